@@ -1,0 +1,155 @@
+// Dependency rules from DESIGN.md §2, checked by `npm run depcruise`.
+// Direction: apps → libs, never back; apps never import each other; libs/domain and libs/routing
+// are pure (no framework, no I/O); the console imports only contracts, domain and routing.
+
+/** Server-side frameworks and drivers: nothing pure (domain, routing) or browser-side may use them. */
+const FRAMEWORK =
+  '(^|/)node_modules/(@nestjs/|kysely/|pg/|pg-[a-z-]+/|@electric-sql/|bullmq/|ioredis/|' +
+  'socket\\.io/|socket\\.io-[a-z-]+/|@socket\\.io/|express/|rxjs/|reflect-metadata/)';
+
+/** Node built-ins that do I/O or spawn work. */
+const NODE_IO =
+  '^(node:)?(fs|fs/promises|net|http|https|http2|child_process|dgram|dns|dns/promises|tls|' +
+  'cluster|worker_threads|readline|readline/promises|inspector|repl|process)$';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'Circular dependencies make module load order matter and hide layering mistakes.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'apps-not-to-other-apps',
+      severity: 'error',
+      comment: 'Apps never import each other; what api and worker both run lives in libs/core.',
+      from: { path: '^apps/([^/]+)/' },
+      to: { path: '^apps/', pathNot: '^apps/$1/' },
+    },
+    {
+      name: 'libs-not-to-apps',
+      severity: 'error',
+      comment: 'Dependency direction is apps → libs, never back.',
+      from: { path: '^libs/' },
+      to: { path: '^apps/' },
+    },
+    {
+      name: 'src-not-to-test',
+      severity: 'error',
+      comment: 'Production code never imports from the cross-app test or bench folders.',
+      from: { path: '^(apps|libs)/' },
+      to: { path: '^(test|bench)/' },
+    },
+    {
+      name: 'pure-libs-no-framework',
+      severity: 'error',
+      comment: 'libs/domain and libs/routing are pure TypeScript: no framework, driver or queue.',
+      from: { path: '^libs/(domain|routing)/' },
+      to: { path: FRAMEWORK },
+    },
+    {
+      name: 'pure-libs-no-node-io',
+      severity: 'error',
+      comment:
+        'libs/domain and libs/routing do no I/O: callers read files/sockets and pass data in.',
+      from: { path: '^libs/(domain|routing)/' },
+      to: { dependencyTypes: ['core'], path: NODE_IO },
+    },
+    {
+      name: 'pure-libs-not-to-server-libs',
+      severity: 'error',
+      comment:
+        'libs/domain and libs/routing cannot reach framework code through libs/db or libs/core.',
+      from: { path: '^libs/(domain|routing)/' },
+      to: { path: '^libs/(db|core)/' },
+    },
+    {
+      name: 'domain-not-to-contracts',
+      severity: 'error',
+      comment: 'contracts builds on domain, not the other way round.',
+      from: { path: '^libs/domain/' },
+      to: { path: '^libs/contracts/' },
+    },
+    {
+      name: 'contracts-only-zod-and-domain',
+      severity: 'error',
+      comment:
+        'libs/contracts is zod schemas + types, shared by browser and server: zod and domain only.',
+      from: { path: '^libs/contracts/' },
+      to: { pathNot: ['^libs/contracts/', '^libs/domain/', '(^|/)node_modules/zod/'] },
+    },
+    {
+      name: 'db-no-nestjs',
+      severity: 'error',
+      comment:
+        'libs/db is plain Kysely/driver code usable from scripts and the worker without Nest.',
+      from: { path: '^libs/db/' },
+      to: { path: '(^|/)node_modules/@nestjs/' },
+    },
+    {
+      name: 'console-only-shared-libs',
+      severity: 'error',
+      comment: 'The console imports only libs/contracts, libs/domain and libs/routing.',
+      from: { path: '^apps/console/' },
+      to: { path: '^libs/', pathNot: '^libs/(contracts|domain|routing)/' },
+    },
+    {
+      name: 'console-no-server-packages',
+      severity: 'error',
+      comment: 'The console runs in a browser: no server frameworks, drivers or node built-ins.',
+      from: { path: '^apps/console/' },
+      to: { path: [FRAMEWORK, NODE_IO] },
+    },
+    {
+      name: 'runtime-not-to-dev-deps',
+      severity: 'error',
+      comment:
+        'The production image prunes devDependencies: code the api and worker run may not import ' +
+        'them (specs and type-only imports excepted).',
+      from: {
+        path: '^(apps/(api|worker)|libs/[^/]+)/src/',
+        pathNot: '\\.spec\\.ts$|/testing/',
+      },
+      to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'not-to-unlisted-packages',
+      severity: 'error',
+      comment: 'Every imported package must be listed in package.json.',
+      from: {},
+      to: { dependencyTypes: ['npm-no-pkg', 'npm-unknown'] },
+    },
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      comment: 'An import that cannot be resolved is a typo or a missing package.',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+    {
+      name: 'libs-through-their-index',
+      severity: 'warn',
+      comment:
+        'Import a lib through its alias (@ringcad/<name>, i.e. its src/index.ts), not its internals.',
+      from: { path: '^(apps|libs)/([^/]+)/' },
+      to: { path: '^libs/([^/]+)/src/', pathNot: ['^libs/[^/]+/src/index\\.ts$', '^libs/$2/'] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(dist|coverage|\\.data|node_modules)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      mainFields: ['module', 'main', 'types', 'typings'],
+    },
+    reporterOptions: {
+      text: { highlightFocused: true },
+    },
+  },
+};

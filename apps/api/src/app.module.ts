@@ -1,0 +1,41 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { CoreModule, type CoreOptions } from '@ringcad/core';
+import { AuthController } from './auth/auth.controller';
+import { AuthGuard } from './auth/auth.guard';
+import { LoginThrottle } from './auth/login-throttle';
+import { ErrorFilter } from './common/error-filter';
+import { HealthController } from './health/health.controller';
+import { IncidentsController } from './incidents/incidents.controller';
+import { PlacesController } from './places/places.controller';
+import { AlertsController } from './realtime/alerts.controller';
+import { RealtimeGateway } from './realtime/realtime.gateway';
+import { RingsController } from './rings/rings.controller';
+import { UnitsController } from './units/units.controller';
+import { ConsolePageController } from './console-page.controller';
+
+@Module({})
+export class ApiModule {
+  static forRoot(core: CoreOptions): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [CoreModule.forRoot(core)],
+      controllers: [
+        HealthController,
+        AuthController,
+        PlacesController,
+        UnitsController,
+        IncidentsController,
+        RingsController,
+        AlertsController,
+        ConsolePageController,
+      ],
+      providers: [
+        LoginThrottle,
+        RealtimeGateway,
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: ErrorFilter },
+      ],
+    };
+  }
+}

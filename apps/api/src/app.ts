@@ -1,0 +1,42 @@
+import 'reflect-metadata';
+import { Logger, type INestApplication, type LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { AppConfig, Clock } from '@ringcad/core';
+import { ApiModule } from './app.module';
+import { RealtimeGateway } from './realtime/realtime.gateway';
+import { JsonLogger } from './common/json-logger';
+
+export interface ApiAppOptions {
+  clock?: Clock;
+  logger?: LoggerService | false;
+}
+
+/** Builds the api (not yet listening): REST, socket.io, and the processors in embedded mode. */
+export async function createApiApp(config: AppConfig, options: ApiAppOptions = {}): Promise<INestApplication> {
+  const logger = options.logger ?? (config.LOG_FORMAT === 'json' ? new JsonLogger() : undefined);
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot({ config, clock: options.clock }), {
+    bodyParser: false,
+    logger: logger === false ? false : logger,
+  });
+  const json = express.json({ limit: config.BODY_LIMIT });
+  // Body-parser errors happen before Nest's pipeline; answer them in our error shape here.
+  app.use((req: Request, res: Response, next: NextFunction) =>
+    json(req, res, (err?: { status?: number; type?: string; message?: string }) => {
+      if (!err) return next();
+      const tooLarge = err.type === 'entity.too.large' || err.status === 413;
+      res.status(tooLarge ? 413 : 400).json({
+        error: {
+          code: tooLarge ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED',
+          message: tooLarge ? `request body exceeds ${config.BODY_LIMIT}` : `malformed JSON body: ${err.message ?? ''}`,
+        },
+      });
+    }),
+  );
+  await app.get(RealtimeGateway).attach(app.getHttpServer());
+  await app.init();
+  return app;
+}
+
+export { Logger };

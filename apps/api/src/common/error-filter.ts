@@ -1,0 +1,50 @@
+import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Response } from 'express';
+import type { ErrorBody, ErrorCode } from '@ringcad/contracts';
+import { DomainError } from '@ringcad/core';
+
+export const STATUS_OF = {
+  VALIDATION_FAILED: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+} satisfies Record<ErrorCode, number>;
+
+const CODE_OF_STATUS: Record<number, ErrorCode> = {
+  400: 'VALIDATION_FAILED',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  429: 'RATE_LIMITED',
+  503: 'UNAVAILABLE',
+};
+
+export function errorBody(err: unknown): { status: number; body: ErrorBody } {
+  if (err instanceof DomainError) {
+    return { status: STATUS_OF[err.code], body: { error: { code: err.code, message: err.message, details: err.details } } };
+  }
+  if (err instanceof HttpException) {
+    const status = err.getStatus();
+    return { status, body: { error: { code: CODE_OF_STATUS[status] ?? 'INTERNAL', message: err.message } } };
+  }
+  return { status: 500, body: { error: { code: 'INTERNAL', message: 'internal error' } } };
+}
+
+/** The one place where service errors become HTTP responses. */
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+  catch(err: unknown, host: ArgumentsHost) {
+    const res = host.switchToHttp().getResponse<Response>();
+    const { status, body } = errorBody(err);
+    if (status >= 500) this.logger.error((err as Error)?.stack ?? String(err));
+    res.status(status).json(body);
+  }
+}

@@ -1,0 +1,25 @@
+import { Controller, Get, HttpCode } from '@nestjs/common';
+import { sql } from 'kysely';
+import { DatabaseService, DomainError, QueueService } from '@ringcad/core';
+import { Public } from '../auth/access';
+
+@Controller()
+export class HealthController {
+  constructor(
+    private readonly database: DatabaseService,
+    private readonly queues: QueueService,
+  ) {}
+
+  @Public()
+  @Get(['health', 'api/v1/health'])
+  @HttpCode(200)
+  async health() {
+    try {
+      await sql`SELECT 1`.execute(this.database.db);
+      await this.queues.queue('timers').getJobCounts('delayed');
+    } catch (err) {
+      throw new DomainError('UNAVAILABLE', `not ready: ${(err as Error).message}`);
+    }
+    return { status: 'ok', database: this.database.raw.kind, queue: this.queues.backend };
+  }
+}

@@ -1,0 +1,167 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
+import type { Server as HttpServer } from 'node:http';
+import { Server, type Socket } from 'socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
+import IORedis, { type Redis } from 'ioredis';
+import {
+  CONSOLE_NAMESPACE,
+  TERMINAL_NAMESPACE,
+  positionReportSchema,
+  terminalTaskEventSchema,
+  type AckResult,
+} from '@ringcad/contracts';
+import { seesCallerNumber } from '@ringcad/domain';
+import {
+  APP_CONFIG,
+  AuthService,
+  ConsoleSyncService,
+  DatabaseService,
+  DispatchService,
+  IncidentsService,
+  RealtimePublisher,
+  UnitsService,
+  consoleRoom,
+  parseInput,
+  readAssignments,
+  terminalRoom,
+  terminalTask,
+  type AppConfig,
+  type Principal,
+} from '@ringcad/core';
+import { errorBody } from '../common/error-filter';
+
+type Ack = (r: AckResult<unknown>) => void;
+
+/**
+ * socket.io on the api's HTTP server: `/console` for people, `/terminal` for unit terminals. With
+ * REDIS_URL the Redis adapter joins every api instance (and the worker's emitter) into one bus.
+ */
+@Injectable()
+export class RealtimeGateway implements BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger(RealtimeGateway.name);
+  private io?: Server;
+  private redis: Redis[] = [];
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly auth: AuthService,
+    private readonly sync: ConsoleSyncService,
+    private readonly dispatch: DispatchService,
+    private readonly units: UnitsService,
+    private readonly incidents: IncidentsService,
+    private readonly database: DatabaseService,
+    private readonly publisher: RealtimePublisher,
+  ) {}
+
+  async attach(httpServer: HttpServer) {
+    const io = new Server(httpServer, { serveClient: true, cors: { origin: true, credentials: true } });
+    if (this.config.REDIS_URL) {
+      const pub = new IORedis(this.config.REDIS_URL);
+      const sub = pub.duplicate();
+      this.redis.push(pub, sub);
+      io.adapter(createAdapter(pub, sub, { key: `${this.config.REDIS_PREFIX}-socket.io` }));
+    }
+    this.io = io;
+    this.setupConsole(io);
+    this.setupTerminal(io);
+    this.publisher.bind(io as never);
+  }
+
+  private async authenticate(socket: Socket): Promise<Principal | null> {
+    const auth = socket.handshake.auth as { token?: unknown } | undefined;
+    const token = typeof auth?.token === 'string' ? auth.token : null;
+    return this.auth.authenticate(token);
+  }
+
+  private setupConsole(io: Server) {
+    const ns = io.of(CONSOLE_NAMESPACE);
+    ns.use((socket, next) => {
+      this.authenticate(socket)
+        .then((p) => {
+          if (!p || p.kind !== 'user') return next(new Error('UNAUTHENTICATED'));
+          socket.data.principal = p;
+          next();
+        })
+        .catch(() => next(new Error('UNAVAILABLE')));
+    });
+    ns.on('connection', (socket) => {
+      const p = socket.data.principal as Principal & { kind: 'user' };
+      void socket.join(consoleRoom(seesCallerNumber(p.roles), p.jurisdictionId));
+      const sendSync = () =>
+        this.sync
+          .snapshot(p)
+          .then((s) => socket.emit('sync', s))
+          .catch((err: Error) => this.logger.error(`sync failed: ${err.message}`));
+      void sendSync();
+      socket.on('sync.request', () => void sendSync());
+    });
+  }
+
+  private setupTerminal(io: Server) {
+    const ns = io.of(TERMINAL_NAMESPACE);
+    ns.use((socket, next) => {
+      this.authenticate(socket)
+        .then((p) => {
+          if (!p || p.kind !== 'unit') return next(new Error('UNAUTHENTICATED'));
+          socket.data.principal = p;
+          next();
+        })
+        .catch(() => next(new Error('UNAVAILABLE')));
+    });
+    ns.on('connection', (socket) => {
+      const p = socket.data.principal as Principal & { kind: 'unit' };
+      void socket.join(terminalRoom(p.unitId));
+      void this.redeliverTasks(socket, p.unitId);
+      socket.on('task.event', (payload: unknown, ack?: Ack) => {
+        this.answer(ack, async () => {
+          const input = parseInput(terminalTaskEventSchema, payload);
+          return this.dispatch.applyEvent(input.assignmentId, input.type, p);
+        });
+      });
+      socket.on('position', (payload: unknown, ack?: Ack) => {
+        this.answer(ack, async () => {
+          const pos = parseInput(positionReportSchema, { ...(payload as object), unitId: p.unitId });
+          return this.units.ingestPositions([pos], p);
+        });
+      });
+    });
+  }
+
+  /** A terminal that (re)connects gets its open tasks again; it de-duplicates by assignmentId. */
+  private async redeliverTasks(socket: Socket, unitId: string) {
+    try {
+      const open = await this.database.db
+        .selectFrom('assignments')
+        .select(['id', 'incident_id'])
+        .where('unit_id', '=', unitId)
+        .where('status', 'in', ['assigned', 'acknowledged', 'en_route', 'on_scene'])
+        .execute();
+      for (const a of open) {
+        const incident = await this.incidents.get(a.incident_id, { kind: 'unit', unitId, callsign: '' });
+        const views = await this.database.transaction((tx) => readAssignments(tx, { id: a.id }));
+        socket.emit('task.assigned', terminalTask(views[0], incident));
+      }
+    } catch (err) {
+      this.logger.error(`task redelivery failed: ${(err as Error).message}`);
+    }
+  }
+
+  private answer(ack: Ack | undefined, fn: () => Promise<unknown>) {
+    fn()
+      .then((data) => ack?.({ ok: true, data }))
+      .catch((err: unknown) => {
+        const { body } = errorBody(err);
+        ack?.({ ok: false, error: body.error });
+      });
+  }
+
+  beforeApplicationShutdown() {
+    // Nest closes the HTTP server itself; open websockets would keep it from closing.
+    this.io?.local.disconnectSockets(true);
+    this.io?.engine.close();
+  }
+
+  onApplicationShutdown() {
+    for (const r of this.redis) r.disconnect();
+  }
+}

@@ -1,0 +1,37 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { createUnitSchema, positionsBatchSchema, setUnitStatusSchema } from '@ringcad/contracts';
+import { UnitsService, parseInput, type Principal } from '@ringcad/core';
+import { Access } from '../auth/access';
+import { CurrentPrincipal } from '../auth/principal.decorator';
+import { uuidParam } from '../common/params';
+
+@Controller('api/v1/units')
+export class UnitsController {
+  constructor(private readonly units: UnitsService) {}
+
+  @Access({ roles: ['admin'] })
+  @Post()
+  create(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
+    return this.units.create(parseInput(createUnitSchema, body), by);
+  }
+
+  @Get()
+  list() {
+    return this.units.list();
+  }
+
+  @Access({ roles: ['admin'], terminal: true })
+  @Post('positions')
+  @HttpCode(202)
+  positions(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
+    return this.units.ingestPositions(parseInput(positionsBatchSchema, body).positions, by);
+  }
+
+  @Access({ roles: ['dispatcher', 'admin'], terminal: true })
+  @Post(':id/status')
+  @HttpCode(200)
+  setStatus(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
+    return this.units.setStatus(id, parseInput(setUnitStatusSchema, body).status, by);
+  }
+}
+

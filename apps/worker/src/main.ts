@@ -1,0 +1,21 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ConfigError, loadConfig } from '@ringcad/core';
+import { WorkerModule } from './worker.module';
+
+/** The worker runs the BullMQ processors (timers now, track persistence and reports later). */
+async function main() {
+  const config = loadConfig();
+  if (config.mode !== 'services') {
+    throw new ConfigError('the worker runs in services mode only (set DATABASE_URL and REDIS_URL); embedded mode runs processors inside the api');
+  }
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config }));
+  app.enableShutdownHooks();
+  new Logger('RingCAD').log('worker running');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof ConfigError ? err.message : ((err as Error)?.stack ?? String(err))}\n`);
+  process.exit(err instanceof ConfigError ? 2 : 1);
+});

@@ -1,0 +1,27 @@
+// One Jest run for pure specs, integration specs and e2e; each file gets a fresh module registry.
+const swcConfig = {
+  jsc: {
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+    target: 'es2022',
+    keepClassNames: true,
+  },
+  module: { type: 'commonjs' },
+  sourceMaps: 'inline',
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'],
+  testMatch: ['**/*.spec.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/apps/console/'],
+  transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', swcConfig] },
+  // flatbush/kdbush and friends ship ESM only; let swc turn them into CommonJS for Jest.
+  transformIgnorePatterns: ['/node_modules/(?!(flatbush|kdbush|flatqueue|tinyqueue|rbush|quickselect)/)'],
+  moduleNameMapper: {
+    '^@ringcad/(contracts|domain|db|core|routing)$': '<rootDir>/libs/$1/src/index.ts',
+  },
+  testTimeout: 60000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,66 @@
+import type { AssignmentView, IncidentView } from './incidents';
+import type { UnitView } from './places';
+
+export interface AlertView {
+  id: string;
+  kind: 'ack_overdue' | 'tier_missed';
+  incidentId: string;
+  unitId: string | null;
+  assignmentId: string | null;
+  at: string;
+  data: Record<string, unknown>;
+  acknowledgedAt: string | null;
+}
+
+export interface ConsoleSync {
+  at: string;
+  incidents: IncidentView[];
+  assignments: AssignmentView[];
+  units: UnitView[];
+  alerts: AlertView[];
+}
+
+export interface TerminalTask {
+  assignmentId: string;
+  incident: {
+    id: string;
+    number: string;
+    category: string;
+    priority: number;
+    location: { lon: number; lat: number };
+    address: string | null;
+    description: string | null;
+  };
+  etaSec: number | null;
+}
+
+/** Server → client events of the `/console` namespace. */
+export interface ConsoleServerEvents {
+  sync: (snapshot: ConsoleSync) => void;
+  'incident.created': (incident: IncidentView) => void;
+  'incident.updated': (incident: IncidentView) => void;
+  'assignment.updated': (payload: AssignmentView & { version: number }) => void;
+  'unit.updated': (unit: UnitView) => void;
+  'units.positions': (positions: { unitId: string; lon: number; lat: number; at: string }[]) => void;
+  alert: (alert: AlertView) => void;
+}
+
+/** Server → client events of the `/terminal` namespace. */
+export interface TerminalServerEvents {
+  'task.assigned': (task: TerminalTask) => void;
+  'task.cancelled': (payload: { assignmentId: string; incidentId: string; reason: string }) => void;
+}
+
+export type AckResult<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string; details?: unknown } };
+
+/** Client → server events of the `/terminal` namespace (each with an acknowledgement callback). */
+export interface TerminalClientEvents {
+  'task.event': (payload: { assignmentId: string; type: string }, ack: (r: AckResult<unknown>) => void) => void;
+  position: (
+    payload: { lon: number; lat: number; at: string; speedKmh?: number; headingDeg?: number },
+    ack: (r: AckResult<{ accepted: number }>) => void,
+  ) => void;
+}
+
+export const CONSOLE_NAMESPACE = '/console';
+export const TERMINAL_NAMESPACE = '/terminal';

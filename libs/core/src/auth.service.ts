@@ -1,0 +1,128 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import type { CreateUserRequest, LoginRequest, LoginResponse, UserView } from '@ringcad/contracts';
+import type { Role } from '@ringcad/domain';
+import { appendAudit } from './audit';
+import { Clock } from './clock';
+import type { AppConfig } from './config';
+import { DatabaseService } from './database.service';
+import { DomainError, conflict, notFound } from './errors';
+import { hashPassword, newToken, tokenHash, verifyPassword } from './passwords';
+import { actorOf, type Principal } from './principal';
+import { APP_CONFIG } from './tokens';
+
+// A dummy hash so unknown usernames take as long as wrong passwords.
+const TIMING_DUMMY = 'scrypt$32768$8$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+
+@Injectable()
+export class AuthService {
+  private readonly logger = new Logger(AuthService.name);
+  constructor(
+    private readonly database: DatabaseService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async login(input: LoginRequest): Promise<LoginResponse> {
+    const user = await this.database.db
+      .selectFrom('users')
+      .selectAll()
+      .where('username', '=', input.username)
+      .executeTakeFirst();
+    const ok = await verifyPassword(input.password, user?.password_hash ?? TIMING_DUMMY);
+    if (!user || !ok) throw new DomainError('UNAUTHENTICATED', 'wrong username or password');
+    const token = newToken('u');
+    const now = this.clock.now();
+    await this.database.db
+      .insertInto('sessions')
+      .values({
+        token_hash: tokenHash(token),
+        user_id: user.id,
+        created_at: now,
+        expires_at: new Date(now.getTime() + this.config.SESSION_TTL_HOURS * 3600_000),
+      })
+      .execute();
+    return { accessToken: token, user: toUserView(user) };
+  }
+
+  /** Resolves a bearer token (user session or unit terminal) to its principal, or null. */
+  async authenticate(token: string | undefined | null): Promise<Principal | null> {
+    if (!token) return null;
+    const hash = tokenHash(token);
+    if (token.startsWith('t_')) {
+      const unit = await this.database.db
+        .selectFrom('units')
+        .select(['id', 'callsign'])
+        .where('terminal_token_hash', '=', hash)
+        .executeTakeFirst();
+      return unit ? { kind: 'unit', unitId: unit.id, callsign: unit.callsign } : null;
+    }
+    const row = await this.database.db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .select(['users.id', 'users.username', 'users.roles', 'users.jurisdiction_id', 'sessions.expires_at'])
+      .where('sessions.token_hash', '=', hash)
+      .executeTakeFirst();
+    if (!row || new Date(row.expires_at) <= this.clock.now()) return null;
+    return {
+      kind: 'user',
+      id: row.id,
+      username: row.username,
+      roles: row.roles as Role[],
+      jurisdictionId: row.jurisdiction_id,
+    };
+  }
+
+  async createUser(input: CreateUserRequest, by: Principal): Promise<UserView> {
+    const passwordHash = await hashPassword(input.password);
+    return this.database.transaction(async (tx) => {
+      if (input.jurisdictionId) {
+        const j = await tx.selectFrom('jurisdictions').select('id').where('id', '=', input.jurisdictionId).executeTakeFirst();
+        if (!j) throw notFound('jurisdiction', input.jurisdictionId);
+      }
+      const exists = await tx.selectFrom('users').select('id').where('username', '=', input.username).executeTakeFirst();
+      if (exists) throw conflict(`username ${input.username} is taken`);
+      const user = await tx
+        .insertInto('users')
+        .values({
+          username: input.username,
+          password_hash: passwordHash,
+          roles: [...new Set(input.roles)],
+          jurisdiction_id: input.jurisdictionId ?? null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await appendAudit(tx, this.clock.now(), actorOf(by), 'create', 'user', user.id, {
+        username: user.username,
+        roles: user.roles,
+      });
+      return toUserView(user);
+    });
+  }
+
+  /**
+   * The built-in admin account exists from first start. Its password comes from ADMIN_PASSWORD or,
+   * in embedded mode only, is generated and returned so the caller can print it once.
+   */
+  async ensureAdmin(password: string | undefined, allowGenerated: boolean): Promise<string | null> {
+    const existing = await this.database.db.selectFrom('users').select('id').where('username', '=', 'admin').executeTakeFirst();
+    if (existing) return null;
+    let generated: string | null = null;
+    if (!password) {
+      if (!allowGenerated) throw new Error('ADMIN_PASSWORD must be set on first start in services mode');
+      generated = randomBytes(9).toString('base64url');
+    }
+    const hash = await hashPassword(password ?? (generated as string));
+    await this.database.db
+      .insertInto('users')
+      .values({ username: 'admin', password_hash: hash, roles: ['admin'], jurisdiction_id: null })
+      .onConflict((oc) => oc.column('username').doNothing())
+      .execute();
+    this.logger.log('built-in admin account created');
+    return generated;
+  }
+}
+
+function toUserView(u: { id: string; username: string; roles: string[]; jurisdiction_id: string | null }): UserView {
+  return { id: u.id, username: u.username, roles: u.roles as Role[], jurisdictionId: u.jurisdiction_id };
+}

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['0', '1', 'true', 'false', 'yes', 'no', ''])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+/** Environment of api and worker, parsed once at boot: every problem is listed, then we stop. */
+export const configSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: z.string().url().optional(),
+  DATA_DIR: z.string().default('./.data'),
+  REDIS_URL: z.string().url().optional(),
+  /** Namespace of our keys and channels in Redis (BullMQ prefix, socket.io adapter key). */
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('ringcad'),
+  ADMIN_PASSWORD: z.string().min(8, 'ADMIN_PASSWORD must have at least 8 characters').optional(),
+  ROAD_NETWORK: z.string().optional(),
+  DEMO: bool.default(false),
+  /** Run the BullMQ processors in this process (always in embedded mode). */
+  RUN_PROCESSORS: bool.optional(),
+  /** Seconds a unit has to acknowledge (签收) a task, per priority. */
+  ACK_TIMEOUT_P1_SEC: z.coerce.number().positive().default(30),
+  ACK_TIMEOUT_P2_SEC: z.coerce.number().positive().default(60),
+  ACK_TIMEOUT_P3_SEC: z.coerce.number().positive().default(120),
+  /** Scale factor applied to ring tier deadlines (tests shorten them; 1 in production). */
+  TIER_DEADLINE_SCALE: z.coerce.number().positive().default(1),
+  DUPLICATE_RADIUS_M: z.coerce.number().positive().default(300),
+  DUPLICATE_WINDOW_MIN: z.coerce.number().positive().default(30),
+  POSITION_STALE_SEC: z.coerce.number().positive().default(60),
+  SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
+  BODY_LIMIT: z.string().default('2mb'),
+  LOG_FORMAT: z.enum(['text', 'json']).default('text'),
+  INCIDENT_NUMBER_PREFIX: z.string().default('110'),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;
+export interface AppConfig extends RawConfig {
+  mode: 'embedded' | 'services';
+  runProcessors: boolean;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const raw = parsed.data;
+  const mode = raw.DATABASE_URL ? 'services' : 'embedded';
+  if (mode === 'services' && !raw.REDIS_URL) {
+    throw new ConfigError('invalid configuration:\n  REDIS_URL: required when DATABASE_URL is set (services mode)');
+  }
+  return { ...raw, mode, runProcessors: raw.RUN_PROCESSORS ?? mode === 'embedded' };
+}

@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import type { AssignmentView, ConsoleSync } from '@ringcad/contracts';
+import { Clock } from './clock';
+import { DatabaseService } from './database.service';
+import { DomainError, notFound } from './errors';
+import { readAssignments } from './dispatch.service';
+import { IncidentsService } from './incidents.service';
+import { hasRole, type Principal } from './principal';
+import { TimersService, toAlertView } from './timers.service';
+import { UnitsService } from './units.service';
+import { RealtimePublisher } from './realtime';
+import { sql } from 'kysely';
+
+/** The snapshot a console gets on every (re)connect, and alert handling. */
+@Injectable()
+export class ConsoleSyncService {
+  constructor(
+    private readonly database: DatabaseService,
+    private readonly clock: Clock,
+    private readonly incidents: IncidentsService,
+    private readonly units: UnitsService,
+    private readonly timers: TimersService,
+    private readonly realtime: RealtimePublisher,
+  ) {}
+
+  async snapshot(by: Principal): Promise<ConsoleSync> {
+    const at = this.clock.now().toISOString();
+    const incidents = await this.incidents.list({ status: 'open', limit: 1000 }, by);
+    const assignments: AssignmentView[] = [];
+    await this.database.transaction(async (tx) => {
+      for (const i of incidents) assignments.push(...(await readAssignments(tx, { incidentId: i.id })));
+    });
+    const visible = new Set(incidents.map((i) => i.id));
+    const alerts = (await this.timers.listOpenAlerts()).filter((a) => visible.has(a.incidentId));
+    return { at, incidents, assignments, units: await this.units.list(), alerts };
+  }
+
+  async acknowledgeAlert(alertId: string, by: Principal) {
+    if (!hasRole(by, 'dispatcher', 'commander')) throw new DomainError('FORBIDDEN', 'only dispatchers and commanders acknowledge alerts');
+    const now = this.clock.now();
+    const row = await sql<{ id: string; acknowledged_at: Date | null }>`
+      UPDATE alerts SET acknowledged_at = COALESCE(acknowledged_at, ${now}), acknowledged_by = COALESCE(acknowledged_by, ${by.id}::uuid)
+      WHERE id = ${alertId} RETURNING *`.execute(this.database.db);
+    if (!row.rows[0]) throw notFound('alert', alertId);
+    const view = toAlertView(row.rows[0] as never);
+    this.realtime.toConsoles({ event: 'alert.acknowledged', payload: view });
+    return view;
+  }
+}

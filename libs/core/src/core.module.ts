@@ -1,0 +1,71 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { AuthService } from './auth.service';
+import { Clock, SystemClock } from './clock';
+import type { AppConfig } from './config';
+import { ConsoleSyncService } from './console-sync.service';
+import { DatabaseService } from './database.service';
+import { DispatchService } from './dispatch.service';
+import { EtaEngine } from './eta-engine';
+import { IncidentsService } from './incidents.service';
+import { PlacesService } from './places.service';
+import { QueueService } from './queue.service';
+import { RealtimePublisher } from './realtime';
+import { RecommendationService } from './recommendation.service';
+import { TimelineService } from './timeline.service';
+import { TimersService } from './timers.service';
+import { APP_CONFIG } from './tokens';
+import { UnitsService } from './units.service';
+
+export interface CoreOptions {
+  config: AppConfig;
+  clock?: Clock;
+}
+
+const SERVICES = [
+  AuthService,
+  PlacesService,
+  UnitsService,
+  EtaEngine,
+  RecommendationService,
+  TimersService,
+  DispatchService,
+  IncidentsService,
+  TimelineService,
+  ConsoleSyncService,
+  RealtimePublisher,
+];
+
+/** What api and worker both run: database, queues, timers and the incident/dispatch services. */
+@Global()
+@Module({})
+export class CoreModule {
+  static forRoot(options: CoreOptions): DynamicModule {
+    return {
+      module: CoreModule,
+      providers: [
+        { provide: APP_CONFIG, useValue: options.config },
+        { provide: Clock, useValue: options.clock ?? new SystemClock() },
+        {
+          provide: DatabaseService,
+          inject: [APP_CONFIG],
+          useFactory: async (config: AppConfig) => {
+            const s = new DatabaseService(config);
+            await s.open();
+            return s;
+          },
+        },
+        {
+          provide: QueueService,
+          inject: [APP_CONFIG, DatabaseService],
+          useFactory: async (config: AppConfig, db: DatabaseService) => {
+            const s = new QueueService(config, db);
+            await s.open();
+            return s;
+          },
+        },
+        ...SERVICES,
+      ],
+      exports: [APP_CONFIG, Clock, DatabaseService, QueueService, ...SERVICES],
+    };
+  }
+}

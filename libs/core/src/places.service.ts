@@ -1,0 +1,92 @@
+import { Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
+import type { CreateJurisdictionRequest, CreatePlaceRequest } from '@ringcad/contracts';
+import { findScheme } from '@ringcad/domain';
+import { appendAudit } from './audit';
+import { Clock } from './clock';
+import { toWgs84 } from './coordinates';
+import { DatabaseService } from './database.service';
+import { DomainError, notFound } from './errors';
+import { actorOf, type Principal } from './principal';
+
+export type PlaceTableName = 'checkpoints' | 'standby_points';
+
+@Injectable()
+export class PlacesService {
+  constructor(
+    private readonly database: DatabaseService,
+    private readonly clock: Clock,
+  ) {}
+
+  async createJurisdiction(input: CreateJurisdictionRequest, by: Principal) {
+    if (input.schemeId && !findScheme(input.schemeId)) {
+      throw new DomainError('VALIDATION_FAILED', `unknown ring scheme ${input.schemeId}`);
+    }
+    const geojson = JSON.stringify(input.boundary);
+    return this.database.transaction(async (tx) => {
+      const check = await sql<{ valid: boolean; reason: string }>`
+        SELECT ST_IsValid(g) AS valid, ST_IsValidReason(g) AS reason
+        FROM (SELECT ST_SetSRID(ST_GeomFromGeoJSON(${geojson}), 4326) AS g) s`.execute(tx);
+      if (!check.rows[0].valid) {
+        throw new DomainError('VALIDATION_FAILED', `boundary is not a valid polygon: ${check.rows[0].reason}`);
+      }
+      if (input.parentId) {
+        const parent = await tx.selectFrom('jurisdictions').select('id').where('id', '=', input.parentId).executeTakeFirst();
+        if (!parent) throw notFound('parent jurisdiction', input.parentId);
+      }
+      const row = await sql<{ id: string; created_at: Date }>`
+        INSERT INTO jurisdictions (name, kind, parent_id, scheme_id, boundary)
+        VALUES (${input.name}, ${input.kind}, ${input.parentId ?? null}, ${input.schemeId ?? null},
+                ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(${geojson}), 4326)))
+        RETURNING id, created_at`.execute(tx);
+      const id = row.rows[0].id;
+      await appendAudit(tx, this.clock.now(), actorOf(by), 'create', 'jurisdiction', id, {
+        name: input.name,
+        kind: input.kind,
+      });
+      return { id, name: input.name, kind: input.kind, parentId: input.parentId ?? null, schemeId: input.schemeId ?? null };
+    });
+  }
+
+  async listJurisdictions() {
+    const rows = await sql<{
+      id: string;
+      name: string;
+      kind: string;
+      parent_id: string | null;
+      scheme_id: string | null;
+      geom: string;
+    }>`SELECT id, name, kind, parent_id, scheme_id, ST_AsGeoJSON(boundary, 6) AS geom
+       FROM jurisdictions ORDER BY kind, name`.execute(this.database.db);
+    return {
+      type: 'FeatureCollection' as const,
+      features: rows.rows.map((r) => ({
+        type: 'Feature' as const,
+        id: r.id,
+        geometry: JSON.parse(r.geom) as unknown,
+        properties: { id: r.id, name: r.name, kind: r.kind, parentId: r.parent_id, schemeId: r.scheme_id },
+      })),
+    };
+  }
+
+  async createPlace(table: PlaceTableName, input: CreatePlaceRequest, by: Principal) {
+    const p = toWgs84(input.location);
+    return this.database.transaction(async (tx) => {
+      const row = await sql<{ id: string }>`
+        INSERT INTO ${sql.table(table)} (name, location)
+        VALUES (${input.name}, ST_SetSRID(ST_MakePoint(${p.lon}, ${p.lat}), 4326))
+        RETURNING id`.execute(tx);
+      const id = row.rows[0].id;
+      await appendAudit(tx, this.clock.now(), actorOf(by), 'create', table, id, { name: input.name });
+      return { id, name: input.name, location: p };
+    });
+  }
+
+  async listPlaces(table: PlaceTableName) {
+    const rows = await sql<{ id: string; name: string; lon: number; lat: number }>`
+      SELECT id, name, ST_X(location) AS lon, ST_Y(location) AS lat FROM ${sql.table(table)} ORDER BY name`.execute(
+      this.database.db,
+    );
+    return rows.rows.map((r) => ({ id: r.id, name: r.name, location: { lon: r.lon, lat: r.lat } }));
+  }
+}

@@ -1,0 +1,75 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { CONSOLE_NAMESPACE, TERMINAL_NAMESPACE, type AssignmentView, type IncidentView } from '@ringcad/contracts';
+import { jurisdictionIdsOf, maskIncident } from './views';
+
+/** What both a socket.io Server and a @socket.io/redis-emitter Emitter offer. */
+export interface BroadcastTarget {
+  of(namespace: string): { to(rooms: string | string[]): { emit(event: string, ...args: unknown[]): unknown } };
+}
+
+/**
+ * Console rooms: `pii:` rooms see caller numbers, `mask:` rooms see them masked; `:all` rooms
+ * see the whole city, `:j:<id>` rooms only their jurisdiction.
+ */
+export const consoleRoom = (pii: boolean, jurisdictionId: string | null) =>
+  `${pii ? 'pii' : 'mask'}:${jurisdictionId ? `j:${jurisdictionId}` : 'all'}`;
+
+export const terminalRoom = (unitId: string) => `unit:${unitId}`;
+
+export interface ConsoleMessage {
+  event: string;
+  payload: unknown;
+  /** What roles without access to personal data get instead (defaults to `payload`). */
+  masked?: unknown;
+  /** Jurisdictions the subject lies in; scoped consoles of other jurisdictions do not get it. */
+  jurisdictionIds?: (string | null)[];
+}
+
+/**
+ * Publishes realtime events. The api binds it to its socket.io server (with the Redis adapter in
+ * services mode); the worker binds it to a Redis emitter. Only ever called after commit.
+ */
+@Injectable()
+export class RealtimePublisher {
+  private readonly logger = new Logger(RealtimePublisher.name);
+  private target: BroadcastTarget | null = null;
+
+  bind(target: BroadcastTarget) {
+    this.target = target;
+  }
+
+  toConsoles(msg: ConsoleMessage) {
+    if (!this.target) return this.logger.debug(`no realtime target yet, ${msg.event} not sent`);
+    const scopes = [null, ...(msg.jurisdictionIds ?? []).filter((j): j is string => !!j)];
+    const ns = this.target.of(CONSOLE_NAMESPACE);
+    ns.to(scopes.map((j) => consoleRoom(true, j))).emit(msg.event, msg.payload);
+    ns.to(scopes.map((j) => consoleRoom(false, j))).emit(msg.event, msg.masked ?? msg.payload);
+  }
+
+  incident(event: 'incident.created' | 'incident.updated', view: IncidentView) {
+    this.toConsoles({ event, payload: view, masked: maskIncident(view), jurisdictionIds: jurisdictionIdsOf(view) });
+  }
+
+  assignment(view: AssignmentView, incident: IncidentView) {
+    this.toConsoles({
+      event: 'assignment.updated',
+      payload: { ...view, version: incident.version },
+      jurisdictionIds: jurisdictionIdsOf(incident),
+    });
+  }
+
+  toTerminal(unitId: string, event: string, payload: unknown) {
+    this.target?.of(TERMINAL_NAMESPACE).to(terminalRoom(unitId)).emit(event, payload);
+  }
+}
+
+/** Side effects collected inside a transaction and run only once it has committed. */
+export class AfterCommit {
+  private readonly tasks: (() => unknown)[] = [];
+  add(task: () => unknown) {
+    this.tasks.push(task);
+  }
+  async run(): Promise<void> {
+    for (const task of this.tasks) await task();
+  }
+}

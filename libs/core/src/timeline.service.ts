@@ -1,0 +1,82 @@
+import { Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
+import { computeIncidentMetrics, findScheme, type UnitKind } from '@ringcad/domain';
+import { Clock } from './clock';
+import { DatabaseService } from './database.service';
+import { readAssignments } from './dispatch.service';
+import { readIncident } from './incident-log';
+import { IncidentsService } from './incidents.service';
+import type { Principal } from './principal';
+
+@Injectable()
+export class TimelineService {
+  constructor(
+    private readonly database: DatabaseService,
+    private readonly clock: Clock,
+    private readonly incidents: IncidentsService,
+  ) {}
+
+  /** Everything that happened to one incident, in order, with the assigned units' tracks and metrics. */
+  async timeline(incidentId: string, by: Principal) {
+    const now = this.clock.now();
+    return this.database.transaction(async (tx) => {
+      const incident = await readIncident(tx, incidentId);
+      this.incidents.assertInScope(incident, by);
+      const events = await tx
+        .selectFrom('incident_events')
+        .select(['seq', 'type', 'at', 'actor_kind', 'actor_id', 'actor_name', 'version', 'data'])
+        .where('incident_id', '=', incidentId)
+        .orderBy('seq')
+        .execute();
+      const assignments = await readAssignments(tx, { incidentId });
+      const tracks = [];
+      for (const a of assignments) {
+        const end = a.clearedAt ?? a.declinedAt ?? a.cancelledAt ?? now.toISOString();
+        const pts = await sql<{ lon: number; lat: number; ms: number }>`
+          SELECT lon, lat, (extract(epoch FROM at) * 1000)::float8 AS ms FROM unit_positions
+          WHERE unit_id = ${a.unitId} AND at >= ${new Date(a.assignedAt)} AND at <= ${new Date(end)}
+          ORDER BY at LIMIT 20000`.execute(tx);
+        tracks.push({ unitId: a.unitId, assignmentId: a.id, points: pts.rows.map((p) => [p.lon, p.lat, Math.round(p.ms)]) });
+      }
+      const raw = await tx
+        .selectFrom('incidents')
+        .select(['received_at', 'created_at'])
+        .where('id', '=', incidentId)
+        .executeTakeFirstOrThrow();
+      const scheme = findScheme(incident.schemeId);
+      const metrics = scheme
+        ? computeIncidentMetrics(
+            {
+              receivedAt: new Date(raw.received_at),
+              createdAt: new Date(raw.created_at),
+              assignments: assignments
+                .filter((a) => a.status !== 'declined' || a.arrivedAt)
+                .map((a) => ({
+                  unitKind: a.unitKind as UnitKind,
+                  assignedAt: new Date(a.assignedAt),
+                  ackedAt: a.ackedAt ? new Date(a.ackedAt) : null,
+                  departedAt: a.departedAt ? new Date(a.departedAt) : null,
+                  arrivedAt: a.arrivedAt ? new Date(a.arrivedAt) : null,
+                  clearedAt: a.clearedAt ? new Date(a.clearedAt) : null,
+                })),
+            },
+            scheme,
+          )
+        : null;
+      return {
+        incident: this.incidents.forViewer(incident, by),
+        events: events.map((e) => ({
+          seq: Number(e.seq),
+          type: e.type,
+          at: new Date(e.at).toISOString(),
+          version: e.version,
+          actor: { kind: e.actor_kind, id: e.actor_id, name: e.actor_name },
+          data: e.data,
+        })),
+        assignments,
+        tracks,
+        metrics,
+      };
+    });
+  }
+}

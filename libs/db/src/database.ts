@@ -1,0 +1,130 @@
+import { mkdirSync } from 'node:fs';
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { Pool, types as pgTypes } from 'pg';
+import type { PGlite } from '@electric-sql/pglite';
+import { PGliteDialect } from './pglite-dialect';
+import { PGlitePoolAdapter } from './bullmq-pglite-pool';
+import { SessionLock } from './session-lock';
+import type { DB } from './schema';
+
+// Arbitrary constant: the advisory lock that serialises migrations across processes.
+const MIGRATION_LOCK_KEY = 7110110;
+const LEDGER_DDL =
+  'CREATE TABLE IF NOT EXISTS public.schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())';
+
+export type Db = Kysely<DB>;
+export type Tx = Transaction<DB>;
+export type DbOrTx = Db | Tx;
+
+/** One handle over either driver. Only this file knows which one is behind `db`. */
+export interface DatabaseHandle {
+  kind: 'pglite' | 'postgres';
+  db: Db;
+  /** Run a multi-statement SQL script (migrations); Kysely cannot on PGlite. */
+  execScript(sql: string): Promise<void>;
+  /**
+   * Apply one migration file atomically with its ledger row, unless already applied. Concurrent
+   * starters (two api instances) wait on an advisory lock. Returns whether it ran.
+   */
+  applyMigration(name: string, body: string): Promise<boolean>;
+  /** pg.Pool-shaped connection for BullMQ's PostgreSQL backend (embedded mode only). */
+  bullmqPool(): PGlitePoolAdapter;
+  pglite?: PGlite;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** PostgreSQL URL; when absent the embedded PGlite in `dataDir` is used. */
+  url?: string;
+  /** PGlite data directory; `memory://` for a throwaway in-memory database. */
+  dataDir?: string;
+  poolSize?: number;
+}
+
+// Both drivers return the same JS types: int8 and numeric as numbers (counts, sums), as PGlite does.
+pgTypes.setTypeParser(20, (v) => Number(v));
+pgTypes.setTypeParser(1700, (v) => Number(v));
+
+export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+  if (options.url) return openPostgres(options.url, options.poolSize ?? 10);
+  return openPGlite(options.dataDir ?? './.data');
+}
+
+async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
+  const pool = new Pool({ connectionString: url, max });
+  pool.on('error', () => undefined); // an idle client's error must not crash the process
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    kind: 'postgres',
+    db,
+    async execScript(sql) {
+      await pool.query(sql);
+    },
+    async applyMigration(name, body) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+        await client.query(LEDGER_DDL);
+        const done = await client.query('SELECT 1 FROM public.schema_migrations WHERE name = $1', [name]);
+        if (done.rowCount) {
+          await client.query('COMMIT');
+          return false;
+        }
+        await client.query(`SET LOCAL search_path TO public;\n${body}`);
+        await client.query('INSERT INTO public.schema_migrations (name) VALUES ($1)', [name]);
+        await client.query('COMMIT');
+        return true;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    bullmqPool() {
+      throw new Error('BullMQ runs on Redis when PostgreSQL is used');
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+async function openPGlite(dataDir: string): Promise<DatabaseHandle> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { postgis } = await import('@electric-sql/pglite-postgis');
+  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  const pglite = await PGlite.create({ dataDir, extensions: { postgis } });
+  const lock = new SessionLock();
+  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite, lock) });
+  let pool: PGlitePoolAdapter | undefined;
+  return {
+    kind: 'pglite',
+    db,
+    pglite,
+    async execScript(sql) {
+      await lock.run(() => pglite.exec(sql));
+    },
+    applyMigration(name, body) {
+      return lock.run(() =>
+        pglite.transaction(async (tx) => {
+          await tx.exec(LEDGER_DDL);
+          const done = await tx.query('SELECT 1 FROM public.schema_migrations WHERE name = $1', [name]);
+          if (done.rows.length) return false;
+          await tx.exec(`SET LOCAL search_path TO public;\n${body}`);
+          await tx.query('INSERT INTO public.schema_migrations (name) VALUES ($1)', [name]);
+          return true;
+        }),
+      );
+    },
+    bullmqPool() {
+      pool ??= new PGlitePoolAdapter(pglite, lock);
+      return pool;
+    },
+    async close() {
+      await pool?.end();
+      await lock.run(() => pglite.close());
+    },
+  };
+}

@@ -1,0 +1,5 @@
+export * from './database';
+export * from './migrator';
+export * from './schema';
+export { SessionLock } from './session-lock';
+export { PGlitePoolAdapter } from './bullmq-pglite-pool';
