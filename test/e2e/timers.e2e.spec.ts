@@ -1,0 +1,124 @@
+import { Client } from 'pg';
+import IORedis from 'ioredis';
+import { buildWorld, INCIDENT_POINT, type World } from '../support/fixtures';
+import { client, connectSocket, createStack, SERVICES_MODE, sleep, type Stack } from '../support/harness';
+
+/** Alerts an incident's timeline recorded, by kind. */
+async function alertEvents(world: World, incidentId: string, kind: string) {
+  const tl = await world.dispatcher.get(`/api/v1/incidents/${incidentId}/timeline`);
+  return tl.body.events.filter((e: { type: string }) => e.type === `alert.${kind}`);
+}
+
+async function newIncident(world: World, priority = 1) {
+  const r = await world.calltaker.post('/api/v1/incidents', { location: INCIDENT_POINT, category: 'public_order', priority });
+  expect(r.status).toBe(201);
+  return r.body.incident.id as string;
+}
+
+describe(`timers (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () => {
+  let stack: Stack;
+  let world: World;
+  let base: string;
+
+  async function restart() {
+    await stack.stopApi();
+    if (SERVICES_MODE) await stack.stopWorker();
+    base = (await stack.startApi()).url;
+    if (SERVICES_MODE) await stack.startWorker();
+    // sessions survive a restart: they are rows, not memory
+    world.dispatcher = client(base, world.tokens.dispatcher);
+    world.calltaker = client(base, world.tokens.calltaker);
+    world.admin = client(base, world.tokens.admin);
+  }
+
+  beforeAll(async () => {
+    // P1 units must ack within 2 s; ring tiers scaled to 1/250 (5-10-30 → 1.2 s, 2.4 s, 7.2 s)
+    stack = await createStack({ ACK_TIMEOUT_P1_SEC: '2', TIER_DEADLINE_SCALE: '0.004' });
+    base = (await stack.startApi()).url;
+    if (SERVICES_MODE) await stack.startWorker();
+    world = await buildWorld(base, 8);
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('alerts when a terminal does not acknowledge in time, and not when it does', async () => {
+    const consoleRec = await connectSocket(base, '/console', world.tokens.dispatcher);
+    const incidentId = await newIncident(world);
+    const [quick, silent] = world.units;
+    const r = await world.dispatcher.post(`/api/v1/incidents/${incidentId}/assignments`, { unitIds: [quick.id, silent.id] });
+    expect(r.status).toBe(201);
+    const quickA = r.body.assignments.find((a: { unitId: string }) => a.unitId === quick.id);
+    expect((await client(base, quick.token).post(`/api/v1/assignments/${quickA.id}/events`, { type: 'ack' })).status).toBe(200);
+    const alert = await consoleRec.waitFor((e) => e.event === 'alert' && e.payload.kind === 'ack_overdue' && e.payload.incidentId === incidentId, 15_000);
+    expect(alert.payload.unitId).toBe(silent.id);
+    await sleep(2500);
+    const recorded = await alertEvents(world, incidentId, 'ack_overdue');
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0].data.callsign).toBe(silent.callsign);
+    expect(consoleRec.events.filter((e) => e.event === 'alert' && e.payload.kind === 'ack_overdue' && e.payload.incidentId === incidentId)).toHaveLength(1);
+    // the alert is in the snapshot until a dispatcher acknowledges it
+    const ack = await world.dispatcher.post(`/api/v1/alerts/${alert.payload.id}/ack`);
+    expect(ack.status).toBe(200);
+    expect(ack.body.acknowledgedAt).not.toBeNull();
+    consoleRec.close();
+  });
+
+  it('misses a ring tier only when too few units are on scene by its deadline', async () => {
+    const incidentId = await newIncident(world);
+    const u = world.units[2];
+    const r = await world.dispatcher.post(`/api/v1/incidents/${incidentId}/assignments`, { unitIds: [u.id] });
+    const a = r.body.assignments[0];
+    const terminal = client(base, u.token);
+    for (const type of ['ack', 'depart', 'arrive']) {
+      expect((await terminal.post(`/api/v1/assignments/${a.id}/events`, { type })).status).toBe(200);
+    }
+    await sleep(4000);
+    const missed = await alertEvents(world, incidentId, 'tier_missed');
+    // tier 0 (one unit within 5 min) was met; tier 1 (two units within 10 min) was not
+    expect(missed.map((e: { data: { tierIndex: number } }) => e.data.tierIndex)).toEqual([1]);
+  });
+
+  it('fires a pending timer exactly once across a restart between assignment and deadline', async () => {
+    const incidentId = await newIncident(world);
+    const u = world.units[3];
+    const r = await world.dispatcher.post(`/api/v1/incidents/${incidentId}/assignments`, { unitIds: [u.id] });
+    expect(r.status).toBe(201);
+    await restart();
+    await sleep(4000);
+    expect(await alertEvents(world, incidentId, 'ack_overdue')).toHaveLength(1);
+  });
+
+  it('re-creates timers from the database when the queue lost them', async () => {
+    await stack.stopApi();
+    if (SERVICES_MODE) await stack.stopWorker();
+    base = (await stack.startApi()).url;
+    world.dispatcher = client(base, world.tokens.dispatcher);
+    world.calltaker = client(base, world.tokens.calltaker);
+    const incidentId = await newIncident(world);
+    const u = world.units[4];
+    const r = await world.dispatcher.post(`/api/v1/incidents/${incidentId}/assignments`, { unitIds: [u.id] });
+    expect(r.status).toBe(201);
+    await stack.stopApi();
+    // lose every queued job
+    if (SERVICES_MODE) {
+      const redis = new IORedis(process.env.REDIS_URL as string);
+      const keys = await redis.keys(`${stack.config.REDIS_PREFIX}:*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+    } else {
+      const { PGlite } = await import('@electric-sql/pglite');
+      const { postgis } = await import('@electric-sql/pglite-postgis');
+      const pg = await PGlite.create({ dataDir: stack.config.DATA_DIR, extensions: { postgis } });
+      const deleted = await pg.query<{ n: number }>(`WITH d AS (DELETE FROM bullmq.job RETURNING 1) SELECT count(*)::int AS n FROM d`);
+      expect(deleted.rows[0].n).toBeGreaterThan(0);
+      await pg.close();
+    }
+    base = (await stack.startApi()).url;
+    if (SERVICES_MODE) await stack.startWorker();
+    world.dispatcher = client(base, world.tokens.dispatcher);
+    await sleep(4000);
+    expect(await alertEvents(world, incidentId, 'ack_overdue')).toHaveLength(1);
+    void Client;
+  });
+});
