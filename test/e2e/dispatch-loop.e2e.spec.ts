@@ -23,7 +23,7 @@ describe(`the 110 loop end to end (${SERVICES_MODE ? 'services' : 'embedded'} mo
     expect(sync.payload.units).toHaveLength(5);
 
     // call-taker enters the location as a Chinese map SDK gives it (GCJ-02)
-    const [gLon, gLat] = gcoord.transform([INCIDENT_POINT.lon, INCIDENT_POINT.lat], gcoord.WGS84, gcoord.GCJ02) as [number, number];
+    const [gLon, gLat] = gcoord.transform<[number, number]>([INCIDENT_POINT.lon, INCIDENT_POINT.lat], gcoord.WGS84, gcoord.GCJ02);
     const created = await world.calltaker.post('/api/v1/incidents', {
       location: { lon: gLon, lat: gLat, crs: 'GCJ02' },
       category: 'criminal',
@@ -35,7 +35,7 @@ describe(`the 110 loop end to end (${SERVICES_MODE ? 'services' : 'embedded'} mo
     });
     expect(created.status).toBe(201);
     const incident = created.body.incident;
-    const [expLon, expLat] = gcoord.transform([gLon, gLat], gcoord.GCJ02, gcoord.WGS84) as [number, number];
+    const [expLon, expLat] = gcoord.transform<[number, number]>([gLon, gLat], gcoord.GCJ02, gcoord.WGS84);
     expect(incident.location.lon).toBeCloseTo(expLon, 7);
     expect(incident.location.lat).toBeCloseTo(expLat, 7);
     expect(Math.abs(incident.location.lon - INCIDENT_POINT.lon)).toBeLessThan(1e-5);

@@ -4,7 +4,7 @@ import { connectSocket, createStack, SERVICES_MODE, type Stack } from '../suppor
 // Two api instances only make sense against a shared PostgreSQL and Redis.
 const describeServices = SERVICES_MODE ? describe : describe.skip;
 if (!SERVICES_MODE) {
-  // eslint-disable-next-line no-console
+   
   console.info('multi-instance e2e runs in services mode only (DATABASE_URL and REDIS_URL unset)');
 }
 

@@ -39,11 +39,11 @@ function ok<T>(r: HttpResult<T>, status: number, what: string): T {
 export async function buildWorld(baseUrl: string, unitCount = 5): Promise<World> {
   const admin = await login(baseUrl, 'admin', ADMIN_PASSWORD);
   const tokens = { admin: '', calltaker: '', dispatcher: '', commander: '' } as World['tokens'];
-  const district = ok(
+  const district = ok<{ id: string }>(
     await admin.post('/api/v1/jurisdictions', { name: '锦江区', kind: 'district', boundary: DISTRICT_BOUNDARY }),
     201,
     'district',
-  ) as { id: string };
+  );
   for (const role of ['calltaker', 'dispatcher', 'commander'] as const) {
     ok(await admin.post('/api/v1/users', { username: role, password: `${role}-password`, roles: [role] }), 201, role);
   }
@@ -58,11 +58,11 @@ export async function buildWorld(baseUrl: string, unitCount = 5): Promise<World>
   const kinds = ['patrol_car', 'patrol_car', 'motorcycle', 'foot', 'patrol_car', 'patrol_car', 'patrol_car', 'patrol_car'];
   const units: World['units'] = [];
   for (let i = 0; i < unitCount; i++) {
-    const created = ok(
+    const created = ok<{ unit: { id: string; callsign: string; kind: string }; terminalToken: string }>(
       await admin.post('/api/v1/units', { callsign: `川A-巡${String(i + 1).padStart(2, '0')}`, kind: kinds[i % kinds.length] }),
       201,
       'unit',
-    ) as { unit: { id: string; callsign: string; kind: string }; terminalToken: string };
+    );
     // unit i stands (i+1) × 400 m north of the incident point
     const lat = INCIDENT_POINT.lat + ((i + 1) * 400) / 111_320;
     units.push({ ...created.unit, token: created.terminalToken, lon: INCIDENT_POINT.lon, lat });

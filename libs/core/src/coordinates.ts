@@ -9,6 +9,6 @@ import type { Crs } from '@ringcad/contracts';
 export function toWgs84(p: { lon: number; lat: number; crs?: Crs }): { lon: number; lat: number } {
   if (!p.crs || p.crs === 'WGS84') return { lon: p.lon, lat: p.lat };
   const from = p.crs === 'GCJ02' ? gcoord.GCJ02 : gcoord.BD09;
-  const [lon, lat] = gcoord.transform([p.lon, p.lat], from, gcoord.WGS84) as [number, number];
+  const [lon, lat] = gcoord.transform<[number, number]>([p.lon, p.lat], from, gcoord.WGS84);
   return { lon, lat };
 }

@@ -8,7 +8,6 @@ import {
   cstDay,
   OPEN_INCIDENT_STATUSES,
   seesCallerNumber,
-  type Priority,
 } from '@ringcad/domain';
 import type { Tx } from '@ringcad/db';
 import { Clock } from './clock';
@@ -58,7 +57,7 @@ export class IncidentsService {
     const { incident, duplicates } = await this.database.transaction(async (tx) => {
       const jurisdiction = await this.locate(tx, p);
       const schemeId =
-        input.schemeId ?? jurisdiction.schemeId ?? DEFAULT_SCHEME_BY_PRIORITY[input.priority as Priority];
+        input.schemeId ?? jurisdiction.schemeId ?? DEFAULT_SCHEME_BY_PRIORITY[input.priority];
       const seq = await sql<{ n: number }>`
         INSERT INTO incident_counters (day, n) VALUES (${cstDay(now)}, 1)
         ON CONFLICT (day) DO UPDATE SET n = incident_counters.n + 1 RETURNING n`.execute(tx);

@@ -59,7 +59,7 @@ export class QueueService implements OnApplicationShutdown {
     if (!q) {
       q = this.redis
         ? new Queue(name, this.options())
-        : (new Queue(name, this.options() as never, createPostgresBackend as never) as Queue);
+        : (new Queue(name, this.options(), createPostgresBackend as never));
       q.on('error', (err) => this.logger.error(`queue ${name}: ${err.message}`));
       this.queues.set(name, q);
     }
@@ -70,7 +70,7 @@ export class QueueService implements OnApplicationShutdown {
     const opts = { ...this.options(), concurrency };
     const worker = this.redis
       ? new Worker(name, processor as Processor, opts)
-      : (new Worker(name, processor as Processor, opts as never, createPostgresBackend as never) as Worker);
+      : (new Worker(name, processor as Processor, opts, createPostgresBackend as never));
     worker.on('error', (err) => this.logger.error(`worker ${name}: ${err.message}`));
     worker.on('failed', (job, err) => this.logger.error(`job ${job?.id} on ${name} failed: ${err.message}`));
     this.workers.push(worker);

@@ -32,7 +32,7 @@ export class PGliteDialect implements Dialect {
   createQueryCompiler() {
     return new PostgresQueryCompiler();
   }
-  createIntrospector(db: Kysely<any>) {
+  createIntrospector(db: Kysely<unknown>) {
     return new PostgresIntrospector(db);
   }
 }
@@ -77,7 +77,7 @@ class PGliteConnection implements DatabaseConnection {
       numAffectedRows: affected !== undefined ? BigInt(affected) : undefined,
     };
   }
-  // eslint-disable-next-line require-yield
+   
   async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
     throw new Error('streaming is not supported on PGlite');
   }
