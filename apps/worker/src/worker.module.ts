@@ -13,7 +13,7 @@ class EmitterBinding implements OnApplicationBootstrap, OnApplicationShutdown {
   onApplicationBootstrap() {
     if (!this.config.REDIS_URL) return;
     this.redis = new IORedis(this.config.REDIS_URL);
-    this.publisher.bind(new Emitter(this.redis, { key: `${this.config.REDIS_PREFIX}-socket.io` }) as never);
+    this.publisher.bind(new Emitter(this.redis, { key: `${this.config.REDIS_PREFIX}-socket.io` }));
   }
   onApplicationShutdown() {
     this.redis?.disconnect();
