@@ -1,0 +1,245 @@
+/**
+ * Routing benchmark: many-to-one ETA for dispatch recommendations and 1/3/8-minute isochrones
+ * on a 250,000-node synthetic city, Chengdu import time, and pgRouting's drivingDistance for
+ * the same bounded search when DATABASE_URL points at a database with pgRouting.
+ * Prints and writes figures; asserts nothing.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import {
+  buildRoadGraph,
+  etaToTarget,
+  generateCity,
+  importGeoJsonRoads,
+  importOsmXml,
+  isochrones,
+  multiSourceTimes,
+  snapPoint,
+  type EtaUnit,
+  type LonLat,
+  type RoadGraph,
+} from '../libs/routing/src';
+import { ensurePgRouting, loadRoadTable } from './lib/pg-road-table';
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+function stats(samples: number[]): { p50: number; p99: number; mean: number } {
+  const s = [...samples].sort((a, b) => a - b);
+  const round = (v: number): number => Math.round(v * 1000) / 1000;
+  return {
+    p50: round(quantile(s, 0.5)),
+    p99: round(quantile(s, 0.99)),
+    mean: round(s.reduce((a, b) => a + b, 0) / s.length),
+  };
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A random point on a random street of the main component. */
+function streetPoint(graph: RoadGraph, rand: () => number): LonLat {
+  for (;;) {
+    const s = Math.floor(rand() * graph.segmentCount);
+    if (graph.nodeComponent[graph.segFrom[s]] !== graph.largestComponent) continue;
+    const g0 = graph.segGeomStart[s];
+    const pieces = graph.segGeomStart[s + 1] - g0 - 1;
+    const i = g0 + Math.floor(rand() * pieces);
+    const t = rand();
+    return {
+      lon: graph.geomLon[i] + t * (graph.geomLon[i + 1] - graph.geomLon[i]),
+      lat: graph.geomLat[i] + t * (graph.geomLat[i + 1] - graph.geomLat[i]),
+    };
+  }
+}
+
+function timeIt<T>(fn: () => T): [T, number] {
+  const t0 = performance.now();
+  const r = fn();
+  return [r, performance.now() - t0];
+}
+
+export async function runRoutingBench(): Promise<Record<string, unknown>> {
+  const rand = mulberry32(2026);
+  const [city, genMs] = timeIt(() => generateCity({ seed: 1, targetNodes: 250_000 }));
+  const [graph, buildMs] = timeIt(() => buildRoadGraph(importGeoJsonRoads(city.roads)));
+
+  const unitPoints = Array.from({ length: 2000 }, (_, i) => ({
+    id: `u${i}`,
+    ...streetPoint(graph, rand),
+  }));
+  const incidents = Array.from({ length: 200 }, () => streetPoint(graph, rand));
+  snapPoint(graph, unitPoints[0]); // builds the spatial index once
+  const [units, snapMs] = timeIt((): EtaUnit[] =>
+    unitPoints.map((u) => ({ ...u, snap: snapPoint(graph, u) })),
+  );
+
+  // Warm up the JIT on unrelated points before measuring.
+  for (let k = 0; k < 20; k++)
+    etaToTarget(graph, streetPoint(graph, rand), units, { maxSec: 1800 });
+
+  const measure = (
+    maxSec: number,
+    withSnap: boolean,
+  ): { times: number[]; reached: number[]; settled: number[] } => {
+    const times: number[] = [];
+    const reached: number[] = [];
+    const settled: number[] = [];
+    for (const p of incidents) {
+      const [res, ms] = timeIt(() =>
+        etaToTarget(graph, p, withSnap ? unitPoints : units, { maxSec }),
+      );
+      times.push(ms);
+      reached.push(res.results.length);
+      settled.push(res.settledNodes);
+    }
+    return { times, reached, settled };
+  };
+  const rec1800 = measure(1800, false);
+  const rec480 = measure(480, false);
+  const rec1800Snap = measure(1800, true);
+
+  for (let k = 0; k < 10; k++) isochrones(graph, streetPoint(graph, rand), [1, 3, 8]);
+  const isoTimes: number[] = [];
+  for (const p of incidents.slice(0, 100))
+    isoTimes.push(timeIt(() => isochrones(graph, p, [1, 3, 8]))[1]);
+
+  // Our equivalent of pgr_drivingDistance(480 s) from a node: one bounded search.
+  const probeNodes = Array.from({ length: 20 }, () => {
+    for (;;) {
+      const v = Math.floor(rand() * graph.nodeCount);
+      if (graph.nodeComponent[v] === graph.largestComponent) return v;
+    }
+  });
+  const oursDd: number[] = [];
+  const oursReached: number[] = [];
+  for (const v of probeNodes) {
+    const [r, ms] = timeIt(() =>
+      multiSourceTimes(graph, [{ lon: graph.nodeLon[v], lat: graph.nodeLat[v] }], 480),
+    );
+    oursDd.push(ms);
+    oursReached.push(r.settledNodes);
+  }
+
+  let importChengduMs: number | null = null;
+  let chengdu: Record<string, unknown> | null = null;
+  const dataDir = process.env.SHARED_DATA_DIR ?? path.resolve(process.cwd(), '../shared/data');
+  const osmPath = path.join(dataDir, 'chengdu-center-2018.osm');
+  if (fs.existsSync(osmPath)) {
+    const buf = fs.readFileSync(osmPath);
+    const runs: number[] = [];
+    const parseRuns: number[] = [];
+    let g: RoadGraph | null = null;
+    for (let k = 0; k < 5; k++) {
+      const [draft, parseMs] = timeIt(() => importOsmXml(buf));
+      const [built, b] = timeIt(() => buildRoadGraph(draft));
+      parseRuns.push(parseMs);
+      runs.push(parseMs + b);
+      g = built;
+    }
+    importChengduMs = stats(runs).p50;
+    chengdu = {
+      firstRunMs: Math.round(runs[0] * 10) / 10,
+      parseOnlyMs: stats(parseRuns).p50,
+      ...g!.stats,
+    };
+  }
+
+  let pgroutingDrivingDistanceMs: number | null = null;
+  let pgroutingReached: number[] | null = null;
+  let pgNote = 'DATABASE_URL not set';
+  if (process.env.DATABASE_URL) {
+    const client = new Client({ connectionString: process.env.DATABASE_URL });
+    await client.connect();
+    let table: string | null = null;
+    try {
+      if (!(await ensurePgRouting(client))) pgNote = 'pgRouting extension not available';
+      else {
+        table = await loadRoadTable(client, graph, 'bench_roads');
+        const sql = `SELECT id, source, target, cost, reverse_cost FROM ${table}`;
+        await client.query('SELECT count(*) FROM pgr_drivingDistance($1, $2::bigint, 480, true)', [
+          sql,
+          probeNodes[0] + 1,
+        ]);
+        const times: number[] = [];
+        pgroutingReached = [];
+        for (const v of probeNodes) {
+          const t0 = performance.now();
+          const r = await client.query<{ n: string }>(
+            'SELECT count(*) AS n FROM pgr_drivingDistance($1, $2::bigint, 480, true)',
+            [sql, v + 1],
+          );
+          times.push(performance.now() - t0);
+          pgroutingReached.push(Number(r.rows[0].n));
+        }
+        pgroutingDrivingDistanceMs = stats(times).p50;
+        pgNote =
+          'pgr_drivingDistance over the whole 250k-node edge table, median of 20 start nodes';
+      }
+    } finally {
+      if (table) await client.query(`DROP TABLE IF EXISTS ${table}`);
+      await client.end();
+    }
+  }
+
+  const oursDdMs = stats(oursDd).p50;
+  const r1800 = stats(rec1800.times);
+  const result: Record<string, unknown> = {
+    machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+    nodes: graph.nodeCount,
+    edges: graph.stats.directedEdges,
+    segments: graph.segmentCount,
+    units: units.length,
+    incidents: incidents.length,
+    cityGenerateMs: Math.round(genMs),
+    cityImportAndBuildMs: Math.round(buildMs),
+    snap2000UnitsMs: Math.round(snapMs * 100) / 100,
+    recommendMaxSec: 1800,
+    recommendP50Ms: r1800.p50,
+    recommendP99Ms: r1800.p99,
+    recommendUnitsWithin1800sMedian: stats(rec1800.reached).p50,
+    recommendSettledNodesMedian: stats(rec1800.settled).p50,
+    recommend480: { ...stats(rec480.times), unitsWithinMedian: stats(rec480.reached).p50 },
+    recommend1800IncludingUnitSnapping: stats(rec1800Snap.times),
+    isochrone3TiersMs: stats(isoTimes).p50,
+    isochrone3TiersP99Ms: stats(isoTimes).p99,
+    importChengduMs,
+    chengdu,
+    oursDrivingDistance480Ms: oursDdMs,
+    oursReachedNodes480Median: stats(oursReached).p50,
+    pgroutingDrivingDistanceMs,
+    pgroutingReachedNodes480Median: pgroutingReached ? stats(pgroutingReached).p50 : null,
+    speedupVsPgrouting:
+      pgroutingDrivingDistanceMs !== null
+        ? Math.round((pgroutingDrivingDistanceMs / oursDdMs) * 10) / 10
+        : null,
+    pgroutingNote: pgNote,
+  };
+  return result;
+}
+
+if (require.main === module) {
+  runRoutingBench()
+    .then((r) => {
+      const json = JSON.stringify(r, null, 2);
+      console.log(json);
+      const out = path.resolve(process.cwd(), 'bench/results/routing.json');
+      fs.mkdirSync(path.dirname(out), { recursive: true });
+      fs.writeFileSync(out, `${json}\n`);
+    })
+    .catch((e: unknown) => {
+      console.error(e);
+      process.exitCode = 1;
+    });
+}

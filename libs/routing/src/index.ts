@@ -1,0 +1,86 @@
+/**
+ * `@ringcad/routing` — pure TypeScript road-network engine (no framework, no I/O; the clock
+ * and configuration are parameters).
+ *
+ * Import: {@link importOsmXml}, {@link importOsmPbf}, {@link importGeoJsonRoads} → a neutral
+ * {@link RoadNetworkDraft}; {@link buildRoadGraph} applies the car profile → {@link RoadGraph}
+ * (typed-array CSR, shapes per segment, strongly connected components in `stats`);
+ * {@link serializeRoadGraph} / {@link deserializeRoadGraph} for caching.
+ *
+ * Speeds: {@link SpeedProfile} (class speeds, maxspeed caps, peak windows), {@link edgeCosts},
+ * {@link peakFactorAt}, {@link speedMultipliersAt}.
+ *
+ * Queries: {@link snapPoint} / {@link snapPoints}; {@link etaToTarget} (many-to-one, one reverse
+ * Dijkstra); {@link travelTimesFrom} (one-to-many); {@link multiSourceTimes} (coverage);
+ * {@link routeBetween} (drawable route); {@link straightLineEta} (labelled fallback);
+ * {@link isochrones} (road-honest ring polygons); {@link createSearchWorkspace} to reuse memory.
+ *
+ * Demo data: {@link generateCity} — a deterministic synthetic city with a river and bridges.
+ * Reference checks: {@link pgRoutingEdgeRows} — the graph as a pgRouting edge table.
+ *
+ * Graph layout: vertices are intersections and dead ends only; every segment keeps its full
+ * OSM shape (geometry arrays per segment), so snapping follows curves and routes draw along
+ * the road. Search state lives in a reusable {@link SearchWorkspace}; a query allocates only
+ * its result.
+ */
+export * from './road-class';
+export * from './speed-profile';
+export { RoadNetworkImportError } from './road-network-draft';
+export type {
+  DraftWay,
+  RoadNetworkDraft,
+  RoadNetworkFormat,
+  RoadNetworkImportErrorCode,
+} from './road-network-draft';
+export { importOsmXml } from './osm-xml-import';
+export { importOsmPbf, type OsmPbfImportOptions } from './osm-pbf-import';
+export {
+  importGeoJsonRoads,
+  type GeoJsonImportOptions,
+  type RoadFeatureCollection,
+  type RoadFeatureProperties,
+} from './geojson-import';
+export {
+  buildRoadGraph,
+  segmentClass,
+  DIR_BACKWARD,
+  DIR_FORWARD,
+  type BuildRoadGraphOptions,
+  type RoadGraph,
+  type RoadGraphStats,
+} from './road-graph';
+export { serializeRoadGraph, deserializeRoadGraph } from './road-graph-serialize';
+export { edgeCosts, type EdgeCosts } from './edge-costs';
+export { haversineM } from './geo-math';
+export { snapPoint, snapPoints, type LonLat, type SnapOptions, type SnappedPoint } from './snap';
+export { createSearchWorkspace, type SearchWorkspace } from './search-workspace';
+export {
+  DEFAULT_STRAIGHT_SPEEDS_KMH,
+  etaToTarget,
+  multiSourceTimes,
+  routeBetween,
+  straightLineEta,
+  travelTimesFrom,
+  type EtaMethod,
+  type EtaOptions,
+  type EtaResponse,
+  type EtaResult,
+  type EtaUnit,
+  type MultiSourceOptions,
+  type RouteResult,
+  type RoutingQueryOptions,
+  type StraightLineConfig,
+} from './eta';
+export {
+  isochrones,
+  type IsochroneCollection,
+  type IsochroneFeature,
+  type IsochroneOptions,
+} from './isochrone';
+export {
+  generateCity,
+  type PointFeature,
+  type SyntheticCity,
+  type SyntheticCityOptions,
+} from './synthetic-city';
+export { pgRoutingEdgeRows, type PgRoutingEdgeRows } from './pgrouting-export';

@@ -1,0 +1,98 @@
+import { assembleRoadGraph, type RoadGraph, type RoadGraphCore } from './road-graph';
+import { RoadNetworkImportError } from './road-network-draft';
+
+const MAGIC = 0x47524352; // "RCRG" little-endian
+const VERSION = 1;
+
+type ArrayKey = Exclude<keyof RoadGraphCore, 'names' | 'partialStats'>;
+const ARRAYS: [
+  ArrayKey,
+  Float64ArrayConstructor | Float32ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor,
+][] = [
+  ['nodeLon', Float64Array],
+  ['nodeLat', Float64Array],
+  ['segFrom', Int32Array],
+  ['segTo', Int32Array],
+  ['segLengthM', Float64Array],
+  ['segClass', Uint8Array],
+  ['segMaxspeedKmh', Float32Array],
+  ['segBaseSpeedKmh', Float32Array],
+  ['segDirection', Uint8Array],
+  ['segName', Int32Array],
+  ['segGeomStart', Int32Array],
+  ['geomLon', Float64Array],
+  ['geomLat', Float64Array],
+];
+
+/**
+ * Serialises the stored part of a graph into one ArrayBuffer (adjacency and components are
+ * rebuilt on load, in tens of milliseconds, so the cache stays small and cannot disagree).
+ */
+export function serializeRoadGraph(graph: RoadGraph): ArrayBuffer {
+  const header = new TextEncoder().encode(
+    JSON.stringify({
+      names: graph.names,
+      partialStats: {
+        format: graph.stats.format,
+        highwayWays: graph.stats.highwayWays,
+        drivableWays: graph.stats.drivableWays,
+        missingRefs: graph.stats.missingRefs,
+      },
+      lengths: ARRAYS.map(([k]) => graph[k].length),
+    }),
+  );
+  let size = 12 + header.length;
+  size = Math.ceil(size / 8) * 8;
+  const offsets: number[] = [];
+  for (const [k] of ARRAYS) {
+    offsets.push(size);
+    size = Math.ceil((size + graph[k].byteLength) / 8) * 8;
+  }
+  const buf = new ArrayBuffer(size);
+  const view = new DataView(buf);
+  view.setUint32(0, MAGIC, true);
+  view.setUint32(4, VERSION, true);
+  view.setUint32(8, header.length, true);
+  new Uint8Array(buf, 12, header.length).set(header);
+  ARRAYS.forEach(([k], i) => {
+    const a = graph[k];
+    new Uint8Array(buf, offsets[i], a.byteLength).set(
+      new Uint8Array(a.buffer, a.byteOffset, a.byteLength),
+    );
+  });
+  return buf;
+}
+
+/**
+ * Restores a graph written by {@link serializeRoadGraph}.
+ * @throws RoadNetworkImportError when the buffer is not a serialised graph of this version.
+ */
+export function deserializeRoadGraph(buf: ArrayBuffer): RoadGraph {
+  const view = new DataView(buf);
+  if (buf.byteLength < 12 || view.getUint32(0, true) !== MAGIC) {
+    throw new RoadNetworkImportError('malformed', 'not a serialised RingCAD road graph');
+  }
+  if (view.getUint32(4, true) !== VERSION) {
+    throw new RoadNetworkImportError(
+      'unsupported',
+      `serialised road graph version ${view.getUint32(4, true)}, expected ${VERSION}`,
+    );
+  }
+  const headerLen = view.getUint32(8, true);
+  const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 12, headerLen))) as {
+    names: string[];
+    partialStats: RoadGraphCore['partialStats'];
+    lengths: number[];
+  };
+  let pos = Math.ceil((12 + headerLen) / 8) * 8;
+  const core = { names: header.names, partialStats: header.partialStats } as RoadGraphCore;
+  ARRAYS.forEach(([k, Ctor], i) => {
+    const n = header.lengths[i];
+    // Copy out so the graph does not pin (or alias) the caller's buffer.
+    (core as unknown as Record<string, unknown>)[k] = new Ctor(
+      buf.slice(pos, pos + n * Ctor.BYTES_PER_ELEMENT),
+    );
+    pos = Math.ceil((pos + n * Ctor.BYTES_PER_ELEMENT) / 8) * 8;
+  });
+  return assembleRoadGraph(core);
+}
