@@ -3,12 +3,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Simulator, type SimulatorOptions } from '../../apps/simulator/src/simulator';
 import type { SimLogger } from '../../apps/simulator/src/logger';
-import { ADMIN_PASSWORD, createStack, login, SERVICES_MODE, sleep, type Stack } from '../support/harness';
+import {
+  ADMIN_PASSWORD,
+  createStack,
+  login,
+  SERVICES_MODE,
+  sleep,
+  type Stack,
+} from '../support/harness';
 
-const PASSWORDS = { calltaker: 'calltaker-sim-pass', dispatcher: 'dispatcher-sim-pass', commander: 'commander-sim-pass' };
+const PASSWORDS = {
+  calltaker: 'calltaker-sim-pass',
+  dispatcher: 'dispatcher-sim-pass',
+  commander: 'commander-sim-pass',
+};
 
 /** Polls `probe` until it returns something truthy; the last value explains a timeout. */
-async function eventually<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
+async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -73,9 +88,12 @@ describe(`the simulator (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =
     const fc = (await commander.get('/api/v1/jurisdictions')).body;
     const districts = fc.features.filter((f: any) => f.properties.kind === 'district');
     const stations = fc.features.filter((f: any) => f.properties.kind === 'station');
-    expect(districts.map((d: any) => d.properties.name).sort()).toEqual(['武侯区', '锦城区', '青羊区'].sort());
+    expect(districts.map((d: any) => d.properties.name).sort()).toEqual(
+      ['武侯区', '锦城区', '青羊区'].sort(),
+    );
     expect(stations).toHaveLength(6);
-    for (const s of stations) expect(districts.map((d: any) => d.properties.id)).toContain(s.properties.parentId);
+    for (const s of stations)
+      expect(districts.map((d: any) => d.properties.id)).toContain(s.properties.parentId);
     // not in API.md yet (only POST is): see the report
     const checkpoints = await commander.get('/api/v1/checkpoints');
     expect(checkpoints.status).toBe(200);
@@ -92,7 +110,9 @@ describe(`the simulator (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =
     const seen = Date.now();
     const fresh = await eventually('fresh positions from every unit', async () => {
       const list = (await commander.get('/api/v1/units')).body as any[];
-      return list.every((u) => u.position && !u.position.stale && Date.parse(u.position.at) > seen) ? list : null;
+      return list.every((u) => u.position && !u.position.stale && Date.parse(u.position.at) > seen)
+        ? list
+        : null;
     });
     for (const u of fresh) {
       expect(u.position.lon).toBeGreaterThan(103.9);
@@ -112,7 +132,8 @@ describe(`the simulator (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =
     const dispatcher = await login(base, 'dispatcher', PASSWORDS.dispatcher);
     // the call comes from where a moving unit is now, so the drive takes seconds at speed 30
     const units = (await dispatcher.get('/api/v1/units')).body as any[];
-    const near = units.find((u) => u.kind === 'patrol_car' && u.position) ?? units.find((u) => u.position);
+    const near =
+      units.find((u) => u.kind === 'patrol_car' && u.position) ?? units.find((u) => u.position);
     const created = await calltaker.post('/api/v1/incidents', {
       location: { lon: near.position.lon, lat: near.position.lat },
       category: 'dispute',
@@ -153,7 +174,12 @@ describe(`the simulator (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =
     expect(byType['units.assigned'].actor.name).toBe('dispatcher');
     expect(byType['incident.closed'].actor.name).toBe('dispatcher');
     const unitId = timeline.assignments[0].unitId;
-    for (const t of ['assignment.ack', 'assignment.depart', 'assignment.arrive', 'assignment.clear']) {
+    for (const t of [
+      'assignment.ack',
+      'assignment.depart',
+      'assignment.arrive',
+      'assignment.clear',
+    ]) {
       expect(byType[t].actor).toMatchObject({ kind: 'unit', id: unitId });
     }
     expect(final.assignments).toHaveLength(1);
@@ -162,9 +188,17 @@ describe(`the simulator (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =
     // the unit reported its drive: its track is on the incident's record
     expect(final.tracks.some((t: any) => t.unitId === unitId && t.points.length > 0)).toBe(true);
 
-    const unit = ((await dispatcher.get('/api/v1/units')).body as any[]).find((u) => u.id === unitId);
+    const unit = ((await dispatcher.get('/api/v1/units')).body as any[]).find(
+      (u) => u.id === unitId,
+    );
     expect(unit.status).toBe('available');
-    expect(sim!.summary()).toMatchObject({ dispatches: 1, tasksReceived: 1, tasksCompleted: 1, closes: 1, taskRefusals: 0 });
+    expect(sim!.summary()).toMatchObject({
+      dispatches: 1,
+      tasksReceived: 1,
+      tasksCompleted: 1,
+      closes: 1,
+      taskRefusals: 0,
+    });
   });
 
   it('restarts with the units and tokens of its state file instead of seeding again', async () => {
@@ -175,7 +209,10 @@ describe(`the simulator (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =
     const commander = await login(base, 'commander', PASSWORDS.commander);
     expect((await commander.get('/api/v1/units')).body).toHaveLength(6);
     expect((await commander.get('/api/v1/jurisdictions')).body.features).toHaveLength(9);
-    await eventually('terminals back online with their saved tokens', async () => sim!.summary().unitsOnline === 6);
+    await eventually(
+      'terminals back online with their saved tokens',
+      async () => sim!.summary().unitsOnline === 6,
+    );
     const restarted = Date.now();
     await eventually('positions after the restart', async () => {
       const list = (await commander.get('/api/v1/units')).body as any[];

@@ -13,6 +13,7 @@ import { RealtimeGateway } from './realtime/realtime.gateway';
 import { RingsController } from './rings/rings.controller';
 import { UnitsController } from './units/units.controller';
 import { ConsolePageController } from './console-page.controller';
+import { RoadsController } from './roads/roads.controller';
 
 @Module({})
 export class ApiModule {
@@ -28,6 +29,7 @@ export class ApiModule {
         IncidentsController,
         RingsController,
         AlertsController,
+        RoadsController,
         ConsolePageController,
       ],
       providers: [

@@ -22,8 +22,9 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
   });
   const json = express.json({ limit: config.BODY_LIMIT });
   // Body-parser errors happen before Nest's pipeline; answer them in our error shape here.
+  const raw = express.raw({ type: 'application/octet-stream', limit: '512mb' });
   app.use((req: Request, res: Response, next: NextFunction) =>
-    json(req, res, (err?: { status?: number; type?: string; message?: string }) => {
+    (req.is('application/octet-stream') ? raw : json)(req, res, (err?: { status?: number; type?: string; message?: string }) => {
       if (!err) return next();
       const tooLarge = err.type === 'entity.too.large' || err.status === 413;
       res.status(tooLarge ? 413 : 400).json({

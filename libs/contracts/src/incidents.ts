@@ -103,6 +103,6 @@ export interface RecommendationCandidate {
 export interface ExcludedUnit {
   unitId: string;
   callsign: string;
-  reason: 'not_available' | 'no_position' | 'stale_position';
+  reason: 'not_available' | 'no_position' | 'stale_position' | 'beyond_search';
   status: string;
 }

@@ -4,3 +4,4 @@ export * from './places';
 export * from './incidents';
 export * from './realtime';
 export * from './jobs';
+export * from './rings';

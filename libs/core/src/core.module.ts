@@ -11,6 +11,8 @@ import { PlacesService } from './places.service';
 import { QueueService } from './queue.service';
 import { RealtimePublisher } from './realtime';
 import { RecommendationService } from './recommendation.service';
+import { RoadNetworkService } from './road-network.service';
+import { RouteService } from './route.service';
 import { TimelineService } from './timeline.service';
 import { TimersService } from './timers.service';
 import { APP_CONFIG } from './tokens';
@@ -25,6 +27,8 @@ const SERVICES = [
   AuthService,
   PlacesService,
   UnitsService,
+  RoadNetworkService,
+  RouteService,
   EtaEngine,
   RecommendationService,
   TimersService,

@@ -14,6 +14,8 @@ export * from './queue.service';
 export * from './auth.service';
 export * from './places.service';
 export * from './units.service';
+export * from './road-network.service';
+export * from './route.service';
 export * from './eta-engine';
 export * from './recommendation.service';
 export * from './timers.service';

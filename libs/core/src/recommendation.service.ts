@@ -18,6 +18,11 @@ export interface Recommendation {
   tookMs: number;
 }
 
+/** Recommendations search at least this far (and twice the scheme's last tier). */
+const RECOMMEND_MIN_SEARCH_SEC = 1800;
+/** The ETA recorded with an assignment is searched up to two hours. */
+const ASSIGNMENT_ETA_MAX_SEC = 7200;
+
 interface UnitPositionRow {
   id: string;
   callsign: string;
@@ -62,10 +67,11 @@ export class RecommendationService {
   async etaForUnits(db: DbOrTx, target: { lon: number; lat: number }, unitIds: string[]) {
     const units = await this.unitsWithPositions(db, unitIds);
     const located = units.filter((u) => u.lon !== null && u.lat !== null);
-    const results = await this.eta.etaTo(
+    const { results } = await this.eta.etaTo(
       target,
       located.map((u) => ({ id: u.id, kind: u.kind, lon: u.lon as number, lat: u.lat as number })),
       this.clock.now(),
+      { maxSec: ASSIGNMENT_ETA_MAX_SEC },
     );
     return new Map(results.map((r) => [r.id, r]));
   }
@@ -86,11 +92,18 @@ export class RecommendationService {
         usable.push(u);
       }
     }
-    const etas = await this.eta.etaTo(
+    const lastTier = scheme.tiers[scheme.tiers.length - 1]?.sec ?? 0;
+    const { results: etas, beyond } = await this.eta.etaTo(
       target,
       usable.map((u) => ({ id: u.id, kind: u.kind, lon: u.lon as number, lat: u.lat as number })),
       now,
+      { maxSec: Math.max(RECOMMEND_MIN_SEARCH_SEC, 2 * lastTier) },
     );
+    const usableById = new Map(usable.map((u) => [u.id, u]));
+    for (const id of beyond) {
+      const u = usableById.get(id) as UnitPositionRow;
+      excluded.push({ unitId: u.id, callsign: u.callsign, reason: 'beyond_search', status: u.status });
+    }
     const byId = new Map(usable.map((u) => [u.id, u]));
     const candidates: RecommendationCandidate[] = etas
       .map((e) => {

@@ -1,0 +1,55 @@
+import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { bboxQuerySchema, importQuerySchema, isochroneQuerySchema, routeQuerySchema } from '@ringcad/contracts';
+import { Clock, DomainError, IncidentsService, RoadNetworkService, RouteService, parseInput, type Principal } from '@ringcad/core';
+import { isochrones } from '@ringcad/routing';
+import { Access } from '../auth/access';
+import { CurrentPrincipal } from '../auth/principal.decorator';
+import { uuidParam } from '../common/params';
+
+@Controller('api/v1')
+export class RoadsController {
+  constructor(
+    private readonly roads: RoadNetworkService,
+    private readonly routes: RouteService,
+    private readonly incidents: IncidentsService,
+    private readonly clock: Clock,
+  ) {}
+
+  @Get('road-network')
+  summary() {
+    const s = this.roads.summary();
+    if (!s) throw new DomainError('NOT_FOUND', 'no road network is loaded');
+    return s;
+  }
+
+  @Get('road-network/geojson')
+  geojson(@Query() query: unknown) {
+    const s = this.roads.summary();
+    if (!s) throw new DomainError('NOT_FOUND', 'no road network is loaded');
+    return this.roads.geojson(parseInput(bboxQuerySchema, query).bbox ?? s.bbox);
+  }
+
+  /** Replaces the road network with an uploaded file (raw body, application/octet-stream). */
+  @Access({ roles: ['admin'] })
+  @Post('road-network')
+  import(@Query() query: unknown, @Body() body: unknown) {
+    const { format } = parseInput(importQuerySchema, query);
+    if (!Buffer.isBuffer(body) || body.length === 0) {
+      throw new DomainError('VALIDATION_FAILED', 'send the file as the request body with Content-Type: application/octet-stream');
+    }
+    return this.roads.importDraft(this.roads.parse(format, body), `upload.${format}`);
+  }
+
+  @Get('isochrones')
+  isochrones(@Query() query: unknown) {
+    const q = parseInput(isochroneQuerySchema, query);
+    const graph = this.roads.requireGraph();
+    return isochrones(graph, { lon: q.lon, lat: q.lat }, q.minutes, { direction: q.direction, at: this.clock.now() });
+  }
+
+  @Get('incidents/:id/route')
+  async route(@Param('id', uuidParam) id: string, @Query() query: unknown, @CurrentPrincipal() by: Principal) {
+    const incident = await this.incidents.get(id, by);
+    return this.routes.unitToPoint(parseInput(routeQuerySchema, query).unitId, incident.location);
+  }
+}

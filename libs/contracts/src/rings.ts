@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { latSchema, lonSchema, uuidSchema } from './common';
+
+const minutesList = z
+  .string()
+  .default('1,3,8')
+  .transform((s, ctx) => {
+    const values = s.split(',').map((v) => Number(v.trim()));
+    if (values.some((v) => !Number.isFinite(v) || v <= 0 || v > 120)) {
+      ctx.addIssue({ code: 'custom', message: 'minutes must be numbers in (0, 120]' });
+      return z.NEVER;
+    }
+    if (values.length > 6) {
+      ctx.addIssue({ code: 'custom', message: 'at most 6 rings' });
+      return z.NEVER;
+    }
+    return [...new Set(values)].sort((a, b) => a - b);
+  });
+
+export const isochroneQuerySchema = z.object({
+  lon: z.coerce.number().pipe(lonSchema),
+  lat: z.coerce.number().pipe(latSchema),
+  minutes: minutesList,
+  direction: z.enum(['to', 'from']).default('to'),
+});
+
+export const bboxQuerySchema = z.object({
+  bbox: z
+    .string()
+    .transform((s, ctx) => {
+      const v = s.split(',').map(Number);
+      if (v.length !== 4 || v.some((x) => !Number.isFinite(x)) || v[0] >= v[2] || v[1] >= v[3]) {
+        ctx.addIssue({ code: 'custom', message: 'bbox must be w,s,e,n with w<e and s<n' });
+        return z.NEVER;
+      }
+      return v as [number, number, number, number];
+    })
+    .optional(),
+});
+
+export const routeQuerySchema = z.object({ unitId: uuidSchema });
+
+export const importQuerySchema = z.object({ format: z.enum(['osm', 'pbf', 'geojson']) });

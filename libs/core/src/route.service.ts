@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
+import { routeBetween } from '@ringcad/routing';
+import { Clock } from './clock';
+import { DatabaseService } from './database.service';
+import { DomainError, notFound } from './errors';
+import { RoadNetworkService } from './road-network.service';
+
+/** The drawable route of a candidate unit to an incident. */
+@Injectable()
+export class RouteService {
+  constructor(
+    private readonly database: DatabaseService,
+    private readonly roads: RoadNetworkService,
+    private readonly clock: Clock,
+  ) {}
+
+  async unitToPoint(unitId: string, to: { lon: number; lat: number }) {
+    const rows = await sql<{ lon: number | null; lat: number | null }>`
+      SELECT ST_X(position) AS lon, ST_Y(position) AS lat FROM units WHERE id = ${unitId}`.execute(this.database.db);
+    const u = rows.rows[0];
+    if (!u) throw notFound('unit', unitId);
+    if (u.lon === null || u.lat === null) throw new DomainError('CONFLICT', 'the unit has no position');
+    const route = routeBetween(this.roads.requireGraph(), { lon: u.lon, lat: u.lat }, to, { at: this.clock.now() });
+    if (!route) throw new DomainError('NOT_FOUND', 'no route between the unit and the incident');
+    return {
+      unitId,
+      method: route.method,
+      etaSec: Math.round(route.etaSec),
+      distanceM: Math.round(route.distanceM),
+      geometry: { type: 'LineString' as const, coordinates: route.coordinates },
+    };
+  }
+}

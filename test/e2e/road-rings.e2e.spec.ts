@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { buildWorld, INCIDENT_POINT, type World } from '../support/fixtures';
+import { client, createStack, SERVICES_MODE, type Stack } from '../support/harness';
+
+const SHARED = process.env.SHARED_DATA_DIR ?? resolve(__dirname, '../../../shared/data');
+
+describe(`rings on real streets (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () => {
+  let stack: Stack;
+  let world: World;
+  let base: string;
+
+  beforeAll(async () => {
+    stack = await createStack({ ROAD_NETWORK: join(SHARED, 'chengdu-center-2018.osm') });
+    base = (await stack.startApi()).url;
+    world = await buildWorld(base);
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('loads the city named by ROAD_NETWORK on start and describes it', async () => {
+    const r = await world.dispatcher.get('/api/v1/road-network');
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ source: 'chengdu-center-2018.osm', nodes: 3260, segments: 4647 });
+    const [w, s, e, n] = r.body.bbox;
+    expect(w).toBeLessThan(104.066);
+    expect(e).toBeGreaterThan(104.066);
+    expect(s).toBeLessThan(30.657);
+    expect(n).toBeGreaterThan(30.657);
+    const roads = await world.dispatcher.get('/api/v1/road-network/geojson?bbox=104.06,30.65,104.07,30.66');
+    expect(roads.status).toBe(200);
+    expect(roads.body.features.length).toBeGreaterThan(10);
+    expect(roads.body.features[0].geometry.type).toBe('LineString');
+  });
+
+  it('ranks units by road travel time with ring tiers', async () => {
+    const created = await world.calltaker.post('/api/v1/incidents', { location: INCIDENT_POINT, category: 'criminal', priority: 2 });
+    expect(created.status).toBe(201);
+    const rec = created.body.recommendation;
+    expect(rec.scheme.id).toBe('1-3-8');
+    expect(rec.candidates.length).toBeGreaterThan(0);
+    for (const c of rec.candidates) expect(c.method).toBe('road');
+    const etas = rec.candidates.map((c: { etaSec: number }) => c.etaSec);
+    expect([...etas].sort((a, b) => a - b)).toEqual(etas);
+    // road travel is never shorter than the straight line at the car's free-flow speed
+    for (const c of rec.candidates) expect(c.distanceM).toBeGreaterThan(0);
+    const route = await world.dispatcher.get(`/api/v1/incidents/${created.body.incident.id}/route?unitId=${rec.candidates[0].unitId}`);
+    expect(route.status).toBe(200);
+    expect(route.body.geometry.type).toBe('LineString');
+    expect(route.body.geometry.coordinates.length).toBeGreaterThan(1);
+    expect(route.body.method).toBe('road');
+    expect(route.body.distanceM).toBeGreaterThan(0);
+  });
+
+  it('draws isochrones that grow with time', async () => {
+    const r = await world.dispatcher.get(`/api/v1/isochrones?lon=${INCIDENT_POINT.lon}&lat=${INCIDENT_POINT.lat}&minutes=1,3,8&direction=to`);
+    expect(r.status).toBe(200);
+    expect(r.body.type).toBe('FeatureCollection');
+    expect(r.body.features.map((f: { properties: { minutes: number } }) => f.properties.minutes)).toEqual([1, 3, 8]);
+    for (const f of r.body.features) expect(['Polygon', 'MultiPolygon']).toContain(f.geometry.type);
+    const size = (f: { geometry: { coordinates: unknown } }) => JSON.stringify(f.geometry.coordinates).length;
+    expect(size(r.body.features[2])).toBeGreaterThan(size(r.body.features[0]));
+    const from = await world.dispatcher.get(`/api/v1/isochrones?lon=${INCIDENT_POINT.lon}&lat=${INCIDENT_POINT.lat}&minutes=3&direction=from`);
+    expect(from.status).toBe(200);
+    const at = `lon=${INCIDENT_POINT.lon}&lat=${INCIDENT_POINT.lat}`;
+    for (const bad of [`${at}&minutes=0`, `${at}&minutes=abc`, `${at}&direction=sideways`, `lon=999&lat=30`, `lat=30`]) {
+      const res = await world.dispatcher.get(`/api/v1/isochrones?${bad}`);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    }
+  });
+
+  it('refuses a malformed upload and keeps the loaded network, then replaces it with a good one', async () => {
+    const before = (await world.dispatcher.get('/api/v1/road-network')).body;
+    const admin = client(base, world.tokens.admin);
+    for (const [format, body] of [
+      ['osm', '<osm><way id="1"><nd ref="9"/>'],
+      ['geojson', '{"type":"FeatureCollection","features":[]}'],
+      ['pbf', 'not a pbf at all'],
+    ] as const) {
+      const r = await admin.raw('POST', `/api/v1/road-network?format=${format}`, body, { 'content-type': 'application/octet-stream' });
+      expect(r.status).toBe(400);
+      expect(r.body.error.code).toBe('VALIDATION_FAILED');
+    }
+    expect((await world.dispatcher.get('/api/v1/road-network')).body).toEqual(before);
+    const forbidden = await world.dispatcher.raw('POST', '/api/v1/road-network?format=geojson', '{}', { 'content-type': 'application/octet-stream' });
+    expect(forbidden.status).toBe(403);
+    const geojson = readFileSync(join(SHARED, 'shenzhen-futian-roads.geojson'));
+    const res = await fetch(`${base}/api/v1/road-network?format=geojson`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${world.tokens.admin}`, 'content-type': 'application/octet-stream' },
+      body: geojson,
+    });
+    expect(res.status).toBe(201);
+    const after = (await world.dispatcher.get('/api/v1/road-network')).body;
+    expect(after.id).not.toBe(before.id);
+    expect(after.bbox[0]).toBeGreaterThan(113.9);
+  });
+});
