@@ -28,6 +28,6 @@ async function main() {
 
 main().catch((err: unknown) => {
   const known = err instanceof ConfigError || err instanceof DomainError;
-  process.stderr.write(`${known ? `import failed: ${(err as Error).message}` : ((err as Error)?.stack ?? String(err))}\n`);
+  process.stderr.write(`${known ? `import failed: ${(err).message}` : ((err as Error)?.stack ?? String(err))}\n`);
   process.exit(known ? 2 : 1);
 });

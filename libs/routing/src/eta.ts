@@ -2,6 +2,15 @@ import { edgeCosts, type EdgeCosts } from './edge-costs';
 import { haversineM } from './geo-math';
 import { DIR_BACKWARD, DIR_FORWARD, type RoadGraph } from './road-graph';
 import {
+  addUnitEnd,
+  beginRanked,
+  isRanked,
+  minSpeedMps,
+  offerUnit,
+  runRankedSearch,
+  unitMeters,
+} from './ranked-search';
+import {
   beginSearch,
   metersTo,
   nodeSec,
@@ -66,6 +75,26 @@ export interface RoutingQueryOptions extends SnapOptions {
 export interface EtaOptions extends RoutingQueryOptions {
   /** Search bound; units slower than this are listed in `unreachedIds`. */
   maxSec: number;
+  /**
+   * Top-K: return only the `maxResults` fastest units (within maxSec), with exactly the ETAs
+   * the unlimited query would give them. The search stops as soon as the frontier proves them
+   * (frontier key ≥ the K-th best tentative ETA), which saves most of it for a dispatcher's
+   * short list. The other units go to `notRankedIds` — except those proven slower than maxSec
+   * (only known when the search was not cut short), which stay in `unreachedIds`. Ties at the
+   * K-th ETA are broken arbitrarily. Straight-line units compete on their estimate.
+   */
+  maxResults?: number;
+  /**
+   * `etaToTarget` only: unit kinds that move on foot (kind → km/h, e.g. `{ foot: 5, kiosk: 5 }`).
+   * Their ETA is (road metres + both access legs) ÷ walking speed, where the road path is
+   * the best the car search offers through either end of the unit's own road: one-way rules
+   * are ignored on that road (and on the target's, for a walker on it), but the rest of the
+   * path is the fastest CAR path, one-way streets included, not the shortest walk. An
+   * approximation: good for ranking kiosks against cars, not a pedestrian router. Walkers are
+   * found only through nodes the car search settles within maxSec. Units that cannot be
+   * snapped keep the straight-line estimate ({@link StraightLineConfig}).
+   */
+  walkingKinds?: Readonly<Record<string, number>>;
 }
 
 export interface EtaUnit {
@@ -87,9 +116,15 @@ export interface EtaResult {
 }
 
 export interface EtaResponse {
-  /** Units within maxSec, fastest first. */
+  /** Units within maxSec, fastest first (at most `maxResults` of them). */
   results: EtaResult[];
+  /** Units slower than maxSec (or with no path), in input order. */
   unreachedIds: string[];
+  /**
+   * With `maxResults`: units not among the K fastest whose ETA was not computed or not
+   * returned (they may be within maxSec), in input order. Always empty without it.
+   */
+  notRankedIds: string[];
   /** How far the target (or origin) lies from the road; null when it could not be snapped. */
   anchorSnapDistanceM: number | null;
   settledNodes: number;
@@ -213,81 +248,121 @@ function oneToMany(
   direction: 'to-anchor' | 'from-anchor',
 ): EtaResponse {
   const t0 = performance.now();
-  if (!(opts.maxSec >= 0)) throw new RangeError(`maxSec must be ≥ 0, got ${opts.maxSec}`);
+  const maxSec = opts.maxSec;
+  if (!(maxSec >= 0)) throw new RangeError(`maxSec must be ≥ 0, got ${maxSec}`);
+  const rank = opts.maxResults;
+  if (rank !== undefined && !(Number.isInteger(rank) && rank >= 1))
+    throw new RangeError(`maxResults must be a positive integer, got ${rank}`);
+  const walking = direction === 'to-anchor' ? opts.walkingKinds : undefined;
   const ws = opts.workspace ?? workspaceFor(graph);
   const costs = edgeCosts(graph, opts.speedProfile, opts.at);
   const accessKmh = opts.accessSpeedKmh ?? 15;
   const anchorSnap = snapPoint(graph, anchor, opts);
-  const results: EtaResult[] = [];
-  const unreachedIds: string[] = [];
   const forwardSearch = direction === 'from-anchor';
-  const snaps: (SnappedPoint | null)[] = units.map((u) =>
-    anchorSnap && u.snap !== undefined ? u.snap : anchorSnap ? snapPoint(graph, u, opts) : null,
-  );
-  let settledNodes = 0;
-  if (anchorSnap) {
-    const anchorAccess = accessSec(anchorSnap, accessKmh);
-    beginSearch(ws, forwardSearch ? 'forward' : 'reverse');
-    if (forwardSearch) seedDeparture(ws, anchorSnap, costs, anchorAccess);
-    else seedArrival(ws, anchorSnap, costs, anchorAccess);
-    // Stop as soon as every unit's road is settled, which saves most of the search when
-    // units are near the anchor.
-    for (const s of snaps) {
-      if (!s) continue;
-      const wantFwd = forwardSearch ? s.fromNode : s.toNode;
-      const wantBwd = forwardSearch ? s.toNode : s.fromNode;
-      if (s.direction & DIR_FORWARD) wantNode(ws, wantFwd);
-      if (s.direction & DIR_BACKWARD) wantNode(ws, wantBwd);
-      if (nodeAtSnap(s) >= 0) wantNode(ws, nodeAtSnap(s));
+  const st = beginRanked(ws, units.length, rank ?? 0, maxSec);
+  const snaps: (SnappedPoint | null)[] = new Array<SnappedPoint | null>(units.length);
+  if (anchorSnap) beginSearch(ws, forwardSearch ? 'forward' : 'reverse');
+  const anchorAccess = anchorSnap ? accessSec(anchorSnap, accessKmh) : 0;
+  let fastestWalkSecPerM = Infinity;
+  for (let i = 0; i < units.length; i++) {
+    const u = units[i];
+    const s = !anchorSnap ? null : u.snap !== undefined ? u.snap : snapPoint(graph, u, opts);
+    snaps[i] = s;
+    if (!s || !anchorSnap) {
+      const est = straightLineEta(
+        haversineM(u.lon, u.lat, anchor.lon, anchor.lat),
+        u.kind,
+        opts.straightLine,
+      );
+      offerUnit(st, i, est.etaSec, -1, est.distanceM);
+      continue;
     }
-    settledNodes = runSearch(ws, graph, costs, opts.maxSec);
-    for (let i = 0; i < units.length; i++) {
-      const s = snaps[i];
-      if (!s) continue;
-      const unitAccess = accessSec(s, accessKmh);
-      let sec = throughSearch(graph, ws, s, costs, forwardSearch);
-      let m = lastM;
-      const dSec = forwardSearch
-        ? sameSegment(anchorSnap, s, costs)
-        : sameSegment(s, anchorSnap, costs);
-      if (dSec + anchorAccess < sec) {
-        sec = dSec + anchorAccess;
-        m = lastM;
+    const walkKmh = walking && u.kind !== undefined ? walking[u.kind] : undefined;
+    if (walkKmh !== undefined) {
+      if (!(walkKmh > 0)) throw new RangeError(`walking speed for ${u.kind} must be > 0`);
+      // Walkers: ETA = road metres of the path (+ both access legs) at walking pace; their own
+      // road may be walked either way, so both of its ends count whatever its one-way rule.
+      const walk = 3.6 / walkKmh;
+      st.walkSecPerM[i] = walk;
+      st.hasWalkers = true;
+      if (walk < fastestWalkSecPerM) fastestWalkSecPerM = walk;
+      const accessS = (s.distanceM + anchorSnap.distanceM) * walk;
+      if (s.segment === anchorSnap.segment) {
+        const m = Math.abs(s.offsetM - anchorSnap.offsetM);
+        offerUnit(st, i, m * walk + accessS, -1, m);
       }
-      sec += unitAccess;
-      if (sec <= opts.maxSec) {
-        results.push({
-          id: units[i].id,
-          etaSec: sec,
-          distanceM: m,
-          method: 'road',
-          snapDistanceM: s.distanceM,
-        });
-      } else unreachedIds.push(units[i].id);
+      addUnitEnd(ws, st, s.fromNode, i, accessS, s.offsetM);
+      addUnitEnd(ws, st, s.toNode, i, accessS, s.remainingM);
+      continue;
+    }
+    const unitAccess = accessSec(s, accessKmh);
+    const dSec = forwardSearch ? sameSegment(anchorSnap, s, costs) : sameSegment(s, anchorSnap, costs);
+    if (dSec < Infinity) offerUnit(st, i, dSec + anchorAccess + unitAccess, -1, lastM);
+    // The nodes through which the unit's road joins the search tree: in a reverse search the
+    // unit departs (forward travel leaves by toNode), in a forward search it is the arrival
+    // (forward travel enters by fromNode); backward travel mirrors both.
+    const sec = costs.segSec[s.segment];
+    const atNode = nodeAtSnap(s);
+    if (atNode >= 0) addUnitEnd(ws, st, atNode, i, unitAccess, 0);
+    if (s.direction & DIR_FORWARD) {
+      const along = forwardSearch ? s.fraction : 1 - s.fraction;
+      addUnitEnd(
+        ws,
+        st,
+        forwardSearch ? s.fromNode : s.toNode,
+        i,
+        along * sec + unitAccess,
+        forwardSearch ? s.offsetM : s.remainingM,
+      );
+    }
+    if (s.direction & DIR_BACKWARD) {
+      const along = forwardSearch ? 1 - s.fraction : s.fraction;
+      addUnitEnd(
+        ws,
+        st,
+        forwardSearch ? s.toNode : s.fromNode,
+        i,
+        along * sec + unitAccess,
+        forwardSearch ? s.remainingM : s.offsetM,
+      );
     }
   }
+  let settledNodes = 0;
+  if (anchorSnap && st.entryCount > 0) {
+    if (st.hasWalkers) {
+      // Road metres to a node with time t are ≥ (t − anchorAccess) × the slowest road speed,
+      // so a walker's ETA through any end not yet settled at frontier d is at least this.
+      const vMin = minSpeedMps(costs);
+      st.walkLbA = vMin * fastestWalkSecPerM;
+      st.walkLbB = (anchorSnap.distanceM - anchorAccess * vMin) * fastestWalkSecPerM;
+    }
+    if (forwardSearch) seedDeparture(ws, anchorSnap, costs, anchorAccess);
+    else seedArrival(ws, anchorSnap, costs, anchorAccess);
+    settledNodes = runRankedSearch(ws, graph, costs, maxSec, st);
+  }
+  const results: EtaResult[] = [];
+  const unreachedIds: string[] = [];
+  const notRankedIds: string[] = [];
   for (let i = 0; i < units.length; i++) {
-    if (snaps[i]) continue;
-    const u = units[i];
-    const est = straightLineEta(
-      haversineM(u.lon, u.lat, anchor.lon, anchor.lat),
-      u.kind,
-      opts.straightLine,
-    );
-    if (est.etaSec <= opts.maxSec) {
+    const sec = st.best[i];
+    const s = snaps[i];
+    if (rank === undefined ? sec <= maxSec : isRanked(st, i)) {
       results.push({
-        id: u.id,
-        etaSec: est.etaSec,
-        distanceM: est.distanceM,
-        method: 'straight',
-        snapDistanceM: null,
+        id: units[i].id,
+        etaSec: sec,
+        distanceM: unitMeters(ws, graph, st, i),
+        method: s ? 'road' : 'straight',
+        snapDistanceM: s ? s.distanceM : null,
       });
-    } else unreachedIds.push(u.id);
+    } else if (rank !== undefined && (st.stoppedByRank || sec <= maxSec)) {
+      notRankedIds.push(units[i].id);
+    } else unreachedIds.push(units[i].id);
   }
   results.sort((a, b) => a.etaSec - b.etaSec || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return {
     results,
     unreachedIds,
+    notRankedIds,
     anchorSnapDistanceM: anchorSnap ? anchorSnap.distanceM : null,
     settledNodes,
     tookMs: performance.now() - t0,
