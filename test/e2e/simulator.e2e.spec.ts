@@ -192,6 +192,11 @@ describe(`the simulator (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =
       (u) => u.id === unitId,
     );
     expect(unit.status).toBe('available');
+    // the simulator counts an answer when it arrives, which may be just after the server committed
+    await eventually(
+      'the simulator to count the closed incident',
+      async () => sim!.summary().closes === 1,
+    );
     expect(sim!.summary()).toMatchObject({
       dispatches: 1,
       tasksReceived: 1,

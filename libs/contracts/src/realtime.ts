@@ -22,6 +22,8 @@ export interface ConsoleSync {
 
 export interface TerminalTask {
   assignmentId: string;
+  /** Where the task stands (a re-sent task after reconnect may already be under way). */
+  status: string;
   incident: {
     id: string;
     number: string;

@@ -44,6 +44,7 @@ export async function readAssignments(tx: Tx, where: { incidentId?: string; id?:
 export function terminalTask(a: AssignmentView, incident: IncidentView): TerminalTask {
   return {
     assignmentId: a.id,
+    status: a.status,
     incident: {
       id: incident.id,
       number: incident.number,

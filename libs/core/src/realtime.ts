@@ -39,11 +39,27 @@ export class RealtimePublisher {
   }
 
   toConsoles(msg: ConsoleMessage) {
-    if (!this.target) return this.logger.debug(`no realtime target yet, ${msg.event} not sent`);
+    const target = this.target;
+    if (!target) return this.logger.debug(`no realtime target yet, ${msg.event} not sent`);
     const scopes = [null, ...(msg.jurisdictionIds ?? []).filter((j): j is string => !!j)];
-    const ns = this.target.of(CONSOLE_NAMESPACE);
-    ns.to(scopes.map((j) => consoleRoom(true, j))).emit(msg.event, msg.payload);
-    ns.to(scopes.map((j) => consoleRoom(false, j))).emit(msg.event, msg.masked ?? msg.payload);
+    this.safely(msg.event, () => {
+      const ns = target.of(CONSOLE_NAMESPACE);
+      ns.to(scopes.map((j) => consoleRoom(true, j))).emit(msg.event, msg.payload);
+      ns.to(scopes.map((j) => consoleRoom(false, j))).emit(msg.event, msg.masked ?? msg.payload);
+    });
+  }
+
+  /**
+   * A broadcast must never fail the committed change it reports (e.g. Redis going away while the
+   * process shuts down): consoles resynchronise from `sync` on reconnect anyway.
+   */
+  private safely(event: string, emit: () => unknown) {
+    try {
+      const r = emit();
+      if (r instanceof Promise) r.catch((err: Error) => this.logger.warn(`${event} not broadcast: ${err.message}`));
+    } catch (err) {
+      this.logger.warn(`${event} not broadcast: ${(err as Error).message}`);
+    }
   }
 
   incident(event: 'incident.created' | 'incident.updated', view: IncidentView) {
@@ -59,7 +75,8 @@ export class RealtimePublisher {
   }
 
   toTerminal(unitId: string, event: string, payload: unknown) {
-    this.target?.of(TERMINAL_NAMESPACE).to(terminalRoom(unitId)).emit(event, payload);
+    const target = this.target;
+    if (target) this.safely(event, () => target.of(TERMINAL_NAMESPACE).to(terminalRoom(unitId)).emit(event, payload));
   }
 }
 

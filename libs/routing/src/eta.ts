@@ -296,7 +296,9 @@ function oneToMany(
       continue;
     }
     const unitAccess = accessSec(s, accessKmh);
-    const dSec = forwardSearch ? sameSegment(anchorSnap, s, costs) : sameSegment(s, anchorSnap, costs);
+    const dSec = forwardSearch
+      ? sameSegment(anchorSnap, s, costs)
+      : sameSegment(s, anchorSnap, costs);
     if (dSec < Infinity) offerUnit(st, i, dSec + anchorAccess + unitAccess, -1, lastM);
     // The nodes through which the unit's road joins the search tree: in a reverse search the
     // unit departs (forward travel leaves by toNode), in a forward search it is the arrival

@@ -41,6 +41,8 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
   private readonly logger = new Logger(RealtimeGateway.name);
   private io?: Server;
   private redis: Redis[] = [];
+  /** Socket handlers still running; shutdown waits for them before closing Redis. */
+  private inFlight = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -147,21 +149,27 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
   }
 
   private answer(ack: Ack | undefined, fn: () => Promise<unknown>) {
+    this.inFlight++;
     fn()
       .then((data) => ack?.({ ok: true, data }))
       .catch((err: unknown) => {
         const { body } = errorBody(err);
         ack?.({ ok: false, error: body.error });
-      });
+      })
+      .finally(() => this.inFlight--);
   }
 
-  beforeApplicationShutdown() {
+  async beforeApplicationShutdown() {
     // Nest closes the HTTP server itself; open websockets would keep it from closing.
     this.io?.local.disconnectSockets(true);
     this.io?.engine.close();
+    // let handlers that already started finish (they publish through Redis after commit)
+    for (let waited = 0; this.inFlight > 0 && waited < 5000; waited += 20) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
-  onApplicationShutdown() {
-    for (const r of this.redis) r.disconnect();
+  async onApplicationShutdown() {
+    await Promise.all(this.redis.map((r) => r.quit().catch(() => r.disconnect())));
   }
 }

@@ -1,0 +1,232 @@
+import type { UnitView } from '@ringcad/contracts';
+import { ApiClient } from './api-client';
+import { AutoDispatcher } from './auto-dispatcher';
+import { CallStream } from './call-stream';
+import { demoCity, planFleet, type DemoCity } from './demo-city';
+import { consoleLogger, type SimLogger } from './logger';
+import { StraightLineMovement, type MovementModel } from './movement';
+import { deriveRng, uniform } from './random';
+import { seedDemoCity, startPosition, type DemoAccount } from './seeding';
+import { emptyState, loadState, saveState, type SimState } from './state-file';
+import { emptyStats, type SimStats } from './stats';
+import { UnitTerminal } from './terminal';
+import { realMs } from './timing';
+
+export interface SimulatorOptions {
+  apiUrl: string;
+  adminPassword: string;
+  /** Passwords of the demo accounts it creates (and signs in with). */
+  passwords: Record<DemoAccount, string>;
+  /** JSON file keeping unit ids and terminal tokens across restarts. */
+  stateFile: string;
+  seed?: number;
+  /** How many times faster than real time the world runs (human delays, driving, scene time, calls). */
+  speed?: number;
+  /** Fleet size when seeding an empty city. */
+  units?: number;
+  /** Real ms between position reports of a unit (default 5 s of simulated time, at least 250 ms). */
+  positionIntervalMs?: number;
+  /** Average 110 calls per simulated hour; 0 = none. */
+  callsPerHour?: number;
+  autoDispatch?: boolean;
+  /** Simulated seconds an incident may stay `new` before the simulator dispatches it. */
+  autoDispatchAfterSec?: number;
+  movement?: MovementModel;
+  log?: SimLogger;
+}
+
+export interface SimulatorSummary extends SimStats {
+  unitsSimulated: number;
+  unitsOnline: number;
+  /** Whether this start seeded (or finished seeding) the demo city. */
+  seeded: boolean;
+}
+
+/**
+ * A city that lives, through the public API only: it seeds an empty city, drives every unit's
+ * terminal, phones in 110 calls and (optionally) dispatches what no human takes.
+ */
+export class Simulator {
+  readonly city: DemoCity;
+  private readonly o: Required<Omit<SimulatorOptions, 'positionIntervalMs'>> & {
+    positionIntervalMs: number;
+  };
+  private readonly stats = emptyStats();
+  private terminals: UnitTerminal[] = [];
+  private dispatcher?: AutoDispatcher;
+  private calls?: CallStream;
+  private seeded = false;
+  private running = false;
+
+  constructor(options: SimulatorOptions) {
+    const speed = options.speed ?? 1;
+    if (!(speed > 0)) throw new Error('speed must be positive');
+    this.o = {
+      seed: 110,
+      units: 40,
+      callsPerHour: 40,
+      autoDispatch: true,
+      autoDispatchAfterSec: 20,
+      movement: new StraightLineMovement(),
+      log: consoleLogger(),
+      ...options,
+      speed,
+      positionIntervalMs: options.positionIntervalMs ?? Math.max(250, realMs(5, speed)),
+    };
+    this.city = demoCity(this.o.seed);
+  }
+
+  async start(): Promise<void> {
+    if (this.running) throw new Error('simulator already running');
+    this.running = true;
+    try {
+      await this.startParts();
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    const parts: Promise<void>[] = this.terminals.map((t) => t.stop());
+    if (this.dispatcher) parts.push(this.dispatcher.stop());
+    if (this.calls) parts.push(this.calls.stop());
+    await Promise.allSettled(parts);
+    this.dispatcher = undefined;
+    this.calls = undefined;
+  }
+
+  summary(): SimulatorSummary {
+    return {
+      ...this.stats,
+      unitsSimulated: this.terminals.length,
+      unitsOnline: this.terminals.filter((t) => t.online).length,
+      seeded: this.seeded,
+    };
+  }
+
+  /** One line for the log: counts only. */
+  summaryLine(): string {
+    const s = this.summary();
+    return (
+      `units online ${s.unitsOnline}/${s.unitsSimulated}, calls created ${s.callsCreated}, ` +
+      `tasks completed ${s.tasksCompleted}/${s.tasksReceived}, dispatched ${s.dispatches}, closed ${s.closes}, ` +
+      `positions ${s.positionsSent} (${s.positionErrors} failed), refusals ${s.taskRefusals}`
+    );
+  }
+
+  private async startParts() {
+    const { apiUrl, log, seed } = this.o;
+    this.terminals = [];
+    const admin = await ApiClient.login(apiUrl, 'admin', this.o.adminPassword);
+    const serverUnits = await admin.get<UnitView[]>('/api/v1/units');
+    let state = loadState(this.o.stateFile);
+    const save = (s: SimState) => saveState(this.o.stateFile, s);
+
+    if (serverUnits.length === 0) {
+      // an empty city: seed it, resuming an interrupted seeding only if the state is from this server
+      if (!state || state.seedComplete || !(await this.stateBelongsHere(admin, state)))
+        state = emptyState(seed);
+      state.units = [];
+      await this.seed(admin, state, save);
+    } else if (
+      state &&
+      !state.seedComplete &&
+      serverUnits.every((u) => state!.units.some((s) => s.id === u.id))
+    ) {
+      await this.seed(admin, state, save);
+    } else if (!state) {
+      log.warn(
+        `the city already has ${serverUnits.length} units but ${this.o.stateFile} holds no terminal tokens: ` +
+          'their terminals cannot be simulated (calls and dispatch still run)',
+      );
+      state = emptyState(seed);
+    }
+
+    const onServer = new Map((await admin.get<UnitView[]>('/api/v1/units')).map((u) => [u.id, u]));
+    const mine = state.units.filter((u) => onServer.has(u.id));
+    if (mine.length < state.units.length)
+      log.warn(
+        `${state.units.length - mine.length} units of the state file are unknown to the server; skipped`,
+      );
+    for (const unit of mine) {
+      const rng = deriveRng(seed, `unit:${unit.callsign}`);
+      const known = onServer.get(unit.id)?.position;
+      const start = known
+        ? { lon: known.lon, lat: known.lat }
+        : startPosition(this.city, unit.home, unit.kind, () => uniform(rng, -200, 200));
+      this.terminals.push(
+        new UnitTerminal({
+          apiUrl,
+          unit,
+          city: this.city,
+          start,
+          movement: this.o.movement,
+          rng,
+          speed: this.o.speed,
+          positionIntervalMs: this.o.positionIntervalMs,
+          log,
+          stats: this.stats,
+        }),
+      );
+    }
+    for (const t of this.terminals) t.start();
+
+    if (this.o.autoDispatch) {
+      const dispatcher = await ApiClient.login(apiUrl, 'dispatcher', this.o.passwords.dispatcher);
+      this.dispatcher = new AutoDispatcher({
+        dispatcher,
+        dispatchAfterMs: realMs(this.o.autoDispatchAfterSec, this.o.speed),
+        closeAfterMs: realMs(30, this.o.speed),
+        retryMs: realMs(30, this.o.speed),
+        rng: deriveRng(seed, 'dispatcher'),
+        log,
+        stats: this.stats,
+      });
+      this.dispatcher.start();
+    }
+    if (this.o.callsPerHour > 0) {
+      const calltaker = await ApiClient.login(apiUrl, 'calltaker', this.o.passwords.calltaker);
+      this.calls = new CallStream({
+        calltaker,
+        city: this.city,
+        callsPerHour: this.o.callsPerHour,
+        speed: this.o.speed,
+        rng: deriveRng(seed, 'calls'),
+        log,
+        stats: this.stats,
+      });
+      this.calls.start();
+    }
+    log.info(
+      `simulating ${this.terminals.length} units at ${this.o.speed}× real time; ` +
+        `calls ${this.o.callsPerHour}/h, auto-dispatch ${this.o.autoDispatch ? 'on' : 'off'}`,
+    );
+  }
+
+  private async seed(admin: ApiClient, state: SimState, save: (s: SimState) => void) {
+    await seedDemoCity({
+      admin,
+      city: this.city,
+      fleet: planFleet(this.city, this.o.units),
+      passwords: this.o.passwords,
+      state,
+      save,
+      log: this.o.log,
+      seed: this.o.seed,
+    });
+    this.seeded = true;
+  }
+
+  /** A state file whose jurisdictions all exist on the server was written against this city. */
+  private async stateBelongsHere(admin: ApiClient, state: SimState): Promise<boolean> {
+    const ids = Object.values(state.jurisdictions);
+    if (ids.length === 0) return false;
+    const fc = await admin.get<{ features: { properties: { id: string } }[] }>(
+      '/api/v1/jurisdictions',
+    );
+    const known = new Set(fc.features.map((f) => f.properties.id));
+    return ids.every((id) => known.has(id));
+  }
+}
