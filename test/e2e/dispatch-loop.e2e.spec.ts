@@ -150,6 +150,26 @@ describe(`the 110 loop end to end (${SERVICES_MODE ? 'services' : 'embedded'} mo
     for (const r of [console1, t1, t2]) r.close();
   });
 
+  it('flags possible duplicates: same category within the radius and time window', async () => {
+    const first = await world.calltaker.post('/api/v1/incidents', { location: { lon: 104.08, lat: 30.67 }, category: 'traffic', priority: 2 });
+    // about 150 m east: the same crash reported by another caller
+    const near = await world.calltaker.post('/api/v1/incidents', { location: { lon: 104.0816, lat: 30.67 }, category: 'traffic', priority: 2 });
+    expect(near.body.possibleDuplicates.map((d: { id: string }) => d.id)).toContain(first.body.incident.id);
+    const dup = near.body.possibleDuplicates.find((d: { id: string }) => d.id === first.body.incident.id);
+    expect(dup.distanceM).toBeGreaterThan(100);
+    expect(dup.distanceM).toBeLessThan(200);
+    expect(dup.number).toBe(first.body.incident.number);
+    expect(dup.minutesAgo).toBeLessThan(1);
+    // another category at the same spot, or the same category 1 km away, is not a duplicate
+    const other = await world.calltaker.post('/api/v1/incidents', { location: { lon: 104.08, lat: 30.67 }, category: 'dispute', priority: 3 });
+    expect(other.body.possibleDuplicates).toEqual([]);
+    const far = await world.calltaker.post('/api/v1/incidents', { location: { lon: 104.09, lat: 30.67 }, category: 'traffic', priority: 2 });
+    expect(far.body.possibleDuplicates).toEqual([]);
+    for (const r of [first, near, other, far]) {
+      await world.dispatcher.post(`/api/v1/incidents/${r.body.incident.id}/cancel`, { reason: 'test' });
+    }
+  });
+
   it('gives a reconnecting console a fresh snapshot and a reconnecting terminal its open task', async () => {
     const created = await world.calltaker.post('/api/v1/incidents', { location: INCIDENT_POINT, category: 'dispute', priority: 3 });
     const u = world.units[4];
