@@ -1,6 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { snapPoint } from '@ringcad/routing';
+import { haversineM } from '@ringcad/domain';
+import { DEFAULT_CITY_SEED, demoCity } from '../../apps/simulator/src/demo-city';
+import { inBox } from '../../apps/simulator/src/geo';
+import { RoadMovementModel } from '../../apps/simulator/src/movement';
 import { Simulator, type SimulatorOptions } from '../../apps/simulator/src/simulator';
 import type { SimLogger } from '../../apps/simulator/src/logger';
 import {
@@ -43,6 +48,13 @@ function recordingLogger() {
   return { log, lines };
 }
 
+/** The demo city the api routes on with DEMO=1, and its road graph (built as the api builds it). */
+const city = demoCity(DEFAULT_CITY_SEED);
+const roads = RoadMovementModel.fromRoads(city.roads).graph;
+/** Metres from `p` to the nearest road of the demo city (Infinity beyond 200 m). */
+const offRoadM = (p: { lon: number; lat: number }) =>
+  snapPoint(roads, p, { maxSnapM: 200, component: 'any' })?.distanceM ?? Infinity;
+
 describe(`the simulator (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () => {
   let stack: Stack;
   let base: string;
@@ -52,7 +64,8 @@ describe(`the simulator (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =
   const recorded = recordingLogger();
 
   beforeAll(async () => {
-    stack = await createStack();
+    // DEMO=1: the api loads the synthetic city of seed 110 as its road network, the simulator's city
+    stack = await createStack({ DEMO: '1' });
     base = (await stack.startApi()).url;
     if (SERVICES_MODE) await stack.startWorker();
     dir = mkdtempSync(join(tmpdir(), 'ringcad-sim-'));
@@ -61,17 +74,20 @@ describe(`the simulator (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =
       adminPassword: ADMIN_PASSWORD,
       passwords: PASSWORDS,
       stateFile: join(dir, 'state', 'simulator-state.json'),
-      seed: 7,
+      seed: DEFAULT_CITY_SEED,
       speed: 30,
       units: 6,
       positionIntervalMs: 500,
       callsPerHour: 0,
       autoDispatch: true,
+      // 2 s of real time: room for the test to read the recommendation the dispatcher will follow
+      autoDispatchAfterSec: 60,
       log: recorded.log,
     };
     sim = new Simulator(options);
     await sim.start();
-  });
+    // the api imports the 10,000-node demo city on first start: seconds, more on PGlite
+  }, 120_000);
 
   afterAll(async () => {
     await sim?.stop();
@@ -89,15 +105,24 @@ describe(`the simulator (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =
     const districts = fc.features.filter((f: any) => f.properties.kind === 'district');
     const stations = fc.features.filter((f: any) => f.properties.kind === 'station');
     expect(districts.map((d: any) => d.properties.name).sort()).toEqual(
-      ['武侯区', '锦城区', '青羊区'].sort(),
+      city.districts.map((d) => d.name).sort(),
     );
-    expect(stations).toHaveLength(6);
+    const stationCount = city.districts.reduce((n, d) => n + d.stations.length, 0);
+    expect(stations).toHaveLength(stationCount);
     for (const s of stations)
       expect(districts.map((d: any) => d.properties.id)).toContain(s.properties.parentId);
     // not in API.md yet (only POST is): see the report
     const checkpoints = await commander.get('/api/v1/checkpoints');
     expect(checkpoints.status).toBe(200);
-    expect(checkpoints.body.length).toBeGreaterThanOrEqual(8);
+    expect(checkpoints.body).toHaveLength(city.checkpoints.length);
+
+    // the api routes on the simulator's city: the road network it loaded is the same graph
+    const network = await commander.get('/api/v1/road-network');
+    expect(network.status).toBe(200);
+    expect(network.body).toMatchObject({
+      nodes: roads.stats.nodes,
+      segments: roads.stats.segments,
+    });
 
     const units = (await commander.get('/api/v1/units')).body as any[];
     expect(units).toHaveLength(6);
@@ -115,10 +140,9 @@ describe(`the simulator (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =
         : null;
     });
     for (const u of fresh) {
-      expect(u.position.lon).toBeGreaterThan(103.9);
-      expect(u.position.lon).toBeLessThan(104.2);
-      expect(u.position.lat).toBeGreaterThan(30.55);
-      expect(u.position.lat).toBeLessThan(30.75);
+      // in the city and on its streets: units start at standby points and drive on roads
+      expect(inBox(u.position, city.box)).toBe(true);
+      expect(offRoadM(u.position)).toBeLessThan(5);
     }
 
     const state = JSON.parse(readFileSync(options.stateFile, 'utf8'));
@@ -130,12 +154,18 @@ describe(`the simulator (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =
   it('dispatches a call nobody takes, and the unit acks, departs, arrives and clears; then it is closed', async () => {
     const calltaker = await login(base, 'calltaker', PASSWORDS.calltaker);
     const dispatcher = await login(base, 'dispatcher', PASSWORDS.dispatcher);
-    // the call comes from where a moving unit is now, so the drive takes seconds at speed 30
+    // the call comes from a place on a street 1-3 km from the nearest unit: a real drive, which
+    // takes seconds at speed 30
     const units = (await dispatcher.get('/api/v1/units')).body as any[];
-    const near =
-      units.find((u) => u.kind === 'patrol_car' && u.position) ?? units.find((u) => u.position);
+    const nearestUnitM = (p: { lon: number; lat: number }) =>
+      Math.min(...units.filter((u) => u.position).map((u) => haversineM(u.position, p)));
+    const place = [...city.standbyPoints, ...city.checkpoints]
+      .map((p) => ({ ...p, nearestM: nearestUnitM(p.location) }))
+      .filter((p) => p.nearestM >= 1000 && p.nearestM <= 3000)
+      .sort((a, b) => a.nearestM - b.nearestM)[0];
+    expect(place).toBeDefined();
     const created = await calltaker.post('/api/v1/incidents', {
-      location: { lon: near.position.lon, lat: near.position.lat },
+      location: place.location,
       category: 'dispute',
       priority: 2,
       address: '锦城区红星路88号',
@@ -144,6 +174,10 @@ describe(`the simulator (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =
     });
     expect(created.status).toBe(201);
     const id = created.body.incident.id as string;
+    // what the dispatcher will follow: ETAs over the road network for units on its streets
+    const rec = await dispatcher.get(`/api/v1/incidents/${id}/recommendation`);
+    expect(rec.status).toBe(200);
+    expect(rec.body.candidates.length).toBeGreaterThan(0);
 
     const timeline = await eventually(
       'the assignment to be cleared',
@@ -185,8 +219,19 @@ describe(`the simulator (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =
     expect(final.assignments).toHaveLength(1);
     expect(final.metrics.dispatchSec).toBeGreaterThanOrEqual(0);
     expect(final.metrics.firstArriveSec).toBeGreaterThanOrEqual(final.metrics.ackSec);
-    // the unit reported its drive: its track is on the incident's record
-    expect(final.tracks.some((t: any) => t.unitId === unitId && t.points.length > 0)).toBe(true);
+    // the recommendation routed the assigned unit over the roads
+    const candidate = rec.body.candidates.find((c: any) => c.unitId === unitId);
+    expect(candidate).toMatchObject({ method: 'road' });
+    // the unit reported its drive: its track is on the incident's record, along the streets from
+    // where it was to the incident
+    const track = final.tracks.find((t: any) => t.unitId === unitId);
+    expect(track?.points.length).toBeGreaterThan(2);
+    const points = (track.points as [number, number, number][]).map(([lon, lat]) => ({ lon, lat }));
+    for (const p of points) expect(offRoadM(p)).toBeLessThan(5);
+    const distinct = new Set(points.map((p) => `${p.lon},${p.lat}`));
+    expect(distinct.size).toBeGreaterThan(2);
+    expect(haversineM(points[0], place.location)).toBeGreaterThan(500);
+    expect(haversineM(points[points.length - 1], place.location)).toBeLessThan(30);
 
     const unit = ((await dispatcher.get('/api/v1/units')).body as any[]).find(
       (u) => u.id === unitId,
@@ -213,7 +258,9 @@ describe(`the simulator (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =
     expect(sim.summary()).toMatchObject({ seeded: false, unitsSimulated: 6 });
     const commander = await login(base, 'commander', PASSWORDS.commander);
     expect((await commander.get('/api/v1/units')).body).toHaveLength(6);
-    expect((await commander.get('/api/v1/jurisdictions')).body.features).toHaveLength(9);
+    expect((await commander.get('/api/v1/jurisdictions')).body.features).toHaveLength(
+      city.districts.length + city.districts.reduce((n, d) => n + d.stations.length, 0),
+    );
     await eventually(
       'terminals back online with their saved tokens',
       async () => sim!.summary().unitsOnline === 6,
@@ -224,5 +271,7 @@ describe(`the simulator (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =
       return list.every((u) => u.position && Date.parse(u.position.at) > restarted);
     });
     expect(recorded.lines.filter((l) => l.level === 'error')).toEqual([]);
+    // the api and the simulator agree on the city: no road network warning
+    expect(recorded.lines.filter((l) => /road network/.test(l.message))).toEqual([]);
   });
 });

@@ -1,27 +1,38 @@
 import type { LonLat } from '@ringcad/contracts';
 import type { UnitKind } from '@ringcad/domain';
-import { clampToBox, inBox, offsetM, type Box } from './geo';
-import { deriveRng, uniform } from './random';
+import { generateCity, type RoadFeatureCollection } from '@ringcad/routing';
+import { inBox, type Box } from './geo';
+import { areaCovers, stationAreas, type AreaPolygon } from './station-areas';
 
 /**
- * The synthetic demo city: a ~12 × 10 km box around Tianfu Square, Chengdu. Names are made up in
- * the local style; the layout is a pure function of the seed so a restarted simulator regenerates
- * the same city it seeded before.
+ * The seed of the demo city. It must be the api's `DEMO_CITY_SEED`: an api started with DEMO=1
+ * and no road network imports exactly `generateCity({ seed: 110 }).roads`, so the simulator's
+ * units, stations and checkpoints sit on the streets the api routes on.
  */
-export const CITY_CENTRE: LonLat = { lon: 104.066, lat: 30.657 };
-export const CITY_WIDTH_M = 12_000;
-export const CITY_HEIGHT_M = 10_000;
+export const DEFAULT_CITY_SEED = 110;
 
 export interface Area {
   name: string;
   box: Box;
 }
+export interface Station {
+  name: string;
+  /** The station building, on a street. */
+  location: LonLat;
+  /** Its area (辖区): the part of the district nearer to it than to the district's other stations. */
+  boundary: AreaPolygon;
+}
 export interface District extends Area {
-  stations: Area[];
+  code: string;
+  stations: Station[];
 }
 export interface NamedPoint {
   name: string;
   location: LonLat;
+}
+export interface StandbyPoint extends NamedPoint {
+  /** 治安岗亭 (a kiosk post, staffed by kiosk units) or 动中备勤点 (a mobile standby point). */
+  kind: 'kiosk' | 'mobile';
 }
 export interface Hotspot extends NamedPoint {
   weight: number;
@@ -38,41 +49,22 @@ export interface UnitPlan {
   station: number;
 }
 export interface DemoCity {
+  seed: number;
+  centre: LonLat;
+  /** Bounding box of the districts (the whole city). */
   box: Box;
   districts: District[];
   checkpoints: NamedPoint[];
-  standbyPoints: NamedPoint[];
+  standbyPoints: StandbyPoint[];
   hotspots: Hotspot[];
+  /** Street names, for call addresses. */
   streets: string[];
-}
-
-export function cityBox(): Box {
-  const sw = offsetM(CITY_CENTRE, -CITY_WIDTH_M / 2, -CITY_HEIGHT_M / 2);
-  const ne = offsetM(CITY_CENTRE, CITY_WIDTH_M / 2, CITY_HEIGHT_M / 2);
-  return { west: sw.lon, south: sw.lat, east: ne.lon, north: ne.lat };
-}
-
-/** A part of `box` given as fractions of its width (x) and height (y). */
-function part(box: Box, x0: number, x1: number, y0: number, y1: number): Box {
-  const w = box.east - box.west;
-  const h = box.north - box.south;
-  return {
-    west: box.west + w * x0,
-    east: box.west + w * x1,
-    south: box.south + h * y0,
-    north: box.south + h * y1,
-  };
-}
-
-function at(box: Box, x: number, y: number): LonLat {
-  return {
-    lon: box.west + (box.east - box.west) * x,
-    lat: box.south + (box.north - box.south) * y,
-  };
+  /** The road network (GeoJSON LineStrings), input for `importGeoJsonRoads`. */
+  roads: RoadFeatureCollection;
 }
 
 export function boxPolygon(box: Box) {
-  const r = (v: number) => Math.round(v * 1e6) / 1e6;
+  const r = (v: number) => Math.round(v * 1e7) / 1e7;
   return {
     type: 'Polygon' as const,
     coordinates: [
@@ -87,129 +79,111 @@ export function boxPolygon(box: Box) {
   };
 }
 
-const STANDBY_SITES = [
-  '天府广场',
-  '春熙路',
-  '骡马市',
-  '宽窄巷子',
-  '人民公园',
-  '东门大桥',
-  '九眼桥',
-  '玉林',
-  '红牌楼',
-  '盐市口',
-  '猛追湾',
-  '新南门',
-];
+function boxOf(coords: readonly (readonly number[])[]): Box {
+  const lons = coords.map((c) => c[0]);
+  const lats = coords.map((c) => c[1]);
+  return {
+    west: Math.min(...lons),
+    south: Math.min(...lats),
+    east: Math.max(...lons),
+    north: Math.max(...lats),
+  };
+}
 
-const STREETS = [
-  '蜀都大道',
-  '人民南路',
-  '人民北路',
-  '红星路',
-  '顺城大街',
-  '东大街',
-  '青年路',
-  '玉林北路',
-  '科华北路',
-  '金河路',
-  '长顺上街',
-  '锦里中路',
-  '芳草街',
-  '太升南路',
-  '二环路南一段',
-  '府南河滨路',
-  '提督街',
-  '总府路',
-];
+const at = (c: readonly number[]): LonLat => ({ lon: c[0], lat: c[1] });
 
-export function demoCity(seed: number): DemoCity {
-  const rng = deriveRng(seed, 'city');
-  const box = cityBox();
-  // west strip 青羊区; the east is split north (锦城区) / south (武侯区)
-  const districts: District[] = [
-    {
-      name: '青羊区',
-      box: part(box, 0, 0.4, 0, 1),
-      stations: [
-        { name: '少城派出所', box: part(box, 0, 0.4, 0.5, 1) },
-        { name: '草市街派出所', box: part(box, 0, 0.4, 0, 0.5) },
-      ],
-    },
-    {
-      name: '锦城区',
-      box: part(box, 0.4, 1, 0.45, 1),
-      stations: [
-        { name: '春熙路派出所', box: part(box, 0.4, 0.7, 0.45, 1) },
-        { name: '书院街派出所', box: part(box, 0.7, 1, 0.45, 1) },
-      ],
-    },
-    {
-      name: '武侯区',
-      box: part(box, 0.4, 1, 0, 0.45),
-      stations: [
-        { name: '玉林派出所', box: part(box, 0.4, 0.7, 0, 0.45) },
-        { name: '浆洗街派出所', box: part(box, 0.7, 1, 0, 0.45) },
-      ],
-    },
-  ];
-  // checkpoints (卡点) guard the ways out of the city: on the box edges
-  const edge: [string, number, number][] = [
-    ['北', 0.2, 1],
-    ['北', 0.5, 1],
-    ['北', 0.8, 1],
-    ['南', 0.2, 0],
-    ['南', 0.5, 0],
-    ['南', 0.8, 0],
-    ['东', 1, 0.3],
-    ['东', 1, 0.7],
-    ['西', 0, 0.3],
-    ['西', 0, 0.7],
-  ];
-  const counters: Record<string, number> = {};
-  const checkpoints = edge.map(([side, x, y]) => {
-    counters[side] = (counters[side] ?? 0) + 1;
+/** Spread of calls round a hotspot: busier places draw calls from a wider area. */
+const hotspotSigmaM = (weight: number) => Math.round(250 + 350 * weight);
+
+/**
+ * The demo city: the synthetic city of `@ringcad/routing` (streets, a river with few bridges,
+ * districts, police stations, standby points, checkpoints and hotspots, all on streets), a pure
+ * function of the seed, so a restarted simulator regenerates the city it seeded before and an
+ * api started with DEMO=1 routes on the same streets (see {@link DEFAULT_CITY_SEED}).
+ *
+ * Districts are its district rectangles; a station's area is the part of its district nearest to
+ * it ({@link stationAreas}). Checkpoints standing on the same spot (a corner of the city is the
+ * exit of two roads) are kept once.
+ */
+export function demoCity(seed: number = DEFAULT_CITY_SEED): DemoCity {
+  const g = generateCity({ seed });
+  const districts: District[] = g.districts.features.map((f) => {
+    const box = boxOf(f.geometry.coordinates[0]);
+    const own = g.stations.features.filter((s) => s.properties.district === f.properties.name);
+    const areas = stationAreas(
+      box,
+      own.map((s) => at(s.geometry.coordinates)),
+    );
     return {
-      name: `${side}向${String(counters[side]).padStart(2, '0')}号卡点`,
-      location: at(box, x, y),
+      name: f.properties.name,
+      code: f.properties.code,
+      box,
+      stations: own.map((s, k) => ({
+        name: s.properties.name,
+        location: at(s.geometry.coordinates),
+        boundary: areas[k],
+      })),
     };
   });
-  // standby points on a 4 × 3 grid with some jitter, alternating 治安岗亭 and 动中备勤点
-  const standbyPoints: NamedPoint[] = [];
-  for (let row = 0; row < 3; row++) {
-    for (let col = 0; col < 4; col++) {
-      const i = row * 4 + col;
-      const base = at(box, (col + 0.5) / 4, (row + 0.5) / 3);
-      const p = clampToBox(offsetM(base, uniform(rng, -400, 400), uniform(rng, -400, 400)), box);
-      standbyPoints.push({
-        name: `${STANDBY_SITES[i]}${i % 2 === 0 ? '治安岗亭' : '动中备勤点'}`,
-        location: p,
-      });
-    }
+  const box = boxOf(g.districts.features.flatMap((f) => f.geometry.coordinates[0]));
+  const spots = new Set<string>();
+  const checkpoints: NamedPoint[] = [];
+  for (const f of g.checkpoints.features) {
+    const spot = f.geometry.coordinates.join(',');
+    if (spots.has(spot)) continue;
+    spots.add(spot);
+    checkpoints.push({ name: f.properties.name, location: at(f.geometry.coordinates) });
   }
-  const hot = (
-    name: string,
-    eastM: number,
-    northM: number,
-    weight: number,
-    sigmaM: number,
-  ): Hotspot => ({
-    name,
-    location: offsetM(CITY_CENTRE, eastM, northM),
-    weight,
-    sigmaM,
-  });
-  const hotspots = [
-    hot('春熙路商圈', 1500, 200, 3, 500),
-    hot('九眼桥酒吧街', 2300, -1800, 2, 400),
-    hot('宽窄巷子', -2500, 700, 1.5, 400),
-    hot('火车站片区', 500, 4000, 2, 700),
-    hot('玉林生活区', 200, -2800, 1.5, 600),
-    hot('高校片区', 3500, -3500, 1, 700),
-    hot('荷花池批发市场', -1000, 3500, 1.5, 500),
-    hot('城西居民区', -4500, -2000, 1, 900),
+  const standbyPoints: StandbyPoint[] = g.standbyPoints.features.map((f) => ({
+    name: f.properties.name,
+    kind: f.properties.kind,
+    location: at(f.geometry.coordinates),
+  }));
+  const hotspots: Hotspot[] = g.hotspots.features.map((f) => ({
+    name: f.properties.name,
+    location: at(f.geometry.coordinates),
+    weight: f.properties.weight,
+    sigmaM: hotspotSigmaM(f.properties.weight),
+  }));
+  const streets = [
+    ...new Set(
+      g.roads.features
+        .map((f) => f.properties?.name)
+        .filter((n): n is string => typeof n === 'string' && n.length > 0),
+    ),
   ];
-  return { box, districts, checkpoints, standbyPoints, hotspots, streets: STREETS };
+  return {
+    seed,
+    centre: g.center,
+    box,
+    districts,
+    checkpoints,
+    standbyPoints,
+    hotspots,
+    streets,
+    roads: g.roads,
+  };
+}
+
+/** District and station (indices) whose area holds `p`, or -1 where none does. */
+export function locateInCity(city: DemoCity, p: LonLat): { district: number; station: number } {
+  const district = city.districts.findIndex((d) => inBox(p, d.box));
+  if (district < 0) return { district: -1, station: -1 };
+  const stations = city.districts[district].stations;
+  const covering = stations.findIndex((s) => areaCovers(s.boundary, p));
+  if (covering >= 0) return { district, station: covering };
+  let station = -1;
+  let best = Infinity;
+  const kx = Math.cos((p.lat * Math.PI) / 180);
+  // on an edge shared by two areas: the nearest station
+  stations.forEach((s, k) => {
+    const d = ((s.location.lon - p.lon) * kx) ** 2 + (s.location.lat - p.lat) ** 2;
+    if (d < best) {
+      best = d;
+      station = k;
+    }
+  });
+  return { district, station };
 }
 
 /** Unit kinds by share of the fleet: patrol cars carry most of the response. */
@@ -240,9 +214,7 @@ export function fleetCounts(n: number): Map<UnitKind, number> {
 /** Callsigns, kinds and home posts of a fleet of `n`, spread over the standby points. */
 export function planFleet(city: DemoCity, n: number): UnitPlan[] {
   const counts = fleetCounts(n);
-  const kiosks = city.standbyPoints
-    .map((p, i) => ({ p, i }))
-    .filter(({ p }) => p.name.endsWith('治安岗亭'));
+  const kiosks = city.standbyPoints.map((p, i) => ({ p, i })).filter(({ p }) => p.kind === 'kiosk');
   const plans: UnitPlan[] = [];
   let spread = 0;
   for (const mix of FLEET_MIX) {
@@ -253,15 +225,7 @@ export function planFleet(city: DemoCity, n: number): UnitPlan[] {
         mix.kind === 'kiosk' && kiosks.length
           ? kiosks[k % kiosks.length].i
           : spread++ % city.standbyPoints.length;
-      const loc = city.standbyPoints[home].location;
-      const district = Math.max(
-        0,
-        city.districts.findIndex((d) => inBox(loc, d.box)),
-      );
-      const station = Math.max(
-        0,
-        city.districts[district].stations.findIndex((s) => inBox(loc, s.box)),
-      );
+      const { district, station } = locateInCity(city, city.standbyPoints[home].location);
       plans.push({
         callsign: `${mix.prefix}${String(k + 1).padStart(2, '0')}`,
         kind: mix.kind,

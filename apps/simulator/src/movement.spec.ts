@@ -1,12 +1,15 @@
 import { haversineM } from '@ringcad/domain';
+import { generateCity, routeBetween, snapPoint } from '@ringcad/routing';
 import { bearingDeg, offsetM, pathLengthM, pointAlong } from './geo';
 import {
   legDurationMs,
   legFinished,
   legPosition,
+  RoadMovementModel,
   StraightLineMovement,
   type Leg,
 } from './movement';
+import { createRng } from './random';
 
 const A = { lon: 104.066, lat: 30.657 };
 
@@ -50,5 +53,78 @@ describe('movement', () => {
     const end = legPosition(leg, 1_020_000);
     expect(haversineM(end, to)).toBeLessThan(0.01);
     expect(end.speedKmh).toBe(0);
+  });
+});
+
+describe('road movement', () => {
+  const city = generateCity({ seed: 3, targetNodes: 900 });
+  const model = RoadMovementModel.fromRoads(city.roads, {
+    clock: () => new Date('2026-03-01T06:00:00Z'), // 14:00 CST, off-peak
+  });
+  const { graph } = model;
+  const node = (i: number) => ({ lon: graph.nodeLon[i], lat: graph.nodeLat[i] });
+  const onRoad = (p: { lon: number; lat: number }) =>
+    (snapPoint(graph, p, { maxSnapM: 50, component: 'any' })?.distanceM ?? Infinity) < 1;
+
+  it('drives along the streets at the road speed of the api ETA, from door to door', () => {
+    const from = node(0);
+    const to = node(graph.nodeCount - 1);
+    const r = model.route(from, to, 'patrol_car');
+    const expected = routeBetween(graph, from, to, {
+      kind: 'patrol_car',
+      at: new Date('2026-03-01T06:00:00Z'),
+    })!;
+    expect(expected.method).toBe('road');
+    expect(r.seconds).toBeCloseTo(expected.etaSec, 6);
+    expect(haversineM(r.path[0], from)).toBeLessThan(1);
+    expect(haversineM(r.path[r.path.length - 1], to)).toBeLessThan(1);
+    // a road route is longer than the crow flies and every vertex of it lies on a road
+    expect(pathLengthM(r.path)).toBeGreaterThan(haversineM(from, to));
+    expect(r.path.length).toBeGreaterThan(2);
+    for (const p of r.path) expect(onRoad(p)).toBe(true);
+    // and so does every point of the leg, not only the vertices
+    const leg: Leg = { route: r, startMs: 0, speed: 1 };
+    for (let t = 0; t <= 1; t += 0.05)
+      expect(onRoad(legPosition(leg, t * r.seconds * 1000))).toBe(true);
+  });
+
+  it('lets foot and kiosk units walk the same streets at 5 km/h', () => {
+    const from = node(5);
+    const to = node(graph.nodeCount - 7);
+    const car = model.route(from, to, 'patrol_car');
+    const walk = model.route(from, to, 'foot');
+    expect(walk.path).toEqual(car.path);
+    expect(walk.seconds).toBeCloseTo(pathLengthM(walk.path) / (5 / 3.6), 6);
+    expect(model.route(from, to, 'kiosk').seconds).toBeCloseTo(walk.seconds, 6);
+    expect(walk.seconds).toBeGreaterThan(car.seconds);
+  });
+
+  it('goes straight where there is no road route', () => {
+    const from = node(0);
+    const far = offsetM(from, 40_000, 40_000); // nowhere near a road
+    const r = model.route(from, far, 'patrol_car');
+    expect(r).toEqual(new StraightLineMovement().route(from, far, 'patrol_car'));
+  });
+
+  it('stands still for a route to where it is', () => {
+    const here = node(10);
+    const r = model.route(here, here, 'patrol_car');
+    expect(r.seconds).toBeLessThan(1);
+    expect(haversineM(legPosition({ route: r, startMs: 0, speed: 1 }, 0), here)).toBeLessThan(1);
+  });
+
+  it('patrols to road nodes, or to streets near a post, reproducibly', () => {
+    const a = createRng(4);
+    const b = createRng(4);
+    for (let i = 0; i < 50; i++) {
+      const anywhere = model.patrolTarget(a);
+      expect(anywhere).toEqual(model.patrolTarget(b));
+      expect(onRoad(anywhere)).toBe(true);
+      const post = node(100);
+      const near = model.patrolTarget(a, post, 300);
+      expect(near).toEqual(model.patrolTarget(b, post, 300));
+      expect(onRoad(near)).toBe(true);
+      expect(haversineM(near, post)).toBeLessThan(300 * Math.SQRT2 + 150);
+    }
   });
 });

@@ -1,6 +1,15 @@
 import type { LonLat } from '@ringcad/contracts';
 import { STRAIGHT_LINE_SPEED_KMH, type UnitKind } from '@ringcad/domain';
-import { pathLengthM, pointAlong, type PointOnPath } from './geo';
+import {
+  buildRoadGraph,
+  importGeoJsonRoads,
+  routeBetween,
+  snapPoint,
+  type RoadFeatureCollection,
+  type RoadGraph,
+} from '@ringcad/routing';
+import { offsetM, pathLengthM, pointAlong, type PointOnPath } from './geo';
+import { uniform, type Rng } from './random';
 
 /** How a unit gets from one place to another, in simulated seconds. */
 export interface Route {
@@ -9,11 +18,16 @@ export interface Route {
 }
 
 /**
- * Where units drive. Straight lines for now; a road-following model (built from
- * GET /api/v1/road-network) replaces it without touching the terminals.
+ * Where units drive: {@link RoadMovementModel} along the demo city's streets (the default), or
+ * {@link StraightLineMovement} as the crow flies.
  */
 export interface MovementModel {
   route(from: LonLat, to: LonLat, kind: UnitKind): Route;
+  /**
+   * A place to patrol to: anywhere in the city, or within `withinM` metres of `near`. Models that
+   * know the streets answer with a point on one; without it the terminal picks a point in the box.
+   */
+  patrolTarget?(rng: Rng, near?: LonLat, withinM?: number): LonLat;
 }
 
 /** Patrol and response speeds (km/h) of the simulated units. */
@@ -25,6 +39,66 @@ export class StraightLineMovement implements MovementModel {
   route(from: LonLat, to: LonLat, kind: UnitKind): Route {
     const metres = pathLengthM([from, to]);
     return { path: [from, to], seconds: metres / ((travelSpeedKmh(kind) * 1000) / 3600) };
+  }
+}
+
+/** Kinds that walk: they follow the streets at walking pace, as the api's ETA assumes. */
+const WALKING_KINDS: ReadonlySet<UnitKind> = new Set(['foot', 'kiosk']);
+
+export interface RoadMovementOptions {
+  /**
+   * Departure time for the peak-hour factor of car speeds (default: now, as the api's ETAs use
+   * its clock; pass a fixed time for reproducible routes).
+   */
+  clock?: () => Date;
+}
+
+/**
+ * Units follow the road network: cars and motorcycles the fastest car route at the road speeds
+ * of the api's ETAs (same graph, same `routeBetween`), so a unit arrives about when the
+ * recommendation said; foot and kiosk units walk the same path at their walking speed. Where no
+ * road route exists (a point that does not snap, an unreachable pocket) the unit goes straight.
+ */
+export class RoadMovementModel implements MovementModel {
+  private readonly straight = new StraightLineMovement();
+  private readonly clock: () => Date;
+  /** Nodes of the largest strongly connected component: every one is reachable from every other. */
+  private readonly nodes: number[] = [];
+
+  constructor(
+    readonly graph: RoadGraph,
+    options: RoadMovementOptions = {},
+  ) {
+    this.clock = options.clock ?? (() => new Date());
+    for (let i = 0; i < graph.nodeCount; i++)
+      if (graph.nodeComponent[i] === graph.largestComponent) this.nodes.push(i);
+  }
+
+  /** Builds the graph exactly as the api does for the demo city (`importGeoJsonRoads` → `buildRoadGraph`). */
+  static fromRoads(roads: RoadFeatureCollection, options?: RoadMovementOptions): RoadMovementModel {
+    return new RoadMovementModel(buildRoadGraph(importGeoJsonRoads(roads)), options);
+  }
+
+  route(from: LonLat, to: LonLat, kind: UnitKind): Route {
+    const r = routeBetween(this.graph, from, to, { kind, at: this.clock() });
+    if (!r || r.method !== 'road' || r.coordinates.length === 0)
+      return this.straight.route(from, to, kind);
+    const path = r.coordinates.map(([lon, lat]) => ({ lon, lat }));
+    if (path.length === 1) path.push({ ...to });
+    const seconds = WALKING_KINDS.has(kind)
+      ? pathLengthM(path) / ((travelSpeedKmh(kind) * 1000) / 3600)
+      : r.etaSec;
+    return { path, seconds };
+  }
+
+  patrolTarget(rng: Rng, near?: LonLat, withinM = 800): LonLat {
+    if (!near) {
+      const node = this.nodes[Math.floor(rng.next() * this.nodes.length)];
+      return { lon: this.graph.nodeLon[node], lat: this.graph.nodeLat[node] };
+    }
+    const p = offsetM(near, uniform(rng, -withinM, withinM), uniform(rng, -withinM, withinM));
+    const snapped = snapPoint(this.graph, p);
+    return snapped ? { lon: snapped.lon, lat: snapped.lat } : p;
   }
 }
 

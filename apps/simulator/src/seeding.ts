@@ -1,10 +1,7 @@
-import type { UnitView } from '@ringcad/contracts';
-import type { UnitKind } from '@ringcad/domain';
+import type { LonLat, UnitView } from '@ringcad/contracts';
 import { ApiClient, ApiError } from './api-client';
 import { boxPolygon, type DemoCity, type UnitPlan } from './demo-city';
-import { offsetM } from './geo';
 import type { SimLogger } from './logger';
-import { deriveRng, uniform } from './random';
 import type { SimState } from './state-file';
 
 export type DemoAccount = 'calltaker' | 'dispatcher' | 'commander';
@@ -24,7 +21,6 @@ export interface SeedInput {
   /** Called whenever the state gained something that must survive a crash (above all, a token). */
   save: (state: SimState) => void;
   log: SimLogger;
-  seed: number;
 }
 
 /**
@@ -71,7 +67,7 @@ export async function seedDemoCity(input: SeedInput): Promise<void> {
     const districtId = await jurisdiction(d.name, 'district', boxPolygon(d.box));
     const ids: string[] = [];
     for (const s of d.stations)
-      ids.push(await jurisdiction(s.name, 'station', boxPolygon(s.box), districtId));
+      ids.push(await jurisdiction(s.name, 'station', s.boundary, districtId));
     stationIds.push(ids);
   }
 
@@ -115,15 +111,10 @@ export async function seedDemoCity(input: SeedInput): Promise<void> {
 
   // A first fix for every unit so the dispatcher sees them at once, then on duty from their own
   // terminal. Both are idempotent, so a resumed seeding simply repeats them for every unit.
-  const rng = deriveRng(input.seed, 'seed-positions');
   const at = new Date().toISOString();
   if (state.units.length) {
     await admin.expect(202, 'POST', '/api/v1/units/positions', {
-      positions: state.units.map((u) => ({
-        unitId: u.id,
-        at,
-        ...startPosition(city, u.home, u.kind, () => uniform(rng, -200, 200)),
-      })),
+      positions: state.units.map((u) => ({ unitId: u.id, at, ...startPosition(city, u.home) })),
     });
   }
   for (const u of state.units) {
@@ -138,8 +129,8 @@ export async function seedDemoCity(input: SeedInput): Promise<void> {
   );
 }
 
-/** Kiosks stand exactly at their 岗亭; others start within a couple of hundred metres of their post. */
-export function startPosition(city: DemoCity, home: number, kind: UnitKind, jitterM: () => number) {
-  const base = city.standbyPoints[home].location;
-  return kind === 'kiosk' ? { ...base } : offsetM(base, jitterM(), jitterM());
+/** Every unit starts at its home post (a standby point, on a street); kiosks never leave theirs. */
+export function startPosition(city: DemoCity, home: number): LonLat {
+  const post = city.standbyPoints[home] ?? city.standbyPoints[0];
+  return { ...post.location };
 }

@@ -2,10 +2,10 @@ import type { UnitView } from '@ringcad/contracts';
 import { ApiClient } from './api-client';
 import { AutoDispatcher } from './auto-dispatcher';
 import { CallStream } from './call-stream';
-import { demoCity, planFleet, type DemoCity } from './demo-city';
+import { DEFAULT_CITY_SEED, demoCity, planFleet, type DemoCity } from './demo-city';
 import { consoleLogger, type SimLogger } from './logger';
-import { StraightLineMovement, type MovementModel } from './movement';
-import { deriveRng, uniform } from './random';
+import { RoadMovementModel, type MovementModel } from './movement';
+import { deriveRng } from './random';
 import { seedDemoCity, startPosition, type DemoAccount } from './seeding';
 import { emptyState, loadState, saveState, type SimState } from './state-file';
 import { emptyStats, type SimStats } from './stats';
@@ -19,6 +19,11 @@ export interface SimulatorOptions {
   passwords: Record<DemoAccount, string>;
   /** JSON file keeping unit ids and terminal tokens across restarts. */
   stateFile: string;
+  /**
+   * Seed of the demo city and of everything random in the simulation (default 110). The city is
+   * `generateCity({ seed })` of `@ringcad/routing`: keep it at the api's DEMO_CITY_SEED (110) so
+   * the api routes on the same streets the units drive.
+   */
   seed?: number;
   /** How many times faster than real time the world runs (human delays, driving, scene time, calls). */
   speed?: number;
@@ -31,6 +36,7 @@ export interface SimulatorOptions {
   autoDispatch?: boolean;
   /** Simulated seconds an incident may stay `new` before the simulator dispatches it. */
   autoDispatchAfterSec?: number;
+  /** How units move (default: along the demo city's streets, {@link RoadMovementModel}). */
   movement?: MovementModel;
   log?: SimLogger;
 }
@@ -48,9 +54,10 @@ export interface SimulatorSummary extends SimStats {
  */
 export class Simulator {
   readonly city: DemoCity;
-  private readonly o: Required<Omit<SimulatorOptions, 'positionIntervalMs'>> & {
+  private readonly o: Required<Omit<SimulatorOptions, 'positionIntervalMs' | 'movement'>> & {
     positionIntervalMs: number;
   };
+  readonly movement: MovementModel;
   private readonly stats = emptyStats();
   private terminals: UnitTerminal[] = [];
   private dispatcher?: AutoDispatcher;
@@ -61,19 +68,21 @@ export class Simulator {
   constructor(options: SimulatorOptions) {
     const speed = options.speed ?? 1;
     if (!(speed > 0)) throw new Error('speed must be positive');
+    const { movement, ...rest } = options;
     this.o = {
-      seed: 110,
+      seed: DEFAULT_CITY_SEED,
       units: 40,
       callsPerHour: 40,
       autoDispatch: true,
       autoDispatchAfterSec: 20,
-      movement: new StraightLineMovement(),
       log: consoleLogger(),
-      ...options,
+      ...rest,
       speed,
       positionIntervalMs: options.positionIntervalMs ?? Math.max(250, realMs(5, speed)),
     };
     this.city = demoCity(this.o.seed);
+    // the road graph is built once, exactly as the api builds the demo city's
+    this.movement = movement ?? RoadMovementModel.fromRoads(this.city.roads);
   }
 
   async start(): Promise<void> {
@@ -120,6 +129,7 @@ export class Simulator {
     const { apiUrl, log, seed } = this.o;
     this.terminals = [];
     const admin = await ApiClient.login(apiUrl, 'admin', this.o.adminPassword);
+    await this.checkRoadNetwork(admin);
     const serverUnits = await admin.get<UnitView[]>('/api/v1/units');
     let state = loadState(this.o.stateFile);
     const save = (s: SimState) => saveState(this.o.stateFile, s);
@@ -155,14 +165,14 @@ export class Simulator {
       const known = onServer.get(unit.id)?.position;
       const start = known
         ? { lon: known.lon, lat: known.lat }
-        : startPosition(this.city, unit.home, unit.kind, () => uniform(rng, -200, 200));
+        : startPosition(this.city, unit.home);
       this.terminals.push(
         new UnitTerminal({
           apiUrl,
           unit,
           city: this.city,
           start,
-          movement: this.o.movement,
+          movement: this.movement,
           rng,
           speed: this.o.speed,
           positionIntervalMs: this.o.positionIntervalMs,
@@ -214,9 +224,31 @@ export class Simulator {
       state,
       save,
       log: this.o.log,
-      seed: this.o.seed,
     });
     this.seeded = true;
+  }
+
+  /**
+   * Warns when the api routes on other streets than the units drive: no road network (its ETAs
+   * are then straight-line; start it with DEMO=1) or another one (another seed, an imported city).
+   */
+  private async checkRoadNetwork(admin: ApiClient) {
+    if (!(this.movement instanceof RoadMovementModel)) return;
+    const r = await admin.request<{ source?: string; nodes?: number; segments?: number }>(
+      'GET',
+      '/api/v1/road-network',
+    );
+    const own = this.movement.graph.stats;
+    if (r.status === 404)
+      this.o.log.warn(
+        'the api has no road network loaded: its ETAs are straight-line while the units drive the ' +
+          `demo city's streets (start the api with DEMO=1 for the same city, seed ${DEFAULT_CITY_SEED})`,
+      );
+    else if (r.status === 200 && (r.body.nodes !== own.nodes || r.body.segments !== own.segments))
+      this.o.log.warn(
+        `the api's road network (${r.body.source ?? 'unknown'}: ${r.body.nodes} nodes) is not the ` +
+          `simulator's demo city (seed ${this.o.seed}: ${own.nodes} nodes): units drive streets the api does not route on`,
+      );
   }
 
   /** A state file whose jurisdictions all exist on the server was written against this city. */

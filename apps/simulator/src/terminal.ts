@@ -43,6 +43,8 @@ type ReportResult =
 /** How many tasks a terminal remembers for de-duplication (the server re-sends open tasks on reconnect). */
 const SEEN_LIMIT = 500;
 const ACK_TIMEOUT_MS = 15_000;
+/** How far (metres, each way) a foot patrol wanders from its post. */
+const FOOT_BEAT_M = 800;
 
 /**
  * One unit's terminal (警务通): patrols, reports its position, and works the tasks it is given
@@ -319,13 +321,27 @@ export class UnitTerminal {
         dwellSec = uniform(rng, 60, 300);
       } else {
         // foot patrols walk their beat around the post; vehicles roam the whole city
-        target =
-          unit.kind === 'foot'
-            ? clampToBox(offsetM(home, uniform(rng, -800, 800), uniform(rng, -800, 800)), city.box)
-            : {
-                lon: uniform(rng, city.box.west, city.box.east),
-                lat: uniform(rng, city.box.south, city.box.north),
-              };
+        const { movement } = this.o;
+        if (movement.patrolTarget)
+          target =
+            unit.kind === 'foot'
+              ? movement.patrolTarget(rng, home, FOOT_BEAT_M)
+              : movement.patrolTarget(rng);
+        else
+          target =
+            unit.kind === 'foot'
+              ? clampToBox(
+                  offsetM(
+                    home,
+                    uniform(rng, -FOOT_BEAT_M, FOOT_BEAT_M),
+                    uniform(rng, -FOOT_BEAT_M, FOOT_BEAT_M),
+                  ),
+                  city.box,
+                )
+              : {
+                  lon: uniform(rng, city.box.west, city.box.east),
+                  lat: uniform(rng, city.box.south, city.box.north),
+                };
         dwellSec = uniform(rng, 10, 60);
       }
       if (!(await this.travel(target, signal))) return;
