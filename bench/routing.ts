@@ -1,5 +1,7 @@
 /**
- * Routing benchmark: many-to-one ETA for dispatch recommendations and 1/3/8-minute isochrones
+ * Routing benchmark: many-to-one ETA for dispatch recommendations (the API's query: the 50
+ * nearest of 2,000 pre-snapped units within 30 minutes, plus the full 30-minute list) and
+ * 1/3/8-minute isochrones
  * on a 250,000-node synthetic city, Chengdu import time, and pgRouting's drivingDistance for
  * the same bounded search when DATABASE_URL points at a database with pgRouting.
  * Prints and writes figures; asserts nothing.
@@ -70,6 +72,9 @@ function timeIt<T>(fn: () => T): [T, number] {
   return [r, performance.now() - t0];
 }
 
+/** The recommendation API asks for the 50 nearest units (units pre-snapped, snaps cached). */
+const TOP_K = 50;
+
 export async function runRoutingBench(): Promise<Record<string, unknown>> {
   const rand = mulberry32(2026);
   const [city, genMs] = timeIt(() => generateCity({ seed: 1, targetNodes: 250_000 }));
@@ -86,26 +91,36 @@ export async function runRoutingBench(): Promise<Record<string, unknown>> {
   );
 
   // Warm up the JIT on unrelated points before measuring.
-  for (let k = 0; k < 20; k++)
-    etaToTarget(graph, streetPoint(graph, rand), units, { maxSec: 1800 });
+  for (let k = 0; k < 20; k++) {
+    const p = streetPoint(graph, rand);
+    etaToTarget(graph, p, units, { maxSec: 1800 });
+    etaToTarget(graph, p, units, { maxSec: 1800, maxResults: TOP_K });
+  }
 
   const measure = (
     maxSec: number,
     withSnap: boolean,
-  ): { times: number[]; reached: number[]; settled: number[] } => {
+    maxResults?: number,
+  ): { times: number[]; cpu: number[]; reached: number[]; settled: number[] } => {
     const times: number[] = [];
+    const cpu: number[] = [];
     const reached: number[] = [];
     const settled: number[] = [];
     for (const p of incidents) {
+      const c0 = process.cpuUsage();
       const [res, ms] = timeIt(() =>
-        etaToTarget(graph, p, withSnap ? unitPoints : units, { maxSec }),
+        etaToTarget(graph, p, withSnap ? unitPoints : units, { maxSec, maxResults }),
       );
+      const c = process.cpuUsage(c0);
       times.push(ms);
+      cpu.push((c.user + c.system) / 1000);
       reached.push(res.results.length);
       settled.push(res.settledNodes);
     }
-    return { times, reached, settled };
+    return { times, cpu, reached, settled };
   };
+  // Each series runs over the same 200 incidents.
+  const recTopK = measure(1800, false, TOP_K);
   const rec1800 = measure(1800, false);
   const rec480 = measure(480, false);
   const rec1800Snap = measure(1800, true);
@@ -195,6 +210,7 @@ export async function runRoutingBench(): Promise<Record<string, unknown>> {
 
   const oursDdMs = stats(oursDd).p50;
   const r1800 = stats(rec1800.times);
+  const rTop = stats(recTopK.times);
   const result: Record<string, unknown> = {
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
     nodes: graph.nodeCount,
@@ -206,8 +222,26 @@ export async function runRoutingBench(): Promise<Record<string, unknown>> {
     cityImportAndBuildMs: Math.round(buildMs),
     snap2000UnitsMs: Math.round(snapMs * 100) / 100,
     recommendMaxSec: 1800,
-    recommendP50Ms: r1800.p50,
-    recommendP99Ms: r1800.p99,
+    recommendMaxResults: TOP_K,
+    // Headline: what the recommendation API runs (top 50 within 1800 s, pre-snapped units).
+    recommendP50Ms: rTop.p50,
+    recommendP99Ms: rTop.p99,
+    recommendTopK: {
+      k: TOP_K,
+      maxSec: 1800,
+      ...rTop,
+      // Process CPU time per query: unlike wall time, not inflated when other jobs preempt
+      // this process on a loaded machine (µs resolution; includes GC threads).
+      cpuP50Ms: stats(recTopK.cpu).p50,
+      cpuP99Ms: stats(recTopK.cpu).p99,
+      resultsMedian: stats(recTopK.reached).p50,
+      settledNodesMedian: stats(recTopK.settled).p50,
+      settledNodesP99: stats(recTopK.settled).p99,
+    },
+    // Every unit within 1800 s (no rank limit), pre-snapped units.
+    recommendAll1800P50Ms: r1800.p50,
+    recommendAll1800P99Ms: r1800.p99,
+    recommendAll1800CpuP99Ms: stats(rec1800.cpu).p99,
     recommendUnitsWithin1800sMedian: stats(rec1800.reached).p50,
     recommendSettledNodesMedian: stats(rec1800.settled).p50,
     recommend480: { ...stats(rec480.times), unitsWithinMedian: stats(rec480.reached).p50 },

@@ -3,7 +3,9 @@ import { Logger, type INestApplication, type LoggerService } from '@nestjs/commo
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { AppConfig, Clock } from '@ringcad/core';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { findProjectPath, type AppConfig, type Clock } from '@ringcad/core';
 import { ApiModule } from './app.module';
 import { RealtimeGateway } from './realtime/realtime.gateway';
 import { JsonLogger } from './common/json-logger';
@@ -35,6 +37,9 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
       });
     }),
   );
+  // the built console (apps/console/dist) and its assets; `/` itself is ConsolePageController
+  const consoleDist = join(findProjectPath('apps/console'), 'dist');
+  if (existsSync(consoleDist)) app.useStaticAssets(consoleDist, { index: false, maxAge: '1h' });
   await app.get(RealtimeGateway).attach(app.getHttpServer());
   await app.init();
   return app;

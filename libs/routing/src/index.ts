@@ -11,7 +11,8 @@
  * {@link peakFactorAt}, {@link speedMultipliersAt}.
  *
  * Queries: {@link snapPoint} / {@link snapPoints}; {@link etaToTarget} (many-to-one, one reverse
- * Dijkstra); {@link travelTimesFrom} (one-to-many); {@link multiSourceTimes} (coverage);
+ * Dijkstra; `maxResults` stops it once the K nearest units are proven, `walkingKinds` times foot
+ * units by road distance at walking pace); {@link travelTimesFrom} (one-to-many); {@link multiSourceTimes} (coverage);
  * {@link routeBetween} (drawable route); {@link straightLineEta} (labelled fallback);
  * {@link isochrones} (road-honest ring polygons); {@link createSearchWorkspace} to reuse memory.
  *
