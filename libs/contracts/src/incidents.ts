@@ -103,6 +103,6 @@ export interface RecommendationCandidate {
 export interface ExcludedUnit {
   unitId: string;
   callsign: string;
-  reason: 'not_available' | 'no_position' | 'stale_position' | 'beyond_search';
+  reason: 'not_available' | 'no_position' | 'stale_position' | 'beyond_search' | 'not_ranked';
   status: string;
 }

@@ -20,16 +20,20 @@ export interface EtaResult {
 export interface EtaQuery {
   /** Search bound in seconds; slower units come back in `beyond`. */
   maxSec?: number;
+  /** Only the K fastest units are ranked; the search stops once they are proven. */
+  topK?: number;
 }
 
 export interface EtaAnswer {
   results: EtaResult[];
-  /** Units the bounded search did not reach. */
+  /** Units the bounded search proved slower than maxSec (or could not reach). */
   beyond: string[];
+  /** Units left unranked because K faster ones were found first. */
+  notRanked: string[];
 }
 
-/** Kinds that move on foot: on the road network their ETA is path length at walking speed. */
-const WALKING_KINDS: ReadonlySet<UnitKind> = new Set(['foot', 'kiosk']);
+/** Kinds that move on foot: on the road network they walk the streets at their own pace. */
+const WALKING_KINDS = { foot: STRAIGHT_LINE_SPEED_KMH.foot, kiosk: STRAIGHT_LINE_SPEED_KMH.kiosk };
 const DEFAULT_MAX_SEC = 3600;
 
 /**
@@ -45,34 +49,29 @@ export class EtaEngine {
     const maxSec = query.maxSec ?? DEFAULT_MAX_SEC;
     const graph = this.roads.graph;
     if (!graph) return straightAnswer(target, units, maxSec);
-    const kinds = new Map(units.map((u) => [u.id, u.kind]));
     const response = etaToTarget(
       graph,
       target,
       units.map((u) => ({ id: u.id, lon: u.lon, lat: u.lat, kind: u.kind, snap: this.roads.snapFor(u.id, u.lon, u.lat) })),
-      { maxSec, at },
+      {
+        maxSec,
+        at,
+        walkingKinds: WALKING_KINDS,
+        maxResults: query.topK,
+        straightLine: { speedsKmhByKind: STRAIGHT_LINE_SPEED_KMH },
+      },
     );
-    const results = response.results.map((r): EtaResult => {
-      const kind = kinds.get(r.id) as UnitKind;
-      // a walking unit follows the same streets at walking pace (one-way rules aside)
-      const etaSec =
-        r.method === 'road' && WALKING_KINDS.has(kind)
-          ? r.distanceM / (STRAIGHT_LINE_SPEED_KMH[kind] / 3.6)
-          : r.method === 'straight'
-            ? straightLineEtaSec(r.distanceM, kind)
-            : r.etaSec;
-      return { id: r.id, etaSec: Math.round(etaSec), distanceM: Math.round(r.distanceM), method: r.method };
-    });
-    // walking units can fall outside the bound once their pace is applied
-    const beyond = [...response.unreachedIds, ...results.filter((r) => r.etaSec > maxSec).map((r) => r.id)];
-    const kept = results.filter((r) => r.etaSec <= maxSec).sort((a, b) => a.etaSec - b.etaSec);
-    return { results: kept, beyond };
+    const results = response.results.map(
+      (r): EtaResult => ({ id: r.id, etaSec: Math.round(r.etaSec), distanceM: Math.round(r.distanceM), method: r.method }),
+    );
+    return { results, beyond: response.unreachedIds, notRanked: response.notRankedIds };
   }
 }
 
 function straightAnswer(target: { lon: number; lat: number }, units: EtaUnit[], maxSec: number): EtaAnswer {
   const results: EtaResult[] = [];
   const beyond: string[] = [];
+  const notRanked: string[] = [];
   for (const u of units) {
     const distanceM = haversineM(u, target);
     const etaSec = straightLineEtaSec(distanceM, u.kind);
@@ -80,5 +79,5 @@ function straightAnswer(target: { lon: number; lat: number }, units: EtaUnit[], 
     else beyond.push(u.id);
   }
   results.sort((a, b) => a.etaSec - b.etaSec);
-  return { results, beyond };
+  return { results, beyond, notRanked };
 }

@@ -20,6 +20,8 @@ export interface Recommendation {
 
 /** Recommendations search at least this far (and twice the scheme's last tier). */
 const RECOMMEND_MIN_SEARCH_SEC = 1800;
+/** A dispatcher's list: the 50 fastest units (the search stops once they are proven). */
+const RECOMMEND_TOP_K = 50;
 /** The ETA recorded with an assignment is searched up to two hours. */
 const ASSIGNMENT_ETA_MAX_SEC = 7200;
 
@@ -93,16 +95,21 @@ export class RecommendationService {
       }
     }
     const lastTier = scheme.tiers[scheme.tiers.length - 1]?.sec ?? 0;
-    const { results: etas, beyond } = await this.eta.etaTo(
+    const { results: etas, beyond, notRanked } = await this.eta.etaTo(
       target,
       usable.map((u) => ({ id: u.id, kind: u.kind, lon: u.lon as number, lat: u.lat as number })),
       now,
-      { maxSec: Math.max(RECOMMEND_MIN_SEARCH_SEC, 2 * lastTier) },
+      { maxSec: Math.max(RECOMMEND_MIN_SEARCH_SEC, 2 * lastTier), topK: RECOMMEND_TOP_K },
     );
     const usableById = new Map(usable.map((u) => [u.id, u]));
-    for (const id of beyond) {
-      const u = usableById.get(id) as UnitPositionRow;
-      excluded.push({ unitId: u.id, callsign: u.callsign, reason: 'beyond_search', status: u.status });
+    for (const [ids, reason] of [
+      [beyond, 'beyond_search'],
+      [notRanked, 'not_ranked'],
+    ] as const) {
+      for (const id of ids) {
+        const u = usableById.get(id) as UnitPositionRow;
+        excluded.push({ unitId: u.id, callsign: u.callsign, reason, status: u.status });
+      }
     }
     const byId = new Map(usable.map((u) => [u.id, u]));
     const candidates: RecommendationCandidate[] = etas
