@@ -4,7 +4,7 @@ import { client, connectSocket, createStack, SERVICES_MODE, type Stack } from '.
 import { DatabaseService } from '@ringcad/core';
 import { sql } from 'kysely';
 
-const TABLES = ['users', 'jurisdictions', 'checkpoints', 'standby_points', 'units', 'unit_positions', 'incidents', 'assignments', 'incident_events', 'timers', 'alerts', 'audit_events'];
+const TABLES = ['users', 'jurisdictions', 'checkpoints', 'standby_points', 'units', 'unit_tracks', 'incidents', 'assignments', 'incident_events', 'timers', 'alerts', 'audit_events'];
 
 describe(`bad input is refused with a clear 4xx and changes nothing (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () => {
   let stack: Stack;

@@ -27,6 +27,8 @@ export const configSchema = z.object({
   DUPLICATE_RADIUS_M: z.coerce.number().positive().default(300),
   DUPLICATE_WINDOW_MIN: z.coerce.number().positive().default(30),
   POSITION_STALE_SEC: z.coerce.number().positive().default(60),
+  /** A report implying more than this speed from the last trusted fix is an impossible jump. */
+  MAX_PLAUSIBLE_SPEED_KMH: z.coerce.number().positive().default(250),
   SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
   BODY_LIMIT: z.string().default('2mb'),
   LOG_FORMAT: z.enum(['text', 'json']).default('text'),

@@ -8,6 +8,8 @@ import { DispatchService } from './dispatch.service';
 import { EtaEngine } from './eta-engine';
 import { IncidentsService } from './incidents.service';
 import { PlacesService } from './places.service';
+import { PositionsService } from './positions.service';
+import { LiveFleetService } from './live-fleet.service';
 import { QueueService } from './queue.service';
 import { RealtimePublisher } from './realtime';
 import { RecommendationService } from './recommendation.service';
@@ -26,6 +28,8 @@ export interface CoreOptions {
 const SERVICES = [
   AuthService,
   PlacesService,
+  LiveFleetService,
+  PositionsService,
   UnitsService,
   RoadNetworkService,
   RouteService,

@@ -13,6 +13,8 @@ export * from './database.service';
 export * from './queue.service';
 export * from './auth.service';
 export * from './places.service';
+export * from './live-fleet.service';
+export * from './positions.service';
 export * from './units.service';
 export * from './road-network.service';
 export * from './route.service';

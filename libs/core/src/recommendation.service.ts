@@ -9,6 +9,7 @@ import { DatabaseService } from './database.service';
 import { DomainError, notFound } from './errors';
 import { EtaEngine } from './eta-engine';
 import { APP_CONFIG } from './tokens';
+import { LiveFleetService, overlayLive } from './live-fleet.service';
 
 export interface Recommendation {
   incidentId: string;
@@ -41,6 +42,7 @@ export class RecommendationService {
     private readonly database: DatabaseService,
     private readonly clock: Clock,
     private readonly eta: EtaEngine,
+    private readonly live: LiveFleetService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -135,6 +137,6 @@ export class RecommendationService {
     const rows = await sql<UnitPositionRow>`
       SELECT id, callsign, kind, status, ST_X(position) AS lon, ST_Y(position) AS lat, position_at
       FROM units ${filter}`.execute(db);
-    return rows.rows;
+    return overlayLive(rows.rows, await this.live.get(ids));
   }
 }

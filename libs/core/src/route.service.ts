@@ -5,6 +5,7 @@ import { Clock } from './clock';
 import { DatabaseService } from './database.service';
 import { DomainError, notFound } from './errors';
 import { RoadNetworkService } from './road-network.service';
+import { LiveFleetService, overlayLive } from './live-fleet.service';
 
 /** The drawable route of a candidate unit to an incident. */
 @Injectable()
@@ -13,12 +14,13 @@ export class RouteService {
     private readonly database: DatabaseService,
     private readonly roads: RoadNetworkService,
     private readonly clock: Clock,
+    private readonly live: LiveFleetService,
   ) {}
 
   async unitToPoint(unitId: string, to: { lon: number; lat: number }) {
-    const rows = await sql<{ lon: number | null; lat: number | null }>`
-      SELECT ST_X(position) AS lon, ST_Y(position) AS lat FROM units WHERE id = ${unitId}`.execute(this.database.db);
-    const u = rows.rows[0];
+    const rows = await sql<{ id: string; lon: number | null; lat: number | null; position_at: Date | null }>`
+      SELECT id, ST_X(position) AS lon, ST_Y(position) AS lat, position_at FROM units WHERE id = ${unitId}`.execute(this.database.db);
+    const [u] = overlayLive(rows.rows, await this.live.get([unitId]));
     if (!u) throw notFound('unit', unitId);
     if (u.lon === null || u.lat === null) throw new DomainError('CONFLICT', 'the unit has no position');
     const route = routeBetween(this.roads.requireGraph(), { lon: u.lon, lat: u.lat }, to, { at: this.clock.now() });

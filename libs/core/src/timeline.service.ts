@@ -33,8 +33,8 @@ export class TimelineService {
       for (const a of assignments) {
         const end = a.clearedAt ?? a.declinedAt ?? a.cancelledAt ?? now.toISOString();
         const pts = await sql<{ lon: number; lat: number; ms: number }>`
-          SELECT lon, lat, (extract(epoch FROM at) * 1000)::float8 AS ms FROM unit_positions
-          WHERE unit_id = ${a.unitId} AND at >= ${new Date(a.assignedAt)} AND at <= ${new Date(end)}
+          SELECT lon, lat, (extract(epoch FROM at) * 1000)::float8 AS ms FROM unit_tracks
+          WHERE unit_id = ${a.unitId} AND at >= ${new Date(a.assignedAt)} AND at <= ${new Date(end)} AND flags & 1 = 0
           ORDER BY at LIMIT 20000`.execute(tx);
         tracks.push({ unitId: a.unitId, assignmentId: a.id, points: pts.rows.map((p) => [p.lon, p.lat, Math.round(p.ms)]) });
       }

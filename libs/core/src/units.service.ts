@@ -11,11 +11,11 @@ import { newToken, tokenHash } from './passwords';
 import { actorOf, hasRole, type Principal } from './principal';
 import { AfterCommit, RealtimePublisher } from './realtime';
 import { APP_CONFIG } from './tokens';
+import { PositionsService } from './positions.service';
+import { LiveFleetService, overlayLive } from './live-fleet.service';
 import { UNIT_COLUMNS, toUnitView, type UnitRow } from './views';
 import type { DbOrTx } from '@ringcad/db';
 
-/** Largest clock skew accepted from a terminal reporting a position "in the future". */
-const MAX_FUTURE_SKEW_MS = 5 * 60_000;
 
 @Injectable()
 export class UnitsService {
@@ -23,6 +23,8 @@ export class UnitsService {
     private readonly database: DatabaseService,
     private readonly clock: Clock,
     private readonly realtime: RealtimePublisher,
+    private readonly positions: PositionsService,
+    private readonly live: LiveFleetService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -64,13 +66,14 @@ export class UnitsService {
   async list(db: DbOrTx = this.database.db): Promise<UnitView[]> {
     const rows = await sql<UnitRow>`SELECT ${sql.raw(UNIT_COLUMNS)} FROM units u ORDER BY u.callsign`.execute(db);
     const now = this.clock.now();
-    return rows.rows.map((r) => toUnitView(r, now, this.config.POSITION_STALE_SEC));
+    return overlayLive(rows.rows, await this.live.get()).map((r) => toUnitView(r, now, this.config.POSITION_STALE_SEC));
   }
 
   async get(db: DbOrTx, id: string): Promise<UnitView> {
     const rows = await sql<UnitRow>`SELECT ${sql.raw(UNIT_COLUMNS)} FROM units u WHERE u.id = ${id}`.execute(db);
     if (!rows.rows[0]) throw notFound('unit', id);
-    return toUnitView(rows.rows[0], this.clock.now(), this.config.POSITION_STALE_SEC);
+    const [row] = overlayLive(rows.rows, await this.live.get([id]));
+    return toUnitView(row, this.clock.now(), this.config.POSITION_STALE_SEC);
   }
 
   /** Shift changes and breakdowns; a unit bound to an incident changes status through its assignment. */
@@ -104,53 +107,8 @@ export class UnitsService {
     return view;
   }
 
-  /**
-   * Accepts a batch of AVL positions: all or nothing. Every report is kept in the track table; the
-   * unit's live position moves only forward in time (late reports do not drag it back).
-   */
-  async ingestPositions(positions: PositionReport[], by: Principal): Promise<{ accepted: number }> {
-    if (by.kind === 'unit') {
-      const other = positions.find((p) => p.unitId !== by.unitId);
-      if (other) throw forbidden(`a terminal may report only its own unit's position (got ${other.unitId})`);
-    } else if (!hasRole(by, 'admin')) {
-      throw forbidden('only an admin or a unit terminal may report positions');
-    }
-    const now = this.clock.now();
-    const future = positions.find((p) => new Date(p.at).getTime() - now.getTime() > MAX_FUTURE_SKEW_MS);
-    if (future) throw new DomainError('VALIDATION_FAILED', `position time ${future.at} is in the future`);
-    const ids = [...new Set(positions.map((p) => p.unitId))];
-    const latest = new Map<string, PositionReport>();
-    for (const p of positions) {
-      const cur = latest.get(p.unitId);
-      if (!cur || new Date(p.at) > new Date(cur.at)) latest.set(p.unitId, p);
-    }
-    await this.database.transaction(async (tx) => {
-      const known = await tx.selectFrom('units').select('id').where('id', 'in', ids).execute();
-      if (known.length !== ids.length) {
-        const knownSet = new Set(known.map((k) => k.id));
-        throw notFound('unit', ids.find((i) => !knownSet.has(i)));
-      }
-      await sql`
-        INSERT INTO unit_positions (unit_id, at, lon, lat, speed_kmh, heading_deg, received_at)
-        SELECT u, a, x, y, s, h, ${now}::timestamptz
-        FROM unnest(${positions.map((p) => p.unitId)}::uuid[], ${positions.map((p) => p.at)}::timestamptz[],
-                    ${positions.map((p) => p.lon)}::float8[], ${positions.map((p) => p.lat)}::float8[],
-                    ${positions.map((p) => p.speedKmh ?? null)}::real[], ${positions.map((p) => p.headingDeg ?? null)}::real[])
-             AS t(u, a, x, y, s, h)`.execute(tx);
-      const last = [...latest.values()];
-      await sql`
-        UPDATE units SET position = ST_SetSRID(ST_MakePoint(t.x, t.y), 4326), position_at = t.a,
-          speed_kmh = t.s, heading_deg = t.h
-        FROM unnest(${last.map((p) => p.unitId)}::uuid[], ${last.map((p) => p.at)}::timestamptz[],
-                    ${last.map((p) => p.lon)}::float8[], ${last.map((p) => p.lat)}::float8[],
-                    ${last.map((p) => p.speedKmh ?? null)}::real[], ${last.map((p) => p.headingDeg ?? null)}::real[])
-             AS t(u, a, x, y, s, h)
-        WHERE units.id = t.u AND (units.position_at IS NULL OR units.position_at < t.a)`.execute(tx);
-    });
-    this.realtime.toConsoles({
-      event: 'units.positions',
-      payload: [...latest.values()].map((p) => ({ unitId: p.unitId, lon: p.lon, lat: p.lat, at: p.at })),
-    });
-    return { accepted: positions.length };
+  /** AVL positions: see PositionsService (durable acceptance, jump flags, batched broadcast). */
+  ingestPositions(positions: PositionReport[], by: Principal) {
+    return this.positions.accept(positions, by);
   }
 }

@@ -47,14 +47,15 @@ export interface UnitsTable {
   version: Generated<number>;
   created_at: Generated<Timestamp>;
 }
-export interface UnitPositionsTable {
+export interface UnitTracksTable {
   unit_id: string;
   at: Timestamp;
   lon: number;
   lat: number;
   speed_kmh: number | null;
   heading_deg: number | null;
-  received_at: Generated<Timestamp>;
+  flags: number;
+  received_at: Timestamp;
 }
 export interface IncidentsTable {
   id: Generated<string>;
@@ -159,7 +160,7 @@ export interface DB {
   checkpoints: PlaceTable;
   standby_points: PlaceTable;
   units: UnitsTable;
-  unit_positions: UnitPositionsTable;
+  unit_tracks: UnitTracksTable;
   incident_counters: IncidentCountersTable;
   incidents: IncidentsTable;
   assignments: AssignmentsTable;

@@ -1,0 +1,254 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Job } from 'bullmq';
+import type { PositionReport } from '@ringcad/contracts';
+import { haversineM } from '@ringcad/domain';
+import { Clock } from './clock';
+import type { AppConfig } from './config';
+import { DatabaseService } from './database.service';
+import { DomainError, forbidden, notFound } from './errors';
+import { hasRole, type Principal } from './principal';
+import { QueueService } from './queue.service';
+import { RealtimePublisher } from './realtime';
+import { APP_CONFIG } from './tokens';
+import { LiveFleetService, overlayLive, type LiveFix } from './live-fleet.service';
+
+export const POSITIONS_QUEUE = 'positions';
+/** bit 1 of unit_tracks.flags */
+export const FLAG_JUMP = 1;
+/** Largest clock skew accepted from a terminal reporting a position "in the future". */
+const MAX_FUTURE_SKEW_MS = 5 * 60_000;
+/** GPS jitter: jumps shorter than this are never called impossible. */
+const JUMP_MIN_M = 300;
+/** Terminal reports arriving within this window share one durable job. */
+const COALESCE_MS = 50;
+const BROADCAST_MS = 1000;
+
+/** Compact job payload: one row per report. */
+interface TrackRow {
+  u: string;
+  at: string;
+  x: number;
+  y: number;
+  s: number | null;
+  h: number | null;
+  f: number;
+}
+interface PositionsJob {
+  batchId: string;
+  receivedAt: string;
+  rows: TrackRow[];
+}
+
+interface LastFix {
+  lon: number;
+  lat: number;
+  atMs: number;
+}
+
+/**
+ * AVL positions. Accepting means durable: a batch is answered (202 / ack) only once its job is
+ * in the queue (Redis, or the embedded database), so a crash of the persisting process after
+ * that loses nothing — the job is retried, and the insert is idempotent on (unit, time).
+ * Consoles get at most one `units.positions` message a second with the units that moved.
+ */
+@Injectable()
+export class PositionsService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(PositionsService.name);
+  private pending: { rows: TrackRow[]; waiters: { resolve: () => void; reject: (e: Error) => void }[] } | null = null;
+  private outgoing = new Map<string, { unitId: string; lon: number; lat: number; at: string }>();
+  private broadcastTimer?: NodeJS.Timeout;
+  private partitionTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly database: DatabaseService,
+    private readonly clock: Clock,
+    private readonly queues: QueueService,
+    private readonly realtime: RealtimePublisher,
+    private readonly live: LiveFleetService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async onApplicationBootstrap() {
+    await this.ensurePartitions();
+    if (!this.config.runProcessors) return;
+    this.queues.worker<PositionsJob>(POSITIONS_QUEUE, (job) => this.persist(job.data), 2);
+    this.partitionTimer = setInterval(() => {
+      this.ensurePartitions().catch((err: Error) => this.logger.error(`track partitions: ${err.message}`));
+    }, 3600_000);
+    this.partitionTimer.unref();
+  }
+
+  onApplicationShutdown() {
+    if (this.broadcastTimer) clearInterval(this.broadcastTimer);
+    if (this.partitionTimer) clearInterval(this.partitionTimer);
+  }
+
+  /** Daily partitions from yesterday to three days ahead (CST). */
+  async ensurePartitions(): Promise<number> {
+    const r = await sql<{ n: number }>`
+      SELECT ensure_track_partitions((now() AT TIME ZONE 'Asia/Shanghai')::date - 1, 5) AS n`.execute(this.database.db);
+    return r.rows[0].n;
+  }
+
+  /** Accepts a batch (all or nothing) once it is durable; flags implausible jumps. */
+  async accept(positions: PositionReport[], by: Principal): Promise<{ accepted: number; flagged: number }> {
+    if (by.kind === 'unit') {
+      const other = positions.find((p) => p.unitId !== by.unitId);
+      if (other) throw forbidden(`a terminal may report only its own unit's position (got ${other.unitId})`);
+    } else if (!hasRole(by, 'admin')) {
+      throw forbidden('only an admin or a unit terminal may report positions');
+    }
+    const now = this.clock.now();
+    const future = positions.find((p) => new Date(p.at).getTime() - now.getTime() > MAX_FUTURE_SKEW_MS);
+    if (future) throw new DomainError('VALIDATION_FAILED', `position time ${future.at} is in the future`);
+    const ids = [...new Set(positions.map((p) => p.unitId))];
+    const known = await sql<{ id: string; lon: number | null; lat: number | null; position_at: Date | null }>`
+      SELECT id, ST_X(position) AS lon, ST_Y(position) AS lat, position_at FROM units WHERE id = ANY(${ids}::uuid[])`.execute(
+      this.database.db,
+    );
+    if (known.rows.length !== ids.length) {
+      const have = new Set(known.rows.map((k) => k.id));
+      throw notFound('unit', ids.find((i) => !have.has(i)));
+    }
+    const last = new Map<string, LastFix>();
+    for (const k of overlayLive(known.rows, await this.live.get(ids))) {
+      if (k.lon !== null && k.lat !== null && k.position_at) last.set(k.id, { lon: k.lon, lat: k.lat, atMs: new Date(k.position_at).getTime() });
+    }
+    const rows = this.flagJumps(positions, last);
+    await this.enqueue(rows);
+    let flagged = 0;
+    const fixes = new Map<string, LiveFix>();
+    for (const r of rows) {
+      if (r.f & FLAG_JUMP) {
+        flagged++;
+        continue;
+      }
+      const atMs = Date.parse(r.at);
+      const cur = fixes.get(r.u);
+      if (!cur || cur.atMs < atMs) fixes.set(r.u, { lon: r.x, lat: r.y, atMs, speedKmh: r.s, headingDeg: r.h });
+      const out = this.outgoing.get(r.u);
+      if (!out || out.at < r.at) this.outgoing.set(r.u, { unitId: r.u, lon: r.x, lat: r.y, at: r.at });
+    }
+    await this.live.update(fixes);
+    this.scheduleBroadcast();
+    return { accepted: positions.length, flagged };
+  }
+
+  /**
+   * A report implying a speed above MAX_PLAUSIBLE_SPEED_KMH from the last trusted fix is an
+   * impossible jump: kept in the track with a flag, not trusted as the unit's position. Reports
+   * are judged in time order per unit, each against the last trusted one.
+   */
+  private flagJumps(positions: PositionReport[], last: Map<string, LastFix>): TrackRow[] {
+    const sorted = [...positions].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+    const maxMps = this.config.MAX_PLAUSIBLE_SPEED_KMH / 3.6;
+    return sorted.map((p) => {
+      const atMs = new Date(p.at).getTime();
+      const prev = last.get(p.unitId);
+      let f = 0;
+      if (prev && atMs > prev.atMs) {
+        const d = haversineM(prev, p);
+        if (d > JUMP_MIN_M && d / ((atMs - prev.atMs) / 1000) > maxMps) f |= FLAG_JUMP;
+      }
+      if (!(f & FLAG_JUMP) && (!prev || atMs >= prev.atMs)) last.set(p.unitId, { lon: p.lon, lat: p.lat, atMs });
+      return {
+        u: p.unitId,
+        at: new Date(atMs).toISOString(),
+        x: p.lon,
+        y: p.lat,
+        s: p.speedKmh ?? null,
+        h: p.headingDeg ?? null,
+        f,
+      };
+    });
+  }
+
+  /** Large batches go straight to the queue; small ones (terminals) share a job per 50 ms. */
+  private enqueue(rows: TrackRow[]): Promise<void> {
+    if (rows.length >= 500) return this.addJob(rows);
+    return new Promise((resolve, reject) => {
+      if (!this.pending) {
+        this.pending = { rows: [], waiters: [] };
+        setTimeout(() => void this.flushPending(), COALESCE_MS);
+      }
+      this.pending.rows.push(...rows);
+      this.pending.waiters.push({ resolve, reject });
+    });
+  }
+
+  private async flushPending() {
+    const batch = this.pending;
+    this.pending = null;
+    if (!batch) return;
+    try {
+      await this.addJob(batch.rows);
+      for (const w of batch.waiters) w.resolve();
+    } catch (err) {
+      for (const w of batch.waiters) w.reject(err as Error);
+    }
+  }
+
+  private async addJob(rows: TrackRow[]) {
+    const data: PositionsJob = { batchId: randomUUID(), receivedAt: this.clock.now().toISOString(), rows };
+    try {
+      await this.queues.queue(POSITIONS_QUEUE).add('persist', data, {
+        jobId: data.batchId,
+        attempts: 20,
+        backoff: { type: 'exponential', delay: 500 },
+        removeOnComplete: true,
+        removeOnFail: false,
+      });
+    } catch (err) {
+      this.logger.error(`positions not accepted: ${(err as Error).message}`);
+      throw new DomainError('UNAVAILABLE', 'position store unavailable; nothing was accepted, send again');
+    }
+  }
+
+  private scheduleBroadcast() {
+    if (this.broadcastTimer) return;
+    this.broadcastTimer = setInterval(() => {
+      if (!this.outgoing.size) return;
+      const batch = [...this.outgoing.values()];
+      this.outgoing = new Map();
+      this.realtime.toConsoles({ event: 'units.positions', payload: batch });
+    }, BROADCAST_MS);
+    this.broadcastTimer.unref();
+  }
+
+  /** The persisting step (processor): idempotent, so a retried job adds nothing twice. */
+  async persist(job: PositionsJob): Promise<{ inserted: number }> {
+    const rows = job.rows;
+    const latest = new Map<string, TrackRow>();
+    for (const r of rows) {
+      if (r.f & FLAG_JUMP) continue;
+      const cur = latest.get(r.u);
+      if (!cur || cur.at < r.at) latest.set(r.u, r);
+    }
+    const lastRows = [...latest.values()];
+    return this.database.transaction(async (tx) => {
+      const ins = await sql<{ n: number }>`
+        WITH ins AS (
+          INSERT INTO unit_tracks (unit_id, at, lon, lat, speed_kmh, heading_deg, flags, received_at)
+          SELECT u, a, x, y, s, h, f, ${job.receivedAt}::timestamptz
+          FROM unnest(${rows.map((r) => r.u)}::uuid[], ${rows.map((r) => r.at)}::timestamptz[],
+                      ${rows.map((r) => r.x)}::float8[], ${rows.map((r) => r.y)}::float8[],
+                      ${rows.map((r) => r.s)}::real[], ${rows.map((r) => r.h)}::real[], ${rows.map((r) => r.f)}::int2[])
+               AS t(u, a, x, y, s, h, f)
+          ON CONFLICT DO NOTHING RETURNING 1)
+        SELECT count(*)::int AS n FROM ins`.execute(tx);
+      if (lastRows.length) {
+        await sql`
+          UPDATE units SET position = ST_SetSRID(ST_MakePoint(t.x, t.y), 4326), position_at = t.a,
+            speed_kmh = t.s, heading_deg = t.h
+          FROM unnest(${lastRows.map((r) => r.u)}::uuid[], ${lastRows.map((r) => r.at)}::timestamptz[],
+                      ${lastRows.map((r) => r.x)}::float8[], ${lastRows.map((r) => r.y)}::float8[],
+                      ${lastRows.map((r) => r.s)}::real[], ${lastRows.map((r) => r.h)}::real[])
+               AS t(u, a, x, y, s, h)
+          WHERE units.id = t.u AND (units.position_at IS NULL OR units.position_at < t.a)`.execute(tx);
+      }
+      return { inserted: ins.rows[0].n };
+    });
+  }
+}
