@@ -79,3 +79,11 @@ export async function buildWorld(baseUrl: string, unitCount = 5): Promise<World>
   }
   return { admin, ...people, tokens, districtId: district.id, units };
 }
+
+/** Points the world's clients at a restarted api (sessions are rows: tokens stay valid). */
+export function rebind(world: World, baseUrl: string) {
+  world.admin = client(baseUrl, world.tokens.admin);
+  world.calltaker = client(baseUrl, world.tokens.calltaker);
+  world.dispatcher = client(baseUrl, world.tokens.dispatcher);
+  world.commander = client(baseUrl, world.tokens.commander);
+}

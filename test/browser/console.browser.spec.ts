@@ -1,0 +1,295 @@
+// The command console in a real browser (headless Chromium via playwright-core) against an api
+// started in-process on the Chengdu road network: a call-taker creates an incident with the
+// keyboard only; a dispatcher on another "PC" sees it arrive live, sees its rings, assigns a
+// unit; the unit's terminal acknowledges late (ack-overdue alert), departs and arrives, all shown
+// live; the commander sees coverage (or says it is not available). Screenshots go to
+// artifacts/browser/; the map must actually draw (pixel check) and nothing may error.
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { buildWorld, INCIDENT_POINT, type World } from '../support/fixtures';
+import { connectSocket, createStack, emitWithAck, SERVICES_MODE, type Recorder, type Stack } from '../support/harness';
+import { ensureConsoleBuilt, launchBrowser, ROOT, waitForMapIdle, type BrowserSession } from './console-browser';
+
+const SHARED = process.env.SHARED_DATA_DIR ?? resolve(ROOT, '../shared/data');
+const SHOTS = join(ROOT, 'artifacts', 'browser');
+/** Routes the console probes that may legitimately 404 until they ship (issues #4, #6, place search). */
+const OPTIONAL_ROUTES = [/\/api\/v1\/coverage\b/, /\/api\/v1\/reports\//, /\/api\/v1\/places\/search\b/];
+
+jest.setTimeout(180_000);
+
+interface Watched {
+  page: Page;
+  problems: string[];
+  external: string[];
+}
+
+/** Records console errors, page errors, failed requests and any request that leaves the machine. */
+async function watch(session: BrowserSession, name: string): Promise<Watched> {
+  const page = await session.context.newPage();
+  const w: Watched = { page, problems: [], external: [] };
+  const optional = (url: string) => OPTIONAL_ROUTES.some((r) => r.test(url));
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    const url = msg.location()?.url ?? '';
+    if (msg.text().startsWith('Failed to load resource') && optional(url)) return;
+    w.problems.push(`[${name}] console: ${msg.text()} ${url}`);
+  });
+  page.on('pageerror', (err) => w.problems.push(`[${name}] page error: ${err.message}`));
+  page.on('response', (res) => {
+    if (res.status() >= 400 && !(res.status() === 404 && optional(res.url()))) w.problems.push(`[${name}] HTTP ${res.status()} ${res.url()}`);
+  });
+  await page.route('**/*', (route) => {
+    const url = route.request().url();
+    if (/^https?:\/\/127\.0\.0\.1[:/]/.test(url) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
+    w.external.push(url);
+    return route.abort();
+  });
+  return w;
+}
+
+async function signIn(page: Page, base: string, username: string, password: string) {
+  await page.goto(`${base}/?preserveDrawingBuffer`);
+  await page.locator('#login-username').waitFor();
+  await page.keyboard.type(username);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(password);
+  await page.keyboard.press('Enter');
+  await page.locator('.topbar').waitFor();
+}
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+/** Share of map-canvas pixels that differ from the background colour (read back from WebGL). */
+async function drawnShare(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const g = globalThis as any;
+    const src = g.__ringcad.map.getCanvas();
+    const c = g.document.createElement('canvas');
+    c.width = src.width;
+    c.height = src.height;
+    const ctx = c.getContext('2d');
+    ctx.drawImage(src, 0, 0);
+    const { data } = ctx.getImageData(0, 0, c.width, c.height);
+    const bg = [0x0a, 0x11, 0x1d];
+    let drawn = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (Math.abs(data[i] - bg[0]) + Math.abs(data[i + 1] - bg[1]) + Math.abs(data[i + 2] - bg[2]) > 24) drawn++;
+    }
+    return drawn / (data.length / 4);
+  });
+}
+
+async function mapErrors(page: Page): Promise<string[]> {
+  return page.evaluate(() => [...((globalThis as any).__ringcad?.view?.errors ?? [])] as string[]);
+}
+
+async function sourceFeatureCount(page: Page, source: string): Promise<number> {
+  return page.evaluate((s: string) => (globalThis as any).__ringcad.map.querySourceFeatures(s).length as number, source);
+}
+
+/** Polls `fn` until `ok(value)` holds; fails with the last value seen. */
+async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: T = await fn();
+  while (!ok(last)) {
+    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+    last = await fn();
+  }
+  return last;
+}
+
+/** Waits until the first element matching `selector` contains `text`. */
+async function waitText(page: Page, selector: string, text: string, timeoutMs = 10_000) {
+  await page.locator(selector).filter({ hasText: text }).first().waitFor({ timeout: timeoutMs });
+}
+
+describe(`console in a real browser (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () => {
+  let stack: Stack;
+  let world: World;
+  let base: string;
+  let pcA: BrowserSession;
+  let pcB: BrowserSession;
+  let calltaker: Watched;
+  let dispatcher: Watched;
+  let commander: Watched;
+  let terminal: Recorder | undefined;
+  let incidentNumber = '';
+  let incidentId = '';
+  let assignedUnitId = '';
+  let streetName = '';
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    ensureConsoleBuilt();
+    stack = await createStack({ ROAD_NETWORK: join(SHARED, 'chengdu-center-2018.osm'), ACK_TIMEOUT_P1_SEC: '3' });
+    base = (await stack.startApi()).url;
+    if (SERVICES_MODE) await stack.startWorker();
+    world = await buildWorld(base, 8);
+    // a named street near the incident point, to find by typing its name
+    const roads = await world.calltaker.get(
+      `/api/v1/road-network/geojson?bbox=${INCIDENT_POINT.lon - 0.004},${INCIDENT_POINT.lat - 0.004},${INCIDENT_POINT.lon + 0.004},${INCIDENT_POINT.lat + 0.004}`,
+    );
+    const named = roads.body.features.find((f: { properties: { name: string | null } }) => f.properties.name && /[\u4e00-\u9fff]/.test(f.properties.name));
+    streetName = named.properties.name;
+    pcA = await launchBrowser();
+    pcB = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    terminal?.close();
+    await pcA?.close();
+    await pcB?.close();
+    await stack?.close();
+  });
+
+  it('dispatcher signs in and sees the live map of the city drawn offline', async () => {
+    dispatcher = await watch(pcB, 'dispatcher');
+    await signIn(dispatcher.page, base, 'dispatcher', 'dispatcher-password');
+    await dispatcher.page.locator('#connection.online').waitFor();
+    await waitForMapIdle(dispatcher.page);
+    // every unit with a position is on the map, and the map really drew roads
+    await until(() => sourceFeatureCount(dispatcher.page, 'units'), (n) => n === 8);
+    expect(await sourceFeatureCount(dispatcher.page, 'roads')).toBeGreaterThan(1000);
+    const share = await drawnShare(dispatcher.page);
+    expect(share).toBeGreaterThan(0.03);
+    // self-hosted CJK font is in use (no tofu): the page font loads for Chinese text
+    const loaded = await dispatcher.page.evaluate(() => (globalThis as any).document.fonts.load('16px "RingCAD Sans"', '调度警情').then((f: unknown[]) => f.length));
+    expect(loaded).toBeGreaterThan(0);
+    // OSM data is attributed
+    await waitText(dispatcher.page, '.maplibregl-ctrl-attrib', 'OpenStreetMap');
+    await shot(dispatcher.page, '01-dispatcher-city');
+  });
+
+  it('call-taker creates an incident with the keyboard only', async () => {
+    calltaker = await watch(pcA, 'calltaker');
+    const page = calltaker.page;
+    await signIn(page, base, 'calltaker', 'calltaker-password');
+    await page.locator('#incident-form').waitFor();
+    await waitForMapIdle(page);
+    // focus starts on the category; digits choose
+    await page.keyboard.press('1'); // 刑事 criminal
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('1'); // P1
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(streetName);
+    await page.locator('.suggestions li.active').waitFor();
+    await page.keyboard.press('Enter'); // takes the suggestion
+    await waitText(page, '#f-where', '30.');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('13800138000');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('王先生');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('持刀抢劫，嫌疑人向北逃离');
+    await shot(page, '02-calltaker-form');
+    await page.keyboard.press('Control+Enter');
+    const result = page.locator('#create-result');
+    await result.waitFor({ timeout: 15_000 });
+    incidentNumber = (await result.locator('.number').textContent()) ?? '';
+    expect(incidentNumber).toMatch(/^110-\d{8}-\d+$/);
+    expect(await result.locator('.candidate').count()).toBeGreaterThan(0);
+    // the same place again at once: the duplicate warning shows with the answer
+    expect(await page.evaluate(() => (globalThis as any).document.activeElement?.id)).toBe('f-category');
+    await page.keyboard.press('1');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('2');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(streetName);
+    await page.locator('.suggestions li.active').waitFor();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Enter');
+    await waitText(page, '#duplicates', incidentNumber, 15_000);
+    await shot(page, '03-calltaker-duplicate');
+  });
+
+  it('dispatcher sees it arrive live, opens it, sees its rings and assigns a unit by key', async () => {
+    const page = dispatcher.page;
+    const item = page.locator(`.queue-item[data-number="${incidentNumber}"]`);
+    await item.waitFor({ timeout: 10_000 });
+    incidentId = (await item.getAttribute('data-incident-id')) ?? '';
+    await until(
+      () => page.evaluate((id: string) => (globalThis as any).__ringcad.map.querySourceFeatures('incidents').some((f: any) => f.properties.id === id), incidentId),
+      (onMap) => onMap,
+    );
+    // P1 sorts first: the cursor is on it; Enter opens it
+    expect(await page.locator('.queue-item').first().getAttribute('data-number')).toBe(incidentNumber);
+    await page.locator('body').focus();
+    await page.keyboard.press('Enter');
+    await page.locator('#incident-detail .candidate').first().waitFor({ timeout: 15_000 });
+    await until(() => sourceFeatureCount(page, 'isochrones'), (n) => n > 0, 15_000);
+    await waitForMapIdle(page);
+    await shot(page, '04-dispatcher-rings');
+    const first = page.locator('#incident-detail .candidate').first();
+    assignedUnitId = (await first.getAttribute('data-unit-id')) ?? '';
+    await page.keyboard.press('1');
+    await page.locator(`#incident-detail .candidate.selected[data-unit-id="${assignedUnitId}"]`).waitFor();
+    await until(() => sourceFeatureCount(page, 'route'), (n) => n > 0);
+    await page.keyboard.press('a');
+    await page.locator(`.assignment[data-unit-id="${assignedUnitId}"][data-status="assigned"]`).waitFor({ timeout: 10_000 });
+    await waitText(page, `.queue-item[data-number="${incidentNumber}"] .badge`, '已派');
+  });
+
+  it('an ack-overdue alert cannot be missed; the terminal’s ack, depart and arrive show live', async () => {
+    const page = dispatcher.page;
+    const unit = world.units.find((u) => u.id === assignedUnitId);
+    expect(unit).toBeDefined();
+    terminal = await connectSocket(base, '/terminal', unit!.token);
+    const task = await terminal.waitFor((e) => e.event === 'task.assigned' && e.payload.incident.id === incidentId);
+    const assignmentId = task.payload.assignmentId as string;
+    // no ack within ACK_TIMEOUT_P1_SEC (3 s): the banner and the tone
+    await page.locator('#alert-banner .alert-ack_overdue').waitFor({ timeout: 20_000 });
+    await waitText(page, '#alert-banner', incidentNumber);
+    expect(await page.evaluate(() => (globalThis as any).__ringcad.alertTone.played as number)).toBeGreaterThan(0);
+    await shot(page, '05-dispatcher-alert');
+    for (const [type, status] of [
+      ['ack', 'acknowledged'],
+      ['depart', 'en_route'],
+      ['arrive', 'on_scene'],
+    ] as const) {
+      const r = await emitWithAck(terminal.socket, 'task.event', { assignmentId, type });
+      expect(r.ok).toBe(true);
+      await page.locator(`.assignment[data-unit-id="${assignedUnitId}"][data-status="${status}"]`).waitFor({ timeout: 10_000 });
+    }
+    await waitText(page, `.queue-item[data-number="${incidentNumber}"] .badge`, '到场');
+    await shot(page, '06-dispatcher-on-scene');
+    // Shift+K acknowledges the alert; it leaves every screen
+    await page.locator('body').focus();
+    await page.keyboard.press('Shift+K');
+    await page.locator('#alert-banner').waitFor({ state: 'hidden', timeout: 10_000 });
+  });
+
+  it('commander sees coverage (or that it is not available) and today’s figures; the language switches', async () => {
+    commander = await watch(pcA, 'commander');
+    const page = commander.page;
+    await signIn(page, base, 'commander', 'commander-password');
+    await page.locator('#kpis').waitFor();
+    await waitForMapIdle(page);
+    await waitText(page, '.kpi-open .kpi-value', '2');
+    const coverage = page.locator('#coverage, #coverage-na');
+    await coverage.first().waitFor({ timeout: 20_000 });
+    if (await page.locator('#coverage').count()) {
+      expect(await page.locator('#coverage .coverage-table tbody tr').count()).toBeGreaterThan(0);
+    } else {
+      // GET /api/v1/coverage is issue #4's: until it ships the console degrades to a message
+      expect(await page.locator('#coverage-na').textContent()).toBe('覆盖分析暂不可用');
+    }
+    await shot(page, '07-commander');
+    await page.locator('#lang').click();
+    await waitText(page, '#kpis h2', "Today's KPIs");
+    await shot(page, '08-commander-en');
+    await page.locator('#lang').click();
+    await waitText(page, '#kpis h2', '今日指标');
+  });
+
+  it('stayed offline and error-free throughout', async () => {
+    for (const w of [dispatcher, calltaker, commander]) {
+      expect(w.external).toEqual([]);
+      expect(await mapErrors(w.page)).toEqual([]);
+      expect(w.problems).toEqual([]);
+    }
+  });
+});
