@@ -131,7 +131,8 @@ export interface EtaResponse {
   tookMs: number;
 }
 
-function accessSec(snap: SnappedPoint, kmh: number): number {
+/** Seconds for the leg between a point and the road it snaps to (0 when kmh is 0). */
+export function accessSec(snap: SnappedPoint, kmh: number): number {
   return kmh > 0 ? snap.distanceM / (kmh / 3.6) : 0;
 }
 

@@ -16,6 +16,10 @@
  * {@link routeBetween} (drawable route); {@link straightLineEta} (labelled fallback);
  * {@link isochrones} (road-honest ring polygons); {@link createSearchWorkspace} to reuse memory.
  *
+ * Coverage: {@link computeCoverage} (unit-centric: one multi-source search → road km, area and
+ * per-district shares per tier, blind-spot polygons); {@link suggestMoveUps} (greedy maximal
+ * covering: which units to send to which standby points).
+ *
  * Demo data: {@link generateCity} — a deterministic synthetic city with a river and bridges.
  * Reference checks: {@link pgRoutingEdgeRows} — the graph as a pgRouting edge table.
  *
@@ -78,6 +82,18 @@ export {
   type IsochroneFeature,
   type IsochroneOptions,
 } from './isochrone';
+export {
+  computeCoverage,
+  type AreaCoverage,
+  type BlindSpotFeature,
+  type CoverageArea,
+  type CoverageOptions,
+  type CoverageResult,
+  type CoverageSource,
+  type CoverageTier,
+} from './coverage';
+export { roadLengthDemand, suggestMoveUps, type MoveUp, type MoveUpOptions } from './move-ups';
+export type { AreaGeometry } from './raster';
 export {
   generateCity,
   type PointFeature,

@@ -53,7 +53,8 @@ export interface SyntheticCity {
   };
 }
 
-function mulberry32(seed: number): () => number {
+/** Seeded PRNG (mulberry32): uniform in [0, 1), same seed → same sequence. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

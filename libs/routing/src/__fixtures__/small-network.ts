@@ -29,7 +29,7 @@ function pos(xM: number, yM: number): [number, number] {
   return [p.lon, p.lat];
 }
 
-function road(
+export function road(
   points: [number, number][],
   properties: Record<string, string>,
 ): RoadFeatureCollection['features'][number] {
@@ -147,4 +147,21 @@ export function smallNetwork(): RoadFeatureCollection {
     ),
   );
   return { type: 'FeatureCollection', features };
+}
+
+/** A straight road along y, split into one feature (so one segment) between consecutive xs. */
+export function roadLine(
+  xs: readonly number[],
+  y: number,
+  properties: Record<string, string>,
+): RoadFeatureCollection['features'] {
+  return xs.slice(1).map((x, k) =>
+    road(
+      [
+        [xs[k], y],
+        [x, y],
+      ],
+      properties,
+    ),
+  );
 }

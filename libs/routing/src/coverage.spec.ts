@@ -1,0 +1,276 @@
+import { booleanPointInPolygon, booleanValid } from '@turf/turf';
+import { at, road, roadLine } from './__fixtures__/small-network';
+import { computeCoverage, type CoverageArea, type CoverageResult } from './coverage';
+import { multiSourceTimes } from './eta';
+import { importGeoJsonRoads } from './geojson-import';
+import { buildRoadGraph, type RoadGraph } from './road-graph';
+import { generateCity } from './synthetic-city';
+
+// Residential roads: 20 km/h, so 36 s per 200 m and 5.556 m per second.
+const R = { highway: 'residential' };
+
+/** One straight road along y=0 from x=0 to x=1000, made of five 200 m segments. */
+function straightRoad(props: Record<string, string>): RoadGraph {
+  return buildRoadGraph(
+    importGeoJsonRoads({
+      type: 'FeatureCollection',
+      features: roadLine([0, 200, 400, 600, 800, 1000], 0, props),
+    }),
+  );
+}
+
+const twoWay = straightRoad(R);
+const oneWayEast = straightRoad({ ...R, oneway: 'yes' });
+const unit = (id: string, x: number, y = 0): { id: string; lon: number; lat: number } => ({
+  id,
+  ...at(x, y),
+});
+
+describe('computeCoverage: road km on a straight road', () => {
+  it.each<[string, RoadGraph, number[], number, number]>([
+    // [why, graph, unit x positions, tier s, covered km]
+    ['one unit at the west end, 60 s: one segment and 2/3 of the next', twoWay, [0], 60, 1 / 3],
+    ['one unit at the west end, 120 s', twoWay, [0], 120, 2 / 3],
+    ['a unit at each end, 60 s: 333 m from each end', twoWay, [0, 1000], 60, 2 / 3],
+    ['a unit at each end, 120 s: overlapping pieces count once', twoWay, [0, 1000], 120, 1],
+    ['a unit mid-segment, 18 s: 100 m each way along its own segment', twoWay, [500], 18, 0.2],
+    ['a unit mid-segment, 60 s: its segment and past both nodes', twoWay, [500], 60, 2 / 3],
+    ['one-way eastbound, unit at the west end', oneWayEast, [0], 60, 1 / 3],
+    ['one-way eastbound, unit at the east end: it cannot drive back', oneWayEast, [1000], 60, 0],
+    ['one-way eastbound, unit mid-road: only eastwards', oneWayEast, [500], 60, 1 / 3],
+    [
+      'one-way eastbound, a unit at each end: only the west one drives',
+      oneWayEast,
+      [0, 1000],
+      60,
+      1 / 3,
+    ],
+  ])('%s', (_why, graph, xs, tier, km) => {
+    const res = computeCoverage(
+      graph,
+      xs.map((x, k) => unit(`u${k}`, x)),
+      [tier],
+      { component: 'any' },
+    );
+    expect(res.tiers).toHaveLength(1);
+    expect(res.tiers[0].sec).toBe(tier);
+    expect(res.tiers[0].roadKm).toBeCloseTo(km, 3);
+    expect(res.tiers[0].roadKmTotal).toBeCloseTo(1, 3);
+    expect(res.tiers[0].roadKmPct).toBeCloseTo(km * 100, 1);
+  });
+
+  it('returns the multi-source node times and skips unsnappable sources', () => {
+    const sources = [unit('a', 0), unit('b', 1000), unit('far', 500, 5000)];
+    const res = computeCoverage(twoWay, sources, [60, 30]);
+    expect(res.unsnappedSourceIds).toEqual(['far']);
+    expect(Array.from(res.nodeSec)).toEqual(
+      Array.from(multiSourceTimes(twoWay, sources.slice(0, 2), 60).nodeSec),
+    );
+    // Tiers come back in the order given.
+    expect(res.tiers.map((t) => t.sec)).toEqual([60, 30]);
+    expect(res.tiers[1].roadKm).toBeCloseTo((2 * (30 * 20)) / 3.6 / 1000, 3);
+  });
+
+  it('rejects bad tiers', () => {
+    expect(() => computeCoverage(twoWay, [], [])).toThrow(RangeError);
+    expect(() => computeCoverage(twoWay, [], [-1])).toThrow(RangeError);
+    expect(() => computeCoverage(twoWay, [], [60], { blindSpotTier: 1 })).toThrow(RangeError);
+  });
+});
+
+/**
+ * Areas and blind spots on a road along y=0 with nodes at x = 50, 250, 450, 650, 950 and an
+ * unreachable island road along y=1100 (x = 50..950). The graph's projection centre is then
+ * (500, 550), so the 100 m cells are aligned on x = 0, 100, … and y = −50, 50, …: the road runs
+ * through the middle of the row y ∈ [−50, 50).
+ */
+describe('computeCoverage: areas and blind spots', () => {
+  const xs = [50, 250, 450, 650, 950];
+  const graph = buildRoadGraph(
+    importGeoJsonRoads({
+      type: 'FeatureCollection',
+      features: [
+        ...roadLine(xs, 0, R),
+        road(
+          [
+            [50, 1100],
+            [950, 1100],
+          ],
+          R,
+        ),
+      ],
+    }),
+  );
+  const rect = (id: string, x0: number, x1: number): CoverageArea => ({
+    id,
+    name: id.toUpperCase(),
+    polygon: {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [at(x0, -150).lon, at(x0, -150).lat],
+          [at(x1, -150).lon, at(x1, -150).lat],
+          [at(x1, 150).lon, at(x1, 150).lat],
+          [at(x0, 150).lon, at(x0, 150).lat],
+          [at(x0, -150).lon, at(x0, -150).lat],
+        ],
+      ],
+    },
+  });
+  // 80 s reach 444 m (x = 494), 110 s reach 611 m (x = 661).
+  const res = computeCoverage(graph, [unit('u', 50)], [80, 110], {
+    areas: [rect('west', 0, 500), rect('east', 500, 1000)],
+  });
+
+  it('splits road km by the area holding each segment midpoint, partial segments pro rata', () => {
+    expect(res.tiers.map((t) => t.roadKm)).toEqual([
+      expect.closeTo(0.4444, 3),
+      expect.closeTo(0.6111, 3),
+    ]);
+    // The island counts in the network total but is never reached.
+    expect(res.tiers[0].roadKmTotal).toBeCloseTo(1.8, 3);
+    const [west, east] = res.areas;
+    expect([west.id, west.name, east.id]).toEqual(['west', 'WEST', 'east']);
+    // West holds 50→250→450 (midpoints 150, 350), east 450→650→950 (midpoints 550, 800).
+    expect(west.tiers.map((t) => t.roadKmTotal)).toEqual([
+      expect.closeTo(0.4, 3),
+      expect.closeTo(0.4, 3),
+    ]);
+    expect(east.tiers[0].roadKmTotal).toBeCloseTo(0.5, 3);
+    expect(west.tiers.map((t) => t.roadKmPct)).toEqual([
+      expect.closeTo(100, 1),
+      expect.closeTo(100, 1),
+    ]);
+    expect(east.tiers.map((t) => t.roadKmPct)).toEqual([
+      expect.closeTo((100 * 44.44) / 500, 1),
+      expect.closeTo((100 * 211.11) / 500, 1),
+    ]);
+  });
+
+  it('counts the cells of each rectangle within reach of a reached road piece', () => {
+    // Each rectangle: 5 columns × 3 rows of 100 m cells, all within 100 m of the road row.
+    expect(res.areas.map((a) => a.areaKm2)).toEqual([0.15, 0.15]);
+    // 80 s: road cells in columns 0–4, buffered to 0–5. 110 s: columns 0–6, buffered to 0–7.
+    expect(res.areas[0].tiers.map((t) => t.areaPct)).toEqual([100, 100]);
+    expect(res.areas[1].tiers.map((t) => t.areaPct)).toEqual([
+      expect.closeTo(20, 6),
+      expect.closeTo(60, 6),
+    ]);
+    expect(res.tiers.map((t) => t.areaPct)).toEqual([expect.closeTo(60, 6), expect.closeTo(80, 6)]);
+  });
+
+  it('traces the uncovered east end as one blind spot', () => {
+    const spots = res.blindSpots.features;
+    expect(spots).toHaveLength(1);
+    expect(spots[0].properties).toEqual({
+      tierSec: 110,
+      areaKm2: expect.closeTo(0.06, 9),
+      areaId: 'east',
+    });
+    expect(booleanValid(spots[0] as Parameters<typeof booleanValid>[0])).toBe(true);
+    const lons = spots[0].geometry.coordinates[0].map((p) => p[0]);
+    const lats = spots[0].geometry.coordinates[0].map((p) => p[1]);
+    expect(Math.min(...lons)).toBeCloseTo(at(800, 0).lon, 5);
+    expect(Math.max(...lons)).toBeCloseTo(at(1000, 0).lon, 5);
+    expect(Math.min(...lats)).toBeCloseTo(at(0, -150).lat, 5);
+    expect(Math.max(...lats)).toBeCloseTo(at(0, 150).lat, 5);
+  });
+
+  it('with an earlier blind-spot tier the spot grows west', () => {
+    const early = computeCoverage(graph, [unit('u', 50)], [80, 110], {
+      areas: [rect('west', 0, 500), rect('east', 500, 1000)],
+      blindSpotTier: 0,
+    });
+    expect(early.blindSpots.features.map((f) => f.properties)).toEqual([
+      { tierSec: 80, areaKm2: expect.closeTo(0.12, 9), areaId: 'east' },
+    ]);
+  });
+
+  it('without areas the domain is the band within reach of any road', () => {
+    const plain = computeCoverage(graph, [unit('u', 50)], [110]);
+    expect(plain.areas).toEqual([]);
+    // Each road's band: 12 columns × 3 rows; covered: columns −1…7 of the southern road.
+    expect(plain.tiers[0].areaPct).toBeCloseTo((100 * 27) / 72, 6);
+    const spots = plain.blindSpots.features.map((f) => f.properties);
+    expect(spots).toEqual([
+      { tierSec: 110, areaKm2: expect.closeTo(0.36, 9), areaId: null },
+      { tierSec: 110, areaKm2: expect.closeTo(0.09, 9), areaId: null },
+    ]);
+    const island = plain.blindSpots.features[0];
+    const p = at(500, 1100);
+    expect(
+      booleanPointInPolygon([p.lon, p.lat], island as Parameters<typeof booleanPointInPolygon>[1]),
+    ).toBe(true);
+  });
+
+  it('drops specks smaller than minBlindSpotCells', () => {
+    const big = computeCoverage(graph, [unit('u', 50)], [110], {
+      areas: [rect('east', 500, 1000)],
+      minBlindSpotCells: 7,
+    });
+    expect(big.blindSpots.features).toEqual([]);
+  });
+});
+
+describe('computeCoverage on the synthetic city', () => {
+  const city = generateCity({ seed: 7, targetNodes: 4000 });
+  const graph = buildRoadGraph(importGeoJsonRoads(city.roads));
+  const areas: CoverageArea[] = city.districts.features.map((f) => ({
+    id: f.properties.code,
+    name: f.properties.name,
+    polygon: f.geometry,
+  }));
+  const stations = city.standbyPoints.features.map((f, k) => ({
+    id: `s${k}`,
+    lon: f.geometry.coordinates[0],
+    lat: f.geometry.coordinates[1],
+  }));
+  const tiers = [60, 180, 480];
+  const runs: CoverageResult[] = [2, 5, 10, stations.length].map((n) =>
+    computeCoverage(graph, stations.slice(0, n), tiers, { areas }),
+  );
+
+  it('more units never reduce coverage, and every share lies in [0, 100]', () => {
+    expect(areas.length).toBeGreaterThan(1);
+    const shares = (r: CoverageResult): number[] => [
+      ...r.tiers.flatMap((t) => [t.roadKmPct, t.areaPct]),
+      ...r.areas.flatMap((a) => a.tiers.flatMap((t) => [t.roadKmPct, t.areaPct])),
+    ];
+    for (const r of runs) {
+      for (const v of shares(r)) {
+        expect(v).toBeGreaterThanOrEqual(0);
+        expect(v).toBeLessThanOrEqual(100);
+      }
+      // Later tiers cover at least as much as earlier ones.
+      for (let k = 1; k < tiers.length; k++) {
+        expect(r.tiers[k].roadKm).toBeGreaterThanOrEqual(r.tiers[k - 1].roadKm);
+        expect(r.tiers[k].areaPct).toBeGreaterThanOrEqual(r.tiers[k - 1].areaPct);
+      }
+    }
+    for (let k = 1; k < runs.length; k++) {
+      const before = shares(runs[k - 1]);
+      shares(runs[k]).forEach((v, i) => expect(v).toBeGreaterThanOrEqual(before[i] - 1e-9));
+    }
+    // The full set covers a good share within 8 minutes, two units clearly less.
+    expect(runs[runs.length - 1].tiers[2].roadKmPct).toBeGreaterThan(runs[0].tiers[2].roadKmPct);
+  });
+
+  it('area road km add up to the network (every segment midpoint lies in a district)', () => {
+    const r = runs[runs.length - 1];
+    const sum = r.areas.reduce((s, a) => s + a.tiers[0].roadKmTotal, 0);
+    expect(sum).toBeCloseTo(r.tiers[0].roadKmTotal, 0);
+  });
+
+  it('blind spots are valid polygons outside the covered road band', () => {
+    const r = runs[1];
+    expect(r.blindSpots.features.length).toBeGreaterThan(0);
+    for (const f of r.blindSpots.features) {
+      expect(booleanValid(f as Parameters<typeof booleanValid>[0])).toBe(true);
+      expect(f.properties.tierSec).toBe(480);
+      expect(areas.map((a) => a.id)).toContain(f.properties.areaId);
+    }
+    // Sorted largest first.
+    const sizes = r.blindSpots.features.map((f) => f.properties.areaKm2);
+    expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
+  });
+});

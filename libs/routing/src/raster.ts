@@ -1,0 +1,510 @@
+import type { EdgeCosts } from './edge-costs';
+import type { RoadGraph } from './road-graph';
+import type { SearchWorkspace } from './search-workspace';
+
+/**
+ * Shared raster machinery of {@link isochrones} and {@link computeCoverage}: reached road
+ * pieces with their arrival times are burnt into a metric grid (local projection of the
+ * graph), buffered with a min-filter and traced back into polygons.
+ */
+
+export type Position = [number, number];
+
+/** A metric grid over the graph's local projection: cell (i, j) spans minX + i·cellM … */
+export interface RasterGrid {
+  minX: number;
+  minY: number;
+  cellM: number;
+  W: number;
+  H: number;
+}
+
+/**
+ * Road pieces reached by a search: each starts at a fraction of a segment at a known time and
+ * runs toward one of its ends (typed arrays, `count` valid entries).
+ */
+export interface ReachedPieces {
+  count: number;
+  seg: Int32Array;
+  from: Float64Array;
+  towardEnd: Uint8Array;
+  t0: Float64Array;
+}
+
+export function createPieces(capacity = 1024): ReachedPieces {
+  const n = Math.max(16, capacity);
+  return {
+    count: 0,
+    seg: new Int32Array(n),
+    from: new Float64Array(n),
+    towardEnd: new Uint8Array(n),
+    t0: new Float64Array(n),
+  };
+}
+
+function growPieces(p: ReachedPieces): void {
+  const n = p.seg.length * 2;
+  const seg = new Int32Array(n);
+  seg.set(p.seg);
+  const from = new Float64Array(n);
+  from.set(p.from);
+  const towardEnd = new Uint8Array(n);
+  towardEnd.set(p.towardEnd);
+  const t0 = new Float64Array(n);
+  t0.set(p.t0);
+  Object.assign(p, { seg, from, towardEnd, t0 });
+}
+
+export function addPiece(
+  p: ReachedPieces,
+  seg: number,
+  from: number,
+  towardEnd: boolean,
+  t0: number,
+): void {
+  if (p.count === p.seg.length) growPieces(p);
+  const k = p.count++;
+  p.seg[k] = seg;
+  p.from[k] = from;
+  p.towardEnd[k] = towardEnd ? 1 : 0;
+  p.t0[k] = t0;
+}
+
+/**
+ * Adds every edge leaving a node settled before T in the finished search (forward: the way a
+ * car drives out of it; reverse: the way a car drives into it), starting at that node's end.
+ */
+export function addSettledPieces(
+  p: ReachedPieces,
+  graph: RoadGraph,
+  ws: SearchWorkspace,
+  settled: number,
+  T: number,
+): void {
+  const forward = ws.direction === 'forward';
+  const offsets = forward ? graph.fwdOffsets : graph.revOffsets;
+  const edgeSeg = forward ? graph.fwdEdgeSeg : graph.revEdgeSeg;
+  for (let i = 0; i < settled; i++) {
+    const v = ws.order[i];
+    const d = ws.dist[v];
+    if (d >= T) continue;
+    for (let e = offsets[v]; e < offsets[v + 1]; e++) {
+      const code = edgeSeg[e];
+      // Forward edge with code&1=0 runs segFrom→segTo, so it starts at the segment start.
+      // A reverse-CSR edge is stored under its head, so the walk starts at the other end.
+      const startsAtSegStart = forward ? (code & 1) === 0 : (code & 1) === 1;
+      addPiece(p, code >> 1, startsAtSegStart ? 0 : 1, startsAtSegStart, d);
+    }
+  }
+}
+
+/** Projected bounding box [minX, minY, maxX, maxY] of the shapes of some segments. */
+export function shapeBounds(
+  graph: RoadGraph,
+  segs: ArrayLike<number>,
+  count: number,
+  into: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity],
+): [number, number, number, number] {
+  const { kx, ky, lon0, lat0 } = graph.projection;
+  for (let k = 0; k < count; k++) {
+    const s = segs[k];
+    for (let g = graph.segGeomStart[s]; g < graph.segGeomStart[s + 1]; g++) {
+      const x = (graph.geomLon[g] - lon0) * kx;
+      const y = (graph.geomLat[g] - lat0) * ky;
+      if (x < into[0]) into[0] = x;
+      if (x > into[2]) into[2] = x;
+      if (y < into[1]) into[1] = y;
+      if (y > into[3]) into[3] = y;
+    }
+  }
+  return into;
+}
+
+/** A grid aligned on multiples of cellM that holds the bounds plus `marginCells` around. */
+export function gridAround(
+  [x0, y0, x1, y1]: readonly number[],
+  cellM: number,
+  marginCells: number,
+): RasterGrid {
+  const margin = marginCells * cellM;
+  const minX = Math.floor((x0 - margin) / cellM) * cellM;
+  const minY = Math.floor((y0 - margin) / cellM) * cellM;
+  const W = Math.ceil((x1 + margin - minX) / cellM);
+  const H = Math.ceil((y1 + margin - minY) / cellM);
+  return { minX, minY, cellM, W, H };
+}
+
+const shapeLengths = new WeakMap<RoadGraph, Float64Array>();
+
+/** Length of every segment's shape in projected metres (cached per graph). */
+export function shapeLengthsM(graph: RoadGraph): Float64Array {
+  let out = shapeLengths.get(graph);
+  if (out) return out;
+  const { kx, ky } = graph.projection;
+  out = new Float64Array(graph.segmentCount);
+  for (let s = 0; s < graph.segmentCount; s++) {
+    let total = 0;
+    for (let g = graph.segGeomStart[s]; g < graph.segGeomStart[s + 1] - 1; g++) {
+      const dx = (graph.geomLon[g + 1] - graph.geomLon[g]) * kx;
+      const dy = (graph.geomLat[g + 1] - graph.geomLat[g]) * ky;
+      total += Math.sqrt(dx * dx + dy * dy);
+    }
+    out[s] = total;
+  }
+  shapeLengths.set(graph, out);
+  return out;
+}
+
+/**
+ * Burns one reached piece into `time` (min arrival time per cell): segment s's shape is walked
+ * from fraction `from` toward its end (or start), sampled every cellM/3 metres, until its time
+ * passes T or it reaches fraction `until` (NaN: the segment's end in that direction).
+ */
+export function burnPiece(
+  graph: RoadGraph,
+  segSec: Float64Array,
+  grid: RasterGrid,
+  time: Float32Array,
+  T: number,
+  s: number,
+  from: number,
+  towardEnd: boolean,
+  t0: number,
+  until: number,
+): void {
+  const { kx, ky, lon0, lat0 } = graph.projection;
+  const { minX, minY, cellM, W } = grid;
+  const step = cellM / 3;
+  const g0 = graph.segGeomStart[s];
+  const g1 = graph.segGeomStart[s + 1];
+  const total = shapeLengthsM(graph)[s];
+  const secPerM = total > 0 ? segSec[s] / total : 0;
+  const startD = from * total;
+  const limit = until === until ? Math.abs(until - from) * total : Infinity;
+  // Walk the shape from the start fraction, sampling every `step` metres until time runs out.
+  let along = 0;
+  const first = towardEnd ? g0 : g1 - 1;
+  const last = towardEnd ? g1 - 1 : g0;
+  const inc = towardEnd ? 1 : -1;
+  let pos = towardEnd ? 0 : total;
+  for (let g = first; g !== last; g += inc) {
+    const ax = (graph.geomLon[g] - lon0) * kx;
+    const ay = (graph.geomLat[g] - lat0) * ky;
+    const bx = (graph.geomLon[g + inc] - lon0) * kx;
+    const by = (graph.geomLat[g + inc] - lat0) * ky;
+    const len = Math.sqrt((bx - ax) * (bx - ax) + (by - ay) * (by - ay));
+    const next = towardEnd ? pos + len : pos - len;
+    // Portion of this piece beyond the start fraction.
+    const lo = towardEnd ? Math.max(pos, startD) : Math.min(pos, startD);
+    const skip = Math.abs(lo - pos);
+    if (len > 0 && skip < len) {
+      const end = Math.min(len, skip + limit - along);
+      for (let dd = skip; ; dd += step) {
+        const ddc = dd > end ? end : dd;
+        const tt = t0 + (along + ddc - skip) * secPerM;
+        if (tt > T) break;
+        const f = ddc / len;
+        const cx = Math.floor((ax + f * (bx - ax) - minX) / cellM);
+        const cy = Math.floor((ay + f * (by - ay) - minY) / cellM);
+        const c = cy * W + cx;
+        if (tt < time[c]) time[c] = tt;
+        if (ddc === end) break;
+      }
+      along += len - skip;
+    }
+    pos = next;
+    if (t0 + along * secPerM > T || along >= limit) break;
+  }
+}
+
+/** Burns every piece into `time` with {@link burnPiece}. */
+export function rasterizePieces(
+  graph: RoadGraph,
+  costs: EdgeCosts,
+  pieces: ReachedPieces,
+  grid: RasterGrid,
+  time: Float32Array,
+  T: number,
+): void {
+  for (let r = 0; r < pieces.count; r++) {
+    burnPiece(
+      graph,
+      costs.segSec,
+      grid,
+      time,
+      T,
+      pieces.seg[r],
+      pieces.from[r],
+      pieces.towardEnd[r] === 1,
+      pieces.t0[r],
+      NaN,
+    );
+  }
+}
+
+export function round6(v: number): number {
+  return Math.round(v * 1e6) / 1e6;
+}
+
+/** Grid corner (i, j) → [lon, lat] rounded to 1e-6°. */
+export function cornerToLonLat(graph: RoadGraph, grid: RasterGrid, i: number, j: number): Position {
+  const { kx, ky, lon0, lat0 } = graph.projection;
+  return [
+    round6(lon0 + (grid.minX + i * grid.cellM) / kx),
+    round6(lat0 + (grid.minY + j * grid.cellM) / ky),
+  ];
+}
+
+/** Square min-filter of radius r (separable), i.e. the arrival-time buffer around roads. */
+export function minFilter(src: Float32Array, W: number, H: number, r: number): Float32Array {
+  const tmp = new Float32Array(W * H);
+  const out = new Float32Array(W * H);
+  for (let y = 0; y < H; y++) {
+    const row = y * W;
+    for (let x = 0; x < W; x++) {
+      let m = Infinity;
+      const a = Math.max(0, x - r);
+      const b = Math.min(W - 1, x + r);
+      for (let k = a; k <= b; k++) if (src[row + k] < m) m = src[row + k]!;
+      tmp[row + x] = m;
+    }
+  }
+  for (let x = 0; x < W; x++) {
+    for (let y = 0; y < H; y++) {
+      let m = Infinity;
+      const a = Math.max(0, y - r);
+      const b = Math.min(H - 1, y + r);
+      for (let k = a; k <= b; k++) if (tmp[k * W + x] < m) m = tmp[k * W + x]!;
+      out[y * W + x] = m;
+    }
+  }
+  return out;
+}
+
+/**
+ * Cells meeting only at a corner would give rings that touch themselves or each other at a
+ * point, which GeoJSON consumers (and OGC validity) reject. Fill one of the two empty cells of
+ * every such corner — the one reached sooner — until none is left; it adds at most one cell.
+ */
+export function fillSaddles(mask: Uint8Array, W: number, H: number, time?: Float32Array): number {
+  let filled = 0;
+  for (let changed = true; changed;) {
+    changed = false;
+    for (let j = 1; j < H; j++) {
+      for (let i = 1; i < W; i++) {
+        const bl = (j - 1) * W + i - 1;
+        const br = bl + 1;
+        const tl = bl + W;
+        const tr = tl + 1;
+        let a = -1;
+        let b = -1;
+        if (mask[bl] && mask[tr] && !mask[br] && !mask[tl]) [a, b] = [br, tl];
+        else if (mask[br] && mask[tl] && !mask[bl] && !mask[tr]) [a, b] = [bl, tr];
+        else continue;
+        mask[time && time[b] < time[a] ? b : a] = 1;
+        filled++;
+        changed = true;
+      }
+    }
+  }
+  return filled;
+}
+
+const DX = [1, 0, -1, 0];
+const DY = [0, 1, 0, -1];
+
+/**
+ * Traces the boundary of the filled cells into polygons (outer ring counter-clockwise, holes
+ * clockwise, in grid-corner coordinates). Diagonal-only contact keeps regions apart (turn
+ * left at saddles), so rings never cross themselves.
+ */
+export function traceMask(mask: Uint8Array, W: number, H: number): [number, number][][][] {
+  const VW = W + 1;
+  const out = new Uint8Array(VW * (H + 1));
+  const filled = (i: number, j: number): boolean =>
+    i >= 0 && j >= 0 && i < W && j < H && mask[j * W + i] === 1;
+  for (let j = 0; j < H; j++) {
+    for (let i = 0; i < W; i++) {
+      if (mask[j * W + i] !== 1) continue;
+      if (!filled(i, j - 1)) out[j * VW + i] |= 1 << 0;
+      if (!filled(i + 1, j)) out[j * VW + i + 1] |= 1 << 1;
+      if (!filled(i, j + 1)) out[(j + 1) * VW + i + 1] |= 1 << 2;
+      if (!filled(i - 1, j)) out[(j + 1) * VW + i] |= 1 << 3;
+    }
+  }
+  const rings: { pts: [number, number][]; area: number; testX: number; testY: number }[] = [];
+  for (let v = 0; v < out.length; v++) {
+    const bits = out[v];
+    // Start only at corners with one way out; every ring has such a corner (its extreme vertex).
+    if (bits === 0 || (bits & (bits - 1)) !== 0) continue;
+    let d = bits === 1 ? 0 : bits === 2 ? 1 : bits === 4 ? 2 : 3;
+    let i = v % VW;
+    let j = (v - i) / VW;
+    const startV = v;
+    const pts: [number, number][] = [];
+    let area = 0;
+    const testX = i + (d === 0 ? 0.5 : d === 1 ? -0.5 : d === 2 ? -0.5 : 0.5);
+    const testY = j + (d === 0 ? 0.5 : d === 1 ? 0.5 : d === 2 ? -0.5 : -0.5);
+    let prevDir = -1;
+    for (;;) {
+      const vi = j * VW + i;
+      out[vi] &= ~(1 << d);
+      if (d !== prevDir) pts.push([i, j]);
+      const ni = i + DX[d];
+      const nj = j + DY[d];
+      area += i * nj - ni * j;
+      i = ni;
+      j = nj;
+      prevDir = d;
+      const nv = j * VW + i;
+      if (nv === startV) break;
+      const b = out[nv];
+      const left = (d + 1) & 3;
+      const right = (d + 3) & 3;
+      if (b & (1 << left)) d = left;
+      else if (b & (1 << d)) d = d;
+      else if (b & (1 << right)) d = right;
+      else throw new Error('traceMask: broken contour (internal error)');
+    }
+    // Drop the closing vertex's duplicate corner if the ring starts mid-straight (it cannot:
+    // the start is a corner), then close the ring as GeoJSON wants.
+    pts.push([pts[0][0], pts[0][1]]);
+    rings.push({ pts, area: area / 2, testX, testY });
+  }
+  const outers = rings.filter((r) => r.area > 0).sort((a, b) => a.area - b.area);
+  const holes = rings.filter((r) => r.area < 0);
+  const polys = new Map<(typeof outers)[number], [number, number][][]>();
+  for (const o of outers) polys.set(o, [o.pts]);
+  for (const h of holes) {
+    const owner = outers.find((o) => pointInRing(h.testX, h.testY, o.pts));
+    if (owner) polys.get(owner)!.push(h.pts);
+  }
+  // Largest first: the main area, then islands.
+  return [...outers].reverse().map((o) => polys.get(o)!);
+}
+
+function pointInRing(x: number, y: number, ring: [number, number][]): boolean {
+  let inside = false;
+  for (let a = 0, b = ring.length - 1; a < ring.length; b = a++) {
+    const [xa, ya] = ring[a];
+    const [xb, yb] = ring[b];
+    if (ya > y !== yb > y && x < ((xb - xa) * (y - ya)) / (yb - ya) + xa) inside = !inside;
+  }
+  return inside;
+}
+
+type Ring = readonly (readonly number[])[];
+
+/** GeoJSON Polygon or MultiPolygon geometry in [lon, lat] (input side: any number arrays). */
+export type AreaGeometry =
+  | { type: 'Polygon'; coordinates: readonly Ring[] }
+  | { type: 'MultiPolygon'; coordinates: readonly (readonly Ring[])[] };
+
+/**
+ * The cells whose centre lies inside a polygon (even-odd per polygon, so holes are left out;
+ * the parts of a MultiPolygon are united), ascending. `scratch` is a zeroed grid-sized mask,
+ * handed back zeroed.
+ */
+export function polygonCells(
+  graph: RoadGraph,
+  grid: RasterGrid,
+  geometry: AreaGeometry,
+  scratch: Uint8Array,
+): Int32Array {
+  const { kx, ky, lon0, lat0 } = graph.projection;
+  const { minX, minY, cellM, W, H } = grid;
+  const polys = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
+  const cells: number[] = [];
+  for (const rings of polys) {
+    const rows = new Map<number, number[]>();
+    for (const ring of rings) {
+      for (let k = 1; k < ring.length; k++) {
+        const xa = (ring[k - 1][0] - lon0) * kx;
+        const ya = (ring[k - 1][1] - lat0) * ky;
+        const xb = (ring[k][0] - lon0) * kx;
+        const yb = (ring[k][1] - lat0) * ky;
+        if (ya === yb) continue;
+        // Rows whose centre y lies in [min(ya, yb), max(ya, yb)).
+        const j0 = Math.max(0, Math.ceil((Math.min(ya, yb) - minY) / cellM - 0.5));
+        const j1 = Math.min(H, Math.ceil((Math.max(ya, yb) - minY) / cellM - 0.5));
+        for (let j = j0; j < j1; j++) {
+          const yc = minY + (j + 0.5) * cellM;
+          const x = xa + ((yc - ya) * (xb - xa)) / (yb - ya);
+          let row = rows.get(j);
+          if (!row) rows.set(j, (row = []));
+          row.push(x);
+        }
+      }
+    }
+    for (const [j, xs] of rows) {
+      xs.sort((a, b) => a - b);
+      for (let k = 0; k + 1 < xs.length; k += 2) {
+        // Cells whose centre x lies in [xs[k], xs[k+1]).
+        const i0 = Math.max(0, Math.ceil((xs[k] - minX) / cellM - 0.5));
+        const i1 = Math.min(W, Math.ceil((xs[k + 1] - minX) / cellM - 0.5));
+        for (let i = i0; i < i1; i++) {
+          const c = j * W + i;
+          if (scratch[c] === 0) {
+            scratch[c] = 1;
+            cells.push(c);
+          }
+        }
+      }
+    }
+  }
+  for (const c of cells) scratch[c] = 0;
+  return Int32Array.from(cells).sort();
+}
+
+/**
+ * Clears every 4-connected region of the mask smaller than `minCells`; returns how many cells
+ * were cleared.
+ */
+export function dropSpecks(mask: Uint8Array, W: number, H: number, minCells: number): number {
+  if (minCells <= 1) return 0;
+  const seen = new Uint8Array(W * H);
+  const region = new Int32Array(W * H);
+  let cleared = 0;
+  for (let c0 = 0; c0 < W * H; c0++) {
+    if (mask[c0] !== 1 || seen[c0]) continue;
+    // Flood fill: region[0..n) doubles as the queue.
+    let n = 0;
+    region[n++] = c0;
+    seen[c0] = 1;
+    for (let q = 0; q < n; q++) {
+      const c = region[q];
+      const i = c % W;
+      for (let d = 0; d < 4; d++) {
+        const nb =
+          d === 0
+            ? i > 0
+              ? c - 1
+              : -1
+            : d === 1
+              ? i < W - 1
+                ? c + 1
+                : -1
+              : d === 2
+                ? c - W
+                : c + W;
+        if (nb >= 0 && nb < W * H && mask[nb] === 1 && !seen[nb]) {
+          seen[nb] = 1;
+          region[n++] = nb;
+        }
+      }
+    }
+    if (n < minCells) {
+      for (let q = 0; q < n; q++) mask[region[q]] = 0;
+      cleared += n;
+    }
+  }
+  return cleared;
+}
+
+/** Signed area of a closed ring (shoelace), in the ring's units squared. */
+export function ringArea(ring: readonly (readonly number[])[]): number {
+  let a = 0;
+  for (let i = 1; i < ring.length; i++)
+    a += ring[i - 1][0] * ring[i][1] - ring[i][0] * ring[i - 1][1];
+  return a / 2;
+}
