@@ -14,6 +14,7 @@ import { RingsController } from './rings/rings.controller';
 import { UnitsController } from './units/units.controller';
 import { ConsolePageController } from './console-page.controller';
 import { RoadsController } from './roads/roads.controller';
+import { SystemController } from './system/system.controller';
 
 @Module({})
 export class ApiModule {
@@ -30,6 +31,7 @@ export class ApiModule {
         RingsController,
         AlertsController,
         RoadsController,
+        SystemController,
         ConsolePageController,
       ],
       providers: [

@@ -25,6 +25,8 @@ const JUMP_MIN_M = 300;
 const COALESCE_MS = 50;
 const BROADCAST_MS = 1000;
 
+const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
+
 /** Compact job payload: one row per report. */
 interface TrackRow {
   u: string;
@@ -129,7 +131,8 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
       const cur = fixes.get(r.u);
       if (!cur || cur.atMs < atMs) fixes.set(r.u, { lon: r.x, lat: r.y, atMs, speedKmh: r.s, headingDeg: r.h });
       const out = this.outgoing.get(r.u);
-      if (!out || out.at < r.at) this.outgoing.set(r.u, { unitId: r.u, lon: r.x, lat: r.y, at: r.at });
+      // 6 decimals is 0.1 m: more would only fatten a message every console decodes each second
+      if (!out || out.at < r.at) this.outgoing.set(r.u, { unitId: r.u, lon: round6(r.x), lat: round6(r.y), at: r.at });
     }
     await this.live.update(fixes);
     this.scheduleBroadcast();
@@ -239,6 +242,9 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
           ON CONFLICT DO NOTHING RETURNING 1)
         SELECT count(*)::int AS n FROM ins`.execute(tx);
       if (lastRows.length) {
+        // lock in one global order so concurrent batches touching the same units cannot deadlock
+        lastRows.sort((a, b) => (a.u < b.u ? -1 : a.u > b.u ? 1 : 0));
+        await sql`SELECT 1 FROM units WHERE id = ANY(${lastRows.map((r) => r.u)}::uuid[]) ORDER BY id FOR UPDATE`.execute(tx);
         await sql`
           UPDATE units SET position = ST_SetSRID(ST_MakePoint(t.x, t.y), 4326), position_at = t.a,
             speed_kmh = t.s, heading_deg = t.h

@@ -1,0 +1,37 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { sql } from 'kysely';
+import { TIMERS_QUEUE } from '@ringcad/contracts';
+import { APP_CONFIG, DatabaseService, POSITIONS_QUEUE, QueueService, RoadNetworkService, type AppConfig } from '@ringcad/core';
+import { Access } from '../auth/access';
+
+/** Operations view for admins: queue depths and stored volumes. */
+@Controller('api/v1/system')
+export class SystemController {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly database: DatabaseService,
+    private readonly queues: QueueService,
+    private readonly roads: RoadNetworkService,
+  ) {}
+
+  @Access({ roles: ['admin'] })
+  @Get('status')
+  async status() {
+    const counts = async (name: string) =>
+      this.queues.queue(name).getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
+    const tracks = await sql<{ n: number }>`SELECT count(*)::int AS n FROM unit_tracks`.execute(this.database.db);
+    const timers = await sql<{ status: string; n: number }>`SELECT status, count(*)::int AS n FROM timers GROUP BY status`.execute(
+      this.database.db,
+    );
+    return {
+      mode: this.config.mode,
+      database: this.database.raw.kind,
+      queueBackend: this.queues.backend,
+      processors: this.config.runProcessors,
+      queues: { [POSITIONS_QUEUE]: await counts(POSITIONS_QUEUE), [TIMERS_QUEUE]: await counts(TIMERS_QUEUE) },
+      trackRows: tracks.rows[0].n,
+      timers: Object.fromEntries(timers.rows.map((t) => [t.status, t.n])),
+      roadNetwork: this.roads.summary(),
+    };
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * Console benchmark: an api in-process on the synthetic demo city (DEMO=1) with ~2,000 units on its
+ * streets, the built console cold-loaded in headless Chromium (software WebGL), signed in as a
+ * dispatcher. Measures the time from navigation to the first map `idle` with the basemap, the
+ * live snapshot and every unit drawn, then the frame rate while all units move once a second.
+ * Prints and writes bench/results/console.json; asserts nothing.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+import { AuthService, loadConfig } from '../libs/core/src';
+import { createApiApp } from '../apps/api/src/app';
+
+const ROOT = resolve(process.cwd());
+const UNITS = Number(process.env.BENCH_CONSOLE_UNITS ?? 2000);
+const ADMIN_PASSWORD = 'bench-admin-password';
+const KINDS = ['patrol_car', 'patrol_car', 'patrol_car', 'foot', 'motorcycle', 'kiosk', 'traffic', 'station_car'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--enable-unsafe-swiftshader',
+];
+
+async function call<T = any>(base: string, method: string, path: string, token?: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 200)}`);
+  return (text ? JSON.parse(text) : null) as T;
+}
+
+/** Runs `fn` over `items` with at most `n` in flight. */
+async function pool<T, R>(items: T[], n: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i], i);
+      }
+    }),
+  );
+  return out;
+}
+
+async function main() {
+  console.log('building the console (vite)…');
+  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', 'apps/console', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'ringcad-bench-console-'));
+  const config = loadConfig({ DATA_DIR: dataDir, ADMIN_PASSWORD, DEMO: '1', PORT: '0', HOST: '127.0.0.1' });
+  const app = await createApiApp(config, { logger: false });
+  await app.get(AuthService).ensureAdmin(ADMIN_PASSWORD, true);
+  await app.listen(0, '127.0.0.1');
+  const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+  const profile = mkdtempSync(join(tmpdir(), 'ringcad-bench-chromium-'));
+  try {
+    const admin = (await call<{ accessToken: string }>(base, 'POST', '/api/v1/auth/login', undefined, { username: 'admin', password: ADMIN_PASSWORD })).accessToken;
+    await call(base, 'POST', '/api/v1/users', admin, { username: 'bench-dispatcher', password: 'bench-dispatcher-pw', roles: ['dispatcher'] });
+    const login = await call<{ accessToken: string; user: unknown }>(base, 'POST', '/api/v1/auth/login', undefined, { username: 'bench-dispatcher', password: 'bench-dispatcher-pw' });
+
+    // units on the demo city's streets
+    const summary = await call<{ bbox: number[]; source: string }>(base, 'GET', '/api/v1/road-network', admin);
+    const roads = await call<{ features: { geometry: { coordinates: number[][] } }[] }>(base, 'GET', `/api/v1/road-network/geojson?bbox=${summary.bbox.join(',')}`, admin);
+    const vertices = roads.features.flatMap((f) => f.geometry.coordinates);
+    let seed = 110;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    console.log(`${summary.source}: ${roads.features.length} road segments; creating ${UNITS} units…`);
+    const t0 = performance.now();
+    const units = await pool(Array.from({ length: UNITS }, (_, i) => i), 8, async (i) => {
+      const r = await call<{ unit: { id: string } }>(base, 'POST', '/api/v1/units', admin, { callsign: `川A-${String(i + 1).padStart(4, '0')}`, kind: KINDS[i % KINDS.length] });
+      return r.unit.id;
+    });
+    const place = () => units.map((unitId) => {
+      const v = vertices[Math.floor(rand() * vertices.length)];
+      return { unitId, lon: v[0] + (rand() - 0.5) * 0.0004, lat: v[1] + (rand() - 0.5) * 0.0004, at: new Date().toISOString() };
+    });
+    const positions = place();
+    for (let i = 0; i < positions.length; i += 1000) await call(base, 'POST', '/api/v1/units/positions', admin, { positions: positions.slice(i, i + 1000) });
+    // most on duty, as in a day shift
+    await pool(units.filter((_, i) => i % 10 < 7), 8, (id) => call(base, 'POST', `/api/v1/units/${id}/status`, admin, { status: 'available' }));
+    console.log(`  seeded in ${Math.round(performance.now() - t0)} ms`);
+
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1600, height: 900 },
+    });
+    try {
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      // signed in already (the session a login leaves), so the load measured is the console's own
+      await page.addInitScript(
+        ([token, user]) => {
+          (globalThis as any).sessionStorage.setItem('ringcad.session', JSON.stringify({ token, user }));
+        },
+        [login.accessToken, login.user] as const,
+      );
+      await page.goto(base);
+      const load = await page.evaluate(
+        (expected: number) =>
+          new Promise<{ readyMs: number; marks: Record<string, number>; unitsRendered: number }>((resolvePromise, reject) => {
+            const g = globalThis as any;
+            const timer = setTimeout(() => reject(new Error('console did not finish loading in 60 s')), 60_000);
+            const check = () => {
+              const r = g.__ringcad;
+              const rendered = g.__ringcadUnitsRendered?.() ?? 0;
+              if (!r || !g.performance.getEntriesByName('ringcad:basemap-loaded').length || rendered < expected) return void setTimeout(check, 20);
+              // the units are handed to the map; the next idle is when they have drawn
+              r.map.once('idle', () => {
+                clearTimeout(timer);
+                const marks: Record<string, number> = {};
+                for (const m of g.performance.getEntriesByType('mark')) if (m.name.startsWith('ringcad:')) marks[m.name.slice(8)] = Math.round(m.startTime);
+                resolvePromise({ readyMs: Math.round(g.performance.now()), marks, unitsRendered: g.__ringcadUnitsRendered() });
+              });
+              r.map.triggerRepaint();
+            };
+            check();
+          }),
+        positions.length,
+      );
+      // frame rate while every unit moves once a second (positions batched by the api)
+      const moving = (async () => {
+        for (let k = 0; k < 6; k++) {
+          const ps = place();
+          for (let i = 0; i < ps.length; i += 1000) await call(base, 'POST', '/api/v1/units/positions', admin, { positions: ps.slice(i, i + 1000) });
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      })();
+      const fps = await page.evaluate(
+        () =>
+          new Promise<number>((resolvePromise) => {
+            const g = globalThis as any;
+            let frames = 0;
+            const start = g.performance.now();
+            const tick = () => {
+              frames++;
+              if (g.performance.now() - start < 5000) g.requestAnimationFrame(tick);
+              else resolvePromise(Math.round((frames / ((g.performance.now() - start) / 1000)) * 10) / 10);
+            };
+            g.requestAnimationFrame(tick);
+          }),
+      );
+      await moving;
+      const result = {
+        firstIdleMs: load.readyMs,
+        unitsRendered: load.unitsRendered,
+        mapFirstIdleMs: load.marks['map-first-idle'] ?? null,
+        basemapLoadedMs: load.marks['basemap-loaded'] ?? null,
+        firstSyncMs: load.marks['first-sync'] ?? null,
+        roadSegments: roads.features.length,
+        fpsWhileUnitsMove: fps,
+        pageErrors: errors.length,
+        network: summary.source,
+        renderer: 'Chromium headless, SwiftShader (software WebGL)',
+        targetMs: 3000,
+        at: new Date().toISOString(),
+      };
+      console.log(result);
+      mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+      writeFileSync(join(ROOT, 'bench', 'results', 'console.json'), `${JSON.stringify(result, null, 2)}\n`);
+      if (process.env.BENCH_SCREENSHOT) await page.screenshot({ path: process.env.BENCH_SCREENSHOT });
+    } finally {
+      await context.close();
+    }
+  } finally {
+    await app.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

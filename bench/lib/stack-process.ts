@@ -1,0 +1,106 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client } from 'pg';
+
+export type BenchMode = 'embedded' | 'services';
+
+export async function freePort(): Promise<number> {
+  return new Promise((res) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => res(port));
+    });
+  });
+}
+
+export interface BenchStack {
+  mode: BenchMode;
+  base: string;
+  adminPassword: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the real api (and in services mode a worker) as separate processes from the compiled
+ * tree next to this file, so the load generator in the bench process does not share their CPU
+ * budget any more than a 2-core machine forces.
+ */
+export async function startStack(mode: BenchMode, extraEnv: Record<string, string> = {}): Promise<BenchStack> {
+  const root = resolve(__dirname, '..', '..');
+  const port = await freePort();
+  const adminPassword = `bench-${randomBytes(6).toString('hex')}`;
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), ADMIN_PASSWORD: adminPassword, LOG_FORMAT: 'json', ...extraEnv };
+  let cleanup: () => Promise<void> = async () => undefined;
+  if (mode === 'services') {
+    const url = new URL(process.env.DATABASE_URL as string);
+    const db = `ringcad_bench_${randomBytes(3).toString('hex')}`;
+    const c = new Client({ connectionString: url.toString() });
+    await c.connect();
+    await c.query(`CREATE DATABASE ${db}`);
+    await c.end();
+    const u = new URL(url.toString());
+    u.pathname = `/${db}`;
+    env.DATABASE_URL = u.toString();
+    env.REDIS_URL = process.env.REDIS_URL;
+    env.REDIS_PREFIX = db;
+    cleanup = async () => {
+      const d = new Client({ connectionString: url.toString() });
+      await d.connect();
+      await d.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+      await d.end();
+    };
+  } else {
+    delete env.DATABASE_URL;
+    delete env.REDIS_URL;
+    const dir = mkdtempSync(join(tmpdir(), 'ringcad-bench-'));
+    env.DATA_DIR = dir;
+    cleanup = async () => rmSync(dir, { recursive: true, force: true });
+  }
+  const procs: ChildProcess[] = [];
+  const run = (script: string) => {
+    const p = spawn(process.execPath, [join(root, script)], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    procs.push(p);
+  };
+  run('apps/api/src/main.js');
+  if (mode === 'services') run('apps/worker/src/main.js');
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 600; i++) {
+    try {
+      if ((await fetch(`${base}/health`)).ok) break;
+    } catch {
+      /* starting */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    mode,
+    base,
+    adminPassword,
+    async stop() {
+      for (const p of procs) p.kill('SIGTERM');
+      await Promise.all(procs.map((p) => (p.exitCode !== null ? null : new Promise((r) => p.once('exit', r)))));
+      await cleanup();
+    },
+  };
+}
+
+export async function api<T = any>(base: string, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+export function percentile(values: number[], q: number): number | null {
+  if (!values.length) return null;
+  const s = [...values].sort((a, b) => a - b);
+  return Math.round(s[Math.min(s.length - 1, Math.floor(q * s.length))] * 10) / 10;
+}
