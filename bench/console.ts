@@ -5,6 +5,8 @@
  * live snapshot and every unit drawn, then the frame rate while all units move once a second.
  * Prints and writes bench/results/console.json; asserts nothing.
  */
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument --
+   the page.evaluate callbacks run in the browser; this file is type-checked with Node's libs only */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -14,6 +14,7 @@ import { RingsController } from './rings/rings.controller';
 import { UnitsController } from './units/units.controller';
 import { ConsolePageController } from './console-page.controller';
 import { RoadsController } from './roads/roads.controller';
+import { CoverageController } from './roads/coverage.controller';
 import { SystemController } from './system/system.controller';
 
 @Module({})
@@ -31,6 +32,7 @@ export class ApiModule {
         RingsController,
         AlertsController,
         RoadsController,
+        CoverageController,
         SystemController,
         ConsolePageController,
       ],

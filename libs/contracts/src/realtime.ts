@@ -45,6 +45,9 @@ export interface ConsoleServerEvents {
   'unit.updated': (unit: UnitView) => void;
   'units.positions': (positions: { unitId: string; lon: number; lat: number; at: string }[]) => void;
   alert: (alert: AlertView) => void;
+  'alert.acknowledged': (alert: AlertView) => void;
+  /** Ring coverage recomputed (every COVERAGE_PUSH_SEC) for each pushed scheme. */
+  'coverage.updated': (coverage: unknown) => void;
 }
 
 /** Server → client events of the `/terminal` namespace. */

@@ -29,6 +29,10 @@ export const configSchema = z.object({
   POSITION_STALE_SEC: z.coerce.number().positive().default(60),
   /** A report implying more than this speed from the last trusted fix is an impossible jump. */
   MAX_PLAUSIBLE_SPEED_KMH: z.coerce.number().positive().default(250),
+  /** How often the processors recompute ring coverage and push `coverage.updated` (0 = never). */
+  COVERAGE_PUSH_SEC: z.coerce.number().min(0).default(10),
+  /** Schemes whose coverage is pushed to consoles. */
+  COVERAGE_SCHEMES: z.string().default('1-3-8,5-10-30'),
   SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
   BODY_LIMIT: z.string().default('2mb'),
   LOG_FORMAT: z.enum(['text', 'json']).default('text'),

@@ -15,6 +15,7 @@ import { RealtimePublisher } from './realtime';
 import { RecommendationService } from './recommendation.service';
 import { RoadNetworkService } from './road-network.service';
 import { RouteService } from './route.service';
+import { CoverageService } from './coverage.service';
 import { TimelineService } from './timeline.service';
 import { TimersService } from './timers.service';
 import { APP_CONFIG } from './tokens';
@@ -33,6 +34,7 @@ const SERVICES = [
   UnitsService,
   RoadNetworkService,
   RouteService,
+  CoverageService,
   EtaEngine,
   RecommendationService,
   TimersService,

@@ -18,6 +18,7 @@ export * from './positions.service';
 export * from './units.service';
 export * from './road-network.service';
 export * from './route.service';
+export * from './coverage.service';
 export * from './eta-engine';
 export * from './recommendation.service';
 export * from './timers.service';

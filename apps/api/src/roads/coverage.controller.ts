@@ -1,0 +1,25 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { z } from 'zod';
+import { CoverageService, parseInput } from '@ringcad/core';
+
+const coverageQuery = z.object({ scheme: z.string().max(40).default('1-3-8') });
+const moveUpsQuery = coverageQuery.extend({
+  tier: z.coerce.number().int().min(0).max(10).optional(),
+  max: z.coerce.number().int().min(1).max(20).default(3),
+});
+
+@Controller('api/v1/coverage')
+export class CoverageController {
+  constructor(private readonly coverage: CoverageService) {}
+
+  @Get()
+  get(@Query() query: unknown) {
+    return this.coverage.coverage(parseInput(coverageQuery, query).scheme);
+  }
+
+  @Get('move-ups')
+  moveUps(@Query() query: unknown) {
+    const q = parseInput(moveUpsQuery, query);
+    return this.coverage.moveUps(q.scheme, q.tier, q.max);
+  }
+}

@@ -1,0 +1,202 @@
+// One live map shared by every seat. Overlays are GeoJSON sources updated with setData, never
+// DOM markers, and the busy ones (units, incidents) at most once a second, so 2,000 moving units
+// stay smooth even on a software-rendered hall PC.
+import * as maplibregl from 'maplibre-gl';
+import 'maplibre-gl/dist/maplibre-gl.css';
+import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
+import type { Feature, FeatureCollection, Geometry } from 'geojson';
+import { api, currentToken } from '../api';
+import { mapFontFaces } from '../fonts';
+import { t } from '../i18n';
+import type { RoadNetworkSummary } from '../types';
+import { offlineStyle, overlayLayers, overlaySources, type OverlaySource } from './style';
+
+maplibregl.setWorkerUrl(workerUrl);
+
+const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };
+/** Throttle of the busy sources: at most one setData per second each. */
+const BUSY_SOURCE_INTERVAL_MS = 1000;
+
+export interface MapConfig {
+  /** An external MapLibre style (deployments with their own tiles); none by default. */
+  styleUrl: string | null;
+  /** Keep the drawing buffer so tests can read pixels (`?preserveDrawingBuffer`). */
+  preserveDrawingBuffer: boolean;
+}
+
+export function mapConfigFromPage(): MapConfig {
+  const params = new URLSearchParams(location.search);
+  const w = window as unknown as { RINGCAD_STYLE_URL?: string };
+  return {
+    styleUrl: params.get('style') ?? w.RINGCAD_STYLE_URL ?? null,
+    preserveDrawingBuffer: params.has('preserveDrawingBuffer'),
+  };
+}
+
+export class MapView {
+  readonly map: maplibregl.Map;
+  readonly loaded: Promise<void>;
+  /** Map errors (a style that fails, a source that cannot load): shown and counted, never hidden. */
+  readonly errors: string[] = [];
+  summary: RoadNetworkSummary | null = null;
+  private roadFeatures: Promise<Feature[]> | null = null;
+  /** Resolves once the basemap data (roads, districts) has been handed to the map. */
+  readonly basemapLoaded: Promise<void>;
+  private resolveBasemap!: () => void;
+  private readonly pendingData = new Map<OverlaySource, FeatureCollection>();
+  private readonly lastSet = new Map<OverlaySource, number>();
+  private readonly timers = new Map<OverlaySource, number>();
+  private readonly external: boolean;
+  private readonly attribution: maplibregl.AttributionControl;
+
+  constructor(container: HTMLElement, config: MapConfig) {
+    this.external = Boolean(config.styleUrl);
+    this.map = new maplibregl.Map({
+      container,
+      style: config.styleUrl ?? offlineStyle(`${location.origin}/api/v1/road-network/geojson`),
+      center: [104.066, 30.657],
+      zoom: 12,
+      attributionControl: false,
+      canvasContextAttributes: { preserveDrawingBuffer: config.preserveDrawingBuffer, antialias: true },
+      fadeDuration: 0,
+      // the map's worker fetches the road network itself (no 5 MB parse on the page's thread);
+      // our api wants the session's bearer token
+      transformRequest: (url) => {
+        const token = currentToken();
+        return url.startsWith(`${location.origin}/api/`) && token ? { url, headers: { authorization: `Bearer ${token}` } } : { url };
+      },
+    });
+    this.attribution = new maplibregl.AttributionControl({ compact: false });
+    this.basemapLoaded = new Promise((resolve) => (this.resolveBasemap = resolve));
+    this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'bottom-right');
+    this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
+    this.map.on('error', (e) => {
+      const msg = e.error?.message ?? String(e.error);
+      this.errors.push(msg);
+      console.error(t('mapError', { msg }));
+    });
+    // marks for the console bench (bench/console.ts) and anyone profiling a hall PC
+    this.map.once('idle', () => performance.mark('ringcad:map-first-idle'));
+    this.loaded = new Promise((resolve) => {
+      this.map.once('style.load', () => {
+        if (this.external) this.addOverlaysOnTop();
+        resolve();
+      });
+    });
+  }
+
+  /** Draws the road network and the districts, and frames the city. */
+  async loadBasemap(): Promise<void> {
+    const districtsP = api.get<FeatureCollection>('/jurisdictions').catch(() => EMPTY);
+    const summary = await api.get<RoadNetworkSummary>('/road-network').catch(() => null);
+    this.summary = summary;
+    await this.loaded;
+    if (summary) {
+      const [w, s, e, n] = summary.bbox;
+      this.map.fitBounds(
+        [
+          [w, s],
+          [e, n],
+        ],
+        { padding: 20, animate: false },
+      );
+    }
+    const districts = await districtsP;
+    if (!this.external) (this.map.getSource('districts') as maplibregl.GeoJSONSource | undefined)?.setData(districts);
+    // OSM data must be attributed; the synthetic demo city is our own
+    if (summary && !summary.source.startsWith('synthetic')) {
+      this.map.addControl(new maplibregl.AttributionControl({ compact: false, customAttribution: t('osm') }), 'bottom-right');
+    } else if (this.external) {
+      this.map.addControl(this.attribution, 'bottom-right');
+    }
+    performance.mark('ringcad:basemap-loaded');
+    this.resolveBasemap();
+  }
+
+  /** Road segments as data on the page (the call-taker's street suggestions), fetched once on demand. */
+  roads(): Promise<Feature[]> {
+    this.roadFeatures ??= api
+      .get<FeatureCollection>('/road-network/geojson')
+      .then((fc) => fc.features)
+      .catch(() => {
+        this.roadFeatures = null;
+        return [];
+      });
+    return this.roadFeatures;
+  }
+
+  /** Replaces an overlay's data now. */
+  set(source: OverlaySource, data: FeatureCollection) {
+    this.pendingData.delete(source);
+    this.lastSet.set(source, performance.now());
+    (this.map.getSource(source) as maplibregl.GeoJSONSource | undefined)?.setData(data);
+  }
+
+  /** Replaces a busy overlay's data at most once per second (latest data wins). */
+  setThrottled(source: OverlaySource, data: FeatureCollection) {
+    this.pendingData.set(source, data);
+    if (this.timers.has(source)) return;
+    const since = performance.now() - (this.lastSet.get(source) ?? -Infinity);
+    const wait = Math.max(0, BUSY_SOURCE_INTERVAL_MS - since);
+    const flush = () => {
+      this.timers.delete(source);
+      const latest = this.pendingData.get(source);
+      if (latest) this.set(source, latest);
+    };
+    if (wait === 0) flush();
+    else this.timers.set(source, window.setTimeout(flush, wait));
+  }
+
+  clear(source: OverlaySource) {
+    this.set(source, EMPTY);
+  }
+
+  onClick(layers: string[], fn: (f: maplibregl.MapGeoJSONFeature) => void) {
+    for (const id of layers) {
+      this.map.on('click', id, (e) => {
+        const f = e.features?.[0];
+        if (f) fn(f);
+      });
+      this.map.on('mouseenter', id, () => (this.map.getCanvas().style.cursor = 'pointer'));
+      this.map.on('mouseleave', id, () => (this.map.getCanvas().style.cursor = ''));
+    }
+  }
+
+  /** Resolves on the next `idle` (everything requested has drawn). */
+  idle(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.map.loaded() && !this.map.isMoving()) {
+        this.map.once('idle', () => resolve());
+        this.map.triggerRepaint();
+      } else this.map.once('idle', () => resolve());
+    });
+  }
+
+  private addOverlaysOnTop() {
+    if (!this.map.getFontFaces()) this.map.setFontFaces(mapFontFaces());
+    for (const [id, spec] of Object.entries(overlaySources())) if (!this.map.getSource(id)) this.map.addSource(id, spec);
+    for (const layer of overlayLayers()) if (!this.map.getLayer(layer.id)) this.map.addLayer(layer);
+  }
+}
+
+/**
+ * Ring polygons from the road network have a hole for every block no road enters; for the map
+ * only the holes a dispatcher should see (large unreachable areas) are kept.
+ */
+export function withoutSmallHoles<G extends Geometry>(geometry: G, minAreaM2 = 250_000): G {
+  const ringArea = (ring: number[][]) => {
+    let a = 0;
+    const lat = ring[0]?.[1] ?? 0;
+    const kx = 111_320 * Math.cos((lat * Math.PI) / 180);
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) a += (ring[j][0] * kx + ring[i][0] * kx) * (ring[j][1] * 110_540 - ring[i][1] * 110_540);
+    return Math.abs(a / 2);
+  };
+  const clean = (rings: number[][][]) => rings.filter((r, i) => i === 0 || ringArea(r) >= minAreaM2);
+  if (geometry.type === 'Polygon') return { ...geometry, coordinates: clean(geometry.coordinates) };
+  if (geometry.type === 'MultiPolygon') return { ...geometry, coordinates: geometry.coordinates.map(clean) };
+  return geometry;
+}
+
+export function featureCollection<G extends Geometry>(features: Feature<G>[]): FeatureCollection<G> {
+  return { type: 'FeatureCollection', features };
+}

@@ -1,0 +1,61 @@
+// The live feed: socket.io `/console` with the session token. Every (re)connect brings a `sync`
+// snapshot, so a dropped connection heals itself without a reload.
+import { io, type Socket } from 'socket.io-client';
+import type { ConsoleServerEvents } from '@ringcad/contracts';
+import type { AlertView, CoverageResponse } from './types';
+import { store } from './store';
+
+type ServerEvents = ConsoleServerEvents & {
+  'alert.acknowledged': (alert: AlertView) => void;
+  /** Issue #4: fresh unit-centric coverage, pushed when the worker recomputes it. */
+  'coverage.updated': (coverage: CoverageResponse) => void;
+};
+
+/** Subscribers to pushed coverage (the commander seat). */
+export const coverageEvents = {
+  listeners: new Set<(c: CoverageResponse) => void>(),
+  on(fn: (c: CoverageResponse) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  },
+};
+
+/** CONSOLE_NAMESPACE of libs/contracts (a value import would bundle zod into the console). */
+const CONSOLE_NAMESPACE = '/console';
+
+let socket: Socket<ServerEvents> | null = null;
+
+export function connectRealtime(token: string, onAuthFailed: () => void): () => void {
+  socket?.close();
+  store.setConnection('connecting');
+  const s: Socket<ServerEvents> = io(CONSOLE_NAMESPACE, {
+    auth: { token },
+    transports: ['websocket', 'polling'],
+    reconnectionDelay: 500,
+    reconnectionDelayMax: 5000,
+  });
+  socket = s;
+  s.on('connect', () => store.setConnection('online'));
+  s.on('disconnect', () => store.setConnection('offline'));
+  s.on('connect_error', (err) => {
+    store.setConnection('offline');
+    // the server refuses the handshake for a bad token: reconnecting will not help
+    if (err.message === 'UNAUTHENTICATED') {
+      s.close();
+      onAuthFailed();
+    }
+  });
+  s.on('sync', (snap) => store.applySync(snap));
+  s.on('incident.created', (i) => store.applyIncident(i));
+  s.on('incident.updated', (i) => store.applyIncident(i));
+  s.on('assignment.updated', (a) => store.applyAssignment(a));
+  s.on('unit.updated', (u) => store.applyUnit(u));
+  s.on('units.positions', (ps) => store.applyPositions(ps));
+  s.on('alert', (a) => store.applyAlert(a));
+  s.on('alert.acknowledged', (a) => store.applyAlert({ ...a, acknowledgedAt: a.acknowledgedAt ?? new Date().toISOString() }));
+  s.on('coverage.updated', (c) => coverageEvents.listeners.forEach((fn) => fn(c)));
+  return () => {
+    s.close();
+    if (socket === s) socket = null;
+  };
+}

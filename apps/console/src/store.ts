@@ -1,0 +1,156 @@
+// The console's live state: one store fed by the `sync` snapshot and the realtime events, read by
+// every view. Views subscribe to topics and re-render; nothing ever asks the user to refresh.
+import { OPEN_INCIDENT_STATUSES, type IncidentStatus } from '@ringcad/domain';
+import type { AlertView, AssignmentView, ConsoleSync, IncidentView, UnitView } from './types';
+
+export type Topic = 'incidents' | 'assignments' | 'units' | 'positions' | 'alerts' | 'connection' | 'selection';
+export type Connection = 'connecting' | 'online' | 'offline';
+
+/** Seconds after which a position is not trusted (the server's POSITION_STALE_SEC default). */
+export const POSITION_STALE_SEC = 60;
+
+export class Store {
+  readonly incidents = new Map<string, IncidentView>();
+  readonly assignments = new Map<string, AssignmentView>();
+  readonly units = new Map<string, UnitView>();
+  readonly alerts = new Map<string, AlertView>();
+  connection: Connection = 'connecting';
+  /** Server time minus local time at the last sync, so ages are measured on the server's clock. */
+  clockSkewMs = 0;
+  lastSyncAt: string | null = null;
+  selectedIncidentId: string | null = null;
+  private readonly listeners = new Map<Topic, Set<() => void>>();
+  private pending = new Set<Topic>();
+  private scheduled = false;
+
+  on(topic: Topic | Topic[], fn: () => void): () => void {
+    const topics = Array.isArray(topic) ? topic : [topic];
+    for (const t of topics) {
+      if (!this.listeners.has(t)) this.listeners.set(t, new Set());
+      this.listeners.get(t)?.add(fn);
+    }
+    return () => topics.forEach((t) => this.listeners.get(t)?.delete(fn));
+  }
+
+  /** Coalesces notifications into one per animation frame, so an event burst renders once. */
+  emit(topic: Topic) {
+    this.pending.add(topic);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    const flush = () => {
+      this.scheduled = false;
+      const topics = this.pending;
+      this.pending = new Set();
+      const called = new Set<() => void>();
+      for (const t of topics) {
+        for (const fn of this.listeners.get(t) ?? []) {
+          if (called.has(fn)) continue;
+          called.add(fn);
+          fn();
+        }
+      }
+    };
+    // rAF does not run in background tabs; a timer keeps state current there too
+    if (document.visibilityState === 'visible') requestAnimationFrame(flush);
+    else setTimeout(flush, 50);
+  }
+
+  now(): number {
+    return Date.now() + this.clockSkewMs;
+  }
+
+  applySync(s: ConsoleSync) {
+    this.incidents.clear();
+    for (const i of s.incidents) this.incidents.set(i.id, i);
+    this.assignments.clear();
+    for (const a of s.assignments) this.assignments.set(a.id, a);
+    this.units.clear();
+    for (const u of s.units) this.units.set(u.id, u);
+    this.alerts.clear();
+    for (const a of s.alerts) if (!a.acknowledgedAt) this.alerts.set(a.id, a);
+    this.lastSyncAt = s.at;
+    if (!performance.getEntriesByName('ringcad:first-sync').length) performance.mark('ringcad:first-sync');
+    const serverNow = Date.parse(s.at);
+    if (Number.isFinite(serverNow)) this.clockSkewMs = serverNow - Date.now();
+    for (const t of ['incidents', 'assignments', 'units', 'positions', 'alerts'] as const) this.emit(t);
+  }
+
+  /** Applies an incident event unless we already hold a newer version of it. */
+  applyIncident(i: IncidentView) {
+    const cur = this.incidents.get(i.id);
+    if (cur && cur.version > i.version) return;
+    if (!OPEN_INCIDENT_STATUSES.includes(i.status as IncidentStatus)) {
+      this.incidents.delete(i.id);
+      for (const [id, a] of this.assignments) if (a.incidentId === i.id) this.assignments.delete(id);
+      if (this.selectedIncidentId === i.id) this.select(null);
+    } else {
+      this.incidents.set(i.id, i);
+    }
+    this.emit('incidents');
+  }
+
+  applyAssignment(a: AssignmentView) {
+    this.assignments.set(a.id, a);
+    this.emit('assignments');
+  }
+
+  applyUnit(u: UnitView) {
+    const cur = this.units.get(u.id);
+    if (cur && typeof cur.version === 'number' && typeof u.version === 'number' && cur.version > u.version) return;
+    this.units.set(u.id, u);
+    this.emit('units');
+    this.emit('positions');
+  }
+
+  applyPositions(ps: { unitId: string; lon: number; lat: number; at: string }[]) {
+    for (const p of ps) {
+      const u = this.units.get(p.unitId);
+      if (!u) continue;
+      if (u.position && u.position.at > p.at) continue;
+      u.position = { lon: p.lon, lat: p.lat, at: p.at, stale: false };
+    }
+    this.emit('positions');
+  }
+
+  applyAlert(a: AlertView) {
+    if (a.acknowledgedAt) this.alerts.delete(a.id);
+    else this.alerts.set(a.id, a);
+    this.emit('alerts');
+  }
+
+  setConnection(c: Connection) {
+    this.connection = c;
+    this.emit('connection');
+  }
+
+  select(incidentId: string | null) {
+    this.selectedIncidentId = incidentId;
+    this.emit('selection');
+  }
+
+  openIncidents(): IncidentView[] {
+    return [...this.incidents.values()];
+  }
+
+  assignmentsOf(incidentId: string): AssignmentView[] {
+    return [...this.assignments.values()]
+      .filter((a) => a.incidentId === incidentId)
+      .sort((a, b) => a.assignedAt.localeCompare(b.assignedAt));
+  }
+
+  /** A position is stale when the server said so or when it has aged past the limit since. */
+  isStale(u: UnitView): boolean {
+    if (!u.position) return true;
+    if (u.position.stale) return true;
+    return this.now() - Date.parse(u.position.at) > POSITION_STALE_SEC * 1000;
+  }
+}
+
+/** Queue order: most urgent priority first, then the longest waiting. */
+export function queueOrder(a: IncidentView, b: IncidentView): number {
+  const waitingA = a.status === 'new' ? 0 : 1;
+  const waitingB = b.status === 'new' ? 0 : 1;
+  return a.priority - b.priority || waitingA - waitingB || a.receivedAt.localeCompare(b.receivedAt);
+}
+
+export const store = new Store();

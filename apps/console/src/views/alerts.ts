@@ -1,0 +1,123 @@
+// Alerts that cannot be missed: a flashing banner on top of every dispatcher/commander screen and
+// a tone generated with WebAudio (no audio files) repeating until someone acknowledges.
+import { api } from '../api';
+import { h, isTyping, render } from '../dom';
+import { clock } from '../format';
+import { alertLabel, t } from '../i18n';
+import { store } from '../store';
+import type { AlertView } from '../types';
+
+const REPEAT_MS = 4000;
+
+class AlertTone {
+  private ctx: AudioContext | null = null;
+  private timer: number | null = null;
+  /** How many times the tone sounded (tests read it: a silent alarm is a defect). */
+  played = 0;
+
+  /** Browsers allow audio only after a user gesture; call from one (login, a key press). */
+  unlock() {
+    try {
+      this.ctx ??= new AudioContext();
+      if (this.ctx.state === 'suspended') void this.ctx.resume();
+    } catch {
+      this.ctx = null;
+    }
+  }
+
+  start() {
+    if (this.timer !== null) return;
+    this.beep();
+    this.timer = window.setInterval(() => this.beep(), REPEAT_MS);
+  }
+
+  stop() {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private beep() {
+    this.unlock();
+    const ctx = this.ctx;
+    if (!ctx) return;
+    this.played++;
+    const t0 = ctx.currentTime;
+    // two-tone alarm (960 Hz / 720 Hz), three pulses: distinct from any phone ring in the hall
+    for (let i = 0; i < 3; i++) {
+      const osc = ctx.createOscillator();
+      const gain = ctx.createGain();
+      osc.type = 'square';
+      osc.frequency.value = i % 2 === 0 ? 960 : 720;
+      const start = t0 + i * 0.22;
+      gain.gain.setValueAtTime(0.0001, start);
+      gain.gain.exponentialRampToValueAtTime(0.18, start + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.18);
+      osc.connect(gain).connect(ctx.destination);
+      osc.start(start);
+      osc.stop(start + 0.2);
+    }
+  }
+}
+
+export const alertTone = new AlertTone();
+
+export function alertText(a: AlertView): string {
+  const incident = store.incidents.get(a.incidentId);
+  const unit = a.unitId ? store.units.get(a.unitId) : undefined;
+  const parts = [alertLabel(a.kind), incident?.number ?? '', unit?.callsign ?? ''];
+  const tier = (a.data as { tierLabel?: string; tier?: number } | undefined)?.tier;
+  if (a.kind === 'tier_missed' && typeof tier === 'number') parts.push(`#${tier + 1}`);
+  return parts.filter(Boolean).join(' · ');
+}
+
+export async function acknowledgeAlert(id: string) {
+  const a = await api.post<AlertView>(`/alerts/${id}/ack`);
+  store.applyAlert({ ...a, acknowledgedAt: a.acknowledgedAt ?? new Date().toISOString() });
+}
+
+/** Mounts the banner; `canAck` is false for seats that may not acknowledge (call-takers). */
+export function mountAlertBanner(el: HTMLElement, opts: { canAck: boolean; onOpen: (incidentId: string) => void }): () => void {
+  const draw = () => {
+    const alerts = [...store.alerts.values()].sort((a, b) => a.at.localeCompare(b.at));
+    el.hidden = alerts.length === 0;
+    if (alerts.length && opts.canAck) alertTone.start();
+    else alertTone.stop();
+    render(
+      el,
+      h('strong', { class: 'alert-count' }, '⚠ ', t('alertsActive', { n: alerts.length })),
+      h(
+        'ul',
+        {},
+        alerts.slice(0, 4).map((a) =>
+          h(
+            'li',
+            { class: `alert-item alert-${a.kind}`, 'data-alert-id': a.id },
+            h('button', { class: 'link', type: 'button', onclick: () => opts.onOpen(a.incidentId) }, `${clock(a.at)} ${alertText(a)}`),
+            opts.canAck
+              ? h('button', { class: 'ack', type: 'button', onclick: () => void acknowledgeAlert(a.id).catch(() => undefined) }, t('alertAck'))
+              : null,
+          ),
+        ),
+      ),
+      alerts.length > 4 ? h('span', { class: 'more' }, `+${alerts.length - 4}`) : null,
+    );
+  };
+  const onKey = (e: KeyboardEvent) => {
+    alertTone.unlock();
+    if (opts.canAck && !isTyping(e) && e.shiftKey && e.key.toLowerCase() === 'k') {
+      const oldest = [...store.alerts.values()].sort((a, b) => a.at.localeCompare(b.at))[0];
+      if (oldest) {
+        e.preventDefault();
+        void acknowledgeAlert(oldest.id).catch(() => undefined);
+      }
+    }
+  };
+  document.addEventListener('keydown', onKey);
+  const off = store.on(['alerts', 'incidents', 'units'], draw);
+  draw();
+  return () => {
+    off();
+    document.removeEventListener('keydown', onKey);
+    alertTone.stop();
+  };
+}

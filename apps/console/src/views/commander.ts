@@ -1,0 +1,268 @@
+// 指挥长席: ring coverage of the whole city (by tier, by district, blind spots on the map) and
+// today's figures. Only what can be computed honestly is shown; the rest says "—".
+import { BUILTIN_SCHEMES, type RingScheme } from '@ringcad/domain';
+import type { Feature, FeatureCollection } from 'geojson';
+import { api, ApiError, qs } from '../api';
+import { h, render } from '../dom';
+import { clock, mmss, pct, percentile, pointInArea } from '../format';
+import { label, t } from '../i18n';
+import { featureCollection } from '../map/map-view';
+import { COLORS } from '../map/style';
+import { coverageEvents } from '../realtime';
+import { store } from '../store';
+import type { CoverageResponse, CoverageTier, IncidentView, JurisdictionProps } from '../types';
+import { loadSchemes } from './dispatcher';
+import type { Seat, SeatContext } from './seat';
+
+interface TimelineMetrics {
+  metrics: { dispatchSec: number | null; ackSec: number | null; firstArriveSec: number | null; tiersMet: boolean[] };
+}
+
+interface DayFigures {
+  incidents: number;
+  sampled: number;
+  tierMetPct: number | null;
+  arriveP90Sec: number | null;
+  dispatchP50Sec: number | null;
+  source: 'reports' | 'timelines';
+}
+
+const TIMELINE_SAMPLE = 60;
+
+function startOfToday(): string {
+  const d = new Date();
+  d.setHours(0, 0, 0, 0);
+  return d.toISOString();
+}
+
+export class CommanderSeat implements Seat {
+  private ctx!: SeatContext;
+  private scheme = '1-3-8';
+  private schemes: RingScheme[] = [...BUILTIN_SCHEMES];
+  private coverage: CoverageResponse | null = null;
+  private coverageState: 'loading' | 'ok' | 'unavailable' = 'loading';
+  private districts: Feature[] = [];
+  private day: DayFigures | null = null;
+  private cleanup: (() => void)[] = [];
+  private kpiEl!: HTMLElement;
+
+  mount(ctx: SeatContext) {
+    this.ctx = ctx;
+    this.kpiEl = h('div', { class: 'kpis', id: 'kpis' });
+    render(ctx.left, this.kpiEl);
+    const offs = [
+      store.on(['incidents', 'units', 'alerts'], () => this.renderKpis()),
+      coverageEvents.on((c) => {
+        const id = typeof c.scheme === 'string' ? c.scheme : c.scheme?.id;
+        if (!id || id === this.scheme) {
+          this.coverage = c;
+          this.coverageState = 'ok';
+          this.drawCoverage();
+        }
+      }),
+    ];
+    const refresh = window.setInterval(() => void this.loadDay(), 60_000);
+    const coverageRefresh = window.setInterval(() => void this.loadCoverage(), 60_000);
+    this.cleanup.push(...offs, () => clearInterval(refresh), () => clearInterval(coverageRefresh));
+    this.renderKpis();
+    this.drawCoverage();
+    void loadSchemes().then((s) => {
+      this.schemes = s.filter((x) => !x.id.startsWith('seal'));
+      this.drawCoverage();
+    });
+    void api.get<FeatureCollection>('/jurisdictions').then((fc) => {
+      this.districts = fc.features.filter((f) => (f.properties as JurisdictionProps | null)?.kind === 'district');
+      this.renderKpis();
+    });
+    void this.loadCoverage();
+    void this.loadDay();
+  }
+
+  unmount() {
+    this.cleanup.forEach((f) => f());
+    this.cleanup = [];
+    this.ctx.map.clear('coverage-areas');
+    this.ctx.map.clear('blind-spots');
+  }
+
+  private async loadCoverage() {
+    try {
+      this.coverage = await api.get<CoverageResponse>(`/coverage${qs({ scheme: this.scheme })}`);
+      this.coverageState = 'ok';
+    } catch (err) {
+      // 404 until the coverage route ships (issue #4); any error degrades to the same message
+      if (!(err instanceof ApiError)) console.warn('coverage', err);
+      this.coverage = null;
+      this.coverageState = 'unavailable';
+    }
+    this.drawCoverage();
+  }
+
+  private async loadDay() {
+    const from = startOfToday();
+    let incidents: IncidentView[] = [];
+    try {
+      incidents = await api.get<IncidentView[]>(`/incidents${qs({ status: 'all', from, limit: 1000 })}`);
+    } catch {
+      return;
+    }
+    // the reports route (issue #6) gives the figures over every incident; until then a sample of
+    // today's dispatched incidents' timelines, said so on screen
+    try {
+      const r = await api.get<{ groups: { incidents: number; arriveP90Sec: number | null; dispatchP50Sec: number | null; tierMetPct: number[] }[] }>(
+        `/reports/response-times${qs({ from, to: new Date().toISOString(), groupBy: 'priority', scheme: this.scheme })}`,
+      );
+      const total = r.groups.reduce((s, g) => s + g.incidents, 0);
+      const weighted = (f: (g: (typeof r.groups)[number]) => number | null) => {
+        let sum = 0;
+        let n = 0;
+        for (const g of r.groups) {
+          const v = f(g);
+          if (v !== null && Number.isFinite(v)) {
+            sum += v * g.incidents;
+            n += g.incidents;
+          }
+        }
+        return n ? sum / n : null;
+      };
+      this.day = {
+        incidents: incidents.length,
+        sampled: total,
+        tierMetPct: weighted((g) => (g.tierMetPct.length ? g.tierMetPct[0] : null)),
+        arriveP90Sec: r.groups.reduce<number | null>((m, g) => (g.arriveP90Sec !== null && (m === null || g.arriveP90Sec > m) ? g.arriveP90Sec : m), null),
+        dispatchP50Sec: weighted((g) => g.dispatchP50Sec),
+        source: 'reports',
+      };
+    } catch {
+      const dispatched = incidents.filter((i) => i.dispatchedAt).slice(0, TIMELINE_SAMPLE);
+      const timelines = (await Promise.all(dispatched.map((i) => api.get<TimelineMetrics>(`/incidents/${i.id}/timeline`).catch(() => null)))).filter(
+        (x): x is TimelineMetrics => x !== null,
+      );
+      const arrive = timelines.map((x) => x.metrics.firstArriveSec).filter((v): v is number => v !== null);
+      const dispatch = timelines.map((x) => x.metrics.dispatchSec).filter((v): v is number => v !== null);
+      const judged = timelines.filter((x) => x.metrics.firstArriveSec !== null && x.metrics.tiersMet.length);
+      const met = judged.filter((x) => x.metrics.tiersMet[0]).length;
+      this.day = {
+        incidents: incidents.length,
+        sampled: timelines.length,
+        tierMetPct: judged.length ? (met / judged.length) * 100 : null,
+        arriveP90Sec: percentile(arrive, 90),
+        dispatchP50Sec: percentile(dispatch, 50),
+        source: 'timelines',
+      };
+    }
+    this.renderKpis();
+  }
+
+  private renderKpis() {
+    const available = [...store.units.values()].filter((u) => u.status === 'available');
+    const byDistrict = this.districts.map((d) => {
+      const p = d.properties as JurisdictionProps;
+      const n = available.filter((u) => u.position && d.geometry && pointInArea(u.position.lon, u.position.lat, d.geometry as never)).length;
+      return { name: p.name, n };
+    });
+    const kpi = (title: string, value: string, extra?: string, cls = '') =>
+      h('div', { class: `kpi ${cls}` }, h('span', { class: 'kpi-title' }, title), h('span', { class: 'kpi-value' }, value), extra ? h('span', { class: 'kpi-extra muted' }, extra) : null);
+    const day = this.day;
+    render(
+      this.kpiEl,
+      h('h2', {}, t('kpis')),
+      h(
+        'div',
+        { class: 'kpi-grid' },
+        kpi(t('kpiOpen'), String(store.incidents.size), undefined, 'kpi-open'),
+        kpi(t('kpiAvailable'), String(available.length), `/ ${store.units.size}`, 'kpi-available'),
+        kpi(t('kpiAlerts'), String(store.alerts.size), undefined, store.alerts.size ? 'kpi-alarm' : ''),
+        kpi(t('kpiToday'), day ? String(day.incidents) : t('notYet')),
+        kpi(t('kpiTierMet'), day ? pct(day.tierMetPct) : t('notYet'), day ? `n=${day.sampled}` : undefined),
+        kpi(t('kpiP90Arrive'), day ? mmss(day.arriveP90Sec) : t('notYet'), day ? `n=${day.sampled}` : undefined),
+        kpi(t('kpiDispatch'), day ? mmss(day.dispatchP50Sec) : t('notYet')),
+      ),
+      byDistrict.length
+        ? h(
+            'section',
+            { class: 'district-units' },
+            h('h3', {}, t('availableByDistrict')),
+            h(
+              'table',
+              { class: 'units-table' },
+              h('tbody', {}, byDistrict.map((d) => h('tr', {}, h('td', {}, d.name), h('td', { class: 'num' }, String(d.n))))),
+            ),
+          )
+        : null,
+    );
+  }
+
+  private drawCoverage() {
+    const c = this.coverage;
+    const schemeSelect = h(
+      'div',
+      { class: 'tabs' },
+      this.schemes.map((s) =>
+        h(
+          'button',
+          {
+            type: 'button',
+            class: s.id === this.scheme ? 'tab active' : 'tab',
+            onclick: () => {
+              this.scheme = s.id;
+              this.coverageState = 'loading';
+              this.drawCoverage();
+              void this.loadCoverage();
+            },
+          },
+          s.id,
+        ),
+      ),
+    );
+    const scheme = this.schemes.find((s) => s.id === this.scheme);
+    const tierName = (sec: number, i: number) => label(scheme?.tiers[i]?.label) || `${Math.round(sec / 60)} min`;
+    const bar = (v: number, i: number) => h('div', { class: 'bar' }, h('i', { style: `width:${Math.max(0, Math.min(100, v))}%;background:${COLORS.tiers[i]}` }));
+    const tierRows = (tiers: CoverageTier[]) =>
+      tiers.map((tier, i) => h('tr', {}, h('td', {}, tierName(tier.sec, i)), h('td', {}, bar(tier.roadKmPct, i)), h('td', { class: 'num' }, pct(tier.roadKmPct)), h('td', { class: 'num' }, pct(tier.areaPct))));
+    let body: Node;
+    if (this.coverageState === 'loading') body = h('p', { class: 'muted' }, '…');
+    else if (!c) body = h('p', { class: 'coverage-na', id: 'coverage-na' }, t('coverageNA'));
+    else
+      body = h(
+        'div',
+        { id: 'coverage' },
+        h('p', { class: 'muted' }, t('coverageComputed', { at: clock(c.computedAt), units: c.units })),
+        h('table', { class: 'coverage-table' }, h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, ''), h('th', {}, t('roadKm')), h('th', {}, t('area')))), h('tbody', {}, tierRows(c.tiers))),
+        c.blindSpots ? h('p', { class: 'blind' }, h('i', { class: 'swatch blind' }), `${t('blindSpots')}: ${c.blindSpots.features.length}`) : null,
+        c.districts.length
+          ? h(
+              'section',
+              {},
+              h('h3', {}, t('districts')),
+              h(
+                'table',
+                { class: 'coverage-table districts' },
+                h(
+                  'tbody',
+                  {},
+                  c.districts.map((d) =>
+                    h('tr', {}, h('td', {}, d.name), ...d.tiers.map((tier, i) => h('td', { class: 'num', style: `color:${COLORS.tiers[i]}` }, pct(tier.roadKmPct)))),
+                  ),
+                ),
+              ),
+            )
+          : null,
+      );
+    render(this.ctx.right, h('div', { class: 'coverage-panel' }, h('h2', {}, t('coverage')), schemeSelect, body));
+    if (c?.areas) {
+      const tiers = c.tiers.map((x) => x.sec);
+      this.ctx.map.set(
+        'coverage-areas',
+        featureCollection(
+          c.areas.features.map((f) => {
+            const p = (f.properties ?? {}) as { sec?: number; tier?: number };
+            return { ...f, properties: { ...p, tier: p.tier ?? tiers.indexOf(p.sec ?? -1) } };
+          }),
+        ),
+      );
+    } else this.ctx.map.clear('coverage-areas');
+    if (c?.blindSpots) this.ctx.map.set('blind-spots', c.blindSpots);
+    else this.ctx.map.clear('blind-spots');
+  }
+}

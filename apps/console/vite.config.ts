@@ -1,0 +1,34 @@
+// Vite build of the command console: `vite build apps/console` → apps/console/dist, served by the
+// api (`/` → dist/index.html, `/assets/*` static). Everything, fonts included, is bundled: the
+// console must work on a network with no internet at all.
+import { defineConfig } from 'vite';
+import { fileURLToPath } from 'node:url';
+
+const lib = (name: string) => fileURLToPath(new URL(`../../libs/${name}/src/index.ts`, import.meta.url));
+
+export default defineConfig({
+  root: fileURLToPath(new URL('.', import.meta.url)),
+  base: '/',
+  publicDir: false,
+  resolve: {
+    alias: {
+      '@ringcad/contracts': lib('contracts'),
+      '@ringcad/domain': lib('domain'),
+    },
+  },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    chunkSizeWarningLimit: 2000,
+    // fonts stay separate files (loaded by unicode-range on demand), never inlined as data URLs
+    assetsInlineLimit: 0,
+  },
+  server: {
+    fs: { allow: [fileURLToPath(new URL('../..', import.meta.url))] },
+    proxy: {
+      '/api': 'http://127.0.0.1:3000',
+      '/socket.io': { target: 'http://127.0.0.1:3000', ws: true },
+    },
+  },
+});
