@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 ensureDeps(root);
-execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
+// RINGCAD_SKIP_BUILD=1: the tree is already built (the test suite builds once for all tests)
+if (!process.env.RINGCAD_SKIP_BUILD) execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
 const env = { ...process.env };
 const port = Number(env.PORT ?? 3000);
 const dataDir = resolve(root, env.DATA_DIR ?? '.data');

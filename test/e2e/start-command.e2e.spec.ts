@@ -36,7 +36,10 @@ describeEmbedded('the README start command (npm start → scripts/start.mjs)', (
   it('builds, starts the embedded system with the demo city and tells a new user how to log in', async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'ringcad-start-'));
     const port = await freePort();
+    // npm test builds once before Jest (RINGCAD_PREBUILT); rebuilding here would swap the console's
+    // files under the browser test running beside this one
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATA_DIR: dataDir, SIM_SPEED: '5' };
+    if (process.env.RINGCAD_PREBUILT) env.RINGCAD_SKIP_BUILD = '1';
     delete env.DATABASE_URL;
     delete env.REDIS_URL;
     delete env.ADMIN_PASSWORD;

@@ -7,15 +7,13 @@ import { Public } from './auth/access';
 /** Serves the console page at `/`: the built console when present, else the minimal page. */
 @Controller()
 export class ConsolePageController {
-  private page?: string;
-
   @Public()
   @Get()
   @Header('Content-Type', 'text/html; charset=utf-8')
   @Header('Cache-Control', 'no-cache')
   index() {
-    this.page ??= readFileSync(this.pagePath(), 'utf8');
-    return this.page;
+    // read each time: a rebuilt console changes its asset names (the file is small)
+    return readFileSync(this.pagePath(), 'utf8');
   }
 
   private pagePath() {
