@@ -32,6 +32,32 @@ describe(`rings on real streets (${SERVICES_MODE ? 'services' : 'embedded'} mode
     expect(roads.status).toBe(200);
     expect(roads.body.features.length).toBeGreaterThan(10);
     expect(roads.body.features[0].geometry.type).toBe('LineString');
+    // every console loads the same city: it is cached, revalidated with an ETag, and gzipped
+    const res = await fetch(`${base}/api/v1/road-network/geojson`, {
+      headers: { authorization: `Bearer ${world.tokens.dispatcher}`, 'accept-encoding': 'gzip' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-encoding')).toBe('gzip');
+    const etag = res.headers.get('etag') as string;
+    expect(etag).toMatch(/^"rn-/);
+    const again = await fetch(`${base}/api/v1/road-network/geojson`, {
+      headers: { authorization: `Bearer ${world.tokens.dispatcher}`, 'if-none-match': etag },
+    });
+    expect(again.status).toBe(304);
+  });
+
+  it('finds streets and places for the call-taker by name', async () => {
+    await world.admin.post('/api/v1/standby-points', { name: '人民公园岗亭', location: { lon: 104.056, lat: 30.659 } });
+    const r = await world.calltaker.get(`/api/v1/places/search?q=${encodeURIComponent('人民')}`);
+    expect(r.status).toBe(200);
+    const labels = r.body.results.map((x: { label: string }) => x.label);
+    expect(labels).toContain('人民公园岗亭');
+    expect(labels.some((l: string) => l.startsWith('人民') && l.endsWith('路') || /^人民.*段$/.test(l))).toBe(true);
+    for (const x of r.body.results) {
+      expect(x.lon).toBeGreaterThan(104);
+      expect(x.lat).toBeGreaterThan(30);
+    }
+    expect((await world.calltaker.get('/api/v1/places/search?q=')).status).toBe(400);
   });
 
   it('ranks units by road travel time with ring tiers', async () => {

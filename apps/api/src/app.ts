@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger, type INestApplication, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import compression from 'compression';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +23,8 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
     bodyParser: false,
     logger: logger === false ? false : logger,
   });
+  // road networks, snapshots and reports are large and repetitive: gzip what is worth it
+  app.use(compression({ threshold: 2048 }));
   const json = express.json({ limit: config.BODY_LIMIT });
   // Body-parser errors happen before Nest's pipeline; answer them in our error shape here.
   const raw = express.raw({ type: 'application/octet-stream', limit: '512mb' });

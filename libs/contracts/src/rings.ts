@@ -41,3 +41,8 @@ export const bboxQuerySchema = z.object({
 export const routeQuerySchema = z.object({ unitId: uuidSchema });
 
 export const importQuerySchema = z.object({ format: z.enum(['osm', 'pbf', 'geojson']) });
+
+export const placeSearchQuerySchema = z.object({
+  q: z.string().trim().min(1).max(100),
+  limit: z.coerce.number().int().min(1).max(50).default(10),
+});

@@ -8,6 +8,7 @@ import { toWgs84 } from './coordinates';
 import { DatabaseService } from './database.service';
 import { DomainError, notFound } from './errors';
 import { actorOf, type Principal } from './principal';
+import { RoadNetworkService } from './road-network.service';
 
 export type PlaceTableName = 'checkpoints' | 'standby_points';
 
@@ -16,6 +17,7 @@ export class PlacesService {
   constructor(
     private readonly database: DatabaseService,
     private readonly clock: Clock,
+    private readonly roads: RoadNetworkService,
   ) {}
 
   async createJurisdiction(input: CreateJurisdictionRequest, by: Principal) {
@@ -80,6 +82,20 @@ export class PlacesService {
       await appendAudit(tx, this.clock.now(), actorOf(by), 'create', table, id, { name: input.name });
       return { id, name: input.name, location: p };
     });
+  }
+
+  /** Address search: named places (standby points, checkpoints, jurisdictions) and streets. */
+  async search(q: string, limit: number) {
+    const like = `%${q.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+    const rows = await sql<{ label: string; lon: number; lat: number; kind: string }>`
+      SELECT name AS label, ST_X(location) AS lon, ST_Y(location) AS lat, 'standby_point' AS kind FROM standby_points WHERE name ILIKE ${like}
+      UNION ALL
+      SELECT name, ST_X(location), ST_Y(location), 'checkpoint' FROM checkpoints WHERE name ILIKE ${like}
+      UNION ALL
+      SELECT name, ST_X(ST_PointOnSurface(boundary)), ST_Y(ST_PointOnSurface(boundary)), kind FROM jurisdictions WHERE name ILIKE ${like}
+      LIMIT ${limit}`.execute(this.database.db);
+    const places = rows.rows.map((r) => ({ label: r.label, lon: r.lon, lat: r.lat, kind: r.kind }));
+    return { results: [...places, ...this.roads.searchStreets(q, limit)].slice(0, limit) };
   }
 
   async listPlaces(table: PlaceTableName) {

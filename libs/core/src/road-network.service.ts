@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { sql } from 'kysely';
@@ -64,6 +65,8 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
   private current: { id: number; graph: RoadGraph; summary: RoadNetworkSummary } | null = null;
   private readonly snaps = new Map<string, { lon: number; lat: number; snap: SnappedPoint | null }>();
   private reloadTimer?: NodeJS.Timeout;
+  private readonly geojsonCache = new Map<string, { etag: string; body: string }>();
+  private streetIndex?: { graph: RoadGraph; streets: { label: string; key: string; lon: number; lat: number }[] };
 
   constructor(
     private readonly database: DatabaseService,
@@ -195,8 +198,36 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
     return this.summary() as RoadNetworkSummary;
   }
 
+  /**
+   * Road segments inside a bounding box as a GeoJSON string with an ETag, cached per network
+   * and box: every console asks for the same city on load.
+   */
+  async geojsonCached(bbox: [number, number, number, number]): Promise<{ etag: string; body: string }> {
+    const id = this.current?.id ?? 0;
+    const key = `${id}:${bbox.map((v) => v.toFixed(6)).join(',')}`;
+    const hit = this.geojsonCache.get(key);
+    if (hit) return hit;
+    const entry = { etag: `"rn-${id}-${createHash('sha1').update(key).digest('hex').slice(0, 16)}"`, body: JSON.stringify(await this.geojson(bbox)) };
+    if (this.geojsonCache.size > 50) this.geojsonCache.clear();
+    this.geojsonCache.set(key, entry);
+    return entry;
+  }
+
+  /** Street names and places matching `q` (substring, names starting with it first). */
+  searchStreets(q: string, limit: number): { label: string; lon: number; lat: number; kind: 'street' }[] {
+    const g = this.current?.graph;
+    if (!g) return [];
+    if (this.streetIndex?.graph !== g) this.streetIndex = { graph: g, streets: streetPoints(g) };
+    const needle = q.trim().toLowerCase();
+    return this.streetIndex.streets
+      .filter((s) => s.key.includes(needle))
+      .sort((a, b) => Number(b.key.startsWith(needle)) - Number(a.key.startsWith(needle)) || a.label.length - b.label.length)
+      .slice(0, limit)
+      .map((s) => ({ label: s.label, lon: s.lon, lat: s.lat, kind: 'street' as const }));
+  }
+
   /** Road segments inside a bounding box as GeoJSON (for maps), from PostGIS. */
-  async geojson(bbox: [number, number, number, number], limit = 20000) {
+  async geojson(bbox: [number, number, number, number], limit = 50000) {
     const [w, s, e, n] = bbox;
     const rows = await sql<{ id: number; class: string; name: string | null; oneway: boolean; geom: string }>`
       SELECT e.id, e.class, e.name, (e.reverse_cost_s < 0) AS oneway, ST_AsGeoJSON(e.geom, 6) AS geom
@@ -243,6 +274,21 @@ function toSummary(r: SummaryRow): RoadNetworkSummary {
       islandNodes: r.stats.islandNodes,
     },
   };
+}
+
+/** One point per street name: the middle of its longest segment. */
+function streetPoints(g: RoadGraph) {
+  const best = new Map<number, number>();
+  for (let sgm = 0; sgm < g.segmentCount; sgm++) {
+    const n = g.segName[sgm];
+    if (n < 0) continue;
+    const cur = best.get(n);
+    if (cur === undefined || g.segLengthM[sgm] > g.segLengthM[cur]) best.set(n, sgm);
+  }
+  return [...best].map(([n, sgm]) => {
+    const mid = Math.floor((g.segGeomStart[sgm] + g.segGeomStart[sgm + 1] - 1) / 2);
+    return { label: g.names[n], key: g.names[n].toLowerCase(), lon: g.geomLon[mid], lat: g.geomLat[mid] };
+  });
 }
 
 function boundsOf(g: RoadGraph): [number, number, number, number] {

@@ -1,6 +1,7 @@
-import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import { bboxQuerySchema, importQuerySchema, isochroneQuerySchema, routeQuerySchema } from '@ringcad/contracts';
-import { Clock, DomainError, IncidentsService, RoadNetworkService, RouteService, parseInput, type Principal } from '@ringcad/core';
+import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { bboxQuerySchema, importQuerySchema, isochroneQuerySchema, placeSearchQuerySchema, routeQuerySchema } from '@ringcad/contracts';
+import { Clock, DomainError, IncidentsService, PlacesService, RoadNetworkService, RouteService, parseInput, type Principal } from '@ringcad/core';
 import { isochrones } from '@ringcad/routing';
 import { Access } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal.decorator';
@@ -13,6 +14,7 @@ export class RoadsController {
     private readonly routes: RouteService,
     private readonly incidents: IncidentsService,
     private readonly clock: Clock,
+    private readonly places: PlacesService,
   ) {}
 
   @Get('road-network')
@@ -23,10 +25,21 @@ export class RoadsController {
   }
 
   @Get('road-network/geojson')
-  geojson(@Query() query: unknown) {
+  async geojson(@Query() query: unknown, @Req() req: Request, @Res() res: Response) {
     const s = this.roads.summary();
     if (!s) throw new DomainError('NOT_FOUND', 'no road network is loaded');
-    return this.roads.geojson(parseInput(bboxQuerySchema, query).bbox ?? s.bbox);
+    const { etag, body } = await this.roads.geojsonCached(parseInput(bboxQuerySchema, query).bbox ?? s.bbox);
+    res.setHeader('ETag', etag);
+    res.setHeader('Cache-Control', 'private, max-age=300, must-revalidate');
+    if (req.headers['if-none-match'] === etag) return res.status(304).end();
+    res.type('application/json').send(body);
+  }
+
+  /** Address search for the call-taker: street names of the road network and named places. */
+  @Get('places/search')
+  search(@Query() query: unknown) {
+    const q = parseInput(placeSearchQuerySchema, query);
+    return this.places.search(q.q, q.limit);
   }
 
   /** Replaces the road network with an uploaded file (raw body, application/octet-stream). */
