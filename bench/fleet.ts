@@ -9,6 +9,7 @@
  * BENCH_CONSOLES (100).
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { api, percentile, startStack, type BenchMode } from './lib/stack-process';
@@ -108,9 +109,9 @@ async function runMode(mode: BenchMode) {
     // drain: wait until everything accepted is persisted (or 120 s)
     let persisted = 0;
     const drainStart = Date.now();
-    let status: any = null;
+    let status: { trackRows: number; queues?: { positions?: { failed?: number } } } | null = null;
     for (;;) {
-      status = (await api(base, 'GET', '/api/v1/system/status', admin)).body;
+      status = (await api<{ trackRows: number }>(base, 'GET', '/api/v1/system/status', admin)).body;
       persisted = status.trackRows;
       if (persisted >= sent || Date.now() - drainStart > 120_000) break;
       await new Promise((r) => setTimeout(r, 500));
@@ -166,7 +167,7 @@ export async function runFleetBench() {
   if (services) console.log(JSON.stringify(services, null, 2));
   const head = services ?? embedded;
   return {
-    machine: { cpus: require('node:os').cpus().length, node: process.version },
+    machine: { cpus: os.cpus().length, node: process.version },
     ingestPerSec: head.ingestPerSec,
     sent: head.sent,
     persisted: head.persisted,

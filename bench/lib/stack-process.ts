@@ -83,12 +83,13 @@ export async function startStack(mode: BenchMode, extraEnv: Record<string, strin
     adminPassword,
     async stop() {
       for (const p of procs) p.kill('SIGTERM');
-      await Promise.all(procs.map((p) => (p.exitCode !== null ? null : new Promise((r) => p.once('exit', r)))));
+      await Promise.all(procs.map((p) => (p.exitCode !== null ? Promise.resolve() : new Promise((r) => p.once('exit', r)))));
       await cleanup();
     },
   };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- bench reads untyped JSON
 export async function api<T = any>(base: string, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: T }> {
   const res = await fetch(`${base}${path}`, {
     method,

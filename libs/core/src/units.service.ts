@@ -6,7 +6,7 @@ import { appendAudit } from './audit';
 import { Clock } from './clock';
 import type { AppConfig } from './config';
 import { DatabaseService } from './database.service';
-import { DomainError, conflict, forbidden, notFound } from './errors';
+import { conflict, forbidden, notFound } from './errors';
 import { newToken, tokenHash } from './passwords';
 import { actorOf, hasRole, type Principal } from './principal';
 import { AfterCommit, RealtimePublisher } from './realtime';
