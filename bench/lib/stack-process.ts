@@ -63,7 +63,9 @@ export async function startStack(mode: BenchMode, extraEnv: Record<string, strin
   }
   const procs: ChildProcess[] = [];
   const run = (script: string) => {
-    const p = spawn(process.execPath, [join(root, script)], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the servers
+    const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const p = spawn(process.execPath, [...nodeArgs, join(root, script)], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     procs.push(p);
   };
   run('apps/api/src/main.js');

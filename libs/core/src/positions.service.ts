@@ -11,7 +11,8 @@ import { hasRole, type Principal } from './principal';
 import { QueueService } from './queue.service';
 import { RealtimePublisher } from './realtime';
 import { APP_CONFIG } from './tokens';
-import { LiveFleetService, overlayLive, type LiveFix } from './live-fleet.service';
+import { LiveFleetService, type LiveFix } from './live-fleet.service';
+import type { Tx } from '@ringcad/db';
 
 export const POSITIONS_QUEUE = 'positions';
 /** bit 1 of unit_tracks.flags */
@@ -23,8 +24,25 @@ const JUMP_MIN_M = 300;
 /** Terminal reports arriving within this window share one durable job. */
 const COALESCE_MS = 50;
 const BROADCAST_MS = 1000;
+const ROW_POSITION_REFRESH_MS = 5000;
 
 const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
+
+/** Moves units' row positions forward (never back), locking rows in one global order. */
+async function writeRowPositions(tx: Tx, rows: TrackRow[]) {
+  if (!rows.length) return;
+  // one global lock order, so concurrent batches touching the same units cannot deadlock
+  const sorted = [...rows].sort((a, b) => (a.u < b.u ? -1 : a.u > b.u ? 1 : 0));
+  await sql`SELECT 1 FROM units WHERE id = ANY(${sorted.map((r) => r.u)}::uuid[]) ORDER BY id FOR UPDATE`.execute(tx);
+  await sql`
+    UPDATE units SET position = ST_SetSRID(ST_MakePoint(t.x, t.y), 4326), position_at = t.a,
+      speed_kmh = t.s, heading_deg = t.h
+    FROM unnest(${sorted.map((r) => r.u)}::uuid[], ${sorted.map((r) => r.at)}::timestamptz[],
+                ${sorted.map((r) => r.x)}::float8[], ${sorted.map((r) => r.y)}::float8[],
+                ${sorted.map((r) => r.s)}::real[], ${sorted.map((r) => r.h)}::real[])
+         AS t(u, a, x, y, s, h)
+    WHERE units.id = t.u AND (units.position_at IS NULL OR units.position_at < t.a)`.execute(tx);
+}
 
 /** Compact job payload: one row per report. */
 interface TrackRow {
@@ -61,6 +79,11 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
   private outgoing = new Map<string, { unitId: string; lon: number; lat: number; at: string }>();
   private broadcastTimer?: NodeJS.Timeout;
   private partitionTimer?: NodeJS.Timeout;
+  private readonly knownUnits = new Set<string>();
+  /** When this process last wrote each unit's row position (the live store is the fast path). */
+  private readonly rowWrittenAt = new Map<string, number>();
+  private trailing = new Map<string, TrackRow>();
+  private trailingTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly database: DatabaseService,
@@ -79,11 +102,26 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
       this.ensurePartitions().catch((err: Error) => this.logger.error(`track partitions: ${err.message}`));
     }, 3600_000);
     this.partitionTimer.unref();
+    this.trailingTimer = setInterval(() => {
+      this.flushTrailing().catch((err: Error) => this.logger.warn(`unit positions not written: ${err.message}`));
+    }, ROW_POSITION_REFRESH_MS);
+    this.trailingTimer.unref();
+  }
+
+  /** Writes the newest skipped fix of each unit to its row. */
+  async flushTrailing() {
+    if (!this.trailing.size) return;
+    const rows = [...this.trailing.values()];
+    this.trailing = new Map();
+    const nowMs = Date.now();
+    for (const r of rows) this.rowWrittenAt.set(r.u, nowMs);
+    await this.database.transaction((tx) => writeRowPositions(tx, rows));
   }
 
   onApplicationShutdown() {
     if (this.broadcastTimer) clearInterval(this.broadcastTimer);
     if (this.partitionTimer) clearInterval(this.partitionTimer);
+    if (this.trailingTimer) clearInterval(this.trailingTimer);
   }
 
   /** Daily partitions from yesterday to three days ahead (CST). */
@@ -105,18 +143,7 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
     const future = positions.find((p) => new Date(p.at).getTime() - now.getTime() > MAX_FUTURE_SKEW_MS);
     if (future) throw new DomainError('VALIDATION_FAILED', `position time ${future.at} is in the future`);
     const ids = [...new Set(positions.map((p) => p.unitId))];
-    const known = await sql<{ id: string; lon: number | null; lat: number | null; position_at: Date | null }>`
-      SELECT id, ST_X(position) AS lon, ST_Y(position) AS lat, position_at FROM units WHERE id = ANY(${ids}::uuid[])`.execute(
-      this.database.db,
-    );
-    if (known.rows.length !== ids.length) {
-      const have = new Set(known.rows.map((k) => k.id));
-      throw notFound('unit', ids.find((i) => !have.has(i)));
-    }
-    const last = new Map<string, LastFix>();
-    for (const k of overlayLive(known.rows, await this.live.get(ids))) {
-      if (k.lon !== null && k.lat !== null && k.position_at) last.set(k.id, { lon: k.lon, lat: k.lat, atMs: new Date(k.position_at).getTime() });
-    }
+    const last = await this.lastFixes(ids);
     const rows = this.flagJumps(positions, last);
     await this.enqueue(rows);
     let flagged = 0;
@@ -165,6 +192,39 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
         f,
       };
     });
+  }
+
+  /**
+   * The last trusted fix of each unit, from the live store, falling back to the database for
+   * units it does not hold; throws NOT_FOUND for an unknown unit. Unit ids are cached once seen
+   * (units are never deleted), so a warm batch costs no database round trip.
+   */
+  private async lastFixes(ids: string[]): Promise<Map<string, LastFix>> {
+    const live = await this.live.get(ids);
+    const last = new Map<string, LastFix>();
+    const ask: string[] = [];
+    for (const id of ids) {
+      const f = live.get(id);
+      if (f) last.set(id, { lon: f.lon, lat: f.lat, atMs: f.atMs });
+      if (!f || !this.knownUnits.has(id)) ask.push(id);
+    }
+    if (ask.length) {
+      const rows = await sql<{ id: string; lon: number | null; lat: number | null; position_at: Date | null }>`
+        SELECT id, ST_X(position) AS lon, ST_Y(position) AS lat, position_at FROM units WHERE id = ANY(${ask}::uuid[])`.execute(
+        this.database.db,
+      );
+      if (rows.rows.length !== ask.length) {
+        const have = new Set(rows.rows.map((k) => k.id));
+        throw notFound('unit', ask.find((i) => !have.has(i)));
+      }
+      for (const r of rows.rows) {
+        this.knownUnits.add(r.id);
+        const atMs = r.position_at ? new Date(r.position_at).getTime() : NaN;
+        const cur = last.get(r.id);
+        if (r.lon !== null && r.lat !== null && atMs && (!cur || cur.atMs < atMs)) last.set(r.id, { lon: r.lon, lat: r.lat, atMs });
+      }
+    }
+    return last;
   }
 
   /** Large batches go straight to the queue; small ones (terminals) share a job per 50 ms. */
@@ -228,7 +288,21 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
       const cur = latest.get(r.u);
       if (!cur || cur.at < r.at) latest.set(r.u, r);
     }
-    const lastRows = [...latest.values()];
+    // live positions are served from the live store; the row copy (its fallback, and what SQL
+    // sees) is refreshed at most every ROW_POSITION_REFRESH_MS per unit
+    const nowMs = Date.now();
+    const lastRows: TrackRow[] = [];
+    for (const r of latest.values()) {
+      if (nowMs - (this.rowWrittenAt.get(r.u) ?? 0) >= ROW_POSITION_REFRESH_MS) {
+        lastRows.push(r);
+        this.rowWrittenAt.set(r.u, nowMs);
+        this.trailing.delete(r.u);
+      } else {
+        // written soon by the trailing flush, so a unit's last report always reaches its row
+        const cur = this.trailing.get(r.u);
+        if (!cur || cur.at < r.at) this.trailing.set(r.u, r);
+      }
+    }
     return this.database.transaction(async (tx) => {
       const ins = await sql<{ n: number }>`
         WITH ins AS (
@@ -240,19 +314,7 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
                AS t(u, a, x, y, s, h, f)
           ON CONFLICT DO NOTHING RETURNING 1)
         SELECT count(*)::int AS n FROM ins`.execute(tx);
-      if (lastRows.length) {
-        // lock in one global order so concurrent batches touching the same units cannot deadlock
-        lastRows.sort((a, b) => (a.u < b.u ? -1 : a.u > b.u ? 1 : 0));
-        await sql`SELECT 1 FROM units WHERE id = ANY(${lastRows.map((r) => r.u)}::uuid[]) ORDER BY id FOR UPDATE`.execute(tx);
-        await sql`
-          UPDATE units SET position = ST_SetSRID(ST_MakePoint(t.x, t.y), 4326), position_at = t.a,
-            speed_kmh = t.s, heading_deg = t.h
-          FROM unnest(${lastRows.map((r) => r.u)}::uuid[], ${lastRows.map((r) => r.at)}::timestamptz[],
-                      ${lastRows.map((r) => r.x)}::float8[], ${lastRows.map((r) => r.y)}::float8[],
-                      ${lastRows.map((r) => r.s)}::real[], ${lastRows.map((r) => r.h)}::real[])
-               AS t(u, a, x, y, s, h)
-          WHERE units.id = t.u AND (units.position_at IS NULL OR units.position_at < t.a)`.execute(tx);
-      }
+      await writeRowPositions(tx, lastRows);
       return { inserted: ins.rows[0].n };
     });
   }
