@@ -22,49 +22,8 @@ import {
   type LonLat,
   type RoadGraph,
 } from '../libs/routing/src';
+import { mulberry32, quantile, stats, streetPoint } from './lib/bench-utils';
 import { ensurePgRouting, loadRoadTable } from './lib/pg-road-table';
-
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
-
-function stats(samples: number[]): { p50: number; p99: number; mean: number } {
-  const s = [...samples].sort((a, b) => a - b);
-  const round = (v: number): number => Math.round(v * 1000) / 1000;
-  return {
-    p50: round(quantile(s, 0.5)),
-    p99: round(quantile(s, 0.99)),
-    mean: round(s.reduce((a, b) => a + b, 0) / s.length),
-  };
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A random point on a random street of the main component. */
-function streetPoint(graph: RoadGraph, rand: () => number): LonLat {
-  for (;;) {
-    const s = Math.floor(rand() * graph.segmentCount);
-    if (graph.nodeComponent[graph.segFrom[s]] !== graph.largestComponent) continue;
-    const g0 = graph.segGeomStart[s];
-    const pieces = graph.segGeomStart[s + 1] - g0 - 1;
-    const i = g0 + Math.floor(rand() * pieces);
-    const t = rand();
-    return {
-      lon: graph.geomLon[i] + t * (graph.geomLon[i + 1] - graph.geomLon[i]),
-      lat: graph.geomLat[i] + t * (graph.geomLat[i + 1] - graph.geomLat[i]),
-    };
-  }
-}
 
 function timeIt<T>(fn: () => T): [T, number] {
   const t0 = performance.now();

@@ -6,6 +6,7 @@ import { importGeoJsonRoads } from './geojson-import';
 import { importOsmXml } from './osm-xml-import';
 import { pgRoutingEdgeRows } from './pgrouting-export';
 import { buildRoadGraph, type RoadGraph } from './road-graph';
+import { mulberry32 } from './synthetic-city';
 
 /**
  * Reference check against pgRouting (services mode only): our shortest travel times must equal
@@ -21,16 +22,7 @@ const reason = !DATABASE_URL
     : null;
 if (reason) console.warn(`pgRouting reference check skipped: ${reason}`);
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 (reason ? describe.skip : describe)('shortest travel times equal pgr_dijkstra', () => {
   let client: Client;

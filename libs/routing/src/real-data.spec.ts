@@ -10,23 +10,14 @@ import { isochrones } from './isochrone';
 import { importOsmPbf } from './osm-pbf-import';
 import { importOsmXml } from './osm-xml-import';
 import { DIR_BACKWARD, DIR_FORWARD, buildRoadGraph, type RoadGraph } from './road-graph';
+import { mulberry32 } from './synthetic-city';
 
 const DATA_DIR = process.env.SHARED_DATA_DIR ?? path.resolve(__dirname, '../../../../shared/data');
 const CHENGDU = path.join(DATA_DIR, 'chengdu-center-2018.osm');
 const SHENZHEN = path.join(DATA_DIR, 'shenzhen-futian-roads.geojson');
 const TIANFU_SQUARE = { lon: 104.0657, lat: 30.6574 };
 
-/** Deterministic PRNG (mulberry32) so "random" pairs are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /** Independent textbook Dijkstra (O(N²), built from the segment list, not the CSR). */
 function referenceTimes(graph: RoadGraph, source: number): Float64Array {

@@ -11,6 +11,7 @@ import {
 import { importGeoJsonRoads } from './geojson-import';
 import { importOsmXml } from './osm-xml-import';
 import { buildRoadGraph, type RoadGraph } from './road-graph';
+import { mulberry32 } from './synthetic-city';
 import { snapPoint } from './snap';
 import { generateCity } from './synthetic-city';
 
@@ -19,16 +20,7 @@ const CHENGDU = path.join(DATA_DIR, 'chengdu-center-2018.osm');
 const haveChengdu = fs.existsSync(CHENGDU);
 if (!haveChengdu) console.warn(`Chengdu top-K cases skipped: no ${CHENGDU} (set SHARED_DATA_DIR)`);
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 const graphs = new Map<string, () => RoadGraph>();
 const built = new Map<string, RoadGraph>();
