@@ -19,10 +19,9 @@ import {
   multiSourceTimes,
   snapPoint,
   type EtaUnit,
-  type LonLat,
   type RoadGraph,
 } from '../libs/routing/src';
-import { mulberry32, quantile, stats, streetPoint } from './lib/bench-utils';
+import { mulberry32, stats, streetPoint } from './lib/bench-utils';
 import { ensurePgRouting, loadRoadTable } from './lib/pg-road-table';
 
 function timeIt<T>(fn: () => T): [T, number] {
