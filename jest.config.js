@@ -22,6 +22,6 @@ module.exports = {
   moduleNameMapper: {
     '^@ringcad/(contracts|domain|db|core|routing)$': '<rootDir>/libs/$1/src/index.ts',
   },
-  testTimeout: 60000,
+  testTimeout: 120000,
   maxWorkers: 2,
 };

@@ -16,6 +16,12 @@ import { ConsolePageController } from './console-page.controller';
 import { RoadsController } from './roads/roads.controller';
 import { CoverageController } from './roads/coverage.controller';
 import { SystemController } from './system/system.controller';
+import { AgenciesController } from './command/agencies.controller';
+import { DefenseLevelsController } from './command/defense-levels.controller';
+import { PlansController } from './command/plans.controller';
+import { SealingController } from './command/sealing.controller';
+import { ReportsController } from './reports/reports.controller';
+import { ReplayController } from './replay/replay.controller';
 
 @Module({})
 export class ApiModule {
@@ -34,6 +40,12 @@ export class ApiModule {
         RoadsController,
         CoverageController,
         SystemController,
+        ReportsController,
+        ReplayController,
+        SealingController,
+        PlansController,
+        DefenseLevelsController,
+        AgenciesController,
         ConsolePageController,
       ],
       providers: [

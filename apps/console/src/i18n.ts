@@ -116,6 +116,20 @@ const zh = {
   osm: '© OpenStreetMap contributors',
   mapError: '地图出错：{msg}',
   error: '出错：{msg}',
+  // command features (封控 / 预案)
+  sealing: '封控',
+  sealingHide: '隐藏封控',
+  sealingTier: '{min}分钟圈',
+  sealable: '可封控',
+  notSealable: '来不及',
+  sealDispatch: '派往卡点 × {n}',
+  crossingsOpen: '无卡点出口 {n} 处',
+  plan: '预案',
+  planMissing: '缺：{list}',
+  planConfirm: '一键确认预案',
+  noPlan: '无适用预案',
+  alert_coverage_below_target: '防控等级覆盖不足',
+  alert_agency_undelivered: '联动推送失败',
 };
 
 type Key = keyof typeof zh;
@@ -219,6 +233,19 @@ const en: Record<Key, string> = {
   osm: '© OpenStreetMap contributors',
   mapError: 'Map error: {msg}',
   error: 'Error: {msg}',
+  sealing: 'Sealing',
+  sealingHide: 'Hide sealing',
+  sealingTier: '{min}-min ring',
+  sealable: 'sealable',
+  notSealable: 'too late',
+  sealDispatch: 'Send to checkpoints × {n}',
+  crossingsOpen: '{n} exits without checkpoint',
+  plan: 'Response plan',
+  planMissing: 'Missing: {list}',
+  planConfirm: 'Confirm plan',
+  noPlan: 'No plan applies',
+  alert_coverage_below_target: 'Coverage below defense level',
+  alert_agency_undelivered: 'Agency not reached',
 };
 
 const DICTS: Record<Lang, Record<Key, string>> = { zh, en };
@@ -271,7 +298,9 @@ export function unitKindLabel(k: string): string {
 }
 
 export function alertLabel(kind: string): string {
-  return kind === 'ack_overdue' || kind === 'tier_missed' ? t(`alert_${kind}`) : kind;
+  return kind === 'ack_overdue' || kind === 'tier_missed' || kind === 'coverage_below_target' || kind === 'agency_undelivered'
+    ? t(`alert_${kind}`)
+    : kind;
 }
 
 document.documentElement.lang = current === 'zh' ? 'zh-CN' : 'en';

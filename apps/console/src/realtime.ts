@@ -53,7 +53,8 @@ export function connectRealtime(token: string, onAuthFailed: () => void): () => 
   s.on('units.positions', (ps) => store.applyPositions(ps));
   s.on('alert', (a) => store.applyAlert(a));
   s.on('alert.acknowledged', (a) => store.applyAlert({ ...a, acknowledgedAt: a.acknowledgedAt ?? new Date().toISOString() }));
-  s.on('coverage.updated', (c) => coverageEvents.listeners.forEach((fn) => fn(c)));
+  // the contract types this payload loosely (it is the GET /coverage body); the console's own type describes it
+  s.on('coverage.updated', (c) => coverageEvents.listeners.forEach((fn) => fn(c as CoverageResponse)));
   return () => {
     s.close();
     if (socket === s) socket = null;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ASSIGNMENT_EVENT_TYPES, ASSIGNMENT_ROLES, INCIDENT_CATEGORIES } from '@ringcad/domain';
+import { ASSIGNMENT_EVENT_TYPES, INCIDENT_CATEGORIES, SCENE_ASSIGNMENT_ROLES } from '@ringcad/domain';
 import { isoDateTimeSchema, uuidSchema } from './common';
 import { locationInputSchema } from './places';
 
@@ -32,7 +32,7 @@ export const listIncidentsQuerySchema = z.object({
 
 export const createAssignmentsSchema = z.object({
   unitIds: z.array(uuidSchema).min(1).max(50),
-  role: z.enum(ASSIGNMENT_ROLES).optional(),
+  role: z.enum(SCENE_ASSIGNMENT_ROLES).optional(),
 });
 export type CreateAssignmentsRequest = z.infer<typeof createAssignmentsSchema>;
 

@@ -5,3 +5,5 @@ export * from './incidents';
 export * from './realtime';
 export * from './jobs';
 export * from './rings';
+export * from './reports';
+export * from './command';

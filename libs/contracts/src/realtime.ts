@@ -1,10 +1,12 @@
 import type { AssignmentView, IncidentView } from './incidents';
 import type { UnitView } from './places';
+import type { DefenseLevelView } from './command';
 
 export interface AlertView {
   id: string;
-  kind: 'ack_overdue' | 'tier_missed';
-  incidentId: string;
+  kind: 'ack_overdue' | 'tier_missed' | 'coverage_below_target' | 'agency_undelivered';
+  /** Null for alerts about the city rather than one incident (coverage_below_target). */
+  incidentId: string | null;
   unitId: string | null;
   assignmentId: string | null;
   at: string;
@@ -34,6 +36,8 @@ export interface TerminalTask {
     description: string | null;
   };
   etaSec: number | null;
+  /** A 封控 checkpoint task: where to stand (the incident is what it seals off). */
+  checkpoint?: { id: string; name: string; location: { lon: number; lat: number } };
 }
 
 /** Server → client events of the `/console` namespace. */
@@ -48,6 +52,8 @@ export interface ConsoleServerEvents {
   'alert.acknowledged': (alert: AlertView) => void;
   /** Ring coverage recomputed (every COVERAGE_PUSH_SEC) for each pushed scheme. */
   'coverage.updated': (coverage: unknown) => void;
+  /** A commander changed the graded defense level (等级化防控) of a jurisdiction or the city. */
+  'defense-level.changed': (level: DefenseLevelView) => void;
 }
 
 /** Server → client events of the `/terminal` namespace. */

@@ -37,6 +37,26 @@ export const configSchema = z.object({
   BODY_LIMIT: z.string().default('2mb'),
   LOG_FORMAT: z.enum(['text', 'json']).default('text'),
   INCIDENT_NUMBER_PREFIX: z.string().default('110'),
+  /** 封控: the fleeing vehicle drives at free flow × this factor. */
+  SEALING_VEHICLE_SPEED_FACTOR: z.coerce.number().min(0.5).max(3).default(1.2),
+  /** Agency linkage: JSON map agency ('119' | '120' | '122') → webhook URL. */
+  AGENCY_WEBHOOKS: z
+    .string()
+    .default('{}')
+    .transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object: {"119": "https://..."}' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.partialRecord(z.enum(['119', '120', '122']), z.string().url())),
+  /** Delivery attempts per agency notification before it is given up (alert agency_undelivered). */
+  AGENCY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  /** First retry delay; each later one doubles (exponential backoff). */
+  AGENCY_BACKOFF_MS: z.coerce.number().int().min(10).default(2000),
+  AGENCY_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

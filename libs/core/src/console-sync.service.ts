@@ -31,7 +31,11 @@ export class ConsoleSyncService {
       for (const i of incidents) assignments.push(...(await readAssignments(tx, { incidentId: i.id })));
     });
     const visible = new Set(incidents.map((i) => i.id));
-    const alerts = (await this.timers.listOpenAlerts()).filter((a) => visible.has(a.incidentId));
+    // alerts about a district rather than an incident (coverage_below_target) go to its scope
+    const scope = by.kind === 'user' ? by.jurisdictionId : null;
+    const alerts = (await this.timers.listOpenAlerts()).filter((a) =>
+      a.incidentId === null ? !scope || a.data.districtId === scope : visible.has(a.incidentId),
+    );
     return { at, incidents, assignments, units: await this.units.list(), alerts };
   }
 

@@ -16,7 +16,14 @@ import { RecommendationService } from './recommendation.service';
 import { RoadNetworkService } from './road-network.service';
 import { RouteService } from './route.service';
 import { CoverageService } from './coverage.service';
+import { AgenciesService } from './agencies.service';
+import { DefenseLevelsService } from './defense-levels.service';
+import { PlansService } from './plans.service';
+import { SealingService } from './sealing.service';
 import { TimelineService } from './timeline.service';
+import { ReportsService } from './reports.service';
+import { ReplayService } from './replay.service';
+import { EidoService } from './eido';
 import { TimersService } from './timers.service';
 import { APP_CONFIG } from './tokens';
 import { UnitsService } from './units.service';
@@ -34,13 +41,20 @@ const SERVICES = [
   UnitsService,
   RoadNetworkService,
   RouteService,
+  DefenseLevelsService,
   CoverageService,
   EtaEngine,
   RecommendationService,
   TimersService,
   DispatchService,
+  AgenciesService,
+  PlansService,
+  SealingService,
   IncidentsService,
   TimelineService,
+  ReportsService,
+  ReplayService,
+  EidoService,
   ConsoleSyncService,
   RealtimePublisher,
 ];

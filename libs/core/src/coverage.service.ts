@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { sql } from 'kysely';
 import { computeCoverage, suggestMoveUps, type CoverageArea, type MoveUp } from '@ringcad/routing';
-import { findScheme, type RingScheme } from '@ringcad/domain';
+import { DEFENSE_LEVEL_POLICIES, findScheme, type RingScheme } from '@ringcad/domain';
 import { Clock } from './clock';
 import type { AppConfig } from './config';
 import { DatabaseService } from './database.service';
+import { DefenseLevelsService } from './defense-levels.service';
 import { DomainError } from './errors';
 import { LiveFleetService, overlayLive } from './live-fleet.service';
 import { RealtimePublisher } from './realtime';
@@ -45,6 +46,7 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
     private readonly realtime: RealtimePublisher,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly defenseLevels: DefenseLevelsService,
   ) {}
 
   onApplicationBootstrap() {
@@ -70,6 +72,8 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
     for (const id of this.config.COVERAGE_SCHEMES.split(',')) {
       const view = await this.compute(id.trim(), true);
       this.realtime.toConsoles({ event: 'coverage.updated', payload: view });
+      // 等级化防控: a district below its defense level's target raises one alert per breach
+      await this.defenseLevels.evaluateCoverage(view);
     }
   }
 
@@ -113,7 +117,9 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
    * 前置备勤 move-ups: which available unit should move to which standby point to close the
    * biggest hole in the given tier (greedy maximal covering, see suggestMoveUps).
    */
-  async moveUps(schemeId: string, tierIndex?: number, maxMoves = 3): Promise<MoveUp[]> {
+  async moveUps(schemeId: string, tierIndex?: number, maxMovesAsked?: number): Promise<MoveUp[]> {
+    // the city-wide defense level decides how many moves to suggest unless the caller says
+    const maxMoves = maxMovesAsked ?? DEFENSE_LEVEL_POLICIES[await this.defenseLevels.levelFor(null)].maxMoves;
     const scheme = this.scheme(schemeId);
     const graph = this.roads.requireGraph();
     // default: the first tier of at least 3 minutes, the patrol-car ring of every plan

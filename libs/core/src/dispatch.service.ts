@@ -41,6 +41,20 @@ export async function readAssignments(tx: Tx, where: { incidentId?: string; id?:
   return rows.rows.map(toAssignmentView);
 }
 
+/**
+ * Statuses of the units working the scene. Units sent to seal checkpoints (role `checkpoint`)
+ * do not make an incident dispatched or on scene, nor count toward its rings.
+ */
+export async function sceneAssignmentStatuses(tx: Tx, incidentId: string): Promise<AssignmentStatus[]> {
+  const rows = await tx
+    .selectFrom('assignments')
+    .select('status')
+    .where('incident_id', '=', incidentId)
+    .where('role', '<>', 'checkpoint')
+    .execute();
+  return rows.map((r) => r.status as AssignmentStatus);
+}
+
 export function terminalTask(a: AssignmentView, incident: IncidentView): TerminalTask {
   return {
     assignmentId: a.id,
@@ -169,7 +183,7 @@ export class DispatchService {
     const view = await this.database.transaction(async (tx) => {
       const head = await tx
         .selectFrom('assignments')
-        .select(['incident_id', 'unit_id'])
+        .select(['incident_id', 'unit_id', 'role'])
         .where('id', '=', assignmentId)
         .executeTakeFirst();
       if (!head) throw notFound('assignment', assignmentId);
@@ -205,7 +219,7 @@ export class DispatchService {
       const statuses = await this.assignmentStatuses(tx, incident.id);
       const status = incidentStatusFromAssignments(incident.status as IncidentStatus, statuses);
       const incidentSet: Record<string, unknown> = { status };
-      if (type === 'arrive') incidentSet.first_arrived_at = sql`COALESCE(first_arrived_at, ${now})`;
+      if (type === 'arrive' && head.role !== 'checkpoint') incidentSet.first_arrived_at = sql`COALESCE(first_arrived_at, ${now})`;
       if (status === 'resolved' && incident.status !== 'resolved') incidentSet.resolved_at = now;
       const version = await bumpIncident(tx, incident.id, incidentSet);
       const [assignment] = await readAssignments(tx, { id: assignmentId });
@@ -258,9 +272,8 @@ export class DispatchService {
     });
   }
 
-  private async assignmentStatuses(tx: Tx, incidentId: string): Promise<AssignmentStatus[]> {
-    const rows = await tx.selectFrom('assignments').select('status').where('incident_id', '=', incidentId).execute();
-    return rows.map((r) => r.status as AssignmentStatus);
+  private assignmentStatuses(tx: Tx, incidentId: string): Promise<AssignmentStatus[]> {
+    return sceneAssignmentStatuses(tx, incidentId);
   }
 }
 

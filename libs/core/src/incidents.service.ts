@@ -23,6 +23,7 @@ import { TimersService } from './timers.service';
 import { APP_CONFIG } from './tokens';
 import { INCIDENT_COLUMNS, maskIncident, toIncidentView, type IncidentRow } from './views';
 import { DispatchService } from './dispatch.service';
+import { PlansService } from './plans.service';
 
 export interface PossibleDuplicate {
   id: string;
@@ -41,6 +42,7 @@ export class IncidentsService {
     private readonly timers: TimersService,
     private readonly dispatch: DispatchService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly plans: PlansService,
   ) {}
 
   async create(input: CreateIncidentRequest, by: Principal) {
@@ -95,9 +97,12 @@ export class IncidentsService {
     });
     this.realtime.incident('incident.created', incident);
     const recommendation = await this.recommendations.recommend(incident.id);
+    // 预案: its agencies are notified and its units proposed, after the incident has committed
+    const plan = await this.plans.onIncidentCreated(incident, recommendation.candidates);
     return {
       incident: this.forViewer(incident, by),
       recommendation,
+      plan,
       possibleDuplicates: duplicates.map(
         (d): PossibleDuplicate => ({
           id: d.id,

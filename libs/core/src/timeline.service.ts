@@ -50,7 +50,7 @@ export class TimelineService {
               receivedAt: new Date(raw.received_at),
               createdAt: new Date(raw.created_at),
               assignments: assignments
-                .filter((a) => a.status !== 'declined' || a.arrivedAt)
+                .filter((a) => a.role !== 'checkpoint' && (a.status !== 'declined' || a.arrivedAt))
                 .map((a) => ({
                   unitKind: a.unitKind as UnitKind,
                   assignedAt: new Date(a.assignedAt),

@@ -198,7 +198,7 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
     const dispatchedAt = new Date(inc.dispatched_at).getTime();
     const arrivals = await sql<{ kind: UnitKind; arrived_at: Date }>`
       SELECT u.kind, a.arrived_at FROM assignments a JOIN units u ON u.id = a.unit_id
-      WHERE a.incident_id = ${incidentId} AND a.arrived_at IS NOT NULL`.execute(tx);
+      WHERE a.incident_id = ${incidentId} AND a.arrived_at IS NOT NULL AND a.role <> 'checkpoint'`.execute(tx);
     const scale = this.config.TIER_DEADLINE_SCALE;
     return tiersMet(
       scheme,

@@ -14,8 +14,10 @@ export type AssignmentStatus = (typeof ASSIGNMENT_STATUSES)[number];
 export const ASSIGNMENT_EVENT_TYPES = ['ack', 'depart', 'arrive', 'clear', 'decline'] as const;
 export type AssignmentEventType = (typeof ASSIGNMENT_EVENT_TYPES)[number];
 
-export const ASSIGNMENT_ROLES = ['primary', 'reinforcement'] as const;
+export const ASSIGNMENT_ROLES = ['primary', 'reinforcement', 'checkpoint'] as const;
 export type AssignmentRole = (typeof ASSIGNMENT_ROLES)[number];
+/** Roles a dispatcher picks when assigning to the scene; `checkpoint` comes with a checkpoint (封控). */
+export const SCENE_ASSIGNMENT_ROLES = ['primary', 'reinforcement'] as const;
 
 /** Statuses in which the unit is still bound to the incident. */
 export const ACTIVE_ASSIGNMENT_STATUSES: readonly AssignmentStatus[] = [

@@ -6,3 +6,4 @@ export * from './metrics';
 export * from './incident-number';
 export * from './privacy';
 export * from './roles';
+export * from './defense-levels';

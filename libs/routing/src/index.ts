@@ -18,7 +18,8 @@
  *
  * Coverage: {@link computeCoverage} (unit-centric: one multi-source search → road km, area and
  * per-district shares per tier, blind-spot polygons); {@link suggestMoveUps} (greedy maximal
- * covering: which units to send to which standby points).
+ * covering: which units to send to which standby points); {@link computeSealing} (封控: where a
+ * fleeing vehicle can be per tier, the checkpoints on that reach and who can man each first).
  *
  * Demo data: {@link generateCity} — a deterministic synthetic city with a river and bridges.
  * Reference checks: {@link pgRoutingEdgeRows} — the graph as a pgRouting edge table.
@@ -93,6 +94,17 @@ export {
   type CoverageTier,
 } from './coverage';
 export { roadLengthDemand, suggestMoveUps, type MoveUp, type MoveUpOptions } from './move-ups';
+export {
+  computeSealing,
+  fleeingVehicleProfile,
+  type SealingCheckpoint,
+  type SealingCheckpointResult,
+  type SealingCrossing,
+  type SealingOptions,
+  type SealingResult,
+  type SealingTier,
+  type SealingUnit,
+} from './sealing';
 export type { AreaGeometry } from './raster';
 export {
   generateCity,

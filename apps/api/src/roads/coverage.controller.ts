@@ -5,7 +5,8 @@ import { CoverageService, parseInput } from '@ringcad/core';
 const coverageQuery = z.object({ scheme: z.string().max(40).default('1-3-8') });
 const moveUpsQuery = coverageQuery.extend({
   tier: z.coerce.number().int().min(0).max(10).optional(),
-  max: z.coerce.number().int().min(1).max(20).default(3),
+  // default: the city-wide defense level's number of moves (3 at the everyday level 4)
+  max: z.coerce.number().int().min(1).max(20).optional(),
 });
 
 @Controller('api/v1/coverage')

@@ -62,9 +62,10 @@ class AlertTone {
 export const alertTone = new AlertTone();
 
 export function alertText(a: AlertView): string {
-  const incident = store.incidents.get(a.incidentId);
+  // district alerts (coverage_below_target) have no incident: they name their district
+  const incident = a.incidentId ? store.incidents.get(a.incidentId) : undefined;
   const unit = a.unitId ? store.units.get(a.unitId) : undefined;
-  const parts = [alertLabel(a.kind), incident?.number ?? '', unit?.callsign ?? ''];
+  const parts = [alertLabel(a.kind), incident?.number ?? (a.data as { districtName?: string } | undefined)?.districtName ?? '', unit?.callsign ?? ''];
   const tier = (a.data as { tierLabel?: string; tier?: number } | undefined)?.tier;
   if (a.kind === 'tier_missed' && typeof tier === 'number') parts.push(`#${tier + 1}`);
   return parts.filter(Boolean).join(' · ');
@@ -92,7 +93,7 @@ export function mountAlertBanner(el: HTMLElement, opts: { canAck: boolean; onOpe
           h(
             'li',
             { class: `alert-item alert-${a.kind}`, 'data-alert-id': a.id },
-            h('button', { class: 'link', type: 'button', onclick: () => opts.onOpen(a.incidentId) }, `${clock(a.at)} ${alertText(a)}`),
+            h('button', { class: 'link', type: 'button', onclick: () => a.incidentId && opts.onOpen(a.incidentId) }, `${clock(a.at)} ${alertText(a)}`),
             opts.canAck
               ? h('button', { class: 'ack', type: 'button', onclick: () => void acknowledgeAlert(a.id).catch(() => undefined) }, t('alertAck'))
               : null,

@@ -12,6 +12,7 @@ import { coverageEvents } from '../realtime';
 import { store } from '../store';
 import type { CoverageResponse, CoverageTier, IncidentView, JurisdictionProps } from '../types';
 import { loadSchemes } from './dispatcher';
+import { mountReplayLauncher } from './replay';
 import type { Seat, SeatContext } from './seat';
 
 interface TimelineMetrics {
@@ -50,6 +51,7 @@ export class CommanderSeat implements Seat {
     this.ctx = ctx;
     this.kpiEl = h('div', { class: 'kpis', id: 'kpis' });
     render(ctx.left, this.kpiEl);
+    this.cleanup.push(mountReplayLauncher(ctx.left, ctx.map));
     const offs = [
       store.on(['incidents', 'units', 'alerts'], () => this.renderKpis()),
       coverageEvents.on((c) => {

@@ -13,6 +13,7 @@ import { COLORS } from '../map/style';
 import { queueOrder, store } from '../store';
 import type { AssignmentView, IncidentView, Recommendation, RouteResponse } from '../types';
 import { candidateList } from './candidates';
+import { CommandPanel } from './sealing';
 import type { Seat, SeatContext } from './seat';
 
 const ASSIGNMENT_STEPS: { status: string; at: keyof AssignmentView }[] = [
@@ -45,9 +46,11 @@ export class DispatcherSeat implements Seat {
   private cleanup: (() => void)[] = [];
   private leftBody!: HTMLElement;
   private tabs!: HTMLElement;
+  private command!: CommandPanel;
 
   mount(ctx: SeatContext) {
     this.ctx = ctx;
+    this.command = new CommandPanel(ctx.map, () => this.renderRight());
     this.tabs = h('div', { class: 'tabs' });
     this.leftBody = h('div', { class: 'panel-body' });
     render(ctx.left, this.tabs, this.leftBody);
@@ -81,6 +84,7 @@ export class DispatcherSeat implements Seat {
   unmount() {
     this.cleanup.forEach((f) => f());
     this.cleanup = [];
+    this.command.dispose();
     if (this.recTimer !== null) clearTimeout(this.recTimer);
     this.ctx.map.clear('isochrones');
     this.ctx.map.clear('route');
@@ -232,6 +236,7 @@ export class DispatcherSeat implements Seat {
     const seq = ++this.openSeq;
     const changed = store.selectedIncidentId !== id;
     store.select(id);
+    this.command.select(id);
     if (changed) {
       this.chosen.clear();
       this.focusedCandidate = null;
@@ -296,6 +301,7 @@ export class DispatcherSeat implements Seat {
   private close() {
     this.openSeq++;
     store.select(null);
+    this.command.select(null);
     this.rec = null;
     this.chosen.clear();
     this.route = null;
@@ -436,6 +442,7 @@ export class DispatcherSeat implements Seat {
             `${t('assign')} (A)${this.chosen.size ? ` × ${this.chosen.size}` : ''}`,
           ),
         ),
+        this.command.element(),
       ),
     );
   }

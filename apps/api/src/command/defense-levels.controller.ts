@@ -1,0 +1,22 @@
+import { Body, Controller, Get, Post } from '@nestjs/common';
+import { defenseLevelSchema } from '@ringcad/contracts';
+import { DefenseLevelsService, parseInput, type Principal } from '@ringcad/core';
+import { Access } from '../auth/access';
+import { CurrentPrincipal } from '../auth/principal.decorator';
+
+/** 等级化防控: graded defense levels per jurisdiction (null = city-wide). */
+@Controller('api/v1/defense-levels')
+export class DefenseLevelsController {
+  constructor(private readonly levels: DefenseLevelsService) {}
+
+  @Get()
+  current() {
+    return this.levels.current();
+  }
+
+  @Access({ roles: ['commander'] })
+  @Post()
+  set(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
+    return this.levels.set(parseInput(defenseLevelSchema, body), by);
+  }
+}

@@ -1,0 +1,48 @@
+import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { laggardsQuerySchema, responseTimesQuerySchema } from '@ringcad/contracts';
+import { EidoService, ReportsService, parseInput, responseTimesCsv, type Principal } from '@ringcad/core';
+import { Access } from '../auth/access';
+import { CurrentPrincipal } from '../auth/principal.decorator';
+import { uuidParam } from '../common/params';
+
+const wantsCsv = (accept: string | undefined, format: string | undefined) =>
+  format === 'csv' || (format === undefined && /\btext\/csv\b/i.test(accept ?? ''));
+
+@Controller('api/v1')
+export class ReportsController {
+  constructor(
+    private readonly reports: ReportsService,
+    private readonly eido: EidoService,
+  ) {}
+
+  /** JSON, or the same as CSV for `Accept: text/csv` (or `format=csv`). */
+  @Access({ roles: ['commander', 'dispatcher', 'admin'] })
+  @Get('reports/response-times')
+  async responseTimes(
+    @Query() query: unknown,
+    @Headers('accept') accept: string | undefined,
+    @CurrentPrincipal() by: Principal,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const q = parseInput(responseTimesQuerySchema, query);
+    const report = await this.reports.responseTimes(q, by);
+    if (!wantsCsv(accept, q.format)) return report;
+    res.type('text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="response-times-${q.groupBy}.csv"`);
+    return responseTimesCsv(report);
+  }
+
+  @Access({ roles: ['commander', 'dispatcher', 'admin'] })
+  @Get('reports/laggards')
+  laggards(@Query() query: unknown, @CurrentPrincipal() by: Principal) {
+    return this.reports.laggards(parseInput(laggardsQuerySchema, query), by);
+  }
+
+  /** One incident as EIDO-inspired JSON (NENA component structure, not schema-validated). */
+  @Access({ roles: ['commander', 'dispatcher', 'admin'] })
+  @Get('incidents/:id/eido')
+  incidentEido(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
+    return this.eido.incident(id, by);
+  }
+}

@@ -1,0 +1,291 @@
+/**
+ * Reports and replay benchmark (issue #6): response-time reports over a large history, incident
+ * timelines, and a district-hour area replay, all through the public API.
+ *
+ * Services mode (when DATABASE_URL and REDIS_URL are set): the real api and worker as processes
+ * (startStack) on a fresh database; 1,000,000 incidents generated with SQL generate_series.
+ * Embedded mode: the api in this process on a fresh PGlite (one process owns a data directory),
+ * 100,000 incidents. Bulk rows are loaded with triggers off and `rebuild_incident_metrics` run
+ * once, as a bulk import would. Prints and writes bench/results/reports.json; asserts nothing.
+ *
+ * Knobs: BENCH_INCIDENTS (1000000), BENCH_INCIDENTS_EMBEDDED (100000), BENCH_UNITS (1000),
+ * BENCH_MODES (services,embedded).
+ */
+import * as fs from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { sql } from 'kysely';
+import { AuthService, DatabaseService, loadConfig } from '@ringcad/core';
+import { createApiApp } from '../apps/api/src/app';
+import { api, startStack, type BenchMode } from './lib/stack-process';
+
+const INCIDENTS_SERVICES = Number(process.env.BENCH_INCIDENTS ?? 1_000_000);
+const INCIDENTS_EMBEDDED = Number(process.env.BENCH_INCIDENTS_EMBEDDED ?? 100_000);
+const UNITS = Number(process.env.BENCH_UNITS ?? 1000);
+const PER_DAY = 30_000;
+const GROUPS = ['district', 'station', 'category', 'priority', 'hour', 'day', 'unit'];
+const CENTER = { lon: 104.066, lat: 30.657 };
+
+/** Runs SQL against the mode's database: a pg client (services) or the in-process PGlite. */
+type Exec = (text: string) => Promise<void>;
+
+interface ModeResult {
+  incidents: number;
+  assignments: number;
+  trackPoints: number;
+  loadSec: number;
+  reportMs: Record<string, { p50: number; max: number }>;
+  reportP99Ms: number;
+  timelineP50Ms: number;
+  timelineP99Ms: number;
+  districtHourReplayMs: number;
+  districtHourReplayBytes: number;
+  districtHourReplayPoints: number;
+}
+
+const p = (values: number[], q: number) => {
+  const s = [...values].sort((a, b) => a - b);
+  return Math.round(s[Math.min(s.length - 1, Math.floor(q * s.length))] * 10) / 10;
+};
+
+/** Times one call; a kept-alive socket the server closed while we were loading data is retried once. */
+async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  for (let attempt = 0; ; attempt++) {
+    const t0 = performance.now();
+    try {
+      const value = await fn();
+      return { ms: performance.now() - t0, value };
+    } catch (err) {
+      if (attempt > 0 || !(err instanceof TypeError)) throw err;
+    }
+  }
+}
+
+/** Districts and stations through the public API; a 2×2 grid of districts around the centre. */
+async function places(base: string, admin: string) {
+  const districts: string[] = [];
+  const stations: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const w = CENTER.lon - 0.06 + (i % 2) * 0.06;
+    const s = CENTER.lat - 0.06 + Math.floor(i / 2) * 0.06;
+    const box = (x0: number, y0: number, dx: number, dy: number) => ({
+      type: 'Polygon',
+      coordinates: [[[x0, y0], [x0 + dx, y0], [x0 + dx, y0 + dy], [x0, y0 + dy], [x0, y0]]],
+    });
+    const d = await api(base, 'POST', '/api/v1/jurisdictions', admin, { name: `区${i + 1}`, kind: 'district', boundary: box(w, s, 0.06, 0.06) });
+    districts.push(d.body.id);
+    for (let k = 0; k < 2; k++) {
+      const st = await api(base, 'POST', '/api/v1/jurisdictions', admin, {
+        name: `区${i + 1}派出所${k + 1}`,
+        kind: 'station',
+        parentId: d.body.id,
+        boundary: box(w + k * 0.03, s, 0.03, 0.06),
+      });
+      stations.push(st.body.id);
+    }
+  }
+  return { districts, stations };
+}
+
+const arr = (ids: string[]) => `ARRAY[${ids.map((i) => `'${i}'::uuid`).join(',')}]`;
+
+/** History, assignments and the last hour of tracks, all with generate_series. */
+async function generate(exec: Exec, n: number, districts: string[], stations: string[]) {
+  const days = Math.max(1, Math.ceil(n / PER_DAY));
+  await exec(`SET session_replication_role = replica`);
+  await exec(`
+    INSERT INTO units (callsign, kind, station_id, status, terminal_token_hash, status_changed_at)
+    SELECT 'BU-' || g, (ARRAY['patrol_car','patrol_car','patrol_car','foot','kiosk','motorcycle','station_car'])[1 + g % 7],
+      (${arr(stations)})[1 + g % ${stations.length}], 'available', md5('bench-unit-' || g), now()
+    FROM generate_series(1, ${UNITS}) g`);
+  await exec(`
+    INSERT INTO incidents (number, status, category, priority, scheme_id, location, district_id, station_id,
+      received_at, created_at, dispatched_at, closed_at, version)
+    SELECT 'B-' || g, 'closed',
+      (ARRAY['criminal','public_order','traffic','fire','assistance','dispute','mass_incident','other'])[1 + g % 8],
+      1 + (g * 7) % 3, '1-3-8',
+      ST_SetSRID(ST_MakePoint(${CENTER.lon} - 0.06 + random() * 0.12, ${CENTER.lat} - 0.06 + random() * 0.12), 4326),
+      (${arr(districts)})[1 + g % ${districts.length}], (${arr(stations)})[1 + g % ${stations.length}],
+      t - interval '20 seconds', t, t + interval '1 minute', t + interval '1 hour', 3
+    FROM (SELECT g, now() - interval '2 hours' - (g::float8 / ${n} * ${days} * interval '1 day') AS t
+          FROM generate_series(1, ${n}) g) s`);
+  // one or two units for 92% of incidents; some ack late or never, some never arrive
+  await exec(`
+    INSERT INTO assignments (incident_id, unit_id, role, status, assigned_at, acked_at, departed_at, arrived_at, cleared_at)
+    SELECT x.id, u.id, CASE WHEN k = 1 THEN 'primary' ELSE 'reinforcement' END, 'cleared',
+      x.a, CASE WHEN r1 < 0.9 THEN x.a + r2 * interval '60 seconds' END,
+      x.a + (10 + r2 * 90) * interval '1 second',
+      CASE WHEN r1 > 0.05 THEN x.a + (100 + r3 * 700) * interval '1 second' END,
+      x.a + (1200 + r3 * 1800) * interval '1 second'
+    FROM (SELECT i.id, i.created_at + (10 + random() * 200) * interval '1 second' AS a, random() AS r1, random() AS r2, random() AS r3,
+            (hashtext(i.id::text)::bigint & 2147483647) AS h
+          FROM incidents i WHERE i.number LIKE 'B-%') x
+    CROSS JOIN LATERAL generate_series(1, 1 + x.h % 2) k
+    JOIN LATERAL (SELECT id FROM units WHERE callsign = 'BU-' || (1 + (x.h + k * 7919) % ${UNITS})) u ON true
+    WHERE x.h % 25 <> 0`);
+  // the last hour: every unit reports every 5 s, wandering around its own spot
+  await exec(`SELECT ensure_track_partitions((now() AT TIME ZONE 'Asia/Shanghai')::date - 1, 3)`);
+  await exec(`
+    INSERT INTO unit_tracks (unit_id, at, lon, lat, speed_kmh, heading_deg, flags, received_at)
+    SELECT u.id, date_trunc('second', now()) - s * interval '5 seconds',
+      ${CENTER.lon} - 0.06 + ((hashtext(u.id::text)::bigint & 2147483647) % 1000) * 0.00012 + 0.002 * sin(s / 40.0),
+      ${CENTER.lat} - 0.06 + ((hashtext(u.callsign)::bigint & 2147483647) % 1000) * 0.00012 + 0.002 * cos(s / 40.0),
+      30, 0, CASE WHEN s % 97 = 0 THEN 1 ELSE 0 END, now()
+    FROM units u CROSS JOIN generate_series(0, 719) s WHERE u.callsign LIKE 'BU-%'`);
+  await exec(`SET session_replication_role = DEFAULT`);
+  await exec(`SELECT rebuild_incident_metrics('-infinity', 'infinity')`);
+  await exec(`ANALYZE`);
+}
+
+async function measure(base: string, token: string, n: number, districtId: string, count: (q: string) => Promise<number>, loadSec: number): Promise<ModeResult> {
+  const from = new Date(Date.now() - (Math.ceil(n / PER_DAY) + 1) * 86_400_000).toISOString();
+  const to = new Date().toISOString();
+  const reportMs: ModeResult['reportMs'] = {};
+  const all: number[] = [];
+  const run = async (label: string, url: string) => {
+    const times: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await timed(() => api(base, 'GET', url, token));
+      if (r.value.status !== 200) throw new Error(`${label}: ${r.value.status} ${JSON.stringify(r.value.body)}`);
+      if (i > 0) times.push(r.ms); // the first run warms the cache
+    }
+    reportMs[label] = { p50: p(times, 0.5), max: p(times, 1) };
+    all.push(...times);
+    console.log(`  ${label}: p50 ${reportMs[label].p50} ms, max ${reportMs[label].max} ms`);
+  };
+  for (const g of GROUPS) await run(`response-times?groupBy=${g}`, `/api/v1/reports/response-times?from=${from}&to=${to}&groupBy=${g}`);
+  await run('laggards', `/api/v1/reports/laggards?from=${from}&to=${to}`);
+
+  const ids = (await api<{ id: string }[]>(base, 'GET', `/api/v1/incidents?status=all&limit=500`, token)).body.map((i) => i.id);
+  const tl: number[] = [];
+  for (const id of ids.slice(0, 200)) tl.push((await timed(() => api(base, 'GET', `/api/v1/incidents/${id}/timeline`, token))).ms);
+
+  const hourFrom = new Date(Date.now() - 3600_000).toISOString();
+  const replay: number[] = [];
+  let bytes = 0;
+  let points = 0;
+  for (let i = 0; i < 4; i++) {
+    const t0 = performance.now();
+    const res = await fetch(`${base}/api/v1/replay/area?districtId=${districtId}&from=${hourFrom}&to=${to}&stepSec=15`, { headers: { authorization: `Bearer ${token}` } });
+    const text = await res.text();
+    if (i > 0) replay.push(performance.now() - t0);
+    bytes = text.length;
+    points = (JSON.parse(text) as { points: number }).points;
+  }
+  return {
+    incidents: await count('SELECT count(*)::int AS n FROM incidents'),
+    assignments: await count('SELECT count(*)::int AS n FROM assignments'),
+    trackPoints: await count('SELECT count(*)::int AS n FROM unit_tracks'),
+    loadSec: Math.round(loadSec),
+    reportMs,
+    reportP99Ms: p(all, 0.99),
+    timelineP50Ms: p(tl, 0.5),
+    timelineP99Ms: p(tl, 0.99),
+    districtHourReplayMs: p(replay, 0.5),
+    districtHourReplayBytes: bytes,
+    districtHourReplayPoints: points,
+  };
+}
+
+async function users(base: string, adminPassword: string) {
+  const admin = (await api(base, 'POST', '/api/v1/auth/login', undefined, { username: 'admin', password: adminPassword })).body.accessToken as string;
+  await api(base, 'POST', '/api/v1/users', admin, { username: 'bench-commander', password: 'bench-commander-pw', roles: ['commander'] });
+  const commander = (await api(base, 'POST', '/api/v1/auth/login', undefined, { username: 'bench-commander', password: 'bench-commander-pw' })).body.accessToken as string;
+  return { admin, commander };
+}
+
+async function services(): Promise<ModeResult> {
+  const url = new URL(process.env.DATABASE_URL as string);
+  const listBench = async () => {
+    const c = new Client({ connectionString: url.toString() });
+    await c.connect();
+    const r = await c.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'ringcad_bench_%'`);
+    await c.end();
+    return new Set(r.rows.map((x) => x.datname));
+  };
+  const before = await listBench();
+  const stack = await startStack('services');
+  try {
+    // startStack names a fresh database; it is the one that was not there before
+    const db = [...(await listBench())].find((d) => !before.has(d));
+    if (!db) throw new Error('bench database not found');
+    const u = new URL(url.toString());
+    u.pathname = `/${db}`;
+    const client = new Client({ connectionString: u.toString() });
+    await client.connect();
+    try {
+      const { admin, commander } = await users(stack.base, stack.adminPassword);
+      const { districts, stations } = await places(stack.base, admin);
+      console.log(`services: generating ${INCIDENTS_SERVICES} incidents…`);
+      const t0 = performance.now();
+      await generate((text) => client.query(text).then(() => undefined), INCIDENTS_SERVICES, districts, stations);
+      const loadSec = (performance.now() - t0) / 1000;
+      console.log(`  loaded in ${Math.round(loadSec)} s`);
+      return await measure(stack.base, commander, INCIDENTS_SERVICES, districts[0], async (q) => (await client.query<{ n: number }>(q)).rows[0].n, loadSec);
+    } finally {
+      await client.end();
+    }
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function embedded(): Promise<ModeResult> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'ringcad-bench-reports-'));
+  const adminPassword = 'bench-admin-password';
+  const config = loadConfig({ DATA_DIR: dataDir, ADMIN_PASSWORD: adminPassword, PORT: '0', HOST: '127.0.0.1' });
+  const app = await createApiApp(config, { logger: false });
+  try {
+    await app.get(AuthService).ensureAdmin(adminPassword, true);
+    await app.listen(0, '127.0.0.1');
+    const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+    const db = app.get(DatabaseService).db;
+    const { admin, commander } = await users(base, adminPassword);
+    const { districts, stations } = await places(base, admin);
+    console.log(`embedded: generating ${INCIDENTS_EMBEDDED} incidents…`);
+    const t0 = performance.now();
+    await generate((text) => sql.raw(text).execute(db).then(() => undefined), INCIDENTS_EMBEDDED, districts, stations);
+    const loadSec = (performance.now() - t0) / 1000;
+    console.log(`  loaded in ${Math.round(loadSec)} s`);
+    return await measure(base, commander, INCIDENTS_EMBEDDED, districts[0], async (q) => (await sql.raw<{ n: number }>(q).execute(db)).rows[0].n, loadSec);
+  } finally {
+    await app.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const wanted = (process.env.BENCH_MODES ?? 'services,embedded').split(',') as BenchMode[];
+  const out = path.join(__dirname, '..', '..', 'bench', 'results', 'reports.json');
+  // a run of one mode keeps the other mode's last figures (each mode says when it was measured)
+  let modes: Partial<Record<BenchMode, ModeResult & { at?: string }>> = {};
+  try {
+    modes = (JSON.parse(fs.readFileSync(out, 'utf8')) as { modes?: typeof modes }).modes ?? {};
+  } catch {
+    /* first run */
+  }
+  if (wanted.includes('services') && process.env.DATABASE_URL && process.env.REDIS_URL) modes.services = { ...(await services()), at: new Date().toISOString() };
+  if (wanted.includes('embedded')) modes.embedded = { ...(await embedded()), at: new Date().toISOString() };
+  const head = modes.services ?? modes.embedded;
+  const result = {
+    incidents: head?.incidents ?? 0,
+    reportP99Ms: head?.reportP99Ms ?? null,
+    timelineP99Ms: head?.timelineP99Ms ?? null,
+    districtHourReplayMs: head?.districtHourReplayMs ?? null,
+    mode: modes.services ? 'services' : 'embedded',
+    modes,
+    machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+    at: new Date().toISOString(),
+  };
+  console.log(JSON.stringify(result, null, 2));
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`written to ${out}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

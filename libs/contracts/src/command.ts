@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import { AGENCIES, DEFENSE_LEVELS, UNIT_KINDS } from '@ringcad/domain';
+import { uuidSchema } from './common';
+import { categorySchema, prioritySchema } from './incidents';
+
+/** `GET /incidents/:id/sealing?scheme=seal-10-20&tiers=0,1` (tiers: indexes into the scheme). */
+export const sealingQuerySchema = z.object({
+  scheme: z.string().max(40).default('seal-10-20'),
+  tiers: z
+    .string()
+    .regex(/^\d{1,2}(,\d{1,2})*$/, 'comma-separated tier indexes, e.g. 0,1')
+    .transform((s) => [...new Set(s.split(',').map(Number))].sort((a, b) => a - b))
+    .optional(),
+});
+
+export const sealingDispatchSchema = z.object({
+  assignments: z
+    .array(z.object({ checkpointId: uuidSchema, unitId: uuidSchema }))
+    .min(1)
+    .max(100)
+    .refine((a) => new Set(a.map((x) => x.unitId)).size === a.length, 'a unit may man one checkpoint')
+    .refine((a) => new Set(a.map((x) => x.checkpointId)).size === a.length, 'one unit per checkpoint'),
+});
+export type SealingDispatchRequest = z.infer<typeof sealingDispatchSchema>;
+
+export interface SealingView {
+  incidentId: string;
+  scheme: { id: string; tiers: { sec: number }[] };
+  vehicleSpeedFactor: number;
+  tiers: {
+    sec: number;
+    /** The tier's checkpoint window starts here (vehicle ETA in (fromSec, sec]). */
+    fromSec: number;
+    boundary: unknown;
+    checkpoints: {
+      checkpointId: string;
+      name: string;
+      location: { lon: number; lat: number };
+      vehicleEtaSec: number;
+      bestUnit: { unitId: string; callsign: string; etaSec: number } | null;
+      sealable: boolean;
+    }[];
+    crossings: { lon: number; lat: number; roadName?: string }[];
+  }[];
+  tookMs: number;
+}
+
+/** 预案: what an incident of this category × priority (optionally in this jurisdiction) gets. */
+export const responsePlanSchema = z.object({
+  name: z.string().trim().min(1).max(100).optional(),
+  category: categorySchema,
+  priority: prioritySchema,
+  jurisdictionId: uuidSchema.nullable().optional(),
+  scheme: z.string().min(1).max(40),
+  units: z
+    .array(
+      z.object({
+        kind: z.enum(UNIT_KINDS),
+        count: z.number().int().min(1).max(20),
+        tier: z.number().int().min(0).max(9),
+      }),
+    )
+    .min(1)
+    .max(20),
+  notify: z
+    .array(z.enum(AGENCIES))
+    .max(3)
+    .refine((a) => new Set(a).size === a.length, 'each agency once')
+    .default([]),
+});
+export type ResponsePlanRequest = z.infer<typeof responsePlanSchema>;
+
+export interface ResponsePlanView {
+  id: string;
+  name: string | null;
+  category: string;
+  priority: 1 | 2 | 3;
+  jurisdictionId: string | null;
+  scheme: string;
+  units: { kind: string; count: number; tier: number }[];
+  notify: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PlanProposal {
+  planId: string;
+  scheme: string;
+  proposed: { unitId: string; callsign: string; kind: string; tier: number; etaSec: number }[];
+  missing: { kind: string; count: number; tier: number }[];
+}
+
+export const planConfirmSchema = z.object({
+  /** Assign only these of the proposed units (default: all of them). */
+  unitIds: z.array(uuidSchema).min(1).max(50).optional(),
+});
+
+export const defenseLevelSchema = z.object({
+  jurisdictionId: uuidSchema.nullable(),
+  level: z.union(DEFENSE_LEVELS.map((l) => z.literal(l)) as [z.ZodLiteral<1>, z.ZodLiteral<2>, z.ZodLiteral<3>, z.ZodLiteral<4>]),
+  reason: z.string().trim().min(1).max(500),
+});
+export type DefenseLevelRequest = z.infer<typeof defenseLevelSchema>;
+
+export interface DefenseLevelView {
+  jurisdictionId: string | null;
+  level: 1 | 2 | 3 | 4;
+  reason: string | null;
+  at: string | null;
+  by: string | null;
+  policy: { tierSec: number; minRoadKmPct: number; minAvailableUnits: number; maxMoves: number };
+}
+
+export const agencyRequestSchema = z.object({
+  agency: z.enum(AGENCIES),
+  mode: z.enum(['notify', 'transfer']).default('notify'),
+  note: z.string().trim().max(1000).optional(),
+});
+export type AgencyRequest = z.infer<typeof agencyRequestSchema>;
+
+export interface AgencyNotificationView {
+  id: string;
+  incidentId: string;
+  agency: string;
+  mode: 'notify' | 'transfer';
+  note: string | null;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  lastError: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+}
+
+/** Payload of an agency delivery job (queue `agencies`); the job id is `agency-<notificationId>`. */
+export const agencyJobSchema = z.object({ notificationId: uuidSchema });
+export type AgencyJob = z.infer<typeof agencyJobSchema>;
+export const AGENCIES_QUEUE = 'agencies';
+
+/** `AGENCY_WEBHOOKS`: agency → URL receiving a JSON POST per notification. */
+export const agencyWebhooksSchema = z.record(z.enum(AGENCIES), z.string().url());

@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { isoDateTimeSchema, uuidSchema } from './common';
+
+export const REPORT_GROUP_BY = ['district', 'station', 'category', 'priority', 'hour', 'day', 'unit'] as const;
+export type ReportGroupBy = (typeof REPORT_GROUP_BY)[number];
+
+const DAY_MS = 86_400_000;
+const MAX_REPORT_DAYS = 400;
+
+const windowShape = { from: isoDateTimeSchema.optional(), to: isoDateTimeSchema.optional() };
+
+/** A [from, to) window: both optional (default: the last `defaultMs` before to/now), from before to, bounded. */
+function resolveWindow(q: { from?: string; to?: string }, defaultMs: number, maxMs: number, ctx: z.RefinementCtx) {
+  const to = q.to ? new Date(q.to) : new Date();
+  const from = q.from ? new Date(q.from) : new Date(to.getTime() - defaultMs);
+  if (from.getTime() >= to.getTime()) {
+    ctx.addIssue({ code: 'custom', path: ['from'], message: 'from must be before to' });
+    return null;
+  }
+  if (to.getTime() - from.getTime() > maxMs) {
+    ctx.addIssue({ code: 'custom', path: ['to'], message: `the window may span at most ${Math.round(maxMs / 3600_000)} h` });
+    return null;
+  }
+  return { from, to };
+}
+
+const seconds = (def: number) => z.coerce.number().int().min(1).max(86_400).default(def);
+
+export const responseTimesQuerySchema = z
+  .object({
+    ...windowShape,
+    groupBy: z.enum(REPORT_GROUP_BY).default('district'),
+    scheme: z.string().min(1).max(40).default('1-3-8'),
+    /** Bulletin buckets (通报口径): 签收 within, 出警 (depart) within, 反馈 (clear) within. */
+    ackWithinSec: seconds(30),
+    departWithinSec: seconds(300),
+    clearWithinSec: seconds(1800),
+    format: z.enum(['json', 'csv']).optional(),
+  })
+  .transform((q, ctx) => {
+    const w = resolveWindow(q, 7 * DAY_MS, MAX_REPORT_DAYS * DAY_MS, ctx);
+    return w ? { ...q, ...w } : z.NEVER;
+  });
+export type ResponseTimesQuery = z.infer<typeof responseTimesQuerySchema>;
+
+export const laggardsQuerySchema = z
+  .object({
+    ...windowShape,
+    limit: z.coerce.number().int().min(1).max(100).default(10),
+    /** Units or stations with fewer assignments in the window are not ranked (a P90 of 2 is noise). */
+    minAssignments: z.coerce.number().int().min(1).max(10_000).default(5),
+  })
+  .transform((q, ctx) => {
+    const w = resolveWindow(q, 7 * DAY_MS, MAX_REPORT_DAYS * DAY_MS, ctx);
+    return w ? { ...q, ...w } : z.NEVER;
+  });
+export type LaggardsQuery = z.infer<typeof laggardsQuerySchema>;
+
+export const areaReplayQuerySchema = z
+  .object({
+    ...windowShape,
+    districtId: uuidSchema,
+    stepSec: z.coerce.number().int().min(1).max(600).default(15),
+  })
+  .transform((q, ctx) => {
+    const w = resolveWindow(q, 3600_000, DAY_MS, ctx);
+    return w ? { ...q, ...w } : z.NEVER;
+  });
+export type AreaReplayQuery = z.infer<typeof areaReplayQuerySchema>;
+
+export interface ResponseTimeGroup {
+  key: string;
+  label?: string;
+  incidents: number;
+  dispatched: number;
+  dispatchP50Sec: number | null;
+  dispatchP90Sec: number | null;
+  ackP50Sec: number | null;
+  ackP90Sec: number | null;
+  arriveP50Sec: number | null;
+  arriveP90Sec: number | null;
+  /** Per tier of the scheme: % of dispatched incidents whose tier was met. */
+  tierMetPct: number[];
+  /** Bulletin buckets: % of dispatched incidents acknowledged / departed / cleared within the limits. */
+  ackWithinPct: number | null;
+  departWithinPct: number | null;
+  clearWithinPct: number | null;
+}
+
+export interface ResponseTimesReport {
+  from: string;
+  to: string;
+  groupBy: ReportGroupBy;
+  scheme: { id: string; tiers: { sec: number; unitKinds?: string[]; count?: number }[] };
+  buckets: { ackWithinSec: number; departWithinSec: number; clearWithinSec: number };
+  groups: ResponseTimeGroup[];
+  tookMs: number;
+}
+
+export interface LaggardRow {
+  key: string;
+  label: string | null;
+  assignments: number;
+  ackP50Sec: number | null;
+  ackP90Sec: number | null;
+  arriveP50Sec: number | null;
+  arriveP90Sec: number | null;
+}
+
+export interface LaggardsReport {
+  from: string;
+  to: string;
+  minAssignments: number;
+  units: { byAck: LaggardRow[]; byArrive: LaggardRow[] };
+  stations: { byAck: LaggardRow[]; byArrive: LaggardRow[] };
+}
