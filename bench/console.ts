@@ -14,22 +14,12 @@ import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { AuthService, loadConfig } from '../libs/core/src';
 import { createApiApp } from '../apps/api/src/app';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../test/browser/console-browser';
 
 const ROOT = resolve(process.cwd());
 const UNITS = Number(process.env.BENCH_CONSOLE_UNITS ?? 2000);
 const ADMIN_PASSWORD = 'bench-admin-password';
 const KINDS = ['patrol_car', 'patrol_car', 'patrol_car', 'foot', 'motorcycle', 'kiosk', 'traffic', 'station_car'];
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--enable-unsafe-swiftshader',
-];
 
 async function call<T = any>(base: string, method: string, path: string, token?: string, body?: unknown): Promise<T> {
   const res = await fetch(`${base}${path}`, {
@@ -96,7 +86,7 @@ async function main() {
     console.log(`  seeded in ${Math.round(performance.now() - t0)} ms`);
 
     const context = await chromium.launchPersistentContext(profile, {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      executablePath: CHROMIUM_PATH,
       headless: true,
       args: CHROMIUM_ARGS,
       viewport: { width: 1600, height: 900 },

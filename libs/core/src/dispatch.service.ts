@@ -55,6 +55,29 @@ export async function sceneAssignmentStatuses(tx: Tx, incidentId: string): Promi
   return rows.map((r) => r.status as AssignmentStatus);
 }
 
+/**
+ * Locks the units (in id order, as every dispatch does) and refuses the whole request when one is
+ * unknown (404) or not available (409, listing them all).
+ */
+export async function lockAvailableUnits(tx: Tx, ids: readonly string[]) {
+  const units = await tx
+    .selectFrom('units')
+    .select(['id', 'callsign', 'status'])
+    .where('id', 'in', ids)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  const missing = ids.find((id) => !units.some((u) => u.id === id));
+  if (missing) throw notFound('unit', missing);
+  const busy = units.filter((u) => u.status !== 'available');
+  if (busy.length) {
+    throw conflict(`unit(s) not available: ${busy.map((u) => `${u.callsign} (${u.status})`).join(', ')}`, {
+      units: busy.map((u) => ({ unitId: u.id, callsign: u.callsign, status: u.status })),
+    });
+  }
+  return units;
+}
+
 export function terminalTask(a: AssignmentView, incident: IncidentView): TerminalTask {
   return {
     assignmentId: a.id,
@@ -94,21 +117,7 @@ export class DispatchService {
       if (incident.status === 'closed' || incident.status === 'cancelled') {
         throw conflict(`incident is ${incident.status}`);
       }
-      const units = await tx
-        .selectFrom('units')
-        .select(['id', 'callsign', 'status'])
-        .where('id', 'in', ids)
-        .orderBy('id')
-        .forUpdate()
-        .execute();
-      const missing = ids.find((id) => !units.some((u) => u.id === id));
-      if (missing) throw notFound('unit', missing);
-      const busy = units.filter((u) => u.status !== 'available');
-      if (busy.length) {
-        throw conflict(`unit(s) not available: ${busy.map((u) => `${u.callsign} (${u.status})`).join(', ')}`, {
-          units: busy.map((u) => ({ unitId: u.id, callsign: u.callsign, status: u.status })),
-        });
-      }
+      const units = await lockAvailableUnits(tx, ids);
       const now = this.clock.now();
       const etas = await this.recommendations.etaForUnits(tx, incident.location, ids);
       const existing = await tx.selectFrom('assignments').select('id').where('incident_id', '=', incidentId).execute();

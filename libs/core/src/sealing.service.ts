@@ -6,7 +6,7 @@ import { computeSealing } from '@ringcad/routing';
 import { Clock } from './clock';
 import type { AppConfig } from './config';
 import { DatabaseService } from './database.service';
-import { readAssignments, terminalTask, DispatchService } from './dispatch.service';
+import { lockAvailableUnits, readAssignments, terminalTask, DispatchService } from './dispatch.service';
 import { DomainError, conflict, forbidden, notFound } from './errors';
 import { appendIncidentEvent, bumpIncident, readIncident } from './incident-log';
 import { LiveFleetService, overlayLive } from './live-fleet.service';
@@ -122,21 +122,7 @@ export class SealingService {
       const missingCp = cpIds.find((id) => !cpById.has(id));
       if (missingCp) throw notFound('checkpoint', missingCp);
       const unitIds = input.assignments.map((a) => a.unitId);
-      const units = await tx
-        .selectFrom('units')
-        .select(['id', 'callsign', 'status'])
-        .where('id', 'in', unitIds)
-        .orderBy('id')
-        .forUpdate()
-        .execute();
-      const missingUnit = unitIds.find((id) => !units.some((u) => u.id === id));
-      if (missingUnit) throw notFound('unit', missingUnit);
-      const busy = units.filter((u) => u.status !== 'available');
-      if (busy.length) {
-        throw conflict(`unit(s) not available: ${busy.map((u) => `${u.callsign} (${u.status})`).join(', ')}`, {
-          units: busy.map((u) => ({ unitId: u.id, callsign: u.callsign, status: u.status })),
-        });
-      }
+      await lockAvailableUnits(tx, unitIds);
       const now = this.clock.now();
       const newIds: string[] = [];
       for (const a of input.assignments) {
