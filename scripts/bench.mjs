@@ -14,8 +14,10 @@ if (!names.length || names.some((n) => !available.includes(n))) {
   process.exit(2);
 }
 ensureDeps(root);
-const out = join(root, '.bench-build');
+// one compiled tree per invocation, so benchmarks run side by side do not delete each other's
+const out = join(root, `.bench-build-${process.pid}`);
 rmSync(out, { recursive: true, force: true });
+process.on('exit', () => rmSync(out, { recursive: true, force: true }));
 execFileSync(join(root, 'node_modules', '.bin', 'swc'), ['bench', 'libs', 'apps', '-d', out, '--config-file', '.swcrc', '--ignore', '**/*.spec.ts,apps/console/**', '-q'], { cwd: root, stdio: 'inherit' });
 for (const name of names) {
   const entry = join(out, 'bench', `${name}.js`);
