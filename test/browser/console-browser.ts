@@ -6,6 +6,8 @@ import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 export const ROOT = resolve(__dirname, '../..');
+/** Screenshots of the browser tests (gitignored artefacts). */
+export const SHOTS = join(ROOT, 'artifacts', 'browser');
 const CONSOLE = join(ROOT, 'apps', 'console');
 
 /** Chromium flags from FACTS.md (software WebGL through SwiftShader, nothing phoning home). */
@@ -87,4 +89,103 @@ export async function waitForMapIdle(page: Page, timeoutMs = 20_000): Promise<vo
       }),
     timeoutMs,
   );
+}
+
+/** A page whose problems are recorded as they happen. */
+export interface Watched {
+  page: Page;
+  problems: string[];
+  external: string[];
+}
+
+/**
+ * A new page that records console errors, page errors, failed requests and any request that
+ * leaves the machine (aborted). `optionalRoutes`: routes that may answer 404 (not shipped yet).
+ */
+export async function watch(session: BrowserSession, name: string, optionalRoutes: RegExp[] = []): Promise<Watched> {
+  const page = await session.context.newPage();
+  const w: Watched = { page, problems: [], external: [] };
+  const optional = (url: string) => optionalRoutes.some((r) => r.test(url));
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    const url = msg.location()?.url ?? '';
+    if (msg.text().startsWith('Failed to load resource') && optional(url)) return;
+    w.problems.push(`[${name}] console: ${msg.text()} ${url}`);
+  });
+  page.on('pageerror', (err) => w.problems.push(`[${name}] page error: ${err.message}`));
+  page.on('response', (res) => {
+    if (res.status() >= 400 && !(res.status() === 404 && optional(res.url()))) w.problems.push(`[${name}] HTTP ${res.status()} ${res.url()}`);
+  });
+  await page.route('**/*', (route) => {
+    const url = route.request().url();
+    if (/^https?:\/\/127\.0\.0\.1[:/]/.test(url) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
+    w.external.push(url);
+    return route.abort();
+  });
+  return w;
+}
+
+/** Signs in through the login form (with a readable drawing buffer for pixel checks). */
+export async function signIn(page: Page, base: string, username: string, password: string) {
+  await page.goto(`${base}/?preserveDrawingBuffer`);
+  await page.locator('#login-username').waitFor();
+  await page.keyboard.type(username);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(password);
+  await page.keyboard.press('Enter');
+  await page.locator('.topbar').waitFor();
+}
+
+/** A screenshot into the artefacts folder. */
+export async function shot(page: Page, name: string) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+/** Share of map-canvas pixels that differ from the background colour (read back from WebGL). */
+export async function drawnShare(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const g = globalThis as any;
+    const src = g.__ringcad.map.getCanvas();
+    const c = g.document.createElement('canvas');
+    c.width = src.width;
+    c.height = src.height;
+    const ctx = c.getContext('2d');
+    ctx.drawImage(src, 0, 0);
+    const { data } = ctx.getImageData(0, 0, c.width, c.height);
+    const bg = [0x0a, 0x11, 0x1d];
+    let drawn = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (Math.abs(data[i] - bg[0]) + Math.abs(data[i + 1] - bg[1]) + Math.abs(data[i + 2] - bg[2]) > 24) drawn++;
+    }
+    return drawn / (data.length / 4);
+  });
+}
+
+export async function mapErrors(page: Page): Promise<string[]> {
+  return page.evaluate(() => [...((globalThis as any).__ringcad?.view?.errors ?? [])] as string[]);
+}
+
+/** Features of a map source as the map holds them (one feature may sit in several tiles: by id). */
+export async function sourceFeatureCount(page: Page, source: string): Promise<number> {
+  return page.evaluate((s: string) => {
+    const features = (globalThis as any).__ringcad.map.querySourceFeatures(s) as { id?: unknown; properties: { id?: string } }[];
+    return new Set(features.map((f, i) => f.properties.id ?? f.id ?? i)).size;
+  }, source);
+}
+
+/** Polls `fn` until `ok(value)` holds; fails with the last value seen. */
+export async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: T = await fn();
+  while (!ok(last)) {
+    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+    last = await fn();
+  }
+  return last;
+}
+
+/** Waits until the first element matching `selector` contains `text`. */
+export async function waitText(page: Page, selector: string, text: string, timeoutMs = 10_000) {
+  await page.locator(selector).filter({ hasText: text }).first().waitFor({ timeout: timeoutMs });
 }

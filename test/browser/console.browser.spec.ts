@@ -6,110 +6,31 @@
 // artifacts/browser/; the map must actually draw (pixel check) and nothing may error.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Page } from 'playwright-core';
 import { buildWorld, INCIDENT_POINT, type World } from '../support/fixtures';
 import { connectSocket, createStack, emitWithAck, SERVICES_MODE, type Recorder, type Stack } from '../support/harness';
-import { ensureConsoleBuilt, launchBrowser, ROOT, waitForMapIdle, type BrowserSession } from './console-browser';
+import {
+  drawnShare,
+  ensureConsoleBuilt,
+  launchBrowser,
+  mapErrors,
+  ROOT,
+  SHOTS,
+  shot,
+  signIn,
+  sourceFeatureCount,
+  until,
+  waitForMapIdle,
+  waitText,
+  watch,
+  type BrowserSession,
+  type Watched,
+} from './console-browser';
 
 const SHARED = process.env.SHARED_DATA_DIR ?? resolve(ROOT, '../shared/data');
-const SHOTS = join(ROOT, 'artifacts', 'browser');
 /** Routes the console probes that may legitimately 404 until they ship (issues #4, #6, place search). */
 const OPTIONAL_ROUTES = [/\/api\/v1\/coverage\b/, /\/api\/v1\/reports\//, /\/api\/v1\/places\/search\b/];
 
 jest.setTimeout(180_000);
-
-interface Watched {
-  page: Page;
-  problems: string[];
-  external: string[];
-}
-
-/** Records console errors, page errors, failed requests and any request that leaves the machine. */
-async function watch(session: BrowserSession, name: string): Promise<Watched> {
-  const page = await session.context.newPage();
-  const w: Watched = { page, problems: [], external: [] };
-  const optional = (url: string) => OPTIONAL_ROUTES.some((r) => r.test(url));
-  page.on('console', (msg) => {
-    if (msg.type() !== 'error') return;
-    const url = msg.location()?.url ?? '';
-    if (msg.text().startsWith('Failed to load resource') && optional(url)) return;
-    w.problems.push(`[${name}] console: ${msg.text()} ${url}`);
-  });
-  page.on('pageerror', (err) => w.problems.push(`[${name}] page error: ${err.message}`));
-  page.on('response', (res) => {
-    if (res.status() >= 400 && !(res.status() === 404 && optional(res.url()))) w.problems.push(`[${name}] HTTP ${res.status()} ${res.url()}`);
-  });
-  await page.route('**/*', (route) => {
-    const url = route.request().url();
-    if (/^https?:\/\/127\.0\.0\.1[:/]/.test(url) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
-    w.external.push(url);
-    return route.abort();
-  });
-  return w;
-}
-
-async function signIn(page: Page, base: string, username: string, password: string) {
-  await page.goto(`${base}/?preserveDrawingBuffer`);
-  await page.locator('#login-username').waitFor();
-  await page.keyboard.type(username);
-  await page.keyboard.press('Tab');
-  await page.keyboard.type(password);
-  await page.keyboard.press('Enter');
-  await page.locator('.topbar').waitFor();
-}
-
-async function shot(page: Page, name: string) {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
-}
-
-/** Share of map-canvas pixels that differ from the background colour (read back from WebGL). */
-async function drawnShare(page: Page): Promise<number> {
-  return page.evaluate(() => {
-    const g = globalThis as any;
-    const src = g.__ringcad.map.getCanvas();
-    const c = g.document.createElement('canvas');
-    c.width = src.width;
-    c.height = src.height;
-    const ctx = c.getContext('2d');
-    ctx.drawImage(src, 0, 0);
-    const { data } = ctx.getImageData(0, 0, c.width, c.height);
-    const bg = [0x0a, 0x11, 0x1d];
-    let drawn = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      if (Math.abs(data[i] - bg[0]) + Math.abs(data[i + 1] - bg[1]) + Math.abs(data[i + 2] - bg[2]) > 24) drawn++;
-    }
-    return drawn / (data.length / 4);
-  });
-}
-
-async function mapErrors(page: Page): Promise<string[]> {
-  return page.evaluate(() => [...((globalThis as any).__ringcad?.view?.errors ?? [])] as string[]);
-}
-
-/** Features of a map source as the map holds them (one feature may sit in several tiles: by id). */
-async function sourceFeatureCount(page: Page, source: string): Promise<number> {
-  return page.evaluate((s: string) => {
-    const features = (globalThis as any).__ringcad.map.querySourceFeatures(s) as { id?: unknown; properties: { id?: string } }[];
-    return new Set(features.map((f, i) => f.properties.id ?? f.id ?? i)).size;
-  }, source);
-}
-
-/** Polls `fn` until `ok(value)` holds; fails with the last value seen. */
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: T = await fn();
-  while (!ok(last)) {
-    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-    last = await fn();
-  }
-  return last;
-}
-
-/** Waits until the first element matching `selector` contains `text`. */
-async function waitText(page: Page, selector: string, text: string, timeoutMs = 10_000) {
-  await page.locator(selector).filter({ hasText: text }).first().waitFor({ timeout: timeoutMs });
-}
 
 describe(`console in a real browser (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () => {
   let stack: Stack;
@@ -154,7 +75,7 @@ describe(`console in a real browser (${SERVICES_MODE ? 'services' : 'embedded'} 
   });
 
   it('dispatcher signs in and sees the live map of the city drawn offline', async () => {
-    dispatcher = await watch(pcB, 'dispatcher');
+    dispatcher = await watch(pcB, 'dispatcher', OPTIONAL_ROUTES);
     await signIn(dispatcher.page, base, 'dispatcher', 'dispatcher-password');
     await dispatcher.page.locator('#connection.online').waitFor();
     await waitForMapIdle(dispatcher.page);
@@ -172,7 +93,7 @@ describe(`console in a real browser (${SERVICES_MODE ? 'services' : 'embedded'} 
   });
 
   it('call-taker creates an incident with the keyboard only', async () => {
-    calltaker = await watch(pcA, 'calltaker');
+    calltaker = await watch(pcA, 'calltaker', OPTIONAL_ROUTES);
     const page = calltaker.page;
     await signIn(page, base, 'calltaker', 'calltaker-password');
     await page.locator('#incident-form').waitFor();
@@ -270,7 +191,7 @@ describe(`console in a real browser (${SERVICES_MODE ? 'services' : 'embedded'} 
   });
 
   it('commander sees coverage (or that it is not available) and today’s figures; the language switches', async () => {
-    commander = await watch(pcA, 'commander');
+    commander = await watch(pcA, 'commander', OPTIONAL_ROUTES);
     const page = commander.page;
     await signIn(page, base, 'commander', 'commander-password');
     await page.locator('#kpis').waitFor();

@@ -342,7 +342,8 @@ export class DispatcherSeat implements Seat {
     if (!id || !this.rec) return;
     const unitIds = this.chosen.size ? [...this.chosen] : this.rec.candidates.slice(0, 1).map((c) => c.unitId);
     if (!unitIds.length) return;
-    const active = store.assignmentsOf(id).some((a) => ['assigned', 'acknowledged', 'en_route', 'on_scene'].includes(a.status));
+    // units out at 封控 checkpoints are not at the scene: the first unit sent there is still the primary
+    const active = store.assignmentsOf(id).some((a) => a.role !== 'checkpoint' && ['assigned', 'acknowledged', 'en_route', 'on_scene'].includes(a.status));
     this.assignError = null;
     try {
       const r = await api.post<{ assignments: AssignmentView[] }>(`/incidents/${id}/assignments`, { unitIds, role: active ? 'reinforcement' : 'primary' });
@@ -411,8 +412,16 @@ export class DispatcherSeat implements Seat {
               assignments.map((a) =>
                 h(
                   'div',
-                  { class: `assignment as-${a.status}`, 'data-unit-id': a.unitId, 'data-status': a.status },
-                  h('div', { class: 'a-head' }, h('strong', {}, a.callsign), h('span', { class: 'muted' }, unitKindLabel(a.unitKind)), h('span', { class: `badge as-${a.status}` }, statusLabel('as', a.status)), h('span', { class: 'muted' }, `${t('eta')} ${mmss(a.etaSec)}`)),
+                  { class: `assignment as-${a.status}`, 'data-unit-id': a.unitId, 'data-status': a.status, 'data-role': a.role },
+                  h(
+                    'div',
+                    { class: 'a-head' },
+                    h('strong', {}, a.callsign),
+                    h('span', { class: 'muted' }, unitKindLabel(a.unitKind)),
+                    a.role === 'checkpoint' ? h('span', { class: 'role-chip' }, t('roleCheckpoint')) : null,
+                    h('span', { class: `badge as-${a.status}` }, statusLabel('as', a.status)),
+                    h('span', { class: 'muted' }, `${t('eta')} ${mmss(a.etaSec)}`),
+                  ),
                   h(
                     'ol',
                     { class: 'steps' },

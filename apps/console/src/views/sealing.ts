@@ -3,17 +3,20 @@
 // not, open road exits as hollow dots) drawn on the map with one action to man the checkpoints;
 // and the response plan's proposal with one action to confirm it.
 import type { PlanProposal, SealingView } from '@ringcad/contracts';
-import type { Feature, FeatureCollection } from 'geojson';
+import type { Feature, FeatureCollection, Position } from 'geojson';
 import type { GeoJSONSource, LayerSpecification } from 'maplibre-gl';
 import { api, ApiError } from '../api';
 import { h } from '../dom';
 import { mmss } from '../format';
 import { t, unitKindLabel } from '../i18n';
 import type { MapView } from '../map/map-view';
+import { store } from '../store';
+import type { AssignmentView } from '../types';
 
 const SOURCE = 'sealing';
 const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };
 const TIER_COLORS = ['#f59e0b', '#a855f7', '#0ea5e9'];
+const ACTIVE = new Set(['assigned', 'acknowledged', 'en_route', 'on_scene']);
 
 /** The sealing source and its layers, added once to the live map (they sit on top). */
 function ensureLayers(view: MapView) {
@@ -39,23 +42,28 @@ function ensureLayers(view: MapView) {
       paint: {
         'circle-radius': 7,
         'circle-color': ['case', ['get', 'sealable'], '#22c55e', '#ef4444'],
-        'circle-stroke-color': tierColor,
-        'circle-stroke-width': 2.5,
+        'circle-stroke-color': ['case', ['get', 'manned'], '#ffffff', tierColor],
+        'circle-stroke-width': ['case', ['get', 'manned'], 3.5, 2.5],
       },
     },
   ];
   for (const layer of layers) map.addLayer(layer);
 }
 
-export function sealingFeatures(s: SealingView): Feature[] {
+/** Who stands at which checkpoint of an incident (checkpoint id → assignment). */
+export type MannedCheckpoints = ReadonlyMap<string, { assignmentId: string; callsign: string }>;
+
+export function sealingFeatures(s: SealingView, manned: MannedCheckpoints = new Map()): Feature[] {
   const out: Feature[] = [];
   s.tiers.forEach((tier, idx) => {
     if (tier.boundary) out.push({ type: 'Feature', geometry: tier.boundary as Feature['geometry'], properties: { kind: 'boundary', tier: idx } });
     for (const c of tier.checkpoints) {
+      const man = manned.get(c.checkpointId);
       out.push({
         type: 'Feature',
         geometry: { type: 'Point', coordinates: [c.location.lon, c.location.lat] },
-        properties: { kind: 'checkpoint', tier: idx, sealable: c.sealable, name: c.name },
+        // a manned checkpoint is sealed whoever the search would send now
+        properties: { kind: 'checkpoint', tier: idx, sealable: Boolean(man) || c.sealable, manned: Boolean(man), name: c.name, id: c.checkpointId },
       });
     }
     for (const x of tier.crossings) {
@@ -65,6 +73,64 @@ export function sealingFeatures(s: SealingView): Feature[] {
   return out;
 }
 
+/** [west, south, east, north] of everything the sealing view draws, or null when it draws nothing. */
+export function sealingBounds(features: Feature[]): [number, number, number, number] | null {
+  let w = Infinity;
+  let s = Infinity;
+  let e = -Infinity;
+  let n = -Infinity;
+  const visit = (c: unknown): void => {
+    if (!Array.isArray(c)) return;
+    if (typeof c[0] === 'number') {
+      const [x, y] = c as Position;
+      w = Math.min(w, x);
+      e = Math.max(e, x);
+      s = Math.min(s, y);
+      n = Math.max(n, y);
+    } else for (const part of c) visit(part);
+  };
+  for (const f of features) if (f.geometry && 'coordinates' in f.geometry) visit(f.geometry.coordinates);
+  return Number.isFinite(w) ? [w, s, e, n] : null;
+}
+
+/** Checkpoints manned for an incident, from its `units.assigned` events with role `checkpoint`. */
+export function checkpointsFromEvents(events: { type: string; data: unknown }[]): Map<string, { assignmentId: string; callsign: string }> {
+  const out = new Map<string, { assignmentId: string; callsign: string }>();
+  for (const e of events) {
+    const data = e.data as { role?: string; assignments?: { assignmentId: string; callsign: string; checkpointId?: string }[] } | null;
+    if (e.type !== 'units.assigned' || data?.role !== 'checkpoint') continue;
+    for (const a of data.assignments ?? []) if (a.checkpointId) out.set(a.checkpointId, { assignmentId: a.assignmentId, callsign: a.callsign });
+  }
+  return out;
+}
+
+/**
+ * What is still to confirm of a plan, given the units already working the incident. The server
+ * fills a plan's needs from the units free right now without counting those already assigned
+ * (after a confirm it proposes the next free cars), so the units at work by kind are taken off
+ * each kind's need (proposed + missing) here, the most urgent tiers kept first.
+ */
+export function planRemainder(plan: PlanProposal, working: readonly Pick<AssignmentView, 'unitKind'>[]): Pick<PlanProposal, 'proposed' | 'missing'> {
+  const at = new Map<string, number>();
+  for (const a of working) at.set(a.unitKind, (at.get(a.unitKind) ?? 0) + 1);
+  const proposed: PlanProposal['proposed'] = [];
+  const missing: PlanProposal['missing'] = [];
+  const kinds = [...new Set([...plan.proposed.map((p) => p.kind), ...plan.missing.map((m) => m.kind)])];
+  for (const kind of kinds) {
+    const offered = plan.proposed.filter((p) => p.kind === kind);
+    const short = plan.missing.filter((m) => m.kind === kind);
+    let left = offered.length + short.reduce((n, m) => n + m.count, 0) - (at.get(kind) ?? 0);
+    for (const p of offered.slice(0, Math.max(0, left))) proposed.push(p);
+    left -= offered.length;
+    for (const m of short) {
+      if (left <= 0) break;
+      missing.push({ ...m, count: Math.min(m.count, left) });
+      left -= Math.min(m.count, left);
+    }
+  }
+  return { proposed, missing };
+}
+
 /**
  * The 封控 / 预案 section of the incident panel. It keeps its own state per incident and asks
  * the seat to re-render when something changed.
@@ -72,9 +138,12 @@ export function sealingFeatures(s: SealingView): Feature[] {
 export class CommandPanel {
   private incidentId: string | null = null;
   private sealing: SealingView | null = null;
+  private manned: Map<string, { assignmentId: string; callsign: string }> = new Map();
   private shown = false;
   private plan: PlanProposal | null | undefined = undefined;
   private error: string | null = null;
+  /** A one-action request in flight: its button is disabled (a double click must not send twice). */
+  private busy = false;
 
   constructor(
     private readonly view: MapView,
@@ -86,9 +155,11 @@ export class CommandPanel {
     if (incidentId === this.incidentId) return;
     this.incidentId = incidentId;
     this.sealing = null;
+    this.manned = new Map();
     this.shown = false;
     this.plan = undefined;
     this.error = null;
+    this.busy = false;
     this.draw();
     if (incidentId) void this.loadPlan(incidentId);
   }
@@ -98,10 +169,37 @@ export class CommandPanel {
   }
 
   private draw() {
-    if (!this.view.map.isStyleLoaded()) return;
-    ensureLayers(this.view);
-    const data: FeatureCollection = this.shown && this.sealing ? { type: 'FeatureCollection', features: sealingFeatures(this.sealing) } : EMPTY;
-    (this.view.map.getSource(SOURCE) as GeoJSONSource | undefined)?.setData(data);
+    // not map.isStyleLoaded(): that is false while any source is still loading (the units'
+    // once-a-second update nearly always is), and the rings would silently not be drawn
+    void this.view.loaded.then(() => {
+      ensureLayers(this.view);
+      const data: FeatureCollection = this.shown && this.sealing ? { type: 'FeatureCollection', features: sealingFeatures(this.sealing, this.activeManned()) } : EMPTY;
+      (this.view.map.getSource(SOURCE) as GeoJSONSource | undefined)?.setData(data);
+    });
+  }
+
+  /** Frames the rings: at the incident's zoom a 10-20 km sealing ring is almost all off screen. */
+  private frame() {
+    if (!this.sealing) return;
+    const b = sealingBounds(sealingFeatures(this.sealing));
+    if (!b) return;
+    this.view.map.fitBounds(
+      [
+        [b[0], b[1]],
+        [b[2], b[3]],
+      ],
+      { padding: 40, maxZoom: 15, duration: 600 },
+    );
+  }
+
+  /** Manned checkpoints whose unit is still out there (a cleared or cancelled one no longer seals). */
+  private activeManned(): Map<string, { assignmentId: string; callsign: string }> {
+    const out = new Map<string, { assignmentId: string; callsign: string }>();
+    for (const [cp, m] of this.manned) {
+      const a = store.assignments.get(m.assignmentId);
+      if (!a || ACTIVE.has(a.status)) out.set(cp, m);
+    }
+    return out;
   }
 
   private async loadPlan(id: string) {
@@ -114,6 +212,16 @@ export class CommandPanel {
     this.rerender();
   }
 
+  private async loadSealing(id: string): Promise<void> {
+    const [s, timeline] = await Promise.all([
+      api.get<SealingView>(`/incidents/${id}/sealing`),
+      api.get<{ events: { type: string; data: unknown }[] }>(`/incidents/${id}/timeline`).catch(() => null),
+    ]);
+    if (this.incidentId !== id) return;
+    this.sealing = s;
+    if (timeline) this.manned = checkpointsFromEvents(timeline.events);
+  }
+
   private async toggleSealing() {
     const id = this.incidentId;
     if (!id) return;
@@ -121,9 +229,9 @@ export class CommandPanel {
     this.error = null;
     if (this.shown) {
       try {
-        const s = await api.get<SealingView>(`/incidents/${id}/sealing`);
+        await this.loadSealing(id);
         if (this.incidentId !== id) return;
-        this.sealing = s;
+        this.frame();
       } catch (err) {
         this.shown = false;
         this.error = err instanceof ApiError ? err.message : String(err);
@@ -133,58 +241,101 @@ export class CommandPanel {
     this.rerender();
   }
 
+  /** Sealable checkpoints nobody mans yet, each with its unit. */
+  private toMan(): { checkpointId: string; unitId: string }[] {
+    const s = this.shown ? this.sealing : null;
+    if (!s) return [];
+    const manned = this.activeManned();
+    return s.tiers.flatMap((tier) =>
+      tier.checkpoints.filter((c) => c.sealable && c.bestUnit && !manned.has(c.checkpointId)).map((c) => ({ checkpointId: c.checkpointId, unitId: c.bestUnit!.unitId })),
+    );
+  }
+
   /** Every sealable checkpoint gets its unit in one request. */
   private async dispatchSealable() {
     const id = this.incidentId;
-    const s = this.sealing;
-    if (!id || !s) return;
-    const assignments = s.tiers.flatMap((tier) =>
-      tier.checkpoints.filter((c) => c.sealable && c.bestUnit).map((c) => ({ checkpointId: c.checkpointId, unitId: c.bestUnit!.unitId })),
-    );
-    if (!assignments.length) return;
+    const assignments = this.toMan();
+    if (!id || !assignments.length || this.busy) return;
+    this.busy = true;
+    this.rerender();
     try {
-      await api.post(`/incidents/${id}/sealing/dispatch`, { assignments });
-      this.sealing = await api.get<SealingView>(`/incidents/${id}/sealing`);
+      const r = await api.post<{ assignments: { id: string; callsign: string; checkpointId: string | null }[] }>(`/incidents/${id}/sealing/dispatch`, { assignments });
+      for (const a of r.assignments) if (a.checkpointId) this.manned.set(a.checkpointId, { assignmentId: a.id, callsign: a.callsign });
       this.error = null;
+      await this.loadSealing(id);
     } catch (err) {
       this.error = err instanceof ApiError ? err.message : String(err);
+    } finally {
+      this.busy = false;
     }
     this.draw();
     this.rerender();
   }
 
-  private async confirmPlan() {
+  private async confirmPlan(unitIds: string[]) {
     const id = this.incidentId;
-    if (!id) return;
+    if (!id || !unitIds.length || this.busy) return;
+    this.busy = true;
+    this.rerender();
     try {
-      await api.post(`/incidents/${id}/plan/confirm`, {});
+      // the units shown, not whatever the server would fill now
+      const r = await api.post<{ assignments: AssignmentView[] }>(`/incidents/${id}/plan/confirm`, { unitIds });
+      // into the store at once, so the proposal re-read below is already net of them
+      for (const a of r.assignments) {
+        if (store.assignments.has(a.id)) continue;
+        const u = store.units.get(a.unitId);
+        store.applyAssignment({ ...a, incidentId: id, callsign: a.callsign ?? u?.callsign ?? '', unitKind: a.unitKind ?? u?.kind ?? '', role: a.role ?? 'primary' });
+      }
       this.error = null;
     } catch (err) {
       this.error = err instanceof ApiError ? err.message : String(err);
+    } finally {
+      this.busy = false;
     }
     await this.loadPlan(id);
+  }
+
+  private planSection(p: PlanProposal): HTMLElement {
+    const id = this.incidentId ?? '';
+    const working = store.assignmentsOf(id).filter((a) => a.role !== 'checkpoint' && ACTIVE.has(a.status));
+    const left = planRemainder(p, working);
+    const kinds = new Set([...p.proposed.map((u) => u.kind), ...p.missing.map((m) => m.kind)]);
+    const counted = working.filter((a) => kinds.has(a.unitKind));
+    return h(
+      'div',
+      { class: 'plan', 'data-plan-id': p.planId },
+      counted.length ? h('p', { class: 'plan-working', id: 'plan-working' }, '✓ ', t('planWorking', { list: counted.map((a) => a.callsign).join('、') })) : null,
+      left.proposed.length
+        ? h(
+            'ul',
+            { class: 'plan-proposed' },
+            left.proposed.map((u) => h('li', { 'data-unit-id': u.unitId }, `${u.callsign} · ${unitKindLabel(u.kind)} · ${mmss(u.etaSec)}`)),
+          )
+        : null,
+      left.missing.length ? h('p', { class: 'form-error plan-missing' }, t('planMissing', { list: left.missing.map((m) => `${unitKindLabel(m.kind)} × ${m.count}`).join('、') })) : null,
+      left.proposed.length
+        ? h(
+            'button',
+            { type: 'button', class: 'primary', id: 'plan-confirm', disabled: this.busy, onclick: () => void this.confirmPlan(left.proposed.map((u) => u.unitId)) },
+            `${t('planConfirm')} × ${left.proposed.length}`,
+          )
+        : !left.missing.length
+          ? h('p', { class: 'muted', id: 'plan-met' }, t('planMet'))
+          : null,
+    );
   }
 
   element(): HTMLElement | null {
     if (!this.incidentId) return null;
     const s = this.shown ? this.sealing : null;
-    const sealableCount = s ? s.tiers.reduce((n, tier) => n + tier.checkpoints.filter((c) => c.sealable && c.bestUnit).length, 0) : 0;
+    const manned = this.activeManned();
+    const toMan = this.toMan().length;
     const p = this.plan;
     return h(
       'section',
       { class: 'command-panel', id: 'command-panel' },
       h('h4', {}, t('plan')),
-      p === undefined
-        ? h('p', { class: 'muted' }, '…')
-        : p === null
-          ? h('p', { class: 'muted' }, t('noPlan'))
-          : h(
-              'div',
-              { class: 'plan', 'data-plan-id': p.planId },
-              h('ul', {}, p.proposed.map((u) => h('li', {}, `${u.callsign} · ${unitKindLabel(u.kind)} · ${mmss(u.etaSec)}`))),
-              p.missing.length ? h('p', { class: 'form-error' }, t('planMissing', { list: p.missing.map((m) => `${unitKindLabel(m.kind)} × ${m.count}`).join('、') })) : null,
-              h('button', { type: 'button', class: 'primary', id: 'plan-confirm', disabled: !p.proposed.length, onclick: () => void this.confirmPlan() }, t('planConfirm')),
-            ),
+      p === undefined ? h('p', { class: 'muted' }, '…') : p === null ? h('p', { class: 'muted' }, t('noPlan')) : this.planSection(p),
       h(
         'div',
         { class: 'sealing-head' },
@@ -202,18 +353,21 @@ export class CommandPanel {
                 h(
                   'ul',
                   {},
-                  tier.checkpoints.map((c) =>
-                    h(
+                  tier.checkpoints.map((c) => {
+                    const man = manned.get(c.checkpointId);
+                    return h(
                       'li',
-                      { class: c.sealable ? 'sealable' : 'not-sealable', 'data-checkpoint-id': c.checkpointId },
-                      `${c.name} · ${mmss(c.vehicleEtaSec)} · ${c.bestUnit ? `${c.bestUnit.callsign} ${mmss(c.bestUnit.etaSec)}` : '—'} · ${c.sealable ? t('sealable') : t('notSealable')}`,
-                    ),
-                  ),
+                      { class: man ? 'manned' : c.sealable ? 'sealable' : 'not-sealable', 'data-checkpoint-id': c.checkpointId },
+                      man
+                        ? `${c.name} · ${mmss(c.vehicleEtaSec)} · ${t('manned', { callsign: man.callsign })}`
+                        : `${c.name} · ${mmss(c.vehicleEtaSec)} · ${c.bestUnit ? `${c.bestUnit.callsign} ${mmss(c.bestUnit.etaSec)}` : '—'} · ${c.sealable ? t('sealable') : t('notSealable')}`,
+                    );
+                  }),
                 ),
                 tier.crossings.length ? h('p', { class: 'muted' }, t('crossingsOpen', { n: tier.crossings.length })) : null,
               ),
             ),
-            h('button', { type: 'button', class: 'primary', id: 'sealing-dispatch', disabled: !sealableCount, onclick: () => void this.dispatchSealable() }, t('sealDispatch', { n: sealableCount })),
+            h('button', { type: 'button', class: 'primary', id: 'sealing-dispatch', disabled: !toMan || this.busy, onclick: () => void this.dispatchSealable() }, t('sealDispatch', { n: toMan })),
           )
         : null,
       this.error ? h('p', { class: 'form-error', role: 'alert' }, this.error) : null,
