@@ -6,7 +6,7 @@
  * bench/results/fleet.json; asserts nothing.
  *
  * Knobs: BENCH_SECONDS (60), BENCH_UNITS (5000), BENCH_TARGET_RATE (25000 positions/s),
- * BENCH_CONSOLES (100).
+ * BENCH_CONSOLES (100), BENCH_MODES (embedded,services), BENCH_POSITIONS (packed | json).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -18,6 +18,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const UNITS = Number(process.env.BENCH_UNITS ?? 5000);
 const TARGET_RATE = Number(process.env.BENCH_TARGET_RATE ?? 25000);
 const CONSOLES = Number(process.env.BENCH_CONSOLES ?? 100);
+/** What the consoles ask for: packed binary frames (as the console does) or the JSON array. */
+const POSITIONS_FORMAT = process.env.BENCH_POSITIONS === 'json' ? 'json' : 'packed';
 const BATCH = 5000;
 const CENTER = { lon: 104.066, lat: 30.657 };
 
@@ -51,7 +53,7 @@ async function runMode(mode: BenchMode) {
     // consoles, in their own thread
     const probeUnit = unitIds[0];
     const swarm = new Worker(path.join(__dirname, 'lib', 'console-swarm.js'), {
-      workerData: { base, token: dispatcher, consoles: CONSOLES, probeUnit },
+      workerData: { base, token: dispatcher, consoles: CONSOLES, probeUnit, positions: POSITIONS_FORMAT },
     });
     await new Promise<void>((r) => swarm.once('message', () => r()));
     const incidentSent = new Map<string, number>();
@@ -125,7 +127,14 @@ async function runMode(mode: BenchMode) {
 
     await new Promise((r) => setTimeout(r, 1500));
     swarm.postMessage({ type: 'stop' });
-    const result = await new Promise<{ incidentLatencies: number[]; positionLatencies: number[]; positionMessages: number; incidentDeliveries: number }>(
+    const result = await new Promise<{
+      incidentLatencies: number[];
+      incidentFirstLatencies: number[];
+      incidentSpreads: number[];
+      positionLatencies: number[];
+      positionMessages: number;
+      incidentDeliveries: number;
+    }>(
       (r) => swarm.on('message', (m: { type: string }) => m.type === 'result' && r(m as never)),
     );
     await swarm.terminate();
@@ -142,12 +151,18 @@ async function runMode(mode: BenchMode) {
       drainMsAfterLoad: drainMs,
       ingestPerSec,
       consoles: CONSOLES,
+      consolePositionsFormat: POSITIONS_FORMAT,
       incidents: incidentSent.size,
       incidentDeliveries: result.incidentDeliveries,
       incidentCreateP50Ms: percentile(incidentCreateMs, 0.5),
       // from the incident's server createdAt (commit) to its receipt by each console
       incidentFanoutP50Ms: percentile(result.incidentLatencies, 0.5),
       incidentFanoutP99Ms: percentile(result.incidentLatencies, 0.99),
+      // where the time goes: until the first console has it (commit and publish), and from the
+      // first console to the last (the fan-out proper)
+      incidentFirstConsoleP99Ms: percentile(result.incidentFirstLatencies, 0.99),
+      incidentFirstToLastP99Ms: percentile(result.incidentSpreads, 0.99),
+      incidentFanoutMaxMs: percentile(result.incidentLatencies, 1),
       positionMessagesPerConsolePerSec: Math.round((result.positionMessages / CONSOLES / elapsed) * 100) / 100,
       // from the probe unit's report being sent to its receipt by each console (includes the 1 s batching)
       positionFanoutP50Ms: percentile(result.positionLatencies, 0.5),
@@ -161,11 +176,14 @@ async function runMode(mode: BenchMode) {
 }
 
 export async function runFleetBench() {
-  const embedded = await runMode('embedded');
-  console.log(JSON.stringify(embedded, null, 2));
-  const services = process.env.DATABASE_URL && process.env.REDIS_URL ? await runMode('services') : null;
+  // BENCH_MODES=services (or embedded) runs one mode only
+  const modes = (process.env.BENCH_MODES ?? 'embedded,services').split(',');
+  const embedded = modes.includes('embedded') ? await runMode('embedded') : null;
+  if (embedded) console.log(JSON.stringify(embedded, null, 2));
+  const services = modes.includes('services') && process.env.DATABASE_URL && process.env.REDIS_URL ? await runMode('services') : null;
   if (services) console.log(JSON.stringify(services, null, 2));
   const head = services ?? embedded;
+  if (!head) throw new Error('no mode to run (services mode needs DATABASE_URL and REDIS_URL)');
   return {
     machine: { cpus: os.cpus().length, node: process.version },
     ingestPerSec: head.ingestPerSec,

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { DatabaseService, PositionsService } from '@ringcad/core';
+import { decodePositionFrame } from '@ringcad/domain';
 import { buildWorld, INCIDENT_POINT, rebind, type World } from '../support/fixtures';
 import { connectSocket, createStack, SERVICES_MODE, sleep, type Stack } from '../support/harness';
 
@@ -155,5 +156,49 @@ describe(`AVL positions (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =
     const last = msgs[msgs.length - 1].payload.find((p: { unitId: string }) => p.unitId === movers[0].id);
     expect(last.lon).toBeCloseTo(movers[0].lon + 9e-5, 7);
     c.close();
+  });
+
+  it('sends packed binary frames to consoles that ask for them, to scoped consoles too, with the same positions', async () => {
+    const r = await world.admin.post('/api/v1/users', { username: 'scoped-packed', password: 'scoped-password', roles: ['dispatcher'], jurisdictionId: world.districtId });
+    expect(r.status).toBe(201);
+    const login = await world.admin.post('/api/v1/auth/login', { username: 'scoped-packed', password: 'scoped-password' });
+    const json = await connectSocket(base, '/console', world.tokens.dispatcher);
+    const packed = await connectSocket(base, '/console', login.body.accessToken, { positions: 'packed' });
+    const sync = (await packed.waitFor((e) => e.event === 'sync')).payload as { units: { id: string; num: number }[] };
+    await json.waitFor((e) => e.event === 'sync');
+    const byNum = new Map(sync.units.map((u) => [u.num, u.id]));
+    expect(byNum.size).toBe(sync.units.length); // every unit has its own number
+    await sleep(1200);
+    const [jsonFrom, packedFrom] = [json.events.length, packed.events.length];
+    const movers = world.units.slice(2, 5);
+    const at = new Date().toISOString();
+    const positions = movers.map((u, i) => ({ unitId: u.id, lon: u.lon + 0.0012345 * (i + 1), lat: u.lat - 0.0006789, at }));
+    expect((await world.admin.post('/api/v1/units/positions', { positions })).status).toBe(202);
+    const seen = new Map<string, { lon: number; lat: number; at: string }>();
+    const deadline = Date.now() + 10_000;
+    while (seen.size < movers.length && Date.now() < deadline) {
+      await sleep(200);
+      seen.clear();
+      for (const e of packed.events.slice(packedFrom)) {
+        expect(e.event).not.toBe('units.positions'); // one format per console
+        if (e.event !== 'units.positions.packed') continue;
+        decodePositionFrame(e.payload as Buffer, (num, lon, lat, atMs) => {
+          const id = byNum.get(num);
+          if (id && movers.some((m) => m.id === id)) seen.set(id, { lon, lat, at: new Date(atMs).toISOString() });
+        });
+      }
+    }
+    for (const p of positions) {
+      const got = seen.get(p.unitId);
+      expect(got).toBeDefined();
+      expect(got?.lon).toBeCloseTo(p.lon, 6);
+      expect(got?.lat).toBeCloseTo(p.lat, 6);
+      expect(got?.at).toBe(p.at);
+    }
+    // the JSON console got the same batch in the contract's shape, and no packed frames
+    await json.waitFor((e) => e.event === 'units.positions' && e.payload.some((x: { unitId: string }) => x.unitId === movers[0].id));
+    expect(json.events.slice(jsonFrom).some((e) => e.event === 'units.positions.packed')).toBe(false);
+    json.close();
+    packed.close();
   });
 });

@@ -162,8 +162,13 @@ export interface Recorder {
   close(): void;
 }
 
-export async function connectSocket(baseUrl: string, namespace: string, token: string | undefined): Promise<Recorder> {
-  const socket = io(`${baseUrl}${namespace}`, { auth: token ? { token } : {}, transports: ['websocket'], reconnection: false });
+export async function connectSocket(
+  baseUrl: string,
+  namespace: string,
+  token: string | undefined,
+  extraAuth: Record<string, unknown> = {},
+): Promise<Recorder> {
+  const socket = io(`${baseUrl}${namespace}`, { auth: { ...(token ? { token } : {}), ...extraAuth }, transports: ['websocket'], reconnection: false });
   const events: { event: string; payload: any }[] = [];
   const waiters: { pred: (e: { event: string; payload: any }) => boolean; resolve: (e: any) => void }[] = [];
   socket.onAny((event: string, payload: unknown) => {

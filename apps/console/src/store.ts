@@ -1,6 +1,6 @@
 // The console's live state: one store fed by the `sync` snapshot and the realtime events, read by
 // every view. Views subscribe to topics and re-render; nothing ever asks the user to refresh.
-import { OPEN_INCIDENT_STATUSES, type IncidentStatus } from '@ringcad/domain';
+import { OPEN_INCIDENT_STATUSES, decodePositionFrame, type IncidentStatus } from '@ringcad/domain';
 import type { AlertView, AssignmentView, ConsoleSync, IncidentView, UnitView } from './types';
 
 export type Topic = 'incidents' | 'assignments' | 'units' | 'positions' | 'alerts' | 'connection' | 'selection';
@@ -13,6 +13,8 @@ export class Store {
   readonly incidents = new Map<string, IncidentView>();
   readonly assignments = new Map<string, AssignmentView>();
   readonly units = new Map<string, UnitView>();
+  /** Units by `num`, the name packed position frames use. */
+  private readonly unitsByNum = new Map<number, UnitView>();
   readonly alerts = new Map<string, AlertView>();
   connection: Connection = 'connecting';
   /** Server time minus local time at the last sync, so ages are measured on the server's clock. */
@@ -65,7 +67,11 @@ export class Store {
     this.assignments.clear();
     for (const a of s.assignments) this.assignments.set(a.id, a);
     this.units.clear();
-    for (const u of s.units) this.units.set(u.id, u);
+    this.unitsByNum.clear();
+    for (const u of s.units) {
+      this.units.set(u.id, u);
+      this.unitsByNum.set(u.num, u);
+    }
     this.alerts.clear();
     for (const a of s.alerts) if (!a.acknowledgedAt) this.alerts.set(a.id, a);
     this.lastSyncAt = s.at;
@@ -98,6 +104,7 @@ export class Store {
     const cur = this.units.get(u.id);
     if (cur && typeof cur.version === 'number' && typeof u.version === 'number' && cur.version > u.version) return;
     this.units.set(u.id, u);
+    this.unitsByNum.set(u.num, u);
     this.emit('units');
     this.emit('positions');
   }
@@ -105,11 +112,23 @@ export class Store {
   applyPositions(ps: { unitId: string; lon: number; lat: number; at: string }[]) {
     for (const p of ps) {
       const u = this.units.get(p.unitId);
-      if (!u) continue;
-      if (u.position && u.position.at > p.at) continue;
-      u.position = { lon: p.lon, lat: p.lat, at: p.at, stale: false };
+      if (u) this.moveUnit(u, p.lon, p.lat, p.at);
     }
     this.emit('positions');
+  }
+
+  /** A packed `units.positions.packed` frame (what this console asks the server for). */
+  applyPackedPositions(frame: ArrayBuffer) {
+    decodePositionFrame(frame, (num, lon, lat, atMs) => {
+      const u = this.unitsByNum.get(num);
+      if (u) this.moveUnit(u, lon, lat, new Date(atMs).toISOString());
+    });
+    this.emit('positions');
+  }
+
+  private moveUnit(u: UnitView, lon: number, lat: number, at: string) {
+    if (u.position && u.position.at > at) return;
+    u.position = { lon, lat, at, stale: false };
   }
 
   applyAlert(a: AlertView) {

@@ -7,3 +7,4 @@ export * from './jobs';
 export * from './rings';
 export * from './reports';
 export * from './command';
+export * from './positions-fast';

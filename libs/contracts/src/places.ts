@@ -57,4 +57,6 @@ export interface UnitView {
   stationId: string | null;
   position: { lon: number; lat: number; at: string; stale: boolean } | null;
   version: number;
+  /** Stable small number naming the unit in packed position frames (`units.positions.packed`). */
+  num: number;
 }

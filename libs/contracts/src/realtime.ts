@@ -48,6 +48,11 @@ export interface ConsoleServerEvents {
   'assignment.updated': (payload: AssignmentView & { version: number }) => void;
   'unit.updated': (unit: UnitView) => void;
   'units.positions': (positions: { unitId: string; lon: number; lat: number; at: string }[]) => void;
+  /**
+   * The same batch as a packed binary frame (see `decodePositionFrame` in @ringcad/domain), sent
+   * instead of `units.positions` to consoles whose handshake has `auth.positions = "packed"`.
+   */
+  'units.positions.packed': (frame: ArrayBuffer) => void;
   alert: (alert: AlertView) => void;
   'alert.acknowledged': (alert: AlertView) => void;
   /** Ring coverage recomputed (every COVERAGE_PUSH_SEC) for each pushed scheme. */

@@ -56,27 +56,15 @@ export class IncidentsService {
       throw new DomainError('VALIDATION_FAILED', `unknown ring scheme ${input.schemeId}`);
     }
     const actor = actorOf(by);
+    // two statements, so that under load (AVL batches on the same event loop, a busy database)
+    // the incident commits and reaches the consoles after as few round trips as possible
     const { incident, duplicates } = await this.database.transaction(async (tx) => {
-      const jurisdiction = await this.locate(tx, p);
+      const { jurisdiction, sequence, duplicates } = await this.locateAndNumber(tx, p, now, input.category);
       const schemeId =
         input.schemeId ?? jurisdiction.schemeId ?? DEFAULT_SCHEME_BY_PRIORITY[input.priority];
-      const seq = await sql<{ n: number }>`
-        INSERT INTO incident_counters (day, n) VALUES (${cstDay(now)}, 1)
-        ON CONFLICT (day) DO UPDATE SET n = incident_counters.n + 1 RETURNING n`.execute(tx);
-      const number = formatIncidentNumber(now, seq.rows[0].n, this.config.INCIDENT_NUMBER_PREFIX);
-      const inserted = await sql<{ id: string }>`
-        INSERT INTO incidents (number, status, category, priority, scheme_id, location, input_crs, input_lon,
-          input_lat, address, caller_number, caller_name, description, district_id, station_id, grid_id,
-          received_at, created_at, created_by, version)
-        VALUES (${number}, 'new', ${input.category}, ${input.priority}, ${schemeId},
-          ST_SetSRID(ST_MakePoint(${p.lon}, ${p.lat}), 4326), ${input.location.crs ?? 'WGS84'},
-          ${input.location.lon}, ${input.location.lat}, ${input.address ?? null}, ${input.callerNumber ?? null},
-          ${input.callerName ?? null}, ${input.description ?? null}, ${jurisdiction.districtId},
-          ${jurisdiction.stationId}, ${jurisdiction.gridId}, ${receivedAt}, ${now},
-          ${by.kind === 'user' ? by.id : null}, 1)
-        RETURNING id`.execute(tx);
-      const id = inserted.rows[0].id;
-      await appendIncidentEvent(tx, id, 1, 'incident.created', now, actor, {
+      const number = formatIncidentNumber(now, sequence, this.config.INCIDENT_NUMBER_PREFIX);
+      const actorRow = { kind: actor.kind, id: actor.id, name: actor.name };
+      const eventData = {
         number,
         category: input.category,
         priority: input.priority,
@@ -84,16 +72,25 @@ export class IncidentsService {
         location: p,
         input: input.location,
         address: input.address ?? null,
-      });
-      const duplicates = await sql<{ id: string; number: string; distance_m: number; created_at: Date }>`
-        SELECT i.id, i.number, ST_Distance(i.location::geography, ST_SetSRID(ST_MakePoint(${p.lon}, ${p.lat}), 4326)::geography) AS distance_m,
-               i.created_at
-        FROM incidents i
-        WHERE i.id <> ${id} AND i.category = ${input.category} AND i.status <> 'cancelled'
-          AND i.created_at >= ${new Date(now.getTime() - this.config.DUPLICATE_WINDOW_MIN * 60_000)}
-          AND ST_DWithin(i.location::geography, ST_SetSRID(ST_MakePoint(${p.lon}, ${p.lat}), 4326)::geography, ${this.config.DUPLICATE_RADIUS_M})
-        ORDER BY distance_m LIMIT 10`.execute(tx);
-      return { incident: await readIncident(tx, id), duplicates: duplicates.rows };
+      };
+      const inserted = await sql<IncidentRow>`
+        WITH ins AS (
+          INSERT INTO incidents AS i (number, status, category, priority, scheme_id, location, input_crs, input_lon,
+            input_lat, address, caller_number, caller_name, description, district_id, station_id, grid_id,
+            received_at, created_at, created_by, version)
+          VALUES (${number}, 'new', ${input.category}, ${input.priority}, ${schemeId},
+            ST_SetSRID(ST_MakePoint(${p.lon}, ${p.lat}), 4326), ${input.location.crs ?? 'WGS84'},
+            ${input.location.lon}, ${input.location.lat}, ${input.address ?? null}, ${input.callerNumber ?? null},
+            ${input.callerName ?? null}, ${input.description ?? null}, ${jurisdiction.districtId},
+            ${jurisdiction.stationId}, ${jurisdiction.gridId}, ${receivedAt}, ${now},
+            ${by.kind === 'user' ? by.id : null}, 1)
+          RETURNING ${sql.raw(INCIDENT_COLUMNS)}),
+        ev AS (
+          INSERT INTO incident_events (incident_id, version, type, at, actor_kind, actor_id, actor_name, data)
+          SELECT id, 1, 'incident.created', ${now}, ${actorRow.kind}, ${actorRow.id}, ${actorRow.name}, ${JSON.stringify(eventData)}::jsonb
+          FROM ins)
+        SELECT * FROM ins`.execute(tx);
+      return { incident: toIncidentView(inserted.rows[0]), duplicates };
     });
     this.realtime.incident('incident.created', incident);
     const recommendation = await this.recommendations.recommend(incident.id);
@@ -114,18 +111,44 @@ export class IncidentsService {
     };
   }
 
-  /** District, station and grid containing the point (the smallest polygon of each kind wins). */
-  private async locate(tx: Tx, p: { lon: number; lat: number }) {
-    const rows = await sql<{ id: string; kind: string; scheme_id: string | null }>`
-      SELECT DISTINCT ON (kind) id, kind, scheme_id FROM jurisdictions
-      WHERE ST_Covers(boundary, ST_SetSRID(ST_MakePoint(${p.lon}, ${p.lat}), 4326))
-      ORDER BY kind, ST_Area(boundary)`.execute(tx);
-    const byKind = new Map(rows.rows.map((r) => [r.kind, r]));
+  /**
+   * In one statement: the district, station and grid containing the point (the smallest polygon
+   * of each kind wins), the next number of the day, and the possible duplicates (same category,
+   * open or closed but not cancelled, within the window and radius).
+   */
+  private async locateAndNumber(tx: Tx, p: { lon: number; lat: number }, now: Date, category: string) {
+    const point = sql`ST_SetSRID(ST_MakePoint(${p.lon}, ${p.lat}), 4326)`;
+    const r = await sql<{
+      n: number;
+      places: { id: string; kind: string; scheme_id: string | null }[];
+      dups: { id: string; number: string; distance_m: number; created_at: string }[];
+    }>`
+      WITH seq AS (
+        INSERT INTO incident_counters (day, n) VALUES (${cstDay(now)}, 1)
+        ON CONFLICT (day) DO UPDATE SET n = incident_counters.n + 1 RETURNING n)
+      SELECT (SELECT n FROM seq) AS n,
+        (SELECT coalesce(json_agg(j), '[]'::json) FROM (
+           SELECT DISTINCT ON (kind) id, kind, scheme_id FROM jurisdictions
+           WHERE ST_Covers(boundary, ${point})
+           ORDER BY kind, ST_Area(boundary)) j) AS places,
+        (SELECT coalesce(json_agg(d), '[]'::json) FROM (
+           SELECT i.id, i.number, ST_Distance(i.location::geography, ${point}::geography) AS distance_m, i.created_at
+           FROM incidents i
+           WHERE i.category = ${category} AND i.status <> 'cancelled'
+             AND i.created_at >= ${new Date(now.getTime() - this.config.DUPLICATE_WINDOW_MIN * 60_000)}
+             AND ST_DWithin(i.location::geography, ${point}::geography, ${this.config.DUPLICATE_RADIUS_M})
+           ORDER BY distance_m LIMIT 10) d) AS dups`.execute(tx);
+    const row = r.rows[0];
+    const byKind = new Map(row.places.map((j) => [j.kind, j]));
     return {
-      districtId: byKind.get('district')?.id ?? null,
-      stationId: byKind.get('station')?.id ?? null,
-      gridId: byKind.get('grid')?.id ?? null,
-      schemeId: byKind.get('grid')?.scheme_id ?? byKind.get('station')?.scheme_id ?? byKind.get('district')?.scheme_id ?? null,
+      sequence: row.n,
+      jurisdiction: {
+        districtId: byKind.get('district')?.id ?? null,
+        stationId: byKind.get('station')?.id ?? null,
+        gridId: byKind.get('grid')?.id ?? null,
+        schemeId: byKind.get('grid')?.scheme_id ?? byKind.get('station')?.scheme_id ?? byKind.get('district')?.scheme_id ?? null,
+      },
+      duplicates: row.dups,
     };
   }
 

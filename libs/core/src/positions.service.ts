@@ -9,7 +9,7 @@ import { DatabaseService } from './database.service';
 import { DomainError, forbidden, notFound } from './errors';
 import { hasRole, type Principal } from './principal';
 import { QueueService } from './queue.service';
-import { RealtimePublisher } from './realtime';
+import { RealtimePublisher, type MovedUnit } from './realtime';
 import { APP_CONFIG } from './tokens';
 import { LiveFleetService, type LiveFix } from './live-fleet.service';
 import type { Tx } from '@ringcad/db';
@@ -27,6 +27,9 @@ const BROADCAST_MS = 1000;
 const ROW_POSITION_REFRESH_MS = 5000;
 
 const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
+
+/** `YYYY-MM-DDTHH:MM:SS.mmmZ`, what toISOString() gives (checked after Date.parse accepted it). */
+const isCanonicalIso = (s: string) => s.length === 24 && s.charCodeAt(23) === 90 /* Z */ && s.charCodeAt(19) === 46; /* . */
 
 /** Moves units' row positions forward (never back), locking rows in one global order. */
 async function writeRowPositions(tx: Tx, rows: TrackRow[]) {
@@ -76,10 +79,11 @@ interface LastFix {
 export class PositionsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(PositionsService.name);
   private pending: { rows: TrackRow[]; waiters: { resolve: () => void; reject: (e: Error) => void }[] } | null = null;
-  private outgoing = new Map<string, { unitId: string; lon: number; lat: number; at: string }>();
+  private outgoing = new Map<string, MovedUnit>();
   private broadcastTimer?: NodeJS.Timeout;
   private partitionTimer?: NodeJS.Timeout;
-  private readonly knownUnits = new Set<string>();
+  /** Unit ids seen by this process, with their numbers (units are never deleted). */
+  private readonly knownUnits = new Map<string, number>();
   /** When this process last wrote each unit's row position (the live store is the fast path). */
   private readonly rowWrittenAt = new Map<string, number>();
   private trailing = new Map<string, TrackRow>();
@@ -140,25 +144,29 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
       throw forbidden('only an admin or a unit terminal may report positions');
     }
     const now = this.clock.now();
-    const future = positions.find((p) => new Date(p.at).getTime() - now.getTime() > MAX_FUTURE_SKEW_MS);
-    if (future) throw new DomainError('VALIDATION_FAILED', `position time ${future.at} is in the future`);
+    const atMs = positions.map((p) => Date.parse(p.at));
+    const futureAt = atMs.findIndex((ms) => ms - now.getTime() > MAX_FUTURE_SKEW_MS);
+    if (futureAt >= 0) throw new DomainError('VALIDATION_FAILED', `position time ${positions[futureAt].at} is in the future`);
     const ids = [...new Set(positions.map((p) => p.unitId))];
     const last = await this.lastFixes(ids);
-    const rows = this.flagJumps(positions, last);
+    const { rows, rowMs } = this.flagJumps(positions, atMs, last);
     await this.enqueue(rows);
     let flagged = 0;
     const fixes = new Map<string, LiveFix>();
-    for (const r of rows) {
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
       if (r.f & FLAG_JUMP) {
         flagged++;
         continue;
       }
-      const atMs = Date.parse(r.at);
+      const ms = rowMs[i];
       const cur = fixes.get(r.u);
-      if (!cur || cur.atMs < atMs) fixes.set(r.u, { lon: r.x, lat: r.y, atMs, speedKmh: r.s, headingDeg: r.h });
+      if (!cur || cur.atMs < ms) fixes.set(r.u, { lon: r.x, lat: r.y, atMs: ms, speedKmh: r.s, headingDeg: r.h });
       const out = this.outgoing.get(r.u);
       // 6 decimals is 0.1 m: more would only fatten a message every console decodes each second
-      if (!out || out.at < r.at) this.outgoing.set(r.u, { unitId: r.u, lon: round6(r.x), lat: round6(r.y), at: r.at });
+      if (!out || out.at < r.at) {
+        this.outgoing.set(r.u, { unitId: r.u, num: this.knownUnits.get(r.u) as number, lon: round6(r.x), lat: round6(r.y), at: r.at });
+      }
     }
     await this.live.update(fixes);
     this.scheduleBroadcast();
@@ -170,28 +178,26 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
    * impossible jump: kept in the track with a flag, not trusted as the unit's position. Reports
    * are judged in time order per unit, each against the last trusted one.
    */
-  private flagJumps(positions: PositionReport[], last: Map<string, LastFix>): TrackRow[] {
-    const sorted = [...positions].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  private flagJumps(positions: PositionReport[], atMs: number[], last: Map<string, LastFix>): { rows: TrackRow[]; rowMs: number[] } {
+    const order = positions.map((_, i) => i).sort((a, b) => atMs[a] - atMs[b]);
     const maxMps = this.config.MAX_PLAUSIBLE_SPEED_KMH / 3.6;
-    return sorted.map((p) => {
-      const atMs = new Date(p.at).getTime();
+    const rows: TrackRow[] = new Array(order.length);
+    const rowMs: number[] = new Array(order.length);
+    for (let k = 0; k < order.length; k++) {
+      const p = positions[order[k]];
+      const ms = atMs[order[k]];
       const prev = last.get(p.unitId);
       let f = 0;
-      if (prev && atMs > prev.atMs) {
+      if (prev && ms > prev.atMs) {
         const d = haversineM(prev, p);
-        if (d > JUMP_MIN_M && d / ((atMs - prev.atMs) / 1000) > maxMps) f |= FLAG_JUMP;
+        if (d > JUMP_MIN_M && d / ((ms - prev.atMs) / 1000) > maxMps) f |= FLAG_JUMP;
       }
-      if (!(f & FLAG_JUMP) && (!prev || atMs >= prev.atMs)) last.set(p.unitId, { lon: p.lon, lat: p.lat, atMs });
-      return {
-        u: p.unitId,
-        at: new Date(atMs).toISOString(),
-        x: p.lon,
-        y: p.lat,
-        s: p.speedKmh ?? null,
-        h: p.headingDeg ?? null,
-        f,
-      };
-    });
+      if (!(f & FLAG_JUMP) && (!prev || ms >= prev.atMs)) last.set(p.unitId, { lon: p.lon, lat: p.lat, atMs: ms });
+      // times are kept in one canonical form (UTC, milliseconds), so they compare as strings
+      rows[k] = { u: p.unitId, at: isCanonicalIso(p.at) ? p.at : new Date(ms).toISOString(), x: p.lon, y: p.lat, s: p.speedKmh ?? null, h: p.headingDeg ?? null, f };
+      rowMs[k] = ms;
+    }
+    return { rows, rowMs };
   }
 
   /**
@@ -209,8 +215,8 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
       if (!f || !this.knownUnits.has(id)) ask.push(id);
     }
     if (ask.length) {
-      const rows = await sql<{ id: string; lon: number | null; lat: number | null; position_at: Date | null }>`
-        SELECT id, ST_X(position) AS lon, ST_Y(position) AS lat, position_at FROM units WHERE id = ANY(${ask}::uuid[])`.execute(
+      const rows = await sql<{ id: string; num: number; lon: number | null; lat: number | null; position_at: Date | null }>`
+        SELECT id, num, ST_X(position) AS lon, ST_Y(position) AS lat, position_at FROM units WHERE id = ANY(${ask}::uuid[])`.execute(
         this.database.db,
       );
       if (rows.rows.length !== ask.length) {
@@ -218,7 +224,7 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
         throw notFound('unit', ask.find((i) => !have.has(i)));
       }
       for (const r of rows.rows) {
-        this.knownUnits.add(r.id);
+        this.knownUnits.set(r.id, r.num);
         const atMs = r.position_at ? new Date(r.position_at).getTime() : NaN;
         const cur = last.get(r.id);
         if (r.lon !== null && r.lat !== null && atMs && (!cur || cur.atMs < atMs)) last.set(r.id, { lon: r.lon, lat: r.lat, atMs });
@@ -274,7 +280,7 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
       if (!this.outgoing.size) return;
       const batch = [...this.outgoing.values()];
       this.outgoing = new Map();
-      this.realtime.toConsoles({ event: 'units.positions', payload: batch });
+      this.realtime.positions(batch);
     }, BROADCAST_MS);
     this.broadcastTimer.unref();
   }

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { CONSOLE_NAMESPACE, TERMINAL_NAMESPACE, type AssignmentView, type IncidentView } from '@ringcad/contracts';
+import { encodePositionFrame } from '@ringcad/domain';
 import { jurisdictionIdsOf, maskIncident } from './views';
 
 /** What both a socket.io Server and a @socket.io/redis-emitter Emitter offer. */
@@ -15,6 +16,23 @@ export const consoleRoom = (pii: boolean, jurisdictionId: string | null) =>
   `${pii ? 'pii' : 'mask'}:${jurisdictionId ? `j:${jurisdictionId}` : 'all'}`;
 
 export const terminalRoom = (unitId: string) => `unit:${unitId}`;
+
+/**
+ * Every console is in exactly one positions room, by the format it asked for in its handshake
+ * (`auth.positions`): `units.positions` as the contract's JSON array, or packed binary frames.
+ * Positions are not personal data and every seat draws the whole fleet, so neither the PII nor
+ * the jurisdiction rooms apply.
+ */
+export type PositionsFormat = 'json' | 'packed';
+export const positionsRoom = (format: PositionsFormat) => `positions:${format}`;
+
+export interface MovedUnit {
+  unitId: string;
+  num: number;
+  lon: number;
+  lat: number;
+  at: string;
+}
 
 export interface ConsoleMessage {
   event: string;
@@ -60,6 +78,18 @@ export class RealtimePublisher {
     } catch (err) {
       this.logger.warn(`${event} not broadcast: ${(err as Error).message}`);
     }
+  }
+
+  /** One batch of moved units, encoded once per format for every console. */
+  positions(moved: MovedUnit[]) {
+    const target = this.target;
+    if (!target || !moved.length) return;
+    this.safely('units.positions', () => {
+      const ns = target.of(CONSOLE_NAMESPACE);
+      ns.to(positionsRoom('json')).emit('units.positions', moved.map((m) => ({ unitId: m.unitId, lon: m.lon, lat: m.lat, at: m.at })));
+      const frame = encodePositionFrame(moved.map((m) => ({ num: m.num, lon: m.lon, lat: m.lat, atMs: Date.parse(m.at) })));
+      ns.to(positionsRoom('packed')).emit('units.positions.packed', Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
+    });
   }
 
   incident(event: 'incident.created' | 'incident.updated', view: IncidentView) {

@@ -117,10 +117,11 @@ export interface UnitRow {
   lat: number | null;
   position_at: Date | null;
   version: number;
+  num: number;
 }
 
 export const UNIT_COLUMNS = `u.id, u.callsign, u.kind, u.status, u.station_id, ST_X(u.position) AS lon,
-  ST_Y(u.position) AS lat, u.position_at, u.version`;
+  ST_Y(u.position) AS lat, u.position_at, u.version, u.num`;
 
 export function toUnitView(r: UnitRow, now: Date, staleSec: number): UnitView {
   return {
@@ -139,5 +140,6 @@ export function toUnitView(r: UnitRow, now: Date, staleSec: number): UnitView {
           }
         : null,
     version: r.version,
+    num: r.num,
   };
 }

@@ -7,3 +7,4 @@ export * from './incident-number';
 export * from './privacy';
 export * from './roles';
 export * from './defense-levels';
+export * from './position-frame';

@@ -22,6 +22,7 @@ import {
   UnitsService,
   consoleRoom,
   parseInput,
+  positionsRoom,
   readAssignments,
   terminalRoom,
   terminalTask,
@@ -88,7 +89,8 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
     });
     ns.on('connection', (socket) => {
       const p = socket.data.principal as Principal & { kind: 'user' };
-      void socket.join(consoleRoom(seesCallerNumber(p.roles), p.jurisdictionId));
+      const packed = (socket.handshake.auth as { positions?: unknown } | undefined)?.positions === 'packed';
+      void socket.join([consoleRoom(seesCallerNumber(p.roles), p.jurisdictionId), positionsRoom(packed ? 'packed' : 'json')]);
       const sendSync = () =>
         this.sync
           .snapshot(p)

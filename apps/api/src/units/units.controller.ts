@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { createUnitSchema, positionsBatchSchema, setUnitStatusSchema } from '@ringcad/contracts';
+import { createUnitSchema, parsePositionsBatchFast, positionsBatchSchema, setUnitStatusSchema } from '@ringcad/contracts';
 import { UnitsService, parseInput, type Principal } from '@ringcad/core';
 import { Access } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal.decorator';
@@ -24,7 +24,9 @@ export class UnitsController {
   @Post('positions')
   @HttpCode(202)
   positions(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
-    return this.units.ingestPositions(parseInput(positionsBatchSchema, body).positions, by);
+    // the fast check takes well-formed batches; anything else gets the schema's precise 400
+    const positions = parsePositionsBatchFast(body) ?? parseInput(positionsBatchSchema, body).positions;
+    return this.units.ingestPositions(positions, by);
   }
 
   @Access({ roles: ['dispatcher', 'admin'], terminal: true })
