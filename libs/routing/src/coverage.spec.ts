@@ -1,6 +1,8 @@
 import { booleanPointInPolygon, booleanValid } from '@turf/turf';
 import { at, road, roadLine } from './__fixtures__/small-network';
-import { computeCoverage, type CoverageArea, type CoverageResult } from './coverage';
+import { burnSegments, burnSegmentsSampled, computeCoverage, type CoverageArea, type CoverageResult } from './coverage';
+import { edgeCosts } from './edge-costs';
+import { gridAround } from './raster';
 import { multiSourceTimes } from './eta';
 import { importGeoJsonRoads } from './geojson-import';
 import { buildRoadGraph, type RoadGraph } from './road-graph';
@@ -272,5 +274,46 @@ describe('computeCoverage on the synthetic city', () => {
     // Sorted largest first.
     const sizes = r.blindSpots.features.map((f) => f.properties.areaKm2);
     expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
+  });
+});
+
+describe('sampled segment burning', () => {
+  it('gives the same raster as walking every segment with burnPiece', () => {
+    const city = generateCity({ seed: 12, targetNodes: 20_000 });
+    const graph = buildRoadGraph(importGeoJsonRoads(city.roads));
+    const costs = edgeCosts(graph);
+    const units = city.standbyPoints.features.slice(0, 25).map((f, k) => ({
+      id: `s${k}`,
+      lon: f.geometry.coordinates[0],
+      lat: f.geometry.coordinates[1],
+    }));
+    for (const [T, cellM] of [
+      [240, 100],
+      [1800, 100],
+      [95.5, 37],
+    ]) {
+      const { nodeSec } = multiSourceTimes(graph, units, T);
+      let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+      const { kx, ky, lon0, lat0 } = graph.projection;
+      for (let v = 0; v < graph.nodeCount; v++) {
+        const x = (graph.nodeLon[v] - lon0) * kx;
+        const y = (graph.nodeLat[v] - lat0) * ky;
+        [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
+      }
+      const grid = gridAround([x0, y0, x1, y1], cellM, 3);
+      const walked = new Float32Array(grid.W * grid.H).fill(Infinity);
+      const sampled = new Float32Array(grid.W * grid.H).fill(Infinity);
+      burnSegments(graph, costs.segSec, nodeSec, grid, walked, T);
+      burnSegmentsSampled(graph, costs.segSec, nodeSec, grid, sampled, T);
+      burnSegmentsSampled(graph, costs.segSec, nodeSec, grid, sampled, T); // cached samples, again
+      let burned = 0;
+      let differ = 0;
+      for (let c = 0; c < walked.length; c++) {
+        if (walked[c] < Infinity) burned++;
+        if (walked[c] !== sampled[c]) differ++;
+      }
+      expect(burned).toBeGreaterThan(1000);
+      expect(differ).toBe(0);
+    }
   });
 });

@@ -13,6 +13,7 @@ import {
   rasterizePieces,
   ringArea,
   shapeBounds,
+  shapeLengthsM,
   traceMask,
   type AreaGeometry,
   type Position,
@@ -103,6 +104,8 @@ interface GraphCache {
   roadDomain: Map<string, Int32Array>;
   /** Segments bucketed by the cell of their midpoint, per grid (CSR over cells). */
   segBuckets: Map<string, { cellStart: Int32Array; segs: Int32Array }>;
+  /** Where {@link burnPiece} samples each whole segment, per grid (see {@link segmentSamples}). */
+  samples: Map<string, SegmentSamples>;
 }
 
 /** An area's cells and segments on one grid, kept while the caller keeps its geometry object. */
@@ -212,6 +215,7 @@ function graphCache(graph: RoadGraph): GraphCache {
     midY,
     roadDomain: new Map(),
     segBuckets: new Map(),
+    samples: new Map(),
   };
   graphCaches.set(graph, c);
   return c;
@@ -272,44 +276,56 @@ function reachedFractions(
   segSec: Float64Array,
   nodeSec: Float32Array,
   sourcePieces: ReachedPieces,
-  t: number,
+  tiersSec: readonly number[],
   out: Float32Array,
 ): void {
-  /** Fraction reached from a node at time tn (Infinity: not reached or not allowed). */
-  const fromEnd = (tn: number, sec: number): number =>
+  const S = graph.segmentCount;
+  const nT = tiersSec.length;
+  /** Fraction reached within t from a node at time tn (Infinity: not reached or not allowed). */
+  const fromEnd = (tn: number, sec: number, t: number): number =>
     tn <= t ? (sec > 0 ? Math.min(1, (t - tn) / sec) : 1) : 0;
   const { segDirection, segFrom, segTo } = graph;
-  for (let s = 0; s < graph.segmentCount; s++) {
+  // one pass over the segments for every tier: the node times are read once
+  for (let s = 0; s < S; s++) {
     const dir = segDirection[s];
-    const a = dir & DIR_FORWARD ? fromEnd(nodeSec[segFrom[s]], segSec[s]) : 0;
-    const b = dir & DIR_BACKWARD ? fromEnd(nodeSec[segTo[s]], segSec[s]) : 0;
-    out[s] = Math.min(1, a + b);
-  }
-  const bySeg = new Map<number, number[]>();
-  for (let k = 0; k < sourcePieces.count; k++) {
-    const s = sourcePieces.seg[k];
-    let iv = bySeg.get(s);
-    if (!iv) {
-      const dir = segDirection[s];
-      const a = dir & DIR_FORWARD ? fromEnd(nodeSec[segFrom[s]], segSec[s]) : 0;
-      const b = dir & DIR_BACKWARD ? fromEnd(nodeSec[segTo[s]], segSec[s]) : 0;
-      bySeg.set(s, (iv = [0, a, 1 - b, 1]));
-    }
-    if (sourcePieces.t0[k] > t) continue;
+    const ta = dir & DIR_FORWARD ? nodeSec[segFrom[s]] : Infinity;
+    const tb = dir & DIR_BACKWARD ? nodeSec[segTo[s]] : Infinity;
     const sec = segSec[s];
-    const f = sec > 0 ? (t - sourcePieces.t0[k]) / sec : 1;
-    const from = sourcePieces.from[k];
-    if (sourcePieces.towardEnd[k] === 1) iv.push(from, Math.min(1, from + f));
-    else iv.push(Math.max(0, from - f), from);
+    for (let k = 0; k < nT; k++) {
+      const t = tiersSec[k];
+      out[k * S + s] = ta > t && tb > t ? 0 : Math.min(1, fromEnd(ta, sec, t) + fromEnd(tb, sec, t));
+    }
   }
-  for (const [s, iv] of bySeg) out[s] = Math.min(1, unionLength(iv));
+  for (let k = 0; k < nT; k++) {
+    const t = tiersSec[k];
+    const bySeg = new Map<number, number[]>();
+    for (let p = 0; p < sourcePieces.count; p++) {
+      const s = sourcePieces.seg[p];
+      let iv = bySeg.get(s);
+      if (!iv) {
+        const dir = segDirection[s];
+        const a = dir & DIR_FORWARD ? fromEnd(nodeSec[segFrom[s]], segSec[s], t) : 0;
+        const b = dir & DIR_BACKWARD ? fromEnd(nodeSec[segTo[s]], segSec[s], t) : 0;
+        bySeg.set(s, (iv = [0, a, 1 - b, 1]));
+      }
+      if (sourcePieces.t0[p] > t) continue;
+      const sec = segSec[s];
+      const f = sec > 0 ? (t - sourcePieces.t0[p]) / sec : 1;
+      const from = sourcePieces.from[p];
+      if (sourcePieces.towardEnd[p] === 1) iv.push(from, Math.min(1, from + f));
+      else iv.push(Math.max(0, from - f), from);
+    }
+    for (const [s, iv] of bySeg) out[k * S + s] = Math.min(1, unionLength(iv));
+  }
 }
 
 /**
  * Burns the search tree's road pieces: per segment, from each end it may be driven from,
- * up to where the other end's piece arrives sooner (so each metre is walked once).
+ * up to where the other end's piece arrives sooner (so each metre is walked once). This is
+ * the plain walk with {@link burnPiece}; {@link burnSegmentsSampled} gives the same raster from
+ * cached sample positions and is what coverage uses.
  */
-function burnSegments(
+export function burnSegments(
   graph: RoadGraph,
   segSec: Float64Array,
   nodeSec: Float32Array,
@@ -317,6 +333,7 @@ function burnSegments(
   time: Float32Array,
   T: number,
 ): void {
+  const lengths = shapeLengthsM(graph);
   for (let s = 0; s < graph.segmentCount; s++) {
     const dir = graph.segDirection[s];
     const ta = dir & DIR_FORWARD ? nodeSec[graph.segFrom[s]] : Infinity;
@@ -324,16 +341,184 @@ function burnSegments(
     const fromA = ta < T;
     const fromB = tb < T;
     if (!fromA && !fromB) continue;
-    const sec = segSec[s];
-    // Where the two arrival-time lines cross: ta + m·sec = tb + (1 − m)·sec.
-    const meet =
-      fromA && fromB
-        ? sec > 0
-          ? Math.min(1, Math.max(0, (tb - ta + sec) / (2 * sec)))
-          : 0.5
-        : NaN;
-    if (fromA && !(meet === 0)) burnPiece(graph, segSec, grid, time, T, s, 0, true, ta, meet);
-    if (fromB && !(meet === 1)) burnPiece(graph, segSec, grid, time, T, s, 1, false, tb, meet);
+    const meet = meetFraction(ta, tb, segSec[s], fromA, fromB);
+    if (fromA && !(meet === 0)) burnPiece(graph, segSec, grid, time, T, s, 0, true, ta, meet, lengths);
+    if (fromB && !(meet === 1)) burnPiece(graph, segSec, grid, time, T, s, 1, false, tb, meet, lengths);
+  }
+}
+
+/** Where the two arrival-time lines cross: ta + m·sec = tb + (1 − m)·sec (NaN: one side only). */
+function meetFraction(ta: number, tb: number, sec: number, fromA: boolean, fromB: boolean): number {
+  return fromA && fromB ? (sec > 0 ? Math.min(1, Math.max(0, (tb - ta + sec) / (2 * sec))) : 0.5) : NaN;
+}
+
+/**
+ * The points {@link burnPiece} visits when it walks a whole segment from one end (t0 = 0, no
+ * time or fraction limit), with their cells and their metres from that end, computed with the
+ * same arithmetic, for both directions of every segment. A coverage run then only adds times.
+ */
+interface SegmentSamples {
+  /** Per segment, its forward samples are [fwdStart[s], fwdStart[s + 1]). */
+  fwdStart: Int32Array;
+  fwdCell: Int32Array;
+  fwdAlong: Float64Array;
+  revStart: Int32Array;
+  revCell: Int32Array;
+  revAlong: Float64Array;
+}
+
+function segmentSamples(graph: RoadGraph, cache: GraphCache, grid: RasterGrid): SegmentSamples {
+  const key = gridKey(grid);
+  const hit = cache.samples.get(key);
+  if (hit) return hit;
+  const S = graph.segmentCount;
+  const build = (towardEnd: boolean) => {
+    const start = new Int32Array(S + 1);
+    let cells = new Int32Array(1 << 16);
+    let along = new Float64Array(1 << 16);
+    let n = 0;
+    for (let s = 0; s < S; s++) {
+      start[s] = n;
+      walkWholeSegment(graph, grid, s, towardEnd, (cell, a) => {
+        if (n === cells.length) {
+          const c2 = new Int32Array(n * 2);
+          c2.set(cells);
+          cells = c2;
+          const a2 = new Float64Array(n * 2);
+          a2.set(along);
+          along = a2;
+        }
+        cells[n] = cell;
+        along[n++] = a;
+      });
+    }
+    start[S] = n;
+    return { start, cells: cells.slice(0, n), along: along.slice(0, n) };
+  };
+  const f = build(true);
+  const r = build(false);
+  const out: SegmentSamples = { fwdStart: f.start, fwdCell: f.cells, fwdAlong: f.along, revStart: r.start, revCell: r.cells, revAlong: r.along };
+  cache.samples.set(key, out);
+  return out;
+}
+
+/**
+ * burnPiece's walk of a whole segment (from = 0 forward or 1 backward, no limits): every shape
+ * piece sampled every cellM/3 metres and at its end. `visit` gets each sample's cell and its
+ * metres from the starting end, as burnPiece computes them.
+ */
+function walkWholeSegment(
+  graph: RoadGraph,
+  grid: RasterGrid,
+  s: number,
+  towardEnd: boolean,
+  visit: (cell: number, along: number) => void,
+): void {
+  const { kx, ky, lon0, lat0 } = graph.projection;
+  const { minX, minY, cellM, W } = grid;
+  const step = cellM / 3;
+  const g0 = graph.segGeomStart[s];
+  const g1 = graph.segGeomStart[s + 1];
+  const first = towardEnd ? g0 : g1 - 1;
+  const last = towardEnd ? g1 - 1 : g0;
+  const inc = towardEnd ? 1 : -1;
+  let along = 0;
+  for (let g = first; g !== last; g += inc) {
+    const ax = (graph.geomLon[g] - lon0) * kx;
+    const ay = (graph.geomLat[g] - lat0) * ky;
+    const bx = (graph.geomLon[g + inc] - lon0) * kx;
+    const by = (graph.geomLat[g + inc] - lat0) * ky;
+    const len = Math.sqrt((bx - ax) * (bx - ax) + (by - ay) * (by - ay));
+    if (len > 0) {
+      for (let dd = 0; ; dd += step) {
+        const ddc = dd > len ? len : dd;
+        const f = ddc / len;
+        const cx = Math.floor((ax + f * (bx - ax) - minX) / cellM);
+        const cy = Math.floor((ay + f * (by - ay) - minY) / cellM);
+        visit(cy * W + cx, along + ddc);
+        if (ddc === len) break;
+      }
+      along += len;
+    }
+  }
+}
+
+/** The cell of the point `L` metres from the starting end (burnPiece's clamp at its limit). */
+function cellAt(graph: RoadGraph, grid: RasterGrid, s: number, towardEnd: boolean, L: number): number {
+  const { kx, ky, lon0, lat0 } = graph.projection;
+  const { minX, minY, cellM, W } = grid;
+  const g0 = graph.segGeomStart[s];
+  const g1 = graph.segGeomStart[s + 1];
+  const first = towardEnd ? g0 : g1 - 1;
+  const last = towardEnd ? g1 - 1 : g0;
+  const inc = towardEnd ? 1 : -1;
+  let along = 0;
+  let cell = -1;
+  for (let g = first; g !== last; g += inc) {
+    const ax = (graph.geomLon[g] - lon0) * kx;
+    const ay = (graph.geomLat[g] - lat0) * ky;
+    const bx = (graph.geomLon[g + inc] - lon0) * kx;
+    const by = (graph.geomLat[g + inc] - lat0) * ky;
+    const len = Math.sqrt((bx - ax) * (bx - ax) + (by - ay) * (by - ay));
+    if (len > 0) {
+      const end = Math.min(len, L - along);
+      const f = end / len;
+      cell = Math.floor((ay + f * (by - ay) - minY) / cellM) * W + Math.floor((ax + f * (bx - ax) - minX) / cellM);
+      along += len;
+      if (along >= L) break;
+    }
+  }
+  return cell;
+}
+
+/**
+ * {@link burnSegments} from cached samples: the same cells get the same times (the limit point
+ * where the two ends' pieces meet is the only position computed per run).
+ */
+export function burnSegmentsSampled(
+  graph: RoadGraph,
+  segSec: Float64Array,
+  nodeSec: Float32Array,
+  grid: RasterGrid,
+  time: Float32Array,
+  T: number,
+): void {
+  const lengths = shapeLengthsM(graph);
+  const smp = segmentSamples(graph, graphCache(graph), grid);
+  const { segDirection, segFrom, segTo } = graph;
+  const burn = (s: number, towardEnd: boolean, t0: number, limitFraction: number) => {
+    const total = lengths[s];
+    const secPerM = total > 0 ? segSec[s] / total : 0;
+    const L = limitFraction === limitFraction ? (towardEnd ? limitFraction : 1 - limitFraction) * total : Infinity;
+    const start = towardEnd ? smp.fwdStart : smp.revStart;
+    const cells = towardEnd ? smp.fwdCell : smp.revCell;
+    const along = towardEnd ? smp.fwdAlong : smp.revAlong;
+    for (let i = start[s], e = start[s + 1]; i < e; i++) {
+      const a = along[i];
+      if (a > L) {
+        const tt = t0 + L * secPerM;
+        if (tt <= T) {
+          const c = cellAt(graph, grid, s, towardEnd, L);
+          if (c >= 0 && tt < time[c]) time[c] = tt;
+        }
+        return;
+      }
+      const tt = t0 + a * secPerM;
+      if (tt > T) return;
+      const c = cells[i];
+      if (tt < time[c]) time[c] = tt;
+    }
+  };
+  for (let s = 0; s < graph.segmentCount; s++) {
+    const dir = segDirection[s];
+    const ta = dir & DIR_FORWARD ? nodeSec[segFrom[s]] : Infinity;
+    const tb = dir & DIR_BACKWARD ? nodeSec[segTo[s]] : Infinity;
+    const fromA = ta < T;
+    const fromB = tb < T;
+    if (!fromA && !fromB) continue;
+    const meet = meetFraction(ta, tb, segSec[s], fromA, fromB);
+    if (fromA && !(meet === 0)) burn(s, true, ta, meet);
+    if (fromB && !(meet === 1)) burn(s, false, tb, meet);
   }
 }
 
@@ -431,7 +616,7 @@ export function computeCoverage(
   if (W * H > 64e6)
     throw new RangeError(`coverage raster of ${W}×${H} cells is too large: raise cellM`);
   const time = new Float32Array(W * H).fill(Infinity);
-  burnSegments(graph, costs.segSec, nodeSec, grid, time, T);
+  burnSegmentsSampled(graph, costs.segSec, nodeSec, grid, time, T);
   rasterizePieces(graph, costs, sourcePieces, grid, time, T);
   const covered = radius > 0 ? minFilter(time, W, H, radius) : time;
 
@@ -458,7 +643,8 @@ export function computeCoverage(
   }
 
   // 4. Road km and area shares per tier.
-  const frac = new Float32Array(S);
+  const fracs = new Float32Array(tiersSec.length * S);
+  reachedFractions(graph, costs.segSec, nodeSec, sourcePieces, tiersSec, fracs);
   let roadKmTotal = 0;
   for (let s = 0; s < S; s++) roadKmTotal += graph.segLengthM[s];
   roadKmTotal /= 1000;
@@ -467,14 +653,21 @@ export function computeCoverage(
     for (let k = 0; k < segs.length; k++) m += graph.segLengthM[segs[k]];
     return m / 1000;
   });
-  const countCovered = (cells: Int32Array, t: number): number => {
-    let n = 0;
-    for (let k = 0; k < cells.length; k++) if (covered[cells[k]] <= t) n++;
+  /** Cells covered within each tier, counted in one pass over the cells. */
+  const countCovered = (cells: Int32Array): number[] => {
+    const n = tiersSec.map(() => 0);
+    for (let k = 0; k < cells.length; k++) {
+      const tc = covered[cells[k]];
+      if (tc === Infinity) continue;
+      for (let i = 0; i < tiersSec.length; i++) if (tc <= tiersSec[i]) n[i]++;
+    }
     return n;
   };
+  const areaCounts = areaCells.map((cells) => countCovered(cells));
+  const domainCounts = countCovered(domain);
   const areaTiers: CoverageTier[][] = areas.map(() => []);
-  const tiers: CoverageTier[] = tiersSec.map((t) => {
-    reachedFractions(graph, costs.segSec, nodeSec, sourcePieces, t, frac);
+  const tiers: CoverageTier[] = tiersSec.map((t, ti) => {
+    const frac = fracs.subarray(ti * S, (ti + 1) * S);
     let m = 0;
     for (let s = 0; s < S; s++) m += frac[s] * graph.segLengthM[s];
     areaSegs.forEach((segs, a) => {
@@ -483,7 +676,7 @@ export function computeCoverage(
       areaTiers[a].push({
         sec: t,
         roadKmPct: pct(am / 1000, areaRoadTotal[a]),
-        areaPct: pct(countCovered(areaCells[a], t), areaCells[a].length),
+        areaPct: pct(areaCounts[a][ti], areaCells[a].length),
         roadKm: am / 1000,
         roadKmTotal: areaRoadTotal[a],
       });
@@ -491,7 +684,7 @@ export function computeCoverage(
     return {
       sec: t,
       roadKmPct: pct(m / 1000, roadKmTotal),
-      areaPct: pct(countCovered(domain, t), domain.length),
+      areaPct: pct(domainCounts[ti], domain.length),
       roadKm: m / 1000,
       roadKmTotal,
     };

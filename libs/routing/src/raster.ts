@@ -171,13 +171,15 @@ export function burnPiece(
   towardEnd: boolean,
   t0: number,
   until: number,
+  /** {@link shapeLengthsM} of the graph: callers burning many pieces look it up once. */
+  lengths: Float64Array = shapeLengthsM(graph),
 ): void {
   const { kx, ky, lon0, lat0 } = graph.projection;
   const { minX, minY, cellM, W } = grid;
   const step = cellM / 3;
   const g0 = graph.segGeomStart[s];
   const g1 = graph.segGeomStart[s + 1];
-  const total = shapeLengthsM(graph)[s];
+  const total = lengths[s];
   const secPerM = total > 0 ? segSec[s] / total : 0;
   const startD = from * total;
   const limit = until === until ? Math.abs(until - from) * total : Infinity;
@@ -226,6 +228,7 @@ export function rasterizePieces(
   time: Float32Array,
   T: number,
 ): void {
+  const lengths = shapeLengthsM(graph);
   for (let r = 0; r < pieces.count; r++) {
     burnPiece(
       graph,
@@ -238,6 +241,7 @@ export function rasterizePieces(
       pieces.towardEnd[r] === 1,
       pieces.t0[r],
       NaN,
+      lengths,
     );
   }
 }

@@ -262,3 +262,120 @@ export function runSearch(
   ws.settledCount = count;
   return count;
 }
+
+/** Bucket width of {@link runBucketSearch}: about one road segment's driving time or less. */
+const BUCKET_SEC = 1;
+/** Longer (or unbounded) searches use the heap: the bucket array would be too long. */
+const MAX_BUCKET_SEARCH_SEC = 6 * 3600;
+
+interface BucketPool {
+  node: Int32Array;
+  key: Float64Array;
+  next: Int32Array;
+}
+const bucketPools = new WeakMap<SearchWorkspace, BucketPool>();
+
+function bucketPool(ws: SearchWorkspace, cap: number): BucketPool {
+  let pool = bucketPools.get(ws);
+  if (!pool || pool.node.length < cap) {
+    pool = { node: new Int32Array(cap), key: new Float64Array(cap), next: new Int32Array(cap) };
+    bucketPools.set(ws, pool);
+  }
+  return pool;
+}
+
+/**
+ * The same search as {@link runSearch} when every node within `maxSec` is wanted (coverage from
+ * all units over the whole city): a bucket queue of {@link BUCKET_SEC}-second buckets instead of
+ * the binary heap, so a push or pop costs O(1) instead of O(log n). Within a bucket nodes are
+ * scanned in no particular order, and a node whose time improves after its scan is scanned again
+ * (label-correcting), so the times are exactly Dijkstra's: the buckets only keep re-scans rare.
+ * Seeds are the entries `seedNode` put on the heap. Distances (`dist`, `predEdge`) and the
+ * `settled`/`order` bookkeeping are left as a completed {@link runSearch} leaves them; `want`
+ * is ignored. Returns the number of nodes reached within `maxSec`. Bounds beyond
+ * MAX_BUCKET_SEARCH_SEC (six hours, or none) run {@link runSearch} instead.
+ */
+export function runBucketSearch(
+  ws: SearchWorkspace,
+  graph: RoadGraph,
+  costs: EdgeCosts,
+  maxSec: number,
+): number {
+  if (!(maxSec <= MAX_BUCKET_SEARCH_SEC)) return runSearch(ws, graph, costs, maxSec);
+  const forward = ws.direction === 'forward';
+  const offsets = forward ? graph.fwdOffsets : graph.revOffsets;
+  const heads = forward ? graph.fwdTargets : graph.revSources;
+  const cost = forward ? costs.fwdCost : costs.revCost;
+  const { dist, predEdge, stamp, settled, order } = ws;
+  const gen = ws.gen;
+  const nb = Math.floor(maxSec / BUCKET_SEC) + 2;
+  const bucketHead = new Int32Array(nb).fill(-1);
+  let pool = bucketPool(ws, Math.max(1024, ws.heapSize * 2, ws.nodeCount >> 2));
+  let eNode = pool.node;
+  let eKey = pool.key;
+  let eNext = pool.next;
+  let used = 0; // entries ever handed out
+  let free = -1; // recycled entries
+  const push = (v: number, d: number) => {
+    let e: number;
+    if (free >= 0) {
+      e = free;
+      free = eNext[e];
+    } else {
+      if (used === eNode.length) {
+        const grown: BucketPool = { node: new Int32Array(used * 2), key: new Float64Array(used * 2), next: new Int32Array(used * 2) };
+        grown.node.set(eNode);
+        grown.key.set(eKey);
+        grown.next.set(eNext);
+        bucketPools.set(ws, grown);
+        pool = grown;
+        eNode = grown.node;
+        eKey = grown.key;
+        eNext = grown.next;
+      }
+      e = used++;
+    }
+    const b = Math.floor(d / BUCKET_SEC);
+    eNode[e] = v;
+    eKey[e] = d;
+    eNext[e] = bucketHead[b];
+    bucketHead[b] = e;
+  };
+  for (let i = 0; i < ws.heapSize; i++) {
+    const v = ws.heapNode[i];
+    const d = ws.heapKey[i];
+    if (d === dist[v] && d <= maxSec) push(v, d);
+  }
+  ws.heapSize = 0;
+  let count = ws.settledCount;
+  for (let b = 0; b < nb; b++) {
+    while (bucketHead[b] >= 0) {
+      const e = bucketHead[b];
+      bucketHead[b] = eNext[e];
+      const v = eNode[e];
+      const d = eKey[e];
+      eNext[e] = free;
+      free = e;
+      // stale: the node was improved after this entry was made (its current entry comes later
+      // in this bucket or sits in this one)
+      if (d !== dist[v]) continue;
+      if (settled[v] !== gen) {
+        settled[v] = gen;
+        order[count++] = v;
+      }
+      const end = offsets[v + 1];
+      for (let k = offsets[v]; k < end; k++) {
+        const w = heads[k];
+        const nd = d + cost[k];
+        if (nd > maxSec) continue;
+        if (stamp[w] !== gen) stamp[w] = gen;
+        else if (nd >= dist[w]) continue;
+        dist[w] = nd;
+        predEdge[w] = k;
+        push(w, nd);
+      }
+    }
+  }
+  ws.settledCount = count;
+  return count;
+}
