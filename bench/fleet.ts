@@ -7,7 +7,8 @@
  * bench/results/fleet.json; asserts nothing.
  *
  * Knobs: BENCH_SECONDS (60), BENCH_UNITS (5000), BENCH_TARGET_RATE (25000 positions/s),
- * BENCH_CONSOLES (100), BENCH_MODES (embedded,services), BENCH_POSITIONS (packed | json).
+ * BENCH_CONSOLES (100), BENCH_MODES (embedded,services), BENCH_POSITIONS (packed | json),
+ * BENCH_AVL_INSTANCE (1: a second api instance takes the position batches).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -22,6 +23,8 @@ const TARGET_RATE = Number(process.env.BENCH_TARGET_RATE ?? 25000);
 const CONSOLES = Number(process.env.BENCH_CONSOLES ?? 100);
 /** What the consoles ask for: packed binary frames (as the console does) or the JSON array. */
 const POSITIONS_FORMAT = process.env.BENCH_POSITIONS === 'json' ? 'json' : 'packed';
+/** BENCH_AVL_INSTANCE=1: positions go to a second api instance (services mode), as an L7 rule would send them. */
+const AVL_INSTANCE = process.env.BENCH_AVL_INSTANCE === '1';
 const BATCH = 5000;
 const CENTER = { lon: 104.066, lat: 30.657 };
 
@@ -33,7 +36,7 @@ async function pool<T>(items: T[], concurrency: number, fn: (t: T) => Promise<vo
 }
 
 async function runMode(mode: BenchMode) {
-  const stack = await startStack(mode, { POSITION_STALE_SEC: '600' });
+  const stack = await startStack(mode, { POSITION_STALE_SEC: '600' }, { avlInstance: AVL_INSTANCE });
   try {
     const base = stack.base;
     const admin = (await api(base, 'POST', '/api/v1/auth/login', undefined, { username: 'admin', password: stack.adminPassword })).body.accessToken as string;
@@ -82,7 +85,7 @@ async function runMode(mode: BenchMode) {
         const at = new Date(uid === probeUnit ? probeAtMs : baseAt + round).toISOString();
         positions.push({ unitId: uid, lon: h.lon + Math.sin(round / 50) * 1e-4, lat: h.lat + Math.cos(round / 50) * 1e-4, at, speedKmh: 20 });
       }
-      const r = await api(base, 'POST', '/api/v1/units/positions', admin, { positions });
+      const r = await api(stack.avlBase ?? base, 'POST', '/api/v1/units/positions', admin, { positions });
       if (r.status === 202) sent += positions.length;
       else refused += positions.length;
     };
@@ -149,6 +152,7 @@ async function runMode(mode: BenchMode) {
       ingestPerSec,
       consoles: CONSOLES,
       consolePositionsFormat: POSITIONS_FORMAT,
+      topology: stack.avlBase ? 'api for consoles and calls + api for AVL ingest + worker' : mode === 'services' ? 'one api + worker' : 'one process',
       incidents: incidentSent.size,
       incidentDeliveries: result.incidentDeliveries,
       incidentCreateP50Ms: percentile(incidentCreateMs, 0.5),

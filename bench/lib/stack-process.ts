@@ -21,6 +21,11 @@ export async function freePort(): Promise<number> {
 export interface BenchStack {
   mode: BenchMode;
   base: string;
+  /**
+   * A second api instance for AVL ingest when asked for (services mode): a load balancer would
+   * route `POST /api/v1/units/positions` to it, so position floods never queue behind a 110 call.
+   */
+  avlBase: string | null;
   adminPassword: string;
   stop(): Promise<void>;
 }
@@ -30,7 +35,11 @@ export interface BenchStack {
  * tree next to this file, so the load generator in the bench process does not share their CPU
  * budget any more than a 2-core machine forces.
  */
-export async function startStack(mode: BenchMode, extraEnv: Record<string, string> = {}): Promise<BenchStack> {
+export async function startStack(
+  mode: BenchMode,
+  extraEnv: Record<string, string> = {},
+  opts: { avlInstance?: boolean } = {},
+): Promise<BenchStack> {
   const root = resolve(__dirname, '..', '..');
   const port = await freePort();
   const adminPassword = `bench-${randomBytes(6).toString('hex')}`;
@@ -62,26 +71,37 @@ export async function startStack(mode: BenchMode, extraEnv: Record<string, strin
     cleanup = async () => rmSync(dir, { recursive: true, force: true });
   }
   const procs: ChildProcess[] = [];
-  const run = (script: string) => {
+  const run = (script: string, more: NodeJS.ProcessEnv = {}) => {
     // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the servers
     const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const p = spawn(process.execPath, [...nodeArgs, join(root, script)], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const p = spawn(process.execPath, [...nodeArgs, join(root, script)], { env: { ...env, ...more }, stdio: ['ignore', 'ignore', 'inherit'] });
     procs.push(p);
+  };
+  const healthy = async (url: string) => {
+    for (let i = 0; i < 600; i++) {
+      try {
+        if ((await fetch(`${url}/health`)).ok) return;
+      } catch {
+        /* starting */
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
   };
   run('apps/api/src/main.js');
   if (mode === 'services') run('apps/worker/src/main.js');
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await fetch(`${base}/health`)).ok) break;
-    } catch {
-      /* starting */
-    }
-    await new Promise((r) => setTimeout(r, 200));
+  await healthy(base);
+  let avlBase: string | null = null;
+  if (opts.avlInstance && mode === 'services') {
+    const avlPort = await freePort();
+    run('apps/api/src/main.js', { PORT: String(avlPort) });
+    avlBase = `http://127.0.0.1:${avlPort}`;
+    await healthy(avlBase);
   }
   return {
     mode,
     base,
+    avlBase,
     adminPassword,
     async stop() {
       for (const p of procs) p.kill('SIGTERM');
