@@ -1,4 +1,5 @@
 import gcoord from 'gcoord';
+import { formatIncidentNumber } from '@ringcad/domain';
 import { buildWorld, INCIDENT_POINT, type World } from '../support/fixtures';
 import { connectSocket, createStack, emitWithAck, SERVICES_MODE, type Recorder, type Stack } from '../support/harness';
 
@@ -40,6 +41,8 @@ describe(`the 110 loop end to end (${SERVICES_MODE ? 'services' : 'embedded'} mo
     expect(incident.location.lat).toBeCloseTo(expLat, 7);
     expect(Math.abs(incident.location.lon - INCIDENT_POINT.lon)).toBeLessThan(1e-5);
     expect(incident.number).toMatch(/^110-\d{8}-\d{6}$/);
+    // numbered in SQL: the same form as the domain's formatter, on the CST day of its creation
+    expect(incident.number).toBe(formatIncidentNumber(new Date(incident.createdAt), Number(incident.number.slice(-6))));
     expect(incident.status).toBe('new');
     expect(incident.jurisdiction.districtId).toBe(world.districtId);
     expect(incident.callerNumber).toBe('13812345678');

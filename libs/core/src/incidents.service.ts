@@ -4,12 +4,10 @@ import type { CreateIncidentRequest, IncidentView } from '@ringcad/contracts';
 import {
   DEFAULT_SCHEME_BY_PRIORITY,
   findScheme,
-  formatIncidentNumber,
   cstDay,
   OPEN_INCIDENT_STATUSES,
   seesCallerNumber,
 } from '@ringcad/domain';
-import type { Tx } from '@ringcad/db';
 import { Clock } from './clock';
 import type { AppConfig } from './config';
 import { toWgs84 } from './coordinates';
@@ -56,42 +54,62 @@ export class IncidentsService {
       throw new DomainError('VALIDATION_FAILED', `unknown ring scheme ${input.schemeId}`);
     }
     const actor = actorOf(by);
-    // two statements, so that under load (AVL batches on the same event loop, a busy database)
-    // the incident commits and reaches the consoles after as few round trips as possible
-    const { incident, duplicates } = await this.database.transaction(async (tx) => {
-      const { jurisdiction, sequence, duplicates } = await this.locateAndNumber(tx, p, now, input.category);
-      const schemeId =
-        input.schemeId ?? jurisdiction.schemeId ?? DEFAULT_SCHEME_BY_PRIORITY[input.priority];
-      const number = formatIncidentNumber(now, sequence, this.config.INCIDENT_NUMBER_PREFIX);
-      const actorRow = { kind: actor.kind, id: actor.id, name: actor.name };
-      const eventData = {
-        number,
-        category: input.category,
-        priority: input.priority,
-        schemeId,
-        location: p,
-        input: input.location,
-        address: input.address ?? null,
-      };
-      const inserted = await sql<IncidentRow>`
-        WITH ins AS (
-          INSERT INTO incidents AS i (number, status, category, priority, scheme_id, location, input_crs, input_lon,
-            input_lat, address, caller_number, caller_name, description, district_id, station_id, grid_id,
-            received_at, created_at, created_by, version)
-          VALUES (${number}, 'new', ${input.category}, ${input.priority}, ${schemeId},
-            ST_SetSRID(ST_MakePoint(${p.lon}, ${p.lat}), 4326), ${input.location.crs ?? 'WGS84'},
-            ${input.location.lon}, ${input.location.lat}, ${input.address ?? null}, ${input.callerNumber ?? null},
-            ${input.callerName ?? null}, ${input.description ?? null}, ${jurisdiction.districtId},
-            ${jurisdiction.stationId}, ${jurisdiction.gridId}, ${receivedAt}, ${now},
-            ${by.kind === 'user' ? by.id : null}, 1)
-          RETURNING ${sql.raw(INCIDENT_COLUMNS)}),
-        ev AS (
-          INSERT INTO incident_events (incident_id, version, type, at, actor_kind, actor_id, actor_name, data)
-          SELECT id, 1, 'incident.created', ${now}, ${actorRow.kind}, ${actorRow.id}, ${actorRow.name}, ${JSON.stringify(eventData)}::jsonb
-          FROM ins)
-        SELECT * FROM ins`.execute(tx);
-      return { incident: toIncidentView(inserted.rows[0]), duplicates };
-    });
+    // ONE statement (atomic on its own): under load (AVL batches on the same event loop, a busy
+    // database) every round trip is a wait, and this one is between a 110 call and every screen
+    const point = sql`ST_SetSRID(ST_MakePoint(${p.lon}, ${p.lat}), 4326)`;
+    const partialEvent = {
+      category: input.category,
+      priority: input.priority,
+      location: p,
+      input: input.location,
+      address: input.address ?? null,
+    };
+    const day = cstDay(now);
+    const r = await sql<IncidentRow & { dups: { id: string; number: string; distance_m: number; created_at: string }[] }>`
+      WITH seq AS (
+        INSERT INTO incident_counters (day, n) VALUES (${day}, 1)
+        ON CONFLICT (day) DO UPDATE SET n = incident_counters.n + 1 RETURNING n),
+      places AS (
+        SELECT DISTINCT ON (kind) id, kind, scheme_id FROM jurisdictions
+        WHERE ST_Covers(boundary, ${point})
+        ORDER BY kind, ST_Area(boundary)),
+      j AS (
+        SELECT (SELECT id FROM places WHERE kind = 'district') AS district_id,
+               (SELECT id FROM places WHERE kind = 'station') AS station_id,
+               (SELECT id FROM places WHERE kind = 'grid') AS grid_id,
+               coalesce(${input.schemeId ?? null}::text, (SELECT scheme_id FROM places WHERE kind = 'grid'),
+                 (SELECT scheme_id FROM places WHERE kind = 'station'), (SELECT scheme_id FROM places WHERE kind = 'district'),
+                 ${DEFAULT_SCHEME_BY_PRIORITY[input.priority]}::text) AS scheme_id,
+               -- formatIncidentNumber: prefix-YYYYMMDD-NNNNNN (more digits past 999,999)
+               ${this.config.INCIDENT_NUMBER_PREFIX}::text || '-' || ${day}::text || '-' ||
+                 CASE WHEN seq.n < 1000000 THEN lpad(seq.n::text, 6, '0') ELSE seq.n::text END AS number
+        FROM seq),
+      dups AS (
+        SELECT coalesce(json_agg(d), '[]'::json) AS list FROM (
+          SELECT i.id, i.number, ST_Distance(i.location::geography, ${point}::geography) AS distance_m, i.created_at
+          FROM incidents i
+          WHERE i.category = ${input.category} AND i.status <> 'cancelled'
+            AND i.created_at >= ${new Date(now.getTime() - this.config.DUPLICATE_WINDOW_MIN * 60_000)}
+            AND ST_DWithin(i.location::geography, ${point}::geography, ${this.config.DUPLICATE_RADIUS_M})
+          ORDER BY distance_m LIMIT 10) d),
+      ins AS (
+        INSERT INTO incidents AS i (number, status, category, priority, scheme_id, location, input_crs, input_lon,
+          input_lat, address, caller_number, caller_name, description, district_id, station_id, grid_id,
+          received_at, created_at, created_by, version)
+        SELECT j.number, 'new', ${input.category}, ${input.priority}, j.scheme_id, ${point},
+          ${input.location.crs ?? 'WGS84'}, ${input.location.lon}, ${input.location.lat}, ${input.address ?? null},
+          ${input.callerNumber ?? null}, ${input.callerName ?? null}, ${input.description ?? null},
+          j.district_id, j.station_id, j.grid_id, ${receivedAt}, ${now}, ${by.kind === 'user' ? by.id : null}, 1
+        FROM j
+        RETURNING ${sql.raw(INCIDENT_COLUMNS)}),
+      ev AS (
+        INSERT INTO incident_events (incident_id, version, type, at, actor_kind, actor_id, actor_name, data)
+        SELECT ins.id, 1, 'incident.created', ${now}, ${actor.kind}, ${actor.id}, ${actor.name},
+          ${JSON.stringify(partialEvent)}::jsonb || jsonb_build_object('number', ins.number, 'schemeId', ins.scheme_id)
+        FROM ins)
+      SELECT ins.*, (SELECT list FROM dups) AS dups FROM ins`.execute(this.database.db);
+    const incident = toIncidentView(r.rows[0]);
+    const duplicates = r.rows[0].dups;
     this.realtime.incident('incident.created', incident);
     const recommendation = await this.recommendations.recommend(incident.id);
     // 预案: its agencies are notified and its units proposed, after the incident has committed
@@ -108,47 +126,6 @@ export class IncidentsService {
           minutesAgo: Math.round((now.getTime() - new Date(d.created_at).getTime()) / 6000) / 10,
         }),
       ),
-    };
-  }
-
-  /**
-   * In one statement: the district, station and grid containing the point (the smallest polygon
-   * of each kind wins), the next number of the day, and the possible duplicates (same category,
-   * open or closed but not cancelled, within the window and radius).
-   */
-  private async locateAndNumber(tx: Tx, p: { lon: number; lat: number }, now: Date, category: string) {
-    const point = sql`ST_SetSRID(ST_MakePoint(${p.lon}, ${p.lat}), 4326)`;
-    const r = await sql<{
-      n: number;
-      places: { id: string; kind: string; scheme_id: string | null }[];
-      dups: { id: string; number: string; distance_m: number; created_at: string }[];
-    }>`
-      WITH seq AS (
-        INSERT INTO incident_counters (day, n) VALUES (${cstDay(now)}, 1)
-        ON CONFLICT (day) DO UPDATE SET n = incident_counters.n + 1 RETURNING n)
-      SELECT (SELECT n FROM seq) AS n,
-        (SELECT coalesce(json_agg(j), '[]'::json) FROM (
-           SELECT DISTINCT ON (kind) id, kind, scheme_id FROM jurisdictions
-           WHERE ST_Covers(boundary, ${point})
-           ORDER BY kind, ST_Area(boundary)) j) AS places,
-        (SELECT coalesce(json_agg(d), '[]'::json) FROM (
-           SELECT i.id, i.number, ST_Distance(i.location::geography, ${point}::geography) AS distance_m, i.created_at
-           FROM incidents i
-           WHERE i.category = ${category} AND i.status <> 'cancelled'
-             AND i.created_at >= ${new Date(now.getTime() - this.config.DUPLICATE_WINDOW_MIN * 60_000)}
-             AND ST_DWithin(i.location::geography, ${point}::geography, ${this.config.DUPLICATE_RADIUS_M})
-           ORDER BY distance_m LIMIT 10) d) AS dups`.execute(tx);
-    const row = r.rows[0];
-    const byKind = new Map(row.places.map((j) => [j.kind, j]));
-    return {
-      sequence: row.n,
-      jurisdiction: {
-        districtId: byKind.get('district')?.id ?? null,
-        stationId: byKind.get('station')?.id ?? null,
-        gridId: byKind.get('grid')?.id ?? null,
-        schemeId: byKind.get('grid')?.scheme_id ?? byKind.get('station')?.scheme_id ?? byKind.get('district')?.scheme_id ?? null,
-      },
-      duplicates: row.dups,
     };
   }
 
