@@ -141,7 +141,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(dist|coverage|\\.data|node_modules)/' },
+    // build output wherever it is (apps/console/dist holds the bundled console)
+    exclude: { path: '(^|/)(dist|coverage|\\.data|node_modules)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {

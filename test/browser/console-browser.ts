@@ -1,30 +1,15 @@
-// Shared helpers for driving the built console in headless Chromium (tests and the console bench).
+// Shared helpers for driving the built console in headless Chromium (the browser tests).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../bench/lib/chromium';
 
 export const ROOT = resolve(__dirname, '../..');
 /** Screenshots of the browser tests (gitignored artefacts). */
 export const SHOTS = join(ROOT, 'artifacts', 'browser');
 const CONSOLE = join(ROOT, 'apps', 'console');
-
-/** Chromium flags from FACTS.md (software WebGL through SwiftShader, nothing phoning home). */
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--enable-unsafe-swiftshader',
-  '--autoplay-policy=no-user-gesture-required',
-];
-
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 function newestMtime(dir: string): number {
   let newest = 0;

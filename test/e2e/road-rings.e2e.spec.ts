@@ -44,6 +44,25 @@ describe(`rings on real streets (${SERVICES_MODE ? 'services' : 'embedded'} mode
       headers: { authorization: `Bearer ${world.tokens.dispatcher}`, 'if-none-match': etag },
     });
     expect(again.status).toBe(304);
+    // the basemap's two halves: arterials and side streets, one feature per street (class and
+    // name), between them every class of the box
+    const all = (await world.dispatcher.get('/api/v1/road-network/geojson')).body.features as { properties: { class: string } }[];
+    const halves = [];
+    for (const classes of ['major', 'minor']) {
+      const r = await world.dispatcher.get(`/api/v1/road-network/geojson?classes=${classes}`);
+      expect(r.status).toBe(200);
+      halves.push(r.body.features as { geometry: { type: string; coordinates: unknown[] }; properties: { class: string; name?: string } }[]);
+    }
+    const [major, minor] = halves;
+    expect(major.some((f) => f.properties.class === 'primary')).toBe(true);
+    expect(major.some((f) => f.properties.class === 'residential')).toBe(false);
+    expect(minor.every((f) => ['unclassified', 'residential', 'living_street', 'service'].includes(f.properties.class))).toBe(true);
+    const streets = [...major, ...minor];
+    expect(new Set(streets.map((f) => `${f.properties.class}|${f.properties.name ?? ''}`)).size).toBe(streets.length);
+    expect(new Set(streets.map((f) => f.properties.class))).toEqual(new Set(all.map((f) => f.properties.class)));
+    expect(streets.length).toBeLessThan(all.length / 4);
+    for (const f of streets) expect(['LineString', 'MultiLineString']).toContain(f.geometry.type);
+    expect((await world.dispatcher.get('/api/v1/road-network/geojson?classes=tiny')).status).toBe(400);
   });
 
   it('finds streets and places for the call-taker by name', async () => {

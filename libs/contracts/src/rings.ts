@@ -38,6 +38,11 @@ export const bboxQuerySchema = z.object({
     .optional(),
 });
 
+/** `GET /road-network/geojson`: a box, and optionally one class group merged per street for the basemap. */
+export const roadGeojsonQuerySchema = bboxQuerySchema.extend({
+  classes: z.enum(['major', 'minor']).optional(),
+});
+
 export const routeQuerySchema = z.object({ unitId: uuidSchema });
 
 export const importQuerySchema = z.object({ format: z.enum(['osm', 'pbf', 'geojson']) });

@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { sql } from 'kysely';
 import {
   DIR_BACKWARD,
@@ -32,6 +34,21 @@ const IMPORT_LOCK_KEY = 7110111;
 /** Other api instances notice a newly imported network within this time. */
 const RELOAD_CHECK_MS = 30_000;
 const EDGE_CHUNK = 2000;
+const gzipAsync = promisify(gzip);
+
+/**
+ * Side streets: the console draws them only from z12.5, so it asks for them apart
+ * (`classes=minor`) and for the rest first (`classes=major`).
+ */
+export const MINOR_ROAD_CLASSES: readonly string[] = ['unclassified', 'residential', 'living_street', 'service'];
+export type RoadClassGroup = 'major' | 'minor';
+
+/** A road GeoJSON answer kept ready to send: the JSON, its gzip (made once) and its ETag. */
+export interface RoadGeoJson {
+  etag: string;
+  body: string;
+  gzip: Buffer;
+}
 
 export interface RoadNetworkSummary {
   id: number;
@@ -65,7 +82,7 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
   private current: { id: number; graph: RoadGraph; summary: RoadNetworkSummary } | null = null;
   private readonly snaps = new Map<string, { lon: number; lat: number; snap: SnappedPoint | null }>();
   private reloadTimer?: NodeJS.Timeout;
-  private readonly geojsonCache = new Map<string, { etag: string; body: string }>();
+  private readonly geojsonCache = new Map<string, RoadGeoJson>();
   private streetIndex?: { graph: RoadGraph; streets: { label: string; key: string; lon: number; lat: number }[] };
 
   constructor(
@@ -199,15 +216,17 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
   }
 
   /**
-   * Road segments inside a bounding box as a GeoJSON string with an ETag, cached per network
-   * and box: every console asks for the same city on load.
+   * Road segments inside a bounding box as GeoJSON with an ETag and its gzip, cached per network,
+   * box and class group: every console asks for the same city on load, and compressing megabytes
+   * of JSON for each of them would hold the event loop.
    */
-  async geojsonCached(bbox: [number, number, number, number]): Promise<{ etag: string; body: string }> {
+  async geojsonCached(bbox: [number, number, number, number], classes?: RoadClassGroup): Promise<RoadGeoJson> {
     const id = this.current?.id ?? 0;
-    const key = `${id}:${bbox.map((v) => v.toFixed(6)).join(',')}`;
+    const key = `${id}:${classes ?? 'all'}:${bbox.map((v) => v.toFixed(6)).join(',')}`;
     const hit = this.geojsonCache.get(key);
     if (hit) return hit;
-    const entry = { etag: `"rn-${id}-${createHash('sha1').update(key).digest('hex').slice(0, 16)}"`, body: JSON.stringify(await this.geojson(bbox)) };
+    const body = JSON.stringify(classes ? await this.streetsGeojson(bbox, classes) : await this.geojson(bbox));
+    const entry = { etag: `"rn-${id}-${createHash('sha1').update(key).digest('hex').slice(0, 16)}"`, body, gzip: await gzipAsync(body) };
     if (this.geojsonCache.size > 50) this.geojsonCache.clear();
     this.geojsonCache.set(key, entry);
     return entry;
@@ -224,6 +243,33 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
       .sort((a, b) => Number(b.key.startsWith(needle)) - Number(a.key.startsWith(needle)) || a.label.length - b.label.length)
       .slice(0, limit)
       .map((s) => ({ label: s.label, lon: s.lon, lat: s.lat, kind: 'street' as const }));
+  }
+
+  /**
+   * The basemap's roads of one class group inside a bounding box: one feature per street (class
+   * and name; its segments merged into lines), coordinates to 5 decimals (~1 m). A city's ~20k
+   * segments become a few thousand features: far less for the map to parse, tile and draw, and
+   * street labels get whole streets to run along.
+   */
+  async streetsGeojson(bbox: [number, number, number, number], classes: RoadClassGroup) {
+    const [w, s, e, n] = bbox;
+    const minor = [...MINOR_ROAD_CLASSES];
+    const rows = await sql<{ class: string; name: string | null; geom: string }>`
+      SELECT e.class, e.name, ST_AsGeoJSON(ST_LineMerge(ST_Collect(e.geom)), 5) AS geom
+      FROM road_edges e JOIN road_networks n ON n.id = e.network_id AND n.active
+      WHERE e.geom && ST_MakeEnvelope(${w}, ${s}, ${e}, ${n}, 4326)
+        AND (e.class = ANY(${minor}::text[])) = ${classes === 'minor'}
+      GROUP BY e.class, e.name
+      ORDER BY e.class, e.name`.execute(this.database.db);
+    return {
+      type: 'FeatureCollection' as const,
+      features: rows.rows.map((r, i) => ({
+        type: 'Feature' as const,
+        id: i + 1,
+        geometry: JSON.parse(r.geom) as unknown,
+        properties: r.name === null ? { class: r.class } : { class: r.class, name: r.name },
+      })),
+    };
   }
 
   /** Road segments inside a bounding box as GeoJSON (for maps), from PostGIS. */

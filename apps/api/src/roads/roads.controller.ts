@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { bboxQuerySchema, importQuerySchema, isochroneQuerySchema, placeSearchQuerySchema, routeQuerySchema } from '@ringcad/contracts';
+import { importQuerySchema, isochroneQuerySchema, placeSearchQuerySchema, roadGeojsonQuerySchema, routeQuerySchema } from '@ringcad/contracts';
 import { Clock, DomainError, IncidentsService, PlacesService, RoadNetworkService, RouteService, parseInput, type Principal } from '@ringcad/core';
 import { isochrones } from '@ringcad/routing';
 import { Access } from '../auth/access';
@@ -28,11 +28,16 @@ export class RoadsController {
   async geojson(@Query() query: unknown, @Req() req: Request, @Res() res: Response) {
     const s = this.roads.summary();
     if (!s) throw new DomainError('NOT_FOUND', 'no road network is loaded');
-    const { etag, body } = await this.roads.geojsonCached(parseInput(bboxQuerySchema, query).bbox ?? s.bbox);
+    const q = parseInput(roadGeojsonQuerySchema, query);
+    const { etag, body, gzip } = await this.roads.geojsonCached(q.bbox ?? s.bbox, q.classes);
     res.setHeader('ETag', etag);
     res.setHeader('Cache-Control', 'private, max-age=300, must-revalidate');
+    res.setHeader('Vary', 'Accept-Encoding');
     if (req.headers['if-none-match'] === etag) return res.status(304).end();
-    res.type('application/json').send(body);
+    res.type('application/json');
+    // compressed once when cached; the compression middleware leaves an encoded body alone
+    if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) res.setHeader('Content-Encoding', 'gzip').send(gzip);
+    else res.send(body);
   }
 
   /** Address search for the call-taker: street names of the road network and named places. */

@@ -9,11 +9,13 @@ import { api, currentToken } from '../api';
 import { mapFontFaces } from '../fonts';
 import { t } from '../i18n';
 import type { RoadNetworkSummary } from '../types';
-import { offlineStyle, overlayLayers, overlaySources, type OverlaySource } from './style';
+import { offlineStyle, overlayLayers, overlaySources, ROADS_MINOR_MINZOOM, type OverlaySource, type RoadSource } from './style';
 
 maplibregl.setWorkerUrl(workerUrl);
 
 const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };
+/** Side streets load in the background at the latest this long after the basemap, live data or not. */
+const MINOR_ROADS_LATEST_MS = 5000;
 /** Throttle of the busy sources: at most one setData per second each. */
 const BUSY_SOURCE_INTERVAL_MS = 1000;
 
@@ -48,16 +50,21 @@ export class MapView {
   private readonly timers = new Map<OverlaySource, number>();
   private readonly external: boolean;
   private readonly attribution: maplibregl.AttributionControl;
+  /** Resolves when the live units are first handed to the map. */
+  private readonly liveDrawn: Promise<void>;
+  private resolveLive!: () => void;
 
   constructor(container: HTMLElement, config: MapConfig) {
     this.external = Boolean(config.styleUrl);
     this.map = new maplibregl.Map({
       container,
-      style: config.styleUrl ?? offlineStyle(`${location.origin}/api/v1/road-network/geojson`),
+      style: config.styleUrl ?? offlineStyle(),
       center: [104.066, 30.657],
       zoom: 12,
       attributionControl: false,
-      canvasContextAttributes: { preserveDrawingBuffer: config.preserveDrawingBuffer, antialias: true },
+      // no multisampling (MapLibre's default): lines and circles are smoothed by their shaders,
+      // fills are outlined; on a software-rendered PC MSAA cost ~250 ms of the first view
+      canvasContextAttributes: { preserveDrawingBuffer: config.preserveDrawingBuffer, antialias: false },
       fadeDuration: 0,
       // the map's worker fetches the road network itself (no 5 MB parse on the page's thread);
       // our api wants the session's bearer token
@@ -68,6 +75,7 @@ export class MapView {
     });
     this.attribution = new maplibregl.AttributionControl({ compact: false });
     this.basemapLoaded = new Promise((resolve) => (this.resolveBasemap = resolve));
+    this.liveDrawn = new Promise((resolve) => (this.resolveLive = resolve));
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'bottom-right');
     this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
     this.map.on('error', (e) => {
@@ -79,6 +87,7 @@ export class MapView {
     this.map.once('idle', () => performance.mark('ringcad:map-first-idle'));
     this.loaded = new Promise((resolve) => {
       this.map.once('style.load', () => {
+        performance.mark('ringcad:style-loaded');
         if (this.external) this.addOverlaysOnTop();
         resolve();
       });
@@ -88,9 +97,11 @@ export class MapView {
   /** Draws the road network and the districts, and frames the city. */
   async loadBasemap(): Promise<void> {
     const districtsP = api.get<FeatureCollection>('/jurisdictions').catch(() => EMPTY);
-    const summary = await api.get<RoadNetworkSummary>('/road-network').catch(() => null);
-    this.summary = summary;
+    const summaryP = api.get<RoadNetworkSummary>('/road-network').catch(() => null);
     await this.loaded;
+    if (!this.external) void this.loadRoads('roads', 'major');
+    const summary = await summaryP;
+    this.summary = summary;
     if (summary) {
       const [w, s, e, n] = summary.bbox;
       this.map.fitBounds(
@@ -111,6 +122,43 @@ export class MapView {
     }
     performance.mark('ringcad:basemap-loaded');
     this.resolveBasemap();
+    if (!this.external) this.scheduleMinorRoads();
+  }
+
+  /**
+   * Hands a road class group to the map's worker. The arterials may already be on their way:
+   * index.html starts that request while the console's code is still loading.
+   */
+  private async loadRoads(source: RoadSource, classes: 'major' | 'minor') {
+    const early = classes === 'major' ? (window as unknown as { __ringcadRoads?: Promise<Blob | null> }).__ringcadRoads : undefined;
+    const blob = early ? await early.catch(() => null) : null;
+    const url = blob ? URL.createObjectURL(blob) : `${location.origin}/api/v1/road-network/geojson?classes=${classes}`;
+    performance.mark(`ringcad:${source}-requested`);
+    (this.map.getSource(source) as maplibregl.GeoJSONSource | undefined)?.setData(url);
+    // the worker has read the blob once the map has drawn it
+    if (blob) this.map.once('idle', () => URL.revokeObjectURL(url));
+  }
+
+  /**
+   * Side streets are drawn from ROADS_MINOR_MINZOOM: they load when the map gets there, or in the
+   * background once the first view (arterials and live units) has drawn, so the first view does
+   * not wait for them and zooming in later does not either.
+   */
+  private scheduleMinorRoads() {
+    let started = false;
+    const start = () => {
+      if (started) return;
+      started = true;
+      this.map.off('zoom', onZoom);
+      void this.loadRoads('roads-minor', 'minor');
+    };
+    const onZoom = () => {
+      if (this.map.getZoom() >= ROADS_MINOR_MINZOOM) start();
+    };
+    this.map.on('zoom', onZoom);
+    onZoom();
+    const latest = new Promise<void>((resolve) => window.setTimeout(resolve, MINOR_ROADS_LATEST_MS));
+    void Promise.race([this.liveDrawn, latest]).then(() => this.map.once('idle', start));
   }
 
   /** Road segments as data on the page (the call-taker's street suggestions), fetched once on demand. */
@@ -127,6 +175,7 @@ export class MapView {
 
   /** Replaces an overlay's data now. */
   set(source: OverlaySource, data: FeatureCollection) {
+    if (source === 'units') this.resolveLive();
     this.pendingData.delete(source);
     this.lastSet.set(source, performance.now());
     (this.map.getSource(source) as maplibregl.GeoJSONSource | undefined)?.setData(data);

@@ -40,7 +40,33 @@ const byClass = (values: Record<string, number | string>, fallback: number | str
   ['match', ['get', 'class'], ...Object.entries(values).flat(), fallback] as unknown as ExpressionSpecification;
 
 const MAJOR = ['motorway', 'trunk', 'primary', 'motorway_link', 'trunk_link', 'primary_link'];
-const MINOR = ['unclassified', 'residential', 'living_street', 'service'];
+
+/**
+ * The whole city framed (z≈12) shows the arterial grid; side streets come in one step closer.
+ * They are a source of their own (`roads-minor`, the api's `classes=minor`), loaded only when
+ * the map gets there or once the first view has drawn, so the first view parses, tiles and
+ * draws the arterials alone.
+ */
+export const ROADS_MINOR_MINZOOM = 12.5;
+
+function roadLabels(id: string, source: string): LayerSpecification {
+  return {
+    id,
+    type: 'symbol',
+    source,
+    minzoom: 13,
+    filter: ['has', 'name'],
+    layout: {
+      'symbol-placement': 'line',
+      'text-field': ['get', 'name'],
+      'text-font': [MAP_FONT],
+      'text-size': ['interpolate', ['linear'], ['zoom'], 13, 11, 17, 14],
+      'text-max-angle': 30,
+      'symbol-spacing': 280,
+    },
+    paint: { 'text-color': '#9aabc6', 'text-halo-color': COLORS.background, 'text-halo-width': 1.4 },
+  };
+}
 
 function basemapLayers(): LayerSpecification[] {
   const width = (scale: number): ExpressionSpecification => [
@@ -72,11 +98,8 @@ function basemapLayers(): LayerSpecification[] {
     {
       id: 'roads-minor',
       type: 'line',
-      source: 'roads',
-      // the whole city framed (z≈12) shows the arterial grid; side streets come in one step closer,
-      // which also keeps the first draw of a 20k-segment city fast on a software-rendered PC
-      minzoom: 12.5,
-      filter: ['in', ['get', 'class'], ['literal', MINOR]],
+      source: 'roads-minor',
+      minzoom: ROADS_MINOR_MINZOOM,
       // round joins cost many vertices on thousands of small streets
       layout: { 'line-cap': 'butt', 'line-join': 'miter' },
       paint: { 'line-color': '#28344a', 'line-width': width(1) },
@@ -85,7 +108,6 @@ function basemapLayers(): LayerSpecification[] {
       id: 'roads',
       type: 'line',
       source: 'roads',
-      filter: ['!', ['in', ['get', 'class'], ['literal', MINOR]]],
       layout: { 'line-cap': 'round', 'line-join': 'round' },
       paint: {
         'line-color': byClass(
@@ -104,22 +126,9 @@ function basemapLayers(): LayerSpecification[] {
         'line-width': width(1),
       },
     },
-    {
-      id: 'road-labels',
-      type: 'symbol',
-      source: 'roads',
-      minzoom: 13,
-      filter: ['has', 'name'],
-      layout: {
-        'symbol-placement': 'line',
-        'text-field': ['get', 'name'],
-        'text-font': [MAP_FONT],
-        'text-size': ['interpolate', ['linear'], ['zoom'], 13, 11, 17, 14],
-        'text-max-angle': 30,
-        'symbol-spacing': 280,
-      },
-      paint: { 'text-color': '#9aabc6', 'text-halo-color': COLORS.background, 'text-halo-width': 1.4 },
-    },
+    // arterial names after side-street names: placed first, they win where labels collide
+    roadLabels('road-labels-minor', 'roads-minor'),
+    roadLabels('road-labels', 'roads'),
     {
       id: 'districts-label',
       type: 'symbol',
@@ -279,18 +288,22 @@ export function overlaySources(): Record<OverlaySource, SourceSpecification> {
   return Object.fromEntries(OVERLAY_SOURCES.map((s) => [s, empty()])) as Record<OverlaySource, SourceSpecification>;
 }
 
+/** The road sources: data set by MapView (fetched and parsed by the map's worker, not on the page's thread). */
+export const ROAD_SOURCES = ['roads', 'roads-minor'] as const;
+export type RoadSource = (typeof ROAD_SOURCES)[number];
+
 /** The whole offline style: basemap from the road network plus the overlays. */
-export function offlineStyle(roadsUrl: string): StyleSpecification {
+export function offlineStyle(): StyleSpecification {
+  // measured on a software-rendered PC with 19k segments: tiling stops at z14 (over-zoomed
+  // beyond), slightly stronger simplification and a smaller tile buffer halve the time to first draw
+  const roads = (): SourceSpecification => ({ type: 'geojson', data: { type: 'FeatureCollection', features: [] }, maxzoom: 14, tolerance: 1, buffer: 32 });
   return {
     version: 8,
     name: 'RingCAD offline',
     'font-faces': mapFontFaces(),
     sources: {
-      // measured on a software-rendered PC with 19k segments: tiling stops at z14 (over-zoomed
-      // beyond, ~0.3 m precision), slightly stronger simplification and a smaller tile buffer
-      // halve the time to first draw
-      // fetched and parsed by the map's worker straight away, not on the page's thread
-      roads: { type: 'geojson', data: roadsUrl, maxzoom: 14, tolerance: 1, buffer: 32 },
+      roads: roads(),
+      'roads-minor': roads(),
       districts: empty(),
       ...overlaySources(),
     },

@@ -12,7 +12,6 @@ import { categoryLabel, lang } from '../i18n';
 import type { MapView } from '../map/map-view';
 import { COLORS } from '../map/style';
 import type { JurisdictionProps } from '../types';
-import { openReports } from './reports';
 import { ensureStyles } from './replay-styles';
 
 const TEXT = {
@@ -434,7 +433,8 @@ export function mountReplayLauncher(host: HTMLElement, map: MapView): () => void
     h(
       'div',
       { class: 'replay-actions' },
-      h('button', { type: 'button', class: 'small', id: 'open-reports', onclick: () => openReports() }, rt('reports')),
+      // reports bring uPlot: loaded when first opened, not with the console
+      h('button', { type: 'button', class: 'small', id: 'open-reports', onclick: () => void import('./reports').then((m) => m.openReports()) }, rt('reports')),
       h('button', { type: 'button', class: 'small', id: 'open-area-replay', onclick: () => openAreaReplay(map) }, rt('areaReplay')),
     ),
     h('h3', {}, rt('recent')),
