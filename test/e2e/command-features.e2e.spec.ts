@@ -301,6 +301,14 @@ describe(`command features: sealing, plans, defense levels, agencies (${SERVICES
     const confirmed = await dispatcher.post(`/api/v1/incidents/${id}/plan/confirm`, {});
     expect(confirmed.status).toBe(201);
     expect(confirmed.body.assignments.map((a: any) => a.unitId).sort()).toEqual([unit.U2.id, unit.U4.id].sort());
+    // the cars at work now fill the plan: nothing more is proposed, the SWAT team is still missing,
+    // and a second confirm (a double click) assigns nobody
+    const after = await dispatcher.get(`/api/v1/incidents/${id}/plan`);
+    expect(after.status).toBe(200);
+    expect(after.body.plan.proposed).toEqual([]);
+    expect(after.body.plan.missing).toEqual([{ kind: 'swat', count: 1, tier: 2 }]);
+    expect(after.body.plan.working.map((w: any) => w.unitId).sort()).toEqual([unit.U2.id, unit.U4.id].sort());
+    expect((await dispatcher.post(`/api/v1/incidents/${id}/plan/confirm`, {})).status).toBe(409);
     const plain = await calltaker.post('/api/v1/incidents', { location: SEALING_ORIGIN, category: 'dispute', priority: 3 });
     expect(plain.body.plan).toBeNull();
     expect((await dispatcher.post(`/api/v1/incidents/${plain.body.incident.id}/plan/confirm`, {})).status).toBe(409);

@@ -88,6 +88,8 @@ export interface PlanProposal {
   scheme: string;
   proposed: { unitId: string; callsign: string; kind: string; tier: number; etaSec: number }[];
   missing: { kind: string; count: number; tier: number }[];
+  /** Units already working the incident (not at checkpoints) that the plan counts: they fill it first. */
+  working: { unitId: string; kind: string }[];
 }
 
 export const planConfirmSchema = z.object({

@@ -7,7 +7,7 @@ import type {
   ResponsePlanRequest,
   ResponsePlanView,
 } from '@ringcad/contracts';
-import { findScheme, type Agency } from '@ringcad/domain';
+import { ACTIVE_ASSIGNMENT_STATUSES, findScheme, type Agency } from '@ringcad/domain';
 import type { DbOrTx, Tx } from '@ringcad/db';
 import { AgenciesService } from './agencies.service';
 import { appendAudit } from './audit';
@@ -50,21 +50,31 @@ function toView(r: PlanRow): ResponsePlanView {
 
 /**
  * Fills a plan from a recommendation: requirements in tier order (the tightest first), each
- * takes the fastest candidates of its kind whose ETA meets its tier, a unit at most once;
- * what cannot be filled is missing (per kind and tier).
+ * counts the units of its kind already working the incident first, then takes the fastest
+ * candidates of its kind whose ETA meets its tier, a unit at most once; what cannot be filled
+ * is missing (per kind and tier).
  */
 export function fillPlan(
   plan: ResponsePlanView,
   tiersSec: readonly number[],
   candidates: readonly RecommendationCandidate[],
+  working: PlanProposal['working'] = [],
 ): PlanProposal {
   const used = new Set<string>();
   const proposed: PlanProposal['proposed'] = [];
   const missing: PlanProposal['missing'] = [];
+  const counted: PlanProposal['working'] = [];
   const byTier = [...plan.units].sort((a, b) => a.tier - b.tier);
   for (const need of byTier) {
     const limit = tiersSec[need.tier] ?? Infinity;
     let got = 0;
+    for (const w of working) {
+      if (got === need.count) break;
+      if (w.kind !== need.kind || used.has(w.unitId)) continue;
+      used.add(w.unitId);
+      counted.push({ unitId: w.unitId, kind: w.kind });
+      got++;
+    }
     for (const c of candidates) {
       if (got === need.count) break;
       if (c.kind !== need.kind || used.has(c.unitId) || c.etaSec > limit) continue;
@@ -74,7 +84,7 @@ export function fillPlan(
     }
     if (got < need.count) missing.push({ kind: need.kind, count: need.count - got, tier: need.tier });
   }
-  return { planId: plan.id, scheme: plan.scheme, proposed, missing };
+  return { planId: plan.id, scheme: plan.scheme, proposed, missing, working: counted };
 }
 
 /**
@@ -178,7 +188,16 @@ export class PlansService {
     const scheme = findScheme(plan.scheme);
     const tiersSec = scheme?.tiers.map((t) => t.sec) ?? [];
     const list = candidates ?? (await this.recommendations.recommend(incidentId)).candidates;
-    return fillPlan(plan, tiersSec, list);
+    const working = await this.database.db
+      .selectFrom('assignments as a')
+      .innerJoin('units as u', 'u.id', 'a.unit_id')
+      .select(['a.unit_id as unitId', 'u.kind as kind'])
+      .where('a.incident_id', '=', incidentId)
+      .where('a.role', '<>', 'checkpoint')
+      .where('a.status', 'in', [...ACTIVE_ASSIGNMENT_STATUSES])
+      .orderBy('a.assigned_at')
+      .execute();
+    return fillPlan(plan, tiersSec, list, working);
   }
 
   /**
@@ -209,7 +228,12 @@ export class PlansService {
     const ids = unitIds ?? proposedIds;
     const stranger = ids.find((id) => !proposedIds.includes(id));
     if (stranger) throw conflict(`unit ${stranger} is not in the plan's proposal`, { proposed: proposedIds });
-    if (!ids.length) throw conflict('the plan proposes no available unit', { missing: proposal.missing });
+    if (!ids.length) {
+      throw conflict(proposal.missing.length ? 'the plan proposes no available unit' : 'the plan is already filled', {
+        missing: proposal.missing,
+        working: proposal.working,
+      });
+    }
     const { assignments } = await this.dispatch.assign(incidentId, ids, undefined, by);
     return { plan: proposal, assignments };
   }

@@ -105,33 +105,6 @@ export function checkpointsFromEvents(events: { type: string; data: unknown }[])
 }
 
 /**
- * What is still to confirm of a plan, given the units already working the incident. The server
- * fills a plan's needs from the units free right now without counting those already assigned
- * (after a confirm it proposes the next free cars), so the units at work by kind are taken off
- * each kind's need (proposed + missing) here, the most urgent tiers kept first.
- */
-export function planRemainder(plan: PlanProposal, working: readonly Pick<AssignmentView, 'unitKind'>[]): Pick<PlanProposal, 'proposed' | 'missing'> {
-  const at = new Map<string, number>();
-  for (const a of working) at.set(a.unitKind, (at.get(a.unitKind) ?? 0) + 1);
-  const proposed: PlanProposal['proposed'] = [];
-  const missing: PlanProposal['missing'] = [];
-  const kinds = [...new Set([...plan.proposed.map((p) => p.kind), ...plan.missing.map((m) => m.kind)])];
-  for (const kind of kinds) {
-    const offered = plan.proposed.filter((p) => p.kind === kind);
-    const short = plan.missing.filter((m) => m.kind === kind);
-    let left = offered.length + short.reduce((n, m) => n + m.count, 0) - (at.get(kind) ?? 0);
-    for (const p of offered.slice(0, Math.max(0, left))) proposed.push(p);
-    left -= offered.length;
-    for (const m of short) {
-      if (left <= 0) break;
-      missing.push({ ...m, count: Math.min(m.count, left) });
-      left -= Math.min(m.count, left);
-    }
-  }
-  return { proposed, missing };
-}
-
-/**
  * The 封控 / 预案 section of the incident panel. It keeps its own state per incident and asks
  * the seat to re-render when something changed.
  */
@@ -296,11 +269,11 @@ export class CommandPanel {
   }
 
   private planSection(p: PlanProposal): HTMLElement {
-    const id = this.incidentId ?? '';
-    const working = store.assignmentsOf(id).filter((a) => a.role !== 'checkpoint' && ACTIVE.has(a.status));
-    const left = planRemainder(p, working);
-    const kinds = new Set([...p.proposed.map((u) => u.kind), ...p.missing.map((m) => m.kind)]);
-    const counted = working.filter((a) => kinds.has(a.unitKind));
+    // the server counts the units already working the incident toward the plan first: what it
+    // proposes and misses is what is left to do
+    const left = { proposed: p.proposed, missing: p.missing };
+    const callsignOf = (unitId: string) => store.units.get(unitId)?.callsign ?? unitId.slice(0, 8);
+    const counted = (p.working ?? []).map((w) => ({ callsign: callsignOf(w.unitId) }));
     return h(
       'div',
       { class: 'plan', 'data-plan-id': p.planId },
