@@ -106,6 +106,8 @@ interface GraphCache {
   segBuckets: Map<string, { cellStart: Int32Array; segs: Int32Array }>;
   /** Where {@link burnPiece} samples each whole segment, per grid (see {@link segmentSamples}). */
   samples: Map<string, SegmentSamples>;
+  /** Scratch for the reached fraction of every segment per tier (reused: no garbage per run). */
+  fracs: Float32Array;
 }
 
 /** An area's cells and segments on one grid, kept while the caller keeps its geometry object. */
@@ -216,6 +218,7 @@ function graphCache(graph: RoadGraph): GraphCache {
     roadDomain: new Map(),
     segBuckets: new Map(),
     samples: new Map(),
+    fracs: new Float32Array(0),
   };
   graphCaches.set(graph, c);
   return c;
@@ -643,7 +646,8 @@ export function computeCoverage(
   }
 
   // 4. Road km and area shares per tier.
-  const fracs = new Float32Array(tiersSec.length * S);
+  if (cache.fracs.length < tiersSec.length * S) cache.fracs = new Float32Array(tiersSec.length * S);
+  const fracs = cache.fracs;
   reachedFractions(graph, costs.segSec, nodeSec, sourcePieces, tiersSec, fracs);
   let roadKmTotal = 0;
   for (let s = 0; s < S; s++) roadKmTotal += graph.segLengthM[s];
