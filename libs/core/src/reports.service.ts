@@ -9,29 +9,31 @@ import type {
   ResponseTimesQuery,
   ResponseTimesReport,
 } from '@ringcad/contracts';
-import { CATEGORY_LABELS, findScheme, PRIORITY_LABELS, type IncidentCategory, type Priority, type RingTier } from '@ringcad/domain';
+import {
+  CATEGORY_LABELS,
+  findScheme,
+  PRIORITY_LABELS,
+  type IncidentCategory,
+  type Priority,
+  type RingTier,
+  type UnitKind,
+} from '@ringcad/domain';
 import type { Tx } from '@ringcad/db';
 import { DatabaseService } from './database.service';
 import { DomainError } from './errors';
 import type { Principal } from './principal';
+import { groupedPercentiles, partitionPercentiles, type PercentileQuery } from './report-percentiles';
 
-/** Local day and hour of the command centre: Asia/Shanghai, UTC+8 all year. */
-const UTC_OFFSET_SEC = 8 * 3600;
-/** Sorting a million rows in memory instead of on disk (one report query at a time per connection). */
+/** Hashing and sorting a million rows in memory instead of on disk (one report query at a time per connection). */
 const REPORT_WORK_MEM = '256MB';
 
 const round2 = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(Number(v)) ? null : Math.round(Number(v) * 100) / 100);
 
 /** The measures of one report level, as SQL over its source rows. */
 interface Measures {
-  /** Rows for the counts; `alias` holds the incident's arrivals for the tiers. */
-  from: RawBuilder<unknown>;
-  alias: 'm' | 'x';
+  /** The rows; their alias holds the incident's arrivals for the tiers. */
+  source: Pick<PercentileQuery<never, never>, 'table' | 'alias' | 'join'>;
   where: RawBuilder<unknown>[];
-  /** Rows for the percentiles (may skip the join the counts need). */
-  percentileFrom: RawBuilder<unknown>;
-  percentileWhere: RawBuilder<unknown>[];
-  incidents: RawBuilder<unknown>;
   dispatched: RawBuilder<unknown>;
   dispatch: RawBuilder<unknown>;
   ack: RawBuilder<unknown>;
@@ -40,32 +42,53 @@ interface Measures {
   clear: RawBuilder<unknown>;
 }
 
-interface PercentileRow {
-  key: string | number | null;
-  dispatch: number[] | null;
-  ack: number[] | null;
-  arrive: number[] | null;
+/** The SQL type of each report's group key. */
+const KEY_TYPES = {
+  district: 'uuid',
+  station: 'uuid',
+  unit: 'uuid',
+  category: 'text',
+  priority: 'int',
+  hour: 'int',
+  day: 'int',
+} as const satisfies Record<ReportGroupBy, PercentileQuery<never, never>['keyType']>;
+
+/** Keys that may be NULL (incidents outside every district, …); the others are NOT NULL columns or computed from one. */
+const NULLABLE_KEYS = new Set<ReportGroupBy>(['district', 'station']);
+
+/** The `limit` rows with the highest figure (ties by key). */
+function worst(list: LaggardRow[], f: (r: LaggardRow) => number | null, limit: number): LaggardRow[] {
+  return list
+    .filter((r) => f(r) !== null)
+    .sort((a, b) => (f(b) as number) - (f(a) as number) || a.key.localeCompare(b.key))
+    .slice(0, limit);
 }
 
-type CountRow = { key: string | number | null; incidents: number; dispatched: number; ack_in: number; depart_in: number; clear_in: number } & Record<
-  `tier${number}`,
-  number
->;
+/** Unit kinds with a `first_<kind>_arrival_sec` column (migration 0008). */
+const KIND_ARRIVAL_COLUMNS = new Set<string>(['foot', 'kiosk', 'patrol_car', 'motorcycle', 'swat', 'traffic', 'station_car'] satisfies UnitKind[]);
+/** Tiers of up to this many units of any kind read `arrival_<n>_sec`. */
+const NTH_ARRIVAL_COLUMNS = 3;
 
 /**
  * Whether a tier of a ring scheme was met, as SQL over `incident_metrics m` — the same rule as
  * `tiersMet` in libs/domain: at least `count` units of the tier's kinds on scene within `sec` of
  * the first dispatch. Arrivals are stored ascending, so the n-th arrival of any kind is
- * `arrive_secs[n]`, and the first arrival of a kind is at `array_position(arrive_kinds, kind)`.
+ * `arrive_secs[n]` (`arrival_<n>_sec` for n ≤ 3), and the first arrival of a kind is
+ * `first_<kind>_arrival_sec` (`arrive_secs[array_position(arrive_kinds, kind)]`).
  */
 export function tierMetSql(tier: Pick<RingTier, 'sec' | 'unitKinds' | 'count'>, alias: 'm' | 'x' = 'm'): RawBuilder<unknown> {
   const need = tier.count ?? 1;
   const kinds = tier.unitKinds;
   const secs = sql.ref(`${alias}.arrive_secs`);
   const kindsCol = sql.ref(`${alias}.arrive_kinds`);
-  if (!kinds || kinds.length === 0) return sql`coalesce(${secs}[${sql.lit(need)}] <= ${tier.sec}, false)`;
+  if (!kinds || kinds.length === 0) {
+    const nth = need <= NTH_ARRIVAL_COLUMNS ? sql.ref(`${alias}.arrival_${need}_sec`) : sql`${secs}[${sql.lit(need)}]`;
+    return sql`coalesce(${nth} <= ${tier.sec}, false)`;
+  }
   if (need === 1) {
-    const firsts = kinds.map((k) => sql`${secs}[array_position(${kindsCol}, ${k}::text)]`);
+    const firsts = kinds.map((k) =>
+      KIND_ARRIVAL_COLUMNS.has(k) ? sql.ref(`${alias}.first_${k}_arrival_sec`) : sql`${secs}[array_position(${kindsCol}, ${k}::text)]`,
+    );
     return sql`coalesce(LEAST(${sql.join(firsts)}) <= ${tier.sec}, false)`;
   }
   return sql`((SELECT count(*) FROM unnest(${secs}, ${kindsCol}) AS arrival(s, k)
@@ -73,8 +96,9 @@ export function tierMetSql(tier: Pick<RingTier, 'sec' | 'unitKinds' | 'count'>, 
 }
 
 /**
- * Response-time reports computed in SQL (percentile_cont) over `incident_metrics`, the per-incident
- * figures that triggers keep current in the same transaction as every assignment change.
+ * Response-time reports computed in SQL over `incident_metrics`, the per-incident figures that
+ * triggers keep current in the same transaction as every assignment change. One parallel scan per
+ * report gives the counts, the ring tiers and exact percentiles (report-percentiles.ts).
  */
 @Injectable()
 export class ReportsService {
@@ -85,51 +109,46 @@ export class ReportsService {
     const scheme = findScheme(q.scheme);
     if (!scheme) throw new DomainError('VALIDATION_FAILED', `unknown ring scheme ${q.scheme}`);
     const measures = this.measures(q.groupBy, q.from, q.to, by);
-    const key = this.groupKey(q.groupBy);
-    const where = sql.join(measures.where, sql` AND `);
-    const percentileWhere = sql.join(measures.percentileWhere, sql` AND `);
-    const tiers = scheme.tiers.map((t, i) => sql`count(*) FILTER (WHERE ${measures.dispatched} AND ${tierMetSql(t, measures.alias)})::int AS ${sql.ref(`tier${i}`)}`);
-    // Two scans: the ordered-set aggregates cannot run in parallel, the counts can; on
-    // PostgreSQL they also run side by side on two connections (PGlite queues them).
-    const [percentiles, counts] = await Promise.all([
-      this.withWorkMem((tx) =>
-        sql<PercentileRow>`
-          SELECT ${key} AS key,
-            percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY ${measures.dispatch}) AS dispatch,
-            percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY ${measures.ack}) AS ack,
-            percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY ${measures.arrive}) AS arrive
-          FROM ${measures.percentileFrom} WHERE ${percentileWhere} GROUP BY 1`.execute(tx),
-      ),
-      this.withWorkMem((tx) =>
-        sql<CountRow>`
-          SELECT ${key} AS key, ${measures.incidents}::int AS incidents,
-            count(*) FILTER (WHERE ${measures.dispatched})::int AS dispatched,
-            count(*) FILTER (WHERE ${measures.ack} <= ${q.ackWithinSec})::int AS ack_in,
-            count(*) FILTER (WHERE ${measures.depart} <= ${q.departWithinSec})::int AS depart_in,
-            count(*) FILTER (WHERE ${measures.clear} <= ${q.clearWithinSec})::int AS clear_in
-            ${tiers.length ? sql`, ${sql.join(tiers)}` : sql``}
-          FROM ${measures.from} WHERE ${where} GROUP BY 1`.execute(tx),
-      ),
-    ]);
+    const counts: Record<string, RawBuilder<unknown>> = {
+      dispatched: sql`count(*) FILTER (WHERE ${measures.dispatched})::int`,
+      ack_in: sql`count(*) FILTER (WHERE ${measures.ack} <= ${q.ackWithinSec})::int`,
+      depart_in: sql`count(*) FILTER (WHERE ${measures.depart} <= ${q.departWithinSec})::int`,
+      clear_in: sql`count(*) FILTER (WHERE ${measures.clear} <= ${q.clearWithinSec})::int`,
+    };
+    scheme.tiers.forEach((t, i) => (counts[`tier${i}`] = sql`count(*) FILTER (WHERE ${measures.dispatched} AND ${tierMetSql(t, measures.source.alias)})::int`));
+    // per-unit figures are many small groups, per-incident ones a few large ones
+    const percentiles = q.groupBy === 'unit' ? partitionPercentiles : groupedPercentiles;
+    const rows = await this.withReportSettings((tx) =>
+      percentiles(tx, {
+        ...measures.source,
+        where: sql.join(measures.where, sql` AND `),
+        key: this.groupKey(q.groupBy),
+        keyType: KEY_TYPES[q.groupBy],
+        keyNullable: NULLABLE_KEYS.has(q.groupBy),
+        measures: { dispatch: measures.dispatch, ack: measures.ack, arrive: measures.arrive },
+        aggregates: counts,
+      }),
+    );
     const keyOf = (k: string | number | null) => this.keyText(q.groupBy, k);
-    const byKey = new Map(percentiles.rows.map((r) => [keyOf(r.key), r]));
-    const labels = await this.labels(q.groupBy, counts.rows.map((r) => keyOf(r.key)).filter((k) => k !== ''));
+    const labels = await this.labels(q.groupBy, rows.map((r) => keyOf(r.key)).filter((k) => k !== ''));
     const pctOf = (n: number, of: number) => (of > 0 ? Math.round((n / of) * 10_000) / 100 : null);
-    const groups = counts.rows.map((c): ResponseTimeGroup => {
-      const k = keyOf(c.key);
-      const p = byKey.get(k);
+    const groups = rows.map((r): ResponseTimeGroup => {
+      const k = keyOf(r.key);
+      const c = r.aggregates;
       const dispatched = Number(c.dispatched);
       return {
         key: k,
         label: labels.get(k) ?? (k === '' ? '—' : undefined),
-        incidents: Number(c.incidents),
+        // a unit serves an incident once (a unit cannot hold two active assignments, and is not
+        // re-assigned to an incident it declined): at unit level too, rows are incidents
+        incidents: r.rows,
         dispatched,
-        dispatchP50Sec: round2(p?.dispatch?.[0]),
-        dispatchP90Sec: round2(p?.dispatch?.[1]),
-        ackP50Sec: round2(p?.ack?.[0]),
-        ackP90Sec: round2(p?.ack?.[1]),
-        arriveP50Sec: round2(p?.arrive?.[0]),
-        arriveP90Sec: round2(p?.arrive?.[1]),
+        dispatchP50Sec: round2(r.measures.dispatch[0]),
+        dispatchP90Sec: round2(r.measures.dispatch[1]),
+        ackP50Sec: round2(r.measures.ack[0]),
+        ackP90Sec: round2(r.measures.ack[1]),
+        arriveP50Sec: round2(r.measures.arrive[0]),
+        arriveP90Sec: round2(r.measures.arrive[1]),
         tierMetPct: scheme.tiers.map((_, i) => pctOf(Number(c[`tier${i}`]), dispatched) as number),
         ackWithinPct: pctOf(Number(c.ack_in), dispatched),
         departWithinPct: pctOf(Number(c.depart_in), dispatched),
@@ -151,55 +170,57 @@ export class ReportsService {
   /** Units and stations with the worst P90 from assignment to 签收 and to arrival. */
   async laggards(q: LaggardsQuery, by: Principal): Promise<LaggardsReport> {
     const scope = this.scopeOf(by);
-    const join = scope ? sql`JOIN incident_metrics m ON m.incident_id = x.incident_id` : sql``;
+    const join = scope ? sql`JOIN incident_metrics m ON m.incident_id = x.incident_id` : undefined;
     const scoped = scope ? sql`AND (m.district_id = ${scope} OR m.station_id = ${scope} OR m.grid_id = ${scope})` : sql``;
-    const level = (keyCol: RawBuilder<unknown>, labels: RawBuilder<unknown>) =>
-      this.withWorkMem((tx) =>
-        sql<{ key: string; label: string | null; n: number; ack: number[] | null; arrive: number[] | null }>`
-          SELECT g.key::text AS key, l.label, g.n, g.ack, g.arrive FROM (
-            SELECT ${keyCol} AS key, count(*)::int AS n,
-              percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY x.ack_sec) AS ack,
-              percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY x.arrive_sec) AS arrive
-            FROM assignment_metrics x ${join}
-            WHERE x.assigned_at >= ${q.from} AND x.assigned_at < ${q.to} AND x.counted AND ${keyCol} IS NOT NULL ${scoped}
-            GROUP BY 1 HAVING count(*) >= ${q.minAssignments}
-          ) g LEFT JOIN LATERAL (${labels}) l ON true`.execute(tx),
-      );
-    const [units, stations] = await Promise.all([
-      level(sql`x.unit_id`, sql`SELECT callsign AS label FROM units WHERE id = g.key`),
-      level(sql`x.station_id`, sql`SELECT name AS label FROM jurisdictions WHERE id = g.key`),
-    ]);
-    const rows = (r: { rows: { key: string; label: string | null; n: number; ack: number[] | null; arrive: number[] | null }[] }) =>
-      r.rows.map(
-        (x): LaggardRow => ({
-          key: x.key,
-          label: x.label,
-          assignments: Number(x.n),
-          ackP50Sec: round2(x.ack?.[0]),
-          ackP90Sec: round2(x.ack?.[1]),
-          arriveP50Sec: round2(x.arrive?.[0]),
-          arriveP90Sec: round2(x.arrive?.[1]),
+    // two scans side by side on PostgreSQL (two connections; PGlite queues them)
+    const level = async (keyCol: RawBuilder<unknown>, groupBy: 'unit' | 'station') => {
+      const percentiles = groupBy === 'unit' ? partitionPercentiles : groupedPercentiles;
+      const groups = await this.withReportSettings((tx) =>
+        percentiles(tx, {
+          table: 'assignment_metrics',
+          alias: 'x',
+          join,
+          where: sql`x.assigned_at >= ${q.from} AND x.assigned_at < ${q.to} AND x.counted AND ${keyCol} IS NOT NULL ${scoped}`,
+          key: keyCol,
+          keyType: 'uuid',
+          keyNullable: false,
+          measures: { ack: sql`x.ack_sec`, arrive: sql`x.arrive_sec` },
         }),
       );
-    const worst = (list: LaggardRow[], f: (r: LaggardRow) => number | null) =>
-      list
-        .filter((r) => f(r) !== null)
-        .sort((a, b) => (f(b) as number) - (f(a) as number) || a.key.localeCompare(b.key))
-        .slice(0, q.limit);
-    const u = rows(units);
-    const s = rows(stations);
+      const ranked = groups
+        .filter((g) => g.rows >= q.minAssignments)
+        .map(
+          (g): LaggardRow => ({
+            key: String(g.key),
+            label: null,
+            assignments: g.rows,
+            ackP50Sec: round2(g.measures.ack[0]),
+            ackP90Sec: round2(g.measures.ack[1]),
+            arriveP50Sec: round2(g.measures.arrive[0]),
+            arriveP90Sec: round2(g.measures.arrive[1]),
+          }),
+        );
+      const byAck = worst(ranked, (r) => r.ackP90Sec, q.limit);
+      const byArrive = worst(ranked, (r) => r.arriveP90Sec, q.limit);
+      const labels = await this.labels(groupBy, [...new Set([...byAck, ...byArrive].map((r) => r.key))]);
+      const named = (list: LaggardRow[]) => list.map((r) => ({ ...r, label: labels.get(r.key) ?? null }));
+      return { byAck: named(byAck), byArrive: named(byArrive) };
+    };
+    const [units, stations] = await Promise.all([level(sql`x.unit_id`, 'unit'), level(sql`x.station_id`, 'station')]);
     return {
       from: q.from.toISOString(),
       to: q.to.toISOString(),
       minAssignments: q.minAssignments,
-      units: { byAck: worst(u, (r) => r.ackP90Sec), byArrive: worst(u, (r) => r.arriveP90Sec) },
-      stations: { byAck: worst(s, (r) => r.ackP90Sec), byArrive: worst(s, (r) => r.arriveP90Sec) },
+      units,
+      stations,
     };
   }
 
-  private withWorkMem<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  private withReportSettings<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     return this.database.transaction(async (tx) => {
-      await sql`SELECT set_config('work_mem', ${REPORT_WORK_MEM}, true)`.execute(tx);
+      // JIT would compile every aggregate again in each parallel worker and partition (~0.4 s of
+      // CPU for the per-unit report) to save less than that on a million rows
+      await sql`SELECT set_config('work_mem', ${REPORT_WORK_MEM}, true), set_config('jit', 'off', true)`.execute(tx);
       return fn(tx);
     });
   }
@@ -218,12 +239,8 @@ export class ReportsService {
     if (groupBy !== 'unit') {
       const where = [sql`m.created_at >= ${from}`, sql`m.created_at < ${to}`, ...scoped];
       return {
-        from: sql`incident_metrics m`,
-        alias: 'm',
+        source: { table: 'incident_metrics', alias: 'm' },
         where,
-        percentileFrom: sql`incident_metrics m`,
-        percentileWhere: where,
-        incidents: sql`count(*)`,
         dispatched: sql`m.first_dispatch_at IS NOT NULL`,
         dispatch: sql`m.dispatch_sec`,
         ack: sql`m.ack_sec`,
@@ -233,17 +250,11 @@ export class ReportsService {
       };
     }
     // the scope columns live on the incident; the arrivals are copied onto each assignment row
-    const source = scope ? sql`assignment_metrics x JOIN incident_metrics m ON m.incident_id = x.incident_id` : sql`assignment_metrics x`;
+    const join = scope ? sql`JOIN incident_metrics m ON m.incident_id = x.incident_id` : undefined;
     const where = [sql`x.incident_created_at >= ${from}`, sql`x.incident_created_at < ${to}`, sql`x.counted`, ...scoped];
     return {
-      from: source,
-      alias: 'x',
+      source: { table: 'assignment_metrics', alias: 'x', join },
       where,
-      percentileFrom: source,
-      percentileWhere: where,
-      // a unit serves an incident once (a unit cannot hold two active assignments, and is not
-      // re-assigned to an incident it declined): its assignments are its incidents
-      incidents: sql`count(*)`,
       dispatched: sql`TRUE`,
       dispatch: sql`x.dispatch_sec`,
       ack: sql`x.ack_sec`,
@@ -254,12 +265,11 @@ export class ReportsService {
   }
 
   /**
-   * Raw group keys (sorting uuids and integers is cheaper than text). Local hour and day are
-   * arithmetic on the epoch at UTC+8: China has kept one fixed offset since 1991, and a time-zone
-   * conversion per row is what made these reports slow.
+   * Raw group keys (grouping uuids and integers is cheaper than text). Local hour and day are
+   * columns (migration 0008): arithmetic on the epoch at UTC+8, as China has kept one fixed offset
+   * since 1991; a time-zone conversion per row is what made these reports slow.
    */
   private groupKey(groupBy: ReportGroupBy): RawBuilder<unknown> {
-    const localEpoch = sql`(date_part('epoch', m.created_at) + ${sql.lit(UTC_OFFSET_SEC)})`;
     switch (groupBy) {
       case 'district':
         return sql`m.district_id`;
@@ -270,9 +280,9 @@ export class ReportsService {
       case 'priority':
         return sql`m.priority`;
       case 'hour':
-        return sql`(floor(${localEpoch} / 3600)::bigint % 24)::int`;
+        return sql`m.local_hour`;
       case 'day':
-        return sql`floor(${localEpoch} / 86400)::int`;
+        return sql`m.local_day`;
       case 'unit':
         return sql`x.unit_id`;
     }
