@@ -296,7 +296,11 @@ function reachedFractions(
     const sec = segSec[s];
     for (let k = 0; k < nT; k++) {
       const t = tiersSec[k];
-      out[k * S + s] = ta > t && tb > t ? 0 : Math.min(1, fromEnd(ta, sec, t) + fromEnd(tb, sec, t));
+      // fromEnd written out: a call returning a double would box it, ~3 million times a run
+      let f = 0;
+      if (ta <= t) f += sec > 0 ? Math.min(1, (t - ta) / sec) : 1;
+      if (tb <= t) f += sec > 0 ? Math.min(1, (t - tb) / sec) : 1;
+      out[k * S + s] = f < 1 ? f : 1;
     }
   }
   for (let k = 0; k < nT; k++) {
@@ -489,29 +493,6 @@ export function burnSegmentsSampled(
   const lengths = shapeLengthsM(graph);
   const smp = segmentSamples(graph, graphCache(graph), grid);
   const { segDirection, segFrom, segTo } = graph;
-  const burn = (s: number, towardEnd: boolean, t0: number, limitFraction: number) => {
-    const total = lengths[s];
-    const secPerM = total > 0 ? segSec[s] / total : 0;
-    const L = limitFraction === limitFraction ? (towardEnd ? limitFraction : 1 - limitFraction) * total : Infinity;
-    const start = towardEnd ? smp.fwdStart : smp.revStart;
-    const cells = towardEnd ? smp.fwdCell : smp.revCell;
-    const along = towardEnd ? smp.fwdAlong : smp.revAlong;
-    for (let i = start[s], e = start[s + 1]; i < e; i++) {
-      const a = along[i];
-      if (a > L) {
-        const tt = t0 + L * secPerM;
-        if (tt <= T) {
-          const c = cellAt(graph, grid, s, towardEnd, L);
-          if (c >= 0 && tt < time[c]) time[c] = tt;
-        }
-        return;
-      }
-      const tt = t0 + a * secPerM;
-      if (tt > T) return;
-      const c = cells[i];
-      if (tt < time[c]) time[c] = tt;
-    }
-  };
   for (let s = 0; s < graph.segmentCount; s++) {
     const dir = segDirection[s];
     const ta = dir & DIR_FORWARD ? nodeSec[segFrom[s]] : Infinity;
@@ -519,9 +500,37 @@ export function burnSegmentsSampled(
     const fromA = ta < T;
     const fromB = tb < T;
     if (!fromA && !fromB) continue;
-    const meet = meetFraction(ta, tb, segSec[s], fromA, fromB);
-    if (fromA && !(meet === 0)) burn(s, true, ta, meet);
-    if (fromB && !(meet === 1)) burn(s, false, tb, meet);
+    const sec = segSec[s];
+    // meetFraction, written out
+    const meet = fromA && fromB ? (sec > 0 ? Math.min(1, Math.max(0, (tb - ta + sec) / (2 * sec))) : 0.5) : NaN;
+    const total = lengths[s];
+    const secPerM = total > 0 ? sec / total : 0;
+    // each end it is driven from, up to the meeting point (written out, not a call per piece:
+    // double arguments would be boxed)
+    for (let side = 0; side < 2; side++) {
+      const towardEnd = side === 0;
+      if (towardEnd ? !fromA || meet === 0 : !fromB || meet === 1) continue;
+      const t0 = towardEnd ? ta : tb;
+      const L = meet === meet ? (towardEnd ? meet : 1 - meet) * total : Infinity;
+      const start = towardEnd ? smp.fwdStart : smp.revStart;
+      const cells = towardEnd ? smp.fwdCell : smp.revCell;
+      const along = towardEnd ? smp.fwdAlong : smp.revAlong;
+      for (let i = start[s], e = start[s + 1]; i < e; i++) {
+        const a = along[i];
+        if (a > L) {
+          const tt = t0 + L * secPerM;
+          if (tt <= T) {
+            const c = cellAt(graph, grid, s, towardEnd, L);
+            if (c >= 0 && tt < time[c]) time[c] = tt;
+          }
+          break;
+        }
+        const tt = t0 + a * secPerM;
+        if (tt > T) break;
+        const c = cells[i];
+        if (tt < time[c]) time[c] = tt;
+      }
+    }
   }
 }
 

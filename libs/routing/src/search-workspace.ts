@@ -316,23 +316,25 @@ export function runBucketSearch(
   let eNext = pool.next;
   let used = 0; // entries ever handed out
   let free = -1; // recycled entries
+  const grow = () => {
+    const n = eNode.length * 2;
+    const grown: BucketPool = { node: new Int32Array(n), key: new Float64Array(n), next: new Int32Array(n) };
+    grown.node.set(eNode);
+    grown.key.set(eKey);
+    grown.next.set(eNext);
+    bucketPools.set(ws, grown);
+    pool = grown;
+    eNode = grown.node;
+    eKey = grown.key;
+    eNext = grown.next;
+  };
+  // an entry: a recycled one, else the next unused (the push is written out where it is hot:
+  // a call with a double argument would box it)
   const push = (v: number, d: number) => {
-    let e: number;
-    if (free >= 0) {
-      e = free;
-      free = eNext[e];
-    } else {
-      if (used === eNode.length) {
-        const grown: BucketPool = { node: new Int32Array(used * 2), key: new Float64Array(used * 2), next: new Int32Array(used * 2) };
-        grown.node.set(eNode);
-        grown.key.set(eKey);
-        grown.next.set(eNext);
-        bucketPools.set(ws, grown);
-        pool = grown;
-        eNode = grown.node;
-        eKey = grown.key;
-        eNext = grown.next;
-      }
+    let e = free;
+    if (e >= 0) free = eNext[e];
+    else {
+      if (used === eNode.length) grow();
       e = used++;
     }
     const b = Math.floor(d / BUCKET_SEC);
@@ -372,7 +374,17 @@ export function runBucketSearch(
         else if (nd >= dist[w]) continue;
         dist[w] = nd;
         predEdge[w] = k;
-        push(w, nd);
+        let ne = free;
+        if (ne >= 0) free = eNext[ne];
+        else {
+          if (used === eNode.length) grow();
+          ne = used++;
+        }
+        const nb2 = Math.floor(nd / BUCKET_SEC);
+        eNode[ne] = w;
+        eKey[ne] = nd;
+        eNext[ne] = bucketHead[nb2];
+        bucketHead[nb2] = ne;
       }
     }
   }
