@@ -164,8 +164,8 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
       if (!cur || cur.atMs < ms) fixes.set(r.u, { lon: r.x, lat: r.y, atMs: ms, speedKmh: r.s, headingDeg: r.h });
       const out = this.outgoing.get(r.u);
       // 6 decimals is 0.1 m: more would only fatten a message every console decodes each second
-      if (!out || out.at < r.at) {
-        this.outgoing.set(r.u, { unitId: r.u, num: this.knownUnits.get(r.u) as number, lon: round6(r.x), lat: round6(r.y), at: r.at });
+      if (!out || out.atMs < ms) {
+        this.outgoing.set(r.u, { unitId: r.u, num: this.knownUnits.get(r.u) as number, lon: round6(r.x), lat: round6(r.y), at: r.at, atMs: ms });
       }
     }
     await this.live.update(fixes);

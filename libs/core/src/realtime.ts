@@ -32,6 +32,8 @@ export interface MovedUnit {
   lon: number;
   lat: number;
   at: string;
+  /** `at` in epoch ms (what the packed frame carries). */
+  atMs: number;
 }
 
 export interface ConsoleMessage {
@@ -87,7 +89,7 @@ export class RealtimePublisher {
     this.safely('units.positions', () => {
       const ns = target.of(CONSOLE_NAMESPACE);
       ns.to(positionsRoom('json')).emit('units.positions', moved.map((m) => ({ unitId: m.unitId, lon: m.lon, lat: m.lat, at: m.at })));
-      const frame = encodePositionFrame(moved.map((m) => ({ num: m.num, lon: m.lon, lat: m.lat, atMs: Date.parse(m.at) })));
+      const frame = encodePositionFrame(moved);
       ns.to(positionsRoom('packed')).emit('units.positions.packed', Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
     });
   }

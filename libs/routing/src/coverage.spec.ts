@@ -1,8 +1,9 @@
 import { booleanPointInPolygon, booleanValid } from '@turf/turf';
 import { at, road, roadLine } from './__fixtures__/small-network';
-import { burnSegments, burnSegmentsSampled, computeCoverage, type CoverageArea, type CoverageResult } from './coverage';
+import { burnSegmentsSampled, computeCoverage, type CoverageArea, type CoverageResult } from './coverage';
 import { edgeCosts } from './edge-costs';
-import { gridAround } from './raster';
+import { burnPiece, gridAround, type RasterGrid } from './raster';
+import { DIR_BACKWARD, DIR_FORWARD } from './road-graph';
 import { multiSourceTimes } from './eta';
 import { importGeoJsonRoads } from './geojson-import';
 import { buildRoadGraph, type RoadGraph } from './road-graph';
@@ -277,6 +278,22 @@ describe('computeCoverage on the synthetic city', () => {
   });
 });
 
+/** The oracle: every reached segment walked with burnPiece from each end up to where they meet. */
+function burnSegmentsWalked(graph: RoadGraph, segSec: Float64Array, nodeSec: Float32Array, grid: RasterGrid, time: Float32Array, T: number) {
+  for (let s = 0; s < graph.segmentCount; s++) {
+    const dir = graph.segDirection[s];
+    const ta = dir & DIR_FORWARD ? nodeSec[graph.segFrom[s]] : Infinity;
+    const tb = dir & DIR_BACKWARD ? nodeSec[graph.segTo[s]] : Infinity;
+    const fromA = ta < T;
+    const fromB = tb < T;
+    if (!fromA && !fromB) continue;
+    const sec = segSec[s];
+    const meet = fromA && fromB ? (sec > 0 ? Math.min(1, Math.max(0, (tb - ta + sec) / (2 * sec))) : 0.5) : NaN;
+    if (fromA && !(meet === 0)) burnPiece(graph, segSec, grid, time, T, s, 0, true, ta, meet);
+    if (fromB && !(meet === 1)) burnPiece(graph, segSec, grid, time, T, s, 1, false, tb, meet);
+  }
+}
+
 describe('sampled segment burning', () => {
   it('gives the same raster as walking every segment with burnPiece', () => {
     const city = generateCity({ seed: 12, targetNodes: 20_000 });
@@ -303,7 +320,7 @@ describe('sampled segment burning', () => {
       const grid = gridAround([x0, y0, x1, y1], cellM, 3);
       const walked = new Float32Array(grid.W * grid.H).fill(Infinity);
       const sampled = new Float32Array(grid.W * grid.H).fill(Infinity);
-      burnSegments(graph, costs.segSec, nodeSec, grid, walked, T);
+      burnSegmentsWalked(graph, costs.segSec, nodeSec, grid, walked, T);
       burnSegmentsSampled(graph, costs.segSec, nodeSec, grid, sampled, T);
       burnSegmentsSampled(graph, costs.segSec, nodeSec, grid, sampled, T); // cached samples, again
       let burned = 0;

@@ -2,7 +2,6 @@ import { edgeCosts } from './edge-costs';
 import { accessSec, multiSourceTimes, type EtaUnit, type RoutingQueryOptions } from './eta';
 import {
   addPiece,
-  burnPiece,
   cornerToLonLat,
   createPieces,
   dropSpecks,
@@ -327,39 +326,6 @@ function reachedFractions(
 }
 
 /**
- * Burns the search tree's road pieces: per segment, from each end it may be driven from,
- * up to where the other end's piece arrives sooner (so each metre is walked once). This is
- * the plain walk with {@link burnPiece}; {@link burnSegmentsSampled} gives the same raster from
- * cached sample positions and is what coverage uses.
- */
-export function burnSegments(
-  graph: RoadGraph,
-  segSec: Float64Array,
-  nodeSec: Float32Array,
-  grid: RasterGrid,
-  time: Float32Array,
-  T: number,
-): void {
-  const lengths = shapeLengthsM(graph);
-  for (let s = 0; s < graph.segmentCount; s++) {
-    const dir = graph.segDirection[s];
-    const ta = dir & DIR_FORWARD ? nodeSec[graph.segFrom[s]] : Infinity;
-    const tb = dir & DIR_BACKWARD ? nodeSec[graph.segTo[s]] : Infinity;
-    const fromA = ta < T;
-    const fromB = tb < T;
-    if (!fromA && !fromB) continue;
-    const meet = meetFraction(ta, tb, segSec[s], fromA, fromB);
-    if (fromA && !(meet === 0)) burnPiece(graph, segSec, grid, time, T, s, 0, true, ta, meet, lengths);
-    if (fromB && !(meet === 1)) burnPiece(graph, segSec, grid, time, T, s, 1, false, tb, meet, lengths);
-  }
-}
-
-/** Where the two arrival-time lines cross: ta + m·sec = tb + (1 − m)·sec (NaN: one side only). */
-function meetFraction(ta: number, tb: number, sec: number, fromA: boolean, fromB: boolean): number {
-  return fromA && fromB ? (sec > 0 ? Math.min(1, Math.max(0, (tb - ta + sec) / (2 * sec))) : 0.5) : NaN;
-}
-
-/**
  * The points {@link burnPiece} visits when it walks a whole segment from one end (t0 = 0, no
  * time or fraction limit), with their cells and their metres from that end, computed with the
  * same arithmetic, for both directions of every segment. A coverage run then only adds times.
@@ -405,6 +371,8 @@ function segmentSamples(graph: RoadGraph, cache: GraphCache, grid: RasterGrid): 
   const f = build(true);
   const r = build(false);
   const out: SegmentSamples = { fwdStart: f.start, fwdCell: f.cells, fwdAlong: f.along, revStart: r.start, revCell: r.cells, revAlong: r.along };
+  // tens of MB per grid on a large city: keep only the latest grids (the areas rarely change)
+  if (cache.samples.size >= 2) cache.samples.delete(cache.samples.keys().next().value!);
   cache.samples.set(key, out);
   return out;
 }
@@ -479,8 +447,11 @@ function cellAt(graph: RoadGraph, grid: RasterGrid, s: number, towardEnd: boolea
 }
 
 /**
- * {@link burnSegments} from cached samples: the same cells get the same times (the limit point
- * where the two ends' pieces meet is the only position computed per run).
+ * Burns the search tree's road pieces: per segment, from each end it may be driven from, up
+ * to where the other end's piece arrives sooner (so each metre is walked once). It gives the
+ * raster burnPiece would give walking every piece, from cached sample positions: the same cells
+ * get the same times (the limit point where the two ends' pieces meet is the only position
+ * computed per run).
  */
 export function burnSegmentsSampled(
   graph: RoadGraph,
@@ -501,7 +472,7 @@ export function burnSegmentsSampled(
     const fromB = tb < T;
     if (!fromA && !fromB) continue;
     const sec = segSec[s];
-    // meetFraction, written out
+    // where the two arrival-time lines cross: ta + m·sec = tb + (1 − m)·sec (NaN: one side only)
     const meet = fromA && fromB ? (sec > 0 ? Math.min(1, Math.max(0, (tb - ta + sec) / (2 * sec))) : 0.5) : NaN;
     const total = lengths[s];
     const secPerM = total > 0 ? sec / total : 0;

@@ -310,7 +310,7 @@ export function runBucketSearch(
   const gen = ws.gen;
   const nb = Math.floor(maxSec / BUCKET_SEC) + 2;
   const bucketHead = new Int32Array(nb).fill(-1);
-  let pool = bucketPool(ws, Math.max(1024, ws.heapSize * 2, ws.nodeCount >> 2));
+  const pool = bucketPool(ws, Math.max(1024, ws.heapSize * 2, ws.nodeCount >> 2));
   let eNode = pool.node;
   let eKey = pool.key;
   let eNext = pool.next;
@@ -322,8 +322,7 @@ export function runBucketSearch(
     grown.node.set(eNode);
     grown.key.set(eKey);
     grown.next.set(eNext);
-    bucketPools.set(ws, grown);
-    pool = grown;
+    bucketPools.set(ws, grown); // kept for the next search
     eNode = grown.node;
     eKey = grown.key;
     eNext = grown.next;
