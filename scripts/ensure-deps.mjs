@@ -1,5 +1,5 @@
 // Makes a fresh clone runnable: installs the locked dependencies when node_modules is missing or
-// older than package-lock.json (npm ci trips over this registry's lockfiles without resolved URLs), so `npm start` and `npm test` are the only commands a user needs.
+// older than package-lock.json , so `npm start` and `npm test` are the only commands a user needs.
 import { execSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ export function ensureDeps(root) {
   const hash = () => createHash('sha256').update(readFileSync(join(root, 'package-lock.json'))).digest('hex');
   const stamp = join(root, 'node_modules', '.ringcad-lock-hash');
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash()) return;
-  console.log('installing dependencies (npm install, locked versions)…');
-  execSync('npm install --no-audit --no-fund', { cwd: root, stdio: 'inherit' });
+  console.log('installing dependencies (npm ci, locked versions)…');
+  execSync('npm ci --no-audit --no-fund', { cwd: root, stdio: 'inherit' });
   writeFileSync(stamp, hash());
 }
