@@ -30,6 +30,10 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'PAYLOAD_TOO_LARGE',
   'UNAVAILABLE',
+  /** a dependency (database, Redis/queue) is down: 503 with Retry-After and details.dependency */
+  'DEPENDENCY_DOWN',
+  /** the principal's jurisdiction scope does not cover the target */
+  'OUT_OF_SCOPE',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

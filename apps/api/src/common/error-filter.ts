@@ -13,6 +13,8 @@ export const STATUS_OF = {
   RATE_LIMITED: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,
+  DEPENDENCY_DOWN: 503,
+  OUT_OF_SCOPE: 403,
 } satisfies Record<ErrorCode, number>;
 
 const CODE_OF_STATUS: Record<number, ErrorCode> = {
@@ -37,6 +39,11 @@ export function errorBody(err: unknown): { status: number; body: ErrorBody } {
   return { status: 500, body: { error: { code: 'INTERNAL', message: 'internal error' } } };
 }
 
+function retryAfterOf(err: unknown): number | undefined {
+  const d = err instanceof DomainError ? (err.details as { retryAfterSec?: unknown } | undefined) : undefined;
+  return typeof d?.retryAfterSec === 'number' ? Math.max(1, Math.ceil(d.retryAfterSec)) : undefined;
+}
+
 /** The one place where service errors become HTTP responses. */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
@@ -44,7 +51,10 @@ export class ErrorFilter implements ExceptionFilter {
   catch(err: unknown, host: ArgumentsHost) {
     const res = host.switchToHttp().getResponse<Response>();
     const { status, body } = errorBody(err);
-    if (status >= 500) this.logger.error((err as Error)?.stack ?? String(err));
+    if (status === 500) this.logger.error((err as Error)?.stack ?? String(err));
+    // 429 and 503 always tell the client when to come back (details.retryAfterSec when the
+    // thrower knows better than the default)
+    if (status === 429 || status === 503) res.setHeader('Retry-After', String(retryAfterOf(err) ?? (status === 503 ? 2 : 60)));
     res.status(status).json(body);
   }
 }
