@@ -10,6 +10,7 @@ import { findProjectPath, type AppConfig, type Clock } from '@ringcad/core';
 import { ApiModule } from './app.module';
 import { RealtimeGateway } from './realtime/realtime.gateway';
 import { JsonLogger } from './common/json-logger';
+import { ROAD_NETWORK_UPLOAD_PATH } from './roads/upload-body';
 
 export interface ApiAppOptions {
   clock?: Clock;
@@ -25,11 +26,30 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
   });
   // road networks, snapshots and reports are large and repetitive: gzip what is worth it
   app.use(compression({ threshold: 2048 }));
+  if (config.TRUST_PROXY !== false) app.set('trust proxy', config.TRUST_PROXY);
   const json = express.json({ limit: config.BODY_LIMIT });
-  // Body-parser errors happen before Nest's pipeline; answer them in our error shape here.
-  const raw = express.raw({ type: 'application/octet-stream', limit: '512mb' });
-  app.use((req: Request, res: Response, next: NextFunction) =>
-    (req.is('application/octet-stream') ? raw : json)(req, res, (err?: { status?: number; type?: string; message?: string }) => {
+  // Bodies are read before Nest's guard runs, so nothing large or unexpected is read here: JSON up
+  // to BODY_LIMIT, or a clear 415. The one route taking a large raw body (the road-network upload)
+  // reads it itself, after the guard has authenticated an admin.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (!hasBody(req)) return next();
+    if (req.method === 'POST' && req.path === ROAD_NETWORK_UPLOAD_PATH) {
+      // a refused upload closes the connection rather than draining what is still on the wire
+      res.setHeader('Connection', 'close');
+      return next();
+    }
+    if (!req.is('application/json')) {
+      res.setHeader('Connection', 'close');
+      res.status(415).json({
+        error: {
+          code: 'UNSUPPORTED_MEDIA_TYPE',
+          message: `request bodies must be application/json (got ${req.headers['content-type'] ?? 'no content type'})`,
+        },
+      });
+      return;
+    }
+    // Body-parser errors happen before Nest's pipeline; answer them in our error shape here.
+    json(req, res, (err?: { status?: number; type?: string; message?: string }) => {
       if (!err) return next();
       const tooLarge = err.type === 'entity.too.large' || err.status === 413;
       res.status(tooLarge ? 413 : 400).json({
@@ -38,14 +58,20 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
           message: tooLarge ? `request body exceeds ${config.BODY_LIMIT}` : `malformed JSON body: ${err.message ?? ''}`,
         },
       });
-    }),
-  );
+    });
+  });
   // the built console (apps/console/dist) and its assets; `/` itself is ConsolePageController
   const consoleDist = join(findProjectPath('apps/console'), 'dist');
   if (existsSync(consoleDist)) app.useStaticAssets(consoleDist, { index: false, maxAge: '1h' });
   await app.get(RealtimeGateway).attach(app.getHttpServer());
   await app.init();
   return app;
+}
+
+/** A declared, non-empty body (`Content-Length: 0` is none; chunked is one). */
+function hasBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 export { Logger };

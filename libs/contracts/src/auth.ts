@@ -27,6 +27,8 @@ export interface UserView {
   username: string;
   roles: z.infer<typeof roleSchema>[];
   jurisdictionId?: string | null;
+  /** In the admin's user list: the account is disabled (cannot log in, sessions revoked). */
+  disabled?: boolean;
 }
 
 export interface LoginResponse {

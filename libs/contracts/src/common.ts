@@ -29,6 +29,8 @@ export const ERROR_CODES = [
   'CONFLICT',
   'RATE_LIMITED',
   'PAYLOAD_TOO_LARGE',
+  /** a body in a content type the route does not take (JSON everywhere but the road-network upload) */
+  'UNSUPPORTED_MEDIA_TYPE',
   'UNAVAILABLE',
   /** a dependency (database, Redis/queue) is down: 503 with Retry-After and details.dependency */
   'DEPENDENCY_DOWN',

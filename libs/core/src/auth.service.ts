@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { CreateUserRequest, LoginRequest, LoginResponse, UserView } from '@ringcad/contracts';
 import type { Role } from '@ringcad/domain';
@@ -7,15 +7,14 @@ import { Clock } from './clock';
 import type { AppConfig } from './config';
 import { DatabaseService } from './database.service';
 import { DomainError, conflict, notFound } from './errors';
-import { hashPassword, newToken, tokenHash, verifyPassword } from './passwords';
+import { hashPassword, newToken, timingDummyHash, tokenHash, verifyPassword } from './passwords';
 import { actorOf, type Principal } from './principal';
 import { APP_CONFIG } from './tokens';
 
-// A dummy hash so unknown usernames take as long as wrong passwords.
-const TIMING_DUMMY = 'scrypt$32768$8$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+const WRONG_CREDENTIALS = 'wrong username or password';
 
 @Injectable()
-export class AuthService {
+export class AuthService implements OnModuleInit {
   private readonly logger = new Logger(AuthService.name);
   constructor(
     private readonly database: DatabaseService,
@@ -23,14 +22,23 @@ export class AuthService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  onModuleInit() {
+    // made at boot so the first unknown-username login does not pay for two hashes
+    void timingDummyHash();
+  }
+
+  /**
+   * Unknown usernames, wrong passwords and disabled accounts get the same 401 after the same
+   * work (one scrypt verification), so neither the answer nor its timing tells them apart.
+   */
   async login(input: LoginRequest): Promise<LoginResponse> {
     const user = await this.database.db
       .selectFrom('users')
       .selectAll()
       .where('username', '=', input.username)
       .executeTakeFirst();
-    const ok = await verifyPassword(input.password, user?.password_hash ?? TIMING_DUMMY);
-    if (!user || !ok) throw new DomainError('UNAUTHENTICATED', 'wrong username or password');
+    const ok = await verifyPassword(input.password, user?.password_hash ?? (await timingDummyHash()));
+    if (!user || !ok || user.disabled_at) throw new DomainError('UNAUTHENTICATED', WRONG_CREDENTIALS);
     const token = newToken('u');
     const now = this.clock.now();
     await this.database.db
@@ -62,6 +70,8 @@ export class AuthService {
       .innerJoin('users', 'users.id', 'sessions.user_id')
       .select(['users.id', 'users.username', 'users.roles', 'users.jurisdiction_id', 'sessions.expires_at'])
       .where('sessions.token_hash', '=', hash)
+      // disabling deletes the sessions too; this covers a session created in the same instant
+      .where('users.disabled_at', 'is', null)
       .executeTakeFirst();
     if (!row || new Date(row.expires_at) <= this.clock.now()) return null;
     return {
@@ -71,6 +81,40 @@ export class AuthService {
       roles: row.roles as Role[],
       jurisdictionId: row.jurisdiction_id,
     };
+  }
+
+  /** Revokes one user session (logout); unknown or already revoked tokens are fine. */
+  async logout(token: string): Promise<void> {
+    await this.database.db.deleteFrom('sessions').where('token_hash', '=', tokenHash(token)).execute();
+  }
+
+  async listUsers(): Promise<UserView[]> {
+    const rows = await this.database.db.selectFrom('users').selectAll().orderBy('username').execute();
+    return rows.map((u) => ({ ...toUserView(u), disabled: u.disabled_at !== null }));
+  }
+
+  /**
+   * Disabling an account revokes every session of it at once (in the same transaction) and keeps
+   * it from logging in; enabling lets it log in again (old sessions stay revoked).
+   */
+  async setDisabled(userId: string, disabled: boolean, by: Principal): Promise<UserView> {
+    if (disabled && by.kind === 'user' && by.id === userId) {
+      throw conflict('you cannot disable your own account');
+    }
+    return this.database.transaction(async (tx) => {
+      const user = await tx
+        .updateTable('users')
+        .set({ disabled_at: disabled ? this.clock.now() : null })
+        .where('id', '=', userId)
+        .returningAll()
+        .executeTakeFirst();
+      if (!user) throw notFound('user', userId);
+      if (disabled) await tx.deleteFrom('sessions').where('user_id', '=', userId).execute();
+      await appendAudit(tx, this.clock.now(), actorOf(by), disabled ? 'disable' : 'enable', 'user', userId, {
+        username: user.username,
+      });
+      return { ...toUserView(user), disabled };
+    });
   }
 
   async createUser(input: CreateUserRequest, by: Principal): Promise<UserView> {

@@ -34,6 +34,21 @@ export const configSchema = z.object({
   /** Schemes whose coverage is pushed to consoles. */
   COVERAGE_SCHEMES: z.string().default('1-3-8,5-10-30'),
   SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
+  /**
+   * Express `trust proxy`: which proxies' X-Forwarded-For gives the client address (the login
+   * throttle counts per address). Off by default: behind no proxy, believing the header would let
+   * anyone pick their own address. A hop count (`1` behind one nginx) or addresses/subnets
+   * (`loopback, 10.0.0.0/8`).
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('')
+    .transform((v): boolean | number | string => {
+      const s = v.trim();
+      if (s === '' || s === '0' || s === 'false' || s === 'no') return false;
+      if (s === 'true' || s === 'yes') return true;
+      return /^\d+$/.test(s) ? Number(s) : s;
+    }),
   BODY_LIMIT: z.string().default('2mb'),
   LOG_FORMAT: z.enum(['text', 'json']).default('text'),
   INCIDENT_NUMBER_PREFIX: z.string().default('110'),

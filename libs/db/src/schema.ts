@@ -10,6 +10,8 @@ export interface UsersTable {
   roles: string[];
   jurisdiction_id: string | null;
   created_at: Generated<Timestamp>;
+  /** Set when an admin disables the account (migration 0009); null while it may log in. */
+  disabled_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 export interface SessionsTable {
   token_hash: string;

@@ -26,12 +26,17 @@ import {
   readAssignments,
   terminalRoom,
   terminalTask,
+  tokenHash,
   type AppConfig,
   type Principal,
 } from '@ringcad/core';
 import { errorBody } from '../common/error-filter';
 
 type Ack = (r: AckResult<unknown>) => void;
+
+// rooms only the api uses, to find a user's or a session's consoles when they are revoked
+const userRoom = (userId: string) => `user:${userId}`;
+const sessionRoom = (token: string) => `session:${tokenHash(token)}`;
 
 /**
  * socket.io on the api's HTTP server: `/console` for people, `/terminal` for unit terminals. With
@@ -65,6 +70,7 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
       io.adapter(createAdapter(pub, sub, { key: `${this.config.REDIS_PREFIX}-socket.io` }));
     }
     this.io = io;
+    this.setupDefault(io);
     this.setupConsole(io);
     this.setupTerminal(io);
     this.publisher.bind(io as never);
@@ -74,6 +80,28 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
     const auth = socket.handshake.auth as { token?: unknown } | undefined;
     const token = typeof auth?.token === 'string' ? auth.token : null;
     return this.auth.authenticate(token);
+  }
+
+  /**
+   * Nothing is served on `/`, but socket.io accepts connections there unless told otherwise:
+   * only an authenticated client gets in, so `/` is no unauthenticated foothold.
+   */
+  private setupDefault(io: Server) {
+    io.use((socket, next) => {
+      this.authenticate(socket)
+        .then((p) => next(p ? undefined : new Error('UNAUTHENTICATED')))
+        .catch(() => next(new Error('UNAVAILABLE')));
+    });
+  }
+
+  /** Closes the consoles signed in with this session token (logout), on every api instance. */
+  disconnectSession(token: string) {
+    this.io?.of(CONSOLE_NAMESPACE).in(sessionRoom(token)).disconnectSockets(true);
+  }
+
+  /** Closes every console of this user (account disabled), on every api instance. */
+  disconnectUser(userId: string) {
+    this.io?.of(CONSOLE_NAMESPACE).in(userRoom(userId)).disconnectSockets(true);
   }
 
   private setupConsole(io: Server) {
@@ -90,7 +118,13 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
     ns.on('connection', (socket) => {
       const p = socket.data.principal as Principal & { kind: 'user' };
       const packed = (socket.handshake.auth as { positions?: unknown } | undefined)?.positions === 'packed';
-      void socket.join([consoleRoom(seesCallerNumber(p.roles), p.jurisdictionId), positionsRoom(packed ? 'packed' : 'json')]);
+      const token = (socket.handshake.auth as { token: string }).token;
+      void socket.join([
+        consoleRoom(seesCallerNumber(p.roles), p.jurisdictionId),
+        positionsRoom(packed ? 'packed' : 'json'),
+        userRoom(p.id),
+        sessionRoom(token),
+      ]);
       const sendSync = () =>
         this.sync
           .snapshot(p)

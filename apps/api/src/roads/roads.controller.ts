@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { importQuerySchema, isochroneQuerySchema, placeSearchQuerySchema, roadGeojsonQuerySchema, routeQuerySchema } from '@ringcad/contracts';
 import { Clock, DomainError, IncidentsService, PlacesService, RoadNetworkService, RouteService, parseInput, type Principal } from '@ringcad/core';
@@ -6,6 +6,7 @@ import { isochrones } from '@ringcad/routing';
 import { Access } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { uuidParam } from '../common/params';
+import { ROAD_NETWORK_UPLOAD_LIMIT, readRawBody } from './upload-body';
 
 @Controller('api/v1')
 export class RoadsController {
@@ -50,11 +51,13 @@ export class RoadsController {
   /** Replaces the road network with an uploaded file (raw body, application/octet-stream). */
   @Access({ roles: ['admin'] })
   @Post('road-network')
-  import(@Query() query: unknown, @Body() body: unknown) {
+  async import(@Query() query: unknown, @Req() req: Request) {
     const { format } = parseInput(importQuerySchema, query);
-    if (!Buffer.isBuffer(body) || body.length === 0) {
-      throw new DomainError('VALIDATION_FAILED', 'send the file as the request body with Content-Type: application/octet-stream');
-    }
+    const hint = 'send the file as the request body with Content-Type: application/octet-stream';
+    const type = req.is('application/octet-stream');
+    if (type === false) throw new DomainError('UNSUPPORTED_MEDIA_TYPE', hint);
+    const body = type ? await readRawBody(req, ROAD_NETWORK_UPLOAD_LIMIT) : Buffer.alloc(0);
+    if (body.length === 0) throw new DomainError('VALIDATION_FAILED', hint);
     return this.roads.importDraft(this.roads.parse(format, body), `upload.${format}`);
   }
 
