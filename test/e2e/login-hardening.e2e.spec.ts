@@ -12,7 +12,7 @@ function call(
   baseUrl: string,
   method: string,
   path: string,
-  opts: { body?: unknown; token?: string; from?: string; contentType?: string } = {},
+  opts: { body?: unknown; token?: string; from?: string; contentType?: string; headers?: Record<string, string> } = {},
 ): Promise<Reply> {
   const payload = opts.body === undefined ? undefined : Buffer.from(typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body));
   return new Promise((resolve, reject) => {
@@ -24,6 +24,7 @@ function call(
         headers: {
           ...(payload ? { 'content-type': opts.contentType ?? 'application/json', 'content-length': payload.length } : {}),
           ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+          ...opts.headers,
         },
       },
       (res) => {
@@ -161,6 +162,13 @@ describe(`login hardening, sessions and request bodies (${SERVICES_MODE ? 'servi
     expect((await loginFrom(base, '127.0.0.1', 'tina', 'tina-password')).status).toBe(200);
     // and the lockout does not lift with the right password
     expect((await loginFrom(base, '127.0.0.1', 'throttled', 'throttled-password')).status).toBe(429);
+    // nor with a forged X-Forwarded-For (TRUST_PROXY is off)
+    const forged = await call(base, 'POST', '/api/v1/auth/login', {
+      from: '127.0.0.1',
+      body: { username: 'throttled', password: 'throttled-password' },
+      headers: { 'x-forwarded-for': '203.0.113.7' },
+    });
+    expect(forged.status).toBe(429);
   });
 
   it('logs out: the token stops working at once and its console socket is closed', async () => {

@@ -59,6 +59,22 @@ describe('client address for the throttle', () => {
   });
 });
 
+describe('login throttle (embedded)', () => {
+  it('also locks out one address spraying many usernames, and only that address', async () => {
+    const throttle = new LoginThrottle(new SystemClock(), loadConfig({}));
+    for (let i = 0; i < PER_ADDRESS.free; i++) {
+      await throttle.check('192.0.2.7', `user${i}`);
+      await throttle.failed('192.0.2.7', `user${i}`);
+    }
+    const err = await throttle.check('192.0.2.7', 'somebody-new').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'RATE_LIMITED', details: { retryAfterSec: PER_ADDRESS.baseMs / 1000 } });
+    await expect(throttle.check('192.0.2.8', 'somebody-new')).resolves.toBeUndefined();
+    // a success does not clear the address's own count
+    await throttle.succeeded('192.0.2.7', 'user0');
+    await expect(throttle.check('192.0.2.7', 'user0')).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+  });
+});
+
 describe('login throttle with Redis unreachable', () => {
   it('fails open to the in-memory store: no exception, and it still throttles on this instance', async () => {
     // a real client to a port nothing listens on (the configured Redis being down)
