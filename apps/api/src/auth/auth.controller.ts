@@ -24,15 +24,17 @@ export class AuthController {
   async login(@Body() body: unknown, @Req() req: Request) {
     const input = parseInput(loginSchema, body);
     const ip = clientAddress(req);
-    await this.throttle.check(ip, input.username);
+    await this.throttle.attempt(ip, input.username);
+    let result;
     try {
-      const result = await this.auth.login(input);
-      await this.throttle.succeeded(ip, input.username);
-      return result;
+      result = await this.auth.login(input);
     } catch (err) {
-      if (err instanceof DomainError && err.code === 'UNAUTHENTICATED') await this.throttle.failed(ip, input.username);
+      // a wrong password stays counted; anything else (database down) gives the attempt back
+      if (!(err instanceof DomainError && err.code === 'UNAUTHENTICATED')) await this.throttle.abandoned(ip, input.username);
       throw err;
     }
+    await this.throttle.succeeded(ip, input.username);
+    return result;
   }
 
   /** Revokes the caller's session token; its open console sockets are closed too. */

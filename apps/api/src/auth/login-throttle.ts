@@ -4,7 +4,7 @@ import { APP_CONFIG, Clock, DomainError, type AppConfig } from '@ringcad/core';
 import { MemoryThrottleStore, RedisThrottleStore, type BackoffPolicy, type ThrottleStore } from './throttle-store';
 
 /**
- * One address guessing one account: a few typos are free, then 30 s, 1 min, 2 min … up to 15 min.
+ * One address guessing one account: 5 attempts, then 30 s, 1 min, 2 min … up to 15 min between.
  * Keyed by (address, username), so a guesser elsewhere cannot lock the real user out.
  */
 export const PER_ACCOUNT: BackoffPolicy = { free: 5, baseMs: 30_000, maxMs: 15 * 60_000 };
@@ -52,27 +52,31 @@ export class LoginThrottle implements OnModuleInit, OnApplicationShutdown {
     clearTimeout(timer);
   }
 
-  /** Throws 429 while this address, or this address for this username, is locked out. */
-  async check(ip: string, username: string): Promise<void> {
+  /**
+   * Counts this login attempt, or throws 429 while this address, or this address for this username,
+   * is locked out. Counted before the password is checked, so parallel guesses cannot race past it.
+   */
+  async attempt(ip: string, username: string): Promise<void> {
     const now = this.clock.now().getTime();
-    const until = await this.store((s) => s.lockedUntil([accountKey(ip, username), addressKey(ip)], now));
-    const latest = Math.max(0, ...until);
-    if (latest > now) {
-      const retryAfterSec = Math.ceil((latest - now) / 1000);
+    const keys = [
+      { key: accountKey(ip, username), policy: PER_ACCOUNT },
+      { key: addressKey(ip), policy: PER_ADDRESS },
+    ];
+    const until = await this.store((s) => s.attempt(keys, now));
+    if (until > now) {
+      const retryAfterSec = Math.ceil((until - now) / 1000);
       throw new DomainError('RATE_LIMITED', `too many failed logins; try again in ${retryAfterSec} s`, { retryAfterSec });
     }
   }
 
-  async failed(ip: string, username: string): Promise<void> {
-    const now = this.clock.now().getTime();
-    await this.store((s) =>
-      Promise.all([s.fail(accountKey(ip, username), now, PER_ACCOUNT), s.fail(addressKey(ip), now, PER_ADDRESS)]),
-    );
+  /** The right password: the account's count from this address starts again; the address's own count gives the attempt back. */
+  async succeeded(ip: string, username: string): Promise<void> {
+    await this.store((s) => Promise.all([s.reset(accountKey(ip, username)), s.refund(addressKey(ip))]));
   }
 
-  /** The right password clears this address's count for the account (not the address's own). */
-  async succeeded(ip: string, username: string): Promise<void> {
-    await this.store((s) => s.reset(accountKey(ip, username)));
+  /** The attempt ended neither right nor wrong (e.g. the database was down): it does not count. */
+  async abandoned(ip: string, username: string): Promise<void> {
+    await this.store((s) => Promise.all([s.refund(accountKey(ip, username)), s.refund(addressKey(ip))]));
   }
 
   /**
@@ -106,5 +110,6 @@ export class LoginThrottle implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
-const accountKey = (ip: string, username: string) => `a:${ip}|${username}`;
-const addressKey = (ip: string) => `ip:${ip}`;
+// {ip} is a Redis hash tag: both keys of one attempt land in the same slot should Redis be a cluster
+const accountKey = (ip: string, username: string) => `{${ip}}:${username}`;
+const addressKey = (ip: string) => `{${ip}}`;

@@ -1,8 +1,10 @@
 import IORedis from 'ioredis';
 import { SystemClock, loadConfig } from '@ringcad/core';
 import { LoginThrottle, PER_ACCOUNT, PER_ADDRESS } from './login-throttle';
-import { FORGET_AFTER_MS, MemoryThrottleStore, lockoutMs } from './throttle-store';
+import { FORGET_AFTER_MS, MemoryThrottleStore, lockoutMs, type ThrottledKey } from './throttle-store';
 import { throttleAddress } from './client-ip';
+
+const one = (key: string): ThrottledKey[] => [{ key, policy: PER_ACCOUNT }];
 
 describe('login throttle store (memory)', () => {
   it('keeps at most its bound of entries, whatever number of distinct keys arrives', async () => {
@@ -10,39 +12,51 @@ describe('login throttle store (memory)', () => {
     const now = Date.UTC(2026, 0, 1);
     let largest = 0;
     for (let i = 0; i < 100_000; i++) {
-      await store.fail(`a:10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}|user${i}`, now + i, PER_ACCOUNT);
+      await store.attempt(one(`{10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}}:user${i}`), now + i);
       largest = Math.max(largest, store.size);
     }
     expect(largest).toBe(10_000);
     expect(store.size).toBe(10_000);
   });
 
-  it('evicts the least recently failed key first, so a busy attacker address stays locked', async () => {
+  it('evicts the least recently touched key first, so a busy attacker address stays locked', async () => {
     const store = new MemoryThrottleStore(100);
     const now = Date.UTC(2026, 0, 1);
-    for (let i = 0; i < 1000; i++) {
-      await store.fail(`a:6.6.6.6|junk${i}`, now, PER_ACCOUNT);
-      await store.fail('ip:6.6.6.6', now, PER_ADDRESS);
+    const address = { key: '{6.6.6.6}', policy: PER_ADDRESS };
+    for (let i = 0; i < PER_ADDRESS.free; i++) {
+      for (let j = 0; j < 20; j++) await store.attempt(one(`{7.7.7.7}:junk${i}-${j}`), now);
+      expect(await store.attempt([{ key: `{6.6.6.6}:junk${i}`, policy: PER_ACCOUNT }, address], now)).toBe(0);
     }
-    const [until] = await store.lockedUntil(['ip:6.6.6.6'], now);
-    expect(until).toBe(now + PER_ADDRESS.maxMs);
     expect(store.size).toBeLessThanOrEqual(100);
+    expect(await store.attempt([address], now + 1)).toBe(now + PER_ADDRESS.baseMs);
   });
 
-  it('backs off exponentially after the free failures, up to the cap, and forgets idle keys', async () => {
+  it('locks after the free attempts with exponential backoff up to the cap, counting nothing while locked', async () => {
     const store = new MemoryThrottleStore();
-    const t0 = Date.UTC(2026, 0, 1);
-    const locks: number[] = [];
-    for (let i = 1; i <= 12; i++) locks.push((await store.fail('k', t0, PER_ACCOUNT)) - (i >= PER_ACCOUNT.free ? t0 : 0));
-    expect(locks.slice(0, PER_ACCOUNT.free - 1)).toEqual([0, 0, 0, 0]);
-    expect(locks.slice(PER_ACCOUNT.free - 1, PER_ACCOUNT.free + 3)).toEqual([30_000, 60_000, 120_000, 240_000]);
-    expect(locks[11]).toBe(PER_ACCOUNT.maxMs);
+    let t = Date.UTC(2026, 0, 1);
+    for (let i = 0; i < PER_ACCOUNT.free; i++) expect(await store.attempt(one('k'), t)).toBe(0);
+    const waits: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const until = await store.attempt(one('k'), t);
+      expect(await store.attempt(one('k'), t + 1)).toBe(until); // refused attempts do not count
+      waits.push(until - t);
+      t = until;
+      expect(await store.attempt(one('k'), t)).toBe(0); // the first attempt after the lock is let through
+    }
+    expect(waits).toEqual([30_000, 60_000, 120_000, 240_000, 480_000, 900_000, 900_000, 900_000]);
     expect(lockoutMs(1000, PER_ACCOUNT)).toBe(PER_ACCOUNT.maxMs);
-    expect(await store.lockedUntil(['k', 'other'], t0 + 1)).toEqual([t0 + PER_ACCOUNT.maxMs, 0]);
-    expect(await store.lockedUntil(['k'], t0 + PER_ACCOUNT.maxMs)).toEqual([0]);
-    // after FORGET_AFTER_MS without failures the count starts again
-    expect(await store.fail('k', t0 + FORGET_AFTER_MS, PER_ACCOUNT)).toBe(0);
+    // forgotten FORGET_AFTER_MS after the last attempt
+    expect(await store.attempt(one('k'), t + FORGET_AFTER_MS)).toBe(0);
     expect(store.size).toBe(1);
+  });
+
+  it('takes back a refunded attempt with the lock it caused', async () => {
+    const store = new MemoryThrottleStore();
+    const t = Date.UTC(2026, 0, 1);
+    for (let i = 0; i < PER_ACCOUNT.free; i++) await store.attempt(one('k'), t);
+    expect(await store.attempt(one('k'), t)).toBe(t + PER_ACCOUNT.baseMs);
+    await store.refund('k');
+    expect(await store.attempt(one('k'), t)).toBe(0);
     await store.reset('k');
     expect(store.size).toBe(0);
   });
@@ -59,19 +73,33 @@ describe('client address for the throttle', () => {
   });
 });
 
+/** `n` wrong passwords from `ip` for `username`, as the login route counts them. */
+async function fail(throttle: LoginThrottle, ip: string, username: string, n: number) {
+  for (let i = 0; i < n; i++) await throttle.attempt(ip, username);
+}
+
 describe('login throttle (embedded)', () => {
+  it('lets parallel guesses through only up to the limit', async () => {
+    const throttle = new LoginThrottle(new SystemClock(), loadConfig({}));
+    const results = await Promise.allSettled(Array.from({ length: 40 }, () => throttle.attempt('192.0.2.5', 'alice')));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(PER_ACCOUNT.free);
+  });
+
   it('also locks out one address spraying many usernames, and only that address', async () => {
     const throttle = new LoginThrottle(new SystemClock(), loadConfig({}));
-    for (let i = 0; i < PER_ADDRESS.free; i++) {
-      await throttle.check('192.0.2.7', `user${i}`);
-      await throttle.failed('192.0.2.7', `user${i}`);
-    }
-    const err = await throttle.check('192.0.2.7', 'somebody-new').catch((e: unknown) => e);
+    for (let i = 0; i < PER_ADDRESS.free; i++) await fail(throttle, '192.0.2.7', `user${i}`, 1);
+    const err = await throttle.attempt('192.0.2.7', 'somebody-new').catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'RATE_LIMITED', details: { retryAfterSec: PER_ADDRESS.baseMs / 1000 } });
-    await expect(throttle.check('192.0.2.8', 'somebody-new')).resolves.toBeUndefined();
-    // a success does not clear the address's own count
-    await throttle.succeeded('192.0.2.7', 'user0');
-    await expect(throttle.check('192.0.2.7', 'user0')).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    await expect(throttle.attempt('192.0.2.8', 'somebody-new')).resolves.toBeUndefined();
+  });
+
+  it('does not count successful logins against the address', async () => {
+    const throttle = new LoginThrottle(new SystemClock(), loadConfig({}));
+    for (let i = 0; i < 3 * PER_ADDRESS.free; i++) {
+      await throttle.attempt('192.0.2.9', `user${i % 7}`);
+      await throttle.succeeded('192.0.2.9', `user${i % 7}`);
+    }
+    await expect(throttle.attempt('192.0.2.9', 'user1')).resolves.toBeUndefined();
   });
 });
 
@@ -82,13 +110,9 @@ describe('login throttle with Redis unreachable', () => {
     const throttle = new LoginThrottle(new SystemClock(), config);
     try {
       const started = Date.now();
-      for (let i = 0; i < PER_ACCOUNT.free; i++) {
-        await throttle.check('192.0.2.1', 'alice');
-        await throttle.failed('192.0.2.1', 'alice');
-      }
-      await expect(throttle.check('192.0.2.1', 'alice')).rejects.toMatchObject({ code: 'RATE_LIMITED' });
-      await expect(throttle.check('192.0.2.9', 'alice')).resolves.toBeUndefined();
-      // each Redis attempt gives up within its command timeout
+      await fail(throttle, '192.0.2.1', 'alice', PER_ACCOUNT.free);
+      await expect(throttle.attempt('192.0.2.1', 'alice')).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+      await expect(throttle.attempt('192.0.2.9', 'alice')).resolves.toBeUndefined();
       expect(Date.now() - started).toBeLessThan(20_000);
     } finally {
       throttle.onApplicationShutdown();
@@ -104,12 +128,20 @@ describe('login throttle with Redis unreachable', () => {
     const redis = new IORedis(process.env.REDIS_URL);
     await Promise.all([a.onModuleInit(), b.onModuleInit()]);
     try {
-      for (let i = 0; i < PER_ACCOUNT.free; i++) await a.failed('192.0.2.1', 'bob');
-      const err = await b.check('192.0.2.1', 'bob').catch((e: unknown) => e);
+      await fail(a, '192.0.2.1', 'bob', PER_ACCOUNT.free);
+      const err = await b.attempt('192.0.2.1', 'bob').catch((e: unknown) => e);
       expect(err).toMatchObject({ code: 'RATE_LIMITED', details: { retryAfterSec: 30 } });
-      const ttl = await redis.pttl(`${prefix}:login-throttle:a:192.0.2.1|bob`);
+      const ttl = await redis.pttl(`${prefix}:login-throttle:{192.0.2.1}:bob`);
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(FORGET_AFTER_MS);
+      // parallel guesses on two instances: the limit holds across both
+      const results = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).attempt('192.0.2.2', 'carol')));
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(PER_ACCOUNT.free);
+      // a refunded attempt takes its lock back
+      await a.abandoned('192.0.2.2', 'carol');
+      await expect(b.attempt('192.0.2.2', 'carol')).resolves.toBeUndefined();
+      await a.succeeded('192.0.2.2', 'carol');
+      expect(await redis.exists(`${prefix}:login-throttle:{192.0.2.2}:carol`)).toBe(0);
     } finally {
       const keys = await redis.keys(`${prefix}:*`);
       if (keys.length) await redis.del(...keys);
