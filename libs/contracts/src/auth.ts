@@ -21,15 +21,3 @@ export const createUserSchema = z.object({
   jurisdictionId: uuidSchema.nullish(),
 });
 export type CreateUserRequest = z.infer<typeof createUserSchema>;
-
-export interface UserView {
-  id: string;
-  username: string;
-  roles: z.infer<typeof roleSchema>[];
-  jurisdictionId?: string | null;
-}
-
-export interface LoginResponse {
-  accessToken: string;
-  user: UserView;
-}

@@ -1,0 +1,13 @@
+import { z } from 'zod';
+import { ROLES } from '@ringcad/domain';
+
+export const userViewSchema = z.object({
+  id: z.string(),
+  username: z.string(),
+  roles: z.array(z.enum(ROLES)),
+  jurisdictionId: z.string().nullable().optional(),
+});
+export type UserView = z.infer<typeof userViewSchema>;
+
+export const loginResponseSchema = z.object({ accessToken: z.string(), user: userViewSchema });
+export type LoginResponse = z.infer<typeof loginResponseSchema>;
