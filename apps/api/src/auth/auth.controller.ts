@@ -4,6 +4,8 @@ import { AuthService, DomainError, parseInput, type Principal } from '@ringcad/c
 import { Access, Public } from './access';
 import { LoginThrottle } from './login-throttle';
 import { CurrentPrincipal } from './principal.decorator';
+import { ApiRoute } from '../common/api-route';
+import { loginResponseSchema, userViewSchema } from '@ringcad/contracts';
 
 @Controller('api/v1')
 export class AuthController {
@@ -15,6 +17,7 @@ export class AuthController {
   @Public()
   @Post('auth/login')
   @HttpCode(200)
+  @ApiRoute({ summary: 'Sign in: an access token for the console', body: loginSchema, response: loginResponseSchema, errors: ['RATE_LIMITED'] })
   async login(@Body() body: unknown) {
     const input = parseInput(loginSchema, body);
     this.throttle.check(input.username);
@@ -30,6 +33,7 @@ export class AuthController {
 
   @Access({ roles: ['admin'] })
   @Post('users')
+  @ApiRoute({ summary: 'Create an account', body: createUserSchema, response: userViewSchema, errors: ['CONFLICT'] })
   createUser(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.auth.createUser(parseInput(createUserSchema, body), by);
   }

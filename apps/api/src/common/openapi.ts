@@ -9,13 +9,13 @@ import { STATUS_OF } from './error-filter';
 
 type JsonSchema = Record<string, unknown>;
 
-export interface OpenApiDocument {
+export type OpenApiDocument = {
   openapi: '3.1.0';
   info: { title: string; version: string; description: string };
   paths: Record<string, Record<string, JsonSchema>>;
   components: JsonSchema;
   tags: { name: string }[];
-}
+};
 
 const HTTP_METHODS: Partial<Record<RequestMethod, string>> = {
   [RequestMethod.GET]: 'get',
@@ -47,7 +47,10 @@ const ERROR_MEANING: Record<ErrorCode, string> = {
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   // transforms and refinements have no JSON Schema form: the schema before them is what is published
-  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+  }) as JsonSchema;
   return rest;
 }
 
@@ -82,7 +85,11 @@ function queryParameters(query: z.ZodType): JsonSchema[] {
 }
 
 /** The error codes a route can answer with: declared ones plus those its kind always has. */
-export function errorCodesOf(spec: ApiRouteSpec | undefined, access: AccessRule, path: string): ErrorCode[] {
+export function errorCodesOf(
+  spec: ApiRouteSpec | undefined,
+  access: AccessRule,
+  path: string,
+): ErrorCode[] {
   const codes = new Set<ErrorCode>(spec?.errors ?? []);
   if (!access.public) {
     codes.add('UNAUTHENTICATED');
@@ -108,7 +115,9 @@ function errorResponses(codes: ErrorCode[]): Record<string, JsonSchema> {
     const retry = status === 429 || status === 503;
     out[String(status)] = {
       description: list.map((c) => `${c}: ${ERROR_MEANING[c]}`).join('; '),
-      ...(retry ? { headers: { 'Retry-After': { description: 'seconds', schema: { type: 'integer' } } } } : {}),
+      ...(retry
+        ? { headers: { 'Retry-After': { description: 'seconds', schema: { type: 'integer' } } } }
+        : {}),
       content: { 'application/json': { schema } },
     };
   }
@@ -118,7 +127,7 @@ function errorResponses(codes: ErrorCode[]): Record<string, JsonSchema> {
 function accessText(access: AccessRule): string {
   if (access.public) return 'Public: no token needed.';
   const roles = access.roles ?? ROLES;
-  return `Roles: ${roles.join(', ')}${access.terminal ? "; unit terminals too (for their own unit)" : ''}.`;
+  return `Roles: ${roles.join(', ')}${access.terminal ? '; unit terminals too (for their own unit)' : ''}.`;
 }
 
 export interface DiscoveredRoute {
@@ -134,7 +143,9 @@ export interface DiscoveredRoute {
 export function discoverRoutes(controllers: Type[]): DiscoveredRoute[] {
   const routes: DiscoveredRoute[] = [];
   for (const controller of controllers) {
-    const bases = asArray(Reflect.getMetadata(PATH_METADATA, controller) as string | string[] | undefined);
+    const bases = asArray(
+      Reflect.getMetadata(PATH_METADATA, controller) as string | string[] | undefined,
+    );
     const proto = controller.prototype as Record<string, unknown>;
     for (const handlerName of Object.getOwnPropertyNames(proto)) {
       const handler = proto[handlerName];
@@ -145,7 +156,8 @@ export function discoverRoutes(controllers: Type[]): DiscoveredRoute[] {
       const method = HTTP_METHODS[verb];
       if (!method) continue;
       for (const base of bases.length ? bases : ['']) {
-        for (const sub of asArray(subs)) routes.push({ controller, handlerName, handler, method, path: joinPath(base, sub) });
+        for (const sub of asArray(subs))
+          routes.push({ controller, handlerName, handler, method, path: joinPath(base, sub) });
       }
     }
   }
@@ -166,21 +178,32 @@ function operation(route: DiscoveredRoute): JsonSchema {
       name,
       in: 'path',
       required: true,
-      schema: { type: 'string', format: 'uuid' },
+      // our ids are UUIDs (checked by uuidParam); other path parameters are names
+      schema: /(^id|Id)$/.test(name) ? { type: 'string', format: 'uuid' } : { type: 'string' },
     })),
     ...(spec?.query ? queryParameters(spec.query) : []),
   ];
   const success: JsonSchema = { description: spec?.summary ?? 'undocumented' };
   if (spec?.response) {
     const mediaType = spec.mediaType ?? 'application/json';
-    const content: Record<string, JsonSchema> = { [mediaType]: { schema: jsonSchema(spec.response, 'output') } };
+    const content: Record<string, JsonSchema> = {
+      [mediaType]: { schema: jsonSchema(spec.response, 'output') },
+    };
     for (const alt of spec.alternatives ?? []) content[alt] = { schema: { type: 'string' } };
     success.content = content;
   }
   const requestBody = spec?.body
-    ? { required: true, content: { 'application/json': { schema: jsonSchema(spec.body, 'input') } } }
+    ? {
+        required: true,
+        content: { 'application/json': { schema: jsonSchema(spec.body, 'input') } },
+      }
     : spec?.rawBody
-      ? { required: true, content: { [spec.rawBody]: { schema: { type: 'string', contentMediaType: spec.rawBody } } } }
+      ? {
+          required: true,
+          content: {
+            [spec.rawBody]: { schema: { type: 'string', contentMediaType: spec.rawBody } },
+          },
+        }
       : undefined;
   return {
     operationId: `${tag}.${route.handlerName}`,
@@ -193,7 +216,10 @@ function operation(route: DiscoveredRoute): JsonSchema {
     ...(spec ? {} : { 'x-undocumented': true }),
     ...(parameters.length ? { parameters } : {}),
     ...(requestBody ? { requestBody } : {}),
-    responses: { [String(status)]: success, ...errorResponses(errorCodesOf(spec, access, route.path)) },
+    responses: {
+      [String(status)]: success,
+      ...errorResponses(errorCodesOf(spec, access, route.path)),
+    },
   };
 }
 
@@ -227,7 +253,8 @@ export function buildOpenApiDocument(controllers: Type[], version: string): Open
         bearer: {
           type: 'http',
           scheme: 'bearer',
-          description: 'a user access token (POST /api/v1/auth/login) or a unit terminal token (POST /api/v1/units)',
+          description:
+            'a user access token (POST /api/v1/auth/login) or a unit terminal token (POST /api/v1/units)',
         },
       },
     },

@@ -6,6 +6,8 @@ import { isochrones } from '@ringcad/routing';
 import { Access } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { uuidParam } from '../common/params';
+import { ApiRoute } from '../common/api-route';
+import { isochroneCollectionSchema, placeSearchResultSchema, roadGeojsonSchema, roadNetworkSummarySchema, unitRouteSchema } from '@ringcad/contracts';
 
 @Controller('api/v1')
 export class RoadsController {
@@ -18,6 +20,7 @@ export class RoadsController {
   ) {}
 
   @Get('road-network')
+  @ApiRoute({ summary: 'The loaded road network', response: roadNetworkSummarySchema, errors: ['NOT_FOUND'] })
   summary() {
     const s = this.roads.summary();
     if (!s) throw new DomainError('NOT_FOUND', 'no road network is loaded');
@@ -25,6 +28,13 @@ export class RoadsController {
   }
 
   @Get('road-network/geojson')
+  @ApiRoute({
+    summary: 'The road network as GeoJSON (one feature per street; ETag, gzip)',
+    query: roadGeojsonQuerySchema,
+    response: roadGeojsonSchema,
+    raw: true,
+    errors: ['NOT_FOUND'],
+  })
   async geojson(@Query() query: unknown, @Req() req: Request, @Res() res: Response) {
     const s = this.roads.summary();
     if (!s) throw new DomainError('NOT_FOUND', 'no road network is loaded');
@@ -42,6 +52,7 @@ export class RoadsController {
 
   /** Address search for the call-taker: street names of the road network and named places. */
   @Get('places/search')
+  @ApiRoute({ summary: 'Address search: streets and named places', query: placeSearchQuerySchema, response: placeSearchResultSchema })
   search(@Query() query: unknown) {
     const q = parseInput(placeSearchQuerySchema, query);
     return this.places.search(q.q, q.limit);
@@ -50,6 +61,12 @@ export class RoadsController {
   /** Replaces the road network with an uploaded file (raw body, application/octet-stream). */
   @Access({ roles: ['admin'] })
   @Post('road-network')
+  @ApiRoute({
+    summary: 'Replace the road network with an uploaded file; a malformed one is refused and the loaded network stays',
+    query: importQuerySchema,
+    rawBody: 'application/octet-stream',
+    response: roadNetworkSummarySchema,
+  })
   import(@Query() query: unknown, @Body() body: unknown) {
     const { format } = parseInput(importQuerySchema, query);
     if (!Buffer.isBuffer(body) || body.length === 0) {
@@ -59,6 +76,7 @@ export class RoadsController {
   }
 
   @Get('isochrones')
+  @ApiRoute({ summary: 'Road isochrones (who can reach the point, or where it can get)', query: isochroneQuerySchema, response: isochroneCollectionSchema })
   isochrones(@Query() query: unknown) {
     const q = parseInput(isochroneQuerySchema, query);
     const graph = this.roads.requireGraph();
@@ -66,6 +84,12 @@ export class RoadsController {
   }
 
   @Get('incidents/:id/route')
+  @ApiRoute({
+    summary: "A candidate unit's drawable route to the incident",
+    query: routeQuerySchema,
+    response: unitRouteSchema,
+    errors: ['CONFLICT'],
+  })
   async route(@Param('id', uuidParam) id: string, @Query() query: unknown, @CurrentPrincipal() by: Principal) {
     const incident = await this.incidents.get(id, by);
     return this.routes.unitToPoint(parseInput(routeQuerySchema, query).unitId, incident.location);

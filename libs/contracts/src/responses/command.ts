@@ -9,7 +9,9 @@ export const sealingViewSchema = z.object({
   tiers: z.array(
     z.object({
       sec: z.number(),
-      fromSec: z.number().describe("the tier's checkpoint window starts here (vehicle ETA in (fromSec, sec])"),
+      fromSec: z
+        .number()
+        .describe("the tier's checkpoint window starts here (vehicle ETA in (fromSec, sec])"),
       boundary: z.unknown().describe('GeoJSON (Multi)Polygon: where the vehicle can be after sec'),
       checkpoints: z.array(
         z.object({
@@ -17,11 +19,15 @@ export const sealingViewSchema = z.object({
           name: z.string(),
           location: lonLatViewSchema,
           vehicleEtaSec: z.number(),
-          bestUnit: z.object({ unitId: z.string(), callsign: z.string(), etaSec: z.number() }).nullable(),
+          bestUnit: z
+            .object({ unitId: z.string(), callsign: z.string(), etaSec: z.number() })
+            .nullable(),
           sealable: z.boolean().describe('the best unit gets there before the vehicle'),
         }),
       ),
-      crossings: z.array(z.object({ lon: z.number(), lat: z.number(), roadName: z.string().optional() })),
+      crossings: z.array(
+        z.object({ lon: z.number(), lat: z.number(), roadName: z.string().optional() }),
+      ),
     }),
   ),
   tookMs: z.number(),
@@ -47,11 +53,16 @@ export const responsePlanViewSchema = z.object({
 export type ResponsePlanView = z.infer<typeof responsePlanViewSchema>;
 
 export const planProposalResultSchema = z.object({ plan: planProposalSchema.nullable() });
-export const planConfirmResultSchema = z.object({ plan: planProposalSchema, assignments: z.array(assignmentViewSchema) });
+export const planConfirmResultSchema = z.object({
+  plan: planProposalSchema,
+  assignments: z.array(assignmentViewSchema),
+});
 
 export const defenseLevelViewSchema = z.object({
   jurisdictionId: z.string().nullable().describe('null: the whole city'),
-  level: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]).describe('1 is the highest alert'),
+  level: z
+    .union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)])
+    .describe('1 is the highest alert'),
   reason: z.string().nullable(),
   at: z.string().nullable(),
   by: z.string().nullable(),

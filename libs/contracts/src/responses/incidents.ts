@@ -18,7 +18,10 @@ export const incidentViewSchema = z.object({
   schemeId: z.string(),
   location: lonLatViewSchema,
   address: z.string().nullable(),
-  callerNumber: z.string().nullable().describe('masked (138****5678) for roles that do not need it'),
+  callerNumber: z
+    .string()
+    .nullable()
+    .describe('masked (138****5678) for roles that do not need it'),
   callerName: z.string().nullable(),
   description: z.string().nullable(),
   jurisdiction: jurisdictionRefSchema.nullable(),
@@ -37,7 +40,9 @@ export const assignmentViewSchema = z.object({
   callsign: z.string(),
   unitKind: z.string(),
   role: z.string().describe('primary | reinforcement | checkpoint'),
-  status: z.string().describe('assigned | acknowledged | en_route | on_scene | cleared | declined | cancelled'),
+  status: z
+    .string()
+    .describe('assigned | acknowledged | en_route | on_scene | cleared | declined | cancelled'),
   etaSec: z.number().nullable(),
   etaMethod: z.string().nullable(),
   assignedAt: z.string(),
@@ -53,11 +58,18 @@ export type AssignmentView = z.infer<typeof assignmentViewSchema>;
 export const ringTierViewSchema = z.object({
   sec: z.number(),
   label: labelSchema,
-  unitKinds: z.array(z.enum(UNIT_KINDS)).optional().describe('only arrivals of these kinds count (any when absent)'),
+  unitKinds: z
+    .array(z.enum(UNIT_KINDS))
+    .optional()
+    .describe('only arrivals of these kinds count (any when absent)'),
   count: z.number().optional().describe('units needed on scene within sec (default 1)'),
   meaning: labelSchema.optional(),
 });
-export const ringSchemeViewSchema = z.object({ id: z.string(), label: labelSchema, tiers: z.array(ringTierViewSchema) });
+export const ringSchemeViewSchema = z.object({
+  id: z.string(),
+  label: labelSchema,
+  tiers: z.array(ringTierViewSchema),
+});
 
 export const recommendationCandidateSchema = z.object({
   unitId: z.string(),
@@ -98,12 +110,20 @@ export const planProposalSchema = z.object({
   planId: z.string(),
   scheme: z.string(),
   proposed: z.array(
-    z.object({ unitId: z.string(), callsign: z.string(), kind: z.string(), tier: z.number(), etaSec: z.number() }),
+    z.object({
+      unitId: z.string(),
+      callsign: z.string(),
+      kind: z.string(),
+      tier: z.number(),
+      etaSec: z.number(),
+    }),
   ),
   missing: z.array(z.object({ kind: z.string(), count: z.number(), tier: z.number() })),
   working: z
     .array(z.object({ unitId: z.string(), kind: z.string() }))
-    .describe('units already working the incident (not at checkpoints) that the plan counts: they fill it first'),
+    .describe(
+      'units already working the incident (not at checkpoints) that the plan counts: they fill it first',
+    ),
 });
 export type PlanProposal = z.infer<typeof planProposalSchema>;
 
@@ -111,7 +131,9 @@ export const createdIncidentSchema = z.object({
   incident: incidentViewSchema,
   recommendation: recommendationSchema,
   plan: planProposalSchema.nullable(),
-  possibleDuplicates: z.array(possibleDuplicateSchema).describe('within DUPLICATE_RADIUS_M and DUPLICATE_WINDOW_MIN'),
+  possibleDuplicates: z
+    .array(possibleDuplicateSchema)
+    .describe('within DUPLICATE_RADIUS_M and DUPLICATE_WINDOW_MIN'),
 });
 
 export const assignmentsResultSchema = z.object({ assignments: z.array(assignmentViewSchema) });
@@ -132,7 +154,11 @@ export const incidentEventViewSchema = z.object({
   type: z.string(),
   at: z.string(),
   version: z.number(),
-  actor: z.object({ kind: z.enum(['user', 'unit', 'system']), id: z.string().nullable(), name: z.string().nullable() }),
+  actor: z.object({
+    kind: z.enum(['user', 'unit', 'system']),
+    id: z.string().nullable(),
+    name: z.string().nullable(),
+  }),
   data: z.record(z.string(), z.unknown()),
 });
 

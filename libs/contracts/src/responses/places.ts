@@ -13,7 +13,11 @@ export const unitViewSchema = z.object({
     .nullable()
     .describe('last trusted position; stale when older than POSITION_STALE_SEC'),
   version: z.number(),
-  num: z.number().describe('stable small number naming the unit in packed position frames (units.positions.packed)'),
+  num: z
+    .number()
+    .describe(
+      'stable small number naming the unit in packed position frames (units.positions.packed)',
+    ),
 });
 export type UnitView = z.infer<typeof unitViewSchema>;
 
@@ -24,7 +28,9 @@ export const createdUnitSchema = z.object({
 
 export const positionsAcceptedSchema = z.object({
   accepted: z.number().describe('positions durably queued'),
-  flagged: z.number().describe('of those, kept in the track but not trusted (impossible jumps, stale)'),
+  flagged: z
+    .number()
+    .describe('of those, kept in the track but not trusted (impossible jumps, stale)'),
 });
 
 export const jurisdictionViewSchema = z.object({
@@ -54,10 +60,16 @@ export const jurisdictionCollectionSchema = z.object({
 });
 
 /** A checkpoint (卡点) or standby point (备勤点). */
-export const placeViewSchema = z.object({ id: z.string(), name: z.string(), location: lonLatViewSchema });
+export const placeViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  location: lonLatViewSchema,
+});
 
 export const placeSearchResultSchema = z.object({
-  results: z.array(z.object({ label: z.string(), lon: z.number(), lat: z.number(), kind: z.string() })),
+  results: z.array(
+    z.object({ label: z.string(), lon: z.number(), lat: z.number(), kind: z.string() }),
+  ),
 });
 
 /** A road network file as imported. */
@@ -69,13 +81,23 @@ export const roadNetworkSummarySchema = z.object({
   nodes: z.number(),
   segments: z.number(),
   edges: z.number(),
-  bbox: z.tuple([z.number(), z.number(), z.number(), z.number()]).describe('[west, south, east, north]'),
-  islands: z.object({ components: z.number(), largestComponentNodes: z.number(), islandNodes: z.number() }),
+  bbox: z
+    .tuple([z.number(), z.number(), z.number(), z.number()])
+    .describe('[west, south, east, north]'),
+  islands: z.object({
+    components: z.number(),
+    largestComponentNodes: z.number(),
+    islandNodes: z.number(),
+  }),
 });
 
 export const roadGeojsonSchema = z.object({
   type: z.literal('FeatureCollection'),
   features: z.array(
-    z.object({ type: z.literal('Feature'), geometry: geoJsonGeometryViewSchema, properties: z.record(z.string(), z.unknown()) }),
+    z.object({
+      type: z.literal('Feature'),
+      geometry: geoJsonGeometryViewSchema,
+      properties: z.record(z.string(), z.unknown()),
+    }),
   ),
 });

@@ -3,7 +3,10 @@ import { z } from 'zod';
 export const alertViewSchema = z.object({
   id: z.string(),
   kind: z.enum(['ack_overdue', 'tier_missed', 'coverage_below_target', 'agency_undelivered']),
-  incidentId: z.string().nullable().describe('null for alerts about the city rather than one incident (coverage_below_target)'),
+  incidentId: z
+    .string()
+    .nullable()
+    .describe('null for alerts about the city rather than one incident (coverage_below_target)'),
   unitId: z.string().nullable(),
   assignmentId: z.string().nullable(),
   at: z.string(),

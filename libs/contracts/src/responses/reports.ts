@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { REPORT_GROUP_BY } from '../reports';
 import { isochroneCollectionSchema } from './rings';
-import { assignmentViewSchema, incidentEventViewSchema, incidentMetricsSchema, incidentViewSchema, jurisdictionRefSchema } from './incidents';
+import {
+  assignmentViewSchema,
+  incidentEventViewSchema,
+  incidentMetricsSchema,
+  incidentViewSchema,
+  jurisdictionRefSchema,
+} from './incidents';
 
 const p = z.number().nullable();
 
@@ -16,7 +22,9 @@ export const responseTimeGroupSchema = z.object({
   ackP90Sec: p,
   arriveP50Sec: p,
   arriveP90Sec: p,
-  tierMetPct: z.array(z.number()).describe("per tier of the scheme: % of dispatched incidents whose tier was met"),
+  tierMetPct: z
+    .array(z.number())
+    .describe('per tier of the scheme: % of dispatched incidents whose tier was met'),
   ackWithinPct: p.describe('bulletin bucket: % acknowledged within ackWithinSec'),
   departWithinPct: p,
   clearWithinPct: p,
@@ -29,9 +37,19 @@ export const responseTimesReportSchema = z.object({
   groupBy: z.enum(REPORT_GROUP_BY),
   scheme: z.object({
     id: z.string(),
-    tiers: z.array(z.object({ sec: z.number(), unitKinds: z.array(z.string()).optional(), count: z.number().optional() })),
+    tiers: z.array(
+      z.object({
+        sec: z.number(),
+        unitKinds: z.array(z.string()).optional(),
+        count: z.number().optional(),
+      }),
+    ),
   }),
-  buckets: z.object({ ackWithinSec: z.number(), departWithinSec: z.number(), clearWithinSec: z.number() }),
+  buckets: z.object({
+    ackWithinSec: z.number(),
+    departWithinSec: z.number(),
+    clearWithinSec: z.number(),
+  }),
   groups: z.array(responseTimeGroupSchema),
   tookMs: z.number(),
 });
@@ -62,7 +80,13 @@ export const incidentReplaySchema = z.object({
   incident: incidentViewSchema,
   events: z.array(incidentEventViewSchema),
   assignments: z.array(assignmentViewSchema),
-  tracks: z.array(z.object({ unitId: z.string(), assignmentId: z.string(), points: z.array(z.array(z.number())) })),
+  tracks: z.array(
+    z.object({
+      unitId: z.string(),
+      assignmentId: z.string(),
+      points: z.array(z.array(z.number())),
+    }),
+  ),
   metrics: incidentMetricsSchema.nullable(),
   stages: z.array(
     z.object({
@@ -137,7 +161,9 @@ export const areaReplaySchema = z.object({
       unitId: z.string(),
       callsign: z.string(),
       kind: z.string(),
-      points: z.array(z.tuple([z.number(), z.number(), z.number()])).describe('[lon, lat, epochMs], downsampled to stepSec'),
+      points: z
+        .array(z.tuple([z.number(), z.number(), z.number()]))
+        .describe('[lon, lat, epochMs], downsampled to stepSec'),
       statuses: z.array(z.tuple([z.number(), z.string()])).describe('[epochMs, status]'),
     }),
   ),
@@ -158,7 +184,11 @@ export const eidoSchema = z.object({
   locationComponent: z.array(
     z.object({
       componentIdentifier: z.string(),
-      locationByValue: z.object({ type: z.string(), coordinates: z.array(z.number()), crs: z.string() }),
+      locationByValue: z.object({
+        type: z.string(),
+        coordinates: z.array(z.number()),
+        crs: z.string(),
+      }),
       civicAddressText: z.string().nullable(),
       jurisdiction: jurisdictionRefSchema.nullable(),
     }),
