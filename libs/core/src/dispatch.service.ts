@@ -15,7 +15,7 @@ import type { Tx } from '@ringcad/db';
 import { Clock } from './clock';
 import type { AppConfig } from './config';
 import { DatabaseService } from './database.service';
-import { DomainError, conflict, forbidden, notFound } from './errors';
+import { DomainError, forbidden, notFound } from './errors';
 import { appendIncidentEvent, bumpIncident, lockIncident, readIncident } from './incident-log';
 import { actorOf, hasRole, type Actor, type Principal } from './principal';
 import { AfterCommit, RealtimePublisher } from './realtime';
