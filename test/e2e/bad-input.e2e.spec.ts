@@ -57,10 +57,10 @@ describe(`bad input is refused with a clear 4xx and changes nothing (${SERVICES_
     { name: 'position of an unknown unit', who: 'admin', path: () => '/api/v1/units/positions', body: { positions: [{ unitId: randomUUID(), lon: 104, lat: 30, at: new Date().toISOString() }] }, status: 404, code: 'NOT_FOUND' },
     { name: "another unit's position from a terminal", who: 'otherTerminal', path: () => '/api/v1/units/positions', body: () => ({ positions: [{ unitId: busyUnitId, lon: 104, lat: 30, at: new Date().toISOString() }] }), status: 403, code: 'FORBIDDEN' },
     { name: 'assigning an unknown unit', who: 'dispatcher', path: () => `/api/v1/incidents/${incidentId}/assignments`, body: { unitIds: [randomUUID()] }, status: 404, code: 'NOT_FOUND' },
-    { name: 'assigning a busy unit (with a free one: nothing assigned)', who: 'dispatcher', path: () => `/api/v1/incidents/${incidentId}/assignments`, body: () => ({ unitIds: [world.units[1].id, busyUnitId] }), status: 409, code: 'CONFLICT' },
+    { name: 'assigning a busy unit (with a free one: nothing assigned)', who: 'dispatcher', path: () => `/api/v1/incidents/${incidentId}/assignments`, body: () => ({ unitIds: [world.units[1].id, busyUnitId] }), status: 409, code: 'UNIT_UNAVAILABLE' },
     { name: 'assigning to an unknown incident', who: 'dispatcher', path: () => `/api/v1/incidents/${randomUUID()}/assignments`, body: () => ({ unitIds: [world.units[1].id] }), status: 404, code: 'NOT_FOUND' },
     { name: 'a malformed incident id', who: 'dispatcher', path: () => '/api/v1/incidents/not-an-id/assignments', body: () => ({ unitIds: [world.units[1].id] }), status: 400, code: 'VALIDATION_FAILED' },
-    { name: 'an illegal transition (arrive before depart)', who: 'dispatcher', path: () => `/api/v1/assignments/${assignmentId}/events`, body: { type: 'arrive' }, status: 409, code: 'CONFLICT' },
+    { name: 'an illegal transition (arrive before depart)', who: 'dispatcher', path: () => `/api/v1/assignments/${assignmentId}/events`, body: { type: 'arrive' }, status: 409, code: 'ILLEGAL_TRANSITION' },
     { name: 'an unknown event type', who: 'dispatcher', path: () => `/api/v1/assignments/${assignmentId}/events`, body: { type: 'teleport' }, status: 400, code: 'VALIDATION_FAILED' },
     { name: "another unit's terminal reporting on an assignment", who: 'otherTerminal', path: () => `/api/v1/assignments/${assignmentId}/events`, body: { type: 'ack' }, status: 403, code: 'FORBIDDEN' },
     { name: 'a call-taker assigning units', who: 'calltaker', path: () => `/api/v1/incidents/${incidentId}/assignments`, body: () => ({ unitIds: [world.units[1].id] }), status: 403, code: 'FORBIDDEN' },
@@ -108,7 +108,7 @@ describe(`bad input is refused with a clear 4xx and changes nothing (${SERVICES_
     const before = await counts();
     const t = await connectSocket(base, '/terminal', world.units[0].token);
     const res = await new Promise<any>((resolve) => t.socket.emit('task.event', { assignmentId, type: 'clear' }, resolve));
-    expect(res).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+    expect(res).toMatchObject({ ok: false, error: { code: 'ILLEGAL_TRANSITION' } });
     const res2 = await new Promise<any>((resolve) => t.socket.emit('position', { lon: 500, lat: 30, at: new Date().toISOString() }, resolve));
     expect(res2).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
     t.close();

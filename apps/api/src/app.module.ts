@@ -1,10 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { CoreModule, type CoreOptions } from '@ringcad/core';
 import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
 import { LoginThrottle } from './auth/login-throttle';
 import { ErrorFilter } from './common/error-filter';
+import { OpenApiController } from './common/openapi.controller';
 import { HealthController } from './health/health.controller';
 import { IncidentsController } from './incidents/incidents.controller';
 import { PlacesController } from './places/places.controller';
@@ -28,7 +29,7 @@ export class ApiModule {
   static forRoot(core: CoreOptions): DynamicModule {
     return {
       module: ApiModule,
-      imports: [CoreModule.forRoot(core)],
+      imports: [CoreModule.forRoot(core), DiscoveryModule],
       controllers: [
         HealthController,
         AuthController,
@@ -47,6 +48,7 @@ export class ApiModule {
         DefenseLevelsController,
         AgenciesController,
         ConsolePageController,
+        OpenApiController,
       ],
       providers: [
         LoginThrottle,

@@ -3,6 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findProjectPath } from '@ringcad/core';
 import { Public } from './auth/access';
+import { ApiRoute } from './common/api-route';
+import { z } from 'zod';
 
 /** Serves the console page at `/`: the built console when present, else the minimal page. */
 @Controller()
@@ -11,6 +13,7 @@ export class ConsolePageController {
   @Get()
   @Header('Content-Type', 'text/html; charset=utf-8')
   @Header('Cache-Control', 'no-cache')
+  @ApiRoute({ summary: 'The command console (HTML page)', response: z.string(), mediaType: 'text/html' })
   index() {
     // read each time: a rebuilt console changes its asset names (the file is small)
     return readFileSync(this.pagePath(), 'utf8');

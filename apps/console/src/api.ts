@@ -1,5 +1,5 @@
 // HTTP client for the public contract (/api/v1). Errors come back as ApiError with the server's
-// code and message so views can show them as they are.
+// code and details; views show errorMessage(err) (errors.ts), never the server's English message.
 import type { ErrorBody } from '@ringcad/contracts';
 
 export class ApiError extends Error {
@@ -7,6 +7,7 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly details?: unknown,
   ) {
     super(message);
   }
@@ -49,7 +50,7 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   if (!res.ok) {
     const err = (parsed as ErrorBody | null)?.error;
     if (res.status === 401 && token) onUnauthenticated?.();
-    throw new ApiError(res.status, err?.code ?? `HTTP_${res.status}`, err?.message ?? res.statusText);
+    throw new ApiError(res.status, err?.code ?? `HTTP_${res.status}`, err?.message ?? res.statusText, err?.details);
   }
   return parsed as T;
 }

@@ -21,17 +21,3 @@ export const createUserSchema = z.object({
   jurisdictionId: uuidSchema.nullish(),
 });
 export type CreateUserRequest = z.infer<typeof createUserSchema>;
-
-export interface UserView {
-  id: string;
-  username: string;
-  roles: z.infer<typeof roleSchema>[];
-  jurisdictionId?: string | null;
-  /** In the admin's user list: the account is disabled (cannot log in, sessions revoked). */
-  disabled?: boolean;
-}
-
-export interface LoginResponse {
-  accessToken: string;
-  user: UserView;
-}

@@ -23,28 +23,6 @@ export const sealingDispatchSchema = z.object({
 });
 export type SealingDispatchRequest = z.infer<typeof sealingDispatchSchema>;
 
-export interface SealingView {
-  incidentId: string;
-  scheme: { id: string; tiers: { sec: number }[] };
-  vehicleSpeedFactor: number;
-  tiers: {
-    sec: number;
-    /** The tier's checkpoint window starts here (vehicle ETA in (fromSec, sec]). */
-    fromSec: number;
-    boundary: unknown;
-    checkpoints: {
-      checkpointId: string;
-      name: string;
-      location: { lon: number; lat: number };
-      vehicleEtaSec: number;
-      bestUnit: { unitId: string; callsign: string; etaSec: number } | null;
-      sealable: boolean;
-    }[];
-    crossings: { lon: number; lat: number; roadName?: string }[];
-  }[];
-  tookMs: number;
-}
-
 /** 预案: what an incident of this category × priority (optionally in this jurisdiction) gets. */
 export const responsePlanSchema = z.object({
   name: z.string().trim().min(1).max(100).optional(),
@@ -70,28 +48,6 @@ export const responsePlanSchema = z.object({
 });
 export type ResponsePlanRequest = z.infer<typeof responsePlanSchema>;
 
-export interface ResponsePlanView {
-  id: string;
-  name: string | null;
-  category: string;
-  priority: 1 | 2 | 3;
-  jurisdictionId: string | null;
-  scheme: string;
-  units: { kind: string; count: number; tier: number }[];
-  notify: string[];
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface PlanProposal {
-  planId: string;
-  scheme: string;
-  proposed: { unitId: string; callsign: string; kind: string; tier: number; etaSec: number }[];
-  missing: { kind: string; count: number; tier: number }[];
-  /** Units already working the incident (not at checkpoints) that the plan counts: they fill it first. */
-  working: { unitId: string; kind: string }[];
-}
-
 export const planConfirmSchema = z.object({
   /** Assign only these of the proposed units (default: all of them). */
   unitIds: z.array(uuidSchema).min(1).max(50).optional(),
@@ -104,34 +60,12 @@ export const defenseLevelSchema = z.object({
 });
 export type DefenseLevelRequest = z.infer<typeof defenseLevelSchema>;
 
-export interface DefenseLevelView {
-  jurisdictionId: string | null;
-  level: 1 | 2 | 3 | 4;
-  reason: string | null;
-  at: string | null;
-  by: string | null;
-  policy: { tierSec: number; minRoadKmPct: number; minAvailableUnits: number; maxMoves: number };
-}
-
 export const agencyRequestSchema = z.object({
   agency: z.enum(AGENCIES),
   mode: z.enum(['notify', 'transfer']).default('notify'),
   note: z.string().trim().max(1000).optional(),
 });
 export type AgencyRequest = z.infer<typeof agencyRequestSchema>;
-
-export interface AgencyNotificationView {
-  id: string;
-  incidentId: string;
-  agency: string;
-  mode: 'notify' | 'transfer';
-  note: string | null;
-  status: 'pending' | 'delivered' | 'failed';
-  attempts: number;
-  lastError: string | null;
-  createdAt: string;
-  deliveredAt: string | null;
-}
 
 /** Payload of an agency delivery job (queue `agencies`); the job id is `agency-<notificationId>`. */
 export const agencyJobSchema = z.object({ notificationId: uuidSchema });

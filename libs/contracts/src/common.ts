@@ -27,6 +27,14 @@ export const ERROR_CODES = [
   'FORBIDDEN',
   'NOT_FOUND',
   'CONFLICT',
+  /** a unit asked for is not available (details.units lists them); nothing was assigned */
+  'UNIT_UNAVAILABLE',
+  /** the incident is closed or cancelled */
+  'INCIDENT_CLOSED',
+  /** an assignment event its current status does not allow */
+  'ILLEGAL_TRANSITION',
+  /** the client's version of the resource is out of date */
+  'STALE_VERSION',
   'RATE_LIMITED',
   'PAYLOAD_TOO_LARGE',
   /** a body in a content type the route does not take (JSON everywhere but the road-network upload) */

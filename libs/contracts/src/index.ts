@@ -8,3 +8,4 @@ export * from './rings';
 export * from './reports';
 export * from './command';
 export * from './positions-fast';
+export * from './responses';

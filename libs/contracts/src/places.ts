@@ -48,15 +48,3 @@ export const positionsBatchSchema = z.object({
   positions: z.array(positionReportSchema).min(1).max(MAX_POSITIONS_PER_REQUEST),
 });
 export type PositionReport = z.infer<typeof positionReportSchema>;
-
-export interface UnitView {
-  id: string;
-  callsign: string;
-  kind: z.infer<typeof unitKindSchema>;
-  status: string;
-  stationId: string | null;
-  position: { lon: number; lat: number; at: string; stale: boolean } | null;
-  version: number;
-  /** Stable small number naming the unit in packed position frames (`units.positions.packed`). */
-  num: number;
-}

@@ -1,18 +1,4 @@
-import type { AssignmentView, IncidentView } from './incidents';
-import type { UnitView } from './places';
-import type { DefenseLevelView } from './command';
-
-export interface AlertView {
-  id: string;
-  kind: 'ack_overdue' | 'tier_missed' | 'coverage_below_target' | 'agency_undelivered';
-  /** Null for alerts about the city rather than one incident (coverage_below_target). */
-  incidentId: string | null;
-  unitId: string | null;
-  assignmentId: string | null;
-  at: string;
-  data: Record<string, unknown>;
-  acknowledgedAt: string | null;
-}
+import type { AlertView, AssignmentView, DefenseLevelView, IncidentView, UnitView } from './responses';
 
 export interface ConsoleSync {
   at: string;

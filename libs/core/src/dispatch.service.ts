@@ -15,7 +15,7 @@ import type { Tx } from '@ringcad/db';
 import { Clock } from './clock';
 import type { AppConfig } from './config';
 import { DatabaseService } from './database.service';
-import { DomainError, conflict, forbidden, notFound } from './errors';
+import { DomainError, forbidden, notFound } from './errors';
 import { appendIncidentEvent, bumpIncident, lockIncident, readIncident } from './incident-log';
 import { actorOf, hasRole, type Actor, type Principal } from './principal';
 import { AfterCommit, RealtimePublisher } from './realtime';
@@ -71,7 +71,7 @@ export async function lockAvailableUnits(tx: Tx, ids: readonly string[]) {
   if (missing) throw notFound('unit', missing);
   const busy = units.filter((u) => u.status !== 'available');
   if (busy.length) {
-    throw conflict(`unit(s) not available: ${busy.map((u) => `${u.callsign} (${u.status})`).join(', ')}`, {
+    throw new DomainError('UNIT_UNAVAILABLE', `unit(s) not available: ${busy.map((u) => `${u.callsign} (${u.status})`).join(', ')}`, {
       units: busy.map((u) => ({ unitId: u.id, callsign: u.callsign, status: u.status })),
     });
   }
@@ -115,7 +115,7 @@ export class DispatchService {
     const created = await this.database.transaction(async (tx) => {
       const incident = await lockIncident(tx, incidentId);
       if (incident.status === 'closed' || incident.status === 'cancelled') {
-        throw conflict(`incident is ${incident.status}`);
+        throw new DomainError('INCIDENT_CLOSED', `incident is ${incident.status}`);
       }
       const units = await lockAvailableUnits(tx, ids);
       const now = this.clock.now();
@@ -209,7 +209,7 @@ export class DispatchService {
         .executeTakeFirstOrThrow();
       const next = nextAssignmentStatus(current.status as AssignmentStatus, type);
       if (!next) {
-        throw new DomainError('CONFLICT', `cannot ${type} an assignment that is ${current.status}`, {
+        throw new DomainError('ILLEGAL_TRANSITION', `cannot ${type} an assignment that is ${current.status}`, {
           status: current.status,
           event: type,
         });

@@ -176,7 +176,7 @@ export class IncidentsService {
       const incident = await lockIncident(tx, id);
       this.assertInScope(incident, by);
       if (incident.status === 'closed' || incident.status === 'cancelled') {
-        throw conflict(`incident is already ${incident.status}`);
+        throw new DomainError('INCIDENT_CLOSED', `incident is already ${incident.status}`);
       }
       const active = await tx
         .selectFrom('assignments')
@@ -207,7 +207,7 @@ export class IncidentsService {
       const incident = await lockIncident(tx, id);
       this.assertInScope(incident, by);
       if (incident.status === 'closed' || incident.status === 'cancelled') {
-        throw conflict(`incident is already ${incident.status}`);
+        throw new DomainError('INCIDENT_CLOSED', `incident is already ${incident.status}`);
       }
       const now = this.clock.now();
       const version = await bumpIncident(tx, id, { status: 'cancelled', cancelled_at: now, cancel_reason: reason });

@@ -1,6 +1,6 @@
 import type { Tx } from '@ringcad/db';
 import type { IncidentView } from '@ringcad/contracts';
-import { conflict, forbidden } from './errors';
+import { DomainError, forbidden } from './errors';
 import { lockIncident } from './incident-log';
 import type { UserPrincipal } from './principal';
 
@@ -15,6 +15,6 @@ export async function lockOpenIncidentInScope(tx: Tx, incidentId: string, by: Us
   if (scope && (!j || ![j.districtId, j.stationId, j.gridId].includes(scope))) {
     throw forbidden('incident is outside your jurisdiction');
   }
-  if (incident.status === 'closed' || incident.status === 'cancelled') throw conflict(`incident is ${incident.status}`);
+  if (incident.status === 'closed' || incident.status === 'cancelled') throw new DomainError('INCIDENT_CLOSED', `incident is ${incident.status}`);
   return incident;
 }

@@ -9,6 +9,9 @@ import { bearerToken } from './auth.guard';
 import { clientAddress } from './client-ip';
 import { LoginThrottle } from './login-throttle';
 import { CurrentPrincipal } from './principal.decorator';
+import { ApiRoute } from '../common/api-route';
+import { loginResponseSchema, userViewSchema } from '@ringcad/contracts';
+import { z } from 'zod';
 
 @Controller('api/v1')
 export class AuthController {
@@ -21,6 +24,7 @@ export class AuthController {
   @Public()
   @Post('auth/login')
   @HttpCode(200)
+  @ApiRoute({ summary: 'Sign in: an access token for the console', body: loginSchema, response: loginResponseSchema, errors: ['RATE_LIMITED'] })
   async login(@Body() body: unknown, @Req() req: Request) {
     const input = parseInput(loginSchema, body);
     const ip = clientAddress(req);
@@ -40,6 +44,7 @@ export class AuthController {
   /** Revokes the caller's session token; its open console sockets are closed too. */
   @Post('auth/logout')
   @HttpCode(204)
+  @ApiRoute({ summary: "Sign out: revokes the caller's session token and closes its console sockets", response: null })
   async logout(@Req() req: Request) {
     const token = bearerToken(req.headers.authorization) as string;
     await this.auth.logout(token);
@@ -48,12 +53,14 @@ export class AuthController {
 
   @Access({ roles: ['admin'] })
   @Get('users')
+  @ApiRoute({ summary: 'Accounts, with whether each is disabled', response: z.array(userViewSchema) })
   listUsers() {
     return this.auth.listUsers();
   }
 
   @Access({ roles: ['admin'] })
   @Post('users')
+  @ApiRoute({ summary: 'Create an account', body: createUserSchema, response: userViewSchema, errors: ['CONFLICT'] })
   createUser(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.auth.createUser(parseInput(createUserSchema, body), by);
   }
@@ -62,6 +69,7 @@ export class AuthController {
   @Access({ roles: ['admin'] })
   @Post('users/:id/disable')
   @HttpCode(200)
+  @ApiRoute({ summary: 'Disable an account: no login, sessions revoked, consoles disconnected', response: userViewSchema, errors: ['CONFLICT'] })
   async disable(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
     const user = await this.auth.setDisabled(id, true, by);
     this.realtime.disconnectUser(id);
@@ -71,6 +79,7 @@ export class AuthController {
   @Access({ roles: ['admin'] })
   @Post('users/:id/enable')
   @HttpCode(200)
+  @ApiRoute({ summary: 'Enable a disabled account', response: userViewSchema })
   enable(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
     return this.auth.setDisabled(id, false, by);
   }

@@ -4,6 +4,9 @@ import { AgenciesService, IncidentsService, parseInput, type Principal } from '@
 import { Access } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { uuidParam } from '../common/params';
+import { ApiRoute } from '../common/api-route';
+import { agencyNotificationViewSchema } from '@ringcad/contracts';
+import { z } from 'zod';
 
 /** 联动: notify or transfer an incident to 119 / 120 / 122; delivery is tracked per request. */
 @Controller('api/v1/incidents/:id/agencies')
@@ -15,11 +18,18 @@ export class AgenciesController {
 
   @Access({ roles: ['dispatcher', 'commander'] })
   @Post()
+  @ApiRoute({
+    summary: 'Notify or transfer to 119/120/122 (delivered by webhook with retries)',
+    body: agencyRequestSchema,
+    response: agencyNotificationViewSchema,
+    errors: ['CONFLICT', 'INCIDENT_CLOSED'],
+  })
   request(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.agencies.request(id, parseInput(agencyRequestSchema, body), by);
   }
 
   @Get()
+  @ApiRoute({ summary: "The incident's agency notifications", response: z.array(agencyNotificationViewSchema) })
   async list(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
     await this.incidents.get(id, by);
     return this.agencies.list(id);

@@ -4,6 +4,9 @@ import { IncidentsService, PlansService, parseInput, type Principal } from '@rin
 import { Access } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { uuidParam } from '../common/params';
+import { ApiRoute } from '../common/api-route';
+import { planConfirmResultSchema, planProposalResultSchema, responsePlanViewSchema } from '@ringcad/contracts';
+import { z } from 'zod';
 
 /** 预案 response plans (admin) and an incident's plan proposal (dispatcher confirms it). */
 @Controller('api/v1')
@@ -14,23 +17,27 @@ export class PlansController {
   ) {}
 
   @Get('response-plans')
+  @ApiRoute({ summary: 'Response plans (预案)', response: z.array(responsePlanViewSchema) })
   list() {
     return this.plans.list();
   }
 
   @Get('response-plans/:id')
+  @ApiRoute({ summary: 'One response plan', response: responsePlanViewSchema })
   get(@Param('id', uuidParam) id: string) {
     return this.plans.get(id);
   }
 
   @Access({ roles: ['admin'] })
   @Post('response-plans')
+  @ApiRoute({ summary: 'Create a response plan', body: responsePlanSchema, response: responsePlanViewSchema, errors: ['CONFLICT'] })
   create(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.plans.create(parseInput(responsePlanSchema, body), by);
   }
 
   @Access({ roles: ['admin'] })
   @Put('response-plans/:id')
+  @ApiRoute({ summary: 'Replace a response plan', body: responsePlanSchema, response: responsePlanViewSchema, errors: ['CONFLICT'] })
   update(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.plans.update(id, parseInput(responsePlanSchema, body), by);
   }
@@ -38,11 +45,13 @@ export class PlansController {
   @Access({ roles: ['admin'] })
   @Delete('response-plans/:id')
   @HttpCode(204)
+  @ApiRoute({ summary: 'Delete a response plan', response: null })
   remove(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
     return this.plans.remove(id, by);
   }
 
   @Get('incidents/:id/plan')
+  @ApiRoute({ summary: "The plan's proposal for the incident (null when no plan applies)", response: planProposalResultSchema })
   async proposal(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
     await this.incidents.get(id, by);
     return { plan: await this.plans.propose(id) };
@@ -50,6 +59,12 @@ export class PlansController {
 
   @Access({ roles: ['dispatcher'] })
   @Post('incidents/:id/plan/confirm')
+  @ApiRoute({
+    summary: "Assign the plan's proposed units in one action",
+    body: planConfirmSchema,
+    response: planConfirmResultSchema,
+    errors: ['CONFLICT', 'UNIT_UNAVAILABLE', 'INCIDENT_CLOSED'],
+  })
   async confirm(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
     const input = parseInput(planConfirmSchema, body);
     await this.incidents.get(id, by);

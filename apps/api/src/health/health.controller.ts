@@ -2,6 +2,8 @@ import { Controller, Get, HttpCode } from '@nestjs/common';
 import { sql } from 'kysely';
 import { DatabaseService, DomainError, QueueService } from '@ringcad/core';
 import { Public } from '../auth/access';
+import { ApiRoute } from '../common/api-route';
+import { healthSchema } from '@ringcad/contracts';
 
 @Controller()
 export class HealthController {
@@ -13,6 +15,7 @@ export class HealthController {
   @Public()
   @Get(['health', 'api/v1/health'])
   @HttpCode(200)
+  @ApiRoute({ summary: 'Ready once the database and job queue are usable', response: healthSchema, errors: ['UNAVAILABLE'] })
   async health() {
     try {
       await sql`SELECT 1`.execute(this.database.db);

@@ -19,6 +19,9 @@ import {
 import { Access } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { uuidParam } from '../common/params';
+import { ApiRoute } from '../common/api-route';
+import { assignmentResultSchema, assignmentsResultSchema, createdIncidentSchema, incidentViewSchema, recommendationSchema, timelineSchema } from '@ringcad/contracts';
+import { z } from 'zod';
 
 @Controller('api/v1')
 export class IncidentsController {
@@ -31,21 +34,33 @@ export class IncidentsController {
 
   @Access({ roles: ['calltaker', 'dispatcher'] })
   @Post('incidents')
+  @ApiRoute({
+    summary: 'Create an incident from a call: its recommendation, plan proposal and possible duplicates come back',
+    body: createIncidentSchema,
+    response: createdIncidentSchema,
+  })
   create(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.incidents.create(parseInput(createIncidentSchema, body), by);
   }
 
   @Get('incidents')
+  @ApiRoute({ summary: 'Incidents, newest first', query: listIncidentsQuerySchema, response: z.array(incidentViewSchema) })
   list(@Query() query: unknown, @CurrentPrincipal() by: Principal) {
     return this.incidents.list(parseInput(listIncidentsQuerySchema, query), by);
   }
 
   @Get('incidents/:id')
+  @ApiRoute({ summary: 'One incident', response: incidentViewSchema })
   get(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
     return this.incidents.get(id, by);
   }
 
   @Get('incidents/:id/recommendation')
+  @ApiRoute({
+    summary: 'Available units ranked by road ETA, with the ring tier each meets',
+    query: recommendationQuerySchema,
+    response: recommendationSchema,
+  })
   async recommendation(@Param('id', uuidParam) id: string, @Query() query: unknown, @CurrentPrincipal() by: Principal) {
     await this.incidents.get(id, by);
     return this.recommendations.recommend(id, parseInput(recommendationQuerySchema, query).scheme);
@@ -53,6 +68,12 @@ export class IncidentsController {
 
   @Access({ roles: ['dispatcher'] })
   @Post('incidents/:id/assignments')
+  @ApiRoute({
+    summary: 'Assign units (all or nothing)',
+    body: createAssignmentsSchema,
+    response: assignmentsResultSchema,
+    errors: ['UNIT_UNAVAILABLE', 'INCIDENT_CLOSED', 'CONFLICT'],
+  })
   assign(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
     const input = parseInput(createAssignmentsSchema, body);
     return this.dispatch.assign(id, input.unitIds, input.role, by);
@@ -61,6 +82,12 @@ export class IncidentsController {
   @Access({ roles: ['dispatcher'], terminal: true })
   @Post('assignments/:id/events')
   @HttpCode(200)
+  @ApiRoute({
+    summary: 'Report ack / depart / arrive / clear / decline on an assignment (server time)',
+    body: assignmentEventSchema,
+    response: assignmentResultSchema,
+    errors: ['ILLEGAL_TRANSITION'],
+  })
   async event(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
     const assignment = await this.dispatch.applyEvent(id, parseInput(assignmentEventSchema, body).type, by);
     return { assignment };
@@ -69,6 +96,12 @@ export class IncidentsController {
   @Access({ roles: ['dispatcher'] })
   @Post('incidents/:id/close')
   @HttpCode(200)
+  @ApiRoute({
+    summary: 'Close an incident once its units have cleared',
+    body: closeIncidentSchema,
+    response: incidentViewSchema,
+    errors: ['INCIDENT_CLOSED', 'CONFLICT'],
+  })
   close(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.incidents.close(id, parseInput(closeIncidentSchema, body).disposition, by);
   }
@@ -76,11 +109,13 @@ export class IncidentsController {
   @Access({ roles: ['dispatcher'] })
   @Post('incidents/:id/cancel')
   @HttpCode(200)
+  @ApiRoute({ summary: 'Cancel an incident', body: cancelIncidentSchema, response: incidentViewSchema, errors: ['INCIDENT_CLOSED'] })
   cancel(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.incidents.cancel(id, parseInput(cancelIncidentSchema, body).reason, by);
   }
 
   @Get('incidents/:id/timeline')
+  @ApiRoute({ summary: 'Ordered events, assignments, tracks and metrics of an incident', response: timelineSchema })
   timeline(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
     return this.timelines.timeline(id, by);
   }

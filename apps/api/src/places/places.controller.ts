@@ -3,6 +3,9 @@ import { createJurisdictionSchema, createPlaceSchema } from '@ringcad/contracts'
 import { PlacesService, parseInput, type Principal } from '@ringcad/core';
 import { Access } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal.decorator';
+import { ApiRoute } from '../common/api-route';
+import { jurisdictionCollectionSchema, jurisdictionViewSchema, placeViewSchema } from '@ringcad/contracts';
+import { z } from 'zod';
 
 @Controller('api/v1')
 export class PlacesController {
@@ -10,33 +13,39 @@ export class PlacesController {
 
   @Access({ roles: ['admin'] })
   @Post('jurisdictions')
+  @ApiRoute({ summary: 'Create a district, station or grid', body: createJurisdictionSchema, response: jurisdictionViewSchema, errors: ['NOT_FOUND'] })
   createJurisdiction(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.places.createJurisdiction(parseInput(createJurisdictionSchema, body), by);
   }
 
   @Get('jurisdictions')
+  @ApiRoute({ summary: 'Jurisdictions as a GeoJSON FeatureCollection', response: jurisdictionCollectionSchema })
   listJurisdictions() {
     return this.places.listJurisdictions();
   }
 
   @Access({ roles: ['admin'] })
   @Post('checkpoints')
+  @ApiRoute({ summary: 'Create a checkpoint (卡点)', body: createPlaceSchema, response: placeViewSchema })
   createCheckpoint(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.places.createPlace('checkpoints', parseInput(createPlaceSchema, body), by);
   }
 
   @Get('checkpoints')
+  @ApiRoute({ summary: 'Checkpoints', response: z.array(placeViewSchema) })
   listCheckpoints() {
     return this.places.listPlaces('checkpoints');
   }
 
   @Access({ roles: ['admin'] })
   @Post('standby-points')
+  @ApiRoute({ summary: 'Create a standby point (备勤点)', body: createPlaceSchema, response: placeViewSchema })
   createStandbyPoint(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.places.createPlace('standby_points', parseInput(createPlaceSchema, body), by);
   }
 
   @Get('standby-points')
+  @ApiRoute({ summary: 'Standby points', response: z.array(placeViewSchema) })
   listStandbyPoints() {
     return this.places.listPlaces('standby_points');
   }

@@ -3,6 +3,9 @@ import { ConsoleSyncService, TimersService, type Principal } from '@ringcad/core
 import { Access } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { uuidParam } from '../common/params';
+import { ApiRoute } from '../common/api-route';
+import { alertViewSchema } from '@ringcad/contracts';
+import { z } from 'zod';
 
 @Controller('api/v1/alerts')
 export class AlertsController {
@@ -12,6 +15,7 @@ export class AlertsController {
   ) {}
 
   @Get()
+  @ApiRoute({ summary: 'Open (unacknowledged) alerts', response: z.array(alertViewSchema) })
   open() {
     return this.timers.listOpenAlerts();
   }
@@ -19,6 +23,7 @@ export class AlertsController {
   @Access({ roles: ['dispatcher', 'commander'] })
   @Post(':id/ack')
   @HttpCode(200)
+  @ApiRoute({ summary: 'Acknowledge an alert', response: alertViewSchema })
   acknowledge(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
     return this.sync.acknowledgeAlert(id, by);
   }

@@ -5,6 +5,8 @@ import { EidoService, ReportsService, parseInput, responseTimesCsv, type Princip
 import { Access } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { uuidParam } from '../common/params';
+import { ApiRoute } from '../common/api-route';
+import { eidoSchema, laggardsReportSchema, responseTimesReportSchema } from '@ringcad/contracts';
 
 const wantsCsv = (accept: string | undefined, format: string | undefined) =>
   format === 'csv' || (format === undefined && /\btext\/csv\b/i.test(accept ?? ''));
@@ -19,6 +21,12 @@ export class ReportsController {
   /** JSON, or the same as CSV for `Accept: text/csv` (or `format=csv`). */
   @Access({ roles: ['commander', 'dispatcher', 'admin'] })
   @Get('reports/response-times')
+  @ApiRoute({
+    summary: 'Response times by group: percentiles, ring tiers met, bulletin buckets (JSON or CSV)',
+    query: responseTimesQuerySchema,
+    response: responseTimesReportSchema,
+    alternatives: ['text/csv'],
+  })
   async responseTimes(
     @Query() query: unknown,
     @Headers('accept') accept: string | undefined,
@@ -35,6 +43,7 @@ export class ReportsController {
 
   @Access({ roles: ['commander', 'dispatcher', 'admin'] })
   @Get('reports/laggards')
+  @ApiRoute({ summary: 'Slowest units and stations to acknowledge and arrive', query: laggardsQuerySchema, response: laggardsReportSchema })
   laggards(@Query() query: unknown, @CurrentPrincipal() by: Principal) {
     return this.reports.laggards(parseInput(laggardsQuerySchema, query), by);
   }
@@ -42,6 +51,7 @@ export class ReportsController {
   /** One incident as EIDO-inspired JSON (NENA component structure, not schema-validated). */
   @Access({ roles: ['commander', 'dispatcher', 'admin'] })
   @Get('incidents/:id/eido')
+  @ApiRoute({ summary: 'The incident as an EIDO-inspired JSON export', response: eidoSchema })
   incidentEido(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
     return this.eido.incident(id, by);
   }

@@ -7,6 +7,8 @@ import { Access } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { uuidParam } from '../common/params';
 import { ROAD_NETWORK_UPLOAD_LIMIT, readRawBody } from './upload-body';
+import { ApiRoute } from '../common/api-route';
+import { isochroneCollectionSchema, placeSearchResultSchema, roadGeojsonSchema, roadNetworkSummarySchema, unitRouteSchema } from '@ringcad/contracts';
 
 @Controller('api/v1')
 export class RoadsController {
@@ -19,6 +21,7 @@ export class RoadsController {
   ) {}
 
   @Get('road-network')
+  @ApiRoute({ summary: 'The loaded road network', response: roadNetworkSummarySchema, errors: ['NOT_FOUND'] })
   summary() {
     const s = this.roads.summary();
     if (!s) throw new DomainError('NOT_FOUND', 'no road network is loaded');
@@ -26,6 +29,13 @@ export class RoadsController {
   }
 
   @Get('road-network/geojson')
+  @ApiRoute({
+    summary: 'The road network as GeoJSON (one feature per street; ETag, gzip)',
+    query: roadGeojsonQuerySchema,
+    response: roadGeojsonSchema,
+    raw: true,
+    errors: ['NOT_FOUND'],
+  })
   async geojson(@Query() query: unknown, @Req() req: Request, @Res() res: Response) {
     const s = this.roads.summary();
     if (!s) throw new DomainError('NOT_FOUND', 'no road network is loaded');
@@ -43,6 +53,7 @@ export class RoadsController {
 
   /** Address search for the call-taker: street names of the road network and named places. */
   @Get('places/search')
+  @ApiRoute({ summary: 'Address search: streets and named places', query: placeSearchQuerySchema, response: placeSearchResultSchema })
   search(@Query() query: unknown) {
     const q = parseInput(placeSearchQuerySchema, query);
     return this.places.search(q.q, q.limit);
@@ -51,6 +62,13 @@ export class RoadsController {
   /** Replaces the road network with an uploaded file (raw body, application/octet-stream). */
   @Access({ roles: ['admin'] })
   @Post('road-network')
+  @ApiRoute({
+    summary: 'Replace the road network with an uploaded file; a malformed one is refused and the loaded network stays',
+    query: importQuerySchema,
+    rawBody: 'application/octet-stream',
+    response: roadNetworkSummarySchema,
+    errors: ['UNSUPPORTED_MEDIA_TYPE'],
+  })
   async import(@Query() query: unknown, @Req() req: Request) {
     const { format } = parseInput(importQuerySchema, query);
     const hint = 'send the file as the request body with Content-Type: application/octet-stream';
@@ -62,6 +80,7 @@ export class RoadsController {
   }
 
   @Get('isochrones')
+  @ApiRoute({ summary: 'Road isochrones (who can reach the point, or where it can get)', query: isochroneQuerySchema, response: isochroneCollectionSchema })
   isochrones(@Query() query: unknown) {
     const q = parseInput(isochroneQuerySchema, query);
     const graph = this.roads.requireGraph();
@@ -69,6 +88,12 @@ export class RoadsController {
   }
 
   @Get('incidents/:id/route')
+  @ApiRoute({
+    summary: "A candidate unit's drawable route to the incident",
+    query: routeQuerySchema,
+    response: unitRouteSchema,
+    errors: ['CONFLICT'],
+  })
   async route(@Param('id', uuidParam) id: string, @Query() query: unknown, @CurrentPrincipal() by: Principal) {
     const incident = await this.incidents.get(id, by);
     return this.routes.unitToPoint(parseInput(routeQuerySchema, query).unitId, incident.location);

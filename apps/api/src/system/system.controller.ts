@@ -3,6 +3,8 @@ import { sql } from 'kysely';
 import { TIMERS_QUEUE } from '@ringcad/contracts';
 import { APP_CONFIG, DatabaseService, POSITIONS_QUEUE, QueueService, RoadNetworkService, type AppConfig } from '@ringcad/core';
 import { Access } from '../auth/access';
+import { ApiRoute } from '../common/api-route';
+import { systemStatusSchema } from '@ringcad/contracts';
 
 /** Operations view for admins: queue depths and stored volumes. */
 @Controller('api/v1/system')
@@ -16,6 +18,7 @@ export class SystemController {
 
   @Access({ roles: ['admin'] })
   @Get('status')
+  @ApiRoute({ summary: 'Queue depths, stored tracks, timers, road network', response: systemStatusSchema })
   async status() {
     const counts = async (name: string) =>
       this.queues.queue(name).getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');

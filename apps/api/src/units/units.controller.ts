@@ -4,6 +4,9 @@ import { UnitsService, parseInput, type Principal } from '@ringcad/core';
 import { Access } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { uuidParam } from '../common/params';
+import { ApiRoute } from '../common/api-route';
+import { createdUnitSchema, positionsAcceptedSchema, unitViewSchema } from '@ringcad/contracts';
+import { z } from 'zod';
 
 @Controller('api/v1/units')
 export class UnitsController {
@@ -11,11 +14,18 @@ export class UnitsController {
 
   @Access({ roles: ['admin'] })
   @Post()
+  @ApiRoute({
+    summary: 'Create a unit; its terminal token is shown once',
+    body: createUnitSchema,
+    response: createdUnitSchema,
+    errors: ['CONFLICT', 'NOT_FOUND'],
+  })
   create(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.units.create(parseInput(createUnitSchema, body), by);
   }
 
   @Get()
+  @ApiRoute({ summary: 'Units with their status and last position', response: z.array(unitViewSchema) })
   list() {
     return this.units.list();
   }
@@ -23,6 +33,12 @@ export class UnitsController {
   @Access({ roles: ['admin'], terminal: true })
   @Post('positions')
   @HttpCode(202)
+  @ApiRoute({
+    summary: 'AVL positions (up to 5,000), answered once durable',
+    body: positionsBatchSchema,
+    response: positionsAcceptedSchema,
+    errors: ['NOT_FOUND'],
+  })
   positions(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
     // the fast check takes well-formed batches; anything else gets the schema's precise 400
     const positions = parsePositionsBatchFast(body) ?? parseInput(positionsBatchSchema, body).positions;
@@ -32,6 +48,7 @@ export class UnitsController {
   @Access({ roles: ['dispatcher', 'admin'], terminal: true })
   @Post(':id/status')
   @HttpCode(200)
+  @ApiRoute({ summary: 'Set a unit available, off duty or out of service', body: setUnitStatusSchema, response: unitViewSchema, errors: ['CONFLICT'] })
   setStatus(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.units.setStatus(id, parseInput(setUnitStatusSchema, body).status, by);
   }

@@ -3,7 +3,8 @@
 // shows at once: possible duplicates and the units that can reach the place within each ring.
 import { INCIDENT_CATEGORIES, PRIORITIES } from '@ringcad/domain';
 import type { MapMouseEvent } from 'maplibre-gl';
-import { api, ApiError } from '../api';
+import { api } from '../api';
+import { errorMessage } from '../errors';
 import type { AddressSuggestion } from '../address-search';
 import { h, render } from '../dom';
 import { categoryLabel, priorityLabel, t } from '../i18n';
@@ -284,7 +285,7 @@ export class CalltakerSeat implements Seat {
       this.showResult(r);
       this.reset();
     } catch (err) {
-      this.els.error.textContent = t('error', { msg: err instanceof ApiError ? err.message : String(err) });
+      this.els.error.textContent = t('error', { msg: errorMessage(err) });
     } finally {
       this.els.submit.disabled = false;
     }

@@ -3,7 +3,8 @@
 // every assigned unit as it happens. Plus a unit status board.
 import { findScheme, BUILTIN_SCHEMES, UNIT_STATUSES, type RingScheme } from '@ringcad/domain';
 import type { FeatureCollection } from 'geojson';
-import { api, ApiError, qs } from '../api';
+import { api, qs } from '../api';
+import { errorMessage } from '../errors';
 import { h, isTyping, render } from '../dom';
 import { clock, mmss } from '../format';
 import { categoryLabel, label, statusLabel, t, unitKindLabel } from '../i18n';
@@ -284,7 +285,7 @@ export class DispatcherSeat implements Seat {
       for (const u of [...this.chosen]) if (!rec.candidates.some((c) => c.unitId === u)) this.chosen.delete(u);
     } catch (err) {
       this.rec = null;
-      this.recError = err instanceof ApiError ? err.message : String(err);
+      this.recError = errorMessage(err);
     }
     this.renderRight();
   }
@@ -365,7 +366,7 @@ export class DispatcherSeat implements Seat {
       redrawUnitsNow(this.ctx.map, this.chosen);
       await this.fetchRecommendation(id);
     } catch (err) {
-      this.assignError = err instanceof ApiError ? err.message : String(err);
+      this.assignError = errorMessage(err);
       this.renderRight();
     }
   }

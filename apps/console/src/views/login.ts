@@ -1,5 +1,6 @@
 import type { LoginResponse } from '@ringcad/contracts';
-import { api, ApiError } from '../api';
+import { api } from '../api';
+import { errorMessage } from '../errors';
 import { h, render } from '../dom';
 import { lang, setLang, t } from '../i18n';
 import { saveSession, type Session } from '../session';
@@ -38,7 +39,7 @@ export function showLogin(root: HTMLElement, onSignedIn: (s: Session) => void) {
       .post<LoginResponse>('/auth/login', { username: user.value.trim(), password: pass.value })
       .then((r) => onSignedIn(saveSession(r)))
       .catch((e2: unknown) => {
-        err.textContent = `${t('loginFailed')}: ${e2 instanceof ApiError ? e2.message : String(e2)}`;
+        err.textContent = `${t('loginFailed')}: ${errorMessage(e2)}`;
         button.disabled = false;
         pass.select();
       });

@@ -7,6 +7,7 @@ import 'uplot/dist/uPlot.min.css';
 import type { LaggardRow, LaggardsReport, ReportGroupBy, ResponseTimesReport } from '@ringcad/contracts';
 import { BUILTIN_SCHEMES } from '@ringcad/domain';
 import { api, currentToken, qs } from '../api';
+import { errorMessage } from '../errors';
 import { h, render } from '../dom';
 import { mmss, pct } from '../format';
 import { lang } from '../i18n';
@@ -167,7 +168,7 @@ export function openReports() {
     h('div', { class: 'tables' }, tableEl, laggardsEl),
   );
   document.body.append(page);
-  void run().catch((err: Error) => (status.textContent = err.message));
+  void run().catch((err: unknown) => (status.textContent = errorMessage(err)));
 }
 
 function chartWidth(el: HTMLElement) {

@@ -5,7 +5,8 @@
 import type { PlanProposal, SealingView } from '@ringcad/contracts';
 import type { Feature, FeatureCollection, Position } from 'geojson';
 import type { GeoJSONSource, LayerSpecification } from 'maplibre-gl';
-import { api, ApiError } from '../api';
+import { api } from '../api';
+import { errorMessage } from '../errors';
 import { h } from '../dom';
 import { mmss } from '../format';
 import { t, unitKindLabel } from '../i18n';
@@ -207,7 +208,7 @@ export class CommandPanel {
         this.frame();
       } catch (err) {
         this.shown = false;
-        this.error = err instanceof ApiError ? err.message : String(err);
+        this.error = errorMessage(err);
       }
     }
     this.draw();
@@ -237,7 +238,7 @@ export class CommandPanel {
       this.error = null;
       await this.loadSealing(id);
     } catch (err) {
-      this.error = err instanceof ApiError ? err.message : String(err);
+      this.error = errorMessage(err);
     } finally {
       this.busy = false;
     }
@@ -261,7 +262,7 @@ export class CommandPanel {
       }
       this.error = null;
     } catch (err) {
-      this.error = err instanceof ApiError ? err.message : String(err);
+      this.error = errorMessage(err);
     } finally {
       this.busy = false;
     }

@@ -1,0 +1,177 @@
+import { z } from 'zod';
+import { UNIT_KINDS } from '@ringcad/domain';
+import { labelSchema, lonLatViewSchema } from './common';
+
+export const jurisdictionRefSchema = z.object({
+  districtId: z.string().nullable(),
+  stationId: z.string().nullable(),
+  gridId: z.string().nullable(),
+});
+export type JurisdictionRef = z.infer<typeof jurisdictionRefSchema>;
+
+export const incidentViewSchema = z.object({
+  id: z.string(),
+  number: z.string().describe('readable number, 110-YYYYMMDD-NNNNNN'),
+  status: z.string().describe('new | dispatched | on_scene | resolved | closed | cancelled'),
+  category: z.string(),
+  priority: z.union([z.literal(1), z.literal(2), z.literal(3)]),
+  schemeId: z.string(),
+  location: lonLatViewSchema,
+  address: z.string().nullable(),
+  callerNumber: z
+    .string()
+    .nullable()
+    .describe('masked (138****5678) for roles that do not need it'),
+  callerName: z.string().nullable(),
+  description: z.string().nullable(),
+  jurisdiction: jurisdictionRefSchema.nullable(),
+  receivedAt: z.string(),
+  createdAt: z.string(),
+  dispatchedAt: z.string().nullable(),
+  closedAt: z.string().nullable(),
+  version: z.number().describe('per-incident version, also carried by every socket event'),
+});
+export type IncidentView = z.infer<typeof incidentViewSchema>;
+
+export const assignmentViewSchema = z.object({
+  id: z.string(),
+  incidentId: z.string(),
+  unitId: z.string(),
+  callsign: z.string(),
+  unitKind: z.string(),
+  role: z.string().describe('primary | reinforcement | checkpoint'),
+  status: z
+    .string()
+    .describe('assigned | acknowledged | en_route | on_scene | cleared | declined | cancelled'),
+  etaSec: z.number().nullable(),
+  etaMethod: z.string().nullable(),
+  assignedAt: z.string(),
+  ackedAt: z.string().nullable(),
+  departedAt: z.string().nullable(),
+  arrivedAt: z.string().nullable(),
+  clearedAt: z.string().nullable(),
+  declinedAt: z.string().nullable(),
+  cancelledAt: z.string().nullable(),
+});
+export type AssignmentView = z.infer<typeof assignmentViewSchema>;
+
+export const ringTierViewSchema = z.object({
+  sec: z.number(),
+  label: labelSchema,
+  unitKinds: z
+    .array(z.enum(UNIT_KINDS))
+    .optional()
+    .describe('only arrivals of these kinds count (any when absent)'),
+  count: z.number().optional().describe('units needed on scene within sec (default 1)'),
+  meaning: labelSchema.optional(),
+});
+export const ringSchemeViewSchema = z.object({
+  id: z.string(),
+  label: labelSchema,
+  tiers: z.array(ringTierViewSchema),
+});
+
+export const recommendationCandidateSchema = z.object({
+  unitId: z.string(),
+  callsign: z.string(),
+  kind: z.string(),
+  status: z.string(),
+  etaSec: z.number(),
+  distanceM: z.number(),
+  tier: z.number().nullable().describe('index of the first tier whose time the ETA meets'),
+  method: z.enum(['road', 'straight']),
+});
+export type RecommendationCandidate = z.infer<typeof recommendationCandidateSchema>;
+
+export const excludedUnitSchema = z.object({
+  unitId: z.string(),
+  callsign: z.string(),
+  reason: z.enum(['not_available', 'no_position', 'stale_position', 'beyond_search', 'not_ranked']),
+  status: z.string(),
+});
+export type ExcludedUnit = z.infer<typeof excludedUnitSchema>;
+
+export const recommendationSchema = z.object({
+  incidentId: z.string(),
+  scheme: ringSchemeViewSchema,
+  candidates: z.array(recommendationCandidateSchema).describe('available units by etaSec'),
+  excluded: z.array(excludedUnitSchema),
+  tookMs: z.number(),
+});
+
+export const possibleDuplicateSchema = z.object({
+  id: z.string(),
+  number: z.string(),
+  distanceM: z.number(),
+  minutesAgo: z.number(),
+});
+
+export const planProposalSchema = z.object({
+  planId: z.string(),
+  scheme: z.string(),
+  proposed: z.array(
+    z.object({
+      unitId: z.string(),
+      callsign: z.string(),
+      kind: z.string(),
+      tier: z.number(),
+      etaSec: z.number(),
+    }),
+  ),
+  missing: z.array(z.object({ kind: z.string(), count: z.number(), tier: z.number() })),
+  working: z
+    .array(z.object({ unitId: z.string(), kind: z.string() }))
+    .describe(
+      'units already working the incident (not at checkpoints) that the plan counts: they fill it first',
+    ),
+});
+export type PlanProposal = z.infer<typeof planProposalSchema>;
+
+export const createdIncidentSchema = z.object({
+  incident: incidentViewSchema,
+  recommendation: recommendationSchema,
+  plan: planProposalSchema.nullable(),
+  possibleDuplicates: z
+    .array(possibleDuplicateSchema)
+    .describe('within DUPLICATE_RADIUS_M and DUPLICATE_WINDOW_MIN'),
+});
+
+export const assignmentsResultSchema = z.object({ assignments: z.array(assignmentViewSchema) });
+export const assignmentResultSchema = z.object({ assignment: assignmentViewSchema });
+
+export const incidentMetricsSchema = z.object({
+  answerSec: z.number().describe('call received → incident created'),
+  dispatchSec: z.number().nullable().describe('incident created → first unit assigned'),
+  ackSec: z.number().nullable().describe('first dispatch → first acknowledgement'),
+  departSec: z.number().nullable().describe('first dispatch → first departure'),
+  firstArriveSec: z.number().nullable().describe('first dispatch → first arrival'),
+  clearSec: z.number().nullable().describe('first dispatch → last clear'),
+  tiersMet: z.array(z.boolean()),
+});
+
+export const incidentEventViewSchema = z.object({
+  seq: z.number(),
+  type: z.string(),
+  at: z.string(),
+  version: z.number(),
+  actor: z.object({
+    kind: z.enum(['user', 'unit', 'system']),
+    id: z.string().nullable(),
+    name: z.string().nullable(),
+  }),
+  data: z.record(z.string(), z.unknown()),
+});
+
+export const timelineSchema = z.object({
+  incident: incidentViewSchema,
+  events: z.array(incidentEventViewSchema).describe('append-only log, ordered by seq'),
+  assignments: z.array(assignmentViewSchema),
+  tracks: z.array(
+    z.object({
+      unitId: z.string(),
+      assignmentId: z.string(),
+      points: z.array(z.array(z.number())).describe('[lon, lat, epochMs]'),
+    }),
+  ),
+  metrics: incidentMetricsSchema.nullable(),
+});

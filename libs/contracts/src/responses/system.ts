@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { roadNetworkSummarySchema } from './places';
+
+export const healthSchema = z
+  .object({
+    status: z.string().describe('"ok" once the database and job queue are usable'),
+    database: z.string(),
+    queue: z.string(),
+  })
+  .catchall(z.unknown());
+
+const jobCounts = z.record(z.string(), z.number());
+export const systemStatusSchema = z.object({
+  mode: z.enum(['embedded', 'services']),
+  database: z.enum(['pglite', 'postgres']),
+  queueBackend: z.enum(['postgres', 'redis']),
+  processors: z.boolean(),
+  queues: z.record(z.string(), jobCounts),
+  trackRows: z.number(),
+  timers: z.record(z.string(), z.number()),
+  roadNetwork: roadNetworkSummarySchema.nullable(),
+});
