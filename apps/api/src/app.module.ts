@@ -7,6 +7,7 @@ import { LoginThrottle } from './auth/login-throttle';
 import { ErrorFilter } from './common/error-filter';
 import { HealthController } from './health/health.controller';
 import { IncidentsController } from './incidents/incidents.controller';
+import { DeskController } from './incidents/desk.controller';
 import { PlacesController } from './places/places.controller';
 import { AlertsController } from './realtime/alerts.controller';
 import { RealtimeGateway } from './realtime/realtime.gateway';
@@ -35,6 +36,7 @@ export class ApiModule {
         PlacesController,
         UnitsController,
         IncidentsController,
+        DeskController,
         RingsController,
         AlertsController,
         RoadsController,

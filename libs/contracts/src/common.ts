@@ -34,6 +34,8 @@ export const ERROR_CODES = [
   'DEPENDENCY_DOWN',
   /** the principal's jurisdiction scope does not cover the target */
   'OUT_OF_SCOPE',
+  /** the client's expectedVersion is not the current one: reload and apply again */
+  'STALE_VERSION',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

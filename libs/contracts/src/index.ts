@@ -7,4 +7,5 @@ export * from './jobs';
 export * from './rings';
 export * from './reports';
 export * from './command';
+export * from './desk';
 export * from './positions-fast';

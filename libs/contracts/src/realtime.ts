@@ -1,6 +1,7 @@
 import type { AssignmentView, IncidentView } from './incidents';
 import type { UnitView } from './places';
 import type { DefenseLevelView } from './command';
+import type { IncidentNoteEvent, NoteView } from './desk';
 
 export interface AlertView {
   id: string;
@@ -20,6 +21,8 @@ export interface ConsoleSync {
   assignments: AssignmentView[];
   units: UnitView[];
   alerts: AlertView[];
+  /** The running log (备注) of the open incidents in the snapshot. */
+  notes: NoteView[];
 }
 
 export interface TerminalTask {
@@ -59,12 +62,18 @@ export interface ConsoleServerEvents {
   'coverage.updated': (coverage: unknown) => void;
   /** A commander changed the graded defense level (等级化防控) of a jurisdiction or the city. */
   'defense-level.changed': (level: DefenseLevelView) => void;
+  /** A note was added to an incident's running log. */
+  'incident.note': (payload: IncidentNoteEvent) => void;
 }
 
 /** Server → client events of the `/terminal` namespace. */
 export interface TerminalServerEvents {
   'task.assigned': (task: TerminalTask) => void;
   'task.cancelled': (payload: { assignmentId: string; incidentId: string; reason: string }) => void;
+  /** The task's incident was corrected (更正) or the task moved to a master incident (并案). */
+  'task.updated': (task: TerminalTask) => void;
+  /** A note on the incident the unit is working. */
+  'incident.note': (payload: IncidentNoteEvent) => void;
 }
 
 export type AckResult<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string; details?: unknown } };

@@ -7,6 +7,7 @@ import { DatabaseService } from './database.service';
 import { DispatchService } from './dispatch.service';
 import { EtaEngine } from './eta-engine';
 import { IncidentsService } from './incidents.service';
+import { DeskService } from './desk.service';
 import { PlacesService } from './places.service';
 import { PositionsService } from './positions.service';
 import { LiveFleetService } from './live-fleet.service';
@@ -51,6 +52,7 @@ const SERVICES = [
   PlansService,
   SealingService,
   IncidentsService,
+  DeskService,
   TimelineService,
   ReportsService,
   ReplayService,

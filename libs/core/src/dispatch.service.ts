@@ -3,6 +3,8 @@ import { sql } from 'kysely';
 import type { AssignmentView, IncidentView, TerminalTask } from '@ringcad/contracts';
 import {
   incidentStatusFromAssignments,
+  isActiveAssignment,
+  isIncidentOpen,
   nextAssignmentStatus,
   unitStatusForAssignment,
   type AssignmentEventType,
@@ -114,7 +116,7 @@ export class DispatchService {
     const after = new AfterCommit();
     const created = await this.database.transaction(async (tx) => {
       const incident = await lockIncident(tx, incidentId);
-      if (incident.status === 'closed' || incident.status === 'cancelled') {
+      if (!isIncidentOpen(incident.status)) {
         throw conflict(`incident is ${incident.status}`);
       }
       const units = await lockAvailableUnits(tx, ids);
@@ -256,10 +258,20 @@ export class DispatchService {
     return view;
   }
 
-  /** Withdraws every active task of an incident (incident cancelled). Caller holds the incident lock. */
-  async cancelActiveAssignments(tx: Tx, incident: IncidentView, reason: string, now: Date, after: AfterCommit) {
-    const active = (await readAssignments(tx, { incidentId: incident.id })).filter((a) =>
-      ['assigned', 'acknowledged', 'en_route', 'on_scene'].includes(a.status),
+  /**
+   * Withdraws the active tasks of an incident (all of them when it is cancelled, the checkpoint
+   * ones when it closes). Caller holds the incident lock.
+   */
+  async cancelActiveAssignments(
+    tx: Tx,
+    incident: IncidentView,
+    reason: string,
+    now: Date,
+    after: AfterCommit,
+    roles?: readonly AssignmentRole[],
+  ) {
+    const active = (await readAssignments(tx, { incidentId: incident.id })).filter(
+      (a) => isActiveAssignment(a.status as AssignmentStatus) && (!roles || roles.includes(a.role as AssignmentRole)),
     );
     for (const a of active) {
       await tx.updateTable('assignments').set({ status: 'cancelled', cancelled_at: now }).where('id', '=', a.id).execute();

@@ -70,7 +70,7 @@ export class IncidentsController {
   @Post('incidents/:id/close')
   @HttpCode(200)
   close(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
-    return this.incidents.close(id, parseInput(closeIncidentSchema, body).disposition, by);
+    return this.incidents.close(id, parseInput(closeIncidentSchema, body), by);
   }
 
   @Access({ roles: ['dispatcher'] })
