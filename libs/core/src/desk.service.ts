@@ -20,7 +20,6 @@ import {
   seesCallerNumber,
   type AssignmentStatus,
   type IncidentStatus,
-  type Priority,
 } from '@ringcad/domain';
 import type { DbOrTx, Tx } from '@ringcad/db';
 import { Clock } from './clock';
@@ -137,7 +136,7 @@ export class DeskService {
       // the scheme follows the place and the priority, as it does at create
       if (changes.location || changes.priority) {
         const p = place ?? (await placeOf(tx, incident.location));
-        const priority = (input.priority ?? incident.priority) as Priority;
+        const priority = input.priority ?? incident.priority;
         const schemeId = p.schemeId ?? DEFAULT_SCHEME_BY_PRIORITY[priority];
         if (schemeId !== incident.schemeId) {
           changes.schemeId = { before: incident.schemeId, after: schemeId };
@@ -200,7 +199,7 @@ export class DeskService {
         .values({ incident_id: id, at: now, actor_kind: actor.kind, actor_id: actor.id, actor_name: actor.name, text })
         .returningAll()
         .executeTakeFirstOrThrow();
-      const view = toNoteView(row as NoteRow);
+      const view = toNoteView(row);
       const version = await bumpIncident(tx, id);
       await appendIncidentEvent(tx, id, version, 'incident.note', now, actor, { noteId: view.id, text });
       const units = (await readAssignments(tx, { incidentId: id }))
@@ -270,7 +269,7 @@ export class DeskService {
       });
       const updated = await readIncident(tx, id);
       after.add(() => this.realtime.incident('incident.updated', updated));
-      return { call: toCallView(row as CallRow), incident: updated };
+      return { call: toCallView(row), incident: updated };
     });
     await after.run();
     return { call: maskCall(result.call, by), incident: forViewer(result.incident, by) };
