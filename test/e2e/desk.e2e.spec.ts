@@ -294,4 +294,68 @@ describe(`the desk's lifecycle: correct, annotate, merge, recall, close (${SERVI
     ]);
     expect(await counts(incident.id)).toEqual(before);
   });
+
+  it('knows the place before sending: history, the caller, open incidents nearby and premise flags', async () => {
+    const place = near(-2000, 1500);
+    const first = await world.calltaker.post('/api/v1/incidents', {
+      location: place,
+      category: 'dispute',
+      priority: 3,
+      callerNumber: '13611112222',
+    });
+    expect(first.status).toBe(201);
+    const closedOne = await world.calltaker.post('/api/v1/incidents', { location: near(-1960, 1500), category: 'public_order', priority: 3 });
+    expect((await world.dispatcher.post(`/api/v1/incidents/${closedOne.body.incident.id}/close`, { disposition: 'no_trace' })).status).toBe(200);
+    // a premise flag 20 m away, an area flag covering the place, a far one that must not show
+    const danger = await world.dispatcher.post('/api/v1/premises', {
+      name: '某化工仓库',
+      level: 'danger',
+      text: '存放危险化学品',
+      location: near(-2020, 1500),
+    });
+    expect(danger.status).toBe(201);
+    const area = await world.admin.post('/api/v1/premises', {
+      name: '某小区',
+      level: 'caution',
+      text: '住户有持械前科',
+      area: {
+        type: 'Polygon',
+        coordinates: [[[place.lon - 0.001, place.lat - 0.001], [place.lon + 0.001, place.lat - 0.001], [place.lon + 0.001, place.lat + 0.001], [place.lon - 0.001, place.lat + 0.001], [place.lon - 0.001, place.lat - 0.001]]],
+      },
+    });
+    expect(area.status).toBe(201);
+    expect((await world.admin.post('/api/v1/premises', { name: '远处', level: 'info', text: 'x', location: near(3000) })).status).toBe(201);
+    expect((await world.calltaker.post('/api/v1/premises', { name: 'x', level: 'info', text: 'x', location: place })).status).toBe(403);
+    expect((await world.admin.post('/api/v1/premises', { name: 'x', level: 'info', text: 'x' })).status).toBe(400);
+
+    const q = `lon=${place.lon}&lat=${place.lat}&callerNumber=13611112222&category=dispute`;
+    const ctx = await world.calltaker.get(`/api/v1/intake/context?${q}`);
+    expect(ctx.status).toBe(200);
+    expect(ctx.body.possibleDuplicates.map((d: { id: string }) => d.id)).toEqual([first.body.incident.id]);
+    expect(ctx.body.priorIncidents.map((d: { id: string }) => d.id).sort()).toEqual([first.body.incident.id, closedOne.body.incident.id].sort());
+    expect(ctx.body.callerHistory.map((h: { incidentId: string }) => h.incidentId)).toEqual([first.body.incident.id]);
+    expect(ctx.body.premises.map((p: { name: string; level: string }) => [p.name, p.level])).toEqual([
+      ['某化工仓库', 'danger'],
+      ['某小区', 'caution'],
+    ]);
+    expect((await world.calltaker.get(`/api/v1/intake/context?lon=999&lat=0`)).status).toBe(400);
+    expect((await world.commander.get(`/api/v1/intake/context?${q}`)).status).toBe(403);
+
+    // the flags travel with the task to the terminal
+    const unit = await freeUnit();
+    const terminal = await connectSocket(base, '/terminal', unit.token);
+    try {
+      expect((await world.dispatcher.post(`/api/v1/incidents/${first.body.incident.id}/assignments`, { unitIds: [unit.id] })).status).toBe(201);
+      const task = await terminal.waitFor((e) => e.event === 'task.assigned' && e.payload.incident.id === first.body.incident.id);
+      expect(task.payload.premises.map((p: { text: string }) => p.text)).toEqual(['存放危险化学品', '住户有持械前科']);
+    } finally {
+      terminal.close();
+    }
+    // kept up to date and removed by dispatchers and admins
+    const updated = await world.dispatcher.raw('PUT', `/api/v1/premises/${danger.body.id}`, { name: '某化工仓库', level: 'caution', text: '已清空', location: near(-2020, 1500) });
+    expect(updated.status).toBe(200);
+    expect(updated.body.level).toBe('caution');
+    expect((await world.dispatcher.raw('DELETE', `/api/v1/premises/${danger.body.id}`)).status).toBe(204);
+    expect((await world.dispatcher.get(`/api/v1/premises/${danger.body.id}`)).status).toBe(404);
+  });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoDateTimeSchema, uuidSchema } from './common';
+import { areaGeometrySchema, crsSchema, isoDateTimeSchema, uuidSchema, type AreaGeometry } from './common';
 import { categorySchema, prioritySchema } from './incidents';
 import { locationInputSchema } from './places';
 
@@ -103,3 +103,58 @@ export interface IncidentNoteEvent {
   note: NoteView;
 }
 
+
+/** Caution levels of a premise flag (重点场所警示): info < caution < danger. */
+export const PREMISE_LEVELS = ['info', 'caution', 'danger'] as const;
+export type PremiseLevel = (typeof PREMISE_LEVELS)[number];
+
+/** A premise is a point (with the usual crs) or an area (WGS84 GeoJSON), never both. */
+export const premiseInputSchema = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    level: z.enum(PREMISE_LEVELS),
+    text: z.string().trim().min(1).max(1000),
+    location: locationInputSchema.optional(),
+    area: areaGeometrySchema.optional(),
+  })
+  .strict()
+  .refine((p) => Number(Boolean(p.location)) + Number(Boolean(p.area)) === 1, {
+    message: 'give exactly one of location or area',
+    path: ['location'],
+  });
+export type PremiseInput = z.infer<typeof premiseInputSchema>;
+
+export interface PremiseFlag {
+  id: string;
+  name: string;
+  level: PremiseLevel;
+  text: string;
+}
+
+export interface PremiseView extends PremiseFlag {
+  location: { lon: number; lat: number } | null;
+  area: AreaGeometry | null;
+  updatedAt: string;
+}
+
+/** `GET /api/v1/intake/context`: what the desk should know about a place and a caller before sending. */
+export const intakeContextQuerySchema = z
+  .object({
+    lon: z.coerce.number().finite().gte(-180).lte(180),
+    lat: z.coerce.number().finite().gte(-90).lte(90),
+    crs: crsSchema.optional(),
+    callerNumber: callerNumberSchema.optional(),
+    category: categorySchema.optional(),
+  })
+  .strict();
+export type IntakeContextQuery = z.infer<typeof intakeContextQuerySchema>;
+
+export interface IntakeContext {
+  /** incidents within 100 m in the last 90 days, newest first */
+  priorIncidents: { id: string; number: string; category: string; status: string; distanceM: number; at: string }[];
+  /** the caller number's earlier calls (as the opening call or an attached one) */
+  callerHistory: { incidentId: string; number: string; at: string; category: string }[];
+  /** open incidents nearby: the duplicate check, before a new incident is filed */
+  possibleDuplicates: { id: string; number: string; category: string; status: string; distanceM: number; minutesAgo: number }[];
+  premises: PremiseFlag[];
+}

@@ -1,7 +1,7 @@
 import type { AssignmentView, IncidentView } from './incidents';
 import type { UnitView } from './places';
 import type { DefenseLevelView } from './command';
-import type { IncidentNoteEvent, NoteView } from './desk';
+import type { IncidentNoteEvent, NoteView, PremiseFlag } from './desk';
 
 export interface AlertView {
   id: string;
@@ -41,6 +41,8 @@ export interface TerminalTask {
   etaSec: number | null;
   /** A 封控 checkpoint task: where to stand (the incident is what it seals off). */
   checkpoint?: { id: string; name: string; location: { lon: number; lat: number } };
+  /** Caution flags of the incident's place (危险物品, 持械前科 …), most severe first. */
+  premises?: PremiseFlag[];
 }
 
 /** Server → client events of the `/console` namespace. */

@@ -8,6 +8,7 @@ import { DispatchService } from './dispatch.service';
 import { EtaEngine } from './eta-engine';
 import { IncidentsService } from './incidents.service';
 import { DeskService } from './desk.service';
+import { PremisesService } from './premises.service';
 import { PlacesService } from './places.service';
 import { PositionsService } from './positions.service';
 import { LiveFleetService } from './live-fleet.service';
@@ -53,6 +54,7 @@ const SERVICES = [
   SealingService,
   IncidentsService,
   DeskService,
+  PremisesService,
   TimelineService,
   ReportsService,
   ReplayService,

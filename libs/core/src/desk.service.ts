@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { sql } from 'kysely';
 import type {
   AttachCallRequest,
@@ -6,6 +6,8 @@ import type {
   CreateDispositionRequest,
   DispositionView,
   IncidentNoteEvent,
+  IntakeContext,
+  IntakeContextQuery,
   IncidentView,
   MergeIncidentRequest,
   NoteView,
@@ -17,12 +19,16 @@ import {
   isActiveAssignment,
   isIncidentOpen,
   maskPhone,
+  OPEN_INCIDENT_STATUSES,
   seesCallerNumber,
   type AssignmentStatus,
   type IncidentStatus,
 } from '@ringcad/domain';
 import type { DbOrTx, Tx } from '@ringcad/db';
 import { Clock } from './clock';
+import type { AppConfig } from './config';
+import { APP_CONFIG } from './tokens';
+import { premiseFlagsNear } from './premises.service';
 import { toWgs84 } from './coordinates';
 import { DatabaseService } from './database.service';
 import { DomainError, conflict, forbidden, notFound } from './errors';
@@ -76,6 +82,10 @@ export function toNoteView(r: NoteRow): NoteView {
   };
 }
 
+/** 接警前研判 looks this far and this long back for the place's history. */
+const PLACE_HISTORY_RADIUS_M = 100;
+const PLACE_HISTORY_DAYS = 90;
+
 /** The incidents whose calls and notes an incident lists: itself and the duplicates merged into it. */
 const family = (id: string) => sql`(SELECT ${id}::uuid UNION ALL SELECT m.id FROM incidents m WHERE m.merged_into = ${id})`;
 
@@ -92,6 +102,7 @@ export class DeskService {
     private readonly recommendations: RecommendationService,
     private readonly timers: TimersService,
     private readonly units: UnitsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** 更正: a stale form (expectedVersion) is refused; jurisdiction, scheme and tier timers follow. */
@@ -159,9 +170,10 @@ export class DeskService {
         await this.timers.rearmTierDeadlines(tx, updated, new Date(updated.dispatchedAt), now, after);
       }
       const active = (await readAssignments(tx, { incidentId: id })).filter((a) => isActiveAssignment(a.status as AssignmentStatus));
+      const flags = active.length ? await premiseFlagsNear(tx, updated.location) : [];
       after.add(() => {
         this.realtime.incident('incident.updated', updated);
-        for (const a of active) this.realtime.toTerminal(a.unitId, 'task.updated', terminalTask(a, updated));
+        for (const a of active) this.realtime.toTerminal(a.unitId, 'task.updated', terminalTask(a, updated, flags));
       });
       return { incident: updated, changed: Object.keys(changes), schemeChanged };
     });
@@ -373,12 +385,13 @@ export class DeskService {
       const handedViews = (await readAssignments(tx, { incidentId: master.id })).filter((x) => handedOver.some((h) => h.id === x.id));
       const releasedViews = (await readAssignments(tx, { incidentId: source.id })).filter((x) => released.some((r) => r.id === x.id));
       const unitViews = await Promise.all(released.map((r) => this.units.get(tx, r.unitId)));
+      const flags = handedViews.length ? await premiseFlagsNear(tx, masterView.location) : [];
       after.add(() => {
         this.realtime.incident('incident.updated', sourceView);
         this.realtime.incident('incident.updated', masterView);
         for (const h of handedViews) {
           this.realtime.assignment(h, masterView);
-          this.realtime.toTerminal(h.unitId, 'task.updated', terminalTask(h, masterView));
+          this.realtime.toTerminal(h.unitId, 'task.updated', terminalTask(h, masterView, flags));
         }
         for (const r of releasedViews) {
           this.realtime.assignment(r, sourceView);
@@ -442,6 +455,64 @@ export class DeskService {
     });
     await after.run();
     return { assignment: view };
+  }
+
+  /**
+   * 接警前研判: the place's history (incidents within 100 m in 90 days), the caller's earlier calls,
+   * open incidents nearby (the duplicate check, before filing) and the place's premise flags.
+   * A scoped user sees only their jurisdiction's incidents.
+   */
+  async intakeContext(q: IntakeContextQuery, by: Principal): Promise<IntakeContext> {
+    const p = toWgs84({ lon: q.lon, lat: q.lat, crs: q.crs });
+    const now = this.clock.now();
+    const db = this.database.db;
+    const pt = sql`ST_SetSRID(ST_MakePoint(${p.lon}, ${p.lat}), 4326)`;
+    const scope = by.kind === 'user' ? by.jurisdictionId : null;
+    const inScope = scope ? sql`(i.district_id = ${scope} OR i.station_id = ${scope} OR i.grid_id = ${scope})` : sql`TRUE`;
+    const prior = await sql<{ id: string; number: string; category: string; status: string; distance_m: number; created_at: Date }>`
+      SELECT i.id, i.number, i.category, i.status, ST_Distance(i.location::geography, ${pt}::geography) AS distance_m, i.created_at
+      FROM incidents i
+      WHERE ST_DWithin(i.location::geography, ${pt}::geography, ${PLACE_HISTORY_RADIUS_M})
+        AND i.created_at >= ${new Date(now.getTime() - PLACE_HISTORY_DAYS * 86_400_000)} AND ${inScope}
+      ORDER BY i.created_at DESC LIMIT 50`.execute(db);
+    const dups = await sql<{ id: string; number: string; category: string; status: string; distance_m: number; created_at: Date }>`
+      SELECT i.id, i.number, i.category, i.status, ST_Distance(i.location::geography, ${pt}::geography) AS distance_m, i.created_at
+      FROM incidents i
+      WHERE i.status = ANY(${[...OPEN_INCIDENT_STATUSES]}::text[])
+        AND i.created_at >= ${new Date(now.getTime() - this.config.DUPLICATE_WINDOW_MIN * 60_000)}
+        AND ST_DWithin(i.location::geography, ${pt}::geography, ${this.config.DUPLICATE_RADIUS_M}) AND ${inScope}
+      ORDER BY (i.category = ${q.category ?? null}::text) DESC NULLS LAST, distance_m LIMIT 10`.execute(db);
+    const history = q.callerNumber
+      ? await sql<{ incident_id: string; number: string; at: Date; category: string }>`
+          SELECT x.incident_id, i.number, x.at, i.category FROM (
+            SELECT i.id AS incident_id, i.received_at AS at FROM incidents i WHERE i.caller_number = ${q.callerNumber}
+            UNION ALL
+            SELECT c.incident_id, c.received_at FROM incident_calls c WHERE c.caller_number = ${q.callerNumber}) x
+          JOIN incidents i ON i.id = x.incident_id
+          WHERE ${inScope}
+          ORDER BY x.at DESC LIMIT 20`.execute(db)
+      : { rows: [] };
+    const minutesAgo = (d: Date) => Math.round((now.getTime() - new Date(d).getTime()) / 6000) / 10;
+    return {
+      priorIncidents: prior.rows.map((r) => ({
+        id: r.id,
+        number: r.number,
+        category: r.category,
+        status: r.status,
+        distanceM: Math.round(r.distance_m),
+        at: new Date(r.created_at).toISOString(),
+      })),
+      callerHistory: history.rows.map((r) => ({ incidentId: r.incident_id, number: r.number, at: new Date(r.at).toISOString(), category: r.category })),
+      possibleDuplicates: dups.rows.map((r) => ({
+        id: r.id,
+        number: r.number,
+        category: r.category,
+        status: r.status,
+        distanceM: Math.round(r.distance_m),
+        minutesAgo: minutesAgo(r.created_at),
+      })),
+      premises: await premiseFlagsNear(db, p),
+    };
   }
 
   async dispositions(db: DbOrTx = this.database.db): Promise<DispositionView[]> {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { sql } from 'kysely';
-import type { AssignmentView, IncidentView, TerminalTask } from '@ringcad/contracts';
+import type { AssignmentView, IncidentView, PremiseFlag, TerminalTask } from '@ringcad/contracts';
 import {
   incidentStatusFromAssignments,
   isActiveAssignment,
@@ -25,6 +25,7 @@ import { RecommendationService } from './recommendation.service';
 import { TimersService } from './timers.service';
 import { APP_CONFIG } from './tokens';
 import { UnitsService } from './units.service';
+import { premiseFlagsNear } from './premises.service';
 import { ASSIGNMENT_COLUMNS, toAssignmentView, type AssignmentRow } from './views';
 
 const EVENT_COLUMN: Record<AssignmentEventType, string> = {
@@ -80,8 +81,9 @@ export async function lockAvailableUnits(tx: Tx, ids: readonly string[]) {
   return units;
 }
 
-export function terminalTask(a: AssignmentView, incident: IncidentView): TerminalTask {
+export function terminalTask(a: AssignmentView, incident: IncidentView, premises?: PremiseFlag[]): TerminalTask {
   return {
+    ...(premises?.length ? { premises } : {}),
     assignmentId: a.id,
     status: a.status,
     incident: {
@@ -166,11 +168,12 @@ export class DispatchService {
       }
       if (firstDispatch) await this.timers.scheduleTierDeadlines(tx, updated, now, after);
       const unitViews = await Promise.all(assignments.map((a) => this.units.get(tx, a.unitId)));
+      const flags = await premiseFlagsNear(tx, updated.location);
       after.add(() => {
         this.realtime.incident('incident.updated', updated);
         for (const a of assignments) {
           this.realtime.assignment(a, updated);
-          this.realtime.toTerminal(a.unitId, 'task.assigned', terminalTask(a, updated));
+          this.realtime.toTerminal(a.unitId, 'task.assigned', terminalTask(a, updated, flags));
         }
         for (const u of unitViews) this.realtime.toConsoles({ event: 'unit.updated', payload: u });
       });

@@ -119,6 +119,16 @@ export interface DispositionsTable {
   builtin: Generated<boolean>;
   created_at: Generated<Timestamp>;
 }
+export interface PremisesTable {
+  id: Generated<string>;
+  name: string;
+  level: string;
+  text: string;
+  geom: Geometry;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  created_by: string | null;
+}
 export interface AssignmentsTable {
   id: Generated<string>;
   incident_id: string;
@@ -198,6 +208,7 @@ export interface DB {
   incident_calls: IncidentCallsTable;
   incident_notes: IncidentNotesTable;
   dispositions: DispositionsTable;
+  premises: PremisesTable;
   assignments: AssignmentsTable;
   incident_events: IncidentEventsTable;
   audit_events: AuditEventsTable;

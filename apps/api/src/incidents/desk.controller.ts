@@ -1,13 +1,15 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
 import {
   addNoteSchema,
   attachCallSchema,
   createDispositionSchema,
+  intakeContextQuerySchema,
+  premiseInputSchema,
   mergeIncidentSchema,
   recallAssignmentSchema,
   updateIncidentSchema,
 } from '@ringcad/contracts';
-import { DeskService, parseInput, type Principal } from '@ringcad/core';
+import { DeskService, PremisesService, parseInput, type Principal } from '@ringcad/core';
 import { Access } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { uuidParam } from '../common/params';
@@ -15,7 +17,47 @@ import { uuidParam } from '../common/params';
 /** The desk's lifecycle around an incident: correct, annotate, more calls, merge, recall, dispositions. */
 @Controller('api/v1')
 export class DeskController {
-  constructor(private readonly desk: DeskService) {}
+  constructor(
+    private readonly desk: DeskService,
+    private readonly premises: PremisesService,
+  ) {}
+
+  @Access({ roles: ['calltaker', 'dispatcher'] })
+  @Get('intake/context')
+  intakeContext(@Query() query: unknown, @CurrentPrincipal() by: Principal) {
+    return this.desk.intakeContext(parseInput(intakeContextQuerySchema, query), by);
+  }
+
+  @Access({ roles: ['admin', 'dispatcher'] })
+  @Post('premises')
+  createPremise(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
+    return this.premises.create(parseInput(premiseInputSchema, body), by);
+  }
+
+  @Access({ roles: ['admin', 'dispatcher', 'calltaker', 'commander'] })
+  @Get('premises')
+  listPremises() {
+    return this.premises.list();
+  }
+
+  @Access({ roles: ['admin', 'dispatcher', 'calltaker', 'commander'] })
+  @Get('premises/:id')
+  getPremise(@Param('id', uuidParam) id: string) {
+    return this.premises.get(id);
+  }
+
+  @Access({ roles: ['admin', 'dispatcher'] })
+  @Put('premises/:id')
+  updatePremise(@Param('id', uuidParam) id: string, @Body() body: unknown) {
+    return this.premises.update(id, parseInput(premiseInputSchema, body));
+  }
+
+  @Access({ roles: ['admin', 'dispatcher'] })
+  @Delete('premises/:id')
+  @HttpCode(204)
+  removePremise(@Param('id', uuidParam) id: string) {
+    return this.premises.remove(id);
+  }
 
   @Access({ roles: ['calltaker', 'dispatcher'] })
   @Patch('incidents/:id')

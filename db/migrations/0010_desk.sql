@@ -58,3 +58,16 @@ INSERT INTO dispositions (code, label_zh, label_en, transfer_agency, sort, built
   ('false_report', '虚假报警', 'False report', NULL, 90, true),
   ('invalid_call', '无效警情', 'Invalid call', NULL, 100, true),
   ('no_trace', '到场未发现', 'Nothing found on arrival', NULL, 110, true);
+
+-- 重点场所/警示: caution flags of a place (a point or an area) that travel with every task there
+CREATE TABLE premises (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  name text NOT NULL,
+  level text NOT NULL CHECK (level IN ('info', 'caution', 'danger')),
+  text text NOT NULL,
+  geom geometry(Geometry, 4326) NOT NULL,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  created_by text
+);
+CREATE INDEX premises_geom_gix ON premises USING gist (geom);
