@@ -70,7 +70,7 @@ describe(`bad input is refused with a clear 4xx and changes nothing (${SERVICES_
     { name: 'no token', who: 'none', path: () => '/api/v1/incidents', body: incident({}), status: 401, code: 'UNAUTHENTICATED' },
     { name: 'a made-up token', who: 'badToken', path: () => '/api/v1/incidents', body: incident({}), status: 401, code: 'UNAUTHENTICATED' },
     { name: 'no token on a read', who: 'none', method: 'GET', path: () => '/api/v1/units', status: 401, code: 'UNAUTHENTICATED' },
-    { name: 'closing with units still assigned', who: 'dispatcher', path: () => `/api/v1/incidents/${incidentId}/close`, body: { disposition: 'done' }, status: 409, code: 'CONFLICT' },
+    { name: 'closing with units still assigned', who: 'dispatcher', path: () => `/api/v1/incidents/${incidentId}/close`, body: { disposition: 'handled_on_scene' }, status: 409, code: 'CONFLICT' },
     { name: 'closing without a disposition', who: 'dispatcher', path: () => `/api/v1/incidents/${incidentId}/close`, body: {}, status: 400, code: 'VALIDATION_FAILED' },
     { name: 'an invalid district polygon', who: 'admin', path: () => '/api/v1/jurisdictions', body: { name: 'bow', kind: 'district', boundary: { type: 'Polygon', coordinates: [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]] } }, status: 400, code: 'VALIDATION_FAILED' },
     { name: 'an unknown jurisdiction kind', who: 'admin', path: () => '/api/v1/jurisdictions', body: { name: 'x', kind: 'province', boundary: { type: 'Polygon', coordinates: [[[0, 0], [1, 0], [1, 1], [0, 0]]] } }, status: 400, code: 'VALIDATION_FAILED' },

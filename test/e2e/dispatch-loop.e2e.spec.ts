@@ -116,7 +116,7 @@ describe(`the 110 loop end to end (${SERVICES_MODE ? 'services' : 'embedded'} mo
     expect(new Set(incidentVersions).size).toBe(incidentVersions.length);
     expect(console1.events.some((e) => e.event === 'unit.updated' && e.payload.id === first.id && e.payload.status === 'on_scene')).toBe(true);
 
-    const closed = await world.dispatcher.post(`/api/v1/incidents/${incident.id}/close`, { disposition: '嫌疑人已抓获' });
+    const closed = await world.dispatcher.post(`/api/v1/incidents/${incident.id}/close`, { disposition: 'case_filed', note: '嫌疑人已抓获' });
     expect(closed.status).toBe(200);
     expect(closed.body.status).toBe('closed');
 

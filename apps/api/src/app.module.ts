@@ -8,6 +8,7 @@ import { ErrorFilter } from './common/error-filter';
 import { OpenApiController } from './common/openapi.controller';
 import { HealthController } from './health/health.controller';
 import { IncidentsController } from './incidents/incidents.controller';
+import { DeskController } from './incidents/desk.controller';
 import { PlacesController } from './places/places.controller';
 import { AlertsController } from './realtime/alerts.controller';
 import { RealtimeGateway } from './realtime/realtime.gateway';
@@ -36,6 +37,7 @@ export class ApiModule {
         PlacesController,
         UnitsController,
         IncidentsController,
+        DeskController,
         RingsController,
         AlertsController,
         RoadsController,

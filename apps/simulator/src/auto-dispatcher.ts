@@ -31,13 +31,8 @@ interface Tracked {
   busy: boolean;
 }
 
-const DISPOSITIONS = [
-  '已处置完毕',
-  '经现场调解，双方和解',
-  '已移交派出所后续处理',
-  '警情不实，已核实',
-  '已救助，报警人无其他诉求',
-];
+// codes of the built-in 警情处理结果 list (GET /api/v1/dispositions)
+const DISPOSITIONS = ['handled_on_scene', 'mediated', 'transferred', 'false_report', 'assistance_given'];
 
 /**
  * A dispatcher that takes what nobody took: it follows the `/console` stream like a screen in the

@@ -39,7 +39,11 @@ export type CreateAssignmentsRequest = z.infer<typeof createAssignmentsSchema>;
 export const assignmentEventSchema = z.object({ type: z.enum(ASSIGNMENT_EVENT_TYPES) });
 export const terminalTaskEventSchema = assignmentEventSchema.extend({ assignmentId: uuidSchema });
 
-export const closeIncidentSchema = z.object({ disposition: z.string().trim().min(1).max(2000) });
+/** 结案: a disposition code from `GET /api/v1/dispositions`, and optionally words of the dispatcher's. */
+export const closeIncidentSchema = z.object({
+  disposition: z.string().trim().min(1).max(40),
+  note: z.string().trim().max(2000).optional(),
+});
 export const cancelIncidentSchema = z.object({ reason: z.string().trim().min(1).max(2000) });
 
 export const recommendationQuerySchema = z.object({ scheme: z.string().max(40).optional() });

@@ -7,5 +7,6 @@ export * from './jobs';
 export * from './rings';
 export * from './reports';
 export * from './command';
+export * from './desk';
 export * from './positions-fast';
 export * from './responses';

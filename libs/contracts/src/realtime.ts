@@ -1,4 +1,6 @@
 import type { AlertView, AssignmentView, DefenseLevelView, IncidentView, UnitView } from './responses';
+import type { IncidentNoteEvent } from './desk';
+import type { NoteView, PremiseFlag } from './responses/desk';
 
 export interface ConsoleSync {
   at: string;
@@ -6,6 +8,8 @@ export interface ConsoleSync {
   assignments: AssignmentView[];
   units: UnitView[];
   alerts: AlertView[];
+  /** The running log (备注) of the open incidents in the snapshot. */
+  notes: NoteView[];
 }
 
 export interface TerminalTask {
@@ -24,6 +28,8 @@ export interface TerminalTask {
   etaSec: number | null;
   /** A 封控 checkpoint task: where to stand (the incident is what it seals off). */
   checkpoint?: { id: string; name: string; location: { lon: number; lat: number } };
+  /** Caution flags of the incident's place (危险物品, 持械前科 …), most severe first. */
+  premises?: PremiseFlag[];
 }
 
 /** Server → client events of the `/console` namespace. */
@@ -45,12 +51,18 @@ export interface ConsoleServerEvents {
   'coverage.updated': (coverage: unknown) => void;
   /** A commander changed the graded defense level (等级化防控) of a jurisdiction or the city. */
   'defense-level.changed': (level: DefenseLevelView) => void;
+  /** A note was added to an incident's running log. */
+  'incident.note': (payload: IncidentNoteEvent) => void;
 }
 
 /** Server → client events of the `/terminal` namespace. */
 export interface TerminalServerEvents {
   'task.assigned': (task: TerminalTask) => void;
   'task.cancelled': (payload: { assignmentId: string; incidentId: string; reason: string }) => void;
+  /** The task's incident was corrected (更正) or the task moved to a master incident (并案). */
+  'task.updated': (task: TerminalTask) => void;
+  /** A note on the incident the unit is working. */
+  'incident.note': (payload: IncidentNoteEvent) => void;
 }
 
 export type AckResult<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string; details?: unknown } };

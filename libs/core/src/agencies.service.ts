@@ -117,6 +117,18 @@ export class AgenciesService implements OnApplicationBootstrap {
     }
   }
 
+  /**
+   * Inside the caller's transaction: hands a closed non-police matter to an agency (12345). Without
+   * a webhook the hand-over is recorded as not sent, so the desk knows to phone it through.
+   */
+  async transferOnClose(tx: Tx, incident: IncidentView, agency: Agency, by: Principal, after: AfterCommit) {
+    const url = this.webhookFor(agency);
+    if (url) return this.insert(tx, incident, { agency, mode: 'transfer', note: 'disposition' }, url, by, after);
+    const version = await bumpIncident(tx, incident.id);
+    await appendIncidentEvent(tx, incident.id, version, 'agency.unconfigured', this.clock.now(), actorOf(by), { agency, mode: 'transfer' });
+    return null;
+  }
+
   private async insert(
     tx: Tx,
     incident: IncidentView,

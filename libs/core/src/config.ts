@@ -54,7 +54,7 @@ export const configSchema = z.object({
   INCIDENT_NUMBER_PREFIX: z.string().default('110'),
   /** 封控: the fleeing vehicle drives at free flow × this factor. */
   SEALING_VEHICLE_SPEED_FACTOR: z.coerce.number().min(0.5).max(3).default(1.2),
-  /** Agency linkage: JSON map agency ('119' | '120' | '122') → webhook URL. */
+  /** Agency linkage: JSON map agency ('119' | '120' | '122' | '12345') → webhook URL. */
   AGENCY_WEBHOOKS: z
     .string()
     .default('{}')
@@ -66,7 +66,7 @@ export const configSchema = z.object({
         return z.NEVER;
       }
     })
-    .pipe(z.partialRecord(z.enum(['119', '120', '122']), z.string().url())),
+    .pipe(z.partialRecord(z.enum(['119', '120', '122', '12345']), z.string().url())),
   /** Delivery attempts per agency notification before it is given up (alert agency_undelivered). */
   AGENCY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   /** First retry delay; each later one doubles (exponential backoff). */

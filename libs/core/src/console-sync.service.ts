@@ -5,6 +5,7 @@ import { DatabaseService } from './database.service';
 import { DomainError, notFound } from './errors';
 import { readAssignments } from './dispatch.service';
 import { IncidentsService } from './incidents.service';
+import { DeskService } from './desk.service';
 import { hasRole, type Principal } from './principal';
 import { TimersService, toAlertView } from './timers.service';
 import { UnitsService } from './units.service';
@@ -21,6 +22,7 @@ export class ConsoleSyncService {
     private readonly units: UnitsService,
     private readonly timers: TimersService,
     private readonly realtime: RealtimePublisher,
+    private readonly desk: DeskService,
   ) {}
 
   async snapshot(by: Principal): Promise<ConsoleSync> {
@@ -36,7 +38,8 @@ export class ConsoleSyncService {
     const alerts = (await this.timers.listOpenAlerts()).filter((a) =>
       a.incidentId === null ? !scope || a.data.districtId === scope : visible.has(a.incidentId),
     );
-    return { at, incidents, assignments, units: await this.units.list(), alerts };
+    const notes = await this.desk.notesOf(incidents.map((i) => i.id));
+    return { at, incidents, assignments, units: await this.units.list(), alerts, notes };
   }
 
   async acknowledgeAlert(alertId: string, by: Principal) {

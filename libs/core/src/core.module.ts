@@ -7,6 +7,8 @@ import { DatabaseService } from './database.service';
 import { DispatchService } from './dispatch.service';
 import { EtaEngine } from './eta-engine';
 import { IncidentsService } from './incidents.service';
+import { DeskService } from './desk.service';
+import { PremisesService } from './premises.service';
 import { PlacesService } from './places.service';
 import { PositionsService } from './positions.service';
 import { LiveFleetService } from './live-fleet.service';
@@ -51,6 +53,8 @@ const SERVICES = [
   PlansService,
   SealingService,
   IncidentsService,
+  DeskService,
+  PremisesService,
   TimelineService,
   ReportsService,
   ReplayService,

@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { sql } from 'kysely';
-import type { AssignmentView, IncidentView, TerminalTask } from '@ringcad/contracts';
+import type { AssignmentView, IncidentView, PremiseFlag, TerminalTask } from '@ringcad/contracts';
 import {
   incidentStatusFromAssignments,
+  isActiveAssignment,
+  isIncidentOpen,
   nextAssignmentStatus,
   unitStatusForAssignment,
   type AssignmentEventType,
@@ -23,6 +25,7 @@ import { RecommendationService } from './recommendation.service';
 import { TimersService } from './timers.service';
 import { APP_CONFIG } from './tokens';
 import { UnitsService } from './units.service';
+import { premiseFlagsNear } from './premises.service';
 import { ASSIGNMENT_COLUMNS, toAssignmentView, type AssignmentRow } from './views';
 
 const EVENT_COLUMN: Record<AssignmentEventType, string> = {
@@ -78,8 +81,9 @@ export async function lockAvailableUnits(tx: Tx, ids: readonly string[]) {
   return units;
 }
 
-export function terminalTask(a: AssignmentView, incident: IncidentView): TerminalTask {
+export function terminalTask(a: AssignmentView, incident: IncidentView, premises?: PremiseFlag[]): TerminalTask {
   return {
+    ...(premises?.length ? { premises } : {}),
     assignmentId: a.id,
     status: a.status,
     incident: {
@@ -114,7 +118,7 @@ export class DispatchService {
     const after = new AfterCommit();
     const created = await this.database.transaction(async (tx) => {
       const incident = await lockIncident(tx, incidentId);
-      if (incident.status === 'closed' || incident.status === 'cancelled') {
+      if (!isIncidentOpen(incident.status)) {
         throw new DomainError('INCIDENT_CLOSED', `incident is ${incident.status}`);
       }
       const units = await lockAvailableUnits(tx, ids);
@@ -164,11 +168,12 @@ export class DispatchService {
       }
       if (firstDispatch) await this.timers.scheduleTierDeadlines(tx, updated, now, after);
       const unitViews = await Promise.all(assignments.map((a) => this.units.get(tx, a.unitId)));
+      const flags = await premiseFlagsNear(tx, updated.location);
       after.add(() => {
         this.realtime.incident('incident.updated', updated);
         for (const a of assignments) {
           this.realtime.assignment(a, updated);
-          this.realtime.toTerminal(a.unitId, 'task.assigned', terminalTask(a, updated));
+          this.realtime.toTerminal(a.unitId, 'task.assigned', terminalTask(a, updated, flags));
         }
         for (const u of unitViews) this.realtime.toConsoles({ event: 'unit.updated', payload: u });
       });
@@ -256,10 +261,20 @@ export class DispatchService {
     return view;
   }
 
-  /** Withdraws every active task of an incident (incident cancelled). Caller holds the incident lock. */
-  async cancelActiveAssignments(tx: Tx, incident: IncidentView, reason: string, now: Date, after: AfterCommit) {
-    const active = (await readAssignments(tx, { incidentId: incident.id })).filter((a) =>
-      ['assigned', 'acknowledged', 'en_route', 'on_scene'].includes(a.status),
+  /**
+   * Withdraws the active tasks of an incident (all of them when it is cancelled, the checkpoint
+   * ones when it closes). Caller holds the incident lock.
+   */
+  async cancelActiveAssignments(
+    tx: Tx,
+    incident: IncidentView,
+    reason: string,
+    now: Date,
+    after: AfterCommit,
+    roles?: readonly AssignmentRole[],
+  ) {
+    const active = (await readAssignments(tx, { incidentId: incident.id })).filter(
+      (a) => isActiveAssignment(a.status as AssignmentStatus) && (!roles || roles.includes(a.role as AssignmentRole)),
     );
     for (const a of active) {
       await tx.updateTable('assignments').set({ status: 'cancelled', cancelled_at: now }).where('id', '=', a.id).execute();

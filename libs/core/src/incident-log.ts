@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Tx } from '@ringcad/db';
+import type { DbOrTx, Tx } from '@ringcad/db';
 import { notFound } from './errors';
 import type { Actor } from './principal';
 import { INCIDENT_COLUMNS, toIncidentView, type IncidentRow } from './views';
@@ -37,7 +37,7 @@ export async function lockIncident(tx: Tx, id: string): Promise<IncidentView> {
   return toIncidentView(rows.rows[0]);
 }
 
-export async function readIncident(tx: Tx, id: string): Promise<IncidentView> {
+export async function readIncident(tx: DbOrTx, id: string): Promise<IncidentView> {
   const rows = await sql<IncidentRow>`SELECT ${sql.raw(INCIDENT_COLUMNS)} FROM incidents i WHERE i.id = ${id}`.execute(tx);
   if (!rows.rows[0]) throw notFound('incident', id);
   return toIncidentView(rows.rows[0]);

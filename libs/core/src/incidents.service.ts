@@ -6,7 +6,9 @@ import {
   findScheme,
   cstDay,
   OPEN_INCIDENT_STATUSES,
+  isIncidentOpen,
   seesCallerNumber,
+  type Agency,
 } from '@ringcad/domain';
 import { Clock } from './clock';
 import type { AppConfig } from './config';
@@ -22,6 +24,7 @@ import { APP_CONFIG } from './tokens';
 import { INCIDENT_COLUMNS, maskIncident, toIncidentView, type IncidentRow } from './views';
 import { DispatchService } from './dispatch.service';
 import { PlansService } from './plans.service';
+import { AgenciesService } from './agencies.service';
 
 export interface PossibleDuplicate {
   id: string;
@@ -41,6 +44,7 @@ export class IncidentsService {
     private readonly dispatch: DispatchService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly plans: PlansService,
+    private readonly agencies: AgenciesService,
   ) {}
 
   async create(input: CreateIncidentRequest, by: Principal) {
@@ -139,7 +143,7 @@ export class IncidentsService {
   ): Promise<IncidentView[]> {
     const filters = [sql`TRUE`];
     if (query.status === 'open') filters.push(sql`i.status = ANY(${[...OPEN_INCIDENT_STATUSES]}::text[])`);
-    if (query.status === 'closed') filters.push(sql`i.status IN ('closed', 'cancelled')`);
+    if (query.status === 'closed') filters.push(sql`i.status IN ('closed', 'cancelled', 'merged')`);
     if (query.from) filters.push(sql`i.created_at >= ${new Date(query.from)}`);
     if (query.to) filters.push(sql`i.created_at < ${new Date(query.to)}`);
     const scope = by.kind === 'user' ? by.jurisdictionId : null;
@@ -169,19 +173,29 @@ export class IncidentsService {
     }
   }
 
-  /** Close (结案) once no unit is still working the incident. */
-  async close(id: string, disposition: string, by: Principal): Promise<IncidentView> {
+  /**
+   * Close (结案) with a disposition code once no unit is still working the scene. Units manning
+   * checkpoints (封控) are released and told; a non-police matter goes to its agency (12345).
+   */
+  async close(id: string, input: { disposition: string; note?: string }, by: Principal): Promise<IncidentView> {
     const after = new AfterCommit();
     const view = await this.database.transaction(async (tx) => {
+      const disposition = await tx.selectFrom('dispositions').selectAll().where('code', '=', input.disposition).executeTakeFirst();
+      if (!disposition) {
+        throw new DomainError('VALIDATION_FAILED', `unknown disposition code ${input.disposition} (GET /api/v1/dispositions)`, [
+          { path: 'disposition', message: 'unknown disposition code' },
+        ]);
+      }
       const incident = await lockIncident(tx, id);
       this.assertInScope(incident, by);
-      if (incident.status === 'closed' || incident.status === 'cancelled') {
+      if (!isIncidentOpen(incident.status)) {
         throw new DomainError('INCIDENT_CLOSED', `incident is already ${incident.status}`);
       }
       const active = await tx
         .selectFrom('assignments')
         .select(['id', 'status'])
         .where('incident_id', '=', id)
+        .where('role', '<>', 'checkpoint')
         .where('status', 'in', ['assigned', 'acknowledged', 'en_route', 'on_scene'])
         .execute();
       if (active.length) {
@@ -190,9 +204,19 @@ export class IncidentsService {
         });
       }
       const now = this.clock.now();
-      const version = await bumpIncident(tx, id, { status: 'closed', closed_at: now, disposition });
-      await appendIncidentEvent(tx, id, version, 'incident.closed', now, actorOf(by), { disposition, from: incident.status });
+      const version = await bumpIncident(tx, id, { status: 'closed', closed_at: now, disposition: disposition.code });
+      await appendIncidentEvent(tx, id, version, 'incident.closed', now, actorOf(by), {
+        disposition: disposition.code,
+        label: { zh: disposition.label_zh, en: disposition.label_en },
+        note: input.note ?? null,
+        from: incident.status,
+      });
+      const updated = await readIncident(tx, id);
+      await this.dispatch.cancelActiveAssignments(tx, updated, `incident closed (${disposition.code})`, now, after, ['checkpoint']);
       await this.timers.cancelForIncident(tx, id, after, now);
+      if (disposition.transfer_agency) {
+        await this.agencies.transferOnClose(tx, updated, disposition.transfer_agency as Agency, by, after);
+      }
       return readIncident(tx, id);
     });
     await after.run();
@@ -206,7 +230,7 @@ export class IncidentsService {
     const view = await this.database.transaction(async (tx) => {
       const incident = await lockIncident(tx, id);
       this.assertInScope(incident, by);
-      if (incident.status === 'closed' || incident.status === 'cancelled') {
+      if (!isIncidentOpen(incident.status)) {
         throw new DomainError('INCIDENT_CLOSED', `incident is already ${incident.status}`);
       }
       const now = this.clock.now();

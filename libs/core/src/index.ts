@@ -24,6 +24,8 @@ export * from './recommendation.service';
 export * from './timers.service';
 export * from './dispatch.service';
 export * from './incidents.service';
+export * from './desk.service';
+export * from './premises.service';
 export * from './sealing.service';
 export * from './plans.service';
 export * from './defense-levels.service';

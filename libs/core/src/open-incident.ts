@@ -1,4 +1,5 @@
 import type { Tx } from '@ringcad/db';
+import { isIncidentOpen } from '@ringcad/domain';
 import type { IncidentView } from '@ringcad/contracts';
 import { DomainError, forbidden } from './errors';
 import { lockIncident } from './incident-log';
@@ -15,6 +16,6 @@ export async function lockOpenIncidentInScope(tx: Tx, incidentId: string, by: Us
   if (scope && (!j || ![j.districtId, j.stationId, j.gridId].includes(scope))) {
     throw forbidden('incident is outside your jurisdiction');
   }
-  if (incident.status === 'closed' || incident.status === 'cancelled') throw new DomainError('INCIDENT_CLOSED', `incident is ${incident.status}`);
+  if (!isIncidentOpen(incident.status)) throw new DomainError('INCIDENT_CLOSED', `incident is ${incident.status}`);
   return incident;
 }

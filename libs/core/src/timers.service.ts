@@ -109,6 +109,38 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
+  /**
+   * The incident's scheme changed after dispatch (更正 of place or priority): pending tier deadlines
+   * are moved to the new scheme's times, tiers the new scheme lacks are cancelled, fired ones stay.
+   */
+  async rearmTierDeadlines(tx: Tx, incident: IncidentView, dispatchedAt: Date, now: Date, after: AfterCommit) {
+    const scheme = findScheme(incident.schemeId);
+    const pending = await tx
+      .selectFrom('timers')
+      .select(['id', 'tier_index'])
+      .where('incident_id', '=', incident.id)
+      .where('kind', '=', 'tier_deadline')
+      .where('status', '=', 'pending')
+      .execute();
+    await this.settle(tx, pending.filter((p) => !scheme || (p.tier_index ?? 0) >= scheme.tiers.length).map((p) => p.id), now, after);
+    if (!scheme) return;
+    for (let i = 0; i < scheme.tiers.length; i++) {
+      const id = tierTimerId(incident.id, i);
+      const dueAt = new Date(dispatchedAt.getTime() + scheme.tiers[i].sec * 1000 * this.config.TIER_DEADLINE_SCALE);
+      const r = await sql<{ id: string }>`
+        INSERT INTO timers (id, kind, incident_id, assignment_id, tier_index, due_at, status, created_at, settled_at)
+        VALUES (${id}, 'tier_deadline', ${incident.id}, NULL, ${i}, ${dueAt}, 'pending', ${now}, NULL)
+        ON CONFLICT (id) DO UPDATE SET due_at = EXCLUDED.due_at, status = 'pending', settled_at = NULL
+        WHERE timers.status <> 'fired'
+        RETURNING id`.execute(tx);
+      // the old delayed job would come due at the old time: replace it
+      if (r.rows.length) after.add(async () => {
+        await this.dequeue(id);
+        await this.enqueue(id, dueAt);
+      });
+    }
+  }
+
   private async insert(
     tx: Tx,
     t: { id: string; kind: 'ack_overdue' | 'tier_deadline'; incidentId: string; assignmentId: string | null; tierIndex: number | null; dueAt: Date; now: Date; after: AfterCommit },
@@ -221,6 +253,8 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
       const timer = await tx.selectFrom('timers').selectAll().where('id', '=', timerId).forUpdate().executeTakeFirstOrThrow();
       if (timer.status !== 'pending') return 'gone' as const;
       const now = this.clock.now();
+      // a job left over from before its deadline was moved (rearmTierDeadlines): not due yet
+      if (new Date(timer.due_at).getTime() > now.getTime() + 1000) return 'gone' as const;
       let alert: { kind: AlertView['kind']; unitId: string | null; data: Record<string, unknown> } | null = null;
       if (incident.status !== 'closed' && incident.status !== 'cancelled') {
         if (timer.kind === 'ack_overdue' && timer.assignment_id) {

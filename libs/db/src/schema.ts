@@ -88,6 +88,48 @@ export interface IncidentsTable {
   cancel_reason: string | null;
   created_by: string | null;
   version: number;
+  merged_into: string | null;
+}
+export interface IncidentCallsTable {
+  id: Generated<string>;
+  incident_id: string;
+  caller_number: string | null;
+  caller_name: string | null;
+  received_at: Timestamp;
+  note: string | null;
+  created_at: Timestamp;
+  actor_kind: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  merged_from: string | null;
+}
+export interface IncidentNotesTable {
+  id: Generated<string>;
+  incident_id: string;
+  at: Timestamp;
+  actor_kind: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  text: string;
+}
+export interface DispositionsTable {
+  code: string;
+  label_zh: string;
+  label_en: string;
+  transfer_agency: string | null;
+  sort: Generated<number>;
+  builtin: Generated<boolean>;
+  created_at: Generated<Timestamp>;
+}
+export interface PremisesTable {
+  id: Generated<string>;
+  name: string;
+  level: string;
+  text: string;
+  geom: Geometry;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  created_by: string | null;
 }
 export interface AssignmentsTable {
   id: Generated<string>;
@@ -165,6 +207,10 @@ export interface DB {
   unit_tracks: UnitTracksTable;
   incident_counters: IncidentCountersTable;
   incidents: IncidentsTable;
+  incident_calls: IncidentCallsTable;
+  incident_notes: IncidentNotesTable;
+  dispositions: DispositionsTable;
+  premises: PremisesTable;
   assignments: AssignmentsTable;
   incident_events: IncidentEventsTable;
   audit_events: AuditEventsTable;

@@ -35,11 +35,12 @@ export function coverageBelowTarget(
   return tierRoadKmPct < p.minRoadKmPct || availableUnits < p.minAvailableUnits;
 }
 
-/** Partner agencies (联动单位): 119 fire, 120 ambulance, 122 traffic police. */
-export const AGENCIES = ['119', '120', '122'] as const;
+/** Partner agencies (联动单位): 119 fire, 120 ambulance, 122 traffic police, 12345 city hotline. */
+export const AGENCIES = ['119', '120', '122', '12345'] as const;
 export type Agency = (typeof AGENCIES)[number];
 export const AGENCY_LABELS: Record<Agency, { zh: string; en: string }> = {
   '119': { zh: '119消防', en: '119 Fire' },
   '120': { zh: '120急救', en: '120 Ambulance' },
   '122': { zh: '122交警', en: '122 Traffic' },
+  '12345': { zh: '12345政务热线', en: '12345 City hotline' },
 };

@@ -70,10 +70,16 @@ export function unitStatusForAssignment(status: AssignmentStatus): UnitStatus {
   }
 }
 
-export const INCIDENT_STATUSES = ['new', 'dispatched', 'on_scene', 'resolved', 'closed', 'cancelled'] as const;
+export const INCIDENT_STATUSES = ['new', 'dispatched', 'on_scene', 'resolved', 'closed', 'cancelled', 'merged'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 export const OPEN_INCIDENT_STATUSES: readonly IncidentStatus[] = ['new', 'dispatched', 'on_scene', 'resolved'];
-export const TERMINAL_INCIDENT_STATUSES: readonly IncidentStatus[] = ['closed', 'cancelled'];
+/** Statuses after which nothing more happens on an incident (a merged one lives on in its master). */
+export const TERMINAL_INCIDENT_STATUSES: readonly IncidentStatus[] = ['closed', 'cancelled', 'merged'];
+
+/** The one incident-open check: false for closed, cancelled and merged incidents. */
+export function isIncidentOpen(status: string): boolean {
+  return (OPEN_INCIDENT_STATUSES as readonly string[]).includes(status);
+}
 
 /**
  * Incident status follows its assignments while the incident is open:

@@ -103,7 +103,7 @@ export class IncidentsController {
     errors: ['INCIDENT_CLOSED', 'CONFLICT'],
   })
   close(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
-    return this.incidents.close(id, parseInput(closeIncidentSchema, body).disposition, by);
+    return this.incidents.close(id, parseInput(closeIncidentSchema, body), by);
   }
 
   @Access({ roles: ['dispatcher'] })

@@ -23,6 +23,7 @@ import {
   consoleRoom,
   parseInput,
   positionsRoom,
+  premiseFlagsNear,
   readAssignments,
   terminalRoom,
   terminalTask,
@@ -177,7 +178,7 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
       for (const a of open) {
         const incident = await this.incidents.get(a.incident_id, { kind: 'unit', unitId, callsign: '' });
         const views = await this.database.transaction((tx) => readAssignments(tx, { id: a.id }));
-        socket.emit('task.assigned', terminalTask(views[0], incident));
+        socket.emit('task.assigned', terminalTask(views[0], incident, await premiseFlagsNear(this.database.db, incident.location)));
       }
     } catch (err) {
       this.logger.error(`task redelivery failed: ${(err as Error).message}`);

@@ -12,7 +12,7 @@ export type JurisdictionRef = z.infer<typeof jurisdictionRefSchema>;
 export const incidentViewSchema = z.object({
   id: z.string(),
   number: z.string().describe('readable number, 110-YYYYMMDD-NNNNNN'),
-  status: z.string().describe('new | dispatched | on_scene | resolved | closed | cancelled'),
+  status: z.string().describe('new | dispatched | on_scene | resolved | closed | cancelled | merged'),
   category: z.string(),
   priority: z.union([z.literal(1), z.literal(2), z.literal(3)]),
   schemeId: z.string(),

@@ -7,3 +7,4 @@ export * from './command';
 export * from './rings';
 export * from './reports';
 export * from './system';
+export * from './desk';
