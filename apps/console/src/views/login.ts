@@ -1,7 +1,7 @@
 import type { LoginResponse } from '@ringcad/contracts';
 import { api, ApiError } from '../api';
 import { h, render } from '../dom';
-import { lang, setLang, t } from '../i18n';
+import { errorMessage, lang, setLang, t } from '../i18n';
 import { saveSession, type Session } from '../session';
 
 export function showLogin(root: HTMLElement, onSignedIn: (s: Session) => void) {
@@ -38,7 +38,8 @@ export function showLogin(root: HTMLElement, onSignedIn: (s: Session) => void) {
       .post<LoginResponse>('/auth/login', { username: user.value.trim(), password: pass.value })
       .then((r) => onSignedIn(saveSession(r)))
       .catch((e2: unknown) => {
-        err.textContent = `${t('loginFailed')}: ${e2 instanceof ApiError ? e2.message : String(e2)}`;
+        // a wrong password and an unknown user read the same; the code is for the help desk
+        err.textContent = e2 instanceof ApiError ? `${t('loginFailed')} (${e2.code})` : `${t('loginFailed')}: ${errorMessage(e2)}`;
         button.disabled = false;
         pass.select();
       });

@@ -9,7 +9,7 @@ import { BUILTIN_SCHEMES } from '@ringcad/domain';
 import { api, currentToken, qs } from '../api';
 import { h, render } from '../dom';
 import { mmss, pct } from '../format';
-import { lang } from '../i18n';
+import { errorMessage, lang } from '../i18n';
 import { COLORS } from '../map/style';
 import { ensureStyles } from './replay-styles';
 
@@ -167,7 +167,7 @@ export function openReports() {
     h('div', { class: 'tables' }, tableEl, laggardsEl),
   );
   document.body.append(page);
-  void run().catch((err: Error) => (status.textContent = err.message));
+  void run().catch((err: unknown) => (status.textContent = errorMessage(err)));
 }
 
 function chartWidth(el: HTMLElement) {
