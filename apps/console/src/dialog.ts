@@ -149,11 +149,14 @@ export function pickList<T>(
   };
   paint();
   const onKey = (e: KeyboardEvent) => {
-    if ((e.target as HTMLElement).tagName === 'TEXTAREA' || (e.target as HTMLElement).tagName === 'INPUT') return false;
+    const target = e.target as HTMLElement;
+    // digits are text in a field; ↑↓ still pick from a one-line field (radio buttons keep theirs)
+    const inField = target.tagName === 'TEXTAREA' || target.tagName === 'INPUT';
+    const arrowsFree = !inField || (target instanceof HTMLInputElement && target.type === 'text');
     if (!items.length) return false;
     const digit = Number(e.key);
-    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') index = (index + (e.key === 'ArrowDown' ? 1 : -1) + items.length) % items.length;
-    else if (Number.isInteger(digit) && digit >= 1 && digit <= Math.min(9, items.length)) index = digit - 1;
+    if ((e.key === 'ArrowDown' || e.key === 'ArrowUp') && arrowsFree) index = (index + (e.key === 'ArrowDown' ? 1 : -1) + items.length) % items.length;
+    else if (!inField && Number.isInteger(digit) && digit >= 1 && digit <= Math.min(9, items.length)) index = digit - 1;
     else return false;
     paint();
     opts.onChange?.(items[index]);

@@ -829,7 +829,7 @@ export class DispatcherSeat implements Seat {
       (d) => [h('span', {}, d.label[lang()]), d.transferAgency ? h('span', { class: 'muted' }, ` · ${t('transferTo', { agency: d.transferAgency })}`) : null],
       { id: 'disposition-pick' },
     );
-    const note = h('textarea', { id: 'close-note', rows: 2, maxlength: 2000, placeholder: t('closeNote') });
+    const note = h('input', { id: 'close-note', type: 'text', maxlength: 2000, placeholder: t('closeNote') });
     const closed = await openDialog({
       id: 'close-dialog',
       title: t('closeTitle', { number: i.number }),
@@ -853,7 +853,7 @@ export class DispatcherSeat implements Seat {
   private async cancelIncident() {
     const i = this.selected();
     if (!i) return;
-    const reason = h('textarea', { id: 'cancel-reason', rows: 2, maxlength: 2000, placeholder: t('reason') });
+    const reason = h('input', { id: 'cancel-reason', type: 'text', maxlength: 2000, placeholder: t('reason') });
     const done = await openDialog({
       id: 'cancel-dialog',
       title: t('cancelTitle', { number: i.number }),
@@ -923,7 +923,7 @@ export class DispatcherSeat implements Seat {
   private async recall(a: AssignmentView) {
     this.assignmentCursor = a.id;
     const i = this.selected();
-    const reason = h('textarea', { id: 'recall-reason', rows: 2, maxlength: 2000, placeholder: t('reason') });
+    const reason = h('input', { id: 'recall-reason', type: 'text', maxlength: 2000, placeholder: t('reason') });
     const done = await openDialog({
       id: 'recall-dialog',
       title: t('recallTitle', { callsign: a.callsign, number: i?.number ?? '' }),
