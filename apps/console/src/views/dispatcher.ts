@@ -786,8 +786,8 @@ export class DispatcherSeat implements Seat {
     editing.form.fill(kept, { moveMap: false });
     store.applyIncident(fresh);
     editing.form.setNotice([
-      h('strong', {}, `${errorMessage(new ApiError(409, 'STALE_VERSION', ''))}. `),
-      t('staleReloaded'),
+      h('strong', { class: 'notice-title' }, errorMessage(new ApiError(409, 'STALE_VERSION', ''))),
+      h('div', {}, t('staleReloaded')),
       theirs.length ? h('div', { id: 'stale-theirs' }, t('staleTheirs', { list: theirs.map(fieldLabel).join('、') })) : '',
     ]);
   }

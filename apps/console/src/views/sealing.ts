@@ -248,6 +248,7 @@ export class CommandPanel {
       id: 'sealing-confirm',
       title: t('sealConfirmTitle', { n: toMan.length }),
       body: [
+        h('p', { class: 'muted' }, t('sealConfirmCols')),
         h(
           'ol',
           { class: 'confirm-list', id: 'sealing-confirm-list' },
