@@ -297,13 +297,17 @@ describe(`command features in a real browser (${SERVICES_MODE ? 'services' : 'em
     await shot(page, 'command-03-sealing');
   });
 
-  it('one action mans every sealable checkpoint; they show as manned', async () => {
+  it('one confirmed action mans every sealable checkpoint; they show as manned', async () => {
     const page = dispatcher.page;
     const before = (await dispatcherApi.get(`/api/v1/incidents/${incidentId}/sealing`)).body as Sealing;
     const toMan = before.tiers.flatMap((t) => t.checkpoints).filter((c) => c.sealable && c.bestUnit);
     expect(toMan.length).toBeGreaterThan(0);
     await waitText(page, '#sealing-dispatch', `× ${toMan.length}`);
+    // a mass action asks first, with the count; a double click opens the question once and sends nobody
     await page.locator('#sealing-dispatch').dblclick();
+    await page.locator('#sealing-confirm').waitFor();
+    expect(await assignmentsOf(incidentId).then((as) => as.filter((a) => a.role === 'checkpoint').length)).toBe(0);
+    await page.keyboard.press('Enter');
     const assigned = await until(
       () => assignmentsOf(incidentId),
       (as) => as.filter((a) => a.role === 'checkpoint').length >= toMan.length,

@@ -53,7 +53,7 @@ describe(`console in a real browser (${SERVICES_MODE ? 'services' : 'embedded'} 
     // eight units cannot hold a district to its defense level's coverage target, so pushed coverage
     // would raise a real coverage alert beside the ack-overdue one under test (command-features
     // e2e covers those); the commander panel reads GET /coverage
-    stack = await createStack({ ROAD_NETWORK: join(SHARED, 'chengdu-center-2018.osm'), ACK_TIMEOUT_P1_SEC: '3', COVERAGE_PUSH_SEC: '0' });
+    stack = await createStack({ ROAD_NETWORK: join(SHARED, 'chengdu-center-2018.osm'), ACK_TIMEOUT_P1_SEC: '3', COVERAGE_PUSH_SEC: '0', POSITION_STALE_SEC: '3600' });
     base = (await stack.startApi()).url;
     if (SERVICES_MODE) await stack.startWorker();
     world = await buildWorld(base, 8);

@@ -1,5 +1,5 @@
 // HTTP client for the public contract (/api/v1). Errors come back as ApiError with the server's
-// code and details; views show errorMessage(err) (errors.ts), never the server's English message.
+// code (views show it through errorMessage in i18n.ts, never the server's English message).
 import type { ErrorBody } from '@ringcad/contracts';
 
 export class ApiError extends Error {
@@ -58,6 +58,7 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 export const api = {
   get: <T>(path: string) => call<T>('GET', path),
   post: <T>(path: string, body: unknown = {}) => call<T>('POST', path, body),
+  patch: <T>(path: string, body: unknown) => call<T>('PATCH', path, body),
 };
 
 export function qs(params: Record<string, string | number | undefined>): string {

@@ -28,8 +28,9 @@ export function render(el: Element, ...children: (Child | Child[])[]) {
   append(el, children);
 }
 
-/** True when a key press is meant for a text field, not for a console shortcut. */
+/** True when a key press is meant for a text field or an open dialog, not for a console shortcut. */
 export function isTyping(e: KeyboardEvent): boolean {
+  if (document.querySelector('dialog[open]')) return true;
   const t = e.target as HTMLElement | null;
   if (!t) return false;
   return t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable;

@@ -60,6 +60,7 @@ export function connectRealtime(token: string, onAuthFailed: () => void): () => 
       console.warn('position frame not applied', err);
     }
   });
+  s.on('incident.note', (e) => store.applyNote(e));
   s.on('alert', (a) => store.applyAlert(a));
   s.on('alert.acknowledged', (a) => store.applyAlert({ ...a, acknowledgedAt: a.acknowledgedAt ?? new Date().toISOString() }));
   // the contract types this payload loosely (it is the GET /coverage body); the console's own type describes it

@@ -1,9 +1,9 @@
 // The console's live state: one store fed by the `sync` snapshot and the realtime events, read by
 // every view. Views subscribe to topics and re-render; nothing ever asks the user to refresh.
 import { OPEN_INCIDENT_STATUSES, decodePositionFrame, type IncidentStatus } from '@ringcad/domain';
-import type { AlertView, AssignmentView, ConsoleSync, IncidentView, UnitView } from './types';
+import type { AlertView, AssignmentView, ConsoleSync, IncidentView, NoteView, UnitView } from './types';
 
-export type Topic = 'incidents' | 'assignments' | 'units' | 'positions' | 'alerts' | 'connection' | 'selection';
+export type Topic = 'incidents' | 'assignments' | 'units' | 'positions' | 'alerts' | 'notes' | 'connection' | 'selection';
 export type Connection = 'connecting' | 'online' | 'offline';
 
 /** Seconds after which a position is not trusted (the server's POSITION_STALE_SEC default). */
@@ -16,6 +16,8 @@ export class Store {
   /** Units by `num`, the name packed position frames use. */
   private readonly unitsByNum = new Map<number, UnitView>();
   readonly alerts = new Map<string, AlertView>();
+  /** The running log (备注) per incident, oldest first. */
+  readonly notes = new Map<string, NoteView[]>();
   connection: Connection = 'connecting';
   /** Server time minus local time at the last sync, so ages are measured on the server's clock. */
   clockSkewMs = 0;
@@ -74,11 +76,46 @@ export class Store {
     }
     this.alerts.clear();
     for (const a of s.alerts) if (!a.acknowledgedAt) this.alerts.set(a.id, a);
+    this.notes.clear();
+    // an older server's snapshot has no notes
+    for (const n of s.notes ?? []) this.addNote(n);
     this.lastSyncAt = s.at;
     if (!performance.getEntriesByName('ringcad:first-sync').length) performance.mark('ringcad:first-sync');
     const serverNow = Date.parse(s.at);
     if (Number.isFinite(serverNow)) this.clockSkewMs = serverNow - Date.now();
-    for (const t of ['incidents', 'assignments', 'units', 'positions', 'alerts'] as const) this.emit(t);
+    for (const t of ['incidents', 'assignments', 'units', 'positions', 'alerts', 'notes'] as const) this.emit(t);
+  }
+
+  /**
+   * A note arrived (`incident.note`). A note bumps the incident's version without an
+   * `incident.updated`, so the version is taken from here: a correction made next must not be
+   * refused as stale for it.
+   */
+  applyNote(e: { incidentId: string; version: number; note: NoteView }) {
+    this.addNote(e.note);
+    const cur = this.incidents.get(e.incidentId);
+    if (cur && cur.version < e.version) this.incidents.set(e.incidentId, { ...cur, version: e.version });
+    this.emit('notes');
+  }
+
+  /** The full log of an incident as the server lists it (with the notes of duplicates merged in). */
+  setNotes(incidentId: string, notes: NoteView[]) {
+    const merged = new Map<string, NoteView>();
+    for (const n of [...(this.notes.get(incidentId) ?? []), ...notes]) merged.set(n.id, n);
+    this.notes.set(incidentId, [...merged.values()].sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id)));
+    this.emit('notes');
+  }
+
+  notesOf(incidentId: string): NoteView[] {
+    return this.notes.get(incidentId) ?? [];
+  }
+
+  private addNote(n: NoteView) {
+    const list = this.notes.get(n.incidentId) ?? [];
+    if (list.some((x) => x.id === n.id)) return;
+    list.push(n);
+    list.sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));
+    this.notes.set(n.incidentId, list);
   }
 
   /** Applies an incident event unless we already hold a newer version of it. */
@@ -87,6 +124,7 @@ export class Store {
     if (cur && cur.version > i.version) return;
     if (!OPEN_INCIDENT_STATUSES.includes(i.status as IncidentStatus)) {
       this.incidents.delete(i.id);
+      this.notes.delete(i.id);
       for (const [id, a] of this.assignments) if (a.incidentId === i.id) this.assignments.delete(id);
       if (this.selectedIncidentId === i.id) this.select(null);
     } else {

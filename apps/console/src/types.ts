@@ -4,7 +4,17 @@ import type { ExcludedUnit, IncidentView, RecommendationCandidate } from '@ringc
 import type { RingScheme } from '@ringcad/domain';
 import type { FeatureCollection, LineString } from 'geojson';
 
-export type { AlertView, AssignmentView, ConsoleSync, IncidentView, RecommendationCandidate, UnitView } from '@ringcad/contracts';
+export type {
+  AlertView,
+  AssignmentView,
+  CallView,
+  ConsoleSync,
+  DispositionView,
+  IncidentView,
+  NoteView,
+  RecommendationCandidate,
+  UnitView,
+} from '@ringcad/contracts';
 
 export interface Recommendation {
   incidentId: string;

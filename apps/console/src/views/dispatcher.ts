@@ -1,19 +1,24 @@
 // 调度席: the live queue (priority, then waiting time), the rings of the selected incident on the
 // map, candidates grouped by tier with road ETAs, assignment by click or key, and the progress of
-// every assigned unit as it happens. Plus a unit status board.
+// every assigned unit as it happens. Plus a unit status board. The incident's lifecycle is on keys
+// too: correct it (E), write in its running log (N), merge it (M), close it with a disposition (C)
+// or cancel it (X); per assigned unit, record what it radioed (Y/T/V/F) or recall it (D).
 import { findScheme, BUILTIN_SCHEMES, UNIT_STATUSES, type RingScheme } from '@ringcad/domain';
 import type { FeatureCollection } from 'geojson';
-import { api, qs } from '../api';
-import { errorMessage } from '../errors';
+import { api, ApiError, qs } from '../api';
+import { closeDialogs, DialogRefusal, openDialog, pickList } from '../dialog';
 import { h, isTyping, render } from '../dom';
 import { clock, mmss } from '../format';
-import { categoryLabel, label, statusLabel, t, unitKindLabel } from '../i18n';
+import { categoryLabel, label, lang, statusLabel, t, unitKindLabel } from '../i18n';
+import { errorMessage } from '../errors';
+import { nearbyIncidents, type Nearby } from '../nearby';
 import { featureCollection, withoutSmallHoles } from '../map/map-view';
 import { redrawUnitsNow } from '../map/live-layers';
 import { COLORS } from '../map/style';
 import { queueOrder, store } from '../store';
-import type { AssignmentView, IncidentView, Recommendation, RouteResponse } from '../types';
+import type { AssignmentView, CallView, DispositionView, IncidentView, NoteView, Recommendation, RouteResponse } from '../types';
 import { candidateList } from './candidates';
+import { IncidentForm, type IncidentFields } from './incident-form';
 import { CommandPanel } from './sealing';
 import type { Seat, SeatContext } from './seat';
 
@@ -24,6 +29,63 @@ const ASSIGNMENT_STEPS: { status: string; at: keyof AssignmentView }[] = [
   { status: 'on_scene', at: 'arrivedAt' },
   { status: 'cleared', at: 'clearedAt' },
 ];
+
+/** What the dispatcher may record on a unit's behalf (radio confirmed), by key, from which status. */
+const ON_BEHALF: { key: string; type: 'ack' | 'depart' | 'arrive' | 'clear'; label: () => string; from: string[] }[] = [
+  { key: 'y', type: 'ack', label: () => t('actAck'), from: ['assigned'] },
+  { key: 't', type: 'depart', label: () => t('actDepart'), from: ['assigned', 'acknowledged'] },
+  { key: 'v', type: 'arrive', label: () => t('actArrive'), from: ['en_route'] },
+  { key: 'f', type: 'clear', label: () => t('actClear'), from: ['on_scene'] },
+];
+const ACTIVE_ASSIGNMENT = ['assigned', 'acknowledged', 'en_route', 'on_scene'];
+
+type Editable = 'category' | 'priority' | 'location' | 'address' | 'callerName' | 'callerNumber' | 'description';
+
+function fieldsOf(i: IncidentView): IncidentFields {
+  return {
+    category: i.category,
+    priority: i.priority,
+    location: { lon: i.location.lon, lat: i.location.lat },
+    address: i.address ?? '',
+    callerNumber: i.callerNumber ?? '',
+    callerName: i.callerName ?? '',
+    description: i.description ?? '',
+  };
+}
+
+/** What the form changes relative to the incident it was opened on (empty text clears a field). */
+function changesOf(base: IncidentView, v: IncidentFields): Partial<Record<Editable, unknown>> {
+  const out: Partial<Record<Editable, unknown>> = {};
+  if (v.category && v.category !== base.category) out.category = v.category;
+  if (v.priority && v.priority !== base.priority) out.priority = v.priority;
+  if (v.location && (Math.abs(v.location.lon - base.location.lon) > 1e-7 || Math.abs(v.location.lat - base.location.lat) > 1e-7)) {
+    out.location = { lon: v.location.lon, lat: v.location.lat };
+  }
+  for (const k of ['address', 'callerName', 'callerNumber', 'description'] as const) {
+    if ((v[k] || null) !== (base[k] ?? null)) out[k] = v[k] || null;
+  }
+  return out;
+}
+
+function fieldLabel(field: string): string {
+  switch (field) {
+    case 'category':
+    case 'priority':
+    case 'location':
+    case 'address':
+    case 'callerName':
+    case 'callerNumber':
+    case 'description':
+    case 'jurisdiction':
+      return t(field);
+    case 'schemeId':
+      return t('scheme');
+    default:
+      return field;
+  }
+}
+
+let dispositionsCache: DispositionView[] | null = null;
 
 let schemesCache: RingScheme[] | null = null;
 export async function loadSchemes(): Promise<RingScheme[]> {
@@ -48,6 +110,14 @@ export class DispatcherSeat implements Seat {
   private leftBody!: HTMLElement;
   private tabs!: HTMLElement;
   private command!: CommandPanel;
+  /** A correction under way: the form and the incident as it was when the form was filled. */
+  private editing: { form: IncidentForm; base: IncidentView } | null = null;
+  /** The assignment row the unit keys (Y/T/V/F/D) act on. */
+  private assignmentCursor: string | null = null;
+  /** The last thing done or refused, said once in the panel. */
+  private flash: { text: string; error: boolean } | null = null;
+  private calls: { key: string; list: CallView[] } | null = null;
+  private callsLoading: string | null = null;
 
   mount(ctx: SeatContext) {
     this.ctx = ctx;
@@ -61,20 +131,21 @@ export class DispatcherSeat implements Seat {
         if (this.tab === 'units') this.renderLeft();
         this.scheduleRecommendationRefresh();
       }),
-      store.on(['incidents', 'assignments', 'selection'], () => this.renderRight()),
+      store.on(['incidents', 'assignments', 'selection', 'notes'], () => this.renderRight()),
       store.on(['assignments'], () => this.scheduleRecommendationRefresh()),
     ];
     // ages tick every second without any event
     const ticker = window.setInterval(() => this.tickAges(), 1000);
     const onKey = (e: KeyboardEvent) => this.onKey(e);
     document.addEventListener('keydown', onKey);
+    // while a correction is open a click on the map places the incident, it opens nothing
     ctx.map.onClick(['incidents', 'incidents-halo'], (f) => {
       const id = (f.properties as { id?: string }).id;
-      if (id) void this.open(id);
+      if (id && !this.editing) void this.open(id);
     });
     ctx.map.onClick(['units'], (f) => {
       const id = (f.properties as { id?: string }).id;
-      if (id && this.rec?.candidates.some((c) => c.unitId === id)) this.toggle(id);
+      if (id && !this.editing && this.rec?.candidates.some((c) => c.unitId === id)) this.toggle(id);
     });
     this.cleanup.push(...offs, () => clearInterval(ticker), () => document.removeEventListener('keydown', onKey));
     this.renderLeft();
@@ -83,6 +154,8 @@ export class DispatcherSeat implements Seat {
   }
 
   unmount() {
+    closeDialogs();
+    this.stopEditing();
     this.cleanup.forEach((f) => f());
     this.cleanup = [];
     this.command.dispose();
@@ -236,9 +309,13 @@ export class DispatcherSeat implements Seat {
     if (!incident) return;
     const seq = ++this.openSeq;
     const changed = store.selectedIncidentId !== id;
+    if (changed) this.stopEditing();
     store.select(id);
     this.command.select(id);
     if (changed) {
+      this.flash = null;
+      this.assignmentCursor = null;
+      this.calls = null;
       this.chosen.clear();
       this.focusedCandidate = null;
       this.route = null;
@@ -255,6 +332,11 @@ export class DispatcherSeat implements Seat {
     const schemes = await loadSchemes();
     const scheme = findScheme(incident.schemeId, schemes) ?? findScheme(incident.schemeId) ?? schemes[0];
     const minutes = scheme.tiers.map((tier) => Math.round((tier.sec / 60) * 100) / 100).filter((m) => m > 0 && m <= 120).slice(0, 6);
+    // the full running log: the snapshot has this incident's own notes, not those of duplicates merged into it
+    void api
+      .get<{ notes: NoteView[] }>(`/incidents/${id}/notes`)
+      .then((r) => store.setNotes(id, r.notes))
+      .catch(() => undefined);
     const [iso] = await Promise.all([
       api
         .get<FeatureCollection>(`/isochrones${qs({ lon: incident.location.lon, lat: incident.location.lat, minutes: minutes.join(','), direction: 'to' })}`)
@@ -300,6 +382,7 @@ export class DispatcherSeat implements Seat {
   }
 
   private close() {
+    this.stopEditing();
     this.openSeq++;
     store.select(null);
     this.command.select(null);
@@ -340,9 +423,15 @@ export class DispatcherSeat implements Seat {
 
   private async assign() {
     const id = store.selectedIncidentId;
-    if (!id || !this.rec) return;
-    const unitIds = this.chosen.size ? [...this.chosen] : this.rec.candidates.slice(0, 1).map((c) => c.unitId);
-    if (!unitIds.length) return;
+    if (!id) return;
+    // nothing chosen sends nobody: a stray A must not dispatch whoever happens to be first
+    if (!this.chosen.size) {
+      this.assignError = t('nothingChosen');
+      this.renderRight();
+      return;
+    }
+    if (!this.rec) return;
+    const unitIds = [...this.chosen];
     // units out at 封控 checkpoints are not at the scene: the first unit sent there is still the primary
     const active = store.assignmentsOf(id).some((a) => a.role !== 'checkpoint' && ['assigned', 'acknowledged', 'en_route', 'on_scene'].includes(a.status));
     this.assignError = null;
@@ -375,18 +464,38 @@ export class DispatcherSeat implements Seat {
     const right = this.ctx.right;
     const id = store.selectedIncidentId;
     const i = id ? store.incidents.get(id) : undefined;
+    if (this.editing && this.editing.base.id !== i?.id) this.stopEditing();
+    if (this.editing) {
+      // the form keeps what is being typed: it is never rebuilt by live events
+      if (right.firstElementChild !== this.editing.form.element) render(right, this.editing.form.element);
+      return;
+    }
     if (!i) {
-      render(right, h('div', { class: 'result-empty muted' }, t('selectIncident')));
+      render(right, this.flashLine(), h('div', { class: 'result-empty muted' }, t('selectIncident')));
       return;
     }
     const scheme = this.rec?.scheme ?? findScheme(i.schemeId, schemesCache ?? undefined) ?? findScheme(i.schemeId);
     const assignments = store.assignmentsOf(i.id);
+    const cursor = this.cursorAssignment(assignments);
+    this.loadCalls(i);
+    const duplicates = nearbyIncidents(store.openIncidents(), i.location, store.now(), { category: i.category, exclude: i.id });
+    const scrollTop = right.scrollTop;
     render(
       right,
       h(
         'div',
-        { class: 'incident-detail', id: 'incident-detail', 'data-incident-id': i.id },
+        { class: 'incident-detail', id: 'incident-detail', 'data-incident-id': i.id, 'data-version': i.version },
         h('div', { class: 'detail-head' }, h('span', { class: `prio p${i.priority}` }, `P${i.priority}`), h('strong', {}, categoryLabel(i.category)), h('span', { class: 'number' }, i.number), h('button', { type: 'button', class: 'ghost small', onclick: () => this.close() }, 'Esc')),
+        h(
+          'div',
+          { class: 'incident-actions', id: 'incident-actions' },
+          this.actionButton('e', t('edit'), () => void this.edit()),
+          this.actionButton('n', t('noteAdd'), () => void this.addNote()),
+          this.actionButton('m', t('merge'), () => void this.merge()),
+          this.actionButton('c', t('closeIncident'), () => void this.closeIncident()),
+          this.actionButton('x', t('cancelIncident'), () => void this.cancelIncident(), true),
+        ),
+        this.flashLine(),
         h('div', { class: 'detail-addr' }, i.address ?? ''),
         h(
           'dl',
@@ -405,36 +514,17 @@ export class DispatcherSeat implements Seat {
           h('dt', {}, statusLabel('st', i.status)),
           h('dd', { 'data-since': i.receivedAt }, this.age(i.receivedAt)),
         ),
+        duplicates.length ? this.duplicatesSection(duplicates) : null,
         assignments.length
           ? h(
               'section',
               { class: 'assignments', id: 'assignments' },
               h('h4', {}, t('progress')),
-              assignments.map((a) =>
-                h(
-                  'div',
-                  { class: `assignment as-${a.status}`, 'data-unit-id': a.unitId, 'data-status': a.status, 'data-role': a.role },
-                  h(
-                    'div',
-                    { class: 'a-head' },
-                    h('strong', {}, a.callsign),
-                    h('span', { class: 'muted' }, unitKindLabel(a.unitKind)),
-                    a.role === 'checkpoint' ? h('span', { class: 'role-chip' }, t('roleCheckpoint')) : null,
-                    h('span', { class: `badge as-${a.status}` }, statusLabel('as', a.status)),
-                    h('span', { class: 'muted' }, `${t('eta')} ${mmss(a.etaSec)}`),
-                  ),
-                  h(
-                    'ol',
-                    { class: 'steps' },
-                    ASSIGNMENT_STEPS.map((s) => {
-                      const at = a[s.at] as string | null;
-                      return h('li', { class: at ? 'done' : '' }, h('span', {}, statusLabel('as', s.status)), h('time', {}, at ? clock(at) : ''));
-                    }),
-                  ),
-                ),
-              ),
+              h('p', { class: 'hint muted' }, t('assignmentKeys')),
+              assignments.map((a) => this.assignmentRow(a, a.id === cursor?.id)),
             )
           : null,
+        this.logSection(i),
         h(
           'section',
           { class: 'candidates-panel' },
@@ -445,7 +535,7 @@ export class DispatcherSeat implements Seat {
             : h('p', { class: 'muted' }, this.recError ?? '…'),
           this.excludedSummary(),
           this.route ? h('p', { class: 'route-info' }, `→ ${mmss(this.route.etaSec)} · ${(this.route.distanceM / 1000).toFixed(1)} km${this.route.method === 'straight' ? ` (${t('straight')})` : ''}`) : null,
-          this.assignError ? h('p', { class: 'form-error', role: 'alert' }, this.assignError) : null,
+          this.assignError ? h('p', { class: 'form-error', role: 'alert', id: 'assign-error' }, this.assignError) : null,
           h(
             'button',
             { type: 'button', class: 'primary', id: 'assign', disabled: !this.rec?.candidates.length, onclick: () => void this.assign() },
@@ -455,6 +545,406 @@ export class DispatcherSeat implements Seat {
         this.command.element(),
       ),
     );
+    // live events re-render the panel; the dispatcher's place in it stays
+    right.scrollTop = scrollTop;
+  }
+
+  private actionButton(key: string, text: string, run: () => void, danger = false): HTMLElement {
+    return h('button', { type: 'button', class: danger ? 'ghost small danger' : 'ghost small', 'data-key': key, onclick: run }, text, h('kbd', {}, key.toUpperCase()));
+  }
+
+  private flashLine(): HTMLElement | null {
+    if (!this.flash) return null;
+    return h('p', { class: this.flash.error ? 'flash form-error' : 'flash', id: 'flash', role: 'status' }, this.flash.text);
+  }
+
+  private say(text: string, error = false) {
+    this.flash = { text, error };
+    this.renderRight();
+  }
+
+  private duplicatesSection(list: Nearby[]): HTMLElement {
+    return h(
+      'section',
+      { class: 'duplicates', id: 'incident-duplicates' },
+      h('h4', {}, '⚠ ', t('duplicates'), h('kbd', {}, 'M')),
+      h(
+        'ul',
+        {},
+        list.map((n) =>
+          h(
+            'li',
+            { 'data-incident-id': n.incident.id },
+            `${n.incident.number} · ${categoryLabel(n.incident.category)} · `,
+            t('nearbyLine', { distance: Math.round(n.distanceM), minutes: Math.round(n.minutesAgo) }),
+          ),
+        ),
+      ),
+    );
+  }
+
+  /** The running log (备注) and every call about the incident. */
+  private logSection(i: IncidentView): HTMLElement {
+    const notes = store.notesOf(i.id);
+    const calls = this.calls?.list ?? [];
+    return h(
+      'section',
+      { class: 'log', id: 'incident-log' },
+      h('h4', {}, t('notes'), h('span', { class: 'count' }, String(notes.length)), h('kbd', {}, 'N')),
+      notes.length
+        ? h(
+            'ol',
+            { class: 'notes', id: 'notes' },
+            notes.map((n) =>
+              h('li', { 'data-note-id': n.id }, h('time', {}, clock(n.at)), h('span', { class: `actor ${n.actor.kind}` }, n.actor.name), h('span', { class: 'text' }, n.text)),
+            ),
+          )
+        : h('p', { class: 'muted empty-log' }, t('notesEmpty')),
+      calls.length > 1
+        ? [
+            h('h4', {}, t('calls'), h('span', { class: 'count' }, String(calls.length))),
+            h(
+              'ol',
+              { class: 'calls', id: 'calls' },
+              calls.map((c) =>
+                h(
+                  'li',
+                  {},
+                  h('time', {}, clock(c.receivedAt)),
+                  h('span', {}, c.callerNumber ?? '—', c.callerName ? ` · ${c.callerName}` : ''),
+                  c.id === null ? h('span', { class: 'muted' }, t('callFirst')) : c.mergedFrom ? h('span', { class: 'muted' }, t('callMergedIn')) : null,
+                  c.note ? h('span', { class: 'text' }, c.note) : null,
+                ),
+              ),
+            ),
+          ]
+        : null,
+    );
+  }
+
+  /** Calls are read per incident version: an attached call bumps it. */
+  private loadCalls(i: IncidentView) {
+    const key = `${i.id}:${i.version}`;
+    if (this.calls?.key === key || this.callsLoading === key) return;
+    this.callsLoading = key;
+    void api
+      .get<{ calls: CallView[] }>(`/incidents/${i.id}/calls`)
+      .then((r) => {
+        if (store.selectedIncidentId !== i.id) return;
+        this.calls = { key, list: r.calls };
+        this.renderRight();
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.callsLoading === key) this.callsLoading = null;
+      });
+  }
+
+  private assignmentRow(a: AssignmentView, isCursor: boolean): HTMLElement {
+    const active = ACTIVE_ASSIGNMENT.includes(a.status);
+    const actions = ON_BEHALF.filter((x) => x.from.includes(a.status));
+    return h(
+      'div',
+      { class: `assignment as-${a.status}${isCursor ? ' cursor' : ''}`, 'data-unit-id': a.unitId, 'data-assignment-id': a.id, 'data-status': a.status, 'data-role': a.role },
+      h(
+        'div',
+        { class: 'a-head' },
+        h('strong', {}, a.callsign),
+        h('span', { class: 'muted' }, unitKindLabel(a.unitKind)),
+        a.role === 'checkpoint' ? h('span', { class: 'role-chip' }, t('roleCheckpoint')) : null,
+        h('span', { class: `badge as-${a.status}` }, statusLabel('as', a.status)),
+        h('span', { class: 'muted' }, `${t('eta')} ${mmss(a.etaSec)}`),
+      ),
+      h(
+        'ol',
+        { class: 'steps' },
+        ASSIGNMENT_STEPS.map((s) => {
+          const at = a[s.at] as string | null;
+          return h('li', { class: at ? 'done' : '' }, h('span', {}, statusLabel('as', s.status)), h('time', {}, at ? clock(at) : ''));
+        }),
+      ),
+      active
+        ? h(
+            'div',
+            { class: 'a-actions' },
+            actions.map((x) =>
+              h('button', { type: 'button', class: 'ghost small', 'data-event': x.type, onclick: () => void this.onBehalf(a, x.type, x.label()) }, x.label(), isCursor ? h('kbd', {}, x.key.toUpperCase()) : null),
+            ),
+            h('button', { type: 'button', class: 'ghost small danger', 'data-event': 'recall', onclick: () => void this.recall(a) }, t('actRecall'), isCursor ? h('kbd', {}, 'D') : null),
+          )
+        : null,
+    );
+  }
+
+  /** The row the unit keys act on: the one moved to with [ ], else the first unit still out. */
+  private cursorAssignment(list: AssignmentView[]): AssignmentView | undefined {
+    const chosen = list.find((a) => a.id === this.assignmentCursor);
+    if (chosen) return chosen;
+    return list.find((a) => ACTIVE_ASSIGNMENT.includes(a.status));
+  }
+
+  private moveAssignmentCursor(step: number) {
+    const id = store.selectedIncidentId;
+    if (!id) return;
+    const list = store.assignmentsOf(id);
+    if (!list.length) return;
+    const at = list.indexOf(this.cursorAssignment(list) as AssignmentView);
+    this.assignmentCursor = list[(Math.max(0, at) + step + list.length) % list.length].id;
+    this.renderRight();
+    this.ctx.right.querySelector('.assignment.cursor')?.scrollIntoView({ block: 'nearest' });
+  }
+
+  // ---- the incident's lifecycle -----------------------------------------------------------------
+
+  /** E: the create form, filled with the incident as the server has it now. */
+  private async edit() {
+    const id = store.selectedIncidentId;
+    if (!id || this.editing) return;
+    let base: IncidentView;
+    try {
+      base = await api.get<IncidentView>(`/incidents/${id}`);
+    } catch (err) {
+      this.say(errorMessage(err), true);
+      return;
+    }
+    if (store.selectedIncidentId !== id || this.editing) return;
+    const form = new IncidentForm({
+      prefix: 'e',
+      formId: 'edit-form',
+      title: [t('editTitle', { number: base.number }), h('button', { type: 'button', class: 'ghost small', onclick: () => this.stopEditing() }, t('discard'))],
+      submitLabel: t('save'),
+      submitHint: t('saveHint'),
+      map: this.ctx.map,
+      addressSearch: this.ctx.addressSearch,
+      onSubmit: () => void this.saveEdit(),
+      onEscape: () => this.stopEditing(),
+    });
+    form.fill(fieldsOf(base), { moveMap: false });
+    this.editing = { form, base };
+    this.flash = null;
+    this.renderRight();
+    form.focus();
+  }
+
+  private stopEditing() {
+    if (!this.editing) return;
+    this.editing.form.destroy();
+    this.editing = null;
+    this.renderRight();
+  }
+
+  private async saveEdit() {
+    const editing = this.editing;
+    if (!editing) return;
+    const { form, base } = editing;
+    const mine = changesOf(base, form.values());
+    if (!Object.keys(mine).length) {
+      form.setError(t('noChange'));
+      return;
+    }
+    form.setBusy(true);
+    form.setError('');
+    try {
+      const r = await api.patch<{ incident: IncidentView; changed: string[]; recommendation?: Recommendation }>(`/incidents/${base.id}`, {
+        expectedVersion: base.version,
+        ...mine,
+      });
+      if (this.editing !== editing) return;
+      store.applyIncident(r.incident);
+      this.stopEditing();
+      this.say(t('saved', { list: r.changed.map(fieldLabel).join('、') }));
+      // a new place or priority brings new rings and candidates
+      if (r.changed.some((c) => c === 'location' || c === 'priority' || c === 'schemeId')) void this.open(base.id);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'STALE_VERSION') await this.reloadKeepingEdits(editing, mine);
+      else form.setError(errorMessage(err));
+    } finally {
+      form.setBusy(false);
+    }
+  }
+
+  /** Someone saved first: take their incident, put this dispatcher's edits back on top of it. */
+  private async reloadKeepingEdits(editing: { form: IncidentForm; base: IncidentView }, mine: Partial<Record<Editable, unknown>>) {
+    let fresh: IncidentView;
+    try {
+      fresh = await api.get<IncidentView>(`/incidents/${editing.base.id}`);
+    } catch (err) {
+      editing.form.setError(errorMessage(err));
+      return;
+    }
+    if (this.editing !== editing) return;
+    const before = fieldsOf(editing.base);
+    const now = fieldsOf(fresh);
+    const theirs = (Object.keys(now) as (keyof IncidentFields)[]).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(now[k]));
+    const kept: IncidentFields = { ...now };
+    for (const [k, v] of Object.entries(mine) as [Editable, unknown][]) {
+      if (k === 'category') kept.category = v as string;
+      else if (k === 'priority') kept.priority = v as number;
+      else if (k === 'location') kept.location = v as { lon: number; lat: number };
+      else kept[k] = (v as string | null) ?? '';
+    }
+    editing.base = fresh;
+    editing.form.fill(kept, { moveMap: false });
+    store.applyIncident(fresh);
+    editing.form.setNotice([
+      h('strong', { class: 'notice-title' }, errorMessage(new ApiError(409, 'STALE_VERSION', ''))),
+      h('div', {}, t('staleReloaded')),
+      theirs.length ? h('div', { id: 'stale-theirs' }, t('staleTheirs', { list: theirs.map(fieldLabel).join('、') })) : '',
+    ]);
+  }
+
+  /** N: a line in the running log, seen at once by every console and the units on it. */
+  private async addNote() {
+    const i = this.selected();
+    if (!i) return;
+    const text = h('textarea', { id: 'note-text', rows: 3, maxlength: 4000 });
+    const done = await openDialog({
+      id: 'note-dialog',
+      title: t('noteTitle', { number: i.number }),
+      body: [text],
+      confirmLabel: t('noteAdd'),
+      hint: t('noteHint'),
+      enterSavesText: true,
+      focus: text,
+      submit: async () => {
+        if (!text.value.trim()) throw new DialogRefusal(t('notesEmpty'));
+        return api.post<{ note: NoteView }>(`/incidents/${i.id}/notes`, { text: text.value.trim() });
+      },
+    });
+    if (done) store.setNotes(i.id, [done.note]);
+  }
+
+  /** C: closes with a disposition from the server's list, labelled in the seat's language. */
+  private async closeIncident() {
+    const i = this.selected();
+    if (!i) return;
+    try {
+      dispositionsCache ??= await api.get<DispositionView[]>('/dispositions');
+    } catch (err) {
+      this.say(errorMessage(err), true);
+      return;
+    }
+    const list = dispositionsCache;
+    const picker = pickList(
+      list,
+      (d) => [h('span', {}, d.label[lang()]), d.transferAgency ? h('span', { class: 'muted' }, ` · ${t('transferTo', { agency: d.transferAgency })}`) : null],
+      { id: 'disposition-pick' },
+    );
+    const note = h('input', { id: 'close-note', type: 'text', maxlength: 2000, placeholder: t('closeNote') });
+    const closed = await openDialog({
+      id: 'close-dialog',
+      title: t('closeTitle', { number: i.number }),
+      body: [picker.element, note],
+      confirmLabel: t('closeIncident'),
+      hint: t('dispositionHint'),
+      danger: true,
+      onKey: picker.onKey,
+      submit: () => {
+        const d = picker.selected();
+        if (!d) throw new DialogRefusal(errorMessage(new ApiError(400, 'VALIDATION_FAILED', 'no disposition chosen')));
+        return api.post<IncidentView>(`/incidents/${i.id}/close`, { disposition: d.code, note: note.value.trim() || undefined });
+      },
+    });
+    if (!closed) return;
+    store.applyIncident(closed);
+    this.say(`${closed.number} · ${statusLabel('st', closed.status)}`);
+  }
+
+  /** X: cancels the incident (a hoax, a call withdrawn); a reason is required. */
+  private async cancelIncident() {
+    const i = this.selected();
+    if (!i) return;
+    const reason = h('input', { id: 'cancel-reason', type: 'text', maxlength: 2000, placeholder: t('reason') });
+    const done = await openDialog({
+      id: 'cancel-dialog',
+      title: t('cancelTitle', { number: i.number }),
+      body: [reason],
+      confirmLabel: t('cancelIncident'),
+      danger: true,
+      focus: reason,
+      submit: () => {
+        if (!reason.value.trim()) throw new DialogRefusal(t('reasonRequired'));
+        return api.post<IncidentView>(`/incidents/${i.id}/cancel`, { reason: reason.value.trim() });
+      },
+    });
+    if (!done) return;
+    store.applyIncident(done);
+    this.say(`${done.number} · ${statusLabel('st', done.status)}`);
+  }
+
+  /** M: folds this incident into an open one nearby (its calls, notes and units come along). */
+  private async merge() {
+    const i = this.selected();
+    if (!i) return;
+    const targets = nearbyIncidents(store.openIncidents(), i.location, store.now(), { category: i.category, exclude: i.id });
+    if (!targets.length) {
+      this.say(t('mergeNone'), true);
+      return;
+    }
+    const picker = pickList(targets, (n) => [`${n.incident.number} · ${categoryLabel(n.incident.category)} · `, t('nearbyLine', { distance: Math.round(n.distanceM), minutes: Math.round(n.minutesAgo) }), n.incident.address ? ` · ${n.incident.address}` : ''], {
+      id: 'merge-pick',
+    });
+    const radio = (value: string, text: string, checked: boolean) =>
+      h('label', { class: 'radio' }, h('input', { type: 'radio', name: 'merge-units', value, checked }), text);
+    const units = h('div', { class: 'merge-units', id: 'merge-units' }, radio('handover', t('mergeHandover'), true), radio('release', t('mergeRelease'), false));
+    const done = await openDialog({
+      id: 'merge-dialog',
+      title: t('mergeTitle', { number: i.number }),
+      body: [picker.element, units],
+      confirmLabel: t('merge'),
+      hint: t('mergeHint'),
+      danger: true,
+      onKey: picker.onKey,
+      submit: () => {
+        const into = picker.selected() as Nearby;
+        const how = units.querySelector<HTMLInputElement>('input:checked')?.value ?? 'handover';
+        return api.post<{ incident: IncidentView; into: IncidentView }>(`/incidents/${i.id}/merge`, { intoIncidentId: into.incident.id, units: how });
+      },
+    });
+    if (!done) return;
+    store.applyIncident(done.incident);
+    store.applyIncident(done.into);
+    this.say(t('merged', { number: done.into.number }));
+    void this.open(done.into.id);
+  }
+
+  /** Y/T/V/F: what the unit radioed, recorded on its behalf. */
+  private async onBehalf(a: AssignmentView, type: 'ack' | 'depart' | 'arrive' | 'clear', action: string) {
+    this.assignmentCursor = a.id;
+    try {
+      const r = await api.post<{ assignment: AssignmentView }>(`/assignments/${a.id}/events`, { type });
+      store.applyAssignment({ ...a, ...r.assignment });
+      this.say(t('onBehalf', { callsign: a.callsign, action }));
+    } catch (err) {
+      this.say(errorMessage(err), true);
+    }
+  }
+
+  /** D: recalls the unit (sent by mistake, needed elsewhere); its terminal is told. */
+  private async recall(a: AssignmentView) {
+    this.assignmentCursor = a.id;
+    const i = this.selected();
+    const reason = h('input', { id: 'recall-reason', type: 'text', maxlength: 2000, placeholder: t('reason') });
+    const done = await openDialog({
+      id: 'recall-dialog',
+      title: t('recallTitle', { callsign: a.callsign, number: i?.number ?? '' }),
+      body: [h('p', { class: 'muted' }, t('recallBody')), reason],
+      confirmLabel: t('actRecall'),
+      danger: true,
+      focus: reason,
+      submit: () => {
+        if (!reason.value.trim()) throw new DialogRefusal(t('reasonRequired'));
+        return api.post<{ assignment: AssignmentView }>(`/assignments/${a.id}/cancel`, { reason: reason.value.trim() });
+      },
+    });
+    if (!done) return;
+    store.applyAssignment({ ...a, ...done.assignment });
+    this.say(`${a.callsign} · ${statusLabel('as', done.assignment.status)}`);
+  }
+
+  private selected(): IncidentView | undefined {
+    const id = store.selectedIncidentId;
+    return id ? store.incidents.get(id) : undefined;
   }
 
   /** Units the recommendation left out and why (a stale position is flagged, not trusted). */
@@ -470,8 +960,17 @@ export class DispatcherSeat implements Seat {
   private onKey(e: KeyboardEvent) {
     if (isTyping(e) || e.ctrlKey || e.metaKey || e.altKey) return;
     const key = e.key;
-    const items = this.queue();
     const handled = () => e.preventDefault();
+    if (this.editing) {
+      // the correction has the keys; Esc outside its fields still discards it
+      if (key === 'Escape') {
+        handled();
+        this.stopEditing();
+      }
+      return;
+    }
+    if (this.lifecycleKey(e)) return;
+    const items = this.queue();
     if (key === 'ArrowDown' || key === 'j') {
       handled();
       this.cursor = Math.min(items.length - 1, this.cursor + 1);
@@ -518,6 +1017,42 @@ export class DispatcherSeat implements Seat {
       this.setTab('units');
       this.leftBody.querySelector<HTMLInputElement>('.unit-filter')?.focus();
     }
+  }
+
+  /** The selected incident's lifecycle keys; true when the key was one of them. */
+  private lifecycleKey(e: KeyboardEvent): boolean {
+    const i = this.selected();
+    if (!i || e.shiftKey) return false;
+    const key = e.key.toLowerCase();
+    const act = (fn: () => unknown) => {
+      e.preventDefault();
+      void fn();
+      return true;
+    };
+    switch (key) {
+      case 'e':
+        return act(() => this.edit());
+      case 'n':
+        return act(() => this.addNote());
+      case 'm':
+        return act(() => this.merge());
+      case 'c':
+        return act(() => this.closeIncident());
+      case 'x':
+        return act(() => this.cancelIncident());
+      case '[':
+        return act(() => this.moveAssignmentCursor(-1));
+      case ']':
+        return act(() => this.moveAssignmentCursor(1));
+    }
+    const a = this.cursorAssignment(store.assignmentsOf(i.id));
+    if (!a || !ACTIVE_ASSIGNMENT.includes(a.status)) return false;
+    if (key === 'd') return act(() => this.recall(a));
+    const step = ON_BEHALF.find((x) => x.key === key);
+    if (!step) return false;
+    // a key for a step the unit is not at says why nothing happened
+    if (!step.from.includes(a.status)) return act(() => this.say(`${a.callsign}: ${statusLabel('as', a.status)} · ${errorMessage(new ApiError(409, 'CONFLICT', ''))}`, true));
+    return act(() => this.onBehalf(a, step.type, step.label()));
   }
 
   private scrollCursor() {

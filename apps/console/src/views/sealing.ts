@@ -7,6 +7,7 @@ import type { Feature, FeatureCollection, Position } from 'geojson';
 import type { GeoJSONSource, LayerSpecification } from 'maplibre-gl';
 import { api } from '../api';
 import { errorMessage } from '../errors';
+import { openDialog } from '../dialog';
 import { h } from '../dom';
 import { mmss } from '../format';
 import { t, unitKindLabel } from '../i18n';
@@ -216,27 +217,59 @@ export class CommandPanel {
   }
 
   /** Sealable checkpoints nobody mans yet, each with its unit. */
-  private toMan(): { checkpointId: string; unitId: string }[] {
+  private toMan(): { checkpointId: string; unitId: string; checkpoint: string; callsign: string; unitEtaSec: number; vehicleEtaSec: number }[] {
     const s = this.shown ? this.sealing : null;
     if (!s) return [];
     const manned = this.activeManned();
     return s.tiers.flatMap((tier) =>
-      tier.checkpoints.filter((c) => c.sealable && c.bestUnit && !manned.has(c.checkpointId)).map((c) => ({ checkpointId: c.checkpointId, unitId: c.bestUnit!.unitId })),
+      tier.checkpoints
+        .filter((c) => c.sealable && c.bestUnit && !manned.has(c.checkpointId))
+        .map((c) => ({
+          checkpointId: c.checkpointId,
+          unitId: c.bestUnit!.unitId,
+          checkpoint: c.name,
+          callsign: c.bestUnit!.callsign,
+          unitEtaSec: c.bestUnit!.etaSec,
+          vehicleEtaSec: c.vehicleEtaSec,
+        })),
     );
   }
 
-  /** Every sealable checkpoint gets its unit in one request. */
+  /**
+   * Every sealable checkpoint gets its unit in one request, after the dispatcher has seen which
+   * units go where: it sends many units at once.
+   */
   private async dispatchSealable() {
     const id = this.incidentId;
-    const assignments = this.toMan();
-    if (!id || !assignments.length || this.busy) return;
+    const toMan = this.toMan();
+    if (!id || !toMan.length || this.busy) return;
     this.busy = true;
     this.rerender();
+    const sent = await openDialog({
+      id: 'sealing-confirm',
+      title: t('sealConfirmTitle', { n: toMan.length }),
+      body: [
+        h('p', { class: 'muted' }, t('sealConfirmCols')),
+        h(
+          'ol',
+          { class: 'confirm-list', id: 'sealing-confirm-list' },
+          toMan.map((m) =>
+            h('li', { 'data-unit-id': m.unitId, 'data-checkpoint-id': m.checkpointId }, h('strong', {}, m.callsign), ` → ${m.checkpoint} · ${mmss(m.unitEtaSec)} / ${mmss(m.vehicleEtaSec)}`),
+          ),
+        ),
+      ],
+      confirmLabel: t('sealConfirm', { n: toMan.length }),
+      submit: async () => {
+        const assignments = toMan.map((m) => ({ checkpointId: m.checkpointId, unitId: m.unitId }));
+        return api.post<{ assignments: { id: string; callsign: string; checkpointId: string | null }[] }>(`/incidents/${id}/sealing/dispatch`, { assignments });
+      },
+    });
     try {
-      const r = await api.post<{ assignments: { id: string; callsign: string; checkpointId: string | null }[] }>(`/incidents/${id}/sealing/dispatch`, { assignments });
-      for (const a of r.assignments) if (a.checkpointId) this.manned.set(a.checkpointId, { assignmentId: a.id, callsign: a.callsign });
-      this.error = null;
-      await this.loadSealing(id);
+      if (sent) {
+        for (const a of sent.assignments) if (a.checkpointId) this.manned.set(a.checkpointId, { assignmentId: a.id, callsign: a.callsign });
+        this.error = null;
+        await this.loadSealing(id);
+      }
     } catch (err) {
       this.error = errorMessage(err);
     } finally {
