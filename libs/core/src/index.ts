@@ -1,5 +1,6 @@
 export * from './config';
 export * from './errors';
+export * from './dependency-errors';
 export * from './validation';
 export * from './clock';
 export * from './tokens';
@@ -11,6 +12,7 @@ export * from './realtime';
 export * from './views';
 export * from './database.service';
 export * from './queue.service';
+export * from './redis-clients';
 export * from './auth.service';
 export * from './places.service';
 export * from './live-fleet.service';
