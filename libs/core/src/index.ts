@@ -26,6 +26,7 @@ export * from './recommendation.service';
 export * from './timers.service';
 export * from './dispatch.service';
 export * from './incidents.service';
+export * from './idempotency';
 export * from './sealing.service';
 export * from './plans.service';
 export * from './defense-levels.service';
