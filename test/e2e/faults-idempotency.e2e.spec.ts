@@ -16,6 +16,7 @@ describe(`incident create under retries (${SERVICES_MODE ? 'services' : 'embedde
     description: `retry test ${++seq}`,
     ...extra,
   });
+  const json = (r: Response): Promise<any> => r.json();
   const db = () => stack.api().app.get(DatabaseService).db;
   const incidentsWith = async (description: string) =>
     (await sql<{ n: number }>`SELECT count(*)::int AS n FROM incidents WHERE description = ${description}`.execute(db())).rows[0].n;
@@ -41,13 +42,13 @@ describe(`incident create under retries (${SERVICES_MODE ? 'services' : 'embedde
     const first = await raw(world.tokens.calltaker, b, 'call-0001');
     expect(first.status).toBe(201);
     expect(first.headers.get('idempotent-replayed')).toBeNull();
-    const one = await first.json();
+    const one = await json(first);
     // the same body with its keys in another order is the same request
     const reordered = Object.fromEntries(Object.entries(b).reverse());
     const again = await raw(world.tokens.calltaker, reordered, 'call-0001');
     expect(again.status).toBe(201);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
-    const two = await again.json();
+    const two = await json(again);
     expect(two.incident.id).toBe(one.incident.id);
     expect(two.incident.number).toBe(one.incident.number);
     expect(two.recommendation.candidates.length).toBe(one.recommendation.candidates.length);
@@ -61,7 +62,7 @@ describe(`incident create under retries (${SERVICES_MODE ? 'services' : 'embedde
     const other = body();
     const r = await raw(world.tokens.calltaker, other, 'call-0002');
     expect(r.status).toBe(422);
-    const err = await r.json();
+    const err = await json(r);
     expect(err.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
     expect(await incidentsWith(other.description)).toBe(0);
   });
@@ -79,7 +80,7 @@ describe(`incident create under retries (${SERVICES_MODE ? 'services' : 'embedde
     const b = body();
     const results = await Promise.all(Array.from({ length: 8 }, () => raw(world.tokens.calltaker, b, 'twins-1')));
     expect(results.map((r) => r.status)).toEqual(Array(8).fill(201));
-    const ids = new Set(await Promise.all(results.map(async (r) => ((await r.json()) as { incident: { id: string } }).incident.id)));
+    const ids = new Set(await Promise.all(results.map(async (r) => (await json(r)).incident.id as string)));
     expect(ids.size).toBe(1);
     expect(results.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(7);
     expect(await incidentsWith(b.description)).toBe(1);
@@ -115,7 +116,7 @@ describe(`incident create under retries (${SERVICES_MODE ? 'services' : 'embedde
       await sql`ALTER TABLE units_away RENAME TO units`.execute(db());
     }
     expect(r.status).toBe(201);
-    const created = await r.json();
+    const created = await json(r);
     expect(created.incident.id).toBeTruthy();
     expect(created.recommendation).toBeNull();
     expect(created.recommendationUnavailable.code).toBe('INTERNAL');
@@ -123,7 +124,7 @@ describe(`incident create under retries (${SERVICES_MODE ? 'services' : 'embedde
     // the client's retry gets the same incident, and now its recommendation
     const again = await raw(world.tokens.calltaker, b, 'after-commit-1');
     expect(again.status).toBe(201);
-    const replay = await again.json();
+    const replay = await json(again);
     expect(replay.incident.id).toBe(created.incident.id);
     expect(replay.recommendation.candidates.length).toBeGreaterThan(0);
     expect(await incidentsWith(b.description)).toBe(1);
