@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -160,7 +160,12 @@ describeServices('fault injection (services mode, own PostgreSQL and Redis)', ()
       /* already stopped */
     }
     await sleep(200);
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (!dir) return;
+    // the processes' logs are kept as artefacts (what each one said during the faults)
+    const keep = join(ROOT, 'test-results', 'faults');
+    mkdirSync(keep, { recursive: true });
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.log'))) copyFileSync(join(dir, f), join(keep, f));
+    rmSync(dir, { recursive: true, force: true });
   });
 
   /** One HTTP call to whichever api is up, recorded; a killed api is a network error, not an answer. */

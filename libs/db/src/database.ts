@@ -62,6 +62,13 @@ async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
     keepAlive: true,
   });
   pool.on('error', () => undefined); // an idle client's error must not crash the process
+  // pg-pool listens for errors on idle clients only: when the server goes away (admin shutdown,
+  // 57P01) a checked-out client between two queries of a transaction emits 'error' with no
+  // listener, which ends the process. The client is then not queryable: its next query fails,
+  // the caller gets DEPENDENCY_DOWN, and the pool drops it on release.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     kind: 'postgres',
