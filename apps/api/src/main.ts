@@ -17,6 +17,12 @@ async function main() {
   }
 }
 
+// Last resort: a stray rejection (a driver's promise nobody awaited during an outage) is logged,
+// and the process keeps serving; exiting would turn a dependency outage into an api outage.
+process.on('unhandledRejection', (reason: unknown) => {
+  new Logger('unhandledRejection').error((reason as Error)?.stack ?? String(reason));
+});
+
 main().catch((err: unknown) => {
   if (err instanceof ConfigError) {
     process.stderr.write(`${err.message}\n`);

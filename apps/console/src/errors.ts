@@ -47,6 +47,7 @@ const MESSAGES = {
   ILLEGAL_TRANSITION: both('派警状态不允许此操作', 'The assignment cannot take this step now'),
   STALE_VERSION: both('数据已被他人更新，请查看最新状态', 'Someone changed it meanwhile; look at the latest state'),
   RATE_LIMITED: both('尝试过于频繁，请稍后再试', 'Too many attempts; try again shortly'),
+  IDEMPOTENCY_KEY_REUSED: both('重复提交的内容与首次不同，未建立新警情', 'A retried request differed from the first; nothing new was filed'),
   PAYLOAD_TOO_LARGE: both('提交的内容过大', 'What was sent is too large'),
   UNSUPPORTED_MEDIA_TYPE: both('提交的内容格式不受支持', 'That kind of content is not accepted here'),
   UNAVAILABLE: both('系统暂不可用，请稍后再试', 'The system is not ready; try again shortly'),

@@ -15,6 +15,12 @@ async function main() {
   new Logger('RingCAD').log('worker running');
 }
 
+// Last resort: a stray rejection (a driver's promise nobody awaited during an outage) is logged,
+// and the process keeps serving; exiting would turn a dependency outage into a worker outage.
+process.on('unhandledRejection', (reason: unknown) => {
+  new Logger('unhandledRejection').error((reason as Error)?.stack ?? String(reason));
+});
+
 main().catch((err: unknown) => {
   process.stderr.write(`${err instanceof ConfigError ? err.message : ((err as Error)?.stack ?? String(err))}\n`);
   process.exit(err instanceof ConfigError ? 2 : 1);

@@ -1,7 +1,7 @@
 import { Inject, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Emitter } from '@socket.io/redis-emitter';
-import IORedis, { type Redis } from 'ioredis';
-import { APP_CONFIG, CoreModule, RealtimePublisher, type AppConfig, type CoreOptions } from '@ringcad/core';
+import type { Redis } from 'ioredis';
+import { APP_CONFIG, CoreModule, RealtimePublisher, createRedis, type AppConfig, type CoreOptions } from '@ringcad/core';
 
 /** Publishes the worker's realtime events through Redis to every api instance's sockets. */
 class EmitterBinding implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -12,7 +12,7 @@ class EmitterBinding implements OnApplicationBootstrap, OnApplicationShutdown {
   ) {}
   onApplicationBootstrap() {
     if (!this.config.REDIS_URL) return;
-    this.redis = new IORedis(this.config.REDIS_URL);
+    this.redis = createRedis(this.config.REDIS_URL, 'pubsub', 'socket.io-emitter');
     this.publisher.bind(new Emitter(this.redis, { key: `${this.config.REDIS_PREFIX}-socket.io` }));
   }
   onApplicationShutdown() {

@@ -35,6 +35,8 @@ export const ERROR_CODES = [
   'ILLEGAL_TRANSITION',
   /** the client's version of the resource is out of date */
   'STALE_VERSION',
+  /** an Idempotency-Key already used with a different request (422; details.incidentId) */
+  'IDEMPOTENCY_KEY_REUSED',
   'RATE_LIMITED',
   'PAYLOAD_TOO_LARGE',
   /** a body in a content type the route does not take (JSON everywhere but the road-network upload) */

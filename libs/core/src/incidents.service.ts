@@ -1,6 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { sql } from 'kysely';
-import type { CreateIncidentRequest, IncidentView } from '@ringcad/contracts';
+import type { CreateIncidentRequest, IncidentView, PlanProposal } from '@ringcad/contracts';
 import {
   DEFAULT_SCHEME_BY_PRIORITY,
   findScheme,
@@ -15,10 +15,12 @@ import type { AppConfig } from './config';
 import { toWgs84 } from './coordinates';
 import { DatabaseService } from './database.service';
 import { DomainError, conflict, forbidden } from './errors';
+import { dependencyOf, type Dependency } from './dependency-errors';
+import { findPriorCall, isKeyRace, keyOwner, keyReused, recordCallCte, requestHash, type IdempotentCall, type PriorCall } from './idempotency';
 import { appendIncidentEvent, bumpIncident, lockIncident, readIncident } from './incident-log';
 import { actorOf, type Principal } from './principal';
 import { AfterCommit, RealtimePublisher } from './realtime';
-import { RecommendationService } from './recommendation.service';
+import { RecommendationService, type Recommendation } from './recommendation.service';
 import { TimersService } from './timers.service';
 import { APP_CONFIG } from './tokens';
 import { INCIDENT_COLUMNS, maskIncident, toIncidentView, type IncidentRow } from './views';
@@ -33,8 +35,27 @@ export interface PossibleDuplicate {
   minutesAgo: number;
 }
 
+/** Why a part of a committed create's answer could not be computed (the incident stands). */
+export interface PartUnavailable {
+  code: 'DEPENDENCY_DOWN' | 'INTERNAL';
+  dependency?: Dependency;
+  message: string;
+}
+
+export interface CreatedIncident {
+  incident: IncidentView;
+  /** null when it could not be computed after the commit (see recommendationUnavailable) */
+  recommendation: Recommendation | null;
+  recommendationUnavailable?: PartUnavailable;
+  plan: PlanProposal | null;
+  planUnavailable?: PartUnavailable;
+  possibleDuplicates: PossibleDuplicate[];
+}
+
 @Injectable()
 export class IncidentsService {
+  private readonly logger = new Logger(IncidentsService.name);
+
   constructor(
     private readonly database: DatabaseService,
     private readonly clock: Clock,
@@ -47,7 +68,11 @@ export class IncidentsService {
     private readonly agencies: AgenciesService,
   ) {}
 
-  async create(input: CreateIncidentRequest, by: Principal) {
+  /**
+   * Creates an incident (one statement). With an Idempotency-Key, a call whose key this principal
+   * already used answers with that incident (`replayed`) and makes nothing.
+   */
+  async create(input: CreateIncidentRequest, by: Principal, idempotencyKey?: string): Promise<{ body: CreatedIncident; replayed: boolean }> {
     const p = toWgs84(input.location);
     const now = this.clock.now();
     const receivedAt = input.receivedAt ? new Date(input.receivedAt) : now;
@@ -57,6 +82,13 @@ export class IncidentsService {
     if (input.schemeId && !findScheme(input.schemeId)) {
       throw new DomainError('VALIDATION_FAILED', `unknown ring scheme ${input.schemeId}`);
     }
+    // ── idempotency: the key's row commits with the incident, in the statement below ──
+    const call: IdempotentCall | undefined = idempotencyKey ? { owner: keyOwner(by), key: idempotencyKey, hash: requestHash(input) } : undefined;
+    if (call) {
+      const prior = await findPriorCall(this.database.db, call, now);
+      if (prior) return this.replayCreate(prior, call, by);
+    }
+    // ──
     const actor = actorOf(by);
     // ONE statement (atomic on its own): under load (AVL batches on the same event loop, a busy
     // database) every round trip is a wait, and this one is between a 110 call and every screen
@@ -69,7 +101,7 @@ export class IncidentsService {
       address: input.address ?? null,
     };
     const day = cstDay(now);
-    const r = await sql<IncidentRow & { dups: { id: string; number: string; distance_m: number; created_at: string }[] }>`
+    const statement = sql<IncidentRow & { dups: { id: string; number: string; distance_m: number; created_at: string }[] }>`
       WITH seq AS (
         INSERT INTO incident_counters (day, n) VALUES (${day}, 1)
         ON CONFLICT (day) DO UPDATE SET n = incident_counters.n + 1 RETURNING n),
@@ -110,27 +142,87 @@ export class IncidentsService {
         INSERT INTO incident_events (incident_id, version, type, at, actor_kind, actor_id, actor_name, data)
         SELECT ins.id, 1, 'incident.created', ${now}, ${actor.kind}, ${actor.id}, ${actor.name},
           ${JSON.stringify(partialEvent)}::jsonb || jsonb_build_object('number', ins.number, 'schemeId', ins.scheme_id)
-        FROM ins)
-      SELECT ins.*, (SELECT list FROM dups) AS dups FROM ins`.execute(this.database.db);
+        FROM ins)${recordCallCte(call, now)}
+      SELECT ins.*, (SELECT list FROM dups) AS dups FROM ins`;
+    let r;
+    try {
+      r = await statement.execute(this.database.db);
+    } catch (err) {
+      // a twin call with the same key committed first: this one made nothing and answers as its replay
+      const prior = call && isKeyRace(err) ? await findPriorCall(this.database.db, call, now) : null;
+      if (prior && call) return this.replayCreate(prior, call, by);
+      throw err;
+    }
     const incident = toIncidentView(r.rows[0]);
-    const duplicates = r.rows[0].dups;
+    const possibleDuplicates = r.rows[0].dups.map(
+      (d): PossibleDuplicate => ({
+        id: d.id,
+        number: d.number,
+        distanceM: Math.round(d.distance_m),
+        minutesAgo: Math.round((now.getTime() - new Date(d.created_at).getTime()) / 6000) / 10,
+      }),
+    );
+    // ── committed: from here on nothing may turn this create into an error ──
     this.realtime.incident('incident.created', incident);
-    const recommendation = await this.recommendations.recommend(incident.id);
-    // 预案: its agencies are notified and its units proposed, after the incident has committed
-    const plan = await this.plans.onIncidentCreated(incident, recommendation.candidates);
+    const body = await this.answerCreated(incident, by, possibleDuplicates, true);
+    return { body, replayed: false };
+  }
+
+  /** The answer to a repeated call: the incident as it is now, a fresh recommendation. */
+  private async replayCreate(prior: PriorCall, call: IdempotentCall, by: Principal): Promise<{ body: CreatedIncident; replayed: boolean }> {
+    if (prior.hash !== call.hash) throw keyReused(prior.incidentId);
+    const rows = await sql<IncidentRow>`SELECT ${sql.raw(INCIDENT_COLUMNS)} FROM incidents i WHERE i.id = ${prior.incidentId}`.execute(
+      this.database.db,
+    );
+    const incident = toIncidentView(rows.rows[0]);
+    const possibleDuplicates = Array.isArray(prior.possibleDuplicates) ? (prior.possibleDuplicates as PossibleDuplicate[]) : [];
+    return { body: await this.answerCreated(incident, by, possibleDuplicates, false), replayed: true };
+  }
+
+  /**
+   * The parts of a create's answer computed after the commit. Each one that fails (a dependency
+   * down, anything else) is answered as unavailable and logged: the incident is committed, and a
+   * client that saw an error would create it again.
+   */
+  private async answerCreated(incident: IncidentView, by: Principal, possibleDuplicates: PossibleDuplicate[], fresh: boolean): Promise<CreatedIncident> {
+    let recommendation: Recommendation | null = null;
+    let recommendationUnavailable: PartUnavailable | undefined;
+    try {
+      recommendation = await this.recommendations.recommend(incident.id);
+    } catch (err) {
+      recommendationUnavailable = this.unavailable('recommendation', incident, err);
+    }
+    let plan: PlanProposal | null = null;
+    let planUnavailable: PartUnavailable | undefined;
+    try {
+      // 预案: on the first call its agencies are notified and its units proposed; a replay only proposes
+      const proposal = fresh
+        ? await this.plans.onIncidentCreated(incident, recommendation?.candidates ?? [])
+        : recommendation
+          ? await this.plans.propose(incident.id, recommendation.candidates)
+          : null;
+      // a proposal without the recommendation would call every unit missing
+      if (recommendation) plan = proposal;
+      else if (proposal) planUnavailable = recommendationUnavailable;
+    } catch (err) {
+      planUnavailable = this.unavailable('plan', incident, err);
+    }
     return {
       incident: this.forViewer(incident, by),
       recommendation,
+      ...(recommendationUnavailable ? { recommendationUnavailable } : {}),
       plan,
-      possibleDuplicates: duplicates.map(
-        (d): PossibleDuplicate => ({
-          id: d.id,
-          number: d.number,
-          distanceM: Math.round(d.distance_m),
-          minutesAgo: Math.round((now.getTime() - new Date(d.created_at).getTime()) / 6000) / 10,
-        }),
-      ),
+      ...(planUnavailable ? { planUnavailable } : {}),
+      possibleDuplicates,
     };
+  }
+
+  private unavailable(part: string, incident: IncidentView, err: unknown): PartUnavailable {
+    const dependency = dependencyOf(err);
+    this.logger.error(`incident ${incident.number} committed, its ${part} not computed: ${(err as Error)?.message ?? String(err)}`);
+    return dependency
+      ? { code: 'DEPENDENCY_DOWN', dependency, message: `${part} unavailable: ${dependency} is down; ask again with GET /api/v1/incidents/${incident.id}/recommendation` }
+      : { code: 'INTERNAL', message: `${part} could not be computed; ask again with GET /api/v1/incidents/${incident.id}/recommendation` };
   }
 
   forViewer(v: IncidentView, by: Principal): IncidentView {

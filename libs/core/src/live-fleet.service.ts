@@ -1,6 +1,8 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import IORedis, { type Redis } from 'ioredis';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { Redis } from 'ioredis';
 import type { AppConfig } from './config';
+import { dependencyOf } from './dependency-errors';
+import { createRedis, whenReady } from './redis-clients';
 import { APP_CONFIG } from './tokens';
 
 export interface LiveFix {
@@ -14,17 +16,24 @@ export interface LiveFix {
 /**
  * The live position of every unit, updated the moment a report is accepted (before it is
  * persisted): one Redis hash shared by all api instances in services mode, memory in embedded
- * mode. Reads overlay it on the database row, newest wins.
+ * mode. Reads overlay it on the database row, newest wins. While Redis is down reads return
+ * nothing (the rows, refreshed every few seconds by the positions service, are the fallback).
  */
 @Injectable()
-export class LiveFleetService implements OnApplicationShutdown {
+export class LiveFleetService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(LiveFleetService.name);
+  private lastWarned = 0;
   private readonly memory = new Map<string, LiveFix>();
   private redis?: Redis;
   private readonly key: string;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     this.key = `${config.REDIS_PREFIX}:live-fleet`;
-    if (config.REDIS_URL) this.redis = new IORedis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+    if (config.REDIS_URL) this.redis = createRedis(config.REDIS_URL, 'request', 'live-fleet');
+  }
+
+  async onModuleInit() {
+    if (this.redis) await whenReady(this.redis);
   }
 
   async update(fixes: Map<string, LiveFix>): Promise<void> {
@@ -42,6 +51,19 @@ export class LiveFleetService implements OnApplicationShutdown {
   }
 
   async get(ids?: readonly string[]): Promise<Map<string, LiveFix>> {
+    try {
+      return await this.read(ids);
+    } catch (err) {
+      if (dependencyOf(err) !== 'redis') throw err;
+      if (Date.now() - this.lastWarned > 10_000) {
+        this.lastWarned = Date.now();
+        this.logger.warn(`live positions unavailable, serving the stored ones: ${(err as Error).message}`);
+      }
+      return new Map();
+    }
+  }
+
+  private async read(ids?: readonly string[]): Promise<Map<string, LiveFix>> {
     if (!this.redis) {
       if (!ids) return new Map(this.memory);
       const out = new Map<string, LiveFix>();

@@ -1,18 +1,18 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { PositionReport } from '@ringcad/contracts';
 import { haversineM } from '@ringcad/domain';
 import { Clock } from './clock';
 import type { AppConfig } from './config';
 import { DatabaseService } from './database.service';
+import { asDependencyError, dependencyOf } from './dependency-errors';
 import { DomainError, forbidden, notFound } from './errors';
 import { hasRole, type Principal } from './principal';
 import { QueueService } from './queue.service';
 import { RealtimePublisher, type MovedUnit } from './realtime';
 import { APP_CONFIG } from './tokens';
 import { LiveFleetService, type LiveFix } from './live-fleet.service';
-import type { Tx } from '@ringcad/db';
+import type { DbOrTx, Tx } from '@ringcad/db';
 
 export const POSITIONS_QUEUE = 'positions';
 /** bit 1 of unit_tracks.flags */
@@ -21,9 +21,10 @@ export const FLAG_JUMP = 1;
 const MAX_FUTURE_SKEW_MS = 5 * 60_000;
 /** GPS jitter: jumps shorter than this are never called impossible. */
 const JUMP_MIN_M = 300;
-/** Terminal reports arriving within this window share one durable job. */
+/** Terminal reports arriving within this window share one INSERT. */
 const COALESCE_MS = 50;
 const BROADCAST_MS = 1000;
+/** Units' row positions (the live store's fallback, and what SQL sees) lag by at most this. */
 const ROW_POSITION_REFRESH_MS = 5000;
 
 const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
@@ -47,7 +48,7 @@ async function writeRowPositions(tx: Tx, rows: TrackRow[]) {
     WHERE units.id = t.u AND (units.position_at IS NULL OR units.position_at < t.a)`.execute(tx);
 }
 
-/** Compact job payload: one row per report. */
+/** One report as stored (also the payload of jobs queued by earlier versions). */
 interface TrackRow {
   u: string;
   at: string;
@@ -70,9 +71,11 @@ interface LastFix {
 }
 
 /**
- * AVL positions. Accepting means durable: a batch is answered (202 / ack) only once its job is
- * in the queue (Redis, or the embedded database), so a crash of the persisting process after
- * that loses nothing — the job is retried, and the insert is idempotent on (unit, time).
+ * AVL positions. Accepting means durable: a batch is answered (202 / ack) only once its rows are
+ * committed to `unit_tracks` in PostgreSQL (one multi-row INSERT, idempotent on (unit, time)), so
+ * neither a crash of any process nor a Redis that keeps nothing can lose an accepted report.
+ * Redis only holds the live copy (the fast path for reads); while it is down reports are still
+ * accepted and reads fall back to the units' rows, refreshed every ROW_POSITION_REFRESH_MS.
  * Consoles get at most one `units.positions` message a second with the units that moved.
  */
 @Injectable()
@@ -84,8 +87,7 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
   private partitionTimer?: NodeJS.Timeout;
   /** Unit ids seen by this process, with their numbers (units are never deleted). */
   private readonly knownUnits = new Map<string, number>();
-  /** When this process last wrote each unit's row position (the live store is the fast path). */
-  private readonly rowWrittenAt = new Map<string, number>();
+  /** The newest accepted fix of each unit not yet written to its row. */
   private trailing = new Map<string, TrackRow>();
   private trailingTimer?: NodeJS.Timeout;
 
@@ -100,8 +102,8 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationBootstrap() {
     await this.ensurePartitions();
-    if (!this.config.runProcessors) return;
-    this.queues.worker<PositionsJob>(POSITIONS_QUEUE, (job) => this.persist(job.data), 2);
+    // every process that accepts reports writes tracks, so every one keeps tomorrow's partitions
+    // ready and its units' rows current
     this.partitionTimer = setInterval(() => {
       this.ensurePartitions().catch((err: Error) => this.logger.error(`track partitions: ${err.message}`));
     }, 3600_000);
@@ -110,22 +112,35 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
       this.flushTrailing().catch((err: Error) => this.logger.warn(`unit positions not written: ${err.message}`));
     }, ROW_POSITION_REFRESH_MS);
     this.trailingTimer.unref();
+    // jobs queued by versions that accepted into the queue: drained, nothing new is queued
+    if (this.config.runProcessors) this.queues.worker<PositionsJob>(POSITIONS_QUEUE, (job) => this.persist(job.data), 2);
   }
 
-  /** Writes the newest skipped fix of each unit to its row. */
+  /** Writes the newest fix of each unit accepted since the last flush to its row. */
   async flushTrailing() {
     if (!this.trailing.size) return;
     const rows = [...this.trailing.values()];
     this.trailing = new Map();
-    const nowMs = Date.now();
-    for (const r of rows) this.rowWrittenAt.set(r.u, nowMs);
-    await this.database.transaction((tx) => writeRowPositions(tx, rows));
+    try {
+      await this.database.transaction((tx) => writeRowPositions(tx, rows));
+    } catch (err) {
+      // kept for the next flush (unless a newer fix arrived meanwhile): the tracks are stored,
+      // only the row copy is late
+      for (const r of rows) this.noteTrailing(r);
+      throw err;
+    }
   }
 
-  onApplicationShutdown() {
+  private noteTrailing(r: TrackRow) {
+    const cur = this.trailing.get(r.u);
+    if (!cur || cur.at < r.at) this.trailing.set(r.u, r);
+  }
+
+  async onApplicationShutdown() {
     if (this.broadcastTimer) clearInterval(this.broadcastTimer);
     if (this.partitionTimer) clearInterval(this.partitionTimer);
     if (this.trailingTimer) clearInterval(this.trailingTimer);
+    await this.flushTrailing().catch((err: Error) => this.logger.warn(`unit positions not written at shutdown: ${err.message}`));
   }
 
   /** Daily partitions from yesterday to three days ahead (CST). */
@@ -150,7 +165,7 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
     const ids = [...new Set(positions.map((p) => p.unitId))];
     const last = await this.lastFixes(ids);
     const { rows, rowMs } = this.flagJumps(positions, atMs, last);
-    await this.enqueue(rows);
+    await this.store(rows);
     let flagged = 0;
     const fixes = new Map<string, LiveFix>();
     for (let i = 0; i < rows.length; i++) {
@@ -160,6 +175,7 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
         continue;
       }
       const ms = rowMs[i];
+      this.noteTrailing(r);
       const cur = fixes.get(r.u);
       if (!cur || cur.atMs < ms) fixes.set(r.u, { lon: r.x, lat: r.y, atMs: ms, speedKmh: r.s, headingDeg: r.h });
       const out = this.outgoing.get(r.u);
@@ -168,7 +184,13 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
         this.outgoing.set(r.u, { unitId: r.u, num: this.knownUnits.get(r.u) as number, lon: round6(r.x), lat: round6(r.y), at: r.at, atMs: ms });
       }
     }
-    await this.live.update(fixes);
+    try {
+      await this.live.update(fixes);
+    } catch (err) {
+      // the reports are stored; only the fast copy is missing until Redis is back
+      if (dependencyOf(err) !== 'redis') throw err;
+      this.logger.warn(`live positions not updated: ${(err as Error).message}`);
+    }
     this.scheduleBroadcast();
     return { accepted: positions.length, flagged };
   }
@@ -233,9 +255,9 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
     return last;
   }
 
-  /** Large batches go straight to the queue; small ones (terminals) share a job per 50 ms. */
-  private enqueue(rows: TrackRow[]): Promise<void> {
-    if (rows.length >= 500) return this.addJob(rows);
+  /** Large batches are stored at once; small ones (terminals) share an INSERT per 50 ms. */
+  private store(rows: TrackRow[]): Promise<void> {
+    if (rows.length >= 500) return this.insertTracks(rows);
     return new Promise((resolve, reject) => {
       if (!this.pending) {
         this.pending = { rows: [], waiters: [] };
@@ -251,26 +273,21 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
     this.pending = null;
     if (!batch) return;
     try {
-      await this.addJob(batch.rows);
+      await this.insertTracks(batch.rows);
       for (const w of batch.waiters) w.resolve();
     } catch (err) {
       for (const w of batch.waiters) w.reject(err as Error);
     }
   }
 
-  private async addJob(rows: TrackRow[]) {
-    const data: PositionsJob = { batchId: randomUUID(), receivedAt: this.clock.now().toISOString(), rows };
+  private async insertTracks(rows: TrackRow[]) {
     try {
-      await this.queues.queue(POSITIONS_QUEUE).add('persist', data, {
-        jobId: data.batchId,
-        attempts: 20,
-        backoff: { type: 'exponential', delay: 500 },
-        removeOnComplete: true,
-        removeOnFail: false,
-      });
+      await insertTrackRows(this.database.db, rows, this.clock.now().toISOString());
     } catch (err) {
+      const e = asDependencyError(err);
       this.logger.error(`positions not accepted: ${(err as Error).message}`);
-      throw new DomainError('UNAVAILABLE', 'position store unavailable; nothing was accepted, send again');
+      // nothing was committed: the sender keeps its batch and sends it again
+      throw e instanceof DomainError ? e : new DomainError('UNAVAILABLE', 'position store unavailable; nothing was accepted, send again');
     }
   }
 
@@ -285,43 +302,26 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
     this.broadcastTimer.unref();
   }
 
-  /** The persisting step (processor): idempotent, so a retried job adds nothing twice. */
+  /** Stores a batch queued by an earlier version (processor): idempotent, like every insert. */
   async persist(job: PositionsJob): Promise<{ inserted: number }> {
-    const rows = job.rows;
-    const latest = new Map<string, TrackRow>();
-    for (const r of rows) {
-      if (r.f & FLAG_JUMP) continue;
-      const cur = latest.get(r.u);
-      if (!cur || cur.at < r.at) latest.set(r.u, r);
-    }
-    // live positions are served from the live store; the row copy (its fallback, and what SQL
-    // sees) is refreshed at most every ROW_POSITION_REFRESH_MS per unit
-    const nowMs = Date.now();
-    const lastRows: TrackRow[] = [];
-    for (const r of latest.values()) {
-      if (nowMs - (this.rowWrittenAt.get(r.u) ?? 0) >= ROW_POSITION_REFRESH_MS) {
-        lastRows.push(r);
-        this.rowWrittenAt.set(r.u, nowMs);
-        this.trailing.delete(r.u);
-      } else {
-        // written soon by the trailing flush, so a unit's last report always reaches its row
-        const cur = this.trailing.get(r.u);
-        if (!cur || cur.at < r.at) this.trailing.set(r.u, r);
-      }
-    }
-    return this.database.transaction(async (tx) => {
-      const ins = await sql<{ n: number }>`
-        WITH ins AS (
-          INSERT INTO unit_tracks (unit_id, at, lon, lat, speed_kmh, heading_deg, flags, received_at)
-          SELECT u, a, x, y, s, h, f, ${job.receivedAt}::timestamptz
-          FROM unnest(${rows.map((r) => r.u)}::uuid[], ${rows.map((r) => r.at)}::timestamptz[],
-                      ${rows.map((r) => r.x)}::float8[], ${rows.map((r) => r.y)}::float8[],
-                      ${rows.map((r) => r.s)}::real[], ${rows.map((r) => r.h)}::real[], ${rows.map((r) => r.f)}::int2[])
-               AS t(u, a, x, y, s, h, f)
-          ON CONFLICT DO NOTHING RETURNING 1)
-        SELECT count(*)::int AS n FROM ins`.execute(tx);
-      await writeRowPositions(tx, lastRows);
-      return { inserted: ins.rows[0].n };
-    });
+    const inserted = await insertTrackRows(this.database.db, job.rows, job.receivedAt);
+    for (const r of job.rows) if (!(r.f & FLAG_JUMP)) this.noteTrailing(r);
+    return { inserted };
   }
+}
+
+/** One multi-row INSERT (atomic on its own); a report already stored (same unit and instant) is skipped. */
+async function insertTrackRows(db: DbOrTx, rows: TrackRow[], receivedAt: string): Promise<number> {
+  if (!rows.length) return 0;
+  const ins = await sql<{ n: number }>`
+    WITH ins AS (
+      INSERT INTO unit_tracks (unit_id, at, lon, lat, speed_kmh, heading_deg, flags, received_at)
+      SELECT u, a, x, y, s, h, f, ${receivedAt}::timestamptz
+      FROM unnest(${rows.map((r) => r.u)}::uuid[], ${rows.map((r) => r.at)}::timestamptz[],
+                  ${rows.map((r) => r.x)}::float8[], ${rows.map((r) => r.y)}::float8[],
+                  ${rows.map((r) => r.s)}::real[], ${rows.map((r) => r.h)}::real[], ${rows.map((r) => r.f)}::int2[])
+           AS t(u, a, x, y, s, h, f)
+      ON CONFLICT DO NOTHING RETURNING 1)
+    SELECT count(*)::int AS n FROM ins`.execute(db);
+  return ins.rows[0].n;
 }

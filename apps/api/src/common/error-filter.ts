@@ -1,7 +1,7 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
 import type { ErrorBody, ErrorCode } from '@ringcad/contracts';
-import { DomainError } from '@ringcad/core';
+import { DomainError, asDependencyError } from '@ringcad/core';
 
 export const STATUS_OF = {
   VALIDATION_FAILED: 400,
@@ -13,6 +13,7 @@ export const STATUS_OF = {
   INCIDENT_CLOSED: 409,
   ILLEGAL_TRANSITION: 409,
   STALE_VERSION: 409,
+  IDEMPOTENCY_KEY_REUSED: 422,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
@@ -34,7 +35,9 @@ const CODE_OF_STATUS: Record<number, ErrorCode> = {
   503: 'UNAVAILABLE',
 };
 
-export function errorBody(err: unknown): { status: number; body: ErrorBody } {
+export function errorBody(thrown: unknown): { status: number; body: ErrorBody } {
+  // a driver's "connection refused / closed / timed out" is a 503 the client may retry, not a 500
+  const err = asDependencyError(thrown);
   if (err instanceof DomainError) {
     return { status: STATUS_OF[err.code], body: { error: { code: err.code, message: err.message, details: err.details } } };
   }
@@ -45,7 +48,8 @@ export function errorBody(err: unknown): { status: number; body: ErrorBody } {
   return { status: 500, body: { error: { code: 'INTERNAL', message: 'internal error' } } };
 }
 
-function retryAfterOf(err: unknown): number | undefined {
+function retryAfterOf(thrown: unknown): number | undefined {
+  const err = asDependencyError(thrown);
   const d = err instanceof DomainError ? (err.details as { retryAfterSec?: unknown } | undefined) : undefined;
   return typeof d?.retryAfterSec === 'number' ? Math.max(1, Math.ceil(d.retryAfterSec)) : undefined;
 }
@@ -58,6 +62,7 @@ export class ErrorFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     const { status, body } = errorBody(err);
     if (status === 500) this.logger.error((err as Error)?.stack ?? String(err));
+    else if (body.error.code === 'DEPENDENCY_DOWN') this.logger.warn(`${body.error.message} (${(err as Error)?.message ?? String(err)})`);
     // 429 and 503 always tell the client when to come back (details.retryAfterSec when the
     // thrower knows better than the default)
     if (status === 429 || status === 503) res.setHeader('Retry-After', String(retryAfterOf(err) ?? (status === 503 ? 2 : 60)));

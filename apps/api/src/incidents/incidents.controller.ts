@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import {
   assignmentEventSchema,
   cancelIncidentSchema,
@@ -13,6 +14,7 @@ import {
   IncidentsService,
   RecommendationService,
   TimelineService,
+  parseIdempotencyKey,
   parseInput,
   type Principal,
 } from '@ringcad/core';
@@ -36,11 +38,21 @@ export class IncidentsController {
   @Post('incidents')
   @ApiRoute({
     summary: 'Create an incident from a call: its recommendation, plan proposal and possible duplicates come back',
+    description: 'Send an Idempotency-Key header to make retries safe: the same key and body answer the first 201 (with Idempotent-Replayed: true) and never file a second incident.',
     body: createIncidentSchema,
     response: createdIncidentSchema,
+    errors: ['IDEMPOTENCY_KEY_REUSED'],
   })
-  create(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
-    return this.incidents.create(parseInput(createIncidentSchema, body), by);
+  async create(
+    @Body() body: unknown,
+    @CurrentPrincipal() by: Principal,
+    @Headers('idempotency-key') idempotencyKey: unknown,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const key = parseIdempotencyKey(idempotencyKey);
+    const { body: created, replayed } = await this.incidents.create(parseInput(createIncidentSchema, body), by, key);
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    return created;
   }
 
   @Get('incidents')

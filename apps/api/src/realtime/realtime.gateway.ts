@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
-import IORedis, { type Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import {
   CONSOLE_NAMESPACE,
   TERMINAL_NAMESPACE,
@@ -21,6 +21,7 @@ import {
   RealtimePublisher,
   UnitsService,
   consoleRoom,
+  createRedis,
   parseInput,
   positionsRoom,
   premiseFlagsNear,
@@ -65,8 +66,8 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
   async attach(httpServer: HttpServer) {
     const io = new Server(httpServer, { serveClient: true, cors: { origin: true, credentials: true } });
     if (this.config.REDIS_URL) {
-      const pub = new IORedis(this.config.REDIS_URL);
-      const sub = pub.duplicate();
+      const pub = createRedis(this.config.REDIS_URL, 'pubsub', 'socket.io-pub');
+      const sub = createRedis(this.config.REDIS_URL, 'pubsub', 'socket.io-sub');
       this.redis.push(pub, sub);
       io.adapter(createAdapter(pub, sub, { key: `${this.config.REDIS_PREFIX}-socket.io` }));
     }

@@ -127,10 +127,19 @@ export const planProposalSchema = z.object({
 });
 export type PlanProposal = z.infer<typeof planProposalSchema>;
 
+/** A part of a committed create that could not be computed after the commit (ask for it again). */
+export const partUnavailableSchema = z.object({
+  code: z.enum(['DEPENDENCY_DOWN', 'INTERNAL']),
+  dependency: z.enum(['database', 'redis']).optional(),
+  message: z.string(),
+});
+
 export const createdIncidentSchema = z.object({
   incident: incidentViewSchema,
-  recommendation: recommendationSchema,
+  recommendation: recommendationSchema.nullable().describe('null when it could not be computed after the commit'),
+  recommendationUnavailable: partUnavailableSchema.optional(),
   plan: planProposalSchema.nullable(),
+  planUnavailable: partUnavailableSchema.optional(),
   possibleDuplicates: z
     .array(possibleDuplicateSchema)
     .describe('within DUPLICATE_RADIUS_M and DUPLICATE_WINDOW_MIN'),
