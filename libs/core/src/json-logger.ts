@@ -10,7 +10,7 @@ export class JsonLogger extends ConsoleLogger {
     for (const message of messages) {
       const text = message instanceof Error ? message.message : message;
       process.stdout.write(
-        `${JSON.stringify({ time: new Date().toISOString(), level: logLevel, context, message: text, ...(errorStack ? { stack: String(errorStack) } : {}) })}\n`,
+        `${JSON.stringify({ time: new Date().toISOString(), level: logLevel, context, message: text, ...(typeof errorStack === 'string' ? { stack: errorStack } : {}) })}\n`,
       );
     }
   }
