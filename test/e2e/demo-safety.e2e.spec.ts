@@ -86,7 +86,9 @@ describeEmbedded('npm start survives its simulator (scripts/start.mjs)', () => {
       120_000,
     );
     await until('simulated units on duty', async () => ((await dispatcher.get('/api/v1/units')).body as { status: string }[]).filter((u) => u.status === 'available').length >= 8, 120_000);
-    expect(output).toContain('auto-dispatch off');
+    // and it runs without dispatching for the dispatcher (not asked to)
+    await until('the simulator to run', () => output.includes('simulating 8 units'), 60_000);
+    expect(output).toMatch(/simulating 8 units .*auto-dispatch off/);
 
     // the api is watched from here to the end: it must answer every time
     const health: number[] = [];
