@@ -1,6 +1,7 @@
 // `npm start`: the whole RingCAD on one machine. Embedded mode by default (PGlite + PostGIS in
 // DATA_DIR, BullMQ on it, processors in the api), with the demo city and its simulator (DEMO=1).
 // Set DATABASE_URL + REDIS_URL (+ ADMIN_PASSWORD) for services mode; DEMO=0 for no simulator.
+// The simulator does not dispatch for the dispatcher unless SIM_AUTODISPATCH=1.
 import { execFileSync, spawn } from 'node:child_process';
 import { ensureDeps } from './ensure-deps.mjs';
 import { randomBytes } from 'node:crypto';
@@ -34,36 +35,73 @@ if (services && !env.ADMIN_PASSWORD) {
   process.exit(2);
 }
 
-const children = [];
-function run(name, script, extraEnv) {
-  const child = spawn(process.execPath, [join(root, script)], {
-    cwd: root,
-    env: { ...env, ...extraEnv },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  children.push(child);
-  child.on('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`${name} exited (${signal ?? code}); stopping`);
-      stop(code ?? 1);
-    }
-  });
-  return child;
+// Every child is supervised: one that dies is started again after an exponential backoff, so a
+// crash of the simulator (or a passing api crash) never takes the dispatch system down. Only
+// SIGINT/SIGTERM of this process stops everything, and a refused configuration (exit code 2) of
+// the api or worker, which no restart can cure.
+const RESTART_BASE_MS = Number(env.RINGCAD_RESTART_BASE_MS ?? 1000);
+const RESTART_MAX_MS = 30_000;
+/** A child that dies sooner than this after its start failed "quickly". */
+const QUICK_FAILURE_MS = 60_000;
+/** The simulator is given up after this many quick failures in a row; the api and worker never. */
+const SIMULATOR_MAX_QUICK_FAILURES = 5;
+
+const supervised = [];
+let stopping = false;
+
+function supervise(name, script, extraEnv, { giveUpAfter } = {}) {
+  const s = { name, child: null, retry: null, failures: 0 };
+  supervised.push(s);
+  const launch = () => {
+    s.retry = null;
+    const started = Date.now();
+    const child = spawn(process.execPath, [join(root, script)], {
+      cwd: root,
+      env: { ...env, ...extraEnv },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    s.child = child;
+    console.log(`[start] ${name} started (pid ${child.pid})`);
+    child.on('exit', (code, signal) => {
+      s.child = null;
+      if (stopping) return;
+      const how = signal ?? `code ${code}`;
+      if (code === 2 && !giveUpAfter) {
+        console.error(`[start] ${name} refused its configuration (exit code 2); stopping`);
+        stop(2);
+        return;
+      }
+      s.failures = Date.now() - started < QUICK_FAILURE_MS ? s.failures + 1 : 1;
+      if (giveUpAfter && (code === 2 || s.failures >= giveUpAfter)) {
+        console.error(
+          `[start] giving up on the ${name}: it exited (${how}) ${s.failures} time(s) in a row within ` +
+            `${QUICK_FAILURE_MS / 1000} s of starting; the dispatch system keeps running without it`,
+        );
+        return;
+      }
+      const delay = Math.min(RESTART_MAX_MS, RESTART_BASE_MS * 2 ** (s.failures - 1));
+      console.error(`[start] ${name} exited (${how}); restarting it in ${delay} ms`);
+      s.retry = setTimeout(launch, delay);
+    });
+  };
+  launch();
 }
 
-let stopping = false;
 function stop(code = 0) {
+  if (stopping) return;
   stopping = true;
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  for (const s of supervised) if (s.retry) clearTimeout(s.retry);
+  const running = supervised.map((s) => s.child).filter((c) => c && c.exitCode === null);
+  for (const c of running) c.kill('SIGTERM');
   setTimeout(() => process.exit(code), 3000).unref();
-  Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.on('exit', r))))).then(() => process.exit(code));
+  Promise.all(running.map((c) => new Promise((r) => c.on('exit', r)))).then(() => process.exit(code));
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
 const apiEnv = { PORT: String(port), DATA_DIR: dataDir, ADMIN_PASSWORD: env.ADMIN_PASSWORD ?? creds.admin, DEMO: demo ? '1' : '0' };
-run('api', 'dist/apps/api/src/main.js', apiEnv);
-if (services) run('worker', 'dist/apps/worker/src/main.js', apiEnv);
+supervise('api', 'dist/apps/api/src/main.js', apiEnv);
+if (services) supervise('worker', 'dist/apps/worker/src/main.js', apiEnv);
 
 const base = `http://127.0.0.1:${port}`;
 for (let i = 0; ; i++) {
@@ -73,22 +111,21 @@ for (let i = 0; ; i++) {
   } catch {
     /* not up yet */
   }
-  if (i > 240) {
-    console.error('api did not become healthy within 120 s');
-    stop(1);
-  }
+  if (stopping) await new Promise(() => {});
+  // the api keeps being supervised; say so rather than giving up on it
+  if (i > 0 && i % 120 === 0) console.error(`[start] api not healthy after ${i / 2} s; still waiting`);
   await new Promise((r) => setTimeout(r, 500));
 }
 
 if (demo) {
-  run('simulator', 'dist/apps/simulator/src/main.js', {
+  supervise('simulator', 'dist/apps/simulator/src/main.js', {
     API_URL: base,
     ADMIN_PASSWORD: env.ADMIN_PASSWORD ?? creds.admin,
     CALLTAKER_PASSWORD: creds.calltaker,
     DISPATCHER_PASSWORD: creds.dispatcher,
     COMMANDER_PASSWORD: creds.commander,
     SIM_STATE_FILE: join(dataDir, 'simulator-state.json'),
-  });
+  }, { giveUpAfter: SIMULATOR_MAX_QUICK_FAILURES });
 }
 
 console.log(`

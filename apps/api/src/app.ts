@@ -6,10 +6,9 @@ import compression from 'compression';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { findProjectPath, type AppConfig, type Clock } from '@ringcad/core';
+import { findProjectPath, JsonLogger, type AppConfig, type Clock } from '@ringcad/core';
 import { ApiModule } from './app.module';
 import { RealtimeGateway } from './realtime/realtime.gateway';
-import { JsonLogger } from './common/json-logger';
 import { ROAD_NETWORK_UPLOAD_PATH } from './roads/upload-body';
 
 export interface ApiAppOptions {

@@ -19,7 +19,8 @@ export const simulatorEnvSchema = z.object({
   SIM_UNITS: z.coerce.number().int().min(0).max(10_000).default(40),
   SIM_SPEED: z.coerce.number().positive().max(1000).default(1),
   SIM_CALLS_PER_HOUR: z.coerce.number().min(0).max(100_000).default(40),
-  SIM_AUTODISPATCH: bool.default(true),
+  /** Off by default: a training simulator never dispatches for the dispatcher unless asked. */
+  SIM_AUTODISPATCH: bool.default(false),
   /** Seed of the demo city (and the simulation): keep it at the api's DEMO_CITY_SEED, 110. */
   SIM_SEED: z.coerce.number().int().default(110),
   SIM_POSITION_INTERVAL_MS: z.coerce.number().int().min(100).optional(),

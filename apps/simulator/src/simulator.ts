@@ -33,6 +33,7 @@ export interface SimulatorOptions {
   positionIntervalMs?: number;
   /** Average 110 calls per simulated hour; 0 = none. */
   callsPerHour?: number;
+  /** Whether it dispatches incidents nobody dispatched (default off: it never acts for a human unless asked). */
   autoDispatch?: boolean;
   /** Simulated seconds an incident may stay `new` before the simulator dispatches it. */
   autoDispatchAfterSec?: number;
@@ -73,7 +74,7 @@ export class Simulator {
       seed: DEFAULT_CITY_SEED,
       units: 40,
       callsPerHour: 40,
-      autoDispatch: true,
+      autoDispatch: false,
       autoDispatchAfterSec: 20,
       log: consoleLogger(),
       ...rest,
@@ -130,29 +131,21 @@ export class Simulator {
     this.terminals = [];
     const admin = await ApiClient.login(apiUrl, 'admin', this.o.adminPassword);
     await this.checkRoadNetwork(admin);
-    const serverUnits = await admin.get<UnitView[]>('/api/v1/units');
-    let state = loadState(this.o.stateFile);
+    // Seeding decides by the simulator's own marks (its accounts, places and the units of its
+    // state file), never by whether the server already holds units: someone creating units
+    // before or during seeding must not make it skip its own.
+    const state = loadState(this.o.stateFile) ?? emptyState(seed);
     const save = (s: SimState) => saveState(this.o.stateFile, s);
-
-    if (serverUnits.length === 0) {
-      // an empty city: seed it, resuming an interrupted seeding only if the state is from this server
-      if (!state || state.seedComplete || !(await this.stateBelongsHere(admin, state)))
-        state = emptyState(seed);
-      state.units = [];
-      await this.seed(admin, state, save);
-    } else if (
-      state &&
-      !state.seedComplete &&
-      serverUnits.every((u) => state!.units.some((s) => s.id === u.id))
-    ) {
-      await this.seed(admin, state, save);
-    } else if (!state) {
-      log.warn(
-        `the city already has ${serverUnits.length} units but ${this.o.stateFile} holds no terminal tokens: ` +
-          'their terminals cannot be simulated (calls and dispatch still run)',
-      );
-      state = emptyState(seed);
-    }
+    const seeded = await seedDemoCity({
+      admin,
+      city: this.city,
+      fleet: planFleet(this.city, this.o.units),
+      passwords: this.o.passwords,
+      state,
+      save,
+      log,
+    });
+    this.seeded = seeded.accounts + seeded.places + seeded.units > 0;
 
     const onServer = new Map((await admin.get<UnitView[]>('/api/v1/units')).map((u) => [u.id, u]));
     const mine = state.units.filter((u) => onServer.has(u.id));
@@ -161,7 +154,7 @@ export class Simulator {
         `${state.units.length - mine.length} units of the state file are unknown to the server; skipped`,
       );
     for (const unit of mine) {
-      const rng = deriveRng(seed, `unit:${unit.callsign}`);
+      const rng = deriveRng(seed, `unit:${unit.planned ?? unit.callsign}`);
       const known = onServer.get(unit.id)?.position;
       const start = known
         ? { lon: known.lon, lat: known.lat }
@@ -183,49 +176,54 @@ export class Simulator {
     }
     for (const t of this.terminals) t.start();
 
+    // Training simulators never dispatch for the dispatcher unless asked (SIM_AUTODISPATCH=1).
     if (this.o.autoDispatch) {
-      const dispatcher = await ApiClient.login(apiUrl, 'dispatcher', this.o.passwords.dispatcher);
-      this.dispatcher = new AutoDispatcher({
-        dispatcher,
-        dispatchAfterMs: realMs(this.o.autoDispatchAfterSec, this.o.speed),
-        closeAfterMs: realMs(30, this.o.speed),
-        retryMs: realMs(30, this.o.speed),
-        rng: deriveRng(seed, 'dispatcher'),
-        log,
-        stats: this.stats,
-      });
-      this.dispatcher.start();
+      const dispatcher = await this.signIn('dispatcher', 'auto-dispatch');
+      if (dispatcher) {
+        this.dispatcher = new AutoDispatcher({
+          dispatcher,
+          dispatchAfterMs: realMs(this.o.autoDispatchAfterSec, this.o.speed),
+          closeAfterMs: realMs(30, this.o.speed),
+          retryMs: realMs(30, this.o.speed),
+          rng: deriveRng(seed, 'dispatcher'),
+          log,
+          stats: this.stats,
+        });
+        this.dispatcher.start();
+      }
     }
     if (this.o.callsPerHour > 0) {
-      const calltaker = await ApiClient.login(apiUrl, 'calltaker', this.o.passwords.calltaker);
-      this.calls = new CallStream({
-        calltaker,
-        city: this.city,
-        callsPerHour: this.o.callsPerHour,
-        speed: this.o.speed,
-        rng: deriveRng(seed, 'calls'),
-        log,
-        stats: this.stats,
-      });
-      this.calls.start();
+      const calltaker = await this.signIn('calltaker', '110 calls');
+      if (calltaker) {
+        this.calls = new CallStream({
+          calltaker,
+          city: this.city,
+          callsPerHour: this.o.callsPerHour,
+          speed: this.o.speed,
+          rng: deriveRng(seed, 'calls'),
+          log,
+          stats: this.stats,
+        });
+        this.calls.start();
+      }
     }
     log.info(
       `simulating ${this.terminals.length} units at ${this.o.speed}× real time; ` +
-        `calls ${this.o.callsPerHour}/h, auto-dispatch ${this.o.autoDispatch ? 'on' : 'off'}`,
+        `calls ${this.calls ? this.o.callsPerHour : 0}/h, auto-dispatch ${this.dispatcher ? 'on' : 'off'}`,
     );
   }
 
-  private async seed(admin: ApiClient, state: SimState, save: (s: SimState) => void) {
-    await seedDemoCity({
-      admin,
-      city: this.city,
-      fleet: planFleet(this.city, this.o.units),
-      passwords: this.o.passwords,
-      state,
-      save,
-      log: this.o.log,
-    });
-    this.seeded = true;
+  /**
+   * A demo account the simulator cannot use (someone made it with another password) costs that
+   * part of the demo, not the units' terminals.
+   */
+  private async signIn(account: DemoAccount, part: string): Promise<ApiClient | null> {
+    try {
+      return await ApiClient.login(this.o.apiUrl, account, this.o.passwords[account]);
+    } catch (err) {
+      this.o.log.error(`cannot sign in as ${account} (${(err as Error).message}): ${part} stay off`);
+      return null;
+    }
   }
 
   /**
@@ -249,16 +247,5 @@ export class Simulator {
         `the api's road network (${r.body.source ?? 'unknown'}: ${r.body.nodes} nodes) is not the ` +
           `simulator's demo city (seed ${this.o.seed}: ${own.nodes} nodes): units drive streets the api does not route on`,
       );
-  }
-
-  /** A state file whose jurisdictions all exist on the server was written against this city. */
-  private async stateBelongsHere(admin: ApiClient, state: SimState): Promise<boolean> {
-    const ids = Object.values(state.jurisdictions);
-    if (ids.length === 0) return false;
-    const fc = await admin.get<{ features: { properties: { id: string } }[] }>(
-      '/api/v1/jurisdictions',
-    );
-    const known = new Set(fc.features.map((f) => f.properties.id));
-    return ids.every((id) => known.has(id));
   }
 }

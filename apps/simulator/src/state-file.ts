@@ -24,6 +24,11 @@ export const simStateSchema = z.object({
       token: z.string(),
       /** Index of its home standby point in the demo city. */
       home: z.number().int().min(0),
+      /**
+       * The fleet plan's callsign this unit stands for, when that callsign was taken by a unit the
+       * simulator did not create and it had to use another.
+       */
+      planned: z.string().optional(),
     }),
   ),
 });

@@ -1,8 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { ConfigError, loadConfig } from '@ringcad/core';
-import { WorkerModule } from './worker.module';
+import { createWorkerApp } from './worker-app';
 
 /** The worker runs the BullMQ processors (timers now, track persistence and reports later). */
 async function main() {
@@ -10,7 +9,7 @@ async function main() {
   if (config.mode !== 'services') {
     throw new ConfigError('the worker runs in services mode only (set DATABASE_URL and REDIS_URL); embedded mode runs processors inside the api');
   }
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config }));
+  const app = await createWorkerApp(config);
   app.enableShutdownHooks();
   new Logger('RingCAD').log('worker running');
 }

@@ -1,19 +1,28 @@
-import { Inject, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Emitter } from '@socket.io/redis-emitter';
 import type { Redis } from 'ioredis';
 import { APP_CONFIG, CoreModule, RealtimePublisher, createRedis, type AppConfig, type CoreOptions } from '@ringcad/core';
 
-/** Publishes the worker's realtime events through Redis to every api instance's sockets. */
-class EmitterBinding implements OnApplicationBootstrap, OnApplicationShutdown {
+/**
+ * Publishes the worker's realtime events through Redis to every api instance's sockets. Bound in
+ * onModuleInit, which Nest runs for every module before any onApplicationBootstrap: the
+ * processors start there, and an alert they raise must have somewhere to go.
+ */
+class EmitterBinding implements OnModuleInit, OnApplicationShutdown {
   private redis?: Redis;
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(RealtimePublisher) private readonly publisher: RealtimePublisher,
   ) {}
-  onApplicationBootstrap() {
+  async onModuleInit() {
     if (!this.config.REDIS_URL) return;
-    this.redis = createRedis(this.config.REDIS_URL, 'pubsub', 'socket.io-emitter');
-    this.publisher.bind(new Emitter(this.redis, { key: `${this.config.REDIS_PREFIX}-socket.io` }));
+    const redis = createRedis(this.config.REDIS_URL, 'pubsub', 'socket.io-emitter');
+    this.redis = redis;
+    // the emitter is bound before any processor starts, so nothing fires before it can be pushed
+    await redis.ping();
+    this.publisher.bind(new Emitter(redis, { key: `${this.config.REDIS_PREFIX}-socket.io` }), {
+      connected: () => redis.status === 'ready',
+    });
   }
   onApplicationShutdown() {
     this.redis?.disconnect();

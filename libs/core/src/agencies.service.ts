@@ -20,9 +20,8 @@ import { actorOf, SYSTEM_ACTOR, type Principal } from './principal';
 import { QueueService } from './queue.service';
 import { lockOpenIncidentInScope } from './open-incident';
 import { AfterCommit, RealtimePublisher } from './realtime';
-import { toAlertView } from './timers.service';
+import { AlertOutbox } from './alert-outbox.service';
 import { APP_CONFIG } from './tokens';
-import { jurisdictionIdsOf } from './views';
 
 interface NotificationRow {
   id: string;
@@ -72,6 +71,7 @@ export class AgenciesService implements OnApplicationBootstrap {
     private readonly clock: Clock,
     private readonly queues: QueueService,
     private readonly realtime: RealtimePublisher,
+    private readonly alerts: AlertOutbox,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -255,7 +255,7 @@ export class AgenciesService implements OnApplicationBootstrap {
       const data = { notificationId: n.id, agency: n.agency, mode: n.mode, attempts: n.attempts, ...(error ? { error } : {}) };
       await appendIncidentEvent(tx, n.incident_id, version, status === 'delivered' ? 'agency.delivered' : 'agency.undelivered', now, SYSTEM_ACTOR, data);
       if (status === 'failed') {
-        const alert = await tx
+        await tx
           .insertInto('alerts')
           .values({
             kind: 'agency_undelivered',
@@ -268,10 +268,9 @@ export class AgenciesService implements OnApplicationBootstrap {
             acknowledged_at: null,
             acknowledged_by: null,
           })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        const view = toAlertView(alert as unknown as Parameters<typeof toAlertView>[0]);
-        after.add(() => this.realtime.toConsoles({ event: 'alert', payload: view, jurisdictionIds: jurisdictionIdsOf(incident) }));
+          .execute();
+        // pushed by the outbox after commit, to the consoles of its jurisdiction
+        after.add(() => this.alerts.kick());
       }
       const updated = await readIncident(tx, n.incident_id);
       after.add(() => this.realtime.incident('incident.updated', updated));

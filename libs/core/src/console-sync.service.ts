@@ -7,7 +7,8 @@ import { readAssignments } from './dispatch.service';
 import { IncidentsService } from './incidents.service';
 import { DeskService } from './desk.service';
 import { hasRole, type Principal } from './principal';
-import { TimersService, toAlertView } from './timers.service';
+import { toAlertView } from './alerts';
+import { TimersService } from './timers.service';
 import { UnitsService } from './units.service';
 import { RealtimePublisher } from './realtime';
 import { sql } from 'kysely';
@@ -33,11 +34,11 @@ export class ConsoleSyncService {
       for (const i of incidents) assignments.push(...(await readAssignments(tx, { incidentId: i.id })));
     });
     const visible = new Set(incidents.map((i) => i.id));
-    // alerts about a district rather than an incident (coverage_below_target) go to its scope
+    // Every unacknowledged alert of the console's jurisdiction, delivered live or not: an alert
+    // pushed while this console was away (or before any console could connect) is not lost.
+    // Scoped in SQL so another district's alerts never crowd a scoped console's out of the limit.
     const scope = by.kind === 'user' ? by.jurisdictionId : null;
-    const alerts = (await this.timers.listOpenAlerts()).filter((a) =>
-      a.incidentId === null ? !scope || a.data.districtId === scope : visible.has(a.incidentId),
-    );
+    const alerts = (await this.timers.listOpenAlerts(scope)).filter((a) => a.incidentId === null || visible.has(a.incidentId));
     const notes = await this.desk.notesOf(incidents.map((i) => i.id));
     return { at, incidents, assignments, units: await this.units.list(), alerts, notes };
   }

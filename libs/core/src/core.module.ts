@@ -1,4 +1,5 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { AlertOutbox } from './alert-outbox.service';
 import { AuthService } from './auth.service';
 import { Clock, SystemClock } from './clock';
 import type { AppConfig } from './config';
@@ -47,6 +48,7 @@ const SERVICES = [
   CoverageService,
   EtaEngine,
   RecommendationService,
+  AlertOutbox,
   TimersService,
   DispatchService,
   AgenciesService,

@@ -14,7 +14,7 @@ import { DatabaseService } from './database.service';
 import { notFound } from './errors';
 import { actorOf, type Principal } from './principal';
 import { AfterCommit, RealtimePublisher } from './realtime';
-import { toAlertView } from './timers.service';
+import { AlertOutbox } from './alert-outbox.service';
 
 interface LevelRow {
   jurisdiction_id: string | null;
@@ -50,6 +50,7 @@ export class DefenseLevelsService {
     private readonly database: DatabaseService,
     private readonly clock: Clock,
     private readonly realtime: RealtimePublisher,
+    private readonly alerts: AlertOutbox,
   ) {}
 
   async set(input: DefenseLevelRequest, by: Principal): Promise<DefenseLevelView> {
@@ -193,8 +194,8 @@ export class DefenseLevelsService {
           .returningAll()
           .executeTakeFirstOrThrow();
         alertId = inserted.id;
-        const view = toAlertView(inserted as unknown as Parameters<typeof toAlertView>[0]);
-        after.add(() => this.realtime.toConsoles({ event: 'alert', payload: view, jurisdictionIds: [d.id] }));
+        // pushed by the outbox after commit, to the consoles of its jurisdiction
+        after.add(() => this.alerts.kick());
       }
       await sql`
         INSERT INTO coverage_breaches (district_id, open, level, alert_id, changed_at)

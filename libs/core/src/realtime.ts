@@ -54,9 +54,36 @@ export class RealtimePublisher {
   private readonly logger = new Logger(RealtimePublisher.name);
   private target: BroadcastTarget | null = null;
 
-  bind(target: BroadcastTarget) {
+  // --- alert delivery: whether (and when) a delivery path exists ---
+  private connected: () => boolean = () => true;
+  private readonly onBind: (() => void)[] = [];
+
+  /**
+   * `connected` tells whether what is emitted now reaches the bus (the worker's Redis emitter
+   * drops nothing while Redis reconnects, but the alert outbox must not mark alerts delivered
+   * on a link it knows is down).
+   */
+  bind(target: BroadcastTarget, options: { connected?: () => boolean } = {}) {
     this.target = target;
+    if (options.connected) this.connected = options.connected;
+    for (const fn of this.onBind.splice(0)) fn();
   }
+
+  get bound(): boolean {
+    return this.target !== null;
+  }
+
+  /** Whether an event published now has a delivery path. */
+  get ready(): boolean {
+    return this.target !== null && this.connected();
+  }
+
+  /** Runs `fn` once a target is bound (at once if it already is): nothing fires into the void. */
+  whenBound(fn: () => void) {
+    if (this.target) fn();
+    else this.onBind.push(fn);
+  }
+  // --- end alert delivery ---
 
   toConsoles(msg: ConsoleMessage) {
     const target = this.target;

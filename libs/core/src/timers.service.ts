@@ -10,9 +10,10 @@ import { DatabaseService } from './database.service';
 import { appendIncidentEvent, bumpIncident, lockIncident } from './incident-log';
 import { SYSTEM_ACTOR } from './principal';
 import { QueueService } from './queue.service';
+import { AlertOutbox } from './alert-outbox.service';
+import { toAlertView, type AlertRow } from './alerts';
 import { AfterCommit, RealtimePublisher } from './realtime';
 import { APP_CONFIG } from './tokens';
-import { jurisdictionIdsOf } from './views';
 
 /** Overdue pending timers are swept this often, so a lost queue delays an alert by at most this. */
 const SWEEP_INTERVAL_MS = 15_000;
@@ -21,30 +22,6 @@ const SWEEP_GRACE_MS = 5_000;
 
 export const ackTimerId = (assignmentId: string) => `ack-${assignmentId}`;
 export const tierTimerId = (incidentId: string, tier: number) => `tier-${incidentId}-${tier}`;
-
-interface AlertRow {
-  id: string;
-  kind: AlertView['kind'];
-  incident_id: string;
-  unit_id: string | null;
-  assignment_id: string | null;
-  at: Date;
-  data: Record<string, unknown>;
-  acknowledged_at: Date | null;
-}
-
-export function toAlertView(r: AlertRow): AlertView {
-  return {
-    id: r.id,
-    kind: r.kind,
-    incidentId: r.incident_id,
-    unitId: r.unit_id,
-    assignmentId: r.assignment_id,
-    at: new Date(r.at).toISOString(),
-    data: r.data,
-    acknowledgedAt: r.acknowledged_at ? new Date(r.acknowledged_at).toISOString() : null,
-  };
-}
 
 /**
  * Timers (ack overdue, ring tier deadlines): a row in `timers` is the durable truth, a BullMQ
@@ -55,17 +32,30 @@ export function toAlertView(r: AlertRow): AlertView {
 export class TimersService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(TimersService.name);
   private sweeper?: NodeJS.Timeout;
+  private stopped = false;
 
   constructor(
     private readonly database: DatabaseService,
     private readonly clock: Clock,
     private readonly queues: QueueService,
     private readonly realtime: RealtimePublisher,
+    private readonly alerts: AlertOutbox,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async onApplicationBootstrap() {
     if (!this.config.runProcessors) return;
+    // A timer that fires before this process can push its alert would raise it into the void
+    // (the worker binds its Redis emitter, the api its socket.io server, before bootstrap).
+    if (this.realtime.bound) return this.startProcessing();
+    this.logger.warn('timers wait for the realtime publisher');
+    this.realtime.whenBound(() => {
+      this.startProcessing().catch((err: Error) => this.logger.error(`timers did not start: ${err.message}`));
+    });
+  }
+
+  private async startProcessing() {
+    if (this.stopped) return;
     this.queues.worker<TimerJob>(TIMERS_QUEUE, (job) => this.process(job));
     const restored = await this.restorePending();
     if (restored) this.logger.log(`re-created ${restored} pending timer job(s) from the database`);
@@ -76,6 +66,7 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   onApplicationShutdown() {
+    this.stopped = true;
     if (this.sweeper) clearInterval(this.sweeper);
   }
 
@@ -315,10 +306,8 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
         assignmentId: timer.assignment_id,
         ...alert.data,
       });
-      const view = toAlertView(inserted as unknown as AlertRow);
-      after.add(() =>
-        this.realtime.toConsoles({ event: 'alert', payload: view, jurisdictionIds: jurisdictionIdsOf(incident) }),
-      );
+      // the outbox pushes it after commit (and again after a crash before the push)
+      after.add(() => this.alerts.kick());
       return 'fired' as const;
     });
     await after.run();
@@ -347,10 +336,18 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
     return overdue.length;
   }
 
-  async listOpenAlerts(): Promise<AlertView[]> {
-    const rows = await sql<AlertRow>`SELECT * FROM alerts WHERE acknowledged_at IS NULL ORDER BY at DESC LIMIT 500`.execute(
-      this.database.db,
-    );
+  /**
+   * Unacknowledged alerts, newest first. With `scope`, only those of a jurisdiction: alerts of its
+   * open incidents and the district alerts (coverage_below_target) of that district.
+   */
+  async listOpenAlerts(scope: string | null = null): Promise<AlertView[]> {
+    const rows = await sql<AlertRow>`
+      SELECT a.* FROM alerts a LEFT JOIN incidents i ON i.id = a.incident_id
+      WHERE a.acknowledged_at IS NULL
+        AND (${scope}::uuid IS NULL
+          OR (a.incident_id IS NOT NULL AND ${scope}::uuid IN (i.district_id, i.station_id, i.grid_id))
+          OR (a.incident_id IS NULL AND a.data->>'districtId' = ${scope}::text))
+      ORDER BY a.at DESC LIMIT 500`.execute(this.database.db);
     return rows.rows.map(toAlertView);
   }
 }

@@ -191,6 +191,8 @@ export interface AlertsTable {
   data: ColumnType<Record<string, unknown>, string, string>;
   acknowledged_at: Timestamp | null;
   acknowledged_by: string | null;
+  /** Null until the alert outbox has pushed it to the consoles. */
+  delivered_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 export interface IncidentCountersTable {
   day: string;
