@@ -182,7 +182,7 @@ export class PlansService {
 
   /** The plan's proposal for an incident from the current recommendation (null without a plan). */
   async propose(incidentId: string, candidates?: readonly RecommendationCandidate[]): Promise<PlanProposal | null> {
-    const incident = await readIncident(this.database.db as unknown as Tx, incidentId);
+    const incident = await readIncident(this.database.db, incidentId);
     const plan = await this.planFor(this.database.db, incident);
     if (!plan) return null;
     const scheme = findScheme(plan.scheme);
