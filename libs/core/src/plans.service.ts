@@ -8,7 +8,7 @@ import type {
   ResponsePlanView,
 } from '@ringcad/contracts';
 import { ACTIVE_ASSIGNMENT_STATUSES, findScheme, type Agency } from '@ringcad/domain';
-import type { DbOrTx, Tx } from '@ringcad/db';
+import type { DbOrTx } from '@ringcad/db';
 import { AgenciesService } from './agencies.service';
 import { appendAudit } from './audit';
 import { Clock } from './clock';
