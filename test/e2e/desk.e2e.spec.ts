@@ -40,7 +40,7 @@ describe(`the desk's lifecycle: correct, annotate, merge, recall, close (${SERVI
 
   beforeAll(async () => {
     // tier deadlines at 2 % of their time: 1-3-8 → 1.2 s, 3.6 s …; 5-10-30 → 6 s, 12 s …
-    stack = await createStack({ TIER_DEADLINE_SCALE: '0.02' });
+    stack = await createStack({ TIER_DEADLINE_SCALE: '0.02', SEALING_MAX_UNITS_PER_INCIDENT: '2' });
     base = (await stack.startApi()).url;
     if (SERVICES_MODE) await stack.startWorker();
     world = await buildWorld(base, 8);
@@ -357,5 +357,47 @@ describe(`the desk's lifecycle: correct, annotate, merge, recall, close (${SERVI
     expect(updated.body.level).toBe('caution');
     expect((await world.dispatcher.raw('DELETE', `/api/v1/premises/${danger.body.id}`)).status).toBe(204);
     expect((await world.dispatcher.get(`/api/v1/premises/${danger.body.id}`)).status).toBe(404);
+  });
+
+  it('sends checkpoint units only as listed and up to a cap; closing releases them and tells their terminals', async () => {
+    const incident = await file({ category: 'criminal', priority: 1 });
+    const checkpoints: string[] = [];
+    for (const [i, north] of [1500, 1800, 2100].entries()) {
+      const cp = await world.admin.post('/api/v1/checkpoints', { name: `卡点${i + 1}`, location: near(north, 800) });
+      expect(cp.status).toBe(201);
+      checkpoints.push(cp.body.id);
+    }
+    const free = (await world.dispatcher.get('/api/v1/units')).body.filter((u: { status: string }) => u.status === 'available') as { id: string }[];
+    expect(free.length).toBeGreaterThanOrEqual(3);
+    const before = await counts(incident.id);
+    const tooMany = await world.dispatcher.post(`/api/v1/incidents/${incident.id}/sealing/dispatch`, {
+      assignments: checkpoints.map((checkpointId, i) => ({ checkpointId, unitId: free[i].id })),
+    });
+    expect(tooMany.status).toBe(409);
+    expect(tooMany.body.error.details).toMatchObject({ cap: 2, requested: 3 });
+    expect(await counts(incident.id)).toEqual(before);
+
+    const sent = await world.dispatcher.post(`/api/v1/incidents/${incident.id}/sealing/dispatch`, {
+      assignments: checkpoints.slice(0, 2).map((checkpointId, i) => ({ checkpointId, unitId: free[i].id })),
+    });
+    expect(sent.status).toBe(201);
+    const token = world.units.find((u) => u.id === free[0].id)?.token as string;
+    const terminal = await connectSocket(base, '/terminal', token);
+    try {
+      await terminal.waitFor((e) => e.event === 'task.assigned');
+      // checkpoint units do not hold the incident open: it closes, and they are released
+      const closed = await world.dispatcher.post(`/api/v1/incidents/${incident.id}/close`, { disposition: 'case_filed' });
+      expect(closed.status).toBe(200);
+      await terminal.waitFor((e) => e.event === 'task.cancelled');
+      const units = (await world.dispatcher.get('/api/v1/units')).body as { id: string; status: string }[];
+      for (const u of free.slice(0, 2)) expect(units.find((x) => x.id === u.id)?.status).toBe('available');
+      const t = await world.dispatcher.get(`/api/v1/incidents/${incident.id}/timeline`);
+      expect(t.body.assignments.filter((a: { role: string }) => a.role === 'checkpoint').map((a: { status: string }) => a.status)).toEqual([
+        'cancelled',
+        'cancelled',
+      ]);
+    } finally {
+      terminal.close();
+    }
   });
 });

@@ -54,6 +54,8 @@ export const configSchema = z.object({
   INCIDENT_NUMBER_PREFIX: z.string().default('110'),
   /** 封控: the fleeing vehicle drives at free flow × this factor. */
   SEALING_VEHICLE_SPEED_FACTOR: z.coerce.number().min(0.5).max(3).default(1.2),
+  /** 封控: at most this many units man checkpoints for one incident (a mass action never sends "all"). */
+  SEALING_MAX_UNITS_PER_INCIDENT: z.coerce.number().int().min(1).max(500).default(20),
   /** Agency linkage: JSON map agency ('119' | '120' | '122' | '12345') → webhook URL. */
   AGENCY_WEBHOOKS: z
     .string()

@@ -121,6 +121,21 @@ export class SealingService {
       const cpById = new Map(cps.rows.map((c) => [c.id, c]));
       const missingCp = cpIds.find((id) => !cpById.has(id));
       if (missingCp) throw notFound('checkpoint', missingCp);
+      const manning = await tx
+        .selectFrom('assignments')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('incident_id', '=', incidentId)
+        .where('role', '=', 'checkpoint')
+        .where('status', 'in', ['assigned', 'acknowledged', 'en_route', 'on_scene'])
+        .executeTakeFirstOrThrow();
+      const cap = this.config.SEALING_MAX_UNITS_PER_INCIDENT;
+      if (Number(manning.n) + input.assignments.length > cap) {
+        throw conflict(`at most ${cap} units man checkpoints for one incident (SEALING_MAX_UNITS_PER_INCIDENT)`, {
+          cap,
+          manning: Number(manning.n),
+          requested: input.assignments.length,
+        });
+      }
       const unitIds = input.assignments.map((a) => a.unitId);
       await lockAvailableUnits(tx, unitIds);
       const now = this.clock.now();
