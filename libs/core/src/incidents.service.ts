@@ -12,7 +12,7 @@ import { Clock } from './clock';
 import type { AppConfig } from './config';
 import { toWgs84 } from './coordinates';
 import { DatabaseService } from './database.service';
-import { DomainError, conflict, forbidden } from './errors';
+import { DomainError, conflict } from './errors';
 import { appendIncidentEvent, bumpIncident, lockIncident, readIncident } from './incident-log';
 import { actorOf, type Principal } from './principal';
 import { AfterCommit, RealtimePublisher } from './realtime';
@@ -22,6 +22,7 @@ import { APP_CONFIG } from './tokens';
 import { INCIDENT_COLUMNS, maskIncident, toIncidentView, type IncidentRow } from './views';
 import { DispatchService } from './dispatch.service';
 import { PlansService } from './plans.service';
+import { ScopeService, assertIncidentInScope, incidentScopeSql } from './scope';
 
 export interface PossibleDuplicate {
   id: string;
@@ -41,6 +42,7 @@ export class IncidentsService {
     private readonly dispatch: DispatchService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly plans: PlansService,
+    private readonly scopes: ScopeService,
   ) {}
 
   async create(input: CreateIncidentRequest, by: Principal) {
@@ -142,8 +144,8 @@ export class IncidentsService {
     if (query.status === 'closed') filters.push(sql`i.status IN ('closed', 'cancelled')`);
     if (query.from) filters.push(sql`i.created_at >= ${new Date(query.from)}`);
     if (query.to) filters.push(sql`i.created_at < ${new Date(query.to)}`);
-    const scope = by.kind === 'user' ? by.jurisdictionId : null;
-    if (scope) filters.push(sql`(i.district_id = ${scope} OR i.station_id = ${scope} OR i.grid_id = ${scope})`);
+    const inScope = incidentScopeSql(await this.scopes.scopeOf(by), 'i');
+    if (inScope) filters.push(inScope);
     const rows = await sql<IncidentRow>`
       SELECT ${sql.raw(INCIDENT_COLUMNS)} FROM incidents i WHERE ${sql.join(filters, sql` AND `)}
       ORDER BY i.priority, i.created_at DESC LIMIT ${query.limit}`.execute(this.database.db);
@@ -155,26 +157,17 @@ export class IncidentsService {
       this.database.db,
     );
     if (!rows.rows[0]) throw new DomainError('NOT_FOUND', `incident ${id} not found`);
-    const view = toIncidentView(rows.rows[0]);
-    this.assertInScope(view, by);
-    return this.forViewer(view, by);
-  }
-
-  assertInScope(v: IncidentView, by: Principal) {
-    const scope = by.kind === 'user' ? by.jurisdictionId : null;
-    if (!scope) return;
-    const j = v.jurisdiction;
-    if (!j || ![j.districtId, j.stationId, j.gridId].includes(scope)) {
-      throw forbidden('incident is outside your jurisdiction');
-    }
+    await this.scopes.checkIncident(await this.scopes.scopeOf(by), id);
+    return this.forViewer(toIncidentView(rows.rows[0]), by);
   }
 
   /** Close (结案) once no unit is still working the incident. */
   async close(id: string, disposition: string, by: Principal): Promise<IncidentView> {
+    const scope = await this.scopes.scopeOf(by);
     const after = new AfterCommit();
     const view = await this.database.transaction(async (tx) => {
       const incident = await lockIncident(tx, id);
-      this.assertInScope(incident, by);
+      assertIncidentInScope(scope, incident);
       if (incident.status === 'closed' || incident.status === 'cancelled') {
         throw conflict(`incident is already ${incident.status}`);
       }
@@ -202,10 +195,11 @@ export class IncidentsService {
 
   /** Cancel (撤销): frees every unit still assigned and withdraws their tasks. */
   async cancel(id: string, reason: string, by: Principal): Promise<IncidentView> {
+    const scope = await this.scopes.scopeOf(by);
     const after = new AfterCommit();
     const view = await this.database.transaction(async (tx) => {
       const incident = await lockIncident(tx, id);
-      this.assertInScope(incident, by);
+      assertIncidentInScope(scope, incident);
       if (incident.status === 'closed' || incident.status === 'cancelled') {
         throw conflict(`incident is already ${incident.status}`);
       }

@@ -11,6 +11,7 @@ import { newToken, tokenHash } from './passwords';
 import { actorOf, hasRole, type Principal } from './principal';
 import { AfterCommit, RealtimePublisher } from './realtime';
 import { APP_CONFIG } from './tokens';
+import { ScopeService, assertUnitsInScope } from './scope';
 import { PositionsService } from './positions.service';
 import { LiveFleetService, overlayLive } from './live-fleet.service';
 import { UNIT_COLUMNS, toUnitView, type UnitRow } from './views';
@@ -26,6 +27,7 @@ export class UnitsService {
     private readonly positions: PositionsService,
     private readonly live: LiveFleetService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly scopes: ScopeService,
   ) {}
 
   async create(input: CreateUnitRequest, by: Principal): Promise<{ unit: UnitView; terminalToken: string }> {
@@ -81,10 +83,12 @@ export class UnitsService {
     if (!(hasRole(by, 'dispatcher', 'admin') || (by.kind === 'unit' && by.unitId === unitId))) {
       throw forbidden('only a dispatcher, an admin or the unit itself may change its status');
     }
+    const scope = await this.scopes.scopeOf(by);
     const after = new AfterCommit();
     const view = await this.database.transaction(async (tx) => {
-      const unit = await tx.selectFrom('units').select(['id', 'status']).where('id', '=', unitId).forUpdate().executeTakeFirst();
+      const unit = await tx.selectFrom('units').select(['id', 'status', 'station_id']).where('id', '=', unitId).forUpdate().executeTakeFirst();
       if (!unit) throw notFound('unit', unitId);
+      assertUnitsInScope(scope, [{ id: unit.id, stationId: unit.station_id }]);
       if (!['off_duty', 'available', 'out_of_service'].includes(unit.status)) {
         throw conflict(`unit is ${unit.status} on an incident; clear or cancel its assignment first`, {
           status: unit.status,
