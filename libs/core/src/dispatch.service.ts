@@ -176,7 +176,7 @@ export class DispatchService {
           this.realtime.assignment(a, updated);
           this.realtime.toTerminal(a.unitId, 'task.assigned', terminalTask(a, updated));
         }
-        for (const u of unitViews) this.realtime.toConsoles({ event: 'unit.updated', payload: u });
+        for (const u of unitViews) this.realtime.toConsoles({ event: 'unit.updated', payload: u, everyone: true });
       });
       return assignments;
     });
@@ -256,7 +256,7 @@ export class DispatchService {
       after.add(() => {
         this.realtime.assignment(assignment, updated);
         this.realtime.incident('incident.updated', updated);
-        this.realtime.toConsoles({ event: 'unit.updated', payload: unit });
+        this.realtime.toConsoles({ event: 'unit.updated', payload: unit, everyone: true });
       });
       return assignment;
     });
@@ -285,7 +285,7 @@ export class DispatchService {
         this.realtime.assignment(v, incident);
         this.realtime.toTerminal(v.unitId, 'task.cancelled', { assignmentId: v.id, incidentId: incident.id, reason });
       }
-      for (const u of units) this.realtime.toConsoles({ event: 'unit.updated', payload: u });
+      for (const u of units) this.realtime.toConsoles({ event: 'unit.updated', payload: u, everyone: true });
     });
   }
 

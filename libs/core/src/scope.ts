@@ -3,7 +3,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { AlertView } from '@ringcad/contracts';
 import type { Db, Tx } from '@ringcad/db';
 import { DatabaseService } from './database.service';
-import { DomainError } from './errors';
+import { DomainError, forbidden } from './errors';
 import type { Principal } from './principal';
 
 /**
@@ -59,6 +59,9 @@ export function unitInScope(scope: Scope, unit: { id: string; stationId: string 
 }
 
 export function assertIncidentInScope(scope: Scope, incident: { id: string; jurisdiction: JurisdictionRef | null }) {
+  if (scope.kind === 'unit' && !incidentInScope(scope, incident.jurisdiction)) {
+    throw forbidden('a terminal sees an incident only through its own unit\'s task');
+  }
   if (!incidentInScope(scope, incident.jurisdiction)) {
     throw outOfScope('incident is outside your jurisdiction', { incidentId: incident.id });
   }
@@ -66,14 +69,12 @@ export function assertIncidentInScope(scope: Scope, incident: { id: string; juri
 
 export function assertUnitsInScope(scope: Scope, units: readonly { id: string; stationId: string | null }[]) {
   const outside = units.filter((u) => !unitInScope(scope, u)).map((u) => u.id);
-  if (outside.length) {
-    throw outOfScope(
-      scope.kind === 'unit'
-        ? 'a terminal may act only for its own unit'
-        : 'unit(s) outside your jurisdiction: units of another district (or city units) are dispatched by the city centre',
-      { unitIds: outside },
-    );
-  }
+  if (!outside.length) return;
+  // a terminal is bound to its unit, not to a jurisdiction: a plain 403, as before scopes
+  if (scope.kind === 'unit') throw forbidden(`a terminal may act only for its own unit (got ${outside.join(', ')})`);
+  throw outOfScope('unit(s) outside your jurisdiction: units of another district (or city units) are dispatched by the city centre', {
+    unitIds: outside,
+  });
 }
 
 export function assertJurisdictionInScope(scope: Scope, jurisdictionId: string | null) {
@@ -166,7 +167,7 @@ export class ScopeService {
     const r = a.rows[0];
     if (!r) return;
     if (scope.kind === 'unit') {
-      if (r.unit_id !== scope.unitId) throw outOfScope('a terminal may act only on its own unit\'s assignments', { assignmentId });
+      if (r.unit_id !== scope.unitId) throw forbidden('only a dispatcher or the assigned unit may report on this assignment');
       return;
     }
     await this.checkIncident(scope, r.incident_id, db);

@@ -170,7 +170,7 @@ export class SealingService {
             checkpoint: { id: cp.id, name: cp.name, location: { lon: cp.lon, lat: cp.lat } },
           });
         }
-        for (const u of unitViews) this.realtime.toConsoles({ event: 'unit.updated', payload: u });
+        for (const u of unitViews) this.realtime.toConsoles({ event: 'unit.updated', payload: u, everyone: true });
       });
       return assignments.map((a) => ({ ...a, checkpointId: cpOf.get(a.unitId)?.id ?? null }));
     });

@@ -58,7 +58,7 @@ export class UnitsService {
         .executeTakeFirstOrThrow();
       await appendAudit(tx, now, actorOf(by), 'create', 'unit', row.id, { callsign: input.callsign, kind: input.kind });
       const view = await this.get(tx, row.id);
-      after.add(() => this.realtime.toConsoles({ event: 'unit.updated', payload: view }));
+      after.add(() => this.realtime.toConsoles({ event: 'unit.updated', payload: view, everyone: true }));
       return view;
     });
     await after.run();
@@ -104,7 +104,7 @@ export class UnitsService {
         await appendAudit(tx, now, actorOf(by), 'status', 'unit', unitId, { from: unit.status, to: status });
       }
       const v = await this.get(tx, unitId);
-      after.add(() => this.realtime.toConsoles({ event: 'unit.updated', payload: v }));
+      after.add(() => this.realtime.toConsoles({ event: 'unit.updated', payload: v, everyone: true }));
       return v;
     });
     await after.run();

@@ -28,7 +28,7 @@ export class AuthController {
     }
   }
 
-  @Access({ roles: ['admin'] })
+  @Access({ roles: ['admin'], scope: 'city' })
   @Post('users')
   createUser(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.auth.createUser(parseInput(createUserSchema, body), by);

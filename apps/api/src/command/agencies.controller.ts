@@ -13,12 +13,13 @@ export class AgenciesController {
     private readonly incidents: IncidentsService,
   ) {}
 
-  @Access({ roles: ['dispatcher', 'commander'] })
+  @Access({ roles: ['dispatcher', 'commander'], scope: 'incident:param:id' })
   @Post()
   request(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.agencies.request(id, parseInput(agencyRequestSchema, body), by);
   }
 
+  @Access({ scope: 'incident:param:id' })
   @Get()
   async list(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
     await this.incidents.get(id, by);

@@ -9,12 +9,13 @@ import { CurrentPrincipal } from '../auth/principal.decorator';
 export class DefenseLevelsController {
   constructor(private readonly levels: DefenseLevelsService) {}
 
+  @Access({ scope: 'filtered' })
   @Get()
-  current() {
-    return this.levels.current();
+  current(@CurrentPrincipal() by: Principal) {
+    return this.levels.current(by);
   }
 
-  @Access({ roles: ['commander'] })
+  @Access({ roles: ['commander'], scope: 'jurisdiction:body' })
   @Post()
   set(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.levels.set(parseInput(defenseLevelSchema, body), by);

@@ -13,42 +13,45 @@ export class PlansController {
     private readonly incidents: IncidentsService,
   ) {}
 
+  @Access({ scope: 'none' })
   @Get('response-plans')
   list() {
     return this.plans.list();
   }
 
+  @Access({ scope: 'none' })
   @Get('response-plans/:id')
   get(@Param('id', uuidParam) id: string) {
     return this.plans.get(id);
   }
 
-  @Access({ roles: ['admin'] })
+  @Access({ roles: ['admin'], scope: 'city' })
   @Post('response-plans')
   create(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.plans.create(parseInput(responsePlanSchema, body), by);
   }
 
-  @Access({ roles: ['admin'] })
+  @Access({ roles: ['admin'], scope: 'city' })
   @Put('response-plans/:id')
   update(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.plans.update(id, parseInput(responsePlanSchema, body), by);
   }
 
-  @Access({ roles: ['admin'] })
+  @Access({ roles: ['admin'], scope: 'city' })
   @Delete('response-plans/:id')
   @HttpCode(204)
   remove(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
     return this.plans.remove(id, by);
   }
 
+  @Access({ scope: 'incident:param:id' })
   @Get('incidents/:id/plan')
   async proposal(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
     await this.incidents.get(id, by);
     return { plan: await this.plans.propose(id) };
   }
 
-  @Access({ roles: ['dispatcher'] })
+  @Access({ roles: ['dispatcher'], scope: ['incident:param:id', 'units:body'] })
   @Post('incidents/:id/plan/confirm')
   async confirm(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
     const input = parseInput(planConfirmSchema, body);

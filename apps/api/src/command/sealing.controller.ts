@@ -13,6 +13,7 @@ export class SealingController {
     private readonly sealing: SealingService,
   ) {}
 
+  @Access({ scope: 'incident:param:id' })
   @Get()
   async get(@Param('id', uuidParam) id: string, @Query() query: unknown, @CurrentPrincipal() by: Principal) {
     const q = parseInput(sealingQuerySchema, query);
@@ -20,7 +21,7 @@ export class SealingController {
     return this.sealing.sealing(id, q.scheme, q.tiers);
   }
 
-  @Access({ roles: ['dispatcher'] })
+  @Access({ roles: ['dispatcher'], scope: ['incident:param:id', 'units:body'] })
   @Post('dispatch')
   dispatch(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.sealing.dispatchToCheckpoints(id, parseInput(sealingDispatchSchema, body), by);

@@ -8,34 +8,37 @@ import { CurrentPrincipal } from '../auth/principal.decorator';
 export class PlacesController {
   constructor(private readonly places: PlacesService) {}
 
-  @Access({ roles: ['admin'] })
+  @Access({ roles: ['admin'], scope: 'city' })
   @Post('jurisdictions')
   createJurisdiction(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.places.createJurisdiction(parseInput(createJurisdictionSchema, body), by);
   }
 
+  @Access({ scope: 'none' })
   @Get('jurisdictions')
   listJurisdictions() {
     return this.places.listJurisdictions();
   }
 
-  @Access({ roles: ['admin'] })
+  @Access({ roles: ['admin'], scope: 'city' })
   @Post('checkpoints')
   createCheckpoint(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.places.createPlace('checkpoints', parseInput(createPlaceSchema, body), by);
   }
 
+  @Access({ scope: 'none' })
   @Get('checkpoints')
   listCheckpoints() {
     return this.places.listPlaces('checkpoints');
   }
 
-  @Access({ roles: ['admin'] })
+  @Access({ roles: ['admin'], scope: 'city' })
   @Post('standby-points')
   createStandbyPoint(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.places.createPlace('standby_points', parseInput(createPlaceSchema, body), by);
   }
 
+  @Access({ scope: 'none' })
   @Get('standby-points')
   listStandbyPoints() {
     return this.places.listPlaces('standby_points');

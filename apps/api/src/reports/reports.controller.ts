@@ -17,7 +17,7 @@ export class ReportsController {
   ) {}
 
   /** JSON, or the same as CSV for `Accept: text/csv` (or `format=csv`). */
-  @Access({ roles: ['commander', 'dispatcher', 'admin'] })
+  @Access({ roles: ['commander', 'dispatcher', 'admin'], scope: 'filtered' })
   @Get('reports/response-times')
   async responseTimes(
     @Query() query: unknown,
@@ -33,14 +33,14 @@ export class ReportsController {
     return responseTimesCsv(report);
   }
 
-  @Access({ roles: ['commander', 'dispatcher', 'admin'] })
+  @Access({ roles: ['commander', 'dispatcher', 'admin'], scope: 'filtered' })
   @Get('reports/laggards')
   laggards(@Query() query: unknown, @CurrentPrincipal() by: Principal) {
     return this.reports.laggards(parseInput(laggardsQuerySchema, query), by);
   }
 
   /** One incident as EIDO-inspired JSON (NENA component structure, not schema-validated). */
-  @Access({ roles: ['commander', 'dispatcher', 'admin'] })
+  @Access({ roles: ['commander', 'dispatcher', 'admin'], scope: 'incident:param:id' })
   @Get('incidents/:id/eido')
   incidentEido(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
     return this.eido.incident(id, by);

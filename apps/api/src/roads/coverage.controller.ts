@@ -1,6 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { z } from 'zod';
 import { CoverageService, parseInput } from '@ringcad/core';
+import { Access } from '../auth/access';
 
 const coverageQuery = z.object({ scheme: z.string().max(40).default('1-3-8') });
 const moveUpsQuery = coverageQuery.extend({
@@ -13,11 +14,13 @@ const moveUpsQuery = coverageQuery.extend({
 export class CoverageController {
   constructor(private readonly coverage: CoverageService) {}
 
+  @Access({ scope: 'none' })
   @Get()
   get(@Query() query: unknown) {
     return this.coverage.coverage(parseInput(coverageQuery, query).scheme);
   }
 
+  @Access({ scope: 'none' })
   @Get('move-ups')
   moveUps(@Query() query: unknown) {
     const q = parseInput(moveUpsQuery, query);

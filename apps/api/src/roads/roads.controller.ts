@@ -17,6 +17,7 @@ export class RoadsController {
     private readonly places: PlacesService,
   ) {}
 
+  @Access({ scope: 'none' })
   @Get('road-network')
   summary() {
     const s = this.roads.summary();
@@ -24,6 +25,7 @@ export class RoadsController {
     return s;
   }
 
+  @Access({ scope: 'none' })
   @Get('road-network/geojson')
   async geojson(@Query() query: unknown, @Req() req: Request, @Res() res: Response) {
     const s = this.roads.summary();
@@ -41,6 +43,7 @@ export class RoadsController {
   }
 
   /** Address search for the call-taker: street names of the road network and named places. */
+  @Access({ scope: 'none' })
   @Get('places/search')
   search(@Query() query: unknown) {
     const q = parseInput(placeSearchQuerySchema, query);
@@ -48,7 +51,7 @@ export class RoadsController {
   }
 
   /** Replaces the road network with an uploaded file (raw body, application/octet-stream). */
-  @Access({ roles: ['admin'] })
+  @Access({ roles: ['admin'], scope: 'city' })
   @Post('road-network')
   import(@Query() query: unknown, @Body() body: unknown) {
     const { format } = parseInput(importQuerySchema, query);
@@ -58,6 +61,7 @@ export class RoadsController {
     return this.roads.importDraft(this.roads.parse(format, body), `upload.${format}`);
   }
 
+  @Access({ scope: 'none' })
   @Get('isochrones')
   isochrones(@Query() query: unknown) {
     const q = parseInput(isochroneQuerySchema, query);
@@ -65,6 +69,7 @@ export class RoadsController {
     return isochrones(graph, { lon: q.lon, lat: q.lat }, q.minutes, { direction: q.direction, at: this.clock.now() });
   }
 
+  @Access({ scope: 'incident:param:id' })
   @Get('incidents/:id/route')
   async route(@Param('id', uuidParam) id: string, @Query() query: unknown, @CurrentPrincipal() by: Principal) {
     const incident = await this.incidents.get(id, by);

@@ -14,7 +14,7 @@ export class SystemController {
     private readonly roads: RoadNetworkService,
   ) {}
 
-  @Access({ roles: ['admin'] })
+  @Access({ roles: ['admin'], scope: 'city' })
   @Get('status')
   async status() {
     const counts = async (name: string) =>

@@ -9,18 +9,19 @@ import { uuidParam } from '../common/params';
 export class UnitsController {
   constructor(private readonly units: UnitsService) {}
 
-  @Access({ roles: ['admin'] })
+  @Access({ roles: ['admin'], scope: 'city' })
   @Post()
   create(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.units.create(parseInput(createUnitSchema, body), by);
   }
 
+  @Access({ scope: 'none' })
   @Get()
   list() {
     return this.units.list();
   }
 
-  @Access({ roles: ['admin'], terminal: true })
+  @Access({ roles: ['admin'], terminal: true, scope: 'units:body' })
   @Post('positions')
   @HttpCode(202)
   positions(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
@@ -29,7 +30,7 @@ export class UnitsController {
     return this.units.ingestPositions(positions, by);
   }
 
-  @Access({ roles: ['dispatcher', 'admin'], terminal: true })
+  @Access({ roles: ['dispatcher', 'admin'], terminal: true, scope: 'unit:param:id' })
   @Post(':id/status')
   @HttpCode(200)
   setStatus(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
