@@ -19,6 +19,7 @@ import { appendIncidentEvent, bumpIncident, lockIncident, readIncident } from '.
 import { actorOf, SYSTEM_ACTOR, type Principal } from './principal';
 import { QueueService } from './queue.service';
 import { lockOpenIncidentInScope } from './open-incident';
+import { ScopeService } from './scope';
 import { AfterCommit, RealtimePublisher } from './realtime';
 import { AlertOutbox } from './alert-outbox.service';
 import { APP_CONFIG } from './tokens';
@@ -73,6 +74,7 @@ export class AgenciesService implements OnApplicationBootstrap {
     private readonly realtime: RealtimePublisher,
     private readonly alerts: AlertOutbox,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly scopes: ScopeService,
   ) {}
 
   async onApplicationBootstrap() {
@@ -90,9 +92,10 @@ export class AgenciesService implements OnApplicationBootstrap {
   /** A dispatcher's (or commander's) request: refused when no webhook is configured for the agency. */
   async request(incidentId: string, input: AgencyRequest, by: Principal): Promise<AgencyNotificationView> {
     if (by.kind !== 'user') throw forbidden('unit terminals may not contact agencies');
+    const scope = await this.scopes.scopeOf(by);
     const after = new AfterCommit();
     const view = await this.database.transaction(async (tx) => {
-      const incident = await lockOpenIncidentInScope(tx, incidentId, by);
+      const incident = await lockOpenIncidentInScope(tx, incidentId, scope);
       const url = this.webhookFor(input.agency);
       if (!url) throw conflict(`no webhook is configured for agency ${input.agency} (AGENCY_WEBHOOKS)`);
       return this.insert(tx, incident, input, url, by, after);

@@ -30,6 +30,7 @@ import { EidoService } from './eido';
 import { TimersService } from './timers.service';
 import { APP_CONFIG } from './tokens';
 import { UnitsService } from './units.service';
+import { ScopeService } from './scope';
 
 export interface CoreOptions {
   config: AppConfig;
@@ -37,6 +38,7 @@ export interface CoreOptions {
 }
 
 const SERVICES = [
+  ScopeService,
   AuthService,
   PlacesService,
   LiveFleetService,

@@ -71,7 +71,7 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
     if (!this.roads.graph) return;
     for (const id of this.config.COVERAGE_SCHEMES.split(',')) {
       const view = await this.compute(id.trim(), true);
-      this.realtime.toConsoles({ event: 'coverage.updated', payload: view });
+      this.realtime.toConsoles({ event: 'coverage.updated', payload: view, everyone: true });
       // 等级化防控: a district below its defense level's target raises one alert per breach
       await this.defenseLevels.evaluateCoverage(view);
     }

@@ -15,6 +15,7 @@ import { notFound } from './errors';
 import { actorOf, type Principal } from './principal';
 import { AfterCommit, RealtimePublisher } from './realtime';
 import { AlertOutbox } from './alert-outbox.service';
+import { ScopeService, assertJurisdictionInScope, coversJurisdiction } from './scope';
 
 interface LevelRow {
   jurisdiction_id: string | null;
@@ -51,9 +52,12 @@ export class DefenseLevelsService {
     private readonly clock: Clock,
     private readonly realtime: RealtimePublisher,
     private readonly alerts: AlertOutbox,
+    private readonly scopes: ScopeService,
   ) {}
 
   async set(input: DefenseLevelRequest, by: Principal): Promise<DefenseLevelView> {
+    // a district commander raises their district (or below it), never the city or a neighbour
+    assertJurisdictionInScope(await this.scopes.scopeOf(by), input.jurisdictionId);
     const after = new AfterCommit();
     const view = await this.database.transaction(async (tx) => {
       if (input.jurisdictionId) {
@@ -79,9 +83,13 @@ export class DefenseLevelsService {
     return view;
   }
 
-  /** The level in force per jurisdiction that has one, the city-wide level first (default 4). */
-  async current(): Promise<DefenseLevelView[]> {
-    const rows = await this.latestRows();
+  /**
+   * The level in force per jurisdiction that has one, the city-wide level first (default 4). A
+   * scoped account sees the city-wide level (it applies to them) and the levels in its scope.
+   */
+  async current(by: Principal): Promise<DefenseLevelView[]> {
+    const scope = await this.scopes.scopeOf(by);
+    const rows = (await this.latestRows()).filter((r) => r.jurisdiction_id === null || coversJurisdiction(scope, r.jurisdiction_id));
     const city = rows.find((r) => r.jurisdiction_id === null);
     const views = rows.filter((r) => r.jurisdiction_id !== null).map((r) => this.toView(r));
     return [

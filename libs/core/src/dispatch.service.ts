@@ -21,6 +21,7 @@ import { DomainError, forbidden, notFound } from './errors';
 import { appendIncidentEvent, bumpIncident, lockIncident, readIncident } from './incident-log';
 import { actorOf, hasRole, type Actor, type Principal } from './principal';
 import { AfterCommit, RealtimePublisher } from './realtime';
+import { ScopeService, assertIncidentInScope, assertUnitsInScope, type Scope } from './scope';
 import { RecommendationService } from './recommendation.service';
 import { TimersService } from './timers.service';
 import { APP_CONFIG } from './tokens';
@@ -62,16 +63,18 @@ export async function sceneAssignmentStatuses(tx: Tx, incidentId: string): Promi
  * Locks the units (in id order, as every dispatch does) and refuses the whole request when one is
  * unknown (404) or not available (409, listing them all).
  */
-export async function lockAvailableUnits(tx: Tx, ids: readonly string[]) {
+export async function lockAvailableUnits(tx: Tx, ids: readonly string[], scope: Scope) {
   const units = await tx
     .selectFrom('units')
-    .select(['id', 'callsign', 'status'])
+    .select(['id', 'callsign', 'status', 'station_id'])
     .where('id', 'in', ids)
     .orderBy('id')
     .forUpdate()
     .execute();
   const missing = ids.find((id) => !units.some((u) => u.id === id));
   if (missing) throw notFound('unit', missing);
+  // before availability: another district's units are refused whatever they are doing
+  assertUnitsInScope(scope, units.map((u) => ({ id: u.id, stationId: u.station_id })));
   const busy = units.filter((u) => u.status !== 'available');
   if (busy.length) {
     throw new DomainError('UNIT_UNAVAILABLE', `unit(s) not available: ${busy.map((u) => `${u.callsign} (${u.status})`).join(', ')}`, {
@@ -109,19 +112,22 @@ export class DispatchService {
     private readonly timers: TimersService,
     private readonly units: UnitsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly scopes: ScopeService,
   ) {}
 
   /** 派警: all requested units or none; a unit that is not available refuses the whole request. */
   async assign(incidentId: string, unitIds: string[], role: AssignmentRole | undefined, by: Principal) {
     if (!hasRole(by, 'dispatcher')) throw forbidden('only a dispatcher may assign units');
     const ids = [...new Set(unitIds)];
+    const scope = await this.scopes.scopeOf(by);
     const after = new AfterCommit();
     const created = await this.database.transaction(async (tx) => {
       const incident = await lockIncident(tx, incidentId);
+      assertIncidentInScope(scope, incident);
       if (!isIncidentOpen(incident.status)) {
         throw new DomainError('INCIDENT_CLOSED', `incident is ${incident.status}`);
       }
-      const units = await lockAvailableUnits(tx, ids);
+      const units = await lockAvailableUnits(tx, ids, scope);
       const now = this.clock.now();
       const etas = await this.recommendations.etaForUnits(tx, incident.location, ids);
       const existing = await tx.selectFrom('assignments').select('id').where('incident_id', '=', incidentId).execute();
@@ -175,7 +181,7 @@ export class DispatchService {
           this.realtime.assignment(a, updated);
           this.realtime.toTerminal(a.unitId, 'task.assigned', terminalTask(a, updated, flags));
         }
-        for (const u of unitViews) this.realtime.toConsoles({ event: 'unit.updated', payload: u });
+        for (const u of unitViews) this.realtime.toConsoles({ event: 'unit.updated', payload: u, everyone: true });
       });
       return assignments;
     });
@@ -193,6 +199,7 @@ export class DispatchService {
 
   /** 签收 / 出发 / 到场 / 反馈 / 拒绝 from the dispatcher or the assigned unit's own terminal. */
   async applyEvent(assignmentId: string, type: AssignmentEventType, by: Principal): Promise<AssignmentView> {
+    const scope = await this.scopes.scopeOf(by);
     const after = new AfterCommit();
     const view = await this.database.transaction(async (tx) => {
       const head = await tx
@@ -206,6 +213,7 @@ export class DispatchService {
       }
       // lock order everywhere: incident, then assignment, then unit
       const incident = await lockIncident(tx, head.incident_id);
+      if (by.kind === 'user') assertIncidentInScope(scope, incident);
       const current = await tx
         .selectFrom('assignments')
         .select(['status'])
@@ -253,7 +261,7 @@ export class DispatchService {
       after.add(() => {
         this.realtime.assignment(assignment, updated);
         this.realtime.incident('incident.updated', updated);
-        this.realtime.toConsoles({ event: 'unit.updated', payload: unit });
+        this.realtime.toConsoles({ event: 'unit.updated', payload: unit, everyone: true });
       });
       return assignment;
     });
@@ -292,7 +300,7 @@ export class DispatchService {
         this.realtime.assignment(v, incident);
         this.realtime.toTerminal(v.unitId, 'task.cancelled', { assignmentId: v.id, incidentId: incident.id, reason });
       }
-      for (const u of units) this.realtime.toConsoles({ event: 'unit.updated', payload: u });
+      for (const u of units) this.realtime.toConsoles({ event: 'unit.updated', payload: u, everyone: true });
     });
   }
 

@@ -27,6 +27,7 @@ import { INCIDENT_COLUMNS, maskIncident, toIncidentView, type IncidentRow } from
 import { DispatchService } from './dispatch.service';
 import { PlansService } from './plans.service';
 import { AgenciesService } from './agencies.service';
+import { ScopeService, assertIncidentInScope, incidentScopeSql } from './scope';
 
 export interface PossibleDuplicate {
   id: string;
@@ -66,6 +67,7 @@ export class IncidentsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly plans: PlansService,
     private readonly agencies: AgenciesService,
+    private readonly scopes: ScopeService,
   ) {}
 
   /**
@@ -238,8 +240,8 @@ export class IncidentsService {
     if (query.status === 'closed') filters.push(sql`i.status IN ('closed', 'cancelled', 'merged')`);
     if (query.from) filters.push(sql`i.created_at >= ${new Date(query.from)}`);
     if (query.to) filters.push(sql`i.created_at < ${new Date(query.to)}`);
-    const scope = by.kind === 'user' ? by.jurisdictionId : null;
-    if (scope) filters.push(sql`(i.district_id = ${scope} OR i.station_id = ${scope} OR i.grid_id = ${scope})`);
+    const inScope = incidentScopeSql(await this.scopes.scopeOf(by), 'i');
+    if (inScope) filters.push(inScope);
     const rows = await sql<IncidentRow>`
       SELECT ${sql.raw(INCIDENT_COLUMNS)} FROM incidents i WHERE ${sql.join(filters, sql` AND `)}
       ORDER BY i.priority, i.created_at DESC LIMIT ${query.limit}`.execute(this.database.db);
@@ -251,18 +253,8 @@ export class IncidentsService {
       this.database.db,
     );
     if (!rows.rows[0]) throw new DomainError('NOT_FOUND', `incident ${id} not found`);
-    const view = toIncidentView(rows.rows[0]);
-    this.assertInScope(view, by);
-    return this.forViewer(view, by);
-  }
-
-  assertInScope(v: IncidentView, by: Principal) {
-    const scope = by.kind === 'user' ? by.jurisdictionId : null;
-    if (!scope) return;
-    const j = v.jurisdiction;
-    if (!j || ![j.districtId, j.stationId, j.gridId].includes(scope)) {
-      throw forbidden('incident is outside your jurisdiction');
-    }
+    await this.scopes.checkIncident(await this.scopes.scopeOf(by), id);
+    return this.forViewer(toIncidentView(rows.rows[0]), by);
   }
 
   /**
@@ -270,6 +262,7 @@ export class IncidentsService {
    * checkpoints (封控) are released and told; a non-police matter goes to its agency (12345).
    */
   async close(id: string, input: { disposition: string; note?: string }, by: Principal): Promise<IncidentView> {
+    const scope = await this.scopes.scopeOf(by);
     const after = new AfterCommit();
     const view = await this.database.transaction(async (tx) => {
       const disposition = await tx.selectFrom('dispositions').selectAll().where('code', '=', input.disposition).executeTakeFirst();
@@ -279,7 +272,7 @@ export class IncidentsService {
         ]);
       }
       const incident = await lockIncident(tx, id);
-      this.assertInScope(incident, by);
+      assertIncidentInScope(scope, incident);
       if (!isIncidentOpen(incident.status)) {
         throw new DomainError('INCIDENT_CLOSED', `incident is already ${incident.status}`);
       }
@@ -318,10 +311,11 @@ export class IncidentsService {
 
   /** Cancel (撤销): frees every unit still assigned and withdraws their tasks. */
   async cancel(id: string, reason: string, by: Principal): Promise<IncidentView> {
+    const scope = await this.scopes.scopeOf(by);
     const after = new AfterCommit();
     const view = await this.database.transaction(async (tx) => {
       const incident = await lockIncident(tx, id);
-      this.assertInScope(incident, by);
+      assertIncidentInScope(scope, incident);
       if (!isIncidentOpen(incident.status)) {
         throw new DomainError('INCIDENT_CLOSED', `incident is already ${incident.status}`);
       }

@@ -42,3 +42,4 @@ export * from './replay.service';
 export * from './eido';
 export * from './console-sync.service';
 export * from './core.module';
+export * from './scope';

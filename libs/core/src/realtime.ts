@@ -5,7 +5,10 @@ import { jurisdictionIdsOf, maskIncident } from './views';
 
 /** What both a socket.io Server and a @socket.io/redis-emitter Emitter offer. */
 export interface BroadcastTarget {
-  of(namespace: string): { to(rooms: string | string[]): { emit(event: string, ...args: unknown[]): unknown } };
+  of(namespace: string): {
+    to(rooms: string | string[]): { emit(event: string, ...args: unknown[]): unknown };
+    emit(event: string, ...args: unknown[]): unknown;
+  };
 }
 
 /**
@@ -41,8 +44,13 @@ export interface ConsoleMessage {
   payload: unknown;
   /** What roles without access to personal data get instead (defaults to `payload`). */
   masked?: unknown;
-  /** Jurisdictions the subject lies in; scoped consoles of other jurisdictions do not get it. */
+  /**
+   * Jurisdictions the subject lies in; scoped consoles of other jurisdictions do not get it.
+   * Without any, only city-level consoles get it (fail closed), unless `everyone`.
+   */
   jurisdictionIds?: (string | null)[];
+  /** Shared with every console whatever its scope (the fleet: every seat draws every unit). */
+  everyone?: boolean;
 }
 
 /**
@@ -91,6 +99,10 @@ export class RealtimePublisher {
     const scopes = [null, ...(msg.jurisdictionIds ?? []).filter((j): j is string => !!j)];
     this.safely(msg.event, () => {
       const ns = target.of(CONSOLE_NAMESPACE);
+      if (msg.everyone) {
+        if (msg.masked !== undefined) throw new Error(`${msg.event}: personal data is never sent to every console`);
+        return ns.emit(msg.event, msg.payload);
+      }
       ns.to(scopes.map((j) => consoleRoom(true, j))).emit(msg.event, msg.payload);
       ns.to(scopes.map((j) => consoleRoom(false, j))).emit(msg.event, msg.masked ?? msg.payload);
     });

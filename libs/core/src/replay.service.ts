@@ -4,10 +4,11 @@ import type { AreaReplayQuery, AssignmentView } from '@ringcad/contracts';
 import { findScheme } from '@ringcad/domain';
 import { isochrones, type IsochroneCollection } from '@ringcad/routing';
 import { DatabaseService } from './database.service';
-import { DomainError, forbidden, notFound } from './errors';
+import { DomainError, notFound } from './errors';
 import type { Principal } from './principal';
 import { RoadNetworkService } from './road-network.service';
 import { TimelineService } from './timeline.service';
+import { ScopeService, assertJurisdictionInScope } from './scope';
 
 /** The task stages (接警 → 派警 → 签收 → 出发 → 到场 → 反馈) of one incident. */
 export const REPLAY_STAGES = ['received', 'created', 'dispatched', 'ack', 'depart', 'arrive', 'clear'] as const;
@@ -67,6 +68,7 @@ export class ReplayService {
     private readonly database: DatabaseService,
     private readonly timelines: TimelineService,
     private readonly roads: RoadNetworkService,
+    private readonly scopes: ScopeService,
   ) {}
 
   /**
@@ -123,8 +125,7 @@ export class ReplayService {
    */
   async area(q: AreaReplayQuery, by: Principal) {
     const started = Date.now();
-    const scope = by.kind === 'user' ? by.jurisdictionId : null;
-    if (scope && scope !== q.districtId) throw forbidden('that district is outside your jurisdiction');
+    assertJurisdictionInScope(await this.scopes.scopeOf(by), q.districtId);
     const db = this.database.db;
     const district = (
       await sql<{ id: string; name: string; kind: string; w: number; s: number; e: number; n: number }>`

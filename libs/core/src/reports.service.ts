@@ -19,6 +19,7 @@ import {
   type UnitKind,
 } from '@ringcad/domain';
 import type { Tx } from '@ringcad/db';
+import { ScopeService, incidentScopeSql, type Scope } from './scope';
 import { DatabaseService } from './database.service';
 import { DomainError } from './errors';
 import type { Principal } from './principal';
@@ -102,13 +103,16 @@ export function tierMetSql(tier: Pick<RingTier, 'sec' | 'unitKinds' | 'count'>, 
  */
 @Injectable()
 export class ReportsService {
-  constructor(private readonly database: DatabaseService) {}
+  constructor(
+    private readonly database: DatabaseService,
+    private readonly scopes: ScopeService,
+  ) {}
 
   async responseTimes(q: ResponseTimesQuery, by: Principal): Promise<ResponseTimesReport> {
     const started = Date.now();
     const scheme = findScheme(q.scheme);
     if (!scheme) throw new DomainError('VALIDATION_FAILED', `unknown ring scheme ${q.scheme}`);
-    const measures = this.measures(q.groupBy, q.from, q.to, by);
+    const measures = this.measures(q.groupBy, q.from, q.to, await this.scopes.scopeOf(by));
     const counts: Record<string, RawBuilder<unknown>> = {
       dispatched: sql`count(*) FILTER (WHERE ${measures.dispatched})::int`,
       ack_in: sql`count(*) FILTER (WHERE ${measures.ack} <= ${q.ackWithinSec})::int`,
@@ -169,9 +173,9 @@ export class ReportsService {
 
   /** Units and stations with the worst P90 from assignment to 签收 and to arrival. */
   async laggards(q: LaggardsQuery, by: Principal): Promise<LaggardsReport> {
-    const scope = this.scopeOf(by);
-    const join = scope ? sql`JOIN incident_metrics m ON m.incident_id = x.incident_id` : undefined;
-    const scoped = scope ? sql`AND (m.district_id = ${scope} OR m.station_id = ${scope} OR m.grid_id = ${scope})` : sql``;
+    const inScope = incidentScopeSql(await this.scopes.scopeOf(by), 'm');
+    const join = inScope ? sql`JOIN incident_metrics m ON m.incident_id = x.incident_id` : undefined;
+    const scoped = inScope ? sql`AND ${inScope}` : sql``;
     // two scans side by side on PostgreSQL (two connections; PGlite queues them)
     const level = async (keyCol: RawBuilder<unknown>, groupBy: 'unit' | 'station') => {
       const percentiles = groupBy === 'unit' ? partitionPercentiles : groupedPercentiles;
@@ -225,17 +229,13 @@ export class ReportsService {
     });
   }
 
-  private scopeOf(by: Principal): string | null {
-    return by.kind === 'user' ? by.jurisdictionId : null;
-  }
-
   /**
    * Incident level: one row per incident. Unit level: one row per assignment (a unit's own times
    * from its assignment; the tiers are those of the incident it worked).
    */
-  private measures(groupBy: ReportGroupBy, from: Date, to: Date, by: Principal): Measures {
-    const scope = this.scopeOf(by);
-    const scoped = scope ? [sql`(m.district_id = ${scope} OR m.station_id = ${scope} OR m.grid_id = ${scope})`] : [];
+  private measures(groupBy: ReportGroupBy, from: Date, to: Date, scope: Scope): Measures {
+    const inScope = incidentScopeSql(scope, 'm');
+    const scoped = inScope ? [inScope] : [];
     if (groupBy !== 'unit') {
       const where = [sql`m.created_at >= ${from}`, sql`m.created_at < ${to}`, ...scoped];
       return {
@@ -250,7 +250,7 @@ export class ReportsService {
       };
     }
     // the scope columns live on the incident; the arrivals are copied onto each assignment row
-    const join = scope ? sql`JOIN incident_metrics m ON m.incident_id = x.incident_id` : undefined;
+    const join = inScope ? sql`JOIN incident_metrics m ON m.incident_id = x.incident_id` : undefined;
     const where = [sql`x.incident_created_at >= ${from}`, sql`x.incident_created_at < ${to}`, sql`x.counted`, ...scoped];
     return {
       source: { table: 'assignment_metrics', alias: 'x', join },

@@ -12,6 +12,7 @@ import { appendIncidentEvent, bumpIncident, readIncident } from './incident-log'
 import { LiveFleetService, overlayLive } from './live-fleet.service';
 import { actorOf, hasRole, type Principal } from './principal';
 import { lockOpenIncidentInScope } from './open-incident';
+import { ScopeService } from './scope';
 import { AfterCommit, RealtimePublisher } from './realtime';
 import { RecommendationService } from './recommendation.service';
 import { RoadNetworkService } from './road-network.service';
@@ -48,6 +49,7 @@ export class SealingService {
     private readonly dispatch: DispatchService,
     private readonly units: UnitsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly scopes: ScopeService,
   ) {}
 
   /**
@@ -112,9 +114,10 @@ export class SealingService {
    */
   async dispatchToCheckpoints(incidentId: string, input: SealingDispatchRequest, by: Principal) {
     if (!hasRole(by, 'dispatcher')) throw forbidden('only a dispatcher may assign units');
+    const scope = await this.scopes.scopeOf(by);
     const after = new AfterCommit();
     const created = await this.database.transaction(async (tx) => {
-      await lockOpenIncidentInScope(tx, incidentId, by);
+      await lockOpenIncidentInScope(tx, incidentId, scope);
       const cpIds = input.assignments.map((a) => a.checkpointId);
       const cps = await sql<CheckpointRow>`
         SELECT id, name, ST_X(location) AS lon, ST_Y(location) AS lat FROM checkpoints WHERE id = ANY(${cpIds}::uuid[])`.execute(tx);
@@ -137,7 +140,7 @@ export class SealingService {
         });
       }
       const unitIds = input.assignments.map((a) => a.unitId);
-      await lockAvailableUnits(tx, unitIds);
+      await lockAvailableUnits(tx, unitIds, scope);
       const now = this.clock.now();
       const newIds: string[] = [];
       for (const a of input.assignments) {
@@ -182,7 +185,7 @@ export class SealingService {
             checkpoint: { id: cp.id, name: cp.name, location: { lon: cp.lon, lat: cp.lat } },
           });
         }
-        for (const u of unitViews) this.realtime.toConsoles({ event: 'unit.updated', payload: u });
+        for (const u of unitViews) this.realtime.toConsoles({ event: 'unit.updated', payload: u, everyone: true });
       });
       return assignments.map((a) => ({ ...a, checkpointId: cpOf.get(a.unitId)?.id ?? null }));
     });

@@ -6,6 +6,7 @@ import { DatabaseService } from './database.service';
 import { readAssignments } from './dispatch.service';
 import { readIncident } from './incident-log';
 import { IncidentsService } from './incidents.service';
+import { ScopeService } from './scope';
 import type { Principal } from './principal';
 
 @Injectable()
@@ -14,14 +15,16 @@ export class TimelineService {
     private readonly database: DatabaseService,
     private readonly clock: Clock,
     private readonly incidents: IncidentsService,
+    private readonly scopes: ScopeService,
   ) {}
 
   /** Everything that happened to one incident, in order, with the assigned units' tracks and metrics. */
   async timeline(incidentId: string, by: Principal) {
     const now = this.clock.now();
+    const scope = await this.scopes.scopeOf(by);
     return this.database.transaction(async (tx) => {
       const incident = await readIncident(tx, incidentId);
-      this.incidents.assertInScope(incident, by);
+      await this.scopes.checkIncident(scope, incidentId, tx);
       const events = await tx
         .selectFrom('incident_events')
         .select(['seq', 'type', 'at', 'actor_kind', 'actor_id', 'actor_name', 'version', 'data'])

@@ -11,6 +11,7 @@ import { newToken, tokenHash } from './passwords';
 import { actorOf, hasRole, type Principal } from './principal';
 import { AfterCommit, RealtimePublisher } from './realtime';
 import { APP_CONFIG } from './tokens';
+import { ScopeService, assertUnitsInScope } from './scope';
 import { PositionsService } from './positions.service';
 import { LiveFleetService, overlayLive } from './live-fleet.service';
 import { UNIT_COLUMNS, toUnitView, type UnitRow } from './views';
@@ -26,6 +27,7 @@ export class UnitsService {
     private readonly positions: PositionsService,
     private readonly live: LiveFleetService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly scopes: ScopeService,
   ) {}
 
   async create(input: CreateUnitRequest, by: Principal): Promise<{ unit: UnitView; terminalToken: string }> {
@@ -56,7 +58,7 @@ export class UnitsService {
         .executeTakeFirstOrThrow();
       await appendAudit(tx, now, actorOf(by), 'create', 'unit', row.id, { callsign: input.callsign, kind: input.kind });
       const view = await this.get(tx, row.id);
-      after.add(() => this.realtime.toConsoles({ event: 'unit.updated', payload: view }));
+      after.add(() => this.realtime.toConsoles({ event: 'unit.updated', payload: view, everyone: true }));
       return view;
     });
     await after.run();
@@ -81,10 +83,12 @@ export class UnitsService {
     if (!(hasRole(by, 'dispatcher', 'admin') || (by.kind === 'unit' && by.unitId === unitId))) {
       throw forbidden('only a dispatcher, an admin or the unit itself may change its status');
     }
+    const scope = await this.scopes.scopeOf(by);
     const after = new AfterCommit();
     const view = await this.database.transaction(async (tx) => {
-      const unit = await tx.selectFrom('units').select(['id', 'status']).where('id', '=', unitId).forUpdate().executeTakeFirst();
+      const unit = await tx.selectFrom('units').select(['id', 'status', 'station_id']).where('id', '=', unitId).forUpdate().executeTakeFirst();
       if (!unit) throw notFound('unit', unitId);
+      assertUnitsInScope(scope, [{ id: unit.id, stationId: unit.station_id }]);
       if (!['off_duty', 'available', 'out_of_service'].includes(unit.status)) {
         throw conflict(`unit is ${unit.status} on an incident; clear or cancel its assignment first`, {
           status: unit.status,
@@ -100,7 +104,7 @@ export class UnitsService {
         await appendAudit(tx, now, actorOf(by), 'status', 'unit', unitId, { from: unit.status, to: status });
       }
       const v = await this.get(tx, unitId);
-      after.add(() => this.realtime.toConsoles({ event: 'unit.updated', payload: v }));
+      after.add(() => this.realtime.toConsoles({ event: 'unit.updated', payload: v, everyone: true }));
       return v;
     });
     await after.run();

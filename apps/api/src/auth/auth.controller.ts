@@ -42,6 +42,7 @@ export class AuthController {
   }
 
   /** Revokes the caller's session token; its open console sockets are closed too. */
+  @Access({ scope: 'none' })
   @Post('auth/logout')
   @HttpCode(204)
   @ApiRoute({ summary: "Sign out: revokes the caller's session token and closes its console sockets", response: null })
@@ -51,14 +52,14 @@ export class AuthController {
     this.realtime.disconnectSession(token);
   }
 
-  @Access({ roles: ['admin'] })
+  @Access({ roles: ['admin'], scope: 'city' })
   @Get('users')
   @ApiRoute({ summary: 'Accounts, with whether each is disabled', response: z.array(userViewSchema) })
   listUsers() {
     return this.auth.listUsers();
   }
 
-  @Access({ roles: ['admin'] })
+  @Access({ roles: ['admin'], scope: 'city' })
   @Post('users')
   @ApiRoute({ summary: 'Create an account', body: createUserSchema, response: userViewSchema, errors: ['CONFLICT'] })
   createUser(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
@@ -66,7 +67,7 @@ export class AuthController {
   }
 
   /** Disables an account: it cannot log in, its sessions are revoked and its consoles disconnected. */
-  @Access({ roles: ['admin'] })
+  @Access({ roles: ['admin'], scope: 'city' })
   @Post('users/:id/disable')
   @HttpCode(200)
   @ApiRoute({ summary: 'Disable an account: no login, sessions revoked, consoles disconnected', response: userViewSchema, errors: ['CONFLICT'] })
@@ -76,7 +77,7 @@ export class AuthController {
     return user;
   }
 
-  @Access({ roles: ['admin'] })
+  @Access({ roles: ['admin'], scope: 'city' })
   @Post('users/:id/enable')
   @HttpCode(200)
   @ApiRoute({ summary: 'Enable a disabled account', response: userViewSchema })

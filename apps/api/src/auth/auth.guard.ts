@@ -1,8 +1,9 @@
-import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { Injectable, type CanActivate, type ExecutionContext, type OnModuleInit } from '@nestjs/common';
+import { ModulesContainer, Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { AuthService, DomainError, type Principal } from '@ringcad/core';
+import { AuthService, DomainError, ScopeService, type Principal } from '@ringcad/core';
 import { ACCESS_KEY, type AccessRule } from './access';
+import { assertEveryRouteScoped, enforceRouteScope } from './route-scopes';
 
 export type AuthedRequest = Request & { principal: Principal };
 
@@ -13,15 +14,22 @@ export function bearerToken(header: string | undefined): string | null {
 
 /** Global guard: authenticates the bearer token and enforces each route's access rule. */
 @Injectable()
-export class AuthGuard implements CanActivate {
+export class AuthGuard implements CanActivate, OnModuleInit {
   constructor(
     private readonly reflector: Reflector,
     private readonly auth: AuthService,
+    private readonly scopes: ScopeService,
+    private readonly modules: ModulesContainer,
   ) {}
+
+  /** Jurisdiction scope: the app does not start while a route leaves its scope undeclared. */
+  onModuleInit() {
+    assertEveryRouteScoped(this.modules);
+  }
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const rule =
-      this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_KEY, [ctx.getHandler(), ctx.getClass()]) ?? {};
+      this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_KEY, [ctx.getHandler(), ctx.getClass()]) ?? { scope: 'city' };
     if (rule.public) return true;
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
     const principal = await this.auth.authenticate(bearerToken(req.headers.authorization));
@@ -31,6 +39,8 @@ export class AuthGuard implements CanActivate {
     } else if (rule.roles && !principal.roles.some((r) => rule.roles?.includes(r))) {
       throw new DomainError('FORBIDDEN', `requires role ${rule.roles.join(' or ')}`);
     }
+    // jurisdiction scope, after the role check and before the handler (route-scopes.ts)
+    await enforceRouteScope(this.scopes, rule, principal, req);
     req.principal = principal;
     return true;
   }

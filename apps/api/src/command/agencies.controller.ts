@@ -16,7 +16,7 @@ export class AgenciesController {
     private readonly incidents: IncidentsService,
   ) {}
 
-  @Access({ roles: ['dispatcher', 'commander'] })
+  @Access({ roles: ['dispatcher', 'commander'], scope: 'incident:param:id' })
   @Post()
   @ApiRoute({
     summary: 'Notify or transfer to 119/120/122 (delivered by webhook with retries)',
@@ -28,6 +28,7 @@ export class AgenciesController {
     return this.agencies.request(id, parseInput(agencyRequestSchema, body), by);
   }
 
+  @Access({ scope: 'incident:param:id' })
   @Get()
   @ApiRoute({ summary: "The incident's agency notifications", response: z.array(agencyNotificationViewSchema) })
   async list(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {

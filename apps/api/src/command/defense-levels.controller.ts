@@ -12,13 +12,14 @@ import { z } from 'zod';
 export class DefenseLevelsController {
   constructor(private readonly levels: DefenseLevelsService) {}
 
+  @Access({ scope: 'filtered' })
   @Get()
   @ApiRoute({ summary: 'Graded defense level (等级化防控) in force per jurisdiction', response: z.array(defenseLevelViewSchema) })
-  current() {
-    return this.levels.current();
+  current(@CurrentPrincipal() by: Principal) {
+    return this.levels.current(by);
   }
 
-  @Access({ roles: ['commander'] })
+  @Access({ roles: ['commander'], scope: 'jurisdiction:body' })
   @Post()
   @ApiRoute({ summary: 'Set the defense level of the city or a district', body: defenseLevelSchema, response: defenseLevelViewSchema, errors: ['NOT_FOUND'] })
   set(@Body() body: unknown, @CurrentPrincipal() by: Principal) {

@@ -16,33 +16,35 @@ export class PlansController {
     private readonly incidents: IncidentsService,
   ) {}
 
+  @Access({ scope: 'none' })
   @Get('response-plans')
   @ApiRoute({ summary: 'Response plans (预案)', response: z.array(responsePlanViewSchema) })
   list() {
     return this.plans.list();
   }
 
+  @Access({ scope: 'none' })
   @Get('response-plans/:id')
   @ApiRoute({ summary: 'One response plan', response: responsePlanViewSchema })
   get(@Param('id', uuidParam) id: string) {
     return this.plans.get(id);
   }
 
-  @Access({ roles: ['admin'] })
+  @Access({ roles: ['admin'], scope: 'city' })
   @Post('response-plans')
   @ApiRoute({ summary: 'Create a response plan', body: responsePlanSchema, response: responsePlanViewSchema, errors: ['CONFLICT'] })
   create(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.plans.create(parseInput(responsePlanSchema, body), by);
   }
 
-  @Access({ roles: ['admin'] })
+  @Access({ roles: ['admin'], scope: 'city' })
   @Put('response-plans/:id')
   @ApiRoute({ summary: 'Replace a response plan', body: responsePlanSchema, response: responsePlanViewSchema, errors: ['CONFLICT'] })
   update(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.plans.update(id, parseInput(responsePlanSchema, body), by);
   }
 
-  @Access({ roles: ['admin'] })
+  @Access({ roles: ['admin'], scope: 'city' })
   @Delete('response-plans/:id')
   @HttpCode(204)
   @ApiRoute({ summary: 'Delete a response plan', response: null })
@@ -50,6 +52,7 @@ export class PlansController {
     return this.plans.remove(id, by);
   }
 
+  @Access({ scope: 'incident:param:id' })
   @Get('incidents/:id/plan')
   @ApiRoute({ summary: "The plan's proposal for the incident (null when no plan applies)", response: planProposalResultSchema })
   async proposal(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
@@ -57,7 +60,7 @@ export class PlansController {
     return { plan: await this.plans.propose(id) };
   }
 
-  @Access({ roles: ['dispatcher'] })
+  @Access({ roles: ['dispatcher'], scope: ['incident:param:id', 'units:body'] })
   @Post('incidents/:id/plan/confirm')
   @ApiRoute({
     summary: "Assign the plan's proposed units in one action",

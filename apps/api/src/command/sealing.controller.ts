@@ -15,6 +15,7 @@ export class SealingController {
     private readonly sealing: SealingService,
   ) {}
 
+  @Access({ scope: 'incident:param:id' })
   @Get()
   @ApiRoute({
     summary: 'Sealing (封控) rings: where a fleeing vehicle can be per tier, the checkpoints and who can man them first',
@@ -28,7 +29,7 @@ export class SealingController {
     return this.sealing.sealing(id, q.scheme, q.tiers);
   }
 
-  @Access({ roles: ['dispatcher'] })
+  @Access({ roles: ['dispatcher'], scope: ['incident:param:id', 'units:body'] })
   @Post('dispatch')
   @ApiRoute({
     summary: 'Send units to checkpoints (role checkpoint)',

@@ -171,7 +171,7 @@ function operation(route: DiscoveredRoute): JsonSchema {
   const access =
     (Reflect.getMetadata(ACCESS_KEY, route.handler) as AccessRule | undefined) ??
     (Reflect.getMetadata(ACCESS_KEY, route.controller) as AccessRule | undefined) ??
-    {};
+    ({ scope: 'none' } satisfies AccessRule);
   const declared = Reflect.getMetadata(HTTP_CODE_METADATA, route.handler) as number | undefined;
   const status = declared ?? (route.method === 'post' ? 201 : 200);
   const tag = route.controller.name.replace(/Controller$/, '');

@@ -34,42 +34,42 @@ export class DeskController {
     private readonly premises: PremisesService,
   ) {}
 
-  @Access({ roles: ['calltaker', 'dispatcher'] })
+  @Access({ roles: ['calltaker', 'dispatcher'], scope: 'filtered' })
   @Get('intake/context')
   @ApiRoute({ summary: '接警前研判: the place\'s history, the caller\'s earlier calls, open incidents nearby and premise flags', query: intakeContextQuerySchema, response: intakeContextSchema })
   intakeContext(@Query() query: unknown, @CurrentPrincipal() by: Principal) {
     return this.desk.intakeContext(parseInput(intakeContextQuerySchema, query), by);
   }
 
-  @Access({ roles: ['admin', 'dispatcher'] })
+  @Access({ roles: ['admin', 'dispatcher'], scope: 'none' })
   @Post('premises')
   @ApiRoute({ summary: 'Flag a premise (a point or an area) with a caution level', body: premiseInputSchema, response: premiseViewSchema })
   createPremise(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.premises.create(parseInput(premiseInputSchema, body), by);
   }
 
-  @Access({ roles: ['admin', 'dispatcher', 'calltaker', 'commander'] })
+  @Access({ roles: ['admin', 'dispatcher', 'calltaker', 'commander'], scope: 'none' })
   @Get('premises')
   @ApiRoute({ summary: 'Premise flags, most severe first', response: z.array(premiseViewSchema) })
   listPremises() {
     return this.premises.list();
   }
 
-  @Access({ roles: ['admin', 'dispatcher', 'calltaker', 'commander'] })
+  @Access({ roles: ['admin', 'dispatcher', 'calltaker', 'commander'], scope: 'none' })
   @Get('premises/:id')
   @ApiRoute({ summary: 'One premise flag', response: premiseViewSchema })
   getPremise(@Param('id', uuidParam) id: string) {
     return this.premises.get(id);
   }
 
-  @Access({ roles: ['admin', 'dispatcher'] })
+  @Access({ roles: ['admin', 'dispatcher'], scope: 'none' })
   @Put('premises/:id')
   @ApiRoute({ summary: 'Replace a premise flag', body: premiseInputSchema, response: premiseViewSchema })
   updatePremise(@Param('id', uuidParam) id: string, @Body() body: unknown) {
     return this.premises.update(id, parseInput(premiseInputSchema, body));
   }
 
-  @Access({ roles: ['admin', 'dispatcher'] })
+  @Access({ roles: ['admin', 'dispatcher'], scope: 'none' })
   @Delete('premises/:id')
   @HttpCode(204)
   @ApiRoute({ summary: 'Remove a premise flag', response: null })
@@ -77,7 +77,7 @@ export class DeskController {
     return this.premises.remove(id);
   }
 
-  @Access({ roles: ['calltaker', 'dispatcher'] })
+  @Access({ roles: ['calltaker', 'dispatcher'], scope: 'incident:param:id' })
   @Patch('incidents/:id')
   @ApiRoute({
     summary: '更正: correct an incident; jurisdiction, scheme, tier timers and the recommendation follow',
@@ -89,35 +89,35 @@ export class DeskController {
     return this.desk.update(id, parseInput(updateIncidentSchema, body), by);
   }
 
-  @Access({ roles: ['calltaker', 'dispatcher', 'commander'], terminal: true })
+  @Access({ roles: ['calltaker', 'dispatcher', 'commander'], terminal: true, scope: 'incident:param:id' })
   @Post('incidents/:id/notes')
   @ApiRoute({ summary: '备注: add to the running log (pushed as incident.note to consoles and the units working it)', body: addNoteSchema, response: noteResultSchema, errors: ['CONFLICT', 'OUT_OF_SCOPE'] })
   addNote(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.desk.addNote(id, parseInput(addNoteSchema, body).text, by);
   }
 
-  @Access({ roles: ['calltaker', 'dispatcher', 'commander'], terminal: true })
+  @Access({ roles: ['calltaker', 'dispatcher', 'commander'], terminal: true, scope: 'incident:param:id' })
   @Get('incidents/:id/notes')
   @ApiRoute({ summary: 'The running log, with the notes of duplicates merged into it', response: notesResultSchema })
   async notes(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
     return { notes: await this.desk.listNotes(id, by) };
   }
 
-  @Access({ roles: ['calltaker', 'dispatcher'] })
+  @Access({ roles: ['calltaker', 'dispatcher'], scope: 'incident:param:id' })
   @Post('incidents/:id/calls')
   @ApiRoute({ summary: 'Attach another call to an open incident', body: attachCallSchema, response: callResultSchema, errors: ['INCIDENT_CLOSED', 'OUT_OF_SCOPE'] })
   attachCall(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.desk.attachCall(id, parseInput(attachCallSchema, body), by);
   }
 
-  @Access({ roles: ['calltaker', 'dispatcher', 'commander'] })
+  @Access({ roles: ['calltaker', 'dispatcher', 'commander'], scope: 'incident:param:id' })
   @Get('incidents/:id/calls')
   @ApiRoute({ summary: 'Every call about the incident, those of merged duplicates too', response: callsResultSchema })
   async calls(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
     return { calls: await this.desk.listCalls(id, by) };
   }
 
-  @Access({ roles: ['dispatcher'] })
+  @Access({ roles: ['dispatcher'], scope: 'incident:param:id' })
   @Post('incidents/:id/merge')
   @HttpCode(200)
   @ApiRoute({ summary: '并案: fold a duplicate into its master (calls, notes, events kept; units handed over or released)', body: mergeIncidentSchema, response: mergeResultSchema, errors: ['CONFLICT', 'INCIDENT_CLOSED', 'OUT_OF_SCOPE'] })
@@ -125,7 +125,7 @@ export class DeskController {
     return this.desk.merge(id, parseInput(mergeIncidentSchema, body), by);
   }
 
-  @Access({ roles: ['dispatcher'] })
+  @Access({ roles: ['dispatcher'], scope: 'assignment:param:id' })
   @Post('assignments/:id/cancel')
   @HttpCode(200)
   @ApiRoute({ summary: '撤回: recall a unit; its terminal gets task.cancelled', body: recallAssignmentSchema, response: recallResultSchema, errors: ['ILLEGAL_TRANSITION', 'OUT_OF_SCOPE'] })
@@ -133,14 +133,14 @@ export class DeskController {
     return this.desk.recall(id, parseInput(recallAssignmentSchema, body).reason, by);
   }
 
-  @Access({ terminal: true })
+  @Access({ terminal: true, scope: 'none' })
   @Get('dispositions')
   @ApiRoute({ summary: '警情处理结果: the disposition codes an incident closes with', response: z.array(dispositionViewSchema) })
   dispositions() {
     return this.desk.dispositions();
   }
 
-  @Access({ roles: ['admin'] })
+  @Access({ roles: ['admin'], scope: 'city' })
   @Post('dispositions')
   @ApiRoute({ summary: 'Add a disposition code', body: createDispositionSchema, response: dispositionViewSchema, errors: ['CONFLICT'] })
   createDisposition(@Body() body: unknown) {

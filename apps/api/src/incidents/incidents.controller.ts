@@ -34,7 +34,7 @@ export class IncidentsController {
     private readonly timelines: TimelineService,
   ) {}
 
-  @Access({ roles: ['calltaker', 'dispatcher'] })
+  @Access({ roles: ['calltaker', 'dispatcher'], scope: 'none' })
   @Post('incidents')
   @ApiRoute({
     summary: 'Create an incident from a call: its recommendation, plan proposal and possible duplicates come back',
@@ -55,18 +55,21 @@ export class IncidentsController {
     return created;
   }
 
+  @Access({ scope: 'filtered' })
   @Get('incidents')
   @ApiRoute({ summary: 'Incidents, newest first', query: listIncidentsQuerySchema, response: z.array(incidentViewSchema) })
   list(@Query() query: unknown, @CurrentPrincipal() by: Principal) {
     return this.incidents.list(parseInput(listIncidentsQuerySchema, query), by);
   }
 
+  @Access({ scope: 'incident:param:id' })
   @Get('incidents/:id')
   @ApiRoute({ summary: 'One incident', response: incidentViewSchema })
   get(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
     return this.incidents.get(id, by);
   }
 
+  @Access({ scope: 'incident:param:id' })
   @Get('incidents/:id/recommendation')
   @ApiRoute({
     summary: 'Available units ranked by road ETA, with the ring tier each meets',
@@ -78,7 +81,7 @@ export class IncidentsController {
     return this.recommendations.recommend(id, parseInput(recommendationQuerySchema, query).scheme);
   }
 
-  @Access({ roles: ['dispatcher'] })
+  @Access({ roles: ['dispatcher'], scope: ['incident:param:id', 'units:body'] })
   @Post('incidents/:id/assignments')
   @ApiRoute({
     summary: 'Assign units (all or nothing)',
@@ -91,7 +94,7 @@ export class IncidentsController {
     return this.dispatch.assign(id, input.unitIds, input.role, by);
   }
 
-  @Access({ roles: ['dispatcher'], terminal: true })
+  @Access({ roles: ['dispatcher'], terminal: true, scope: 'assignment:param:id' })
   @Post('assignments/:id/events')
   @HttpCode(200)
   @ApiRoute({
@@ -105,7 +108,7 @@ export class IncidentsController {
     return { assignment };
   }
 
-  @Access({ roles: ['dispatcher'] })
+  @Access({ roles: ['dispatcher'], scope: 'incident:param:id' })
   @Post('incidents/:id/close')
   @HttpCode(200)
   @ApiRoute({
@@ -118,7 +121,7 @@ export class IncidentsController {
     return this.incidents.close(id, parseInput(closeIncidentSchema, body), by);
   }
 
-  @Access({ roles: ['dispatcher'] })
+  @Access({ roles: ['dispatcher'], scope: 'incident:param:id' })
   @Post('incidents/:id/cancel')
   @HttpCode(200)
   @ApiRoute({ summary: 'Cancel an incident', body: cancelIncidentSchema, response: incidentViewSchema, errors: ['INCIDENT_CLOSED'] })
@@ -126,6 +129,7 @@ export class IncidentsController {
     return this.incidents.cancel(id, parseInput(cancelIncidentSchema, body).reason, by);
   }
 
+  @Access({ scope: 'incident:param:id' })
   @Get('incidents/:id/timeline')
   @ApiRoute({ summary: 'Ordered events, assignments, tracks and metrics of an incident', response: timelineSchema })
   timeline(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {

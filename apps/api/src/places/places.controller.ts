@@ -11,39 +11,42 @@ import { z } from 'zod';
 export class PlacesController {
   constructor(private readonly places: PlacesService) {}
 
-  @Access({ roles: ['admin'] })
+  @Access({ roles: ['admin'], scope: 'city' })
   @Post('jurisdictions')
   @ApiRoute({ summary: 'Create a district, station or grid', body: createJurisdictionSchema, response: jurisdictionViewSchema, errors: ['NOT_FOUND'] })
   createJurisdiction(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.places.createJurisdiction(parseInput(createJurisdictionSchema, body), by);
   }
 
+  @Access({ scope: 'none' })
   @Get('jurisdictions')
   @ApiRoute({ summary: 'Jurisdictions as a GeoJSON FeatureCollection', response: jurisdictionCollectionSchema })
   listJurisdictions() {
     return this.places.listJurisdictions();
   }
 
-  @Access({ roles: ['admin'] })
+  @Access({ roles: ['admin'], scope: 'city' })
   @Post('checkpoints')
   @ApiRoute({ summary: 'Create a checkpoint (卡点)', body: createPlaceSchema, response: placeViewSchema })
   createCheckpoint(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.places.createPlace('checkpoints', parseInput(createPlaceSchema, body), by);
   }
 
+  @Access({ scope: 'none' })
   @Get('checkpoints')
   @ApiRoute({ summary: 'Checkpoints', response: z.array(placeViewSchema) })
   listCheckpoints() {
     return this.places.listPlaces('checkpoints');
   }
 
-  @Access({ roles: ['admin'] })
+  @Access({ roles: ['admin'], scope: 'city' })
   @Post('standby-points')
   @ApiRoute({ summary: 'Create a standby point (备勤点)', body: createPlaceSchema, response: placeViewSchema })
   createStandbyPoint(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.places.createPlace('standby_points', parseInput(createPlaceSchema, body), by);
   }
 
+  @Access({ scope: 'none' })
   @Get('standby-points')
   @ApiRoute({ summary: 'Standby points', response: z.array(placeViewSchema) })
   listStandbyPoints() {

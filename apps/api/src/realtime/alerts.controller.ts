@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ConsoleSyncService, TimersService, type Principal } from '@ringcad/core';
+import { ConsoleSyncService, type Principal } from '@ringcad/core';
 import { Access } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { uuidParam } from '../common/params';
@@ -9,18 +9,16 @@ import { z } from 'zod';
 
 @Controller('api/v1/alerts')
 export class AlertsController {
-  constructor(
-    private readonly timers: TimersService,
-    private readonly sync: ConsoleSyncService,
-  ) {}
+  constructor(private readonly sync: ConsoleSyncService) {}
 
+  @Access({ scope: 'filtered' })
   @Get()
   @ApiRoute({ summary: 'Open (unacknowledged) alerts', response: z.array(alertViewSchema) })
-  open() {
-    return this.timers.listOpenAlerts();
+  open(@CurrentPrincipal() by: Principal) {
+    return this.sync.openAlerts(by);
   }
 
-  @Access({ roles: ['dispatcher', 'commander'] })
+  @Access({ roles: ['dispatcher', 'commander'], scope: 'alert:param:id' })
   @Post(':id/ack')
   @HttpCode(200)
   @ApiRoute({ summary: 'Acknowledge an alert', response: alertViewSchema })

@@ -12,7 +12,7 @@ export class ReplayController {
   constructor(private readonly replay: ReplayService) {}
 
   /** Timeline + stages + predicted vs actual travel + the rings as they were at dispatch. */
-  @Access({ roles: ['commander', 'dispatcher', 'admin'] })
+  @Access({ roles: ['commander', 'dispatcher', 'admin'], scope: 'incident:param:id' })
   @Get('incidents/:id')
   @ApiRoute({
     summary: 'Replay of an incident: stages, predicted beside actual ETAs, the rings at dispatch',
@@ -23,7 +23,7 @@ export class ReplayController {
   }
 
   /** A district over a window: incidents, downsampled unit tracks and unit status changes. */
-  @Access({ roles: ['commander', 'dispatcher', 'admin'] })
+  @Access({ roles: ['commander', 'dispatcher', 'admin'], scope: 'district:query' })
   @Get('area')
   @ApiRoute({
     summary: "Replay of a district's window: incidents, downsampled tracks, status changes",

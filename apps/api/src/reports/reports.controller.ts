@@ -19,7 +19,7 @@ export class ReportsController {
   ) {}
 
   /** JSON, or the same as CSV for `Accept: text/csv` (or `format=csv`). */
-  @Access({ roles: ['commander', 'dispatcher', 'admin'] })
+  @Access({ roles: ['commander', 'dispatcher', 'admin'], scope: 'filtered' })
   @Get('reports/response-times')
   @ApiRoute({
     summary: 'Response times by group: percentiles, ring tiers met, bulletin buckets (JSON or CSV)',
@@ -41,7 +41,7 @@ export class ReportsController {
     return responseTimesCsv(report);
   }
 
-  @Access({ roles: ['commander', 'dispatcher', 'admin'] })
+  @Access({ roles: ['commander', 'dispatcher', 'admin'], scope: 'filtered' })
   @Get('reports/laggards')
   @ApiRoute({ summary: 'Slowest units and stations to acknowledge and arrive', query: laggardsQuerySchema, response: laggardsReportSchema })
   laggards(@Query() query: unknown, @CurrentPrincipal() by: Principal) {
@@ -49,7 +49,7 @@ export class ReportsController {
   }
 
   /** One incident as EIDO-inspired JSON (NENA component structure, not schema-validated). */
-  @Access({ roles: ['commander', 'dispatcher', 'admin'] })
+  @Access({ roles: ['commander', 'dispatcher', 'admin'], scope: 'incident:param:id' })
   @Get('incidents/:id/eido')
   @ApiRoute({ summary: 'The incident as an EIDO-inspired JSON export', response: eidoSchema })
   incidentEido(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CoverageService, parseInput } from '@ringcad/core';
 import { ApiRoute } from '../common/api-route';
 import { coverageViewSchema, moveUpSchema } from '@ringcad/contracts';
+import { Access } from '../auth/access';
 
 const coverageQuery = z.object({ scheme: z.string().max(40).default('1-3-8') });
 const moveUpsQuery = coverageQuery.extend({
@@ -15,6 +16,7 @@ const moveUpsQuery = coverageQuery.extend({
 export class CoverageController {
   constructor(private readonly coverage: CoverageService) {}
 
+  @Access({ scope: 'none' })
   @Get()
   @ApiRoute({
     summary: 'Ring coverage from every available unit: road km and area within each tier, per district, blind spots',
@@ -26,6 +28,7 @@ export class CoverageController {
     return this.coverage.coverage(parseInput(coverageQuery, query).scheme);
   }
 
+  @Access({ scope: 'none' })
   @Get('move-ups')
   @ApiRoute({
     summary: 'Which available unit should move to which standby point to cover the most',

@@ -20,6 +20,7 @@ export class RoadsController {
     private readonly places: PlacesService,
   ) {}
 
+  @Access({ scope: 'none' })
   @Get('road-network')
   @ApiRoute({ summary: 'The loaded road network', response: roadNetworkSummarySchema, errors: ['NOT_FOUND'] })
   summary() {
@@ -28,6 +29,7 @@ export class RoadsController {
     return s;
   }
 
+  @Access({ scope: 'none' })
   @Get('road-network/geojson')
   @ApiRoute({
     summary: 'The road network as GeoJSON (one feature per street; ETag, gzip)',
@@ -52,6 +54,7 @@ export class RoadsController {
   }
 
   /** Address search for the call-taker: street names of the road network and named places. */
+  @Access({ scope: 'none' })
   @Get('places/search')
   @ApiRoute({ summary: 'Address search: streets and named places', query: placeSearchQuerySchema, response: placeSearchResultSchema })
   search(@Query() query: unknown) {
@@ -60,7 +63,7 @@ export class RoadsController {
   }
 
   /** Replaces the road network with an uploaded file (raw body, application/octet-stream). */
-  @Access({ roles: ['admin'] })
+  @Access({ roles: ['admin'], scope: 'city' })
   @Post('road-network')
   @ApiRoute({
     summary: 'Replace the road network with an uploaded file; a malformed one is refused and the loaded network stays',
@@ -79,6 +82,7 @@ export class RoadsController {
     return this.roads.importDraft(this.roads.parse(format, body), `upload.${format}`);
   }
 
+  @Access({ scope: 'none' })
   @Get('isochrones')
   @ApiRoute({ summary: 'Road isochrones (who can reach the point, or where it can get)', query: isochroneQuerySchema, response: isochroneCollectionSchema })
   isochrones(@Query() query: unknown) {
@@ -87,6 +91,7 @@ export class RoadsController {
     return isochrones(graph, { lon: q.lon, lat: q.lat }, q.minutes, { direction: q.direction, at: this.clock.now() });
   }
 
+  @Access({ scope: 'incident:param:id' })
   @Get('incidents/:id/route')
   @ApiRoute({
     summary: "A candidate unit's drawable route to the incident",

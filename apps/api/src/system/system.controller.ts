@@ -16,7 +16,7 @@ export class SystemController {
     private readonly roads: RoadNetworkService,
   ) {}
 
-  @Access({ roles: ['admin'] })
+  @Access({ roles: ['admin'], scope: 'city' })
   @Get('status')
   @ApiRoute({ summary: 'Queue depths, stored tracks, timers, road network', response: systemStatusSchema })
   async status() {

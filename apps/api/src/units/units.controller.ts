@@ -12,7 +12,7 @@ import { z } from 'zod';
 export class UnitsController {
   constructor(private readonly units: UnitsService) {}
 
-  @Access({ roles: ['admin'] })
+  @Access({ roles: ['admin'], scope: 'city' })
   @Post()
   @ApiRoute({
     summary: 'Create a unit; its terminal token is shown once',
@@ -24,13 +24,14 @@ export class UnitsController {
     return this.units.create(parseInput(createUnitSchema, body), by);
   }
 
+  @Access({ scope: 'none' })
   @Get()
   @ApiRoute({ summary: 'Units with their status and last position', response: z.array(unitViewSchema) })
   list() {
     return this.units.list();
   }
 
-  @Access({ roles: ['admin'], terminal: true })
+  @Access({ roles: ['admin'], terminal: true, scope: 'units:body' })
   @Post('positions')
   @HttpCode(202)
   @ApiRoute({
@@ -45,7 +46,7 @@ export class UnitsController {
     return this.units.ingestPositions(positions, by);
   }
 
-  @Access({ roles: ['dispatcher', 'admin'], terminal: true })
+  @Access({ roles: ['dispatcher', 'admin'], terminal: true, scope: 'unit:param:id' })
   @Post(':id/status')
   @HttpCode(200)
   @ApiRoute({ summary: 'Set a unit available, off duty or out of service', body: setUnitStatusSchema, response: unitViewSchema, errors: ['CONFLICT'] })
