@@ -14,7 +14,7 @@ import { Clock } from './clock';
 import type { AppConfig } from './config';
 import { toWgs84 } from './coordinates';
 import { DatabaseService } from './database.service';
-import { DomainError, conflict, forbidden } from './errors';
+import { DomainError, conflict } from './errors';
 import { dependencyOf, type Dependency } from './dependency-errors';
 import { findPriorCall, isKeyRace, keyOwner, keyReused, recordCallCte, requestHash, type IdempotentCall, type PriorCall } from './idempotency';
 import { appendIncidentEvent, bumpIncident, lockIncident, readIncident } from './incident-log';
