@@ -8,8 +8,28 @@ export type LonLat = z.infer<typeof pointSchema>;
 export const crsSchema = z.enum(['WGS84', 'GCJ02', 'BD09']);
 export type Crs = z.infer<typeof crsSchema>;
 
+/**
+ * What no text field may hold: NUL and the other C0 controls except tab, newline and carriage
+ * return (PostgreSQL refuses NUL in text and jsonb), and UTF-16 surrogates without their pair
+ * (they have no UTF-8 form: jsonb refuses their escapes, text silently turns them into U+FFFD).
+ */
+const UNSAFE_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export const UNSAFE_TEXT_MESSAGE = 'must not contain NUL, control characters or unpaired surrogates';
+
+/** True when `s` can be stored and shown as it is (see UNSAFE_TEXT). */
+export function isSafeText(s: string): boolean {
+  return !UNSAFE_TEXT.test(s);
+}
+
+/** The string builder every text field of the contract starts from (bodies and query strings). */
+export function safeText() {
+  return z.string().refine(isSafeText, UNSAFE_TEXT_MESSAGE);
+}
+
 export const uuidSchema = z.string().uuid();
 export const isoDateTimeSchema = z.string().datetime({ offset: true });
+/** An id naming a ring scheme (`1-3-8`, ...): never empty; whether it exists is the service's check. */
+export const schemeIdSchema = safeText().min(1).max(40);
 
 const position = z.tuple([z.number().finite(), z.number().finite()]).rest(z.number().finite());
 const ring = z.array(position).min(4);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ASSIGNMENT_EVENT_TYPES, INCIDENT_CATEGORIES, SCENE_ASSIGNMENT_ROLES } from '@ringcad/domain';
-import { isoDateTimeSchema, uuidSchema } from './common';
+import { isoDateTimeSchema, safeText, schemeIdSchema, uuidSchema } from './common';
 import { locationInputSchema } from './places';
 
 export const categorySchema = z.enum(INCIDENT_CATEGORIES);
@@ -10,16 +10,15 @@ export const createIncidentSchema = z.object({
   location: locationInputSchema,
   category: categorySchema,
   priority: prioritySchema,
-  address: z.string().trim().max(300).optional(),
-  callerNumber: z
-    .string()
+  address: safeText().trim().max(300).optional(),
+  callerNumber: safeText()
     .trim()
     .regex(/^\+?[0-9\- ]{3,20}$/, 'digits only')
     .optional(),
-  callerName: z.string().trim().max(100).optional(),
-  description: z.string().max(4000).optional(),
+  callerName: safeText().trim().max(100).optional(),
+  description: safeText().max(4000).optional(),
   receivedAt: isoDateTimeSchema.optional(),
-  schemeId: z.string().max(40).optional(),
+  schemeId: schemeIdSchema.optional(),
 });
 export type CreateIncidentRequest = z.infer<typeof createIncidentSchema>;
 
@@ -39,10 +38,10 @@ export type CreateAssignmentsRequest = z.infer<typeof createAssignmentsSchema>;
 export const assignmentEventSchema = z.object({ type: z.enum(ASSIGNMENT_EVENT_TYPES) });
 export const terminalTaskEventSchema = assignmentEventSchema.extend({ assignmentId: uuidSchema });
 
-export const closeIncidentSchema = z.object({ disposition: z.string().trim().min(1).max(2000) });
-export const cancelIncidentSchema = z.object({ reason: z.string().trim().min(1).max(2000) });
+export const closeIncidentSchema = z.object({ disposition: safeText().trim().min(1).max(2000) });
+export const cancelIncidentSchema = z.object({ reason: safeText().trim().min(1).max(2000) });
 
-export const recommendationQuerySchema = z.object({ scheme: z.string().max(40).optional() });
+export const recommendationQuerySchema = z.object({ scheme: schemeIdSchema.optional() });
 
 export interface JurisdictionRef {
   districtId: string | null;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoDateTimeSchema, uuidSchema } from './common';
+import { isoDateTimeSchema, schemeIdSchema, uuidSchema } from './common';
 
 export const REPORT_GROUP_BY = ['district', 'station', 'category', 'priority', 'hour', 'day', 'unit'] as const;
 export type ReportGroupBy = (typeof REPORT_GROUP_BY)[number];
@@ -30,7 +30,7 @@ export const responseTimesQuerySchema = z
   .object({
     ...windowShape,
     groupBy: z.enum(REPORT_GROUP_BY).default('district'),
-    scheme: z.string().min(1).max(40).default('1-3-8'),
+    scheme: schemeIdSchema.default('1-3-8'),
     /** Bulletin buckets (通报口径): 签收 within, 出警 (depart) within, 反馈 (clear) within. */
     ackWithinSec: seconds(30),
     departWithinSec: seconds(300),

@@ -7,6 +7,7 @@ import { DatabaseService } from './database.service';
 import { DispatchService } from './dispatch.service';
 import { EtaEngine } from './eta-engine';
 import { IncidentsService } from './incidents.service';
+import { InputBounds } from './input-bounds';
 import { PlacesService } from './places.service';
 import { PositionsService } from './positions.service';
 import { LiveFleetService } from './live-fleet.service';
@@ -40,6 +41,7 @@ const SERVICES = [
   PositionsService,
   UnitsService,
   RoadNetworkService,
+  InputBounds,
   RouteService,
   DefenseLevelsService,
   CoverageService,

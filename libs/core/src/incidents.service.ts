@@ -19,6 +19,7 @@ import { AfterCommit, RealtimePublisher } from './realtime';
 import { RecommendationService } from './recommendation.service';
 import { TimersService } from './timers.service';
 import { APP_CONFIG } from './tokens';
+import { InputBounds } from './input-bounds';
 import { INCIDENT_COLUMNS, maskIncident, toIncidentView, type IncidentRow } from './views';
 import { DispatchService } from './dispatch.service';
 import { PlansService } from './plans.service';
@@ -41,17 +42,18 @@ export class IncidentsService {
     private readonly dispatch: DispatchService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly plans: PlansService,
+    private readonly bounds: InputBounds,
   ) {}
 
   async create(input: CreateIncidentRequest, by: Principal) {
     const p = toWgs84(input.location);
     const now = this.clock.now();
     const receivedAt = input.receivedAt ? new Date(input.receivedAt) : now;
-    if (receivedAt.getTime() > now.getTime() + 60_000) {
-      throw new DomainError('VALIDATION_FAILED', 'receivedAt is in the future');
-    }
-    if (input.schemeId && !findScheme(input.schemeId)) {
-      throw new DomainError('VALIDATION_FAILED', `unknown ring scheme ${input.schemeId}`);
+    // every check before the one statement that writes: a refused call leaves no incident behind
+    if (input.receivedAt !== undefined) this.bounds.assertReceivedAt(receivedAt.getTime(), now.getTime());
+    this.bounds.assertInServiceArea([p], () => 'location');
+    if (input.schemeId !== undefined && !findScheme(input.schemeId)) {
+      throw new DomainError('VALIDATION_FAILED', `unknown ring scheme ${input.schemeId}`, [{ path: 'schemeId', message: 'unknown ring scheme' }]);
     }
     const actor = actorOf(by);
     // ONE statement (atomic on its own): under load (AVL batches on the same event loop, a busy
