@@ -12,7 +12,7 @@ import { actorOf, type Principal } from './principal';
 import { APP_CONFIG } from './tokens';
 
 // A dummy hash so unknown usernames take as long as wrong passwords.
-const TIMING_DUMMY = 'scrypt$32768$8$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+const TIMING_DUMMY = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
 @Injectable()
 export class AuthService {
