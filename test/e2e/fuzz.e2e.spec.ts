@@ -721,6 +721,10 @@ describe(`fuzzing every route (${SERVICES_MODE ? 'services' : 'embedded'} mode)`
       for (let i = 0; i < batch.length; i++) if (results[i] >= 200 && results[i] < 300) succeeded.add(batch[i].route);
       before = after;
       if (failures.length > 50) break;
+      if (process.env.FUZZ_PROGRESS && Math.floor(sent / 250) !== Math.floor((sent - batch.length) / 250)) {
+        const top = [...spent].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, v]) => `${k} ${v}`).join(', ');
+        process.stderr.write(`fuzz ${sent} at ${((Date.now() - started) / 1000).toFixed(0)} s; slowest: ${top}\n`);
+      }
     }
     console.log(
       `fuzz: ${REQUESTS} requests in ${((Date.now() - started) / 1000).toFixed(1)} s; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}; ${checkedBatches} all-refused batches (${refusedRequests} requests) compared`,

@@ -28,10 +28,19 @@ export function safeText() {
 
 export const uuidSchema = z.string().uuid();
 export const isoDateTimeSchema = z.string().datetime({ offset: true });
+/**
+ * A time bounding a search (`from`, `to`): year 0000 passes the ISO format and breaks timestamp
+ * arithmetic in the database, so searches stay in this era.
+ */
+export const queryDateTimeSchema = isoDateTimeSchema.refine((s) => {
+  const t = Date.parse(s);
+  return t >= Date.UTC(1970, 0, 1) && t <= Date.UTC(2999, 11, 31);
+}, 'must lie between 1970 and 2999');
 /** An id naming a ring scheme (`1-3-8`, ...): never empty; whether it exists is the service's check. */
 export const schemeIdSchema = safeText().min(1).max(40);
 
-const position = z.tuple([z.number().finite(), z.number().finite()]).rest(z.number().finite());
+// GeoJSON positions are WGS84 too: an out-of-range corner is a typo, and PostGIS fails on some
+const position = z.tuple([lonSchema, latSchema]).rest(z.number().finite());
 const ring = z.array(position).min(4);
 export const polygonSchema = z.object({ type: z.literal('Polygon'), coordinates: z.array(ring).min(1) });
 export const multiPolygonSchema = z.object({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ASSIGNMENT_EVENT_TYPES, INCIDENT_CATEGORIES, SCENE_ASSIGNMENT_ROLES } from '@ringcad/domain';
-import { isoDateTimeSchema, safeText, schemeIdSchema, uuidSchema } from './common';
+import { isoDateTimeSchema, queryDateTimeSchema, safeText, schemeIdSchema, uuidSchema } from './common';
 import { locationInputSchema } from './places';
 
 export const categorySchema = z.enum(INCIDENT_CATEGORIES);
@@ -24,8 +24,8 @@ export type CreateIncidentRequest = z.infer<typeof createIncidentSchema>;
 
 export const listIncidentsQuerySchema = z.object({
   status: z.enum(['open', 'closed', 'all']).default('open'),
-  from: isoDateTimeSchema.optional(),
-  to: isoDateTimeSchema.optional(),
+  from: queryDateTimeSchema.optional(),
+  to: queryDateTimeSchema.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
 });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoDateTimeSchema, schemeIdSchema, uuidSchema } from './common';
+import { queryDateTimeSchema, schemeIdSchema, uuidSchema } from './common';
 
 export const REPORT_GROUP_BY = ['district', 'station', 'category', 'priority', 'hour', 'day', 'unit'] as const;
 export type ReportGroupBy = (typeof REPORT_GROUP_BY)[number];
@@ -7,7 +7,7 @@ export type ReportGroupBy = (typeof REPORT_GROUP_BY)[number];
 const DAY_MS = 86_400_000;
 const MAX_REPORT_DAYS = 400;
 
-const windowShape = { from: isoDateTimeSchema.optional(), to: isoDateTimeSchema.optional() };
+const windowShape = { from: queryDateTimeSchema.optional(), to: queryDateTimeSchema.optional() };
 
 /** A [from, to) window: both optional (default: the last `defaultMs` before to/now), from before to, bounded. */
 function resolveWindow(q: { from?: string; to?: string }, defaultMs: number, maxMs: number, ctx: z.RefinementCtx) {
