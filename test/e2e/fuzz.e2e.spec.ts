@@ -678,6 +678,7 @@ describe(`fuzzing every route (${SERVICES_MODE ? 'services' : 'embedded'} mode)`
         const text = await res.text();
         if (res.status >= 200 && res.status < 300) harvest(r.route, text);
         spent.set(r.route, (spent.get(r.route) ?? 0) + Date.now() - t0);
+        if (process.env.FUZZ_PROGRESS && Date.now() - t0 > 5000) process.stderr.write(`slow ${Date.now() - t0} ms ${res.status}: ${r.desc}\n`);
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         if (res.status >= 500) failures.push(`${res.status} ${r.desc} → ${text.slice(0, 300)}`);
         else if (res.status >= 400) {

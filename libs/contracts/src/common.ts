@@ -41,7 +41,11 @@ export const schemeIdSchema = safeText().min(1).max(40);
 
 // GeoJSON positions are WGS84 too: an out-of-range corner is a typo, and PostGIS fails on some
 const position = z.tuple([lonSchema, latSchema]).rest(z.number().finite());
-const ring = z.array(position).min(4);
+// GeoJSON (RFC 7946 3.1.6): a linear ring ends where it starts; PostGIS errors on an open one
+const ring = z
+  .array(position)
+  .min(4)
+  .refine((r) => r.length < 4 || (r[0][0] === r[r.length - 1][0] && r[0][1] === r[r.length - 1][1]), 'a linear ring must end where it starts');
 export const polygonSchema = z.object({ type: z.literal('Polygon'), coordinates: z.array(ring).min(1) });
 export const multiPolygonSchema = z.object({
   type: z.literal('MultiPolygon'),
