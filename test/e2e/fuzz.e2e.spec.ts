@@ -23,6 +23,12 @@ import { client, createStack, SERVICES_MODE, type Stack } from '../support/harne
 const SEED = Number(process.env.FUZZ_SEED ?? 110_2026);
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 5200);
 const CONCURRENCY = 12;
+/**
+ * Accepted creations per route before its bodies are only ever broken ones: hundreds of random
+ * districts, checkpoints and units would turn every coverage and sealing request into a
+ * benchmark, and this is not one.
+ */
+const MAX_CREATED_PER_ROUTE = 30;
 
 /** Routes of the public contract that must be among the enumerated ones (a sanity floor, not the list). */
 const CORE_ROUTES = [
@@ -596,6 +602,15 @@ describe(`fuzzing every route (${SERVICES_MODE ? 'services' : 'embedded'} mode)`
     expect(beijing.status).toBe(400);
     expect(beijing.body.error.message).toMatch(/road network/);
     expect(beijing.body.error.details).toContainEqual(expect.objectContaining({ path: 'location' }));
+    // one corner typed as 0.3 instead of 30.3 would make a district span half the globe
+    const { lon, lat } = INCIDENT_POINT;
+    const stray = await world.admin.post('/api/v1/jurisdictions', {
+      name: '歪区',
+      kind: 'district',
+      boundary: { type: 'Polygon', coordinates: [[[lon, lat], [lon + 0.01, lat], [lon + 0.01, 0.3], [lon, lat]]] },
+    });
+    expect(stray.status).toBe(400);
+    expect(stray.body.error.details).toContainEqual(expect.objectContaining({ path: 'boundary.coordinates.0.2' }));
     expect(await counts()).toEqual(before);
   });
 
@@ -622,6 +637,7 @@ describe(`fuzzing every route (${SERVICES_MODE ? 'services' : 'embedded'} mode)`
     const statuses = new Map<number, number>();
     const spent = new Map<string, number>();
     const succeeded = new Set<string>();
+    const created = new Map<string, number>();
     let checkedBatches = 0;
     let refusedRequests = 0;
     const started = Date.now();
@@ -658,7 +674,8 @@ describe(`fuzzing every route (${SERVICES_MODE ? 'services' : 'embedded'} mode)`
       if (method !== 'GET' && method !== 'HEAD') {
         const known = route.method === 'POST' && route.path === '/api/v1/auth/login' && chance(0.5);
         const valid = known ? { username: 'commander', password: 'commander-password' } : input.body ? sample(jsonSchemaOf(input.body), '', ids) : {};
-        const m = mutate(valid, refuseOnly);
+        const saturated = (created.get(`${route.method} ${route.path}`) ?? 0) >= MAX_CREATED_PER_ROUTE;
+        const m = mutate(valid, refuseOnly || saturated);
         bodyWhat = m.what;
         wire = encode(m.value);
       }
@@ -676,7 +693,10 @@ describe(`fuzzing every route (${SERVICES_MODE ? 'services' : 'embedded'} mode)`
       try {
         const res = await fetch(`${base}${r.url}`, { method: r.method, headers, body: r.wire.body, signal: AbortSignal.timeout(60_000) });
         const text = await res.text();
-        if (res.status >= 200 && res.status < 300) harvest(r.route, text);
+        if (res.status >= 200 && res.status < 300) {
+          harvest(r.route, text);
+          if (r.method === 'POST') created.set(r.route, (created.get(r.route) ?? 0) + 1);
+        }
         spent.set(r.route, (spent.get(r.route) ?? 0) + Date.now() - t0);
         if (process.env.FUZZ_PROGRESS && Date.now() - t0 > 5000) process.stderr.write(`slow ${Date.now() - t0} ms ${res.status}: ${r.desc}\n`);
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);

@@ -62,6 +62,26 @@ export class InputBounds {
   }
 
   /**
+   * Every corner of a jurisdiction's boundary lies in the service area too: one stray corner
+   * (a coordinate typed as 0.3 instead of 30.3) makes a district span half the globe, and every
+   * coverage computation then rasterises it.
+   */
+  assertAreaInServiceArea(geometry: { type: 'Polygon'; coordinates: number[][][] } | { type: 'MultiPolygon'; coordinates: number[][][][] }) {
+    const polygons = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
+    const corners: { lon: number; lat: number }[] = [];
+    const paths: string[] = [];
+    polygons.forEach((rings, pi) =>
+      rings.forEach((ring, ri) =>
+        ring.forEach((c, ci) => {
+          corners.push({ lon: c[0], lat: c[1] });
+          paths.push(geometry.type === 'Polygon' ? `boundary.coordinates.${ri}.${ci}` : `boundary.coordinates.${pi}.${ri}.${ci}`);
+        }),
+      ),
+    );
+    this.assertInServiceArea(corners, (i) => paths[i]);
+  }
+
+  /**
    * Throws VALIDATION_FAILED when a client time lies beyond MAX_CLOCK_SKEW_SEC ahead of our
    * clock or more than `maxAgeMs` before it.
    */
