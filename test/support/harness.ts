@@ -72,7 +72,7 @@ export async function createStack(env: Record<string, string> = {}): Promise<Sta
     async startApi(i = 0) {
       if (apis.has(i)) throw new Error(`api ${i} already running`);
       if (!SERVICES_MODE && apis.size > 0) throw new Error('embedded mode runs one api process per data directory');
-      const app = await createApiApp(config, { logger: false });
+      const app = await createApiApp(config, { logger: process.env.TEST_LOG ? undefined : false });
       await app.get(AuthService).ensureAdmin(ADMIN_PASSWORD, true);
       await app.listen(0, '127.0.0.1');
       const address = app.getHttpServer().address() as { port: number };

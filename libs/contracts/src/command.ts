@@ -1,13 +1,12 @@
 import { z } from 'zod';
 import { AGENCIES, DEFENSE_LEVELS, UNIT_KINDS } from '@ringcad/domain';
-import { uuidSchema } from './common';
+import { safeText, schemeIdSchema, uuidSchema } from './common';
 import { categorySchema, prioritySchema } from './incidents';
 
 /** `GET /incidents/:id/sealing?scheme=seal-10-20&tiers=0,1` (tiers: indexes into the scheme). */
 export const sealingQuerySchema = z.object({
-  scheme: z.string().max(40).default('seal-10-20'),
-  tiers: z
-    .string()
+  scheme: schemeIdSchema.default('seal-10-20'),
+  tiers: safeText()
     .regex(/^\d{1,2}(,\d{1,2})*$/, 'comma-separated tier indexes, e.g. 0,1')
     .transform((s) => [...new Set(s.split(',').map(Number))].sort((a, b) => a - b))
     .optional(),
@@ -25,11 +24,11 @@ export type SealingDispatchRequest = z.infer<typeof sealingDispatchSchema>;
 
 /** 预案: what an incident of this category × priority (optionally in this jurisdiction) gets. */
 export const responsePlanSchema = z.object({
-  name: z.string().trim().min(1).max(100).optional(),
+  name: safeText().trim().min(1).max(100).optional(),
   category: categorySchema,
   priority: prioritySchema,
   jurisdictionId: uuidSchema.nullable().optional(),
-  scheme: z.string().min(1).max(40),
+  scheme: schemeIdSchema,
   units: z
     .array(
       z.object({
@@ -56,14 +55,14 @@ export const planConfirmSchema = z.object({
 export const defenseLevelSchema = z.object({
   jurisdictionId: uuidSchema.nullable(),
   level: z.union(DEFENSE_LEVELS.map((l) => z.literal(l)) as [z.ZodLiteral<1>, z.ZodLiteral<2>, z.ZodLiteral<3>, z.ZodLiteral<4>]),
-  reason: z.string().trim().min(1).max(500),
+  reason: safeText().trim().min(1).max(500),
 });
 export type DefenseLevelRequest = z.infer<typeof defenseLevelSchema>;
 
 export const agencyRequestSchema = z.object({
   agency: z.enum(AGENCIES),
   mode: z.enum(['notify', 'transfer']).default('notify'),
-  note: z.string().trim().max(1000).optional(),
+  note: safeText().trim().max(1000).optional(),
 });
 export type AgencyRequest = z.infer<typeof agencyRequestSchema>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { areaGeometrySchema, crsSchema, isoDateTimeSchema, uuidSchema } from './common';
+import { areaGeometrySchema, crsSchema, isoDateTimeSchema, safeText, uuidSchema } from './common';
 import { categorySchema, prioritySchema } from './incidents';
 import { locationInputSchema } from './places';
 import type { NoteView } from './responses/desk';
@@ -18,24 +18,24 @@ export const updateIncidentSchema = z
     location: locationInputSchema.optional(),
     category: categorySchema.optional(),
     priority: prioritySchema.optional(),
-    address: z.string().trim().max(300).nullable().optional(),
-    callerName: z.string().trim().max(100).nullable().optional(),
+    address: safeText().trim().max(300).nullable().optional(),
+    callerName: safeText().trim().max(100).nullable().optional(),
     callerNumber: callerNumberSchema.nullable().optional(),
-    description: z.string().max(4000).nullable().optional(),
+    description: safeText().max(4000).nullable().optional(),
   })
   .strict()
   .refine((u) => Object.keys(u).some((k) => k !== 'expectedVersion'), 'nothing to change');
 export type UpdateIncidentRequest = z.infer<typeof updateIncidentSchema>;
 
-export const addNoteSchema = z.object({ text: z.string().trim().min(1).max(4000) }).strict();
+export const addNoteSchema = z.object({ text: safeText().trim().min(1).max(4000) }).strict();
 export type AddNoteRequest = z.infer<typeof addNoteSchema>;
 
 export const attachCallSchema = z
   .object({
     callerNumber: callerNumberSchema.optional(),
-    callerName: z.string().trim().max(100).optional(),
+    callerName: safeText().trim().max(100).optional(),
     receivedAt: isoDateTimeSchema.optional(),
-    note: z.string().trim().max(4000).optional(),
+    note: safeText().trim().max(4000).optional(),
   })
   .strict();
 export type AttachCallRequest = z.infer<typeof attachCallSchema>;
@@ -49,7 +49,7 @@ export const mergeIncidentSchema = z
   .strict();
 export type MergeIncidentRequest = z.infer<typeof mergeIncidentSchema>;
 
-export const recallAssignmentSchema = z.object({ reason: z.string().trim().min(1).max(2000) }).strict();
+export const recallAssignmentSchema = z.object({ reason: safeText().trim().min(1).max(2000) }).strict();
 
 export const dispositionCodeSchema = z
   .string()
@@ -59,7 +59,7 @@ export const dispositionCodeSchema = z
 export const createDispositionSchema = z
   .object({
     code: dispositionCodeSchema,
-    label: z.object({ zh: z.string().trim().min(1).max(60), en: z.string().trim().min(1).max(80) }).strict(),
+    label: z.object({ zh: safeText().trim().min(1).max(60), en: safeText().trim().min(1).max(80) }).strict(),
   })
   .strict();
 export type CreateDispositionRequest = z.infer<typeof createDispositionSchema>;
@@ -83,9 +83,9 @@ export type PremiseLevel = (typeof PREMISE_LEVELS)[number];
 /** A premise is a point (with the usual crs) or an area (WGS84 GeoJSON), never both. */
 export const premiseInputSchema = z
   .object({
-    name: z.string().trim().min(1).max(100),
+    name: safeText().trim().min(1).max(100),
     level: z.enum(PREMISE_LEVELS),
-    text: z.string().trim().min(1).max(1000),
+    text: safeText().trim().min(1).max(1000),
     location: locationInputSchema.optional(),
     area: areaGeometrySchema.optional(),
   })

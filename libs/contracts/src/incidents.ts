@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ASSIGNMENT_EVENT_TYPES, INCIDENT_CATEGORIES, SCENE_ASSIGNMENT_ROLES } from '@ringcad/domain';
-import { isoDateTimeSchema, uuidSchema } from './common';
+import { isoDateTimeSchema, queryDateTimeSchema, safeText, schemeIdSchema, uuidSchema } from './common';
 import { locationInputSchema } from './places';
 
 export const categorySchema = z.enum(INCIDENT_CATEGORIES);
@@ -10,23 +10,22 @@ export const createIncidentSchema = z.object({
   location: locationInputSchema,
   category: categorySchema,
   priority: prioritySchema,
-  address: z.string().trim().max(300).optional(),
-  callerNumber: z
-    .string()
+  address: safeText().trim().max(300).optional(),
+  callerNumber: safeText()
     .trim()
     .regex(/^\+?[0-9\- ]{3,20}$/, 'digits only')
     .optional(),
-  callerName: z.string().trim().max(100).optional(),
-  description: z.string().max(4000).optional(),
+  callerName: safeText().trim().max(100).optional(),
+  description: safeText().max(4000).optional(),
   receivedAt: isoDateTimeSchema.optional(),
-  schemeId: z.string().max(40).optional(),
+  schemeId: schemeIdSchema.optional(),
 });
 export type CreateIncidentRequest = z.infer<typeof createIncidentSchema>;
 
 export const listIncidentsQuerySchema = z.object({
   status: z.enum(['open', 'closed', 'all']).default('open'),
-  from: isoDateTimeSchema.optional(),
-  to: isoDateTimeSchema.optional(),
+  from: queryDateTimeSchema.optional(),
+  to: queryDateTimeSchema.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
 });
 
@@ -41,9 +40,9 @@ export const terminalTaskEventSchema = assignmentEventSchema.extend({ assignment
 
 /** 结案: a disposition code from `GET /api/v1/dispositions`, and optionally words of the dispatcher's. */
 export const closeIncidentSchema = z.object({
-  disposition: z.string().trim().min(1).max(40),
-  note: z.string().trim().max(2000).optional(),
+  disposition: safeText().trim().min(1).max(40),
+  note: safeText().trim().max(2000).optional(),
 });
-export const cancelIncidentSchema = z.object({ reason: z.string().trim().min(1).max(2000) });
+export const cancelIncidentSchema = z.object({ reason: safeText().trim().min(1).max(2000) });
 
-export const recommendationQuerySchema = z.object({ scheme: z.string().max(40).optional() });
+export const recommendationQuerySchema = z.object({ scheme: schemeIdSchema.optional() });

@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { MANUAL_UNIT_STATUSES, UNIT_KINDS } from '@ringcad/domain';
-import { areaGeometrySchema, crsSchema, isoDateTimeSchema, latSchema, lonSchema, uuidSchema } from './common';
+import { areaGeometrySchema, crsSchema, isoDateTimeSchema, latSchema, lonSchema, safeText, schemeIdSchema, uuidSchema } from './common';
 
 export const jurisdictionKindSchema = z.enum(['district', 'station', 'grid']);
 export const createJurisdictionSchema = z.object({
-  name: z.string().trim().min(1).max(100),
+  name: safeText().trim().min(1).max(100),
   kind: jurisdictionKindSchema,
   parentId: uuidSchema.nullish(),
   boundary: areaGeometrySchema,
-  schemeId: z.string().max(40).nullish(),
+  schemeId: schemeIdSchema.nullish(),
 });
 export type CreateJurisdictionRequest = z.infer<typeof createJurisdictionSchema>;
 
@@ -20,14 +20,14 @@ export const locationInputSchema = z.object({
 export type LocationInput = z.infer<typeof locationInputSchema>;
 
 export const createPlaceSchema = z.object({
-  name: z.string().trim().min(1).max(100),
+  name: safeText().trim().min(1).max(100),
   location: locationInputSchema,
 });
 export type CreatePlaceRequest = z.infer<typeof createPlaceSchema>;
 
 export const unitKindSchema = z.enum(UNIT_KINDS);
 export const createUnitSchema = z.object({
-  callsign: z.string().trim().min(1).max(40),
+  callsign: safeText().trim().min(1).max(40),
   kind: unitKindSchema,
   stationId: uuidSchema.nullish(),
 });

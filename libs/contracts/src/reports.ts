@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoDateTimeSchema, uuidSchema } from './common';
+import { queryDateTimeSchema, schemeIdSchema, uuidSchema } from './common';
 
 export const REPORT_GROUP_BY = ['district', 'station', 'category', 'priority', 'hour', 'day', 'unit'] as const;
 export type ReportGroupBy = (typeof REPORT_GROUP_BY)[number];
@@ -7,7 +7,7 @@ export type ReportGroupBy = (typeof REPORT_GROUP_BY)[number];
 const DAY_MS = 86_400_000;
 const MAX_REPORT_DAYS = 400;
 
-const windowShape = { from: isoDateTimeSchema.optional(), to: isoDateTimeSchema.optional() };
+const windowShape = { from: queryDateTimeSchema.optional(), to: queryDateTimeSchema.optional() };
 
 /** A [from, to) window: both optional (default: the last `defaultMs` before to/now), from before to, bounded. */
 function resolveWindow(q: { from?: string; to?: string }, defaultMs: number, maxMs: number, ctx: z.RefinementCtx) {
@@ -30,7 +30,7 @@ export const responseTimesQuerySchema = z
   .object({
     ...windowShape,
     groupBy: z.enum(REPORT_GROUP_BY).default('district'),
-    scheme: z.string().min(1).max(40).default('1-3-8'),
+    scheme: schemeIdSchema.default('1-3-8'),
     /** Bulletin buckets (通报口径): 签收 within, 出警 (depart) within, 反馈 (clear) within. */
     ackWithinSec: seconds(30),
     departWithinSec: seconds(300),

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { latSchema, lonSchema, uuidSchema } from './common';
+import { latSchema, lonSchema, safeText, uuidSchema } from './common';
 
-const minutesList = z
-  .string()
+const minutesList = safeText()
   .default('1,3,8')
   .transform((s, ctx) => {
     const values = s.split(',').map((v) => Number(v.trim()));
@@ -25,8 +24,7 @@ export const isochroneQuerySchema = z.object({
 });
 
 export const bboxQuerySchema = z.object({
-  bbox: z
-    .string()
+  bbox: safeText()
     .transform((s, ctx) => {
       const v = s.split(',').map(Number);
       if (v.length !== 4 || v.some((x) => !Number.isFinite(x)) || v[0] >= v[2] || v[1] >= v[3]) {
@@ -48,6 +46,6 @@ export const routeQuerySchema = z.object({ unitId: uuidSchema });
 export const importQuerySchema = z.object({ format: z.enum(['osm', 'pbf', 'geojson']) });
 
 export const placeSearchQuerySchema = z.object({
-  q: z.string().trim().min(1).max(100),
+  q: safeText().trim().min(1).max(100),
   limit: z.coerce.number().int().min(1).max(50).default(10),
 });

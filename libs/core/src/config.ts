@@ -4,6 +4,23 @@ const bool = z
   .enum(['0', '1', 'true', 'false', 'yes', 'no', ''])
   .transform((v) => v === '1' || v === 'true' || v === 'yes');
 
+/** `w,s,e,n` in WGS84 degrees, or `off` (no area check at all); empty = unset. */
+const serviceAreaBbox = z
+  .string()
+  .optional()
+  .transform((s, ctx): [number, number, number, number] | 'off' | undefined => {
+    const v = s?.trim();
+    if (!v) return undefined;
+    if (v === 'off') return 'off';
+    const n = v.split(',').map((x) => Number(x.trim()));
+    const [w, so, e, no] = n;
+    if (n.length !== 4 || n.some((x) => !Number.isFinite(x)) || w < -180 || e > 180 || so < -90 || no > 90 || w >= e || so >= no) {
+      ctx.addIssue({ code: 'custom', message: 'must be w,s,e,n in degrees with w<e and s<n (or off)' });
+      return z.NEVER;
+    }
+    return [w, so, e, no];
+  });
+
 /** Environment of api and worker, parsed once at boot: every problem is listed, then we stop. */
 export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -33,6 +50,18 @@ export const configSchema = z.object({
   COVERAGE_PUSH_SEC: z.coerce.number().min(0).default(10),
   /** Schemes whose coverage is pushed to consoles. */
   COVERAGE_SCHEMES: z.string().default('1-3-8,5-10-30'),
+  /**
+   * Where incidents and unit positions may be: this box, or (unset) the loaded road network's box
+   * grown by SERVICE_AREA_MARGIN_KM, or anywhere while no network is loaded; `off` = anywhere.
+   */
+  SERVICE_AREA_BBOX: serviceAreaBbox,
+  SERVICE_AREA_MARGIN_KM: z.coerce.number().min(0).max(1000).default(20),
+  /** How far ahead of our clock a client's time (receivedAt, a position's at) may be. */
+  MAX_CLOCK_SKEW_SEC: z.coerce.number().min(0).max(86_400).default(300),
+  /** Oldest receivedAt of a new incident (a call entered late), in hours before now. */
+  MAX_PAST_HOURS: z.coerce.number().positive().max(24 * 366).default(24),
+  /** Oldest position report accepted (a terminal emptying its offline buffer), in seconds. */
+  MAX_POSITION_AGE_SEC: z.coerce.number().positive().max(7 * 86_400).default(3600),
   SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
   /**
    * Express `trust proxy`: which proxies' X-Forwarded-For gives the client address (the login

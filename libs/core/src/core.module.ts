@@ -10,6 +10,7 @@ import { EtaEngine } from './eta-engine';
 import { IncidentsService } from './incidents.service';
 import { DeskService } from './desk.service';
 import { PremisesService } from './premises.service';
+import { InputBounds } from './input-bounds';
 import { PlacesService } from './places.service';
 import { PositionsService } from './positions.service';
 import { LiveFleetService } from './live-fleet.service';
@@ -45,6 +46,7 @@ const SERVICES = [
   PositionsService,
   UnitsService,
   RoadNetworkService,
+  InputBounds,
   RouteService,
   DefenseLevelsService,
   CoverageService,

@@ -23,6 +23,7 @@ import { AfterCommit, RealtimePublisher } from './realtime';
 import { RecommendationService, type Recommendation } from './recommendation.service';
 import { TimersService } from './timers.service';
 import { APP_CONFIG } from './tokens';
+import { InputBounds } from './input-bounds';
 import { INCIDENT_COLUMNS, maskIncident, toIncidentView, type IncidentRow } from './views';
 import { DispatchService } from './dispatch.service';
 import { PlansService } from './plans.service';
@@ -68,6 +69,7 @@ export class IncidentsService {
     private readonly plans: PlansService,
     private readonly agencies: AgenciesService,
     private readonly scopes: ScopeService,
+    private readonly bounds: InputBounds,
   ) {}
 
   /**
@@ -78,11 +80,11 @@ export class IncidentsService {
     const p = toWgs84(input.location);
     const now = this.clock.now();
     const receivedAt = input.receivedAt ? new Date(input.receivedAt) : now;
-    if (receivedAt.getTime() > now.getTime() + 60_000) {
-      throw new DomainError('VALIDATION_FAILED', 'receivedAt is in the future');
-    }
-    if (input.schemeId && !findScheme(input.schemeId)) {
-      throw new DomainError('VALIDATION_FAILED', `unknown ring scheme ${input.schemeId}`);
+    // every check before the one statement that writes: a refused call leaves no incident behind
+    if (input.receivedAt !== undefined) this.bounds.assertReceivedAt(receivedAt.getTime(), now.getTime());
+    this.bounds.assertInServiceArea([p], () => 'location');
+    if (input.schemeId !== undefined && !findScheme(input.schemeId)) {
+      throw new DomainError('VALIDATION_FAILED', `unknown ring scheme ${input.schemeId}`, [{ path: 'schemeId', message: 'unknown ring scheme' }]);
     }
     // ── idempotency: the key's row commits with the incident, in the statement below ──
     const call: IdempotentCall | undefined = idempotencyKey ? { owner: keyOwner(by), key: idempotencyKey, hash: requestHash(input) } : undefined;

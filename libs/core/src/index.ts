@@ -20,6 +20,7 @@ export * from './live-fleet.service';
 export * from './positions.service';
 export * from './units.service';
 export * from './road-network.service';
+export * from './input-bounds';
 export * from './route.service';
 export * from './coverage.service';
 export * from './eta-engine';

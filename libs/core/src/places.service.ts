@@ -9,6 +9,7 @@ import { DatabaseService } from './database.service';
 import { DomainError, notFound } from './errors';
 import { actorOf, type Principal } from './principal';
 import { RoadNetworkService } from './road-network.service';
+import { InputBounds } from './input-bounds';
 
 export type PlaceTableName = 'checkpoints' | 'standby_points';
 
@@ -18,12 +19,14 @@ export class PlacesService {
     private readonly database: DatabaseService,
     private readonly clock: Clock,
     private readonly roads: RoadNetworkService,
+    private readonly bounds: InputBounds,
   ) {}
 
   async createJurisdiction(input: CreateJurisdictionRequest, by: Principal) {
-    if (input.schemeId && !findScheme(input.schemeId)) {
+    if (input.schemeId != null && !findScheme(input.schemeId)) {
       throw new DomainError('VALIDATION_FAILED', `unknown ring scheme ${input.schemeId}`);
     }
+    this.bounds.assertAreaInServiceArea(input.boundary);
     const geojson = JSON.stringify(input.boundary);
     return this.database.transaction(async (tx) => {
       const check = await sql<{ valid: boolean; reason: string }>`
@@ -73,6 +76,7 @@ export class PlacesService {
 
   async createPlace(table: PlaceTableName, input: CreatePlaceRequest, by: Principal) {
     const p = toWgs84(input.location);
+    this.bounds.assertInServiceArea([p], () => 'location');
     return this.database.transaction(async (tx) => {
       const row = await sql<{ id: string }>`
         INSERT INTO ${sql.table(table)} (name, location)

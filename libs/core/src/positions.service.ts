@@ -12,13 +12,12 @@ import { QueueService } from './queue.service';
 import { RealtimePublisher, type MovedUnit } from './realtime';
 import { APP_CONFIG } from './tokens';
 import { LiveFleetService, type LiveFix } from './live-fleet.service';
+import { InputBounds } from './input-bounds';
 import type { DbOrTx, Tx } from '@ringcad/db';
 
 export const POSITIONS_QUEUE = 'positions';
 /** bit 1 of unit_tracks.flags */
 export const FLAG_JUMP = 1;
-/** Largest clock skew accepted from a terminal reporting a position "in the future". */
-const MAX_FUTURE_SKEW_MS = 5 * 60_000;
 /** GPS jitter: jumps shorter than this are never called impossible. */
 const JUMP_MIN_M = 300;
 /** Terminal reports arriving within this window share one INSERT. */
@@ -98,6 +97,7 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
     private readonly realtime: RealtimePublisher,
     private readonly live: LiveFleetService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly bounds: InputBounds,
   ) {}
 
   async onApplicationBootstrap() {
@@ -160,8 +160,9 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
     }
     const now = this.clock.now();
     const atMs = positions.map((p) => Date.parse(p.at));
-    const futureAt = atMs.findIndex((ms) => ms - now.getTime() > MAX_FUTURE_SKEW_MS);
-    if (futureAt >= 0) throw new DomainError('VALIDATION_FAILED', `position time ${positions[futureAt].at} is in the future`);
+    // the whole batch or nothing: one report from the wrong day or place refuses it
+    this.bounds.assertPositionTimes(atMs, now.getTime());
+    this.bounds.assertInServiceArea(positions, (i) => `positions.${i}`);
     const ids = [...new Set(positions.map((p) => p.unitId))];
     const last = await this.lastFixes(ids);
     const { rows, rowMs } = this.flagJumps(positions, atMs, last);

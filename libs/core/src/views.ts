@@ -1,5 +1,5 @@
 import type { AssignmentView, IncidentView, UnitView } from '@ringcad/contracts';
-import { maskPhone } from '@ringcad/domain';
+import { maskName, maskPhone } from '@ringcad/domain';
 
 const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
 
@@ -55,8 +55,9 @@ export function toIncidentView(r: IncidentRow): IncidentView {
   };
 }
 
+/** The incident as roles that do not talk to callers see it: caller number and name masked. */
 export function maskIncident(v: IncidentView): IncidentView {
-  return { ...v, callerNumber: maskPhone(v.callerNumber) };
+  return { ...v, callerNumber: maskPhone(v.callerNumber), callerName: maskName(v.callerName) };
 }
 
 export function jurisdictionIdsOf(v: IncidentView): (string | null)[] {
