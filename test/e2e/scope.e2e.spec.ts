@@ -166,6 +166,7 @@ describe(`jurisdiction scope on every route (${SERVICES_MODE ? 'services' : 'emb
     let path = r.path.replace(':id', param);
     if (rules.includes('district:query')) path += `?districtId=${ids.eDistrict}`;
     if (r.path.endsWith('/route')) path += `?unitId=${units.e2.id}`;
+    if (r.path === '/api/v1/intake/context') path += `?lon=${E_POINT.lon}&lat=${E_POINT.lat}`;
     const bodies: Record<string, unknown> = {
       'POST /api/v1/incidents/:id/assignments': { unitIds: [units.e2.id] },
       'POST /api/v1/assignments/:id/events': { type: 'ack' },
