@@ -32,6 +32,12 @@ const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
 const isCanonicalIso = (s: string) => s.length === 24 && s.charCodeAt(23) === 90 /* Z */ && s.charCodeAt(19) === 46; /* . */
 
 /** Moves units' row positions forward (never back), locking rows in one global order. */
+/**
+ * Speed and heading are stored as `real` (float4): a value below its range (5e-324 is a valid
+ * JSON number) would fail the whole batch, so they keep the hundredth a sensor gives.
+ */
+const toReal = (v: number | undefined): number | null => (v === undefined ? null : Math.round(v * 100) / 100);
+
 async function writeRowPositions(tx: Tx, rows: TrackRow[]) {
   if (!rows.length) return;
   // one global lock order, so concurrent batches touching the same units cannot deadlock
@@ -217,7 +223,7 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
       }
       if (!(f & FLAG_JUMP) && (!prev || ms >= prev.atMs)) last.set(p.unitId, { lon: p.lon, lat: p.lat, atMs: ms });
       // times are kept in one canonical form (UTC, milliseconds), so they compare as strings
-      rows[k] = { u: p.unitId, at: isCanonicalIso(p.at) ? p.at : new Date(ms).toISOString(), x: p.lon, y: p.lat, s: p.speedKmh ?? null, h: p.headingDeg ?? null, f };
+      rows[k] = { u: p.unitId, at: isCanonicalIso(p.at) ? p.at : new Date(ms).toISOString(), x: p.lon, y: p.lat, s: toReal(p.speedKmh), h: toReal(p.headingDeg), f };
       rowMs[k] = ms;
     }
     return { rows, rowMs };
