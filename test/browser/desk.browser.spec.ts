@@ -110,6 +110,8 @@ describe(`the desk's lifecycle in a real browser (${SERVICES_MODE ? 'services' :
     const found = await calltakerApi.get(`/api/v1/places/search?q=${encodeURIComponent('北大道')}`);
     const north = (found.body.results as { label: string; lon: number; lat: number }[]).find((r) => r.label === '北大道');
     expect(north).toBeDefined();
+    // a premise flag at 北大道: it must show before anything is filed
+    expect((await admin.post('/api/v1/premises', { name: '北大道加油站', level: 'danger', text: '加油站，禁止明火', location: offset(north!, 20, 0) })).status).toBe(201);
     fight = await file({ location: offset(north!, 80, 0), category: 'dispute', priority: 2, address: '北大道路边', callerNumber: '13800001111', description: '两人在路边打架' });
     crash = await file({ location: sealingAt(0, -3000), category: 'traffic', priority: 3, address: '南大道 3 公里', callerName: '张先生', description: '两车相撞' });
     robbery = await file({ location: SEALING_ORIGIN, category: 'criminal', priority: 2, address: '四条大道交汇处' });
@@ -153,6 +155,10 @@ describe(`the desk's lifecycle in a real browser (${SERVICES_MODE ? 'services' :
     // the same category comes first: the fight, not the robbery at the junction
     expect(await page.locator('#nearby .nearby-item').first().getAttribute('data-incident-id')).toBe(fight.id);
     await waitText(page, `#nearby .nearby-item[data-incident-id="${fight.id}"]`, '两人在路边打架');
+    // and what is known about the place: its premise flag and its history, before filing
+    await waitText(page, '#premise-flags', '加油站，禁止明火');
+    expect(await page.locator('#premise-flags .premise').first().getAttribute('data-level')).toBe('danger');
+    await waitText(page, '#place-history summary', '近 90 天警情 2 起');
     await page.keyboard.press('Tab');
     await page.keyboard.type('13900002222');
     await page.keyboard.press('Tab');

@@ -198,6 +198,11 @@ describe(`the desk's lifecycle: correct, annotate, merge, recall, close (${SERVI
       const masterTimeline = await world.dispatcher.get(`/api/v1/incidents/${master.id}/timeline`);
       expect(masterTimeline.body.assignments.map((a: { unitId: string }) => a.unitId)).toContain(unit.id);
       expect(masterTimeline.body.events.some((e: { type: string }) => e.type === 'incident.merged_in')).toBe(true);
+      // and the duplicate's own log is listed on the master
+      const listed = masterTimeline.body.merged.find((m: { incidentId: string }) => m.incidentId === dupId);
+      expect(listed.events.map((e: { type: string }) => e.type)).toEqual(
+        expect.arrayContaining(['incident.created', 'call.attached', 'incident.note', 'units.assigned', 'incident.merged']),
+      );
       // the duplicate's own events are kept
       const dupTimeline = await world.dispatcher.get(`/api/v1/incidents/${dupId}/timeline`);
       expect(dupTimeline.body.events.map((e: { type: string }) => e.type)).toEqual(

@@ -25,12 +25,18 @@ export class TimelineService {
     return this.database.transaction(async (tx) => {
       const incident = await readIncident(tx, incidentId);
       await this.scopes.checkIncident(scope, incidentId, tx);
-      const events = await tx
-        .selectFrom('incident_events')
-        .select(['seq', 'type', 'at', 'actor_kind', 'actor_id', 'actor_name', 'version', 'data'])
-        .where('incident_id', '=', incidentId)
-        .orderBy('seq')
-        .execute();
+      const eventsOf = (id: string) =>
+        tx
+          .selectFrom('incident_events')
+          .select(['seq', 'type', 'at', 'actor_kind', 'actor_id', 'actor_name', 'version', 'data'])
+          .where('incident_id', '=', id)
+          .orderBy('seq')
+          .execute();
+      const events = await eventsOf(incidentId);
+      // 并案: the duplicates folded into this incident keep their own logs, listed here
+      const duplicates = await tx.selectFrom('incidents').select(['id', 'number']).where('merged_into', '=', incidentId).orderBy('created_at').execute();
+      const merged = [];
+      for (const d of duplicates) merged.push({ incidentId: d.id, number: d.number, events: (await eventsOf(d.id)).map(toEventView) });
       const assignments = await readAssignments(tx, { incidentId });
       const tracks = [];
       for (const a of assignments) {
@@ -68,18 +74,32 @@ export class TimelineService {
         : null;
       return {
         incident: this.incidents.forViewer(incident, by),
-        events: events.map((e) => ({
-          seq: Number(e.seq),
-          type: e.type,
-          at: new Date(e.at).toISOString(),
-          version: e.version,
-          actor: { kind: e.actor_kind, id: e.actor_id, name: e.actor_name },
-          data: e.data,
-        })),
+        events: events.map(toEventView),
         assignments,
         tracks,
         metrics,
+        merged,
       };
     });
   }
+}
+
+function toEventView(e: {
+  seq: number | string;
+  type: string;
+  at: Date | string;
+  version: number;
+  actor_kind: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  data: Record<string, unknown>;
+}) {
+  return {
+    seq: Number(e.seq),
+    type: e.type,
+    at: new Date(e.at).toISOString(),
+    version: e.version,
+    actor: { kind: e.actor_kind as 'user' | 'unit' | 'system', id: e.actor_id, name: e.actor_name },
+    data: e.data,
+  };
 }

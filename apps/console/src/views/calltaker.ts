@@ -2,7 +2,8 @@
 // As soon as the place is known, open incidents nearby show beside the form: a second caller
 // about the same fight is attached to it (F9) instead of filing a duplicate. The answer to a
 // filed incident shows at once: possible duplicates and the units that can reach the place.
-import { api } from '../api';
+import type { IntakeContext } from '@ringcad/contracts';
+import { api, qs } from '../api';
 import { openDialog, pickList } from '../dialog';
 import { h, render } from '../dom';
 import { categoryLabel, t } from '../i18n';
@@ -19,6 +20,9 @@ export class CalltakerSeat implements Seat {
   private form!: IncidentForm;
   private nearby: Nearby[] = [];
   private nearbyCursor = 0;
+  /** 接警前研判 of the chosen place and caller (history, caller's earlier calls, premise flags). */
+  private context: IntakeContext | null = null;
+  private contextKey = '';
   private result: HTMLElement | null = null;
   private cleanup: (() => void)[] = [];
 
@@ -36,6 +40,7 @@ export class CalltakerSeat implements Seat {
       onPlace: () => {
         this.nearbyCursor = 0;
         this.refreshNearby();
+        void this.loadContext();
       },
       onCategory: () => this.refreshNearby(),
     });
@@ -69,6 +74,8 @@ export class CalltakerSeat implements Seat {
   private reset() {
     this.form.reset();
     this.nearby = [];
+    this.context = null;
+    this.contextKey = '';
     this.renderRight();
     this.form.focus();
   }
@@ -84,9 +91,75 @@ export class CalltakerSeat implements Seat {
     if (before !== this.nearby.map((n) => `${n.incident.id}:${n.incident.version}`).join()) this.renderRight();
   }
 
+  /** Asks the server what is known about the place and the caller, as soon as the place is chosen. */
+  private async loadContext() {
+    const v = this.form.values();
+    if (!v.location) return;
+    const key = `${v.location.lon},${v.location.lat},${v.callerNumber},${v.category}`;
+    if (key === this.contextKey) return;
+    this.contextKey = key;
+    try {
+      const context = await api.get<IntakeContext>(
+        `/intake/context${qs({ lon: v.location.lon, lat: v.location.lat, callerNumber: /^\+?[0-9\- ]{3,20}$/.test(v.callerNumber) ? v.callerNumber : undefined, category: v.category || undefined })}`,
+      );
+      if (key !== this.contextKey) return;
+      this.context = context;
+      this.renderRight();
+    } catch {
+      // the place's history is help, not a gate: filing goes on without it
+      this.context = null;
+    }
+  }
+
+  private contextPanel(): HTMLElement | null {
+    const c = this.context;
+    if (!c) return null;
+    const empty = !c.priorIncidents.length && !c.callerHistory.length && !c.premises.length;
+    return h(
+      'div',
+      { class: 'place-context', id: 'place-context' },
+      h('h3', {}, t('placeTitle')),
+      empty ? h('p', { class: 'muted' }, t('placeNothing')) : null,
+      c.premises.length
+        ? h(
+            'ul',
+            { class: 'premises', id: 'premise-flags' },
+            c.premises.map((p) =>
+              h('li', { class: `premise premise-${p.level}`, 'data-level': p.level }, h('strong', {}, `${t(`premise_${p.level}`)} · ${p.name}`), ' ', p.text),
+            ),
+          )
+        : null,
+      c.priorIncidents.length
+        ? h(
+            'details',
+            { class: 'place-history', id: 'place-history' },
+            h('summary', {}, t('placeHistory', { n: c.priorIncidents.length })),
+            h(
+              'ul',
+              {},
+              c.priorIncidents.slice(0, 10).map((p) =>
+                h('li', {}, `${p.number} · ${categoryLabel(p.category)} · ${p.distanceM} m · ${new Date(p.at).toLocaleDateString()}`),
+              ),
+            ),
+          )
+        : null,
+      c.callerHistory.length
+        ? h(
+            'details',
+            { class: 'caller-history', id: 'caller-history' },
+            h('summary', {}, t('callerHistory', { n: c.callerHistory.length })),
+            h('ul', {}, c.callerHistory.slice(0, 10).map((x) => h('li', {}, `${x.number} · ${categoryLabel(x.category)} · ${new Date(x.at).toLocaleString()}`))),
+          )
+        : null,
+    );
+  }
+
   private renderRight() {
+    const context = this.contextPanel();
     if (this.nearby.length) {
-      render(this.ctx.right, this.nearbyPanel());
+      render(this.ctx.right, h('div', {}, this.nearbyPanel(), context));
+    } else if (context && !this.result) {
+      render(this.ctx.right, context);
     } else if (this.result) {
       render(this.ctx.right, this.result);
     } else {

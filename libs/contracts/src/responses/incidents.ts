@@ -183,4 +183,7 @@ export const timelineSchema = z.object({
     }),
   ),
   metrics: incidentMetricsSchema.nullable(),
+  merged: z
+    .array(z.object({ incidentId: z.string(), number: z.string(), events: z.array(incidentEventViewSchema) }))
+    .describe('duplicates merged into this incident (并案), each with its own log'),
 });
