@@ -220,7 +220,7 @@ describe(`the desk's lifecycle in a real browser (${SERVICES_MODE ? 'services' :
     expect(theirs.status).toBe(200);
     await page.keyboard.press('Control+Enter');
     // refused as stale: told so in Chinese, the incident reloaded, the edits kept
-    await waitText(page, '#e-notice', '此警情已被他人更改');
+    await waitText(page, '#e-notice', '数据已被他人更新');
     await waitText(page, '#stale-theirs', '报警人');
     expect(await page.locator('#e-name').inputValue()).toBe('张建国');
     expect(await page.locator('#e-description').inputValue()).toBe('两车相撞，一人被困车内');
