@@ -37,6 +37,7 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
   private readonly logger = new Logger(CoverageService.name);
   private readonly cache = new Map<string, { atMs: number; view: CoverageView }>();
   private areas: { key: string; list: (CoverageArea & { name: string })[] } | null = null;
+  private lastUnits: { id: string; lon: number; lat: number }[] = [];
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -72,8 +73,10 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
     for (const id of this.config.COVERAGE_SCHEMES.split(',')) {
       const view = await this.compute(id.trim(), true);
       this.realtime.toConsoles({ event: 'coverage.updated', payload: view, everyone: true });
-      // 等级化防控: a district below its defense level's target raises one alert per breach
-      await this.defenseLevels.evaluateCoverage(view);
+      // 等级化防控: a district below its defense level's target raises one alert per breach;
+      // its units are counted from the same live positions the coverage was computed from
+      // (unit rows catch up with accepted positions a few seconds later)
+      await this.defenseLevels.evaluateCoverage({ ...view, unitPositions: this.lastUnits });
     }
   }
 
@@ -88,6 +91,7 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
     const nowMs = this.clock.now().getTime();
     if (!fresh && cached && nowMs - cached.atMs < CACHE_MS) return cached.view;
     const units = await this.availableUnits();
+    this.lastUnits = units;
     const areas = await this.districtAreas();
     const tiersSec = scheme.tiers.map((t) => t.sec);
     const r = computeCoverage(

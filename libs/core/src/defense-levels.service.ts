@@ -28,6 +28,8 @@ interface LevelRow {
 /** What a coverage push looks like to the level check (see CoverageService). */
 export interface CoverageSnapshot {
   districts: { id: string; name: string; tiers: { sec: number; roadKmPct: number }[] }[];
+  /** The available units' positions the coverage was computed from (else the units' rows). */
+  unitPositions?: { lon: number; lat: number }[];
 }
 
 const policyView = (p: DefenseLevelPolicy) => ({
@@ -140,10 +142,17 @@ export class DefenseLevelsService {
   async evaluateCoverage(coverage: CoverageSnapshot): Promise<number> {
     if (!coverage.districts.length) return 0;
     const levels = await this.latestRows();
-    const counts = await sql<{ id: string; n: number }>`
-      SELECT j.id, count(u.id)::int AS n FROM jurisdictions j
-      LEFT JOIN units u ON u.status = 'available' AND u.position IS NOT NULL AND ST_Covers(j.boundary, u.position)
-      WHERE j.kind = 'district' GROUP BY j.id`.execute(this.database.db);
+    const pos = coverage.unitPositions;
+    const counts = pos
+      ? await sql<{ id: string; n: number }>`
+          SELECT j.id, count(p.lon)::int AS n FROM jurisdictions j
+          LEFT JOIN unnest(${pos.map((u) => u.lon)}::float8[], ${pos.map((u) => u.lat)}::float8[]) AS p(lon, lat)
+            ON ST_Covers(j.boundary, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326))
+          WHERE j.kind = 'district' GROUP BY j.id`.execute(this.database.db)
+      : await sql<{ id: string; n: number }>`
+          SELECT j.id, count(u.id)::int AS n FROM jurisdictions j
+          LEFT JOIN units u ON u.status = 'available' AND u.position IS NOT NULL AND ST_Covers(j.boundary, u.position)
+          WHERE j.kind = 'district' GROUP BY j.id`.execute(this.database.db);
     const unitsIn = new Map(counts.rows.map((r) => [r.id, Number(r.n)]));
     let raised = 0;
     for (const d of coverage.districts) {
