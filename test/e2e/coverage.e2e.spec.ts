@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { DEFAULT_SPEED_PROFILE, peakFactorAt } from '@ringcad/routing';
 import { buildWorld, type World } from '../support/fixtures';
 import { connectSocket, createStack, SERVICES_MODE, type Stack } from '../support/harness';
 
@@ -69,11 +70,19 @@ describe(`live ring coverage and move-ups (${SERVICES_MODE ? 'services' : 'embed
     const r = await world.dispatcher.get('/api/v1/coverage/move-ups?scheme=1-3-8');
     expect(r.status).toBe(200);
     expect(r.body.length).toBeGreaterThanOrEqual(1);
-    expect(r.body[0].to.standbyPointId).toBe(far.body.id);
     expect(world.units.map((u) => u.id)).toContain(r.body[0].unitId);
     expect(r.body[0].gainPct).toBeGreaterThan(0);
-    // the first move is the one that gains most: never to the point the units already stand on
-    expect(r.body[0].to.standbyPointId).not.toBe(near.body.id);
+    // greedy: the first move is the one that gains most, and later ones gain no more
+    const gains = r.body.map((m: { gainPct: number }) => m.gainPct);
+    expect([...gains].sort((a, b) => b - a)).toEqual(gains);
+    if (peakFactorAt(DEFAULT_SPEED_PROFILE, new Date()) === 1) {
+      // off-peak the units north of the square reach it in time: the empty corner gains most
+      expect(r.body[0].to.standbyPointId).toBe(far.body.id);
+    } else {
+      // 早晚高峰 (speeds × 0.6) the square itself falls out of the ring and may come first; the
+      // empty corner still gets a unit
+      expect(r.body.map((m: { to: { standbyPointId: string } }) => m.to.standbyPointId)).toContain(far.body.id);
+    }
     const one = await world.dispatcher.get('/api/v1/coverage/move-ups?scheme=1-3-8&max=1');
     expect(one.body).toHaveLength(1);
     expect(one.body[0]).toEqual(r.body[0]);

@@ -184,7 +184,10 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
       const ms = rowMs[i];
       this.noteTrailing(r);
       const cur = fixes.get(r.u);
-      if (!cur || cur.atMs < ms) fixes.set(r.u, { lon: r.x, lat: r.y, atMs: ms, speedKmh: r.s, headingDeg: r.h });
+      // a late report (older than the unit's newest fix) is kept in the track, never made the
+      // live position (Redis's HSET would otherwise overwrite a newer fix with it)
+      const prev = last.get(r.u);
+      if ((!cur || cur.atMs < ms) && !(prev && prev.atMs > ms)) fixes.set(r.u, { lon: r.x, lat: r.y, atMs: ms, speedKmh: r.s, headingDeg: r.h });
       const out = this.outgoing.get(r.u);
       // 6 decimals is 0.1 m: more would only fatten a message every console decodes each second
       if (!out || out.atMs < ms) {
