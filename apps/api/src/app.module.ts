@@ -24,13 +24,15 @@ import { PlansController } from './command/plans.controller';
 import { SealingController } from './command/sealing.controller';
 import { ReportsController } from './reports/reports.controller';
 import { ReplayController } from './replay/replay.controller';
+import { MessagesApiModule } from './messages/messages.api-module';
+import { SafetyApiModule } from './safety/safety.api-module';
 
 @Module({})
 export class ApiModule {
   static forRoot(core: CoreOptions): DynamicModule {
     return {
       module: ApiModule,
-      imports: [CoreModule.forRoot(core), DiscoveryModule],
+      imports: [CoreModule.forRoot(core), DiscoveryModule, MessagesApiModule, SafetyApiModule],
       controllers: [
         HealthController,
         AuthController,

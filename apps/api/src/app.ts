@@ -10,6 +10,7 @@ import { findProjectPath, JsonLogger, type AppConfig, type Clock } from '@ringca
 import { ApiModule } from './app.module';
 import { RealtimeGateway } from './realtime/realtime.gateway';
 import { ROAD_NETWORK_UPLOAD_PATH } from './roads/upload-body';
+import { terminalDist } from './safety/terminal-page.controller';
 
 export interface ApiAppOptions {
   clock?: Clock;
@@ -62,6 +63,8 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
   // the built console (apps/console/dist) and its assets; `/` itself is ConsolePageController
   const consoleDist = join(findProjectPath('apps/console'), 'dist');
   if (existsSync(consoleDist)) app.useStaticAssets(consoleDist, { index: false, maxAge: '1h' });
+  // the 警务通 terminal app (apps/terminal/dist) under /m; `/m` itself is TerminalPageController
+  if (existsSync(terminalDist())) app.useStaticAssets(terminalDist(), { prefix: '/m', index: false, maxAge: 0 });
   await app.get(RealtimeGateway).attach(app.getHttpServer());
   await app.init();
   return app;

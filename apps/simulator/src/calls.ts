@@ -86,6 +86,8 @@ const DESCRIPTIONS: Record<IncidentCategory, readonly string[]> = {
   dispute: ['邻里纠纷，双方争吵', '顾客与商家发生消费纠纷', '家庭纠纷，报警人情绪激动'],
   mass_incident: ['二十余人聚集在门口讨要工资'],
   other: ['发现可疑包裹', '报警人称听到异常声响'],
+  // raised by a unit's emergency button, never generated as a call
+  officer_in_danger: [],
 };
 
 export type GeneratedCall = CreateIncidentRequest & {

@@ -1,7 +1,7 @@
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Emitter } from '@socket.io/redis-emitter';
 import type { Redis } from 'ioredis';
-import { APP_CONFIG, CoreModule, RealtimePublisher, createRedis, type AppConfig, type CoreOptions } from '@ringcad/core';
+import { APP_CONFIG, CoreModule, RealtimePublisher, SafetyModule, createRedis, type AppConfig, type CoreOptions } from '@ringcad/core';
 
 /**
  * Publishes the worker's realtime events through Redis to every api instance's sockets. Bound in
@@ -34,7 +34,7 @@ export class WorkerModule {
   static forRoot(core: CoreOptions): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [CoreModule.forRoot({ ...core, config: { ...core.config, runProcessors: true } })],
+      imports: [CoreModule.forRoot({ ...core, config: { ...core.config, runProcessors: true } }), SafetyModule],
       providers: [EmitterBinding],
     };
   }

@@ -35,7 +35,14 @@ export const createAssignmentsSchema = z.object({
 });
 export type CreateAssignmentsRequest = z.infer<typeof createAssignmentsSchema>;
 
-export const assignmentEventSchema = z.object({ type: z.enum(ASSIGNMENT_EVENT_TYPES) });
+export const assignmentEventSchema = z.object({
+  type: z.enum(ASSIGNMENT_EVENT_TYPES),
+  /** When the terminal took the action (device time; an action queued offline arrives later). */
+  at: isoDateTimeSchema.optional(),
+  /** 反馈: the disposition code (from `GET /api/v1/dispositions`) and the officer's words. */
+  disposition: safeText().trim().min(1).max(40).optional(),
+  text: safeText().trim().max(2000).optional(),
+});
 export const terminalTaskEventSchema = assignmentEventSchema.extend({ assignmentId: uuidSchema });
 
 /** 结案: a disposition code from `GET /api/v1/dispositions`, and optionally words of the dispatcher's. */

@@ -10,3 +10,4 @@ export * from './command';
 export * from './desk';
 export * from './positions-fast';
 export * from './responses';
+export * from './terminal';

@@ -63,6 +63,27 @@ export const configSchema = z.object({
   /** Oldest position report accepted (a terminal emptying its offline buffer), in seconds. */
   MAX_POSITION_AGE_SEC: z.coerce.number().positive().max(7 * 86_400).default(3600),
   SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
+  /** On-scene check-in (报平安): a unit silent on scene this long is prompted on its terminal. */
+  CHECK_IN_SEC: z.coerce.number().positive().default(1200),
+  /** Per category, e.g. `criminal=600,traffic=1800` (others: CHECK_IN_SEC). */
+  CHECK_IN_SEC_BY_CATEGORY: z
+    .string()
+    .default('')
+    .transform((s, ctx) => {
+      const out: Record<string, number> = {};
+      for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+        const [k, v] = part.split('=');
+        const n = Number(v);
+        if (!k || !(n > 0)) {
+          ctx.addIssue({ code: 'custom', message: `"${part}" is not category=seconds` });
+          return z.NEVER;
+        }
+        out[k.trim()] = n;
+      }
+      return out;
+    }),
+  /** How long a prompted unit has to answer before the desk gets `check_in_overdue`. */
+  CHECK_IN_GRACE_SEC: z.coerce.number().positive().default(120),
   /**
    * Express `trust proxy`: which proxies' X-Forwarded-For gives the client address (the login
    * throttle counts per address). Off by default: behind no proxy, believing the header would let

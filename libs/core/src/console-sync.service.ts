@@ -51,6 +51,10 @@ export class ConsoleSyncService {
   async acknowledgeAlert(alertId: string, by: Principal) {
     if (!hasRole(by, 'dispatcher', 'commander')) throw new DomainError('FORBIDDEN', 'only dispatchers and commanders acknowledge alerts');
     await this.scopes.checkAlert(await this.scopes.scopeOf(by), alertId);
+    // an officer's emergency is cleared with a reason (SafetyService.clearEmergency), never just acknowledged
+    const emergency = await sql`SELECT 1 FROM alerts a JOIN emergencies e ON e.incident_id = a.incident_id AND e.unit_id = a.unit_id
+      WHERE a.id = ${alertId} AND a.kind = 'emergency' AND e.cleared_at IS NULL`.execute(this.database.db);
+    if (emergency.rows.length) throw new DomainError('CONFLICT', 'an emergency is cleared with a reason (POST /api/v1/units/:id/emergency/clear)');
     const now = this.clock.now();
     const row = await sql<{ id: string; acknowledged_at: Date | null }>`
       UPDATE alerts SET acknowledged_at = COALESCE(acknowledged_at, ${now}), acknowledged_by = COALESCE(acknowledged_by, ${by.id}::uuid)

@@ -27,6 +27,7 @@ import { TimersService } from './timers.service';
 import { APP_CONFIG } from './tokens';
 import { UnitsService } from './units.service';
 import { premiseFlagsNear } from './premises.service';
+import { InputBounds } from './input-bounds';
 import { ASSIGNMENT_COLUMNS, toAssignmentView, type AssignmentRow } from './views';
 
 const EVENT_COLUMN: Record<AssignmentEventType, string> = {
@@ -102,6 +103,28 @@ export function terminalTask(a: AssignmentView, incident: IncidentView, premises
   };
 }
 
+/** What a terminal adds to a stage action: its device time (queued offline), 反馈's code and words. */
+export interface AssignmentEventExtra {
+  deviceAt?: string;
+  disposition?: string;
+  text?: string;
+}
+
+/** A device time this far behind receipt marks an action taken offline (sent when back online). */
+const OFFLINE_AFTER_MS = 15_000;
+
+function eventExtraData(extra: AssignmentEventExtra, receivedAt: Date): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (extra.disposition !== undefined) out.disposition = extra.disposition;
+  if (extra.text !== undefined) out.text = extra.text;
+  if (extra.deviceAt !== undefined) {
+    out.deviceAt = new Date(extra.deviceAt).toISOString();
+    out.receivedAt = receivedAt.toISOString();
+    out.offline = receivedAt.getTime() - Date.parse(extra.deviceAt) > OFFLINE_AFTER_MS;
+  }
+  return out;
+}
+
 @Injectable()
 export class DispatchService {
   constructor(
@@ -113,6 +136,7 @@ export class DispatchService {
     private readonly units: UnitsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly scopes: ScopeService,
+    private readonly bounds: InputBounds,
   ) {}
 
   /** 派警: all requested units or none; a unit that is not available refuses the whole request. */
@@ -198,7 +222,8 @@ export class DispatchService {
   }
 
   /** 签收 / 出发 / 到场 / 反馈 / 拒绝 from the dispatcher or the assigned unit's own terminal. */
-  async applyEvent(assignmentId: string, type: AssignmentEventType, by: Principal): Promise<AssignmentView> {
+  async applyEvent(assignmentId: string, type: AssignmentEventType, by: Principal, extra: AssignmentEventExtra = {}): Promise<AssignmentView> {
+    if (extra.deviceAt !== undefined) this.bounds.assertRecent([Date.parse(extra.deviceAt)], this.config.MAX_PAST_HOURS * 3600_000, () => 'at');
     const scope = await this.scopes.scopeOf(by);
     const after = new AfterCommit();
     const view = await this.database.transaction(async (tx) => {
@@ -251,7 +276,9 @@ export class DispatchService {
         callsign: assignment.callsign,
         from: current.status,
         to: next,
+        ...eventExtraData(extra, now),
       });
+      await this.timers.assignmentEvent(tx, { assignmentId, unitId: head.unit_id, incident, type, now, after });
       if (type === 'ack' || type === 'depart' || type === 'decline') {
         await this.timers.settleAckTimer(tx, assignmentId, now, after);
       }

@@ -44,3 +44,5 @@ export * from './eido';
 export * from './console-sync.service';
 export * from './core.module';
 export * from './scope';
+export * from './messages';
+export * from './safety';

@@ -23,6 +23,29 @@ const SWEEP_GRACE_MS = 5_000;
 export const ackTimerId = (assignmentId: string) => `ack-${assignmentId}`;
 export const tierTimerId = (incidentId: string, tier: number) => `tier-${incidentId}-${tier}`;
 
+export type TimerKind = 'ack_overdue' | 'tier_deadline' | 'check_in_prompt' | 'check_in_overdue';
+
+/** What a timer kind registered by another feature (registerKind) gets when its timer comes due. */
+export interface TimerFiring {
+  tx: Tx;
+  timer: { id: string; kind: TimerKind; incidentId: string; assignmentId: string | null; createdAt: Date; dueAt: Date };
+  incident: IncidentView;
+  now: Date;
+  after: AfterCommit;
+}
+/** `null`: the awaited thing happened, the timer settles; else it fired (with an alert or not). */
+export type TimerOutcome = { alert: { kind: AlertView['kind']; unitId: string | null; data: Record<string, unknown> } | null } | null;
+
+/** An assignment event, seen by features that arm timers on it (inside its transaction). */
+export interface AssignmentEventSeen {
+  assignmentId: string;
+  unitId: string;
+  incident: IncidentView;
+  type: string;
+  now: Date;
+  after: AfterCommit;
+}
+
 /**
  * Timers (ack overdue, ring tier deadlines): a row in `timers` is the durable truth, a BullMQ
  * delayed job with the same id is the fast path. Handlers are idempotent: a timer fires at most
@@ -33,6 +56,8 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
   private readonly logger = new Logger(TimersService.name);
   private sweeper?: NodeJS.Timeout;
   private stopped = false;
+  private readonly kinds = new Map<TimerKind, (f: TimerFiring) => Promise<TimerOutcome>>();
+  private readonly assignmentListeners: ((tx: Tx, e: AssignmentEventSeen) => Promise<void>)[] = [];
 
   constructor(
     private readonly database: DatabaseService,
@@ -132,9 +157,34 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
+  /** Another feature's timer kind: `fire` calls `handler` (idempotently, at most once per timer). */
+  registerKind(kind: TimerKind, handler: (f: TimerFiring) => Promise<TimerOutcome>) {
+    this.kinds.set(kind, handler);
+  }
+
+  /** Features that arm timers on assignment events (arrival...) listen here. */
+  onAssignmentEvent(listener: (tx: Tx, e: AssignmentEventSeen) => Promise<void>) {
+    this.assignmentListeners.push(listener);
+  }
+
+  /** Called by dispatch inside the event's transaction. */
+  async assignmentEvent(tx: Tx, e: AssignmentEventSeen) {
+    for (const l of this.assignmentListeners) await l(tx, e);
+  }
+
+  /** A timer of a registered kind; its id is its deduplication key. */
+  schedule(tx: Tx, t: { id: string; kind: TimerKind; incidentId: string; assignmentId: string | null; dueAt: Date; now: Date; after: AfterCommit }) {
+    return this.insert(tx, { ...t, tierIndex: null });
+  }
+
+  /** Cancels pending timers (those already fired or cancelled stay as they are). */
+  cancelTimers(tx: Tx, ids: string[], now: Date, after: AfterCommit) {
+    return this.settle(tx, ids, now, after);
+  }
+
   private async insert(
     tx: Tx,
-    t: { id: string; kind: 'ack_overdue' | 'tier_deadline'; incidentId: string; assignmentId: string | null; tierIndex: number | null; dueAt: Date; now: Date; after: AfterCommit },
+    t: { id: string; kind: TimerKind; incidentId: string; assignmentId: string | null; tierIndex: number | null; dueAt: Date; now: Date; after: AfterCommit },
   ) {
     await tx
       .insertInto('timers')
@@ -247,8 +297,27 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
       // a job left over from before its deadline was moved (rearmTierDeadlines): not due yet
       if (new Date(timer.due_at).getTime() > now.getTime() + 1000) return 'gone' as const;
       let alert: { kind: AlertView['kind']; unitId: string | null; data: Record<string, unknown> } | null = null;
+      let firedQuietly = false;
       if (incident.status !== 'closed' && incident.status !== 'cancelled') {
-        if (timer.kind === 'ack_overdue' && timer.assignment_id) {
+        const handler = this.kinds.get(timer.kind);
+        if (handler) {
+          const outcome = await handler({
+            tx,
+            timer: {
+              id: timer.id,
+              kind: timer.kind,
+              incidentId: timer.incident_id,
+              assignmentId: timer.assignment_id,
+              createdAt: new Date(timer.created_at),
+              dueAt: new Date(timer.due_at),
+            },
+            incident,
+            now,
+            after,
+          });
+          alert = outcome?.alert ?? null;
+          firedQuietly = outcome !== null && !alert;
+        } else if (timer.kind === 'ack_overdue' && timer.assignment_id) {
           const a = await sql<{ status: string; unit_id: string; callsign: string; assigned_at: Date }>`
             SELECT a.status, a.unit_id, u.callsign, a.assigned_at FROM assignments a JOIN units u ON u.id = a.unit_id
             WHERE a.id = ${timer.assignment_id}`.execute(tx);
@@ -280,10 +349,10 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
       }
       await tx
         .updateTable('timers')
-        .set({ status: alert ? 'fired' : 'cancelled', settled_at: now })
+        .set({ status: alert || firedQuietly ? 'fired' : 'cancelled', settled_at: now })
         .where('id', '=', timerId)
         .execute();
-      if (!alert) return 'settled' as const;
+      if (!alert) return firedQuietly ? ('fired' as const) : ('settled' as const);
       const inserted = await tx
         .insertInto('alerts')
         .values({

@@ -171,7 +171,7 @@ export interface AuditEventsTable {
 }
 export interface TimersTable {
   id: string;
-  kind: 'ack_overdue' | 'tier_deadline';
+  kind: 'ack_overdue' | 'tier_deadline' | 'check_in_prompt' | 'check_in_overdue';
   incident_id: string;
   assignment_id: string | null;
   tier_index: number | null;

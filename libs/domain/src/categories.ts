@@ -8,6 +8,8 @@ export const INCIDENT_CATEGORIES = [
   'dispute',
   'mass_incident',
   'other',
+  /** 民警遇险: raised by a unit's emergency button (一键报警), never by a 110 call's category pick. */
+  'officer_in_danger',
 ] as const;
 
 export type IncidentCategory = (typeof INCIDENT_CATEGORIES)[number];
@@ -21,6 +23,7 @@ export const CATEGORY_LABELS: Record<IncidentCategory, { zh: string; en: string 
   dispute: { zh: '纠纷', en: 'Dispute' },
   mass_incident: { zh: '群体性', en: 'Mass incident' },
   other: { zh: '其他', en: 'Other' },
+  officer_in_danger: { zh: '民警遇险', en: 'Officer in danger' },
 };
 
 export const PRIORITIES = [1, 2, 3] as const;

@@ -104,7 +104,8 @@ export class IncidentsController {
     errors: ['ILLEGAL_TRANSITION'],
   })
   async event(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
-    const assignment = await this.dispatch.applyEvent(id, parseInput(assignmentEventSchema, body).type, by);
+    const { type, at, disposition, text } = parseInput(assignmentEventSchema, body);
+    const assignment = await this.dispatch.applyEvent(id, type, by, { deviceAt: at, disposition, text });
     return { assignment };
   }
 

@@ -18,7 +18,9 @@ import {
   DatabaseService,
   DispatchService,
   IncidentsService,
+  MessagesService,
   RealtimePublisher,
+  SafetyService,
   UnitsService,
   consoleRoom,
   createRedis,
@@ -33,6 +35,7 @@ import {
   type Principal,
 } from '@ringcad/core';
 import { errorBody } from '../common/error-filter';
+import { attachTerminalExtras } from '../messages/terminal-socket';
 
 type Ack = (r: AckResult<unknown>) => void;
 
@@ -61,6 +64,8 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
     private readonly incidents: IncidentsService,
     private readonly database: DatabaseService,
     private readonly publisher: RealtimePublisher,
+    private readonly messages: MessagesService,
+    private readonly safety: SafetyService,
   ) {}
 
   async attach(httpServer: HttpServer) {
@@ -152,10 +157,11 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
       const p = socket.data.principal as Principal & { kind: 'unit' };
       void socket.join(terminalRoom(p.unitId));
       void this.redeliverTasks(socket, p.unitId);
+      attachTerminalExtras(socket, p, { messages: this.messages, safety: this.safety, logger: this.logger }, (ack, fn) => this.answer(ack, fn));
       socket.on('task.event', (payload: unknown, ack?: Ack) => {
         this.answer(ack, async () => {
           const input = parseInput(terminalTaskEventSchema, payload);
-          return this.dispatch.applyEvent(input.assignmentId, input.type, p);
+          return this.dispatch.applyEvent(input.assignmentId, input.type, p, { deviceAt: input.at, disposition: input.disposition, text: input.text });
         });
       });
       socket.on('position', (payload: unknown, ack?: Ack) => {

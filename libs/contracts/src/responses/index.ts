@@ -8,3 +8,4 @@ export * from './rings';
 export * from './reports';
 export * from './system';
 export * from './desk';
+export * from './terminal';

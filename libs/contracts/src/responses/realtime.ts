@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 export const alertViewSchema = z.object({
   id: z.string(),
-  kind: z.enum(['ack_overdue', 'tier_missed', 'coverage_below_target', 'agency_undelivered']),
+  kind: z.enum(['ack_overdue', 'tier_missed', 'coverage_below_target', 'agency_undelivered', 'emergency', 'check_in_overdue']),
   incidentId: z
     .string()
     .nullable()

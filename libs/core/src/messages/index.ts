@@ -1,0 +1,2 @@
+export * from './messages.service';
+export * from './messages.module';

@@ -1,0 +1,2 @@
+export * from './safety.service';
+export * from './safety.module';
