@@ -94,14 +94,14 @@ module.exports = {
       name: 'console-only-shared-libs',
       severity: 'error',
       comment: 'The console imports only libs/contracts, libs/domain and libs/routing.',
-      from: { path: '^apps/console/' },
+      from: { path: '^apps/(console|terminal)/' },
       to: { path: '^libs/', pathNot: '^libs/(contracts|domain|routing)/' },
     },
     {
       name: 'console-no-server-packages',
       severity: 'error',
       comment: 'The console runs in a browser: no server frameworks, drivers or node built-ins.',
-      from: { path: '^apps/console/' },
+      from: { path: '^apps/(console|terminal)/' },
       to: { path: [FRAMEWORK, NODE_IO] },
     },
     {

@@ -20,6 +20,7 @@ export default defineConfig(
       '**/node_modules/**',
       '**/coverage/**',
       'apps/console/**',
+      'apps/terminal/**',
       '.data/**',
       '.test-data/**',
       'artifacts/**',

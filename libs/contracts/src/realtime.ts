@@ -28,6 +28,8 @@ export interface TerminalTask {
   etaSec: number | null;
   /** A 封控 checkpoint task: where to stand (the incident is what it seals off). */
   checkpoint?: { id: string; name: string; location: { lon: number; lat: number } };
+  /** The caller, masked as for every role without access to personal data. */
+  caller?: { name: string | null; number: string | null };
   /** Caution flags of the incident's place (危险物品, 持械前科 …), most severe first. */
   premises?: PremiseFlag[];
 }

@@ -4,6 +4,8 @@ import type { AssignmentView, IncidentView, PremiseFlag, TerminalTask } from '@r
 import {
   incidentStatusFromAssignments,
   isActiveAssignment,
+  maskName,
+  maskPhone,
   isIncidentOpen,
   nextAssignmentStatus,
   unitStatusForAssignment,
@@ -100,6 +102,7 @@ export function terminalTask(a: AssignmentView, incident: IncidentView, premises
       description: incident.description,
     },
     etaSec: a.etaSec,
+    caller: { name: maskName(incident.callerName), number: maskPhone(incident.callerNumber) },
   };
 }
 

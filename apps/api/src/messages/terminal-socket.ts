@@ -19,6 +19,7 @@ export function attachTerminalExtras(
   socket.on('message.read', (payload: unknown, ack?: Ack) => {
     answer(ack, () => deps.messages.markRead(parseInput(messageReadSchema, payload).messageId, p));
   });
+  socket.emit('terminal.hello', { unitId: p.unitId, callsign: p.callsign });
   void (async () => {
     try {
       for (const m of await deps.messages.unreadFor(p.unitId)) socket.emit('message', m);

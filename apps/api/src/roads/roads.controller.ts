@@ -29,7 +29,8 @@ export class RoadsController {
     return s;
   }
 
-  @Access({ scope: 'none' })
+  // terminals draw the same offline basemap (警务通)
+  @Access({ terminal: true, scope: 'none' })
   @Get('road-network/geojson')
   @ApiRoute({
     summary: 'The road network as GeoJSON (one feature per street; ETag, gzip)',

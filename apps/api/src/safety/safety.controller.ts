@@ -10,6 +10,7 @@ import {
   emergencyViewSchema,
   raiseEmergencySchema,
   terminalLinkSchema,
+  unitRouteSchema,
 } from '@ringcad/contracts';
 import { SafetyService, parseInput, type Principal } from '@ringcad/core';
 import { Access } from '../auth/access';
@@ -57,6 +58,13 @@ export class SafetyController {
   @ApiRoute({ summary: '报平安: the unit on scene answers the check-in prompt (the next prompt is armed afresh)', body: checkInSchema, response: checkInResultSchema, errors: ['ILLEGAL_TRANSITION'] })
   checkIn(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.safety.checkIn(id, parseInput(checkInSchema, body), by);
+  }
+
+  @Access({ roles: ['dispatcher'], terminal: true, scope: 'assignment:param:id' })
+  @Get('assignments/:id/route')
+  @ApiRoute({ summary: "The road route from the assigned unit's position to its task (the terminal's map)", response: unitRouteSchema, errors: ['CONFLICT'] })
+  route(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
+    return this.safety.routeOf(id, by);
   }
 
   @Access({ roles: ['admin'], scope: 'city' })

@@ -18,6 +18,7 @@ import { ScopeService, assertIncidentInScope, assertUnitsInScope } from '../scop
 import { TimersService, type AssignmentEventSeen, type TimerFiring, type TimerOutcome } from '../timers.service';
 import { APP_CONFIG } from '../tokens';
 import { UnitsService } from '../units.service';
+import { RouteService } from '../route.service';
 
 const NEAREST = 5;
 
@@ -92,6 +93,7 @@ export class SafetyService {
     private readonly alerts: AlertOutbox,
     private readonly units: UnitsService,
     private readonly bounds: InputBounds,
+    private readonly routes: RouteService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.timers.registerKind('check_in_prompt', (f) => this.firePrompt(f));
@@ -386,6 +388,18 @@ export class SafetyService {
       promptedAt: new Date(p.created_at).toISOString(),
       answerBy: new Date(p.due_at).toISOString(),
     }));
+  }
+
+  /** The road route of an assignment's unit to where it is sent (its checkpoint, else the incident). */
+  async routeOf(assignmentId: string, by: Principal) {
+    const a = await sql<{ unit_id: string; lon: number; lat: number }>`
+      SELECT a.unit_id, ST_X(coalesce(c.location, i.location)) AS lon, ST_Y(coalesce(c.location, i.location)) AS lat
+      FROM assignments a JOIN incidents i ON i.id = a.incident_id LEFT JOIN checkpoints c ON c.id = a.checkpoint_id
+      WHERE a.id = ${assignmentId}`.execute(this.database.db);
+    const row = a.rows[0];
+    if (!row) throw notFound('assignment', assignmentId);
+    if (by.kind === 'unit' && by.unitId !== row.unit_id) throw forbidden("a terminal sees only its own unit's route");
+    return this.routes.unitToPoint(row.unit_id, { lon: row.lon, lat: row.lat });
   }
 
   // ───────────────────────────── terminal link ─────────────────────────────
