@@ -8,6 +8,7 @@ import { haversineM } from '@ringcad/domain';
 import { categoryLabel, currentLang, priorityLabel, setLang, statusLabel, t } from './i18n';
 import { enqueue, getState, peek, pendingCount, putState, remove, clearAll, type Queued } from './outbox';
 import { TaskMap } from './map';
+import '@fontsource/noto-sans-sc/400.css';
 import './styles.css';
 
 interface Task extends TerminalTask {
@@ -374,7 +375,7 @@ async function refreshFromServer() {
 
 async function stage(task: Task, type: string, extra: { disposition?: string; text?: string } = {}) {
   task.status = NEXT_STATUS[type] ?? task.status;
-  await accept({ kind: 'task.event', payload: { assignmentId: task.assignmentId, type, at: new Date().toISOString(), ...extra } });
+  await accept({ kind: 'task.event', payload: { assignmentId: task.assignmentId, type, at: new Date().toISOString(), ...(state.online ? {} : { offline: true }), ...extra } });
   if (type === 'arrive' && state.prompt?.assignmentId === task.assignmentId) state.prompt = null;
   if (type === 'clear') {
     state.view = 'task';
@@ -555,7 +556,7 @@ function taskHtml(task: Task) {
         ${task.caller && (task.caller.name || task.caller.number) ? `<dt>${t('caller')}</dt><dd id="task-caller">${esc([task.caller.name, task.caller.number].filter(Boolean).join(' '))}</dd>` : ''}
         ${task.etaSec !== null ? `<dt>${t('eta')}</dt><dd>${Math.max(1, Math.round(task.etaSec / 60))} ${t('minutes')}</dd>` : ''}
       </dl>
-      ${task.premises?.length ? `<div class="premises"><b>${t('premises')}</b>${task.premises.map((p) => `<span class="flag">${esc((p as { label?: string; kind?: string }).label ?? (p as { kind?: string }).kind ?? '')}</span>`).join('')}</div>` : ''}
+      ${task.premises?.length ? `<div class="premises"><b>${t('premises')}</b>${task.premises.map((p) => `<span class="flag ${esc(p.level)}">${esc(p.name)}：${esc(p.text)}</span>`).join('')}</div>` : ''}
       <div id="map" class="map"></div>
       <a class="nav" href="${esc(geo)}">${t('navigate')} ↗</a>
       ${notes.length ? `<div class="notes"><b>${t('notes')}</b>${notes.map((n) => `<p><time>${time(n.at)}</time> ${esc(n.text)}</p>`).join('')}</div>` : ''}
@@ -647,20 +648,26 @@ async function drawMap() {
   await taskMap.show(state.lastFix, task.checkpoint?.location ?? task.incident.location, state.routes[task.assignmentId] ?? null, task.assignmentId);
 }
 
+/** The hold outlives re-renders of the button (a message arriving mid-press redraws the screen). */
+let holdTimer: number | undefined;
+
 function wireSos() {
   const btn = document.getElementById('sos');
   if (!btn) return;
-  let timer: number | undefined;
+  if (holdTimer !== undefined) btn.classList.add('holding');
   const cancel = () => {
-    window.clearTimeout(timer);
-    btn.classList.remove('holding');
+    window.clearTimeout(holdTimer);
+    holdTimer = undefined;
+    document.getElementById('sos')?.classList.remove('holding');
   };
   btn.addEventListener('pointerdown', (e) => {
     e.preventDefault();
     unlockAudio();
     btn.classList.add('holding');
-    timer = window.setTimeout(() => {
-      btn.classList.remove('holding');
+    window.clearTimeout(holdTimer);
+    holdTimer = window.setTimeout(() => {
+      holdTimer = undefined;
+      document.getElementById('sos')?.classList.remove('holding');
       void raiseEmergency();
     }, HOLD_MS);
   });

@@ -39,6 +39,7 @@ export class TaskMap {
       },
     });
     this.map.on('error', (e) => console.error('map error', e.error?.message));
+    (globalThis as { __terminalMap?: maplibregl.Map }).__terminalMap = this.map;
     this.loaded = new Promise((resolve) => this.map.once('load', () => resolve()));
     void this.loadRoads(token);
   }
@@ -50,6 +51,7 @@ export class TaskMap {
       const data = (await r.json()) as FeatureCollection;
       await this.loaded;
       (this.map.getSource('roads') as maplibregl.GeoJSONSource).setData(data);
+      this.map.once('idle', () => (document.body.dataset.roads = String(data.features.length)));
     } catch {
       // offline without a cached copy: the map shows the points and the route only
     }

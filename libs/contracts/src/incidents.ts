@@ -42,6 +42,8 @@ export const assignmentEventSchema = z.object({
   /** 反馈: the disposition code (from `GET /api/v1/dispositions`) and the officer's words. */
   disposition: safeText().trim().min(1).max(40).optional(),
   text: safeText().trim().max(2000).optional(),
+  /** The terminal took it without a connection and sent it from its queue. */
+  offline: z.boolean().optional(),
 });
 export const terminalTaskEventSchema = assignmentEventSchema.extend({ assignmentId: uuidSchema });
 

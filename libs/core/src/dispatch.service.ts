@@ -111,6 +111,8 @@ export interface AssignmentEventExtra {
   deviceAt?: string;
   disposition?: string;
   text?: string;
+  /** The terminal says it took the action without a connection. */
+  offline?: boolean;
 }
 
 /** A device time this far behind receipt marks an action taken offline (sent when back online). */
@@ -123,8 +125,8 @@ function eventExtraData(extra: AssignmentEventExtra, receivedAt: Date): Record<s
   if (extra.deviceAt !== undefined) {
     out.deviceAt = new Date(extra.deviceAt).toISOString();
     out.receivedAt = receivedAt.toISOString();
-    out.offline = receivedAt.getTime() - Date.parse(extra.deviceAt) > OFFLINE_AFTER_MS;
-  }
+    out.offline = extra.offline === true || receivedAt.getTime() - Date.parse(extra.deviceAt) > OFFLINE_AFTER_MS;
+  } else if (extra.offline) out.offline = true;
   return out;
 }
 
@@ -254,6 +256,10 @@ export class DispatchService {
           status: current.status,
           event: type,
         });
+      }
+      if (extra.disposition !== undefined) {
+        const known = await tx.selectFrom('dispositions').select('code').where('code', '=', extra.disposition).executeTakeFirst();
+        if (!known) throw new DomainError('VALIDATION_FAILED', `unknown disposition ${extra.disposition}`, [{ path: 'disposition', message: 'not a code of GET /api/v1/dispositions' }]);
       }
       const now = this.clock.now();
       const set: Record<string, unknown> = { status: next, [EVENT_COLUMN[type]]: now };

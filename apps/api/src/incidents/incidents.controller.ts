@@ -104,8 +104,8 @@ export class IncidentsController {
     errors: ['ILLEGAL_TRANSITION'],
   })
   async event(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
-    const { type, at, disposition, text } = parseInput(assignmentEventSchema, body);
-    const assignment = await this.dispatch.applyEvent(id, type, by, { deviceAt: at, disposition, text });
+    const { type, at, disposition, text, offline } = parseInput(assignmentEventSchema, body);
+    const assignment = await this.dispatch.applyEvent(id, type, by, { deviceAt: at, disposition, text, offline });
     return { assignment };
   }
 

@@ -161,7 +161,7 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
       socket.on('task.event', (payload: unknown, ack?: Ack) => {
         this.answer(ack, async () => {
           const input = parseInput(terminalTaskEventSchema, payload);
-          return this.dispatch.applyEvent(input.assignmentId, input.type, p, { deviceAt: input.at, disposition: input.disposition, text: input.text });
+          return this.dispatch.applyEvent(input.assignmentId, input.type, p, { deviceAt: input.at, disposition: input.disposition, text: input.text, offline: input.offline });
         });
       });
       socket.on('position', (payload: unknown, ack?: Ack) => {
