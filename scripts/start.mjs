@@ -128,6 +128,45 @@ if (demo) {
   }, { giveUpAfter: SIMULATOR_MAX_QUICK_FAILURES });
 }
 
+/**
+ * A demo unit no simulator drives, for a visitor to play its officer in the 警务通 terminal (/m)
+ * beside the console. Each start issues a fresh sign-in link (the previous one stops working).
+ */
+async function visitorTerminalLink() {
+  const call = async (method, path, token, body) => {
+    const r = await fetch(`${base}${path}`, {
+      method,
+      headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: r.status, body: await r.json().catch(() => null) };
+  };
+  const login = await call('POST', '/api/v1/auth/login', null, { username: 'admin', password: env.ADMIN_PASSWORD ?? creds.admin });
+  if (login.status !== 200) return null;
+  const admin = login.body.accessToken;
+  const callsign = '演示-警务通';
+  const units = await call('GET', '/api/v1/units', admin);
+  let unit = (units.body ?? []).find((u) => u.callsign === callsign);
+  if (!unit) {
+    const created = await call('POST', '/api/v1/units', admin, { callsign, kind: 'patrol_car' });
+    if (created.status !== 201) return null;
+    unit = created.body.unit;
+  }
+  const link = await call('POST', `/api/v1/units/${unit.id}/terminal-link`, admin);
+  if (link.status !== 200) return null;
+  if (!unit.position) {
+    // a first fix in the middle of the demo city, so a dispatcher can send it at once
+    const roads = await call('GET', '/api/v1/road-network', admin);
+    const [w, s, e, n] = roads.body?.bbox ?? [];
+    if (w !== undefined) {
+      await call('POST', '/api/v1/units/positions', admin, { positions: [{ unitId: unit.id, lon: (w + e) / 2, lat: (s + n) / 2, at: new Date().toISOString() }] });
+    }
+  }
+  await call('POST', `/api/v1/units/${unit.id}/status`, link.body.terminalToken, { status: 'available' });
+  return { callsign, url: link.body.url.replace(/^http:\/\/127\.0\.0\.1:/, 'http://localhost:') };
+}
+const visitor = demo ? await visitorTerminalLink().catch(() => null) : null;
+
 console.log(`
   RingCAD is running: http://localhost:${port}
   ${services ? 'services mode' : `embedded mode, data in ${dataDir}`}${demo ? ', demo city with simulator' : ''}
@@ -135,5 +174,7 @@ console.log(`
               calltaker  / ${creds.calltaker}
               commander  / ${creds.commander}
               admin      / ${env.ADMIN_PASSWORD ? '(your ADMIN_PASSWORD)' : creds.admin}
-  (kept in ${credFile}; Ctrl-C stops everything)
+  (kept in ${credFile}; Ctrl-C stops everything)${visitor ? `
+  Play an officer: open ${visitor.url}
+              (警务通 of unit ${visitor.callsign}, beside the console; a phone on the same network works too)` : ''}
 `);
