@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ConsoleSyncService, type Principal } from '@ringcad/core';
+import { AlertsService, type Principal } from '@ringcad/core';
 import { Access } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { uuidParam } from '../common/params';
@@ -9,13 +9,13 @@ import { z } from 'zod';
 
 @Controller('api/v1/alerts')
 export class AlertsController {
-  constructor(private readonly sync: ConsoleSyncService) {}
+  constructor(private readonly alerts: AlertsService) {}
 
   @Access({ scope: 'filtered' })
   @Get()
   @ApiRoute({ summary: 'Open (unacknowledged) alerts', response: z.array(alertViewSchema) })
   open(@CurrentPrincipal() by: Principal) {
-    return this.sync.openAlerts(by);
+    return this.alerts.openAlerts(by);
   }
 
   @Access({ roles: ['dispatcher', 'commander'], scope: 'alert:param:id' })
@@ -23,6 +23,6 @@ export class AlertsController {
   @HttpCode(200)
   @ApiRoute({ summary: 'Acknowledge an alert', response: alertViewSchema })
   acknowledge(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
-    return this.sync.acknowledgeAlert(id, by);
+    return this.alerts.acknowledgeAlert(id, by);
   }
 }

@@ -2,8 +2,8 @@ import { Controller, Get, Header } from '@nestjs/common';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findProjectPath } from '@ringcad/core';
-import { Public } from './auth/access';
-import { ApiRoute } from './common/api-route';
+import { Public } from '../auth/access';
+import { ApiRoute } from '../common/api-route';
 import { z } from 'zod';
 
 /** Serves the console page at `/`: the built console when present, else the minimal page. */

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { DomainError } from '@ringcad/core';
 import { Public } from '../auth/access';
-import { ApiRoute } from './api-route';
+import { ApiRoute } from '../common/api-route';
 import { buildOpenApiDocument, type OpenApiDocument } from './openapi';
 
 const CONTRACT_VERSION = '1.0.0';

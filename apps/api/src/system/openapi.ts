@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { ERROR_CODES, errorBodySchema, type ErrorCode } from '@ringcad/contracts';
 import { ROLES } from '@ringcad/domain';
 import { ACCESS_KEY, type AccessRule } from '../auth/access';
-import { apiRouteOf, type ApiRouteSpec } from './api-route';
-import { STATUS_OF } from './error-filter';
+import { apiRouteOf, type ApiRouteSpec } from '../common/api-route';
+import { STATUS_OF } from '../common/error-filter';
 
 type JsonSchema = Record<string, unknown>;
 

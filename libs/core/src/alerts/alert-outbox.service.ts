@@ -1,9 +1,8 @@
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { sql } from 'kysely';
 import { toAlertView, type AlertRow } from './alerts';
-import { Clock } from './clock';
-import { DatabaseService } from './database.service';
-import { RealtimePublisher } from './realtime';
+import { Clock, DatabaseService } from '../platform';
+import { RealtimePublisher } from '../realtime';
 
 /**
  * How often undelivered alerts are looked for. Writers kick delivery themselves after commit; the

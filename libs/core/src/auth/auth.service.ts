@@ -2,14 +2,8 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { CreateUserRequest, LoginRequest, LoginResponse, UserView } from '@ringcad/contracts';
 import type { Role } from '@ringcad/domain';
-import { appendAudit } from './audit';
-import { Clock } from './clock';
-import type { AppConfig } from './config';
-import { DatabaseService } from './database.service';
-import { DomainError, conflict, notFound } from './errors';
+import { appendAudit, Clock, type AppConfig, DatabaseService, DomainError, conflict, notFound, actorOf, type Principal, APP_CONFIG } from '../platform';
 import { hashPassword, newToken, timingDummyHash, tokenHash, verifyPassword } from './passwords';
-import { actorOf, type Principal } from './principal';
-import { APP_CONFIG } from './tokens';
 
 const WRONG_CREDENTIALS = 'wrong username or password';
 

@@ -2,9 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { sql, type RawBuilder } from 'kysely';
 import type { AlertView } from '@ringcad/contracts';
 import type { Db, Tx } from '@ringcad/db';
-import { DatabaseService } from './database.service';
-import { DomainError, forbidden } from './errors';
-import type { Principal } from './principal';
+import { DatabaseService, DomainError, forbidden, type Principal } from '../platform';
 
 /**
  * Jurisdiction scope: what a principal may see and act on.

@@ -11,18 +11,11 @@ import {
 } from '@ringcad/contracts';
 import type { Agency } from '@ringcad/domain';
 import type { Tx } from '@ringcad/db';
-import { Clock } from './clock';
-import type { AppConfig } from './config';
-import { DatabaseService } from './database.service';
-import { conflict, forbidden } from './errors';
-import { appendIncidentEvent, bumpIncident, lockIncident, readIncident } from './incident-log';
-import { actorOf, SYSTEM_ACTOR, type Principal } from './principal';
-import { QueueService } from './queue.service';
-import { lockOpenIncidentInScope } from './open-incident';
-import { ScopeService } from './scope';
-import { AfterCommit, RealtimePublisher } from './realtime';
-import { AlertOutbox } from './alert-outbox.service';
-import { APP_CONFIG } from './tokens';
+import { Clock, type AppConfig, DatabaseService, conflict, forbidden, actorOf, SYSTEM_ACTOR, type Principal, QueueService, APP_CONFIG } from '../platform';
+import { appendIncidentEvent, bumpIncident, lockIncident, readIncident, lockOpenIncidentInScope } from '../incident-log';
+import { ScopeService } from '../auth';
+import { AfterCommit, RealtimePublisher } from '../realtime';
+import { AlertOutbox } from '../alerts';
 
 interface NotificationRow {
   id: string;

@@ -8,14 +8,10 @@ import {
   type DefenseLevel,
   type DefenseLevelPolicy,
 } from '@ringcad/domain';
-import { appendAudit } from './audit';
-import { Clock } from './clock';
-import { DatabaseService } from './database.service';
-import { notFound } from './errors';
-import { actorOf, type Principal } from './principal';
-import { AfterCommit, RealtimePublisher } from './realtime';
-import { AlertOutbox } from './alert-outbox.service';
-import { ScopeService, assertJurisdictionInScope, coversJurisdiction } from './scope';
+import { appendAudit, Clock, DatabaseService, notFound, actorOf, type Principal } from '../platform';
+import { AfterCommit, RealtimePublisher } from '../realtime';
+import { AlertOutbox } from '../alerts';
+import { ScopeService, assertJurisdictionInScope, coversJurisdiction } from '../auth';
 
 interface LevelRow {
   jurisdiction_id: string | null;

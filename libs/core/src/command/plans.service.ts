@@ -10,15 +10,10 @@ import type {
 import { ACTIVE_ASSIGNMENT_STATUSES, findScheme, type Agency } from '@ringcad/domain';
 import type { DbOrTx } from '@ringcad/db';
 import { AgenciesService } from './agencies.service';
-import { appendAudit } from './audit';
-import { Clock } from './clock';
-import { DatabaseService } from './database.service';
-import { DispatchService } from './dispatch.service';
-import { DomainError, conflict, forbidden, notFound } from './errors';
-import { readIncident } from './incident-log';
-import { actorOf, type Principal } from './principal';
-import { AfterCommit } from './realtime';
-import { RecommendationService } from './recommendation.service';
+import { appendAudit, Clock, DatabaseService, DomainError, conflict, forbidden, notFound, actorOf, type Principal } from '../platform';
+import { DispatchService, RecommendationService } from '../dispatch';
+import { readIncident } from '../incident-log';
+import { AfterCommit } from '../realtime';
 
 interface PlanRow {
   id: string;

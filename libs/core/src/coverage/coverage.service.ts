@@ -2,15 +2,11 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { sql } from 'kysely';
 import { computeCoverage, suggestMoveUps, type CoverageArea, type MoveUp } from '@ringcad/routing';
 import { DEFENSE_LEVEL_POLICIES, findScheme, type RingScheme } from '@ringcad/domain';
-import { Clock } from './clock';
-import type { AppConfig } from './config';
-import { DatabaseService } from './database.service';
-import { DefenseLevelsService } from './defense-levels.service';
-import { DomainError } from './errors';
-import { LiveFleetService, overlayLive } from './live-fleet.service';
-import { RealtimePublisher } from './realtime';
-import { RoadNetworkService } from './road-network.service';
-import { APP_CONFIG } from './tokens';
+import { Clock, type AppConfig, DatabaseService, DomainError, APP_CONFIG } from '../platform';
+import { DefenseLevelsService } from '../command';
+import { LiveFleetService, overlayLive } from '../fleet';
+import { RealtimePublisher } from '../realtime';
+import { RoadNetworkService } from '../roads';
 
 export interface CoverageView {
   scheme: { id: string; tiers: { sec: number }[] };

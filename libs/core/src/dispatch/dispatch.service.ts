@@ -14,20 +14,14 @@ import {
   type Priority,
 } from '@ringcad/domain';
 import type { Tx } from '@ringcad/db';
-import { Clock } from './clock';
-import type { AppConfig } from './config';
-import { DatabaseService } from './database.service';
-import { DomainError, forbidden, notFound } from './errors';
-import { appendIncidentEvent, bumpIncident, lockIncident, readIncident } from './incident-log';
-import { actorOf, hasRole, type Actor, type Principal } from './principal';
-import { AfterCommit, RealtimePublisher } from './realtime';
-import { ScopeService, assertIncidentInScope, assertUnitsInScope, type Scope } from './scope';
+import { Clock, type AppConfig, DatabaseService, DomainError, forbidden, notFound, actorOf, hasRole, type Actor, type Principal, APP_CONFIG } from '../platform';
+import { appendIncidentEvent, bumpIncident, lockIncident, readIncident } from '../incident-log';
+import { AfterCommit, RealtimePublisher, ASSIGNMENT_COLUMNS, toAssignmentView, type AssignmentRow } from '../realtime';
+import { ScopeService, assertIncidentInScope, assertUnitsInScope, type Scope } from '../auth';
 import { RecommendationService } from './recommendation.service';
-import { TimersService } from './timers.service';
-import { APP_CONFIG } from './tokens';
-import { UnitsService } from './units.service';
-import { premiseFlagsNear } from './premises.service';
-import { ASSIGNMENT_COLUMNS, toAssignmentView, type AssignmentRow } from './views';
+import { TimersService } from '../timers';
+import { UnitsService } from '../fleet';
+import { premiseFlagsNear } from '../roads';
 
 const EVENT_COLUMN: Record<AssignmentEventType, string> = {
   ack: 'acked_at',

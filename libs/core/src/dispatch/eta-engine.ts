@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { etaToTarget } from '@ringcad/routing';
 import { haversineM, straightLineEtaSec, STRAIGHT_LINE_SPEED_KMH, type UnitKind } from '@ringcad/domain';
-import { RoadNetworkService } from './road-network.service';
+import { RoadNetworkService } from '../roads';
 
 export interface EtaUnit {
   id: string;

@@ -3,13 +3,9 @@ import { sql } from 'kysely';
 import type { ExcludedUnit, RecommendationCandidate } from '@ringcad/contracts';
 import { findScheme, ringTierFor, type RingScheme, type UnitKind } from '@ringcad/domain';
 import type { DbOrTx } from '@ringcad/db';
-import { Clock } from './clock';
-import type { AppConfig } from './config';
-import { DatabaseService } from './database.service';
-import { DomainError, notFound } from './errors';
+import { Clock, type AppConfig, DatabaseService, DomainError, notFound, APP_CONFIG } from '../platform';
 import { EtaEngine } from './eta-engine';
-import { APP_CONFIG } from './tokens';
-import { LiveFleetService, overlayLive } from './live-fleet.service';
+import { LiveFleetService, overlayLive } from '../fleet';
 
 export interface Recommendation {
   incidentId: string;

@@ -1,11 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { sql } from 'kysely';
 import { routeBetween } from '@ringcad/routing';
-import { Clock } from './clock';
-import { DatabaseService } from './database.service';
-import { DomainError, notFound } from './errors';
-import { RoadNetworkService } from './road-network.service';
-import { LiveFleetService, overlayLive } from './live-fleet.service';
+import { Clock, DatabaseService, DomainError, notFound } from '../platform';
+import { RoadNetworkService } from '../roads';
+import { LiveFleetService, overlayLive } from '../fleet';
 
 /** The drawable route of a candidate unit to an incident. */
 @Injectable()

@@ -1,9 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import type { AppConfig } from './config';
-import { dependencyOf } from './dependency-errors';
-import { createRedis, whenReady } from './redis-clients';
-import { APP_CONFIG } from './tokens';
+import { type AppConfig, dependencyOf, createRedis, whenReady, APP_CONFIG } from '../platform';
 
 export interface LiveFix {
   lon: number;

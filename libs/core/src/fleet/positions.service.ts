@@ -2,17 +2,10 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { sql } from 'kysely';
 import type { PositionReport } from '@ringcad/contracts';
 import { haversineM } from '@ringcad/domain';
-import { Clock } from './clock';
-import type { AppConfig } from './config';
-import { DatabaseService } from './database.service';
-import { asDependencyError, dependencyOf } from './dependency-errors';
-import { DomainError, forbidden, notFound } from './errors';
-import { hasRole, type Principal } from './principal';
-import { QueueService } from './queue.service';
-import { RealtimePublisher, type MovedUnit } from './realtime';
-import { APP_CONFIG } from './tokens';
+import { Clock, type AppConfig, DatabaseService, asDependencyError, dependencyOf, DomainError, forbidden, notFound, hasRole, type Principal, QueueService, APP_CONFIG } from '../platform';
+import { RealtimePublisher, type MovedUnit } from '../realtime';
 import { LiveFleetService, type LiveFix } from './live-fleet.service';
-import { InputBounds } from './input-bounds';
+import { InputBounds } from '../roads';
 import type { DbOrTx, Tx } from '@ringcad/db';
 
 export const POSITIONS_QUEUE = 'positions';

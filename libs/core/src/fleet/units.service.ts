@@ -2,19 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { sql } from 'kysely';
 import type { CreateUnitRequest, PositionReport, UnitView } from '@ringcad/contracts';
 import type { ManualUnitStatus } from '@ringcad/domain';
-import { appendAudit } from './audit';
-import { Clock } from './clock';
-import type { AppConfig } from './config';
-import { DatabaseService } from './database.service';
-import { conflict, forbidden, notFound } from './errors';
-import { newToken, tokenHash } from './passwords';
-import { actorOf, hasRole, type Principal } from './principal';
-import { AfterCommit, RealtimePublisher } from './realtime';
-import { APP_CONFIG } from './tokens';
-import { ScopeService, assertUnitsInScope } from './scope';
+import { appendAudit, Clock, type AppConfig, DatabaseService, conflict, forbidden, notFound, actorOf, hasRole, type Principal, APP_CONFIG } from '../platform';
+import { newToken, tokenHash, ScopeService, assertUnitsInScope } from '../auth';
+import { AfterCommit, RealtimePublisher, UNIT_COLUMNS, toUnitView, type UnitRow } from '../realtime';
 import { PositionsService } from './positions.service';
 import { LiveFleetService, overlayLive } from './live-fleet.service';
-import { UNIT_COLUMNS, toUnitView, type UnitRow } from './views';
 import type { DbOrTx } from '@ringcad/db';
 
 

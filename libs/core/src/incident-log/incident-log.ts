@@ -1,8 +1,7 @@
 import { sql } from 'kysely';
 import type { DbOrTx, Tx } from '@ringcad/db';
-import { notFound } from './errors';
-import type { Actor } from './principal';
-import { INCIDENT_COLUMNS, toIncidentView, type IncidentRow } from './views';
+import { notFound, type Actor } from '../platform';
+import { INCIDENT_COLUMNS, toIncidentView, type IncidentRow } from '../realtime';
 import type { IncidentView } from '@ringcad/contracts';
 
 /** Appends to the incident's append-only log at the given (already bumped) version. */

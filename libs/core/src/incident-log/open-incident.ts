@@ -1,9 +1,9 @@
 import type { Tx } from '@ringcad/db';
 import { isIncidentOpen } from '@ringcad/domain';
 import type { IncidentView } from '@ringcad/contracts';
-import { DomainError } from './errors';
+import { DomainError } from '../platform';
 import { lockIncident } from './incident-log';
-import { assertIncidentInScope, type Scope } from './scope';
+import { assertIncidentInScope, type Scope } from '../auth';
 
 /**
  * Locks an incident that a command action (checkpoints, agencies) may still act on: it must be

@@ -25,21 +25,13 @@ import {
   type IncidentStatus,
 } from '@ringcad/domain';
 import type { DbOrTx, Tx } from '@ringcad/db';
-import { Clock } from './clock';
-import type { AppConfig } from './config';
-import { APP_CONFIG } from './tokens';
-import { premiseFlagsNear } from './premises.service';
-import { toWgs84 } from './coordinates';
-import { DatabaseService } from './database.service';
-import { DomainError, conflict, forbidden, notFound } from './errors';
-import { appendIncidentEvent, bumpIncident, lockIncident, readIncident } from './incident-log';
-import { actorOf, hasRole, type Actor, type Principal } from './principal';
-import { AfterCommit, RealtimePublisher } from './realtime';
-import { RecommendationService } from './recommendation.service';
-import { TimersService } from './timers.service';
-import { UnitsService } from './units.service';
-import { maskIncident, jurisdictionIdsOf } from './views';
-import { readAssignments, sceneAssignmentStatuses, terminalTask } from './dispatch.service';
+import { Clock, type AppConfig, APP_CONFIG, toWgs84, DatabaseService, DomainError, conflict, forbidden, notFound, actorOf, hasRole, type Actor, type Principal } from '../platform';
+import { premiseFlagsNear } from '../roads';
+import { appendIncidentEvent, bumpIncident, lockIncident, readIncident } from '../incident-log';
+import { AfterCommit, RealtimePublisher, maskIncident, jurisdictionIdsOf } from '../realtime';
+import { RecommendationService, readAssignments, sceneAssignmentStatuses, terminalTask } from '../dispatch';
+import { TimersService } from '../timers';
+import { UnitsService } from '../fleet';
 
 type UpdatableField = 'location' | 'category' | 'priority' | 'address' | 'callerName' | 'callerNumber' | 'description';
 

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CATEGORY_LABELS, type IncidentCategory } from '@ringcad/domain';
-import { Clock } from './clock';
-import type { Principal } from './principal';
+import { Clock, type Principal } from '../platform';
 import { TimelineService } from './timeline.service';
 
 type Timeline = Awaited<ReturnType<TimelineService['timeline']>>;

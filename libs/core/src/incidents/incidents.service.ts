@@ -10,25 +10,14 @@ import {
   seesCallerNumber,
   type Agency,
 } from '@ringcad/domain';
-import { Clock } from './clock';
-import type { AppConfig } from './config';
-import { toWgs84 } from './coordinates';
-import { DatabaseService } from './database.service';
-import { DomainError, conflict } from './errors';
-import { dependencyOf, type Dependency } from './dependency-errors';
-import { findPriorCall, isKeyRace, keyOwner, keyReused, recordCallCte, requestHash, type IdempotentCall, type PriorCall } from './idempotency';
-import { appendIncidentEvent, bumpIncident, lockIncident, readIncident } from './incident-log';
-import { actorOf, type Principal } from './principal';
-import { AfterCommit, RealtimePublisher } from './realtime';
-import { RecommendationService, type Recommendation } from './recommendation.service';
-import { TimersService } from './timers.service';
-import { APP_CONFIG } from './tokens';
-import { InputBounds } from './input-bounds';
-import { INCIDENT_COLUMNS, maskIncident, toIncidentView, type IncidentRow } from './views';
-import { DispatchService } from './dispatch.service';
-import { PlansService } from './plans.service';
-import { AgenciesService } from './agencies.service';
-import { ScopeService, assertIncidentInScope, incidentScopeSql } from './scope';
+import { Clock, type AppConfig, toWgs84, DatabaseService, DomainError, conflict, dependencyOf, type Dependency, findPriorCall, isKeyRace, keyOwner, keyReused, recordCallCte, requestHash, type IdempotentCall, type PriorCall, actorOf, type Principal, APP_CONFIG } from '../platform';
+import { appendIncidentEvent, bumpIncident, lockIncident, readIncident } from '../incident-log';
+import { AfterCommit, RealtimePublisher, INCIDENT_COLUMNS, maskIncident, toIncidentView, type IncidentRow } from '../realtime';
+import { RecommendationService, type Recommendation, DispatchService } from '../dispatch';
+import { TimersService } from '../timers';
+import { InputBounds } from '../roads';
+import { PlansService, AgenciesService } from '../command';
+import { ScopeService, assertIncidentInScope, incidentScopeSql } from '../auth';
 
 export interface PossibleDuplicate {
   id: string;

@@ -1,13 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { sql } from 'kysely';
 import { computeIncidentMetrics, findScheme, type UnitKind } from '@ringcad/domain';
-import { Clock } from './clock';
-import { DatabaseService } from './database.service';
-import { readAssignments } from './dispatch.service';
-import { readIncident } from './incident-log';
+import { Clock, DatabaseService, type Principal } from '../platform';
+import { readAssignments } from '../dispatch';
+import { readIncident } from '../incident-log';
 import { IncidentsService } from './incidents.service';
-import { ScopeService } from './scope';
-import type { Principal } from './principal';
+import { ScopeService } from '../auth';
 
 @Injectable()
 export class TimelineService {

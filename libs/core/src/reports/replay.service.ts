@@ -3,12 +3,10 @@ import { sql } from 'kysely';
 import type { AreaReplayQuery, AssignmentView } from '@ringcad/contracts';
 import { findScheme } from '@ringcad/domain';
 import { isochrones, type IsochroneCollection } from '@ringcad/routing';
-import { DatabaseService } from './database.service';
-import { DomainError, notFound } from './errors';
-import type { Principal } from './principal';
-import { RoadNetworkService } from './road-network.service';
-import { TimelineService } from './timeline.service';
-import { ScopeService, assertJurisdictionInScope } from './scope';
+import { DatabaseService, DomainError, notFound, type Principal } from '../platform';
+import { RoadNetworkService } from '../roads';
+import { TimelineService } from '../incidents';
+import { ScopeService, assertJurisdictionInScope } from '../auth';
 
 /** The task stages (接警 → 派警 → 签收 → 出发 → 到场 → 反馈) of one incident. */
 export const REPLAY_STAGES = ['received', 'created', 'dispatched', 'ack', 'depart', 'arrive', 'clear'] as const;

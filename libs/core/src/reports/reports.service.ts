@@ -19,10 +19,8 @@ import {
   type UnitKind,
 } from '@ringcad/domain';
 import type { Tx } from '@ringcad/db';
-import { ScopeService, incidentScopeSql, type Scope } from './scope';
-import { DatabaseService } from './database.service';
-import { DomainError } from './errors';
-import type { Principal } from './principal';
+import { ScopeService, incidentScopeSql, type Scope } from '../auth';
+import { DatabaseService, DomainError, type Principal } from '../platform';
 import { groupedPercentiles, partitionPercentiles, type PercentileQuery } from './report-percentiles';
 
 /** Hashing and sorting a million rows in memory instead of on disk (one report query at a time per connection). */

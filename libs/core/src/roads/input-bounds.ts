@@ -1,9 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Clock } from './clock';
-import type { AppConfig } from './config';
-import { DomainError } from './errors';
+import { Clock, type AppConfig, DomainError, APP_CONFIG } from '../platform';
 import { RoadNetworkService } from './road-network.service';
-import { APP_CONFIG } from './tokens';
 
 export type Bbox = [number, number, number, number];
 

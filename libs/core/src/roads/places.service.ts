@@ -2,12 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { sql } from 'kysely';
 import type { CreateJurisdictionRequest, CreatePlaceRequest } from '@ringcad/contracts';
 import { findScheme } from '@ringcad/domain';
-import { appendAudit } from './audit';
-import { Clock } from './clock';
-import { toWgs84 } from './coordinates';
-import { DatabaseService } from './database.service';
-import { DomainError, notFound } from './errors';
-import { actorOf, type Principal } from './principal';
+import { appendAudit, Clock, toWgs84, DatabaseService, DomainError, notFound, actorOf, type Principal } from '../platform';
 import { RoadNetworkService } from './road-network.service';
 import { InputBounds } from './input-bounds';
 

@@ -2,11 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { sql } from 'kysely';
 import type { AreaGeometry, PremiseFlag, PremiseInput, PremiseLevel, PremiseView } from '@ringcad/contracts';
 import type { DbOrTx } from '@ringcad/db';
-import { Clock } from './clock';
-import { toWgs84 } from './coordinates';
-import { DatabaseService } from './database.service';
-import { notFound } from './errors';
-import { actorOf, type Principal } from './principal';
+import { Clock, toWgs84, DatabaseService, notFound, actorOf, type Principal } from '../platform';
 
 /** A point premise flags an incident within this distance of it (a building's entrance, a yard). */
 export const PREMISE_RADIUS_M = 50;

@@ -22,11 +22,7 @@ import {
   type RoadNetworkDraft,
   type SnappedPoint,
 } from '@ringcad/routing';
-import { Clock } from './clock';
-import type { AppConfig } from './config';
-import { DatabaseService } from './database.service';
-import { DomainError } from './errors';
-import { APP_CONFIG } from './tokens';
+import { Clock, type AppConfig, DatabaseService, DomainError, APP_CONFIG } from '../platform';
 
 /** The seed of the demo city: the simulator builds the same city from the same seed. */
 export const DEMO_CITY_SEED = 110;

@@ -4,16 +4,10 @@ import type { Job } from 'bullmq';
 import { TIMERS_QUEUE, timerJobSchema, type AlertView, type AssignmentView, type IncidentView, type TimerJob } from '@ringcad/contracts';
 import { findScheme, tiersMet, type UnitKind } from '@ringcad/domain';
 import type { Tx } from '@ringcad/db';
-import { Clock } from './clock';
-import type { AppConfig } from './config';
-import { DatabaseService } from './database.service';
-import { appendIncidentEvent, bumpIncident, lockIncident } from './incident-log';
-import { SYSTEM_ACTOR } from './principal';
-import { QueueService } from './queue.service';
-import { AlertOutbox } from './alert-outbox.service';
-import { toAlertView, type AlertRow } from './alerts';
-import { AfterCommit, RealtimePublisher } from './realtime';
-import { APP_CONFIG } from './tokens';
+import { Clock, type AppConfig, DatabaseService, SYSTEM_ACTOR, QueueService, APP_CONFIG } from '../platform';
+import { appendIncidentEvent, bumpIncident, lockIncident } from '../incident-log';
+import { AlertOutbox } from '../alerts';
+import { AfterCommit, RealtimePublisher } from '../realtime';
 
 /** Overdue pending timers are swept this often, so a lost queue delays an alert by at most this. */
 const SWEEP_INTERVAL_MS = 15_000;
@@ -334,20 +328,5 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
       .execute();
     for (const t of overdue) await this.fire(t.id);
     return overdue.length;
-  }
-
-  /**
-   * Unacknowledged alerts, newest first. With `scope`, only those of a jurisdiction: alerts of its
-   * open incidents and the district alerts (coverage_below_target) of that district.
-   */
-  async listOpenAlerts(scope: string | null = null): Promise<AlertView[]> {
-    const rows = await sql<AlertRow>`
-      SELECT a.* FROM alerts a LEFT JOIN incidents i ON i.id = a.incident_id
-      WHERE a.acknowledged_at IS NULL
-        AND (${scope}::uuid IS NULL
-          OR (a.incident_id IS NOT NULL AND ${scope}::uuid IN (i.district_id, i.station_id, i.grid_id))
-          OR (a.incident_id IS NULL AND a.data->>'districtId' = ${scope}::text))
-      ORDER BY a.at DESC LIMIT 500`.execute(this.database.db);
-    return rows.rows.map(toAlertView);
   }
 }
