@@ -39,8 +39,11 @@ export const configSchema = z.object({
   ACK_TIMEOUT_P1_SEC: z.coerce.number().positive().default(30),
   ACK_TIMEOUT_P2_SEC: z.coerce.number().positive().default(60),
   ACK_TIMEOUT_P3_SEC: z.coerce.number().positive().default(120),
-  /** Scale factor applied to ring tier deadlines (tests shorten them; 1 in production). */
-  TIER_DEADLINE_SCALE: z.coerce.number().positive().default(1),
+  /**
+   * How often pending timers past their deadline (plus a grace) are fired from the database: the
+   * safety net when a queue job was lost or the clock moved past a deadline its job waits for.
+   */
+  TIMER_SWEEP_SEC: z.coerce.number().min(0.05).max(3600).default(15),
   DUPLICATE_RADIUS_M: z.coerce.number().positive().default(300),
   DUPLICATE_WINDOW_MIN: z.coerce.number().positive().default(30),
   POSITION_STALE_SEC: z.coerce.number().positive().default(60),

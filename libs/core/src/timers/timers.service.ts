@@ -9,8 +9,6 @@ import { appendIncidentEvent, bumpIncident, lockIncident } from '../incident-log
 import { AlertOutbox } from '../alerts';
 import { AfterCommit, RealtimePublisher } from '../realtime';
 
-/** Overdue pending timers are swept this often, so a lost queue delays an alert by at most this. */
-const SWEEP_INTERVAL_MS = 15_000;
 /** A pending timer this late is fired by the sweeper rather than waiting for its job. */
 const SWEEP_GRACE_MS = 5_000;
 
@@ -55,7 +53,7 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
     if (restored) this.logger.log(`re-created ${restored} pending timer job(s) from the database`);
     this.sweeper = setInterval(() => {
       this.sweepOverdue().catch((err: Error) => this.logger.error(`timer sweep failed: ${err.message}`));
-    }, SWEEP_INTERVAL_MS);
+    }, this.config.TIMER_SWEEP_SEC * 1000);
     this.sweeper.unref();
   }
 
@@ -87,7 +85,7 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
         incidentId: incident.id,
         assignmentId: null,
         tierIndex: i,
-        dueAt: new Date(dispatchedAt.getTime() + scheme.tiers[i].sec * 1000 * this.config.TIER_DEADLINE_SCALE),
+        dueAt: new Date(dispatchedAt.getTime() + scheme.tiers[i].sec * 1000),
         now: dispatchedAt,
         after,
       });
@@ -111,7 +109,7 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
     if (!scheme) return;
     for (let i = 0; i < scheme.tiers.length; i++) {
       const id = tierTimerId(incident.id, i);
-      const dueAt = new Date(dispatchedAt.getTime() + scheme.tiers[i].sec * 1000 * this.config.TIER_DEADLINE_SCALE);
+      const dueAt = new Date(dispatchedAt.getTime() + scheme.tiers[i].sec * 1000);
       const r = await sql<{ id: string }>`
         INSERT INTO timers (id, kind, incident_id, assignment_id, tier_index, due_at, status, created_at, settled_at)
         VALUES (${id}, 'tier_deadline', ${incident.id}, NULL, ${i}, ${dueAt}, 'pending', ${now}, NULL)
@@ -216,10 +214,9 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
     const arrivals = await sql<{ kind: UnitKind; arrived_at: Date }>`
       SELECT u.kind, a.arrived_at FROM assignments a JOIN units u ON u.id = a.unit_id
       WHERE a.incident_id = ${incidentId} AND a.arrived_at IS NOT NULL AND a.role <> 'checkpoint'`.execute(tx);
-    const scale = this.config.TIER_DEADLINE_SCALE;
     return tiersMet(
       scheme,
-      arrivals.rows.map((r) => ({ unitKind: r.kind, afterSec: (new Date(r.arrived_at).getTime() - dispatchedAt) / 1000 / scale })),
+      arrivals.rows.map((r) => ({ unitKind: r.kind, afterSec: (new Date(r.arrived_at).getTime() - dispatchedAt) / 1000 })),
     );
   }
 
