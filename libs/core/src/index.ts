@@ -4,6 +4,7 @@ export * from './dependency-errors';
 export * from './validation';
 export * from './clock';
 export * from './json-logger';
+export * from './platform/request-context';
 export * from './tokens';
 export * from './paths';
 export * from './principal';
