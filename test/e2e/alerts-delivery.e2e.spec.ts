@@ -185,8 +185,9 @@ describeServices('alert delivery when the worker starts with due timers (service
     }
     expect(lines.length).toBeGreaterThan(3);
     for (const line of lines) {
-      const parsed = JSON.parse(line) as { level: string; message: unknown; time: string };
-      expect(parsed).toMatchObject({ level: expect.any(String), time: expect.any(String) });
+      // Nest's own JSON lines
+      const parsed = JSON.parse(line) as { level: string; message: unknown; timestamp: number; pid: number };
+      expect(parsed).toMatchObject({ level: expect.any(String), timestamp: expect.any(Number), pid: process.pid });
     }
     expect(lines.some((l) => l.includes('RoutesResolver') || l.includes('InstanceLoader'))).toBe(true);
   }, 60_000);

@@ -12,5 +12,6 @@ export * from './paths';
 export * from './principal';
 export * from './queue.service';
 export * from './redis-clients';
+export * from './request-context';
 export * from './tokens';
 export * from './validation';

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { AppConfig } from './config';
 import { DatabaseService } from './database.service';
 import { asDependencyError, withDeadline } from './dependency-errors';
+import { runWithRequestId } from './request-context';
 import { createRedis, watch, whenReady } from './redis-clients';
 import { APP_CONFIG } from './tokens';
 
@@ -76,9 +77,9 @@ export class QueueService implements OnApplicationShutdown {
 
   worker<T>(name: string, processor: (job: Job<T>) => Promise<unknown>, concurrency = 4): Worker {
     const opts = { ...this.options('worker'), concurrency };
-    const worker = this.redis
-      ? new Worker(name, processor as Processor, opts)
-      : (new Worker(name, processor as Processor, opts, createPostgresBackend as never));
+    // each job runs under its own id, so what it logs can be told apart and found
+    const run = ((job: Job<T>) => runWithRequestId(`job:${name}:${job.id ?? '?'}`, () => processor(job))) as Processor;
+    const worker = this.redis ? new Worker(name, run, opts) : (new Worker(name, run, opts, createPostgresBackend as never));
     worker.on('error', (err) => this.logger.error(`worker ${name}: ${err.message}`));
     worker.on('failed', (job, err) => this.logger.error(`job ${job?.id} on ${name} failed: ${err.message}`));
     this.workers.push(worker);
