@@ -201,7 +201,7 @@ module.exports = {
   options: {
     doNotFollow: { path: 'node_modules' },
     // build output wherever it is (apps/console/dist holds the bundled console)
-    exclude: { path: '(^|/)(dist|coverage|\\.data|node_modules)/' },
+    exclude: { path: ['(^|/)(dist|\\.data|node_modules)/', '^coverage/'] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {
