@@ -18,7 +18,7 @@ export default defineConfig(
     ignores: [
       '**/dist/**',
       '**/node_modules/**',
-      '**/coverage/**',
+      'coverage/**',
       'apps/console/**',
       'apps/terminal/**',
       '.data/**',

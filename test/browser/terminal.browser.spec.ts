@@ -146,7 +146,7 @@ describe(`警务通 terminal in a phone browser (${SERVICES_MODE ? 'services' : 
 
     // ── offline: move, act, move, reload ──
     await context.setOffline(true);
-    await page.evaluate(() => globalThis.dispatchEvent(new Event('offline')));
+    await page.evaluate(() => (globalThis as any).dispatchEvent(new (globalThis as any).Event('offline')));
     await page.locator('body[data-online="false"]').waitFor();
     const p1 = { longitude: u.lon, latitude: u.lat - 0.001, accuracy: 10 };
     const p2 = { longitude: u.lon, latitude: u.lat - 0.002, accuracy: 10 };
@@ -170,7 +170,7 @@ describe(`警务通 terminal in a phone browser (${SERVICES_MODE ? 'services' : 
     // ── back online: everything arrives, in order, with its device time ──
     const back = Date.now();
     await context.setOffline(false);
-    await page.evaluate(() => globalThis.dispatchEvent(new Event('online')));
+    await page.evaluate(() => (globalThis as any).dispatchEvent(new (globalThis as any).Event('online')));
     await page.locator('body[data-queued="0"]').waitFor({ timeout: 30_000 });
     expect(await statusOf()).toBe('on_scene');
     const tl = (await world.dispatcher.get(`/api/v1/incidents/${incidentId}/timeline`)).body;

@@ -2,14 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { sql } from 'kysely';
 import type { MessageReadEvent, MessageView, SendMessageRequest } from '@ringcad/contracts';
 import type { DbOrTx, Tx } from '@ringcad/db';
-import { Clock } from '../clock';
-import { DatabaseService } from '../database.service';
-import { DomainError, conflict, forbidden, notFound } from '../errors';
-import { appendIncidentEvent, bumpIncident, lockIncident, readIncident } from '../incident-log';
-import { InputBounds } from '../input-bounds';
-import { actorOf, hasRole, type Principal, type UnitPrincipal, type UserPrincipal } from '../principal';
+import { Clock, DomainError, conflict, forbidden, notFound, actorOf, hasRole, DatabaseService, type Principal, type UnitPrincipal, type UserPrincipal } from '../platform';
+import { ScopeService, assertIncidentInScope, assertJurisdictionInScope, assertUnitsInScope, type Scope } from '../auth';
 import { AfterCommit, RealtimePublisher } from '../realtime';
-import { ScopeService, assertIncidentInScope, assertJurisdictionInScope, assertUnitsInScope, type Scope } from '../scope';
+import { InputBounds } from '../roads';
+import { appendIncidentEvent, bumpIncident, lockIncident, readIncident } from '../incident-log';
 
 interface MessageRow {
   id: string;

@@ -1,0 +1,2 @@
+export * from './coverage.module';
+export * from './coverage.service';
