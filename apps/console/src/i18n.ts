@@ -134,6 +134,18 @@ const zh = {
   noPlan: '无适用预案',
   alert_coverage_below_target: '防控等级覆盖不足',
   alert_agency_undelivered: '联动推送失败',
+  alert_emergency: '民警一键报警',
+  alert_check_in_overdue: '现场报平安超时',
+  emergencyClear: '解除报警',
+  emergencyClearTitle: '解除 {callsign} 的一键报警',
+  emergencyClearReason: '解除原因（必填）',
+  messages: '点对点消息',
+  messagesEmpty: '暂无消息',
+  messageSend: '发送',
+  messagePlaceholder: '发给本警情的处警单元…',
+  messageRead: '已读',
+  messageUnread: '未读',
+  messageToDesk: '→ 调度台',
   // the desk's lifecycle (issue 13): correct, annotate, more calls, merge, recall, close
   st_merged: '已并案',
   jurisdiction: '辖区',
@@ -327,6 +339,18 @@ const en: Record<Key, string> = {
   noPlan: 'No plan applies',
   alert_coverage_below_target: 'Coverage below defense level',
   alert_agency_undelivered: 'Agency not reached',
+  alert_emergency: 'Officer emergency',
+  alert_check_in_overdue: 'Check-in overdue',
+  emergencyClear: 'Clear emergency',
+  emergencyClearTitle: 'Clear the emergency of {callsign}',
+  emergencyClearReason: 'Reason (required)',
+  messages: 'Messages',
+  messagesEmpty: 'No messages',
+  messageSend: 'Send',
+  messagePlaceholder: "To this incident's units…",
+  messageRead: 'read',
+  messageUnread: 'unread',
+  messageToDesk: '→ desk',
   st_merged: 'Merged',
   jurisdiction: 'Jurisdiction',
   edit: 'Correct',
@@ -451,7 +475,12 @@ export function unitKindLabel(k: string): string {
 }
 
 export function alertLabel(kind: string): string {
-  return kind === 'ack_overdue' || kind === 'tier_missed' || kind === 'coverage_below_target' || kind === 'agency_undelivered'
+  return kind === 'ack_overdue' ||
+    kind === 'tier_missed' ||
+    kind === 'coverage_below_target' ||
+    kind === 'agency_undelivered' ||
+    kind === 'emergency' ||
+    kind === 'check_in_overdue'
     ? t(`alert_${kind}`)
     : kind;
 }

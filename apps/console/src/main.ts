@@ -152,6 +152,10 @@ function openConsole(session: Session) {
         if (dispatcher) void dispatcher.open(incidentId);
         else store.select(incidentId);
       },
+      onFollow: (unitId) => {
+        const p = store.units.get(unitId)?.position;
+        if (p) map.map.easeTo({ center: [p.lon, p.lat], duration: 300 });
+      },
     });
     seat.mount({ left, right, map, session, addressSearch });
     paintChrome();

@@ -61,6 +61,8 @@ export function connectRealtime(token: string, onAuthFailed: () => void): () => 
     }
   });
   s.on('incident.note', (e) => store.applyNote(e));
+  s.on('message', (m) => store.applyMessages([m]));
+  s.on('message.read', (r) => store.applyMessageRead(r));
   s.on('alert', (a) => store.applyAlert(a));
   s.on('alert.acknowledged', (a) => store.applyAlert({ ...a, acknowledgedAt: a.acknowledgedAt ?? new Date().toISOString() }));
   // the contract types this payload loosely (it is the GET /coverage body); the console's own type describes it

@@ -1,9 +1,9 @@
 // The console's live state: one store fed by the `sync` snapshot and the realtime events, read by
 // every view. Views subscribe to topics and re-render; nothing ever asks the user to refresh.
 import { OPEN_INCIDENT_STATUSES, decodePositionFrame, type IncidentStatus } from '@ringcad/domain';
-import type { AlertView, AssignmentView, ConsoleSync, IncidentView, NoteView, UnitView } from './types';
+import type { AlertView, AssignmentView, ConsoleSync, IncidentView, MessageReadEvent, MessageView, NoteView, UnitView } from './types';
 
-export type Topic = 'incidents' | 'assignments' | 'units' | 'positions' | 'alerts' | 'notes' | 'connection' | 'selection';
+export type Topic = 'incidents' | 'assignments' | 'units' | 'positions' | 'alerts' | 'notes' | 'messages' | 'connection' | 'selection';
 export type Connection = 'connecting' | 'online' | 'offline';
 
 /** Seconds after which a position is not trusted (the server's POSITION_STALE_SEC default). */
@@ -104,6 +104,30 @@ export class Store {
     for (const n of [...(this.notes.get(incidentId) ?? []), ...notes]) merged.set(n.id, n);
     this.notes.set(incidentId, [...merged.values()].sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id)));
     this.emit('notes');
+  }
+
+  /** 点对点 messages between the desk and units, by id (threads are filtered from it). */
+  readonly messages = new Map<string, MessageView>();
+
+  applyMessages(list: MessageView[]) {
+    for (const m of list) this.messages.set(m.id, m);
+    this.emit('messages');
+  }
+
+  applyMessageRead(r: MessageReadEvent) {
+    const m = this.messages.get(r.messageId);
+    if (!m) return;
+    this.messages.set(m.id, { ...m, recipients: m.recipients.map((x) => (x.unitId === r.unitId ? { ...x, readAt: r.readAt } : x)) });
+    this.emit('messages');
+  }
+
+  /** A thread, oldest first: the incident's, or everything to and from a unit. */
+  messagesOf(f: { incidentId?: string; unitId?: string }): MessageView[] {
+    return [...this.messages.values()]
+      .filter((m) =>
+        f.unitId ? m.from.id === f.unitId || m.recipients.some((r) => r.unitId === f.unitId) : m.incidentId === f.incidentId,
+      )
+      .sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));
   }
 
   notesOf(incidentId: string): NoteView[] {

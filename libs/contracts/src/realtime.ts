@@ -1,6 +1,7 @@
 import type { AlertView, AssignmentView, DefenseLevelView, IncidentView, UnitView } from './responses';
 import type { IncidentNoteEvent } from './desk';
 import type { NoteView, PremiseFlag } from './responses/desk';
+import type { EmergencyView, MessageReadEvent, MessageView } from './responses/terminal';
 
 export interface ConsoleSync {
   at: string;
@@ -55,6 +56,10 @@ export interface ConsoleServerEvents {
   'defense-level.changed': (level: DefenseLevelView) => void;
   /** A note was added to an incident's running log. */
   'incident.note': (payload: IncidentNoteEvent) => void;
+  /** 点对点: a message to units, or a unit's message to the desk. */
+  message: (message: MessageView) => void;
+  /** A unit's terminal read a message. */
+  'message.read': (receipt: MessageReadEvent) => void;
 }
 
 /** Server → client events of the `/terminal` namespace. */
@@ -65,6 +70,14 @@ export interface TerminalServerEvents {
   'task.updated': (task: TerminalTask) => void;
   /** A note on the incident the unit is working. */
   'incident.note': (payload: IncidentNoteEvent) => void;
+  /** Who this terminal is (sent on connect). */
+  'terminal.hello': (unit: { unitId: string; callsign: string }) => void;
+  /** A message from the desk (answered with `message.read`). */
+  message: (message: MessageView) => void;
+  /** On scene a while without a word: 报平安 (POST /api/v1/assignments/:id/check-in) before answerBy. */
+  'check-in.prompt': (prompt: { assignmentId: string; incidentId: string; incidentNumber: string; promptedAt: string; answerBy: string }) => void;
+  'emergency.raised': (emergency: EmergencyView) => void;
+  'emergency.cleared': (emergency: EmergencyView) => void;
 }
 
 export type AckResult<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string; details?: unknown } };
@@ -76,6 +89,8 @@ export interface TerminalClientEvents {
     payload: { lon: number; lat: number; at: string; speedKmh?: number; headingDeg?: number },
     ack: (r: AckResult<{ accepted: number }>) => void,
   ) => void;
+  /** Read receipt of a message this terminal received. */
+  'message.read': (payload: { messageId: string }, ack: (r: AckResult<MessageReadEvent>) => void) => void;
 }
 
 export const CONSOLE_NAMESPACE = '/console';

@@ -1,6 +1,7 @@
 // Alerts that cannot be missed: a flashing banner on top of every dispatcher/commander screen and
 // a tone generated with WebAudio (no audio files) repeating until someone acknowledges.
 import { api } from '../api';
+import { DialogRefusal, openDialog } from '../dialog';
 import { h, isTyping, render } from '../dom';
 import { clock } from '../format';
 import { alertLabel, t } from '../i18n';
@@ -8,10 +9,13 @@ import { store } from '../store';
 import type { AlertView } from '../types';
 
 const REPEAT_MS = 4000;
+/** An officer's emergency (一键报警) repeats faster than any other alert. */
+const URGENT_REPEAT_MS = 1500;
 
 class AlertTone {
   private ctx: AudioContext | null = null;
   private timer: number | null = null;
+  private urgent = false;
   /** How many times the tone sounded (tests read it: a silent alarm is a defect). */
   played = 0;
 
@@ -25,10 +29,12 @@ class AlertTone {
     }
   }
 
-  start() {
-    if (this.timer !== null) return;
+  start(urgent = false) {
+    if (this.timer !== null && this.urgent === urgent) return;
+    this.stop();
+    this.urgent = urgent;
     this.beep();
-    this.timer = window.setInterval(() => this.beep(), REPEAT_MS);
+    this.timer = window.setInterval(() => this.beep(), urgent ? URGENT_REPEAT_MS : REPEAT_MS);
   }
 
   stop() {
@@ -71,18 +77,51 @@ export function alertText(a: AlertView): string {
   return parts.filter(Boolean).join(' · ');
 }
 
+/** 一键报警 is not acknowledged away: a dispatcher clears it, with a reason. */
+export async function clearEmergency(a: AlertView) {
+  if (!a.unitId) return;
+  const unitId = a.unitId;
+  const reason = h('textarea', { id: 'emergency-reason', rows: 2, maxlength: 2000, placeholder: t('emergencyClearReason') });
+  await openDialog({
+    id: 'emergency-clear',
+    title: t('emergencyClearTitle', { callsign: store.units.get(unitId)?.callsign ?? '' }),
+    body: [reason],
+    confirmLabel: t('emergencyClear'),
+    danger: true,
+    enterSavesText: true,
+    focus: reason,
+    submit: async () => {
+      if (!reason.value.trim()) throw new DialogRefusal(t('emergencyClearReason'));
+      await api.post(`/units/${unitId}/emergency/clear`, { reason: reason.value.trim() });
+      store.applyAlert({ ...a, acknowledgedAt: new Date().toISOString() });
+    },
+  });
+}
+
 export async function acknowledgeAlert(id: string) {
   const a = await api.post<AlertView>(`/alerts/${id}/ack`);
   store.applyAlert({ ...a, acknowledgedAt: a.acknowledgedAt ?? new Date().toISOString() });
 }
 
 /** Mounts the banner; `canAck` is false for seats that may not acknowledge (call-takers). */
-export function mountAlertBanner(el: HTMLElement, opts: { canAck: boolean; onOpen: (incidentId: string) => void }): () => void {
+export function mountAlertBanner(
+  el: HTMLElement,
+  opts: { canAck: boolean; onOpen: (incidentId: string) => void; onFollow?: (unitId: string) => void },
+): () => void {
+  const opened = new Set<string>();
   const draw = () => {
     const alerts = [...store.alerts.values()].sort((a, b) => a.at.localeCompare(b.at));
     el.hidden = alerts.length === 0;
-    if (alerts.length && opts.canAck) alertTone.start();
+    const emergencies = alerts.filter((a) => a.kind === 'emergency');
+    // every seat hears an officer's emergency; the other alerts sound where they can be acknowledged
+    if (emergencies.length || (alerts.length && opts.canAck)) alertTone.start(emergencies.length > 0);
     else alertTone.stop();
+    // a new emergency opens its incident at once
+    for (const a of emergencies) {
+      if (opened.has(a.id) || !a.incidentId) continue;
+      opened.add(a.id);
+      opts.onOpen(a.incidentId);
+    }
     render(
       el,
       h('strong', { class: 'alert-count' }, '⚠ ', t('alertsActive', { n: alerts.length })),
@@ -94,9 +133,13 @@ export function mountAlertBanner(el: HTMLElement, opts: { canAck: boolean; onOpe
             'li',
             { class: `alert-item alert-${a.kind}`, 'data-alert-id': a.id },
             h('button', { class: 'link', type: 'button', onclick: () => a.incidentId && opts.onOpen(a.incidentId) }, `${clock(a.at)} ${alertText(a)}`),
-            opts.canAck
-              ? h('button', { class: 'ack', type: 'button', onclick: () => void acknowledgeAlert(a.id).catch(() => undefined) }, t('alertAck'))
-              : null,
+            a.kind === 'emergency'
+              ? opts.canAck
+                ? h('button', { class: 'ack clear-emergency', type: 'button', onclick: () => void clearEmergency(a).catch(() => undefined) }, t('emergencyClear'))
+                : null
+              : opts.canAck
+                ? h('button', { class: 'ack', type: 'button', onclick: () => void acknowledgeAlert(a.id).catch(() => undefined) }, t('alertAck'))
+                : null,
           ),
         ),
       ),
@@ -106,7 +149,7 @@ export function mountAlertBanner(el: HTMLElement, opts: { canAck: boolean; onOpe
   const onKey = (e: KeyboardEvent) => {
     alertTone.unlock();
     if (opts.canAck && !isTyping(e) && e.shiftKey && e.key.toLowerCase() === 'k') {
-      const oldest = [...store.alerts.values()].sort((a, b) => a.at.localeCompare(b.at))[0];
+      const oldest = [...store.alerts.values()].filter((a) => a.kind !== 'emergency').sort((a, b) => a.at.localeCompare(b.at))[0];
       if (oldest) {
         e.preventDefault();
         void acknowledgeAlert(oldest.id).catch(() => undefined);
@@ -115,9 +158,16 @@ export function mountAlertBanner(el: HTMLElement, opts: { canAck: boolean; onOpe
   };
   document.addEventListener('keydown', onKey);
   const off = store.on(['alerts', 'incidents', 'units'], draw);
+  // the unit in danger is followed live on the map while its emergency is open
+  const follow = () => {
+    const a = [...store.alerts.values()].filter((x) => x.kind === 'emergency' && x.unitId).sort((x, y) => y.at.localeCompare(x.at))[0];
+    if (a?.unitId) opts.onFollow?.(a.unitId);
+  };
+  const offFollow = store.on(['positions', 'units'], follow);
   draw();
   return () => {
     off();
+    offFollow();
     document.removeEventListener('keydown', onKey);
     alertTone.stop();
   };

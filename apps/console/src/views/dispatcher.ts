@@ -4,6 +4,7 @@
 // too: correct it (E), write in its running log (N), merge it (M), close it with a disposition (C)
 // or cancel it (X); per assigned unit, record what it radioed (Y/T/V/F) or recall it (D).
 import { findScheme, BUILTIN_SCHEMES, UNIT_STATUSES, type RingScheme } from '@ringcad/domain';
+import { messageSection } from './messages';
 import type { FeatureCollection } from 'geojson';
 import { api, ApiError, qs } from '../api';
 import { closeDialogs, DialogRefusal, openDialog, pickList } from '../dialog';
@@ -131,7 +132,7 @@ export class DispatcherSeat implements Seat {
         if (this.tab === 'units') this.renderLeft();
         this.scheduleRecommendationRefresh();
       }),
-      store.on(['incidents', 'assignments', 'selection', 'notes'], () => this.renderRight()),
+      store.on(['incidents', 'assignments', 'selection', 'notes', 'messages'], () => this.renderRight()),
       store.on(['assignments'], () => this.scheduleRecommendationRefresh()),
     ];
     // ages tick every second without any event
@@ -525,6 +526,10 @@ export class DispatcherSeat implements Seat {
             )
           : null,
         this.logSection(i),
+        messageSection(
+          i.id,
+          assignments.filter((a) => ['assigned', 'acknowledged', 'en_route', 'on_scene'].includes(a.status)).map((a) => a.unitId),
+        ),
         h(
           'section',
           { class: 'candidates-panel' },
