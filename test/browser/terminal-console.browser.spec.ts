@@ -1,0 +1,91 @@
+// The desk side of 警务通 (issue 14) in a real browser: an officer's 一键报警 sounds and flashes on
+// the dispatcher's console, opens its incident and cannot be acknowledged away, only cleared with
+// a reason; the incident's message thread sends to its units and shows who has read it.
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { buildWorld, INCIDENT_POINT, type World } from '../support/fixtures';
+import { client, connectSocket, createStack, emitWithAck, SERVICES_MODE, sleep, type Stack } from '../support/harness';
+import { ensureConsoleBuilt, launchBrowser, ROOT, signIn, waitForMapIdle, watch, type BrowserSession, type Watched } from './console-browser';
+
+jest.setTimeout(180_000);
+
+const SHARED = process.env.SHARED_DATA_DIR ?? resolve(ROOT, '../shared/data');
+const SHOTS = join(ROOT, 'test-results', 'terminal');
+
+describe(`警务通 on the dispatcher's console (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () => {
+  let stack: Stack;
+  let world: World;
+  let base: string;
+  let pc: BrowserSession;
+  let desk: Watched;
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    ensureConsoleBuilt();
+    stack = await createStack({ ROAD_NETWORK: join(SHARED, 'chengdu-center-2018.osm'), COVERAGE_PUSH_SEC: '0', POSITION_STALE_SEC: '3600', ACK_TIMEOUT_P2_SEC: '3600' });
+    base = (await stack.startApi()).url;
+    if (SERVICES_MODE) await stack.startWorker();
+    world = await buildWorld(base, 4);
+    pc = await launchBrowser();
+    desk = await watch(pc, 'dispatcher', [/\/api\/v1\/coverage\b/, /\/api\/v1\/reports\//]);
+    await signIn(desk.page, base, 'dispatcher', 'dispatcher-password');
+    await desk.page.locator('#connection.online').waitFor();
+    await waitForMapIdle(desk.page);
+  });
+  afterAll(async () => {
+    await pc?.close();
+    await stack?.close();
+  });
+
+  it('an emergency sounds, opens its incident, and is cleared only with a reason', async () => {
+    const page = desk.page;
+    const u = world.units[1];
+    const played = await page.evaluate(() => (globalThis as any).__ringcad.alertTone.played as number);
+    const r = await client(base, u.token).post(`/api/v1/units/${u.id}/emergency`, { position: { lon: u.lon, lat: u.lat } });
+    expect(r.status).toBe(201);
+    await page.locator('#alert-banner .alert-emergency').waitFor();
+    await page.locator(`#incident-detail[data-incident-id="${r.body.emergency.incidentId}"]`).waitFor();
+    expect(await page.evaluate(() => (globalThis as any).__ringcad.alertTone.played as number)).toBeGreaterThan(played);
+    await page.screenshot({ path: join(SHOTS, 'console-emergency.png') });
+    await page.locator('#alert-banner .alert-emergency .clear-emergency').click();
+    await page.locator('#emergency-clear').waitFor();
+    // no reason: refused in the dialog, nothing cleared
+    await sleep(500); // the dialog ignores the tail of the click that opened it
+    await page.locator('#emergency-clear [data-role="confirm"]').click();
+    await sleep(300);
+    expect((await world.dispatcher.get('/api/v1/emergencies')).body.emergencies).toHaveLength(1);
+    await page.locator('#emergency-reason').fill('已电话确认安全');
+    await page.locator('#emergency-clear [data-role="confirm"]').click();
+    await page.locator('#alert-banner .alert-emergency').waitFor({ state: 'detached' });
+    expect((await world.dispatcher.get('/api/v1/emergencies')).body.emergencies).toHaveLength(0);
+    const tl = (await world.dispatcher.get(`/api/v1/incidents/${r.body.emergency.incidentId}/timeline`)).body;
+    expect(tl.events.find((e: { type: string }) => e.type === 'emergency.cleared').data.reason).toBe('已电话确认安全');
+  });
+
+  it("sends to an incident's units from its thread and shows who has read it", async () => {
+    const page = desk.page;
+    const u = world.units[2];
+    const inc = await world.calltaker.post('/api/v1/incidents', { location: INCIDENT_POINT, category: 'dispute', priority: 2 });
+    const incidentId = inc.body.incident.id as string;
+    expect((await world.dispatcher.post(`/api/v1/incidents/${incidentId}/assignments`, { unitIds: [u.id] })).status).toBe(201);
+    const terminal = await connectSocket(base, '/terminal', u.token);
+    await page.locator(`.queue-item[data-incident-id="${incidentId}"]`).click();
+    await page.locator(`#incident-detail[data-incident-id="${incidentId}"] #incident-messages`).waitFor();
+    await page.locator('#message-incident').click();
+    await page.locator('#message-text').waitFor();
+    await sleep(500);
+    await page.locator('#message-text').fill('注意安全，对方情绪激动');
+    await page.keyboard.press('Enter');
+    const got = await terminal.waitFor((e) => e.event === 'message' && e.payload.text === '注意安全，对方情绪激动');
+    await page.locator(`#messages [data-message-id="${got.payload.id}"] .unread`).waitFor();
+    expect((await emitWithAck(terminal.socket, 'message.read', { messageId: got.payload.id })).ok).toBe(true);
+    await page.locator(`#messages [data-message-id="${got.payload.id}"] .read[data-unit-id="${u.id}"]`).waitFor();
+    // the unit's answer appears in the same thread
+    expect((await client(base, u.token).post('/api/v1/messages', { text: '收到', replyTo: got.payload.id })).status).toBe(201);
+    await page.locator('#messages .message.from-unit', { hasText: '收到' }).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'console-thread.png') });
+    terminal.close();
+    expect(desk.problems).toEqual([]);
+    expect(desk.external).toEqual([]);
+  });
+});
