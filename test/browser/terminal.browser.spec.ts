@@ -41,7 +41,15 @@ describe(`警务通 terminal in a phone browser (${SERVICES_MODE ? 'services' : 
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    stack = await createStack({ ROAD_NETWORK: join(SHARED, 'chengdu-center-2018.osm'), POSITION_STALE_SEC: '3600', COVERAGE_PUSH_SEC: '0' });
+    // on-scene check-in: public_order units are prompted 3 s after arriving (the others after 10 min)
+    stack = await createStack({
+      ROAD_NETWORK: join(SHARED, 'chengdu-center-2018.osm'),
+      POSITION_STALE_SEC: '3600',
+      COVERAGE_PUSH_SEC: '0',
+      CHECK_IN_SEC: '600',
+      CHECK_IN_SEC_BY_CATEGORY: 'public_order=3',
+      CHECK_IN_GRACE_SEC: '600',
+    });
     base = (await stack.startApi()).url;
     if (SERVICES_MODE) await stack.startWorker();
     world = await buildWorld(base, 4);
@@ -224,6 +232,30 @@ describe(`警务通 terminal in a phone browser (${SERVICES_MODE ? 'services' : 
     await page.locator('[data-action="back"]').first().tap();
   });
 
+  it('prompts the officer on scene to check in, and the answer reaches the timeline', async () => {
+    const u = world.units[0];
+    const inc = await world.calltaker.post('/api/v1/incidents', { location: INCIDENT_POINT, category: 'public_order', priority: 3, address: '春熙路' });
+    const incidentId = inc.body.incident.id as string;
+    expect((await world.dispatcher.post(`/api/v1/incidents/${incidentId}/assignments`, { unitIds: [u.id] })).status).toBe(201);
+    await page.locator('#task-address', { hasText: '春熙路' }).waitFor();
+    for (const type of ['ack', 'depart', 'arrive']) {
+      await page.locator(`#stage[data-type="${type}"]`).tap();
+      await page.locator(`#stage:not([data-type="${type}"])`).waitFor();
+    }
+    await page.locator('#check-in').waitFor({ timeout: 30_000 });
+    await shot(page, '5-check-in');
+    await page.locator('#check-in-ok').tap();
+    await until('check-in recorded', async () => {
+      const tl = (await world.dispatcher.get(`/api/v1/incidents/${incidentId}/timeline`)).body;
+      return tl.events.some((e: { type: string }) => e.type === 'unit.check_in');
+    });
+    const tl = (await world.dispatcher.get(`/api/v1/incidents/${incidentId}/timeline`)).body;
+    expect(tl.events.filter((e: { type: string }) => e.type === 'check_in.prompted')).toHaveLength(1);
+    // done with it: cancel so the next test starts without a task
+    expect((await world.dispatcher.post(`/api/v1/incidents/${incidentId}/cancel`, { reason: '测试结束' })).status).toBe(200);
+    await page.locator('#notice', { hasText: '任务已撤回' }).waitFor();
+  });
+
   it('raises an emergency with a long press on the button', async () => {
     const u = world.units[0];
     const sos = page.locator('#sos');
@@ -239,7 +271,7 @@ describe(`警务通 terminal in a phone browser (${SERVICES_MODE ? 'services' : 
     const emergency = await until('emergency', async () => (await world.dispatcher.get('/api/v1/emergencies')).body.emergencies[0]);
     expect(emergency.unitId).toBe(u.id);
     await page.locator('#emergency-state').waitFor();
-    await shot(page, '5-emergency');
+    await shot(page, '6-emergency');
     const incident = (await world.dispatcher.get(`/api/v1/incidents/${emergency.incidentId}`)).body;
     expect(incident.category).toBe('officer_in_danger');
     expect((await world.dispatcher.post(`/api/v1/units/${u.id}/emergency/clear`, { reason: '演练' })).status).toBe(200);

@@ -56,9 +56,17 @@ describe(`terminal, messages and officer safety (${SERVICES_MODE ? 'services' : 
     });
     expect(clear.status).toBe(200);
     // a device time far in the future is refused and changes nothing
-    const { assignmentId: other } = await dispatchTo(1, 'dispute');
+    const { incidentId: otherIncident, assignmentId: other } = await dispatchTo(1, 'dispute');
     const bad = await client(base, world.units[1].token).post(`/api/v1/assignments/${other}/events`, { type: 'ack', at: '2099-01-01T00:00:00Z' });
     expect(bad.status).toBe(400);
+    // an unknown disposition code is refused
+    expect((await client(base, world.units[1].token).post(`/api/v1/assignments/${other}/events`, { type: 'decline', disposition: 'no-such-code' })).status).toBe(400);
+    // another unit's token can neither act on this unit's task nor see its route
+    expect((await client(base, world.units[0].token).post(`/api/v1/assignments/${other}/events`, { type: 'ack' })).status).toBe(403);
+    expect((await client(base, world.units[0].token).get(`/api/v1/assignments/${other}/route`)).status).toBe(403);
+    expect((await client(base, world.units[0].token).get(`/api/v1/incidents/${otherIncident}/notes`)).status).toBe(403);
+    expect((await client(base, world.units[0].token).post(`/api/v1/incidents/${otherIncident}/notes`, { text: 'x' })).status).toBe(403);
+    expect((await timeline(otherIncident)).assignments.find((a: { id: string }) => a.id === other).status).toBe('assigned');
     const tl = await timeline(incidentId);
     const ev = tl.events.filter((e: { type: string }) => e.type.startsWith('assignment.'));
     expect(ev.map((e: { type: string }) => e.type)).toEqual(['assignment.ack', 'assignment.depart', 'assignment.arrive', 'assignment.clear']);
