@@ -19,6 +19,11 @@ const SHARED = process.env.SHARED_DATA_DIR ?? resolve(ROOT, '../shared/data');
 const SHOTS = join(ROOT, 'test-results', 'terminal');
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
 
+/** page.evaluate has no timeout of its own: a stuck page must fail the step, not the whole test. */
+function deadline<T>(what: string, p: Promise<T>, ms = 15_000): Promise<T> {
+  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms))]);
+}
+
 async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
@@ -143,7 +148,15 @@ describe(`警务通 terminal in a phone browser (${SERVICES_MODE ? 'services' : 
         return m.querySourceFeatures('route').length > 0 && m.querySourceFeatures('incident').length > 0;
       }),
     );
-    await page.evaluate(() => new Promise((r) => (globalThis as any).__terminalMap.once('idle', r)));
+    await page.evaluate(
+      () =>
+        new Promise<void>((r) => {
+          const m = (globalThis as any).__terminalMap;
+          if (m.loaded() && m.areTilesLoaded() && !m.isMoving()) return r();
+          m.once('idle', () => r());
+          setTimeout(r, 5000);
+        }),
+    );
     await shot(page, '1-task');
 
     const statusOf = async () => (await world.dispatcher.get(`/api/v1/incidents/${incidentId}/timeline`)).body.assignments.find((a: { id: string }) => a.id === assignmentId).status as string;
@@ -153,8 +166,8 @@ describe(`警务通 terminal in a phone browser (${SERVICES_MODE ? 'services' : 
     await until('en route', async () => (await statusOf()) === 'en_route');
 
     // ── offline: move, act, move, reload ──
-    await context.setOffline(true);
-    await page.evaluate(() => (globalThis as any).dispatchEvent(new (globalThis as any).Event('offline')));
+    await deadline('setOffline(true)', context.setOffline(true));
+    await deadline('offline event', page.evaluate(() => (globalThis as any).dispatchEvent(new (globalThis as any).Event('offline'))));
     await page.locator('body[data-online="false"]').waitFor();
     const p1 = { longitude: u.lon, latitude: u.lat - 0.001, accuracy: 10 };
     const p2 = { longitude: u.lon, latitude: u.lat - 0.002, accuracy: 10 };
@@ -168,7 +181,7 @@ describe(`警务通 terminal in a phone browser (${SERVICES_MODE ? 'services' : 
     await context.setGeolocation(p2);
     await until('second offline fix queued', async () => Number(await page.evaluate(() => (globalThis as any).document.body.dataset.queued)) >= 3);
     expect(await statusOf()).toBe('en_route');
-    await page.reload();
+    await deadline('reload', page.reload(), 30_000);
     await page.locator('#task-address', { hasText: '天府广场东侧' }).waitFor();
     await page.locator('#task-status', { hasText: '在现场' }).waitFor();
     const queuedAfterReload = Number(await page.evaluate(() => (globalThis as any).document.body.dataset.queued));
@@ -177,8 +190,8 @@ describe(`警务通 terminal in a phone browser (${SERVICES_MODE ? 'services' : 
 
     // ── back online: everything arrives, in order, with its device time ──
     const back = Date.now();
-    await context.setOffline(false);
-    await page.evaluate(() => (globalThis as any).dispatchEvent(new (globalThis as any).Event('online')));
+    await deadline('setOffline(false)', context.setOffline(false));
+    await deadline('online event', page.evaluate(() => (globalThis as any).dispatchEvent(new (globalThis as any).Event('online'))));
     await page.locator('body[data-queued="0"]').waitFor({ timeout: 30_000 });
     expect(await statusOf()).toBe('on_scene');
     const tl = (await world.dispatcher.get(`/api/v1/incidents/${incidentId}/timeline`)).body;

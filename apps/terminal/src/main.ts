@@ -449,7 +449,7 @@ function showNotice(text: string) {
   window.clearTimeout(noticeTimer);
   noticeTimer = window.setTimeout(() => {
     state.notice = null;
-    render();
+    document.getElementById('notice')?.remove();
   }, 6000);
   render();
 }
@@ -616,6 +616,11 @@ function render() {
   else if (state.view === 'feedback' && task) body = feedbackHtml(task);
   else body = task ? taskHtml(task) : `<section class="idle"><h2>${t('noTask')}</h2><p>${t('noTaskHint')}</p></section>`;
   const mapEl = document.getElementById('map');
+  // what the officer is typing survives a re-render (a message or a task arriving mid-sentence)
+  const typed = ['reply', 'feedback-text', 'disposition', 'token'].map((id) => {
+    const el = document.getElementById(id) as HTMLInputElement | null;
+    return { id, value: el?.value, focused: el !== null && document.activeElement === el };
+  });
   app.innerHTML = `
     <header>
       <b class="callsign">${esc(state.unit?.callsign ?? t('title'))}</b>
@@ -629,6 +634,12 @@ function render() {
     <div class="body">${body}</div>
     ${state.prompt ? `<div class="modal" id="check-in"><div><h2>${t('checkInPrompt')}</h2><p>${t('checkInHint')}</p><button class="big primary" data-action="check-in" id="check-in-ok">${t('checkInOk')}</button></div></div>` : ''}
     <button class="sos${em ? ' active' : ''}" id="sos" aria-label="${t('emergency')}"><span>SOS</span><small>${em ? t('emergency') : t('emergencyHold')}</small></button>`;
+  for (const f of typed) {
+    const el = document.getElementById(f.id) as HTMLInputElement | null;
+    if (!el || f.value === undefined) continue;
+    if (f.value) el.value = f.value;
+    if (f.focused) el.focus();
+  }
   renderStatus();
   void refreshQueued();
   const newMapEl = document.getElementById('map');
