@@ -87,7 +87,7 @@ describe(`incident queries (${mode})`, () => {
   const create = (input: Partial<CreateIncidentRequest> & { lon?: number; lat?: number } = {}, extra: Partial<IncidentInsert> = {}) => {
     const now = new Date((clockMs += 1000));
     const { lon = C.lon, lat = C.lat, ...rest } = input;
-    const request: CreateIncidentRequest = { location: { lon, lat }, category: 'criminal', priority: 2, ...rest } as CreateIncidentRequest;
+    const request: CreateIncidentRequest = { location: { lon, lat }, category: 'criminal', priority: 2, ...rest };
     return insertIncident(db, {
       input: request,
       point: { lon, lat },
