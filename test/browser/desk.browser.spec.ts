@@ -247,7 +247,7 @@ describe(`the desk's lifecycle in a real browser (${SERVICES_MODE ? 'services' :
     expect(notes.map((n) => n.text)).toEqual(['报警人称一人被困，已通知119', '第二名报警人称车辆冒烟']);
     // the log panel is re-rendered as notes arrive; scroll inside the page in one step so a
     // re-render between Playwright's lookup and its scroll cannot detach the element under it
-    await page.evaluate(() => document.querySelector('#incident-log')?.scrollIntoView({ block: 'nearest' }));
+    await page.evaluate("document.querySelector('#incident-log')?.scrollIntoView({ block: 'nearest' })");
     await shot(page, 'b2-dispatcher-notes');
   });
 
