@@ -1,6 +1,6 @@
 // What the seat reads when the server refuses something: a sentence in the seat's language chosen
 // by the error's code (and its details), never the server's English text.
-import { ERROR_CODES, type ErrorCode } from '@ringcad/contracts';
+import { ERROR_CODES, type ErrorCode } from '@ringcad/contracts/constants';
 import { ApiError } from './api';
 import { lang, statusLabel, type Lang } from './i18n';
 

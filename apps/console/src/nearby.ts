@@ -1,7 +1,7 @@
 // Open incidents near a place and recent: the same fight reported by a second caller. The server
 // checks the same radius and window at create (DUPLICATE_RADIUS_M, DUPLICATE_WINDOW_MIN); the
 // console asks its own store first so the call-taker sees them before filing anything.
-import type { IncidentView } from './types';
+import type { IncidentView } from '@ringcad/contracts';
 
 export const NEARBY_RADIUS_M = 300;
 export const NEARBY_WINDOW_MIN = 30;

@@ -1,13 +1,19 @@
 // The console's live state: one store fed by the `sync` snapshot and the realtime events, read by
 // every view. Views subscribe to topics and re-render; nothing ever asks the user to refresh.
 import { OPEN_INCIDENT_STATUSES, decodePositionFrame, type IncidentStatus } from '@ringcad/domain';
-import type { AlertView, AssignmentView, ConsoleSync, IncidentView, NoteView, UnitView } from './types';
+import type {
+  AlertView,
+  AssignmentView,
+  ConsoleSync,
+  IncidentNoteEvent,
+  IncidentView,
+  NoteView,
+  UnitPosition,
+  UnitView,
+} from '@ringcad/contracts';
 
 export type Topic = 'incidents' | 'assignments' | 'units' | 'positions' | 'alerts' | 'notes' | 'connection' | 'selection';
 export type Connection = 'connecting' | 'online' | 'offline';
-
-/** Seconds after which a position is not trusted (the server's POSITION_STALE_SEC default). */
-export const POSITION_STALE_SEC = 60;
 
 export class Store {
   readonly incidents = new Map<string, IncidentView>();
@@ -22,6 +28,11 @@ export class Store {
   /** Server time minus local time at the last sync, so ages are measured on the server's clock. */
   clockSkewMs = 0;
   lastSyncAt: string | null = null;
+  /**
+   * The server's POSITION_STALE_SEC, from the last sync. Until a server sends it the console
+   * keeps no copy of its own: a position is stale when the server last said so.
+   */
+  positionStaleSec: number | null = null;
   selectedIncidentId: string | null = null;
   private readonly listeners = new Map<Topic, Set<() => void>>();
   private pending = new Set<Topic>();
@@ -77,9 +88,9 @@ export class Store {
     this.alerts.clear();
     for (const a of s.alerts) if (!a.acknowledgedAt) this.alerts.set(a.id, a);
     this.notes.clear();
-    // an older server's snapshot has no notes
-    for (const n of s.notes ?? []) this.addNote(n);
+    for (const n of s.notes) this.addNote(n);
     this.lastSyncAt = s.at;
+    this.positionStaleSec = s.positionStaleSec ?? null;
     if (!performance.getEntriesByName('ringcad:first-sync').length) performance.mark('ringcad:first-sync');
     const serverNow = Date.parse(s.at);
     if (Number.isFinite(serverNow)) this.clockSkewMs = serverNow - Date.now();
@@ -91,7 +102,7 @@ export class Store {
    * `incident.updated`, so the version is taken from here: a correction made next must not be
    * refused as stale for it.
    */
-  applyNote(e: { incidentId: string; version: number; note: NoteView }) {
+  applyNote(e: IncidentNoteEvent) {
     this.addNote(e.note);
     const cur = this.incidents.get(e.incidentId);
     if (cur && cur.version < e.version) this.incidents.set(e.incidentId, { ...cur, version: e.version });
@@ -147,7 +158,7 @@ export class Store {
     this.emit('positions');
   }
 
-  applyPositions(ps: { unitId: string; lon: number; lat: number; at: string }[]) {
+  applyPositions(ps: UnitPosition[]) {
     for (const p of ps) {
       const u = this.units.get(p.unitId);
       if (u) this.moveUnit(u, p.lon, p.lat, p.at);
@@ -199,7 +210,8 @@ export class Store {
   isStale(u: UnitView): boolean {
     if (!u.position) return true;
     if (u.position.stale) return true;
-    return this.now() - Date.parse(u.position.at) > POSITION_STALE_SEC * 1000;
+    if (this.positionStaleSec === null) return false;
+    return this.now() - Date.parse(u.position.at) > this.positionStaleSec * 1000;
   }
 }
 

@@ -61,9 +61,6 @@ export const incidentNoteEventSchema = z.object({
 });
 export type IncidentNoteEvent = z.infer<typeof incidentNoteEventSchema>;
 
-/** `coverage.updated`: the `GET /api/v1/coverage` body, pushed every COVERAGE_PUSH_SEC. */
-export type CoverageView = z.infer<typeof coverageViewSchema>;
-
 /** What a unit terminal is told to do (`task.assigned`, `task.updated`). */
 export const terminalTaskSchema = z.object({
   assignmentId: z.string(),

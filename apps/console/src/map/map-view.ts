@@ -8,7 +8,7 @@ import type { Feature, FeatureCollection, Geometry } from 'geojson';
 import { api, currentToken } from '../api';
 import { mapFontFaces } from '../fonts';
 import { t } from '../i18n';
-import type { RoadNetworkSummary } from '../types';
+import type { RoadNetworkSummary } from '@ringcad/contracts';
 import { offlineStyle, overlayLayers, overlaySources, ROADS_MINOR_MINZOOM, type OverlaySource, type RoadSource } from './style';
 
 maplibregl.setWorkerUrl(workerUrl);

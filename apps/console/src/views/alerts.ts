@@ -5,7 +5,7 @@ import { h, isTyping, render } from '../dom';
 import { clock } from '../format';
 import { alertLabel, t } from '../i18n';
 import { store } from '../store';
-import type { AlertView } from '../types';
+import type { AlertView } from '@ringcad/contracts';
 
 const REPEAT_MS = 4000;
 

@@ -10,7 +10,7 @@ import { categoryLabel, t } from '../i18n';
 import { errorMessage } from '../errors';
 import { NEARBY_RADIUS_M, NEARBY_WINDOW_MIN, nearbyIncidents, type Nearby } from '../nearby';
 import { store } from '../store';
-import type { CallView, CreateIncidentResponse, IncidentView } from '../types';
+import type { CallView, CreatedIncident, IncidentView } from '@ringcad/contracts';
 import { candidateList } from './candidates';
 import { IncidentForm } from './incident-form';
 import type { Seat, SeatContext } from './seat';
@@ -256,7 +256,7 @@ export class CalltakerSeat implements Seat {
     this.form.setBusy(true);
     this.form.setError('');
     try {
-      const r = await api.post<CreateIncidentResponse>('/incidents', {
+      const r = await api.post<CreatedIncident>('/incidents', {
         location: { lon: v.location.lon, lat: v.location.lat },
         category: v.category,
         priority: v.priority,
@@ -274,7 +274,7 @@ export class CalltakerSeat implements Seat {
     }
   }
 
-  private resultPanel(r: CreateIncidentResponse): HTMLElement {
+  private resultPanel(r: CreatedIncident): HTMLElement {
     const i = r.incident;
     // merging is a dispatcher's decision; a call-taker who also dispatches gets it here
     const mayMerge = (this.ctx.session.user.roles as string[]).includes('dispatcher');

@@ -2,7 +2,7 @@
 import { h } from '../dom';
 import { km, mmss } from '../format';
 import { label, t, unitKindLabel } from '../i18n';
-import type { Recommendation, RecommendationCandidate } from '../types';
+import type { Recommendation, RecommendationCandidate } from '@ringcad/contracts';
 
 export interface CandidateGroup {
   title: string;

@@ -2,15 +2,21 @@
 // today's figures. Only what can be computed honestly is shown; the rest says "—".
 import { BUILTIN_SCHEMES, type RingScheme } from '@ringcad/domain';
 import type { Feature, FeatureCollection } from 'geojson';
+
+type TierShare = CoverageView['districts'][number]['tiers'][number];
+
+/** The contract leaves blind spots' GeoJSON unchecked; drawn only when it is a collection. */
+function asFeatureCollection(v: unknown): FeatureCollection | null {
+  return v !== null && typeof v === 'object' && (v as { type?: unknown }).type === 'FeatureCollection' ? (v as FeatureCollection) : null;
+}
 import { api, ApiError, qs } from '../api';
 import { h, render } from '../dom';
 import { clock, mmss, pct, percentile, pointInArea } from '../format';
 import { label, t } from '../i18n';
-import { featureCollection } from '../map/map-view';
 import { COLORS } from '../map/style';
 import { coverageEvents } from '../realtime';
 import { store } from '../store';
-import type { CoverageResponse, CoverageTier, IncidentView, JurisdictionProps } from '../types';
+import type { CoverageView, IncidentView, JurisdictionView } from '@ringcad/contracts';
 import { loadSchemes } from './dispatcher';
 import { mountReplayLauncher } from './replay';
 import type { Seat, SeatContext } from './seat';
@@ -40,7 +46,7 @@ export class CommanderSeat implements Seat {
   private ctx!: SeatContext;
   private scheme = '1-3-8';
   private schemes: RingScheme[] = [...BUILTIN_SCHEMES];
-  private coverage: CoverageResponse | null = null;
+  private coverage: CoverageView | null = null;
   private coverageState: 'loading' | 'ok' | 'unavailable' = 'loading';
   private districts: Feature[] = [];
   private day: DayFigures | null = null;
@@ -55,8 +61,7 @@ export class CommanderSeat implements Seat {
     const offs = [
       store.on(['incidents', 'units', 'alerts'], () => this.renderKpis()),
       coverageEvents.on((c) => {
-        const id = typeof c.scheme === 'string' ? c.scheme : c.scheme?.id;
-        if (!id || id === this.scheme) {
+        if (c.scheme.id === this.scheme) {
           this.coverage = c;
           this.coverageState = 'ok';
           this.drawCoverage();
@@ -73,7 +78,7 @@ export class CommanderSeat implements Seat {
       this.drawCoverage();
     });
     void api.get<FeatureCollection>('/jurisdictions').then((fc) => {
-      this.districts = fc.features.filter((f) => (f.properties as JurisdictionProps | null)?.kind === 'district');
+      this.districts = fc.features.filter((f) => (f.properties as JurisdictionView | null)?.kind === 'district');
       this.renderKpis();
     });
     void this.loadCoverage();
@@ -83,13 +88,12 @@ export class CommanderSeat implements Seat {
   unmount() {
     this.cleanup.forEach((f) => f());
     this.cleanup = [];
-    this.ctx.map.clear('coverage-areas');
     this.ctx.map.clear('blind-spots');
   }
 
   private async loadCoverage() {
     try {
-      this.coverage = await api.get<CoverageResponse>(`/coverage${qs({ scheme: this.scheme })}`);
+      this.coverage = await api.get<CoverageView>(`/coverage${qs({ scheme: this.scheme })}`);
       this.coverageState = 'ok';
     } catch (err) {
       // 404 until the coverage route ships (issue #4); any error degrades to the same message
@@ -159,7 +163,7 @@ export class CommanderSeat implements Seat {
   private renderKpis() {
     const available = [...store.units.values()].filter((u) => u.status === 'available');
     const byDistrict = this.districts.map((d) => {
-      const p = d.properties as JurisdictionProps;
+      const p = d.properties as JurisdictionView;
       const n = available.filter((u) => u.position && d.geometry && pointInArea(u.position.lon, u.position.lat, d.geometry as never)).length;
       return { name: p.name, n };
     });
@@ -220,8 +224,9 @@ export class CommanderSeat implements Seat {
     const scheme = this.schemes.find((s) => s.id === this.scheme);
     const tierName = (sec: number, i: number) => label(scheme?.tiers[i]?.label) || `${Math.round(sec / 60)} min`;
     const bar = (v: number, i: number) => h('div', { class: 'bar' }, h('i', { style: `width:${Math.max(0, Math.min(100, v))}%;background:${COLORS.tiers[i]}` }));
-    const tierRows = (tiers: CoverageTier[]) =>
+    const tierRows = (tiers: TierShare[]) =>
       tiers.map((tier, i) => h('tr', {}, h('td', {}, tierName(tier.sec, i)), h('td', {}, bar(tier.roadKmPct, i)), h('td', { class: 'num' }, pct(tier.roadKmPct)), h('td', { class: 'num' }, pct(tier.areaPct))));
+    const blindSpots = asFeatureCollection(c?.blindSpots);
     let body: Node;
     if (this.coverageState === 'loading') body = h('p', { class: 'muted' }, '…');
     else if (!c) body = h('p', { class: 'coverage-na', id: 'coverage-na' }, t('coverageNA'));
@@ -231,7 +236,7 @@ export class CommanderSeat implements Seat {
         { id: 'coverage' },
         h('p', { class: 'muted' }, t('coverageComputed', { at: clock(c.computedAt), units: c.units })),
         h('table', { class: 'coverage-table' }, h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, ''), h('th', {}, t('roadKm')), h('th', {}, t('area')))), h('tbody', {}, tierRows(c.tiers))),
-        c.blindSpots ? h('p', { class: 'blind' }, h('i', { class: 'swatch blind' }), `${t('blindSpots')}: ${c.blindSpots.features.length}`) : null,
+        blindSpots ? h('p', { class: 'blind' }, h('i', { class: 'swatch blind' }), `${t('blindSpots')}: ${blindSpots.features.length}`) : null,
         c.districts.length
           ? h(
               'section',
@@ -252,19 +257,7 @@ export class CommanderSeat implements Seat {
           : null,
       );
     render(this.ctx.right, h('div', { class: 'coverage-panel' }, h('h2', {}, t('coverage')), schemeSelect, body));
-    if (c?.areas) {
-      const tiers = c.tiers.map((x) => x.sec);
-      this.ctx.map.set(
-        'coverage-areas',
-        featureCollection(
-          c.areas.features.map((f) => {
-            const p = (f.properties ?? {}) as { sec?: number; tier?: number };
-            return { ...f, properties: { ...p, tier: p.tier ?? tiers.indexOf(p.sec ?? -1) } };
-          }),
-        ),
-      );
-    } else this.ctx.map.clear('coverage-areas');
-    if (c?.blindSpots) this.ctx.map.set('blind-spots', c.blindSpots);
+    if (blindSpots) this.ctx.map.set('blind-spots', blindSpots);
     else this.ctx.map.clear('blind-spots');
   }
 }

@@ -16,7 +16,7 @@ import { featureCollection, withoutSmallHoles } from '../map/map-view';
 import { redrawUnitsNow } from '../map/live-layers';
 import { COLORS } from '../map/style';
 import { queueOrder, store } from '../store';
-import type { AssignmentView, CallView, DispositionView, IncidentView, NoteView, Recommendation, RouteResponse } from '../types';
+import type { AssignmentView, CallView, DispositionView, IncidentView, NoteView, Recommendation, UnitRoute } from '@ringcad/contracts';
 import { candidateList } from './candidates';
 import { IncidentForm, type IncidentFields } from './incident-form';
 import { CommandPanel } from './sealing';
@@ -101,7 +101,7 @@ export class DispatcherSeat implements Seat {
   private recError: string | null = null;
   private readonly chosen = new Set<string>();
   private focusedCandidate: string | null = null;
-  private route: RouteResponse | null = null;
+  private route: UnitRoute | null = null;
   private assignError: string | null = null;
   private unitFilter = '';
   private openSeq = 0;
@@ -411,7 +411,7 @@ export class DispatcherSeat implements Seat {
     const id = store.selectedIncidentId;
     if (!id) return;
     try {
-      const route = await api.get<RouteResponse>(`/incidents/${id}/route${qs({ unitId })}`);
+      const route = await api.get<UnitRoute>(`/incidents/${id}/route${qs({ unitId })}`);
       if (store.selectedIncidentId !== id) return;
       this.route = route;
       this.ctx.map.set('route', featureCollection([{ type: 'Feature', geometry: route.geometry, properties: { unitId } }]));

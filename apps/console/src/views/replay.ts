@@ -11,7 +11,7 @@ import { clock, mmss } from '../format';
 import { categoryLabel, lang } from '../i18n';
 import type { MapView } from '../map/map-view';
 import { COLORS } from '../map/style';
-import type { JurisdictionProps } from '../types';
+import type { JurisdictionView } from '@ringcad/contracts';
 import { ensureStyles } from './replay-styles';
 
 const TEXT = {
@@ -364,8 +364,8 @@ function fit(map: MapView, pts: number[][]) {
 /** Replay of a district over a time window. */
 export function openAreaReplay(map: MapView) {
   openPanel(map, rt('areaReplay'), async (panel) => {
-    const districts = (await api.get<FeatureCollection>('/jurisdictions')).features.filter((f) => (f.properties as JurisdictionProps | null)?.kind === 'district');
-    const select = h('select', { id: 'area-district' }, districts.map((d) => h('option', { value: (d.properties as JurisdictionProps).id }, (d.properties as JurisdictionProps).name)));
+    const districts = (await api.get<FeatureCollection>('/jurisdictions')).features.filter((f) => (f.properties as JurisdictionView | null)?.kind === 'district');
+    const select = h('select', { id: 'area-district' }, districts.map((d) => h('option', { value: (d.properties as JurisdictionView).id }, (d.properties as JurisdictionView).name)));
     // the last hour, ending after now (the input has minute precision)
     const hourAgo = new Date(Date.now() - 59 * 60_000);
     hourAgo.setSeconds(0, 0);

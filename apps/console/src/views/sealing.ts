@@ -13,7 +13,7 @@ import { mmss } from '../format';
 import { t, unitKindLabel } from '../i18n';
 import type { MapView } from '../map/map-view';
 import { store } from '../store';
-import type { AssignmentView } from '../types';
+import type { AssignmentView } from '@ringcad/contracts';
 
 const SOURCE = 'sealing';
 const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };

@@ -99,6 +99,7 @@ export const recommendationSchema = z.object({
   excluded: z.array(excludedUnitSchema),
   tookMs: z.number(),
 });
+export type Recommendation = z.infer<typeof recommendationSchema>;
 
 export const possibleDuplicateSchema = z.object({
   id: z.string(),
@@ -106,6 +107,7 @@ export const possibleDuplicateSchema = z.object({
   distanceM: z.number(),
   minutesAgo: z.number(),
 });
+export type PossibleDuplicate = z.infer<typeof possibleDuplicateSchema>;
 
 export const planProposalSchema = z.object({
   planId: z.string(),
@@ -145,6 +147,7 @@ export const createdIncidentSchema = z.object({
     .array(possibleDuplicateSchema)
     .describe('within DUPLICATE_RADIUS_M and DUPLICATE_WINDOW_MIN'),
 });
+export type CreatedIncident = z.infer<typeof createdIncidentSchema>;
 
 export const assignmentsResultSchema = z.object({ assignments: z.array(assignmentViewSchema) });
 export const assignmentResultSchema = z.object({ assignment: assignmentViewSchema });
