@@ -62,6 +62,7 @@ function openConsole(session: Session) {
   const mapEl = h('div', { class: 'map', id: 'map' });
   const legend = h('div', { class: 'legend', id: 'legend' });
   const offline = h('div', { class: 'offline-veil', hidden: true }, t('offline'));
+  const title = h('span', { class: 'title' });
   render(
     root,
     h(
@@ -70,7 +71,7 @@ function openConsole(session: Session) {
       h(
         'header',
         { class: 'topbar' },
-        h('div', { class: 'brand' }, h('span', { class: 'logo' }, '110'), h('span', { class: 'title' }, t('appTitle'))),
+        h('div', { class: 'brand' }, h('span', { class: 'logo' }, '110'), title),
         seatTabs,
         h('div', { class: 'spacer' }),
         conn,
@@ -98,6 +99,7 @@ function openConsole(session: Session) {
   let unmountBanner: (() => void) | null = null;
 
   const paintChrome = () => {
+    title.textContent = t('appTitle');
     langBtn.textContent = t('langSwitch');
     outBtn.textContent = t('signOut');
     render(
@@ -130,7 +132,7 @@ function openConsole(session: Session) {
     render(
       legend,
       ['available', 'assigned', 'en_route', 'on_scene', 'out_of_service', 'off_duty'].map((s) =>
-        h('span', { class: 'lg' }, h('i', { style: `background:${COLORS.status[s]}` }), statusLabel('us', s), h('b', {}, String(counts.get(s) ?? 0))),
+        h('span', { class: 'lg' }, h('i', { class: 'dot', '--dot': COLORS.status[s] }), statusLabel('us', s), h('b', {}, String(counts.get(s) ?? 0))),
       ),
       h('span', { class: 'lg stale' }, h('i', { class: 'stale-dot' }), t('stale'), h('b', {}, String(stale))),
     );

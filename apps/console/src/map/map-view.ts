@@ -206,8 +206,8 @@ export class MapView {
         const f = e.features?.[0];
         if (f) fn(f);
       });
-      this.map.on('mouseenter', id, () => (this.map.getCanvas().style.cursor = 'pointer'));
-      this.map.on('mouseleave', id, () => (this.map.getCanvas().style.cursor = ''));
+      this.map.on('mouseenter', id, () => this.map.getCanvas().classList.add('clickable'));
+      this.map.on('mouseleave', id, () => this.map.getCanvas().classList.remove('clickable'));
     }
   }
 

@@ -10,7 +10,7 @@ function asFeatureCollection(v: unknown): FeatureCollection | null {
   return v !== null && typeof v === 'object' && (v as { type?: unknown }).type === 'FeatureCollection' ? (v as FeatureCollection) : null;
 }
 import { api, ApiError, qs } from '../api';
-import { h, render } from '../dom';
+import { h, keyedList, render } from '../dom';
 import { clock, mmss, pct, percentile, pointInArea } from '../format';
 import { label, t } from '../i18n';
 import { COLORS } from '../map/style';
@@ -36,6 +36,14 @@ interface DayFigures {
 
 const TIMELINE_SAMPLE = 60;
 
+interface Kpi {
+  id: string;
+  title: string;
+  value: string;
+  extra?: string;
+  cls?: string;
+}
+
 function startOfToday(): string {
   const d = new Date();
   d.setHours(0, 0, 0, 0);
@@ -52,6 +60,7 @@ export class CommanderSeat implements Seat {
   private day: DayFigures | null = null;
   private cleanup: (() => void)[] = [];
   private kpiEl!: HTMLElement;
+  private kpiParts: { grid: HTMLElement; districts: HTMLElement; districtRows: HTMLElement } | null = null;
 
   mount(ctx: SeatContext) {
     this.ctx = ctx;
@@ -167,36 +176,47 @@ export class CommanderSeat implements Seat {
       const n = available.filter((u) => u.position && d.geometry && pointInArea(u.position.lon, u.position.lat, d.geometry as never)).length;
       return { name: p.name, n };
     });
-    const kpi = (title: string, value: string, extra?: string, cls = '') =>
-      h('div', { class: `kpi ${cls}` }, h('span', { class: 'kpi-title' }, title), h('span', { class: 'kpi-value' }, value), extra ? h('span', { class: 'kpi-extra muted' }, extra) : null);
     const day = this.day;
-    render(
-      this.kpiEl,
-      h('h2', {}, t('kpis')),
-      h(
-        'div',
-        { class: 'kpi-grid' },
-        kpi(t('kpiOpen'), String(store.incidents.size), undefined, 'kpi-open'),
-        kpi(t('kpiAvailable'), String(available.length), `/ ${store.units.size}`, 'kpi-available'),
-        kpi(t('kpiAlerts'), String(store.alerts.size), undefined, store.alerts.size ? 'kpi-alarm' : ''),
-        kpi(t('kpiToday'), day ? String(day.incidents) : t('notYet')),
-        kpi(t('kpiTierMet'), day ? pct(day.tierMetPct) : t('notYet'), day ? `n=${day.sampled}` : undefined),
-        kpi(t('kpiP90Arrive'), day ? mmss(day.arriveP90Sec) : t('notYet'), day ? `n=${day.sampled}` : undefined),
-        kpi(t('kpiDispatch'), day ? mmss(day.dispatchP50Sec) : t('notYet')),
-      ),
-      byDistrict.length
-        ? h(
-            'section',
-            { class: 'district-units' },
-            h('h3', {}, t('availableByDistrict')),
-            h(
-              'table',
-              { class: 'units-table' },
-              h('tbody', {}, byDistrict.map((d) => h('tr', {}, h('td', {}, d.name), h('td', { class: 'num' }, String(d.n))))),
-            ),
-          )
-        : null,
-    );
+    const kpis: Kpi[] = [
+      { id: 'open', title: t('kpiOpen'), value: String(store.incidents.size), cls: 'kpi-open' },
+      { id: 'available', title: t('kpiAvailable'), value: String(available.length), extra: `/ ${store.units.size}`, cls: 'kpi-available' },
+      { id: 'alerts', title: t('kpiAlerts'), value: String(store.alerts.size), cls: store.alerts.size ? 'kpi-alarm' : '' },
+      { id: 'today', title: t('kpiToday'), value: day ? String(day.incidents) : t('notYet') },
+      { id: 'tier-met', title: t('kpiTierMet'), value: day ? pct(day.tierMetPct) : t('notYet'), extra: day ? `n=${day.sampled}` : undefined },
+      { id: 'p90-arrive', title: t('kpiP90Arrive'), value: day ? mmss(day.arriveP90Sec) : t('notYet'), extra: day ? `n=${day.sampled}` : undefined },
+      { id: 'dispatch', title: t('kpiDispatch'), value: day ? mmss(day.dispatchP50Sec) : t('notYet') },
+    ];
+    if (!this.kpiParts) {
+      const grid = h('div', { class: 'kpi-grid' });
+      const districtRows = h('tbody', {});
+      const districts = h(
+        'section',
+        { class: 'district-units', hidden: true },
+        h('h3', {}, t('availableByDistrict')),
+        h('table', { class: 'units-table' }, districtRows),
+      );
+      render(this.kpiEl, h('h2', {}, t('kpis')), grid, districts);
+      this.kpiParts = { grid, districts, districtRows };
+    }
+    // a store change repaints only the figures it changed
+    keyedList(this.kpiParts.grid, kpis, {
+      key: (k) => k.id,
+      signature: (k) => `${k.value}|${k.extra ?? ''}|${k.cls ?? ''}`,
+      row: (k) =>
+        h(
+          'div',
+          { class: `kpi ${k.cls ?? ''}` },
+          h('span', { class: 'kpi-title' }, k.title),
+          h('span', { class: 'kpi-value' }, k.value),
+          k.extra ? h('span', { class: 'kpi-extra muted' }, k.extra) : null,
+        ),
+    });
+    this.kpiParts.districts.hidden = byDistrict.length === 0;
+    keyedList(this.kpiParts.districtRows, byDistrict, {
+      key: (d) => d.name,
+      signature: (d) => String(d.n),
+      row: (d) => h('tr', {}, h('td', {}, d.name), h('td', { class: 'num' }, String(d.n))),
+    });
   }
 
   private drawCoverage() {
@@ -223,7 +243,7 @@ export class CommanderSeat implements Seat {
     );
     const scheme = this.schemes.find((s) => s.id === this.scheme);
     const tierName = (sec: number, i: number) => label(scheme?.tiers[i]?.label) || `${Math.round(sec / 60)} min`;
-    const bar = (v: number, i: number) => h('div', { class: 'bar' }, h('i', { style: `width:${Math.max(0, Math.min(100, v))}%;background:${COLORS.tiers[i]}` }));
+    const bar = (v: number, i: number) => h('div', { class: 'bar' }, h('i', { '--pct': `${Math.max(0, Math.min(100, v))}%`, '--tier': COLORS.tiers[i] }));
     const tierRows = (tiers: TierShare[]) =>
       tiers.map((tier, i) => h('tr', {}, h('td', {}, tierName(tier.sec, i)), h('td', {}, bar(tier.roadKmPct, i)), h('td', { class: 'num' }, pct(tier.roadKmPct)), h('td', { class: 'num' }, pct(tier.areaPct))));
     const blindSpots = asFeatureCollection(c?.blindSpots);
@@ -249,7 +269,7 @@ export class CommanderSeat implements Seat {
                   'tbody',
                   {},
                   c.districts.map((d) =>
-                    h('tr', {}, h('td', {}, d.name), ...d.tiers.map((tier, i) => h('td', { class: 'num', style: `color:${COLORS.tiers[i]}` }, pct(tier.roadKmPct)))),
+                    h('tr', {}, h('td', {}, d.name), ...d.tiers.map((tier, i) => h('td', { class: 'num tier-text', '--tier': COLORS.tiers[i] }, pct(tier.roadKmPct)))),
                   ),
                 ),
               ),

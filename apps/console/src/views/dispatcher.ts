@@ -7,7 +7,7 @@ import { findScheme, BUILTIN_SCHEMES, UNIT_STATUSES, type RingScheme } from '@ri
 import type { FeatureCollection } from 'geojson';
 import { api, ApiError, qs } from '../api';
 import { closeDialogs, DialogRefusal, openDialog, pickList } from '../dialog';
-import { h, isTyping, render } from '../dom';
+import { h, isTyping, keyedList, render, setText } from '../dom';
 import { clock, mmss } from '../format';
 import { categoryLabel, label, lang, statusLabel, t, unitKindLabel } from '../i18n';
 import { errorMessage } from '../errors';
@@ -108,6 +108,10 @@ export class DispatcherSeat implements Seat {
   private recTimer: number | null = null;
   private cleanup: (() => void)[] = [];
   private leftBody!: HTMLElement;
+  /** The queue's list while it is shown (rows kept across store changes). */
+  private queueList: HTMLElement | null = null;
+  /** The unit board while it is shown. */
+  private unitBoard: { counts: HTMLElement; rows: HTMLElement } | null = null;
   private tabs!: HTMLElement;
   private command!: CommandPanel;
   /** A correction under way: the form and the incident as it was when the form was filled. */
@@ -194,75 +198,94 @@ export class DispatcherSeat implements Seat {
   private renderQueue() {
     const items = this.queue();
     this.cursor = Math.min(this.cursor, Math.max(0, items.length - 1));
+    this.unitBoard = null;
     if (!items.length) {
+      this.queueList = null;
       render(this.leftBody, h('p', { class: 'muted empty' }, t('queueEmpty')));
       return;
     }
-    render(
-      this.leftBody,
-      h('p', { class: 'hint muted' }, t('selectIncident')),
+    if (!this.queueList || this.queueList.parentElement !== this.leftBody) {
+      this.queueList = h('ol', { class: 'queue', id: 'queue' });
+      render(this.leftBody, h('p', { class: 'hint muted' }, t('selectIncident')), this.queueList);
+    }
+    // rows are reused by incident id; only a row whose incident, units or highlight changed is rebuilt
+    const rows = items.map((i, idx) => ({
+      i,
+      assignments: store.assignmentsOf(i.id).filter((a) => !['cancelled', 'declined'].includes(a.status)),
+      selected: i.id === store.selectedIncidentId,
+      cursor: idx === this.cursor,
+    }));
+    keyedList(this.queueList, rows, {
+      key: (r) => r.i.id,
+      signature: (r) =>
+        [r.i.version, r.i.status, r.i.priority, r.selected, r.cursor, ...r.assignments.map((a) => `${a.id}:${a.status}`)].join('|'),
+      row: (r) => this.queueRow(r.i, r.assignments, r.selected, r.cursor),
+    });
+  }
+
+  private queueRow(i: IncidentView, assignments: AssignmentView[], selected: boolean, cursor: boolean): HTMLElement {
+    return h(
+      'li',
+      {
+        class: `queue-item p${i.priority} st-${i.status}${selected ? ' selected' : ''}${cursor ? ' cursor' : ''}`,
+        'data-incident-id': i.id,
+        'data-number': i.number,
+        onclick: () => {
+          this.cursor = Math.max(0, this.queue().findIndex((x) => x.id === i.id));
+          void this.open(i.id);
+        },
+      },
+      h('span', { class: `prio p${i.priority}` }, `P${i.priority}`),
       h(
-        'ol',
-        { class: 'queue', id: 'queue' },
-        items.map((i, idx) => {
-          const assignments = store.assignmentsOf(i.id).filter((a) => !['cancelled', 'declined'].includes(a.status));
-          return h(
-            'li',
-            {
-              class: `queue-item p${i.priority} st-${i.status}${i.id === store.selectedIncidentId ? ' selected' : ''}${idx === this.cursor ? ' cursor' : ''}`,
-              'data-incident-id': i.id,
-              'data-number': i.number,
-              onclick: () => {
-                this.cursor = idx;
-                void this.open(i.id);
-              },
-            },
-            h('span', { class: `prio p${i.priority}` }, `P${i.priority}`),
-            h(
-              'div',
-              { class: 'qi-main' },
-              h('div', { class: 'qi-top' }, h('strong', {}, categoryLabel(i.category)), h('span', { class: 'number' }, i.number), h('span', { class: 'age', 'data-since': i.receivedAt }, this.age(i.receivedAt))),
-              h('div', { class: 'qi-addr' }, i.address ?? `${i.location.lon.toFixed(4)}, ${i.location.lat.toFixed(4)}`),
-              h(
-                'div',
-                { class: 'qi-status' },
-                h('span', { class: `badge st-${i.status}` }, statusLabel('st', i.status)),
-                assignments.map((a) => h('span', { class: `unit-chip as-${a.status}`, title: statusLabel('as', a.status) }, a.callsign, ' ', statusLabel('as', a.status))),
-              ),
-            ),
-          );
-        }),
+        'div',
+        { class: 'qi-main' },
+        h('div', { class: 'qi-top' }, h('strong', {}, categoryLabel(i.category)), h('span', { class: 'number' }, i.number), h('span', { class: 'age', 'data-since': i.receivedAt }, this.age(i.receivedAt))),
+        h('div', { class: 'qi-addr' }, i.address ?? `${i.location.lon.toFixed(4)}, ${i.location.lat.toFixed(4)}`),
+        h(
+          'div',
+          { class: 'qi-status' },
+          h('span', { class: `badge st-${i.status}` }, statusLabel('st', i.status)),
+          assignments.map((a) => h('span', { class: `unit-chip as-${a.status}`, title: statusLabel('as', a.status) }, a.callsign, ' ', statusLabel('as', a.status))),
+        ),
       ),
     );
   }
 
   private renderUnits() {
+    this.queueList = null;
     const counts = new Map<string, number>();
     for (const u of store.units.values()) counts.set(u.status, (counts.get(u.status) ?? 0) + 1);
-    const filter = h('input', {
-      type: 'search',
-      class: 'unit-filter',
-      placeholder: '/ 呼号 · callsign',
-      value: this.unitFilter,
-    });
-    filter.addEventListener('input', () => {
-      this.unitFilter = filter.value;
-      this.renderUnitRows(rows);
-    });
-    const rows = h('tbody', {});
-    render(
-      this.leftBody,
-      h(
-        'div',
-        { class: 'status-counts', id: 'unit-status-counts' },
-        UNIT_STATUSES.map((s) =>
-          h('span', { class: `status-count us-${s}` }, h('i', { style: `background:${COLORS.status[s] ?? '#94a3b8'}` }), statusLabel('us', s), h('b', {}, String(counts.get(s) ?? 0))),
-        ),
-      ),
-      filter,
-      h('table', { class: 'units-table', id: 'unit-board' }, h('thead', {}, h('tr', {}, h('th', {}, t('units')), h('th', {}, ''), h('th', {}, ''), h('th', {}, ''))), rows),
+    if (!this.unitBoard || this.unitBoard.counts.parentElement !== this.leftBody) {
+      const filter = h('input', {
+        type: 'search',
+        class: 'unit-filter',
+        placeholder: '/ 呼号 · callsign',
+        value: this.unitFilter,
+      });
+      const rows = h('tbody', {});
+      const countsEl = h('div', { class: 'status-counts', id: 'unit-status-counts' });
+      filter.addEventListener('input', () => {
+        this.unitFilter = filter.value;
+        this.renderUnitRows(rows);
+      });
+      render(
+        this.leftBody,
+        countsEl,
+        filter,
+        h('table', { class: 'units-table', id: 'unit-board' }, h('thead', {}, h('tr', {}, h('th', {}, t('units')), h('th', {}, ''), h('th', {}, ''), h('th', {}, ''))), rows),
+      );
+      this.unitBoard = { counts: countsEl, rows };
+    }
+    keyedList(
+      this.unitBoard.counts,
+      UNIT_STATUSES.map((s) => ({ s, n: counts.get(s) ?? 0 })),
+      {
+        key: (c) => c.s,
+        signature: (c) => String(c.n),
+        row: (c) => h('span', { class: `status-count us-${c.s}` }, h('i', { class: 'dot', '--dot': COLORS.status[c.s] ?? '#94a3b8' }), statusLabel('us', c.s), h('b', {}, String(c.n))),
+      },
     );
-    this.renderUnitRows(rows);
+    this.renderUnitRows(this.unitBoard.rows);
   }
 
   private renderUnitRows(tbody: HTMLElement) {
@@ -270,27 +293,33 @@ export class DispatcherSeat implements Seat {
     const q = this.unitFilter.trim().toLowerCase();
     const units = [...store.units.values()]
       .filter((u) => !q || u.callsign.toLowerCase().includes(q))
-      .sort((a, b) => order(a.status) - order(b.status) || a.callsign.localeCompare(b.callsign, 'zh-CN'));
-    render(
-      tbody,
-      units.slice(0, 300).map((u) => {
-        const stale = store.isStale(u);
+      .sort((a, b) => order(a.status) - order(b.status) || a.callsign.localeCompare(b.callsign, 'zh-CN'))
+      .slice(0, 300)
+      .map((u) => ({ u, stale: store.isStale(u) }));
+    // rows are reused by unit id; ages tick through data-since, so moving alone rebuilds nothing
+    keyedList(tbody, units, {
+      key: (r) => r.u.id,
+      signature: (r) => `${r.u.status}|${r.stale}|${r.u.position?.at ?? '-'}`,
+      row: ({ u, stale }) => {
+        const age = u.position ? h('span', { 'data-since': u.position.at }, this.age(u.position.at)) : '—';
         return h(
           'tr',
           {
             class: `us-${u.status}${stale ? ' stale' : ''}`,
             'data-unit-id': u.id,
             onclick: () => {
-              if (u.position) this.ctx.map.map.easeTo({ center: [u.position.lon, u.position.lat], zoom: 16 });
+              // the unit as it is now, not as it was when the row was built
+              const p = store.units.get(u.id)?.position;
+              if (p) this.ctx.map.map.easeTo({ center: [p.lon, p.lat], zoom: 16 });
             },
           },
           h('td', {}, u.callsign),
           h('td', {}, unitKindLabel(u.kind)),
           h('td', {}, h('span', { class: `badge us-${u.status}` }, statusLabel('us', u.status))),
-          h('td', { class: 'muted' }, stale ? h('span', { class: 'stale-flag', title: t('stale') }, '⚠ ', u.position ? this.age(u.position.at) : '—') : u.position ? this.age(u.position.at) : '—'),
+          h('td', { class: 'muted' }, stale ? h('span', { class: 'stale-flag', title: t('stale') }, '⚠ ', age) : age),
         );
-      }),
-    );
+      },
+    });
   }
 
   private age(iso: string): string {
@@ -299,7 +328,7 @@ export class DispatcherSeat implements Seat {
   }
 
   private tickAges() {
-    for (const el of document.querySelectorAll<HTMLElement>('[data-since]')) el.textContent = this.age(el.dataset.since ?? '');
+    for (const el of document.querySelectorAll<HTMLElement>('[data-since]')) setText(el, this.age(el.dataset.since ?? ''));
   }
 
   // ---- right: the selected incident ---------------------------------------------------------
@@ -508,7 +537,7 @@ export class DispatcherSeat implements Seat {
             'dd',
             { class: 'tiers' },
             scheme
-              ? scheme.tiers.map((tier, idx) => h('span', { class: `tier-chip tier-${idx}`, style: `border-color:${COLORS.tiers[idx]}` }, label(tier.label) || `${tier.sec / 60} min`))
+              ? scheme.tiers.map((tier, idx) => h('span', { class: `tier-chip tier-${idx}`, '--tier': COLORS.tiers[idx] }, label(tier.label) || `${tier.sec / 60} min`))
               : t('noScheme'),
           ),
           h('dt', {}, statusLabel('st', i.status)),

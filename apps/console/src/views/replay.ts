@@ -8,78 +8,11 @@ import { api, qs } from '../api';
 import { MAP_FONT } from '../fonts';
 import { h, render } from '../dom';
 import { clock, mmss } from '../format';
-import { categoryLabel, lang } from '../i18n';
+import { categoryLabel, stageLabel, t } from '../i18n';
 import type { MapView } from '../map/map-view';
 import { COLORS } from '../map/style';
 import type { JurisdictionView } from '@ringcad/contracts';
-import { ensureStyles } from './replay-styles';
 
-const TEXT = {
-  zh: {
-    replay: '回放',
-    recent: '近期警情',
-    areaReplay: '区域回放',
-    reports: '统计报表',
-    close: '关闭',
-    play: '播放',
-    pause: '暂停',
-    speed: '倍速',
-    district: '辖区',
-    from: '开始',
-    hours: '时长(小时)',
-    step: '采样(秒)',
-    load: '载入',
-    predicted: '预测',
-    actual: '实际',
-    drive: '行驶',
-    unit: '警力',
-    noRings: '未加载路网：无处置圈',
-    ringsAt: '处置圈（派警时刻 {at}）',
-    none: '无警情',
-    stage_received: '接警',
-    stage_created: '立案',
-    stage_dispatched: '派警',
-    stage_ack: '签收',
-    stage_depart: '出发',
-    stage_arrive: '到场',
-    stage_clear: '反馈',
-    incidents: '警情 {n} · 警力 {u} · 轨迹点 {p}',
-  },
-  en: {
-    replay: 'Replay',
-    recent: 'Recent incidents',
-    areaReplay: 'Area replay',
-    reports: 'Reports',
-    close: 'Close',
-    play: 'Play',
-    pause: 'Pause',
-    speed: 'Speed',
-    district: 'District',
-    from: 'From',
-    hours: 'Hours',
-    step: 'Step (s)',
-    load: 'Load',
-    predicted: 'Predicted',
-    actual: 'Actual',
-    drive: 'Drive',
-    unit: 'Unit',
-    noRings: 'No road network loaded: no rings',
-    ringsAt: 'Rings at dispatch ({at})',
-    none: 'No incidents',
-    stage_received: 'Received',
-    stage_created: 'Logged',
-    stage_dispatched: 'Dispatched',
-    stage_ack: 'Ack',
-    stage_depart: 'Depart',
-    stage_arrive: 'Arrive',
-    stage_clear: 'Clear',
-    incidents: '{n} incidents · {u} units · {p} points',
-  },
-};
-type TextKey = keyof (typeof TEXT)['zh'];
-export function rt(key: TextKey, vars: Record<string, string | number> = {}): string {
-  return TEXT[lang()][key].replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? ''));
-}
 
 type Point3 = [number, number, number];
 
@@ -211,13 +144,13 @@ class Player {
     this.slider = h('input', { type: 'range', id: 'replay-slider', min: 0, max: Math.max(1, end - start), step: 1000, value: 0 });
     this.slider.addEventListener('input', () => this.seek(start + Number(this.slider.value)));
     this.timeEl = h('span', { class: 'replay-time', id: 'replay-time' });
-    this.playBtn = h('button', { type: 'button', class: 'small', id: 'replay-play', onclick: () => this.toggle() }, rt('play'));
+    this.playBtn = h('button', { type: 'button', class: 'small', id: 'replay-play', onclick: () => this.toggle() }, t('rp_play'));
     const speed = h(
       'select',
       { id: 'replay-speed', onchange: (e: Event) => (this.speed = Number((e.target as HTMLSelectElement).value)) },
       SPEEDS.map((s) => h('option', { value: s, selected: s === this.speed }, `×${s}`)),
     );
-    this.el = h('div', { class: 'replay-player' }, this.playBtn, this.slider, h('label', {}, rt('speed'), ' ', speed), this.timeEl);
+    this.el = h('div', { class: 'replay-player' }, this.playBtn, this.slider, h('label', {}, t('rp_speed'), ' ', speed), this.timeEl);
     this.seek(start);
   }
 
@@ -230,7 +163,7 @@ class Player {
 
   toggle() {
     this.playing = !this.playing;
-    this.playBtn.textContent = this.playing ? rt('pause') : rt('play');
+    this.playBtn.textContent = this.playing ? t('rp_pause') : t('rp_play');
     if (this.playing) {
       if (this.t >= this.end) this.seek(this.start);
       this.last = performance.now();
@@ -257,7 +190,6 @@ let active: { close(): void } | null = null;
 /** A floating panel over the workspace; one replay at a time. */
 function openPanel(map: MapView, title: string, body: (panel: HTMLElement) => Promise<{ stop(): void } | null>) {
   active?.close();
-  ensureStyles();
   let player: { stop(): void } | null = null;
   const panel = h('section', { class: 'replay-panel', id: 'replay-panel' });
   const close = () => {
@@ -268,7 +200,7 @@ function openPanel(map: MapView, title: string, body: (panel: HTMLElement) => Pr
   };
   const handle = { close };
   active = handle;
-  render(panel, h('header', {}, h('h2', {}, title), h('button', { type: 'button', class: 'ghost small', id: 'replay-close', onclick: close }, rt('close'))));
+  render(panel, h('header', {}, h('h2', {}, title), h('button', { type: 'button', class: 'ghost small', id: 'replay-close', onclick: close }, t('rp_close'))));
   document.body.append(panel);
   addReplayLayers(map.map);
   void body(panel).then((p) => (player = p));
@@ -276,7 +208,7 @@ function openPanel(map: MapView, title: string, body: (panel: HTMLElement) => Pr
 
 /** Replay of one incident: stages, ETA vs actual, tracks moving, rings at dispatch. */
 export function openIncidentReplay(map: MapView, incidentId: string) {
-  openPanel(map, rt('replay'), async (panel) => {
+  openPanel(map, t('rp_replay'), async (panel) => {
     const r = await api.get<IncidentReplay>(`/replay/incidents/${incidentId}`);
     const times = r.stages.map((s) => (s.at ? Date.parse(s.at) : NaN)).filter(Number.isFinite);
     const trackTimes = r.tracks.flatMap((t) => t.points.map((p) => p[2]));
@@ -306,7 +238,7 @@ export function openIncidentReplay(map: MapView, incidentId: string) {
         h(
           'li',
           { class: s.at ? 'done' : 'missing', 'data-stage': s.stage },
-          h('b', {}, rt(`stage_${s.stage}` as TextKey)),
+          h('b', {}, stageLabel(s.stage)),
           h('span', {}, s.at ? clock(s.at) : '—'),
           h('small', { class: 'muted' }, s.stepSec !== null && s.stage !== 'received' ? `+${mmss(s.stepSec)}` : ''),
         ),
@@ -315,7 +247,7 @@ export function openIncidentReplay(map: MapView, incidentId: string) {
     const etaTable = h(
       'table',
       { class: 'replay-eta', id: 'replay-eta' },
-      h('thead', {}, h('tr', {}, h('th', {}, rt('unit')), h('th', {}, rt('predicted')), h('th', {}, rt('actual')), h('th', {}, rt('drive')))),
+      h('thead', {}, h('tr', {}, h('th', {}, t('rp_unit')), h('th', {}, t('rp_predicted')), h('th', {}, t('rp_actual')), h('th', {}, t('rp_drive')))),
       h(
         'tbody',
         {},
@@ -340,7 +272,7 @@ export function openIncidentReplay(map: MapView, incidentId: string) {
       stageRow,
       player.el,
       etaTable,
-      h('p', { class: 'muted', id: 'replay-rings-note' }, r.rings ? rt('ringsAt', { at: clock(r.rings.at) }) : rt('noRings')),
+      h('p', { class: 'muted', id: 'replay-rings-note' }, r.rings ? t('rp_ringsAt', { at: clock(r.rings.at) }) : t('rp_noRings')),
     );
     const pts = [[r.incident.location.lon, r.incident.location.lat], ...r.tracks.flatMap((t) => t.points.map((p) => [p[0], p[1]]))];
     fit(map, pts);
@@ -363,7 +295,7 @@ function fit(map: MapView, pts: number[][]) {
 
 /** Replay of a district over a time window. */
 export function openAreaReplay(map: MapView) {
-  openPanel(map, rt('areaReplay'), async (panel) => {
+  openPanel(map, t('rp_areaReplay'), async (panel) => {
     const districts = (await api.get<FeatureCollection>('/jurisdictions')).features.filter((f) => (f.properties as JurisdictionView | null)?.kind === 'district');
     const select = h('select', { id: 'area-district' }, districts.map((d) => h('option', { value: (d.properties as JurisdictionView).id }, (d.properties as JurisdictionView).name)));
     // the last hour, ending after now (the input has minute precision)
@@ -401,7 +333,7 @@ export function openAreaReplay(map: MapView) {
         setSource(map.map, 'replay-units', fc(units));
       };
       player = new Player(Date.parse(r.from), Date.parse(r.to), draw);
-      render(out, h('p', { class: 'muted', id: 'area-summary' }, r.incidents.length ? rt('incidents', { n: r.incidents.length, u: r.units.length, p: r.points }) : rt('none')), player.el);
+      render(out, h('p', { class: 'muted', id: 'area-summary' }, r.incidents.length ? t('rp_incidents', { n: r.incidents.length, u: r.units.length, p: r.points }) : t('rp_none')), player.el);
       const [w, s, e, n] = r.district.bbox;
       fit(map, [
         [w, s],
@@ -412,11 +344,11 @@ export function openAreaReplay(map: MapView) {
       h(
         'div',
         { class: 'area-form' },
-        h('label', {}, rt('district'), ' ', select),
-        h('label', {}, rt('from'), ' ', fromIn),
-        h('label', {}, rt('hours'), ' ', hoursIn),
-        h('label', {}, rt('step'), ' ', stepIn),
-        h('button', { type: 'button', id: 'area-load', onclick: () => void load() }, rt('load')),
+        h('label', {}, t('rp_district'), ' ', select),
+        h('label', {}, t('rp_from'), ' ', fromIn),
+        h('label', {}, t('rp_hours'), ' ', hoursIn),
+        h('label', {}, t('rp_step'), ' ', stepIn),
+        h('button', { type: 'button', id: 'area-load', onclick: () => void load() }, t('rp_load')),
       ),
       out,
     );
@@ -434,10 +366,10 @@ export function mountReplayLauncher(host: HTMLElement, map: MapView): () => void
       'div',
       { class: 'replay-actions' },
       // reports bring uPlot: loaded when first opened, not with the console
-      h('button', { type: 'button', class: 'small', id: 'open-reports', onclick: () => void import('./reports').then((m) => m.openReports()) }, rt('reports')),
-      h('button', { type: 'button', class: 'small', id: 'open-area-replay', onclick: () => openAreaReplay(map) }, rt('areaReplay')),
+      h('button', { type: 'button', class: 'small', id: 'open-reports', onclick: () => void import('./reports').then((m) => m.openReports()) }, t('rp_reports')),
+      h('button', { type: 'button', class: 'small', id: 'open-area-replay', onclick: () => openAreaReplay(map) }, t('rp_areaReplay')),
     ),
-    h('h3', {}, rt('recent')),
+    h('h3', {}, t('rp_recent')),
     list,
   );
   host.append(section);
@@ -458,7 +390,7 @@ export function mountReplayLauncher(host: HTMLElement, map: MapView): () => void
           'li',
           {},
           h('span', {}, `${clock(i.createdAt)} ${categoryLabel(i.category)} `, h('small', { class: 'muted' }, i.number)),
-          h('button', { type: 'button', class: 'ghost small replay-open', 'data-incident': i.id, onclick: () => openIncidentReplay(map, i.id) }, rt('replay')),
+          h('button', { type: 'button', class: 'ghost small replay-open', 'data-incident': i.id, onclick: () => openIncidentReplay(map, i.id) }, t('rp_replay')),
         ),
       ),
     );
