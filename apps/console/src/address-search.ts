@@ -1,7 +1,7 @@
 // Address suggestions for the call-taker. Today they come from the street names of the loaded
 // road network (and the crossings of two named streets); a server-side place search can slot in
 // behind the same interface later without touching the form.
-import type { Feature, LineString, MultiLineString } from 'geojson';
+import type { Feature } from 'geojson';
 import { api, ApiError, qs } from './api';
 
 export interface AddressSuggestion {
@@ -50,9 +50,9 @@ export class StreetIndex implements AddressSearch {
       if (!name || !f.geometry) continue;
       const lines =
         f.geometry.type === 'LineString'
-          ? [(f.geometry as LineString).coordinates]
+          ? [f.geometry.coordinates]
           : f.geometry.type === 'MultiLineString'
-            ? (f.geometry as MultiLineString).coordinates
+            ? f.geometry.coordinates
             : [];
       for (const coords of lines) {
         if (coords.length < 2) continue;

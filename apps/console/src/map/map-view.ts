@@ -79,7 +79,7 @@ export class MapView {
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'bottom-right');
     this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
     this.map.on('error', (e) => {
-      const msg = e.error?.message ?? String(e.error);
+      const msg = e.error?.message ?? 'map error';
       this.errors.push(msg);
       console.error(t('mapError', { msg }));
     });
@@ -113,7 +113,7 @@ export class MapView {
       );
     }
     const districts = await districtsP;
-    if (!this.external) (this.map.getSource('districts') as maplibregl.GeoJSONSource | undefined)?.setData(districts);
+    if (!this.external) void this.map.getSource<maplibregl.GeoJSONSource>('districts')?.setData(districts);
     // OSM data must be attributed; the synthetic demo city is our own
     if (summary && !summary.source.startsWith('synthetic')) {
       this.map.addControl(new maplibregl.AttributionControl({ compact: false, customAttribution: t('osm') }), 'bottom-right');
@@ -134,7 +134,7 @@ export class MapView {
     const blob = early ? await early.catch(() => null) : null;
     const url = blob ? URL.createObjectURL(blob) : `${location.origin}/api/v1/road-network/geojson?classes=${classes}`;
     performance.mark(`ringcad:${source}-requested`);
-    (this.map.getSource(source) as maplibregl.GeoJSONSource | undefined)?.setData(url);
+    void this.map.getSource<maplibregl.GeoJSONSource>(source)?.setData(url);
     // the worker has read the blob once the map has drawn it
     if (blob) this.map.once('idle', () => URL.revokeObjectURL(url));
   }
@@ -178,7 +178,7 @@ export class MapView {
     if (source === 'units') this.resolveLive();
     this.pendingData.delete(source);
     this.lastSet.set(source, performance.now());
-    (this.map.getSource(source) as maplibregl.GeoJSONSource | undefined)?.setData(data);
+    void this.map.getSource<maplibregl.GeoJSONSource>(source)?.setData(data);
   }
 
   /** Replaces a busy overlay's data at most once per second (latest data wins). */

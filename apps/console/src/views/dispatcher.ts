@@ -466,18 +466,7 @@ export class DispatcherSeat implements Seat {
     this.assignError = null;
     try {
       const r = await api.post<{ assignments: AssignmentView[] }>(`/incidents/${id}/assignments`, { unitIds, role: active ? 'reinforcement' : 'primary' });
-      for (const a of r.assignments) {
-        const u = store.units.get(a.unitId);
-        if (!store.assignments.has(a.id)) {
-          store.applyAssignment({
-            ...a,
-            incidentId: id,
-            callsign: a.callsign ?? u?.callsign ?? '',
-            unitKind: a.unitKind ?? u?.kind ?? '',
-            role: a.role ?? (active ? 'reinforcement' : 'primary'),
-          } as AssignmentView);
-        }
-      }
+      for (const a of r.assignments) if (!store.assignments.has(a.id)) store.applyAssignment(a);
       this.chosen.clear();
       this.route = null;
       this.ctx.map.clear('route');

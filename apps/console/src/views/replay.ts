@@ -120,7 +120,7 @@ function removeReplayLayers(map: maplibregl.Map) {
 }
 
 function setSource(map: maplibregl.Map, id: (typeof SOURCES)[number], data: FeatureCollection) {
-  (map.getSource(id) as maplibregl.GeoJSONSource | undefined)?.setData(data);
+  void map.getSource<maplibregl.GeoJSONSource>(id)?.setData(data);
 }
 
 /** Time slider, play/pause and speed; calls `draw(t)` whenever the replay time changes. */

@@ -149,7 +149,7 @@ export class CommandPanel {
     void this.view.loaded.then(() => {
       ensureLayers(this.view);
       const data: FeatureCollection = this.shown && this.sealing ? { type: 'FeatureCollection', features: sealingFeatures(this.sealing, this.activeManned()) } : EMPTY;
-      (this.view.map.getSource(SOURCE) as GeoJSONSource | undefined)?.setData(data);
+      void this.view.map.getSource<GeoJSONSource>(SOURCE)?.setData(data);
     });
   }
 
