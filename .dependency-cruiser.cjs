@@ -139,7 +139,11 @@ module.exports = {
       // the contract's constants have their own entry (zod-free, for the console's bundle)
       to: {
         path: '^libs/([^/]+)/src/',
-        pathNot: ['^libs/[^/]+/src/index\\.ts$', '^libs/contracts/src/constants\\.ts$', '^libs/$2/'],
+        pathNot: [
+          '^libs/[^/]+/src/index\\.ts$',
+          '^libs/contracts/src/constants\\.ts$',
+          '^libs/$2/',
+        ],
       },
     },
   ],

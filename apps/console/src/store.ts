@@ -12,7 +12,15 @@ import type {
   UnitView,
 } from '@ringcad/contracts';
 
-export type Topic = 'incidents' | 'assignments' | 'units' | 'positions' | 'alerts' | 'notes' | 'connection' | 'selection';
+export type Topic =
+  | 'incidents'
+  | 'assignments'
+  | 'units'
+  | 'positions'
+  | 'alerts'
+  | 'notes'
+  | 'connection'
+  | 'selection';
 export type Connection = 'connecting' | 'online' | 'offline';
 
 export class Store {
@@ -91,10 +99,12 @@ export class Store {
     for (const n of s.notes) this.addNote(n);
     this.lastSyncAt = s.at;
     this.positionStaleSec = s.positionStaleSec ?? null;
-    if (!performance.getEntriesByName('ringcad:first-sync').length) performance.mark('ringcad:first-sync');
+    if (!performance.getEntriesByName('ringcad:first-sync').length)
+      performance.mark('ringcad:first-sync');
     const serverNow = Date.parse(s.at);
     if (Number.isFinite(serverNow)) this.clockSkewMs = serverNow - Date.now();
-    for (const t of ['incidents', 'assignments', 'units', 'positions', 'alerts', 'notes'] as const) this.emit(t);
+    for (const t of ['incidents', 'assignments', 'units', 'positions', 'alerts', 'notes'] as const)
+      this.emit(t);
   }
 
   /**
@@ -105,7 +115,8 @@ export class Store {
   applyNote(e: IncidentNoteEvent) {
     this.addNote(e.note);
     const cur = this.incidents.get(e.incidentId);
-    if (cur && cur.version < e.version) this.incidents.set(e.incidentId, { ...cur, version: e.version });
+    if (cur && cur.version < e.version)
+      this.incidents.set(e.incidentId, { ...cur, version: e.version });
     this.emit('notes');
   }
 
@@ -113,7 +124,10 @@ export class Store {
   setNotes(incidentId: string, notes: NoteView[]) {
     const merged = new Map<string, NoteView>();
     for (const n of [...(this.notes.get(incidentId) ?? []), ...notes]) merged.set(n.id, n);
-    this.notes.set(incidentId, [...merged.values()].sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id)));
+    this.notes.set(
+      incidentId,
+      [...merged.values()].sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id)),
+    );
     this.emit('notes');
   }
 
@@ -136,7 +150,8 @@ export class Store {
     if (!OPEN_INCIDENT_STATUSES.includes(i.status as IncidentStatus)) {
       this.incidents.delete(i.id);
       this.notes.delete(i.id);
-      for (const [id, a] of this.assignments) if (a.incidentId === i.id) this.assignments.delete(id);
+      for (const [id, a] of this.assignments)
+        if (a.incidentId === i.id) this.assignments.delete(id);
       if (this.selectedIncidentId === i.id) this.select(null);
     } else {
       this.incidents.set(i.id, i);
@@ -151,7 +166,13 @@ export class Store {
 
   applyUnit(u: UnitView) {
     const cur = this.units.get(u.id);
-    if (cur && typeof cur.version === 'number' && typeof u.version === 'number' && cur.version > u.version) return;
+    if (
+      cur &&
+      typeof cur.version === 'number' &&
+      typeof u.version === 'number' &&
+      cur.version > u.version
+    )
+      return;
     this.units.set(u.id, u);
     this.unitsByNum.set(u.num, u);
     this.emit('units');

@@ -20,7 +20,9 @@ export const consoleSyncSchema = z.object({
   assignments: z.array(assignmentViewSchema),
   units: z.array(unitViewSchema),
   alerts: z.array(alertViewSchema),
-  notes: z.array(noteViewSchema).describe('the running log (备注) of the open incidents in the snapshot'),
+  notes: z
+    .array(noteViewSchema)
+    .describe('the running log (备注) of the open incidents in the snapshot'),
   positionStaleSec: z
     .number()
     .positive()

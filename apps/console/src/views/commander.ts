@@ -7,7 +7,11 @@ type TierShare = CoverageView['districts'][number]['tiers'][number];
 
 /** The contract leaves blind spots' GeoJSON unchecked; drawn only when it is a collection. */
 function asFeatureCollection(v: unknown): FeatureCollection | null {
-  return v !== null && typeof v === 'object' && (v as { type?: unknown }).type === 'FeatureCollection' ? (v as FeatureCollection) : null;
+  return v !== null &&
+    typeof v === 'object' &&
+    (v as { type?: unknown }).type === 'FeatureCollection'
+    ? (v as FeatureCollection)
+    : null;
 }
 import { api, ApiError, qs } from '../api';
 import { h, keyedList, render } from '../dom';
@@ -22,7 +26,12 @@ import { mountReplayLauncher } from './replay';
 import type { Seat, SeatContext } from './seat';
 
 interface TimelineMetrics {
-  metrics: { dispatchSec: number | null; ackSec: number | null; firstArriveSec: number | null; tiersMet: boolean[] };
+  metrics: {
+    dispatchSec: number | null;
+    ackSec: number | null;
+    firstArriveSec: number | null;
+    tiersMet: boolean[];
+  };
 }
 
 interface DayFigures {
@@ -60,7 +69,11 @@ export class CommanderSeat implements Seat {
   private day: DayFigures | null = null;
   private cleanup: (() => void)[] = [];
   private kpiEl!: HTMLElement;
-  private kpiParts: { grid: HTMLElement; districts: HTMLElement; districtRows: HTMLElement } | null = null;
+  private kpiParts: {
+    grid: HTMLElement;
+    districts: HTMLElement;
+    districtRows: HTMLElement;
+  } | null = null;
 
   mount(ctx: SeatContext) {
     this.ctx = ctx;
@@ -79,7 +92,11 @@ export class CommanderSeat implements Seat {
     ];
     const refresh = window.setInterval(() => void this.loadDay(), 60_000);
     const coverageRefresh = window.setInterval(() => void this.loadCoverage(), 60_000);
-    this.cleanup.push(...offs, () => clearInterval(refresh), () => clearInterval(coverageRefresh));
+    this.cleanup.push(
+      ...offs,
+      () => clearInterval(refresh),
+      () => clearInterval(coverageRefresh),
+    );
     this.renderKpis();
     this.drawCoverage();
     void loadSchemes().then((s) => {
@@ -87,7 +104,9 @@ export class CommanderSeat implements Seat {
       this.drawCoverage();
     });
     void api.get<FeatureCollection>('/jurisdictions').then((fc) => {
-      this.districts = fc.features.filter((f) => (f.properties as JurisdictionView | null)?.kind === 'district');
+      this.districts = fc.features.filter(
+        (f) => (f.properties as JurisdictionView | null)?.kind === 'district',
+      );
       this.renderKpis();
     });
     void this.loadCoverage();
@@ -117,14 +136,23 @@ export class CommanderSeat implements Seat {
     const from = startOfToday();
     let incidents: IncidentView[] = [];
     try {
-      incidents = await api.get<IncidentView[]>(`/incidents${qs({ status: 'all', from, limit: 1000 })}`);
+      incidents = await api.get<IncidentView[]>(
+        `/incidents${qs({ status: 'all', from, limit: 1000 })}`,
+      );
     } catch {
       return;
     }
     // the reports route (issue #6) gives the figures over every incident; until then a sample of
     // today's dispatched incidents' timelines, said so on screen
     try {
-      const r = await api.get<{ groups: { incidents: number; arriveP90Sec: number | null; dispatchP50Sec: number | null; tierMetPct: number[] }[] }>(
+      const r = await api.get<{
+        groups: {
+          incidents: number;
+          arriveP90Sec: number | null;
+          dispatchP50Sec: number | null;
+          tierMetPct: number[];
+        }[];
+      }>(
         `/reports/response-times${qs({ from, to: new Date().toISOString(), groupBy: 'priority', scheme: this.scheme })}`,
       );
       const total = r.groups.reduce((s, g) => s + g.incidents, 0);
@@ -144,18 +172,32 @@ export class CommanderSeat implements Seat {
         incidents: incidents.length,
         sampled: total,
         tierMetPct: weighted((g) => (g.tierMetPct.length ? g.tierMetPct[0] : null)),
-        arriveP90Sec: r.groups.reduce<number | null>((m, g) => (g.arriveP90Sec !== null && (m === null || g.arriveP90Sec > m) ? g.arriveP90Sec : m), null),
+        arriveP90Sec: r.groups.reduce<number | null>(
+          (m, g) =>
+            g.arriveP90Sec !== null && (m === null || g.arriveP90Sec > m) ? g.arriveP90Sec : m,
+          null,
+        ),
         dispatchP50Sec: weighted((g) => g.dispatchP50Sec),
         source: 'reports',
       };
     } catch {
       const dispatched = incidents.filter((i) => i.dispatchedAt).slice(0, TIMELINE_SAMPLE);
-      const timelines = (await Promise.all(dispatched.map((i) => api.get<TimelineMetrics>(`/incidents/${i.id}/timeline`).catch(() => null)))).filter(
-        (x): x is TimelineMetrics => x !== null,
+      const timelines = (
+        await Promise.all(
+          dispatched.map((i) =>
+            api.get<TimelineMetrics>(`/incidents/${i.id}/timeline`).catch(() => null),
+          ),
+        )
+      ).filter((x): x is TimelineMetrics => x !== null);
+      const arrive = timelines
+        .map((x) => x.metrics.firstArriveSec)
+        .filter((v): v is number => v !== null);
+      const dispatch = timelines
+        .map((x) => x.metrics.dispatchSec)
+        .filter((v): v is number => v !== null);
+      const judged = timelines.filter(
+        (x) => x.metrics.firstArriveSec !== null && x.metrics.tiersMet.length,
       );
-      const arrive = timelines.map((x) => x.metrics.firstArriveSec).filter((v): v is number => v !== null);
-      const dispatch = timelines.map((x) => x.metrics.dispatchSec).filter((v): v is number => v !== null);
-      const judged = timelines.filter((x) => x.metrics.firstArriveSec !== null && x.metrics.tiersMet.length);
       const met = judged.filter((x) => x.metrics.tiersMet[0]).length;
       this.day = {
         incidents: incidents.length,
@@ -173,18 +215,48 @@ export class CommanderSeat implements Seat {
     const available = [...store.units.values()].filter((u) => u.status === 'available');
     const byDistrict = this.districts.map((d) => {
       const p = d.properties as JurisdictionView;
-      const n = available.filter((u) => u.position && d.geometry && pointInArea(u.position.lon, u.position.lat, d.geometry as never)).length;
+      const n = available.filter(
+        (u) =>
+          u.position &&
+          d.geometry &&
+          pointInArea(u.position.lon, u.position.lat, d.geometry as never),
+      ).length;
       return { name: p.name, n };
     });
     const day = this.day;
     const kpis: Kpi[] = [
       { id: 'open', title: t('kpiOpen'), value: String(store.incidents.size), cls: 'kpi-open' },
-      { id: 'available', title: t('kpiAvailable'), value: String(available.length), extra: `/ ${store.units.size}`, cls: 'kpi-available' },
-      { id: 'alerts', title: t('kpiAlerts'), value: String(store.alerts.size), cls: store.alerts.size ? 'kpi-alarm' : '' },
+      {
+        id: 'available',
+        title: t('kpiAvailable'),
+        value: String(available.length),
+        extra: `/ ${store.units.size}`,
+        cls: 'kpi-available',
+      },
+      {
+        id: 'alerts',
+        title: t('kpiAlerts'),
+        value: String(store.alerts.size),
+        cls: store.alerts.size ? 'kpi-alarm' : '',
+      },
       { id: 'today', title: t('kpiToday'), value: day ? String(day.incidents) : t('notYet') },
-      { id: 'tier-met', title: t('kpiTierMet'), value: day ? pct(day.tierMetPct) : t('notYet'), extra: day ? `n=${day.sampled}` : undefined },
-      { id: 'p90-arrive', title: t('kpiP90Arrive'), value: day ? mmss(day.arriveP90Sec) : t('notYet'), extra: day ? `n=${day.sampled}` : undefined },
-      { id: 'dispatch', title: t('kpiDispatch'), value: day ? mmss(day.dispatchP50Sec) : t('notYet') },
+      {
+        id: 'tier-met',
+        title: t('kpiTierMet'),
+        value: day ? pct(day.tierMetPct) : t('notYet'),
+        extra: day ? `n=${day.sampled}` : undefined,
+      },
+      {
+        id: 'p90-arrive',
+        title: t('kpiP90Arrive'),
+        value: day ? mmss(day.arriveP90Sec) : t('notYet'),
+        extra: day ? `n=${day.sampled}` : undefined,
+      },
+      {
+        id: 'dispatch',
+        title: t('kpiDispatch'),
+        value: day ? mmss(day.dispatchP50Sec) : t('notYet'),
+      },
     ];
     if (!this.kpiParts) {
       const grid = h('div', { class: 'kpi-grid' });
@@ -242,10 +314,25 @@ export class CommanderSeat implements Seat {
       ),
     );
     const scheme = this.schemes.find((s) => s.id === this.scheme);
-    const tierName = (sec: number, i: number) => label(scheme?.tiers[i]?.label) || `${Math.round(sec / 60)} min`;
-    const bar = (v: number, i: number) => h('div', { class: 'bar' }, h('i', { '--pct': `${Math.max(0, Math.min(100, v))}%`, '--tier': COLORS.tiers[i] }));
+    const tierName = (sec: number, i: number) =>
+      label(scheme?.tiers[i]?.label) || `${Math.round(sec / 60)} min`;
+    const bar = (v: number, i: number) =>
+      h(
+        'div',
+        { class: 'bar' },
+        h('i', { '--pct': `${Math.max(0, Math.min(100, v))}%`, '--tier': COLORS.tiers[i] }),
+      );
     const tierRows = (tiers: TierShare[]) =>
-      tiers.map((tier, i) => h('tr', {}, h('td', {}, tierName(tier.sec, i)), h('td', {}, bar(tier.roadKmPct, i)), h('td', { class: 'num' }, pct(tier.roadKmPct)), h('td', { class: 'num' }, pct(tier.areaPct))));
+      tiers.map((tier, i) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, tierName(tier.sec, i)),
+          h('td', {}, bar(tier.roadKmPct, i)),
+          h('td', { class: 'num' }, pct(tier.roadKmPct)),
+          h('td', { class: 'num' }, pct(tier.areaPct)),
+        ),
+      );
     const blindSpots = asFeatureCollection(c?.blindSpots);
     let body: Node;
     if (this.coverageState === 'loading') body = h('p', { class: 'muted' }, '…');
@@ -254,9 +341,36 @@ export class CommanderSeat implements Seat {
       body = h(
         'div',
         { id: 'coverage' },
-        h('p', { class: 'muted' }, t('coverageComputed', { at: clock(c.computedAt), units: c.units })),
-        h('table', { class: 'coverage-table' }, h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, ''), h('th', {}, t('roadKm')), h('th', {}, t('area')))), h('tbody', {}, tierRows(c.tiers))),
-        blindSpots ? h('p', { class: 'blind' }, h('i', { class: 'swatch blind' }), `${t('blindSpots')}: ${blindSpots.features.length}`) : null,
+        h(
+          'p',
+          { class: 'muted' },
+          t('coverageComputed', { at: clock(c.computedAt), units: c.units }),
+        ),
+        h(
+          'table',
+          { class: 'coverage-table' },
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              h('th', {}, ''),
+              h('th', {}, ''),
+              h('th', {}, t('roadKm')),
+              h('th', {}, t('area')),
+            ),
+          ),
+          h('tbody', {}, tierRows(c.tiers)),
+        ),
+        blindSpots
+          ? h(
+              'p',
+              { class: 'blind' },
+              h('i', { class: 'swatch blind' }),
+              `${t('blindSpots')}: ${blindSpots.features.length}`,
+            )
+          : null,
         c.districts.length
           ? h(
               'section',
@@ -269,14 +383,28 @@ export class CommanderSeat implements Seat {
                   'tbody',
                   {},
                   c.districts.map((d) =>
-                    h('tr', {}, h('td', {}, d.name), ...d.tiers.map((tier, i) => h('td', { class: 'num tier-text', '--tier': COLORS.tiers[i] }, pct(tier.roadKmPct)))),
+                    h(
+                      'tr',
+                      {},
+                      h('td', {}, d.name),
+                      ...d.tiers.map((tier, i) =>
+                        h(
+                          'td',
+                          { class: 'num tier-text', '--tier': COLORS.tiers[i] },
+                          pct(tier.roadKmPct),
+                        ),
+                      ),
+                    ),
                   ),
                 ),
               ),
             )
           : null,
       );
-    render(this.ctx.right, h('div', { class: 'coverage-panel' }, h('h2', {}, t('coverage')), schemeSelect, body));
+    render(
+      this.ctx.right,
+      h('div', { class: 'coverage-panel' }, h('h2', {}, t('coverage')), schemeSelect, body),
+    );
     if (blindSpots) this.ctx.map.set('blind-spots', blindSpots);
     else this.ctx.map.clear('blind-spots');
   }

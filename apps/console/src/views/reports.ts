@@ -4,7 +4,12 @@
 // no dependencies, an ES module Vite bundles, nothing fetched at run time (the hall is offline).
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { LaggardRow, LaggardsReport, ReportGroupBy, ResponseTimesReport } from '@ringcad/contracts';
+import type {
+  LaggardRow,
+  LaggardsReport,
+  ReportGroupBy,
+  ResponseTimesReport,
+} from '@ringcad/contracts';
 import { BUILTIN_SCHEMES } from '@ringcad/domain';
 import { api, currentToken, qs } from '../api';
 import { errorMessage } from '../errors';
@@ -13,15 +18,23 @@ import { mmss, pct } from '../format';
 import { t } from '../i18n';
 import { COLORS } from '../map/style';
 
-
-const GROUPS: ReportGroupBy[] = ['district', 'station', 'category', 'priority', 'hour', 'day', 'unit'];
+const GROUPS: ReportGroupBy[] = [
+  'district',
+  'station',
+  'category',
+  'priority',
+  'hour',
+  'day',
+  'unit',
+];
 const SERIES = [
   { key: 'dispatchP90Sec', label: () => t('rep_dispatch'), color: '#f59e0b' },
   { key: 'ackP90Sec', label: () => t('rep_ack'), color: '#38bdf8' },
   { key: 'arriveP90Sec', label: () => t('rep_arrive'), color: '#c084fc' },
 ] as const;
 
-const dateInput = (d: Date) => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 10);
+const dateInput = (d: Date) =>
+  new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 10);
 const axisStyle = { stroke: '#94a3b8', grid: { stroke: '#1e293b' }, ticks: { stroke: '#1e293b' } };
 
 /** Opens the reports page over the workspace. */
@@ -34,10 +47,22 @@ export function openReports() {
     page.remove();
   };
   const today = new Date();
-  const fromIn = h('input', { type: 'date', id: 'reports-from', value: dateInput(new Date(today.getTime() - 6 * 86_400_000)) });
+  const fromIn = h('input', {
+    type: 'date',
+    id: 'reports-from',
+    value: dateInput(new Date(today.getTime() - 6 * 86_400_000)),
+  });
   const toIn = h('input', { type: 'date', id: 'reports-to', value: dateInput(today) });
-  const groupSel = h('select', { id: 'reports-group' }, GROUPS.map((g) => h('option', { value: g }, t(`rep_g_${g}`))));
-  const schemeSel = h('select', { id: 'reports-scheme' }, BUILTIN_SCHEMES.map((s) => h('option', { value: s.id }, s.id)));
+  const groupSel = h(
+    'select',
+    { id: 'reports-group' },
+    GROUPS.map((g) => h('option', { value: g }, t(`rep_g_${g}`))),
+  );
+  const schemeSel = h(
+    'select',
+    { id: 'reports-scheme' },
+    BUILTIN_SCHEMES.map((s) => h('option', { value: s.id }, s.id)),
+  );
   const status = h('span', { class: 'muted', id: 'reports-status' });
   const trendEl = h('div', { class: 'chart', id: 'chart-trend' });
   const groupEl = h('div', { class: 'chart', id: 'chart-groups' });
@@ -49,9 +74,12 @@ export function openReports() {
     return { from: from.toISOString(), to: to.toISOString(), scheme: schemeSel.value };
   };
   const downloadCsv = async () => {
-    const res = await fetch(`/api/v1/reports/response-times${qs({ ...params(), groupBy: groupSel.value })}`, {
-      headers: { accept: 'text/csv', authorization: `Bearer ${currentToken() ?? ''}` },
-    });
+    const res = await fetch(
+      `/api/v1/reports/response-times${qs({ ...params(), groupBy: groupSel.value })}`,
+      {
+        headers: { accept: 'text/csv', authorization: `Bearer ${currentToken() ?? ''}` },
+      },
+    );
     const url = URL.createObjectURL(await res.blob());
     const a = h('a', { href: url, download: `response-times-${groupSel.value}.csv` });
     a.click();
@@ -61,9 +89,13 @@ export function openReports() {
     status.textContent = '…';
     const p = params();
     const [groups, trend, laggards] = await Promise.all([
-      api.get<ResponseTimesReport>(`/reports/response-times${qs({ ...p, groupBy: groupSel.value })}`),
+      api.get<ResponseTimesReport>(
+        `/reports/response-times${qs({ ...p, groupBy: groupSel.value })}`,
+      ),
       api.get<ResponseTimesReport>(`/reports/response-times${qs({ ...p, groupBy: 'day' })}`),
-      api.get<LaggardsReport>(`/reports/laggards${qs({ from: p.from, to: p.to, limit: 10, minAssignments: 3 })}`),
+      api.get<LaggardsReport>(
+        `/reports/laggards${qs({ from: p.from, to: p.to, limit: 10, minAssignments: 3 })}`,
+      ),
     ]);
     charts.splice(0).forEach((c) => c.destroy());
     charts.push(drawTrend(trendEl, trend), drawGroups(groupEl, groups));
@@ -82,13 +114,30 @@ export function openReports() {
       h('label', {}, t('rep_to'), ' ', toIn),
       h('label', {}, t('rep_groupBy'), ' ', groupSel),
       h('label', {}, t('rep_scheme'), ' ', schemeSel),
-      h('button', { type: 'button', id: 'reports-run', onclick: () => void run() }, t('rep_refresh')),
-      h('button', { type: 'button', class: 'ghost', id: 'reports-csv', onclick: () => void downloadCsv() }, t('rep_csv')),
+      h(
+        'button',
+        { type: 'button', id: 'reports-run', onclick: () => void run() },
+        t('rep_refresh'),
+      ),
+      h(
+        'button',
+        { type: 'button', class: 'ghost', id: 'reports-csv', onclick: () => void downloadCsv() },
+        t('rep_csv'),
+      ),
       status,
       h('span', { class: 'spacer' }),
-      h('button', { type: 'button', class: 'ghost small', id: 'reports-close', onclick: close }, t('rep_close')),
+      h(
+        'button',
+        { type: 'button', class: 'ghost small', id: 'reports-close', onclick: close },
+        t('rep_close'),
+      ),
     ),
-    h('div', { class: 'charts' }, h('div', {}, h('h3', {}, t('rep_trend')), trendEl), h('div', {}, h('h3', {}, t('rep_byGroup')), groupEl)),
+    h(
+      'div',
+      { class: 'charts' },
+      h('div', {}, h('h3', {}, t('rep_trend')), trendEl),
+      h('div', {}, h('h3', {}, t('rep_byGroup')), groupEl),
+    ),
     h('div', { class: 'tables' }, tableEl, laggardsEl),
   );
   document.body.append(page);
@@ -107,7 +156,15 @@ function drawTrend(el: HTMLElement, r: ResponseTimesReport): uPlot {
     {
       width: chartWidth(el),
       height: 240,
-      series: [{}, ...SERIES.map((s) => ({ label: s.label(), stroke: s.color, width: 2, points: { show: true } }))],
+      series: [
+        {},
+        ...SERIES.map((s) => ({
+          label: s.label(),
+          stroke: s.color,
+          width: 2,
+          points: { show: true },
+        })),
+      ],
       axes: [axisStyle, axisStyle],
       scales: { x: { time: true } },
     },
@@ -121,22 +178,45 @@ function drawGroups(el: HTMLElement, r: ResponseTimesReport): uPlot {
   const groups = r.groups.slice(0, 40);
   const xs = groups.map((_, i) => i);
   const bars = uPlot.paths.bars?.({ size: [0.25, 40], gap: 2 });
-  const data: uPlot.AlignedData = [xs, ...SERIES.map((s) => groups.map((g) => g[s.key])), groups.map((g) => g.tierMetPct[0] ?? null)];
+  const data: uPlot.AlignedData = [
+    xs,
+    ...SERIES.map((s) => groups.map((g) => g[s.key])),
+    groups.map((g) => g.tierMetPct[0] ?? null),
+  ];
   return new uPlot(
     {
       width: chartWidth(el),
       height: 240,
       series: [
         {},
-        ...SERIES.map((s) => ({ label: s.label(), stroke: s.color, fill: `${s.color}99`, paths: bars, points: { show: false } })),
-        { label: `${t('rep_tierMet')} (1)`, stroke: COLORS.tiers[0], width: 2, scale: '%', points: { show: true } },
+        ...SERIES.map((s) => ({
+          label: s.label(),
+          stroke: s.color,
+          fill: `${s.color}99`,
+          paths: bars,
+          points: { show: false },
+        })),
+        {
+          label: `${t('rep_tierMet')} (1)`,
+          stroke: COLORS.tiers[0],
+          width: 2,
+          scale: '%',
+          points: { show: true },
+        },
       ],
       axes: [
-        { ...axisStyle, values: (_u, splits) => splits.map((i) => groups[i]?.label ?? groups[i]?.key.slice(0, 8) ?? '') },
+        {
+          ...axisStyle,
+          values: (_u, splits) =>
+            splits.map((i) => groups[i]?.label ?? groups[i]?.key.slice(0, 8) ?? ''),
+        },
         axisStyle,
         { ...axisStyle, side: 1, scale: '%', grid: { show: false } },
       ],
-      scales: { x: { time: false, range: [-0.5, Math.max(0.5, groups.length - 0.5)] }, '%': { range: [0, 100] } },
+      scales: {
+        x: { time: false, range: [-0.5, Math.max(0.5, groups.length - 0.5)] },
+        '%': { range: [0, 100] },
+      },
     },
     data,
     el,
@@ -146,7 +226,11 @@ function drawGroups(el: HTMLElement, r: ResponseTimesReport): uPlot {
 function renderTable(el: HTMLElement, r: ResponseTimesReport) {
   render(
     el,
-    h('h3', {}, `${t('rep_buckets')}: ${t('rep_ackWithin', { s: r.buckets.ackWithinSec })} · ${t('rep_departWithin', { s: r.buckets.departWithinSec })} · ${t('rep_clearWithin', { s: r.buckets.clearWithinSec })}`),
+    h(
+      'h3',
+      {},
+      `${t('rep_buckets')}: ${t('rep_ackWithin', { s: r.buckets.ackWithinSec })} · ${t('rep_departWithin', { s: r.buckets.departWithinSec })} · ${t('rep_clearWithin', { s: r.buckets.clearWithinSec })}`,
+    ),
     h(
       'table',
       { id: 'reports-groups' },
@@ -161,7 +245,13 @@ function renderTable(el: HTMLElement, r: ResponseTimesReport) {
           h('th', { class: 'num' }, `${t('rep_dispatch')} P50/P90`),
           h('th', { class: 'num' }, `${t('rep_ack')} P50/P90`),
           h('th', { class: 'num' }, `${t('rep_arrive')} P50/P90`),
-          r.scheme.tiers.map((t, i) => h('th', { class: 'num tier-text', '--tier': COLORS.tiers[i] }, `${Math.round(t.sec / 60)}′`)),
+          r.scheme.tiers.map((t, i) =>
+            h(
+              'th',
+              { class: 'num tier-text', '--tier': COLORS.tiers[i] },
+              `${Math.round(t.sec / 60)}′`,
+            ),
+          ),
           h('th', { class: 'num' }, t('rep_ackWithin', { s: r.buckets.ackWithinSec })),
           h('th', { class: 'num' }, t('rep_departWithin', { s: r.buckets.departWithinSec })),
           h('th', { class: 'num' }, t('rep_clearWithin', { s: r.buckets.clearWithinSec })),
@@ -195,8 +285,30 @@ function renderLaggards(el: HTMLElement, r: LaggardsReport) {
     h(
       'table',
       {},
-      h('thead', {}, h('tr', {}, h('th', {}, title), h('th', { class: 'num' }, 'n'), h('th', { class: 'num' }, 'P90'))),
-      h('tbody', {}, rows.map((x) => h('tr', {}, h('td', {}, x.label ?? x.key), h('td', { class: 'num' }, String(x.assignments)), h('td', { class: 'num' }, mmss(f(x)))))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', {}, title),
+          h('th', { class: 'num' }, 'n'),
+          h('th', { class: 'num' }, 'P90'),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        rows.map((x) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, x.label ?? x.key),
+            h('td', { class: 'num' }, String(x.assignments)),
+            h('td', { class: 'num' }, mmss(f(x))),
+          ),
+        ),
+      ),
     );
   render(
     el,

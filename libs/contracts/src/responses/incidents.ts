@@ -13,7 +13,9 @@ export type JurisdictionRef = z.infer<typeof jurisdictionRefSchema>;
 export const incidentViewSchema = z.object({
   id: z.string(),
   number: z.string().describe('readable number, 110-YYYYMMDD-NNNNNN'),
-  status: z.string().describe('new | dispatched | on_scene | resolved | closed | cancelled | merged'),
+  status: z
+    .string()
+    .describe('new | dispatched | on_scene | resolved | closed | cancelled | merged'),
   category: z.string(),
   priority: z.union([z.literal(1), z.literal(2), z.literal(3)]),
   schemeId: z.string(),
@@ -139,7 +141,9 @@ export const partUnavailableSchema = z.object({
 
 export const createdIncidentSchema = z.object({
   incident: incidentViewSchema,
-  recommendation: recommendationSchema.nullable().describe('null when it could not be computed after the commit'),
+  recommendation: recommendationSchema
+    .nullable()
+    .describe('null when it could not be computed after the commit'),
   recommendationUnavailable: partUnavailableSchema.optional(),
   plan: planProposalSchema.nullable(),
   planUnavailable: partUnavailableSchema.optional(),
@@ -188,6 +192,12 @@ export const timelineSchema = z.object({
   ),
   metrics: incidentMetricsSchema.nullable(),
   merged: z
-    .array(z.object({ incidentId: z.string(), number: z.string(), events: z.array(incidentEventViewSchema) }))
+    .array(
+      z.object({
+        incidentId: z.string(),
+        number: z.string(),
+        events: z.array(incidentEventViewSchema),
+      }),
+    )
     .describe('duplicates merged into this incident (并案), each with its own log'),
 });
