@@ -99,26 +99,19 @@ export interface Watched {
 
 /**
  * A new page that records console errors, page errors, failed requests and any request that
- * leaves the machine (aborted). `optionalRoutes`: routes that may answer 404 (not shipped yet).
+ * leaves the machine (aborted).
  */
-export async function watch(
-  session: BrowserSession,
-  name: string,
-  optionalRoutes: RegExp[] = [],
-): Promise<Watched> {
+export async function watch(session: BrowserSession, name: string): Promise<Watched> {
   const page = await session.context.newPage();
   const w: Watched = { page, problems: [], external: [] };
-  const optional = (url: string) => optionalRoutes.some((r) => r.test(url));
+  // every route the console calls must answer: a failed request is a problem, whatever the route
   page.on('console', (msg) => {
     if (msg.type() !== 'error') return;
-    const url = msg.location()?.url ?? '';
-    if (msg.text().startsWith('Failed to load resource') && optional(url)) return;
-    w.problems.push(`[${name}] console: ${msg.text()} ${url}`);
+    w.problems.push(`[${name}] console: ${msg.text()} ${msg.location()?.url ?? ''}`);
   });
   page.on('pageerror', (err) => w.problems.push(`[${name}] page error: ${err.message}`));
   page.on('response', (res) => {
-    if (res.status() >= 400 && !(res.status() === 404 && optional(res.url())))
-      w.problems.push(`[${name}] HTTP ${res.status()} ${res.url()}`);
+    if (res.status() >= 400) w.problems.push(`[${name}] HTTP ${res.status()} ${res.url()}`);
   });
   await page.route('**/*', (route) => {
     const url = route.request().url();

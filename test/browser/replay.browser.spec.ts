@@ -27,7 +27,6 @@ import {
 const SHARED = process.env.SHARED_DATA_DIR ?? resolve(ROOT, '../shared/data');
 const SHOTS = join(ROOT, 'artifacts', 'browser');
 /** Routes the console probes that may 404 until other issues ship them. */
-const OPTIONAL_ROUTES = [/\/api\/v1\/coverage\b/, /\/api\/v1\/places\/search\b/];
 
 jest.setTimeout(180_000);
 
@@ -135,21 +134,12 @@ describe(`replay and reports in a real browser (${SERVICES_MODE ? 'services' : '
     page = await pc.context.newPage();
     page.on('console', (msg) => {
       if (msg.type() !== 'error') return;
-      const url = msg.location()?.url ?? '';
-      if (
-        msg.text().startsWith('Failed to load resource') &&
-        OPTIONAL_ROUTES.some((r) => r.test(url))
-      )
-        return;
-      problems.push(`console: ${msg.text()} ${url}`);
+      problems.push(`console: ${msg.text()} ${msg.location()?.url ?? ''}`);
     });
     page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
     page.on('response', (res) => {
-      if (
-        res.status() >= 400 &&
-        !(res.status() === 404 && OPTIONAL_ROUTES.some((r) => r.test(res.url())))
-      )
-        problems.push(`HTTP ${res.status()} ${res.url()}`);
+      // every route must answer: no failure is tolerated, whatever the route
+      if (res.status() >= 400) problems.push(`HTTP ${res.status()} ${res.url()}`);
     });
     await page.route('**/*', (route) => {
       const url = route.request().url();
