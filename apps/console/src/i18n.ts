@@ -587,7 +587,7 @@ export function lang(): Lang {
 
 /** The page follows the language: `<html lang>` for fonts and screen readers, and the title. */
 function applyToPage() {
-  applyToPage();
+  document.documentElement.lang = current === 'zh' ? 'zh-CN' : 'en';
   document.title = t('appTitle');
 }
 
