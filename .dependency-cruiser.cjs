@@ -12,9 +12,68 @@ const NODE_IO =
   '^(node:)?(fs|fs/promises|net|http|https|http2|child_process|dgram|dns|dns/promises|tls|' +
   'cluster|worker_threads|readline|readline/promises|inspector|repl|process)$';
 
+/**
+ * libs/core feature folders, lowest first (ARCHITECTURE.md). A feature imports only features
+ * before it in this list, so the feature graph cannot have a cycle; to depend on a later feature,
+ * move one of the two (or the helper they share) first.
+ */
+const CORE_LAYERS = [
+  'platform',
+  'auth',
+  'realtime',
+  'alerts',
+  'roads',
+  'fleet',
+  'incident-log',
+  'timers',
+  'dispatch',
+  'command',
+  'coverage',
+  'incidents',
+  'reports',
+  'console-sync',
+];
+
+/** One rule per feature: nothing it imports may come later in CORE_LAYERS. */
+const coreLayerRules = CORE_LAYERS.slice(0, -1).map((feature, i) => ({
+  name: `core-layers-${feature}`,
+  severity: 'error',
+  comment:
+    `libs/core/src/${feature} may import only the features listed before it in CORE_LAYERS ` +
+    '(.dependency-cruiser.cjs): the feature graph stays acyclic.',
+  from: { path: `^libs/core/src/${feature}/` },
+  to: { path: `^libs/core/src/(${CORE_LAYERS.slice(i + 1).join('|')})/` },
+}));
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
+    ...coreLayerRules,
+    {
+      name: 'core-features-through-their-index',
+      severity: 'error',
+      comment:
+        'Inside libs/core a feature folder imports another feature only through its index.ts ' +
+        "(`../fleet`, never `../fleet/positions.service`): the index is the feature's public face.",
+      from: { path: '^libs/core/src/([^/]+)/' },
+      to: { path: '^libs/core/src/[^/]+/', pathNot: ['^libs/core/src/$1/', '^libs/core/src/[^/]+/index\\.ts$'] },
+    },
+    {
+      name: 'core-features-not-to-core-index',
+      severity: 'error',
+      comment:
+        'A libs/core feature never imports @ringcad/core (libs/core/src/index.ts): that index ' +
+        're-exports every feature, the importing one included.',
+      from: { path: '^libs/core/src/[^/]+/' },
+      to: { path: '^libs/core/src/index\\.ts$' },
+    },
+    {
+      name: 'core-no-loose-files',
+      severity: 'error',
+      comment: 'libs/core/src holds feature folders and its index.ts only.',
+      from: { path: '^libs/core/src/index\\.ts$' },
+      to: { path: '^libs/core/src/[^/]+\\.ts$' },
+    },
     {
       name: 'no-circular',
       severity: 'error',
@@ -132,7 +191,7 @@ module.exports = {
     },
     {
       name: 'libs-through-their-index',
-      severity: 'warn',
+      severity: 'error',
       comment:
         'Import a lib through its alias (@ringcad/<name>, i.e. its src/index.ts), not its internals.',
       from: { path: '^(apps|libs)/([^/]+)/' },

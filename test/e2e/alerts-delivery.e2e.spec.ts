@@ -3,9 +3,13 @@ import { loadConfig } from '@ringcad/core';
 import { createWorkerApp } from '../../apps/worker/src/worker-app';
 import { buildWorld, INCIDENT_POINT, rebind, type World } from '../support/fixtures';
 import { ADMIN_PASSWORD, client, connectSocket, createStack, login, SERVICES_MODE, sleep, type Recorder, type Stack } from '../support/harness';
+import { TestClock } from '../support/test-clock';
 
 /** The outbox polls every 2 s: waiting longer than that shows a second push if there is one. */
 const SETTLE_MS = 4500;
+/** A pending timer fires once it is this late (the sweeper's grace); sweeps run every 0.2 s here. */
+const GRACE_MS = 5_000;
+const TIMERS = { ACK_TIMEOUT_P1_SEC: '60', TIMER_SWEEP_SEC: '0.2' };
 /** Incidents whose timers come due while nothing runs them. */
 const INCIDENTS = 30;
 
@@ -66,10 +70,13 @@ describeServices('alert delivery when the worker starts with due timers (service
   let world: World;
   let base: string;
 
+  // the api and the worker share an injected clock: the deadlines (ack 60 s, tiers 5-10-30 min)
+  // are reached by moving it
+  const clock = new TestClock();
+
   beforeAll(async () => {
-    // P1 units must ack within 1 s; ring tiers scaled to 1/250 (5-10-30 → 1.2 s, 2.4 s, 7.2 s):
     // a hundred timers come due while the worker is stopped, as when it is down for a while
-    stack = await createStack({ ACK_TIMEOUT_P1_SEC: '1', TIER_DEADLINE_SCALE: '0.004' });
+    stack = await createStack(TIMERS, { clock });
     base = (await stack.startApi()).url;
     world = await buildWorld(base, INCIDENTS + 2);
   }, 120_000);
@@ -83,12 +90,13 @@ describeServices('alert delivery when the worker starts with due timers (service
     const elsewhere = await connectSocket(base, '/console', otherToken);
     await watching.waitFor((e) => e.event === 'sync');
     const incidents = await unackedAssignments(world, INCIDENTS);
-    // the ack deadlines and the first ring tiers pass while no process runs the timers
-    await sleep(3000);
+    // the ack deadlines and the first two ring tiers pass while no process runs the timers
+    clock.advance(10 * 60_000 + GRACE_MS + 1_000);
+    await sleep(1_000);
     expect(alertsOf(watching, incidents)).toHaveLength(0);
 
     await stack.startWorker();
-    // the last tier (7.2 s after dispatch) fires with the worker running; then every alert is in
+    // the last tier (30 min after dispatch) comes due with the worker running; then every alert is in
     const expected = async () => {
       const ids: string[] = [];
       for (const id of incidents) {
@@ -97,7 +105,10 @@ describeServices('alert delivery when the worker starts with due timers (service
       }
       return ids;
     };
-    await sleep(5000);
+    clock.advance(20 * 60_000);
+    const until = Date.now() + 30_000;
+    while ((await expected()).length < incidents.length * 4 && Date.now() < until) await sleep(250);
+    await sleep(1_000);
     const raised = await expected();
     // one ack_overdue and three tier_missed per incident: none is lost
     expect(raised).toHaveLength(incidents.length * 4);
@@ -174,8 +185,9 @@ describeServices('alert delivery when the worker starts with due timers (service
     }
     expect(lines.length).toBeGreaterThan(3);
     for (const line of lines) {
-      const parsed = JSON.parse(line) as { level: string; message: unknown; time: string };
-      expect(parsed).toMatchObject({ level: expect.any(String), time: expect.any(String) });
+      // Nest's own JSON lines
+      const parsed = JSON.parse(line) as { level: string; message: unknown; timestamp: number; pid: number };
+      expect(parsed).toMatchObject({ level: expect.any(String), timestamp: expect.any(Number), pid: process.pid });
     }
     expect(lines.some((l) => l.includes('RoutesResolver') || l.includes('InstanceLoader'))).toBe(true);
   }, 60_000);
@@ -185,9 +197,10 @@ describeEmbedded('alert delivery when the api restarts with due timers (embedded
   let stack: Stack;
   let world: World;
   let base: string;
+  const clock = new TestClock();
 
   beforeAll(async () => {
-    stack = await createStack({ ACK_TIMEOUT_P1_SEC: '2' });
+    stack = await createStack(TIMERS, { clock });
     base = (await stack.startApi()).url;
     world = await buildWorld(base, 6);
   }, 180_000);
@@ -198,7 +211,7 @@ describeEmbedded('alert delivery when the api restarts with due timers (embedded
   it('raises the alerts that came due while it was down and gives each to a console once', async () => {
     const incidents = await unackedAssignments(world, 5);
     await stack.stopApi();
-    await sleep(3000);
+    clock.advance(60_000 + GRACE_MS + 1_000);
     base = (await stack.startApi()).url;
     rebind(world, base);
     const first = await connectSocket(base, '/console', world.tokens.dispatcher);

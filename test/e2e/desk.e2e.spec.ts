@@ -1,5 +1,6 @@
 import { buildWorld, INCIDENT_POINT, type World } from '../support/fixtures';
-import { client, connectSocket, createStack, SERVICES_MODE, type Recorder, type Stack } from '../support/harness';
+import { client, connectSocket, createStack, SERVICES_MODE, sleep, type Recorder, type Stack } from '../support/harness';
+import { TestClock } from '../support/test-clock';
 
 /** Offsets a point by metres (north, east). */
 const near = (north: number, east = 0) => ({
@@ -12,6 +13,7 @@ describe(`the desk's lifecycle: correct, annotate, merge, recall, close (${SERVI
   let world: World;
   let base: string;
   let consoleSocket: Recorder;
+  const clock = new TestClock();
 
   const patch = (who: ReturnType<typeof client>, path: string, body: unknown) => who.raw('PATCH', path, body);
   const file = async (extra: Record<string, unknown> = {}) => {
@@ -39,8 +41,8 @@ describe(`the desk's lifecycle: correct, annotate, merge, recall, close (${SERVI
   };
 
   beforeAll(async () => {
-    // tier deadlines at 2 % of their time: 1-3-8 → 1.2 s, 3.6 s …; 5-10-30 → 6 s, 12 s …
-    stack = await createStack({ TIER_DEADLINE_SCALE: '0.02', SEALING_MAX_UNITS_PER_INCIDENT: '2' });
+    // tier deadlines are reached by moving the injected clock; overdue timers are swept every 0.2 s
+    stack = await createStack({ TIMER_SWEEP_SEC: '0.2', SEALING_MAX_UNITS_PER_INCIDENT: '2' }, { clock });
     base = (await stack.startApi()).url;
     if (SERVICES_MODE) await stack.startWorker();
     world = await buildWorld(base, 8);
@@ -81,7 +83,12 @@ describe(`the desk's lifecycle: correct, annotate, merge, recall, close (${SERVI
     expect(ev.data.changes.priority).toEqual({ before: 3, after: 1 });
     expect(ev.data.changes.schemeId).toEqual({ before: '1-3-8', after: '5-10-30' });
 
-    // the first tier deadline now comes at 5-10-30's 5 min (6 s here), never at 1-3-8's 1 min (1.2 s)
+    // the first tier deadline now comes at 5-10-30's 5 min, never at 1-3-8's 1 min
+    const tierAlerts = () => consoleSocket.events.filter((e) => e.event === 'alert' && e.payload.kind === 'tier_missed' && e.payload.incidentId === incident.id);
+    clock.advance(3 * 60_000 + 6_000);
+    await sleep(1_500);
+    expect(tierAlerts()).toHaveLength(0);
+    clock.advance(2 * 60_000);
     const alert = await consoleSocket.waitFor((e) => e.event === 'alert' && e.payload.kind === 'tier_missed' && e.payload.incidentId === incident.id, 30_000);
     expect(alert.payload.data.schemeId).toBe('5-10-30');
     expect(alert.payload.data.tierSec).toBe(300);

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { DatabaseService } from '@ringcad/core';
 import { computeIncidentMetrics, findScheme, INCIDENT_CATEGORIES, type UnitKind } from '@ringcad/domain';
 // the percentile engine itself, to force its sampling on data a test can afford
-import { groupedPercentiles, type PercentileOptions } from '../../libs/core/src/report-percentiles';
+import { groupedPercentiles, type PercentileOptions } from '../../libs/core/src/reports/report-percentiles';
 import { buildWorld, INCIDENT_POINT, type World } from '../support/fixtures';
 import { createStack, SERVICES_MODE, type Stack } from '../support/harness';
 

@@ -2,11 +2,26 @@ import { Client } from 'pg';
 import IORedis from 'ioredis';
 import { buildWorld, INCIDENT_POINT, type World } from '../support/fixtures';
 import { client, connectSocket, createStack, SERVICES_MODE, sleep, type Stack } from '../support/harness';
+import { TestClock } from '../support/test-clock';
 
 /** Alerts an incident's timeline recorded, by kind. */
 async function alertEvents(world: World, incidentId: string, kind: string) {
   const tl = await world.dispatcher.get(`/api/v1/incidents/${incidentId}/timeline`);
   return tl.body.events.filter((e: { type: string }) => e.type === `alert.${kind}`);
+}
+
+/** Timers are swept every 0.2 s here; a pending timer fires once it is this late. */
+const SWEEP_SEC = 0.2;
+const GRACE_MS = 5_000;
+/** Long enough for a few sweeps and any queue job to have run after an alert. */
+const SETTLE_MS = 1_200;
+
+async function waitUntil(what: string, check: () => Promise<boolean>, ms = 15_000) {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
 }
 
 async function newIncident(world: World, priority = 1) {
@@ -19,10 +34,14 @@ describe(`timers (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () => {
   let stack: Stack;
   let world: World;
   let base: string;
+  // one injected clock for the api and the worker: deadlines are reached by moving it, not by
+  // waiting, and the product's timer lengths stay what they are in production
+  const clock = new TestClock();
 
-  async function restart() {
+  async function restart(whileDown?: () => void) {
     await stack.stopApi();
     if (SERVICES_MODE) await stack.stopWorker();
+    whileDown?.();
     base = (await stack.startApi()).url;
     if (SERVICES_MODE) await stack.startWorker();
     // sessions survive a restart: they are rows, not memory
@@ -32,8 +51,8 @@ describe(`timers (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () => {
   }
 
   beforeAll(async () => {
-    // P1 units must ack within 2 s; ring tiers scaled to 1/250 (5-10-30 → 1.2 s, 2.4 s, 7.2 s)
-    stack = await createStack({ ACK_TIMEOUT_P1_SEC: '2', TIER_DEADLINE_SCALE: '0.004' });
+    // P1 units must 签收 within 60 s; P1 incidents run the 5-10-30 scheme
+    stack = await createStack({ ACK_TIMEOUT_P1_SEC: '60', TIMER_SWEEP_SEC: String(SWEEP_SEC) }, { clock });
     base = (await stack.startApi()).url;
     if (SERVICES_MODE) await stack.startWorker();
     world = await buildWorld(base, 8);
@@ -50,9 +69,15 @@ describe(`timers (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () => {
     expect(r.status).toBe(201);
     const quickA = r.body.assignments.find((a: { unitId: string }) => a.unitId === quick.id);
     expect((await client(base, quick.token).post(`/api/v1/assignments/${quickA.id}/events`, { type: 'ack' })).status).toBe(200);
+    // 55 s later nothing is overdue yet
+    clock.advance(55_000);
+    await sleep(SETTLE_MS);
+    expect(await alertEvents(world, incidentId, 'ack_overdue')).toHaveLength(0);
+    clock.advance(5_000 + GRACE_MS + 1_000);
     const alert = await consoleRec.waitFor((e) => e.event === 'alert' && e.payload.kind === 'ack_overdue' && e.payload.incidentId === incidentId, 15_000);
     expect(alert.payload.unitId).toBe(silent.id);
-    await sleep(2500);
+    expect(alert.payload.data.waitedSec).toBeGreaterThanOrEqual(60);
+    await sleep(SETTLE_MS);
     const recorded = await alertEvents(world, incidentId, 'ack_overdue');
     expect(recorded).toHaveLength(1);
     expect(recorded[0].data.callsign).toBe(silent.callsign);
@@ -73,7 +98,10 @@ describe(`timers (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () => {
     for (const type of ['ack', 'depart', 'arrive']) {
       expect((await terminal.post(`/api/v1/assignments/${a.id}/events`, { type })).status).toBe(200);
     }
-    await sleep(4000);
+    // past the 10-minute tier, before the 30-minute one
+    clock.advance(10 * 60_000 + GRACE_MS + 1_000);
+    await waitUntil('tier 1 missed', async () => (await alertEvents(world, incidentId, 'tier_missed')).length > 0);
+    await sleep(SETTLE_MS);
     const missed = await alertEvents(world, incidentId, 'tier_missed');
     // tier 0 (one unit within 5 min) was met; tier 1 (two units within 10 min) was not
     expect(missed.map((e: { data: { tierIndex: number } }) => e.data.tierIndex)).toEqual([1]);
@@ -84,8 +112,26 @@ describe(`timers (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () => {
     const u = world.units[3];
     const r = await world.dispatcher.post(`/api/v1/incidents/${incidentId}/assignments`, { unitIds: [u.id] });
     expect(r.status).toBe(201);
+    // the deadline passes while nothing runs: on start the restored queue job (due at once) and the
+    // sweeper both reach the timer; it fires once
+    await restart(() => clock.advance(60_000 + GRACE_MS + 1_000));
+    await waitUntil('ack overdue after restart', async () => (await alertEvents(world, incidentId, 'ack_overdue')).length > 0);
+    await sleep(SETTLE_MS);
+    expect(await alertEvents(world, incidentId, 'ack_overdue')).toHaveLength(1);
+  });
+
+  it('fires a timer whose deadline comes after a restart (the restored job waits, the sweeper catches it)', async () => {
+    const incidentId = await newIncident(world);
+    const u = world.units[5];
+    const r = await world.dispatcher.post(`/api/v1/incidents/${incidentId}/assignments`, { unitIds: [u.id] });
+    expect(r.status).toBe(201);
     await restart();
-    await sleep(4000);
+    clock.advance(30_000);
+    await sleep(SETTLE_MS);
+    expect(await alertEvents(world, incidentId, 'ack_overdue')).toHaveLength(0);
+    clock.advance(30_000 + GRACE_MS + 1_000);
+    await waitUntil('ack overdue', async () => (await alertEvents(world, incidentId, 'ack_overdue')).length > 0);
+    await sleep(SETTLE_MS);
     expect(await alertEvents(world, incidentId, 'ack_overdue')).toHaveLength(1);
   });
 
@@ -117,7 +163,9 @@ describe(`timers (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () => {
     base = (await stack.startApi()).url;
     if (SERVICES_MODE) await stack.startWorker();
     world.dispatcher = client(base, world.tokens.dispatcher);
-    await sleep(4000);
+    clock.advance(60_000 + GRACE_MS + 1_000);
+    await waitUntil('ack overdue from the database', async () => (await alertEvents(world, incidentId, 'ack_overdue')).length > 0);
+    await sleep(SETTLE_MS);
     expect(await alertEvents(world, incidentId, 'ack_overdue')).toHaveLength(1);
     void Client;
   });

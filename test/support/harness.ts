@@ -6,7 +6,7 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Client } from 'pg';
 import { io, type Socket } from 'socket.io-client';
-import { AuthService, loadConfig, type AppConfig } from '@ringcad/core';
+import { AuthService, loadConfig, type AppConfig, type Clock } from '@ringcad/core';
 import { createApiApp } from '../../apps/api/src/app';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 
@@ -35,7 +35,7 @@ export interface Api {
  * A private RingCAD for one test file: its own database (a fresh PGlite directory, or a fresh
  * PostgreSQL database) and its own Redis key prefix, so test files never see each other.
  */
-export async function createStack(env: Record<string, string> = {}): Promise<Stack> {
+export async function createStack(env: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<Stack> {
   const tag = `t${process.pid}_${randomBytes(3).toString('hex')}`;
   let dataDir: string | undefined;
   let dropDb: (() => Promise<void>) | undefined;
@@ -72,7 +72,7 @@ export async function createStack(env: Record<string, string> = {}): Promise<Sta
     async startApi(i = 0) {
       if (apis.has(i)) throw new Error(`api ${i} already running`);
       if (!SERVICES_MODE && apis.size > 0) throw new Error('embedded mode runs one api process per data directory');
-      const app = await createApiApp(config, { logger: process.env.TEST_LOG ? undefined : false });
+      const app = await createApiApp(config, { logger: process.env.TEST_LOG ? undefined : false, clock: options.clock });
       await app.get(AuthService).ensureAdmin(ADMIN_PASSWORD, true);
       await app.listen(0, '127.0.0.1');
       const address = app.getHttpServer().address() as { port: number };
@@ -87,7 +87,7 @@ export async function createStack(env: Record<string, string> = {}): Promise<Sta
     },
     async startWorker() {
       if (!SERVICES_MODE) throw new Error('the worker is a services-mode process');
-      worker = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config }), { logger: false });
+      worker = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config, clock: options.clock }), { logger: false });
       await (worker as INestApplication).init();
     },
     async stopWorker() {

@@ -6,7 +6,16 @@ import compression from 'compression';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { findProjectPath, JsonLogger, type AppConfig, type Clock } from '@ringcad/core';
+import {
+  AppLogger,
+  currentRequestId,
+  findProjectPath,
+  REQUEST_ID_HEADER,
+  requestIdFor,
+  runWithRequestId,
+  type AppConfig,
+  type Clock,
+} from '@ringcad/core';
 import { ApiModule } from './app.module';
 import { RealtimeGateway } from './realtime/realtime.gateway';
 import { ROAD_NETWORK_UPLOAD_PATH } from './roads/upload-body';
@@ -18,10 +27,26 @@ export interface ApiAppOptions {
 
 /** Builds the api (not yet listening): REST, socket.io, and the processors in embedded mode. */
 export async function createApiApp(config: AppConfig, options: ApiAppOptions = {}): Promise<INestApplication> {
-  const logger = options.logger ?? (config.LOG_FORMAT === 'json' ? new JsonLogger() : undefined);
+  const logger = options.logger ?? new AppLogger(config.LOG_FORMAT);
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot({ config, clock: options.clock }), {
     bodyParser: false,
     logger: logger === false ? false : logger,
+  });
+  // every request gets an id (the caller's X-Request-Id when it is a plain token): answered in the
+  // X-Request-Id header and every error body, written into every log line served for it
+  const http = new Logger('HTTP');
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const id = requestIdFor(req.headers['x-request-id']);
+    const started = performance.now();
+    res.setHeader(REQUEST_ID_HEADER, id);
+    // refusals and failures are logged with the request's id (the path without its query, which
+    // may carry a caller's number)
+    res.on('finish', () => {
+      if (res.statusCode < 400) return;
+      const line = `${req.method} ${req.path} ${res.statusCode} ${Math.round(performance.now() - started)} ms`;
+      runWithRequestId(id, () => (res.statusCode >= 500 ? http.warn(line) : http.log(line)));
+    });
+    runWithRequestId(id, next);
   });
   // road networks, snapshots and reports are large and repetitive: gzip what is worth it
   app.use(compression({ threshold: 2048 }));
@@ -43,18 +68,23 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
         error: {
           code: 'UNSUPPORTED_MEDIA_TYPE',
           message: `request bodies must be application/json (got ${req.headers['content-type'] ?? 'no content type'})`,
+          requestId: currentRequestId(),
         },
       });
       return;
     }
     // Body-parser errors happen before Nest's pipeline; answer them in our error shape here.
+    // the body arrives on the socket's events, outside the request's async context: take the id
+    // back from the response header before going on
+    const id = String(res.getHeader(REQUEST_ID_HEADER));
     json(req, res, (err?: { status?: number; type?: string; message?: string }) => {
-      if (!err) return next();
+      if (!err) return runWithRequestId(id, next);
       const tooLarge = err.type === 'entity.too.large' || err.status === 413;
       res.status(tooLarge ? 413 : 400).json({
         error: {
           code: tooLarge ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED',
           message: tooLarge ? `request body exceeds ${config.BODY_LIMIT}` : `malformed JSON body: ${err.message ?? ''}`,
+          requestId: id,
         },
       });
     });

@@ -1,7 +1,12 @@
 import 'reflect-metadata';
+import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { existsSync } from 'node:fs';
-import { ConfigError, CoreModule, DomainError, RoadNetworkService, loadConfig } from '@ringcad/core';
+import { ConfigError, DomainError, PlatformModule, RoadNetworkService, RoadsModule, loadConfig } from '@ringcad/core';
+
+/** Only what an import needs: the platform and the road network. */
+@Module({})
+class ImportCliModule {}
 
 /**
  * `npm run import -- <file>`: loads a road network (.osm, .osm.pbf, .geojson) into the database
@@ -13,7 +18,10 @@ async function main() {
   if (!file) throw new ConfigError('usage: npm run import -- <file.osm | file.osm.pbf | file.geojson>');
   if (!existsSync(file)) throw new ConfigError(`no such file: ${file}`);
   const config = { ...loadConfig(), DEMO: false, ROAD_NETWORK: undefined, runProcessors: false };
-  const app = await NestFactory.createApplicationContext(CoreModule.forRoot({ config }), { logger: ['error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(
+    { module: ImportCliModule, imports: [PlatformModule.forRoot({ config }), RoadsModule] },
+    { logger: ['error', 'warn'] },
+  );
   try {
     const started = Date.now();
     const summary = await app.get(RoadNetworkService).importFile(file);

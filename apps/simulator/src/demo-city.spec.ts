@@ -21,7 +21,7 @@ describe('the demo city', () => {
 
   it("is the api's demo city: the same seed as its DEMO_CITY_SEED", () => {
     const service = readFileSync(
-      join(__dirname, '../../../libs/core/src/road-network.service.ts'),
+      join(__dirname, '../../../libs/core/src/roads/road-network.service.ts'),
       'utf8',
     );
     expect(service).toMatch(new RegExp(`DEMO_CITY_SEED = ${DEFAULT_CITY_SEED};`));

@@ -1,7 +1,20 @@
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Emitter } from '@socket.io/redis-emitter';
 import type { Redis } from 'ioredis';
-import { APP_CONFIG, CoreModule, RealtimePublisher, createRedis, type AppConfig, type CoreOptions } from '@ringcad/core';
+import {
+  APP_CONFIG,
+  AlertsModule,
+  CommandModule,
+  CoverageModule,
+  FleetModule,
+  PlatformModule,
+  RealtimeModule,
+  RealtimePublisher,
+  TimersModule,
+  createRedis,
+  type AppConfig,
+  type PlatformOptions,
+} from '@ringcad/core';
 
 /**
  * Publishes the worker's realtime events through Redis to every api instance's sockets. Bound in
@@ -31,10 +44,20 @@ class EmitterBinding implements OnModuleInit, OnApplicationShutdown {
 
 @Module({})
 export class WorkerModule {
-  static forRoot(core: CoreOptions): DynamicModule {
+  static forRoot(platform: PlatformOptions): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [CoreModule.forRoot({ ...core, config: { ...core.config, runProcessors: true } })],
+      // the features whose processors the worker runs: timers, position persistence (fleet),
+      // agency reminders (command), coverage pushes and alert delivery
+      imports: [
+        PlatformModule.forRoot({ ...platform, config: { ...platform.config, runProcessors: true } }),
+        RealtimeModule,
+        AlertsModule,
+        FleetModule,
+        TimersModule,
+        CommandModule,
+        CoverageModule,
+      ],
       providers: [EmitterBinding],
     };
   }

@@ -64,5 +64,5 @@ export const areaGeometrySchema = z.discriminatedUnion('type', [polygonSchema, m
 export type AreaGeometry = z.infer<typeof areaGeometrySchema>;
 
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; details?: unknown };
+  error: { code: ErrorCode; message: string; details?: unknown; requestId?: string };
 }

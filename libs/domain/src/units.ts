@@ -34,6 +34,20 @@ export const UNIT_KIND_LABELS: Record<UnitKind, { zh: string; en: string }> = {
   station_car: { zh: '所巡车', en: 'Station car' },
 };
 
+/** Kinds whose officers walk: timed by road distance at walking pace, never by driving speed. */
+export const WALKING_UNIT_KINDS: readonly UnitKind[] = ['foot', 'kiosk'];
+export function isWalkingKind(kind: string): boolean {
+  return (WALKING_UNIT_KINDS as readonly string[]).includes(kind);
+}
+
+/** A checkpoint (卡点) is manned by a vehicle crew: walking posts cannot hold one. */
+export function canManCheckpoint(kind: string): boolean {
+  return (UNIT_KINDS as readonly string[]).includes(kind) && !isWalkingKind(kind);
+}
+
+/** A unit's position older than this (seconds) is stale: shown as such, not trusted for ETAs. */
+export const POSITION_STALE_SEC_DEFAULT = 60;
+
 /**
  * Average urban speed (km/h) by unit kind, used for the straight-line fallback ETA.
  * Foot and kiosk units walk; everything else drives in city traffic.
@@ -61,13 +75,19 @@ export function straightLineEtaSec(
   return Math.round((distanceM * detourFactor) / metersPerSec);
 }
 
-/** Great-circle distance in metres (haversine, WGS84 mean radius). */
+/** Mean Earth radius (IUGG), metres. */
+export const EARTH_RADIUS_M = 6371008.8;
+const RAD = Math.PI / 180;
+
+/** The one great-circle distance, in metres (haversine on the mean sphere), on plain numbers. */
+export function haversineLonLatM(lon1: number, lat1: number, lon2: number, lat2: number): number {
+  const dLat = (lat2 - lat1) * RAD;
+  const dLon = (lon2 - lon1) * RAD;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * RAD) * Math.cos(lat2 * RAD) * Math.sin(dLon / 2) ** 2;
+  return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(h)));
+}
+
+/** {@link haversineLonLatM} between two points. */
 export function haversineM(a: { lon: number; lat: number }, b: { lon: number; lat: number }): number {
-  const R = 6371008.8;
-  const toRad = Math.PI / 180;
-  const dLat = (b.lat - a.lat) * toRad;
-  const dLon = (b.lon - a.lon) * toRad;
-  const h =
-    Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * toRad) * Math.cos(b.lat * toRad) * Math.sin(dLon / 2) ** 2;
-  return 2 * R * Math.asin(Math.min(1, Math.sqrt(h)));
+  return haversineLonLatM(a.lon, a.lat, b.lon, b.lat);
 }

@@ -1,3 +1,4 @@
+import { straightLineEtaSec, UNIT_KINDS } from '@ringcad/domain';
 import { at, smallNetwork } from './__fixtures__/small-network';
 import {
   etaToTarget,
@@ -96,7 +97,7 @@ describe('etaToTarget on the small town', () => {
     const straight = haversineM(target.lon, target.lat, at(1000, -700).lon, at(1000, -700).lat);
     expect(car.method).toBe('straight');
     expect(car.snapDistanceM).toBeNull();
-    expect(car.distanceM).toBeCloseTo(straight * 1.3, 3);
+    expect(car.distanceM).toBeCloseTo(straight, 3);
     expect(car.etaSec).toBeCloseTo((straight * 1.3) / (30 / 3.6), 3);
     expect(res.results[0]).toMatchObject({
       method: 'road',
@@ -132,9 +133,15 @@ describe('straightLineEta', () => {
   ])('kind %s over %d m takes %d s', (kind, d, sec) => {
     expect(straightLineEta(d, kind)).toEqual({
       etaSec: expect.closeTo(sec, 6) as number,
-      distanceM: expect.closeTo(d * 1.3, 6) as number,
+      distanceM: expect.closeTo(d, 6) as number,
       method: 'straight',
     });
+  });
+
+  it("agrees with the domain's straight-line rule for every unit kind", () => {
+    for (const kind of UNIT_KINDS) {
+      expect(Math.round(straightLineEta(1234, kind).etaSec)).toBe(straightLineEtaSec(1234, kind));
+    }
   });
 
   it('is configurable per deployment', () => {

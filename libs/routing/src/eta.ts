@@ -1,3 +1,4 @@
+import { DEFAULT_DETOUR_FACTOR, STRAIGHT_LINE_SPEED_KMH } from '@ringcad/domain';
 import { edgeCosts, type EdgeCosts } from './edge-costs';
 import { haversineM } from './geo-math';
 import { DIR_BACKWARD, DIR_FORWARD, type RoadGraph } from './road-graph';
@@ -35,28 +36,25 @@ export interface StraightLineConfig {
   defaultSpeedKmh?: number;
 }
 
-export const DEFAULT_STRAIGHT_SPEEDS_KMH: Readonly<Record<string, number>> = Object.freeze({
-  foot: 5,
-  kiosk: 5,
-  post: 5,
-  motorcycle: 30,
-  patrol_car: 30,
-});
+/** The domain's speeds by unit kind (walking kinds at walking pace). */
+export const DEFAULT_STRAIGHT_SPEEDS_KMH: Readonly<Record<string, number>> = STRAIGHT_LINE_SPEED_KMH;
 
 /**
  * Labelled straight-line estimate for points that cannot be snapped to the road network:
- * distance × detour factor at the unit kind's speed.
+ * distance × detour factor at the unit kind's speed (the domain's rule: {@link straightLineEtaSec}
+ * is the same estimate rounded to whole seconds).
  */
 export function straightLineEta(
   distanceM: number,
   kind?: string,
   config: StraightLineConfig = {},
 ): { etaSec: number; distanceM: number; method: 'straight' } {
-  const detour = config.detourFactor ?? 1.3;
+  const detour = config.detourFactor ?? DEFAULT_DETOUR_FACTOR;
   const speeds = config.speedsKmhByKind ?? DEFAULT_STRAIGHT_SPEEDS_KMH;
-  const kmh = (kind !== undefined ? speeds[kind] : undefined) ?? config.defaultSpeedKmh ?? 30;
-  const d = distanceM * detour;
-  return { etaSec: d / (kmh / 3.6), distanceM: d, method: 'straight' };
+  const kmh = (kind !== undefined ? speeds[kind] : undefined) ?? config.defaultSpeedKmh ?? STRAIGHT_LINE_SPEED_KMH.patrol_car;
+  // the distance reported is the straight one (as the domain's estimate reports it); the
+  // detour only lengthens the time
+  return { etaSec: (distanceM * detour) / (kmh / 3.6), distanceM, method: 'straight' };
 }
 
 export interface RoutingQueryOptions extends SnapOptions {

@@ -1,17 +1,12 @@
-/** Mean Earth radius (IUGG), metres. */
-export const EARTH_RADIUS_M = 6371008.8;
+import { EARTH_RADIUS_M, haversineLonLatM } from '@ringcad/domain';
+
+export { EARTH_RADIUS_M };
 const RAD = Math.PI / 180;
 /** Metres per degree of latitude on the mean sphere. */
 export const M_PER_DEG = EARTH_RADIUS_M * RAD;
 
-/** Great-circle distance in metres. */
-export function haversineM(lon1: number, lat1: number, lon2: number, lat2: number): number {
-  const dLat = (lat2 - lat1) * RAD;
-  const dLon = (lon2 - lon1) * RAD;
-  const a =
-    Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * RAD) * Math.cos(lat2 * RAD) * Math.sin(dLon / 2) ** 2;
-  return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(a)));
-}
+/** Great-circle distance in metres: the domain's one distance, on plain numbers. */
+export const haversineM = haversineLonLatM;
 
 /**
  * Equirectangular projection around a reference latitude: metres east/north of (lon0, lat0).

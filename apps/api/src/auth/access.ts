@@ -5,7 +5,7 @@ export const ACCESS_KEY = 'ringcad:access';
 
 /**
  * What jurisdiction-owned object a route touches; the global AuthGuard checks it against the
- * caller's scope (libs/core/src/scope.ts) before the handler runs, and refuses with 403
+ * caller's scope (libs/core/src/auth/scope.ts) before the handler runs, and refuses with 403
  * OUT_OF_SCOPE. Unknown or malformed ids pass through to the handler (404 / 400).
  *
  * - `none`: nothing jurisdiction-owned, or open to every scope on purpose: reference data

@@ -1,7 +1,7 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
 import type { ErrorBody, ErrorCode } from '@ringcad/contracts';
-import { DomainError, asDependencyError } from '@ringcad/core';
+import { DomainError, asDependencyError, currentRequestId, REQUEST_ID_HEADER } from '@ringcad/core';
 
 export const STATUS_OF = {
   VALIDATION_FAILED: 400,
@@ -61,6 +61,8 @@ export class ErrorFilter implements ExceptionFilter {
   catch(err: unknown, host: ArgumentsHost) {
     const res = host.switchToHttp().getResponse<Response>();
     const { status, body } = errorBody(err);
+    const requestId = currentRequestId() ?? res.getHeader(REQUEST_ID_HEADER);
+    if (typeof requestId === 'string') body.error.requestId = requestId;
     if (status === 500) this.logger.error((err as Error)?.stack ?? String(err));
     else if (body.error.code === 'DEPENDENCY_DOWN') this.logger.warn(`${body.error.message} (${(err as Error)?.message ?? String(err)})`);
     // 429 and 503 always tell the client when to come back (details.retryAfterSec when the

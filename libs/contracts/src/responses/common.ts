@@ -24,5 +24,7 @@ export const errorBodySchema = z.object({
     code: z.enum(ERROR_CODES),
     message: z.string(),
     details: z.unknown().optional(),
+    /** the request's id (also its X-Request-Id header), written into every log line served for it */
+    requestId: z.string().optional(),
   }),
 });

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { AuthModule, ConsoleSyncModule, DispatchModule, FleetModule, IncidentsModule, RealtimeModule } from '@ringcad/core';
+import { RealtimeGateway } from './realtime.gateway';
+
+/** socket.io for consoles and unit terminals. */
+@Module({
+  imports: [AuthModule, RealtimeModule, ConsoleSyncModule, DispatchModule, FleetModule, IncidentsModule],
+  providers: [RealtimeGateway],
+  exports: [RealtimeGateway],
+})
+export class RealtimeApiModule {}

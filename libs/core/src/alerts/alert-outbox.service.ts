@@ -1,0 +1,111 @@
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { sql } from 'kysely';
+import { toAlertView, type AlertRow } from './alerts';
+import { Clock, DatabaseService } from '../platform';
+import { RealtimePublisher } from '../realtime';
+
+/**
+ * How often undelivered alerts are looked for. Writers kick delivery themselves after commit; the
+ * poll is for what they could not push: a process that died between commit and push, or alerts
+ * raised before this process had a delivery path.
+ */
+const POLL_MS = 2_000;
+const BATCH = 200;
+
+type OutboxRow = AlertRow & { district_id: string | null; station_id: string | null; grid_id: string | null };
+
+/**
+ * An alert written is an alert delivered: `alerts` rows start with `delivered_at` null and this
+ * pushes them to the consoles of their jurisdiction and marks them. Every process with a
+ * delivery path runs it (api instances and the worker); `SKIP LOCKED` hands each alert to one of
+ * them, so a console gets each alert once. Delivery is at least once: a process that dies after
+ * pushing and before marking leaves the row for another push.
+ */
+@Injectable()
+export class AlertOutbox implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(AlertOutbox.name);
+  private poll?: NodeJS.Timeout;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private closed = false;
+
+  constructor(
+    private readonly database: DatabaseService,
+    private readonly clock: Clock,
+    private readonly realtime: RealtimePublisher,
+  ) {}
+
+  onApplicationBootstrap() {
+    this.realtime.whenBound(() => {
+      if (this.closed) return;
+      void this.kick();
+      this.poll = setInterval(() => void this.kick(), POLL_MS);
+      this.poll.unref();
+    });
+  }
+
+  async beforeApplicationShutdown() {
+    this.closed = true;
+    if (this.poll) clearInterval(this.poll);
+    await this.running;
+  }
+
+  /** Pushes every undelivered alert now; concurrent calls share one run (plus one rerun). */
+  kick(): Promise<void> {
+    if (this.closed || !this.realtime.ready) return Promise.resolve();
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          let pushed: number;
+          do pushed = await this.deliverBatch();
+          while (pushed === BATCH && !this.closed);
+        } while (this.again && !this.closed);
+      } catch (err) {
+        // the rows stay undelivered: the next kick or poll pushes them
+        this.logger.warn(`alert delivery failed: ${(err as Error).message}`);
+      } finally {
+        this.running = null;
+      }
+    })();
+    return this.running;
+  }
+
+  private deliverBatch(): Promise<number> {
+    return this.database.transaction(async (tx) => {
+      const rows = await sql<OutboxRow>`
+        SELECT a.*, i.district_id, i.station_id, i.grid_id
+        FROM alerts a LEFT JOIN incidents i ON i.id = a.incident_id
+        WHERE a.delivered_at IS NULL
+        ORDER BY a.at, a.id
+        LIMIT ${BATCH}
+        FOR UPDATE OF a SKIP LOCKED`.execute(tx);
+      if (!rows.rows.length) return 0;
+      // The alert rows committed long ago; this transaction only holds them while they are pushed,
+      // so a failed mark means a second push, never a lost one.
+      for (const r of rows.rows) {
+        this.realtime.toConsoles({
+          event: 'alert',
+          payload: toAlertView(r),
+          jurisdictionIds: r.incident_id
+            ? [r.district_id, r.station_id, r.grid_id]
+            : [typeof r.data.districtId === 'string' ? r.data.districtId : null],
+        });
+      }
+      await tx
+        .updateTable('alerts')
+        .set({ delivered_at: this.clock.now() })
+        .where(
+          'id',
+          'in',
+          rows.rows.map((r) => r.id),
+        )
+        .execute();
+      return rows.rows.length;
+    });
+  }
+}

@@ -1,0 +1,4 @@
+export * from './alerts.module';
+export * from './alert-outbox.service';
+export * from './alerts';
+export * from './alerts.service';

@@ -1,0 +1,166 @@
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import type { CreateUserRequest, LoginRequest, LoginResponse, UserView } from '@ringcad/contracts';
+import type { Role } from '@ringcad/domain';
+import { appendAudit, Clock, type AppConfig, DatabaseService, DomainError, conflict, notFound, actorOf, type Principal, APP_CONFIG } from '../platform';
+import { hashPassword, newToken, timingDummyHash, tokenHash, verifyPassword } from './passwords';
+
+const WRONG_CREDENTIALS = 'wrong username or password';
+
+@Injectable()
+export class AuthService implements OnModuleInit {
+  private readonly logger = new Logger(AuthService.name);
+  constructor(
+    private readonly database: DatabaseService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit() {
+    // made at boot so the first unknown-username login does not pay for two hashes
+    void timingDummyHash();
+  }
+
+  /**
+   * Unknown usernames, wrong passwords and disabled accounts get the same 401 after the same
+   * work (one scrypt verification), so neither the answer nor its timing tells them apart.
+   */
+  async login(input: LoginRequest): Promise<LoginResponse> {
+    const user = await this.database.db
+      .selectFrom('users')
+      .selectAll()
+      .where('username', '=', input.username)
+      .executeTakeFirst();
+    const ok = await verifyPassword(input.password, user?.password_hash ?? (await timingDummyHash()));
+    if (!user || !ok || user.disabled_at) throw new DomainError('UNAUTHENTICATED', WRONG_CREDENTIALS);
+    const token = newToken('u');
+    const now = this.clock.now();
+    await this.database.db
+      .insertInto('sessions')
+      .values({
+        token_hash: tokenHash(token),
+        user_id: user.id,
+        created_at: now,
+        expires_at: new Date(now.getTime() + this.config.SESSION_TTL_HOURS * 3600_000),
+      })
+      .execute();
+    return { accessToken: token, user: toUserView(user) };
+  }
+
+  /** Resolves a bearer token (user session or unit terminal) to its principal, or null. */
+  async authenticate(token: string | undefined | null): Promise<Principal | null> {
+    if (!token) return null;
+    const hash = tokenHash(token);
+    if (token.startsWith('t_')) {
+      const unit = await this.database.db
+        .selectFrom('units')
+        .select(['id', 'callsign'])
+        .where('terminal_token_hash', '=', hash)
+        .executeTakeFirst();
+      return unit ? { kind: 'unit', unitId: unit.id, callsign: unit.callsign } : null;
+    }
+    const row = await this.database.db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .select(['users.id', 'users.username', 'users.roles', 'users.jurisdiction_id', 'sessions.expires_at'])
+      .where('sessions.token_hash', '=', hash)
+      // disabling deletes the sessions too; this covers a session created in the same instant
+      .where('users.disabled_at', 'is', null)
+      .executeTakeFirst();
+    if (!row || new Date(row.expires_at) <= this.clock.now()) return null;
+    return {
+      kind: 'user',
+      id: row.id,
+      username: row.username,
+      roles: row.roles as Role[],
+      jurisdictionId: row.jurisdiction_id,
+    };
+  }
+
+  /** Revokes one user session (logout); unknown or already revoked tokens are fine. */
+  async logout(token: string): Promise<void> {
+    await this.database.db.deleteFrom('sessions').where('token_hash', '=', tokenHash(token)).execute();
+  }
+
+  async listUsers(): Promise<UserView[]> {
+    const rows = await this.database.db.selectFrom('users').selectAll().orderBy('username').execute();
+    return rows.map((u) => ({ ...toUserView(u), disabled: u.disabled_at !== null }));
+  }
+
+  /**
+   * Disabling an account revokes every session of it at once (in the same transaction) and keeps
+   * it from logging in; enabling lets it log in again (old sessions stay revoked).
+   */
+  async setDisabled(userId: string, disabled: boolean, by: Principal): Promise<UserView> {
+    if (disabled && by.kind === 'user' && by.id === userId) {
+      throw conflict('you cannot disable your own account');
+    }
+    return this.database.transaction(async (tx) => {
+      const user = await tx
+        .updateTable('users')
+        .set({ disabled_at: disabled ? this.clock.now() : null })
+        .where('id', '=', userId)
+        .returningAll()
+        .executeTakeFirst();
+      if (!user) throw notFound('user', userId);
+      if (disabled) await tx.deleteFrom('sessions').where('user_id', '=', userId).execute();
+      await appendAudit(tx, this.clock.now(), actorOf(by), disabled ? 'disable' : 'enable', 'user', userId, {
+        username: user.username,
+      });
+      return { ...toUserView(user), disabled };
+    });
+  }
+
+  async createUser(input: CreateUserRequest, by: Principal): Promise<UserView> {
+    const passwordHash = await hashPassword(input.password);
+    return this.database.transaction(async (tx) => {
+      if (input.jurisdictionId) {
+        const j = await tx.selectFrom('jurisdictions').select('id').where('id', '=', input.jurisdictionId).executeTakeFirst();
+        if (!j) throw notFound('jurisdiction', input.jurisdictionId);
+      }
+      const exists = await tx.selectFrom('users').select('id').where('username', '=', input.username).executeTakeFirst();
+      if (exists) throw conflict(`username ${input.username} is taken`);
+      const user = await tx
+        .insertInto('users')
+        .values({
+          username: input.username,
+          password_hash: passwordHash,
+          roles: [...new Set(input.roles)],
+          jurisdiction_id: input.jurisdictionId ?? null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await appendAudit(tx, this.clock.now(), actorOf(by), 'create', 'user', user.id, {
+        username: user.username,
+        roles: user.roles,
+      });
+      return toUserView(user);
+    });
+  }
+
+  /**
+   * The built-in admin account exists from first start. Its password comes from ADMIN_PASSWORD or,
+   * in embedded mode only, is generated and returned so the caller can print it once.
+   */
+  async ensureAdmin(password: string | undefined, allowGenerated: boolean): Promise<string | null> {
+    const existing = await this.database.db.selectFrom('users').select('id').where('username', '=', 'admin').executeTakeFirst();
+    if (existing) return null;
+    let generated: string | null = null;
+    if (!password) {
+      if (!allowGenerated) throw new Error('ADMIN_PASSWORD must be set on first start in services mode');
+      generated = randomBytes(9).toString('base64url');
+    }
+    const hash = await hashPassword(password ?? (generated as string));
+    await this.database.db
+      .insertInto('users')
+      .values({ username: 'admin', password_hash: hash, roles: ['admin'], jurisdiction_id: null })
+      .onConflict((oc) => oc.column('username').doNothing())
+      .execute();
+    this.logger.log('built-in admin account created');
+    return generated;
+  }
+}
+
+function toUserView(u: { id: string; username: string; roles: string[]; jurisdiction_id: string | null }): UserView {
+  return { id: u.id, username: u.username, roles: u.roles as Role[], jurisdictionId: u.jurisdiction_id };
+}

@@ -1,0 +1,224 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { sql } from 'kysely';
+import type { DefenseLevelRequest, DefenseLevelView } from '@ringcad/contracts';
+import {
+  coverageBelowTarget,
+  DEFAULT_DEFENSE_LEVEL,
+  DEFENSE_LEVEL_POLICIES,
+  type DefenseLevel,
+  type DefenseLevelPolicy,
+} from '@ringcad/domain';
+import { appendAudit, Clock, DatabaseService, notFound, actorOf, type Principal } from '../platform';
+import { AfterCommit, RealtimePublisher } from '../realtime';
+import { AlertOutbox } from '../alerts';
+import { ScopeService, assertJurisdictionInScope, coversJurisdiction } from '../auth';
+
+interface LevelRow {
+  jurisdiction_id: string | null;
+  level: number;
+  reason: string;
+  at: Date;
+  actor_name: string;
+}
+
+/** What a coverage push looks like to the level check (see CoverageService). */
+export interface CoverageSnapshot {
+  districts: { id: string; name: string; tiers: { sec: number; roadKmPct: number }[] }[];
+  /** The available units' positions the coverage was computed from (else the units' rows). */
+  unitPositions?: { lon: number; lat: number }[];
+}
+
+const policyView = (p: DefenseLevelPolicy) => ({
+  tierSec: p.tierSec,
+  minRoadKmPct: p.minRoadKmPct,
+  minAvailableUnits: p.minAvailableUnits,
+  maxMoves: p.maxMoves,
+});
+
+/**
+ * 等级化防控: commanders set a level (1 highest … 4 everyday) for the city or a jurisdiction;
+ * every change is an append-only row with its actor. The level in force sets each district's
+ * coverage target; coverage pushes are checked against it and a district that falls short
+ * raises one `coverage_below_target` alert per breach (a breach closes when it recovers).
+ */
+@Injectable()
+export class DefenseLevelsService {
+  private readonly logger = new Logger(DefenseLevelsService.name);
+
+  constructor(
+    private readonly database: DatabaseService,
+    private readonly clock: Clock,
+    private readonly realtime: RealtimePublisher,
+    private readonly alerts: AlertOutbox,
+    private readonly scopes: ScopeService,
+  ) {}
+
+  async set(input: DefenseLevelRequest, by: Principal): Promise<DefenseLevelView> {
+    // a district commander raises their district (or below it), never the city or a neighbour
+    assertJurisdictionInScope(await this.scopes.scopeOf(by), input.jurisdictionId);
+    const after = new AfterCommit();
+    const view = await this.database.transaction(async (tx) => {
+      if (input.jurisdictionId) {
+        const j = await tx.selectFrom('jurisdictions').select('id').where('id', '=', input.jurisdictionId).executeTakeFirst();
+        if (!j) throw notFound('jurisdiction', input.jurisdictionId);
+      }
+      const now = this.clock.now();
+      const actor = actorOf(by);
+      await sql`
+        INSERT INTO defense_level_changes (jurisdiction_id, level, reason, at, actor_id, actor_name)
+        VALUES (${input.jurisdictionId}, ${input.level}, ${input.reason}, ${now}, ${actor.id}, ${actor.name})`.execute(tx);
+      await appendAudit(tx, now, actor, 'defense-level.set', 'jurisdiction', input.jurisdictionId, {
+        level: input.level,
+        reason: input.reason,
+      });
+      const v = this.toView({ jurisdiction_id: input.jurisdictionId, level: input.level, reason: input.reason, at: now, actor_name: actor.name });
+      after.add(() =>
+        this.realtime.toConsoles({ event: 'defense-level.changed', payload: v, jurisdictionIds: [input.jurisdictionId] }),
+      );
+      return v;
+    });
+    await after.run();
+    return view;
+  }
+
+  /**
+   * The level in force per jurisdiction that has one, the city-wide level first (default 4). A
+   * scoped account sees the city-wide level (it applies to them) and the levels in its scope.
+   */
+  async current(by: Principal): Promise<DefenseLevelView[]> {
+    const scope = await this.scopes.scopeOf(by);
+    const rows = (await this.latestRows()).filter((r) => r.jurisdiction_id === null || coversJurisdiction(scope, r.jurisdiction_id));
+    const city = rows.find((r) => r.jurisdiction_id === null);
+    const views = rows.filter((r) => r.jurisdiction_id !== null).map((r) => this.toView(r));
+    return [
+      city
+        ? this.toView(city)
+        : { jurisdictionId: null, level: DEFAULT_DEFENSE_LEVEL, reason: null, at: null, by: null, policy: policyView(DEFENSE_LEVEL_POLICIES[DEFAULT_DEFENSE_LEVEL]) },
+      ...views,
+    ];
+  }
+
+  /** The level in force for a district: its own, else the city-wide one, else the default. */
+  async levelFor(districtId: string | null): Promise<DefenseLevel> {
+    const rows = await this.latestRows();
+    return this.pick(rows, districtId);
+  }
+
+  private pick(rows: LevelRow[], districtId: string | null): DefenseLevel {
+    const own = districtId ? rows.find((r) => r.jurisdiction_id === districtId) : undefined;
+    const city = rows.find((r) => r.jurisdiction_id === null);
+    return ((own ?? city)?.level ?? DEFAULT_DEFENSE_LEVEL) as DefenseLevel;
+  }
+
+  private async latestRows(): Promise<LevelRow[]> {
+    const rows = await sql<LevelRow>`
+      SELECT DISTINCT ON (jurisdiction_id) jurisdiction_id, level, reason, at, actor_name
+      FROM defense_level_changes ORDER BY jurisdiction_id, seq DESC`.execute(this.database.db);
+    return rows.rows;
+  }
+
+  private toView(r: LevelRow): DefenseLevelView {
+    const level = r.level as DefenseLevel;
+    return {
+      jurisdictionId: r.jurisdiction_id,
+      level,
+      reason: r.reason,
+      at: new Date(r.at).toISOString(),
+      by: r.actor_name,
+      policy: policyView(DEFENSE_LEVEL_POLICIES[level]),
+    };
+  }
+
+  /**
+   * Checks a coverage push against each district's level. A district enters breach (one alert,
+   * recorded and pushed) when its coverage of the level's tier or its available units fall
+   * short, and leaves it when both recover; pushes in between change nothing. Districts are
+   * checked only when the pushed scheme has the level's tier.
+   */
+  async evaluateCoverage(coverage: CoverageSnapshot): Promise<number> {
+    if (!coverage.districts.length) return 0;
+    const levels = await this.latestRows();
+    const pos = coverage.unitPositions;
+    const counts = pos
+      ? await sql<{ id: string; n: number }>`
+          SELECT j.id, count(p.lon)::int AS n FROM jurisdictions j
+          LEFT JOIN unnest(${pos.map((u) => u.lon)}::float8[], ${pos.map((u) => u.lat)}::float8[]) AS p(lon, lat)
+            ON ST_Covers(j.boundary, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326))
+          WHERE j.kind = 'district' GROUP BY j.id`.execute(this.database.db)
+      : await sql<{ id: string; n: number }>`
+          SELECT j.id, count(u.id)::int AS n FROM jurisdictions j
+          LEFT JOIN units u ON u.status = 'available' AND u.position IS NOT NULL AND ST_Covers(j.boundary, u.position)
+          WHERE j.kind = 'district' GROUP BY j.id`.execute(this.database.db);
+    const unitsIn = new Map(counts.rows.map((r) => [r.id, Number(r.n)]));
+    let raised = 0;
+    for (const d of coverage.districts) {
+      const level = this.pick(levels, d.id);
+      const policy = DEFENSE_LEVEL_POLICIES[level];
+      const tier = d.tiers.find((t) => t.sec === policy.tierSec);
+      if (!tier) continue;
+      const available = unitsIn.get(d.id) ?? 0;
+      const below = coverageBelowTarget(level, tier.roadKmPct, available);
+      if (await this.transition(d, level, policy, tier.roadKmPct, available, below)) raised++;
+    }
+    return raised;
+  }
+
+  /** Opens or closes a district's breach; returns whether an alert was raised. */
+  private async transition(
+    d: { id: string; name: string },
+    level: DefenseLevel,
+    policy: DefenseLevelPolicy,
+    roadKmPct: number,
+    availableUnits: number,
+    below: boolean,
+  ): Promise<boolean> {
+    const after = new AfterCommit();
+    const raised = await this.database.transaction(async (tx) => {
+      const now = this.clock.now();
+      const state = await sql<{ open: boolean }>`
+        SELECT open FROM coverage_breaches WHERE district_id = ${d.id} FOR UPDATE`.execute(tx);
+      const wasOpen = state.rows[0]?.open ?? false;
+      if (wasOpen === below) return false;
+      let alertId: string | null = null;
+      if (below) {
+        const data = {
+          districtId: d.id,
+          districtName: d.name,
+          level,
+          tierSec: policy.tierSec,
+          roadKmPct,
+          targetRoadKmPct: policy.minRoadKmPct,
+          availableUnits,
+          minAvailableUnits: policy.minAvailableUnits,
+        };
+        const inserted = await tx
+          .insertInto('alerts')
+          .values({
+            kind: 'coverage_below_target',
+            incident_id: null,
+            unit_id: null,
+            assignment_id: null,
+            timer_id: null,
+            at: now,
+            data: JSON.stringify(data),
+            acknowledged_at: null,
+            acknowledged_by: null,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        alertId = inserted.id;
+        // pushed by the outbox after commit, to the consoles of its jurisdiction
+        after.add(() => this.alerts.kick());
+      }
+      await sql`
+        INSERT INTO coverage_breaches (district_id, open, level, alert_id, changed_at)
+        VALUES (${d.id}, ${below}, ${level}, ${alertId}, ${now})
+        ON CONFLICT (district_id) DO UPDATE SET open = EXCLUDED.open, level = EXCLUDED.level,
+          alert_id = COALESCE(EXCLUDED.alert_id, coverage_breaches.alert_id), changed_at = EXCLUDED.changed_at`.execute(tx);
+      return below;
+    });
+    await after.run();
+    if (raised) this.logger.log(`coverage below level ${level} target in district ${d.id}`);
+    return raised;
+  }
+}

@@ -1,0 +1,211 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
+import type { SealingDispatchRequest, SealingView } from '@ringcad/contracts';
+import { findScheme } from '@ringcad/domain';
+import { computeSealing } from '@ringcad/routing';
+import { Clock, type AppConfig, DatabaseService, DomainError, conflict, forbidden, notFound, actorOf, hasRole, type Principal, APP_CONFIG } from '../platform';
+import { lockAvailableUnits, readAssignments, terminalTask, DispatchService, RecommendationService } from '../dispatch';
+import { appendIncidentEvent, bumpIncident, readIncident, lockOpenIncidentInScope } from '../incident-log';
+import { LiveFleetService, overlayLive, UnitsService } from '../fleet';
+import { ScopeService } from '../auth';
+import { AfterCommit, RealtimePublisher } from '../realtime';
+import { RoadNetworkService } from '../roads';
+import { TimersService } from '../timers';
+
+/** Kinds that cannot hold a road checkpoint on their own (they walk). */
+const NOT_FOR_CHECKPOINTS = new Set(['foot', 'kiosk']);
+const round1 = (v: number) => Math.round(v * 10) / 10;
+
+interface CheckpointRow {
+  id: string;
+  name: string;
+  lon: number;
+  lat: number;
+}
+
+/**
+ * 封控 sealing and 包围圈 encirclement: where a vehicle fleeing the incident can be after each
+ * tier, the checkpoints on that reach with the unit that can man each first (computeSealing),
+ * and one action that sends units to checkpoints (assignments with role `checkpoint`).
+ */
+@Injectable()
+export class SealingService {
+  constructor(
+    private readonly database: DatabaseService,
+    private readonly clock: Clock,
+    private readonly roads: RoadNetworkService,
+    private readonly live: LiveFleetService,
+    private readonly realtime: RealtimePublisher,
+    private readonly recommendations: RecommendationService,
+    private readonly timers: TimersService,
+    private readonly dispatch: DispatchService,
+    private readonly units: UnitsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly scopes: ScopeService,
+  ) {}
+
+  /**
+   * Sealing rings of an incident for a scheme's tiers (all of them, or the given indexes: e.g.
+   * `5-10-30` tier 2 is the 30-minute encirclement). Tier windows use the previous tier asked for.
+   */
+  async sealing(incidentId: string, schemeId: string, tierIndexes: number[] | undefined): Promise<SealingView> {
+    const started = performance.now();
+    const scheme = findScheme(schemeId);
+    if (!scheme) throw new DomainError('VALIDATION_FAILED', `unknown ring scheme ${schemeId}`);
+    const indexes = tierIndexes ?? scheme.tiers.map((_, i) => i);
+    const bad = indexes.find((i) => i >= scheme.tiers.length);
+    if (bad !== undefined) throw new DomainError('VALIDATION_FAILED', `scheme ${scheme.id} has no tier ${bad}`);
+    const graph = this.roads.requireGraph();
+    const incident = await sql<{ lon: number; lat: number }>`
+      SELECT ST_X(location) AS lon, ST_Y(location) AS lat FROM incidents WHERE id = ${incidentId}`.execute(this.database.db);
+    const at = incident.rows[0];
+    if (!at) throw notFound('incident', incidentId);
+    const checkpoints = await this.checkpoints();
+    const units = await this.availableUnits();
+    const r = computeSealing(graph, at, {
+      tiersSec: indexes.map((i) => scheme.tiers[i].sec),
+      checkpoints: checkpoints.map((c) => ({ ...c, snap: this.roads.snapFor(`checkpoint:${c.id}`, c.lon, c.lat) })),
+      units: units.map((u) => ({ id: u.id, lon: u.lon, lat: u.lat, snap: this.roads.snapFor(u.id, u.lon, u.lat) })),
+      vehicleSpeedFactor: this.config.SEALING_VEHICLE_SPEED_FACTOR,
+      at: this.clock.now(),
+    });
+    if (r.incidentSnapDistanceM === null) throw conflict('the incident is too far from any road to compute sealing rings');
+    const cpById = new Map(checkpoints.map((c) => [c.id, c]));
+    const unitById = new Map(units.map((u) => [u.id, u]));
+    return {
+      incidentId,
+      scheme: { id: scheme.id, tiers: indexes.map((i) => ({ sec: scheme.tiers[i].sec })) },
+      vehicleSpeedFactor: this.config.SEALING_VEHICLE_SPEED_FACTOR,
+      tiers: r.tiers.map((t) => ({
+        sec: t.sec,
+        fromSec: t.fromSec,
+        boundary: t.boundary,
+        checkpoints: t.checkpoints.map((c) => {
+          const cp = cpById.get(c.id) as CheckpointRow;
+          return {
+            checkpointId: c.id,
+            name: cp.name,
+            location: { lon: cp.lon, lat: cp.lat },
+            vehicleEtaSec: Math.round(c.vehicleEtaSec),
+            bestUnit: c.bestUnit
+              ? { unitId: c.bestUnit.id, callsign: unitById.get(c.bestUnit.id)?.callsign ?? '', etaSec: Math.round(c.bestUnit.etaSec) }
+              : null,
+            sealable: c.sealable,
+          };
+        }),
+        crossings: t.crossings.map((c) => ({ lon: c.lon, lat: c.lat, ...(c.roadName ? { roadName: c.roadName } : {}) })),
+      })),
+      tookMs: round1(performance.now() - started),
+    };
+  }
+
+  /**
+   * One action: each unit to its checkpoint. All or nothing, like 派警: a unit that is not
+   * available refuses the whole request. The ETA recorded is to the checkpoint; the terminal's
+   * task carries the checkpoint's location.
+   */
+  async dispatchToCheckpoints(incidentId: string, input: SealingDispatchRequest, by: Principal) {
+    if (!hasRole(by, 'dispatcher')) throw forbidden('only a dispatcher may assign units');
+    const scope = await this.scopes.scopeOf(by);
+    const after = new AfterCommit();
+    const created = await this.database.transaction(async (tx) => {
+      await lockOpenIncidentInScope(tx, incidentId, scope);
+      const cpIds = input.assignments.map((a) => a.checkpointId);
+      const cps = await sql<CheckpointRow>`
+        SELECT id, name, ST_X(location) AS lon, ST_Y(location) AS lat FROM checkpoints WHERE id = ANY(${cpIds}::uuid[])`.execute(tx);
+      const cpById = new Map(cps.rows.map((c) => [c.id, c]));
+      const missingCp = cpIds.find((id) => !cpById.has(id));
+      if (missingCp) throw notFound('checkpoint', missingCp);
+      const manning = await tx
+        .selectFrom('assignments')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('incident_id', '=', incidentId)
+        .where('role', '=', 'checkpoint')
+        .where('status', 'in', ['assigned', 'acknowledged', 'en_route', 'on_scene'])
+        .executeTakeFirstOrThrow();
+      const cap = this.config.SEALING_MAX_UNITS_PER_INCIDENT;
+      if (Number(manning.n) + input.assignments.length > cap) {
+        throw conflict(`at most ${cap} units man checkpoints for one incident (SEALING_MAX_UNITS_PER_INCIDENT)`, {
+          cap,
+          manning: Number(manning.n),
+          requested: input.assignments.length,
+        });
+      }
+      const unitIds = input.assignments.map((a) => a.unitId);
+      await lockAvailableUnits(tx, unitIds, scope);
+      const now = this.clock.now();
+      const newIds: string[] = [];
+      for (const a of input.assignments) {
+        const cp = cpById.get(a.checkpointId) as CheckpointRow;
+        const eta = (await this.recommendations.etaForUnits(tx, cp, [a.unitId])).get(a.unitId);
+        const row = await sql<{ id: string }>`
+          INSERT INTO assignments (incident_id, unit_id, role, status, eta_sec, eta_method, assigned_at, assigned_by, checkpoint_id)
+          VALUES (${incidentId}, ${a.unitId}, 'checkpoint', 'assigned', ${eta?.etaSec ?? null}, ${eta?.method ?? null}, ${now},
+                  ${by.id}, ${a.checkpointId})
+          RETURNING id`.execute(tx);
+        newIds.push(row.rows[0].id);
+        await sql`UPDATE units SET status = 'assigned', status_changed_at = ${now}, version = version + 1 WHERE id = ${a.unitId}`.execute(tx);
+      }
+      // checkpoint units neither dispatch the scene nor start its ring clock
+      const version = await bumpIncident(tx, incidentId);
+      const assignments = (await readAssignments(tx, { incidentId })).filter((a) => newIds.includes(a.id));
+      const cpOf = new Map(input.assignments.map((a) => [a.unitId, cpById.get(a.checkpointId) as CheckpointRow]));
+      await appendIncidentEvent(tx, incidentId, version, 'units.assigned', now, actorOf(by), {
+        role: 'checkpoint',
+        assignments: assignments.map((a) => ({
+          assignmentId: a.id,
+          unitId: a.unitId,
+          callsign: a.callsign,
+          etaSec: a.etaSec,
+          etaMethod: a.etaMethod,
+          checkpointId: cpOf.get(a.unitId)?.id,
+          checkpointName: cpOf.get(a.unitId)?.name,
+        })),
+      });
+      const updated = await readIncident(tx, incidentId);
+      for (const a of assignments) {
+        await this.timers.scheduleAckOverdue(tx, a, updated, this.dispatch.ackTimeoutSec(updated.priority), now, after);
+      }
+      const unitViews = await Promise.all(assignments.map((a) => this.units.get(tx, a.unitId)));
+      after.add(() => {
+        this.realtime.incident('incident.updated', updated);
+        for (const a of assignments) {
+          const cp = cpOf.get(a.unitId) as CheckpointRow;
+          this.realtime.assignment(a, updated);
+          this.realtime.toTerminal(a.unitId, 'task.assigned', {
+            ...terminalTask(a, updated),
+            checkpoint: { id: cp.id, name: cp.name, location: { lon: cp.lon, lat: cp.lat } },
+          });
+        }
+        for (const u of unitViews) this.realtime.toConsoles({ event: 'unit.updated', payload: u, everyone: true });
+      });
+      return assignments.map((a) => ({ ...a, checkpointId: cpOf.get(a.unitId)?.id ?? null }));
+    });
+    await after.run();
+    return { assignments: created };
+  }
+
+  private async checkpoints(): Promise<CheckpointRow[]> {
+    const rows = await sql<CheckpointRow>`
+      SELECT id, name, ST_X(location) AS lon, ST_Y(location) AS lat FROM checkpoints ORDER BY id`.execute(this.database.db);
+    return rows.rows;
+  }
+
+  /** Available driving units with a fresh position (foot patrols and kiosks do not man checkpoints). */
+  private async availableUnits() {
+    const rows = await sql<{ id: string; callsign: string; kind: string; lon: number | null; lat: number | null; position_at: Date | null }>`
+      SELECT id, callsign, kind, ST_X(position) AS lon, ST_Y(position) AS lat, position_at FROM units
+      WHERE status = 'available'`.execute(this.database.db);
+    const staleBefore = this.clock.now().getTime() - this.config.POSITION_STALE_SEC * 1000;
+    return overlayLive(rows.rows, await this.live.get(rows.rows.map((r) => r.id)))
+      .filter(
+        (u) =>
+          !NOT_FOR_CHECKPOINTS.has(u.kind) &&
+          u.lon !== null &&
+          u.lat !== null &&
+          u.position_at &&
+          new Date(u.position_at).getTime() >= staleBefore,
+      )
+      .map((u) => ({ id: u.id, callsign: u.callsign, lon: u.lon as number, lat: u.lat as number }));
+  }
+}

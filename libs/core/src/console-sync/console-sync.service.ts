@@ -1,0 +1,35 @@
+import { Injectable } from '@nestjs/common';
+import type { AssignmentView, ConsoleSync } from '@ringcad/contracts';
+import { Clock, DatabaseService, type Principal } from '../platform';
+import { readAssignments } from '../dispatch';
+import { IncidentsService, DeskService } from '../incidents';
+import { AlertsService } from '../alerts';
+import { UnitsService } from '../fleet';
+
+/** The snapshot a console gets on every (re)connect. */
+@Injectable()
+export class ConsoleSyncService {
+  constructor(
+    private readonly database: DatabaseService,
+    private readonly clock: Clock,
+    private readonly incidents: IncidentsService,
+    private readonly units: UnitsService,
+    private readonly desk: DeskService,
+    private readonly alerts: AlertsService,
+  ) {}
+
+  async snapshot(by: Principal): Promise<ConsoleSync> {
+    const at = this.clock.now().toISOString();
+    const incidents = await this.incidents.list({ status: 'open', limit: 1000 }, by);
+    const assignments: AssignmentView[] = [];
+    await this.database.transaction(async (tx) => {
+      for (const i of incidents) assignments.push(...(await readAssignments(tx, { incidentId: i.id })));
+    });
+    // the whole fleet is shared (every seat draws it); incidents and alerts are the scope's own,
+    // and only the alerts of incidents still on the board
+    const visible = new Set(incidents.map((i) => i.id));
+    const alerts = (await this.alerts.openAlerts(by)).filter((a) => a.incidentId === null || visible.has(a.incidentId));
+    const notes = await this.desk.notesOf(incidents.map((i) => i.id));
+    return { at, incidents, assignments, units: await this.units.list(), alerts, notes };
+  }
+}

@@ -1,0 +1,2 @@
+export * from './console-sync.module';
+export * from './console-sync.service';

@@ -1,0 +1,306 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
+import type { AssignmentView, IncidentView, PremiseFlag, TerminalTask } from '@ringcad/contracts';
+import {
+  incidentStatusFromAssignments,
+  isActiveAssignment,
+  isIncidentOpen,
+  nextAssignmentStatus,
+  unitStatusForAssignment,
+  type AssignmentEventType,
+  type AssignmentRole,
+  type AssignmentStatus,
+  type IncidentStatus,
+  type Priority,
+} from '@ringcad/domain';
+import type { Tx } from '@ringcad/db';
+import { Clock, type AppConfig, DatabaseService, DomainError, forbidden, notFound, actorOf, hasRole, type Actor, type Principal, APP_CONFIG } from '../platform';
+import { appendIncidentEvent, bumpIncident, lockIncident, readIncident } from '../incident-log';
+import { AfterCommit, RealtimePublisher, ASSIGNMENT_COLUMNS, toAssignmentView, type AssignmentRow } from '../realtime';
+import { ScopeService, assertIncidentInScope, assertUnitsInScope, type Scope } from '../auth';
+import { RecommendationService } from './recommendation.service';
+import { TimersService } from '../timers';
+import { UnitsService } from '../fleet';
+import { premiseFlagsNear } from '../roads';
+
+const EVENT_COLUMN: Record<AssignmentEventType, string> = {
+  ack: 'acked_at',
+  depart: 'departed_at',
+  arrive: 'arrived_at',
+  clear: 'cleared_at',
+  decline: 'declined_at',
+};
+
+export async function readAssignments(tx: Tx, where: { incidentId?: string; id?: string }): Promise<AssignmentView[]> {
+  const filter = where.id ? sql`a.id = ${where.id}` : sql`a.incident_id = ${where.incidentId}`;
+  const rows = await sql<AssignmentRow>`
+    SELECT ${sql.raw(ASSIGNMENT_COLUMNS)} FROM assignments a JOIN units u ON u.id = a.unit_id
+    WHERE ${filter} ORDER BY a.assigned_at, u.callsign`.execute(tx);
+  return rows.rows.map(toAssignmentView);
+}
+
+/**
+ * Statuses of the units working the scene. Units sent to seal checkpoints (role `checkpoint`)
+ * do not make an incident dispatched or on scene, nor count toward its rings.
+ */
+export async function sceneAssignmentStatuses(tx: Tx, incidentId: string): Promise<AssignmentStatus[]> {
+  const rows = await tx
+    .selectFrom('assignments')
+    .select('status')
+    .where('incident_id', '=', incidentId)
+    .where('role', '<>', 'checkpoint')
+    .execute();
+  return rows.map((r) => r.status as AssignmentStatus);
+}
+
+/**
+ * Locks the units (in id order, as every dispatch does) and refuses the whole request when one is
+ * unknown (404) or not available (409, listing them all).
+ */
+export async function lockAvailableUnits(tx: Tx, ids: readonly string[], scope: Scope) {
+  const units = await tx
+    .selectFrom('units')
+    .select(['id', 'callsign', 'status', 'station_id'])
+    .where('id', 'in', ids)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  const missing = ids.find((id) => !units.some((u) => u.id === id));
+  if (missing) throw notFound('unit', missing);
+  // before availability: another district's units are refused whatever they are doing
+  assertUnitsInScope(scope, units.map((u) => ({ id: u.id, stationId: u.station_id })));
+  const busy = units.filter((u) => u.status !== 'available');
+  if (busy.length) {
+    throw new DomainError('UNIT_UNAVAILABLE', `unit(s) not available: ${busy.map((u) => `${u.callsign} (${u.status})`).join(', ')}`, {
+      units: busy.map((u) => ({ unitId: u.id, callsign: u.callsign, status: u.status })),
+    });
+  }
+  return units;
+}
+
+export function terminalTask(a: AssignmentView, incident: IncidentView, premises?: PremiseFlag[]): TerminalTask {
+  return {
+    ...(premises?.length ? { premises } : {}),
+    assignmentId: a.id,
+    status: a.status,
+    incident: {
+      id: incident.id,
+      number: incident.number,
+      category: incident.category,
+      priority: incident.priority,
+      location: incident.location,
+      address: incident.address,
+      description: incident.description,
+    },
+    etaSec: a.etaSec,
+  };
+}
+
+@Injectable()
+export class DispatchService {
+  constructor(
+    private readonly database: DatabaseService,
+    private readonly clock: Clock,
+    private readonly realtime: RealtimePublisher,
+    private readonly recommendations: RecommendationService,
+    private readonly timers: TimersService,
+    private readonly units: UnitsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly scopes: ScopeService,
+  ) {}
+
+  /** 派警: all requested units or none; a unit that is not available refuses the whole request. */
+  async assign(incidentId: string, unitIds: string[], role: AssignmentRole | undefined, by: Principal) {
+    if (!hasRole(by, 'dispatcher')) throw forbidden('only a dispatcher may assign units');
+    const ids = [...new Set(unitIds)];
+    const scope = await this.scopes.scopeOf(by);
+    const after = new AfterCommit();
+    const created = await this.database.transaction(async (tx) => {
+      const incident = await lockIncident(tx, incidentId);
+      assertIncidentInScope(scope, incident);
+      if (!isIncidentOpen(incident.status)) {
+        throw new DomainError('INCIDENT_CLOSED', `incident is ${incident.status}`);
+      }
+      const units = await lockAvailableUnits(tx, ids, scope);
+      const now = this.clock.now();
+      const etas = await this.recommendations.etaForUnits(tx, incident.location, ids);
+      const existing = await tx.selectFrom('assignments').select('id').where('incident_id', '=', incidentId).execute();
+      const assignmentRole: AssignmentRole = role ?? (existing.length ? 'reinforcement' : 'primary');
+      const newIds: string[] = [];
+      for (const u of units) {
+        const eta = etas.get(u.id);
+        const row = await tx
+          .insertInto('assignments')
+          .values({
+            incident_id: incidentId,
+            unit_id: u.id,
+            role: assignmentRole,
+            status: 'assigned',
+            eta_sec: eta?.etaSec ?? null,
+            eta_method: eta?.method ?? null,
+            assigned_at: now,
+            assigned_by: by.id,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        newIds.push(row.id);
+        await tx
+          .updateTable('units')
+          .set({ status: 'assigned', status_changed_at: now, version: sql`version + 1` })
+          .where('id', '=', u.id)
+          .execute();
+      }
+      const firstDispatch = incident.dispatchedAt === null;
+      const statuses = await this.assignmentStatuses(tx, incidentId);
+      const status = incidentStatusFromAssignments(incident.status as IncidentStatus, statuses);
+      const version = await bumpIncident(tx, incidentId, {
+        status,
+        ...(firstDispatch ? { dispatched_at: now } : {}),
+      });
+      const assignments = (await readAssignments(tx, { incidentId })).filter((a) => newIds.includes(a.id));
+      await appendIncidentEvent(tx, incidentId, version, 'units.assigned', now, actorOf(by), {
+        role: assignmentRole,
+        assignments: assignments.map((a) => ({ assignmentId: a.id, unitId: a.unitId, callsign: a.callsign, etaSec: a.etaSec, etaMethod: a.etaMethod })),
+      });
+      const updated = await readIncident(tx, incidentId);
+      for (const a of assignments) {
+        await this.timers.scheduleAckOverdue(tx, a, updated, this.ackTimeoutSec(updated.priority), now, after);
+      }
+      if (firstDispatch) await this.timers.scheduleTierDeadlines(tx, updated, now, after);
+      const unitViews = await Promise.all(assignments.map((a) => this.units.get(tx, a.unitId)));
+      const flags = await premiseFlagsNear(tx, updated.location);
+      after.add(() => {
+        this.realtime.incident('incident.updated', updated);
+        for (const a of assignments) {
+          this.realtime.assignment(a, updated);
+          this.realtime.toTerminal(a.unitId, 'task.assigned', terminalTask(a, updated, flags));
+        }
+        for (const u of unitViews) this.realtime.toConsoles({ event: 'unit.updated', payload: u, everyone: true });
+      });
+      return assignments;
+    });
+    await after.run();
+    return { assignments: created };
+  }
+
+  ackTimeoutSec(priority: Priority): number {
+    return priority === 1
+      ? this.config.ACK_TIMEOUT_P1_SEC
+      : priority === 2
+        ? this.config.ACK_TIMEOUT_P2_SEC
+        : this.config.ACK_TIMEOUT_P3_SEC;
+  }
+
+  /** 签收 / 出发 / 到场 / 反馈 / 拒绝 from the dispatcher or the assigned unit's own terminal. */
+  async applyEvent(assignmentId: string, type: AssignmentEventType, by: Principal): Promise<AssignmentView> {
+    const scope = await this.scopes.scopeOf(by);
+    const after = new AfterCommit();
+    const view = await this.database.transaction(async (tx) => {
+      const head = await tx
+        .selectFrom('assignments')
+        .select(['incident_id', 'unit_id', 'role'])
+        .where('id', '=', assignmentId)
+        .executeTakeFirst();
+      if (!head) throw notFound('assignment', assignmentId);
+      if (by.kind === 'unit' ? by.unitId !== head.unit_id : !hasRole(by, 'dispatcher')) {
+        throw forbidden('only a dispatcher or the assigned unit may report on this assignment');
+      }
+      // lock order everywhere: incident, then assignment, then unit
+      const incident = await lockIncident(tx, head.incident_id);
+      if (by.kind === 'user') assertIncidentInScope(scope, incident);
+      const current = await tx
+        .selectFrom('assignments')
+        .select(['status'])
+        .where('id', '=', assignmentId)
+        .forUpdate()
+        .executeTakeFirstOrThrow();
+      const next = nextAssignmentStatus(current.status as AssignmentStatus, type);
+      if (!next) {
+        throw new DomainError('ILLEGAL_TRANSITION', `cannot ${type} an assignment that is ${current.status}`, {
+          status: current.status,
+          event: type,
+        });
+      }
+      const now = this.clock.now();
+      const set: Record<string, unknown> = { status: next, [EVENT_COLUMN[type]]: now };
+      // an implicit 签收 when a unit departs without acknowledging first
+      if (type === 'depart' && current.status === 'assigned') set.acked_at = now;
+      await sql`UPDATE assignments SET ${sql.join(Object.entries(set).map(([c, v]) => sql`${sql.ref(c)} = ${v}`))}
+                WHERE id = ${assignmentId}`.execute(tx);
+      await tx
+        .updateTable('units')
+        .set({ status: unitStatusForAssignment(next), status_changed_at: now, version: sql`version + 1` })
+        .where('id', '=', head.unit_id)
+        .execute();
+      const statuses = await this.assignmentStatuses(tx, incident.id);
+      const status = incidentStatusFromAssignments(incident.status as IncidentStatus, statuses);
+      const incidentSet: Record<string, unknown> = { status };
+      if (type === 'arrive' && head.role !== 'checkpoint') incidentSet.first_arrived_at = sql`COALESCE(first_arrived_at, ${now})`;
+      if (status === 'resolved' && incident.status !== 'resolved') incidentSet.resolved_at = now;
+      const version = await bumpIncident(tx, incident.id, incidentSet);
+      const [assignment] = await readAssignments(tx, { id: assignmentId });
+      await appendIncidentEvent(tx, incident.id, version, `assignment.${type}`, now, actorOf(by), {
+        assignmentId,
+        unitId: head.unit_id,
+        callsign: assignment.callsign,
+        from: current.status,
+        to: next,
+      });
+      if (type === 'ack' || type === 'depart' || type === 'decline') {
+        await this.timers.settleAckTimer(tx, assignmentId, now, after);
+      }
+      if (type === 'arrive') await this.timers.settleMetTiers(tx, incident.id, now, after);
+      const updated = await readIncident(tx, incident.id);
+      const unit = await this.units.get(tx, head.unit_id);
+      after.add(() => {
+        this.realtime.assignment(assignment, updated);
+        this.realtime.incident('incident.updated', updated);
+        this.realtime.toConsoles({ event: 'unit.updated', payload: unit, everyone: true });
+      });
+      return assignment;
+    });
+    await after.run();
+    return view;
+  }
+
+  /**
+   * Withdraws the active tasks of an incident (all of them when it is cancelled, the checkpoint
+   * ones when it closes). Caller holds the incident lock.
+   */
+  async cancelActiveAssignments(
+    tx: Tx,
+    incident: IncidentView,
+    reason: string,
+    now: Date,
+    after: AfterCommit,
+    roles?: readonly AssignmentRole[],
+  ) {
+    const active = (await readAssignments(tx, { incidentId: incident.id })).filter(
+      (a) => isActiveAssignment(a.status as AssignmentStatus) && (!roles || roles.includes(a.role as AssignmentRole)),
+    );
+    for (const a of active) {
+      await tx.updateTable('assignments').set({ status: 'cancelled', cancelled_at: now }).where('id', '=', a.id).execute();
+      await tx
+        .updateTable('units')
+        .set({ status: 'available', status_changed_at: now, version: sql`version + 1` })
+        .where('id', '=', a.unitId)
+        .execute();
+    }
+    if (!active.length) return;
+    const views = (await readAssignments(tx, { incidentId: incident.id })).filter((v) => active.some((a) => a.id === v.id));
+    const units = await Promise.all(active.map((a) => this.units.get(tx, a.unitId)));
+    after.add(() => {
+      for (const v of views) {
+        this.realtime.assignment(v, incident);
+        this.realtime.toTerminal(v.unitId, 'task.cancelled', { assignmentId: v.id, incidentId: incident.id, reason });
+      }
+      for (const u of units) this.realtime.toConsoles({ event: 'unit.updated', payload: u, everyone: true });
+    });
+  }
+
+  private assignmentStatuses(tx: Tx, incidentId: string): Promise<AssignmentStatus[]> {
+    return sceneAssignmentStatuses(tx, incidentId);
+  }
+}
+
+export type { Actor };

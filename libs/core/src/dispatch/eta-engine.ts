@@ -1,0 +1,83 @@
+import { Injectable } from '@nestjs/common';
+import { etaToTarget } from '@ringcad/routing';
+import { haversineM, straightLineEtaSec, STRAIGHT_LINE_SPEED_KMH, type UnitKind } from '@ringcad/domain';
+import { RoadNetworkService } from '../roads';
+
+export interface EtaUnit {
+  id: string;
+  kind: UnitKind;
+  lon: number;
+  lat: number;
+}
+
+export interface EtaResult {
+  id: string;
+  etaSec: number;
+  distanceM: number;
+  method: 'road' | 'straight';
+}
+
+export interface EtaQuery {
+  /** Search bound in seconds; slower units come back in `beyond`. */
+  maxSec?: number;
+  /** Only the K fastest units are ranked; the search stops once they are proven. */
+  topK?: number;
+}
+
+export interface EtaAnswer {
+  results: EtaResult[];
+  /** Units the bounded search proved slower than maxSec (or could not reach). */
+  beyond: string[];
+  /** Units left unranked because K faster ones were found first. */
+  notRanked: string[];
+}
+
+/** Kinds that move on foot: on the road network they walk the streets at their own pace. */
+const WALKING_KINDS = { foot: STRAIGHT_LINE_SPEED_KMH.foot, kiosk: STRAIGHT_LINE_SPEED_KMH.kiosk };
+const DEFAULT_MAX_SEC = 3600;
+
+/**
+ * Travel time from units to a point, over the road network when one is loaded (one bounded
+ * reverse Dijkstra for all units), else — and for points that do not snap to a road — the
+ * labelled straight-line estimate.
+ */
+@Injectable()
+export class EtaEngine {
+  constructor(private readonly roads: RoadNetworkService) {}
+
+  async etaTo(target: { lon: number; lat: number }, units: EtaUnit[], at: Date, query: EtaQuery = {}): Promise<EtaAnswer> {
+    const maxSec = query.maxSec ?? DEFAULT_MAX_SEC;
+    const graph = this.roads.graph;
+    if (!graph) return straightAnswer(target, units, maxSec);
+    const response = etaToTarget(
+      graph,
+      target,
+      units.map((u) => ({ id: u.id, lon: u.lon, lat: u.lat, kind: u.kind, snap: this.roads.snapFor(u.id, u.lon, u.lat) })),
+      {
+        maxSec,
+        at,
+        walkingKinds: WALKING_KINDS,
+        maxResults: query.topK,
+        straightLine: { speedsKmhByKind: STRAIGHT_LINE_SPEED_KMH },
+      },
+    );
+    const results = response.results.map(
+      (r): EtaResult => ({ id: r.id, etaSec: Math.round(r.etaSec), distanceM: Math.round(r.distanceM), method: r.method }),
+    );
+    return { results, beyond: response.unreachedIds, notRanked: response.notRankedIds };
+  }
+}
+
+function straightAnswer(target: { lon: number; lat: number }, units: EtaUnit[], maxSec: number): EtaAnswer {
+  const results: EtaResult[] = [];
+  const beyond: string[] = [];
+  const notRanked: string[] = [];
+  for (const u of units) {
+    const distanceM = haversineM(u, target);
+    const etaSec = straightLineEtaSec(distanceM, u.kind);
+    if (etaSec <= maxSec) results.push({ id: u.id, etaSec, distanceM: Math.round(distanceM), method: 'straight' });
+    else beyond.push(u.id);
+  }
+  results.sort((a, b) => a.etaSec - b.etaSec);
+  return { results, beyond, notRanked };
+}

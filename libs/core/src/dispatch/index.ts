@@ -1,0 +1,5 @@
+export * from './dispatch.module';
+export * from './dispatch.service';
+export * from './eta-engine';
+export * from './recommendation.service';
+export * from './route.service';

@@ -1,0 +1,138 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
+import type { ExcludedUnit, RecommendationCandidate } from '@ringcad/contracts';
+import { findScheme, ringTierFor, type RingScheme, type UnitKind } from '@ringcad/domain';
+import type { DbOrTx } from '@ringcad/db';
+import { Clock, type AppConfig, DatabaseService, DomainError, notFound, APP_CONFIG } from '../platform';
+import { EtaEngine } from './eta-engine';
+import { LiveFleetService, overlayLive } from '../fleet';
+
+export interface Recommendation {
+  incidentId: string;
+  scheme: RingScheme;
+  candidates: RecommendationCandidate[];
+  excluded: ExcludedUnit[];
+  tookMs: number;
+}
+
+/** Recommendations search at least this far (and twice the scheme's last tier). */
+const RECOMMEND_MIN_SEARCH_SEC = 1800;
+/** A dispatcher's list: the 50 fastest units (the search stops once they are proven). */
+const RECOMMEND_TOP_K = 50;
+/** The ETA recorded with an assignment is searched up to two hours. */
+const ASSIGNMENT_ETA_MAX_SEC = 7200;
+
+interface UnitPositionRow {
+  id: string;
+  callsign: string;
+  kind: UnitKind;
+  status: string;
+  lon: number | null;
+  lat: number | null;
+  position_at: Date | null;
+}
+
+@Injectable()
+export class RecommendationService {
+  constructor(
+    private readonly database: DatabaseService,
+    private readonly clock: Clock,
+    private readonly eta: EtaEngine,
+    private readonly live: LiveFleetService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Available units with a fresh position, ordered by ETA, each with the ring tier it meets. */
+  async recommend(incidentId: string, schemeId?: string): Promise<Recommendation> {
+    const started = performance.now();
+    const incident = await sql<{ lon: number; lat: number; scheme_id: string }>`
+      SELECT ST_X(location) AS lon, ST_Y(location) AS lat, scheme_id FROM incidents WHERE id = ${incidentId}`.execute(
+      this.database.db,
+    );
+    const row = incident.rows[0];
+    if (!row) throw notFound('incident', incidentId);
+    const scheme = findScheme(schemeId ?? row.scheme_id);
+    if (!scheme) throw new DomainError('VALIDATION_FAILED', `unknown ring scheme ${schemeId}`);
+    const { candidates, excluded } = await this.rank(this.database.db, row, scheme);
+    return {
+      incidentId,
+      scheme,
+      candidates,
+      excluded,
+      tookMs: Math.round((performance.now() - started) * 10) / 10,
+    };
+  }
+
+  /** ETAs of specific units to a point (used when assigning, so the prediction is recorded). */
+  async etaForUnits(db: DbOrTx, target: { lon: number; lat: number }, unitIds: string[]) {
+    const units = await this.unitsWithPositions(db, unitIds);
+    const located = units.filter((u) => u.lon !== null && u.lat !== null);
+    const { results } = await this.eta.etaTo(
+      target,
+      located.map((u) => ({ id: u.id, kind: u.kind, lon: u.lon as number, lat: u.lat as number })),
+      this.clock.now(),
+      { maxSec: ASSIGNMENT_ETA_MAX_SEC },
+    );
+    return new Map(results.map((r) => [r.id, r]));
+  }
+
+  private async rank(db: DbOrTx, target: { lon: number; lat: number }, scheme: RingScheme) {
+    const now = this.clock.now();
+    const units = await this.unitsWithPositions(db);
+    const excluded: ExcludedUnit[] = [];
+    const usable: UnitPositionRow[] = [];
+    for (const u of units) {
+      if (u.status !== 'available') {
+        excluded.push({ unitId: u.id, callsign: u.callsign, reason: 'not_available', status: u.status });
+      } else if (u.lon === null || u.lat === null || !u.position_at) {
+        excluded.push({ unitId: u.id, callsign: u.callsign, reason: 'no_position', status: u.status });
+      } else if (now.getTime() - new Date(u.position_at).getTime() > this.config.POSITION_STALE_SEC * 1000) {
+        excluded.push({ unitId: u.id, callsign: u.callsign, reason: 'stale_position', status: u.status });
+      } else {
+        usable.push(u);
+      }
+    }
+    const lastTier = scheme.tiers[scheme.tiers.length - 1]?.sec ?? 0;
+    const { results: etas, beyond, notRanked } = await this.eta.etaTo(
+      target,
+      usable.map((u) => ({ id: u.id, kind: u.kind, lon: u.lon as number, lat: u.lat as number })),
+      now,
+      { maxSec: Math.max(RECOMMEND_MIN_SEARCH_SEC, 2 * lastTier), topK: RECOMMEND_TOP_K },
+    );
+    const usableById = new Map(usable.map((u) => [u.id, u]));
+    for (const [ids, reason] of [
+      [beyond, 'beyond_search'],
+      [notRanked, 'not_ranked'],
+    ] as const) {
+      for (const id of ids) {
+        const u = usableById.get(id) as UnitPositionRow;
+        excluded.push({ unitId: u.id, callsign: u.callsign, reason, status: u.status });
+      }
+    }
+    const byId = new Map(usable.map((u) => [u.id, u]));
+    const candidates: RecommendationCandidate[] = etas
+      .map((e) => {
+        const u = byId.get(e.id) as UnitPositionRow;
+        return {
+          unitId: u.id,
+          callsign: u.callsign,
+          kind: u.kind,
+          status: u.status,
+          etaSec: e.etaSec,
+          distanceM: e.distanceM,
+          tier: ringTierFor(e.etaSec, scheme),
+          method: e.method,
+        };
+      })
+      .sort((a, b) => a.etaSec - b.etaSec || a.distanceM - b.distanceM || a.callsign.localeCompare(b.callsign));
+    return { candidates, excluded };
+  }
+
+  private async unitsWithPositions(db: DbOrTx, ids?: string[]) {
+    const filter = ids ? sql`WHERE id = ANY(${ids}::uuid[])` : sql``;
+    const rows = await sql<UnitPositionRow>`
+      SELECT id, callsign, kind, status, ST_X(position) AS lon, ST_Y(position) AS lat, position_at
+      FROM units ${filter}`.execute(db);
+    return overlayLive(rows.rows, await this.live.get(ids));
+  }
+}

@@ -1,0 +1,4 @@
+export * from './fleet.module';
+export * from './live-fleet.service';
+export * from './positions.service';
+export * from './units.service';

@@ -1,0 +1,112 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { type AppConfig, dependencyOf, createRedis, whenReady, APP_CONFIG } from '../platform';
+
+export interface LiveFix {
+  lon: number;
+  lat: number;
+  atMs: number;
+  speedKmh: number | null;
+  headingDeg: number | null;
+}
+
+/**
+ * The live position of every unit, updated the moment a report is accepted (before it is
+ * persisted): one Redis hash shared by all api instances in services mode, memory in embedded
+ * mode. Reads overlay it on the database row, newest wins. While Redis is down reads return
+ * nothing (the rows, refreshed every few seconds by the positions service, are the fallback).
+ */
+@Injectable()
+export class LiveFleetService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(LiveFleetService.name);
+  private lastWarned = 0;
+  private readonly memory = new Map<string, LiveFix>();
+  private redis?: Redis;
+  private readonly key: string;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    this.key = `${config.REDIS_PREFIX}:live-fleet`;
+    if (config.REDIS_URL) this.redis = createRedis(config.REDIS_URL, 'request', 'live-fleet');
+  }
+
+  async onModuleInit() {
+    if (this.redis) await whenReady(this.redis);
+  }
+
+  async update(fixes: Map<string, LiveFix>): Promise<void> {
+    if (!fixes.size) return;
+    if (!this.redis) {
+      for (const [id, f] of fixes) {
+        const cur = this.memory.get(id);
+        if (!cur || cur.atMs <= f.atMs) this.memory.set(id, f);
+      }
+      return;
+    }
+    const args: string[] = [];
+    for (const [id, f] of fixes) args.push(id, `${f.lon},${f.lat},${f.atMs},${f.speedKmh ?? ''},${f.headingDeg ?? ''}`);
+    await this.redis.hset(this.key, ...args);
+  }
+
+  async get(ids?: readonly string[]): Promise<Map<string, LiveFix>> {
+    try {
+      return await this.read(ids);
+    } catch (err) {
+      if (dependencyOf(err) !== 'redis') throw err;
+      if (Date.now() - this.lastWarned > 10_000) {
+        this.lastWarned = Date.now();
+        this.logger.warn(`live positions unavailable, serving the stored ones: ${(err as Error).message}`);
+      }
+      return new Map();
+    }
+  }
+
+  private async read(ids?: readonly string[]): Promise<Map<string, LiveFix>> {
+    if (!this.redis) {
+      if (!ids) return new Map(this.memory);
+      const out = new Map<string, LiveFix>();
+      for (const id of ids) {
+        const f = this.memory.get(id);
+        if (f) out.set(id, f);
+      }
+      return out;
+    }
+    const out = new Map<string, LiveFix>();
+    if (ids) {
+      if (!ids.length) return out;
+      const values = await this.redis.hmget(this.key, ...ids);
+      ids.forEach((id, i) => {
+        const v = values[i];
+        if (v) out.set(id, parseFix(v));
+      });
+    } else {
+      const all = await this.redis.hgetall(this.key);
+      for (const [id, v] of Object.entries(all)) out.set(id, parseFix(v));
+    }
+    return out;
+  }
+
+  onApplicationShutdown() {
+    this.redis?.disconnect();
+  }
+}
+
+function parseFix(v: string): LiveFix {
+  const [lon, lat, at, s, h] = v.split(',');
+  return { lon: Number(lon), lat: Number(lat), atMs: Number(at), speedKmh: s ? Number(s) : null, headingDeg: h ? Number(h) : null };
+}
+
+/** Replaces a row's position with the live fix when that is newer. */
+export function overlayLive<T extends { id: string; lon: number | null; lat: number | null; position_at: Date | null }>(
+  rows: T[],
+  live: Map<string, LiveFix>,
+): T[] {
+  for (const r of rows) {
+    const f = live.get(r.id);
+    if (f && (!r.position_at || new Date(r.position_at).getTime() < f.atMs)) {
+      r.lon = f.lon;
+      r.lat = f.lat;
+      r.position_at = new Date(f.atMs);
+    }
+  }
+  return rows;
+}

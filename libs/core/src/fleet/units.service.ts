@@ -1,0 +1,110 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
+import type { CreateUnitRequest, PositionReport, UnitView } from '@ringcad/contracts';
+import type { ManualUnitStatus } from '@ringcad/domain';
+import { appendAudit, Clock, type AppConfig, DatabaseService, conflict, forbidden, notFound, actorOf, hasRole, type Principal, APP_CONFIG } from '../platform';
+import { newToken, tokenHash, ScopeService, assertUnitsInScope } from '../auth';
+import { AfterCommit, RealtimePublisher, UNIT_COLUMNS, toUnitView, type UnitRow } from '../realtime';
+import { PositionsService } from './positions.service';
+import { LiveFleetService, overlayLive } from './live-fleet.service';
+import type { DbOrTx } from '@ringcad/db';
+
+
+@Injectable()
+export class UnitsService {
+  constructor(
+    private readonly database: DatabaseService,
+    private readonly clock: Clock,
+    private readonly realtime: RealtimePublisher,
+    private readonly positions: PositionsService,
+    private readonly live: LiveFleetService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly scopes: ScopeService,
+  ) {}
+
+  async create(input: CreateUnitRequest, by: Principal): Promise<{ unit: UnitView; terminalToken: string }> {
+    const token = newToken('t');
+    const after = new AfterCommit();
+    const unit = await this.database.transaction(async (tx) => {
+      if (input.stationId) {
+        const st = await tx.selectFrom('jurisdictions').select('id').where('id', '=', input.stationId).executeTakeFirst();
+        if (!st) throw notFound('station', input.stationId);
+      }
+      const dup = await tx.selectFrom('units').select('id').where('callsign', '=', input.callsign).executeTakeFirst();
+      if (dup) throw conflict(`callsign ${input.callsign} is taken`);
+      const now = this.clock.now();
+      const row = await tx
+        .insertInto('units')
+        .values({
+          callsign: input.callsign,
+          kind: input.kind,
+          station_id: input.stationId ?? null,
+          status: 'off_duty',
+          terminal_token_hash: tokenHash(token),
+          position_at: null,
+          speed_kmh: null,
+          heading_deg: null,
+          status_changed_at: now,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await appendAudit(tx, now, actorOf(by), 'create', 'unit', row.id, { callsign: input.callsign, kind: input.kind });
+      const view = await this.get(tx, row.id);
+      after.add(() => this.realtime.toConsoles({ event: 'unit.updated', payload: view, everyone: true }));
+      return view;
+    });
+    await after.run();
+    return { unit, terminalToken: token };
+  }
+
+  async list(db: DbOrTx = this.database.db): Promise<UnitView[]> {
+    const rows = await sql<UnitRow>`SELECT ${sql.raw(UNIT_COLUMNS)} FROM units u ORDER BY u.callsign`.execute(db);
+    const now = this.clock.now();
+    return overlayLive(rows.rows, await this.live.get()).map((r) => toUnitView(r, now, this.config.POSITION_STALE_SEC));
+  }
+
+  async get(db: DbOrTx, id: string): Promise<UnitView> {
+    const rows = await sql<UnitRow>`SELECT ${sql.raw(UNIT_COLUMNS)} FROM units u WHERE u.id = ${id}`.execute(db);
+    if (!rows.rows[0]) throw notFound('unit', id);
+    const [row] = overlayLive(rows.rows, await this.live.get([id]));
+    return toUnitView(row, this.clock.now(), this.config.POSITION_STALE_SEC);
+  }
+
+  /** Shift changes and breakdowns; a unit bound to an incident changes status through its assignment. */
+  async setStatus(unitId: string, status: ManualUnitStatus, by: Principal): Promise<UnitView> {
+    if (!(hasRole(by, 'dispatcher', 'admin') || (by.kind === 'unit' && by.unitId === unitId))) {
+      throw forbidden('only a dispatcher, an admin or the unit itself may change its status');
+    }
+    const scope = await this.scopes.scopeOf(by);
+    const after = new AfterCommit();
+    const view = await this.database.transaction(async (tx) => {
+      const unit = await tx.selectFrom('units').select(['id', 'status', 'station_id']).where('id', '=', unitId).forUpdate().executeTakeFirst();
+      if (!unit) throw notFound('unit', unitId);
+      assertUnitsInScope(scope, [{ id: unit.id, stationId: unit.station_id }]);
+      if (!['off_duty', 'available', 'out_of_service'].includes(unit.status)) {
+        throw conflict(`unit is ${unit.status} on an incident; clear or cancel its assignment first`, {
+          status: unit.status,
+        });
+      }
+      const now = this.clock.now();
+      if (unit.status !== status) {
+        await tx
+          .updateTable('units')
+          .set({ status, status_changed_at: now, version: sql`version + 1` })
+          .where('id', '=', unitId)
+          .execute();
+        await appendAudit(tx, now, actorOf(by), 'status', 'unit', unitId, { from: unit.status, to: status });
+      }
+      const v = await this.get(tx, unitId);
+      after.add(() => this.realtime.toConsoles({ event: 'unit.updated', payload: v, everyone: true }));
+      return v;
+    });
+    await after.run();
+    return view;
+  }
+
+  /** AVL positions: see PositionsService (durable acceptance, jump flags, batched broadcast). */
+  ingestPositions(positions: PositionReport[], by: Principal) {
+    return this.positions.accept(positions, by);
+  }
+}

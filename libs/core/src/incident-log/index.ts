@@ -1,0 +1,2 @@
+export * from './incident-log';
+export * from './open-incident';

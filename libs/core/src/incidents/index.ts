@@ -1,0 +1,5 @@
+export * from './incidents.module';
+export * from './desk.service';
+export * from './eido';
+export * from './incidents.service';
+export * from './timeline.service';

@@ -1,0 +1,103 @@
+import { Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
+import { computeIncidentMetrics, findScheme, type UnitKind } from '@ringcad/domain';
+import { Clock, DatabaseService, type Principal } from '../platform';
+import { readAssignments } from '../dispatch';
+import { readIncident } from '../incident-log';
+import { IncidentsService } from './incidents.service';
+import { ScopeService } from '../auth';
+
+@Injectable()
+export class TimelineService {
+  constructor(
+    private readonly database: DatabaseService,
+    private readonly clock: Clock,
+    private readonly incidents: IncidentsService,
+    private readonly scopes: ScopeService,
+  ) {}
+
+  /** Everything that happened to one incident, in order, with the assigned units' tracks and metrics. */
+  async timeline(incidentId: string, by: Principal) {
+    const now = this.clock.now();
+    const scope = await this.scopes.scopeOf(by);
+    return this.database.transaction(async (tx) => {
+      const incident = await readIncident(tx, incidentId);
+      await this.scopes.checkIncident(scope, incidentId, tx);
+      const eventsOf = (id: string) =>
+        tx
+          .selectFrom('incident_events')
+          .select(['seq', 'type', 'at', 'actor_kind', 'actor_id', 'actor_name', 'version', 'data'])
+          .where('incident_id', '=', id)
+          .orderBy('seq')
+          .execute();
+      const events = await eventsOf(incidentId);
+      // 并案: the duplicates folded into this incident keep their own logs, listed here
+      const duplicates = await tx.selectFrom('incidents').select(['id', 'number']).where('merged_into', '=', incidentId).orderBy('created_at').execute();
+      const merged = [];
+      for (const d of duplicates) merged.push({ incidentId: d.id, number: d.number, events: (await eventsOf(d.id)).map(toEventView) });
+      const assignments = await readAssignments(tx, { incidentId });
+      const tracks = [];
+      for (const a of assignments) {
+        const end = a.clearedAt ?? a.declinedAt ?? a.cancelledAt ?? now.toISOString();
+        const pts = await sql<{ lon: number; lat: number; ms: number }>`
+          SELECT lon, lat, (extract(epoch FROM at) * 1000)::float8 AS ms FROM unit_tracks
+          WHERE unit_id = ${a.unitId} AND at >= ${new Date(a.assignedAt)} AND at <= ${new Date(end)} AND flags & 1 = 0
+          ORDER BY at LIMIT 20000`.execute(tx);
+        tracks.push({ unitId: a.unitId, assignmentId: a.id, points: pts.rows.map((p) => [p.lon, p.lat, Math.round(p.ms)]) });
+      }
+      const raw = await tx
+        .selectFrom('incidents')
+        .select(['received_at', 'created_at'])
+        .where('id', '=', incidentId)
+        .executeTakeFirstOrThrow();
+      const scheme = findScheme(incident.schemeId);
+      const metrics = scheme
+        ? computeIncidentMetrics(
+            {
+              receivedAt: new Date(raw.received_at),
+              createdAt: new Date(raw.created_at),
+              assignments: assignments
+                .filter((a) => a.role !== 'checkpoint' && (a.status !== 'declined' || a.arrivedAt))
+                .map((a) => ({
+                  unitKind: a.unitKind as UnitKind,
+                  assignedAt: new Date(a.assignedAt),
+                  ackedAt: a.ackedAt ? new Date(a.ackedAt) : null,
+                  departedAt: a.departedAt ? new Date(a.departedAt) : null,
+                  arrivedAt: a.arrivedAt ? new Date(a.arrivedAt) : null,
+                  clearedAt: a.clearedAt ? new Date(a.clearedAt) : null,
+                })),
+            },
+            scheme,
+          )
+        : null;
+      return {
+        incident: this.incidents.forViewer(incident, by),
+        events: events.map(toEventView),
+        assignments,
+        tracks,
+        metrics,
+        merged,
+      };
+    });
+  }
+}
+
+function toEventView(e: {
+  seq: number | string;
+  type: string;
+  at: Date | string;
+  version: number;
+  actor_kind: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  data: Record<string, unknown>;
+}) {
+  return {
+    seq: Number(e.seq),
+    type: e.type,
+    at: new Date(e.at).toISOString(),
+    version: e.version,
+    actor: { kind: e.actor_kind as 'user' | 'unit' | 'system', id: e.actor_id, name: e.actor_name },
+    data: e.data,
+  };
+}

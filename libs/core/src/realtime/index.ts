@@ -1,0 +1,3 @@
+export * from './realtime.module';
+export * from './realtime';
+export * from './views';

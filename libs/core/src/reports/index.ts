@@ -1,0 +1,3 @@
+export * from './reports.module';
+export * from './replay.service';
+export * from './reports.service';

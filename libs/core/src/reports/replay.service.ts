@@ -1,0 +1,255 @@
+import { Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
+import type { AreaReplayQuery, AssignmentView } from '@ringcad/contracts';
+import { findScheme } from '@ringcad/domain';
+import { isochrones, type IsochroneCollection } from '@ringcad/routing';
+import { DatabaseService, DomainError, notFound, type Principal } from '../platform';
+import { RoadNetworkService } from '../roads';
+import { TimelineService } from '../incidents';
+import { ScopeService, assertJurisdictionInScope } from '../auth';
+
+/** The task stages (接警 → 派警 → 签收 → 出发 → 到场 → 反馈) of one incident. */
+export const REPLAY_STAGES = ['received', 'created', 'dispatched', 'ack', 'depart', 'arrive', 'clear'] as const;
+export type ReplayStage = (typeof REPLAY_STAGES)[number];
+
+export interface StageMark {
+  stage: ReplayStage;
+  at: string | null;
+  /** Seconds since the call was received. */
+  sinceReceivedSec: number | null;
+  /** Seconds since the previous stage that happened. */
+  stepSec: number | null;
+}
+
+/** Track points further than this from the district's box are left out of an area replay. */
+const AREA_MARGIN_DEG = 0.01;
+const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
+const ms = (iso: string | null | undefined) => (iso ? Date.parse(iso) : null);
+const secBetween = (a: number | null, b: number | null) => (a !== null && b !== null ? Math.round((b - a) / 100) / 10 : null);
+
+function earliest(values: (number | null)[]): number | null {
+  let best: number | null = null;
+  for (const v of values) if (v !== null && (best === null || v < best)) best = v;
+  return best;
+}
+
+/** Stage times of an incident from its assignments, counted as the metrics count them. */
+export function replayStages(receivedAt: string, createdAt: string, assignments: readonly AssignmentView[]): StageMark[] {
+  const counted = assignments.filter((a) => a.status !== 'declined' || a.arrivedAt);
+  const clears = counted.map((a) => ms(a.clearedAt)).filter((v): v is number => v !== null);
+  const times: Record<ReplayStage, number | null> = {
+    received: ms(receivedAt),
+    created: ms(createdAt),
+    dispatched: earliest(counted.map((a) => ms(a.assignedAt))),
+    ack: earliest(counted.map((a) => ms(a.ackedAt ?? a.departedAt))),
+    depart: earliest(counted.map((a) => ms(a.departedAt))),
+    arrive: earliest(counted.map((a) => ms(a.arrivedAt))),
+    clear: clears.length ? Math.max(...clears) : null,
+  };
+  let prev: number | null = null;
+  return REPLAY_STAGES.map((stage) => {
+    const at = times[stage];
+    const mark: StageMark = {
+      stage,
+      at: at === null ? null : new Date(at).toISOString(),
+      sinceReceivedSec: secBetween(times.received, at),
+      stepSec: secBetween(prev, at),
+    };
+    if (at !== null) prev = at;
+    return mark;
+  });
+}
+
+@Injectable()
+export class ReplayService {
+  constructor(
+    private readonly database: DatabaseService,
+    private readonly timelines: TimelineService,
+    private readonly roads: RoadNetworkService,
+    private readonly scopes: ScopeService,
+  ) {}
+
+  /**
+   * One incident for replay: its timeline (events, assignments, tracks, metrics), the stages with
+   * durations, each unit's predicted ETA beside its actual travel, and the ring isochrones as they
+   * were at the first dispatch (peak factor of that instant, not of now).
+   */
+  async incident(id: string, by: Principal) {
+    const tl = await this.timelines.timeline(id, by);
+    const stages = replayStages(tl.incident.receivedAt, tl.incident.createdAt, tl.assignments);
+    const dispatchedAt = stages.find((s) => s.stage === 'dispatched')?.at ?? null;
+    const scheme = findScheme(tl.incident.schemeId);
+    const ringsAt = dispatchedAt ?? tl.incident.createdAt;
+    const graph = this.roads.graph;
+    let rings: { at: string; schemeId: string; minutes: number[]; method: 'road'; areas: IsochroneCollection } | null = null;
+    if (graph && scheme) {
+      const minutes = [...new Set(scheme.tiers.map((t) => t.sec / 60))];
+      rings = {
+        at: ringsAt,
+        schemeId: scheme.id,
+        minutes,
+        method: 'road',
+        areas: isochrones(graph, tl.incident.location, minutes, { direction: 'to', at: new Date(ringsAt) }),
+      };
+    }
+    const eta = tl.assignments.map((a) => {
+      const assigned = ms(a.assignedAt);
+      const departed = ms(a.departedAt);
+      const arrived = ms(a.arrivedAt);
+      const actualSec = secBetween(assigned, arrived);
+      return {
+        assignmentId: a.id,
+        unitId: a.unitId,
+        callsign: a.callsign,
+        unitKind: a.unitKind,
+        role: a.role,
+        status: a.status,
+        predictedSec: a.etaSec,
+        method: a.etaMethod,
+        /** Assigned → arrived: what the prediction promised. */
+        actualSec,
+        /** Departed → arrived: the drive itself. */
+        driveSec: secBetween(departed, arrived),
+        errorSec: actualSec !== null && a.etaSec !== null ? Math.round((actualSec - a.etaSec) * 10) / 10 : null,
+      };
+    });
+    return { ...tl, stages, rings, eta };
+  }
+
+  /**
+   * A district over a time window: the incidents open in it (with their event times and units),
+   * the units' tracks inside the district's box downsampled in SQL to one point per unit per
+   * `stepSec` (jump-flagged points excluded), and each unit's status changes.
+   */
+  async area(q: AreaReplayQuery, by: Principal) {
+    const started = Date.now();
+    assertJurisdictionInScope(await this.scopes.scopeOf(by), q.districtId);
+    const db = this.database.db;
+    const district = (
+      await sql<{ id: string; name: string; kind: string; w: number; s: number; e: number; n: number }>`
+        SELECT id, name, kind, ST_XMin(boundary) AS w, ST_YMin(boundary) AS s, ST_XMax(boundary) AS e, ST_YMax(boundary) AS n
+        FROM jurisdictions WHERE id = ${q.districtId}`.execute(db)
+    ).rows[0];
+    if (!district) throw notFound('jurisdiction', q.districtId);
+    if (district.kind !== 'district') throw new DomainError('VALIDATION_FAILED', `${q.districtId} is a ${district.kind}, not a district`);
+    const box = {
+      w: district.w - AREA_MARGIN_DEG,
+      s: district.s - AREA_MARGIN_DEG,
+      e: district.e + AREA_MARGIN_DEG,
+      n: district.n + AREA_MARGIN_DEG,
+    };
+    const incidents = await sql<{
+      id: string;
+      number: string;
+      category: string;
+      priority: number;
+      status: string;
+      lon: number;
+      lat: number;
+      received_at: Date;
+      created_at: Date;
+      dispatched_at: Date | null;
+      first_arrived_at: Date | null;
+      resolved_at: Date | null;
+      closed_at: Date | null;
+      cancelled_at: Date | null;
+    }>`
+      SELECT i.id, i.number, i.category, i.priority, i.status, ST_X(i.location) AS lon, ST_Y(i.location) AS lat,
+        i.received_at, i.created_at, i.dispatched_at, i.first_arrived_at, i.resolved_at, i.closed_at, i.cancelled_at
+      FROM incidents i
+      WHERE i.district_id = ${q.districtId} AND i.created_at < ${q.to} AND i.created_at >= ${new Date(q.from.getTime() - 86_400_000)}
+        AND coalesce(i.resolved_at, i.cancelled_at, i.closed_at, 'infinity'::timestamptz) >= ${q.from}
+      ORDER BY i.created_at`.execute(db);
+    const incidentIds = incidents.rows.map((i) => i.id);
+    const assignments = incidentIds.length
+      ? (
+          await sql<{
+            incident_id: string;
+            unit_id: string;
+            assigned_at: Date;
+            acked_at: Date | null;
+            departed_at: Date | null;
+            arrived_at: Date | null;
+            cleared_at: Date | null;
+          }>`
+            SELECT incident_id, unit_id, assigned_at, acked_at, departed_at, arrived_at, cleared_at FROM assignments
+            WHERE incident_id = ANY(${incidentIds}::uuid[]) ORDER BY assigned_at`.execute(db)
+        ).rows
+      : [];
+    const points = await sql<{ unit_id: string; lon: number; lat: number; ms: number }>`
+      SELECT DISTINCT ON (unit_id, bucket) unit_id, lon, lat, ms FROM (
+        SELECT t.unit_id, t.lon, t.lat, t.at, (extract(epoch FROM t.at) * 1000)::float8 AS ms,
+          floor(extract(epoch FROM t.at) / ${q.stepSec}) AS bucket
+        FROM unit_tracks t
+        WHERE t.at >= ${q.from} AND t.at < ${q.to} AND t.flags & 1 = 0
+          AND t.lon BETWEEN ${box.w} AND ${box.e} AND t.lat BETWEEN ${box.s} AND ${box.n}
+      ) p
+      ORDER BY unit_id, bucket, at`.execute(db);
+    const tracks = new Map<string, [number, number, number][]>();
+    for (const p of points.rows) {
+      let list = tracks.get(p.unit_id);
+      if (!list) tracks.set(p.unit_id, (list = []));
+      list.push([round6(p.lon), round6(p.lat), Math.round(p.ms)]);
+    }
+    const unitIds = [...new Set([...tracks.keys(), ...assignments.map((a) => a.unit_id)])];
+    const units = unitIds.length
+      ? (await sql<{ id: string; callsign: string; kind: string }>`SELECT id, callsign, kind FROM units WHERE id = ANY(${unitIds}::uuid[])`.execute(db)).rows
+      : [];
+    // the status each unit had when the window opened, then every change inside it
+    const statuses = unitIds.length
+      ? (
+          await sql<{ unit_id: string; at: Date; status: string }>`
+            SELECT u.id AS unit_id, h.at, h.status FROM unnest(${unitIds}::uuid[]) AS u(id)
+            CROSS JOIN LATERAL (SELECT at, status FROM unit_status_history
+              WHERE unit_id = u.id AND at < ${q.from} ORDER BY at DESC LIMIT 1) h
+            UNION ALL
+            SELECT unit_id, at, status FROM unit_status_history
+            WHERE unit_id = ANY(${unitIds}::uuid[]) AND at >= ${q.from} AND at < ${q.to}
+            ORDER BY 1, 2`.execute(db)
+        ).rows
+      : [];
+    const statusOf = new Map<string, [number, string][]>();
+    for (const s of statuses) {
+      let list = statusOf.get(s.unit_id);
+      if (!list) statusOf.set(s.unit_id, (list = []));
+      list.push([new Date(s.at).getTime(), s.status]);
+    }
+    const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+    return {
+      district: { id: district.id, name: district.name, bbox: [district.w, district.s, district.e, district.n] },
+      from: q.from.toISOString(),
+      to: q.to.toISOString(),
+      stepSec: q.stepSec,
+      incidents: incidents.rows.map((i) => ({
+        id: i.id,
+        number: i.number,
+        category: i.category,
+        priority: i.priority,
+        status: i.status,
+        location: { lon: i.lon, lat: i.lat },
+        receivedAt: iso(i.received_at),
+        createdAt: iso(i.created_at),
+        dispatchedAt: iso(i.dispatched_at),
+        firstArrivedAt: iso(i.first_arrived_at),
+        resolvedAt: iso(i.resolved_at),
+        closedAt: iso(i.closed_at),
+        cancelledAt: iso(i.cancelled_at),
+        assignments: assignments
+          .filter((a) => a.incident_id === i.id)
+          .map((a) => ({
+            unitId: a.unit_id,
+            assignedAt: iso(a.assigned_at),
+            ackedAt: iso(a.acked_at),
+            departedAt: iso(a.departed_at),
+            arrivedAt: iso(a.arrived_at),
+            clearedAt: iso(a.cleared_at),
+          })),
+      })),
+      units: units
+        .map((u) => ({ unitId: u.id, callsign: u.callsign, kind: u.kind, points: tracks.get(u.id) ?? [], statuses: statusOf.get(u.id) ?? [] }))
+        .sort((a, b) => a.callsign.localeCompare(b.callsign)),
+      points: points.rows.length,
+      tookMs: Date.now() - started,
+    };
+  }
+}

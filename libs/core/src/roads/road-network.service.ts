@@ -1,0 +1,382 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import { sql } from 'kysely';
+import {
+  DIR_BACKWARD,
+  DIR_FORWARD,
+  RoadNetworkImportError,
+  ROAD_CLASSES,
+  buildRoadGraph,
+  deserializeRoadGraph,
+  generateCity,
+  importGeoJsonRoads,
+  importOsmPbf,
+  importOsmXml,
+  serializeRoadGraph,
+  snapPoint,
+  type RoadGraph,
+  type RoadNetworkDraft,
+  type SnappedPoint,
+} from '@ringcad/routing';
+import { Clock, type AppConfig, DatabaseService, DomainError, APP_CONFIG } from '../platform';
+
+/** The seed of the demo city: the simulator builds the same city from the same seed. */
+export const DEMO_CITY_SEED = 110;
+const IMPORT_LOCK_KEY = 7110111;
+/** Other api instances notice a newly imported network within this time. */
+const RELOAD_CHECK_MS = 30_000;
+const EDGE_CHUNK = 2000;
+const gzipAsync = promisify(gzip);
+
+/**
+ * Side streets: the console draws them only from z12.5, so it asks for them apart
+ * (`classes=minor`) and for the rest first (`classes=major`).
+ */
+export const MINOR_ROAD_CLASSES: readonly string[] = ['unclassified', 'residential', 'living_street', 'service'];
+export type RoadClassGroup = 'major' | 'minor';
+
+/** A road GeoJSON answer kept ready to send: the JSON, its gzip (made once) and its ETag. */
+export interface RoadGeoJson {
+  etag: string;
+  body: string;
+  gzip: Buffer;
+}
+
+export interface RoadNetworkSummary {
+  id: number;
+  source: string;
+  format: string;
+  importedAt: string;
+  nodes: number;
+  segments: number;
+  edges: number;
+  bbox: [number, number, number, number];
+  islands: { components: number; largestComponentNodes: number; islandNodes: number };
+}
+
+/** Road network file formats we read, by file name. */
+export function detectFormat(path: string): 'osm' | 'pbf' | 'geojson' {
+  const lower = path.toLowerCase();
+  if (lower.endsWith('.osm.pbf') || lower.endsWith('.pbf')) return 'pbf';
+  if (lower.endsWith('.osm') || lower.endsWith('.osm.xml') || lower.endsWith('.xml')) return 'osm';
+  if (lower.endsWith('.geojson') || lower.endsWith('.json')) return 'geojson';
+  throw new DomainError('VALIDATION_FAILED', `unknown road network format: ${basename(path)} (expected .osm, .osm.pbf or .geojson)`);
+}
+
+/**
+ * Holds the active road network in memory (typed arrays) for ETAs and isochrones, and in
+ * PostGIS (`road_edges`) for SQL. An import is all-or-nothing: a bad file leaves the loaded
+ * network untouched.
+ */
+@Injectable()
+export class RoadNetworkService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(RoadNetworkService.name);
+  private current: { id: number; graph: RoadGraph; summary: RoadNetworkSummary } | null = null;
+  private readonly snaps = new Map<string, { lon: number; lat: number; snap: SnappedPoint | null }>();
+  private reloadTimer?: NodeJS.Timeout;
+  private readonly geojsonCache = new Map<string, RoadGeoJson>();
+  private streetIndex?: { graph: RoadGraph; streets: { label: string; key: string; lon: number; lat: number }[] };
+
+  constructor(
+    private readonly database: DatabaseService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async onApplicationBootstrap() {
+    await this.loadActive();
+    if (!this.current && this.config.ROAD_NETWORK) {
+      await this.importFile(this.config.ROAD_NETWORK);
+    } else if (!this.current && this.config.DEMO) {
+      await this.importDraft(
+        importGeoJsonRoads(generateCity({ seed: DEMO_CITY_SEED }).roads),
+        `synthetic demo city (seed ${DEMO_CITY_SEED})`,
+      );
+    }
+    this.reloadTimer = setInterval(() => {
+      this.loadActive().catch((err: Error) => this.logger.warn(`road network reload check failed: ${err.message}`));
+    }, RELOAD_CHECK_MS);
+    this.reloadTimer.unref();
+  }
+
+  onApplicationShutdown() {
+    if (this.reloadTimer) clearInterval(this.reloadTimer);
+  }
+
+  get graph(): RoadGraph | null {
+    return this.current?.graph ?? null;
+  }
+
+  summary(): RoadNetworkSummary | null {
+    return this.current?.summary ?? null;
+  }
+
+  requireGraph(): RoadGraph {
+    if (!this.current) throw new DomainError('UNAVAILABLE', 'no road network is loaded (set ROAD_NETWORK or run npm run import -- <file>)');
+    return this.current.graph;
+  }
+
+  /** A unit's snap, recomputed only when its position moved (positions change, queries repeat). */
+  snapFor(id: string, lon: number, lat: number): SnappedPoint | null {
+    const g = this.current?.graph;
+    if (!g) return null;
+    const cached = this.snaps.get(id);
+    if (cached && cached.lon === lon && cached.lat === lat) return cached.snap;
+    const snap = snapPoint(g, { lon, lat });
+    this.snaps.set(id, { lon, lat, snap });
+    return snap;
+  }
+
+  private async loadActive() {
+    const row = await sql<{ id: number }>`SELECT id FROM road_networks WHERE active`.execute(this.database.db);
+    const id = row.rows[0]?.id;
+    if (id === undefined || id === this.current?.id) return;
+    const full = await sql<{ graph: Uint8Array } & SummaryRow>`
+      SELECT id, source, format, imported_at, nodes, segments, edges, bbox, stats, graph FROM road_networks WHERE id = ${id}`.execute(
+      this.database.db,
+    );
+    const r = full.rows[0];
+    const bytes = r.graph;
+    const graph = deserializeRoadGraph(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+    this.current = { id, graph, summary: toSummary(r) };
+    this.snaps.clear();
+    this.logger.log(`road network ${r.source}: ${r.nodes} nodes, ${r.segments} segments`);
+  }
+
+  async importFile(path: string): Promise<RoadNetworkSummary> {
+    const format = detectFormat(path);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch (err) {
+      throw new DomainError('VALIDATION_FAILED', `cannot read ${path}: ${(err as Error).message}`);
+    }
+    const draft = this.parse(format, bytes);
+    return this.importDraft(draft, basename(path));
+  }
+
+  /** Parses without touching the database; throws VALIDATION_FAILED for malformed input. */
+  parse(format: 'osm' | 'pbf' | 'geojson', bytes: Uint8Array): RoadNetworkDraft {
+    try {
+      if (format === 'osm') return importOsmXml(bytes);
+      if (format === 'pbf') return importOsmPbf(bytes);
+      return importGeoJsonRoads(bytes, { joinEndpointsWithinM: 20 });
+    } catch (err) {
+      if (err instanceof RoadNetworkImportError) throw new DomainError('VALIDATION_FAILED', err.message, { code: err.code });
+      throw err;
+    }
+  }
+
+  async importDraft(draft: RoadNetworkDraft, source: string): Promise<RoadNetworkSummary> {
+    let graph: RoadGraph;
+    try {
+      graph = buildRoadGraph(draft);
+    } catch (err) {
+      if (err instanceof RoadNetworkImportError) throw new DomainError('VALIDATION_FAILED', err.message, { code: err.code });
+      throw err;
+    }
+    const bbox = boundsOf(graph);
+    const blob = new Uint8Array(serializeRoadGraph(graph));
+    const now = this.clock.now();
+    const id = await this.database.transaction(async (tx) => {
+      await sql`SELECT pg_advisory_xact_lock(${IMPORT_LOCK_KEY})`.execute(tx);
+      const inserted = await sql<{ id: number }>`
+        INSERT INTO road_networks (source, format, imported_at, nodes, segments, edges, bbox, stats, graph, active)
+        VALUES (${source}, ${graph.stats.format}, ${now}, ${graph.nodeCount}, ${graph.segmentCount}, ${graph.edgeCount},
+                ${bbox}::float8[], ${JSON.stringify(graph.stats)}::jsonb, ${blob}, false)
+        RETURNING id`.execute(tx);
+      const networkId = inserted.rows[0].id;
+      for (let start = 0; start < graph.segmentCount; start += EDGE_CHUNK) {
+        const end = Math.min(graph.segmentCount, start + EDGE_CHUNK);
+        const cols = edgeColumns(graph, start, end);
+        await sql`
+          INSERT INTO road_edges (network_id, id, source, target, class, name, length_m, speed_kmh, cost_s, reverse_cost_s, geom)
+          SELECT ${networkId}, e.id, e.source, e.target, e.class, e.name, e.len, e.speed, e.cost, e.rcost, ST_GeomFromText(e.wkt, 4326)
+          FROM unnest(${cols.id}::int[], ${cols.source}::int[], ${cols.target}::int[], ${cols.cls}::text[], ${cols.name}::text[],
+                      ${cols.len}::float8[], ${cols.speed}::real[], ${cols.cost}::float8[], ${cols.rcost}::float8[], ${cols.wkt}::text[])
+               AS e(id, source, target, class, name, len, speed, cost, rcost, wkt)`.execute(tx);
+      }
+      await sql`UPDATE road_networks SET active = false WHERE active`.execute(tx);
+      await sql`UPDATE road_networks SET active = true WHERE id = ${networkId}`.execute(tx);
+      // keep the previous network for reference only while nothing depends on it
+      await sql`DELETE FROM road_networks WHERE NOT active`.execute(tx);
+      return networkId;
+    });
+    await this.loadActive();
+    this.logger.log(`imported road network ${source} as #${id}`);
+    return this.summary() as RoadNetworkSummary;
+  }
+
+  /**
+   * Road segments inside a bounding box as GeoJSON with an ETag and its gzip, cached per network,
+   * box and class group: every console asks for the same city on load, and compressing megabytes
+   * of JSON for each of them would hold the event loop.
+   */
+  async geojsonCached(bbox: [number, number, number, number], classes?: RoadClassGroup): Promise<RoadGeoJson> {
+    const id = this.current?.id ?? 0;
+    const key = `${id}:${classes ?? 'all'}:${bbox.map((v) => v.toFixed(6)).join(',')}`;
+    const hit = this.geojsonCache.get(key);
+    if (hit) return hit;
+    const body = JSON.stringify(classes ? await this.streetsGeojson(bbox, classes) : await this.geojson(bbox));
+    const entry = { etag: `"rn-${id}-${createHash('sha1').update(key).digest('hex').slice(0, 16)}"`, body, gzip: await gzipAsync(body) };
+    if (this.geojsonCache.size > 50) this.geojsonCache.clear();
+    this.geojsonCache.set(key, entry);
+    return entry;
+  }
+
+  /** Street names and places matching `q` (substring, names starting with it first). */
+  searchStreets(q: string, limit: number): { label: string; lon: number; lat: number; kind: 'street' }[] {
+    const g = this.current?.graph;
+    if (!g) return [];
+    if (this.streetIndex?.graph !== g) this.streetIndex = { graph: g, streets: streetPoints(g) };
+    const needle = q.trim().toLowerCase();
+    return this.streetIndex.streets
+      .filter((s) => s.key.includes(needle))
+      .sort((a, b) => Number(b.key.startsWith(needle)) - Number(a.key.startsWith(needle)) || a.label.length - b.label.length)
+      .slice(0, limit)
+      .map((s) => ({ label: s.label, lon: s.lon, lat: s.lat, kind: 'street' as const }));
+  }
+
+  /**
+   * The basemap's roads of one class group inside a bounding box: one feature per street (class
+   * and name; its segments merged into lines), coordinates to 5 decimals (~1 m). A city's ~20k
+   * segments become a few thousand features: far less for the map to parse, tile and draw, and
+   * street labels get whole streets to run along.
+   */
+  async streetsGeojson(bbox: [number, number, number, number], classes: RoadClassGroup) {
+    const [w, s, e, n] = bbox;
+    const minor = [...MINOR_ROAD_CLASSES];
+    const rows = await sql<{ class: string; name: string | null; geom: string }>`
+      SELECT e.class, e.name, ST_AsGeoJSON(ST_LineMerge(ST_Collect(e.geom)), 5) AS geom
+      FROM road_edges e JOIN road_networks n ON n.id = e.network_id AND n.active
+      WHERE e.geom && ST_MakeEnvelope(${w}, ${s}, ${e}, ${n}, 4326)
+        AND (e.class = ANY(${minor}::text[])) = ${classes === 'minor'}
+      GROUP BY e.class, e.name
+      ORDER BY e.class, e.name`.execute(this.database.db);
+    return {
+      type: 'FeatureCollection' as const,
+      features: rows.rows.map((r, i) => ({
+        type: 'Feature' as const,
+        id: i + 1,
+        geometry: JSON.parse(r.geom) as unknown,
+        properties: r.name === null ? { class: r.class } : { class: r.class, name: r.name },
+      })),
+    };
+  }
+
+  /** Road segments inside a bounding box as GeoJSON (for maps), from PostGIS. */
+  async geojson(bbox: [number, number, number, number], limit = 50000) {
+    const [w, s, e, n] = bbox;
+    const rows = await sql<{ id: number; class: string; name: string | null; oneway: boolean; geom: string }>`
+      SELECT e.id, e.class, e.name, (e.reverse_cost_s < 0) AS oneway, ST_AsGeoJSON(e.geom, 6) AS geom
+      FROM road_edges e JOIN road_networks n ON n.id = e.network_id AND n.active
+      WHERE e.geom && ST_MakeEnvelope(${w}, ${s}, ${e}, ${n}, 4326)
+      LIMIT ${limit}`.execute(this.database.db);
+    return {
+      type: 'FeatureCollection' as const,
+      features: rows.rows.map((r) => ({
+        type: 'Feature' as const,
+        id: r.id,
+        geometry: JSON.parse(r.geom) as unknown,
+        properties: { class: r.class, name: r.name, oneway: r.oneway },
+      })),
+    };
+  }
+}
+
+interface SummaryRow {
+  id: number;
+  source: string;
+  format: string;
+  imported_at: Date;
+  nodes: number;
+  segments: number;
+  edges: number;
+  bbox: number[];
+  stats: { components: number; largestComponentNodes: number; islandNodes: number };
+}
+
+function toSummary(r: SummaryRow): RoadNetworkSummary {
+  return {
+    id: r.id,
+    source: r.source,
+    format: r.format,
+    importedAt: new Date(r.imported_at).toISOString(),
+    nodes: r.nodes,
+    segments: r.segments,
+    edges: r.edges,
+    bbox: r.bbox.map(Number) as [number, number, number, number],
+    islands: {
+      components: r.stats.components,
+      largestComponentNodes: r.stats.largestComponentNodes,
+      islandNodes: r.stats.islandNodes,
+    },
+  };
+}
+
+/** One point per street name: the middle of its longest segment. */
+function streetPoints(g: RoadGraph) {
+  const best = new Map<number, number>();
+  for (let sgm = 0; sgm < g.segmentCount; sgm++) {
+    const n = g.segName[sgm];
+    if (n < 0) continue;
+    const cur = best.get(n);
+    if (cur === undefined || g.segLengthM[sgm] > g.segLengthM[cur]) best.set(n, sgm);
+  }
+  return [...best].map(([n, sgm]) => {
+    const mid = Math.floor((g.segGeomStart[sgm] + g.segGeomStart[sgm + 1] - 1) / 2);
+    return { label: g.names[n], key: g.names[n].toLowerCase(), lon: g.geomLon[mid], lat: g.geomLat[mid] };
+  });
+}
+
+function boundsOf(g: RoadGraph): [number, number, number, number] {
+  let w = Infinity;
+  let s = Infinity;
+  let e = -Infinity;
+  let n = -Infinity;
+  for (let i = 0; i < g.geomLon.length; i++) {
+    const x = g.geomLon[i];
+    const y = g.geomLat[i];
+    if (x < w) w = x;
+    if (x > e) e = x;
+    if (y < s) s = y;
+    if (y > n) n = y;
+  }
+  return [w, s, e, n];
+}
+
+function edgeColumns(g: RoadGraph, start: number, end: number) {
+  const cols = {
+    id: [] as number[],
+    source: [] as number[],
+    target: [] as number[],
+    cls: [] as string[],
+    name: [] as (string | null)[],
+    len: [] as number[],
+    speed: [] as number[],
+    cost: [] as number[],
+    rcost: [] as number[],
+    wkt: [] as string[],
+  };
+  for (let sgm = start; sgm < end; sgm++) {
+    const secs = g.segLengthM[sgm] / (g.segBaseSpeedKmh[sgm] / 3.6);
+    const dir = g.segDirection[sgm];
+    cols.id.push(sgm);
+    cols.source.push(g.segFrom[sgm]);
+    cols.target.push(g.segTo[sgm]);
+    cols.cls.push(ROAD_CLASSES[g.segClass[sgm]]);
+    cols.name.push(g.segName[sgm] >= 0 ? g.names[g.segName[sgm]] : null);
+    cols.len.push(g.segLengthM[sgm]);
+    cols.speed.push(g.segBaseSpeedKmh[sgm]);
+    cols.cost.push(dir & DIR_FORWARD ? secs : -1);
+    cols.rcost.push(dir & DIR_BACKWARD ? secs : -1);
+    const pts: string[] = [];
+    for (let k = g.segGeomStart[sgm]; k < g.segGeomStart[sgm + 1]; k++) pts.push(`${g.geomLon[k]} ${g.geomLat[k]}`);
+    cols.wkt.push(`LINESTRING(${pts.join(',')})`);
+  }
+  return cols;
+}

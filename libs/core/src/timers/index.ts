@@ -1,0 +1,2 @@
+export * from './timers.module';
+export * from './timers.service';

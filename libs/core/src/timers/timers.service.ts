@@ -1,0 +1,329 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { sql } from 'kysely';
+import type { Job } from 'bullmq';
+import { TIMERS_QUEUE, timerJobSchema, type AlertView, type AssignmentView, type IncidentView, type TimerJob } from '@ringcad/contracts';
+import { findScheme, tiersMet, type UnitKind } from '@ringcad/domain';
+import type { Tx } from '@ringcad/db';
+import { Clock, type AppConfig, DatabaseService, SYSTEM_ACTOR, QueueService, APP_CONFIG } from '../platform';
+import { appendIncidentEvent, bumpIncident, lockIncident } from '../incident-log';
+import { AlertOutbox } from '../alerts';
+import { AfterCommit, RealtimePublisher } from '../realtime';
+
+/** A pending timer this late is fired by the sweeper rather than waiting for its job. */
+const SWEEP_GRACE_MS = 5_000;
+
+export const ackTimerId = (assignmentId: string) => `ack-${assignmentId}`;
+export const tierTimerId = (incidentId: string, tier: number) => `tier-${incidentId}-${tier}`;
+
+/**
+ * Timers (ack overdue, ring tier deadlines): a row in `timers` is the durable truth, a BullMQ
+ * delayed job with the same id is the fast path. Handlers are idempotent: a timer fires at most
+ * once, and one whose awaited event already happened settles silently.
+ */
+@Injectable()
+export class TimersService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(TimersService.name);
+  private sweeper?: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(
+    private readonly database: DatabaseService,
+    private readonly clock: Clock,
+    private readonly queues: QueueService,
+    private readonly realtime: RealtimePublisher,
+    private readonly alerts: AlertOutbox,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async onApplicationBootstrap() {
+    if (!this.config.runProcessors) return;
+    // A timer that fires before this process can push its alert would raise it into the void
+    // (the worker binds its Redis emitter, the api its socket.io server, before bootstrap).
+    if (this.realtime.bound) return this.startProcessing();
+    this.logger.warn('timers wait for the realtime publisher');
+    this.realtime.whenBound(() => {
+      this.startProcessing().catch((err: Error) => this.logger.error(`timers did not start: ${err.message}`));
+    });
+  }
+
+  private async startProcessing() {
+    if (this.stopped) return;
+    this.queues.worker<TimerJob>(TIMERS_QUEUE, (job) => this.process(job));
+    const restored = await this.restorePending();
+    if (restored) this.logger.log(`re-created ${restored} pending timer job(s) from the database`);
+    this.sweeper = setInterval(() => {
+      this.sweepOverdue().catch((err: Error) => this.logger.error(`timer sweep failed: ${err.message}`));
+    }, this.config.TIMER_SWEEP_SEC * 1000);
+    this.sweeper.unref();
+  }
+
+  onApplicationShutdown() {
+    this.stopped = true;
+    if (this.sweeper) clearInterval(this.sweeper);
+  }
+
+  async scheduleAckOverdue(tx: Tx, a: AssignmentView, incident: IncidentView, timeoutSec: number, now: Date, after: AfterCommit) {
+    await this.insert(tx, {
+      id: ackTimerId(a.id),
+      kind: 'ack_overdue',
+      incidentId: incident.id,
+      assignmentId: a.id,
+      tierIndex: null,
+      dueAt: new Date(now.getTime() + timeoutSec * 1000),
+      now,
+      after,
+    });
+  }
+
+  async scheduleTierDeadlines(tx: Tx, incident: IncidentView, dispatchedAt: Date, after: AfterCommit) {
+    const scheme = findScheme(incident.schemeId);
+    if (!scheme) return;
+    for (let i = 0; i < scheme.tiers.length; i++) {
+      await this.insert(tx, {
+        id: tierTimerId(incident.id, i),
+        kind: 'tier_deadline',
+        incidentId: incident.id,
+        assignmentId: null,
+        tierIndex: i,
+        dueAt: new Date(dispatchedAt.getTime() + scheme.tiers[i].sec * 1000),
+        now: dispatchedAt,
+        after,
+      });
+    }
+  }
+
+  /**
+   * The incident's scheme changed after dispatch (更正 of place or priority): pending tier deadlines
+   * are moved to the new scheme's times, tiers the new scheme lacks are cancelled, fired ones stay.
+   */
+  async rearmTierDeadlines(tx: Tx, incident: IncidentView, dispatchedAt: Date, now: Date, after: AfterCommit) {
+    const scheme = findScheme(incident.schemeId);
+    const pending = await tx
+      .selectFrom('timers')
+      .select(['id', 'tier_index'])
+      .where('incident_id', '=', incident.id)
+      .where('kind', '=', 'tier_deadline')
+      .where('status', '=', 'pending')
+      .execute();
+    await this.settle(tx, pending.filter((p) => !scheme || (p.tier_index ?? 0) >= scheme.tiers.length).map((p) => p.id), now, after);
+    if (!scheme) return;
+    for (let i = 0; i < scheme.tiers.length; i++) {
+      const id = tierTimerId(incident.id, i);
+      const dueAt = new Date(dispatchedAt.getTime() + scheme.tiers[i].sec * 1000);
+      const r = await sql<{ id: string }>`
+        INSERT INTO timers (id, kind, incident_id, assignment_id, tier_index, due_at, status, created_at, settled_at)
+        VALUES (${id}, 'tier_deadline', ${incident.id}, NULL, ${i}, ${dueAt}, 'pending', ${now}, NULL)
+        ON CONFLICT (id) DO UPDATE SET due_at = EXCLUDED.due_at, status = 'pending', settled_at = NULL
+        WHERE timers.status <> 'fired'
+        RETURNING id`.execute(tx);
+      // the old delayed job would come due at the old time: replace it
+      if (r.rows.length) after.add(async () => {
+        await this.dequeue(id);
+        await this.enqueue(id, dueAt);
+      });
+    }
+  }
+
+  private async insert(
+    tx: Tx,
+    t: { id: string; kind: 'ack_overdue' | 'tier_deadline'; incidentId: string; assignmentId: string | null; tierIndex: number | null; dueAt: Date; now: Date; after: AfterCommit },
+  ) {
+    await tx
+      .insertInto('timers')
+      .values({
+        id: t.id,
+        kind: t.kind,
+        incident_id: t.incidentId,
+        assignment_id: t.assignmentId,
+        tier_index: t.tierIndex,
+        due_at: t.dueAt,
+        status: 'pending',
+        created_at: t.now,
+        settled_at: null,
+      })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+    t.after.add(() => this.enqueue(t.id, t.dueAt));
+  }
+
+  private async enqueue(timerId: string, dueAt: Date) {
+    const delay = Math.max(0, dueAt.getTime() - this.clock.now().getTime());
+    try {
+      await this.queues.queue(TIMERS_QUEUE).add('timer', { timerId } satisfies TimerJob, {
+        jobId: timerId,
+        delay,
+        removeOnComplete: true,
+        removeOnFail: 1000,
+        attempts: 5,
+        backoff: { type: 'exponential', delay: 1000 },
+      });
+    } catch (err) {
+      // the row is pending: the sweeper or the next start-up fires it
+      this.logger.error(`could not enqueue timer ${timerId}: ${(err as Error).message}`);
+    }
+  }
+
+  private async dequeue(timerId: string) {
+    try {
+      await this.queues.queue(TIMERS_QUEUE).remove(timerId);
+    } catch (err) {
+      this.logger.warn(`could not remove timer job ${timerId}: ${(err as Error).message}`);
+    }
+  }
+
+  private async settle(tx: Tx, ids: string[], now: Date, after: AfterCommit) {
+    if (!ids.length) return;
+    const settled = await tx
+      .updateTable('timers')
+      .set({ status: 'cancelled', settled_at: now })
+      .where('id', 'in', ids)
+      .where('status', '=', 'pending')
+      .returning('id')
+      .execute();
+    for (const s of settled) after.add(() => this.dequeue(s.id));
+  }
+
+  settleAckTimer(tx: Tx, assignmentId: string, now: Date, after: AfterCommit) {
+    return this.settle(tx, [ackTimerId(assignmentId)], now, after);
+  }
+
+  async cancelForIncident(tx: Tx, incidentId: string, after: AfterCommit, now: Date) {
+    const pending = await tx.selectFrom('timers').select('id').where('incident_id', '=', incidentId).where('status', '=', 'pending').execute();
+    await this.settle(tx, pending.map((p) => p.id), now, after);
+  }
+
+  /** After an arrival: tier deadlines that are now met need no alert. */
+  async settleMetTiers(tx: Tx, incidentId: string, now: Date, after: AfterCommit) {
+    const met = await this.tiersMetNow(tx, incidentId);
+    if (!met) return;
+    const pending = await tx
+      .selectFrom('timers')
+      .select(['id', 'tier_index'])
+      .where('incident_id', '=', incidentId)
+      .where('kind', '=', 'tier_deadline')
+      .where('status', '=', 'pending')
+      .execute();
+    await this.settle(tx, pending.filter((p) => p.tier_index !== null && met[p.tier_index]).map((p) => p.id), now, after);
+  }
+
+  private async tiersMetNow(tx: Tx, incidentId: string): Promise<boolean[] | null> {
+    const inc = await tx.selectFrom('incidents').select(['scheme_id', 'dispatched_at']).where('id', '=', incidentId).executeTakeFirst();
+    const scheme = inc && findScheme(inc.scheme_id);
+    if (!inc?.dispatched_at || !scheme) return null;
+    const dispatchedAt = new Date(inc.dispatched_at).getTime();
+    const arrivals = await sql<{ kind: UnitKind; arrived_at: Date }>`
+      SELECT u.kind, a.arrived_at FROM assignments a JOIN units u ON u.id = a.unit_id
+      WHERE a.incident_id = ${incidentId} AND a.arrived_at IS NOT NULL AND a.role <> 'checkpoint'`.execute(tx);
+    return tiersMet(
+      scheme,
+      arrivals.rows.map((r) => ({ unitKind: r.kind, afterSec: (new Date(r.arrived_at).getTime() - dispatchedAt) / 1000 })),
+    );
+  }
+
+  private async process(job: Job<TimerJob>) {
+    const { timerId } = timerJobSchema.parse(job.data);
+    await this.fire(timerId);
+  }
+
+  /** Fires one timer if it is still pending and its condition still holds. Idempotent. */
+  async fire(timerId: string): Promise<'fired' | 'settled' | 'gone'> {
+    const after = new AfterCommit();
+    const outcome = await this.database.transaction(async (tx) => {
+      const head = await tx.selectFrom('timers').select(['incident_id']).where('id', '=', timerId).executeTakeFirst();
+      if (!head) return 'gone' as const;
+      const incident = await lockIncident(tx, head.incident_id);
+      const timer = await tx.selectFrom('timers').selectAll().where('id', '=', timerId).forUpdate().executeTakeFirstOrThrow();
+      if (timer.status !== 'pending') return 'gone' as const;
+      const now = this.clock.now();
+      // a job left over from before its deadline was moved (rearmTierDeadlines): not due yet
+      if (new Date(timer.due_at).getTime() > now.getTime() + 1000) return 'gone' as const;
+      let alert: { kind: AlertView['kind']; unitId: string | null; data: Record<string, unknown> } | null = null;
+      if (incident.status !== 'closed' && incident.status !== 'cancelled') {
+        if (timer.kind === 'ack_overdue' && timer.assignment_id) {
+          const a = await sql<{ status: string; unit_id: string; callsign: string; assigned_at: Date }>`
+            SELECT a.status, a.unit_id, u.callsign, a.assigned_at FROM assignments a JOIN units u ON u.id = a.unit_id
+            WHERE a.id = ${timer.assignment_id}`.execute(tx);
+          const row = a.rows[0];
+          if (row?.status === 'assigned') {
+            alert = {
+              kind: 'ack_overdue',
+              unitId: row.unit_id,
+              data: {
+                callsign: row.callsign,
+                incidentNumber: incident.number,
+                priority: incident.priority,
+                waitedSec: Math.round((now.getTime() - new Date(row.assigned_at).getTime()) / 1000),
+              },
+            };
+          }
+        } else if (timer.kind === 'tier_deadline' && timer.tier_index !== null) {
+          const met = await this.tiersMetNow(tx, incident.id);
+          const scheme = findScheme(incident.schemeId);
+          if (met && scheme && !met[timer.tier_index]) {
+            const tier = scheme.tiers[timer.tier_index];
+            alert = {
+              kind: 'tier_missed',
+              unitId: null,
+              data: { incidentNumber: incident.number, schemeId: scheme.id, tierIndex: timer.tier_index, tierSec: tier.sec, label: tier.label },
+            };
+          }
+        }
+      }
+      await tx
+        .updateTable('timers')
+        .set({ status: alert ? 'fired' : 'cancelled', settled_at: now })
+        .where('id', '=', timerId)
+        .execute();
+      if (!alert) return 'settled' as const;
+      const inserted = await tx
+        .insertInto('alerts')
+        .values({
+          kind: alert.kind,
+          incident_id: incident.id,
+          unit_id: alert.unitId,
+          assignment_id: timer.assignment_id,
+          timer_id: timerId,
+          at: now,
+          data: JSON.stringify(alert.data),
+          acknowledged_at: null,
+          acknowledged_by: null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      const version = await bumpIncident(tx, incident.id);
+      await appendIncidentEvent(tx, incident.id, version, `alert.${alert.kind}`, now, SYSTEM_ACTOR, {
+        alertId: inserted.id,
+        timerId,
+        assignmentId: timer.assignment_id,
+        ...alert.data,
+      });
+      // the outbox pushes it after commit (and again after a crash before the push)
+      after.add(() => this.alerts.kick());
+      return 'fired' as const;
+    });
+    await after.run();
+    return outcome;
+  }
+
+  /** Start-up: every pending timer gets its job back (BullMQ ignores ids it already holds). */
+  async restorePending(): Promise<number> {
+    const pending = await this.database.db.selectFrom('timers').select(['id', 'due_at']).where('status', '=', 'pending').execute();
+    for (const t of pending) await this.enqueue(t.id, new Date(t.due_at));
+    return pending.length;
+  }
+
+  /** Safety net for a lost queue: fire pending timers that are overdue beyond the grace period. */
+  async sweepOverdue(): Promise<number> {
+    const cutoff = new Date(this.clock.now().getTime() - SWEEP_GRACE_MS);
+    const overdue = await this.database.db
+      .selectFrom('timers')
+      .select('id')
+      .where('status', '=', 'pending')
+      .where('due_at', '<', cutoff)
+      .orderBy('due_at')
+      .limit(500)
+      .execute();
+    for (const t of overdue) await this.fire(t.id);
+    return overdue.length;
+  }
+}
