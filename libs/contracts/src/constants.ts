@@ -63,3 +63,7 @@ export const TERMINAL_NAMESPACE = '/terminal';
 export const TIMERS_QUEUE = 'timers';
 /** BullMQ queue of accepted position batches waiting to be written as tracks. */
 export const POSITIONS_QUEUE = 'positions';
+
+/** How a response-times report may be grouped. */
+export const REPORT_GROUP_BY = ['district', 'station', 'category', 'priority', 'hour', 'day', 'unit'] as const;
+export type ReportGroupBy = (typeof REPORT_GROUP_BY)[number];

@@ -1,16 +1,9 @@
 import { z } from 'zod';
 import { queryDateTimeSchema, schemeIdSchema, uuidSchema } from './common';
 
-export const REPORT_GROUP_BY = [
-  'district',
-  'station',
-  'category',
-  'priority',
-  'hour',
-  'day',
-  'unit',
-] as const;
-export type ReportGroupBy = (typeof REPORT_GROUP_BY)[number];
+import { REPORT_GROUP_BY, type ReportGroupBy } from './constants';
+
+export { REPORT_GROUP_BY, type ReportGroupBy };
 
 const DAY_MS = 86_400_000;
 const MAX_REPORT_DAYS = 400;

@@ -10,6 +10,7 @@ import type {
   ReportGroupBy,
   ResponseTimesReport,
 } from '@ringcad/contracts';
+import { REPORT_GROUP_BY } from '@ringcad/contracts/constants';
 import { BUILTIN_SCHEMES } from '@ringcad/domain';
 import { api, currentToken, qs } from '../api';
 import { errorMessage } from '../errors';
@@ -18,15 +19,7 @@ import { mmss, pct } from '../format';
 import { t } from '../i18n';
 import { COLORS } from '../map/style';
 
-const GROUPS: ReportGroupBy[] = [
-  'district',
-  'station',
-  'category',
-  'priority',
-  'hour',
-  'day',
-  'unit',
-];
+const GROUPS: readonly ReportGroupBy[] = REPORT_GROUP_BY;
 const SERIES = [
   { key: 'dispatchP90Sec', label: () => t('rep_dispatch'), color: '#f59e0b' },
   { key: 'ackP90Sec', label: () => t('rep_ack'), color: '#38bdf8' },
