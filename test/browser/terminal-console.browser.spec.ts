@@ -27,7 +27,7 @@ describe(`警务通 on the dispatcher's console (${SERVICES_MODE ? 'services' : 
     if (SERVICES_MODE) await stack.startWorker();
     world = await buildWorld(base, 4);
     pc = await launchBrowser();
-    desk = await watch(pc, 'dispatcher', [/\/api\/v1\/coverage\b/, /\/api\/v1\/reports\//]);
+    desk = await watch(pc, 'dispatcher');
     await signIn(desk.page, base, 'dispatcher', 'dispatcher-password');
     await desk.page.locator('#connection.online').waitFor();
     await waitForMapIdle(desk.page);

@@ -69,7 +69,7 @@ let audio: AudioContext | null = null;
 let lastSent: Fix | null = null;
 let watchId: number | null = null;
 
-const esc = (s: unknown) =>
+const esc = (s: string | number | null | undefined) =>
   String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 const time = (iso: string) => new Date(iso).toLocaleTimeString(currentLang() === 'zh' ? 'zh-CN' : 'en-GB', { hour: '2-digit', minute: '2-digit' });
 const current = () => state.tasks.find((x) => x.status !== 'cleared') ?? null;
@@ -142,6 +142,7 @@ function emitAck(event: string, payload: unknown): Promise<AckResult<unknown>> {
   });
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers of several routes, read field by field
 async function http(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const r = await fetch(path, {
     method,
@@ -592,7 +593,7 @@ function messagesHtml() {
         ${state.messages
           .map((m) => {
             const fromMe = m.from.kind === 'unit' && m.from.id === mine;
-            return `<li class="${fromMe ? 'out' : 'in'}${(m as LocalMessage).pending ? ' pending' : ''}" data-id="${esc(m.id)}">
+            return `<li class="${fromMe ? 'out' : 'in'}${m.pending ? ' pending' : ''}" data-id="${esc(m.id)}">
               <small>${esc(fromMe ? t('me') : `${t('fromDesk')} · ${m.from.name}`)} ${time(m.at)}</small>
               <p>${esc(m.text)}</p></li>`;
           })
@@ -717,6 +718,8 @@ app.addEventListener('click', (e) => {
       break;
     case 'check-in':
       void checkIn();
+      break;
+    default:
       break;
   }
 });

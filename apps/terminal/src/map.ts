@@ -50,7 +50,7 @@ export class TaskMap {
       if (!r.ok) return;
       const data = (await r.json()) as FeatureCollection;
       await this.loaded;
-      (this.map.getSource('roads') as maplibregl.GeoJSONSource).setData(data);
+      void (this.map.getSource('roads') as maplibregl.GeoJSONSource).setData(data);
       this.map.once('idle', () => (document.body.dataset.roads = String(data.features.length)));
     } catch {
       // offline without a cached copy: the map shows the points and the route only
@@ -59,7 +59,7 @@ export class TaskMap {
 
   private async set(source: string, data: FeatureCollection) {
     await this.loaded;
-    (this.map.getSource(source) as maplibregl.GeoJSONSource).setData(data);
+    void (this.map.getSource(source) as maplibregl.GeoJSONSource).setData(data);
   }
 
   async show(me: LonLat | null, incident: LonLat | null, route: [number, number][] | null, key: string | null) {

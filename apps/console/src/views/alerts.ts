@@ -6,7 +6,7 @@ import { h, isTyping, render } from '../dom';
 import { clock } from '../format';
 import { alertLabel, t } from '../i18n';
 import { store } from '../store';
-import type { AlertView } from '../types';
+import type { AlertView } from '@ringcad/contracts';
 
 const REPEAT_MS = 4000;
 /** An officer's emergency (一键报警) repeats faster than any other alert. */
@@ -15,7 +15,6 @@ const URGENT_REPEAT_MS = 1500;
 class AlertTone {
   private ctx: AudioContext | null = null;
   private timer: number | null = null;
-  private urgent = false;
   /** How many times the tone sounded (tests read it: a silent alarm is a defect). */
   played = 0;
 
@@ -28,6 +27,8 @@ class AlertTone {
       this.ctx = null;
     }
   }
+
+  private urgent = false;
 
   start(urgent = false) {
     if (this.timer !== null && this.urgent === urgent) return;
@@ -71,12 +72,22 @@ export function alertText(a: AlertView): string {
   // district alerts (coverage_below_target) have no incident: they name their district
   const incident = a.incidentId ? store.incidents.get(a.incidentId) : undefined;
   const unit = a.unitId ? store.units.get(a.unitId) : undefined;
-  const parts = [alertLabel(a.kind), incident?.number ?? (a.data as { districtName?: string } | undefined)?.districtName ?? '', unit?.callsign ?? ''];
+  const parts = [
+    alertLabel(a.kind),
+    incident?.number ?? (a.data as { districtName?: string } | undefined)?.districtName ?? '',
+    unit?.callsign ?? '',
+  ];
   const tier = (a.data as { tierLabel?: string; tier?: number } | undefined)?.tier;
   if (a.kind === 'tier_missed' && typeof tier === 'number') parts.push(`#${tier + 1}`);
   return parts.filter(Boolean).join(' · ');
 }
 
+export async function acknowledgeAlert(id: string) {
+  const a = await api.post<AlertView>(`/alerts/${id}/ack`);
+  store.applyAlert({ ...a, acknowledgedAt: a.acknowledgedAt ?? new Date().toISOString() });
+}
+
+/** Mounts the banner; `canAck` is false for seats that may not acknowledge (call-takers). */
 /** 一键报警 is not acknowledged away: a dispatcher clears it, with a reason. */
 export async function clearEmergency(a: AlertView) {
   if (!a.unitId) return;
@@ -98,12 +109,6 @@ export async function clearEmergency(a: AlertView) {
   });
 }
 
-export async function acknowledgeAlert(id: string) {
-  const a = await api.post<AlertView>(`/alerts/${id}/ack`);
-  store.applyAlert({ ...a, acknowledgedAt: a.acknowledgedAt ?? new Date().toISOString() });
-}
-
-/** Mounts the banner; `canAck` is false for seats that may not acknowledge (call-takers). */
 export function mountAlertBanner(
   el: HTMLElement,
   opts: { canAck: boolean; onOpen: (incidentId: string) => void; onFollow?: (unitId: string) => void },
@@ -132,14 +137,30 @@ export function mountAlertBanner(
           h(
             'li',
             { class: `alert-item alert-${a.kind}`, 'data-alert-id': a.id },
-            h('button', { class: 'link', type: 'button', onclick: () => a.incidentId && opts.onOpen(a.incidentId) }, `${clock(a.at)} ${alertText(a)}`),
+            h(
+              'button',
+              {
+                class: 'link',
+                type: 'button',
+                onclick: () => a.incidentId && opts.onOpen(a.incidentId),
+              },
+              `${clock(a.at)} ${alertText(a)}`,
+            ),
             a.kind === 'emergency'
               ? opts.canAck
                 ? h('button', { class: 'ack clear-emergency', type: 'button', onclick: () => void clearEmergency(a).catch(() => undefined) }, t('emergencyClear'))
                 : null
               : opts.canAck
-                ? h('button', { class: 'ack', type: 'button', onclick: () => void acknowledgeAlert(a.id).catch(() => undefined) }, t('alertAck'))
-                : null,
+              ? h(
+                  'button',
+                  {
+                    class: 'ack',
+                    type: 'button',
+                    onclick: () => void acknowledgeAlert(a.id).catch(() => undefined),
+                  },
+                  t('alertAck'),
+                )
+              : null,
           ),
         ),
       ),

@@ -7,7 +7,7 @@ import { h } from '../dom';
 import { clock } from '../format';
 import { t } from '../i18n';
 import { store } from '../store';
-import type { MessageView } from '../types';
+import type { MessageView } from '@ringcad/contracts';
 
 const loaded = new Set<string>();
 

@@ -5,13 +5,15 @@ import type { DbOrTx, Tx } from '@ringcad/db';
 import { APP_CONFIG, Clock, DatabaseService, DomainError, SYSTEM_ACTOR, actorOf, conflict, forbidden, hasRole, notFound, type AppConfig, type Principal } from '../platform';
 import { ScopeService, assertIncidentInScope, assertUnitsInScope, newToken, tokenHash } from '../auth';
 import { AfterCommit, RealtimePublisher } from '../realtime';
-import { AlertOutbox, toAlertView, type AlertRow } from '../alerts';
+import { AlertOutbox, toAlertView } from '../alerts';
 import { InputBounds } from '../roads';
 import { UnitsService } from '../fleet';
 import { appendIncidentEvent, bumpIncident, lockIncident, readIncident } from '../incident-log';
 import { TimersService, type AssignmentEventSeen, type TimerFiring, type TimerOutcome } from '../timers';
 import { RouteService } from '../dispatch';
 import { IncidentsService } from '../incidents';
+
+type AlertRow = Parameters<typeof toAlertView>[0];
 
 const NEAREST = 5;
 
