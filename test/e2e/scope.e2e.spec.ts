@@ -174,6 +174,7 @@ describe(`jurisdiction scope on every route (${SERVICES_MODE ? 'services' : 'emb
       'POST /api/v1/incidents/:id/close': { disposition: 'x' },
       'POST /api/v1/incidents/:id/cancel': { reason: 'x' },
       'POST /api/v1/units/:id/status': { status: 'out_of_service' },
+      'POST /api/v1/messages': { to: { unitIds: [units.e2.id] }, text: 'x' },
       'POST /api/v1/units/positions': { positions: [{ unitId: units.e2.id, ...E_POINT, at: new Date().toISOString() }] },
       'POST /api/v1/defense-levels': { jurisdictionId: ids.eDistrict, level: 1, reason: 'x' },
       'POST /api/v1/incidents/:id/agencies': { agency: '120' },

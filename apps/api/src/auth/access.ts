@@ -18,6 +18,7 @@ export const ACCESS_KEY = 'ringcad:access';
  * - `jurisdiction:body`: `body.jurisdictionId` (missing or null = the whole city).
  * - `district:query`: `query.districtId`.
  * - `units:body`: every unit the body names (`unitIds[]`, `assignments[].unitId`, `positions[].unitId`).
+ * - `message:body`: what a message's `to` names: its units, its jurisdiction, its incident.
  */
 export type ScopeRule =
   | 'none'
@@ -29,7 +30,8 @@ export type ScopeRule =
   | 'alert:param:id'
   | 'jurisdiction:body'
   | 'district:query'
-  | 'units:body';
+  | 'units:body'
+  | 'message:body';
 
 export interface AccessRule {
   /** No token needed. */

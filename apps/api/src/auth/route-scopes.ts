@@ -102,6 +102,16 @@ async function checkRule(scopes: ScopeService, scope: Scope, rule: ScopeRule, re
     }
     case 'units:body':
       return scopes.checkUnits(scope, unitIdsOf(req.body));
+    case 'message:body': {
+      // a message's addressees; a missing part addresses nothing (the service needs at least one)
+      const to = (req.body as { to?: { unitIds?: unknown; jurisdictionId?: unknown; incidentId?: unknown } } | undefined)?.to;
+      if (!to || typeof to !== 'object') return;
+      await scopes.checkUnits(scope, unitIdsOf({ unitIds: to.unitIds }));
+      const j = uuidOrNull(to.jurisdictionId);
+      if (j) assertJurisdictionInScope(scope, j);
+      const i = uuidOrNull(to.incidentId);
+      return i ? scopes.checkIncident(scope, i) : undefined;
+    }
   }
 }
 

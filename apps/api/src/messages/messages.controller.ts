@@ -16,8 +16,7 @@ import { uuidParam } from '../common/params';
 export class MessagesController {
   constructor(private readonly messages: MessagesService) {}
 
-  // scope: the service checks every unit, jurisdiction and incidents the body names (nested in `to`)
-  @Access({ roles: ['dispatcher', 'commander'], terminal: true, scope: 'filtered' })
+  @Access({ roles: ['dispatcher', 'commander'], terminal: true, scope: 'message:body' })
   @Post()
   @ApiRoute({
     summary: '点对点: a message to units (named, of a jurisdiction, working an incident), or from a terminal to the desk',
