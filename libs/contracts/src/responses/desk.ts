@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PREMISE_LEVELS } from '../constants';
 import { areaGeometryViewSchema, labelSchema, lonLatViewSchema } from './common';
 import { assignmentViewSchema, incidentViewSchema, recommendationSchema } from './incidents';
 
@@ -58,7 +59,7 @@ export type DispositionView = z.infer<typeof dispositionViewSchema>;
 export const premiseFlagSchema = z.object({
   id: z.string(),
   name: z.string(),
-  level: z.enum(['info', 'caution', 'danger']),
+  level: z.enum(PREMISE_LEVELS),
   text: z.string(),
 });
 export type PremiseFlag = z.infer<typeof premiseFlagSchema>;

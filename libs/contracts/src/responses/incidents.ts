@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UNIT_KINDS } from '@ringcad/domain';
+import { EXCLUSION_REASONS } from '../constants';
 import { labelSchema, lonLatViewSchema } from './common';
 
 export const jurisdictionRefSchema = z.object({
@@ -86,7 +87,7 @@ export type RecommendationCandidate = z.infer<typeof recommendationCandidateSche
 export const excludedUnitSchema = z.object({
   unitId: z.string(),
   callsign: z.string(),
-  reason: z.enum(['not_available', 'no_position', 'stale_position', 'beyond_search', 'not_ranked']),
+  reason: z.enum(EXCLUSION_REASONS),
   status: z.string(),
 });
 export type ExcludedUnit = z.infer<typeof excludedUnitSchema>;
