@@ -1,9 +1,7 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import { sql } from 'kysely';
-import type { Job } from 'bullmq';
 import {
   AGENCIES_QUEUE,
-  agencyJobSchema,
   type AgencyJob,
   type AgencyNotificationView,
   type AgencyRequest,
@@ -57,7 +55,7 @@ function toView(r: NotificationRow): AgencyNotificationView {
  * get their job back at start-up. Receivers get `Idempotency-Key: <notification id>`.
  */
 @Injectable()
-export class AgenciesService implements OnApplicationBootstrap {
+export class AgenciesService implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger = new Logger(AgenciesService.name);
 
   constructor(
@@ -70,9 +68,12 @@ export class AgenciesService implements OnApplicationBootstrap {
     private readonly scopes: ScopeService,
   ) {}
 
+  onModuleInit() {
+    this.queues.handle(AGENCIES_QUEUE, (job) => this.process(job));
+  }
+
   async onApplicationBootstrap() {
     if (!this.config.runProcessors) return;
-    this.queues.worker<AgencyJob>(AGENCIES_QUEUE, (job) => this.process(job));
     const rows = await sql<{ id: string }>`SELECT id FROM agency_notifications WHERE status = 'pending'`.execute(this.database.db);
     for (const r of rows.rows) await this.enqueue(r.id);
     if (rows.rows.length) this.logger.log(`re-queued ${rows.rows.length} pending agency notification(s)`);
@@ -174,8 +175,7 @@ export class AgenciesService implements OnApplicationBootstrap {
     }
   }
 
-  private async process(job: Job<AgencyJob>) {
-    const { notificationId } = agencyJobSchema.parse(job.data);
+  private async process({ notificationId }: AgencyJob) {
     const outcome = await this.attempt(notificationId);
     // throwing makes BullMQ retry with its exponential backoff
     if (outcome.retry) throw new Error(outcome.error);

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { sql } from 'kysely';
 import type { PositionReport } from '@ringcad/contracts';
 import { haversineM } from '@ringcad/domain';
@@ -77,7 +77,7 @@ interface LastFix {
  * Consoles get at most one `units.positions` message a second with the units that moved.
  */
 @Injectable()
-export class PositionsService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class PositionsService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(PositionsService.name);
   private pending: { rows: TrackRow[]; waiters: { resolve: () => void; reject: (e: Error) => void }[] } | null = null;
   private outgoing = new Map<string, MovedUnit>();
@@ -99,6 +99,11 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
     private readonly bounds: InputBounds,
   ) {}
 
+  onModuleInit() {
+    // jobs queued by versions that accepted into the queue: drained, nothing new is queued
+    this.queues.handle(POSITIONS_QUEUE, async (job) => void (await this.persist(job)), { concurrency: 2 });
+  }
+
   async onApplicationBootstrap() {
     await this.ensurePartitions();
     // every process that accepts reports writes tracks, so every one keeps tomorrow's partitions
@@ -111,8 +116,6 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
       this.flushTrailing().catch((err: Error) => this.logger.warn(`unit positions not written: ${err.message}`));
     }, ROW_POSITION_REFRESH_MS);
     this.trailingTimer.unref();
-    // jobs queued by versions that accepted into the queue: drained, nothing new is queued
-    if (this.config.runProcessors) this.queues.worker<PositionsJob>(POSITIONS_QUEUE, (job) => this.persist(job.data), 2);
   }
 
   /** Writes the newest fix of each unit accepted since the last flush to its row. */

@@ -17,7 +17,7 @@ function recordingTarget(sent: Sent[]): BroadcastTarget {
     }),
     emit: (event: string, payload: unknown) => sent.push({ ns, rooms: 'all', event, payload }),
   });
-  return { console: namespace('console'), terminal: namespace('terminal') } as BroadcastTarget;
+  return { console: namespace('console'), terminal: namespace('terminal') };
 }
 
 const incident: IncidentView = {

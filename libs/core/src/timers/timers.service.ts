@@ -1,7 +1,6 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { sql } from 'kysely';
-import type { Job } from 'bullmq';
-import { TIMERS_QUEUE, timerJobSchema, type AlertView, type AssignmentView, type IncidentView, type TimerJob } from '@ringcad/contracts';
+import { TIMERS_QUEUE, type AlertView, type AssignmentView, type IncidentView, type TimerJob } from '@ringcad/contracts';
 import { findScheme, tiersMet, type UnitKind } from '@ringcad/domain';
 import type { Tx } from '@ringcad/db';
 import { Clock, type AppConfig, DatabaseService, SYSTEM_ACTOR, QueueService, APP_CONFIG } from '../platform';
@@ -21,7 +20,7 @@ export const tierTimerId = (incidentId: string, tier: number) => `tier-${inciden
  * once, and one whose awaited event already happened settles silently.
  */
 @Injectable()
-export class TimersService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class TimersService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(TimersService.name);
   private sweeper?: NodeJS.Timeout;
   private stopped = false;
@@ -34,6 +33,11 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
     private readonly alerts: AlertOutbox,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  onModuleInit() {
+    // its worker starts once the publisher is bound (see below)
+    this.queues.handle(TIMERS_QUEUE, (job) => this.process(job), { startWhen: new Promise<void>((bound) => this.realtime.whenBound(() => bound())) });
+  }
 
   async onApplicationBootstrap() {
     if (!this.config.runProcessors) return;
@@ -48,7 +52,6 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
 
   private async startProcessing() {
     if (this.stopped) return;
-    this.queues.worker<TimerJob>(TIMERS_QUEUE, (job) => this.process(job));
     const restored = await this.restorePending();
     if (restored) this.logger.log(`re-created ${restored} pending timer job(s) from the database`);
     this.sweeper = setInterval(() => {
@@ -220,8 +223,7 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
     );
   }
 
-  private async process(job: Job<TimerJob>) {
-    const { timerId } = timerJobSchema.parse(job.data);
+  private async process({ timerId }: TimerJob) {
     await this.fire(timerId);
   }
 
