@@ -1,12 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import type { AssignmentView, ConsoleSync } from '@ringcad/contracts';
+import type { ConsoleSync } from '@ringcad/contracts';
 import { Clock, DatabaseService, type Principal } from '../platform';
-import { readAssignments } from '../dispatch';
 import { IncidentsService, DeskService } from '../incidents';
 import { AlertsService } from '../alerts';
 import { UnitsService } from '../fleet';
+import { assignmentsOfIncidents } from './console-sync.queries';
 
-/** The snapshot a console gets on every (re)connect. */
+/**
+ * The snapshot a console gets on every (re)connect: a fixed number of statements whatever the
+ * number of open incidents (each part is one query over all of them).
+ */
 @Injectable()
 export class ConsoleSyncService {
   constructor(
@@ -21,10 +24,7 @@ export class ConsoleSyncService {
   async snapshot(by: Principal): Promise<ConsoleSync> {
     const at = this.clock.now().toISOString();
     const incidents = await this.incidents.list({ status: 'open', limit: 1000 }, by);
-    const assignments: AssignmentView[] = [];
-    await this.database.transaction(async (tx) => {
-      for (const i of incidents) assignments.push(...(await readAssignments(tx, { incidentId: i.id })));
-    });
+    const assignments = await assignmentsOfIncidents(this.database.db, incidents.map((i) => i.id));
     // the whole fleet is shared (every seat draws it); incidents and alerts are the scope's own,
     // and only the alerts of incidents still on the board
     const visible = new Set(incidents.map((i) => i.id));
