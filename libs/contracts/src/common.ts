@@ -14,8 +14,10 @@ export type Crs = z.infer<typeof crsSchema>;
  * return (PostgreSQL refuses NUL in text and jsonb), and UTF-16 surrogates without their pair
  * (they have no UTF-8 form: jsonb refuses their escapes, text silently turns them into U+FFFD).
  */
-const UNSAFE_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-export const UNSAFE_TEXT_MESSAGE = 'must not contain NUL, control characters or unpaired surrogates';
+const UNSAFE_TEXT =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export const UNSAFE_TEXT_MESSAGE =
+  'must not contain NUL, control characters or unpaired surrogates';
 
 /** True when `s` can be stored and shown as it is (see UNSAFE_TEXT). */
 export function isSafeText(s: string): boolean {
@@ -46,16 +48,20 @@ const position = z.tuple([lonSchema, latSchema]).rest(z.number().finite());
 const ring = z
   .array(position)
   .min(4)
-  .refine((r) => r.length < 4 || (r[0][0] === r[r.length - 1][0] && r[0][1] === r[r.length - 1][1]), 'a linear ring must end where it starts');
-export const polygonSchema = z.object({ type: z.literal('Polygon'), coordinates: z.array(ring).min(1) });
+  .refine(
+    (r) => r.length < 4 || (r[0][0] === r[r.length - 1][0] && r[0][1] === r[r.length - 1][1]),
+    'a linear ring must end where it starts',
+  );
+export const polygonSchema = z.object({
+  type: z.literal('Polygon'),
+  coordinates: z.array(ring).min(1),
+});
 export const multiPolygonSchema = z.object({
   type: z.literal('MultiPolygon'),
   coordinates: z.array(z.array(ring).min(1)).min(1),
 });
 export const areaGeometrySchema = z.discriminatedUnion('type', [polygonSchema, multiPolygonSchema]);
 export type AreaGeometry = z.infer<typeof areaGeometrySchema>;
-
-
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: unknown; requestId?: string };

@@ -65,3 +65,7 @@ export const TIMERS_QUEUE = 'timers';
 export const POSITIONS_QUEUE = 'positions';
 /** BullMQ queue of partner-agency notifications (联动) waiting to be delivered to their webhook. */
 export const AGENCIES_QUEUE = 'agencies';
+
+/** How a response-times report may be grouped. */
+export const REPORT_GROUP_BY = ['district', 'station', 'category', 'priority', 'hour', 'day', 'unit'] as const;
+export type ReportGroupBy = (typeof REPORT_GROUP_BY)[number];

@@ -49,7 +49,9 @@ export const mergeIncidentSchema = z
   .strict();
 export type MergeIncidentRequest = z.infer<typeof mergeIncidentSchema>;
 
-export const recallAssignmentSchema = z.object({ reason: safeText().trim().min(1).max(2000) }).strict();
+export const recallAssignmentSchema = z
+  .object({ reason: safeText().trim().min(1).max(2000) })
+  .strict();
 
 export const dispositionCodeSchema = z
   .string()
@@ -59,7 +61,9 @@ export const dispositionCodeSchema = z
 export const createDispositionSchema = z
   .object({
     code: dispositionCodeSchema,
-    label: z.object({ zh: safeText().trim().min(1).max(60), en: safeText().trim().min(1).max(80) }).strict(),
+    label: z
+      .object({ zh: safeText().trim().min(1).max(60), en: safeText().trim().min(1).max(80) })
+      .strict(),
   })
   .strict();
 export type CreateDispositionRequest = z.infer<typeof createDispositionSchema>;
@@ -91,4 +95,3 @@ export const intakeContextQuerySchema = z
   })
   .strict();
 export type IntakeContextQuery = z.infer<typeof intakeContextQuerySchema>;
-

@@ -20,7 +20,9 @@ export const consoleSyncSchema = z.object({
   assignments: z.array(assignmentViewSchema),
   units: z.array(unitViewSchema),
   alerts: z.array(alertViewSchema),
-  notes: z.array(noteViewSchema).describe('the running log (备注) of the open incidents in the snapshot'),
+  notes: z
+    .array(noteViewSchema)
+    .describe('the running log (备注) of the open incidents in the snapshot'),
   positionStaleSec: z
     .number()
     .positive()
@@ -60,9 +62,6 @@ export const incidentNoteEventSchema = z.object({
   note: noteViewSchema,
 });
 export type IncidentNoteEvent = z.infer<typeof incidentNoteEventSchema>;
-
-/** `coverage.updated`: the `GET /api/v1/coverage` body, pushed every COVERAGE_PUSH_SEC. */
-export type CoverageView = z.infer<typeof coverageViewSchema>;
 
 /** What a unit terminal is told to do (`task.assigned`, `task.updated`). */
 export const terminalTaskSchema = z.object({
