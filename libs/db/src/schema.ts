@@ -245,7 +245,8 @@ export interface ResponsePlansTable {
 export interface AgencyNotificationsTable {
   id: Generated<string>;
   incident_id: string;
-  agency: '119' | '120' | '122';
+  /** CHECK allows 119, 120 and 122 only (migration 0007), not 12345. */
+  agency: string;
   mode: 'notify' | 'transfer';
   note: string | null;
   url: string;
