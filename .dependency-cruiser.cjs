@@ -195,7 +195,15 @@ module.exports = {
       comment:
         'Import a lib through its alias (@ringcad/<name>, i.e. its src/index.ts), not its internals.',
       from: { path: '^(apps|libs)/([^/]+)/' },
-      to: { path: '^libs/([^/]+)/src/', pathNot: ['^libs/[^/]+/src/index\\.ts$', '^libs/$2/'] },
+      // the contract's constants have their own entry (zod-free, for the console's bundle)
+      to: {
+        path: '^libs/([^/]+)/src/',
+        pathNot: [
+          '^libs/[^/]+/src/index\\.ts$',
+          '^libs/contracts/src/constants\\.ts$',
+          '^libs/$2/',
+        ],
+      },
     },
   ],
   options: {

@@ -20,6 +20,8 @@ module.exports = {
   // flatbush/kdbush and friends ship ESM only; let swc turn them into CommonJS for Jest.
   transformIgnorePatterns: ['/node_modules/(?!(flatbush|kdbush|flatqueue|tinyqueue|rbush|quickselect)/)'],
   moduleNameMapper: {
+    // the contract's zod-free constants (the console's entry)
+    '^@ringcad/contracts/constants$': '<rootDir>/libs/contracts/src/constants.ts',
     '^@ringcad/(contracts|domain|db|core|routing)$': '<rootDir>/libs/$1/src/index.ts',
   },
   testTimeout: 120000,

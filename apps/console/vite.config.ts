@@ -4,17 +4,21 @@
 import { defineConfig } from 'vite';
 import { fileURLToPath } from 'node:url';
 
-const lib = (name: string) => fileURLToPath(new URL(`../../libs/${name}/src/index.ts`, import.meta.url));
+const lib = (name: string, file = 'index') =>
+  fileURLToPath(new URL(`../../libs/${name}/src/${file}.ts`, import.meta.url));
 
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: '/',
   publicDir: false,
   resolve: {
-    alias: {
-      '@ringcad/contracts': lib('contracts'),
-      '@ringcad/domain': lib('domain'),
-    },
+    // the console takes values only from the zod-free constants module; from the index it
+    // imports types (erased), so no schema and no zod end up in the bundle
+    alias: [
+      { find: /^@ringcad\/contracts\/constants$/, replacement: lib('contracts', 'constants') },
+      { find: /^@ringcad\/contracts$/, replacement: lib('contracts') },
+      { find: /^@ringcad\/domain$/, replacement: lib('domain') },
+    ],
   },
   build: {
     outDir: 'dist',

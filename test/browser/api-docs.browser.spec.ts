@@ -40,11 +40,16 @@ describe(`/api/docs offline (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, 
 
   it('shows the operations, with their roles, from local assets only', async () => {
     await page.goto(`${base}/api/docs`);
-    const createIncident = page.locator('.opblock-post .opblock-summary-path[data-path="/api/v1/incidents"]');
+    const createIncident = page.locator(
+      '.opblock-post .opblock-summary-path[data-path="/api/v1/incidents"]',
+    );
     await createIncident.waitFor({ state: 'visible', timeout: 30_000 });
     expect(await page.locator('.opblock').count()).toBeGreaterThan(50);
     await createIncident.click();
-    await page.getByText('Roles: calltaker, dispatcher.').first().waitFor({ state: 'visible', timeout: 10_000 });
+    await page
+      .getByText('Roles: calltaker, dispatcher.')
+      .first()
+      .waitFor({ state: 'visible', timeout: 10_000 });
     await shot(page, 'api-docs');
     expect(outside).toEqual([]);
     expect(problems).toEqual([]);

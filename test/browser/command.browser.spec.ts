@@ -10,8 +10,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { UNIT_KIND_LABELS } from '@ringcad/domain';
-import { SEALING_CHECKPOINTS, SEALING_ORIGIN, SEALING_UNITS, sealingAt, sealingCross } from '../../libs/routing/src/sealing.fixture';
-import { ADMIN_PASSWORD, client, createStack, login, SERVICES_MODE, type Stack } from '../support/harness';
+import {
+  SEALING_CHECKPOINTS,
+  SEALING_ORIGIN,
+  SEALING_UNITS,
+  sealingAt,
+  sealingCross,
+} from '../../libs/routing/src/sealing.fixture';
+import {
+  ADMIN_PASSWORD,
+  client,
+  createStack,
+  login,
+  SERVICES_MODE,
+  type Stack,
+} from '../support/harness';
 import {
   ensureConsoleBuilt,
   launchBrowser,
@@ -37,14 +50,24 @@ interface SealingCheckpoint {
   bestUnit: { unitId: string; callsign: string } | null;
 }
 interface Sealing {
-  tiers: { sec: number; boundary: { type: string; coordinates: unknown } | null; checkpoints: SealingCheckpoint[]; crossings: unknown[] }[];
+  tiers: {
+    sec: number;
+    boundary: { type: string; coordinates: unknown } | null;
+    checkpoints: SealingCheckpoint[];
+    crossings: unknown[];
+  }[];
 }
 
 const OUTER_RING = [0xa8, 0x55, 0xf7] as const; // the 20-minute ring's colour (views/sealing.ts)
 
 /** Outer-ring vertices of a (Multi)Polygon, at most `max` of them spread along it. */
-function ringSample(geometry: { type: string; coordinates: unknown }, max: number): [number, number][] {
-  const polygons = (geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates) as [number, number][][][];
+function ringSample(
+  geometry: { type: string; coordinates: unknown },
+  max: number,
+): [number, number][] {
+  const polygons = (
+    geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates
+  ) as [number, number][][][];
   const all = polygons.flatMap((p) => p[0]);
   const step = Math.max(1, Math.floor(all.length / max));
   return all.filter((_, i) => i % step === 0);
@@ -63,7 +86,12 @@ async function colourPixels(page: Page, rgb: readonly number[], tolerance = 48):
       ctx.drawImage(src, 0, 0);
       const { data } = ctx.getImageData(0, 0, copy.width, copy.height);
       let n = 0;
-      for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i] - c[0]) + Math.abs(data[i + 1] - c[1]) + Math.abs(data[i + 2] - c[2]) < tol) n++;
+      for (let i = 0; i < data.length; i += 4)
+        if (
+          Math.abs(data[i] - c[0]) + Math.abs(data[i + 1] - c[1]) + Math.abs(data[i + 2] - c[2]) <
+          tol
+        )
+          n++;
       return n;
     },
     { c: [...rgb], tol: tolerance },
@@ -74,7 +102,13 @@ async function colourPixels(page: Page, rgb: readonly number[], tolerance = 48):
  * For points given in lon/lat, how many are on screen and how many have a pixel of the colour
  * within `radius` px (the ring is dashed: 7.5 px dashes, 5 px gaps at its 2.5 px width).
  */
-async function colourAt(page: Page, points: [number, number][], rgb: readonly number[], radius = 6, tolerance = 48) {
+async function colourAt(
+  page: Page,
+  points: [number, number][],
+  rgb: readonly number[],
+  radius = 6,
+  tolerance = 48,
+) {
   return page.evaluate(
     ({ pts, c, r, tol }) => {
       const g = globalThis as any;
@@ -99,7 +133,13 @@ async function colourAt(page: Page, points: [number, number][], rgb: readonly nu
         for (let y = y0 - r; y <= y0 + r && !found; y++) {
           for (let x = x0 - r; x <= x0 + r && !found; x++) {
             const i = (y * copy.width + x) * 4;
-            if (Math.abs(data[i] - c[0]) + Math.abs(data[i + 1] - c[1]) + Math.abs(data[i + 2] - c[2]) < tol) found = true;
+            if (
+              Math.abs(data[i] - c[0]) +
+                Math.abs(data[i + 1] - c[1]) +
+                Math.abs(data[i + 2] - c[2]) <
+              tol
+            )
+              found = true;
           }
         }
         if (found) hit++;
@@ -112,17 +152,35 @@ async function colourAt(page: Page, points: [number, number][], rgb: readonly nu
 
 /** Scrolls the panel to an element in one go (the incident panel re-renders as units move). */
 async function scrollTo(page: Page, selector: string) {
-  await page.evaluate((sel: string) => (globalThis as any).document.querySelector(sel)?.scrollIntoView({ block: 'start' }), selector);
+  await page.evaluate(
+    (sel: string) =>
+      (globalThis as any).document.querySelector(sel)?.scrollIntoView({ block: 'start' }),
+    selector,
+  );
 }
 
 /** The sealing source as the map holds it: boundary tiers, checkpoints (id → manned), crossings. */
 async function sealingOnMap(page: Page) {
   return page.evaluate(() => {
-    const features = (globalThis as any).__ringcad.map.querySourceFeatures('sealing') as { properties: Record<string, unknown> }[];
-    const boundaryTiers = [...new Set(features.filter((f) => f.properties.kind === 'boundary').map((f) => f.properties.tier as number))].sort();
+    const features = (globalThis as any).__ringcad.map.querySourceFeatures('sealing') as {
+      properties: Record<string, unknown>;
+    }[];
+    const boundaryTiers = [
+      ...new Set(
+        features
+          .filter((f) => f.properties.kind === 'boundary')
+          .map((f) => f.properties.tier as number),
+      ),
+    ].sort();
     const checkpoints: Record<string, boolean> = {};
-    for (const f of features) if (f.properties.kind === 'checkpoint') checkpoints[f.properties.id as string] = Boolean(f.properties.manned);
-    return { boundaryTiers, checkpoints, crossings: features.filter((f) => f.properties.kind === 'crossing').length };
+    for (const f of features)
+      if (f.properties.kind === 'checkpoint')
+        checkpoints[f.properties.id as string] = Boolean(f.properties.manned);
+    return {
+      boundaryTiers,
+      checkpoints,
+      crossings: features.filter((f) => f.properties.kind === 'crossing').length,
+    };
   });
 }
 
@@ -139,7 +197,11 @@ describe(`command features in a real browser (${SERVICES_MODE ? 'services' : 'em
   const unit: Record<string, string> = {};
 
   const assignmentsOf = async (id: string) =>
-    ((await dispatcherApi.get(`/api/v1/incidents/${id}/timeline`)).body.assignments as { unitId: string; status: string; role: string }[]) ?? [];
+    ((await dispatcherApi.get(`/api/v1/incidents/${id}/timeline`)).body.assignments as {
+      unitId: string;
+      status: string;
+      role: string;
+    }[]) ?? [];
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -148,27 +210,53 @@ describe(`command features in a real browser (${SERVICES_MODE ? 'services' : 'em
     const roads = join(dir, 'cross.geojson');
     writeFileSync(roads, JSON.stringify(sealingCross()));
     // positions stay trusted however slowly a loaded CI machine gets through the steps
-    stack = await createStack({ ROAD_NETWORK: roads, COVERAGE_PUSH_SEC: '0', POSITION_STALE_SEC: '3600' });
+    stack = await createStack({
+      ROAD_NETWORK: roads,
+      COVERAGE_PUSH_SEC: '0',
+      POSITION_STALE_SEC: '3600',
+    });
     base = (await stack.startApi()).url;
     if (SERVICES_MODE) await stack.startWorker();
     admin = await login(base, 'admin', ADMIN_PASSWORD);
     for (const role of ['calltaker', 'dispatcher']) {
-      expect((await admin.post('/api/v1/users', { username: role, password: `${role}-password`, roles: [role] })).status).toBe(201);
+      expect(
+        (
+          await admin.post('/api/v1/users', {
+            username: role,
+            password: `${role}-password`,
+            roles: [role],
+          })
+        ).status,
+      ).toBe(201);
     }
     dispatcherApi = await login(base, 'dispatcher', 'dispatcher-password');
     for (const [name, location] of Object.entries(SEALING_CHECKPOINTS)) {
       expect((await admin.post('/api/v1/checkpoints', { name, location })).status).toBe(201);
     }
     const fleet: [string, string, { lon: number; lat: number }][] = [
-      ...Object.entries(SEALING_UNITS).map(([name, p]): [string, string, { lon: number; lat: number }] => [name, 'patrol_car', p]),
+      ...Object.entries(SEALING_UNITS).map(
+        ([name, p]): [string, string, { lon: number; lat: number }] => [name, 'patrol_car', p],
+      ),
       ['F1', 'foot', sealingAt(200, 0)],
     ];
     for (const [name, kind, p] of fleet) {
       const r = await admin.post('/api/v1/units', { callsign: name, kind });
       expect(r.status).toBe(201);
       unit[name] = r.body.unit.id;
-      expect((await admin.post('/api/v1/units/positions', { positions: [{ unitId: r.body.unit.id, ...p, at: new Date().toISOString() }] })).status).toBe(202);
-      expect((await client(base, r.body.terminalToken).post(`/api/v1/units/${r.body.unit.id}/status`, { status: 'available' })).status).toBe(200);
+      expect(
+        (
+          await admin.post('/api/v1/units/positions', {
+            positions: [{ unitId: r.body.unit.id, ...p, at: new Date().toISOString() }],
+          })
+        ).status,
+      ).toBe(202);
+      expect(
+        (
+          await client(base, r.body.terminalToken).post(`/api/v1/units/${r.body.unit.id}/status`, {
+            status: 'available',
+          })
+        ).status,
+      ).toBe(200);
     }
     // 预案: an armed robbery gets two patrol cars within the 30-minute tier and a SWAT team (none exists)
     const plan = await admin.post('/api/v1/response-plans', {
@@ -184,11 +272,19 @@ describe(`command features in a real browser (${SERVICES_MODE ? 'services' : 'em
     });
     expect(plan.status).toBe(201);
     const calltaker = await login(base, 'calltaker', 'calltaker-password');
-    const created = await calltaker.post('/api/v1/incidents', { location: SEALING_ORIGIN, category: 'criminal', priority: 2, address: '四条大道交汇处' });
+    const created = await calltaker.post('/api/v1/incidents', {
+      location: SEALING_ORIGIN,
+      category: 'criminal',
+      priority: 2,
+      address: '四条大道交汇处',
+    });
     expect(created.status).toBe(201);
     incidentId = created.body.incident.id;
     // the two fastest patrol cars: U2 (2 km) and U4 (5 km); F1 walks
-    expect(created.body.plan).toMatchObject({ planId: plan.body.id, missing: [{ kind: 'swat', count: 1 }] });
+    expect(created.body.plan).toMatchObject({
+      planId: plan.body.id,
+      missing: [{ kind: 'swat', count: 1 }],
+    });
     proposedIds = created.body.plan.proposed.map((p: { unitId: string }) => p.unitId);
     expect(proposedIds).toEqual([unit.U2, unit.U4]);
     pc = await launchBrowser();
@@ -208,7 +304,8 @@ describe(`command features in a real browser (${SERVICES_MODE ? 'services' : 'em
     await waitForMapIdle(page);
     await page.locator(`.queue-item[data-incident-id="${incidentId}"]`).click();
     await page.locator('#incident-detail').waitFor();
-    for (const id of proposedIds) await page.locator(`#command-panel .plan-proposed li[data-unit-id="${id}"]`).waitFor();
+    for (const id of proposedIds)
+      await page.locator(`#command-panel .plan-proposed li[data-unit-id="${id}"]`).waitFor();
     await waitText(page, '#command-panel .plan-missing', `${UNIT_KIND_LABELS.swat.zh} × 1`);
     await waitText(page, '#plan-confirm', '× 2');
     await waitForMapIdle(page);
@@ -227,7 +324,10 @@ describe(`command features in a real browser (${SERVICES_MODE ? 'services' : 'em
     );
     expect(assigned.map((a) => a.unitId).sort()).toEqual([...proposedIds].sort());
     expect(assigned.every((a) => a.status === 'assigned' && a.role === 'primary')).toBe(true);
-    for (const id of proposedIds) await page.locator(`.assignment[data-unit-id="${id}"][data-status="assigned"]`).waitFor({ timeout: 10_000 });
+    for (const id of proposedIds)
+      await page
+        .locator(`.assignment[data-unit-id="${id}"][data-status="assigned"]`)
+        .waitFor({ timeout: 10_000 });
     // the plan now reads as met for its cars; only the SWAT team is still missing
     await waitText(page, '#plan-working', 'U2');
     await waitText(page, '#plan-working', 'U4');
@@ -259,7 +359,8 @@ describe(`command features in a real browser (${SERVICES_MODE ? 'services' : 'em
     expect(await colourPixels(page, OUTER_RING)).toBeLessThan(20);
     await page.locator('#sealing-toggle').click();
     await page.locator('#sealing li[data-checkpoint-id]').first().waitFor({ timeout: 15_000 });
-    const sealing = (await dispatcherApi.get(`/api/v1/incidents/${incidentId}/sealing`)).body as Sealing;
+    const sealing = (await dispatcherApi.get(`/api/v1/incidents/${incidentId}/sealing`))
+      .body as Sealing;
     expect(sealing.tiers.map((t) => t.sec)).toEqual([600, 1200]);
     expect(sealing.tiers.map((t) => t.checkpoints.map((c) => c.name))).toEqual([
       ['E1', 'N1'],
@@ -274,17 +375,23 @@ describe(`command features in a real browser (${SERVICES_MODE ? 'services' : 'em
       expect(await li.textContent()).toContain(c.name);
     }
     // U1 is 80 s from E1 while the vehicle needs 400 s; U4, N1's car, is out on the plan now
-    expect(checkpoints.find((c) => c.name === 'E1')).toMatchObject({ sealable: true, bestUnit: { unitId: unit.U1 } });
+    expect(checkpoints.find((c) => c.name === 'E1')).toMatchObject({
+      sealable: true,
+      bestUnit: { unitId: unit.U1 },
+    });
     expect(checkpoints.every((c) => !proposedIds.includes(c.bestUnit?.unitId ?? ''))).toBe(true);
 
     // on the map: both rings, every checkpoint, the open exits; the view frames the rings
     await waitForMapIdle(page);
     const onMap = await until(
       () => sealingOnMap(page),
-      (m) => m.boundaryTiers.length === 2 && Object.keys(m.checkpoints).length === checkpoints.length,
+      (m) =>
+        m.boundaryTiers.length === 2 && Object.keys(m.checkpoints).length === checkpoints.length,
     );
     expect(onMap.boundaryTiers).toEqual([0, 1]);
-    expect(Object.keys(onMap.checkpoints).sort()).toEqual(checkpoints.map((c) => c.checkpointId).sort());
+    expect(Object.keys(onMap.checkpoints).sort()).toEqual(
+      checkpoints.map((c) => c.checkpointId).sort(),
+    );
     expect(onMap.crossings).toBeGreaterThan(0);
     // pixels: the outer ring's colour is drawn where its boundary lies
     const outer = sealing.tiers[1].boundary;
@@ -299,14 +406,21 @@ describe(`command features in a real browser (${SERVICES_MODE ? 'services' : 'em
 
   it('one confirmed action mans every sealable checkpoint; they show as manned', async () => {
     const page = dispatcher.page;
-    const before = (await dispatcherApi.get(`/api/v1/incidents/${incidentId}/sealing`)).body as Sealing;
-    const toMan = before.tiers.flatMap((t) => t.checkpoints).filter((c) => c.sealable && c.bestUnit);
+    const before = (await dispatcherApi.get(`/api/v1/incidents/${incidentId}/sealing`))
+      .body as Sealing;
+    const toMan = before.tiers
+      .flatMap((t) => t.checkpoints)
+      .filter((c) => c.sealable && c.bestUnit);
     expect(toMan.length).toBeGreaterThan(0);
     await waitText(page, '#sealing-dispatch', `× ${toMan.length}`);
     // a mass action asks first, with the count; a double click opens the question once and sends nobody
     await page.locator('#sealing-dispatch').dblclick();
     await page.locator('#sealing-confirm').waitFor();
-    expect(await assignmentsOf(incidentId).then((as) => as.filter((a) => a.role === 'checkpoint').length)).toBe(0);
+    expect(
+      await assignmentsOf(incidentId).then(
+        (as) => as.filter((a) => a.role === 'checkpoint').length,
+      ),
+    ).toBe(0);
     await page.keyboard.press('Enter');
     const assigned = await until(
       () => assignmentsOf(incidentId),
@@ -314,25 +428,42 @@ describe(`command features in a real browser (${SERVICES_MODE ? 'services' : 'em
       15_000,
     );
     const atCheckpoints = assigned.filter((a) => a.role === 'checkpoint');
-    expect(atCheckpoints.map((a) => a.unitId).sort()).toEqual(toMan.map((c) => c.bestUnit!.unitId).sort());
+    expect(atCheckpoints.map((a) => a.unitId).sort()).toEqual(
+      toMan.map((c) => c.bestUnit!.unitId).sort(),
+    );
     for (const c of toMan) {
-      await page.locator(`#sealing li.manned[data-checkpoint-id="${c.checkpointId}"]`).waitFor({ timeout: 10_000 });
-      await waitText(page, `#sealing li[data-checkpoint-id="${c.checkpointId}"]`, c.bestUnit!.callsign);
-      await page.locator(`.assignment[data-unit-id="${c.bestUnit!.unitId}"][data-role="checkpoint"]`).waitFor();
+      await page
+        .locator(`#sealing li.manned[data-checkpoint-id="${c.checkpointId}"]`)
+        .waitFor({ timeout: 10_000 });
+      await waitText(
+        page,
+        `#sealing li[data-checkpoint-id="${c.checkpointId}"]`,
+        c.bestUnit!.callsign,
+      );
+      await page
+        .locator(`.assignment[data-unit-id="${c.bestUnit!.unitId}"][data-role="checkpoint"]`)
+        .waitFor();
     }
     // nothing left that a free unit could still seal in time: the button offers nothing more
-    const after = (await dispatcherApi.get(`/api/v1/incidents/${incidentId}/sealing`)).body as Sealing;
+    const after = (await dispatcherApi.get(`/api/v1/incidents/${incidentId}/sealing`))
+      .body as Sealing;
     const manned = new Set(toMan.map((c) => c.checkpointId));
-    const stillSealable = after.tiers.flatMap((t) => t.checkpoints).filter((c) => c.sealable && c.bestUnit && !manned.has(c.checkpointId));
+    const stillSealable = after.tiers
+      .flatMap((t) => t.checkpoints)
+      .filter((c) => c.sealable && c.bestUnit && !manned.has(c.checkpointId));
     await waitText(page, '#sealing-dispatch', `× ${stillSealable.length}`);
     // the map marks the manned checkpoints
     const onMap = await until(
       () => sealingOnMap(page),
       (m) => toMan.every((c) => m.checkpoints[c.checkpointId]),
     );
-    expect(Object.entries(onMap.checkpoints).filter(([, isManned]) => isManned).length).toBe(toMan.length);
+    expect(Object.entries(onMap.checkpoints).filter(([, isManned]) => isManned).length).toBe(
+      toMan.length,
+    );
     // checkpoint units are not at the scene: the plan's cars are still the whole of it
-    expect((await page.locator('#plan-working').textContent()) ?? '').not.toContain(toMan[0].bestUnit!.callsign);
+    expect((await page.locator('#plan-working').textContent()) ?? '').not.toContain(
+      toMan[0].bestUnit!.callsign,
+    );
     expect((await assignmentsOf(incidentId)).length).toBe(2 + toMan.length);
     await waitForMapIdle(page);
     await scrollTo(page, '#sealing');

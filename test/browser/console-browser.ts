@@ -26,10 +26,20 @@ export function ensureConsoleBuilt(): void {
   const built = join(CONSOLE, 'dist', 'index.html');
   const sources = Math.max(newestMtime(CONSOLE), newestMtime(join(ROOT, 'libs', 'domain', 'src')));
   if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
-  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', 'apps/console', '--logLevel', 'warn'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
+      'build',
+      'apps/console',
+      '--logLevel',
+      'warn',
+    ],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+    },
+  );
 }
 
 export interface BrowserSession {
@@ -38,7 +48,9 @@ export interface BrowserSession {
 }
 
 /** A fresh Chromium profile (its own storage), as a second hall PC would be. */
-export async function launchBrowser(viewport = { width: 1600, height: 900 }): Promise<BrowserSession> {
+export async function launchBrowser(
+  viewport = { width: 1600, height: 900 },
+): Promise<BrowserSession> {
   const dir = mkdtempSync(join(tmpdir(), 'ringcad-chromium-'));
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM_PATH,
@@ -59,7 +71,9 @@ export async function launchBrowser(viewport = { width: 1600, height: 900 }): Pr
 
 /** Resolves when the console's map has its basemap and has drawn everything requested. */
 export async function waitForMapIdle(page: Page, timeoutMs = 20_000): Promise<void> {
-  await page.waitForFunction(() => Boolean((globalThis as any).__ringcad?.view), undefined, { timeout: timeoutMs });
+  await page.waitForFunction(() => Boolean((globalThis as any).__ringcad?.view), undefined, {
+    timeout: timeoutMs,
+  });
   await page.evaluate(
     (ms: number) =>
       new Promise<void>((resolvePromise, reject) => {
@@ -85,25 +99,28 @@ export interface Watched {
 
 /**
  * A new page that records console errors, page errors, failed requests and any request that
- * leaves the machine (aborted). `optionalRoutes`: routes that may answer 404 (not shipped yet).
+ * leaves the machine (aborted).
  */
-export async function watch(session: BrowserSession, name: string, optionalRoutes: RegExp[] = []): Promise<Watched> {
+export async function watch(session: BrowserSession, name: string): Promise<Watched> {
   const page = await session.context.newPage();
   const w: Watched = { page, problems: [], external: [] };
-  const optional = (url: string) => optionalRoutes.some((r) => r.test(url));
+  // every route the console calls must answer: a failed request is a problem, whatever the route
   page.on('console', (msg) => {
     if (msg.type() !== 'error') return;
-    const url = msg.location()?.url ?? '';
-    if (msg.text().startsWith('Failed to load resource') && optional(url)) return;
-    w.problems.push(`[${name}] console: ${msg.text()} ${url}`);
+    w.problems.push(`[${name}] console: ${msg.text()} ${msg.location()?.url ?? ''}`);
   });
   page.on('pageerror', (err) => w.problems.push(`[${name}] page error: ${err.message}`));
   page.on('response', (res) => {
-    if (res.status() >= 400 && !(res.status() === 404 && optional(res.url()))) w.problems.push(`[${name}] HTTP ${res.status()} ${res.url()}`);
+    if (res.status() >= 400) w.problems.push(`[${name}] HTTP ${res.status()} ${res.url()}`);
   });
   await page.route('**/*', (route) => {
     const url = route.request().url();
-    if (/^https?:\/\/127\.0\.0\.1[:/]/.test(url) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
+    if (
+      /^https?:\/\/127\.0\.0\.1[:/]/.test(url) ||
+      url.startsWith('data:') ||
+      url.startsWith('blob:')
+    )
+      return route.continue();
     w.external.push(url);
     return route.abort();
   });
@@ -140,7 +157,11 @@ export async function drawnShare(page: Page): Promise<number> {
     const bg = [0x0a, 0x11, 0x1d];
     let drawn = 0;
     for (let i = 0; i < data.length; i += 4) {
-      if (Math.abs(data[i] - bg[0]) + Math.abs(data[i + 1] - bg[1]) + Math.abs(data[i + 2] - bg[2]) > 24) drawn++;
+      if (
+        Math.abs(data[i] - bg[0]) + Math.abs(data[i + 1] - bg[1]) + Math.abs(data[i + 2] - bg[2]) >
+        24
+      )
+        drawn++;
     }
     return drawn / (data.length / 4);
   });
@@ -153,17 +174,27 @@ export async function mapErrors(page: Page): Promise<string[]> {
 /** Features of a map source as the map holds them (one feature may sit in several tiles: by id). */
 export async function sourceFeatureCount(page: Page, source: string): Promise<number> {
   return page.evaluate((s: string) => {
-    const features = (globalThis as any).__ringcad.map.querySourceFeatures(s) as { id?: unknown; properties: { id?: string } }[];
+    const features = (globalThis as any).__ringcad.map.querySourceFeatures(s) as {
+      id?: unknown;
+      properties: { id?: string };
+    }[];
     return new Set(features.map((f, i) => f.properties.id ?? f.id ?? i)).size;
   }, source);
 }
 
 /** Polls `fn` until `ok(value)` holds; fails with the last value seen. */
-export async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+export async function until<T>(
+  fn: () => Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs = 10_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: T = await fn();
   while (!ok(last)) {
-    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
+    if (Date.now() > end)
+      throw new Error(
+        `condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
     last = await fn();
   }

@@ -7,7 +7,14 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildWorld, INCIDENT_POINT, type World } from '../support/fixtures';
-import { connectSocket, createStack, emitWithAck, SERVICES_MODE, type Recorder, type Stack } from '../support/harness';
+import {
+  connectSocket,
+  createStack,
+  emitWithAck,
+  SERVICES_MODE,
+  type Recorder,
+  type Stack,
+} from '../support/harness';
 import {
   drawnShare,
   ensureConsoleBuilt,
@@ -27,9 +34,6 @@ import {
 } from './console-browser';
 
 const SHARED = process.env.SHARED_DATA_DIR ?? resolve(ROOT, '../shared/data');
-/** Routes the console probes that may legitimately 404 until they ship (issues #4, #6, place search). */
-const OPTIONAL_ROUTES = [/\/api\/v1\/coverage\b/, /\/api\/v1\/reports\//, /\/api\/v1\/places\/search\b/];
-
 jest.setTimeout(180_000);
 
 describe(`console in a real browser (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () => {
@@ -53,7 +57,12 @@ describe(`console in a real browser (${SERVICES_MODE ? 'services' : 'embedded'} 
     // eight units cannot hold a district to its defense level's coverage target, so pushed coverage
     // would raise a real coverage alert beside the ack-overdue one under test (command-features
     // e2e covers those); the commander panel reads GET /coverage
-    stack = await createStack({ ROAD_NETWORK: join(SHARED, 'chengdu-center-2018.osm'), ACK_TIMEOUT_P1_SEC: '3', COVERAGE_PUSH_SEC: '0', POSITION_STALE_SEC: '3600' });
+    stack = await createStack({
+      ROAD_NETWORK: join(SHARED, 'chengdu-center-2018.osm'),
+      ACK_TIMEOUT_P1_SEC: '3',
+      COVERAGE_PUSH_SEC: '0',
+      POSITION_STALE_SEC: '3600',
+    });
     base = (await stack.startApi()).url;
     if (SERVICES_MODE) await stack.startWorker();
     world = await buildWorld(base, 8);
@@ -61,7 +70,10 @@ describe(`console in a real browser (${SERVICES_MODE ? 'services' : 'embedded'} 
     const roads = await world.calltaker.get(
       `/api/v1/road-network/geojson?bbox=${INCIDENT_POINT.lon - 0.004},${INCIDENT_POINT.lat - 0.004},${INCIDENT_POINT.lon + 0.004},${INCIDENT_POINT.lat + 0.004}`,
     );
-    const named = roads.body.features.find((f: { properties: { name: string | null } }) => f.properties.name && /[\u4e00-\u9fff]/.test(f.properties.name));
+    const named = roads.body.features.find(
+      (f: { properties: { name: string | null } }) =>
+        f.properties.name && /[\u4e00-\u9fff]/.test(f.properties.name),
+    );
     streetName = named.properties.name;
     pcA = await launchBrowser();
     pcB = await launchBrowser();
@@ -75,23 +87,37 @@ describe(`console in a real browser (${SERVICES_MODE ? 'services' : 'embedded'} 
   });
 
   it('dispatcher signs in and sees the live map of the city drawn offline', async () => {
-    dispatcher = await watch(pcB, 'dispatcher', OPTIONAL_ROUTES);
+    dispatcher = await watch(pcB, 'dispatcher');
     await signIn(dispatcher.page, base, 'dispatcher', 'dispatcher-password');
     await dispatcher.page.locator('#connection.online').waitFor();
     await waitForMapIdle(dispatcher.page);
     // every unit with a position is on the map, and the map really drew roads
-    await until(() => sourceFeatureCount(dispatcher.page, 'units'), (n) => n === 8);
+    await until(
+      () => sourceFeatureCount(dispatcher.page, 'units'),
+      (n) => n === 8,
+    );
     // the arterials (one feature per street) draw at once; side streets follow in the background
     expect(await sourceFeatureCount(dispatcher.page, 'roads')).toBeGreaterThan(20);
     await until(
-      () => dispatcher.page.evaluate(async () => ((await (globalThis as any).__ringcad.map.getSource('roads-minor').getData()).features as unknown[]).length),
+      () =>
+        dispatcher.page.evaluate(
+          async () =>
+            (
+              (await (globalThis as any).__ringcad.map.getSource('roads-minor').getData())
+                .features as unknown[]
+            ).length,
+        ),
       (n) => n > 100,
       15_000,
     );
     const share = await drawnShare(dispatcher.page);
     expect(share).toBeGreaterThan(0.03);
     // self-hosted CJK font is in use (no tofu): the page font loads for Chinese text
-    const loaded = await dispatcher.page.evaluate(() => (globalThis as any).document.fonts.load('16px "RingCAD Sans"', '调度警情').then((f: unknown[]) => f.length));
+    const loaded = await dispatcher.page.evaluate(() =>
+      (globalThis as any).document.fonts
+        .load('16px "RingCAD Sans"', '调度警情')
+        .then((f: unknown[]) => f.length),
+    );
     expect(loaded).toBeGreaterThan(0);
     // OSM data is attributed
     await waitText(dispatcher.page, '.maplibregl-ctrl-attrib', 'OpenStreetMap');
@@ -99,7 +125,7 @@ describe(`console in a real browser (${SERVICES_MODE ? 'services' : 'embedded'} 
   });
 
   it('call-taker creates an incident with the keyboard only', async () => {
-    calltaker = await watch(pcA, 'calltaker', OPTIONAL_ROUTES);
+    calltaker = await watch(pcA, 'calltaker');
     const page = calltaker.page;
     await signIn(page, base, 'calltaker', 'calltaker-password');
     await page.locator('#incident-form').waitFor();
@@ -127,7 +153,9 @@ describe(`console in a real browser (${SERVICES_MODE ? 'services' : 'embedded'} 
     expect(incidentNumber).toMatch(/^110-\d{8}-\d+$/);
     expect(await result.locator('.candidate').count()).toBeGreaterThan(0);
     // the same place again at once: the duplicate warning shows with the answer
-    expect(await page.evaluate(() => (globalThis as any).document.activeElement?.id)).toBe('f-category');
+    expect(await page.evaluate(() => (globalThis as any).document.activeElement?.id)).toBe(
+      'f-category',
+    );
     await page.keyboard.press('1');
     await page.keyboard.press('Tab');
     await page.keyboard.press('2');
@@ -146,24 +174,44 @@ describe(`console in a real browser (${SERVICES_MODE ? 'services' : 'embedded'} 
     await item.waitFor({ timeout: 10_000 });
     incidentId = (await item.getAttribute('data-incident-id')) ?? '';
     await until(
-      () => page.evaluate((id: string) => (globalThis as any).__ringcad.map.querySourceFeatures('incidents').some((f: any) => f.properties.id === id), incidentId),
+      () =>
+        page.evaluate(
+          (id: string) =>
+            (globalThis as any).__ringcad.map
+              .querySourceFeatures('incidents')
+              .some((f: any) => f.properties.id === id),
+          incidentId,
+        ),
       (onMap) => onMap,
     );
     // P1 sorts first: the cursor is on it; Enter opens it
-    expect(await page.locator('.queue-item').first().getAttribute('data-number')).toBe(incidentNumber);
+    expect(await page.locator('.queue-item').first().getAttribute('data-number')).toBe(
+      incidentNumber,
+    );
     await page.locator('body').focus();
     await page.keyboard.press('Enter');
     await page.locator('#incident-detail .candidate').first().waitFor({ timeout: 15_000 });
-    await until(() => sourceFeatureCount(page, 'isochrones'), (n) => n > 0, 15_000);
+    await until(
+      () => sourceFeatureCount(page, 'isochrones'),
+      (n) => n > 0,
+      15_000,
+    );
     await waitForMapIdle(page);
     await shot(page, '04-dispatcher-rings');
     const first = page.locator('#incident-detail .candidate').first();
     assignedUnitId = (await first.getAttribute('data-unit-id')) ?? '';
     await page.keyboard.press('1');
-    await page.locator(`#incident-detail .candidate.selected[data-unit-id="${assignedUnitId}"]`).waitFor();
-    await until(() => sourceFeatureCount(page, 'route'), (n) => n > 0);
+    await page
+      .locator(`#incident-detail .candidate.selected[data-unit-id="${assignedUnitId}"]`)
+      .waitFor();
+    await until(
+      () => sourceFeatureCount(page, 'route'),
+      (n) => n > 0,
+    );
     await page.keyboard.press('a');
-    await page.locator(`.assignment[data-unit-id="${assignedUnitId}"][data-status="assigned"]`).waitFor({ timeout: 10_000 });
+    await page
+      .locator(`.assignment[data-unit-id="${assignedUnitId}"][data-status="assigned"]`)
+      .waitFor({ timeout: 10_000 });
     await waitText(page, `.queue-item[data-number="${incidentNumber}"] .badge`, '已派');
   });
 
@@ -172,12 +220,16 @@ describe(`console in a real browser (${SERVICES_MODE ? 'services' : 'embedded'} 
     const unit = world.units.find((u) => u.id === assignedUnitId);
     expect(unit).toBeDefined();
     terminal = await connectSocket(base, '/terminal', unit!.token);
-    const task = await terminal.waitFor((e) => e.event === 'task.assigned' && e.payload.incident.id === incidentId);
+    const task = await terminal.waitFor(
+      (e) => e.event === 'task.assigned' && e.payload.incident.id === incidentId,
+    );
     const assignmentId = task.payload.assignmentId as string;
     // no ack within ACK_TIMEOUT_P1_SEC (3 s): the banner and the tone
     await page.locator('#alert-banner .alert-ack_overdue').waitFor({ timeout: 20_000 });
     await waitText(page, '#alert-banner', incidentNumber);
-    expect(await page.evaluate(() => (globalThis as any).__ringcad.alertTone.played as number)).toBeGreaterThan(0);
+    expect(
+      await page.evaluate(() => (globalThis as any).__ringcad.alertTone.played as number),
+    ).toBeGreaterThan(0);
     await shot(page, '05-dispatcher-alert');
     for (const [type, status] of [
       ['ack', 'acknowledged'],
@@ -186,7 +238,9 @@ describe(`console in a real browser (${SERVICES_MODE ? 'services' : 'embedded'} 
     ] as const) {
       const r = await emitWithAck(terminal.socket, 'task.event', { assignmentId, type });
       expect(r.ok).toBe(true);
-      await page.locator(`.assignment[data-unit-id="${assignedUnitId}"][data-status="${status}"]`).waitFor({ timeout: 10_000 });
+      await page
+        .locator(`.assignment[data-unit-id="${assignedUnitId}"][data-status="${status}"]`)
+        .waitFor({ timeout: 10_000 });
     }
     await waitText(page, `.queue-item[data-number="${incidentNumber}"] .badge`, '到场');
     await shot(page, '06-dispatcher-on-scene');
@@ -196,27 +250,25 @@ describe(`console in a real browser (${SERVICES_MODE ? 'services' : 'embedded'} 
     await page.locator('#alert-banner').waitFor({ state: 'hidden', timeout: 10_000 });
   });
 
-  it('commander sees coverage (or that it is not available) and today’s figures; the language switches', async () => {
-    commander = await watch(pcA, 'commander', OPTIONAL_ROUTES);
+  it('commander sees coverage and today’s figures; the language switches, the title with it', async () => {
+    commander = await watch(pcA, 'commander');
     const page = commander.page;
     await signIn(page, base, 'commander', 'commander-password');
     await page.locator('#kpis').waitFor();
     await waitForMapIdle(page);
     await waitText(page, '.kpi-open .kpi-value', '2');
-    const coverage = page.locator('#coverage, #coverage-na');
-    await coverage.first().waitFor({ timeout: 20_000 });
-    if (await page.locator('#coverage').count()) {
-      expect(await page.locator('#coverage .coverage-table tbody tr').count()).toBeGreaterThan(0);
-    } else {
-      // GET /api/v1/coverage is issue #4's: until it ships the console degrades to a message
-      expect(await page.locator('#coverage-na').textContent()).toBe('覆盖分析暂不可用');
-    }
+    // the stack has a road network: coverage is computed, never the "not available" message
+    await page.locator('#coverage .coverage-table tbody tr').first().waitFor({ timeout: 20_000 });
+    expect(await page.locator('#coverage-na').count()).toBe(0);
+    expect(await page.title()).toBe('RingCAD 110 指挥调度');
     await shot(page, '07-commander');
     await page.locator('#lang').click();
     await waitText(page, '#kpis h2', "Today's KPIs");
+    expect(await page.title()).toBe('RingCAD 110 Command');
     await shot(page, '08-commander-en');
     await page.locator('#lang').click();
     await waitText(page, '#kpis h2', '今日指标');
+    expect(await page.title()).toBe('RingCAD 110 指挥调度');
   });
 
   it('stayed offline and error-free throughout', async () => {

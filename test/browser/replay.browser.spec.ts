@@ -8,18 +8,34 @@ import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
 import { DatabaseService } from '@ringcad/core';
 import { buildWorld, INCIDENT_POINT, type World } from '../support/fixtures';
-import { connectSocket, createStack, emitWithAck, SERVICES_MODE, sleep, type Stack } from '../support/harness';
-import { ensureConsoleBuilt, launchBrowser, ROOT, waitForMapIdle, type BrowserSession } from './console-browser';
+import {
+  connectSocket,
+  createStack,
+  emitWithAck,
+  SERVICES_MODE,
+  sleep,
+  type Stack,
+} from '../support/harness';
+import {
+  ensureConsoleBuilt,
+  launchBrowser,
+  ROOT,
+  waitForMapIdle,
+  type BrowserSession,
+} from './console-browser';
 
 const SHARED = process.env.SHARED_DATA_DIR ?? resolve(ROOT, '../shared/data');
 const SHOTS = join(ROOT, 'artifacts', 'browser');
 /** Routes the console probes that may 404 until other issues ship them. */
-const OPTIONAL_ROUTES = [/\/api\/v1\/coverage\b/, /\/api\/v1\/places\/search\b/];
 
 jest.setTimeout(180_000);
 
 /** Pixels of a canvas close to an RGB colour. */
-async function colourPixels(page: Page, selector: string, rgb: [number, number, number]): Promise<number> {
+async function colourPixels(
+  page: Page,
+  selector: string,
+  rgb: [number, number, number],
+): Promise<number> {
   return page.evaluate(
     ({ sel, c }) => {
       const canvas = (globalThis as any).document.querySelector(sel);
@@ -27,7 +43,12 @@ async function colourPixels(page: Page, selector: string, rgb: [number, number, 
       const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
       let n = 0;
       for (let i = 0; i < data.length; i += 4) {
-        if (data[i + 3] > 0 && Math.abs(data[i] - c[0]) + Math.abs(data[i + 1] - c[1]) + Math.abs(data[i + 2] - c[2]) < 60) n++;
+        if (
+          data[i + 3] > 0 &&
+          Math.abs(data[i] - c[0]) + Math.abs(data[i + 1] - c[1]) + Math.abs(data[i + 2] - c[2]) <
+            60
+        )
+          n++;
       }
       return n;
     },
@@ -47,7 +68,10 @@ describe(`replay and reports in a real browser (${SERVICES_MODE ? 'services' : '
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     ensureConsoleBuilt();
-    stack = await createStack({ ROAD_NETWORK: join(SHARED, 'chengdu-center-2018.osm'), MAX_PLAUSIBLE_SPEED_KMH: '5000' });
+    stack = await createStack({
+      ROAD_NETWORK: join(SHARED, 'chengdu-center-2018.osm'),
+      MAX_PLAUSIBLE_SPEED_KMH: '5000',
+    });
     base = (await stack.startApi()).url;
     if (SERVICES_MODE) await stack.startWorker();
     world = await buildWorld(base, 3);
@@ -55,19 +79,32 @@ describe(`replay and reports in a real browser (${SERVICES_MODE ? 'services' : '
     // an incident worked end to end, the unit driving south to it
     const u = world.units[0];
     const terminal = await connectSocket(base, '/terminal', u.token);
-    const created = await world.calltaker.post('/api/v1/incidents', { location: INCIDENT_POINT, category: 'criminal', priority: 2, address: '天府广场' });
+    const created = await world.calltaker.post('/api/v1/incidents', {
+      location: INCIDENT_POINT,
+      category: 'criminal',
+      priority: 2,
+      address: '天府广场',
+    });
     incidentId = created.body.incident.id;
-    const assigned = await world.dispatcher.post(`/api/v1/incidents/${incidentId}/assignments`, { unitIds: [u.id] });
+    const assigned = await world.dispatcher.post(`/api/v1/incidents/${incidentId}/assignments`, {
+      unitIds: [u.id],
+    });
     const assignmentId = assigned.body.assignments[0].id;
     await terminal.waitFor((e) => e.event === 'task.assigned');
-    for (const type of ['ack', 'depart']) await emitWithAck(terminal.socket, 'task.event', { assignmentId, type });
+    for (const type of ['ack', 'depart'])
+      await emitWithAck(terminal.socket, 'task.event', { assignmentId, type });
     for (let k = 1; k <= 10; k++) {
       const lat = u.lat + ((INCIDENT_POINT.lat - u.lat) * k) / 10;
-      await emitWithAck(terminal.socket, 'position', { lon: u.lon, lat, at: new Date().toISOString() });
+      await emitWithAck(terminal.socket, 'position', {
+        lon: u.lon,
+        lat,
+        at: new Date().toISOString(),
+      });
       // the replay slider steps by whole seconds: a drive of several seconds spans several steps
       await sleep(600);
     }
-    for (const type of ['arrive', 'clear']) await emitWithAck(terminal.socket, 'task.event', { assignmentId, type });
+    for (const type of ['arrive', 'clear'])
+      await emitWithAck(terminal.socket, 'task.event', { assignmentId, type });
     terminal.close();
     const end = Date.now() + 20_000;
     while (Date.now() < end) {
@@ -97,17 +134,21 @@ describe(`replay and reports in a real browser (${SERVICES_MODE ? 'services' : '
     page = await pc.context.newPage();
     page.on('console', (msg) => {
       if (msg.type() !== 'error') return;
-      const url = msg.location()?.url ?? '';
-      if (msg.text().startsWith('Failed to load resource') && OPTIONAL_ROUTES.some((r) => r.test(url))) return;
-      problems.push(`console: ${msg.text()} ${url}`);
+      problems.push(`console: ${msg.text()} ${msg.location()?.url ?? ''}`);
     });
     page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
     page.on('response', (res) => {
-      if (res.status() >= 400 && !(res.status() === 404 && OPTIONAL_ROUTES.some((r) => r.test(res.url())))) problems.push(`HTTP ${res.status()} ${res.url()}`);
+      // every route must answer: no failure is tolerated, whatever the route
+      if (res.status() >= 400) problems.push(`HTTP ${res.status()} ${res.url()}`);
     });
     await page.route('**/*', (route) => {
       const url = route.request().url();
-      if (/^https?:\/\/127\.0\.0\.1[:/]/.test(url) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
+      if (
+        /^https?:\/\/127\.0\.0\.1[:/]/.test(url) ||
+        url.startsWith('data:') ||
+        url.startsWith('blob:')
+      )
+        return route.continue();
       problems.push(`external request: ${url}`);
       return route.abort();
     });
@@ -134,11 +175,14 @@ describe(`replay and reports in a real browser (${SERVICES_MODE ? 'services' : '
     expect(await page.locator('#replay-rings-note').textContent()).toMatch(/处置圈|Rings/);
     const max = Number(await page.locator('#replay-slider').getAttribute('max'));
     const unitAt = async (fraction: number) => {
-      await page.evaluate((v) => {
-        const s = (globalThis as any).document.getElementById('replay-slider');
-        s.value = String(v);
-        s.dispatchEvent(new Event('input'));
-      }, Math.round(max * fraction));
+      await page.evaluate(
+        (v) => {
+          const s = (globalThis as any).document.getElementById('replay-slider');
+          s.value = String(v);
+          s.dispatchEvent(new Event('input'));
+        },
+        Math.round(max * fraction),
+      );
       await waitForMapIdle(page);
       return page.evaluate(() => {
         const f = (globalThis as any).__ringcad.map.querySourceFeatures('replay-units');
@@ -155,7 +199,11 @@ describe(`replay and reports in a real browser (${SERVICES_MODE ? 'services' : '
     expect(lats.length).toBeGreaterThanOrEqual(2);
     for (let i = 1; i < lats.length; i++) expect(lats[i]).toBeLessThanOrEqual(lats[i - 1]);
     expect(lats[lats.length - 1]).toBeLessThan(lats[0]);
-    expect(await page.evaluate(() => (globalThis as any).__ringcad.map.querySourceFeatures('replay-rings').length)).toBeGreaterThan(0);
+    expect(
+      await page.evaluate(
+        () => (globalThis as any).__ringcad.map.querySourceFeatures('replay-rings').length,
+      ),
+    ).toBeGreaterThan(0);
     await page.locator('#replay-speed').selectOption('60');
     await page.screenshot({ path: join(SHOTS, 'replay-incident.png') });
     await page.locator('#replay-close').click();
@@ -167,14 +215,20 @@ describe(`replay and reports in a real browser (${SERVICES_MODE ? 'services' : '
     await page.locator('#area-load').click();
     await page.locator('#area-summary').waitFor();
     // the default window is the last hour: the incident and the unit's drive are in it
-    expect(await page.locator('#area-summary').textContent()).toMatch(/(轨迹点|points) ?[1-9]|[1-9]\d* points/);
+    expect(await page.locator('#area-summary').textContent()).toMatch(
+      /(轨迹点|points) ?[1-9]|[1-9]\d* points/,
+    );
     await page.evaluate(() => {
       const s = (globalThis as any).document.getElementById('replay-slider');
       s.value = s.max;
       s.dispatchEvent(new Event('input'));
     });
     await waitForMapIdle(page);
-    expect(await page.evaluate(() => (globalThis as any).__ringcad.map.querySourceFeatures('replay-units').length)).toBeGreaterThan(0);
+    expect(
+      await page.evaluate(
+        () => (globalThis as any).__ringcad.map.querySourceFeatures('replay-units').length,
+      ),
+    ).toBeGreaterThan(0);
     await page.screenshot({ path: join(SHOTS, 'replay-area.png') });
     await page.locator('#replay-close').click();
     expect(problems).toEqual([]);
@@ -186,9 +240,13 @@ describe(`replay and reports in a real browser (${SERVICES_MODE ? 'services' : '
     expect(await page.locator('#reports-groups tbody tr').count()).toBeGreaterThan(0);
     // the arrive series colour (#c084fc) is on both canvases: the data was drawn, not just axes
     expect(await colourPixels(page, '#chart-trend canvas', [0xc0, 0x84, 0xfc])).toBeGreaterThan(20);
-    expect(await colourPixels(page, '#chart-groups canvas', [0xc0, 0x84, 0xfc])).toBeGreaterThan(20);
+    expect(await colourPixels(page, '#chart-groups canvas', [0xc0, 0x84, 0xfc])).toBeGreaterThan(
+      20,
+    );
     await page.locator('#reports-group').selectOption('hour');
-    await page.evaluate(() => delete (globalThis as any).document.getElementById('reports').dataset.ready);
+    await page.evaluate(
+      () => delete (globalThis as any).document.getElementById('reports').dataset.ready,
+    );
     await page.locator('#reports-run').click();
     await page.locator('#reports[data-ready="1"]').waitFor();
     await page.screenshot({ path: join(SHOTS, 'reports.png') });

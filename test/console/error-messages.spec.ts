@@ -5,7 +5,10 @@ import { ERROR_CODES } from '@ringcad/contracts';
 // i18n reads the seat's saved language from the browser at load: give it the browser's two globals
 const store = new Map<string, string>();
 Object.assign(globalThis, {
-  localStorage: { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => store.set(k, v) },
+  localStorage: {
+    getItem: (k: string) => store.get(k) ?? null,
+    setItem: (k: string, v: string) => store.set(k, v),
+  },
   document: { documentElement: { lang: '' } },
 });
 
@@ -15,23 +18,28 @@ type ApiErrorCtor = new (status: number, code: string, message: string, details?
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ApiError } = require('../../apps/console/src/api') as { ApiError: ApiErrorCtor };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { errorMessage } = require('../../apps/console/src/errors') as { errorMessage: (err: unknown, l?: 'zh' | 'en') => string };
+const { errorMessage } = require('../../apps/console/src/errors') as {
+  errorMessage: (err: unknown, l?: 'zh' | 'en') => string;
+};
 
 const SERVER_TEXT = 'unit(s) not available: 川A-巡01 (on_scene)';
 const CJK = /[\u4e00-\u9fff]/;
 
 describe('errorMessage', () => {
-  it.each(ERROR_CODES.map((c) => [c]))('%s has its own sentence in Chinese and in English', (code) => {
-    const err = new ApiError(409, code, SERVER_TEXT);
-    const zh = errorMessage(err, 'zh');
-    const en = errorMessage(err, 'en');
-    expect(zh).toMatch(CJK);
-    expect(en).not.toMatch(CJK);
-    expect(zh).not.toContain(SERVER_TEXT);
-    expect(en).not.toContain(SERVER_TEXT);
-    expect(zh).not.toContain(code);
-    expect(en).not.toBe(errorMessage(new ApiError(409, 'SOMETHING_NEW', SERVER_TEXT), 'en'));
-  });
+  it.each(ERROR_CODES.map((c) => [c]))(
+    '%s has its own sentence in Chinese and in English',
+    (code) => {
+      const err = new ApiError(409, code, SERVER_TEXT);
+      const zh = errorMessage(err, 'zh');
+      const en = errorMessage(err, 'en');
+      expect(zh).toMatch(CJK);
+      expect(en).not.toMatch(CJK);
+      expect(zh).not.toContain(SERVER_TEXT);
+      expect(en).not.toContain(SERVER_TEXT);
+      expect(zh).not.toContain(code);
+      expect(en).not.toBe(errorMessage(new ApiError(409, 'SOMETHING_NEW', SERVER_TEXT), 'en'));
+    },
+  );
 
   it('no two codes read the same', () => {
     const zh = ERROR_CODES.map((c) => errorMessage(new ApiError(400, c, 'x'), 'zh'));
@@ -45,8 +53,12 @@ describe('errorMessage', () => {
         { unitId: 'b', callsign: '川A-巡02', status: 'off_duty' },
       ],
     });
-    expect(errorMessage(err, 'zh')).toBe('警力不可用，未派出任何警力：川A-巡01（到场）、川A-巡02（下班）');
-    expect(errorMessage(err, 'en')).toMatch(/^Unit\(s\) not available; nothing was assigned: 川A-巡01 \(.+\), 川A-巡02 \(.+\)$/);
+    expect(errorMessage(err, 'zh')).toBe(
+      '警力不可用，未派出任何警力：川A-巡01（到场）、川A-巡02（下班）',
+    );
+    expect(errorMessage(err, 'en')).toMatch(
+      /^Unit\(s\) not available; nothing was assigned: 川A-巡01 \(.+\), 川A-巡02 \(.+\)$/,
+    );
   });
 
   it('lists the fields of a VALIDATION_FAILED without the server prose', () => {
@@ -59,12 +71,18 @@ describe('errorMessage', () => {
   });
 
   it('falls back to a generic sentence with the code, and names network failures', () => {
-    expect(errorMessage(new ApiError(502, 'HTTP_502', 'Bad Gateway'), 'zh')).toBe('请求失败（HTTP_502）');
-    expect(errorMessage(new ApiError(502, 'HTTP_502', 'Bad Gateway'), 'en')).toBe('Request failed (HTTP_502)');
+    expect(errorMessage(new ApiError(502, 'HTTP_502', 'Bad Gateway'), 'zh')).toBe(
+      '请求失败（HTTP_502）',
+    );
+    expect(errorMessage(new ApiError(502, 'HTTP_502', 'Bad Gateway'), 'en')).toBe(
+      'Request failed (HTTP_502)',
+    );
     expect(errorMessage(new TypeError('fetch failed'), 'zh')).toBe('网络连接失败，请稍后再试');
   });
 
   it("uses the seat's language by default", () => {
-    expect(errorMessage(new ApiError(409, 'INCIDENT_CLOSED', 'incident is closed'))).toBe('警情已结案或已撤销');
+    expect(errorMessage(new ApiError(409, 'INCIDENT_CLOSED', 'incident is closed'))).toBe(
+      '警情已结案或已撤销',
+    );
   });
 });

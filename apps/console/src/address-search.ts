@@ -1,7 +1,7 @@
 // Address suggestions for the call-taker. Today they come from the street names of the loaded
 // road network (and the crossings of two named streets); a server-side place search can slot in
 // behind the same interface later without touching the form.
-import type { Feature, LineString, MultiLineString } from 'geojson';
+import type { Feature } from 'geojson';
 import { api, ApiError, qs } from './api';
 
 export interface AddressSuggestion {
@@ -50,9 +50,9 @@ export class StreetIndex implements AddressSearch {
       if (!name || !f.geometry) continue;
       const lines =
         f.geometry.type === 'LineString'
-          ? [(f.geometry as LineString).coordinates]
+          ? [f.geometry.coordinates]
           : f.geometry.type === 'MultiLineString'
-            ? (f.geometry as MultiLineString).coordinates
+            ? f.geometry.coordinates
             : [];
       for (const coords of lines) {
         if (coords.length < 2) continue;
@@ -101,7 +101,10 @@ export class StreetIndex implements AddressSearch {
         const [a, b] = key.split('|');
         const na = norm(a);
         const nb = norm(b);
-        if ((na.includes(parts[0]) && nb.includes(parts[1])) || (nb.includes(parts[0]) && na.includes(parts[1]))) {
+        if (
+          (na.includes(parts[0]) && nb.includes(parts[1])) ||
+          (nb.includes(parts[0]) && na.includes(parts[1]))
+        ) {
           out.push({ label: `${a}与${b}交叉口`, lon: p.lon, lat: p.lat, kind: 'crossing' });
           if (out.length >= limit) break;
         }
@@ -115,7 +118,9 @@ export class StreetIndex implements AddressSearch {
       scored.push({ s, score: (at === 0 ? 0 : 1) * 1000 + s.key.length });
     }
     scored.sort((a, b) => a.score - b.score || b.s.lengthM - a.s.lengthM);
-    return scored.slice(0, limit).map(({ s }) => ({ label: s.name, lon: s.lon, lat: s.lat, kind: 'street' }));
+    return scored
+      .slice(0, limit)
+      .map(({ s }) => ({ label: s.name, lon: s.lon, lat: s.lat, kind: 'street' }));
   }
 }
 
@@ -131,10 +136,13 @@ export class RemoteFirstSearch implements AddressSearch {
   async search(query: string, limit = 8): Promise<AddressSuggestion[]> {
     if (this.remoteAvailable && query.trim().length >= 2) {
       try {
-        const r = await api.get<{ results: AddressSuggestion[] }>(`/places/search${qs({ q: query, limit })}`);
+        const r = await api.get<{ results: AddressSuggestion[] }>(
+          `/places/search${qs({ q: query, limit })}`,
+        );
         if (r.results.length) return r.results.slice(0, limit);
       } catch (err) {
-        if (err instanceof ApiError && (err.status === 404 || err.status === 405)) this.remoteAvailable = false;
+        if (err instanceof ApiError && (err.status === 404 || err.status === 405))
+          this.remoteAvailable = false;
       }
     }
     return this.local.search(query, limit);

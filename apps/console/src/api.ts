@@ -50,7 +50,12 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   if (!res.ok) {
     const err = (parsed as ErrorBody | null)?.error;
     if (res.status === 401 && token) onUnauthenticated?.();
-    throw new ApiError(res.status, err?.code ?? `HTTP_${res.status}`, err?.message ?? res.statusText, err?.details);
+    throw new ApiError(
+      res.status,
+      err?.code ?? `HTTP_${res.status}`,
+      err?.message ?? res.statusText,
+      err?.details,
+    );
   }
   return parsed as T;
 }

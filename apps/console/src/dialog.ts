@@ -39,15 +39,29 @@ export function openDialog<T>(spec: DialogSpec<T>): Promise<T | null> {
     const before = document.activeElement as HTMLElement | null;
     const openedAt = performance.now();
     const error = h('p', { class: 'form-error', role: 'alert' });
-    const confirm = h('button', { type: 'button', class: spec.danger ? 'primary danger' : 'primary', 'data-role': 'confirm' }, spec.confirmLabel);
-    const cancel = h('button', { type: 'button', class: 'ghost', 'data-role': 'cancel' }, t('cancel'));
+    const confirm = h(
+      'button',
+      { type: 'button', class: spec.danger ? 'primary danger' : 'primary', 'data-role': 'confirm' },
+      spec.confirmLabel,
+    );
+    const cancel = h(
+      'button',
+      { type: 'button', class: 'ghost', 'data-role': 'cancel' },
+      t('cancel'),
+    );
     const dialog = h(
       'dialog',
       { class: 'modal', id: spec.id, 'aria-labelledby': `${spec.id}-title` },
       h('h3', { id: `${spec.id}-title` }, spec.title),
       h('div', { class: 'modal-body' }, spec.body),
       error,
-      h('div', { class: 'modal-actions' }, confirm, cancel, h('small', { class: 'muted' }, spec.hint ?? t('confirmKeys'))),
+      h(
+        'div',
+        { class: 'modal-actions' },
+        confirm,
+        cancel,
+        h('small', { class: 'muted' }, spec.hint ?? t('confirmKeys')),
+      ),
     );
     let busy = false;
     const finish = (value: T | null) => {
@@ -95,7 +109,12 @@ export function openDialog<T>(spec: DialogSpec<T>): Promise<T | null> {
         void run();
       } else if (e.key === 'Enter') {
         if (target === cancel) return;
-        if (target.tagName === 'TEXTAREA' && !(e.ctrlKey || e.metaKey) && (!spec.enterSavesText || e.shiftKey)) return;
+        if (
+          target.tagName === 'TEXTAREA' &&
+          !(e.ctrlKey || e.metaKey) &&
+          (!spec.enterSavesText || e.shiftKey)
+        )
+          return;
         e.preventDefault();
         void run();
       }
@@ -156,8 +175,15 @@ export function pickList<T>(
     const arrowsFree = !inField || (target instanceof HTMLInputElement && target.type === 'text');
     if (!items.length) return false;
     const digit = Number(e.key);
-    if ((e.key === 'ArrowDown' || e.key === 'ArrowUp') && arrowsFree) index = (index + (e.key === 'ArrowDown' ? 1 : -1) + items.length) % items.length;
-    else if (!inField && Number.isInteger(digit) && digit >= 1 && digit <= Math.min(9, items.length)) index = digit - 1;
+    if ((e.key === 'ArrowDown' || e.key === 'ArrowUp') && arrowsFree)
+      index = (index + (e.key === 'ArrowDown' ? 1 : -1) + items.length) % items.length;
+    else if (
+      !inField &&
+      Number.isInteger(digit) &&
+      digit >= 1 &&
+      digit <= Math.min(9, items.length)
+    )
+      index = digit - 1;
     else return false;
     paint();
     opts.onChange?.(items[index]);

@@ -5,13 +5,18 @@
 import type { FontFacesSpecification } from 'maplibre-gl';
 import css400 from '@fontsource/noto-sans-sc/400.css?raw';
 
-const files = import.meta.glob('../../../node_modules/@fontsource/noto-sans-sc/files/noto-sans-sc-*-400-normal.woff2', {
-  query: '?url',
-  import: 'default',
-  eager: true,
-}) as Record<string, string>;
+const files = import.meta.glob<string>(
+  '../../../node_modules/@fontsource/noto-sans-sc/files/noto-sans-sc-*-400-normal.woff2',
+  {
+    query: '?url',
+    import: 'default',
+    eager: true,
+  },
+);
 
-const urlByName = new Map(Object.entries(files).map(([path, url]) => [path.slice(path.lastIndexOf('/') + 1), url]));
+const urlByName = new Map(
+  Object.entries(files).map(([path, url]) => [path.slice(path.lastIndexOf('/') + 1), url]),
+);
 
 export const MAP_FONT = 'Noto Sans SC Regular';
 export const PAGE_FONT_FAMILY = 'RingCAD Sans';

@@ -20,7 +20,11 @@ export function pct(v: number | null | undefined): string {
 }
 
 /** Ray-casting point-in-polygon over GeoJSON (Multi)Polygon coordinates. */
-export function pointInArea(lon: number, lat: number, geometry: { type: string; coordinates: unknown }): boolean {
+export function pointInArea(
+  lon: number,
+  lat: number,
+  geometry: { type: string; coordinates: unknown },
+): boolean {
   const polys =
     geometry.type === 'Polygon'
       ? [geometry.coordinates as number[][][]]
@@ -34,7 +38,8 @@ export function pointInArea(lon: number, lat: number, geometry: { type: string; 
       for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
         const [xi, yi] = ring[i];
         const [xj, yj] = ring[j];
-        if (yi > lat !== yj > lat && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inRing = !inRing;
+        if (yi > lat !== yj > lat && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi)
+          inRing = !inRing;
       }
       if (ri === 0) inside = inRing;
       else if (inRing) inside = false;

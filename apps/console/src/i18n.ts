@@ -207,6 +207,92 @@ const zh = {
   sealConfirmTitle: '派 {n} 支警力前往卡点？',
   sealConfirm: '派出 {n} 支',
   sealConfirmCols: '警力 → 卡点 · 警力到达 / 嫌疑车辆到达',
+  // 回放 (replay)
+  rp_replay: '回放',
+  rp_recent: '近期警情',
+  rp_areaReplay: '区域回放',
+  rp_reports: '统计报表',
+  rp_close: '关闭',
+  rp_play: '播放',
+  rp_pause: '暂停',
+  rp_speed: '倍速',
+  rp_district: '辖区',
+  rp_from: '开始',
+  rp_hours: '时长(小时)',
+  rp_step: '采样(秒)',
+  rp_load: '载入',
+  rp_predicted: '预测',
+  rp_actual: '实际',
+  rp_drive: '行驶',
+  rp_unit: '警力',
+  rp_noRings: '未加载路网：无处置圈',
+  rp_ringsAt: '处置圈（派警时刻 {at}）',
+  rp_none: '无警情',
+  rp_stage_received: '接警',
+  rp_stage_created: '立案',
+  rp_stage_dispatched: '派警',
+  rp_stage_ack: '签收',
+  rp_stage_depart: '出发',
+  rp_stage_arrive: '到场',
+  rp_stage_clear: '反馈',
+  rp_incidents: '警情 {n} · 警力 {u} · 轨迹点 {p}',
+  // 统计报表 (reports)
+  rep_title: '响应时间统计',
+  rep_close: '关闭',
+  rep_from: '开始',
+  rep_to: '结束',
+  rep_groupBy: '分组',
+  rep_scheme: '处置圈',
+  rep_refresh: '查询',
+  rep_csv: '导出 CSV',
+  rep_trend: '每日趋势（P90，秒）',
+  rep_byGroup: '分组对比（P90，秒）',
+  rep_tierMet: '达标率 %',
+  rep_group: '分组',
+  rep_incidents: '警情',
+  rep_dispatch: '派警',
+  rep_ack: '签收',
+  rep_arrive: '到场',
+  rep_buckets: '通报口径',
+  rep_ackWithin: '签收 ≤ {s}s',
+  rep_departWithin: '出警 ≤ {s}s',
+  rep_clearWithin: '反馈 ≤ {s}s',
+  rep_laggards: '后进排名（P90）',
+  rep_units: '警力',
+  rep_stations: '派出所',
+  rep_byAck: '签收',
+  rep_byArrive: '到场',
+  rep_took: '查询 {ms} ms',
+  rep_g_district: '辖区',
+  rep_g_station: '派出所',
+  rep_g_category: '类别',
+  rep_g_priority: '优先级',
+  rep_g_hour: '时段',
+  rep_g_day: '日期',
+  rep_g_unit: '警力',
+  // errors the server refuses with (by code; never the server's English text)
+  err_VALIDATION_FAILED: '输入有误，请检查',
+  err_UNAUTHENTICATED: '登录已失效，请重新登录',
+  err_FORBIDDEN: '当前席位无此权限',
+  err_OUT_OF_SCOPE: '超出本席位的辖区范围',
+  err_NOT_FOUND: '对象不存在或已被删除',
+  err_CONFLICT: '当前状态不允许此操作，请刷新后重试',
+  err_UNIT_UNAVAILABLE: '警力不可用，未派出任何警力',
+  err_INCIDENT_CLOSED: '警情已结案或已撤销',
+  err_ILLEGAL_TRANSITION: '派警状态不允许此操作',
+  err_STALE_VERSION: '数据已被他人更新，请查看最新状态',
+  err_RATE_LIMITED: '尝试过于频繁，请稍后再试',
+  err_IDEMPOTENCY_KEY_REUSED: '重复提交的内容与首次不同，未建立新警情',
+  err_PAYLOAD_TOO_LARGE: '提交的内容过大',
+  err_UNSUPPORTED_MEDIA_TYPE: '提交的内容格式不受支持',
+  err_UNAVAILABLE: '系统暂不可用，请稍后再试',
+  err_DEPENDENCY_DOWN: '后台服务中断，请稍后再试',
+  err_INTERNAL: '系统内部错误',
+  errWithDetail: '{base}：{detail}',
+  errBusyUnit: '{callsign}（{status}）',
+  errListSep: '、',
+  errRequestFailed: '请求失败（{code}）',
+  errNetwork: '网络连接失败，请稍后再试',
 };
 
 type Key = keyof typeof zh;
@@ -362,7 +448,8 @@ const en: Record<Key, string> = {
   attachCall: 'Attach this call here',
   attachHint: '↑↓ select · F9 / Enter attaches the call · Esc back to the form',
   attachTitle: 'Attach the call to {number}',
-  attachBody: 'This call (caller, number, description) is recorded on that incident; no new incident is filed.',
+  attachBody:
+    'This call (caller, number, description) is recorded on that incident; no new incident is filed.',
   attachConfirm: 'Attach call',
   attached: 'Call attached to {number}',
   merge: 'Merge',
@@ -386,7 +473,8 @@ const en: Record<Key, string> = {
   cancel: 'Cancel (Esc)',
   confirmKeys: 'Enter confirms · Esc cancels',
   incidentKeys: 'E correct · N note · M merge · C close · X cancel',
-  assignmentKeys: '[ ] pick a unit · on its behalf (radio confirmed): Y ack · T depart · V arrive · F clear · D recall',
+  assignmentKeys:
+    '[ ] pick a unit · on its behalf (radio confirmed): Y ack · T depart · V arrive · F clear · D recall',
   actAck: 'Ack',
   actDepart: 'Depart',
   actArrive: 'Arrive',
@@ -399,6 +487,92 @@ const en: Record<Key, string> = {
   sealConfirmTitle: 'Send {n} units to checkpoints?',
   sealConfirm: 'Send {n}',
   sealConfirmCols: 'unit → checkpoint · unit there in / vehicle there in',
+  // 回放 (replay)
+  rp_replay: 'Replay',
+  rp_recent: 'Recent incidents',
+  rp_areaReplay: 'Area replay',
+  rp_reports: 'Reports',
+  rp_close: 'Close',
+  rp_play: 'Play',
+  rp_pause: 'Pause',
+  rp_speed: 'Speed',
+  rp_district: 'District',
+  rp_from: 'From',
+  rp_hours: 'Hours',
+  rp_step: 'Step (s)',
+  rp_load: 'Load',
+  rp_predicted: 'Predicted',
+  rp_actual: 'Actual',
+  rp_drive: 'Drive',
+  rp_unit: 'Unit',
+  rp_noRings: 'No road network loaded: no rings',
+  rp_ringsAt: 'Rings at dispatch ({at})',
+  rp_none: 'No incidents',
+  rp_stage_received: 'Received',
+  rp_stage_created: 'Logged',
+  rp_stage_dispatched: 'Dispatched',
+  rp_stage_ack: 'Ack',
+  rp_stage_depart: 'Depart',
+  rp_stage_arrive: 'Arrive',
+  rp_stage_clear: 'Clear',
+  rp_incidents: '{n} incidents · {u} units · {p} points',
+  // 统计报表 (reports)
+  rep_title: 'Response times',
+  rep_close: 'Close',
+  rep_from: 'From',
+  rep_to: 'To',
+  rep_groupBy: 'Group by',
+  rep_scheme: 'Scheme',
+  rep_refresh: 'Run',
+  rep_csv: 'Export CSV',
+  rep_trend: 'Daily trend (P90, s)',
+  rep_byGroup: 'By group (P90, s)',
+  rep_tierMet: 'Tier met %',
+  rep_group: 'Group',
+  rep_incidents: 'Incidents',
+  rep_dispatch: 'Dispatch',
+  rep_ack: 'Ack',
+  rep_arrive: 'Arrive',
+  rep_buckets: 'Bulletin buckets',
+  rep_ackWithin: 'ack ≤ {s}s',
+  rep_departWithin: 'depart ≤ {s}s',
+  rep_clearWithin: 'clear ≤ {s}s',
+  rep_laggards: 'Laggards (P90)',
+  rep_units: 'Units',
+  rep_stations: 'Stations',
+  rep_byAck: 'Ack',
+  rep_byArrive: 'Arrive',
+  rep_took: '{ms} ms',
+  rep_g_district: 'District',
+  rep_g_station: 'Station',
+  rep_g_category: 'Category',
+  rep_g_priority: 'Priority',
+  rep_g_hour: 'Hour',
+  rep_g_day: 'Day',
+  rep_g_unit: 'Unit',
+  // errors the server refuses with (by code; never the server's English text)
+  err_VALIDATION_FAILED: 'Some input is not valid',
+  err_UNAUTHENTICATED: 'Not signed in (or the session expired)',
+  err_FORBIDDEN: 'This seat may not do that',
+  err_OUT_OF_SCOPE: "Outside this seat's jurisdiction",
+  err_NOT_FOUND: 'Not found (it may have been removed)',
+  err_CONFLICT: 'Not possible in the current state',
+  err_UNIT_UNAVAILABLE: 'Unit(s) not available; nothing was assigned',
+  err_INCIDENT_CLOSED: 'The incident is closed or cancelled',
+  err_ILLEGAL_TRANSITION: 'The assignment cannot take this step now',
+  err_STALE_VERSION: 'Someone changed it meanwhile; look at the latest state',
+  err_RATE_LIMITED: 'Too many attempts; try again shortly',
+  err_IDEMPOTENCY_KEY_REUSED: 'A retried request differed from the first; nothing new was filed',
+  err_PAYLOAD_TOO_LARGE: 'What was sent is too large',
+  err_UNSUPPORTED_MEDIA_TYPE: 'That kind of content is not accepted here',
+  err_UNAVAILABLE: 'The system is not ready; try again shortly',
+  err_DEPENDENCY_DOWN: 'A back-end service is down; try again shortly',
+  err_INTERNAL: 'Internal error',
+  errWithDetail: '{base}: {detail}',
+  errBusyUnit: '{callsign} ({status})',
+  errListSep: ', ',
+  errRequestFailed: 'Request failed ({code})',
+  errNetwork: 'Network error; try again shortly',
 };
 
 const DICTS: Record<Lang, Record<Key, string>> = { zh, en };
@@ -411,10 +585,16 @@ export function lang(): Lang {
   return current;
 }
 
+/** The page follows the language: `<html lang>` for fonts and screen readers, and the title. */
+function applyToPage() {
+  document.documentElement.lang = current === 'zh' ? 'zh-CN' : 'en';
+  document.title = t('appTitle');
+}
+
 export function setLang(next: Lang) {
   current = next;
   localStorage.setItem(STORAGE_KEY, next);
-  document.documentElement.lang = next === 'zh' ? 'zh-CN' : 'en';
+  applyToPage();
   for (const l of listeners) l();
 }
 
@@ -423,15 +603,24 @@ export function onLangChange(fn: () => void): () => void {
   return () => listeners.delete(fn);
 }
 
-/** Translated text; `{name}` placeholders are filled from `vars`. */
+/** Text in a given language; `{name}` placeholders are filled from `vars`. */
+export function translate(l: Lang, key: Key, vars: Record<string, string | number> = {}): string {
+  return DICTS[l][key].replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? ''));
+}
+
+/** Text in the seat's language. */
 export function t(key: Key, vars: Record<string, string | number> = {}): string {
-  return DICTS[current][key].replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? ''));
+  return translate(current, key, vars);
 }
 
 /** A status word of one of the three state machines, falling back to the raw code. */
-export function statusLabel(kind: 'st' | 'us' | 'as', status: string): string {
-  const key = `${kind}_${status}` as Key;
-  return key in zh ? t(key) : status;
+export function statusLabel(kind: 'st' | 'us' | 'as', status: string, l: Lang = current): string {
+  const key = `${kind}_${status}`;
+  return isKey(key) ? translate(l, key) : status;
+}
+
+function isKey(key: string): key is Key {
+  return key in zh;
 }
 
 export function label(l: Label | undefined | null): string {
@@ -451,10 +640,14 @@ export function unitKindLabel(k: string): string {
 }
 
 export function alertLabel(kind: string): string {
-  return kind === 'ack_overdue' || kind === 'tier_missed' || kind === 'coverage_below_target' || kind === 'agency_undelivered'
-    ? t(`alert_${kind}`)
-    : kind;
+  const key = `alert_${kind}`;
+  return isKey(key) ? t(key) : kind;
 }
 
-document.documentElement.lang = current === 'zh' ? 'zh-CN' : 'en';
+applyToPage();
 
+/** A stage of an incident's replay (接警, 立案 …), falling back to the raw name. */
+export function stageLabel(stage: string): string {
+  const key = `rp_stage_${stage}`;
+  return isKey(key) ? t(key) : stage;
+}

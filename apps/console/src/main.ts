@@ -49,19 +49,29 @@ function openConsole(session: Session) {
   const views = viewsFor(session.user);
   const stored = sessionStorage.getItem('ringcad.seat') as ConsoleView | null;
   const hashSeat = location.hash.slice(1) as ConsoleView;
-  let seatName: ConsoleView = views.includes(hashSeat) ? hashSeat : stored && views.includes(stored) ? stored : views[0] ?? 'dispatcher';
+  let seatName: ConsoleView = views.includes(hashSeat)
+    ? hashSeat
+    : stored && views.includes(stored)
+      ? stored
+      : (views[0] ?? 'dispatcher');
 
   const seatTabs = h('nav', { class: 'seats' });
   const conn = h('span', { class: 'conn', id: 'connection', role: 'status' });
   const clockEl = h('span', { class: 'clock' });
   const langBtn = h('button', { type: 'button', class: 'ghost small', id: 'lang' });
   const outBtn = h('button', { type: 'button', class: 'ghost small', onclick: signOut });
-  const banner = h('div', { class: 'alert-banner', id: 'alert-banner', hidden: true, role: 'alert' });
+  const banner = h('div', {
+    class: 'alert-banner',
+    id: 'alert-banner',
+    hidden: true,
+    role: 'alert',
+  });
   const left = h('aside', { class: 'panel left', id: 'left' });
   const right = h('aside', { class: 'panel right', id: 'right' });
   const mapEl = h('div', { class: 'map', id: 'map' });
   const legend = h('div', { class: 'legend', id: 'legend' });
   const offline = h('div', { class: 'offline-veil', hidden: true }, t('offline'));
+  const title = h('span', { class: 'title' });
   render(
     root,
     h(
@@ -70,7 +80,7 @@ function openConsole(session: Session) {
       h(
         'header',
         { class: 'topbar' },
-        h('div', { class: 'brand' }, h('span', { class: 'logo' }, '110'), h('span', { class: 'title' }, t('appTitle'))),
+        h('div', { class: 'brand' }, h('span', { class: 'logo' }, '110'), title),
         seatTabs,
         h('div', { class: 'spacer' }),
         conn,
@@ -80,24 +90,35 @@ function openConsole(session: Session) {
         outBtn,
       ),
       banner,
-      h('div', { class: 'workspace' }, left, h('div', { class: 'map-wrap' }, mapEl, legend, offline), right),
+      h(
+        'div',
+        { class: 'workspace' },
+        left,
+        h('div', { class: 'map-wrap' }, mapEl, legend, offline),
+        right,
+      ),
     ),
   );
 
   const map = new MapView(mapEl, mapConfigFromPage());
   let streets: AddressSearch | null = null;
   const addressSearch = () => {
-    streets ??= new RemoteFirstSearch(new LazySearch(map.roads().then((features) => new StreetIndex(features))));
+    streets ??= new RemoteFirstSearch(
+      new LazySearch(map.roads().then((features) => new StreetIndex(features))),
+    );
     return streets;
   };
   void map.loadBasemap();
 
   let seat: Seat | null = null;
   let dispatcher: DispatcherSeat | null = null;
-  const unbindLive = bindLiveLayers(map, { highlighted: () => dispatcher?.highlighted() ?? new Set() });
+  const unbindLive = bindLiveLayers(map, {
+    highlighted: () => dispatcher?.highlighted() ?? new Set(),
+  });
   let unmountBanner: (() => void) | null = null;
 
   const paintChrome = () => {
+    title.textContent = t('appTitle');
     langBtn.textContent = t('langSwitch');
     outBtn.textContent = t('signOut');
     render(
@@ -105,7 +126,12 @@ function openConsole(session: Session) {
       views.map((v, i) =>
         h(
           'button',
-          { type: 'button', class: v === seatName ? 'seat active' : 'seat', 'data-seat': v, onclick: () => switchSeat(v) },
+          {
+            type: 'button',
+            class: v === seatName ? 'seat active' : 'seat',
+            'data-seat': v,
+            onclick: () => switchSeat(v),
+          },
           SEAT_LABEL[v](),
           h('kbd', {}, `F${i + 6}`),
         ),
@@ -116,7 +142,12 @@ function openConsole(session: Session) {
   };
   const paintConnection = () => {
     conn.className = `conn ${store.connection}`;
-    conn.textContent = store.connection === 'online' ? t('online') : store.connection === 'connecting' ? t('connecting') : t('offline');
+    conn.textContent =
+      store.connection === 'online'
+        ? t('online')
+        : store.connection === 'connecting'
+          ? t('connecting')
+          : t('offline');
     offline.hidden = store.connection !== 'offline';
     offline.textContent = t('offline');
   };
@@ -130,9 +161,21 @@ function openConsole(session: Session) {
     render(
       legend,
       ['available', 'assigned', 'en_route', 'on_scene', 'out_of_service', 'off_duty'].map((s) =>
-        h('span', { class: 'lg' }, h('i', { style: `background:${COLORS.status[s]}` }), statusLabel('us', s), h('b', {}, String(counts.get(s) ?? 0))),
+        h(
+          'span',
+          { class: 'lg' },
+          h('i', { class: 'dot', '--dot': COLORS.status[s] }),
+          statusLabel('us', s),
+          h('b', {}, String(counts.get(s) ?? 0)),
+        ),
       ),
-      h('span', { class: 'lg stale' }, h('i', { class: 'stale-dot' }), t('stale'), h('b', {}, String(stale))),
+      h(
+        'span',
+        { class: 'lg stale' },
+        h('i', { class: 'stale-dot' }),
+        t('stale'),
+        h('b', {}, String(stale)),
+      ),
     );
   };
   const switchSeat = (v: ConsoleView) => {
@@ -168,7 +211,11 @@ function openConsole(session: Session) {
       switchSeat(views[n]);
     }
   });
-  window.setInterval(() => (clockEl.textContent = new Date(store.now()).toLocaleTimeString('zh-CN', { hour12: false })), 1000);
+  window.setInterval(
+    () =>
+      (clockEl.textContent = new Date(store.now()).toLocaleTimeString('zh-CN', { hour12: false })),
+    1000,
+  );
   window.addEventListener('pagehide', () => unbindLive());
 
   const disconnect = connectRealtime(session.token, signOut);
@@ -176,7 +223,12 @@ function openConsole(session: Session) {
   switchSeat(seatName);
 
   // for tests, benches and the curious: the live map and store
-  (window as unknown as { __ringcad: unknown }).__ringcad = { map: map.map, view: map, store, alertTone };
+  (window as unknown as { __ringcad: unknown }).__ringcad = {
+    map: map.map,
+    view: map,
+    store,
+    alertTone,
+  };
 }
 
 start();

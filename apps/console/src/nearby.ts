@@ -1,7 +1,7 @@
 // Open incidents near a place and recent: the same fight reported by a second caller. The server
 // checks the same radius and window at create (DUPLICATE_RADIUS_M, DUPLICATE_WINDOW_MIN); the
 // console asks its own store first so the call-taker sees them before filing anything.
-import type { IncidentView } from './types';
+import type { IncidentView } from '@ringcad/contracts';
 
 export const NEARBY_RADIUS_M = 300;
 export const NEARBY_WINDOW_MIN = 30;
@@ -14,7 +14,10 @@ export interface Nearby {
 }
 
 /** Metres between two WGS84 points (equirectangular: exact enough within a few kilometres). */
-export function distanceM(a: { lon: number; lat: number }, b: { lon: number; lat: number }): number {
+export function distanceM(
+  a: { lon: number; lat: number },
+  b: { lon: number; lat: number },
+): number {
   const kx = 111_320 * Math.cos((((a.lat + b.lat) / 2) * Math.PI) / 180);
   return Math.hypot((a.lon - b.lon) * kx, (a.lat - b.lat) * 110_574);
 }
@@ -34,7 +37,14 @@ export function nearbyIncidents(
     const d = distanceM(at, i.location);
     const minutesAgo = (nowMs - Date.parse(i.createdAt)) / 60_000;
     if (d > radius || minutesAgo > window) continue;
-    out.push({ incident: i, distanceM: d, minutesAgo: Math.max(0, minutesAgo), sameCategory: !!opts.category && i.category === opts.category });
+    out.push({
+      incident: i,
+      distanceM: d,
+      minutesAgo: Math.max(0, minutesAgo),
+      sameCategory: !!opts.category && i.category === opts.category,
+    });
   }
-  return out.sort((a, b) => Number(b.sameCategory) - Number(a.sameCategory) || a.distanceM - b.distanceM);
+  return out.sort(
+    (a, b) => Number(b.sameCategory) - Number(a.sameCategory) || a.distanceM - b.distanceM,
+  );
 }

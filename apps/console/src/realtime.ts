@@ -1,34 +1,32 @@
 // The live feed: socket.io `/console` with the session token. Every (re)connect brings a `sync`
-// snapshot, so a dropped connection heals itself without a reload.
+// snapshot, so a dropped connection heals itself without a reload. The socket is typed by the
+// contract's event maps: an event the server renames or reshapes fails this file's compile.
 import { io, type Socket } from 'socket.io-client';
-import type { ConsoleServerEvents } from '@ringcad/contracts';
-import type { AlertView, CoverageResponse } from './types';
+import type {
+  ConsoleClientToServerEvents,
+  ConsoleServerToClientEvents,
+  CoverageView,
+} from '@ringcad/contracts';
+import { CONSOLE_NAMESPACE } from '@ringcad/contracts/constants';
 import { store } from './store';
 
-type ServerEvents = ConsoleServerEvents & {
-  'alert.acknowledged': (alert: AlertView) => void;
-  /** Issue #4: fresh unit-centric coverage, pushed when the worker recomputes it. */
-  'coverage.updated': (coverage: CoverageResponse) => void;
-};
+type ConsoleSocket = Socket<ConsoleServerToClientEvents, ConsoleClientToServerEvents>;
 
 /** Subscribers to pushed coverage (the commander seat). */
 export const coverageEvents = {
-  listeners: new Set<(c: CoverageResponse) => void>(),
-  on(fn: (c: CoverageResponse) => void): () => void {
+  listeners: new Set<(c: CoverageView) => void>(),
+  on(fn: (c: CoverageView) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
   },
 };
 
-/** CONSOLE_NAMESPACE of libs/contracts (a value import would bundle zod into the console). */
-const CONSOLE_NAMESPACE = '/console';
-
-let socket: Socket<ServerEvents> | null = null;
+let socket: ConsoleSocket | null = null;
 
 export function connectRealtime(token: string, onAuthFailed: () => void): () => void {
   socket?.close();
   store.setConnection('connecting');
-  const s: Socket<ServerEvents> = io(CONSOLE_NAMESPACE, {
+  const s: ConsoleSocket = io(CONSOLE_NAMESPACE, {
     // packed binary position frames: a sixth of the bytes of the JSON array, and no parsing
     auth: { token, positions: 'packed' },
     transports: ['websocket', 'polling'],
@@ -62,9 +60,10 @@ export function connectRealtime(token: string, onAuthFailed: () => void): () => 
   });
   s.on('incident.note', (e) => store.applyNote(e));
   s.on('alert', (a) => store.applyAlert(a));
-  s.on('alert.acknowledged', (a) => store.applyAlert({ ...a, acknowledgedAt: a.acknowledgedAt ?? new Date().toISOString() }));
-  // the contract types this payload loosely (it is the GET /coverage body); the console's own type describes it
-  s.on('coverage.updated', (c) => coverageEvents.listeners.forEach((fn) => fn(c as CoverageResponse)));
+  s.on('alert.acknowledged', (a) =>
+    store.applyAlert({ ...a, acknowledgedAt: a.acknowledgedAt ?? new Date().toISOString() }),
+  );
+  s.on('coverage.updated', (c) => coverageEvents.listeners.forEach((fn) => fn(c)));
   return () => {
     s.close();
     if (socket === s) socket = null;

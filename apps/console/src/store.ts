@@ -1,13 +1,27 @@
 // The console's live state: one store fed by the `sync` snapshot and the realtime events, read by
 // every view. Views subscribe to topics and re-render; nothing ever asks the user to refresh.
 import { OPEN_INCIDENT_STATUSES, decodePositionFrame, type IncidentStatus } from '@ringcad/domain';
-import type { AlertView, AssignmentView, ConsoleSync, IncidentView, NoteView, UnitView } from './types';
+import type {
+  AlertView,
+  AssignmentView,
+  ConsoleSync,
+  IncidentNoteEvent,
+  IncidentView,
+  NoteView,
+  UnitPosition,
+  UnitView,
+} from '@ringcad/contracts';
 
-export type Topic = 'incidents' | 'assignments' | 'units' | 'positions' | 'alerts' | 'notes' | 'connection' | 'selection';
+export type Topic =
+  | 'incidents'
+  | 'assignments'
+  | 'units'
+  | 'positions'
+  | 'alerts'
+  | 'notes'
+  | 'connection'
+  | 'selection';
 export type Connection = 'connecting' | 'online' | 'offline';
-
-/** Seconds after which a position is not trusted (the server's POSITION_STALE_SEC default). */
-export const POSITION_STALE_SEC = 60;
 
 export class Store {
   readonly incidents = new Map<string, IncidentView>();
@@ -22,6 +36,11 @@ export class Store {
   /** Server time minus local time at the last sync, so ages are measured on the server's clock. */
   clockSkewMs = 0;
   lastSyncAt: string | null = null;
+  /**
+   * The server's POSITION_STALE_SEC, from the last sync. Until a server sends it the console
+   * keeps no copy of its own: a position is stale when the server last said so.
+   */
+  positionStaleSec: number | null = null;
   selectedIncidentId: string | null = null;
   private readonly listeners = new Map<Topic, Set<() => void>>();
   private pending = new Set<Topic>();
@@ -77,13 +96,15 @@ export class Store {
     this.alerts.clear();
     for (const a of s.alerts) if (!a.acknowledgedAt) this.alerts.set(a.id, a);
     this.notes.clear();
-    // an older server's snapshot has no notes
-    for (const n of s.notes ?? []) this.addNote(n);
+    for (const n of s.notes) this.addNote(n);
     this.lastSyncAt = s.at;
-    if (!performance.getEntriesByName('ringcad:first-sync').length) performance.mark('ringcad:first-sync');
+    this.positionStaleSec = s.positionStaleSec ?? null;
+    if (!performance.getEntriesByName('ringcad:first-sync').length)
+      performance.mark('ringcad:first-sync');
     const serverNow = Date.parse(s.at);
     if (Number.isFinite(serverNow)) this.clockSkewMs = serverNow - Date.now();
-    for (const t of ['incidents', 'assignments', 'units', 'positions', 'alerts', 'notes'] as const) this.emit(t);
+    for (const t of ['incidents', 'assignments', 'units', 'positions', 'alerts', 'notes'] as const)
+      this.emit(t);
   }
 
   /**
@@ -91,10 +112,11 @@ export class Store {
    * `incident.updated`, so the version is taken from here: a correction made next must not be
    * refused as stale for it.
    */
-  applyNote(e: { incidentId: string; version: number; note: NoteView }) {
+  applyNote(e: IncidentNoteEvent) {
     this.addNote(e.note);
     const cur = this.incidents.get(e.incidentId);
-    if (cur && cur.version < e.version) this.incidents.set(e.incidentId, { ...cur, version: e.version });
+    if (cur && cur.version < e.version)
+      this.incidents.set(e.incidentId, { ...cur, version: e.version });
     this.emit('notes');
   }
 
@@ -102,7 +124,10 @@ export class Store {
   setNotes(incidentId: string, notes: NoteView[]) {
     const merged = new Map<string, NoteView>();
     for (const n of [...(this.notes.get(incidentId) ?? []), ...notes]) merged.set(n.id, n);
-    this.notes.set(incidentId, [...merged.values()].sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id)));
+    this.notes.set(
+      incidentId,
+      [...merged.values()].sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id)),
+    );
     this.emit('notes');
   }
 
@@ -125,7 +150,8 @@ export class Store {
     if (!OPEN_INCIDENT_STATUSES.includes(i.status as IncidentStatus)) {
       this.incidents.delete(i.id);
       this.notes.delete(i.id);
-      for (const [id, a] of this.assignments) if (a.incidentId === i.id) this.assignments.delete(id);
+      for (const [id, a] of this.assignments)
+        if (a.incidentId === i.id) this.assignments.delete(id);
       if (this.selectedIncidentId === i.id) this.select(null);
     } else {
       this.incidents.set(i.id, i);
@@ -140,14 +166,20 @@ export class Store {
 
   applyUnit(u: UnitView) {
     const cur = this.units.get(u.id);
-    if (cur && typeof cur.version === 'number' && typeof u.version === 'number' && cur.version > u.version) return;
+    if (
+      cur &&
+      typeof cur.version === 'number' &&
+      typeof u.version === 'number' &&
+      cur.version > u.version
+    )
+      return;
     this.units.set(u.id, u);
     this.unitsByNum.set(u.num, u);
     this.emit('units');
     this.emit('positions');
   }
 
-  applyPositions(ps: { unitId: string; lon: number; lat: number; at: string }[]) {
+  applyPositions(ps: UnitPosition[]) {
     for (const p of ps) {
       const u = this.units.get(p.unitId);
       if (u) this.moveUnit(u, p.lon, p.lat, p.at);
@@ -199,7 +231,8 @@ export class Store {
   isStale(u: UnitView): boolean {
     if (!u.position) return true;
     if (u.position.stale) return true;
-    return this.now() - Date.parse(u.position.at) > POSITION_STALE_SEC * 1000;
+    if (this.positionStaleSec === null) return false;
+    return this.now() - Date.parse(u.position.at) > this.positionStaleSec * 1000;
   }
 }
 

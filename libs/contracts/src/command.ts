@@ -17,8 +17,14 @@ export const sealingDispatchSchema = z.object({
     .array(z.object({ checkpointId: uuidSchema, unitId: uuidSchema }))
     .min(1)
     .max(100)
-    .refine((a) => new Set(a.map((x) => x.unitId)).size === a.length, 'a unit may man one checkpoint')
-    .refine((a) => new Set(a.map((x) => x.checkpointId)).size === a.length, 'one unit per checkpoint'),
+    .refine(
+      (a) => new Set(a.map((x) => x.unitId)).size === a.length,
+      'a unit may man one checkpoint',
+    )
+    .refine(
+      (a) => new Set(a.map((x) => x.checkpointId)).size === a.length,
+      'one unit per checkpoint',
+    ),
 });
 export type SealingDispatchRequest = z.infer<typeof sealingDispatchSchema>;
 
@@ -54,7 +60,14 @@ export const planConfirmSchema = z.object({
 
 export const defenseLevelSchema = z.object({
   jurisdictionId: uuidSchema.nullable(),
-  level: z.union(DEFENSE_LEVELS.map((l) => z.literal(l)) as [z.ZodLiteral<1>, z.ZodLiteral<2>, z.ZodLiteral<3>, z.ZodLiteral<4>]),
+  level: z.union(
+    DEFENSE_LEVELS.map((l) => z.literal(l)) as [
+      z.ZodLiteral<1>,
+      z.ZodLiteral<2>,
+      z.ZodLiteral<3>,
+      z.ZodLiteral<4>,
+    ],
+  ),
   reason: safeText().trim().min(1).max(500),
 });
 export type DefenseLevelRequest = z.infer<typeof defenseLevelSchema>;

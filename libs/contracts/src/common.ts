@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ErrorCode } from './constants';
 
 export const lonSchema = z.number().finite().gte(-180).lte(180);
 export const latSchema = z.number().finite().gte(-90).lte(90);
@@ -13,8 +14,10 @@ export type Crs = z.infer<typeof crsSchema>;
  * return (PostgreSQL refuses NUL in text and jsonb), and UTF-16 surrogates without their pair
  * (they have no UTF-8 form: jsonb refuses their escapes, text silently turns them into U+FFFD).
  */
-const UNSAFE_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-export const UNSAFE_TEXT_MESSAGE = 'must not contain NUL, control characters or unpaired surrogates';
+const UNSAFE_TEXT =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export const UNSAFE_TEXT_MESSAGE =
+  'must not contain NUL, control characters or unpaired surrogates';
 
 /** True when `s` can be stored and shown as it is (see UNSAFE_TEXT). */
 export function isSafeText(s: string): boolean {
@@ -45,43 +48,20 @@ const position = z.tuple([lonSchema, latSchema]).rest(z.number().finite());
 const ring = z
   .array(position)
   .min(4)
-  .refine((r) => r.length < 4 || (r[0][0] === r[r.length - 1][0] && r[0][1] === r[r.length - 1][1]), 'a linear ring must end where it starts');
-export const polygonSchema = z.object({ type: z.literal('Polygon'), coordinates: z.array(ring).min(1) });
+  .refine(
+    (r) => r.length < 4 || (r[0][0] === r[r.length - 1][0] && r[0][1] === r[r.length - 1][1]),
+    'a linear ring must end where it starts',
+  );
+export const polygonSchema = z.object({
+  type: z.literal('Polygon'),
+  coordinates: z.array(ring).min(1),
+});
 export const multiPolygonSchema = z.object({
   type: z.literal('MultiPolygon'),
   coordinates: z.array(z.array(ring).min(1)).min(1),
 });
 export const areaGeometrySchema = z.discriminatedUnion('type', [polygonSchema, multiPolygonSchema]);
 export type AreaGeometry = z.infer<typeof areaGeometrySchema>;
-
-export const ERROR_CODES = [
-  'VALIDATION_FAILED',
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'CONFLICT',
-  /** a unit asked for is not available (details.units lists them); nothing was assigned */
-  'UNIT_UNAVAILABLE',
-  /** the incident is closed or cancelled */
-  'INCIDENT_CLOSED',
-  /** an assignment event its current status does not allow */
-  'ILLEGAL_TRANSITION',
-  /** the client's version of the resource is out of date */
-  'STALE_VERSION',
-  /** an Idempotency-Key already used with a different request (422; details.incidentId) */
-  'IDEMPOTENCY_KEY_REUSED',
-  'RATE_LIMITED',
-  'PAYLOAD_TOO_LARGE',
-  /** a body in a content type the route does not take (JSON everywhere but the road-network upload) */
-  'UNSUPPORTED_MEDIA_TYPE',
-  'UNAVAILABLE',
-  /** a dependency (database, Redis/queue) is down: 503 with Retry-After and details.dependency */
-  'DEPENDENCY_DOWN',
-  /** the principal's jurisdiction scope does not cover the target */
-  'OUT_OF_SCOPE',
-  'INTERNAL',
-] as const;
-export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: unknown; requestId?: string };

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { areaGeometrySchema, crsSchema, isoDateTimeSchema, safeText, uuidSchema } from './common';
 import { categorySchema, prioritySchema } from './incidents';
 import { locationInputSchema } from './places';
-import type { NoteView } from './responses/desk';
+import { PREMISE_LEVELS } from './constants';
 
 // The desk's lifecycle (issue 13): update, running log, more calls, merge, recall, dispositions.
 
@@ -49,7 +49,9 @@ export const mergeIncidentSchema = z
   .strict();
 export type MergeIncidentRequest = z.infer<typeof mergeIncidentSchema>;
 
-export const recallAssignmentSchema = z.object({ reason: safeText().trim().min(1).max(2000) }).strict();
+export const recallAssignmentSchema = z
+  .object({ reason: safeText().trim().min(1).max(2000) })
+  .strict();
 
 export const dispositionCodeSchema = z
   .string()
@@ -59,26 +61,12 @@ export const dispositionCodeSchema = z
 export const createDispositionSchema = z
   .object({
     code: dispositionCodeSchema,
-    label: z.object({ zh: safeText().trim().min(1).max(60), en: safeText().trim().min(1).max(80) }).strict(),
+    label: z
+      .object({ zh: safeText().trim().min(1).max(60), en: safeText().trim().min(1).max(80) })
+      .strict(),
   })
   .strict();
 export type CreateDispositionRequest = z.infer<typeof createDispositionSchema>;
-
-
-
-
-
-/** `incident.note` on consoles and terminals. */
-export interface IncidentNoteEvent {
-  incidentId: string;
-  version: number;
-  note: NoteView;
-}
-
-
-/** Caution levels of a premise flag (重点场所警示): info < caution < danger. */
-export const PREMISE_LEVELS = ['info', 'caution', 'danger'] as const;
-export type PremiseLevel = (typeof PREMISE_LEVELS)[number];
 
 /** A premise is a point (with the usual crs) or an area (WGS84 GeoJSON), never both. */
 export const premiseInputSchema = z
@@ -96,8 +84,6 @@ export const premiseInputSchema = z
   });
 export type PremiseInput = z.infer<typeof premiseInputSchema>;
 
-
-
 /** `GET /api/v1/intake/context`: what the desk should know about a place and a caller before sending. */
 export const intakeContextQuerySchema = z
   .object({
@@ -109,4 +95,3 @@ export const intakeContextQuerySchema = z
   })
   .strict();
 export type IntakeContextQuery = z.infer<typeof intakeContextQuerySchema>;
-

@@ -1,6 +1,16 @@
 import { z } from 'zod';
-import { ASSIGNMENT_EVENT_TYPES, INCIDENT_CATEGORIES, SCENE_ASSIGNMENT_ROLES } from '@ringcad/domain';
-import { isoDateTimeSchema, queryDateTimeSchema, safeText, schemeIdSchema, uuidSchema } from './common';
+import {
+  ASSIGNMENT_EVENT_TYPES,
+  INCIDENT_CATEGORIES,
+  SCENE_ASSIGNMENT_ROLES,
+} from '@ringcad/domain';
+import {
+  isoDateTimeSchema,
+  queryDateTimeSchema,
+  safeText,
+  schemeIdSchema,
+  uuidSchema,
+} from './common';
 import { locationInputSchema } from './places';
 
 export const categorySchema = z.enum(INCIDENT_CATEGORIES);

@@ -1,7 +1,33 @@
 import { z } from 'zod';
 
-/** Payload of a timer job (BullMQ queue `timers`). The job id is the timer id. */
+// Payloads of the jobs on the BullMQ queues (names in ./constants): what the worker parses before
+// it acts, so a job queued by another version fails loudly instead of half-working.
+
+/** Payload of a timer job (queue `timers`). The job id is the timer id. */
 export const timerJobSchema = z.object({ timerId: z.string().min(1) });
 export type TimerJob = z.infer<typeof timerJobSchema>;
 
-export const TIMERS_QUEUE = 'timers';
+/** One accepted position report as queued and stored (short keys: batches hold thousands). */
+export const trackRowSchema = z.object({
+  /** unit id */
+  u: z.string(),
+  /** when the fix was taken (ISO) */
+  at: z.string(),
+  /** lon, lat (WGS84) */
+  x: z.number(),
+  y: z.number(),
+  /** speed km/h and heading degrees, when the terminal gave them */
+  s: z.number().nullable(),
+  h: z.number().nullable(),
+  /** flags (bit 1: an impossible jump) */
+  f: z.number().int(),
+});
+export type TrackRow = z.infer<typeof trackRowSchema>;
+
+/** Payload of a positions job (queue `positions`): one accepted batch, written as track rows. */
+export const positionsJobSchema = z.object({
+  batchId: z.string(),
+  receivedAt: z.string(),
+  rows: z.array(trackRowSchema),
+});
+export type PositionsJob = z.infer<typeof positionsJobSchema>;

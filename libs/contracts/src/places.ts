@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { MANUAL_UNIT_STATUSES, UNIT_KINDS } from '@ringcad/domain';
-import { areaGeometrySchema, crsSchema, isoDateTimeSchema, latSchema, lonSchema, safeText, schemeIdSchema, uuidSchema } from './common';
+import {
+  areaGeometrySchema,
+  crsSchema,
+  isoDateTimeSchema,
+  latSchema,
+  lonSchema,
+  safeText,
+  schemeIdSchema,
+  uuidSchema,
+} from './common';
 
 export const jurisdictionKindSchema = z.enum(['district', 'station', 'grid']);
 export const createJurisdictionSchema = z.object({

@@ -8,11 +8,14 @@ import { MAX_POSITIONS_PER_REQUEST, type PositionReport } from './places';
  * accepts: anything it does not recognise returns `null`, and the caller then runs the schema,
  * which produces the usual precise 400.
  */
-const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$/;
-const ISO = /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
+const UUID =
+  /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$/;
+const ISO =
+  /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
 const KEYS = new Set(['unitId', 'lon', 'lat', 'at', 'speedKmh', 'headingDeg']);
 
-const finiteIn = (v: unknown, lo: number, hi: number): v is number => typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi;
+const finiteIn = (v: unknown, lo: number, hi: number): v is number =>
+  typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi;
 
 function validDay(at: string): boolean {
   const m = ISO.exec(at);
@@ -26,7 +29,12 @@ function validDay(at: string): boolean {
 export function parsePositionsBatchFast(body: unknown): PositionReport[] | null {
   if (typeof body !== 'object' || body === null) return null;
   const positions = (body as { positions?: unknown }).positions;
-  if (!Array.isArray(positions) || positions.length < 1 || positions.length > MAX_POSITIONS_PER_REQUEST) return null;
+  if (
+    !Array.isArray(positions) ||
+    positions.length < 1 ||
+    positions.length > MAX_POSITIONS_PER_REQUEST
+  )
+    return null;
   const out: PositionReport[] = new Array(positions.length);
   for (let i = 0; i < positions.length; i++) {
     const p = positions[i] as Record<string, unknown> | null;

@@ -1,80 +1,180 @@
-import type { AlertView, AssignmentView, DefenseLevelView, IncidentView, UnitView } from './responses';
-import type { IncidentNoteEvent } from './desk';
-import type { NoteView, PremiseFlag } from './responses/desk';
+import { z } from 'zod';
+import { positionReportSchema } from './places';
+import { terminalTaskEventSchema } from './incidents';
+import { alertViewSchema } from './responses/realtime';
+import { assignmentViewSchema, incidentViewSchema } from './responses/incidents';
+import { noteViewSchema, premiseFlagSchema } from './responses/desk';
+import { unitViewSchema } from './responses/places';
+import { coverageViewSchema } from './responses/rings';
+import { defenseLevelViewSchema } from './responses/command';
+import { lonLatViewSchema } from './responses/common';
 
-export interface ConsoleSync {
-  at: string;
-  incidents: IncidentView[];
-  assignments: AssignmentView[];
-  units: UnitView[];
-  alerts: AlertView[];
-  /** The running log (备注) of the open incidents in the snapshot. */
-  notes: NoteView[];
-}
+// Every socket.io payload, as a zod schema, and the typed event maps of both namespaces
+// (`/console`, `/terminal`; names in ./constants). Server and clients type their sockets with the
+// maps, so an event renamed or reshaped on one side fails the other's compile.
 
-export interface TerminalTask {
-  assignmentId: string;
-  /** Where the task stands (a re-sent task after reconnect may already be under way). */
-  status: string;
-  incident: {
-    id: string;
-    number: string;
-    category: string;
-    priority: number;
-    location: { lon: number; lat: number };
-    address: string | null;
-    description: string | null;
-  };
-  etaSec: number | null;
-  /** A 封控 checkpoint task: where to stand (the incident is what it seals off). */
-  checkpoint?: { id: string; name: string; location: { lon: number; lat: number } };
-  /** Caution flags of the incident's place (危险物品, 持械前科 …), most severe first. */
-  premises?: PremiseFlag[];
-}
+/** The snapshot a console gets on every (re)connect (`sync`). */
+export const consoleSyncSchema = z.object({
+  at: z.string().describe("the server's clock when the snapshot was taken"),
+  incidents: z.array(incidentViewSchema),
+  assignments: z.array(assignmentViewSchema),
+  units: z.array(unitViewSchema),
+  alerts: z.array(alertViewSchema),
+  notes: z
+    .array(noteViewSchema)
+    .describe('the running log (备注) of the open incidents in the snapshot'),
+  positionStaleSec: z
+    .number()
+    .positive()
+    .optional()
+    .describe(
+      'POSITION_STALE_SEC: a position older than this is not trusted. Optional until the server sends it',
+    ),
+});
+export type ConsoleSync = z.infer<typeof consoleSyncSchema>;
 
-/** Server → client events of the `/console` namespace. */
-export interface ConsoleServerEvents {
-  sync: (snapshot: ConsoleSync) => void;
-  'incident.created': (incident: IncidentView) => void;
-  'incident.updated': (incident: IncidentView) => void;
-  'assignment.updated': (payload: AssignmentView & { version: number }) => void;
-  'unit.updated': (unit: UnitView) => void;
-  'units.positions': (positions: { unitId: string; lon: number; lat: number; at: string }[]) => void;
-  /**
-   * The same batch as a packed binary frame (see `decodePositionFrame` in @ringcad/domain), sent
-   * instead of `units.positions` to consoles whose handshake has `auth.positions = "packed"`.
-   */
-  'units.positions.packed': (frame: ArrayBuffer) => void;
-  alert: (alert: AlertView) => void;
-  'alert.acknowledged': (alert: AlertView) => void;
+/** `assignment.updated`: the assignment with its incident's version. */
+export const assignmentUpdatedSchema = assignmentViewSchema.extend({ version: z.number() });
+export type AssignmentUpdated = z.infer<typeof assignmentUpdatedSchema>;
+
+/** One moved unit of a `units.positions` batch. */
+export const unitPositionSchema = z.object({
+  unitId: z.string(),
+  lon: z.number(),
+  lat: z.number(),
+  at: z.string(),
+});
+export type UnitPosition = z.infer<typeof unitPositionSchema>;
+
+/**
+ * `units.positions.packed`: the same batch as a packed binary frame (see `decodePositionFrame` in
+ * @ringcad/domain); a Buffer on the server, an ArrayBuffer in the browser.
+ */
+export const packedPositionsSchema = z.custom<ArrayBuffer>(
+  (v) => v instanceof ArrayBuffer || ArrayBuffer.isView(v),
+  'a binary frame',
+);
+
+/** `incident.note` on consoles and terminals. */
+export const incidentNoteEventSchema = z.object({
+  incidentId: z.string(),
+  version: z.number().describe("the incident's version after the note"),
+  note: noteViewSchema,
+});
+export type IncidentNoteEvent = z.infer<typeof incidentNoteEventSchema>;
+
+/** What a unit terminal is told to do (`task.assigned`, `task.updated`). */
+export const terminalTaskSchema = z.object({
+  assignmentId: z.string(),
+  status: z
+    .string()
+    .describe('where the task stands (a re-sent task after reconnect may already be under way)'),
+  incident: z.object({
+    id: z.string(),
+    number: z.string(),
+    category: z.string(),
+    priority: z.number(),
+    location: lonLatViewSchema,
+    address: z.string().nullable(),
+    description: z.string().nullable(),
+  }),
+  etaSec: z.number().nullable(),
+  checkpoint: z
+    .object({ id: z.string(), name: z.string(), location: lonLatViewSchema })
+    .optional()
+    .describe('a 封控 checkpoint task: where to stand (the incident is what it seals off)'),
+  premises: z
+    .array(premiseFlagSchema)
+    .optional()
+    .describe("caution flags of the incident's place, most severe first"),
+});
+export type TerminalTask = z.infer<typeof terminalTaskSchema>;
+
+/** `task.cancelled`: the unit is released from an assignment (recalled, cancelled, merged away). */
+export const taskCancelledSchema = z.object({
+  assignmentId: z.string(),
+  incidentId: z.string(),
+  reason: z.string(),
+});
+export type TaskCancelled = z.infer<typeof taskCancelledSchema>;
+
+/** A terminal's position report (`position`): the unit is the socket's, not the payload's. */
+export const terminalPositionSchema = positionReportSchema.omit({ unitId: true });
+export type TerminalPosition = z.infer<typeof terminalPositionSchema>;
+
+/** A terminal's task step (`task.event`). */
+export type TerminalTaskEvent = z.infer<typeof terminalTaskEventSchema>;
+
+/** The acknowledgement of every client → server event of `/terminal`. */
+export const ackResultSchema = <T extends z.ZodType>(data: T) =>
+  z.discriminatedUnion('ok', [
+    z.object({ ok: z.literal(true), data }),
+    z.object({
+      ok: z.literal(false),
+      error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+    }),
+  ]);
+export type AckResult<T> =
+  | { ok: true; data: T }
+  | { ok: false; error: { code: string; message: string; details?: unknown } };
+
+/** Payload schemas of the server → client events of `/console`, by event name. */
+export const consoleEventSchemas = {
+  sync: consoleSyncSchema,
+  'incident.created': incidentViewSchema,
+  'incident.updated': incidentViewSchema,
+  'assignment.updated': assignmentUpdatedSchema,
+  /** Every console gets every unit (every seat draws the whole fleet). */
+  'unit.updated': unitViewSchema,
+  /** To consoles whose handshake asked for JSON positions. */
+  'units.positions': z.array(unitPositionSchema),
+  /** To consoles whose handshake has `auth.positions = "packed"`, instead of `units.positions`. */
+  'units.positions.packed': packedPositionsSchema,
+  alert: alertViewSchema,
+  'alert.acknowledged': alertViewSchema,
   /** Ring coverage recomputed (every COVERAGE_PUSH_SEC) for each pushed scheme. */
-  'coverage.updated': (coverage: unknown) => void;
+  'coverage.updated': coverageViewSchema,
   /** A commander changed the graded defense level (等级化防控) of a jurisdiction or the city. */
-  'defense-level.changed': (level: DefenseLevelView) => void;
+  'defense-level.changed': defenseLevelViewSchema,
   /** A note was added to an incident's running log. */
-  'incident.note': (payload: IncidentNoteEvent) => void;
-}
+  'incident.note': incidentNoteEventSchema,
+} as const;
 
-/** Server → client events of the `/terminal` namespace. */
-export interface TerminalServerEvents {
-  'task.assigned': (task: TerminalTask) => void;
-  'task.cancelled': (payload: { assignmentId: string; incidentId: string; reason: string }) => void;
+/** Payload schemas of the server → client events of `/terminal`, by event name. */
+export const terminalEventSchemas = {
+  'task.assigned': terminalTaskSchema,
+  'task.cancelled': taskCancelledSchema,
   /** The task's incident was corrected (更正) or the task moved to a master incident (并案). */
-  'task.updated': (task: TerminalTask) => void;
+  'task.updated': terminalTaskSchema,
   /** A note on the incident the unit is working. */
-  'incident.note': (payload: IncidentNoteEvent) => void;
+  'incident.note': incidentNoteEventSchema,
+} as const;
+
+type Listeners<S extends Record<string, z.ZodType>> = {
+  [E in keyof S]: (payload: z.infer<S[E]>) => void;
+};
+
+/** Server → client events of `/console` (socket.io-client `Socket<…, …>` first parameter). */
+export type ConsoleServerToClientEvents = Listeners<typeof consoleEventSchemas>;
+
+/** Client → server events of `/console`. */
+export interface ConsoleClientToServerEvents {
+  /** Ask for a fresh `sync` snapshot. */
+  'sync.request': () => void;
 }
 
-export type AckResult<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string; details?: unknown } };
+/** Server → client events of `/terminal`. */
+export type TerminalServerToClientEvents = Listeners<typeof terminalEventSchemas>;
 
-/** Client → server events of the `/terminal` namespace (each with an acknowledgement callback). */
-export interface TerminalClientEvents {
-  'task.event': (payload: { assignmentId: string; type: string }, ack: (r: AckResult<unknown>) => void) => void;
-  position: (
-    payload: { lon: number; lat: number; at: string; speedKmh?: number; headingDeg?: number },
-    ack: (r: AckResult<{ accepted: number }>) => void,
-  ) => void;
+/** Client → server events of `/terminal` (each with an acknowledgement callback). */
+export interface TerminalClientToServerEvents {
+  'task.event': (payload: TerminalTaskEvent, ack: (r: AckResult<unknown>) => void) => void;
+  position: (payload: TerminalPosition, ack: (r: AckResult<{ accepted: number }>) => void) => void;
 }
 
-export const CONSOLE_NAMESPACE = '/console';
-export const TERMINAL_NAMESPACE = '/terminal';
+/** @deprecated the old name of {@link ConsoleServerToClientEvents}. */
+export type ConsoleServerEvents = ConsoleServerToClientEvents;
+/** @deprecated the old name of {@link TerminalServerToClientEvents}. */
+export type TerminalServerEvents = TerminalServerToClientEvents;
+/** @deprecated the old name of {@link TerminalClientToServerEvents}. */
+export type TerminalClientEvents = TerminalClientToServerEvents;

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { queryDateTimeSchema, schemeIdSchema, uuidSchema } from './common';
 
-export const REPORT_GROUP_BY = ['district', 'station', 'category', 'priority', 'hour', 'day', 'unit'] as const;
-export type ReportGroupBy = (typeof REPORT_GROUP_BY)[number];
+import { REPORT_GROUP_BY, type ReportGroupBy } from './constants';
+
+export { REPORT_GROUP_BY, type ReportGroupBy };
 
 const DAY_MS = 86_400_000;
 const MAX_REPORT_DAYS = 400;
@@ -10,7 +11,12 @@ const MAX_REPORT_DAYS = 400;
 const windowShape = { from: queryDateTimeSchema.optional(), to: queryDateTimeSchema.optional() };
 
 /** A [from, to) window: both optional (default: the last `defaultMs` before to/now), from before to, bounded. */
-function resolveWindow(q: { from?: string; to?: string }, defaultMs: number, maxMs: number, ctx: z.RefinementCtx) {
+function resolveWindow(
+  q: { from?: string; to?: string },
+  defaultMs: number,
+  maxMs: number,
+  ctx: z.RefinementCtx,
+) {
   const to = q.to ? new Date(q.to) : new Date();
   const from = q.from ? new Date(q.from) : new Date(to.getTime() - defaultMs);
   if (from.getTime() >= to.getTime()) {
@@ -18,7 +24,11 @@ function resolveWindow(q: { from?: string; to?: string }, defaultMs: number, max
     return null;
   }
   if (to.getTime() - from.getTime() > maxMs) {
-    ctx.addIssue({ code: 'custom', path: ['to'], message: `the window may span at most ${Math.round(maxMs / 3600_000)} h` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['to'],
+      message: `the window may span at most ${Math.round(maxMs / 3600_000)} h`,
+    });
     return null;
   }
   return { from, to };

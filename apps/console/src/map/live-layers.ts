@@ -60,7 +60,8 @@ export function bindLiveLayers(view: MapView, opts: LiveLayerOptions = {}): () =
     view.setThrottled('units', featureCollection(features));
   };
   const drawIncidents = () => {
-    if (store.lastSyncAt !== null) view.setThrottled('incidents', featureCollection(incidentFeatures()));
+    if (store.lastSyncAt !== null)
+      view.setThrottled('incidents', featureCollection(incidentFeatures()));
   };
   const offs = [
     store.on(['units', 'positions'], drawUnits),
@@ -72,7 +73,8 @@ export function bindLiveLayers(view: MapView, opts: LiveLayerOptions = {}): () =
     drawUnits();
     drawIncidents();
   });
-  (window as unknown as { __ringcadUnitsRendered?: () => number }).__ringcadUnitsRendered = () => unitsRendered;
+  (window as unknown as { __ringcadUnitsRendered?: () => number }).__ringcadUnitsRendered = () =>
+    unitsRendered;
   return () => {
     offs.forEach((off) => off());
     clearInterval(staleTimer);

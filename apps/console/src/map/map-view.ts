@@ -8,8 +8,15 @@ import type { Feature, FeatureCollection, Geometry } from 'geojson';
 import { api, currentToken } from '../api';
 import { mapFontFaces } from '../fonts';
 import { t } from '../i18n';
-import type { RoadNetworkSummary } from '../types';
-import { offlineStyle, overlayLayers, overlaySources, ROADS_MINOR_MINZOOM, type OverlaySource, type RoadSource } from './style';
+import type { RoadNetworkSummary } from '@ringcad/contracts';
+import {
+  offlineStyle,
+  overlayLayers,
+  overlaySources,
+  ROADS_MINOR_MINZOOM,
+  type OverlaySource,
+  type RoadSource,
+} from './style';
 
 maplibregl.setWorkerUrl(workerUrl);
 
@@ -64,13 +71,18 @@ export class MapView {
       attributionControl: false,
       // no multisampling (MapLibre's default): lines and circles are smoothed by their shaders,
       // fills are outlined; on a software-rendered PC MSAA cost ~250 ms of the first view
-      canvasContextAttributes: { preserveDrawingBuffer: config.preserveDrawingBuffer, antialias: false },
+      canvasContextAttributes: {
+        preserveDrawingBuffer: config.preserveDrawingBuffer,
+        antialias: false,
+      },
       fadeDuration: 0,
       // the map's worker fetches the road network itself (no 5 MB parse on the page's thread);
       // our api wants the session's bearer token
       transformRequest: (url) => {
         const token = currentToken();
-        return url.startsWith(`${location.origin}/api/`) && token ? { url, headers: { authorization: `Bearer ${token}` } } : { url };
+        return url.startsWith(`${location.origin}/api/`) && token
+          ? { url, headers: { authorization: `Bearer ${token}` } }
+          : { url };
       },
     });
     this.attribution = new maplibregl.AttributionControl({ compact: false });
@@ -79,7 +91,7 @@ export class MapView {
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'bottom-right');
     this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
     this.map.on('error', (e) => {
-      const msg = e.error?.message ?? String(e.error);
+      const msg = e.error?.message ?? 'map error';
       this.errors.push(msg);
       console.error(t('mapError', { msg }));
     });
@@ -113,10 +125,14 @@ export class MapView {
       );
     }
     const districts = await districtsP;
-    if (!this.external) (this.map.getSource('districts') as maplibregl.GeoJSONSource | undefined)?.setData(districts);
+    if (!this.external)
+      void this.map.getSource<maplibregl.GeoJSONSource>('districts')?.setData(districts);
     // OSM data must be attributed; the synthetic demo city is our own
     if (summary && !summary.source.startsWith('synthetic')) {
-      this.map.addControl(new maplibregl.AttributionControl({ compact: false, customAttribution: t('osm') }), 'bottom-right');
+      this.map.addControl(
+        new maplibregl.AttributionControl({ compact: false, customAttribution: t('osm') }),
+        'bottom-right',
+      );
     } else if (this.external) {
       this.map.addControl(this.attribution, 'bottom-right');
     }
@@ -130,11 +146,16 @@ export class MapView {
    * index.html starts that request while the console's code is still loading.
    */
   private async loadRoads(source: RoadSource, classes: 'major' | 'minor') {
-    const early = classes === 'major' ? (window as unknown as { __ringcadRoads?: Promise<Blob | null> }).__ringcadRoads : undefined;
+    const early =
+      classes === 'major'
+        ? (window as unknown as { __ringcadRoads?: Promise<Blob | null> }).__ringcadRoads
+        : undefined;
     const blob = early ? await early.catch(() => null) : null;
-    const url = blob ? URL.createObjectURL(blob) : `${location.origin}/api/v1/road-network/geojson?classes=${classes}`;
+    const url = blob
+      ? URL.createObjectURL(blob)
+      : `${location.origin}/api/v1/road-network/geojson?classes=${classes}`;
     performance.mark(`ringcad:${source}-requested`);
-    (this.map.getSource(source) as maplibregl.GeoJSONSource | undefined)?.setData(url);
+    void this.map.getSource<maplibregl.GeoJSONSource>(source)?.setData(url);
     // the worker has read the blob once the map has drawn it
     if (blob) this.map.once('idle', () => URL.revokeObjectURL(url));
   }
@@ -157,7 +178,9 @@ export class MapView {
     };
     this.map.on('zoom', onZoom);
     onZoom();
-    const latest = new Promise<void>((resolve) => window.setTimeout(resolve, MINOR_ROADS_LATEST_MS));
+    const latest = new Promise<void>((resolve) =>
+      window.setTimeout(resolve, MINOR_ROADS_LATEST_MS),
+    );
     void Promise.race([this.liveDrawn, latest]).then(() => this.map.once('idle', start));
   }
 
@@ -178,7 +201,7 @@ export class MapView {
     if (source === 'units') this.resolveLive();
     this.pendingData.delete(source);
     this.lastSet.set(source, performance.now());
-    (this.map.getSource(source) as maplibregl.GeoJSONSource | undefined)?.setData(data);
+    void this.map.getSource<maplibregl.GeoJSONSource>(source)?.setData(data);
   }
 
   /** Replaces a busy overlay's data at most once per second (latest data wins). */
@@ -206,8 +229,8 @@ export class MapView {
         const f = e.features?.[0];
         if (f) fn(f);
       });
-      this.map.on('mouseenter', id, () => (this.map.getCanvas().style.cursor = 'pointer'));
-      this.map.on('mouseleave', id, () => (this.map.getCanvas().style.cursor = ''));
+      this.map.on('mouseenter', id, () => this.map.getCanvas().classList.add('clickable'));
+      this.map.on('mouseleave', id, () => this.map.getCanvas().classList.remove('clickable'));
     }
   }
 
@@ -223,7 +246,8 @@ export class MapView {
 
   private addOverlaysOnTop() {
     if (!this.map.getFontFaces()) this.map.setFontFaces(mapFontFaces());
-    for (const [id, spec] of Object.entries(overlaySources())) if (!this.map.getSource(id)) this.map.addSource(id, spec);
+    for (const [id, spec] of Object.entries(overlaySources()))
+      if (!this.map.getSource(id)) this.map.addSource(id, spec);
     for (const layer of overlayLayers()) if (!this.map.getLayer(layer.id)) this.map.addLayer(layer);
   }
 }
@@ -237,15 +261,20 @@ export function withoutSmallHoles<G extends Geometry>(geometry: G, minAreaM2 = 2
     let a = 0;
     const lat = ring[0]?.[1] ?? 0;
     const kx = 111_320 * Math.cos((lat * Math.PI) / 180);
-    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) a += (ring[j][0] * kx + ring[i][0] * kx) * (ring[j][1] * 110_540 - ring[i][1] * 110_540);
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++)
+      a += (ring[j][0] * kx + ring[i][0] * kx) * (ring[j][1] * 110_540 - ring[i][1] * 110_540);
     return Math.abs(a / 2);
   };
-  const clean = (rings: number[][][]) => rings.filter((r, i) => i === 0 || ringArea(r) >= minAreaM2);
+  const clean = (rings: number[][][]) =>
+    rings.filter((r, i) => i === 0 || ringArea(r) >= minAreaM2);
   if (geometry.type === 'Polygon') return { ...geometry, coordinates: clean(geometry.coordinates) };
-  if (geometry.type === 'MultiPolygon') return { ...geometry, coordinates: geometry.coordinates.map(clean) };
+  if (geometry.type === 'MultiPolygon')
+    return { ...geometry, coordinates: geometry.coordinates.map(clean) };
   return geometry;
 }
 
-export function featureCollection<G extends Geometry>(features: Feature<G>[]): FeatureCollection<G> {
+export function featureCollection<G extends Geometry>(
+  features: Feature<G>[],
+): FeatureCollection<G> {
   return { type: 'FeatureCollection', features };
 }

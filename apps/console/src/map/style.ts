@@ -2,7 +2,12 @@
 // loaded road network (GeoJSON from the api), not from remote tiles: a 110 hall may have no
 // internet at all. Deployments with their own tiles set an external style; the overlays then go on
 // top of it.
-import type { ExpressionSpecification, LayerSpecification, SourceSpecification, StyleSpecification } from 'maplibre-gl';
+import type {
+  ExpressionSpecification,
+  LayerSpecification,
+  SourceSpecification,
+  StyleSpecification,
+} from 'maplibre-gl';
 import { MAP_FONT, mapFontFaces } from '../fonts';
 
 export const COLORS = {
@@ -31,13 +36,32 @@ export const KIND_GLYPH: Record<string, string> = {
   station_car: '所',
 };
 
-const empty = (): SourceSpecification => ({ type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+const empty = (): SourceSpecification => ({
+  type: 'geojson',
+  data: { type: 'FeatureCollection', features: [] },
+});
 
-export const OVERLAY_SOURCES = ['coverage-areas', 'blind-spots', 'isochrones', 'route', 'units', 'incidents', 'draft'] as const;
+export const OVERLAY_SOURCES = [
+  'coverage-areas',
+  'blind-spots',
+  'isochrones',
+  'route',
+  'units',
+  'incidents',
+  'draft',
+] as const;
 export type OverlaySource = (typeof OVERLAY_SOURCES)[number];
 
-const byClass = (values: Record<string, number | string>, fallback: number | string): ExpressionSpecification =>
-  ['match', ['get', 'class'], ...Object.entries(values).flat(), fallback] as unknown as ExpressionSpecification;
+const byClass = (
+  values: Record<string, number | string>,
+  fallback: number | string,
+): ExpressionSpecification =>
+  [
+    'match',
+    ['get', 'class'],
+    ...Object.entries(values).flat(),
+    fallback,
+  ] as unknown as ExpressionSpecification;
 
 const MAJOR = ['motorway', 'trunk', 'primary', 'motorway_link', 'trunk_link', 'primary_link'];
 
@@ -64,7 +88,11 @@ function roadLabels(id: string, source: string): LayerSpecification {
       'text-max-angle': 30,
       'symbol-spacing': 280,
     },
-    paint: { 'text-color': '#9aabc6', 'text-halo-color': COLORS.background, 'text-halo-width': 1.4 },
+    paint: {
+      'text-color': '#9aabc6',
+      'text-halo-color': COLORS.background,
+      'text-halo-width': 1.4,
+    },
   };
 }
 
@@ -74,13 +102,26 @@ function basemapLayers(): LayerSpecification[] {
     ['exponential', 1.6],
     ['zoom'],
     11,
-    ['*', scale * 0.35, byClass({ motorway: 3, trunk: 3, primary: 2.6, secondary: 2, tertiary: 1.6 }, 0.9)],
+    [
+      '*',
+      scale * 0.35,
+      byClass({ motorway: 3, trunk: 3, primary: 2.6, secondary: 2, tertiary: 1.6 }, 0.9),
+    ],
     17,
-    ['*', scale * 4, byClass({ motorway: 3, trunk: 3, primary: 2.6, secondary: 2, tertiary: 1.6 }, 1)],
+    [
+      '*',
+      scale * 4,
+      byClass({ motorway: 3, trunk: 3, primary: 2.6, secondary: 2, tertiary: 1.6 }, 1),
+    ],
   ];
   return [
     { id: 'background', type: 'background', paint: { 'background-color': COLORS.background } },
-    { id: 'districts-fill', type: 'fill', source: 'districts', paint: { 'fill-color': '#17243a', 'fill-opacity': 0.35 } },
+    {
+      id: 'districts-fill',
+      type: 'fill',
+      source: 'districts',
+      paint: { 'fill-color': '#17243a', 'fill-opacity': 0.35 },
+    },
     {
       id: 'districts-line',
       type: 'line',
@@ -133,8 +174,17 @@ function basemapLayers(): LayerSpecification[] {
       id: 'districts-label',
       type: 'symbol',
       source: 'districts',
-      layout: { 'text-field': ['get', 'name'], 'text-font': [MAP_FONT], 'text-size': 15, 'text-letter-spacing': 0.2 },
-      paint: { 'text-color': '#5d7396', 'text-halo-color': COLORS.background, 'text-halo-width': 1.5 },
+      layout: {
+        'text-field': ['get', 'name'],
+        'text-font': [MAP_FONT],
+        'text-size': 15,
+        'text-letter-spacing': 0.2,
+      },
+      paint: {
+        'text-color': '#5d7396',
+        'text-halo-color': COLORS.background,
+        'text-halo-width': 1.5,
+      },
     },
   ];
 }
@@ -146,7 +196,15 @@ const statusColor: ExpressionSpecification = [
   '#94a3b8',
 ] as unknown as ExpressionSpecification;
 
-const priorityColor: ExpressionSpecification = ['match', ['get', 'priority'], 1, COLORS.priority[1], 2, COLORS.priority[2], COLORS.priority[3]];
+const priorityColor: ExpressionSpecification = [
+  'match',
+  ['get', 'priority'],
+  1,
+  COLORS.priority[1],
+  2,
+  COLORS.priority[2],
+  COLORS.priority[3],
+];
 
 const tierColor: ExpressionSpecification = [
   'match',
@@ -157,12 +215,42 @@ const tierColor: ExpressionSpecification = [
 
 export function overlayLayers(): LayerSpecification[] {
   return [
-    { id: 'coverage-fill', type: 'fill', source: 'coverage-areas', paint: { 'fill-color': tierColor, 'fill-opacity': 0.16 } },
-    { id: 'coverage-line', type: 'line', source: 'coverage-areas', paint: { 'line-color': tierColor, 'line-width': 1 } },
-    { id: 'blind-spots-fill', type: 'fill', source: 'blind-spots', paint: { 'fill-color': '#ef4444', 'fill-opacity': 0.28 } },
-    { id: 'blind-spots-line', type: 'line', source: 'blind-spots', paint: { 'line-color': '#f87171', 'line-width': 1.2, 'line-dasharray': [2, 1] } },
-    { id: 'isochrones-fill', type: 'fill', source: 'isochrones', paint: { 'fill-color': tierColor, 'fill-opacity': 0.09 } },
-    { id: 'isochrones-line', type: 'line', source: 'isochrones', paint: { 'line-color': tierColor, 'line-width': 2.2, 'line-opacity': 0.95 } },
+    {
+      id: 'coverage-fill',
+      type: 'fill',
+      source: 'coverage-areas',
+      paint: { 'fill-color': tierColor, 'fill-opacity': 0.16 },
+    },
+    {
+      id: 'coverage-line',
+      type: 'line',
+      source: 'coverage-areas',
+      paint: { 'line-color': tierColor, 'line-width': 1 },
+    },
+    {
+      id: 'blind-spots-fill',
+      type: 'fill',
+      source: 'blind-spots',
+      paint: { 'fill-color': '#ef4444', 'fill-opacity': 0.28 },
+    },
+    {
+      id: 'blind-spots-line',
+      type: 'line',
+      source: 'blind-spots',
+      paint: { 'line-color': '#f87171', 'line-width': 1.2, 'line-dasharray': [2, 1] },
+    },
+    {
+      id: 'isochrones-fill',
+      type: 'fill',
+      source: 'isochrones',
+      paint: { 'fill-color': tierColor, 'fill-opacity': 0.09 },
+    },
+    {
+      id: 'isochrones-line',
+      type: 'line',
+      source: 'isochrones',
+      paint: { 'line-color': tierColor, 'line-width': 2.2, 'line-opacity': 0.95 },
+    },
     {
       id: 'isochrones-label',
       type: 'symbol',
@@ -174,7 +262,11 @@ export function overlayLayers(): LayerSpecification[] {
         'text-size': 12,
         'symbol-spacing': 400,
       },
-      paint: { 'text-color': tierColor, 'text-halo-color': COLORS.background, 'text-halo-width': 1.5 },
+      paint: {
+        'text-color': tierColor,
+        'text-halo-color': COLORS.background,
+        'text-halo-width': 1.5,
+      },
     },
     {
       id: 'route-casing',
@@ -196,10 +288,27 @@ export function overlayLayers(): LayerSpecification[] {
       source: 'units',
       paint: {
         'circle-color': statusColor,
-        'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, ['case', ['==', ['get', 'status'], 'off_duty'], 1.5, 2.5], 14, ['case', ['==', ['get', 'status'], 'off_duty'], 4, 7], 17, 11],
+        'circle-radius': [
+          'interpolate',
+          ['linear'],
+          ['zoom'],
+          10,
+          ['case', ['==', ['get', 'status'], 'off_duty'], 1.5, 2.5],
+          14,
+          ['case', ['==', ['get', 'status'], 'off_duty'], 4, 7],
+          17,
+          11,
+        ],
         'circle-opacity': ['case', ['get', 'stale'], 0.45, 1],
         'circle-stroke-width': ['case', ['get', 'stale'], 2, ['get', 'candidate'], 3, 0.8],
-        'circle-stroke-color': ['case', ['get', 'candidate'], '#ffffff', ['get', 'stale'], '#facc15', '#0a111d'],
+        'circle-stroke-color': [
+          'case',
+          ['get', 'candidate'],
+          '#ffffff',
+          ['get', 'stale'],
+          '#facc15',
+          '#0a111d',
+        ],
       },
     },
     {
@@ -228,7 +337,11 @@ export function overlayLayers(): LayerSpecification[] {
         'text-offset': [0, 1.3],
         'text-anchor': 'top',
       },
-      paint: { 'text-color': '#cbd5e1', 'text-halo-color': COLORS.background, 'text-halo-width': 1.2 },
+      paint: {
+        'text-color': '#cbd5e1',
+        'text-halo-color': COLORS.background,
+        'text-halo-width': 1.2,
+      },
     },
     {
       id: 'incidents-halo',
@@ -238,7 +351,14 @@ export function overlayLayers(): LayerSpecification[] {
         'circle-color': 'rgba(0,0,0,0)',
         'circle-radius': ['case', ['get', 'selected'], 22, 15],
         'circle-stroke-color': ['case', ['get', 'selected'], '#ffffff', priorityColor],
-        'circle-stroke-width': ['case', ['get', 'selected'], 3, ['==', ['get', 'status'], 'new'], 2.5, 0],
+        'circle-stroke-width': [
+          'case',
+          ['get', 'selected'],
+          3,
+          ['==', ['get', 'status'], 'new'],
+          2.5,
+          0,
+        ],
         'circle-stroke-opacity': 0.85,
       },
     },
@@ -247,7 +367,13 @@ export function overlayLayers(): LayerSpecification[] {
       type: 'circle',
       source: 'incidents',
       // the selected and the most urgent draw on top of a pile-up of calls at one place
-      layout: { 'circle-sort-key': ['+', ['case', ['get', 'selected'], 10, 0], ['-', 0, ['get', 'priority']]] },
+      layout: {
+        'circle-sort-key': [
+          '+',
+          ['case', ['get', 'selected'], 10, 0],
+          ['-', 0, ['get', 'priority']],
+        ],
+      },
       paint: {
         'circle-color': priorityColor,
         'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 6, 15, 10],
@@ -285,7 +411,10 @@ export function overlayLayers(): LayerSpecification[] {
 }
 
 export function overlaySources(): Record<OverlaySource, SourceSpecification> {
-  return Object.fromEntries(OVERLAY_SOURCES.map((s) => [s, empty()])) as Record<OverlaySource, SourceSpecification>;
+  return Object.fromEntries(OVERLAY_SOURCES.map((s) => [s, empty()])) as Record<
+    OverlaySource,
+    SourceSpecification
+  >;
 }
 
 /** The road sources: data set by MapView (fetched and parsed by the map's worker, not on the page's thread). */
@@ -296,7 +425,13 @@ export type RoadSource = (typeof ROAD_SOURCES)[number];
 export function offlineStyle(): StyleSpecification {
   // measured on a software-rendered PC with 19k segments: tiling stops at z14 (over-zoomed
   // beyond), slightly stronger simplification and a smaller tile buffer halve the time to first draw
-  const roads = (): SourceSpecification => ({ type: 'geojson', data: { type: 'FeatureCollection', features: [] }, maxzoom: 14, tolerance: 1, buffer: 32 });
+  const roads = (): SourceSpecification => ({
+    type: 'geojson',
+    data: { type: 'FeatureCollection', features: [] },
+    maxzoom: 14,
+    tolerance: 1,
+    buffer: 32,
+  });
   return {
     version: 8,
     name: 'RingCAD offline',

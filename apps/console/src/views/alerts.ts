@@ -5,7 +5,7 @@ import { h, isTyping, render } from '../dom';
 import { clock } from '../format';
 import { alertLabel, t } from '../i18n';
 import { store } from '../store';
-import type { AlertView } from '../types';
+import type { AlertView } from '@ringcad/contracts';
 
 const REPEAT_MS = 4000;
 
@@ -65,7 +65,11 @@ export function alertText(a: AlertView): string {
   // district alerts (coverage_below_target) have no incident: they name their district
   const incident = a.incidentId ? store.incidents.get(a.incidentId) : undefined;
   const unit = a.unitId ? store.units.get(a.unitId) : undefined;
-  const parts = [alertLabel(a.kind), incident?.number ?? (a.data as { districtName?: string } | undefined)?.districtName ?? '', unit?.callsign ?? ''];
+  const parts = [
+    alertLabel(a.kind),
+    incident?.number ?? (a.data as { districtName?: string } | undefined)?.districtName ?? '',
+    unit?.callsign ?? '',
+  ];
   const tier = (a.data as { tierLabel?: string; tier?: number } | undefined)?.tier;
   if (a.kind === 'tier_missed' && typeof tier === 'number') parts.push(`#${tier + 1}`);
   return parts.filter(Boolean).join(' · ');
@@ -77,7 +81,10 @@ export async function acknowledgeAlert(id: string) {
 }
 
 /** Mounts the banner; `canAck` is false for seats that may not acknowledge (call-takers). */
-export function mountAlertBanner(el: HTMLElement, opts: { canAck: boolean; onOpen: (incidentId: string) => void }): () => void {
+export function mountAlertBanner(
+  el: HTMLElement,
+  opts: { canAck: boolean; onOpen: (incidentId: string) => void },
+): () => void {
   const draw = () => {
     const alerts = [...store.alerts.values()].sort((a, b) => a.at.localeCompare(b.at));
     el.hidden = alerts.length === 0;
@@ -93,9 +100,25 @@ export function mountAlertBanner(el: HTMLElement, opts: { canAck: boolean; onOpe
           h(
             'li',
             { class: `alert-item alert-${a.kind}`, 'data-alert-id': a.id },
-            h('button', { class: 'link', type: 'button', onclick: () => a.incidentId && opts.onOpen(a.incidentId) }, `${clock(a.at)} ${alertText(a)}`),
+            h(
+              'button',
+              {
+                class: 'link',
+                type: 'button',
+                onclick: () => a.incidentId && opts.onOpen(a.incidentId),
+              },
+              `${clock(a.at)} ${alertText(a)}`,
+            ),
             opts.canAck
-              ? h('button', { class: 'ack', type: 'button', onclick: () => void acknowledgeAlert(a.id).catch(() => undefined) }, t('alertAck'))
+              ? h(
+                  'button',
+                  {
+                    class: 'ack',
+                    type: 'button',
+                    onclick: () => void acknowledgeAlert(a.id).catch(() => undefined),
+                  },
+                  t('alertAck'),
+                )
               : null,
           ),
         ),

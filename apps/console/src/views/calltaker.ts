@@ -10,7 +10,7 @@ import { categoryLabel, t } from '../i18n';
 import { errorMessage } from '../errors';
 import { NEARBY_RADIUS_M, NEARBY_WINDOW_MIN, nearbyIncidents, type Nearby } from '../nearby';
 import { store } from '../store';
-import type { CallView, CreateIncidentResponse, IncidentView } from '../types';
+import type { CallView, CreatedIncident, IncidentView } from '@ringcad/contracts';
 import { candidateList } from './candidates';
 import { IncidentForm } from './incident-form';
 import type { Seat, SeatContext } from './seat';
@@ -31,7 +31,14 @@ export class CalltakerSeat implements Seat {
     this.form = new IncidentForm({
       prefix: 'f',
       formId: 'incident-form',
-      title: [t('newIncident'), h('button', { type: 'button', class: 'ghost small', onclick: () => this.reset() }, t('reset'))],
+      title: [
+        t('newIncident'),
+        h(
+          'button',
+          { type: 'button', class: 'ghost small', onclick: () => this.reset() },
+          t('reset'),
+        ),
+      ],
       submitLabel: t('submit'),
       submitHint: t('submitHint'),
       map: ctx.map,
@@ -83,12 +90,17 @@ export class CalltakerSeat implements Seat {
   private refreshNearby() {
     const v = this.form.values();
     const before = this.nearby.map((n) => `${n.incident.id}:${n.incident.version}`).join();
-    this.nearby = v.location ? nearbyIncidents(store.openIncidents(), v.location, store.now(), { category: v.category }) : [];
+    this.nearby = v.location
+      ? nearbyIncidents(store.openIncidents(), v.location, store.now(), { category: v.category })
+      : [];
     this.nearbyCursor = Math.min(this.nearbyCursor, Math.max(0, this.nearby.length - 1));
     this.form.setNotice(
-      this.nearby.length ? [h('span', { class: 'warn-icon' }, '⚠ '), t('nearbyBadge', { n: this.nearby.length })] : null,
+      this.nearby.length
+        ? [h('span', { class: 'warn-icon' }, '⚠ '), t('nearbyBadge', { n: this.nearby.length })]
+        : null,
     );
-    if (before !== this.nearby.map((n) => `${n.incident.id}:${n.incident.version}`).join()) this.renderRight();
+    if (before !== this.nearby.map((n) => `${n.incident.id}:${n.incident.version}`).join())
+      this.renderRight();
   }
 
   /** Asks the server what is known about the place and the caller, as soon as the place is chosen. */
@@ -125,7 +137,13 @@ export class CalltakerSeat implements Seat {
             'ul',
             { class: 'premises', id: 'premise-flags' },
             c.premises.map((p) =>
-              h('li', { class: `premise premise-${p.level}`, 'data-level': p.level }, h('strong', {}, `${t(`premise_${p.level}`)} · ${p.name}`), ' ', p.text),
+              h(
+                'li',
+                { class: `premise premise-${p.level}`, 'data-level': p.level },
+                h('strong', {}, `${t(`premise_${p.level}`)} · ${p.name}`),
+                ' ',
+                p.text,
+              ),
             ),
           )
         : null,
@@ -137,9 +155,15 @@ export class CalltakerSeat implements Seat {
             h(
               'ul',
               {},
-              c.priorIncidents.slice(0, 10).map((p) =>
-                h('li', {}, `${p.number} · ${categoryLabel(p.category)} · ${p.distanceM} m · ${new Date(p.at).toLocaleDateString()}`),
-              ),
+              c.priorIncidents
+                .slice(0, 10)
+                .map((p) =>
+                  h(
+                    'li',
+                    {},
+                    `${p.number} · ${categoryLabel(p.category)} · ${p.distanceM} m · ${new Date(p.at).toLocaleDateString()}`,
+                  ),
+                ),
             ),
           )
         : null,
@@ -148,7 +172,19 @@ export class CalltakerSeat implements Seat {
             'details',
             { class: 'caller-history', id: 'caller-history' },
             h('summary', {}, t('callerHistory', { n: c.callerHistory.length })),
-            h('ul', {}, c.callerHistory.slice(0, 10).map((x) => h('li', {}, `${x.number} · ${categoryLabel(x.category)} · ${new Date(x.at).toLocaleString()}`))),
+            h(
+              'ul',
+              {},
+              c.callerHistory
+                .slice(0, 10)
+                .map((x) =>
+                  h(
+                    'li',
+                    {},
+                    `${x.number} · ${categoryLabel(x.category)} · ${new Date(x.at).toLocaleString()}`,
+                  ),
+                ),
+            ),
           )
         : null,
     );
@@ -172,14 +208,22 @@ export class CalltakerSeat implements Seat {
       'div',
       { class: 'nearby', id: 'nearby', role: 'alert' },
       h('h3', {}, '⚠ ', t('nearbyTitle')),
-      h('p', { class: 'hint muted' }, t('nearbyWithin', { radius: NEARBY_RADIUS_M, window: NEARBY_WINDOW_MIN })),
+      h(
+        'p',
+        { class: 'hint muted' },
+        t('nearbyWithin', { radius: NEARBY_RADIUS_M, window: NEARBY_WINDOW_MIN }),
+      ),
       h(
         'ol',
         { class: 'nearby-list' },
         this.nearby.map((n, idx) =>
           h(
             'li',
-            { class: idx === this.nearbyCursor ? 'nearby-item cursor' : 'nearby-item', 'data-incident-id': n.incident.id, 'data-number': n.incident.number },
+            {
+              class: idx === this.nearbyCursor ? 'nearby-item cursor' : 'nearby-item',
+              'data-incident-id': n.incident.id,
+              'data-number': n.incident.number,
+            },
             incidentSummary(n),
             h(
               'button',
@@ -211,21 +255,33 @@ export class CalltakerSeat implements Seat {
       title.textContent = t('attachTitle', { number: n.incident.number });
     };
     setTitle(target);
-    const picker = pickList(this.nearby, (n) => incidentSummary(n), { id: 'attach-pick', initial: this.nearbyCursor, onChange: setTitle });
+    const picker = pickList(this.nearby, (n) => incidentSummary(n), {
+      id: 'attach-pick',
+      initial: this.nearbyCursor,
+      onChange: setTitle,
+    });
     const done = await openDialog({
       id: 'attach-dialog',
       title: t('attachConfirm'),
-      body: [title, h('p', { class: 'muted' }, t('attachBody')), picker.element, callSummary(v.callerNumber, v.callerName, v.description)],
+      body: [
+        title,
+        h('p', { class: 'muted' }, t('attachBody')),
+        picker.element,
+        callSummary(v.callerNumber, v.callerName, v.description),
+      ],
       confirmLabel: t('attachConfirm'),
       hint: t('attachHint'),
       confirmKey: 'F9',
       onKey: picker.onKey,
       submit: async () => {
-        const r = await api.post<{ call: CallView; incident: IncidentView }>(`/incidents/${target.incident.id}/calls`, {
-          callerNumber: v.callerNumber || undefined,
-          callerName: v.callerName || undefined,
-          note: v.description || undefined,
-        });
+        const r = await api.post<{ call: CallView; incident: IncidentView }>(
+          `/incidents/${target.incident.id}/calls`,
+          {
+            callerNumber: v.callerNumber || undefined,
+            callerName: v.callerName || undefined,
+            note: v.description || undefined,
+          },
+        );
         return r;
       },
     });
@@ -235,7 +291,15 @@ export class CalltakerSeat implements Seat {
       'div',
       { class: 'result', id: 'attach-result' },
       h('h3', {}, '✓ ', t('attached', { number: done.incident.number })),
-      h('div', { class: 'meta' }, h('span', { class: `prio p${done.incident.priority}` }, `P${done.incident.priority}`), ' ', categoryLabel(done.incident.category), ' · ', done.incident.address ?? ''),
+      h(
+        'div',
+        { class: 'meta' },
+        h('span', { class: `prio p${done.incident.priority}` }, `P${done.incident.priority}`),
+        ' ',
+        categoryLabel(done.incident.category),
+        ' · ',
+        done.incident.address ?? '',
+      ),
       callSummary(done.call.callerNumber ?? '', done.call.callerName ?? '', done.call.note ?? ''),
     );
     this.reset();
@@ -256,7 +320,7 @@ export class CalltakerSeat implements Seat {
     this.form.setBusy(true);
     this.form.setError('');
     try {
-      const r = await api.post<CreateIncidentResponse>('/incidents', {
+      const r = await api.post<CreatedIncident>('/incidents', {
         location: { lon: v.location.lon, lat: v.location.lat },
         category: v.category,
         priority: v.priority,
@@ -274,7 +338,7 @@ export class CalltakerSeat implements Seat {
     }
   }
 
-  private resultPanel(r: CreateIncidentResponse): HTMLElement {
+  private resultPanel(r: CreatedIncident): HTMLElement {
     const i = r.incident;
     // merging is a dispatcher's decision; a call-taker who also dispatches gets it here
     const mayMerge = (this.ctx.session.user.roles as string[]).includes('dispatcher');
@@ -282,7 +346,15 @@ export class CalltakerSeat implements Seat {
       'div',
       { class: 'result', id: 'create-result' },
       h('h3', {}, t('created'), ' ', h('span', { class: 'number' }, i.number)),
-      h('div', { class: 'meta' }, h('span', { class: `prio p${i.priority}` }, `P${i.priority}`), ' ', categoryLabel(i.category), ' · ', i.address ?? ''),
+      h(
+        'div',
+        { class: 'meta' },
+        h('span', { class: `prio p${i.priority}` }, `P${i.priority}`),
+        ' ',
+        categoryLabel(i.category),
+        ' · ',
+        i.address ?? '',
+      ),
       r.possibleDuplicates.length
         ? h(
             'div',
@@ -295,9 +367,21 @@ export class CalltakerSeat implements Seat {
                 h(
                   'li',
                   { 'data-incident-id': d.id },
-                  t('duplicateLine', { number: d.number, distance: Math.round(d.distanceM), minutes: Math.round(d.minutesAgo) }),
+                  t('duplicateLine', {
+                    number: d.number,
+                    distance: Math.round(d.distanceM),
+                    minutes: Math.round(d.minutesAgo),
+                  }),
                   mayMerge
-                    ? h('button', { type: 'button', class: 'ghost small merge-into', onclick: () => void this.mergeInto(i, d.id, d.number) }, t('mergeInto', { number: d.number }))
+                    ? h(
+                        'button',
+                        {
+                          type: 'button',
+                          class: 'ghost small merge-into',
+                          onclick: () => void this.mergeInto(i, d.id, d.number),
+                        },
+                        t('mergeInto', { number: d.number }),
+                      )
                     : null,
                 ),
               ),
@@ -305,7 +389,9 @@ export class CalltakerSeat implements Seat {
           )
         : null,
       h('h4', {}, t('recommendation')),
-      r.recommendation ? candidateList(r.recommendation, { limit: 12 }) : h('p', { class: 'muted' }, t('noCandidates')),
+      r.recommendation
+        ? candidateList(r.recommendation, { limit: 12 })
+        : h('p', { class: 'muted' }, t('noCandidates')),
     );
   }
 
@@ -313,15 +399,26 @@ export class CalltakerSeat implements Seat {
     const done = await openDialog({
       id: 'merge-dialog',
       title: t('mergeInto', { number: intoNumber }),
-      body: [h('p', {}, `${source.number} → ${intoNumber}`), h('p', { class: 'muted' }, t('mergeHandover'))],
+      body: [
+        h('p', {}, `${source.number} → ${intoNumber}`),
+        h('p', { class: 'muted' }, t('mergeHandover')),
+      ],
       confirmLabel: t('merge'),
       danger: true,
-      submit: () => api.post<{ incident: IncidentView; into: IncidentView }>(`/incidents/${source.id}/merge`, { intoIncidentId: intoId, units: 'handover' }),
+      submit: () =>
+        api.post<{ incident: IncidentView; into: IncidentView }>(`/incidents/${source.id}/merge`, {
+          intoIncidentId: intoId,
+          units: 'handover',
+        }),
     });
     if (!done) return;
     store.applyIncident(done.incident);
     store.applyIncident(done.into);
-    this.result = h('div', { class: 'result', id: 'merge-result' }, h('h3', {}, '✓ ', t('merged', { number: done.into.number })));
+    this.result = h(
+      'div',
+      { class: 'result', id: 'merge-result' },
+      h('h3', {}, '✓ ', t('merged', { number: done.into.number })),
+    );
     this.renderRight();
   }
 }
@@ -337,7 +434,12 @@ function incidentSummary(n: Nearby): (Node | string)[] {
       n.sameCategory ? h('span', { class: 'same-cat' }, t('sameCategory')) : null,
       h('span', { class: 'number' }, i.number),
     ),
-    h('div', { class: 'ns-meta muted' }, t('nearbyLine', { distance: Math.round(n.distanceM), minutes: Math.round(n.minutesAgo) }), i.address ? ` · ${i.address}` : ''),
+    h(
+      'div',
+      { class: 'ns-meta muted' },
+      t('nearbyLine', { distance: Math.round(n.distanceM), minutes: Math.round(n.minutesAgo) }),
+      i.address ? ` · ${i.address}` : '',
+    ),
     i.description ? h('div', { class: 'ns-desc' }, i.description) : '',
   ];
 }

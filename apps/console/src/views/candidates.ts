@@ -2,7 +2,7 @@
 import { h } from '../dom';
 import { km, mmss } from '../format';
 import { label, t, unitKindLabel } from '../i18n';
-import type { Recommendation, RecommendationCandidate } from '../types';
+import type { Recommendation, RecommendationCandidate } from '@ringcad/contracts';
 
 export interface CandidateGroup {
   title: string;
@@ -45,7 +45,13 @@ export function candidateList(rec: Recommendation, opts: CandidateListOptions = 
       return h(
         'section',
         { class: `tier-group tier-${g.tier ?? 'none'}` },
-        h('h4', {}, h('span', { class: 'tier-dot' }), g.title, h('span', { class: 'count' }, String(g.candidates.length))),
+        h(
+          'h4',
+          {},
+          h('span', { class: 'tier-dot' }),
+          g.title,
+          h('span', { class: 'count' }, String(g.candidates.length)),
+        ),
         h(
           'ol',
           {},
@@ -58,12 +64,16 @@ export function candidateList(rec: Recommendation, opts: CandidateListOptions = 
                 onclick: opts.onToggle ? () => opts.onToggle?.(c.unitId) : undefined,
               },
               h('span', { class: 'key' }, index < 9 ? String(index + 1) : ''),
-              opts.onToggle ? h('span', { class: 'check' }, opts.selected?.has(c.unitId) ? '☑' : '☐') : null,
+              opts.onToggle
+                ? h('span', { class: 'check' }, opts.selected?.has(c.unitId) ? '☑' : '☐')
+                : null,
               h('span', { class: 'callsign' }, c.callsign),
               h('span', { class: 'kind' }, unitKindLabel(c.kind)),
               h('span', { class: 'eta' }, mmss(c.etaSec)),
               h('span', { class: 'dist' }, km(c.distanceM)),
-              c.method === 'straight' ? h('span', { class: 'flag', title: t('straight') }, '≈') : null,
+              c.method === 'straight'
+                ? h('span', { class: 'flag', title: t('straight') }, '≈')
+                : null,
             ),
           ),
         ),

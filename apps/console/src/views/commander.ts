@@ -2,21 +2,36 @@
 // today's figures. Only what can be computed honestly is shown; the rest says "—".
 import { BUILTIN_SCHEMES, type RingScheme } from '@ringcad/domain';
 import type { Feature, FeatureCollection } from 'geojson';
+
+type TierShare = CoverageView['districts'][number]['tiers'][number];
+
+/** The contract leaves blind spots' GeoJSON unchecked; drawn only when it is a collection. */
+function asFeatureCollection(v: unknown): FeatureCollection | null {
+  return v !== null &&
+    typeof v === 'object' &&
+    (v as { type?: unknown }).type === 'FeatureCollection'
+    ? (v as FeatureCollection)
+    : null;
+}
 import { api, ApiError, qs } from '../api';
-import { h, render } from '../dom';
+import { h, keyedList, render } from '../dom';
 import { clock, mmss, pct, percentile, pointInArea } from '../format';
 import { label, t } from '../i18n';
-import { featureCollection } from '../map/map-view';
 import { COLORS } from '../map/style';
 import { coverageEvents } from '../realtime';
 import { store } from '../store';
-import type { CoverageResponse, CoverageTier, IncidentView, JurisdictionProps } from '../types';
+import type { CoverageView, IncidentView, JurisdictionView } from '@ringcad/contracts';
 import { loadSchemes } from './dispatcher';
 import { mountReplayLauncher } from './replay';
 import type { Seat, SeatContext } from './seat';
 
 interface TimelineMetrics {
-  metrics: { dispatchSec: number | null; ackSec: number | null; firstArriveSec: number | null; tiersMet: boolean[] };
+  metrics: {
+    dispatchSec: number | null;
+    ackSec: number | null;
+    firstArriveSec: number | null;
+    tiersMet: boolean[];
+  };
 }
 
 interface DayFigures {
@@ -30,6 +45,14 @@ interface DayFigures {
 
 const TIMELINE_SAMPLE = 60;
 
+interface Kpi {
+  id: string;
+  title: string;
+  value: string;
+  extra?: string;
+  cls?: string;
+}
+
 function startOfToday(): string {
   const d = new Date();
   d.setHours(0, 0, 0, 0);
@@ -40,12 +63,17 @@ export class CommanderSeat implements Seat {
   private ctx!: SeatContext;
   private scheme = '1-3-8';
   private schemes: RingScheme[] = [...BUILTIN_SCHEMES];
-  private coverage: CoverageResponse | null = null;
+  private coverage: CoverageView | null = null;
   private coverageState: 'loading' | 'ok' | 'unavailable' = 'loading';
   private districts: Feature[] = [];
   private day: DayFigures | null = null;
   private cleanup: (() => void)[] = [];
   private kpiEl!: HTMLElement;
+  private kpiParts: {
+    grid: HTMLElement;
+    districts: HTMLElement;
+    districtRows: HTMLElement;
+  } | null = null;
 
   mount(ctx: SeatContext) {
     this.ctx = ctx;
@@ -55,8 +83,7 @@ export class CommanderSeat implements Seat {
     const offs = [
       store.on(['incidents', 'units', 'alerts'], () => this.renderKpis()),
       coverageEvents.on((c) => {
-        const id = typeof c.scheme === 'string' ? c.scheme : c.scheme?.id;
-        if (!id || id === this.scheme) {
+        if (c.scheme.id === this.scheme) {
           this.coverage = c;
           this.coverageState = 'ok';
           this.drawCoverage();
@@ -65,7 +92,11 @@ export class CommanderSeat implements Seat {
     ];
     const refresh = window.setInterval(() => void this.loadDay(), 60_000);
     const coverageRefresh = window.setInterval(() => void this.loadCoverage(), 60_000);
-    this.cleanup.push(...offs, () => clearInterval(refresh), () => clearInterval(coverageRefresh));
+    this.cleanup.push(
+      ...offs,
+      () => clearInterval(refresh),
+      () => clearInterval(coverageRefresh),
+    );
     this.renderKpis();
     this.drawCoverage();
     void loadSchemes().then((s) => {
@@ -73,7 +104,9 @@ export class CommanderSeat implements Seat {
       this.drawCoverage();
     });
     void api.get<FeatureCollection>('/jurisdictions').then((fc) => {
-      this.districts = fc.features.filter((f) => (f.properties as JurisdictionProps | null)?.kind === 'district');
+      this.districts = fc.features.filter(
+        (f) => (f.properties as JurisdictionView | null)?.kind === 'district',
+      );
       this.renderKpis();
     });
     void this.loadCoverage();
@@ -83,13 +116,12 @@ export class CommanderSeat implements Seat {
   unmount() {
     this.cleanup.forEach((f) => f());
     this.cleanup = [];
-    this.ctx.map.clear('coverage-areas');
     this.ctx.map.clear('blind-spots');
   }
 
   private async loadCoverage() {
     try {
-      this.coverage = await api.get<CoverageResponse>(`/coverage${qs({ scheme: this.scheme })}`);
+      this.coverage = await api.get<CoverageView>(`/coverage${qs({ scheme: this.scheme })}`);
       this.coverageState = 'ok';
     } catch (err) {
       // 404 until the coverage route ships (issue #4); any error degrades to the same message
@@ -104,14 +136,23 @@ export class CommanderSeat implements Seat {
     const from = startOfToday();
     let incidents: IncidentView[] = [];
     try {
-      incidents = await api.get<IncidentView[]>(`/incidents${qs({ status: 'all', from, limit: 1000 })}`);
+      incidents = await api.get<IncidentView[]>(
+        `/incidents${qs({ status: 'all', from, limit: 1000 })}`,
+      );
     } catch {
       return;
     }
     // the reports route (issue #6) gives the figures over every incident; until then a sample of
     // today's dispatched incidents' timelines, said so on screen
     try {
-      const r = await api.get<{ groups: { incidents: number; arriveP90Sec: number | null; dispatchP50Sec: number | null; tierMetPct: number[] }[] }>(
+      const r = await api.get<{
+        groups: {
+          incidents: number;
+          arriveP90Sec: number | null;
+          dispatchP50Sec: number | null;
+          tierMetPct: number[];
+        }[];
+      }>(
         `/reports/response-times${qs({ from, to: new Date().toISOString(), groupBy: 'priority', scheme: this.scheme })}`,
       );
       const total = r.groups.reduce((s, g) => s + g.incidents, 0);
@@ -131,18 +172,32 @@ export class CommanderSeat implements Seat {
         incidents: incidents.length,
         sampled: total,
         tierMetPct: weighted((g) => (g.tierMetPct.length ? g.tierMetPct[0] : null)),
-        arriveP90Sec: r.groups.reduce<number | null>((m, g) => (g.arriveP90Sec !== null && (m === null || g.arriveP90Sec > m) ? g.arriveP90Sec : m), null),
+        arriveP90Sec: r.groups.reduce<number | null>(
+          (m, g) =>
+            g.arriveP90Sec !== null && (m === null || g.arriveP90Sec > m) ? g.arriveP90Sec : m,
+          null,
+        ),
         dispatchP50Sec: weighted((g) => g.dispatchP50Sec),
         source: 'reports',
       };
     } catch {
       const dispatched = incidents.filter((i) => i.dispatchedAt).slice(0, TIMELINE_SAMPLE);
-      const timelines = (await Promise.all(dispatched.map((i) => api.get<TimelineMetrics>(`/incidents/${i.id}/timeline`).catch(() => null)))).filter(
-        (x): x is TimelineMetrics => x !== null,
+      const timelines = (
+        await Promise.all(
+          dispatched.map((i) =>
+            api.get<TimelineMetrics>(`/incidents/${i.id}/timeline`).catch(() => null),
+          ),
+        )
+      ).filter((x): x is TimelineMetrics => x !== null);
+      const arrive = timelines
+        .map((x) => x.metrics.firstArriveSec)
+        .filter((v): v is number => v !== null);
+      const dispatch = timelines
+        .map((x) => x.metrics.dispatchSec)
+        .filter((v): v is number => v !== null);
+      const judged = timelines.filter(
+        (x) => x.metrics.firstArriveSec !== null && x.metrics.tiersMet.length,
       );
-      const arrive = timelines.map((x) => x.metrics.firstArriveSec).filter((v): v is number => v !== null);
-      const dispatch = timelines.map((x) => x.metrics.dispatchSec).filter((v): v is number => v !== null);
-      const judged = timelines.filter((x) => x.metrics.firstArriveSec !== null && x.metrics.tiersMet.length);
       const met = judged.filter((x) => x.metrics.tiersMet[0]).length;
       this.day = {
         incidents: incidents.length,
@@ -159,40 +214,81 @@ export class CommanderSeat implements Seat {
   private renderKpis() {
     const available = [...store.units.values()].filter((u) => u.status === 'available');
     const byDistrict = this.districts.map((d) => {
-      const p = d.properties as JurisdictionProps;
-      const n = available.filter((u) => u.position && d.geometry && pointInArea(u.position.lon, u.position.lat, d.geometry as never)).length;
+      const p = d.properties as JurisdictionView;
+      const n = available.filter(
+        (u) =>
+          u.position &&
+          d.geometry &&
+          pointInArea(u.position.lon, u.position.lat, d.geometry as never),
+      ).length;
       return { name: p.name, n };
     });
-    const kpi = (title: string, value: string, extra?: string, cls = '') =>
-      h('div', { class: `kpi ${cls}` }, h('span', { class: 'kpi-title' }, title), h('span', { class: 'kpi-value' }, value), extra ? h('span', { class: 'kpi-extra muted' }, extra) : null);
     const day = this.day;
-    render(
-      this.kpiEl,
-      h('h2', {}, t('kpis')),
-      h(
-        'div',
-        { class: 'kpi-grid' },
-        kpi(t('kpiOpen'), String(store.incidents.size), undefined, 'kpi-open'),
-        kpi(t('kpiAvailable'), String(available.length), `/ ${store.units.size}`, 'kpi-available'),
-        kpi(t('kpiAlerts'), String(store.alerts.size), undefined, store.alerts.size ? 'kpi-alarm' : ''),
-        kpi(t('kpiToday'), day ? String(day.incidents) : t('notYet')),
-        kpi(t('kpiTierMet'), day ? pct(day.tierMetPct) : t('notYet'), day ? `n=${day.sampled}` : undefined),
-        kpi(t('kpiP90Arrive'), day ? mmss(day.arriveP90Sec) : t('notYet'), day ? `n=${day.sampled}` : undefined),
-        kpi(t('kpiDispatch'), day ? mmss(day.dispatchP50Sec) : t('notYet')),
-      ),
-      byDistrict.length
-        ? h(
-            'section',
-            { class: 'district-units' },
-            h('h3', {}, t('availableByDistrict')),
-            h(
-              'table',
-              { class: 'units-table' },
-              h('tbody', {}, byDistrict.map((d) => h('tr', {}, h('td', {}, d.name), h('td', { class: 'num' }, String(d.n))))),
-            ),
-          )
-        : null,
-    );
+    const kpis: Kpi[] = [
+      { id: 'open', title: t('kpiOpen'), value: String(store.incidents.size), cls: 'kpi-open' },
+      {
+        id: 'available',
+        title: t('kpiAvailable'),
+        value: String(available.length),
+        extra: `/ ${store.units.size}`,
+        cls: 'kpi-available',
+      },
+      {
+        id: 'alerts',
+        title: t('kpiAlerts'),
+        value: String(store.alerts.size),
+        cls: store.alerts.size ? 'kpi-alarm' : '',
+      },
+      { id: 'today', title: t('kpiToday'), value: day ? String(day.incidents) : t('notYet') },
+      {
+        id: 'tier-met',
+        title: t('kpiTierMet'),
+        value: day ? pct(day.tierMetPct) : t('notYet'),
+        extra: day ? `n=${day.sampled}` : undefined,
+      },
+      {
+        id: 'p90-arrive',
+        title: t('kpiP90Arrive'),
+        value: day ? mmss(day.arriveP90Sec) : t('notYet'),
+        extra: day ? `n=${day.sampled}` : undefined,
+      },
+      {
+        id: 'dispatch',
+        title: t('kpiDispatch'),
+        value: day ? mmss(day.dispatchP50Sec) : t('notYet'),
+      },
+    ];
+    if (!this.kpiParts) {
+      const grid = h('div', { class: 'kpi-grid' });
+      const districtRows = h('tbody', {});
+      const districts = h(
+        'section',
+        { class: 'district-units', hidden: true },
+        h('h3', {}, t('availableByDistrict')),
+        h('table', { class: 'units-table' }, districtRows),
+      );
+      render(this.kpiEl, h('h2', {}, t('kpis')), grid, districts);
+      this.kpiParts = { grid, districts, districtRows };
+    }
+    // a store change repaints only the figures it changed
+    keyedList(this.kpiParts.grid, kpis, {
+      key: (k) => k.id,
+      signature: (k) => `${k.value}|${k.extra ?? ''}|${k.cls ?? ''}`,
+      row: (k) =>
+        h(
+          'div',
+          { class: `kpi ${k.cls ?? ''}` },
+          h('span', { class: 'kpi-title' }, k.title),
+          h('span', { class: 'kpi-value' }, k.value),
+          k.extra ? h('span', { class: 'kpi-extra muted' }, k.extra) : null,
+        ),
+    });
+    this.kpiParts.districts.hidden = byDistrict.length === 0;
+    keyedList(this.kpiParts.districtRows, byDistrict, {
+      key: (d) => d.name,
+      signature: (d) => String(d.n),
+      row: (d) => h('tr', {}, h('td', {}, d.name), h('td', { class: 'num' }, String(d.n))),
+    });
   }
 
   private drawCoverage() {
@@ -218,10 +314,26 @@ export class CommanderSeat implements Seat {
       ),
     );
     const scheme = this.schemes.find((s) => s.id === this.scheme);
-    const tierName = (sec: number, i: number) => label(scheme?.tiers[i]?.label) || `${Math.round(sec / 60)} min`;
-    const bar = (v: number, i: number) => h('div', { class: 'bar' }, h('i', { style: `width:${Math.max(0, Math.min(100, v))}%;background:${COLORS.tiers[i]}` }));
-    const tierRows = (tiers: CoverageTier[]) =>
-      tiers.map((tier, i) => h('tr', {}, h('td', {}, tierName(tier.sec, i)), h('td', {}, bar(tier.roadKmPct, i)), h('td', { class: 'num' }, pct(tier.roadKmPct)), h('td', { class: 'num' }, pct(tier.areaPct))));
+    const tierName = (sec: number, i: number) =>
+      label(scheme?.tiers[i]?.label) || `${Math.round(sec / 60)} min`;
+    const bar = (v: number, i: number) =>
+      h(
+        'div',
+        { class: 'bar' },
+        h('i', { '--pct': `${Math.max(0, Math.min(100, v))}%`, '--tier': COLORS.tiers[i] }),
+      );
+    const tierRows = (tiers: TierShare[]) =>
+      tiers.map((tier, i) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, tierName(tier.sec, i)),
+          h('td', {}, bar(tier.roadKmPct, i)),
+          h('td', { class: 'num' }, pct(tier.roadKmPct)),
+          h('td', { class: 'num' }, pct(tier.areaPct)),
+        ),
+      );
+    const blindSpots = asFeatureCollection(c?.blindSpots);
     let body: Node;
     if (this.coverageState === 'loading') body = h('p', { class: 'muted' }, '…');
     else if (!c) body = h('p', { class: 'coverage-na', id: 'coverage-na' }, t('coverageNA'));
@@ -229,9 +341,36 @@ export class CommanderSeat implements Seat {
       body = h(
         'div',
         { id: 'coverage' },
-        h('p', { class: 'muted' }, t('coverageComputed', { at: clock(c.computedAt), units: c.units })),
-        h('table', { class: 'coverage-table' }, h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, ''), h('th', {}, t('roadKm')), h('th', {}, t('area')))), h('tbody', {}, tierRows(c.tiers))),
-        c.blindSpots ? h('p', { class: 'blind' }, h('i', { class: 'swatch blind' }), `${t('blindSpots')}: ${c.blindSpots.features.length}`) : null,
+        h(
+          'p',
+          { class: 'muted' },
+          t('coverageComputed', { at: clock(c.computedAt), units: c.units }),
+        ),
+        h(
+          'table',
+          { class: 'coverage-table' },
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              h('th', {}, ''),
+              h('th', {}, ''),
+              h('th', {}, t('roadKm')),
+              h('th', {}, t('area')),
+            ),
+          ),
+          h('tbody', {}, tierRows(c.tiers)),
+        ),
+        blindSpots
+          ? h(
+              'p',
+              { class: 'blind' },
+              h('i', { class: 'swatch blind' }),
+              `${t('blindSpots')}: ${blindSpots.features.length}`,
+            )
+          : null,
         c.districts.length
           ? h(
               'section',
@@ -244,27 +383,29 @@ export class CommanderSeat implements Seat {
                   'tbody',
                   {},
                   c.districts.map((d) =>
-                    h('tr', {}, h('td', {}, d.name), ...d.tiers.map((tier, i) => h('td', { class: 'num', style: `color:${COLORS.tiers[i]}` }, pct(tier.roadKmPct)))),
+                    h(
+                      'tr',
+                      {},
+                      h('td', {}, d.name),
+                      ...d.tiers.map((tier, i) =>
+                        h(
+                          'td',
+                          { class: 'num tier-text', '--tier': COLORS.tiers[i] },
+                          pct(tier.roadKmPct),
+                        ),
+                      ),
+                    ),
                   ),
                 ),
               ),
             )
           : null,
       );
-    render(this.ctx.right, h('div', { class: 'coverage-panel' }, h('h2', {}, t('coverage')), schemeSelect, body));
-    if (c?.areas) {
-      const tiers = c.tiers.map((x) => x.sec);
-      this.ctx.map.set(
-        'coverage-areas',
-        featureCollection(
-          c.areas.features.map((f) => {
-            const p = (f.properties ?? {}) as { sec?: number; tier?: number };
-            return { ...f, properties: { ...p, tier: p.tier ?? tiers.indexOf(p.sec ?? -1) } };
-          }),
-        ),
-      );
-    } else this.ctx.map.clear('coverage-areas');
-    if (c?.blindSpots) this.ctx.map.set('blind-spots', c.blindSpots);
+    render(
+      this.ctx.right,
+      h('div', { class: 'coverage-panel' }, h('h2', {}, t('coverage')), schemeSelect, body),
+    );
+    if (blindSpots) this.ctx.map.set('blind-spots', blindSpots);
     else this.ctx.map.clear('blind-spots');
   }
 }

@@ -7,7 +7,7 @@ import { findScheme, BUILTIN_SCHEMES, UNIT_STATUSES, type RingScheme } from '@ri
 import type { FeatureCollection } from 'geojson';
 import { api, ApiError, qs } from '../api';
 import { closeDialogs, DialogRefusal, openDialog, pickList } from '../dialog';
-import { h, isTyping, render } from '../dom';
+import { h, isTyping, keyedList, render, setText } from '../dom';
 import { clock, mmss } from '../format';
 import { categoryLabel, label, lang, statusLabel, t, unitKindLabel } from '../i18n';
 import { errorMessage } from '../errors';
@@ -16,7 +16,15 @@ import { featureCollection, withoutSmallHoles } from '../map/map-view';
 import { redrawUnitsNow } from '../map/live-layers';
 import { COLORS } from '../map/style';
 import { queueOrder, store } from '../store';
-import type { AssignmentView, CallView, DispositionView, IncidentView, NoteView, Recommendation, RouteResponse } from '../types';
+import type {
+  AssignmentView,
+  CallView,
+  DispositionView,
+  IncidentView,
+  NoteView,
+  Recommendation,
+  UnitRoute,
+} from '@ringcad/contracts';
 import { candidateList } from './candidates';
 import { IncidentForm, type IncidentFields } from './incident-form';
 import { CommandPanel } from './sealing';
@@ -31,7 +39,12 @@ const ASSIGNMENT_STEPS: { status: string; at: keyof AssignmentView }[] = [
 ];
 
 /** What the dispatcher may record on a unit's behalf (radio confirmed), by key, from which status. */
-const ON_BEHALF: { key: string; type: 'ack' | 'depart' | 'arrive' | 'clear'; label: () => string; from: string[] }[] = [
+const ON_BEHALF: {
+  key: string;
+  type: 'ack' | 'depart' | 'arrive' | 'clear';
+  label: () => string;
+  from: string[];
+}[] = [
   { key: 'y', type: 'ack', label: () => t('actAck'), from: ['assigned'] },
   { key: 't', type: 'depart', label: () => t('actDepart'), from: ['assigned', 'acknowledged'] },
   { key: 'v', type: 'arrive', label: () => t('actArrive'), from: ['en_route'] },
@@ -39,7 +52,8 @@ const ON_BEHALF: { key: string; type: 'ack' | 'depart' | 'arrive' | 'clear'; lab
 ];
 const ACTIVE_ASSIGNMENT = ['assigned', 'acknowledged', 'en_route', 'on_scene'];
 
-type Editable = 'category' | 'priority' | 'location' | 'address' | 'callerName' | 'callerNumber' | 'description';
+type Editable =
+  'category' | 'priority' | 'location' | 'address' | 'callerName' | 'callerNumber' | 'description';
 
 function fieldsOf(i: IncidentView): IncidentFields {
   return {
@@ -58,7 +72,11 @@ function changesOf(base: IncidentView, v: IncidentFields): Partial<Record<Editab
   const out: Partial<Record<Editable, unknown>> = {};
   if (v.category && v.category !== base.category) out.category = v.category;
   if (v.priority && v.priority !== base.priority) out.priority = v.priority;
-  if (v.location && (Math.abs(v.location.lon - base.location.lon) > 1e-7 || Math.abs(v.location.lat - base.location.lat) > 1e-7)) {
+  if (
+    v.location &&
+    (Math.abs(v.location.lon - base.location.lon) > 1e-7 ||
+      Math.abs(v.location.lat - base.location.lat) > 1e-7)
+  ) {
     out.location = { lon: v.location.lon, lat: v.location.lat };
   }
   for (const k of ['address', 'callerName', 'callerNumber', 'description'] as const) {
@@ -101,13 +119,17 @@ export class DispatcherSeat implements Seat {
   private recError: string | null = null;
   private readonly chosen = new Set<string>();
   private focusedCandidate: string | null = null;
-  private route: RouteResponse | null = null;
+  private route: UnitRoute | null = null;
   private assignError: string | null = null;
   private unitFilter = '';
   private openSeq = 0;
   private recTimer: number | null = null;
   private cleanup: (() => void)[] = [];
   private leftBody!: HTMLElement;
+  /** The queue's list while it is shown (rows kept across store changes). */
+  private queueList: HTMLElement | null = null;
+  /** The unit board while it is shown. */
+  private unitBoard: { counts: HTMLElement; rows: HTMLElement } | null = null;
   private tabs!: HTMLElement;
   private command!: CommandPanel;
   /** A correction under way: the form and the incident as it was when the form was filled. */
@@ -147,7 +169,11 @@ export class DispatcherSeat implements Seat {
       const id = (f.properties as { id?: string }).id;
       if (id && !this.editing && this.rec?.candidates.some((c) => c.unitId === id)) this.toggle(id);
     });
-    this.cleanup.push(...offs, () => clearInterval(ticker), () => document.removeEventListener('keydown', onKey));
+    this.cleanup.push(
+      ...offs,
+      () => clearInterval(ticker),
+      () => document.removeEventListener('keydown', onKey),
+    );
     this.renderLeft();
     this.renderRight();
     if (store.selectedIncidentId) void this.open(store.selectedIncidentId);
@@ -179,8 +205,28 @@ export class DispatcherSeat implements Seat {
   private renderLeft() {
     render(
       this.tabs,
-      h('button', { type: 'button', class: this.tab === 'queue' ? 'tab active' : 'tab', onclick: () => this.setTab('queue') }, t('queue'), h('span', { class: 'count' }, String(store.incidents.size)), h('kbd', {}, 'Q')),
-      h('button', { type: 'button', class: this.tab === 'units' ? 'tab active' : 'tab', onclick: () => this.setTab('units') }, t('unitBoard'), h('span', { class: 'count' }, String(store.units.size)), h('kbd', {}, 'U')),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: this.tab === 'queue' ? 'tab active' : 'tab',
+          onclick: () => this.setTab('queue'),
+        },
+        t('queue'),
+        h('span', { class: 'count' }, String(store.incidents.size)),
+        h('kbd', {}, 'Q'),
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: this.tab === 'units' ? 'tab active' : 'tab',
+          onclick: () => this.setTab('units'),
+        },
+        t('unitBoard'),
+        h('span', { class: 'count' }, String(store.units.size)),
+        h('kbd', {}, 'U'),
+      ),
     );
     if (this.tab === 'queue') this.renderQueue();
     else this.renderUnits();
@@ -194,103 +240,189 @@ export class DispatcherSeat implements Seat {
   private renderQueue() {
     const items = this.queue();
     this.cursor = Math.min(this.cursor, Math.max(0, items.length - 1));
+    this.unitBoard = null;
     if (!items.length) {
+      this.queueList = null;
       render(this.leftBody, h('p', { class: 'muted empty' }, t('queueEmpty')));
       return;
     }
-    render(
-      this.leftBody,
-      h('p', { class: 'hint muted' }, t('selectIncident')),
-      h(
-        'ol',
-        { class: 'queue', id: 'queue' },
-        items.map((i, idx) => {
-          const assignments = store.assignmentsOf(i.id).filter((a) => !['cancelled', 'declined'].includes(a.status));
-          return h(
-            'li',
-            {
-              class: `queue-item p${i.priority} st-${i.status}${i.id === store.selectedIncidentId ? ' selected' : ''}${idx === this.cursor ? ' cursor' : ''}`,
-              'data-incident-id': i.id,
-              'data-number': i.number,
-              onclick: () => {
-                this.cursor = idx;
-                void this.open(i.id);
-              },
-            },
-            h('span', { class: `prio p${i.priority}` }, `P${i.priority}`),
-            h(
-              'div',
-              { class: 'qi-main' },
-              h('div', { class: 'qi-top' }, h('strong', {}, categoryLabel(i.category)), h('span', { class: 'number' }, i.number), h('span', { class: 'age', 'data-since': i.receivedAt }, this.age(i.receivedAt))),
-              h('div', { class: 'qi-addr' }, i.address ?? `${i.location.lon.toFixed(4)}, ${i.location.lat.toFixed(4)}`),
-              h(
-                'div',
-                { class: 'qi-status' },
-                h('span', { class: `badge st-${i.status}` }, statusLabel('st', i.status)),
-                assignments.map((a) => h('span', { class: `unit-chip as-${a.status}`, title: statusLabel('as', a.status) }, a.callsign, ' ', statusLabel('as', a.status))),
-              ),
-            ),
+    if (!this.queueList || this.queueList.parentElement !== this.leftBody) {
+      this.queueList = h('ol', { class: 'queue', id: 'queue' });
+      render(this.leftBody, h('p', { class: 'hint muted' }, t('selectIncident')), this.queueList);
+    }
+    // rows are reused by incident id; only a row whose incident, units or highlight changed is rebuilt
+    const rows = items.map((i, idx) => ({
+      i,
+      assignments: store
+        .assignmentsOf(i.id)
+        .filter((a) => !['cancelled', 'declined'].includes(a.status)),
+      selected: i.id === store.selectedIncidentId,
+      cursor: idx === this.cursor,
+    }));
+    keyedList(this.queueList, rows, {
+      key: (r) => r.i.id,
+      signature: (r) =>
+        [
+          r.i.version,
+          r.i.status,
+          r.i.priority,
+          r.selected,
+          r.cursor,
+          ...r.assignments.map((a) => `${a.id}:${a.status}`),
+        ].join('|'),
+      row: (r) => this.queueRow(r.i, r.assignments, r.selected, r.cursor),
+    });
+  }
+
+  private queueRow(
+    i: IncidentView,
+    assignments: AssignmentView[],
+    selected: boolean,
+    cursor: boolean,
+  ): HTMLElement {
+    return h(
+      'li',
+      {
+        class: `queue-item p${i.priority} st-${i.status}${selected ? ' selected' : ''}${cursor ? ' cursor' : ''}`,
+        'data-incident-id': i.id,
+        'data-number': i.number,
+        onclick: () => {
+          this.cursor = Math.max(
+            0,
+            this.queue().findIndex((x) => x.id === i.id),
           );
-        }),
+          void this.open(i.id);
+        },
+      },
+      h('span', { class: `prio p${i.priority}` }, `P${i.priority}`),
+      h(
+        'div',
+        { class: 'qi-main' },
+        h(
+          'div',
+          { class: 'qi-top' },
+          h('strong', {}, categoryLabel(i.category)),
+          h('span', { class: 'number' }, i.number),
+          h('span', { class: 'age', 'data-since': i.receivedAt }, this.age(i.receivedAt)),
+        ),
+        h(
+          'div',
+          { class: 'qi-addr' },
+          i.address ?? `${i.location.lon.toFixed(4)}, ${i.location.lat.toFixed(4)}`,
+        ),
+        h(
+          'div',
+          { class: 'qi-status' },
+          h('span', { class: `badge st-${i.status}` }, statusLabel('st', i.status)),
+          assignments.map((a) =>
+            h(
+              'span',
+              { class: `unit-chip as-${a.status}`, title: statusLabel('as', a.status) },
+              a.callsign,
+              ' ',
+              statusLabel('as', a.status),
+            ),
+          ),
+        ),
       ),
     );
   }
 
   private renderUnits() {
+    this.queueList = null;
     const counts = new Map<string, number>();
     for (const u of store.units.values()) counts.set(u.status, (counts.get(u.status) ?? 0) + 1);
-    const filter = h('input', {
-      type: 'search',
-      class: 'unit-filter',
-      placeholder: '/ 呼号 · callsign',
-      value: this.unitFilter,
-    });
-    filter.addEventListener('input', () => {
-      this.unitFilter = filter.value;
-      this.renderUnitRows(rows);
-    });
-    const rows = h('tbody', {});
-    render(
-      this.leftBody,
-      h(
-        'div',
-        { class: 'status-counts', id: 'unit-status-counts' },
-        UNIT_STATUSES.map((s) =>
-          h('span', { class: `status-count us-${s}` }, h('i', { style: `background:${COLORS.status[s] ?? '#94a3b8'}` }), statusLabel('us', s), h('b', {}, String(counts.get(s) ?? 0))),
+    if (!this.unitBoard || this.unitBoard.counts.parentElement !== this.leftBody) {
+      const filter = h('input', {
+        type: 'search',
+        class: 'unit-filter',
+        placeholder: '/ 呼号 · callsign',
+        value: this.unitFilter,
+      });
+      const rows = h('tbody', {});
+      const countsEl = h('div', { class: 'status-counts', id: 'unit-status-counts' });
+      filter.addEventListener('input', () => {
+        this.unitFilter = filter.value;
+        this.renderUnitRows(rows);
+      });
+      render(
+        this.leftBody,
+        countsEl,
+        filter,
+        h(
+          'table',
+          { class: 'units-table', id: 'unit-board' },
+          h(
+            'thead',
+            {},
+            h('tr', {}, h('th', {}, t('units')), h('th', {}, ''), h('th', {}, ''), h('th', {}, '')),
+          ),
+          rows,
         ),
-      ),
-      filter,
-      h('table', { class: 'units-table', id: 'unit-board' }, h('thead', {}, h('tr', {}, h('th', {}, t('units')), h('th', {}, ''), h('th', {}, ''), h('th', {}, ''))), rows),
+      );
+      this.unitBoard = { counts: countsEl, rows };
+    }
+    keyedList(
+      this.unitBoard.counts,
+      UNIT_STATUSES.map((s) => ({ s, n: counts.get(s) ?? 0 })),
+      {
+        key: (c) => c.s,
+        signature: (c) => String(c.n),
+        row: (c) =>
+          h(
+            'span',
+            { class: `status-count us-${c.s}` },
+            h('i', { class: 'dot', '--dot': COLORS.status[c.s] ?? '#94a3b8' }),
+            statusLabel('us', c.s),
+            h('b', {}, String(c.n)),
+          ),
+      },
     );
-    this.renderUnitRows(rows);
+    this.renderUnitRows(this.unitBoard.rows);
   }
 
   private renderUnitRows(tbody: HTMLElement) {
-    const order = (s: string) => ['on_scene', 'en_route', 'assigned', 'available', 'out_of_service', 'off_duty'].indexOf(s);
+    const order = (s: string) =>
+      ['on_scene', 'en_route', 'assigned', 'available', 'out_of_service', 'off_duty'].indexOf(s);
     const q = this.unitFilter.trim().toLowerCase();
     const units = [...store.units.values()]
       .filter((u) => !q || u.callsign.toLowerCase().includes(q))
-      .sort((a, b) => order(a.status) - order(b.status) || a.callsign.localeCompare(b.callsign, 'zh-CN'));
-    render(
-      tbody,
-      units.slice(0, 300).map((u) => {
-        const stale = store.isStale(u);
+      .sort(
+        (a, b) =>
+          order(a.status) - order(b.status) || a.callsign.localeCompare(b.callsign, 'zh-CN'),
+      )
+      .slice(0, 300)
+      .map((u) => ({ u, stale: store.isStale(u) }));
+    // rows are reused by unit id; ages tick through data-since, so moving alone rebuilds nothing
+    keyedList(tbody, units, {
+      key: (r) => r.u.id,
+      signature: (r) => `${r.u.status}|${r.stale}|${r.u.position?.at ?? '-'}`,
+      row: ({ u, stale }) => {
+        const age = u.position
+          ? h('span', { 'data-since': u.position.at }, this.age(u.position.at))
+          : '—';
         return h(
           'tr',
           {
             class: `us-${u.status}${stale ? ' stale' : ''}`,
             'data-unit-id': u.id,
             onclick: () => {
-              if (u.position) this.ctx.map.map.easeTo({ center: [u.position.lon, u.position.lat], zoom: 16 });
+              // the unit as it is now, not as it was when the row was built
+              const p = store.units.get(u.id)?.position;
+              if (p) this.ctx.map.map.easeTo({ center: [p.lon, p.lat], zoom: 16 });
             },
           },
           h('td', {}, u.callsign),
           h('td', {}, unitKindLabel(u.kind)),
           h('td', {}, h('span', { class: `badge us-${u.status}` }, statusLabel('us', u.status))),
-          h('td', { class: 'muted' }, stale ? h('span', { class: 'stale-flag', title: t('stale') }, '⚠ ', u.position ? this.age(u.position.at) : '—') : u.position ? this.age(u.position.at) : '—'),
+          h(
+            'td',
+            { class: 'muted' },
+            stale ? h('span', { class: 'stale-flag', title: t('stale') }, '⚠ ', age) : age,
+          ),
         );
-      }),
-    );
+      },
+    });
   }
 
   private age(iso: string): string {
@@ -299,7 +431,8 @@ export class DispatcherSeat implements Seat {
   }
 
   private tickAges() {
-    for (const el of document.querySelectorAll<HTMLElement>('[data-since]')) el.textContent = this.age(el.dataset.since ?? '');
+    for (const el of document.querySelectorAll<HTMLElement>('[data-since]'))
+      setText(el, this.age(el.dataset.since ?? ''));
   }
 
   // ---- right: the selected incident ---------------------------------------------------------
@@ -328,10 +461,18 @@ export class DispatcherSeat implements Seat {
     if (cursor >= 0) this.cursor = cursor;
     this.renderLeft();
     this.renderRight();
-    this.ctx.map.map.easeTo({ center: [incident.location.lon, incident.location.lat], zoom: Math.max(14, this.ctx.map.map.getZoom()), duration: 500 });
+    this.ctx.map.map.easeTo({
+      center: [incident.location.lon, incident.location.lat],
+      zoom: Math.max(14, this.ctx.map.map.getZoom()),
+      duration: 500,
+    });
     const schemes = await loadSchemes();
-    const scheme = findScheme(incident.schemeId, schemes) ?? findScheme(incident.schemeId) ?? schemes[0];
-    const minutes = scheme.tiers.map((tier) => Math.round((tier.sec / 60) * 100) / 100).filter((m) => m > 0 && m <= 120).slice(0, 6);
+    const scheme =
+      findScheme(incident.schemeId, schemes) ?? findScheme(incident.schemeId) ?? schemes[0];
+    const minutes = scheme.tiers
+      .map((tier) => Math.round((tier.sec / 60) * 100) / 100)
+      .filter((m) => m > 0 && m <= 120)
+      .slice(0, 6);
     // the full running log: the snapshot has this incident's own notes, not those of duplicates merged into it
     void api
       .get<{ notes: NoteView[] }>(`/incidents/${id}/notes`)
@@ -339,7 +480,9 @@ export class DispatcherSeat implements Seat {
       .catch(() => undefined);
     const [iso] = await Promise.all([
       api
-        .get<FeatureCollection>(`/isochrones${qs({ lon: incident.location.lon, lat: incident.location.lat, minutes: minutes.join(','), direction: 'to' })}`)
+        .get<FeatureCollection>(
+          `/isochrones${qs({ lon: incident.location.lon, lat: incident.location.lat, minutes: minutes.join(','), direction: 'to' })}`,
+        )
         .catch(() => null),
       this.fetchRecommendation(id),
     ]);
@@ -350,7 +493,10 @@ export class DispatcherSeat implements Seat {
         .map((f) => ({
           ...f,
           geometry: withoutSmallHoles(f.geometry),
-          properties: { ...f.properties, tier: minutes.indexOf(Number((f.properties as { minutes: number }).minutes)) },
+          properties: {
+            ...f.properties,
+            tier: minutes.indexOf(Number((f.properties as { minutes: number }).minutes)),
+          },
         }))
         .sort((a, b) => b.properties.tier - a.properties.tier);
       this.ctx.map.set('isochrones', featureCollection(features));
@@ -364,7 +510,8 @@ export class DispatcherSeat implements Seat {
       this.rec = rec;
       this.recError = null;
       // keep only choices that are still candidates
-      for (const u of [...this.chosen]) if (!rec.candidates.some((c) => c.unitId === u)) this.chosen.delete(u);
+      for (const u of [...this.chosen])
+        if (!rec.candidates.some((c) => c.unitId === u)) this.chosen.delete(u);
     } catch (err) {
       this.rec = null;
       this.recError = errorMessage(err);
@@ -411,10 +558,13 @@ export class DispatcherSeat implements Seat {
     const id = store.selectedIncidentId;
     if (!id) return;
     try {
-      const route = await api.get<RouteResponse>(`/incidents/${id}/route${qs({ unitId })}`);
+      const route = await api.get<UnitRoute>(`/incidents/${id}/route${qs({ unitId })}`);
       if (store.selectedIncidentId !== id) return;
       this.route = route;
-      this.ctx.map.set('route', featureCollection([{ type: 'Feature', geometry: route.geometry, properties: { unitId } }]));
+      this.ctx.map.set(
+        'route',
+        featureCollection([{ type: 'Feature', geometry: route.geometry, properties: { unitId } }]),
+      );
       this.renderRight();
     } catch {
       this.ctx.map.clear('route');
@@ -433,22 +583,20 @@ export class DispatcherSeat implements Seat {
     if (!this.rec) return;
     const unitIds = [...this.chosen];
     // units out at 封控 checkpoints are not at the scene: the first unit sent there is still the primary
-    const active = store.assignmentsOf(id).some((a) => a.role !== 'checkpoint' && ['assigned', 'acknowledged', 'en_route', 'on_scene'].includes(a.status));
+    const active = store
+      .assignmentsOf(id)
+      .some(
+        (a) =>
+          a.role !== 'checkpoint' &&
+          ['assigned', 'acknowledged', 'en_route', 'on_scene'].includes(a.status),
+      );
     this.assignError = null;
     try {
-      const r = await api.post<{ assignments: AssignmentView[] }>(`/incidents/${id}/assignments`, { unitIds, role: active ? 'reinforcement' : 'primary' });
-      for (const a of r.assignments) {
-        const u = store.units.get(a.unitId);
-        if (!store.assignments.has(a.id)) {
-          store.applyAssignment({
-            ...a,
-            incidentId: id,
-            callsign: a.callsign ?? u?.callsign ?? '',
-            unitKind: a.unitKind ?? u?.kind ?? '',
-            role: a.role ?? (active ? 'reinforcement' : 'primary'),
-          } as AssignmentView);
-        }
-      }
+      const r = await api.post<{ assignments: AssignmentView[] }>(`/incidents/${id}/assignments`, {
+        unitIds,
+        role: active ? 'reinforcement' : 'primary',
+      });
+      for (const a of r.assignments) if (!store.assignments.has(a.id)) store.applyAssignment(a);
       this.chosen.clear();
       this.route = null;
       this.ctx.map.clear('route');
@@ -467,25 +615,48 @@ export class DispatcherSeat implements Seat {
     if (this.editing && this.editing.base.id !== i?.id) this.stopEditing();
     if (this.editing) {
       // the form keeps what is being typed: it is never rebuilt by live events
-      if (right.firstElementChild !== this.editing.form.element) render(right, this.editing.form.element);
+      if (right.firstElementChild !== this.editing.form.element)
+        render(right, this.editing.form.element);
       return;
     }
     if (!i) {
-      render(right, this.flashLine(), h('div', { class: 'result-empty muted' }, t('selectIncident')));
+      render(
+        right,
+        this.flashLine(),
+        h('div', { class: 'result-empty muted' }, t('selectIncident')),
+      );
       return;
     }
-    const scheme = this.rec?.scheme ?? findScheme(i.schemeId, schemesCache ?? undefined) ?? findScheme(i.schemeId);
+    const scheme =
+      this.rec?.scheme ??
+      findScheme(i.schemeId, schemesCache ?? undefined) ??
+      findScheme(i.schemeId);
     const assignments = store.assignmentsOf(i.id);
     const cursor = this.cursorAssignment(assignments);
     this.loadCalls(i);
-    const duplicates = nearbyIncidents(store.openIncidents(), i.location, store.now(), { category: i.category, exclude: i.id });
+    const duplicates = nearbyIncidents(store.openIncidents(), i.location, store.now(), {
+      category: i.category,
+      exclude: i.id,
+    });
     const scrollTop = right.scrollTop;
     render(
       right,
       h(
         'div',
-        { class: 'incident-detail', id: 'incident-detail', 'data-incident-id': i.id, 'data-version': i.version },
-        h('div', { class: 'detail-head' }, h('span', { class: `prio p${i.priority}` }, `P${i.priority}`), h('strong', {}, categoryLabel(i.category)), h('span', { class: 'number' }, i.number), h('button', { type: 'button', class: 'ghost small', onclick: () => this.close() }, 'Esc')),
+        {
+          class: 'incident-detail',
+          id: 'incident-detail',
+          'data-incident-id': i.id,
+          'data-version': i.version,
+        },
+        h(
+          'div',
+          { class: 'detail-head' },
+          h('span', { class: `prio p${i.priority}` }, `P${i.priority}`),
+          h('strong', {}, categoryLabel(i.category)),
+          h('span', { class: 'number' }, i.number),
+          h('button', { type: 'button', class: 'ghost small', onclick: () => this.close() }, 'Esc'),
+        ),
         h(
           'div',
           { class: 'incident-actions', id: 'incident-actions' },
@@ -508,7 +679,13 @@ export class DispatcherSeat implements Seat {
             'dd',
             { class: 'tiers' },
             scheme
-              ? scheme.tiers.map((tier, idx) => h('span', { class: `tier-chip tier-${idx}`, style: `border-color:${COLORS.tiers[idx]}` }, label(tier.label) || `${tier.sec / 60} min`))
+              ? scheme.tiers.map((tier, idx) =>
+                  h(
+                    'span',
+                    { class: `tier-chip tier-${idx}`, '--tier': COLORS.tiers[idx] },
+                    label(tier.label) || `${tier.sec / 60} min`,
+                  ),
+                )
               : t('noScheme'),
           ),
           h('dt', {}, statusLabel('st', i.status)),
@@ -528,17 +705,41 @@ export class DispatcherSeat implements Seat {
         h(
           'section',
           { class: 'candidates-panel' },
-          h('h4', {}, t('candidates'), this.rec ? h('small', { class: 'muted' }, ` ${this.rec.tookMs ?? ''} ms`) : null),
+          h(
+            'h4',
+            {},
+            t('candidates'),
+            this.rec ? h('small', { class: 'muted' }, ` ${this.rec.tookMs ?? ''} ms`) : null,
+          ),
           h('p', { class: 'hint muted' }, t('assignHint')),
           this.rec
-            ? candidateList(this.rec, { selected: this.chosen, focused: this.focusedCandidate, onToggle: (u) => this.toggle(u), limit: 30 })
+            ? candidateList(this.rec, {
+                selected: this.chosen,
+                focused: this.focusedCandidate,
+                onToggle: (u) => this.toggle(u),
+                limit: 30,
+              })
             : h('p', { class: 'muted' }, this.recError ?? '…'),
           this.excludedSummary(),
-          this.route ? h('p', { class: 'route-info' }, `→ ${mmss(this.route.etaSec)} · ${(this.route.distanceM / 1000).toFixed(1)} km${this.route.method === 'straight' ? ` (${t('straight')})` : ''}`) : null,
-          this.assignError ? h('p', { class: 'form-error', role: 'alert', id: 'assign-error' }, this.assignError) : null,
+          this.route
+            ? h(
+                'p',
+                { class: 'route-info' },
+                `→ ${mmss(this.route.etaSec)} · ${(this.route.distanceM / 1000).toFixed(1)} km${this.route.method === 'straight' ? ` (${t('straight')})` : ''}`,
+              )
+            : null,
+          this.assignError
+            ? h('p', { class: 'form-error', role: 'alert', id: 'assign-error' }, this.assignError)
+            : null,
           h(
             'button',
-            { type: 'button', class: 'primary', id: 'assign', disabled: !this.rec?.candidates.length, onclick: () => void this.assign() },
+            {
+              type: 'button',
+              class: 'primary',
+              id: 'assign',
+              disabled: !this.rec?.candidates.length,
+              onclick: () => void this.assign(),
+            },
             `${t('assign')} (A)${this.chosen.size ? ` × ${this.chosen.size}` : ''}`,
           ),
         ),
@@ -550,12 +751,26 @@ export class DispatcherSeat implements Seat {
   }
 
   private actionButton(key: string, text: string, run: () => void, danger = false): HTMLElement {
-    return h('button', { type: 'button', class: danger ? 'ghost small danger' : 'ghost small', 'data-key': key, onclick: run }, text, h('kbd', {}, key.toUpperCase()));
+    return h(
+      'button',
+      {
+        type: 'button',
+        class: danger ? 'ghost small danger' : 'ghost small',
+        'data-key': key,
+        onclick: run,
+      },
+      text,
+      h('kbd', {}, key.toUpperCase()),
+    );
   }
 
   private flashLine(): HTMLElement | null {
     if (!this.flash) return null;
-    return h('p', { class: this.flash.error ? 'flash form-error' : 'flash', id: 'flash', role: 'status' }, this.flash.text);
+    return h(
+      'p',
+      { class: this.flash.error ? 'flash form-error' : 'flash', id: 'flash', role: 'status' },
+      this.flash.text,
+    );
   }
 
   private say(text: string, error = false) {
@@ -576,7 +791,10 @@ export class DispatcherSeat implements Seat {
             'li',
             { 'data-incident-id': n.incident.id },
             `${n.incident.number} · ${categoryLabel(n.incident.category)} · `,
-            t('nearbyLine', { distance: Math.round(n.distanceM), minutes: Math.round(n.minutesAgo) }),
+            t('nearbyLine', {
+              distance: Math.round(n.distanceM),
+              minutes: Math.round(n.minutesAgo),
+            }),
           ),
         ),
       ),
@@ -590,13 +808,25 @@ export class DispatcherSeat implements Seat {
     return h(
       'section',
       { class: 'log', id: 'incident-log' },
-      h('h4', {}, t('notes'), h('span', { class: 'count' }, String(notes.length)), h('kbd', {}, 'N')),
+      h(
+        'h4',
+        {},
+        t('notes'),
+        h('span', { class: 'count' }, String(notes.length)),
+        h('kbd', {}, 'N'),
+      ),
       notes.length
         ? h(
             'ol',
             { class: 'notes', id: 'notes' },
             notes.map((n) =>
-              h('li', { 'data-note-id': n.id }, h('time', {}, clock(n.at)), h('span', { class: `actor ${n.actor.kind}` }, n.actor.name), h('span', { class: 'text' }, n.text)),
+              h(
+                'li',
+                { 'data-note-id': n.id },
+                h('time', {}, clock(n.at)),
+                h('span', { class: `actor ${n.actor.kind}` }, n.actor.name),
+                h('span', { class: 'text' }, n.text),
+              ),
             ),
           )
         : h('p', { class: 'muted empty-log' }, t('notesEmpty')),
@@ -612,7 +842,11 @@ export class DispatcherSeat implements Seat {
                   {},
                   h('time', {}, clock(c.receivedAt)),
                   h('span', {}, c.callerNumber ?? '—', c.callerName ? ` · ${c.callerName}` : ''),
-                  c.id === null ? h('span', { class: 'muted' }, t('callFirst')) : c.mergedFrom ? h('span', { class: 'muted' }, t('callMergedIn')) : null,
+                  c.id === null
+                    ? h('span', { class: 'muted' }, t('callFirst'))
+                    : c.mergedFrom
+                      ? h('span', { class: 'muted' }, t('callMergedIn'))
+                      : null,
                   c.note ? h('span', { class: 'text' }, c.note) : null,
                 ),
               ),
@@ -645,7 +879,13 @@ export class DispatcherSeat implements Seat {
     const actions = ON_BEHALF.filter((x) => x.from.includes(a.status));
     return h(
       'div',
-      { class: `assignment as-${a.status}${isCursor ? ' cursor' : ''}`, 'data-unit-id': a.unitId, 'data-assignment-id': a.id, 'data-status': a.status, 'data-role': a.role },
+      {
+        class: `assignment as-${a.status}${isCursor ? ' cursor' : ''}`,
+        'data-unit-id': a.unitId,
+        'data-assignment-id': a.id,
+        'data-status': a.status,
+        'data-role': a.role,
+      },
       h(
         'div',
         { class: 'a-head' },
@@ -660,7 +900,12 @@ export class DispatcherSeat implements Seat {
         { class: 'steps' },
         ASSIGNMENT_STEPS.map((s) => {
           const at = a[s.at] as string | null;
-          return h('li', { class: at ? 'done' : '' }, h('span', {}, statusLabel('as', s.status)), h('time', {}, at ? clock(at) : ''));
+          return h(
+            'li',
+            { class: at ? 'done' : '' },
+            h('span', {}, statusLabel('as', s.status)),
+            h('time', {}, at ? clock(at) : ''),
+          );
         }),
       ),
       active
@@ -668,9 +913,29 @@ export class DispatcherSeat implements Seat {
             'div',
             { class: 'a-actions' },
             actions.map((x) =>
-              h('button', { type: 'button', class: 'ghost small', 'data-event': x.type, onclick: () => void this.onBehalf(a, x.type, x.label()) }, x.label(), isCursor ? h('kbd', {}, x.key.toUpperCase()) : null),
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'ghost small',
+                  'data-event': x.type,
+                  onclick: () => void this.onBehalf(a, x.type, x.label()),
+                },
+                x.label(),
+                isCursor ? h('kbd', {}, x.key.toUpperCase()) : null,
+              ),
             ),
-            h('button', { type: 'button', class: 'ghost small danger', 'data-event': 'recall', onclick: () => void this.recall(a) }, t('actRecall'), isCursor ? h('kbd', {}, 'D') : null),
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'ghost small danger',
+                'data-event': 'recall',
+                onclick: () => void this.recall(a),
+              },
+              t('actRecall'),
+              isCursor ? h('kbd', {}, 'D') : null,
+            ),
           )
         : null,
     );
@@ -711,7 +976,14 @@ export class DispatcherSeat implements Seat {
     const form = new IncidentForm({
       prefix: 'e',
       formId: 'edit-form',
-      title: [t('editTitle', { number: base.number }), h('button', { type: 'button', class: 'ghost small', onclick: () => this.stopEditing() }, t('discard'))],
+      title: [
+        t('editTitle', { number: base.number }),
+        h(
+          'button',
+          { type: 'button', class: 'ghost small', onclick: () => this.stopEditing() },
+          t('discard'),
+        ),
+      ],
       submitLabel: t('save'),
       submitHint: t('saveHint'),
       map: this.ctx.map,
@@ -745,7 +1017,11 @@ export class DispatcherSeat implements Seat {
     form.setBusy(true);
     form.setError('');
     try {
-      const r = await api.patch<{ incident: IncidentView; changed: string[]; recommendation?: Recommendation }>(`/incidents/${base.id}`, {
+      const r = await api.patch<{
+        incident: IncidentView;
+        changed: string[];
+        recommendation?: Recommendation;
+      }>(`/incidents/${base.id}`, {
         expectedVersion: base.version,
         ...mine,
       });
@@ -754,9 +1030,11 @@ export class DispatcherSeat implements Seat {
       this.stopEditing();
       this.say(t('saved', { list: r.changed.map(fieldLabel).join('、') }));
       // a new place or priority brings new rings and candidates
-      if (r.changed.some((c) => c === 'location' || c === 'priority' || c === 'schemeId')) void this.open(base.id);
+      if (r.changed.some((c) => c === 'location' || c === 'priority' || c === 'schemeId'))
+        void this.open(base.id);
     } catch (err) {
-      if (err instanceof ApiError && err.code === 'STALE_VERSION') await this.reloadKeepingEdits(editing, mine);
+      if (err instanceof ApiError && err.code === 'STALE_VERSION')
+        await this.reloadKeepingEdits(editing, mine);
       else form.setError(errorMessage(err));
     } finally {
       form.setBusy(false);
@@ -764,7 +1042,10 @@ export class DispatcherSeat implements Seat {
   }
 
   /** Someone saved first: take their incident, put this dispatcher's edits back on top of it. */
-  private async reloadKeepingEdits(editing: { form: IncidentForm; base: IncidentView }, mine: Partial<Record<Editable, unknown>>) {
+  private async reloadKeepingEdits(
+    editing: { form: IncidentForm; base: IncidentView },
+    mine: Partial<Record<Editable, unknown>>,
+  ) {
     let fresh: IncidentView;
     try {
       fresh = await api.get<IncidentView>(`/incidents/${editing.base.id}`);
@@ -775,7 +1056,9 @@ export class DispatcherSeat implements Seat {
     if (this.editing !== editing) return;
     const before = fieldsOf(editing.base);
     const now = fieldsOf(fresh);
-    const theirs = (Object.keys(now) as (keyof IncidentFields)[]).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(now[k]));
+    const theirs = (Object.keys(now) as (keyof IncidentFields)[]).filter(
+      (k) => JSON.stringify(before[k]) !== JSON.stringify(now[k]),
+    );
     const kept: IncidentFields = { ...now };
     for (const [k, v] of Object.entries(mine) as [Editable, unknown][]) {
       if (k === 'category') kept.category = v as string;
@@ -789,7 +1072,13 @@ export class DispatcherSeat implements Seat {
     editing.form.setNotice([
       h('strong', { class: 'notice-title' }, errorMessage(new ApiError(409, 'STALE_VERSION', ''))),
       h('div', {}, t('staleReloaded')),
-      theirs.length ? h('div', { id: 'stale-theirs' }, t('staleTheirs', { list: theirs.map(fieldLabel).join('、') })) : '',
+      theirs.length
+        ? h(
+            'div',
+            { id: 'stale-theirs' },
+            t('staleTheirs', { list: theirs.map(fieldLabel).join('、') }),
+          )
+        : '',
     ]);
   }
 
@@ -808,7 +1097,9 @@ export class DispatcherSeat implements Seat {
       focus: text,
       submit: async () => {
         if (!text.value.trim()) throw new DialogRefusal(t('notesEmpty'));
-        return api.post<{ note: NoteView }>(`/incidents/${i.id}/notes`, { text: text.value.trim() });
+        return api.post<{ note: NoteView }>(`/incidents/${i.id}/notes`, {
+          text: text.value.trim(),
+        });
       },
     });
     if (done) store.setNotes(i.id, [done.note]);
@@ -827,10 +1118,20 @@ export class DispatcherSeat implements Seat {
     const list = dispositionsCache;
     const picker = pickList(
       list,
-      (d) => [h('span', {}, d.label[lang()]), d.transferAgency ? h('span', { class: 'muted' }, ` · ${t('transferTo', { agency: d.transferAgency })}`) : null],
+      (d) => [
+        h('span', {}, d.label[lang()]),
+        d.transferAgency
+          ? h('span', { class: 'muted' }, ` · ${t('transferTo', { agency: d.transferAgency })}`)
+          : null,
+      ],
       { id: 'disposition-pick' },
     );
-    const note = h('input', { id: 'close-note', type: 'text', maxlength: 2000, placeholder: t('closeNote') });
+    const note = h('input', {
+      id: 'close-note',
+      type: 'text',
+      maxlength: 2000,
+      placeholder: t('closeNote'),
+    });
     const closed = await openDialog({
       id: 'close-dialog',
       title: t('closeTitle', { number: i.number }),
@@ -841,8 +1142,14 @@ export class DispatcherSeat implements Seat {
       onKey: picker.onKey,
       submit: () => {
         const d = picker.selected();
-        if (!d) throw new DialogRefusal(errorMessage(new ApiError(400, 'VALIDATION_FAILED', 'no disposition chosen')));
-        return api.post<IncidentView>(`/incidents/${i.id}/close`, { disposition: d.code, note: note.value.trim() || undefined });
+        if (!d)
+          throw new DialogRefusal(
+            errorMessage(new ApiError(400, 'VALIDATION_FAILED', 'no disposition chosen')),
+          );
+        return api.post<IncidentView>(`/incidents/${i.id}/close`, {
+          disposition: d.code,
+          note: note.value.trim() || undefined,
+        });
       },
     });
     if (!closed) return;
@@ -854,7 +1161,12 @@ export class DispatcherSeat implements Seat {
   private async cancelIncident() {
     const i = this.selected();
     if (!i) return;
-    const reason = h('input', { id: 'cancel-reason', type: 'text', maxlength: 2000, placeholder: t('reason') });
+    const reason = h('input', {
+      id: 'cancel-reason',
+      type: 'text',
+      maxlength: 2000,
+      placeholder: t('reason'),
+    });
     const done = await openDialog({
       id: 'cancel-dialog',
       title: t('cancelTitle', { number: i.number }),
@@ -876,17 +1188,38 @@ export class DispatcherSeat implements Seat {
   private async merge() {
     const i = this.selected();
     if (!i) return;
-    const targets = nearbyIncidents(store.openIncidents(), i.location, store.now(), { category: i.category, exclude: i.id });
+    const targets = nearbyIncidents(store.openIncidents(), i.location, store.now(), {
+      category: i.category,
+      exclude: i.id,
+    });
     if (!targets.length) {
       this.say(t('mergeNone'), true);
       return;
     }
-    const picker = pickList(targets, (n) => [`${n.incident.number} · ${categoryLabel(n.incident.category)} · `, t('nearbyLine', { distance: Math.round(n.distanceM), minutes: Math.round(n.minutesAgo) }), n.incident.address ? ` · ${n.incident.address}` : ''], {
-      id: 'merge-pick',
-    });
+    const picker = pickList(
+      targets,
+      (n) => [
+        `${n.incident.number} · ${categoryLabel(n.incident.category)} · `,
+        t('nearbyLine', { distance: Math.round(n.distanceM), minutes: Math.round(n.minutesAgo) }),
+        n.incident.address ? ` · ${n.incident.address}` : '',
+      ],
+      {
+        id: 'merge-pick',
+      },
+    );
     const radio = (value: string, text: string, checked: boolean) =>
-      h('label', { class: 'radio' }, h('input', { type: 'radio', name: 'merge-units', value, checked }), text);
-    const units = h('div', { class: 'merge-units', id: 'merge-units' }, radio('handover', t('mergeHandover'), true), radio('release', t('mergeRelease'), false));
+      h(
+        'label',
+        { class: 'radio' },
+        h('input', { type: 'radio', name: 'merge-units', value, checked }),
+        text,
+      );
+    const units = h(
+      'div',
+      { class: 'merge-units', id: 'merge-units' },
+      radio('handover', t('mergeHandover'), true),
+      radio('release', t('mergeRelease'), false),
+    );
     const done = await openDialog({
       id: 'merge-dialog',
       title: t('mergeTitle', { number: i.number }),
@@ -898,7 +1231,10 @@ export class DispatcherSeat implements Seat {
       submit: () => {
         const into = picker.selected() as Nearby;
         const how = units.querySelector<HTMLInputElement>('input:checked')?.value ?? 'handover';
-        return api.post<{ incident: IncidentView; into: IncidentView }>(`/incidents/${i.id}/merge`, { intoIncidentId: into.incident.id, units: how });
+        return api.post<{ incident: IncidentView; into: IncidentView }>(
+          `/incidents/${i.id}/merge`,
+          { intoIncidentId: into.incident.id, units: how },
+        );
       },
     });
     if (!done) return;
@@ -909,10 +1245,16 @@ export class DispatcherSeat implements Seat {
   }
 
   /** Y/T/V/F: what the unit radioed, recorded on its behalf. */
-  private async onBehalf(a: AssignmentView, type: 'ack' | 'depart' | 'arrive' | 'clear', action: string) {
+  private async onBehalf(
+    a: AssignmentView,
+    type: 'ack' | 'depart' | 'arrive' | 'clear',
+    action: string,
+  ) {
     this.assignmentCursor = a.id;
     try {
-      const r = await api.post<{ assignment: AssignmentView }>(`/assignments/${a.id}/events`, { type });
+      const r = await api.post<{ assignment: AssignmentView }>(`/assignments/${a.id}/events`, {
+        type,
+      });
       store.applyAssignment({ ...a, ...r.assignment });
       this.say(t('onBehalf', { callsign: a.callsign, action }));
     } catch (err) {
@@ -924,7 +1266,12 @@ export class DispatcherSeat implements Seat {
   private async recall(a: AssignmentView) {
     this.assignmentCursor = a.id;
     const i = this.selected();
-    const reason = h('input', { id: 'recall-reason', type: 'text', maxlength: 2000, placeholder: t('reason') });
+    const reason = h('input', {
+      id: 'recall-reason',
+      type: 'text',
+      maxlength: 2000,
+      placeholder: t('reason'),
+    });
     const done = await openDialog({
       id: 'recall-dialog',
       title: t('recallTitle', { callsign: a.callsign, number: i?.number ?? '' }),
@@ -934,7 +1281,9 @@ export class DispatcherSeat implements Seat {
       focus: reason,
       submit: () => {
         if (!reason.value.trim()) throw new DialogRefusal(t('reasonRequired'));
-        return api.post<{ assignment: AssignmentView }>(`/assignments/${a.id}/cancel`, { reason: reason.value.trim() });
+        return api.post<{ assignment: AssignmentView }>(`/assignments/${a.id}/cancel`, {
+          reason: reason.value.trim(),
+        });
       },
     });
     if (!done) return;
@@ -952,7 +1301,16 @@ export class DispatcherSeat implements Seat {
     const ex = this.rec?.excluded ?? [];
     const stale = ex.filter((e) => e.reason === 'stale_position' || e.reason === 'no_position');
     if (!stale.length) return null;
-    return h('p', { class: 'excluded muted' }, `⚠ ${stale.length} · ${t('stale')}: `, stale.slice(0, 6).map((e) => e.callsign).join('、'), stale.length > 6 ? ' …' : '');
+    return h(
+      'p',
+      { class: 'excluded muted' },
+      `⚠ ${stale.length} · ${t('stale')}: `,
+      stale
+        .slice(0, 6)
+        .map((e) => e.callsign)
+        .join('、'),
+      stale.length > 6 ? ' …' : '',
+    );
   }
 
   // ---- keyboard ------------------------------------------------------------------------------
@@ -1051,7 +1409,13 @@ export class DispatcherSeat implements Seat {
     const step = ON_BEHALF.find((x) => x.key === key);
     if (!step) return false;
     // a key for a step the unit is not at says why nothing happened
-    if (!step.from.includes(a.status)) return act(() => this.say(`${a.callsign}: ${statusLabel('as', a.status)} · ${errorMessage(new ApiError(409, 'CONFLICT', ''))}`, true));
+    if (!step.from.includes(a.status))
+      return act(() =>
+        this.say(
+          `${a.callsign}: ${statusLabel('as', a.status)} · ${errorMessage(new ApiError(409, 'CONFLICT', ''))}`,
+          true,
+        ),
+      );
     return act(() => this.onBehalf(a, step.type, step.label()));
   }
 

@@ -73,44 +73,148 @@ export class IncidentForm {
     const p = opts.prefix;
     const category = h(
       'div',
-      { class: 'chips', role: 'radiogroup', tabindex: 0, id: `${p}-category`, 'aria-label': t('category') },
+      {
+        class: 'chips',
+        role: 'radiogroup',
+        tabindex: 0,
+        id: `${p}-category`,
+        'aria-label': t('category'),
+      },
       INCIDENT_CATEGORIES.map((c, i) =>
-        h('button', { type: 'button', class: 'chip', role: 'radio', tabindex: -1, 'data-value': c, onclick: () => this.setCategory(c) }, h('kbd', {}, String(i + 1)), categoryLabel(c)),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'chip',
+            role: 'radio',
+            tabindex: -1,
+            'data-value': c,
+            onclick: () => this.setCategory(c),
+          },
+          h('kbd', {}, String(i + 1)),
+          categoryLabel(c),
+        ),
       ),
     );
     const priority = h(
       'div',
-      { class: 'chips priority', role: 'radiogroup', tabindex: 0, id: `${p}-priority`, 'aria-label': t('priority') },
+      {
+        class: 'chips priority',
+        role: 'radiogroup',
+        tabindex: 0,
+        id: `${p}-priority`,
+        'aria-label': t('priority'),
+      },
       PRIORITIES.map((n) =>
-        h('button', { type: 'button', class: `chip p${n}`, role: 'radio', tabindex: -1, 'data-value': n, onclick: () => this.setPriority(n) }, h('kbd', {}, String(n)), priorityLabel(n)),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: `chip p${n}`,
+            role: 'radio',
+            tabindex: -1,
+            'data-value': n,
+            onclick: () => this.setPriority(n),
+          },
+          h('kbd', {}, String(n)),
+          priorityLabel(n),
+        ),
       ),
     );
-    const address = h('input', { id: `${p}-address`, type: 'text', autocomplete: 'off', placeholder: t('addressHint'), 'aria-autocomplete': 'list', 'aria-controls': `${p}-suggestions` });
-    const list = h('ul', { class: 'suggestions', role: 'listbox', id: `${p}-suggestions`, hidden: true });
+    const address = h('input', {
+      id: `${p}-address`,
+      type: 'text',
+      autocomplete: 'off',
+      placeholder: t('addressHint'),
+      'aria-autocomplete': 'list',
+      'aria-controls': `${p}-suggestions`,
+    });
+    const list = h('ul', {
+      class: 'suggestions',
+      role: 'listbox',
+      id: `${p}-suggestions`,
+      hidden: true,
+    });
     const where = h('div', { class: 'where muted', id: `${p}-where` }, t('noLocation'));
-    const number = h('input', { id: `${p}-number`, type: 'tel', autocomplete: 'off', inputmode: 'tel' });
+    const number = h('input', {
+      id: `${p}-number`,
+      type: 'tel',
+      autocomplete: 'off',
+      inputmode: 'tel',
+    });
     const name = h('input', { id: `${p}-name`, type: 'text', autocomplete: 'off' });
     const description = h('textarea', { id: `${p}-description`, rows: 4 });
     const notice = h('div', { class: 'form-notice', id: `${p}-notice`, hidden: true });
     const error = h('div', { class: 'form-error', role: 'alert', id: `${p}-error` });
-    const submit = h('button', { type: 'submit', class: 'primary', id: `${p}-submit` }, opts.submitLabel);
+    const submit = h(
+      'button',
+      { type: 'submit', class: 'primary', id: `${p}-submit` },
+      opts.submitLabel,
+    );
     this.element = h(
       'form',
       { class: 'incident-form', id: opts.formId, novalidate: true },
       h('h2', {}, ...opts.title),
       notice,
-      h('label', { class: 'field' }, h('span', {}, t('category'), h('small', {}, t('keysCategory'))), category),
-      h('label', { class: 'field' }, h('span', {}, t('priority'), h('small', {}, t('keysPriority'))), priority),
-      h('label', { class: 'field', for: `${p}-address` }, h('span', {}, t('address')), h('div', { class: 'combo' }, address, list), where),
-      h('div', { class: 'row2' }, h('label', { class: 'field' }, h('span', {}, t('callerNumber')), number), h('label', { class: 'field' }, h('span', {}, t('callerName')), name)),
+      h(
+        'label',
+        { class: 'field' },
+        h('span', {}, t('category'), h('small', {}, t('keysCategory'))),
+        category,
+      ),
+      h(
+        'label',
+        { class: 'field' },
+        h('span', {}, t('priority'), h('small', {}, t('keysPriority'))),
+        priority,
+      ),
+      h(
+        'label',
+        { class: 'field', for: `${p}-address` },
+        h('span', {}, t('address')),
+        h('div', { class: 'combo' }, address, list),
+        where,
+      ),
+      h(
+        'div',
+        { class: 'row2' },
+        h('label', { class: 'field' }, h('span', {}, t('callerNumber')), number),
+        h('label', { class: 'field' }, h('span', {}, t('callerName')), name),
+      ),
       h('label', { class: 'field' }, h('span', {}, t('description')), description),
       error,
       h('div', { class: 'actions' }, submit, h('small', { class: 'muted' }, opts.submitHint)),
     );
-    this.els = { category, priority, address, list, where, number, name, description, notice, error, submit };
+    this.els = {
+      category,
+      priority,
+      address,
+      list,
+      where,
+      number,
+      name,
+      description,
+      notice,
+      error,
+      submit,
+    };
 
-    category.addEventListener('keydown', (e) => this.groupKeys(e, INCIDENT_CATEGORIES.length, (i) => this.setCategory(INCIDENT_CATEGORIES[i]), () => INCIDENT_CATEGORIES.indexOf(this.fields.category as never)));
-    priority.addEventListener('keydown', (e) => this.groupKeys(e, 3, (i) => this.setPriority(PRIORITIES[i]), () => (this.fields.priority ?? 0) - 1));
+    category.addEventListener('keydown', (e) =>
+      this.groupKeys(
+        e,
+        INCIDENT_CATEGORIES.length,
+        (i) => this.setCategory(INCIDENT_CATEGORIES[i]),
+        () => INCIDENT_CATEGORIES.indexOf(this.fields.category as never),
+      ),
+    );
+    priority.addEventListener('keydown', (e) =>
+      this.groupKeys(
+        e,
+        3,
+        (i) => this.setPriority(PRIORITIES[i]),
+        () => (this.fields.priority ?? 0) - 1,
+      ),
+    );
     address.addEventListener('input', () => {
       this.pending = this.suggest();
     });
@@ -133,7 +237,8 @@ export class IncidentForm {
       e.preventDefault();
       opts.onSubmit();
     });
-    const onMapClick = (e: MapMouseEvent) => this.setLocation({ lon: e.lngLat.lng, lat: e.lngLat.lat }, true);
+    const onMapClick = (e: MapMouseEvent) =>
+      this.setLocation({ lon: e.lngLat.lng, lat: e.lngLat.lat }, true);
     opts.map.map.on('click', onMapClick);
     this.offMap = () => opts.map.map.off('click', onMapClick);
     this.paintChips();
@@ -279,7 +384,8 @@ export class IncidentForm {
         ),
       ),
     );
-    if (this.highlighted >= 0) address.setAttribute('aria-activedescendant', `${p}-sug-${this.highlighted}`);
+    if (this.highlighted >= 0)
+      address.setAttribute('aria-activedescendant', `${p}-sug-${this.highlighted}`);
     else address.removeAttribute('aria-activedescendant');
     list.querySelector('li.active')?.scrollIntoView({ block: 'nearest' });
   }
@@ -300,7 +406,8 @@ export class IncidentForm {
       e.preventDefault();
       const seq = this.searchSeq;
       void this.pending.then(() => {
-        if (seq === this.searchSeq && this.suggestions.length) this.pick(this.highlighted >= 0 ? this.highlighted : 0);
+        if (seq === this.searchSeq && this.suggestions.length)
+          this.pick(this.highlighted >= 0 ? this.highlighted : 0);
       });
     } else if (e.key === 'Enter' && open && this.highlighted >= 0) {
       // Enter takes the highlighted suggestion; the next Enter submits
@@ -328,15 +435,31 @@ export class IncidentForm {
     this.paintWhere();
     const map = this.opts.map;
     if (loc) {
-      map.set('draft', featureCollection([{ type: 'Feature', geometry: { type: 'Point', coordinates: [loc.lon, loc.lat] }, properties: {} }]));
-      if (moveMap) map.map.easeTo({ center: [loc.lon, loc.lat], zoom: Math.max(map.map.getZoom(), 15), duration: 400 });
+      map.set(
+        'draft',
+        featureCollection([
+          {
+            type: 'Feature',
+            geometry: { type: 'Point', coordinates: [loc.lon, loc.lat] },
+            properties: {},
+          },
+        ]),
+      );
+      if (moveMap)
+        map.map.easeTo({
+          center: [loc.lon, loc.lat],
+          zoom: Math.max(map.map.getZoom(), 15),
+          duration: 400,
+        });
     } else map.clear('draft');
     if (chosen) this.opts.onPlace?.();
   }
 
   private paintWhere() {
     const loc = this.fields.location;
-    this.els.where.textContent = loc ? `${t('location')}: ${loc.lon.toFixed(5)}, ${loc.lat.toFixed(5)}` : t('noLocation');
+    this.els.where.textContent = loc
+      ? `${t('location')}: ${loc.lon.toFixed(5)}, ${loc.lat.toFixed(5)}`
+      : t('noLocation');
     this.els.where.classList.toggle('muted', !loc);
   }
 }

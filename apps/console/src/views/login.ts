@@ -6,14 +6,34 @@ import { lang, setLang, t } from '../i18n';
 import { saveSession, type Session } from '../session';
 
 export function showLogin(root: HTMLElement, onSignedIn: (s: Session) => void) {
-  const user = h('input', { id: 'login-username', autocomplete: 'username', required: true, autofocus: true });
-  const pass = h('input', { id: 'login-password', type: 'password', autocomplete: 'current-password', required: true });
+  const user = h('input', {
+    id: 'login-username',
+    autocomplete: 'username',
+    required: true,
+    autofocus: true,
+  });
+  const pass = h('input', {
+    id: 'login-password',
+    type: 'password',
+    autocomplete: 'current-password',
+    required: true,
+  });
   const err = h('p', { class: 'form-error', role: 'alert' });
   const button = h('button', { type: 'submit', class: 'primary', id: 'login-submit' }, t('signIn'));
   const form = h(
     'form',
     { class: 'login-card', id: 'login' },
-    h('div', { class: 'brand' }, h('span', { class: 'logo' }, '110'), h('div', {}, h('h1', {}, t('appTitle')), h('p', { class: 'muted' }, 'RingCAD · 处置圈指挥调度'))),
+    h(
+      'div',
+      { class: 'brand' },
+      h('span', { class: 'logo' }, '110'),
+      h(
+        'div',
+        {},
+        h('h1', {}, t('appTitle')),
+        h('p', { class: 'muted' }, 'RingCAD · 处置圈指挥调度'),
+      ),
+    ),
     h('label', { class: 'field' }, h('span', {}, t('username')), user),
     h('label', { class: 'field' }, h('span', {}, t('password')), pass),
     err,

@@ -8,78 +8,10 @@ import { api, qs } from '../api';
 import { MAP_FONT } from '../fonts';
 import { h, render } from '../dom';
 import { clock, mmss } from '../format';
-import { categoryLabel, lang } from '../i18n';
+import { categoryLabel, stageLabel, t } from '../i18n';
 import type { MapView } from '../map/map-view';
 import { COLORS } from '../map/style';
-import type { JurisdictionProps } from '../types';
-import { ensureStyles } from './replay-styles';
-
-const TEXT = {
-  zh: {
-    replay: '回放',
-    recent: '近期警情',
-    areaReplay: '区域回放',
-    reports: '统计报表',
-    close: '关闭',
-    play: '播放',
-    pause: '暂停',
-    speed: '倍速',
-    district: '辖区',
-    from: '开始',
-    hours: '时长(小时)',
-    step: '采样(秒)',
-    load: '载入',
-    predicted: '预测',
-    actual: '实际',
-    drive: '行驶',
-    unit: '警力',
-    noRings: '未加载路网：无处置圈',
-    ringsAt: '处置圈（派警时刻 {at}）',
-    none: '无警情',
-    stage_received: '接警',
-    stage_created: '立案',
-    stage_dispatched: '派警',
-    stage_ack: '签收',
-    stage_depart: '出发',
-    stage_arrive: '到场',
-    stage_clear: '反馈',
-    incidents: '警情 {n} · 警力 {u} · 轨迹点 {p}',
-  },
-  en: {
-    replay: 'Replay',
-    recent: 'Recent incidents',
-    areaReplay: 'Area replay',
-    reports: 'Reports',
-    close: 'Close',
-    play: 'Play',
-    pause: 'Pause',
-    speed: 'Speed',
-    district: 'District',
-    from: 'From',
-    hours: 'Hours',
-    step: 'Step (s)',
-    load: 'Load',
-    predicted: 'Predicted',
-    actual: 'Actual',
-    drive: 'Drive',
-    unit: 'Unit',
-    noRings: 'No road network loaded: no rings',
-    ringsAt: 'Rings at dispatch ({at})',
-    none: 'No incidents',
-    stage_received: 'Received',
-    stage_created: 'Logged',
-    stage_dispatched: 'Dispatched',
-    stage_ack: 'Ack',
-    stage_depart: 'Depart',
-    stage_arrive: 'Arrive',
-    stage_clear: 'Clear',
-    incidents: '{n} incidents · {u} units · {p} points',
-  },
-};
-type TextKey = keyof (typeof TEXT)['zh'];
-export function rt(key: TextKey, vars: Record<string, string | number> = {}): string {
-  return TEXT[lang()][key].replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? ''));
-}
+import type { JurisdictionView } from '@ringcad/contracts';
 
 type Point3 = [number, number, number];
 
@@ -90,11 +22,31 @@ interface Stage {
   stepSec: number | null;
 }
 interface IncidentReplay {
-  incident: { id: string; number: string; category: string; priority: number; location: { lon: number; lat: number }; address: string | null };
+  incident: {
+    id: string;
+    number: string;
+    category: string;
+    priority: number;
+    location: { lon: number; lat: number };
+    address: string | null;
+  };
   stages: Stage[];
   tracks: { unitId: string; assignmentId: string; points: Point3[] }[];
-  assignments: { id: string; unitId: string; callsign: string; status: string; assignedAt: string; clearedAt: string | null }[];
-  eta: { assignmentId: string; callsign: string; predictedSec: number | null; actualSec: number | null; driveSec: number | null }[];
+  assignments: {
+    id: string;
+    unitId: string;
+    callsign: string;
+    status: string;
+    assignedAt: string;
+    clearedAt: string | null;
+  }[];
+  eta: {
+    assignmentId: string;
+    callsign: string;
+    predictedSec: number | null;
+    actualSec: number | null;
+    driveSec: number | null;
+  }[];
   rings: { at: string; minutes: number[]; areas: FeatureCollection } | null;
 }
 interface AreaReplay {
@@ -112,7 +64,13 @@ interface AreaReplay {
     closedAt: string | null;
     cancelledAt: string | null;
   }[];
-  units: { unitId: string; callsign: string; kind: string; points: Point3[]; statuses: [number, string][] }[];
+  units: {
+    unitId: string;
+    callsign: string;
+    kind: string;
+    points: Point3[];
+    statuses: [number, string][];
+  }[];
   points: number;
 }
 
@@ -149,30 +107,76 @@ const fc = (features: Feature[]): FeatureCollection => ({ type: 'FeatureCollecti
 
 /** The replay's own map sources and layers (under the live overlays' labels, above the roads). */
 function addReplayLayers(map: maplibregl.Map) {
-  for (const id of SOURCES) if (!map.getSource(id)) map.addSource(id, { type: 'geojson', data: fc([]) });
-  const tierColor = ['match', ['get', 'tier'], 0, COLORS.tiers[0], 1, COLORS.tiers[1], 2, COLORS.tiers[2], COLORS.tiers[3]];
-  const statusColor = ['match', ['get', 'status'], ...Object.entries(COLORS.status).flat(), '#94a3b8'];
+  for (const id of SOURCES)
+    if (!map.getSource(id)) map.addSource(id, { type: 'geojson', data: fc([]) });
+  const tierColor = [
+    'match',
+    ['get', 'tier'],
+    0,
+    COLORS.tiers[0],
+    1,
+    COLORS.tiers[1],
+    2,
+    COLORS.tiers[2],
+    COLORS.tiers[3],
+  ];
+  const statusColor = [
+    'match',
+    ['get', 'status'],
+    ...Object.entries(COLORS.status).flat(),
+    '#94a3b8',
+  ];
   const layers: maplibregl.LayerSpecification[] = [
-    { id: 'replay-rings-fill', type: 'fill', source: 'replay-rings', paint: { 'fill-color': tierColor as never, 'fill-opacity': 0.08 } },
-    { id: 'replay-rings-line', type: 'line', source: 'replay-rings', paint: { 'line-color': tierColor as never, 'line-width': 2, 'line-dasharray': [3, 2] } },
-    { id: 'replay-tracks', type: 'line', source: 'replay-tracks', paint: { 'line-color': '#38bdf8', 'line-width': 2.5, 'line-opacity': 0.55 } },
+    {
+      id: 'replay-rings-fill',
+      type: 'fill',
+      source: 'replay-rings',
+      paint: { 'fill-color': tierColor as never, 'fill-opacity': 0.08 },
+    },
+    {
+      id: 'replay-rings-line',
+      type: 'line',
+      source: 'replay-rings',
+      paint: { 'line-color': tierColor as never, 'line-width': 2, 'line-dasharray': [3, 2] },
+    },
+    {
+      id: 'replay-tracks',
+      type: 'line',
+      source: 'replay-tracks',
+      paint: { 'line-color': '#38bdf8', 'line-width': 2.5, 'line-opacity': 0.55 },
+    },
     {
       id: 'replay-incidents',
       type: 'circle',
       source: 'replay-incidents',
-      paint: { 'circle-radius': 8, 'circle-color': '#ef4444', 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 },
+      paint: {
+        'circle-radius': 8,
+        'circle-color': '#ef4444',
+        'circle-stroke-color': '#fff',
+        'circle-stroke-width': 2,
+      },
     },
     {
       id: 'replay-units',
       type: 'circle',
       source: 'replay-units',
-      paint: { 'circle-radius': 7, 'circle-color': statusColor as never, 'circle-stroke-color': '#0a111d', 'circle-stroke-width': 2 },
+      paint: {
+        'circle-radius': 7,
+        'circle-color': statusColor as never,
+        'circle-stroke-color': '#0a111d',
+        'circle-stroke-width': 2,
+      },
     },
     {
       id: 'replay-units-label',
       type: 'symbol',
       source: 'replay-units',
-      layout: { 'text-field': ['get', 'callsign'], 'text-size': 11, 'text-offset': [0, 1.3], 'text-font': [MAP_FONT] },
+      layout: {
+        'text-field': ['get', 'callsign'],
+        'text-size': 11,
+        'text-offset': [0, 1.3],
+        'text-font': [MAP_FONT],
+      },
       paint: { 'text-color': '#e2e8f0', 'text-halo-color': '#0a111d', 'text-halo-width': 1.2 },
     },
   ];
@@ -180,14 +184,21 @@ function addReplayLayers(map: maplibregl.Map) {
 }
 
 function removeReplayLayers(map: maplibregl.Map) {
-  for (const id of ['replay-units-label', 'replay-units', 'replay-incidents', 'replay-tracks', 'replay-rings-line', 'replay-rings-fill']) {
+  for (const id of [
+    'replay-units-label',
+    'replay-units',
+    'replay-incidents',
+    'replay-tracks',
+    'replay-rings-line',
+    'replay-rings-fill',
+  ]) {
     if (map.getLayer(id)) map.removeLayer(id);
   }
   for (const id of SOURCES) if (map.getSource(id)) map.removeSource(id);
 }
 
 function setSource(map: maplibregl.Map, id: (typeof SOURCES)[number], data: FeatureCollection) {
-  (map.getSource(id) as maplibregl.GeoJSONSource | undefined)?.setData(data);
+  void map.getSource<maplibregl.GeoJSONSource>(id)?.setData(data);
 }
 
 /** Time slider, play/pause and speed; calls `draw(t)` whenever the replay time changes. */
@@ -208,16 +219,37 @@ class Player {
     private readonly draw: (t: number) => void,
   ) {
     this.t = start;
-    this.slider = h('input', { type: 'range', id: 'replay-slider', min: 0, max: Math.max(1, end - start), step: 1000, value: 0 });
+    this.slider = h('input', {
+      type: 'range',
+      id: 'replay-slider',
+      min: 0,
+      max: Math.max(1, end - start),
+      step: 1000,
+      value: 0,
+    });
     this.slider.addEventListener('input', () => this.seek(start + Number(this.slider.value)));
     this.timeEl = h('span', { class: 'replay-time', id: 'replay-time' });
-    this.playBtn = h('button', { type: 'button', class: 'small', id: 'replay-play', onclick: () => this.toggle() }, rt('play'));
+    this.playBtn = h(
+      'button',
+      { type: 'button', class: 'small', id: 'replay-play', onclick: () => this.toggle() },
+      t('rp_play'),
+    );
     const speed = h(
       'select',
-      { id: 'replay-speed', onchange: (e: Event) => (this.speed = Number((e.target as HTMLSelectElement).value)) },
+      {
+        id: 'replay-speed',
+        onchange: (e: Event) => (this.speed = Number((e.target as HTMLSelectElement).value)),
+      },
       SPEEDS.map((s) => h('option', { value: s, selected: s === this.speed }, `×${s}`)),
     );
-    this.el = h('div', { class: 'replay-player' }, this.playBtn, this.slider, h('label', {}, rt('speed'), ' ', speed), this.timeEl);
+    this.el = h(
+      'div',
+      { class: 'replay-player' },
+      this.playBtn,
+      this.slider,
+      h('label', {}, t('rp_speed'), ' ', speed),
+      this.timeEl,
+    );
     this.seek(start);
   }
 
@@ -230,7 +262,7 @@ class Player {
 
   toggle() {
     this.playing = !this.playing;
-    this.playBtn.textContent = this.playing ? rt('pause') : rt('play');
+    this.playBtn.textContent = this.playing ? t('rp_pause') : t('rp_play');
     if (this.playing) {
       if (this.t >= this.end) this.seek(this.start);
       this.last = performance.now();
@@ -255,9 +287,12 @@ class Player {
 let active: { close(): void } | null = null;
 
 /** A floating panel over the workspace; one replay at a time. */
-function openPanel(map: MapView, title: string, body: (panel: HTMLElement) => Promise<{ stop(): void } | null>) {
+function openPanel(
+  map: MapView,
+  title: string,
+  body: (panel: HTMLElement) => Promise<{ stop(): void } | null>,
+) {
   active?.close();
-  ensureStyles();
   let player: { stop(): void } | null = null;
   const panel = h('section', { class: 'replay-panel', id: 'replay-panel' });
   const close = () => {
@@ -268,7 +303,19 @@ function openPanel(map: MapView, title: string, body: (panel: HTMLElement) => Pr
   };
   const handle = { close };
   active = handle;
-  render(panel, h('header', {}, h('h2', {}, title), h('button', { type: 'button', class: 'ghost small', id: 'replay-close', onclick: close }, rt('close'))));
+  render(
+    panel,
+    h(
+      'header',
+      {},
+      h('h2', {}, title),
+      h(
+        'button',
+        { type: 'button', class: 'ghost small', id: 'replay-close', onclick: close },
+        t('rp_close'),
+      ),
+    ),
+  );
   document.body.append(panel);
   addReplayLayers(map.map);
   void body(panel).then((p) => (player = p));
@@ -276,7 +323,7 @@ function openPanel(map: MapView, title: string, body: (panel: HTMLElement) => Pr
 
 /** Replay of one incident: stages, ETA vs actual, tracks moving, rings at dispatch. */
 export function openIncidentReplay(map: MapView, incidentId: string) {
-  openPanel(map, rt('replay'), async (panel) => {
+  openPanel(map, t('rp_replay'), async (panel) => {
     const r = await api.get<IncidentReplay>(`/replay/incidents/${incidentId}`);
     const times = r.stages.map((s) => (s.at ? Date.parse(s.at) : NaN)).filter(Number.isFinite);
     const trackTimes = r.tracks.flatMap((t) => t.points.map((p) => p[2]));
@@ -284,19 +331,42 @@ export function openIncidentReplay(map: MapView, incidentId: string) {
     const end = Math.max(...times, ...trackTimes, start + 1000);
     const callsign = new Map(r.assignments.map((a) => [a.unitId, a.callsign]));
     const incidentFc = fc([
-      { type: 'Feature', geometry: { type: 'Point', coordinates: [r.incident.location.lon, r.incident.location.lat] }, properties: { number: r.incident.number } },
+      {
+        type: 'Feature',
+        geometry: {
+          type: 'Point',
+          coordinates: [r.incident.location.lon, r.incident.location.lat],
+        },
+        properties: { number: r.incident.number },
+      },
     ]);
     setSource(map.map, 'replay-incidents', incidentFc);
     setSource(
       map.map,
       'replay-tracks',
-      fc(r.tracks.filter((t) => t.points.length > 1).map((t) => ({ type: 'Feature', geometry: { type: 'LineString', coordinates: t.points.map((p) => [p[0], p[1]]) }, properties: { unitId: t.unitId } }))),
+      fc(
+        r.tracks
+          .filter((t) => t.points.length > 1)
+          .map((t) => ({
+            type: 'Feature',
+            geometry: { type: 'LineString', coordinates: t.points.map((p) => [p[0], p[1]]) },
+            properties: { unitId: t.unitId },
+          })),
+      ),
     );
     if (r.rings) {
       setSource(
         map.map,
         'replay-rings',
-        fc(r.rings.areas.features.map((f) => ({ ...f, properties: { ...f.properties, tier: r.rings!.minutes.indexOf((f.properties as { minutes: number }).minutes) } }))),
+        fc(
+          r.rings.areas.features.map((f) => ({
+            ...f,
+            properties: {
+              ...f.properties,
+              tier: r.rings!.minutes.indexOf((f.properties as { minutes: number }).minutes),
+            },
+          })),
+        ),
       );
     }
     const stageRow = h(
@@ -306,27 +376,56 @@ export function openIncidentReplay(map: MapView, incidentId: string) {
         h(
           'li',
           { class: s.at ? 'done' : 'missing', 'data-stage': s.stage },
-          h('b', {}, rt(`stage_${s.stage}` as TextKey)),
+          h('b', {}, stageLabel(s.stage)),
           h('span', {}, s.at ? clock(s.at) : '—'),
-          h('small', { class: 'muted' }, s.stepSec !== null && s.stage !== 'received' ? `+${mmss(s.stepSec)}` : ''),
+          h(
+            'small',
+            { class: 'muted' },
+            s.stepSec !== null && s.stage !== 'received' ? `+${mmss(s.stepSec)}` : '',
+          ),
         ),
       ),
     );
     const etaTable = h(
       'table',
       { class: 'replay-eta', id: 'replay-eta' },
-      h('thead', {}, h('tr', {}, h('th', {}, rt('unit')), h('th', {}, rt('predicted')), h('th', {}, rt('actual')), h('th', {}, rt('drive')))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', {}, t('rp_unit')),
+          h('th', {}, t('rp_predicted')),
+          h('th', {}, t('rp_actual')),
+          h('th', {}, t('rp_drive')),
+        ),
+      ),
       h(
         'tbody',
         {},
-        r.eta.map((e) => h('tr', {}, h('td', {}, e.callsign), h('td', { class: 'num' }, mmss(e.predictedSec)), h('td', { class: 'num' }, mmss(e.actualSec)), h('td', { class: 'num' }, mmss(e.driveSec)))),
+        r.eta.map((e) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, e.callsign),
+            h('td', { class: 'num' }, mmss(e.predictedSec)),
+            h('td', { class: 'num' }, mmss(e.actualSec)),
+            h('td', { class: 'num' }, mmss(e.driveSec)),
+          ),
+        ),
       ),
     );
     const draw = (t: number) => {
       const features: Feature[] = [];
       for (const tr of r.tracks) {
         const p = positionAt(tr.points, t);
-        if (p) features.push({ type: 'Feature', geometry: { type: 'Point', coordinates: p }, properties: { callsign: callsign.get(tr.unitId) ?? '', status: 'en_route' } });
+        if (p)
+          features.push({
+            type: 'Feature',
+            geometry: { type: 'Point', coordinates: p },
+            properties: { callsign: callsign.get(tr.unitId) ?? '', status: 'en_route' },
+          });
       }
       setSource(map.map, 'replay-units', fc(features));
       for (const li of stageRow.querySelectorAll('li')) {
@@ -336,13 +435,28 @@ export function openIncidentReplay(map: MapView, incidentId: string) {
     };
     const player = new Player(start, end, draw);
     panel.append(
-      h('p', {}, h('b', {}, r.incident.number), ' ', categoryLabel(r.incident.category), ' ', r.incident.address ?? ''),
+      h(
+        'p',
+        {},
+        h('b', {}, r.incident.number),
+        ' ',
+        categoryLabel(r.incident.category),
+        ' ',
+        r.incident.address ?? '',
+      ),
       stageRow,
       player.el,
       etaTable,
-      h('p', { class: 'muted', id: 'replay-rings-note' }, r.rings ? rt('ringsAt', { at: clock(r.rings.at) }) : rt('noRings')),
+      h(
+        'p',
+        { class: 'muted', id: 'replay-rings-note' },
+        r.rings ? t('rp_ringsAt', { at: clock(r.rings.at) }) : t('rp_noRings'),
+      ),
     );
-    const pts = [[r.incident.location.lon, r.incident.location.lat], ...r.tracks.flatMap((t) => t.points.map((p) => [p[0], p[1]]))];
+    const pts = [
+      [r.incident.location.lon, r.incident.location.lat],
+      ...r.tracks.flatMap((t) => t.points.map((p) => [p[0], p[1]])),
+    ];
     fit(map, pts);
     return player;
   });
@@ -363,15 +477,36 @@ function fit(map: MapView, pts: number[][]) {
 
 /** Replay of a district over a time window. */
 export function openAreaReplay(map: MapView) {
-  openPanel(map, rt('areaReplay'), async (panel) => {
-    const districts = (await api.get<FeatureCollection>('/jurisdictions')).features.filter((f) => (f.properties as JurisdictionProps | null)?.kind === 'district');
-    const select = h('select', { id: 'area-district' }, districts.map((d) => h('option', { value: (d.properties as JurisdictionProps).id }, (d.properties as JurisdictionProps).name)));
+  openPanel(map, t('rp_areaReplay'), async (panel) => {
+    const districts = (await api.get<FeatureCollection>('/jurisdictions')).features.filter(
+      (f) => (f.properties as JurisdictionView | null)?.kind === 'district',
+    );
+    const select = h(
+      'select',
+      { id: 'area-district' },
+      districts.map((d) =>
+        h(
+          'option',
+          { value: (d.properties as JurisdictionView).id },
+          (d.properties as JurisdictionView).name,
+        ),
+      ),
+    );
     // the last hour, ending after now (the input has minute precision)
     const hourAgo = new Date(Date.now() - 59 * 60_000);
     hourAgo.setSeconds(0, 0);
-    const local = new Date(hourAgo.getTime() - hourAgo.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    const local = new Date(hourAgo.getTime() - hourAgo.getTimezoneOffset() * 60_000)
+      .toISOString()
+      .slice(0, 16);
     const fromIn = h('input', { type: 'datetime-local', id: 'area-from', value: local });
-    const hoursIn = h('input', { type: 'number', id: 'area-hours', value: 1, min: 0.25, max: 24, step: 0.25 });
+    const hoursIn = h('input', {
+      type: 'number',
+      id: 'area-hours',
+      value: 1,
+      min: 0.25,
+      max: 24,
+      step: 0.25,
+    });
     const stepIn = h('input', { type: 'number', id: 'area-step', value: 15, min: 1, max: 600 });
     const out = h('div', { class: 'area-out' });
     let player: Player | null = null;
@@ -382,7 +517,10 @@ export function openAreaReplay(map: MapView) {
       const r = await api.get<AreaReplay>(
         `/replay/area${qs({ districtId: select.value, from: from.toISOString(), to: to.toISOString(), stepSec: Number(stepIn.value) })}`,
       );
-      const ended = (i: AreaReplay['incidents'][number]) => Math.min(...[i.resolvedAt, i.cancelledAt, i.closedAt].map((x) => (x ? Date.parse(x) : Infinity)));
+      const ended = (i: AreaReplay['incidents'][number]) =>
+        Math.min(
+          ...[i.resolvedAt, i.cancelledAt, i.closedAt].map((x) => (x ? Date.parse(x) : Infinity)),
+        );
       const draw = (t: number) => {
         setSource(
           map.map,
@@ -390,18 +528,37 @@ export function openAreaReplay(map: MapView) {
           fc(
             r.incidents
               .filter((i) => Date.parse(i.createdAt) <= t && ended(i) > t)
-              .map((i) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: [i.location.lon, i.location.lat] }, properties: { number: i.number } })),
+              .map((i) => ({
+                type: 'Feature',
+                geometry: { type: 'Point', coordinates: [i.location.lon, i.location.lat] },
+                properties: { number: i.number },
+              })),
           ),
         );
         const units: Feature[] = [];
         for (const u of r.units) {
           const p = positionAt(u.points, t);
-          if (p) units.push({ type: 'Feature', geometry: { type: 'Point', coordinates: p }, properties: { callsign: u.callsign, status: statusAt(u.statuses, t) } });
+          if (p)
+            units.push({
+              type: 'Feature',
+              geometry: { type: 'Point', coordinates: p },
+              properties: { callsign: u.callsign, status: statusAt(u.statuses, t) },
+            });
         }
         setSource(map.map, 'replay-units', fc(units));
       };
       player = new Player(Date.parse(r.from), Date.parse(r.to), draw);
-      render(out, h('p', { class: 'muted', id: 'area-summary' }, r.incidents.length ? rt('incidents', { n: r.incidents.length, u: r.units.length, p: r.points }) : rt('none')), player.el);
+      render(
+        out,
+        h(
+          'p',
+          { class: 'muted', id: 'area-summary' },
+          r.incidents.length
+            ? t('rp_incidents', { n: r.incidents.length, u: r.units.length, p: r.points })
+            : t('rp_none'),
+        ),
+        player.el,
+      );
       const [w, s, e, n] = r.district.bbox;
       fit(map, [
         [w, s],
@@ -412,11 +569,11 @@ export function openAreaReplay(map: MapView) {
       h(
         'div',
         { class: 'area-form' },
-        h('label', {}, rt('district'), ' ', select),
-        h('label', {}, rt('from'), ' ', fromIn),
-        h('label', {}, rt('hours'), ' ', hoursIn),
-        h('label', {}, rt('step'), ' ', stepIn),
-        h('button', { type: 'button', id: 'area-load', onclick: () => void load() }, rt('load')),
+        h('label', {}, t('rp_district'), ' ', select),
+        h('label', {}, t('rp_from'), ' ', fromIn),
+        h('label', {}, t('rp_hours'), ' ', hoursIn),
+        h('label', {}, t('rp_step'), ' ', stepIn),
+        h('button', { type: 'button', id: 'area-load', onclick: () => void load() }, t('rp_load')),
       ),
       out,
     );
@@ -434,16 +591,42 @@ export function mountReplayLauncher(host: HTMLElement, map: MapView): () => void
       'div',
       { class: 'replay-actions' },
       // reports bring uPlot: loaded when first opened, not with the console
-      h('button', { type: 'button', class: 'small', id: 'open-reports', onclick: () => void import('./reports').then((m) => m.openReports()) }, rt('reports')),
-      h('button', { type: 'button', class: 'small', id: 'open-area-replay', onclick: () => openAreaReplay(map) }, rt('areaReplay')),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'small',
+          id: 'open-reports',
+          onclick: () => void import('./reports').then((m) => m.openReports()),
+        },
+        t('rp_reports'),
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'small',
+          id: 'open-area-replay',
+          onclick: () => openAreaReplay(map),
+        },
+        t('rp_areaReplay'),
+      ),
     ),
-    h('h3', {}, rt('recent')),
+    h('h3', {}, t('rp_recent')),
     list,
   );
   host.append(section);
   const load = async () => {
     const incidents = await api
-      .get<{ id: string; number: string; category: string; createdAt: string; dispatchedAt: string | null }[]>(
+      .get<
+        {
+          id: string;
+          number: string;
+          category: string;
+          createdAt: string;
+          dispatchedAt: string | null;
+        }[]
+      >(
         `/incidents${qs({ status: 'all', from: new Date(Date.now() - 86_400_000).toISOString(), limit: 200 })}`,
       )
       .catch(() => []);
@@ -457,8 +640,22 @@ export function mountReplayLauncher(host: HTMLElement, map: MapView): () => void
         h(
           'li',
           {},
-          h('span', {}, `${clock(i.createdAt)} ${categoryLabel(i.category)} `, h('small', { class: 'muted' }, i.number)),
-          h('button', { type: 'button', class: 'ghost small replay-open', 'data-incident': i.id, onclick: () => openIncidentReplay(map, i.id) }, rt('replay')),
+          h(
+            'span',
+            {},
+            `${clock(i.createdAt)} ${categoryLabel(i.category)} `,
+            h('small', { class: 'muted' }, i.number),
+          ),
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'ghost small replay-open',
+              'data-incident': i.id,
+              onclick: () => openIncidentReplay(map, i.id),
+            },
+            t('rp_replay'),
+          ),
         ),
       ),
     );

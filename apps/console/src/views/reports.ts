@@ -4,104 +4,34 @@
 // no dependencies, an ES module Vite bundles, nothing fetched at run time (the hall is offline).
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { LaggardRow, LaggardsReport, ReportGroupBy, ResponseTimesReport } from '@ringcad/contracts';
+import type {
+  LaggardRow,
+  LaggardsReport,
+  ReportGroupBy,
+  ResponseTimesReport,
+} from '@ringcad/contracts';
+import { REPORT_GROUP_BY } from '@ringcad/contracts/constants';
 import { BUILTIN_SCHEMES } from '@ringcad/domain';
 import { api, currentToken, qs } from '../api';
 import { errorMessage } from '../errors';
 import { h, render } from '../dom';
 import { mmss, pct } from '../format';
-import { lang } from '../i18n';
+import { t } from '../i18n';
 import { COLORS } from '../map/style';
-import { ensureStyles } from './replay-styles';
 
-const TEXT = {
-  zh: {
-    title: '响应时间统计',
-    close: '关闭',
-    from: '开始',
-    to: '结束',
-    groupBy: '分组',
-    scheme: '处置圈',
-    refresh: '查询',
-    csv: '导出 CSV',
-    trend: '每日趋势（P90，秒）',
-    byGroup: '分组对比（P90，秒）',
-    tierMet: '达标率 %',
-    group: '分组',
-    incidents: '警情',
-    dispatch: '派警',
-    ack: '签收',
-    arrive: '到场',
-    buckets: '通报口径',
-    ackWithin: '签收 ≤ {s}s',
-    departWithin: '出警 ≤ {s}s',
-    clearWithin: '反馈 ≤ {s}s',
-    laggards: '后进排名（P90）',
-    units: '警力',
-    stations: '派出所',
-    byAck: '签收',
-    byArrive: '到场',
-    took: '查询 {ms} ms',
-    g_district: '辖区',
-    g_station: '派出所',
-    g_category: '类别',
-    g_priority: '优先级',
-    g_hour: '时段',
-    g_day: '日期',
-    g_unit: '警力',
-  },
-  en: {
-    title: 'Response times',
-    close: 'Close',
-    from: 'From',
-    to: 'To',
-    groupBy: 'Group by',
-    scheme: 'Scheme',
-    refresh: 'Run',
-    csv: 'Export CSV',
-    trend: 'Daily trend (P90, s)',
-    byGroup: 'By group (P90, s)',
-    tierMet: 'Tier met %',
-    group: 'Group',
-    incidents: 'Incidents',
-    dispatch: 'Dispatch',
-    ack: 'Ack',
-    arrive: 'Arrive',
-    buckets: 'Bulletin buckets',
-    ackWithin: 'ack ≤ {s}s',
-    departWithin: 'depart ≤ {s}s',
-    clearWithin: 'clear ≤ {s}s',
-    laggards: 'Laggards (P90)',
-    units: 'Units',
-    stations: 'Stations',
-    byAck: 'Ack',
-    byArrive: 'Arrive',
-    took: '{ms} ms',
-    g_district: 'District',
-    g_station: 'Station',
-    g_category: 'Category',
-    g_priority: 'Priority',
-    g_hour: 'Hour',
-    g_day: 'Day',
-    g_unit: 'Unit',
-  },
-};
-type TextKey = keyof (typeof TEXT)['zh'];
-const tr = (key: TextKey, vars: Record<string, string | number> = {}) => TEXT[lang()][key].replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? ''));
-
-const GROUPS: ReportGroupBy[] = ['district', 'station', 'category', 'priority', 'hour', 'day', 'unit'];
+const GROUPS: readonly ReportGroupBy[] = REPORT_GROUP_BY;
 const SERIES = [
-  { key: 'dispatchP90Sec', label: () => tr('dispatch'), color: '#f59e0b' },
-  { key: 'ackP90Sec', label: () => tr('ack'), color: '#38bdf8' },
-  { key: 'arriveP90Sec', label: () => tr('arrive'), color: '#c084fc' },
+  { key: 'dispatchP90Sec', label: () => t('rep_dispatch'), color: '#f59e0b' },
+  { key: 'ackP90Sec', label: () => t('rep_ack'), color: '#38bdf8' },
+  { key: 'arriveP90Sec', label: () => t('rep_arrive'), color: '#c084fc' },
 ] as const;
 
-const dateInput = (d: Date) => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 10);
+const dateInput = (d: Date) =>
+  new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 10);
 const axisStyle = { stroke: '#94a3b8', grid: { stroke: '#1e293b' }, ticks: { stroke: '#1e293b' } };
 
 /** Opens the reports page over the workspace. */
 export function openReports() {
-  ensureStyles();
   document.getElementById('reports')?.remove();
   const charts: uPlot[] = [];
   const page = h('section', { class: 'reports-page', id: 'reports' });
@@ -110,10 +40,22 @@ export function openReports() {
     page.remove();
   };
   const today = new Date();
-  const fromIn = h('input', { type: 'date', id: 'reports-from', value: dateInput(new Date(today.getTime() - 6 * 86_400_000)) });
+  const fromIn = h('input', {
+    type: 'date',
+    id: 'reports-from',
+    value: dateInput(new Date(today.getTime() - 6 * 86_400_000)),
+  });
   const toIn = h('input', { type: 'date', id: 'reports-to', value: dateInput(today) });
-  const groupSel = h('select', { id: 'reports-group' }, GROUPS.map((g) => h('option', { value: g }, tr(`g_${g}` as TextKey))));
-  const schemeSel = h('select', { id: 'reports-scheme' }, BUILTIN_SCHEMES.map((s) => h('option', { value: s.id }, s.id)));
+  const groupSel = h(
+    'select',
+    { id: 'reports-group' },
+    GROUPS.map((g) => h('option', { value: g }, t(`rep_g_${g}`))),
+  );
+  const schemeSel = h(
+    'select',
+    { id: 'reports-scheme' },
+    BUILTIN_SCHEMES.map((s) => h('option', { value: s.id }, s.id)),
+  );
   const status = h('span', { class: 'muted', id: 'reports-status' });
   const trendEl = h('div', { class: 'chart', id: 'chart-trend' });
   const groupEl = h('div', { class: 'chart', id: 'chart-groups' });
@@ -125,9 +67,12 @@ export function openReports() {
     return { from: from.toISOString(), to: to.toISOString(), scheme: schemeSel.value };
   };
   const downloadCsv = async () => {
-    const res = await fetch(`/api/v1/reports/response-times${qs({ ...params(), groupBy: groupSel.value })}`, {
-      headers: { accept: 'text/csv', authorization: `Bearer ${currentToken() ?? ''}` },
-    });
+    const res = await fetch(
+      `/api/v1/reports/response-times${qs({ ...params(), groupBy: groupSel.value })}`,
+      {
+        headers: { accept: 'text/csv', authorization: `Bearer ${currentToken() ?? ''}` },
+      },
+    );
     const url = URL.createObjectURL(await res.blob());
     const a = h('a', { href: url, download: `response-times-${groupSel.value}.csv` });
     a.click();
@@ -137,15 +82,19 @@ export function openReports() {
     status.textContent = '…';
     const p = params();
     const [groups, trend, laggards] = await Promise.all([
-      api.get<ResponseTimesReport>(`/reports/response-times${qs({ ...p, groupBy: groupSel.value })}`),
+      api.get<ResponseTimesReport>(
+        `/reports/response-times${qs({ ...p, groupBy: groupSel.value })}`,
+      ),
       api.get<ResponseTimesReport>(`/reports/response-times${qs({ ...p, groupBy: 'day' })}`),
-      api.get<LaggardsReport>(`/reports/laggards${qs({ from: p.from, to: p.to, limit: 10, minAssignments: 3 })}`),
+      api.get<LaggardsReport>(
+        `/reports/laggards${qs({ from: p.from, to: p.to, limit: 10, minAssignments: 3 })}`,
+      ),
     ]);
     charts.splice(0).forEach((c) => c.destroy());
     charts.push(drawTrend(trendEl, trend), drawGroups(groupEl, groups));
     renderTable(tableEl, groups);
     renderLaggards(laggardsEl, laggards);
-    status.textContent = tr('took', { ms: groups.tookMs + trend.tookMs });
+    status.textContent = t('rep_took', { ms: groups.tookMs + trend.tookMs });
     page.dataset.ready = '1';
   };
   render(
@@ -153,18 +102,35 @@ export function openReports() {
     h(
       'header',
       {},
-      h('h2', {}, tr('title')),
-      h('label', {}, tr('from'), ' ', fromIn),
-      h('label', {}, tr('to'), ' ', toIn),
-      h('label', {}, tr('groupBy'), ' ', groupSel),
-      h('label', {}, tr('scheme'), ' ', schemeSel),
-      h('button', { type: 'button', id: 'reports-run', onclick: () => void run() }, tr('refresh')),
-      h('button', { type: 'button', class: 'ghost', id: 'reports-csv', onclick: () => void downloadCsv() }, tr('csv')),
+      h('h2', {}, t('rep_title')),
+      h('label', {}, t('rep_from'), ' ', fromIn),
+      h('label', {}, t('rep_to'), ' ', toIn),
+      h('label', {}, t('rep_groupBy'), ' ', groupSel),
+      h('label', {}, t('rep_scheme'), ' ', schemeSel),
+      h(
+        'button',
+        { type: 'button', id: 'reports-run', onclick: () => void run() },
+        t('rep_refresh'),
+      ),
+      h(
+        'button',
+        { type: 'button', class: 'ghost', id: 'reports-csv', onclick: () => void downloadCsv() },
+        t('rep_csv'),
+      ),
       status,
-      h('span', { style: 'flex:1' }),
-      h('button', { type: 'button', class: 'ghost small', id: 'reports-close', onclick: close }, tr('close')),
+      h('span', { class: 'spacer' }),
+      h(
+        'button',
+        { type: 'button', class: 'ghost small', id: 'reports-close', onclick: close },
+        t('rep_close'),
+      ),
     ),
-    h('div', { class: 'charts' }, h('div', {}, h('h3', {}, tr('trend')), trendEl), h('div', {}, h('h3', {}, tr('byGroup')), groupEl)),
+    h(
+      'div',
+      { class: 'charts' },
+      h('div', {}, h('h3', {}, t('rep_trend')), trendEl),
+      h('div', {}, h('h3', {}, t('rep_byGroup')), groupEl),
+    ),
     h('div', { class: 'tables' }, tableEl, laggardsEl),
   );
   document.body.append(page);
@@ -183,7 +149,15 @@ function drawTrend(el: HTMLElement, r: ResponseTimesReport): uPlot {
     {
       width: chartWidth(el),
       height: 240,
-      series: [{}, ...SERIES.map((s) => ({ label: s.label(), stroke: s.color, width: 2, points: { show: true } }))],
+      series: [
+        {},
+        ...SERIES.map((s) => ({
+          label: s.label(),
+          stroke: s.color,
+          width: 2,
+          points: { show: true },
+        })),
+      ],
       axes: [axisStyle, axisStyle],
       scales: { x: { time: true } },
     },
@@ -197,22 +171,45 @@ function drawGroups(el: HTMLElement, r: ResponseTimesReport): uPlot {
   const groups = r.groups.slice(0, 40);
   const xs = groups.map((_, i) => i);
   const bars = uPlot.paths.bars?.({ size: [0.25, 40], gap: 2 });
-  const data: uPlot.AlignedData = [xs, ...SERIES.map((s) => groups.map((g) => g[s.key])), groups.map((g) => g.tierMetPct[0] ?? null)];
+  const data: uPlot.AlignedData = [
+    xs,
+    ...SERIES.map((s) => groups.map((g) => g[s.key])),
+    groups.map((g) => g.tierMetPct[0] ?? null),
+  ];
   return new uPlot(
     {
       width: chartWidth(el),
       height: 240,
       series: [
         {},
-        ...SERIES.map((s) => ({ label: s.label(), stroke: s.color, fill: `${s.color}99`, paths: bars, points: { show: false } })),
-        { label: `${tr('tierMet')} (1)`, stroke: COLORS.tiers[0], width: 2, scale: '%', points: { show: true } },
+        ...SERIES.map((s) => ({
+          label: s.label(),
+          stroke: s.color,
+          fill: `${s.color}99`,
+          paths: bars,
+          points: { show: false },
+        })),
+        {
+          label: `${t('rep_tierMet')} (1)`,
+          stroke: COLORS.tiers[0],
+          width: 2,
+          scale: '%',
+          points: { show: true },
+        },
       ],
       axes: [
-        { ...axisStyle, values: (_u, splits) => splits.map((i) => groups[i]?.label ?? groups[i]?.key.slice(0, 8) ?? '') },
+        {
+          ...axisStyle,
+          values: (_u, splits) =>
+            splits.map((i) => groups[i]?.label ?? groups[i]?.key.slice(0, 8) ?? ''),
+        },
         axisStyle,
         { ...axisStyle, side: 1, scale: '%', grid: { show: false } },
       ],
-      scales: { x: { time: false, range: [-0.5, Math.max(0.5, groups.length - 0.5)] }, '%': { range: [0, 100] } },
+      scales: {
+        x: { time: false, range: [-0.5, Math.max(0.5, groups.length - 0.5)] },
+        '%': { range: [0, 100] },
+      },
     },
     data,
     el,
@@ -222,7 +219,11 @@ function drawGroups(el: HTMLElement, r: ResponseTimesReport): uPlot {
 function renderTable(el: HTMLElement, r: ResponseTimesReport) {
   render(
     el,
-    h('h3', {}, `${tr('buckets')}: ${tr('ackWithin', { s: r.buckets.ackWithinSec })} · ${tr('departWithin', { s: r.buckets.departWithinSec })} · ${tr('clearWithin', { s: r.buckets.clearWithinSec })}`),
+    h(
+      'h3',
+      {},
+      `${t('rep_buckets')}: ${t('rep_ackWithin', { s: r.buckets.ackWithinSec })} · ${t('rep_departWithin', { s: r.buckets.departWithinSec })} · ${t('rep_clearWithin', { s: r.buckets.clearWithinSec })}`,
+    ),
     h(
       'table',
       { id: 'reports-groups' },
@@ -232,15 +233,21 @@ function renderTable(el: HTMLElement, r: ResponseTimesReport) {
         h(
           'tr',
           {},
-          h('th', {}, tr('group')),
-          h('th', { class: 'num' }, tr('incidents')),
-          h('th', { class: 'num' }, `${tr('dispatch')} P50/P90`),
-          h('th', { class: 'num' }, `${tr('ack')} P50/P90`),
-          h('th', { class: 'num' }, `${tr('arrive')} P50/P90`),
-          r.scheme.tiers.map((t, i) => h('th', { class: 'num', style: `color:${COLORS.tiers[i]}` }, `${Math.round(t.sec / 60)}′`)),
-          h('th', { class: 'num' }, tr('ackWithin', { s: r.buckets.ackWithinSec })),
-          h('th', { class: 'num' }, tr('departWithin', { s: r.buckets.departWithinSec })),
-          h('th', { class: 'num' }, tr('clearWithin', { s: r.buckets.clearWithinSec })),
+          h('th', {}, t('rep_group')),
+          h('th', { class: 'num' }, t('rep_incidents')),
+          h('th', { class: 'num' }, `${t('rep_dispatch')} P50/P90`),
+          h('th', { class: 'num' }, `${t('rep_ack')} P50/P90`),
+          h('th', { class: 'num' }, `${t('rep_arrive')} P50/P90`),
+          r.scheme.tiers.map((t, i) =>
+            h(
+              'th',
+              { class: 'num tier-text', '--tier': COLORS.tiers[i] },
+              `${Math.round(t.sec / 60)}′`,
+            ),
+          ),
+          h('th', { class: 'num' }, t('rep_ackWithin', { s: r.buckets.ackWithinSec })),
+          h('th', { class: 'num' }, t('rep_departWithin', { s: r.buckets.departWithinSec })),
+          h('th', { class: 'num' }, t('rep_clearWithin', { s: r.buckets.clearWithinSec })),
         ),
       ),
       h(
@@ -271,14 +278,36 @@ function renderLaggards(el: HTMLElement, r: LaggardsReport) {
     h(
       'table',
       {},
-      h('thead', {}, h('tr', {}, h('th', {}, title), h('th', { class: 'num' }, 'n'), h('th', { class: 'num' }, 'P90'))),
-      h('tbody', {}, rows.map((x) => h('tr', {}, h('td', {}, x.label ?? x.key), h('td', { class: 'num' }, String(x.assignments)), h('td', { class: 'num' }, mmss(f(x)))))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', {}, title),
+          h('th', { class: 'num' }, 'n'),
+          h('th', { class: 'num' }, 'P90'),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        rows.map((x) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, x.label ?? x.key),
+            h('td', { class: 'num' }, String(x.assignments)),
+            h('td', { class: 'num' }, mmss(f(x))),
+          ),
+        ),
+      ),
     );
   render(
     el,
-    h('h3', {}, tr('laggards')),
-    list(`${tr('units')} · ${tr('byAck')}`, r.units.byAck, (x) => x.ackP90Sec),
-    list(`${tr('units')} · ${tr('byArrive')}`, r.units.byArrive, (x) => x.arriveP90Sec),
-    list(`${tr('stations')} · ${tr('byArrive')}`, r.stations.byArrive, (x) => x.arriveP90Sec),
+    h('h3', {}, t('rep_laggards')),
+    list(`${t('rep_units')} · ${t('rep_byAck')}`, r.units.byAck, (x) => x.ackP90Sec),
+    list(`${t('rep_units')} · ${t('rep_byArrive')}`, r.units.byArrive, (x) => x.arriveP90Sec),
+    list(`${t('rep_stations')} · ${t('rep_byArrive')}`, r.stations.byArrive, (x) => x.arriveP90Sec),
   );
 }

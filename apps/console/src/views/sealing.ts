@@ -13,7 +13,7 @@ import { mmss } from '../format';
 import { t, unitKindLabel } from '../i18n';
 import type { MapView } from '../map/map-view';
 import { store } from '../store';
-import type { AssignmentView } from '../types';
+import type { AssignmentView } from '@ringcad/contracts';
 
 const SOURCE = 'sealing';
 const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };
@@ -26,15 +26,34 @@ function ensureLayers(view: MapView) {
   if (map.getSource(SOURCE)) return;
   map.addSource(SOURCE, { type: 'geojson', data: EMPTY });
   // a match expression yields colours (an `at` over a literal array yields strings, which the style refuses)
-  const tierColor = ['match', ['get', 'tier'], 0, TIER_COLORS[0], 1, TIER_COLORS[1], TIER_COLORS[2]] as unknown as string;
+  const tierColor = [
+    'match',
+    ['get', 'tier'],
+    0,
+    TIER_COLORS[0],
+    1,
+    TIER_COLORS[1],
+    TIER_COLORS[2],
+  ] as unknown as string;
   const layers: LayerSpecification[] = [
-    { id: 'sealing-line', type: 'line', source: SOURCE, filter: ['==', ['get', 'kind'], 'boundary'], paint: { 'line-color': tierColor, 'line-width': 2.5, 'line-dasharray': [3, 2] } },
+    {
+      id: 'sealing-line',
+      type: 'line',
+      source: SOURCE,
+      filter: ['==', ['get', 'kind'], 'boundary'],
+      paint: { 'line-color': tierColor, 'line-width': 2.5, 'line-dasharray': [3, 2] },
+    },
     {
       id: 'sealing-crossings',
       type: 'circle',
       source: SOURCE,
       filter: ['==', ['get', 'kind'], 'crossing'],
-      paint: { 'circle-radius': 5, 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': '#f87171', 'circle-stroke-width': 2 },
+      paint: {
+        'circle-radius': 5,
+        'circle-color': 'rgba(0,0,0,0)',
+        'circle-stroke-color': '#f87171',
+        'circle-stroke-width': 2,
+      },
     },
     {
       id: 'sealing-checkpoints',
@@ -58,18 +77,34 @@ export type MannedCheckpoints = ReadonlyMap<string, { assignmentId: string; call
 export function sealingFeatures(s: SealingView, manned: MannedCheckpoints = new Map()): Feature[] {
   const out: Feature[] = [];
   s.tiers.forEach((tier, idx) => {
-    if (tier.boundary) out.push({ type: 'Feature', geometry: tier.boundary as Feature['geometry'], properties: { kind: 'boundary', tier: idx } });
+    if (tier.boundary)
+      out.push({
+        type: 'Feature',
+        geometry: tier.boundary as Feature['geometry'],
+        properties: { kind: 'boundary', tier: idx },
+      });
     for (const c of tier.checkpoints) {
       const man = manned.get(c.checkpointId);
       out.push({
         type: 'Feature',
         geometry: { type: 'Point', coordinates: [c.location.lon, c.location.lat] },
         // a manned checkpoint is sealed whoever the search would send now
-        properties: { kind: 'checkpoint', tier: idx, sealable: Boolean(man) || c.sealable, manned: Boolean(man), name: c.name, id: c.checkpointId },
+        properties: {
+          kind: 'checkpoint',
+          tier: idx,
+          sealable: Boolean(man) || c.sealable,
+          manned: Boolean(man),
+          name: c.name,
+          id: c.checkpointId,
+        },
       });
     }
     for (const x of tier.crossings) {
-      out.push({ type: 'Feature', geometry: { type: 'Point', coordinates: [x.lon, x.lat] }, properties: { kind: 'crossing', tier: idx } });
+      out.push({
+        type: 'Feature',
+        geometry: { type: 'Point', coordinates: [x.lon, x.lat] },
+        properties: { kind: 'crossing', tier: idx },
+      });
     }
   });
   return out;
@@ -91,17 +126,25 @@ export function sealingBounds(features: Feature[]): [number, number, number, num
       n = Math.max(n, y);
     } else for (const part of c) visit(part);
   };
-  for (const f of features) if (f.geometry && 'coordinates' in f.geometry) visit(f.geometry.coordinates);
+  for (const f of features)
+    if (f.geometry && 'coordinates' in f.geometry) visit(f.geometry.coordinates);
   return Number.isFinite(w) ? [w, s, e, n] : null;
 }
 
 /** Checkpoints manned for an incident, from its `units.assigned` events with role `checkpoint`. */
-export function checkpointsFromEvents(events: { type: string; data: unknown }[]): Map<string, { assignmentId: string; callsign: string }> {
+export function checkpointsFromEvents(
+  events: { type: string; data: unknown }[],
+): Map<string, { assignmentId: string; callsign: string }> {
   const out = new Map<string, { assignmentId: string; callsign: string }>();
   for (const e of events) {
-    const data = e.data as { role?: string; assignments?: { assignmentId: string; callsign: string; checkpointId?: string }[] } | null;
+    const data = e.data as {
+      role?: string;
+      assignments?: { assignmentId: string; callsign: string; checkpointId?: string }[];
+    } | null;
     if (e.type !== 'units.assigned' || data?.role !== 'checkpoint') continue;
-    for (const a of data.assignments ?? []) if (a.checkpointId) out.set(a.checkpointId, { assignmentId: a.assignmentId, callsign: a.callsign });
+    for (const a of data.assignments ?? [])
+      if (a.checkpointId)
+        out.set(a.checkpointId, { assignmentId: a.assignmentId, callsign: a.callsign });
   }
   return out;
 }
@@ -148,8 +191,14 @@ export class CommandPanel {
     // once-a-second update nearly always is), and the rings would silently not be drawn
     void this.view.loaded.then(() => {
       ensureLayers(this.view);
-      const data: FeatureCollection = this.shown && this.sealing ? { type: 'FeatureCollection', features: sealingFeatures(this.sealing, this.activeManned()) } : EMPTY;
-      (this.view.map.getSource(SOURCE) as GeoJSONSource | undefined)?.setData(data);
+      const data: FeatureCollection =
+        this.shown && this.sealing
+          ? {
+              type: 'FeatureCollection',
+              features: sealingFeatures(this.sealing, this.activeManned()),
+            }
+          : EMPTY;
+      void this.view.map.getSource<GeoJSONSource>(SOURCE)?.setData(data);
     });
   }
 
@@ -190,7 +239,9 @@ export class CommandPanel {
   private async loadSealing(id: string): Promise<void> {
     const [s, timeline] = await Promise.all([
       api.get<SealingView>(`/incidents/${id}/sealing`),
-      api.get<{ events: { type: string; data: unknown }[] }>(`/incidents/${id}/timeline`).catch(() => null),
+      api
+        .get<{ events: { type: string; data: unknown }[] }>(`/incidents/${id}/timeline`)
+        .catch(() => null),
     ]);
     if (this.incidentId !== id) return;
     this.sealing = s;
@@ -217,7 +268,14 @@ export class CommandPanel {
   }
 
   /** Sealable checkpoints nobody mans yet, each with its unit. */
-  private toMan(): { checkpointId: string; unitId: string; checkpoint: string; callsign: string; unitEtaSec: number; vehicleEtaSec: number }[] {
+  private toMan(): {
+    checkpointId: string;
+    unitId: string;
+    checkpoint: string;
+    callsign: string;
+    unitEtaSec: number;
+    vehicleEtaSec: number;
+  }[] {
     const s = this.shown ? this.sealing : null;
     if (!s) return [];
     const manned = this.activeManned();
@@ -254,19 +312,28 @@ export class CommandPanel {
           'ol',
           { class: 'confirm-list', id: 'sealing-confirm-list' },
           toMan.map((m) =>
-            h('li', { 'data-unit-id': m.unitId, 'data-checkpoint-id': m.checkpointId }, h('strong', {}, m.callsign), ` → ${m.checkpoint} · ${mmss(m.unitEtaSec)} / ${mmss(m.vehicleEtaSec)}`),
+            h(
+              'li',
+              { 'data-unit-id': m.unitId, 'data-checkpoint-id': m.checkpointId },
+              h('strong', {}, m.callsign),
+              ` → ${m.checkpoint} · ${mmss(m.unitEtaSec)} / ${mmss(m.vehicleEtaSec)}`,
+            ),
           ),
         ),
       ],
       confirmLabel: t('sealConfirm', { n: toMan.length }),
       submit: async () => {
         const assignments = toMan.map((m) => ({ checkpointId: m.checkpointId, unitId: m.unitId }));
-        return api.post<{ assignments: { id: string; callsign: string; checkpointId: string | null }[] }>(`/incidents/${id}/sealing/dispatch`, { assignments });
+        return api.post<{
+          assignments: { id: string; callsign: string; checkpointId: string | null }[];
+        }>(`/incidents/${id}/sealing/dispatch`, { assignments });
       },
     });
     try {
       if (sent) {
-        for (const a of sent.assignments) if (a.checkpointId) this.manned.set(a.checkpointId, { assignmentId: a.id, callsign: a.callsign });
+        for (const a of sent.assignments)
+          if (a.checkpointId)
+            this.manned.set(a.checkpointId, { assignmentId: a.id, callsign: a.callsign });
         this.error = null;
         await this.loadSealing(id);
       }
@@ -286,12 +353,20 @@ export class CommandPanel {
     this.rerender();
     try {
       // the units shown, not whatever the server would fill now
-      const r = await api.post<{ assignments: AssignmentView[] }>(`/incidents/${id}/plan/confirm`, { unitIds });
+      const r = await api.post<{ assignments: AssignmentView[] }>(`/incidents/${id}/plan/confirm`, {
+        unitIds,
+      });
       // into the store at once, so the proposal re-read below is already net of them
       for (const a of r.assignments) {
         if (store.assignments.has(a.id)) continue;
         const u = store.units.get(a.unitId);
-        store.applyAssignment({ ...a, incidentId: id, callsign: a.callsign ?? u?.callsign ?? '', unitKind: a.unitKind ?? u?.kind ?? '', role: a.role ?? 'primary' });
+        store.applyAssignment({
+          ...a,
+          incidentId: id,
+          callsign: a.callsign ?? u?.callsign ?? '',
+          unitKind: a.unitKind ?? u?.kind ?? '',
+          role: a.role ?? 'primary',
+        });
       }
       this.error = null;
     } catch (err) {
@@ -311,19 +386,46 @@ export class CommandPanel {
     return h(
       'div',
       { class: 'plan', 'data-plan-id': p.planId },
-      counted.length ? h('p', { class: 'plan-working', id: 'plan-working' }, '✓ ', t('planWorking', { list: counted.map((a) => a.callsign).join('、') })) : null,
+      counted.length
+        ? h(
+            'p',
+            { class: 'plan-working', id: 'plan-working' },
+            '✓ ',
+            t('planWorking', { list: counted.map((a) => a.callsign).join('、') }),
+          )
+        : null,
       left.proposed.length
         ? h(
             'ul',
             { class: 'plan-proposed' },
-            left.proposed.map((u) => h('li', { 'data-unit-id': u.unitId }, `${u.callsign} · ${unitKindLabel(u.kind)} · ${mmss(u.etaSec)}`)),
+            left.proposed.map((u) =>
+              h(
+                'li',
+                { 'data-unit-id': u.unitId },
+                `${u.callsign} · ${unitKindLabel(u.kind)} · ${mmss(u.etaSec)}`,
+              ),
+            ),
           )
         : null,
-      left.missing.length ? h('p', { class: 'form-error plan-missing' }, t('planMissing', { list: left.missing.map((m) => `${unitKindLabel(m.kind)} × ${m.count}`).join('、') })) : null,
+      left.missing.length
+        ? h(
+            'p',
+            { class: 'form-error plan-missing' },
+            t('planMissing', {
+              list: left.missing.map((m) => `${unitKindLabel(m.kind)} × ${m.count}`).join('、'),
+            }),
+          )
+        : null,
       left.proposed.length
         ? h(
             'button',
-            { type: 'button', class: 'primary', id: 'plan-confirm', disabled: this.busy, onclick: () => void this.confirmPlan(left.proposed.map((u) => u.unitId)) },
+            {
+              type: 'button',
+              class: 'primary',
+              id: 'plan-confirm',
+              disabled: this.busy,
+              onclick: () => void this.confirmPlan(left.proposed.map((u) => u.unitId)),
+            },
             `${t('planConfirm')} × ${left.proposed.length}`,
           )
         : !left.missing.length
@@ -342,11 +444,24 @@ export class CommandPanel {
       'section',
       { class: 'command-panel', id: 'command-panel' },
       h('h4', {}, t('plan')),
-      p === undefined ? h('p', { class: 'muted' }, '…') : p === null ? h('p', { class: 'muted' }, t('noPlan')) : this.planSection(p),
+      p === undefined
+        ? h('p', { class: 'muted' }, '…')
+        : p === null
+          ? h('p', { class: 'muted' }, t('noPlan'))
+          : this.planSection(p),
       h(
         'div',
         { class: 'sealing-head' },
-        h('button', { type: 'button', class: this.shown ? 'tab active' : 'tab', id: 'sealing-toggle', onclick: () => void this.toggleSealing() }, this.shown ? t('sealingHide') : t('sealing')),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: this.shown ? 'tab active' : 'tab',
+            id: 'sealing-toggle',
+            onclick: () => void this.toggleSealing(),
+          },
+          this.shown ? t('sealingHide') : t('sealing'),
+        ),
       ),
       s
         ? h(
@@ -364,17 +479,32 @@ export class CommandPanel {
                     const man = manned.get(c.checkpointId);
                     return h(
                       'li',
-                      { class: man ? 'manned' : c.sealable ? 'sealable' : 'not-sealable', 'data-checkpoint-id': c.checkpointId },
+                      {
+                        class: man ? 'manned' : c.sealable ? 'sealable' : 'not-sealable',
+                        'data-checkpoint-id': c.checkpointId,
+                      },
                       man
                         ? `${c.name} · ${mmss(c.vehicleEtaSec)} · ${t('manned', { callsign: man.callsign })}`
                         : `${c.name} · ${mmss(c.vehicleEtaSec)} · ${c.bestUnit ? `${c.bestUnit.callsign} ${mmss(c.bestUnit.etaSec)}` : '—'} · ${c.sealable ? t('sealable') : t('notSealable')}`,
                     );
                   }),
                 ),
-                tier.crossings.length ? h('p', { class: 'muted' }, t('crossingsOpen', { n: tier.crossings.length })) : null,
+                tier.crossings.length
+                  ? h('p', { class: 'muted' }, t('crossingsOpen', { n: tier.crossings.length }))
+                  : null,
               ),
             ),
-            h('button', { type: 'button', class: 'primary', id: 'sealing-dispatch', disabled: !toMan || this.busy, onclick: () => void this.dispatchSealable() }, t('sealDispatch', { n: toMan })),
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'primary',
+                id: 'sealing-dispatch',
+                disabled: !toMan || this.busy,
+                onclick: () => void this.dispatchSealable(),
+              },
+              t('sealDispatch', { n: toMan }),
+            ),
           )
         : null,
       this.error ? h('p', { class: 'form-error', role: 'alert' }, this.error) : null,

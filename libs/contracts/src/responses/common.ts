@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ERROR_CODES } from '../common';
+import { ERROR_CODES } from '../constants';
 
 /** A WGS84 point as every response gives it. */
 export const lonLatViewSchema = z.object({ lon: z.number(), lat: z.number() });

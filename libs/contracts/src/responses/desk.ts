@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PREMISE_LEVELS } from '../constants';
 import { areaGeometryViewSchema, labelSchema, lonLatViewSchema } from './common';
 import { assignmentViewSchema, incidentViewSchema, recommendationSchema } from './incidents';
 
@@ -34,8 +35,12 @@ export type CallView = z.infer<typeof callViewSchema>;
 
 export const incidentUpdateResultSchema = z.object({
   incident: incidentViewSchema,
-  changed: z.array(z.string()).describe('fields that changed (schemeId and jurisdiction when they followed)'),
-  recommendation: recommendationSchema.optional().describe('re-ranked when the place, priority or scheme changed'),
+  changed: z
+    .array(z.string())
+    .describe('fields that changed (schemeId and jurisdiction when they followed)'),
+  recommendation: recommendationSchema
+    .optional()
+    .describe('re-ranked when the place, priority or scheme changed'),
 });
 export const noteResultSchema = z.object({ note: noteViewSchema });
 export const notesResultSchema = z.object({ notes: z.array(noteViewSchema) });
@@ -50,7 +55,10 @@ export const recallResultSchema = z.object({ assignment: assignmentViewSchema })
 export const dispositionViewSchema = z.object({
   code: z.string(),
   label: labelSchema,
-  transferAgency: z.string().nullable().describe('closing with this code hands the incident to this agency'),
+  transferAgency: z
+    .string()
+    .nullable()
+    .describe('closing with this code hands the incident to this agency'),
   builtin: z.boolean(),
 });
 export type DispositionView = z.infer<typeof dispositionViewSchema>;
@@ -58,7 +66,7 @@ export type DispositionView = z.infer<typeof dispositionViewSchema>;
 export const premiseFlagSchema = z.object({
   id: z.string(),
   name: z.string(),
-  level: z.enum(['info', 'caution', 'danger']),
+  level: z.enum(PREMISE_LEVELS),
   text: z.string(),
 });
 export type PremiseFlag = z.infer<typeof premiseFlagSchema>;
@@ -72,12 +80,30 @@ export type PremiseView = z.infer<typeof premiseViewSchema>;
 
 export const intakeContextSchema = z.object({
   priorIncidents: z
-    .array(z.object({ id: z.string(), number: z.string(), category: z.string(), status: z.string(), distanceM: z.number(), at: z.string() }))
+    .array(
+      z.object({
+        id: z.string(),
+        number: z.string(),
+        category: z.string(),
+        status: z.string(),
+        distanceM: z.number(),
+        at: z.string(),
+      }),
+    )
     .describe('incidents within 100 m in the last 90 days'),
-  callerHistory: z.array(z.object({ incidentId: z.string(), number: z.string(), at: z.string(), category: z.string() })),
+  callerHistory: z.array(
+    z.object({ incidentId: z.string(), number: z.string(), at: z.string(), category: z.string() }),
+  ),
   possibleDuplicates: z
     .array(
-      z.object({ id: z.string(), number: z.string(), category: z.string(), status: z.string(), distanceM: z.number(), minutesAgo: z.number() }),
+      z.object({
+        id: z.string(),
+        number: z.string(),
+        category: z.string(),
+        status: z.string(),
+        distanceM: z.number(),
+        minutesAgo: z.number(),
+      }),
     )
     .describe('open incidents nearby: the duplicate check before filing'),
   premises: z.array(premiseFlagSchema),

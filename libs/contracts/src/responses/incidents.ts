@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UNIT_KINDS } from '@ringcad/domain';
+import { EXCLUSION_REASONS } from '../constants';
 import { labelSchema, lonLatViewSchema } from './common';
 
 export const jurisdictionRefSchema = z.object({
@@ -12,7 +13,9 @@ export type JurisdictionRef = z.infer<typeof jurisdictionRefSchema>;
 export const incidentViewSchema = z.object({
   id: z.string(),
   number: z.string().describe('readable number, 110-YYYYMMDD-NNNNNN'),
-  status: z.string().describe('new | dispatched | on_scene | resolved | closed | cancelled | merged'),
+  status: z
+    .string()
+    .describe('new | dispatched | on_scene | resolved | closed | cancelled | merged'),
   category: z.string(),
   priority: z.union([z.literal(1), z.literal(2), z.literal(3)]),
   schemeId: z.string(),
@@ -86,7 +89,7 @@ export type RecommendationCandidate = z.infer<typeof recommendationCandidateSche
 export const excludedUnitSchema = z.object({
   unitId: z.string(),
   callsign: z.string(),
-  reason: z.enum(['not_available', 'no_position', 'stale_position', 'beyond_search', 'not_ranked']),
+  reason: z.enum(EXCLUSION_REASONS),
   status: z.string(),
 });
 export type ExcludedUnit = z.infer<typeof excludedUnitSchema>;
@@ -98,6 +101,7 @@ export const recommendationSchema = z.object({
   excluded: z.array(excludedUnitSchema),
   tookMs: z.number(),
 });
+export type Recommendation = z.infer<typeof recommendationSchema>;
 
 export const possibleDuplicateSchema = z.object({
   id: z.string(),
@@ -105,6 +109,7 @@ export const possibleDuplicateSchema = z.object({
   distanceM: z.number(),
   minutesAgo: z.number(),
 });
+export type PossibleDuplicate = z.infer<typeof possibleDuplicateSchema>;
 
 export const planProposalSchema = z.object({
   planId: z.string(),
@@ -136,7 +141,9 @@ export const partUnavailableSchema = z.object({
 
 export const createdIncidentSchema = z.object({
   incident: incidentViewSchema,
-  recommendation: recommendationSchema.nullable().describe('null when it could not be computed after the commit'),
+  recommendation: recommendationSchema
+    .nullable()
+    .describe('null when it could not be computed after the commit'),
   recommendationUnavailable: partUnavailableSchema.optional(),
   plan: planProposalSchema.nullable(),
   planUnavailable: partUnavailableSchema.optional(),
@@ -144,6 +151,7 @@ export const createdIncidentSchema = z.object({
     .array(possibleDuplicateSchema)
     .describe('within DUPLICATE_RADIUS_M and DUPLICATE_WINDOW_MIN'),
 });
+export type CreatedIncident = z.infer<typeof createdIncidentSchema>;
 
 export const assignmentsResultSchema = z.object({ assignments: z.array(assignmentViewSchema) });
 export const assignmentResultSchema = z.object({ assignment: assignmentViewSchema });
@@ -184,6 +192,12 @@ export const timelineSchema = z.object({
   ),
   metrics: incidentMetricsSchema.nullable(),
   merged: z
-    .array(z.object({ incidentId: z.string(), number: z.string(), events: z.array(incidentEventViewSchema) }))
+    .array(
+      z.object({
+        incidentId: z.string(),
+        number: z.string(),
+        events: z.array(incidentEventViewSchema),
+      }),
+    )
     .describe('duplicates merged into this incident (并案), each with its own log'),
 });

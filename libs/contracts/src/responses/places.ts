@@ -40,6 +40,7 @@ export const jurisdictionViewSchema = z.object({
   parentId: z.string().nullable(),
   schemeId: z.string().nullable(),
 });
+export type JurisdictionView = z.infer<typeof jurisdictionViewSchema>;
 
 export const jurisdictionCollectionSchema = z.object({
   type: z.literal('FeatureCollection'),
@@ -90,6 +91,7 @@ export const roadNetworkSummarySchema = z.object({
     islandNodes: z.number(),
   }),
 });
+export type RoadNetworkSummary = z.infer<typeof roadNetworkSummarySchema>;
 
 export const roadGeojsonSchema = z.object({
   type: z.literal('FeatureCollection'),

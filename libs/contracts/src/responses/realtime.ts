@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { ALERT_KINDS } from '../constants';
 
 export const alertViewSchema = z.object({
   id: z.string(),
-  kind: z.enum(['ack_overdue', 'tier_missed', 'coverage_below_target', 'agency_undelivered']),
+  kind: z.enum(ALERT_KINDS),
   incidentId: z
     .string()
     .nullable()

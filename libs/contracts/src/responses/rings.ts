@@ -38,6 +38,7 @@ export const unitRouteSchema = z.object({
     coordinates: z.array(z.tuple([z.number(), z.number()])),
   }),
 });
+export type UnitRoute = z.infer<typeof unitRouteSchema>;
 
 const tierShare = { sec: z.number(), roadKmPct: z.number(), areaPct: z.number() };
 export const coverageViewSchema = z.object({
@@ -53,6 +54,7 @@ export const coverageViewSchema = z.object({
     .describe('GeoJSON FeatureCollection of areas no unit reaches within the last tier'),
   tookMs: z.number(),
 });
+export type CoverageView = z.infer<typeof coverageViewSchema>;
 
 export const moveUpSchema = z.object({
   unitId: z.string(),

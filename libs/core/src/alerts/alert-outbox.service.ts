@@ -1,6 +1,6 @@
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { sql } from 'kysely';
-import { toAlertView, type AlertRow } from './alerts';
+import { toAlertView } from './alerts';
+import { lockUndeliveredAlerts, markAlertsDelivered } from './alerts.queries';
 import { Clock, DatabaseService } from '../platform';
 import { RealtimePublisher } from '../realtime';
 
@@ -11,8 +11,6 @@ import { RealtimePublisher } from '../realtime';
  */
 const POLL_MS = 2_000;
 const BATCH = 200;
-
-type OutboxRow = AlertRow & { district_id: string | null; station_id: string | null; grid_id: string | null };
 
 /**
  * An alert written is an alert delivered: `alerts` rows start with `delivered_at` null and this
@@ -77,17 +75,11 @@ export class AlertOutbox implements OnApplicationBootstrap, BeforeApplicationShu
 
   private deliverBatch(): Promise<number> {
     return this.database.transaction(async (tx) => {
-      const rows = await sql<OutboxRow>`
-        SELECT a.*, i.district_id, i.station_id, i.grid_id
-        FROM alerts a LEFT JOIN incidents i ON i.id = a.incident_id
-        WHERE a.delivered_at IS NULL
-        ORDER BY a.at, a.id
-        LIMIT ${BATCH}
-        FOR UPDATE OF a SKIP LOCKED`.execute(tx);
-      if (!rows.rows.length) return 0;
+      const rows = await lockUndeliveredAlerts(tx, BATCH);
+      if (!rows.length) return 0;
       // The alert rows committed long ago; this transaction only holds them while they are pushed,
       // so a failed mark means a second push, never a lost one.
-      for (const r of rows.rows) {
+      for (const r of rows) {
         this.realtime.toConsoles({
           event: 'alert',
           payload: toAlertView(r),
@@ -96,16 +88,12 @@ export class AlertOutbox implements OnApplicationBootstrap, BeforeApplicationShu
             : [typeof r.data.districtId === 'string' ? r.data.districtId : null],
         });
       }
-      await tx
-        .updateTable('alerts')
-        .set({ delivered_at: this.clock.now() })
-        .where(
-          'id',
-          'in',
-          rows.rows.map((r) => r.id),
-        )
-        .execute();
-      return rows.rows.length;
+      await markAlertsDelivered(
+        tx,
+        rows.map((r) => r.id),
+        this.clock.now(),
+      );
+      return rows.length;
     });
   }
 }

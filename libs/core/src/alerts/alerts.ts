@@ -1,21 +1,12 @@
 import type { AlertView } from '@ringcad/contracts';
+import type { AlertRecord } from './alerts.queries';
 
-/** An `alerts` row as SQL returns it. */
-export interface AlertRow {
-  id: string;
-  kind: AlertView['kind'];
-  incident_id: string | null;
-  unit_id: string | null;
-  assignment_id: string | null;
-  at: Date;
-  data: Record<string, unknown>;
-  acknowledged_at: Date | null;
-}
-
-export function toAlertView(r: AlertRow): AlertView {
+export function toAlertView(
+  r: Pick<AlertRecord, 'id' | 'kind' | 'incident_id' | 'unit_id' | 'assignment_id' | 'at' | 'data' | 'acknowledged_at'>,
+): AlertView {
   return {
     id: r.id,
-    kind: r.kind,
+    kind: r.kind as AlertView['kind'],
     incidentId: r.incident_id,
     unitId: r.unit_id,
     assignmentId: r.assignment_id,

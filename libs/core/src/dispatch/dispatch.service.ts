@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { sql } from 'kysely';
 import type { AssignmentView, IncidentView, PremiseFlag, TerminalTask } from '@ringcad/contracts';
 import {
   incidentStatusFromAssignments,
@@ -13,17 +12,31 @@ import {
   type IncidentStatus,
   type Priority,
 } from '@ringcad/domain';
-import type { Tx } from '@ringcad/db';
+import type { DbOrTx, Tx } from '@ringcad/db';
 import { Clock, type AppConfig, DatabaseService, DomainError, forbidden, notFound, actorOf, hasRole, type Actor, type Principal, APP_CONFIG } from '../platform';
-import { appendIncidentEvent, bumpIncident, lockIncident, readIncident } from '../incident-log';
-import { AfterCommit, RealtimePublisher, ASSIGNMENT_COLUMNS, toAssignmentView, type AssignmentRow } from '../realtime';
+import { appendIncidentEvent, bumpIncident, lockIncident, readIncident, type IncidentSet } from '../incident-log';
+import { AfterCommit, RealtimePublisher, toAssignmentView } from '../realtime';
 import { ScopeService, assertIncidentInScope, assertUnitsInScope, type Scope } from '../auth';
 import { RecommendationService } from './recommendation.service';
 import { TimersService } from '../timers';
 import { UnitsService } from '../fleet';
 import { premiseFlagsNear } from '../roads';
+import {
+  cancelAssignment,
+  insertAssignment,
+  keepFirstArrival,
+  lockAssignmentStatus,
+  lockUnits,
+  sceneAssignmentStatuses,
+  selectAssignmentHead,
+  selectAssignmentIds,
+  selectAssignments,
+  setUnitStatus,
+  updateAssignment,
+  type AssignmentSet,
+} from './dispatch.queries';
 
-const EVENT_COLUMN: Record<AssignmentEventType, string> = {
+const EVENT_COLUMN: Record<AssignmentEventType, keyof AssignmentSet> = {
   ack: 'acked_at',
   depart: 'departed_at',
   arrive: 'arrived_at',
@@ -31,26 +44,12 @@ const EVENT_COLUMN: Record<AssignmentEventType, string> = {
   decline: 'declined_at',
 };
 
-export async function readAssignments(tx: Tx, where: { incidentId?: string; id?: string }): Promise<AssignmentView[]> {
-  const filter = where.id ? sql`a.id = ${where.id}` : sql`a.incident_id = ${where.incidentId}`;
-  const rows = await sql<AssignmentRow>`
-    SELECT ${sql.raw(ASSIGNMENT_COLUMNS)} FROM assignments a JOIN units u ON u.id = a.unit_id
-    WHERE ${filter} ORDER BY a.assigned_at, u.callsign`.execute(tx);
-  return rows.rows.map(toAssignmentView);
-}
-
-/**
- * Statuses of the units working the scene. Units sent to seal checkpoints (role `checkpoint`)
- * do not make an incident dispatched or on scene, nor count toward its rings.
- */
-export async function sceneAssignmentStatuses(tx: Tx, incidentId: string): Promise<AssignmentStatus[]> {
-  const rows = await tx
-    .selectFrom('assignments')
-    .select('status')
-    .where('incident_id', '=', incidentId)
-    .where('role', '<>', 'checkpoint')
-    .execute();
-  return rows.map((r) => r.status as AssignmentStatus);
+/** One assignment, the assignments of an incident, or those of several incidents (one query), as views. */
+export async function readAssignments(
+  db: DbOrTx,
+  where: { id: string } | { incidentId: string } | { incidentIds: readonly string[] },
+): Promise<AssignmentView[]> {
+  return (await selectAssignments(db, where)).map(toAssignmentView);
 }
 
 /**
@@ -58,13 +57,7 @@ export async function sceneAssignmentStatuses(tx: Tx, incidentId: string): Promi
  * unknown (404) or not available (409, listing them all).
  */
 export async function lockAvailableUnits(tx: Tx, ids: readonly string[], scope: Scope) {
-  const units = await tx
-    .selectFrom('units')
-    .select(['id', 'callsign', 'status', 'station_id'])
-    .where('id', 'in', ids)
-    .orderBy('id')
-    .forUpdate()
-    .execute();
+  const units = await lockUnits(tx, ids);
   const missing = ids.find((id) => !units.some((u) => u.id === id));
   if (missing) throw notFound('unit', missing);
   // before availability: another district's units are refused whatever they are doing
@@ -124,31 +117,23 @@ export class DispatchService {
       const units = await lockAvailableUnits(tx, ids, scope);
       const now = this.clock.now();
       const etas = await this.recommendations.etaForUnits(tx, incident.location, ids);
-      const existing = await tx.selectFrom('assignments').select('id').where('incident_id', '=', incidentId).execute();
+      const existing = await selectAssignmentIds(tx, incidentId);
       const assignmentRole: AssignmentRole = role ?? (existing.length ? 'reinforcement' : 'primary');
       const newIds: string[] = [];
       for (const u of units) {
         const eta = etas.get(u.id);
-        const row = await tx
-          .insertInto('assignments')
-          .values({
-            incident_id: incidentId,
-            unit_id: u.id,
-            role: assignmentRole,
-            status: 'assigned',
-            eta_sec: eta?.etaSec ?? null,
-            eta_method: eta?.method ?? null,
-            assigned_at: now,
-            assigned_by: by.id,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        newIds.push(row.id);
-        await tx
-          .updateTable('units')
-          .set({ status: 'assigned', status_changed_at: now, version: sql`version + 1` })
-          .where('id', '=', u.id)
-          .execute();
+        const id = await insertAssignment(tx, {
+          incident_id: incidentId,
+          unit_id: u.id,
+          role: assignmentRole,
+          status: 'assigned',
+          eta_sec: eta?.etaSec ?? null,
+          eta_method: eta?.method ?? null,
+          assigned_at: now,
+          assigned_by: by.id,
+        });
+        newIds.push(id);
+        await setUnitStatus(tx, u.id, 'assigned', now);
       }
       const firstDispatch = incident.dispatchedAt === null;
       const statuses = await this.assignmentStatuses(tx, incidentId);
@@ -196,11 +181,7 @@ export class DispatchService {
     const scope = await this.scopes.scopeOf(by);
     const after = new AfterCommit();
     const view = await this.database.transaction(async (tx) => {
-      const head = await tx
-        .selectFrom('assignments')
-        .select(['incident_id', 'unit_id', 'role'])
-        .where('id', '=', assignmentId)
-        .executeTakeFirst();
+      const head = await selectAssignmentHead(tx, assignmentId);
       if (!head) throw notFound('assignment', assignmentId);
       if (by.kind === 'unit' ? by.unitId !== head.unit_id : !hasRole(by, 'dispatcher')) {
         throw forbidden('only a dispatcher or the assigned unit may report on this assignment');
@@ -208,12 +189,7 @@ export class DispatchService {
       // lock order everywhere: incident, then assignment, then unit
       const incident = await lockIncident(tx, head.incident_id);
       if (by.kind === 'user') assertIncidentInScope(scope, incident);
-      const current = await tx
-        .selectFrom('assignments')
-        .select(['status'])
-        .where('id', '=', assignmentId)
-        .forUpdate()
-        .executeTakeFirstOrThrow();
+      const current = await lockAssignmentStatus(tx, assignmentId);
       const next = nextAssignmentStatus(current.status as AssignmentStatus, type);
       if (!next) {
         throw new DomainError('ILLEGAL_TRANSITION', `cannot ${type} an assignment that is ${current.status}`, {
@@ -222,20 +198,15 @@ export class DispatchService {
         });
       }
       const now = this.clock.now();
-      const set: Record<string, unknown> = { status: next, [EVENT_COLUMN[type]]: now };
+      const set: AssignmentSet = { status: next, [EVENT_COLUMN[type]]: now };
       // an implicit 签收 when a unit departs without acknowledging first
       if (type === 'depart' && current.status === 'assigned') set.acked_at = now;
-      await sql`UPDATE assignments SET ${sql.join(Object.entries(set).map(([c, v]) => sql`${sql.ref(c)} = ${v}`))}
-                WHERE id = ${assignmentId}`.execute(tx);
-      await tx
-        .updateTable('units')
-        .set({ status: unitStatusForAssignment(next), status_changed_at: now, version: sql`version + 1` })
-        .where('id', '=', head.unit_id)
-        .execute();
+      await updateAssignment(tx, assignmentId, set);
+      await setUnitStatus(tx, head.unit_id, unitStatusForAssignment(next), now);
       const statuses = await this.assignmentStatuses(tx, incident.id);
       const status = incidentStatusFromAssignments(incident.status as IncidentStatus, statuses);
-      const incidentSet: Record<string, unknown> = { status };
-      if (type === 'arrive' && head.role !== 'checkpoint') incidentSet.first_arrived_at = sql`COALESCE(first_arrived_at, ${now})`;
+      const incidentSet: IncidentSet = { status };
+      if (type === 'arrive' && head.role !== 'checkpoint') incidentSet.first_arrived_at = keepFirstArrival(now);
       if (status === 'resolved' && incident.status !== 'resolved') incidentSet.resolved_at = now;
       const version = await bumpIncident(tx, incident.id, incidentSet);
       const [assignment] = await readAssignments(tx, { id: assignmentId });
@@ -279,12 +250,8 @@ export class DispatchService {
       (a) => isActiveAssignment(a.status as AssignmentStatus) && (!roles || roles.includes(a.role as AssignmentRole)),
     );
     for (const a of active) {
-      await tx.updateTable('assignments').set({ status: 'cancelled', cancelled_at: now }).where('id', '=', a.id).execute();
-      await tx
-        .updateTable('units')
-        .set({ status: 'available', status_changed_at: now, version: sql`version + 1` })
-        .where('id', '=', a.unitId)
-        .execute();
+      await cancelAssignment(tx, a.id, now);
+      await setUnitStatus(tx, a.unitId, 'available', now);
     }
     if (!active.length) return;
     const views = (await readAssignments(tx, { incidentId: incident.id })).filter((v) => active.some((a) => a.id === v.id));

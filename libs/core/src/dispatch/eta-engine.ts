@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { etaToTarget } from '@ringcad/routing';
-import { haversineM, straightLineEtaSec, STRAIGHT_LINE_SPEED_KMH, type UnitKind } from '@ringcad/domain';
+import { haversineM, straightLineEtaSec, STRAIGHT_LINE_SPEED_KMH, WALKING_UNIT_KINDS, type UnitKind } from '@ringcad/domain';
 import { RoadNetworkService } from '../roads';
 
 export interface EtaUnit {
@@ -33,7 +33,7 @@ export interface EtaAnswer {
 }
 
 /** Kinds that move on foot: on the road network they walk the streets at their own pace. */
-const WALKING_KINDS = { foot: STRAIGHT_LINE_SPEED_KMH.foot, kiosk: STRAIGHT_LINE_SPEED_KMH.kiosk };
+const WALKING_KINDS: Readonly<Record<string, number>> = Object.fromEntries(WALKING_UNIT_KINDS.map((k) => [k, STRAIGHT_LINE_SPEED_KMH[k]]));
 const DEFAULT_MAX_SEC = 3600;
 
 /**

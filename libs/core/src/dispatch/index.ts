@@ -3,3 +3,13 @@ export * from './dispatch.service';
 export * from './eta-engine';
 export * from './recommendation.service';
 export * from './route.service';
+export {
+  sceneAssignmentStatuses,
+  selectActiveSceneAssignments,
+  setUnitStatus,
+  cancelAssignment,
+  lockAssignmentStatus,
+  selectAssignmentHead,
+  type AssignmentRecord,
+  type UnitPositionRecord,
+} from './dispatch.queries';

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { sql } from 'kysely';
 import type { ExcludedUnit, RecommendationCandidate } from '@ringcad/contracts';
 import { findScheme, ringTierFor, type RingScheme, type UnitKind } from '@ringcad/domain';
 import type { DbOrTx } from '@ringcad/db';
 import { Clock, type AppConfig, DatabaseService, DomainError, notFound, APP_CONFIG } from '../platform';
 import { EtaEngine } from './eta-engine';
 import { LiveFleetService, overlayLive } from '../fleet';
+import { selectIncidentTarget, selectUnitPositions, type UnitPositionRecord } from './dispatch.queries';
 
 export interface Recommendation {
   incidentId: string;
@@ -22,16 +22,6 @@ const RECOMMEND_TOP_K = 50;
 /** The ETA recorded with an assignment is searched up to two hours. */
 const ASSIGNMENT_ETA_MAX_SEC = 7200;
 
-interface UnitPositionRow {
-  id: string;
-  callsign: string;
-  kind: UnitKind;
-  status: string;
-  lon: number | null;
-  lat: number | null;
-  position_at: Date | null;
-}
-
 @Injectable()
 export class RecommendationService {
   constructor(
@@ -45,11 +35,7 @@ export class RecommendationService {
   /** Available units with a fresh position, ordered by ETA, each with the ring tier it meets. */
   async recommend(incidentId: string, schemeId?: string): Promise<Recommendation> {
     const started = performance.now();
-    const incident = await sql<{ lon: number; lat: number; scheme_id: string }>`
-      SELECT ST_X(location) AS lon, ST_Y(location) AS lat, scheme_id FROM incidents WHERE id = ${incidentId}`.execute(
-      this.database.db,
-    );
-    const row = incident.rows[0];
+    const row = await selectIncidentTarget(this.database.db, incidentId);
     if (!row) throw notFound('incident', incidentId);
     const scheme = findScheme(schemeId ?? row.scheme_id);
     if (!scheme) throw new DomainError('VALIDATION_FAILED', `unknown ring scheme ${schemeId}`);
@@ -69,7 +55,7 @@ export class RecommendationService {
     const located = units.filter((u) => u.lon !== null && u.lat !== null);
     const { results } = await this.eta.etaTo(
       target,
-      located.map((u) => ({ id: u.id, kind: u.kind, lon: u.lon as number, lat: u.lat as number })),
+      located.map((u) => ({ id: u.id, kind: u.kind as UnitKind, lon: u.lon as number, lat: u.lat as number })),
       this.clock.now(),
       { maxSec: ASSIGNMENT_ETA_MAX_SEC },
     );
@@ -80,7 +66,7 @@ export class RecommendationService {
     const now = this.clock.now();
     const units = await this.unitsWithPositions(db);
     const excluded: ExcludedUnit[] = [];
-    const usable: UnitPositionRow[] = [];
+    const usable: UnitPositionRecord[] = [];
     for (const u of units) {
       if (u.status !== 'available') {
         excluded.push({ unitId: u.id, callsign: u.callsign, reason: 'not_available', status: u.status });
@@ -95,7 +81,7 @@ export class RecommendationService {
     const lastTier = scheme.tiers[scheme.tiers.length - 1]?.sec ?? 0;
     const { results: etas, beyond, notRanked } = await this.eta.etaTo(
       target,
-      usable.map((u) => ({ id: u.id, kind: u.kind, lon: u.lon as number, lat: u.lat as number })),
+      usable.map((u) => ({ id: u.id, kind: u.kind as UnitKind, lon: u.lon as number, lat: u.lat as number })),
       now,
       { maxSec: Math.max(RECOMMEND_MIN_SEARCH_SEC, 2 * lastTier), topK: RECOMMEND_TOP_K },
     );
@@ -105,14 +91,14 @@ export class RecommendationService {
       [notRanked, 'not_ranked'],
     ] as const) {
       for (const id of ids) {
-        const u = usableById.get(id) as UnitPositionRow;
+        const u = usableById.get(id) as UnitPositionRecord;
         excluded.push({ unitId: u.id, callsign: u.callsign, reason, status: u.status });
       }
     }
     const byId = new Map(usable.map((u) => [u.id, u]));
     const candidates: RecommendationCandidate[] = etas
       .map((e) => {
-        const u = byId.get(e.id) as UnitPositionRow;
+        const u = byId.get(e.id) as UnitPositionRecord;
         return {
           unitId: u.id,
           callsign: u.callsign,
@@ -129,10 +115,6 @@ export class RecommendationService {
   }
 
   private async unitsWithPositions(db: DbOrTx, ids?: string[]) {
-    const filter = ids ? sql`WHERE id = ANY(${ids}::uuid[])` : sql``;
-    const rows = await sql<UnitPositionRow>`
-      SELECT id, callsign, kind, status, ST_X(position) AS lon, ST_Y(position) AS lat, position_at
-      FROM units ${filter}`.execute(db);
-    return overlayLive(rows.rows, await this.live.get(ids));
+    return overlayLive(await selectUnitPositions(db, ids), await this.live.get(ids));
   }
 }

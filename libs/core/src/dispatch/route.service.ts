@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { sql } from 'kysely';
 import { routeBetween } from '@ringcad/routing';
 import { Clock, DatabaseService, DomainError, notFound } from '../platform';
 import { RoadNetworkService } from '../roads';
 import { LiveFleetService, overlayLive } from '../fleet';
+import { selectUnitPosition } from './dispatch.queries';
 
 /** The drawable route of a candidate unit to an incident. */
 @Injectable()
@@ -16,9 +16,7 @@ export class RouteService {
   ) {}
 
   async unitToPoint(unitId: string, to: { lon: number; lat: number }) {
-    const rows = await sql<{ id: string; lon: number | null; lat: number | null; position_at: Date | null }>`
-      SELECT id, ST_X(position) AS lon, ST_Y(position) AS lat, position_at FROM units WHERE id = ${unitId}`.execute(this.database.db);
-    const [u] = overlayLive(rows.rows, await this.live.get([unitId]));
+    const [u] = overlayLive(await selectUnitPosition(this.database.db, unitId), await this.live.get([unitId]));
     if (!u) throw notFound('unit', unitId);
     if (u.lon === null || u.lat === null) throw new DomainError('CONFLICT', 'the unit has no position');
     const route = routeBetween(this.roads.requireGraph(), { lon: u.lon, lat: u.lat }, to, { at: this.clock.now() });

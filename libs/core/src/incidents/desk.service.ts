@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { sql } from 'kysely';
 import type {
   AttachCallRequest,
   CallView,
@@ -19,23 +18,53 @@ import {
   isActiveAssignment,
   isIncidentOpen,
   maskPhone,
-  OPEN_INCIDENT_STATUSES,
   seesCallerNumber,
   type AssignmentStatus,
   type IncidentStatus,
 } from '@ringcad/domain';
-import type { DbOrTx, Tx } from '@ringcad/db';
+import type { DbOrTx } from '@ringcad/db';
 import { Clock, type AppConfig, APP_CONFIG, toWgs84, DatabaseService, DomainError, conflict, forbidden, notFound, actorOf, hasRole, type Actor, type Principal } from '../platform';
 import { premiseFlagsNear } from '../roads';
-import { appendIncidentEvent, bumpIncident, lockIncident, readIncident } from '../incident-log';
+import { appendIncidentEvent, bumpIncident, lockIncident, readIncident, type IncidentSet } from '../incident-log';
 import { AfterCommit, RealtimePublisher, maskIncident, jurisdictionIdsOf } from '../realtime';
-import { RecommendationService, readAssignments, sceneAssignmentStatuses, terminalTask } from '../dispatch';
+import {
+  RecommendationService,
+  cancelAssignment,
+  lockAssignmentStatus,
+  readAssignments,
+  sceneAssignmentStatuses,
+  selectAssignmentHead,
+  setUnitStatus,
+  terminalTask,
+} from '../dispatch';
 import { TimersService } from '../timers';
 import { UnitsService } from '../fleet';
+import {
+  handOverAssignment,
+  insertCall,
+  insertDisposition,
+  insertNote,
+  insertOpeningCallOf,
+  intakeScopeSql,
+  locationSql,
+  moveCalls,
+  relinkMergedInto,
+  selectCallerHistory,
+  selectCalls,
+  selectDispositions,
+  selectFamilyNotes,
+  selectNotesOf,
+  selectOpenNearby,
+  selectPlaceHistory,
+  selectPlaceOf,
+  selectUnitAssignment,
+  type CallRecord,
+  type NoteRecord,
+} from './desk.queries';
 
 type UpdatableField = 'location' | 'category' | 'priority' | 'address' | 'callerName' | 'callerNumber' | 'description';
 
-const COLUMN_OF: Record<Exclude<UpdatableField, 'location'>, string> = {
+const COLUMN_OF: Record<Exclude<UpdatableField, 'location'>, keyof IncidentSet> = {
   category: 'category',
   priority: 'priority',
   address: 'address',
@@ -44,27 +73,7 @@ const COLUMN_OF: Record<Exclude<UpdatableField, 'location'>, string> = {
   description: 'description',
 };
 
-interface NoteRow {
-  id: string;
-  incident_id: string;
-  at: Date | string;
-  actor_kind: string;
-  actor_id: string | null;
-  actor_name: string | null;
-  text: string;
-}
-
-interface CallRow {
-  id: string | null;
-  incident_id: string;
-  caller_number: string | null;
-  caller_name: string | null;
-  received_at: Date | string;
-  note: string | null;
-  merged_from: string | null;
-}
-
-export function toNoteView(r: NoteRow): NoteView {
+export function toNoteView(r: NoteRecord): NoteView {
   return {
     id: r.id,
     incidentId: r.incident_id,
@@ -77,9 +86,6 @@ export function toNoteView(r: NoteRow): NoteView {
 /** 接警前研判 looks this far and this long back for the place's history. */
 const PLACE_HISTORY_RADIUS_M = 100;
 const PLACE_HISTORY_DAYS = 90;
-
-/** The incidents whose calls and notes an incident lists: itself and the duplicates merged into it. */
-const family = (id: string) => sql`(SELECT ${id}::uuid UNION ALL SELECT m.id FROM incidents m WHERE m.merged_into = ${id})`;
 
 /**
  * The desk's lifecycle beyond create and dispatch: correct an incident (更正), keep its running log
@@ -111,7 +117,7 @@ export class DeskService {
         });
       }
       const changes: Record<string, { before: unknown; after: unknown }> = {};
-      const set: Record<string, unknown> = {};
+      const set: IncidentSet = {};
       for (const field of Object.keys(COLUMN_OF) as (keyof typeof COLUMN_OF)[]) {
         const next = input[field];
         if (next === undefined) continue;
@@ -125,7 +131,7 @@ export class DeskService {
         const p = toWgs84(input.location);
         if (p.lon !== incident.location.lon || p.lat !== incident.location.lat) {
           changes.location = { before: incident.location, after: p };
-          set.location = sql`ST_SetSRID(ST_MakePoint(${p.lon}, ${p.lat}), 4326)`;
+          set.location = locationSql(p);
           set.input_crs = input.location.crs ?? 'WGS84';
           set.input_lon = input.location.lon;
           set.input_lat = input.location.lat;
@@ -184,13 +190,7 @@ export class DeskService {
     const note = await this.database.transaction(async (tx) => {
       const incident = await lockIncident(tx, id);
       if (by.kind === 'unit') {
-        const mine = await tx
-          .selectFrom('assignments')
-          .select('id')
-          .where('incident_id', '=', id)
-          .where('unit_id', '=', by.unitId)
-          .where('status', 'in', ['assigned', 'acknowledged', 'en_route', 'on_scene'])
-          .executeTakeFirst();
+        const mine = await selectUnitAssignment(tx, id, by.unitId, { active: true });
         if (!mine) throw forbidden('a terminal may only write notes on an incident its unit is working');
       } else {
         assertInScope(incident, by);
@@ -198,11 +198,7 @@ export class DeskService {
       if (incident.status === 'merged') throw conflict('this incident was merged; write on the incident it was merged into');
       const now = this.clock.now();
       const actor = actorOf(by);
-      const row = await tx
-        .insertInto('incident_notes')
-        .values({ incident_id: id, at: now, actor_kind: actor.kind, actor_id: actor.id, actor_name: actor.name, text })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const row = await insertNote(tx, { incident_id: id, at: now, actor_kind: actor.kind, actor_id: actor.id, actor_name: actor.name, text });
       const view = toNoteView(row);
       const version = await bumpIncident(tx, id);
       await appendIncidentEvent(tx, id, version, 'incident.note', now, actor, { noteId: view.id, text });
@@ -222,19 +218,13 @@ export class DeskService {
 
   async listNotes(id: string, by: Principal): Promise<NoteView[]> {
     await this.readInScope(id, by);
-    const rows = await sql<NoteRow>`
-      SELECT n.* FROM incident_notes n WHERE n.incident_id IN ${family(id)} ORDER BY n.at, n.id`.execute(this.database.db);
-    return rows.rows.map(toNoteView);
+    return (await selectFamilyNotes(this.database.db, id)).map(toNoteView);
   }
 
   /** Notes of the open incidents a console sees (its sync snapshot). */
   async notesOf(incidentIds: string[]): Promise<NoteView[]> {
     if (!incidentIds.length) return [];
-    const rows = await sql<NoteRow>`
-      SELECT n.* FROM incident_notes n WHERE n.incident_id = ANY(${incidentIds}::uuid[]) ORDER BY n.at, n.id`.execute(
-      this.database.db,
-    );
-    return rows.rows.map(toNoteView);
+    return (await selectNotesOf(this.database.db, incidentIds)).map(toNoteView);
   }
 
   /** 追加来电: another call about an open incident (the same fight, a second caller). */
@@ -250,22 +240,18 @@ export class DeskService {
         throw new DomainError('INCIDENT_CLOSED', `incident is ${incident.status}; file a new incident`, { status: incident.status });
       }
       const actor = actorOf(by);
-      const row = await tx
-        .insertInto('incident_calls')
-        .values({
-          incident_id: id,
-          caller_number: input.callerNumber ?? null,
-          caller_name: input.callerName ?? null,
-          received_at: receivedAt,
-          note: input.note ?? null,
-          created_at: now,
-          actor_kind: actor.kind,
-          actor_id: actor.id,
-          actor_name: actor.name,
-          merged_from: null,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const row = await insertCall(tx, {
+        incident_id: id,
+        caller_number: input.callerNumber ?? null,
+        caller_name: input.callerName ?? null,
+        received_at: receivedAt,
+        note: input.note ?? null,
+        created_at: now,
+        actor_kind: actor.kind,
+        actor_id: actor.id,
+        actor_name: actor.name,
+        merged_from: null,
+      });
       const version = await bumpIncident(tx, id);
       await appendIncidentEvent(tx, id, version, 'call.attached', now, actor, {
         callId: row.id,
@@ -284,15 +270,7 @@ export class DeskService {
   /** Every call about the incident: the one that opened it, those attached, those of merged duplicates. */
   async listCalls(id: string, by: Principal): Promise<CallView[]> {
     await this.readInScope(id, by);
-    const rows = await sql<CallRow>`
-      SELECT NULL::uuid AS id, i.id AS incident_id, i.caller_number, i.caller_name, i.received_at, NULL::text AS note,
-             NULL::uuid AS merged_from
-      FROM incidents i WHERE i.id = ${id}
-      UNION ALL
-      SELECT c.id, c.incident_id, c.caller_number, c.caller_name, c.received_at, c.note, c.merged_from
-      FROM incident_calls c WHERE c.incident_id = ${id}
-      ORDER BY received_at`.execute(this.database.db);
-    return rows.rows.map((r) => maskCall(toCallView(r), by));
+    return (await selectCalls(this.database.db, id)).map((r) => maskCall(toCallView(r), by));
   }
 
   /**
@@ -325,16 +303,10 @@ export class DeskService {
       const now = this.clock.now();
       const actor = actorOf(by);
       // the duplicate's own opening call, then the calls attached to it
-      await sql`
-        INSERT INTO incident_calls (incident_id, caller_number, caller_name, received_at, note, created_at, actor_kind,
-          actor_id, actor_name, merged_from)
-        VALUES (${master.id}, ${source.callerNumber}, ${source.callerName}, ${new Date(source.receivedAt)},
-          ${source.description}, ${now}, ${actor.kind}, ${actor.id}, ${actor.name}, ${source.id})`.execute(tx);
-      const moved = await sql<{ id: string }>`
-        UPDATE incident_calls SET incident_id = ${master.id}, merged_from = COALESCE(merged_from, ${source.id}::uuid)
-        WHERE incident_id = ${source.id} RETURNING id`.execute(tx);
+      await insertOpeningCallOf(tx, source, master, now, actor);
+      const moved = await moveCalls(tx, source.id, master.id);
       // duplicates merged into the duplicate now belong to the master (one level of links)
-      await sql`UPDATE incidents SET merged_into = ${master.id} WHERE merged_into = ${source.id}`.execute(tx);
+      await relinkMergedInto(tx, source.id, master.id);
 
       const working = (await readAssignments(tx, { incidentId: source.id })).filter((x) =>
         isActiveAssignment(x.status as AssignmentStatus),
@@ -342,17 +314,12 @@ export class DeskService {
       const handedOver = input.units === 'handover' ? working : [];
       const released = input.units === 'release' ? working : [];
       for (const w of handedOver) {
-        await sql`UPDATE assignments SET incident_id = ${master.id} WHERE id = ${w.id}`.execute(tx);
         // the ack timer follows its assignment; tier timers stay with the duplicate and are cancelled
-        await sql`UPDATE timers SET incident_id = ${master.id} WHERE assignment_id = ${w.id} AND status = 'pending'`.execute(tx);
+        await handOverAssignment(tx, w.id, master.id);
       }
       for (const r of released) {
-        await tx.updateTable('assignments').set({ status: 'cancelled', cancelled_at: now }).where('id', '=', r.id).execute();
-        await tx
-          .updateTable('units')
-          .set({ status: 'available', status_changed_at: now, version: sql`version + 1` })
-          .where('id', '=', r.unitId)
-          .execute();
+        await cancelAssignment(tx, r.id, now);
+        await setUnitStatus(tx, r.unitId, 'available', now);
       }
       await this.timers.cancelForIncident(tx, source.id, after, now);
 
@@ -365,7 +332,7 @@ export class DeskService {
         released: released.map((r) => ({ assignmentId: r.id, unitId: r.unitId, callsign: r.callsign })),
       });
 
-      const masterSet: Record<string, unknown> = {};
+      const masterSet: IncidentSet = {};
       const firstDispatch = handedOver.length > 0 && master.dispatchedAt === null;
       if (firstDispatch) masterSet.dispatched_at = source.dispatchedAt ? new Date(source.dispatchedAt) : now;
       const statuses = await sceneAssignmentStatuses(tx, master.id);
@@ -374,7 +341,7 @@ export class DeskService {
       await appendIncidentEvent(tx, master.id, masterVersion, 'incident.merged_in', now, actor, {
         fromIncidentId: source.id,
         fromNumber: source.number,
-        callsMoved: moved.rows.length + 1,
+        callsMoved: moved.length + 1,
         handedOver: handedOver.map((h) => ({ assignmentId: h.id, unitId: h.unitId, callsign: h.callsign })),
       });
       const sourceView = await readIncident(tx, source.id);
@@ -412,22 +379,18 @@ export class DeskService {
     if (!hasRole(by, 'dispatcher')) throw forbidden('only a dispatcher may recall a unit');
     const after = new AfterCommit();
     const view = await this.database.transaction(async (tx) => {
-      const head = await tx.selectFrom('assignments').select(['incident_id', 'unit_id']).where('id', '=', assignmentId).executeTakeFirst();
+      const head = await selectAssignmentHead(tx, assignmentId);
       if (!head) throw notFound('assignment', assignmentId);
       // lock order everywhere: incident, then assignment, then unit
       const incident = await lockIncident(tx, head.incident_id);
       assertInScope(incident, by);
-      const current = await tx.selectFrom('assignments').select('status').where('id', '=', assignmentId).forUpdate().executeTakeFirstOrThrow();
+      const current = await lockAssignmentStatus(tx, assignmentId);
       if (!isActiveAssignment(current.status as AssignmentStatus)) {
         throw new DomainError('ILLEGAL_TRANSITION', `cannot recall an assignment that is ${current.status}`, { status: current.status });
       }
       const now = this.clock.now();
-      await tx.updateTable('assignments').set({ status: 'cancelled', cancelled_at: now }).where('id', '=', assignmentId).execute();
-      await tx
-        .updateTable('units')
-        .set({ status: 'available', status_changed_at: now, version: sql`version + 1` })
-        .where('id', '=', head.unit_id)
-        .execute();
+      await cancelAssignment(tx, assignmentId, now);
+      await setUnitStatus(tx, head.unit_id, 'available', now);
       await this.timers.settleAckTimer(tx, assignmentId, now, after);
       const statuses = await sceneAssignmentStatuses(tx, incident.id);
       const status = incidentStatusFromAssignments(incident.status as IncidentStatus, statuses);
@@ -464,35 +427,22 @@ export class DeskService {
     const p = toWgs84({ lon: q.lon, lat: q.lat, crs: q.crs });
     const now = this.clock.now();
     const db = this.database.db;
-    const pt = sql`ST_SetSRID(ST_MakePoint(${p.lon}, ${p.lat}), 4326)`;
-    const scope = by.kind === 'user' ? by.jurisdictionId : null;
-    const inScope = scope ? sql`(i.district_id = ${scope} OR i.station_id = ${scope} OR i.grid_id = ${scope})` : sql`TRUE`;
-    const prior = await sql<{ id: string; number: string; category: string; status: string; distance_m: number; created_at: Date }>`
-      SELECT i.id, i.number, i.category, i.status, ST_Distance(i.location::geography, ${pt}::geography) AS distance_m, i.created_at
-      FROM incidents i
-      WHERE ST_DWithin(i.location::geography, ${pt}::geography, ${PLACE_HISTORY_RADIUS_M})
-        AND i.created_at >= ${new Date(now.getTime() - PLACE_HISTORY_DAYS * 86_400_000)} AND ${inScope}
-      ORDER BY i.created_at DESC LIMIT 50`.execute(db);
-    const dups = await sql<{ id: string; number: string; category: string; status: string; distance_m: number; created_at: Date }>`
-      SELECT i.id, i.number, i.category, i.status, ST_Distance(i.location::geography, ${pt}::geography) AS distance_m, i.created_at
-      FROM incidents i
-      WHERE i.status = ANY(${[...OPEN_INCIDENT_STATUSES]}::text[])
-        AND i.created_at >= ${new Date(now.getTime() - this.config.DUPLICATE_WINDOW_MIN * 60_000)}
-        AND ST_DWithin(i.location::geography, ${pt}::geography, ${this.config.DUPLICATE_RADIUS_M}) AND ${inScope}
-      ORDER BY (i.category = ${q.category ?? null}::text) DESC NULLS LAST, distance_m LIMIT 10`.execute(db);
-    const history = q.callerNumber
-      ? await sql<{ incident_id: string; number: string; at: Date; category: string }>`
-          SELECT x.incident_id, i.number, x.at, i.category FROM (
-            SELECT i.id AS incident_id, i.received_at AS at FROM incidents i WHERE i.caller_number = ${q.callerNumber}
-            UNION ALL
-            SELECT c.incident_id, c.received_at FROM incident_calls c WHERE c.caller_number = ${q.callerNumber}) x
-          JOIN incidents i ON i.id = x.incident_id
-          WHERE ${inScope}
-          ORDER BY x.at DESC LIMIT 20`.execute(db)
-      : { rows: [] };
+    const inScope = intakeScopeSql(by.kind === 'user' ? by.jurisdictionId : null);
+    const prior = await selectPlaceHistory(db, p, PLACE_HISTORY_RADIUS_M, new Date(now.getTime() - PLACE_HISTORY_DAYS * 86_400_000), inScope);
+    const dups = await selectOpenNearby(
+      db,
+      p,
+      {
+        radiusM: this.config.DUPLICATE_RADIUS_M,
+        since: new Date(now.getTime() - this.config.DUPLICATE_WINDOW_MIN * 60_000),
+        category: q.category ?? null,
+      },
+      inScope,
+    );
+    const history = q.callerNumber ? await selectCallerHistory(db, q.callerNumber, inScope) : [];
     const minutesAgo = (d: Date) => Math.round((now.getTime() - new Date(d).getTime()) / 6000) / 10;
     return {
-      priorIncidents: prior.rows.map((r) => ({
+      priorIncidents: prior.map((r) => ({
         id: r.id,
         number: r.number,
         category: r.category,
@@ -500,8 +450,8 @@ export class DeskService {
         distanceM: Math.round(r.distance_m),
         at: new Date(r.created_at).toISOString(),
       })),
-      callerHistory: history.rows.map((r) => ({ incidentId: r.incident_id, number: r.number, at: new Date(r.at).toISOString(), category: r.category })),
-      possibleDuplicates: dups.rows.map((r) => ({
+      callerHistory: history.map((r) => ({ incidentId: r.incident_id, number: r.number, at: new Date(r.at).toISOString(), category: r.category })),
+      possibleDuplicates: dups.map((r) => ({
         id: r.id,
         number: r.number,
         category: r.category,
@@ -514,7 +464,7 @@ export class DeskService {
   }
 
   async dispositions(db: DbOrTx = this.database.db): Promise<DispositionView[]> {
-    const rows = await db.selectFrom('dispositions').selectAll().orderBy('sort').orderBy('code').execute();
+    const rows = await selectDispositions(db);
     return rows.map((r) => ({
       code: r.code,
       label: { zh: r.label_zh, en: r.label_en },
@@ -524,12 +474,7 @@ export class DeskService {
   }
 
   async createDisposition(input: CreateDispositionRequest): Promise<DispositionView> {
-    const row = await this.database.db
-      .insertInto('dispositions')
-      .values({ code: input.code, label_zh: input.label.zh, label_en: input.label.en, transfer_agency: null, sort: 500 })
-      .onConflict((oc) => oc.column('code').doNothing())
-      .returningAll()
-      .executeTakeFirst();
+    const row = await insertDisposition(this.database.db, input);
     if (!row) throw conflict(`disposition ${input.code} exists already`);
     return { code: row.code, label: { zh: row.label_zh, en: row.label_en }, transferAgency: row.transfer_agency, builtin: row.builtin };
   }
@@ -537,12 +482,7 @@ export class DeskService {
   private async readInScope(id: string, by: Principal): Promise<IncidentView> {
     const incident = await readIncident(this.database.db, id);
     if (by.kind === 'unit') {
-      const mine = await this.database.db
-        .selectFrom('assignments')
-        .select('id')
-        .where('incident_id', '=', id)
-        .where('unit_id', '=', by.unitId)
-        .executeTakeFirst();
+      const mine = await selectUnitAssignment(this.database.db, id, by.unitId);
       if (!mine) throw forbidden('a terminal may only read incidents its unit was sent to');
     } else {
       assertInScope(incident, by);
@@ -552,18 +492,8 @@ export class DeskService {
 }
 
 /** The jurisdiction and its scheme of a point, as create works them out. */
-async function placeOf(tx: Tx, p: { lon: number; lat: number }) {
-  const point = sql`ST_SetSRID(ST_MakePoint(${p.lon}, ${p.lat}), 4326)`;
-  const r = await sql<{ district_id: string | null; station_id: string | null; grid_id: string | null; scheme_id: string | null }>`
-    WITH places AS (
-      SELECT DISTINCT ON (kind) id, kind, scheme_id FROM jurisdictions
-      WHERE ST_Covers(boundary, ${point}) ORDER BY kind, ST_Area(boundary))
-    SELECT (SELECT id FROM places WHERE kind = 'district') AS district_id,
-           (SELECT id FROM places WHERE kind = 'station') AS station_id,
-           (SELECT id FROM places WHERE kind = 'grid') AS grid_id,
-           coalesce((SELECT scheme_id FROM places WHERE kind = 'grid'), (SELECT scheme_id FROM places WHERE kind = 'station'),
-             (SELECT scheme_id FROM places WHERE kind = 'district')) AS scheme_id`.execute(tx);
-  const row = r.rows[0];
+async function placeOf(db: DbOrTx, p: { lon: number; lat: number }) {
+  const row = await selectPlaceOf(db, p);
   return { districtId: row.district_id, stationId: row.station_id, gridId: row.grid_id, schemeId: row.scheme_id };
 }
 
@@ -584,7 +514,7 @@ function forViewer(v: IncidentView, by: Principal): IncidentView {
   return piiVisible(by) ? v : maskIncident(v);
 }
 
-function toCallView(r: CallRow): CallView {
+function toCallView(r: CallRecord): CallView {
   return {
     id: r.id,
     incidentId: r.incident_id,

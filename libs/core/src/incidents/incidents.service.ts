@@ -1,23 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { sql } from 'kysely';
 import type { CreateIncidentRequest, IncidentView, PlanProposal } from '@ringcad/contracts';
-import {
-  DEFAULT_SCHEME_BY_PRIORITY,
-  findScheme,
-  cstDay,
-  OPEN_INCIDENT_STATUSES,
-  isIncidentOpen,
-  seesCallerNumber,
-  type Agency,
-} from '@ringcad/domain';
-import { Clock, type AppConfig, toWgs84, DatabaseService, DomainError, conflict, dependencyOf, type Dependency, findPriorCall, isKeyRace, keyOwner, keyReused, recordCallCte, requestHash, type IdempotentCall, type PriorCall, actorOf, type Principal, APP_CONFIG } from '../platform';
+import { findScheme, cstDay, isIncidentOpen, seesCallerNumber, type Agency } from '@ringcad/domain';
+import { Clock, type AppConfig, toWgs84, DatabaseService, DomainError, conflict, dependencyOf, type Dependency, findPriorCall, isKeyRace, keyOwner, keyReused, requestHash, type IdempotentCall, type PriorCall, actorOf, type Principal, APP_CONFIG } from '../platform';
 import { appendIncidentEvent, bumpIncident, lockIncident, readIncident } from '../incident-log';
-import { AfterCommit, RealtimePublisher, INCIDENT_COLUMNS, maskIncident, toIncidentView, type IncidentRow } from '../realtime';
-import { RecommendationService, type Recommendation, DispatchService } from '../dispatch';
+import { AfterCommit, RealtimePublisher, maskIncident, toIncidentView } from '../realtime';
+import { RecommendationService, type Recommendation, DispatchService, selectActiveSceneAssignments } from '../dispatch';
 import { TimersService } from '../timers';
 import { InputBounds } from '../roads';
 import { PlansService, AgenciesService } from '../command';
 import { ScopeService, assertIncidentInScope, incidentScopeSql } from '../auth';
+import { insertIncident, selectDisposition, selectIncidents } from './incidents.queries';
 
 export interface PossibleDuplicate {
   id: string;
@@ -82,72 +74,29 @@ export class IncidentsService {
       if (prior) return this.replayCreate(prior, call, by);
     }
     // ──
-    const actor = actorOf(by);
-    // ONE statement (atomic on its own): under load (AVL batches on the same event loop, a busy
-    // database) every round trip is a wait, and this one is between a 110 call and every screen
-    const point = sql`ST_SetSRID(ST_MakePoint(${p.lon}, ${p.lat}), 4326)`;
-    const partialEvent = {
-      category: input.category,
-      priority: input.priority,
-      location: p,
-      input: input.location,
-      address: input.address ?? null,
-    };
-    const day = cstDay(now);
-    const statement = sql<IncidentRow & { dups: { id: string; number: string; distance_m: number; created_at: string }[] }>`
-      WITH seq AS (
-        INSERT INTO incident_counters (day, n) VALUES (${day}, 1)
-        ON CONFLICT (day) DO UPDATE SET n = incident_counters.n + 1 RETURNING n),
-      places AS (
-        SELECT DISTINCT ON (kind) id, kind, scheme_id FROM jurisdictions
-        WHERE ST_Covers(boundary, ${point})
-        ORDER BY kind, ST_Area(boundary)),
-      j AS (
-        SELECT (SELECT id FROM places WHERE kind = 'district') AS district_id,
-               (SELECT id FROM places WHERE kind = 'station') AS station_id,
-               (SELECT id FROM places WHERE kind = 'grid') AS grid_id,
-               coalesce(${input.schemeId ?? null}::text, (SELECT scheme_id FROM places WHERE kind = 'grid'),
-                 (SELECT scheme_id FROM places WHERE kind = 'station'), (SELECT scheme_id FROM places WHERE kind = 'district'),
-                 ${DEFAULT_SCHEME_BY_PRIORITY[input.priority]}::text) AS scheme_id,
-               -- formatIncidentNumber: prefix-YYYYMMDD-NNNNNN (more digits past 999,999)
-               ${this.config.INCIDENT_NUMBER_PREFIX}::text || '-' || ${day}::text || '-' ||
-                 CASE WHEN seq.n < 1000000 THEN lpad(seq.n::text, 6, '0') ELSE seq.n::text END AS number
-        FROM seq),
-      dups AS (
-        SELECT coalesce(json_agg(d), '[]'::json) AS list FROM (
-          SELECT i.id, i.number, ST_Distance(i.location::geography, ${point}::geography) AS distance_m, i.created_at
-          FROM incidents i
-          WHERE i.category = ${input.category} AND i.status <> 'cancelled'
-            AND i.created_at >= ${new Date(now.getTime() - this.config.DUPLICATE_WINDOW_MIN * 60_000)}
-            AND ST_DWithin(i.location::geography, ${point}::geography, ${this.config.DUPLICATE_RADIUS_M})
-          ORDER BY distance_m LIMIT 10) d),
-      ins AS (
-        INSERT INTO incidents AS i (number, status, category, priority, scheme_id, location, input_crs, input_lon,
-          input_lat, address, caller_number, caller_name, description, district_id, station_id, grid_id,
-          received_at, created_at, created_by, version)
-        SELECT j.number, 'new', ${input.category}, ${input.priority}, j.scheme_id, ${point},
-          ${input.location.crs ?? 'WGS84'}, ${input.location.lon}, ${input.location.lat}, ${input.address ?? null},
-          ${input.callerNumber ?? null}, ${input.callerName ?? null}, ${input.description ?? null},
-          j.district_id, j.station_id, j.grid_id, ${receivedAt}, ${now}, ${by.kind === 'user' ? by.id : null}, 1
-        FROM j
-        RETURNING ${sql.raw(INCIDENT_COLUMNS)}),
-      ev AS (
-        INSERT INTO incident_events (incident_id, version, type, at, actor_kind, actor_id, actor_name, data)
-        SELECT ins.id, 1, 'incident.created', ${now}, ${actor.kind}, ${actor.id}, ${actor.name},
-          ${JSON.stringify(partialEvent)}::jsonb || jsonb_build_object('number', ins.number, 'schemeId', ins.scheme_id)
-        FROM ins)${recordCallCte(call, now)}
-      SELECT ins.*, (SELECT list FROM dups) AS dups FROM ins`;
-    let r;
+    // ONE statement (insertIncident): every round trip is a wait between a 110 call and every screen
+    let row;
     try {
-      r = await statement.execute(this.database.db);
+      row = await insertIncident(this.database.db, {
+        input,
+        point: p,
+        day: cstDay(now),
+        numberPrefix: this.config.INCIDENT_NUMBER_PREFIX,
+        receivedAt,
+        now,
+        createdBy: by.kind === 'user' ? by.id : null,
+        actor: actorOf(by),
+        duplicates: { windowMin: this.config.DUPLICATE_WINDOW_MIN, radiusM: this.config.DUPLICATE_RADIUS_M },
+        call,
+      });
     } catch (err) {
       // a twin call with the same key committed first: this one made nothing and answers as its replay
       const prior = call && isKeyRace(err) ? await findPriorCall(this.database.db, call, now) : null;
       if (prior && call) return this.replayCreate(prior, call, by);
       throw err;
     }
-    const incident = toIncidentView(r.rows[0]);
-    const possibleDuplicates = r.rows[0].dups.map(
+    const incident = toIncidentView(row);
+    const possibleDuplicates = row.dups.map(
       (d): PossibleDuplicate => ({
         id: d.id,
         number: d.number,
@@ -164,10 +113,7 @@ export class IncidentsService {
   /** The answer to a repeated call: the incident as it is now, a fresh recommendation. */
   private async replayCreate(prior: PriorCall, call: IdempotentCall, by: Principal): Promise<{ body: CreatedIncident; replayed: boolean }> {
     if (prior.hash !== call.hash) throw keyReused(prior.incidentId);
-    const rows = await sql<IncidentRow>`SELECT ${sql.raw(INCIDENT_COLUMNS)} FROM incidents i WHERE i.id = ${prior.incidentId}`.execute(
-      this.database.db,
-    );
-    const incident = toIncidentView(rows.rows[0]);
+    const incident = await readIncident(this.database.db, prior.incidentId);
     const possibleDuplicates = Array.isArray(prior.possibleDuplicates) ? (prior.possibleDuplicates as PossibleDuplicate[]) : [];
     return { body: await this.answerCreated(incident, by, possibleDuplicates, false), replayed: true };
   }
@@ -226,26 +172,15 @@ export class IncidentsService {
     query: { status: 'open' | 'closed' | 'all'; from?: string; to?: string; limit: number },
     by: Principal,
   ): Promise<IncidentView[]> {
-    const filters = [sql`TRUE`];
-    if (query.status === 'open') filters.push(sql`i.status = ANY(${[...OPEN_INCIDENT_STATUSES]}::text[])`);
-    if (query.status === 'closed') filters.push(sql`i.status IN ('closed', 'cancelled', 'merged')`);
-    if (query.from) filters.push(sql`i.created_at >= ${new Date(query.from)}`);
-    if (query.to) filters.push(sql`i.created_at < ${new Date(query.to)}`);
     const inScope = incidentScopeSql(await this.scopes.scopeOf(by), 'i');
-    if (inScope) filters.push(inScope);
-    const rows = await sql<IncidentRow>`
-      SELECT ${sql.raw(INCIDENT_COLUMNS)} FROM incidents i WHERE ${sql.join(filters, sql` AND `)}
-      ORDER BY i.priority, i.created_at DESC LIMIT ${query.limit}`.execute(this.database.db);
-    return rows.rows.map((r) => this.forViewer(toIncidentView(r), by));
+    const rows = await selectIncidents(this.database.db, { ...query, inScope });
+    return rows.map((r) => this.forViewer(toIncidentView(r), by));
   }
 
   async get(id: string, by: Principal): Promise<IncidentView> {
-    const rows = await sql<IncidentRow>`SELECT ${sql.raw(INCIDENT_COLUMNS)} FROM incidents i WHERE i.id = ${id}`.execute(
-      this.database.db,
-    );
-    if (!rows.rows[0]) throw new DomainError('NOT_FOUND', `incident ${id} not found`);
+    const incident = await readIncident(this.database.db, id);
     await this.scopes.checkIncident(await this.scopes.scopeOf(by), id);
-    return this.forViewer(toIncidentView(rows.rows[0]), by);
+    return this.forViewer(incident, by);
   }
 
   /**
@@ -256,7 +191,7 @@ export class IncidentsService {
     const scope = await this.scopes.scopeOf(by);
     const after = new AfterCommit();
     const view = await this.database.transaction(async (tx) => {
-      const disposition = await tx.selectFrom('dispositions').selectAll().where('code', '=', input.disposition).executeTakeFirst();
+      const disposition = await selectDisposition(tx, input.disposition);
       if (!disposition) {
         throw new DomainError('VALIDATION_FAILED', `unknown disposition code ${input.disposition} (GET /api/v1/dispositions)`, [
           { path: 'disposition', message: 'unknown disposition code' },
@@ -267,13 +202,7 @@ export class IncidentsService {
       if (!isIncidentOpen(incident.status)) {
         throw new DomainError('INCIDENT_CLOSED', `incident is already ${incident.status}`);
       }
-      const active = await tx
-        .selectFrom('assignments')
-        .select(['id', 'status'])
-        .where('incident_id', '=', id)
-        .where('role', '<>', 'checkpoint')
-        .where('status', 'in', ['assigned', 'acknowledged', 'en_route', 'on_scene'])
-        .execute();
+      const active = await selectActiveSceneAssignments(tx, id);
       if (active.length) {
         throw conflict(`${active.length} unit(s) still assigned; they must clear (反馈) before the incident closes`, {
           assignmentIds: active.map((a) => a.id),

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { sql } from 'kysely';
 import { computeIncidentMetrics, findScheme, type UnitKind } from '@ringcad/domain';
 import { Clock, DatabaseService, type Principal } from '../platform';
 import { readAssignments } from '../dispatch';
-import { readIncident } from '../incident-log';
+import { readIncident, selectIncidentEvents } from '../incident-log';
 import { IncidentsService } from './incidents.service';
 import { ScopeService } from '../auth';
+import { selectIncidentTimes, selectMergedDuplicates, selectTrack } from './timeline.queries';
 
 @Injectable()
 export class TimelineService {
@@ -23,33 +23,20 @@ export class TimelineService {
     return this.database.transaction(async (tx) => {
       const incident = await readIncident(tx, incidentId);
       await this.scopes.checkIncident(scope, incidentId, tx);
-      const eventsOf = (id: string) =>
-        tx
-          .selectFrom('incident_events')
-          .select(['seq', 'type', 'at', 'actor_kind', 'actor_id', 'actor_name', 'version', 'data'])
-          .where('incident_id', '=', id)
-          .orderBy('seq')
-          .execute();
+      const eventsOf = (id: string) => selectIncidentEvents(tx, id);
       const events = await eventsOf(incidentId);
       // 并案: the duplicates folded into this incident keep their own logs, listed here
-      const duplicates = await tx.selectFrom('incidents').select(['id', 'number']).where('merged_into', '=', incidentId).orderBy('created_at').execute();
+      const duplicates = await selectMergedDuplicates(tx, incidentId);
       const merged = [];
       for (const d of duplicates) merged.push({ incidentId: d.id, number: d.number, events: (await eventsOf(d.id)).map(toEventView) });
       const assignments = await readAssignments(tx, { incidentId });
       const tracks = [];
       for (const a of assignments) {
         const end = a.clearedAt ?? a.declinedAt ?? a.cancelledAt ?? now.toISOString();
-        const pts = await sql<{ lon: number; lat: number; ms: number }>`
-          SELECT lon, lat, (extract(epoch FROM at) * 1000)::float8 AS ms FROM unit_tracks
-          WHERE unit_id = ${a.unitId} AND at >= ${new Date(a.assignedAt)} AND at <= ${new Date(end)} AND flags & 1 = 0
-          ORDER BY at LIMIT 20000`.execute(tx);
-        tracks.push({ unitId: a.unitId, assignmentId: a.id, points: pts.rows.map((p) => [p.lon, p.lat, Math.round(p.ms)]) });
+        const pts = await selectTrack(tx, a.unitId, new Date(a.assignedAt), new Date(end));
+        tracks.push({ unitId: a.unitId, assignmentId: a.id, points: pts.map((p) => [p.lon, p.lat, Math.round(p.ms)]) });
       }
-      const raw = await tx
-        .selectFrom('incidents')
-        .select(['received_at', 'created_at'])
-        .where('id', '=', incidentId)
-        .executeTakeFirstOrThrow();
+      const raw = await selectIncidentTimes(tx, incidentId);
       const scheme = findScheme(incident.schemeId);
       const metrics = scheme
         ? computeIncidentMetrics(
@@ -82,22 +69,13 @@ export class TimelineService {
   }
 }
 
-function toEventView(e: {
-  seq: number | string;
-  type: string;
-  at: Date | string;
-  version: number;
-  actor_kind: string;
-  actor_id: string | null;
-  actor_name: string | null;
-  data: Record<string, unknown>;
-}) {
+function toEventView(e: Awaited<ReturnType<typeof selectIncidentEvents>>[number]) {
   return {
     seq: Number(e.seq),
     type: e.type,
     at: new Date(e.at).toISOString(),
     version: e.version,
-    actor: { kind: e.actor_kind as 'user' | 'unit' | 'system', id: e.actor_id, name: e.actor_name },
+    actor: { kind: e.actor_kind, id: e.actor_id, name: e.actor_name },
     data: e.data,
   };
 }

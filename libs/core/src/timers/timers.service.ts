@@ -1,13 +1,27 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { sql } from 'kysely';
 import type { Job } from 'bullmq';
 import { TIMERS_QUEUE, timerJobSchema, type AlertView, type AssignmentView, type IncidentView, type TimerJob } from '@ringcad/contracts';
-import { findScheme, tiersMet, type UnitKind } from '@ringcad/domain';
+import { findScheme, isIncidentOpen, tiersMet, type UnitKind } from '@ringcad/domain';
 import type { Tx } from '@ringcad/db';
 import { Clock, type AppConfig, DatabaseService, SYSTEM_ACTOR, QueueService, APP_CONFIG } from '../platform';
 import { appendIncidentEvent, bumpIncident, lockIncident } from '../incident-log';
-import { AlertOutbox } from '../alerts';
+import { AlertOutbox, insertAlert } from '../alerts';
 import { AfterCommit, RealtimePublisher } from '../realtime';
+import {
+  cancelPendingTimers,
+  insertTimer,
+  lockTimer,
+  selectAckAssignment,
+  selectIncidentDispatch,
+  selectOverdueTimers,
+  selectPendingTierDeadlines,
+  selectPendingTimerIds,
+  selectPendingTimers,
+  selectSceneArrivals,
+  selectTimerIncident,
+  settleTimer,
+  upsertTierDeadline,
+} from './timers.queries';
 
 /** A pending timer this late is fired by the sweeper rather than waiting for its job. */
 const SWEEP_GRACE_MS = 5_000;
@@ -98,26 +112,15 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
    */
   async rearmTierDeadlines(tx: Tx, incident: IncidentView, dispatchedAt: Date, now: Date, after: AfterCommit) {
     const scheme = findScheme(incident.schemeId);
-    const pending = await tx
-      .selectFrom('timers')
-      .select(['id', 'tier_index'])
-      .where('incident_id', '=', incident.id)
-      .where('kind', '=', 'tier_deadline')
-      .where('status', '=', 'pending')
-      .execute();
+    const pending = await selectPendingTierDeadlines(tx, incident.id);
     await this.settle(tx, pending.filter((p) => !scheme || (p.tier_index ?? 0) >= scheme.tiers.length).map((p) => p.id), now, after);
     if (!scheme) return;
     for (let i = 0; i < scheme.tiers.length; i++) {
       const id = tierTimerId(incident.id, i);
       const dueAt = new Date(dispatchedAt.getTime() + scheme.tiers[i].sec * 1000);
-      const r = await sql<{ id: string }>`
-        INSERT INTO timers (id, kind, incident_id, assignment_id, tier_index, due_at, status, created_at, settled_at)
-        VALUES (${id}, 'tier_deadline', ${incident.id}, NULL, ${i}, ${dueAt}, 'pending', ${now}, NULL)
-        ON CONFLICT (id) DO UPDATE SET due_at = EXCLUDED.due_at, status = 'pending', settled_at = NULL
-        WHERE timers.status <> 'fired'
-        RETURNING id`.execute(tx);
+      const written = await upsertTierDeadline(tx, { id, incidentId: incident.id, tierIndex: i, dueAt, now });
       // the old delayed job would come due at the old time: replace it
-      if (r.rows.length) after.add(async () => {
+      if (written) after.add(async () => {
         await this.dequeue(id);
         await this.enqueue(id, dueAt);
       });
@@ -128,21 +131,17 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
     tx: Tx,
     t: { id: string; kind: 'ack_overdue' | 'tier_deadline'; incidentId: string; assignmentId: string | null; tierIndex: number | null; dueAt: Date; now: Date; after: AfterCommit },
   ) {
-    await tx
-      .insertInto('timers')
-      .values({
-        id: t.id,
-        kind: t.kind,
-        incident_id: t.incidentId,
-        assignment_id: t.assignmentId,
-        tier_index: t.tierIndex,
-        due_at: t.dueAt,
-        status: 'pending',
-        created_at: t.now,
-        settled_at: null,
-      })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
+    await insertTimer(tx, {
+      id: t.id,
+      kind: t.kind,
+      incident_id: t.incidentId,
+      assignment_id: t.assignmentId,
+      tier_index: t.tierIndex,
+      due_at: t.dueAt,
+      status: 'pending',
+      created_at: t.now,
+      settled_at: null,
+    });
     t.after.add(() => this.enqueue(t.id, t.dueAt));
   }
 
@@ -173,13 +172,7 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
 
   private async settle(tx: Tx, ids: string[], now: Date, after: AfterCommit) {
     if (!ids.length) return;
-    const settled = await tx
-      .updateTable('timers')
-      .set({ status: 'cancelled', settled_at: now })
-      .where('id', 'in', ids)
-      .where('status', '=', 'pending')
-      .returning('id')
-      .execute();
+    const settled = await cancelPendingTimers(tx, ids, now);
     for (const s of settled) after.add(() => this.dequeue(s.id));
   }
 
@@ -188,7 +181,7 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   async cancelForIncident(tx: Tx, incidentId: string, after: AfterCommit, now: Date) {
-    const pending = await tx.selectFrom('timers').select('id').where('incident_id', '=', incidentId).where('status', '=', 'pending').execute();
+    const pending = await selectPendingTimerIds(tx, incidentId);
     await this.settle(tx, pending.map((p) => p.id), now, after);
   }
 
@@ -196,27 +189,19 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
   async settleMetTiers(tx: Tx, incidentId: string, now: Date, after: AfterCommit) {
     const met = await this.tiersMetNow(tx, incidentId);
     if (!met) return;
-    const pending = await tx
-      .selectFrom('timers')
-      .select(['id', 'tier_index'])
-      .where('incident_id', '=', incidentId)
-      .where('kind', '=', 'tier_deadline')
-      .where('status', '=', 'pending')
-      .execute();
+    const pending = await selectPendingTierDeadlines(tx, incidentId);
     await this.settle(tx, pending.filter((p) => p.tier_index !== null && met[p.tier_index]).map((p) => p.id), now, after);
   }
 
   private async tiersMetNow(tx: Tx, incidentId: string): Promise<boolean[] | null> {
-    const inc = await tx.selectFrom('incidents').select(['scheme_id', 'dispatched_at']).where('id', '=', incidentId).executeTakeFirst();
+    const inc = await selectIncidentDispatch(tx, incidentId);
     const scheme = inc && findScheme(inc.scheme_id);
     if (!inc?.dispatched_at || !scheme) return null;
     const dispatchedAt = new Date(inc.dispatched_at).getTime();
-    const arrivals = await sql<{ kind: UnitKind; arrived_at: Date }>`
-      SELECT u.kind, a.arrived_at FROM assignments a JOIN units u ON u.id = a.unit_id
-      WHERE a.incident_id = ${incidentId} AND a.arrived_at IS NOT NULL AND a.role <> 'checkpoint'`.execute(tx);
+    const arrivals = await selectSceneArrivals(tx, incidentId);
     return tiersMet(
       scheme,
-      arrivals.rows.map((r) => ({ unitKind: r.kind, afterSec: (new Date(r.arrived_at).getTime() - dispatchedAt) / 1000 })),
+      arrivals.map((r) => ({ unitKind: r.kind as UnitKind, afterSec: (new Date(r.arrived_at).getTime() - dispatchedAt) / 1000 })),
     );
   }
 
@@ -229,21 +214,18 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
   async fire(timerId: string): Promise<'fired' | 'settled' | 'gone'> {
     const after = new AfterCommit();
     const outcome = await this.database.transaction(async (tx) => {
-      const head = await tx.selectFrom('timers').select(['incident_id']).where('id', '=', timerId).executeTakeFirst();
+      const head = await selectTimerIncident(tx, timerId);
       if (!head) return 'gone' as const;
       const incident = await lockIncident(tx, head.incident_id);
-      const timer = await tx.selectFrom('timers').selectAll().where('id', '=', timerId).forUpdate().executeTakeFirstOrThrow();
+      const timer = await lockTimer(tx, timerId);
       if (timer.status !== 'pending') return 'gone' as const;
       const now = this.clock.now();
       // a job left over from before its deadline was moved (rearmTierDeadlines): not due yet
       if (new Date(timer.due_at).getTime() > now.getTime() + 1000) return 'gone' as const;
       let alert: { kind: AlertView['kind']; unitId: string | null; data: Record<string, unknown> } | null = null;
-      if (incident.status !== 'closed' && incident.status !== 'cancelled') {
+      if (isIncidentOpen(incident.status)) {
         if (timer.kind === 'ack_overdue' && timer.assignment_id) {
-          const a = await sql<{ status: string; unit_id: string; callsign: string; assigned_at: Date }>`
-            SELECT a.status, a.unit_id, u.callsign, a.assigned_at FROM assignments a JOIN units u ON u.id = a.unit_id
-            WHERE a.id = ${timer.assignment_id}`.execute(tx);
-          const row = a.rows[0];
+          const row = await selectAckAssignment(tx, timer.assignment_id);
           if (row?.status === 'assigned') {
             alert = {
               kind: 'ack_overdue',
@@ -269,27 +251,19 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
           }
         }
       }
-      await tx
-        .updateTable('timers')
-        .set({ status: alert ? 'fired' : 'cancelled', settled_at: now })
-        .where('id', '=', timerId)
-        .execute();
+      await settleTimer(tx, timerId, alert ? 'fired' : 'cancelled', now);
       if (!alert) return 'settled' as const;
-      const inserted = await tx
-        .insertInto('alerts')
-        .values({
-          kind: alert.kind,
-          incident_id: incident.id,
-          unit_id: alert.unitId,
-          assignment_id: timer.assignment_id,
-          timer_id: timerId,
-          at: now,
-          data: JSON.stringify(alert.data),
-          acknowledged_at: null,
-          acknowledged_by: null,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const inserted = await insertAlert(tx, {
+        kind: alert.kind,
+        incident_id: incident.id,
+        unit_id: alert.unitId,
+        assignment_id: timer.assignment_id,
+        timer_id: timerId,
+        at: now,
+        data: JSON.stringify(alert.data),
+        acknowledged_at: null,
+        acknowledged_by: null,
+      });
       const version = await bumpIncident(tx, incident.id);
       await appendIncidentEvent(tx, incident.id, version, `alert.${alert.kind}`, now, SYSTEM_ACTOR, {
         alertId: inserted.id,
@@ -307,7 +281,7 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
 
   /** Start-up: every pending timer gets its job back (BullMQ ignores ids it already holds). */
   async restorePending(): Promise<number> {
-    const pending = await this.database.db.selectFrom('timers').select(['id', 'due_at']).where('status', '=', 'pending').execute();
+    const pending = await selectPendingTimers(this.database.db);
     for (const t of pending) await this.enqueue(t.id, new Date(t.due_at));
     return pending.length;
   }
@@ -315,14 +289,7 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
   /** Safety net for a lost queue: fire pending timers that are overdue beyond the grace period. */
   async sweepOverdue(): Promise<number> {
     const cutoff = new Date(this.clock.now().getTime() - SWEEP_GRACE_MS);
-    const overdue = await this.database.db
-      .selectFrom('timers')
-      .select('id')
-      .where('status', '=', 'pending')
-      .where('due_at', '<', cutoff)
-      .orderBy('due_at')
-      .limit(500)
-      .execute();
+    const overdue = await selectOverdueTimers(this.database.db, cutoff, 500);
     for (const t of overdue) await this.fire(t.id);
     return overdue.length;
   }

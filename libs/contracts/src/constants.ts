@@ -1,0 +1,69 @@
+// The contract's constants: names, code lists and namespaces, with no zod in sight. The console
+// imports its values from here (`@ringcad/contracts/constants`) so its bundle carries none of the
+// schemas; the schemas build their enums from the same lists.
+
+export const ERROR_CODES = [
+  'VALIDATION_FAILED',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  /** a unit asked for is not available (details.units lists them); nothing was assigned */
+  'UNIT_UNAVAILABLE',
+  /** the incident is closed or cancelled */
+  'INCIDENT_CLOSED',
+  /** an assignment event its current status does not allow */
+  'ILLEGAL_TRANSITION',
+  /** the client's version of the resource is out of date */
+  'STALE_VERSION',
+  /** an Idempotency-Key already used with a different request (422; details.incidentId) */
+  'IDEMPOTENCY_KEY_REUSED',
+  'RATE_LIMITED',
+  'PAYLOAD_TOO_LARGE',
+  /** a body in a content type the route does not take (JSON everywhere but the road-network upload) */
+  'UNSUPPORTED_MEDIA_TYPE',
+  'UNAVAILABLE',
+  /** a dependency (database, Redis/queue) is down: 503 with Retry-After and details.dependency */
+  'DEPENDENCY_DOWN',
+  /** the principal's jurisdiction scope does not cover the target */
+  'OUT_OF_SCOPE',
+  'INTERNAL',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** What an alert is about (`alert`, `alert.acknowledged`, `GET /alerts`). */
+export const ALERT_KINDS = [
+  'ack_overdue',
+  'tier_missed',
+  'coverage_below_target',
+  'agency_undelivered',
+] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/** Why a recommendation left a unit out. */
+export const EXCLUSION_REASONS = [
+  'not_available',
+  'no_position',
+  'stale_position',
+  'beyond_search',
+  'not_ranked',
+] as const;
+export type ExclusionReason = (typeof EXCLUSION_REASONS)[number];
+
+/** Caution levels of a premise flag (重点场所警示): info < caution < danger. */
+export const PREMISE_LEVELS = ['info', 'caution', 'danger'] as const;
+export type PremiseLevel = (typeof PREMISE_LEVELS)[number];
+
+/** socket.io namespace of the command consoles (people). */
+export const CONSOLE_NAMESPACE = '/console';
+/** socket.io namespace of the unit terminals. */
+export const TERMINAL_NAMESPACE = '/terminal';
+
+/** BullMQ queue of timer jobs (ack overdue, tier missed …). */
+export const TIMERS_QUEUE = 'timers';
+/** BullMQ queue of accepted position batches waiting to be written as tracks. */
+export const POSITIONS_QUEUE = 'positions';
+
+/** How a response-times report may be grouped. */
+export const REPORT_GROUP_BY = ['district', 'station', 'category', 'priority', 'hour', 'day', 'unit'] as const;
+export type ReportGroupBy = (typeof REPORT_GROUP_BY)[number];
