@@ -67,7 +67,7 @@ export function jurisdictionIdsOf(v: IncidentView): (string | null)[] {
 }
 
 /** An assignment as every read selects it (ASSIGNMENT_COLUMNS): its row, its unit's callsign and kind. */
-export type AssignmentRow = Omit<Selectable<AssignmentsTable>, 'assigned_by'> & {
+export type AssignmentRow = Omit<Selectable<AssignmentsTable>, 'assigned_by' | 'checkpoint_id'> & {
   callsign: UnitsTable['callsign'];
   unit_kind: UnitsTable['kind'];
 };
