@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { ConsoleSync } from '@ringcad/contracts';
-import { Clock, DatabaseService, type Principal } from '../platform';
+import { APP_CONFIG, Clock, DatabaseService, type AppConfig, type Principal } from '../platform';
 import { IncidentsService, DeskService } from '../incidents';
 import { AlertsService } from '../alerts';
 import { UnitsService } from '../fleet';
@@ -19,6 +19,7 @@ export class ConsoleSyncService {
     private readonly units: UnitsService,
     private readonly desk: DeskService,
     private readonly alerts: AlertsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async snapshot(by: Principal): Promise<ConsoleSync> {
@@ -30,6 +31,14 @@ export class ConsoleSyncService {
     const visible = new Set(incidents.map((i) => i.id));
     const alerts = (await this.alerts.openAlerts(by)).filter((a) => a.incidentId === null || visible.has(a.incidentId));
     const notes = await this.desk.notesOf(incidents.map((i) => i.id));
-    return { at, incidents, assignments, units: await this.units.list(), alerts, notes };
+    return {
+      at,
+      incidents,
+      assignments,
+      units: await this.units.list(),
+      alerts,
+      notes,
+      positionStaleSec: this.config.POSITION_STALE_SEC,
+    };
   }
 }
