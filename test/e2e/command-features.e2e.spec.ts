@@ -80,7 +80,7 @@ describe(`command features: sealing, plans, defense levels, agencies (${SERVICES
       ROAD_NETWORK: roads,
       COVERAGE_PUSH_SEC: '1',
       COVERAGE_SCHEMES: '1-3-8',
-      AGENCY_WEBHOOKS: JSON.stringify({ '119': `${hookBase}/flaky`, '120': `${hookBase}/down`, '122': `${hookBase}/ok` }),
+      AGENCY_WEBHOOKS: JSON.stringify({ '119': `${hookBase}/flaky`, '120': `${hookBase}/down`, '122': `${hookBase}/ok`, '12345': `${hookBase}/ok` }),
       AGENCY_MAX_ATTEMPTS: '3',
       AGENCY_BACKOFF_MS: '100',
     });
@@ -358,5 +358,17 @@ describe(`command features: sealing, plans, defense levels, agencies (${SERVICES
     expect((await dispatcher.post(`/api/v1/incidents/${id}/cancel`, { reason: 'test' })).status).toBe(200);
     expect((await dispatcher.post(`/api/v1/incidents/${id}/agencies`, { agency: '122' })).status).toBe(409);
     expect((await dispatcher.get(`/api/v1/incidents/${id}/agencies`)).body).toHaveLength(2);
+  });
+
+  it('a non-police matter closed with its disposition is handed to the 12345 hotline and delivered', async () => {
+    const inc = await calltaker.post('/api/v1/incidents', { location: SEALING_ORIGIN, category: 'public_order', priority: 3 });
+    const id = inc.body.incident.id;
+    const closed = await dispatcher.post(`/api/v1/incidents/${id}/close`, { disposition: 'non_police_12345', note: '噪音投诉' });
+    expect(closed.status).toBe(200);
+    const done = await eventually(
+      () => dispatcher.get(`/api/v1/incidents/${id}/agencies`),
+      (r) => r.body.length === 1 && r.body[0].status !== 'pending',
+    );
+    expect(done.body[0]).toMatchObject({ agency: '12345', mode: 'transfer', status: 'delivered' });
   });
 });

@@ -101,7 +101,7 @@ export class Store {
     this.notes.clear();
     for (const n of s.notes) this.addNote(n);
     this.lastSyncAt = s.at;
-    this.positionStaleSec = s.positionStaleSec ?? null;
+    this.positionStaleSec = s.positionStaleSec;
     if (!performance.getEntriesByName('ringcad:first-sync').length)
       performance.mark('ringcad:first-sync');
     const serverNow = Date.parse(s.at);

@@ -2,6 +2,12 @@ import { Inject, Module, type DynamicModule, type OnApplicationShutdown, type On
 import { Emitter } from '@socket.io/redis-emitter';
 import type { Redis } from 'ioredis';
 import {
+  CONSOLE_NAMESPACE,
+  TERMINAL_NAMESPACE,
+  type ConsoleServerToClientEvents,
+  type TerminalServerToClientEvents,
+} from '@ringcad/contracts';
+import {
   APP_CONFIG,
   AlertsModule,
   CommandModule,
@@ -34,9 +40,14 @@ class EmitterBinding implements OnModuleInit, OnApplicationShutdown {
     this.redis = redis;
     // the emitter is bound before any processor starts, so nothing fires before it can be pushed
     await redis.ping();
-    this.publisher.bind(new Emitter(redis, { key: `${this.config.REDIS_PREFIX}-socket.io` }), {
-      connected: () => redis.status === 'ready',
-    });
+    const opts = { key: `${this.config.REDIS_PREFIX}-socket.io` };
+    this.publisher.bind(
+      {
+        console: new Emitter<ConsoleServerToClientEvents>(redis, opts, CONSOLE_NAMESPACE),
+        terminal: new Emitter<TerminalServerToClientEvents>(redis, opts, TERMINAL_NAMESPACE),
+      },
+      { connected: () => redis.status === 'ready' },
+    );
   }
   onApplicationShutdown() {
     this.redis?.disconnect();

@@ -82,7 +82,6 @@ export type AgencyRequest = z.infer<typeof agencyRequestSchema>;
 /** Payload of an agency delivery job (queue `agencies`); the job id is `agency-<notificationId>`. */
 export const agencyJobSchema = z.object({ notificationId: uuidSchema });
 export type AgencyJob = z.infer<typeof agencyJobSchema>;
-export const AGENCIES_QUEUE = 'agencies';
 
 /** `AGENCY_WEBHOOKS`: agency → URL receiving a JSON POST per notification. */
 export const agencyWebhooksSchema = z.record(z.enum(AGENCIES), z.string().url());

@@ -67,6 +67,8 @@ export const TERMINAL_NAMESPACE = '/terminal';
 export const TIMERS_QUEUE = 'timers';
 /** BullMQ queue of accepted position batches waiting to be written as tracks. */
 export const POSITIONS_QUEUE = 'positions';
+/** BullMQ queue of partner-agency notifications (联动) waiting to be delivered to their webhook. */
+export const AGENCIES_QUEUE = 'agencies';
 
 /** How a response-times report may be grouped. */
 export const REPORT_GROUP_BY = ['district', 'station', 'category', 'priority', 'hour', 'day', 'unit'] as const;

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { AGENCIES_QUEUE, POSITIONS_QUEUE, TIMERS_QUEUE } from './constants';
+import { agencyJobSchema } from './command';
 
 // Payloads of the jobs on the BullMQ queues (names in ./constants): what the worker parses before
 // it acts, so a job queued by another version fails loudly instead of half-working.
@@ -31,3 +33,16 @@ export const positionsJobSchema = z.object({
   rows: z.array(trackRowSchema),
 });
 export type PositionsJob = z.infer<typeof positionsJobSchema>;
+
+/**
+ * Every BullMQ queue and the schema of its jobs' payload: the one list of queues. Whatever is
+ * enqueued goes to one of these, and a process that runs processors refuses to start unless each
+ * has exactly one handler.
+ */
+export const jobSchemas = {
+  [TIMERS_QUEUE]: timerJobSchema,
+  [POSITIONS_QUEUE]: positionsJobSchema,
+  [AGENCIES_QUEUE]: agencyJobSchema,
+} as const;
+export type JobQueue = keyof typeof jobSchemas;
+export type JobPayload<Q extends JobQueue> = z.infer<(typeof jobSchemas)[Q]>;

@@ -28,10 +28,7 @@ export const consoleSyncSchema = z.object({
   positionStaleSec: z
     .number()
     .positive()
-    .optional()
-    .describe(
-      'POSITION_STALE_SEC: a position older than this is not trusted. Optional until the server sends it',
-    ),
+    .describe('POSITION_STALE_SEC: a position older than this is not trusted (the console ages positions by it)'),
 });
 export type ConsoleSync = z.infer<typeof consoleSyncSchema>;
 

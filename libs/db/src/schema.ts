@@ -48,6 +48,8 @@ export interface UnitsTable {
   status_changed_at: Timestamp;
   version: Generated<number>;
   created_at: Generated<Timestamp>;
+  /** Small stable number for compact position messages (migration 0005). */
+  num: Generated<number>;
 }
 export interface UnitTracksTable {
   unit_id: string;
@@ -147,6 +149,8 @@ export interface AssignmentsTable {
   declined_at: Timestamp | null;
   cancelled_at: Timestamp | null;
   assigned_by: string | null;
+  /** The checkpoint a `checkpoint` assignment mans (migration 0007). */
+  checkpoint_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 export interface IncidentEventsTable {
   seq: Generated<number>;
@@ -194,6 +198,89 @@ export interface AlertsTable {
   /** Null until the alert outbox has pushed it to the consoles. */
   delivered_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
+/** Written by triggers on units (migration 0006). */
+export interface UnitStatusHistoryTable {
+  unit_id: string;
+  at: Timestamp;
+  status: string;
+}
+export interface RoadNetworksTable {
+  id: Generated<number>;
+  source: string;
+  format: string;
+  imported_at: Timestamp;
+  nodes: number;
+  segments: number;
+  edges: number;
+  bbox: number[];
+  stats: ColumnType<{ components: number; largestComponentNodes: number; islandNodes: number }, string, string>;
+  graph: Uint8Array;
+  active: Generated<boolean>;
+}
+export interface RoadEdgesTable {
+  network_id: number;
+  id: number;
+  source: number;
+  target: number;
+  class: string;
+  name: string | null;
+  length_m: number;
+  speed_kmh: number;
+  cost_s: number;
+  reverse_cost_s: number;
+  geom: Geometry;
+}
+export interface ResponsePlansTable {
+  id: Generated<string>;
+  name: string | null;
+  category: string;
+  priority: number;
+  jurisdiction_id: string | null;
+  scheme_id: string;
+  units: ColumnType<{ kind: string; count: number; tier: number }[], string, string>;
+  notify: Generated<string[]>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+export interface AgencyNotificationsTable {
+  id: Generated<string>;
+  incident_id: string;
+  /** CHECK allows 119, 120 and 122 only (migration 0007), not 12345. */
+  agency: string;
+  mode: 'notify' | 'transfer';
+  note: string | null;
+  url: string;
+  status: Generated<'pending' | 'delivered' | 'failed'>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  created_at: Timestamp;
+  delivered_at: Timestamp | null;
+  actor_name: string;
+}
+export interface DefenseLevelChangesTable {
+  seq: Generated<number>;
+  jurisdiction_id: string | null;
+  level: number;
+  reason: string;
+  at: Timestamp;
+  actor_id: string | null;
+  actor_name: string;
+}
+export interface CoverageBreachesTable {
+  district_id: string;
+  open: boolean;
+  level: number;
+  alert_id: string | null;
+  changed_at: Timestamp;
+}
+export interface IdempotencyKeysTable {
+  principal: string;
+  key: string;
+  request_hash: string;
+  incident_id: string;
+  possible_duplicates: ColumnType<unknown, string | undefined, string>;
+  created_at: Generated<Timestamp>;
+}
 export interface IncidentCountersTable {
   day: string;
   n: number;
@@ -213,6 +300,14 @@ export interface DB {
   incident_notes: IncidentNotesTable;
   dispositions: DispositionsTable;
   premises: PremisesTable;
+  unit_status_history: UnitStatusHistoryTable;
+  road_networks: RoadNetworksTable;
+  road_edges: RoadEdgesTable;
+  response_plans: ResponsePlansTable;
+  agency_notifications: AgencyNotificationsTable;
+  defense_level_changes: DefenseLevelChangesTable;
+  coverage_breaches: CoverageBreachesTable;
+  idempotency_keys: IdempotencyKeysTable;
   assignments: AssignmentsTable;
   incident_events: IncidentEventsTable;
   audit_events: AuditEventsTable;

@@ -1,14 +1,18 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
 import type { Server as HttpServer } from 'node:http';
-import { Server, type Socket } from 'socket.io';
+import { Server, type Namespace, type Socket } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import {
   CONSOLE_NAMESPACE,
   TERMINAL_NAMESPACE,
-  positionReportSchema,
+  terminalPositionSchema,
   terminalTaskEventSchema,
   type AckResult,
+  type ConsoleClientToServerEvents,
+  type ConsoleServerToClientEvents,
+  type TerminalClientToServerEvents,
+  type TerminalServerToClientEvents,
 } from '@ringcad/contracts';
 import { seesCallerNumber } from '@ringcad/domain';
 import {
@@ -37,7 +41,20 @@ import {
 import { errorBody } from '../common/error-filter';
 import { attachTerminalExtras } from '../messages/terminal-socket';
 
-type Ack = (r: AckResult<unknown>) => void;
+// Each namespace typed by the contract's event maps: what the gateway emits and what it listens to
+// are checked against the same types the console and the terminals compile with.
+type ConsoleNamespace = Namespace<ConsoleClientToServerEvents, ConsoleServerToClientEvents, Record<string, never>, { principal: Principal & { kind: 'user' } }>;
+type TerminalNamespace = Namespace<TerminalClientToServerEvents, TerminalServerToClientEvents, Record<string, never>, { principal: Principal & { kind: 'unit' } }>;
+type TerminalSocket = Socket<TerminalClientToServerEvents, TerminalServerToClientEvents, Record<string, never>, { principal: Principal & { kind: 'unit' } }>;
+
+/**
+ * socket.io's Server has one event map for all its namespaces; each of ours has its own, so the
+ * namespace's name and its map are paired here, once.
+ */
+const consoleNamespace = (io: Server) => io.of(CONSOLE_NAMESPACE) as unknown as ConsoleNamespace;
+const terminalNamespace = (io: Server) => io.of(TERMINAL_NAMESPACE) as unknown as TerminalNamespace;
+
+type Ack<T> = (r: AckResult<T>) => void;
 
 // rooms only the api uses, to find a user's or a session's consoles when they are revoked
 const userRoom = (userId: string) => `user:${userId}`;
@@ -80,7 +97,7 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
     this.setupDefault(io);
     this.setupConsole(io);
     this.setupTerminal(io);
-    this.publisher.bind(io as never);
+    this.publisher.bind({ console: consoleNamespace(io), terminal: terminalNamespace(io) });
   }
 
   private async authenticate(socket: Socket): Promise<Principal | null> {
@@ -103,16 +120,16 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
 
   /** Closes the consoles signed in with this session token (logout), on every api instance. */
   disconnectSession(token: string) {
-    this.io?.of(CONSOLE_NAMESPACE).in(sessionRoom(token)).disconnectSockets(true);
+    if (this.io) consoleNamespace(this.io).in(sessionRoom(token)).disconnectSockets(true);
   }
 
   /** Closes every console of this user (account disabled), on every api instance. */
   disconnectUser(userId: string) {
-    this.io?.of(CONSOLE_NAMESPACE).in(userRoom(userId)).disconnectSockets(true);
+    if (this.io) consoleNamespace(this.io).in(userRoom(userId)).disconnectSockets(true);
   }
 
   private setupConsole(io: Server) {
-    const ns = io.of(CONSOLE_NAMESPACE);
+    const ns = consoleNamespace(io);
     ns.use((socket, next) => {
       this.authenticate(socket)
         .then((p) => {
@@ -123,7 +140,7 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
         .catch(() => next(new Error('UNAVAILABLE')));
     });
     ns.on('connection', (socket) => {
-      const p = socket.data.principal as Principal & { kind: 'user' };
+      const p = socket.data.principal;
       const packed = (socket.handshake.auth as { positions?: unknown } | undefined)?.positions === 'packed';
       const token = (socket.handshake.auth as { token: string }).token;
       void socket.join([
@@ -143,7 +160,7 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
   }
 
   private setupTerminal(io: Server) {
-    const ns = io.of(TERMINAL_NAMESPACE);
+    const ns = terminalNamespace(io);
     ns.use((socket, next) => {
       this.authenticate(socket)
         .then((p) => {
@@ -154,27 +171,29 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
         .catch(() => next(new Error('UNAVAILABLE')));
     });
     ns.on('connection', (socket) => {
-      const p = socket.data.principal as Principal & { kind: 'unit' };
+      const p = socket.data.principal;
       void socket.join(terminalRoom(p.unitId));
       void this.redeliverTasks(socket, p.unitId);
       attachTerminalExtras(socket, p, { messages: this.messages, safety: this.safety, logger: this.logger }, (ack, fn) => this.answer(ack, fn));
-      socket.on('task.event', (payload: unknown, ack?: Ack) => {
+      // the map says what a well-behaved terminal sends; what arrives is parsed before use
+      socket.on('task.event', (payload: unknown, ack?: Ack<unknown>) => {
         this.answer(ack, async () => {
           const input = parseInput(terminalTaskEventSchema, payload);
           return this.dispatch.applyEvent(input.assignmentId, input.type, p, { deviceAt: input.at, disposition: input.disposition, text: input.text, offline: input.offline });
         });
       });
-      socket.on('position', (payload: unknown, ack?: Ack) => {
+      socket.on('position', (payload: unknown, ack?: Ack<{ accepted: number }>) => {
         this.answer(ack, async () => {
-          const pos = parseInput(positionReportSchema, { ...(payload as object), unitId: p.unitId });
-          return this.units.ingestPositions([pos], p);
+          // the unit is the socket's: a unitId in the payload is not part of the schema, so dropped
+          const pos = parseInput(terminalPositionSchema, payload);
+          return this.units.ingestPositions([{ ...pos, unitId: p.unitId }], p);
         });
       });
     });
   }
 
   /** A terminal that (re)connects gets its open tasks again; it de-duplicates by assignmentId. */
-  private async redeliverTasks(socket: Socket, unitId: string) {
+  private async redeliverTasks(socket: TerminalSocket, unitId: string) {
     try {
       const open = await this.database.db
         .selectFrom('assignments')
@@ -192,7 +211,7 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
     }
   }
 
-  private answer(ack: Ack | undefined, fn: () => Promise<unknown>) {
+  private answer<T>(ack: Ack<T> | undefined, fn: () => Promise<T>) {
     this.inFlight++;
     fn()
       .then((data) => ack?.({ ok: true, data }))

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { sql } from 'kysely';
-import { TIMERS_QUEUE } from '@ringcad/contracts';
+import { TIMERS_QUEUE, type JobQueue } from '@ringcad/contracts';
 import { APP_CONFIG, DatabaseService, POSITIONS_QUEUE, QueueService, RoadNetworkService, type AppConfig } from '@ringcad/core';
 import { Access } from '../auth/access';
 import { ApiRoute } from '../common/api-route';
@@ -20,7 +20,7 @@ export class SystemController {
   @Get('status')
   @ApiRoute({ summary: 'Queue depths, stored tracks, timers, road network', response: systemStatusSchema })
   async status() {
-    const counts = async (name: string) =>
+    const counts = async (name: JobQueue) =>
       this.queues.queue(name).getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
     const tracks = await sql<{ n: number }>`SELECT count(*)::int AS n FROM unit_tracks`.execute(this.database.db);
     const timers = await sql<{ status: string; n: number }>`SELECT status, count(*)::int AS n FROM timers GROUP BY status`.execute(

@@ -1,9 +1,25 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import type { DB } from '@ringcad/db';
 import type { CreateUserRequest, LoginRequest, LoginResponse, UserView } from '@ringcad/contracts';
 import type { Role } from '@ringcad/domain';
 import { appendAudit, Clock, type AppConfig, DatabaseService, DomainError, conflict, notFound, actorOf, type Principal, APP_CONFIG } from '../platform';
 import { hashPassword, newToken, timingDummyHash, tokenHash, verifyPassword } from './passwords';
+import {
+  deleteSession,
+  deleteUserSessions,
+  insertSession,
+  insertUser,
+  insertUserIfAbsent,
+  listUsers,
+  sessionUser,
+  setUserDisabledAt,
+  unitByTerminalTokenHash,
+  userByUsername,
+  userIdByUsername,
+} from './auth.queries';
+import { jurisdictionExists } from './scope.queries';
 
 const WRONG_CREDENTIALS = 'wrong username or password';
 
@@ -26,24 +42,17 @@ export class AuthService implements OnModuleInit {
    * work (one scrypt verification), so neither the answer nor its timing tells them apart.
    */
   async login(input: LoginRequest): Promise<LoginResponse> {
-    const user = await this.database.db
-      .selectFrom('users')
-      .selectAll()
-      .where('username', '=', input.username)
-      .executeTakeFirst();
+    const user = await userByUsername(this.database.db, input.username);
     const ok = await verifyPassword(input.password, user?.password_hash ?? (await timingDummyHash()));
     if (!user || !ok || user.disabled_at) throw new DomainError('UNAUTHENTICATED', WRONG_CREDENTIALS);
     const token = newToken('u');
     const now = this.clock.now();
-    await this.database.db
-      .insertInto('sessions')
-      .values({
-        token_hash: tokenHash(token),
-        user_id: user.id,
-        created_at: now,
-        expires_at: new Date(now.getTime() + this.config.SESSION_TTL_HOURS * 3600_000),
-      })
-      .execute();
+    await insertSession(this.database.db, {
+      token_hash: tokenHash(token),
+      user_id: user.id,
+      created_at: now,
+      expires_at: new Date(now.getTime() + this.config.SESSION_TTL_HOURS * 3600_000),
+    });
     return { accessToken: token, user: toUserView(user) };
   }
 
@@ -52,21 +61,10 @@ export class AuthService implements OnModuleInit {
     if (!token) return null;
     const hash = tokenHash(token);
     if (token.startsWith('t_')) {
-      const unit = await this.database.db
-        .selectFrom('units')
-        .select(['id', 'callsign'])
-        .where('terminal_token_hash', '=', hash)
-        .executeTakeFirst();
+      const unit = await unitByTerminalTokenHash(this.database.db, hash);
       return unit ? { kind: 'unit', unitId: unit.id, callsign: unit.callsign } : null;
     }
-    const row = await this.database.db
-      .selectFrom('sessions')
-      .innerJoin('users', 'users.id', 'sessions.user_id')
-      .select(['users.id', 'users.username', 'users.roles', 'users.jurisdiction_id', 'sessions.expires_at'])
-      .where('sessions.token_hash', '=', hash)
-      // disabling deletes the sessions too; this covers a session created in the same instant
-      .where('users.disabled_at', 'is', null)
-      .executeTakeFirst();
+    const row = await sessionUser(this.database.db, hash);
     if (!row || new Date(row.expires_at) <= this.clock.now()) return null;
     return {
       kind: 'user',
@@ -79,11 +77,11 @@ export class AuthService implements OnModuleInit {
 
   /** Revokes one user session (logout); unknown or already revoked tokens are fine. */
   async logout(token: string): Promise<void> {
-    await this.database.db.deleteFrom('sessions').where('token_hash', '=', tokenHash(token)).execute();
+    await deleteSession(this.database.db, tokenHash(token));
   }
 
   async listUsers(): Promise<UserView[]> {
-    const rows = await this.database.db.selectFrom('users').selectAll().orderBy('username').execute();
+    const rows = await listUsers(this.database.db);
     return rows.map((u) => ({ ...toUserView(u), disabled: u.disabled_at !== null }));
   }
 
@@ -96,14 +94,9 @@ export class AuthService implements OnModuleInit {
       throw conflict('you cannot disable your own account');
     }
     return this.database.transaction(async (tx) => {
-      const user = await tx
-        .updateTable('users')
-        .set({ disabled_at: disabled ? this.clock.now() : null })
-        .where('id', '=', userId)
-        .returningAll()
-        .executeTakeFirst();
+      const user = await setUserDisabledAt(tx, userId, disabled ? this.clock.now() : null);
       if (!user) throw notFound('user', userId);
-      if (disabled) await tx.deleteFrom('sessions').where('user_id', '=', userId).execute();
+      if (disabled) await deleteUserSessions(tx, userId);
       await appendAudit(tx, this.clock.now(), actorOf(by), disabled ? 'disable' : 'enable', 'user', userId, {
         username: user.username,
       });
@@ -115,21 +108,16 @@ export class AuthService implements OnModuleInit {
     const passwordHash = await hashPassword(input.password);
     return this.database.transaction(async (tx) => {
       if (input.jurisdictionId) {
-        const j = await tx.selectFrom('jurisdictions').select('id').where('id', '=', input.jurisdictionId).executeTakeFirst();
-        if (!j) throw notFound('jurisdiction', input.jurisdictionId);
+        if (!(await jurisdictionExists(tx, input.jurisdictionId))) throw notFound('jurisdiction', input.jurisdictionId);
       }
-      const exists = await tx.selectFrom('users').select('id').where('username', '=', input.username).executeTakeFirst();
+      const exists = await userIdByUsername(tx, input.username);
       if (exists) throw conflict(`username ${input.username} is taken`);
-      const user = await tx
-        .insertInto('users')
-        .values({
-          username: input.username,
-          password_hash: passwordHash,
-          roles: [...new Set(input.roles)],
-          jurisdiction_id: input.jurisdictionId ?? null,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const user = await insertUser(tx, {
+        username: input.username,
+        password_hash: passwordHash,
+        roles: [...new Set(input.roles)],
+        jurisdiction_id: input.jurisdictionId ?? null,
+      });
       await appendAudit(tx, this.clock.now(), actorOf(by), 'create', 'user', user.id, {
         username: user.username,
         roles: user.roles,
@@ -143,7 +131,7 @@ export class AuthService implements OnModuleInit {
    * in embedded mode only, is generated and returned so the caller can print it once.
    */
   async ensureAdmin(password: string | undefined, allowGenerated: boolean): Promise<string | null> {
-    const existing = await this.database.db.selectFrom('users').select('id').where('username', '=', 'admin').executeTakeFirst();
+    const existing = await userIdByUsername(this.database.db, 'admin');
     if (existing) return null;
     let generated: string | null = null;
     if (!password) {
@@ -151,16 +139,12 @@ export class AuthService implements OnModuleInit {
       generated = randomBytes(9).toString('base64url');
     }
     const hash = await hashPassword(password ?? (generated as string));
-    await this.database.db
-      .insertInto('users')
-      .values({ username: 'admin', password_hash: hash, roles: ['admin'], jurisdiction_id: null })
-      .onConflict((oc) => oc.column('username').doNothing())
-      .execute();
+    await insertUserIfAbsent(this.database.db, { username: 'admin', password_hash: hash, roles: ['admin'], jurisdiction_id: null });
     this.logger.log('built-in admin account created');
     return generated;
   }
 }
 
-function toUserView(u: { id: string; username: string; roles: string[]; jurisdiction_id: string | null }): UserView {
+function toUserView(u: Pick<Selectable<DB['users']>, 'id' | 'username' | 'roles' | 'jurisdiction_id'>): UserView {
   return { id: u.id, username: u.username, roles: u.roles as Role[], jurisdictionId: u.jurisdiction_id };
 }

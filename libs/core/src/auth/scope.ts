@@ -3,6 +3,15 @@ import { sql, type RawBuilder } from 'kysely';
 import type { AlertView } from '@ringcad/contracts';
 import type { Db, Tx } from '@ringcad/db';
 import { DatabaseService, DomainError, forbidden, type Principal } from '../platform';
+import {
+  alertWithJurisdiction,
+  assignmentParties,
+  incidentJurisdiction,
+  incidentJurisdictions,
+  jurisdictionTreeIds,
+  unitHasTaskOn,
+  unitStations,
+} from './scope.queries';
 
 /**
  * Jurisdiction scope: what a principal may see and act on.
@@ -132,12 +141,7 @@ export class ScopeService {
   private async descendantsOf(root: string): Promise<ReadonlySet<string>> {
     const hit = this.descendants.get(root);
     if (hit && hit.until > Date.now()) return hit.ids;
-    const rows = await sql<{ id: string }>`
-      WITH RECURSIVE tree AS (
-        SELECT id FROM jurisdictions WHERE id = ${root}
-        UNION SELECT j.id FROM jurisdictions j JOIN tree t ON j.parent_id = t.id)
-      SELECT id FROM tree`.execute(this.database.db);
-    const ids = new Set([root, ...rows.rows.map((r) => r.id)]);
+    const ids = new Set([root, ...(await jurisdictionTreeIds(this.database.db, root))]);
     this.descendants.set(root, { ids, until: Date.now() + DESCENDANTS_TTL_MS });
     return ids;
   }
@@ -145,24 +149,17 @@ export class ScopeService {
   /** Refuses unless the incident is in scope; an unknown incident passes (the handler answers 404). */
   async checkIncident(scope: Scope, incidentId: string, db: Db | Tx = this.database.db) {
     if (scope.kind === 'city') return;
-    const row = await sql<{ district_id: string | null; station_id: string | null; grid_id: string | null }>`
-      SELECT district_id, station_id, grid_id FROM incidents WHERE id = ${incidentId}`.execute(db);
-    const r = row.rows[0];
+    const r = await incidentJurisdiction(db, incidentId);
     if (!r) return;
-    if (scope.kind === 'unit') {
-      // a terminal sees an incident only through a task of its own unit
-      const own = await sql`SELECT 1 FROM assignments WHERE incident_id = ${incidentId} AND unit_id = ${scope.unitId} LIMIT 1`.execute(db);
-      if (own.rows.length) return;
-    }
+    // a terminal sees an incident only through a task of its own unit
+    if (scope.kind === 'unit' && (await unitHasTaskOn(db, incidentId, scope.unitId))) return;
     assertIncidentInScope(scope, { id: incidentId, jurisdiction: { districtId: r.district_id, stationId: r.station_id, gridId: r.grid_id } });
   }
 
   /** An assignment: a terminal's own unit's, else the incident it belongs to decides. */
   async checkAssignment(scope: Scope, assignmentId: string, db: Db | Tx = this.database.db) {
     if (scope.kind === 'city') return;
-    const a = await sql<{ incident_id: string; unit_id: string }>`
-      SELECT incident_id, unit_id FROM assignments WHERE id = ${assignmentId}`.execute(db);
-    const r = a.rows[0];
+    const r = await assignmentParties(db, assignmentId);
     if (!r) return;
     if (scope.kind === 'unit') {
       if (r.unit_id !== scope.unitId) throw forbidden('only a dispatcher or the assigned unit may report on this assignment');
@@ -175,17 +172,13 @@ export class ScopeService {
   async checkUnits(scope: Scope, unitIds: readonly string[], db: Db | Tx = this.database.db) {
     if (scope.kind === 'city' || !unitIds.length) return;
     if (scope.kind === 'unit') return assertUnitsInScope(scope, unitIds.map((id) => ({ id, stationId: null })));
-    const rows = await sql<{ id: string; station_id: string | null }>`
-      SELECT id, station_id FROM units WHERE id = ANY(${[...new Set(unitIds)]}::uuid[])`.execute(db);
-    assertUnitsInScope(scope, rows.rows.map((r) => ({ id: r.id, stationId: r.station_id })));
+    const rows = await unitStations(db, unitIds);
+    assertUnitsInScope(scope, rows.map((r) => ({ id: r.id, stationId: r.station_id })));
   }
 
   async checkAlert(scope: Scope, alertId: string, db: Db | Tx = this.database.db) {
     if (scope.kind === 'city') return;
-    const row = await sql<{ incident_id: string | null; data: Record<string, unknown> } & Partial<Record<'district_id' | 'station_id' | 'grid_id', string | null>>>`
-      SELECT a.incident_id, a.data, i.district_id, i.station_id, i.grid_id
-      FROM alerts a LEFT JOIN incidents i ON i.id = a.incident_id WHERE a.id = ${alertId}`.execute(db);
-    const r = row.rows[0];
+    const r = await alertWithJurisdiction(db, alertId);
     if (!r) return;
     const incident = r.incident_id ? { districtId: r.district_id ?? null, stationId: r.station_id ?? null, gridId: r.grid_id ?? null } : null;
     if (!alertInScope(scope, { incidentId: r.incident_id, data: r.data }, incident)) {
@@ -197,12 +190,7 @@ export class ScopeService {
   async filterAlerts<A extends Pick<AlertView, 'incidentId' | 'data'>>(scope: Scope, alerts: A[]): Promise<A[]> {
     if (scope.kind === 'city') return alerts;
     const incidentIds = [...new Set(alerts.map((a) => a.incidentId).filter((id): id is string => !!id))];
-    const rows = incidentIds.length
-      ? (
-          await sql<{ id: string; district_id: string | null; station_id: string | null; grid_id: string | null }>`
-            SELECT id, district_id, station_id, grid_id FROM incidents WHERE id = ANY(${incidentIds}::uuid[])`.execute(this.database.db)
-        ).rows
-      : [];
+    const rows = incidentIds.length ? await incidentJurisdictions(this.database.db, incidentIds) : [];
     const where = new Map(rows.map((r) => [r.id, { districtId: r.district_id, stationId: r.station_id, gridId: r.grid_id }]));
     return alerts.filter((a) => alertInScope(scope, a, a.incidentId ? (where.get(a.incidentId) ?? null) : null));
   }

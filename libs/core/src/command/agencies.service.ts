@@ -1,9 +1,6 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { sql } from 'kysely';
-import type { Job } from 'bullmq';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import {
   AGENCIES_QUEUE,
-  agencyJobSchema,
   type AgencyJob,
   type AgencyNotificationView,
   type AgencyRequest,
@@ -16,20 +13,17 @@ import { appendIncidentEvent, bumpIncident, lockIncident, readIncident, lockOpen
 import { ScopeService } from '../auth';
 import { AfterCommit, RealtimePublisher } from '../realtime';
 import { AlertOutbox } from '../alerts';
-
-interface NotificationRow {
-  id: string;
-  incident_id: string;
-  agency: Agency;
-  mode: 'notify' | 'transfer';
-  note: string | null;
-  url: string;
-  status: 'pending' | 'delivered' | 'failed';
-  attempts: number;
-  last_error: string | null;
-  created_at: Date;
-  delivered_at: Date | null;
-}
+import {
+  claimNotificationAttempt,
+  incidentForAgency,
+  insertAlert,
+  insertNotification,
+  notificationsOfIncident,
+  pendingNotificationIds,
+  recordNotificationError,
+  settleNotification,
+  type NotificationRow,
+} from './agencies.queries';
 
 export const agencyJobId = (notificationId: string) => `agency-${notificationId}`;
 
@@ -57,7 +51,7 @@ function toView(r: NotificationRow): AgencyNotificationView {
  * get their job back at start-up. Receivers get `Idempotency-Key: <notification id>`.
  */
 @Injectable()
-export class AgenciesService implements OnApplicationBootstrap {
+export class AgenciesService implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger = new Logger(AgenciesService.name);
 
   constructor(
@@ -70,12 +64,15 @@ export class AgenciesService implements OnApplicationBootstrap {
     private readonly scopes: ScopeService,
   ) {}
 
+  onModuleInit() {
+    this.queues.handle(AGENCIES_QUEUE, (job) => this.process(job));
+  }
+
   async onApplicationBootstrap() {
     if (!this.config.runProcessors) return;
-    this.queues.worker<AgencyJob>(AGENCIES_QUEUE, (job) => this.process(job));
-    const rows = await sql<{ id: string }>`SELECT id FROM agency_notifications WHERE status = 'pending'`.execute(this.database.db);
-    for (const r of rows.rows) await this.enqueue(r.id);
-    if (rows.rows.length) this.logger.log(`re-queued ${rows.rows.length} pending agency notification(s)`);
+    const ids = await pendingNotificationIds(this.database.db);
+    for (const id of ids) await this.enqueue(id);
+    if (ids.length) this.logger.log(`re-queued ${ids.length} pending agency notification(s)`);
   }
 
   webhookFor(agency: Agency): string | undefined {
@@ -135,11 +132,15 @@ export class AgenciesService implements OnApplicationBootstrap {
   ): Promise<AgencyNotificationView> {
     const now = this.clock.now();
     const actor = actorOf(by);
-    const row = await sql<NotificationRow>`
-      INSERT INTO agency_notifications (incident_id, agency, mode, note, url, status, attempts, created_at, actor_name)
-      VALUES (${incident.id}, ${input.agency}, ${input.mode}, ${input.note ?? null}, ${url}, 'pending', 0, ${now}, ${actor.name})
-      RETURNING *`.execute(tx);
-    const n = row.rows[0];
+    const n = await insertNotification(tx, {
+      incident_id: incident.id,
+      agency: input.agency,
+      mode: input.mode,
+      note: input.note ?? null,
+      url,
+      created_at: now,
+      actor_name: actor.name,
+    });
     const version = await bumpIncident(tx, incident.id);
     await appendIncidentEvent(tx, incident.id, version, 'agency.requested', now, actor, {
       notificationId: n.id,
@@ -154,9 +155,7 @@ export class AgenciesService implements OnApplicationBootstrap {
   }
 
   async list(incidentId: string): Promise<AgencyNotificationView[]> {
-    const rows = await sql<NotificationRow>`
-      SELECT * FROM agency_notifications WHERE incident_id = ${incidentId} ORDER BY created_at, id`.execute(this.database.db);
-    return rows.rows.map(toView);
+    return (await notificationsOfIncident(this.database.db, incidentId)).map(toView);
   }
 
   private async enqueue(notificationId: string) {
@@ -174,8 +173,7 @@ export class AgenciesService implements OnApplicationBootstrap {
     }
   }
 
-  private async process(job: Job<AgencyJob>) {
-    const { notificationId } = agencyJobSchema.parse(job.data);
+  private async process({ notificationId }: AgencyJob) {
     const outcome = await this.attempt(notificationId);
     // throwing makes BullMQ retry with its exponential backoff
     if (outcome.retry) throw new Error(outcome.error);
@@ -183,10 +181,7 @@ export class AgenciesService implements OnApplicationBootstrap {
 
   /** One delivery attempt. Idempotent: a row that is no longer pending is not sent again. */
   async attempt(notificationId: string): Promise<{ retry: boolean; error?: string }> {
-    const claimed = await sql<NotificationRow>`
-      UPDATE agency_notifications SET attempts = attempts + 1
-      WHERE id = ${notificationId} AND status = 'pending' RETURNING *`.execute(this.database.db);
-    const n = claimed.rows[0];
+    const n = await claimNotificationAttempt(this.database.db, notificationId);
     if (!n) return { retry: false };
     let error: string | null = null;
     try {
@@ -209,16 +204,13 @@ export class AgenciesService implements OnApplicationBootstrap {
       await this.finish(n, 'failed', error);
       return { retry: false };
     }
-    await sql`UPDATE agency_notifications SET last_error = ${error} WHERE id = ${n.id}`.execute(this.database.db);
+    await recordNotificationError(this.database.db, n.id, error);
     return { retry: true, error: `agency ${n.agency} attempt ${n.attempts}: ${error}` };
   }
 
   /** What the agency receives: the incident as the 110 centre knows it, without caller data. */
   private async payload(n: NotificationRow) {
-    const i = await sql<{ number: string; category: string; priority: number; lon: number; lat: number; address: string | null; description: string | null; created_at: Date }>`
-      SELECT number, category, priority, ST_X(location) AS lon, ST_Y(location) AS lat, address, description, created_at
-      FROM incidents WHERE id = ${n.incident_id}`.execute(this.database.db);
-    const inc = i.rows[0];
+    const inc = await incidentForAgency(this.database.db, n.incident_id);
     return {
       notificationId: n.id,
       agency: n.agency,
@@ -242,29 +234,17 @@ export class AgenciesService implements OnApplicationBootstrap {
     await this.database.transaction(async (tx) => {
       const incident = await lockIncident(tx, n.incident_id);
       const now = this.clock.now();
-      const changed = await sql<{ id: string }>`
-        UPDATE agency_notifications SET status = ${status}, last_error = ${error},
-          delivered_at = ${status === 'delivered' ? now : null}
-        WHERE id = ${n.id} AND status = 'pending' RETURNING id`.execute(tx);
-      if (!changed.rows.length) return;
+      if (!(await settleNotification(tx, n.id, status, error, status === 'delivered' ? now : null))) return;
       const version = await bumpIncident(tx, n.incident_id);
       const data = { notificationId: n.id, agency: n.agency, mode: n.mode, attempts: n.attempts, ...(error ? { error } : {}) };
       await appendIncidentEvent(tx, n.incident_id, version, status === 'delivered' ? 'agency.delivered' : 'agency.undelivered', now, SYSTEM_ACTOR, data);
       if (status === 'failed') {
-        await tx
-          .insertInto('alerts')
-          .values({
-            kind: 'agency_undelivered',
-            incident_id: n.incident_id,
-            unit_id: null,
-            assignment_id: null,
-            timer_id: null,
-            at: now,
-            data: JSON.stringify({ ...data, incidentNumber: incident.number }),
-            acknowledged_at: null,
-            acknowledged_by: null,
-          })
-          .execute();
+        await insertAlert(tx, {
+          kind: 'agency_undelivered',
+          incident_id: n.incident_id,
+          at: now,
+          data: JSON.stringify({ ...data, incidentNumber: incident.number }),
+        });
         // pushed by the outbox after commit, to the consoles of its jurisdiction
         after.add(() => this.alerts.kick());
       }

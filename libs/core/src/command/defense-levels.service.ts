@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { sql } from 'kysely';
 import type { DefenseLevelRequest, DefenseLevelView } from '@ringcad/contracts';
 import {
   coverageBelowTarget,
@@ -11,15 +10,16 @@ import {
 import { appendAudit, Clock, DatabaseService, notFound, actorOf, type Principal } from '../platform';
 import { AfterCommit, RealtimePublisher } from '../realtime';
 import { AlertOutbox } from '../alerts';
-import { ScopeService, assertJurisdictionInScope, coversJurisdiction } from '../auth';
-
-interface LevelRow {
-  jurisdiction_id: string | null;
-  level: number;
-  reason: string;
-  at: Date;
-  actor_name: string;
-}
+import { ScopeService, assertJurisdictionInScope, coversJurisdiction, jurisdictionExists } from '../auth';
+import { insertAlert } from './agencies.queries';
+import {
+  availableUnitsPerDistrict,
+  insertLevelChange,
+  latestLevelRows,
+  lockBreachState,
+  saveBreach,
+  type LevelRow,
+} from './defense-levels.queries';
 
 /** What a coverage push looks like to the level check (see CoverageService). */
 export interface CoverageSnapshot {
@@ -58,15 +58,19 @@ export class DefenseLevelsService {
     assertJurisdictionInScope(await this.scopes.scopeOf(by), input.jurisdictionId);
     const after = new AfterCommit();
     const view = await this.database.transaction(async (tx) => {
-      if (input.jurisdictionId) {
-        const j = await tx.selectFrom('jurisdictions').select('id').where('id', '=', input.jurisdictionId).executeTakeFirst();
-        if (!j) throw notFound('jurisdiction', input.jurisdictionId);
+      if (input.jurisdictionId && !(await jurisdictionExists(tx, input.jurisdictionId))) {
+        throw notFound('jurisdiction', input.jurisdictionId);
       }
       const now = this.clock.now();
       const actor = actorOf(by);
-      await sql`
-        INSERT INTO defense_level_changes (jurisdiction_id, level, reason, at, actor_id, actor_name)
-        VALUES (${input.jurisdictionId}, ${input.level}, ${input.reason}, ${now}, ${actor.id}, ${actor.name})`.execute(tx);
+      await insertLevelChange(tx, {
+        jurisdiction_id: input.jurisdictionId,
+        level: input.level,
+        reason: input.reason,
+        at: now,
+        actor_id: actor.id,
+        actor_name: actor.name,
+      });
       await appendAudit(tx, now, actor, 'defense-level.set', 'jurisdiction', input.jurisdictionId, {
         level: input.level,
         reason: input.reason,
@@ -111,10 +115,7 @@ export class DefenseLevelsService {
   }
 
   private async latestRows(): Promise<LevelRow[]> {
-    const rows = await sql<LevelRow>`
-      SELECT DISTINCT ON (jurisdiction_id) jurisdiction_id, level, reason, at, actor_name
-      FROM defense_level_changes ORDER BY jurisdiction_id, seq DESC`.execute(this.database.db);
-    return rows.rows;
+    return latestLevelRows(this.database.db);
   }
 
   private toView(r: LevelRow): DefenseLevelView {
@@ -138,18 +139,8 @@ export class DefenseLevelsService {
   async evaluateCoverage(coverage: CoverageSnapshot): Promise<number> {
     if (!coverage.districts.length) return 0;
     const levels = await this.latestRows();
-    const pos = coverage.unitPositions;
-    const counts = pos
-      ? await sql<{ id: string; n: number }>`
-          SELECT j.id, count(p.lon)::int AS n FROM jurisdictions j
-          LEFT JOIN unnest(${pos.map((u) => u.lon)}::float8[], ${pos.map((u) => u.lat)}::float8[]) AS p(lon, lat)
-            ON ST_Covers(j.boundary, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326))
-          WHERE j.kind = 'district' GROUP BY j.id`.execute(this.database.db)
-      : await sql<{ id: string; n: number }>`
-          SELECT j.id, count(u.id)::int AS n FROM jurisdictions j
-          LEFT JOIN units u ON u.status = 'available' AND u.position IS NOT NULL AND ST_Covers(j.boundary, u.position)
-          WHERE j.kind = 'district' GROUP BY j.id`.execute(this.database.db);
-    const unitsIn = new Map(counts.rows.map((r) => [r.id, Number(r.n)]));
+    const counts = await availableUnitsPerDistrict(this.database.db, coverage.unitPositions);
+    const unitsIn = new Map(counts.map((r) => [r.id, Number(r.n)]));
     let raised = 0;
     for (const d of coverage.districts) {
       const level = this.pick(levels, d.id);
@@ -175,9 +166,7 @@ export class DefenseLevelsService {
     const after = new AfterCommit();
     const raised = await this.database.transaction(async (tx) => {
       const now = this.clock.now();
-      const state = await sql<{ open: boolean }>`
-        SELECT open FROM coverage_breaches WHERE district_id = ${d.id} FOR UPDATE`.execute(tx);
-      const wasOpen = state.rows[0]?.open ?? false;
+      const wasOpen = await lockBreachState(tx, d.id);
       if (wasOpen === below) return false;
       let alertId: string | null = null;
       if (below) {
@@ -191,30 +180,11 @@ export class DefenseLevelsService {
           availableUnits,
           minAvailableUnits: policy.minAvailableUnits,
         };
-        const inserted = await tx
-          .insertInto('alerts')
-          .values({
-            kind: 'coverage_below_target',
-            incident_id: null,
-            unit_id: null,
-            assignment_id: null,
-            timer_id: null,
-            at: now,
-            data: JSON.stringify(data),
-            acknowledged_at: null,
-            acknowledged_by: null,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        alertId = inserted.id;
+        alertId = await insertAlert(tx, { kind: 'coverage_below_target', incident_id: null, at: now, data: JSON.stringify(data) });
         // pushed by the outbox after commit, to the consoles of its jurisdiction
         after.add(() => this.alerts.kick());
       }
-      await sql`
-        INSERT INTO coverage_breaches (district_id, open, level, alert_id, changed_at)
-        VALUES (${d.id}, ${below}, ${level}, ${alertId}, ${now})
-        ON CONFLICT (district_id) DO UPDATE SET open = EXCLUDED.open, level = EXCLUDED.level,
-          alert_id = COALESCE(EXCLUDED.alert_id, coverage_breaches.alert_id), changed_at = EXCLUDED.changed_at`.execute(tx);
+      await saveBreach(tx, { district_id: d.id, open: below, level, alert_id: alertId, changed_at: now });
       return below;
     });
     await after.run();

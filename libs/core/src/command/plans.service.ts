@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { sql } from 'kysely';
 import type {
   IncidentView,
   PlanProposal,
@@ -7,26 +6,25 @@ import type {
   ResponsePlanRequest,
   ResponsePlanView,
 } from '@ringcad/contracts';
-import { ACTIVE_ASSIGNMENT_STATUSES, findScheme, type Agency } from '@ringcad/domain';
+import { findScheme, type Agency } from '@ringcad/domain';
 import type { DbOrTx } from '@ringcad/db';
 import { AgenciesService } from './agencies.service';
 import { appendAudit, Clock, DatabaseService, DomainError, conflict, forbidden, notFound, actorOf, type Principal } from '../platform';
 import { DispatchService, RecommendationService } from '../dispatch';
 import { readIncident } from '../incident-log';
 import { AfterCommit } from '../realtime';
-
-interface PlanRow {
-  id: string;
-  name: string | null;
-  category: string;
-  priority: number;
-  jurisdiction_id: string | null;
-  scheme_id: string;
-  units: { kind: string; count: number; tier: number }[];
-  notify: string[];
-  created_at: Date;
-  updated_at: Date;
-}
+import { jurisdictionExists } from '../auth';
+import {
+  clashingPlanId,
+  deletePlan,
+  listPlanRows,
+  lockIncidentRow,
+  mostSpecificPlan,
+  planRowById,
+  savePlan,
+  unitsWorkingScene,
+  type PlanRow,
+} from './plans.queries';
 
 function toView(r: PlanRow): ResponsePlanView {
   return {
@@ -98,16 +96,13 @@ export class PlansService {
   ) {}
 
   async list(): Promise<ResponsePlanView[]> {
-    const rows = await sql<PlanRow>`SELECT * FROM response_plans ORDER BY category, priority, jurisdiction_id NULLS FIRST`.execute(
-      this.database.db,
-    );
-    return rows.rows.map(toView);
+    return (await listPlanRows(this.database.db)).map(toView);
   }
 
   async get(id: string): Promise<ResponsePlanView> {
-    const rows = await sql<PlanRow>`SELECT * FROM response_plans WHERE id = ${id}`.execute(this.database.db);
-    if (!rows.rows[0]) throw notFound('response plan', id);
-    return toView(rows.rows[0]);
+    const row = await planRowById(this.database.db, id);
+    if (!row) throw notFound('response plan', id);
+    return toView(row);
   }
 
   async create(input: ResponsePlanRequest, by: Principal): Promise<ResponsePlanView> {
@@ -120,8 +115,7 @@ export class PlansService {
 
   async remove(id: string, by: Principal): Promise<void> {
     await this.database.transaction(async (tx) => {
-      const gone = await sql<{ id: string }>`DELETE FROM response_plans WHERE id = ${id} RETURNING id`.execute(tx);
-      if (!gone.rows.length) throw notFound('response plan', id);
+      if (!(await deletePlan(tx, id))) throw notFound('response plan', id);
       await appendAudit(tx, this.clock.now(), actorOf(by), 'response-plan.delete', 'response_plan', id);
     });
   }
@@ -133,32 +127,16 @@ export class PlansService {
     if (badTier) throw new DomainError('VALIDATION_FAILED', `scheme ${scheme.id} has no tier ${badTier.tier}`);
     return this.database.transaction(async (tx) => {
       const jurisdictionId = input.jurisdictionId ?? null;
-      if (jurisdictionId) {
-        const j = await tx.selectFrom('jurisdictions').select('id').where('id', '=', jurisdictionId).executeTakeFirst();
-        if (!j) throw notFound('jurisdiction', jurisdictionId);
-      }
-      const clash = await sql<{ id: string }>`
-        SELECT id FROM response_plans WHERE category = ${input.category} AND priority = ${input.priority}
-          AND jurisdiction_id IS NOT DISTINCT FROM ${jurisdictionId}::uuid AND id IS DISTINCT FROM ${id}::uuid`.execute(tx);
-      if (clash.rows.length) {
-        throw conflict('a plan for this category, priority and jurisdiction exists already', { planId: clash.rows[0].id });
+      if (jurisdictionId && !(await jurisdictionExists(tx, jurisdictionId))) throw notFound('jurisdiction', jurisdictionId);
+      const clash = await clashingPlanId(tx, input, jurisdictionId, id);
+      if (clash) {
+        throw conflict('a plan for this category, priority and jurisdiction exists already', { planId: clash });
       }
       const now = this.clock.now();
-      const units = JSON.stringify(input.units);
-      const rows = id
-        ? await sql<PlanRow>`
-            UPDATE response_plans SET name = ${input.name ?? null}, category = ${input.category}, priority = ${input.priority},
-              jurisdiction_id = ${jurisdictionId}, scheme_id = ${input.scheme}, units = ${units}::jsonb,
-              notify = ${input.notify}::text[], updated_at = ${now}
-            WHERE id = ${id} RETURNING *`.execute(tx)
-        : await sql<PlanRow>`
-            INSERT INTO response_plans (name, category, priority, jurisdiction_id, scheme_id, units, notify, created_at, updated_at)
-            VALUES (${input.name ?? null}, ${input.category}, ${input.priority}, ${jurisdictionId}, ${input.scheme},
-              ${units}::jsonb, ${input.notify}::text[], ${now}, ${now})
-            RETURNING *`.execute(tx);
-      if (!rows.rows[0]) throw notFound('response plan', id ?? '');
-      await appendAudit(tx, now, actorOf(by), id ? 'response-plan.update' : 'response-plan.create', 'response_plan', rows.rows[0].id, input);
-      return toView(rows.rows[0]);
+      const row = await savePlan(tx, id, input, jurisdictionId, now);
+      if (!row) throw notFound('response plan', id ?? '');
+      await appendAudit(tx, now, actorOf(by), id ? 'response-plan.update' : 'response-plan.create', 'response_plan', row.id, input);
+      return toView(row);
     });
   }
 
@@ -166,13 +144,8 @@ export class PlansService {
   async planFor(db: DbOrTx, incident: IncidentView): Promise<ResponsePlanView | null> {
     const j = incident.jurisdiction;
     const scopes = [j?.gridId, j?.stationId, j?.districtId].filter((x): x is string => !!x);
-    const rows = await sql<PlanRow & { rank: number }>`
-      SELECT *, CASE WHEN jurisdiction_id IS NULL THEN 99 ELSE array_position(${scopes}::uuid[], jurisdiction_id) END AS rank
-      FROM response_plans
-      WHERE category = ${incident.category} AND priority = ${incident.priority}
-        AND (jurisdiction_id IS NULL OR jurisdiction_id = ANY(${scopes}::uuid[]))
-      ORDER BY rank LIMIT 1`.execute(db);
-    return rows.rows[0] ? toView(rows.rows[0]) : null;
+    const row = await mostSpecificPlan(db, incident.category, incident.priority, scopes);
+    return row ? toView(row) : null;
   }
 
   /** The plan's proposal for an incident from the current recommendation (null without a plan). */
@@ -183,15 +156,7 @@ export class PlansService {
     const scheme = findScheme(plan.scheme);
     const tiersSec = scheme?.tiers.map((t) => t.sec) ?? [];
     const list = candidates ?? (await this.recommendations.recommend(incidentId)).candidates;
-    const working = await this.database.db
-      .selectFrom('assignments as a')
-      .innerJoin('units as u', 'u.id', 'a.unit_id')
-      .select(['a.unit_id as unitId', 'u.kind as kind'])
-      .where('a.incident_id', '=', incidentId)
-      .where('a.role', '<>', 'checkpoint')
-      .where('a.status', 'in', [...ACTIVE_ASSIGNMENT_STATUSES])
-      .orderBy('a.assigned_at')
-      .execute();
+    const working = await unitsWorkingScene(this.database.db, incidentId);
     return fillPlan(plan, tiersSec, list, working);
   }
 
@@ -205,7 +170,7 @@ export class PlansService {
     if (plan.notify.length) {
       const after = new AfterCommit();
       await this.database.transaction(async (tx) => {
-        await sql`SELECT id FROM incidents WHERE id = ${incident.id} FOR UPDATE`.execute(tx);
+        await lockIncidentRow(tx, incident.id);
         await this.agencies.notifyFromPlan(tx, incident, plan.notify as Agency[], plan.id, after);
       });
       await after.run();

@@ -1,27 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { sql } from 'kysely';
 import type { SealingDispatchRequest, SealingView } from '@ringcad/contracts';
-import { findScheme } from '@ringcad/domain';
+import { canManCheckpoint, findScheme } from '@ringcad/domain';
 import { computeSealing } from '@ringcad/routing';
 import { Clock, type AppConfig, DatabaseService, DomainError, conflict, forbidden, notFound, actorOf, hasRole, type Principal, APP_CONFIG } from '../platform';
 import { lockAvailableUnits, readAssignments, terminalTask, DispatchService, RecommendationService } from '../dispatch';
 import { appendIncidentEvent, bumpIncident, readIncident, lockOpenIncidentInScope } from '../incident-log';
-import { LiveFleetService, overlayLive, UnitsService } from '../fleet';
+import { availableUnitPositions, LiveFleetService, overlayLive, UnitsService } from '../fleet';
 import { ScopeService } from '../auth';
 import { AfterCommit, RealtimePublisher } from '../realtime';
-import { RoadNetworkService } from '../roads';
+import { RoadNetworkService, type PlacePoint } from '../roads';
 import { TimersService } from '../timers';
+import { allCheckpoints, checkpointsByIds, incidentLocation, insertCheckpointAssignment, unitsManningCheckpoints } from './sealing.queries';
 
-/** Kinds that cannot hold a road checkpoint on their own (they walk). */
-const NOT_FOR_CHECKPOINTS = new Set(['foot', 'kiosk']);
 const round1 = (v: number) => Math.round(v * 10) / 10;
-
-interface CheckpointRow {
-  id: string;
-  name: string;
-  lon: number;
-  lat: number;
-}
 
 /**
  * 封控 sealing and 包围圈 encirclement: where a vehicle fleeing the incident can be after each
@@ -56,11 +47,9 @@ export class SealingService {
     const bad = indexes.find((i) => i >= scheme.tiers.length);
     if (bad !== undefined) throw new DomainError('VALIDATION_FAILED', `scheme ${scheme.id} has no tier ${bad}`);
     const graph = this.roads.requireGraph();
-    const incident = await sql<{ lon: number; lat: number }>`
-      SELECT ST_X(location) AS lon, ST_Y(location) AS lat FROM incidents WHERE id = ${incidentId}`.execute(this.database.db);
-    const at = incident.rows[0];
+    const at = await incidentLocation(this.database.db, incidentId);
     if (!at) throw notFound('incident', incidentId);
-    const checkpoints = await this.checkpoints();
+    const checkpoints = await allCheckpoints(this.database.db);
     const units = await this.availableUnits();
     const r = computeSealing(graph, at, {
       tiersSec: indexes.map((i) => scheme.tiers[i].sec),
@@ -81,7 +70,7 @@ export class SealingService {
         fromSec: t.fromSec,
         boundary: t.boundary,
         checkpoints: t.checkpoints.map((c) => {
-          const cp = cpById.get(c.id) as CheckpointRow;
+          const cp = cpById.get(c.id) as PlacePoint;
           return {
             checkpointId: c.id,
             name: cp.name,
@@ -111,23 +100,15 @@ export class SealingService {
     const created = await this.database.transaction(async (tx) => {
       await lockOpenIncidentInScope(tx, incidentId, scope);
       const cpIds = input.assignments.map((a) => a.checkpointId);
-      const cps = await sql<CheckpointRow>`
-        SELECT id, name, ST_X(location) AS lon, ST_Y(location) AS lat FROM checkpoints WHERE id = ANY(${cpIds}::uuid[])`.execute(tx);
-      const cpById = new Map(cps.rows.map((c) => [c.id, c]));
+      const cpById = new Map((await checkpointsByIds(tx, cpIds)).map((c) => [c.id, c]));
       const missingCp = cpIds.find((id) => !cpById.has(id));
       if (missingCp) throw notFound('checkpoint', missingCp);
-      const manning = await tx
-        .selectFrom('assignments')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('incident_id', '=', incidentId)
-        .where('role', '=', 'checkpoint')
-        .where('status', 'in', ['assigned', 'acknowledged', 'en_route', 'on_scene'])
-        .executeTakeFirstOrThrow();
+      const manning = await unitsManningCheckpoints(tx, incidentId);
       const cap = this.config.SEALING_MAX_UNITS_PER_INCIDENT;
-      if (Number(manning.n) + input.assignments.length > cap) {
+      if (manning + input.assignments.length > cap) {
         throw conflict(`at most ${cap} units man checkpoints for one incident (SEALING_MAX_UNITS_PER_INCIDENT)`, {
           cap,
-          manning: Number(manning.n),
+          manning,
           requested: input.assignments.length,
         });
       }
@@ -136,20 +117,24 @@ export class SealingService {
       const now = this.clock.now();
       const newIds: string[] = [];
       for (const a of input.assignments) {
-        const cp = cpById.get(a.checkpointId) as CheckpointRow;
+        const cp = cpById.get(a.checkpointId) as PlacePoint;
         const eta = (await this.recommendations.etaForUnits(tx, cp, [a.unitId])).get(a.unitId);
-        const row = await sql<{ id: string }>`
-          INSERT INTO assignments (incident_id, unit_id, role, status, eta_sec, eta_method, assigned_at, assigned_by, checkpoint_id)
-          VALUES (${incidentId}, ${a.unitId}, 'checkpoint', 'assigned', ${eta?.etaSec ?? null}, ${eta?.method ?? null}, ${now},
-                  ${by.id}, ${a.checkpointId})
-          RETURNING id`.execute(tx);
-        newIds.push(row.rows[0].id);
-        await sql`UPDATE units SET status = 'assigned', status_changed_at = ${now}, version = version + 1 WHERE id = ${a.unitId}`.execute(tx);
+        newIds.push(
+          await insertCheckpointAssignment(tx, {
+            incident_id: incidentId,
+            unit_id: a.unitId,
+            eta_sec: eta?.etaSec ?? null,
+            eta_method: eta?.method ?? null,
+            assigned_at: now,
+            assigned_by: by.id,
+            checkpoint_id: a.checkpointId,
+          }),
+        );
       }
       // checkpoint units neither dispatch the scene nor start its ring clock
       const version = await bumpIncident(tx, incidentId);
       const assignments = (await readAssignments(tx, { incidentId })).filter((a) => newIds.includes(a.id));
-      const cpOf = new Map(input.assignments.map((a) => [a.unitId, cpById.get(a.checkpointId) as CheckpointRow]));
+      const cpOf = new Map(input.assignments.map((a) => [a.unitId, cpById.get(a.checkpointId) as PlacePoint]));
       await appendIncidentEvent(tx, incidentId, version, 'units.assigned', now, actorOf(by), {
         role: 'checkpoint',
         assignments: assignments.map((a) => ({
@@ -170,7 +155,7 @@ export class SealingService {
       after.add(() => {
         this.realtime.incident('incident.updated', updated);
         for (const a of assignments) {
-          const cp = cpOf.get(a.unitId) as CheckpointRow;
+          const cp = cpOf.get(a.unitId) as PlacePoint;
           this.realtime.assignment(a, updated);
           this.realtime.toTerminal(a.unitId, 'task.assigned', {
             ...terminalTask(a, updated),
@@ -185,22 +170,14 @@ export class SealingService {
     return { assignments: created };
   }
 
-  private async checkpoints(): Promise<CheckpointRow[]> {
-    const rows = await sql<CheckpointRow>`
-      SELECT id, name, ST_X(location) AS lon, ST_Y(location) AS lat FROM checkpoints ORDER BY id`.execute(this.database.db);
-    return rows.rows;
-  }
-
   /** Available driving units with a fresh position (foot patrols and kiosks do not man checkpoints). */
   private async availableUnits() {
-    const rows = await sql<{ id: string; callsign: string; kind: string; lon: number | null; lat: number | null; position_at: Date | null }>`
-      SELECT id, callsign, kind, ST_X(position) AS lon, ST_Y(position) AS lat, position_at FROM units
-      WHERE status = 'available'`.execute(this.database.db);
+    const rows = await availableUnitPositions(this.database.db);
     const staleBefore = this.clock.now().getTime() - this.config.POSITION_STALE_SEC * 1000;
-    return overlayLive(rows.rows, await this.live.get(rows.rows.map((r) => r.id)))
+    return overlayLive(rows, await this.live.get(rows.map((r) => r.id)))
       .filter(
         (u) =>
-          !NOT_FOR_CHECKPOINTS.has(u.kind) &&
+          canManCheckpoint(u.kind) &&
           u.lon !== null &&
           u.lat !== null &&
           u.position_at &&

@@ -1,12 +1,15 @@
-import { Injectable } from '@nestjs/common';
-import type { AssignmentView, ConsoleSync } from '@ringcad/contracts';
-import { Clock, DatabaseService, type Principal } from '../platform';
-import { readAssignments } from '../dispatch';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConsoleSync } from '@ringcad/contracts';
+import { APP_CONFIG, Clock, DatabaseService, type AppConfig, type Principal } from '../platform';
 import { IncidentsService, DeskService } from '../incidents';
 import { AlertsService } from '../alerts';
 import { UnitsService } from '../fleet';
+import { assignmentsOfIncidents } from './console-sync.queries';
 
-/** The snapshot a console gets on every (re)connect. */
+/**
+ * The snapshot a console gets on every (re)connect: a fixed number of statements whatever the
+ * number of open incidents (each part is one query over all of them).
+ */
 @Injectable()
 export class ConsoleSyncService {
   constructor(
@@ -16,20 +19,26 @@ export class ConsoleSyncService {
     private readonly units: UnitsService,
     private readonly desk: DeskService,
     private readonly alerts: AlertsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async snapshot(by: Principal): Promise<ConsoleSync> {
     const at = this.clock.now().toISOString();
     const incidents = await this.incidents.list({ status: 'open', limit: 1000 }, by);
-    const assignments: AssignmentView[] = [];
-    await this.database.transaction(async (tx) => {
-      for (const i of incidents) assignments.push(...(await readAssignments(tx, { incidentId: i.id })));
-    });
+    const assignments = await assignmentsOfIncidents(this.database.db, incidents.map((i) => i.id));
     // the whole fleet is shared (every seat draws it); incidents and alerts are the scope's own,
     // and only the alerts of incidents still on the board
     const visible = new Set(incidents.map((i) => i.id));
     const alerts = (await this.alerts.openAlerts(by)).filter((a) => a.incidentId === null || visible.has(a.incidentId));
     const notes = await this.desk.notesOf(incidents.map((i) => i.id));
-    return { at, incidents, assignments, units: await this.units.list(), alerts, notes };
+    return {
+      at,
+      incidents,
+      assignments,
+      units: await this.units.list(),
+      alerts,
+      notes,
+      positionStaleSec: this.config.POSITION_STALE_SEC,
+    };
   }
 }

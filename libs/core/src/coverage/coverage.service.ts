@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { sql } from 'kysely';
 import { computeCoverage, suggestMoveUps, type CoverageArea, type MoveUp } from '@ringcad/routing';
 import { DEFENSE_LEVEL_POLICIES, findScheme, type RingScheme } from '@ringcad/domain';
 import { Clock, type AppConfig, DatabaseService, DomainError, APP_CONFIG } from '../platform';
 import { DefenseLevelsService } from '../command';
-import { LiveFleetService, overlayLive } from '../fleet';
+import { availableUnitPositions, LiveFleetService, overlayLive } from '../fleet';
 import { RealtimePublisher } from '../realtime';
 import { RoadNetworkService } from '../roads';
+import { districtBoundaries, districtsVersion, standbyPointPositions } from './coverage.queries';
 
 export interface CoverageView {
   scheme: { id: string; tiers: { sec: number }[] };
@@ -126,11 +126,10 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
     const idx = tierIndex ?? Math.max(0, scheme.tiers.findIndex((t) => t.sec >= 180));
     if (idx < 0 || idx >= scheme.tiers.length) throw new DomainError('VALIDATION_FAILED', `scheme ${scheme.id} has no tier ${idx}`);
     const units = await this.availableUnits();
-    const points = await sql<{ id: string; lon: number; lat: number }>`
-      SELECT id, ST_X(location) AS lon, ST_Y(location) AS lat FROM standby_points`.execute(this.database.db);
+    const points = await standbyPointPositions(this.database.db);
     return suggestMoveUps(graph, {
       units: units.map((u) => ({ id: u.id, lon: u.lon, lat: u.lat, snap: this.roads.snapFor(u.id, u.lon, u.lat) })),
-      standbyPoints: points.rows,
+      standbyPoints: points,
       tierSec: scheme.tiers[idx].sec,
       maxMoves,
       at: this.clock.now(),
@@ -138,29 +137,19 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async availableUnits() {
-    const rows = await sql<{ id: string; lon: number | null; lat: number | null; position_at: Date | null }>`
-      SELECT id, ST_X(position) AS lon, ST_Y(position) AS lat, position_at FROM units WHERE status = 'available'`.execute(
-      this.database.db,
-    );
+    const rows = await availableUnitPositions(this.database.db);
     const staleBefore = this.clock.now().getTime() - this.config.POSITION_STALE_SEC * 1000;
-    return overlayLive(rows.rows, await this.live.get(rows.rows.map((r) => r.id)))
+    return overlayLive(rows, await this.live.get(rows.map((r) => r.id)))
       .filter((u) => u.lon !== null && u.lat !== null && u.position_at && new Date(u.position_at).getTime() >= staleBefore)
       .map((u) => ({ id: u.id, lon: u.lon as number, lat: u.lat as number }));
   }
 
   /** District polygons, re-read only when the set of districts changed (the raster is cached per polygon). */
   private async districtAreas() {
-    const head = await sql<{ key: string }>`
-      SELECT count(*) || ':' || coalesce(max(created_at)::text, '') AS key FROM jurisdictions WHERE kind = 'district'`.execute(
-      this.database.db,
-    );
-    const key = head.rows[0].key;
+    const key = await districtsVersion(this.database.db);
     if (this.areas?.key === key) return this.areas.list;
-    const rows = await sql<{ id: string; name: string; geom: string }>`
-      SELECT id, name, ST_AsGeoJSON(boundary, 6) AS geom FROM jurisdictions WHERE kind = 'district' ORDER BY name`.execute(
-      this.database.db,
-    );
-    const list = rows.rows.map((r) => ({ id: r.id, name: r.name, polygon: JSON.parse(r.geom) as CoverageArea['polygon'] }));
+    const rows = await districtBoundaries(this.database.db);
+    const list = rows.map((r) => ({ id: r.id, name: r.name, polygon: JSON.parse(r.geom) as CoverageArea['polygon'] }));
     this.areas = { key, list };
     return list;
   }

@@ -1,12 +1,17 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { sql } from 'kysely';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { PositionReport } from '@ringcad/contracts';
 import { haversineM } from '@ringcad/domain';
 import { Clock, type AppConfig, DatabaseService, asDependencyError, dependencyOf, DomainError, forbidden, notFound, hasRole, type Principal, QueueService, APP_CONFIG } from '../platform';
 import { RealtimePublisher, type MovedUnit } from '../realtime';
 import { LiveFleetService, type LiveFix } from './live-fleet.service';
 import { InputBounds } from '../roads';
-import type { DbOrTx, Tx } from '@ringcad/db';
+import {
+  ensureTrackPartitions,
+  insertTrackReports,
+  trackedUnitFixes,
+  writeRowPositions,
+  type TrackReport,
+} from './positions.queries';
 
 export const POSITIONS_QUEUE = 'positions';
 /** bit 1 of unit_tracks.flags */
@@ -24,42 +29,16 @@ const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
 /** `YYYY-MM-DDTHH:MM:SS.mmmZ`, what toISOString() gives (checked after Date.parse accepted it). */
 const isCanonicalIso = (s: string) => s.length === 24 && s.charCodeAt(23) === 90 /* Z */ && s.charCodeAt(19) === 46; /* . */
 
-/** Moves units' row positions forward (never back), locking rows in one global order. */
 /**
  * Speed and heading are stored as `real` (float4): a value below its range (5e-324 is a valid
  * JSON number) would fail the whole batch, so they keep the hundredth a sensor gives.
  */
 const toReal = (v: number | undefined): number | null => (v === undefined ? null : Math.round(v * 100) / 100);
 
-async function writeRowPositions(tx: Tx, rows: TrackRow[]) {
-  if (!rows.length) return;
-  // one global lock order, so concurrent batches touching the same units cannot deadlock
-  const sorted = [...rows].sort((a, b) => (a.u < b.u ? -1 : a.u > b.u ? 1 : 0));
-  await sql`SELECT 1 FROM units WHERE id = ANY(${sorted.map((r) => r.u)}::uuid[]) ORDER BY id FOR UPDATE`.execute(tx);
-  await sql`
-    UPDATE units SET position = ST_SetSRID(ST_MakePoint(t.x, t.y), 4326), position_at = t.a,
-      speed_kmh = t.s, heading_deg = t.h
-    FROM unnest(${sorted.map((r) => r.u)}::uuid[], ${sorted.map((r) => r.at)}::timestamptz[],
-                ${sorted.map((r) => r.x)}::float8[], ${sorted.map((r) => r.y)}::float8[],
-                ${sorted.map((r) => r.s)}::real[], ${sorted.map((r) => r.h)}::real[])
-         AS t(u, a, x, y, s, h)
-    WHERE units.id = t.u AND (units.position_at IS NULL OR units.position_at < t.a)`.execute(tx);
-}
-
-/** One report as stored (also the payload of jobs queued by earlier versions). */
-interface TrackRow {
-  u: string;
-  at: string;
-  x: number;
-  y: number;
-  s: number | null;
-  h: number | null;
-  f: number;
-}
 interface PositionsJob {
   batchId: string;
   receivedAt: string;
-  rows: TrackRow[];
+  rows: TrackReport[];
 }
 
 interface LastFix {
@@ -77,16 +56,16 @@ interface LastFix {
  * Consoles get at most one `units.positions` message a second with the units that moved.
  */
 @Injectable()
-export class PositionsService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class PositionsService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(PositionsService.name);
-  private pending: { rows: TrackRow[]; waiters: { resolve: () => void; reject: (e: Error) => void }[] } | null = null;
+  private pending: { rows: TrackReport[]; waiters: { resolve: () => void; reject: (e: Error) => void }[] } | null = null;
   private outgoing = new Map<string, MovedUnit>();
   private broadcastTimer?: NodeJS.Timeout;
   private partitionTimer?: NodeJS.Timeout;
   /** Unit ids seen by this process, with their numbers (units are never deleted). */
   private readonly knownUnits = new Map<string, number>();
   /** The newest accepted fix of each unit not yet written to its row. */
-  private trailing = new Map<string, TrackRow>();
+  private trailing = new Map<string, TrackReport>();
   private trailingTimer?: NodeJS.Timeout;
 
   constructor(
@@ -98,6 +77,11 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly bounds: InputBounds,
   ) {}
+
+  onModuleInit() {
+    // jobs queued by versions that accepted into the queue: drained, nothing new is queued
+    this.queues.handle(POSITIONS_QUEUE, async (job) => void (await this.persist(job)), { concurrency: 2 });
+  }
 
   async onApplicationBootstrap() {
     await this.ensurePartitions();
@@ -111,8 +95,6 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
       this.flushTrailing().catch((err: Error) => this.logger.warn(`unit positions not written: ${err.message}`));
     }, ROW_POSITION_REFRESH_MS);
     this.trailingTimer.unref();
-    // jobs queued by versions that accepted into the queue: drained, nothing new is queued
-    if (this.config.runProcessors) this.queues.worker<PositionsJob>(POSITIONS_QUEUE, (job) => this.persist(job.data), 2);
   }
 
   /** Writes the newest fix of each unit accepted since the last flush to its row. */
@@ -130,7 +112,7 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
     }
   }
 
-  private noteTrailing(r: TrackRow) {
+  private noteTrailing(r: TrackReport) {
     const cur = this.trailing.get(r.u);
     if (!cur || cur.at < r.at) this.trailing.set(r.u, r);
   }
@@ -144,9 +126,7 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
 
   /** Daily partitions from yesterday to three days ahead (CST). */
   async ensurePartitions(): Promise<number> {
-    const r = await sql<{ n: number }>`
-      SELECT ensure_track_partitions((now() AT TIME ZONE 'Asia/Shanghai')::date - 1, 5) AS n`.execute(this.database.db);
-    return r.rows[0].n;
+    return ensureTrackPartitions(this.database.db);
   }
 
   /** Accepts a batch (all or nothing) once it is durable; flags implausible jumps. */
@@ -203,10 +183,10 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
    * impossible jump: kept in the track with a flag, not trusted as the unit's position. Reports
    * are judged in time order per unit, each against the last trusted one.
    */
-  private flagJumps(positions: PositionReport[], atMs: number[], last: Map<string, LastFix>): { rows: TrackRow[]; rowMs: number[] } {
+  private flagJumps(positions: PositionReport[], atMs: number[], last: Map<string, LastFix>): { rows: TrackReport[]; rowMs: number[] } {
     const order = positions.map((_, i) => i).sort((a, b) => atMs[a] - atMs[b]);
     const maxMps = this.config.MAX_PLAUSIBLE_SPEED_KMH / 3.6;
-    const rows: TrackRow[] = new Array(order.length);
+    const rows: TrackReport[] = new Array(order.length);
     const rowMs: number[] = new Array(order.length);
     for (let k = 0; k < order.length; k++) {
       const p = positions[order[k]];
@@ -240,15 +220,12 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
       if (!f || !this.knownUnits.has(id)) ask.push(id);
     }
     if (ask.length) {
-      const rows = await sql<{ id: string; num: number; lon: number | null; lat: number | null; position_at: Date | null }>`
-        SELECT id, num, ST_X(position) AS lon, ST_Y(position) AS lat, position_at FROM units WHERE id = ANY(${ask}::uuid[])`.execute(
-        this.database.db,
-      );
-      if (rows.rows.length !== ask.length) {
-        const have = new Set(rows.rows.map((k) => k.id));
+      const rows = await trackedUnitFixes(this.database.db, ask);
+      if (rows.length !== ask.length) {
+        const have = new Set(rows.map((k) => k.id));
         throw notFound('unit', ask.find((i) => !have.has(i)));
       }
-      for (const r of rows.rows) {
+      for (const r of rows) {
         this.knownUnits.set(r.id, r.num);
         const atMs = r.position_at ? new Date(r.position_at).getTime() : NaN;
         const cur = last.get(r.id);
@@ -259,7 +236,7 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   /** Large batches are stored at once; small ones (terminals) share an INSERT per 50 ms. */
-  private store(rows: TrackRow[]): Promise<void> {
+  private store(rows: TrackReport[]): Promise<void> {
     if (rows.length >= 500) return this.insertTracks(rows);
     return new Promise((resolve, reject) => {
       if (!this.pending) {
@@ -283,9 +260,9 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
     }
   }
 
-  private async insertTracks(rows: TrackRow[]) {
+  private async insertTracks(rows: TrackReport[]) {
     try {
-      await insertTrackRows(this.database.db, rows, this.clock.now().toISOString());
+      await insertTrackReports(this.database.db, rows, this.clock.now().toISOString());
     } catch (err) {
       const e = asDependencyError(err);
       this.logger.error(`positions not accepted: ${(err as Error).message}`);
@@ -307,24 +284,8 @@ export class PositionsService implements OnApplicationBootstrap, OnApplicationSh
 
   /** Stores a batch queued by an earlier version (processor): idempotent, like every insert. */
   async persist(job: PositionsJob): Promise<{ inserted: number }> {
-    const inserted = await insertTrackRows(this.database.db, job.rows, job.receivedAt);
+    const inserted = await insertTrackReports(this.database.db, job.rows, job.receivedAt);
     for (const r of job.rows) if (!(r.f & FLAG_JUMP)) this.noteTrailing(r);
     return { inserted };
   }
-}
-
-/** One multi-row INSERT (atomic on its own); a report already stored (same unit and instant) is skipped. */
-async function insertTrackRows(db: DbOrTx, rows: TrackRow[], receivedAt: string): Promise<number> {
-  if (!rows.length) return 0;
-  const ins = await sql<{ n: number }>`
-    WITH ins AS (
-      INSERT INTO unit_tracks (unit_id, at, lon, lat, speed_kmh, heading_deg, flags, received_at)
-      SELECT u, a, x, y, s, h, f, ${receivedAt}::timestamptz
-      FROM unnest(${rows.map((r) => r.u)}::uuid[], ${rows.map((r) => r.at)}::timestamptz[],
-                  ${rows.map((r) => r.x)}::float8[], ${rows.map((r) => r.y)}::float8[],
-                  ${rows.map((r) => r.s)}::real[], ${rows.map((r) => r.h)}::real[], ${rows.map((r) => r.f)}::int2[])
-           AS t(u, a, x, y, s, h, f)
-      ON CONFLICT DO NOTHING RETURNING 1)
-    SELECT count(*)::int AS n FROM ins`.execute(db);
-  return ins.rows[0].n;
 }

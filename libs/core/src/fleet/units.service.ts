@@ -1,14 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { sql } from 'kysely';
 import type { CreateUnitRequest, PositionReport, UnitView } from '@ringcad/contracts';
-import type { ManualUnitStatus } from '@ringcad/domain';
+import { MANUAL_UNIT_STATUSES, type ManualUnitStatus } from '@ringcad/domain';
 import { appendAudit, Clock, type AppConfig, DatabaseService, conflict, forbidden, notFound, actorOf, hasRole, type Principal, APP_CONFIG } from '../platform';
-import { newToken, tokenHash, ScopeService, assertUnitsInScope } from '../auth';
-import { AfterCommit, RealtimePublisher, UNIT_COLUMNS, toUnitView, type UnitRow } from '../realtime';
+import { newToken, tokenHash, ScopeService, assertUnitsInScope, jurisdictionExists } from '../auth';
+import { AfterCommit, RealtimePublisher, toUnitView } from '../realtime';
 import { PositionsService } from './positions.service';
 import { LiveFleetService, overlayLive } from './live-fleet.service';
 import type { DbOrTx } from '@ringcad/db';
-
+import { callsignTaken, insertUnit, listUnitRows, lockUnitStatus, setUnitStatus, unitRowById } from './units.queries';
 
 @Injectable()
 export class UnitsService {
@@ -27,29 +26,23 @@ export class UnitsService {
     const after = new AfterCommit();
     const unit = await this.database.transaction(async (tx) => {
       if (input.stationId) {
-        const st = await tx.selectFrom('jurisdictions').select('id').where('id', '=', input.stationId).executeTakeFirst();
-        if (!st) throw notFound('station', input.stationId);
+        if (!(await jurisdictionExists(tx, input.stationId))) throw notFound('station', input.stationId);
       }
-      const dup = await tx.selectFrom('units').select('id').where('callsign', '=', input.callsign).executeTakeFirst();
-      if (dup) throw conflict(`callsign ${input.callsign} is taken`);
+      if (await callsignTaken(tx, input.callsign)) throw conflict(`callsign ${input.callsign} is taken`);
       const now = this.clock.now();
-      const row = await tx
-        .insertInto('units')
-        .values({
-          callsign: input.callsign,
-          kind: input.kind,
-          station_id: input.stationId ?? null,
-          status: 'off_duty',
-          terminal_token_hash: tokenHash(token),
-          position_at: null,
-          speed_kmh: null,
-          heading_deg: null,
-          status_changed_at: now,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await appendAudit(tx, now, actorOf(by), 'create', 'unit', row.id, { callsign: input.callsign, kind: input.kind });
-      const view = await this.get(tx, row.id);
+      const id = await insertUnit(tx, {
+        callsign: input.callsign,
+        kind: input.kind,
+        station_id: input.stationId ?? null,
+        status: 'off_duty',
+        terminal_token_hash: tokenHash(token),
+        position_at: null,
+        speed_kmh: null,
+        heading_deg: null,
+        status_changed_at: now,
+      });
+      await appendAudit(tx, now, actorOf(by), 'create', 'unit', id, { callsign: input.callsign, kind: input.kind });
+      const view = await this.get(tx, id);
       after.add(() => this.realtime.toConsoles({ event: 'unit.updated', payload: view, everyone: true }));
       return view;
     });
@@ -58,15 +51,15 @@ export class UnitsService {
   }
 
   async list(db: DbOrTx = this.database.db): Promise<UnitView[]> {
-    const rows = await sql<UnitRow>`SELECT ${sql.raw(UNIT_COLUMNS)} FROM units u ORDER BY u.callsign`.execute(db);
+    const rows = await listUnitRows(db);
     const now = this.clock.now();
-    return overlayLive(rows.rows, await this.live.get()).map((r) => toUnitView(r, now, this.config.POSITION_STALE_SEC));
+    return overlayLive(rows, await this.live.get()).map((r) => toUnitView(r, now, this.config.POSITION_STALE_SEC));
   }
 
   async get(db: DbOrTx, id: string): Promise<UnitView> {
-    const rows = await sql<UnitRow>`SELECT ${sql.raw(UNIT_COLUMNS)} FROM units u WHERE u.id = ${id}`.execute(db);
-    if (!rows.rows[0]) throw notFound('unit', id);
-    const [row] = overlayLive(rows.rows, await this.live.get([id]));
+    const found = await unitRowById(db, id);
+    if (!found) throw notFound('unit', id);
+    const [row] = overlayLive([found], await this.live.get([id]));
     return toUnitView(row, this.clock.now(), this.config.POSITION_STALE_SEC);
   }
 
@@ -78,21 +71,17 @@ export class UnitsService {
     const scope = await this.scopes.scopeOf(by);
     const after = new AfterCommit();
     const view = await this.database.transaction(async (tx) => {
-      const unit = await tx.selectFrom('units').select(['id', 'status', 'station_id']).where('id', '=', unitId).forUpdate().executeTakeFirst();
+      const unit = await lockUnitStatus(tx, unitId);
       if (!unit) throw notFound('unit', unitId);
       assertUnitsInScope(scope, [{ id: unit.id, stationId: unit.station_id }]);
-      if (!['off_duty', 'available', 'out_of_service'].includes(unit.status)) {
+      if (!(MANUAL_UNIT_STATUSES as readonly string[]).includes(unit.status)) {
         throw conflict(`unit is ${unit.status} on an incident; clear or cancel its assignment first`, {
           status: unit.status,
         });
       }
       const now = this.clock.now();
       if (unit.status !== status) {
-        await tx
-          .updateTable('units')
-          .set({ status, status_changed_at: now, version: sql`version + 1` })
-          .where('id', '=', unitId)
-          .execute();
+        await setUnitStatus(tx, unitId, status, now);
         await appendAudit(tx, now, actorOf(by), 'status', 'unit', unitId, { from: unit.status, to: status });
       }
       const v = await this.get(tx, unitId);

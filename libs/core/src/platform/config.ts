@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { POSITION_STALE_SEC_DEFAULT } from '@ringcad/domain';
 
 const bool = z
   .enum(['0', '1', 'true', 'false', 'yes', 'no', ''])
@@ -46,7 +47,7 @@ export const configSchema = z.object({
   TIMER_SWEEP_SEC: z.coerce.number().min(0.05).max(3600).default(15),
   DUPLICATE_RADIUS_M: z.coerce.number().positive().default(300),
   DUPLICATE_WINDOW_MIN: z.coerce.number().positive().default(30),
-  POSITION_STALE_SEC: z.coerce.number().positive().default(60),
+  POSITION_STALE_SEC: z.coerce.number().positive().default(POSITION_STALE_SEC_DEFAULT),
   /** A report implying more than this speed from the last trusted fix is an impossible jump. */
   MAX_PLAUSIBLE_SPEED_KMH: z.coerce.number().positive().default(250),
   /** How often the processors recompute ring coverage and push `coverage.updated` (0 = never). */

@@ -1,5 +1,5 @@
 export * from './platform.module';
-export * from './audit';
+export * from './audit.queries';
 export * from './clock';
 export * from './config';
 export * from './coordinates';
@@ -7,6 +7,7 @@ export * from './database.service';
 export * from './dependency-errors';
 export * from './errors';
 export * from './idempotency';
+export * from './idempotency.queries';
 export * from './json-logger';
 export * from './paths';
 export * from './principal';

@@ -1,6 +1,8 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Queue, Worker, createPostgresBackend, runMigrations, type Job, type Processor } from 'bullmq';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Queue, UnrecoverableError, Worker, createPostgresBackend, runMigrations, type Job, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { JobPayload, JobQueue } from '@ringcad/contracts';
+import { JobHandlerRegistry, JobPayloadError, runJob, type JobHandler, type JobRegistration } from './job-handlers';
 import type { AppConfig } from './config';
 import { DatabaseService } from './database.service';
 import { asDependencyError, withDeadline } from './dependency-errors';
@@ -10,13 +12,17 @@ import { APP_CONFIG } from './tokens';
 
 /**
  * BullMQ on Redis (services mode) or on its PostgreSQL backend over our PGlite session
- * (embedded mode). Callers only see queues and workers.
+ * (embedded mode). Callers only see queues of the contract's `jobSchemas` and register one
+ * handler per queue (`handle`, in onModuleInit); a process that runs processors checks at
+ * bootstrap that every queue has its handler, then starts the workers.
  */
 @Injectable()
-export class QueueService implements OnApplicationShutdown {
+export class QueueService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(QueueService.name);
   private readonly queues = new Map<string, Queue>();
   private readonly workers: Worker[] = [];
+  private readonly handlers = new JobHandlerRegistry();
+  private closed = false;
   /** Base of the workers' blocking connections: waits out an outage. */
   private redis?: Redis;
   /** Queues' connection: adds and removes fail fast while Redis is down. */
@@ -62,7 +68,7 @@ export class QueueService implements OnApplicationShutdown {
     return r;
   }
 
-  queue(name: string): Queue {
+  queue<Q extends JobQueue>(name: Q): Queue<JobPayload<Q>> {
     let q = this.queues.get(name);
     if (!q) {
       q = this.redis
@@ -72,21 +78,51 @@ export class QueueService implements OnApplicationShutdown {
       if (this.redis) bound(q);
       this.queues.set(name, q);
     }
-    return q;
+    return q as unknown as Queue<JobPayload<Q>>;
   }
 
-  worker<T>(name: string, processor: (job: Job<T>) => Promise<unknown>, concurrency = 4): Worker {
+  /**
+   * Registers the one handler of `queue` (call it in onModuleInit, in every process: only one that
+   * runs processors starts it). Payloads are parsed with the queue's schema before it runs.
+   */
+  handle<Q extends JobQueue>(queue: Q, handler: JobHandler<Q>, options: { concurrency?: number; startWhen?: Promise<unknown> } = {}) {
+    this.handlers.register(queue, { handler, concurrency: options.concurrency ?? 4, startWhen: options.startWhen });
+  }
+
+  /** Runs after every module's onModuleInit, so every feature has registered by now. */
+  onApplicationBootstrap() {
+    if (!this.config.runProcessors) return;
+    const handlers = this.handlers.complete();
+    for (const queue of Object.keys(handlers) as JobQueue[]) {
+      const registration = handlers[queue] as JobRegistration<JobQueue>;
+      if (!registration.startWhen) this.startWorker(queue, registration);
+      else {
+        registration.startWhen
+          .then(() => this.closed || this.startWorker(queue, registration))
+          .catch((err: Error) => this.logger.error(`worker ${queue} did not start: ${err.message}`));
+      }
+    }
+  }
+
+  private startWorker(queue: JobQueue, { handler, concurrency }: JobRegistration<JobQueue>): Worker {
     const opts = { ...this.options('worker'), concurrency };
     // each job runs under its own id, so what it logs can be told apart and found
-    const run = ((job: Job<T>) => runWithRequestId(`job:${name}:${job.id ?? '?'}`, () => processor(job))) as Processor;
-    const worker = this.redis ? new Worker(name, run, opts) : (new Worker(name, run, opts, createPostgresBackend as never));
-    worker.on('error', (err) => this.logger.error(`worker ${name}: ${err.message}`));
-    worker.on('failed', (job, err) => this.logger.error(`job ${job?.id} on ${name} failed: ${err.message}`));
+    const run = ((job: Job) =>
+      runWithRequestId(`job:${queue}:${job.id ?? '?'}`, () =>
+        runJob(queue, handler, job.data).catch((err: unknown) => {
+          // a payload its schema refuses fails for good: no retry can make it valid
+          throw err instanceof JobPayloadError ? new UnrecoverableError(err.message) : err;
+        }),
+      )) as Processor;
+    const worker = this.redis ? new Worker(queue, run, opts) : (new Worker(queue, run, opts, createPostgresBackend as never));
+    worker.on('error', (err) => this.logger.error(`worker ${queue}: ${err.message}`));
+    worker.on('failed', (job, err) => this.logger.error(`job ${job?.id} on ${queue} failed: ${err.message}`));
     this.workers.push(worker);
     return worker;
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
     await Promise.all(this.workers.map((w) => w.close()));
     await Promise.all([...this.queues.values()].map((q) => q.close()));
     for (const c of this.connections) c.disconnect();

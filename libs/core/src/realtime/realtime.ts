@@ -1,14 +1,38 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { CONSOLE_NAMESPACE, TERMINAL_NAMESPACE, type AssignmentView, type IncidentView } from '@ringcad/contracts';
+import {
+  type AssignmentView,
+  type ConsoleServerToClientEvents,
+  type IncidentView,
+  type TerminalServerToClientEvents,
+} from '@ringcad/contracts';
 import { encodePositionFrame } from '@ringcad/domain';
 import { jurisdictionIdsOf, maskIncident } from './views';
 
-/** What both a socket.io Server and a @socket.io/redis-emitter Emitter offer. */
+/** Server → client events of `/console` and their payloads, from the contract's event map. */
+export type ConsoleEvent = keyof ConsoleServerToClientEvents;
+export type ConsolePayload<E extends ConsoleEvent> = Parameters<ConsoleServerToClientEvents[E]>[0];
+/** Server → client events of `/terminal` and their payloads. */
+export type TerminalEvent = keyof TerminalServerToClientEvents;
+export type TerminalPayload<E extends TerminalEvent> = Parameters<TerminalServerToClientEvents[E]>[0];
+
+/** socket.io's own shape for an event map (`EventsMap`): any listener per event name. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type EventsMap = Record<string, any>;
+type Emit<M extends EventsMap> = <E extends keyof M & string>(event: E, ...args: Parameters<M[E]>) => unknown;
+
+/**
+ * One namespace, typed by its event map: what a socket.io `Namespace<…, M>` and a
+ * @socket.io/redis-emitter `Emitter<M>` both are.
+ */
+export interface Broadcaster<M extends EventsMap> {
+  to(rooms: string | string[]): { emit: Emit<M> };
+  emit: Emit<M>;
+}
+
+/** Where the publisher sends: the `/console` and `/terminal` namespaces of the bus. */
 export interface BroadcastTarget {
-  of(namespace: string): {
-    to(rooms: string | string[]): { emit(event: string, ...args: unknown[]): unknown };
-    emit(event: string, ...args: unknown[]): unknown;
-  };
+  console: Broadcaster<ConsoleServerToClientEvents>;
+  terminal: Broadcaster<TerminalServerToClientEvents>;
 }
 
 /**
@@ -39,11 +63,11 @@ export interface MovedUnit {
   atMs: number;
 }
 
-export interface ConsoleMessage {
-  event: string;
-  payload: unknown;
+interface ConsoleMessageOf<E extends ConsoleEvent> {
+  event: E;
+  payload: ConsolePayload<E>;
   /** What roles without access to personal data get instead (defaults to `payload`). */
-  masked?: unknown;
+  masked?: ConsolePayload<E>;
   /**
    * Jurisdictions the subject lies in; scoped consoles of other jurisdictions do not get it.
    * Without any, only city-level consoles get it (fail closed), unless `everyone`.
@@ -52,6 +76,20 @@ export interface ConsoleMessage {
   /** Shared with every console whatever its scope (the fleet: every seat draws every unit). */
   everyone?: boolean;
 }
+
+/** One `/console` event with the payload the contract gives it (a union over the event names). */
+export type ConsoleMessage = { [E in ConsoleEvent]: ConsoleMessageOf<E> }[ConsoleEvent];
+
+/**
+ * The namespaces as the publisher's own code drives them: a message is a union over event names,
+ * which TypeScript cannot pair with the map's per-event signature, so the pairing is checked at
+ * the publisher's public methods (ConsoleMessage, toTerminal) and emitted untyped here.
+ */
+interface Untyped {
+  to(rooms: string | string[]): { emit(event: string, payload: unknown): unknown };
+  emit(event: string, payload: unknown): unknown;
+}
+const untyped = (b: object) => b as Untyped;
 
 /**
  * Publishes realtime events. The api binds it to its socket.io server (with the Redis adapter in
@@ -98,7 +136,7 @@ export class RealtimePublisher {
     if (!target) return this.logger.debug(`no realtime target yet, ${msg.event} not sent`);
     const scopes = [null, ...(msg.jurisdictionIds ?? []).filter((j): j is string => !!j)];
     this.safely(msg.event, () => {
-      const ns = target.of(CONSOLE_NAMESPACE);
+      const ns = untyped(target.console);
       if (msg.everyone) {
         if (msg.masked !== undefined) throw new Error(`${msg.event}: personal data is never sent to every console`);
         return ns.emit(msg.event, msg.payload);
@@ -126,10 +164,10 @@ export class RealtimePublisher {
     const target = this.target;
     if (!target || !moved.length) return;
     this.safely('units.positions', () => {
-      const ns = target.of(CONSOLE_NAMESPACE);
+      const ns = target.console;
       ns.to(positionsRoom('json')).emit('units.positions', moved.map((m) => ({ unitId: m.unitId, lon: m.lon, lat: m.lat, at: m.at })));
-      const frame = encodePositionFrame(moved);
-      ns.to(positionsRoom('packed')).emit('units.positions.packed', Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
+      // an ArrayBuffer, as the contract has it (socket.io sends it as the same binary frame)
+      ns.to(positionsRoom('packed')).emit('units.positions.packed', new Uint8Array(encodePositionFrame(moved)).buffer);
     });
   }
 
@@ -145,9 +183,9 @@ export class RealtimePublisher {
     });
   }
 
-  toTerminal(unitId: string, event: string, payload: unknown) {
+  toTerminal<E extends TerminalEvent>(unitId: string, event: E, payload: TerminalPayload<E>) {
     const target = this.target;
-    if (target) this.safely(event, () => target.of(TERMINAL_NAMESPACE).to(terminalRoom(unitId)).emit(event, payload));
+    if (target) this.safely(event, () => untyped(target.terminal).to(terminalRoom(unitId)).emit(event, payload));
   }
 }
 

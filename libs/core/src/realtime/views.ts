@@ -1,5 +1,7 @@
 import type { AssignmentView, IncidentView, UnitView } from '@ringcad/contracts';
 import { maskName, maskPhone } from '@ringcad/domain';
+import type { Selectable } from 'kysely';
+import type { AssignmentsTable, UnitsTable } from '@ringcad/db';
 
 const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
 
@@ -64,24 +66,11 @@ export function jurisdictionIdsOf(v: IncidentView): (string | null)[] {
   return v.jurisdiction ? [v.jurisdiction.districtId, v.jurisdiction.stationId, v.jurisdiction.gridId] : [];
 }
 
-export interface AssignmentRow {
-  id: string;
-  incident_id: string;
-  unit_id: string;
-  callsign: string;
-  unit_kind: string;
-  role: string;
-  status: string;
-  eta_sec: number | null;
-  eta_method: string | null;
-  assigned_at: Date;
-  acked_at: Date | null;
-  departed_at: Date | null;
-  arrived_at: Date | null;
-  cleared_at: Date | null;
-  declined_at: Date | null;
-  cancelled_at: Date | null;
-}
+/** An assignment as every read selects it (ASSIGNMENT_COLUMNS): its row, its unit's callsign and kind. */
+export type AssignmentRow = Omit<Selectable<AssignmentsTable>, 'assigned_by' | 'checkpoint_id'> & {
+  callsign: UnitsTable['callsign'];
+  unit_kind: UnitsTable['kind'];
+};
 
 export const ASSIGNMENT_COLUMNS = `a.id, a.incident_id, a.unit_id, u.callsign, u.kind AS unit_kind, a.role, a.status,
   a.eta_sec, a.eta_method, a.assigned_at, a.acked_at, a.departed_at, a.arrived_at, a.cleared_at,

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { sql } from 'kysely';
 import type { AreaReplayQuery, AssignmentView } from '@ringcad/contracts';
 import { findScheme } from '@ringcad/domain';
 import { isochrones, type IsochroneCollection } from '@ringcad/routing';
@@ -7,6 +6,7 @@ import { DatabaseService, DomainError, notFound, type Principal } from '../platf
 import { RoadNetworkService } from '../roads';
 import { TimelineService } from '../incidents';
 import { ScopeService, assertJurisdictionInScope } from '../auth';
+import { assignmentTimes, incidentsOpenInDistrict, jurisdictionBox, trackPointsInBox, unitStatusChanges, unitsByIds } from './replay.queries';
 
 /** The task stages (接警 → 派警 → 签收 → 出发 → 到场 → 反馈) of one incident. */
 export const REPLAY_STAGES = ['received', 'created', 'dispatched', 'ack', 'depart', 'arrive', 'clear'] as const;
@@ -125,11 +125,7 @@ export class ReplayService {
     const started = Date.now();
     assertJurisdictionInScope(await this.scopes.scopeOf(by), q.districtId);
     const db = this.database.db;
-    const district = (
-      await sql<{ id: string; name: string; kind: string; w: number; s: number; e: number; n: number }>`
-        SELECT id, name, kind, ST_XMin(boundary) AS w, ST_YMin(boundary) AS s, ST_XMax(boundary) AS e, ST_YMax(boundary) AS n
-        FROM jurisdictions WHERE id = ${q.districtId}`.execute(db)
-    ).rows[0];
+    const district = await jurisdictionBox(db, q.districtId);
     if (!district) throw notFound('jurisdiction', q.districtId);
     if (district.kind !== 'district') throw new DomainError('VALIDATION_FAILED', `${q.districtId} is a ${district.kind}, not a district`);
     const box = {
@@ -138,76 +134,20 @@ export class ReplayService {
       e: district.e + AREA_MARGIN_DEG,
       n: district.n + AREA_MARGIN_DEG,
     };
-    const incidents = await sql<{
-      id: string;
-      number: string;
-      category: string;
-      priority: number;
-      status: string;
-      lon: number;
-      lat: number;
-      received_at: Date;
-      created_at: Date;
-      dispatched_at: Date | null;
-      first_arrived_at: Date | null;
-      resolved_at: Date | null;
-      closed_at: Date | null;
-      cancelled_at: Date | null;
-    }>`
-      SELECT i.id, i.number, i.category, i.priority, i.status, ST_X(i.location) AS lon, ST_Y(i.location) AS lat,
-        i.received_at, i.created_at, i.dispatched_at, i.first_arrived_at, i.resolved_at, i.closed_at, i.cancelled_at
-      FROM incidents i
-      WHERE i.district_id = ${q.districtId} AND i.created_at < ${q.to} AND i.created_at >= ${new Date(q.from.getTime() - 86_400_000)}
-        AND coalesce(i.resolved_at, i.cancelled_at, i.closed_at, 'infinity'::timestamptz) >= ${q.from}
-      ORDER BY i.created_at`.execute(db);
-    const incidentIds = incidents.rows.map((i) => i.id);
-    const assignments = incidentIds.length
-      ? (
-          await sql<{
-            incident_id: string;
-            unit_id: string;
-            assigned_at: Date;
-            acked_at: Date | null;
-            departed_at: Date | null;
-            arrived_at: Date | null;
-            cleared_at: Date | null;
-          }>`
-            SELECT incident_id, unit_id, assigned_at, acked_at, departed_at, arrived_at, cleared_at FROM assignments
-            WHERE incident_id = ANY(${incidentIds}::uuid[]) ORDER BY assigned_at`.execute(db)
-        ).rows
-      : [];
-    const points = await sql<{ unit_id: string; lon: number; lat: number; ms: number }>`
-      SELECT DISTINCT ON (unit_id, bucket) unit_id, lon, lat, ms FROM (
-        SELECT t.unit_id, t.lon, t.lat, t.at, (extract(epoch FROM t.at) * 1000)::float8 AS ms,
-          floor(extract(epoch FROM t.at) / ${q.stepSec}) AS bucket
-        FROM unit_tracks t
-        WHERE t.at >= ${q.from} AND t.at < ${q.to} AND t.flags & 1 = 0
-          AND t.lon BETWEEN ${box.w} AND ${box.e} AND t.lat BETWEEN ${box.s} AND ${box.n}
-      ) p
-      ORDER BY unit_id, bucket, at`.execute(db);
+    const incidents = await incidentsOpenInDistrict(db, q.districtId, q.from, q.to);
+    const incidentIds = incidents.map((i) => i.id);
+    const assignments = incidentIds.length ? await assignmentTimes(db, incidentIds) : [];
+    const points = await trackPointsInBox(db, box, q.from, q.to, q.stepSec);
     const tracks = new Map<string, [number, number, number][]>();
-    for (const p of points.rows) {
+    for (const p of points) {
       let list = tracks.get(p.unit_id);
       if (!list) tracks.set(p.unit_id, (list = []));
       list.push([round6(p.lon), round6(p.lat), Math.round(p.ms)]);
     }
     const unitIds = [...new Set([...tracks.keys(), ...assignments.map((a) => a.unit_id)])];
-    const units = unitIds.length
-      ? (await sql<{ id: string; callsign: string; kind: string }>`SELECT id, callsign, kind FROM units WHERE id = ANY(${unitIds}::uuid[])`.execute(db)).rows
-      : [];
+    const units = unitIds.length ? await unitsByIds(db, unitIds) : [];
     // the status each unit had when the window opened, then every change inside it
-    const statuses = unitIds.length
-      ? (
-          await sql<{ unit_id: string; at: Date; status: string }>`
-            SELECT u.id AS unit_id, h.at, h.status FROM unnest(${unitIds}::uuid[]) AS u(id)
-            CROSS JOIN LATERAL (SELECT at, status FROM unit_status_history
-              WHERE unit_id = u.id AND at < ${q.from} ORDER BY at DESC LIMIT 1) h
-            UNION ALL
-            SELECT unit_id, at, status FROM unit_status_history
-            WHERE unit_id = ANY(${unitIds}::uuid[]) AND at >= ${q.from} AND at < ${q.to}
-            ORDER BY 1, 2`.execute(db)
-        ).rows
-      : [];
+    const statuses = unitIds.length ? await unitStatusChanges(db, unitIds, q.from, q.to) : [];
     const statusOf = new Map<string, [number, string][]>();
     for (const s of statuses) {
       let list = statusOf.get(s.unit_id);
@@ -220,7 +160,7 @@ export class ReplayService {
       from: q.from.toISOString(),
       to: q.to.toISOString(),
       stepSec: q.stepSec,
-      incidents: incidents.rows.map((i) => ({
+      incidents: incidents.map((i) => ({
         id: i.id,
         number: i.number,
         category: i.category,
@@ -248,7 +188,7 @@ export class ReplayService {
       units: units
         .map((u) => ({ unitId: u.id, callsign: u.callsign, kind: u.kind, points: tracks.get(u.id) ?? [], statuses: statusOf.get(u.id) ?? [] }))
         .sort((a, b) => a.callsign.localeCompare(b.callsign)),
-      points: points.rows.length,
+      points: points.length,
       tookMs: Date.now() - started,
     };
   }

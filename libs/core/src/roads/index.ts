@@ -1,5 +1,7 @@
 export * from './roads.module';
 export * from './input-bounds';
 export * from './places.service';
+export type { PlaceTableName, PlacePoint } from './places.queries';
 export * from './premises.service';
+export { PREMISE_RADIUS_M, premiseFlagsNear } from './premises.queries';
 export * from './road-network.service';

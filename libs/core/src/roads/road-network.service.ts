@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { sql } from 'kysely';
 import {
   DIR_BACKWARD,
   DIR_FORWARD,
@@ -23,10 +22,21 @@ import {
   type SnappedPoint,
 } from '@ringcad/routing';
 import { Clock, type AppConfig, DatabaseService, DomainError, APP_CONFIG } from '../platform';
+import {
+  activateRoadNetwork,
+  activeNetworkId,
+  insertRoadEdges,
+  insertRoadNetwork,
+  lockRoadImports,
+  roadNetworkById,
+  roadSegments,
+  streetLines,
+  type EdgeColumns,
+  type RoadNetworkSummaryRow,
+} from './road-network.queries';
 
 /** The seed of the demo city: the simulator builds the same city from the same seed. */
 export const DEMO_CITY_SEED = 110;
-const IMPORT_LOCK_KEY = 7110111;
 /** Other api instances notice a newly imported network within this time. */
 const RELOAD_CHECK_MS = 30_000;
 const EDGE_CHUNK = 2000;
@@ -132,14 +142,11 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
   }
 
   private async loadActive() {
-    const row = await sql<{ id: number }>`SELECT id FROM road_networks WHERE active`.execute(this.database.db);
-    const id = row.rows[0]?.id;
+    const id = await activeNetworkId(this.database.db);
     if (id === undefined || id === this.current?.id) return;
-    const full = await sql<{ graph: Uint8Array } & SummaryRow>`
-      SELECT id, source, format, imported_at, nodes, segments, edges, bbox, stats, graph FROM road_networks WHERE id = ${id}`.execute(
-      this.database.db,
-    );
-    const r = full.rows[0];
+    const r = await roadNetworkById(this.database.db, id);
+    // imported meanwhile by another instance, which dropped this one: the next check loads it
+    if (!r) return;
     const bytes = r.graph;
     const graph = deserializeRoadGraph(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
     this.current = { id, graph, summary: toSummary(r) };
@@ -183,27 +190,23 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
     const blob = new Uint8Array(serializeRoadGraph(graph));
     const now = this.clock.now();
     const id = await this.database.transaction(async (tx) => {
-      await sql`SELECT pg_advisory_xact_lock(${IMPORT_LOCK_KEY})`.execute(tx);
-      const inserted = await sql<{ id: number }>`
-        INSERT INTO road_networks (source, format, imported_at, nodes, segments, edges, bbox, stats, graph, active)
-        VALUES (${source}, ${graph.stats.format}, ${now}, ${graph.nodeCount}, ${graph.segmentCount}, ${graph.edgeCount},
-                ${bbox}::float8[], ${JSON.stringify(graph.stats)}::jsonb, ${blob}, false)
-        RETURNING id`.execute(tx);
-      const networkId = inserted.rows[0].id;
+      await lockRoadImports(tx);
+      const networkId = await insertRoadNetwork(tx, {
+        source,
+        format: graph.stats.format,
+        imported_at: now,
+        nodes: graph.nodeCount,
+        segments: graph.segmentCount,
+        edges: graph.edgeCount,
+        bbox,
+        stats: graph.stats,
+        graph: blob,
+      });
       for (let start = 0; start < graph.segmentCount; start += EDGE_CHUNK) {
         const end = Math.min(graph.segmentCount, start + EDGE_CHUNK);
-        const cols = edgeColumns(graph, start, end);
-        await sql`
-          INSERT INTO road_edges (network_id, id, source, target, class, name, length_m, speed_kmh, cost_s, reverse_cost_s, geom)
-          SELECT ${networkId}, e.id, e.source, e.target, e.class, e.name, e.len, e.speed, e.cost, e.rcost, ST_GeomFromText(e.wkt, 4326)
-          FROM unnest(${cols.id}::int[], ${cols.source}::int[], ${cols.target}::int[], ${cols.cls}::text[], ${cols.name}::text[],
-                      ${cols.len}::float8[], ${cols.speed}::real[], ${cols.cost}::float8[], ${cols.rcost}::float8[], ${cols.wkt}::text[])
-               AS e(id, source, target, class, name, len, speed, cost, rcost, wkt)`.execute(tx);
+        await insertRoadEdges(tx, networkId, edgeColumns(graph, start, end));
       }
-      await sql`UPDATE road_networks SET active = false WHERE active`.execute(tx);
-      await sql`UPDATE road_networks SET active = true WHERE id = ${networkId}`.execute(tx);
-      // keep the previous network for reference only while nothing depends on it
-      await sql`DELETE FROM road_networks WHERE NOT active`.execute(tx);
+      await activateRoadNetwork(tx, networkId);
       return networkId;
     });
     await this.loadActive();
@@ -248,18 +251,10 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
    * street labels get whole streets to run along.
    */
   async streetsGeojson(bbox: [number, number, number, number], classes: RoadClassGroup) {
-    const [w, s, e, n] = bbox;
-    const minor = [...MINOR_ROAD_CLASSES];
-    const rows = await sql<{ class: string; name: string | null; geom: string }>`
-      SELECT e.class, e.name, ST_AsGeoJSON(ST_LineMerge(ST_Collect(e.geom)), 5) AS geom
-      FROM road_edges e JOIN road_networks n ON n.id = e.network_id AND n.active
-      WHERE e.geom && ST_MakeEnvelope(${w}, ${s}, ${e}, ${n}, 4326)
-        AND (e.class = ANY(${minor}::text[])) = ${classes === 'minor'}
-      GROUP BY e.class, e.name
-      ORDER BY e.class, e.name`.execute(this.database.db);
+    const rows = await streetLines(this.database.db, bbox, MINOR_ROAD_CLASSES, classes === 'minor');
     return {
       type: 'FeatureCollection' as const,
-      features: rows.rows.map((r, i) => ({
+      features: rows.map((r, i) => ({
         type: 'Feature' as const,
         id: i + 1,
         geometry: JSON.parse(r.geom) as unknown,
@@ -270,15 +265,10 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
 
   /** Road segments inside a bounding box as GeoJSON (for maps), from PostGIS. */
   async geojson(bbox: [number, number, number, number], limit = 50000) {
-    const [w, s, e, n] = bbox;
-    const rows = await sql<{ id: number; class: string; name: string | null; oneway: boolean; geom: string }>`
-      SELECT e.id, e.class, e.name, (e.reverse_cost_s < 0) AS oneway, ST_AsGeoJSON(e.geom, 6) AS geom
-      FROM road_edges e JOIN road_networks n ON n.id = e.network_id AND n.active
-      WHERE e.geom && ST_MakeEnvelope(${w}, ${s}, ${e}, ${n}, 4326)
-      LIMIT ${limit}`.execute(this.database.db);
+    const rows = await roadSegments(this.database.db, bbox, limit);
     return {
       type: 'FeatureCollection' as const,
-      features: rows.rows.map((r) => ({
+      features: rows.map((r) => ({
         type: 'Feature' as const,
         id: r.id,
         geometry: JSON.parse(r.geom) as unknown,
@@ -288,19 +278,7 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
   }
 }
 
-interface SummaryRow {
-  id: number;
-  source: string;
-  format: string;
-  imported_at: Date;
-  nodes: number;
-  segments: number;
-  edges: number;
-  bbox: number[];
-  stats: { components: number; largestComponentNodes: number; islandNodes: number };
-}
-
-function toSummary(r: SummaryRow): RoadNetworkSummary {
+function toSummary(r: RoadNetworkSummaryRow): RoadNetworkSummary {
   return {
     id: r.id,
     source: r.source,
@@ -349,18 +327,18 @@ function boundsOf(g: RoadGraph): [number, number, number, number] {
   return [w, s, e, n];
 }
 
-function edgeColumns(g: RoadGraph, start: number, end: number) {
-  const cols = {
-    id: [] as number[],
-    source: [] as number[],
-    target: [] as number[],
-    cls: [] as string[],
-    name: [] as (string | null)[],
-    len: [] as number[],
-    speed: [] as number[],
-    cost: [] as number[],
-    rcost: [] as number[],
-    wkt: [] as string[],
+function edgeColumns(g: RoadGraph, start: number, end: number): EdgeColumns {
+  const cols: EdgeColumns = {
+    id: [],
+    source: [],
+    target: [],
+    cls: [],
+    name: [],
+    len: [],
+    speed: [],
+    cost: [],
+    rcost: [],
+    wkt: [],
   };
   for (let sgm = start; sgm < end; sgm++) {
     const secs = g.segLengthM[sgm] / (g.segBaseSpeedKmh[sgm] / 3.6);

@@ -1,6 +1,5 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { Job } from 'bullmq';
-import { TIMERS_QUEUE, timerJobSchema, type AlertView, type AssignmentView, type IncidentView, type TimerJob } from '@ringcad/contracts';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { TIMERS_QUEUE, type AlertView, type AssignmentView, type IncidentView, type TimerJob } from '@ringcad/contracts';
 import { findScheme, isIncidentOpen, tiersMet, type UnitKind } from '@ringcad/domain';
 import type { Tx } from '@ringcad/db';
 import { Clock, type AppConfig, DatabaseService, SYSTEM_ACTOR, QueueService, APP_CONFIG } from '../platform';
@@ -58,7 +57,7 @@ export interface AssignmentEventSeen {
  * once, and one whose awaited event already happened settles silently.
  */
 @Injectable()
-export class TimersService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class TimersService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(TimersService.name);
   private sweeper?: NodeJS.Timeout;
   private stopped = false;
@@ -74,6 +73,11 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  onModuleInit() {
+    // its worker starts once the publisher is bound (see below)
+    this.queues.handle(TIMERS_QUEUE, (job) => this.process(job), { startWhen: new Promise<void>((bound) => this.realtime.whenBound(() => bound())) });
+  }
+
   async onApplicationBootstrap() {
     if (!this.config.runProcessors) return;
     // A timer that fires before this process can push its alert would raise it into the void
@@ -87,7 +91,6 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
 
   private async startProcessing() {
     if (this.stopped) return;
-    this.queues.worker<TimerJob>(TIMERS_QUEUE, (job) => this.process(job));
     const restored = await this.restorePending();
     if (restored) this.logger.log(`re-created ${restored} pending timer job(s) from the database`);
     this.sweeper = setInterval(() => {
@@ -255,8 +258,7 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
     );
   }
 
-  private async process(job: Job<TimerJob>) {
-    const { timerId } = timerJobSchema.parse(job.data);
+  private async process({ timerId }: TimerJob) {
     await this.fire(timerId);
   }
 

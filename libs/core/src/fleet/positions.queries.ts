@@ -1,0 +1,59 @@
+import { sql, type Selectable } from 'kysely';
+import type { DB, DbOrTx, Tx } from '@ringcad/db';
+
+/** One report as stored (also the payload of jobs queued by earlier versions). */
+export interface TrackReport {
+  u: string;
+  at: string;
+  x: number;
+  y: number;
+  s: number | null;
+  h: number | null;
+  f: number;
+}
+
+/** Daily `unit_tracks` partitions from yesterday to three days ahead (CST); returns how many it made. */
+export async function ensureTrackPartitions(db: DbOrTx): Promise<number> {
+  const r = await sql<{ n: number }>`
+      SELECT ensure_track_partitions((now() AT TIME ZONE 'Asia/Shanghai')::date - 1, 5) AS n`.execute(db);
+  return r.rows[0].n;
+}
+
+/** The units' numbers and row positions (unknown ids are simply absent). */
+export async function trackedUnitFixes(db: DbOrTx, ids: readonly string[]) {
+  const rows = await sql<Pick<Selectable<DB['units']>, 'id' | 'num' | 'position_at'> & { lon: number | null; lat: number | null }>`
+        SELECT id, num, ST_X(position) AS lon, ST_Y(position) AS lat, position_at FROM units WHERE id = ANY(${ids}::uuid[])`.execute(db);
+  return rows.rows;
+}
+
+/** Moves units' row positions forward (never back), locking rows in one global order. */
+export async function writeRowPositions(tx: Tx, rows: TrackReport[]) {
+  if (!rows.length) return;
+  // one global lock order, so concurrent batches touching the same units cannot deadlock
+  const sorted = [...rows].sort((a, b) => (a.u < b.u ? -1 : a.u > b.u ? 1 : 0));
+  await sql`SELECT 1 FROM units WHERE id = ANY(${sorted.map((r) => r.u)}::uuid[]) ORDER BY id FOR UPDATE`.execute(tx);
+  await sql`
+    UPDATE units SET position = ST_SetSRID(ST_MakePoint(t.x, t.y), 4326), position_at = t.a,
+      speed_kmh = t.s, heading_deg = t.h
+    FROM unnest(${sorted.map((r) => r.u)}::uuid[], ${sorted.map((r) => r.at)}::timestamptz[],
+                ${sorted.map((r) => r.x)}::float8[], ${sorted.map((r) => r.y)}::float8[],
+                ${sorted.map((r) => r.s)}::real[], ${sorted.map((r) => r.h)}::real[])
+         AS t(u, a, x, y, s, h)
+    WHERE units.id = t.u AND (units.position_at IS NULL OR units.position_at < t.a)`.execute(tx);
+}
+
+/** One multi-row INSERT (atomic on its own); a report already stored (same unit and instant) is skipped. */
+export async function insertTrackReports(db: DbOrTx, rows: TrackReport[], receivedAt: string): Promise<number> {
+  if (!rows.length) return 0;
+  const ins = await sql<{ n: number }>`
+    WITH ins AS (
+      INSERT INTO unit_tracks (unit_id, at, lon, lat, speed_kmh, heading_deg, flags, received_at)
+      SELECT u, a, x, y, s, h, f, ${receivedAt}::timestamptz
+      FROM unnest(${rows.map((r) => r.u)}::uuid[], ${rows.map((r) => r.at)}::timestamptz[],
+                  ${rows.map((r) => r.x)}::float8[], ${rows.map((r) => r.y)}::float8[],
+                  ${rows.map((r) => r.s)}::real[], ${rows.map((r) => r.h)}::real[], ${rows.map((r) => r.f)}::int2[])
+           AS t(u, a, x, y, s, h, f)
+      ON CONFLICT DO NOTHING RETURNING 1)
+    SELECT count(*)::int AS n FROM ins`.execute(db);
+  return ins.rows[0].n;
+}

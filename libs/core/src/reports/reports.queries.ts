@@ -1,0 +1,202 @@
+import { sql, type RawBuilder, type Selectable } from 'kysely';
+import type { LaggardsQuery, ReportGroupBy, ResponseTimesQuery } from '@ringcad/contracts';
+import { UNIT_KINDS, type RingScheme, type RingTier } from '@ringcad/domain';
+import type { DB, DbOrTx, Tx } from '@ringcad/db';
+import { incidentScopeSql, type Scope } from '../auth';
+import { groupedPercentiles, partitionPercentiles, type PercentileGroup, type PercentileQuery } from './report-percentiles';
+
+/** Hashing and sorting a million rows in memory instead of on disk (one report query at a time per connection). */
+const REPORT_WORK_MEM = '256MB';
+
+/** The measures of one report level, as SQL over its source rows. */
+interface Measures {
+  /** The rows; their alias holds the incident's arrivals for the tiers. */
+  source: Pick<PercentileQuery<never, never>, 'table' | 'alias' | 'join'>;
+  where: RawBuilder<unknown>[];
+  dispatched: RawBuilder<unknown>;
+  dispatch: RawBuilder<unknown>;
+  ack: RawBuilder<unknown>;
+  depart: RawBuilder<unknown>;
+  arrive: RawBuilder<unknown>;
+  clear: RawBuilder<unknown>;
+}
+
+/** The SQL type of each report's group key. */
+const KEY_TYPES = {
+  district: 'uuid',
+  station: 'uuid',
+  unit: 'uuid',
+  category: 'text',
+  priority: 'int',
+  hour: 'int',
+  day: 'int',
+} as const satisfies Record<ReportGroupBy, PercentileQuery<never, never>['keyType']>;
+
+/** Keys that may be NULL (incidents outside every district, …); the others are NOT NULL columns or computed from one. */
+const NULLABLE_KEYS = new Set<ReportGroupBy>(['district', 'station']);
+
+/** Unit kinds with a `first_<kind>_arrival_sec` column: all of them (migration 0008; a new kind needs its column). */
+const KIND_ARRIVAL_COLUMNS: ReadonlySet<string> = new Set(UNIT_KINDS);
+/** Tiers of up to this many units of any kind read `arrival_<n>_sec`. */
+const NTH_ARRIVAL_COLUMNS = 3;
+
+/**
+ * Whether a tier of a ring scheme was met, as SQL over `incident_metrics m` — the same rule as
+ * `tiersMet` in libs/domain: at least `count` units of the tier's kinds on scene within `sec` of
+ * the first dispatch. Arrivals are stored ascending, so the n-th arrival of any kind is
+ * `arrive_secs[n]` (`arrival_<n>_sec` for n ≤ 3), and the first arrival of a kind is
+ * `first_<kind>_arrival_sec` (`arrive_secs[array_position(arrive_kinds, kind)]`).
+ */
+export function tierMetSql(tier: Pick<RingTier, 'sec' | 'unitKinds' | 'count'>, alias: 'm' | 'x' = 'm'): RawBuilder<unknown> {
+  const need = tier.count ?? 1;
+  const kinds = tier.unitKinds;
+  const secs = sql.ref(`${alias}.arrive_secs`);
+  const kindsCol = sql.ref(`${alias}.arrive_kinds`);
+  if (!kinds || kinds.length === 0) {
+    const nth = need <= NTH_ARRIVAL_COLUMNS ? sql.ref(`${alias}.arrival_${need}_sec`) : sql`${secs}[${sql.lit(need)}]`;
+    return sql`coalesce(${nth} <= ${tier.sec}, false)`;
+  }
+  if (need === 1) {
+    const firsts = kinds.map((k) =>
+      KIND_ARRIVAL_COLUMNS.has(k) ? sql.ref(`${alias}.first_${k}_arrival_sec`) : sql`${secs}[array_position(${kindsCol}, ${k}::text)]`,
+    );
+    return sql`coalesce(LEAST(${sql.join(firsts)}) <= ${tier.sec}, false)`;
+  }
+  return sql`((SELECT count(*) FROM unnest(${secs}, ${kindsCol}) AS arrival(s, k)
+               WHERE arrival.s <= ${tier.sec} AND arrival.k = ANY(${kinds}::text[])) >= ${need})`;
+}
+
+/**
+ * Incident level: one row per incident. Unit level: one row per assignment (a unit's own times
+ * from its assignment; the tiers are those of the incident it worked).
+ */
+function measures(groupBy: ReportGroupBy, from: Date, to: Date, scope: Scope): Measures {
+  const inScope = incidentScopeSql(scope, 'm');
+  const scoped = inScope ? [inScope] : [];
+  if (groupBy !== 'unit') {
+    const where = [sql`m.created_at >= ${from}`, sql`m.created_at < ${to}`, ...scoped];
+    return {
+      source: { table: 'incident_metrics', alias: 'm' },
+      where,
+      dispatched: sql`m.first_dispatch_at IS NOT NULL`,
+      dispatch: sql`m.dispatch_sec`,
+      ack: sql`m.ack_sec`,
+      depart: sql`m.depart_sec`,
+      arrive: sql`m.arrive_sec`,
+      clear: sql`m.clear_sec`,
+    };
+  }
+  // the scope columns live on the incident; the arrivals are copied onto each assignment row
+  const join = inScope ? sql`JOIN incident_metrics m ON m.incident_id = x.incident_id` : undefined;
+  const where = [sql`x.incident_created_at >= ${from}`, sql`x.incident_created_at < ${to}`, sql`x.counted`, ...scoped];
+  return {
+    source: { table: 'assignment_metrics', alias: 'x', join },
+    where,
+    dispatched: sql`TRUE`,
+    dispatch: sql`x.dispatch_sec`,
+    ack: sql`x.ack_sec`,
+    depart: sql`x.depart_sec`,
+    arrive: sql`x.arrive_sec`,
+    clear: sql`x.clear_sec`,
+  };
+}
+
+/**
+ * Raw group keys (grouping uuids and integers is cheaper than text). Local hour and day are
+ * columns (migration 0008): arithmetic on the epoch at UTC+8, as China has kept one fixed offset
+ * since 1991; a time-zone conversion per row is what made these reports slow.
+ */
+function groupKey(groupBy: ReportGroupBy): RawBuilder<unknown> {
+  switch (groupBy) {
+    case 'district':
+      return sql`m.district_id`;
+    case 'station':
+      return sql`m.station_id`;
+    case 'category':
+      return sql`m.category`;
+    case 'priority':
+      return sql`m.priority`;
+    case 'hour':
+      return sql`m.local_hour`;
+    case 'day':
+      return sql`m.local_day`;
+    case 'unit':
+      return sql`x.unit_id`;
+  }
+}
+
+/** Session settings for one report's transaction (work_mem, no JIT). */
+export async function applyReportSettings(tx: Tx): Promise<void> {
+  // JIT would compile every aggregate again in each parallel worker and partition (~0.4 s of
+  // CPU for the per-unit report) to save less than that on a million rows
+  await sql`SELECT set_config('work_mem', ${REPORT_WORK_MEM}, true), set_config('jit', 'off', true)`.execute(tx);
+}
+
+/**
+ * One response-time report's groups: row counts, the counted aggregates (dispatched, bulletin
+ * buckets `ack_in`/`depart_in`/`clear_in`, `tier<i>` per scheme tier) and P50/P90 of dispatch,
+ * ack and arrival; run inside a transaction with the report settings.
+ */
+export function responseTimeGroups(
+  tx: Tx,
+  q: Pick<ResponseTimesQuery, 'groupBy' | 'from' | 'to' | 'ackWithinSec' | 'departWithinSec' | 'clearWithinSec'>,
+  scheme: RingScheme,
+  scope: Scope,
+): Promise<PercentileGroup<'dispatch' | 'ack' | 'arrive', string>[]> {
+  const m = measures(q.groupBy, q.from, q.to, scope);
+  const counts: Record<string, RawBuilder<unknown>> = {
+    dispatched: sql`count(*) FILTER (WHERE ${m.dispatched})::int`,
+    ack_in: sql`count(*) FILTER (WHERE ${m.ack} <= ${q.ackWithinSec})::int`,
+    depart_in: sql`count(*) FILTER (WHERE ${m.depart} <= ${q.departWithinSec})::int`,
+    clear_in: sql`count(*) FILTER (WHERE ${m.clear} <= ${q.clearWithinSec})::int`,
+  };
+  scheme.tiers.forEach((t, i) => (counts[`tier${i}`] = sql`count(*) FILTER (WHERE ${m.dispatched} AND ${tierMetSql(t, m.source.alias)})::int`));
+  // per-unit figures are many small groups, per-incident ones a few large ones
+  const percentiles = q.groupBy === 'unit' ? partitionPercentiles : groupedPercentiles;
+  return percentiles(tx, {
+    ...m.source,
+    where: sql.join(m.where, sql` AND `),
+    key: groupKey(q.groupBy),
+    keyType: KEY_TYPES[q.groupBy],
+    keyNullable: NULLABLE_KEYS.has(q.groupBy),
+    measures: { dispatch: m.dispatch, ack: m.ack, arrive: m.arrive },
+    aggregates: counts,
+  });
+}
+
+/**
+ * Per unit or per station, P50/P90 from assignment to 签收 and to arrival over the assignments
+ * made in the window; run inside a transaction with the report settings.
+ */
+export function laggardGroups(
+  tx: Tx,
+  q: Pick<LaggardsQuery, 'from' | 'to'>,
+  groupBy: 'unit' | 'station',
+  scope: Scope,
+): Promise<PercentileGroup<'ack' | 'arrive', never>[]> {
+  const inScope = incidentScopeSql(scope, 'm');
+  const join = inScope ? sql`JOIN incident_metrics m ON m.incident_id = x.incident_id` : undefined;
+  const scoped = inScope ? sql`AND ${inScope}` : sql``;
+  const keyCol = groupBy === 'unit' ? sql`x.unit_id` : sql`x.station_id`;
+  const percentiles = groupBy === 'unit' ? partitionPercentiles : groupedPercentiles;
+  return percentiles(tx, {
+    table: 'assignment_metrics',
+    alias: 'x',
+    join,
+    where: sql`x.assigned_at >= ${q.from} AND x.assigned_at < ${q.to} AND x.counted AND ${keyCol} IS NOT NULL ${scoped}`,
+    key: keyCol,
+    keyType: 'uuid',
+    keyNullable: false,
+    measures: { ack: sql`x.ack_sec`, arrive: sql`x.arrive_sec` },
+  });
+}
+
+export async function jurisdictionNames(db: DbOrTx, ids: readonly string[]) {
+  const r = await sql<Pick<Selectable<DB['jurisdictions']>, 'id' | 'name'>>`SELECT id::text AS id, name FROM jurisdictions WHERE id = ANY(${ids}::uuid[])`.execute(db);
+  return r.rows;
+}
+
+export async function unitCallsigns(db: DbOrTx, ids: readonly string[]) {
+  const r = await sql<Pick<Selectable<DB['units']>, 'id' | 'callsign'>>`SELECT id::text AS id, callsign FROM units WHERE id = ANY(${ids}::uuid[])`.execute(db);
+  return r.rows;
+}
