@@ -1,5 +1,5 @@
 import type { LonLat } from '@ringcad/contracts';
-import { STRAIGHT_LINE_SPEED_KMH, type UnitKind } from '@ringcad/domain';
+import { STRAIGHT_LINE_SPEED_KMH, WALKING_UNIT_KINDS, type UnitKind } from '@ringcad/domain';
 import {
   buildRoadGraph,
   importGeoJsonRoads,
@@ -43,7 +43,7 @@ export class StraightLineMovement implements MovementModel {
 }
 
 /** Kinds that walk: they follow the streets at walking pace, as the api's ETA assumes. */
-const WALKING_KINDS: ReadonlySet<UnitKind> = new Set(['foot', 'kiosk']);
+const WALKING_KINDS: ReadonlySet<UnitKind> = new Set(WALKING_UNIT_KINDS);
 
 export interface RoadMovementOptions {
   /**

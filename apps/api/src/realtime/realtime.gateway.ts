@@ -14,7 +14,7 @@ import {
   type TerminalClientToServerEvents,
   type TerminalServerToClientEvents,
 } from '@ringcad/contracts';
-import { seesCallerNumber } from '@ringcad/domain';
+import { ACTIVE_ASSIGNMENT_STATUSES, seesCallerNumber } from '@ringcad/domain';
 import {
   APP_CONFIG,
   AuthService,
@@ -199,7 +199,7 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
         .selectFrom('assignments')
         .select(['id', 'incident_id'])
         .where('unit_id', '=', unitId)
-        .where('status', 'in', ['assigned', 'acknowledged', 'en_route', 'on_scene'])
+        .where('status', 'in', [...ACTIVE_ASSIGNMENT_STATUSES])
         .execute();
       for (const a of open) {
         const incident = await this.incidents.get(a.incident_id, { kind: 'unit', unitId, callsign: '' });

@@ -3,7 +3,13 @@
 // every assigned unit as it happens. Plus a unit status board. The incident's lifecycle is on keys
 // too: correct it (E), write in its running log (N), merge it (M), close it with a disposition (C)
 // or cancel it (X); per assigned unit, record what it radioed (Y/T/V/F) or recall it (D).
-import { findScheme, BUILTIN_SCHEMES, UNIT_STATUSES, type RingScheme } from '@ringcad/domain';
+import {
+  ACTIVE_ASSIGNMENT_STATUSES,
+  findScheme,
+  BUILTIN_SCHEMES,
+  UNIT_STATUSES,
+  type RingScheme,
+} from '@ringcad/domain';
 import { messageSection } from './messages';
 import type { FeatureCollection } from 'geojson';
 import { api, ApiError, qs } from '../api';
@@ -51,7 +57,7 @@ const ON_BEHALF: {
   { key: 'v', type: 'arrive', label: () => t('actArrive'), from: ['en_route'] },
   { key: 'f', type: 'clear', label: () => t('actClear'), from: ['on_scene'] },
 ];
-const ACTIVE_ASSIGNMENT = ['assigned', 'acknowledged', 'en_route', 'on_scene'];
+const ACTIVE_ASSIGNMENT: readonly string[] = ACTIVE_ASSIGNMENT_STATUSES;
 
 type Editable =
   'category' | 'priority' | 'location' | 'address' | 'callerName' | 'callerNumber' | 'description';
@@ -589,7 +595,7 @@ export class DispatcherSeat implements Seat {
       .some(
         (a) =>
           a.role !== 'checkpoint' &&
-          ['assigned', 'acknowledged', 'en_route', 'on_scene'].includes(a.status),
+          ACTIVE_ASSIGNMENT.includes(a.status),
       );
     this.assignError = null;
     try {
@@ -705,7 +711,7 @@ export class DispatcherSeat implements Seat {
         this.logSection(i),
         messageSection(
           i.id,
-          assignments.filter((a) => ['assigned', 'acknowledged', 'en_route', 'on_scene'].includes(a.status)).map((a) => a.unitId),
+          assignments.filter((a) => ACTIVE_ASSIGNMENT.includes(a.status)).map((a) => a.unitId),
         ),
         h(
           'section',

@@ -3,6 +3,7 @@
 // not, open road exits as hollow dots) drawn on the map with one action to man the checkpoints;
 // and the response plan's proposal with one action to confirm it.
 import type { PlanProposal, SealingView } from '@ringcad/contracts';
+import { ACTIVE_ASSIGNMENT_STATUSES } from '@ringcad/domain';
 import type { Feature, FeatureCollection, Position } from 'geojson';
 import type { GeoJSONSource, LayerSpecification } from 'maplibre-gl';
 import { api } from '../api';
@@ -18,7 +19,7 @@ import type { AssignmentView } from '@ringcad/contracts';
 const SOURCE = 'sealing';
 const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };
 const TIER_COLORS = ['#f59e0b', '#a855f7', '#0ea5e9'];
-const ACTIVE = new Set(['assigned', 'acknowledged', 'en_route', 'on_scene']);
+const ACTIVE: ReadonlySet<string> = new Set(ACTIVE_ASSIGNMENT_STATUSES);
 
 /** The sealing source and its layers, added once to the live map (they sit on top). */
 function ensureLayers(view: MapView) {
