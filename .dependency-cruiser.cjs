@@ -58,7 +58,10 @@ module.exports = {
         'Inside libs/core a feature folder imports another feature only through its index.ts ' +
         "(`../fleet`, never `../fleet/positions.service`): the index is the feature's public face.",
       from: { path: '^libs/core/src/([^/]+)/' },
-      to: { path: '^libs/core/src/[^/]+/', pathNot: ['^libs/core/src/$1/', '^libs/core/src/[^/]+/index\\.ts$'] },
+      to: {
+        path: '^libs/core/src/[^/]+/',
+        pathNot: ['^libs/core/src/$1/', '^libs/core/src/[^/]+/index\\.ts$'],
+      },
     },
     {
       name: 'core-features-not-to-core-index',

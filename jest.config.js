@@ -18,7 +18,9 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/apps/console/'],
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', swcConfig] },
   // flatbush/kdbush and friends ship ESM only; let swc turn them into CommonJS for Jest.
-  transformIgnorePatterns: ['/node_modules/(?!(flatbush|kdbush|flatqueue|tinyqueue|rbush|quickselect)/)'],
+  transformIgnorePatterns: [
+    '/node_modules/(?!(flatbush|kdbush|flatqueue|tinyqueue|rbush|quickselect)/)',
+  ],
   moduleNameMapper: {
     // the contract's zod-free constants (the console's entry)
     '^@ringcad/contracts/constants$': '<rootDir>/libs/contracts/src/constants.ts',

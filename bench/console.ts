@@ -28,7 +28,10 @@ const ADMIN_PASSWORD = 'bench-admin-password';
 interface Load {
   readyMs: number;
   marks: Record<string, number>;
-  resources: Record<string, { startMs: number; endMs: number; bytes: number; decodedBytes: number }>;
+  resources: Record<
+    string,
+    { startMs: number; endMs: number; bytes: number; decodedBytes: number }
+  >;
   fontFiles: number;
   fontsEndMs: number;
   unitsRendered: number;
@@ -37,14 +40,34 @@ interface Load {
 function median(xs: number[]): number {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   if (!s.length) return NaN;
-  return s.length % 2 ? s[(s.length - 1) / 2] : Math.round((s[s.length / 2 - 1] + s[s.length / 2]) / 2);
+  return s.length % 2
+    ? s[(s.length - 1) / 2]
+    : Math.round((s[s.length / 2 - 1] + s[s.length / 2]) / 2);
 }
-const KINDS = ['patrol_car', 'patrol_car', 'patrol_car', 'foot', 'motorcycle', 'kiosk', 'traffic', 'station_car'];
+const KINDS = [
+  'patrol_car',
+  'patrol_car',
+  'patrol_car',
+  'foot',
+  'motorcycle',
+  'kiosk',
+  'traffic',
+  'station_car',
+];
 
-async function call<T = any>(base: string, method: string, path: string, token?: string, body?: unknown): Promise<T> {
+async function call<T = any>(
+  base: string,
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+): Promise<T> {
   const res = await fetch(`${base}${path}`, {
     method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -53,7 +76,11 @@ async function call<T = any>(base: string, method: string, path: string, token?:
 }
 
 /** Runs `fn` over `items` with at most `n` in flight. */
-async function pool<T, R>(items: T[], n: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+async function pool<T, R>(
+  items: T[],
+  n: number,
+  fn: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   await Promise.all(
@@ -69,39 +96,102 @@ async function pool<T, R>(items: T[], n: number, fn: (item: T, i: number) => Pro
 
 async function main() {
   console.log('building the console (vite)…');
-  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', 'apps/console', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
+      'build',
+      'apps/console',
+      '--logLevel',
+      'warn',
+    ],
+    { cwd: ROOT, stdio: 'inherit' },
+  );
 
   const dataDir = mkdtempSync(join(tmpdir(), 'ringcad-bench-console-'));
-  const config = loadConfig({ DATA_DIR: dataDir, ADMIN_PASSWORD, DEMO: '1', PORT: '0', HOST: '127.0.0.1' });
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    ADMIN_PASSWORD,
+    DEMO: '1',
+    PORT: '0',
+    HOST: '127.0.0.1',
+  });
   const app = await createApiApp(config, { logger: false });
   await app.get(AuthService).ensureAdmin(ADMIN_PASSWORD, true);
   await app.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
   try {
-    const admin = (await call<{ accessToken: string }>(base, 'POST', '/api/v1/auth/login', undefined, { username: 'admin', password: ADMIN_PASSWORD })).accessToken;
-    await call(base, 'POST', '/api/v1/users', admin, { username: 'bench-dispatcher', password: 'bench-dispatcher-pw', roles: ['dispatcher'] });
-    const login = await call<{ accessToken: string; user: unknown }>(base, 'POST', '/api/v1/auth/login', undefined, { username: 'bench-dispatcher', password: 'bench-dispatcher-pw' });
+    const admin = (
+      await call<{ accessToken: string }>(base, 'POST', '/api/v1/auth/login', undefined, {
+        username: 'admin',
+        password: ADMIN_PASSWORD,
+      })
+    ).accessToken;
+    await call(base, 'POST', '/api/v1/users', admin, {
+      username: 'bench-dispatcher',
+      password: 'bench-dispatcher-pw',
+      roles: ['dispatcher'],
+    });
+    const login = await call<{ accessToken: string; user: unknown }>(
+      base,
+      'POST',
+      '/api/v1/auth/login',
+      undefined,
+      { username: 'bench-dispatcher', password: 'bench-dispatcher-pw' },
+    );
 
     // units on the demo city's streets
-    const summary = await call<{ bbox: number[]; source: string }>(base, 'GET', '/api/v1/road-network', admin);
-    const roads = await call<{ features: { geometry: { coordinates: number[][] } }[] }>(base, 'GET', `/api/v1/road-network/geojson?bbox=${summary.bbox.join(',')}`, admin);
+    const summary = await call<{ bbox: number[]; source: string }>(
+      base,
+      'GET',
+      '/api/v1/road-network',
+      admin,
+    );
+    const roads = await call<{ features: { geometry: { coordinates: number[][] } }[] }>(
+      base,
+      'GET',
+      `/api/v1/road-network/geojson?bbox=${summary.bbox.join(',')}`,
+      admin,
+    );
     const vertices = roads.features.flatMap((f) => f.geometry.coordinates);
     let seed = 110;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-    console.log(`${summary.source}: ${roads.features.length} road segments; creating ${UNITS} units…`);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    console.log(
+      `${summary.source}: ${roads.features.length} road segments; creating ${UNITS} units…`,
+    );
     const t0 = performance.now();
-    const units = await pool(Array.from({ length: UNITS }, (_, i) => i), 8, async (i) => {
-      const r = await call<{ unit: { id: string } }>(base, 'POST', '/api/v1/units', admin, { callsign: `川A-${String(i + 1).padStart(4, '0')}`, kind: KINDS[i % KINDS.length] });
-      return r.unit.id;
-    });
-    const place = () => units.map((unitId) => {
-      const v = vertices[Math.floor(rand() * vertices.length)];
-      return { unitId, lon: v[0] + (rand() - 0.5) * 0.0004, lat: v[1] + (rand() - 0.5) * 0.0004, at: new Date().toISOString() };
-    });
+    const units = await pool(
+      Array.from({ length: UNITS }, (_, i) => i),
+      8,
+      async (i) => {
+        const r = await call<{ unit: { id: string } }>(base, 'POST', '/api/v1/units', admin, {
+          callsign: `川A-${String(i + 1).padStart(4, '0')}`,
+          kind: KINDS[i % KINDS.length],
+        });
+        return r.unit.id;
+      },
+    );
+    const place = () =>
+      units.map((unitId) => {
+        const v = vertices[Math.floor(rand() * vertices.length)];
+        return {
+          unitId,
+          lon: v[0] + (rand() - 0.5) * 0.0004,
+          lat: v[1] + (rand() - 0.5) * 0.0004,
+          at: new Date().toISOString(),
+        };
+      });
     const positions = place();
-    for (let i = 0; i < positions.length; i += 1000) await call(base, 'POST', '/api/v1/units/positions', admin, { positions: positions.slice(i, i + 1000) });
+    for (let i = 0; i < positions.length; i += 1000)
+      await call(base, 'POST', '/api/v1/units/positions', admin, {
+        positions: positions.slice(i, i + 1000),
+      });
     // most on duty, as in a day shift
-    await pool(units.filter((_, i) => i % 10 < 7), 8, (id) => call(base, 'POST', `/api/v1/units/${id}/status`, admin, { status: 'available' }));
+    await pool(
+      units.filter((_, i) => i % 10 < 7),
+      8,
+      (id) => call(base, 'POST', `/api/v1/units/${id}/status`, admin, { status: 'available' }),
+    );
     console.log(`  seeded in ${Math.round(performance.now() - t0)} ms`);
 
     // each load in a fresh browser profile (cold cache), as a hall PC starting its shift
@@ -123,16 +213,22 @@ async function main() {
         // signed in already (the session a login leaves), so the load measured is the console's own
         await page.addInitScript(
           ([token, user]) => {
-            (globalThis as any).sessionStorage.setItem('ringcad.session', JSON.stringify({ token, user }));
+            (globalThis as any).sessionStorage.setItem(
+              'ringcad.session',
+              JSON.stringify({ token, user }),
+            );
           },
           [login.accessToken, login.user] as const,
         );
         const cdp = TRACE && k === 0 ? await context.newCDPSession(page) : null;
         const traceEvents: unknown[] = [];
         if (cdp) {
-          cdp.on('Tracing.dataCollected', (e: { value: unknown[] }) => traceEvents.push(...e.value));
+          cdp.on('Tracing.dataCollected', (e: { value: unknown[] }) =>
+            traceEvents.push(...e.value),
+          );
           await cdp.send('Tracing.start', {
-            categories: 'devtools.timeline,disabled-by-default-devtools.timeline,v8.execute,blink.user_timing,loading,disabled-by-default-v8.cpu_profiler',
+            categories:
+              'devtools.timeline,disabled-by-default-devtools.timeline,v8.execute,blink.user_timing,loading,disabled-by-default-v8.cpu_profiler',
             transferMode: 'ReportEvents',
           });
         }
@@ -141,25 +237,49 @@ async function main() {
           (expected: number) =>
             new Promise<Load>((resolvePromise, reject) => {
               const g = globalThis as any;
-              const timer = setTimeout(() => reject(new Error('console did not finish loading in 60 s')), 60_000);
+              const timer = setTimeout(
+                () => reject(new Error('console did not finish loading in 60 s')),
+                60_000,
+              );
               const check = () => {
                 const r = g.__ringcad;
                 const rendered = g.__ringcadUnitsRendered?.() ?? 0;
-                if (!r || !g.performance.getEntriesByName('ringcad:basemap-loaded').length || rendered < expected) return void setTimeout(check, 20);
+                if (
+                  !r ||
+                  !g.performance.getEntriesByName('ringcad:basemap-loaded').length ||
+                  rendered < expected
+                )
+                  return void setTimeout(check, 20);
                 // the units are handed to the map; the next idle is when they have drawn
                 r.map.once('idle', () => {
                   clearTimeout(timer);
                   const readyMs = Math.round(g.performance.now());
                   const marks: Record<string, number> = {};
-                  for (const m of g.performance.getEntriesByType('mark')) if (m.name.startsWith('ringcad:')) marks[m.name.slice(8)] = Math.round(m.startTime);
+                  for (const m of g.performance.getEntriesByType('mark'))
+                    if (m.name.startsWith('ringcad:'))
+                      marks[m.name.slice(8)] = Math.round(m.startTime);
                   const resources: Load['resources'] = {};
                   for (const e of g.performance.getEntriesByType('resource')) {
                     const path = new URL(e.name).pathname.replace(/-[\w-]{8}\.(m?js|css)$/, '.$1');
                     if (path.endsWith('.woff2')) continue;
-                    resources[path] = { startMs: Math.round(e.startTime), endMs: Math.round(e.responseEnd), bytes: e.transferSize, decodedBytes: e.decodedBodySize };
+                    resources[path] = {
+                      startMs: Math.round(e.startTime),
+                      endMs: Math.round(e.responseEnd),
+                      bytes: e.transferSize,
+                      decodedBytes: e.decodedBodySize,
+                    };
                   }
-                  const fonts = g.performance.getEntriesByType('resource').filter((e: any) => e.name.endsWith('.woff2'));
-                  resolvePromise({ readyMs, marks, resources, fontFiles: fonts.length, fontsEndMs: Math.round(Math.max(0, ...fonts.map((e: any) => e.responseEnd))), unitsRendered: g.__ringcadUnitsRendered() });
+                  const fonts = g.performance
+                    .getEntriesByType('resource')
+                    .filter((e: any) => e.name.endsWith('.woff2'));
+                  resolvePromise({
+                    readyMs,
+                    marks,
+                    resources,
+                    fontFiles: fonts.length,
+                    fontsEndMs: Math.round(Math.max(0, ...fonts.map((e: any) => e.responseEnd))),
+                    unitsRendered: g.__ringcadUnitsRendered(),
+                  });
                 });
                 r.map.triggerRepaint();
               };
@@ -168,7 +288,9 @@ async function main() {
           positions.length,
         );
         loads.push(load);
-        console.log(`  load ${k + 1}/${LOADS}: first idle ${load.readyMs} ms (basemap ${load.marks['basemap-loaded']}, sync ${load.marks['first-sync']})`);
+        console.log(
+          `  load ${k + 1}/${LOADS}: first idle ${load.readyMs} ms (basemap ${load.marks['basemap-loaded']}, sync ${load.marks['first-sync']})`,
+        );
         if (cdp) {
           const done = new Promise<void>((r) => cdp.once('Tracing.tracingComplete', () => r()));
           await cdp.send('Tracing.end');
@@ -181,7 +303,10 @@ async function main() {
           const moving = (async () => {
             for (let j = 0; j < 6; j++) {
               const ps = place();
-              for (let i = 0; i < ps.length; i += 1000) await call(base, 'POST', '/api/v1/units/positions', admin, { positions: ps.slice(i, i + 1000) });
+              for (let i = 0; i < ps.length; i += 1000)
+                await call(base, 'POST', '/api/v1/units/positions', admin, {
+                  positions: ps.slice(i, i + 1000),
+                });
               await new Promise((r) => setTimeout(r, 1000));
             }
           })();
@@ -194,13 +319,17 @@ async function main() {
                 const tick = () => {
                   frames++;
                   if (g.performance.now() - start < 5000) g.requestAnimationFrame(tick);
-                  else resolvePromise(Math.round((frames / ((g.performance.now() - start) / 1000)) * 10) / 10);
+                  else
+                    resolvePromise(
+                      Math.round((frames / ((g.performance.now() - start) / 1000)) * 10) / 10,
+                    );
                 };
                 g.requestAnimationFrame(tick);
               }),
           );
           await moving;
-          if (process.env.BENCH_SCREENSHOT) await page.screenshot({ path: process.env.BENCH_SCREENSHOT });
+          if (process.env.BENCH_SCREENSHOT)
+            await page.screenshot({ path: process.env.BENCH_SCREENSHOT });
         }
       } finally {
         await context.close();
@@ -208,8 +337,11 @@ async function main() {
       }
     }
     const idle = loads.map((l) => l.readyMs);
-    const mark = (name: string) => median(loads.map((l) => l.marks[name]).filter((v): v is number => typeof v === 'number'));
-    const roadsPath = Object.keys(loads[0].resources).find((p) => p.startsWith('/api/v1/road-network/geojson'));
+    const mark = (name: string) =>
+      median(loads.map((l) => l.marks[name]).filter((v): v is number => typeof v === 'number'));
+    const roadsPath = Object.keys(loads[0].resources).find((p) =>
+      p.startsWith('/api/v1/road-network/geojson'),
+    );
     const result = {
       firstIdleMs: median(idle),
       firstIdleMinMs: Math.min(...idle),
@@ -220,7 +352,9 @@ async function main() {
       mapFirstIdleMs: mark('map-first-idle'),
       basemapLoadedMs: mark('basemap-loaded'),
       firstSyncMs: mark('first-sync'),
-      roadsFetchedMs: roadsPath ? median(loads.map((l) => l.resources[roadsPath]?.endMs ?? NaN)) : null,
+      roadsFetchedMs: roadsPath
+        ? median(loads.map((l) => l.resources[roadsPath]?.endMs ?? NaN))
+        : null,
       roadsTransferBytes: roadsPath ? loads[0].resources[roadsPath].bytes : null,
       roadsJsonBytes: roadsPath ? loads[0].resources[roadsPath].decodedBytes : null,
       fontFiles: loads[0].fontFiles,
@@ -236,7 +370,10 @@ async function main() {
     console.log(result);
     if (process.env.BENCH_CONSOLE_VERBOSE) console.log(JSON.stringify(loads[0].resources, null, 2));
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-    writeFileSync(join(ROOT, 'bench', 'results', 'console.json'), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(
+      join(ROOT, 'bench', 'results', 'console.json'),
+      `${JSON.stringify(result, null, 2)}\n`,
+    );
   } finally {
     await app.close();
     rmSync(dataDir, { recursive: true, force: true });

@@ -17,29 +17,69 @@ import { api, percentile, startStack, type BenchMode } from './lib/stack-process
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30);
 const UNITS = Math.max(ROUNDS + 5, Number(process.env.BENCH_UNITS ?? 200));
 const CENTER = { lon: 104.0657, lat: 30.6574 };
-const ROADS = path.resolve(__dirname, '..', '..', '..', 'shared', 'data', 'chengdu-center-2018.osm');
+const ROADS = path.resolve(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  'shared',
+  'data',
+  'chengdu-center-2018.osm',
+);
 
 async function runMode(mode: BenchMode) {
-  const roads = process.env.SHARED_DATA_DIR ? path.join(process.env.SHARED_DATA_DIR, 'chengdu-center-2018.osm') : ROADS;
-  const stack = await startStack(mode, { ROAD_NETWORK: roads, POSITION_STALE_SEC: '3600', COVERAGE_PUSH_SEC: '0' });
+  const roads = process.env.SHARED_DATA_DIR
+    ? path.join(process.env.SHARED_DATA_DIR, 'chengdu-center-2018.osm')
+    : ROADS;
+  const stack = await startStack(mode, {
+    ROAD_NETWORK: roads,
+    POSITION_STALE_SEC: '3600',
+    COVERAGE_PUSH_SEC: '0',
+  });
   try {
     const base = stack.base;
-    const admin = (await api(base, 'POST', '/api/v1/auth/login', undefined, { username: 'admin', password: stack.adminPassword })).body.accessToken as string;
-    await api(base, 'POST', '/api/v1/users', admin, { username: 'dispatcher', password: 'dispatcher-password', roles: ['dispatcher'] });
-    const dispatcher = (await api(base, 'POST', '/api/v1/auth/login', undefined, { username: 'dispatcher', password: 'dispatcher-password' })).body.accessToken as string;
+    const admin = (
+      await api(base, 'POST', '/api/v1/auth/login', undefined, {
+        username: 'admin',
+        password: stack.adminPassword,
+      })
+    ).body.accessToken as string;
+    await api(base, 'POST', '/api/v1/users', admin, {
+      username: 'dispatcher',
+      password: 'dispatcher-password',
+      roles: ['dispatcher'],
+    });
+    const dispatcher = (
+      await api(base, 'POST', '/api/v1/auth/login', undefined, {
+        username: 'dispatcher',
+        password: 'dispatcher-password',
+      })
+    ).body.accessToken as string;
     const units: { id: string; token: string; lon: number; lat: number }[] = [];
     for (let i = 0; i < UNITS; i++) {
-      const r = await api(base, 'POST', '/api/v1/units', admin, { callsign: `E-${i}`, kind: 'patrol_car' });
+      const r = await api(base, 'POST', '/api/v1/units', admin, {
+        callsign: `E-${i}`,
+        kind: 'patrol_car',
+      });
       const lon = CENTER.lon + ((i % 20) - 10) * 0.002;
       const lat = CENTER.lat + (Math.floor(i / 20) - 5) * 0.002;
       units.push({ id: r.body.unit.id, token: r.body.terminalToken, lon, lat });
     }
     await api(base, 'POST', '/api/v1/units/positions', admin, {
-      positions: units.map((u) => ({ unitId: u.id, lon: u.lon, lat: u.lat, at: new Date().toISOString() })),
+      positions: units.map((u) => ({
+        unitId: u.id,
+        lon: u.lon,
+        lat: u.lat,
+        at: new Date().toISOString(),
+      })),
     });
-    for (const u of units) await api(base, 'POST', `/api/v1/units/${u.id}/status`, u.token, { status: 'available' });
+    for (const u of units)
+      await api(base, 'POST', `/api/v1/units/${u.id}/status`, u.token, { status: 'available' });
 
-    const consoleSocket = io(`${base}/console`, { auth: { token: dispatcher }, transports: ['websocket'] });
+    const consoleSocket = io(`${base}/console`, {
+      auth: { token: dispatcher },
+      transports: ['websocket'],
+    });
     const arrivals = new Map<string, number>();
     consoleSocket.on('alert', (a: { kind: string; unitId: string }) => {
       if (a.kind === 'emergency') arrivals.set(a.unitId, performance.now());
@@ -51,14 +91,20 @@ async function runMode(mode: BenchMode) {
     for (let k = 0; k < ROUNDS; k++) {
       const u = units[(k * 7) % units.length];
       const t0 = performance.now();
-      const r = await api(base, 'POST', `/api/v1/units/${u.id}/emergency`, u.token, { at: new Date().toISOString(), position: { lon: u.lon, lat: u.lat } });
+      const r = await api(base, 'POST', `/api/v1/units/${u.id}/emergency`, u.token, {
+        at: new Date().toISOString(),
+        position: { lon: u.lon, lat: u.lat },
+      });
       responseMs.push(performance.now() - t0);
       if (r.status !== 201) throw new Error(`emergency ${r.status} ${JSON.stringify(r.body)}`);
-      for (let w = 0; !arrivals.has(u.id) && w < 500; w++) await new Promise((res) => setTimeout(res, 2));
+      for (let w = 0; !arrivals.has(u.id) && w < 500; w++)
+        await new Promise((res) => setTimeout(res, 2));
       const at = arrivals.get(u.id);
       if (at !== undefined) alertMs.push(at - t0);
       arrivals.delete(u.id);
-      await api(base, 'POST', `/api/v1/units/${u.id}/emergency/clear`, dispatcher, { reason: 'bench' });
+      await api(base, 'POST', `/api/v1/units/${u.id}/emergency/clear`, dispatcher, {
+        reason: 'bench',
+      });
     }
     consoleSocket.close();
     const figures = {
@@ -66,8 +112,16 @@ async function runMode(mode: BenchMode) {
       rounds: ROUNDS,
       units: UNITS,
       alertDelivered: alertMs.length,
-      pressToConsoleAlertMs: { p50: percentile(alertMs, 0.5), p95: percentile(alertMs, 0.95), max: percentile(alertMs, 1) },
-      pressToHttpAnswerMs: { p50: percentile(responseMs, 0.5), p95: percentile(responseMs, 0.95), max: percentile(responseMs, 1) },
+      pressToConsoleAlertMs: {
+        p50: percentile(alertMs, 0.5),
+        p95: percentile(alertMs, 0.95),
+        max: percentile(alertMs, 1),
+      },
+      pressToHttpAnswerMs: {
+        p50: percentile(responseMs, 0.5),
+        p95: percentile(responseMs, 0.95),
+        max: percentile(responseMs, 1),
+      },
     };
     console.log(JSON.stringify(figures));
     return figures;
@@ -78,12 +132,21 @@ async function runMode(mode: BenchMode) {
 
 async function main() {
   const wanted = (process.env.BENCH_MODES ?? 'embedded,services').split(',') as BenchMode[];
-  const modes = wanted.filter((m) => m === 'embedded' || (process.env.DATABASE_URL && process.env.REDIS_URL));
+  const modes = wanted.filter(
+    (m) => m === 'embedded' || (process.env.DATABASE_URL && process.env.REDIS_URL),
+  );
   const results = [];
   for (const m of modes) results.push(await runMode(m));
-  const out = { at: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version }, results };
+  const out = {
+    at: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, node: process.version },
+    results,
+  };
   fs.mkdirSync(path.join(__dirname, '..', '..', 'bench', 'results'), { recursive: true });
-  fs.writeFileSync(path.join(__dirname, '..', '..', 'bench', 'results', 'emergency.json'), `${JSON.stringify(out, null, 2)}\n`);
+  fs.writeFileSync(
+    path.join(__dirname, '..', '..', 'bench', 'results', 'emergency.json'),
+    `${JSON.stringify(out, null, 2)}\n`,
+  );
   console.log('wrote bench/results/emergency.json');
 }
 

@@ -30,35 +30,81 @@ const CENTER = { lon: 104.066, lat: 30.657 };
 
 async function pool<T>(items: T[], concurrency: number, fn: (t: T) => Promise<void>) {
   let i = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (i < items.length) await fn(items[i++]);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (i < items.length) await fn(items[i++]);
+    }),
+  );
 }
 
 async function runMode(mode: BenchMode) {
-  const stack = await startStack(mode, { POSITION_STALE_SEC: '600' }, { avlInstance: AVL_INSTANCE });
+  const stack = await startStack(
+    mode,
+    { POSITION_STALE_SEC: '600' },
+    { avlInstance: AVL_INSTANCE },
+  );
   try {
     const base = stack.base;
-    const admin = (await api(base, 'POST', '/api/v1/auth/login', undefined, { username: 'admin', password: stack.adminPassword })).body.accessToken as string;
+    const admin = (
+      await api(base, 'POST', '/api/v1/auth/login', undefined, {
+        username: 'admin',
+        password: stack.adminPassword,
+      })
+    ).body.accessToken as string;
     for (const role of ['calltaker', 'dispatcher']) {
-      await api(base, 'POST', '/api/v1/users', admin, { username: role, password: `${role}-password`, roles: [role] });
+      await api(base, 'POST', '/api/v1/users', admin, {
+        username: role,
+        password: `${role}-password`,
+        roles: [role],
+      });
     }
-    const calltaker = (await api(base, 'POST', '/api/v1/auth/login', undefined, { username: 'calltaker', password: 'calltaker-password' })).body.accessToken as string;
-    const dispatcher = (await api(base, 'POST', '/api/v1/auth/login', undefined, { username: 'dispatcher', password: 'dispatcher-password' })).body.accessToken as string;
+    const calltaker = (
+      await api(base, 'POST', '/api/v1/auth/login', undefined, {
+        username: 'calltaker',
+        password: 'calltaker-password',
+      })
+    ).body.accessToken as string;
+    const dispatcher = (
+      await api(base, 'POST', '/api/v1/auth/login', undefined, {
+        username: 'dispatcher',
+        password: 'dispatcher-password',
+      })
+    ).body.accessToken as string;
 
     const unitIds: string[] = [];
     const t0 = Date.now();
-    await pool(Array.from({ length: UNITS }, (_, i) => i), 8, async (i) => {
-      const r = await api(base, 'POST', '/api/v1/units', admin, { callsign: `B-${i}`, kind: 'patrol_car' });
-      unitIds.push(r.body.unit.id);
-    });
+    await pool(
+      Array.from({ length: UNITS }, (_, i) => i),
+      8,
+      async (i) => {
+        const r = await api(base, 'POST', '/api/v1/units', admin, {
+          callsign: `B-${i}`,
+          kind: 'patrol_car',
+        });
+        unitIds.push(r.body.unit.id);
+      },
+    );
     const createUnitsMs = Date.now() - t0;
-    const home = new Map(unitIds.map((id, i) => [id, { lon: CENTER.lon + ((i % 100) - 50) * 0.002, lat: CENTER.lat + (Math.floor(i / 100) - 25) * 0.002 }]));
+    const home = new Map(
+      unitIds.map((id, i) => [
+        id,
+        {
+          lon: CENTER.lon + ((i % 100) - 50) * 0.002,
+          lat: CENTER.lat + (Math.floor(i / 100) - 25) * 0.002,
+        },
+      ]),
+    );
 
     // consoles, in their own thread
     const probeUnit = unitIds[0];
     const swarm = new Worker(path.join(__dirname, 'lib', 'console-swarm.js'), {
-      workerData: { base, token: dispatcher, consoles: CONSOLES, probeUnit, positions: POSITIONS_FORMAT },
+      workerData: {
+        base,
+        token: dispatcher,
+        consoles: CONSOLES,
+        probeUnit,
+        positions: POSITIONS_FORMAT,
+      },
     });
     await new Promise<void>((r) => swarm.once('message', () => r()));
     const incidentSent = new Map<string, number>();
@@ -83,15 +129,27 @@ async function runMode(mode: BenchMode) {
         // are 1 ms apart per round, which keeps (unit, time) unique
         if (uid === probeUnit) probeAtMs = Math.max(Date.now(), probeAtMs + 1);
         const at = new Date(uid === probeUnit ? probeAtMs : baseAt + round).toISOString();
-        positions.push({ unitId: uid, lon: h.lon + Math.sin(round / 50) * 1e-4, lat: h.lat + Math.cos(round / 50) * 1e-4, at, speedKmh: 20 });
+        positions.push({
+          unitId: uid,
+          lon: h.lon + Math.sin(round / 50) * 1e-4,
+          lat: h.lat + Math.cos(round / 50) * 1e-4,
+          at,
+          speedKmh: 20,
+        });
       }
-      const r = await api(stack.avlBase ?? base, 'POST', '/api/v1/units/positions', admin, { positions });
+      const r = await api(stack.avlBase ?? base, 'POST', '/api/v1/units/positions', admin, {
+        positions,
+      });
       if (r.status === 202) sent += positions.length;
       else refused += positions.length;
     };
     const incidentTimer = setInterval(() => {
       const tSent = Date.now();
-      void api(base, 'POST', '/api/v1/incidents', calltaker, { location: CENTER, category: 'other', priority: 3 }).then((r) => {
+      void api(base, 'POST', '/api/v1/incidents', calltaker, {
+        location: CENTER,
+        category: 'other',
+        priority: 3,
+      }).then((r) => {
         if (r.status === 201) {
           incidentSent.set(r.body.incident.id, tSent);
           incidentCreateMs.push(Date.now() - tSent);
@@ -134,9 +192,7 @@ async function runMode(mode: BenchMode) {
       positionLatencies: number[];
       positionMessages: number;
       incidentDeliveries: number;
-    }>(
-      (r) => swarm.on('message', (m: { type: string }) => m.type === 'result' && r(m as never)),
-    );
+    }>((r) => swarm.on('message', (m: { type: string }) => m.type === 'result' && r(m as never)));
     await swarm.terminate();
     return {
       mode,
@@ -152,7 +208,11 @@ async function runMode(mode: BenchMode) {
       ingestPerSec,
       consoles: CONSOLES,
       consolePositionsFormat: POSITIONS_FORMAT,
-      topology: stack.avlBase ? 'api for consoles and calls + api for AVL ingest + worker' : mode === 'services' ? 'one api + worker' : 'one process',
+      topology: stack.avlBase
+        ? 'api for consoles and calls + api for AVL ingest + worker'
+        : mode === 'services'
+          ? 'one api + worker'
+          : 'one process',
       incidents: incidentSent.size,
       incidentDeliveries: result.incidentDeliveries,
       incidentCreateP50Ms: percentile(incidentCreateMs, 0.5),
@@ -164,7 +224,8 @@ async function runMode(mode: BenchMode) {
       incidentFirstConsoleP99Ms: percentile(result.incidentFirstLatencies, 0.99),
       incidentFirstToLastP99Ms: percentile(result.incidentSpreads, 0.99),
       incidentFanoutMaxMs: percentile(result.incidentLatencies, 1),
-      positionMessagesPerConsolePerSec: Math.round((result.positionMessages / CONSOLES / elapsed) * 100) / 100,
+      positionMessagesPerConsolePerSec:
+        Math.round((result.positionMessages / CONSOLES / elapsed) * 100) / 100,
       // from the probe unit's report being sent to its receipt by each console (includes the 1 s batching)
       positionFanoutP50Ms: percentile(result.positionLatencies, 0.5),
       positionFanoutP99Ms: percentile(result.positionLatencies, 0.99),
@@ -178,12 +239,19 @@ async function runMode(mode: BenchMode) {
 export async function runFleetBench() {
   // the issue's coverage figure: 2,000 units on the 250,000-node synthetic city, measured first,
   // on its own (not while the stacks of the runs below shut down)
-  const coverage = runCoverageBench() as { coverageMs: { p50: number; p99: number }; coverageNodes: number; units: number };
+  const coverage = runCoverageBench() as {
+    coverageMs: { p50: number; p99: number };
+    coverageNodes: number;
+    units: number;
+  };
   // BENCH_MODES=services (or embedded) runs one mode only
   const modes = (process.env.BENCH_MODES ?? 'embedded,services').split(',');
   const embedded = modes.includes('embedded') ? await runMode('embedded') : null;
   if (embedded) console.log(JSON.stringify(embedded, null, 2));
-  const services = modes.includes('services') && process.env.DATABASE_URL && process.env.REDIS_URL ? await runMode('services') : null;
+  const services =
+    modes.includes('services') && process.env.DATABASE_URL && process.env.REDIS_URL
+      ? await runMode('services')
+      : null;
   if (services) console.log(JSON.stringify(services, null, 2));
   const head = services ?? embedded;
   if (!head) throw new Error('no mode to run (services mode needs DATABASE_URL and REDIS_URL)');
@@ -194,7 +262,12 @@ export async function runFleetBench() {
     persisted: head.persisted,
     lost: head.lost,
     coverageMs: coverage.coverageMs.p99,
-    coverage: { p50Ms: coverage.coverageMs.p50, p99Ms: coverage.coverageMs.p99, nodes: coverage.coverageNodes, units: coverage.units },
+    coverage: {
+      p50Ms: coverage.coverageMs.p50,
+      p99Ms: coverage.coverageMs.p99,
+      nodes: coverage.coverageNodes,
+      units: coverage.units,
+    },
     consoles: head.consoles,
     positionFanoutP99Ms: head.positionFanoutP99Ms,
     incidentFanoutP99Ms: head.incidentFanoutP99Ms,

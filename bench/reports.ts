@@ -72,9 +72,21 @@ async function places(base: string, admin: string) {
     const s = CENTER.lat - 0.06 + Math.floor(i / 2) * 0.06;
     const box = (x0: number, y0: number, dx: number, dy: number) => ({
       type: 'Polygon',
-      coordinates: [[[x0, y0], [x0 + dx, y0], [x0 + dx, y0 + dy], [x0, y0 + dy], [x0, y0]]],
+      coordinates: [
+        [
+          [x0, y0],
+          [x0 + dx, y0],
+          [x0 + dx, y0 + dy],
+          [x0, y0 + dy],
+          [x0, y0],
+        ],
+      ],
     });
-    const d = await api(base, 'POST', '/api/v1/jurisdictions', admin, { name: `区${i + 1}`, kind: 'district', boundary: box(w, s, 0.06, 0.06) });
+    const d = await api(base, 'POST', '/api/v1/jurisdictions', admin, {
+      name: `区${i + 1}`,
+      kind: 'district',
+      boundary: box(w, s, 0.06, 0.06),
+    });
     districts.push(d.body.id);
     for (let k = 0; k < 2; k++) {
       const st = await api(base, 'POST', '/api/v1/jurisdictions', admin, {
@@ -139,7 +151,14 @@ async function generate(exec: Exec, n: number, districts: string[], stations: st
   await exec(`ANALYZE`);
 }
 
-async function measure(base: string, token: string, n: number, districtId: string, count: (q: string) => Promise<number>, loadSec: number): Promise<ModeResult> {
+async function measure(
+  base: string,
+  token: string,
+  n: number,
+  districtId: string,
+  count: (q: string) => Promise<number>,
+  loadSec: number,
+): Promise<ModeResult> {
   const from = new Date(Date.now() - (Math.ceil(n / PER_DAY) + 1) * 86_400_000).toISOString();
   const to = new Date().toISOString();
   const reportMs: ModeResult['reportMs'] = {};
@@ -148,19 +167,27 @@ async function measure(base: string, token: string, n: number, districtId: strin
     const times: number[] = [];
     for (let i = 0; i < 4; i++) {
       const r = await timed(() => api(base, 'GET', url, token));
-      if (r.value.status !== 200) throw new Error(`${label}: ${r.value.status} ${JSON.stringify(r.value.body)}`);
+      if (r.value.status !== 200)
+        throw new Error(`${label}: ${r.value.status} ${JSON.stringify(r.value.body)}`);
       if (i > 0) times.push(r.ms); // the first run warms the cache
     }
     reportMs[label] = { p50: p(times, 0.5), max: p(times, 1) };
     all.push(...times);
     console.log(`  ${label}: p50 ${reportMs[label].p50} ms, max ${reportMs[label].max} ms`);
   };
-  for (const g of GROUPS) await run(`response-times?groupBy=${g}`, `/api/v1/reports/response-times?from=${from}&to=${to}&groupBy=${g}`);
+  for (const g of GROUPS)
+    await run(
+      `response-times?groupBy=${g}`,
+      `/api/v1/reports/response-times?from=${from}&to=${to}&groupBy=${g}`,
+    );
   await run('laggards', `/api/v1/reports/laggards?from=${from}&to=${to}`);
 
-  const ids = (await api<{ id: string }[]>(base, 'GET', `/api/v1/incidents?status=all&limit=500`, token)).body.map((i) => i.id);
+  const ids = (
+    await api<{ id: string }[]>(base, 'GET', `/api/v1/incidents?status=all&limit=500`, token)
+  ).body.map((i) => i.id);
   const tl: number[] = [];
-  for (const id of ids.slice(0, 200)) tl.push((await timed(() => api(base, 'GET', `/api/v1/incidents/${id}/timeline`, token))).ms);
+  for (const id of ids.slice(0, 200))
+    tl.push((await timed(() => api(base, 'GET', `/api/v1/incidents/${id}/timeline`, token))).ms);
 
   const hourFrom = new Date(Date.now() - 3600_000).toISOString();
   const replay: number[] = [];
@@ -168,7 +195,10 @@ async function measure(base: string, token: string, n: number, districtId: strin
   let points = 0;
   for (let i = 0; i < 4; i++) {
     const t0 = performance.now();
-    const res = await fetch(`${base}/api/v1/replay/area?districtId=${districtId}&from=${hourFrom}&to=${to}&stepSec=15`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(
+      `${base}/api/v1/replay/area?districtId=${districtId}&from=${hourFrom}&to=${to}&stepSec=15`,
+      { headers: { authorization: `Bearer ${token}` } },
+    );
     const text = await res.text();
     if (i > 0) replay.push(performance.now() - t0);
     bytes = text.length;
@@ -190,9 +220,23 @@ async function measure(base: string, token: string, n: number, districtId: strin
 }
 
 async function users(base: string, adminPassword: string) {
-  const admin = (await api(base, 'POST', '/api/v1/auth/login', undefined, { username: 'admin', password: adminPassword })).body.accessToken as string;
-  await api(base, 'POST', '/api/v1/users', admin, { username: 'bench-commander', password: 'bench-commander-pw', roles: ['commander'] });
-  const commander = (await api(base, 'POST', '/api/v1/auth/login', undefined, { username: 'bench-commander', password: 'bench-commander-pw' })).body.accessToken as string;
+  const admin = (
+    await api(base, 'POST', '/api/v1/auth/login', undefined, {
+      username: 'admin',
+      password: adminPassword,
+    })
+  ).body.accessToken as string;
+  await api(base, 'POST', '/api/v1/users', admin, {
+    username: 'bench-commander',
+    password: 'bench-commander-pw',
+    roles: ['commander'],
+  });
+  const commander = (
+    await api(base, 'POST', '/api/v1/auth/login', undefined, {
+      username: 'bench-commander',
+      password: 'bench-commander-pw',
+    })
+  ).body.accessToken as string;
   return { admin, commander };
 }
 
@@ -201,7 +245,9 @@ async function services(): Promise<ModeResult> {
   const listBench = async () => {
     const c = new Client({ connectionString: url.toString() });
     await c.connect();
-    const r = await c.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'ringcad_bench_%'`);
+    const r = await c.query<{ datname: string }>(
+      `SELECT datname FROM pg_database WHERE datname LIKE 'ringcad_bench_%'`,
+    );
     await c.end();
     return new Set(r.rows.map((x) => x.datname));
   };
@@ -220,10 +266,22 @@ async function services(): Promise<ModeResult> {
       const { districts, stations } = await places(stack.base, admin);
       console.log(`services: generating ${INCIDENTS_SERVICES} incidents…`);
       const t0 = performance.now();
-      await generate((text) => client.query(text).then(() => undefined), INCIDENTS_SERVICES, districts, stations);
+      await generate(
+        (text) => client.query(text).then(() => undefined),
+        INCIDENTS_SERVICES,
+        districts,
+        stations,
+      );
       const loadSec = (performance.now() - t0) / 1000;
       console.log(`  loaded in ${Math.round(loadSec)} s`);
-      return await measure(stack.base, commander, INCIDENTS_SERVICES, districts[0], async (q) => (await client.query<{ n: number }>(q)).rows[0].n, loadSec);
+      return await measure(
+        stack.base,
+        commander,
+        INCIDENTS_SERVICES,
+        districts[0],
+        async (q) => (await client.query<{ n: number }>(q)).rows[0].n,
+        loadSec,
+      );
     } finally {
       await client.end();
     }
@@ -235,7 +293,12 @@ async function services(): Promise<ModeResult> {
 async function embedded(): Promise<ModeResult> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'ringcad-bench-reports-'));
   const adminPassword = 'bench-admin-password';
-  const config = loadConfig({ DATA_DIR: dataDir, ADMIN_PASSWORD: adminPassword, PORT: '0', HOST: '127.0.0.1' });
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    ADMIN_PASSWORD: adminPassword,
+    PORT: '0',
+    HOST: '127.0.0.1',
+  });
   const app = await createApiApp(config, { logger: false });
   try {
     await app.get(AuthService).ensureAdmin(adminPassword, true);
@@ -246,10 +309,26 @@ async function embedded(): Promise<ModeResult> {
     const { districts, stations } = await places(base, admin);
     console.log(`embedded: generating ${INCIDENTS_EMBEDDED} incidents…`);
     const t0 = performance.now();
-    await generate((text) => sql.raw(text).execute(db).then(() => undefined), INCIDENTS_EMBEDDED, districts, stations);
+    await generate(
+      (text) =>
+        sql
+          .raw(text)
+          .execute(db)
+          .then(() => undefined),
+      INCIDENTS_EMBEDDED,
+      districts,
+      stations,
+    );
     const loadSec = (performance.now() - t0) / 1000;
     console.log(`  loaded in ${Math.round(loadSec)} s`);
-    return await measure(base, commander, INCIDENTS_EMBEDDED, districts[0], async (q) => (await sql.raw<{ n: number }>(q).execute(db)).rows[0].n, loadSec);
+    return await measure(
+      base,
+      commander,
+      INCIDENTS_EMBEDDED,
+      districts[0],
+      async (q) => (await sql.raw<{ n: number }>(q).execute(db)).rows[0].n,
+      loadSec,
+    );
   } finally {
     await app.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -266,8 +345,10 @@ async function main() {
   } catch {
     /* first run */
   }
-  if (wanted.includes('services') && process.env.DATABASE_URL && process.env.REDIS_URL) modes.services = { ...(await services()), at: new Date().toISOString() };
-  if (wanted.includes('embedded')) modes.embedded = { ...(await embedded()), at: new Date().toISOString() };
+  if (wanted.includes('services') && process.env.DATABASE_URL && process.env.REDIS_URL)
+    modes.services = { ...(await services()), at: new Date().toISOString() };
+  if (wanted.includes('embedded'))
+    modes.embedded = { ...(await embedded()), at: new Date().toISOString() };
   const head = modes.services ?? modes.embedded;
   const result = {
     incidents: head?.incidents ?? 0,

@@ -38,7 +38,12 @@ export function runSealingBench(): Record<string, unknown> {
   const units = place('u', 2000);
   const incidents = Array.from({ length: RUNS }, () => streetPoint(graph, rand));
   const run = (i: number, boundary = true) =>
-    computeSealing(graph, incidents[i % incidents.length], { tiersSec: TIERS, checkpoints, units, boundary });
+    computeSealing(graph, incidents[i % incidents.length], {
+      tiersSec: TIERS,
+      checkpoints,
+      units,
+      boundary,
+    });
 
   for (let k = 0; k < 3; k++) run(k); // JIT, edge costs, snap index
   const wall: number[] = [];
@@ -64,7 +69,11 @@ export function runSealingBench(): Record<string, unknown> {
   const round = (v: number, d = 1): number => Math.round(v * 10 ** d) / 10 ** d;
   const wallStats = stats(wall);
   return {
-    machine: { cpus: os.cpus().length, node: process.version, loadavg: os.loadavg().map((v) => round(v, 2)) },
+    machine: {
+      cpus: os.cpus().length,
+      node: process.version,
+      loadavg: os.loadavg().map((v) => round(v, 2)),
+    },
     nodes: graph.nodeCount,
     segments: graph.segmentCount,
     checkpoints: checkpoints.length,

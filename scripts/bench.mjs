@@ -8,7 +8,9 @@ import { ensureDeps } from './ensure-deps.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const names = process.argv.slice(2);
-const available = readdirSync(join(root, 'bench')).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, ''));
+const available = readdirSync(join(root, 'bench'))
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => f.replace(/\.ts$/, ''));
 if (!names.length || names.some((n) => !available.includes(n))) {
   console.error(`usage: npm run bench -- <${available.join('|')}> [...]`);
   process.exit(2);
@@ -18,9 +20,28 @@ ensureDeps(root);
 const out = join(root, `.bench-build-${process.pid}`);
 rmSync(out, { recursive: true, force: true });
 process.on('exit', () => rmSync(out, { recursive: true, force: true }));
-execFileSync(join(root, 'node_modules', '.bin', 'swc'), ['bench', 'libs', 'apps', '-d', out, '--config-file', '.swcrc', '--ignore', '**/*.spec.ts,apps/console/**', '-q'], { cwd: root, stdio: 'inherit' });
+execFileSync(
+  join(root, 'node_modules', '.bin', 'swc'),
+  [
+    'bench',
+    'libs',
+    'apps',
+    '-d',
+    out,
+    '--config-file',
+    '.swcrc',
+    '--ignore',
+    '**/*.spec.ts,apps/console/**',
+    '-q',
+  ],
+  { cwd: root, stdio: 'inherit' },
+);
 for (const name of names) {
   const entry = join(out, 'bench', `${name}.js`);
   if (!existsSync(entry)) throw new Error(`${entry} missing`);
-  execFileSync(process.execPath, [entry], { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_PATH: join(root, 'node_modules') } });
+  execFileSync(process.execPath, [entry], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, NODE_PATH: join(root, 'node_modules') },
+  });
 }

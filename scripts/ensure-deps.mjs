@@ -6,7 +6,10 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export function ensureDeps(root) {
-  const hash = () => createHash('sha256').update(readFileSync(join(root, 'package-lock.json'))).digest('hex');
+  const hash = () =>
+    createHash('sha256')
+      .update(readFileSync(join(root, 'package-lock.json')))
+      .digest('hex');
   const stamp = join(root, 'node_modules', '.ringcad-lock-hash');
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash()) return;
   console.log('installing dependencies (npm ci, locked versions)…');

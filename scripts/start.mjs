@@ -12,7 +12,11 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 ensureDeps(root);
 // RINGCAD_SKIP_BUILD=1: the tree is already built (the test suite builds once for all tests)
-if (!process.env.RINGCAD_SKIP_BUILD) execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
+if (!process.env.RINGCAD_SKIP_BUILD)
+  execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 const env = { ...process.env };
 const port = Number(env.PORT ?? 3000);
 const dataDir = resolve(root, env.DATA_DIR ?? '.data');
@@ -94,12 +98,19 @@ function stop(code = 0) {
   const running = supervised.map((s) => s.child).filter((c) => c && c.exitCode === null);
   for (const c of running) c.kill('SIGTERM');
   setTimeout(() => process.exit(code), 3000).unref();
-  Promise.all(running.map((c) => new Promise((r) => c.on('exit', r)))).then(() => process.exit(code));
+  Promise.all(running.map((c) => new Promise((r) => c.on('exit', r)))).then(() =>
+    process.exit(code),
+  );
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
-const apiEnv = { PORT: String(port), DATA_DIR: dataDir, ADMIN_PASSWORD: env.ADMIN_PASSWORD ?? creds.admin, DEMO: demo ? '1' : '0' };
+const apiEnv = {
+  PORT: String(port),
+  DATA_DIR: dataDir,
+  ADMIN_PASSWORD: env.ADMIN_PASSWORD ?? creds.admin,
+  DEMO: demo ? '1' : '0',
+};
 supervise('api', 'dist/apps/api/src/main.js', apiEnv);
 if (services) supervise('worker', 'dist/apps/worker/src/main.js', apiEnv);
 
@@ -113,19 +124,25 @@ for (let i = 0; ; i++) {
   }
   if (stopping) await new Promise(() => {});
   // the api keeps being supervised; say so rather than giving up on it
-  if (i > 0 && i % 120 === 0) console.error(`[start] api not healthy after ${i / 2} s; still waiting`);
+  if (i > 0 && i % 120 === 0)
+    console.error(`[start] api not healthy after ${i / 2} s; still waiting`);
   await new Promise((r) => setTimeout(r, 500));
 }
 
 if (demo) {
-  supervise('simulator', 'dist/apps/simulator/src/main.js', {
-    API_URL: base,
-    ADMIN_PASSWORD: env.ADMIN_PASSWORD ?? creds.admin,
-    CALLTAKER_PASSWORD: creds.calltaker,
-    DISPATCHER_PASSWORD: creds.dispatcher,
-    COMMANDER_PASSWORD: creds.commander,
-    SIM_STATE_FILE: join(dataDir, 'simulator-state.json'),
-  }, { giveUpAfter: SIMULATOR_MAX_QUICK_FAILURES });
+  supervise(
+    'simulator',
+    'dist/apps/simulator/src/main.js',
+    {
+      API_URL: base,
+      ADMIN_PASSWORD: env.ADMIN_PASSWORD ?? creds.admin,
+      CALLTAKER_PASSWORD: creds.calltaker,
+      DISPATCHER_PASSWORD: creds.dispatcher,
+      COMMANDER_PASSWORD: creds.commander,
+      SIM_STATE_FILE: join(dataDir, 'simulator-state.json'),
+    },
+    { giveUpAfter: SIMULATOR_MAX_QUICK_FAILURES },
+  );
 }
 
 /**
@@ -136,12 +153,18 @@ async function visitorTerminalLink() {
   const call = async (method, path, token, body) => {
     const r = await fetch(`${base}${path}`, {
       method,
-      headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: {
+        ...(body ? { 'content-type': 'application/json' } : {}),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
       body: body ? JSON.stringify(body) : undefined,
     });
     return { status: r.status, body: await r.json().catch(() => null) };
   };
-  const login = await call('POST', '/api/v1/auth/login', null, { username: 'admin', password: env.ADMIN_PASSWORD ?? creds.admin });
+  const login = await call('POST', '/api/v1/auth/login', null, {
+    username: 'admin',
+    password: env.ADMIN_PASSWORD ?? creds.admin,
+  });
   if (login.status !== 200) return null;
   const admin = login.body.accessToken;
   const callsign = '演示-警务通';
@@ -159,10 +182,16 @@ async function visitorTerminalLink() {
     const roads = await call('GET', '/api/v1/road-network', admin);
     const [w, s, e, n] = roads.body?.bbox ?? [];
     if (w !== undefined) {
-      await call('POST', '/api/v1/units/positions', admin, { positions: [{ unitId: unit.id, lon: (w + e) / 2, lat: (s + n) / 2, at: new Date().toISOString() }] });
+      await call('POST', '/api/v1/units/positions', admin, {
+        positions: [
+          { unitId: unit.id, lon: (w + e) / 2, lat: (s + n) / 2, at: new Date().toISOString() },
+        ],
+      });
     }
   }
-  await call('POST', `/api/v1/units/${unit.id}/status`, link.body.terminalToken, { status: 'available' });
+  await call('POST', `/api/v1/units/${unit.id}/status`, link.body.terminalToken, {
+    status: 'available',
+  });
   return { callsign, url: link.body.url.replace(/^http:\/\/127\.0\.0\.1:/, 'http://localhost:') };
 }
 const visitor = demo ? await visitorTerminalLink().catch(() => null) : null;
@@ -174,7 +203,11 @@ console.log(`
               calltaker  / ${creds.calltaker}
               commander  / ${creds.commander}
               admin      / ${env.ADMIN_PASSWORD ? '(your ADMIN_PASSWORD)' : creds.admin}
-  (kept in ${credFile}; Ctrl-C stops everything)${visitor ? `
+  (kept in ${credFile}; Ctrl-C stops everything)${
+    visitor
+      ? `
   Play an officer: open ${visitor.url}
-              (警务通 of unit ${visitor.callsign}, beside the console; a phone on the same network works too)` : ''}
+              (警务通 of unit ${visitor.callsign}, beside the console; a phone on the same network works too)`
+      : ''
+  }
 `);

@@ -12,9 +12,14 @@ ensureDeps(root);
 // build once up front (server and console): tests that start the built system never rebuild
 // under each other's feet
 if (!process.env.RINGCAD_SKIP_BUILD) {
-  const b = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
+  const b = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (b.status !== 0) {
-    console.log(`\n${process.env.DATABASE_URL && process.env.REDIS_URL ? 'services' : 'embedded'}: 0 passed, 1 failed`);
+    console.log(
+      `\n${process.env.DATABASE_URL && process.env.REDIS_URL ? 'services' : 'embedded'}: 0 passed, 1 failed`,
+    );
     process.exit(1);
   }
 }
@@ -22,11 +27,26 @@ const mode = process.env.DATABASE_URL && process.env.REDIS_URL ? 'services' : 'e
 mkdirSync(join(root, 'test-results'), { recursive: true });
 const out = join(root, 'test-results', `jest-${mode}.json`);
 const jest = join(root, 'node_modules', 'jest', 'bin', 'jest.js');
-const res = spawnSync(process.execPath, ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', jest, '--json', `--outputFile=${out}`, ...process.argv.slice(2)], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env, RINGCAD_TEST_MODE: mode, RINGCAD_PREBUILT: process.env.RINGCAD_SKIP_BUILD ? '' : '1' },
-});
+const res = spawnSync(
+  process.execPath,
+  [
+    '--experimental-vm-modules',
+    '--no-warnings=ExperimentalWarning',
+    jest,
+    '--json',
+    `--outputFile=${out}`,
+    ...process.argv.slice(2),
+  ],
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      RINGCAD_TEST_MODE: mode,
+      RINGCAD_PREBUILT: process.env.RINGCAD_SKIP_BUILD ? '' : '1',
+    },
+  },
+);
 let passed = 0;
 let failed = 0;
 try {

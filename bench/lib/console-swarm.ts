@@ -34,12 +34,16 @@ if (parentPort && workerData) {
       const ms = Date.now() - Date.parse(inc.createdAt);
       incidentLatencies.push(ms);
       const cur = perIncident.get(inc.id);
-      perIncident.set(inc.id, { first: Math.min(cur?.first ?? ms, ms), last: Math.max(cur?.last ?? ms, ms) });
+      perIncident.set(inc.id, {
+        first: Math.min(cur?.first ?? ms, ms),
+        last: Math.max(cur?.last ?? ms, ms),
+      });
     });
     s.on('units.positions', (ps: { unitId: string; at: string; sentAt?: number }[]) => {
       positionMessages++;
       const now = Date.now();
-      for (const p of ps) if (p.unitId === probeUnit) positionLatencies.push(now - Date.parse(p.at));
+      for (const p of ps)
+        if (p.unitId === probeUnit) positionLatencies.push(now - Date.parse(p.at));
     });
     s.on('units.positions.packed', (frame: Buffer) => {
       positionMessages++;

@@ -43,7 +43,13 @@ export async function startStack(
   const root = resolve(__dirname, '..', '..');
   const port = await freePort();
   const adminPassword = `bench-${randomBytes(6).toString('hex')}`;
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), ADMIN_PASSWORD: adminPassword, LOG_FORMAT: 'json', ...extraEnv };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    ADMIN_PASSWORD: adminPassword,
+    LOG_FORMAT: 'json',
+    ...extraEnv,
+  };
   let cleanup: () => Promise<void> = async () => undefined;
   if (mode === 'services') {
     const url = new URL(process.env.DATABASE_URL as string);
@@ -74,7 +80,10 @@ export async function startStack(
   const run = (script: string, more: NodeJS.ProcessEnv = {}) => {
     // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the servers
     const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const p = spawn(process.execPath, [...nodeArgs, join(root, script)], { env: { ...env, ...more }, stdio: ['ignore', 'ignore', 'inherit'] });
+    const p = spawn(process.execPath, [...nodeArgs, join(root, script)], {
+      env: { ...env, ...more },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     procs.push(p);
   };
   const healthy = async (url: string) => {
@@ -105,17 +114,30 @@ export async function startStack(
     adminPassword,
     async stop() {
       for (const p of procs) p.kill('SIGTERM');
-      await Promise.all(procs.map((p) => (p.exitCode !== null ? Promise.resolve() : new Promise((r) => p.once('exit', r)))));
+      await Promise.all(
+        procs.map((p) =>
+          p.exitCode !== null ? Promise.resolve() : new Promise((r) => p.once('exit', r)),
+        ),
+      );
       await cleanup();
     },
   };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- bench reads untyped JSON
-export async function api<T = any>(base: string, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: T }> {
+export async function api<T = any>(
+  base: string,
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
   const res = await fetch(`${base}${path}`, {
     method,
-    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();

@@ -4,8 +4,25 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildWorld, INCIDENT_POINT, type World } from '../support/fixtures';
-import { client, connectSocket, createStack, emitWithAck, SERVICES_MODE, sleep, type Stack } from '../support/harness';
-import { ensureConsoleBuilt, launchBrowser, ROOT, signIn, waitForMapIdle, watch, type BrowserSession, type Watched } from './console-browser';
+import {
+  client,
+  connectSocket,
+  createStack,
+  emitWithAck,
+  SERVICES_MODE,
+  sleep,
+  type Stack,
+} from '../support/harness';
+import {
+  ensureConsoleBuilt,
+  launchBrowser,
+  ROOT,
+  signIn,
+  waitForMapIdle,
+  watch,
+  type BrowserSession,
+  type Watched,
+} from './console-browser';
 
 jest.setTimeout(180_000);
 
@@ -22,7 +39,12 @@ describe(`警务通 on the dispatcher's console (${SERVICES_MODE ? 'services' : 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     ensureConsoleBuilt();
-    stack = await createStack({ ROAD_NETWORK: join(SHARED, 'chengdu-center-2018.osm'), COVERAGE_PUSH_SEC: '0', POSITION_STALE_SEC: '3600', ACK_TIMEOUT_P2_SEC: '3600' });
+    stack = await createStack({
+      ROAD_NETWORK: join(SHARED, 'chengdu-center-2018.osm'),
+      COVERAGE_PUSH_SEC: '0',
+      POSITION_STALE_SEC: '3600',
+      ACK_TIMEOUT_P2_SEC: '3600',
+    });
     base = (await stack.startApi()).url;
     if (SERVICES_MODE) await stack.startWorker();
     world = await buildWorld(base, 4);
@@ -40,12 +62,20 @@ describe(`警务通 on the dispatcher's console (${SERVICES_MODE ? 'services' : 
   it('an emergency sounds, opens its incident, and is cleared only with a reason', async () => {
     const page = desk.page;
     const u = world.units[1];
-    const played = await page.evaluate(() => (globalThis as any).__ringcad.alertTone.played as number);
-    const r = await client(base, u.token).post(`/api/v1/units/${u.id}/emergency`, { position: { lon: u.lon, lat: u.lat } });
+    const played = await page.evaluate(
+      () => (globalThis as any).__ringcad.alertTone.played as number,
+    );
+    const r = await client(base, u.token).post(`/api/v1/units/${u.id}/emergency`, {
+      position: { lon: u.lon, lat: u.lat },
+    });
     expect(r.status).toBe(201);
     await page.locator('#alert-banner .alert-emergency').waitFor();
-    await page.locator(`#incident-detail[data-incident-id="${r.body.emergency.incidentId}"]`).waitFor();
-    expect(await page.evaluate(() => (globalThis as any).__ringcad.alertTone.played as number)).toBeGreaterThan(played);
+    await page
+      .locator(`#incident-detail[data-incident-id="${r.body.emergency.incidentId}"]`)
+      .waitFor();
+    expect(
+      await page.evaluate(() => (globalThis as any).__ringcad.alertTone.played as number),
+    ).toBeGreaterThan(played);
     await page.screenshot({ path: join(SHOTS, 'console-emergency.png') });
     await page.locator('#alert-banner .alert-emergency .clear-emergency').click();
     await page.locator('#emergency-clear').waitFor();
@@ -58,30 +88,59 @@ describe(`警务通 on the dispatcher's console (${SERVICES_MODE ? 'services' : 
     await page.locator('#emergency-clear [data-role="confirm"]').click();
     await page.locator('#alert-banner .alert-emergency').waitFor({ state: 'detached' });
     expect((await world.dispatcher.get('/api/v1/emergencies')).body.emergencies).toHaveLength(0);
-    const tl = (await world.dispatcher.get(`/api/v1/incidents/${r.body.emergency.incidentId}/timeline`)).body;
-    expect(tl.events.find((e: { type: string }) => e.type === 'emergency.cleared').data.reason).toBe('已电话确认安全');
+    const tl = (
+      await world.dispatcher.get(`/api/v1/incidents/${r.body.emergency.incidentId}/timeline`)
+    ).body;
+    expect(
+      tl.events.find((e: { type: string }) => e.type === 'emergency.cleared').data.reason,
+    ).toBe('已电话确认安全');
   });
 
   it("sends to an incident's units from its thread and shows who has read it", async () => {
     const page = desk.page;
     const u = world.units[2];
-    const inc = await world.calltaker.post('/api/v1/incidents', { location: INCIDENT_POINT, category: 'dispute', priority: 2 });
+    const inc = await world.calltaker.post('/api/v1/incidents', {
+      location: INCIDENT_POINT,
+      category: 'dispute',
+      priority: 2,
+    });
     const incidentId = inc.body.incident.id as string;
-    expect((await world.dispatcher.post(`/api/v1/incidents/${incidentId}/assignments`, { unitIds: [u.id] })).status).toBe(201);
+    expect(
+      (
+        await world.dispatcher.post(`/api/v1/incidents/${incidentId}/assignments`, {
+          unitIds: [u.id],
+        })
+      ).status,
+    ).toBe(201);
     const terminal = await connectSocket(base, '/terminal', u.token);
     await page.locator(`.queue-item[data-incident-id="${incidentId}"]`).click();
-    await page.locator(`#incident-detail[data-incident-id="${incidentId}"] #incident-messages`).waitFor();
+    await page
+      .locator(`#incident-detail[data-incident-id="${incidentId}"] #incident-messages`)
+      .waitFor();
     await page.locator('#message-incident').click();
     await page.locator('#message-text').waitFor();
     await sleep(500);
     await page.locator('#message-text').fill('注意安全，对方情绪激动');
     await page.keyboard.press('Enter');
-    const got = await terminal.waitFor((e) => e.event === 'message' && e.payload.text === '注意安全，对方情绪激动');
+    const got = await terminal.waitFor(
+      (e) => e.event === 'message' && e.payload.text === '注意安全，对方情绪激动',
+    );
     await page.locator(`#messages [data-message-id="${got.payload.id}"] .unread`).waitFor();
-    expect((await emitWithAck(terminal.socket, 'message.read', { messageId: got.payload.id })).ok).toBe(true);
-    await page.locator(`#messages [data-message-id="${got.payload.id}"] .read[data-unit-id="${u.id}"]`).waitFor();
+    expect(
+      (await emitWithAck(terminal.socket, 'message.read', { messageId: got.payload.id })).ok,
+    ).toBe(true);
+    await page
+      .locator(`#messages [data-message-id="${got.payload.id}"] .read[data-unit-id="${u.id}"]`)
+      .waitFor();
     // the unit's answer appears in the same thread
-    expect((await client(base, u.token).post('/api/v1/messages', { text: '收到', replyTo: got.payload.id })).status).toBe(201);
+    expect(
+      (
+        await client(base, u.token).post('/api/v1/messages', {
+          text: '收到',
+          replyTo: got.payload.id,
+        })
+      ).status,
+    ).toBe(201);
     await page.locator('#messages .message.from-unit', { hasText: '收到' }).waitFor();
     await page.screenshot({ path: join(SHOTS, 'console-thread.png') });
     terminal.close();

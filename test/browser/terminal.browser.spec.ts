@@ -21,10 +21,19 @@ const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `
 
 /** page.evaluate has no timeout of its own: a stuck page must fail the step, not the whole test. */
 function deadline<T>(what: string, p: Promise<T>, ms = 15_000): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms))]);
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) =>
+      setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms),
+    ),
+  ]);
 }
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -85,11 +94,20 @@ describe(`警务通 terminal in a phone browser (${SERVICES_MODE ? 'services' : 
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
     page.on('console', (msg) => {
-      if (msg.type() === 'error' && !/ERR_INTERNET_DISCONNECTED|Failed to load resource|WebSocket/.test(msg.text())) problems.push(`console: ${msg.text()}`);
+      if (
+        msg.type() === 'error' &&
+        !/ERR_INTERNET_DISCONNECTED|Failed to load resource|WebSocket/.test(msg.text())
+      )
+        problems.push(`console: ${msg.text()}`);
     });
     await context.route('**/*', (route) => {
       const url = route.request().url();
-      if (/^https?:\/\/127\.0\.0\.1[:/]/.test(url) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
+      if (
+        /^https?:\/\/127\.0\.0\.1[:/]/.test(url) ||
+        url.startsWith('data:') ||
+        url.startsWith('blob:')
+      )
+        return route.continue();
       external.push(url);
       return route.abort();
     });
@@ -111,7 +129,10 @@ describe(`警务通 terminal in a phone browser (${SERVICES_MODE ? 'services' : 
     await page.locator('.callsign', { hasText: u.callsign }).waitFor();
     // its position arrives from the phone's geolocation
     await until('first position', async () => {
-      const units = (await world.dispatcher.get('/api/v1/units')).body as { id: string; position: { at: string } | null }[];
+      const units = (await world.dispatcher.get('/api/v1/units')).body as {
+        id: string;
+        position: { at: string } | null;
+      }[];
       const me = units.find((x) => x.id === u.id);
       return me?.position && Date.parse(me.position.at) > Date.now() - 60_000;
     });
@@ -127,7 +148,9 @@ describe(`警务通 terminal in a phone browser (${SERVICES_MODE ? 'services' : 
       callerName: '张三',
     });
     const incidentId = inc.body.incident.id as string;
-    const assigned = await world.dispatcher.post(`/api/v1/incidents/${incidentId}/assignments`, { unitIds: [u.id] });
+    const assigned = await world.dispatcher.post(`/api/v1/incidents/${incidentId}/assignments`, {
+      unitIds: [u.id],
+    });
     expect(assigned.status).toBe(201);
     const assignmentId = assigned.body.assignments[0].id as string;
     await page.locator('body[data-rings="1"]').waitFor();
@@ -138,14 +161,22 @@ describe(`警务通 terminal in a phone browser (${SERVICES_MODE ? 'services' : 
     expect(caller).not.toContain('13812345678');
     expect(caller).toMatch(/138/);
     // the road route is drawn (from our engine) and the phone's navigation app is one tap away
-    await until('route', async () => (await page.evaluate(() => (globalThis as any).document.querySelector('.nav')?.getAttribute('href'))) as string);
+    await until(
+      'route',
+      async () =>
+        (await page.evaluate(() =>
+          (globalThis as any).document.querySelector('.nav')?.getAttribute('href'),
+        )) as string,
+    );
     expect(await page.locator('.nav').getAttribute('href')).toMatch(/^geo:30\.65/);
     // the offline basemap (the road network from our api) is drawn, with the route on it
     await page.locator('body[data-roads]').waitFor();
     await until('route drawn', async () =>
       page.evaluate(() => {
         const m = (globalThis as any).__terminalMap;
-        return m.querySourceFeatures('route').length > 0 && m.querySourceFeatures('incident').length > 0;
+        return (
+          m.querySourceFeatures('route').length > 0 && m.querySourceFeatures('incident').length > 0
+        );
       }),
     );
     await page.evaluate(
@@ -159,7 +190,10 @@ describe(`警务通 terminal in a phone browser (${SERVICES_MODE ? 'services' : 
     );
     await shot(page, '1-task');
 
-    const statusOf = async () => (await world.dispatcher.get(`/api/v1/incidents/${incidentId}/timeline`)).body.assignments.find((a: { id: string }) => a.id === assignmentId).status as string;
+    const statusOf = async () =>
+      (
+        await world.dispatcher.get(`/api/v1/incidents/${incidentId}/timeline`)
+      ).body.assignments.find((a: { id: string }) => a.id === assignmentId).status as string;
     await page.locator('#stage[data-type="ack"]').tap();
     await until('acknowledged', async () => (await statusOf()) === 'acknowledged');
     await page.locator('#stage[data-type="depart"]').tap();
@@ -167,31 +201,55 @@ describe(`警务通 terminal in a phone browser (${SERVICES_MODE ? 'services' : 
 
     // ── offline: move, act, move, reload ──
     await deadline('setOffline(true)', context.setOffline(true));
-    await deadline('offline event', page.evaluate(() => (globalThis as any).dispatchEvent(new (globalThis as any).Event('offline'))));
+    await deadline(
+      'offline event',
+      page.evaluate(() =>
+        (globalThis as any).dispatchEvent(new (globalThis as any).Event('offline')),
+      ),
+    );
     await page.locator('body[data-online="false"]').waitFor();
     const p1 = { longitude: u.lon, latitude: u.lat - 0.001, accuracy: 10 };
     const p2 = { longitude: u.lon, latitude: u.lat - 0.002, accuracy: 10 };
     await sleep(5500);
     await context.setGeolocation(p1);
-    await until('first offline fix queued', async () => Number(await page.evaluate(() => (globalThis as any).document.body.dataset.queued)) >= 1);
+    await until(
+      'first offline fix queued',
+      async () =>
+        Number(await page.evaluate(() => (globalThis as any).document.body.dataset.queued)) >= 1,
+    );
     const actedAt = Date.now();
     await page.locator('#stage[data-type="arrive"]').tap();
-    await until('arrive queued', async () => Number(await page.evaluate(() => (globalThis as any).document.body.dataset.queued)) >= 2);
+    await until(
+      'arrive queued',
+      async () =>
+        Number(await page.evaluate(() => (globalThis as any).document.body.dataset.queued)) >= 2,
+    );
     await sleep(5500);
     await context.setGeolocation(p2);
-    await until('second offline fix queued', async () => Number(await page.evaluate(() => (globalThis as any).document.body.dataset.queued)) >= 3);
+    await until(
+      'second offline fix queued',
+      async () =>
+        Number(await page.evaluate(() => (globalThis as any).document.body.dataset.queued)) >= 3,
+    );
     expect(await statusOf()).toBe('en_route');
     await deadline('reload', page.reload(), 30_000);
     await page.locator('#task-address', { hasText: '天府广场东侧' }).waitFor();
     await page.locator('#task-status', { hasText: '在现场' }).waitFor();
-    const queuedAfterReload = Number(await page.evaluate(() => (globalThis as any).document.body.dataset.queued));
+    const queuedAfterReload = Number(
+      await page.evaluate(() => (globalThis as any).document.body.dataset.queued),
+    );
     expect(queuedAfterReload).toBeGreaterThanOrEqual(3);
     await shot(page, '2-offline-after-reload');
 
     // ── back online: everything arrives, in order, with its device time ──
     const back = Date.now();
     await deadline('setOffline(false)', context.setOffline(false));
-    await deadline('online event', page.evaluate(() => (globalThis as any).dispatchEvent(new (globalThis as any).Event('online'))));
+    await deadline(
+      'online event',
+      page.evaluate(() =>
+        (globalThis as any).dispatchEvent(new (globalThis as any).Event('online')),
+      ),
+    );
     await page.locator('body[data-queued="0"]').waitFor({ timeout: 30_000 });
     expect(await statusOf()).toBe('on_scene');
     const tl = (await world.dispatcher.get(`/api/v1/incidents/${incidentId}/timeline`)).body;
@@ -201,8 +259,13 @@ describe(`警务通 terminal in a phone browser (${SERVICES_MODE ? 'services' : 
     expect(Date.parse(arrive.data.deviceAt)).toBeLessThan(back);
     expect(Date.parse(arrive.data.receivedAt)).toBeGreaterThanOrEqual(back);
     // both offline fixes are in the unit's track with their device times, around the arrival
-    const track = (tl.tracks.find((x: { unitId: string }) => x.unitId === u.id)?.points ?? []) as [number, number, number][];
-    const near = (p: { latitude: number }) => track.find((pt) => Math.abs(pt[1] - p.latitude) < 1e-6);
+    const track = (tl.tracks.find((x: { unitId: string }) => x.unitId === u.id)?.points ?? []) as [
+      number,
+      number,
+      number,
+    ][];
+    const near = (p: { latitude: number }) =>
+      track.find((pt) => Math.abs(pt[1] - p.latitude) < 1e-6);
     const t1 = near(p1);
     const t2 = near(p2);
     expect(t1 && t2).toBeTruthy();
@@ -217,7 +280,9 @@ describe(`警务通 terminal in a phone browser (${SERVICES_MODE ? 'services' : 
     await shot(page, '3-feedback');
     await page.locator('#feedback-send').tap();
     await until('cleared', async () => (await statusOf()) === 'cleared');
-    const cleared = (await world.dispatcher.get(`/api/v1/incidents/${incidentId}/timeline`)).body.events.find((e: { type: string }) => e.type === 'assignment.clear');
+    const cleared = (
+      await world.dispatcher.get(`/api/v1/incidents/${incidentId}/timeline`)
+    ).body.events.find((e: { type: string }) => e.type === 'assignment.clear');
     expect(cleared.data).toMatchObject({ disposition: 'mediated', text: '双方已调解离开' });
     // the terminal's own HTTP calls stay possible for the same unit only
     expect((await terminal.get(`/api/v1/messages?unitId=${world.units[1].id}`)).status).toBe(403);
@@ -225,19 +290,24 @@ describe(`警务通 terminal in a phone browser (${SERVICES_MODE ? 'services' : 
 
   it('shows a message from the desk, sends the read receipt and a reply', async () => {
     const u = world.units[0];
-    const sent = await world.dispatcher.post('/api/v1/messages', { to: { unitIds: [u.id] }, text: '请回所里取执法记录仪' });
+    const sent = await world.dispatcher.post('/api/v1/messages', {
+      to: { unitIds: [u.id] },
+      text: '请回所里取执法记录仪',
+    });
     expect(sent.status).toBe(201);
     await page.locator('#unread').waitFor();
     await page.locator('#messages-btn').tap();
     await page.locator('#thread li', { hasText: '请回所里取执法记录仪' }).waitFor();
     await until('read receipt', async () => {
-      const thread = (await world.dispatcher.get(`/api/v1/messages?unitId=${u.id}`)).body.messages as { id: string; recipients: { readAt: string | null }[] }[];
+      const thread = (await world.dispatcher.get(`/api/v1/messages?unitId=${u.id}`)).body
+        .messages as { id: string; recipients: { readAt: string | null }[] }[];
       return thread.find((m) => m.id === sent.body.message.id)?.recipients[0].readAt;
     });
     await page.locator('#reply').fill('收到，马上回去');
     await page.locator('#reply-send').tap();
     const reply = await until('reply at the desk', async () => {
-      const thread = (await world.dispatcher.get(`/api/v1/messages?unitId=${u.id}`)).body.messages as { text: string; toDesk: boolean; replyTo: string | null }[];
+      const thread = (await world.dispatcher.get(`/api/v1/messages?unitId=${u.id}`)).body
+        .messages as { text: string; toDesk: boolean; replyTo: string | null }[];
       return thread.find((m) => m.toDesk && m.text === '收到，马上回去');
     });
     expect(reply.replyTo).toBe(sent.body.message.id);
@@ -247,9 +317,20 @@ describe(`警务通 terminal in a phone browser (${SERVICES_MODE ? 'services' : 
 
   it('prompts the officer on scene to check in, and the answer reaches the timeline', async () => {
     const u = world.units[0];
-    const inc = await world.calltaker.post('/api/v1/incidents', { location: INCIDENT_POINT, category: 'public_order', priority: 3, address: '春熙路' });
+    const inc = await world.calltaker.post('/api/v1/incidents', {
+      location: INCIDENT_POINT,
+      category: 'public_order',
+      priority: 3,
+      address: '春熙路',
+    });
     const incidentId = inc.body.incident.id as string;
-    expect((await world.dispatcher.post(`/api/v1/incidents/${incidentId}/assignments`, { unitIds: [u.id] })).status).toBe(201);
+    expect(
+      (
+        await world.dispatcher.post(`/api/v1/incidents/${incidentId}/assignments`, {
+          unitIds: [u.id],
+        })
+      ).status,
+    ).toBe(201);
     await page.locator('#task-address', { hasText: '春熙路' }).waitFor();
     for (const type of ['ack', 'depart', 'arrive']) {
       await page.locator(`#stage[data-type="${type}"]`).tap();
@@ -263,9 +344,17 @@ describe(`警务通 terminal in a phone browser (${SERVICES_MODE ? 'services' : 
       return tl.events.some((e: { type: string }) => e.type === 'unit.check_in');
     });
     const tl = (await world.dispatcher.get(`/api/v1/incidents/${incidentId}/timeline`)).body;
-    expect(tl.events.filter((e: { type: string }) => e.type === 'check_in.prompted')).toHaveLength(1);
+    expect(tl.events.filter((e: { type: string }) => e.type === 'check_in.prompted')).toHaveLength(
+      1,
+    );
     // done with it: cancel so the next test starts without a task
-    expect((await world.dispatcher.post(`/api/v1/incidents/${incidentId}/cancel`, { reason: '测试结束' })).status).toBe(200);
+    expect(
+      (
+        await world.dispatcher.post(`/api/v1/incidents/${incidentId}/cancel`, {
+          reason: '测试结束',
+        })
+      ).status,
+    ).toBe(200);
     await page.locator('#notice', { hasText: '任务已撤回' }).waitFor();
   });
 
@@ -281,13 +370,19 @@ describe(`警务通 terminal in a phone browser (${SERVICES_MODE ? 'services' : 
     await sos.dispatchEvent('pointerdown');
     await sleep(2300);
     await sos.dispatchEvent('pointerup');
-    const emergency = await until('emergency', async () => (await world.dispatcher.get('/api/v1/emergencies')).body.emergencies[0]);
+    const emergency = await until(
+      'emergency',
+      async () => (await world.dispatcher.get('/api/v1/emergencies')).body.emergencies[0],
+    );
     expect(emergency.unitId).toBe(u.id);
     await page.locator('#emergency-state').waitFor();
     await shot(page, '6-emergency');
     const incident = (await world.dispatcher.get(`/api/v1/incidents/${emergency.incidentId}`)).body;
     expect(incident.category).toBe('officer_in_danger');
-    expect((await world.dispatcher.post(`/api/v1/units/${u.id}/emergency/clear`, { reason: '演练' })).status).toBe(200);
+    expect(
+      (await world.dispatcher.post(`/api/v1/units/${u.id}/emergency/clear`, { reason: '演练' }))
+        .status,
+    ).toBe(200);
     await page.locator('#emergency-state').waitFor({ state: 'detached' });
     expect(problems).toEqual([]);
     expect(external).toEqual([]);

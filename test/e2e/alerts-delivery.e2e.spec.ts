@@ -2,7 +2,17 @@ import { Client } from 'pg';
 import { loadConfig } from '@ringcad/core';
 import { createWorkerApp } from '../../apps/worker/src/worker-app';
 import { buildWorld, INCIDENT_POINT, rebind, type World } from '../support/fixtures';
-import { ADMIN_PASSWORD, client, connectSocket, createStack, login, SERVICES_MODE, sleep, type Recorder, type Stack } from '../support/harness';
+import {
+  ADMIN_PASSWORD,
+  client,
+  connectSocket,
+  createStack,
+  login,
+  SERVICES_MODE,
+  sleep,
+  type Recorder,
+  type Stack,
+} from '../support/harness';
 import { TestClock } from '../support/test-clock';
 
 /** The outbox polls every 2 s: waiting longer than that shows a second push if there is one. */
@@ -31,9 +41,15 @@ const OTHER_DISTRICT = {
 async function unackedAssignments(world: World, n: number, firstUnit = 0): Promise<string[]> {
   const incidents: string[] = [];
   for (let i = 0; i < n; i++) {
-    const r = await world.calltaker.post('/api/v1/incidents', { location: INCIDENT_POINT, category: 'public_order', priority: 1 });
+    const r = await world.calltaker.post('/api/v1/incidents', {
+      location: INCIDENT_POINT,
+      category: 'public_order',
+      priority: 1,
+    });
     expect(r.status).toBe(201);
-    const a = await world.dispatcher.post(`/api/v1/incidents/${r.body.incident.id}/assignments`, { unitIds: [world.units[firstUnit + i].id] });
+    const a = await world.dispatcher.post(`/api/v1/incidents/${r.body.incident.id}/assignments`, {
+      unitIds: [world.units[firstUnit + i].id],
+    });
     expect(a.status).toBe(201);
     incidents.push(r.body.incident.id);
   }
@@ -43,7 +59,12 @@ async function unackedAssignments(world: World, n: number, firstUnit = 0): Promi
 const alertsOf = (rec: Recorder, incidents: string[]) =>
   rec.events.filter((e) => e.event === 'alert' && incidents.includes(e.payload.incidentId));
 const ackAlertsOf = (rec: Recorder, incidents: string[]) =>
-  rec.events.filter((e) => e.event === 'alert' && e.payload.kind === 'ack_overdue' && incidents.includes(e.payload.incidentId));
+  rec.events.filter(
+    (e) =>
+      e.event === 'alert' &&
+      e.payload.kind === 'ack_overdue' &&
+      incidents.includes(e.payload.incidentId),
+  );
 
 const syncOf = async (base: string, token: string) => {
   const rec = await connectSocket(base, '/console', token);
@@ -53,11 +74,23 @@ const syncOf = async (base: string, token: string) => {
 };
 
 async function scopedDispatcher(world: World, base: string, username: string): Promise<string> {
-  const d = await world.admin.post('/api/v1/jurisdictions', { name: `东区-${username}`, kind: 'district', boundary: OTHER_DISTRICT });
+  const d = await world.admin.post('/api/v1/jurisdictions', {
+    name: `东区-${username}`,
+    kind: 'district',
+    boundary: OTHER_DISTRICT,
+  });
   expect(d.status).toBe(201);
-  const u = await world.admin.post('/api/v1/users', { username, password: `${username}-password`, roles: ['dispatcher'], jurisdictionId: d.body.id });
+  const u = await world.admin.post('/api/v1/users', {
+    username,
+    password: `${username}-password`,
+    roles: ['dispatcher'],
+    jurisdictionId: d.body.id,
+  });
   expect(u.status).toBe(201);
-  const r = await client(base).post('/api/v1/auth/login', { username, password: `${username}-password` });
+  const r = await client(base).post('/api/v1/auth/login', {
+    username,
+    password: `${username}-password`,
+  });
   expect(r.status).toBe(200);
   return r.body.accessToken as string;
 }
@@ -101,7 +134,8 @@ describeServices('alert delivery when the worker starts with due timers (service
       const ids: string[] = [];
       for (const id of incidents) {
         const tl = await world.dispatcher.get(`/api/v1/incidents/${id}/timeline`);
-        for (const e of tl.body.events as { type: string; data: { alertId: string } }[]) if (e.type.startsWith('alert.')) ids.push(e.data.alertId);
+        for (const e of tl.body.events as { type: string; data: { alertId: string } }[])
+          if (e.type.startsWith('alert.')) ids.push(e.data.alertId);
       }
       return ids;
     };
@@ -113,17 +147,22 @@ describeServices('alert delivery when the worker starts with due timers (service
     // one ack_overdue and three tier_missed per incident: none is lost
     expect(raised).toHaveLength(incidents.length * 4);
     const deadline = Date.now() + 20_000;
-    while (alertsOf(watching, incidents).length < raised.length && Date.now() < deadline) await sleep(100);
+    while (alertsOf(watching, incidents).length < raised.length && Date.now() < deadline)
+      await sleep(100);
     await sleep(SETTLE_MS);
     const ids = alertsOf(watching, incidents).map((e) => e.payload.id as string);
     // exactly once each
     expect([...ids].sort()).toEqual([...raised].sort());
     // another district's console gets none of them, live or in its snapshot
     expect(alertsOf(elsewhere, incidents)).toHaveLength(0);
-    expect((await syncOf(base, otherToken)).alerts.filter((a) => incidents.includes(a.incidentId ?? ''))).toHaveLength(0);
+    expect(
+      (await syncOf(base, otherToken)).alerts.filter((a) => incidents.includes(a.incidentId ?? '')),
+    ).toHaveLength(0);
 
     // a console connecting later gets each unacknowledged alert in its snapshot, once
-    const later = (await syncOf(base, world.tokens.commander)).alerts.filter((a) => incidents.includes(a.incidentId ?? ''));
+    const later = (await syncOf(base, world.tokens.commander)).alerts.filter((a) =>
+      incidents.includes(a.incidentId ?? ''),
+    );
     expect(later.map((a) => a.id).sort()).toEqual([...raised].sort());
     watching.close();
     elsewhere.close();
@@ -150,13 +189,24 @@ describeServices('alert delivery when the worker starts with due timers (service
     } finally {
       await db.end();
     }
-    const first = await onFirst.waitFor((e) => e.event === 'alert' && e.payload.id === alertId, 10_000);
-    expect(first.payload).toMatchObject({ incidentId, kind: 'ack_overdue', data: { orphan: true } });
+    const first = await onFirst.waitFor(
+      (e) => e.event === 'alert' && e.payload.id === alertId,
+      10_000,
+    );
+    expect(first.payload).toMatchObject({
+      incidentId,
+      kind: 'ack_overdue',
+      data: { orphan: true },
+    });
     await onSecond.waitFor((e) => e.event === 'alert' && e.payload.id === alertId, 10_000);
     await sleep(SETTLE_MS);
     // three processes poll the outbox; each console still sees it once
-    expect(onFirst.events.filter((e) => e.event === 'alert' && e.payload.id === alertId)).toHaveLength(1);
-    expect(onSecond.events.filter((e) => e.event === 'alert' && e.payload.id === alertId)).toHaveLength(1);
+    expect(
+      onFirst.events.filter((e) => e.event === 'alert' && e.payload.id === alertId),
+    ).toHaveLength(1);
+    expect(
+      onSecond.events.filter((e) => e.event === 'alert' && e.payload.id === alertId),
+    ).toHaveLength(1);
     onFirst.close();
     onSecond.close();
     await stack.stopApi(1);
@@ -173,10 +223,14 @@ describeServices('alert delivery when the worker starts with due timers (service
     });
     const lines: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      lines.push(...String(chunk).split('\n').filter((l) => l.length));
+    process.stdout.write = (chunk: string | Uint8Array, ...rest: unknown[]) => {
+      lines.push(
+        ...String(chunk)
+          .split('\n')
+          .filter((l) => l.length),
+      );
       return (write as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
-    });
+    };
     try {
       const app = await createWorkerApp(config);
       await app.close();
@@ -186,10 +240,21 @@ describeServices('alert delivery when the worker starts with due timers (service
     expect(lines.length).toBeGreaterThan(3);
     for (const line of lines) {
       // Nest's own JSON lines
-      const parsed = JSON.parse(line) as { level: string; message: unknown; timestamp: number; pid: number };
-      expect(parsed).toMatchObject({ level: expect.any(String), timestamp: expect.any(Number), pid: process.pid });
+      const parsed = JSON.parse(line) as {
+        level: string;
+        message: unknown;
+        timestamp: number;
+        pid: number;
+      };
+      expect(parsed).toMatchObject({
+        level: expect.any(String),
+        timestamp: expect.any(Number),
+        pid: process.pid,
+      });
     }
-    expect(lines.some((l) => l.includes('RoutesResolver') || l.includes('InstanceLoader'))).toBe(true);
+    expect(lines.some((l) => l.includes('RoutesResolver') || l.includes('InstanceLoader'))).toBe(
+      true,
+    );
   }, 60_000);
 });
 
@@ -218,11 +283,17 @@ describeEmbedded('alert delivery when the api restarts with due timers (embedded
     const sync = await first.waitFor((e) => e.event === 'sync');
     // raised while the api started (then in the snapshot) or just after (then pushed live)
     const seen = () => [
-      ...(sync.payload.alerts as { id: string; incidentId: string }[]).filter((a) => incidents.includes(a.incidentId)),
+      ...(sync.payload.alerts as { id: string; incidentId: string }[]).filter((a) =>
+        incidents.includes(a.incidentId),
+      ),
       ...ackAlertsOf(first, incidents).map((e) => e.payload as { id: string; incidentId: string }),
     ];
     const deadline = Date.now() + 20_000;
-    while (new Set(seen().map((a) => a.incidentId)).size < incidents.length && Date.now() < deadline) await sleep(100);
+    while (
+      new Set(seen().map((a) => a.incidentId)).size < incidents.length &&
+      Date.now() < deadline
+    )
+      await sleep(100);
     await sleep(SETTLE_MS);
     expect(new Set(seen().map((a) => a.incidentId))).toEqual(new Set(incidents));
     const live = ackAlertsOf(first, incidents).map((e) => e.payload.id as string);
@@ -230,16 +301,25 @@ describeEmbedded('alert delivery when the api restarts with due timers (embedded
     // one alert per timer, as the timeline recorded it
     for (const id of incidents) {
       const tl = await world.dispatcher.get(`/api/v1/incidents/${id}/timeline`);
-      expect(tl.body.events.filter((e: { type: string }) => e.type === 'alert.ack_overdue')).toHaveLength(1);
+      expect(
+        tl.body.events.filter((e: { type: string }) => e.type === 'alert.ack_overdue'),
+      ).toHaveLength(1);
     }
-    const later = (await syncOf(base, world.tokens.commander)).alerts.filter((a) => incidents.includes(a.incidentId ?? ''));
+    const later = (await syncOf(base, world.tokens.commander)).alerts.filter((a) =>
+      incidents.includes(a.incidentId ?? ''),
+    );
     expect(later).toHaveLength(incidents.length);
     expect(new Set(later.map((a) => a.id)).size).toBe(incidents.length);
     first.close();
 
     // acknowledged alerts leave the snapshot
     const commander = await login(base, 'commander', 'commander-password');
-    for (const a of later) expect((await commander.post(`/api/v1/alerts/${a.id}/ack`)).status).toBe(200);
-    expect((await syncOf(base, world.tokens.dispatcher)).alerts.filter((a) => incidents.includes(a.incidentId ?? ''))).toHaveLength(0);
+    for (const a of later)
+      expect((await commander.post(`/api/v1/alerts/${a.id}/ack`)).status).toBe(200);
+    expect(
+      (await syncOf(base, world.tokens.dispatcher)).alerts.filter((a) =>
+        incidents.includes(a.incidentId ?? ''),
+      ),
+    ).toHaveLength(0);
   }, 90_000);
 });

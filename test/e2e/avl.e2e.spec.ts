@@ -14,7 +14,9 @@ describe(`AVL positions (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =
   const trackCount = async (unitIds?: string[]) => {
     const db = stack.api().app.get(DatabaseService).db;
     const filter = unitIds ? sql`WHERE unit_id = ANY(${unitIds}::uuid[])` : sql``;
-    const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM unit_tracks ${filter}`.execute(db);
+    const r = await sql<{
+      n: number;
+    }>`SELECT count(*)::int AS n FROM unit_tracks ${filter}`.execute(db);
     return r.rows[0].n;
   };
   const waitFor = async (pred: () => Promise<boolean>, ms = 20_000) => {
@@ -51,7 +53,12 @@ describe(`AVL positions (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =
           // a slow drift north, one fix per 100 ms, newer than the world's first fix (terminal
           // clocks may run up to 5 min ahead)
           const msAgo = -1000 - (b * perUnit + k) * 100;
-          positions.push({ unitId: u.id, lon: u.lon, lat: u.lat + (b * perUnit + k) * 1e-6, at: iso(msAgo) });
+          positions.push({
+            unitId: u.id,
+            lon: u.lon,
+            lat: u.lat + (b * perUnit + k) * 1e-6,
+            at: iso(msAgo),
+          });
         }
       }
       const r = await world.admin.post('/api/v1/units/positions', { positions });
@@ -81,7 +88,15 @@ describe(`AVL positions (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =
     const job = {
       batchId: 'retry-test',
       receivedAt: new Date().toISOString(),
-      rows: [1, 2, 3].map((k) => ({ u: u.id, at: iso(60_000 + k * 1000), x: u.lon, y: u.lat, s: null, h: null, f: 0 })),
+      rows: [1, 2, 3].map((k) => ({
+        u: u.id,
+        at: iso(60_000 + k * 1000),
+        x: u.lon,
+        y: u.lat,
+        s: null,
+        h: null,
+        f: 0,
+      })),
     };
     expect((await svc.persist(job)).inserted).toBe(3);
     expect((await svc.persist(job)).inserted).toBe(0);
@@ -89,46 +104,84 @@ describe(`AVL positions (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =
 
   it('stores tracks in the day partition', async () => {
     const db = stack.api().app.get(DatabaseService).db;
-    const r = await sql<{ part: string }>`SELECT DISTINCT tableoid::regclass::text AS part FROM unit_tracks WHERE at > now() - interval '1 hour'`.execute(db);
+    const r = await sql<{
+      part: string;
+    }>`SELECT DISTINCT tableoid::regclass::text AS part FROM unit_tracks WHERE at > now() - interval '1 hour'`.execute(
+      db,
+    );
     expect(r.rows.map((x) => x.part).every((p) => /^unit_tracks_\d{8}$/.test(p))).toBe(true);
   });
 
   it('flags stale positions and keeps them out of the recommendation', async () => {
     const u = world.units[2];
-    const r = await world.admin.post('/api/v1/units/positions', { positions: [{ unitId: u.id, lon: u.lon, lat: u.lat, at: iso(600_000) }] });
+    const r = await world.admin.post('/api/v1/units/positions', {
+      positions: [{ unitId: u.id, lon: u.lon, lat: u.lat, at: iso(600_000) }],
+    });
     expect(r.status).toBe(202);
     // a 10-minute-old fix does not replace a newer one; make this unit's newest fix old instead
     const t = await world.admin.post('/api/v1/units', { callsign: '川A-旧01', kind: 'patrol_car' });
     const stale = t.body.unit.id;
-    await world.admin.post('/api/v1/units/positions', { positions: [{ unitId: stale, lon: INCIDENT_POINT.lon, lat: INCIDENT_POINT.lat, at: iso(120_000) }] });
+    await world.admin.post('/api/v1/units/positions', {
+      positions: [
+        { unitId: stale, lon: INCIDENT_POINT.lon, lat: INCIDENT_POINT.lat, at: iso(120_000) },
+      ],
+    });
     await world.admin.post(`/api/v1/units/${stale}/status`, { status: 'available' });
     const units = await world.dispatcher.get('/api/v1/units');
     expect(units.body.find((x: { id: string }) => x.id === stale).position.stale).toBe(true);
     expect(units.body.find((x: { id: string }) => x.id === u.id).position.stale).toBe(false);
-    const inc = await world.calltaker.post('/api/v1/incidents', { location: INCIDENT_POINT, category: 'other', priority: 3 });
+    const inc = await world.calltaker.post('/api/v1/incidents', {
+      location: INCIDENT_POINT,
+      category: 'other',
+      priority: 3,
+    });
     const rec = inc.body.recommendation;
     expect(rec.candidates.map((c: { unitId: string }) => c.unitId)).not.toContain(stale);
-    expect(rec.excluded).toContainEqual(expect.objectContaining({ unitId: stale, reason: 'stale_position' }));
-    await world.dispatcher.post(`/api/v1/incidents/${inc.body.incident.id}/cancel`, { reason: 'test' });
+    expect(rec.excluded).toContainEqual(
+      expect.objectContaining({ unitId: stale, reason: 'stale_position' }),
+    );
+    await world.dispatcher.post(`/api/v1/incidents/${inc.body.incident.id}/cancel`, {
+      reason: 'test',
+    });
   });
 
   it('flags a physically impossible jump and does not trust it', async () => {
-    const created = await world.admin.post('/api/v1/units', { callsign: '川A-跳01', kind: 'patrol_car' });
-    const u = { id: created.body.unit.id as string, lon: INCIDENT_POINT.lon, lat: INCIDENT_POINT.lat };
+    const created = await world.admin.post('/api/v1/units', {
+      callsign: '川A-跳01',
+      kind: 'patrol_car',
+    });
+    const u = {
+      id: created.body.unit.id as string,
+      lon: INCIDENT_POINT.lon,
+      lat: INCIDENT_POINT.lat,
+    };
     const start = { unitId: u.id, lon: u.lon, lat: u.lat, at: iso(3000) };
-    expect((await world.admin.post('/api/v1/units/positions', { positions: [start] })).status).toBe(202);
+    expect((await world.admin.post('/api/v1/units/positions', { positions: [start] })).status).toBe(
+      202,
+    );
     // 50 km east two seconds later: 90,000 km/h
-    const jump = await world.admin.post('/api/v1/units/positions', { positions: [{ ...start, lon: u.lon + 0.5, at: iso(1000) }] });
+    const jump = await world.admin.post('/api/v1/units/positions', {
+      positions: [{ ...start, lon: u.lon + 0.5, at: iso(1000) }],
+    });
     expect(jump.status).toBe(202);
     expect(jump.body.flagged).toBe(1);
     const units = await world.dispatcher.get('/api/v1/units');
-    expect(units.body.find((x: { id: string }) => x.id === u.id).position.lon).toBeCloseTo(u.lon, 6);
+    expect(units.body.find((x: { id: string }) => x.id === u.id).position.lon).toBeCloseTo(
+      u.lon,
+      6,
+    );
     // a plausible next fix is trusted again
-    const ok = await world.admin.post('/api/v1/units/positions', { positions: [{ ...start, lat: u.lat + 0.0001, at: iso(0) }] });
+    const ok = await world.admin.post('/api/v1/units/positions', {
+      positions: [{ ...start, lat: u.lat + 0.0001, at: iso(0) }],
+    });
     expect(ok.body.flagged).toBe(0);
     const db = stack.api().app.get(DatabaseService).db;
     await waitFor(async () => {
-      const r = await sql<{ flags: number }>`SELECT flags FROM unit_tracks WHERE unit_id = ${u.id} AND lon > ${u.lon + 0.4}`.execute(db);
+      const r = await sql<{
+        flags: number;
+      }>`SELECT flags FROM unit_tracks WHERE unit_id = ${u.id} AND lon > ${u.lon + 0.4}`.execute(
+        db,
+      );
       return r.rows.length === 1 && r.rows[0].flags === 1;
     });
   });
@@ -141,7 +194,12 @@ describe(`AVL positions (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =
     const movers = world.units.slice(0, 2);
     const t0 = Date.now();
     for (let i = 0; i < 10; i++) {
-      const positions = movers.map((u) => ({ unitId: u.id, lon: u.lon + i * 1e-5, lat: u.lat + 0.001, at: new Date().toISOString() }));
+      const positions = movers.map((u) => ({
+        unitId: u.id,
+        lon: u.lon + i * 1e-5,
+        lat: u.lat + 0.001,
+        at: new Date().toISOString(),
+      }));
       expect((await world.admin.post('/api/v1/units/positions', { positions })).status).toBe(202);
       await sleep(100);
     }
@@ -152,18 +210,32 @@ describe(`AVL positions (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =
     expect(msgs.length).toBeLessThanOrEqual(Math.ceil(elapsed) + 1);
     const seen = new Set(msgs.flatMap((m) => m.payload.map((p: { unitId: string }) => p.unitId)));
     expect([...seen].sort()).toEqual(movers.map((u) => u.id).sort());
-    const last = msgs[msgs.length - 1].payload.find((p: { unitId: string }) => p.unitId === movers[0].id);
+    const last = msgs[msgs.length - 1].payload.find(
+      (p: { unitId: string }) => p.unitId === movers[0].id,
+    );
     expect(last.lon).toBeCloseTo(movers[0].lon + 9e-5, 7);
     c.close();
   });
 
   it('sends packed binary frames to consoles that ask for them, to scoped consoles too, with the same positions', async () => {
-    const r = await world.admin.post('/api/v1/users', { username: 'scoped-packed', password: 'scoped-password', roles: ['dispatcher'], jurisdictionId: world.districtId });
+    const r = await world.admin.post('/api/v1/users', {
+      username: 'scoped-packed',
+      password: 'scoped-password',
+      roles: ['dispatcher'],
+      jurisdictionId: world.districtId,
+    });
     expect(r.status).toBe(201);
-    const login = await world.admin.post('/api/v1/auth/login', { username: 'scoped-packed', password: 'scoped-password' });
+    const login = await world.admin.post('/api/v1/auth/login', {
+      username: 'scoped-packed',
+      password: 'scoped-password',
+    });
     const json = await connectSocket(base, '/console', world.tokens.dispatcher);
-    const packed = await connectSocket(base, '/console', login.body.accessToken, { positions: 'packed' });
-    const sync = (await packed.waitFor((e) => e.event === 'sync')).payload as { units: { id: string; num: number }[] };
+    const packed = await connectSocket(base, '/console', login.body.accessToken, {
+      positions: 'packed',
+    });
+    const sync = (await packed.waitFor((e) => e.event === 'sync')).payload as {
+      units: { id: string; num: number }[];
+    };
     await json.waitFor((e) => e.event === 'sync');
     const byNum = new Map(sync.units.map((u) => [u.num, u.id]));
     expect(byNum.size).toBe(sync.units.length); // every unit has its own number
@@ -171,7 +243,12 @@ describe(`AVL positions (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =
     const [jsonFrom, packedFrom] = [json.events.length, packed.events.length];
     const movers = world.units.slice(2, 5);
     const at = new Date().toISOString();
-    const positions = movers.map((u, i) => ({ unitId: u.id, lon: u.lon + 0.0012345 * (i + 1), lat: u.lat - 0.0006789, at }));
+    const positions = movers.map((u, i) => ({
+      unitId: u.id,
+      lon: u.lon + 0.0012345 * (i + 1),
+      lat: u.lat - 0.0006789,
+      at,
+    }));
     expect((await world.admin.post('/api/v1/units/positions', { positions })).status).toBe(202);
     const seen = new Map<string, { lon: number; lat: number; at: string }>();
     const deadline = Date.now() + 10_000;
@@ -183,7 +260,8 @@ describe(`AVL positions (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =
         if (e.event !== 'units.positions.packed') continue;
         decodePositionFrame(e.payload as Buffer, (num, lon, lat, atMs) => {
           const id = byNum.get(num);
-          if (id && movers.some((m) => m.id === id)) seen.set(id, { lon, lat, at: new Date(atMs).toISOString() });
+          if (id && movers.some((m) => m.id === id))
+            seen.set(id, { lon, lat, at: new Date(atMs).toISOString() });
         });
       }
     }
@@ -195,8 +273,14 @@ describe(`AVL positions (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =
       expect(got?.at).toBe(p.at);
     }
     // the JSON console got the same batch in the contract's shape, and no packed frames
-    await json.waitFor((e) => e.event === 'units.positions' && e.payload.some((x: { unitId: string }) => x.unitId === movers[0].id));
-    expect(json.events.slice(jsonFrom).some((e) => e.event === 'units.positions.packed')).toBe(false);
+    await json.waitFor(
+      (e) =>
+        e.event === 'units.positions' &&
+        e.payload.some((x: { unitId: string }) => x.unitId === movers[0].id),
+    );
+    expect(json.events.slice(jsonFrom).some((e) => e.event === 'units.positions.packed')).toBe(
+      false,
+    );
     json.close();
     packed.close();
   });

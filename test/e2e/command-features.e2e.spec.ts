@@ -38,14 +38,23 @@ function webhookReceiver() {
         failuresLeft[path]--;
         status = 500;
       }
-      calls.push({ path, key: String(req.headers['idempotency-key'] ?? ''), body: JSON.parse(raw || 'null'), status });
+      calls.push({
+        path,
+        key: String(req.headers['idempotency-key'] ?? ''),
+        body: JSON.parse(raw || 'null'),
+        status,
+      });
       res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
     });
   });
   return { server, calls };
 }
 
-async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
+async function eventually<T>(
+  fn: () => Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs = 15_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -80,7 +89,12 @@ describe(`command features: sealing, plans, defense levels, agencies (${SERVICES
       ROAD_NETWORK: roads,
       COVERAGE_PUSH_SEC: '1',
       COVERAGE_SCHEMES: '1-3-8',
-      AGENCY_WEBHOOKS: JSON.stringify({ '119': `${hookBase}/flaky`, '120': `${hookBase}/down`, '122': `${hookBase}/ok`, '12345': `${hookBase}/ok` }),
+      AGENCY_WEBHOOKS: JSON.stringify({
+        '119': `${hookBase}/flaky`,
+        '120': `${hookBase}/down`,
+        '122': `${hookBase}/ok`,
+        '12345': `${hookBase}/ok`,
+      }),
       AGENCY_MAX_ATTEMPTS: '3',
       AGENCY_BACKOFF_MS: '100',
     });
@@ -88,12 +102,24 @@ describe(`command features: sealing, plans, defense levels, agencies (${SERVICES
     if (SERVICES_MODE) await stack.startWorker();
     admin = await login(base, 'admin', ADMIN_PASSWORD);
     for (const role of ['calltaker', 'dispatcher', 'commander']) {
-      expect((await admin.post('/api/v1/users', { username: role, password: `${role}-password`, roles: [role] })).status).toBe(201);
+      expect(
+        (
+          await admin.post('/api/v1/users', {
+            username: role,
+            password: `${role}-password`,
+            roles: [role],
+          })
+        ).status,
+      ).toBe(201);
     }
     calltaker = await login(base, 'calltaker', 'calltaker-password');
     dispatcher = await login(base, 'dispatcher', 'dispatcher-password');
-    commanderToken = (await client(base).post('/api/v1/auth/login', { username: 'commander', password: 'commander-password' })).body
-      .accessToken;
+    commanderToken = (
+      await client(base).post('/api/v1/auth/login', {
+        username: 'commander',
+        password: 'commander-password',
+      })
+    ).body.accessToken;
     commander = client(base, commanderToken);
     for (const [name, location] of Object.entries(SEALING_CHECKPOINTS)) {
       const r = await admin.post('/api/v1/checkpoints', { name, location });
@@ -101,7 +127,9 @@ describe(`command features: sealing, plans, defense levels, agencies (${SERVICES
       cp[name] = r.body.id;
     }
     const fleet: [string, string, { lon: number; lat: number }][] = [
-      ...Object.entries(SEALING_UNITS).map(([name, p]): [string, string, { lon: number; lat: number }] => [name, 'patrol_car', p]),
+      ...Object.entries(SEALING_UNITS).map(
+        ([name, p]): [string, string, { lon: number; lat: number }] => [name, 'patrol_car', p],
+      ),
       ['F1', 'foot', sealingAt(200, 0)],
     ];
     for (const [name, kind, p] of fleet) {
@@ -109,8 +137,20 @@ describe(`command features: sealing, plans, defense levels, agencies (${SERVICES
       expect(r.status).toBe(201);
       unit[name] = { id: r.body.unit.id, token: r.body.terminalToken };
       const at = new Date().toISOString();
-      expect((await admin.post('/api/v1/units/positions', { positions: [{ unitId: r.body.unit.id, ...p, at }] })).status).toBe(202);
-      expect((await client(base, r.body.terminalToken).post(`/api/v1/units/${r.body.unit.id}/status`, { status: 'available' })).status).toBe(200);
+      expect(
+        (
+          await admin.post('/api/v1/units/positions', {
+            positions: [{ unitId: r.body.unit.id, ...p, at }],
+          })
+        ).status,
+      ).toBe(202);
+      expect(
+        (
+          await client(base, r.body.terminalToken).post(`/api/v1/units/${r.body.unit.id}/status`, {
+            status: 'available',
+          })
+        ).status,
+      ).toBe(200);
     }
     // after the units (a district with no units yet would rightly be in breach): a 4.8 km square
     // around the junction (8 km of road): F1 and U2 stand in it
@@ -118,7 +158,18 @@ describe(`command features: sealing, plans, defense levels, agencies (${SERVICES
     const d = await admin.post('/api/v1/jurisdictions', {
       name: '中心区',
       kind: 'district',
-      boundary: { type: 'Polygon', coordinates: [[[w.lon, w.lat], [s.lon, w.lat], [s.lon, s.lat], [w.lon, s.lat], [w.lon, w.lat]]] },
+      boundary: {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [w.lon, w.lat],
+            [s.lon, w.lat],
+            [s.lon, s.lat],
+            [w.lon, s.lat],
+            [w.lon, w.lat],
+          ],
+        ],
+      },
     });
     expect(d.status).toBe(201);
     districtId = d.body.id;
@@ -147,31 +198,88 @@ describe(`command features: sealing, plans, defense levels, agencies (${SERVICES
     expect(await districtAlerts()).toHaveLength(0);
 
     // refused: nothing changes
-    expect((await commander.post('/api/v1/defense-levels', { jurisdictionId: districtId, level: 5, reason: 'x' })).status).toBe(400);
-    expect((await commander.post('/api/v1/defense-levels', { jurisdictionId: districtId, level: 1 })).status).toBe(400);
-    expect((await dispatcher.post('/api/v1/defense-levels', { jurisdictionId: null, level: 1, reason: 'x' })).status).toBe(403);
+    expect(
+      (
+        await commander.post('/api/v1/defense-levels', {
+          jurisdictionId: districtId,
+          level: 5,
+          reason: 'x',
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (await commander.post('/api/v1/defense-levels', { jurisdictionId: districtId, level: 1 }))
+        .status,
+    ).toBe(400);
+    expect(
+      (
+        await dispatcher.post('/api/v1/defense-levels', {
+          jurisdictionId: null,
+          level: 1,
+          reason: 'x',
+        })
+      ).status,
+    ).toBe(403);
     const unknown = '00000000-0000-4000-8000-000000000000';
-    expect((await commander.post('/api/v1/defense-levels', { jurisdictionId: unknown, level: 1, reason: 'x' })).status).toBe(404);
+    expect(
+      (
+        await commander.post('/api/v1/defense-levels', {
+          jurisdictionId: unknown,
+          level: 1,
+          reason: 'x',
+        })
+      ).status,
+    ).toBe(404);
     expect((await commander.get('/api/v1/defense-levels')).body).toHaveLength(1);
 
     // level 1: 95 % and 8 units — the district falls short at once
-    const set = await commander.post('/api/v1/defense-levels', { jurisdictionId: districtId, level: 1, reason: '重大活动安保' });
+    const set = await commander.post('/api/v1/defense-levels', {
+      jurisdictionId: districtId,
+      level: 1,
+      reason: '重大活动安保',
+    });
     expect(set.status).toBe(201);
-    expect(set.body).toMatchObject({ jurisdictionId: districtId, level: 1, by: 'commander', policy: { minRoadKmPct: 95 } });
+    expect(set.body).toMatchObject({
+      jurisdictionId: districtId,
+      level: 1,
+      by: 'commander',
+      policy: { minRoadKmPct: 95 },
+    });
     await console.waitFor((e) => e.event === 'defense-level.changed' && e.payload.level === 1);
-    const alert = await console.waitFor((e) => e.event === 'alert' && e.payload.kind === 'coverage_below_target', 15_000);
-    expect(alert.payload).toMatchObject({ incidentId: null, data: { districtId, level: 1, minAvailableUnits: 8 } });
+    const alert = await console.waitFor(
+      (e) => e.event === 'alert' && e.payload.kind === 'coverage_below_target',
+      15_000,
+    );
+    expect(alert.payload).toMatchObject({
+      incidentId: null,
+      data: { districtId, level: 1, minAvailableUnits: 8 },
+    });
     expect(alert.payload.data.roadKmPct).toBeGreaterThanOrEqual(70);
     await sleep(3000); // three more pushes while the breach lasts: no new alert
     expect(await districtAlerts()).toHaveLength(1);
     const levels = (await commander.get('/api/v1/defense-levels')).body;
-    expect(levels.find((l: any) => l.jurisdictionId === districtId)).toMatchObject({ level: 1, reason: '重大活动安保' });
+    expect(levels.find((l: any) => l.jurisdictionId === districtId)).toMatchObject({
+      level: 1,
+      reason: '重大活动安保',
+    });
     // back to everyday: the breach closes, a later one would alert again
-    expect((await commander.post('/api/v1/defense-levels', { jurisdictionId: districtId, level: 4, reason: '活动结束' })).status).toBe(201);
+    expect(
+      (
+        await commander.post('/api/v1/defense-levels', {
+          jurisdictionId: districtId,
+          level: 4,
+          reason: '活动结束',
+        })
+      ).status,
+    ).toBe(201);
   });
 
   it('sealing: the checkpoints on each ring, who can man them first, and the roads left open', async () => {
-    const inc = await calltaker.post('/api/v1/incidents', { location: SEALING_ORIGIN, category: 'criminal', priority: 1 });
+    const inc = await calltaker.post('/api/v1/incidents', {
+      location: SEALING_ORIGIN,
+      category: 'criminal',
+      priority: 1,
+    });
     expect(inc.status).toBe(201);
     const id = inc.body.incident.id;
     const r = await dispatcher.get(`/api/v1/incidents/${id}/sealing?scheme=seal-10-20`);
@@ -181,14 +289,24 @@ describe(`command features: sealing, plans, defense levels, agencies (${SERVICES
     const [inner, outer] = r.body.tiers;
     expect(inner.checkpoints.map((c: any) => c.name)).toEqual(['E1', 'N1']);
     expect(outer.checkpoints.map((c: any) => c.name)).toEqual(['W1', 'S1']);
-    const byName = Object.fromEntries([...inner.checkpoints, ...outer.checkpoints].map((c: any) => [c.name, c]));
-    expect(byName.E1).toMatchObject({ checkpointId: cp.E1, sealable: true, bestUnit: { unitId: unit.U1.id, callsign: 'U1' } });
+    const byName = Object.fromEntries(
+      [...inner.checkpoints, ...outer.checkpoints].map((c: any) => [c.name, c]),
+    );
+    expect(byName.E1).toMatchObject({
+      checkpointId: cp.E1,
+      sealable: true,
+      bestUnit: { unitId: unit.U1.id, callsign: 'U1' },
+    });
     expect(Math.abs(byName.E1.vehicleEtaSec - 400)).toBeLessThanOrEqual(2);
     expect(byName.N1).toMatchObject({ sealable: true, bestUnit: { callsign: 'U4' } });
     expect(byName.W1).toMatchObject({ sealable: true, bestUnit: { callsign: 'U3' } });
     expect(byName.S1.sealable).toBe(false); // U2 is 18.5 km away, the vehicle 16.5 km at 1.2× speed
     expect(['Polygon', 'MultiPolygon']).toContain(inner.boundary.type);
-    expect(inner.crossings.map((c: any) => c.roadName).sort()).toEqual(['东大道', '南大道', '西大道']);
+    expect(inner.crossings.map((c: any) => c.roadName).sort()).toEqual([
+      '东大道',
+      '南大道',
+      '西大道',
+    ]);
     expect(outer.crossings).toHaveLength(4);
 
     // 包围圈: the 30-minute tier of 5-10-30 alone (window 900–1800 s)
@@ -198,9 +316,14 @@ describe(`command features: sealing, plans, defense levels, agencies (${SERVICES
     expect(ring.body.tiers[0].checkpoints.map((c: any) => c.name)).toEqual(['S1', 'FAR']);
 
     expect((await dispatcher.get(`/api/v1/incidents/${id}/sealing?scheme=nope`)).status).toBe(400);
-    expect((await dispatcher.get(`/api/v1/incidents/${id}/sealing?scheme=seal-10-20&tiers=5`)).status).toBe(400);
+    expect(
+      (await dispatcher.get(`/api/v1/incidents/${id}/sealing?scheme=seal-10-20&tiers=5`)).status,
+    ).toBe(400);
     expect((await dispatcher.get(`/api/v1/incidents/${id}/sealing?tiers=a`)).status).toBe(400);
-    expect((await dispatcher.get(`/api/v1/incidents/00000000-0000-4000-8000-000000000000/sealing`)).status).toBe(404);
+    expect(
+      (await dispatcher.get(`/api/v1/incidents/00000000-0000-4000-8000-000000000000/sealing`))
+        .status,
+    ).toBe(404);
 
     // one action sends U1 to E1 and U4 to N1; each terminal gets the checkpoint's location
     const t1 = await connectSocket(base, '/terminal', unit.U1.token);
@@ -208,11 +331,40 @@ describe(`command features: sealing, plans, defense levels, agencies (${SERVICES
     const bad = [
       [calltaker, { assignments: [{ checkpointId: cp.E1, unitId: unit.U1.id }] }, 403],
       [dispatcher, { assignments: [] }, 400],
-      [dispatcher, { assignments: [{ checkpointId: cp.E1, unitId: unit.U1.id }, { checkpointId: cp.N1, unitId: unit.U1.id }] }, 400],
-      [dispatcher, { assignments: [{ checkpointId: '00000000-0000-4000-8000-000000000000', unitId: unit.U1.id }] }, 404],
-      [dispatcher, { assignments: [{ checkpointId: cp.E1, unitId: unit.U1.id }, { checkpointId: cp.N1, unitId: '00000000-0000-4000-8000-000000000000' }] }, 404],
+      [
+        dispatcher,
+        {
+          assignments: [
+            { checkpointId: cp.E1, unitId: unit.U1.id },
+            { checkpointId: cp.N1, unitId: unit.U1.id },
+          ],
+        },
+        400,
+      ],
+      [
+        dispatcher,
+        {
+          assignments: [
+            { checkpointId: '00000000-0000-4000-8000-000000000000', unitId: unit.U1.id },
+          ],
+        },
+        404,
+      ],
+      [
+        dispatcher,
+        {
+          assignments: [
+            { checkpointId: cp.E1, unitId: unit.U1.id },
+            { checkpointId: cp.N1, unitId: '00000000-0000-4000-8000-000000000000' },
+          ],
+        },
+        404,
+      ],
     ] as const;
-    for (const [who, body, status] of bad) expect((await who.post(`/api/v1/incidents/${id}/sealing/dispatch`, body)).status).toBe(status);
+    for (const [who, body, status] of bad)
+      expect((await who.post(`/api/v1/incidents/${id}/sealing/dispatch`, body)).status).toBe(
+        status,
+      );
     expect((await admin.get('/api/v1/units')).body).toEqual(before);
     const sent = await dispatcher.post(`/api/v1/incidents/${id}/sealing/dispatch`, {
       assignments: [
@@ -222,7 +374,10 @@ describe(`command features: sealing, plans, defense levels, agencies (${SERVICES
     });
     expect(sent.status).toBe(201);
     expect(sent.body.assignments).toHaveLength(2);
-    expect(sent.body.assignments.find((a: any) => a.unitId === unit.U1.id)).toMatchObject({ role: 'checkpoint', checkpointId: cp.E1 });
+    expect(sent.body.assignments.find((a: any) => a.unitId === unit.U1.id)).toMatchObject({
+      role: 'checkpoint',
+      checkpointId: cp.E1,
+    });
     const task = await t1.waitFor((e) => e.event === 'task.assigned');
     expect(task.payload.checkpoint).toMatchObject({ id: cp.E1, name: 'E1' });
     expect(task.payload.checkpoint.location.lon).toBeCloseTo(SEALING_CHECKPOINTS.E1.lon, 6);
@@ -230,20 +385,29 @@ describe(`command features: sealing, plans, defense levels, agencies (${SERVICES
     t1.close();
     // U1 is busy now: the whole request is refused
     const again = await dispatcher.post(`/api/v1/incidents/${id}/sealing/dispatch`, {
-      assignments: [{ checkpointId: cp.W1, unitId: unit.U3.id }, { checkpointId: cp.S1, unitId: unit.U1.id }],
+      assignments: [
+        { checkpointId: cp.W1, unitId: unit.U3.id },
+        { checkpointId: cp.S1, unitId: unit.U1.id },
+      ],
     });
     expect(again.status).toBe(409);
-    expect((await admin.get('/api/v1/units')).body.find((u: any) => u.id === unit.U3.id).status).toBe('available');
+    expect(
+      (await admin.get('/api/v1/units')).body.find((u: any) => u.id === unit.U3.id).status,
+    ).toBe('available');
     const timeline = (await dispatcher.get(`/api/v1/incidents/${id}/timeline`)).body;
     const assigned = timeline.events.filter((e: any) => e.type === 'units.assigned');
     expect(assigned).toHaveLength(1);
     expect(assigned[0].data.role).toBe('checkpoint');
     // the sealing view no longer offers the units that are out at checkpoints
     const now = (await dispatcher.get(`/api/v1/incidents/${id}/sealing`)).body;
-    const offered = now.tiers.flatMap((t: any) => t.checkpoints.map((c: any) => c.bestUnit?.unitId));
+    const offered = now.tiers.flatMap((t: any) =>
+      t.checkpoints.map((c: any) => c.bestUnit?.unitId),
+    );
     expect(offered).not.toContain(unit.U1.id);
     expect(offered).not.toContain(unit.U4.id);
-    expect((await dispatcher.post(`/api/v1/incidents/${id}/cancel`, { reason: 'test' })).status).toBe(200);
+    expect(
+      (await dispatcher.post(`/api/v1/incidents/${id}/cancel`, { reason: 'test' })).status,
+    ).toBe(200);
   });
 
   it('response plans: admin CRUD with validation; a new incident gets the plan filled; one action confirms', async () => {
@@ -274,12 +438,21 @@ describe(`command features: sealing, plans, defense levels, agencies (${SERVICES
     expect((await admin.post('/api/v1/response-plans', plan)).status).toBe(409);
     const other = await admin.post('/api/v1/response-plans', { ...plan, priority: 3 });
     expect(other.status).toBe(201);
-    expect((await admin.raw('PUT', `/api/v1/response-plans/${other.body.id}`, { ...plan, priority: 2 })).status).toBe(409);
+    expect(
+      (await admin.raw('PUT', `/api/v1/response-plans/${other.body.id}`, { ...plan, priority: 2 }))
+        .status,
+    ).toBe(409);
     expect((await admin.raw('DELETE', `/api/v1/response-plans/${other.body.id}`)).status).toBe(204);
     expect((await admin.raw('DELETE', `/api/v1/response-plans/${other.body.id}`)).status).toBe(404);
-    expect((await admin.get('/api/v1/response-plans')).body.map((p: any) => p.id)).toEqual([created.body.id]);
+    expect((await admin.get('/api/v1/response-plans')).body.map((p: any) => p.id)).toEqual([
+      created.body.id,
+    ]);
 
-    const inc = await calltaker.post('/api/v1/incidents', { location: SEALING_ORIGIN, category: 'criminal', priority: 2 });
+    const inc = await calltaker.post('/api/v1/incidents', {
+      location: SEALING_ORIGIN,
+      category: 'criminal',
+      priority: 2,
+    });
     expect(inc.status).toBe(201);
     const id = inc.body.incident.id;
     // the two fastest patrol cars (U2 2 km, U4 5 km); no SWAT unit exists; F1 walks and is no car
@@ -294,29 +467,50 @@ describe(`command features: sealing, plans, defense levels, agencies (${SERVICES
       () => dispatcher.get(`/api/v1/incidents/${id}/agencies`),
       (r) => r.body[0]?.status === 'delivered',
     );
-    expect(delivered.body).toMatchObject([{ agency: '122', mode: 'notify', status: 'delivered', attempts: 1 }]);
+    expect(delivered.body).toMatchObject([
+      { agency: '122', mode: 'notify', status: 'delivered', attempts: 1 },
+    ]);
 
-    expect((await dispatcher.post(`/api/v1/incidents/${id}/plan/confirm`, { unitIds: [unit.U3.id] })).status).toBe(409);
+    expect(
+      (await dispatcher.post(`/api/v1/incidents/${id}/plan/confirm`, { unitIds: [unit.U3.id] }))
+        .status,
+    ).toBe(409);
     expect((await calltaker.post(`/api/v1/incidents/${id}/plan/confirm`, {})).status).toBe(403);
     const confirmed = await dispatcher.post(`/api/v1/incidents/${id}/plan/confirm`, {});
     expect(confirmed.status).toBe(201);
-    expect(confirmed.body.assignments.map((a: any) => a.unitId).sort()).toEqual([unit.U2.id, unit.U4.id].sort());
+    expect(confirmed.body.assignments.map((a: any) => a.unitId).sort()).toEqual(
+      [unit.U2.id, unit.U4.id].sort(),
+    );
     // the cars at work now fill the plan: nothing more is proposed, the SWAT team is still missing,
     // and a second confirm (a double click) assigns nobody
     const after = await dispatcher.get(`/api/v1/incidents/${id}/plan`);
     expect(after.status).toBe(200);
     expect(after.body.plan.proposed).toEqual([]);
     expect(after.body.plan.missing).toEqual([{ kind: 'swat', count: 1, tier: 2 }]);
-    expect(after.body.plan.working.map((w: any) => w.unitId).sort()).toEqual([unit.U2.id, unit.U4.id].sort());
+    expect(after.body.plan.working.map((w: any) => w.unitId).sort()).toEqual(
+      [unit.U2.id, unit.U4.id].sort(),
+    );
     expect((await dispatcher.post(`/api/v1/incidents/${id}/plan/confirm`, {})).status).toBe(409);
-    const plain = await calltaker.post('/api/v1/incidents', { location: SEALING_ORIGIN, category: 'dispute', priority: 3 });
+    const plain = await calltaker.post('/api/v1/incidents', {
+      location: SEALING_ORIGIN,
+      category: 'dispute',
+      priority: 3,
+    });
     expect(plain.body.plan).toBeNull();
-    expect((await dispatcher.post(`/api/v1/incidents/${plain.body.incident.id}/plan/confirm`, {})).status).toBe(409);
-    for (const i of [id, plain.body.incident.id]) await dispatcher.post(`/api/v1/incidents/${i}/cancel`, { reason: 'test' });
+    expect(
+      (await dispatcher.post(`/api/v1/incidents/${plain.body.incident.id}/plan/confirm`, {}))
+        .status,
+    ).toBe(409);
+    for (const i of [id, plain.body.incident.id])
+      await dispatcher.post(`/api/v1/incidents/${i}/cancel`, { reason: 'test' });
   });
 
   it('agency linkage: delivered exactly once through failures, or given up with an alert', async () => {
-    const inc = await calltaker.post('/api/v1/incidents', { location: SEALING_ORIGIN, category: 'fire', priority: 1 });
+    const inc = await calltaker.post('/api/v1/incidents', {
+      location: SEALING_ORIGIN,
+      category: 'fire',
+      priority: 1,
+    });
     const id = inc.body.incident.id;
     for (const [who, body, status] of [
       [dispatcher, { agency: '999' }, 400],
@@ -325,10 +519,20 @@ describe(`command features: sealing, plans, defense levels, agencies (${SERVICES
     ] as const) {
       expect((await who.post(`/api/v1/incidents/${id}/agencies`, body)).status).toBe(status);
     }
-    expect((await dispatcher.post('/api/v1/incidents/00000000-0000-4000-8000-000000000000/agencies', { agency: '119' })).status).toBe(404);
+    expect(
+      (
+        await dispatcher.post('/api/v1/incidents/00000000-0000-4000-8000-000000000000/agencies', {
+          agency: '119',
+        })
+      ).status,
+    ).toBe(404);
     expect((await dispatcher.get(`/api/v1/incidents/${id}/agencies`)).body).toEqual([]);
 
-    const fire = await dispatcher.post(`/api/v1/incidents/${id}/agencies`, { agency: '119', mode: 'transfer', note: '三楼起火' });
+    const fire = await dispatcher.post(`/api/v1/incidents/${id}/agencies`, {
+      agency: '119',
+      mode: 'transfer',
+      note: '三楼起火',
+    });
     expect(fire.status).toBe(201);
     expect(fire.body).toMatchObject({ agency: '119', mode: 'transfer', status: 'pending' });
     const ambulance = await commander.post(`/api/v1/incidents/${id}/agencies`, { agency: '120' });
@@ -343,27 +547,47 @@ describe(`command features: sealing, plans, defense levels, agencies (${SERVICES
     expect(byAgency['120']).toMatchObject({ status: 'failed', attempts: 3, lastError: 'HTTP 503' });
     const fireCalls = hooks.calls.filter((c) => c.key === fire.body.id);
     expect(fireCalls.map((c) => c.status)).toEqual([500, 500, 200]);
-    expect(fireCalls[2].body).toMatchObject({ agency: '119', mode: 'transfer', note: '三楼起火', incident: { id, category: 'fire' } });
+    expect(fireCalls[2].body).toMatchObject({
+      agency: '119',
+      mode: 'transfer',
+      note: '三楼起火',
+      incident: { id, category: 'fire' },
+    });
     expect(fireCalls[2].body.incident.callerNumber).toBeUndefined();
-    const alert = await console.waitFor((e) => e.event === 'alert' && e.payload.kind === 'agency_undelivered');
+    const alert = await console.waitFor(
+      (e) => e.event === 'alert' && e.payload.kind === 'agency_undelivered',
+    );
     expect(alert.payload).toMatchObject({ incidentId: id, data: { agency: '120', attempts: 3 } });
     await sleep(500); // nothing is sent again once settled
     expect(hooks.calls.filter((c) => c.key === fire.body.id)).toHaveLength(3);
     expect(hooks.calls.filter((c) => c.key === ambulance.body.id)).toHaveLength(3);
-    const events = (await dispatcher.get(`/api/v1/incidents/${id}/timeline`)).body.events.map((e: any) => e.type);
+    const events = (await dispatcher.get(`/api/v1/incidents/${id}/timeline`)).body.events.map(
+      (e: any) => e.type,
+    );
     expect(events.filter((t: string) => t === 'agency.requested')).toHaveLength(2);
     expect(events.filter((t: string) => t === 'agency.delivered')).toHaveLength(1);
     expect(events.filter((t: string) => t === 'agency.undelivered')).toHaveLength(1);
 
-    expect((await dispatcher.post(`/api/v1/incidents/${id}/cancel`, { reason: 'test' })).status).toBe(200);
-    expect((await dispatcher.post(`/api/v1/incidents/${id}/agencies`, { agency: '122' })).status).toBe(409);
+    expect(
+      (await dispatcher.post(`/api/v1/incidents/${id}/cancel`, { reason: 'test' })).status,
+    ).toBe(200);
+    expect(
+      (await dispatcher.post(`/api/v1/incidents/${id}/agencies`, { agency: '122' })).status,
+    ).toBe(409);
     expect((await dispatcher.get(`/api/v1/incidents/${id}/agencies`)).body).toHaveLength(2);
   });
 
   it('a non-police matter closed with its disposition is handed to the 12345 hotline and delivered', async () => {
-    const inc = await calltaker.post('/api/v1/incidents', { location: SEALING_ORIGIN, category: 'public_order', priority: 3 });
+    const inc = await calltaker.post('/api/v1/incidents', {
+      location: SEALING_ORIGIN,
+      category: 'public_order',
+      priority: 3,
+    });
     const id = inc.body.incident.id;
-    const closed = await dispatcher.post(`/api/v1/incidents/${id}/close`, { disposition: 'non_police_12345', note: '噪音投诉' });
+    const closed = await dispatcher.post(`/api/v1/incidents/${id}/close`, {
+      disposition: 'non_police_12345',
+      note: '噪音投诉',
+    });
     expect(closed.status).toBe(200);
     const done = await eventually(
       () => dispatcher.get(`/api/v1/incidents/${id}/agencies`),

@@ -11,7 +11,10 @@ describe(`live ring coverage and move-ups (${SERVICES_MODE ? 'services' : 'embed
   let base: string;
 
   beforeAll(async () => {
-    stack = await createStack({ ROAD_NETWORK: join(SHARED, 'chengdu-center-2018.osm'), COVERAGE_PUSH_SEC: '1' });
+    stack = await createStack({
+      ROAD_NETWORK: join(SHARED, 'chengdu-center-2018.osm'),
+      COVERAGE_PUSH_SEC: '1',
+    });
     base = (await stack.startApi()).url;
     if (SERVICES_MODE) await stack.startWorker();
     world = await buildWorld(base, 5);
@@ -51,20 +54,35 @@ describe(`live ring coverage and move-ups (${SERVICES_MODE ? 'services' : 'embed
     const pushed = await c.waitFor((e) => e.event === 'coverage.updated', 15_000);
     expect(pushed.payload.tiers.length).toBeGreaterThan(0);
     const before = (await world.commander.get('/api/v1/coverage?scheme=5-10-30')).body;
-    const inc = await world.calltaker.post('/api/v1/incidents', { location: { lon: 104.0657, lat: 30.6574 }, category: 'fire', priority: 2 });
-    await world.dispatcher.post(`/api/v1/incidents/${inc.body.incident.id}/assignments`, { unitIds: world.units.slice(0, 4).map((u) => u.id) });
+    const inc = await world.calltaker.post('/api/v1/incidents', {
+      location: { lon: 104.0657, lat: 30.6574 },
+      category: 'fire',
+      priority: 2,
+    });
+    await world.dispatcher.post(`/api/v1/incidents/${inc.body.incident.id}/assignments`, {
+      unitIds: world.units.slice(0, 4).map((u) => u.id),
+    });
     await new Promise((r) => setTimeout(r, 2100)); // past the 2 s cache
     const after = (await world.commander.get('/api/v1/coverage?scheme=5-10-30')).body;
     expect(after.units).toBe(1);
-    for (let i = 0; i < before.tiers.length; i++) expect(after.tiers[i].roadKmPct).toBeLessThanOrEqual(before.tiers[i].roadKmPct);
+    for (let i = 0; i < before.tiers.length; i++)
+      expect(after.tiers[i].roadKmPct).toBeLessThanOrEqual(before.tiers[i].roadKmPct);
     expect(after.tiers[0].roadKmPct).toBeLessThan(before.tiers[0].roadKmPct);
-    await world.dispatcher.post(`/api/v1/incidents/${inc.body.incident.id}/cancel`, { reason: 'test' });
+    await world.dispatcher.post(`/api/v1/incidents/${inc.body.incident.id}/cancel`, {
+      reason: 'test',
+    });
     c.close();
   });
 
   it('moves a unit from the crowded centre to the empty standby point', async () => {
-    const far = await world.admin.post('/api/v1/standby-points', { name: '东北角备勤点', location: { lon: 104.115, lat: 30.715 } });
-    const near = await world.admin.post('/api/v1/standby-points', { name: '天府广场岗亭', location: { lon: 104.0657, lat: 30.6574 } });
+    const far = await world.admin.post('/api/v1/standby-points', {
+      name: '东北角备勤点',
+      location: { lon: 104.115, lat: 30.715 },
+    });
+    const near = await world.admin.post('/api/v1/standby-points', {
+      name: '天府广场岗亭',
+      location: { lon: 104.0657, lat: 30.6574 },
+    });
     expect(far.status).toBe(201);
     expect(near.status).toBe(201);
     const r = await world.dispatcher.get('/api/v1/coverage/move-ups?scheme=1-3-8');
@@ -81,7 +99,9 @@ describe(`live ring coverage and move-ups (${SERVICES_MODE ? 'services' : 'embed
     } else {
       // 早晚高峰 (speeds × 0.6) the square itself falls out of the ring and may come first; the
       // empty corner still gets a unit
-      expect(r.body.map((m: { to: { standbyPointId: string } }) => m.to.standbyPointId)).toContain(far.body.id);
+      expect(r.body.map((m: { to: { standbyPointId: string } }) => m.to.standbyPointId)).toContain(
+        far.body.id,
+      );
     }
     const one = await world.dispatcher.get('/api/v1/coverage/move-ups?scheme=1-3-8&max=1');
     expect(one.body).toHaveLength(1);
@@ -90,7 +110,11 @@ describe(`live ring coverage and move-ups (${SERVICES_MODE ? 'services' : 'embed
 
   it('refuses unknown schemes and tiers', async () => {
     expect((await world.commander.get('/api/v1/coverage?scheme=9-9-9')).status).toBe(400);
-    expect((await world.commander.get('/api/v1/coverage/move-ups?scheme=1-3-8&tier=7')).status).toBe(400);
-    expect((await world.commander.get('/api/v1/coverage/move-ups?scheme=1-3-8&tier=x')).status).toBe(400);
+    expect(
+      (await world.commander.get('/api/v1/coverage/move-ups?scheme=1-3-8&tier=7')).status,
+    ).toBe(400);
+    expect(
+      (await world.commander.get('/api/v1/coverage/move-ups?scheme=1-3-8&tier=x')).status,
+    ).toBe(400);
   });
 });

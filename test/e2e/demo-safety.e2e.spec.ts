@@ -6,7 +6,15 @@ import { createServer } from 'node:net';
 import { DEFAULT_CITY_SEED, demoCity, planFleet } from '../../apps/simulator/src/demo-city';
 import type { SimLogger } from '../../apps/simulator/src/logger';
 import { Simulator } from '../../apps/simulator/src/simulator';
-import { ADMIN_PASSWORD, client, createStack, login, SERVICES_MODE, sleep, type Stack } from '../support/harness';
+import {
+  ADMIN_PASSWORD,
+  client,
+  createStack,
+  login,
+  SERVICES_MODE,
+  sleep,
+  type Stack,
+} from '../support/harness';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -20,7 +28,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function until<T>(what: string, probe: () => T | null | undefined | false | Promise<T | null | undefined | false>, timeoutMs: number): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => T | null | undefined | false | Promise<T | null | undefined | false>,
+  timeoutMs: number,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -30,7 +42,11 @@ async function until<T>(what: string, probe: () => T | null | undefined | false 
   }
 }
 
-const PASSWORDS = { calltaker: 'calltaker-sim-pass', dispatcher: 'dispatcher-sim-pass', commander: 'commander-sim-pass' };
+const PASSWORDS = {
+  calltaker: 'calltaker-sim-pass',
+  dispatcher: 'dispatcher-sim-pass',
+  commander: 'commander-sim-pass',
+};
 
 function recordingLogger() {
   const lines: { level: 'info' | 'warn' | 'error'; message: string }[] = [];
@@ -58,34 +74,63 @@ describeEmbedded('npm start survives its simulator (scripts/start.mjs)', () => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const simulatorPids = () => [...output.matchAll(/\[start\] simulator started \(pid (\d+)\)/g)].map((m) => Number(m[1]));
+  const simulatorPids = () =>
+    [...output.matchAll(/\[start\] simulator started \(pid (\d+)\)/g)].map((m) => Number(m[1]));
 
   it('restarts a simulator that dies, gives up on one that keeps failing, and the api answers throughout', async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'ringcad-safety-'));
     const port = await freePort();
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATA_DIR: dataDir, SIM_SPEED: '5', SIM_UNITS: '8', RINGCAD_RESTART_BASE_MS: '200' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      SIM_SPEED: '5',
+      SIM_UNITS: '8',
+      RINGCAD_RESTART_BASE_MS: '200',
+    };
     if (process.env.RINGCAD_PREBUILT) env.RINGCAD_SKIP_BUILD = '1';
     delete env.DATABASE_URL;
     delete env.REDIS_URL;
     delete env.ADMIN_PASSWORD;
     delete env.SIM_AUTODISPATCH;
-    child = spawn(process.execPath, [join(ROOT, 'scripts', 'start.mjs')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [join(ROOT, 'scripts', 'start.mjs')], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
     const base = `http://127.0.0.1:${port}`;
-    await until('RingCAD is running', () => output.includes('RingCAD is running') || child?.exitCode !== null, 240_000);
+    await until(
+      'RingCAD is running',
+      () => output.includes('RingCAD is running') || child?.exitCode !== null,
+      240_000,
+    );
     expect(child.exitCode).toBeNull();
-    const creds = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8')) as Record<string, string>;
+    const creds = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8')) as Record<
+      string,
+      string
+    >;
     // the simulator has seeded and runs: its units are on duty
     const dispatcher = await until(
       'the demo dispatcher account',
       async () => {
-        const r = await client(base).post('/api/v1/auth/login', { username: 'dispatcher', password: creds.dispatcher });
+        const r = await client(base).post('/api/v1/auth/login', {
+          username: 'dispatcher',
+          password: creds.dispatcher,
+        });
         return r.status === 200 ? client(base, r.body.accessToken as string) : null;
       },
       120_000,
     );
-    await until('simulated units on duty', async () => ((await dispatcher.get('/api/v1/units')).body as { status: string }[]).filter((u) => u.status === 'available').length >= 8, 120_000);
+    await until(
+      'simulated units on duty',
+      async () =>
+        ((await dispatcher.get('/api/v1/units')).body as { status: string }[]).filter(
+          (u) => u.status === 'available',
+        ).length >= 8,
+      120_000,
+    );
     // and it runs without dispatching for the dispatcher (not asked to)
     await until('the simulator to run', () => output.includes('simulating 8 units'), 60_000);
     expect(output).toMatch(/simulating 8 units .*auto-dispatch off/);
@@ -95,7 +140,9 @@ describeEmbedded('npm start survives its simulator (scripts/start.mjs)', () => {
     let watching = true;
     const watcher = (async () => {
       while (watching) {
-        const r = await fetch(`${base}/health`, { signal: AbortSignal.timeout(5000) }).catch(() => null);
+        const r = await fetch(`${base}/health`, { signal: AbortSignal.timeout(5000) }).catch(
+          () => null,
+        );
         health.push(r?.status ?? 0);
         await sleep(250);
       }
@@ -106,12 +153,24 @@ describeEmbedded('npm start survives its simulator (scripts/start.mjs)', () => {
     process.kill(firstPid, 'SIGKILL');
     await until('the simulator to be started again', () => simulatorPids().length >= 2, 30_000);
     expect(output).toMatch(/\[start\] simulator exited \(SIGKILL\); restarting it in \d+ ms/);
-    await until('the restarted simulator to run', () => output.split(/\[start\] simulator started/).pop()?.includes('simulating 8 units'), 90_000);
+    await until(
+      'the restarted simulator to run',
+      () =>
+        output
+          .split(/\[start\] simulator started/)
+          .pop()
+          ?.includes('simulating 8 units'),
+      90_000,
+    );
 
     // a simulator that cannot start (its state file is garbage) is given up on; nothing else stops
     writeFileSync(join(dataDir, 'simulator-state.json'), '{ not json');
     process.kill(simulatorPids().pop() as number, 'SIGKILL');
-    await until('the supervisor to give up on the simulator', () => output.includes('[start] giving up on the simulator'), 120_000);
+    await until(
+      'the supervisor to give up on the simulator',
+      () => output.includes('[start] giving up on the simulator'),
+      120_000,
+    );
     await sleep(2000);
     watching = false;
     await watcher;
@@ -120,7 +179,10 @@ describeEmbedded('npm start survives its simulator (scripts/start.mjs)', () => {
     expect(health.filter((s) => s !== 200)).toEqual([]);
     expect(output).not.toMatch(/stopping/);
     // and people can still work
-    const r = await client(base).post('/api/v1/auth/login', { username: 'calltaker', password: creds.calltaker });
+    const r = await client(base).post('/api/v1/auth/login', {
+      username: 'calltaker',
+      password: creds.calltaker,
+    });
     expect(r.status).toBe(200);
   }, 600_000);
 });
@@ -150,7 +212,10 @@ describe(`the simulator's seeding decision (${SERVICES_MODE ? 'services' : 'embe
     // an admin at work before the simulator started: a unit of their own, and one that took the
     // demo fleet's first callsign
     const own = await admin.post('/api/v1/units', { callsign: '成华-特01', kind: 'swat' });
-    const squatter = await admin.post('/api/v1/units', { callsign: fleet[0].callsign, kind: 'patrol_car' });
+    const squatter = await admin.post('/api/v1/units', {
+      callsign: fleet[0].callsign,
+      kind: 'patrol_car',
+    });
     expect([own.status, squatter.status]).toEqual([201, 201]);
 
     const recorded = recordingLogger();
@@ -169,11 +234,18 @@ describe(`the simulator's seeding decision (${SERVICES_MODE ? 'services' : 'embe
     await sim.start();
     expect(sim.summary()).toMatchObject({ seeded: true, unitsSimulated: 6 });
     // its accounts exist and work
-    for (const role of ['calltaker', 'dispatcher', 'commander'] as const) await login(base, role, PASSWORDS[role]);
-    const units = (await admin.get('/api/v1/units')).body as { id: string; callsign: string; status: string }[];
+    for (const role of ['calltaker', 'dispatcher', 'commander'] as const)
+      await login(base, role, PASSWORDS[role]);
+    const units = (await admin.get('/api/v1/units')).body as {
+      id: string;
+      callsign: string;
+      status: string;
+    }[];
     expect(units).toHaveLength(8);
     // the admin's units are untouched; the simulator's are on duty under their own callsigns
-    const state = JSON.parse(readFileSync(options.stateFile, 'utf8')) as { units: { id: string; callsign: string; planned?: string }[] };
+    const state = JSON.parse(readFileSync(options.stateFile, 'utf8')) as {
+      units: { id: string; callsign: string; planned?: string }[];
+    };
     expect(state.units).toHaveLength(6);
     const mine = new Set(state.units.map((u) => u.id));
     expect(mine.has(own.body.unit.id)).toBe(false);
@@ -187,7 +259,11 @@ describe(`the simulator's seeding decision (${SERVICES_MODE ? 'services' : 'embe
 
     // a human's incident is left to the human: auto-dispatch is off unless asked
     const calltaker = await login(base, 'calltaker', PASSWORDS.calltaker);
-    const created = await calltaker.post('/api/v1/incidents', { location: demoCity(DEFAULT_CITY_SEED).standbyPoints[0].location, category: 'dispute', priority: 2 });
+    const created = await calltaker.post('/api/v1/incidents', {
+      location: demoCity(DEFAULT_CITY_SEED).standbyPoints[0].location,
+      category: 'dispute',
+      priority: 2,
+    });
     expect(created.status).toBe(201);
     await sleep(3000);
     const incident = await admin.get(`/api/v1/incidents/${created.body.incident.id}`);

@@ -19,11 +19,19 @@ describe(`incident create under retries (${SERVICES_MODE ? 'services' : 'embedde
   const json = (r: Response): Promise<any> => r.json();
   const db = () => stack.api().app.get(DatabaseService).db;
   const incidentsWith = async (description: string) =>
-    (await sql<{ n: number }>`SELECT count(*)::int AS n FROM incidents WHERE description = ${description}`.execute(db())).rows[0].n;
+    (
+      await sql<{
+        n: number;
+      }>`SELECT count(*)::int AS n FROM incidents WHERE description = ${description}`.execute(db())
+    ).rows[0].n;
   const raw = (token: string, payload: unknown, key?: string) =>
     fetch(`${stack.api().url}/api/v1/incidents`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...(key ? { 'idempotency-key': key } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${token}`,
+        ...(key ? { 'idempotency-key': key } : {}),
+      },
       body: JSON.stringify(payload),
     });
 
@@ -78,9 +86,13 @@ describe(`incident create under retries (${SERVICES_MODE ? 'services' : 'embedde
 
   it('makes one incident from concurrent twins', async () => {
     const b = body();
-    const results = await Promise.all(Array.from({ length: 8 }, () => raw(world.tokens.calltaker, b, 'twins-1')));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => raw(world.tokens.calltaker, b, 'twins-1')),
+    );
     expect(results.map((r) => r.status)).toEqual(Array(8).fill(201));
-    const ids = new Set(await Promise.all(results.map(async (r) => (await json(r)).incident.id as string)));
+    const ids = new Set(
+      await Promise.all(results.map(async (r) => (await json(r)).incident.id as string)),
+    );
     expect(ids.size).toBe(1);
     expect(results.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(7);
     expect(await incidentsWith(b.description)).toBe(1);
@@ -89,12 +101,16 @@ describe(`incident create under retries (${SERVICES_MODE ? 'services' : 'embedde
   it('honours a key for 24 hours only', async () => {
     const b = body();
     expect((await raw(world.tokens.calltaker, b, 'old-key')).status).toBe(201);
-    await sql`UPDATE idempotency_keys SET created_at = created_at - interval '25 hours' WHERE key = 'old-key'`.execute(db());
+    await sql`UPDATE idempotency_keys SET created_at = created_at - interval '25 hours' WHERE key = 'old-key'`.execute(
+      db(),
+    );
     const later = await raw(world.tokens.calltaker, b, 'old-key');
     expect(later.status).toBe(201);
     expect(later.headers.get('idempotent-replayed')).toBeNull();
     expect(await incidentsWith(b.description)).toBe(2);
-    const rows = await sql<{ n: number }>`SELECT count(*)::int AS n FROM idempotency_keys WHERE key = 'old-key'`.execute(db());
+    const rows = await sql<{
+      n: number;
+    }>`SELECT count(*)::int AS n FROM idempotency_keys WHERE key = 'old-key'`.execute(db());
     expect(rows.rows[0].n).toBe(1);
   });
 

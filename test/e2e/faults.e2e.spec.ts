@@ -1,10 +1,27 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { buildWorld, INCIDENT_POINT, type World } from '../support/fixtures';
-import { ADMIN_PASSWORD, connectSocket, SERVICES_MODE, sleep, type Recorder } from '../support/harness';
+import {
+  ADMIN_PASSWORD,
+  connectSocket,
+  SERVICES_MODE,
+  sleep,
+  type Recorder,
+} from '../support/harness';
 
 /**
  * Fault injection in services mode, on a PostgreSQL cluster and a Redis of its own (never the
@@ -14,9 +31,12 @@ import { ADMIN_PASSWORD, connectSocket, SERVICES_MODE, sleep, type Recorder } fr
  */
 const ROOT = join(__dirname, '..', '..');
 const PG_BIN = '/usr/lib/postgresql/15/bin';
-const describeServices = SERVICES_MODE && existsSync(join(PG_BIN, 'initdb')) ? describe : describe.skip;
+const describeServices =
+  SERVICES_MODE && existsSync(join(PG_BIN, 'initdb')) ? describe : describe.skip;
 if (!SERVICES_MODE) {
-  process.stdout.write('faults.e2e: skipped in embedded mode (needs DATABASE_URL and REDIS_URL: it starts its own PostgreSQL and Redis)\n');
+  process.stdout.write(
+    'faults.e2e: skipped in embedded mode (needs DATABASE_URL and REDIS_URL: it starts its own PostgreSQL and Redis)\n',
+  );
 }
 
 const freePort = () =>
@@ -31,7 +51,8 @@ const freePort = () =>
 
 const asPostgres = (cmd: string, args: string[]) => {
   // initdb and pg_ctl refuse to run as root
-  if (process.getuid?.() === 0) return execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { stdio: 'pipe' });
+  if (process.getuid?.() === 0)
+    return execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { stdio: 'pipe' });
   return execFileSync(cmd, args, { stdio: 'pipe' });
 };
 
@@ -60,14 +81,40 @@ describeServices('fault injection (services mode, own PostgreSQL and Redis)', ()
   /** Processes that ended without being killed by the test. */
   const unexpectedExits: string[] = [];
 
-  const pgArgs = () => ['-D', join(dir, 'pg'), '-o', `-p ${pgPort} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, '-l', join(dir, 'pg.log'), '-w'];
+  const pgArgs = () => [
+    '-D',
+    join(dir, 'pg'),
+    '-o',
+    `-p ${pgPort} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+    '-l',
+    join(dir, 'pg.log'),
+    '-w',
+  ];
   const startPg = () => asPostgres(join(PG_BIN, 'pg_ctl'), [...pgArgs(), 'start']);
-  const stopPg = () => asPostgres(join(PG_BIN, 'pg_ctl'), ['-D', join(dir, 'pg'), '-m', 'fast', '-w', 'stop']);
+  const stopPg = () =>
+    asPostgres(join(PG_BIN, 'pg_ctl'), ['-D', join(dir, 'pg'), '-m', 'fast', '-w', 'stop']);
 
   const startRedis = async () => {
-    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir], {
-      stdio: 'ignore',
-    });
+    redis = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(redisPort),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--daemonize',
+        'no',
+        '--dir',
+        dir,
+      ],
+      {
+        stdio: 'ignore',
+      },
+    );
     for (let i = 0; i < 100; i++) {
       try {
         execFileSync('redis-cli', ['-p', String(redisPort), 'ping'], { stdio: 'pipe' });
@@ -89,7 +136,8 @@ describeServices('fault injection (services mode, own PostgreSQL and Redis)', ()
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
     child.on('exit', (code, signal) => {
-      if (signal !== 'SIGKILL' && signal !== 'SIGTERM') unexpectedExits.push(`${name} exited (code ${code}, signal ${signal})`);
+      if (signal !== 'SIGKILL' && signal !== 'SIGTERM')
+        unexpectedExits.push(`${name} exited (code ${code}, signal ${signal})`);
     });
     return child;
   };
@@ -97,7 +145,9 @@ describeServices('fault injection (services mode, own PostgreSQL and Redis)', ()
     const end = Date.now() + ms;
     while (Date.now() < end) {
       try {
-        const r = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2000) });
+        const r = await fetch(`http://127.0.0.1:${port}/health`, {
+          signal: AbortSignal.timeout(2000),
+        });
         if (r.status === 200) return;
       } catch {
         /* not listening yet */
@@ -114,25 +164,63 @@ describeServices('fault injection (services mode, own PostgreSQL and Redis)', ()
     worker = spawnNode('worker', 'worker', {});
     const end = Date.now() + 60_000;
     const log = join(dir, 'worker.log');
-    while (Date.now() < end && !(existsSync(log) && readFileSync(log, 'utf8').includes('worker running'))) await sleep(100);
+    while (
+      Date.now() < end &&
+      !(existsSync(log) && readFileSync(log, 'utf8').includes('worker running'))
+    )
+      await sleep(100);
   };
 
   beforeAll(async () => {
     // npm test builds dist/ once before Jest; a spec run on its own builds the server here
-    if (!process.env.RINGCAD_PREBUILT || !existsSync(join(ROOT, 'dist', 'apps', 'api', 'src', 'main.js'))) {
+    if (
+      !process.env.RINGCAD_PREBUILT ||
+      !existsSync(join(ROOT, 'dist', 'apps', 'api', 'src', 'main.js'))
+    ) {
       execFileSync(
         join(ROOT, 'node_modules', '.bin', 'swc'),
-        ['apps', 'libs', '-d', 'dist', '--config-file', '.swcrc', '--ignore', '**/*.spec.ts,apps/console/**,**/__fixtures__/**,**/__golden__/**', '-q'],
+        [
+          'apps',
+          'libs',
+          '-d',
+          'dist',
+          '--config-file',
+          '.swcrc',
+          '--ignore',
+          '**/*.spec.ts,apps/console/**,**/__fixtures__/**,**/__golden__/**',
+          '-q',
+        ],
         { cwd: ROOT, stdio: 'inherit' },
       );
     }
     dir = mkdtempSync('/tmp/ringcad-faults-');
     chmodSync(dir, 0o777);
-    if (process.getuid?.() === 0) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
-    [pgPort, redisPort, apiPorts[0], apiPorts[1]] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    asPostgres(join(PG_BIN, 'initdb'), ['-D', join(dir, 'pg'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+    if (process.getuid?.() === 0)
+      chownSync(
+        dir,
+        Number(execFileSync('id', ['-u', 'postgres']).toString()),
+        Number(execFileSync('id', ['-g', 'postgres']).toString()),
+      );
+    [pgPort, redisPort, apiPorts[0], apiPorts[1]] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
+    asPostgres(join(PG_BIN, 'initdb'), [
+      '-D',
+      join(dir, 'pg'),
+      '-U',
+      'postgres',
+      '--auth=trust',
+      '-E',
+      'UTF8',
+      '--no-sync',
+    ]);
     startPg();
-    const admin = new Client({ connectionString: `postgres://postgres@127.0.0.1:${pgPort}/postgres` });
+    const admin = new Client({
+      connectionString: `postgres://postgres@127.0.0.1:${pgPort}/postgres`,
+    });
     await admin.connect();
     await admin.query('CREATE EXTENSION postgis');
     await admin.end();
@@ -164,19 +252,31 @@ describeServices('fault injection (services mode, own PostgreSQL and Redis)', ()
     // the processes' logs are kept as artefacts (what each one said during the faults)
     const keep = join(ROOT, 'test-results', 'faults');
     mkdirSync(keep, { recursive: true });
-    for (const f of readdirSync(dir).filter((n) => n.endsWith('.log'))) copyFileSync(join(dir, f), join(keep, f));
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.log')))
+      copyFileSync(join(dir, f), join(keep, f));
     rmSync(dir, { recursive: true, force: true });
   });
 
   /** One HTTP call to whichever api is up, recorded; a killed api is a network error, not an answer. */
   let rr = 0;
-  const call = async (route: string, method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}) => {
+  const call = async (
+    route: string,
+    method: string,
+    path: string,
+    token: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
     const port = apiPorts[rr++ % 2];
     const started = Date.now();
     try {
       const res = await fetch(`http://127.0.0.1:${port}${path}`, {
         method,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${token}`,
+          ...headers,
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(8000),
       });
@@ -213,7 +313,9 @@ describeServices('fault injection (services mode, own PostgreSQL and Redis)', ()
     creates.set(key, { description });
     const body = { location: INCIDENT_POINT, category: 'dispute', priority, description };
     for (;;) {
-      const r = await call('create', 'POST', '/api/v1/incidents', world.tokens.calltaker, body, { 'idempotency-key': key });
+      const r = await call('create', 'POST', '/api/v1/incidents', world.tokens.calltaker, body, {
+        'idempotency-key': key,
+      });
       if (r.status === 201) {
         const id = r.body.incident.id as string;
         const seen = creates.get(key)?.incidentId;
@@ -234,12 +336,27 @@ describeServices('fault injection (services mode, own PostgreSQL and Redis)', ()
       const key = `load-${n}-${k++}`;
       const incidentId = await createIncident(key, `fault load ${key}`);
       if (!incidentId) continue;
-      const a = await call('assign', 'POST', `/api/v1/incidents/${incidentId}/assignments`, world.tokens.dispatcher, { unitIds: [unit.id] });
+      const a = await call(
+        'assign',
+        'POST',
+        `/api/v1/incidents/${incidentId}/assignments`,
+        world.tokens.dispatcher,
+        { unitIds: [unit.id] },
+      );
       const assignmentId = a.status === 201 ? (a.body.assignments[0].id as string) : null;
-      if (assignmentId) await call('ack', 'POST', `/api/v1/assignments/${assignmentId}/events`, unit.token, { type: 'ack' });
+      if (assignmentId)
+        await call('ack', 'POST', `/api/v1/assignments/${assignmentId}/events`, unit.token, {
+          type: 'ack',
+        });
       // cancelling frees the unit for the next round; retried until it is done
       for (let i = 0; i < 100; i++) {
-        const c = await call('cancel', 'POST', `/api/v1/incidents/${incidentId}/cancel`, world.tokens.dispatcher, { reason: 'fault test' });
+        const c = await call(
+          'cancel',
+          'POST',
+          `/api/v1/incidents/${incidentId}/cancel`,
+          world.tokens.dispatcher,
+          { reason: 'fault test' },
+        );
         if (c.status === 200 || c.status === 409) break;
         await sleep(200);
       }
@@ -251,8 +368,12 @@ describeServices('fault injection (services mode, own PostgreSQL and Redis)', ()
     while (running) {
       t += 1000;
       const at = new Date(t).toISOString();
-      const batch = world.units.slice(3, 5).map((u, i) => ({ unitId: u.id, lon: u.lon, lat: u.lat + i * 1e-5, at }));
-      const r = await call('positions', 'POST', '/api/v1/units/positions', world.tokens.admin, { positions: batch });
+      const batch = world.units
+        .slice(3, 5)
+        .map((u, i) => ({ unitId: u.id, lon: u.lon, lat: u.lat + i * 1e-5, at }));
+      const r = await call('positions', 'POST', '/api/v1/units/positions', world.tokens.admin, {
+        positions: batch,
+      });
       if (r.status === 202) acceptedPositions.push(...batch.map((p) => ({ unitId: p.unitId, at })));
       await sleep(300);
     }
@@ -261,9 +382,15 @@ describeServices('fault injection (services mode, own PostgreSQL and Redis)', ()
   const healthOf = async (port: number) => {
     const started = Date.now();
     try {
-      const r = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(5000) });
+      const r = await fetch(`http://127.0.0.1:${port}/health`, {
+        signal: AbortSignal.timeout(5000),
+      });
       const body = (await r.json()) as { error?: { details?: { dependency?: string } } };
-      return { status: r.status, dependency: body.error?.details?.dependency, ms: Date.now() - started };
+      return {
+        status: r.status,
+        dependency: body.error?.details?.dependency,
+        ms: Date.now() - started,
+      };
     } catch {
       return { status: 0, dependency: undefined, ms: Date.now() - started };
     }
@@ -274,19 +401,31 @@ describeServices('fault injection (services mode, own PostgreSQL and Redis)', ()
     for (;;) {
       const h = await Promise.all(apiPorts.map(healthOf));
       if (h.every((x) => x.status === 200)) break;
-      if (Date.now() - back > ms) throw new Error(`health not back within ${ms} ms: ${JSON.stringify(h)}`);
+      if (Date.now() - back > ms)
+        throw new Error(`health not back within ${ms} ms: ${JSON.stringify(h)}`);
       await sleep(100);
     }
     const key = `recovery-${phase}`;
     creates.set(key, { description: `fault ${key}` });
-    const r = await call('create', 'POST', '/api/v1/incidents', world.tokens.calltaker, { location: INCIDENT_POINT, category: 'dispute', priority: 3, description: `fault ${key}` }, { 'idempotency-key': key });
+    const r = await call(
+      'create',
+      'POST',
+      '/api/v1/incidents',
+      world.tokens.calltaker,
+      { location: INCIDENT_POINT, category: 'dispute', priority: 3, description: `fault ${key}` },
+      { 'idempotency-key': key },
+    );
     expect(r.status).toBe(201);
     creates.set(key, { description: `fault ${key}`, incidentId: r.body.incident.id });
     return Date.now() - back;
   };
 
   it('keeps every promise through api and worker kills, a Redis restart and a PostgreSQL stop', async () => {
-    const console1: Recorder = await connectSocket(`http://127.0.0.1:${apiPorts[1]}`, '/console', world.tokens.dispatcher);
+    const console1: Recorder = await connectSocket(
+      `http://127.0.0.1:${apiPorts[1]}`,
+      '/console',
+      world.tokens.dispatcher,
+    );
     running = true;
     const load = Promise.all([loop(0), loop(1), loop(2), positionsLoop()]);
     try {
@@ -306,12 +445,24 @@ describeServices('fault injection (services mode, own PostgreSQL and Redis)', ()
       const alertIncident = await createIncident('alert-1', 'fault alert during worker restart', 1);
       expect(alertIncident).toBeTruthy();
       const alertUnit = world.units[5];
-      const assigned = await call('assign', 'POST', `/api/v1/incidents/${alertIncident}/assignments`, world.tokens.dispatcher, { unitIds: [alertUnit.id] });
+      const assigned = await call(
+        'assign',
+        'POST',
+        `/api/v1/incidents/${alertIncident}/assignments`,
+        world.tokens.dispatcher,
+        { unitIds: [alertUnit.id] },
+      );
       expect(assigned.status).toBe(201);
       await sleep(4000); // the 2 s ack deadline passes with no worker running
       await startWorker();
       const alert = await console1
-        .waitFor((e) => e.event === 'alert' && e.payload.kind === 'ack_overdue' && e.payload.incidentId === alertIncident, 25_000)
+        .waitFor(
+          (e) =>
+            e.event === 'alert' &&
+            e.payload.kind === 'ack_overdue' &&
+            e.payload.incidentId === alertIncident,
+          25_000,
+        )
         .catch(() => null);
 
       // ── Redis restarted, keeping nothing, down for 11 s (the api used to crash ~10 s in) ──
@@ -319,9 +470,22 @@ describeServices('fault injection (services mode, own PostgreSQL and Redis)', ()
       redis?.kill('SIGKILL');
       await sleep(1500);
       const redisHealth = await healthOf(apiPorts[1]);
-      const posDuringRedis = await call('positions', 'POST', '/api/v1/units/positions', world.tokens.admin, {
-        positions: [{ unitId: world.units[3].id, lon: world.units[3].lon, lat: world.units[3].lat, at: new Date(Date.now() + 500).toISOString() }],
-      });
+      const posDuringRedis = await call(
+        'positions',
+        'POST',
+        '/api/v1/units/positions',
+        world.tokens.admin,
+        {
+          positions: [
+            {
+              unitId: world.units[3].id,
+              lon: world.units[3].lon,
+              lat: world.units[3].lat,
+              at: new Date(Date.now() + 500).toISOString(),
+            },
+          ],
+        },
+      );
       await sleep(9500);
       phase = 'redis-back';
       await startRedis();
@@ -344,7 +508,9 @@ describeServices('fault injection (services mode, own PostgreSQL and Redis)', ()
       console1.close();
 
       // ── what the clients saw ──
-      const fiveHundreds = outcomes.filter((o) => typeof o.status === 'number' && o.status >= 500 && o.status !== 503);
+      const fiveHundreds = outcomes.filter(
+        (o) => typeof o.status === 'number' && o.status >= 500 && o.status !== 503,
+      );
       expect(fiveHundreds).toEqual([]);
       const unavailable = outcomes.filter((o) => o.status === 503);
       for (const o of unavailable) {
@@ -354,14 +520,18 @@ describeServices('fault injection (services mode, own PostgreSQL and Redis)', ()
         expect(o.ms).toBeLessThanOrEqual(2500);
       }
       // the outages were seen (the test injects what it claims to)
-      expect(unavailable.filter((o) => o.phase === 'pg-down' && o.dependency === 'database').length).toBeGreaterThan(0);
+      expect(
+        unavailable.filter((o) => o.phase === 'pg-down' && o.dependency === 'database').length,
+      ).toBeGreaterThan(0);
       expect(redisHealth).toMatchObject({ status: 503, dependency: 'redis' });
       expect(redisHealth.ms).toBeLessThan(2000);
       expect(pgHealth).toMatchObject({ status: 503, dependency: 'database' });
       expect(pgHealth.ms).toBeLessThan(2000);
       // Redis down: the database still takes incidents, assignments, acks and positions
       const redisPhase = outcomes.filter((o) => o.phase === 'redis-down');
-      expect(redisPhase.filter((o) => o.route === 'create' && o.status === 201).length).toBeGreaterThan(0);
+      expect(
+        redisPhase.filter((o) => o.route === 'create' && o.status === 201).length,
+      ).toBeGreaterThan(0);
       expect(redisPhase.filter((o) => o.status === 503)).toEqual([]);
       expect(posDuringRedis.status).toBe(202);
       expect(redisRecoveryMs).toBeLessThanOrEqual(5000);
@@ -376,7 +546,19 @@ describeServices('fault injection (services mode, own PostgreSQL and Redis)', ()
         // with the same key they make nothing new if their first attempt committed
         for (const [key, c] of creates) {
           if (c.incidentId) continue;
-          const r = await call('create', 'POST', '/api/v1/incidents', world.tokens.calltaker, { location: INCIDENT_POINT, category: 'dispute', priority: 3, description: c.description }, { 'idempotency-key': key });
+          const r = await call(
+            'create',
+            'POST',
+            '/api/v1/incidents',
+            world.tokens.calltaker,
+            {
+              location: INCIDENT_POINT,
+              category: 'dispute',
+              priority: 3,
+              description: c.description,
+            },
+            { 'idempotency-key': key },
+          );
           expect(r.status).toBe(201);
           creates.set(key, { ...c, incidentId: r.body.incident.id });
         }
@@ -386,14 +568,21 @@ describeServices('fault injection (services mode, own PostgreSQL and Redis)', ()
         const byDescription = new Map(rows.rows.map((r) => [r.description, r]));
         for (const c of creates.values()) {
           const row = byDescription.get(c.description);
-          expect({ description: c.description, n: row?.n }).toEqual({ description: c.description, n: 1 });
+          expect({ description: c.description, n: row?.n }).toEqual({
+            description: c.description,
+            n: 1,
+          });
           expect(row?.ids[0]).toBe(c.incidentId);
         }
         expect(rows.rows.length).toBe(creates.size);
         expect(creates.size).toBeGreaterThan(10);
 
-        const stored = await db.query<{ unit_id: string; at: Date }>(`SELECT unit_id::text, at FROM unit_tracks`);
-        const have = new Set(stored.rows.map((r) => `${r.unit_id}@${new Date(r.at).toISOString()}`));
+        const stored = await db.query<{ unit_id: string; at: Date }>(
+          `SELECT unit_id::text, at FROM unit_tracks`,
+        );
+        const have = new Set(
+          stored.rows.map((r) => `${r.unit_id}@${new Date(r.at).toISOString()}`),
+        );
         const lost = acceptedPositions.filter((p) => !have.has(`${p.unitId}@${p.at}`));
         expect(lost).toEqual([]);
         expect(acceptedPositions.length).toBeGreaterThan(20);

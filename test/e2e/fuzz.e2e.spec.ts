@@ -179,13 +179,25 @@ function idFor(key: string, ids: Ids): string {
  */
 const clock = new TestClock(0.001);
 const isoAgo = (ms: number) => new Date(clock.now().getTime() - ms).toISOString();
-const nearCity = (key: string) => (key === 'lon' ? INCIDENT_POINT.lon : INCIDENT_POINT.lat) + (rand() - 0.5) * 0.04;
+const nearCity = (key: string) =>
+  (key === 'lon' ? INCIDENT_POINT.lon : INCIDENT_POINT.lat) + (rand() - 0.5) * 0.04;
 
 function squareAround(): unknown {
   const lon = INCIDENT_POINT.lon + (rand() - 0.5) * 0.1;
   const lat = INCIDENT_POINT.lat + (rand() - 0.5) * 0.1;
   const d = 0.002 + rand() * 0.01;
-  return { type: 'Polygon', coordinates: [[[lon, lat], [lon + d, lat], [lon + d, lat + d], [lon, lat + d], [lon, lat]]] };
+  return {
+    type: 'Polygon',
+    coordinates: [
+      [
+        [lon, lat],
+        [lon + d, lat],
+        [lon + d, lat + d],
+        [lon, lat + d],
+        [lon, lat],
+      ],
+    ],
+  };
 }
 
 type Json = { [k: string]: unknown };
@@ -196,7 +208,12 @@ function sample(js: Json, key: string, ids: Ids, depth = 0): unknown {
   const branches = (js.anyOf ?? js.oneOf) as Json[] | undefined;
   if (branches) {
     const nonNull = branches.filter((b) => b.type !== 'null');
-    return sample(nonNull.length && chance(0.9) ? pick(nonNull) : pick(branches), key, ids, depth + 1);
+    return sample(
+      nonNull.length && chance(0.9) ? pick(nonNull) : pick(branches),
+      key,
+      ids,
+      depth + 1,
+    );
   }
   if ('const' in js) return js.const;
   if (Array.isArray(js.enum)) return pick(js.enum as unknown[]);
@@ -205,21 +222,27 @@ function sample(js: Json, key: string, ids: Ids, depth = 0): unknown {
     case 'object': {
       const out: Json = {};
       const required = new Set((js.required as string[] | undefined) ?? []);
-      for (const [k, sub] of Object.entries((js.properties as Record<string, Json> | undefined) ?? {})) {
+      for (const [k, sub] of Object.entries(
+        (js.properties as Record<string, Json> | undefined) ?? {},
+      )) {
         if (required.has(k) || chance(0.6)) out[k] = sample(sub, k, ids, depth + 1);
       }
       return out;
     }
     case 'array': {
       if (Array.isArray(js.prefixItems)) {
-        const head = (js.prefixItems as Json[]).map((p, i) => sample(p, i === 0 ? 'lon' : 'lat', ids, depth + 1));
+        const head = (js.prefixItems as Json[]).map((p, i) =>
+          sample(p, i === 0 ? 'lon' : 'lat', ids, depth + 1),
+        );
         return head;
       }
       const min = Number(js.minItems ?? 0);
       const max = Math.min(Number(js.maxItems ?? min + 3), min + 3);
       const n = int(min, Math.max(min, max));
       const singular = key.endsWith('s') ? key.slice(0, -1) : key;
-      const items = Array.from({ length: n }, () => sample((js.items as Json) ?? {}, singular, ids, depth + 1));
+      const items = Array.from({ length: n }, () =>
+        sample((js.items as Json) ?? {}, singular, ids, depth + 1),
+      );
       return js.uniqueItems || /ids$/i.test(key) ? [...new Set(items)] : items;
     }
     case 'string':
@@ -243,7 +266,8 @@ function sample(js: Json, key: string, ids: Ids, depth = 0): unknown {
 
 let uniqueName = 0;
 function sampleString(js: Json, key: string, ids: Ids): string {
-  if (js.format === 'uuid' || (/id$/i.test(key) && key !== 'schemeId' && !js.maxLength)) return idFor(key, ids);
+  if (js.format === 'uuid' || (/id$/i.test(key) && key !== 'schemeId' && !js.maxLength))
+    return idFor(key, ids);
   if (js.format === 'date-time') {
     if (key === 'from') return isoAgo(int(3600_000, 3 * 86_400_000));
     if (key === 'to') return isoAgo(int(0, 600_000));
@@ -271,7 +295,11 @@ function sampleString(js: Json, key: string, ids: Ids): string {
       const min = Number(js.minLength ?? 1);
       const max = Math.min(Number(js.maxLength ?? 30), 30);
       const n = int(Math.max(min, 1), Math.max(min, max));
-      return Array.from({ length: n }, () => pick(['a', 'b', '中', '文', '1', '-', ' ', '警', 'Z'])).join('').trim() || 'fuzz';
+      return (
+        Array.from({ length: n }, () => pick(['a', 'b', '中', '文', '1', '-', ' ', '警', 'Z']))
+          .join('')
+          .trim() || 'fuzz'
+      );
     }
   }
 }
@@ -285,7 +313,10 @@ interface RouteInput {
 }
 
 const coverageQuery = z.object({ scheme: z.string().max(40).optional() });
-const moveUpsQuery = coverageQuery.extend({ tier: z.number().int().min(0).max(10).optional(), max: z.number().int().min(1).max(20).optional() });
+const moveUpsQuery = coverageQuery.extend({
+  tier: z.number().int().min(0).max(10).optional(),
+  max: z.number().int().min(1).max(20).optional(),
+});
 
 /** What the known routes parse; a route missing here is still fuzzed, with schemas from the whole contract. */
 const INPUTS: Record<string, RouteInput> = {
@@ -335,7 +366,7 @@ function jsonSchemaOf(schema: z.ZodType): Json {
 
 /** Every object schema the contract exports: the body pool for routes nobody described here. */
 const CONTRACT_OBJECT_SCHEMAS = Object.values(contracts as Record<string, unknown>).filter(
-  (v): v is z.ZodType => v instanceof z.ZodType && (jsonSchemaOf(v).type === 'object'),
+  (v): v is z.ZodType => v instanceof z.ZodType && jsonSchemaOf(v).type === 'object',
 );
 
 interface Route {
@@ -377,7 +408,8 @@ function pathsIn(v: unknown, prefix: Path = [], out: { path: Path; value: unknow
   out.push({ path: prefix, value: v });
   if (prefix.length > 8) return out;
   if (Array.isArray(v)) v.slice(0, 5).forEach((x, i) => pathsIn(x, [...prefix, i], out));
-  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) pathsIn(x, [...prefix, k], out);
+  else if (v && typeof v === 'object')
+    for (const [k, x] of Object.entries(v)) pathsIn(x, [...prefix, k], out);
   return out;
 }
 
@@ -404,7 +436,24 @@ function wrongTypeFor(v: unknown): unknown {
 }
 
 function outOfRange(): unknown {
-  return pick([1e6, -1e6, 1e308, -1e308, 181, -181, 91, -91, 2 ** 31, -(2 ** 31) - 1, 0.1 + 0.2, -0, 5e-324, 4001, 5001, 86_401]);
+  return pick([
+    1e6,
+    -1e6,
+    1e308,
+    -1e308,
+    181,
+    -181,
+    91,
+    -91,
+    2 ** 31,
+    -(2 ** 31) - 1,
+    0.1 + 0.2,
+    -0,
+    5e-324,
+    4001,
+    5001,
+    86_401,
+  ]);
 }
 
 function nastyString(huge: boolean): string {
@@ -418,13 +467,18 @@ function mutate(value: unknown, refuseOnly: boolean): { value: unknown; what: st
   const leaves = all.filter((p) => p.path.length > 0);
   const strings = all.filter((p) => typeof p.value === 'string');
   const numbers = all.filter((p) => typeof p.value === 'number');
-  const objects = all.filter((p) => p.value && typeof p.value === 'object' && !Array.isArray(p.value));
+  const objects = all.filter(
+    (p) => p.value && typeof p.value === 'object' && !Array.isArray(p.value),
+  );
   const r = rand();
   if (!refuseOnly && r < 0.2) return { value, what: 'valid' };
   if (r < 0.35 && strings.length) {
     const p = pick(strings);
     const s = nastyString(chance(0.03));
-    return { value: setAt(value, p.path, chance(0.5) ? s : `${String(p.value)}${s}`), what: `text ${p.path.join('.')}` };
+    return {
+      value: setAt(value, p.path, chance(0.5) ? s : `${String(p.value)}${s}`),
+      what: `text ${p.path.join('.')}`,
+    };
   }
   if (r < 0.5 && leaves.length) {
     const p = pick(leaves);
@@ -440,14 +494,37 @@ function mutate(value: unknown, refuseOnly: boolean): { value: unknown; what: st
   }
   if (r < 0.78 && objects.length) {
     const p = pick(objects);
-    const key = pick(['__proto__', 'constructor', 'prototype', 'toString', '', 'extra', 'id', 'version', '\u0000', '\ud800', 'status']);
+    const key = pick([
+      '__proto__',
+      'constructor',
+      'prototype',
+      'toString',
+      '',
+      'extra',
+      'id',
+      'version',
+      '\u0000',
+      '\ud800',
+      'status',
+    ]);
     const obj = { ...(p.value as object) } as Record<string, unknown>;
-    Object.defineProperty(obj, key, { value: pick(NASTY_VALUES), enumerable: true, configurable: true, writable: true });
-    return { value: setAt(value, p.path, obj), what: `extra ${p.path.join('.')}.${JSON.stringify(key)}` };
+    Object.defineProperty(obj, key, {
+      value: pick(NASTY_VALUES),
+      enumerable: true,
+      configurable: true,
+      writable: true,
+    });
+    return {
+      value: setAt(value, p.path, obj),
+      what: `extra ${p.path.join('.')}.${JSON.stringify(key)}`,
+    };
   }
   if (r < 0.85 && objects.length) {
     const p = pick(objects);
-    return { value: setAt(value, p.path, chance(0.5) ? [p.value] : Object.values(p.value as object)), what: `array-for-object ${p.path.join('.')}` };
+    return {
+      value: setAt(value, p.path, chance(0.5) ? [p.value] : Object.values(p.value as object)),
+      what: `array-for-object ${p.path.join('.')}`,
+    };
   }
   if (r < 0.9) {
     return { value: pick([null, [], [value], 42, 'string', true, { value }]), what: 'whole body' };
@@ -468,35 +545,84 @@ function encode(value: unknown): Wire {
   const json = JSON.stringify(value) ?? 'null';
   const r = rand();
   if (r < 0.8) return { body: json, contentType: 'application/json', what: 'json' };
-  if (r < 0.83) return { body: json.slice(0, int(0, Math.max(0, json.length - 1))), contentType: 'application/json', what: 'truncated json' };
-  if (r < 0.85) return { body: `${json}}garbage`, contentType: 'application/json', what: 'trailing garbage' };
-  if (r < 0.86) return { body: json.replace(/-?\d+(\.\d+)?/, '1e999'), contentType: 'application/json', what: 'infinite number' };
+  if (r < 0.83)
+    return {
+      body: json.slice(0, int(0, Math.max(0, json.length - 1))),
+      contentType: 'application/json',
+      what: 'truncated json',
+    };
+  if (r < 0.85)
+    return { body: `${json}}garbage`, contentType: 'application/json', what: 'trailing garbage' };
+  if (r < 0.86)
+    return {
+      body: json.replace(/-?\d+(\.\d+)?/, '1e999'),
+      contentType: 'application/json',
+      what: 'infinite number',
+    };
   if (r < 0.87) return { body: `\ufeff${json}`, contentType: 'application/json', what: 'bom' };
-  if (r < 0.88) return { body: `${'['.repeat(50_000)}${']'.repeat(50_000)}`, contentType: 'application/json', what: 'deep nesting' };
-  if (r < 0.89) return { body: json.replace(/"/g, "'"), contentType: 'application/json', what: 'single quotes' };
+  if (r < 0.88)
+    return {
+      body: `${'['.repeat(50_000)}${']'.repeat(50_000)}`,
+      contentType: 'application/json',
+      what: 'deep nesting',
+    };
+  if (r < 0.89)
+    return {
+      body: json.replace(/"/g, "'"),
+      contentType: 'application/json',
+      what: 'single quotes',
+    };
   if (r < 0.9) return { body: '', contentType: 'application/json', what: 'empty json' };
   if (r < 0.92) return { body: json, contentType: 'text/plain', what: 'text/plain' };
-  if (r < 0.94) return { body: 'a=1&b=%00', contentType: 'application/x-www-form-urlencoded', what: 'form' };
-  if (r < 0.96) return { body: Buffer.from(json), contentType: 'application/octet-stream', what: 'octet-stream' };
-  if (r < 0.97) return { body: json, contentType: 'application/json; charset=utf-16', what: 'utf-16 charset' };
-  if (r < 0.98) return { body: json, contentType: 'application/json', extraHeaders: { 'content-encoding': pick(['gzip', 'br', 'identity, x']) }, what: 'bad encoding' };
-  if (r < 0.99) return { body: '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--x--', contentType: 'multipart/form-data; boundary=x', what: 'multipart' };
+  if (r < 0.94)
+    return { body: 'a=1&b=%00', contentType: 'application/x-www-form-urlencoded', what: 'form' };
+  if (r < 0.96)
+    return {
+      body: Buffer.from(json),
+      contentType: 'application/octet-stream',
+      what: 'octet-stream',
+    };
+  if (r < 0.97)
+    return { body: json, contentType: 'application/json; charset=utf-16', what: 'utf-16 charset' };
+  if (r < 0.98)
+    return {
+      body: json,
+      contentType: 'application/json',
+      extraHeaders: { 'content-encoding': pick(['gzip', 'br', 'identity, x']) },
+      what: 'bad encoding',
+    };
+  if (r < 0.99)
+    return {
+      body: '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--x--',
+      contentType: 'multipart/form-data; boundary=x',
+      what: 'multipart',
+    };
   return { body: undefined, contentType: undefined, what: 'no body' };
 }
 
 /** encodeURIComponent, except that an unpaired surrogate goes out as the (invalid) UTF-8 of its code unit. */
 const percent = (s: string) =>
-  s.replace(/[\s\S]/gu, (c) => (c.length === 1 && c >= '\ud800' && c <= '\udfff' ? '%ED%A0%80' : encodeURIComponent(c)));
+  s.replace(/[\s\S]/gu, (c) =>
+    c.length === 1 && c >= '\ud800' && c <= '\udfff' ? '%ED%A0%80' : encodeURIComponent(c),
+  );
 
 /** A query string from the route's query schema (or a random one), then broken. */
-function queryFor(input: RouteInput | undefined, ids: Ids, refuseOnly: boolean): { qs: string; what: string } {
+function queryFor(
+  input: RouteInput | undefined,
+  ids: Ids,
+  refuseOnly: boolean,
+): { qs: string; what: string } {
   const base = input?.query ? (sample(jsonSchemaOf(input.query), '', ids) as Json) : {};
-  const params: [string, string][] = Object.entries(base).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]);
+  const params: [string, string][] = Object.entries(base).map(([k, v]) => [
+    k,
+    typeof v === 'string' ? v : JSON.stringify(v),
+  ]);
   let what = 'query';
   const r = rand();
   if (refuseOnly || r < 0.5) {
     const kind = int(0, 6);
-    const key = params.length && chance(0.8) ? pick(params)[0] : pick(['q', 'scheme', 'from', 'limit', 'x']);
+    const key =
+      params.length && chance(0.8) ? pick(params)[0] : pick(['q', 'scheme', 'from', 'limit', 'x']);
     const others = params.filter(([k]) => k !== key);
     const raw = (v: string) => `${encodeURIComponent(key)}=${v}`;
     const rest = others.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`);
@@ -512,7 +638,10 @@ function queryFor(input: RouteInput | undefined, ids: Ids, refuseOnly: boolean):
     what = `query ${key} #${kind}`;
     return { qs: [...rest, bad].join('&'), what };
   }
-  return { qs: params.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&'), what };
+  return {
+    qs: params.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&'),
+    what,
+  };
 }
 
 function pathFor(route: Route, ids: Ids): { path: string; what: string } {
@@ -534,7 +663,22 @@ function pathFor(route: Route, ids: Ids): { path: string; what: string } {
                 : Object.values(ids).flat();
       return pool.length ? pick(pool) : randomUuid();
     }
-    const bad = pick([randomUuid(), 'not-an-id', '%00', '%ED%A0%80', '%E0%A4%A', '..%2F..', 'x'.repeat(2000), randomUuid().toUpperCase(), `${randomUuid()}%00`, '%E4%B8%AD', '0', '-1', ' ', '%20']);
+    const bad = pick([
+      randomUuid(),
+      'not-an-id',
+      '%00',
+      '%ED%A0%80',
+      '%E0%A4%A',
+      '..%2F..',
+      'x'.repeat(2000),
+      randomUuid().toUpperCase(),
+      `${randomUuid()}%00`,
+      '%E4%B8%AD',
+      '0',
+      '-1',
+      ' ',
+      '%20',
+    ]);
     what = `path ${name}=${bad.slice(0, 40)}`;
     return bad;
   });
@@ -552,29 +696,56 @@ describe(`fuzzing every route (${SERVICES_MODE ? 'services' : 'embedded'} mode)`
   let dir: string;
   let superToken: string;
 
-  const counts = async () => (await COUNTS_SQL.execute(stack.api().app.get(DatabaseService).db)).rows[0];
+  const counts = async () =>
+    (await COUNTS_SQL.execute(stack.api().app.get(DatabaseService).db)).rows[0];
 
   beforeAll(async () => {
     // a small synthetic district around the fixtures' incident point: routing routes do real work, quickly
     dir = mkdtempSync(join(tmpdir(), 'ringcad-fuzz-'));
     const roads = join(dir, 'roads.geojson');
-    writeFileSync(roads, JSON.stringify(generateCity({ seed: 7, targetNodes: 1500, center: INCIDENT_POINT }).roads));
-    stack = await createStack({
-      ROAD_NETWORK: roads,
-      // nothing may change the database on its own while batches are being compared
-      ACK_TIMEOUT_P1_SEC: '86400',
-      ACK_TIMEOUT_P2_SEC: '86400',
-      ACK_TIMEOUT_P3_SEC: '86400',
-      COVERAGE_PUSH_SEC: '0',
-    }, { clock });
+    writeFileSync(
+      roads,
+      JSON.stringify(generateCity({ seed: 7, targetNodes: 1500, center: INCIDENT_POINT }).roads),
+    );
+    stack = await createStack(
+      {
+        ROAD_NETWORK: roads,
+        // nothing may change the database on its own while batches are being compared
+        ACK_TIMEOUT_P1_SEC: '86400',
+        ACK_TIMEOUT_P2_SEC: '86400',
+        ACK_TIMEOUT_P3_SEC: '86400',
+        COVERAGE_PUSH_SEC: '0',
+      },
+      { clock },
+    );
     base = (await stack.startApi()).url;
     world = await buildWorld(base, 6);
-    const incident = await world.calltaker.post('/api/v1/incidents', { location: INCIDENT_POINT, category: 'fire', priority: 2, callerName: '王小明' });
-    const assignment = await world.dispatcher.post(`/api/v1/incidents/${incident.body.incident.id}/assignments`, { unitIds: [world.units[0].id] });
-    const checkpoint = await world.admin.post('/api/v1/checkpoints', { name: '卡点1', location: { lon: INCIDENT_POINT.lon + 0.01, lat: INCIDENT_POINT.lat } });
-    const standby = await world.admin.post('/api/v1/standby-points', { name: '备勤1', location: { lon: INCIDENT_POINT.lon - 0.01, lat: INCIDENT_POINT.lat } });
-    const plan = await world.admin.post('/api/v1/response-plans', { category: 'criminal', priority: 1, scheme: '1-3-8', units: [{ kind: 'patrol_car', count: 1, tier: 0 }] });
-    for (const r of [incident, assignment, checkpoint, standby, plan]) expect(r.status).toBeLessThan(300);
+    const incident = await world.calltaker.post('/api/v1/incidents', {
+      location: INCIDENT_POINT,
+      category: 'fire',
+      priority: 2,
+      callerName: '王小明',
+    });
+    const assignment = await world.dispatcher.post(
+      `/api/v1/incidents/${incident.body.incident.id}/assignments`,
+      { unitIds: [world.units[0].id] },
+    );
+    const checkpoint = await world.admin.post('/api/v1/checkpoints', {
+      name: '卡点1',
+      location: { lon: INCIDENT_POINT.lon + 0.01, lat: INCIDENT_POINT.lat },
+    });
+    const standby = await world.admin.post('/api/v1/standby-points', {
+      name: '备勤1',
+      location: { lon: INCIDENT_POINT.lon - 0.01, lat: INCIDENT_POINT.lat },
+    });
+    const plan = await world.admin.post('/api/v1/response-plans', {
+      category: 'criminal',
+      priority: 1,
+      scheme: '1-3-8',
+      units: [{ kind: 'patrol_car', count: 1, tier: 0 }],
+    });
+    for (const r of [incident, assignment, checkpoint, standby, plan])
+      expect(r.status).toBeLessThan(300);
     ids = {
       incident: [incident.body.incident.id],
       assignment: [assignment.body.assignments[0].id],
@@ -586,8 +757,21 @@ describe(`fuzzing every route (${SERVICES_MODE ? 'services' : 'embedded'} mode)`
       alert: [],
     };
     const roles = ['admin', 'calltaker', 'dispatcher', 'commander'];
-    expect((await world.admin.post('/api/v1/users', { username: 'fuzz_super', password: 'fuzz-super-password', roles })).status).toBe(201);
-    superToken = (await client(base).post('/api/v1/auth/login', { username: 'fuzz_super', password: 'fuzz-super-password' })).body.accessToken;
+    expect(
+      (
+        await world.admin.post('/api/v1/users', {
+          username: 'fuzz_super',
+          password: 'fuzz-super-password',
+          roles,
+        })
+      ).status,
+    ).toBe(201);
+    superToken = (
+      await client(base).post('/api/v1/auth/login', {
+        username: 'fuzz_super',
+        password: 'fuzz-super-password',
+      })
+    ).body.accessToken;
     // sign-out would end the fuzzing sessions themselves (login-hardening covers it)
     routes = routesOf(stack).filter((r) => r.path !== '/api/v1/auth/logout');
   }, 180_000);
@@ -605,25 +789,45 @@ describe(`fuzzing every route (${SERVICES_MODE ? 'services' : 'embedded'} mode)`
 
   it('limits incidents to the road network plus its margin when no SERVICE_AREA_BBOX is set', async () => {
     const before = await counts();
-    const beijing = await world.calltaker.post('/api/v1/incidents', { location: { lon: 116.397, lat: 39.909 }, category: 'fire', priority: 2 });
+    const beijing = await world.calltaker.post('/api/v1/incidents', {
+      location: { lon: 116.397, lat: 39.909 },
+      category: 'fire',
+      priority: 2,
+    });
     expect(beijing.status).toBe(400);
     expect(beijing.body.error.message).toMatch(/road network/);
-    expect(beijing.body.error.details).toContainEqual(expect.objectContaining({ path: 'location' }));
+    expect(beijing.body.error.details).toContainEqual(
+      expect.objectContaining({ path: 'location' }),
+    );
     // one corner typed as 0.3 instead of 30.3 would make a district span half the globe
     const { lon, lat } = INCIDENT_POINT;
     const stray = await world.admin.post('/api/v1/jurisdictions', {
       name: '歪区',
       kind: 'district',
-      boundary: { type: 'Polygon', coordinates: [[[lon, lat], [lon + 0.01, lat], [lon + 0.01, 0.3], [lon, lat]]] },
+      boundary: {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [lon, lat],
+            [lon + 0.01, lat],
+            [lon + 0.01, 0.3],
+            [lon, lat],
+          ],
+        ],
+      },
     });
     expect(stray.status).toBe(400);
-    expect(stray.body.error.details).toContainEqual(expect.objectContaining({ path: 'boundary.coordinates.0.2' }));
+    expect(stray.body.error.details).toContainEqual(
+      expect.objectContaining({ path: 'boundary.coordinates.0.2' }),
+    );
     expect(await counts()).toEqual(before);
   });
 
   it(`answers ${REQUESTS} mutated requests over every route with no 5xx, our error shape, and no write when refused`, async () => {
     rand = mulberry32(SEED);
-    console.log(`fuzz seed ${SEED} (FUZZ_SEED=${SEED} replays it), ${REQUESTS} requests over ${routes.length} routes`);
+    console.log(
+      `fuzz seed ${SEED} (FUZZ_SEED=${SEED} replays it), ${REQUESTS} requests over ${routes.length} routes`,
+    );
     const tokens: { name: string; token?: string; weight: number }[] = [
       // an admin who also holds every other role, so role checks let the body through to the service
       { name: 'admin', token: superToken, weight: 0.8 },
@@ -652,16 +856,23 @@ describe(`fuzzing every route (${SERVICES_MODE ? 'services' : 'embedded'} mode)`
     /** What accepted requests created becomes the ids later requests talk about. */
     const harvest = (route: string, text: string) => {
       if (!route.startsWith('POST') && !route.startsWith('PUT')) return;
-      let b: { id?: string; incident?: { id?: string }; unit?: { id?: string }; assignments?: { id?: string }[] };
+      let b: {
+        id?: string;
+        incident?: { id?: string };
+        unit?: { id?: string };
+        assignments?: { id?: string }[];
+      };
       try {
         b = JSON.parse(text) as typeof b;
       } catch {
         return;
       }
-      const add = (pool: string[], id: unknown) => typeof id === 'string' && pool.length < 200 && !pool.includes(id) && pool.push(id);
+      const add = (pool: string[], id: unknown) =>
+        typeof id === 'string' && pool.length < 200 && !pool.includes(id) && pool.push(id);
       add(ids.incident, b?.incident?.id);
       add(ids.unit, b?.unit?.id);
-      for (const a of Array.isArray(b?.assignments) ? b.assignments : []) add(ids.assignment, a?.id);
+      for (const a of Array.isArray(b?.assignments) ? b.assignments : [])
+        add(ids.assignment, a?.id);
       if (route.includes('/checkpoints')) add(ids.checkpoint, b?.id);
       if (route.includes('/standby-points')) add(ids.standby, b?.id);
       if (route.includes('/jurisdictions')) add(ids.jurisdiction, b?.id);
@@ -672,16 +883,27 @@ describe(`fuzzing every route (${SERVICES_MODE ? 'services' : 'embedded'} mode)`
       const wrongMethod = chance(0.01);
       const route = pick(routes);
       const method = wrongMethod ? pick(['PATCH', 'DELETE', 'PUT', 'POST', 'GET']) : route.method;
-      const input = INPUTS[`${route.method} ${route.path}`] ?? (method === 'GET' ? {} : { body: pick(CONTRACT_OBJECT_SCHEMAS) });
+      const input =
+        INPUTS[`${route.method} ${route.path}`] ??
+        (method === 'GET' ? {} : { body: pick(CONTRACT_OBJECT_SCHEMAS) });
       const { path, what: pathWhat } = pathFor(route, ids);
-      const { qs, what: queryWhat } = queryFor(input, ids, refuseOnly && !input.body && method === 'GET');
+      const { qs, what: queryWhat } = queryFor(
+        input,
+        ids,
+        refuseOnly && !input.body && method === 'GET',
+      );
       const user = who();
       let wire: Wire = { what: 'no body' };
       let bodyWhat = '';
       if (method !== 'GET' && method !== 'HEAD') {
         const known = route.method === 'POST' && route.path === '/api/v1/auth/login' && chance(0.5);
-        const valid = known ? { username: 'commander', password: 'commander-password' } : input.body ? sample(jsonSchemaOf(input.body), '', ids) : {};
-        const saturated = (created.get(`${route.method} ${route.path}`) ?? 0) >= MAX_CREATED_PER_ROUTE;
+        const valid = known
+          ? { username: 'commander', password: 'commander-password' }
+          : input.body
+            ? sample(jsonSchemaOf(input.body), '', ids)
+            : {};
+        const saturated =
+          (created.get(`${route.method} ${route.path}`) ?? 0) >= MAX_CREATED_PER_ROUTE;
         const m = mutate(valid, refuseOnly || saturated);
         bodyWhat = m.what;
         wire = encode(m.value);
@@ -698,14 +920,20 @@ describe(`fuzzing every route (${SERVICES_MODE ? 'services' : 'embedded'} mode)`
       if (chance(0.05)) headers.accept = pick(['text/csv', 'application/xml', '*/*', 'text/html']);
       const t0 = Date.now();
       try {
-        const res = await fetch(`${base}${r.url}`, { method: r.method, headers, body: r.wire.body, signal: AbortSignal.timeout(60_000) });
+        const res = await fetch(`${base}${r.url}`, {
+          method: r.method,
+          headers,
+          body: r.wire.body,
+          signal: AbortSignal.timeout(60_000),
+        });
         const text = await res.text();
         if (res.status >= 200 && res.status < 300) {
           harvest(r.route, text);
           if (r.method === 'POST') created.set(r.route, (created.get(r.route) ?? 0) + 1);
         }
         spent.set(r.route, (spent.get(r.route) ?? 0) + Date.now() - t0);
-        if (process.env.FUZZ_PROGRESS && Date.now() - t0 > 5000) process.stderr.write(`slow ${Date.now() - t0} ms ${res.status}: ${r.desc}\n`);
+        if (process.env.FUZZ_PROGRESS && Date.now() - t0 > 5000)
+          process.stderr.write(`slow ${Date.now() - t0} ms ${res.status}: ${r.desc}\n`);
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         if (res.status >= 500) failures.push(`${res.status} ${r.desc} → ${text.slice(0, 300)}`);
         else if (res.status >= 400) {
@@ -716,8 +944,15 @@ describe(`fuzzing every route (${SERVICES_MODE ? 'services' : 'embedded'} mode)`
             /* checked below */
           }
           const e = body?.error;
-          if (!e || !ERROR_CODES.includes(e.code as (typeof ERROR_CODES)[number]) || typeof e.message !== 'string' || !e.message) {
-            failures.push(`${res.status} without our error shape: ${r.desc} → ${text.slice(0, 200)}`);
+          if (
+            !e ||
+            !ERROR_CODES.includes(e.code as (typeof ERROR_CODES)[number]) ||
+            typeof e.message !== 'string' ||
+            !e.message
+          ) {
+            failures.push(
+              `${res.status} without our error shape: ${r.desc} → ${text.slice(0, 200)}`,
+            );
           }
         }
         return res.status;
@@ -728,10 +963,12 @@ describe(`fuzzing every route (${SERVICES_MODE ? 'services' : 'embedded'} mode)`
     };
 
     let before = await counts();
-    for (let sent = 0; sent < REQUESTS; ) {
+    for (let sent = 0; sent < REQUESTS;) {
       // the second half only sends mutations meant to be refused, so most batches can be compared
       const refuseOnly = sent >= REQUESTS / 2;
-      const batch = Array.from({ length: Math.min(CONCURRENCY, REQUESTS - sent) }, () => one(refuseOnly));
+      const batch = Array.from({ length: Math.min(CONCURRENCY, REQUESTS - sent) }, () =>
+        one(refuseOnly),
+      );
       sent += batch.length;
       const results = await Promise.all(batch.map(send));
       // every write of an accepted request is committed before its answer, so this batch's
@@ -743,27 +980,51 @@ describe(`fuzzing every route (${SERVICES_MODE ? 'services' : 'embedded'} mode)`
         checkedBatches++;
         const changed = Object.keys(after).filter((k) => after[k] !== before[k]);
         if (changed.length) {
-          failures.push(`refused batch changed ${changed.map((k) => `${k} ${before[k]}→${after[k]}`).join(', ')}:\n  ${batch.map((b, i) => `${results[i]} ${b.desc}`).join('\n  ')}`);
+          failures.push(
+            `refused batch changed ${changed.map((k) => `${k} ${before[k]}→${after[k]}`).join(', ')}:\n  ${batch.map((b, i) => `${results[i]} ${b.desc}`).join('\n  ')}`,
+          );
         }
       }
-      for (let i = 0; i < batch.length; i++) if (results[i] >= 200 && results[i] < 300) succeeded.add(batch[i].route);
+      for (let i = 0; i < batch.length; i++)
+        if (results[i] >= 200 && results[i] < 300) succeeded.add(batch[i].route);
       before = after;
       if (failures.length > 50) break;
-      if (process.env.FUZZ_PROGRESS && Math.floor(sent / 250) !== Math.floor((sent - batch.length) / 250)) {
-        const top = [...spent].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, v]) => `${k} ${v}`).join(', ');
-        process.stderr.write(`fuzz ${sent} at ${((Date.now() - started) / 1000).toFixed(0)} s; slowest: ${top}\n`);
+      if (
+        process.env.FUZZ_PROGRESS &&
+        Math.floor(sent / 250) !== Math.floor((sent - batch.length) / 250)
+      ) {
+        const top = [...spent]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 4)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ');
+        process.stderr.write(
+          `fuzz ${sent} at ${((Date.now() - started) / 1000).toFixed(0)} s; slowest: ${top}\n`,
+        );
       }
     }
     console.log(
       `fuzz: ${REQUESTS} requests in ${((Date.now() - started) / 1000).toFixed(1)} s; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}; ${checkedBatches} all-refused batches (${refusedRequests} requests) compared`,
     );
-    const neverAccepted = routes.map((r) => `${r.method} ${r.path}`).filter((r) => !succeeded.has(r));
-    console.log(`routes never answered 2xx: ${neverAccepted.length ? neverAccepted.join(', ') : 'none'}`);
-    console.log(`slowest routes (total ms): ${[...spent].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    const neverAccepted = routes
+      .map((r) => `${r.method} ${r.path}`)
+      .filter((r) => !succeeded.has(r));
+    console.log(
+      `routes never answered 2xx: ${neverAccepted.length ? neverAccepted.join(', ') : 'none'}`,
+    );
+    console.log(
+      `slowest routes (total ms): ${[...spent]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 8)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
     expect(failures.slice(0, 20)).toEqual([]);
     expect(checkedBatches).toBeGreaterThan(REQUESTS / CONCURRENCY / 4);
     // the run was not vacuous: plenty of requests got through to the services and plenty were refused
-    expect([...statuses].filter(([s]) => s < 300).reduce((n, [, c]) => n + c, 0)).toBeGreaterThan(REQUESTS / 10);
+    expect([...statuses].filter(([s]) => s < 300).reduce((n, [, c]) => n + c, 0)).toBeGreaterThan(
+      REQUESTS / 10,
+    );
     expect(statuses.get(400) ?? 0).toBeGreaterThan(REQUESTS / 4);
   }, 600_000);
 });

@@ -1,5 +1,13 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { ADMIN_PASSWORD, client, connectSocket, createStack, loginToken, SERVICES_MODE, type Stack } from '../support/harness';
+import {
+  ADMIN_PASSWORD,
+  client,
+  connectSocket,
+  createStack,
+  loginToken,
+  SERVICES_MODE,
+  type Stack,
+} from '../support/harness';
 
 interface Reply {
   status: number;
@@ -12,9 +20,18 @@ function call(
   baseUrl: string,
   method: string,
   path: string,
-  opts: { body?: unknown; token?: string; from?: string; contentType?: string; headers?: Record<string, string> } = {},
+  opts: {
+    body?: unknown;
+    token?: string;
+    from?: string;
+    contentType?: string;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<Reply> {
-  const payload = opts.body === undefined ? undefined : Buffer.from(typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body));
+  const payload =
+    opts.body === undefined
+      ? undefined
+      : Buffer.from(typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body));
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       `${baseUrl}${path}`,
@@ -22,7 +39,12 @@ function call(
         method,
         localAddress: opts.from,
         headers: {
-          ...(payload ? { 'content-type': opts.contentType ?? 'application/json', 'content-length': payload.length } : {}),
+          ...(payload
+            ? {
+                'content-type': opts.contentType ?? 'application/json',
+                'content-length': payload.length,
+              }
+            : {}),
           ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
           ...opts.headers,
         },
@@ -54,7 +76,11 @@ const loginFrom = (baseUrl: string, from: string, username: string, password: st
  * Streams `totalBytes` of application/octet-stream (honouring backpressure) and notes how much had
  * been handed to the socket when the response arrived. The server must answer without reading it.
  */
-function uploadBig(url: string, totalBytes: number, token?: string): Promise<{ status: number; body: any; sentAtResponse: number; ms: number }> {
+function uploadBig(
+  url: string,
+  totalBytes: number,
+  token?: string,
+): Promise<{ status: number; body: any; sentAtResponse: number; ms: number }> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     let sent = 0;
@@ -75,7 +101,12 @@ function uploadBig(url: string, totalBytes: number, token?: string): Promise<{ s
       res.on('end', () => {
         done = true;
         req.destroy();
-        resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')), sentAtResponse, ms: Date.now() - started });
+        resolve({
+          status: res.statusCode ?? 0,
+          body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+          sentAtResponse,
+          ms: Date.now() - started,
+        });
       });
     });
     // the server closing the connection on an unread upload is the point; only fail if no answer came
@@ -107,7 +138,11 @@ describe(`login hardening, sessions and request bodies (${SERVICES_MODE ? 'servi
     other = SERVICES_MODE ? (await stack.startApi(1)).url : base;
     adminToken = await loginToken(base, 'admin', ADMIN_PASSWORD);
     for (const name of ['tina', 'throttled', 'erin', 'dana']) {
-      const r = await client(base, adminToken).post('/api/v1/users', { username: name, password: `${name}-password`, roles: ['dispatcher'] });
+      const r = await client(base, adminToken).post('/api/v1/users', {
+        username: name,
+        password: `${name}-password`,
+        roles: ['dispatcher'],
+      });
       expect(r.status).toBe(201);
       ids[name] = r.body.id;
     }
@@ -135,8 +170,12 @@ describe(`login hardening, sessions and request bodies (${SERVICES_MODE ? 'servi
       wrongBody = w.body;
     }
     // the same body but for the request's own id
-    const withoutId = (b: { error: { requestId?: string } }) => ({ error: { ...b.error, requestId: undefined } });
-    expect(withoutId(unknownBody)).toEqual({ error: { code: 'UNAUTHENTICATED', message: 'wrong username or password' } });
+    const withoutId = (b: { error: { requestId?: string } }) => ({
+      error: { ...b.error, requestId: undefined },
+    });
+    expect(withoutId(unknownBody)).toEqual({
+      error: { code: 'UNAUTHENTICATED', message: 'wrong username or password' },
+    });
     expect(withoutId(unknownBody)).toEqual(withoutId(wrongBody));
     expect(unknownBody.error.requestId).not.toEqual(wrongBody.error.requestId);
     // an unknown name costs a full scrypt verification too (generous: no flaky tight bound)
@@ -164,7 +203,9 @@ describe(`login hardening, sessions and request bodies (${SERVICES_MODE ? 'servi
     // nor is another account from the locked address
     expect((await loginFrom(base, '127.0.0.1', 'tina', 'tina-password')).status).toBe(200);
     // and the lockout does not lift with the right password
-    expect((await loginFrom(base, '127.0.0.1', 'throttled', 'throttled-password')).status).toBe(429);
+    expect((await loginFrom(base, '127.0.0.1', 'throttled', 'throttled-password')).status).toBe(
+      429,
+    );
     // nor with a forged X-Forwarded-For (TRUST_PROXY is off)
     const forged = await call(base, 'POST', '/api/v1/auth/login', {
       from: '127.0.0.1',
@@ -197,7 +238,13 @@ describe(`login hardening, sessions and request bodies (${SERVICES_MODE ? 'servi
 
     const list = await admin.get('/api/v1/users');
     expect(list.status).toBe(200);
-    expect(list.body.find((u: any) => u.username === 'dana')).toEqual({ id: ids.dana, username: 'dana', roles: ['dispatcher'], jurisdictionId: null, disabled: false });
+    expect(list.body.find((u: any) => u.username === 'dana')).toEqual({
+      id: ids.dana,
+      username: 'dana',
+      roles: ['dispatcher'],
+      jurisdictionId: null,
+      disabled: false,
+    });
     expect(list.body.find((u: any) => u.username === 'admin')?.disabled).toBe(false);
     expect((await client(base, token).get('/api/v1/users')).status).toBe(403);
     expect((await client(base, token).post(`/api/v1/users/${ids.tina}/disable`)).status).toBe(403);
@@ -209,8 +256,16 @@ describe(`login hardening, sessions and request bodies (${SERVICES_MODE ? 'servi
     expect(await closed).toBe('io server disconnect');
     const refused = await loginFrom(other, '127.0.0.5', 'dana', 'dana-password');
     expect(refused.status).toBe(401);
-    expect(refused.body).toEqual({ error: { code: 'UNAUTHENTICATED', message: 'wrong username or password', requestId: expect.any(String) } });
-    expect((await admin.get('/api/v1/users')).body.find((u: any) => u.username === 'dana').disabled).toBe(true);
+    expect(refused.body).toEqual({
+      error: {
+        code: 'UNAUTHENTICATED',
+        message: 'wrong username or password',
+        requestId: expect.any(String),
+      },
+    });
+    expect(
+      (await admin.get('/api/v1/users')).body.find((u: any) => u.username === 'dana').disabled,
+    ).toBe(true);
 
     const enabled = await admin.post(`/api/v1/users/${ids.dana}/enable`);
     expect(enabled.status).toBe(200);
@@ -219,11 +274,14 @@ describe(`login hardening, sessions and request bodies (${SERVICES_MODE ? 'servi
     // the old session stays revoked
     expect((await client(base, token).get('/api/v1/units')).status).toBe(401);
 
-    const adminId = (await admin.get('/api/v1/users')).body.find((u: any) => u.username === 'admin').id as string;
+    const adminId = (await admin.get('/api/v1/users')).body.find((u: any) => u.username === 'admin')
+      .id as string;
     const self = await admin.post(`/api/v1/users/${adminId}/disable`);
     expect(self.status).toBe(409);
     expect(self.body.error.code).toBe('CONFLICT');
-    expect((await admin.post('/api/v1/users/00000000-0000-4000-8000-000000000000/disable')).status).toBe(404);
+    expect(
+      (await admin.post('/api/v1/users/00000000-0000-4000-8000-000000000000/disable')).status,
+    ).toBe(404);
   });
 
   it('refuses an unauthenticated socket.io connection on the default namespace', async () => {
@@ -245,7 +303,11 @@ describe(`login hardening, sessions and request bodies (${SERVICES_MODE ? 'servi
     expect(upload.sentAtResponse).toBeLessThan(size / 2);
     // a signed-in non-admin gets no further
     const dispatcherToken = await loginToken(base, 'tina', 'tina-password');
-    const forbidden = await uploadBig(`${base}/api/v1/road-network?format=osm`, size, dispatcherToken);
+    const forbidden = await uploadBig(
+      `${base}/api/v1/road-network?format=osm`,
+      size,
+      dispatcherToken,
+    );
     expect(forbidden.status).toBe(403);
     expect(forbidden.sentAtResponse).toBeLessThan(size / 2);
     // the server is fine afterwards
@@ -253,14 +315,28 @@ describe(`login hardening, sessions and request bodies (${SERVICES_MODE ? 'servi
   });
 
   it('takes JSON only on every other route, and the raw upload only from an admin', async () => {
-    const asText = await call(base, 'POST', '/api/v1/auth/login', { body: 'username=admin', contentType: 'text/plain' });
+    const asText = await call(base, 'POST', '/api/v1/auth/login', {
+      body: 'username=admin',
+      contentType: 'text/plain',
+    });
     expect(asText.status).toBe(415);
     expect(asText.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
-    const rawToJson = await call(base, 'POST', '/api/v1/units', { body: '{}', contentType: 'application/octet-stream', token: adminToken });
+    const rawToJson = await call(base, 'POST', '/api/v1/units', {
+      body: '{}',
+      contentType: 'application/octet-stream',
+      token: adminToken,
+    });
     expect(rawToJson.status).toBe(415);
-    const jsonToUpload = await call(base, 'POST', '/api/v1/road-network?format=geojson', { body: {}, token: adminToken });
+    const jsonToUpload = await call(base, 'POST', '/api/v1/road-network?format=geojson', {
+      body: {},
+      token: adminToken,
+    });
     expect(jsonToUpload.status).toBe(415);
-    const empty = await call(base, 'POST', '/api/v1/road-network?format=geojson', { body: '', contentType: 'application/octet-stream', token: adminToken });
+    const empty = await call(base, 'POST', '/api/v1/road-network?format=geojson', {
+      body: '',
+      contentType: 'application/octet-stream',
+      token: adminToken,
+    });
     expect(empty.status).toBe(400);
     // a small network uploaded by an admin is read and loaded
     const lines: number[][][] = [];
@@ -270,9 +346,17 @@ describe(`login hardening, sessions and request bodies (${SERVICES_MODE ? 'servi
     }
     const fc = {
       type: 'FeatureCollection',
-      features: lines.map((coordinates, k) => ({ type: 'Feature', properties: { highway: 'residential', name: `路${k}` }, geometry: { type: 'LineString', coordinates } })),
+      features: lines.map((coordinates, k) => ({
+        type: 'Feature',
+        properties: { highway: 'residential', name: `路${k}` },
+        geometry: { type: 'LineString', coordinates },
+      })),
     };
-    const uploaded = await call(base, 'POST', '/api/v1/road-network?format=geojson', { body: JSON.stringify(fc), contentType: 'application/octet-stream', token: adminToken });
+    const uploaded = await call(base, 'POST', '/api/v1/road-network?format=geojson', {
+      body: JSON.stringify(fc),
+      contentType: 'application/octet-stream',
+      token: adminToken,
+    });
     expect(uploaded.status).toBe(201);
     const summary = await client(base, adminToken).get('/api/v1/road-network');
     expect(summary.status).toBe(200);

@@ -4,7 +4,6 @@ import { connectSocket, createStack, SERVICES_MODE, type Stack } from '../suppor
 // Two api instances only make sense against a shared PostgreSQL and Redis.
 const describeServices = SERVICES_MODE ? describe : describe.skip;
 if (!SERVICES_MODE) {
-   
   console.info('multi-instance e2e runs in services mode only (DATABASE_URL and REDIS_URL unset)');
 }
 
@@ -28,17 +27,28 @@ describeServices('two api instances behind one Redis', () => {
     await onB.waitFor((e) => e.event === 'sync');
     const u = world.units[0];
     const terminalOnB = await connectSocket(stack.api(1).url, '/terminal', u.token);
-    const created = await world.calltaker.post('/api/v1/incidents', { location: INCIDENT_POINT, category: 'traffic', priority: 1 });
+    const created = await world.calltaker.post('/api/v1/incidents', {
+      location: INCIDENT_POINT,
+      category: 'traffic',
+      priority: 1,
+    });
     const id = created.body.incident.id;
     await onB.waitFor((e) => e.event === 'incident.created' && e.payload.id === id);
-    const assigned = await world.dispatcher.post(`/api/v1/incidents/${id}/assignments`, { unitIds: [u.id] });
+    const assigned = await world.dispatcher.post(`/api/v1/incidents/${id}/assignments`, {
+      unitIds: [u.id],
+    });
     expect(assigned.status).toBe(201);
-    const seen = await onB.waitFor((e) => e.event === 'assignment.updated' && e.payload.incidentId === id);
+    const seen = await onB.waitFor(
+      (e) => e.event === 'assignment.updated' && e.payload.incidentId === id,
+    );
     expect(seen.payload.unitId).toBe(u.id);
     const task = await terminalOnB.waitFor((e) => e.event === 'task.assigned');
     expect(task.payload.incident.id).toBe(id);
     // the worker (a third process) fires the ack-overdue timer; its alert reaches B through Redis
-    const alert = await onB.waitFor((e) => e.event === 'alert' && e.payload.incidentId === id, 15_000);
+    const alert = await onB.waitFor(
+      (e) => e.event === 'alert' && e.payload.incidentId === id,
+      15_000,
+    );
     expect(alert.payload.kind).toBe('ack_overdue');
     onB.close();
     terminalOnB.close();

@@ -52,13 +52,20 @@ function validateOpenApi(doc: unknown): Promise<{ valid: boolean; errors?: unkno
 
 /** Every route Express will dispatch to, as `METHOD /path/{param}`. */
 function registeredRoutes(app: Express): string[] {
-  const router = (app as unknown as { router: { stack: { route?: { path: string | string[]; methods: Record<string, boolean> } }[] } }).router;
+  const router = (
+    app as unknown as {
+      router: {
+        stack: { route?: { path: string | string[]; methods: Record<string, boolean> } }[];
+      };
+    }
+  ).router;
   const out: string[] = [];
   for (const layer of router.stack) {
     if (!layer.route) continue;
     for (const path of [layer.route.path].flat()) {
       for (const [method, on] of Object.entries(layer.route.methods)) {
-        if (on && method !== '_all') out.push(`${method.toUpperCase()} ${path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`);
+        if (on && method !== '_all')
+          out.push(`${method.toUpperCase()} ${path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`);
       }
     }
   }
@@ -91,7 +98,12 @@ describe(`the published contract (${SERVICES_MODE ? 'services' : 'embedded'} mod
   });
 
   it('the validator refuses a broken document (so the check above can fail)', async () => {
-    const broken = structuredClone(doc) as unknown as { paths: Record<string, Record<string, { responses: Record<string, { description?: string }> }>> };
+    const broken = structuredClone(doc) as unknown as {
+      paths: Record<
+        string,
+        Record<string, { responses: Record<string, { description?: string }> }>
+      >;
+    };
     // a Response Object must have a description
     delete broken.paths['/api/v1/incidents'].post.responses['201'].description;
     expect((await validateOpenApi(broken)).valid).toBe(false);
@@ -101,7 +113,9 @@ describe(`the published contract (${SERVICES_MODE ? 'services' : 'embedded'} mod
     const app = stack.api().app.getHttpAdapter().getInstance() as Express;
     const routes = registeredRoutes(app);
     expect(routes.length).toBeGreaterThan(50);
-    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
     expect(routes.filter((r) => !documented.includes(r))).toEqual([]);
     expect(documented.filter((r) => !routes.includes(r))).toEqual([]);
     const undocumented = documented.filter((r) => {
@@ -115,17 +129,24 @@ describe(`the published contract (${SERVICES_MODE ? 'services' : 'embedded'} mod
     const create = doc.paths['/api/v1/incidents'].post;
     expect(create['x-roles']).toEqual(['calltaker', 'dispatcher']);
     expect(create.security).toEqual([{ bearer: [] }]);
-    expect(create.requestBody?.content['application/json'].schema).toMatchObject({ required: expect.arrayContaining(['location', 'category', 'priority']) });
-    expect(Object.keys(create.responses)).toEqual(expect.arrayContaining(['201', '400', '401', '403', '413', '500', '503']));
+    expect(create.requestBody?.content['application/json'].schema).toMatchObject({
+      required: expect.arrayContaining(['location', 'category', 'priority']),
+    });
+    expect(Object.keys(create.responses)).toEqual(
+      expect.arrayContaining(['201', '400', '401', '403', '413', '500', '503']),
+    );
 
     const login = doc.paths['/api/v1/auth/login'].post;
     expect(login.security).toEqual([]);
     expect(Object.keys(login.responses)).toContain('429');
 
     const assign = doc.paths['/api/v1/incidents/{id}/assignments'].post;
-    const conflictCodes = (assign.responses['409'].content?.['application/json'].schema as any).properties.error.properties.code.enum;
+    const conflictCodes = (assign.responses['409'].content?.['application/json'].schema as any)
+      .properties.error.properties.code.enum;
     expect(conflictCodes).toEqual(expect.arrayContaining(['UNIT_UNAVAILABLE', 'INCIDENT_CLOSED']));
-    expect(assign.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path', required: true })]);
+    expect(assign.parameters).toEqual([
+      expect.objectContaining({ name: 'id', in: 'path', required: true }),
+    ]);
 
     const events = doc.paths['/api/v1/assignments/{id}/events'].post;
     expect(events['x-roles']).toEqual(['dispatcher']);
@@ -144,13 +165,18 @@ describe(`the published contract (${SERVICES_MODE ? 'services' : 'embedded'} mod
     for (const ops of Object.values(doc.paths))
       for (const op of Object.values(ops))
         for (const [status, r] of Object.entries(op.responses))
-          if (Number(status) >= 400) for (const c of (r.content?.['application/json'].schema as any).properties.error.properties.code.enum) codes.add(c);
+          if (Number(status) >= 400)
+            for (const c of (r.content?.['application/json'].schema as any).properties.error
+              .properties.code.enum)
+              codes.add(c);
     expect([...codes].filter((c) => !(ERROR_CODES as readonly string[]).includes(c))).toEqual([]);
   });
 
   it('describes what the app really returns', async () => {
     const schemaOf = (path: string, method: string, status: string) =>
-      z.fromJSONSchema(doc.paths[path][method].responses[status].content?.['application/json'].schema as never);
+      z.fromJSONSchema(
+        doc.paths[path][method].responses[status].content?.['application/json'].schema as never,
+      );
 
     const created = await world.calltaker.post('/api/v1/incidents', {
       location: INCIDENT_POINT,
@@ -159,21 +185,34 @@ describe(`the published contract (${SERVICES_MODE ? 'services' : 'embedded'} mod
       address: 'openapi test',
     });
     expect(created.status).toBe(201);
-    expect(schemaOf('/api/v1/incidents', 'post', '201').safeParse(created.body).error).toBeUndefined();
+    expect(
+      schemaOf('/api/v1/incidents', 'post', '201').safeParse(created.body).error,
+    ).toBeUndefined();
 
     const id = created.body.incident.id as string;
     const timeline = await world.dispatcher.get(`/api/v1/incidents/${id}/timeline`);
-    expect(schemaOf('/api/v1/incidents/{id}/timeline', 'get', '200').safeParse(timeline.body).error).toBeUndefined();
+    expect(
+      schemaOf('/api/v1/incidents/{id}/timeline', 'get', '200').safeParse(timeline.body).error,
+    ).toBeUndefined();
 
     const units = await world.dispatcher.get('/api/v1/units');
     expect(schemaOf('/api/v1/units', 'get', '200').safeParse(units.body).error).toBeUndefined();
 
-    const busy = await world.dispatcher.post(`/api/v1/incidents/${id}/assignments`, { unitIds: [world.units[0].id] });
+    const busy = await world.dispatcher.post(`/api/v1/incidents/${id}/assignments`, {
+      unitIds: [world.units[0].id],
+    });
     expect(busy.status).toBe(201);
-    const again = await world.dispatcher.post(`/api/v1/incidents/${id}/assignments`, { unitIds: [world.units[0].id] });
+    const again = await world.dispatcher.post(`/api/v1/incidents/${id}/assignments`, {
+      unitIds: [world.units[0].id],
+    });
     expect(again.status).toBe(409);
-    expect(schemaOf('/api/v1/incidents/{id}/assignments', 'post', '409').safeParse(again.body).error).toBeUndefined();
-    expect(again.body.error).toMatchObject({ code: 'UNIT_UNAVAILABLE', details: { units: [expect.objectContaining({ unitId: world.units[0].id })] } });
+    expect(
+      schemaOf('/api/v1/incidents/{id}/assignments', 'post', '409').safeParse(again.body).error,
+    ).toBeUndefined();
+    expect(again.body.error).toMatchObject({
+      code: 'UNIT_UNAVAILABLE',
+      details: { units: [expect.objectContaining({ unitId: world.units[0].id })] },
+    });
 
     // a response that does not match is refused by the same check
     expect(schemaOf('/api/v1/units', 'get', '200').safeParse([{ id: 1 }]).success).toBe(false);

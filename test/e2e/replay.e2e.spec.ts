@@ -1,5 +1,13 @@
 import { buildWorld, INCIDENT_POINT, type World } from '../support/fixtures';
-import { connectSocket, createStack, emitWithAck, SERVICES_MODE, sleep, type Recorder, type Stack } from '../support/harness';
+import {
+  connectSocket,
+  createStack,
+  emitWithAck,
+  SERVICES_MODE,
+  sleep,
+  type Recorder,
+  type Stack,
+} from '../support/harness';
 
 describe(`incident and area replay (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () => {
   let stack: Stack;
@@ -33,28 +41,54 @@ describe(`incident and area replay (${SERVICES_MODE ? 'services' : 'embedded'} m
       description: '盗窃',
     });
     incident = created.body.incident;
-    const assigned = await world.dispatcher.post(`/api/v1/incidents/${incident.id}/assignments`, { unitIds: [u.id] });
+    const assigned = await world.dispatcher.post(`/api/v1/incidents/${incident.id}/assignments`, {
+      unitIds: [u.id],
+    });
     expect(assigned.status).toBe(201);
     assignmentId = assigned.body.assignments[0].id;
     await terminal.waitFor((e) => e.event === 'task.assigned');
-    for (const type of ['ack', 'depart']) expect(await emitWithAck(terminal.socket, 'task.event', { assignmentId, type })).toMatchObject({ ok: true });
+    for (const type of ['ack', 'depart'])
+      expect(
+        await emitWithAck(terminal.socket, 'task.event', { assignmentId, type }),
+      ).toMatchObject({ ok: true });
     // drive south from the unit's post to the incident, reporting over the terminal socket
     const steps = 8;
     for (let k = 1; k <= steps; k++) {
-      const p: [number, number, number] = [u.lon, u.lat + ((INCIDENT_POINT.lat - u.lat) * k) / steps, Date.now()];
-      expect(await emitWithAck(terminal.socket, 'position', { lon: p[0], lat: p[1], at: new Date(p[2]).toISOString() })).toMatchObject({ ok: true });
+      const p: [number, number, number] = [
+        u.lon,
+        u.lat + ((INCIDENT_POINT.lat - u.lat) * k) / steps,
+        Date.now(),
+      ];
+      expect(
+        await emitWithAck(terminal.socket, 'position', {
+          lon: p[0],
+          lat: p[1],
+          at: new Date(p[2]).toISOString(),
+        }),
+      ).toMatchObject({ ok: true });
       sent.push(p);
       if (k === 4) {
         await sleep(20);
         jump = [u.lon + 0.5, p[1], Date.now()];
-        await emitWithAck(terminal.socket, 'position', { lon: jump[0], lat: jump[1], at: new Date(jump[2]).toISOString() });
+        await emitWithAck(terminal.socket, 'position', {
+          lon: jump[0],
+          lat: jump[1],
+          at: new Date(jump[2]).toISOString(),
+        });
       }
       await sleep(150);
     }
-    for (const type of ['arrive', 'clear']) expect(await emitWithAck(terminal.socket, 'task.event', { assignmentId, type })).toMatchObject({ ok: true });
+    for (const type of ['arrive', 'clear'])
+      expect(
+        await emitWithAck(terminal.socket, 'task.event', { assignmentId, type }),
+      ).toMatchObject({ ok: true });
     await sleep(50);
     // after the task: not part of the incident's track
-    await emitWithAck(terminal.socket, 'position', { lon: INCIDENT_POINT.lon, lat: INCIDENT_POINT.lat, at: new Date().toISOString() });
+    await emitWithAck(terminal.socket, 'position', {
+      lon: INCIDENT_POINT.lon,
+      lat: INCIDENT_POINT.lat,
+      at: new Date().toISOString(),
+    });
   });
   afterAll(async () => {
     terminal?.close();
@@ -107,17 +141,29 @@ describe(`incident and area replay (${SERVICES_MODE ? 'services' : 'embedded'} m
   it('gives the replay: stages with durations, predicted beside actual travel', async () => {
     const r = await world.commander.get(`/api/v1/replay/incidents/${incident.id}`);
     expect(r.status).toBe(200);
-    expect(r.body.stages.map((s: { stage: string }) => s.stage)).toEqual(['received', 'created', 'dispatched', 'ack', 'depart', 'arrive', 'clear']);
+    expect(r.body.stages.map((s: { stage: string }) => s.stage)).toEqual([
+      'received',
+      'created',
+      'dispatched',
+      'ack',
+      'depart',
+      'arrive',
+      'clear',
+    ]);
     for (const s of r.body.stages) {
       expect(s.at).not.toBeNull();
       expect(s.sinceReceivedSec).toBeGreaterThanOrEqual(0);
     }
     const a = r.body.assignments[0];
-    expect(r.body.stages.find((s: { stage: string }) => s.stage === 'dispatched').at).toBe(a.assignedAt);
+    expect(r.body.stages.find((s: { stage: string }) => s.stage === 'dispatched').at).toBe(
+      a.assignedAt,
+    );
     expect(r.body.stages.find((s: { stage: string }) => s.stage === 'arrive').at).toBe(a.arrivedAt);
     const arriveStage = r.body.stages.find((s: { stage: string }) => s.stage === 'arrive');
     // durations are given to the tenth of a second
-    expect(arriveStage.stepSec).toBe(Math.round((Date.parse(a.arrivedAt) - Date.parse(a.departedAt)) / 100) / 10);
+    expect(arriveStage.stepSec).toBe(
+      Math.round((Date.parse(a.arrivedAt) - Date.parse(a.departedAt)) / 100) / 10,
+    );
     expect(r.body.eta).toEqual([
       expect.objectContaining({
         assignmentId,
@@ -135,7 +181,10 @@ describe(`incident and area replay (${SERVICES_MODE ? 'services' : 'embedded'} m
     await timelineWithTrack(sent.length);
     const from = new Date(windowFrom).toISOString();
     const to = new Date(Date.now() + 1000).toISOString();
-    const q = (stepSec: number) => world.commander.get(`/api/v1/replay/area?districtId=${world.districtId}&from=${from}&to=${to}&stepSec=${stepSec}`);
+    const q = (stepSec: number) =>
+      world.commander.get(
+        `/api/v1/replay/area?districtId=${world.districtId}&from=${from}&to=${to}&stepSec=${stepSec}`,
+      );
     const fine = await q(1);
     expect(fine.status).toBe(200);
     expect(fine.body.district).toMatchObject({ id: world.districtId, name: '锦江区' });
@@ -153,7 +202,9 @@ describe(`incident and area replay (${SERVICES_MODE ? 'services' : 'embedded'} m
     expect(fineMs.length).toBeGreaterThanOrEqual(2);
     expect(fineMs.length).toBeLessThan(sent.length + 2);
     const coarse = await q(600);
-    const coarseUnit = coarse.body.units.find((u: { unitId: string }) => u.unitId === world.units[0].id);
+    const coarseUnit = coarse.body.units.find(
+      (u: { unitId: string }) => u.unitId === world.units[0].id,
+    );
     expect(coarseUnit.points.length).toBeLessThanOrEqual(2);
     expect(coarseUnit.points.length).toBeGreaterThanOrEqual(1);
     // statuses: the one at the window start, then the task's changes in order
@@ -167,19 +218,25 @@ describe(`incident and area replay (${SERVICES_MODE ? 'services' : 'embedded'} m
     const r = await world.commander.get(`/api/v1/incidents/${incident.id}/eido`);
     expect(r.status).toBe(200);
     expect(r.body.$comment).toMatch(/EIDO-inspired/);
-    expect(r.body.incidentComponent).toMatchObject({ incidentTrackingIdentifier: incident.number, incidentCommonPriorityNumber: 2 });
+    expect(r.body.incidentComponent).toMatchObject({
+      incidentTrackingIdentifier: incident.number,
+      incidentCommonPriorityNumber: 2,
+    });
     expect(r.body.callComponent[0].callbackNumber).toBe('138****1111'); // masked for a commander
-    expect(r.body.locationComponent[0].locationByValue.coordinates[0]).toBeCloseTo(INCIDENT_POINT.lon, 6);
+    expect(r.body.locationComponent[0].locationByValue.coordinates[0]).toBeCloseTo(
+      INCIDENT_POINT.lon,
+      6,
+    );
     const res = r.body.emergencyResourceComponent;
     expect(res).toHaveLength(1);
-    expect(res[0].resourceStatusHistory.map((h: { resourceStatusCommonRegistryText: string }) => h.resourceStatusCommonRegistryText)).toEqual([
-      'Dispatched',
-      'Acknowledged',
-      'Enroute',
-      'OnScene',
-      'Available',
-    ]);
-    expect(r.body.notesComponent.some((n: { noteText: string }) => n.noteText === '盗窃')).toBe(true);
+    expect(
+      res[0].resourceStatusHistory.map(
+        (h: { resourceStatusCommonRegistryText: string }) => h.resourceStatusCommonRegistryText,
+      ),
+    ).toEqual(['Dispatched', 'Acknowledged', 'Enroute', 'OnScene', 'Available']);
+    expect(r.body.notesComponent.some((n: { noteText: string }) => n.noteText === '盗窃')).toBe(
+      true,
+    );
   });
 
   it('refuses bad replay input', async () => {
@@ -195,7 +252,12 @@ describe(`incident and area replay (${SERVICES_MODE ? 'services' : 'embedded'} m
       const r = await world.commander.get(`/api/v1/replay/area?${q}`);
       expect({ q, status: r.status }).toEqual({ q, status });
     }
-    expect((await world.calltaker.get(`/api/v1/replay/area?districtId=${world.districtId}`)).status).toBe(403);
-    expect((await world.commander.get(`/api/v1/replay/incidents/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
+    expect(
+      (await world.calltaker.get(`/api/v1/replay/area?districtId=${world.districtId}`)).status,
+    ).toBe(403);
+    expect(
+      (await world.commander.get(`/api/v1/replay/incidents/00000000-0000-4000-8000-000000000000`))
+        .status,
+    ).toBe(404);
   });
 });

@@ -22,13 +22,19 @@ describe(`rings on real streets (${SERVICES_MODE ? 'services' : 'embedded'} mode
   it('loads the city named by ROAD_NETWORK on start and describes it', async () => {
     const r = await world.dispatcher.get('/api/v1/road-network');
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ source: 'chengdu-center-2018.osm', nodes: 3260, segments: 4647 });
+    expect(r.body).toMatchObject({
+      source: 'chengdu-center-2018.osm',
+      nodes: 3260,
+      segments: 4647,
+    });
     const [w, s, e, n] = r.body.bbox;
     expect(w).toBeLessThan(104.066);
     expect(e).toBeGreaterThan(104.066);
     expect(s).toBeLessThan(30.657);
     expect(n).toBeGreaterThan(30.657);
-    const roads = await world.dispatcher.get('/api/v1/road-network/geojson?bbox=104.06,30.65,104.07,30.66');
+    const roads = await world.dispatcher.get(
+      '/api/v1/road-network/geojson?bbox=104.06,30.65,104.07,30.66',
+    );
     expect(roads.status).toBe(200);
     expect(roads.body.features.length).toBeGreaterThan(10);
     expect(roads.body.features[0].geometry.type).toBe('LineString');
@@ -46,32 +52,56 @@ describe(`rings on real streets (${SERVICES_MODE ? 'services' : 'embedded'} mode
     expect(again.status).toBe(304);
     // the basemap's two halves: arterials and side streets, one feature per street (class and
     // name), between them every class of the box
-    const all = (await world.dispatcher.get('/api/v1/road-network/geojson')).body.features as { properties: { class: string } }[];
+    const all = (await world.dispatcher.get('/api/v1/road-network/geojson')).body.features as {
+      properties: { class: string };
+    }[];
     const halves = [];
     for (const classes of ['major', 'minor']) {
       const r = await world.dispatcher.get(`/api/v1/road-network/geojson?classes=${classes}`);
       expect(r.status).toBe(200);
-      halves.push(r.body.features as { geometry: { type: string; coordinates: unknown[] }; properties: { class: string; name?: string } }[]);
+      halves.push(
+        r.body.features as {
+          geometry: { type: string; coordinates: unknown[] };
+          properties: { class: string; name?: string };
+        }[],
+      );
     }
     const [major, minor] = halves;
     expect(major.some((f) => f.properties.class === 'primary')).toBe(true);
     expect(major.some((f) => f.properties.class === 'residential')).toBe(false);
-    expect(minor.every((f) => ['unclassified', 'residential', 'living_street', 'service'].includes(f.properties.class))).toBe(true);
+    expect(
+      minor.every((f) =>
+        ['unclassified', 'residential', 'living_street', 'service'].includes(f.properties.class),
+      ),
+    ).toBe(true);
     const streets = [...major, ...minor];
-    expect(new Set(streets.map((f) => `${f.properties.class}|${f.properties.name ?? ''}`)).size).toBe(streets.length);
-    expect(new Set(streets.map((f) => f.properties.class))).toEqual(new Set(all.map((f) => f.properties.class)));
+    expect(
+      new Set(streets.map((f) => `${f.properties.class}|${f.properties.name ?? ''}`)).size,
+    ).toBe(streets.length);
+    expect(new Set(streets.map((f) => f.properties.class))).toEqual(
+      new Set(all.map((f) => f.properties.class)),
+    );
     expect(streets.length).toBeLessThan(all.length / 4);
     for (const f of streets) expect(['LineString', 'MultiLineString']).toContain(f.geometry.type);
-    expect((await world.dispatcher.get('/api/v1/road-network/geojson?classes=tiny')).status).toBe(400);
+    expect((await world.dispatcher.get('/api/v1/road-network/geojson?classes=tiny')).status).toBe(
+      400,
+    );
   });
 
   it('finds streets and places for the call-taker by name', async () => {
-    await world.admin.post('/api/v1/standby-points', { name: '人民公园岗亭', location: { lon: 104.056, lat: 30.659 } });
+    await world.admin.post('/api/v1/standby-points', {
+      name: '人民公园岗亭',
+      location: { lon: 104.056, lat: 30.659 },
+    });
     const r = await world.calltaker.get(`/api/v1/places/search?q=${encodeURIComponent('人民')}`);
     expect(r.status).toBe(200);
     const labels = r.body.results.map((x: { label: string }) => x.label);
     expect(labels).toContain('人民公园岗亭');
-    expect(labels.some((l: string) => l.startsWith('人民') && l.endsWith('路') || /^人民.*段$/.test(l))).toBe(true);
+    expect(
+      labels.some(
+        (l: string) => (l.startsWith('人民') && l.endsWith('路')) || /^人民.*段$/.test(l),
+      ),
+    ).toBe(true);
     for (const x of r.body.results) {
       expect(x.lon).toBeGreaterThan(104);
       expect(x.lat).toBeGreaterThan(30);
@@ -80,7 +110,11 @@ describe(`rings on real streets (${SERVICES_MODE ? 'services' : 'embedded'} mode
   });
 
   it('ranks units by road travel time with ring tiers', async () => {
-    const created = await world.calltaker.post('/api/v1/incidents', { location: INCIDENT_POINT, category: 'criminal', priority: 2 });
+    const created = await world.calltaker.post('/api/v1/incidents', {
+      location: INCIDENT_POINT,
+      category: 'criminal',
+      priority: 2,
+    });
     expect(created.status).toBe(201);
     const rec = created.body.recommendation;
     expect(rec.scheme.id).toBe('1-3-8');
@@ -90,7 +124,9 @@ describe(`rings on real streets (${SERVICES_MODE ? 'services' : 'embedded'} mode
     expect([...etas].sort((a, b) => a - b)).toEqual(etas);
     // road travel is never shorter than the straight line at the car's free-flow speed
     for (const c of rec.candidates) expect(c.distanceM).toBeGreaterThan(0);
-    const route = await world.dispatcher.get(`/api/v1/incidents/${created.body.incident.id}/route?unitId=${rec.candidates[0].unitId}`);
+    const route = await world.dispatcher.get(
+      `/api/v1/incidents/${created.body.incident.id}/route?unitId=${rec.candidates[0].unitId}`,
+    );
     expect(route.status).toBe(200);
     expect(route.body.geometry.type).toBe('LineString');
     expect(route.body.geometry.coordinates.length).toBeGreaterThan(1);
@@ -99,17 +135,30 @@ describe(`rings on real streets (${SERVICES_MODE ? 'services' : 'embedded'} mode
   });
 
   it('draws isochrones that grow with time', async () => {
-    const r = await world.dispatcher.get(`/api/v1/isochrones?lon=${INCIDENT_POINT.lon}&lat=${INCIDENT_POINT.lat}&minutes=1,3,8&direction=to`);
+    const r = await world.dispatcher.get(
+      `/api/v1/isochrones?lon=${INCIDENT_POINT.lon}&lat=${INCIDENT_POINT.lat}&minutes=1,3,8&direction=to`,
+    );
     expect(r.status).toBe(200);
     expect(r.body.type).toBe('FeatureCollection');
-    expect(r.body.features.map((f: { properties: { minutes: number } }) => f.properties.minutes)).toEqual([1, 3, 8]);
+    expect(
+      r.body.features.map((f: { properties: { minutes: number } }) => f.properties.minutes),
+    ).toEqual([1, 3, 8]);
     for (const f of r.body.features) expect(['Polygon', 'MultiPolygon']).toContain(f.geometry.type);
-    const size = (f: { geometry: { coordinates: unknown } }) => JSON.stringify(f.geometry.coordinates).length;
+    const size = (f: { geometry: { coordinates: unknown } }) =>
+      JSON.stringify(f.geometry.coordinates).length;
     expect(size(r.body.features[2])).toBeGreaterThan(size(r.body.features[0]));
-    const from = await world.dispatcher.get(`/api/v1/isochrones?lon=${INCIDENT_POINT.lon}&lat=${INCIDENT_POINT.lat}&minutes=3&direction=from`);
+    const from = await world.dispatcher.get(
+      `/api/v1/isochrones?lon=${INCIDENT_POINT.lon}&lat=${INCIDENT_POINT.lat}&minutes=3&direction=from`,
+    );
     expect(from.status).toBe(200);
     const at = `lon=${INCIDENT_POINT.lon}&lat=${INCIDENT_POINT.lat}`;
-    for (const bad of [`${at}&minutes=0`, `${at}&minutes=abc`, `${at}&direction=sideways`, `lon=999&lat=30`, `lat=30`]) {
+    for (const bad of [
+      `${at}&minutes=0`,
+      `${at}&minutes=abc`,
+      `${at}&direction=sideways`,
+      `lon=999&lat=30`,
+      `lat=30`,
+    ]) {
       const res = await world.dispatcher.get(`/api/v1/isochrones?${bad}`);
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('VALIDATION_FAILED');
@@ -124,17 +173,27 @@ describe(`rings on real streets (${SERVICES_MODE ? 'services' : 'embedded'} mode
       ['geojson', '{"type":"FeatureCollection","features":[]}'],
       ['pbf', 'not a pbf at all'],
     ] as const) {
-      const r = await admin.raw('POST', `/api/v1/road-network?format=${format}`, body, { 'content-type': 'application/octet-stream' });
+      const r = await admin.raw('POST', `/api/v1/road-network?format=${format}`, body, {
+        'content-type': 'application/octet-stream',
+      });
       expect(r.status).toBe(400);
       expect(r.body.error.code).toBe('VALIDATION_FAILED');
     }
     expect((await world.dispatcher.get('/api/v1/road-network')).body).toEqual(before);
-    const forbidden = await world.dispatcher.raw('POST', '/api/v1/road-network?format=geojson', '{}', { 'content-type': 'application/octet-stream' });
+    const forbidden = await world.dispatcher.raw(
+      'POST',
+      '/api/v1/road-network?format=geojson',
+      '{}',
+      { 'content-type': 'application/octet-stream' },
+    );
     expect(forbidden.status).toBe(403);
     const geojson = readFileSync(join(SHARED, 'shenzhen-futian-roads.geojson'));
     const res = await fetch(`${base}/api/v1/road-network?format=geojson`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${world.tokens.admin}`, 'content-type': 'application/octet-stream' },
+      headers: {
+        authorization: `Bearer ${world.tokens.admin}`,
+        'content-type': 'application/octet-stream',
+      },
       body: geojson,
     });
     expect(res.status).toBe(201);

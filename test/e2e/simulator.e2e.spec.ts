@@ -201,7 +201,11 @@ describe(`the simulator (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =
       const uid = tl.assignments[0]?.unitId;
       const pts = tl.tracks.find((t: any) => t.unitId === uid)?.points ?? [];
       const lastPt = pts[pts.length - 1];
-      return pts.length > 2 && lastPt && haversineM({ lon: lastPt[0], lat: lastPt[1] }, place.location) < 30 ? tl : null;
+      return pts.length > 2 &&
+        lastPt &&
+        haversineM({ lon: lastPt[0], lat: lastPt[1] }, place.location) < 30
+        ? tl
+        : null;
     });
     const types = final.events.map((e: any) => e.type);
     expect(types).toEqual([

@@ -38,16 +38,30 @@ describeEmbedded('the README start command (npm start → scripts/start.mjs)', (
     const port = await freePort();
     // npm test builds once before Jest (RINGCAD_PREBUILT); rebuilding here would swap the console's
     // files under the browser test running beside this one
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATA_DIR: dataDir, SIM_SPEED: '5' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      SIM_SPEED: '5',
+    };
     if (process.env.RINGCAD_PREBUILT) env.RINGCAD_SKIP_BUILD = '1';
     delete env.DATABASE_URL;
     delete env.REDIS_URL;
     delete env.ADMIN_PASSWORD;
-    child = spawn(process.execPath, [join(ROOT, 'scripts', 'start.mjs')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [join(ROOT, 'scripts', 'start.mjs')], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
     const deadline = Date.now() + 150_000;
-    while (!output.includes('RingCAD is running') && Date.now() < deadline && child.exitCode === null) await sleep(250);
+    while (
+      !output.includes('RingCAD is running') &&
+      Date.now() < deadline &&
+      child.exitCode === null
+    )
+      await sleep(250);
     expect(output).toContain('RingCAD is running');
     expect(output).toContain(`http://localhost:${port}`);
     const credFile = join(dataDir, 'credentials.json');
@@ -61,7 +75,10 @@ describeEmbedded('the README start command (npm start → scripts/start.mjs)', (
     // the simulator seeds the demo city through the public API; wait until the dispatcher can log in
     let token: string | undefined;
     while (!token && Date.now() < deadline) {
-      const r = await client(base).post('/api/v1/auth/login', { username: 'dispatcher', password: creds.dispatcher });
+      const r = await client(base).post('/api/v1/auth/login', {
+        username: 'dispatcher',
+        password: creds.dispatcher,
+      });
       if (r.status === 200) token = r.body.accessToken;
       else await sleep(500);
     }
@@ -70,7 +87,11 @@ describeEmbedded('the README start command (npm start → scripts/start.mjs)', (
     let units: { status: string; position: { stale: boolean } | null }[] = [];
     while (Date.now() < deadline) {
       units = (await dispatcher.get('/api/v1/units')).body;
-      if (units.length > 0 && units.some((u) => u.status === 'available' && u.position && !u.position.stale)) break;
+      if (
+        units.length > 0 &&
+        units.some((u) => u.status === 'available' && u.position && !u.position.stale)
+      )
+        break;
       await sleep(500);
     }
     expect(units.length).toBeGreaterThan(10);

@@ -28,7 +28,8 @@ export interface World {
 }
 
 function ok<T>(r: HttpResult<T>, status: number, what: string): T {
-  if (r.status !== status) throw new Error(`${what}: expected ${status}, got ${r.status} ${JSON.stringify(r.body)}`);
+  if (r.status !== status)
+    throw new Error(`${what}: expected ${status}, got ${r.status} ${JSON.stringify(r.body)}`);
   return r.body;
 }
 
@@ -40,26 +41,59 @@ export async function buildWorld(baseUrl: string, unitCount = 5): Promise<World>
   const admin = await login(baseUrl, 'admin', ADMIN_PASSWORD);
   const tokens = { admin: '', calltaker: '', dispatcher: '', commander: '' } as World['tokens'];
   const district = ok<{ id: string }>(
-    await admin.post('/api/v1/jurisdictions', { name: '锦江区', kind: 'district', boundary: DISTRICT_BOUNDARY }),
+    await admin.post('/api/v1/jurisdictions', {
+      name: '锦江区',
+      kind: 'district',
+      boundary: DISTRICT_BOUNDARY,
+    }),
     201,
     'district',
   );
   for (const role of ['calltaker', 'dispatcher', 'commander'] as const) {
-    ok(await admin.post('/api/v1/users', { username: role, password: `${role}-password`, roles: [role] }), 201, role);
+    ok(
+      await admin.post('/api/v1/users', {
+        username: role,
+        password: `${role}-password`,
+        roles: [role],
+      }),
+      201,
+      role,
+    );
   }
   const people = {} as Record<'calltaker' | 'dispatcher' | 'commander', ReturnType<typeof client>>;
   for (const role of ['calltaker', 'dispatcher', 'commander'] as const) {
-    const r = await client(baseUrl).post('/api/v1/auth/login', { username: role, password: `${role}-password` });
+    const r = await client(baseUrl).post('/api/v1/auth/login', {
+      username: role,
+      password: `${role}-password`,
+    });
     tokens[role] = ok(r, 200, `login ${role}`).accessToken as string;
     people[role] = client(baseUrl, tokens[role]);
   }
-  const adminLogin = await client(baseUrl).post('/api/v1/auth/login', { username: 'admin', password: ADMIN_PASSWORD });
+  const adminLogin = await client(baseUrl).post('/api/v1/auth/login', {
+    username: 'admin',
+    password: ADMIN_PASSWORD,
+  });
   tokens.admin = adminLogin.body.accessToken;
-  const kinds = ['patrol_car', 'patrol_car', 'motorcycle', 'foot', 'patrol_car', 'patrol_car', 'patrol_car', 'patrol_car'];
+  const kinds = [
+    'patrol_car',
+    'patrol_car',
+    'motorcycle',
+    'foot',
+    'patrol_car',
+    'patrol_car',
+    'patrol_car',
+    'patrol_car',
+  ];
   const units: World['units'] = [];
   for (let i = 0; i < unitCount; i++) {
-    const created = ok<{ unit: { id: string; callsign: string; kind: string }; terminalToken: string }>(
-      await admin.post('/api/v1/units', { callsign: `川A-巡${String(i + 1).padStart(2, '0')}`, kind: kinds[i % kinds.length] }),
+    const created = ok<{
+      unit: { id: string; callsign: string; kind: string };
+      terminalToken: string;
+    }>(
+      await admin.post('/api/v1/units', {
+        callsign: `川A-巡${String(i + 1).padStart(2, '0')}`,
+        kind: kinds[i % kinds.length],
+      }),
       201,
       'unit',
     );
@@ -69,13 +103,22 @@ export async function buildWorld(baseUrl: string, unitCount = 5): Promise<World>
   }
   ok(
     await admin.post('/api/v1/units/positions', {
-      positions: units.map((u) => ({ unitId: u.id, lon: u.lon, lat: u.lat, at: new Date().toISOString() })),
+      positions: units.map((u) => ({
+        unitId: u.id,
+        lon: u.lon,
+        lat: u.lat,
+        at: new Date().toISOString(),
+      })),
     }),
     202,
     'positions',
   );
   for (const u of units) {
-    ok(await client(baseUrl, u.token).post(`/api/v1/units/${u.id}/status`, { status: 'available' }), 200, 'on duty');
+    ok(
+      await client(baseUrl, u.token).post(`/api/v1/units/${u.id}/status`, { status: 'available' }),
+      200,
+      'on duty',
+    );
   }
   return { admin, ...people, tokens, districtId: district.id, units };
 }

@@ -35,7 +35,10 @@ export interface Api {
  * A private RingCAD for one test file: its own database (a fresh PGlite directory, or a fresh
  * PostgreSQL database) and its own Redis key prefix, so test files never see each other.
  */
-export async function createStack(env: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<Stack> {
+export async function createStack(
+  env: Record<string, string> = {},
+  options: { clock?: Clock } = {},
+): Promise<Stack> {
   const tag = `t${process.pid}_${randomBytes(3).toString('hex')}`;
   let dataDir: string | undefined;
   let dropDb: (() => Promise<void>) | undefined;
@@ -71,8 +74,12 @@ export async function createStack(env: Record<string, string> = {}, options: { c
     config,
     async startApi(i = 0) {
       if (apis.has(i)) throw new Error(`api ${i} already running`);
-      if (!SERVICES_MODE && apis.size > 0) throw new Error('embedded mode runs one api process per data directory');
-      const app = await createApiApp(config, { logger: process.env.TEST_LOG ? undefined : false, clock: options.clock });
+      if (!SERVICES_MODE && apis.size > 0)
+        throw new Error('embedded mode runs one api process per data directory');
+      const app = await createApiApp(config, {
+        logger: process.env.TEST_LOG ? undefined : false,
+        clock: options.clock,
+      });
       await app.get(AuthService).ensureAdmin(ADMIN_PASSWORD, true);
       await app.listen(0, '127.0.0.1');
       const address = app.getHttpServer().address() as { port: number };
@@ -87,7 +94,10 @@ export async function createStack(env: Record<string, string> = {}, options: { c
     },
     async startWorker() {
       if (!SERVICES_MODE) throw new Error('the worker is a services-mode process');
-      worker = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config, clock: options.clock }), { logger: false });
+      worker = await NestFactory.createApplicationContext(
+        WorkerModule.forRoot({ config, clock: options.clock }),
+        { logger: false },
+      );
       await (worker as INestApplication).init();
     },
     async stopWorker() {
@@ -116,7 +126,12 @@ export interface HttpResult<T = any> {
 
 /** A tiny HTTP client speaking the public contract. */
 export function client(baseUrl: string, token?: string) {
-  const call = async <T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+  const call = async <T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
     const res = await fetch(`${baseUrl}${path}`, {
       method,
       headers: {
@@ -137,18 +152,26 @@ export function client(baseUrl: string, token?: string) {
   };
   return {
     get: <T = any>(p: string) => call<T>('GET', p),
-    post: <T = any>(p: string, b?: unknown, h?: Record<string, string>) => call<T>('POST', p, b ?? {}, h),
+    post: <T = any>(p: string, b?: unknown, h?: Record<string, string>) =>
+      call<T>('POST', p, b ?? {}, h),
     raw: call,
   };
 }
 
 export async function login(baseUrl: string, username: string, password: string) {
   const r = await client(baseUrl).post('/api/v1/auth/login', { username, password });
-  if (r.status !== 200) throw new Error(`login ${username} failed: ${r.status} ${JSON.stringify(r.body)}`);
-  return client(baseUrl, r.body.accessToken as string) as ReturnType<typeof client> & { token?: string };
+  if (r.status !== 200)
+    throw new Error(`login ${username} failed: ${r.status} ${JSON.stringify(r.body)}`);
+  return client(baseUrl, r.body.accessToken as string) as ReturnType<typeof client> & {
+    token?: string;
+  };
 }
 
-export async function loginToken(baseUrl: string, username: string, password: string): Promise<string> {
+export async function loginToken(
+  baseUrl: string,
+  username: string,
+  password: string,
+): Promise<string> {
   const r = await client(baseUrl).post('/api/v1/auth/login', { username, password });
   if (r.status !== 200) throw new Error(`login ${username} failed: ${r.status}`);
   return r.body.accessToken as string;
@@ -158,7 +181,10 @@ export async function loginToken(baseUrl: string, username: string, password: st
 export interface Recorder {
   socket: Socket;
   events: { event: string; payload: any }[];
-  waitFor(pred: (e: { event: string; payload: any }) => boolean, timeoutMs?: number): Promise<{ event: string; payload: any }>;
+  waitFor(
+    pred: (e: { event: string; payload: any }) => boolean,
+    timeoutMs?: number,
+  ): Promise<{ event: string; payload: any }>;
   close(): void;
 }
 
@@ -168,9 +194,16 @@ export async function connectSocket(
   token: string | undefined,
   extraAuth: Record<string, unknown> = {},
 ): Promise<Recorder> {
-  const socket = io(`${baseUrl}${namespace}`, { auth: { ...(token ? { token } : {}), ...extraAuth }, transports: ['websocket'], reconnection: false });
+  const socket = io(`${baseUrl}${namespace}`, {
+    auth: { ...(token ? { token } : {}), ...extraAuth },
+    transports: ['websocket'],
+    reconnection: false,
+  });
   const events: { event: string; payload: any }[] = [];
-  const waiters: { pred: (e: { event: string; payload: any }) => boolean; resolve: (e: any) => void }[] = [];
+  const waiters: {
+    pred: (e: { event: string; payload: any }) => boolean;
+    resolve: (e: any) => void;
+  }[] = [];
   socket.onAny((event: string, payload: unknown) => {
     const e = { event, payload };
     events.push(e);
@@ -192,7 +225,10 @@ export async function connectSocket(
       const found = events.find(pred);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`timed out waiting for socket event on ${namespace}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`timed out waiting for socket event on ${namespace}`)),
+          timeoutMs,
+        );
         waiters.push({
           pred,
           resolve: (e) => {
@@ -210,7 +246,9 @@ export async function connectSocket(
 
 export function emitWithAck<T = any>(socket: Socket, event: string, payload: unknown): Promise<T> {
   return new Promise((resolve, reject) => {
-    socket.timeout(10_000).emit(event, payload, (err: Error | null, res: T) => (err ? reject(err) : resolve(res)));
+    socket
+      .timeout(10_000)
+      .emit(event, payload, (err: Error | null, res: T) => (err ? reject(err) : resolve(res)));
   });
 }
 

@@ -27,12 +27,18 @@ export interface ApiAppOptions {
 }
 
 /** Builds the api (not yet listening): REST, socket.io, and the processors in embedded mode. */
-export async function createApiApp(config: AppConfig, options: ApiAppOptions = {}): Promise<INestApplication> {
+export async function createApiApp(
+  config: AppConfig,
+  options: ApiAppOptions = {},
+): Promise<INestApplication> {
   const logger = options.logger ?? new AppLogger(config.LOG_FORMAT);
-  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot({ config, clock: options.clock }), {
-    bodyParser: false,
-    logger: logger === false ? false : logger,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    ApiModule.forRoot({ config, clock: options.clock }),
+    {
+      bodyParser: false,
+      logger: logger === false ? false : logger,
+    },
+  );
   // every request gets an id (the caller's X-Request-Id when it is a plain token): answered in the
   // X-Request-Id header and every error body, written into every log line served for it
   const http = new Logger('HTTP');
@@ -84,7 +90,9 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
       res.status(tooLarge ? 413 : 400).json({
         error: {
           code: tooLarge ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED',
-          message: tooLarge ? `request body exceeds ${config.BODY_LIMIT}` : `malformed JSON body: ${err.message ?? ''}`,
+          message: tooLarge
+            ? `request body exceeds ${config.BODY_LIMIT}`
+            : `malformed JSON body: ${err.message ?? ''}`,
           requestId: id,
         },
       });
@@ -94,7 +102,8 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
   const consoleDist = join(findProjectPath('apps/console'), 'dist');
   if (existsSync(consoleDist)) app.useStaticAssets(consoleDist, { index: false, maxAge: '1h' });
   // the 警务通 terminal app (apps/terminal/dist) under /m; `/m` itself is TerminalPageController
-  if (existsSync(terminalDist())) app.useStaticAssets(terminalDist(), { prefix: '/m', index: false, maxAge: 0 });
+  if (existsSync(terminalDist()))
+    app.useStaticAssets(terminalDist(), { prefix: '/m', index: false, maxAge: 0 });
   await app.get(RealtimeGateway).attach(app.getHttpServer());
   await app.init();
   return app;

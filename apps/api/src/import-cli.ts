@@ -2,7 +2,14 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { existsSync } from 'node:fs';
-import { ConfigError, DomainError, PlatformModule, RoadNetworkService, RoadsModule, loadConfig } from '@ringcad/core';
+import {
+  ConfigError,
+  DomainError,
+  PlatformModule,
+  RoadNetworkService,
+  RoadsModule,
+  loadConfig,
+} from '@ringcad/core';
 
 /** Only what an import needs: the platform and the road network. */
 @Module({})
@@ -15,7 +22,8 @@ class ImportCliModule {}
  */
 async function main() {
   const file = process.argv[2];
-  if (!file) throw new ConfigError('usage: npm run import -- <file.osm | file.osm.pbf | file.geojson>');
+  if (!file)
+    throw new ConfigError('usage: npm run import -- <file.osm | file.osm.pbf | file.geojson>');
   if (!existsSync(file)) throw new ConfigError(`no such file: ${file}`);
   const config = { ...loadConfig(), DEMO: false, ROAD_NETWORK: undefined, runProcessors: false };
   const app = await NestFactory.createApplicationContext(
@@ -36,6 +44,8 @@ async function main() {
 
 main().catch((err: unknown) => {
   const known = err instanceof ConfigError || err instanceof DomainError;
-  process.stderr.write(`${known ? `import failed: ${(err).message}` : ((err as Error)?.stack ?? String(err))}\n`);
+  process.stderr.write(
+    `${known ? `import failed: ${err.message}` : ((err as Error)?.stack ?? String(err))}\n`,
+  );
   process.exit(known ? 2 : 1);
 });

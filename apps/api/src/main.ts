@@ -7,10 +7,14 @@ async function main() {
   const config = loadConfig();
   const app = await createApiApp(config);
   app.enableShutdownHooks();
-  const generated = await app.get(AuthService).ensureAdmin(config.ADMIN_PASSWORD, config.mode === 'embedded');
+  const generated = await app
+    .get(AuthService)
+    .ensureAdmin(config.ADMIN_PASSWORD, config.mode === 'embedded');
   await app.listen(config.PORT, config.HOST);
   const log = new Logger('RingCAD');
-  log.log(`api listening on http://localhost:${config.PORT} (${config.mode} mode, processors ${config.runProcessors ? 'on' : 'off'})`);
+  log.log(
+    `api listening on http://localhost:${config.PORT} (${config.mode} mode, processors ${config.runProcessors ? 'on' : 'off'})`,
+  );
   if (generated) {
     // printed once, on first start only; it is not stored anywhere in clear
     process.stdout.write(`\n  built-in account: admin / ${generated}\n\n`);

@@ -145,14 +145,21 @@ export class Store {
   applyMessageRead(r: MessageReadEvent) {
     const m = this.messages.get(r.messageId);
     if (!m) return;
-    this.messages.set(m.id, { ...m, recipients: m.recipients.map((x) => (x.unitId === r.unitId ? { ...x, readAt: r.readAt } : x)) });
+    this.messages.set(m.id, {
+      ...m,
+      recipients: m.recipients.map((x) => (x.unitId === r.unitId ? { ...x, readAt: r.readAt } : x)),
+    });
     this.emit('messages');
   }
 
   /** A thread, oldest first: the incident's, or everything to and from a unit. */
   messagesOf(f: { incidentId?: string; unitId?: string }): MessageView[] {
     return [...this.messages.values()]
-      .filter((m) => (f.unitId ? m.from.id === f.unitId || m.recipients.some((r) => r.unitId === f.unitId) : m.incidentId === f.incidentId))
+      .filter((m) =>
+        f.unitId
+          ? m.from.id === f.unitId || m.recipients.some((r) => r.unitId === f.unitId)
+          : m.incidentId === f.incidentId,
+      )
       .sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));
   }
 

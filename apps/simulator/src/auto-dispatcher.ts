@@ -32,7 +32,13 @@ interface Tracked {
 }
 
 // codes of the built-in 警情处理结果 list (GET /api/v1/dispositions)
-const DISPOSITIONS = ['handled_on_scene', 'mediated', 'transferred', 'false_report', 'assistance_given'];
+const DISPOSITIONS = [
+  'handled_on_scene',
+  'mediated',
+  'transferred',
+  'false_report',
+  'assistance_given',
+];
 
 /**
  * A dispatcher that takes what nobody took: it follows the `/console` stream like a screen in the

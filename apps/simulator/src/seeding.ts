@@ -68,7 +68,8 @@ export async function seedDemoCity(input: SeedInput): Promise<SeedResult> {
     parentId?: string,
   ) => {
     const saved = state.jurisdictions[name];
-    const known = (saved && onServer.has(saved) ? saved : undefined) ?? byKey.get(`${kind}:${name}`);
+    const known =
+      (saved && onServer.has(saved) ? saved : undefined) ?? byKey.get(`${kind}:${name}`);
     if (known) return (state.jurisdictions[name] = known);
     const created = await admin.expect<{ id: string }>(201, 'POST', '/api/v1/jurisdictions', {
       name,
@@ -98,7 +99,8 @@ export async function seedDemoCity(input: SeedInput): Promise<SeedResult> {
     const ids = new Set(listed.map((p) => p.id));
     const byName = new Map(listed.map((p) => [p.name, p.id]));
     for (const p of points) {
-      const known = (saved[p.name] && ids.has(saved[p.name]) ? saved[p.name] : undefined) ?? byName.get(p.name);
+      const known =
+        (saved[p.name] && ids.has(saved[p.name]) ? saved[p.name] : undefined) ?? byName.get(p.name);
       if (known) {
         saved[p.name] = known;
         continue;
@@ -120,7 +122,9 @@ export async function seedDemoCity(input: SeedInput): Promise<SeedResult> {
   // a unit of the state file the server does not know (another database): its token is worthless
   const gone = state.units.filter((u) => !unitIds.has(u.id));
   if (gone.length) {
-    log.warn(`${gone.length} units of the state file are unknown to the server; creating them again`);
+    log.warn(
+      `${gone.length} units of the state file are unknown to the server; creating them again`,
+    );
     state.units = state.units.filter((u) => unitIds.has(u.id));
     save(state);
   }
@@ -132,7 +136,9 @@ export async function seedDemoCity(input: SeedInput): Promise<SeedResult> {
     let callsign = plan.callsign;
     if (taken.has(callsign)) {
       callsign = nextFreeCallsign(plan.callsign, avoid);
-      log.warn(`callsign ${plan.callsign} belongs to a unit the simulator did not create; its demo unit is ${callsign}`);
+      log.warn(
+        `callsign ${plan.callsign} belongs to a unit the simulator did not create; its demo unit is ${callsign}`,
+      );
     }
     const r = await admin.expect<{ unit: UnitView; terminalToken: string }>(
       201,

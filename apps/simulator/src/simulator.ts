@@ -221,7 +221,9 @@ export class Simulator {
     try {
       return await ApiClient.login(this.o.apiUrl, account, this.o.passwords[account]);
     } catch (err) {
-      this.o.log.error(`cannot sign in as ${account} (${(err as Error).message}): ${part} stay off`);
+      this.o.log.error(
+        `cannot sign in as ${account} (${(err as Error).message}): ${part} stay off`,
+      );
       return null;
     }
   }

@@ -110,10 +110,20 @@ export class UnitTerminal {
     socket.on('task.cancelled', (p) => this.onTaskCancelled(p));
     // an officer reads what the desk sends, and answers a check-in prompt (报平安) after a moment
     socket.on('message', (m) => {
-      setTimeout(() => void socket.timeout(ACK_TIMEOUT_MS).emitWithAck('message.read', { messageId: m.id }).catch(() => undefined), realMs(5 + this.o.rng.next() * 20, this.o.speed));
+      setTimeout(
+        () =>
+          void socket
+            .timeout(ACK_TIMEOUT_MS)
+            .emitWithAck('message.read', { messageId: m.id })
+            .catch(() => undefined),
+        realMs(5 + this.o.rng.next() * 20, this.o.speed),
+      );
     });
     socket.on('check-in.prompt', (p) => {
-      setTimeout(() => void this.checkIn(p.assignmentId), realMs(10 + this.o.rng.next() * 30, this.o.speed));
+      setTimeout(
+        () => void this.checkIn(p.assignmentId),
+        realMs(10 + this.o.rng.next() * 30, this.o.speed),
+      );
     });
     const interval = this.o.positionIntervalMs;
     // spread the units' reports over the interval instead of sending them in bursts
@@ -128,10 +138,14 @@ export class UnitTerminal {
     try {
       const r = await fetch(`${this.o.apiUrl}/api/v1/assignments/${assignmentId}/check-in`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.o.unit.token}` },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${this.o.unit.token}`,
+        },
         body: JSON.stringify({ at: new Date().toISOString() }),
       });
-      if (!r.ok && r.status !== 409) this.o.log.warn(`${this.callsign}: check-in refused (${r.status})`);
+      if (!r.ok && r.status !== 409)
+        this.o.log.warn(`${this.callsign}: check-in refused (${r.status})`);
     } catch {
       // the next prompt comes again; the desk is alerted meanwhile, as for a real silent unit
     }

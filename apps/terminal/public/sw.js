@@ -16,7 +16,13 @@ self.addEventListener('message', (event) => {
     caches.open(CACHE).then((cache) =>
       Promise.all(
         urls.map((u) =>
-          cache.match(u).then((hit) => hit || fetch(u, { credentials: 'same-origin' }).then((r) => (r.ok ? cache.put(u, r) : undefined)).catch(() => undefined)),
+          cache.match(u).then(
+            (hit) =>
+              hit ||
+              fetch(u, { credentials: 'same-origin' })
+                .then((r) => (r.ok ? cache.put(u, r) : undefined))
+                .catch(() => undefined),
+          ),
         ),
       ),
     ),
@@ -52,7 +58,11 @@ self.addEventListener('fetch', (event) => {
   if (url.origin !== self.location.origin) return;
   if (req.mode === 'navigate' && (url.pathname === '/m' || url.pathname === '/m/')) {
     event.respondWith(networkFirst(req, '/m/'));
-  } else if (url.pathname.startsWith('/m/assets/') || url.pathname === '/m/manifest.webmanifest' || url.pathname === '/m/icon.svg') {
+  } else if (
+    url.pathname.startsWith('/m/assets/') ||
+    url.pathname === '/m/manifest.webmanifest' ||
+    url.pathname === '/m/icon.svg'
+  ) {
     event.respondWith(cacheFirst(req));
   } else if (url.pathname === '/api/v1/road-network/geojson') {
     event.respondWith(networkFirst(req, url.pathname + url.search));

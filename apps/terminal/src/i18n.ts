@@ -1,5 +1,10 @@
 // zh-CN first, English on the switch (remembered on the phone).
-import { CATEGORY_LABELS, PRIORITY_LABELS, type IncidentCategory, type Priority } from '@ringcad/domain';
+import {
+  CATEGORY_LABELS,
+  PRIORITY_LABELS,
+  type IncidentCategory,
+  type Priority,
+} from '@ringcad/domain';
 
 const zh = {
   title: '警务通',
@@ -123,5 +128,7 @@ export const statusLabel = (s: string): string => {
   const k = `status_${s}` as Key;
   return k in zh ? t(k) : s;
 };
-export const categoryLabel = (c: string): string => CATEGORY_LABELS[c as IncidentCategory]?.[lang] ?? c;
-export const priorityLabel = (p: number): string => PRIORITY_LABELS[p as Priority]?.[lang] ?? String(p);
+export const categoryLabel = (c: string): string =>
+  CATEGORY_LABELS[c as IncidentCategory]?.[lang] ?? c;
+export const priorityLabel = (p: number): string =>
+  PRIORITY_LABELS[p as Priority]?.[lang] ?? String(p);

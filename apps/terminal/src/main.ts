@@ -3,10 +3,25 @@
 // the on-scene check-in. Every action is written to the IndexedDB outbox first and sent in order
 // when the connection allows (see outbox.ts), each with the time it was taken on the phone.
 import { io, type Socket } from 'socket.io-client';
-import { TERMINAL_NAMESPACE, type AckResult, type EmergencyView, type MessageView, type TerminalTask } from '@ringcad/contracts';
+import {
+  TERMINAL_NAMESPACE,
+  type AckResult,
+  type EmergencyView,
+  type MessageView,
+  type TerminalTask,
+} from '@ringcad/contracts';
 import { haversineM } from '@ringcad/domain';
 import { categoryLabel, currentLang, priorityLabel, setLang, statusLabel, t } from './i18n';
-import { enqueue, getState, peek, pendingCount, putState, remove, clearAll, type Queued } from './outbox';
+import {
+  enqueue,
+  getState,
+  peek,
+  pendingCount,
+  putState,
+  remove,
+  clearAll,
+  type Queued,
+} from './outbox';
 import { TaskMap } from './map';
 import '@fontsource/noto-sans-sc/400.css';
 import './styles.css';
@@ -42,7 +57,12 @@ const STAGES: Record<string, { type: string; label: () => string } | undefined> 
   en_route: { type: 'arrive', label: () => t('arrive') },
   on_scene: { type: 'clear', label: () => t('clear') },
 };
-const NEXT_STATUS: Record<string, string> = { ack: 'acknowledged', depart: 'en_route', arrive: 'on_scene', clear: 'cleared' };
+const NEXT_STATUS: Record<string, string> = {
+  ack: 'acknowledged',
+  depart: 'en_route',
+  arrive: 'on_scene',
+  clear: 'cleared',
+};
 
 const state = {
   token: null as string | null,
@@ -70,8 +90,15 @@ let lastSent: Fix | null = null;
 let watchId: number | null = null;
 
 const esc = (s: string | number | null | undefined) =>
-  String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-const time = (iso: string) => new Date(iso).toLocaleTimeString(currentLang() === 'zh' ? 'zh-CN' : 'en-GB', { hour: '2-digit', minute: '2-digit' });
+  String(s ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
+const time = (iso: string) =>
+  new Date(iso).toLocaleTimeString(currentLang() === 'zh' ? 'zh-CN' : 'en-GB', {
+    hour: '2-digit',
+    minute: '2-digit',
+  });
 const current = () => state.tasks.find((x) => x.status !== 'cleared') ?? null;
 const persist = () =>
   putState('screen', {
@@ -138,15 +165,26 @@ async function accept(item: Parameters<typeof enqueue>[0]) {
 function emitAck(event: string, payload: unknown): Promise<AckResult<unknown>> {
   return new Promise((resolve, reject) => {
     if (!socket?.connected) return reject(new Error('offline'));
-    socket.timeout(10_000).emit(event, payload, (err: Error | null, r: AckResult<unknown>) => (err ? reject(err) : resolve(r)));
+    socket
+      .timeout(10_000)
+      .emit(event, payload, (err: Error | null, r: AckResult<unknown>) =>
+        err ? reject(err) : resolve(r),
+      );
   });
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers of several routes, read field by field
-async function http(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+async function http(
+  method: string,
+  path: string,
+  body?: unknown,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers of several routes, read field by field
+): Promise<{ status: number; body: any }> {
   const r = await fetch(path, {
     method,
-    headers: { authorization: `Bearer ${state.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${state.token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await r.text();
@@ -178,11 +216,17 @@ async function send(item: Queued): Promise<boolean> {
       return true;
     }
     case 'check-in': {
-      const r = await http('POST', `/api/v1/assignments/${item.payload.assignmentId}/check-in`, { at: item.payload.at, text: item.payload.text });
+      const r = await http('POST', `/api/v1/assignments/${item.payload.assignmentId}/check-in`, {
+        at: item.payload.at,
+        text: item.payload.text,
+      });
       return r.status < 500 && r.status !== 429;
     }
     case 'emergency': {
-      const r = await http('POST', `/api/v1/units/${item.payload.unitId}/emergency`, { at: item.payload.at, position: item.payload.position });
+      const r = await http('POST', `/api/v1/units/${item.payload.unitId}/emergency`, {
+        at: item.payload.at,
+        position: item.payload.position,
+      });
       if (r.status >= 500 || r.status === 429) return false;
       if (r.status < 300) state.emergency = r.body.emergency as EmergencyView;
       else showNotice(r.body?.error?.message ?? String(r.status));
@@ -223,15 +267,23 @@ async function flush() {
 // ───────────────────────── position ─────────────────────────
 
 function onFix(pos: GeolocationPosition) {
-  const fix: Fix = { lon: pos.coords.longitude, lat: pos.coords.latitude, at: new Date(pos.timestamp || Date.now()).toISOString() };
-  if (pos.coords.speed !== null && pos.coords.speed >= 0) fix.speedKmh = Math.min(400, pos.coords.speed * 3.6);
-  if (pos.coords.heading !== null && pos.coords.heading >= 0 && pos.coords.heading <= 360) fix.headingDeg = pos.coords.heading;
+  const fix: Fix = {
+    lon: pos.coords.longitude,
+    lat: pos.coords.latitude,
+    at: new Date(pos.timestamp || Date.now()).toISOString(),
+  };
+  if (pos.coords.speed !== null && pos.coords.speed >= 0)
+    fix.speedKmh = Math.min(400, pos.coords.speed * 3.6);
+  if (pos.coords.heading !== null && pos.coords.heading >= 0 && pos.coords.heading <= 360)
+    fix.headingDeg = pos.coords.heading;
   state.lastFix = fix;
   const now = Date.parse(fix.at);
   const since = lastSent ? now - Date.parse(lastSent.at) : Infinity;
   const moved = lastSent ? haversineM(lastSent, fix) : Infinity;
   const urgent = state.emergency !== null;
-  const due = urgent ? since >= EMERGENCY_INTERVAL_MS : (since >= MIN_INTERVAL_MS && moved >= MIN_MOVE_M) || since >= HEARTBEAT_MS;
+  const due = urgent
+    ? since >= EMERGENCY_INTERVAL_MS
+    : (since >= MIN_INTERVAL_MS && moved >= MIN_MOVE_M) || since >= HEARTBEAT_MS;
   if (!due) return;
   lastSent = fix;
   void accept({ kind: 'position', payload: fix });
@@ -241,14 +293,22 @@ function onFix(pos: GeolocationPosition) {
 
 function startGeolocation() {
   if (watchId !== null || !('geolocation' in navigator)) return;
-  watchId = navigator.geolocation.watchPosition(onFix, () => undefined, { enableHighAccuracy: true, maximumAge: 2000, timeout: 20_000 });
+  watchId = navigator.geolocation.watchPosition(onFix, () => undefined, {
+    enableHighAccuracy: true,
+    maximumAge: 2000,
+    timeout: 20_000,
+  });
 }
 
 // ───────────────────────── socket ─────────────────────────
 
 function connect() {
   socket?.close();
-  const s = io(TERMINAL_NAMESPACE, { auth: { token: state.token }, transports: ['websocket', 'polling'], reconnectionDelayMax: 5000 });
+  const s = io(TERMINAL_NAMESPACE, {
+    auth: { token: state.token },
+    transports: ['websocket', 'polling'],
+    reconnectionDelayMax: 5000,
+  });
   socket = s;
   let everConnected = false;
   s.on('connect', () => {
@@ -320,7 +380,13 @@ function connect() {
   });
 }
 
-const RANK: Record<string, number> = { assigned: 0, acknowledged: 1, en_route: 2, on_scene: 3, cleared: 4 };
+const RANK: Record<string, number> = {
+  assigned: 0,
+  acknowledged: 1,
+  en_route: 2,
+  on_scene: 3,
+  cleared: 4,
+};
 
 async function onTask(task: TerminalTask, assigned: boolean) {
   const i = state.tasks.findIndex((x) => x.assignmentId === task.assignmentId);
@@ -328,7 +394,9 @@ async function onTask(task: TerminalTask, assigned: boolean) {
     if (!assigned) return;
     state.tasks.push({ ...task, status: task.status, receivedAt: new Date().toISOString() });
     ring('task');
-    showNotice(`${t('newTask')}: ${categoryLabel(task.incident.category)} ${task.incident.address ?? ''}`);
+    showNotice(
+      `${t('newTask')}: ${categoryLabel(task.incident.category)} ${task.incident.address ?? ''}`,
+    );
   } else {
     // a stage taken on the phone and not yet sent is ahead of what the server says
     const local = state.tasks[i].status;
@@ -346,7 +414,8 @@ async function loadTaskExtras(assignmentId: string, incidentId: string) {
     const notes = await http('GET', `/api/v1/incidents/${incidentId}/notes`);
     if (notes.status === 200) state.notes[incidentId] = notes.body.notes as Note[];
     const route = await http('GET', `/api/v1/assignments/${assignmentId}/route`);
-    if (route.status === 200) state.routes[assignmentId] = route.body.geometry.coordinates as [number, number][];
+    if (route.status === 200)
+      state.routes[assignmentId] = route.body.geometry.coordinates as [number, number][];
     await persist();
     render();
   } catch {
@@ -358,7 +427,10 @@ async function refreshFromServer() {
   try {
     if (!state.dispositions.length) {
       const d = await http('GET', '/api/v1/dispositions');
-      if (d.status === 200) state.dispositions = (Array.isArray(d.body) ? d.body : (d.body.dispositions ?? [])) as typeof state.dispositions;
+      if (d.status === 200)
+        state.dispositions = (
+          Array.isArray(d.body) ? d.body : (d.body.dispositions ?? [])
+        ) as typeof state.dispositions;
     }
     const m = await http('GET', '/api/v1/messages?limit=100');
     if (m.status === 200) {
@@ -374,9 +446,22 @@ async function refreshFromServer() {
 
 // ───────────────────────── actions ─────────────────────────
 
-async function stage(task: Task, type: string, extra: { disposition?: string; text?: string } = {}) {
+async function stage(
+  task: Task,
+  type: string,
+  extra: { disposition?: string; text?: string } = {},
+) {
   task.status = NEXT_STATUS[type] ?? task.status;
-  await accept({ kind: 'task.event', payload: { assignmentId: task.assignmentId, type, at: new Date().toISOString(), ...(state.online ? {} : { offline: true }), ...extra } });
+  await accept({
+    kind: 'task.event',
+    payload: {
+      assignmentId: task.assignmentId,
+      type,
+      at: new Date().toISOString(),
+      ...(state.online ? {} : { offline: true }),
+      ...extra,
+    },
+  });
   if (type === 'arrive' && state.prompt?.assignmentId === task.assignmentId) state.prompt = null;
   if (type === 'clear') {
     state.view = 'task';
@@ -420,7 +505,16 @@ async function sendMessage(text: string) {
     recipients: [],
     pending: true,
   });
-  await accept({ kind: 'message', payload: { text, clientId, at, ...(replyTo ? { replyTo } : {}), ...(incidentId ? { to: { incidentId } } : {}) } });
+  await accept({
+    kind: 'message',
+    payload: {
+      text,
+      clientId,
+      at,
+      ...(replyTo ? { replyTo } : {}),
+      ...(incidentId ? { to: { incidentId } } : {}),
+    },
+  });
   await persist();
   render();
 }
@@ -431,7 +525,14 @@ async function raiseEmergency() {
   state.emergency = { pending: true, raisedAt: at };
   ring('prompt');
   const fix = state.lastFix;
-  await accept({ kind: 'emergency', payload: { unitId: state.unit.unitId, at, ...(fix ? { position: { lon: fix.lon, lat: fix.lat } } : {}) } });
+  await accept({
+    kind: 'emergency',
+    payload: {
+      unitId: state.unit.unitId,
+      at,
+      ...(fix ? { position: { lon: fix.lon, lat: fix.lat } } : {}),
+    },
+  });
   await persist();
   render();
 }
@@ -439,7 +540,11 @@ async function raiseEmergency() {
 async function checkIn() {
   const p = state.prompt;
   state.prompt = null;
-  if (p) await accept({ kind: 'check-in', payload: { assignmentId: p.assignmentId, at: new Date().toISOString() } });
+  if (p)
+    await accept({
+      kind: 'check-in',
+      payload: { assignmentId: p.assignmentId, at: new Date().toISOString() },
+    });
   await persist();
   render();
 }
@@ -509,10 +614,18 @@ function tokenFrom(text: string): string {
 }
 
 async function scan() {
-  const Detector = (window as unknown as { BarcodeDetector?: new (o: { formats: string[] }) => { detect(v: HTMLVideoElement): Promise<{ rawValue: string }[]> } }).BarcodeDetector;
+  const Detector = (
+    window as unknown as {
+      BarcodeDetector?: new (o: { formats: string[] }) => {
+        detect(v: HTMLVideoElement): Promise<{ rawValue: string }[]>;
+      };
+    }
+  ).BarcodeDetector;
   if (!Detector || !navigator.mediaDevices?.getUserMedia) return renderSignIn(t('scanUnsupported'));
   const video = document.getElementById('scan-video') as HTMLVideoElement;
-  const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } });
+  const stream = await navigator.mediaDevices.getUserMedia({
+    video: { facingMode: 'environment' },
+  });
   video.srcObject = stream;
   video.hidden = false;
   await video.play();
@@ -610,12 +723,19 @@ function messagesHtml() {
 function render() {
   if (!state.token) return;
   const task = current();
-  const unread = state.messages.filter((m) => m.from.kind === 'user' && m.recipients.some((r) => r.unitId === state.unit?.unitId && !r.readAt)).length;
+  const unread = state.messages.filter(
+    (m) =>
+      m.from.kind === 'user' &&
+      m.recipients.some((r) => r.unitId === state.unit?.unitId && !r.readAt),
+  ).length;
   const em = state.emergency;
   let body: string;
   if (state.view === 'messages') body = messagesHtml();
   else if (state.view === 'feedback' && task) body = feedbackHtml(task);
-  else body = task ? taskHtml(task) : `<section class="idle"><h2>${t('noTask')}</h2><p>${t('noTaskHint')}</p></section>`;
+  else
+    body = task
+      ? taskHtml(task)
+      : `<section class="idle"><h2>${t('noTask')}</h2><p>${t('noTaskHint')}</p></section>`;
   const mapEl = document.getElementById('map');
   // what the officer is typing survives a re-render (a message or a task arriving mid-sentence)
   const typed = ['reply', 'feedback-text', 'disposition', 'token'].map((id) => {
@@ -657,7 +777,12 @@ async function drawMap() {
   const task = current();
   if (!taskMap || !task) return;
   taskMap.resize();
-  await taskMap.show(state.lastFix, task.checkpoint?.location ?? task.incident.location, state.routes[task.assignmentId] ?? null, task.assignmentId);
+  await taskMap.show(
+    state.lastFix,
+    task.checkpoint?.location ?? task.incident.location,
+    state.routes[task.assignmentId] ?? null,
+    task.assignmentId,
+  );
 }
 
 /** The hold outlives re-renders of the button (a message arriving mid-press redraws the screen). */
@@ -769,7 +894,13 @@ async function boot() {
       .register('/m/sw.js', { scope: '/m/' })
       .then(async () => {
         const reg = await navigator.serviceWorker.ready;
-        const urls = ['/m/', ...performance.getEntriesByType('resource').map((r) => r.name).filter((u) => new URL(u).pathname.startsWith('/m/assets/'))];
+        const urls = [
+          '/m/',
+          ...performance
+            .getEntriesByType('resource')
+            .map((r) => r.name)
+            .filter((u) => new URL(u).pathname.startsWith('/m/assets/')),
+        ];
         reg.active?.postMessage({ cache: urls });
       })
       .catch(() => undefined);

@@ -31,10 +31,44 @@ export class TaskMap {
         },
         layers: [
           { id: 'bg', type: 'background', paint: { 'background-color': '#0b1220' } },
-          { id: 'roads', type: 'line', source: 'roads', paint: { 'line-color': '#334155', 'line-width': ['interpolate', ['linear'], ['zoom'], 11, 0.6, 16, 3] } },
-          { id: 'route', type: 'line', source: 'route', layout: { 'line-cap': 'round', 'line-join': 'round' }, paint: { 'line-color': '#38bdf8', 'line-width': 5 } },
-          { id: 'incident', type: 'circle', source: 'incident', paint: { 'circle-radius': 10, 'circle-color': '#ef4444', 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } },
-          { id: 'me', type: 'circle', source: 'me', paint: { 'circle-radius': 8, 'circle-color': '#22c55e', 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } },
+          {
+            id: 'roads',
+            type: 'line',
+            source: 'roads',
+            paint: {
+              'line-color': '#334155',
+              'line-width': ['interpolate', ['linear'], ['zoom'], 11, 0.6, 16, 3],
+            },
+          },
+          {
+            id: 'route',
+            type: 'line',
+            source: 'route',
+            layout: { 'line-cap': 'round', 'line-join': 'round' },
+            paint: { 'line-color': '#38bdf8', 'line-width': 5 },
+          },
+          {
+            id: 'incident',
+            type: 'circle',
+            source: 'incident',
+            paint: {
+              'circle-radius': 10,
+              'circle-color': '#ef4444',
+              'circle-stroke-color': '#fff',
+              'circle-stroke-width': 2,
+            },
+          },
+          {
+            id: 'me',
+            type: 'circle',
+            source: 'me',
+            paint: {
+              'circle-radius': 8,
+              'circle-color': '#22c55e',
+              'circle-stroke-color': '#fff',
+              'circle-stroke-width': 2,
+            },
+          },
         ],
       },
     });
@@ -46,7 +80,9 @@ export class TaskMap {
 
   private async loadRoads(token: string) {
     try {
-      const r = await fetch('/api/v1/road-network/geojson', { headers: { authorization: `Bearer ${token}` } });
+      const r = await fetch('/api/v1/road-network/geojson', {
+        headers: { authorization: `Bearer ${token}` },
+      });
       if (!r.ok) return;
       const data = (await r.json()) as FeatureCollection;
       await this.loaded;
@@ -62,22 +98,54 @@ export class TaskMap {
     void (this.map.getSource(source) as maplibregl.GeoJSONSource).setData(data);
   }
 
-  async show(me: LonLat | null, incident: LonLat | null, route: [number, number][] | null, key: string | null) {
+  async show(
+    me: LonLat | null,
+    incident: LonLat | null,
+    route: [number, number][] | null,
+    key: string | null,
+  ) {
     const point = (p: LonLat | null): FeatureCollection =>
-      p ? { type: 'FeatureCollection', features: [{ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [p.lon, p.lat] } }] } : EMPTY;
+      p
+        ? {
+            type: 'FeatureCollection',
+            features: [
+              {
+                type: 'Feature',
+                properties: {},
+                geometry: { type: 'Point', coordinates: [p.lon, p.lat] },
+              },
+            ],
+          }
+        : EMPTY;
     await this.set('me', point(me));
     await this.set('incident', point(incident));
     await this.set(
       'route',
-      route ? { type: 'FeatureCollection', features: [{ type: 'Feature', properties: {}, geometry: { type: 'LineString', coordinates: route } }] } : EMPTY,
+      route
+        ? {
+            type: 'FeatureCollection',
+            features: [
+              {
+                type: 'Feature',
+                properties: {},
+                geometry: { type: 'LineString', coordinates: route },
+              },
+            ],
+          }
+        : EMPTY,
     );
     // frame the task once per task (the officer may pan afterwards)
     if (key !== this.fitted) {
-      const pts = [me, incident].filter((p): p is LonLat => !!p).map((p) => [p.lon, p.lat] as [number, number]);
+      const pts = [me, incident]
+        .filter((p): p is LonLat => !!p)
+        .map((p) => [p.lon, p.lat] as [number, number]);
       for (const c of route ?? []) pts.push(c);
       if (pts.length) {
         this.fitted = key;
-        const b = pts.reduce((acc, p) => acc.extend(p), new maplibregl.LngLatBounds(pts[0], pts[0]));
+        const b = pts.reduce(
+          (acc, p) => acc.extend(p),
+          new maplibregl.LngLatBounds(pts[0], pts[0]),
+        );
         this.map.fitBounds(b, { padding: 40, maxZoom: 16, duration: 0 });
       }
     }

@@ -4,12 +4,37 @@
 import { openDB, type IDBPDatabase } from 'idb';
 
 export type OutboxItem =
-  | { kind: 'position'; payload: { lon: number; lat: number; at: string; speedKmh?: number; headingDeg?: number } }
-  | { kind: 'task.event'; payload: { assignmentId: string; type: string; at: string; disposition?: string; text?: string; offline?: boolean } }
-  | { kind: 'message'; payload: { text: string; replyTo?: string; clientId: string; at: string; to?: { incidentId?: string } } }
+  | {
+      kind: 'position';
+      payload: { lon: number; lat: number; at: string; speedKmh?: number; headingDeg?: number };
+    }
+  | {
+      kind: 'task.event';
+      payload: {
+        assignmentId: string;
+        type: string;
+        at: string;
+        disposition?: string;
+        text?: string;
+        offline?: boolean;
+      };
+    }
+  | {
+      kind: 'message';
+      payload: {
+        text: string;
+        replyTo?: string;
+        clientId: string;
+        at: string;
+        to?: { incidentId?: string };
+      };
+    }
   | { kind: 'message.read'; payload: { messageId: string } }
   | { kind: 'check-in'; payload: { assignmentId: string; at: string; text?: string } }
-  | { kind: 'emergency'; payload: { unitId: string; at: string; position?: { lon: number; lat: number } } };
+  | {
+      kind: 'emergency';
+      payload: { unitId: string; at: string; position?: { lon: number; lat: number } };
+    };
 
 export type Queued = OutboxItem & { seq: number };
 

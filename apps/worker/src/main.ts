@@ -7,7 +7,9 @@ import { createWorkerApp } from './worker-app';
 async function main() {
   const config = loadConfig();
   if (config.mode !== 'services') {
-    throw new ConfigError('the worker runs in services mode only (set DATABASE_URL and REDIS_URL); embedded mode runs processors inside the api');
+    throw new ConfigError(
+      'the worker runs in services mode only (set DATABASE_URL and REDIS_URL); embedded mode runs processors inside the api',
+    );
   }
   const app = await createWorkerApp(config);
   app.enableShutdownHooks();
@@ -21,6 +23,8 @@ process.on('unhandledRejection', (reason: unknown) => {
 });
 
 main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof ConfigError ? err.message : ((err as Error)?.stack ?? String(err))}\n`);
+  process.stderr.write(
+    `${err instanceof ConfigError ? err.message : ((err as Error)?.stack ?? String(err))}\n`,
+  );
   process.exit(err instanceof ConfigError ? 2 : 1);
 });

@@ -10,11 +10,17 @@ export interface WorkerAppOptions {
 }
 
 /** Builds and starts the worker's context: processors running, realtime bound to Redis. */
-export async function createWorkerApp(config: AppConfig, options: WorkerAppOptions = {}): Promise<INestApplicationContext> {
+export async function createWorkerApp(
+  config: AppConfig,
+  options: WorkerAppOptions = {},
+): Promise<INestApplicationContext> {
   const logger = options.logger ?? new AppLogger(config.LOG_FORMAT);
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config, clock: options.clock }), {
-    ...(logger === undefined ? {} : { logger }),
-  });
+  const app = await NestFactory.createApplicationContext(
+    WorkerModule.forRoot({ config, clock: options.clock }),
+    {
+      ...(logger === undefined ? {} : { logger }),
+    },
+  );
   await app.init();
   return app;
 }

@@ -1,4 +1,10 @@
-import { Inject, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { Emitter } from '@socket.io/redis-emitter';
 import type { Redis } from 'ioredis';
 import {
@@ -62,7 +68,10 @@ export class WorkerModule {
       // the features whose processors the worker runs: timers, position persistence (fleet),
       // agency reminders (command), coverage pushes and alert delivery
       imports: [
-        PlatformModule.forRoot({ ...platform, config: { ...platform.config, runProcessors: true } }),
+        PlatformModule.forRoot({
+          ...platform,
+          config: { ...platform.config, runProcessors: true },
+        }),
         RealtimeModule,
         AlertsModule,
         FleetModule,

@@ -71,5 +71,13 @@ export const POSITIONS_QUEUE = 'positions';
 export const AGENCIES_QUEUE = 'agencies';
 
 /** How a response-times report may be grouped. */
-export const REPORT_GROUP_BY = ['district', 'station', 'category', 'priority', 'hour', 'day', 'unit'] as const;
+export const REPORT_GROUP_BY = [
+  'district',
+  'station',
+  'category',
+  'priority',
+  'hour',
+  'day',
+  'unit',
+] as const;
 export type ReportGroupBy = (typeof REPORT_GROUP_BY)[number];

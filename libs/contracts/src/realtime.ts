@@ -8,7 +8,11 @@ import { unitViewSchema } from './responses/places';
 import { coverageViewSchema } from './responses/rings';
 import { defenseLevelViewSchema } from './responses/command';
 import { lonLatViewSchema } from './responses/common';
-import { emergencyViewSchema, messageReadResultSchema, messageViewSchema } from './responses/terminal';
+import {
+  emergencyViewSchema,
+  messageReadResultSchema,
+  messageViewSchema,
+} from './responses/terminal';
 import { messageReadSchema } from './terminal';
 
 // Every socket.io payload, as a zod schema, and the typed event maps of both namespaces
@@ -28,7 +32,9 @@ export const consoleSyncSchema = z.object({
   positionStaleSec: z
     .number()
     .positive()
-    .describe('POSITION_STALE_SEC: a position older than this is not trusted (the console ages positions by it)'),
+    .describe(
+      'POSITION_STALE_SEC: a position older than this is not trusted (the console ages positions by it)',
+    ),
 });
 export type ConsoleSync = z.infer<typeof consoleSyncSchema>;
 
@@ -194,7 +200,10 @@ export interface TerminalClientToServerEvents {
   'task.event': (payload: TerminalTaskEvent, ack: (r: AckResult<unknown>) => void) => void;
   position: (payload: TerminalPosition, ack: (r: AckResult<{ accepted: number }>) => void) => void;
   /** Read receipt of a message this terminal received. */
-  'message.read': (payload: z.infer<typeof messageReadSchema>, ack: (r: AckResult<z.infer<typeof messageReadResultSchema>>) => void) => void;
+  'message.read': (
+    payload: z.infer<typeof messageReadSchema>,
+    ack: (r: AckResult<z.infer<typeof messageReadResultSchema>>) => void,
+  ) => void;
 }
 
 /** @deprecated the old name of {@link ConsoleServerToClientEvents}. */

@@ -17,7 +17,10 @@ async function runOn<R>(pglite: PGlite, text: string, params?: readonly unknown[
   if (!params || params.length === 0) {
     const results = await pglite.exec(text, { parsers: bullmqParsers });
     const last = results[results.length - 1];
-    return { rows: (last?.rows ?? []) as R[], rowCount: last?.affectedRows ?? last?.rows.length ?? 0 };
+    return {
+      rows: (last?.rows ?? []) as R[],
+      rowCount: last?.affectedRows ?? last?.rows.length ?? 0,
+    };
   }
   const r = await pglite.query<R>(text, params as unknown[], { parsers: bullmqParsers });
   return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
@@ -48,7 +51,10 @@ export class PGlitePoolAdapter extends EventEmitter {
     });
   }
 
-  query<R = any>(text: string, params?: readonly unknown[]): Promise<{ rows: R[]; rowCount: number }> {
+  query<R = any>(
+    text: string,
+    params?: readonly unknown[],
+  ): Promise<{ rows: R[]; rowCount: number }> {
     return this.lock.run(() => runOn<R>(this.pglite, text, params));
   }
 
@@ -80,7 +86,10 @@ class PGliteClientAdapter extends EventEmitter {
     if (this.channels.has(n.channel)) this.emit('notification', n);
   }
 
-  async query<R = any>(text: string, params?: readonly unknown[]): Promise<{ rows: R[]; rowCount: number }> {
+  async query<R = any>(
+    text: string,
+    params?: readonly unknown[],
+  ): Promise<{ rows: R[]; rowCount: number }> {
     const head = text.trim().slice(0, 12).toUpperCase();
     const listen = /^\s*(?:--[^\n]*\n\s*)*LISTEN\s+("?)([A-Za-z0-9_]+)\1/i.exec(text);
     if (listen) this.channels.add(listen[2]);

@@ -8,7 +8,8 @@ import { openDatabase, type DatabaseHandle } from './database';
  * on must hold on both: concurrent transactions never mix, row counts and int8 come back the same,
  * a migration applies exactly once even when two starters race.
  */
-const URL = process.env.DATABASE_URL && process.env.REDIS_URL ? process.env.DATABASE_URL : undefined;
+const URL =
+  process.env.DATABASE_URL && process.env.REDIS_URL ? process.env.DATABASE_URL : undefined;
 const mode = URL ? 'postgres' : 'pglite';
 
 describe(`database seam (${mode})`, () => {
@@ -23,7 +24,9 @@ describe(`database seam (${mode})`, () => {
 
   afterAll(async () => {
     await sql`DROP TABLE IF EXISTS ${t}`.execute(handle.db);
-    await sql`DELETE FROM public.schema_migrations WHERE name LIKE ${`${table}%`}`.execute(handle.db).catch(() => undefined);
+    await sql`DELETE FROM public.schema_migrations WHERE name LIKE ${`${table}%`}`
+      .execute(handle.db)
+      .catch(() => undefined);
     await sql`DROP TABLE IF EXISTS ${sql.table(`${table}_m`)}`.execute(handle.db);
     await handle.close();
   });
@@ -53,19 +56,25 @@ describe(`database seam (${mode})`, () => {
     const outside = sql`INSERT INTO ${t} (id, note) VALUES (2, 'kept')`.execute(handle.db);
     expect(await failing).toBe('abort');
     await outside;
-    const rows = await sql<{ id: number; note: string }>`SELECT id, note FROM ${t} ORDER BY id`.execute(handle.db);
+    const rows = await sql<{
+      id: number;
+      note: string;
+    }>`SELECT id, note FROM ${t} ORDER BY id`.execute(handle.db);
     expect(rows.rows).toEqual([{ id: 2, note: 'kept' }]);
   });
 
   it('many concurrent transactions each commit whole (no lost or mixed rows)', async () => {
     await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        handle.db.transaction().execute(async (tx) => {
-          await sql`INSERT INTO ${t} (id, note) VALUES (${i * 2 + 100}, 'a')`.execute(tx);
-          await new Promise((r) => setTimeout(r, i % 3));
-          await sql`INSERT INTO ${t} (id, note) VALUES (${i * 2 + 101}, 'b')`.execute(tx);
-          if (i % 5 === 4) throw new Error('rollback this one');
-        }).catch(() => undefined),
+        handle.db
+          .transaction()
+          .execute(async (tx) => {
+            await sql`INSERT INTO ${t} (id, note) VALUES (${i * 2 + 100}, 'a')`.execute(tx);
+            await new Promise((r) => setTimeout(r, i % 3));
+            await sql`INSERT INTO ${t} (id, note) VALUES (${i * 2 + 101}, 'b')`.execute(tx);
+            if (i % 5 === 4) throw new Error('rollback this one');
+          })
+          .catch(() => undefined),
       ),
     );
     const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM ${t}`.execute(handle.db);
@@ -73,10 +82,15 @@ describe(`database seam (${mode})`, () => {
   });
 
   it('returns affected-row counts and int8/count as numbers on both drivers', async () => {
-    await sql`INSERT INTO ${t} (id, note) VALUES (9007199254740, 'x'), (2, 'y'), (3, 'y')`.execute(handle.db);
+    await sql`INSERT INTO ${t} (id, note) VALUES (9007199254740, 'x'), (2, 'y'), (3, 'y')`.execute(
+      handle.db,
+    );
     const upd = await sql`UPDATE ${t} SET note = 'z' WHERE note = 'y'`.execute(handle.db);
     expect(upd.numAffectedRows).toBe(2n);
-    const { rows } = await sql<{ id: number; n: number }>`SELECT max(id) AS id, count(*) AS n FROM ${t}`.execute(handle.db);
+    const { rows } = await sql<{
+      id: number;
+      n: number;
+    }>`SELECT max(id) AS id, count(*) AS n FROM ${t}`.execute(handle.db);
     expect(rows[0]).toEqual({ id: 9007199254740, n: 3 });
     expect(typeof rows[0].id).toBe('number');
   });
@@ -84,24 +98,35 @@ describe(`database seam (${mode})`, () => {
   it('applies a migration exactly once when two starters race, and rolls a failing one back whole', async () => {
     const name = `${table}_0001.sql`;
     const body = `CREATE TABLE ${table}_m (id int PRIMARY KEY); INSERT INTO ${table}_m VALUES (1);`;
-    const ran = await Promise.all([handle.applyMigration(name, body), handle.applyMigration(name, body)]);
+    const ran = await Promise.all([
+      handle.applyMigration(name, body),
+      handle.applyMigration(name, body),
+    ]);
     expect(ran.filter(Boolean)).toHaveLength(1);
     expect(await handle.applyMigration(name, body)).toBe(false);
-    const m = await sql<{ n: number }>`SELECT count(*) AS n FROM ${sql.table(`${table}_m`)}`.execute(handle.db);
+    const m = await sql<{
+      n: number;
+    }>`SELECT count(*) AS n FROM ${sql.table(`${table}_m`)}`.execute(handle.db);
     expect(m.rows[0].n).toBe(1);
 
     const bad = `${table}_0002.sql`;
     await expect(
       handle.applyMigration(bad, `INSERT INTO ${table}_m VALUES (2); SELECT no_such_function();`),
     ).rejects.toThrow();
-    const after = await sql<{ n: number }>`SELECT count(*) AS n FROM ${sql.table(`${table}_m`)}`.execute(handle.db);
+    const after = await sql<{
+      n: number;
+    }>`SELECT count(*) AS n FROM ${sql.table(`${table}_m`)}`.execute(handle.db);
     expect(after.rows[0].n).toBe(1);
-    const ledger = await sql<{ name: string }>`SELECT name FROM public.schema_migrations WHERE name = ${bad}`.execute(handle.db);
+    const ledger = await sql<{
+      name: string;
+    }>`SELECT name FROM public.schema_migrations WHERE name = ${bad}`.execute(handle.db);
     expect(ledger.rows).toHaveLength(0);
   });
 
   it('runs multi-statement scripts', async () => {
-    await handle.execScript(`INSERT INTO ${table} VALUES (5, 'a'); INSERT INTO ${table} VALUES (6, 'b');`);
+    await handle.execScript(
+      `INSERT INTO ${table} VALUES (5, 'a'); INSERT INTO ${table} VALUES (6, 'b');`,
+    );
     const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM ${t}`.execute(handle.db);
     expect(rows[0].n).toBe(2);
   });
@@ -113,10 +138,12 @@ describe(`database seam (${mode})`, () => {
       await client.query('BEGIN');
       await client.query(`INSERT INTO ${table} VALUES (1, 'in tx')`);
       let poolDone = false;
-      const poolRead = pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`).then((r) => {
-        poolDone = true;
-        return r;
-      });
+      const poolRead = pool
+        .query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)
+        .then((r) => {
+          poolDone = true;
+          return r;
+        });
       await new Promise((r) => setTimeout(r, 40));
       expect(poolDone).toBe(false); // would have run inside the open transaction without the lock
       await client.query('COMMIT');
@@ -136,9 +163,13 @@ describe(`database seam (${mode})`, () => {
 
     it('int8 and numeric come back as text (node-postgres defaults BullMQ expects); scripts run via the simple protocol', async () => {
       const pool = handle.bullmqPool();
-      const r = await pool.query<{ a: string; b: string }>('SELECT 9007199254740993::int8 AS a, 1.50::numeric AS b');
+      const r = await pool.query<{ a: string; b: string }>(
+        'SELECT 9007199254740993::int8 AS a, 1.50::numeric AS b',
+      );
       expect(r.rows[0]).toEqual({ a: '9007199254740993', b: '1.50' });
-      const multi = await pool.query<{ x: number }>(`INSERT INTO ${table} VALUES (8, 's'); SELECT 42 AS x`);
+      const multi = await pool.query<{ x: number }>(
+        `INSERT INTO ${table} VALUES (8, 's'); SELECT 42 AS x`,
+      );
       expect(multi.rows[0].x).toBe(42);
     });
 
@@ -153,7 +184,8 @@ describe(`database seam (${mode})`, () => {
       await listener.query(`LISTEN "${table}_ch"`);
       await bystander.query(`LISTEN ${table}_other`);
       await pool.query(`NOTIFY "${table}_ch", 'hello'`);
-      for (let i = 0; i < 50 && heard.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 50 && heard.length === 0; i++)
+        await new Promise((r) => setTimeout(r, 10));
       expect(heard).toEqual(['hello']);
       expect(stray).toEqual([]);
       listener.release();
@@ -161,7 +193,10 @@ describe(`database seam (${mode})`, () => {
     });
   });
 
-  (mode === 'postgres' ? it : it.skip)('BullMQ runs on Redis in services mode: no PGlite pool is offered', () => {
-    expect(() => handle.bullmqPool()).toThrow(/Redis/);
-  });
+  (mode === 'postgres' ? it : it.skip)(
+    'BullMQ runs on Redis in services mode: no PGlite pool is offered',
+    () => {
+      expect(() => handle.bullmqPool()).toThrow(/Redis/);
+    },
+  );
 });

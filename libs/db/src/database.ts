@@ -82,7 +82,9 @@ async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
         await client.query('BEGIN');
         await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
         await client.query(LEDGER_DDL);
-        const done = await client.query('SELECT 1 FROM public.schema_migrations WHERE name = $1', [name]);
+        const done = await client.query('SELECT 1 FROM public.schema_migrations WHERE name = $1', [
+          name,
+        ]);
         if (done.rowCount) {
           await client.query('COMMIT');
           return false;
@@ -126,7 +128,9 @@ async function openPGlite(dataDir: string): Promise<DatabaseHandle> {
       return lock.run(() =>
         pglite.transaction(async (tx) => {
           await tx.exec(LEDGER_DDL);
-          const done = await tx.query('SELECT 1 FROM public.schema_migrations WHERE name = $1', [name]);
+          const done = await tx.query('SELECT 1 FROM public.schema_migrations WHERE name = $1', [
+            name,
+          ]);
           if (done.rows.length) return false;
           await tx.exec(`SET LOCAL search_path TO public;\n${body}`);
           await tx.query('INSERT INTO public.schema_migrations (name) VALUES ($1)', [name]);

@@ -9,7 +9,8 @@ export async function migrate(handle: DatabaseHandle, dir: string): Promise<stri
     .sort();
   const applied: string[] = [];
   for (const file of files) {
-    if (await handle.applyMigration(file, readFileSync(join(dir, file), 'utf8'))) applied.push(file);
+    if (await handle.applyMigration(file, readFileSync(join(dir, file), 'utf8')))
+      applied.push(file);
   }
   return applied;
 }

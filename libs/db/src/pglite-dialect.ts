@@ -51,7 +51,9 @@ class PGliteDriver implements Driver {
     return connection;
   }
   async beginTransaction(conn: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    const iso = settings.isolationLevel ? ` ISOLATION LEVEL ${settings.isolationLevel.toUpperCase()}` : '';
+    const iso = settings.isolationLevel
+      ? ` ISOLATION LEVEL ${settings.isolationLevel.toUpperCase()}`
+      : '';
     await conn.executeQuery(CompiledQuery.raw(`BEGIN${iso}`));
   }
   async commitTransaction(conn: DatabaseConnection): Promise<void> {
@@ -77,7 +79,7 @@ class PGliteConnection implements DatabaseConnection {
       numAffectedRows: affected !== undefined ? BigInt(affected) : undefined,
     };
   }
-   
+
   async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
     throw new Error('streaming is not supported on PGlite');
   }

@@ -213,7 +213,11 @@ export interface RoadNetworksTable {
   segments: number;
   edges: number;
   bbox: number[];
-  stats: ColumnType<{ components: number; largestComponentNodes: number; islandNodes: number }, string, string>;
+  stats: ColumnType<
+    { components: number; largestComponentNodes: number; islandNodes: number },
+    string,
+    string
+  >;
   graph: Uint8Array;
   active: Generated<boolean>;
 }

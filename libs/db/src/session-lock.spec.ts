@@ -19,7 +19,18 @@ describe('SessionLock', () => {
       ),
     );
     expect(maxActive).toBe(1);
-    expect(log).toEqual(['start 0', 'end 0', 'start 1', 'end 1', 'start 2', 'end 2', 'start 3', 'end 3', 'start 4', 'end 4']);
+    expect(log).toEqual([
+      'start 0',
+      'end 0',
+      'start 1',
+      'end 1',
+      'start 2',
+      'end 2',
+      'start 3',
+      'end 3',
+      'start 4',
+      'end 4',
+    ]);
   });
 
   it('releases when the holder throws, and passes the error and the result through', async () => {

@@ -19,10 +19,34 @@ export interface DefenseLevelPolicy {
 
 /** Table-driven: what each level demands. A deployment changes the numbers, not the code. */
 export const DEFENSE_LEVEL_POLICIES: Readonly<Record<DefenseLevel, DefenseLevelPolicy>> = {
-  1: { label: { zh: '一级防控', en: 'Level 1' }, tierSec: 180, minRoadKmPct: 95, minAvailableUnits: 8, maxMoves: 8 },
-  2: { label: { zh: '二级防控', en: 'Level 2' }, tierSec: 180, minRoadKmPct: 90, minAvailableUnits: 6, maxMoves: 6 },
-  3: { label: { zh: '三级防控', en: 'Level 3' }, tierSec: 180, minRoadKmPct: 80, minAvailableUnits: 4, maxMoves: 4 },
-  4: { label: { zh: '四级防控', en: 'Level 4' }, tierSec: 180, minRoadKmPct: 70, minAvailableUnits: 2, maxMoves: 3 },
+  1: {
+    label: { zh: '一级防控', en: 'Level 1' },
+    tierSec: 180,
+    minRoadKmPct: 95,
+    minAvailableUnits: 8,
+    maxMoves: 8,
+  },
+  2: {
+    label: { zh: '二级防控', en: 'Level 2' },
+    tierSec: 180,
+    minRoadKmPct: 90,
+    minAvailableUnits: 6,
+    maxMoves: 6,
+  },
+  3: {
+    label: { zh: '三级防控', en: 'Level 3' },
+    tierSec: 180,
+    minRoadKmPct: 80,
+    minAvailableUnits: 4,
+    maxMoves: 4,
+  },
+  4: {
+    label: { zh: '四级防控', en: 'Level 4' },
+    tierSec: 180,
+    minRoadKmPct: 70,
+    minAvailableUnits: 2,
+    maxMoves: 3,
+  },
 };
 
 /** Whether a district's coverage falls short of what the level demands. */

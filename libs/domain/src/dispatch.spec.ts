@@ -19,7 +19,9 @@ const LEGAL: Record<string, AssignmentStatus> = {
 };
 
 describe('assignment state machine', () => {
-  const all = ASSIGNMENT_STATUSES.flatMap((s) => ASSIGNMENT_EVENT_TYPES.map((e) => [s, e] as [AssignmentStatus, AssignmentEventType]));
+  const all = ASSIGNMENT_STATUSES.flatMap((s) =>
+    ASSIGNMENT_EVENT_TYPES.map((e) => [s, e] as [AssignmentStatus, AssignmentEventType]),
+  );
   it.each(all)('%s + %s', (status, event) => {
     expect(nextAssignmentStatus(status, event)).toBe(LEGAL[`${status}+${event}`] ?? null);
   });

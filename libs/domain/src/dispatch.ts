@@ -36,7 +36,10 @@ export function isActiveAssignment(status: AssignmentStatus): boolean {
  * A depart straight from `assigned` is accepted as an implicit acknowledgement, as terminals
  * in the field often skip the separate 签收 press; everything else must follow the order.
  */
-const TRANSITIONS: Record<AssignmentEventType, { from: readonly AssignmentStatus[]; to: AssignmentStatus }> = {
+const TRANSITIONS: Record<
+  AssignmentEventType,
+  { from: readonly AssignmentStatus[]; to: AssignmentStatus }
+> = {
   ack: { from: ['assigned'], to: 'acknowledged' },
   depart: { from: ['assigned', 'acknowledged'], to: 'en_route' },
   arrive: { from: ['en_route'], to: 'on_scene' },
@@ -70,11 +73,28 @@ export function unitStatusForAssignment(status: AssignmentStatus): UnitStatus {
   }
 }
 
-export const INCIDENT_STATUSES = ['new', 'dispatched', 'on_scene', 'resolved', 'closed', 'cancelled', 'merged'] as const;
+export const INCIDENT_STATUSES = [
+  'new',
+  'dispatched',
+  'on_scene',
+  'resolved',
+  'closed',
+  'cancelled',
+  'merged',
+] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
-export const OPEN_INCIDENT_STATUSES: readonly IncidentStatus[] = ['new', 'dispatched', 'on_scene', 'resolved'];
+export const OPEN_INCIDENT_STATUSES: readonly IncidentStatus[] = [
+  'new',
+  'dispatched',
+  'on_scene',
+  'resolved',
+];
 /** Statuses after which nothing more happens on an incident (a merged one lives on in its master). */
-export const TERMINAL_INCIDENT_STATUSES: readonly IncidentStatus[] = ['closed', 'cancelled', 'merged'];
+export const TERMINAL_INCIDENT_STATUSES: readonly IncidentStatus[] = [
+  'closed',
+  'cancelled',
+  'merged',
+];
 
 /** The one incident-open check: false for closed, cancelled and merged incidents. */
 export function isIncidentOpen(status: string): boolean {
@@ -95,7 +115,8 @@ export function incidentStatusFromAssignments(
   if (assignmentStatuses.includes('on_scene')) return 'on_scene';
   if (assignmentStatuses.some((s) => isActiveAssignment(s))) {
     // once someone has been on scene and others are still coming, stay on scene
-    return current === 'on_scene' || (current === 'resolved' && assignmentStatuses.includes('cleared'))
+    return current === 'on_scene' ||
+      (current === 'resolved' && assignmentStatuses.includes('cleared'))
       ? 'on_scene'
       : 'dispatched';
   }

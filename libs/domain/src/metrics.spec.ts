@@ -13,8 +13,22 @@ describe('incident metrics', () => {
         receivedAt: t(-40),
         createdAt: t(-30),
         assignments: [
-          { unitKind: 'patrol_car', assignedAt: t(0), ackedAt: t(12), departedAt: t(20), arrivedAt: t(250), clearedAt: t(1200) },
-          { unitKind: 'motorcycle', assignedAt: t(5), ackedAt: t(9), departedAt: t(15), arrivedAt: t(700), clearedAt: t(1300) },
+          {
+            unitKind: 'patrol_car',
+            assignedAt: t(0),
+            ackedAt: t(12),
+            departedAt: t(20),
+            arrivedAt: t(250),
+            clearedAt: t(1200),
+          },
+          {
+            unitKind: 'motorcycle',
+            assignedAt: t(5),
+            ackedAt: t(9),
+            departedAt: t(15),
+            arrivedAt: t(700),
+            clearedAt: t(1300),
+          },
         ],
       },
       findScheme('5-10-30') as RingScheme,
@@ -31,8 +45,17 @@ describe('incident metrics', () => {
   });
 
   it('leaves undispatched stages null', () => {
-    const m = computeIncidentMetrics({ receivedAt: t(0), createdAt: t(20), assignments: [] }, findScheme('1-3-8') as RingScheme);
-    expect(m).toMatchObject({ answerSec: 20, dispatchSec: null, ackSec: null, firstArriveSec: null, tiersMet: [false, false, false] });
+    const m = computeIncidentMetrics(
+      { receivedAt: t(0), createdAt: t(20), assignments: [] },
+      findScheme('1-3-8') as RingScheme,
+    );
+    expect(m).toMatchObject({
+      answerSec: 20,
+      dispatchSec: null,
+      ackSec: null,
+      firstArriveSec: null,
+      tiersMet: [false, false, false],
+    });
   });
 });
 

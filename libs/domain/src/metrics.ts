@@ -47,7 +47,10 @@ export function computeIncidentMetrics(input: MetricInput, scheme: RingScheme): 
   const arrivals = firstDispatch
     ? input.assignments
         .filter((a) => a.arrivedAt)
-        .map((a) => ({ unitKind: a.unitKind, afterSec: secondsBetween(firstDispatch, a.arrivedAt as Date) }))
+        .map((a) => ({
+          unitKind: a.unitKind,
+          afterSec: secondsBetween(firstDispatch, a.arrivedAt as Date),
+        }))
     : [];
   return {
     answerSec: secondsBetween(input.receivedAt, input.createdAt),

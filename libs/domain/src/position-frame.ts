@@ -48,7 +48,9 @@ export function decodePositionFrame(
   frame: ArrayBuffer | ArrayBufferView,
   visit: (num: number, lon: number, lat: number, atMs: number) => void,
 ): number {
-  const v = ArrayBuffer.isView(frame) ? new DataView(frame.buffer, frame.byteOffset, frame.byteLength) : new DataView(frame);
+  const v = ArrayBuffer.isView(frame)
+    ? new DataView(frame.buffer, frame.byteOffset, frame.byteLength)
+    : new DataView(frame);
   if (v.byteLength < HEADER_BYTES || v.getUint8(0) !== POSITION_FRAME_VERSION) {
     throw new Error(`not a version ${POSITION_FRAME_VERSION} position frame`);
   }
@@ -57,7 +59,12 @@ export function decodePositionFrame(
   const base = v.getFloat64(8, true);
   let o = HEADER_BYTES;
   for (let i = 0; i < n; i++, o += RECORD_BYTES) {
-    visit(v.getUint32(o, true), v.getInt32(o + 4, true) / SCALE, v.getInt32(o + 8, true) / SCALE, base + v.getUint32(o + 12, true));
+    visit(
+      v.getUint32(o, true),
+      v.getInt32(o + 4, true) / SCALE,
+      v.getInt32(o + 8, true) / SCALE,
+      base + v.getUint32(o + 12, true),
+    );
   }
   return n;
 }

@@ -55,7 +55,11 @@ describe('ring schemes', () => {
 
   it('counts only the unit kinds a 1-3-8 tier names', () => {
     // a patrol car in 50 s does not meet the 1-minute tier, which is for posts and foot units
-    expect(tiersMet(s138, [{ unitKind: 'patrol_car', afterSec: 50 }])).toEqual([false, true, false]);
+    expect(tiersMet(s138, [{ unitKind: 'patrol_car', afterSec: 50 }])).toEqual([
+      false,
+      true,
+      false,
+    ]);
     expect(tiersMet(s138, [{ unitKind: 'kiosk', afterSec: 50 }])).toEqual([true, false, false]);
   });
 });

@@ -92,7 +92,10 @@ export const BUILTIN_SCHEMES: readonly RingScheme[] = [
   },
 ];
 
-export function findScheme(id: string, schemes: readonly RingScheme[] = BUILTIN_SCHEMES): RingScheme | undefined {
+export function findScheme(
+  id: string,
+  schemes: readonly RingScheme[] = BUILTIN_SCHEMES,
+): RingScheme | undefined {
   return schemes.find((s) => s.id === id);
 }
 

@@ -83,11 +83,15 @@ const RAD = Math.PI / 180;
 export function haversineLonLatM(lon1: number, lat1: number, lon2: number, lat2: number): number {
   const dLat = (lat2 - lat1) * RAD;
   const dLon = (lon2 - lon1) * RAD;
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * RAD) * Math.cos(lat2 * RAD) * Math.sin(dLon / 2) ** 2;
+  const h =
+    Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * RAD) * Math.cos(lat2 * RAD) * Math.sin(dLon / 2) ** 2;
   return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
 /** {@link haversineLonLatM} between two points. */
-export function haversineM(a: { lon: number; lat: number }, b: { lon: number; lat: number }): number {
+export function haversineM(
+  a: { lon: number; lat: number },
+  b: { lon: number; lat: number },
+): number {
   return haversineLonLatM(a.lon, a.lat, b.lon, b.lat);
 }

@@ -2,7 +2,13 @@ import { accessSec, seedDeparture } from './eta';
 import { edgeCosts } from './edge-costs';
 import { importGeoJsonRoads } from './geojson-import';
 import { buildRoadGraph } from './road-graph';
-import { beginSearch, createSearchWorkspace, runBucketSearch, runSearch, type SearchWorkspace } from './search-workspace';
+import {
+  beginSearch,
+  createSearchWorkspace,
+  runBucketSearch,
+  runSearch,
+  type SearchWorkspace,
+} from './search-workspace';
 import { snapPoint, type SnappedPoint } from './snap';
 import { generateCity, mulberry32 } from './synthetic-city';
 
@@ -15,11 +21,19 @@ describe('bucket-queue search gives the binary-heap Dijkstra times', () => {
   while (snaps.length < 300) {
     // near a random intersection, off the road by up to ~50 m
     const v = Math.floor(rand() * graph.nodeCount);
-    const p = snapPoint(graph, { lon: graph.nodeLon[v] + (rand() - 0.5) * 1e-3, lat: graph.nodeLat[v] + (rand() - 0.5) * 1e-3 });
+    const p = snapPoint(graph, {
+      lon: graph.nodeLon[v] + (rand() - 0.5) * 1e-3,
+      lat: graph.nodeLat[v] + (rand() - 0.5) * 1e-3,
+    });
     if (p) snaps.push(p);
   }
 
-  const times = (ws: SearchWorkspace, run: typeof runSearch, sources: SnappedPoint[], maxSec: number) => {
+  const times = (
+    ws: SearchWorkspace,
+    run: typeof runSearch,
+    sources: SnappedPoint[],
+    maxSec: number,
+  ) => {
     beginSearch(ws, 'forward');
     for (const p of sources) seedDeparture(ws, p, costs, accessSec(p, 15));
     const count = run(ws, graph, costs, maxSec);

@@ -1,6 +1,11 @@
 import { booleanPointInPolygon, booleanValid } from '@turf/turf';
 import { at, road, roadLine } from './__fixtures__/small-network';
-import { burnSegmentsSampled, computeCoverage, type CoverageArea, type CoverageResult } from './coverage';
+import {
+  burnSegmentsSampled,
+  computeCoverage,
+  type CoverageArea,
+  type CoverageResult,
+} from './coverage';
 import { edgeCosts } from './edge-costs';
 import { burnPiece, gridAround, type RasterGrid } from './raster';
 import { DIR_BACKWARD, DIR_FORWARD } from './road-graph';
@@ -279,7 +284,14 @@ describe('computeCoverage on the synthetic city', () => {
 });
 
 /** The oracle: every reached segment walked with burnPiece from each end up to where they meet. */
-function burnSegmentsWalked(graph: RoadGraph, segSec: Float64Array, nodeSec: Float32Array, grid: RasterGrid, time: Float32Array, T: number) {
+function burnSegmentsWalked(
+  graph: RoadGraph,
+  segSec: Float64Array,
+  nodeSec: Float32Array,
+  grid: RasterGrid,
+  time: Float32Array,
+  T: number,
+) {
   for (let s = 0; s < graph.segmentCount; s++) {
     const dir = graph.segDirection[s];
     const ta = dir & DIR_FORWARD ? nodeSec[graph.segFrom[s]] : Infinity;
@@ -288,7 +300,12 @@ function burnSegmentsWalked(graph: RoadGraph, segSec: Float64Array, nodeSec: Flo
     const fromB = tb < T;
     if (!fromA && !fromB) continue;
     const sec = segSec[s];
-    const meet = fromA && fromB ? (sec > 0 ? Math.min(1, Math.max(0, (tb - ta + sec) / (2 * sec))) : 0.5) : NaN;
+    const meet =
+      fromA && fromB
+        ? sec > 0
+          ? Math.min(1, Math.max(0, (tb - ta + sec) / (2 * sec)))
+          : 0.5
+        : NaN;
     if (fromA && !(meet === 0)) burnPiece(graph, segSec, grid, time, T, s, 0, true, ta, meet);
     if (fromB && !(meet === 1)) burnPiece(graph, segSec, grid, time, T, s, 1, false, tb, meet);
   }

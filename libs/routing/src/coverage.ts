@@ -370,7 +370,14 @@ function segmentSamples(graph: RoadGraph, cache: GraphCache, grid: RasterGrid): 
   };
   const f = build(true);
   const r = build(false);
-  const out: SegmentSamples = { fwdStart: f.start, fwdCell: f.cells, fwdAlong: f.along, revStart: r.start, revCell: r.cells, revAlong: r.along };
+  const out: SegmentSamples = {
+    fwdStart: f.start,
+    fwdCell: f.cells,
+    fwdAlong: f.along,
+    revStart: r.start,
+    revCell: r.cells,
+    revAlong: r.along,
+  };
   // tens of MB per grid on a large city: keep only the latest grids (the areas rarely change)
   if (cache.samples.size >= 2) cache.samples.delete(cache.samples.keys().next().value!);
   cache.samples.set(key, out);
@@ -419,7 +426,13 @@ function walkWholeSegment(
 }
 
 /** The cell of the point `L` metres from the starting end (burnPiece's clamp at its limit). */
-function cellAt(graph: RoadGraph, grid: RasterGrid, s: number, towardEnd: boolean, L: number): number {
+function cellAt(
+  graph: RoadGraph,
+  grid: RasterGrid,
+  s: number,
+  towardEnd: boolean,
+  L: number,
+): number {
   const { kx, ky, lon0, lat0 } = graph.projection;
   const { minX, minY, cellM, W } = grid;
   const g0 = graph.segGeomStart[s];
@@ -438,7 +451,9 @@ function cellAt(graph: RoadGraph, grid: RasterGrid, s: number, towardEnd: boolea
     if (len > 0) {
       const end = Math.min(len, L - along);
       const f = end / len;
-      cell = Math.floor((ay + f * (by - ay) - minY) / cellM) * W + Math.floor((ax + f * (bx - ax) - minX) / cellM);
+      cell =
+        Math.floor((ay + f * (by - ay) - minY) / cellM) * W +
+        Math.floor((ax + f * (bx - ax) - minX) / cellM);
       along += len;
       if (along >= L) break;
     }
@@ -473,7 +488,12 @@ export function burnSegmentsSampled(
     if (!fromA && !fromB) continue;
     const sec = segSec[s];
     // where the two arrival-time lines cross: ta + m·sec = tb + (1 − m)·sec (NaN: one side only)
-    const meet = fromA && fromB ? (sec > 0 ? Math.min(1, Math.max(0, (tb - ta + sec) / (2 * sec))) : 0.5) : NaN;
+    const meet =
+      fromA && fromB
+        ? sec > 0
+          ? Math.min(1, Math.max(0, (tb - ta + sec) / (2 * sec)))
+          : 0.5
+        : NaN;
     const total = lengths[s];
     const secPerM = total > 0 ? sec / total : 0;
     // each end it is driven from, up to the meeting point (written out, not a call per piece:

@@ -37,7 +37,8 @@ export interface StraightLineConfig {
 }
 
 /** The domain's speeds by unit kind (walking kinds at walking pace). */
-export const DEFAULT_STRAIGHT_SPEEDS_KMH: Readonly<Record<string, number>> = STRAIGHT_LINE_SPEED_KMH;
+export const DEFAULT_STRAIGHT_SPEEDS_KMH: Readonly<Record<string, number>> =
+  STRAIGHT_LINE_SPEED_KMH;
 
 /**
  * Labelled straight-line estimate for points that cannot be snapped to the road network:
@@ -51,7 +52,10 @@ export function straightLineEta(
 ): { etaSec: number; distanceM: number; method: 'straight' } {
   const detour = config.detourFactor ?? DEFAULT_DETOUR_FACTOR;
   const speeds = config.speedsKmhByKind ?? DEFAULT_STRAIGHT_SPEEDS_KMH;
-  const kmh = (kind !== undefined ? speeds[kind] : undefined) ?? config.defaultSpeedKmh ?? STRAIGHT_LINE_SPEED_KMH.patrol_car;
+  const kmh =
+    (kind !== undefined ? speeds[kind] : undefined) ??
+    config.defaultSpeedKmh ??
+    STRAIGHT_LINE_SPEED_KMH.patrol_car;
   // the distance reported is the straight one (as the domain's estimate reports it); the
   // detour only lengthens the time
   return { etaSec: (distanceM * detour) / (kmh / 3.6), distanceM, method: 'straight' };

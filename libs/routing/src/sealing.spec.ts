@@ -16,7 +16,10 @@ const units = Object.entries(SEALING_UNITS).map(([id, p]) => ({ id, ...p }));
 
 function inside(t: SealingTier, x: number, y: number): boolean {
   const p = sealingAt(x, y);
-  return booleanPointInPolygon([p.lon, p.lat], t.boundary as Parameters<typeof booleanPointInPolygon>[1]);
+  return booleanPointInPolygon(
+    [p.lon, p.lat],
+    t.boundary as Parameters<typeof booleanPointInPolygon>[1],
+  );
 }
 
 describe('computeSealing on the cross', () => {
@@ -29,7 +32,9 @@ describe('computeSealing on the cross', () => {
     ]);
     expect(r.tiers[0].checkpoints.map((c) => c.id)).toEqual(['E1', 'N1']);
     expect(r.tiers[1].checkpoints.map((c) => c.id)).toEqual(['W1', 'S1']);
-    const eta = Object.fromEntries(r.tiers.flatMap((t) => t.checkpoints.map((c) => [c.id, c.vehicleEtaSec])));
+    const eta = Object.fromEntries(
+      r.tiers.flatMap((t) => t.checkpoints.map((c) => [c.id, c.vehicleEtaSec])),
+    );
     expect(eta.E1).toBeCloseTo(400, -0.5);
     expect(eta.N1).toBeCloseTo(590, -0.5);
     expect(eta.W1).toBeCloseTo(800, -0.5);
@@ -38,7 +43,12 @@ describe('computeSealing on the cross', () => {
 
   it('gives each checkpoint the fastest unit not taken by an earlier one', () => {
     const got = r.tiers.flatMap((t) =>
-      t.checkpoints.map((c) => [c.id, c.bestUnit?.id, Math.round(c.bestUnit?.etaSec ?? -1), c.sealable]),
+      t.checkpoints.map((c) => [
+        c.id,
+        c.bestUnit?.id,
+        Math.round(c.bestUnit?.etaSec ?? -1),
+        c.sealable,
+      ]),
     );
     expect(got).toHaveLength(4);
     const [e1, n1, w1, s1] = got;
@@ -55,13 +65,26 @@ describe('computeSealing on the cross', () => {
 
   it('lists roads leaving the reach where no checkpoint stands', () => {
     const spots = (t: SealingTier) =>
-      t.crossings.map((c) => [c.roadName, Math.round((c.lon - SEALING_ORIGIN.lon) * 1000) / 1000, Math.round((c.lat - SEALING_ORIGIN.lat) * 1000) / 1000]);
+      t.crossings.map((c) => [
+        c.roadName,
+        Math.round((c.lon - SEALING_ORIGIN.lon) * 1000) / 1000,
+        Math.round((c.lat - SEALING_ORIGIN.lat) * 1000) / 1000,
+      ]);
     // at 10 min the north road's exit (9 km) has N1 150 m before it: three crossings remain
-    expect(spots(r.tiers[0]).map((s) => s[0]).sort()).toEqual(['东大道', '南大道', '西大道']);
+    expect(
+      spots(r.tiers[0])
+        .map((s) => s[0])
+        .sort(),
+    ).toEqual(['东大道', '南大道', '西大道']);
     const east = r.tiers[0].crossings.find((c) => c.roadName === '东大道')!;
     const expected = sealingAt(9000, 0);
     expect(Math.abs(east.lon - expected.lon)).toBeLessThan(0.0005);
-    expect(r.tiers[1].crossings.map((c) => c.roadName).sort()).toEqual(['东大道', '北大道', '南大道', '西大道']);
+    expect(r.tiers[1].crossings.map((c) => c.roadName).sort()).toEqual([
+      '东大道',
+      '北大道',
+      '南大道',
+      '西大道',
+    ]);
   });
 
   it('draws where the vehicle can be', () => {
@@ -101,15 +124,28 @@ describe('computeSealing on the cross', () => {
   });
 
   it('an incident off the network gives empty rings', () => {
-    const off = computeSealing(graph, sealingAt(5000, 5000), { tiersSec: [600], checkpoints, units });
+    const off = computeSealing(graph, sealingAt(5000, 5000), {
+      tiersSec: [600],
+      checkpoints,
+      units,
+    });
     expect(off.incidentSnapDistanceM).toBeNull();
-    expect(off.tiers).toEqual([{ sec: 600, fromSec: 300, boundary: null, checkpoints: [], crossings: [] }]);
+    expect(off.tiers).toEqual([
+      { sec: 600, fromSec: 300, boundary: null, checkpoints: [], crossings: [] },
+    ]);
   });
 
   it('refuses bad parameters', () => {
-    expect(() => computeSealing(graph, SEALING_ORIGIN, { tiersSec: [0], checkpoints, units })).toThrow(RangeError);
     expect(() =>
-      computeSealing(graph, SEALING_ORIGIN, { tiersSec: [600], checkpoints, units, vehicleSpeedFactor: 0 }),
+      computeSealing(graph, SEALING_ORIGIN, { tiersSec: [0], checkpoints, units }),
+    ).toThrow(RangeError);
+    expect(() =>
+      computeSealing(graph, SEALING_ORIGIN, {
+        tiersSec: [600],
+        checkpoints,
+        units,
+        vehicleSpeedFactor: 0,
+      }),
     ).toThrow(RangeError);
   });
 });

@@ -275,7 +275,8 @@ export function computeSealing(
 ): SealingResult {
   const t0 = performance.now();
   const tiers = [...opts.tiersSec].sort((a, b) => a - b);
-  for (const t of tiers) if (!(t > 0 && t < Infinity)) throw new RangeError(`tier ${t} must be > 0`);
+  for (const t of tiers)
+    if (!(t > 0 && t < Infinity)) throw new RangeError(`tier ${t} must be > 0`);
   const factor = opts.vehicleSpeedFactor ?? 1.2;
   const nearFraction = opts.nearFraction ?? 0.5;
   if (!(nearFraction >= 0 && nearFraction <= 1))
@@ -379,7 +380,16 @@ export function computeSealing(
   let unitSearches = 0;
   const pick = (c: Listed, maxSec: number): void => {
     unitSearches++;
-    const found = fastestFreeUnit(graph, ws, unitCosts, c.snap, unitSnaps, taken, maxSec, accessKmh);
+    const found = fastestFreeUnit(
+      graph,
+      ws,
+      unitCosts,
+      c.snap,
+      unitSnaps,
+      taken,
+      maxSec,
+      accessKmh,
+    );
     if (found.unit >= 0) {
       c.unit = found.unit;
       c.unitEtaSec = found.etaSec;

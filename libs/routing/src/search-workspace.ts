@@ -318,7 +318,11 @@ export function runBucketSearch(
   let free = -1; // recycled entries
   const grow = () => {
     const n = eNode.length * 2;
-    const grown: BucketPool = { node: new Int32Array(n), key: new Float64Array(n), next: new Int32Array(n) };
+    const grown: BucketPool = {
+      node: new Int32Array(n),
+      key: new Float64Array(n),
+      next: new Int32Array(n),
+    };
     grown.node.set(eNode);
     grown.key.set(eKey);
     grown.next.set(eNext);

@@ -24,7 +24,12 @@ export class AuthController {
   @Public()
   @Post('auth/login')
   @HttpCode(200)
-  @ApiRoute({ summary: 'Sign in: an access token for the console', body: loginSchema, response: loginResponseSchema, errors: ['RATE_LIMITED'] })
+  @ApiRoute({
+    summary: 'Sign in: an access token for the console',
+    body: loginSchema,
+    response: loginResponseSchema,
+    errors: ['RATE_LIMITED'],
+  })
   async login(@Body() body: unknown, @Req() req: Request) {
     const input = parseInput(loginSchema, body);
     const ip = clientAddress(req);
@@ -34,7 +39,8 @@ export class AuthController {
       result = await this.auth.login(input);
     } catch (err) {
       // a wrong password stays counted; anything else (database down) gives the attempt back
-      if (!(err instanceof DomainError && err.code === 'UNAUTHENTICATED')) await this.throttle.abandoned(ip, input.username);
+      if (!(err instanceof DomainError && err.code === 'UNAUTHENTICATED'))
+        await this.throttle.abandoned(ip, input.username);
       throw err;
     }
     await this.throttle.succeeded(ip, input.username);
@@ -45,7 +51,10 @@ export class AuthController {
   @Access({ scope: 'none' })
   @Post('auth/logout')
   @HttpCode(204)
-  @ApiRoute({ summary: "Sign out: revokes the caller's session token and closes its console sockets", response: null })
+  @ApiRoute({
+    summary: "Sign out: revokes the caller's session token and closes its console sockets",
+    response: null,
+  })
   async logout(@Req() req: Request) {
     const token = bearerToken(req.headers.authorization) as string;
     await this.auth.logout(token);
@@ -54,14 +63,22 @@ export class AuthController {
 
   @Access({ roles: ['admin'], scope: 'city' })
   @Get('users')
-  @ApiRoute({ summary: 'Accounts, with whether each is disabled', response: z.array(userViewSchema) })
+  @ApiRoute({
+    summary: 'Accounts, with whether each is disabled',
+    response: z.array(userViewSchema),
+  })
   listUsers() {
     return this.auth.listUsers();
   }
 
   @Access({ roles: ['admin'], scope: 'city' })
   @Post('users')
-  @ApiRoute({ summary: 'Create an account', body: createUserSchema, response: userViewSchema, errors: ['CONFLICT'] })
+  @ApiRoute({
+    summary: 'Create an account',
+    body: createUserSchema,
+    response: userViewSchema,
+    errors: ['CONFLICT'],
+  })
   createUser(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.auth.createUser(parseInput(createUserSchema, body), by);
   }
@@ -70,7 +87,11 @@ export class AuthController {
   @Access({ roles: ['admin'], scope: 'city' })
   @Post('users/:id/disable')
   @HttpCode(200)
-  @ApiRoute({ summary: 'Disable an account: no login, sessions revoked, consoles disconnected', response: userViewSchema, errors: ['CONFLICT'] })
+  @ApiRoute({
+    summary: 'Disable an account: no login, sessions revoked, consoles disconnected',
+    response: userViewSchema,
+    errors: ['CONFLICT'],
+  })
   async disable(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
     const user = await this.auth.setDisabled(id, true, by);
     this.realtime.disconnectUser(id);

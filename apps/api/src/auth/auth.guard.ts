@@ -1,4 +1,9 @@
-import { Injectable, type CanActivate, type ExecutionContext, type OnModuleInit } from '@nestjs/common';
+import {
+  Injectable,
+  type CanActivate,
+  type ExecutionContext,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { ModulesContainer, Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { AuthService, DomainError, ScopeService, type Principal } from '@ringcad/core';
@@ -28,14 +33,17 @@ export class AuthGuard implements CanActivate, OnModuleInit {
   }
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
-    const rule =
-      this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_KEY, [ctx.getHandler(), ctx.getClass()]) ?? { scope: 'city' };
+    const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_KEY, [
+      ctx.getHandler(),
+      ctx.getClass(),
+    ]) ?? { scope: 'city' };
     if (rule.public) return true;
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
     const principal = await this.auth.authenticate(bearerToken(req.headers.authorization));
     if (!principal) throw new DomainError('UNAUTHENTICATED', 'a valid bearer token is required');
     if (principal.kind === 'unit') {
-      if (!rule.terminal) throw new DomainError('FORBIDDEN', 'unit terminals may not use this route');
+      if (!rule.terminal)
+        throw new DomainError('FORBIDDEN', 'unit terminals may not use this route');
     } else if (rule.roles && !principal.roles.some((r) => rule.roles?.includes(r))) {
       throw new DomainError('FORBIDDEN', `requires role ${rule.roles.join(' or ')}`);
     }

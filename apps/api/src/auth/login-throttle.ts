@@ -1,7 +1,18 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import IORedis, { type Redis } from 'ioredis';
 import { APP_CONFIG, Clock, DomainError, type AppConfig } from '@ringcad/core';
-import { MemoryThrottleStore, RedisThrottleStore, type BackoffPolicy, type ThrottleStore } from './throttle-store';
+import {
+  MemoryThrottleStore,
+  RedisThrottleStore,
+  type BackoffPolicy,
+  type ThrottleStore,
+} from './throttle-store';
 
 /**
  * One address guessing one account: 5 attempts, then 30 s, 1 min, 2 min … up to 15 min between.
@@ -65,18 +76,26 @@ export class LoginThrottle implements OnModuleInit, OnApplicationShutdown {
     const until = await this.store((s) => s.attempt(keys, now));
     if (until > now) {
       const retryAfterSec = Math.ceil((until - now) / 1000);
-      throw new DomainError('RATE_LIMITED', `too many failed logins; try again in ${retryAfterSec} s`, { retryAfterSec });
+      throw new DomainError(
+        'RATE_LIMITED',
+        `too many failed logins; try again in ${retryAfterSec} s`,
+        { retryAfterSec },
+      );
     }
   }
 
   /** The right password: the account's count from this address starts again; the address's own count gives the attempt back. */
   async succeeded(ip: string, username: string): Promise<void> {
-    await this.store((s) => Promise.all([s.reset(accountKey(ip, username)), s.refund(addressKey(ip))]));
+    await this.store((s) =>
+      Promise.all([s.reset(accountKey(ip, username)), s.refund(addressKey(ip))]),
+    );
   }
 
   /** The attempt ended neither right nor wrong (e.g. the database was down): it does not count. */
   async abandoned(ip: string, username: string): Promise<void> {
-    await this.store((s) => Promise.all([s.refund(accountKey(ip, username)), s.refund(addressKey(ip))]));
+    await this.store((s) =>
+      Promise.all([s.refund(accountKey(ip, username)), s.refund(addressKey(ip))]),
+    );
   }
 
   /**
@@ -102,7 +121,9 @@ export class LoginThrottle implements OnModuleInit, OnApplicationShutdown {
     const now = Date.now();
     if (now - this.lastWarnMs < WARN_EVERY_MS) return;
     this.lastWarnMs = now;
-    this.logger.warn(`Redis unavailable for the login throttle, using this instance's memory: ${reason}`);
+    this.logger.warn(
+      `Redis unavailable for the login throttle, using this instance's memory: ${reason}`,
+    );
   }
 
   onApplicationShutdown() {

@@ -2,7 +2,13 @@ import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import type { ModulesContainer } from '@nestjs/core';
 import type { Request } from 'express';
-import { assertCityScope, assertJurisdictionInScope, type Principal, type Scope, type ScopeService } from '@ringcad/core';
+import {
+  assertCityScope,
+  assertJurisdictionInScope,
+  type Principal,
+  type Scope,
+  type ScopeService,
+} from '@ringcad/core';
 import { ACCESS_KEY, type AccessRule, type ScopeRule } from './access';
 
 export interface RouteScope {
@@ -21,7 +27,8 @@ const joinPath = (...parts: string[]) =>
     .filter(Boolean)
     .join('/')}`;
 
-const asList = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]) : [typeof v === 'string' ? v : '']);
+const asList = (v: unknown): string[] =>
+  Array.isArray(v) ? (v as string[]) : [typeof v === 'string' ? v : ''];
 
 /** Every HTTP route of the app's controllers with its access rule, from Nest's own metadata. */
 export function routeScopes(modules: ModulesContainer): RouteScope[] {
@@ -37,10 +44,21 @@ export function routeScopes(modules: ModulesContainer): RouteScope[] {
         if (name === 'constructor' || typeof handler !== 'function') continue;
         const paths = Reflect.getMetadata(PATH_METADATA, handler) as unknown;
         if (paths === undefined) continue;
-        const method = RequestMethod[(Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod) ?? RequestMethod.GET];
-        const rule = (Reflect.getMetadata(ACCESS_KEY, handler) as AccessRule | undefined) ?? classRule;
+        const method =
+          RequestMethod[
+            (Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod) ?? RequestMethod.GET
+          ];
+        const rule =
+          (Reflect.getMetadata(ACCESS_KEY, handler) as AccessRule | undefined) ?? classRule;
         for (const base of asList(Reflect.getMetadata(PATH_METADATA, cls))) {
-          for (const p of asList(paths)) routes.push({ method, path: joinPath(base, p), controller: cls.name, handler: name, rule });
+          for (const p of asList(paths))
+            routes.push({
+              method,
+              path: joinPath(base, p),
+              controller: cls.name,
+              handler: name,
+              rule,
+            });
         }
       }
     }
@@ -50,7 +68,9 @@ export function routeScopes(modules: ModulesContainer): RouteScope[] {
 
 /** Start-up check: a route that does not say what scope it checks must not be served. */
 export function assertEveryRouteScoped(modules: ModulesContainer) {
-  const missing = routeScopes(modules).filter((r) => !r.rule?.scope || (Array.isArray(r.rule.scope) && !r.rule.scope.length));
+  const missing = routeScopes(modules).filter(
+    (r) => !r.rule?.scope || (Array.isArray(r.rule.scope) && !r.rule.scope.length),
+  );
   if (missing.length) {
     throw new Error(
       `routes without a scope rule (declare @Access({ scope }) in apps/api/src/auth/access.ts terms): ${missing
@@ -61,7 +81,8 @@ export function assertEveryRouteScoped(modules: ModulesContainer) {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const uuidOrNull = (v: unknown): string | null => (typeof v === 'string' && UUID.test(v) ? v : null);
+const uuidOrNull = (v: unknown): string | null =>
+  typeof v === 'string' && UUID.test(v) ? v : null;
 
 /** Unit ids a body names, in the shapes our contracts use; malformed entries are the handler's 400. */
 function unitIdsOf(body: unknown): string[] {
@@ -70,12 +91,18 @@ function unitIdsOf(body: unknown): string[] {
   const ids: unknown[] = [];
   if (Array.isArray(b.unitIds)) ids.push(...(b.unitIds as unknown[]));
   for (const list of [b.assignments, b.positions]) {
-    if (Array.isArray(list)) for (const x of list as unknown[]) ids.push((x as { unitId?: unknown } | null)?.unitId);
+    if (Array.isArray(list))
+      for (const x of list as unknown[]) ids.push((x as { unitId?: unknown } | null)?.unitId);
   }
   return [...new Set(ids.map(uuidOrNull).filter((id): id is string => id !== null))];
 }
 
-async function checkRule(scopes: ScopeService, scope: Scope, rule: ScopeRule, req: Request): Promise<void> {
+async function checkRule(
+  scopes: ScopeService,
+  scope: Scope,
+  rule: ScopeRule,
+  req: Request,
+): Promise<void> {
   const id = uuidOrNull(req.params?.id);
   switch (rule) {
     case 'none':
@@ -104,7 +131,10 @@ async function checkRule(scopes: ScopeService, scope: Scope, rule: ScopeRule, re
       return scopes.checkUnits(scope, unitIdsOf(req.body));
     case 'message:body': {
       // a message's addressees; a missing part addresses nothing (the service needs at least one)
-      const to = (req.body as { to?: { unitIds?: unknown; jurisdictionId?: unknown; incidentId?: unknown } } | undefined)?.to;
+      const to = (
+        req.body as
+          { to?: { unitIds?: unknown; jurisdictionId?: unknown; incidentId?: unknown } } | undefined
+      )?.to;
       if (!to || typeof to !== 'object') return;
       await scopes.checkUnits(scope, unitIdsOf({ unitIds: to.unitIds }));
       const j = uuidOrNull(to.jurisdictionId);
@@ -119,7 +149,12 @@ async function checkRule(scopes: ScopeService, scope: Scope, rule: ScopeRule, re
  * The one enforcement point of jurisdiction scope for HTTP: runs in the AuthGuard, before the
  * handler, for every authenticated request. City-level accounts pass without a lookup.
  */
-export async function enforceRouteScope(scopes: ScopeService, rule: AccessRule, principal: Principal, req: Request): Promise<void> {
+export async function enforceRouteScope(
+  scopes: ScopeService,
+  rule: AccessRule,
+  principal: Principal,
+  req: Request,
+): Promise<void> {
   const scope = await scopes.scopeOf(principal);
   if (scope.kind === 'city') return;
   const rules: readonly ScopeRule[] = typeof rule.scope === 'string' ? [rule.scope] : rule.scope;

@@ -1,7 +1,12 @@
 import IORedis from 'ioredis';
 import { SystemClock, loadConfig } from '@ringcad/core';
 import { LoginThrottle, PER_ACCOUNT, PER_ADDRESS } from './login-throttle';
-import { FORGET_AFTER_MS, MemoryThrottleStore, lockoutMs, type ThrottledKey } from './throttle-store';
+import {
+  FORGET_AFTER_MS,
+  MemoryThrottleStore,
+  lockoutMs,
+  type ThrottledKey,
+} from './throttle-store';
 import { throttleAddress } from './client-ip';
 
 const one = (key: string): ThrottledKey[] => [{ key, policy: PER_ACCOUNT }];
@@ -12,7 +17,10 @@ describe('login throttle store (memory)', () => {
     const now = Date.UTC(2026, 0, 1);
     let largest = 0;
     for (let i = 0; i < 100_000; i++) {
-      await store.attempt(one(`{10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}}:user${i}`), now + i);
+      await store.attempt(
+        one(`{10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}}:user${i}`),
+        now + i,
+      );
       largest = Math.max(largest, store.size);
     }
     expect(largest).toBe(10_000);
@@ -25,7 +33,9 @@ describe('login throttle store (memory)', () => {
     const address = { key: '{6.6.6.6}', policy: PER_ADDRESS };
     for (let i = 0; i < PER_ADDRESS.free; i++) {
       for (let j = 0; j < 20; j++) await store.attempt(one(`{7.7.7.7}:junk${i}-${j}`), now);
-      expect(await store.attempt([{ key: `{6.6.6.6}:junk${i}`, policy: PER_ACCOUNT }, address], now)).toBe(0);
+      expect(
+        await store.attempt([{ key: `{6.6.6.6}:junk${i}`, policy: PER_ACCOUNT }, address], now),
+      ).toBe(0);
     }
     expect(store.size).toBeLessThanOrEqual(100);
     expect(await store.attempt([address], now + 1)).toBe(now + PER_ADDRESS.baseMs);
@@ -81,7 +91,9 @@ async function fail(throttle: LoginThrottle, ip: string, username: string, n: nu
 describe('login throttle (embedded)', () => {
   it('lets parallel guesses through only up to the limit', async () => {
     const throttle = new LoginThrottle(new SystemClock(), loadConfig({}));
-    const results = await Promise.allSettled(Array.from({ length: 40 }, () => throttle.attempt('192.0.2.5', 'alice')));
+    const results = await Promise.allSettled(
+      Array.from({ length: 40 }, () => throttle.attempt('192.0.2.5', 'alice')),
+    );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(PER_ACCOUNT.free);
   });
 
@@ -89,7 +101,10 @@ describe('login throttle (embedded)', () => {
     const throttle = new LoginThrottle(new SystemClock(), loadConfig({}));
     for (let i = 0; i < PER_ADDRESS.free; i++) await fail(throttle, '192.0.2.7', `user${i}`, 1);
     const err = await throttle.attempt('192.0.2.7', 'somebody-new').catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'RATE_LIMITED', details: { retryAfterSec: PER_ADDRESS.baseMs / 1000 } });
+    expect(err).toMatchObject({
+      code: 'RATE_LIMITED',
+      details: { retryAfterSec: PER_ADDRESS.baseMs / 1000 },
+    });
     await expect(throttle.attempt('192.0.2.8', 'somebody-new')).resolves.toBeUndefined();
   });
 
@@ -106,12 +121,18 @@ describe('login throttle (embedded)', () => {
 describe('login throttle with Redis unreachable', () => {
   it('fails open to the in-memory store: no exception, and it still throttles on this instance', async () => {
     // a real client to a port nothing listens on (the configured Redis being down)
-    const config = loadConfig({ DATABASE_URL: 'postgres://x@127.0.0.1:1/x', REDIS_URL: 'redis://127.0.0.1:1', ADMIN_PASSWORD: 'unused-here' });
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://x@127.0.0.1:1/x',
+      REDIS_URL: 'redis://127.0.0.1:1',
+      ADMIN_PASSWORD: 'unused-here',
+    });
     const throttle = new LoginThrottle(new SystemClock(), config);
     try {
       const started = Date.now();
       await fail(throttle, '192.0.2.1', 'alice', PER_ACCOUNT.free);
-      await expect(throttle.attempt('192.0.2.1', 'alice')).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+      await expect(throttle.attempt('192.0.2.1', 'alice')).rejects.toMatchObject({
+        code: 'RATE_LIMITED',
+      });
       await expect(throttle.attempt('192.0.2.9', 'alice')).resolves.toBeUndefined();
       expect(Date.now() - started).toBeLessThan(20_000);
     } finally {
@@ -122,7 +143,12 @@ describe('login throttle with Redis unreachable', () => {
   it('shares the counters through a live Redis', async () => {
     if (!process.env.REDIS_URL) return;
     const prefix = `ringcad_throttle_spec_${process.pid}`;
-    const config = loadConfig({ DATABASE_URL: 'postgres://x@127.0.0.1:1/x', REDIS_URL: process.env.REDIS_URL, REDIS_PREFIX: prefix, ADMIN_PASSWORD: 'unused-here' });
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://x@127.0.0.1:1/x',
+      REDIS_URL: process.env.REDIS_URL,
+      REDIS_PREFIX: prefix,
+      ADMIN_PASSWORD: 'unused-here',
+    });
     const a = new LoginThrottle(new SystemClock(), config);
     const b = new LoginThrottle(new SystemClock(), config);
     const redis = new IORedis(process.env.REDIS_URL);
@@ -135,7 +161,9 @@ describe('login throttle with Redis unreachable', () => {
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(FORGET_AFTER_MS);
       // parallel guesses on two instances: the limit holds across both
-      const results = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).attempt('192.0.2.2', 'carol')));
+      const results = await Promise.allSettled(
+        Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).attempt('192.0.2.2', 'carol')),
+      );
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(PER_ACCOUNT.free);
       // a refunded attempt takes its lock back
       await a.abandoned('192.0.2.2', 'carol');

@@ -148,7 +148,12 @@ export class RedisThrottleStore implements ThrottleStore {
   async attempt(keys: ThrottledKey[], nowMs: number): Promise<number> {
     const args: (string | number)[] = [Math.floor(nowMs), FORGET_AFTER_MS];
     for (const { policy } of keys) args.push(policy.free, policy.baseMs, policy.maxMs);
-    const r = await this.redis.eval(ATTEMPT_SCRIPT, keys.length, ...keys.map((k) => this.prefix + k.key), ...args);
+    const r = await this.redis.eval(
+      ATTEMPT_SCRIPT,
+      keys.length,
+      ...keys.map((k) => this.prefix + k.key),
+      ...args,
+    );
     return Number(r);
   }
 

@@ -24,13 +24,20 @@ export class AgenciesController {
     response: agencyNotificationViewSchema,
     errors: ['CONFLICT', 'INCIDENT_CLOSED'],
   })
-  request(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
+  request(
+    @Param('id', uuidParam) id: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() by: Principal,
+  ) {
     return this.agencies.request(id, parseInput(agencyRequestSchema, body), by);
   }
 
   @Access({ scope: 'incident:param:id' })
   @Get()
-  @ApiRoute({ summary: "The incident's agency notifications", response: z.array(agencyNotificationViewSchema) })
+  @ApiRoute({
+    summary: "The incident's agency notifications",
+    response: z.array(agencyNotificationViewSchema),
+  })
   async list(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
     await this.incidents.get(id, by);
     return this.agencies.list(id);

@@ -14,14 +14,22 @@ export class DefenseLevelsController {
 
   @Access({ scope: 'filtered' })
   @Get()
-  @ApiRoute({ summary: 'Graded defense level (等级化防控) in force per jurisdiction', response: z.array(defenseLevelViewSchema) })
+  @ApiRoute({
+    summary: 'Graded defense level (等级化防控) in force per jurisdiction',
+    response: z.array(defenseLevelViewSchema),
+  })
   current(@CurrentPrincipal() by: Principal) {
     return this.levels.current(by);
   }
 
   @Access({ roles: ['commander'], scope: 'jurisdiction:body' })
   @Post()
-  @ApiRoute({ summary: 'Set the defense level of the city or a district', body: defenseLevelSchema, response: defenseLevelViewSchema, errors: ['NOT_FOUND'] })
+  @ApiRoute({
+    summary: 'Set the defense level of the city or a district',
+    body: defenseLevelSchema,
+    response: defenseLevelViewSchema,
+    errors: ['NOT_FOUND'],
+  })
   set(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.levels.set(parseInput(defenseLevelSchema, body), by);
   }

@@ -5,7 +5,11 @@ import { Access } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { uuidParam } from '../common/params';
 import { ApiRoute } from '../common/api-route';
-import { planConfirmResultSchema, planProposalResultSchema, responsePlanViewSchema } from '@ringcad/contracts';
+import {
+  planConfirmResultSchema,
+  planProposalResultSchema,
+  responsePlanViewSchema,
+} from '@ringcad/contracts';
 import { z } from 'zod';
 
 /** 预案 response plans (admin) and an incident's plan proposal (dispatcher confirms it). */
@@ -32,15 +36,29 @@ export class PlansController {
 
   @Access({ roles: ['admin'], scope: 'city' })
   @Post('response-plans')
-  @ApiRoute({ summary: 'Create a response plan', body: responsePlanSchema, response: responsePlanViewSchema, errors: ['CONFLICT'] })
+  @ApiRoute({
+    summary: 'Create a response plan',
+    body: responsePlanSchema,
+    response: responsePlanViewSchema,
+    errors: ['CONFLICT'],
+  })
   create(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.plans.create(parseInput(responsePlanSchema, body), by);
   }
 
   @Access({ roles: ['admin'], scope: 'city' })
   @Put('response-plans/:id')
-  @ApiRoute({ summary: 'Replace a response plan', body: responsePlanSchema, response: responsePlanViewSchema, errors: ['CONFLICT'] })
-  update(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
+  @ApiRoute({
+    summary: 'Replace a response plan',
+    body: responsePlanSchema,
+    response: responsePlanViewSchema,
+    errors: ['CONFLICT'],
+  })
+  update(
+    @Param('id', uuidParam) id: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() by: Principal,
+  ) {
     return this.plans.update(id, parseInput(responsePlanSchema, body), by);
   }
 
@@ -54,7 +72,10 @@ export class PlansController {
 
   @Access({ scope: 'incident:param:id' })
   @Get('incidents/:id/plan')
-  @ApiRoute({ summary: "The plan's proposal for the incident (null when no plan applies)", response: planProposalResultSchema })
+  @ApiRoute({
+    summary: "The plan's proposal for the incident (null when no plan applies)",
+    response: planProposalResultSchema,
+  })
   async proposal(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
     await this.incidents.get(id, by);
     return { plan: await this.plans.propose(id) };
@@ -68,7 +89,11 @@ export class PlansController {
     response: planConfirmResultSchema,
     errors: ['CONFLICT', 'UNIT_UNAVAILABLE', 'INCIDENT_CLOSED'],
   })
-  async confirm(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
+  async confirm(
+    @Param('id', uuidParam) id: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() by: Principal,
+  ) {
     const input = parseInput(planConfirmSchema, body);
     await this.incidents.get(id, by);
     return this.plans.confirm(id, input.unitIds, by);

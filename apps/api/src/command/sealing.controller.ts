@@ -18,12 +18,17 @@ export class SealingController {
   @Access({ scope: 'incident:param:id' })
   @Get()
   @ApiRoute({
-    summary: 'Sealing (封控) rings: where a fleeing vehicle can be per tier, the checkpoints and who can man them first',
+    summary:
+      'Sealing (封控) rings: where a fleeing vehicle can be per tier, the checkpoints and who can man them first',
     query: sealingQuerySchema,
     response: sealingViewSchema,
     errors: ['CONFLICT'],
   })
-  async get(@Param('id', uuidParam) id: string, @Query() query: unknown, @CurrentPrincipal() by: Principal) {
+  async get(
+    @Param('id', uuidParam) id: string,
+    @Query() query: unknown,
+    @CurrentPrincipal() by: Principal,
+  ) {
     const q = parseInput(sealingQuerySchema, query);
     await this.incidents.get(id, by); // 404 and jurisdiction scope
     return this.sealing.sealing(id, q.scheme, q.tiers);
@@ -37,7 +42,11 @@ export class SealingController {
     response: sealingDispatchResultSchema,
     errors: ['UNIT_UNAVAILABLE', 'INCIDENT_CLOSED'],
   })
-  dispatch(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
+  dispatch(
+    @Param('id', uuidParam) id: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() by: Principal,
+  ) {
     return this.sealing.dispatchToCheckpoints(id, parseInput(sealingDispatchSchema, body), by);
   }
 }

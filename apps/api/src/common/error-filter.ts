@@ -1,4 +1,10 @@
-import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import {
+  Catch,
+  HttpException,
+  Logger,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
 import type { Response } from 'express';
 import type { ErrorBody, ErrorCode } from '@ringcad/contracts';
 import { DomainError, asDependencyError, currentRequestId, REQUEST_ID_HEADER } from '@ringcad/core';
@@ -39,18 +45,27 @@ export function errorBody(thrown: unknown): { status: number; body: ErrorBody } 
   // a driver's "connection refused / closed / timed out" is a 503 the client may retry, not a 500
   const err = asDependencyError(thrown);
   if (err instanceof DomainError) {
-    return { status: STATUS_OF[err.code], body: { error: { code: err.code, message: err.message, details: err.details } } };
+    return {
+      status: STATUS_OF[err.code],
+      body: { error: { code: err.code, message: err.message, details: err.details } },
+    };
   }
   if (err instanceof HttpException) {
     const status = err.getStatus();
-    return { status, body: { error: { code: CODE_OF_STATUS[status] ?? 'INTERNAL', message: err.message } } };
+    return {
+      status,
+      body: { error: { code: CODE_OF_STATUS[status] ?? 'INTERNAL', message: err.message } },
+    };
   }
   return { status: 500, body: { error: { code: 'INTERNAL', message: 'internal error' } } };
 }
 
 function retryAfterOf(thrown: unknown): number | undefined {
   const err = asDependencyError(thrown);
-  const d = err instanceof DomainError ? (err.details as { retryAfterSec?: unknown } | undefined) : undefined;
+  const d =
+    err instanceof DomainError
+      ? (err.details as { retryAfterSec?: unknown } | undefined)
+      : undefined;
   return typeof d?.retryAfterSec === 'number' ? Math.max(1, Math.ceil(d.retryAfterSec)) : undefined;
 }
 
@@ -64,10 +79,12 @@ export class ErrorFilter implements ExceptionFilter {
     const requestId = currentRequestId() ?? res.getHeader(REQUEST_ID_HEADER);
     if (typeof requestId === 'string') body.error.requestId = requestId;
     if (status === 500) this.logger.error((err as Error)?.stack ?? String(err));
-    else if (body.error.code === 'DEPENDENCY_DOWN') this.logger.warn(`${body.error.message} (${(err as Error)?.message ?? String(err)})`);
+    else if (body.error.code === 'DEPENDENCY_DOWN')
+      this.logger.warn(`${body.error.message} (${(err as Error)?.message ?? String(err)})`);
     // 429 and 503 always tell the client when to come back (details.retryAfterSec when the
     // thrower knows better than the default)
-    if (status === 429 || status === 503) res.setHeader('Retry-After', String(retryAfterOf(err) ?? (status === 503 ? 2 : 60)));
+    if (status === 429 || status === 503)
+      res.setHeader('Retry-After', String(retryAfterOf(err) ?? (status === 503 ? 2 : 60)));
     res.status(status).json(body);
   }
 }

@@ -19,7 +19,8 @@ export class CoverageController {
   @Access({ scope: 'none' })
   @Get()
   @ApiRoute({
-    summary: 'Ring coverage from every available unit: road km and area within each tier, per district, blind spots',
+    summary:
+      'Ring coverage from every available unit: road km and area within each tier, per district, blind spots',
     query: coverageQuery,
     response: coverageViewSchema,
     errors: ['NOT_FOUND'],

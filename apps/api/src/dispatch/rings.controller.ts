@@ -9,7 +9,10 @@ import { Access } from '../auth/access';
 export class RingsController {
   @Access({ scope: 'none' })
   @Get('schemes')
-  @ApiRoute({ summary: 'Ring schemes (处置圈): tiers in seconds', response: z.array(ringSchemeViewSchema).readonly() })
+  @ApiRoute({
+    summary: 'Ring schemes (处置圈): tiers in seconds',
+    response: z.array(ringSchemeViewSchema).readonly(),
+  })
   schemes() {
     return BUILTIN_SCHEMES;
   }

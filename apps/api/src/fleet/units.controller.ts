@@ -1,5 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { createUnitSchema, parsePositionsBatchFast, positionsBatchSchema, setUnitStatusSchema } from '@ringcad/contracts';
+import {
+  createUnitSchema,
+  parsePositionsBatchFast,
+  positionsBatchSchema,
+  setUnitStatusSchema,
+} from '@ringcad/contracts';
 import { UnitsService, parseInput, type Principal } from '@ringcad/core';
 import { Access } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal.decorator';
@@ -26,7 +31,10 @@ export class UnitsController {
 
   @Access({ scope: 'none' })
   @Get()
-  @ApiRoute({ summary: 'Units with their status and last position', response: z.array(unitViewSchema) })
+  @ApiRoute({
+    summary: 'Units with their status and last position',
+    response: z.array(unitViewSchema),
+  })
   list() {
     return this.units.list();
   }
@@ -42,16 +50,25 @@ export class UnitsController {
   })
   positions(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
     // the fast check takes well-formed batches; anything else gets the schema's precise 400
-    const positions = parsePositionsBatchFast(body) ?? parseInput(positionsBatchSchema, body).positions;
+    const positions =
+      parsePositionsBatchFast(body) ?? parseInput(positionsBatchSchema, body).positions;
     return this.units.ingestPositions(positions, by);
   }
 
   @Access({ roles: ['dispatcher', 'admin'], terminal: true, scope: 'unit:param:id' })
   @Post(':id/status')
   @HttpCode(200)
-  @ApiRoute({ summary: 'Set a unit available, off duty or out of service', body: setUnitStatusSchema, response: unitViewSchema, errors: ['CONFLICT'] })
-  setStatus(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
+  @ApiRoute({
+    summary: 'Set a unit available, off duty or out of service',
+    body: setUnitStatusSchema,
+    response: unitViewSchema,
+    errors: ['CONFLICT'],
+  })
+  setStatus(
+    @Param('id', uuidParam) id: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() by: Principal,
+  ) {
     return this.units.setStatus(id, parseInput(setUnitStatusSchema, body).status, by);
   }
 }
-

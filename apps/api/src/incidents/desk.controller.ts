@@ -1,4 +1,15 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+} from '@nestjs/common';
 import {
   addNoteSchema,
   attachCallSchema,
@@ -36,14 +47,23 @@ export class DeskController {
 
   @Access({ roles: ['calltaker', 'dispatcher'], scope: 'filtered' })
   @Get('intake/context')
-  @ApiRoute({ summary: '接警前研判: the place\'s history, the caller\'s earlier calls, open incidents nearby and premise flags', query: intakeContextQuerySchema, response: intakeContextSchema })
+  @ApiRoute({
+    summary:
+      "接警前研判: the place's history, the caller's earlier calls, open incidents nearby and premise flags",
+    query: intakeContextQuerySchema,
+    response: intakeContextSchema,
+  })
   intakeContext(@Query() query: unknown, @CurrentPrincipal() by: Principal) {
     return this.desk.intakeContext(parseInput(intakeContextQuerySchema, query), by);
   }
 
   @Access({ roles: ['admin', 'dispatcher'], scope: 'none' })
   @Post('premises')
-  @ApiRoute({ summary: 'Flag a premise (a point or an area) with a caution level', body: premiseInputSchema, response: premiseViewSchema })
+  @ApiRoute({
+    summary: 'Flag a premise (a point or an area) with a caution level',
+    body: premiseInputSchema,
+    response: premiseViewSchema,
+  })
   createPremise(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.premises.create(parseInput(premiseInputSchema, body), by);
   }
@@ -64,7 +84,11 @@ export class DeskController {
 
   @Access({ roles: ['admin', 'dispatcher'], scope: 'none' })
   @Put('premises/:id')
-  @ApiRoute({ summary: 'Replace a premise flag', body: premiseInputSchema, response: premiseViewSchema })
+  @ApiRoute({
+    summary: 'Replace a premise flag',
+    body: premiseInputSchema,
+    response: premiseViewSchema,
+  })
   updatePremise(@Param('id', uuidParam) id: string, @Body() body: unknown) {
     return this.premises.update(id, parseInput(premiseInputSchema, body));
   }
@@ -80,39 +104,77 @@ export class DeskController {
   @Access({ roles: ['calltaker', 'dispatcher'], scope: 'incident:param:id' })
   @Patch('incidents/:id')
   @ApiRoute({
-    summary: '更正: correct an incident; jurisdiction, scheme, tier timers and the recommendation follow',
+    summary:
+      '更正: correct an incident; jurisdiction, scheme, tier timers and the recommendation follow',
     body: updateIncidentSchema,
     response: incidentUpdateResultSchema,
     errors: ['STALE_VERSION', 'INCIDENT_CLOSED', 'OUT_OF_SCOPE'],
   })
-  update(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
+  update(
+    @Param('id', uuidParam) id: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() by: Principal,
+  ) {
     return this.desk.update(id, parseInput(updateIncidentSchema, body), by);
   }
 
-  @Access({ roles: ['calltaker', 'dispatcher', 'commander'], terminal: true, scope: 'incident:param:id' })
+  @Access({
+    roles: ['calltaker', 'dispatcher', 'commander'],
+    terminal: true,
+    scope: 'incident:param:id',
+  })
   @Post('incidents/:id/notes')
-  @ApiRoute({ summary: '备注: add to the running log (pushed as incident.note to consoles and the units working it)', body: addNoteSchema, response: noteResultSchema, errors: ['CONFLICT', 'OUT_OF_SCOPE'] })
-  addNote(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
+  @ApiRoute({
+    summary:
+      '备注: add to the running log (pushed as incident.note to consoles and the units working it)',
+    body: addNoteSchema,
+    response: noteResultSchema,
+    errors: ['CONFLICT', 'OUT_OF_SCOPE'],
+  })
+  addNote(
+    @Param('id', uuidParam) id: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() by: Principal,
+  ) {
     return this.desk.addNote(id, parseInput(addNoteSchema, body).text, by);
   }
 
-  @Access({ roles: ['calltaker', 'dispatcher', 'commander'], terminal: true, scope: 'incident:param:id' })
+  @Access({
+    roles: ['calltaker', 'dispatcher', 'commander'],
+    terminal: true,
+    scope: 'incident:param:id',
+  })
   @Get('incidents/:id/notes')
-  @ApiRoute({ summary: 'The running log, with the notes of duplicates merged into it', response: notesResultSchema })
+  @ApiRoute({
+    summary: 'The running log, with the notes of duplicates merged into it',
+    response: notesResultSchema,
+  })
   async notes(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
     return { notes: await this.desk.listNotes(id, by) };
   }
 
   @Access({ roles: ['calltaker', 'dispatcher'], scope: 'incident:param:id' })
   @Post('incidents/:id/calls')
-  @ApiRoute({ summary: 'Attach another call to an open incident', body: attachCallSchema, response: callResultSchema, errors: ['INCIDENT_CLOSED', 'OUT_OF_SCOPE'] })
-  attachCall(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
+  @ApiRoute({
+    summary: 'Attach another call to an open incident',
+    body: attachCallSchema,
+    response: callResultSchema,
+    errors: ['INCIDENT_CLOSED', 'OUT_OF_SCOPE'],
+  })
+  attachCall(
+    @Param('id', uuidParam) id: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() by: Principal,
+  ) {
     return this.desk.attachCall(id, parseInput(attachCallSchema, body), by);
   }
 
   @Access({ roles: ['calltaker', 'dispatcher', 'commander'], scope: 'incident:param:id' })
   @Get('incidents/:id/calls')
-  @ApiRoute({ summary: 'Every call about the incident, those of merged duplicates too', response: callsResultSchema })
+  @ApiRoute({
+    summary: 'Every call about the incident, those of merged duplicates too',
+    response: callsResultSchema,
+  })
   async calls(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
     return { calls: await this.desk.listCalls(id, by) };
   }
@@ -120,29 +182,56 @@ export class DeskController {
   @Access({ roles: ['dispatcher'], scope: 'incident:param:id' })
   @Post('incidents/:id/merge')
   @HttpCode(200)
-  @ApiRoute({ summary: '并案: fold a duplicate into its master (calls, notes, events kept; units handed over or released)', body: mergeIncidentSchema, response: mergeResultSchema, errors: ['CONFLICT', 'INCIDENT_CLOSED', 'OUT_OF_SCOPE'] })
-  merge(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
+  @ApiRoute({
+    summary:
+      '并案: fold a duplicate into its master (calls, notes, events kept; units handed over or released)',
+    body: mergeIncidentSchema,
+    response: mergeResultSchema,
+    errors: ['CONFLICT', 'INCIDENT_CLOSED', 'OUT_OF_SCOPE'],
+  })
+  merge(
+    @Param('id', uuidParam) id: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() by: Principal,
+  ) {
     return this.desk.merge(id, parseInput(mergeIncidentSchema, body), by);
   }
 
   @Access({ roles: ['dispatcher'], scope: 'assignment:param:id' })
   @Post('assignments/:id/cancel')
   @HttpCode(200)
-  @ApiRoute({ summary: '撤回: recall a unit; its terminal gets task.cancelled', body: recallAssignmentSchema, response: recallResultSchema, errors: ['ILLEGAL_TRANSITION', 'OUT_OF_SCOPE'] })
-  recall(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
+  @ApiRoute({
+    summary: '撤回: recall a unit; its terminal gets task.cancelled',
+    body: recallAssignmentSchema,
+    response: recallResultSchema,
+    errors: ['ILLEGAL_TRANSITION', 'OUT_OF_SCOPE'],
+  })
+  recall(
+    @Param('id', uuidParam) id: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() by: Principal,
+  ) {
     return this.desk.recall(id, parseInput(recallAssignmentSchema, body).reason, by);
   }
 
   @Access({ terminal: true, scope: 'none' })
   @Get('dispositions')
-  @ApiRoute({ summary: '警情处理结果: the disposition codes an incident closes with', response: z.array(dispositionViewSchema) })
+  @ApiRoute({
+    summary: '警情处理结果: the disposition codes an incident closes with',
+    response: z.array(dispositionViewSchema),
+  })
   dispositions() {
     return this.desk.dispositions();
   }
 
   @Access({ roles: ['admin'], scope: 'city' })
   @Post('dispositions')
-  @ApiRoute({ summary: 'Add a disposition code', body: createDispositionSchema, response: dispositionViewSchema, errors: ['CONFLICT'] })
+  @ApiRoute({
+    summary: 'Add a disposition code',
+    body: createDispositionSchema,
+    response: dispositionViewSchema,
+    errors: ['CONFLICT'],
+  })
   createDisposition(@Body() body: unknown) {
     return this.desk.createDisposition(parseInput(createDispositionSchema, body));
   }

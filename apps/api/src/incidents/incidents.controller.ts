@@ -22,7 +22,14 @@ import { Access } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { uuidParam } from '../common/params';
 import { ApiRoute } from '../common/api-route';
-import { assignmentResultSchema, assignmentsResultSchema, createdIncidentSchema, incidentViewSchema, recommendationSchema, timelineSchema } from '@ringcad/contracts';
+import {
+  assignmentResultSchema,
+  assignmentsResultSchema,
+  createdIncidentSchema,
+  incidentViewSchema,
+  recommendationSchema,
+  timelineSchema,
+} from '@ringcad/contracts';
 import { z } from 'zod';
 
 @Controller('api/v1')
@@ -37,8 +44,10 @@ export class IncidentsController {
   @Access({ roles: ['calltaker', 'dispatcher'], scope: 'none' })
   @Post('incidents')
   @ApiRoute({
-    summary: 'Create an incident from a call: its recommendation, plan proposal and possible duplicates come back',
-    description: 'Send an Idempotency-Key header to make retries safe: the same key and body answer the first 201 (with Idempotent-Replayed: true) and never file a second incident.',
+    summary:
+      'Create an incident from a call: its recommendation, plan proposal and possible duplicates come back',
+    description:
+      'Send an Idempotency-Key header to make retries safe: the same key and body answer the first 201 (with Idempotent-Replayed: true) and never file a second incident.',
     body: createIncidentSchema,
     response: createdIncidentSchema,
     errors: ['IDEMPOTENCY_KEY_REUSED'],
@@ -50,14 +59,22 @@ export class IncidentsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const key = parseIdempotencyKey(idempotencyKey);
-    const { body: created, replayed } = await this.incidents.create(parseInput(createIncidentSchema, body), by, key);
+    const { body: created, replayed } = await this.incidents.create(
+      parseInput(createIncidentSchema, body),
+      by,
+      key,
+    );
     if (replayed) res.setHeader('Idempotent-Replayed', 'true');
     return created;
   }
 
   @Access({ scope: 'filtered' })
   @Get('incidents')
-  @ApiRoute({ summary: 'Incidents, newest first', query: listIncidentsQuerySchema, response: z.array(incidentViewSchema) })
+  @ApiRoute({
+    summary: 'Incidents, newest first',
+    query: listIncidentsQuerySchema,
+    response: z.array(incidentViewSchema),
+  })
   list(@Query() query: unknown, @CurrentPrincipal() by: Principal) {
     return this.incidents.list(parseInput(listIncidentsQuerySchema, query), by);
   }
@@ -76,7 +93,11 @@ export class IncidentsController {
     query: recommendationQuerySchema,
     response: recommendationSchema,
   })
-  async recommendation(@Param('id', uuidParam) id: string, @Query() query: unknown, @CurrentPrincipal() by: Principal) {
+  async recommendation(
+    @Param('id', uuidParam) id: string,
+    @Query() query: unknown,
+    @CurrentPrincipal() by: Principal,
+  ) {
     await this.incidents.get(id, by);
     return this.recommendations.recommend(id, parseInput(recommendationQuerySchema, query).scheme);
   }
@@ -89,7 +110,11 @@ export class IncidentsController {
     response: assignmentsResultSchema,
     errors: ['UNIT_UNAVAILABLE', 'INCIDENT_CLOSED', 'CONFLICT'],
   })
-  assign(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
+  assign(
+    @Param('id', uuidParam) id: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() by: Principal,
+  ) {
     const input = parseInput(createAssignmentsSchema, body);
     return this.dispatch.assign(id, input.unitIds, input.role, by);
   }
@@ -103,9 +128,18 @@ export class IncidentsController {
     response: assignmentResultSchema,
     errors: ['ILLEGAL_TRANSITION'],
   })
-  async event(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
+  async event(
+    @Param('id', uuidParam) id: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() by: Principal,
+  ) {
     const { type, at, disposition, text, offline } = parseInput(assignmentEventSchema, body);
-    const assignment = await this.dispatch.applyEvent(id, type, by, { deviceAt: at, disposition, text, offline });
+    const assignment = await this.dispatch.applyEvent(id, type, by, {
+      deviceAt: at,
+      disposition,
+      text,
+      offline,
+    });
     return { assignment };
   }
 
@@ -118,21 +152,37 @@ export class IncidentsController {
     response: incidentViewSchema,
     errors: ['INCIDENT_CLOSED', 'CONFLICT'],
   })
-  close(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
+  close(
+    @Param('id', uuidParam) id: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() by: Principal,
+  ) {
     return this.incidents.close(id, parseInput(closeIncidentSchema, body), by);
   }
 
   @Access({ roles: ['dispatcher'], scope: 'incident:param:id' })
   @Post('incidents/:id/cancel')
   @HttpCode(200)
-  @ApiRoute({ summary: 'Cancel an incident', body: cancelIncidentSchema, response: incidentViewSchema, errors: ['INCIDENT_CLOSED'] })
-  cancel(@Param('id', uuidParam) id: string, @Body() body: unknown, @CurrentPrincipal() by: Principal) {
+  @ApiRoute({
+    summary: 'Cancel an incident',
+    body: cancelIncidentSchema,
+    response: incidentViewSchema,
+    errors: ['INCIDENT_CLOSED'],
+  })
+  cancel(
+    @Param('id', uuidParam) id: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() by: Principal,
+  ) {
     return this.incidents.cancel(id, parseInput(cancelIncidentSchema, body).reason, by);
   }
 
   @Access({ scope: 'incident:param:id' })
   @Get('incidents/:id/timeline')
-  @ApiRoute({ summary: 'Ordered events, assignments, tracks and metrics of an incident', response: timelineSchema })
+  @ApiRoute({
+    summary: 'Ordered events, assignments, tracks and metrics of an incident',
+    response: timelineSchema,
+  })
   timeline(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
     return this.timelines.timeline(id, by);
   }

@@ -19,7 +19,8 @@ export class MessagesController {
   @Access({ roles: ['dispatcher', 'commander'], terminal: true, scope: 'message:body' })
   @Post()
   @ApiRoute({
-    summary: '点对点: a message to units (named, of a jurisdiction, working an incident), or from a terminal to the desk',
+    summary:
+      '点对点: a message to units (named, of a jurisdiction, working an incident), or from a terminal to the desk',
     body: sendMessageSchema,
     response: messageSentSchema,
     errors: ['CONFLICT', 'OUT_OF_SCOPE'],
@@ -44,7 +45,10 @@ export class MessagesController {
   @Access({ terminal: true, roles: [], scope: 'none' })
   @Post(':id/read')
   @HttpCode(200)
-  @ApiRoute({ summary: 'Read receipt from the terminal the message went to', response: messageReadResultSchema })
+  @ApiRoute({
+    summary: 'Read receipt from the terminal the message went to',
+    response: messageReadResultSchema,
+  })
   read(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
     return this.messages.markRead(id, by);
   }

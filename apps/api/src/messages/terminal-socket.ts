@@ -1,7 +1,12 @@
 import type { Logger } from '@nestjs/common';
 import type { Socket } from 'socket.io';
 import { messageReadSchema, type AckResult } from '@ringcad/contracts';
-import { parseInput, type MessagesService, type SafetyService, type UnitPrincipal } from '@ringcad/core';
+import {
+  parseInput,
+  type MessagesService,
+  type SafetyService,
+  type UnitPrincipal,
+} from '@ringcad/core';
 
 type Ack = (r: AckResult<unknown>) => void;
 
@@ -23,7 +28,8 @@ export function attachTerminalExtras(
   void (async () => {
     try {
       for (const m of await deps.messages.unreadFor(p.unitId)) socket.emit('message', m);
-      for (const prompt of await deps.safety.openPrompts(p.unitId)) socket.emit('check-in.prompt', prompt);
+      for (const prompt of await deps.safety.openPrompts(p.unitId))
+        socket.emit('check-in.prompt', prompt);
       const emergency = await deps.safety.activeFor(p.unitId);
       if (emergency) socket.emit('emergency.raised', emergency);
     } catch (err) {

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Namespace, type Socket } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
@@ -43,9 +49,24 @@ import { attachTerminalExtras } from '../messages/terminal-socket';
 
 // Each namespace typed by the contract's event maps: what the gateway emits and what it listens to
 // are checked against the same types the console and the terminals compile with.
-type ConsoleNamespace = Namespace<ConsoleClientToServerEvents, ConsoleServerToClientEvents, Record<string, never>, { principal: Principal & { kind: 'user' } }>;
-type TerminalNamespace = Namespace<TerminalClientToServerEvents, TerminalServerToClientEvents, Record<string, never>, { principal: Principal & { kind: 'unit' } }>;
-type TerminalSocket = Socket<TerminalClientToServerEvents, TerminalServerToClientEvents, Record<string, never>, { principal: Principal & { kind: 'unit' } }>;
+type ConsoleNamespace = Namespace<
+  ConsoleClientToServerEvents,
+  ConsoleServerToClientEvents,
+  Record<string, never>,
+  { principal: Principal & { kind: 'user' } }
+>;
+type TerminalNamespace = Namespace<
+  TerminalClientToServerEvents,
+  TerminalServerToClientEvents,
+  Record<string, never>,
+  { principal: Principal & { kind: 'unit' } }
+>;
+type TerminalSocket = Socket<
+  TerminalClientToServerEvents,
+  TerminalServerToClientEvents,
+  Record<string, never>,
+  { principal: Principal & { kind: 'unit' } }
+>;
 
 /**
  * socket.io's Server has one event map for all its namespaces; each of ours has its own, so the
@@ -86,7 +107,10 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
   ) {}
 
   async attach(httpServer: HttpServer) {
-    const io = new Server(httpServer, { serveClient: true, cors: { origin: true, credentials: true } });
+    const io = new Server(httpServer, {
+      serveClient: true,
+      cors: { origin: true, credentials: true },
+    });
     if (this.config.REDIS_URL) {
       const pub = createRedis(this.config.REDIS_URL, 'pubsub', 'socket.io-pub');
       const sub = createRedis(this.config.REDIS_URL, 'pubsub', 'socket.io-sub');
@@ -141,7 +165,8 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
     });
     ns.on('connection', (socket) => {
       const p = socket.data.principal;
-      const packed = (socket.handshake.auth as { positions?: unknown } | undefined)?.positions === 'packed';
+      const packed =
+        (socket.handshake.auth as { positions?: unknown } | undefined)?.positions === 'packed';
       const token = (socket.handshake.auth as { token: string }).token;
       void socket.join([
         consoleRoom(seesCallerNumber(p.roles), p.jurisdictionId),
@@ -174,12 +199,22 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
       const p = socket.data.principal;
       void socket.join(terminalRoom(p.unitId));
       void this.redeliverTasks(socket, p.unitId);
-      attachTerminalExtras(socket, p, { messages: this.messages, safety: this.safety, logger: this.logger }, (ack, fn) => this.answer(ack, fn));
+      attachTerminalExtras(
+        socket,
+        p,
+        { messages: this.messages, safety: this.safety, logger: this.logger },
+        (ack, fn) => this.answer(ack, fn),
+      );
       // the map says what a well-behaved terminal sends; what arrives is parsed before use
       socket.on('task.event', (payload: unknown, ack?: Ack<unknown>) => {
         this.answer(ack, async () => {
           const input = parseInput(terminalTaskEventSchema, payload);
-          return this.dispatch.applyEvent(input.assignmentId, input.type, p, { deviceAt: input.at, disposition: input.disposition, text: input.text, offline: input.offline });
+          return this.dispatch.applyEvent(input.assignmentId, input.type, p, {
+            deviceAt: input.at,
+            disposition: input.disposition,
+            text: input.text,
+            offline: input.offline,
+          });
         });
       });
       socket.on('position', (payload: unknown, ack?: Ack<{ accepted: number }>) => {
@@ -202,9 +237,20 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
         .where('status', 'in', [...ACTIVE_ASSIGNMENT_STATUSES])
         .execute();
       for (const a of open) {
-        const incident = await this.incidents.get(a.incident_id, { kind: 'unit', unitId, callsign: '' });
+        const incident = await this.incidents.get(a.incident_id, {
+          kind: 'unit',
+          unitId,
+          callsign: '',
+        });
         const views = await this.database.transaction((tx) => readAssignments(tx, { id: a.id }));
-        socket.emit('task.assigned', terminalTask(views[0], incident, await premiseFlagsNear(this.database.db, incident.location)));
+        socket.emit(
+          'task.assigned',
+          terminalTask(
+            views[0],
+            incident,
+            await premiseFlagsNear(this.database.db, incident.location),
+          ),
+        );
       }
     } catch (err) {
       this.logger.error(`task redelivery failed: ${(err as Error).message}`);

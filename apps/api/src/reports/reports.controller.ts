@@ -1,7 +1,13 @@
 import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { laggardsQuerySchema, responseTimesQuerySchema } from '@ringcad/contracts';
-import { EidoService, ReportsService, parseInput, responseTimesCsv, type Principal } from '@ringcad/core';
+import {
+  EidoService,
+  ReportsService,
+  parseInput,
+  responseTimesCsv,
+  type Principal,
+} from '@ringcad/core';
 import { Access } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { uuidParam } from '../common/params';
@@ -43,7 +49,11 @@ export class ReportsController {
 
   @Access({ roles: ['commander', 'dispatcher', 'admin'], scope: 'filtered' })
   @Get('reports/laggards')
-  @ApiRoute({ summary: 'Slowest units and stations to acknowledge and arrive', query: laggardsQuerySchema, response: laggardsReportSchema })
+  @ApiRoute({
+    summary: 'Slowest units and stations to acknowledge and arrive',
+    query: laggardsQuerySchema,
+    response: laggardsReportSchema,
+  })
   laggards(@Query() query: unknown, @CurrentPrincipal() by: Principal) {
     return this.reports.laggards(parseInput(laggardsQuerySchema, query), by);
   }

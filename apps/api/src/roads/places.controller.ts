@@ -4,7 +4,11 @@ import { PlacesService, parseInput, type Principal } from '@ringcad/core';
 import { Access } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { ApiRoute } from '../common/api-route';
-import { jurisdictionCollectionSchema, jurisdictionViewSchema, placeViewSchema } from '@ringcad/contracts';
+import {
+  jurisdictionCollectionSchema,
+  jurisdictionViewSchema,
+  placeViewSchema,
+} from '@ringcad/contracts';
 import { z } from 'zod';
 
 @Controller('api/v1')
@@ -13,21 +17,33 @@ export class PlacesController {
 
   @Access({ roles: ['admin'], scope: 'city' })
   @Post('jurisdictions')
-  @ApiRoute({ summary: 'Create a district, station or grid', body: createJurisdictionSchema, response: jurisdictionViewSchema, errors: ['NOT_FOUND'] })
+  @ApiRoute({
+    summary: 'Create a district, station or grid',
+    body: createJurisdictionSchema,
+    response: jurisdictionViewSchema,
+    errors: ['NOT_FOUND'],
+  })
   createJurisdiction(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.places.createJurisdiction(parseInput(createJurisdictionSchema, body), by);
   }
 
   @Access({ scope: 'none' })
   @Get('jurisdictions')
-  @ApiRoute({ summary: 'Jurisdictions as a GeoJSON FeatureCollection', response: jurisdictionCollectionSchema })
+  @ApiRoute({
+    summary: 'Jurisdictions as a GeoJSON FeatureCollection',
+    response: jurisdictionCollectionSchema,
+  })
   listJurisdictions() {
     return this.places.listJurisdictions();
   }
 
   @Access({ roles: ['admin'], scope: 'city' })
   @Post('checkpoints')
-  @ApiRoute({ summary: 'Create a checkpoint (卡点)', body: createPlaceSchema, response: placeViewSchema })
+  @ApiRoute({
+    summary: 'Create a checkpoint (卡点)',
+    body: createPlaceSchema,
+    response: placeViewSchema,
+  })
   createCheckpoint(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.places.createPlace('checkpoints', parseInput(createPlaceSchema, body), by);
   }
@@ -41,7 +57,11 @@ export class PlacesController {
 
   @Access({ roles: ['admin'], scope: 'city' })
   @Post('standby-points')
-  @ApiRoute({ summary: 'Create a standby point (备勤点)', body: createPlaceSchema, response: placeViewSchema })
+  @ApiRoute({
+    summary: 'Create a standby point (备勤点)',
+    body: createPlaceSchema,
+    response: placeViewSchema,
+  })
   createStandbyPoint(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.places.createPlace('standby_points', parseInput(createPlaceSchema, body), by);
   }

@@ -1,14 +1,35 @@
 import { Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { importQuerySchema, isochroneQuerySchema, placeSearchQuerySchema, roadGeojsonQuerySchema, routeQuerySchema } from '@ringcad/contracts';
-import { Clock, DomainError, IncidentsService, PlacesService, RoadNetworkService, RouteService, parseInput, type Principal } from '@ringcad/core';
+import {
+  importQuerySchema,
+  isochroneQuerySchema,
+  placeSearchQuerySchema,
+  roadGeojsonQuerySchema,
+  routeQuerySchema,
+} from '@ringcad/contracts';
+import {
+  Clock,
+  DomainError,
+  IncidentsService,
+  PlacesService,
+  RoadNetworkService,
+  RouteService,
+  parseInput,
+  type Principal,
+} from '@ringcad/core';
 import { isochrones } from '@ringcad/routing';
 import { Access } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { uuidParam } from '../common/params';
 import { ROAD_NETWORK_UPLOAD_LIMIT, readRawBody } from './upload-body';
 import { ApiRoute } from '../common/api-route';
-import { isochroneCollectionSchema, placeSearchResultSchema, roadGeojsonSchema, roadNetworkSummarySchema, unitRouteSchema } from '@ringcad/contracts';
+import {
+  isochroneCollectionSchema,
+  placeSearchResultSchema,
+  roadGeojsonSchema,
+  roadNetworkSummarySchema,
+  unitRouteSchema,
+} from '@ringcad/contracts';
 
 @Controller('api/v1')
 export class RoadsController {
@@ -22,7 +43,11 @@ export class RoadsController {
 
   @Access({ scope: 'none' })
   @Get('road-network')
-  @ApiRoute({ summary: 'The loaded road network', response: roadNetworkSummarySchema, errors: ['NOT_FOUND'] })
+  @ApiRoute({
+    summary: 'The loaded road network',
+    response: roadNetworkSummarySchema,
+    errors: ['NOT_FOUND'],
+  })
   summary() {
     const s = this.roads.summary();
     if (!s) throw new DomainError('NOT_FOUND', 'no road network is loaded');
@@ -50,14 +75,19 @@ export class RoadsController {
     if (req.headers['if-none-match'] === etag) return res.status(304).end();
     res.type('application/json');
     // compressed once when cached; the compression middleware leaves an encoded body alone
-    if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) res.setHeader('Content-Encoding', 'gzip').send(gzip);
+    if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')))
+      res.setHeader('Content-Encoding', 'gzip').send(gzip);
     else res.send(body);
   }
 
   /** Address search for the call-taker: street names of the road network and named places. */
   @Access({ scope: 'none' })
   @Get('places/search')
-  @ApiRoute({ summary: 'Address search: streets and named places', query: placeSearchQuerySchema, response: placeSearchResultSchema })
+  @ApiRoute({
+    summary: 'Address search: streets and named places',
+    query: placeSearchQuerySchema,
+    response: placeSearchResultSchema,
+  })
   search(@Query() query: unknown) {
     const q = parseInput(placeSearchQuerySchema, query);
     return this.places.search(q.q, q.limit);
@@ -67,7 +97,8 @@ export class RoadsController {
   @Access({ roles: ['admin'], scope: 'city' })
   @Post('road-network')
   @ApiRoute({
-    summary: 'Replace the road network with an uploaded file; a malformed one is refused and the loaded network stays',
+    summary:
+      'Replace the road network with an uploaded file; a malformed one is refused and the loaded network stays',
     query: importQuerySchema,
     rawBody: 'application/octet-stream',
     response: roadNetworkSummarySchema,
@@ -85,11 +116,18 @@ export class RoadsController {
 
   @Access({ scope: 'none' })
   @Get('isochrones')
-  @ApiRoute({ summary: 'Road isochrones (who can reach the point, or where it can get)', query: isochroneQuerySchema, response: isochroneCollectionSchema })
+  @ApiRoute({
+    summary: 'Road isochrones (who can reach the point, or where it can get)',
+    query: isochroneQuerySchema,
+    response: isochroneCollectionSchema,
+  })
   isochrones(@Query() query: unknown) {
     const q = parseInput(isochroneQuerySchema, query);
     const graph = this.roads.requireGraph();
-    return isochrones(graph, { lon: q.lon, lat: q.lat }, q.minutes, { direction: q.direction, at: this.clock.now() });
+    return isochrones(graph, { lon: q.lon, lat: q.lat }, q.minutes, {
+      direction: q.direction,
+      at: this.clock.now(),
+    });
   }
 
   @Access({ scope: 'incident:param:id' })
@@ -100,7 +138,11 @@ export class RoadsController {
     response: unitRouteSchema,
     errors: ['CONFLICT'],
   })
-  async route(@Param('id', uuidParam) id: string, @Query() query: unknown, @CurrentPrincipal() by: Principal) {
+  async route(
+    @Param('id', uuidParam) id: string,
+    @Query() query: unknown,
+    @CurrentPrincipal() by: Principal,
+  ) {
     const incident = await this.incidents.get(id, by);
     return this.routes.unitToPoint(parseInput(routeQuerySchema, query).unitId, incident.location);
   }

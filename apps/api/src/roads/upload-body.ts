@@ -12,10 +12,14 @@ export const ROAD_NETWORK_UPLOAD_LIMIT = 512 * 1024 * 1024;
 export async function readRawBody(req: Request, limit: number): Promise<Buffer> {
   const encoding = req.headers['content-encoding'];
   if (encoding && encoding !== 'identity') {
-    throw new DomainError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${encoding} is not supported; send the file as is`);
+    throw new DomainError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `Content-Encoding ${encoding} is not supported; send the file as is`,
+    );
   }
   const declared = Number(req.headers['content-length']);
-  const tooLarge = () => new DomainError('PAYLOAD_TOO_LARGE', `the file exceeds ${limit / 1024 / 1024} MB`);
+  const tooLarge = () =>
+    new DomainError('PAYLOAD_TOO_LARGE', `the file exceeds ${limit / 1024 / 1024} MB`);
   if (declared > limit) throw tooLarge();
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];

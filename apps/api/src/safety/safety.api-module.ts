@@ -3,5 +3,9 @@ import { SafetyModule } from '@ringcad/core';
 import { SafetyController } from './safety.controller';
 import { TerminalPageController } from './terminal-page.controller';
 
-@Module({ imports: [SafetyModule], controllers: [SafetyController, TerminalPageController], exports: [SafetyModule] })
+@Module({
+  imports: [SafetyModule],
+  controllers: [SafetyController, TerminalPageController],
+  exports: [SafetyModule],
+})
 export class SafetyApiModule {}

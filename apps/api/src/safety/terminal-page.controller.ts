@@ -16,10 +16,15 @@ export class TerminalPageController {
   @Get('m')
   @Header('Content-Type', 'text/html; charset=utf-8')
   @Header('Cache-Control', 'no-cache')
-  @ApiRoute({ summary: 'The 警务通 unit terminal (HTML page, installable web app)', response: z.string(), mediaType: 'text/html' })
+  @ApiRoute({
+    summary: 'The 警务通 unit terminal (HTML page, installable web app)',
+    response: z.string(),
+    mediaType: 'text/html',
+  })
   index() {
     const page = join(terminalDist(), 'index.html');
-    if (!existsSync(page)) throw new NotFoundException('the terminal app is not built (node scripts/build.mjs)');
+    if (!existsSync(page))
+      throw new NotFoundException('the terminal app is not built (node scripts/build.mjs)');
     return readFileSync(page, 'utf8');
   }
 }

@@ -13,7 +13,11 @@ export class ConsolePageController {
   @Get()
   @Header('Content-Type', 'text/html; charset=utf-8')
   @Header('Cache-Control', 'no-cache')
-  @ApiRoute({ summary: 'The command console (HTML page)', response: z.string(), mediaType: 'text/html' })
+  @ApiRoute({
+    summary: 'The command console (HTML page)',
+    response: z.string(),
+    mediaType: 'text/html',
+  })
   index() {
     // read each time: a rebuilt console changes its asset names (the file is small)
     return readFileSync(this.pagePath(), 'utf8');
@@ -21,6 +25,8 @@ export class ConsolePageController {
 
   private pagePath() {
     const built = join(findProjectPath('apps/console'), 'dist', 'index.html');
-    return existsSync(built) ? built : join(findProjectPath('apps/console'), 'minimal', 'index.html');
+    return existsSync(built)
+      ? built
+      : join(findProjectPath('apps/console'), 'minimal', 'index.html');
   }
 }

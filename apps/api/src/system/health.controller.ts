@@ -1,6 +1,12 @@
 import { Controller, Get, HttpCode } from '@nestjs/common';
 import { sql } from 'kysely';
-import { DatabaseService, DomainError, QueueService, withDeadline, type Dependency } from '@ringcad/core';
+import {
+  DatabaseService,
+  DomainError,
+  QueueService,
+  withDeadline,
+  type Dependency,
+} from '@ringcad/core';
 import { Public } from '../auth/access';
 import { ApiRoute } from '../common/api-route';
 import { healthSchema } from '@ringcad/contracts';
@@ -28,16 +34,24 @@ export class HealthController {
   @Public()
   @Get(['health', 'api/v1/health'])
   @HttpCode(200)
-  @ApiRoute({ summary: 'Ready once the database and job queue are usable', response: healthSchema, errors: ['UNAVAILABLE'] })
+  @ApiRoute({
+    summary: 'Ready once the database and job queue are usable',
+    response: healthSchema,
+    errors: ['UNAVAILABLE'],
+  })
   async health() {
     const probe = await this.probe();
     if (probe.down.length) {
       const first = probe.down[0];
-      throw new DomainError('DEPENDENCY_DOWN', `not ready: ${probe.down.map((d) => `${d.dependency} (${d.reason})`).join(', ')}`, {
-        dependency: first.dependency,
-        down: probe.down.map((d) => d.dependency),
-        retryAfterSec: 2,
-      });
+      throw new DomainError(
+        'DEPENDENCY_DOWN',
+        `not ready: ${probe.down.map((d) => `${d.dependency} (${d.reason})`).join(', ')}`,
+        {
+          dependency: first.dependency,
+          down: probe.down.map((d) => d.dependency),
+          retryAfterSec: 2,
+        },
+      );
     }
     return { status: 'ok', database: this.database.raw.kind, queue: this.queues.backend };
   }

@@ -38,10 +38,12 @@ const ERROR_MEANING: Record<ErrorCode, string> = {
   INCIDENT_CLOSED: 'the incident is closed or cancelled',
   ILLEGAL_TRANSITION: 'the assignment cannot take this event in its current status',
   STALE_VERSION: 'the resource changed since the version the client saw',
-  IDEMPOTENCY_KEY_REUSED: 'the Idempotency-Key was used before with a different request (details.incidentId)',
+  IDEMPOTENCY_KEY_REUSED:
+    'the Idempotency-Key was used before with a different request (details.incidentId)',
   RATE_LIMITED: 'too many attempts; Retry-After says when to come back',
   PAYLOAD_TOO_LARGE: 'the request body exceeds the limit',
-  UNSUPPORTED_MEDIA_TYPE: 'the body is not of a media type this route takes (JSON everywhere but uploads)',
+  UNSUPPORTED_MEDIA_TYPE:
+    'the body is not of a media type this route takes (JSON everywhere but uploads)',
   UNAVAILABLE: 'not ready yet; Retry-After says when to come back',
   DEPENDENCY_DOWN: 'the database or the job queue is down; Retry-After says when to come back',
   INTERNAL: 'an unexpected server error',

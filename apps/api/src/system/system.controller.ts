@@ -1,7 +1,14 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { sql } from 'kysely';
 import { TIMERS_QUEUE, type JobQueue } from '@ringcad/contracts';
-import { APP_CONFIG, DatabaseService, POSITIONS_QUEUE, QueueService, RoadNetworkService, type AppConfig } from '@ringcad/core';
+import {
+  APP_CONFIG,
+  DatabaseService,
+  POSITIONS_QUEUE,
+  QueueService,
+  RoadNetworkService,
+  type AppConfig,
+} from '@ringcad/core';
 import { Access } from '../auth/access';
 import { ApiRoute } from '../common/api-route';
 import { systemStatusSchema } from '@ringcad/contracts';
@@ -18,20 +25,29 @@ export class SystemController {
 
   @Access({ roles: ['admin'], scope: 'city' })
   @Get('status')
-  @ApiRoute({ summary: 'Queue depths, stored tracks, timers, road network', response: systemStatusSchema })
+  @ApiRoute({
+    summary: 'Queue depths, stored tracks, timers, road network',
+    response: systemStatusSchema,
+  })
   async status() {
     const counts = async (name: JobQueue) =>
       this.queues.queue(name).getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
-    const tracks = await sql<{ n: number }>`SELECT count(*)::int AS n FROM unit_tracks`.execute(this.database.db);
-    const timers = await sql<{ status: string; n: number }>`SELECT status, count(*)::int AS n FROM timers GROUP BY status`.execute(
+    const tracks = await sql<{ n: number }>`SELECT count(*)::int AS n FROM unit_tracks`.execute(
       this.database.db,
     );
+    const timers = await sql<{
+      status: string;
+      n: number;
+    }>`SELECT status, count(*)::int AS n FROM timers GROUP BY status`.execute(this.database.db);
     return {
       mode: this.config.mode,
       database: this.database.raw.kind,
       queueBackend: this.queues.backend,
       processors: this.config.runProcessors,
-      queues: { [POSITIONS_QUEUE]: await counts(POSITIONS_QUEUE), [TIMERS_QUEUE]: await counts(TIMERS_QUEUE) },
+      queues: {
+        [POSITIONS_QUEUE]: await counts(POSITIONS_QUEUE),
+        [TIMERS_QUEUE]: await counts(TIMERS_QUEUE),
+      },
       trackRows: tracks.rows[0].n,
       timers: Object.fromEntries(timers.rows.map((t) => [t.status, t.n])),
       roadNetwork: this.roads.summary(),

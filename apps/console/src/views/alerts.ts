@@ -92,7 +92,12 @@ export async function acknowledgeAlert(id: string) {
 export async function clearEmergency(a: AlertView) {
   if (!a.unitId) return;
   const unitId = a.unitId;
-  const reason = h('textarea', { id: 'emergency-reason', rows: 2, maxlength: 2000, placeholder: t('emergencyClearReason') });
+  const reason = h('textarea', {
+    id: 'emergency-reason',
+    rows: 2,
+    maxlength: 2000,
+    placeholder: t('emergencyClearReason'),
+  });
   await openDialog({
     id: 'emergency-clear',
     title: t('emergencyClearTitle', { callsign: store.units.get(unitId)?.callsign ?? '' }),
@@ -111,7 +116,11 @@ export async function clearEmergency(a: AlertView) {
 
 export function mountAlertBanner(
   el: HTMLElement,
-  opts: { canAck: boolean; onOpen: (incidentId: string) => void; onFollow?: (unitId: string) => void },
+  opts: {
+    canAck: boolean;
+    onOpen: (incidentId: string) => void;
+    onFollow?: (unitId: string) => void;
+  },
 ): () => void {
   const opened = new Set<string>();
   const draw = () => {
@@ -119,7 +128,8 @@ export function mountAlertBanner(
     el.hidden = alerts.length === 0;
     const emergencies = alerts.filter((a) => a.kind === 'emergency');
     // every seat hears an officer's emergency; the other alerts sound where they can be acknowledged
-    if (emergencies.length || (alerts.length && opts.canAck)) alertTone.start(emergencies.length > 0);
+    if (emergencies.length || (alerts.length && opts.canAck))
+      alertTone.start(emergencies.length > 0);
     else alertTone.stop();
     // a new emergency opens its incident at once
     for (const a of emergencies) {
@@ -148,19 +158,27 @@ export function mountAlertBanner(
             ),
             a.kind === 'emergency'
               ? opts.canAck
-                ? h('button', { class: 'ack clear-emergency', type: 'button', onclick: () => void clearEmergency(a).catch(() => undefined) }, t('emergencyClear'))
+                ? h(
+                    'button',
+                    {
+                      class: 'ack clear-emergency',
+                      type: 'button',
+                      onclick: () => void clearEmergency(a).catch(() => undefined),
+                    },
+                    t('emergencyClear'),
+                  )
                 : null
               : opts.canAck
-              ? h(
-                  'button',
-                  {
-                    class: 'ack',
-                    type: 'button',
-                    onclick: () => void acknowledgeAlert(a.id).catch(() => undefined),
-                  },
-                  t('alertAck'),
-                )
-              : null,
+                ? h(
+                    'button',
+                    {
+                      class: 'ack',
+                      type: 'button',
+                      onclick: () => void acknowledgeAlert(a.id).catch(() => undefined),
+                    },
+                    t('alertAck'),
+                  )
+                : null,
           ),
         ),
       ),
@@ -170,7 +188,9 @@ export function mountAlertBanner(
   const onKey = (e: KeyboardEvent) => {
     alertTone.unlock();
     if (opts.canAck && !isTyping(e) && e.shiftKey && e.key.toLowerCase() === 'k') {
-      const oldest = [...store.alerts.values()].filter((a) => a.kind !== 'emergency').sort((a, b) => a.at.localeCompare(b.at))[0];
+      const oldest = [...store.alerts.values()]
+        .filter((a) => a.kind !== 'emergency')
+        .sort((a, b) => a.at.localeCompare(b.at))[0];
       if (oldest) {
         e.preventDefault();
         void acknowledgeAlert(oldest.id).catch(() => undefined);
@@ -181,7 +201,9 @@ export function mountAlertBanner(
   const off = store.on(['alerts', 'incidents', 'units'], draw);
   // the unit in danger is followed live on the map while its emergency is open
   const follow = () => {
-    const a = [...store.alerts.values()].filter((x) => x.kind === 'emergency' && x.unitId).sort((x, y) => y.at.localeCompare(x.at))[0];
+    const a = [...store.alerts.values()]
+      .filter((x) => x.kind === 'emergency' && x.unitId)
+      .sort((x, y) => y.at.localeCompare(x.at))[0];
     if (a?.unitId) opts.onFollow?.(a.unitId);
   };
   const offFollow = store.on(['positions', 'units'], follow);

@@ -160,7 +160,9 @@ export class DispatcherSeat implements Seat {
         if (this.tab === 'units') this.renderLeft();
         this.scheduleRecommendationRefresh();
       }),
-      store.on(['incidents', 'assignments', 'selection', 'notes', 'messages'], () => this.renderRight()),
+      store.on(['incidents', 'assignments', 'selection', 'notes', 'messages'], () =>
+        this.renderRight(),
+      ),
       store.on(['assignments'], () => this.scheduleRecommendationRefresh()),
     ];
     // ages tick every second without any event
@@ -592,11 +594,7 @@ export class DispatcherSeat implements Seat {
     // units out at 封控 checkpoints are not at the scene: the first unit sent there is still the primary
     const active = store
       .assignmentsOf(id)
-      .some(
-        (a) =>
-          a.role !== 'checkpoint' &&
-          ACTIVE_ASSIGNMENT.includes(a.status),
-      );
+      .some((a) => a.role !== 'checkpoint' && ACTIVE_ASSIGNMENT.includes(a.status));
     this.assignError = null;
     try {
       const r = await api.post<{ assignments: AssignmentView[] }>(`/incidents/${id}/assignments`, {

@@ -17,7 +17,9 @@ function load(f: { incidentId?: string; unitId?: string }) {
   if (loaded.has(key)) return;
   loaded.add(key);
   api
-    .get<{ messages: MessageView[] }>(`/messages${qs({ incidentId: f.incidentId, unitId: f.unitId })}`)
+    .get<{ messages: MessageView[] }>(
+      `/messages${qs({ incidentId: f.incidentId, unitId: f.unitId })}`,
+    )
     .then((r) => store.applyMessages(r.messages))
     .catch(() => loaded.delete(key));
 }
@@ -27,26 +29,51 @@ function messageItem(m: MessageView): HTMLElement {
     'li',
     { class: `message ${m.toDesk ? 'from-unit' : 'from-desk'}`, 'data-message-id': m.id },
     h('time', {}, clock(m.at)),
-    h('span', { class: `actor ${m.from.kind}` }, m.from.name, m.toDesk ? ` ${t('messageToDesk')}` : ''),
+    h(
+      'span',
+      { class: `actor ${m.from.kind}` },
+      m.from.name,
+      m.toDesk ? ` ${t('messageToDesk')}` : '',
+    ),
     h('span', { class: 'text' }, m.text),
     m.recipients.length
       ? h(
           'span',
           { class: 'receipts' },
           m.recipients.map((r) =>
-            h('span', { class: r.readAt ? 'read' : 'unread', 'data-unit-id': r.unitId, title: r.readAt ? clock(r.readAt) : '' }, `${r.callsign} ${r.readAt ? `✓${t('messageRead')}` : t('messageUnread')}`),
+            h(
+              'span',
+              {
+                class: r.readAt ? 'read' : 'unread',
+                'data-unit-id': r.unitId,
+                title: r.readAt ? clock(r.readAt) : '',
+              },
+              `${r.callsign} ${r.readAt ? `✓${t('messageRead')}` : t('messageUnread')}`,
+            ),
           ),
         )
       : null,
   );
 }
 
-async function compose(title: string, to: { incidentId?: string; unitIds?: string[] }, thread?: MessageView[]) {
-  const text = h('textarea', { id: 'message-text', rows: 3, maxlength: 2000, placeholder: t('messagePlaceholder') });
+async function compose(
+  title: string,
+  to: { incidentId?: string; unitIds?: string[] },
+  thread?: MessageView[],
+) {
+  const text = h('textarea', {
+    id: 'message-text',
+    rows: 3,
+    maxlength: 2000,
+    placeholder: t('messagePlaceholder'),
+  });
   const done = await openDialog({
     id: 'message-dialog',
     title,
-    body: [thread?.length ? h('ol', { class: 'messages unit-thread' }, thread.map(messageItem)) : null, text],
+    body: [
+      thread?.length ? h('ol', { class: 'messages unit-thread' }, thread.map(messageItem)) : null,
+      text,
+    ],
     confirmLabel: t('messageSend'),
     enterSavesText: true,
     focus: text,
@@ -61,10 +88,16 @@ async function compose(title: string, to: { incidentId?: string; unitIds?: strin
 /** A unit's whole thread, in a dialog, with a message to that unit. */
 export async function openUnitThread(unitId: string) {
   load({ unitId });
-  const r = await api.get<{ messages: MessageView[] }>(`/messages${qs({ unitId })}`).catch(() => null);
+  const r = await api
+    .get<{ messages: MessageView[] }>(`/messages${qs({ unitId })}`)
+    .catch(() => null);
   if (r) store.applyMessages(r.messages);
   const callsign = store.units.get(unitId)?.callsign ?? unitId;
-  await compose(`${t('messages')} · ${callsign}`, { unitIds: [unitId] }, store.messagesOf({ unitId }));
+  await compose(
+    `${t('messages')} · ${callsign}`,
+    { unitIds: [unitId] },
+    store.messagesOf({ unitId }),
+  );
 }
 
 /** The incident's thread (re-rendered by the seat on the `messages` topic). */
@@ -80,16 +113,38 @@ export function messageSection(incidentId: string, unitIds: string[]): HTMLEleme
       t('messages'),
       h('span', { class: 'count' }, String(thread.length)),
       unitIds.length
-        ? h('button', { class: 'link', type: 'button', id: 'message-incident', onclick: () => void compose(t('messages'), { incidentId }) }, t('messageSend'))
+        ? h(
+            'button',
+            {
+              class: 'link',
+              type: 'button',
+              id: 'message-incident',
+              onclick: () => void compose(t('messages'), { incidentId }),
+            },
+            t('messageSend'),
+          )
         : null,
     ),
     unitIds.length
       ? h(
           'div',
           { class: 'unit-threads' },
-          unitIds.map((u) => h('button', { class: 'chip', type: 'button', 'data-unit-thread': u, onclick: () => void openUnitThread(u) }, store.units.get(u)?.callsign ?? u)),
+          unitIds.map((u) =>
+            h(
+              'button',
+              {
+                class: 'chip',
+                type: 'button',
+                'data-unit-thread': u,
+                onclick: () => void openUnitThread(u),
+              },
+              store.units.get(u)?.callsign ?? u,
+            ),
+          ),
         )
       : null,
-    thread.length ? h('ol', { class: 'messages', id: 'messages' }, thread.map(messageItem)) : h('p', { class: 'muted empty-log' }, t('messagesEmpty')),
+    thread.length
+      ? h('ol', { class: 'messages', id: 'messages' }, thread.map(messageItem))
+      : h('p', { class: 'muted empty-log' }, t('messagesEmpty')),
   );
 }

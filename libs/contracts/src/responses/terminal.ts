@@ -7,15 +7,25 @@ export const messageViewSchema = z.object({
   from: z.object({ kind: z.enum(['user', 'unit']), id: z.string(), name: z.string() }),
   text: z.string(),
   toDesk: z.boolean().describe('a unit wrote to the desk'),
-  to: z.object({ unitIds: z.array(z.string()), jurisdictionId: z.string().nullable(), incidentId: z.string().nullable() }),
+  to: z.object({
+    unitIds: z.array(z.string()),
+    jurisdictionId: z.string().nullable(),
+    incidentId: z.string().nullable(),
+  }),
   incidentId: z.string().nullable(),
   replyTo: z.string().nullable(),
-  recipients: z.array(z.object({ unitId: z.string(), callsign: z.string(), readAt: z.string().nullable() })),
+  recipients: z.array(
+    z.object({ unitId: z.string(), callsign: z.string(), readAt: z.string().nullable() }),
+  ),
 });
 export type MessageView = z.infer<typeof messageViewSchema>;
 export const messageSentSchema = z.object({ message: messageViewSchema });
 export const messageListSchema = z.object({ messages: z.array(messageViewSchema) });
-export const messageReadResultSchema = z.object({ messageId: z.string(), unitId: z.string(), readAt: z.string() });
+export const messageReadResultSchema = z.object({
+  messageId: z.string(),
+  unitId: z.string(),
+  readAt: z.string(),
+});
 export type MessageReadEvent = z.infer<typeof messageReadResultSchema>;
 
 export const emergencyViewSchema = z.object({
@@ -39,17 +49,28 @@ export const emergencyRaisedSchema = z.object({
   /** false when this unit's emergency was already active (a repeated press): nothing new was made */
   created: z.boolean(),
   /** nearest available units to the unit's position, by road ETA (the unit itself left out) */
-  nearest: z.array(z.object({ unitId: z.string(), callsign: z.string(), etaSec: z.number().nullable(), method: z.string() })),
+  nearest: z.array(
+    z.object({
+      unitId: z.string(),
+      callsign: z.string(),
+      etaSec: z.number().nullable(),
+      method: z.string(),
+    }),
+  ),
 });
 export const emergencyListSchema = z.object({ emergencies: z.array(emergencyViewSchema) });
 
-export const checkInResultSchema = z.object({ assignmentId: z.string(), at: z.string(), nextPromptAt: z.string().nullable() });
+export const checkInResultSchema = z.object({
+  assignmentId: z.string(),
+  at: z.string(),
+  nextPromptAt: z.string().nullable(),
+});
 
 export const terminalLinkSchema = z.object({
   unitId: z.string(),
   callsign: z.string(),
   /** the sign-in link (the token in its fragment, never sent to a server by the browser) */
   url: z.string(),
-  terminalToken: z.string().describe('a new token: the unit\'s previous token stops working'),
+  terminalToken: z.string().describe("a new token: the unit's previous token stops working"),
   qrSvg: z.string().describe('the link as a QR code (SVG)'),
 });

@@ -1,4 +1,9 @@
-import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { toAlertView } from './alerts';
 import { lockUndeliveredAlerts, markAlertsDelivered } from './alerts.queries';
 import { Clock, DatabaseService } from '../platform';

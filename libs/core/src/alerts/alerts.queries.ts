@@ -5,7 +5,10 @@ import type { DB, DbOrTx, Tx } from '@ringcad/db';
 export type AlertRecord = Selectable<DB['alerts']>;
 
 /** The jurisdictions of an alert's incident (null columns when it is about a district, not an incident). */
-export type IncidentPlaceRecord = Pick<Selectable<DB['incidents']>, 'district_id' | 'station_id' | 'grid_id'>;
+export type IncidentPlaceRecord = Pick<
+  Selectable<DB['incidents']>,
+  'district_id' | 'station_id' | 'grid_id'
+>;
 
 /** A new alert row, undelivered: the alert outbox pushes it. */
 export function insertAlert(tx: Tx, values: Insertable<DB['alerts']>) {
@@ -16,7 +19,10 @@ export function insertAlert(tx: Tx, values: Insertable<DB['alerts']>) {
  * Locks up to `limit` undelivered alerts, oldest first, with their incident's jurisdictions;
  * `SKIP LOCKED` hands each one to a single deliverer.
  */
-export async function lockUndeliveredAlerts(tx: Tx, limit: number): Promise<(AlertRecord & IncidentPlaceRecord)[]> {
+export async function lockUndeliveredAlerts(
+  tx: Tx,
+  limit: number,
+): Promise<(AlertRecord & IncidentPlaceRecord)[]> {
   const rows = await sql<AlertRecord & IncidentPlaceRecord>`
         SELECT a.*, i.district_id, i.station_id, i.grid_id
         FROM alerts a LEFT JOIN incidents i ON i.id = a.incident_id
@@ -27,7 +33,11 @@ export async function lockUndeliveredAlerts(tx: Tx, limit: number): Promise<(Ale
   return rows.rows;
 }
 
-export async function markAlertsDelivered(tx: Tx, ids: readonly string[], now: Date): Promise<void> {
+export async function markAlertsDelivered(
+  tx: Tx,
+  ids: readonly string[],
+  now: Date,
+): Promise<void> {
   await tx.updateTable('alerts').set({ delivered_at: now }).where('id', 'in', ids).execute();
 }
 
@@ -47,22 +57,33 @@ export async function selectOpenAlerts(db: DbOrTx, scope: string | null): Promis
 }
 
 /** Acknowledges the alert (the first acknowledgement stands); undefined when there is none. */
-export async function acknowledgeAlertRow(db: DbOrTx, alertId: string, by: string, now: Date): Promise<AlertRecord | undefined> {
+export async function acknowledgeAlertRow(
+  db: DbOrTx,
+  alertId: string,
+  by: string,
+  now: Date,
+): Promise<AlertRecord | undefined> {
   const row = await sql<AlertRecord>`
       UPDATE alerts SET acknowledged_at = COALESCE(acknowledged_at, ${now}), acknowledged_by = COALESCE(acknowledged_by, ${by}::uuid)
       WHERE id = ${alertId} RETURNING *`.execute(db);
   return row.rows[0];
 }
 
-export async function selectIncidentPlace(db: DbOrTx, incidentId: string): Promise<IncidentPlaceRecord | undefined> {
+export async function selectIncidentPlace(
+  db: DbOrTx,
+  incidentId: string,
+): Promise<IncidentPlaceRecord | undefined> {
   const i = await sql<IncidentPlaceRecord>`
-        SELECT district_id, station_id, grid_id FROM incidents WHERE id = ${incidentId}`.execute(db);
+        SELECT district_id, station_id, grid_id FROM incidents WHERE id = ${incidentId}`.execute(
+    db,
+  );
   return i.rows[0];
 }
 
 /** An officer's emergency alert whose emergency is still active (cleared with a reason, never acknowledged). */
 export async function isActiveEmergencyAlert(db: DbOrTx, alertId: string): Promise<boolean> {
-  const r = await sql`SELECT 1 FROM alerts a JOIN emergencies e ON e.incident_id = a.incident_id AND e.unit_id = a.unit_id
+  const r =
+    await sql`SELECT 1 FROM alerts a JOIN emergencies e ON e.incident_id = a.incident_id AND e.unit_id = a.unit_id
     WHERE a.id = ${alertId} AND a.kind = 'emergency' AND e.cleared_at IS NULL`.execute(db);
   return r.rows.length > 0;
 }

@@ -1,10 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import type { AlertView } from '@ringcad/contracts';
-import { Clock, DatabaseService, DomainError, notFound, hasRole, type Principal } from '../platform';
+import {
+  Clock,
+  DatabaseService,
+  DomainError,
+  notFound,
+  hasRole,
+  type Principal,
+} from '../platform';
 import { ScopeService } from '../auth';
 import { RealtimePublisher } from '../realtime';
 import { toAlertView } from './alerts';
-import { acknowledgeAlertRow, isActiveEmergencyAlert, selectIncidentPlace, selectOpenAlerts } from './alerts.queries';
+import {
+  acknowledgeAlertRow,
+  isActiveEmergencyAlert,
+  selectIncidentPlace,
+  selectOpenAlerts,
+} from './alerts.queries';
 
 /** Listing and acknowledging alerts (AlertOutbox delivers them; timers and command raise them). */
 @Injectable()
@@ -30,15 +42,24 @@ export class AlertsService {
   }
 
   async acknowledgeAlert(alertId: string, by: Principal) {
-    if (!hasRole(by, 'dispatcher', 'commander')) throw new DomainError('FORBIDDEN', 'only dispatchers and commanders acknowledge alerts');
+    if (!hasRole(by, 'dispatcher', 'commander'))
+      throw new DomainError('FORBIDDEN', 'only dispatchers and commanders acknowledge alerts');
     await this.scopes.checkAlert(await this.scopes.scopeOf(by), alertId);
     // an officer's emergency is cleared with a reason (SafetyService.clearEmergency), never just acknowledged
-    if (await isActiveEmergencyAlert(this.database.db, alertId)) throw new DomainError('CONFLICT', 'an emergency is cleared with a reason (POST /api/v1/units/:id/emergency/clear)');
+    if (await isActiveEmergencyAlert(this.database.db, alertId))
+      throw new DomainError(
+        'CONFLICT',
+        'an emergency is cleared with a reason (POST /api/v1/units/:id/emergency/clear)',
+      );
     const now = this.clock.now();
     const row = await acknowledgeAlertRow(this.database.db, alertId, by.id, now);
     if (!row) throw notFound('alert', alertId);
     const view = toAlertView(row);
-    this.realtime.toConsoles({ event: 'alert.acknowledged', payload: view, jurisdictionIds: await this.alertJurisdictions(view) });
+    this.realtime.toConsoles({
+      event: 'alert.acknowledged',
+      payload: view,
+      jurisdictionIds: await this.alertJurisdictions(view),
+    });
     return view;
   }
 

@@ -2,7 +2,10 @@ import type { AlertView } from '@ringcad/contracts';
 import type { AlertRecord } from './alerts.queries';
 
 export function toAlertView(
-  r: Pick<AlertRecord, 'id' | 'kind' | 'incident_id' | 'unit_id' | 'assignment_id' | 'at' | 'data' | 'acknowledged_at'>,
+  r: Pick<
+    AlertRecord,
+    'id' | 'kind' | 'incident_id' | 'unit_id' | 'assignment_id' | 'at' | 'data' | 'acknowledged_at'
+  >,
 ): AlertView {
   return {
     id: r.id,

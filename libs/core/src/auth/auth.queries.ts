@@ -9,12 +9,19 @@ export function userIdByUsername(db: DbOrTx, username: string) {
   return db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();
 }
 
-export async function insertSession(db: DbOrTx, session: Insertable<DB['sessions']>): Promise<void> {
+export async function insertSession(
+  db: DbOrTx,
+  session: Insertable<DB['sessions']>,
+): Promise<void> {
   await db.insertInto('sessions').values(session).execute();
 }
 
 export function unitByTerminalTokenHash(db: DbOrTx, hash: string) {
-  return db.selectFrom('units').select(['id', 'callsign']).where('terminal_token_hash', '=', hash).executeTakeFirst();
+  return db
+    .selectFrom('units')
+    .select(['id', 'callsign'])
+    .where('terminal_token_hash', '=', hash)
+    .executeTakeFirst();
 }
 
 /** The enabled user a session token hash belongs to, with the session's expiry. */
@@ -23,7 +30,13 @@ export function sessionUser(db: DbOrTx, hash: string) {
     db
       .selectFrom('sessions')
       .innerJoin('users', 'users.id', 'sessions.user_id')
-      .select(['users.id', 'users.username', 'users.roles', 'users.jurisdiction_id', 'sessions.expires_at'])
+      .select([
+        'users.id',
+        'users.username',
+        'users.roles',
+        'users.jurisdiction_id',
+        'sessions.expires_at',
+      ])
       .where('sessions.token_hash', '=', hash)
       // disabling deletes the sessions too; this covers a session created in the same instant
       .where('users.disabled_at', 'is', null)
@@ -44,7 +57,12 @@ export function listUsers(db: DbOrTx) {
 }
 
 export function setUserDisabledAt(db: DbOrTx, userId: string, disabledAt: Date | null) {
-  return db.updateTable('users').set({ disabled_at: disabledAt }).where('id', '=', userId).returningAll().executeTakeFirst();
+  return db
+    .updateTable('users')
+    .set({ disabled_at: disabledAt })
+    .where('id', '=', userId)
+    .returningAll()
+    .executeTakeFirst();
 }
 
 export function insertUser(db: DbOrTx, user: Insertable<DB['users']>) {

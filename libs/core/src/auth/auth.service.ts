@@ -4,7 +4,18 @@ import type { Selectable } from 'kysely';
 import type { DB } from '@ringcad/db';
 import type { CreateUserRequest, LoginRequest, LoginResponse, UserView } from '@ringcad/contracts';
 import type { Role } from '@ringcad/domain';
-import { appendAudit, Clock, type AppConfig, DatabaseService, DomainError, conflict, notFound, actorOf, type Principal, APP_CONFIG } from '../platform';
+import {
+  appendAudit,
+  Clock,
+  type AppConfig,
+  DatabaseService,
+  DomainError,
+  conflict,
+  notFound,
+  actorOf,
+  type Principal,
+  APP_CONFIG,
+} from '../platform';
 import { hashPassword, newToken, timingDummyHash, tokenHash, verifyPassword } from './passwords';
 import {
   deleteSession,
@@ -43,8 +54,12 @@ export class AuthService implements OnModuleInit {
    */
   async login(input: LoginRequest): Promise<LoginResponse> {
     const user = await userByUsername(this.database.db, input.username);
-    const ok = await verifyPassword(input.password, user?.password_hash ?? (await timingDummyHash()));
-    if (!user || !ok || user.disabled_at) throw new DomainError('UNAUTHENTICATED', WRONG_CREDENTIALS);
+    const ok = await verifyPassword(
+      input.password,
+      user?.password_hash ?? (await timingDummyHash()),
+    );
+    if (!user || !ok || user.disabled_at)
+      throw new DomainError('UNAUTHENTICATED', WRONG_CREDENTIALS);
     const token = newToken('u');
     const now = this.clock.now();
     await insertSession(this.database.db, {
@@ -97,9 +112,17 @@ export class AuthService implements OnModuleInit {
       const user = await setUserDisabledAt(tx, userId, disabled ? this.clock.now() : null);
       if (!user) throw notFound('user', userId);
       if (disabled) await deleteUserSessions(tx, userId);
-      await appendAudit(tx, this.clock.now(), actorOf(by), disabled ? 'disable' : 'enable', 'user', userId, {
-        username: user.username,
-      });
+      await appendAudit(
+        tx,
+        this.clock.now(),
+        actorOf(by),
+        disabled ? 'disable' : 'enable',
+        'user',
+        userId,
+        {
+          username: user.username,
+        },
+      );
       return { ...toUserView(user), disabled };
     });
   }
@@ -108,7 +131,8 @@ export class AuthService implements OnModuleInit {
     const passwordHash = await hashPassword(input.password);
     return this.database.transaction(async (tx) => {
       if (input.jurisdictionId) {
-        if (!(await jurisdictionExists(tx, input.jurisdictionId))) throw notFound('jurisdiction', input.jurisdictionId);
+        if (!(await jurisdictionExists(tx, input.jurisdictionId)))
+          throw notFound('jurisdiction', input.jurisdictionId);
       }
       const exists = await userIdByUsername(tx, input.username);
       if (exists) throw conflict(`username ${input.username} is taken`);
@@ -135,16 +159,29 @@ export class AuthService implements OnModuleInit {
     if (existing) return null;
     let generated: string | null = null;
     if (!password) {
-      if (!allowGenerated) throw new Error('ADMIN_PASSWORD must be set on first start in services mode');
+      if (!allowGenerated)
+        throw new Error('ADMIN_PASSWORD must be set on first start in services mode');
       generated = randomBytes(9).toString('base64url');
     }
     const hash = await hashPassword(password ?? (generated as string));
-    await insertUserIfAbsent(this.database.db, { username: 'admin', password_hash: hash, roles: ['admin'], jurisdiction_id: null });
+    await insertUserIfAbsent(this.database.db, {
+      username: 'admin',
+      password_hash: hash,
+      roles: ['admin'],
+      jurisdiction_id: null,
+    });
     this.logger.log('built-in admin account created');
     return generated;
   }
 }
 
-function toUserView(u: Pick<Selectable<DB['users']>, 'id' | 'username' | 'roles' | 'jurisdiction_id'>): UserView {
-  return { id: u.id, username: u.username, roles: u.roles as Role[], jurisdictionId: u.jurisdiction_id };
+function toUserView(
+  u: Pick<Selectable<DB['users']>, 'id' | 'username' | 'roles' | 'jurisdiction_id'>,
+): UserView {
+  return {
+    id: u.id,
+    username: u.username,
+    roles: u.roles as Role[],
+    jurisdictionId: u.jurisdiction_id,
+  };
 }

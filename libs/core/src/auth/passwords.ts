@@ -1,7 +1,12 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 
-const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number, opts: object) => Promise<Buffer>;
+const scrypt = promisify(scryptCb) as (
+  pw: string,
+  salt: Buffer,
+  len: number,
+  opts: object,
+) => Promise<Buffer>;
 // scrypt N=2^15, r=8: ~60-100 ms per hash here, deliberately slow against guessing.
 const N = 32768;
 const R = 8;
@@ -30,7 +35,8 @@ export async function verifyPassword(password: string, stored: string): Promise<
   if (alg !== 'scrypt') return false;
   // bounds: at most 4x our own cost, so a planted hash cannot be used to slow every login down
   if (!Number.isInteger(n) || n < 2 || n > 4 * N || (n & (n - 1)) !== 0) return false;
-  if (!Number.isInteger(r) || r < 1 || r > 32 || !Number.isInteger(p) || p < 1 || p > 16) return false;
+  if (!Number.isInteger(r) || r < 1 || r > 32 || !Number.isInteger(p) || p < 1 || p > 16)
+    return false;
   if (!BASE64.test(saltB64) || !BASE64.test(keyB64)) return false;
   const expected = Buffer.from(keyB64, 'base64');
   if (expected.length < 16 || expected.length > 128) return false;

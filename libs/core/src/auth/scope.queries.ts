@@ -1,10 +1,17 @@
 import { sql, type Selectable } from 'kysely';
 import type { DB, DbOrTx } from '@ringcad/db';
 
-type JurisdictionColumns = Pick<Selectable<DB['incidents']>, 'district_id' | 'station_id' | 'grid_id'>;
+type JurisdictionColumns = Pick<
+  Selectable<DB['incidents']>,
+  'district_id' | 'station_id' | 'grid_id'
+>;
 
 export async function jurisdictionExists(db: DbOrTx, id: string): Promise<boolean> {
-  return !!(await db.selectFrom('jurisdictions').select('id').where('id', '=', id).executeTakeFirst());
+  return !!(await db
+    .selectFrom('jurisdictions')
+    .select('id')
+    .where('id', '=', id)
+    .executeTakeFirst());
 }
 
 /** The jurisdiction and everything below it (district → station → grid). */
@@ -17,7 +24,10 @@ export async function jurisdictionTreeIds(db: DbOrTx, root: string): Promise<str
   return rows.rows.map((r) => r.id);
 }
 
-export async function incidentJurisdiction(db: DbOrTx, incidentId: string): Promise<JurisdictionColumns | undefined> {
+export async function incidentJurisdiction(
+  db: DbOrTx,
+  incidentId: string,
+): Promise<JurisdictionColumns | undefined> {
   const row = await sql<JurisdictionColumns>`
       SELECT district_id, station_id, grid_id FROM incidents WHERE id = ${incidentId}`.execute(db);
   return row.rows[0];
@@ -25,13 +35,22 @@ export async function incidentJurisdiction(db: DbOrTx, incidentId: string): Prom
 
 export async function incidentJurisdictions(db: DbOrTx, incidentIds: readonly string[]) {
   const rows = await sql<Pick<Selectable<DB['incidents']>, 'id'> & JurisdictionColumns>`
-            SELECT id, district_id, station_id, grid_id FROM incidents WHERE id = ANY(${incidentIds}::uuid[])`.execute(db);
+            SELECT id, district_id, station_id, grid_id FROM incidents WHERE id = ANY(${incidentIds}::uuid[])`.execute(
+    db,
+  );
   return rows.rows;
 }
 
 /** Whether the unit has (or had) an assignment on the incident. */
-export async function unitHasTaskOn(db: DbOrTx, incidentId: string, unitId: string): Promise<boolean> {
-  const own = await sql`SELECT 1 FROM assignments WHERE incident_id = ${incidentId} AND unit_id = ${unitId} LIMIT 1`.execute(db);
+export async function unitHasTaskOn(
+  db: DbOrTx,
+  incidentId: string,
+  unitId: string,
+): Promise<boolean> {
+  const own =
+    await sql`SELECT 1 FROM assignments WHERE incident_id = ${incidentId} AND unit_id = ${unitId} LIMIT 1`.execute(
+      db,
+    );
   return own.rows.length > 0;
 }
 
@@ -43,14 +62,20 @@ export async function assignmentParties(db: DbOrTx, assignmentId: string) {
 
 export async function unitStations(db: DbOrTx, unitIds: readonly string[]) {
   const rows = await sql<Pick<Selectable<DB['units']>, 'id' | 'station_id'>>`
-      SELECT id, station_id FROM units WHERE id = ANY(${[...new Set(unitIds)]}::uuid[])`.execute(db);
+      SELECT id, station_id FROM units WHERE id = ANY(${[...new Set(unitIds)]}::uuid[])`.execute(
+    db,
+  );
   return rows.rows;
 }
 
 /** An alert with the jurisdiction columns of its incident (absent when it has none). */
 export async function alertWithJurisdiction(db: DbOrTx, alertId: string) {
-  const row = await sql<Pick<Selectable<DB['alerts']>, 'incident_id' | 'data'> & Partial<JurisdictionColumns>>`
+  const row = await sql<
+    Pick<Selectable<DB['alerts']>, 'incident_id' | 'data'> & Partial<JurisdictionColumns>
+  >`
       SELECT a.incident_id, a.data, i.district_id, i.station_id, i.grid_id
-      FROM alerts a LEFT JOIN incidents i ON i.id = a.incident_id WHERE a.id = ${alertId}`.execute(db);
+      FROM alerts a LEFT JOIN incidents i ON i.id = a.incident_id WHERE a.id = ${alertId}`.execute(
+    db,
+  );
   return row.rows[0];
 }

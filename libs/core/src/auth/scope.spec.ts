@@ -9,11 +9,23 @@ import {
 } from './scope';
 
 const city: Scope = { kind: 'city' };
-const west: Scope = { kind: 'jurisdictions', root: 'W', ids: new Set(['W', 'W-station', 'W-grid']) };
-const station: Scope = { kind: 'jurisdictions', root: 'W-station', ids: new Set(['W-station', 'W-grid']) };
+const west: Scope = {
+  kind: 'jurisdictions',
+  root: 'W',
+  ids: new Set(['W', 'W-station', 'W-grid']),
+};
+const station: Scope = {
+  kind: 'jurisdictions',
+  root: 'W-station',
+  ids: new Set(['W-station', 'W-grid']),
+};
 const terminal: Scope = { kind: 'unit', unitId: 'u1' };
 
-const where = (districtId: string | null, stationId: string | null = null, gridId: string | null = null) => ({ districtId, stationId, gridId });
+const where = (
+  districtId: string | null,
+  stationId: string | null = null,
+  gridId: string | null = null,
+) => ({ districtId, stationId, gridId });
 
 describe('jurisdiction scope', () => {
   it.each([
@@ -43,10 +55,16 @@ describe('jurisdiction scope', () => {
 
   it('refuses the whole city to a scoped account and another jurisdiction with OUT_OF_SCOPE', () => {
     expect(coversJurisdiction(city, null)).toBe(true);
-    expect(() => assertJurisdictionInScope(west, null)).toThrow(expect.objectContaining({ code: 'OUT_OF_SCOPE' }));
-    expect(() => assertJurisdictionInScope(west, 'E')).toThrow(expect.objectContaining({ code: 'OUT_OF_SCOPE' }));
+    expect(() => assertJurisdictionInScope(west, null)).toThrow(
+      expect.objectContaining({ code: 'OUT_OF_SCOPE' }),
+    );
+    expect(() => assertJurisdictionInScope(west, 'E')).toThrow(
+      expect.objectContaining({ code: 'OUT_OF_SCOPE' }),
+    );
     expect(() => assertJurisdictionInScope(west, 'W-grid')).not.toThrow();
-    expect(() => assertJurisdictionInScope(station, 'W')).toThrow(expect.objectContaining({ code: 'OUT_OF_SCOPE' }));
+    expect(() => assertJurisdictionInScope(station, 'W')).toThrow(
+      expect.objectContaining({ code: 'OUT_OF_SCOPE' }),
+    );
   });
 
   it('names every unit outside the scope; a terminal gets a plain FORBIDDEN', () => {
@@ -55,13 +73,19 @@ describe('jurisdiction scope', () => {
       { id: 'b', stationId: 'E-station' },
       { id: 'c', stationId: null },
     ];
-    expect(() => assertUnitsInScope(west, units)).toThrow(expect.objectContaining({ code: 'OUT_OF_SCOPE', details: { unitIds: ['b', 'c'] } }));
-    expect(() => assertUnitsInScope(terminal, [{ id: 'u2', stationId: null }])).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
+    expect(() => assertUnitsInScope(west, units)).toThrow(
+      expect.objectContaining({ code: 'OUT_OF_SCOPE', details: { unitIds: ['b', 'c'] } }),
+    );
+    expect(() => assertUnitsInScope(terminal, [{ id: 'u2', stationId: null }])).toThrow(
+      expect.objectContaining({ code: 'FORBIDDEN' }),
+    );
   });
 
   it('puts incident alerts with their incident and area alerts with their district', () => {
     expect(alertInScope(west, { incidentId: 'i', data: {} }, where('W'))).toBe(true);
-    expect(alertInScope(west, { incidentId: 'i', data: { districtId: 'W' } }, where('E'))).toBe(false);
+    expect(alertInScope(west, { incidentId: 'i', data: { districtId: 'W' } }, where('E'))).toBe(
+      false,
+    );
     expect(alertInScope(west, { incidentId: null, data: { districtId: 'W' } }, null)).toBe(true);
     expect(alertInScope(west, { incidentId: null, data: { districtId: 'E' } }, null)).toBe(false);
     expect(alertInScope(west, { incidentId: null, data: {} }, null)).toBe(false);

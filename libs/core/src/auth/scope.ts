@@ -44,7 +44,8 @@ export interface JurisdictionRef {
   gridId: string | null;
 }
 
-export const outOfScope = (message: string, details?: unknown) => new DomainError('OUT_OF_SCOPE', message, details);
+export const outOfScope = (message: string, details?: unknown) =>
+  new DomainError('OUT_OF_SCOPE', message, details);
 
 /** Whether an object that lies in `jurisdictionId` (null = belongs to the whole city) is in scope. */
 export function coversJurisdiction(scope: Scope, jurisdictionId: string | null): boolean {
@@ -65,30 +66,45 @@ export function unitInScope(scope: Scope, unit: { id: string; stationId: string 
   return coversJurisdiction(scope, unit.stationId);
 }
 
-export function assertIncidentInScope(scope: Scope, incident: { id: string; jurisdiction: JurisdictionRef | null }) {
+export function assertIncidentInScope(
+  scope: Scope,
+  incident: { id: string; jurisdiction: JurisdictionRef | null },
+) {
   if (scope.kind === 'unit' && !incidentInScope(scope, incident.jurisdiction)) {
-    throw forbidden('a terminal sees an incident only through its own unit\'s task');
+    throw forbidden("a terminal sees an incident only through its own unit's task");
   }
   if (!incidentInScope(scope, incident.jurisdiction)) {
     throw outOfScope('incident is outside your jurisdiction', { incidentId: incident.id });
   }
 }
 
-export function assertUnitsInScope(scope: Scope, units: readonly { id: string; stationId: string | null }[]) {
+export function assertUnitsInScope(
+  scope: Scope,
+  units: readonly { id: string; stationId: string | null }[],
+) {
   const outside = units.filter((u) => !unitInScope(scope, u)).map((u) => u.id);
   if (!outside.length) return;
   // a terminal is bound to its unit, not to a jurisdiction: a plain 403, as before scopes
-  if (scope.kind === 'unit') throw forbidden(`a terminal may act only for its own unit (got ${outside.join(', ')})`);
-  throw outOfScope('unit(s) outside your jurisdiction: units of another district (or city units) are dispatched by the city centre', {
-    unitIds: outside,
-  });
+  if (scope.kind === 'unit')
+    throw forbidden(`a terminal may act only for its own unit (got ${outside.join(', ')})`);
+  throw outOfScope(
+    'unit(s) outside your jurisdiction: units of another district (or city units) are dispatched by the city centre',
+    {
+      unitIds: outside,
+    },
+  );
 }
 
 export function assertJurisdictionInScope(scope: Scope, jurisdictionId: string | null) {
   if (!coversJurisdiction(scope, jurisdictionId)) {
-    throw outOfScope(jurisdictionId ? 'that jurisdiction is outside yours' : 'only a city-level account may act for the whole city', {
-      jurisdictionId,
-    });
+    throw outOfScope(
+      jurisdictionId
+        ? 'that jurisdiction is outside yours'
+        : 'only a city-level account may act for the whole city',
+      {
+        jurisdictionId,
+      },
+    );
   }
 }
 
@@ -98,7 +114,11 @@ export function assertCityScope(scope: Scope) {
 }
 
 /** `alert` with the jurisdiction of its incident (null when it has none or it is not incident-bound). */
-export function alertInScope(scope: Scope, alert: Pick<AlertView, 'incidentId' | 'data'>, incident: JurisdictionRef | null): boolean {
+export function alertInScope(
+  scope: Scope,
+  alert: Pick<AlertView, 'incidentId' | 'data'>,
+  incident: JurisdictionRef | null,
+): boolean {
   if (scope.kind === 'city') return true;
   if (alert.incidentId) return incidentInScope(scope, incident);
   const districtId = typeof alert.data.districtId === 'string' ? alert.data.districtId : null;
@@ -135,7 +155,11 @@ export class ScopeService {
   async scopeOf(by: Principal): Promise<Scope> {
     if (by.kind === 'unit') return { kind: 'unit', unitId: by.unitId };
     if (!by.jurisdictionId) return CITY_SCOPE;
-    return { kind: 'jurisdictions', root: by.jurisdictionId, ids: await this.descendantsOf(by.jurisdictionId) };
+    return {
+      kind: 'jurisdictions',
+      root: by.jurisdictionId,
+      ids: await this.descendantsOf(by.jurisdictionId),
+    };
   }
 
   private async descendantsOf(root: string): Promise<ReadonlySet<string>> {
@@ -153,7 +177,10 @@ export class ScopeService {
     if (!r) return;
     // a terminal sees an incident only through a task of its own unit
     if (scope.kind === 'unit' && (await unitHasTaskOn(db, incidentId, scope.unitId))) return;
-    assertIncidentInScope(scope, { id: incidentId, jurisdiction: { districtId: r.district_id, stationId: r.station_id, gridId: r.grid_id } });
+    assertIncidentInScope(scope, {
+      id: incidentId,
+      jurisdiction: { districtId: r.district_id, stationId: r.station_id, gridId: r.grid_id },
+    });
   }
 
   /** An assignment: a terminal's own unit's, else the incident it belongs to decides. */
@@ -162,7 +189,8 @@ export class ScopeService {
     const r = await assignmentParties(db, assignmentId);
     if (!r) return;
     if (scope.kind === 'unit') {
-      if (r.unit_id !== scope.unitId) throw forbidden('only a dispatcher or the assigned unit may report on this assignment');
+      if (r.unit_id !== scope.unitId)
+        throw forbidden('only a dispatcher or the assigned unit may report on this assignment');
       return;
     }
     await this.checkIncident(scope, r.incident_id, db);
@@ -171,27 +199,54 @@ export class ScopeService {
   /** Units by id; unknown ids pass (the handler answers 404). */
   async checkUnits(scope: Scope, unitIds: readonly string[], db: Db | Tx = this.database.db) {
     if (scope.kind === 'city' || !unitIds.length) return;
-    if (scope.kind === 'unit') return assertUnitsInScope(scope, unitIds.map((id) => ({ id, stationId: null })));
+    if (scope.kind === 'unit')
+      return assertUnitsInScope(
+        scope,
+        unitIds.map((id) => ({ id, stationId: null })),
+      );
     const rows = await unitStations(db, unitIds);
-    assertUnitsInScope(scope, rows.map((r) => ({ id: r.id, stationId: r.station_id })));
+    assertUnitsInScope(
+      scope,
+      rows.map((r) => ({ id: r.id, stationId: r.station_id })),
+    );
   }
 
   async checkAlert(scope: Scope, alertId: string, db: Db | Tx = this.database.db) {
     if (scope.kind === 'city') return;
     const r = await alertWithJurisdiction(db, alertId);
     if (!r) return;
-    const incident = r.incident_id ? { districtId: r.district_id ?? null, stationId: r.station_id ?? null, gridId: r.grid_id ?? null } : null;
+    const incident = r.incident_id
+      ? {
+          districtId: r.district_id ?? null,
+          stationId: r.station_id ?? null,
+          gridId: r.grid_id ?? null,
+        }
+      : null;
     if (!alertInScope(scope, { incidentId: r.incident_id, data: r.data }, incident)) {
       throw outOfScope('alert is outside your jurisdiction', { alertId });
     }
   }
 
   /** Open alerts the scope may see (the incident-bound ones through their incident's jurisdiction). */
-  async filterAlerts<A extends Pick<AlertView, 'incidentId' | 'data'>>(scope: Scope, alerts: A[]): Promise<A[]> {
+  async filterAlerts<A extends Pick<AlertView, 'incidentId' | 'data'>>(
+    scope: Scope,
+    alerts: A[],
+  ): Promise<A[]> {
     if (scope.kind === 'city') return alerts;
-    const incidentIds = [...new Set(alerts.map((a) => a.incidentId).filter((id): id is string => !!id))];
-    const rows = incidentIds.length ? await incidentJurisdictions(this.database.db, incidentIds) : [];
-    const where = new Map(rows.map((r) => [r.id, { districtId: r.district_id, stationId: r.station_id, gridId: r.grid_id }]));
-    return alerts.filter((a) => alertInScope(scope, a, a.incidentId ? (where.get(a.incidentId) ?? null) : null));
+    const incidentIds = [
+      ...new Set(alerts.map((a) => a.incidentId).filter((id): id is string => !!id)),
+    ];
+    const rows = incidentIds.length
+      ? await incidentJurisdictions(this.database.db, incidentIds)
+      : [];
+    const where = new Map(
+      rows.map((r) => [
+        r.id,
+        { districtId: r.district_id, stationId: r.station_id, gridId: r.grid_id },
+      ]),
+    );
+    return alerts.filter((a) =>
+      alertInScope(scope, a, a.incidentId ? (where.get(a.incidentId) ?? null) : null),
+    );
   }
 }

@@ -4,14 +4,19 @@ import type { DB, DbOrTx, Tx } from '@ringcad/db';
 export type NotificationRow = Selectable<DB['agency_notifications']>;
 
 export async function pendingNotificationIds(db: DbOrTx): Promise<string[]> {
-  const rows = await sql<Pick<NotificationRow, 'id'>>`SELECT id FROM agency_notifications WHERE status = 'pending'`.execute(db);
+  const rows = await sql<
+    Pick<NotificationRow, 'id'>
+  >`SELECT id FROM agency_notifications WHERE status = 'pending'`.execute(db);
   return rows.rows.map((r) => r.id);
 }
 
 /** A new pending notification (no attempt yet). */
 export async function insertNotification(
   tx: Tx,
-  n: Pick<Insertable<DB['agency_notifications']>, 'incident_id' | 'agency' | 'mode' | 'note' | 'url' | 'created_at' | 'actor_name'>,
+  n: Pick<
+    Insertable<DB['agency_notifications']>,
+    'incident_id' | 'agency' | 'mode' | 'note' | 'url' | 'created_at' | 'actor_name'
+  >,
 ): Promise<NotificationRow> {
   const row = await sql<NotificationRow>`
       INSERT INTO agency_notifications (incident_id, agency, mode, note, url, status, attempts, created_at, actor_name)
@@ -20,21 +25,33 @@ export async function insertNotification(
   return row.rows[0];
 }
 
-export async function notificationsOfIncident(db: DbOrTx, incidentId: string): Promise<NotificationRow[]> {
+export async function notificationsOfIncident(
+  db: DbOrTx,
+  incidentId: string,
+): Promise<NotificationRow[]> {
   const rows = await sql<NotificationRow>`
-      SELECT * FROM agency_notifications WHERE incident_id = ${incidentId} ORDER BY created_at, id`.execute(db);
+      SELECT * FROM agency_notifications WHERE incident_id = ${incidentId} ORDER BY created_at, id`.execute(
+    db,
+  );
   return rows.rows;
 }
 
 /** Counts an attempt on a pending notification; undefined when it is no longer pending. */
-export async function claimNotificationAttempt(db: DbOrTx, id: string): Promise<NotificationRow | undefined> {
+export async function claimNotificationAttempt(
+  db: DbOrTx,
+  id: string,
+): Promise<NotificationRow | undefined> {
   const claimed = await sql<NotificationRow>`
       UPDATE agency_notifications SET attempts = attempts + 1
       WHERE id = ${id} AND status = 'pending' RETURNING *`.execute(db);
   return claimed.rows[0];
 }
 
-export async function recordNotificationError(db: DbOrTx, id: string, error: string): Promise<void> {
+export async function recordNotificationError(
+  db: DbOrTx,
+  id: string,
+  error: string,
+): Promise<void> {
   await sql`UPDATE agency_notifications SET last_error = ${error} WHERE id = ${id}`.execute(db);
 }
 
@@ -56,7 +73,10 @@ export async function settleNotification(
 /** What an agency is told about an incident (no caller data). */
 export async function incidentForAgency(db: DbOrTx, incidentId: string) {
   const i = await sql<
-    Pick<Selectable<DB['incidents']>, 'number' | 'category' | 'priority' | 'address' | 'description' | 'created_at'> & { lon: number; lat: number }
+    Pick<
+      Selectable<DB['incidents']>,
+      'number' | 'category' | 'priority' | 'address' | 'description' | 'created_at'
+    > & { lon: number; lat: number }
   >`
       SELECT number, category, priority, ST_X(location) AS lon, ST_Y(location) AS lat, address, description, created_at
       FROM incidents WHERE id = ${incidentId}`.execute(db);

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleInit,
+} from '@nestjs/common';
 import {
   AGENCIES_QUEUE,
   type AgencyJob,
@@ -8,8 +14,25 @@ import {
 } from '@ringcad/contracts';
 import type { Agency } from '@ringcad/domain';
 import type { Tx } from '@ringcad/db';
-import { Clock, type AppConfig, DatabaseService, conflict, forbidden, actorOf, SYSTEM_ACTOR, type Principal, QueueService, APP_CONFIG } from '../platform';
-import { appendIncidentEvent, bumpIncident, lockIncident, readIncident, lockOpenIncidentInScope } from '../incident-log';
+import {
+  Clock,
+  type AppConfig,
+  DatabaseService,
+  conflict,
+  forbidden,
+  actorOf,
+  SYSTEM_ACTOR,
+  type Principal,
+  QueueService,
+  APP_CONFIG,
+} from '../platform';
+import {
+  appendIncidentEvent,
+  bumpIncident,
+  lockIncident,
+  readIncident,
+  lockOpenIncidentInScope,
+} from '../incident-log';
 import { ScopeService } from '../auth';
 import { AfterCommit, RealtimePublisher } from '../realtime';
 import { AlertOutbox } from '../alerts';
@@ -80,14 +103,19 @@ export class AgenciesService implements OnModuleInit, OnApplicationBootstrap {
   }
 
   /** A dispatcher's (or commander's) request: refused when no webhook is configured for the agency. */
-  async request(incidentId: string, input: AgencyRequest, by: Principal): Promise<AgencyNotificationView> {
+  async request(
+    incidentId: string,
+    input: AgencyRequest,
+    by: Principal,
+  ): Promise<AgencyNotificationView> {
     if (by.kind !== 'user') throw forbidden('unit terminals may not contact agencies');
     const scope = await this.scopes.scopeOf(by);
     const after = new AfterCommit();
     const view = await this.database.transaction(async (tx) => {
       const incident = await lockOpenIncidentInScope(tx, incidentId, scope);
       const url = this.webhookFor(input.agency);
-      if (!url) throw conflict(`no webhook is configured for agency ${input.agency} (AGENCY_WEBHOOKS)`);
+      if (!url)
+        throw conflict(`no webhook is configured for agency ${input.agency} (AGENCY_WEBHOOKS)`);
       return this.insert(tx, incident, input, url, by, after);
     });
     await after.run();
@@ -98,14 +126,35 @@ export class AgenciesService implements OnModuleInit, OnApplicationBootstrap {
    * Inside the caller's transaction (incident locked or just created): the notifications a
    * response plan lists. Agencies without a webhook are logged as not sent.
    */
-  async notifyFromPlan(tx: Tx, incident: IncidentView, agencies: readonly Agency[], planId: string, after: AfterCommit) {
+  async notifyFromPlan(
+    tx: Tx,
+    incident: IncidentView,
+    agencies: readonly Agency[],
+    planId: string,
+    after: AfterCommit,
+  ) {
     for (const agency of agencies) {
       const url = this.webhookFor(agency);
       if (url) {
-        await this.insert(tx, incident, { agency, mode: 'notify', note: `预案 ${planId}` }, url, null, after);
+        await this.insert(
+          tx,
+          incident,
+          { agency, mode: 'notify', note: `预案 ${planId}` },
+          url,
+          null,
+          after,
+        );
       } else {
         const version = await bumpIncident(tx, incident.id);
-        await appendIncidentEvent(tx, incident.id, version, 'agency.unconfigured', this.clock.now(), SYSTEM_ACTOR, { agency, planId });
+        await appendIncidentEvent(
+          tx,
+          incident.id,
+          version,
+          'agency.unconfigured',
+          this.clock.now(),
+          SYSTEM_ACTOR,
+          { agency, planId },
+        );
       }
     }
   }
@@ -114,11 +163,33 @@ export class AgenciesService implements OnModuleInit, OnApplicationBootstrap {
    * Inside the caller's transaction: hands a closed non-police matter to an agency (12345). Without
    * a webhook the hand-over is recorded as not sent, so the desk knows to phone it through.
    */
-  async transferOnClose(tx: Tx, incident: IncidentView, agency: Agency, by: Principal, after: AfterCommit) {
+  async transferOnClose(
+    tx: Tx,
+    incident: IncidentView,
+    agency: Agency,
+    by: Principal,
+    after: AfterCommit,
+  ) {
     const url = this.webhookFor(agency);
-    if (url) return this.insert(tx, incident, { agency, mode: 'transfer', note: 'disposition' }, url, by, after);
+    if (url)
+      return this.insert(
+        tx,
+        incident,
+        { agency, mode: 'transfer', note: 'disposition' },
+        url,
+        by,
+        after,
+      );
     const version = await bumpIncident(tx, incident.id);
-    await appendIncidentEvent(tx, incident.id, version, 'agency.unconfigured', this.clock.now(), actorOf(by), { agency, mode: 'transfer' });
+    await appendIncidentEvent(
+      tx,
+      incident.id,
+      version,
+      'agency.unconfigured',
+      this.clock.now(),
+      actorOf(by),
+      { agency, mode: 'transfer' },
+    );
     return null;
   }
 
@@ -160,16 +231,20 @@ export class AgenciesService implements OnModuleInit, OnApplicationBootstrap {
 
   private async enqueue(notificationId: string) {
     try {
-      await this.queues.queue(AGENCIES_QUEUE).add('deliver', { notificationId } satisfies AgencyJob, {
-        jobId: agencyJobId(notificationId),
-        attempts: this.config.AGENCY_MAX_ATTEMPTS,
-        backoff: { type: 'exponential', delay: this.config.AGENCY_BACKOFF_MS },
-        removeOnComplete: true,
-        removeOnFail: 1000,
-      });
+      await this.queues
+        .queue(AGENCIES_QUEUE)
+        .add('deliver', { notificationId } satisfies AgencyJob, {
+          jobId: agencyJobId(notificationId),
+          attempts: this.config.AGENCY_MAX_ATTEMPTS,
+          backoff: { type: 'exponential', delay: this.config.AGENCY_BACKOFF_MS },
+          removeOnComplete: true,
+          removeOnFail: 1000,
+        });
     } catch (err) {
       // the row stays pending: the next start-up queues it again
-      this.logger.error(`could not queue agency notification ${notificationId}: ${(err as Error).message}`);
+      this.logger.error(
+        `could not queue agency notification ${notificationId}: ${(err as Error).message}`,
+      );
     }
   }
 
@@ -234,10 +309,25 @@ export class AgenciesService implements OnModuleInit, OnApplicationBootstrap {
     await this.database.transaction(async (tx) => {
       const incident = await lockIncident(tx, n.incident_id);
       const now = this.clock.now();
-      if (!(await settleNotification(tx, n.id, status, error, status === 'delivered' ? now : null))) return;
+      if (!(await settleNotification(tx, n.id, status, error, status === 'delivered' ? now : null)))
+        return;
       const version = await bumpIncident(tx, n.incident_id);
-      const data = { notificationId: n.id, agency: n.agency, mode: n.mode, attempts: n.attempts, ...(error ? { error } : {}) };
-      await appendIncidentEvent(tx, n.incident_id, version, status === 'delivered' ? 'agency.delivered' : 'agency.undelivered', now, SYSTEM_ACTOR, data);
+      const data = {
+        notificationId: n.id,
+        agency: n.agency,
+        mode: n.mode,
+        attempts: n.attempts,
+        ...(error ? { error } : {}),
+      };
+      await appendIncidentEvent(
+        tx,
+        n.incident_id,
+        version,
+        status === 'delivered' ? 'agency.delivered' : 'agency.undelivered',
+        now,
+        SYSTEM_ACTOR,
+        data,
+      );
       if (status === 'failed') {
         await insertAlert(tx, {
           kind: 'agency_undelivered',

@@ -13,7 +13,15 @@ import { DefenseLevelsService } from './defense-levels.service';
 
 /** Incident command: sealing checkpoints, plans, partner agencies and defense levels. */
 @Module({
-  imports: [AuthModule, RealtimeModule, AlertsModule, RoadsModule, FleetModule, TimersModule, DispatchModule],
+  imports: [
+    AuthModule,
+    RealtimeModule,
+    AlertsModule,
+    RoadsModule,
+    FleetModule,
+    TimersModule,
+    DispatchModule,
+  ],
   providers: [AgenciesService, PlansService, SealingService, DefenseLevelsService],
   exports: [AgenciesService, PlansService, SealingService, DefenseLevelsService],
 })

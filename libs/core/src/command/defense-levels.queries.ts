@@ -1,15 +1,23 @@
 import { sql, type Insertable, type Selectable } from 'kysely';
 import type { DB, DbOrTx, Tx } from '@ringcad/db';
 
-export type LevelRow = Pick<Selectable<DB['defense_level_changes']>, 'jurisdiction_id' | 'level' | 'reason' | 'at' | 'actor_name'>;
+export type LevelRow = Pick<
+  Selectable<DB['defense_level_changes']>,
+  'jurisdiction_id' | 'level' | 'reason' | 'at' | 'actor_name'
+>;
 
 export async function insertLevelChange(
   tx: Tx,
-  c: Pick<Insertable<DB['defense_level_changes']>, 'jurisdiction_id' | 'level' | 'reason' | 'at' | 'actor_id' | 'actor_name'>,
+  c: Pick<
+    Insertable<DB['defense_level_changes']>,
+    'jurisdiction_id' | 'level' | 'reason' | 'at' | 'actor_id' | 'actor_name'
+  >,
 ): Promise<void> {
   await sql`
         INSERT INTO defense_level_changes (jurisdiction_id, level, reason, at, actor_id, actor_name)
-        VALUES (${c.jurisdiction_id}, ${c.level}, ${c.reason}, ${c.at}, ${c.actor_id}, ${c.actor_name})`.execute(tx);
+        VALUES (${c.jurisdiction_id}, ${c.level}, ${c.reason}, ${c.at}, ${c.actor_id}, ${c.actor_name})`.execute(
+    tx,
+  );
 }
 
 /** The latest change per jurisdiction (the city-wide one under a null jurisdiction). */
@@ -23,7 +31,10 @@ export async function latestLevelRows(db: DbOrTx): Promise<LevelRow[]> {
 /**
  * Available units per district: counted from the given positions, else from the units' rows.
  */
-export async function availableUnitsPerDistrict(db: DbOrTx, positions?: readonly { lon: number; lat: number }[]) {
+export async function availableUnitsPerDistrict(
+  db: DbOrTx,
+  positions?: readonly { lon: number; lat: number }[],
+) {
   const counts = positions
     ? await sql<Pick<Selectable<DB['jurisdictions']>, 'id'> & { n: number }>`
           SELECT j.id, count(p.lon)::int AS n FROM jurisdictions j
@@ -40,7 +51,9 @@ export async function availableUnitsPerDistrict(db: DbOrTx, positions?: readonly
 /** Whether the district's breach is open, its row locked until the transaction ends. */
 export async function lockBreachState(tx: Tx, districtId: string): Promise<boolean> {
   const state = await sql<Pick<Selectable<DB['coverage_breaches']>, 'open'>>`
-        SELECT open FROM coverage_breaches WHERE district_id = ${districtId} FOR UPDATE`.execute(tx);
+        SELECT open FROM coverage_breaches WHERE district_id = ${districtId} FOR UPDATE`.execute(
+    tx,
+  );
   return state.rows[0]?.open ?? false;
 }
 
@@ -50,5 +63,7 @@ export async function saveBreach(tx: Tx, b: Insertable<DB['coverage_breaches']>)
         INSERT INTO coverage_breaches (district_id, open, level, alert_id, changed_at)
         VALUES (${b.district_id}, ${b.open}, ${b.level}, ${b.alert_id ?? null}, ${b.changed_at})
         ON CONFLICT (district_id) DO UPDATE SET open = EXCLUDED.open, level = EXCLUDED.level,
-          alert_id = COALESCE(EXCLUDED.alert_id, coverage_breaches.alert_id), changed_at = EXCLUDED.changed_at`.execute(tx);
+          alert_id = COALESCE(EXCLUDED.alert_id, coverage_breaches.alert_id), changed_at = EXCLUDED.changed_at`.execute(
+    tx,
+  );
 }

@@ -7,10 +7,22 @@ import {
   type DefenseLevel,
   type DefenseLevelPolicy,
 } from '@ringcad/domain';
-import { appendAudit, Clock, DatabaseService, notFound, actorOf, type Principal } from '../platform';
+import {
+  appendAudit,
+  Clock,
+  DatabaseService,
+  notFound,
+  actorOf,
+  type Principal,
+} from '../platform';
 import { AfterCommit, RealtimePublisher } from '../realtime';
 import { AlertOutbox } from '../alerts';
-import { ScopeService, assertJurisdictionInScope, coversJurisdiction, jurisdictionExists } from '../auth';
+import {
+  ScopeService,
+  assertJurisdictionInScope,
+  coversJurisdiction,
+  jurisdictionExists,
+} from '../auth';
 import { insertAlert } from './agencies.queries';
 import {
   availableUnitsPerDistrict,
@@ -75,9 +87,19 @@ export class DefenseLevelsService {
         level: input.level,
         reason: input.reason,
       });
-      const v = this.toView({ jurisdiction_id: input.jurisdictionId, level: input.level, reason: input.reason, at: now, actor_name: actor.name });
+      const v = this.toView({
+        jurisdiction_id: input.jurisdictionId,
+        level: input.level,
+        reason: input.reason,
+        at: now,
+        actor_name: actor.name,
+      });
       after.add(() =>
-        this.realtime.toConsoles({ event: 'defense-level.changed', payload: v, jurisdictionIds: [input.jurisdictionId] }),
+        this.realtime.toConsoles({
+          event: 'defense-level.changed',
+          payload: v,
+          jurisdictionIds: [input.jurisdictionId],
+        }),
       );
       return v;
     });
@@ -91,13 +113,22 @@ export class DefenseLevelsService {
    */
   async current(by: Principal): Promise<DefenseLevelView[]> {
     const scope = await this.scopes.scopeOf(by);
-    const rows = (await this.latestRows()).filter((r) => r.jurisdiction_id === null || coversJurisdiction(scope, r.jurisdiction_id));
+    const rows = (await this.latestRows()).filter(
+      (r) => r.jurisdiction_id === null || coversJurisdiction(scope, r.jurisdiction_id),
+    );
     const city = rows.find((r) => r.jurisdiction_id === null);
     const views = rows.filter((r) => r.jurisdiction_id !== null).map((r) => this.toView(r));
     return [
       city
         ? this.toView(city)
-        : { jurisdictionId: null, level: DEFAULT_DEFENSE_LEVEL, reason: null, at: null, by: null, policy: policyView(DEFENSE_LEVEL_POLICIES[DEFAULT_DEFENSE_LEVEL]) },
+        : {
+            jurisdictionId: null,
+            level: DEFAULT_DEFENSE_LEVEL,
+            reason: null,
+            at: null,
+            by: null,
+            policy: policyView(DEFENSE_LEVEL_POLICIES[DEFAULT_DEFENSE_LEVEL]),
+          },
       ...views,
     ];
   }
@@ -180,11 +211,22 @@ export class DefenseLevelsService {
           availableUnits,
           minAvailableUnits: policy.minAvailableUnits,
         };
-        alertId = await insertAlert(tx, { kind: 'coverage_below_target', incident_id: null, at: now, data: JSON.stringify(data) });
+        alertId = await insertAlert(tx, {
+          kind: 'coverage_below_target',
+          incident_id: null,
+          at: now,
+          data: JSON.stringify(data),
+        });
         // pushed by the outbox after commit, to the consoles of its jurisdiction
         after.add(() => this.alerts.kick());
       }
-      await saveBreach(tx, { district_id: d.id, open: below, level, alert_id: alertId, changed_at: now });
+      await saveBreach(tx, {
+        district_id: d.id,
+        open: below,
+        level,
+        alert_id: alertId,
+        changed_at: now,
+      });
       return below;
     });
     await after.run();

@@ -6,7 +6,10 @@ import type { DB, DbOrTx, Tx } from '@ringcad/db';
 export type PlanRow = Selectable<DB['response_plans']>;
 
 export async function listPlanRows(db: DbOrTx): Promise<PlanRow[]> {
-  const rows = await sql<PlanRow>`SELECT * FROM response_plans ORDER BY category, priority, jurisdiction_id NULLS FIRST`.execute(db);
+  const rows =
+    await sql<PlanRow>`SELECT * FROM response_plans ORDER BY category, priority, jurisdiction_id NULLS FIRST`.execute(
+      db,
+    );
   return rows.rows;
 }
 
@@ -17,7 +20,9 @@ export async function planRowById(db: DbOrTx, id: string): Promise<PlanRow | und
 
 /** Whether a plan was deleted. */
 export async function deletePlan(tx: Tx, id: string): Promise<boolean> {
-  const gone = await sql<Pick<PlanRow, 'id'>>`DELETE FROM response_plans WHERE id = ${id} RETURNING id`.execute(tx);
+  const gone = await sql<
+    Pick<PlanRow, 'id'>
+  >`DELETE FROM response_plans WHERE id = ${id} RETURNING id`.execute(tx);
   return gone.rows.length > 0;
 }
 
@@ -30,7 +35,9 @@ export async function clashingPlanId(
 ): Promise<string | undefined> {
   const clash = await sql<Pick<PlanRow, 'id'>>`
         SELECT id FROM response_plans WHERE category = ${input.category} AND priority = ${input.priority}
-          AND jurisdiction_id IS NOT DISTINCT FROM ${jurisdictionId}::uuid AND id IS DISTINCT FROM ${id}::uuid`.execute(tx);
+          AND jurisdiction_id IS NOT DISTINCT FROM ${jurisdictionId}::uuid AND id IS DISTINCT FROM ${id}::uuid`.execute(
+    tx,
+  );
   return clash.rows[0]?.id;
 }
 

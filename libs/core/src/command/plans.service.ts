@@ -9,7 +9,17 @@ import type {
 import { findScheme, type Agency } from '@ringcad/domain';
 import type { DbOrTx } from '@ringcad/db';
 import { AgenciesService } from './agencies.service';
-import { appendAudit, Clock, DatabaseService, DomainError, conflict, forbidden, notFound, actorOf, type Principal } from '../platform';
+import {
+  appendAudit,
+  Clock,
+  DatabaseService,
+  DomainError,
+  conflict,
+  forbidden,
+  notFound,
+  actorOf,
+  type Principal,
+} from '../platform';
 import { DispatchService, RecommendationService } from '../dispatch';
 import { readIncident } from '../incident-log';
 import { AfterCommit } from '../realtime';
@@ -72,10 +82,17 @@ export function fillPlan(
       if (got === need.count) break;
       if (c.kind !== need.kind || used.has(c.unitId) || c.etaSec > limit) continue;
       used.add(c.unitId);
-      proposed.push({ unitId: c.unitId, callsign: c.callsign, kind: c.kind, tier: need.tier, etaSec: c.etaSec });
+      proposed.push({
+        unitId: c.unitId,
+        callsign: c.callsign,
+        kind: c.kind,
+        tier: need.tier,
+        etaSec: c.etaSec,
+      });
       got++;
     }
-    if (got < need.count) missing.push({ kind: need.kind, count: need.count - got, tier: need.tier });
+    if (got < need.count)
+      missing.push({ kind: need.kind, count: need.count - got, tier: need.tier });
   }
   return { planId: plan.id, scheme: plan.scheme, proposed, missing, working: counted };
 }
@@ -116,26 +133,49 @@ export class PlansService {
   async remove(id: string, by: Principal): Promise<void> {
     await this.database.transaction(async (tx) => {
       if (!(await deletePlan(tx, id))) throw notFound('response plan', id);
-      await appendAudit(tx, this.clock.now(), actorOf(by), 'response-plan.delete', 'response_plan', id);
+      await appendAudit(
+        tx,
+        this.clock.now(),
+        actorOf(by),
+        'response-plan.delete',
+        'response_plan',
+        id,
+      );
     });
   }
 
-  private async save(id: string | null, input: ResponsePlanRequest, by: Principal): Promise<ResponsePlanView> {
+  private async save(
+    id: string | null,
+    input: ResponsePlanRequest,
+    by: Principal,
+  ): Promise<ResponsePlanView> {
     const scheme = findScheme(input.scheme);
     if (!scheme) throw new DomainError('VALIDATION_FAILED', `unknown ring scheme ${input.scheme}`);
     const badTier = input.units.find((u) => u.tier >= scheme.tiers.length);
-    if (badTier) throw new DomainError('VALIDATION_FAILED', `scheme ${scheme.id} has no tier ${badTier.tier}`);
+    if (badTier)
+      throw new DomainError('VALIDATION_FAILED', `scheme ${scheme.id} has no tier ${badTier.tier}`);
     return this.database.transaction(async (tx) => {
       const jurisdictionId = input.jurisdictionId ?? null;
-      if (jurisdictionId && !(await jurisdictionExists(tx, jurisdictionId))) throw notFound('jurisdiction', jurisdictionId);
+      if (jurisdictionId && !(await jurisdictionExists(tx, jurisdictionId)))
+        throw notFound('jurisdiction', jurisdictionId);
       const clash = await clashingPlanId(tx, input, jurisdictionId, id);
       if (clash) {
-        throw conflict('a plan for this category, priority and jurisdiction exists already', { planId: clash });
+        throw conflict('a plan for this category, priority and jurisdiction exists already', {
+          planId: clash,
+        });
       }
       const now = this.clock.now();
       const row = await savePlan(tx, id, input, jurisdictionId, now);
       if (!row) throw notFound('response plan', id ?? '');
-      await appendAudit(tx, now, actorOf(by), id ? 'response-plan.update' : 'response-plan.create', 'response_plan', row.id, input);
+      await appendAudit(
+        tx,
+        now,
+        actorOf(by),
+        id ? 'response-plan.update' : 'response-plan.create',
+        'response_plan',
+        row.id,
+        input,
+      );
       return toView(row);
     });
   }
@@ -149,7 +189,10 @@ export class PlansService {
   }
 
   /** The plan's proposal for an incident from the current recommendation (null without a plan). */
-  async propose(incidentId: string, candidates?: readonly RecommendationCandidate[]): Promise<PlanProposal | null> {
+  async propose(
+    incidentId: string,
+    candidates?: readonly RecommendationCandidate[],
+  ): Promise<PlanProposal | null> {
     const incident = await readIncident(this.database.db, incidentId);
     const plan = await this.planFor(this.database.db, incident);
     if (!plan) return null;
@@ -164,7 +207,10 @@ export class PlansService {
    * Called right after an incident is created (its own transaction, after that commit): the
    * plan's agencies are notified (logged events, queued deliveries) and its proposal returned.
    */
-  async onIncidentCreated(incident: IncidentView, candidates: readonly RecommendationCandidate[]): Promise<PlanProposal | null> {
+  async onIncidentCreated(
+    incident: IncidentView,
+    candidates: readonly RecommendationCandidate[],
+  ): Promise<PlanProposal | null> {
     const plan = await this.planFor(this.database.db, incident);
     if (!plan) return null;
     if (plan.notify.length) {
@@ -181,18 +227,25 @@ export class PlansService {
 
   /** 一键确认: assigns the proposed units (or the given subset of them) in one 派警. */
   async confirm(incidentId: string, unitIds: string[] | undefined, by: Principal) {
-    if (by.kind !== 'user' || !by.roles.includes('dispatcher')) throw forbidden('only a dispatcher may assign units');
+    if (by.kind !== 'user' || !by.roles.includes('dispatcher'))
+      throw forbidden('only a dispatcher may assign units');
     const proposal = await this.propose(incidentId);
     if (!proposal) throw conflict('no response plan applies to this incident');
     const proposedIds = proposal.proposed.map((p) => p.unitId);
     const ids = unitIds ?? proposedIds;
     const stranger = ids.find((id) => !proposedIds.includes(id));
-    if (stranger) throw conflict(`unit ${stranger} is not in the plan's proposal`, { proposed: proposedIds });
+    if (stranger)
+      throw conflict(`unit ${stranger} is not in the plan's proposal`, { proposed: proposedIds });
     if (!ids.length) {
-      throw conflict(proposal.missing.length ? 'the plan proposes no available unit' : 'the plan is already filled', {
-        missing: proposal.missing,
-        working: proposal.working,
-      });
+      throw conflict(
+        proposal.missing.length
+          ? 'the plan proposes no available unit'
+          : 'the plan is already filled',
+        {
+          missing: proposal.missing,
+          working: proposal.working,
+        },
+      );
     }
     const { assignments } = await this.dispatch.assign(incidentId, ids, undefined, by);
     return { plan: proposal, assignments };

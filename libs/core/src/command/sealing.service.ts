@@ -2,15 +2,44 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { SealingDispatchRequest, SealingView } from '@ringcad/contracts';
 import { canManCheckpoint, findScheme } from '@ringcad/domain';
 import { computeSealing } from '@ringcad/routing';
-import { Clock, type AppConfig, DatabaseService, DomainError, conflict, forbidden, notFound, actorOf, hasRole, type Principal, APP_CONFIG } from '../platform';
-import { lockAvailableUnits, readAssignments, terminalTask, DispatchService, RecommendationService } from '../dispatch';
-import { appendIncidentEvent, bumpIncident, readIncident, lockOpenIncidentInScope } from '../incident-log';
+import {
+  Clock,
+  type AppConfig,
+  DatabaseService,
+  DomainError,
+  conflict,
+  forbidden,
+  notFound,
+  actorOf,
+  hasRole,
+  type Principal,
+  APP_CONFIG,
+} from '../platform';
+import {
+  lockAvailableUnits,
+  readAssignments,
+  terminalTask,
+  DispatchService,
+  RecommendationService,
+} from '../dispatch';
+import {
+  appendIncidentEvent,
+  bumpIncident,
+  readIncident,
+  lockOpenIncidentInScope,
+} from '../incident-log';
 import { availableUnitPositions, LiveFleetService, overlayLive, UnitsService } from '../fleet';
 import { ScopeService } from '../auth';
 import { AfterCommit, RealtimePublisher } from '../realtime';
 import { RoadNetworkService, type PlacePoint } from '../roads';
 import { TimersService } from '../timers';
-import { allCheckpoints, checkpointsByIds, incidentLocation, insertCheckpointAssignment, unitsManningCheckpoints } from './sealing.queries';
+import {
+  allCheckpoints,
+  checkpointsByIds,
+  incidentLocation,
+  insertCheckpointAssignment,
+  unitsManningCheckpoints,
+} from './sealing.queries';
 
 const round1 = (v: number) => Math.round(v * 10) / 10;
 
@@ -39,13 +68,18 @@ export class SealingService {
    * Sealing rings of an incident for a scheme's tiers (all of them, or the given indexes: e.g.
    * `5-10-30` tier 2 is the 30-minute encirclement). Tier windows use the previous tier asked for.
    */
-  async sealing(incidentId: string, schemeId: string, tierIndexes: number[] | undefined): Promise<SealingView> {
+  async sealing(
+    incidentId: string,
+    schemeId: string,
+    tierIndexes: number[] | undefined,
+  ): Promise<SealingView> {
     const started = performance.now();
     const scheme = findScheme(schemeId);
     if (!scheme) throw new DomainError('VALIDATION_FAILED', `unknown ring scheme ${schemeId}`);
     const indexes = tierIndexes ?? scheme.tiers.map((_, i) => i);
     const bad = indexes.find((i) => i >= scheme.tiers.length);
-    if (bad !== undefined) throw new DomainError('VALIDATION_FAILED', `scheme ${scheme.id} has no tier ${bad}`);
+    if (bad !== undefined)
+      throw new DomainError('VALIDATION_FAILED', `scheme ${scheme.id} has no tier ${bad}`);
     const graph = this.roads.requireGraph();
     const at = await incidentLocation(this.database.db, incidentId);
     if (!at) throw notFound('incident', incidentId);
@@ -53,12 +87,21 @@ export class SealingService {
     const units = await this.availableUnits();
     const r = computeSealing(graph, at, {
       tiersSec: indexes.map((i) => scheme.tiers[i].sec),
-      checkpoints: checkpoints.map((c) => ({ ...c, snap: this.roads.snapFor(`checkpoint:${c.id}`, c.lon, c.lat) })),
-      units: units.map((u) => ({ id: u.id, lon: u.lon, lat: u.lat, snap: this.roads.snapFor(u.id, u.lon, u.lat) })),
+      checkpoints: checkpoints.map((c) => ({
+        ...c,
+        snap: this.roads.snapFor(`checkpoint:${c.id}`, c.lon, c.lat),
+      })),
+      units: units.map((u) => ({
+        id: u.id,
+        lon: u.lon,
+        lat: u.lat,
+        snap: this.roads.snapFor(u.id, u.lon, u.lat),
+      })),
       vehicleSpeedFactor: this.config.SEALING_VEHICLE_SPEED_FACTOR,
       at: this.clock.now(),
     });
-    if (r.incidentSnapDistanceM === null) throw conflict('the incident is too far from any road to compute sealing rings');
+    if (r.incidentSnapDistanceM === null)
+      throw conflict('the incident is too far from any road to compute sealing rings');
     const cpById = new Map(checkpoints.map((c) => [c.id, c]));
     const unitById = new Map(units.map((u) => [u.id, u]));
     return {
@@ -77,12 +120,20 @@ export class SealingService {
             location: { lon: cp.lon, lat: cp.lat },
             vehicleEtaSec: Math.round(c.vehicleEtaSec),
             bestUnit: c.bestUnit
-              ? { unitId: c.bestUnit.id, callsign: unitById.get(c.bestUnit.id)?.callsign ?? '', etaSec: Math.round(c.bestUnit.etaSec) }
+              ? {
+                  unitId: c.bestUnit.id,
+                  callsign: unitById.get(c.bestUnit.id)?.callsign ?? '',
+                  etaSec: Math.round(c.bestUnit.etaSec),
+                }
               : null,
             sealable: c.sealable,
           };
         }),
-        crossings: t.crossings.map((c) => ({ lon: c.lon, lat: c.lat, ...(c.roadName ? { roadName: c.roadName } : {}) })),
+        crossings: t.crossings.map((c) => ({
+          lon: c.lon,
+          lat: c.lat,
+          ...(c.roadName ? { roadName: c.roadName } : {}),
+        })),
       })),
       tookMs: round1(performance.now() - started),
     };
@@ -106,11 +157,14 @@ export class SealingService {
       const manning = await unitsManningCheckpoints(tx, incidentId);
       const cap = this.config.SEALING_MAX_UNITS_PER_INCIDENT;
       if (manning + input.assignments.length > cap) {
-        throw conflict(`at most ${cap} units man checkpoints for one incident (SEALING_MAX_UNITS_PER_INCIDENT)`, {
-          cap,
-          manning,
-          requested: input.assignments.length,
-        });
+        throw conflict(
+          `at most ${cap} units man checkpoints for one incident (SEALING_MAX_UNITS_PER_INCIDENT)`,
+          {
+            cap,
+            manning,
+            requested: input.assignments.length,
+          },
+        );
       }
       const unitIds = input.assignments.map((a) => a.unitId);
       await lockAvailableUnits(tx, unitIds, scope);
@@ -133,8 +187,12 @@ export class SealingService {
       }
       // checkpoint units neither dispatch the scene nor start its ring clock
       const version = await bumpIncident(tx, incidentId);
-      const assignments = (await readAssignments(tx, { incidentId })).filter((a) => newIds.includes(a.id));
-      const cpOf = new Map(input.assignments.map((a) => [a.unitId, cpById.get(a.checkpointId) as PlacePoint]));
+      const assignments = (await readAssignments(tx, { incidentId })).filter((a) =>
+        newIds.includes(a.id),
+      );
+      const cpOf = new Map(
+        input.assignments.map((a) => [a.unitId, cpById.get(a.checkpointId) as PlacePoint]),
+      );
       await appendIncidentEvent(tx, incidentId, version, 'units.assigned', now, actorOf(by), {
         role: 'checkpoint',
         assignments: assignments.map((a) => ({
@@ -149,7 +207,14 @@ export class SealingService {
       });
       const updated = await readIncident(tx, incidentId);
       for (const a of assignments) {
-        await this.timers.scheduleAckOverdue(tx, a, updated, this.dispatch.ackTimeoutSec(updated.priority), now, after);
+        await this.timers.scheduleAckOverdue(
+          tx,
+          a,
+          updated,
+          this.dispatch.ackTimeoutSec(updated.priority),
+          now,
+          after,
+        );
       }
       const unitViews = await Promise.all(assignments.map((a) => this.units.get(tx, a.unitId)));
       after.add(() => {
@@ -162,7 +227,8 @@ export class SealingService {
             checkpoint: { id: cp.id, name: cp.name, location: { lon: cp.lon, lat: cp.lat } },
           });
         }
-        for (const u of unitViews) this.realtime.toConsoles({ event: 'unit.updated', payload: u, everyone: true });
+        for (const u of unitViews)
+          this.realtime.toConsoles({ event: 'unit.updated', payload: u, everyone: true });
       });
       return assignments.map((a) => ({ ...a, checkpointId: cpOf.get(a.unitId)?.id ?? null }));
     });

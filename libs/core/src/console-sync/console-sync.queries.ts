@@ -10,7 +10,10 @@ import { toAssignmentView } from '../realtime';
  * The assignments of these incidents in one statement: grouped in the order the ids are given,
  * each incident's by assignment time then callsign (what reading them incident by incident gave).
  */
-export async function assignmentsOfIncidents(db: DbOrTx, incidentIds: readonly string[]): Promise<AssignmentView[]> {
+export async function assignmentsOfIncidents(
+  db: DbOrTx,
+  incidentIds: readonly string[],
+): Promise<AssignmentView[]> {
   if (!incidentIds.length) return [];
   const ids = [...incidentIds];
   const rows = await db

@@ -25,11 +25,16 @@ export class ConsoleSyncService {
   async snapshot(by: Principal): Promise<ConsoleSync> {
     const at = this.clock.now().toISOString();
     const incidents = await this.incidents.list({ status: 'open', limit: 1000 }, by);
-    const assignments = await assignmentsOfIncidents(this.database.db, incidents.map((i) => i.id));
+    const assignments = await assignmentsOfIncidents(
+      this.database.db,
+      incidents.map((i) => i.id),
+    );
     // the whole fleet is shared (every seat draws it); incidents and alerts are the scope's own,
     // and only the alerts of incidents still on the board
     const visible = new Set(incidents.map((i) => i.id));
-    const alerts = (await this.alerts.openAlerts(by)).filter((a) => a.incidentId === null || visible.has(a.incidentId));
+    const alerts = (await this.alerts.openAlerts(by)).filter(
+      (a) => a.incidentId === null || visible.has(a.incidentId),
+    );
     const notes = await this.desk.notesOf(incidents.map((i) => i.id));
     return {
       at,

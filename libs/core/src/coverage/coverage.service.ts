@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { computeCoverage, suggestMoveUps, type CoverageArea, type MoveUp } from '@ringcad/routing';
 import { DEFENSE_LEVEL_POLICIES, findScheme, type RingScheme } from '@ringcad/domain';
 import { Clock, type AppConfig, DatabaseService, DomainError, APP_CONFIG } from '../platform';
@@ -13,7 +19,11 @@ export interface CoverageView {
   computedAt: string;
   units: number;
   tiers: { sec: number; roadKmPct: number; areaPct: number; roadKm: number }[];
-  districts: { id: string; name: string; tiers: { sec: number; roadKmPct: number; areaPct: number }[] }[];
+  districts: {
+    id: string;
+    name: string;
+    tiers: { sec: number; roadKmPct: number; areaPct: number }[];
+  }[];
   blindSpots: unknown;
   tookMs: number;
 }
@@ -92,7 +102,12 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
     const tiersSec = scheme.tiers.map((t) => t.sec);
     const r = computeCoverage(
       graph,
-      units.map((u) => ({ id: u.id, lon: u.lon, lat: u.lat, snap: this.roads.snapFor(u.id, u.lon, u.lat) })),
+      units.map((u) => ({
+        id: u.id,
+        lon: u.lon,
+        lat: u.lat,
+        snap: this.roads.snapFor(u.id, u.lon, u.lat),
+      })),
       tiersSec,
       { areas, at: this.clock.now() },
     );
@@ -100,11 +115,20 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
       scheme: { id: scheme.id, tiers: scheme.tiers.map((t) => ({ sec: t.sec })) },
       computedAt: new Date(nowMs).toISOString(),
       units: units.length,
-      tiers: r.tiers.map((t) => ({ sec: t.sec, roadKmPct: round1(t.roadKmPct), areaPct: round1(t.areaPct), roadKm: round1(t.roadKm) })),
+      tiers: r.tiers.map((t) => ({
+        sec: t.sec,
+        roadKmPct: round1(t.roadKmPct),
+        areaPct: round1(t.areaPct),
+        roadKm: round1(t.roadKm),
+      })),
       districts: r.areas.map((a, i) => ({
         id: a.id,
         name: areas[i].name,
-        tiers: a.tiers.map((t) => ({ sec: t.sec, roadKmPct: round1(t.roadKmPct), areaPct: round1(t.areaPct) })),
+        tiers: a.tiers.map((t) => ({
+          sec: t.sec,
+          roadKmPct: round1(t.roadKmPct),
+          areaPct: round1(t.areaPct),
+        })),
       })),
       blindSpots: r.blindSpots,
       tookMs: Math.round(r.tookMs),
@@ -119,28 +143,50 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
    */
   async moveUps(schemeId: string, tierIndex?: number, maxMovesAsked?: number): Promise<MoveUp[]> {
     // the city-wide defense level decides how many moves to suggest unless the caller says
-    const maxMoves = maxMovesAsked ?? DEFENSE_LEVEL_POLICIES[await this.defenseLevels.levelFor(null)].maxMoves;
+    const maxMoves =
+      maxMovesAsked ?? DEFENSE_LEVEL_POLICIES[await this.defenseLevels.levelFor(null)].maxMoves;
     const scheme = this.scheme(schemeId);
     const graph = this.roads.requireGraph();
     // default: the first tier of at least 3 minutes, the patrol-car ring of every plan
-    const idx = tierIndex ?? Math.max(0, scheme.tiers.findIndex((t) => t.sec >= 180));
-    if (idx < 0 || idx >= scheme.tiers.length) throw new DomainError('VALIDATION_FAILED', `scheme ${scheme.id} has no tier ${idx}`);
+    const idx =
+      tierIndex ??
+      Math.max(
+        0,
+        scheme.tiers.findIndex((t) => t.sec >= 180),
+      );
+    if (idx < 0 || idx >= scheme.tiers.length)
+      throw new DomainError('VALIDATION_FAILED', `scheme ${scheme.id} has no tier ${idx}`);
     const units = await this.availableUnits();
     const points = await standbyPointPositions(this.database.db);
     return suggestMoveUps(graph, {
-      units: units.map((u) => ({ id: u.id, lon: u.lon, lat: u.lat, snap: this.roads.snapFor(u.id, u.lon, u.lat) })),
+      units: units.map((u) => ({
+        id: u.id,
+        lon: u.lon,
+        lat: u.lat,
+        snap: this.roads.snapFor(u.id, u.lon, u.lat),
+      })),
       standbyPoints: points,
       tierSec: scheme.tiers[idx].sec,
       maxMoves,
       at: this.clock.now(),
-    }).map((m) => ({ ...m, gainPct: round1(m.gainPct * 10) / 10, coveredPct: round1(m.coveredPct) }));
+    }).map((m) => ({
+      ...m,
+      gainPct: round1(m.gainPct * 10) / 10,
+      coveredPct: round1(m.coveredPct),
+    }));
   }
 
   private async availableUnits() {
     const rows = await availableUnitPositions(this.database.db);
     const staleBefore = this.clock.now().getTime() - this.config.POSITION_STALE_SEC * 1000;
     return overlayLive(rows, await this.live.get(rows.map((r) => r.id)))
-      .filter((u) => u.lon !== null && u.lat !== null && u.position_at && new Date(u.position_at).getTime() >= staleBefore)
+      .filter(
+        (u) =>
+          u.lon !== null &&
+          u.lat !== null &&
+          u.position_at &&
+          new Date(u.position_at).getTime() >= staleBefore,
+      )
       .map((u) => ({ id: u.id, lon: u.lon as number, lat: u.lat as number }));
   }
 
@@ -149,7 +195,11 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
     const key = await districtsVersion(this.database.db);
     if (this.areas?.key === key) return this.areas.list;
     const rows = await districtBoundaries(this.database.db);
-    const list = rows.map((r) => ({ id: r.id, name: r.name, polygon: JSON.parse(r.geom) as CoverageArea['polygon'] }));
+    const list = rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      polygon: JSON.parse(r.geom) as CoverageArea['polygon'],
+    }));
     this.areas = { key, list };
     return list;
   }

@@ -25,7 +25,8 @@ import { readAssignments } from './dispatch.service';
  * The queries the dispatch runs, against a real database in whichever mode the suite runs:
  * embedded PGlite, or a fresh PostgreSQL/PostGIS database when DATABASE_URL and REDIS_URL are set.
  */
-const URL_ = process.env.DATABASE_URL && process.env.REDIS_URL ? process.env.DATABASE_URL : undefined;
+const URL_ =
+  process.env.DATABASE_URL && process.env.REDIS_URL ? process.env.DATABASE_URL : undefined;
 const mode = URL_ ? 'postgres' : 'pglite';
 const MIGRATIONS = join(__dirname, '../../../../db/migrations');
 
@@ -74,7 +75,12 @@ describe(`dispatch queries (${mode})`, () => {
     await close();
   });
 
-  async function addUnit(callsign: string, kind: string, status: string, position: { lon: number; lat: number; at: Date } | null) {
+  async function addUnit(
+    callsign: string,
+    kind: string,
+    status: string,
+    position: { lon: number; lat: number; at: Date } | null,
+  ) {
     const r = await sql<{ id: string }>`
       INSERT INTO units (callsign, kind, status, terminal_token_hash, position, position_at, status_changed_at)
       VALUES (${callsign}, ${kind}, ${status}, ${`hash-${callsign}`},
@@ -91,7 +97,13 @@ describe(`dispatch queries (${mode})`, () => {
     return r.rows[0].id;
   }
 
-  const assign = (incidentId: string, unitId: string, role: string, status: string, assignedAt: Date) =>
+  const assign = (
+    incidentId: string,
+    unitId: string,
+    role: string,
+    status: string,
+    assignedAt: Date,
+  ) =>
     db.transaction().execute((tx) =>
       insertAssignment(tx, {
         incident_id: incidentId,
@@ -106,7 +118,11 @@ describe(`dispatch queries (${mode})`, () => {
     );
 
   it('reads units with their stored positions (null when none), all or by id', async () => {
-    const a = await addUnit('P-A1', 'patrol_car', 'available', { lon: 116.41, lat: 39.91, at: at(-10) });
+    const a = await addUnit('P-A1', 'patrol_car', 'available', {
+      lon: 116.41,
+      lat: 39.91,
+      at: at(-10),
+    });
     const b = await addUnit('F-B1', 'foot', 'assigned', { lon: 116.42, lat: 39.92, at: at(-20) });
     const c = await addUnit('K-C1', 'kiosk', 'off_duty', null);
 
@@ -146,12 +162,28 @@ describe(`dispatch queries (${mode})`, () => {
     ];
     const locked = await db.transaction().execute((tx) => lockUnits(tx, [ids[2], ids[0], ids[1]]));
     expect(locked.map((u) => u.id)).toEqual([...ids].sort());
-    expect(locked.find((u) => u.id === ids[2])).toMatchObject({ callsign: 'L-3', status: 'on_scene', station_id: null });
+    expect(locked.find((u) => u.id === ids[2])).toMatchObject({
+      callsign: 'L-3',
+      status: 'on_scene',
+      station_id: null,
+    });
 
-    const before = await db.selectFrom('units').select(['version']).where('id', '=', ids[0]).executeTakeFirstOrThrow();
+    const before = await db
+      .selectFrom('units')
+      .select(['version'])
+      .where('id', '=', ids[0])
+      .executeTakeFirstOrThrow();
     await db.transaction().execute((tx) => setUnitStatus(tx, ids[0], 'assigned', at(5)));
-    const after = await db.selectFrom('units').select(['status', 'version', 'status_changed_at']).where('id', '=', ids[0]).executeTakeFirstOrThrow();
-    expect(after).toEqual({ status: 'assigned', version: before.version + 1, status_changed_at: at(5) });
+    const after = await db
+      .selectFrom('units')
+      .select(['status', 'version', 'status_changed_at'])
+      .where('id', '=', ids[0])
+      .executeTakeFirstOrThrow();
+    expect(after).toEqual({
+      status: 'assigned',
+      version: before.version + 1,
+      status_changed_at: at(5),
+    });
   });
 
   it('reads assignments with their unit, by id, by incident or for several incidents, in assignment order', async () => {
@@ -166,18 +198,42 @@ describe(`dispatch queries (${mode})`, () => {
 
     const byIncident = await selectAssignments(db, { incidentId: i1 });
     expect(byIncident.map((a) => a.id)).toEqual([a2, a1]);
-    expect(byIncident[0]).toMatchObject({ incident_id: i1, unit_id: u2, callsign: 'R-A', unit_kind: 'foot', role: 'reinforcement', eta_sec: 120, eta_method: 'road' });
+    expect(byIncident[0]).toMatchObject({
+      incident_id: i1,
+      unit_id: u2,
+      callsign: 'R-A',
+      unit_kind: 'foot',
+      role: 'reinforcement',
+      eta_sec: 120,
+      eta_method: 'road',
+    });
     expect(byIncident[0].assigned_at).toEqual(at(10));
     expect(byIncident[0].acked_at).toBeNull();
 
-    expect((await selectAssignments(db, { id: a3 })).map((a) => [a.id, a.status])).toEqual([[a3, 'en_route']]);
-    expect((await selectAssignments(db, { incidentIds: [i1, i2] })).map((a) => a.id)).toEqual([a3, a2, a1]);
+    expect((await selectAssignments(db, { id: a3 })).map((a) => [a.id, a.status])).toEqual([
+      [a3, 'en_route'],
+    ]);
+    expect((await selectAssignments(db, { incidentIds: [i1, i2] })).map((a) => a.id)).toEqual([
+      a3,
+      a2,
+      a1,
+    ]);
     expect(await selectAssignments(db, { incidentIds: [] })).toEqual([]);
 
     const views = await readAssignments(db, { incidentId: i1 });
-    expect(views[0]).toMatchObject({ id: a2, callsign: 'R-A', unitKind: 'foot', assignedAt: at(10).toISOString(), ackedAt: null });
+    expect(views[0]).toMatchObject({
+      id: a2,
+      callsign: 'R-A',
+      unitKind: 'foot',
+      assignedAt: at(10).toISOString(),
+      ackedAt: null,
+    });
 
-    expect(await selectAssignmentHead(db, a1)).toEqual({ incident_id: i1, unit_id: u1, role: 'primary' });
+    expect(await selectAssignmentHead(db, a1)).toEqual({
+      incident_id: i1,
+      unit_id: u1,
+      role: 'primary',
+    });
     expect(await selectAssignmentHead(db, '00000000-0000-4000-8000-000000000000')).toBeUndefined();
   });
 
@@ -193,7 +249,9 @@ describe(`dispatch queries (${mode})`, () => {
     }
     const active = await selectActiveSceneAssignments(db, incident);
     expect(active.map((a) => a.id).sort()).toEqual(expected.sort());
-    expect(new Set(active.map((a) => a.status))).toEqual(new Set(ASSIGNMENT_STATUSES.filter((s) => isActiveAssignment(s))));
+    expect(new Set(active.map((a) => a.status))).toEqual(
+      new Set(ASSIGNMENT_STATUSES.filter((s) => isActiveAssignment(s))),
+    );
 
     const statuses = await sceneAssignmentStatuses(db, incident);
     expect([...statuses].sort()).toEqual([...ASSIGNMENT_STATUSES].sort()); // every status once: the primaries only
@@ -208,15 +266,23 @@ describe(`dispatch queries (${mode})`, () => {
 
     await db.transaction().execute(async (tx) => {
       await updateAssignment(tx, a1, { status: 'on_scene', arrived_at: at(60) });
-      await sql`UPDATE incidents SET first_arrived_at = ${keepFirstArrival(at(60))} WHERE id = ${incident}`.execute(tx);
-      await sql`UPDATE incidents SET first_arrived_at = ${keepFirstArrival(at(90))} WHERE id = ${incident}`.execute(tx);
+      await sql`UPDATE incidents SET first_arrived_at = ${keepFirstArrival(at(60))} WHERE id = ${incident}`.execute(
+        tx,
+      );
+      await sql`UPDATE incidents SET first_arrived_at = ${keepFirstArrival(at(90))} WHERE id = ${incident}`.execute(
+        tx,
+      );
       await cancelAssignment(tx, a2, at(70));
     });
     const [v1] = await selectAssignments(db, { id: a1 });
     expect(v1).toMatchObject({ status: 'on_scene', arrived_at: at(60), cleared_at: null });
     const [v2] = await selectAssignments(db, { id: a2 });
     expect(v2).toMatchObject({ status: 'cancelled', cancelled_at: at(70) });
-    const inc = await db.selectFrom('incidents').select('first_arrived_at').where('id', '=', incident).executeTakeFirstOrThrow();
+    const inc = await db
+      .selectFrom('incidents')
+      .select('first_arrived_at')
+      .where('id', '=', incident)
+      .executeTakeFirstOrThrow();
     expect(inc.first_arrived_at).toEqual(at(60));
   });
 });

@@ -27,7 +27,10 @@ export type AssignmentRecord = Pick<
   Pick<UnitColumns, 'callsign'> & { unit_kind: UnitColumns['kind'] };
 
 /** A unit's stored position (lon/lat null when it never reported one). */
-export type UnitPositionRecord = Pick<UnitColumns, 'id' | 'callsign' | 'kind' | 'status' | 'position_at'> & {
+export type UnitPositionRecord = Pick<
+  UnitColumns,
+  'id' | 'callsign' | 'kind' | 'status' | 'position_at'
+> & {
   lon: number | null;
   lat: number | null;
 };
@@ -58,7 +61,10 @@ export async function selectAssignments(
  * Statuses of the units working the scene. Units sent to seal checkpoints (role `checkpoint`)
  * do not make an incident dispatched or on scene, nor count toward its rings.
  */
-export async function sceneAssignmentStatuses(db: DbOrTx, incidentId: string): Promise<AssignmentStatus[]> {
+export async function sceneAssignmentStatuses(
+  db: DbOrTx,
+  incidentId: string,
+): Promise<AssignmentStatus[]> {
   const rows = await db
     .selectFrom('assignments')
     .select('status')
@@ -84,19 +90,35 @@ export function selectAssignmentIds(db: DbOrTx, incidentId: string) {
   return db.selectFrom('assignments').select('id').where('incident_id', '=', incidentId).execute();
 }
 
-export async function insertAssignment(tx: Tx, values: Insertable<DB['assignments']>): Promise<string> {
-  const row = await tx.insertInto('assignments').values(values).returning('id').executeTakeFirstOrThrow();
+export async function insertAssignment(
+  tx: Tx,
+  values: Insertable<DB['assignments']>,
+): Promise<string> {
+  const row = await tx
+    .insertInto('assignments')
+    .values(values)
+    .returning('id')
+    .executeTakeFirstOrThrow();
   return row.id;
 }
 
 /** Which incident and unit an assignment binds, read before anything is locked. */
 export function selectAssignmentHead(db: DbOrTx, id: string) {
-  return db.selectFrom('assignments').select(['incident_id', 'unit_id', 'role']).where('id', '=', id).executeTakeFirst();
+  return db
+    .selectFrom('assignments')
+    .select(['incident_id', 'unit_id', 'role'])
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 /** Locks the assignment (after its incident: the lock order is incident, assignment, unit). */
 export function lockAssignmentStatus(tx: Tx, id: string) {
-  return tx.selectFrom('assignments').select(['status']).where('id', '=', id).forUpdate().executeTakeFirstOrThrow();
+  return tx
+    .selectFrom('assignments')
+    .select(['status'])
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
 }
 
 export async function updateAssignment(tx: Tx, id: string, set: AssignmentSet): Promise<void> {
@@ -105,7 +127,11 @@ export async function updateAssignment(tx: Tx, id: string, set: AssignmentSet): 
 }
 
 export async function cancelAssignment(tx: Tx, id: string, now: Date): Promise<void> {
-  await tx.updateTable('assignments').set({ status: 'cancelled', cancelled_at: now }).where('id', '=', id).execute();
+  await tx
+    .updateTable('assignments')
+    .set({ status: 'cancelled', cancelled_at: now })
+    .where('id', '=', id)
+    .execute();
 }
 
 /** `first_arrived_at` for an arrival at `now`: the first arrival stays the first. */
@@ -125,7 +151,12 @@ export function lockUnits(tx: Tx, ids: readonly string[]) {
 }
 
 /** The unit's status as its assignment implies it; every change bumps the unit's version. */
-export async function setUnitStatus(tx: Tx, unitId: string, status: string, now: Date): Promise<void> {
+export async function setUnitStatus(
+  tx: Tx,
+  unitId: string,
+  status: string,
+  now: Date,
+): Promise<void> {
   await tx
     .updateTable('units')
     .set({ status, status_changed_at: now, version: sql`version + 1` })
@@ -134,7 +165,10 @@ export async function setUnitStatus(tx: Tx, unitId: string, status: string, now:
 }
 
 /** Stored positions of all units, or of the given ones (the live overlay is the caller's). */
-export async function selectUnitPositions(db: DbOrTx, ids?: readonly string[]): Promise<UnitPositionRecord[]> {
+export async function selectUnitPositions(
+  db: DbOrTx,
+  ids?: readonly string[],
+): Promise<UnitPositionRecord[]> {
   const filter = ids ? sql`WHERE id = ANY(${[...ids]}::uuid[])` : sql``;
   const rows = await sql<UnitPositionRecord>`
       SELECT id, callsign, kind, status, ST_X(position) AS lon, ST_Y(position) AS lat, position_at
@@ -145,7 +179,9 @@ export async function selectUnitPositions(db: DbOrTx, ids?: readonly string[]): 
 /** One unit's stored position. */
 export async function selectUnitPosition(db: DbOrTx, unitId: string) {
   const rows = await sql<Pick<UnitPositionRecord, 'id' | 'lon' | 'lat' | 'position_at'>>`
-      SELECT id, ST_X(position) AS lon, ST_Y(position) AS lat, position_at FROM units WHERE id = ${unitId}`.execute(db);
+      SELECT id, ST_X(position) AS lon, ST_Y(position) AS lat, position_at FROM units WHERE id = ${unitId}`.execute(
+    db,
+  );
   return rows.rows;
 }
 
@@ -153,7 +189,11 @@ export async function selectUnitPosition(db: DbOrTx, unitId: string) {
 
 /** Where the incident is and which ring scheme it runs (what a recommendation ranks against). */
 export async function selectIncidentTarget(db: DbOrTx, incidentId: string) {
-  const rows = await sql<Pick<Selectable<DB['incidents']>, 'scheme_id'> & { lon: number; lat: number }>`
-      SELECT ST_X(location) AS lon, ST_Y(location) AS lat, scheme_id FROM incidents WHERE id = ${incidentId}`.execute(db);
+  const rows = await sql<
+    Pick<Selectable<DB['incidents']>, 'scheme_id'> & { lon: number; lat: number }
+  >`
+      SELECT ST_X(location) AS lon, ST_Y(location) AS lat, scheme_id FROM incidents WHERE id = ${incidentId}`.execute(
+    db,
+  );
   return rows.rows[0];
 }

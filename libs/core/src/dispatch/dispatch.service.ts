@@ -15,8 +15,26 @@ import {
   type Priority,
 } from '@ringcad/domain';
 import type { DbOrTx, Tx } from '@ringcad/db';
-import { Clock, type AppConfig, DatabaseService, DomainError, forbidden, notFound, actorOf, hasRole, type Actor, type Principal, APP_CONFIG } from '../platform';
-import { appendIncidentEvent, bumpIncident, lockIncident, readIncident, type IncidentSet } from '../incident-log';
+import {
+  Clock,
+  type AppConfig,
+  DatabaseService,
+  DomainError,
+  forbidden,
+  notFound,
+  actorOf,
+  hasRole,
+  type Actor,
+  type Principal,
+  APP_CONFIG,
+} from '../platform';
+import {
+  appendIncidentEvent,
+  bumpIncident,
+  lockIncident,
+  readIncident,
+  type IncidentSet,
+} from '../incident-log';
 import { AfterCommit, RealtimePublisher, toAssignmentView } from '../realtime';
 import { ScopeService, assertIncidentInScope, assertUnitsInScope, type Scope } from '../auth';
 import { RecommendationService } from './recommendation.service';
@@ -63,17 +81,28 @@ export async function lockAvailableUnits(tx: Tx, ids: readonly string[], scope: 
   const missing = ids.find((id) => !units.some((u) => u.id === id));
   if (missing) throw notFound('unit', missing);
   // before availability: another district's units are refused whatever they are doing
-  assertUnitsInScope(scope, units.map((u) => ({ id: u.id, stationId: u.station_id })));
+  assertUnitsInScope(
+    scope,
+    units.map((u) => ({ id: u.id, stationId: u.station_id })),
+  );
   const busy = units.filter((u) => u.status !== 'available');
   if (busy.length) {
-    throw new DomainError('UNIT_UNAVAILABLE', `unit(s) not available: ${busy.map((u) => `${u.callsign} (${u.status})`).join(', ')}`, {
-      units: busy.map((u) => ({ unitId: u.id, callsign: u.callsign, status: u.status })),
-    });
+    throw new DomainError(
+      'UNIT_UNAVAILABLE',
+      `unit(s) not available: ${busy.map((u) => `${u.callsign} (${u.status})`).join(', ')}`,
+      {
+        units: busy.map((u) => ({ unitId: u.id, callsign: u.callsign, status: u.status })),
+      },
+    );
   }
   return units;
 }
 
-export function terminalTask(a: AssignmentView, incident: IncidentView, premises?: PremiseFlag[]): TerminalTask {
+export function terminalTask(
+  a: AssignmentView,
+  incident: IncidentView,
+  premises?: PremiseFlag[],
+): TerminalTask {
   return {
     ...(premises?.length ? { premises } : {}),
     assignmentId: a.id,
@@ -111,7 +140,9 @@ function eventExtraData(extra: AssignmentEventExtra, receivedAt: Date): Record<s
   if (extra.deviceAt !== undefined) {
     out.deviceAt = new Date(extra.deviceAt).toISOString();
     out.receivedAt = receivedAt.toISOString();
-    out.offline = extra.offline === true || receivedAt.getTime() - Date.parse(extra.deviceAt) > OFFLINE_AFTER_MS;
+    out.offline =
+      extra.offline === true ||
+      receivedAt.getTime() - Date.parse(extra.deviceAt) > OFFLINE_AFTER_MS;
   } else if (extra.offline) out.offline = true;
   return out;
 }
@@ -131,7 +162,12 @@ export class DispatchService {
   ) {}
 
   /** 派警: all requested units or none; a unit that is not available refuses the whole request. */
-  async assign(incidentId: string, unitIds: string[], role: AssignmentRole | undefined, by: Principal) {
+  async assign(
+    incidentId: string,
+    unitIds: string[],
+    role: AssignmentRole | undefined,
+    by: Principal,
+  ) {
     if (!hasRole(by, 'dispatcher')) throw forbidden('only a dispatcher may assign units');
     const ids = [...new Set(unitIds)];
     const scope = await this.scopes.scopeOf(by);
@@ -146,7 +182,8 @@ export class DispatchService {
       const now = this.clock.now();
       const etas = await this.recommendations.etaForUnits(tx, incident.location, ids);
       const existing = await selectAssignmentIds(tx, incidentId);
-      const assignmentRole: AssignmentRole = role ?? (existing.length ? 'reinforcement' : 'primary');
+      const assignmentRole: AssignmentRole =
+        role ?? (existing.length ? 'reinforcement' : 'primary');
       const newIds: string[] = [];
       for (const u of units) {
         const eta = etas.get(u.id);
@@ -170,14 +207,29 @@ export class DispatchService {
         status,
         ...(firstDispatch ? { dispatched_at: now } : {}),
       });
-      const assignments = (await readAssignments(tx, { incidentId })).filter((a) => newIds.includes(a.id));
+      const assignments = (await readAssignments(tx, { incidentId })).filter((a) =>
+        newIds.includes(a.id),
+      );
       await appendIncidentEvent(tx, incidentId, version, 'units.assigned', now, actorOf(by), {
         role: assignmentRole,
-        assignments: assignments.map((a) => ({ assignmentId: a.id, unitId: a.unitId, callsign: a.callsign, etaSec: a.etaSec, etaMethod: a.etaMethod })),
+        assignments: assignments.map((a) => ({
+          assignmentId: a.id,
+          unitId: a.unitId,
+          callsign: a.callsign,
+          etaSec: a.etaSec,
+          etaMethod: a.etaMethod,
+        })),
       });
       const updated = await readIncident(tx, incidentId);
       for (const a of assignments) {
-        await this.timers.scheduleAckOverdue(tx, a, updated, this.ackTimeoutSec(updated.priority), now, after);
+        await this.timers.scheduleAckOverdue(
+          tx,
+          a,
+          updated,
+          this.ackTimeoutSec(updated.priority),
+          now,
+          after,
+        );
       }
       if (firstDispatch) await this.timers.scheduleTierDeadlines(tx, updated, now, after);
       const unitViews = await Promise.all(assignments.map((a) => this.units.get(tx, a.unitId)));
@@ -188,7 +240,8 @@ export class DispatchService {
           this.realtime.assignment(a, updated);
           this.realtime.toTerminal(a.unitId, 'task.assigned', terminalTask(a, updated, flags));
         }
-        for (const u of unitViews) this.realtime.toConsoles({ event: 'unit.updated', payload: u, everyone: true });
+        for (const u of unitViews)
+          this.realtime.toConsoles({ event: 'unit.updated', payload: u, everyone: true });
       });
       return assignments;
     });
@@ -205,8 +258,18 @@ export class DispatchService {
   }
 
   /** 签收 / 出发 / 到场 / 反馈 / 拒绝 from the dispatcher or the assigned unit's own terminal. */
-  async applyEvent(assignmentId: string, type: AssignmentEventType, by: Principal, extra: AssignmentEventExtra = {}): Promise<AssignmentView> {
-    if (extra.deviceAt !== undefined) this.bounds.assertRecent([Date.parse(extra.deviceAt)], this.config.MAX_PAST_HOURS * 3600_000, () => 'at');
+  async applyEvent(
+    assignmentId: string,
+    type: AssignmentEventType,
+    by: Principal,
+    extra: AssignmentEventExtra = {},
+  ): Promise<AssignmentView> {
+    if (extra.deviceAt !== undefined)
+      this.bounds.assertRecent(
+        [Date.parse(extra.deviceAt)],
+        this.config.MAX_PAST_HOURS * 3600_000,
+        () => 'at',
+      );
     const scope = await this.scopes.scopeOf(by);
     const after = new AfterCommit();
     const view = await this.database.transaction(async (tx) => {
@@ -221,14 +284,25 @@ export class DispatchService {
       const current = await lockAssignmentStatus(tx, assignmentId);
       const next = nextAssignmentStatus(current.status as AssignmentStatus, type);
       if (!next) {
-        throw new DomainError('ILLEGAL_TRANSITION', `cannot ${type} an assignment that is ${current.status}`, {
-          status: current.status,
-          event: type,
-        });
+        throw new DomainError(
+          'ILLEGAL_TRANSITION',
+          `cannot ${type} an assignment that is ${current.status}`,
+          {
+            status: current.status,
+            event: type,
+          },
+        );
       }
       if (extra.disposition !== undefined) {
-        const known = await tx.selectFrom('dispositions').select('code').where('code', '=', extra.disposition).executeTakeFirst();
-        if (!known) throw new DomainError('VALIDATION_FAILED', `unknown disposition ${extra.disposition}`, [{ path: 'disposition', message: 'not a code of GET /api/v1/dispositions' }]);
+        const known = await tx
+          .selectFrom('dispositions')
+          .select('code')
+          .where('code', '=', extra.disposition)
+          .executeTakeFirst();
+        if (!known)
+          throw new DomainError('VALIDATION_FAILED', `unknown disposition ${extra.disposition}`, [
+            { path: 'disposition', message: 'not a code of GET /api/v1/dispositions' },
+          ]);
       }
       const now = this.clock.now();
       const set: AssignmentSet = { status: next, [EVENT_COLUMN[type]]: now };
@@ -239,7 +313,8 @@ export class DispatchService {
       const statuses = await this.assignmentStatuses(tx, incident.id);
       const status = incidentStatusFromAssignments(incident.status as IncidentStatus, statuses);
       const incidentSet: IncidentSet = { status };
-      if (type === 'arrive' && head.role !== 'checkpoint') incidentSet.first_arrived_at = keepFirstArrival(now);
+      if (type === 'arrive' && head.role !== 'checkpoint')
+        incidentSet.first_arrived_at = keepFirstArrival(now);
       if (status === 'resolved' && incident.status !== 'resolved') incidentSet.resolved_at = now;
       const version = await bumpIncident(tx, incident.id, incidentSet);
       const [assignment] = await readAssignments(tx, { id: assignmentId });
@@ -251,7 +326,14 @@ export class DispatchService {
         to: next,
         ...eventExtraData(extra, now),
       });
-      await this.timers.assignmentEvent(tx, { assignmentId, unitId: head.unit_id, incident, type, now, after });
+      await this.timers.assignmentEvent(tx, {
+        assignmentId,
+        unitId: head.unit_id,
+        incident,
+        type,
+        now,
+        after,
+      });
       if (type === 'ack' || type === 'depart' || type === 'decline') {
         await this.timers.settleAckTimer(tx, assignmentId, now, after);
       }
@@ -282,21 +364,30 @@ export class DispatchService {
     roles?: readonly AssignmentRole[],
   ) {
     const active = (await readAssignments(tx, { incidentId: incident.id })).filter(
-      (a) => isActiveAssignment(a.status as AssignmentStatus) && (!roles || roles.includes(a.role as AssignmentRole)),
+      (a) =>
+        isActiveAssignment(a.status as AssignmentStatus) &&
+        (!roles || roles.includes(a.role as AssignmentRole)),
     );
     for (const a of active) {
       await cancelAssignment(tx, a.id, now);
       await setUnitStatus(tx, a.unitId, 'available', now);
     }
     if (!active.length) return;
-    const views = (await readAssignments(tx, { incidentId: incident.id })).filter((v) => active.some((a) => a.id === v.id));
+    const views = (await readAssignments(tx, { incidentId: incident.id })).filter((v) =>
+      active.some((a) => a.id === v.id),
+    );
     const units = await Promise.all(active.map((a) => this.units.get(tx, a.unitId)));
     after.add(() => {
       for (const v of views) {
         this.realtime.assignment(v, incident);
-        this.realtime.toTerminal(v.unitId, 'task.cancelled', { assignmentId: v.id, incidentId: incident.id, reason });
+        this.realtime.toTerminal(v.unitId, 'task.cancelled', {
+          assignmentId: v.id,
+          incidentId: incident.id,
+          reason,
+        });
       }
-      for (const u of units) this.realtime.toConsoles({ event: 'unit.updated', payload: u, everyone: true });
+      for (const u of units)
+        this.realtime.toConsoles({ event: 'unit.updated', payload: u, everyone: true });
     });
   }
 

@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { etaToTarget } from '@ringcad/routing';
-import { haversineM, straightLineEtaSec, STRAIGHT_LINE_SPEED_KMH, WALKING_UNIT_KINDS, type UnitKind } from '@ringcad/domain';
+import {
+  haversineM,
+  straightLineEtaSec,
+  STRAIGHT_LINE_SPEED_KMH,
+  WALKING_UNIT_KINDS,
+  type UnitKind,
+} from '@ringcad/domain';
 import { RoadNetworkService } from '../roads';
 
 export interface EtaUnit {
@@ -33,7 +39,9 @@ export interface EtaAnswer {
 }
 
 /** Kinds that move on foot: on the road network they walk the streets at their own pace. */
-const WALKING_KINDS: Readonly<Record<string, number>> = Object.fromEntries(WALKING_UNIT_KINDS.map((k) => [k, STRAIGHT_LINE_SPEED_KMH[k]]));
+const WALKING_KINDS: Readonly<Record<string, number>> = Object.fromEntries(
+  WALKING_UNIT_KINDS.map((k) => [k, STRAIGHT_LINE_SPEED_KMH[k]]),
+);
 const DEFAULT_MAX_SEC = 3600;
 
 /**
@@ -45,14 +53,25 @@ const DEFAULT_MAX_SEC = 3600;
 export class EtaEngine {
   constructor(private readonly roads: RoadNetworkService) {}
 
-  async etaTo(target: { lon: number; lat: number }, units: EtaUnit[], at: Date, query: EtaQuery = {}): Promise<EtaAnswer> {
+  async etaTo(
+    target: { lon: number; lat: number },
+    units: EtaUnit[],
+    at: Date,
+    query: EtaQuery = {},
+  ): Promise<EtaAnswer> {
     const maxSec = query.maxSec ?? DEFAULT_MAX_SEC;
     const graph = this.roads.graph;
     if (!graph) return straightAnswer(target, units, maxSec);
     const response = etaToTarget(
       graph,
       target,
-      units.map((u) => ({ id: u.id, lon: u.lon, lat: u.lat, kind: u.kind, snap: this.roads.snapFor(u.id, u.lon, u.lat) })),
+      units.map((u) => ({
+        id: u.id,
+        lon: u.lon,
+        lat: u.lat,
+        kind: u.kind,
+        snap: this.roads.snapFor(u.id, u.lon, u.lat),
+      })),
       {
         maxSec,
         at,
@@ -61,21 +80,29 @@ export class EtaEngine {
         straightLine: { speedsKmhByKind: STRAIGHT_LINE_SPEED_KMH },
       },
     );
-    const results = response.results.map(
-      (r): EtaResult => ({ id: r.id, etaSec: Math.round(r.etaSec), distanceM: Math.round(r.distanceM), method: r.method }),
-    );
+    const results = response.results.map((r): EtaResult => ({
+      id: r.id,
+      etaSec: Math.round(r.etaSec),
+      distanceM: Math.round(r.distanceM),
+      method: r.method,
+    }));
     return { results, beyond: response.unreachedIds, notRanked: response.notRankedIds };
   }
 }
 
-function straightAnswer(target: { lon: number; lat: number }, units: EtaUnit[], maxSec: number): EtaAnswer {
+function straightAnswer(
+  target: { lon: number; lat: number },
+  units: EtaUnit[],
+  maxSec: number,
+): EtaAnswer {
   const results: EtaResult[] = [];
   const beyond: string[] = [];
   const notRanked: string[] = [];
   for (const u of units) {
     const distanceM = haversineM(u, target);
     const etaSec = straightLineEtaSec(distanceM, u.kind);
-    if (etaSec <= maxSec) results.push({ id: u.id, etaSec, distanceM: Math.round(distanceM), method: 'straight' });
+    if (etaSec <= maxSec)
+      results.push({ id: u.id, etaSec, distanceM: Math.round(distanceM), method: 'straight' });
     else beyond.push(u.id);
   }
   results.sort((a, b) => a.etaSec - b.etaSec);

@@ -2,10 +2,21 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ExcludedUnit, RecommendationCandidate } from '@ringcad/contracts';
 import { findScheme, ringTierFor, type RingScheme, type UnitKind } from '@ringcad/domain';
 import type { DbOrTx } from '@ringcad/db';
-import { Clock, type AppConfig, DatabaseService, DomainError, notFound, APP_CONFIG } from '../platform';
+import {
+  Clock,
+  type AppConfig,
+  DatabaseService,
+  DomainError,
+  notFound,
+  APP_CONFIG,
+} from '../platform';
 import { EtaEngine } from './eta-engine';
 import { LiveFleetService, overlayLive } from '../fleet';
-import { selectIncidentTarget, selectUnitPositions, type UnitPositionRecord } from './dispatch.queries';
+import {
+  selectIncidentTarget,
+  selectUnitPositions,
+  type UnitPositionRecord,
+} from './dispatch.queries';
 
 export interface Recommendation {
   incidentId: string;
@@ -55,7 +66,12 @@ export class RecommendationService {
     const located = units.filter((u) => u.lon !== null && u.lat !== null);
     const { results } = await this.eta.etaTo(
       target,
-      located.map((u) => ({ id: u.id, kind: u.kind as UnitKind, lon: u.lon as number, lat: u.lat as number })),
+      located.map((u) => ({
+        id: u.id,
+        kind: u.kind as UnitKind,
+        lon: u.lon as number,
+        lat: u.lat as number,
+      })),
       this.clock.now(),
       { maxSec: ASSIGNMENT_ETA_MAX_SEC },
     );
@@ -69,19 +85,46 @@ export class RecommendationService {
     const usable: UnitPositionRecord[] = [];
     for (const u of units) {
       if (u.status !== 'available') {
-        excluded.push({ unitId: u.id, callsign: u.callsign, reason: 'not_available', status: u.status });
+        excluded.push({
+          unitId: u.id,
+          callsign: u.callsign,
+          reason: 'not_available',
+          status: u.status,
+        });
       } else if (u.lon === null || u.lat === null || !u.position_at) {
-        excluded.push({ unitId: u.id, callsign: u.callsign, reason: 'no_position', status: u.status });
-      } else if (now.getTime() - new Date(u.position_at).getTime() > this.config.POSITION_STALE_SEC * 1000) {
-        excluded.push({ unitId: u.id, callsign: u.callsign, reason: 'stale_position', status: u.status });
+        excluded.push({
+          unitId: u.id,
+          callsign: u.callsign,
+          reason: 'no_position',
+          status: u.status,
+        });
+      } else if (
+        now.getTime() - new Date(u.position_at).getTime() >
+        this.config.POSITION_STALE_SEC * 1000
+      ) {
+        excluded.push({
+          unitId: u.id,
+          callsign: u.callsign,
+          reason: 'stale_position',
+          status: u.status,
+        });
       } else {
         usable.push(u);
       }
     }
     const lastTier = scheme.tiers[scheme.tiers.length - 1]?.sec ?? 0;
-    const { results: etas, beyond, notRanked } = await this.eta.etaTo(
+    const {
+      results: etas,
+      beyond,
+      notRanked,
+    } = await this.eta.etaTo(
       target,
-      usable.map((u) => ({ id: u.id, kind: u.kind as UnitKind, lon: u.lon as number, lat: u.lat as number })),
+      usable.map((u) => ({
+        id: u.id,
+        kind: u.kind as UnitKind,
+        lon: u.lon as number,
+        lat: u.lat as number,
+      })),
       now,
       { maxSec: Math.max(RECOMMEND_MIN_SEARCH_SEC, 2 * lastTier), topK: RECOMMEND_TOP_K },
     );
@@ -110,7 +153,10 @@ export class RecommendationService {
           method: e.method,
         };
       })
-      .sort((a, b) => a.etaSec - b.etaSec || a.distanceM - b.distanceM || a.callsign.localeCompare(b.callsign));
+      .sort(
+        (a, b) =>
+          a.etaSec - b.etaSec || a.distanceM - b.distanceM || a.callsign.localeCompare(b.callsign),
+      );
     return { candidates, excluded };
   }
 

@@ -16,10 +16,16 @@ export class RouteService {
   ) {}
 
   async unitToPoint(unitId: string, to: { lon: number; lat: number }) {
-    const [u] = overlayLive(await selectUnitPosition(this.database.db, unitId), await this.live.get([unitId]));
+    const [u] = overlayLive(
+      await selectUnitPosition(this.database.db, unitId),
+      await this.live.get([unitId]),
+    );
     if (!u) throw notFound('unit', unitId);
-    if (u.lon === null || u.lat === null) throw new DomainError('CONFLICT', 'the unit has no position');
-    const route = routeBetween(this.roads.requireGraph(), { lon: u.lon, lat: u.lat }, to, { at: this.clock.now() });
+    if (u.lon === null || u.lat === null)
+      throw new DomainError('CONFLICT', 'the unit has no position');
+    const route = routeBetween(this.roads.requireGraph(), { lon: u.lon, lat: u.lat }, to, {
+      at: this.clock.now(),
+    });
     if (!route) throw new DomainError('NOT_FOUND', 'no route between the unit and the incident');
     return {
       unitId,

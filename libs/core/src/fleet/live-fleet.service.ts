@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { type AppConfig, dependencyOf, createRedis, whenReady, APP_CONFIG } from '../platform';
 
@@ -43,7 +49,8 @@ export class LiveFleetService implements OnModuleInit, OnApplicationShutdown {
       return;
     }
     const args: string[] = [];
-    for (const [id, f] of fixes) args.push(id, `${f.lon},${f.lat},${f.atMs},${f.speedKmh ?? ''},${f.headingDeg ?? ''}`);
+    for (const [id, f] of fixes)
+      args.push(id, `${f.lon},${f.lat},${f.atMs},${f.speedKmh ?? ''},${f.headingDeg ?? ''}`);
     await this.redis.hset(this.key, ...args);
   }
 
@@ -54,7 +61,9 @@ export class LiveFleetService implements OnModuleInit, OnApplicationShutdown {
       if (dependencyOf(err) !== 'redis') throw err;
       if (Date.now() - this.lastWarned > 10_000) {
         this.lastWarned = Date.now();
-        this.logger.warn(`live positions unavailable, serving the stored ones: ${(err as Error).message}`);
+        this.logger.warn(
+          `live positions unavailable, serving the stored ones: ${(err as Error).message}`,
+        );
       }
       return new Map();
     }
@@ -92,14 +101,19 @@ export class LiveFleetService implements OnModuleInit, OnApplicationShutdown {
 
 function parseFix(v: string): LiveFix {
   const [lon, lat, at, s, h] = v.split(',');
-  return { lon: Number(lon), lat: Number(lat), atMs: Number(at), speedKmh: s ? Number(s) : null, headingDeg: h ? Number(h) : null };
+  return {
+    lon: Number(lon),
+    lat: Number(lat),
+    atMs: Number(at),
+    speedKmh: s ? Number(s) : null,
+    headingDeg: h ? Number(h) : null,
+  };
 }
 
 /** Replaces a row's position with the live fix when that is newer. */
-export function overlayLive<T extends { id: string; lon: number | null; lat: number | null; position_at: Date | null }>(
-  rows: T[],
-  live: Map<string, LiveFix>,
-): T[] {
+export function overlayLive<
+  T extends { id: string; lon: number | null; lat: number | null; position_at: Date | null },
+>(rows: T[], live: Map<string, LiveFix>): T[] {
   for (const r of rows) {
     const f = live.get(r.id);
     if (f && (!r.position_at || new Date(r.position_at).getTime() < f.atMs)) {

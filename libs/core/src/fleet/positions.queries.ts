@@ -15,14 +15,23 @@ export interface TrackReport {
 /** Daily `unit_tracks` partitions from yesterday to three days ahead (CST); returns how many it made. */
 export async function ensureTrackPartitions(db: DbOrTx): Promise<number> {
   const r = await sql<{ n: number }>`
-      SELECT ensure_track_partitions((now() AT TIME ZONE 'Asia/Shanghai')::date - 1, 5) AS n`.execute(db);
+      SELECT ensure_track_partitions((now() AT TIME ZONE 'Asia/Shanghai')::date - 1, 5) AS n`.execute(
+    db,
+  );
   return r.rows[0].n;
 }
 
 /** The units' numbers and row positions (unknown ids are simply absent). */
 export async function trackedUnitFixes(db: DbOrTx, ids: readonly string[]) {
-  const rows = await sql<Pick<Selectable<DB['units']>, 'id' | 'num' | 'position_at'> & { lon: number | null; lat: number | null }>`
-        SELECT id, num, ST_X(position) AS lon, ST_Y(position) AS lat, position_at FROM units WHERE id = ANY(${ids}::uuid[])`.execute(db);
+  const rows = await sql<
+    Pick<Selectable<DB['units']>, 'id' | 'num' | 'position_at'> & {
+      lon: number | null;
+      lat: number | null;
+    }
+  >`
+        SELECT id, num, ST_X(position) AS lon, ST_Y(position) AS lat, position_at FROM units WHERE id = ANY(${ids}::uuid[])`.execute(
+    db,
+  );
   return rows.rows;
 }
 
@@ -31,7 +40,9 @@ export async function writeRowPositions(tx: Tx, rows: TrackReport[]) {
   if (!rows.length) return;
   // one global lock order, so concurrent batches touching the same units cannot deadlock
   const sorted = [...rows].sort((a, b) => (a.u < b.u ? -1 : a.u > b.u ? 1 : 0));
-  await sql`SELECT 1 FROM units WHERE id = ANY(${sorted.map((r) => r.u)}::uuid[]) ORDER BY id FOR UPDATE`.execute(tx);
+  await sql`SELECT 1 FROM units WHERE id = ANY(${sorted.map((r) => r.u)}::uuid[]) ORDER BY id FOR UPDATE`.execute(
+    tx,
+  );
   await sql`
     UPDATE units SET position = ST_SetSRID(ST_MakePoint(t.x, t.y), 4326), position_at = t.a,
       speed_kmh = t.s, heading_deg = t.h
@@ -43,7 +54,11 @@ export async function writeRowPositions(tx: Tx, rows: TrackReport[]) {
 }
 
 /** One multi-row INSERT (atomic on its own); a report already stored (same unit and instant) is skipped. */
-export async function insertTrackReports(db: DbOrTx, rows: TrackReport[], receivedAt: string): Promise<number> {
+export async function insertTrackReports(
+  db: DbOrTx,
+  rows: TrackReport[],
+  receivedAt: string,
+): Promise<number> {
   if (!rows.length) return 0;
   const ins = await sql<{ n: number }>`
     WITH ins AS (

@@ -1,7 +1,27 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import type { PositionReport } from '@ringcad/contracts';
 import { haversineM } from '@ringcad/domain';
-import { Clock, type AppConfig, DatabaseService, asDependencyError, dependencyOf, DomainError, forbidden, notFound, hasRole, type Principal, QueueService, APP_CONFIG } from '../platform';
+import {
+  Clock,
+  type AppConfig,
+  DatabaseService,
+  asDependencyError,
+  dependencyOf,
+  DomainError,
+  forbidden,
+  notFound,
+  hasRole,
+  type Principal,
+  QueueService,
+  APP_CONFIG,
+} from '../platform';
 import { RealtimePublisher, type MovedUnit } from '../realtime';
 import { LiveFleetService, type LiveFix } from './live-fleet.service';
 import { InputBounds } from '../roads';
@@ -27,13 +47,15 @@ const ROW_POSITION_REFRESH_MS = 5000;
 const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
 
 /** `YYYY-MM-DDTHH:MM:SS.mmmZ`, what toISOString() gives (checked after Date.parse accepted it). */
-const isCanonicalIso = (s: string) => s.length === 24 && s.charCodeAt(23) === 90 /* Z */ && s.charCodeAt(19) === 46; /* . */
+const isCanonicalIso = (s: string) =>
+  s.length === 24 && s.charCodeAt(23) === 90 /* Z */ && s.charCodeAt(19) === 46; /* . */
 
 /**
  * Speed and heading are stored as `real` (float4): a value below its range (5e-324 is a valid
  * JSON number) would fail the whole batch, so they keep the hundredth a sensor gives.
  */
-const toReal = (v: number | undefined): number | null => (v === undefined ? null : Math.round(v * 100) / 100);
+const toReal = (v: number | undefined): number | null =>
+  v === undefined ? null : Math.round(v * 100) / 100;
 
 interface PositionsJob {
   batchId: string;
@@ -56,9 +78,14 @@ interface LastFix {
  * Consoles get at most one `units.positions` message a second with the units that moved.
  */
 @Injectable()
-export class PositionsService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+export class PositionsService
+  implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown
+{
   private readonly logger = new Logger(PositionsService.name);
-  private pending: { rows: TrackReport[]; waiters: { resolve: () => void; reject: (e: Error) => void }[] } | null = null;
+  private pending: {
+    rows: TrackReport[];
+    waiters: { resolve: () => void; reject: (e: Error) => void }[];
+  } | null = null;
   private outgoing = new Map<string, MovedUnit>();
   private broadcastTimer?: NodeJS.Timeout;
   private partitionTimer?: NodeJS.Timeout;
@@ -80,7 +107,9 @@ export class PositionsService implements OnModuleInit, OnApplicationBootstrap, O
 
   onModuleInit() {
     // jobs queued by versions that accepted into the queue: drained, nothing new is queued
-    this.queues.handle(POSITIONS_QUEUE, async (job) => void (await this.persist(job)), { concurrency: 2 });
+    this.queues.handle(POSITIONS_QUEUE, async (job) => void (await this.persist(job)), {
+      concurrency: 2,
+    });
   }
 
   async onApplicationBootstrap() {
@@ -88,11 +117,15 @@ export class PositionsService implements OnModuleInit, OnApplicationBootstrap, O
     // every process that accepts reports writes tracks, so every one keeps tomorrow's partitions
     // ready and its units' rows current
     this.partitionTimer = setInterval(() => {
-      this.ensurePartitions().catch((err: Error) => this.logger.error(`track partitions: ${err.message}`));
+      this.ensurePartitions().catch((err: Error) =>
+        this.logger.error(`track partitions: ${err.message}`),
+      );
     }, 3600_000);
     this.partitionTimer.unref();
     this.trailingTimer = setInterval(() => {
-      this.flushTrailing().catch((err: Error) => this.logger.warn(`unit positions not written: ${err.message}`));
+      this.flushTrailing().catch((err: Error) =>
+        this.logger.warn(`unit positions not written: ${err.message}`),
+      );
     }, ROW_POSITION_REFRESH_MS);
     this.trailingTimer.unref();
   }
@@ -121,7 +154,9 @@ export class PositionsService implements OnModuleInit, OnApplicationBootstrap, O
     if (this.broadcastTimer) clearInterval(this.broadcastTimer);
     if (this.partitionTimer) clearInterval(this.partitionTimer);
     if (this.trailingTimer) clearInterval(this.trailingTimer);
-    await this.flushTrailing().catch((err: Error) => this.logger.warn(`unit positions not written at shutdown: ${err.message}`));
+    await this.flushTrailing().catch((err: Error) =>
+      this.logger.warn(`unit positions not written at shutdown: ${err.message}`),
+    );
   }
 
   /** Daily partitions from yesterday to three days ahead (CST). */
@@ -130,10 +165,14 @@ export class PositionsService implements OnModuleInit, OnApplicationBootstrap, O
   }
 
   /** Accepts a batch (all or nothing) once it is durable; flags implausible jumps. */
-  async accept(positions: PositionReport[], by: Principal): Promise<{ accepted: number; flagged: number }> {
+  async accept(
+    positions: PositionReport[],
+    by: Principal,
+  ): Promise<{ accepted: number; flagged: number }> {
     if (by.kind === 'unit') {
       const other = positions.find((p) => p.unitId !== by.unitId);
-      if (other) throw forbidden(`a terminal may report only its own unit's position (got ${other.unitId})`);
+      if (other)
+        throw forbidden(`a terminal may report only its own unit's position (got ${other.unitId})`);
     } else if (!hasRole(by, 'admin')) {
       throw forbidden('only an admin or a unit terminal may report positions');
     }
@@ -160,11 +199,19 @@ export class PositionsService implements OnModuleInit, OnApplicationBootstrap, O
       // a late report (older than the unit's newest fix) is kept in the track, never made the
       // live position (Redis's HSET would otherwise overwrite a newer fix with it)
       const prev = last.get(r.u);
-      if ((!cur || cur.atMs < ms) && !(prev && prev.atMs > ms)) fixes.set(r.u, { lon: r.x, lat: r.y, atMs: ms, speedKmh: r.s, headingDeg: r.h });
+      if ((!cur || cur.atMs < ms) && !(prev && prev.atMs > ms))
+        fixes.set(r.u, { lon: r.x, lat: r.y, atMs: ms, speedKmh: r.s, headingDeg: r.h });
       const out = this.outgoing.get(r.u);
       // 6 decimals is 0.1 m: more would only fatten a message every console decodes each second
       if (!out || out.atMs < ms) {
-        this.outgoing.set(r.u, { unitId: r.u, num: this.knownUnits.get(r.u) as number, lon: round6(r.x), lat: round6(r.y), at: r.at, atMs: ms });
+        this.outgoing.set(r.u, {
+          unitId: r.u,
+          num: this.knownUnits.get(r.u) as number,
+          lon: round6(r.x),
+          lat: round6(r.y),
+          at: r.at,
+          atMs: ms,
+        });
       }
     }
     try {
@@ -183,7 +230,11 @@ export class PositionsService implements OnModuleInit, OnApplicationBootstrap, O
    * impossible jump: kept in the track with a flag, not trusted as the unit's position. Reports
    * are judged in time order per unit, each against the last trusted one.
    */
-  private flagJumps(positions: PositionReport[], atMs: number[], last: Map<string, LastFix>): { rows: TrackReport[]; rowMs: number[] } {
+  private flagJumps(
+    positions: PositionReport[],
+    atMs: number[],
+    last: Map<string, LastFix>,
+  ): { rows: TrackReport[]; rowMs: number[] } {
     const order = positions.map((_, i) => i).sort((a, b) => atMs[a] - atMs[b]);
     const maxMps = this.config.MAX_PLAUSIBLE_SPEED_KMH / 3.6;
     const rows: TrackReport[] = new Array(order.length);
@@ -197,9 +248,18 @@ export class PositionsService implements OnModuleInit, OnApplicationBootstrap, O
         const d = haversineM(prev, p);
         if (d > JUMP_MIN_M && d / ((ms - prev.atMs) / 1000) > maxMps) f |= FLAG_JUMP;
       }
-      if (!(f & FLAG_JUMP) && (!prev || ms >= prev.atMs)) last.set(p.unitId, { lon: p.lon, lat: p.lat, atMs: ms });
+      if (!(f & FLAG_JUMP) && (!prev || ms >= prev.atMs))
+        last.set(p.unitId, { lon: p.lon, lat: p.lat, atMs: ms });
       // times are kept in one canonical form (UTC, milliseconds), so they compare as strings
-      rows[k] = { u: p.unitId, at: isCanonicalIso(p.at) ? p.at : new Date(ms).toISOString(), x: p.lon, y: p.lat, s: toReal(p.speedKmh), h: toReal(p.headingDeg), f };
+      rows[k] = {
+        u: p.unitId,
+        at: isCanonicalIso(p.at) ? p.at : new Date(ms).toISOString(),
+        x: p.lon,
+        y: p.lat,
+        s: toReal(p.speedKmh),
+        h: toReal(p.headingDeg),
+        f,
+      };
       rowMs[k] = ms;
     }
     return { rows, rowMs };
@@ -223,13 +283,17 @@ export class PositionsService implements OnModuleInit, OnApplicationBootstrap, O
       const rows = await trackedUnitFixes(this.database.db, ask);
       if (rows.length !== ask.length) {
         const have = new Set(rows.map((k) => k.id));
-        throw notFound('unit', ask.find((i) => !have.has(i)));
+        throw notFound(
+          'unit',
+          ask.find((i) => !have.has(i)),
+        );
       }
       for (const r of rows) {
         this.knownUnits.set(r.id, r.num);
         const atMs = r.position_at ? new Date(r.position_at).getTime() : NaN;
         const cur = last.get(r.id);
-        if (r.lon !== null && r.lat !== null && atMs && (!cur || cur.atMs < atMs)) last.set(r.id, { lon: r.lon, lat: r.lat, atMs });
+        if (r.lon !== null && r.lat !== null && atMs && (!cur || cur.atMs < atMs))
+          last.set(r.id, { lon: r.lon, lat: r.lat, atMs });
       }
     }
     return last;
@@ -267,7 +331,12 @@ export class PositionsService implements OnModuleInit, OnApplicationBootstrap, O
       const e = asDependencyError(err);
       this.logger.error(`positions not accepted: ${(err as Error).message}`);
       // nothing was committed: the sender keeps its batch and sends it again
-      throw e instanceof DomainError ? e : new DomainError('UNAVAILABLE', 'position store unavailable; nothing was accepted, send again');
+      throw e instanceof DomainError
+        ? e
+        : new DomainError(
+            'UNAVAILABLE',
+            'position store unavailable; nothing was accepted, send again',
+          );
     }
   }
 

@@ -3,13 +3,20 @@ import type { DB, DbOrTx, Tx } from '@ringcad/db';
 import { UNIT_COLUMNS, type UnitRow } from '../realtime';
 
 /** A unit with its row position as numbers (null before its first report). */
-export type UnitPositionRow = Pick<Selectable<DB['units']>, 'id' | 'callsign' | 'kind' | 'position_at'> & {
+export type UnitPositionRow = Pick<
+  Selectable<DB['units']>,
+  'id' | 'callsign' | 'kind' | 'position_at'
+> & {
   lon: number | null;
   lat: number | null;
 };
 
 export async function callsignTaken(db: DbOrTx, callsign: string): Promise<boolean> {
-  return !!(await db.selectFrom('units').select('id').where('callsign', '=', callsign).executeTakeFirst());
+  return !!(await db
+    .selectFrom('units')
+    .select('id')
+    .where('callsign', '=', callsign)
+    .executeTakeFirst());
 }
 
 export async function insertUnit(db: DbOrTx, unit: Insertable<DB['units']>): Promise<string> {
@@ -18,21 +25,35 @@ export async function insertUnit(db: DbOrTx, unit: Insertable<DB['units']>): Pro
 }
 
 export async function listUnitRows(db: DbOrTx): Promise<UnitRow[]> {
-  const rows = await sql<UnitRow>`SELECT ${sql.raw(UNIT_COLUMNS)} FROM units u ORDER BY u.callsign`.execute(db);
+  const rows =
+    await sql<UnitRow>`SELECT ${sql.raw(UNIT_COLUMNS)} FROM units u ORDER BY u.callsign`.execute(
+      db,
+    );
   return rows.rows;
 }
 
 export async function unitRowById(db: DbOrTx, id: string): Promise<UnitRow | undefined> {
-  const rows = await sql<UnitRow>`SELECT ${sql.raw(UNIT_COLUMNS)} FROM units u WHERE u.id = ${id}`.execute(db);
+  const rows =
+    await sql<UnitRow>`SELECT ${sql.raw(UNIT_COLUMNS)} FROM units u WHERE u.id = ${id}`.execute(db);
   return rows.rows[0];
 }
 
 /** The unit's status and station, its row locked until the transaction ends. */
 export function lockUnitStatus(tx: Tx, unitId: string) {
-  return tx.selectFrom('units').select(['id', 'status', 'station_id']).where('id', '=', unitId).forUpdate().executeTakeFirst();
+  return tx
+    .selectFrom('units')
+    .select(['id', 'status', 'station_id'])
+    .where('id', '=', unitId)
+    .forUpdate()
+    .executeTakeFirst();
 }
 
-export async function setUnitStatus(tx: Tx, unitId: string, status: string, now: Date): Promise<void> {
+export async function setUnitStatus(
+  tx: Tx,
+  unitId: string,
+  status: string,
+  now: Date,
+): Promise<void> {
   await tx
     .updateTable('units')
     .set({ status, status_changed_at: now, version: sql`version + 1` })

@@ -1,13 +1,32 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CreateUnitRequest, PositionReport, UnitView } from '@ringcad/contracts';
 import { MANUAL_UNIT_STATUSES, type ManualUnitStatus } from '@ringcad/domain';
-import { appendAudit, Clock, type AppConfig, DatabaseService, conflict, forbidden, notFound, actorOf, hasRole, type Principal, APP_CONFIG } from '../platform';
+import {
+  appendAudit,
+  Clock,
+  type AppConfig,
+  DatabaseService,
+  conflict,
+  forbidden,
+  notFound,
+  actorOf,
+  hasRole,
+  type Principal,
+  APP_CONFIG,
+} from '../platform';
 import { newToken, tokenHash, ScopeService, assertUnitsInScope, jurisdictionExists } from '../auth';
 import { AfterCommit, RealtimePublisher, toUnitView } from '../realtime';
 import { PositionsService } from './positions.service';
 import { LiveFleetService, overlayLive } from './live-fleet.service';
 import type { DbOrTx } from '@ringcad/db';
-import { callsignTaken, insertUnit, listUnitRows, lockUnitStatus, setUnitStatus, unitRowById } from './units.queries';
+import {
+  callsignTaken,
+  insertUnit,
+  listUnitRows,
+  lockUnitStatus,
+  setUnitStatus,
+  unitRowById,
+} from './units.queries';
 
 @Injectable()
 export class UnitsService {
@@ -21,14 +40,19 @@ export class UnitsService {
     private readonly scopes: ScopeService,
   ) {}
 
-  async create(input: CreateUnitRequest, by: Principal): Promise<{ unit: UnitView; terminalToken: string }> {
+  async create(
+    input: CreateUnitRequest,
+    by: Principal,
+  ): Promise<{ unit: UnitView; terminalToken: string }> {
     const token = newToken('t');
     const after = new AfterCommit();
     const unit = await this.database.transaction(async (tx) => {
       if (input.stationId) {
-        if (!(await jurisdictionExists(tx, input.stationId))) throw notFound('station', input.stationId);
+        if (!(await jurisdictionExists(tx, input.stationId)))
+          throw notFound('station', input.stationId);
       }
-      if (await callsignTaken(tx, input.callsign)) throw conflict(`callsign ${input.callsign} is taken`);
+      if (await callsignTaken(tx, input.callsign))
+        throw conflict(`callsign ${input.callsign} is taken`);
       const now = this.clock.now();
       const id = await insertUnit(tx, {
         callsign: input.callsign,
@@ -41,9 +65,14 @@ export class UnitsService {
         heading_deg: null,
         status_changed_at: now,
       });
-      await appendAudit(tx, now, actorOf(by), 'create', 'unit', id, { callsign: input.callsign, kind: input.kind });
+      await appendAudit(tx, now, actorOf(by), 'create', 'unit', id, {
+        callsign: input.callsign,
+        kind: input.kind,
+      });
       const view = await this.get(tx, id);
-      after.add(() => this.realtime.toConsoles({ event: 'unit.updated', payload: view, everyone: true }));
+      after.add(() =>
+        this.realtime.toConsoles({ event: 'unit.updated', payload: view, everyone: true }),
+      );
       return view;
     });
     await after.run();
@@ -53,7 +82,9 @@ export class UnitsService {
   async list(db: DbOrTx = this.database.db): Promise<UnitView[]> {
     const rows = await listUnitRows(db);
     const now = this.clock.now();
-    return overlayLive(rows, await this.live.get()).map((r) => toUnitView(r, now, this.config.POSITION_STALE_SEC));
+    return overlayLive(rows, await this.live.get()).map((r) =>
+      toUnitView(r, now, this.config.POSITION_STALE_SEC),
+    );
   }
 
   async get(db: DbOrTx, id: string): Promise<UnitView> {
@@ -75,17 +106,25 @@ export class UnitsService {
       if (!unit) throw notFound('unit', unitId);
       assertUnitsInScope(scope, [{ id: unit.id, stationId: unit.station_id }]);
       if (!(MANUAL_UNIT_STATUSES as readonly string[]).includes(unit.status)) {
-        throw conflict(`unit is ${unit.status} on an incident; clear or cancel its assignment first`, {
-          status: unit.status,
-        });
+        throw conflict(
+          `unit is ${unit.status} on an incident; clear or cancel its assignment first`,
+          {
+            status: unit.status,
+          },
+        );
       }
       const now = this.clock.now();
       if (unit.status !== status) {
         await setUnitStatus(tx, unitId, status, now);
-        await appendAudit(tx, now, actorOf(by), 'status', 'unit', unitId, { from: unit.status, to: status });
+        await appendAudit(tx, now, actorOf(by), 'status', 'unit', unitId, {
+          from: unit.status,
+          to: status,
+        });
       }
       const v = await this.get(tx, unitId);
-      after.add(() => this.realtime.toConsoles({ event: 'unit.updated', payload: v, everyone: true }));
+      after.add(() =>
+        this.realtime.toConsoles({ event: 'unit.updated', payload: v, everyone: true }),
+      );
       return v;
     });
     await after.run();

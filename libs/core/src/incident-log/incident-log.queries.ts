@@ -32,14 +32,25 @@ export type IncidentRecord = Pick<
 export type IncidentSet = Partial<Record<keyof DB['incidents'], unknown>>;
 
 /** The incident's row (INCIDENT_COLUMNS), locked for the rest of the transaction with `forUpdate`. */
-export async function selectIncident(db: DbOrTx, id: string, options: { forUpdate?: boolean } = {}): Promise<IncidentRecord | undefined> {
+export async function selectIncident(
+  db: DbOrTx,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<IncidentRecord | undefined> {
   const lock = options.forUpdate ? sql` FOR UPDATE` : sql``;
-  const rows = await sql<IncidentRecord>`SELECT ${sql.raw(INCIDENT_COLUMNS)} FROM incidents i WHERE i.id = ${id}${lock}`.execute(db);
+  const rows =
+    await sql<IncidentRecord>`SELECT ${sql.raw(INCIDENT_COLUMNS)} FROM incidents i WHERE i.id = ${id}${lock}`.execute(
+      db,
+    );
   return rows.rows[0];
 }
 
 /** Sets the given columns and bumps the version in one UPDATE; returns the new version. */
-export async function updateIncidentVersion(tx: Tx, id: string, set: IncidentSet = {}): Promise<number> {
+export async function updateIncidentVersion(
+  tx: Tx,
+  id: string,
+  set: IncidentSet = {},
+): Promise<number> {
   const assignments = Object.entries(set).map(([col, value]) => sql`${sql.ref(col)} = ${value}`);
   const rows = await sql<Pick<IncidentColumns, 'version'>>`
     UPDATE incidents SET ${sql.join([...assignments, sql`version = version + 1`])}
@@ -67,13 +78,18 @@ export interface IncidentEventInsert {
  * CTE of a larger statement (the incident create, which stays one round trip).
  */
 export function incidentEventInsertSql(e: IncidentEventInsert): RawBuilder<unknown> {
-  const data = e.dataSql ? sql`${JSON.stringify(e.data)}::jsonb || ${e.dataSql}` : sql`${JSON.stringify(e.data)}::jsonb`;
+  const data = e.dataSql
+    ? sql`${JSON.stringify(e.data)}::jsonb || ${e.dataSql}`
+    : sql`${JSON.stringify(e.data)}::jsonb`;
   const from = e.from ? sql` FROM ${e.from}` : sql``;
   return sql`INSERT INTO incident_events (incident_id, version, type, at, actor_kind, actor_id, actor_name, data)
         SELECT ${e.incidentId}, ${e.version}, ${e.type}, ${e.at}, ${e.actor.kind}, ${e.actor.id}, ${e.actor.name}, ${data}${from}`;
 }
 
-export async function insertIncidentEvent(db: DbOrTx, e: Omit<IncidentEventInsert, 'from' | 'dataSql'>): Promise<void> {
+export async function insertIncidentEvent(
+  db: DbOrTx,
+  e: Omit<IncidentEventInsert, 'from' | 'dataSql'>,
+): Promise<void> {
   await incidentEventInsertSql(e).execute(db);
 }
 

@@ -2,7 +2,12 @@ import type { DbOrTx, Tx } from '@ringcad/db';
 import type { IncidentView } from '@ringcad/contracts';
 import { notFound, type Actor } from '../platform';
 import { toIncidentView } from '../realtime';
-import { insertIncidentEvent, selectIncident, updateIncidentVersion, type IncidentSet } from './incident-log.queries';
+import {
+  insertIncidentEvent,
+  selectIncident,
+  updateIncidentVersion,
+  type IncidentSet,
+} from './incident-log.queries';
 
 /** Appends to the incident's append-only log at the given (already bumped) version. */
 export async function appendIncidentEvent(

@@ -11,29 +11,49 @@ type CallColumns = Selectable<DB['incident_calls']>;
 export type NoteRecord = Selectable<DB['incident_notes']>;
 
 /** A call as the list shows it: the opening call (from the incident row, no id of its own) or an attached one. */
-export type CallRecord = Pick<CallColumns, 'incident_id' | 'caller_number' | 'caller_name' | 'received_at' | 'note' | 'merged_from'> & {
+export type CallRecord = Pick<
+  CallColumns,
+  'incident_id' | 'caller_number' | 'caller_name' | 'received_at' | 'note' | 'merged_from'
+> & {
   id: string | null;
 };
 
 /** An incident near a point (distance_m computed). */
-export type NearbyIncidentRecord = Pick<IncidentColumns, 'id' | 'number' | 'category' | 'status' | 'created_at'> & { distance_m: number };
+export type NearbyIncidentRecord = Pick<
+  IncidentColumns,
+  'id' | 'number' | 'category' | 'status' | 'created_at'
+> & { distance_m: number };
 
 /** A call the caller made before: the incident it opened or was attached to. */
-export type CallerHistoryRecord = Pick<CallColumns, 'incident_id'> & Pick<IncidentColumns, 'number' | 'category'> & { at: CallColumns['received_at'] };
+export type CallerHistoryRecord = Pick<CallColumns, 'incident_id'> &
+  Pick<IncidentColumns, 'number' | 'category'> & { at: CallColumns['received_at'] };
 
 /** The jurisdiction and scheme of a point, as create works them out. */
-export type PlaceRecord = Pick<IncidentColumns, 'district_id' | 'station_id' | 'grid_id'> & { scheme_id: string | null };
+export type PlaceRecord = Pick<IncidentColumns, 'district_id' | 'station_id' | 'grid_id'> & {
+  scheme_id: string | null;
+};
 
-const pointSql = (p: { lon: number; lat: number }) => sql`ST_SetSRID(ST_MakePoint(${p.lon}, ${p.lat}), 4326)`;
+const pointSql = (p: { lon: number; lat: number }) =>
+  sql`ST_SetSRID(ST_MakePoint(${p.lon}, ${p.lat}), 4326)`;
 
 /** The incidents whose calls and notes an incident lists: itself and the duplicates merged into it. */
-const family = (id: string) => sql`(SELECT ${id}::uuid UNION ALL SELECT m.id FROM incidents m WHERE m.merged_into = ${id})`;
+const family = (id: string) =>
+  sql`(SELECT ${id}::uuid UNION ALL SELECT m.id FROM incidents m WHERE m.merged_into = ${id})`;
 
 // ── assignments the desk checks ──
 
 /** The unit's assignment to the incident (with `active`, only one that still binds the unit). */
-export function selectUnitAssignment(db: DbOrTx, incidentId: string, unitId: string, options: { active?: boolean } = {}) {
-  let q = db.selectFrom('assignments').select('id').where('incident_id', '=', incidentId).where('unit_id', '=', unitId);
+export function selectUnitAssignment(
+  db: DbOrTx,
+  incidentId: string,
+  unitId: string,
+  options: { active?: boolean } = {},
+) {
+  let q = db
+    .selectFrom('assignments')
+    .select('id')
+    .where('incident_id', '=', incidentId)
+    .where('unit_id', '=', unitId);
   if (options.active) q = q.where('status', 'in', ACTIVE_ASSIGNMENT_STATUSES);
   return q.executeTakeFirst();
 }
@@ -47,14 +67,21 @@ export function insertNote(tx: Tx, values: Insertable<DB['incident_notes']>) {
 /** Notes of the incident and of the duplicates merged into it, in the order written. */
 export async function selectFamilyNotes(db: DbOrTx, incidentId: string): Promise<NoteRecord[]> {
   const rows = await sql<NoteRecord>`
-      SELECT n.* FROM incident_notes n WHERE n.incident_id IN ${family(incidentId)} ORDER BY n.at, n.id`.execute(db);
+      SELECT n.* FROM incident_notes n WHERE n.incident_id IN ${family(incidentId)} ORDER BY n.at, n.id`.execute(
+    db,
+  );
   return rows.rows;
 }
 
 /** Notes of the given incidents (one query), in the order written. */
-export async function selectNotesOf(db: DbOrTx, incidentIds: readonly string[]): Promise<NoteRecord[]> {
+export async function selectNotesOf(
+  db: DbOrTx,
+  incidentIds: readonly string[],
+): Promise<NoteRecord[]> {
   const rows = await sql<NoteRecord>`
-      SELECT n.* FROM incident_notes n WHERE n.incident_id = ANY(${[...incidentIds]}::uuid[]) ORDER BY n.at, n.id`.execute(db);
+      SELECT n.* FROM incident_notes n WHERE n.incident_id = ANY(${[...incidentIds]}::uuid[]) ORDER BY n.at, n.id`.execute(
+    db,
+  );
   return rows.rows;
 }
 
@@ -80,16 +107,28 @@ export async function selectCalls(db: DbOrTx, incidentId: string): Promise<CallR
 // ── merge (并案) ──
 
 /** The duplicate's own opening call becomes a call of the master. */
-export async function insertOpeningCallOf(tx: Tx, source: IncidentView, master: IncidentView, now: Date, actor: Actor): Promise<void> {
+export async function insertOpeningCallOf(
+  tx: Tx,
+  source: IncidentView,
+  master: IncidentView,
+  now: Date,
+  actor: Actor,
+): Promise<void> {
   await sql`
         INSERT INTO incident_calls (incident_id, caller_number, caller_name, received_at, note, created_at, actor_kind,
           actor_id, actor_name, merged_from)
         VALUES (${master.id}, ${source.callerNumber}, ${source.callerName}, ${new Date(source.receivedAt)},
-          ${source.description}, ${now}, ${actor.kind}, ${actor.id}, ${actor.name}, ${source.id})`.execute(tx);
+          ${source.description}, ${now}, ${actor.kind}, ${actor.id}, ${actor.name}, ${source.id})`.execute(
+    tx,
+  );
 }
 
 /** The calls attached to the duplicate move to the master; returns their ids. */
-export async function moveCalls(tx: Tx, sourceId: string, masterId: string): Promise<Pick<CallColumns, 'id'>[]> {
+export async function moveCalls(
+  tx: Tx,
+  sourceId: string,
+  masterId: string,
+): Promise<Pick<CallColumns, 'id'>[]> {
   const moved = await sql<Pick<CallColumns, 'id'>>`
         UPDATE incident_calls SET incident_id = ${masterId}, merged_from = COALESCE(merged_from, ${sourceId}::uuid)
         WHERE incident_id = ${sourceId} RETURNING id`.execute(tx);
@@ -98,19 +137,32 @@ export async function moveCalls(tx: Tx, sourceId: string, masterId: string): Pro
 
 /** Duplicates merged into the duplicate now belong to the master (one level of links). */
 export async function relinkMergedInto(tx: Tx, sourceId: string, masterId: string): Promise<void> {
-  await sql`UPDATE incidents SET merged_into = ${masterId} WHERE merged_into = ${sourceId}`.execute(tx);
+  await sql`UPDATE incidents SET merged_into = ${masterId} WHERE merged_into = ${sourceId}`.execute(
+    tx,
+  );
 }
 
 /** A working assignment is handed over with its pending ack timer (tier timers stay with the duplicate). */
-export async function handOverAssignment(tx: Tx, assignmentId: string, masterId: string): Promise<void> {
-  await sql`UPDATE assignments SET incident_id = ${masterId} WHERE id = ${assignmentId}`.execute(tx);
-  await sql`UPDATE timers SET incident_id = ${masterId} WHERE assignment_id = ${assignmentId} AND status = 'pending'`.execute(tx);
+export async function handOverAssignment(
+  tx: Tx,
+  assignmentId: string,
+  masterId: string,
+): Promise<void> {
+  await sql`UPDATE assignments SET incident_id = ${masterId} WHERE id = ${assignmentId}`.execute(
+    tx,
+  );
+  await sql`UPDATE timers SET incident_id = ${masterId} WHERE assignment_id = ${assignmentId} AND status = 'pending'`.execute(
+    tx,
+  );
 }
 
 // ── places ──
 
 /** The jurisdiction and its scheme of a point, as create works them out. */
-export async function selectPlaceOf(db: DbOrTx, p: { lon: number; lat: number }): Promise<PlaceRecord> {
+export async function selectPlaceOf(
+  db: DbOrTx,
+  p: { lon: number; lat: number },
+): Promise<PlaceRecord> {
   const point = pointSql(p);
   const r = await sql<PlaceRecord>`
     WITH places AS (
@@ -131,7 +183,9 @@ export const locationSql = pointSql;
 
 /** A user scoped to a jurisdiction sees only its incidents (over alias `i`). */
 export const intakeScopeSql = (jurisdictionId: string | null): RawBuilder<unknown> =>
-  jurisdictionId ? sql`(i.district_id = ${jurisdictionId} OR i.station_id = ${jurisdictionId} OR i.grid_id = ${jurisdictionId})` : sql`TRUE`;
+  jurisdictionId
+    ? sql`(i.district_id = ${jurisdictionId} OR i.station_id = ${jurisdictionId} OR i.grid_id = ${jurisdictionId})`
+    : sql`TRUE`;
 
 /** Incidents within `radiusM` of the point since `since`, newest first. */
 export async function selectPlaceHistory(
@@ -170,7 +224,11 @@ export async function selectOpenNearby(
 }
 
 /** The calls from this number: incidents it opened and calls attached elsewhere, newest first. */
-export async function selectCallerHistory(db: DbOrTx, callerNumber: string, inScope: RawBuilder<unknown>): Promise<CallerHistoryRecord[]> {
+export async function selectCallerHistory(
+  db: DbOrTx,
+  callerNumber: string,
+  inScope: RawBuilder<unknown>,
+): Promise<CallerHistoryRecord[]> {
   const rows = await sql<CallerHistoryRecord>`
           SELECT x.incident_id, i.number, x.at, i.category FROM (
             SELECT i.id AS incident_id, i.received_at AS at FROM incidents i WHERE i.caller_number = ${callerNumber}
@@ -192,7 +250,13 @@ export function selectDispositions(db: DbOrTx) {
 export function insertDisposition(db: DbOrTx, input: CreateDispositionRequest) {
   return db
     .insertInto('dispositions')
-    .values({ code: input.code, label_zh: input.label.zh, label_en: input.label.en, transfer_agency: null, sort: 500 })
+    .values({
+      code: input.code,
+      label_zh: input.label.zh,
+      label_en: input.label.en,
+      transfer_agency: null,
+      sort: 500,
+    })
     .onConflict((oc) => oc.column('code').doNothing())
     .returningAll()
     .executeTakeFirst();

@@ -23,9 +23,29 @@ import {
   type IncidentStatus,
 } from '@ringcad/domain';
 import type { DbOrTx } from '@ringcad/db';
-import { Clock, type AppConfig, APP_CONFIG, toWgs84, DatabaseService, DomainError, conflict, forbidden, notFound, actorOf, hasRole, type Actor, type Principal } from '../platform';
+import {
+  Clock,
+  type AppConfig,
+  APP_CONFIG,
+  toWgs84,
+  DatabaseService,
+  DomainError,
+  conflict,
+  forbidden,
+  notFound,
+  actorOf,
+  hasRole,
+  type Actor,
+  type Principal,
+} from '../platform';
 import { premiseFlagsNear } from '../roads';
-import { appendIncidentEvent, bumpIncident, lockIncident, readIncident, type IncidentSet } from '../incident-log';
+import {
+  appendIncidentEvent,
+  bumpIncident,
+  lockIncident,
+  readIncident,
+  type IncidentSet,
+} from '../incident-log';
 import { AfterCommit, RealtimePublisher, maskIncident, jurisdictionIdsOf } from '../realtime';
 import {
   RecommendationService,
@@ -62,7 +82,8 @@ import {
   type NoteRecord,
 } from './desk.queries';
 
-type UpdatableField = 'location' | 'category' | 'priority' | 'address' | 'callerName' | 'callerNumber' | 'description';
+type UpdatableField =
+  'location' | 'category' | 'priority' | 'address' | 'callerName' | 'callerNumber' | 'description';
 
 const COLUMN_OF: Record<Exclude<UpdatableField, 'location'>, keyof IncidentSet> = {
   category: 'category',
@@ -109,12 +130,19 @@ export class DeskService {
     const result = await this.database.transaction(async (tx) => {
       const incident = await lockIncident(tx, id);
       assertInScope(incident, by);
-      if (!isIncidentOpen(incident.status)) throw new DomainError('INCIDENT_CLOSED', `incident is ${incident.status}`, { status: incident.status });
-      if (incident.version !== input.expectedVersion) {
-        throw new DomainError('STALE_VERSION', 'the incident changed since it was opened; reload it and apply the change again', {
-          expectedVersion: input.expectedVersion,
-          version: incident.version,
+      if (!isIncidentOpen(incident.status))
+        throw new DomainError('INCIDENT_CLOSED', `incident is ${incident.status}`, {
+          status: incident.status,
         });
+      if (incident.version !== input.expectedVersion) {
+        throw new DomainError(
+          'STALE_VERSION',
+          'the incident changed since it was opened; reload it and apply the change again',
+          {
+            expectedVersion: input.expectedVersion,
+            version: incident.version,
+          },
+        );
       }
       const changes: Record<string, { before: unknown; after: unknown }> = {};
       const set: IncidentSet = {};
@@ -126,7 +154,12 @@ export class DeskService {
         changes[field] = { before: incident[field], after: normalised };
         set[COLUMN_OF[field]] = normalised;
       }
-      let place: { districtId: string | null; stationId: string | null; gridId: string | null; schemeId: string | null } | null = null;
+      let place: {
+        districtId: string | null;
+        stationId: string | null;
+        gridId: string | null;
+        schemeId: string | null;
+      } | null = null;
       if (input.location) {
         const p = toWgs84(input.location);
         if (p.lon !== incident.location.lon || p.lat !== incident.location.lat) {
@@ -141,7 +174,8 @@ export class DeskService {
           set.grid_id = place.gridId;
         }
       }
-      if (!Object.keys(changes).length) return { incident, changed: [] as string[], schemeChanged: false };
+      if (!Object.keys(changes).length)
+        return { incident, changed: [] as string[], schemeChanged: false };
       // the scheme follows the place and the priority, as it does at create
       if (changes.location || changes.priority) {
         const p = place ?? (await placeOf(tx, incident.location));
@@ -155,28 +189,48 @@ export class DeskService {
       if (changes.location) {
         const j = place as NonNullable<typeof place>;
         const beforeJ = incident.jurisdiction;
-        if (beforeJ?.districtId !== j.districtId || beforeJ?.stationId !== j.stationId || beforeJ?.gridId !== j.gridId) {
-          changes.jurisdiction = { before: beforeJ, after: { districtId: j.districtId, stationId: j.stationId, gridId: j.gridId } };
+        if (
+          beforeJ?.districtId !== j.districtId ||
+          beforeJ?.stationId !== j.stationId ||
+          beforeJ?.gridId !== j.gridId
+        ) {
+          changes.jurisdiction = {
+            before: beforeJ,
+            after: { districtId: j.districtId, stationId: j.stationId, gridId: j.gridId },
+          };
         }
       }
       const now = this.clock.now();
       const version = await bumpIncident(tx, id, set);
-      await appendIncidentEvent(tx, id, version, 'incident.updated', now, actorOf(by), { changes: maskChanges(changes) });
+      await appendIncidentEvent(tx, id, version, 'incident.updated', now, actorOf(by), {
+        changes: maskChanges(changes),
+      });
       const updated = await readIncident(tx, id);
       const schemeChanged = Boolean(changes.schemeId);
       if (schemeChanged && updated.dispatchedAt) {
-        await this.timers.rearmTierDeadlines(tx, updated, new Date(updated.dispatchedAt), now, after);
+        await this.timers.rearmTierDeadlines(
+          tx,
+          updated,
+          new Date(updated.dispatchedAt),
+          now,
+          after,
+        );
       }
-      const active = (await readAssignments(tx, { incidentId: id })).filter((a) => isActiveAssignment(a.status as AssignmentStatus));
+      const active = (await readAssignments(tx, { incidentId: id })).filter((a) =>
+        isActiveAssignment(a.status as AssignmentStatus),
+      );
       const flags = active.length ? await premiseFlagsNear(tx, updated.location) : [];
       after.add(() => {
         this.realtime.incident('incident.updated', updated);
-        for (const a of active) this.realtime.toTerminal(a.unitId, 'task.updated', terminalTask(a, updated, flags));
+        for (const a of active)
+          this.realtime.toTerminal(a.unitId, 'task.updated', terminalTask(a, updated, flags));
       });
       return { incident: updated, changed: Object.keys(changes), schemeChanged };
     });
     await after.run();
-    const rerank = result.changed.some((c) => c === 'location' || c === 'priority' || c === 'schemeId');
+    const rerank = result.changed.some(
+      (c) => c === 'location' || c === 'priority' || c === 'schemeId',
+    );
     return {
       incident: forViewer(result.incident, by),
       changed: result.changed,
@@ -191,23 +245,39 @@ export class DeskService {
       const incident = await lockIncident(tx, id);
       if (by.kind === 'unit') {
         const mine = await selectUnitAssignment(tx, id, by.unitId, { active: true });
-        if (!mine) throw forbidden('a terminal may only write notes on an incident its unit is working');
+        if (!mine)
+          throw forbidden('a terminal may only write notes on an incident its unit is working');
       } else {
         assertInScope(incident, by);
       }
-      if (incident.status === 'merged') throw conflict('this incident was merged; write on the incident it was merged into');
+      if (incident.status === 'merged')
+        throw conflict('this incident was merged; write on the incident it was merged into');
       const now = this.clock.now();
       const actor = actorOf(by);
-      const row = await insertNote(tx, { incident_id: id, at: now, actor_kind: actor.kind, actor_id: actor.id, actor_name: actor.name, text });
+      const row = await insertNote(tx, {
+        incident_id: id,
+        at: now,
+        actor_kind: actor.kind,
+        actor_id: actor.id,
+        actor_name: actor.name,
+        text,
+      });
       const view = toNoteView(row);
       const version = await bumpIncident(tx, id);
-      await appendIncidentEvent(tx, id, version, 'incident.note', now, actor, { noteId: view.id, text });
+      await appendIncidentEvent(tx, id, version, 'incident.note', now, actor, {
+        noteId: view.id,
+        text,
+      });
       const units = (await readAssignments(tx, { incidentId: id }))
         .filter((a) => isActiveAssignment(a.status as AssignmentStatus))
         .map((a) => a.unitId);
       const payload: IncidentNoteEvent = { incidentId: id, version, note: view };
       after.add(() => {
-        this.realtime.toConsoles({ event: 'incident.note', payload, jurisdictionIds: jurisdictionIdsOf(incident) });
+        this.realtime.toConsoles({
+          event: 'incident.note',
+          payload,
+          jurisdictionIds: jurisdictionIdsOf(incident),
+        });
         for (const u of units) this.realtime.toTerminal(u, 'incident.note', payload);
       });
       return view;
@@ -228,16 +298,25 @@ export class DeskService {
   }
 
   /** 追加来电: another call about an open incident (the same fight, a second caller). */
-  async attachCall(id: string, input: AttachCallRequest, by: Principal): Promise<{ call: CallView; incident: IncidentView }> {
+  async attachCall(
+    id: string,
+    input: AttachCallRequest,
+    by: Principal,
+  ): Promise<{ call: CallView; incident: IncidentView }> {
     const after = new AfterCommit();
     const now = this.clock.now();
     const receivedAt = input.receivedAt ? new Date(input.receivedAt) : now;
-    if (receivedAt.getTime() > now.getTime() + 60_000) throw new DomainError('VALIDATION_FAILED', 'receivedAt is in the future');
+    if (receivedAt.getTime() > now.getTime() + 60_000)
+      throw new DomainError('VALIDATION_FAILED', 'receivedAt is in the future');
     const result = await this.database.transaction(async (tx) => {
       const incident = await lockIncident(tx, id);
       assertInScope(incident, by);
       if (!isIncidentOpen(incident.status)) {
-        throw new DomainError('INCIDENT_CLOSED', `incident is ${incident.status}; file a new incident`, { status: incident.status });
+        throw new DomainError(
+          'INCIDENT_CLOSED',
+          `incident is ${incident.status}; file a new incident`,
+          { status: incident.status },
+        );
       }
       const actor = actorOf(by);
       const row = await insertCall(tx, {
@@ -293,12 +372,18 @@ export class DeskService {
       assertInScope(source, by);
       assertInScope(master, by);
       if (!isIncidentOpen(source.status)) {
-        throw new DomainError('INCIDENT_CLOSED', `incident ${source.number} is ${source.status}`, { status: source.status });
+        throw new DomainError('INCIDENT_CLOSED', `incident ${source.number} is ${source.status}`, {
+          status: source.status,
+        });
       }
       if (!isIncidentOpen(master.status)) {
-        throw new DomainError('INCIDENT_CLOSED', `incident ${master.number} is ${master.status}; merge into an open incident`, {
-          status: master.status,
-        });
+        throw new DomainError(
+          'INCIDENT_CLOSED',
+          `incident ${master.number} is ${master.status}; merge into an open incident`,
+          {
+            status: master.status,
+          },
+        );
       }
       const now = this.clock.now();
       const actor = actorOf(by);
@@ -323,18 +408,31 @@ export class DeskService {
       }
       await this.timers.cancelForIncident(tx, source.id, after, now);
 
-      const sourceVersion = await bumpIncident(tx, source.id, { status: 'merged', merged_into: master.id, closed_at: now });
+      const sourceVersion = await bumpIncident(tx, source.id, {
+        status: 'merged',
+        merged_into: master.id,
+        closed_at: now,
+      });
       await appendIncidentEvent(tx, source.id, sourceVersion, 'incident.merged', now, actor, {
         intoIncidentId: master.id,
         intoNumber: master.number,
         units: input.units,
-        handedOver: handedOver.map((h) => ({ assignmentId: h.id, unitId: h.unitId, callsign: h.callsign })),
-        released: released.map((r) => ({ assignmentId: r.id, unitId: r.unitId, callsign: r.callsign })),
+        handedOver: handedOver.map((h) => ({
+          assignmentId: h.id,
+          unitId: h.unitId,
+          callsign: h.callsign,
+        })),
+        released: released.map((r) => ({
+          assignmentId: r.id,
+          unitId: r.unitId,
+          callsign: r.callsign,
+        })),
       });
 
       const masterSet: IncidentSet = {};
       const firstDispatch = handedOver.length > 0 && master.dispatchedAt === null;
-      if (firstDispatch) masterSet.dispatched_at = source.dispatchedAt ? new Date(source.dispatchedAt) : now;
+      if (firstDispatch)
+        masterSet.dispatched_at = source.dispatchedAt ? new Date(source.dispatchedAt) : now;
       const statuses = await sceneAssignmentStatuses(tx, master.id);
       masterSet.status = incidentStatusFromAssignments(master.status as IncidentStatus, statuses);
       const masterVersion = await bumpIncident(tx, master.id, masterSet);
@@ -342,13 +440,27 @@ export class DeskService {
         fromIncidentId: source.id,
         fromNumber: source.number,
         callsMoved: moved.length + 1,
-        handedOver: handedOver.map((h) => ({ assignmentId: h.id, unitId: h.unitId, callsign: h.callsign })),
+        handedOver: handedOver.map((h) => ({
+          assignmentId: h.id,
+          unitId: h.unitId,
+          callsign: h.callsign,
+        })),
       });
       const sourceView = await readIncident(tx, source.id);
       const masterView = await readIncident(tx, master.id);
-      if (firstDispatch) await this.timers.scheduleTierDeadlines(tx, masterView, new Date(masterView.dispatchedAt as string), after);
-      const handedViews = (await readAssignments(tx, { incidentId: master.id })).filter((x) => handedOver.some((h) => h.id === x.id));
-      const releasedViews = (await readAssignments(tx, { incidentId: source.id })).filter((x) => released.some((r) => r.id === x.id));
+      if (firstDispatch)
+        await this.timers.scheduleTierDeadlines(
+          tx,
+          masterView,
+          new Date(masterView.dispatchedAt as string),
+          after,
+        );
+      const handedViews = (await readAssignments(tx, { incidentId: master.id })).filter((x) =>
+        handedOver.some((h) => h.id === x.id),
+      );
+      const releasedViews = (await readAssignments(tx, { incidentId: source.id })).filter((x) =>
+        released.some((r) => r.id === x.id),
+      );
       const unitViews = await Promise.all(released.map((r) => this.units.get(tx, r.unitId)));
       const flags = handedViews.length ? await premiseFlagsNear(tx, masterView.location) : [];
       after.add(() => {
@@ -386,7 +498,11 @@ export class DeskService {
       assertInScope(incident, by);
       const current = await lockAssignmentStatus(tx, assignmentId);
       if (!isActiveAssignment(current.status as AssignmentStatus)) {
-        throw new DomainError('ILLEGAL_TRANSITION', `cannot recall an assignment that is ${current.status}`, { status: current.status });
+        throw new DomainError(
+          'ILLEGAL_TRANSITION',
+          `cannot recall an assignment that is ${current.status}`,
+          { status: current.status },
+        );
       }
       const now = this.clock.now();
       await cancelAssignment(tx, assignmentId, now);
@@ -396,21 +512,33 @@ export class DeskService {
       const status = incidentStatusFromAssignments(incident.status as IncidentStatus, statuses);
       const version = await bumpIncident(tx, incident.id, { status });
       const [assignment] = await readAssignments(tx, { id: assignmentId });
-      await appendIncidentEvent(tx, incident.id, version, 'assignment.cancelled', now, actorOf(by), {
-        assignmentId,
-        unitId: head.unit_id,
-        callsign: assignment.callsign,
-        from: current.status,
-        to: 'cancelled',
-        reason,
-      });
+      await appendIncidentEvent(
+        tx,
+        incident.id,
+        version,
+        'assignment.cancelled',
+        now,
+        actorOf(by),
+        {
+          assignmentId,
+          unitId: head.unit_id,
+          callsign: assignment.callsign,
+          from: current.status,
+          to: 'cancelled',
+          reason,
+        },
+      );
       const updated = await readIncident(tx, incident.id);
       const unit = await this.units.get(tx, head.unit_id);
       after.add(() => {
         this.realtime.assignment(assignment, updated);
         this.realtime.incident('incident.updated', updated);
         this.realtime.toConsoles({ event: 'unit.updated', payload: unit });
-        this.realtime.toTerminal(head.unit_id, 'task.cancelled', { assignmentId, incidentId: incident.id, reason });
+        this.realtime.toTerminal(head.unit_id, 'task.cancelled', {
+          assignmentId,
+          incidentId: incident.id,
+          reason,
+        });
       });
       return assignment;
     });
@@ -428,7 +556,13 @@ export class DeskService {
     const now = this.clock.now();
     const db = this.database.db;
     const inScope = intakeScopeSql(by.kind === 'user' ? by.jurisdictionId : null);
-    const prior = await selectPlaceHistory(db, p, PLACE_HISTORY_RADIUS_M, new Date(now.getTime() - PLACE_HISTORY_DAYS * 86_400_000), inScope);
+    const prior = await selectPlaceHistory(
+      db,
+      p,
+      PLACE_HISTORY_RADIUS_M,
+      new Date(now.getTime() - PLACE_HISTORY_DAYS * 86_400_000),
+      inScope,
+    );
     const dups = await selectOpenNearby(
       db,
       p,
@@ -450,7 +584,12 @@ export class DeskService {
         distanceM: Math.round(r.distance_m),
         at: new Date(r.created_at).toISOString(),
       })),
-      callerHistory: history.map((r) => ({ incidentId: r.incident_id, number: r.number, at: new Date(r.at).toISOString(), category: r.category })),
+      callerHistory: history.map((r) => ({
+        incidentId: r.incident_id,
+        number: r.number,
+        at: new Date(r.at).toISOString(),
+        category: r.category,
+      })),
       possibleDuplicates: dups.map((r) => ({
         id: r.id,
         number: r.number,
@@ -476,7 +615,12 @@ export class DeskService {
   async createDisposition(input: CreateDispositionRequest): Promise<DispositionView> {
     const row = await insertDisposition(this.database.db, input);
     if (!row) throw conflict(`disposition ${input.code} exists already`);
-    return { code: row.code, label: { zh: row.label_zh, en: row.label_en }, transferAgency: row.transfer_agency, builtin: row.builtin };
+    return {
+      code: row.code,
+      label: { zh: row.label_zh, en: row.label_en },
+      transferAgency: row.transfer_agency,
+      builtin: row.builtin,
+    };
   }
 
   private async readInScope(id: string, by: Principal): Promise<IncidentView> {
@@ -494,7 +638,12 @@ export class DeskService {
 /** The jurisdiction and its scheme of a point, as create works them out. */
 async function placeOf(db: DbOrTx, p: { lon: number; lat: number }) {
   const row = await selectPlaceOf(db, p);
-  return { districtId: row.district_id, stationId: row.station_id, gridId: row.grid_id, schemeId: row.scheme_id };
+  return {
+    districtId: row.district_id,
+    stationId: row.station_id,
+    gridId: row.grid_id,
+    schemeId: row.scheme_id,
+  };
 }
 
 function assertInScope(v: IncidentView, by: Principal) {
@@ -527,7 +676,13 @@ function toCallView(r: CallRecord): CallView {
 }
 
 function maskCall(c: CallView, by: Principal): CallView {
-  return piiVisible(by) ? c : { ...c, callerNumber: maskPhone(c.callerNumber), callerName: c.callerName ? `${c.callerName.slice(0, 1)}**` : null };
+  return piiVisible(by)
+    ? c
+    : {
+        ...c,
+        callerNumber: maskPhone(c.callerNumber),
+        callerName: c.callerName ? `${c.callerName.slice(0, 1)}**` : null,
+      };
 }
 
 /** The event log is read by commanders too: caller numbers are kept masked there. */

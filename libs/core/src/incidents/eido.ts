@@ -54,9 +54,13 @@ export function toEido(tl: Timeline, exportedAt: Date) {
       ] as const
     )
       .filter(([, at]) => at)
-      .map(([status, at]) => ({ resourceStatusCommonRegistryText: status, statusDateTimeStamp: at }));
+      .map(([status, at]) => ({
+        resourceStatusCommonRegistryText: status,
+        statusDateTimeStamp: at,
+      }));
   return {
-    $comment: 'EIDO-inspired export (NENA Emergency Incident Data Object component structure); not validated against the published EIDO schema',
+    $comment:
+      'EIDO-inspired export (NENA Emergency Incident Data Object component structure); not validated against the published EIDO schema',
     eidoMessageIdentifier: urn('eido', `${i.id}:${i.version}`),
     lastUpdateTimeStamp: lastUpdate,
     exportTimeStamp: exportedAt.toISOString(),
@@ -89,7 +93,11 @@ export function toEido(tl: Timeline, exportedAt: Date) {
     locationComponent: [
       {
         componentIdentifier: locationId,
-        locationByValue: { type: 'Point', coordinates: [i.location.lon, i.location.lat], crs: 'EPSG:4326' },
+        locationByValue: {
+          type: 'Point',
+          coordinates: [i.location.lon, i.location.lat],
+          crs: 'EPSG:4326',
+        },
         civicAddressText: i.address,
         jurisdiction: i.jurisdiction,
       },
@@ -106,7 +114,14 @@ export function toEido(tl: Timeline, exportedAt: Date) {
     })),
     notesComponent: [
       ...(i.description
-        ? [{ componentIdentifier: urn('note', `${i.id}:description`), noteDateTimeStamp: i.createdAt, noteText: i.description, noteAuthor: null }]
+        ? [
+            {
+              componentIdentifier: urn('note', `${i.id}:description`),
+              noteDateTimeStamp: i.createdAt,
+              noteText: i.description,
+              noteAuthor: null,
+            },
+          ]
         : []),
       ...tl.events.map((e) => ({
         componentIdentifier: urn('note', `${i.id}:${e.seq}`),
@@ -116,7 +131,13 @@ export function toEido(tl: Timeline, exportedAt: Date) {
         noteData: e.data,
       })),
     ],
-    agencyComponent: [{ componentIdentifier: urn('agency', '110'), agencyName: '110 指挥中心', agencyTypeCommonRegistryText: 'Law' }],
+    agencyComponent: [
+      {
+        componentIdentifier: urn('agency', '110'),
+        agencyName: '110 指挥中心',
+        agencyTypeCommonRegistryText: 'Law',
+      },
+    ],
   };
 }
 

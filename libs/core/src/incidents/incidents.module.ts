@@ -13,7 +13,15 @@ import { EidoService } from './eido';
 
 /** Incidents: the call-taker's create, the desk, the timeline and its EIDO export. */
 @Module({
-  imports: [AuthModule, RealtimeModule, RoadsModule, FleetModule, TimersModule, DispatchModule, CommandModule],
+  imports: [
+    AuthModule,
+    RealtimeModule,
+    RoadsModule,
+    FleetModule,
+    TimersModule,
+    DispatchModule,
+    CommandModule,
+  ],
   providers: [IncidentsService, DeskService, TimelineService, EidoService],
   exports: [IncidentsService, DeskService, TimelineService, EidoService],
 })

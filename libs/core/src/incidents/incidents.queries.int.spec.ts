@@ -3,17 +3,30 @@ import { join } from 'node:path';
 import { sql, type RawBuilder } from 'kysely';
 import { Client } from 'pg';
 import { migrate, openDatabase, type DatabaseHandle, type Db } from '@ringcad/db';
-import { cstDay, formatIncidentNumber, INCIDENT_STATUSES, isIncidentOpen, TERMINAL_INCIDENT_STATUSES } from '@ringcad/domain';
+import {
+  cstDay,
+  formatIncidentNumber,
+  INCIDENT_STATUSES,
+  isIncidentOpen,
+  TERMINAL_INCIDENT_STATUSES,
+} from '@ringcad/domain';
 import type { CreateIncidentRequest } from '@ringcad/contracts';
 import { isKeyRace, SYSTEM_ACTOR, type Actor } from '../platform';
-import { appendIncidentEvent, bumpIncident, lockIncident, readIncident, selectIncidentEvents } from '../incident-log';
+import {
+  appendIncidentEvent,
+  bumpIncident,
+  lockIncident,
+  readIncident,
+  selectIncidentEvents,
+} from '../incident-log';
 import { insertIncident, selectIncidents, type IncidentInsert } from './incidents.queries';
 
 /**
  * The incident queries against a real database, in whichever mode the suite runs: embedded PGlite,
  * or a fresh PostgreSQL/PostGIS database when DATABASE_URL and REDIS_URL are set.
  */
-const URL_ = process.env.DATABASE_URL && process.env.REDIS_URL ? process.env.DATABASE_URL : undefined;
+const URL_ =
+  process.env.DATABASE_URL && process.env.REDIS_URL ? process.env.DATABASE_URL : undefined;
 const mode = URL_ ? 'postgres' : 'pglite';
 const MIGRATIONS = join(__dirname, '../../../../db/migrations');
 
@@ -48,10 +61,19 @@ async function openTestDatabase(): Promise<{ handle: DatabaseHandle; close(): Pr
 const square = (lon: number, lat: number, half: number) =>
   sql`ST_Multi(ST_MakeEnvelope(${lon - half}, ${lat - half}, ${lon + half}, ${lat + half}, 4326))`;
 
-async function addJurisdiction(db: Db, kind: 'district' | 'station' | 'grid', schemeId: string | null, lon: number, lat: number, half: number) {
+async function addJurisdiction(
+  db: Db,
+  kind: 'district' | 'station' | 'grid',
+  schemeId: string | null,
+  lon: number,
+  lat: number,
+  half: number,
+) {
   const r = await sql<{ id: string }>`
     INSERT INTO jurisdictions (name, kind, scheme_id, boundary)
-    VALUES (${`${kind}-${half}`}, ${kind}, ${schemeId}, ${square(lon, lat, half)}) RETURNING id`.execute(db);
+    VALUES (${`${kind}-${half}`}, ${kind}, ${schemeId}, ${square(lon, lat, half)}) RETURNING id`.execute(
+    db,
+  );
   return r.rows[0].id;
 }
 
@@ -84,10 +106,18 @@ describe(`incident queries (${mode})`, () => {
 
   let clockMs = Date.parse('2026-03-01T02:00:00Z');
   /** Each create happens a little later than the one before (duplicates look back in time). */
-  const create = (input: Partial<CreateIncidentRequest> & { lon?: number; lat?: number } = {}, extra: Partial<IncidentInsert> = {}) => {
+  const create = (
+    input: Partial<CreateIncidentRequest> & { lon?: number; lat?: number } = {},
+    extra: Partial<IncidentInsert> = {},
+  ) => {
     const now = new Date((clockMs += 1000));
     const { lon = C.lon, lat = C.lat, ...rest } = input;
-    const request: CreateIncidentRequest = { location: { lon, lat }, category: 'criminal', priority: 2, ...rest };
+    const request: CreateIncidentRequest = {
+      location: { lon, lat },
+      category: 'criminal',
+      priority: 2,
+      ...rest,
+    };
     return insertIncident(db, {
       input: request,
       point: { lon, lat },
@@ -112,7 +142,10 @@ describe(`incident queries (${mode})`, () => {
     expect(second.number).toBe(formatIncidentNumber(second.created_at, n1 + 1, '110'));
     // another day (and hall prefix): its own sequence from 1
     const tomorrow = new Date(clockMs + 86_400_000);
-    const other = await create({}, { day: cstDay(tomorrow), now: tomorrow, receivedAt: tomorrow, numberPrefix: 'GZ110' });
+    const other = await create(
+      {},
+      { day: cstDay(tomorrow), now: tomorrow, receivedAt: tomorrow, numberPrefix: 'GZ110' },
+    );
     expect(other.number).toBe(`GZ110-${cstDay(tomorrow)}-000001`);
   });
 
@@ -125,13 +158,19 @@ describe(`incident queries (${mode})`, () => {
 
   it('places the incident by point-in-polygon: the smallest jurisdiction of each kind, the grid scheme first', async () => {
     const inGrid = await create();
-    expect([inGrid.district_id, inGrid.station_id, inGrid.grid_id]).toEqual([district, station, grid]);
+    expect([inGrid.district_id, inGrid.station_id, inGrid.grid_id]).toEqual([
+      district,
+      station,
+      grid,
+    ]);
     expect(inGrid.scheme_id).toBe('1-3-8');
     expect(inGrid.lon).toBeCloseTo(C.lon, 9);
     expect(inGrid.lat).toBeCloseTo(C.lat, 9);
 
     const inSmallStation = await create({ lon: C.lon + 0.05 });
-    expect([inSmallStation.district_id, inSmallStation.station_id, inSmallStation.grid_id]).toEqual([district, smallStation, null]);
+    expect([inSmallStation.district_id, inSmallStation.station_id, inSmallStation.grid_id]).toEqual(
+      [district, smallStation, null],
+    );
     expect(inSmallStation.scheme_id).toBe('5-10-30'); // no grid, no station scheme: the district's
 
     const explicit = await create({ schemeId: '5-10-30' });
@@ -146,7 +185,13 @@ describe(`incident queries (${mode})`, () => {
     const r = await create({ address: 'Gate 3', callerNumber: '13800000000' });
     const events = await selectIncidentEvents(db, r.id);
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ version: 1, type: 'incident.created', actor_kind: 'user', actor_id: 'u-1', actor_name: 'dispatcher' });
+    expect(events[0]).toMatchObject({
+      version: 1,
+      type: 'incident.created',
+      actor_kind: 'user',
+      actor_id: 'u-1',
+      actor_name: 'dispatcher',
+    });
     expect(events[0].data).toEqual({
       category: 'criminal',
       priority: 2,
@@ -166,7 +211,11 @@ describe(`incident queries (${mode})`, () => {
     const near = await create({ lon: far.lon + 0.001, lat: far.lat, category: 'fire' }); // ~85 m east
     await create({ ...far, category: 'traffic' }); // another category
     const cancelled = await create({ ...far, category: 'fire' });
-    await db.updateTable('incidents').set({ status: 'cancelled' }).where('id', '=', cancelled.id).execute();
+    await db
+      .updateTable('incidents')
+      .set({ status: 'cancelled' })
+      .where('id', '=', cancelled.id)
+      .execute();
     await create({ lon: far.lon + 0.01, lat: far.lat, category: 'fire' }); // ~850 m: beyond the radius
 
     const r = await create({ ...far, category: 'fire' });
@@ -179,19 +228,25 @@ describe(`incident queries (${mode})`, () => {
 
     // outside the window (30 min) nothing is a duplicate any more
     clockMs += 31 * 60_000;
-    expect((await create({ ...far, category: 'fire' })).dups.map((d) => d.id)).not.toContain(first.id);
+    expect((await create({ ...far, category: 'fire' })).dups.map((d) => d.id)).not.toContain(
+      first.id,
+    );
   });
 
   it('records the idempotency key with the incident; a twin with the same key makes nothing at all', async () => {
     const call = { owner: 'user:u-1', key: `k-${randomBytes(4).toString('hex')}`, hash: 'h1' };
     const r = await create({}, { call });
-    const key = await sql<{ incident_id: string }>`SELECT incident_id FROM idempotency_keys WHERE key = ${call.key}`.execute(db);
+    const key = await sql<{
+      incident_id: string;
+    }>`SELECT incident_id FROM idempotency_keys WHERE key = ${call.key}`.execute(db);
     expect(key.rows).toEqual([{ incident_id: r.id }]);
 
     const count = async () => {
       const c = await sql<{ incidents: number; events: number; n: number }>`
         SELECT (SELECT count(*) FROM incidents) AS incidents, (SELECT count(*) FROM incident_events) AS events,
-               (SELECT n FROM incident_counters WHERE day = ${cstDay(r.created_at)}) AS n`.execute(db);
+               (SELECT n FROM incident_counters WHERE day = ${cstDay(r.created_at)}) AS n`.execute(
+        db,
+      );
       return c.rows[0];
     };
     const before = await count();
@@ -204,9 +259,19 @@ describe(`incident queries (${mode})`, () => {
     const r = await create();
     await handle.db.transaction().execute(async (tx) => {
       const v2 = await bumpIncident(tx, r.id, { status: 'dispatched' });
-      await appendIncidentEvent(tx, r.id, v2, 'units.assigned', new Date(clockMs), USER, { role: 'primary', nested: { a: [1, 2] } });
+      await appendIncidentEvent(tx, r.id, v2, 'units.assigned', new Date(clockMs), USER, {
+        role: 'primary',
+        nested: { a: [1, 2] },
+      });
       const v3 = await bumpIncident(tx, r.id);
-      await appendIncidentEvent(tx, r.id, v3, 'alert.ack_overdue', new Date(clockMs + 1), SYSTEM_ACTOR);
+      await appendIncidentEvent(
+        tx,
+        r.id,
+        v3,
+        'alert.ack_overdue',
+        new Date(clockMs + 1),
+        SYSTEM_ACTOR,
+      );
     });
     const events = await selectIncidentEvents(db, r.id);
     expect(events.map((e) => [e.version, e.type, e.actor_kind])).toEqual([
@@ -214,12 +279,16 @@ describe(`incident queries (${mode})`, () => {
       [2, 'units.assigned', 'user'],
       [3, 'alert.ack_overdue', 'system'],
     ]);
-    expect(events.map((e) => Number(e.seq))).toEqual([...events.map((e) => Number(e.seq))].sort((a, b) => a - b));
+    expect(events.map((e) => Number(e.seq))).toEqual(
+      [...events.map((e) => Number(e.seq))].sort((a, b) => a - b),
+    );
     // data is a JSON object in the column (queried by key), not a JSON string
     expect(events[1].data).toEqual({ role: 'primary', nested: { a: [1, 2] } });
     expect(events[2].data).toEqual({});
     const role = await sql<{ role: string }>`
-      SELECT data->>'role' AS role FROM incident_events WHERE incident_id = ${r.id} AND version = 2`.execute(db);
+      SELECT data->>'role' AS role FROM incident_events WHERE incident_id = ${r.id} AND version = 2`.execute(
+      db,
+    );
     expect(role.rows[0].role).toBe('primary');
     expect(events[2].actor_id).toBeNull();
 
@@ -235,7 +304,9 @@ describe(`incident queries (${mode})`, () => {
       .execute(async (tx) => {
         await lockIncident(tx, r.id);
         const v = await bumpIncident(tx, r.id, { status: 'cancelled' });
-        await appendIncidentEvent(tx, r.id, v, 'incident.cancelled', new Date(clockMs), USER, { reason: 'test' });
+        await appendIncidentEvent(tx, r.id, v, 'incident.cancelled', new Date(clockMs), USER, {
+          reason: 'test',
+        });
         throw new Error('abort');
       })
       .catch(() => undefined);
@@ -246,7 +317,9 @@ describe(`incident queries (${mode})`, () => {
   it('reading or locking an unknown incident is NOT_FOUND', async () => {
     const id = '00000000-0000-4000-8000-000000000000';
     await expect(readIncident(db, id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(handle.db.transaction().execute((tx) => lockIncident(tx, id))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(
+      handle.db.transaction().execute((tx) => lockIncident(tx, id)),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('lists open or closed incidents (the libs/domain statuses) in scope, most urgent first', async () => {
@@ -261,21 +334,36 @@ describe(`incident queries (${mode})`, () => {
     // the window holds only this test's incidents (the first test filed one a day ahead)
     const to = new Date(clockMs + 1).toISOString();
     const list = (status: 'open' | 'closed' | 'all', inScope: RawBuilder<boolean> | null = null) =>
-      selectIncidents(db, { status, from: mark, to, limit: 100, inScope }).then((rows) => rows.map((r) => r.id));
+      selectIncidents(db, { status, from: mark, to, limit: 100, inScope }).then((rows) =>
+        rows.map((r) => r.id),
+      );
 
     const open = await list('open');
-    expect(new Set(open)).toEqual(new Set([...INCIDENT_STATUSES.filter((s) => isIncidentOpen(s)).map((s) => byStatus.get(s)), outside.id]));
+    expect(new Set(open)).toEqual(
+      new Set([
+        ...INCIDENT_STATUSES.filter((s) => isIncidentOpen(s)).map((s) => byStatus.get(s)),
+        outside.id,
+      ]),
+    );
     expect(open[0]).toBe(byStatus.get('resolved')); // priority 1 first
-    expect(new Set(await list('closed'))).toEqual(new Set(TERMINAL_INCIDENT_STATUSES.map((s) => byStatus.get(s))));
+    expect(new Set(await list('closed'))).toEqual(
+      new Set(TERMINAL_INCIDENT_STATUSES.map((s) => byStatus.get(s))),
+    );
     expect(await list('all')).toHaveLength(INCIDENT_STATUSES.length + 1);
     // newest first within a priority
-    const p3 = (await list('all')).filter((id) => id !== byStatus.get('resolved') && id !== outside.id);
-    expect(p3).toEqual([...INCIDENT_STATUSES.filter((s) => s !== 'resolved').map((s) => byStatus.get(s))].reverse());
+    const p3 = (await list('all')).filter(
+      (id) => id !== byStatus.get('resolved') && id !== outside.id,
+    );
+    expect(p3).toEqual(
+      [...INCIDENT_STATUSES.filter((s) => s !== 'resolved').map((s) => byStatus.get(s))].reverse(),
+    );
 
     const scoped = await list('all', sql<boolean>`(i.district_id = ANY(${[district]}::uuid[]))`);
     expect(scoped).not.toContain(outside.id);
     expect(scoped).toHaveLength(INCIDENT_STATUSES.length);
     expect(await list('all', sql<boolean>`FALSE`)).toEqual([]);
-    expect(await selectIncidents(db, { status: 'all', from: mark, to, limit: 2, inScope: null })).toHaveLength(2);
+    expect(
+      await selectIncidents(db, { status: 'all', from: mark, to, limit: 2, inScope: null }),
+    ).toHaveLength(2);
   });
 });

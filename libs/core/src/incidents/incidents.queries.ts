@@ -1,13 +1,20 @@
 import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { CreateIncidentRequest } from '@ringcad/contracts';
-import { DEFAULT_SCHEME_BY_PRIORITY, OPEN_INCIDENT_STATUSES, TERMINAL_INCIDENT_STATUSES } from '@ringcad/domain';
+import {
+  DEFAULT_SCHEME_BY_PRIORITY,
+  OPEN_INCIDENT_STATUSES,
+  TERMINAL_INCIDENT_STATUSES,
+} from '@ringcad/domain';
 import type { DB, DbOrTx } from '@ringcad/db';
 import { recordCallCte, type Actor, type IdempotentCall } from '../platform';
 import { INCIDENT_COLUMNS } from '../realtime';
 import { incidentEventInsertSql, type IncidentRecord } from '../incident-log';
 
 /** A possible duplicate as the create statement finds it (json_agg: the timestamp comes as text). */
-export type DuplicateRecord = Pick<Selectable<DB['incidents']>, 'id' | 'number'> & { distance_m: number; created_at: string };
+export type DuplicateRecord = Pick<Selectable<DB['incidents']>, 'id' | 'number'> & {
+  distance_m: number;
+  created_at: string;
+};
 
 export interface IncidentInsert {
   input: CreateIncidentRequest;
@@ -30,7 +37,10 @@ export interface IncidentInsert {
  * by ST_Covers, possible duplicates nearby, the incident row, its first event and the idempotency
  * key. Under load every round trip is a wait, and this one is between a 110 call and every screen.
  */
-export async function insertIncident(db: DbOrTx, c: IncidentInsert): Promise<IncidentRecord & { dups: DuplicateRecord[] }> {
+export async function insertIncident(
+  db: DbOrTx,
+  c: IncidentInsert,
+): Promise<IncidentRecord & { dups: DuplicateRecord[] }> {
   const { input, point: p, day, now } = c;
   const point = sql`ST_SetSRID(ST_MakePoint(${p.lon}, ${p.lat}), 4326)`;
   const partialEvent = {
@@ -104,8 +114,10 @@ export interface IncidentListQuery {
 /** Incidents by status and creation time, most urgent first, newest first within a priority. */
 export async function selectIncidents(db: DbOrTx, q: IncidentListQuery): Promise<IncidentRecord[]> {
   const filters = [sql`TRUE`];
-  if (q.status === 'open') filters.push(sql`i.status = ANY(${[...OPEN_INCIDENT_STATUSES]}::text[])`);
-  if (q.status === 'closed') filters.push(sql`i.status = ANY(${[...TERMINAL_INCIDENT_STATUSES]}::text[])`);
+  if (q.status === 'open')
+    filters.push(sql`i.status = ANY(${[...OPEN_INCIDENT_STATUSES]}::text[])`);
+  if (q.status === 'closed')
+    filters.push(sql`i.status = ANY(${[...TERMINAL_INCIDENT_STATUSES]}::text[])`);
   if (q.from) filters.push(sql`i.created_at >= ${new Date(q.from)}`);
   if (q.to) filters.push(sql`i.created_at < ${new Date(q.to)}`);
   if (q.inScope) filters.push(q.inScope);

@@ -1,10 +1,34 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { CreateIncidentRequest, IncidentView, PlanProposal } from '@ringcad/contracts';
 import { findScheme, cstDay, isIncidentOpen, seesCallerNumber, type Agency } from '@ringcad/domain';
-import { Clock, type AppConfig, toWgs84, DatabaseService, DomainError, conflict, dependencyOf, type Dependency, findPriorCall, isKeyRace, keyOwner, keyReused, requestHash, type IdempotentCall, type PriorCall, actorOf, type Principal, APP_CONFIG } from '../platform';
+import {
+  Clock,
+  type AppConfig,
+  toWgs84,
+  DatabaseService,
+  DomainError,
+  conflict,
+  dependencyOf,
+  type Dependency,
+  findPriorCall,
+  isKeyRace,
+  keyOwner,
+  keyReused,
+  requestHash,
+  type IdempotentCall,
+  type PriorCall,
+  actorOf,
+  type Principal,
+  APP_CONFIG,
+} from '../platform';
 import { appendIncidentEvent, bumpIncident, lockIncident, readIncident } from '../incident-log';
 import { AfterCommit, RealtimePublisher, maskIncident, toIncidentView } from '../realtime';
-import { RecommendationService, type Recommendation, DispatchService, selectActiveSceneAssignments } from '../dispatch';
+import {
+  RecommendationService,
+  type Recommendation,
+  DispatchService,
+  selectActiveSceneAssignments,
+} from '../dispatch';
 import { TimersService } from '../timers';
 import { InputBounds } from '../roads';
 import { PlansService, AgenciesService } from '../command';
@@ -57,18 +81,27 @@ export class IncidentsService {
    * Creates an incident (one statement). With an Idempotency-Key, a call whose key this principal
    * already used answers with that incident (`replayed`) and makes nothing.
    */
-  async create(input: CreateIncidentRequest, by: Principal, idempotencyKey?: string): Promise<{ body: CreatedIncident; replayed: boolean }> {
+  async create(
+    input: CreateIncidentRequest,
+    by: Principal,
+    idempotencyKey?: string,
+  ): Promise<{ body: CreatedIncident; replayed: boolean }> {
     const p = toWgs84(input.location);
     const now = this.clock.now();
     const receivedAt = input.receivedAt ? new Date(input.receivedAt) : now;
     // every check before the one statement that writes: a refused call leaves no incident behind
-    if (input.receivedAt !== undefined) this.bounds.assertReceivedAt(receivedAt.getTime(), now.getTime());
+    if (input.receivedAt !== undefined)
+      this.bounds.assertReceivedAt(receivedAt.getTime(), now.getTime());
     this.bounds.assertInServiceArea([p], () => 'location');
     if (input.schemeId !== undefined && !findScheme(input.schemeId)) {
-      throw new DomainError('VALIDATION_FAILED', `unknown ring scheme ${input.schemeId}`, [{ path: 'schemeId', message: 'unknown ring scheme' }]);
+      throw new DomainError('VALIDATION_FAILED', `unknown ring scheme ${input.schemeId}`, [
+        { path: 'schemeId', message: 'unknown ring scheme' },
+      ]);
     }
     // ── idempotency: the key's row commits with the incident, in the statement below ──
-    const call: IdempotentCall | undefined = idempotencyKey ? { owner: keyOwner(by), key: idempotencyKey, hash: requestHash(input) } : undefined;
+    const call: IdempotentCall | undefined = idempotencyKey
+      ? { owner: keyOwner(by), key: idempotencyKey, hash: requestHash(input) }
+      : undefined;
     if (call) {
       const prior = await findPriorCall(this.database.db, call, now);
       if (prior) return this.replayCreate(prior, call, by);
@@ -86,24 +119,26 @@ export class IncidentsService {
         now,
         createdBy: by.kind === 'user' ? by.id : null,
         actor: actorOf(by),
-        duplicates: { windowMin: this.config.DUPLICATE_WINDOW_MIN, radiusM: this.config.DUPLICATE_RADIUS_M },
+        duplicates: {
+          windowMin: this.config.DUPLICATE_WINDOW_MIN,
+          radiusM: this.config.DUPLICATE_RADIUS_M,
+        },
         call,
       });
     } catch (err) {
       // a twin call with the same key committed first: this one made nothing and answers as its replay
-      const prior = call && isKeyRace(err) ? await findPriorCall(this.database.db, call, now) : null;
+      const prior =
+        call && isKeyRace(err) ? await findPriorCall(this.database.db, call, now) : null;
       if (prior && call) return this.replayCreate(prior, call, by);
       throw err;
     }
     const incident = toIncidentView(row);
-    const possibleDuplicates = row.dups.map(
-      (d): PossibleDuplicate => ({
-        id: d.id,
-        number: d.number,
-        distanceM: Math.round(d.distance_m),
-        minutesAgo: Math.round((now.getTime() - new Date(d.created_at).getTime()) / 6000) / 10,
-      }),
-    );
+    const possibleDuplicates = row.dups.map((d): PossibleDuplicate => ({
+      id: d.id,
+      number: d.number,
+      distanceM: Math.round(d.distance_m),
+      minutesAgo: Math.round((now.getTime() - new Date(d.created_at).getTime()) / 6000) / 10,
+    }));
     // ── committed: from here on nothing may turn this create into an error ──
     this.realtime.incident('incident.created', incident);
     const body = await this.answerCreated(incident, by, possibleDuplicates, true);
@@ -111,11 +146,20 @@ export class IncidentsService {
   }
 
   /** The answer to a repeated call: the incident as it is now, a fresh recommendation. */
-  private async replayCreate(prior: PriorCall, call: IdempotentCall, by: Principal): Promise<{ body: CreatedIncident; replayed: boolean }> {
+  private async replayCreate(
+    prior: PriorCall,
+    call: IdempotentCall,
+    by: Principal,
+  ): Promise<{ body: CreatedIncident; replayed: boolean }> {
     if (prior.hash !== call.hash) throw keyReused(prior.incidentId);
     const incident = await readIncident(this.database.db, prior.incidentId);
-    const possibleDuplicates = Array.isArray(prior.possibleDuplicates) ? (prior.possibleDuplicates as PossibleDuplicate[]) : [];
-    return { body: await this.answerCreated(incident, by, possibleDuplicates, false), replayed: true };
+    const possibleDuplicates = Array.isArray(prior.possibleDuplicates)
+      ? (prior.possibleDuplicates as PossibleDuplicate[])
+      : [];
+    return {
+      body: await this.answerCreated(incident, by, possibleDuplicates, false),
+      replayed: true,
+    };
   }
 
   /**
@@ -123,7 +167,12 @@ export class IncidentsService {
    * down, anything else) is answered as unavailable and logged: the incident is committed, and a
    * client that saw an error would create it again.
    */
-  private async answerCreated(incident: IncidentView, by: Principal, possibleDuplicates: PossibleDuplicate[], fresh: boolean): Promise<CreatedIncident> {
+  private async answerCreated(
+    incident: IncidentView,
+    by: Principal,
+    possibleDuplicates: PossibleDuplicate[],
+    fresh: boolean,
+  ): Promise<CreatedIncident> {
     let recommendation: Recommendation | null = null;
     let recommendationUnavailable: PartUnavailable | undefined;
     try {
@@ -158,10 +207,19 @@ export class IncidentsService {
 
   private unavailable(part: string, incident: IncidentView, err: unknown): PartUnavailable {
     const dependency = dependencyOf(err);
-    this.logger.error(`incident ${incident.number} committed, its ${part} not computed: ${(err as Error)?.message ?? String(err)}`);
+    this.logger.error(
+      `incident ${incident.number} committed, its ${part} not computed: ${(err as Error)?.message ?? String(err)}`,
+    );
     return dependency
-      ? { code: 'DEPENDENCY_DOWN', dependency, message: `${part} unavailable: ${dependency} is down; ask again with GET /api/v1/incidents/${incident.id}/recommendation` }
-      : { code: 'INTERNAL', message: `${part} could not be computed; ask again with GET /api/v1/incidents/${incident.id}/recommendation` };
+      ? {
+          code: 'DEPENDENCY_DOWN',
+          dependency,
+          message: `${part} unavailable: ${dependency} is down; ask again with GET /api/v1/incidents/${incident.id}/recommendation`,
+        }
+      : {
+          code: 'INTERNAL',
+          message: `${part} could not be computed; ask again with GET /api/v1/incidents/${incident.id}/recommendation`,
+        };
   }
 
   forViewer(v: IncidentView, by: Principal): IncidentView {
@@ -187,15 +245,21 @@ export class IncidentsService {
    * Close (结案) with a disposition code once no unit is still working the scene. Units manning
    * checkpoints (封控) are released and told; a non-police matter goes to its agency (12345).
    */
-  async close(id: string, input: { disposition: string; note?: string }, by: Principal): Promise<IncidentView> {
+  async close(
+    id: string,
+    input: { disposition: string; note?: string },
+    by: Principal,
+  ): Promise<IncidentView> {
     const scope = await this.scopes.scopeOf(by);
     const after = new AfterCommit();
     const view = await this.database.transaction(async (tx) => {
       const disposition = await selectDisposition(tx, input.disposition);
       if (!disposition) {
-        throw new DomainError('VALIDATION_FAILED', `unknown disposition code ${input.disposition} (GET /api/v1/dispositions)`, [
-          { path: 'disposition', message: 'unknown disposition code' },
-        ]);
+        throw new DomainError(
+          'VALIDATION_FAILED',
+          `unknown disposition code ${input.disposition} (GET /api/v1/dispositions)`,
+          [{ path: 'disposition', message: 'unknown disposition code' }],
+        );
       }
       const incident = await lockIncident(tx, id);
       assertIncidentInScope(scope, incident);
@@ -204,12 +268,19 @@ export class IncidentsService {
       }
       const active = await selectActiveSceneAssignments(tx, id);
       if (active.length) {
-        throw conflict(`${active.length} unit(s) still assigned; they must clear (反馈) before the incident closes`, {
-          assignmentIds: active.map((a) => a.id),
-        });
+        throw conflict(
+          `${active.length} unit(s) still assigned; they must clear (反馈) before the incident closes`,
+          {
+            assignmentIds: active.map((a) => a.id),
+          },
+        );
       }
       const now = this.clock.now();
-      const version = await bumpIncident(tx, id, { status: 'closed', closed_at: now, disposition: disposition.code });
+      const version = await bumpIncident(tx, id, {
+        status: 'closed',
+        closed_at: now,
+        disposition: disposition.code,
+      });
       await appendIncidentEvent(tx, id, version, 'incident.closed', now, actorOf(by), {
         disposition: disposition.code,
         label: { zh: disposition.label_zh, en: disposition.label_en },
@@ -217,10 +288,23 @@ export class IncidentsService {
         from: incident.status,
       });
       const updated = await readIncident(tx, id);
-      await this.dispatch.cancelActiveAssignments(tx, updated, `incident closed (${disposition.code})`, now, after, ['checkpoint']);
+      await this.dispatch.cancelActiveAssignments(
+        tx,
+        updated,
+        `incident closed (${disposition.code})`,
+        now,
+        after,
+        ['checkpoint'],
+      );
       await this.timers.cancelForIncident(tx, id, after, now);
       if (disposition.transfer_agency) {
-        await this.agencies.transferOnClose(tx, updated, disposition.transfer_agency as Agency, by, after);
+        await this.agencies.transferOnClose(
+          tx,
+          updated,
+          disposition.transfer_agency as Agency,
+          by,
+          after,
+        );
       }
       return readIncident(tx, id);
     });
@@ -240,8 +324,15 @@ export class IncidentsService {
         throw new DomainError('INCIDENT_CLOSED', `incident is already ${incident.status}`);
       }
       const now = this.clock.now();
-      const version = await bumpIncident(tx, id, { status: 'cancelled', cancelled_at: now, cancel_reason: reason });
-      await appendIncidentEvent(tx, id, version, 'incident.cancelled', now, actorOf(by), { reason, from: incident.status });
+      const version = await bumpIncident(tx, id, {
+        status: 'cancelled',
+        cancelled_at: now,
+        cancel_reason: reason,
+      });
+      await appendIncidentEvent(tx, id, version, 'incident.cancelled', now, actorOf(by), {
+        reason,
+        from: incident.status,
+      });
       const updated = await readIncident(tx, id);
       await this.dispatch.cancelActiveAssignments(tx, updated, reason, now, after);
       await this.timers.cancelForIncident(tx, id, after, now);

@@ -28,13 +28,22 @@ export class TimelineService {
       // 并案: the duplicates folded into this incident keep their own logs, listed here
       const duplicates = await selectMergedDuplicates(tx, incidentId);
       const merged = [];
-      for (const d of duplicates) merged.push({ incidentId: d.id, number: d.number, events: (await eventsOf(d.id)).map(toEventView) });
+      for (const d of duplicates)
+        merged.push({
+          incidentId: d.id,
+          number: d.number,
+          events: (await eventsOf(d.id)).map(toEventView),
+        });
       const assignments = await readAssignments(tx, { incidentId });
       const tracks = [];
       for (const a of assignments) {
         const end = a.clearedAt ?? a.declinedAt ?? a.cancelledAt ?? now.toISOString();
         const pts = await selectTrack(tx, a.unitId, new Date(a.assignedAt), new Date(end));
-        tracks.push({ unitId: a.unitId, assignmentId: a.id, points: pts.map((p) => [p.lon, p.lat, Math.round(p.ms)]) });
+        tracks.push({
+          unitId: a.unitId,
+          assignmentId: a.id,
+          points: pts.map((p) => [p.lon, p.lat, Math.round(p.ms)]),
+        });
       }
       const raw = await selectIncidentTimes(tx, incidentId);
       const scheme = findScheme(incident.schemeId);

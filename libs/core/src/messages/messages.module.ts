@@ -5,5 +5,9 @@ import { RoadsModule } from '../roads';
 import { MessagesService } from './messages.service';
 
 /** 点对点 messages between desk and units. */
-@Module({ imports: [AuthModule, RealtimeModule, RoadsModule], providers: [MessagesService], exports: [MessagesService] })
+@Module({
+  imports: [AuthModule, RealtimeModule, RoadsModule],
+  providers: [MessagesService],
+  exports: [MessagesService],
+})
 export class MessagesModule {}

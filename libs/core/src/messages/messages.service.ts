@@ -2,8 +2,26 @@ import { Injectable } from '@nestjs/common';
 import { sql } from 'kysely';
 import type { MessageReadEvent, MessageView, SendMessageRequest } from '@ringcad/contracts';
 import type { DbOrTx, Tx } from '@ringcad/db';
-import { Clock, DomainError, conflict, forbidden, notFound, actorOf, hasRole, DatabaseService, type Principal, type UnitPrincipal, type UserPrincipal } from '../platform';
-import { ScopeService, assertIncidentInScope, assertJurisdictionInScope, assertUnitsInScope, type Scope } from '../auth';
+import {
+  Clock,
+  DomainError,
+  conflict,
+  forbidden,
+  notFound,
+  actorOf,
+  hasRole,
+  DatabaseService,
+  type Principal,
+  type UnitPrincipal,
+  type UserPrincipal,
+} from '../platform';
+import {
+  ScopeService,
+  assertIncidentInScope,
+  assertJurisdictionInScope,
+  assertUnitsInScope,
+  type Scope,
+} from '../auth';
 import { AfterCommit, RealtimePublisher } from '../realtime';
 import { InputBounds } from '../roads';
 import { appendIncidentEvent, bumpIncident, lockIncident, readIncident } from '../incident-log';
@@ -35,10 +53,18 @@ function toMessageView(r: MessageRow): MessageView {
     from: { kind: r.from_kind, id: r.from_id, name: r.from_name },
     text: r.text,
     toDesk: r.to_desk,
-    to: { unitIds: r.to_unit_ids ?? [], jurisdictionId: r.to_jurisdiction_id, incidentId: r.incident_id },
+    to: {
+      unitIds: r.to_unit_ids ?? [],
+      jurisdictionId: r.to_jurisdiction_id,
+      incidentId: r.incident_id,
+    },
     incidentId: r.incident_id,
     replyTo: r.reply_to,
-    recipients: (r.recipients ?? []).map((x) => ({ unitId: x.unitId, callsign: x.callsign, readAt: iso(x.readAt) })),
+    recipients: (r.recipients ?? []).map((x) => ({
+      unitId: x.unitId,
+      callsign: x.callsign,
+      readAt: iso(x.readAt),
+    })),
   };
 }
 
@@ -74,18 +100,25 @@ export class MessagesService {
     private readonly bounds: InputBounds,
   ) {}
 
-  async send(input: SendMessageRequest, by: Principal): Promise<{ message: MessageView; created: boolean }> {
-    if (input.at !== undefined) this.bounds.assertRecent([Date.parse(input.at)], 24 * 3600_000, () => 'at');
+  async send(
+    input: SendMessageRequest,
+    by: Principal,
+  ): Promise<{ message: MessageView; created: boolean }> {
+    if (input.at !== undefined)
+      this.bounds.assertRecent([Date.parse(input.at)], 24 * 3600_000, () => 'at');
     return by.kind === 'unit' ? this.sendFromUnit(input, by) : this.sendFromDesk(input, by);
   }
 
   private async sendFromDesk(input: SendMessageRequest, by: UserPrincipal) {
-    if (!hasRole(by, 'dispatcher', 'commander')) throw forbidden('only dispatchers and commanders send messages to units');
+    if (!hasRole(by, 'dispatcher', 'commander'))
+      throw forbidden('only dispatchers and commanders send messages to units');
     const { unitIds = [], jurisdictionId, incidentId } = input.to;
     if (!unitIds.length && !jurisdictionId && !incidentId) {
-      throw new DomainError('VALIDATION_FAILED', 'to must name unitIds, a jurisdictionId or an incidentId', [
-        { path: 'to', message: 'names no recipient' },
-      ]);
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        'to must name unitIds, a jurisdictionId or an incidentId',
+        [{ path: 'to', message: 'names no recipient' }],
+      );
     }
     const scope = await this.scopes.scopeOf(by);
     const after = new AfterCommit();
@@ -95,7 +128,12 @@ export class MessagesService {
       if (incidentId) {
         const incident = await lockIncident(tx, incidentId);
         assertIncidentInScope(scope, incident);
-        if (incident.jurisdiction) consoleScopes.push(incident.jurisdiction.districtId, incident.jurisdiction.stationId, incident.jurisdiction.gridId);
+        if (incident.jurisdiction)
+          consoleScopes.push(
+            incident.jurisdiction.districtId,
+            incident.jurisdiction.stationId,
+            incident.jurisdiction.gridId,
+          );
         const working = await tx
           .selectFrom('assignments')
           .select('unit_id')
@@ -105,71 +143,122 @@ export class MessagesService {
         for (const w of working) recipients.add(w.unit_id);
       }
       if (unitIds.length) {
-        const units = await tx.selectFrom('units').select(['id', 'station_id']).where('id', 'in', unitIds).execute();
+        const units = await tx
+          .selectFrom('units')
+          .select(['id', 'station_id'])
+          .where('id', 'in', unitIds)
+          .execute();
         const missing = unitIds.find((id) => !units.some((u) => u.id === id));
         if (missing) throw notFound('unit', missing);
-        assertUnitsInScope(scope, units.map((u) => ({ id: u.id, stationId: u.station_id })));
+        assertUnitsInScope(
+          scope,
+          units.map((u) => ({ id: u.id, stationId: u.station_id })),
+        );
         for (const u of units) recipients.add(u.id);
       }
       if (jurisdictionId) {
         assertJurisdictionInScope(scope, jurisdictionId);
-        const j = await tx.selectFrom('jurisdictions').select('id').where('id', '=', jurisdictionId).executeTakeFirst();
+        const j = await tx
+          .selectFrom('jurisdictions')
+          .select('id')
+          .where('id', '=', jurisdictionId)
+          .executeTakeFirst();
         if (!j) throw notFound('jurisdiction', jurisdictionId);
         consoleScopes.push(jurisdictionId);
         const rows = await sql<{ id: string }>`
           WITH RECURSIVE down AS (
             SELECT id FROM jurisdictions WHERE id = ${jurisdictionId}
             UNION SELECT j.id FROM jurisdictions j JOIN down d ON j.parent_id = d.id)
-          SELECT u.id FROM units u WHERE u.station_id IN (SELECT id FROM down) AND u.status <> 'off_duty'`.execute(tx);
+          SELECT u.id FROM units u WHERE u.station_id IN (SELECT id FROM down) AND u.status <> 'off_duty'`.execute(
+          tx,
+        );
         for (const r of rows.rows) recipients.add(r.id);
       }
-      if (!recipients.size) throw conflict('no unit to deliver to (nobody on duty there, or no unit working the incident)');
+      if (!recipients.size)
+        throw conflict(
+          'no unit to deliver to (nobody on duty there, or no unit working the incident)',
+        );
       const ids = [...recipients];
-      const stations = await tx.selectFrom('units').select('station_id').where('id', 'in', ids).execute();
+      const stations = await tx
+        .selectFrom('units')
+        .select('station_id')
+        .where('id', 'in', ids)
+        .execute();
       consoleScopes.push(...stations.map((s) => s.station_id));
-      return this.write(tx, input, by, { toDesk: false, recipients: ids, incidentId: incidentId ?? null, consoleScopes }, after);
+      return this.write(
+        tx,
+        input,
+        by,
+        { toDesk: false, recipients: ids, incidentId: incidentId ?? null, consoleScopes },
+        after,
+      );
     });
     await after.run();
     return { message: view, created: true };
   }
 
   private async sendFromUnit(input: SendMessageRequest, by: UnitPrincipal) {
-    if (input.to.unitIds?.length || input.to.jurisdictionId) throw forbidden('a terminal writes to the desk only');
+    if (input.to.unitIds?.length || input.to.jurisdictionId)
+      throw forbidden('a terminal writes to the desk only');
     if (input.clientId) {
       const prior = await this.findByClientId(this.database.db, by.unitId, input.clientId);
       if (prior) return { message: prior, created: false };
     }
     const after = new AfterCommit();
-    const view = await this.database.transaction(async (tx) => {
-      let incidentId = input.to.incidentId ?? null;
-      const mine = await tx
-        .selectFrom('assignments')
-        .select(['incident_id', 'status', 'assigned_at'])
-        .where('unit_id', '=', by.unitId)
-        .orderBy('assigned_at', 'desc')
-        .execute();
-      if (incidentId && !mine.some((a) => a.incident_id === incidentId)) {
-        throw forbidden('a terminal writes only about incidents its unit was sent to');
-      }
-      incidentId ??= mine.find((a) => ['assigned', 'acknowledged', 'en_route', 'on_scene'].includes(a.status))?.incident_id ?? null;
-      if (input.replyTo) {
-        const r = await sql`SELECT 1 FROM message_recipients WHERE message_id = ${input.replyTo} AND unit_id = ${by.unitId}`.execute(tx);
-        if (!r.rows.length) throw notFound('message', input.replyTo);
-      }
-      const consoleScopes: (string | null)[] = [];
-      if (incidentId) {
-        const incident = await lockIncident(tx, incidentId);
-        if (incident.jurisdiction) consoleScopes.push(incident.jurisdiction.districtId, incident.jurisdiction.stationId, incident.jurisdiction.gridId);
-      }
-      const unit = await tx.selectFrom('units').select('station_id').where('id', '=', by.unitId).executeTakeFirstOrThrow();
-      consoleScopes.push(unit.station_id);
-      return this.write(tx, input, by, { toDesk: true, recipients: [], incidentId, consoleScopes }, after);
-    }).catch(async (err: unknown) => {
-      // the same clientId sent twice at once: the other one landed
-      const prior = input.clientId ? await this.findByClientId(this.database.db, by.unitId, input.clientId) : null;
-      if (prior) return prior;
-      throw err;
-    });
+    const view = await this.database
+      .transaction(async (tx) => {
+        let incidentId = input.to.incidentId ?? null;
+        const mine = await tx
+          .selectFrom('assignments')
+          .select(['incident_id', 'status', 'assigned_at'])
+          .where('unit_id', '=', by.unitId)
+          .orderBy('assigned_at', 'desc')
+          .execute();
+        if (incidentId && !mine.some((a) => a.incident_id === incidentId)) {
+          throw forbidden('a terminal writes only about incidents its unit was sent to');
+        }
+        incidentId ??=
+          mine.find((a) => ['assigned', 'acknowledged', 'en_route', 'on_scene'].includes(a.status))
+            ?.incident_id ?? null;
+        if (input.replyTo) {
+          const r =
+            await sql`SELECT 1 FROM message_recipients WHERE message_id = ${input.replyTo} AND unit_id = ${by.unitId}`.execute(
+              tx,
+            );
+          if (!r.rows.length) throw notFound('message', input.replyTo);
+        }
+        const consoleScopes: (string | null)[] = [];
+        if (incidentId) {
+          const incident = await lockIncident(tx, incidentId);
+          if (incident.jurisdiction)
+            consoleScopes.push(
+              incident.jurisdiction.districtId,
+              incident.jurisdiction.stationId,
+              incident.jurisdiction.gridId,
+            );
+        }
+        const unit = await tx
+          .selectFrom('units')
+          .select('station_id')
+          .where('id', '=', by.unitId)
+          .executeTakeFirstOrThrow();
+        consoleScopes.push(unit.station_id);
+        return this.write(
+          tx,
+          input,
+          by,
+          { toDesk: true, recipients: [], incidentId, consoleScopes },
+          after,
+        );
+      })
+      .catch(async (err: unknown) => {
+        // the same clientId sent twice at once: the other one landed
+        const prior = input.clientId
+          ? await this.findByClientId(this.database.db, by.unitId, input.clientId)
+          : null;
+        if (prior) return prior;
+        throw err;
+      });
     await after.run();
     return { message: view, created: true };
   }
@@ -178,7 +267,12 @@ export class MessagesService {
     tx: Tx,
     input: SendMessageRequest,
     by: Principal,
-    m: { toDesk: boolean; recipients: string[]; incidentId: string | null; consoleScopes: (string | null)[] },
+    m: {
+      toDesk: boolean;
+      recipients: string[];
+      incidentId: string | null;
+      consoleScopes: (string | null)[];
+    },
     after: AfterCommit,
   ): Promise<MessageView> {
     const now = this.clock.now();
@@ -193,18 +287,28 @@ export class MessagesService {
       RETURNING id`.execute(tx);
     const id = inserted.rows[0].id;
     if (m.recipients.length) {
-      await sql`INSERT INTO message_recipients (message_id, unit_id) SELECT ${id}, unnest(${m.recipients}::uuid[])`.execute(tx);
+      await sql`INSERT INTO message_recipients (message_id, unit_id) SELECT ${id}, unnest(${m.recipients}::uuid[])`.execute(
+        tx,
+      );
     }
     const view = (await this.read(tx, sql`m.id = ${id}`))[0];
     if (m.incidentId) {
       // the incident's log keeps the exchange (and a unit's message is a sign of life on scene)
       const version = await bumpIncident(tx, m.incidentId);
-      await appendIncidentEvent(tx, m.incidentId, version, by.kind === 'unit' ? 'message.from_unit' : 'message.sent', now, actor, {
-        messageId: id,
-        text: input.text,
-        recipients: view.recipients.map((r) => r.callsign),
-        ...(input.at ? { deviceAt: new Date(input.at).toISOString() } : {}),
-      });
+      await appendIncidentEvent(
+        tx,
+        m.incidentId,
+        version,
+        by.kind === 'unit' ? 'message.from_unit' : 'message.sent',
+        now,
+        actor,
+        {
+          messageId: id,
+          text: input.text,
+          recipients: view.recipients.map((r) => r.callsign),
+          ...(input.at ? { deviceAt: new Date(input.at).toISOString() } : {}),
+        },
+      );
       const incident = await readIncident(tx, m.incidentId);
       after.add(() => this.realtime.incident('incident.updated', incident));
     }
@@ -215,13 +319,24 @@ export class MessagesService {
     return view;
   }
 
-  private async findByClientId(db: DbOrTx, unitId: string, clientId: string): Promise<MessageView | null> {
+  private async findByClientId(
+    db: DbOrTx,
+    unitId: string,
+    clientId: string,
+  ): Promise<MessageView | null> {
     const rows = await this.read(db, sql`m.from_id = ${unitId} AND m.client_id = ${clientId}`);
     return rows[0] ?? null;
   }
 
-  private async read(db: DbOrTx, where: ReturnType<typeof sql>, limit = 500): Promise<MessageView[]> {
-    const rows = await sql<MessageRow>`${SELECT_MESSAGES} WHERE ${where} ORDER BY m.at DESC, m.id LIMIT ${limit}`.execute(db);
+  private async read(
+    db: DbOrTx,
+    where: ReturnType<typeof sql>,
+    limit = 500,
+  ): Promise<MessageView[]> {
+    const rows =
+      await sql<MessageRow>`${SELECT_MESSAGES} WHERE ${where} ORDER BY m.at DESC, m.id LIMIT ${limit}`.execute(
+        db,
+      );
     return rows.rows.map(toMessageView).reverse();
   }
 
@@ -229,12 +344,18 @@ export class MessagesService {
    * A thread: with `unitId`, what went to and came from that unit; with `incidentId`, the
    * incident's. A terminal reads only its own unit's.
    */
-  async list(q: { unitId?: string; incidentId?: string; limit: number }, by: Principal): Promise<MessageView[]> {
+  async list(
+    q: { unitId?: string; incidentId?: string; limit: number },
+    by: Principal,
+  ): Promise<MessageView[]> {
     const scope = await this.scopes.scopeOf(by);
     const conds = [];
     if (scope.kind === 'unit') {
-      if (q.unitId && q.unitId !== scope.unitId) throw forbidden("a terminal reads only its own unit's messages");
-      conds.push(sql`(m.from_id = ${scope.unitId} OR EXISTS (SELECT 1 FROM message_recipients r WHERE r.message_id = m.id AND r.unit_id = ${scope.unitId}))`);
+      if (q.unitId && q.unitId !== scope.unitId)
+        throw forbidden("a terminal reads only its own unit's messages");
+      conds.push(
+        sql`(m.from_id = ${scope.unitId} OR EXISTS (SELECT 1 FROM message_recipients r WHERE r.message_id = m.id AND r.unit_id = ${scope.unitId}))`,
+      );
     } else {
       if (q.unitId) await this.scopes.checkUnits(scope, [q.unitId]);
       if (q.incidentId) await this.scopes.checkIncident(scope, q.incidentId);
@@ -242,7 +363,9 @@ export class MessagesService {
       if (filter) conds.push(filter);
     }
     if (q.unitId) {
-      conds.push(sql`(m.from_id = ${q.unitId} OR EXISTS (SELECT 1 FROM message_recipients r WHERE r.message_id = m.id AND r.unit_id = ${q.unitId}))`);
+      conds.push(
+        sql`(m.from_id = ${q.unitId} OR EXISTS (SELECT 1 FROM message_recipients r WHERE r.message_id = m.id AND r.unit_id = ${q.unitId}))`,
+      );
     }
     if (q.incidentId) conds.push(sql`m.incident_id = ${q.incidentId}`);
     const where = conds.length ? sql.join(conds, sql` AND `) : sql`TRUE`;
@@ -256,7 +379,8 @@ export class MessagesService {
 
   /** The terminal read it: the desk sees the receipt (`message.read`). Repeats answer the first time. */
   async markRead(messageId: string, by: Principal): Promise<MessageReadEvent> {
-    if (by.kind !== 'unit') throw forbidden('read receipts come from the terminal that received the message');
+    if (by.kind !== 'unit')
+      throw forbidden('read receipts come from the terminal that received the message');
     const now = this.clock.now();
     const r = await sql<{ read_at: Date; fresh: boolean; console_jurisdiction_ids: string[] }>`
       WITH upd AS (
@@ -269,8 +393,17 @@ export class MessagesService {
     const row = r.rows[0];
     // a message not addressed to this unit does not exist for it
     if (!row) throw notFound('message', messageId);
-    const receipt: MessageReadEvent = { messageId, unitId: by.unitId, readAt: new Date(row.read_at).toISOString() };
-    if (row.fresh) this.realtime.toConsoles({ event: 'message.read', payload: receipt, jurisdictionIds: row.console_jurisdiction_ids });
+    const receipt: MessageReadEvent = {
+      messageId,
+      unitId: by.unitId,
+      readAt: new Date(row.read_at).toISOString(),
+    };
+    if (row.fresh)
+      this.realtime.toConsoles({
+        event: 'message.read',
+        payload: receipt,
+        jurisdictionIds: row.console_jurisdiction_ids,
+      });
     return receipt;
   }
 

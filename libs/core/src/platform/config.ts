@@ -15,8 +15,20 @@ const serviceAreaBbox = z
     if (v === 'off') return 'off';
     const n = v.split(',').map((x) => Number(x.trim()));
     const [w, so, e, no] = n;
-    if (n.length !== 4 || n.some((x) => !Number.isFinite(x)) || w < -180 || e > 180 || so < -90 || no > 90 || w >= e || so >= no) {
-      ctx.addIssue({ code: 'custom', message: 'must be w,s,e,n in degrees with w<e and s<n (or off)' });
+    if (
+      n.length !== 4 ||
+      n.some((x) => !Number.isFinite(x)) ||
+      w < -180 ||
+      e > 180 ||
+      so < -90 ||
+      no > 90 ||
+      w >= e ||
+      so >= no
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be w,s,e,n in degrees with w<e and s<n (or off)',
+      });
       return z.NEVER;
     }
     return [w, so, e, no];
@@ -30,7 +42,10 @@ export const configSchema = z.object({
   DATA_DIR: z.string().default('./.data'),
   REDIS_URL: z.string().url().optional(),
   /** Namespace of our keys and channels in Redis (BullMQ prefix, socket.io adapter key). */
-  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('ringcad'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default('ringcad'),
   ADMIN_PASSWORD: z.string().min(8, 'ADMIN_PASSWORD must have at least 8 characters').optional(),
   ROAD_NETWORK: z.string().optional(),
   DEMO: bool.default(false),
@@ -63,9 +78,17 @@ export const configSchema = z.object({
   /** How far ahead of our clock a client's time (receivedAt, a position's at) may be. */
   MAX_CLOCK_SKEW_SEC: z.coerce.number().min(0).max(86_400).default(300),
   /** Oldest receivedAt of a new incident (a call entered late), in hours before now. */
-  MAX_PAST_HOURS: z.coerce.number().positive().max(24 * 366).default(24),
+  MAX_PAST_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 366)
+    .default(24),
   /** Oldest position report accepted (a terminal emptying its offline buffer), in seconds. */
-  MAX_POSITION_AGE_SEC: z.coerce.number().positive().max(7 * 86_400).default(3600),
+  MAX_POSITION_AGE_SEC: z.coerce
+    .number()
+    .positive()
+    .max(7 * 86_400)
+    .default(3600),
   SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
   /** On-scene check-in (报平安): a unit silent on scene this long is prompted on its terminal. */
   CHECK_IN_SEC: z.coerce.number().positive().default(1200),
@@ -75,7 +98,10 @@ export const configSchema = z.object({
     .default('')
     .transform((s, ctx) => {
       const out: Record<string, number> = {};
-      for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+      for (const part of s
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)) {
         const [k, v] = part.split('=');
         const n = Number(v);
         if (!k || !(n > 0)) {
@@ -147,7 +173,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const raw = parsed.data;
   const mode = raw.DATABASE_URL ? 'services' : 'embedded';
   if (mode === 'services' && !raw.REDIS_URL) {
-    throw new ConfigError('invalid configuration:\n  REDIS_URL: required when DATABASE_URL is set (services mode)');
+    throw new ConfigError(
+      'invalid configuration:\n  REDIS_URL: required when DATABASE_URL is set (services mode)',
+    );
   }
   return { ...raw, mode, runProcessors: raw.RUN_PROCESSORS ?? mode === 'embedded' };
 }

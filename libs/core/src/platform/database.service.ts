@@ -14,7 +14,10 @@ export class DatabaseService implements OnApplicationShutdown {
 
   async open(): Promise<void> {
     const started = Date.now();
-    this.handle = await openDatabase({ url: this.config.DATABASE_URL, dataDir: this.config.DATA_DIR });
+    this.handle = await openDatabase({
+      url: this.config.DATABASE_URL,
+      dataDir: this.config.DATA_DIR,
+    });
     const applied = await migrate(this.handle, findProjectPath('db/migrations'));
     this.logger.log(
       `${this.handle.kind} ready in ${Date.now() - started} ms${applied.length ? `, applied ${applied.join(', ')}` : ''}`,

@@ -12,11 +12,15 @@ export const DEPENDENCY_RETRY_AFTER_SEC = 2;
 export const DEPENDENCY_DEADLINE_MS = 1500;
 
 export const dependencyDown = (dependency: Dependency, cause?: string) =>
-  new DomainError('DEPENDENCY_DOWN', `${dependency === 'database' ? 'the database' : 'Redis'} is unavailable; try again shortly`, {
-    dependency,
-    retryAfterSec: DEPENDENCY_RETRY_AFTER_SEC,
-    ...(cause ? { cause } : {}),
-  });
+  new DomainError(
+    'DEPENDENCY_DOWN',
+    `${dependency === 'database' ? 'the database' : 'Redis'} is unavailable; try again shortly`,
+    {
+      dependency,
+      retryAfterSec: DEPENDENCY_RETRY_AFTER_SEC,
+      ...(cause ? { cause } : {}),
+    },
+  );
 
 // SQLSTATE classes/codes meaning "the server or the connection is gone", not "your query is wrong"
 const PG_DOWN_CODES = new Set(['57P01', '57P02', '57P03', '53300', '58030']);
@@ -38,7 +42,15 @@ const REDIS_DOWN_MESSAGES = [
 ];
 // only node-postgres surfaces raw socket errors on the request path: ioredis turns them into
 // the retry/offline-queue errors above
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 /**
  * Which dependency an error says is down, or null when it is an ordinary error. The one place
@@ -47,7 +59,10 @@ const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'
 export function dependencyOf(err: unknown): Dependency | null {
   if (!err || typeof err !== 'object') return null;
   if (err instanceof DomainError) {
-    const d = err.code === 'DEPENDENCY_DOWN' ? (err.details as { dependency?: Dependency } | undefined)?.dependency : undefined;
+    const d =
+      err.code === 'DEPENDENCY_DOWN'
+        ? (err.details as { dependency?: Dependency } | undefined)?.dependency
+        : undefined;
     return d ?? null;
   }
   const e = err as { name?: unknown; code?: unknown; message?: unknown; errors?: unknown };
@@ -76,7 +91,11 @@ export function asDependencyError(err: unknown): unknown {
 }
 
 /** Rejects with DEPENDENCY_DOWN when `work` takes longer than `ms` (the work itself goes on). */
-export function withDeadline<T>(work: Promise<T>, dependency: Dependency, ms = DEPENDENCY_DEADLINE_MS): Promise<T> {
+export function withDeadline<T>(
+  work: Promise<T>,
+  dependency: Dependency,
+  ms = DEPENDENCY_DEADLINE_MS,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(dependencyDown(dependency, `no answer within ${ms} ms`)), ms);

@@ -14,5 +14,7 @@ export class DomainError extends Error {
 
 export const notFound = (what: string, id?: string) =>
   new DomainError('NOT_FOUND', id ? `${what} ${id} not found` : `${what} not found`);
-export const conflict = (message: string, details?: unknown) => new DomainError('CONFLICT', message, details);
-export const forbidden = (message = 'this role may not do that') => new DomainError('FORBIDDEN', message);
+export const conflict = (message: string, details?: unknown) =>
+  new DomainError('CONFLICT', message, details);
+export const forbidden = (message = 'this role may not do that') =>
+  new DomainError('FORBIDDEN', message);

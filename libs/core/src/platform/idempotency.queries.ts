@@ -2,12 +2,19 @@ import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { DB, DbOrTx } from '@ringcad/db';
 import { IDEMPOTENCY_TTL_MS, type IdempotentCall, type PriorCall } from './idempotency';
 
-type KeyRow = Pick<Selectable<DB['idempotency_keys']>, 'incident_id' | 'request_hash' | 'possible_duplicates'>;
+type KeyRow = Pick<
+  Selectable<DB['idempotency_keys']>,
+  'incident_id' | 'request_hash' | 'possible_duplicates'
+>;
 
 let lastPurge = 0;
 
 /** The call a live key recorded, if any; expired keys are deleted on the way (at most once a minute). */
-export async function findPriorCall(db: DbOrTx, call: IdempotentCall, now: Date): Promise<PriorCall | null> {
+export async function findPriorCall(
+  db: DbOrTx,
+  call: IdempotentCall,
+  now: Date,
+): Promise<PriorCall | null> {
   const cutoff = new Date(now.getTime() - IDEMPOTENCY_TTL_MS);
   if (now.getTime() - lastPurge > 60_000) {
     lastPurge = now.getTime();
@@ -22,7 +29,11 @@ export async function findPriorCall(db: DbOrTx, call: IdempotentCall, now: Date)
     WHERE principal = ${call.owner} AND key = ${call.key} AND created_at >= ${cutoff}`.execute(db);
   const row = r.rows[0];
   if (!row) return null;
-  return { incidentId: row.incident_id, hash: row.request_hash, possibleDuplicates: row.possible_duplicates };
+  return {
+    incidentId: row.incident_id,
+    hash: row.request_hash,
+    possibleDuplicates: row.possible_duplicates,
+  };
 }
 
 /**

@@ -11,16 +11,21 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 export function parseIdempotencyKey(header: unknown): string | undefined {
   if (header === undefined || header === null || header === '') return undefined;
   if (typeof header !== 'string' || !KEY_PATTERN.test(header)) {
-    throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key must be 1 to 200 visible ASCII characters (e.g. a UUID)');
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      'Idempotency-Key must be 1 to 200 visible ASCII characters (e.g. a UUID)',
+    );
   }
   return header;
 }
 
 /** Who owns a key: the same key from two accounts is two different keys. */
-export const keyOwner = (by: Principal) => (by.kind === 'user' ? `user:${by.id}` : `unit:${by.unitId}`);
+export const keyOwner = (by: Principal) =>
+  by.kind === 'user' ? `user:${by.id}` : `unit:${by.unitId}`;
 
 /** The parsed request (canonical: zod's output keeps the schema's key order), hashed. */
-export const requestHash = (input: unknown) => createHash('sha256').update(JSON.stringify(input)).digest('hex');
+export const requestHash = (input: unknown) =>
+  createHash('sha256').update(JSON.stringify(input)).digest('hex');
 
 export interface IdempotentCall {
   owner: string;
@@ -38,7 +43,10 @@ export interface PriorCall {
 export function isKeyRace(err: unknown): boolean {
   const e = err as { code?: unknown; constraint?: unknown } | null;
   if (e?.code !== '23505') return false;
-  return e.constraint === 'idempotency_keys_pkey' || String((err as Error).message).includes('idempotency_keys_pkey');
+  return (
+    e.constraint === 'idempotency_keys_pkey' ||
+    String((err as Error).message).includes('idempotency_keys_pkey')
+  );
 }
 
 /** The same key with another request: refused, nothing written. */

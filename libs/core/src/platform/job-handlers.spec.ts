@@ -19,11 +19,15 @@ describe('job handler registry', () => {
   it('refuses a second handler for a queue', () => {
     const registry = new JobHandlerRegistry();
     registry.register(TIMERS_QUEUE, { handler: noop, concurrency: 4 });
-    expect(() => registry.register(TIMERS_QUEUE, { handler: noop, concurrency: 4 })).toThrow(/queue "timers" has two handlers/);
+    expect(() => registry.register(TIMERS_QUEUE, { handler: noop, concurrency: 4 })).toThrow(
+      /queue "timers" has two handlers/,
+    );
   });
 
   it('refuses a queue the contract does not name', () => {
-    expect(() => new JobHandlerRegistry().register('reports' as JobQueue, { handler: noop, concurrency: 1 })).toThrow(/not in the contract/);
+    expect(() =>
+      new JobHandlerRegistry().register('reports' as JobQueue, { handler: noop, concurrency: 1 }),
+    ).toThrow(/not in the contract/);
   });
 
   it('gives the complete map once every queue is handled', () => {
@@ -41,14 +45,21 @@ describe('job handler registry', () => {
 describe('runJob', () => {
   it('hands the handler the payload parsed with its queue schema', async () => {
     const seen: unknown[] = [];
-    await runJob(TIMERS_QUEUE, async (p) => void seen.push(p), { timerId: 'ack-1', extra: 'dropped' });
+    await runJob(TIMERS_QUEUE, async (p) => void seen.push(p), {
+      timerId: 'ack-1',
+      extra: 'dropped',
+    });
     expect(seen).toEqual([{ timerId: 'ack-1' }]);
   });
 
   it('refuses a payload the schema does not take, without running the handler', async () => {
     const handler = jest.fn(noop);
-    await expect(runJob(AGENCIES_QUEUE, handler, { notificationId: 'not-a-uuid' })).rejects.toThrow(JobPayloadError);
-    await expect(runJob(TIMERS_QUEUE, handler, { timer: 'ack-1' })).rejects.toThrow(/queue "timers".*timerId/);
+    await expect(runJob(AGENCIES_QUEUE, handler, { notificationId: 'not-a-uuid' })).rejects.toThrow(
+      JobPayloadError,
+    );
+    await expect(runJob(TIMERS_QUEUE, handler, { timer: 'ack-1' })).rejects.toThrow(
+      /queue "timers".*timerId/,
+    );
     expect(handler).not.toHaveBeenCalled();
   });
 });

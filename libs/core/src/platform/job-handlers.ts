@@ -26,7 +26,8 @@ export class JobHandlerRegistry {
   private readonly registered = new Map<JobQueue, JobRegistration<JobQueue>>();
 
   register<Q extends JobQueue>(queue: Q, registration: JobRegistration<Q>): void {
-    if (!JOB_QUEUES.includes(queue)) throw new Error(`queue "${queue}" is not in the contract's jobSchemas`);
+    if (!JOB_QUEUES.includes(queue))
+      throw new Error(`queue "${queue}" is not in the contract's jobSchemas`);
     if (this.registered.has(queue)) {
       throw new Error(`queue "${queue}" has two handlers; each queue has exactly one`);
     }
@@ -50,11 +51,19 @@ export class JobHandlerRegistry {
  * Runs a handler on a job's raw data, parsed first with its queue's schema: a job queued by
  * another version fails loudly (`JobPayloadError`) instead of half-working.
  */
-export function runJob<Q extends JobQueue>(queue: Q, handler: JobHandler<Q>, data: unknown): Promise<void> {
+export function runJob<Q extends JobQueue>(
+  queue: Q,
+  handler: JobHandler<Q>,
+  data: unknown,
+): Promise<void> {
   const parsed = jobSchemas[queue].safeParse(data);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`).join('; ');
-    return Promise.reject(new JobPayloadError(`job on queue "${queue}" has a payload its schema refuses: ${issues}`));
+    const issues = parsed.error.issues
+      .map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`)
+      .join('; ');
+    return Promise.reject(
+      new JobPayloadError(`job on queue "${queue}" has a payload its schema refuses: ${issues}`),
+    );
   }
   return handler(parsed.data as JobPayload<Q>);
 }

@@ -14,10 +14,18 @@ export class AppLogger extends ConsoleLogger {
 
   protected override getJsonLogObject(
     message: unknown,
-    options: { context: string; logLevel: LogLevel; writeStreamType?: 'stdout' | 'stderr'; errorStack?: unknown },
+    options: {
+      context: string;
+      logLevel: LogLevel;
+      writeStreamType?: 'stdout' | 'stderr';
+      errorStack?: unknown;
+    },
   ) {
     const requestId = currentRequestId();
-    const line = super.getJsonLogObject(message instanceof Error ? message.message : message, options);
+    const line = super.getJsonLogObject(
+      message instanceof Error ? message.message : message,
+      options,
+    );
     return requestId ? { ...line, requestId } : line;
   }
 

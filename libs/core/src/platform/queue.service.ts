@@ -1,8 +1,28 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { Queue, UnrecoverableError, Worker, createPostgresBackend, runMigrations, type Job, type Processor } from 'bullmq';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import {
+  Queue,
+  UnrecoverableError,
+  Worker,
+  createPostgresBackend,
+  runMigrations,
+  type Job,
+  type Processor,
+} from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { JobPayload, JobQueue } from '@ringcad/contracts';
-import { JobHandlerRegistry, JobPayloadError, runJob, type JobHandler, type JobRegistration } from './job-handlers';
+import {
+  JobHandlerRegistry,
+  JobPayloadError,
+  runJob,
+  type JobHandler,
+  type JobRegistration,
+} from './job-handlers';
 import type { AppConfig } from './config';
 import { DatabaseService } from './database.service';
 import { asDependencyError, withDeadline } from './dependency-errors';
@@ -58,9 +78,13 @@ export class QueueService implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private options(role: 'queue' | 'worker') {
-    if (!this.redis || !this.producer) return { connection: this.database.raw.bullmqPool() as never };
+    if (!this.redis || !this.producer)
+      return { connection: this.database.raw.bullmqPool() as never };
     const base = role === 'queue' ? this.producer : this.redis;
-    return { connection: this.track(watch(base.duplicate(), `bullmq-${role}`)), prefix: this.config.REDIS_PREFIX };
+    return {
+      connection: this.track(watch(base.duplicate(), `bullmq-${role}`)),
+      prefix: this.config.REDIS_PREFIX,
+    };
   }
 
   private track(r: Redis): Redis {
@@ -73,7 +97,7 @@ export class QueueService implements OnApplicationBootstrap, OnApplicationShutdo
     if (!q) {
       q = this.redis
         ? new Queue(name, this.options('queue'))
-        : (new Queue(name, this.options('queue'), createPostgresBackend as never));
+        : new Queue(name, this.options('queue'), createPostgresBackend as never);
       q.on('error', (err) => this.logger.error(`queue ${name}: ${err.message}`));
       if (this.redis) bound(q);
       this.queues.set(name, q);
@@ -85,8 +109,16 @@ export class QueueService implements OnApplicationBootstrap, OnApplicationShutdo
    * Registers the one handler of `queue` (call it in onModuleInit, in every process: only one that
    * runs processors starts it). Payloads are parsed with the queue's schema before it runs.
    */
-  handle<Q extends JobQueue>(queue: Q, handler: JobHandler<Q>, options: { concurrency?: number; startWhen?: Promise<unknown> } = {}) {
-    this.handlers.register(queue, { handler, concurrency: options.concurrency ?? 4, startWhen: options.startWhen });
+  handle<Q extends JobQueue>(
+    queue: Q,
+    handler: JobHandler<Q>,
+    options: { concurrency?: number; startWhen?: Promise<unknown> } = {},
+  ) {
+    this.handlers.register(queue, {
+      handler,
+      concurrency: options.concurrency ?? 4,
+      startWhen: options.startWhen,
+    });
   }
 
   /** Runs after every module's onModuleInit, so every feature has registered by now. */
@@ -99,12 +131,17 @@ export class QueueService implements OnApplicationBootstrap, OnApplicationShutdo
       else {
         registration.startWhen
           .then(() => this.closed || this.startWorker(queue, registration))
-          .catch((err: Error) => this.logger.error(`worker ${queue} did not start: ${err.message}`));
+          .catch((err: Error) =>
+            this.logger.error(`worker ${queue} did not start: ${err.message}`),
+          );
       }
     }
   }
 
-  private startWorker(queue: JobQueue, { handler, concurrency }: JobRegistration<JobQueue>): Worker {
+  private startWorker(
+    queue: JobQueue,
+    { handler, concurrency }: JobRegistration<JobQueue>,
+  ): Worker {
     const opts = { ...this.options('worker'), concurrency };
     // each job runs under its own id, so what it logs can be told apart and found
     const run = ((job: Job) =>
@@ -114,9 +151,13 @@ export class QueueService implements OnApplicationBootstrap, OnApplicationShutdo
           throw err instanceof JobPayloadError ? new UnrecoverableError(err.message) : err;
         }),
       )) as Processor;
-    const worker = this.redis ? new Worker(queue, run, opts) : (new Worker(queue, run, opts, createPostgresBackend as never));
+    const worker = this.redis
+      ? new Worker(queue, run, opts)
+      : new Worker(queue, run, opts, createPostgresBackend as never);
     worker.on('error', (err) => this.logger.error(`worker ${queue}: ${err.message}`));
-    worker.on('failed', (job, err) => this.logger.error(`job ${job?.id} on ${queue} failed: ${err.message}`));
+    worker.on('failed', (job, err) =>
+      this.logger.error(`job ${job?.id} on ${queue} failed: ${err.message}`),
+    );
     this.workers.push(worker);
     return worker;
   }

@@ -14,7 +14,11 @@ import { DEPENDENCY_DEADLINE_MS } from './dependency-errors';
 export type RedisRole = 'request' | 'blocking' | 'pubsub';
 
 const OPTIONS: Record<RedisRole, RedisOptions> = {
-  request: { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: DEPENDENCY_DEADLINE_MS },
+  request: {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    commandTimeout: DEPENDENCY_DEADLINE_MS,
+  },
   blocking: { maxRetriesPerRequest: null },
   pubsub: { maxRetriesPerRequest: 1 },
 };

@@ -30,7 +30,10 @@ describe('text the database cannot hold', () => {
   });
 
   it('is found at any depth and in keys, with its path', () => {
-    expect(findUnsafeText({ a: [{ b: 'ok' }, { c: 'x\u0000' }] })).toEqual({ path: 'a.1.c', message: expect.any(String) });
+    expect(findUnsafeText({ a: [{ b: 'ok' }, { c: 'x\u0000' }] })).toEqual({
+      path: 'a.1.c',
+      message: expect.any(String),
+    });
     expect(findUnsafeText({ ok: { 'k\ud800': 1 } })?.path).toBe('ok.k\ud800');
     expect(findUnsafeText({ a: 1, b: [true, null, 'fine'] })).toBeNull();
   });
@@ -47,12 +50,23 @@ describe('text the database cannot hold', () => {
       code: 'VALIDATION_FAILED',
       details: [{ path: 'data.note.1', message: expect.any(String) }],
     });
-    expect(parseInput(freeForm, { data: { note: ['a', 'b'] } })).toEqual({ data: { note: ['a', 'b'] } });
+    expect(parseInput(freeForm, { data: { note: ['a', 'b'] } })).toEqual({
+      data: { note: ['a', 'b'] },
+    });
   });
 
   it('parseInput names the contract field and refuses a non-JSON body', () => {
-    const body = { location: { lon: 104, lat: 30 }, category: 'fire', priority: 2, callerName: '王\ud800' };
-    expect(refusal(() => parseInput(createIncidentSchema, body))).toMatchObject({ details: [{ path: 'callerName' }] });
-    expect(refusal(() => parseInput(z.object({ a: z.string().optional() }), Buffer.from('{}')))).toMatchObject({ code: 'VALIDATION_FAILED' });
+    const body = {
+      location: { lon: 104, lat: 30 },
+      category: 'fire',
+      priority: 2,
+      callerName: '王\ud800',
+    };
+    expect(refusal(() => parseInput(createIncidentSchema, body))).toMatchObject({
+      details: [{ path: 'callerName' }],
+    });
+    expect(
+      refusal(() => parseInput(z.object({ a: z.string().optional() }), Buffer.from('{}'))),
+    ).toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 });

@@ -23,13 +23,15 @@ export function findUnsafeText(value: unknown): Issue | null {
       continue;
     }
     if (typeof v !== 'object' || v === null || v instanceof Date) continue;
-    if (path.length >= MAX_DEPTH) return { path: path.join('.'), message: `nested deeper than ${MAX_DEPTH} levels` };
+    if (path.length >= MAX_DEPTH)
+      return { path: path.join('.'), message: `nested deeper than ${MAX_DEPTH} levels` };
     if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], path: [...path, i] });
       continue;
     }
     for (const [k, child] of Object.entries(v)) {
-      if (!isSafeText(k)) return { path: [...path, k].join('.'), message: `key ${UNSAFE_TEXT_MESSAGE}` };
+      if (!isSafeText(k))
+        return { path: [...path, k].join('.'), message: `key ${UNSAFE_TEXT_MESSAGE}` };
       stack.push({ v: child, path: [...path, k] });
     }
   }
@@ -48,9 +50,11 @@ function refuse(details: Issue[]): never {
  */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   // a non-JSON body (the raw parser's Buffer) would otherwise pass as {} where every field is optional
-  if (Buffer.isBuffer(input)) refuse([{ path: '', message: 'expected a JSON body (Content-Type: application/json)' }]);
+  if (Buffer.isBuffer(input))
+    refuse([{ path: '', message: 'expected a JSON body (Content-Type: application/json)' }]);
   const result = schema.safeParse(input ?? {});
-  if (!result.success) refuse(result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+  if (!result.success)
+    refuse(result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
   const unsafe = findUnsafeText(result.data);
   if (unsafe) refuse([unsafe]);
   return result.data;

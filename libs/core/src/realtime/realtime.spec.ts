@@ -13,7 +13,8 @@ interface Sent {
 function recordingTarget(sent: Sent[]): BroadcastTarget {
   const namespace = (ns: Sent['ns']) => ({
     to: (rooms: string | string[]) => ({
-      emit: (event: string, payload: unknown) => sent.push({ ns, rooms: ([] as string[]).concat(rooms), event, payload }),
+      emit: (event: string, payload: unknown) =>
+        sent.push({ ns, rooms: ([] as string[]).concat(rooms), event, payload }),
     }),
     emit: (event: string, payload: unknown) => sent.push({ ns, rooms: 'all', event, payload }),
   });
@@ -48,23 +49,41 @@ describe('RealtimePublisher', () => {
     publisher.incident('incident.created', incident);
     expect(sent).toHaveLength(2);
     const [pii, masked] = sent;
-    expect(pii).toMatchObject({ ns: 'console', rooms: ['pii:all', 'pii:j:D', 'pii:j:S'], event: 'incident.created' });
+    expect(pii).toMatchObject({
+      ns: 'console',
+      rooms: ['pii:all', 'pii:j:D', 'pii:j:S'],
+      event: 'incident.created',
+    });
     expect(pii.payload).toEqual(incident);
     expect(masked.rooms).toEqual(['mask:all', 'mask:j:D', 'mask:j:S']);
     expect((masked.payload as IncidentView).callerNumber).not.toBe(incident.callerNumber);
     // what goes out is what the contract says the event carries
-    for (const s of sent) expect(consoleEventSchemas['incident.created'].safeParse(s.payload).success).toBe(true);
+    for (const s of sent)
+      expect(consoleEventSchemas['incident.created'].safeParse(s.payload).success).toBe(true);
   });
 
   it('sends positions as the JSON array and as a packed ArrayBuffer frame', () => {
     const sent: Sent[] = [];
     const publisher = new RealtimePublisher();
     publisher.bind(recordingTarget(sent));
-    publisher.positions([{ unitId: 'u1', num: 7, lon: 121.5, lat: 31.2, at: '2026-01-01T00:00:01.000Z', atMs: Date.parse('2026-01-01T00:00:01.000Z') }]);
+    publisher.positions([
+      {
+        unitId: 'u1',
+        num: 7,
+        lon: 121.5,
+        lat: 31.2,
+        at: '2026-01-01T00:00:01.000Z',
+        atMs: Date.parse('2026-01-01T00:00:01.000Z'),
+      },
+    ]);
     const json = sent.find((s) => s.event === 'units.positions');
     const packed = sent.find((s) => s.event === 'units.positions.packed');
-    expect(json?.payload).toEqual([{ unitId: 'u1', lon: 121.5, lat: 31.2, at: '2026-01-01T00:00:01.000Z' }]);
-    expect(consoleEventSchemas['units.positions.packed'].safeParse(packed?.payload).success).toBe(true);
+    expect(json?.payload).toEqual([
+      { unitId: 'u1', lon: 121.5, lat: 31.2, at: '2026-01-01T00:00:01.000Z' },
+    ]);
+    expect(consoleEventSchemas['units.positions.packed'].safeParse(packed?.payload).success).toBe(
+      true,
+    );
     expect(packed?.payload).toBeInstanceOf(ArrayBuffer);
     const nums: number[] = [];
     expect(decodePositionFrame(packed?.payload as ArrayBuffer, (num) => nums.push(num))).toBe(1);
@@ -77,7 +96,9 @@ describe('RealtimePublisher', () => {
     publisher.bind(recordingTarget(sent));
     const payload = { assignmentId: 'a1', incidentId: 'i1', reason: 'recalled' };
     publisher.toTerminal('u1', 'task.cancelled', payload);
-    expect(sent).toEqual([{ ns: 'terminal', rooms: ['unit:u1'], event: 'task.cancelled', payload }]);
+    expect(sent).toEqual([
+      { ns: 'terminal', rooms: ['unit:u1'], event: 'task.cancelled', payload },
+    ]);
     expect(terminalEventSchemas['task.cancelled'].safeParse(payload).success).toBe(true);
   });
 
@@ -88,8 +109,13 @@ describe('RealtimePublisher', () => {
       publisher.toConsoles({ event: 'incident.note', payload: { id: 'u1' } });
       // @ts-expect-error no such console event
       publisher.toConsoles({ event: 'incident.deleted', payload: incident });
+      const wrongMask = {
+        event: 'incident.updated',
+        payload: incident,
+        masked: { callerNumber: null },
+      } as const;
       // @ts-expect-error the masked copy must have the payload's shape too
-      publisher.toConsoles({ event: 'incident.updated', payload: incident, masked: { callerNumber: null } });
+      publisher.toConsoles(wrongMask);
       // @ts-expect-error task.cancelled needs a reason
       publisher.toTerminal('u1', 'task.cancelled', { assignmentId: 'a1', incidentId: 'i1' });
       // @ts-expect-error a console event is no terminal event

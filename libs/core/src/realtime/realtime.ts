@@ -13,12 +13,17 @@ export type ConsoleEvent = keyof ConsoleServerToClientEvents;
 export type ConsolePayload<E extends ConsoleEvent> = Parameters<ConsoleServerToClientEvents[E]>[0];
 /** Server → client events of `/terminal` and their payloads. */
 export type TerminalEvent = keyof TerminalServerToClientEvents;
-export type TerminalPayload<E extends TerminalEvent> = Parameters<TerminalServerToClientEvents[E]>[0];
+export type TerminalPayload<E extends TerminalEvent> = Parameters<
+  TerminalServerToClientEvents[E]
+>[0];
 
 /** socket.io's own shape for an event map (`EventsMap`): any listener per event name. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type EventsMap = Record<string, any>;
-type Emit<M extends EventsMap> = <E extends keyof M & string>(event: E, ...args: Parameters<M[E]>) => unknown;
+type Emit<M extends EventsMap> = <E extends keyof M & string>(
+  event: E,
+  ...args: Parameters<M[E]>
+) => unknown;
 
 /**
  * One namespace, typed by its event map: what a socket.io `Namespace<…, M>` and a
@@ -138,7 +143,8 @@ export class RealtimePublisher {
     this.safely(msg.event, () => {
       const ns = untyped(target.console);
       if (msg.everyone) {
-        if (msg.masked !== undefined) throw new Error(`${msg.event}: personal data is never sent to every console`);
+        if (msg.masked !== undefined)
+          throw new Error(`${msg.event}: personal data is never sent to every console`);
         return ns.emit(msg.event, msg.payload);
       }
       ns.to(scopes.map((j) => consoleRoom(true, j))).emit(msg.event, msg.payload);
@@ -153,7 +159,8 @@ export class RealtimePublisher {
   private safely(event: string, emit: () => unknown) {
     try {
       const r = emit();
-      if (r instanceof Promise) r.catch((err: Error) => this.logger.warn(`${event} not broadcast: ${err.message}`));
+      if (r instanceof Promise)
+        r.catch((err: Error) => this.logger.warn(`${event} not broadcast: ${err.message}`));
     } catch (err) {
       this.logger.warn(`${event} not broadcast: ${(err as Error).message}`);
     }
@@ -165,14 +172,25 @@ export class RealtimePublisher {
     if (!target || !moved.length) return;
     this.safely('units.positions', () => {
       const ns = target.console;
-      ns.to(positionsRoom('json')).emit('units.positions', moved.map((m) => ({ unitId: m.unitId, lon: m.lon, lat: m.lat, at: m.at })));
+      ns.to(positionsRoom('json')).emit(
+        'units.positions',
+        moved.map((m) => ({ unitId: m.unitId, lon: m.lon, lat: m.lat, at: m.at })),
+      );
       // an ArrayBuffer, as the contract has it (socket.io sends it as the same binary frame)
-      ns.to(positionsRoom('packed')).emit('units.positions.packed', new Uint8Array(encodePositionFrame(moved)).buffer);
+      ns.to(positionsRoom('packed')).emit(
+        'units.positions.packed',
+        new Uint8Array(encodePositionFrame(moved)).buffer,
+      );
     });
   }
 
   incident(event: 'incident.created' | 'incident.updated', view: IncidentView) {
-    this.toConsoles({ event, payload: view, masked: maskIncident(view), jurisdictionIds: jurisdictionIdsOf(view) });
+    this.toConsoles({
+      event,
+      payload: view,
+      masked: maskIncident(view),
+      jurisdictionIds: jurisdictionIdsOf(view),
+    });
   }
 
   assignment(view: AssignmentView, incident: IncidentView) {
@@ -185,7 +203,10 @@ export class RealtimePublisher {
 
   toTerminal<E extends TerminalEvent>(unitId: string, event: E, payload: TerminalPayload<E>) {
     const target = this.target;
-    if (target) this.safely(event, () => untyped(target.terminal).to(terminalRoom(unitId)).emit(event, payload));
+    if (target)
+      this.safely(event, () =>
+        untyped(target.terminal).to(terminalRoom(unitId)).emit(event, payload),
+      );
   }
 }
 

@@ -48,7 +48,9 @@ export function toIncidentView(r: IncidentRow): IncidentView {
     callerNumber: r.caller_number,
     callerName: r.caller_name,
     description: r.description,
-    jurisdiction: j ? { districtId: r.district_id, stationId: r.station_id, gridId: r.grid_id } : null,
+    jurisdiction: j
+      ? { districtId: r.district_id, stationId: r.station_id, gridId: r.grid_id }
+      : null,
     receivedAt: iso(r.received_at) as string,
     createdAt: iso(r.created_at) as string,
     dispatchedAt: iso(r.dispatched_at),
@@ -63,7 +65,9 @@ export function maskIncident(v: IncidentView): IncidentView {
 }
 
 export function jurisdictionIdsOf(v: IncidentView): (string | null)[] {
-  return v.jurisdiction ? [v.jurisdiction.districtId, v.jurisdiction.stationId, v.jurisdiction.gridId] : [];
+  return v.jurisdiction
+    ? [v.jurisdiction.districtId, v.jurisdiction.stationId, v.jurisdiction.gridId]
+    : [];
 }
 
 /** An assignment as every read selects it (ASSIGNMENT_COLUMNS): its row, its unit's callsign and kind. */

@@ -5,14 +5,26 @@ type Incident = Selectable<DB['incidents']>;
 
 /** A jurisdiction with its bounding box. */
 export async function jurisdictionBox(db: DbOrTx, id: string) {
-  const r = await sql<Pick<Selectable<DB['jurisdictions']>, 'id' | 'name' | 'kind'> & { w: number; s: number; e: number; n: number }>`
+  const r = await sql<
+    Pick<Selectable<DB['jurisdictions']>, 'id' | 'name' | 'kind'> & {
+      w: number;
+      s: number;
+      e: number;
+      n: number;
+    }
+  >`
         SELECT id, name, kind, ST_XMin(boundary) AS w, ST_YMin(boundary) AS s, ST_XMax(boundary) AS e, ST_YMax(boundary) AS n
         FROM jurisdictions WHERE id = ${id}`.execute(db);
   return r.rows[0];
 }
 
 /** The district's incidents open at some point in [from, to) (created at most a day before it). */
-export async function incidentsOpenInDistrict(db: DbOrTx, districtId: string, from: Date, to: Date) {
+export async function incidentsOpenInDistrict(
+  db: DbOrTx,
+  districtId: string,
+  from: Date,
+  to: Date,
+) {
   const incidents = await sql<
     Pick<
       Incident,
@@ -41,7 +53,16 @@ export async function incidentsOpenInDistrict(db: DbOrTx, districtId: string, fr
 
 export async function assignmentTimes(db: DbOrTx, incidentIds: readonly string[]) {
   const r = await sql<
-    Pick<Selectable<DB['assignments']>, 'incident_id' | 'unit_id' | 'assigned_at' | 'acked_at' | 'departed_at' | 'arrived_at' | 'cleared_at'>
+    Pick<
+      Selectable<DB['assignments']>,
+      | 'incident_id'
+      | 'unit_id'
+      | 'assigned_at'
+      | 'acked_at'
+      | 'departed_at'
+      | 'arrived_at'
+      | 'cleared_at'
+    >
   >`
             SELECT incident_id, unit_id, assigned_at, acked_at, departed_at, arrived_at, cleared_at FROM assignments
             WHERE incident_id = ANY(${incidentIds}::uuid[]) ORDER BY assigned_at`.execute(db);
@@ -59,7 +80,9 @@ export async function trackPointsInBox(
   to: Date,
   stepSec: number,
 ) {
-  const points = await sql<Pick<Selectable<DB['unit_tracks']>, 'unit_id' | 'lon' | 'lat'> & { ms: number }>`
+  const points = await sql<
+    Pick<Selectable<DB['unit_tracks']>, 'unit_id' | 'lon' | 'lat'> & { ms: number }
+  >`
       SELECT DISTINCT ON (unit_id, bucket) unit_id, lon, lat, ms FROM (
         SELECT t.unit_id, t.lon, t.lat, t.at, (extract(epoch FROM t.at) * 1000)::float8 AS ms,
           floor(extract(epoch FROM t.at) / ${stepSec}) AS bucket
@@ -72,12 +95,19 @@ export async function trackPointsInBox(
 }
 
 export async function unitsByIds(db: DbOrTx, ids: readonly string[]) {
-  const r = await sql<Pick<Selectable<DB['units']>, 'id' | 'callsign' | 'kind'>>`SELECT id, callsign, kind FROM units WHERE id = ANY(${ids}::uuid[])`.execute(db);
+  const r = await sql<
+    Pick<Selectable<DB['units']>, 'id' | 'callsign' | 'kind'>
+  >`SELECT id, callsign, kind FROM units WHERE id = ANY(${ids}::uuid[])`.execute(db);
   return r.rows;
 }
 
 /** The status each unit had when [from, to) opened, then every change inside it, by unit and time. */
-export async function unitStatusChanges(db: DbOrTx, unitIds: readonly string[], from: Date, to: Date) {
+export async function unitStatusChanges(
+  db: DbOrTx,
+  unitIds: readonly string[],
+  from: Date,
+  to: Date,
+) {
   const r = await sql<Selectable<DB['unit_status_history']>>`
             SELECT u.id AS unit_id, h.at, h.status FROM unnest(${unitIds}::uuid[]) AS u(id)
             CROSS JOIN LATERAL (SELECT at, status FROM unit_status_history

@@ -6,10 +6,25 @@ import { DatabaseService, DomainError, notFound, type Principal } from '../platf
 import { RoadNetworkService } from '../roads';
 import { TimelineService } from '../incidents';
 import { ScopeService, assertJurisdictionInScope } from '../auth';
-import { assignmentTimes, incidentsOpenInDistrict, jurisdictionBox, trackPointsInBox, unitStatusChanges, unitsByIds } from './replay.queries';
+import {
+  assignmentTimes,
+  incidentsOpenInDistrict,
+  jurisdictionBox,
+  trackPointsInBox,
+  unitStatusChanges,
+  unitsByIds,
+} from './replay.queries';
 
 /** The task stages (接警 → 派警 → 签收 → 出发 → 到场 → 反馈) of one incident. */
-export const REPLAY_STAGES = ['received', 'created', 'dispatched', 'ack', 'depart', 'arrive', 'clear'] as const;
+export const REPLAY_STAGES = [
+  'received',
+  'created',
+  'dispatched',
+  'ack',
+  'depart',
+  'arrive',
+  'clear',
+] as const;
 export type ReplayStage = (typeof REPLAY_STAGES)[number];
 
 export interface StageMark {
@@ -25,7 +40,8 @@ export interface StageMark {
 const AREA_MARGIN_DEG = 0.01;
 const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
 const ms = (iso: string | null | undefined) => (iso ? Date.parse(iso) : null);
-const secBetween = (a: number | null, b: number | null) => (a !== null && b !== null ? Math.round((b - a) / 100) / 10 : null);
+const secBetween = (a: number | null, b: number | null) =>
+  a !== null && b !== null ? Math.round((b - a) / 100) / 10 : null;
 
 function earliest(values: (number | null)[]): number | null {
   let best: number | null = null;
@@ -34,7 +50,11 @@ function earliest(values: (number | null)[]): number | null {
 }
 
 /** Stage times of an incident from its assignments, counted as the metrics count them. */
-export function replayStages(receivedAt: string, createdAt: string, assignments: readonly AssignmentView[]): StageMark[] {
+export function replayStages(
+  receivedAt: string,
+  createdAt: string,
+  assignments: readonly AssignmentView[],
+): StageMark[] {
   const counted = assignments.filter((a) => a.status !== 'declined' || a.arrivedAt);
   const clears = counted.map((a) => ms(a.clearedAt)).filter((v): v is number => v !== null);
   const times: Record<ReplayStage, number | null> = {
@@ -81,7 +101,13 @@ export class ReplayService {
     const scheme = findScheme(tl.incident.schemeId);
     const ringsAt = dispatchedAt ?? tl.incident.createdAt;
     const graph = this.roads.graph;
-    let rings: { at: string; schemeId: string; minutes: number[]; method: 'road'; areas: IsochroneCollection } | null = null;
+    let rings: {
+      at: string;
+      schemeId: string;
+      minutes: number[];
+      method: 'road';
+      areas: IsochroneCollection;
+    } | null = null;
     if (graph && scheme) {
       const minutes = [...new Set(scheme.tiers.map((t) => t.sec / 60))];
       rings = {
@@ -89,7 +115,10 @@ export class ReplayService {
         schemeId: scheme.id,
         minutes,
         method: 'road',
-        areas: isochrones(graph, tl.incident.location, minutes, { direction: 'to', at: new Date(ringsAt) }),
+        areas: isochrones(graph, tl.incident.location, minutes, {
+          direction: 'to',
+          at: new Date(ringsAt),
+        }),
       };
     }
     const eta = tl.assignments.map((a) => {
@@ -110,7 +139,10 @@ export class ReplayService {
         actualSec,
         /** Departed → arrived: the drive itself. */
         driveSec: secBetween(departed, arrived),
-        errorSec: actualSec !== null && a.etaSec !== null ? Math.round((actualSec - a.etaSec) * 10) / 10 : null,
+        errorSec:
+          actualSec !== null && a.etaSec !== null
+            ? Math.round((actualSec - a.etaSec) * 10) / 10
+            : null,
       };
     });
     return { ...tl, stages, rings, eta };
@@ -127,7 +159,11 @@ export class ReplayService {
     const db = this.database.db;
     const district = await jurisdictionBox(db, q.districtId);
     if (!district) throw notFound('jurisdiction', q.districtId);
-    if (district.kind !== 'district') throw new DomainError('VALIDATION_FAILED', `${q.districtId} is a ${district.kind}, not a district`);
+    if (district.kind !== 'district')
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `${q.districtId} is a ${district.kind}, not a district`,
+      );
     const box = {
       w: district.w - AREA_MARGIN_DEG,
       s: district.s - AREA_MARGIN_DEG,
@@ -156,7 +192,11 @@ export class ReplayService {
     }
     const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
     return {
-      district: { id: district.id, name: district.name, bbox: [district.w, district.s, district.e, district.n] },
+      district: {
+        id: district.id,
+        name: district.name,
+        bbox: [district.w, district.s, district.e, district.n],
+      },
       from: q.from.toISOString(),
       to: q.to.toISOString(),
       stepSec: q.stepSec,
@@ -186,7 +226,13 @@ export class ReplayService {
           })),
       })),
       units: units
-        .map((u) => ({ unitId: u.id, callsign: u.callsign, kind: u.kind, points: tracks.get(u.id) ?? [], statuses: statusOf.get(u.id) ?? [] }))
+        .map((u) => ({
+          unitId: u.id,
+          callsign: u.callsign,
+          kind: u.kind,
+          points: tracks.get(u.id) ?? [],
+          statuses: statusOf.get(u.id) ?? [],
+        }))
         .sort((a, b) => a.callsign.localeCompare(b.callsign)),
       points: points.length,
       tookMs: Date.now() - started,

@@ -4,7 +4,13 @@ import { Client } from 'pg';
 import { INCIDENT_CATEGORIES } from '@ringcad/domain';
 import { migrate, openDatabase, type DatabaseHandle } from '@ringcad/db';
 import { findProjectPath } from '../platform';
-import { groupedPercentiles, partitionPercentiles, REPORT_FRACTIONS, type PercentileGroup, type PercentileOptions } from './report-percentiles';
+import {
+  groupedPercentiles,
+  partitionPercentiles,
+  REPORT_FRACTIONS,
+  type PercentileGroup,
+  type PercentileOptions,
+} from './report-percentiles';
 
 /**
  * The report percentiles, checked against the definition computed in JS on the same values:
@@ -13,7 +19,8 @@ import { groupedPercentiles, partitionPercentiles, REPORT_FRACTIONS, type Percen
  * whole, plain percentile_cont on a small table, per-partition percentile_cont) the figures must
  * be exact. Embedded: PGlite in memory; services (DATABASE_URL and REDIS_URL): a fresh database.
  */
-const SERVICES_URL = process.env.DATABASE_URL && process.env.REDIS_URL ? process.env.DATABASE_URL : undefined;
+const SERVICES_URL =
+  process.env.DATABASE_URL && process.env.REDIS_URL ? process.env.DATABASE_URL : undefined;
 const mode = SERVICES_URL ? 'postgres' : 'pglite';
 
 /** percentile_cont: linear interpolation between the closest ranks. */
@@ -33,7 +40,10 @@ type Measure = 'dispatch' | 'ack' | 'arrive';
 type Values = Record<string, Record<Measure, number[]> & { rows: number }>;
 
 /** Groups the raw rows by key (null as its own group) and computes what the engine must answer. */
-function expected(rows: { key: unknown; dispatch: number | null; ack: number | null; arrive: number | null }[], measures: readonly Measure[]) {
+function expected(
+  rows: { key: unknown; dispatch: number | null; ack: number | null; arrive: number | null }[],
+  measures: readonly Measure[],
+) {
   const groups: Values = {};
   for (const r of rows) {
     const g = (groups[String(r.key)] ??= { rows: 0, dispatch: [], ack: [], arrive: [] });
@@ -43,14 +53,27 @@ function expected(rows: { key: unknown; dispatch: number | null; ack: number | n
   return Object.fromEntries(
     Object.entries(groups).map(([k, g]) => [
       k,
-      { rows: g.rows, ...Object.fromEntries(measures.map((m) => [m, REPORT_FRACTIONS.map((f) => round(percentileCont(g[m], f)))])) },
+      {
+        rows: g.rows,
+        ...Object.fromEntries(
+          measures.map((m) => [m, REPORT_FRACTIONS.map((f) => round(percentileCont(g[m], f)))]),
+        ),
+      },
     ]),
   );
 }
 
 function answered<M extends string, A extends string>(groups: PercentileGroup<M, A>[]) {
   return Object.fromEntries(
-    groups.map((g) => [String(g.key), { rows: g.rows, ...Object.fromEntries(Object.entries<(number | null)[]>(g.measures).map(([m, v]) => [m, v.map(round)])) }]),
+    groups.map((g) => [
+      String(g.key),
+      {
+        rows: g.rows,
+        ...Object.fromEntries(
+          Object.entries<(number | null)[]>(g.measures).map(([m, v]) => [m, v.map(round)]),
+        ),
+      },
+    ]),
   );
 }
 
@@ -60,7 +83,11 @@ describe(`report percentiles (${mode})`, () => {
   const from = new Date('2025-06-01T00:00:00Z');
   const to = new Date('2025-06-04T00:00:00Z');
   const inWindow = sql`m.created_at >= ${from} AND m.created_at < ${to}`;
-  const incidentMeasures = { dispatch: sql`m.dispatch_sec`, ack: sql`m.ack_sec`, arrive: sql`m.arrive_sec` };
+  const incidentMeasures = {
+    dispatch: sql`m.dispatch_sec`,
+    ack: sql`m.ack_sec`,
+    arrive: sql`m.arrive_sec`,
+  };
 
   beforeAll(async () => {
     if (SERVICES_URL) {
@@ -93,11 +120,15 @@ describe(`report percentiles (${mode})`, () => {
       await sql`
         INSERT INTO jurisdictions (id, name, kind, boundary) VALUES
           ('00000000-0000-4000-8000-000000000001', '锦江区', 'district', ST_Multi(ST_MakeEnvelope(104.05, 30.60, 104.12, 30.68, 4326))),
-          ('00000000-0000-4000-8000-000000000002', '青羊区', 'district', ST_Multi(ST_MakeEnvelope(103.95, 30.63, 104.03, 30.71, 4326)))`.execute(tx);
+          ('00000000-0000-4000-8000-000000000002', '青羊区', 'district', ST_Multi(ST_MakeEnvelope(103.95, 30.63, 104.03, 30.71, 4326)))`.execute(
+        tx,
+      );
       await sql`
         INSERT INTO units (callsign, kind, status, terminal_token_hash)
         SELECT '川A-' || k || '-' || g, k, 'available', 'pct-' || k || '-' || g
-        FROM unnest(ARRAY['patrol_car', 'foot', 'kiosk', 'motorcycle', 'swat']) k, generate_series(1, 3) g`.execute(tx);
+        FROM unnest(ARRAY['patrol_car', 'foot', 'kiosk', 'motorcycle', 'swat']) k, generate_series(1, 3) g`.execute(
+        tx,
+      );
       await sql`
         INSERT INTO incidents (number, status, category, priority, scheme_id, location, district_id, received_at, created_at, version)
         SELECT 'W-' || g, 'closed', (${[...INCIDENT_CATEGORIES]}::text[])[CASE WHEN g % 400 = 0 THEN 7 ELSE 1 + g % 3 END], 1 + g % 3, '1-3-8',
@@ -128,7 +159,12 @@ describe(`report percentiles (${mode})`, () => {
 
   /** The raw values of the incidents in the window, by a key column of incident_metrics. */
   async function incidentValues(key: string) {
-    const r = await sql<{ key: unknown; dispatch: number | null; ack: number | null; arrive: number | null }>`
+    const r = await sql<{
+      key: unknown;
+      dispatch: number | null;
+      ack: number | null;
+      arrive: number | null;
+    }>`
       SELECT ${sql.ref(`m.${key}`)} AS key, m.dispatch_sec AS dispatch, m.ack_sec AS ack, m.arrive_sec AS arrive
       FROM incident_metrics m WHERE ${inWindow}`.execute(handle.db);
     return r.rows;
@@ -159,7 +195,15 @@ describe(`report percentiles (${mode})`, () => {
         const got = await handle.db.transaction().execute((tx) =>
           groupedPercentiles(
             tx,
-            { table: 'incident_metrics', alias: 'm', where: inWindow, key: sql.ref(`m.${key}`), keyType, keyNullable, measures: incidentMeasures },
+            {
+              table: 'incident_metrics',
+              alias: 'm',
+              where: inWindow,
+              key: sql.ref(`m.${key}`),
+              keyType,
+              keyNullable,
+              measures: incidentMeasures,
+            },
             { samplePercent: 30, windowZ, trace },
           ),
         );
@@ -175,11 +219,22 @@ describe(`report percentiles (${mode})`, () => {
 
   it('is exact on a table too small to sample (plain percentile_cont), with further aggregates counted alongside', async () => {
     const trace: NonNullable<PercentileOptions['trace']> = {};
-    const aggregates: Record<'dispatched', RawBuilder<unknown>> = { dispatched: sql`count(*) FILTER (WHERE m.first_dispatch_at IS NOT NULL)::int` };
+    const aggregates: Record<'dispatched', RawBuilder<unknown>> = {
+      dispatched: sql`count(*) FILTER (WHERE m.first_dispatch_at IS NOT NULL)::int`,
+    };
     const got = await handle.db.transaction().execute((tx) =>
       groupedPercentiles(
         tx,
-        { table: 'incident_metrics', alias: 'm', where: inWindow, key: sql`m.priority`, keyType: 'int', keyNullable: false, measures: incidentMeasures, aggregates },
+        {
+          table: 'incident_metrics',
+          alias: 'm',
+          where: inWindow,
+          key: sql`m.priority`,
+          keyType: 'int',
+          keyNullable: false,
+          measures: incidentMeasures,
+          aggregates,
+        },
         { trace },
       ),
     );
@@ -187,8 +242,13 @@ describe(`report percentiles (${mode})`, () => {
     const rows = await incidentValues('priority');
     expect(answered(got)).toEqual(expected(rows, ['dispatch', 'ack', 'arrive']));
     for (const g of got) {
-      const dispatched = rows.filter((r) => String(r.key) === String(g.key) && r.dispatch !== null).length;
-      expect({ key: g.key, dispatched: g.aggregates.dispatched }).toEqual({ key: g.key, dispatched });
+      const dispatched = rows.filter(
+        (r) => String(r.key) === String(g.key) && r.dispatch !== null,
+      ).length;
+      expect({ key: g.key, dispatched: g.aggregates.dispatched }).toEqual({
+        key: g.key,
+        dispatched,
+      });
     }
   });
 
@@ -205,7 +265,12 @@ describe(`report percentiles (${mode})`, () => {
         measures: { dispatch: sql`x.dispatch_sec`, ack: sql`x.ack_sec`, arrive: sql`x.arrive_sec` },
       }),
     );
-    const raw = await sql<{ key: string; dispatch: number | null; ack: number | null; arrive: number | null }>`
+    const raw = await sql<{
+      key: string;
+      dispatch: number | null;
+      ack: number | null;
+      arrive: number | null;
+    }>`
       SELECT x.unit_id AS key, x.dispatch_sec AS dispatch, x.ack_sec AS ack, x.arrive_sec AS arrive
       FROM assignment_metrics x WHERE ${where}`.execute(handle.db);
     expect(got.length).toBe(15);

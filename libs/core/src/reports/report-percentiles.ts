@@ -111,7 +111,9 @@ export async function groupedPercentiles<M extends string, A extends string = ne
   if (missed.length) {
     // the sample misled us about these groups: percentile_cont on them
     await sql`SELECT set_config('enable_sort', 'on', true)`.execute(tx);
-    const again = new Map((await sorted(tx, { ...q, aggregates: undefined }, names, missed)).map((g) => [g.key, g]));
+    const again = new Map(
+      (await sorted(tx, { ...q, aggregates: undefined }, names, missed)).map((g) => [g.key, g]),
+    );
     for (const g of groups) if (g.missed) g.measures = again.get(g.key)?.measures ?? g.measures;
   }
   return groups.map(({ key, rows, aggregates, measures }) => ({ key, rows, aggregates, measures }));
@@ -126,13 +128,21 @@ async function samplePercent(tx: Tx, table: string): Promise<number | null> {
     SELECT sum(CASE WHEN c.reltuples >= 0 THEN c.reltuples ELSE pg_relation_size(c.oid) / 8192 * 30 END)::float8 AS rows
     FROM pg_class c
     WHERE (c.oid = ${table}::regclass AND c.relkind <> 'p')
-       OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = ${table}::regclass)`.execute(tx);
+       OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = ${table}::regclass)`.execute(
+    tx,
+  );
   const rows = Number(r.rows[0]?.rows ?? 0);
   return rows < MIN_SAMPLED_TABLE ? null : (100 * SAMPLE_ROWS) / rows;
 }
 
 /** Windows from a page sample: where each group's rank should fall, ± WINDOW_Z standard errors. */
-async function sampleWindows<M extends string, A extends string>(tx: Tx, q: PercentileQuery<M, A>, names: M[], pct: number, z: number): Promise<Windows> {
+async function sampleWindows<M extends string, A extends string>(
+  tx: Tx,
+  q: PercentileQuery<M, A>,
+  names: M[],
+  pct: number,
+  z: number,
+): Promise<Windows> {
   const cols = names.flatMap((_, i) =>
     REPORT_FRACTIONS.flatMap((f, j) => {
       const arr = sql.ref(`s${i}`);
@@ -158,7 +168,8 @@ async function sampleWindows<M extends string, A extends string>(tx: Tx, q: Perc
   // A window's width goes as 1/sqrt(sampled values): one group the sample barely saw (a partial
   // day at the edge of the range) would widen the shared window for all. Such groups are small:
   // they are collected whole instead.
-  const sampled = (row: Record<string, unknown>) => Math.min(...names.map((_, i) => Number(row[`n_${i}_0`])));
+  const sampled = (row: Record<string, unknown>) =>
+    Math.min(...names.map((_, i) => Number(row[`n_${i}_0`])));
   const most = Math.max(0, ...r.rows.map(sampled));
   const bounds = names.map(() => REPORT_FRACTIONS.map(() => ({ lo: OPEN, hi: -OPEN })));
   const whole: Key[] = [];
@@ -189,13 +200,20 @@ interface WindowedGroup<M extends string, A extends string> extends PercentileGr
  * them for the groups collected whole, and a NULL key), and the values at the ranks. Groups the
  * sample never met are simply missed, and left to percentile_cont.
  */
-async function windowed<M extends string, A extends string>(tx: Tx, q: PercentileQuery<M, A>, names: M[], windows: Windows): Promise<WindowedGroup<M, A>[]> {
+async function windowed<M extends string, A extends string>(
+  tx: Tx,
+  q: PercentileQuery<M, A>,
+  names: M[],
+  windows: Windows,
+): Promise<WindowedGroup<M, A>[]> {
   const aggregates = Object.entries(q.aggregates ?? {}) as [A, RawBuilder<unknown>][];
   // groups collected whole: the NULL key (never sampled), those the sample saw too little of
   const whole = (key: RawBuilder<unknown>): RawBuilder<unknown> | null => {
     const tests = [
       ...(q.keyNullable ? [sql`${key} IS NULL`] : []),
-      ...(windows.whole.length ? [sql`${key} = ANY(${windows.whole}::${sql.raw(q.keyType)}[])`] : []),
+      ...(windows.whole.length
+        ? [sql`${key} = ANY(${windows.whole}::${sql.raw(q.keyType)}[])`]
+        : []),
     ];
     return tests.length ? sql`(${sql.join(tests, sql` OR `)})` : null;
   };
@@ -216,7 +234,10 @@ async function windowed<M extends string, A extends string>(tx: Tx, q: Percentil
     ];
   });
   const sortedWindows = names.flatMap((_, i) =>
-    REPORT_FRACTIONS.map((_f, j) => sql`(SELECT array_agg(v ORDER BY v) FROM unnest(g.${sql.ref(`w_${i}_${j}`)}) v) AS ${sql.ref(`s_${i}_${j}`)}`),
+    REPORT_FRACTIONS.map(
+      (_f, j) =>
+        sql`(SELECT array_agg(v ORDER BY v) FROM unnest(g.${sql.ref(`w_${i}_${j}`)}) v) AS ${sql.ref(`s_${i}_${j}`)}`,
+    ),
   );
   const collectedWhole = whole(sql`g.key`) ?? sql`FALSE`;
   const picks = names.flatMap((_, i) =>
@@ -224,7 +245,8 @@ async function windowed<M extends string, A extends string>(tx: Tx, q: Percentil
       const n = sql`g.${sql.ref(`n${i}`)}`;
       const arr = sql`CASE WHEN ${collectedWhole} THEN s.${sql.ref(`s_${i}_0`)} ELSE s.${sql.ref(`s_${i}_${j}`)} END`;
       const below = sql`CASE WHEN ${collectedWhole} THEN 0 ELSE g.${sql.ref(`below_${i}_${j}`)} END`;
-      const at = (round: 'floor' | 'ceil') => sql`(${arr})[(${sql.raw(round)}(${sql.lit(f)}::float8 * (${n} - 1)) - ${below})::int + 1]`;
+      const at = (round: 'floor' | 'ceil') =>
+        sql`(${arr})[(${sql.raw(round)}(${sql.lit(f)}::float8 * (${n} - 1)) - ${below})::int + 1]`;
       // out of the window, a subscript is NULL: the caller sees the miss
       return sql`CASE WHEN ${n} > 0 THEN ARRAY[${at('floor')}, ${at('ceil')}] END AS ${sql.ref(`p_${i}_${j}`)}`;
     }),
@@ -258,8 +280,16 @@ async function windowed<M extends string, A extends string>(tx: Tx, q: Percentil
         return a + (b - a) * (pos - Math.floor(pos));
       });
     }
-    const aggregates = Object.fromEntries(Object.keys(q.aggregates ?? {}).map((a) => [a, row[a]])) as Record<A, unknown>;
-    return { key: row.key as string | number | null, rows: Number(row.rows), aggregates, measures, missed };
+    const aggregates = Object.fromEntries(
+      Object.keys(q.aggregates ?? {}).map((a) => [a, row[a]]),
+    ) as Record<A, unknown>;
+    return {
+      key: row.key as string | number | null,
+      rows: Number(row.rows),
+      aggregates,
+      measures,
+      missed,
+    };
   });
 }
 
@@ -268,19 +298,30 @@ async function windowed<M extends string, A extends string>(tx: Tx, q: Percentil
  * figures over `assignment_metrics`): every value of a small group is needed anyway, so
  * percentile_cont sorts them — one partition per parallel worker (partitionwise aggregate).
  */
-export async function partitionPercentiles<M extends string, A extends string = never>(tx: Tx, q: PercentileQuery<M, A>): Promise<PercentileGroup<M, A>[]> {
+export async function partitionPercentiles<M extends string, A extends string = never>(
+  tx: Tx,
+  q: PercentileQuery<M, A>,
+): Promise<PercentileGroup<M, A>[]> {
   await sql`SELECT set_config('enable_partitionwise_aggregate', 'on', true)`.execute(tx);
   return sorted(tx, q, Object.keys(q.measures) as M[], null);
 }
 
 /** percentile_cont over the groups (all of them, or those named), with the further aggregates. */
-async function sorted<M extends string, A extends string>(tx: Tx, q: PercentileQuery<M, A>, names: M[], only: Key[] | null): Promise<PercentileGroup<M, A>[]> {
+async function sorted<M extends string, A extends string>(
+  tx: Tx,
+  q: PercentileQuery<M, A>,
+  names: M[],
+  only: Key[] | null,
+): Promise<PercentileGroup<M, A>[]> {
   const aggregates = Object.entries(q.aggregates ?? {}) as [A, RawBuilder<unknown>][];
   const r = await sql<Record<string, unknown>>`
     SELECT ${q.key} AS key, count(*)::int AS rows,
       ${sql.join([
         ...aggregates.map(([a, expr]) => sql`${expr} AS ${sql.ref(a)}`),
-        ...names.map((n, i) => sql`percentile_cont(ARRAY[${sql.join(REPORT_FRACTIONS.map((f) => sql.lit(f)))}]) WITHIN GROUP (ORDER BY ${q.measures[n]}) AS ${sql.ref(`p${i}`)}`),
+        ...names.map(
+          (n, i) =>
+            sql`percentile_cont(ARRAY[${sql.join(REPORT_FRACTIONS.map((f) => sql.lit(f)))}]) WITHIN GROUP (ORDER BY ${q.measures[n]}) AS ${sql.ref(`p${i}`)}`,
+        ),
       ])}
     FROM ${sql.table(q.table)} ${sql.ref(q.alias)} ${q.join ?? sql``}
     WHERE ${q.where} ${only ? sql`AND ${q.key} = ANY(${only}::${sql.raw(q.keyType)}[])` : sql``}
@@ -289,6 +330,11 @@ async function sorted<M extends string, A extends string>(tx: Tx, q: PercentileQ
     key: row.key as string | number | null,
     rows: Number(row.rows),
     aggregates: Object.fromEntries(aggregates.map(([a]) => [a, row[a]])) as Record<A, unknown>,
-    measures: Object.fromEntries(names.map((n, i) => [n, (row[`p${i}`] as number[] | null) ?? REPORT_FRACTIONS.map(() => null)])) as Record<M, (number | null)[]>,
+    measures: Object.fromEntries(
+      names.map((n, i) => [
+        n,
+        (row[`p${i}`] as number[] | null) ?? REPORT_FRACTIONS.map(() => null),
+      ]),
+    ) as Record<M, (number | null)[]>,
   }));
 }

@@ -3,7 +3,12 @@ import type { LaggardsQuery, ReportGroupBy, ResponseTimesQuery } from '@ringcad/
 import { UNIT_KINDS, type RingScheme, type RingTier } from '@ringcad/domain';
 import type { DB, DbOrTx, Tx } from '@ringcad/db';
 import { incidentScopeSql, type Scope } from '../auth';
-import { groupedPercentiles, partitionPercentiles, type PercentileGroup, type PercentileQuery } from './report-percentiles';
+import {
+  groupedPercentiles,
+  partitionPercentiles,
+  type PercentileGroup,
+  type PercentileQuery,
+} from './report-percentiles';
 
 /** Hashing and sorting a million rows in memory instead of on disk (one report query at a time per connection). */
 const REPORT_WORK_MEM = '256MB';
@@ -47,18 +52,26 @@ const NTH_ARRIVAL_COLUMNS = 3;
  * `arrive_secs[n]` (`arrival_<n>_sec` for n ≤ 3), and the first arrival of a kind is
  * `first_<kind>_arrival_sec` (`arrive_secs[array_position(arrive_kinds, kind)]`).
  */
-export function tierMetSql(tier: Pick<RingTier, 'sec' | 'unitKinds' | 'count'>, alias: 'm' | 'x' = 'm'): RawBuilder<unknown> {
+export function tierMetSql(
+  tier: Pick<RingTier, 'sec' | 'unitKinds' | 'count'>,
+  alias: 'm' | 'x' = 'm',
+): RawBuilder<unknown> {
   const need = tier.count ?? 1;
   const kinds = tier.unitKinds;
   const secs = sql.ref(`${alias}.arrive_secs`);
   const kindsCol = sql.ref(`${alias}.arrive_kinds`);
   if (!kinds || kinds.length === 0) {
-    const nth = need <= NTH_ARRIVAL_COLUMNS ? sql.ref(`${alias}.arrival_${need}_sec`) : sql`${secs}[${sql.lit(need)}]`;
+    const nth =
+      need <= NTH_ARRIVAL_COLUMNS
+        ? sql.ref(`${alias}.arrival_${need}_sec`)
+        : sql`${secs}[${sql.lit(need)}]`;
     return sql`coalesce(${nth} <= ${tier.sec}, false)`;
   }
   if (need === 1) {
     const firsts = kinds.map((k) =>
-      KIND_ARRIVAL_COLUMNS.has(k) ? sql.ref(`${alias}.first_${k}_arrival_sec`) : sql`${secs}[array_position(${kindsCol}, ${k}::text)]`,
+      KIND_ARRIVAL_COLUMNS.has(k)
+        ? sql.ref(`${alias}.first_${k}_arrival_sec`)
+        : sql`${secs}[array_position(${kindsCol}, ${k}::text)]`,
     );
     return sql`coalesce(LEAST(${sql.join(firsts)}) <= ${tier.sec}, false)`;
   }
@@ -88,7 +101,12 @@ function measures(groupBy: ReportGroupBy, from: Date, to: Date, scope: Scope): M
   }
   // the scope columns live on the incident; the arrivals are copied onto each assignment row
   const join = inScope ? sql`JOIN incident_metrics m ON m.incident_id = x.incident_id` : undefined;
-  const where = [sql`x.incident_created_at >= ${from}`, sql`x.incident_created_at < ${to}`, sql`x.counted`, ...scoped];
+  const where = [
+    sql`x.incident_created_at >= ${from}`,
+    sql`x.incident_created_at < ${to}`,
+    sql`x.counted`,
+    ...scoped,
+  ];
   return {
     source: { table: 'assignment_metrics', alias: 'x', join },
     where,
@@ -129,7 +147,9 @@ function groupKey(groupBy: ReportGroupBy): RawBuilder<unknown> {
 export async function applyReportSettings(tx: Tx): Promise<void> {
   // JIT would compile every aggregate again in each parallel worker and partition (~0.4 s of
   // CPU for the per-unit report) to save less than that on a million rows
-  await sql`SELECT set_config('work_mem', ${REPORT_WORK_MEM}, true), set_config('jit', 'off', true)`.execute(tx);
+  await sql`SELECT set_config('work_mem', ${REPORT_WORK_MEM}, true), set_config('jit', 'off', true)`.execute(
+    tx,
+  );
 }
 
 /**
@@ -139,7 +159,10 @@ export async function applyReportSettings(tx: Tx): Promise<void> {
  */
 export function responseTimeGroups(
   tx: Tx,
-  q: Pick<ResponseTimesQuery, 'groupBy' | 'from' | 'to' | 'ackWithinSec' | 'departWithinSec' | 'clearWithinSec'>,
+  q: Pick<
+    ResponseTimesQuery,
+    'groupBy' | 'from' | 'to' | 'ackWithinSec' | 'departWithinSec' | 'clearWithinSec'
+  >,
   scheme: RingScheme,
   scope: Scope,
 ): Promise<PercentileGroup<'dispatch' | 'ack' | 'arrive', string>[]> {
@@ -150,7 +173,11 @@ export function responseTimeGroups(
     depart_in: sql`count(*) FILTER (WHERE ${m.depart} <= ${q.departWithinSec})::int`,
     clear_in: sql`count(*) FILTER (WHERE ${m.clear} <= ${q.clearWithinSec})::int`,
   };
-  scheme.tiers.forEach((t, i) => (counts[`tier${i}`] = sql`count(*) FILTER (WHERE ${m.dispatched} AND ${tierMetSql(t, m.source.alias)})::int`));
+  scheme.tiers.forEach(
+    (t, i) =>
+      (counts[`tier${i}`] =
+        sql`count(*) FILTER (WHERE ${m.dispatched} AND ${tierMetSql(t, m.source.alias)})::int`),
+  );
   // per-unit figures are many small groups, per-incident ones a few large ones
   const percentiles = q.groupBy === 'unit' ? partitionPercentiles : groupedPercentiles;
   return percentiles(tx, {
@@ -192,11 +219,15 @@ export function laggardGroups(
 }
 
 export async function jurisdictionNames(db: DbOrTx, ids: readonly string[]) {
-  const r = await sql<Pick<Selectable<DB['jurisdictions']>, 'id' | 'name'>>`SELECT id::text AS id, name FROM jurisdictions WHERE id = ANY(${ids}::uuid[])`.execute(db);
+  const r = await sql<
+    Pick<Selectable<DB['jurisdictions']>, 'id' | 'name'>
+  >`SELECT id::text AS id, name FROM jurisdictions WHERE id = ANY(${ids}::uuid[])`.execute(db);
   return r.rows;
 }
 
 export async function unitCallsigns(db: DbOrTx, ids: readonly string[]) {
-  const r = await sql<Pick<Selectable<DB['units']>, 'id' | 'callsign'>>`SELECT id::text AS id, callsign FROM units WHERE id = ANY(${ids}::uuid[])`.execute(db);
+  const r = await sql<
+    Pick<Selectable<DB['units']>, 'id' | 'callsign'>
+  >`SELECT id::text AS id, callsign FROM units WHERE id = ANY(${ids}::uuid[])`.execute(db);
   return r.rows;
 }

@@ -1,15 +1,42 @@
 import { Injectable } from '@nestjs/common';
-import type { LaggardRow, LaggardsQuery, LaggardsReport, ReportGroupBy, ResponseTimeGroup, ResponseTimesQuery, ResponseTimesReport } from '@ringcad/contracts';
-import { CATEGORY_LABELS, findScheme, PRIORITY_LABELS, type IncidentCategory, type Priority } from '@ringcad/domain';
+import type {
+  LaggardRow,
+  LaggardsQuery,
+  LaggardsReport,
+  ReportGroupBy,
+  ResponseTimeGroup,
+  ResponseTimesQuery,
+  ResponseTimesReport,
+} from '@ringcad/contracts';
+import {
+  CATEGORY_LABELS,
+  findScheme,
+  PRIORITY_LABELS,
+  type IncidentCategory,
+  type Priority,
+} from '@ringcad/domain';
 import type { Tx } from '@ringcad/db';
 import { ScopeService } from '../auth';
 import { DatabaseService, DomainError, type Principal } from '../platform';
-import { applyReportSettings, jurisdictionNames, laggardGroups, responseTimeGroups, unitCallsigns } from './reports.queries';
+import {
+  applyReportSettings,
+  jurisdictionNames,
+  laggardGroups,
+  responseTimeGroups,
+  unitCallsigns,
+} from './reports.queries';
 
-const round2 = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(Number(v)) ? null : Math.round(Number(v) * 100) / 100);
+const round2 = (v: number | null | undefined) =>
+  v === null || v === undefined || !Number.isFinite(Number(v))
+    ? null
+    : Math.round(Number(v) * 100) / 100;
 
 /** The `limit` rows with the highest figure (ties by key). */
-function worst(list: LaggardRow[], f: (r: LaggardRow) => number | null, limit: number): LaggardRow[] {
+function worst(
+  list: LaggardRow[],
+  f: (r: LaggardRow) => number | null,
+  limit: number,
+): LaggardRow[] {
   return list
     .filter((r) => f(r) !== null)
     .sort((a, b) => (f(b) as number) - (f(a) as number) || a.key.localeCompare(b.key))
@@ -35,7 +62,10 @@ export class ReportsService {
     const scope = await this.scopes.scopeOf(by);
     const rows = await this.withReportSettings((tx) => responseTimeGroups(tx, q, scheme, scope));
     const keyOf = (k: string | number | null) => this.keyText(q.groupBy, k);
-    const labels = await this.labels(q.groupBy, rows.map((r) => keyOf(r.key)).filter((k) => k !== ''));
+    const labels = await this.labels(
+      q.groupBy,
+      rows.map((r) => keyOf(r.key)).filter((k) => k !== ''),
+    );
     const pctOf = (n: number, of: number) => (of > 0 ? Math.round((n / of) * 10_000) / 100 : null);
     const groups = rows.map((r): ResponseTimeGroup => {
       const k = keyOf(r.key);
@@ -65,8 +95,19 @@ export class ReportsService {
       from: q.from.toISOString(),
       to: q.to.toISOString(),
       groupBy: q.groupBy,
-      scheme: { id: scheme.id, tiers: scheme.tiers.map((t) => ({ sec: t.sec, unitKinds: t.unitKinds, count: t.count ?? 1 })) },
-      buckets: { ackWithinSec: q.ackWithinSec, departWithinSec: q.departWithinSec, clearWithinSec: q.clearWithinSec },
+      scheme: {
+        id: scheme.id,
+        tiers: scheme.tiers.map((t) => ({
+          sec: t.sec,
+          unitKinds: t.unitKinds,
+          count: t.count ?? 1,
+        })),
+      },
+      buckets: {
+        ackWithinSec: q.ackWithinSec,
+        departWithinSec: q.departWithinSec,
+        clearWithinSec: q.clearWithinSec,
+      },
       groups,
       tookMs: Date.now() - started,
     };
@@ -80,21 +121,22 @@ export class ReportsService {
       const groups = await this.withReportSettings((tx) => laggardGroups(tx, q, groupBy, scope));
       const ranked = groups
         .filter((g) => g.rows >= q.minAssignments)
-        .map(
-          (g): LaggardRow => ({
-            key: String(g.key),
-            label: null,
-            assignments: g.rows,
-            ackP50Sec: round2(g.measures.ack[0]),
-            ackP90Sec: round2(g.measures.ack[1]),
-            arriveP50Sec: round2(g.measures.arrive[0]),
-            arriveP90Sec: round2(g.measures.arrive[1]),
-          }),
-        );
+        .map((g): LaggardRow => ({
+          key: String(g.key),
+          label: null,
+          assignments: g.rows,
+          ackP50Sec: round2(g.measures.ack[0]),
+          ackP90Sec: round2(g.measures.ack[1]),
+          arriveP50Sec: round2(g.measures.arrive[0]),
+          arriveP90Sec: round2(g.measures.arrive[1]),
+        }));
       const byAck = worst(ranked, (r) => r.ackP90Sec, q.limit);
       const byArrive = worst(ranked, (r) => r.arriveP90Sec, q.limit);
-      const labels = await this.labels(groupBy, [...new Set([...byAck, ...byArrive].map((r) => r.key))]);
-      const named = (list: LaggardRow[]) => list.map((r) => ({ ...r, label: labels.get(r.key) ?? null }));
+      const labels = await this.labels(groupBy, [
+        ...new Set([...byAck, ...byArrive].map((r) => r.key)),
+      ]);
+      const named = (list: LaggardRow[]) =>
+        list.map((r) => ({ ...r, label: labels.get(r.key) ?? null }));
       return { byAck: named(byAck), byArrive: named(byArrive) };
     };
     const [units, stations] = await Promise.all([level('unit'), level('station')]);
@@ -125,13 +167,17 @@ export class ReportsService {
   private async labels(groupBy: ReportGroupBy, keys: string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     if (groupBy === 'district' || groupBy === 'station') {
-      if (keys.length) for (const j of await jurisdictionNames(this.database.db, keys)) out.set(j.id, j.name);
+      if (keys.length)
+        for (const j of await jurisdictionNames(this.database.db, keys)) out.set(j.id, j.name);
     } else if (groupBy === 'unit') {
-      if (keys.length) for (const u of await unitCallsigns(this.database.db, keys)) out.set(u.id, u.callsign);
+      if (keys.length)
+        for (const u of await unitCallsigns(this.database.db, keys)) out.set(u.id, u.callsign);
     } else if (groupBy === 'category') {
-      for (const k of keys) if (k in CATEGORY_LABELS) out.set(k, CATEGORY_LABELS[k as IncidentCategory].zh);
+      for (const k of keys)
+        if (k in CATEGORY_LABELS) out.set(k, CATEGORY_LABELS[k as IncidentCategory].zh);
     } else if (groupBy === 'priority') {
-      for (const k of keys) if (k in PRIORITY_LABELS) out.set(k, PRIORITY_LABELS[Number(k) as Priority].zh);
+      for (const k of keys)
+        if (k in PRIORITY_LABELS) out.set(k, PRIORITY_LABELS[Number(k) as Priority].zh);
     } else if (groupBy === 'hour') {
       for (const k of keys) out.set(k, `${k}:00`);
     }
@@ -139,7 +185,8 @@ export class ReportsService {
   }
 
   private compareKeys(groupBy: ReportGroupBy, a: string, b: string): number {
-    if (groupBy === 'priority' || groupBy === 'hour' || groupBy === 'day') return a < b ? -1 : a > b ? 1 : 0;
+    if (groupBy === 'priority' || groupBy === 'hour' || groupBy === 'day')
+      return a < b ? -1 : a > b ? 1 : 0;
     return a.localeCompare(b);
   }
 }
@@ -165,11 +212,25 @@ const csvCell = (v: string | number | null | undefined) => {
 
 /** The same report as CSV: one row per group, tiers as `tier1MetPct`…, then the bulletin buckets. */
 export function responseTimesCsv(r: ResponseTimesReport): string {
-  const header = [...CSV_COLUMNS, ...r.scheme.tiers.map((_, i) => `tier${i + 1}MetPct`), 'ackWithinPct', 'departWithinPct', 'clearWithinPct'];
+  const header = [
+    ...CSV_COLUMNS,
+    ...r.scheme.tiers.map((_, i) => `tier${i + 1}MetPct`),
+    'ackWithinPct',
+    'departWithinPct',
+    'clearWithinPct',
+  ];
   const lines = [header.join(',')];
   for (const g of r.groups) {
     lines.push(
-      [...CSV_COLUMNS.map((c) => g[c]), ...(g.tierMetPct as (number | null)[]), g.ackWithinPct, g.departWithinPct, g.clearWithinPct].map(csvCell).join(','),
+      [
+        ...CSV_COLUMNS.map((c) => g[c]),
+        ...(g.tierMetPct as (number | null)[]),
+        g.ackWithinPct,
+        g.departWithinPct,
+        g.clearWithinPct,
+      ]
+        .map(csvCell)
+        .join(','),
     );
   }
   return `${lines.join('\r\n')}\r\n`;

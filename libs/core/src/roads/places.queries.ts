@@ -4,10 +4,16 @@ import type { DB, DbOrTx } from '@ringcad/db';
 
 export type PlaceTableName = 'checkpoints' | 'standby_points';
 /** A checkpoint or standby point with its location as numbers. */
-export type PlacePoint = Pick<Selectable<DB[PlaceTableName]>, 'id' | 'name'> & { lon: number; lat: number };
+export type PlacePoint = Pick<Selectable<DB[PlaceTableName]>, 'id' | 'name'> & {
+  lon: number;
+  lat: number;
+};
 
 /** Whether a GeoJSON geometry is a valid polygon, and why not. */
-export async function geometryValidity(db: DbOrTx, geojson: string): Promise<{ valid: boolean; reason: string }> {
+export async function geometryValidity(
+  db: DbOrTx,
+  geojson: string,
+): Promise<{ valid: boolean; reason: string }> {
   const check = await sql<{ valid: boolean; reason: string }>`
         SELECT ST_IsValid(g) AS valid, ST_IsValidReason(g) AS reason
         FROM (SELECT ST_SetSRID(ST_GeomFromGeoJSON(${geojson}), 4326) AS g) s`.execute(db);
@@ -15,10 +21,18 @@ export async function geometryValidity(db: DbOrTx, geojson: string): Promise<{ v
 }
 
 export async function jurisdictionExists(db: DbOrTx, id: string): Promise<boolean> {
-  return !!(await db.selectFrom('jurisdictions').select('id').where('id', '=', id).executeTakeFirst());
+  return !!(await db
+    .selectFrom('jurisdictions')
+    .select('id')
+    .where('id', '=', id)
+    .executeTakeFirst());
 }
 
-export async function insertJurisdiction(db: DbOrTx, input: CreateJurisdictionRequest, geojson: string) {
+export async function insertJurisdiction(
+  db: DbOrTx,
+  input: CreateJurisdictionRequest,
+  geojson: string,
+) {
   const row = await sql<Pick<Selectable<DB['jurisdictions']>, 'id' | 'created_at'>>`
         INSERT INTO jurisdictions (name, kind, parent_id, scheme_id, boundary)
         VALUES (${input.name}, ${input.kind}, ${input.parentId ?? null}, ${input.schemeId ?? null},
@@ -28,13 +42,22 @@ export async function insertJurisdiction(db: DbOrTx, input: CreateJurisdictionRe
 }
 
 export async function listJurisdictionRows(db: DbOrTx) {
-  const rows = await sql<Pick<Selectable<DB['jurisdictions']>, 'id' | 'name' | 'kind' | 'parent_id' | 'scheme_id'> & { geom: string }>`
+  const rows = await sql<
+    Pick<Selectable<DB['jurisdictions']>, 'id' | 'name' | 'kind' | 'parent_id' | 'scheme_id'> & {
+      geom: string;
+    }
+  >`
        SELECT id, name, kind, parent_id, scheme_id, ST_AsGeoJSON(boundary, 6) AS geom
        FROM jurisdictions ORDER BY kind, name`.execute(db);
   return rows.rows;
 }
 
-export async function insertPlace(db: DbOrTx, table: PlaceTableName, name: string, p: { lon: number; lat: number }): Promise<string> {
+export async function insertPlace(
+  db: DbOrTx,
+  table: PlaceTableName,
+  name: string,
+  p: { lon: number; lat: number },
+): Promise<string> {
   const row = await sql<Pick<Selectable<DB[PlaceTableName]>, 'id'>>`
         INSERT INTO ${sql.table(table)} (name, location)
         VALUES (${name}, ST_SetSRID(ST_MakePoint(${p.lon}, ${p.lat}), 4326))
@@ -45,7 +68,12 @@ export async function insertPlace(db: DbOrTx, table: PlaceTableName, name: strin
 /** Named places (standby points, checkpoints, jurisdictions) whose name contains `q`. */
 export async function searchPlaceNames(db: DbOrTx, q: string, limit: number) {
   const like = `%${q.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
-  const rows = await sql<{ label: Selectable<DB[PlaceTableName]>['name']; lon: number; lat: number; kind: string }>`
+  const rows = await sql<{
+    label: Selectable<DB[PlaceTableName]>['name'];
+    lon: number;
+    lat: number;
+    kind: string;
+  }>`
       SELECT name AS label, ST_X(location) AS lon, ST_Y(location) AS lat, 'standby_point' AS kind FROM standby_points WHERE name ILIKE ${like}
       UNION ALL
       SELECT name, ST_X(location), ST_Y(location), 'checkpoint' FROM checkpoints WHERE name ILIKE ${like}
@@ -57,6 +85,8 @@ export async function searchPlaceNames(db: DbOrTx, q: string, limit: number) {
 
 export async function listPlacePoints(db: DbOrTx, table: PlaceTableName): Promise<PlacePoint[]> {
   const rows = await sql<PlacePoint>`
-      SELECT id, name, ST_X(location) AS lon, ST_Y(location) AS lat FROM ${sql.table(table)} ORDER BY name`.execute(db);
+      SELECT id, name, ST_X(location) AS lon, ST_Y(location) AS lat FROM ${sql.table(table)} ORDER BY name`.execute(
+    db,
+  );
   return rows.rows;
 }

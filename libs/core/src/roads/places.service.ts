@@ -1,7 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import type { CreateJurisdictionRequest, CreatePlaceRequest } from '@ringcad/contracts';
 import { findScheme } from '@ringcad/domain';
-import { appendAudit, Clock, toWgs84, DatabaseService, DomainError, notFound, actorOf, type Principal } from '../platform';
+import {
+  appendAudit,
+  Clock,
+  toWgs84,
+  DatabaseService,
+  DomainError,
+  notFound,
+  actorOf,
+  type Principal,
+} from '../platform';
 import { RoadNetworkService } from './road-network.service';
 import { InputBounds } from './input-bounds';
 import {
@@ -33,15 +42,25 @@ export class PlacesService {
     return this.database.transaction(async (tx) => {
       const check = await geometryValidity(tx, geojson);
       if (!check.valid) {
-        throw new DomainError('VALIDATION_FAILED', `boundary is not a valid polygon: ${check.reason}`);
+        throw new DomainError(
+          'VALIDATION_FAILED',
+          `boundary is not a valid polygon: ${check.reason}`,
+        );
       }
-      if (input.parentId && !(await jurisdictionExists(tx, input.parentId))) throw notFound('parent jurisdiction', input.parentId);
+      if (input.parentId && !(await jurisdictionExists(tx, input.parentId)))
+        throw notFound('parent jurisdiction', input.parentId);
       const { id } = await insertJurisdiction(tx, input, geojson);
       await appendAudit(tx, this.clock.now(), actorOf(by), 'create', 'jurisdiction', id, {
         name: input.name,
         kind: input.kind,
       });
-      return { id, name: input.name, kind: input.kind, parentId: input.parentId ?? null, schemeId: input.schemeId ?? null };
+      return {
+        id,
+        name: input.name,
+        kind: input.kind,
+        parentId: input.parentId ?? null,
+        schemeId: input.schemeId ?? null,
+      };
     });
   }
 
@@ -53,7 +72,13 @@ export class PlacesService {
         type: 'Feature' as const,
         id: r.id,
         geometry: JSON.parse(r.geom) as unknown,
-        properties: { id: r.id, name: r.name, kind: r.kind, parentId: r.parent_id, schemeId: r.scheme_id },
+        properties: {
+          id: r.id,
+          name: r.name,
+          kind: r.kind,
+          parentId: r.parent_id,
+          schemeId: r.scheme_id,
+        },
       })),
     };
   }
@@ -63,7 +88,9 @@ export class PlacesService {
     this.bounds.assertInServiceArea([p], () => 'location');
     return this.database.transaction(async (tx) => {
       const id = await insertPlace(tx, table, input.name, p);
-      await appendAudit(tx, this.clock.now(), actorOf(by), 'create', table, id, { name: input.name });
+      await appendAudit(tx, this.clock.now(), actorOf(by), 'create', table, id, {
+        name: input.name,
+      });
       return { id, name: input.name, location: p };
     });
   }

@@ -1,7 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type { AreaGeometry, PremiseInput, PremiseLevel, PremiseView } from '@ringcad/contracts';
 import { Clock, DatabaseService, notFound, actorOf, type Principal } from '../platform';
-import { deletePremise, insertPremise, listPremiseRows, premiseById, updatePremise, type PremiseRow } from './premises.queries';
+import {
+  deletePremise,
+  insertPremise,
+  listPremiseRows,
+  premiseById,
+  updatePremise,
+  type PremiseRow,
+} from './premises.queries';
 
 function toView(r: PremiseRow): PremiseView {
   const g = JSON.parse(r.geojson) as { type: string; coordinates: unknown };

@@ -22,13 +22,17 @@ export interface EdgeColumns {
 }
 
 export async function activeNetworkId(db: DbOrTx): Promise<number | undefined> {
-  const row = await sql<Pick<Selectable<DB['road_networks']>, 'id'>>`SELECT id FROM road_networks WHERE active`.execute(db);
+  const row = await sql<
+    Pick<Selectable<DB['road_networks']>, 'id'>
+  >`SELECT id FROM road_networks WHERE active`.execute(db);
   return row.rows[0]?.id;
 }
 
 export async function roadNetworkById(db: DbOrTx, id: number): Promise<RoadNetworkRow | undefined> {
   const full = await sql<RoadNetworkRow>`
-      SELECT id, source, format, imported_at, nodes, segments, edges, bbox, stats, graph FROM road_networks WHERE id = ${id}`.execute(db);
+      SELECT id, source, format, imported_at, nodes, segments, edges, bbox, stats, graph FROM road_networks WHERE id = ${id}`.execute(
+    db,
+  );
   return full.rows[0];
 }
 
@@ -68,7 +72,12 @@ export async function activateRoadNetwork(tx: Tx, networkId: number): Promise<vo
 }
 
 /** The active network's streets of one class group in a box, each merged into lines (GeoJSON, 5 decimals). */
-export async function streetLines(db: DbOrTx, bbox: [number, number, number, number], minorClasses: readonly string[], minor: boolean) {
+export async function streetLines(
+  db: DbOrTx,
+  bbox: [number, number, number, number],
+  minorClasses: readonly string[],
+  minor: boolean,
+) {
   const [w, s, e, n] = bbox;
   const rows = await sql<Pick<Selectable<DB['road_edges']>, 'class' | 'name'> & { geom: string }>`
       SELECT e.class, e.name, ST_AsGeoJSON(ST_LineMerge(ST_Collect(e.geom)), 5) AS geom
@@ -81,9 +90,15 @@ export async function streetLines(db: DbOrTx, bbox: [number, number, number, num
 }
 
 /** The active network's segments in a box (GeoJSON, 6 decimals). */
-export async function roadSegments(db: DbOrTx, bbox: [number, number, number, number], limit: number) {
+export async function roadSegments(
+  db: DbOrTx,
+  bbox: [number, number, number, number],
+  limit: number,
+) {
   const [w, s, e, n] = bbox;
-  const rows = await sql<Pick<Selectable<DB['road_edges']>, 'id' | 'class' | 'name'> & { oneway: boolean; geom: string }>`
+  const rows = await sql<
+    Pick<Selectable<DB['road_edges']>, 'id' | 'class' | 'name'> & { oneway: boolean; geom: string }
+  >`
       SELECT e.id, e.class, e.name, (e.reverse_cost_s < 0) AS oneway, ST_AsGeoJSON(e.geom, 6) AS geom
       FROM road_edges e JOIN road_networks n ON n.id = e.network_id AND n.active
       WHERE e.geom && ST_MakeEnvelope(${w}, ${s}, ${e}, ${n}, 4326)

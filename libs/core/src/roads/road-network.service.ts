@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -46,7 +52,12 @@ const gzipAsync = promisify(gzip);
  * Side streets: the console draws them only from z12.5, so it asks for them apart
  * (`classes=minor`) and for the rest first (`classes=major`).
  */
-export const MINOR_ROAD_CLASSES: readonly string[] = ['unclassified', 'residential', 'living_street', 'service'];
+export const MINOR_ROAD_CLASSES: readonly string[] = [
+  'unclassified',
+  'residential',
+  'living_street',
+  'service',
+];
 export type RoadClassGroup = 'major' | 'minor';
 
 /** A road GeoJSON answer kept ready to send: the JSON, its gzip (made once) and its ETag. */
@@ -74,7 +85,10 @@ export function detectFormat(path: string): 'osm' | 'pbf' | 'geojson' {
   if (lower.endsWith('.osm.pbf') || lower.endsWith('.pbf')) return 'pbf';
   if (lower.endsWith('.osm') || lower.endsWith('.osm.xml') || lower.endsWith('.xml')) return 'osm';
   if (lower.endsWith('.geojson') || lower.endsWith('.json')) return 'geojson';
-  throw new DomainError('VALIDATION_FAILED', `unknown road network format: ${basename(path)} (expected .osm, .osm.pbf or .geojson)`);
+  throw new DomainError(
+    'VALIDATION_FAILED',
+    `unknown road network format: ${basename(path)} (expected .osm, .osm.pbf or .geojson)`,
+  );
 }
 
 /**
@@ -86,10 +100,16 @@ export function detectFormat(path: string): 'osm' | 'pbf' | 'geojson' {
 export class RoadNetworkService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RoadNetworkService.name);
   private current: { id: number; graph: RoadGraph; summary: RoadNetworkSummary } | null = null;
-  private readonly snaps = new Map<string, { lon: number; lat: number; snap: SnappedPoint | null }>();
+  private readonly snaps = new Map<
+    string,
+    { lon: number; lat: number; snap: SnappedPoint | null }
+  >();
   private reloadTimer?: NodeJS.Timeout;
   private readonly geojsonCache = new Map<string, RoadGeoJson>();
-  private streetIndex?: { graph: RoadGraph; streets: { label: string; key: string; lon: number; lat: number }[] };
+  private streetIndex?: {
+    graph: RoadGraph;
+    streets: { label: string; key: string; lon: number; lat: number }[];
+  };
 
   constructor(
     private readonly database: DatabaseService,
@@ -108,7 +128,9 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
       );
     }
     this.reloadTimer = setInterval(() => {
-      this.loadActive().catch((err: Error) => this.logger.warn(`road network reload check failed: ${err.message}`));
+      this.loadActive().catch((err: Error) =>
+        this.logger.warn(`road network reload check failed: ${err.message}`),
+      );
     }, RELOAD_CHECK_MS);
     this.reloadTimer.unref();
   }
@@ -126,7 +148,11 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
   }
 
   requireGraph(): RoadGraph {
-    if (!this.current) throw new DomainError('UNAVAILABLE', 'no road network is loaded (set ROAD_NETWORK or run npm run import -- <file>)');
+    if (!this.current)
+      throw new DomainError(
+        'UNAVAILABLE',
+        'no road network is loaded (set ROAD_NETWORK or run npm run import -- <file>)',
+      );
     return this.current.graph;
   }
 
@@ -148,7 +174,9 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
     // imported meanwhile by another instance, which dropped this one: the next check loads it
     if (!r) return;
     const bytes = r.graph;
-    const graph = deserializeRoadGraph(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+    const graph = deserializeRoadGraph(
+      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+    );
     this.current = { id, graph, summary: toSummary(r) };
     this.snaps.clear();
     this.logger.log(`road network ${r.source}: ${r.nodes} nodes, ${r.segments} segments`);
@@ -173,7 +201,8 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
       if (format === 'pbf') return importOsmPbf(bytes);
       return importGeoJsonRoads(bytes, { joinEndpointsWithinM: 20 });
     } catch (err) {
-      if (err instanceof RoadNetworkImportError) throw new DomainError('VALIDATION_FAILED', err.message, { code: err.code });
+      if (err instanceof RoadNetworkImportError)
+        throw new DomainError('VALIDATION_FAILED', err.message, { code: err.code });
       throw err;
     }
   }
@@ -183,7 +212,8 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
     try {
       graph = buildRoadGraph(draft);
     } catch (err) {
-      if (err instanceof RoadNetworkImportError) throw new DomainError('VALIDATION_FAILED', err.message, { code: err.code });
+      if (err instanceof RoadNetworkImportError)
+        throw new DomainError('VALIDATION_FAILED', err.message, { code: err.code });
       throw err;
     }
     const bbox = boundsOf(graph);
@@ -219,27 +249,43 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
    * box and class group: every console asks for the same city on load, and compressing megabytes
    * of JSON for each of them would hold the event loop.
    */
-  async geojsonCached(bbox: [number, number, number, number], classes?: RoadClassGroup): Promise<RoadGeoJson> {
+  async geojsonCached(
+    bbox: [number, number, number, number],
+    classes?: RoadClassGroup,
+  ): Promise<RoadGeoJson> {
     const id = this.current?.id ?? 0;
     const key = `${id}:${classes ?? 'all'}:${bbox.map((v) => v.toFixed(6)).join(',')}`;
     const hit = this.geojsonCache.get(key);
     if (hit) return hit;
-    const body = JSON.stringify(classes ? await this.streetsGeojson(bbox, classes) : await this.geojson(bbox));
-    const entry = { etag: `"rn-${id}-${createHash('sha1').update(key).digest('hex').slice(0, 16)}"`, body, gzip: await gzipAsync(body) };
+    const body = JSON.stringify(
+      classes ? await this.streetsGeojson(bbox, classes) : await this.geojson(bbox),
+    );
+    const entry = {
+      etag: `"rn-${id}-${createHash('sha1').update(key).digest('hex').slice(0, 16)}"`,
+      body,
+      gzip: await gzipAsync(body),
+    };
     if (this.geojsonCache.size > 50) this.geojsonCache.clear();
     this.geojsonCache.set(key, entry);
     return entry;
   }
 
   /** Street names and places matching `q` (substring, names starting with it first). */
-  searchStreets(q: string, limit: number): { label: string; lon: number; lat: number; kind: 'street' }[] {
+  searchStreets(
+    q: string,
+    limit: number,
+  ): { label: string; lon: number; lat: number; kind: 'street' }[] {
     const g = this.current?.graph;
     if (!g) return [];
     if (this.streetIndex?.graph !== g) this.streetIndex = { graph: g, streets: streetPoints(g) };
     const needle = q.trim().toLowerCase();
     return this.streetIndex.streets
       .filter((s) => s.key.includes(needle))
-      .sort((a, b) => Number(b.key.startsWith(needle)) - Number(a.key.startsWith(needle)) || a.label.length - b.label.length)
+      .sort(
+        (a, b) =>
+          Number(b.key.startsWith(needle)) - Number(a.key.startsWith(needle)) ||
+          a.label.length - b.label.length,
+      )
       .slice(0, limit)
       .map((s) => ({ label: s.label, lon: s.lon, lat: s.lat, kind: 'street' as const }));
   }
@@ -307,7 +353,12 @@ function streetPoints(g: RoadGraph) {
   }
   return [...best].map(([n, sgm]) => {
     const mid = Math.floor((g.segGeomStart[sgm] + g.segGeomStart[sgm + 1] - 1) / 2);
-    return { label: g.names[n], key: g.names[n].toLowerCase(), lon: g.geomLon[mid], lat: g.geomLat[mid] };
+    return {
+      label: g.names[n],
+      key: g.names[n].toLowerCase(),
+      lon: g.geomLon[mid],
+      lat: g.geomLat[mid],
+    };
   });
 }
 
@@ -353,7 +404,8 @@ function edgeColumns(g: RoadGraph, start: number, end: number): EdgeColumns {
     cols.cost.push(dir & DIR_FORWARD ? secs : -1);
     cols.rcost.push(dir & DIR_BACKWARD ? secs : -1);
     const pts: string[] = [];
-    for (let k = g.segGeomStart[sgm]; k < g.segGeomStart[sgm + 1]; k++) pts.push(`${g.geomLon[k]} ${g.geomLat[k]}`);
+    for (let k = g.segGeomStart[sgm]; k < g.segGeomStart[sgm + 1]; k++)
+      pts.push(`${g.geomLon[k]} ${g.geomLat[k]}`);
     cols.wkt.push(`LINESTRING(${pts.join(',')})`);
   }
   return cols;

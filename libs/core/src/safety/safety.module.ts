@@ -14,7 +14,16 @@ import { SafetyService } from './safety.service';
  * kinds must be registered wherever timers are processed.
  */
 @Module({
-  imports: [AuthModule, RealtimeModule, AlertsModule, RoadsModule, FleetModule, TimersModule, DispatchModule, IncidentsModule],
+  imports: [
+    AuthModule,
+    RealtimeModule,
+    AlertsModule,
+    RoadsModule,
+    FleetModule,
+    TimersModule,
+    DispatchModule,
+    IncidentsModule,
+  ],
   providers: [SafetyService],
   exports: [SafetyService],
 })

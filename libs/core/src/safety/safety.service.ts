@@ -2,14 +2,38 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { sql } from 'kysely';
 import type { EmergencyView, RaiseEmergencyRequest } from '@ringcad/contracts';
 import type { DbOrTx, Tx } from '@ringcad/db';
-import { APP_CONFIG, Clock, DatabaseService, DomainError, SYSTEM_ACTOR, actorOf, conflict, forbidden, hasRole, notFound, type AppConfig, type Principal } from '../platform';
-import { ScopeService, assertIncidentInScope, assertUnitsInScope, newToken, tokenHash } from '../auth';
+import {
+  APP_CONFIG,
+  Clock,
+  DatabaseService,
+  DomainError,
+  SYSTEM_ACTOR,
+  actorOf,
+  conflict,
+  forbidden,
+  hasRole,
+  notFound,
+  type AppConfig,
+  type Principal,
+} from '../platform';
+import {
+  ScopeService,
+  assertIncidentInScope,
+  assertUnitsInScope,
+  newToken,
+  tokenHash,
+} from '../auth';
 import { AfterCommit, RealtimePublisher } from '../realtime';
 import { AlertOutbox, toAlertView } from '../alerts';
 import { InputBounds } from '../roads';
 import { UnitsService } from '../fleet';
 import { appendIncidentEvent, bumpIncident, lockIncident, readIncident } from '../incident-log';
-import { TimersService, type AssignmentEventSeen, type TimerFiring, type TimerOutcome } from '../timers';
+import {
+  TimersService,
+  type AssignmentEventSeen,
+  type TimerFiring,
+  type TimerOutcome,
+} from '../timers';
 import { RouteService } from '../dispatch';
 import { IncidentsService } from '../incidents';
 
@@ -57,8 +81,10 @@ function toEmergencyView(r: EmergencyRow): EmergencyView {
   };
 }
 
-export const checkInPromptId = (assignmentId: string, at: Date) => `chk-${assignmentId}-${at.getTime()}`;
-export const checkInOverdueId = (assignmentId: string, at: Date) => `chkdue-${assignmentId}-${at.getTime()}`;
+export const checkInPromptId = (assignmentId: string, at: Date) =>
+  `chk-${assignmentId}-${at.getTime()}`;
+export const checkInOverdueId = (assignmentId: string, at: Date) =>
+  `chkdue-${assignmentId}-${at.getTime()}`;
 
 /**
  * Officer safety: the emergency button (一键报警) and the on-scene check-in (报平安).
@@ -104,10 +130,18 @@ export class SafetyService {
     }
     const scope = await this.scopes.scopeOf(by);
     const unit = await this.units.get(this.database.db, unitId);
-    if (by.kind === 'user') assertUnitsInScope(scope, [{ id: unitId, stationId: unit.stationId ?? null }]);
-    if (input.at !== undefined) this.bounds.assertRecent([Date.parse(input.at)], this.config.MAX_PAST_HOURS * 3600_000, () => 'at');
-    const position = input.position ?? (unit.position ? { lon: unit.position.lon, lat: unit.position.lat } : null);
-    if (!position) throw conflict('no position is known for this unit: send one with the emergency');
+    if (by.kind === 'user')
+      assertUnitsInScope(scope, [{ id: unitId, stationId: unit.stationId ?? null }]);
+    if (input.at !== undefined)
+      this.bounds.assertRecent(
+        [Date.parse(input.at)],
+        this.config.MAX_PAST_HOURS * 3600_000,
+        () => 'at',
+      );
+    const position =
+      input.position ?? (unit.position ? { lon: unit.position.lon, lat: unit.position.lat } : null);
+    if (!position)
+      throw conflict('no position is known for this unit: send one with the emergency');
     this.bounds.assertInServiceArea([position], () => 'position');
     const now = this.clock.now();
     const actor = actorOf(by);
@@ -115,7 +149,9 @@ export class SafetyService {
     const claimed = await sql<{ id: string }>`
       INSERT INTO emergencies (unit_id, raised_at, device_at, raised_by_kind, raised_by_id, raised_by_name, lon, lat)
       VALUES (${unitId}, ${now}, ${input.at ? new Date(input.at) : null}, ${actor.kind}, ${actor.id}, ${actor.name}, ${position.lon}, ${position.lat})
-      ON CONFLICT (unit_id) WHERE cleared_at IS NULL DO NOTHING RETURNING id`.execute(this.database.db);
+      ON CONFLICT (unit_id) WHERE cleared_at IS NULL DO NOTHING RETURNING id`.execute(
+      this.database.db,
+    );
     const emergencyId = claimed.rows[0]?.id;
     if (!emergencyId) {
       const active = await this.activeOf(this.database.db, unitId);
@@ -142,7 +178,9 @@ export class SafetyService {
     const after = new AfterCommit();
     await this.database.transaction(async (tx) => {
       await lockIncident(tx, incident.id);
-      await sql`UPDATE emergencies SET incident_id = ${incident.id} WHERE id = ${emergencyId}`.execute(tx);
+      await sql`UPDATE emergencies SET incident_id = ${incident.id} WHERE id = ${emergencyId}`.execute(
+        tx,
+      );
       await tx
         .insertInto('alerts')
         .values({
@@ -152,7 +190,14 @@ export class SafetyService {
           assignment_id: null,
           timer_id: null,
           at: now,
-          data: JSON.stringify({ callsign: unit.callsign, incidentNumber: incident.number, lon: position.lon, lat: position.lat, raisedBy: actor.name, emergencyId }),
+          data: JSON.stringify({
+            callsign: unit.callsign,
+            incidentNumber: incident.number,
+            lon: position.lon,
+            lat: position.lat,
+            raisedBy: actor.name,
+            emergencyId,
+          }),
           acknowledged_at: null,
           acknowledged_by: null,
         })
@@ -189,19 +234,40 @@ export class SafetyService {
         const incident = await lockIncident(tx, active.incidentId);
         assertIncidentInScope(scope, incident);
       }
-      const done = await sql`UPDATE emergencies SET cleared_at = ${now}, cleared_by = ${by.id}, clear_reason = ${reason}
+      const done =
+        await sql`UPDATE emergencies SET cleared_at = ${now}, cleared_by = ${by.id}, clear_reason = ${reason}
         WHERE id = ${active.id} AND cleared_at IS NULL RETURNING id`.execute(tx);
       if (!done.rows.length) throw conflict('the emergency was cleared meanwhile');
       if (active.incidentId) {
-        const acked = await sql<AlertRow>`UPDATE alerts SET acknowledged_at = ${now}, acknowledged_by = ${by.id}
+        const acked =
+          await sql<AlertRow>`UPDATE alerts SET acknowledged_at = ${now}, acknowledged_by = ${by.id}
           WHERE kind = 'emergency' AND incident_id = ${active.incidentId} AND unit_id = ${unitId} AND acknowledged_at IS NULL
           RETURNING *`.execute(tx);
         const version = await bumpIncident(tx, active.incidentId);
-        await appendIncidentEvent(tx, active.incidentId, version, 'emergency.cleared', now, actorOf(by), { emergencyId: active.id, unitId, reason });
+        await appendIncidentEvent(
+          tx,
+          active.incidentId,
+          version,
+          'emergency.cleared',
+          now,
+          actorOf(by),
+          { emergencyId: active.id, unitId, reason },
+        );
         const incident = await readIncident(tx, active.incidentId);
-        const ids = incident.jurisdiction ? [incident.jurisdiction.districtId, incident.jurisdiction.stationId, incident.jurisdiction.gridId] : [];
+        const ids = incident.jurisdiction
+          ? [
+              incident.jurisdiction.districtId,
+              incident.jurisdiction.stationId,
+              incident.jurisdiction.gridId,
+            ]
+          : [];
         after.add(() => {
-          for (const a of acked.rows) this.realtime.toConsoles({ event: 'alert.acknowledged', payload: toAlertView(a), jurisdictionIds: ids });
+          for (const a of acked.rows)
+            this.realtime.toConsoles({
+              event: 'alert.acknowledged',
+              payload: toAlertView(a),
+              jurisdictionIds: ids,
+            });
           this.realtime.incident('incident.updated', incident);
         });
       }
@@ -235,7 +301,10 @@ export class SafetyService {
   }
 
   private async read(db: DbOrTx, where: ReturnType<typeof sql>): Promise<EmergencyView[]> {
-    const r = await sql<EmergencyRow>`${SELECT_EMERGENCIES} WHERE ${where} ORDER BY e.raised_at DESC`.execute(db);
+    const r =
+      await sql<EmergencyRow>`${SELECT_EMERGENCIES} WHERE ${where} ORDER BY e.raised_at DESC`.execute(
+        db,
+      );
     return r.rows.map(toEmergencyView);
   }
 
@@ -247,15 +316,39 @@ export class SafetyService {
 
   private async onAssignmentEvent(tx: Tx, e: AssignmentEventSeen) {
     if (e.type === 'arrive') {
-      await this.armPrompt(tx, e.assignmentId, e.incident.id, e.incident.category, e.now, e.now, e.after);
+      await this.armPrompt(
+        tx,
+        e.assignmentId,
+        e.incident.id,
+        e.incident.category,
+        e.now,
+        e.now,
+        e.after,
+      );
     } else if (e.type === 'clear' || e.type === 'decline') {
       await this.cancelCheckIns(tx, e.assignmentId, e.now, e.after);
     }
   }
 
-  private async armPrompt(tx: Tx, assignmentId: string, incidentId: string, category: string, from: Date, now: Date, after: AfterCommit) {
+  private async armPrompt(
+    tx: Tx,
+    assignmentId: string,
+    incidentId: string,
+    category: string,
+    from: Date,
+    now: Date,
+    after: AfterCommit,
+  ) {
     const dueAt = new Date(from.getTime() + this.checkInSec(category) * 1000);
-    await this.timers.schedule(tx, { id: checkInPromptId(assignmentId, dueAt), kind: 'check_in_prompt', incidentId, assignmentId, dueAt, now, after });
+    await this.timers.schedule(tx, {
+      id: checkInPromptId(assignmentId, dueAt),
+      kind: 'check_in_prompt',
+      incidentId,
+      assignmentId,
+      dueAt,
+      now,
+      after,
+    });
     return dueAt;
   }
 
@@ -267,21 +360,40 @@ export class SafetyService {
       .where('kind', 'in', ['check_in_prompt', 'check_in_overdue'])
       .where('status', '=', 'pending')
       .execute();
-    await this.timers.cancelTimers(tx, pending.map((p) => p.id), now, after);
+    await this.timers.cancelTimers(
+      tx,
+      pending.map((p) => p.id),
+      now,
+      after,
+    );
   }
 
   /** The unit's last word on the incident (note, message, stage, check-in) after `since`. */
-  private async lastWord(tx: Tx, incidentId: string, unitId: string, since: Date): Promise<Date | null> {
+  private async lastWord(
+    tx: Tx,
+    incidentId: string,
+    unitId: string,
+    since: Date,
+  ): Promise<Date | null> {
     const r = await sql<{ at: Date | null }>`
       SELECT max(at) AS at FROM incident_events
-      WHERE incident_id = ${incidentId} AND actor_kind = 'unit' AND actor_id = ${unitId} AND at > ${since}`.execute(tx);
+      WHERE incident_id = ${incidentId} AND actor_kind = 'unit' AND actor_id = ${unitId} AND at > ${since}`.execute(
+      tx,
+    );
     return r.rows[0]?.at ? new Date(r.rows[0].at) : null;
   }
 
   private async onScene(tx: Tx, assignmentId: string | null) {
     if (!assignmentId) return null;
-    const a = await sql<{ status: string; unit_id: string; callsign: string; arrived_at: Date | null }>`
-      SELECT a.status, a.unit_id, u.callsign, a.arrived_at FROM assignments a JOIN units u ON u.id = a.unit_id WHERE a.id = ${assignmentId}`.execute(tx);
+    const a = await sql<{
+      status: string;
+      unit_id: string;
+      callsign: string;
+      arrived_at: Date | null;
+    }>`
+      SELECT a.status, a.unit_id, u.callsign, a.arrived_at FROM assignments a JOIN units u ON u.id = a.unit_id WHERE a.id = ${assignmentId}`.execute(
+      tx,
+    );
     return a.rows[0]?.status === 'on_scene' ? a.rows[0] : null;
   }
 
@@ -292,7 +404,15 @@ export class SafetyService {
     const word = await this.lastWord(f.tx, f.incident.id, a.unit_id, f.timer.createdAt);
     if (word) {
       // the unit spoke since this was armed: the next prompt counts from its last word
-      await this.armPrompt(f.tx, assignmentId, f.incident.id, f.incident.category, word, f.now, f.after);
+      await this.armPrompt(
+        f.tx,
+        assignmentId,
+        f.incident.id,
+        f.incident.category,
+        word,
+        f.now,
+        f.after,
+      );
       return null;
     }
     const answerBy = new Date(f.now.getTime() + this.config.CHECK_IN_GRACE_SEC * 1000);
@@ -306,13 +426,27 @@ export class SafetyService {
       after: f.after,
     });
     const version = await bumpIncident(f.tx, f.incident.id);
-    await appendIncidentEvent(f.tx, f.incident.id, version, 'check_in.prompted', f.now, SYSTEM_ACTOR, {
+    await appendIncidentEvent(
+      f.tx,
+      f.incident.id,
+      version,
+      'check_in.prompted',
+      f.now,
+      SYSTEM_ACTOR,
+      {
+        assignmentId,
+        unitId: a.unit_id,
+        callsign: a.callsign,
+        answerBy: answerBy.toISOString(),
+      },
+    );
+    const prompt = {
       assignmentId,
-      unitId: a.unit_id,
-      callsign: a.callsign,
+      incidentId: f.incident.id,
+      incidentNumber: f.incident.number,
+      promptedAt: f.now.toISOString(),
       answerBy: answerBy.toISOString(),
-    });
-    const prompt = { assignmentId, incidentId: f.incident.id, incidentNumber: f.incident.number, promptedAt: f.now.toISOString(), answerBy: answerBy.toISOString() };
+    };
     f.after.add(() => this.realtime.toTerminal(a.unit_id, 'check-in.prompt', prompt));
     return { alert: null };
   }
@@ -322,7 +456,15 @@ export class SafetyService {
     if (!a || !f.timer.assignmentId) return null;
     const word = await this.lastWord(f.tx, f.incident.id, a.unit_id, f.timer.createdAt);
     if (word) {
-      await this.armPrompt(f.tx, f.timer.assignmentId, f.incident.id, f.incident.category, word, f.now, f.after);
+      await this.armPrompt(
+        f.tx,
+        f.timer.assignmentId,
+        f.incident.id,
+        f.incident.category,
+        word,
+        f.now,
+        f.after,
+      );
       return null;
     }
     return {
@@ -333,7 +475,9 @@ export class SafetyService {
           callsign: a.callsign,
           incidentNumber: f.incident.number,
           promptedAt: f.timer.createdAt.toISOString(),
-          onSceneSec: a.arrived_at ? Math.round((f.now.getTime() - new Date(a.arrived_at).getTime()) / 1000) : null,
+          onSceneSec: a.arrived_at
+            ? Math.round((f.now.getTime() - new Date(a.arrived_at).getTime()) / 1000)
+            : null,
         },
       },
     };
@@ -342,18 +486,36 @@ export class SafetyService {
   /** 报平安: the unit answers a prompt (or checks in unprompted); the next prompt is armed afresh. */
   async checkIn(assignmentId: string, input: { text?: string; at?: string }, by: Principal) {
     if (by.kind !== 'unit') throw forbidden("a check-in comes from the unit's own terminal");
-    if (input.at !== undefined) this.bounds.assertRecent([Date.parse(input.at)], this.config.MAX_PAST_HOURS * 3600_000, () => 'at');
+    if (input.at !== undefined)
+      this.bounds.assertRecent(
+        [Date.parse(input.at)],
+        this.config.MAX_PAST_HOURS * 3600_000,
+        () => 'at',
+      );
     const after = new AfterCommit();
     const out = await this.database.transaction(async (tx) => {
-      const head = await tx.selectFrom('assignments').select(['incident_id', 'unit_id']).where('id', '=', assignmentId).executeTakeFirst();
+      const head = await tx
+        .selectFrom('assignments')
+        .select(['incident_id', 'unit_id'])
+        .where('id', '=', assignmentId)
+        .executeTakeFirst();
       if (!head) throw notFound('assignment', assignmentId);
-      if (head.unit_id !== by.unitId) throw forbidden('only the assigned unit checks in on this assignment');
+      if (head.unit_id !== by.unitId)
+        throw forbidden('only the assigned unit checks in on this assignment');
       const incident = await lockIncident(tx, head.incident_id);
       const a = await this.onScene(tx, assignmentId);
       if (!a) throw new DomainError('ILLEGAL_TRANSITION', 'a check-in is for a unit on scene');
       const now = this.clock.now();
       await this.cancelCheckIns(tx, assignmentId, now, after);
-      const next = await this.armPrompt(tx, assignmentId, incident.id, incident.category, now, now, after);
+      const next = await this.armPrompt(
+        tx,
+        assignmentId,
+        incident.id,
+        incident.category,
+        now,
+        now,
+        after,
+      );
       const version = await bumpIncident(tx, incident.id);
       await appendIncidentEvent(tx, incident.id, version, 'unit.check_in', now, actorOf(by), {
         assignmentId,
@@ -372,10 +534,18 @@ export class SafetyService {
 
   /** Prompts still waiting for an answer (sent again when the terminal reconnects). */
   async openPrompts(unitId: string) {
-    const r = await sql<{ assignment_id: string; incident_id: string; number: string; created_at: Date; due_at: Date }>`
+    const r = await sql<{
+      assignment_id: string;
+      incident_id: string;
+      number: string;
+      created_at: Date;
+      due_at: Date;
+    }>`
       SELECT t.assignment_id, t.incident_id, i.number, t.created_at, t.due_at FROM timers t
       JOIN assignments a ON a.id = t.assignment_id JOIN incidents i ON i.id = t.incident_id
-      WHERE t.kind = 'check_in_overdue' AND t.status = 'pending' AND a.unit_id = ${unitId} AND a.status = 'on_scene'`.execute(this.database.db);
+      WHERE t.kind = 'check_in_overdue' AND t.status = 'pending' AND a.unit_id = ${unitId} AND a.status = 'on_scene'`.execute(
+      this.database.db,
+    );
     return r.rows.map((p) => ({
       assignmentId: p.assignment_id,
       incidentId: p.incident_id,
@@ -393,18 +563,24 @@ export class SafetyService {
       WHERE a.id = ${assignmentId}`.execute(this.database.db);
     const row = a.rows[0];
     if (!row) throw notFound('assignment', assignmentId);
-    if (by.kind === 'unit' && by.unitId !== row.unit_id) throw forbidden("a terminal sees only its own unit's route");
+    if (by.kind === 'unit' && by.unitId !== row.unit_id)
+      throw forbidden("a terminal sees only its own unit's route");
     return this.routes.unitToPoint(row.unit_id, { lon: row.lon, lat: row.lat });
   }
 
   // ───────────────────────────── terminal link ─────────────────────────────
 
   /** A new terminal token for the unit (the old one stops working), for the sign-in link / QR. */
-  async rotateTerminalToken(unitId: string, by: Principal): Promise<{ unitId: string; callsign: string; terminalToken: string }> {
+  async rotateTerminalToken(
+    unitId: string,
+    by: Principal,
+  ): Promise<{ unitId: string; callsign: string; terminalToken: string }> {
     if (!hasRole(by, 'admin')) throw forbidden('only an admin issues terminal links');
     const token = newToken('t');
     const r = await sql<{ callsign: string }>`
-      UPDATE units SET terminal_token_hash = ${tokenHash(token)} WHERE id = ${unitId} RETURNING callsign`.execute(this.database.db);
+      UPDATE units SET terminal_token_hash = ${tokenHash(token)} WHERE id = ${unitId} RETURNING callsign`.execute(
+      this.database.db,
+    );
     if (!r.rows[0]) throw notFound('unit', unitId);
     this.logger.log(`terminal token of unit ${unitId} re-issued`);
     return { unitId, callsign: r.rows[0].callsign, terminalToken: token };

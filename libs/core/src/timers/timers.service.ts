@@ -1,8 +1,28 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { TIMERS_QUEUE, type AlertView, type AssignmentView, type IncidentView, type TimerJob } from '@ringcad/contracts';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import {
+  TIMERS_QUEUE,
+  type AlertView,
+  type AssignmentView,
+  type IncidentView,
+  type TimerJob,
+} from '@ringcad/contracts';
 import { findScheme, isIncidentOpen, tiersMet, type UnitKind } from '@ringcad/domain';
 import type { Tx } from '@ringcad/db';
-import { Clock, type AppConfig, DatabaseService, SYSTEM_ACTOR, QueueService, APP_CONFIG } from '../platform';
+import {
+  Clock,
+  type AppConfig,
+  DatabaseService,
+  SYSTEM_ACTOR,
+  QueueService,
+  APP_CONFIG,
+} from '../platform';
 import { appendIncidentEvent, bumpIncident, lockIncident } from '../incident-log';
 import { AlertOutbox, insertAlert } from '../alerts';
 import { AfterCommit, RealtimePublisher } from '../realtime';
@@ -33,13 +53,22 @@ export type TimerKind = 'ack_overdue' | 'tier_deadline' | 'check_in_prompt' | 'c
 /** What a timer kind registered by another feature (registerKind) gets when its timer comes due. */
 export interface TimerFiring {
   tx: Tx;
-  timer: { id: string; kind: TimerKind; incidentId: string; assignmentId: string | null; createdAt: Date; dueAt: Date };
+  timer: {
+    id: string;
+    kind: TimerKind;
+    incidentId: string;
+    assignmentId: string | null;
+    createdAt: Date;
+    dueAt: Date;
+  };
   incident: IncidentView;
   now: Date;
   after: AfterCommit;
 }
 /** `null`: the awaited thing happened, the timer settles; else it fired (with an alert or not). */
-export type TimerOutcome = { alert: { kind: AlertView['kind']; unitId: string | null; data: Record<string, unknown> } | null } | null;
+export type TimerOutcome = {
+  alert: { kind: AlertView['kind']; unitId: string | null; data: Record<string, unknown> } | null;
+} | null;
 
 /** An assignment event, seen by features that arm timers on it (inside its transaction). */
 export interface AssignmentEventSeen {
@@ -75,7 +104,9 @@ export class TimersService implements OnModuleInit, OnApplicationBootstrap, OnAp
 
   onModuleInit() {
     // its worker starts once the publisher is bound (see below)
-    this.queues.handle(TIMERS_QUEUE, (job) => this.process(job), { startWhen: new Promise<void>((bound) => this.realtime.whenBound(() => bound())) });
+    this.queues.handle(TIMERS_QUEUE, (job) => this.process(job), {
+      startWhen: new Promise<void>((bound) => this.realtime.whenBound(() => bound())),
+    });
   }
 
   async onApplicationBootstrap() {
@@ -85,7 +116,9 @@ export class TimersService implements OnModuleInit, OnApplicationBootstrap, OnAp
     if (this.realtime.bound) return this.startProcessing();
     this.logger.warn('timers wait for the realtime publisher');
     this.realtime.whenBound(() => {
-      this.startProcessing().catch((err: Error) => this.logger.error(`timers did not start: ${err.message}`));
+      this.startProcessing().catch((err: Error) =>
+        this.logger.error(`timers did not start: ${err.message}`),
+      );
     });
   }
 
@@ -94,7 +127,9 @@ export class TimersService implements OnModuleInit, OnApplicationBootstrap, OnAp
     const restored = await this.restorePending();
     if (restored) this.logger.log(`re-created ${restored} pending timer job(s) from the database`);
     this.sweeper = setInterval(() => {
-      this.sweepOverdue().catch((err: Error) => this.logger.error(`timer sweep failed: ${err.message}`));
+      this.sweepOverdue().catch((err: Error) =>
+        this.logger.error(`timer sweep failed: ${err.message}`),
+      );
     }, this.config.TIMER_SWEEP_SEC * 1000);
     this.sweeper.unref();
   }
@@ -104,7 +139,14 @@ export class TimersService implements OnModuleInit, OnApplicationBootstrap, OnAp
     if (this.sweeper) clearInterval(this.sweeper);
   }
 
-  async scheduleAckOverdue(tx: Tx, a: AssignmentView, incident: IncidentView, timeoutSec: number, now: Date, after: AfterCommit) {
+  async scheduleAckOverdue(
+    tx: Tx,
+    a: AssignmentView,
+    incident: IncidentView,
+    timeoutSec: number,
+    now: Date,
+    after: AfterCommit,
+  ) {
     await this.insert(tx, {
       id: ackTimerId(a.id),
       kind: 'ack_overdue',
@@ -117,7 +159,12 @@ export class TimersService implements OnModuleInit, OnApplicationBootstrap, OnAp
     });
   }
 
-  async scheduleTierDeadlines(tx: Tx, incident: IncidentView, dispatchedAt: Date, after: AfterCommit) {
+  async scheduleTierDeadlines(
+    tx: Tx,
+    incident: IncidentView,
+    dispatchedAt: Date,
+    after: AfterCommit,
+  ) {
     const scheme = findScheme(incident.schemeId);
     if (!scheme) return;
     for (let i = 0; i < scheme.tiers.length; i++) {
@@ -138,20 +185,38 @@ export class TimersService implements OnModuleInit, OnApplicationBootstrap, OnAp
    * The incident's scheme changed after dispatch (更正 of place or priority): pending tier deadlines
    * are moved to the new scheme's times, tiers the new scheme lacks are cancelled, fired ones stay.
    */
-  async rearmTierDeadlines(tx: Tx, incident: IncidentView, dispatchedAt: Date, now: Date, after: AfterCommit) {
+  async rearmTierDeadlines(
+    tx: Tx,
+    incident: IncidentView,
+    dispatchedAt: Date,
+    now: Date,
+    after: AfterCommit,
+  ) {
     const scheme = findScheme(incident.schemeId);
     const pending = await selectPendingTierDeadlines(tx, incident.id);
-    await this.settle(tx, pending.filter((p) => !scheme || (p.tier_index ?? 0) >= scheme.tiers.length).map((p) => p.id), now, after);
+    await this.settle(
+      tx,
+      pending.filter((p) => !scheme || (p.tier_index ?? 0) >= scheme.tiers.length).map((p) => p.id),
+      now,
+      after,
+    );
     if (!scheme) return;
     for (let i = 0; i < scheme.tiers.length; i++) {
       const id = tierTimerId(incident.id, i);
       const dueAt = new Date(dispatchedAt.getTime() + scheme.tiers[i].sec * 1000);
-      const written = await upsertTierDeadline(tx, { id, incidentId: incident.id, tierIndex: i, dueAt, now });
-      // the old delayed job would come due at the old time: replace it
-      if (written) after.add(async () => {
-        await this.dequeue(id);
-        await this.enqueue(id, dueAt);
+      const written = await upsertTierDeadline(tx, {
+        id,
+        incidentId: incident.id,
+        tierIndex: i,
+        dueAt,
+        now,
       });
+      // the old delayed job would come due at the old time: replace it
+      if (written)
+        after.add(async () => {
+          await this.dequeue(id);
+          await this.enqueue(id, dueAt);
+        });
     }
   }
 
@@ -171,7 +236,18 @@ export class TimersService implements OnModuleInit, OnApplicationBootstrap, OnAp
   }
 
   /** A timer of a registered kind; its id is its deduplication key. */
-  schedule(tx: Tx, t: { id: string; kind: TimerKind; incidentId: string; assignmentId: string | null; dueAt: Date; now: Date; after: AfterCommit }) {
+  schedule(
+    tx: Tx,
+    t: {
+      id: string;
+      kind: TimerKind;
+      incidentId: string;
+      assignmentId: string | null;
+      dueAt: Date;
+      now: Date;
+      after: AfterCommit;
+    },
+  ) {
     return this.insert(tx, { ...t, tierIndex: null });
   }
 
@@ -182,7 +258,16 @@ export class TimersService implements OnModuleInit, OnApplicationBootstrap, OnAp
 
   private async insert(
     tx: Tx,
-    t: { id: string; kind: TimerKind; incidentId: string; assignmentId: string | null; tierIndex: number | null; dueAt: Date; now: Date; after: AfterCommit },
+    t: {
+      id: string;
+      kind: TimerKind;
+      incidentId: string;
+      assignmentId: string | null;
+      tierIndex: number | null;
+      dueAt: Date;
+      now: Date;
+      after: AfterCommit;
+    },
   ) {
     await insertTimer(tx, {
       id: t.id,
@@ -235,7 +320,12 @@ export class TimersService implements OnModuleInit, OnApplicationBootstrap, OnAp
 
   async cancelForIncident(tx: Tx, incidentId: string, after: AfterCommit, now: Date) {
     const pending = await selectPendingTimerIds(tx, incidentId);
-    await this.settle(tx, pending.map((p) => p.id), now, after);
+    await this.settle(
+      tx,
+      pending.map((p) => p.id),
+      now,
+      after,
+    );
   }
 
   /** After an arrival: tier deadlines that are now met need no alert. */
@@ -243,7 +333,12 @@ export class TimersService implements OnModuleInit, OnApplicationBootstrap, OnAp
     const met = await this.tiersMetNow(tx, incidentId);
     if (!met) return;
     const pending = await selectPendingTierDeadlines(tx, incidentId);
-    await this.settle(tx, pending.filter((p) => p.tier_index !== null && met[p.tier_index]).map((p) => p.id), now, after);
+    await this.settle(
+      tx,
+      pending.filter((p) => p.tier_index !== null && met[p.tier_index]).map((p) => p.id),
+      now,
+      after,
+    );
   }
 
   private async tiersMetNow(tx: Tx, incidentId: string): Promise<boolean[] | null> {
@@ -254,7 +349,10 @@ export class TimersService implements OnModuleInit, OnApplicationBootstrap, OnAp
     const arrivals = await selectSceneArrivals(tx, incidentId);
     return tiersMet(
       scheme,
-      arrivals.map((r) => ({ unitKind: r.kind as UnitKind, afterSec: (new Date(r.arrived_at).getTime() - dispatchedAt) / 1000 })),
+      arrivals.map((r) => ({
+        unitKind: r.kind as UnitKind,
+        afterSec: (new Date(r.arrived_at).getTime() - dispatchedAt) / 1000,
+      })),
     );
   }
 
@@ -274,7 +372,11 @@ export class TimersService implements OnModuleInit, OnApplicationBootstrap, OnAp
       const now = this.clock.now();
       // a job left over from before its deadline was moved (rearmTierDeadlines): not due yet
       if (new Date(timer.due_at).getTime() > now.getTime() + 1000) return 'gone' as const;
-      let alert: { kind: AlertView['kind']; unitId: string | null; data: Record<string, unknown> } | null = null;
+      let alert: {
+        kind: AlertView['kind'];
+        unitId: string | null;
+        data: Record<string, unknown>;
+      } | null = null;
       let firedQuietly = false;
       if (isIncidentOpen(incident.status)) {
         const handler = this.kinds.get(timer.kind);
@@ -317,7 +419,13 @@ export class TimersService implements OnModuleInit, OnApplicationBootstrap, OnAp
             alert = {
               kind: 'tier_missed',
               unitId: null,
-              data: { incidentNumber: incident.number, schemeId: scheme.id, tierIndex: timer.tier_index, tierSec: tier.sec, label: tier.label },
+              data: {
+                incidentNumber: incident.number,
+                schemeId: scheme.id,
+                tierIndex: timer.tier_index,
+                tierSec: tier.sec,
+                label: tier.label,
+              },
             };
           }
         }
@@ -336,12 +444,20 @@ export class TimersService implements OnModuleInit, OnApplicationBootstrap, OnAp
         acknowledged_by: null,
       });
       const version = await bumpIncident(tx, incident.id);
-      await appendIncidentEvent(tx, incident.id, version, `alert.${alert.kind}`, now, SYSTEM_ACTOR, {
-        alertId: inserted.id,
-        timerId,
-        assignmentId: timer.assignment_id,
-        ...alert.data,
-      });
+      await appendIncidentEvent(
+        tx,
+        incident.id,
+        version,
+        `alert.${alert.kind}`,
+        now,
+        SYSTEM_ACTOR,
+        {
+          alertId: inserted.id,
+          timerId,
+          assignmentId: timer.assignment_id,
+          ...alert.data,
+        },
+      );
       // the outbox pushes it after commit (and again after a crash before the push)
       after.add(() => this.alerts.kick());
       return 'fired' as const;
