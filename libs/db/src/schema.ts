@@ -290,6 +290,47 @@ export interface IncidentCountersTable {
   n: number;
 }
 
+/** 警务通 messages between desk and units (migration 0013). */
+export interface MessagesTable {
+  id: Generated<string>;
+  at: Timestamp;
+  device_at: Timestamp | null;
+  from_kind: 'user' | 'unit';
+  from_id: string;
+  from_name: string;
+  text: string;
+  to_desk: Generated<boolean>;
+  to_unit_ids: Generated<string[]>;
+  to_jurisdiction_id: string | null;
+  incident_id: string | null;
+  reply_to: string | null;
+  client_id: string | null;
+  /** The consoles that see it: the jurisdictions it concerns with their ancestors. */
+  console_jurisdiction_ids: Generated<string[]>;
+}
+/** The units a message was resolved to, with their read receipts (migration 0013). */
+export interface MessageRecipientsTable {
+  message_id: string;
+  unit_id: string;
+  read_at: Timestamp | null;
+}
+/** 一键报警: at most one active (cleared_at null) per unit (migration 0013). */
+export interface EmergenciesTable {
+  id: Generated<string>;
+  unit_id: string;
+  incident_id: string | null;
+  raised_at: Timestamp;
+  device_at: Timestamp | null;
+  raised_by_kind: string;
+  raised_by_id: string | null;
+  raised_by_name: string;
+  lon: number | null;
+  lat: number | null;
+  cleared_at: Timestamp | null;
+  cleared_by: string | null;
+  clear_reason: string | null;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -317,4 +358,7 @@ export interface DB {
   audit_events: AuditEventsTable;
   timers: TimersTable;
   alerts: AlertsTable;
+  messages: MessagesTable;
+  message_recipients: MessageRecipientsTable;
+  emergencies: EmergenciesTable;
 }

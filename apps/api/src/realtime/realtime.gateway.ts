@@ -20,7 +20,7 @@ import {
   type TerminalClientToServerEvents,
   type TerminalServerToClientEvents,
 } from '@ringcad/contracts';
-import { ACTIVE_ASSIGNMENT_STATUSES, seesCallerNumber } from '@ringcad/domain';
+import { seesCallerNumber } from '@ringcad/domain';
 import {
   APP_CONFIG,
   AuthService,
@@ -34,6 +34,7 @@ import {
   UnitsService,
   consoleRoom,
   createRedis,
+  openAssignmentsOfUnit,
   parseInput,
   positionsRoom,
   premiseFlagsNear,
@@ -230,12 +231,7 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
   /** A terminal that (re)connects gets its open tasks again; it de-duplicates by assignmentId. */
   private async redeliverTasks(socket: TerminalSocket, unitId: string) {
     try {
-      const open = await this.database.db
-        .selectFrom('assignments')
-        .select(['id', 'incident_id'])
-        .where('unit_id', '=', unitId)
-        .where('status', 'in', [...ACTIVE_ASSIGNMENT_STATUSES])
-        .execute();
+      const open = await openAssignmentsOfUnit(this.database.db, unitId);
       for (const a of open) {
         const incident = await this.incidents.get(a.incident_id, {
           kind: 'unit',

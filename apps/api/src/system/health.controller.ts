@@ -1,9 +1,9 @@
 import { Controller, Get, HttpCode } from '@nestjs/common';
-import { sql } from 'kysely';
 import {
   DatabaseService,
   DomainError,
   QueueService,
+  pingDatabase,
   withDeadline,
   type Dependency,
 } from '@ringcad/core';
@@ -75,7 +75,7 @@ export class HealthController {
       }
     };
     const results = await Promise.all([
-      check('database', () => sql`SELECT 1`.execute(this.database.db)),
+      check('database', () => pingDatabase(this.database.db)),
       check('redis', () => this.queues.pingRedis()),
     ]);
     return { at, down: results.filter((r): r is NonNullable<typeof r> => r !== null) };

@@ -1,11 +1,12 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { sql } from 'kysely';
 import { TIMERS_QUEUE, type JobQueue } from '@ringcad/contracts';
 import {
   APP_CONFIG,
   DatabaseService,
   POSITIONS_QUEUE,
   QueueService,
+  countTimersByStatus,
+  countTrackRows,
   RoadNetworkService,
   type AppConfig,
 } from '@ringcad/core';
@@ -32,13 +33,8 @@ export class SystemController {
   async status() {
     const counts = async (name: JobQueue) =>
       this.queues.queue(name).getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
-    const tracks = await sql<{ n: number }>`SELECT count(*)::int AS n FROM unit_tracks`.execute(
-      this.database.db,
-    );
-    const timers = await sql<{
-      status: string;
-      n: number;
-    }>`SELECT status, count(*)::int AS n FROM timers GROUP BY status`.execute(this.database.db);
+    const trackRows = await countTrackRows(this.database.db);
+    const timers = await countTimersByStatus(this.database.db);
     return {
       mode: this.config.mode,
       database: this.database.raw.kind,
@@ -48,8 +44,8 @@ export class SystemController {
         [POSITIONS_QUEUE]: await counts(POSITIONS_QUEUE),
         [TIMERS_QUEUE]: await counts(TIMERS_QUEUE),
       },
-      trackRows: tracks.rows[0].n,
-      timers: Object.fromEntries(timers.rows.map((t) => [t.status, t.n])),
+      trackRows,
+      timers: Object.fromEntries(timers.map((t) => [t.status, t.n])),
       roadNetwork: this.roads.summary(),
     };
   }

@@ -197,3 +197,23 @@ export async function selectIncidentTarget(db: DbOrTx, incidentId: string) {
   );
   return rows.rows[0];
 }
+
+/** Whether `code` is a disposition of the catalogue. */
+export async function dispositionExists(tx: Tx, code: string): Promise<boolean> {
+  const known = await tx
+    .selectFrom('dispositions')
+    .select('code')
+    .where('code', '=', code)
+    .executeTakeFirst();
+  return !!known;
+}
+
+/** The unit's open tasks: its assignments in an active status. */
+export function openAssignmentsOfUnit(db: DbOrTx, unitId: string) {
+  return db
+    .selectFrom('assignments')
+    .select(['id', 'incident_id'])
+    .where('unit_id', '=', unitId)
+    .where('status', 'in', [...ACTIVE_ASSIGNMENT_STATUSES])
+    .execute();
+}

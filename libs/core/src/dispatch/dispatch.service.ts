@@ -43,6 +43,7 @@ import { UnitsService } from '../fleet';
 import { InputBounds, premiseFlagsNear } from '../roads';
 import {
   cancelAssignment,
+  dispositionExists,
   insertAssignment,
   keepFirstArrival,
   lockAssignmentStatus,
@@ -294,12 +295,7 @@ export class DispatchService {
         );
       }
       if (extra.disposition !== undefined) {
-        const known = await tx
-          .selectFrom('dispositions')
-          .select('code')
-          .where('code', '=', extra.disposition)
-          .executeTakeFirst();
-        if (!known)
+        if (!(await dispositionExists(tx, extra.disposition)))
           throw new DomainError('VALIDATION_FAILED', `unknown disposition ${extra.disposition}`, [
             { path: 'disposition', message: 'not a code of GET /api/v1/dispositions' },
           ]);

@@ -10,6 +10,7 @@ export {
   cancelAssignment,
   lockAssignmentStatus,
   selectAssignmentHead,
+  openAssignmentsOfUnit,
   type AssignmentRecord,
   type UnitPositionRecord,
 } from './dispatch.queries';

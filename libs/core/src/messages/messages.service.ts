@@ -1,7 +1,23 @@
 import { Injectable } from '@nestjs/common';
-import { sql } from 'kysely';
 import type { MessageReadEvent, MessageView, SendMessageRequest } from '@ringcad/contracts';
 import type { DbOrTx, Tx } from '@ringcad/db';
+import {
+  assignmentsOfUnit,
+  insertMessage,
+  insertRecipients,
+  isRecipient,
+  jurisdictionExists,
+  markRecipientRead,
+  onDutyUnitsUnder,
+  selectMessages,
+  stationOfUnit,
+  stationsOfUnits,
+  unitsWithStations,
+  withAncestors,
+  workingUnitsOfIncident,
+  type MessageFilter,
+  type MessageRecord,
+} from './messages.queries';
 import {
   Clock,
   DomainError,
@@ -26,26 +42,9 @@ import { AfterCommit, RealtimePublisher } from '../realtime';
 import { InputBounds } from '../roads';
 import { appendIncidentEvent, bumpIncident, lockIncident, readIncident } from '../incident-log';
 
-interface MessageRow {
-  id: string;
-  at: Date;
-  device_at: Date | null;
-  from_kind: 'user' | 'unit';
-  from_id: string;
-  from_name: string;
-  text: string;
-  to_desk: boolean;
-  to_unit_ids: string[];
-  to_jurisdiction_id: string | null;
-  incident_id: string | null;
-  reply_to: string | null;
-  console_jurisdiction_ids: string[];
-  recipients: { unitId: string; callsign: string; readAt: string | null }[] | null;
-}
-
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
-function toMessageView(r: MessageRow): MessageView {
+function toMessageView(r: MessageRecord): MessageView {
   return {
     id: r.id,
     at: new Date(r.at).toISOString(),
@@ -66,23 +65,6 @@ function toMessageView(r: MessageRow): MessageView {
       readAt: iso(x.readAt),
     })),
   };
-}
-
-const SELECT_MESSAGES = sql`
-  SELECT m.*, (SELECT json_agg(json_build_object('unitId', r.unit_id, 'callsign', u.callsign, 'readAt', r.read_at) ORDER BY u.callsign)
-               FROM message_recipients r JOIN units u ON u.id = r.unit_id WHERE r.message_id = m.id) AS recipients
-  FROM messages m`;
-
-/** Jurisdictions `ids` lie in, with every ancestor (consoles sit in their account's root jurisdiction's room). */
-async function withAncestors(db: DbOrTx, ids: (string | null)[]): Promise<string[]> {
-  const start = [...new Set(ids.filter((i): i is string => !!i))];
-  if (!start.length) return [];
-  const rows = await sql<{ id: string }>`
-    WITH RECURSIVE up AS (
-      SELECT id, parent_id FROM jurisdictions WHERE id = ANY(${start}::uuid[])
-      UNION SELECT j.id, j.parent_id FROM jurisdictions j JOIN up ON j.id = up.parent_id)
-    SELECT id FROM up`.execute(db);
-  return rows.rows.map((r) => r.id);
 }
 
 /**
@@ -134,20 +116,11 @@ export class MessagesService {
             incident.jurisdiction.stationId,
             incident.jurisdiction.gridId,
           );
-        const working = await tx
-          .selectFrom('assignments')
-          .select('unit_id')
-          .where('incident_id', '=', incidentId)
-          .where('status', 'in', ['assigned', 'acknowledged', 'en_route', 'on_scene'])
-          .execute();
+        const working = await workingUnitsOfIncident(tx, incidentId);
         for (const w of working) recipients.add(w.unit_id);
       }
       if (unitIds.length) {
-        const units = await tx
-          .selectFrom('units')
-          .select(['id', 'station_id'])
-          .where('id', 'in', unitIds)
-          .execute();
+        const units = await unitsWithStations(tx, unitIds);
         const missing = unitIds.find((id) => !units.some((u) => u.id === id));
         if (missing) throw notFound('unit', missing);
         assertUnitsInScope(
@@ -158,32 +131,17 @@ export class MessagesService {
       }
       if (jurisdictionId) {
         assertJurisdictionInScope(scope, jurisdictionId);
-        const j = await tx
-          .selectFrom('jurisdictions')
-          .select('id')
-          .where('id', '=', jurisdictionId)
-          .executeTakeFirst();
-        if (!j) throw notFound('jurisdiction', jurisdictionId);
+        if (!(await jurisdictionExists(tx, jurisdictionId)))
+          throw notFound('jurisdiction', jurisdictionId);
         consoleScopes.push(jurisdictionId);
-        const rows = await sql<{ id: string }>`
-          WITH RECURSIVE down AS (
-            SELECT id FROM jurisdictions WHERE id = ${jurisdictionId}
-            UNION SELECT j.id FROM jurisdictions j JOIN down d ON j.parent_id = d.id)
-          SELECT u.id FROM units u WHERE u.station_id IN (SELECT id FROM down) AND u.status <> 'off_duty'`.execute(
-          tx,
-        );
-        for (const r of rows.rows) recipients.add(r.id);
+        for (const r of await onDutyUnitsUnder(tx, jurisdictionId)) recipients.add(r.id);
       }
       if (!recipients.size)
         throw conflict(
           'no unit to deliver to (nobody on duty there, or no unit working the incident)',
         );
       const ids = [...recipients];
-      const stations = await tx
-        .selectFrom('units')
-        .select('station_id')
-        .where('id', 'in', ids)
-        .execute();
+      const stations = await stationsOfUnits(tx, ids);
       consoleScopes.push(...stations.map((s) => s.station_id));
       return this.write(
         tx,
@@ -208,12 +166,7 @@ export class MessagesService {
     const view = await this.database
       .transaction(async (tx) => {
         let incidentId = input.to.incidentId ?? null;
-        const mine = await tx
-          .selectFrom('assignments')
-          .select(['incident_id', 'status', 'assigned_at'])
-          .where('unit_id', '=', by.unitId)
-          .orderBy('assigned_at', 'desc')
-          .execute();
+        const mine = await assignmentsOfUnit(tx, by.unitId);
         if (incidentId && !mine.some((a) => a.incident_id === incidentId)) {
           throw forbidden('a terminal writes only about incidents its unit was sent to');
         }
@@ -221,11 +174,8 @@ export class MessagesService {
           mine.find((a) => ['assigned', 'acknowledged', 'en_route', 'on_scene'].includes(a.status))
             ?.incident_id ?? null;
         if (input.replyTo) {
-          const r =
-            await sql`SELECT 1 FROM message_recipients WHERE message_id = ${input.replyTo} AND unit_id = ${by.unitId}`.execute(
-              tx,
-            );
-          if (!r.rows.length) throw notFound('message', input.replyTo);
+          if (!(await isRecipient(tx, input.replyTo, by.unitId)))
+            throw notFound('message', input.replyTo);
         }
         const consoleScopes: (string | null)[] = [];
         if (incidentId) {
@@ -237,11 +187,7 @@ export class MessagesService {
               incident.jurisdiction.gridId,
             );
         }
-        const unit = await tx
-          .selectFrom('units')
-          .select('station_id')
-          .where('id', '=', by.unitId)
-          .executeTakeFirstOrThrow();
+        const unit = await stationOfUnit(tx, by.unitId);
         consoleScopes.push(unit.station_id);
         return this.write(
           tx,
@@ -278,20 +224,21 @@ export class MessagesService {
     const now = this.clock.now();
     const actor = actorOf(by);
     const consoleIds = await withAncestors(tx, m.consoleScopes);
-    const inserted = await sql<{ id: string }>`
-      INSERT INTO messages (at, device_at, from_kind, from_id, from_name, text, to_desk, to_unit_ids, to_jurisdiction_id,
-        incident_id, reply_to, client_id, console_jurisdiction_ids)
-      VALUES (${now}, ${input.at ? new Date(input.at) : null}, ${actor.kind}, ${actor.id}, ${actor.name}, ${input.text}, ${m.toDesk},
-        ${input.to.unitIds ?? []}::uuid[], ${input.to.jurisdictionId ?? null}, ${m.incidentId}, ${input.replyTo ?? null},
-        ${by.kind === 'unit' ? (input.clientId ?? null) : null}, ${consoleIds}::uuid[])
-      RETURNING id`.execute(tx);
-    const id = inserted.rows[0].id;
-    if (m.recipients.length) {
-      await sql`INSERT INTO message_recipients (message_id, unit_id) SELECT ${id}, unnest(${m.recipients}::uuid[])`.execute(
-        tx,
-      );
-    }
-    const view = (await this.read(tx, sql`m.id = ${id}`))[0];
+    const id = await insertMessage(tx, {
+      at: now,
+      deviceAt: input.at ? new Date(input.at) : null,
+      from: actor,
+      text: input.text,
+      toDesk: m.toDesk,
+      toUnitIds: input.to.unitIds ?? [],
+      toJurisdictionId: input.to.jurisdictionId ?? null,
+      incidentId: m.incidentId,
+      replyTo: input.replyTo ?? null,
+      clientId: by.kind === 'unit' ? (input.clientId ?? null) : null,
+      consoleJurisdictionIds: consoleIds,
+    });
+    if (m.recipients.length) await insertRecipients(tx, id, m.recipients);
+    const view = (await this.read(tx, { id }))[0];
     if (m.incidentId) {
       // the incident's log keeps the exchange (and a unit's message is a sign of life on scene)
       const version = await bumpIncident(tx, m.incidentId);
@@ -324,20 +271,13 @@ export class MessagesService {
     unitId: string,
     clientId: string,
   ): Promise<MessageView | null> {
-    const rows = await this.read(db, sql`m.from_id = ${unitId} AND m.client_id = ${clientId}`);
+    const rows = await this.read(db, { fromUnitClient: { unitId, clientId } });
     return rows[0] ?? null;
   }
 
-  private async read(
-    db: DbOrTx,
-    where: ReturnType<typeof sql>,
-    limit = 500,
-  ): Promise<MessageView[]> {
-    const rows =
-      await sql<MessageRow>`${SELECT_MESSAGES} WHERE ${where} ORDER BY m.at DESC, m.id LIMIT ${limit}`.execute(
-        db,
-      );
-    return rows.rows.map(toMessageView).reverse();
+  private async read(db: DbOrTx, filter: MessageFilter, limit = 500): Promise<MessageView[]> {
+    const rows = await selectMessages(db, filter, limit);
+    return rows.map(toMessageView).reverse();
   }
 
   /**
@@ -349,32 +289,24 @@ export class MessagesService {
     by: Principal,
   ): Promise<MessageView[]> {
     const scope = await this.scopes.scopeOf(by);
-    const conds = [];
+    const filter: MessageFilter = { threadsOfUnits: [] };
     if (scope.kind === 'unit') {
       if (q.unitId && q.unitId !== scope.unitId)
         throw forbidden("a terminal reads only its own unit's messages");
-      conds.push(
-        sql`(m.from_id = ${scope.unitId} OR EXISTS (SELECT 1 FROM message_recipients r WHERE r.message_id = m.id AND r.unit_id = ${scope.unitId}))`,
-      );
+      filter.threadsOfUnits?.push(scope.unitId);
     } else {
       if (q.unitId) await this.scopes.checkUnits(scope, [q.unitId]);
       if (q.incidentId) await this.scopes.checkIncident(scope, q.incidentId);
-      const filter = this.scopeFilter(scope);
-      if (filter) conds.push(filter);
+      this.scopeFilter(scope, filter);
     }
-    if (q.unitId) {
-      conds.push(
-        sql`(m.from_id = ${q.unitId} OR EXISTS (SELECT 1 FROM message_recipients r WHERE r.message_id = m.id AND r.unit_id = ${q.unitId}))`,
-      );
-    }
-    if (q.incidentId) conds.push(sql`m.incident_id = ${q.incidentId}`);
-    const where = conds.length ? sql.join(conds, sql` AND `) : sql`TRUE`;
-    return this.read(this.database.db, where, q.limit);
+    if (q.unitId) filter.threadsOfUnits?.push(q.unitId);
+    if (q.incidentId) filter.incidentId = q.incidentId;
+    return this.read(this.database.db, filter, q.limit);
   }
 
-  private scopeFilter(scope: Scope) {
-    if (scope.kind !== 'jurisdictions') return null;
-    return sql`m.console_jurisdiction_ids && ${[...scope.ids]}::uuid[]`;
+  private scopeFilter(scope: Scope, filter: MessageFilter) {
+    if (scope.kind !== 'jurisdictions') return;
+    filter.consoleJurisdictionIds = [...scope.ids];
   }
 
   /** The terminal read it: the desk sees the receipt (`message.read`). Repeats answer the first time. */
@@ -382,15 +314,7 @@ export class MessagesService {
     if (by.kind !== 'unit')
       throw forbidden('read receipts come from the terminal that received the message');
     const now = this.clock.now();
-    const r = await sql<{ read_at: Date; fresh: boolean; console_jurisdiction_ids: string[] }>`
-      WITH upd AS (
-        UPDATE message_recipients SET read_at = ${now}
-        WHERE message_id = ${messageId} AND unit_id = ${by.unitId} AND read_at IS NULL RETURNING read_at)
-      SELECT coalesce((SELECT read_at FROM upd), r.read_at) AS read_at, EXISTS (SELECT 1 FROM upd) AS fresh,
-             m.console_jurisdiction_ids
-      FROM message_recipients r JOIN messages m ON m.id = r.message_id
-      WHERE r.message_id = ${messageId} AND r.unit_id = ${by.unitId}`.execute(this.database.db);
-    const row = r.rows[0];
+    const row = await markRecipientRead(this.database.db, messageId, by.unitId, now);
     // a message not addressed to this unit does not exist for it
     if (!row) throw notFound('message', messageId);
     const receipt: MessageReadEvent = {
@@ -409,10 +333,6 @@ export class MessagesService {
 
   /** What a terminal has not read yet (sent again when it connects). */
   unreadFor(unitId: string): Promise<MessageView[]> {
-    return this.read(
-      this.database.db,
-      sql`EXISTS (SELECT 1 FROM message_recipients r WHERE r.message_id = m.id AND r.unit_id = ${unitId} AND r.read_at IS NULL)`,
-      100,
-    );
+    return this.read(this.database.db, { unreadBy: unitId }, 100);
   }
 }

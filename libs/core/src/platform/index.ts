@@ -14,5 +14,6 @@ export * from './principal';
 export * from './queue.service';
 export * from './redis-clients';
 export * from './request-context';
+export * from './system.queries';
 export * from './tokens';
 export * from './validation';

@@ -1,7 +1,24 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { sql } from 'kysely';
 import type { EmergencyView, RaiseEmergencyRequest } from '@ringcad/contracts';
 import type { DbOrTx, Tx } from '@ringcad/db';
+import {
+  acknowledgeEmergencyAlerts,
+  assignmentIncidentAndUnit,
+  assignmentScene,
+  assignmentTarget,
+  claimEmergency,
+  clearEmergencyRow,
+  deleteEmergency,
+  insertEmergencyAlert,
+  lastUnitEventAt,
+  openCheckInPrompts,
+  pendingCheckInTimers,
+  selectEmergencies,
+  setEmergencyIncident,
+  setTerminalTokenHash,
+  type EmergencyFilter,
+  type EmergencyRecord,
+} from './safety.queries';
 import {
   APP_CONFIG,
   Clock,
@@ -37,34 +54,9 @@ import {
 import { RouteService } from '../dispatch';
 import { IncidentsService } from '../incidents';
 
-type AlertRow = Parameters<typeof toAlertView>[0];
-
 const NEAREST = 5;
 
-interface EmergencyRow {
-  id: string;
-  unit_id: string;
-  callsign: string;
-  incident_id: string | null;
-  incident_number: string | null;
-  raised_at: Date;
-  device_at: Date | null;
-  raised_by_kind: string;
-  raised_by_id: string | null;
-  raised_by_name: string;
-  lon: number | null;
-  lat: number | null;
-  alert_id: string | null;
-  cleared_at: Date | null;
-  clear_reason: string | null;
-}
-
-const SELECT_EMERGENCIES = sql`
-  SELECT e.*, u.callsign, i.number AS incident_number,
-    (SELECT a.id FROM alerts a WHERE a.kind = 'emergency' AND a.incident_id = e.incident_id AND a.unit_id = e.unit_id LIMIT 1) AS alert_id
-  FROM emergencies e JOIN units u ON u.id = e.unit_id LEFT JOIN incidents i ON i.id = e.incident_id`;
-
-function toEmergencyView(r: EmergencyRow): EmergencyView {
+function toEmergencyView(r: EmergencyRecord): EmergencyView {
   return {
     id: r.id,
     unitId: r.unit_id,
@@ -146,13 +138,16 @@ export class SafetyService {
     const now = this.clock.now();
     const actor = actorOf(by);
     // the row first: a second press (or a second instance) finds it and makes nothing
-    const claimed = await sql<{ id: string }>`
-      INSERT INTO emergencies (unit_id, raised_at, device_at, raised_by_kind, raised_by_id, raised_by_name, lon, lat)
-      VALUES (${unitId}, ${now}, ${input.at ? new Date(input.at) : null}, ${actor.kind}, ${actor.id}, ${actor.name}, ${position.lon}, ${position.lat})
-      ON CONFLICT (unit_id) WHERE cleared_at IS NULL DO NOTHING RETURNING id`.execute(
-      this.database.db,
-    );
-    const emergencyId = claimed.rows[0]?.id;
+    const emergencyId = await claimEmergency(this.database.db, {
+      unit_id: unitId,
+      raised_at: now,
+      device_at: input.at ? new Date(input.at) : null,
+      raised_by_kind: actor.kind,
+      raised_by_id: actor.id,
+      raised_by_name: actor.name,
+      lon: position.lon,
+      lat: position.lat,
+    });
     if (!emergencyId) {
       const active = await this.activeOf(this.database.db, unitId);
       if (!active) throw conflict('the emergency was cleared meanwhile; press again');
@@ -171,37 +166,32 @@ export class SafetyService {
         by,
       );
     } catch (err) {
-      await sql`DELETE FROM emergencies WHERE id = ${emergencyId}`.execute(this.database.db);
+      await deleteEmergency(this.database.db, emergencyId);
       throw err;
     }
     const incident = created.body.incident;
     const after = new AfterCommit();
     await this.database.transaction(async (tx) => {
       await lockIncident(tx, incident.id);
-      await sql`UPDATE emergencies SET incident_id = ${incident.id} WHERE id = ${emergencyId}`.execute(
-        tx,
-      );
-      await tx
-        .insertInto('alerts')
-        .values({
-          kind: 'emergency',
-          incident_id: incident.id,
-          unit_id: unitId,
-          assignment_id: null,
-          timer_id: null,
-          at: now,
-          data: JSON.stringify({
-            callsign: unit.callsign,
-            incidentNumber: incident.number,
-            lon: position.lon,
-            lat: position.lat,
-            raisedBy: actor.name,
-            emergencyId,
-          }),
-          acknowledged_at: null,
-          acknowledged_by: null,
-        })
-        .execute();
+      await setEmergencyIncident(tx, emergencyId, incident.id);
+      await insertEmergencyAlert(tx, {
+        kind: 'emergency',
+        incident_id: incident.id,
+        unit_id: unitId,
+        assignment_id: null,
+        timer_id: null,
+        at: now,
+        data: JSON.stringify({
+          callsign: unit.callsign,
+          incidentNumber: incident.number,
+          lon: position.lon,
+          lat: position.lat,
+          raisedBy: actor.name,
+          emergencyId,
+        }),
+        acknowledged_at: null,
+        acknowledged_by: null,
+      });
       const version = await bumpIncident(tx, incident.id);
       await appendIncidentEvent(tx, incident.id, version, 'emergency.raised', now, actor, {
         emergencyId,
@@ -234,15 +224,10 @@ export class SafetyService {
         const incident = await lockIncident(tx, active.incidentId);
         assertIncidentInScope(scope, incident);
       }
-      const done =
-        await sql`UPDATE emergencies SET cleared_at = ${now}, cleared_by = ${by.id}, clear_reason = ${reason}
-        WHERE id = ${active.id} AND cleared_at IS NULL RETURNING id`.execute(tx);
-      if (!done.rows.length) throw conflict('the emergency was cleared meanwhile');
+      if (!(await clearEmergencyRow(tx, active.id, now, by.id, reason)))
+        throw conflict('the emergency was cleared meanwhile');
       if (active.incidentId) {
-        const acked =
-          await sql<AlertRow>`UPDATE alerts SET acknowledged_at = ${now}, acknowledged_by = ${by.id}
-          WHERE kind = 'emergency' AND incident_id = ${active.incidentId} AND unit_id = ${unitId} AND acknowledged_at IS NULL
-          RETURNING *`.execute(tx);
+        const acked = await acknowledgeEmergencyAlerts(tx, active.incidentId, unitId, now, by.id);
         const version = await bumpIncident(tx, active.incidentId);
         await appendIncidentEvent(
           tx,
@@ -262,7 +247,7 @@ export class SafetyService {
             ]
           : [];
         after.add(() => {
-          for (const a of acked.rows)
+          for (const a of acked)
             this.realtime.toConsoles({
               event: 'alert.acknowledged',
               payload: toAlertView(a),
@@ -273,7 +258,7 @@ export class SafetyService {
       }
     });
     await after.run();
-    const view = await this.read(this.database.db, sql`e.id = ${active.id}`);
+    const view = await this.read(this.database.db, { id: active.id });
     this.realtime.toTerminal(unitId, 'emergency.cleared', view[0]);
     return view[0];
   }
@@ -285,7 +270,7 @@ export class SafetyService {
       const own = await this.activeOf(this.database.db, scope.unitId);
       return own ? [own] : [];
     }
-    const rows = await this.read(this.database.db, sql`e.cleared_at IS NULL`);
+    const rows = await this.read(this.database.db, { active: true });
     if (scope.kind === 'city') return rows;
     const alerts = rows.map((r) => ({ incidentId: r.incidentId, data: {}, r }));
     return (await this.scopes.filterAlerts(scope, alerts)).map((a) => a.r);
@@ -297,15 +282,11 @@ export class SafetyService {
   }
 
   private async activeOf(db: DbOrTx, unitId: string): Promise<EmergencyView | null> {
-    return (await this.read(db, sql`e.unit_id = ${unitId} AND e.cleared_at IS NULL`))[0] ?? null;
+    return (await this.read(db, { activeOfUnit: unitId }))[0] ?? null;
   }
 
-  private async read(db: DbOrTx, where: ReturnType<typeof sql>): Promise<EmergencyView[]> {
-    const r =
-      await sql<EmergencyRow>`${SELECT_EMERGENCIES} WHERE ${where} ORDER BY e.raised_at DESC`.execute(
-        db,
-      );
-    return r.rows.map(toEmergencyView);
+  private async read(db: DbOrTx, filter: EmergencyFilter): Promise<EmergencyView[]> {
+    return (await selectEmergencies(db, filter)).map(toEmergencyView);
   }
 
   // ───────────────────────────── check-in ─────────────────────────────
@@ -353,13 +334,7 @@ export class SafetyService {
   }
 
   private async cancelCheckIns(tx: Tx, assignmentId: string, now: Date, after: AfterCommit) {
-    const pending = await tx
-      .selectFrom('timers')
-      .select('id')
-      .where('assignment_id', '=', assignmentId)
-      .where('kind', 'in', ['check_in_prompt', 'check_in_overdue'])
-      .where('status', '=', 'pending')
-      .execute();
+    const pending = await pendingCheckInTimers(tx, assignmentId);
     await this.timers.cancelTimers(
       tx,
       pending.map((p) => p.id),
@@ -375,26 +350,14 @@ export class SafetyService {
     unitId: string,
     since: Date,
   ): Promise<Date | null> {
-    const r = await sql<{ at: Date | null }>`
-      SELECT max(at) AS at FROM incident_events
-      WHERE incident_id = ${incidentId} AND actor_kind = 'unit' AND actor_id = ${unitId} AND at > ${since}`.execute(
-      tx,
-    );
-    return r.rows[0]?.at ? new Date(r.rows[0].at) : null;
+    const at = await lastUnitEventAt(tx, incidentId, unitId, since);
+    return at ? new Date(at) : null;
   }
 
   private async onScene(tx: Tx, assignmentId: string | null) {
     if (!assignmentId) return null;
-    const a = await sql<{
-      status: string;
-      unit_id: string;
-      callsign: string;
-      arrived_at: Date | null;
-    }>`
-      SELECT a.status, a.unit_id, u.callsign, a.arrived_at FROM assignments a JOIN units u ON u.id = a.unit_id WHERE a.id = ${assignmentId}`.execute(
-      tx,
-    );
-    return a.rows[0]?.status === 'on_scene' ? a.rows[0] : null;
+    const a = await assignmentScene(tx, assignmentId);
+    return a?.status === 'on_scene' ? a : null;
   }
 
   private async firePrompt(f: TimerFiring): Promise<TimerOutcome> {
@@ -494,11 +457,7 @@ export class SafetyService {
       );
     const after = new AfterCommit();
     const out = await this.database.transaction(async (tx) => {
-      const head = await tx
-        .selectFrom('assignments')
-        .select(['incident_id', 'unit_id'])
-        .where('id', '=', assignmentId)
-        .executeTakeFirst();
+      const head = await assignmentIncidentAndUnit(tx, assignmentId);
       if (!head) throw notFound('assignment', assignmentId);
       if (head.unit_id !== by.unitId)
         throw forbidden('only the assigned unit checks in on this assignment');
@@ -534,19 +493,8 @@ export class SafetyService {
 
   /** Prompts still waiting for an answer (sent again when the terminal reconnects). */
   async openPrompts(unitId: string) {
-    const r = await sql<{
-      assignment_id: string;
-      incident_id: string;
-      number: string;
-      created_at: Date;
-      due_at: Date;
-    }>`
-      SELECT t.assignment_id, t.incident_id, i.number, t.created_at, t.due_at FROM timers t
-      JOIN assignments a ON a.id = t.assignment_id JOIN incidents i ON i.id = t.incident_id
-      WHERE t.kind = 'check_in_overdue' AND t.status = 'pending' AND a.unit_id = ${unitId} AND a.status = 'on_scene'`.execute(
-      this.database.db,
-    );
-    return r.rows.map((p) => ({
+    const rows = await openCheckInPrompts(this.database.db, unitId);
+    return rows.map((p) => ({
       assignmentId: p.assignment_id,
       incidentId: p.incident_id,
       incidentNumber: p.number,
@@ -557,11 +505,7 @@ export class SafetyService {
 
   /** The road route of an assignment's unit to where it is sent (its checkpoint, else the incident). */
   async routeOf(assignmentId: string, by: Principal) {
-    const a = await sql<{ unit_id: string; lon: number; lat: number }>`
-      SELECT a.unit_id, ST_X(coalesce(c.location, i.location)) AS lon, ST_Y(coalesce(c.location, i.location)) AS lat
-      FROM assignments a JOIN incidents i ON i.id = a.incident_id LEFT JOIN checkpoints c ON c.id = a.checkpoint_id
-      WHERE a.id = ${assignmentId}`.execute(this.database.db);
-    const row = a.rows[0];
+    const row = await assignmentTarget(this.database.db, assignmentId);
     if (!row) throw notFound('assignment', assignmentId);
     if (by.kind === 'unit' && by.unitId !== row.unit_id)
       throw forbidden("a terminal sees only its own unit's route");
@@ -577,12 +521,9 @@ export class SafetyService {
   ): Promise<{ unitId: string; callsign: string; terminalToken: string }> {
     if (!hasRole(by, 'admin')) throw forbidden('only an admin issues terminal links');
     const token = newToken('t');
-    const r = await sql<{ callsign: string }>`
-      UPDATE units SET terminal_token_hash = ${tokenHash(token)} WHERE id = ${unitId} RETURNING callsign`.execute(
-      this.database.db,
-    );
-    if (!r.rows[0]) throw notFound('unit', unitId);
+    const callsign = await setTerminalTokenHash(this.database.db, unitId, tokenHash(token));
+    if (callsign === undefined) throw notFound('unit', unitId);
     this.logger.log(`terminal token of unit ${unitId} re-issued`);
-    return { unitId, callsign: r.rows[0].callsign, terminalToken: token };
+    return { unitId, callsign, terminalToken: token };
   }
 }
