@@ -87,8 +87,9 @@ describeEmbedded('the README start command (npm start → scripts/start.mjs)', (
     let units: { status: string; position: { stale: boolean } | null }[] = [];
     while (Date.now() < deadline) {
       units = (await dispatcher.get('/api/v1/units')).body;
+      // the visitor's 警务通 unit is there first; wait for the simulator's fleet
       if (
-        units.length > 0 &&
+        units.length > 10 &&
         units.some((u) => u.status === 'available' && u.position && !u.position.stale)
       )
         break;
