@@ -85,6 +85,15 @@ async function openByKeys(page: Page, incidentId: string) {
   await page.locator(`#incident-detail[data-incident-id="${incidentId}"]`).waitFor();
 }
 
+/**
+ * A read answered 503 that the console tries again (api.ts: GETs after Retry-After). In the
+ * services-mode CI run the fault test beside this file starts its own PostgreSQL and Redis, and a
+ * recommendation's pooled connection can then miss the 1.5 s connect bound; the seat sees the
+ * answer a moment later, never an error. Any other failed route still fails this test.
+ */
+const retriedRead = (p: string) =>
+  /(HTTP 503|status of 503 \(Service Unavailable\)) http:\/\/[^ ]+\/recommendation$/.test(p);
+
 describe(`the desk's lifecycle in a real browser (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () => {
   let stack: Stack;
   let dir: string;
@@ -563,7 +572,9 @@ describe(`the desk's lifecycle in a real browser (${SERVICES_MODE ? 'services' :
     );
     expect(stale).toHaveLength(1);
     expect(
-      dispatcher.problems.filter((p) => !stale.includes(p) && !p.includes('409 (Conflict)')),
+      dispatcher.problems.filter(
+        (p) => !stale.includes(p) && !p.includes('409 (Conflict)') && !retriedRead(p),
+      ),
     ).toEqual([]);
   });
 });

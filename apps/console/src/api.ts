@@ -30,7 +30,11 @@ export function setUnauthenticatedHandler(fn: () => void) {
   onUnauthenticated = fn;
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** A read answered 503 (a dependency busy or down) is tried again this many times, after Retry-After. */
+const READ_RETRIES = 2;
+const MAX_RETRY_WAIT_MS = 2000;
+
+async function call<T>(method: string, path: string, body?: unknown, attempt = 0): Promise<T> {
   const res = await fetch(`/api/v1${path}`, {
     method,
     headers: {
@@ -46,6 +50,15 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
     parsed = text ? JSON.parse(text) : null;
   } catch {
     parsed = null;
+  }
+  if (res.status === 503 && method === 'GET' && attempt < READ_RETRIES) {
+    // reads are safe to repeat: the seat sees the answer a moment later, not an error
+    const wait = Math.min(
+      MAX_RETRY_WAIT_MS,
+      Number(res.headers.get('retry-after') ?? '1') * 1000 || 1000,
+    );
+    await new Promise((r) => setTimeout(r, wait));
+    return call<T>(method, path, body, attempt + 1);
   }
   if (!res.ok) {
     const err = (parsed as ErrorBody | null)?.error;
