@@ -1,8 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { sql } from 'kysely';
-import { Client } from 'pg';
-import { migrate, openDatabase, type DatabaseHandle, type Db } from '@ringcad/db';
+import type { DatabaseHandle, Db } from '@ringcad/db';
+import { openTestDatabase, TEST_DB_MODE as mode } from '../../../../test/support/test-database';
 import { ASSIGNMENT_STATUSES, isActiveAssignment } from '@ringcad/domain';
 import {
   cancelAssignment,
@@ -16,46 +14,15 @@ import {
   selectIncidentTarget,
   selectUnitPosition,
   selectUnitPositions,
-  setUnitStatus,
   updateAssignment,
 } from './dispatch.queries';
 import { readAssignments } from './dispatch.service';
+import { setUnitStatus } from '../fleet';
 
 /**
  * The queries the dispatch runs, against a real database in whichever mode the suite runs:
  * embedded PGlite, or a fresh PostgreSQL/PostGIS database when DATABASE_URL and REDIS_URL are set.
  */
-const URL_ =
-  process.env.DATABASE_URL && process.env.REDIS_URL ? process.env.DATABASE_URL : undefined;
-const mode = URL_ ? 'postgres' : 'pglite';
-const MIGRATIONS = join(__dirname, '../../../../db/migrations');
-
-async function openTestDatabase(): Promise<{ handle: DatabaseHandle; close(): Promise<void> }> {
-  if (!URL_) {
-    const handle = await openDatabase({ dataDir: 'memory://' });
-    await migrate(handle, MIGRATIONS);
-    return { handle, close: () => handle.close() };
-  }
-  const name = `ringcad_q_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const admin = async (statement: string) => {
-    const c = new Client({ connectionString: URL_ });
-    await c.connect();
-    await c.query(statement).finally(() => c.end());
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(URL_);
-  url.pathname = `/${name}`;
-  const handle = await openDatabase({ url: url.toString(), poolSize: 4 });
-  await sql`CREATE EXTENSION IF NOT EXISTS postgis`.execute(handle.db);
-  await migrate(handle, MIGRATIONS);
-  return {
-    handle,
-    async close() {
-      await handle.close();
-      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    },
-  };
-}
 
 const T0 = new Date('2026-03-01T02:00:00Z');
 const at = (sec: number) => new Date(T0.getTime() + sec * 1000);
@@ -67,7 +34,7 @@ describe(`dispatch queries (${mode})`, () => {
   let seq = 0;
 
   beforeAll(async () => {
-    ({ handle, close } = await openTestDatabase());
+    ({ handle, close } = await openTestDatabase('q_dispatch'));
     db = handle.db;
   });
 

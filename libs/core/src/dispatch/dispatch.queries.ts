@@ -150,20 +150,6 @@ export function lockUnits(tx: Tx, ids: readonly string[]) {
     .execute();
 }
 
-/** The unit's status as its assignment implies it; every change bumps the unit's version. */
-export async function setUnitStatus(
-  tx: Tx,
-  unitId: string,
-  status: string,
-  now: Date,
-): Promise<void> {
-  await tx
-    .updateTable('units')
-    .set({ status, status_changed_at: now, version: sql`version + 1` })
-    .where('id', '=', unitId)
-    .execute();
-}
-
 /** Stored positions of all units, or of the given ones (the live overlay is the caller's). */
 export async function selectUnitPositions(
   db: DbOrTx,

@@ -39,7 +39,7 @@ import { AfterCommit, RealtimePublisher, toAssignmentView } from '../realtime';
 import { ScopeService, assertIncidentInScope, assertUnitsInScope, type Scope } from '../auth';
 import { RecommendationService } from './recommendation.service';
 import { TimersService } from '../timers';
-import { UnitsService } from '../fleet';
+import { setUnitStatus, UnitsService } from '../fleet';
 import { InputBounds, premiseFlagsNear } from '../roads';
 import {
   cancelAssignment,
@@ -52,7 +52,6 @@ import {
   selectAssignmentHead,
   selectAssignmentIds,
   selectAssignments,
-  setUnitStatus,
   updateAssignment,
   type AssignmentSet,
 } from './dispatch.queries';

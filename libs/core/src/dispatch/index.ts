@@ -6,7 +6,6 @@ export * from './route.service';
 export {
   sceneAssignmentStatuses,
   selectActiveSceneAssignments,
-  setUnitStatus,
   cancelAssignment,
   lockAssignmentStatus,
   selectAssignmentHead,

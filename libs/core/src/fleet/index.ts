@@ -2,4 +2,4 @@ export * from './fleet.module';
 export * from './live-fleet.service';
 export * from './positions.service';
 export * from './units.service';
-export { availableUnitPositions, type UnitPositionRow } from './units.queries';
+export { availableUnitPositions, setUnitStatus, type UnitPositionRow } from './units.queries';

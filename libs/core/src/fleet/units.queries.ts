@@ -48,6 +48,7 @@ export function lockUnitStatus(tx: Tx, unitId: string) {
     .executeTakeFirst();
 }
 
+/** A unit's status (set by hand or implied by its assignment); every change bumps its version. */
 export async function setUnitStatus(
   tx: Tx,
   unitId: string,

@@ -54,11 +54,10 @@ import {
   readAssignments,
   sceneAssignmentStatuses,
   selectAssignmentHead,
-  setUnitStatus,
   terminalTask,
 } from '../dispatch';
 import { TimersService } from '../timers';
-import { UnitsService } from '../fleet';
+import { setUnitStatus, UnitsService } from '../fleet';
 import {
   handOverAssignment,
   insertCall,

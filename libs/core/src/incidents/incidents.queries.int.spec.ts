@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { sql, type RawBuilder } from 'kysely';
-import { Client } from 'pg';
-import { migrate, openDatabase, type DatabaseHandle, type Db } from '@ringcad/db';
+import type { DatabaseHandle, Db } from '@ringcad/db';
+import { openTestDatabase, TEST_DB_MODE as mode } from '../../../../test/support/test-database';
 import {
   cstDay,
   formatIncidentNumber,
@@ -25,37 +24,6 @@ import { insertIncident, selectIncidents, type IncidentInsert } from './incident
  * The incident queries against a real database, in whichever mode the suite runs: embedded PGlite,
  * or a fresh PostgreSQL/PostGIS database when DATABASE_URL and REDIS_URL are set.
  */
-const URL_ =
-  process.env.DATABASE_URL && process.env.REDIS_URL ? process.env.DATABASE_URL : undefined;
-const mode = URL_ ? 'postgres' : 'pglite';
-const MIGRATIONS = join(__dirname, '../../../../db/migrations');
-
-async function openTestDatabase(): Promise<{ handle: DatabaseHandle; close(): Promise<void> }> {
-  if (!URL_) {
-    const handle = await openDatabase({ dataDir: 'memory://' });
-    await migrate(handle, MIGRATIONS);
-    return { handle, close: () => handle.close() };
-  }
-  const name = `ringcad_q_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const admin = async (statement: string) => {
-    const c = new Client({ connectionString: URL_ });
-    await c.connect();
-    await c.query(statement).finally(() => c.end());
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(URL_);
-  url.pathname = `/${name}`;
-  const handle = await openDatabase({ url: url.toString(), poolSize: 4 });
-  await sql`CREATE EXTENSION IF NOT EXISTS postgis`.execute(handle.db);
-  await migrate(handle, MIGRATIONS);
-  return {
-    handle,
-    async close() {
-      await handle.close();
-      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    },
-  };
-}
 
 /** A square around (lon, lat) with half-side `half` degrees, as a MultiPolygon. */
 const square = (lon: number, lat: number, half: number) =>
@@ -91,7 +59,7 @@ describe(`incident queries (${mode})`, () => {
   let grid: string;
 
   beforeAll(async () => {
-    ({ handle, close } = await openTestDatabase());
+    ({ handle, close } = await openTestDatabase('q_incidents'));
     db = handle.db;
     district = await addJurisdiction(db, 'district', '5-10-30', C.lon, C.lat, 0.5);
     station = await addJurisdiction(db, 'station', null, C.lon, C.lat, 0.1);

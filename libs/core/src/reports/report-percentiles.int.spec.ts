@@ -1,9 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { sql, type RawBuilder } from 'kysely';
-import { Client } from 'pg';
 import { INCIDENT_CATEGORIES } from '@ringcad/domain';
-import { migrate, openDatabase, type DatabaseHandle } from '@ringcad/db';
-import { findProjectPath } from '../platform';
+import type { DatabaseHandle } from '@ringcad/db';
+import { openTestDatabase, TEST_DB_MODE as mode } from '../../../../test/support/test-database';
 import {
   groupedPercentiles,
   partitionPercentiles,
@@ -19,9 +17,6 @@ import {
  * whole, plain percentile_cont on a small table, per-partition percentile_cont) the figures must
  * be exact. Embedded: PGlite in memory; services (DATABASE_URL and REDIS_URL): a fresh database.
  */
-const SERVICES_URL =
-  process.env.DATABASE_URL && process.env.REDIS_URL ? process.env.DATABASE_URL : undefined;
-const mode = SERVICES_URL ? 'postgres' : 'pglite';
 
 /** percentile_cont: linear interpolation between the closest ranks. */
 function percentileCont(values: number[], p: number): number | null {
@@ -79,7 +74,7 @@ function answered<M extends string, A extends string>(groups: PercentileGroup<M,
 
 describe(`report percentiles (${mode})`, () => {
   let handle: DatabaseHandle;
-  let dropDatabase: (() => Promise<void>) | undefined;
+  let closeDatabase: (() => Promise<void>) | undefined;
   const from = new Date('2025-06-01T00:00:00Z');
   const to = new Date('2025-06-04T00:00:00Z');
   const inWindow = sql`m.created_at >= ${from} AND m.created_at < ${to}`;
@@ -90,26 +85,7 @@ describe(`report percentiles (${mode})`, () => {
   };
 
   beforeAll(async () => {
-    if (SERVICES_URL) {
-      const name = `ringcad_pct_${process.pid}_${randomBytes(3).toString('hex')}`;
-      const admin = new Client({ connectionString: SERVICES_URL });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${name}`);
-      await admin.end();
-      const url = new URL(SERVICES_URL);
-      url.pathname = `/${name}`;
-      handle = await openDatabase({ url: url.toString(), poolSize: 4 });
-      await sql`CREATE EXTENSION IF NOT EXISTS postgis`.execute(handle.db);
-      dropDatabase = async () => {
-        const c = new Client({ connectionString: SERVICES_URL });
-        await c.connect();
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await c.end();
-      };
-    } else {
-      handle = await openDatabase({ dataDir: 'memory://' });
-    }
-    await migrate(handle, findProjectPath('db/migrations'));
+    ({ handle, close: closeDatabase } = await openTestDatabase('pct'));
 
     // 6,000 incidents over three days, loaded as a bulk import would be (triggers off, metrics
     // rebuilt after): the districts respond differently, responses slow down over the days, one
@@ -153,8 +129,7 @@ describe(`report percentiles (${mode})`, () => {
   });
 
   afterAll(async () => {
-    await handle?.close();
-    await dropDatabase?.();
+    await closeDatabase?.();
   });
 
   /** The raw values of the incidents in the window, by a key column of incident_metrics. */
