@@ -350,6 +350,7 @@ const INPUTS: Record<string, RouteInput> = {
   'GET /api/v1/road-network/geojson': { query: contracts.roadGeojsonQuerySchema },
   'GET /api/v1/places/search': { query: contracts.placeSearchQuerySchema },
   'POST /api/v1/road-network': { query: contracts.importQuerySchema },
+  'POST /api/v1/imports': { query: contracts.bulkImportQuerySchema },
   'GET /api/v1/isochrones': { query: contracts.isochroneQuerySchema },
   'GET /api/v1/incidents/:id/route': { query: contracts.routeQuerySchema },
 };

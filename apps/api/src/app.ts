@@ -19,6 +19,7 @@ import {
 import { ApiModule } from './app.module';
 import { RealtimeGateway } from './realtime/realtime.gateway';
 import { ROAD_NETWORK_UPLOAD_PATH } from './roads/upload-body';
+import { IMPORT_UPLOAD_PATH } from './imports/imports.controller';
 import { terminalDist } from './safety/terminal-page.controller';
 
 export interface ApiAppOptions {
@@ -61,10 +62,13 @@ export async function createApiApp(
   const json = express.json({ limit: config.BODY_LIMIT });
   // Bodies are read before Nest's guard runs, so nothing large or unexpected is read here: JSON up
   // to BODY_LIMIT, or a clear 415. The one route taking a large raw body (the road-network upload)
-  // reads it itself, after the guard has authenticated an admin.
+  // reads it itself, after the guard has authenticated an admin; so do bulk imports.
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (!hasBody(req)) return next();
-    if (req.method === 'POST' && req.path === ROAD_NETWORK_UPLOAD_PATH) {
+    if (
+      req.method === 'POST' &&
+      (req.path === ROAD_NETWORK_UPLOAD_PATH || req.path === IMPORT_UPLOAD_PATH)
+    ) {
       // a refused upload closes the connection rather than draining what is still on the wire
       res.setHeader('Connection', 'close');
       return next();

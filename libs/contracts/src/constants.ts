@@ -27,6 +27,8 @@ export const ERROR_CODES = [
   'DEPENDENCY_DOWN',
   /** the principal's jurisdiction scope does not cover the target */
   'OUT_OF_SCOPE',
+  /** a bulk import with refused rows (422; details.rows): nothing was written */
+  'IMPORT_REFUSED',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -27,6 +27,7 @@ export const STATUS_OF = {
   UNAVAILABLE: 503,
   DEPENDENCY_DOWN: 503,
   OUT_OF_SCOPE: 403,
+  IMPORT_REFUSED: 422,
 } satisfies Record<ErrorCode, number>;
 
 const CODE_OF_STATUS: Record<number, ErrorCode> = {

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { safeText } from './common';
+import { jurisdictionKindSchema } from './places';
+
+/** What a bulk import creates or updates (`POST /api/v1/imports?kind=`). */
+export const IMPORT_KINDS = [
+  'jurisdictions',
+  'standby-points',
+  'checkpoints',
+  'units',
+  'users',
+] as const;
+export type ImportKind = (typeof IMPORT_KINDS)[number];
+
+/** The fields each kind reads from a record; the mapping names, for each, the file's field. */
+export const IMPORT_TARGET_FIELDS = {
+  jurisdictions: ['name', 'kind', 'parent', 'scheme'],
+  'standby-points': ['name', 'lon', 'lat'],
+  checkpoints: ['name', 'lon', 'lat'],
+  units: ['callsign', 'kind', 'station'],
+  users: ['username', 'password', 'roles', 'jurisdiction'],
+} as const satisfies Record<ImportKind, readonly string[]>;
+
+const booleanQuery = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');
+
+export const bulkImportQuerySchema = z.object({
+  kind: z.enum(IMPORT_KINDS),
+  /** The coordinate system of the file's coordinates (stored as WGS84). */
+  crs: z
+    .enum(['wgs84', 'gcj02', 'bd09', 'WGS84', 'GCJ02', 'BD09'])
+    .default('wgs84')
+    .transform((v) => v.toUpperCase() as 'WGS84' | 'GCJ02' | 'BD09'),
+  /** Default true: nothing is written unless `dryRun=false`. */
+  dryRun: booleanQuery.default(true),
+  /** JSON object: target field → the file's field, e.g. `{"name":"NAME","parent":"DISTRICT"}`. */
+  mapping: safeText().max(4000).optional(),
+  /** The kind of the jurisdictions a file without a `kind` field holds. */
+  jurisdictionKind: jurisdictionKindSchema.default('district'),
+});
+export type BulkImportQuery = z.infer<typeof bulkImportQuerySchema>;
+
+/** The mapping's JSON (target field → file field). */
+export const importMappingSchema = z.record(safeText().max(40), safeText().max(200));
+
+export const IMPORT_ROW_ACTIONS = ['create', 'update', 'refuse'] as const;
+export type ImportRowAction = (typeof IMPORT_ROW_ACTIONS)[number];
+
+export const importRowSchema = z.object({
+  /** 1-based record number (a CSV's first data line is row 1). */
+  row: z.number(),
+  /** The record's name, callsign or username as read. */
+  key: z.string(),
+  action: z.enum(IMPORT_ROW_ACTIONS),
+  errors: z.array(z.string()),
+});
+export type ImportRow = z.infer<typeof importRowSchema>;
+
+export const importResultSchema = z.object({
+  kind: z.enum(IMPORT_KINDS),
+  format: z.enum(['geojson', 'shapefile', 'csv']),
+  crs: z.enum(['WGS84', 'GCJ02', 'BD09']),
+  dryRun: z.boolean(),
+  /** True when the rows were written (never when one is refused). */
+  applied: z.boolean(),
+  /** The fields found in the file (for the mapping step). */
+  fields: z.array(z.string()),
+  /** The mapping used: target field → file field. */
+  mapping: z.record(z.string(), z.string()),
+  counts: z.object({ create: z.number(), update: z.number(), refuse: z.number() }),
+  rows: z.array(importRowSchema),
+  /** Units created by an applied import: their terminal tokens, shown once. */
+  terminalTokens: z.array(
+    z.object({ unitId: z.string(), callsign: z.string(), terminalToken: z.string() }),
+  ),
+});
+export type ImportResult = z.infer<typeof importResultSchema>;

@@ -1,0 +1,614 @@
+import { Injectable } from '@nestjs/common';
+import {
+  areaGeometrySchema,
+  createUserSchema,
+  importMappingSchema,
+  IMPORT_TARGET_FIELDS,
+  type BulkImportQuery,
+  type ImportKind,
+  type ImportResult,
+  type ImportRow,
+} from '@ringcad/contracts';
+import { findScheme, ROLES, UNIT_KINDS, type Role } from '@ringcad/domain';
+import type { DbOrTx } from '@ringcad/db';
+import {
+  actorOf,
+  appendAudit,
+  Clock,
+  DatabaseService,
+  DomainError,
+  type Principal,
+} from '../platform';
+import { hashPassword, newToken, tokenHash } from '../auth';
+import { AfterCommit, RealtimePublisher } from '../realtime';
+import { InputBounds, inBbox } from '../roads';
+import { UnitsService } from '../fleet';
+import {
+  coordinatesToWgs84,
+  readImportFile,
+  type ImportFile,
+  type ImportFormat,
+  type ImportRecord,
+} from './import-files';
+import {
+  allJurisdictions,
+  allPlaceNames,
+  allUnitCallsigns,
+  allUsernames,
+  insertJurisdictionRow,
+  insertPoint,
+  insertUnitRow,
+  insertUserRow,
+  movePoint,
+  polygonValidity,
+  updateJurisdictionRow,
+  updateUnitRow,
+  updateUserRow,
+  type PointTable,
+} from './imports.queries';
+
+const FORMATS_OF: Record<ImportKind, ImportFormat[]> = {
+  jurisdictions: ['geojson', 'shapefile'],
+  'standby-points': ['geojson', 'shapefile', 'csv'],
+  checkpoints: ['geojson', 'shapefile', 'csv'],
+  units: ['csv'],
+  users: ['csv'],
+};
+const REQUIRED_OF: Record<ImportKind, string[]> = {
+  jurisdictions: ['name'],
+  'standby-points': ['name'],
+  checkpoints: ['name'],
+  units: ['callsign', 'kind'],
+  users: ['username', 'roles'],
+};
+const LEVEL = { district: 0, station: 1, grid: 2 } as const;
+type JurisdictionKind = keyof typeof LEVEL;
+const isJurisdictionKind = (v: string): v is JurisdictionKind => v in LEVEL;
+/** What people write in a kind column besides the English words. */
+const KIND_ALIASES: Record<string, JurisdictionKind> = {
+  分局: 'district',
+  区: 'district',
+  派出所: 'station',
+  所: 'station',
+  网格: 'grid',
+  警务区: 'grid',
+};
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** One planned row; `write` runs only when the whole file is applied. */
+interface Planned extends ImportRow {
+  write?: (tx: DbOrTx, ctx: ApplyContext) => Promise<void>;
+}
+interface ApplyContext {
+  /** ids of jurisdictions created earlier in the same file, by `kind:name`. */
+  created: Map<string, string>;
+  units: string[];
+  tokens: ImportResult['terminalTokens'];
+}
+
+/**
+ * Bulk imports of the admin seat: jurisdictions, standby points and checkpoints from GeoJSON or a
+ * zipped shapefile (points also from CSV with lon/lat columns), units and accounts from CSV. Each
+ * record is planned as create, update (same name / callsign / username) or refuse with its
+ * reasons; a dry run returns the plan, an apply writes every row in one transaction or nothing.
+ */
+@Injectable()
+export class ImportsService {
+  constructor(
+    private readonly database: DatabaseService,
+    private readonly clock: Clock,
+    private readonly bounds: InputBounds,
+    private readonly units: UnitsService,
+    private readonly realtime: RealtimePublisher,
+  ) {}
+
+  async run(q: BulkImportQuery, bytes: Uint8Array, by: Principal): Promise<ImportResult> {
+    const file = await readImportFile(bytes);
+    if (!FORMATS_OF[q.kind].includes(file.format))
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `${q.kind} are imported from ${FORMATS_OF[q.kind].join(' or ')}, not ${file.format}`,
+      );
+    const mapping = resolveMapping(q.kind, file.fields, q.mapping);
+    const missing = REQUIRED_OF[q.kind].filter((t) => !mapping[t]);
+    const pointsFromCsv =
+      (q.kind === 'standby-points' || q.kind === 'checkpoints') && file.format === 'csv';
+    if (pointsFromCsv) missing.push(...['lon', 'lat'].filter((t) => !mapping[t]));
+    if (missing.length)
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `map the file's fields to ${missing.join(', ')} (found: ${file.fields.join(', ') || 'none'})`,
+        { fields: file.fields, missing },
+      );
+    // scrypt is slow on purpose: hash only what an apply will write
+    const hashes = q.kind === 'users' && !q.dryRun ? await hashAll(file, mapping) : null;
+    const result = (rows: Planned[], applied: boolean, tokens: ImportResult['terminalTokens']) => ({
+      kind: q.kind,
+      format: file.format,
+      crs: q.crs,
+      dryRun: q.dryRun,
+      applied,
+      fields: file.fields,
+      mapping,
+      counts: {
+        create: rows.filter((r) => r.action === 'create').length,
+        update: rows.filter((r) => r.action === 'update').length,
+        refuse: rows.filter((r) => r.action === 'refuse').length,
+      },
+      rows: rows.map(({ row, key, action, errors }) => ({ row, key, action, errors })),
+      terminalTokens: tokens,
+    });
+    if (q.dryRun)
+      return result(await this.plan(this.database.db, q, file, mapping, by, null), false, []);
+
+    const after = new AfterCommit();
+    const done = await this.database.transaction(async (tx) => {
+      const rows = await this.plan(tx, q, file, mapping, by, hashes);
+      const refused = rows.filter((r) => r.action === 'refuse');
+      if (refused.length) {
+        const summary = result(rows, false, []);
+        throw new DomainError(
+          'IMPORT_REFUSED',
+          `${refused.length} of ${rows.length} rows refused; nothing was imported`,
+          { counts: summary.counts, rows: summary.rows.filter((r) => r.action === 'refuse') },
+        );
+      }
+      const ctx: ApplyContext = { created: new Map(), units: [], tokens: [] };
+      for (const r of rows) await r.write?.(tx, ctx);
+      await appendAudit(tx, this.clock.now(), actorOf(by), 'import', q.kind, null, {
+        format: file.format,
+        crs: q.crs,
+        rows: rows.length,
+      });
+      for (const id of ctx.units) {
+        const view = await this.units.get(tx, id);
+        after.add(() =>
+          this.realtime.toConsoles({ event: 'unit.updated', payload: view, everyone: true }),
+        );
+      }
+      return { rows, tokens: ctx.tokens };
+    });
+    await after.run();
+    return result(done.rows, true, done.tokens);
+  }
+
+  private async plan(
+    db: DbOrTx,
+    q: BulkImportQuery,
+    file: ImportFile,
+    mapping: Record<string, string>,
+    by: Principal,
+    hashes: Map<number, string> | null,
+  ): Promise<Planned[]> {
+    const rows = await this.planKind(db, q, file, mapping, by, hashes);
+    return rows.map((r, i) => {
+      const problems = file.records[i]?.problems ?? [];
+      if (!problems.length) return r;
+      return { row: r.row, key: r.key, action: 'refuse', errors: [...problems, ...r.errors] };
+    });
+  }
+
+  private planKind(
+    db: DbOrTx,
+    q: BulkImportQuery,
+    file: ImportFile,
+    mapping: Record<string, string>,
+    by: Principal,
+    hashes: Map<number, string> | null,
+  ): Promise<Planned[]> {
+    const field = (r: ImportRecord, target: string) =>
+      mapping[target] ? (r.values[mapping[target]] ?? '').trim() : '';
+    switch (q.kind) {
+      case 'jurisdictions':
+        return this.planJurisdictions(db, q, file, field);
+      case 'standby-points':
+        return this.planPoints(db, 'standby_points', q, file, field);
+      case 'checkpoints':
+        return this.planPoints(db, 'checkpoints', q, file, field);
+      case 'units':
+        return this.planUnits(db, file, field);
+      case 'users':
+        return this.planUsers(db, file, field, by, hashes);
+    }
+  }
+
+  private outsideServiceArea(points: { lon: number; lat: number }[]): string | null {
+    const area = this.bounds.serviceArea();
+    if (!area) return null;
+    const out = points.find((p) => !inBbox(area.bbox, p));
+    return out
+      ? `(${out.lon.toFixed(5)}, ${out.lat.toFixed(5)}) is outside the service area ${area.bbox
+          .map((v) => v.toFixed(4))
+          .join(',')}`
+      : null;
+  }
+
+  private async planJurisdictions(
+    db: DbOrTx,
+    q: BulkImportQuery,
+    file: ImportFile,
+    field: (r: ImportRecord, t: string) => string,
+  ): Promise<Planned[]> {
+    const existing = await allJurisdictions(db);
+    const seen = new Map<string, number>();
+    const inFile = new Map<string, JurisdictionKind>(); // name → kind of earlier rows
+    const out: Planned[] = [];
+    for (const r of file.records) {
+      const errors: string[] = [];
+      const name = field(r, 'name');
+      if (!name) errors.push('name: missing');
+      else if (name.length > 100) errors.push('name: longer than 100 characters');
+      const kindText = field(r, 'kind');
+      const kind = kindText
+        ? (KIND_ALIASES[kindText] ?? (isJurisdictionKind(kindText) ? kindText : null))
+        : q.jurisdictionKind;
+      if (!kind) errors.push(`kind: "${kindText}" is not district, station or grid`);
+      const schemeText = field(r, 'scheme');
+      if (schemeText && !findScheme(schemeText))
+        errors.push(`scheme: unknown ring scheme ${schemeText}`);
+      // geometry: converted to WGS84, then the contract's polygon rules, the service area, PostGIS validity
+      let geojson: string | null = null;
+      if (!r.geometry) errors.push('geometry: missing');
+      else if (r.geometry.type !== 'Polygon' && r.geometry.type !== 'MultiPolygon')
+        errors.push(`geometry: a ${r.geometry.type}, not a Polygon or MultiPolygon`);
+      else {
+        const coordinates = coordinatesToWgs84(r.geometry.coordinates, q.crs);
+        const parsed = areaGeometrySchema.safeParse({ type: r.geometry.type, coordinates });
+        if (!parsed.success)
+          errors.push(`geometry: ${parsed.error.issues[0]?.message ?? 'malformed coordinates'}`);
+        else {
+          const flat = (
+            JSON.stringify(parsed.data.coordinates).match(/-?[\d.e+-]+,-?[\d.e+-]+/g) ?? []
+          )
+            .map((s) => s.split(',').map(Number))
+            .map(([lon, lat]) => ({ lon, lat }));
+          const outside = this.outsideServiceArea(flat);
+          if (outside) errors.push(`geometry: ${outside}`);
+          else {
+            geojson = JSON.stringify(parsed.data);
+            const check = await polygonValidity(db, geojson);
+            if (!check.valid) errors.push(`geometry: not a valid polygon: ${check.reason}`);
+          }
+        }
+      }
+      // parent: an existing jurisdiction (id or name) or an earlier row, one level up or more
+      const parentText = field(r, 'parent');
+      let parent: { id: string } | { name: string; kind: JurisdictionKind } | null = null;
+      if (parentText && kind) {
+        const higher = (k: string) => isJurisdictionKind(k) && LEVEL[k] < LEVEL[kind];
+        const byId = UUID.test(parentText) ? existing.find((j) => j.id === parentText) : undefined;
+        const byName = existing.filter((j) => j.name === parentText && higher(j.kind));
+        const earlier = inFile.get(parentText);
+        if (byId && higher(byId.kind)) parent = { id: byId.id };
+        else if (earlier && higher(earlier)) parent = { name: parentText, kind: earlier };
+        else if (byName.length === 1) parent = { id: byName[0].id };
+        else if (byName.length > 1)
+          errors.push(`parent: ${byName.length} jurisdictions are named ${parentText}`);
+        else
+          errors.push(
+            `parent: no ${kind === 'district' ? 'higher' : 'district or station'} jurisdiction ${parentText}`,
+          );
+      }
+      const key = `${kind}:${name}`;
+      if (name && kind) {
+        const first = seen.get(key);
+        if (first) errors.push(`name: ${name} (${kind}) is already row ${first}`);
+        else seen.set(key, r.row);
+      }
+      const match = existing.find((j) => j.name === name && j.kind === kind);
+      if (errors.length || !kind || !geojson) {
+        out.push({ row: r.row, key: name, action: 'refuse', errors });
+        continue;
+      }
+      inFile.set(name, kind);
+      const schemeId = schemeText || null;
+      const boundary = geojson;
+      const parentId = (ctx: ApplyContext) =>
+        parent === null
+          ? null
+          : 'id' in parent
+            ? parent.id
+            : (ctx.created.get(`${parent.kind}:${parent.name}`) ?? null);
+      out.push({
+        row: r.row,
+        key: name,
+        action: match ? 'update' : 'create',
+        errors: [],
+        write: async (tx, ctx) => {
+          if (match) {
+            await updateJurisdictionRow(
+              tx,
+              match.id,
+              {
+                parentId: parentText ? parentId(ctx) : undefined,
+                schemeId: schemeText ? schemeId : undefined,
+              },
+              boundary,
+            );
+            ctx.created.set(key, match.id);
+          } else {
+            const id = await insertJurisdictionRow(
+              tx,
+              { name, kind, parentId: parentId(ctx), schemeId },
+              boundary,
+            );
+            ctx.created.set(key, id);
+          }
+        },
+      });
+    }
+    return out;
+  }
+
+  private async planPoints(
+    db: DbOrTx,
+    table: PointTable,
+    q: BulkImportQuery,
+    file: ImportFile,
+    field: (r: ImportRecord, t: string) => string,
+  ): Promise<Planned[]> {
+    const existing = await allPlaceNames(db, table);
+    const seen = new Map<string, number>();
+    return file.records.map((r): Planned => {
+      const errors: string[] = [];
+      const name = field(r, 'name');
+      if (!name) errors.push('name: missing');
+      else if (name.length > 100) errors.push('name: longer than 100 characters');
+      else if (seen.has(name)) errors.push(`name: ${name} is already row ${seen.get(name)}`);
+      else seen.set(name, r.row);
+      let raw: unknown = null;
+      if (file.format === 'csv') {
+        const lon = Number(field(r, 'lon'));
+        const lat = Number(field(r, 'lat'));
+        if (!field(r, 'lon') || !Number.isFinite(lon))
+          errors.push(`lon: "${field(r, 'lon')}" is not a number`);
+        if (!field(r, 'lat') || !Number.isFinite(lat))
+          errors.push(`lat: "${field(r, 'lat')}" is not a number`);
+        raw = [lon, lat];
+      } else if (!r.geometry) errors.push('geometry: missing');
+      else if (r.geometry.type !== 'Point')
+        errors.push(`geometry: a ${r.geometry.type}, not a Point`);
+      else raw = r.geometry.coordinates;
+      let p: { lon: number; lat: number } | null = null;
+      if (!errors.length) {
+        const c = coordinatesToWgs84(raw, q.crs) as [number, number] | null;
+        if (!c || Math.abs(c[0]) > 180 || Math.abs(c[1]) > 90)
+          errors.push('location: not a longitude/latitude pair');
+        else {
+          p = { lon: c[0], lat: c[1] };
+          const outside = this.outsideServiceArea([p]);
+          if (outside) errors.push(`location: ${outside}`);
+        }
+      }
+      if (errors.length || !p) return { row: r.row, key: name, action: 'refuse', errors };
+      const at = p;
+      const match = existing.find((x) => x.name === name);
+      return {
+        row: r.row,
+        key: name,
+        action: match ? 'update' : 'create',
+        errors: [],
+        write: async (tx) => {
+          if (match) await movePoint(tx, table, match.id, at);
+          else await insertPoint(tx, table, name, at);
+        },
+      };
+    });
+  }
+
+  private async planUnits(
+    db: DbOrTx,
+    file: ImportFile,
+    field: (r: ImportRecord, t: string) => string,
+  ): Promise<Planned[]> {
+    const [existing, places] = await Promise.all([allUnitCallsigns(db), allJurisdictions(db)]);
+    const seen = new Map<string, number>();
+    return file.records.map((r): Planned => {
+      const errors: string[] = [];
+      const callsign = field(r, 'callsign');
+      if (!callsign) errors.push('callsign: missing');
+      else if (callsign.length > 40) errors.push('callsign: longer than 40 characters');
+      else if (seen.has(callsign))
+        errors.push(`callsign: ${callsign} is already row ${seen.get(callsign)}`);
+      else seen.set(callsign, r.row);
+      const kind = field(r, 'kind');
+      if (!(UNIT_KINDS as readonly string[]).includes(kind))
+        errors.push(`kind: "${kind}" is not one of ${UNIT_KINDS.join(', ')}`);
+      const stationText = field(r, 'station');
+      const station = stationText ? findJurisdiction(places, stationText, 'station') : { id: null };
+      if ('error' in station) errors.push(`station: ${station.error}`);
+      if (errors.length || 'error' in station)
+        return { row: r.row, key: callsign, action: 'refuse', errors };
+      const stationId = station.id;
+      const match = existing.find((u) => u.callsign === callsign);
+      return {
+        row: r.row,
+        key: callsign,
+        action: match ? 'update' : 'create',
+        errors: [],
+        write: async (tx, ctx) => {
+          if (match) {
+            await updateUnitRow(tx, match.id, {
+              kind,
+              stationId: mapping(stationText, stationId),
+            });
+            ctx.units.push(match.id);
+            return;
+          }
+          const token = newToken('t');
+          const id = await insertUnitRow(tx, {
+            callsign,
+            kind,
+            station_id: stationId,
+            status: 'off_duty',
+            terminal_token_hash: tokenHash(token),
+            position_at: null,
+            speed_kmh: null,
+            heading_deg: null,
+            status_changed_at: this.clock.now(),
+          });
+          ctx.units.push(id);
+          ctx.tokens.push({ unitId: id, callsign, terminalToken: token });
+        },
+      };
+    });
+  }
+
+  private async planUsers(
+    db: DbOrTx,
+    file: ImportFile,
+    field: (r: ImportRecord, t: string) => string,
+    by: Principal,
+    hashes: Map<number, string> | null,
+  ): Promise<Planned[]> {
+    const [existing, places] = await Promise.all([allUsernames(db), allJurisdictions(db)]);
+    const seen = new Map<string, number>();
+    return file.records.map((r): Planned => {
+      const errors: string[] = [];
+      const username = field(r, 'username');
+      const password = field(r, 'password');
+      const roles = field(r, 'roles')
+        .split(/[|;,\s/、，]+/)
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const match = existing.find((u) => u.username === username);
+      const checked = createUserSchema.safeParse({
+        username,
+        // an update may leave the password as it is
+        password: password || (match ? 'unchanged-password' : ''),
+        roles,
+      });
+      if (!checked.success)
+        for (const i of checked.error.issues)
+          errors.push(`${i.path.join('.') || 'row'}: ${i.message}`);
+      const unknownRoles = roles.filter((x) => !(ROLES as readonly string[]).includes(x));
+      if (unknownRoles.length && checked.success)
+        errors.push(`roles: ${unknownRoles.join(', ')} (roles are ${ROLES.join(', ')})`);
+      if (username && seen.has(username))
+        errors.push(`username: ${username} is already row ${seen.get(username)}`);
+      else if (username) seen.set(username, r.row);
+      if (match && by.kind === 'user' && match.id === by.id)
+        errors.push('username: your own account is not changed by an import');
+      const scopeText = field(r, 'jurisdiction');
+      const scope = scopeText ? findJurisdiction(places, scopeText, null) : { id: null };
+      if ('error' in scope) errors.push(`jurisdiction: ${scope.error}`);
+      if (errors.length || 'error' in scope)
+        return { row: r.row, key: username, action: 'refuse', errors };
+      const jurisdictionId = scope.id;
+      const uniqueRoles = [...new Set(roles)] as Role[];
+      return {
+        row: r.row,
+        key: username,
+        action: match ? 'update' : 'create',
+        errors: [],
+        write: async (tx) => {
+          const passwordHash = hashes?.get(r.row) ?? null;
+          if (match) {
+            await updateUserRow(tx, match.id, {
+              roles: uniqueRoles,
+              jurisdictionId: mapping(scopeText, jurisdictionId),
+              passwordHash,
+            });
+          } else {
+            if (!passwordHash) throw new Error(`row ${r.row}: password not hashed`);
+            await insertUserRow(tx, {
+              username,
+              password_hash: passwordHash,
+              roles: uniqueRoles,
+              jurisdiction_id: jurisdictionId,
+            });
+          }
+        },
+      };
+    });
+  }
+}
+
+/** A column left empty keeps the current value; a filled one sets it. */
+const mapping = (text: string, id: string | null): string | null | undefined =>
+  text ? id : undefined;
+
+function findJurisdiction(
+  places: { id: string; name: string; kind: string }[],
+  text: string,
+  preferKind: JurisdictionKind | null,
+): { id: string } | { error: string } {
+  if (UUID.test(text)) {
+    const j = places.find((p) => p.id === text);
+    return j ? { id: j.id } : { error: `no jurisdiction ${text}` };
+  }
+  let named = places.filter((p) => p.name === text);
+  if (named.length > 1 && preferKind) named = named.filter((p) => p.kind === preferKind);
+  if (named.length === 1) return { id: named[0].id };
+  return {
+    error: named.length
+      ? `${named.length} jurisdictions are named ${text}`
+      : `no jurisdiction named ${text}`,
+  };
+}
+
+/** target field → file field: the given mapping, else a field named like the target (any case). */
+function resolveMapping(
+  kind: ImportKind,
+  fields: string[],
+  given: string | undefined,
+): Record<string, string> {
+  let explicit: Record<string, string> = {};
+  if (given) {
+    let json: unknown;
+    try {
+      json = JSON.parse(given);
+    } catch {
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        'mapping must be a JSON object of target → file field',
+      );
+    }
+    const parsed = importMappingSchema.safeParse(json);
+    if (!parsed.success)
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        'mapping must be a JSON object of target → file field',
+      );
+    explicit = parsed.data;
+  }
+  const targets: readonly string[] = IMPORT_TARGET_FIELDS[kind];
+  const unknownTargets = Object.keys(explicit).filter((t) => !targets.includes(t));
+  const unknownFields = Object.values(explicit).filter((f) => f && !fields.includes(f));
+  if (unknownTargets.length || unknownFields.length)
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      [
+        unknownTargets.length
+          ? `mapping: ${kind} have no field ${unknownTargets.join(', ')} (they have ${targets.join(', ')})`
+          : '',
+        unknownFields.length
+          ? `mapping: the file has no field ${unknownFields.join(', ')} (it has ${fields.join(', ')})`
+          : '',
+      ]
+        .filter(Boolean)
+        .join('; '),
+      { fields },
+    );
+  const out: Record<string, string> = {};
+  for (const t of targets) {
+    if (t in explicit) {
+      if (explicit[t]) out[t] = explicit[t];
+      continue;
+    }
+    const same = fields.find((f) => f.toLowerCase() === t.toLowerCase());
+    if (same) out[t] = same;
+  }
+  return out;
+}
+
+async function hashAll(file: ImportFile, mapping: Record<string, string>) {
+  const out = new Map<number, string>();
+  const col = mapping.password;
+  if (!col) return out;
+  for (const r of file.records) {
+    const pw = (r.values[col] ?? '').trim();
+    if (pw.length >= 8 && pw.length <= 256) out.set(r.row, await hashPassword(pw));
+  }
+  return out;
+}
