@@ -111,7 +111,7 @@ async function readShapefileZip(bytes: Uint8Array): Promise<ImportFile> {
 function readCsv(text: string): ImportFile {
   let table: string[][];
   try {
-    table = parseCsv<string[]>(text, {
+    table = parseCsv(text, {
       bom: true,
       skip_empty_lines: true,
       trim: true,
