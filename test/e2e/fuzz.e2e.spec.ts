@@ -351,6 +351,11 @@ const INPUTS: Record<string, RouteInput> = {
   'GET /api/v1/places/search': { query: contracts.placeSearchQuerySchema },
   'POST /api/v1/road-network': { query: contracts.importQuerySchema },
   'POST /api/v1/imports': { query: contracts.bulkImportQuerySchema },
+  'PATCH /api/v1/users/:id': { body: contracts.updateUserSchema },
+  'POST /api/v1/users/:id/password': { body: contracts.resetPasswordSchema },
+  'PATCH /api/v1/units/:id': { body: contracts.updateUnitSchema },
+  'PATCH /api/v1/checkpoints/:id': { body: contracts.updatePlaceSchema },
+  'PATCH /api/v1/standby-points/:id': { body: contracts.updatePlaceSchema },
   'GET /api/v1/isochrones': { query: contracts.isochroneQuerySchema },
   'GET /api/v1/incidents/:id/route': { query: contracts.routeQuerySchema },
 };

@@ -379,4 +379,72 @@ describe(`bulk imports (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =>
     ]);
     expect((await admin.get('/api/v1/checkpoints')).body).toEqual([]);
   });
+
+  it('edits accounts, units and places one by one', async () => {
+    const users = (await admin.get('/api/v1/users')).body as { id: string; username: string }[];
+    const cmd = users.find((u) => u.username === 'city.cmd')!;
+    const session = await loginToken(base, 'city.cmd', 'city-commander-1');
+    const patched = await admin.raw('PATCH', `/api/v1/users/${cmd.id}`, {
+      roles: ['commander', 'dispatcher'],
+      jurisdictionId: eastId,
+    });
+    expect(patched).toMatchObject({
+      status: 200,
+      body: { roles: ['commander', 'dispatcher'], jurisdictionId: eastId },
+    });
+    expect((await admin.raw('PATCH', `/api/v1/users/${cmd.id}`, {})).status).toBe(400);
+    const reset = await admin.post(`/api/v1/users/${cmd.id}/password`, {
+      password: 'fresh-password-1',
+    });
+    expect(reset.status).toBe(200);
+    expect((await client(base, session).get('/api/v1/incidents')).status).toBe(401);
+    expect(
+      (
+        await client(base).post('/api/v1/auth/login', {
+          username: 'city.cmd',
+          password: 'city-commander-1',
+        })
+      ).status,
+    ).toBe(401);
+    const fresh = await loginToken(base, 'city.cmd', 'fresh-password-1');
+    // not an admin: may not edit anyone
+    expect(
+      (await client(base, fresh).raw('PATCH', `/api/v1/users/${cmd.id}`, { roles: ['admin'] }))
+        .status,
+    ).toBe(403);
+
+    const units = (await admin.get('/api/v1/units')).body as { id: string; callsign: string }[];
+    const foot = units.find((u) => u.callsign === '东步01')!;
+    const stations = (
+      (await admin.get('/api/v1/jurisdictions')).body.features as {
+        properties: { id: string; name: string };
+      }[]
+    ).map((f) => f.properties);
+    const westStation = stations.find((s) => s.name === '西一所')!.id;
+    const unit = await admin.raw('PATCH', `/api/v1/units/${foot.id}`, {
+      callsign: '西摩01',
+      kind: 'motorcycle',
+      stationId: westStation,
+    });
+    expect(unit).toMatchObject({
+      status: 200,
+      body: { callsign: '西摩01', kind: 'motorcycle', stationId: westStation },
+    });
+    expect(
+      (await admin.raw('PATCH', `/api/v1/units/${foot.id}`, { callsign: '西巡01' })).status,
+    ).toBe(409);
+
+    const [sp] = (await admin.get('/api/v1/standby-points')).body as { id: string }[];
+    const gcj = gcoord.transform<[number, number]>([104.06, 30.645], gcoord.WGS84, gcoord.GCJ02);
+    const moved = await admin.raw('PATCH', `/api/v1/standby-points/${sp.id}`, {
+      name: '西备勤点二',
+      location: { lon: gcj[0], lat: gcj[1], crs: 'GCJ02' },
+    });
+    expect(moved.status).toBe(200);
+    expect(moved.body.name).toBe('西备勤点二');
+    expect(Math.abs(moved.body.location.lon - 104.06)).toBeLessThan(2e-5);
+    expect((await admin.raw('DELETE', `/api/v1/standby-points/${sp.id}`)).status).toBe(204);
+    expect((await admin.raw('DELETE', `/api/v1/standby-points/${sp.id}`)).status).toBe(404);
+    expect((await admin.get('/api/v1/standby-points')).body).toEqual([]);
+  });
 });

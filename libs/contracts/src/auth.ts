@@ -20,3 +20,17 @@ export const createUserSchema = z.object({
   jurisdictionId: uuidSchema.nullish(),
 });
 export type CreateUserRequest = z.infer<typeof createUserSchema>;
+
+/** The admin changes an account's roles or jurisdiction scope (what is absent stays). */
+export const updateUserSchema = z
+  .object({
+    roles: z.array(roleSchema).min(1).optional(),
+    jurisdictionId: uuidSchema.nullable().optional(),
+  })
+  .refine((v) => v.roles !== undefined || v.jurisdictionId !== undefined, 'nothing to change');
+export type UpdateUserRequest = z.infer<typeof updateUserSchema>;
+
+/** The admin sets a new password; the account's sessions end. */
+export const resetPasswordSchema = z.object({
+  password: safeText().min(8, 'at least 8 characters').max(256),
+});

@@ -42,6 +42,25 @@ export const createUnitSchema = z.object({
 });
 export type CreateUnitRequest = z.infer<typeof createUnitSchema>;
 
+/** The admin renames a unit, changes its kind or its station (what is absent stays). */
+export const updateUnitSchema = z
+  .object({
+    callsign: safeText().trim().min(1).max(40).optional(),
+    kind: unitKindSchema.optional(),
+    stationId: uuidSchema.nullable().optional(),
+  })
+  .refine((v) => Object.values(v).some((x) => x !== undefined), 'nothing to change');
+export type UpdateUnitRequest = z.infer<typeof updateUnitSchema>;
+
+/** The admin renames or moves a checkpoint or standby point. */
+export const updatePlaceSchema = z
+  .object({
+    name: safeText().trim().min(1).max(100).optional(),
+    location: locationInputSchema.optional(),
+  })
+  .refine((v) => v.name !== undefined || v.location !== undefined, 'nothing to change');
+export type UpdatePlaceRequest = z.infer<typeof updatePlaceSchema>;
+
 export const setUnitStatusSchema = z.object({ status: z.enum(MANUAL_UNIT_STATUSES) });
 
 export const MAX_POSITIONS_PER_REQUEST = 5000;

@@ -1,6 +1,11 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
-import { createUserSchema, loginSchema } from '@ringcad/contracts';
+import {
+  createUserSchema,
+  loginSchema,
+  resetPasswordSchema,
+  updateUserSchema,
+} from '@ringcad/contracts';
 import { AuthService, DomainError, parseInput, type Principal } from '@ringcad/core';
 import { RealtimeGateway } from '../realtime/realtime.gateway';
 import { uuidParam } from '../common/params';
@@ -94,6 +99,44 @@ export class AuthController {
   })
   async disable(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
     const user = await this.auth.setDisabled(id, true, by);
+    this.realtime.disconnectUser(id);
+    return user;
+  }
+
+  /** New roles or jurisdiction scope; open consoles reconnect to get the new rooms. */
+  @Access({ roles: ['admin'], scope: 'city' })
+  @Patch('users/:id')
+  @ApiRoute({
+    summary: "Change an account's roles or jurisdiction scope",
+    body: updateUserSchema,
+    response: userViewSchema,
+    errors: ['CONFLICT'],
+  })
+  async update(
+    @Param('id', uuidParam) id: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() by: Principal,
+  ) {
+    const user = await this.auth.updateUser(id, parseInput(updateUserSchema, body), by);
+    this.realtime.disconnectUser(id);
+    return user;
+  }
+
+  @Access({ roles: ['admin'], scope: 'city' })
+  @Post('users/:id/password')
+  @HttpCode(200)
+  @ApiRoute({
+    summary: "Reset an account's password: its sessions end and its consoles disconnect",
+    body: resetPasswordSchema,
+    response: userViewSchema,
+  })
+  async resetPassword(
+    @Param('id', uuidParam) id: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() by: Principal,
+  ) {
+    const { password } = parseInput(resetPasswordSchema, body);
+    const user = await this.auth.resetPassword(id, password, by);
     this.realtime.disconnectUser(id);
     return user;
   }

@@ -1,9 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import {
   createUnitSchema,
   parsePositionsBatchFast,
   positionsBatchSchema,
   setUnitStatusSchema,
+  updateUnitSchema,
 } from '@ringcad/contracts';
 import { UnitsService, parseInput, type Principal } from '@ringcad/core';
 import { Access } from '../auth/access';
@@ -27,6 +28,22 @@ export class UnitsController {
   })
   create(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.units.create(parseInput(createUnitSchema, body), by);
+  }
+
+  @Access({ roles: ['admin'], scope: 'city' })
+  @Patch(':id')
+  @ApiRoute({
+    summary: "Change a unit's callsign, kind or station",
+    body: updateUnitSchema,
+    response: unitViewSchema,
+    errors: ['CONFLICT'],
+  })
+  update(
+    @Param('id', uuidParam) id: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() by: Principal,
+  ) {
+    return this.units.update(id, parseInput(updateUnitSchema, body), by);
   }
 
   @Access({ scope: 'none' })

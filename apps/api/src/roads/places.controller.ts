@@ -1,5 +1,6 @@
-import { Body, Controller, Get, Post } from '@nestjs/common';
-import { createJurisdictionSchema, createPlaceSchema } from '@ringcad/contracts';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { createJurisdictionSchema, createPlaceSchema, updatePlaceSchema } from '@ringcad/contracts';
+import { uuidParam } from '../common/params';
 import { PlacesService, parseInput, type Principal } from '@ringcad/core';
 import { Access } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal.decorator';
@@ -71,5 +72,51 @@ export class PlacesController {
   @ApiRoute({ summary: 'Standby points', response: z.array(placeViewSchema) })
   listStandbyPoints() {
     return this.places.listPlaces('standby_points');
+  }
+
+  @Access({ roles: ['admin'], scope: 'city' })
+  @Patch('checkpoints/:id')
+  @ApiRoute({
+    summary: 'Rename or move a checkpoint',
+    body: updatePlaceSchema,
+    response: placeViewSchema,
+  })
+  updateCheckpoints(
+    @Param('id', uuidParam) id: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() by: Principal,
+  ) {
+    return this.places.updatePlace('checkpoints', id, parseInput(updatePlaceSchema, body), by);
+  }
+
+  @Access({ roles: ['admin'], scope: 'city' })
+  @Delete('checkpoints/:id')
+  @HttpCode(204)
+  @ApiRoute({ summary: 'Delete a checkpoint', response: null, errors: ['CONFLICT'] })
+  deleteCheckpoints(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
+    return this.places.deletePlace('checkpoints', id, by);
+  }
+
+  @Access({ roles: ['admin'], scope: 'city' })
+  @Patch('standby-points/:id')
+  @ApiRoute({
+    summary: 'Rename or move a standby point',
+    body: updatePlaceSchema,
+    response: placeViewSchema,
+  })
+  updateStandbyPoints(
+    @Param('id', uuidParam) id: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() by: Principal,
+  ) {
+    return this.places.updatePlace('standby_points', id, parseInput(updatePlaceSchema, body), by);
+  }
+
+  @Access({ roles: ['admin'], scope: 'city' })
+  @Delete('standby-points/:id')
+  @HttpCode(204)
+  @ApiRoute({ summary: 'Delete a standby point', response: null })
+  deleteStandbyPoints(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
+    return this.places.deletePlace('standby_points', id, by);
   }
 }

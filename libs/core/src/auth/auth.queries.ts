@@ -77,3 +77,16 @@ export async function insertUserIfAbsent(db: DbOrTx, user: Insertable<DB['users'
     .onConflict((oc) => oc.column('username').doNothing())
     .execute();
 }
+
+export function updateUserRow(
+  db: DbOrTx,
+  userId: string,
+  set: { roles?: string[]; jurisdiction_id?: string | null; password_hash?: string },
+) {
+  return db
+    .updateTable('users')
+    .set(set)
+    .where('id', '=', userId)
+    .returningAll()
+    .executeTakeFirst();
+}

@@ -2,7 +2,13 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { DB } from '@ringcad/db';
-import type { CreateUserRequest, LoginRequest, LoginResponse, UserView } from '@ringcad/contracts';
+import type {
+  CreateUserRequest,
+  LoginRequest,
+  LoginResponse,
+  UpdateUserRequest,
+  UserView,
+} from '@ringcad/contracts';
 import type { Role } from '@ringcad/domain';
 import {
   appendAudit,
@@ -26,6 +32,7 @@ import {
   listUsers,
   sessionUser,
   setUserDisabledAt,
+  updateUserRow,
   unitByTerminalTokenHash,
   userByUsername,
   userIdByUsername,
@@ -124,6 +131,40 @@ export class AuthService implements OnModuleInit {
         },
       );
       return { ...toUserView(user), disabled };
+    });
+  }
+
+  /** New roles or jurisdiction scope; they apply from the account's next request. */
+  async updateUser(userId: string, input: UpdateUserRequest, by: Principal): Promise<UserView> {
+    if (by.kind === 'user' && by.id === userId && input.roles && !input.roles.includes('admin'))
+      throw conflict('you cannot take the admin role from your own account');
+    return this.database.transaction(async (tx) => {
+      if (input.jurisdictionId && !(await jurisdictionExists(tx, input.jurisdictionId)))
+        throw notFound('jurisdiction', input.jurisdictionId);
+      const user = await updateUserRow(tx, userId, {
+        ...(input.roles ? { roles: [...new Set(input.roles)] } : {}),
+        ...(input.jurisdictionId !== undefined ? { jurisdiction_id: input.jurisdictionId } : {}),
+      });
+      if (!user) throw notFound('user', userId);
+      await appendAudit(tx, this.clock.now(), actorOf(by), 'update', 'user', userId, {
+        roles: user.roles,
+        jurisdictionId: user.jurisdiction_id,
+      });
+      return { ...toUserView(user), disabled: user.disabled_at !== null };
+    });
+  }
+
+  /** A new password set by the admin; every session of the account ends. */
+  async resetPassword(userId: string, password: string, by: Principal): Promise<UserView> {
+    const hash = await hashPassword(password);
+    return this.database.transaction(async (tx) => {
+      const user = await updateUserRow(tx, userId, { password_hash: hash });
+      if (!user) throw notFound('user', userId);
+      await deleteUserSessions(tx, userId);
+      await appendAudit(tx, this.clock.now(), actorOf(by), 'reset-password', 'user', userId, {
+        username: user.username,
+      });
+      return { ...toUserView(user), disabled: user.disabled_at !== null };
     });
   }
 

@@ -69,3 +69,25 @@ export async function availableUnitPositions(db: DbOrTx): Promise<UnitPositionRo
       WHERE status = 'available'`.execute(db);
   return rows.rows;
 }
+
+export async function updateUnitFields(
+  db: DbOrTx,
+  id: string,
+  set: { callsign?: string; kind?: string; station_id?: string | null },
+): Promise<boolean> {
+  const r = await db
+    .updateTable('units')
+    .set({ ...set, version: sql<number>`version + 1` })
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+export async function callsignTakenByOther(db: DbOrTx, callsign: string, id: string) {
+  return !!(await db
+    .selectFrom('units')
+    .select('id')
+    .where('callsign', '=', callsign)
+    .where('id', '!=', id)
+    .executeTakeFirst());
+}

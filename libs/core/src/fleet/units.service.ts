@@ -1,5 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { CreateUnitRequest, PositionReport, UnitView } from '@ringcad/contracts';
+import type {
+  CreateUnitRequest,
+  PositionReport,
+  UnitView,
+  UpdateUnitRequest,
+} from '@ringcad/contracts';
 import { MANUAL_UNIT_STATUSES, type ManualUnitStatus } from '@ringcad/domain';
 import {
   appendAudit,
@@ -21,6 +26,8 @@ import { LiveFleetService, overlayLive } from './live-fleet.service';
 import type { DbOrTx } from '@ringcad/db';
 import {
   callsignTaken,
+  callsignTakenByOther,
+  updateUnitFields,
   insertUnit,
   listUnitRows,
   lockUnitStatus,
@@ -77,6 +84,31 @@ export class UnitsService {
     });
     await after.run();
     return { unit, terminalToken: token };
+  }
+
+  /** Renames a unit, changes its kind or station; every console sees the change. */
+  async update(id: string, input: UpdateUnitRequest, by: Principal): Promise<UnitView> {
+    const after = new AfterCommit();
+    const view = await this.database.transaction(async (tx) => {
+      if (input.stationId && !(await jurisdictionExists(tx, input.stationId)))
+        throw notFound('station', input.stationId);
+      if (input.callsign && (await callsignTakenByOther(tx, input.callsign, id)))
+        throw conflict(`callsign ${input.callsign} is taken`);
+      const found = await updateUnitFields(tx, id, {
+        ...(input.callsign ? { callsign: input.callsign } : {}),
+        ...(input.kind ? { kind: input.kind } : {}),
+        ...(input.stationId !== undefined ? { station_id: input.stationId } : {}),
+      });
+      if (!found) throw notFound('unit', id);
+      await appendAudit(tx, this.clock.now(), actorOf(by), 'update', 'unit', id, { ...input });
+      const v = await this.get(tx, id);
+      after.add(() =>
+        this.realtime.toConsoles({ event: 'unit.updated', payload: v, everyone: true }),
+      );
+      return v;
+    });
+    await after.run();
+    return view;
   }
 
   async list(db: DbOrTx = this.database.db): Promise<UnitView[]> {

@@ -90,3 +90,34 @@ export async function listPlacePoints(db: DbOrTx, table: PlaceTableName): Promis
   );
   return rows.rows;
 }
+
+export async function updatePlaceRow(
+  db: DbOrTx,
+  table: PlaceTableName,
+  id: string,
+  set: { name?: string; location?: { lon: number; lat: number } },
+): Promise<PlacePoint | undefined> {
+  const loc = set.location;
+  const rows = await sql<PlacePoint>`
+      UPDATE ${sql.table(table)} SET
+        name = COALESCE(${set.name ?? null}::text, name),
+        location = CASE WHEN ${loc !== undefined}
+                        THEN ST_SetSRID(ST_MakePoint(${loc?.lon ?? 0}, ${loc?.lat ?? 0}), 4326)
+                        ELSE location END
+      WHERE id = ${id}
+      RETURNING id, name, ST_X(location) AS lon, ST_Y(location) AS lat`.execute(db);
+  return rows.rows[0];
+}
+
+export async function checkpointInUse(db: DbOrTx, id: string): Promise<boolean> {
+  return !!(await db
+    .selectFrom('assignments')
+    .select('id')
+    .where('checkpoint_id', '=', id)
+    .executeTakeFirst());
+}
+
+export async function deletePlaceRow(db: DbOrTx, table: PlaceTableName, id: string) {
+  const r = await db.deleteFrom(table).where('id', '=', id).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}

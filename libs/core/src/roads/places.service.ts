@@ -1,5 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { CreateJurisdictionRequest, CreatePlaceRequest } from '@ringcad/contracts';
+import type {
+  CreateJurisdictionRequest,
+  CreatePlaceRequest,
+  UpdatePlaceRequest,
+} from '@ringcad/contracts';
 import { findScheme } from '@ringcad/domain';
 import {
   appendAudit,
@@ -7,6 +11,7 @@ import {
   toWgs84,
   DatabaseService,
   DomainError,
+  conflict,
   notFound,
   actorOf,
   type Principal,
@@ -14,7 +19,10 @@ import {
 import { RoadNetworkService } from './road-network.service';
 import { InputBounds } from './input-bounds';
 import {
+  checkpointInUse,
+  deletePlaceRow,
   geometryValidity,
+  updatePlaceRow,
   insertJurisdiction,
   insertPlace,
   jurisdictionExists,
@@ -92,6 +100,30 @@ export class PlacesService {
         name: input.name,
       });
       return { id, name: input.name, location: p };
+    });
+  }
+
+  async updatePlace(table: PlaceTableName, id: string, input: UpdatePlaceRequest, by: Principal) {
+    const p = input.location ? toWgs84(input.location) : undefined;
+    if (p) this.bounds.assertInServiceArea([p], () => 'location');
+    return this.database.transaction(async (tx) => {
+      const row = await updatePlaceRow(tx, table, id, { name: input.name, location: p });
+      if (!row) throw notFound(table === 'checkpoints' ? 'checkpoint' : 'standby point', id);
+      await appendAudit(tx, this.clock.now(), actorOf(by), 'update', table, id, {
+        name: row.name,
+      });
+      return { id: row.id, name: row.name, location: { lon: row.lon, lat: row.lat } };
+    });
+  }
+
+  /** A checkpoint that a sealing assignment named stays (the record keeps pointing at it). */
+  async deletePlace(table: PlaceTableName, id: string, by: Principal): Promise<void> {
+    await this.database.transaction(async (tx) => {
+      if (table === 'checkpoints' && (await checkpointInUse(tx, id)))
+        throw conflict('this checkpoint was manned in a sealing; it stays in the record');
+      if (!(await deletePlaceRow(tx, table, id)))
+        throw notFound(table === 'checkpoints' ? 'checkpoint' : 'standby point', id);
+      await appendAudit(tx, this.clock.now(), actorOf(by), 'delete', table, id);
     });
   }
 
