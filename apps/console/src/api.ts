@@ -34,15 +34,28 @@ export function setUnauthenticatedHandler(fn: () => void) {
 const READ_RETRIES = 2;
 const MAX_RETRY_WAIT_MS = 2000;
 
+/** A non-JSON request body (an import file), sent as it is. */
+export class RawBody {
+  constructor(
+    readonly data: ArrayBuffer,
+    readonly type: string,
+  ) {}
+}
+
 async function call<T>(method: string, path: string, body?: unknown, attempt = 0): Promise<T> {
+  const raw = body instanceof RawBody ? body : null;
   const res = await fetch(`/api/v1${path}`, {
     method,
     headers: {
       accept: 'application/json',
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(raw
+        ? { 'content-type': raw.type }
+        : body !== undefined
+          ? { 'content-type': 'application/json' }
+          : {}),
       ...(token ? { authorization: `Bearer ${token}` } : {}),
     },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: raw ? raw.data : body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
   let parsed: unknown = null;
@@ -77,6 +90,10 @@ export const api = {
   get: <T>(path: string) => call<T>('GET', path),
   post: <T>(path: string, body: unknown = {}) => call<T>('POST', path, body),
   patch: <T>(path: string, body: unknown) => call<T>('PATCH', path, body),
+  del: (path: string) => call<null>('DELETE', path),
+  /** Uploads a file as the raw request body. */
+  upload: <T>(path: string, data: ArrayBuffer, type: string) =>
+    call<T>('POST', path, new RawBody(data, type)),
 };
 
 export function qs(params: Record<string, string | number | undefined>): string {

@@ -13,6 +13,7 @@ import { connectRealtime } from './realtime';
 import { clearSession, loadSession, viewsFor, type ConsoleView, type Session } from './session';
 import { store } from './store';
 import { alertTone, mountAlertBanner } from './views/alerts';
+import { AdminSeat } from './views/admin';
 import { CalltakerSeat } from './views/calltaker';
 import { CommanderSeat } from './views/commander';
 import { DispatcherSeat } from './views/dispatcher';
@@ -26,6 +27,7 @@ const SEAT_LABEL: Record<ConsoleView, () => string> = {
   calltaker: () => t('roleCalltaker'),
   dispatcher: () => t('roleDispatcher'),
   commander: () => t('roleCommander'),
+  admin: () => t('roleAdmin'),
 };
 
 function start() {
@@ -185,7 +187,13 @@ function openConsole(session: Session) {
     sessionStorage.setItem('ringcad.seat', v);
     history.replaceState(null, '', `#${v}`);
     dispatcher = v === 'dispatcher' ? new DispatcherSeat() : null;
-    seat = dispatcher ?? (v === 'calltaker' ? new CalltakerSeat() : new CommanderSeat());
+    seat =
+      dispatcher ??
+      (v === 'calltaker'
+        ? new CalltakerSeat()
+        : v === 'admin'
+          ? new AdminSeat()
+          : new CommanderSeat());
     document.body.dataset.seat = v;
     const canAck = v !== 'calltaker';
     unmountBanner = mountAlertBanner(banner, {
@@ -209,7 +217,7 @@ function openConsole(session: Session) {
   onLangChange(() => switchSeat(seatName));
   langBtn.addEventListener('click', () => setLang(lang() === 'zh' ? 'en' : 'zh'));
   document.addEventListener('keydown', (e) => {
-    const n = ['F6', 'F7', 'F8'].indexOf(e.key);
+    const n = ['F6', 'F7', 'F8', 'F9'].indexOf(e.key);
     if (n >= 0 && views[n]) {
       e.preventDefault();
       switchSeat(views[n]);

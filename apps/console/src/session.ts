@@ -29,7 +29,7 @@ export function clearSession() {
   sessionStorage.removeItem(KEY);
 }
 
-export type ConsoleView = 'calltaker' | 'dispatcher' | 'commander';
+export type ConsoleView = 'calltaker' | 'dispatcher' | 'commander' | 'admin';
 
 /** The seats a user may sit at, the first being where they land; admins get the dispatcher view. */
 export function viewsFor(user: UserView): ConsoleView[] {
@@ -38,6 +38,7 @@ export function viewsFor(user: UserView): ConsoleView[] {
   if (roles.includes('dispatcher') || roles.includes('admin')) views.push('dispatcher');
   if (roles.includes('calltaker')) views.push('calltaker');
   if (roles.includes('commander') || roles.includes('admin')) views.push('commander');
+  if (roles.includes('admin')) views.push('admin');
   // a call-taker-only account lands on call-taking
   if (roles.includes('calltaker') && !roles.includes('dispatcher') && !roles.includes('admin')) {
     return ['calltaker', ...views.filter((v) => v !== 'calltaker')];

@@ -83,3 +83,23 @@ export const REPORT_GROUP_BY = [
   'unit',
 ] as const;
 export type ReportGroupBy = (typeof REPORT_GROUP_BY)[number];
+
+/** What a bulk import creates or updates (`POST /api/v1/imports?kind=`). */
+export const IMPORT_KINDS = [
+  'jurisdictions',
+  'standby-points',
+  'checkpoints',
+  'units',
+  'users',
+] as const;
+export type ImportKind = (typeof IMPORT_KINDS)[number];
+
+/** The fields each kind reads from a record; the mapping names, for each, the file's field. */
+export const IMPORT_TARGET_FIELDS = {
+  jurisdictions: ['name', 'kind', 'parent', 'scheme'],
+  'standby-points': ['name', 'lon', 'lat'],
+  checkpoints: ['name', 'lon', 'lat'],
+  units: ['callsign', 'kind', 'station'],
+  users: ['username', 'password', 'roles', 'jurisdiction'],
+} as const satisfies Record<ImportKind, readonly string[]>;
+

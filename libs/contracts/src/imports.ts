@@ -1,25 +1,9 @@
 import { z } from 'zod';
 import { safeText } from './common';
 import { jurisdictionKindSchema } from './places';
+import { IMPORT_KINDS } from './constants';
 
-/** What a bulk import creates or updates (`POST /api/v1/imports?kind=`). */
-export const IMPORT_KINDS = [
-  'jurisdictions',
-  'standby-points',
-  'checkpoints',
-  'units',
-  'users',
-] as const;
-export type ImportKind = (typeof IMPORT_KINDS)[number];
-
-/** The fields each kind reads from a record; the mapping names, for each, the file's field. */
-export const IMPORT_TARGET_FIELDS = {
-  jurisdictions: ['name', 'kind', 'parent', 'scheme'],
-  'standby-points': ['name', 'lon', 'lat'],
-  checkpoints: ['name', 'lon', 'lat'],
-  units: ['callsign', 'kind', 'station'],
-  users: ['username', 'password', 'roles', 'jurisdiction'],
-} as const satisfies Record<ImportKind, readonly string[]>;
+export { IMPORT_KINDS, IMPORT_TARGET_FIELDS, type ImportKind } from './constants';
 
 const booleanQuery = z
   .enum(['true', 'false', '1', '0'])
