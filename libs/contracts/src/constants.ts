@@ -102,4 +102,3 @@ export const IMPORT_TARGET_FIELDS = {
   units: ['callsign', 'kind', 'station'],
   users: ['username', 'password', 'roles', 'jurisdiction'],
 } as const satisfies Record<ImportKind, readonly string[]>;
-

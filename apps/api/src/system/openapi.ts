@@ -46,8 +46,7 @@ const ERROR_MEANING: Record<ErrorCode, string> = {
     'the body is not of a media type this route takes (JSON everywhere but uploads)',
   UNAVAILABLE: 'not ready yet; Retry-After says when to come back',
   DEPENDENCY_DOWN: 'the database or the job queue is down; Retry-After says when to come back',
-  IMPORT_REFUSED:
-    'an import with refused rows (details.rows: row, errors); nothing was written',
+  IMPORT_REFUSED: 'an import with refused rows (details.rows: row, errors); nothing was written',
   INTERNAL: 'an unexpected server error',
 };
 
