@@ -102,6 +102,20 @@ const rows = [
     target: 'ingest ≥ 50,000/s at saturation',
   },
   {
+    bench: 'ingest',
+    what: (r) =>
+      `${n(get(r, 'services.units') ?? get(r, 'embedded.units'))} units, ramped to saturation`,
+    figures: (r) =>
+      ['services', 'embedded']
+        .filter((m) => r[m])
+        .map(
+          (m) =>
+            `${m} batches ${n(r[m].saturationPerSec)}/s, single socket reports ${n(r[m].singleReportsPerSec)}/s, lost ${n(r[m].lost)}`,
+        )
+        .join('; '),
+    target: 'services ≥ 50,000/s, lost 0',
+  },
+  {
     bench: 'emergency',
     what: (r) => `${n(get(r, 'results.0.units'))} units, ${n(get(r, 'results.0.rounds'))} presses`,
     figures: (r) =>
