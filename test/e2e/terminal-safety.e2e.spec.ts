@@ -455,15 +455,38 @@ describe(`terminal, messages and officer safety (${SERVICES_MODE ? 'services' : 
     ).toHaveLength(0);
   });
 
-  it('issues a terminal link with a QR code; the old token stops working', async () => {
+  it('issues a terminal link with a QR code; the old token is refused and its terminals are disconnected at once, on every api instance', async () => {
     const u = world.units[1];
+    const oldToken = u.token;
+    // the unit's terminal on this instance and, in services mode, one on a second instance
+    const terminals = [await connectSocket(base, '/terminal', oldToken)];
+    if (SERVICES_MODE)
+      terminals.push(await connectSocket((await stack.startApi(1)).url, '/terminal', oldToken));
+    for (const t of terminals) await t.waitFor((e) => e.event === 'terminal.hello');
+    const closed = terminals.map(
+      (t) => new Promise<string>((resolve) => t.socket.once('disconnect', resolve)),
+    );
     expect((await world.dispatcher.post(`/api/v1/units/${u.id}/terminal-link`)).status).toBe(403);
+    expect(terminals.every((t) => t.socket.connected)).toBe(true);
     const r = await world.admin.post(`/api/v1/units/${u.id}/terminal-link`);
     expect(r.status).toBe(200);
     expect(r.body.url).toContain('/m/#token=');
     expect(r.body.qrSvg).toMatch(/^<svg/);
-    expect((await client(base, u.token).get('/api/v1/emergencies')).status).toBe(401);
+    // told why, then closed by the server (not a network drop)
+    expect(await Promise.all(closed)).toEqual(terminals.map(() => 'io server disconnect'));
+    for (const t of terminals)
+      expect(t.events.find((e) => e.event === 'terminal.revoked')?.payload).toEqual({
+        reason: 'token_replaced',
+      });
+    // the old token: refused over HTTP and for a new socket
+    expect((await client(base, oldToken).get('/api/v1/emergencies')).status).toBe(401);
+    await expect(connectSocket(base, '/terminal', oldToken)).rejects.toThrow('UNAUTHENTICATED');
+    // the new one works for both
     expect((await client(base, r.body.terminalToken).get('/api/v1/emergencies')).status).toBe(200);
+    const fresh = await connectSocket(base, '/terminal', r.body.terminalToken);
+    expect((await fresh.waitFor((e) => e.event === 'terminal.hello')).payload.unitId).toBe(u.id);
+    fresh.close();
+    if (SERVICES_MODE) await stack.stopApi(1);
     u.token = r.body.terminalToken;
   });
 });
