@@ -10,7 +10,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../bench/lib/chromium';
 import { buildWorld, type World } from '../support/fixtures';
 import { createStack, SERVICES_MODE, type Stack } from '../support/harness';
-import { ensureConsoleBuilt, ROOT } from './console-browser';
+import { ROOT } from './console-browser';
 
 jest.setTimeout(180_000);
 
@@ -31,7 +31,11 @@ export function qrVideo(text: string, width = 640, height = 480, scale = 6, fram
     for (let c = 0; c < qr.size; c++) {
       if (!qr.get(r, c)) continue;
       for (let dy = 0; dy < scale; dy++)
-        luma.fill(16, (y0 + r * scale + dy) * width + x0 + c * scale, (y0 + r * scale + dy) * width + x0 + (c + 1) * scale);
+        luma.fill(
+          16,
+          (y0 + r * scale + dy) * width + x0 + c * scale,
+          (y0 + r * scale + dy) * width + x0 + (c + 1) * scale,
+        );
     }
   const chroma = Buffer.alloc((width / 2) * (height / 2) * 2, 128); // no colour (U then V)
   const frame = Buffer.concat([Buffer.from('FRAME\n'), luma, chroma]);
@@ -52,7 +56,6 @@ describe(`警务通 QR sign-in with a camera (${SERVICES_MODE ? 'services' : 'em
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    ensureConsoleBuilt();
     stack = await createStack({ COVERAGE_PUSH_SEC: '0' });
     base = (await stack.startApi()).url;
     if (SERVICES_MODE) await stack.startWorker();
@@ -95,7 +98,7 @@ describe(`警务通 QR sign-in with a camera (${SERVICES_MODE ? 'services' : 'em
     await page.locator('header .callsign', { hasText: u.callsign }).waitFor({ timeout: 30_000 });
     await page.locator('#net.on').waitFor();
     // this Chromium has no BarcodeDetector: the frames were read by the bundled jsQR
-    const reader = await page.evaluate(() => document.body.dataset.qrReader);
+    const reader = await page.evaluate(() => (globalThis as any).document.body.dataset.qrReader);
     const native = await page.evaluate(() => 'BarcodeDetector' in globalThis);
     expect(reader).toBe(native ? 'native' : 'jsqr');
     await page.screenshot({ path: join(SHOTS, 'scan-signed-in.png') });

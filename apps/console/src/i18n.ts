@@ -470,7 +470,8 @@ const en: Record<Key, string> = {
   nearbyWithin: 'within {radius} m · {window} min',
   nearbyLine: '{distance} m · {minutes} min ago',
   offlineAction: 'Offline · device time {device}',
-  offlineActionHint: 'Taken while the terminal was offline: device time {device}, received {received}',
+  offlineActionHint:
+    'Taken while the terminal was offline: device time {device}, received {received}',
   nearbyBadge: '{n} open incidents nearby · F9 attaches the call instead of filing a new one',
   sameCategory: 'same category',
   attachCall: 'Attach this call here',
