@@ -85,7 +85,9 @@ describe(`警务通 on the dispatcher's console (${SERVICES_MODE ? 'services' : 
     const sent: [number, number][] = [];
     const move = async (steps: number) => {
       for (let i = 0; i < steps; i++) {
-        const p: [number, number] = [u.lon + (sent.length + 1) * 0.0006, u.lat + 0.0002];
+        // the server keeps six decimals (about 0.1 m)
+        const r6 = (v: number) => Math.round(v * 1e6) / 1e6;
+        const p: [number, number] = [r6(u.lon + (sent.length + 1) * 0.0006), r6(u.lat + 0.0002)];
         const r = await emitWithAck(terminal.socket, 'position', {
           lon: p[0],
           lat: p[1],

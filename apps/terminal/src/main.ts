@@ -330,7 +330,11 @@ function connect() {
   s.on('connect_error', (err: Error) => {
     if (err.message === 'UNAUTHENTICATED') {
       s.close();
-      void signOut(everConnected ? t('tokenReplaced') : t('badToken'), everConnected);
+      // a mistyped token after a replaced one keeps what the phone still holds for its unit
+      void signOut(
+        everConnected ? t('tokenReplaced') : t('badToken'),
+        everConnected || checkingUnit,
+      );
     }
   });
   s.on('terminal.revoked', () => {
