@@ -33,7 +33,7 @@ import {
   type RoadGraph,
 } from '../libs/routing/src';
 import { mulberry32, streetPoint, writeResult } from './lib/bench-utils';
-import { api, percentile, startStack, type BenchMode } from './lib/stack-process';
+import { adminToken, api, percentile, startStack, type BenchMode } from './lib/stack-process';
 
 const CALL_SECONDS = Number(process.env.BENCH_CALL_SECONDS ?? 300);
 const CALL_RATE = Number(process.env.BENCH_CALL_RATE ?? 3.5);
@@ -78,7 +78,7 @@ async function runMode(mode: BenchMode, city: City) {
     const login = async (username: string, password: string) =>
       (await api(base, 'POST', '/api/v1/auth/login', undefined, { username, password })).body
         .accessToken as string;
-    const admin = await login('admin', stack.adminPassword);
+    const admin = await adminToken(stack);
     for (let i = 0; i < 600; i++) {
       const r = await api<{ nodes?: number }>(base, 'GET', '/api/v1/road-network', admin);
       if (r.status === 200 && (r.body.nodes ?? 0) > CITY_NODES * 0.8) break;

@@ -149,6 +149,14 @@ const rows = [
     target: '≤ 1 s',
   },
   {
+    bench: 'patrol',
+    what: (r) =>
+      `hard synthetic city, ${n(r.checkpoints)} perimeter checkpoints, ${n(r.units)} units`,
+    figures: (r) =>
+      `perimeter readiness p50 ${ms(get(r, 'perimeterReadiness.wallMs.p50'))}, p99 ${ms(r.perimeterReadinessMs)} (CPU p50 ${ms(get(r, 'perimeterReadiness.cpuMs.p50'))}); visibility and deployment plan not built`,
+    target: 'readiness ≤ 50 ms; visibility ≤ 1 s; plan ≤ 2 s',
+  },
+  {
     bench: 'reports',
     what: (r) => `${n(r.incidents)} incidents (${r.mode ?? '—'})`,
     figures: (r) =>
