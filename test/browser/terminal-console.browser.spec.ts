@@ -18,6 +18,7 @@ import {
   launchBrowser,
   ROOT,
   signIn,
+  until,
   waitForMapIdle,
   watch,
   type BrowserSession,
@@ -77,6 +78,75 @@ describe(`警务通 on the dispatcher's console (${SERVICES_MODE ? 'services' : 
       await page.evaluate(() => (globalThis as any).__ringcad.alertTone.played as number),
     ).toBeGreaterThan(played);
     await page.screenshot({ path: join(SHOTS, 'console-emergency.png') });
+
+    // the unit in danger is followed: its track since the alarm is drawn as a line, growing with
+    // every position its terminal sends
+    const terminal = await connectSocket(base, '/terminal', u.token);
+    const sent: [number, number][] = [];
+    const move = async (steps: number) => {
+      for (let i = 0; i < steps; i++) {
+        // the server keeps six decimals (about 0.1 m)
+        const r6 = (v: number) => Math.round(v * 1e6) / 1e6;
+        const p: [number, number] = [r6(u.lon + (sent.length + 1) * 0.0006), r6(u.lat + 0.0002)];
+        const r = await emitWithAck(terminal.socket, 'position', {
+          lon: p[0],
+          lat: p[1],
+          at: new Date().toISOString(),
+        });
+        expect(r.ok).toBe(true);
+        sent.push(p);
+        await sleep(1100);
+      }
+    };
+    const trackCoords = () =>
+      page.evaluate(async () => {
+        const src = (globalThis as any).__ringcad.map.getSource('emergency-track');
+        const data = await src.getData();
+        return (data.features[0]?.geometry.coordinates ?? []) as [number, number][];
+      });
+    const has = (coords: [number, number][], p: [number, number]) =>
+      coords.some(([x, y]) => Math.abs(x - p[0]) < 1e-6 && Math.abs(y - p[1]) < 1e-6);
+    await move(3);
+    const first = await until(trackCoords, (c) => sent.every((p) => has(c, p)), 15_000);
+    await move(3);
+    const second = await until(trackCoords, (c) => sent.every((p) => has(c, p)), 15_000);
+    expect(second.length).toBeGreaterThan(first.length);
+    // in time order: the newest position is the line's end
+    expect(second[second.length - 1]).toEqual(sent[sent.length - 1]);
+    // and it is on screen, in the track's own colour
+    const trackPixels = () =>
+      page.evaluate(() => {
+        const g = globalThis as any;
+        const src = g.__ringcad.map.getCanvas();
+        const c = g.document.createElement('canvas');
+        c.width = src.width;
+        c.height = src.height;
+        const ctx = c.getContext('2d');
+        ctx.drawImage(src, 0, 0);
+        const { data } = ctx.getImageData(0, 0, c.width, c.height);
+        let n = 0;
+        for (let i = 0; i < data.length; i += 4)
+          if (
+            Math.abs(data[i] - 0xff) + Math.abs(data[i + 1] - 0x2b) + Math.abs(data[i + 2] - 0xd6) <
+            40
+          )
+            n++;
+        return n;
+      });
+    await waitForMapIdle(page);
+    expect(await until(trackPixels, (n) => n > 30, 10_000)).toBeGreaterThan(30);
+    await page.screenshot({ path: join(SHOTS, 'console-emergency-track.png') });
+    // a console opened mid-emergency draws the track so far (the API's track since the alarm)
+    await page.reload();
+    await page.locator('#connection.online').waitFor();
+    await waitForMapIdle(page);
+    await until(
+      trackCoords,
+      (c) => c.length >= sent.length && sent.every((p) => has(c, p)),
+      15_000,
+    );
+    terminal.close();
+
     await page.locator('#alert-banner .alert-emergency .clear-emergency').click();
     await page.locator('#emergency-clear').waitFor();
     // no reason: refused in the dialog, nothing cleared
@@ -88,6 +158,8 @@ describe(`警务通 on the dispatcher's console (${SERVICES_MODE ? 'services' : 
     await page.locator('#emergency-clear [data-role="confirm"]').click();
     await page.locator('#alert-banner .alert-emergency').waitFor({ state: 'detached' });
     expect((await world.dispatcher.get('/api/v1/emergencies')).body.emergencies).toHaveLength(0);
+    // cleared: the track line goes with it
+    await until(trackCoords, (c) => c.length === 0, 10_000);
     const tl = (
       await world.dispatcher.get(`/api/v1/incidents/${r.body.emergency.incidentId}/timeline`)
     ).body;

@@ -11,7 +11,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../bench/lib/chromium';
 import { buildWorld, INCIDENT_POINT, type World } from '../support/fixtures';
 import { client, createStack, SERVICES_MODE, sleep, type Stack } from '../support/harness';
-import { ROOT } from './console-browser';
+import { ensureConsoleBuilt, launchBrowser, ROOT, signIn, watch } from './console-browser';
 
 jest.setTimeout(240_000);
 
@@ -55,6 +55,7 @@ describe(`警务通 terminal in a phone browser (${SERVICES_MODE ? 'services' : 
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
+    ensureConsoleBuilt();
     // on-scene check-in: public_order units are prompted 3 s after arriving (the others after 10 min)
     stack = await createStack({
       ROAD_NETWORK: join(SHARED, 'chengdu-center-2018.osm'),
@@ -272,6 +273,35 @@ describe(`警务通 terminal in a phone browser (${SERVICES_MODE ? 'services' : 
     expect(t1![2]).toBeLessThan(Date.parse(arrive.data.deviceAt));
     expect(t2![2]).toBeGreaterThan(Date.parse(arrive.data.deviceAt));
     expect(t2![2]).toBeLessThan(back);
+
+    // ── the dispatcher's console marks the arrival as taken offline, with its device time ──
+    const pc = await launchBrowser();
+    try {
+      const desk = await watch(pc, 'dispatcher-offline-mark');
+      await signIn(desk.page, base, 'dispatcher', 'dispatcher-password');
+      await desk.page.locator(`.queue-item[data-incident-id="${incidentId}"]`).click();
+      const row = desk.page.locator(
+        `#incident-detail .assignment[data-assignment-id="${assignmentId}"]`,
+      );
+      const mark = row.locator('.offline-mark[data-offline-step="on_scene"]');
+      await mark.waitFor();
+      const hms = (iso: string) =>
+        new Date(iso).toLocaleTimeString('zh-CN', { hour12: false, timeZone: 'Asia/Shanghai' });
+      expect(await mark.textContent()).toBe(`离线操作 · 设备时间 ${hms(arrive.data.deviceAt)}`);
+      expect(await mark.getAttribute('title')).toContain(`中心收到 ${hms(arrive.data.receivedAt)}`);
+      // the stages taken online carry no mark
+      expect(await row.locator('.offline-mark').count()).toBe(1);
+      await desk.page.screenshot({ path: join(SHOTS, '2b-console-offline-mark.png') });
+      // and in English
+      await desk.page.locator('#lang').click();
+      await row
+        .locator('.offline-mark', { hasText: `Offline · device time ${hms(arrive.data.deviceAt)}` })
+        .waitFor();
+      expect(desk.problems).toEqual([]);
+      expect(desk.external).toEqual([]);
+    } finally {
+      await pc.close();
+    }
 
     // ── feedback with a disposition code ──
     await page.locator('#stage[data-type="clear"]').tap();

@@ -260,6 +260,8 @@ const zh = {
   nearbyTitle: '附近在办警情：是否同一事件？',
   nearbyWithin: '{radius} 米内 · {window} 分钟内',
   nearbyLine: '{distance} 米 · {minutes} 分钟前',
+  offlineAction: '离线操作 · 设备时间 {device}',
+  offlineActionHint: '终端离线时操作：设备时间 {device}，中心收到 {received}',
   nearbyBadge: '附近有 {n} 起在办警情 · F9 追加来电，不新建警情',
   sameCategory: '同类',
   attachCall: '追加来电到此警情',
@@ -635,6 +637,9 @@ const en: Record<Key, string> = {
   nearbyTitle: 'Open incidents nearby: the same event?',
   nearbyWithin: 'within {radius} m · {window} min',
   nearbyLine: '{distance} m · {minutes} min ago',
+  offlineAction: 'Offline · device time {device}',
+  offlineActionHint:
+    'Taken while the terminal was offline: device time {device}, received {received}',
   nearbyBadge: '{n} open incidents nearby · F9 attaches the call instead of filing a new one',
   sameCategory: 'same category',
   attachCall: 'Attach this call here',

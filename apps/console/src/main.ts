@@ -6,7 +6,7 @@ import { setToken, setUnauthenticatedHandler } from './api';
 import { h, render } from './dom';
 import { installPageFonts } from './fonts';
 import { lang, onLangChange, setLang, statusLabel, t } from './i18n';
-import { bindLiveLayers } from './map/live-layers';
+import { bindEmergencyTrack, bindLiveLayers } from './map/live-layers';
 import { MapView, mapConfigFromPage } from './map/map-view';
 import { COLORS } from './map/style';
 import { connectRealtime } from './realtime';
@@ -117,6 +117,7 @@ function openConsole(session: Session) {
   const unbindLive = bindLiveLayers(map, {
     highlighted: () => dispatcher?.highlighted() ?? new Set(),
   });
+  const unbindEmergencyTrack = bindEmergencyTrack(map);
   let unmountBanner: (() => void) | null = null;
 
   const paintChrome = () => {
@@ -228,7 +229,10 @@ function openConsole(session: Session) {
       (clockEl.textContent = new Date(store.now()).toLocaleTimeString('zh-CN', { hour12: false })),
     1000,
   );
-  window.addEventListener('pagehide', () => unbindLive());
+  window.addEventListener('pagehide', () => {
+    unbindLive();
+    unbindEmergencyTrack();
+  });
 
   const disconnect = connectRealtime(session.token, signOut);
   window.addEventListener('pagehide', disconnect);

@@ -14,6 +14,10 @@ const zh = {
   scan: '扫码登录',
   scanUnsupported: '此浏览器不支持扫码，请手动输入',
   badToken: '令牌无效',
+  tokenReplaced:
+    '管理员已为本单位签发新的终端令牌，此令牌已失效。请用新令牌或二维码重新登录（未发送的操作会保留）',
+  scanning: '正在扫描二维码…',
+  scanNoCamera: '无法打开摄像头',
   signOut: '退出',
   online: '在线',
   offline: '离线',
@@ -68,6 +72,10 @@ const en: Record<Key, string> = {
   scan: 'Scan QR code',
   scanUnsupported: 'This browser cannot scan: type the token',
   badToken: 'Invalid token',
+  tokenReplaced:
+    'An admin issued a new terminal token for this unit; this one no longer works. Sign in with the new token or QR code (actions not yet sent are kept)',
+  scanning: 'Scanning for a QR code…',
+  scanNoCamera: 'Cannot open the camera',
   signOut: 'Sign out',
   online: 'Online',
   offline: 'Offline',

@@ -239,7 +239,7 @@ async function send(item: Queued): Promise<boolean> {
 
 /** Sends the outbox in order, one at a time, while connected. */
 async function flush() {
-  if (flushing || !socket?.connected) return;
+  if (flushing || checkingUnit || !socket?.connected) return;
   flushing = true;
   try {
     for (;;) {
@@ -318,20 +318,36 @@ function connect() {
     void flush();
     void refreshFromServer();
   });
-  s.on('disconnect', () => {
+  let revoked = false;
+  s.on('disconnect', (reason: string) => {
     state.online = false;
     renderStatus();
+    if (revoked) return void signOut(t('tokenReplaced'), true);
+    // closed by the server (a restart, or a replaced token whose notice was missed): try again;
+    // a token that no longer works is refused below
+    if (reason === 'io server disconnect') window.setTimeout(() => s.connect(), 1000);
   });
   s.on('connect_error', (err: Error) => {
-    if (err.message === 'UNAUTHENTICATED' && !everConnected) {
+    if (err.message === 'UNAUTHENTICATED') {
       s.close();
-      void signOut(t('badToken'));
+      // a mistyped token after a replaced one keeps what the phone still holds for its unit
+      void signOut(
+        everConnected ? t('tokenReplaced') : t('badToken'),
+        everConnected || checkingUnit,
+      );
     }
   });
+  s.on('terminal.revoked', () => {
+    revoked = true;
+  });
   s.on('terminal.hello', (u: { unitId: string; callsign: string }) => {
+    // what was kept from a revoked sign-in belongs to that unit: another unit's token drops it
+    if (state.unit && state.unit.unitId !== u.unitId) void dropOtherUnit();
     state.unit = u;
+    checkingUnit = false;
     void persist();
     render();
+    void flush();
   });
   s.on('task.assigned', (task: TerminalTask) => void onTask(task, true));
   s.on('task.updated', (task: TerminalTask) => void onTask(task, false));
@@ -560,16 +576,35 @@ function showNotice(text: string) {
   render();
 }
 
-async function signOut(reason?: string) {
+/**
+ * Back to the sign-in screen. A token replaced by an admin keeps the outbox and the screen: what
+ * the officer did is sent once they sign in with the new token of the same unit.
+ */
+async function signOut(reason?: string, keep = false) {
   socket?.close();
   socket = null;
-  await clearAll();
   localStorage.removeItem('ringcad.terminal.token');
   state.token = null;
-  state.unit = null;
-  state.tasks = [];
-  state.messages = [];
+  state.online = false;
+  if (keep) {
+    await putState('token', null);
+  } else {
+    await clearAll();
+    state.unit = null;
+    state.tasks = [];
+    state.messages = [];
+  }
   renderSignIn(reason);
+}
+
+/** Set while a kept outbox waits for `terminal.hello` to say whose token this is. */
+let checkingUnit = false;
+
+async function dropOtherUnit() {
+  await clearAll();
+  Object.assign(state, { tasks: [], notes: {}, routes: {}, messages: [], emergency: null });
+  Object.assign(state, { prompt: null, lastFix: null });
+  await refreshQueued();
 }
 
 // ───────────────────────── rendering ─────────────────────────
@@ -595,6 +630,7 @@ function renderSignIn(error?: string) {
         <button class="big primary" type="submit">${t('signIn')}</button>
       </form>
       <button class="big" id="scan" type="button">${t('scan')}</button>
+      <p id="scan-status" class="hint" role="status"></p>
       <video id="scan-video" playsinline muted hidden></video>
       <button class="link" data-action="lang">${t('lang')}</button>
     </main>`;
@@ -613,33 +649,81 @@ function tokenFrom(text: string): string {
   return m ? decodeURIComponent(m[1]) : text;
 }
 
-async function scan() {
-  const Detector = (
-    window as unknown as {
-      BarcodeDetector?: new (o: { formats: string[] }) => {
-        detect(v: HTMLVideoElement): Promise<{ rawValue: string }[]>;
-      };
-    }
+type Detector = { detect(v: HTMLVideoElement): Promise<{ rawValue: string }[]> };
+
+/**
+ * What reads QR codes from the camera: the browser's own BarcodeDetector where there is one
+ * (Android Chrome), else jsQR on the video's frames (desktop Linux Chromium, Firefox, older
+ * phones); jsQR is bundled with the app, so scanning needs no network.
+ */
+async function qrReader(): Promise<Detector> {
+  const Native = (
+    window as unknown as { BarcodeDetector?: new (o: { formats: string[] }) => Detector }
   ).BarcodeDetector;
-  if (!Detector || !navigator.mediaDevices?.getUserMedia) return renderSignIn(t('scanUnsupported'));
+  if (Native) {
+    try {
+      const native = new Native({ formats: ['qr_code'] });
+      document.body.dataset.qrReader = 'native';
+      return native;
+    } catch {
+      // present but without QR support: jsQR below
+    }
+  }
+  const { default: jsQR } = await import('jsqr');
+  document.body.dataset.qrReader = 'jsqr';
+  const canvas = document.createElement('canvas');
+  const ctx = canvas.getContext('2d', { willReadFrequently: true }) as CanvasRenderingContext2D;
+  return {
+    detect(video) {
+      const w = video.videoWidth;
+      const h = video.videoHeight;
+      if (!w || !h) return Promise.resolve([]);
+      // a phone camera's frame is large: read a copy no wider than 640 px
+      const scale = Math.min(1, 640 / w);
+      canvas.width = Math.round(w * scale);
+      canvas.height = Math.round(h * scale);
+      ctx.drawImage(video, 0, 0, canvas.width, canvas.height);
+      const img = ctx.getImageData(0, 0, canvas.width, canvas.height);
+      const code = jsQR(img.data, img.width, img.height, { inversionAttempts: 'dontInvert' });
+      return Promise.resolve(code ? [{ rawValue: code.data }] : []);
+    },
+  };
+}
+
+async function scan() {
+  if (!navigator.mediaDevices?.getUserMedia) return renderSignIn(t('scanUnsupported'));
   const video = document.getElementById('scan-video') as HTMLVideoElement;
-  const stream = await navigator.mediaDevices.getUserMedia({
-    video: { facingMode: 'environment' },
-  });
+  const status = document.getElementById('scan-status');
+  let stream: MediaStream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } });
+  } catch {
+    return renderSignIn(t('scanNoCamera'));
+  }
+  if (status) status.textContent = t('scanning');
   video.srcObject = stream;
   video.hidden = false;
-  await video.play();
-  const detector = new Detector({ formats: ['qr_code'] });
-  for (let i = 0; i < 600; i++) {
-    const codes = await detector.detect(video).catch(() => []);
-    if (codes[0]) {
-      stream.getTracks().forEach((tr) => tr.stop());
-      return signIn(tokenFrom(codes[0].rawValue));
+  const stop = () => stream.getTracks().forEach((tr) => tr.stop());
+  try {
+    await video.play();
+    const reader = await qrReader();
+    // about a minute of looking, then the camera is given back
+    for (let i = 0; i < 600 && video.isConnected; i++) {
+      const codes = await reader.detect(video).catch(() => []);
+      const token = codes[0] ? tokenFrom(codes[0].rawValue) : '';
+      if (token) {
+        stop();
+        return signIn(token);
+      }
+      await new Promise((r) => setTimeout(r, 100));
     }
-    await new Promise((r) => setTimeout(r, 100));
+  } catch {
+    return renderSignIn(t('scanNoCamera'));
+  } finally {
+    stop();
   }
-  stream.getTracks().forEach((tr) => tr.stop());
   video.hidden = true;
+  if (status) status.textContent = '';
 }
 
 async function signIn(token: string) {
@@ -647,6 +731,7 @@ async function signIn(token: string) {
   state.token = token;
   localStorage.setItem('ringcad.terminal.token', token);
   await putState('token', token);
+  checkingUnit = state.unit !== null;
   startMain();
 }
 

@@ -172,6 +172,11 @@ export const terminalEventSchemas = {
   'incident.note': incidentNoteEventSchema,
   /** Who this terminal is (sent on connect). */
   'terminal.hello': z.object({ unitId: z.string(), callsign: z.string() }),
+  /**
+   * This terminal's token no longer works (an admin issued a new terminal link); the server closes
+   * the socket right after. `token_replaced` is the only reason so far.
+   */
+  'terminal.revoked': z.object({ reason: z.enum(['token_replaced']) }),
   /** A message from the desk (answered with `message.read`). */
   message: messageViewSchema,
   'check-in.prompt': checkInPromptSchema,

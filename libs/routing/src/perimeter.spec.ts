@@ -1,4 +1,5 @@
 import { importGeoJsonRoads } from './geojson-import';
+import { mulberry32, generateCity } from './synthetic-city';
 import { perimeterReadiness } from './perimeter';
 import { buildRoadGraph } from './road-graph';
 import { snapPoint } from './snap';
@@ -86,5 +87,34 @@ describe('perimeterReadiness', () => {
     // 20 km at 45 km/h is 1,600 s, past the 20-minute tier
     expect(r.posts[0].bestUnit).toBeNull();
     expect(r.tiers.every((t) => t.coverablePct === 0)).toBe(true);
+  });
+});
+
+describe('perimeterReadiness, pruned search against every unit asked', () => {
+  it('gives the same posts and ETAs on the hard synthetic city', () => {
+    const city = generateCity({ seed: 5, targetNodes: 15_000, hard: true });
+    const g = buildRoadGraph(importGeoJsonRoads(city.roads));
+    const rand = mulberry32(9);
+    const point = (id: string) => {
+      for (;;) {
+        const v = Math.floor(rand() * g.nodeCount);
+        if (g.nodeComponent[v] !== g.largestComponent) continue;
+        const p = { lon: g.nodeLon[v], lat: g.nodeLat[v] };
+        return { id, ...p, snap: snapPoint(g, p) };
+      }
+    };
+    const cps = Array.from({ length: 30 }, (_, i) => point(`cp${i}`));
+    const us = Array.from({ length: 400 }, (_, i) => point(`u${i}`));
+    for (const tiersSec of [
+      [120, 240],
+      [600, 1200],
+    ]) {
+      const fast = perimeterReadiness(g, cps, us, { tiersSec, at: noon });
+      const oracle = perimeterReadiness(g, cps, us, { tiersSec, at: noon, prune: false });
+      expect(fast.posts.map((p) => p.etaSec)).toEqual(oracle.posts.map((p) => p.etaSec));
+      expect(fast.tiers.map((t) => t.coverablePct)).toEqual(
+        oracle.tiers.map((t) => t.coverablePct),
+      );
+    }
   });
 });

@@ -153,6 +153,18 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
     if (this.io) consoleNamespace(this.io).in(userRoom(userId)).disconnectSockets(true);
   }
 
+  /**
+   * Closes the terminals of this unit (its token was replaced), on every api instance: each is
+   * told why first, so the officer sees it. A handshake that read the old token just before the
+   * change is caught by the re-check in the connection handler.
+   */
+  revokeTerminals(unitId: string) {
+    if (!this.io) return;
+    const room = terminalNamespace(this.io).in(terminalRoom(unitId));
+    room.emit('terminal.revoked', { reason: 'token_replaced' });
+    room.disconnectSockets(true);
+  }
+
   private setupConsole(io: Server) {
     const ns = consoleNamespace(io);
     ns.use((socket, next) => {
@@ -199,6 +211,16 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
     ns.on('connection', (socket) => {
       const p = socket.data.principal;
       void socket.join(terminalRoom(p.unitId));
+      // the token may have been replaced between the handshake's check and the join above: once
+      // joined, a replacement closes this socket (revokeTerminals), and before it, this re-check does
+      void this.authenticate(socket).then(
+        (again) => {
+          if (again?.kind === 'unit' && again.unitId === p.unitId) return;
+          socket.emit('terminal.revoked', { reason: 'token_replaced' });
+          socket.disconnect(true);
+        },
+        () => undefined,
+      );
       void this.redeliverTasks(socket, p.unitId);
       attachTerminalExtras(
         socket,

@@ -17,10 +17,14 @@ import { Access } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { ApiRoute } from '../common/api-route';
 import { uuidParam } from '../common/params';
+import { RealtimeGateway } from '../realtime/realtime.gateway';
 
 @Controller('api/v1')
 export class SafetyController {
-  constructor(private readonly safety: SafetyService) {}
+  constructor(
+    private readonly safety: SafetyService,
+    private readonly realtime: RealtimeGateway,
+  ) {}
 
   @Access({ roles: ['dispatcher'], terminal: true, scope: 'unit:param:id' })
   @Post('units/:id/emergency')
@@ -106,7 +110,7 @@ export class SafetyController {
   @ApiRoute({
     summary: "The unit's 警务通 sign-in link and its QR code (SVG); issues a new terminal token",
     description:
-      "The token is in the link's fragment (#token=…), which browsers never send to a server. The unit's previous token stops working.",
+      "The token is in the link's fragment (#token=…), which browsers never send to a server. The unit's previous token stops working at once: its terminals get `terminal.revoked` and are disconnected, on every api instance.",
     response: terminalLinkSchema,
   })
   async terminalLink(
@@ -115,6 +119,7 @@ export class SafetyController {
     @Req() req: Request,
   ) {
     const issued = await this.safety.rotateTerminalToken(id, by);
+    this.realtime.revokeTerminals(id);
     const url = `${req.protocol}://${req.get('host') ?? 'localhost'}/m/#token=${encodeURIComponent(issued.terminalToken)}`;
     const qrSvg = await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
     return { ...issued, url, qrSvg };

@@ -1,6 +1,8 @@
 // Binds the store to the map: units and incidents as GeoJSON, refreshed (throttled) whenever the
 // store changes. Candidates and the selected incident are highlighted through feature properties.
 import type { Feature, Point } from 'geojson';
+import type { EmergencyWithTrack } from '@ringcad/contracts';
+import { api } from '../api';
 import { store } from '../store';
 import { categoryLabel } from '../i18n';
 import { featureCollection, type MapView } from './map-view';
@@ -84,4 +86,79 @@ export function bindLiveLayers(view: MapView, opts: LiveLayerOptions = {}): () =
 /** Redraw highlight changes immediately (they follow a key press, not a data stream). */
 export function redrawUnitsNow(view: MapView, highlighted: ReadonlySet<string>) {
   view.set('units', featureCollection(unitFeatures(highlighted)));
+}
+
+/**
+ * The track of the unit in danger (the newest open emergency), drawn as a line while the desk
+ * follows it: the fixes since it raised the alarm (GET /emergencies), extended by every live
+ * position that arrives. Cleared when the emergency is.
+ */
+export function bindEmergencyTrack(view: MapView): () => void {
+  let unitId: string | null = null;
+  /** [lon, lat, epochMs] in time order. */
+  let points: [number, number, number][] = [];
+  let loading = 0;
+  const draw = () => {
+    view.set(
+      'emergency-track',
+      featureCollection(
+        points.length >= 2
+          ? [
+              {
+                type: 'Feature',
+                geometry: { type: 'LineString', coordinates: points.map(([x, y]) => [x, y]) },
+                properties: { unitId },
+              },
+            ]
+          : [],
+      ),
+    );
+  };
+  const add = (p: [number, number, number]) => {
+    const last = points[points.length - 1];
+    if (last && p[2] <= last[2]) return false;
+    points.push(p);
+    return true;
+  };
+  const livePosition = () => {
+    const pos = unitId ? store.units.get(unitId)?.position : null;
+    return pos ? add([pos.lon, pos.lat, Date.parse(pos.at)]) : false;
+  };
+  const loadTrack = async (id: string, since: number) => {
+    const seq = ++loading;
+    const r = await api
+      .get<{ emergencies: EmergencyWithTrack[] }>('/emergencies')
+      .catch(() => null);
+    if (seq !== loading || unitId !== id) return;
+    const e = r?.emergencies.find((x) => x.unitId === id);
+    const track = (e?.track ?? []).map(([x, y, ms]) => [x, y, ms] as [number, number, number]);
+    // the live fixes that came in meanwhile continue the stored track
+    const from = track.length ? track[track.length - 1][2] : since;
+    points = [...track, ...points.filter((p) => p[2] > from)];
+    draw();
+  };
+  const follow = () => {
+    const a = [...store.alerts.values()]
+      .filter((x) => x.kind === 'emergency' && x.unitId)
+      .sort((x, y) => y.at.localeCompare(x.at))[0];
+    const next = a?.unitId ?? null;
+    if (next !== unitId) {
+      unitId = next;
+      points = [];
+      loading++;
+      if (next && a) {
+        livePosition();
+        void loadTrack(next, Date.parse(a.at));
+      }
+      draw();
+    } else if (unitId && livePosition()) draw();
+  };
+  const off = store.on(['alerts', 'positions', 'units'], follow);
+  void view.loaded.then(follow);
+  (window as unknown as { __ringcadEmergencyTrack?: () => number }).__ringcadEmergencyTrack = () =>
+    points.length;
+  return () => {
+    off();
+    view.clear('emergency-track');
+  };
 }

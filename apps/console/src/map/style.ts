@@ -23,6 +23,8 @@ export const COLORS = {
   priority: { 1: '#ef4444', 2: '#f97316', 3: '#eab308' } as Record<number, string>,
   /** Ring tiers from the innermost outwards. */
   tiers: ['#f43f5e', '#f59e0b', '#22d3ee', '#a78bfa', '#64748b', '#64748b'],
+  /** The track of a unit in danger: a colour nothing else on the map uses. */
+  emergencyTrack: '#ff2bd6',
 };
 
 /** One character per unit kind, drawn inside the unit's dot when zoomed in. */
@@ -46,6 +48,7 @@ export const OVERLAY_SOURCES = [
   'blind-spots',
   'isochrones',
   'route',
+  'emergency-track',
   'units',
   'incidents',
   'draft',
@@ -281,6 +284,20 @@ export function overlayLayers(): LayerSpecification[] {
       source: 'route',
       layout: { 'line-cap': 'round', 'line-join': 'round' },
       paint: { 'line-color': '#38bdf8', 'line-width': 4 },
+    },
+    {
+      id: 'emergency-track-casing',
+      type: 'line',
+      source: 'emergency-track',
+      layout: { 'line-cap': 'round', 'line-join': 'round' },
+      paint: { 'line-color': '#ffffff', 'line-width': 8, 'line-opacity': 0.85 },
+    },
+    {
+      id: 'emergency-track',
+      type: 'line',
+      source: 'emergency-track',
+      layout: { 'line-cap': 'round', 'line-join': 'round' },
+      paint: { 'line-color': COLORS.emergencyTrack, 'line-width': 5 },
     },
     {
       id: 'units',

@@ -45,6 +45,34 @@ const ASSIGNMENT_STEPS: { status: string; at: keyof AssignmentView }[] = [
   { status: 'cleared', at: 'clearedAt' },
 ];
 
+/** The fields of a timeline event (GET /incidents/:id/timeline) read here. */
+interface IncidentEventView {
+  type: string;
+  at: string;
+  data: Record<string, unknown>;
+}
+
+interface OfflineMark {
+  deviceAt: string;
+  receivedAt: string;
+}
+
+/** The stage events a terminal sent after acting offline, by `assignmentId:status reached`. */
+function offlineMarks(events: IncidentEventView[]): Map<string, OfflineMark> {
+  const marks = new Map<string, OfflineMark>();
+  for (const e of events) {
+    const d = e.data;
+    if (!e.type.startsWith('assignment.') || d.offline !== true) continue;
+    if (typeof d.assignmentId !== 'string' || typeof d.to !== 'string') continue;
+    if (typeof d.deviceAt !== 'string') continue;
+    marks.set(`${d.assignmentId}:${d.to}`, {
+      deviceAt: d.deviceAt,
+      receivedAt: typeof d.receivedAt === 'string' ? d.receivedAt : e.at,
+    });
+  }
+  return marks;
+}
+
 /** What the dispatcher may record on a unit's behalf (radio confirmed), by key, from which status. */
 const ON_BEHALF: {
   key: string;
@@ -147,6 +175,9 @@ export class DispatcherSeat implements Seat {
   private flash: { text: string; error: boolean } | null = null;
   private calls: { key: string; list: CallView[] } | null = null;
   private callsLoading: string | null = null;
+  /** Stage actions a terminal took offline (by `assignmentId:status`): device and receipt time. */
+  private offline: { key: string; marks: Map<string, OfflineMark> } | null = null;
+  private offlineLoading: string | null = null;
 
   mount(ctx: SeatContext) {
     this.ctx = ctx;
@@ -639,6 +670,7 @@ export class DispatcherSeat implements Seat {
     const assignments = store.assignmentsOf(i.id);
     const cursor = this.cursorAssignment(assignments);
     this.loadCalls(i);
+    this.loadOfflineMarks(i, assignments);
     const duplicates = nearbyIncidents(store.openIncidents(), i.location, store.now(), {
       category: i.category,
       exclude: i.id,
@@ -866,6 +898,28 @@ export class DispatcherSeat implements Seat {
   }
 
   /** Calls are read per incident version: an attached call bumps it. */
+  /**
+   * Which stage actions arrived late from a terminal that was offline: the incident's timeline
+   * records each with its device time and receipt time. Read again when the incident changes.
+   */
+  private loadOfflineMarks(i: IncidentView, assignments: AssignmentView[]) {
+    if (!assignments.some((a) => a.ackedAt || a.departedAt || a.arrivedAt || a.clearedAt)) return;
+    const key = `${i.id}:${i.version}`;
+    if (this.offline?.key === key || this.offlineLoading === key) return;
+    this.offlineLoading = key;
+    void api
+      .get<{ events: IncidentEventView[] }>(`/incidents/${i.id}/timeline`)
+      .then((r) => {
+        if (store.selectedIncidentId !== i.id) return;
+        this.offline = { key, marks: offlineMarks(r.events) };
+        this.renderRight();
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.offlineLoading === key) this.offlineLoading = null;
+      });
+  }
+
   private loadCalls(i: IncidentView) {
     const key = `${i.id}:${i.version}`;
     if (this.calls?.key === key || this.callsLoading === key) return;
@@ -909,11 +963,27 @@ export class DispatcherSeat implements Seat {
         { class: 'steps' },
         ASSIGNMENT_STEPS.map((s) => {
           const at = a[s.at] as string | null;
+          const offline = at ? this.offline?.marks.get(`${a.id}:${s.status}`) : undefined;
           return h(
             'li',
             { class: at ? 'done' : '' },
             h('span', {}, statusLabel('as', s.status)),
             h('time', {}, at ? clock(at) : ''),
+            offline
+              ? h(
+                  'span',
+                  {
+                    class: 'offline-mark',
+                    'data-offline-step': s.status,
+                    'data-device-at': offline.deviceAt,
+                    title: t('offlineActionHint', {
+                      device: clock(offline.deviceAt),
+                      received: clock(offline.receivedAt),
+                    }),
+                  },
+                  t('offlineAction', { device: clock(offline.deviceAt) }),
+                )
+              : null,
           );
         }),
       ),

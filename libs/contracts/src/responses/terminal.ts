@@ -58,7 +58,16 @@ export const emergencyRaisedSchema = z.object({
     }),
   ),
 });
-export const emergencyListSchema = z.object({ emergencies: z.array(emergencyViewSchema) });
+export const emergencyListSchema = z.object({
+  emergencies: z.array(
+    emergencyViewSchema.extend({
+      track: z
+        .array(z.array(z.number()))
+        .describe("[lon, lat, epochMs]: the unit's fixes since the emergency was raised, in order"),
+    }),
+  ),
+});
+export type EmergencyWithTrack = z.infer<typeof emergencyListSchema>['emergencies'][number];
 
 export const checkInResultSchema = z.object({
   assignmentId: z.string(),

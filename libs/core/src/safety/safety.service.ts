@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { EmergencyView, RaiseEmergencyRequest } from '@ringcad/contracts';
+import type { EmergencyView, EmergencyWithTrack, RaiseEmergencyRequest } from '@ringcad/contracts';
 import type { DbOrTx, Tx } from '@ringcad/db';
 import {
   acknowledgeEmergencyAlerts,
@@ -52,7 +52,7 @@ import {
   type TimerOutcome,
 } from '../timers';
 import { RouteService } from '../dispatch';
-import { IncidentsService } from '../incidents';
+import { IncidentsService, selectTrack } from '../incidents';
 
 const NEAREST = 5;
 
@@ -264,16 +264,30 @@ export class SafetyService {
   }
 
   /** Active emergencies in the caller's scope (by their incident). */
-  async listActive(by: Principal): Promise<EmergencyView[]> {
+  async listActive(by: Principal): Promise<EmergencyWithTrack[]> {
     const scope = await this.scopes.scopeOf(by);
+    let rows: EmergencyView[];
     if (scope.kind === 'unit') {
       const own = await this.activeOf(this.database.db, scope.unitId);
-      return own ? [own] : [];
+      rows = own ? [own] : [];
+    } else {
+      rows = await this.read(this.database.db, { active: true });
+      if (scope.kind !== 'city') {
+        const alerts = rows.map((r) => ({ incidentId: r.incidentId, data: {}, r }));
+        rows = (await this.scopes.filterAlerts(scope, alerts)).map((a) => a.r);
+      }
     }
-    const rows = await this.read(this.database.db, { active: true });
-    if (scope.kind === 'city') return rows;
-    const alerts = rows.map((r) => ({ incidentId: r.incidentId, data: {}, r }));
-    return (await this.scopes.filterAlerts(scope, alerts)).map((a) => a.r);
+    // where the unit in danger has been since it raised the alarm: a console that opens (or
+    // reconnects) mid-emergency draws the whole path, then extends it from the live positions
+    const now = this.clock.now();
+    return Promise.all(
+      rows.map(async (e) => ({
+        ...e,
+        track: (await selectTrack(this.database.db, e.unitId, new Date(e.raisedAt), now)).map(
+          (p) => [p.lon, p.lat, p.ms],
+        ),
+      })),
+    );
   }
 
   /** The unit's active emergency, if any. */
