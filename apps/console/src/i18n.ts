@@ -89,6 +89,11 @@ const zh = {
   kpiTierMet: '处置圈达标率',
   kpiP90Arrive: '到场 P90',
   kpiDispatch: '派警 P50',
+  trainingAutoDispatch: '训练模拟: 自动派警',
+  trainingOn: '开',
+  trainingOff: '关',
+  trainingHint:
+    '演示城市的训练模拟器移动警力、模拟报警、操作警务通；只有此开关打开时才替调度员派警（新警情 20 秒无人派警时派推荐警力）并结案',
   availableByDistrict: '各辖区可用警力',
   notYet: '—',
   scheme: '方案',
@@ -382,6 +387,11 @@ const en: Record<Key, string> = {
   kpiTierMet: 'Ring targets met',
   kpiP90Arrive: 'Arrive P90',
   kpiDispatch: 'Dispatch P50',
+  trainingAutoDispatch: 'Training simulation: auto-dispatch',
+  trainingOn: 'on',
+  trainingOff: 'off',
+  trainingHint:
+    "The demo city's training simulator moves units, files calls and drives terminals; it dispatches for the dispatcher (the recommended unit, once an incident waited 20 s) and closes incidents only while this switch is on",
   availableByDistrict: 'Available units by district',
   notYet: '—',
   scheme: 'Scheme',
