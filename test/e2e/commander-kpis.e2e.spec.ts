@@ -1,5 +1,11 @@
 import { join, resolve } from 'node:path';
 import { ringMetFigure, kpiSchemes } from '../../apps/console/src/kpis';
+import {
+  cstMidnightSec,
+  dayLabel,
+  dayScale,
+  secondsRange,
+} from '../../apps/console/src/chart-scales';
 import { buildWorld, INCIDENT_POINT, type World } from '../support/fixtures';
 import { createStack, SERVICES_MODE, type Stack } from '../support/harness';
 import { TestClock } from '../support/test-clock';
@@ -123,5 +129,41 @@ describe(`commander KPIs say what they measure (${SERVICES_MODE ? 'services' : '
     expect(text.startsWith('\uFEFFkey,label,')).toBe(true);
     // the Chinese label survives as UTF-8
     expect(text).toContain('纠纷');
+  });
+
+  it('the daily trend’s axes fit the data: the days asked for, seconds from 0 to a round mark above the largest', async () => {
+    const cstDay = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().slice(0, 10);
+    const fromDay = cstDay(Date.parse(from) - 6 * 86_400_000);
+    const toDay = cstDay(clock.now().getTime());
+    const to = new Date(cstMidnightSec(toDay) * 1000 + 86_400_000).toISOString();
+    const r = await world.commander.get(
+      `/api/v1/reports/response-times?from=${new Date(cstMidnightSec(fromDay) * 1000).toISOString()}&to=${to}&groupBy=day`,
+    );
+    expect(r.status).toBe(200);
+    const groups = r.body.groups as { key: string; arriveP90Sec: number | null }[];
+    expect(groups.length).toBeGreaterThan(0);
+    const days = dayScale(fromDay, toDay);
+    expect(days.splits).toHaveLength(7);
+    expect(days.splits.map(dayLabel)).toContain(toDay.slice(5));
+    for (const g of groups) {
+      const x = cstMidnightSec(g.key);
+      expect(x).toBeGreaterThan(days.range[0]);
+      expect(x).toBeLessThan(days.range[1]);
+    }
+    const values = groups.flatMap((g: any) => [g.dispatchP90Sec, g.ackP90Sec, g.arriveP90Sec]);
+    const largest = Math.max(...values.filter((v: number | null) => v !== null));
+    const [lo, hi] = secondsRange(values);
+    expect(lo).toBe(0);
+    expect(hi).toBeGreaterThanOrEqual(largest);
+    expect(hi).toBeLessThanOrEqual(largest * 1.1 + 600); // headroom, never a scale of hours for minutes
+    expect(hi % 60).toBe(0);
+    // by hand
+    expect(secondsRange([150, 250, null])).toEqual([0, 300]);
+    expect(secondsRange([3000])).toEqual([0, 3600]);
+    expect(secondsRange([])).toEqual([0, 60]);
+    expect(dayScale('2026-12-05', '2026-12-05')).toEqual({
+      range: [cstMidnightSec('2026-12-05') - 43_200, cstMidnightSec('2026-12-05') + 43_200],
+      splits: [cstMidnightSec('2026-12-05')],
+    });
   });
 });

@@ -187,8 +187,7 @@ function openConsole(session: Session) {
     unmountBanner?.();
     unmountTraining?.();
     // the seats that dispatch or command see (and set) the training simulator's switch
-    unmountTraining =
-      v === 'calltaker' ? null : mountTrainingSwitch(trainingHost, true);
+    unmountTraining = v === 'calltaker' ? null : mountTrainingSwitch(trainingHost, true);
     seatName = v;
     sessionStorage.setItem('ringcad.seat', v);
     history.replaceState(null, '', `#${v}`);
