@@ -76,9 +76,16 @@ describeEmbedded('the README start command (npm start → scripts/start.mjs)', (
     const page = await fetch(`${base}/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('RingCAD');
-    // the simulator seeds the demo city through the public API; wait until the dispatcher can log in
+    // the simulator seeds the demo city through the public API and says so once it runs; waiting
+    // for that line (rather than trying the dispatcher's password every half second) keeps the
+    // login throttle from refusing the simulator's own sign-in
+    const simDeadline = Date.now() + 240_000;
+    while (!/simulating \d+ units/.test(output) && Date.now() < simDeadline) await sleep(500);
+    expect(output).toMatch(
+      /simulating \d+ units .*auto-dispatch off until switched on in the console/,
+    );
     let token: string | undefined;
-    while (!token && Date.now() < deadline) {
+    while (!token && Date.now() < simDeadline) {
       const r = await client(base).post('/api/v1/auth/login', {
         username: 'dispatcher',
         password: creds.dispatcher,
@@ -89,7 +96,7 @@ describeEmbedded('the README start command (npm start → scripts/start.mjs)', (
     expect(token).toBeDefined();
     const dispatcher = client(base, token);
     let units: { status: string; position: { stale: boolean } | null }[] = [];
-    while (Date.now() < deadline) {
+    while (Date.now() < simDeadline) {
       units = (await dispatcher.get('/api/v1/units')).body;
       // the visitor's 警务通 unit is there first; wait for the simulator's fleet
       if (
@@ -111,7 +118,6 @@ describeEmbedded('the README start command (npm start → scripts/start.mjs)', (
     await console.waitFor((e) => e.event === 'sync');
     const switchState = await dispatcher.get('/api/v1/training/simulation');
     expect(switchState.body).toMatchObject({ autoDispatch: false, demo: true });
-    expect(output).toMatch(/auto-dispatch off until switched on in the console/);
 
     // a call comes in; the simulator's old 20 simulated seconds (4 s at SIM_SPEED=5) pass …
     const calltakerLogin = await client(base).post('/api/v1/auth/login', {
