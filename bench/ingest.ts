@@ -16,7 +16,7 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import { writeResult } from './lib/bench-utils';
-import { api, percentile, startStack, type BenchMode } from './lib/stack-process';
+import { adminToken, api, percentile, startStack, type BenchMode } from './lib/stack-process';
 
 const STEP_SEC = Number(process.env.BENCH_STEP_SEC ?? 8);
 const UNITS = Number(process.env.BENCH_UNITS ?? 2000);
@@ -41,12 +41,7 @@ async function runMode(mode: BenchMode) {
   const stack = await startStack(mode, { POSITION_STALE_SEC: '600' });
   try {
     const base = stack.base;
-    const admin = (
-      await api(base, 'POST', '/api/v1/auth/login', undefined, {
-        username: 'admin',
-        password: stack.adminPassword,
-      })
-    ).body.accessToken as string;
+    const admin = await adminToken(stack);
     const units: { id: string; token: string; lon: number; lat: number }[] = [];
     for (let i = 0; i < UNITS; i += 8) {
       await Promise.all(
@@ -92,6 +87,26 @@ async function runMode(mode: BenchMode) {
       }
     };
 
+    /** A step's figures once its answers are in; it kept up when the database has them too. */
+    const endStep = async (
+      rate: number,
+      start: number,
+      stepAccepted: number,
+      refused: number,
+    ): Promise<Step> => {
+      const elapsed = (Date.now() - start) / 1000;
+      accepted += stepAccepted;
+      const within = await persistedWithin(2000);
+      return {
+        offeredPerSec: rate,
+        acceptedPerSec: Math.round(stepAccepted / elapsed),
+        refused,
+        persistedWithinMs: within,
+        keptUp:
+          stepAccepted >= 0.95 * rate * STEP_SEC && elapsed <= STEP_SEC + 1 && within !== null,
+      };
+    };
+
     // batches, ramped
     const batchSteps: Step[] = [];
     for (const rate of BATCH_STEPS) {
@@ -120,17 +135,7 @@ async function runMode(mode: BenchMode) {
         } else await Promise.race([...inFlight, sleep(2)]);
       }
       await Promise.all(inFlight);
-      const elapsed = (Date.now() - start) / 1000;
-      accepted += stepAccepted;
-      const within = await persistedWithin(2000);
-      const step: Step = {
-        offeredPerSec: rate,
-        acceptedPerSec: Math.round(stepAccepted / elapsed),
-        refused,
-        persistedWithinMs: within,
-        keptUp:
-          stepAccepted >= 0.95 * rate * STEP_SEC && elapsed <= STEP_SEC + 1 && within !== null,
-      };
+      const step = await endStep(rate, start, stepAccepted, refused);
       batchSteps.push(step);
       console.log(`${mode} batches`, JSON.stringify(step));
       if (!step.keptUp) break;
@@ -183,15 +188,8 @@ async function runMode(mode: BenchMode) {
         await sleep(1);
       }
       for (let w = 0; outstanding.size && w < 5000; w += 10) await sleep(10);
-      const elapsed = (Date.now() - start) / 1000;
-      accepted += acked;
-      const within = await persistedWithin(2000);
-      const step: Step = {
-        offeredPerSec: rate,
-        acceptedPerSec: Math.round(acked / elapsed),
-        refused,
-        persistedWithinMs: within,
-        keptUp: acked >= 0.95 * rate * STEP_SEC && elapsed <= STEP_SEC + 1 && within !== null,
+      const step = {
+        ...(await endStep(rate, start, acked, refused)),
         ackP99Ms: percentile(ackMs, 0.99),
       };
       singleSteps.push(step);

@@ -40,6 +40,23 @@ const when = (r) => (typeof r?.at === 'string' ? r.at.slice(0, 10) : '—');
 /** One row per bench: what it measured, its figures, the target. */
 const rows = [
   {
+    bench: 'peak',
+    what: (r) => {
+      const m = r.services ?? r.embedded ?? {};
+      return `peak hour: hard ${n(m.roadNodes)}-node city, ${n(m.units)} moving units, ${n(m.consoles)} consoles, ${n(m.calls)} calls`;
+    },
+    figures: (r) =>
+      ['services', 'embedded']
+        .filter((m) => r[m])
+        .map((m) => {
+          const f = r[m];
+          return `${m}: call → consoles p50 ${ms(f.callToConsolesP50Ms)}, p99 ${ms(f.callToConsolesP99Ms)}; create p99 ${ms(f.createP99Ms)}; open → candidates p99 ${ms(f.openToCandidatesP99Ms)}; recommendation p99 ${ms(f.recommendP99Ms)}; isochrones p99 ${ms(f.isochroneP99Ms)}; coverage ${ms(f.coverageFullMs)} (age p99 ${ms(f.coverageAgeP99Ms)}); event-loop lag p99 ${ms(f.eventLoopLagP99Ms)}; ${n(f.positionsPerSec)} positions/s, lost ${n(f.lost)}`;
+        })
+        .join('. '),
+    target:
+      'call → consoles p99 ≤ 50 ms services / ≤ 100 ms embedded; create p99 ≤ 150 ms; open → candidates ≤ 15 ms api',
+  },
+  {
     bench: 'routing',
     what: (r) =>
       `${r.city ? 'hard synthetic' : 'synthetic'} city, ${n(r.nodes)} nodes, ${n(r.units)} units`,
@@ -130,6 +147,14 @@ const rows = [
         )
         .join('; '),
     target: '≤ 1 s',
+  },
+  {
+    bench: 'patrol',
+    what: (r) =>
+      `hard synthetic city, ${n(r.checkpoints)} perimeter checkpoints, ${n(r.units)} units`,
+    figures: (r) =>
+      `perimeter readiness p50 ${ms(get(r, 'perimeterReadiness.wallMs.p50'))}, p99 ${ms(r.perimeterReadinessMs)} (CPU p50 ${ms(get(r, 'perimeterReadiness.cpuMs.p50'))}); visibility and deployment plan not built`,
+    target: 'readiness ≤ 50 ms; visibility ≤ 1 s; plan ≤ 2 s',
   },
   {
     bench: 'reports',
