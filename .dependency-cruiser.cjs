@@ -34,6 +34,7 @@ const CORE_LAYERS = [
   'console-sync',
   'messages',
   'safety',
+  'training',
 ];
 
 /** One rule per feature: nothing it imports may come later in CORE_LAYERS. */

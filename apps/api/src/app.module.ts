@@ -15,6 +15,7 @@ import { RoadsApiModule } from './roads/roads.module';
 import { SystemApiModule } from './system/system.module';
 import { MessagesApiModule } from './messages/messages.api-module';
 import { SafetyApiModule } from './safety/safety.api-module';
+import { TrainingApiModule } from './training/training.module';
 
 /** The api: the platform once, then one module per feature (each imports the libs/core features it uses). */
 @Module({})
@@ -37,6 +38,7 @@ export class ApiModule {
         ReportsApiModule,
         MessagesApiModule,
         SafetyApiModule,
+        TrainingApiModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

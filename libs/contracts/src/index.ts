@@ -12,3 +12,4 @@ export * from './desk';
 export * from './positions-fast';
 export * from './responses';
 export * from './terminal';
+export * from './training';

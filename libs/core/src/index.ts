@@ -15,3 +15,4 @@ export * from './reports';
 export * from './console-sync';
 export * from './messages';
 export * from './safety';
+export * from './training';
