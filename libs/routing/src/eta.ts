@@ -261,8 +261,9 @@ function oneToMany(
   const ws = opts.workspace ?? workspaceFor(graph);
   const costs = edgeCosts(graph, opts.speedProfile, opts.at);
   const accessKmh = opts.accessSpeedKmh ?? 15;
-  const anchorSnap = snapPoint(graph, anchor, opts);
   const forwardSearch = direction === 'from-anchor';
+  const anchorSnap = snapPoint(graph, anchor, { ...opts, role: forwardSearch ? 'origin' : 'target' });
+  const unitRole = forwardSearch ? 'target' : 'origin';
   const st = beginRanked(ws, units.length, rank ?? 0, maxSec);
   const snaps: (SnappedPoint | null)[] = new Array<SnappedPoint | null>(units.length);
   if (anchorSnap) beginSearch(ws, forwardSearch ? 'forward' : 'reverse');
@@ -270,7 +271,11 @@ function oneToMany(
   let fastestWalkSecPerM = Infinity;
   for (let i = 0; i < units.length; i++) {
     const u = units[i];
-    const s = !anchorSnap ? null : u.snap !== undefined ? u.snap : snapPoint(graph, u, opts);
+    const s = !anchorSnap
+      ? null
+      : u.snap !== undefined
+        ? u.snap
+        : snapPoint(graph, u, { ...opts, role: unitRole });
     snaps[i] = s;
     if (!s || !anchorSnap) {
       const est = straightLineEta(
@@ -427,7 +432,7 @@ export function multiSourceTimes(
   const unsnappedSources: number[] = [];
   beginSearch(ws, 'forward');
   sources.forEach((src, i) => {
-    const s = src.snap !== undefined ? src.snap : snapPoint(graph, src, opts);
+    const s = src.snap !== undefined ? src.snap : snapPoint(graph, src, { ...opts, role: 'origin' });
     if (!s) unsnappedSources.push(i);
     else seedDeparture(ws, s, costs, accessSec(s, accessKmh));
   });
@@ -513,8 +518,8 @@ export function routeBetween(
   const ws = opts.workspace ?? workspaceFor(graph);
   const costs = edgeCosts(graph, opts.speedProfile, opts.at);
   const accessKmh = opts.accessSpeedKmh ?? 15;
-  const p = snapPoint(graph, from, opts);
-  const q = snapPoint(graph, to, opts);
+  const p = snapPoint(graph, from, { ...opts, role: 'origin' });
+  const q = snapPoint(graph, to, { ...opts, role: 'target' });
   if (!p || !q) {
     const est = straightLineEta(
       haversineM(from.lon, from.lat, to.lon, to.lat),

@@ -58,7 +58,11 @@ export {
 export { serializeRoadGraph, deserializeRoadGraph } from './road-graph-serialize';
 export { edgeCosts, type EdgeCosts } from './edge-costs';
 export { haversineM } from './geo-math';
-export { snapPoint, snapPoints, type LonLat, type SnapOptions, type SnappedPoint } from './snap';
+export {
+  SMALL_COMPONENT_MARGIN_M,
+  snapPoint,
+  snapPoints,
+  type LonLat, type SnapOptions, type SnappedPoint } from './snap';
 export { createSearchWorkspace, type SearchWorkspace } from './search-workspace';
 export {
   DEFAULT_STRAIGHT_SPEEDS_KMH,

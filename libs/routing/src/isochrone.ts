@@ -67,7 +67,10 @@ export function isochrones(
   const tiers = [...minutesList].sort((a, b) => a - b);
   for (const m of tiers)
     if (!(m >= 0)) throw new RangeError(`isochrone minutes must be ≥ 0, got ${m}`);
-  const snap = snapPoint(graph, origin, opts);
+  const snap = snapPoint(graph, origin, {
+    ...opts,
+    role: direction === 'to' ? 'target' : 'origin',
+  });
   if (!snap) return straightCircles(origin, tiers, direction, opts);
   const cellM = opts.cellM ?? 50;
   const radius = Math.max(0, Math.round((opts.bufferM ?? 50) / cellM));

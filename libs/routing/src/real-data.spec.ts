@@ -9,7 +9,9 @@ import { importGeoJsonRoads } from './geojson-import';
 import { isochrones } from './isochrone';
 import { importOsmPbf } from './osm-pbf-import';
 import { importOsmXml } from './osm-xml-import';
+import { ROAD_CLASSES } from './road-class';
 import { DIR_BACKWARD, DIR_FORWARD, buildRoadGraph, type RoadGraph } from './road-graph';
+import { snapPoint } from './snap';
 import { mulberry32 } from './synthetic-city';
 
 const DATA_DIR = process.env.SHARED_DATA_DIR ?? path.resolve(__dirname, '../../../../shared/data');
@@ -111,6 +113,54 @@ describeData('Chengdu centre (OSM XML)', () => {
           .etaSec,
       ).toBeCloseTo(r.etaSec, 3);
     }
+  });
+
+  it('points on arterials cut off by the extract edge get road ETAs and road rings', () => {
+    // Every arterial piece outside the largest component whose middle lies more than 500 m
+    // from it: before role-aware snapping these got straight-line circles.
+    const arterial = new Set(['trunk', 'primary', 'secondary', 'tertiary']);
+    const cut: { lon: number; lat: number }[] = [];
+    for (let s = 0; s < graph.segmentCount; s++) {
+      const inMain =
+        graph.nodeComponent[graph.segFrom[s]] === graph.largestComponent &&
+        graph.nodeComponent[graph.segTo[s]] === graph.largestComponent;
+      if (inMain || !arterial.has(ROAD_CLASSES[graph.segClass[s]])) continue;
+      const g = Math.floor((graph.segGeomStart[s] + graph.segGeomStart[s + 1] - 1) / 2);
+      const p = {
+        lon: (graph.geomLon[g] + graph.geomLon[g + 1]) / 2,
+        lat: (graph.geomLat[g] + graph.geomLat[g + 1]) / 2,
+      };
+      if (snapPoint(graph, p) === null) cut.push(p);
+    }
+    expect(cut.length).toBeGreaterThanOrEqual(10);
+    const unit = { id: 'u', ...TIANFU_SQUARE };
+    let roadEtas = 0;
+    let roadRings = 0;
+    for (const p of cut) {
+      const target = snapPoint(graph, p, { role: 'target' });
+      const origin = snapPoint(graph, p, { role: 'origin' });
+      // the piece it is on is linked to the city one way or the other
+      expect(Math.min(target?.distanceM ?? Infinity, origin?.distanceM ?? Infinity)).toBeLessThan(
+        1,
+      );
+      if (!target) continue;
+      const eta = etaToTarget(graph, p, [unit], { maxSec: 7200 }).results[0];
+      expect(eta.method).toBe('road');
+      roadEtas++;
+      const ring = isochrones(graph, p, [5]).features[0];
+      expect(ring.properties.method).toBe('road');
+      // five minutes back from the carriageway reach into the city, not just along the piece
+      expect(area(ring as Parameters<typeof area>[0])).toBeGreaterThan(300_000);
+      roadRings++;
+    }
+    expect(roadEtas).toBeGreaterThanOrEqual(cut.length * 0.6);
+    expect(roadRings).toBe(roadEtas);
+    // A point 3 km outside the extract is truly unreachable: labelled straight-line fallback.
+    const outside = { lon: 103.99, lat: 30.69 };
+    expect(etaToTarget(graph, outside, [unit], { maxSec: 7200 }).results[0].method).toBe(
+      'straight',
+    );
+    expect(isochrones(graph, outside, [5]).features[0].properties.method).toBe('straight');
   });
 
   it('draws valid, growing rings around Tianfu Square', () => {

@@ -162,7 +162,8 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
     if (!g) return null;
     const cached = this.snaps.get(id);
     if (cached && cached.lon === lon && cached.lat === lat) return cached.snap;
-    const snap = snapPoint(g, { lon, lat });
+    // units leave from here: a cut-off carriageway that drives into the city counts
+    const snap = snapPoint(g, { lon, lat }, { role: 'origin' });
     this.snaps.set(id, { lon, lat, snap });
     return snap;
   }
