@@ -62,7 +62,10 @@ export {
   SMALL_COMPONENT_MARGIN_M,
   snapPoint,
   snapPoints,
-  type LonLat, type SnapOptions, type SnappedPoint } from './snap';
+  type LonLat,
+  type SnapOptions,
+  type SnappedPoint,
+} from './snap';
 export { createSearchWorkspace, type SearchWorkspace } from './search-workspace';
 export {
   DEFAULT_STRAIGHT_SPEEDS_KMH,

@@ -130,9 +130,9 @@ describe('snapping with a role: the largest component unless a linked piece is m
     expect(area(rings.features[1] as Parameters<typeof area>[0])).toBeGreaterThan(500_000);
 
     const inbound = { id: 'in', ...at(-700, 0) };
-    expect(
-      etaToTarget(graph, at(500, 500), [inbound], { maxSec: 3600 }).results[0].method,
-    ).toBe('road');
+    expect(etaToTarget(graph, at(500, 500), [inbound], { maxSec: 3600 }).results[0].method).toBe(
+      'road',
+    );
   });
 
   it('labels the fallback when a point is truly unreachable', () => {

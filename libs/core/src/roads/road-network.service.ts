@@ -99,7 +99,13 @@ export function detectFormat(path: string): 'osm' | 'pbf' | 'geojson' {
 @Injectable()
 export class RoadNetworkService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RoadNetworkService.name);
-  private current: { id: number; graph: RoadGraph; summary: RoadNetworkSummary } | null = null;
+  private current: {
+    id: number;
+    graph: RoadGraph;
+    summary: RoadNetworkSummary;
+    /** Of the imported file (null for networks imported before it was recorded, or drafts). */
+    sourceSha256: string | null;
+  } | null = null;
   private readonly snaps = new Map<
     string,
     { lon: number; lat: number; snap: SnappedPoint | null }
@@ -119,8 +125,8 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
 
   async onApplicationBootstrap() {
     await this.loadActive();
-    if (!this.current && this.config.ROAD_NETWORK) {
-      await this.importFile(this.config.ROAD_NETWORK);
+    if (this.config.ROAD_NETWORK) {
+      await this.applyConfiguredNetwork(this.config.ROAD_NETWORK);
     } else if (!this.current && this.config.DEMO) {
       await this.importDraft(
         importGeoJsonRoads(generateCity({ seed: DEMO_CITY_SEED }).roads),
@@ -133,6 +139,50 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
       );
     }, RELOAD_CHECK_MS);
     this.reloadTimer.unref();
+  }
+
+  /**
+   * `ROAD_NETWORK` on start: imported when nothing is loaded, kept when it is the file the
+   * loaded network came from (same SHA-256), and otherwise imported to replace it — said in the
+   * log either way, never ignored. A file that cannot be read or parsed fails the start with
+   * the reason (the loaded network stays in the database untouched).
+   */
+  private async applyConfiguredNetwork(path: string) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch (err) {
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `ROAD_NETWORK=${path} cannot be read: ${(err as Error).message}`,
+      );
+    }
+    const sha = sha256(bytes);
+    const loaded = this.current;
+    if (loaded && loaded.sourceSha256 === sha) {
+      this.logger.log(
+        `ROAD_NETWORK ${basename(path)} is the loaded road network #${loaded.id} (sha256 ${sha.slice(0, 12)}): kept`,
+      );
+      return;
+    }
+    if (loaded)
+      this.logger.warn(
+        `ROAD_NETWORK ${basename(path)} (sha256 ${sha.slice(0, 12)}) differs from the loaded road network #${loaded.id} ` +
+          `${loaded.summary.source} (${loaded.sourceSha256 ? `sha256 ${loaded.sourceSha256.slice(0, 12)}` : 'no recorded checksum'}): importing it to replace it`,
+      );
+    let summary: RoadNetworkSummary;
+    try {
+      summary = await this.importBytes(path, bytes);
+    } catch (err) {
+      if (err instanceof DomainError)
+        throw new DomainError(err.code, `ROAD_NETWORK=${path}: ${err.message}`, err.details);
+      throw err;
+    }
+    this.logger.log(
+      loaded
+        ? `road network replaced: #${loaded.id} ${loaded.summary.source} → #${summary.id} ${summary.source}`
+        : `ROAD_NETWORK ${summary.source} imported as #${summary.id}`,
+    );
   }
 
   onApplicationShutdown() {
@@ -178,21 +228,25 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
     const graph = deserializeRoadGraph(
       bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
     );
-    this.current = { id, graph, summary: toSummary(r) };
+    const stats = r.stats as { sourceSha256?: string };
+    this.current = { id, graph, summary: toSummary(r), sourceSha256: stats.sourceSha256 ?? null };
     this.snaps.clear();
     this.logger.log(`road network ${r.source}: ${r.nodes} nodes, ${r.segments} segments`);
   }
 
   async importFile(path: string): Promise<RoadNetworkSummary> {
-    const format = detectFormat(path);
     let bytes: Buffer;
     try {
       bytes = readFileSync(path);
     } catch (err) {
       throw new DomainError('VALIDATION_FAILED', `cannot read ${path}: ${(err as Error).message}`);
     }
-    const draft = this.parse(format, bytes);
-    return this.importDraft(draft, basename(path));
+    return this.importBytes(path, bytes);
+  }
+
+  private importBytes(path: string, bytes: Buffer): Promise<RoadNetworkSummary> {
+    const draft = this.parse(detectFormat(path), bytes);
+    return this.importDraft(draft, basename(path), sha256(bytes));
   }
 
   /** Parses without touching the database; throws VALIDATION_FAILED for malformed input. */
@@ -208,7 +262,11 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
     }
   }
 
-  async importDraft(draft: RoadNetworkDraft, source: string): Promise<RoadNetworkSummary> {
+  async importDraft(
+    draft: RoadNetworkDraft,
+    source: string,
+    sourceSha256?: string,
+  ): Promise<RoadNetworkSummary> {
     let graph: RoadGraph;
     try {
       graph = buildRoadGraph(draft);
@@ -230,7 +288,7 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
         segments: graph.segmentCount,
         edges: graph.edgeCount,
         bbox,
-        stats: graph.stats,
+        stats: sourceSha256 ? { ...graph.stats, sourceSha256 } : graph.stats,
         graph: blob,
       });
       for (let start = 0; start < graph.segmentCount; start += EDGE_CHUNK) {
@@ -323,6 +381,10 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
       })),
     };
   }
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 function toSummary(r: RoadNetworkSummaryRow): RoadNetworkSummary {

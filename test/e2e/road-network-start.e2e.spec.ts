@@ -1,0 +1,114 @@
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import type { LoggerService } from '@nestjs/common';
+import {
+  client,
+  createStack,
+  login,
+  ADMIN_PASSWORD,
+  SERVICES_MODE,
+  type Stack,
+} from '../support/harness';
+
+const SHARED = process.env.SHARED_DATA_DIR ?? resolve(__dirname, '../../../shared/data');
+const CHENGDU = join(SHARED, 'chengdu-center-2018.osm');
+const SHENZHEN = join(SHARED, 'shenzhen-futian-roads.geojson');
+
+/** Every line the api logs, as text. */
+class LineRecorder implements LoggerService {
+  readonly lines: string[] = [];
+  log(message: unknown) {
+    this.lines.push(String(message));
+  }
+  warn(message: unknown) {
+    this.lines.push(String(message));
+  }
+  error(message: unknown) {
+    this.lines.push(String(message));
+  }
+  take(): string[] {
+    return this.lines.splice(0);
+  }
+}
+
+describe(`ROAD_NETWORK on start (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () => {
+  let stack: Stack;
+  const logs = new LineRecorder();
+  const config = () => stack.config as { ROAD_NETWORK?: string };
+
+  async function network() {
+    const base = (await stack.startApi()).url;
+    const admin = await login(base, 'admin', ADMIN_PASSWORD);
+    const r = await admin.get('/api/v1/road-network');
+    expect(r.status).toBe(200);
+    await stack.stopApi();
+    return r.body as { id: number; source: string; segments: number };
+  }
+
+  beforeAll(async () => {
+    stack = await createStack({ ROAD_NETWORK: CHENGDU }, { logger: logs });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('imports it into an empty system, keeps it on a restart with the same file', async () => {
+    const first = await network();
+    expect(first).toMatchObject({ source: 'chengdu-center-2018.osm', segments: 4647 });
+    expect(logs.take()).toContainEqual(
+      expect.stringMatching(`ROAD_NETWORK chengdu-center-2018.osm imported as #${first.id}`),
+    );
+    const again = await network();
+    expect(again.id).toBe(first.id);
+    expect(logs.take()).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `ROAD_NETWORK chengdu-center-2018\\.osm is the loaded road network #${first.id} .*: kept`,
+        ),
+      ),
+    );
+  });
+
+  it('replaces the loaded network with a different file and says so', async () => {
+    const before = await network();
+    logs.take();
+    config().ROAD_NETWORK = SHENZHEN;
+    const after = await network();
+    expect(after.source).toBe('shenzhen-futian-roads.geojson');
+    expect(after.id).not.toBe(before.id);
+    const lines = logs.take();
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `ROAD_NETWORK shenzhen-futian-roads\\.geojson .* differs from the loaded road network #${before.id} chengdu-center-2018\\.osm .*: importing it to replace it`,
+        ),
+      ),
+    );
+    expect(lines).toContainEqual(
+      `road network replaced: #${before.id} chengdu-center-2018.osm → #${after.id} shenzhen-futian-roads.geojson`,
+    );
+  });
+
+  it('refuses to start on an unreadable or malformed file, naming it, and keeps the loaded network', async () => {
+    const loaded = await network();
+    const bad = join(tmpdir(), `ringcad-bad-${process.pid}.geojson`);
+    writeFileSync(bad, '{"type":"FeatureCollection","features":[]}');
+    for (const [file, why] of [
+      [
+        join(tmpdir(), 'ringcad-no-such-city.osm'),
+        /ROAD_NETWORK=.*ringcad-no-such-city\.osm cannot be read/,
+      ],
+      [
+        bad,
+        /ROAD_NETWORK=.*ringcad-bad-\d+\.geojson: geojson: the FeatureCollection has no features/,
+      ],
+    ] as const) {
+      config().ROAD_NETWORK = file;
+      await expect(stack.startApi()).rejects.toThrow(why);
+    }
+    config().ROAD_NETWORK = undefined;
+    const kept = await network();
+    expect(kept).toEqual(loaded);
+  });
+});
