@@ -39,7 +39,12 @@ export type {
   RoadNetworkImportErrorCode,
 } from './road-network-draft';
 export { importOsmXml } from './osm-xml-import';
-export { importOsmPbf, type OsmPbfImportOptions } from './osm-pbf-import';
+export {
+  importOsmPbf,
+  OsmPbfStreamImport,
+  type OsmPbfImportOptions,
+  type OsmPbfProgress,
+} from './osm-pbf-import';
 export {
   importGeoJsonRoads,
   type GeoJsonImportOptions,

@@ -7,7 +7,7 @@ import { edgeCosts } from './edge-costs';
 import { etaToTarget, multiSourceTimes, routeBetween, travelTimesFrom } from './eta';
 import { importGeoJsonRoads } from './geojson-import';
 import { isochrones } from './isochrone';
-import { importOsmPbf } from './osm-pbf-import';
+import { importOsmPbf, OsmPbfStreamImport } from './osm-pbf-import';
 import { importOsmXml } from './osm-xml-import';
 import { ROAD_CLASSES } from './road-class';
 import { DIR_BACKWARD, DIR_FORWARD, buildRoadGraph, type RoadGraph } from './road-graph';
@@ -163,6 +163,34 @@ describeData('Chengdu centre (OSM XML)', () => {
     expect(isochrones(graph, outside, [5]).features[0].properties.method).toBe('straight');
   });
 
+  it('contours the rings between cell times instead of 50 m staircases, same area', () => {
+    const smooth = isochrones(graph, TIANFU_SQUARE, [1, 3, 8]);
+    const stairs = isochrones(graph, TIANFU_SQUARE, [1, 3, 8], { staircase: true });
+    const axisShare = (f: (typeof smooth.features)[number]) => {
+      const polys =
+        f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates;
+      let all = 0;
+      let axis = 0;
+      for (const poly of polys)
+        for (const ring of poly)
+          for (let i = 1; i < ring.length; i++) {
+            all++;
+            if (ring[i][0] === ring[i - 1][0] || ring[i][1] === ring[i - 1][1]) axis++;
+          }
+      return axis / all;
+    };
+    smooth.features.forEach((f, k) => {
+      expect(booleanValid(f as Parameters<typeof booleanValid>[0])).toBe(true);
+      expect(axisShare(stairs.features[k])).toBe(1);
+      expect(axisShare(f)).toBeLessThan(0.6);
+      const ratio =
+        area(f as Parameters<typeof area>[0]) /
+        area(stairs.features[k] as Parameters<typeof area>[0]);
+      expect(ratio).toBeGreaterThan(0.85);
+      expect(ratio).toBeLessThan(1.1);
+    });
+  });
+
   it('draws valid, growing rings around Tianfu Square', () => {
     const fc = isochrones(graph, TIANFU_SQUARE, [1, 3, 8]);
     let prev = 0;
@@ -236,6 +264,24 @@ if (haveData && !haveOsmium)
       etaToTarget(fromXml, TIANFU_SQUARE, units, { maxSec: 7200 }).results[0].etaSec,
       4,
     );
+  });
+
+  it('streams: the file fed in 64 KiB pieces gives the same graph, one blob in memory at a time', () => {
+    const stream = new OsmPbfStreamImport();
+    const seen: number[] = [];
+    for (let at = 0; at < pbf.length; at += 65536) {
+      stream.push(pbf.subarray(at, Math.min(pbf.length, at + 65536)));
+      seen.push(stream.progress.blocks);
+    }
+    expect(stream.progress.bytesRead).toBe(pbf.length);
+    // blocks are decoded as their bytes arrive, not at the end
+    expect(seen[Math.floor(seen.length / 2)]).toBeGreaterThan(0);
+    expect(seen[Math.floor(seen.length / 2)]).toBeLessThan(stream.progress.blocks);
+    const g = buildRoadGraph(stream.finish());
+    expect({ ...g.stats, format: 'x' }).toEqual({ ...fromXml.stats, format: 'x' });
+    const cut = new OsmPbfStreamImport();
+    cut.push(pbf.subarray(0, Math.floor(pbf.length / 2)));
+    expect(() => cut.finish()).toThrow(/truncated/);
   });
 
   it('reads an unsorted PBF (way blocks before node blocks) to the same graph', () => {

@@ -6,7 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
@@ -21,6 +21,7 @@ import {
   importGeoJsonRoads,
   importOsmPbf,
   importOsmXml,
+  OsmPbfStreamImport,
   serializeRoadGraph,
   snapPoint,
   type RoadGraph,
@@ -148,16 +149,15 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
    * the reason (the loaded network stays in the database untouched).
    */
   private async applyConfiguredNetwork(path: string) {
-    let bytes: Buffer;
+    let sha: string;
     try {
-      bytes = readFileSync(path);
+      sha = fileSha256(path);
     } catch (err) {
       throw new DomainError(
         'VALIDATION_FAILED',
         `ROAD_NETWORK=${path} cannot be read: ${(err as Error).message}`,
       );
     }
-    const sha = sha256(bytes);
     const loaded = this.current;
     if (loaded && loaded.sourceSha256 === sha) {
       this.logger.log(
@@ -172,7 +172,7 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
       );
     let summary: RoadNetworkSummary;
     try {
-      summary = await this.importBytes(path, bytes);
+      summary = await this.importFile(path, undefined, sha);
     } catch (err) {
       if (err instanceof DomainError)
         throw new DomainError(err.code, `ROAD_NETWORK=${path}: ${err.message}`, err.details);
@@ -234,19 +234,84 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
     this.logger.log(`road network ${r.source}: ${r.nodes} nodes, ${r.segments} segments`);
   }
 
-  async importFile(path: string): Promise<RoadNetworkSummary> {
-    let bytes: Buffer;
+  /**
+   * Imports a road network file. A PBF is read and decoded chunk by chunk (never the whole file
+   * in memory), with progress every 10 % in the log and to `onProgress`; XML and GeoJSON are
+   * parsed whole.
+   */
+  async importFile(
+    path: string,
+    onProgress?: (line: string) => void,
+    knownSha256?: string,
+  ): Promise<RoadNetworkSummary> {
+    const format = detectFormat(path);
+    let draft: RoadNetworkDraft;
+    let sha: string;
     try {
-      bytes = readFileSync(path);
+      if (format === 'pbf') {
+        [draft, sha] = this.streamPbf(path, onProgress);
+      } else {
+        const bytes = readFileSync(path);
+        sha = sha256(bytes);
+        draft = this.parse(format, bytes);
+      }
     } catch (err) {
+      if (err instanceof DomainError) throw err;
       throw new DomainError('VALIDATION_FAILED', `cannot read ${path}: ${(err as Error).message}`);
     }
-    return this.importBytes(path, bytes);
+    if (knownSha256 && knownSha256 !== sha)
+      throw new DomainError('CONFLICT', `${path} changed while it was being imported`);
+    return this.importDraft(draft, basename(path), sha);
   }
 
-  private importBytes(path: string, bytes: Buffer): Promise<RoadNetworkSummary> {
-    const draft = this.parse(detectFormat(path), bytes);
-    return this.importDraft(draft, basename(path), sha256(bytes));
+  private streamPbf(path: string, onProgress?: (line: string) => void): [RoadNetworkDraft, string] {
+    const fd = openSync(path, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const stream = new OsmPbfStreamImport();
+      const hash = createHash('sha256');
+      const chunk = Buffer.alloc(4 * 1024 * 1024);
+      const started = Date.now();
+      let nextReport = 0.1;
+      const report = (final: boolean) => {
+        const p = stream.progress;
+        const line =
+          `importing ${basename(path)}: ${size ? Math.round((p.bytesRead / size) * 100) : 100}% ` +
+          `(${(p.bytesRead / 1048576).toFixed(1)} of ${(size / 1048576).toFixed(1)} MB, ${p.blocks} blocks, ` +
+          `${p.nodes} nodes, ${p.highwayWays} highway ways, ${Date.now() - started} ms)${final ? ' read' : ''}`;
+        this.logger.log(line);
+        onProgress?.(line);
+      };
+      for (;;) {
+        const n = readSync(fd, chunk, 0, chunk.length, null);
+        if (n === 0) break;
+        const piece = chunk.subarray(0, n);
+        hash.update(piece);
+        try {
+          stream.push(piece);
+        } catch (err) {
+          throw this.asValidation(err);
+        }
+        if (size > 0 && stream.progress.bytesRead / size >= nextReport && nextReport < 1) {
+          report(false);
+          while (stream.progress.bytesRead / size >= nextReport) nextReport += 0.1;
+        }
+      }
+      report(true);
+      try {
+        return [stream.finish(), hash.digest('hex')];
+      } catch (err) {
+        throw this.asValidation(err);
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private asValidation(err: unknown): unknown {
+    return err instanceof RoadNetworkImportError
+      ? new DomainError('VALIDATION_FAILED', err.message, { code: err.code })
+      : err;
   }
 
   /** Parses without touching the database; throws VALIDATION_FAILED for malformed input. */
@@ -385,6 +450,20 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
 
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** A file's SHA-256, read in chunks. */
+function fileSha256(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    const hash = createHash('sha256');
+    const chunk = Buffer.alloc(4 * 1024 * 1024);
+    for (let n = readSync(fd, chunk); n > 0; n = readSync(fd, chunk))
+      hash.update(chunk.subarray(0, n));
+    return hash.digest('hex');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function toSummary(r: RoadNetworkSummaryRow): RoadNetworkSummary {
