@@ -1,15 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { LoggerService } from '@nestjs/common';
-import {
-  client,
-  createStack,
-  login,
-  ADMIN_PASSWORD,
-  SERVICES_MODE,
-  type Stack,
-} from '../support/harness';
+import { createStack, login, ADMIN_PASSWORD, SERVICES_MODE, type Stack } from '../support/harness';
 
 const SHARED = process.env.SHARED_DATA_DIR ?? resolve(__dirname, '../../../shared/data');
 const CHENGDU = join(SHARED, 'chengdu-center-2018.osm');
@@ -126,6 +120,44 @@ describe(`ROAD_NETWORK on start (${SERVICES_MODE ? 'services' : 'embedded'} mode
       const kept = await network();
       expect(kept).toEqual(loaded);
     },
-    SLOW,
+    2 * SLOW,
+  );
+});
+
+// the CLI opens its own PGlite directory; services mode runs the same service code above
+const describeEmbedded = SERVICES_MODE ? describe.skip : describe;
+const haveOsmium = (() => {
+  try {
+    execFileSync('osmium', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describeEmbedded('npm run import of a PBF (the built CLI)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ringcad-import-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  (haveOsmium ? it : it.skip)(
+    'streams the file with progress lines and imports it',
+    () => {
+      const pbf = join(dir, 'chengdu.osm.pbf');
+      execFileSync('osmium', ['cat', CHENGDU, '-o', pbf, '--overwrite']);
+      const cli = resolve(__dirname, '../../dist/apps/api/src/import-cli.js');
+      const out = execFileSync(process.execPath, [cli, pbf], {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: join(dir, 'data') },
+        encoding: 'utf8',
+        timeout: 280_000,
+      });
+      const progress = out.split('\n').filter((l) => l.startsWith('importing chengdu.osm.pbf: '));
+      // every 10 % of the file (a small file may cross several steps in one chunk), then "read"
+      expect(progress.length).toBeGreaterThanOrEqual(2);
+      expect(progress[progress.length - 1]).toMatch(
+        /^importing chengdu\.osm\.pbf: 100% \(.* MB, \d+ blocks, \d+ nodes, 2278 highway ways, \d+ ms\) read$/,
+      );
+      expect(out).toMatch(/imported chengdu\.osm\.pbf: 3260 nodes, 4647 road segments/);
+    },
+    300_000,
   );
 });

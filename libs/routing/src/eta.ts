@@ -551,9 +551,7 @@ export function routeBetween(
   if (nodeAtSnap(q) >= 0) wantNode(ws, nodeAtSnap(q));
   runSearch(ws, graph, costs, opts.maxSec ?? Infinity);
   const direct = sameSegment(p, q, costs);
-  const directM = lastM;
   const via = throughSearch(graph, ws, q, costs, true);
-  const viaM = lastM;
   if (!(Math.min(direct, via) < Infinity)) return null;
   const coords: [number, number][] = [];
   if (p.distanceM > 0.5) coords.push([from.lon, from.lat]);

@@ -292,7 +292,8 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
         } catch (err) {
           throw this.asValidation(err);
         }
-        if (size > 0 && stream.progress.bytesRead / size >= nextReport && nextReport < 1) {
+        const read = stream.progress.bytesRead;
+        if (read < size && read / size >= nextReport) {
           report(false);
           while (stream.progress.bytesRead / size >= nextReport) nextReport += 0.1;
         }
