@@ -270,7 +270,8 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
       const size = fstatSync(fd).size;
       const stream = new OsmPbfStreamImport();
       const hash = createHash('sha256');
-      const chunk = Buffer.alloc(4 * 1024 * 1024);
+      // about twenty reads per file, 64 KiB to 4 MiB each: progress shows even on a small file
+      const chunk = Buffer.alloc(Math.min(4 << 20, Math.max(64 << 10, Math.ceil(size / 20))));
       const started = Date.now();
       let nextReport = 0.1;
       const report = (final: boolean) => {
