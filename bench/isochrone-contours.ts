@@ -7,6 +7,7 @@
  * nothing.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { area } from '@turf/turf';
 import {
@@ -103,7 +104,8 @@ export function runIsochroneContoursBench(): Record<string, unknown> {
     importGeoJsonRoads(generateCity({ seed: 1, targetNodes: 250_000 }).roads),
   );
   return {
-    machine: { cpus: 2, node: process.version },
+    at: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, node: process.version, loadavg: os.loadavg() },
     note: 'staircase = cell-edge outlines as before (opts.staircase); contour = marching squares with linear interpolation on the buffered travel-time raster (50 m cells), same rasters',
     chengdu: run('chengdu-center-2018.osm', chengdu),
     syntheticCity: run('synthetic city seed 1', city),
