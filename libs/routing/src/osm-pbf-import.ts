@@ -251,8 +251,9 @@ export class OsmPbfStreamImport {
       fail(`not a valid OSM PBF file (${(e as Error).message})`);
     }
     this.consumed += pos;
-    // keep only the incomplete tail (copied, so the caller's chunk can be reused)
-    this.pending = buf.slice(pos);
+    // keep only the incomplete tail, copied: the caller may reuse its chunk (and a Node
+    // Buffer's slice() would be a view, not a copy)
+    this.pending = Uint8Array.prototype.slice.call(buf, pos);
   }
 
   /** The draft, once the whole file has been pushed. */
