@@ -320,6 +320,11 @@ const zh = {
   errListSep: '、',
   errRequestFailed: '请求失败（{code}）',
   errNetwork: '网络连接失败，请稍后再试',
+  // ── road network on real data (s5-roads) ──
+  straightEstimate: '直线估算',
+  straightEstimateHint: '无道路可达：按直线距离估算',
+  ringLabel: '{m} 分钟',
+  ringLabelStraight: '{m} 分钟 · 直线估算',
 };
 
 type Key = keyof typeof zh;
@@ -628,6 +633,11 @@ const en: Record<Key, string> = {
   errListSep: ', ',
   errRequestFailed: 'Request failed ({code})',
   errNetwork: 'Network error; try again shortly',
+  // ── road network on real data (s5-roads) ──
+  straightEstimate: 'straight-line estimate',
+  straightEstimateHint: 'No road reaches it: estimated from the straight-line distance',
+  ringLabel: '{m} min',
+  ringLabelStraight: '{m} min · straight-line estimate',
 };
 
 const DICTS: Record<Lang, Record<Key, string>> = { zh, en };
