@@ -35,6 +35,7 @@ const CORE_LAYERS = [
   'messages',
   'safety',
   'imports',
+  'training',
 ];
 
 /** One rule per feature: nothing it imports may come later in CORE_LAYERS. */

@@ -80,6 +80,20 @@ const rows = [
     target: 'p99 ≤ 15 ms; isochrones p99 ≤ 10 ms',
   },
   {
+    bench: 'isochrone-contours',
+    what: (r) =>
+      `ring outlines: staircase vs contour, Chengdu (${n(get(r, 'chengdu.nodes'))} nodes) and synthetic city (${n(get(r, 'syntheticCity.nodes'))} nodes), 1/3/8 min`,
+    figures: (r) =>
+      ['chengdu', 'syntheticCity']
+        .filter((k) => r[k])
+        .map((k) => {
+          const c = r[k];
+          return `${k}: ms/collection p50 ${ms(get(c, 'msPerCollection.staircase.p50'))} → ${ms(get(c, 'msPerCollection.contour.p50'))}, p99 ${ms(get(c, 'msPerCollection.staircase.p99'))} → ${ms(get(c, 'msPerCollection.contour.p99'))}; vertices p50 ${n(get(c, 'verticesPerCollection.staircase.p50'))} → ${n(get(c, 'verticesPerCollection.contour.p50'))}; axis-aligned segments ${get(c, 'axisAlignedSegmentShare.staircase.p50')} → ${get(c, 'axisAlignedSegmentShare.contour.p50')}; 1-min area ratio p50 ${get(c, 'contourAreaOverStaircaseArea.1min.p50')}`;
+        })
+        .join('. '),
+    target: 'area ratio ≈ 1; isochrone p99 as routing',
+  },
+  {
     bench: 'coverage',
     what: (r) =>
       `${r.city ? 'hard synthetic' : 'synthetic'} city, ${n(r.coverageNodes)} nodes, ${n(r.units)} units`,

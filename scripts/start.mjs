@@ -145,22 +145,51 @@ if (demo) {
   );
 }
 
+async function call(method, path, token, body) {
+  const r = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: r.status, body: await r.json().catch(() => null) };
+}
+
+/**
+ * Without the demo nobody creates the call-taker, dispatcher and commander accounts: the banner
+ * names only the accounts that exist (asked as admin) and whose password is still the one kept
+ * in credentials.json (a sign-in is tried only for an existing account, so no failed logins pile
+ * up against the throttle for accounts that were never made).
+ */
+async function existingDemoAccounts() {
+  const login = await call('POST', '/api/v1/auth/login', null, {
+    username: 'admin',
+    password: env.ADMIN_PASSWORD ?? creds.admin,
+  });
+  if (login.status !== 200) return [];
+  const users = await call('GET', '/api/v1/users', login.body.accessToken);
+  const names = new Set(
+    (Array.isArray(users.body) ? users.body : []).filter((u) => !u.disabled).map((u) => u.username),
+  );
+  const usable = [];
+  for (const name of ['dispatcher', 'calltaker', 'commander']) {
+    if (!names.has(name) || !creds[name]) continue;
+    const r = await call('POST', '/api/v1/auth/login', null, {
+      username: name,
+      password: creds[name],
+    });
+    if (r.status === 200) usable.push(name);
+  }
+  return usable;
+}
+
 /**
  * A demo unit no simulator drives, for a visitor to play its officer in the 警务通 terminal (/m)
  * beside the console. Each start issues a fresh sign-in link (the previous one stops working).
  */
 async function visitorTerminalLink() {
-  const call = async (method, path, token, body) => {
-    const r = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        ...(body ? { 'content-type': 'application/json' } : {}),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: r.status, body: await r.json().catch(() => null) };
-  };
   const login = await call('POST', '/api/v1/auth/login', null, {
     username: 'admin',
     password: env.ADMIN_PASSWORD ?? creds.admin,
@@ -196,13 +225,26 @@ async function visitorTerminalLink() {
 }
 const visitor = demo ? await visitorTerminalLink().catch(() => null) : null;
 
+// the demo's simulator creates its three accounts (right after start); without it, only those
+// that exist are named
+const accounts = demo
+  ? ['dispatcher', 'calltaker', 'commander']
+  : await existingDemoAccounts().catch(() => []);
+const pad = (name) => name.padEnd(10);
+const lines = [
+  ...accounts.map((name) => `${pad(name)} / ${creds[name]}`),
+  `${pad('admin')} / ${env.ADMIN_PASSWORD ? '(your ADMIN_PASSWORD)' : creds.admin}`,
+];
 console.log(`
   RingCAD is running: http://localhost:${port}
-  ${services ? 'services mode' : `embedded mode, data in ${dataDir}`}${demo ? ', demo city with simulator' : ''}
-  Log in as:  dispatcher / ${creds.dispatcher}
-              calltaker  / ${creds.calltaker}
-              commander  / ${creds.commander}
-              admin      / ${env.ADMIN_PASSWORD ? '(your ADMIN_PASSWORD)' : creds.admin}
+  ${services ? 'services mode' : `embedded mode, data in ${dataDir}`}${demo ? ', demo city with simulator' : ', no demo'}
+  Log in as:  ${lines.join('\n              ')}${
+    demo || accounts.length
+      ? ''
+      : `
+  (no demo accounts: the admin creates call-takers, dispatchers and commanders in the console's
+   admin seat or with POST /api/v1/users)`
+  }
   (kept in ${credFile}; Ctrl-C stops everything)${
     visitor
       ? `

@@ -89,6 +89,8 @@ describe(`command features: sealing, plans, defense levels, agencies (${SERVICES
       ROAD_NETWORK: roads,
       COVERAGE_PUSH_SEC: '1',
       COVERAGE_SCHEMES: '1-3-8',
+      // the start's grace period is coverage-alerts.e2e's subject; here alerts are due at once
+      COVERAGE_ALERT_GRACE_SEC: '0',
       AGENCY_WEBHOOKS: JSON.stringify({
         '119': `${hookBase}/flaky`,
         '120': `${hookBase}/down`,

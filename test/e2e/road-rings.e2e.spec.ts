@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { haversineM } from '@ringcad/domain';
 import { buildWorld, INCIDENT_POINT, type World } from '../support/fixtures';
 import { client, createStack, SERVICES_MODE, type Stack } from '../support/harness';
 
@@ -132,6 +133,46 @@ describe(`rings on real streets (${SERVICES_MODE ? 'services' : 'embedded'} mode
     expect(route.body.geometry.coordinates.length).toBeGreaterThan(1);
     expect(route.body.method).toBe('road');
     expect(route.body.distanceM).toBeGreaterThan(0);
+  });
+
+  it("draws a walking unit's route at walking pace, its distance the drawn line", async () => {
+    const created = await world.calltaker.post('/api/v1/incidents', {
+      location: INCIDENT_POINT,
+      category: 'criminal',
+      priority: 2,
+    });
+    const id = created.body.incident.id as string;
+    const lineM = (coords: [number, number][]) =>
+      coords
+        .slice(1)
+        .reduce(
+          (m, c, i) =>
+            m + haversineM({ lon: coords[i][0], lat: coords[i][1] }, { lon: c[0], lat: c[1] }),
+          0,
+        );
+    const walker = world.units.find((u) => u.kind === 'foot')!;
+    const car = world.units.find((u) => u.kind === 'patrol_car')!;
+    const routes: Record<string, { etaSec: number; distanceM: number; method: string }> = {};
+    for (const u of [walker, car]) {
+      const r = await world.dispatcher.get(`/api/v1/incidents/${id}/route?unitId=${u.id}`);
+      expect(r.status).toBe(200);
+      expect(r.body.method).toBe('road');
+      const coords = r.body.geometry.coordinates as [number, number][];
+      const drawn = lineM(coords);
+      // the distance is the drawn line's, access legs included (rounded to the metre)
+      expect(Math.abs(r.body.distanceM - drawn)).toBeLessThanOrEqual(1);
+      routes[u.kind] = r.body;
+    }
+    // 5 km/h over the drawn line, not the patrol car's road speeds
+    expect(routes.foot.etaSec).toBeCloseTo(routes.foot.distanceM / (5 / 3.6), -1);
+    expect(routes.foot.etaSec / routes.foot.distanceM).toBeGreaterThan(
+      (3 * routes.patrol_car.etaSec) / routes.patrol_car.distanceM,
+    );
+    // and it agrees with the walker's candidate ETA
+    const cand = (
+      created.body.recommendation.candidates as { unitId: string; etaSec: number }[]
+    ).find((c) => c.unitId === walker.id);
+    if (cand) expect(Math.abs(cand.etaSec - routes.foot.etaSec) / cand.etaSec).toBeLessThan(0.1);
   });
 
   it('draws isochrones that grow with time', async () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Client } from 'pg';
 import { io, type Socket } from 'socket.io-client';
@@ -37,7 +37,7 @@ export interface Api {
  */
 export async function createStack(
   env: Record<string, string> = {},
-  options: { clock?: Clock } = {},
+  options: { clock?: Clock; logger?: LoggerService } = {},
 ): Promise<Stack> {
   const tag = `t${process.pid}_${randomBytes(3).toString('hex')}`;
   let dataDir: string | undefined;
@@ -77,7 +77,7 @@ export async function createStack(
       if (!SERVICES_MODE && apis.size > 0)
         throw new Error('embedded mode runs one api process per data directory');
       const app = await createApiApp(config, {
-        logger: process.env.TEST_LOG ? undefined : false,
+        logger: options.logger ?? (process.env.TEST_LOG ? undefined : false),
         clock: options.clock,
       });
       await app.get(AuthService).ensureAdmin(ADMIN_PASSWORD, true);

@@ -16,6 +16,7 @@ import { SystemApiModule } from './system/system.module';
 import { MessagesApiModule } from './messages/messages.api-module';
 import { SafetyApiModule } from './safety/safety.api-module';
 import { ImportsApiModule } from './imports/imports.module';
+import { TrainingApiModule } from './training/training.module';
 
 /** The api: the platform once, then one module per feature (each imports the libs/core features it uses). */
 @Module({})
@@ -39,6 +40,7 @@ export class ApiModule {
         MessagesApiModule,
         SafetyApiModule,
         ImportsApiModule,
+        TrainingApiModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

@@ -109,7 +109,13 @@ export async function createApiApp(
   if (existsSync(terminalDist()))
     app.useStaticAssets(terminalDist(), { prefix: '/m', index: false, maxAge: 0 });
   await app.get(RealtimeGateway).attach(app.getHttpServer());
-  await app.init();
+  try {
+    await app.init();
+  } catch (err) {
+    // a start refused during bootstrap (e.g. a bad ROAD_NETWORK) lets go of the database
+    await app.close().catch(() => undefined);
+    throw err;
+  }
   return app;
 }
 

@@ -32,7 +32,10 @@ async function main() {
   );
   try {
     const started = Date.now();
-    const summary = await app.get(RoadNetworkService).importFile(file);
+    // a PBF streams: its progress every 10 % (other formats are parsed whole)
+    const summary = await app
+      .get(RoadNetworkService)
+      .importFile(file, (line) => process.stdout.write(`${line}\n`));
     process.stdout.write(
       `imported ${summary.source}: ${summary.nodes} nodes, ${summary.segments} road segments, ${summary.edges} directed edges, ` +
         `${summary.islands.components} connected components (largest ${summary.islands.largestComponentNodes} nodes) in ${Date.now() - started} ms\n`,

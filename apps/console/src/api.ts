@@ -94,6 +94,7 @@ export const api = {
   /** Uploads a file as the raw request body. */
   upload: <T>(path: string, data: ArrayBuffer, type: string) =>
     call<T>('POST', path, new RawBody(data, type)),
+  put: <T>(path: string, body: unknown) => call<T>('PUT', path, body),
 };
 
 export function qs(params: Record<string, string | number | undefined>): string {

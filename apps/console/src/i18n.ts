@@ -172,6 +172,19 @@ const zh = {
   kpiTierMet: '处置圈达标率',
   kpiP90Arrive: '到场 P90',
   kpiDispatch: '派警 P50',
+  kpiDefOpen: '当前未结案、未撤销的警情数（本席位辖区）',
+  kpiDefAvailable: '状态为空闲可派的警力数 / 全部警力数',
+  kpiDefAlerts: '尚未确认的告警数（本席位可见）',
+  kpiDefToday: '今日 0 时起接报的警情数（含已结案、已撤销）',
+  kpiDefTierMet:
+    '今日有警力到场的警情中，到场满足处置圈任一圈层（时限内、警种与数量符合）的比例；P1 按 5-10-30，P2/P3 按 1-3-8；n 为到场警情数',
+  kpiDefP90Arrive: '今日警情自首次派警至首支警力到场用时的第 90 百分位',
+  kpiDefDispatch: '今日警情自接报至首次派警用时的中位数',
+  trainingAutoDispatch: '训练模拟: 自动派警',
+  trainingOn: '开',
+  trainingOff: '关',
+  trainingHint:
+    '演示城市的训练模拟器移动警力、模拟报警、操作警务通；只有此开关打开时才替调度员派警（新警情 20 秒无人派警时派推荐警力）并结案',
   availableByDistrict: '各辖区可用警力',
   notYet: '—',
   scheme: '方案',
@@ -391,6 +404,11 @@ const zh = {
   errListSep: '、',
   errRequestFailed: '请求失败（{code}）',
   errNetwork: '网络连接失败，请稍后再试',
+  // ── road network on real data (s5-roads) ──
+  straightEstimate: '直线估算',
+  straightEstimateHint: '无道路可达：按直线距离估算',
+  ringLabel: '{m} 分钟',
+  ringLabelStraight: '{m} 分钟 · 直线估算',
 };
 
 type Key = keyof typeof zh;
@@ -552,6 +570,19 @@ const en: Record<Key, string> = {
   kpiTierMet: 'Ring targets met',
   kpiP90Arrive: 'Arrive P90',
   kpiDispatch: 'Dispatch P50',
+  kpiDefOpen: 'Incidents neither closed nor cancelled (in this seat’s jurisdiction)',
+  kpiDefAvailable: 'Units available for dispatch / all units',
+  kpiDefAlerts: 'Alerts not yet acknowledged (visible to this seat)',
+  kpiDefToday: 'Incidents received since midnight (closed and cancelled included)',
+  kpiDefTierMet:
+    'Of today’s incidents a unit reached, the share whose response met at least one ring tier (in time, with the tier’s unit kinds and count); P1 by 5-10-30, P2/P3 by 1-3-8; n = incidents reached',
+  kpiDefP90Arrive: '90th percentile of today’s time from first dispatch to the first unit on scene',
+  kpiDefDispatch: 'Median of today’s time from the call to the first dispatch',
+  trainingAutoDispatch: 'Training simulation: auto-dispatch',
+  trainingOn: 'on',
+  trainingOff: 'off',
+  trainingHint:
+    "The demo city's training simulator moves units, files calls and drives terminals; it dispatches for the dispatcher (the recommended unit, once an incident waited 20 s) and closes incidents only while this switch is on",
   availableByDistrict: 'Available units by district',
   notYet: '—',
   scheme: 'Scheme',
@@ -771,6 +802,11 @@ const en: Record<Key, string> = {
   errListSep: ', ',
   errRequestFailed: 'Request failed ({code})',
   errNetwork: 'Network error; try again shortly',
+  // ── road network on real data (s5-roads) ──
+  straightEstimate: 'straight-line estimate',
+  straightEstimateHint: 'No road reaches it: estimated from the straight-line distance',
+  ringLabel: '{m} min',
+  ringLabelStraight: '{m} min · straight-line estimate',
 };
 
 const DICTS: Record<Lang, Record<Key, string>> = { zh, en };

@@ -19,6 +19,7 @@ import { CommanderSeat } from './views/commander';
 import { DispatcherSeat } from './views/dispatcher';
 import { showLogin } from './views/login';
 import type { Seat } from './views/seat';
+import { mountTrainingSwitch } from './views/training-switch';
 
 installPageFonts();
 const root = document.getElementById('root') as HTMLElement;
@@ -60,6 +61,7 @@ function openConsole(session: Session) {
   const seatTabs = h('nav', { class: 'seats' });
   const conn = h('span', { class: 'conn', id: 'connection', role: 'status' });
   const clockEl = h('span', { class: 'clock' });
+  const trainingHost = h('span', { class: 'training-host' });
   const langBtn = h('button', { type: 'button', class: 'ghost small', id: 'lang' });
   const outBtn = h('button', { type: 'button', class: 'ghost small', onclick: signOut });
   const banner = h('div', {
@@ -85,6 +87,7 @@ function openConsole(session: Session) {
         h('div', { class: 'brand' }, h('span', { class: 'logo' }, '110'), title),
         seatTabs,
         h('div', { class: 'spacer' }),
+        trainingHost,
         conn,
         clockEl,
         h('span', { class: 'who' }, session.user.username),
@@ -119,6 +122,7 @@ function openConsole(session: Session) {
   });
   const unbindEmergencyTrack = bindEmergencyTrack(map);
   let unmountBanner: (() => void) | null = null;
+  let unmountTraining: (() => void) | null = null;
 
   const paintChrome = () => {
     title.textContent = t('appTitle');
@@ -184,6 +188,9 @@ function openConsole(session: Session) {
   const switchSeat = (v: ConsoleView) => {
     seat?.unmount();
     unmountBanner?.();
+    unmountTraining?.();
+    // the seats that dispatch or command see (and set) the training simulator's switch
+    unmountTraining = v === 'calltaker' ? null : mountTrainingSwitch(trainingHost, true);
     seatName = v;
     sessionStorage.setItem('ringcad.seat', v);
     history.replaceState(null, '', `#${v}`);

@@ -6,6 +6,7 @@ import type {
   ConsoleClientToServerEvents,
   ConsoleServerToClientEvents,
   CoverageView,
+  TrainingSimulationView,
 } from '@ringcad/contracts';
 import { CONSOLE_NAMESPACE } from '@ringcad/contracts/constants';
 import { store } from './store';
@@ -16,6 +17,15 @@ type ConsoleSocket = Socket<ConsoleServerToClientEvents, ConsoleClientToServerEv
 export const coverageEvents = {
   listeners: new Set<(c: CoverageView) => void>(),
   on(fn: (c: CoverageView) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  },
+};
+
+/** Subscribers to the 训练模拟 switch (the top bar's toggle). */
+export const trainingEvents = {
+  listeners: new Set<(v: TrainingSimulationView) => void>(),
+  on(fn: (v: TrainingSimulationView) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
   },
@@ -66,6 +76,7 @@ export function connectRealtime(token: string, onAuthFailed: () => void): () => 
     store.applyAlert({ ...a, acknowledgedAt: a.acknowledgedAt ?? new Date().toISOString() }),
   );
   s.on('coverage.updated', (c) => coverageEvents.listeners.forEach((fn) => fn(c)));
+  s.on('training.updated', (v) => trainingEvents.listeners.forEach((fn) => fn(v)));
   return () => {
     s.close();
     if (socket === s) socket = null;

@@ -4,6 +4,7 @@ import {
   type ConsoleServerEvents,
   type IncidentView,
   type RecommendationCandidate,
+  type TrainingSimulationView,
 } from '@ringcad/contracts';
 import type { ApiClient } from './api-client';
 import type { SimLogger } from './logger';
@@ -40,16 +41,24 @@ const DISPOSITIONS = [
   'assistance_given',
 ];
 
+const SWITCH_PATH = '/api/v1/training/simulation';
+
 /**
  * A dispatcher that takes what nobody took: it follows the `/console` stream like a screen in the
  * hall would, assigns the recommended unit(s) to incidents left `new` for a while, and closes
  * incidents once resolved. A human dispatcher acting first simply leaves it nothing to do.
+ *
+ * It acts only while the console's 训练模拟: 自动派警 switch is on (a server setting,
+ * `GET/PUT /api/v1/training/simulation`, pushed as `training.updated`; off by default): a
+ * dispatcher trying the demo is never beaten to an incident by the simulator.
  */
 export class AutoDispatcher {
   private socket?: Socket<ConsoleServerEvents>;
   private readonly tracked = new Map<string, Tracked>();
   private readonly work = new Set<Promise<unknown>>();
   private stopped = false;
+  /** The console switch as last read; off until the server says otherwise. */
+  private enabled = false;
 
   constructor(private readonly o: AutoDispatcherOptions) {}
 
@@ -69,6 +78,8 @@ export class AutoDispatcher {
       }
       for (const i of snapshot.incidents) this.upsert(i);
     });
+    socket.on('sync', () => this.track(this.readSwitch()));
+    socket.on('training.updated', (v) => this.setEnabled(v.autoDispatch));
     socket.on('incident.created', (i) => this.upsert(i));
     socket.on('incident.updated', (i) => this.upsert(i));
     socket.on('disconnect', (reason) => {
@@ -96,6 +107,34 @@ export class AutoDispatcher {
     for (const t of this.tracked.values()) clearTimeout(t.timer);
     this.tracked.clear();
     await Promise.allSettled([...this.work]);
+  }
+
+  /** Whether the console switch lets it dispatch (as last read). */
+  get switchedOn(): boolean {
+    return this.enabled;
+  }
+
+  private async readSwitch(): Promise<boolean> {
+    try {
+      const v = await this.o.dispatcher.get<TrainingSimulationView>(SWITCH_PATH);
+      this.setEnabled(v.autoDispatch);
+    } catch (err) {
+      this.o.log.warn(`cannot read the auto-dispatch switch: ${(err as Error).message}`);
+    }
+    return this.enabled;
+  }
+
+  private setEnabled(on: boolean) {
+    if (on === this.enabled || this.stopped) return;
+    this.enabled = on;
+    this.o.log.info(`auto-dispatch switched ${on ? 'on' : 'off'} in the console`);
+    for (const t of this.tracked.values()) {
+      if (t.busy) continue;
+      clearTimeout(t.timer);
+      t.timer = undefined;
+      t.newSinceMs = null;
+      this.plan(t);
+    }
   }
 
   /** Incidents the dispatcher currently follows (for the summary line and tests). */
@@ -135,6 +174,11 @@ export class AutoDispatcher {
   /** Sets the one timer an incident needs in its current status. */
   private plan(t: Tracked) {
     if (t.busy || t.timer || this.stopped || this.tracked.get(t.view.id) !== t) return;
+    // switched off: nothing waits; switched on, an incident's wait starts then
+    if (!this.enabled) {
+      t.newSinceMs = null;
+      return;
+    }
     const now = Date.now();
     switch (t.view.status) {
       case 'new': {
@@ -156,12 +200,17 @@ export class AutoDispatcher {
     t.timer = undefined;
     if (this.stopped || this.tracked.get(t.view.id) !== t) return;
     t.busy = true;
-    const job =
-      t.view.status === 'new'
-        ? this.dispatch(t)
-        : t.view.status === 'resolved'
-          ? this.close(t)
-          : Promise.resolve();
+    // the switch is read again right before acting: a dispatcher who just switched it off and
+    // assigns at once must not meet the simulator's assignment
+    const job = this.readSwitch().then((on) =>
+      !on
+        ? undefined
+        : t.view.status === 'new'
+          ? this.dispatch(t)
+          : t.view.status === 'resolved'
+            ? this.close(t)
+            : undefined,
+    );
     this.track(
       job
         .catch((err: Error) => {

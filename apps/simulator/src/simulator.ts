@@ -33,7 +33,7 @@ export interface SimulatorOptions {
   positionIntervalMs?: number;
   /** Average 110 calls per simulated hour; 0 = none. */
   callsPerHour?: number;
-  /** Whether it dispatches incidents nobody dispatched (default off: it never acts for a human unless asked). */
+  /** Switch the console's 训练模拟: 自动派警 on at start (default off: it never acts for a human unless asked). */
   autoDispatch?: boolean;
   /** Simulated seconds an incident may stay `new` before the simulator dispatches it. */
   autoDispatchAfterSec?: number;
@@ -176,21 +176,27 @@ export class Simulator {
     }
     for (const t of this.terminals) t.start();
 
-    // Training simulators never dispatch for the dispatcher unless asked (SIM_AUTODISPATCH=1).
-    if (this.o.autoDispatch) {
-      const dispatcher = await this.signIn('dispatcher', 'auto-dispatch');
-      if (dispatcher) {
-        this.dispatcher = new AutoDispatcher({
-          dispatcher,
-          dispatchAfterMs: realMs(this.o.autoDispatchAfterSec, this.o.speed),
-          closeAfterMs: realMs(30, this.o.speed),
-          retryMs: realMs(30, this.o.speed),
-          rng: deriveRng(seed, 'dispatcher'),
-          log,
-          stats: this.stats,
+    // Training simulators never dispatch for the dispatcher unless asked: the auto-dispatcher
+    // follows the console's 训练模拟: 自动派警 switch (off by default); SIM_AUTODISPATCH=1 switches
+    // it on at start.
+    const dispatcher = await this.signIn('dispatcher', 'auto-dispatch');
+    if (dispatcher) {
+      if (this.o.autoDispatch) {
+        const r = await dispatcher.request('PUT', '/api/v1/training/simulation', {
+          autoDispatch: true,
         });
-        this.dispatcher.start();
+        if (r.status !== 200) log.warn(`cannot switch auto-dispatch on: HTTP ${r.status}`);
       }
+      this.dispatcher = new AutoDispatcher({
+        dispatcher,
+        dispatchAfterMs: realMs(this.o.autoDispatchAfterSec, this.o.speed),
+        closeAfterMs: realMs(30, this.o.speed),
+        retryMs: realMs(30, this.o.speed),
+        rng: deriveRng(seed, 'dispatcher'),
+        log,
+        stats: this.stats,
+      });
+      this.dispatcher.start();
     }
     if (this.o.callsPerHour > 0) {
       const calltaker = await this.signIn('calltaker', '110 calls');
@@ -209,7 +215,13 @@ export class Simulator {
     }
     log.info(
       `simulating ${this.terminals.length} units at ${this.o.speed}× real time; ` +
-        `calls ${this.calls ? this.o.callsPerHour : 0}/h, auto-dispatch ${this.dispatcher ? 'on' : 'off'}`,
+        `calls ${this.calls ? this.o.callsPerHour : 0}/h, auto-dispatch ${
+          !this.dispatcher
+            ? 'off (no dispatcher account)'
+            : this.o.autoDispatch
+              ? 'on (SIM_AUTODISPATCH=1)'
+              : 'off until switched on in the console (训练模拟: 自动派警)'
+        }`,
     );
   }
 

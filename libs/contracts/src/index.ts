@@ -13,3 +13,4 @@ export * from './positions-fast';
 export * from './responses';
 export * from './terminal';
 export * from './imports';
+export * from './training';

@@ -14,6 +14,7 @@ import {
   messageViewSchema,
 } from './responses/terminal';
 import { messageReadSchema } from './terminal';
+import { trainingSimulationViewSchema } from './training';
 
 // Every socket.io payload, as a zod schema, and the typed event maps of both namespaces
 // (`/console`, `/terminal`; names in ./constants). Server and clients type their sockets with the
@@ -151,6 +152,8 @@ export const consoleEventSchemas = {
   message: messageViewSchema,
   /** A unit's terminal read a message. */
   'message.read': messageReadResultSchema,
+  /** A dispatcher or commander switched the 训练模拟 (training simulator) on or off. */
+  'training.updated': trainingSimulationViewSchema,
 } as const;
 
 /** `check-in.prompt`: on scene a while without a word, 报平安 (POST /api/v1/assignments/:id/check-in) before answerBy. */

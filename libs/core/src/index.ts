@@ -16,3 +16,4 @@ export * from './console-sync';
 export * from './messages';
 export * from './safety';
 export * from './imports';
+export * from './training';

@@ -277,6 +277,14 @@ export interface CoverageBreachesTable {
   alert_id: string | null;
   changed_at: Timestamp;
 }
+/** 训练模拟 switches (migration 0016); a missing row is off. */
+export interface TrainingSettingsTable {
+  key: string;
+  enabled: boolean;
+  updated_at: Timestamp;
+  updated_by: string | null;
+  updated_by_name: string | null;
+}
 export interface IdempotencyKeysTable {
   principal: string;
   key: string;
@@ -352,6 +360,7 @@ export interface DB {
   agency_notifications: AgencyNotificationsTable;
   defense_level_changes: DefenseLevelChangesTable;
   coverage_breaches: CoverageBreachesTable;
+  training_settings: TrainingSettingsTable;
   idempotency_keys: IdempotencyKeysTable;
   assignments: AssignmentsTable;
   incident_events: IncidentEventsTable;

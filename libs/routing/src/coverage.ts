@@ -2,6 +2,7 @@ import { edgeCosts } from './edge-costs';
 import { accessSec, multiSourceTimes, type EtaUnit, type RoutingQueryOptions } from './eta';
 import {
   addPiece,
+  contourRing,
   cornerToLonLat,
   createPieces,
   dropSpecks,
@@ -730,6 +731,13 @@ export function computeCoverage(
       mask[(j - j0) * sw + (i - i0)] = 1;
     }
     dropSpecks(mask, sw, sh, minCells);
+    const wi0 = i0;
+    const wj0 = j0;
+    const valueAt = (i: number, j: number): number => {
+      const gi = i + wi0;
+      const gj = j + wj0;
+      return gi >= 0 && gj >= 0 && gi < W && gj < H ? covered[gj * W + gi] : NaN;
+    };
     fillSaddles(mask, sw, sh);
     for (const poly of traceMask(mask, sw, sh)) {
       const cellsInPoly = poly.reduce((sum, ring) => sum + ringArea(ring), 0);
@@ -742,8 +750,11 @@ export function computeCoverage(
         },
         geometry: {
           type: 'Polygon',
+          // contoured between the cells' times, not their 100 m staircase
           coordinates: poly.map((ring) =>
-            ring.map(([i, j]) => cornerToLonLat(graph, grid, i + i0, j + j0)),
+            contourRing(ring, valueAt, blindSec).map(([i, j]) =>
+              cornerToLonLat(graph, grid, i + i0, j + j0),
+            ),
           ),
         },
       });

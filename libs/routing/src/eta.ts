@@ -261,8 +261,12 @@ function oneToMany(
   const ws = opts.workspace ?? workspaceFor(graph);
   const costs = edgeCosts(graph, opts.speedProfile, opts.at);
   const accessKmh = opts.accessSpeedKmh ?? 15;
-  const anchorSnap = snapPoint(graph, anchor, opts);
   const forwardSearch = direction === 'from-anchor';
+  const anchorSnap = snapPoint(graph, anchor, {
+    ...opts,
+    role: forwardSearch ? 'origin' : 'target',
+  });
+  const unitRole = forwardSearch ? 'target' : 'origin';
   const st = beginRanked(ws, units.length, rank ?? 0, maxSec);
   const snaps: (SnappedPoint | null)[] = new Array<SnappedPoint | null>(units.length);
   if (anchorSnap) beginSearch(ws, forwardSearch ? 'forward' : 'reverse');
@@ -270,7 +274,11 @@ function oneToMany(
   let fastestWalkSecPerM = Infinity;
   for (let i = 0; i < units.length; i++) {
     const u = units[i];
-    const s = !anchorSnap ? null : u.snap !== undefined ? u.snap : snapPoint(graph, u, opts);
+    const s = !anchorSnap
+      ? null
+      : u.snap !== undefined
+        ? u.snap
+        : snapPoint(graph, u, { ...opts, role: unitRole });
     snaps[i] = s;
     if (!s || !anchorSnap) {
       const est = straightLineEta(
@@ -427,7 +435,8 @@ export function multiSourceTimes(
   const unsnappedSources: number[] = [];
   beginSearch(ws, 'forward');
   sources.forEach((src, i) => {
-    const s = src.snap !== undefined ? src.snap : snapPoint(graph, src, opts);
+    const s =
+      src.snap !== undefined ? src.snap : snapPoint(graph, src, { ...opts, role: 'origin' });
     if (!s) unsnappedSources.push(i);
     else seedDeparture(ws, s, costs, accessSec(s, accessKmh));
   });
@@ -503,18 +512,23 @@ function appendSlice(
 /**
  * The fastest road route between two points, as drawable LineString coordinates along road
  * shapes with its ETA (a straight two-point line, labelled, when either end cannot be snapped).
+ * `distanceM` is the length of the drawn line, access legs included. With `walkKmh` (a unit on
+ * foot) the path is the same car path {@link etaToTarget} ranks walkers on, and its ETA is that
+ * drawn length at walking pace.
  */
 export function routeBetween(
   graph: RoadGraph,
   from: LonLat,
   to: LonLat,
-  opts: RoutingQueryOptions & { maxSec?: number; kind?: string } = {},
+  opts: RoutingQueryOptions & { maxSec?: number; kind?: string; walkKmh?: number } = {},
 ): RouteResult | null {
+  if (opts.walkKmh !== undefined && !(opts.walkKmh > 0))
+    throw new RangeError(`walkKmh must be > 0, got ${opts.walkKmh}`);
   const ws = opts.workspace ?? workspaceFor(graph);
   const costs = edgeCosts(graph, opts.speedProfile, opts.at);
   const accessKmh = opts.accessSpeedKmh ?? 15;
-  const p = snapPoint(graph, from, opts);
-  const q = snapPoint(graph, to, opts);
+  const p = snapPoint(graph, from, { ...opts, role: 'origin' });
+  const q = snapPoint(graph, to, { ...opts, role: 'target' });
   if (!p || !q) {
     const est = straightLineEta(
       haversineM(from.lon, from.lat, to.lon, to.lat),
@@ -537,9 +551,7 @@ export function routeBetween(
   if (nodeAtSnap(q) >= 0) wantNode(ws, nodeAtSnap(q));
   runSearch(ws, graph, costs, opts.maxSec ?? Infinity);
   const direct = sameSegment(p, q, costs);
-  const directM = lastM;
   const via = throughSearch(graph, ws, q, costs, true);
-  const viaM = lastM;
   if (!(Math.min(direct, via) < Infinity)) return null;
   const coords: [number, number][] = [];
   if (p.distanceM > 0.5) coords.push([from.lon, from.lat]);
@@ -585,10 +597,18 @@ export function routeBetween(
   }
   if (q.distanceM > 0.5) coords.push([to.lon, to.lat]);
   const best = Math.min(direct, via);
+  const drawnM = lineLengthM(coords);
   return {
     method: 'road',
-    etaSec: best + extra,
-    distanceM: direct <= via ? directM : viaM,
+    etaSec: opts.walkKmh !== undefined ? drawnM / (opts.walkKmh / 3.6) : best + extra,
+    distanceM: drawnM,
     coordinates: coords,
   };
+}
+
+function lineLengthM(coords: readonly [number, number][]): number {
+  let m = 0;
+  for (let i = 1; i < coords.length; i++)
+    m += haversineM(coords[i - 1][0], coords[i - 1][1], coords[i][0], coords[i][1]);
+  return m;
 }

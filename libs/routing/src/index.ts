@@ -39,7 +39,12 @@ export type {
   RoadNetworkImportErrorCode,
 } from './road-network-draft';
 export { importOsmXml } from './osm-xml-import';
-export { importOsmPbf, type OsmPbfImportOptions } from './osm-pbf-import';
+export {
+  importOsmPbf,
+  OsmPbfStreamImport,
+  type OsmPbfImportOptions,
+  type OsmPbfProgress,
+} from './osm-pbf-import';
 export {
   importGeoJsonRoads,
   type GeoJsonImportOptions,
@@ -58,7 +63,14 @@ export {
 export { serializeRoadGraph, deserializeRoadGraph } from './road-graph-serialize';
 export { edgeCosts, type EdgeCosts } from './edge-costs';
 export { haversineM } from './geo-math';
-export { snapPoint, snapPoints, type LonLat, type SnapOptions, type SnappedPoint } from './snap';
+export {
+  SMALL_COMPONENT_MARGIN_M,
+  snapPoint,
+  snapPoints,
+  type LonLat,
+  type SnapOptions,
+  type SnappedPoint,
+} from './snap';
 export { createSearchWorkspace, type SearchWorkspace } from './search-workspace';
 export {
   DEFAULT_STRAIGHT_SPEEDS_KMH,

@@ -9,6 +9,7 @@ import {
   type IsochroneCollection,
   type IsochroneFeature,
 } from './isochrone';
+import { contourRing } from './raster';
 import { buildRoadGraph } from './road-graph';
 
 const graph = buildRoadGraph(importGeoJsonRoads(smallNetwork()));
@@ -147,5 +148,72 @@ describe('traceMask', () => {
     expect(got).toEqual(expected);
     for (const poly of polys)
       for (const ring of poly) expect(ring[0]).toEqual(ring[ring.length - 1]);
+  });
+});
+
+describe('contourRing (marching squares with interpolation on a traced ring)', () => {
+  const signedArea = (ring: [number, number][]): number => {
+    let a = 0;
+    for (let i = 1; i < ring.length; i++)
+      a += ring[i - 1][0] * ring[i][1] - ring[i][0] * ring[i - 1][1];
+    return a / 2;
+  };
+
+  it('cuts a lone cell with nothing known around it to the diamond through its edge middles', () => {
+    const [ring] = traceMask(new Uint8Array([1]), 1, 1)[0];
+    const c = contourRing(ring, (i, j) => (i === 0 && j === 0 ? 10 : Infinity), 60);
+    expect(c).toHaveLength(5);
+    expect(c.slice(0, 4)).toEqual(
+      expect.arrayContaining([
+        [0.5, 0],
+        [1, 0.5],
+        [0.5, 1],
+        [0, 0.5],
+      ]),
+    );
+    expect(signedArea(c)).toBeCloseTo(0.5, 9); // counter-clockwise kept
+  });
+
+  it.each([
+    // cell times along a row [0, 60, 120, 180] s: where does the 75 s (90 s, 150 s) edge fall?
+    [75, 1.75],
+    [90, 2.0],
+    [150, 3.0],
+  ])('puts the %d s edge of a row of cell times at x = %d (linear interpolation)', (level, x) => {
+    const times = [0, 60, 120, 180];
+    const mask = new Uint8Array(times.map((t) => (t <= level ? 1 : 0)));
+    const [ring] = traceMask(mask, 4, 1)[0];
+    const c = contourRing(
+      ring,
+      (i, j) => (j === 0 && i >= 0 && i < 4 ? times[i] : Infinity),
+      level,
+    );
+    // centre of the last inside cell + f between it and the next centre
+    expect(Math.max(...c.map(([cx]) => cx))).toBeCloseTo(x, 9);
+  });
+
+  it('follows a diagonal street instead of a staircase', () => {
+    // a 45° band of cells, times rising along it: the staircase has a vertex per cell corner
+    const W = 12;
+    const mask = new Uint8Array(W * W);
+    const times = new Float32Array(W * W).fill(Infinity);
+    for (let k = 0; k < W; k++)
+      for (const d of [-1, 0, 1]) {
+        const i = k + d;
+        if (i < 0 || i >= W) continue;
+        mask[k * W + i] = 1;
+        times[k * W + i] = k * 10;
+      }
+    const [ring] = traceMask(mask, W, W)[0];
+    const c = contourRing(
+      ring,
+      (i, j) => (i >= 0 && j >= 0 && i < W && j < W ? times[j * W + i] : Infinity),
+      1000,
+    );
+    // the staircase turns at every cell; the contour keeps only the band's few real corners
+    expect(ring.length).toBeGreaterThan(40);
+    expect(c.length).toBeLessThan(12);
+    // every vertex within the staircase's band (cells k-1..k+1 of row k)
+    for (const [x, y] of c) expect(Math.abs(x - y)).toBeLessThanOrEqual(2);
   });
 });

@@ -6,6 +6,7 @@ import { beginSearch, runSearch, workspaceFor } from './search-workspace';
 import {
   addPiece,
   addSettledPieces,
+  contourRing,
   cornerToLonLat,
   createPieces,
   fillSaddles,
@@ -28,6 +29,11 @@ export interface IsochroneOptions extends RoutingQueryOptions {
   cellM?: number;
   /** How far around a reached road the area extends, metres (default 50, rounded to cells). */
   bufferM?: number;
+  /**
+   * Cell-edge outlines (the 100 m staircases) instead of contours interpolated between cell
+   * travel times — for comparison and benchmarks only.
+   */
+  staircase?: boolean;
 }
 
 export interface IsochroneFeature {
@@ -67,7 +73,10 @@ export function isochrones(
   const tiers = [...minutesList].sort((a, b) => a - b);
   for (const m of tiers)
     if (!(m >= 0)) throw new RangeError(`isochrone minutes must be ≥ 0, got ${m}`);
-  const snap = snapPoint(graph, origin, opts);
+  const snap = snapPoint(graph, origin, {
+    ...opts,
+    role: direction === 'to' ? 'target' : 'origin',
+  });
   if (!snap) return straightCircles(origin, tiers, direction, opts);
   const cellM = opts.cellM ?? 50;
   const radius = Math.max(0, Math.round((opts.bufferM ?? 50) / cellM));
@@ -103,13 +112,17 @@ export function isochrones(
 
   const buffered = radius > 0 ? minFilter(time, W, H, radius) : time;
   const toLonLat = (i: number, j: number): Position => cornerToLonLat(graph, grid, i, j);
+  const valueAt = (i: number, j: number): number =>
+    i >= 0 && j >= 0 && i < W && j < H ? buffered[j * W + i] : Infinity;
   const mask = new Uint8Array(W * H);
   const features: IsochroneFeature[] = tiers.map((minutes) => {
     const limit = minutes * 60;
     for (let c = 0; c < W * H; c++) mask[c] = buffered[c] <= limit ? 1 : 0;
     fillSaddles(mask, W, H, buffered);
     const polys = traceMask(mask, W, H).map((poly) =>
-      poly.map((ring) => ring.map(([i, j]) => toLonLat(i, j))),
+      poly.map((ring) =>
+        (opts.staircase ? ring : contourRing(ring, valueAt, limit)).map(([i, j]) => toLonLat(i, j)),
+      ),
     );
     return {
       type: 'Feature',

@@ -190,10 +190,127 @@ function readPrimitiveBlock(block: Uint8Array, st: BlockState): void {
   }
 }
 
+/** How far a streamed PBF import has got. */
+export interface OsmPbfProgress {
+  bytesRead: number;
+  blocks: number;
+  nodes: number;
+  highwayWays: number;
+}
+
 /**
- * Reads an OSM PBF file into the neutral draft form with a self-contained protobuf decoder.
- * Blocks may come in any order (unsorted files): node ids are resolved after the whole file
- * is read, unlike importers that silently drop ways seen before their nodes.
+ * A PBF import fed in pieces of any size (a file read chunk by chunk, an upload as it
+ * arrives): each blob is decoded as soon as it is complete and its bytes dropped, so memory
+ * holds one blob plus what the road network needs (node positions, highway ways), never the
+ * whole file. Blocks may come in any order (unsorted files): node ids are resolved in
+ * {@link OsmPbfStreamImport.finish}, unlike importers that silently drop ways seen before
+ * their nodes.
+ */
+export class OsmPbfStreamImport {
+  private readonly inflate: NonNullable<OsmPbfImportOptions['inflate']>;
+  private readonly st: BlockState = { nodeIds: new Map(), points: new PointStore(), rawWays: [] };
+  private pending: Uint8Array = new Uint8Array(0);
+  private sawHeader = false;
+  private blocks = 0;
+  private bytesRead = 0;
+  /** Bytes before `pending` (for error positions). */
+  private consumed = 0;
+
+  constructor(options: OsmPbfImportOptions = {}) {
+    this.inflate = options.inflate ?? ((d: Uint8Array) => inflateSync(d));
+  }
+
+  get progress(): OsmPbfProgress {
+    return {
+      bytesRead: this.bytesRead,
+      blocks: this.blocks,
+      nodes: this.st.nodeIds.size,
+      highwayWays: this.st.rawWays.length,
+    };
+  }
+
+  /** Feeds the next bytes of the file; decodes every blob they complete. */
+  push(chunk: Uint8Array): void {
+    this.bytesRead += chunk.length;
+    let buf: Uint8Array;
+    if (this.pending.length === 0) buf = chunk;
+    else {
+      buf = new Uint8Array(this.pending.length + chunk.length);
+      buf.set(this.pending, 0);
+      buf.set(chunk, this.pending.length);
+    }
+    let pos = 0;
+    try {
+      for (;;) {
+        const used = this.nextBlob(buf, pos);
+        if (used === 0) break;
+        pos += used;
+      }
+    } catch (e) {
+      if (e instanceof RoadNetworkImportError) throw e;
+      fail(`not a valid OSM PBF file (${(e as Error).message})`);
+    }
+    this.consumed += pos;
+    // keep only the incomplete tail, copied: the caller may reuse its chunk (and a Node
+    // Buffer's slice() would be a view, not a copy)
+    this.pending = Uint8Array.prototype.slice.call(buf, pos);
+  }
+
+  /** The draft, once the whole file has been pushed. */
+  finish(): RoadNetworkDraft {
+    if (this.bytesRead === 0)
+      throw new RoadNetworkImportError('empty-input', 'the file is empty', 'osm-pbf');
+    if (this.pending.length > 0) {
+      if (!this.sawHeader && this.blocks === 0) fail('not a valid OSM PBF file (no complete blob)');
+      fail(`blob at byte ${this.consumed} is truncated`);
+    }
+    if (!this.sawHeader) fail('no OSMHeader block: not an OSM PBF file');
+    if (this.blocks === 0 || (this.st.nodeIds.size === 0 && this.st.rawWays.length === 0)) {
+      throw new RoadNetworkImportError(
+        'empty-input',
+        'the file holds no nodes and no ways',
+        'osm-pbf',
+      );
+    }
+    return resolveOsmDraft('osm-pbf', this.st.nodeIds, this.st.points, this.st.rawWays);
+  }
+
+  /** Decodes the blob starting at `pos` if it is complete; returns the bytes used (0: wait). */
+  private nextBlob(buf: Uint8Array, pos: number): number {
+    if (pos + 4 > buf.length) return 0;
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    const headerLen = view.getUint32(pos);
+    if (headerLen > 64 * 1024)
+      fail(`bad blob header length ${headerLen} at byte ${this.consumed + pos}`);
+    if (pos + 4 + headerLen > buf.length) return 0;
+    const h = new ProtobufReader(buf, pos + 4, pos + 4 + headerLen);
+    let type = '';
+    let dataSize = -1;
+    while (!h.done) {
+      const k = h.varint();
+      if (k === ((1 << 3) | 2)) type = h.string();
+      else if (k === 3 << 3) dataSize = h.varint();
+      else h.skip(k & 7);
+    }
+    if (dataSize < 0) fail(`blob of type "${type}" without a data size`);
+    if (dataSize > 64 * 1024 * 1024) fail(`blob of ${dataSize} bytes is larger than PBF allows`);
+    const start = pos + 4 + headerLen;
+    if (start + dataSize > buf.length) return 0;
+    const block = readBlob(buf, start, start + dataSize, this.inflate);
+    if (type === 'OSMHeader') {
+      checkHeader(block);
+      this.sawHeader = true;
+    } else if (type === 'OSMData') {
+      readPrimitiveBlock(block, this.st);
+      this.blocks++;
+    }
+    return 4 + headerLen + dataSize;
+  }
+}
+
+/**
+ * Reads an OSM PBF file held in memory into the neutral draft form (see
+ * {@link OsmPbfStreamImport} to read one chunk by chunk).
  *
  * @throws RoadNetworkImportError on empty, truncated, malformed or unsupported input.
  */
@@ -201,54 +318,7 @@ export function importOsmPbf(
   input: Uint8Array,
   options: OsmPbfImportOptions = {},
 ): RoadNetworkDraft {
-  if (input.length === 0)
-    throw new RoadNetworkImportError('empty-input', 'the file is empty', 'osm-pbf');
-  const inflate = options.inflate ?? ((d: Uint8Array) => inflateSync(d));
-  const st: BlockState = { nodeIds: new Map(), points: new PointStore(), rawWays: [] };
-  const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
-  let pos = 0;
-  let sawHeader = false;
-  let blocks = 0;
-  try {
-    while (pos < input.length) {
-      if (pos + 4 > input.length) fail('truncated blob header length');
-      const headerLen = view.getUint32(pos);
-      pos += 4;
-      if (headerLen > 64 * 1024 || pos + headerLen > input.length)
-        fail(`bad blob header length ${headerLen} at byte ${pos - 4}`);
-      const h = new ProtobufReader(input, pos, pos + headerLen);
-      let type = '';
-      let dataSize = -1;
-      while (!h.done) {
-        const k = h.varint();
-        if (k === ((1 << 3) | 2)) type = h.string();
-        else if (k === 3 << 3) dataSize = h.varint();
-        else h.skip(k & 7);
-      }
-      pos += headerLen;
-      if (dataSize < 0 || pos + dataSize > input.length)
-        fail(`blob of type "${type}" is truncated`);
-      const block = readBlob(input, pos, pos + dataSize, inflate);
-      pos += dataSize;
-      if (type === 'OSMHeader') {
-        checkHeader(block);
-        sawHeader = true;
-      } else if (type === 'OSMData') {
-        readPrimitiveBlock(block, st);
-        blocks++;
-      }
-    }
-  } catch (e) {
-    if (e instanceof RoadNetworkImportError) throw e;
-    fail(`not a valid OSM PBF file (${(e as Error).message})`);
-  }
-  if (!sawHeader) fail('no OSMHeader block: not an OSM PBF file');
-  if (blocks === 0 || (st.nodeIds.size === 0 && st.rawWays.length === 0)) {
-    throw new RoadNetworkImportError(
-      'empty-input',
-      'the file holds no nodes and no ways',
-      'osm-pbf',
-    );
-  }
-  return resolveOsmDraft('osm-pbf', st.nodeIds, st.points, st.rawWays);
+  const stream = new OsmPbfStreamImport(options);
+  stream.push(input);
+  return stream.finish();
 }

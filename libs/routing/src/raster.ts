@@ -387,6 +387,64 @@ export function traceMask(mask: Uint8Array, W: number, H: number): [number, numb
   return [...outers].reverse().map((o) => polys.get(o)!);
 }
 
+/**
+ * Marching squares on a traced ring: every unit edge of the cell staircase separates a cell
+ * inside the area from one outside, and the contour crosses the line between their centres
+ * where the value reaches `level` — linear interpolation, the crossing point of marching
+ * squares. Each new vertex stays within the square of four cell centres around its edge, so a
+ * ring that did not touch itself (or its neighbours) still does not. Where the outside value
+ * is unknown (no road: Infinity, or off the grid) the vertex stays at the edge's middle, which
+ * cuts the staircase's corners diagonally. Nearly collinear vertices are dropped.
+ * In and out: the ring from {@link traceMask} (corners, closed), `valueAt(i, j)` of a cell.
+ */
+export function contourRing(
+  ring: readonly [number, number][],
+  valueAt: (i: number, j: number) => number,
+  level: number,
+): [number, number][] {
+  const pts: [number, number][] = [];
+  for (let k = 0; k + 1 < ring.length; k++) {
+    const [ai, aj] = ring[k];
+    const [bi, bj] = ring[k + 1];
+    const sx = Math.sign(bi - ai);
+    const sy = Math.sign(bj - aj);
+    const steps = Math.abs(bi - ai) + Math.abs(bj - aj);
+    for (let n = 0; n < steps; n++) {
+      const x = ai + sx * n;
+      const y = aj + sy * n;
+      // the cell on the left of the step is inside (outer rings run counter-clockwise)
+      const ci = sx === 1 ? x : sx === -1 ? x - 1 : sy === 1 ? x - 1 : x;
+      const cj = sy === 1 ? y : sy === -1 ? y - 1 : sx === 1 ? y : y - 1;
+      // the outside cell is across the step: to its right
+      const oi = ci + sy;
+      const oj = cj - sx;
+      const vin = valueAt(ci, cj);
+      const vout = valueAt(oi, oj);
+      let f = (level - vin) / (vout - vin);
+      if (!Number.isFinite(vin) || !Number.isFinite(vout) || vin <= level === vout <= level)
+        f = 0.5;
+      f = f < 0.1 ? 0.1 : f > 0.9 ? 0.9 : f;
+      // centre of the inside cell + f × (centre of the outside cell − it)
+      pts.push([ci + 0.5 + f * (oi - ci), cj + 0.5 + f * (oj - cj)]);
+    }
+  }
+  const out: [number, number][] = [];
+  const n = pts.length;
+  for (let k = 0; k < n; k++) {
+    const prev = out.length > 0 ? out[out.length - 1] : pts[n - 1];
+    const cur = pts[k];
+    const next = pts[(k + 1) % n];
+    const cross =
+      (cur[0] - prev[0]) * (next[1] - prev[1]) - (cur[1] - prev[1]) * (next[0] - prev[0]);
+    const span = Math.hypot(next[0] - prev[0], next[1] - prev[1]);
+    // keep turns of more than ~1/50 cell off the line through the neighbours
+    if (Math.abs(cross) > 0.02 * span) out.push(cur);
+  }
+  const kept = out.length >= 3 ? out : pts;
+  kept.push([kept[0][0], kept[0][1]]);
+  return kept;
+}
+
 function pointInRing(x: number, y: number, ring: [number, number][]): boolean {
   let inside = false;
   for (let a = 0, b = ring.length - 1; a < ring.length; b = a++) {

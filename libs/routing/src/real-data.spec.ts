@@ -7,9 +7,11 @@ import { edgeCosts } from './edge-costs';
 import { etaToTarget, multiSourceTimes, routeBetween, travelTimesFrom } from './eta';
 import { importGeoJsonRoads } from './geojson-import';
 import { isochrones } from './isochrone';
-import { importOsmPbf } from './osm-pbf-import';
+import { importOsmPbf, OsmPbfStreamImport } from './osm-pbf-import';
 import { importOsmXml } from './osm-xml-import';
+import { ROAD_CLASSES } from './road-class';
 import { DIR_BACKWARD, DIR_FORWARD, buildRoadGraph, type RoadGraph } from './road-graph';
+import { snapPoint } from './snap';
 import { mulberry32 } from './synthetic-city';
 
 const DATA_DIR = process.env.SHARED_DATA_DIR ?? path.resolve(__dirname, '../../../../shared/data');
@@ -113,6 +115,82 @@ describeData('Chengdu centre (OSM XML)', () => {
     }
   });
 
+  it('points on arterials cut off by the extract edge get road ETAs and road rings', () => {
+    // Every arterial piece outside the largest component whose middle lies more than 500 m
+    // from it: before role-aware snapping these got straight-line circles.
+    const arterial = new Set(['trunk', 'primary', 'secondary', 'tertiary']);
+    const cut: { lon: number; lat: number }[] = [];
+    for (let s = 0; s < graph.segmentCount; s++) {
+      const inMain =
+        graph.nodeComponent[graph.segFrom[s]] === graph.largestComponent &&
+        graph.nodeComponent[graph.segTo[s]] === graph.largestComponent;
+      if (inMain || !arterial.has(ROAD_CLASSES[graph.segClass[s]])) continue;
+      const g = Math.floor((graph.segGeomStart[s] + graph.segGeomStart[s + 1] - 1) / 2);
+      const p = {
+        lon: (graph.geomLon[g] + graph.geomLon[g + 1]) / 2,
+        lat: (graph.geomLat[g] + graph.geomLat[g + 1]) / 2,
+      };
+      if (snapPoint(graph, p) === null) cut.push(p);
+    }
+    expect(cut.length).toBeGreaterThanOrEqual(10);
+    const unit = { id: 'u', ...TIANFU_SQUARE };
+    let roadEtas = 0;
+    let roadRings = 0;
+    for (const p of cut) {
+      const target = snapPoint(graph, p, { role: 'target' });
+      const origin = snapPoint(graph, p, { role: 'origin' });
+      // the piece it is on is linked to the city one way or the other
+      expect(Math.min(target?.distanceM ?? Infinity, origin?.distanceM ?? Infinity)).toBeLessThan(
+        1,
+      );
+      if (!target) continue;
+      const eta = etaToTarget(graph, p, [unit], { maxSec: 7200 }).results[0];
+      expect(eta.method).toBe('road');
+      roadEtas++;
+      const ring = isochrones(graph, p, [5]).features[0];
+      expect(ring.properties.method).toBe('road');
+      // five minutes back from the carriageway reach into the city, not just along the piece
+      expect(area(ring as Parameters<typeof area>[0])).toBeGreaterThan(300_000);
+      roadRings++;
+    }
+    expect(roadEtas).toBeGreaterThanOrEqual(cut.length * 0.6);
+    expect(roadRings).toBe(roadEtas);
+    // A point 3 km outside the extract is truly unreachable: labelled straight-line fallback.
+    const outside = { lon: 103.99, lat: 30.69 };
+    expect(etaToTarget(graph, outside, [unit], { maxSec: 7200 }).results[0].method).toBe(
+      'straight',
+    );
+    expect(isochrones(graph, outside, [5]).features[0].properties.method).toBe('straight');
+  });
+
+  it('contours the rings between cell times instead of 50 m staircases, same area', () => {
+    const smooth = isochrones(graph, TIANFU_SQUARE, [1, 3, 8]);
+    const stairs = isochrones(graph, TIANFU_SQUARE, [1, 3, 8], { staircase: true });
+    const axisShare = (f: (typeof smooth.features)[number]) => {
+      const polys =
+        f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates;
+      let all = 0;
+      let axis = 0;
+      for (const poly of polys)
+        for (const ring of poly)
+          for (let i = 1; i < ring.length; i++) {
+            all++;
+            if (ring[i][0] === ring[i - 1][0] || ring[i][1] === ring[i - 1][1]) axis++;
+          }
+      return axis / all;
+    };
+    smooth.features.forEach((f, k) => {
+      expect(booleanValid(f as Parameters<typeof booleanValid>[0])).toBe(true);
+      expect(axisShare(stairs.features[k])).toBe(1);
+      expect(axisShare(f)).toBeLessThan(0.6);
+      const ratio =
+        area(f as Parameters<typeof area>[0]) /
+        area(stairs.features[k] as Parameters<typeof area>[0]);
+      expect(ratio).toBeGreaterThan(0.85);
+      expect(ratio).toBeLessThan(1.1);
+    });
+  });
+
   it('draws valid, growing rings around Tianfu Square', () => {
     const fc = isochrones(graph, TIANFU_SQUARE, [1, 3, 8]);
     let prev = 0;
@@ -186,6 +264,27 @@ if (haveData && !haveOsmium)
       etaToTarget(fromXml, TIANFU_SQUARE, units, { maxSec: 7200 }).results[0].etaSec,
       4,
     );
+  });
+
+  it('streams: the file fed in 64 KiB pieces gives the same graph, one blob in memory at a time', () => {
+    const stream = new OsmPbfStreamImport();
+    const seen: number[] = [];
+    // one reused read buffer, as a file is read
+    const chunk = Buffer.alloc(65536);
+    for (let at = 0; at < pbf.length; at += chunk.length) {
+      const n = pbf.copy(chunk, 0, at, Math.min(pbf.length, at + chunk.length));
+      stream.push(chunk.subarray(0, n));
+      seen.push(stream.progress.blocks);
+    }
+    expect(stream.progress.bytesRead).toBe(pbf.length);
+    // blocks are decoded as their bytes arrive, not at the end
+    expect(seen[Math.floor(seen.length / 2)]).toBeGreaterThan(0);
+    expect(seen[Math.floor(seen.length / 2)]).toBeLessThan(stream.progress.blocks);
+    const g = buildRoadGraph(stream.finish());
+    expect({ ...g.stats, format: 'x' }).toEqual({ ...fromXml.stats, format: 'x' });
+    const cut = new OsmPbfStreamImport();
+    cut.push(pbf.subarray(0, Math.floor(pbf.length / 2)));
+    expect(() => cut.finish()).toThrow(/truncated/);
   });
 
   it('reads an unsorted PBF (way blocks before node blocks) to the same graph', () => {

@@ -43,7 +43,29 @@ export interface SnapOptions {
    * road. A unit snapped into an island could never reach an incident on the main network.
    */
   component?: 'largest' | 'any';
+  /**
+   * What the point is to a route, with `component: 'largest'`: an `origin` (a unit leaving
+   * it) may also snap to a piece outside the largest component that can still drive into it,
+   * a `target` (an incident) to a piece the largest component can drive to — e.g. the two
+   * halves of a dual carriageway cut by the extract's edge. Such a piece is taken only when it
+   * is more than {@link SMALL_COMPONENT_MARGIN_M} closer than the nearest road of the largest
+   * component, or no such road is within `maxSnapM` (OSRM's rule: the big component unless
+   * the small one is much closer). Islands that cannot reach it (or be reached) are never
+   * taken. Without a role: the largest component only.
+   */
+  role?: 'origin' | 'target';
+  /** Override of {@link SMALL_COMPONENT_MARGIN_M}. */
+  smallComponentMarginM?: number;
 }
+
+/**
+ * A piece outside the largest component wins only when it is this much closer than the
+ * nearest road inside it: a point 30 m from a cut-off carriageway and 60 m from the main
+ * network still snaps to the main network.
+ */
+export const SMALL_COMPONENT_MARGIN_M = 50;
+
+type SnapMode = 'largest' | 'any' | 'origin' | 'target';
 
 interface SnapIndex {
   index: Flatbush;
@@ -56,15 +78,49 @@ interface SnapIndex {
 }
 
 const indexes = new WeakMap<RoadGraph, Map<string, SnapIndex>>();
+const linked = new WeakMap<RoadGraph, { origin: Uint8Array; target: Uint8Array }>();
+
+/**
+ * Nodes that can drive into the largest component (`origin`) and nodes the largest component
+ * can drive to (`target`): one breadth-first search each way from one of its nodes.
+ */
+function linkedToLargest(graph: RoadGraph): { origin: Uint8Array; target: Uint8Array } {
+  const hit = linked.get(graph);
+  if (hit) return hit;
+  const bfs = (offsets: Int32Array, next: Int32Array): Uint8Array => {
+    const seen = new Uint8Array(graph.nodeCount);
+    const queue = new Int32Array(graph.nodeCount);
+    let head = 0;
+    let tail = 0;
+    const root = graph.nodeComponent.indexOf(graph.largestComponent);
+    if (root < 0) return seen;
+    seen[root] = 1;
+    queue[tail++] = root;
+    while (head < tail) {
+      const v = queue[head++];
+      for (let e = offsets[v]; e < offsets[v + 1]; e++) {
+        const w = next[e];
+        if (!seen[w]) {
+          seen[w] = 1;
+          queue[tail++] = w;
+        }
+      }
+    }
+    return seen;
+  };
+  const sets = {
+    origin: bfs(graph.revOffsets, graph.revSources),
+    target: bfs(graph.fwdOffsets, graph.fwdTargets),
+  };
+  linked.set(graph, sets);
+  return sets;
+}
 
 /**
  * Builds (once per graph and component mode) a Flatbush index over every straight piece of
  * every segment's shape, in local metres so box distance ≈ ground distance.
  */
-export function snapIndexFor(
-  graph: RoadGraph,
-  component: 'largest' | 'any' = 'largest',
-): SnapIndex {
+export function snapIndexFor(graph: RoadGraph, component: SnapMode = 'largest'): SnapIndex {
   let perGraph = indexes.get(graph);
   if (!perGraph) {
     perGraph = new Map();
@@ -80,10 +136,14 @@ export function snapIndexFor(
     gx[i] = (graph.geomLon[i] - lon0) * kx;
     gy[i] = (graph.geomLat[i] - lat0) * ky;
   }
+  const set =
+    component === 'origin' || component === 'target' ? linkedToLargest(graph)[component] : null;
   const keep = (s: number): boolean =>
     component === 'any' ||
-    (graph.nodeComponent[graph.segFrom[s]] === graph.largestComponent &&
-      graph.nodeComponent[graph.segTo[s]] === graph.largestComponent);
+    (set
+      ? set[graph.segFrom[s]] === 1 && set[graph.segTo[s]] === 1
+      : graph.nodeComponent[graph.segFrom[s]] === graph.largestComponent &&
+        graph.nodeComponent[graph.segTo[s]] === graph.largestComponent);
   let pieces = 0;
   for (let s = 0; s < graph.segmentCount; s++) {
     if (keep(s)) pieces += graph.segGeomStart[s + 1] - graph.segGeomStart[s] - 1;
@@ -115,7 +175,9 @@ export function snapIndexFor(
 /**
  * Snaps a point to the nearest drivable road piece: the segment, the projected point, the
  * distance to the road and the offsets (and off-peak seconds) to both segment ends.
- * Returns null when no road lies within `maxSnapM` — callers then use {@link straightLineEta}.
+ * With a `role`, a cut-off piece linked to the main network the right way may win (see
+ * {@link SnapOptions.role}). Returns null when no road lies within `maxSnapM` — callers then
+ * use {@link straightLineEta}.
  */
 export function snapPoint(
   graph: RoadGraph,
@@ -123,7 +185,29 @@ export function snapPoint(
   options: SnapOptions = {},
 ): SnappedPoint | null {
   const maxSnapM = options.maxSnapM ?? 500;
-  const si = snapIndexFor(graph, options.component ?? 'largest');
+  const component = options.component ?? 'largest';
+  if (component === 'any' || !options.role) return nearestIn(graph, point, component, maxSnapM);
+  const main = nearestIn(graph, point, 'largest', maxSnapM);
+  const margin = options.smallComponentMarginM ?? SMALL_COMPONENT_MARGIN_M;
+  // Only a linked piece more than `margin` closer can beat the main network.
+  const near = nearestIn(
+    graph,
+    point,
+    options.role,
+    main ? Math.max(0, main.distanceM - margin) : maxSnapM,
+  );
+  if (!near) return main;
+  if (!main || near.distanceM < main.distanceM - margin) return near;
+  return main;
+}
+
+function nearestIn(
+  graph: RoadGraph,
+  point: LonLat,
+  mode: SnapMode,
+  maxSnapM: number,
+): SnappedPoint | null {
+  const si = snapIndexFor(graph, mode);
   const { kx, ky, lon0, lat0 } = graph.projection;
   const px = (point.lon - lon0) * kx;
   const py = (point.lat - lat0) * ky;

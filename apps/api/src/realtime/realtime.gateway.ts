@@ -32,6 +32,8 @@ import {
   RealtimePublisher,
   SafetyService,
   UnitsService,
+  actingRoom,
+  actsOnDistrictAlerts,
   consoleRoom,
   createRedis,
   openAssignmentsOfUnit,
@@ -183,6 +185,8 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
       const token = (socket.handshake.auth as { token: string }).token;
       void socket.join([
         consoleRoom(seesCallerNumber(p.roles), p.jurisdictionId),
+        // district alerts (coverage below the defense level) go to the seats that act on them
+        ...(actsOnDistrictAlerts(p) ? [actingRoom(p.jurisdictionId)] : []),
         positionsRoom(packed ? 'packed' : 'json'),
         userRoom(p.id),
         sessionRoom(token),

@@ -252,7 +252,21 @@ export function overlayLayers(): LayerSpecification[] {
       id: 'isochrones-line',
       type: 'line',
       source: 'isochrones',
+      filter: ['!=', ['get', 'method'], 'straight'],
       paint: { 'line-color': tierColor, 'line-width': 2.2, 'line-opacity': 0.95 },
+    },
+    // the straight-line fallback (no road reaches the point) is dashed: an estimate, not a ring
+    {
+      id: 'isochrones-line-straight',
+      type: 'line',
+      source: 'isochrones',
+      filter: ['==', ['get', 'method'], 'straight'],
+      paint: {
+        'line-color': tierColor,
+        'line-width': 2,
+        'line-opacity': 0.95,
+        'line-dasharray': [3, 2],
+      },
     },
     {
       id: 'isochrones-label',
@@ -260,7 +274,11 @@ export function overlayLayers(): LayerSpecification[] {
       source: 'isochrones',
       layout: {
         'symbol-placement': 'line',
-        'text-field': ['concat', ['to-string', ['get', 'minutes']], ' min'],
+        'text-field': [
+          'coalesce',
+          ['get', 'label'],
+          ['concat', ['to-string', ['get', 'minutes']], ' min'],
+        ],
         'text-font': [MAP_FONT],
         'text-size': 12,
         'symbol-spacing': 400,
@@ -282,8 +300,30 @@ export function overlayLayers(): LayerSpecification[] {
       id: 'route',
       type: 'line',
       source: 'route',
+      filter: ['!=', ['get', 'method'], 'straight'],
       layout: { 'line-cap': 'round', 'line-join': 'round' },
       paint: { 'line-color': '#38bdf8', 'line-width': 4 },
+    },
+    {
+      id: 'route-straight',
+      type: 'line',
+      source: 'route',
+      filter: ['==', ['get', 'method'], 'straight'],
+      layout: { 'line-join': 'round' },
+      paint: { 'line-color': '#38bdf8', 'line-width': 4, 'line-dasharray': [2, 1.5] },
+    },
+    {
+      id: 'route-label',
+      type: 'symbol',
+      source: 'route',
+      filter: ['has', 'label'],
+      layout: {
+        'symbol-placement': 'line-center',
+        'text-field': ['get', 'label'],
+        'text-font': [MAP_FONT],
+        'text-size': 12,
+      },
+      paint: { 'text-color': '#e0f2fe', 'text-halo-color': '#0c4a6e', 'text-halo-width': 1.5 },
     },
     {
       id: 'emergency-track-casing',

@@ -72,7 +72,11 @@ export function candidateList(rec: Recommendation, opts: CandidateListOptions = 
               h('span', { class: 'eta' }, mmss(c.etaSec)),
               h('span', { class: 'dist' }, km(c.distanceM)),
               c.method === 'straight'
-                ? h('span', { class: 'flag', title: t('straight') }, '≈')
+                ? h(
+                    'span',
+                    { class: 'flag straight', title: t('straightEstimateHint') },
+                    t('straightEstimate'),
+                  )
                 : null,
             ),
           ),

@@ -20,7 +20,13 @@ import { label, t } from '../i18n';
 import { COLORS } from '../map/style';
 import { coverageEvents } from '../realtime';
 import { store } from '../store';
-import type { CoverageView, IncidentView, JurisdictionView } from '@ringcad/contracts';
+import type {
+  CoverageView,
+  IncidentView,
+  JurisdictionView,
+  ResponseTimeGroup,
+} from '@ringcad/contracts';
+import { kpiSchemes, ringMetFigure } from '../kpis';
 import { loadSchemes } from './dispatcher';
 import { mountReplayLauncher } from './replay';
 import type { Seat, SeatContext } from './seat';
@@ -48,6 +54,8 @@ const TIMELINE_SAMPLE = 60;
 interface Kpi {
   id: string;
   title: string;
+  /** What the figure measures (shown under it and as its tooltip). */
+  def: string;
   value: string;
   extra?: string;
   cls?: string;
@@ -142,42 +150,34 @@ export class CommanderSeat implements Seat {
     } catch {
       return;
     }
-    // the reports route (issue #6) gives the figures over every incident; until then a sample of
-    // today's dispatched incidents' timelines, said so on screen
+    // the reports route gives the figures over every incident of today: exact percentiles over
+    // the day (one group), and the ring figure per priority judged by that priority's scheme
     try {
-      const r = await api.get<{
-        groups: {
-          incidents: number;
+      const to = new Date(Date.now() + 60_000).toISOString();
+      type Report = {
+        groups: (Pick<ResponseTimeGroup, 'key' | 'incidents' | 'arrived' | 'ringMet'> & {
           arriveP90Sec: number | null;
           dispatchP50Sec: number | null;
-          tierMetPct: number[];
-        }[];
-      }>(
-        `/reports/response-times${qs({ from, to: new Date().toISOString(), groupBy: 'priority', scheme: this.scheme })}`,
-      );
-      const total = r.groups.reduce((s, g) => s + g.incidents, 0);
-      const weighted = (f: (g: (typeof r.groups)[number]) => number | null) => {
-        let sum = 0;
-        let n = 0;
-        for (const g of r.groups) {
-          const v = f(g);
-          if (v !== null && Number.isFinite(v)) {
-            sum += v * g.incidents;
-            n += g.incidents;
-          }
-        }
-        return n ? sum / n : null;
+        })[];
       };
+      const [whole, ...byScheme] = await Promise.all([
+        api.get<Report>(`/reports/response-times${qs({ from, to, groupBy: 'day' })}`),
+        ...kpiSchemes().map(({ scheme }) =>
+          api
+            .get<Report>(`/reports/response-times${qs({ from, to, groupBy: 'priority', scheme })}`)
+            .then((r) => ({ scheme, groups: r.groups })),
+        ),
+      ]);
+      const ring = ringMetFigure(byScheme);
+      // from midnight on there is one day group (a report spanning midnight would have two: the
+      // latest is today's)
+      const day = whole.groups.at(-1);
       this.day = {
         incidents: incidents.length,
-        sampled: total,
-        tierMetPct: weighted((g) => (g.tierMetPct.length ? g.tierMetPct[0] : null)),
-        arriveP90Sec: r.groups.reduce<number | null>(
-          (m, g) =>
-            g.arriveP90Sec !== null && (m === null || g.arriveP90Sec > m) ? g.arriveP90Sec : m,
-          null,
-        ),
-        dispatchP50Sec: weighted((g) => g.dispatchP50Sec),
+        sampled: ring.arrived,
+        tierMetPct: ring.pct,
+        arriveP90Sec: day?.arriveP90Sec ?? null,
+        dispatchP50Sec: day?.dispatchP50Sec ?? null,
         source: 'reports',
       };
     } catch {
@@ -198,10 +198,11 @@ export class CommanderSeat implements Seat {
       const judged = timelines.filter(
         (x) => x.metrics.firstArriveSec !== null && x.metrics.tiersMet.length,
       );
-      const met = judged.filter((x) => x.metrics.tiersMet[0]).length;
+      // the same definition as the reports' figure: any tier of the incident's scheme met
+      const met = judged.filter((x) => x.metrics.tiersMet.some(Boolean)).length;
       this.day = {
         incidents: incidents.length,
-        sampled: timelines.length,
+        sampled: judged.length,
         tierMetPct: judged.length ? (met / judged.length) * 100 : null,
         arriveP90Sec: percentile(arrive, 90),
         dispatchP50Sec: percentile(dispatch, 50),
@@ -225,10 +226,17 @@ export class CommanderSeat implements Seat {
     });
     const day = this.day;
     const kpis: Kpi[] = [
-      { id: 'open', title: t('kpiOpen'), value: String(store.incidents.size), cls: 'kpi-open' },
+      {
+        id: 'open',
+        title: t('kpiOpen'),
+        def: t('kpiDefOpen'),
+        value: String(store.incidents.size),
+        cls: 'kpi-open',
+      },
       {
         id: 'available',
         title: t('kpiAvailable'),
+        def: t('kpiDefAvailable'),
         value: String(available.length),
         extra: `/ ${store.units.size}`,
         cls: 'kpi-available',
@@ -236,25 +244,33 @@ export class CommanderSeat implements Seat {
       {
         id: 'alerts',
         title: t('kpiAlerts'),
+        def: t('kpiDefAlerts'),
         value: String(store.alerts.size),
         cls: store.alerts.size ? 'kpi-alarm' : '',
       },
-      { id: 'today', title: t('kpiToday'), value: day ? String(day.incidents) : t('notYet') },
+      {
+        id: 'today',
+        title: t('kpiToday'),
+        def: t('kpiDefToday'),
+        value: day ? String(day.incidents) : t('notYet'),
+      },
       {
         id: 'tier-met',
         title: t('kpiTierMet'),
+        def: t('kpiDefTierMet'),
         value: day ? pct(day.tierMetPct) : t('notYet'),
         extra: day ? `n=${day.sampled}` : undefined,
       },
       {
         id: 'p90-arrive',
         title: t('kpiP90Arrive'),
+        def: t('kpiDefP90Arrive'),
         value: day ? mmss(day.arriveP90Sec) : t('notYet'),
-        extra: day ? `n=${day.sampled}` : undefined,
       },
       {
         id: 'dispatch',
         title: t('kpiDispatch'),
+        def: t('kpiDefDispatch'),
         value: day ? mmss(day.dispatchP50Sec) : t('notYet'),
       },
     ];
@@ -273,14 +289,15 @@ export class CommanderSeat implements Seat {
     // a store change repaints only the figures it changed
     keyedList(this.kpiParts.grid, kpis, {
       key: (k) => k.id,
-      signature: (k) => `${k.value}|${k.extra ?? ''}|${k.cls ?? ''}`,
+      signature: (k) => `${k.value}|${k.extra ?? ''}|${k.cls ?? ''}|${k.def}`,
       row: (k) =>
         h(
           'div',
-          { class: `kpi ${k.cls ?? ''}` },
+          { class: `kpi ${k.cls ?? ''}`, title: k.def, 'data-kpi': k.id },
           h('span', { class: 'kpi-title' }, k.title),
           h('span', { class: 'kpi-value' }, k.value),
           k.extra ? h('span', { class: 'kpi-extra muted' }, k.extra) : null,
+          h('span', { class: 'kpi-def muted' }, k.def),
         ),
     });
     this.kpiParts.districts.hidden = byDistrict.length === 0;

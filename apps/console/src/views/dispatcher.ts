@@ -536,10 +536,18 @@ export class DispatcherSeat implements Seat {
           properties: {
             ...f.properties,
             tier: minutes.indexOf(Number((f.properties as { minutes: number }).minutes)),
+            label: t(
+              (f.properties as { method?: string }).method === 'straight'
+                ? 'ringLabelStraight'
+                : 'ringLabel',
+              { m: (f.properties as { minutes: number }).minutes },
+            ),
           },
         }))
         .sort((a, b) => b.properties.tier - a.properties.tier);
       this.ctx.map.set('isochrones', featureCollection(features));
+      // the first look at an incident shows its inner rings whole, not a 14-zoom crop of them
+      if (changed) fitInnerRings(this.ctx.map.map, features, incident.location);
     }
   }
 
@@ -603,7 +611,17 @@ export class DispatcherSeat implements Seat {
       this.route = route;
       this.ctx.map.set(
         'route',
-        featureCollection([{ type: 'Feature', geometry: route.geometry, properties: { unitId } }]),
+        featureCollection([
+          {
+            type: 'Feature',
+            geometry: route.geometry,
+            // a straight-line fallback is drawn dashed and says so on the map
+            properties:
+              route.method === 'straight'
+                ? { unitId, method: route.method, label: t('straightEstimate') }
+                : { unitId, method: route.method },
+          },
+        ]),
       );
       this.renderRight();
     } catch {
@@ -766,7 +784,7 @@ export class DispatcherSeat implements Seat {
             ? h(
                 'p',
                 { class: 'route-info' },
-                `→ ${mmss(this.route.etaSec)} · ${(this.route.distanceM / 1000).toFixed(1)} km${this.route.method === 'straight' ? ` (${t('straight')})` : ''}`,
+                `→ ${mmss(this.route.etaSec)} · ${(this.route.distanceM / 1000).toFixed(1)} km${this.route.method === 'straight' ? ` (${t('straightEstimate')})` : ''}`,
               )
             : null,
           this.assignError
@@ -1501,4 +1519,32 @@ export class DispatcherSeat implements Seat {
   private scrollCursor() {
     this.leftBody.querySelector('.queue-item.cursor')?.scrollIntoView({ block: 'nearest' });
   }
+}
+
+/** How many of the innermost ring tiers the first view of an incident fits. */
+const FIT_TIERS = 2;
+
+/**
+ * Fits the map to the innermost {@link FIT_TIERS} rings (and the incident), so a dispatcher sees
+ * them whole at the first zoom; zooms no closer than 16 and never pans the incident off screen.
+ */
+function fitInnerRings(
+  map: { fitBounds: (b: [number, number, number, number], o: object) => unknown },
+  features: { geometry: object; properties: { tier: number } }[],
+  at: { lon: number; lat: number },
+) {
+  const box: [number, number, number, number] = [at.lon, at.lat, at.lon, at.lat];
+  const visit = (c: unknown): void => {
+    if (Array.isArray(c) && typeof c[0] === 'number') {
+      const [x, y] = c as [number, number];
+      if (x < box[0]) box[0] = x;
+      if (y < box[1]) box[1] = y;
+      if (x > box[2]) box[2] = x;
+      if (y > box[3]) box[3] = y;
+    } else if (Array.isArray(c)) for (const d of c) visit(d);
+  };
+  for (const f of features)
+    if (f.properties.tier >= 0 && f.properties.tier < FIT_TIERS)
+      visit((f.geometry as { coordinates?: unknown }).coordinates);
+  map.fitBounds(box, { padding: 40, maxZoom: 16, duration: 500 });
 }

@@ -18,6 +18,7 @@ import { h, render } from '../dom';
 import { mmss, pct } from '../format';
 import { t } from '../i18n';
 import { COLORS } from '../map/style';
+import { cstMidnightSec, dayLabel, dayScale, secondsRange } from '../chart-scales';
 
 const GROUPS: readonly ReportGroupBy[] = REPORT_GROUP_BY;
 const SERIES = [
@@ -91,7 +92,10 @@ export function openReports() {
       ),
     ]);
     charts.splice(0).forEach((c) => c.destroy());
-    charts.push(drawTrend(trendEl, trend), drawGroups(groupEl, groups));
+    charts.push(
+      drawTrend(trendEl, trend, { fromDay: fromIn.value, toDay: toIn.value }),
+      drawGroups(groupEl, groups),
+    );
     renderTable(tableEl, groups);
     renderLaggards(laggardsEl, laggards);
     status.textContent = t('rep_took', { ms: groups.tookMs + trend.tookMs });
@@ -141,10 +145,17 @@ function chartWidth(el: HTMLElement) {
   return Math.max(320, el.clientWidth - 16);
 }
 
-function drawTrend(el: HTMLElement, r: ResponseTimesReport): uPlot {
+function drawTrend(
+  el: HTMLElement,
+  r: ResponseTimesReport,
+  window: { fromDay: string; toDay: string },
+): uPlot {
   el.replaceChildren();
-  const xs = r.groups.map((g) => Date.parse(`${g.key}T00:00:00+08:00`) / 1000);
+  const xs = r.groups.map((g) => cstMidnightSec(g.key));
   const data: uPlot.AlignedData = [xs, ...SERIES.map((s) => r.groups.map((g) => g[s.key]))];
+  // the days asked for, one tick each; seconds from 0 to a round mark above the data
+  const days = dayScale(window.fromDay, window.toDay);
+  const ySec = secondsRange(SERIES.flatMap((s) => r.groups.map((g) => g[s.key])));
   return new uPlot(
     {
       width: chartWidth(el),
@@ -158,8 +169,15 @@ function drawTrend(el: HTMLElement, r: ResponseTimesReport): uPlot {
           points: { show: true },
         })),
       ],
-      axes: [axisStyle, axisStyle],
-      scales: { x: { time: true } },
+      axes: [
+        {
+          ...axisStyle,
+          splits: () => days.splits,
+          values: (_u, splits) => splits.map((v) => dayLabel(v)),
+        },
+        { ...axisStyle, values: (_u, splits) => splits.map((v) => mmss(v)) },
+      ],
+      scales: { x: { time: true, range: days.range }, y: { range: ySec } },
     },
     data,
     el,

@@ -25,6 +25,13 @@ export const responseTimeGroupSchema = z.object({
   tierMetPct: z
     .array(z.number())
     .describe('per tier of the scheme: % of dispatched incidents whose tier was met'),
+  arrived: z.number().describe('dispatched incidents with a unit on scene'),
+  ringMet: z
+    .number()
+    .describe(
+      'arrived incidents whose response met at least one tier of the scheme (within its time, with its unit kinds and count)',
+    ),
+  ringMetPct: p.describe('ringMet as % of arrived (null when none arrived)'),
   ackWithinPct: p.describe('bulletin bucket: % acknowledged within ackWithinSec'),
   departWithinPct: p,
   clearWithinPct: p,

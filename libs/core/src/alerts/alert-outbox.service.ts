@@ -4,7 +4,7 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { toAlertView } from './alerts';
+import { isDistrictAlert, toAlertView } from './alerts';
 import { lockUndeliveredAlerts, markAlertsDelivered } from './alerts.queries';
 import { Clock, DatabaseService } from '../platform';
 import { RealtimePublisher } from '../realtime';
@@ -85,9 +85,11 @@ export class AlertOutbox implements OnApplicationBootstrap, BeforeApplicationShu
       // The alert rows committed long ago; this transaction only holds them while they are pushed,
       // so a failed mark means a second push, never a lost one.
       for (const r of rows) {
+        const view = toAlertView(r);
         this.realtime.toConsoles({
           event: 'alert',
-          payload: toAlertView(r),
+          payload: view,
+          actingSeatsOnly: isDistrictAlert(view),
           jurisdictionIds: r.incident_id
             ? [r.district_id, r.station_id, r.grid_id]
             : [typeof r.data.districtId === 'string' ? r.data.districtId : null],

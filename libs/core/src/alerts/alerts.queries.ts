@@ -69,6 +69,34 @@ export async function acknowledgeAlertRow(
   return row.rows[0];
 }
 
+/** Acknowledges the district's other open coverage alerts; returns them. */
+export async function acknowledgeDistrictAlerts(
+  db: DbOrTx,
+  districtId: string,
+  by: string,
+  now: Date,
+): Promise<AlertRecord[]> {
+  const rows = await sql<AlertRecord>`
+      UPDATE alerts SET acknowledged_at = ${now}, acknowledged_by = ${by}::uuid
+      WHERE kind = 'coverage_below_target' AND incident_id IS NULL AND acknowledged_at IS NULL
+        AND data->>'districtId' = ${districtId}::text
+      RETURNING *`.execute(db);
+  return rows.rows;
+}
+
+/** The district's open (unacknowledged) coverage alert, if any. */
+export async function selectOpenDistrictAlert(
+  db: DbOrTx,
+  districtId: string,
+): Promise<string | undefined> {
+  const rows = await sql<{ id: string }>`
+      SELECT id FROM alerts
+      WHERE kind = 'coverage_below_target' AND incident_id IS NULL AND acknowledged_at IS NULL
+        AND data->>'districtId' = ${districtId}::text
+      ORDER BY at DESC LIMIT 1`.execute(db);
+  return rows.rows[0]?.id;
+}
+
 export async function selectIncidentPlace(
   db: DbOrTx,
   incidentId: string,

@@ -10,9 +10,10 @@ import {
 } from '../platform';
 import { ScopeService } from '../auth';
 import { RealtimePublisher } from '../realtime';
-import { toAlertView } from './alerts';
+import { actsOnDistrictAlerts, isDistrictAlert, toAlertView } from './alerts';
 import {
   acknowledgeAlertRow,
+  acknowledgeDistrictAlerts,
   isActiveEmergencyAlert,
   selectIncidentPlace,
   selectOpenAlerts,
@@ -38,7 +39,11 @@ export class AlertsService {
 
   /** Open alerts in the caller's scope (alerts about a district rather than an incident by that district). */
   async openAlerts(by: Principal): Promise<AlertView[]> {
-    return this.scopes.filterAlerts(await this.scopes.scopeOf(by), await this.listOpenAlerts());
+    const inScope = await this.scopes.filterAlerts(
+      await this.scopes.scopeOf(by),
+      await this.listOpenAlerts(),
+    );
+    return actsOnDistrictAlerts(by) ? inScope : inScope.filter((a) => !isDistrictAlert(a));
   }
 
   async acknowledgeAlert(alertId: string, by: Principal) {
@@ -55,11 +60,19 @@ export class AlertsService {
     const row = await acknowledgeAlertRow(this.database.db, alertId, by.id, now);
     if (!row) throw notFound('alert', alertId);
     const view = toAlertView(row);
-    this.realtime.toConsoles({
-      event: 'alert.acknowledged',
-      payload: view,
-      jurisdictionIds: await this.alertJurisdictions(view),
-    });
+    const district = isDistrictAlert(view);
+    // a district is acknowledged, not one of its alerts: any other alert of it still open goes too
+    const others =
+      district && typeof view.data.districtId === 'string'
+        ? await acknowledgeDistrictAlerts(this.database.db, view.data.districtId, by.id, now)
+        : [];
+    for (const v of [view, ...others.map(toAlertView)])
+      this.realtime.toConsoles({
+        event: 'alert.acknowledged',
+        payload: v,
+        jurisdictionIds: await this.alertJurisdictions(v),
+        actingSeatsOnly: district,
+      });
     return view;
   }
 

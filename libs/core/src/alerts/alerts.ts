@@ -1,5 +1,19 @@
 import type { AlertView } from '@ringcad/contracts';
+import { hasRole, type Principal } from '../platform';
 import type { AlertRecord } from './alerts.queries';
+
+/** Alerts about a district rather than an incident: its coverage is below its defense level. */
+export function isDistrictAlert(a: Pick<AlertView, 'kind'>): boolean {
+  return a.kind === 'coverage_below_target';
+}
+
+/**
+ * The seats that act on district alerts — dispatchers move units, commanders set levels, and
+ * only they acknowledge alerts — get them (list, `sync`, live push); a call-taker's seat does not.
+ */
+export function actsOnDistrictAlerts(p: Principal): boolean {
+  return hasRole(p, 'dispatcher', 'commander');
+}
 
 export function toAlertView(
   r: Pick<

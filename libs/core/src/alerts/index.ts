@@ -2,4 +2,4 @@ export * from './alerts.module';
 export * from './alert-outbox.service';
 export * from './alerts';
 export * from './alerts.service';
-export { insertAlert, type AlertRecord } from './alerts.queries';
+export { insertAlert, selectOpenDistrictAlert, type AlertRecord } from './alerts.queries';

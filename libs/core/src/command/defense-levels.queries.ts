@@ -48,6 +48,22 @@ export async function availableUnitsPerDistrict(
   return counts.rows;
 }
 
+/**
+ * Districts that have units: a unit stationed in the district (at one of its stations or grids)
+ * or last seen inside it, whatever its status. A district without any is not judged.
+ */
+export async function districtsWithUnits(db: DbOrTx): Promise<string[]> {
+  const rows = await sql<{ id: string }>`
+      SELECT d.id FROM jurisdictions d
+      WHERE d.kind = 'district' AND EXISTS (
+        SELECT 1 FROM units u
+        LEFT JOIN jurisdictions s ON s.id = u.station_id
+        LEFT JOIN jurisdictions sp ON sp.id = s.parent_id
+        WHERE d.id IN (s.id, s.parent_id, sp.parent_id)
+           OR (u.position IS NOT NULL AND ST_Covers(d.boundary, u.position)))`.execute(db);
+  return rows.rows.map((r) => r.id);
+}
+
 /** Whether the district's breach is open, its row locked until the transaction ends. */
 export async function lockBreachState(tx: Tx, districtId: string): Promise<boolean> {
   const state = await sql<Pick<Selectable<DB['coverage_breaches']>, 'open'>>`

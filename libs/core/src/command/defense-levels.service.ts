@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { DefenseLevelRequest, DefenseLevelView } from '@ringcad/contracts';
 import {
   coverageBelowTarget,
@@ -9,14 +9,16 @@ import {
 } from '@ringcad/domain';
 import {
   appendAudit,
+  APP_CONFIG,
   Clock,
   DatabaseService,
   notFound,
   actorOf,
+  type AppConfig,
   type Principal,
 } from '../platform';
 import { AfterCommit, RealtimePublisher } from '../realtime';
-import { AlertOutbox } from '../alerts';
+import { AlertOutbox, selectOpenDistrictAlert } from '../alerts';
 import {
   ScopeService,
   assertJurisdictionInScope,
@@ -26,6 +28,7 @@ import {
 import { insertAlert } from './agencies.queries';
 import {
   availableUnitsPerDistrict,
+  districtsWithUnits,
   insertLevelChange,
   latestLevelRows,
   lockBreachState,
@@ -52,10 +55,18 @@ const policyView = (p: DefenseLevelPolicy) => ({
  * every change is an append-only row with its actor. The level in force sets each district's
  * coverage target; coverage pushes are checked against it and a district that falls short
  * raises one `coverage_below_target` alert per breach (a breach closes when it recovers).
+ *
+ * No alert storm: nothing is raised in the first COVERAGE_ALERT_GRACE_SEC after start (units are
+ * still signing in), a district without units of its own (stationed in it or last seen in it) is
+ * not judged at all, and a district has at most one open alert: a new breach while its last
+ * alert waits for acknowledgement raises nothing more.
  */
 @Injectable()
 export class DefenseLevelsService {
   private readonly logger = new Logger(DefenseLevelsService.name);
+  /** When this process started judging coverage (the grace period counts from here). */
+  private readonly startedAtMs: number;
+  private graceLogged = false;
 
   constructor(
     private readonly database: DatabaseService,
@@ -63,7 +74,23 @@ export class DefenseLevelsService {
     private readonly realtime: RealtimePublisher,
     private readonly alerts: AlertOutbox,
     private readonly scopes: ScopeService,
-  ) {}
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.startedAtMs = this.clock.now().getTime();
+  }
+
+  /** Whether coverage alerts are still held back after start. */
+  private inGracePeriod(): boolean {
+    const left =
+      this.startedAtMs + this.config.COVERAGE_ALERT_GRACE_SEC * 1000 - this.clock.now().getTime();
+    if (left > 0 && !this.graceLogged) {
+      this.graceLogged = true;
+      this.logger.log(
+        `coverage alerts held for the first ${this.config.COVERAGE_ALERT_GRACE_SEC} s after start (COVERAGE_ALERT_GRACE_SEC)`,
+      );
+    }
+    return left > 0;
+  }
 
   async set(input: DefenseLevelRequest, by: Principal): Promise<DefenseLevelView> {
     // a district commander raises their district (or below it), never the city or a neighbour
@@ -168,12 +195,15 @@ export class DefenseLevelsService {
    * checked only when the pushed scheme has the level's tier.
    */
   async evaluateCoverage(coverage: CoverageSnapshot): Promise<number> {
-    if (!coverage.districts.length) return 0;
+    if (!coverage.districts.length || this.inGracePeriod()) return 0;
+    const staffed = new Set(await districtsWithUnits(this.database.db));
     const levels = await this.latestRows();
     const counts = await availableUnitsPerDistrict(this.database.db, coverage.unitPositions);
     const unitsIn = new Map(counts.map((r) => [r.id, Number(r.n)]));
     let raised = 0;
     for (const d of coverage.districts) {
+      // a district nobody staffs yet (a city being set up) has nothing to move: no alert
+      if (!staffed.has(d.id)) continue;
       const level = this.pick(levels, d.id);
       const policy = DEFENSE_LEVEL_POLICIES[level];
       const tier = d.tiers.find((t) => t.sec === policy.tierSec);
@@ -200,6 +230,18 @@ export class DefenseLevelsService {
       const wasOpen = await lockBreachState(tx, d.id);
       if (wasOpen === below) return false;
       let alertId: string | null = null;
+      // its last breach's alert still waits for acknowledgement: that one stands for this breach
+      const open = below ? await selectOpenDistrictAlert(tx, d.id) : undefined;
+      if (open) {
+        await saveBreach(tx, {
+          district_id: d.id,
+          open: true,
+          level,
+          alert_id: open,
+          changed_at: now,
+        });
+        return false;
+      }
       if (below) {
         const data = {
           districtId: d.id,

@@ -164,8 +164,8 @@ export async function selectUnitPositions(
 
 /** One unit's stored position. */
 export async function selectUnitPosition(db: DbOrTx, unitId: string) {
-  const rows = await sql<Pick<UnitPositionRecord, 'id' | 'lon' | 'lat' | 'position_at'>>`
-      SELECT id, ST_X(position) AS lon, ST_Y(position) AS lat, position_at FROM units WHERE id = ${unitId}`.execute(
+  const rows = await sql<Pick<UnitPositionRecord, 'id' | 'kind' | 'lon' | 'lat' | 'position_at'>>`
+      SELECT id, kind, ST_X(position) AS lon, ST_Y(position) AS lat, position_at FROM units WHERE id = ${unitId}`.execute(
     db,
   );
   return rows.rows;

@@ -70,6 +70,12 @@ export const configSchema = z.object({
   /** Schemes whose coverage is pushed to consoles. */
   COVERAGE_SCHEMES: z.string().default('1-3-8,5-10-30'),
   /**
+   * Seconds after the process starts before coverage (defense-level) alerts are raised: units
+   * come on duty and report their first positions in the first minute, and a start must not
+   * greet every seat with a banner of breaches that are only units not yet signed in.
+   */
+  COVERAGE_ALERT_GRACE_SEC: z.coerce.number().min(0).max(86_400).default(120),
+  /**
    * Where incidents and unit positions may be: this box, or (unset) the loaded road network's box
    * grown by SERVICE_AREA_MARGIN_KM, or anywhere while no network is loaded; `off` = anywhere.
    */

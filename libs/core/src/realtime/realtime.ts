@@ -47,6 +47,13 @@ export interface BroadcastTarget {
 export const consoleRoom = (pii: boolean, jurisdictionId: string | null) =>
   `${pii ? 'pii' : 'mask'}:${jurisdictionId ? `j:${jurisdictionId}` : 'all'}`;
 
+/**
+ * Rooms of the seats that act on district alerts (dispatchers and commanders: they acknowledge
+ * alerts and move units), by scope as in {@link consoleRoom}; a call-taker's console is not in them.
+ */
+export const actingRoom = (jurisdictionId: string | null) =>
+  `act:${jurisdictionId ? `j:${jurisdictionId}` : 'all'}`;
+
 export const terminalRoom = (unitId: string) => `unit:${unitId}`;
 
 /**
@@ -80,6 +87,8 @@ interface ConsoleMessageOf<E extends ConsoleEvent> {
   jurisdictionIds?: (string | null)[];
   /** Shared with every console whatever its scope (the fleet: every seat draws every unit). */
   everyone?: boolean;
+  /** Only the seats that act on it (dispatchers, commanders) in those scopes; carries no personal data. */
+  actingSeatsOnly?: boolean;
 }
 
 /** One `/console` event with the payload the contract gives it (a union over the event names). */
@@ -146,6 +155,11 @@ export class RealtimePublisher {
         if (msg.masked !== undefined)
           throw new Error(`${msg.event}: personal data is never sent to every console`);
         return ns.emit(msg.event, msg.payload);
+      }
+      if (msg.actingSeatsOnly) {
+        if (msg.masked !== undefined)
+          throw new Error(`${msg.event}: acting-seat messages carry no personal data`);
+        return ns.to(scopes.map((j) => actingRoom(j))).emit(msg.event, msg.payload);
       }
       ns.to(scopes.map((j) => consoleRoom(true, j))).emit(msg.event, msg.payload);
       ns.to(scopes.map((j) => consoleRoom(false, j))).emit(msg.event, msg.masked ?? msg.payload);

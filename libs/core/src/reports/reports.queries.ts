@@ -178,6 +178,13 @@ export function responseTimeGroups(
       (counts[`tier${i}`] =
         sql`count(*) FILTER (WHERE ${m.dispatched} AND ${tierMetSql(t, m.source.alias)})::int`),
   );
+  // the ring figure a commander reads: of the incidents someone reached, those whose response
+  // met at least one tier of the scheme (in time, with the tier's unit kinds and count)
+  counts.arrived = sql`count(*) FILTER (WHERE ${m.dispatched} AND ${m.arrive} IS NOT NULL)::int`;
+  counts.ring_met = sql`count(*) FILTER (WHERE ${m.dispatched} AND ${m.arrive} IS NOT NULL AND (${sql.join(
+    scheme.tiers.map((t) => tierMetSql(t, m.source.alias)),
+    sql` OR `,
+  )}))::int`;
   // per-unit figures are many small groups, per-incident ones a few large ones
   const percentiles = q.groupBy === 'unit' ? partitionPercentiles : groupedPercentiles;
   return percentiles(tx, {

@@ -85,6 +85,9 @@ export class ReportsService {
         arriveP50Sec: round2(r.measures.arrive[0]),
         arriveP90Sec: round2(r.measures.arrive[1]),
         tierMetPct: scheme.tiers.map((_, i) => pctOf(Number(c[`tier${i}`]), dispatched) as number),
+        arrived: Number(c.arrived),
+        ringMet: Number(c.ring_met),
+        ringMetPct: pctOf(Number(c.ring_met), Number(c.arrived)),
         ackWithinPct: pctOf(Number(c.ack_in), dispatched),
         departWithinPct: pctOf(Number(c.depart_in), dispatched),
         clearWithinPct: pctOf(Number(c.clear_in), dispatched),
@@ -204,6 +207,9 @@ const CSV_COLUMNS = [
   'arriveP90Sec',
 ] as const;
 
+/** U+FEFF, written as the bytes EF BB BF: tells Excel the CSV is UTF-8. */
+export const CSV_BOM = '\uFEFF';
+
 const csvCell = (v: string | number | null | undefined) => {
   if (v === null || v === undefined) return '';
   const s = String(v);
@@ -233,5 +239,7 @@ export function responseTimesCsv(r: ResponseTimesReport): string {
         .join(','),
     );
   }
-  return `${lines.join('\r\n')}\r\n`;
+  // a UTF-8 byte order mark first: Excel on Chinese Windows otherwise reads the file as GBK and
+  // garbles every Chinese label
+  return `${CSV_BOM}${lines.join('\r\n')}\r\n`;
 }

@@ -6,7 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
@@ -21,6 +21,7 @@ import {
   importGeoJsonRoads,
   importOsmPbf,
   importOsmXml,
+  OsmPbfStreamImport,
   serializeRoadGraph,
   snapPoint,
   type RoadGraph,
@@ -99,7 +100,13 @@ export function detectFormat(path: string): 'osm' | 'pbf' | 'geojson' {
 @Injectable()
 export class RoadNetworkService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RoadNetworkService.name);
-  private current: { id: number; graph: RoadGraph; summary: RoadNetworkSummary } | null = null;
+  private current: {
+    id: number;
+    graph: RoadGraph;
+    summary: RoadNetworkSummary;
+    /** Of the imported file (null for networks imported before it was recorded, or drafts). */
+    sourceSha256: string | null;
+  } | null = null;
   private readonly snaps = new Map<
     string,
     { lon: number; lat: number; snap: SnappedPoint | null }
@@ -119,8 +126,8 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
 
   async onApplicationBootstrap() {
     await this.loadActive();
-    if (!this.current && this.config.ROAD_NETWORK) {
-      await this.importFile(this.config.ROAD_NETWORK);
+    if (this.config.ROAD_NETWORK) {
+      await this.applyConfiguredNetwork(this.config.ROAD_NETWORK);
     } else if (!this.current && this.config.DEMO) {
       await this.importDraft(
         importGeoJsonRoads(generateCity({ seed: DEMO_CITY_SEED }).roads),
@@ -133,6 +140,49 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
       );
     }, RELOAD_CHECK_MS);
     this.reloadTimer.unref();
+  }
+
+  /**
+   * `ROAD_NETWORK` on start: imported when nothing is loaded, kept when it is the file the
+   * loaded network came from (same SHA-256), and otherwise imported to replace it — said in the
+   * log either way, never ignored. A file that cannot be read or parsed fails the start with
+   * the reason (the loaded network stays in the database untouched).
+   */
+  private async applyConfiguredNetwork(path: string) {
+    let sha: string;
+    try {
+      sha = fileSha256(path);
+    } catch (err) {
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `ROAD_NETWORK=${path} cannot be read: ${(err as Error).message}`,
+      );
+    }
+    const loaded = this.current;
+    if (loaded && loaded.sourceSha256 === sha) {
+      this.logger.log(
+        `ROAD_NETWORK ${basename(path)} is the loaded road network #${loaded.id} (sha256 ${sha.slice(0, 12)}): kept`,
+      );
+      return;
+    }
+    if (loaded)
+      this.logger.warn(
+        `ROAD_NETWORK ${basename(path)} (sha256 ${sha.slice(0, 12)}) differs from the loaded road network #${loaded.id} ` +
+          `${loaded.summary.source} (${loaded.sourceSha256 ? `sha256 ${loaded.sourceSha256.slice(0, 12)}` : 'no recorded checksum'}): importing it to replace it`,
+      );
+    let summary: RoadNetworkSummary;
+    try {
+      summary = await this.importFile(path, undefined, sha);
+    } catch (err) {
+      if (err instanceof DomainError)
+        throw new DomainError(err.code, `ROAD_NETWORK=${path}: ${err.message}`, err.details);
+      throw err;
+    }
+    this.logger.log(
+      loaded
+        ? `road network replaced: #${loaded.id} ${loaded.summary.source} → #${summary.id} ${summary.source}`
+        : `ROAD_NETWORK ${summary.source} imported as #${summary.id}`,
+    );
   }
 
   onApplicationShutdown() {
@@ -162,7 +212,8 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
     if (!g) return null;
     const cached = this.snaps.get(id);
     if (cached && cached.lon === lon && cached.lat === lat) return cached.snap;
-    const snap = snapPoint(g, { lon, lat });
+    // units leave from here: a cut-off carriageway that drives into the city counts
+    const snap = snapPoint(g, { lon, lat }, { role: 'origin' });
     this.snaps.set(id, { lon, lat, snap });
     return snap;
   }
@@ -177,21 +228,92 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
     const graph = deserializeRoadGraph(
       bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
     );
-    this.current = { id, graph, summary: toSummary(r) };
+    const stats = r.stats as { sourceSha256?: string };
+    this.current = { id, graph, summary: toSummary(r), sourceSha256: stats.sourceSha256 ?? null };
     this.snaps.clear();
     this.logger.log(`road network ${r.source}: ${r.nodes} nodes, ${r.segments} segments`);
   }
 
-  async importFile(path: string): Promise<RoadNetworkSummary> {
+  /**
+   * Imports a road network file. A PBF is read and decoded chunk by chunk (never the whole file
+   * in memory), with progress every 10 % in the log and to `onProgress`; XML and GeoJSON are
+   * parsed whole.
+   */
+  async importFile(
+    path: string,
+    onProgress?: (line: string) => void,
+    knownSha256?: string,
+  ): Promise<RoadNetworkSummary> {
     const format = detectFormat(path);
-    let bytes: Buffer;
+    let draft: RoadNetworkDraft;
+    let sha: string;
     try {
-      bytes = readFileSync(path);
+      if (format === 'pbf') {
+        [draft, sha] = this.streamPbf(path, onProgress);
+      } else {
+        const bytes = readFileSync(path);
+        sha = sha256(bytes);
+        draft = this.parse(format, bytes);
+      }
     } catch (err) {
+      if (err instanceof DomainError) throw err;
       throw new DomainError('VALIDATION_FAILED', `cannot read ${path}: ${(err as Error).message}`);
     }
-    const draft = this.parse(format, bytes);
-    return this.importDraft(draft, basename(path));
+    if (knownSha256 && knownSha256 !== sha)
+      throw new DomainError('CONFLICT', `${path} changed while it was being imported`);
+    return this.importDraft(draft, basename(path), sha);
+  }
+
+  private streamPbf(path: string, onProgress?: (line: string) => void): [RoadNetworkDraft, string] {
+    const fd = openSync(path, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const stream = new OsmPbfStreamImport();
+      const hash = createHash('sha256');
+      // about twenty reads per file, 64 KiB to 4 MiB each: progress shows even on a small file
+      const chunk = Buffer.alloc(Math.min(4 << 20, Math.max(64 << 10, Math.ceil(size / 20))));
+      const started = Date.now();
+      let nextReport = 0.1;
+      const report = (final: boolean) => {
+        const p = stream.progress;
+        const line =
+          `importing ${basename(path)}: ${size ? Math.round((p.bytesRead / size) * 100) : 100}% ` +
+          `(${(p.bytesRead / 1048576).toFixed(1)} of ${(size / 1048576).toFixed(1)} MB, ${p.blocks} blocks, ` +
+          `${p.nodes} nodes, ${p.highwayWays} highway ways, ${Date.now() - started} ms)${final ? ' read' : ''}`;
+        this.logger.log(line);
+        onProgress?.(line);
+      };
+      for (;;) {
+        const n = readSync(fd, chunk, 0, chunk.length, null);
+        if (n === 0) break;
+        const piece = chunk.subarray(0, n);
+        hash.update(piece);
+        try {
+          stream.push(piece);
+        } catch (err) {
+          throw this.asValidation(err);
+        }
+        const read = stream.progress.bytesRead;
+        if (read < size && read / size >= nextReport) {
+          report(false);
+          while (stream.progress.bytesRead / size >= nextReport) nextReport += 0.1;
+        }
+      }
+      report(true);
+      try {
+        return [stream.finish(), hash.digest('hex')];
+      } catch (err) {
+        throw this.asValidation(err);
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private asValidation(err: unknown): unknown {
+    return err instanceof RoadNetworkImportError
+      ? new DomainError('VALIDATION_FAILED', err.message, { code: err.code })
+      : err;
   }
 
   /** Parses without touching the database; throws VALIDATION_FAILED for malformed input. */
@@ -207,7 +329,11 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
     }
   }
 
-  async importDraft(draft: RoadNetworkDraft, source: string): Promise<RoadNetworkSummary> {
+  async importDraft(
+    draft: RoadNetworkDraft,
+    source: string,
+    sourceSha256?: string,
+  ): Promise<RoadNetworkSummary> {
     let graph: RoadGraph;
     try {
       graph = buildRoadGraph(draft);
@@ -229,7 +355,7 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
         segments: graph.segmentCount,
         edges: graph.edgeCount,
         bbox,
-        stats: graph.stats,
+        stats: sourceSha256 ? { ...graph.stats, sourceSha256 } : graph.stats,
         graph: blob,
       });
       for (let start = 0; start < graph.segmentCount; start += EDGE_CHUNK) {
@@ -321,6 +447,24 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
         properties: { class: r.class, name: r.name, oneway: r.oneway },
       })),
     };
+  }
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** A file's SHA-256, read in chunks. */
+function fileSha256(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    const hash = createHash('sha256');
+    const chunk = Buffer.alloc(4 * 1024 * 1024);
+    for (let n = readSync(fd, chunk); n > 0; n = readSync(fd, chunk))
+      hash.update(chunk.subarray(0, n));
+    return hash.digest('hex');
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -1,0 +1,122 @@
+/**
+ * Isochrone outlines: cell staircases (before) vs contours interpolated between cell travel
+ * times (now), on Chengdu's real streets and on the 250,000-node synthetic city: time per
+ * 1/3/8-minute collection (p50/p99), vertices per collection, area of the contour relative to
+ * the staircase (the road-reach cells), and the share of outline segments that run exactly
+ * north-south or east-west (a staircase is all of them). Prints and writes figures; asserts
+ * nothing.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { area } from '@turf/turf';
+import {
+  buildRoadGraph,
+  generateCity,
+  importGeoJsonRoads,
+  importOsmXml,
+  isochrones,
+  type IsochroneCollection,
+  type RoadGraph,
+} from '../libs/routing/src';
+import { mulberry32, stats, streetPoint } from './lib/bench-utils';
+
+const SHARED = process.env.SHARED_DATA_DIR ?? path.resolve(process.cwd(), '../shared/data');
+const TIERS = [1, 3, 8];
+const POINTS = 100;
+
+function shape(fc: IsochroneCollection) {
+  let vertices = 0;
+  let segments = 0;
+  let axis = 0;
+  const areas: number[] = [];
+  for (const f of fc.features) {
+    const polys = f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates;
+    for (const poly of polys)
+      for (const ring of poly) {
+        vertices += ring.length - 1;
+        for (let i = 1; i < ring.length; i++) {
+          segments++;
+          if (ring[i][0] === ring[i - 1][0] || ring[i][1] === ring[i - 1][1]) axis++;
+        }
+      }
+    areas.push(area(f as Parameters<typeof area>[0]));
+  }
+  return { vertices, segments, axis, areas };
+}
+
+function run(name: string, graph: RoadGraph) {
+  const rand = mulberry32(2026);
+  const points = Array.from({ length: POINTS }, () => streetPoint(graph, rand));
+  for (let k = 0; k < 10; k++) {
+    isochrones(graph, points[k], TIERS);
+    isochrones(graph, points[k], TIERS, { staircase: true });
+  }
+  const ms = { staircase: [] as number[], contour: [] as number[] };
+  const vertices = { staircase: [] as number[], contour: [] as number[] };
+  const axisShare = { staircase: [] as number[], contour: [] as number[] };
+  const areaRatio: number[][] = TIERS.map(() => []);
+  for (const p of points) {
+    const t0 = performance.now();
+    const before = isochrones(graph, p, TIERS, { staircase: true });
+    const t1 = performance.now();
+    const after = isochrones(graph, p, TIERS);
+    const t2 = performance.now();
+    ms.staircase.push(t1 - t0);
+    ms.contour.push(t2 - t1);
+    const a = shape(before);
+    const b = shape(after);
+    vertices.staircase.push(a.vertices);
+    vertices.contour.push(b.vertices);
+    axisShare.staircase.push(a.axis / a.segments);
+    axisShare.contour.push(b.axis / b.segments);
+    TIERS.forEach((_, k) => areaRatio[k].push(b.areas[k] / a.areas[k]));
+  }
+  const round = (v: number) => Math.round(v * 1000) / 1000;
+  return {
+    name,
+    nodes: graph.nodeCount,
+    points: POINTS,
+    tiersMinutes: TIERS,
+    msPerCollection: { staircase: stats(ms.staircase), contour: stats(ms.contour) },
+    verticesPerCollection: {
+      staircase: stats(vertices.staircase),
+      contour: stats(vertices.contour),
+    },
+    axisAlignedSegmentShare: {
+      staircase: stats(axisShare.staircase),
+      contour: stats(axisShare.contour),
+    },
+    contourAreaOverStaircaseArea: Object.fromEntries(
+      TIERS.map((m, k) => {
+        const s = [...areaRatio[k]].sort((x, y) => x - y);
+        return [`${m}min`, { min: round(s[0]), p50: stats(s).p50, max: round(s[s.length - 1]) }];
+      }),
+    ),
+  };
+}
+
+export function runIsochroneContoursBench(): Record<string, unknown> {
+  const chengdu = buildRoadGraph(
+    importOsmXml(fs.readFileSync(path.join(SHARED, 'chengdu-center-2018.osm'))),
+  );
+  const city = buildRoadGraph(
+    importGeoJsonRoads(generateCity({ seed: 1, targetNodes: 250_000 }).roads),
+  );
+  return {
+    at: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, node: process.version, loadavg: os.loadavg() },
+    note: 'staircase = cell-edge outlines as before (opts.staircase); contour = marching squares with linear interpolation on the buffered travel-time raster (50 m cells), same rasters',
+    chengdu: run('chengdu-center-2018.osm', chengdu),
+    syntheticCity: run('synthetic city seed 1', city),
+  };
+}
+
+if (require.main === module) {
+  const r = runIsochroneContoursBench();
+  const json = JSON.stringify(r, null, 2);
+  console.log(json);
+  const out = path.resolve(process.cwd(), 'bench/results/isochrone-contours.json');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, `${json}\n`);
+}
