@@ -29,6 +29,7 @@ import {
   DispatchService,
   IncidentsService,
   MessagesService,
+  MetricsService,
   RealtimePublisher,
   SafetyService,
   UnitsService,
@@ -105,6 +106,7 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
     private readonly publisher: RealtimePublisher,
     private readonly messages: MessagesService,
     private readonly safety: SafetyService,
+    private readonly metrics: MetricsService,
   ) {}
 
   async attach(httpServer: HttpServer) {
@@ -123,6 +125,11 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
     this.setupConsole(io);
     this.setupTerminal(io);
     this.publisher.bind({ console: consoleNamespace(io), terminal: terminalNamespace(io) });
+    this.metrics.countSocketsWith(() =>
+      Object.fromEntries(
+        ['/', CONSOLE_NAMESPACE, TERMINAL_NAMESPACE].map((ns) => [ns, io.of(ns).sockets.size]),
+      ),
+    );
   }
 
   private async authenticate(socket: Socket): Promise<Principal | null> {
