@@ -50,9 +50,13 @@ export async function createApiApp(
     const id = requestIdFor(req.headers['x-request-id']);
     const started = performance.now();
     res.setHeader(REQUEST_ID_HEADER, id);
-    // draining (SIGTERM): answer what comes, then close the connection so the client's next
-    // request opens a new one, to an instance that is staying
-    if (health.draining) res.setHeader('Connection', 'close');
+    // draining (SIGTERM): answer what comes, also what was in flight when the signal came, then
+    // close the connection so the client's next request opens a new one, to an instance that stays
+    const writeHead = res.writeHead;
+    res.writeHead = function (this: Response, ...args: unknown[]) {
+      if (health.draining && !this.headersSent) this.setHeader('Connection', 'close');
+      return (writeHead as (...a: unknown[]) => Response).apply(this, args);
+    } as typeof res.writeHead;
     // refusals and failures are logged with the request's id (the path without its query, which
     // may carry a caller's number)
     res.on('finish', () => {
