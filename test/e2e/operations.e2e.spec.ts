@@ -99,7 +99,8 @@ describe('operations: metrics, health, graceful shutdown, backup and restore', (
     api = child;
     const end = Date.now() + 180_000;
     while (Date.now() < end) {
-      if (child.exitCode !== null) throw new Error(`${name} exited: ${readFileSync(logOf(name))}`);
+      if (child.exitCode !== null)
+        throw new Error(`${name} exited: ${readFileSync(logOf(name), 'utf8')}`);
       try {
         const r = await fetch(`http://127.0.0.1:${port}/health/ready`, {
           signal: AbortSignal.timeout(2000),

@@ -52,11 +52,11 @@ export async function createApiApp(
     res.setHeader(REQUEST_ID_HEADER, id);
     // draining (SIGTERM): answer what comes, also what was in flight when the signal came, then
     // close the connection so the client's next request opens a new one, to an instance that stays
-    const writeHead = res.writeHead;
-    res.writeHead = function (this: Response, ...args: unknown[]) {
-      if (health.draining && !this.headersSent) this.setHeader('Connection', 'close');
-      return (writeHead as (...a: unknown[]) => Response).apply(this, args);
-    } as typeof res.writeHead;
+    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => Response;
+    res.writeHead = ((...args: unknown[]) => {
+      if (health.draining && !res.headersSent) res.setHeader('Connection', 'close');
+      return writeHead(...args);
+    }) as typeof res.writeHead;
     // refusals and failures are logged with the request's id (the path without its query, which
     // may carry a caller's number)
     res.on('finish', () => {

@@ -52,16 +52,15 @@ export class MetricsService {
 
   constructor(private readonly queues: QueueService) {
     collectDefaultMetrics({ register: this.registry });
-    const self = this;
-    new Gauge({
+    const sockets: Gauge<'namespace'> = new Gauge({
       name: 'ringcad_socket_clients',
       help: 'Connected socket.io clients on this process, by namespace',
       labelNames: ['namespace'] as const,
       registers: [this.registry],
-      collect() {
-        this.reset();
-        const counts = self.socketCounts?.() ?? {};
-        for (const [namespace, n] of Object.entries(counts)) this.set({ namespace }, n);
+      collect: () => {
+        sockets.reset();
+        const counts = this.socketCounts?.() ?? {};
+        for (const [namespace, n] of Object.entries(counts)) sockets.set({ namespace }, n);
       },
     });
     const depth = new Gauge({
