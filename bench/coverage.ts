@@ -1,18 +1,13 @@
 /**
- * Coverage benchmark (GitHub issue #4): unit-centric coverage of the 250,000-node synthetic
- * city (seed 110) from 2,000 available units at random street positions, scheme tiers
- * 300/600/1800 s, the city's districts as areas; and move-up suggestions for 500 standby
- * points at the 300 s tier. Prints and writes figures (bench/results/coverage.json); asserts
+ * Coverage benchmark: unit-centric coverage of the hard 250,000-node synthetic city from 2,000
+ * available units placed by district density (one thin district), scheme tiers 300/600/1800 s,
+ * the city's districts as areas; move-up suggestions for 500 standby points at the 300 s tier;
+ * and the same coverage on both real cities of ../shared/data (200 units, no areas). Prints and writes figures (bench/results/coverage.json); asserts
  * nothing. Wall times can be inflated on a loaded machine: CPU times are reported beside them.
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import {
-  buildRoadGraph,
   computeCoverage,
-  generateCity,
-  importGeoJsonRoads,
   multiSourceTimes,
   snapPoint,
   suggestMoveUps,
@@ -20,25 +15,23 @@ import {
   type CoverageResult,
   type EtaUnit,
 } from '../libs/routing/src';
-import { measure, mulberry32, stats, streetPoint } from './lib/bench-utils';
+import { cityStats, hardCity, realCities, unitPoint } from './lib/bench-cities';
+import { measure, mulberry32, stats, streetPoint, writeResult } from './lib/bench-utils';
 
 const TIERS = [300, 600, 1800];
 const RUNS = 10;
 
 export function runCoverageBench(): Record<string, unknown> {
   const rand = mulberry32(4);
-  const build = measure(() => {
-    const city = generateCity({ seed: 110, targetNodes: 250_000 });
-    return { city, graph: buildRoadGraph(importGeoJsonRoads(city.roads)) };
-  });
-  const { city, graph } = build.result;
-  const areas: CoverageArea[] = city.districts.features.map((f) => ({
+  const hard = hardCity();
+  const graph = hard.graph;
+  const areas: CoverageArea[] = hard.districts!.map((f) => ({
     id: f.properties.code,
     name: f.properties.name,
     polygon: f.geometry,
   }));
-  const units: EtaUnit[] = Array.from({ length: 2000 }, (_, i) => {
-    const p = streetPoint(graph, rand);
+  const units: EtaUnit[] = Array.from({ length: hard.units }, (_, i) => {
+    const p = unitPoint(hard, rand);
     return { id: `u${i}`, ...p, snap: snapPoint(graph, p) };
   });
 
@@ -67,6 +60,25 @@ export function runCoverageBench(): Record<string, unknown> {
   );
   const round = (v: number, d = 3): number => Math.round(v * 10 ** d) / 10 ** d;
   const res = last!;
+  const real = realCities();
+  const cities: Record<string, unknown> = {
+    [hard.name]: { ...cityStats(hard), coverageMs: stats(wall) },
+  };
+  for (const c of real.cities) {
+    const us: EtaUnit[] = Array.from({ length: c.units }, (_, i) => {
+      const p = unitPoint(c, rand);
+      return { id: `u${i}`, ...p, snap: snapPoint(c.graph, p) };
+    });
+    computeCoverage(c.graph, us, TIERS);
+    const runs = Array.from({ length: RUNS }, () =>
+      measure(() => computeCoverage(c.graph, us, TIERS)),
+    );
+    cities[c.name] = {
+      ...cityStats(c),
+      coverageMs: stats(runs.map((r) => r.ms)),
+      tiers: runs[0].result.tiers.map((t) => ({ sec: t.sec, roadKmPct: round(t.roadKmPct, 2) })),
+    };
+  }
   return {
     machine: {
       cpus: os.cpus().length,
@@ -106,14 +118,13 @@ export function runCoverageBench(): Record<string, unknown> {
       standbyPointId: m.to.standbyPointId,
       gainPct: round(m.gainPct),
     })),
-    cityGenerateAndBuildMs: Math.round(build.ms),
+    city: 'hard synthetic city, seed 1, 250k nodes',
+    cityGenerateAndBuildMs: hard.buildMs,
+    cities,
+    citiesSkipped: real.skipped,
+    inClock:
+      'computeCoverage (multi-source search from every unit, per-tier road km, area raster, blind-spot polygons) on already snapped units; move-ups: suggestMoveUps; not inside: HTTP, database, push to consoles',
   };
 }
 
-if (require.main === module) {
-  const json = JSON.stringify(runCoverageBench(), null, 2);
-  console.log(json);
-  const out = path.resolve(process.cwd(), 'bench/results/coverage.json');
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, `${json}\n`);
-}
+if (require.main === module) writeResult('coverage', runCoverageBench());

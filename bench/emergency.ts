@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { io } from 'socket.io-client';
-import { api, percentile, startStack, type BenchMode } from './lib/stack-process';
+import { adminToken, api, percentile, startStack, type BenchMode } from './lib/stack-process';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30);
 const UNITS = Math.max(ROUNDS + 5, Number(process.env.BENCH_UNITS ?? 200));
@@ -38,12 +38,7 @@ async function runMode(mode: BenchMode) {
   });
   try {
     const base = stack.base;
-    const admin = (
-      await api(base, 'POST', '/api/v1/auth/login', undefined, {
-        username: 'admin',
-        password: stack.adminPassword,
-      })
-    ).body.accessToken as string;
+    const admin = await adminToken(stack);
     await api(base, 'POST', '/api/v1/users', admin, {
       username: 'dispatcher',
       password: 'dispatcher-password',

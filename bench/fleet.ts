@@ -15,7 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { runCoverageBench } from './coverage';
-import { api, percentile, startStack, type BenchMode } from './lib/stack-process';
+import { adminToken, api, percentile, startStack, type BenchMode } from './lib/stack-process';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const UNITS = Number(process.env.BENCH_UNITS ?? 5000);
@@ -45,12 +45,7 @@ async function runMode(mode: BenchMode) {
   );
   try {
     const base = stack.base;
-    const admin = (
-      await api(base, 'POST', '/api/v1/auth/login', undefined, {
-        username: 'admin',
-        password: stack.adminPassword,
-      })
-    ).body.accessToken as string;
+    const admin = await adminToken(stack);
     for (const role of ['calltaker', 'dispatcher']) {
       await api(base, 'POST', '/api/v1/users', admin, {
         username: role,

@@ -8,7 +8,13 @@
  * 100,000 incidents. Bulk rows are loaded with triggers off and `rebuild_incident_metrics` run
  * once, as a bulk import would. Prints and writes bench/results/reports.json; asserts nothing.
  *
- * Knobs: BENCH_INCIDENTS (1000000), BENCH_INCIDENTS_EMBEDDED (100000), BENCH_UNITS (1000),
+ * Real volume (#16): 5,000 units reporting every 5 s for the last hour (3.6 M track points);
+ * every incident has its full event history (created, assigned, acknowledged, departed, arrived,
+ * cleared per unit, closed); incidents run up to now, so the replayed district-hour holds
+ * incidents too; and response times differ by district, category and priority (a slow
+ * district, slow categories), so report groups have different distributions.
+ *
+ * Knobs: BENCH_INCIDENTS (1000000), BENCH_INCIDENTS_EMBEDDED (100000), BENCH_UNITS (5000),
  * BENCH_MODES (services,embedded).
  */
 import * as fs from 'node:fs';
@@ -19,11 +25,12 @@ import { Client } from 'pg';
 import { sql } from 'kysely';
 import { AuthService, DatabaseService, loadConfig } from '@ringcad/core';
 import { createApiApp } from '../apps/api/src/app';
+import { writeResult } from './lib/bench-utils';
 import { api, startStack, type BenchMode } from './lib/stack-process';
 
 const INCIDENTS_SERVICES = Number(process.env.BENCH_INCIDENTS ?? 1_000_000);
 const INCIDENTS_EMBEDDED = Number(process.env.BENCH_INCIDENTS_EMBEDDED ?? 100_000);
-const UNITS = Number(process.env.BENCH_UNITS ?? 1000);
+const UNITS = Number(process.env.BENCH_UNITS ?? 5000);
 const PER_DAY = 30_000;
 const GROUPS = ['district', 'station', 'category', 'priority', 'hour', 'day', 'unit'];
 const CENTER = { lon: 104.066, lat: 30.657 };
@@ -120,8 +127,8 @@ async function generate(exec: Exec, n: number, districts: string[], stations: st
       1 + (g * 7) % 3, '1-3-8',
       ST_SetSRID(ST_MakePoint(${CENTER.lon} - 0.06 + random() * 0.12, ${CENTER.lat} - 0.06 + random() * 0.12), 4326),
       (${arr(districts)})[1 + g % ${districts.length}], (${arr(stations)})[1 + g % ${stations.length}],
-      t - interval '20 seconds', t, t + interval '1 minute', t + interval '1 hour', 3
-    FROM (SELECT g, now() - interval '2 hours' - (g::float8 / ${n} * ${days} * interval '1 day') AS t
+      t - interval '20 seconds', t, t + interval '1 minute', least(t + interval '1 hour', now()), 3
+    FROM (SELECT g, now() - interval '5 minutes' - (g::float8 / ${n} * ${days} * interval '1 day') AS t
           FROM generate_series(1, ${n}) g) s`);
   // one or two units for 92% of incidents; some ack late or never, some never arrive
   await exec(`
@@ -131,12 +138,43 @@ async function generate(exec: Exec, n: number, districts: string[], stations: st
       x.a + (10 + r2 * 90) * interval '1 second',
       CASE WHEN r1 > 0.05 THEN x.a + (100 + r3 * 700) * interval '1 second' END,
       x.a + (1200 + r3 * 1800) * interval '1 second'
-    FROM (SELECT i.id, i.created_at + (10 + random() * 200) * interval '1 second' AS a, random() AS r1, random() AS r2, random() AS r3,
+    FROM (SELECT i.id, i.created_at + (10 + random() * 200) * interval '1 second' AS a, random() AS r1, random() AS r2,
+            -- uneven groups: the last district is 2.2× slower than the first, traffic and fire
+            -- calls 1.5× slower, priority 1 faster
+            random() * (1 + 0.4 * (array_position(${arr(districts)}, i.district_id) - 1))
+              * CASE WHEN i.category IN ('traffic', 'fire') THEN 1.5 ELSE 1 END
+              * CASE WHEN i.priority = 1 THEN 0.6 ELSE 1 END AS r3,
             (hashtext(i.id::text)::bigint & 2147483647) AS h
           FROM incidents i WHERE i.number LIKE 'B-%') x
     CROSS JOIN LATERAL generate_series(1, 1 + x.h % 2) k
     JOIN LATERAL (SELECT id FROM units WHERE callsign = 'BU-' || (1 + (x.h + k * 7919) % ${UNITS})) u ON true
     WHERE x.h % 25 <> 0`);
+  // full histories: every incident's events as the system writes them, in order
+  await exec(`
+    INSERT INTO incident_events (incident_id, version, type, at, actor_kind, actor_id, actor_name, data)
+    SELECT e.incident_id, row_number() OVER (PARTITION BY e.incident_id ORDER BY e.at, e.k)::int, e.type, e.at,
+      e.actor_kind, NULL, e.actor_name, e.data
+    FROM (
+      SELECT i.id AS incident_id, 0 AS k, 'incident.created' AS type, i.created_at AS at, 'user' AS actor_kind,
+        'bench-calltaker' AS actor_name, jsonb_build_object('category', i.category, 'priority', i.priority) AS data
+      FROM incidents i WHERE i.number LIKE 'B-%'
+      UNION ALL
+      SELECT a.incident_id, s.k, s.type, s.at, s.actor_kind, s.actor_name,
+        jsonb_build_object('assignmentId', a.id, 'unitId', a.unit_id)
+      FROM assignments a
+      CROSS JOIN LATERAL (VALUES
+        (1, 'units.assigned', a.assigned_at, 'user', 'bench-dispatcher'),
+        (2, 'assignment.ack', a.acked_at, 'unit', NULL),
+        (3, 'assignment.depart', a.departed_at, 'unit', NULL),
+        (4, 'assignment.arrive', a.arrived_at, 'unit', NULL),
+        (5, 'assignment.clear', a.cleared_at, 'unit', NULL)
+      ) AS s(k, type, at, actor_kind, actor_name)
+      WHERE s.at IS NOT NULL
+      UNION ALL
+      SELECT i.id, 9, 'incident.closed', i.closed_at, 'user', 'bench-dispatcher',
+        jsonb_build_object('disposition', 'handled_on_scene')
+      FROM incidents i WHERE i.number LIKE 'B-%'
+    ) e`);
   // the last hour: every unit reports every 5 s, wandering around its own spot
   await exec(`SELECT ensure_track_partitions((now() AT TIME ZONE 'Asia/Shanghai')::date - 1, 3)`);
   await exec(`
@@ -357,13 +395,10 @@ async function main() {
     districtHourReplayMs: head?.districtHourReplayMs ?? null,
     mode: modes.services ? 'services' : 'embedded',
     modes,
-    machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
-    at: new Date().toISOString(),
+    inClock:
+      'from the client sending the GET to the last byte of the answer (HTTP, auth, SQL, JSON); each report run 4 times, the first (cache warm-up) left out; timeline: 200 recent incidents with full histories; replay: one district, the last hour, 15 s steps',
   };
-  console.log(JSON.stringify(result, null, 2));
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
-  console.log(`written to ${out}`);
+  writeResult(path.basename(out, '.json'), result);
 }
 
 main().catch((err: unknown) => {

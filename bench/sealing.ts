@@ -1,41 +1,33 @@
 /**
- * Sealing benchmark (GitHub issue #7): 封控 rings 600/1200 s from an incident in the 250,000-node
- * synthetic city (seed 110) with 500 checkpoints and 2,000 available units at random street
- * positions: the vehicle's forward search, the checkpoints on each reach, one top-1 unit search
- * per listed checkpoint, boundary crossings and the traced reach polygons. Prints and writes
- * figures (bench/results/sealing.json); asserts nothing. CPU times are reported beside wall
- * times because the machine is shared.
+ * Sealing benchmark: 封控 rings 600/1200 s from an incident on the hard 250,000-node synthetic
+ * city with 500 checkpoints and 2,000 available units placed by district density, and on both
+ * real cities of ../shared/data (50 checkpoints, 200 units): the vehicle's forward search, the
+ * checkpoints on each reach, one top-1 unit search per listed checkpoint, boundary crossings
+ * and the traced reach polygons. Prints and writes figures (bench/results/sealing.json);
+ * asserts nothing. CPU times are reported beside wall times because the machine is shared.
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
-import {
-  buildRoadGraph,
-  computeSealing,
-  generateCity,
-  importGeoJsonRoads,
-  snapPoint,
-  type SealingResult,
-} from '../libs/routing/src';
-import { measure, mulberry32, stats, streetPoint } from './lib/bench-utils';
+import { computeSealing, snapPoint, type SealingResult } from '../libs/routing/src';
+import { cityStats, hardCity, realCities, unitPoint, type BenchCity } from './lib/bench-cities';
+import { measure, mulberry32, stats, streetPoint, writeResult } from './lib/bench-utils';
 
 const TIERS = [600, 1200];
 const RUNS = 20;
+const round = (v: number, d = 1): number => Math.round(v * 10 ** d) / 10 ** d;
 
-export function runSealingBench(): Record<string, unknown> {
-  const rand = mulberry32(7);
-  const build = measure(() => {
-    const city = generateCity({ seed: 110, targetNodes: 250_000 });
-    return buildRoadGraph(importGeoJsonRoads(city.roads));
+function sealingOn(city: BenchCity, rand: () => number, checkpointCount: number) {
+  const graph = city.graph;
+  const snapped = (prefix: string, i: number, p: { lon: number; lat: number }) => ({
+    id: `${prefix}${i}`,
+    ...p,
+    snap: snapPoint(graph, p),
   });
-  const graph = build.result;
-  const place = (prefix: string, n: number) =>
-    Array.from({ length: n }, (_, i) => {
-      const p = streetPoint(graph, rand);
-      return { id: `${prefix}${i}`, ...p, snap: snapPoint(graph, p) };
-    });
-  const checkpoints = place('cp', 500);
-  const units = place('u', 2000);
+  const checkpoints = Array.from({ length: checkpointCount }, (_, i) =>
+    snapped('cp', i, streetPoint(graph, rand)),
+  );
+  const units = Array.from({ length: city.units }, (_, i) =>
+    snapped('u', i, unitPoint(city, rand)),
+  );
   const incidents = Array.from({ length: RUNS }, () => streetPoint(graph, rand));
   const run = (i: number, boundary = true) =>
     computeSealing(graph, incidents[i % incidents.length], {
@@ -66,37 +58,45 @@ export function runSealingBench(): Record<string, unknown> {
     searches.push(r.result.unitSearches);
     noBoundary.push(measure(() => run(k, false)).ms);
   }
-  const round = (v: number, d = 1): number => Math.round(v * 10 ** d) / 10 ** d;
   const wallStats = stats(wall);
+  return {
+    ...cityStats(city),
+    checkpoints: checkpoints.length,
+    sealingP99Ms: round(wallStats.p99),
+    sealingMs: wallStats,
+    sealingCpuMs: stats(cpu),
+    sealingWithoutBoundaryMs: stats(noBoundary),
+    listedCheckpointsMean: round(listed.reduce((x, y) => x + y, 0) / RUNS),
+    sealableMean: round(sealable.reduce((x, y) => x + y, 0) / RUNS),
+    unitSearchesMean: round(searches.reduce((x, y) => x + y, 0) / RUNS),
+    vehicleSettledNodesMean: Math.round(settled.reduce((x, y) => x + y, 0) / RUNS),
+    crossingsLastRun: last!.tiers.map((t) => t.crossings.length),
+  };
+}
+
+export function runSealingBench(): Record<string, unknown> {
+  const rand = mulberry32(7);
+  const hard = hardCity();
+  const main = sealingOn(hard, rand, 500);
+  const real = realCities();
+  const cities: Record<string, unknown> = {};
+  for (const c of real.cities) cities[c.name] = sealingOn(c, rand, 50);
   return {
     machine: {
       cpus: os.cpus().length,
       node: process.version,
       loadavg: os.loadavg().map((v) => round(v, 2)),
     },
-    nodes: graph.nodeCount,
-    segments: graph.segmentCount,
-    checkpoints: checkpoints.length,
-    units: units.length,
+    city: 'hard synthetic city, seed 1, 250k nodes',
     tiersSec: TIERS,
     runs: RUNS,
-    sealingP99Ms: round(wallStats.p99),
-    sealingMs: wallStats,
-    sealingCpuMs: stats(cpu),
-    sealingWithoutBoundaryMs: stats(noBoundary),
-    listedCheckpointsMean: round(listed.reduce((a, b) => a + b, 0) / RUNS),
-    sealableMean: round(sealable.reduce((a, b) => a + b, 0) / RUNS),
-    unitSearchesMean: round(searches.reduce((a, b) => a + b, 0) / RUNS),
-    vehicleSettledNodesMean: Math.round(settled.reduce((a, b) => a + b, 0) / RUNS),
-    crossingsLastRun: last!.tiers.map((t) => t.crossings.length),
-    cityGenerateAndBuildMs: Math.round(build.ms),
+    ...main,
+    cityGenerateAndBuildMs: hard.buildMs,
+    cities,
+    citiesSkipped: real.skipped,
+    inClock:
+      'computeSealing per incident (forward reach, checkpoints per tier, one unit search per listed checkpoint, crossings, reach polygons) on snapped units and checkpoints; not inside: HTTP, database',
   };
 }
 
-if (require.main === module) {
-  const json = JSON.stringify(runSealingBench(), null, 2);
-  console.log(json);
-  const out = path.resolve(process.cwd(), 'bench/results/sealing.json');
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, `${json}\n`);
-}
+if (require.main === module) writeResult('sealing', runSealingBench());

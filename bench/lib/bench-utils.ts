@@ -1,4 +1,7 @@
 /** Small helpers shared by benchmarks: seeded randomness, street points, timing, quantiles. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { LonLat, RoadGraph } from '../../libs/routing/src';
 
 export { mulberry32 } from '../../libs/routing/src/synthetic-city';
@@ -43,4 +46,25 @@ export function measure<T>(fn: () => T): { result: T; ms: number; cpuMs: number 
   const ms = performance.now() - t0;
   const c = process.cpuUsage(c0);
   return { result, ms, cpuMs: (c.user + c.system) / 1000 };
+}
+
+/**
+ * Prints a bench's figures and writes bench/results/<name>.json with when it ran and the
+ * machine's load beside them (the README's table is generated from these files).
+ */
+export function writeResult(name: string, figures: Record<string, unknown>): void {
+  const out = {
+    ...figures,
+    at: new Date().toISOString(),
+    machine: {
+      cpus: os.cpus().length,
+      node: process.version,
+      loadavg: os.loadavg().map((v) => Math.round(v * 100) / 100),
+    },
+  };
+  const json = JSON.stringify(out, null, 2);
+  console.log(json);
+  const file = path.resolve(process.cwd(), `bench/results/${name}.json`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${json}\n`);
 }

@@ -23,15 +23,28 @@ if (parentPort && workerData) {
   /** Per incident, its first and last receipt latency among the consoles. */
   const perIncident = new Map<string, { first: number; last: number }>();
   const positionLatencies: number[] = [];
+  /** Per incident, when (Date.now() of this process) each console had it: for the client's clock. */
+  const receipts = new Map<string, number[]>();
+  /** Age of each pushed coverage when a console got it (receipt − computedAt). */
+  const coverageAges: number[] = [];
+  const coverageTookMs: number[] = [];
   let positionMessages = 0;
   let incidentDeliveries = 0;
   let connected = 0;
   let probeNum = -1;
   for (let c = 0; c < consoles; c++) {
     const s = io(`${base}/console`, { auth: { token, positions }, transports: ['websocket'] });
+    s.on('coverage.updated', (c: { computedAt: string; tookMs: number }) => {
+      coverageAges.push(Date.now() - Date.parse(c.computedAt));
+      if (sockets[0] === s) coverageTookMs.push(c.tookMs);
+    });
     s.on('incident.created', (inc: { id: string; createdAt: string }) => {
       incidentDeliveries++;
-      const ms = Date.now() - Date.parse(inc.createdAt);
+      const got = Date.now();
+      const list = receipts.get(inc.id);
+      if (list) list.push(got);
+      else receipts.set(inc.id, [got]);
+      const ms = got - Date.parse(inc.createdAt);
       incidentLatencies.push(ms);
       const cur = perIncident.get(inc.id);
       perIncident.set(inc.id, {
@@ -72,6 +85,9 @@ if (parentPort && workerData) {
       positionLatencies,
       positionMessages,
       incidentDeliveries,
+      receipts: [...receipts.entries()],
+      coverageAges,
+      coverageTookMs,
     });
   });
 }

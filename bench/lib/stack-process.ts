@@ -149,3 +149,13 @@ export function percentile(values: number[], q: number): number | null {
   const s = [...values].sort((a, b) => a - b);
   return Math.round(s[Math.min(s.length - 1, Math.floor(q * s.length))] * 10) / 10;
 }
+
+/** The bench's admin token: the stack's generated admin password, through the public login. */
+export async function adminToken(stack: BenchStack): Promise<string> {
+  return (
+    await api(stack.base, 'POST', '/api/v1/auth/login', undefined, {
+      username: 'admin',
+      password: stack.adminPassword,
+    })
+  ).body.accessToken as string;
+}

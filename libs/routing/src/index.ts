@@ -113,3 +113,10 @@ export {
   type SyntheticCityOptions,
 } from './synthetic-city';
 export { pgRoutingEdgeRows, type PgRoutingEdgeRows } from './pgrouting-export';
+export {
+  perimeterReadiness,
+  type PerimeterCheckpoint,
+  type PerimeterOptions,
+  type PerimeterPost,
+  type PerimeterReadiness,
+} from './perimeter';

@@ -88,3 +88,53 @@ describe('generateCity', () => {
     ).toBe(true);
   });
 });
+
+describe('generateCity({ hard: true }): as hard as real streets', () => {
+  const city = generateCity({ seed: 7, targetNodes: 20_000, hard: true });
+  const graph = buildRoadGraph(importGeoJsonRoads(city.roads));
+  const plain = buildRoadGraph(
+    importGeoJsonRoads(generateCity({ seed: 7, targetNodes: 20_000 }).roads),
+  );
+
+  it('is deterministic and leaves the plain city as it was', () => {
+    expect(JSON.stringify(generateCity({ seed: 7, targetNodes: 20_000, hard: true }).roads)).toBe(
+      JSON.stringify(city.roads),
+    );
+    expect(plain.stats.oneWaySegments).toBeLessThan(graph.stats.oneWaySegments);
+  });
+
+  it('has over 30 % one-way road pieces, shape points and several strongly connected components', () => {
+    const s = graph.stats;
+    expect(s.nodes).toBeGreaterThan(20_000 * 0.9);
+    expect(s.oneWaySegments / s.segments).toBeGreaterThan(0.3);
+    expect(plain.stats.oneWaySegments / plain.stats.segments).toBeLessThan(0.1);
+    expect(s.shapePoints - plain.stats.shapePoints).toBeGreaterThan(s.segments);
+    // pockets and compounds each make a component, and one-way streets that end at the river
+    // or the edge make more
+    expect(s.components).toBeGreaterThanOrEqual(8 + 2);
+    expect(s.largestComponentNodes / s.nodes).toBeGreaterThan(0.9);
+    expect(plain.stats.components).toBeLessThan(s.components);
+  });
+
+  it('numbers nodes in no spatial order', () => {
+    // consecutive node ids are as far apart as random pairs, not neighbours
+    const meanStep = (g: typeof graph): number => {
+      let sum = 0;
+      const n = Math.min(5000, g.nodeCount - 1);
+      for (let i = 0; i < n; i++)
+        sum += haversineM(g.nodeLon[i], g.nodeLat[i], g.nodeLon[i + 1], g.nodeLat[i + 1]);
+      return sum / n;
+    };
+    expect(meanStep(graph)).toBeGreaterThan(10 * meanStep(plain));
+  });
+
+  it('has one thin district and keeps every place on a street', () => {
+    const d = city.districts.features.map((f) => f.properties.density ?? 0);
+    expect(d.filter((v) => v === 0.15)).toHaveLength(1);
+    expect(Math.max(...d)).toBeGreaterThan(0.6);
+    for (const p of [...city.stations.features, ...city.checkpoints.features]) {
+      const [lon, lat] = p.geometry.coordinates;
+      expect(snapPoint(graph, { lon, lat })!.distanceM).toBeLessThan(0.5);
+    }
+  });
+});

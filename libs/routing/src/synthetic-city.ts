@@ -6,6 +6,14 @@ export interface SyntheticCityOptions {
   /** Approximate graph size (intersections); default 10,000 (a district). */
   targetNodes?: number;
   center?: { lon: number; lat: number };
+  /**
+   * A city as hard as real streets (the benchmarks' default): over 30 % of road pieces one-way
+   * (local streets in alternating one-way pairs, as in old town centres), curved streets with
+   * shape points, one-way pockets and gated compounds that form their own strongly connected
+   * components, roads in random order (so node ids carry no locality), and districts of uneven
+   * unit density (`density` on each district). Off by default: the demo city stays as it is.
+   */
+  hard?: boolean;
 }
 
 type Position = [number, number];
@@ -25,7 +33,7 @@ export interface SyntheticCity {
     type: 'FeatureCollection';
     features: {
       type: 'Feature';
-      properties: { name: string; code: string };
+      properties: { name: string; code: string; density?: number };
       geometry: { type: 'Polygon'; coordinates: Position[][] };
     }[];
   };
@@ -86,6 +94,7 @@ export function generateCity(options: SyntheticCityOptions): SyntheticCity {
   const center = options.center ?? { lon: 104.07, lat: 30.67 };
   const target = options.targetNodes ?? 10_000;
   const rand = mulberry32(seed);
+  const hard = options.hard === true;
   const n = Math.max(2 * ARTERIAL_EVERY + 1, Math.ceil(Math.sqrt(target * 1.05)));
   const half = ((n - 1) * SPACING_M) / 2;
   const kx = M_PER_DEG * Math.cos((center.lat * Math.PI) / 180);
@@ -149,16 +158,57 @@ export function generateCity(options: SyntheticCityOptions): SyntheticCity {
       // The couplet's westbound half, drawn eastwards and tagged -1.
       return { highway: 'tertiary', name: `${rowName(line - 1)}辅道`, oneway: '-1' };
     }
-    return { highway: line % 4 === 0 ? 'tertiary' : 'residential', name };
+    const highway = line % 4 === 0 ? 'tertiary' : 'residential';
+    if (hard && (line % 5 === 1 || line % 5 === 3)) {
+      // Alternating one-way pairs: neighbouring one-way streets run opposite ways.
+      const forward = (Math.floor(line / 5) + (line % 5 === 1 ? 0 : 1)) % 2 === 0;
+      return { highway, name, oneway: forward ? 'yes' : '-1' };
+    }
+    return { highway, name };
   };
 
   const features: RoadFeatureCollection['features'] = [];
+  /** Hard city: one or two shape points between grid corners, off the straight line by ≤ 6 m. */
+  const bend = (ids: number[]): Position[] => {
+    const out: Position[] = [toLonLat(x[ids[0]], y[ids[0]])];
+    for (let k = 1; k < ids.length; k++) {
+      const a = ids[k - 1];
+      const b = ids[k];
+      if (hard) {
+        const dx = x[b] - x[a];
+        const dy = y[b] - y[a];
+        const len = Math.hypot(dx, dy) || 1;
+        const shapes = 1 + Math.floor(rand() * 2);
+        for (let m = 1; m <= shapes; m++) {
+          const t = m / (shapes + 1);
+          const off = (rand() - 0.5) * 12;
+          out.push(toLonLat(x[a] + dx * t - (dy / len) * off, y[a] + dy * t + (dx / len) * off));
+        }
+      }
+      out.push(toLonLat(x[b], y[b]));
+    }
+    return out;
+  };
   const emit = (ids: number[], props: Props): void => {
     if (ids.length < 2) return;
+    if (hard && ids.length > 4) {
+      // Real extracts hold short ways (a few blocks each), read in no spatial order.
+      const cut = 2 + Math.floor(rand() * 3);
+      emit(ids.slice(0, cut + 1), props);
+      emit(ids.slice(cut), props);
+      return;
+    }
     features.push({
       type: 'Feature',
       properties: { ...props },
-      geometry: { type: 'LineString', coordinates: ids.map((id) => toLonLat(x[id], y[id])) },
+      geometry: { type: 'LineString', coordinates: bend(ids) },
+    });
+  };
+  const emitAt = (points: [number, number][], props: Props): void => {
+    features.push({
+      type: 'Feature',
+      properties: { ...props },
+      geometry: { type: 'LineString', coordinates: points.map(([px, py]) => toLonLat(px, py)) },
     });
   };
   const segmentOk = (a: number, b: number, local: boolean): boolean =>
@@ -262,6 +312,14 @@ export function generateCity(options: SyntheticCityOptions): SyntheticCity {
     }
   }
 
+  if (hard) {
+    // Uneven unit density: one thin district, the others between 0.6 and 1.6.
+    const thin = Math.floor(rand() * districts.length);
+    districts.forEach((d, k) => {
+      d.properties.density = k === thin ? 0.15 : Math.round((0.6 + rand()) * 100) / 100;
+    });
+  }
+
   const stations = arterialNodes
     .filter(
       (id) =>
@@ -278,6 +336,66 @@ export function generateCity(options: SyntheticCityOptions): SyntheticCity {
       if (exists[id]) return id;
     }
   };
+  function addPocketsAndCompounds(): void {
+    const usedBlocks = new Set<number>();
+    const block = (): number => {
+      for (;;) {
+        const i = Math.floor(rand() * (n - 1));
+        const j = Math.floor(rand() * (n - 1));
+        const id = j * n + i;
+        const corners = [id, id + 1, id + n, id + n + 1];
+        if (usedBlocks.has(id) || corners.some((c) => !exists[c] || side[c] !== side[id])) continue;
+        usedBlocks.add(id);
+        return id;
+      }
+    };
+    const local: Props = { highway: 'residential', name: '' };
+    // One-way pockets: a small loop entered (or left) by a single one-way lane — a sink or a
+    // source component of its own, as car parks and gated lanes make in real extracts.
+    const pockets = Math.max(4, Math.round((n * n) / 2500));
+    for (let k = 0; k < pockets; k++) {
+      const id = block();
+      const [ax, ay] = [x[id], y[id]];
+      const loop: [number, number][] = [
+        [ax + 30, ay + 30],
+        [ax + 70, ay + 30],
+        [ax + 70, ay + 70],
+        [ax + 30, ay + 70],
+        [ax + 30, ay + 30],
+      ];
+      const name = `${name2(k * 13 + 1)}内巷`;
+      emitAt(loop, { ...local, name });
+      emitAt(k % 2 === 0 ? [[ax, ay], loop[0]] : [loop[0], [ax, ay]], {
+        ...local,
+        name,
+        oneway: 'yes',
+      });
+    }
+    // Gated compounds: small street grids joined to nothing.
+    const compounds = Math.max(2, Math.round((n * n) / 20000));
+    for (let k = 0; k < compounds; k++) {
+      const id = block();
+      const [ox, oy] = [x[id] + 25, y[id] + 25];
+      const name = `${name2(k * 17 + 2)}小区`;
+      for (let r = 0; r < 3; r++) {
+        emitAt(
+          [0, 1, 2].map((c): [number, number] => [ox + c * 35, oy + r * 35]),
+          { ...local, name },
+        );
+        emitAt(
+          [0, 1, 2].map((c): [number, number] => [ox + r * 35, oy + c * 35]),
+          { ...local, name },
+        );
+      }
+    }
+    // Random road order: node ids follow the order roads are read, so they carry no locality.
+    for (let k = features.length - 1; k > 0; k--) {
+      const m = Math.floor(rand() * (k + 1));
+      [features[k], features[m]] = [features[m], features[k]];
+    }
+  }
+  if (hard) addPocketsAndCompounds();
+
   const standbyPoints = Array.from({ length: Math.max(5, Math.round((n * n) / 400)) }, (_, k) =>
     point(randomNode(), {
       name: `${k % 3 === 0 ? '治安岗亭' : '动中备勤点'}${k + 1}`,
