@@ -221,7 +221,7 @@ async function runMode(mode: BenchMode, city: City) {
     await positionsLoop;
     const elapsed = (Date.now() - startMs) / 1000;
 
-    const metrics = await fetch(`${base}/metrics`)
+    const metrics = await fetch(`${stack.metricsBase}/metrics`)
       .then(async (r) => (r.ok ? r.text() : ''))
       .catch(() => '');
     const lagP99 = metric(metrics, 'nodejs_eventloop_lag_p99_seconds');

@@ -26,6 +26,8 @@ export interface BenchStack {
    * route `POST /api/v1/units/positions` to it, so position floods never queue behind a 110 call.
    */
   avlBase: string | null;
+  /** The first api's operations port (`/metrics`, `/health/ready`; README 运维 / Operations). */
+  metricsBase: string;
   adminPassword: string;
   stop(): Promise<void>;
 }
@@ -96,14 +98,17 @@ export async function startStack(
       await new Promise((r) => setTimeout(r, 200));
     }
   };
-  run('apps/api/src/main.js');
-  if (mode === 'services') run('apps/worker/src/main.js');
+  // every process its own operations port (the defaults would collide on one machine)
+  const metricsPort = await freePort();
+  run('apps/api/src/main.js', { METRICS_PORT: String(metricsPort) });
+  if (mode === 'services')
+    run('apps/worker/src/main.js', { METRICS_PORT: String(await freePort()) });
   const base = `http://127.0.0.1:${port}`;
   await healthy(base);
   let avlBase: string | null = null;
   if (opts.avlInstance && mode === 'services') {
     const avlPort = await freePort();
-    run('apps/api/src/main.js', { PORT: String(avlPort) });
+    run('apps/api/src/main.js', { PORT: String(avlPort), METRICS_PORT: String(await freePort()) });
     avlBase = `http://127.0.0.1:${avlPort}`;
     await healthy(avlBase);
   }
@@ -111,6 +116,7 @@ export async function startStack(
     mode,
     base,
     avlBase,
+    metricsBase: `http://127.0.0.1:${metricsPort}`,
     adminPassword,
     async stop() {
       for (const p of procs) p.kill('SIGTERM');

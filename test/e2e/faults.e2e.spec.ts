@@ -73,6 +73,9 @@ describeServices('fault injection (services mode, own PostgreSQL and Redis)', ()
   let redis: ChildProcess | undefined;
   const apis: (ChildProcess | undefined)[] = [];
   const apiPorts: number[] = [];
+  /** Operations ports (METRICS_PORT: /metrics, /health/live, /health/ready) of the apis and worker. */
+  const apiOpsPorts: number[] = [];
+  let workerOpsPort: number;
   let worker: ChildProcess | undefined;
   let world: World;
   let env: Record<string, string>;
@@ -157,18 +160,30 @@ describeServices('fault injection (services mode, own PostgreSQL and Redis)', ()
     throw new Error(`api on ${port} not healthy after ${ms} ms`);
   };
   const startApi = async (i: number) => {
-    apis[i] = spawnNode(`api${i}`, 'api', { PORT: String(apiPorts[i]) });
+    apis[i] = spawnNode(`api${i}`, 'api', {
+      PORT: String(apiPorts[i]),
+      METRICS_PORT: String(apiOpsPorts[i]),
+    });
     await waitHealthy(apiPorts[i]);
   };
   const startWorker = async () => {
-    worker = spawnNode('worker', 'worker', {});
+    worker = spawnNode('worker', 'worker', { METRICS_PORT: String(workerOpsPort) });
+    // ready on its operations port: this process's, not a line an earlier worker left in the log
     const end = Date.now() + 60_000;
-    const log = join(dir, 'worker.log');
-    while (
-      Date.now() < end &&
-      !(existsSync(log) && readFileSync(log, 'utf8').includes('worker running'))
-    )
+    while (Date.now() < end) {
+      try {
+        const r = await fetch(`http://127.0.0.1:${workerOpsPort}/health/ready`, {
+          signal: AbortSignal.timeout(2000),
+        });
+        if (r.status === 200) return;
+      } catch {
+        /* not listening yet */
+      }
       await sleep(100);
+    }
+    throw new Error(
+      `worker not ready after 60 s: ${readFileSync(join(dir, 'worker.log'), 'utf8')}`,
+    );
   };
 
   beforeAll(async () => {
@@ -203,6 +218,11 @@ describeServices('fault injection (services mode, own PostgreSQL and Redis)', ()
       );
     [pgPort, redisPort, apiPorts[0], apiPorts[1]] = [
       await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
+    [apiOpsPorts[0], apiOpsPorts[1], workerOpsPort] = [
       await freePort(),
       await freePort(),
       await freePort(),
@@ -395,6 +415,34 @@ describeServices('fault injection (services mode, own PostgreSQL and Redis)', ()
       return { status: 0, dependency: undefined, ms: Date.now() - started };
     }
   };
+  /** A liveness or readiness answer, timed (`url` of an api's port or an operations port). */
+  const probe = async (url: string) => {
+    const started = Date.now();
+    try {
+      const r = await fetch(url, { signal: AbortSignal.timeout(5000) });
+      const body = (await r.json()) as {
+        status?: string;
+        error?: { code?: string; details?: { dependency?: string; draining?: boolean } };
+      };
+      return {
+        status: r.status,
+        code: body.error?.code,
+        dependency: body.error?.details?.dependency,
+        ms: Date.now() - started,
+      };
+    } catch {
+      return { status: 0, code: undefined, dependency: undefined, ms: Date.now() - started };
+    }
+  };
+  const readinessAll = () =>
+    Promise.all([
+      probe(`http://127.0.0.1:${apiPorts[0]}/health/ready`),
+      probe(`http://127.0.0.1:${apiOpsPorts[0]}/health/ready`),
+      probe(`http://127.0.0.1:${workerOpsPort}/health/ready`),
+      probe(`http://127.0.0.1:${apiPorts[0]}/health/live`),
+      probe(`http://127.0.0.1:${workerOpsPort}/health/live`),
+    ]);
+
   /** Recovery: health 200 on every api and a create succeeds, within `ms` of the dependency's return. */
   const recoversWithin = async (ms: number) => {
     const back = Date.now();
@@ -496,10 +544,18 @@ describeServices('fault injection (services mode, own PostgreSQL and Redis)', ()
       stopPg();
       await sleep(1000);
       const pgHealth = await healthOf(apiPorts[0]);
-      await sleep(9000);
+      // readiness false on the api and the worker (its answer within the 2 s bound), liveness
+      // true: an orchestrator takes them out of rotation and does not restart them
+      const pgReadiness = await readinessAll();
+      await sleep(8000);
       phase = 'pg-back';
       startPg();
       const pgRecoveryMs = await recoversWithin(5000);
+      let readyAgain = await readinessAll();
+      for (let i = 0; i < 50 && readyAgain.some((r) => r.status !== 200); i++) {
+        await sleep(100);
+        readyAgain = await readinessAll();
+      }
       phase = 'settle';
       await sleep(2000);
 
@@ -527,6 +583,14 @@ describeServices('fault injection (services mode, own PostgreSQL and Redis)', ()
       expect(redisHealth.ms).toBeLessThan(2000);
       expect(pgHealth).toMatchObject({ status: 503, dependency: 'database' });
       expect(pgHealth.ms).toBeLessThan(2000);
+      const [apiReady, apiOpsReady, workerReady, apiLive, workerLive] = pgReadiness;
+      for (const r of [apiReady, apiOpsReady, workerReady]) {
+        expect(r).toMatchObject({ status: 503, code: 'DEPENDENCY_DOWN', dependency: 'database' });
+        expect(r.ms).toBeLessThanOrEqual(2000);
+      }
+      expect(apiLive.status).toBe(200);
+      expect(workerLive.status).toBe(200);
+      expect(readyAgain.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
       // Redis down: the database still takes incidents, assignments, acks and positions
       const redisPhase = outcomes.filter((o) => o.phase === 'redis-down');
       expect(

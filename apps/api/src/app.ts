@@ -10,6 +10,8 @@ import {
   AppLogger,
   currentRequestId,
   findProjectPath,
+  HealthService,
+  MetricsService,
   REQUEST_ID_HEADER,
   requestIdFor,
   runWithRequestId,
@@ -43,13 +45,27 @@ export async function createApiApp(
   // every request gets an id (the caller's X-Request-Id when it is a plain token): answered in the
   // X-Request-Id header and every error body, written into every log line served for it
   const http = new Logger('HTTP');
+  const metrics = app.get(MetricsService);
+  const health = app.get(HealthService);
   app.use((req: Request, res: Response, next: NextFunction) => {
     const id = requestIdFor(req.headers['x-request-id']);
     const started = performance.now();
     res.setHeader(REQUEST_ID_HEADER, id);
+    // draining (SIGTERM): answer what comes, also what was in flight when the signal came, then
+    // close the connection so the client's next request opens a new one, to an instance that stays
+    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => Response;
+    res.writeHead = ((...args: unknown[]) => {
+      if (health.draining && !res.headersSent) res.setHeader('Connection', 'close');
+      return writeHead(...args);
+    }) as typeof res.writeHead;
     // refusals and failures are logged with the request's id (the path without its query, which
     // may carry a caller's number)
     res.on('finish', () => {
+      // latency by route template: `/api/v1/incidents/:id`, never the id (bounded label set)
+      metrics.httpDuration.observe(
+        { method: req.method, route: routeTemplate(req), status: String(res.statusCode) },
+        (performance.now() - started) / 1000,
+      );
       if (res.statusCode < 400) return;
       const line = `${req.method} ${req.path} ${res.statusCode} ${Math.round(performance.now() - started)} ms`;
       runWithRequestId(id, () => (res.statusCode >= 500 ? http.warn(line) : http.log(line)));
@@ -117,6 +133,17 @@ export async function createApiApp(
     throw err;
   }
   return app;
+}
+
+/**
+ * The route template Express matched (`req.route` is set by the router for Nest's handlers), or
+ * one of two fixed labels: static files and everything unmatched (404s, probes) share a label so
+ * that a scanner's random paths cannot grow the metric without bound.
+ */
+function routeTemplate(req: Request): string {
+  const route = (req as Request & { route?: { path?: unknown } }).route;
+  if (route && typeof route.path === 'string') return `${req.baseUrl}${route.path}`;
+  return req.method === 'GET' && /\.[a-z0-9]+$/i.test(req.path) ? '(static)' : '(unmatched)';
 }
 
 /** A declared, non-empty body (`Content-Length: 0` is none; chunked is one). */

@@ -1,7 +1,18 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { ConfigError, loadConfig } from '@ringcad/core';
+import {
+  ConfigError,
+  HealthService,
+  MetricsService,
+  installGracefulShutdown,
+  loadConfig,
+  metricsPortOf,
+  startOpsServer,
+} from '@ringcad/core';
 import { createWorkerApp } from './worker-app';
+
+/** Default operations port of the worker (the api's is 9464). */
+const WORKER_METRICS_PORT = 9465;
 
 /** The worker runs the BullMQ processors (timers now, track persistence and reports later). */
 async function main() {
@@ -12,7 +23,20 @@ async function main() {
     );
   }
   const app = await createWorkerApp(config);
-  app.enableShutdownHooks();
+  // the worker has no other HTTP listener: its operations port is how it is scraped and probed
+  const opsPort = metricsPortOf(config, WORKER_METRICS_PORT);
+  const ops = opsPort
+    ? await startOpsServer({
+        port: opsPort,
+        host: config.METRICS_HOST,
+        token: config.METRICS_TOKEN,
+        metrics: app.get(MetricsService),
+        health: app.get(HealthService),
+        role: 'worker',
+      })
+    : null;
+  // SIGTERM/SIGINT: readiness false, the queue workers finish their running jobs, exit 0
+  installGracefulShutdown(app, config, 'worker', ops);
   new Logger('RingCAD').log('worker running');
 }
 

@@ -5,6 +5,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import { PGliteDialect } from './pglite-dialect';
 import { PGlitePoolAdapter } from './bullmq-pglite-pool';
 import { SessionLock } from './session-lock';
+import { claimDataDir } from './data-dir';
 import type { DB } from './schema';
 
 // Arbitrary constant: the advisory lock that serialises migrations across processes.
@@ -112,8 +113,19 @@ async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
 async function openPGlite(dataDir: string): Promise<DatabaseHandle> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { postgis } = await import('@electric-sql/pglite-postgis');
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create({ dataDir, extensions: { postgis } });
+  let release = () => {};
+  if (!dataDir.startsWith('memory://')) {
+    mkdirSync(dataDir, { recursive: true });
+    // two processes on one PGlite directory would corrupt it: refuse a directory in use
+    release = claimDataDir(dataDir);
+  }
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create({ dataDir, extensions: { postgis } });
+  } catch (err) {
+    release();
+    throw err;
+  }
   const lock = new SessionLock();
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite, lock) });
   let pool: PGlitePoolAdapter | undefined;
@@ -145,6 +157,7 @@ async function openPGlite(dataDir: string): Promise<DatabaseHandle> {
     async close() {
       await pool?.end();
       await lock.run(() => pglite.close());
+      release();
     },
   };
 }

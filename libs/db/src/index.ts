@@ -1,4 +1,5 @@
 export * from './database';
+export * from './data-dir';
 export * from './migrator';
 export * from './schema';
 export { SessionLock } from './session-lock';

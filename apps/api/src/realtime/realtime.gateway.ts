@@ -29,6 +29,7 @@ import {
   DispatchService,
   IncidentsService,
   MessagesService,
+  MetricsService,
   RealtimePublisher,
   SafetyService,
   UnitsService,
@@ -107,6 +108,7 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
     private readonly publisher: RealtimePublisher,
     private readonly messages: MessagesService,
     private readonly safety: SafetyService,
+    private readonly metrics: MetricsService,
   ) {}
 
   async attach(httpServer: HttpServer) {
@@ -125,6 +127,11 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
     this.setupConsole(io);
     this.setupTerminal(io);
     this.publisher.bind({ console: consoleNamespace(io), terminal: terminalNamespace(io) });
+    this.metrics.countSocketsWith(() =>
+      Object.fromEntries(
+        ['/', CONSOLE_NAMESPACE, TERMINAL_NAMESPACE].map((ns) => [ns, io.of(ns).sockets.size]),
+      ),
+    );
   }
 
   private async authenticate(socket: Socket): Promise<Principal | null> {

@@ -1,32 +1,19 @@
 import { Controller, Get, HttpCode } from '@nestjs/common';
-import {
-  DatabaseService,
-  DomainError,
-  QueueService,
-  pingDatabase,
-  withDeadline,
-  type Dependency,
-} from '@ringcad/core';
+import { DatabaseService, DomainError, HealthService, QueueService } from '@ringcad/core';
 import { Public } from '../auth/access';
 import { ApiRoute } from '../common/api-route';
-import { healthSchema } from '@ringcad/contracts';
+import { healthSchema, livenessSchema, readinessSchema } from '@ringcad/contracts';
 
-/** Each probe gets this long: a load balancer's health check must never hang on a dead dependency. */
-const PROBE_MS = 1000;
-/** Probes are shared by the health checks arriving within this window (several balancers, retries). */
-const CACHE_MS = 500;
-
-interface Probe {
-  at: number;
-  down: { dependency: Dependency; reason: string }[];
-}
-
+/**
+ * Health for balancers and orchestrators. `/health/live`: the process runs (restart it if not);
+ * `/health/ready`: send it traffic (database and Redis answered within 1 s each, not draining);
+ * `/health`: the original check, kept as it was (dependencies only). The same answers are on the
+ * operations port (`METRICS_PORT`) of api and worker.
+ */
 @Controller()
 export class HealthController {
-  private last?: Promise<Probe>;
-  private lastAt = 0;
-
   constructor(
+    private readonly health: HealthService,
     private readonly database: DatabaseService,
     private readonly queues: QueueService,
   ) {}
@@ -39,45 +26,57 @@ export class HealthController {
     response: healthSchema,
     errors: ['UNAVAILABLE'],
   })
-  async health() {
-    const probe = await this.probe();
-    if (probe.down.length) {
-      const first = probe.down[0];
-      throw new DomainError(
-        'DEPENDENCY_DOWN',
-        `not ready: ${probe.down.map((d) => `${d.dependency} (${d.reason})`).join(', ')}`,
-        {
-          dependency: first.dependency,
-          down: probe.down.map((d) => d.dependency),
-          retryAfterSec: 2,
-        },
-      );
-    }
+  async check() {
+    const down = await this.health.probe();
+    if (down.length) throw dependenciesDown(down);
     return { status: 'ok', database: this.database.raw.kind, queue: this.queues.backend };
   }
 
-  private probe(): Promise<Probe> {
-    const now = Date.now();
-    if (!this.last || now - this.lastAt > CACHE_MS) {
-      this.lastAt = now;
-      this.last = this.runProbes(now);
-    }
-    return this.last;
+  @Public()
+  @Get('health/live')
+  @HttpCode(200)
+  @ApiRoute({
+    summary: 'Liveness: the process runs (asks no dependency)',
+    response: livenessSchema,
+  })
+  live() {
+    return this.health.live();
   }
 
-  private async runProbes(at: number): Promise<Probe> {
-    const check = async (dependency: Dependency, fn: () => Promise<unknown>) => {
-      try {
-        await withDeadline(fn(), dependency, PROBE_MS);
-        return null;
-      } catch (err) {
-        return { dependency, reason: (err as Error).message };
-      }
-    };
-    const results = await Promise.all([
-      check('database', () => pingDatabase(this.database.db)),
-      check('redis', () => this.queues.pingRedis()),
-    ]);
-    return { at, down: results.filter((r): r is NonNullable<typeof r> => r !== null) };
+  @Public()
+  @Get('health/ready')
+  @HttpCode(200)
+  @ApiRoute({
+    summary:
+      'Readiness: the database and Redis answered (each within 1 s) and the process is not shutting down; 503 names what is not',
+    response: readinessSchema,
+    errors: ['UNAVAILABLE'],
+  })
+  async ready() {
+    const r = await this.health.readiness();
+    if (r.down.length) throw dependenciesDown(r.down, { draining: r.draining, checks: r.checks });
+    if (r.draining)
+      throw new DomainError('UNAVAILABLE', 'not ready: shutting down', {
+        draining: true,
+        checks: r.checks,
+        retryAfterSec: 2,
+      });
+    return { status: 'ready' as const, checks: r.checks };
   }
+}
+
+function dependenciesDown(
+  down: Awaited<ReturnType<HealthService['probe']>>,
+  extra: Record<string, unknown> = {},
+) {
+  return new DomainError(
+    'DEPENDENCY_DOWN',
+    `not ready: ${down.map((d) => `${d.dependency} (${d.reason})`).join(', ')}`,
+    {
+      dependency: down[0].dependency,
+      down: down.map((d) => d.dependency),
+      retryAfterSec: 2,
+      ...extra,
+    },
+  );
 }

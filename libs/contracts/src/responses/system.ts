@@ -9,6 +9,21 @@ export const healthSchema = z
   })
   .catchall(z.unknown());
 
+/** `GET /health/live`: the process runs (no dependency is asked). */
+export const livenessSchema = z.object({
+  status: z.literal('live'),
+  uptimeSec: z.number(),
+});
+
+/** `GET /health/ready`: the database (and Redis in services mode) answered, and not shutting down. */
+export const readinessSchema = z.object({
+  status: z.literal('ready'),
+  checks: z.object({
+    database: z.enum(['up', 'down']),
+    redis: z.enum(['up', 'down', 'not used']),
+  }),
+});
+
 const jobCounts = z.record(z.string(), z.number());
 export const systemStatusSchema = z.object({
   mode: z.enum(['embedded', 'services']),

@@ -7,7 +7,14 @@ import {
 } from '@nestjs/common';
 import { computeCoverage, suggestMoveUps, type CoverageArea, type MoveUp } from '@ringcad/routing';
 import { DEFENSE_LEVEL_POLICIES, findScheme, type RingScheme } from '@ringcad/domain';
-import { Clock, type AppConfig, DatabaseService, DomainError, APP_CONFIG } from '../platform';
+import {
+  Clock,
+  type AppConfig,
+  DatabaseService,
+  DomainError,
+  APP_CONFIG,
+  MetricsService,
+} from '../platform';
 import { DefenseLevelsService } from '../command';
 import { availableUnitPositions, LiveFleetService, overlayLive } from '../fleet';
 import { RealtimePublisher } from '../realtime';
@@ -54,6 +61,7 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly defenseLevels: DefenseLevelsService,
+    private readonly metrics: MetricsService,
   ) {}
 
   onApplicationBootstrap() {
@@ -100,6 +108,7 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
     this.lastUnits = units;
     const areas = await this.districtAreas();
     const tiersSec = scheme.tiers.map((t) => t.sec);
+    const endTimer = this.metrics.coverageCompute.startTimer({ scheme: scheme.id });
     const r = computeCoverage(
       graph,
       units.map((u) => ({
@@ -111,6 +120,7 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
       tiersSec,
       { areas, at: this.clock.now() },
     );
+    endTimer();
     const view: CoverageView = {
       scheme: { id: scheme.id, tiers: scheme.tiers.map((t) => ({ sec: t.sec })) },
       computedAt: new Date(nowMs).toISOString(),

@@ -15,6 +15,7 @@ import {
   asDependencyError,
   dependencyOf,
   DomainError,
+  MetricsService,
   forbidden,
   notFound,
   hasRole,
@@ -103,6 +104,7 @@ export class PositionsService
     private readonly live: LiveFleetService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly bounds: InputBounds,
+    private readonly metrics: MetricsService,
   ) {}
 
   onModuleInit() {
@@ -222,6 +224,10 @@ export class PositionsService
       this.logger.warn(`live positions not updated: ${(err as Error).message}`);
     }
     this.scheduleBroadcast();
+    this.metrics.positionsAccepted.inc(
+      { source: by.kind === 'unit' ? 'terminal' : 'batch' },
+      positions.length,
+    );
     return { accepted: positions.length, flagged };
   }
 
@@ -326,7 +332,12 @@ export class PositionsService
 
   private async insertTracks(rows: TrackReport[]) {
     try {
-      await insertTrackReports(this.database.db, rows, this.clock.now().toISOString());
+      const inserted = await insertTrackReports(
+        this.database.db,
+        rows,
+        this.clock.now().toISOString(),
+      );
+      this.metrics.positionsPersisted.inc(inserted);
     } catch (err) {
       const e = asDependencyError(err);
       this.logger.error(`positions not accepted: ${(err as Error).message}`);
@@ -354,6 +365,7 @@ export class PositionsService
   /** Stores a batch queued by an earlier version (processor): idempotent, like every insert. */
   async persist(job: PositionsJob): Promise<{ inserted: number }> {
     const inserted = await insertTrackReports(this.database.db, job.rows, job.receivedAt);
+    this.metrics.positionsPersisted.inc(inserted);
     for (const r of job.rows) if (!(r.f & FLAG_JUMP)) this.noteTrailing(r);
     return { inserted };
   }

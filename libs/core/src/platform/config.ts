@@ -160,6 +160,32 @@ export const configSchema = z.object({
   /** First retry delay; each later one doubles (exponential backoff). */
   AGENCY_BACKOFF_MS: z.coerce.number().int().min(10).default(2000),
   AGENCY_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+  /**
+   * Operations port (Prometheus `/metrics`, `/health/live`, `/health/ready`): a number, or `off`.
+   * Unset = the process's own default (api 9464, worker 9465); see `metricsPortOf`.
+   */
+  METRICS_PORT: z
+    .string()
+    .optional()
+    .transform((v, ctx): number | 'off' | undefined => {
+      const s = v?.trim();
+      if (!s) return undefined;
+      if (s === 'off' || s === '0') return 'off';
+      const n = Number(s);
+      if (!Number.isInteger(n) || n < 1 || n > 65535) {
+        ctx.addIssue({ code: 'custom', message: 'must be a port number (1-65535) or off' });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  /** Address of the operations port; loopback unless a scraper elsewhere must reach it. */
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  /** When set, the operations port asks for `Authorization: Bearer <METRICS_TOKEN>`. */
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must have at least 16 characters').optional(),
+  /** SIGTERM: readiness is false this long before the listener closes (a balancer notices). */
+  SHUTDOWN_DELAY_SEC: z.coerce.number().min(0).max(300).default(0),
+  /** SIGTERM: the drain gets this long; past it the process exits 1 with what was still open. */
+  SHUTDOWN_TIMEOUT_SEC: z.coerce.number().min(1).max(600).default(25),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;
@@ -184,4 +210,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   return { ...raw, mode, runProcessors: raw.RUN_PROCESSORS ?? mode === 'embedded' };
+}
+
+/** The operations port of a process: METRICS_PORT, else the process's default; null = off. */
+export function metricsPortOf(config: AppConfig, fallback: number): number | null {
+  if (config.METRICS_PORT === 'off') return null;
+  return config.METRICS_PORT ?? fallback;
 }

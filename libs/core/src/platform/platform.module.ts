@@ -2,6 +2,8 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { Clock, SystemClock } from './clock';
 import type { AppConfig } from './config';
 import { DatabaseService } from './database.service';
+import { HealthService } from './health.service';
+import { MetricsService } from './metrics.service';
 import { QueueService } from './queue.service';
 import { APP_CONFIG } from './tokens';
 
@@ -11,7 +13,7 @@ export interface PlatformOptions {
 }
 
 /**
- * The infrastructure every feature uses: config, clock, database and queues. Imported once by
+ * The infrastructure every feature uses: config, clock, database, queues, health and metrics. Imported once by
  * each app (`PlatformModule.forRoot`); the only global module, so features import only features.
  */
 @Global()
@@ -41,8 +43,10 @@ export class PlatformModule {
             return s;
           },
         },
+        HealthService,
+        MetricsService,
       ],
-      exports: [APP_CONFIG, Clock, DatabaseService, QueueService],
+      exports: [APP_CONFIG, Clock, DatabaseService, QueueService, HealthService, MetricsService],
     };
   }
 }

@@ -1,0 +1,139 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { jobSchemas, type JobQueue } from '@ringcad/contracts';
+import { withDeadline } from './dependency-errors';
+import { QueueService } from './queue.service';
+
+/** How long a scrape waits for the queue backend before it reports the queues as unknown. */
+const QUEUE_SCRAPE_MS = 1000;
+
+/**
+ * This process's Prometheus metrics (prom-client, one registry per process so tests can run
+ * several apps in one Node). Names follow Prometheus conventions: base units, `_total` counters,
+ * `ringcad_` prefix for ours; Node's default metrics (event-loop lag from
+ * `perf_hooks.monitorEventLoopDelay`, heap, GC, handles) come with prom-client.
+ */
+@Injectable()
+export class MetricsService {
+  private readonly logger = new Logger(MetricsService.name);
+  readonly registry = new Registry();
+
+  /** HTTP latency by route template (`/api/v1/incidents/:id`), never the raw path. */
+  readonly httpDuration = new Histogram({
+    name: 'ringcad_http_request_duration_seconds',
+    help: 'HTTP request latency by method, route template and status code',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly positionsAccepted = new Counter({
+    name: 'ringcad_positions_accepted_total',
+    help: 'Unit position reports accepted (answered once durable), by source',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  readonly positionsPersisted = new Counter({
+    name: 'ringcad_positions_persisted_total',
+    help: 'Unit position reports written to unit_tracks (duplicates of a stored report excluded)',
+    registers: [this.registry],
+  });
+
+  readonly coverageCompute = new Histogram({
+    name: 'ringcad_coverage_compute_seconds',
+    help: 'Time to compute ring coverage for one scheme (search over the road graph)',
+    labelNames: ['scheme'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5],
+    registers: [this.registry],
+  });
+
+  private socketCounts: (() => Record<string, number>) | null = null;
+
+  constructor(private readonly queues: QueueService) {
+    collectDefaultMetrics({ register: this.registry });
+    const sockets: Gauge<'namespace'> = new Gauge({
+      name: 'ringcad_socket_clients',
+      help: 'Connected socket.io clients on this process, by namespace',
+      labelNames: ['namespace'] as const,
+      registers: [this.registry],
+      collect: () => {
+        sockets.reset();
+        const counts = this.socketCounts?.() ?? {};
+        for (const [namespace, n] of Object.entries(counts)) sockets.set({ namespace }, n);
+      },
+    });
+    const depth = new Gauge({
+      name: 'ringcad_queue_jobs',
+      help: 'BullMQ jobs by queue and state',
+      labelNames: ['queue', 'state'] as const,
+      registers: [this.registry],
+    });
+    const oldest = new Gauge({
+      name: 'ringcad_queue_oldest_waiting_seconds',
+      help: 'Age of the oldest job ready to run and not yet taken (0 when none waits), by queue',
+      labelNames: ['queue'] as const,
+      registers: [this.registry],
+    });
+    const up = new Gauge({
+      name: 'ringcad_queue_backend_up',
+      help: '1 when the queue backend answered this scrape in time, else 0 (depths then omitted)',
+      registers: [this.registry],
+    });
+    // one read of the backend per scrape, shared by the three queue metrics
+    let scrape: Promise<void> | null = null;
+    const collectQueues = () =>
+      (scrape ??= this.readQueues(depth, oldest, up).finally(() => {
+        setImmediate(() => (scrape = null));
+      }));
+    for (const g of [depth, oldest, up]) {
+      (g as unknown as { collect: () => Promise<void> }).collect = collectQueues;
+    }
+  }
+
+  /** The realtime gateway tells how many clients each namespace has (read at scrape time). */
+  countSocketsWith(fn: () => Record<string, number>) {
+    this.socketCounts = fn;
+  }
+
+  /** The Prometheus text exposition of every metric of this process. */
+  async scrape(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  private async readQueues(depth: Gauge<'queue' | 'state'>, oldest: Gauge<'queue'>, up: Gauge) {
+    depth.reset();
+    oldest.reset();
+    try {
+      const now = Date.now();
+      const rows = await withDeadline(
+        Promise.all(
+          (Object.keys(jobSchemas) as JobQueue[]).map(async (name) => {
+            const q = this.queues.queue(name);
+            const counts = await q.getJobCounts(
+              'waiting',
+              'active',
+              'delayed',
+              'failed',
+              'completed',
+            );
+            const [first] = await q.getJobs(['waiting'], 0, 0, true);
+            // a delayed job waits from when it fell due, not from when it was queued
+            const due = first ? first.timestamp + (first.delay ?? 0) : now;
+            return { name, counts, ageSec: Math.max(0, (now - due) / 1000) };
+          }),
+        ),
+        this.queues.backend === 'redis' ? 'redis' : 'database',
+        QUEUE_SCRAPE_MS,
+      );
+      for (const r of rows) {
+        for (const [state, n] of Object.entries(r.counts)) depth.set({ queue: r.name, state }, n);
+        oldest.set({ queue: r.name }, r.ageSec);
+      }
+      up.set(1);
+    } catch (err) {
+      this.logger.warn(`queue metrics unavailable: ${(err as Error).message}`);
+      up.set(0);
+    }
+  }
+}
