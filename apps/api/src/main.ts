@@ -1,15 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import {
-  AuthService,
-  ConfigError,
-  HealthService,
-  MetricsService,
-  installGracefulShutdown,
-  loadConfig,
-  metricsPortOf,
-  startOpsServer,
-} from '@ringcad/core';
+import { AuthService, ConfigError, loadConfig, startOperations } from '@ringcad/core';
 import { createApiApp } from './app';
 
 /** Default operations port of the api (9464: the port Prometheus exporters commonly use). */
@@ -23,19 +14,8 @@ async function main() {
     .ensureAdmin(config.ADMIN_PASSWORD, config.mode === 'embedded');
   await app.listen(config.PORT, config.HOST);
   // the operations port (Prometheus /metrics, live/ready) on its own listener; see ops-server.ts
-  const opsPort = metricsPortOf(config, API_METRICS_PORT);
-  const ops = opsPort
-    ? await startOpsServer({
-        port: opsPort,
-        host: config.METRICS_HOST,
-        token: config.METRICS_TOKEN,
-        metrics: app.get(MetricsService),
-        health: app.get(HealthService),
-        role: 'api',
-      })
-    : null;
   // SIGTERM/SIGINT: readiness false, sockets closed, in-flight requests and running jobs finish
-  installGracefulShutdown(app, config, 'api', ops);
+  await startOperations(app, config, 'api', API_METRICS_PORT);
   const log = new Logger('RingCAD');
   log.log(
     `api listening on http://localhost:${config.PORT} (${config.mode} mode, processors ${config.runProcessors ? 'on' : 'off'})`,

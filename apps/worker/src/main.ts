@@ -1,14 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import {
-  ConfigError,
-  HealthService,
-  MetricsService,
-  installGracefulShutdown,
-  loadConfig,
-  metricsPortOf,
-  startOpsServer,
-} from '@ringcad/core';
+import { ConfigError, loadConfig, startOperations } from '@ringcad/core';
 import { createWorkerApp } from './worker-app';
 
 /** Default operations port of the worker (the api's is 9464). */
@@ -24,19 +16,8 @@ async function main() {
   }
   const app = await createWorkerApp(config);
   // the worker has no other HTTP listener: its operations port is how it is scraped and probed
-  const opsPort = metricsPortOf(config, WORKER_METRICS_PORT);
-  const ops = opsPort
-    ? await startOpsServer({
-        port: opsPort,
-        host: config.METRICS_HOST,
-        token: config.METRICS_TOKEN,
-        metrics: app.get(MetricsService),
-        health: app.get(HealthService),
-        role: 'worker',
-      })
-    : null;
   // SIGTERM/SIGINT: readiness false, the queue workers finish their running jobs, exit 0
-  installGracefulShutdown(app, config, 'worker', ops);
+  await startOperations(app, config, 'worker', WORKER_METRICS_PORT);
   new Logger('RingCAD').log('worker running');
 }
 

@@ -1,7 +1,9 @@
 import { Logger, type INestApplicationContext } from '@nestjs/common';
 import type { Server } from 'node:http';
-import type { AppConfig } from './config';
+import { metricsPortOf, type AppConfig } from './config';
 import { HealthService } from './health.service';
+import { MetricsService } from './metrics.service';
+import { startOpsServer } from './ops-server';
 
 /**
  * SIGTERM/SIGINT → drain, then exit 0 (or 1 past SHUTDOWN_TIMEOUT_SEC):
@@ -53,4 +55,28 @@ export function installGracefulShutdown(
     process.exit(0);
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void run(signal));
+}
+
+/**
+ * What every process does once it runs: its operations port (Prometheus /metrics, live/ready;
+ * `defaultPort` unless METRICS_PORT says otherwise) and the graceful SIGTERM/SIGINT drain.
+ */
+export async function startOperations(
+  app: INestApplicationContext,
+  config: AppConfig,
+  role: 'api' | 'worker',
+  defaultPort: number,
+): Promise<void> {
+  const port = metricsPortOf(config, defaultPort);
+  const ops = port
+    ? await startOpsServer({
+        port,
+        host: config.METRICS_HOST,
+        token: config.METRICS_TOKEN,
+        metrics: app.get(MetricsService),
+        health: app.get(HealthService),
+        role,
+      })
+    : null;
+  installGracefulShutdown(app, config, role, ops);
 }
