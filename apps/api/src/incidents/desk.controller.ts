@@ -14,6 +14,8 @@ import {
   addNoteSchema,
   attachCallSchema,
   createDispositionSchema,
+  dispositionCodeSchema,
+  updateDispositionSchema,
   intakeContextQuerySchema,
   premiseInputSchema,
   mergeIncidentSchema,
@@ -35,7 +37,9 @@ import { ApiRoute } from '../common/api-route';
 import { DeskService, PremisesService, parseInput, type Principal } from '@ringcad/core';
 import { Access } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal.decorator';
-import { uuidParam } from '../common/params';
+import { schemaParam, uuidParam } from '../common/params';
+
+const dispositionCodeParam = schemaParam(dispositionCodeSchema);
 
 /** The desk's lifecycle around an incident: correct, annotate, more calls, merge, recall, dispositions. */
 @Controller('api/v1')
@@ -232,7 +236,37 @@ export class DeskController {
     response: dispositionViewSchema,
     errors: ['CONFLICT'],
   })
-  createDisposition(@Body() body: unknown) {
-    return this.desk.createDisposition(parseInput(createDispositionSchema, body));
+  createDisposition(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
+    return this.desk.createDisposition(parseInput(createDispositionSchema, body), by);
+  }
+
+  @Access({ roles: ['admin'], scope: 'city' })
+  @Patch('dispositions/:code')
+  @ApiRoute({
+    summary: 'Relabel, re-sort or disable a disposition code (built-ins too)',
+    body: updateDispositionSchema,
+    response: dispositionViewSchema,
+  })
+  updateDisposition(
+    @Param('code', dispositionCodeParam) code: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() by: Principal,
+  ) {
+    return this.desk.updateDisposition(code, parseInput(updateDispositionSchema, body), by);
+  }
+
+  @Access({ roles: ['admin'], scope: 'city' })
+  @Delete('dispositions/:code')
+  @HttpCode(204)
+  @ApiRoute({
+    summary: 'Delete an added disposition code no incident was closed with',
+    response: null,
+    errors: ['BUILTIN', 'IN_USE'],
+  })
+  deleteDisposition(
+    @Param('code', dispositionCodeParam) code: string,
+    @CurrentPrincipal() by: Principal,
+  ) {
+    return this.desk.deleteDisposition(code, by);
   }
 }

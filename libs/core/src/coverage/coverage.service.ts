@@ -6,7 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { computeCoverage, suggestMoveUps, type CoverageArea, type MoveUp } from '@ringcad/routing';
-import { DEFENSE_LEVEL_POLICIES, findScheme, type RingScheme } from '@ringcad/domain';
+import { DEFENSE_LEVEL_POLICIES, type RingScheme } from '@ringcad/domain';
 import {
   Clock,
   type AppConfig,
@@ -20,6 +20,7 @@ import { availableUnitPositions, LiveFleetService, overlayLive } from '../fleet'
 import { RealtimePublisher } from '../realtime';
 import { RoadNetworkService } from '../roads';
 import { districtBoundaries, districtsVersion, standbyPointPositions } from './coverage.queries';
+import { RingSchemesService } from '../schemes';
 
 export interface CoverageView {
   scheme: { id: string; tiers: { sec: number }[] };
@@ -62,6 +63,7 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly defenseLevels: DefenseLevelsService,
     private readonly metrics: MetricsService,
+    private readonly schemes: RingSchemesService,
   ) {}
 
   onApplicationBootstrap() {
@@ -76,10 +78,8 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
     if (this.timer) clearInterval(this.timer);
   }
 
-  private scheme(id: string): RingScheme {
-    const s = findScheme(id);
-    if (!s) throw new DomainError('VALIDATION_FAILED', `unknown ring scheme ${id}`);
-    return s;
+  private scheme(id: string): Promise<RingScheme> {
+    return this.schemes.require(id, 'scheme');
   }
 
   async push() {
@@ -99,7 +99,7 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async compute(schemeId: string, fresh: boolean): Promise<CoverageView> {
-    const scheme = this.scheme(schemeId);
+    const scheme = await this.scheme(schemeId);
     const graph = this.roads.requireGraph();
     const cached = this.cache.get(scheme.id);
     const nowMs = this.clock.now().getTime();
@@ -155,7 +155,7 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
     // the city-wide defense level decides how many moves to suggest unless the caller says
     const maxMoves =
       maxMovesAsked ?? DEFENSE_LEVEL_POLICIES[await this.defenseLevels.levelFor(null)].maxMoves;
-    const scheme = this.scheme(schemeId);
+    const scheme = await this.scheme(schemeId);
     const graph = this.roads.requireGraph();
     // default: the first tier of at least 3 minutes, the patrol-car ring of every plan
     const idx =
