@@ -21,7 +21,7 @@ export class RingsController {
   @Access({ scope: 'none' })
   @Get('schemes')
   @ApiRoute({
-    summary: 'Ring schemes (处置圈): the built-ins and admins\' own, tiers in seconds',
+    summary: "Ring schemes (处置圈): the built-ins and admins' own, tiers in seconds",
     response: z.array(adminRingSchemeViewSchema),
   })
   list() {

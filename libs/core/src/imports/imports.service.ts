@@ -258,7 +258,9 @@ export class ImportsService {
         ? (KIND_ALIASES[kindText] ?? (isJurisdictionKind(kindText) ? kindText : null))
         : q.jurisdictionKind;
       if (!kind)
-        errors.push(issue('IMPORT_BAD_KIND', 'kind', { value: kindText, expected: Object.keys(LEVEL) }));
+        errors.push(
+          issue('IMPORT_BAD_KIND', 'kind', { value: kindText, expected: Object.keys(LEVEL) }),
+        );
       const schemeText = field(r, 'scheme');
       if (schemeText && !schemeIds.has(schemeText))
         errors.push(issue('IMPORT_UNKNOWN_SCHEME', 'scheme', { value: schemeText }));
@@ -317,8 +319,7 @@ export class ImportsService {
       const key = `${kind}:${name}`;
       if (name && kind) {
         const first = seen.get(key);
-        if (first)
-          errors.push(issue('IMPORT_DUPLICATE_ROW', 'name', { value: name, row: first }));
+        if (first) errors.push(issue('IMPORT_DUPLICATE_ROW', 'name', { value: name, row: first }));
         else seen.set(key, r.row);
       }
       const match = existing.find((j) => j.name === name && j.kind === kind);
@@ -538,7 +539,9 @@ export class ImportsService {
       if (match && by.kind === 'user' && match.id === by.id)
         errors.push(issue('IMPORT_OWN_ACCOUNT', 'username'));
       const scopeText = field(r, 'jurisdiction');
-      const scope = scopeText ? findJurisdiction(places, 'jurisdiction', scopeText, null) : { id: null };
+      const scope = scopeText
+        ? findJurisdiction(places, 'jurisdiction', scopeText, null)
+        : { id: null };
       if ('error' in scope) errors.push(scope.error);
       if (errors.length || 'error' in scope)
         return { row: r.row, key: username, action: 'refuse', issues: errors };

@@ -47,7 +47,10 @@ export class RingSchemesService {
     return (await selectSchemes(db)).map(toView);
   }
 
-  async find(id: string | null | undefined, db: DbOrTx = this.database.db): Promise<RingScheme | undefined> {
+  async find(
+    id: string | null | undefined,
+    db: DbOrTx = this.database.db,
+  ): Promise<RingScheme | undefined> {
     if (!id) return undefined;
     const row = await selectScheme(db, id);
     return row ? toView(row) : undefined;

@@ -66,6 +66,8 @@ export async function schemeReferences(db: DbOrTx, id: string) {
   const r = await sql<{ jurisdictions: number; plans: number; incidents: number }>`
       SELECT (SELECT count(*) FROM jurisdictions WHERE scheme_id = ${id})::int AS jurisdictions,
              (SELECT count(*) FROM response_plans WHERE scheme_id = ${id})::int AS plans,
-             (SELECT count(*) FROM incidents WHERE scheme_id = ${id})::int AS incidents`.execute(db);
+             (SELECT count(*) FROM incidents WHERE scheme_id = ${id})::int AS incidents`.execute(
+    db,
+  );
   return r.rows[0];
 }
