@@ -377,4 +377,30 @@ describe(`admin data: jurisdictions, ring schemes, dispositions (${SERVICES_MODE
     expect(list.map((d) => d.code)).not.toContain('spare_code');
     expect(list.find((d) => d.code === 'duplicate')).toMatchObject({ disabled: true });
   });
+
+  it('keeps premises (重点场所) for admins and dispatchers, refusing bad input whole', async () => {
+    const premise = {
+      name: '春熙路商场',
+      level: 'danger',
+      text: '人员密集',
+      location: INCIDENT_POINT,
+    };
+    expect((await world.calltaker.post('/api/v1/premises', premise)).status).toBe(403);
+    const both = await world.admin.post('/api/v1/premises', { ...premise, area: GRID });
+    expect(both.body.error.code).toBe('VALIDATION_FAILED');
+    const badLevel = await world.admin.post('/api/v1/premises', { ...premise, level: 'red' });
+    expect(badLevel.status).toBe(400);
+    expect((await world.admin.get('/api/v1/premises')).body).toEqual([]);
+    const created = await world.admin.post('/api/v1/premises', premise);
+    expect(created.status).toBe(201);
+    const put = await world.admin.raw('PUT', `/api/v1/premises/${created.body.id}`, {
+      ...premise,
+      level: 'caution',
+    });
+    expect(put.body.level).toBe('caution');
+    expect((await world.admin.raw('DELETE', `/api/v1/premises/${created.body.id}`)).status).toBe(
+      204,
+    );
+    expect((await world.admin.get('/api/v1/premises')).body).toEqual([]);
+  });
 });

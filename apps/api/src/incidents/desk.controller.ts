@@ -93,16 +93,20 @@ export class DeskController {
     body: premiseInputSchema,
     response: premiseViewSchema,
   })
-  updatePremise(@Param('id', uuidParam) id: string, @Body() body: unknown) {
-    return this.premises.update(id, parseInput(premiseInputSchema, body));
+  updatePremise(
+    @Param('id', uuidParam) id: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() by: Principal,
+  ) {
+    return this.premises.update(id, parseInput(premiseInputSchema, body), by);
   }
 
   @Access({ roles: ['admin', 'dispatcher'], scope: 'none' })
   @Delete('premises/:id')
   @HttpCode(204)
   @ApiRoute({ summary: 'Remove a premise flag', response: null })
-  removePremise(@Param('id', uuidParam) id: string) {
-    return this.premises.remove(id);
+  removePremise(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
+    return this.premises.remove(id, by);
   }
 
   @Access({ roles: ['calltaker', 'dispatcher'], scope: 'incident:param:id' })

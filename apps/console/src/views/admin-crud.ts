@@ -184,7 +184,7 @@ export async function crudTab<T>(body: HTMLElement, spec: CrudSpec<T>) {
   const detail = h('div', { class: 'admin-detail', id: 'admin-detail' });
   const list = h('div', {});
   const msg = h('p', { class: 'muted', role: 'status', id: 'admin-msg' });
-  const act = async (fn: () => Promise<Node | void | unknown>, done = t('adm_saved')) => {
+  const act = async (fn: () => Promise<unknown>, done = t('adm_saved')) => {
     try {
       const shown = await fn();
       msg.textContent = done;

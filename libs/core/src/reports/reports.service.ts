@@ -16,7 +16,7 @@ import {
 } from '@ringcad/domain';
 import type { Tx } from '@ringcad/db';
 import { ScopeService } from '../auth';
-import { DatabaseService, DomainError, type Principal } from '../platform';
+import { DatabaseService, type Principal } from '../platform';
 import {
   applyReportSettings,
   jurisdictionNames,

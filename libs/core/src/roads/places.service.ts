@@ -110,7 +110,7 @@ export class PlacesService {
       return {
         id: row.id,
         name: row.name,
-        kind: row.kind as CreateJurisdictionRequest['kind'],
+        kind: row.kind,
         parentId: row.parent_id,
         schemeId: row.scheme_id,
       };
