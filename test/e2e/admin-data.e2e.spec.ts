@@ -1,20 +1,8 @@
 import { BUILTIN_SCHEMES, ringTierFor, type RingScheme } from '@ringcad/domain';
 import { client, createStack, SERVICES_MODE, type Stack } from '../support/harness';
-import { buildWorld, INCIDENT_POINT, type World } from '../support/fixtures';
+import { boxPolygon, buildWorld, INCIDENT_POINT, type World } from '../support/fixtures';
 
-type Ring = [number, number][];
-const square = (w: number, s: number, e: number, n: number) => ({
-  type: 'Polygon' as const,
-  coordinates: [
-    [
-      [w, s],
-      [e, s],
-      [e, n],
-      [w, n],
-      [w, s],
-    ] as Ring,
-  ],
-});
+const square = boxPolygon;
 /** 东区, east of the world's 锦江区 (104.03–104.11). */
 const EAST = square(104.11, 30.63, 104.15, 30.71);
 const Q = { lon: 104.12, lat: 30.65 };
