@@ -208,45 +208,44 @@ export class IncrementalCoverage {
       this.heapNode = nd;
       this.heapOwner = ow;
     }
-    const keys = this.heapKey;
-    const nodes = this.heapNode;
-    const owners = this.heapOwner;
     let i = this.heapSize++;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (keys[p] <= key) break;
-      keys[i] = keys[p];
-      nodes[i] = nodes[p];
-      owners[i] = owners[p];
+      if (this.heapKey[p] <= key) break;
+      this.moveEntry(p, i);
       i = p;
     }
-    keys[i] = key;
-    nodes[i] = node;
-    owners[i] = o;
+    this.setEntry(i, key, node, o);
   }
 
   private pop(): void {
     const keys = this.heapKey;
-    const nodes = this.heapNode;
-    const owners = this.heapOwner;
     const n = --this.heapSize;
     if (n === 0) return;
     const key = keys[n];
-    const node = nodes[n];
-    const o = owners[n];
+    const node = this.heapNode[n];
+    const o = this.heapOwner[n];
     let i = 0;
     for (;;) {
       let c = 2 * i + 1;
       if (c >= n) break;
       if (c + 1 < n && keys[c + 1] < keys[c]) c++;
       if (keys[c] >= key) break;
-      keys[i] = keys[c];
-      nodes[i] = nodes[c];
-      owners[i] = owners[c];
+      this.moveEntry(c, i);
       i = c;
     }
-    keys[i] = key;
-    nodes[i] = node;
-    owners[i] = o;
+    this.setEntry(i, key, node, o);
+  }
+
+  private moveEntry(from: number, to: number): void {
+    this.heapKey[to] = this.heapKey[from];
+    this.heapNode[to] = this.heapNode[from];
+    this.heapOwner[to] = this.heapOwner[from];
+  }
+
+  private setEntry(i: number, key: number, node: number, o: number): void {
+    this.heapKey[i] = key;
+    this.heapNode[i] = node;
+    this.heapOwner[i] = o;
   }
 }
