@@ -29,6 +29,7 @@ const CORE_LAYERS = [
   'dispatch',
   'command',
   'coverage',
+  'perimeters',
   'incidents',
   'reports',
   'console-sync',
