@@ -69,7 +69,7 @@ async function checkpointColours(page: Page, points: [number, number][]) {
         const { data } = ctx.getImageData(x - 3, y - 3, 7, 7);
         const votes: Record<string, number> = {};
         for (let i = 0; i < data.length; i += 4)
-          for (const [name, c] of Object.entries(palette) as [string, number[]][])
+          for (const [name, c] of Object.entries<number[]>(palette))
             if (
               Math.abs(data[i] - c[0]) +
                 Math.abs(data[i + 1] - c[1]) +
@@ -197,7 +197,7 @@ describe(`the commander's perimeter readiness panel in a real browser (${SERVICE
     pc = await launchBrowser();
     commander = await watch(pc, 'commander');
     await signIn(commander.page, base, 'commander', 'commander-password');
-  });
+  }, 360_000);
 
   afterAll(async () => {
     await pc?.close();
@@ -233,6 +233,11 @@ describe(`the commander's perimeter readiness panel in a real browser (${SERVICE
     const after = await until(colours, (c) => c.green === 1 && c.red === 3, 20_000);
     expect(after.byCheckpoint).toEqual({ E1: 'green', N1: 'red', W1: 'red', S1: 'red' });
     expect(await page.locator('#perimeter-panel tr.below[data-tier-sec="300"]').count()).toBe(1);
+    await page.evaluate(() =>
+      (globalThis as any).document
+        .querySelector('#perimeter-panel')
+        ?.scrollIntoView({ block: 'start' }),
+    );
     await shot(page, 'perimeter-readiness-after-move');
   });
 

@@ -17,7 +17,6 @@ import {
   createStack,
   login,
   SERVICES_MODE,
-  sleep,
   type Recorder,
   type Stack,
 } from '../support/harness';

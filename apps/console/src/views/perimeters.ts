@@ -320,7 +320,7 @@ export class PerimeterPanel {
         danger: true,
         submit: () =>
           api.post<PerimeterActivationView>(`/perimeters/${p.id}/activate`, {
-            incidentId: (incident as HTMLSelectElement).value,
+            incidentId: incident.value,
             expectedCount: n,
           }),
       });
