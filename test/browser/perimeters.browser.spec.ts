@@ -24,6 +24,7 @@ import {
   type Stack,
 } from '../support/harness';
 import { TestClock } from '../support/test-clock';
+import { placeCheckpointsAndUnits, reportPosition, toNextNoon } from '../support/perimeter-world';
 import {
   ensureConsoleBuilt,
   launchBrowser,
@@ -104,14 +105,8 @@ describe(`the commander's perimeter readiness panel in a real browser (${SERVICE
     SEALING_CHECKPOINTS[n].lon,
     SEALING_CHECKPOINTS[n].lat,
   ]);
-  const moveUnit = async (name: string, p: { lon: number; lat: number }) =>
-    expect(
-      (
-        await client(base, unit[name].token).post('/api/v1/units/positions', {
-          positions: [{ unitId: unit[name].id, ...p, at: clock.now().toISOString() }],
-        })
-      ).status,
-    ).toBe(202);
+  const moveUnit = (name: string, p: { lon: number; lat: number }) =>
+    reportPosition(base, clock, unit[name], p);
   const colours = async () => {
     await waitForMapIdle(commander.page);
     return checkpointColours(commander.page, ringPoints);
@@ -121,10 +116,7 @@ describe(`the commander's perimeter readiness panel in a real browser (${SERVICE
     mkdirSync(SHOTS, { recursive: true });
     ensureConsoleBuilt();
     // noon in Chengdu, off-peak: the ETAs of the fixture (metres ÷ 12.5 m/s)
-    const now = clock.now();
-    clock.advance(
-      Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1, 4) - now.getTime(),
-    );
+    toNextNoon(clock);
     dir = mkdtempSync(join(tmpdir(), 'ringcad-perimeter-browser-'));
     const roads = join(dir, 'cross.geojson');
     writeFileSync(roads, JSON.stringify(sealingCross()));
@@ -153,28 +145,15 @@ describe(`the commander's perimeter readiness panel in a real browser (${SERVICE
         ).status,
       ).toBe(201);
     }
-    const cp: Record<string, string> = {};
-    for (const n of RING) {
-      const r = await admin.post('/api/v1/checkpoints', {
-        name: n,
-        location: SEALING_CHECKPOINTS[n],
-      });
-      expect(r.status).toBe(201);
-      cp[n] = r.body.id;
-    }
-    for (const [name, p] of Object.entries(SEALING_UNITS)) {
-      const r = await admin.post('/api/v1/units', { callsign: name, kind: 'patrol_car' });
-      expect(r.status).toBe(201);
-      unit[name] = { id: r.body.unit.id, token: r.body.terminalToken };
-      await moveUnit(name, p);
-      expect(
-        (
-          await client(base, r.body.terminalToken).post(`/api/v1/units/${r.body.unit.id}/status`, {
-            status: 'available',
-          })
-        ).status,
-      ).toBe(200);
-    }
+    const placed = await placeCheckpointsAndUnits(
+      base,
+      admin,
+      clock,
+      Object.fromEntries(RING.map((n) => [n, SEALING_CHECKPOINTS[n]])),
+      Object.entries(SEALING_UNITS).map(([name, p]) => [name, 'patrol_car', p]),
+    );
+    const cp = placed.cp;
+    Object.assign(unit, placed.unit);
     const created = await admin.post('/api/v1/perimeters', {
       name: '环城封控圈',
       checkpointIds: RING.map((n) => cp[n]),

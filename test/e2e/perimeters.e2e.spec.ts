@@ -21,6 +21,7 @@ import {
   type Stack,
 } from '../support/harness';
 import { TestClock } from '../support/test-clock';
+import { placeCheckpointsAndUnits, reportPosition, toNextNoon } from '../support/perimeter-world';
 
 type Http = ReturnType<typeof client>;
 
@@ -59,14 +60,8 @@ describe(`standing perimeters (环城封控圈): config, readiness, push, alerts
     );
     return Number(r.rows[0].n);
   };
-  const moveUnit = async (name: string, p: { lon: number; lat: number }) =>
-    expect(
-      (
-        await client(base, unit[name].token).post('/api/v1/units/positions', {
-          positions: [{ unitId: unit[name].id, ...p, at: clock.now().toISOString() }],
-        })
-      ).status,
-    ).toBe(202);
+  const moveUnit = (name: string, p: { lon: number; lat: number }) =>
+    reportPosition(base, clock, unit[name], p);
   const readinessOf = (r: Recorder, pred: (p: any) => boolean, timeoutMs = 20_000) =>
     r.waitFor(
       (e) =>
@@ -76,9 +71,7 @@ describe(`standing perimeters (环城封控圈): config, readiness, push, alerts
 
   beforeAll(async () => {
     // noon in Chengdu (04:00 UTC), off-peak: the ETAs are metres ÷ 12.5 m/s
-    const now = clock.now();
-    const noon = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1, 4);
-    clock.advance(noon - now.getTime());
+    toNextNoon(clock);
     dir = mkdtempSync(join(tmpdir(), 'ringcad-perimeter-'));
     const roads = join(dir, 'cross.geojson');
     writeFileSync(roads, JSON.stringify(sealingCross()));
@@ -138,31 +131,15 @@ describe(`standing perimeters (环城封控圈): config, readiness, push, alerts
     dispatcher = client(base, tokens.dispatcher);
     commander = client(base, tokens.commander);
     scopedCommander = client(base, tokens['d-commander']);
-    for (const [name, location] of Object.entries(SEALING_CHECKPOINTS)) {
-      const r = await admin.post('/api/v1/checkpoints', { name, location });
-      expect(r.status).toBe(201);
-      cp[name] = r.body.id;
-    }
-    const fleet: [string, string, { lon: number; lat: number }][] = [
+    const placed = await placeCheckpointsAndUnits(base, admin, clock, SEALING_CHECKPOINTS, [
       ...Object.entries(SEALING_UNITS).map(
         ([name, p]): [string, string, { lon: number; lat: number }] => [name, 'patrol_car', p],
       ),
       // on foot beside E1's road: foot patrols do not man checkpoints
       ['F1', 'foot', sealingAt(5800, 0)],
-    ];
-    for (const [name, kind, p] of fleet) {
-      const r = await admin.post('/api/v1/units', { callsign: name, kind });
-      expect(r.status).toBe(201);
-      unit[name] = { id: r.body.unit.id, token: r.body.terminalToken };
-      await moveUnit(name, p);
-      expect(
-        (
-          await client(base, r.body.terminalToken).post(`/api/v1/units/${r.body.unit.id}/status`, {
-            status: 'available',
-          })
-        ).status,
-      ).toBe(200);
-    }
+    ]);
+    Object.assign(cp, placed.cp);
+    Object.assign(unit, placed.unit);
     commanderSocket = await connectSocket(base, '/console', tokens.commander);
     dispatcherSocket = await connectSocket(base, '/console', tokens.dispatcher);
     calltakerSocket = await connectSocket(base, '/console', tokens.calltaker);
