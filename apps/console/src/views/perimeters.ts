@@ -78,6 +78,9 @@ export function perimeterFeatures(r: PerimeterReadinessView, tier: number): Feat
   }));
 }
 
+const readinessSignature = (r: PerimeterReadinessView) =>
+  JSON.stringify([r.units, r.activationCount, r.tiers]);
+
 export class PerimeterPanel {
   readonly el = h('section', { class: 'perimeter-panel', id: 'perimeter-panel' });
   private perimeters: PerimeterView[] = [];
@@ -93,7 +96,10 @@ export class PerimeterPanel {
   constructor(private readonly view: MapView) {
     this.off = perimeterEvents.on((r) => {
       if (!this.perimeters.some((p) => p.id === r.perimeterId)) return;
+      const before = this.readiness.get(r.perimeterId);
       this.readiness.set(r.perimeterId, r);
+      // a push that changes nothing repaints nothing: the buttons stay put (and keep the focus)
+      if (before && readinessSignature(before) === readinessSignature(r)) return;
       this.draw();
     });
     this.draw();
