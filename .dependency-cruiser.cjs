@@ -30,6 +30,7 @@ const CORE_LAYERS = [
   'dispatch',
   'command',
   'coverage',
+  'perimeters',
   'incidents',
   'reports',
   'console-sync',

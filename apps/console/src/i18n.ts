@@ -458,6 +458,19 @@ const zh = {
   straightEstimateHint: '无道路可达：按直线距离估算',
   ringLabel: '{m} 分钟',
   ringLabelStraight: '{m} 分钟 · 直线估算',
+  // ── standing perimeters 环城封控圈 (s6-perimeter) ──
+  perimeters: '环城封控圈',
+  perimetersNone: '尚未设置封控圈',
+  perimeterTarget: '目标 {pct}',
+  perimeterNoUnit: '无警力可达',
+  perimeterUnits: '可用警力 {units} · 一键启动将派出 {n} 支',
+  perimeterActivate: '一键启动（{n} 支）',
+  perimeterRecall: '撤收（{n} 支）',
+  perimeterIncident: '关联警情',
+  perimeterConfirmTitle: '启动「{name}」：派 {n} 支警力前往卡点？',
+  perimeterConfirmHint: '确认派出 {n} 支；警力变化时系统将要求重新确认。',
+  perimeterRecallTitle: '撤收「{name}」的 {n} 支警力？',
+  alert_perimeter_below_target: '封控圈可达率低于目标',
 };
 
 type Key = keyof typeof zh;
@@ -905,6 +918,19 @@ const en: Record<Key, string> = {
   straightEstimateHint: 'No road reaches it: estimated from the straight-line distance',
   ringLabel: '{m} min',
   ringLabelStraight: '{m} min · straight-line estimate',
+  // ── standing perimeters (s6-perimeter) ──
+  perimeters: 'Standing perimeters',
+  perimetersNone: 'No perimeter set up yet',
+  perimeterTarget: 'target {pct}',
+  perimeterNoUnit: 'no unit can reach it',
+  perimeterUnits: '{units} units available · activating sends {n}',
+  perimeterActivate: 'Activate ({n} units)',
+  perimeterRecall: 'Recall ({n} units)',
+  perimeterIncident: 'For incident',
+  perimeterConfirmTitle: 'Activate “{name}”: send {n} units to checkpoints?',
+  perimeterConfirmHint: 'You confirm {n} units; if the fleet changes you will be asked again.',
+  perimeterRecallTitle: 'Recall the {n} units of “{name}”?',
+  alert_perimeter_below_target: 'Perimeter below target',
 };
 
 const DICTS: Record<Lang, Record<Key, string>> = { zh, en };

@@ -6,6 +6,7 @@ import type {
   ConsoleClientToServerEvents,
   ConsoleServerToClientEvents,
   CoverageView,
+  PerimeterReadinessView,
   TrainingSimulationView,
 } from '@ringcad/contracts';
 import { CONSOLE_NAMESPACE } from '@ringcad/contracts/constants';
@@ -26,6 +27,15 @@ export const coverageEvents = {
 export const trainingEvents = {
   listeners: new Set<(v: TrainingSimulationView) => void>(),
   on(fn: (v: TrainingSimulationView) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  },
+};
+
+/** Subscribers to pushed standing-perimeter readiness (the commander's perimeter panel). */
+export const perimeterEvents = {
+  listeners: new Set<(r: PerimeterReadinessView) => void>(),
+  on(fn: (r: PerimeterReadinessView) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
   },
@@ -76,6 +86,7 @@ export function connectRealtime(token: string, onAuthFailed: () => void): () => 
     store.applyAlert({ ...a, acknowledgedAt: a.acknowledgedAt ?? new Date().toISOString() }),
   );
   s.on('coverage.updated', (c) => coverageEvents.listeners.forEach((fn) => fn(c)));
+  s.on('perimeter.readiness', (r) => perimeterEvents.listeners.forEach((fn) => fn(r)));
   s.on('training.updated', (v) => trainingEvents.listeners.forEach((fn) => fn(v)));
   return () => {
     s.close();

@@ -19,6 +19,7 @@ import {
   CommandModule,
   CoverageModule,
   FleetModule,
+  PerimetersModule,
   PlatformModule,
   RealtimeModule,
   RealtimePublisher,
@@ -78,6 +79,8 @@ export class WorkerModule {
         TimersModule,
         CommandModule,
         CoverageModule,
+        // 环城封控圈 readiness pushes and perimeter alerts
+        PerimetersModule,
         // its check-in timer kinds are fired wherever timers are processed
         SafetyModule,
       ],

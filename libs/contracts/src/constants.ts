@@ -47,6 +47,8 @@ export const ALERT_KINDS = [
   'emergency',
   /** a unit on scene did not answer its check-in prompt (报平安) */
   'check_in_overdue',
+  /** a standing perimeter's tier (环城封控圈) fell below its target share of coverable checkpoints */
+  'perimeter_below_target',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 

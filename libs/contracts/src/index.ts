@@ -15,3 +15,4 @@ export * from './terminal';
 export * from './imports';
 export * from './training';
 export * from './admin';
+export * from './perimeters';

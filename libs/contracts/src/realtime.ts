@@ -15,6 +15,7 @@ import {
 } from './responses/terminal';
 import { messageReadSchema } from './terminal';
 import { trainingSimulationViewSchema } from './training';
+import { perimeterReadinessSchema } from './perimeters';
 
 // Every socket.io payload, as a zod schema, and the typed event maps of both namespaces
 // (`/console`, `/terminal`; names in ./constants). Server and clients type their sockets with the
@@ -154,6 +155,8 @@ export const consoleEventSchemas = {
   'message.read': messageReadResultSchema,
   /** A dispatcher or commander switched the 训练模拟 (training simulator) on or off. */
   'training.updated': trainingSimulationViewSchema,
+  /** 环城封控圈 readiness recomputed (every PERIMETER_PUSH_SEC), to the perimeter's acting seats. */
+  'perimeter.readiness': perimeterReadinessSchema,
 } as const;
 
 /** `check-in.prompt`: on scene a while without a word, 报平安 (POST /api/v1/assignments/:id/check-in) before answerBy. */

@@ -11,6 +11,7 @@ export * from './timers';
 export * from './dispatch';
 export * from './command';
 export * from './coverage';
+export * from './perimeters';
 export * from './incidents';
 export * from './reports';
 export * from './console-sync';

@@ -290,6 +290,41 @@ export interface CoverageBreachesTable {
   alert_id: string | null;
   changed_at: Timestamp;
 }
+/** 环城封控圈 standing perimeters (migration 0020). */
+export interface PerimetersTable {
+  id: Generated<string>;
+  name: string;
+  jurisdiction_id: string | null;
+  tiers: ColumnType<{ sec: number; targetPct: number }[], string, string>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+export interface PerimeterCheckpointsTable {
+  perimeter_id: string;
+  checkpoint_id: string;
+  ord: number;
+}
+export interface PerimeterBreachesTable {
+  perimeter_id: string;
+  tier_sec: number;
+  open: boolean;
+  alert_id: string | null;
+  changed_at: Timestamp;
+}
+export interface PerimeterActivationsTable {
+  id: Generated<string>;
+  perimeter_id: string;
+  incident_id: string;
+  assignments: ColumnType<
+    { assignmentId: string; unitId: string; checkpointId: string | null }[],
+    string,
+    string
+  >;
+  activated_at: Timestamp;
+  activated_by: string | null;
+  recalled_at: Timestamp | null;
+  recalled_by: string | null;
+}
 /** 训练模拟 switches (migration 0016); a missing row is off. */
 export interface TrainingSettingsTable {
   key: string;
@@ -375,6 +410,10 @@ export interface DB {
   defense_level_changes: DefenseLevelChangesTable;
   coverage_breaches: CoverageBreachesTable;
   training_settings: TrainingSettingsTable;
+  perimeters: PerimetersTable;
+  perimeter_checkpoints: PerimeterCheckpointsTable;
+  perimeter_breaches: PerimeterBreachesTable;
+  perimeter_activations: PerimeterActivationsTable;
   idempotency_keys: IdempotencyKeysTable;
   assignments: AssignmentsTable;
   incident_events: IncidentEventsTable;

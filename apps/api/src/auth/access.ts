@@ -19,6 +19,8 @@ export const ACCESS_KEY = 'ringcad:access';
  * - `district:query`: `query.districtId`.
  * - `units:body`: every unit the body names (`unitIds[]`, `assignments[].unitId`, `positions[].unitId`).
  * - `message:body`: what a message's `to` names: its units, its jurisdiction, its incident.
+ * - `perimeter:param:id` / `perimeter-activation:param:id`: the standing perimeter (or the
+ *   activation's perimeter) must be in scope: its jurisdiction, or the city (city-level only).
  */
 export type ScopeRule =
   | 'none'
@@ -31,7 +33,9 @@ export type ScopeRule =
   | 'jurisdiction:body'
   | 'district:query'
   | 'units:body'
-  | 'message:body';
+  | 'message:body'
+  | 'perimeter:param:id'
+  | 'perimeter-activation:param:id';
 
 export interface AccessRule {
   /** No token needed. */

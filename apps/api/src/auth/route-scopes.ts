@@ -118,6 +118,10 @@ async function checkRule(
       return id ? scopes.checkUnits(scope, [id]) : undefined;
     case 'alert:param:id':
       return id ? scopes.checkAlert(scope, id) : undefined;
+    case 'perimeter:param:id':
+      return id ? scopes.checkPerimeter(scope, id, 'perimeter') : undefined;
+    case 'perimeter-activation:param:id':
+      return id ? scopes.checkPerimeter(scope, id, 'activation') : undefined;
     case 'jurisdiction:body': {
       // strict: a body that does not name a jurisdiction acts for the whole city
       const raw = (req.body as { jurisdictionId?: unknown } | undefined)?.jurisdictionId;

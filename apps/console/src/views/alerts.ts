@@ -74,7 +74,10 @@ export function alertText(a: AlertView): string {
   const unit = a.unitId ? store.units.get(a.unitId) : undefined;
   const parts = [
     alertLabel(a.kind),
-    incident?.number ?? (a.data as { districtName?: string } | undefined)?.districtName ?? '',
+    incident?.number ??
+      (a.data as { perimeterName?: string; districtName?: string } | undefined)?.perimeterName ??
+      (a.data as { districtName?: string } | undefined)?.districtName ??
+      '',
     unit?.callsign ?? '',
   ];
   const tier = (a.data as { tierLabel?: string; tier?: number } | undefined)?.tier;

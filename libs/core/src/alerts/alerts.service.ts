@@ -63,7 +63,7 @@ export class AlertsService {
     const district = isDistrictAlert(view);
     // a district is acknowledged, not one of its alerts: any other alert of it still open goes too
     const others =
-      district && typeof view.data.districtId === 'string'
+      view.kind === 'coverage_below_target' && typeof view.data.districtId === 'string'
         ? await acknowledgeDistrictAlerts(this.database.db, view.data.districtId, by.id, now)
         : [];
     for (const v of [view, ...others.map(toAlertView)])

@@ -2,9 +2,12 @@ import type { AlertView } from '@ringcad/contracts';
 import { hasRole, type Principal } from '../platform';
 import type { AlertRecord } from './alerts.queries';
 
-/** Alerts about a district rather than an incident: its coverage is below its defense level. */
+/**
+ * Alerts about a district rather than an incident: its coverage is below its defense level, or a
+ * standing perimeter of it (data.districtId; null: the city's) is below its tier's target.
+ */
 export function isDistrictAlert(a: Pick<AlertView, 'kind'>): boolean {
-  return a.kind === 'coverage_below_target';
+  return a.kind === 'coverage_below_target' || a.kind === 'perimeter_below_target';
 }
 
 /**

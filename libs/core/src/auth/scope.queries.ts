@@ -79,3 +79,19 @@ export async function alertWithJurisdiction(db: DbOrTx, alertId: string) {
   );
   return row.rows[0];
 }
+
+/** The jurisdiction of a perimeter, or of the perimeter an activation belongs to (undefined: unknown id). */
+export async function perimeterJurisdiction(
+  db: DbOrTx,
+  id: string,
+  of: 'perimeter' | 'activation',
+): Promise<{ jurisdiction_id: string | null } | undefined> {
+  const row =
+    of === 'perimeter'
+      ? await sql<{ jurisdiction_id: string | null }>`
+          SELECT jurisdiction_id FROM perimeters WHERE id = ${id}`.execute(db)
+      : await sql<{ jurisdiction_id: string | null }>`
+          SELECT p.jurisdiction_id FROM perimeter_activations a JOIN perimeters p ON p.id = a.perimeter_id
+          WHERE a.id = ${id}`.execute(db);
+  return row.rows[0];
+}

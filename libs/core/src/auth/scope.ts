@@ -11,6 +11,7 @@ import {
   jurisdictionTreeIds,
   unitHasTaskOn,
   unitStations,
+  perimeterJurisdiction,
 } from './scope.queries';
 
 /**
@@ -225,6 +226,14 @@ export class ScopeService {
     if (!alertInScope(scope, { incidentId: r.incident_id, data: r.data }, incident)) {
       throw outOfScope('alert is outside your jurisdiction', { alertId });
     }
+  }
+
+  /** A standing perimeter (or its activation): its jurisdiction (null: the city's) must be in scope. */
+  async checkPerimeter(scope: Scope, id: string, of: 'perimeter' | 'activation') {
+    if (scope.kind === 'city') return;
+    const r = await perimeterJurisdiction(this.database.db, id, of);
+    if (r && !coversJurisdiction(scope, r.jurisdiction_id))
+      throw outOfScope('perimeter is outside your jurisdiction', { [`${of}Id`]: id });
   }
 
   /** Open alerts the scope may see (the incident-bound ones through their incident's jurisdiction). */

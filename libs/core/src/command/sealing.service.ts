@@ -13,8 +13,10 @@ import {
   actorOf,
   hasRole,
   type Principal,
+  type UserPrincipal,
   APP_CONFIG,
 } from '../platform';
+import type { Tx } from '@ringcad/db';
 import {
   lockAvailableUnits,
   readAssignments,
@@ -29,7 +31,7 @@ import {
   lockOpenIncidentInScope,
 } from '../incident-log';
 import { availableUnitPositions, LiveFleetService, overlayLive, UnitsService } from '../fleet';
-import { ScopeService } from '../auth';
+import { ScopeService, type Scope } from '../auth';
 import { AfterCommit, RealtimePublisher } from '../realtime';
 import { RoadNetworkService, type PlacePoint } from '../roads';
 import { TimersService } from '../timers';
@@ -149,96 +151,115 @@ export class SealingService {
     if (!hasRole(by, 'dispatcher')) throw forbidden('only a dispatcher may assign units');
     const scope = await this.scopes.scopeOf(by);
     const after = new AfterCommit();
-    const created = await this.database.transaction(async (tx) => {
-      await lockOpenIncidentInScope(tx, incidentId, scope);
-      const cpIds = input.assignments.map((a) => a.checkpointId);
-      const cpById = new Map((await checkpointsByIds(tx, cpIds)).map((c) => [c.id, c]));
-      const missingCp = cpIds.find((id) => !cpById.has(id));
-      if (missingCp) throw notFound('checkpoint', missingCp);
-      const manning = await unitsManningCheckpoints(tx, incidentId);
-      const cap = this.config.SEALING_MAX_UNITS_PER_INCIDENT;
-      if (manning + input.assignments.length > cap) {
-        throw conflict(
-          `at most ${cap} units man checkpoints for one incident (SEALING_MAX_UNITS_PER_INCIDENT)`,
-          {
-            cap,
-            manning,
-            requested: input.assignments.length,
-          },
-        );
-      }
-      const unitIds = input.assignments.map((a) => a.unitId);
-      await lockAvailableUnits(tx, unitIds, scope);
-      const now = this.clock.now();
-      const newIds: string[] = [];
-      for (const a of input.assignments) {
-        const cp = cpById.get(a.checkpointId) as PlacePoint;
-        const eta = (await this.recommendations.etaForUnits(tx, cp, [a.unitId])).get(a.unitId);
-        newIds.push(
-          await insertCheckpointAssignment(tx, {
-            incident_id: incidentId,
-            unit_id: a.unitId,
-            eta_sec: eta?.etaSec ?? null,
-            eta_method: eta?.method ?? null,
-            assigned_at: now,
-            assigned_by: by.id,
-            checkpoint_id: a.checkpointId,
-          }),
-        );
-      }
-      // checkpoint units neither dispatch the scene nor start its ring clock
-      const version = await bumpIncident(tx, incidentId);
-      const assignments = (await readAssignments(tx, { incidentId })).filter((a) =>
-        newIds.includes(a.id),
-      );
-      const cpOf = new Map(
-        input.assignments.map((a) => [a.unitId, cpById.get(a.checkpointId) as PlacePoint]),
-      );
-      await appendIncidentEvent(tx, incidentId, version, 'units.assigned', now, actorOf(by), {
-        role: 'checkpoint',
-        assignments: assignments.map((a) => ({
-          assignmentId: a.id,
-          unitId: a.unitId,
-          callsign: a.callsign,
-          etaSec: a.etaSec,
-          etaMethod: a.etaMethod,
-          checkpointId: cpOf.get(a.unitId)?.id,
-          checkpointName: cpOf.get(a.unitId)?.name,
-        })),
-      });
-      const updated = await readIncident(tx, incidentId);
-      for (const a of assignments) {
-        await this.timers.scheduleAckOverdue(
-          tx,
-          a,
-          updated,
-          this.dispatch.ackTimeoutSec(updated.priority),
-          now,
-          after,
-        );
-      }
-      const unitViews = await Promise.all(assignments.map((a) => this.units.get(tx, a.unitId)));
-      after.add(() => {
-        this.realtime.incident('incident.updated', updated);
-        for (const a of assignments) {
-          const cp = cpOf.get(a.unitId) as PlacePoint;
-          this.realtime.assignment(a, updated);
-          this.realtime.toTerminal(a.unitId, 'task.assigned', {
-            ...terminalTask(a, updated),
-            checkpoint: { id: cp.id, name: cp.name, location: { lon: cp.lon, lat: cp.lat } },
-          });
-        }
-        for (const u of unitViews)
-          this.realtime.toConsoles({ event: 'unit.updated', payload: u, everyone: true });
-      });
-      return assignments.map((a) => ({ ...a, checkpointId: cpOf.get(a.unitId)?.id ?? null }));
-    });
+    const created = await this.database.transaction((tx) =>
+      this.checkpointAssignmentsTx(tx, incidentId, input, by, scope, after, {
+        cap: this.config.SEALING_MAX_UNITS_PER_INCIDENT,
+      }),
+    );
     await after.run();
     return { assignments: created };
   }
 
+  /**
+   * The sealing dispatch in the caller's transaction (a perimeter activation records itself in
+   * the same one); the caller has checked the role. `cap: null`: a whole standing perimeter goes
+   * at once, bounded by its own checkpoints rather than SEALING_MAX_UNITS_PER_INCIDENT.
+   */
+  async checkpointAssignmentsTx(
+    tx: Tx,
+    incidentId: string,
+    input: SealingDispatchRequest,
+    by: UserPrincipal,
+    scope: Scope,
+    after: AfterCommit,
+    opts: { cap: number | null },
+  ) {
+    await lockOpenIncidentInScope(tx, incidentId, scope);
+    const cpIds = input.assignments.map((a) => a.checkpointId);
+    const cpById = new Map((await checkpointsByIds(tx, cpIds)).map((c) => [c.id, c]));
+    const missingCp = cpIds.find((id) => !cpById.has(id));
+    if (missingCp) throw notFound('checkpoint', missingCp);
+    const manning = await unitsManningCheckpoints(tx, incidentId);
+    const cap = opts.cap;
+    if (cap !== null && manning + input.assignments.length > cap) {
+      throw conflict(
+        `at most ${cap} units man checkpoints for one incident (SEALING_MAX_UNITS_PER_INCIDENT)`,
+        {
+          cap,
+          manning,
+          requested: input.assignments.length,
+        },
+      );
+    }
+    const unitIds = input.assignments.map((a) => a.unitId);
+    await lockAvailableUnits(tx, unitIds, scope);
+    const now = this.clock.now();
+    const newIds: string[] = [];
+    for (const a of input.assignments) {
+      const cp = cpById.get(a.checkpointId) as PlacePoint;
+      const eta = (await this.recommendations.etaForUnits(tx, cp, [a.unitId])).get(a.unitId);
+      newIds.push(
+        await insertCheckpointAssignment(tx, {
+          incident_id: incidentId,
+          unit_id: a.unitId,
+          eta_sec: eta?.etaSec ?? null,
+          eta_method: eta?.method ?? null,
+          assigned_at: now,
+          assigned_by: by.id,
+          checkpoint_id: a.checkpointId,
+        }),
+      );
+    }
+    // checkpoint units neither dispatch the scene nor start its ring clock
+    const version = await bumpIncident(tx, incidentId);
+    const assignments = (await readAssignments(tx, { incidentId })).filter((a) =>
+      newIds.includes(a.id),
+    );
+    const cpOf = new Map(
+      input.assignments.map((a) => [a.unitId, cpById.get(a.checkpointId) as PlacePoint]),
+    );
+    await appendIncidentEvent(tx, incidentId, version, 'units.assigned', now, actorOf(by), {
+      role: 'checkpoint',
+      assignments: assignments.map((a) => ({
+        assignmentId: a.id,
+        unitId: a.unitId,
+        callsign: a.callsign,
+        etaSec: a.etaSec,
+        etaMethod: a.etaMethod,
+        checkpointId: cpOf.get(a.unitId)?.id,
+        checkpointName: cpOf.get(a.unitId)?.name,
+      })),
+    });
+    const updated = await readIncident(tx, incidentId);
+    for (const a of assignments) {
+      await this.timers.scheduleAckOverdue(
+        tx,
+        a,
+        updated,
+        this.dispatch.ackTimeoutSec(updated.priority),
+        now,
+        after,
+      );
+    }
+    const unitViews = await Promise.all(assignments.map((a) => this.units.get(tx, a.unitId)));
+    after.add(() => {
+      this.realtime.incident('incident.updated', updated);
+      for (const a of assignments) {
+        const cp = cpOf.get(a.unitId) as PlacePoint;
+        this.realtime.assignment(a, updated);
+        this.realtime.toTerminal(a.unitId, 'task.assigned', {
+          ...terminalTask(a, updated),
+          checkpoint: { id: cp.id, name: cp.name, location: { lon: cp.lon, lat: cp.lat } },
+        });
+      }
+      for (const u of unitViews)
+        this.realtime.toConsoles({ event: 'unit.updated', payload: u, everyone: true });
+    });
+    return assignments.map((a) => ({ ...a, checkpointId: cpOf.get(a.unitId)?.id ?? null }));
+  }
+
   /** Available driving units with a fresh position (foot patrols and kiosks do not man checkpoints). */
-  private async availableUnits() {
+  async availableUnits() {
     const rows = await availableUnitPositions(this.database.db);
     const staleBefore = this.clock.now().getTime() - this.config.POSITION_STALE_SEC * 1000;
     return overlayLive(rows, await this.live.get(rows.map((r) => r.id)))

@@ -348,7 +348,7 @@ export class DispatchService {
 
   /**
    * Withdraws the active tasks of an incident (all of them when it is cancelled, the checkpoint
-   * ones when it closes). Caller holds the incident lock.
+   * ones when it closes, `only` these when a perimeter is recalled). Caller holds the incident lock.
    */
   async cancelActiveAssignments(
     tx: Tx,
@@ -357,11 +357,13 @@ export class DispatchService {
     now: Date,
     after: AfterCommit,
     roles?: readonly AssignmentRole[],
+    only?: readonly string[],
   ) {
     const active = (await readAssignments(tx, { incidentId: incident.id })).filter(
       (a) =>
         isActiveAssignment(a.status as AssignmentStatus) &&
-        (!roles || roles.includes(a.role as AssignmentRole)),
+        (!roles || roles.includes(a.role as AssignmentRole)) &&
+        (!only || only.includes(a.id)),
     );
     for (const a of active) {
       await cancelAssignment(tx, a.id, now);

@@ -67,6 +67,8 @@ export const configSchema = z.object({
   MAX_PLAUSIBLE_SPEED_KMH: z.coerce.number().positive().default(250),
   /** How often the processors recompute ring coverage and push `coverage.updated` (0 = never). */
   COVERAGE_PUSH_SEC: z.coerce.number().min(0).default(10),
+  /** How often the processors recompute standing-perimeter readiness and push `perimeter.readiness` (0 = never). */
+  PERIMETER_PUSH_SEC: z.coerce.number().min(0).default(5),
   /** Schemes whose coverage is pushed to consoles. */
   COVERAGE_SCHEMES: z.string().default('1-3-8,5-10-30'),
   /**

@@ -1,0 +1,2 @@
+export * from './perimeters.module';
+export * from './perimeters.service';
