@@ -497,7 +497,9 @@ async function runMode(mode: BenchMode, city: City) {
       positionsRefused: refused,
       positionRefusals: refusals,
       persisted,
-      lost: persisted === null ? null : sent - persisted,
+      lost: persisted === null ? null : Math.max(0, sent - persisted),
+      // batches the bench gave up on (timeout) may still have been stored: rows beyond the accepted
+      storedBeyondAccepted: persisted === null ? null : Math.max(0, persisted - sent),
       lostCheckedIn:
         mode === 'services'
           ? 'count(*) of unit_tracks in PostgreSQL'

@@ -65,8 +65,13 @@ if (parentPort && workerData) {
       if (viewport !== undefined) s.emit('positions.viewport', viewport);
     });
     s.on('disconnect', () => clearTimeout(syncTimer));
+    let refusedHandshakes = 0;
     s.on('connect_error', (err: Error) => {
       if (connectErrors.length < 20) connectErrors.push(err.message);
+      // a handshake the server refused (UNAVAILABLE: its database was busy) is not retried by
+      // socket.io itself: the console tries again with backoff, as the real one does
+      if (!s.active && err.message !== 'UNAUTHENTICATED')
+        setTimeout(() => s.connect(), Math.min(500 * 2 ** refusedHandshakes++, 30_000));
     });
     s.on('coverage.updated', (cov: { computedAt: string; tookMs: number }) => {
       coverageAges.push(Date.now() - Date.parse(cov.computedAt));

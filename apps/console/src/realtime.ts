@@ -77,6 +77,7 @@ export function connectRealtime(token: string, onAuthFailed: () => void): () => 
     }, waitMs);
   };
   s.on('connect', () => {
+    refusedHandshakes = 0;
     store.setConnection('online');
     awaitSync(SYNC_RETRY_FIRST_MS);
     if (viewport !== undefined) s.emit('positions.viewport', viewport);
@@ -85,13 +86,24 @@ export function connectRealtime(token: string, onAuthFailed: () => void): () => 
     clearTimeout(syncTimer);
     store.setConnection('offline');
   });
+  let refusedHandshakes = 0;
   s.on('connect_error', (err) => {
     store.setConnection('offline');
     // the server refuses the handshake for a bad token: reconnecting will not help
     if (err.message === 'UNAUTHENTICATED') {
       s.close();
       onAuthFailed();
+      return;
     }
+    // refused for another reason (UNAVAILABLE: the server's database was busy): socket.io does
+    // not retry a refused handshake by itself, so the console does, with backoff
+    if (!s.active)
+      setTimeout(
+        () => {
+          if (socket === s) s.connect();
+        },
+        Math.min(500 * 2 ** refusedHandshakes++, SYNC_RETRY_MAX_MS),
+      );
   });
   s.on('sync', (snap) => {
     clearTimeout(syncTimer);
