@@ -19,13 +19,19 @@
  * bench/results/peak.json; asserts nothing.
  *
  * Knobs: BENCH_MODES (embedded,services), BENCH_CALL_SECONDS (300), BENCH_CALL_RATE (3.5),
- * BENCH_UNITS (5000), BENCH_TARGET_RATE (25000), BENCH_CONSOLES (100), BENCH_CITY_NODES (250000).
+ * BENCH_UNITS (5000), BENCH_TARGET_RATE (25000), BENCH_CONSOLES (100), BENCH_CITY_NODES (250000),
+ * BENCH_VIEWPORT_KM (6: each console's map shows a box this wide somewhere in the city and asks
+ * for its positions only; 0: every console takes the whole city every second).
+ *
+ * Nothing waits forever: every request has a timeout (BENCH_API_TIMEOUT_MS), every phase a bound;
+ * what did not finish in time is listed in `failures` and the figures are written anyway.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { Client } from 'pg';
 import {
   buildRoadGraph,
   generateCity,
@@ -41,8 +47,66 @@ const UNITS = Number(process.env.BENCH_UNITS ?? 5000);
 const TARGET_RATE = Number(process.env.BENCH_TARGET_RATE ?? 25000);
 const CONSOLES = Number(process.env.BENCH_CONSOLES ?? 100);
 const CITY_NODES = Number(process.env.BENCH_CITY_NODES ?? 250_000);
-const BATCH = 5000;
+const VIEWPORT_KM = Number(process.env.BENCH_VIEWPORT_KM ?? 6);
+const BATCH = Math.min(5000, UNITS);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const load = () => os.loadavg().map((v) => Math.round(v * 100) / 100);
+
+/** Resolves with the promise's value, or with `null` after `ms` (the caller reports what failed). */
+async function within<T>(ms: number, p: Promise<T>): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((r) => (timer = setTimeout(() => r(null), ms)));
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Incremental coverage (one moved unit folded in), if this build exposes it on /metrics: the mean
+ * of the first histogram whose name says so. Null (and why) otherwise: never estimated here.
+ */
+function movedUnitCoverage(text: string): { ms: number | null; note: string } {
+  const names = new Set(
+    text
+      .split('\n')
+      .map((l) => /^(ringcad_coverage_\w*(?:incremental|moved|fold)\w*_seconds)_sum\b/.exec(l)?.[1])
+      .filter((n): n is string => !!n),
+  );
+  for (const name of names) {
+    const sum = metric(text, `${name}_sum`);
+    const count = metric(text, `${name}_count`);
+    if (sum !== null && count)
+      return {
+        ms: Math.round((sum / count) * 10_000) / 10,
+        note: `mean of ${name} on the api's /metrics over the run (${count} folds)`,
+      };
+  }
+  return {
+    ms: null,
+    note: 'this build exposes no incremental-coverage histogram (ringcad_coverage_*incremental|moved|fold*_seconds) on /metrics: every push is a full recompute (coverageFullMs)',
+  };
+}
+
+const IN_CLOCK = {
+  callToConsoles:
+    'from the call client process taking Date.now() just before sending POST /incidents to each console socket (in the bench’s swarm thread) taking Date.now() on incident.created; same machine clock; a console that never got it counts in consoleDeliveriesMissing, not in the percentiles',
+  create: 'the POST /incidents round trip in the call client process (performance.now())',
+  openToCandidates:
+    'a dispatcher opening the incident: GET /incidents/:id, then the recommendation answered (the isochrones fetched alongside); client round trips',
+  recommend: 'GET /incidents/:id/recommendation round trip (snapping the moving fleet included)',
+  isochrone: 'GET /isochrones (1, 3, 8 min, direction=to) round trip',
+  coverageFull: "the server's tookMs of each pushed coverage.updated (a full recompute)",
+  coverageAge: "console receipt (Date.now()) − the push's computedAt (server clock, same machine)",
+  eventLoopLag:
+    "prom-client's nodejs_eventloop_lag_p99_seconds of the api, reset by a scrape just before the calls and read 5 s after the last: the call phase only",
+  positionsPerSec:
+    'position reports accepted (202) / seconds from the start of the load to its end (includes the 15 s settling before the calls)',
+  lost: 'accepted reports minus the rows in unit_tracks, counted in the database',
+  notInClock:
+    'starting the stack, loading the road network, creating units and districts, the consoles’ first sync (consolesSyncMs, separate)',
+};
 
 interface City {
   file: string;
@@ -68,22 +132,33 @@ function metric(text: string, name: string): number | null {
 }
 
 async function runMode(mode: BenchMode, city: City) {
+  const t0 = Date.now();
+  /** Progress on stderr, so a slow phase shows where it is. */
+  const step = (what: string) =>
+    console.error(`peak[${mode}] +${Math.round((Date.now() - t0) / 1000)} s: ${what}`);
+  const loadAtStart = load();
+  const failures: string[] = [];
   const stack = await startStack(mode, {
     ROAD_NETWORK: city.file,
     POSITION_STALE_SEC: '600',
     COVERAGE_PUSH_SEC: '10',
   });
   try {
+    step('stack up');
     const base = stack.base;
     const login = async (username: string, password: string) =>
       (await api(base, 'POST', '/api/v1/auth/login', undefined, { username, password })).body
         .accessToken as string;
     const admin = await adminToken(stack);
-    for (let i = 0; i < 600; i++) {
+    let roads = 0;
+    for (let i = 0; i < 600 && roads <= CITY_NODES * 0.8; i++) {
       const r = await api<{ nodes?: number }>(base, 'GET', '/api/v1/road-network', admin);
-      if (r.status === 200 && (r.body.nodes ?? 0) > CITY_NODES * 0.8) break;
-      await sleep(1000);
+      roads = r.status === 200 ? (r.body.nodes ?? 0) : 0;
+      if (roads <= CITY_NODES * 0.8) await sleep(1000);
     }
+    if (roads <= CITY_NODES * 0.8)
+      throw new Error(`road network not loaded in 600 s (${roads} nodes reported)`);
+    step(`road network loaded (${roads} nodes)`);
     for (const d of city.districts)
       await api(base, 'POST', '/api/v1/jurisdictions', admin, {
         name: d.properties.name,
@@ -109,12 +184,22 @@ async function runMode(mode: BenchMode, city: City) {
             callsign: `P-${i + k}`,
             kind: 'patrol_car',
           });
+          if (r.status !== 201)
+            throw new Error(`unit P-${i + k} not created: ${r.status} ${JSON.stringify(r.body)}`);
           units[i + k] = { id: r.body.unit.id, ...streetPoint(city.graph, rand) };
         }),
       );
     }
 
-    // consoles, in their own thread
+    step(`${UNITS} units created`);
+    // consoles, in their own thread; each map shows a VIEWPORT_KM box somewhere in the city
+    const halfLat = VIEWPORT_KM / 2 / 111.32;
+    const viewports = Array.from({ length: CONSOLES }, () => {
+      if (!VIEWPORT_KM) return null;
+      const c = streetPoint(city.graph, rand);
+      const halfLon = halfLat / Math.cos((c.lat * Math.PI) / 180);
+      return [c.lon - halfLon, c.lat - halfLat, c.lon + halfLon, c.lat + halfLat];
+    });
     const swarm = new Worker(path.join(__dirname, 'lib', 'console-swarm.js'), {
       workerData: {
         base,
@@ -122,12 +207,47 @@ async function runMode(mode: BenchMode, city: City) {
         consoles: CONSOLES,
         probeUnit: units[0].id,
         positions: 'packed',
+        viewports,
       },
     });
-    await new Promise<void>((r) => swarm.once('message', () => r()));
+    interface SwarmStatus {
+      synced: number;
+      connected: number;
+      syncRequests: number;
+      reconnects: number;
+      connectErrors: string[];
+    }
+    const swarmStatus = async () => {
+      swarm.postMessage({ type: 'status' });
+      return within(
+        10_000,
+        new Promise<SwarmStatus>((r) => {
+          const on = (m: { type: string }) => {
+            if (m.type !== 'status') return;
+            swarm.off('message', on);
+            r(m as unknown as SwarmStatus);
+          };
+          swarm.on('message', on);
+        }),
+      );
+    };
+    const syncStarted = performance.now();
+    const ready = await within(
+      180_000,
+      new Promise<true>((r) =>
+        swarm.on('message', (m: { type: string }) => m.type === 'ready' && r(true)),
+      ),
+    );
+    const consolesSyncMs = Math.round(performance.now() - syncStarted);
+    if (!ready)
+      failures.push(
+        `not every console had its sync within 180 s: ${JSON.stringify(await swarmStatus())}`,
+      );
 
     // positions: every unit moves, 25,000/s in batches, up to 3 requests in flight
     let sent = 0;
+    let refused = 0;
+    const refusals: string[] = [];
     let seq = 0;
     let loadOn = true;
     const baseAt = Date.now() - 1000;
@@ -148,8 +268,14 @@ async function runMode(mode: BenchMode, city: City) {
             speedKmh: 30,
           });
         }
-        const r = await api(base, 'POST', '/api/v1/units/positions', admin, { positions });
+        const r = await api(base, 'POST', '/api/v1/units/positions', admin, { positions }).catch(
+          (err: Error) => ({ status: 0, body: err.message }),
+        );
         if (r.status === 202) sent += positions.length;
+        else {
+          refused += positions.length;
+          if (refusals.length < 10) refusals.push(`${r.status} ${JSON.stringify(r.body)}`);
+        }
       };
       while (loadOn) {
         const due = ((Date.now() - startMs) / 1000) * TARGET_RATE;
@@ -168,27 +294,45 @@ async function runMode(mode: BenchMode, city: City) {
       const p = streetPoint(city.graph, rand);
       return [p.lon, p.lat];
     });
-    const calls: { sentAt: number; status: number; createMs: number; id: string | null }[] = [];
+    const calls: {
+      sentAt: number;
+      status: number;
+      createMs: number;
+      id: string | null;
+      error?: string;
+    }[] = [];
     const openMs: number[] = [];
     const recommendMs: number[] = [];
     const isochroneMs: number[] = [];
     const opens: Promise<void>[] = [];
+    let openFailed = 0;
+    // the api's event-loop lag over the call phase only: prom-client resets it on every scrape
+    const scrape = () =>
+      fetch(`${stack.metricsBase}/metrics`, { signal: AbortSignal.timeout(10_000) })
+        .then(async (r) => (r.ok ? r.text() : ''))
+        .catch(() => '');
+    await scrape();
+    const loadAtCalls = load();
+    step(`consoles synced in ${consolesSyncMs} ms; calls start`);
+    const openErrors: string[] = [];
     const open = async (id: string) => {
       const t0 = performance.now();
-      const inc = (await api(base, 'GET', `/api/v1/incidents/${id}`, dispatcher)).body as {
-        location: { lon: number; lat: number };
-      };
+      const got = await api(base, 'GET', `/api/v1/incidents/${id}`, dispatcher);
+      if (got.status !== 200) throw new Error(`GET incident ${got.status}`);
+      const inc = got.body as { location: { lon: number; lat: number } };
       const rec = (async () => {
         const t = performance.now();
         const r = await api(base, 'GET', `/api/v1/incidents/${id}/recommendation`, dispatcher);
+        if (r.status !== 200) throw new Error(`recommendation ${r.status}`);
         recommendMs.push(performance.now() - t);
-        if (r.status === 200) openMs.push(performance.now() - t0);
+        openMs.push(performance.now() - t0);
       })();
       const iso = (async () => {
         const t = performance.now();
         const q = `lon=${inc.location.lon}&lat=${inc.location.lat}&minutes=1,3,8&direction=to`;
         const r = await api(base, 'GET', `/api/v1/isochrones?${q}`, dispatcher);
-        if (r.status === 200) isochroneMs.push(performance.now() - t);
+        if (r.status !== 200) throw new Error(`isochrones ${r.status}`);
+        isochroneMs.push(performance.now() - t);
       })();
       await Promise.all([rec, iso]);
     };
@@ -211,29 +355,63 @@ async function runMode(mode: BenchMode, city: City) {
         const c = JSON.parse(buf.slice(0, nl)) as (typeof calls)[number];
         buf = buf.slice(nl + 1);
         calls.push(c);
-        if (c.id) opens.push(open(c.id).catch(() => undefined));
+        if (c.id)
+          opens.push(
+            open(c.id).catch((err: Error) => {
+              if (openErrors.length < 10) openErrors.push(err.message);
+              openFailed++;
+            }),
+          );
       }
     });
-    await new Promise((r) => child.once('exit', r));
-    await Promise.all(opens);
-    await sleep(2000);
+    const exited = await within(
+      (CALL_SECONDS + 180) * 1000,
+      new Promise((r) => child.once('exit', r)),
+    );
+    if (exited === null) {
+      failures.push(`the call client was still running ${CALL_SECONDS + 180} s after it started`);
+      child.kill('SIGKILL');
+    }
+    if ((await within(120_000, Promise.all(opens))) === null)
+      failures.push('incidents still being opened 120 s after the last call');
+    // the last call's incident reaches the consoles (their figures are cut off after this)
+    await sleep(5000);
+    step(`${calls.length} calls done`);
+    const metrics = await scrape();
+    const lagP99 = metric(metrics, 'nodejs_eventloop_lag_p99_seconds');
+    const loadAtEnd = load();
     loadOn = false;
-    await positionsLoop;
+    if ((await within(120_000, positionsLoop)) === null)
+      failures.push('position batches still in flight 120 s after the load stopped');
     const elapsed = (Date.now() - startMs) / 1000;
 
-    const metrics = await fetch(`${stack.metricsBase}/metrics`)
-      .then(async (r) => (r.ok ? r.text() : ''))
-      .catch(() => '');
-    const lagP99 = metric(metrics, 'nodejs_eventloop_lag_p99_seconds');
-
     swarm.postMessage({ type: 'stop' });
-    const result = await new Promise<{
-      receipts: [string, number[]][];
-      coverageAges: number[];
-      coverageTookMs: number[];
-      incidentDeliveries: number;
-    }>((r) => swarm.on('message', (m: { type: string }) => m.type === 'result' && r(m as never)));
+    const result = (await within(
+      60_000,
+      new Promise<{
+        receipts: [string, number[]][];
+        coverageAges: number[];
+        coverageTookMs: number[];
+        incidentDeliveries: number;
+        positionRecords: number;
+        positionBytes: number;
+        syncRequests: number;
+        reconnects: number;
+        connectErrors: string[];
+      }>((r) => swarm.on('message', (m: { type: string }) => m.type === 'result' && r(m as never))),
+    )) ?? {
+      receipts: [],
+      coverageAges: [],
+      coverageTookMs: [],
+      incidentDeliveries: 0,
+      positionRecords: 0,
+      positionBytes: 0,
+      syncRequests: 0,
+      reconnects: 0,
+      connectErrors: ['the console swarm sent no result within 60 s'],
+    };
     await swarm.terminate();
+    const swarmSeconds = (Date.now() - startMs) / 1000;
 
     // call → every console, on the clients' clock (same machine, same wall clock)
     const sentAt = new Map(calls.filter((c) => c.id).map((c) => [c.id as string, c.sentAt]));
@@ -248,14 +426,42 @@ async function runMode(mode: BenchMode, city: City) {
     for (const id of sentAt.keys())
       if (!result.receipts.some(([r]) => r === id)) missing += CONSOLES;
 
-    let persisted = 0;
-    for (let i = 0; i < 240; i++) {
-      persisted = (await api<{ trackRows: number }>(base, 'GET', '/api/v1/system/status', admin))
-        .body.trackRows;
-      if (persisted >= sent) break;
-      await sleep(500);
+    // lost: accepted (202) reports not in unit_tracks, counted in the database itself (services:
+    // straight in PostgreSQL; embedded: the api's count(*) over its PGlite, the only way in)
+    const countTracks = async (): Promise<number> => {
+      if (stack.databaseUrl) {
+        const c = new Client({ connectionString: stack.databaseUrl });
+        await c.connect();
+        try {
+          return Number(
+            (await c.query<{ n: string }>('SELECT count(*) AS n FROM unit_tracks')).rows[0].n,
+          );
+        } finally {
+          await c.end();
+        }
+      }
+      return (await api<{ trackRows: number }>(base, 'GET', '/api/v1/system/status', admin)).body
+        .trackRows;
+    };
+    let persisted: number | null = null;
+    const countBy = Date.now() + 180_000;
+    while (Date.now() < countBy && (persisted ?? -1) < sent) {
+      try {
+        persisted = await countTracks();
+      } catch (err) {
+        failures.push(`counting unit_tracks: ${(err as Error).message}`);
+      }
+      if ((persisted ?? -1) < sent) await sleep(1000);
     }
+    if (persisted === null) failures.push('unit_tracks could not be counted within 180 s');
+    else if (persisted < sent)
+      failures.push(`${sent - persisted} accepted positions not stored within 180 s`);
     const ok = calls.filter((c) => c.status === 201);
+    const callErrors = [
+      ...new Set(calls.filter((c) => c.status !== 201).map((c) => `${c.status} ${c.error ?? ''}`)),
+    ].slice(0, 10);
+    const moved = movedUnitCoverage(metrics);
+    step(`positions counted: ${persisted} of ${sent}`);
     return {
       calls: calls.length,
       callsCreated: ok.length,
@@ -280,22 +486,52 @@ async function runMode(mode: BenchMode, city: City) {
       isochroneP99Ms: percentile(isochroneMs, 0.99),
       coverageFullMs: percentile(result.coverageTookMs, 0.5),
       coverageFullP99Ms: percentile(result.coverageTookMs, 0.99),
-      coverageMovedUnitMs: null,
-      coverageMovedUnitNote:
-        'no incremental coverage yet: every push is a full recompute (coverageFullMs)',
+      coverageMovedUnitMs: moved.ms,
+      coverageMovedUnitNote: moved.note,
       coverageAgeP99Ms: percentile(result.coverageAges, 0.99),
       eventLoopLagP99Ms: lagP99 === null ? null : Math.round(lagP99 * 10_000) / 10,
       eventLoopLagNote:
         lagP99 === null ? 'the api exposed no nodejs_eventloop_lag_p99_seconds on /metrics' : null,
       positionsPerSec: Math.round(sent / elapsed),
       positionsSent: sent,
+      positionsRefused: refused,
+      positionRefusals: refusals,
       persisted,
-      lost: sent - persisted,
+      lost: persisted === null ? null : Math.max(0, sent - persisted),
+      // batches the bench gave up on (timeout) may still have been stored: rows beyond the accepted
+      storedBeyondAccepted: persisted === null ? null : Math.max(0, persisted - sent),
+      lostCheckedIn:
+        mode === 'services'
+          ? 'count(*) of unit_tracks in PostgreSQL'
+          : 'count(*) of unit_tracks in PGlite via /system/status',
+      consolesSyncMs,
+      consoleSyncRequests: result.syncRequests,
+      consoleReconnects: result.reconnects,
+      consoleConnectErrors: result.connectErrors,
+      consoleViewportKm: VIEWPORT_KM || null,
+      positionRecordsPerConsolePerSec:
+        Math.round((result.positionRecords / CONSOLES / swarmSeconds) * 10) / 10,
+      positionKBytesPerConsolePerSec:
+        Math.round((result.positionBytes / 1024 / CONSOLES / swarmSeconds) * 10) / 10,
+      openFailed,
+      openErrors,
+      callErrors,
+      failures,
       units: UNITS,
       consoles: CONSOLES,
       callRatePerSec: CALL_RATE,
+      callSeconds: CALL_SECONDS,
       roadNodes: city.graph.nodeCount,
       topology: mode === 'services' ? 'one api + worker' : 'one process',
+      at: new Date().toISOString(),
+      inClock: IN_CLOCK,
+      machineLoad: {
+        cpus: os.cpus().length,
+        loadavgAtStart: loadAtStart,
+        loadavgAtCalls: loadAtCalls,
+        loadavgAtEnd: loadAtEnd,
+        note: 'os.loadavg() (1, 5, 15 min) of the whole shared machine, not only this bench',
+      },
     };
   } finally {
     await stack.stop();
@@ -312,14 +548,25 @@ async function main() {
     ).split(',') as BenchMode[];
     const out: Record<string, unknown> = {};
     for (const m of modes) {
-      out[m] = await runMode(m, city);
+      // a mode that fails is reported as failed (with why), and the next one still runs
+      out[m] = await runMode(m, city).catch((err: Error) => ({
+        error: err.message,
+        at: new Date().toISOString(),
+        machineLoad: { loadavg: load() },
+      }));
       console.log(m, JSON.stringify(out[m]));
     }
-    writeResult('peak', {
-      ...out,
-      inClock:
-        'call → consoles: from the call client process sending POST /incidents (Date.now()) to each console socket receiving incident.created (Date.now() in the bench, same machine clock); create: the POST round trip in the call client; open → candidates: GET /incidents/:id then GET …/recommendation answered (isochrones fetched alongside); route figures: each GET round trip; coverage: the server-side tookMs of pushed coverage.updated, and receipt − computedAt; all while positions, coverage, consoles and calls run together on the same 2 cores',
-    });
+    // a run of one mode keeps the other mode's figures from the file (each F says when it ran)
+    const file = path.resolve(process.cwd(), 'bench/results/peak.json');
+    const before = fs.existsSync(file)
+      ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>)
+      : {};
+    const kept = Object.fromEntries(
+      (['services', 'embedded'] as const)
+        .filter((m) => !(m in out) && before[m])
+        .map((m) => [m, before[m]]),
+    );
+    writeResult('peak', { ...kept, ...out, inClock: IN_CLOCK });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

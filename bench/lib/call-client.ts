@@ -17,6 +17,7 @@ async function call(k: number): Promise<void> {
   const t0 = performance.now();
   try {
     const res = await fetch(`${base}/api/v1/incidents`, {
+      signal: AbortSignal.timeout(60_000),
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({

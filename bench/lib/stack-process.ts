@@ -29,6 +29,8 @@ export interface BenchStack {
   /** The first api's operations port (`/metrics`, `/health/ready`; README 运维 / Operations). */
   metricsBase: string;
   adminPassword: string;
+  /** Services mode: the bench database (for checks straight in PostgreSQL); null when embedded. */
+  databaseUrl: string | null;
   stop(): Promise<void>;
 }
 
@@ -88,15 +90,19 @@ export async function startStack(
     });
     procs.push(p);
   };
+  const startBy = Date.now() + Number(process.env.BENCH_START_TIMEOUT_MS ?? 600_000);
   const healthy = async (url: string) => {
-    for (let i = 0; i < 600; i++) {
+    while (Date.now() < startBy) {
       try {
-        if ((await fetch(`${url}/health`)).ok) return;
+        if ((await fetch(`${url}/health`, { signal: AbortSignal.timeout(5000) })).ok) return;
       } catch {
         /* starting */
       }
+      if (procs.some((p) => p.exitCode !== null))
+        throw new Error(`a ${mode} server process exited while starting (see its stderr above)`);
       await new Promise((r) => setTimeout(r, 200));
     }
+    throw new Error(`${url}/health not ok by the start deadline (${mode} mode)`);
   };
   // every process its own operations port (the defaults would collide on one machine)
   const metricsPort = await freePort();
@@ -104,13 +110,34 @@ export async function startStack(
   if (mode === 'services')
     run('apps/worker/src/main.js', { METRICS_PORT: String(await freePort()) });
   const base = `http://127.0.0.1:${port}`;
-  await healthy(base);
+  const stopAll = async () => {
+    for (const p of procs) p.kill('SIGTERM');
+    await Promise.all(
+      procs.map((p) => {
+        if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
+        // a drain that does not end in 30 s is killed: stopping never hangs the bench
+        const killer = setTimeout(() => p.kill('SIGKILL'), 30_000);
+        return new Promise((r) => p.once('exit', r)).finally(() => clearTimeout(killer));
+      }),
+    );
+    await cleanup();
+  };
   let avlBase: string | null = null;
-  if (opts.avlInstance && mode === 'services') {
-    const avlPort = await freePort();
-    run('apps/api/src/main.js', { PORT: String(avlPort), METRICS_PORT: String(await freePort()) });
-    avlBase = `http://127.0.0.1:${avlPort}`;
-    await healthy(avlBase);
+  try {
+    await healthy(base);
+    if (opts.avlInstance && mode === 'services') {
+      const avlPort = await freePort();
+      run('apps/api/src/main.js', {
+        PORT: String(avlPort),
+        METRICS_PORT: String(await freePort()),
+      });
+      avlBase = `http://127.0.0.1:${avlPort}`;
+      await healthy(avlBase);
+    }
+  } catch (err) {
+    // a stack that did not start is not left running
+    await stopAll();
+    throw err;
   }
   return {
     mode,
@@ -118,17 +145,12 @@ export async function startStack(
     avlBase,
     metricsBase: `http://127.0.0.1:${metricsPort}`,
     adminPassword,
-    async stop() {
-      for (const p of procs) p.kill('SIGTERM');
-      await Promise.all(
-        procs.map((p) =>
-          p.exitCode !== null ? Promise.resolve() : new Promise((r) => p.once('exit', r)),
-        ),
-      );
-      await cleanup();
-    },
+    databaseUrl: mode === 'services' ? (env.DATABASE_URL as string) : null,
+    stop: stopAll,
   };
 }
+
+const API_TIMEOUT_MS = Number(process.env.BENCH_API_TIMEOUT_MS ?? 60_000);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- bench reads untyped JSON
 export async function api<T = any>(
@@ -138,15 +160,23 @@ export async function api<T = any>(
   token?: string,
   body?: unknown,
 ): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      ...(body ? { 'content-type': 'application/json' } : {}),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
+  let res: Response;
+  let text: string;
+  try {
+    res = await fetch(`${base}${path}`, {
+      // no request waits forever: a stuck server fails the bench with the route that hung
+      signal: AbortSignal.timeout(API_TIMEOUT_MS),
+      method,
+      headers: {
+        ...(body ? { 'content-type': 'application/json' } : {}),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    text = await res.text();
+  } catch (err) {
+    throw new Error(`${method} ${path.split('?')[0]}: ${(err as Error).message}`);
+  }
   return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
 }
 

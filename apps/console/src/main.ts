@@ -9,7 +9,7 @@ import { lang, onLangChange, setLang, statusLabel, t } from './i18n';
 import { bindEmergencyTrack, bindLiveLayers } from './map/live-layers';
 import { MapView, mapConfigFromPage } from './map/map-view';
 import { COLORS } from './map/style';
-import { connectRealtime } from './realtime';
+import { connectRealtime, setPositionsViewport } from './realtime';
 import { clearSession, loadSession, viewsFor, type ConsoleView, type Session } from './session';
 import { store } from './store';
 import { alertTone, mountAlertBanner } from './views/alerts';
@@ -114,6 +114,13 @@ function openConsole(session: Session) {
     return streets;
   };
   void map.loadBasemap();
+  // live positions only for what the map shows (and the rest of the fleet every 10 s)
+  const reportViewport = () => {
+    const b = map.map.getBounds();
+    setPositionsViewport({ w: b.getWest(), s: b.getSouth(), e: b.getEast(), n: b.getNorth() });
+  };
+  map.map.on('moveend', reportViewport);
+  void map.loaded.then(reportViewport);
 
   let seat: Seat | null = null;
   let dispatcher: DispatcherSeat | null = null;

@@ -7,6 +7,7 @@ import type {
   ConsoleServerToClientEvents,
   CoverageView,
   PerimeterReadinessView,
+  PositionsViewport,
   TrainingSimulationView,
 } from '@ringcad/contracts';
 import { CONSOLE_NAMESPACE } from '@ringcad/contracts/constants';
@@ -42,6 +43,27 @@ export const perimeterEvents = {
 };
 
 let socket: ConsoleSocket | null = null;
+const SYNC_RETRY_FIRST_MS = 8000;
+const SYNC_RETRY_MAX_MS = 60_000;
+/** The box the map draws (sent again on every reconnect); undefined until the map reports one. */
+let viewport: PositionsViewport | undefined;
+
+/**
+ * Live positions only for what the map shows (padded by half a screen each way), the rest of the
+ * fleet every 10 s: the server sends per-tile frames.
+ */
+export function setPositionsViewport(bounds: { w: number; s: number; e: number; n: number }) {
+  const dx = (bounds.e - bounds.w) / 2;
+  const dy = (bounds.n - bounds.s) / 2;
+  const clamp = (v: number, m: number) => Math.max(-m, Math.min(m, v));
+  viewport = [
+    clamp(bounds.w - dx, 180),
+    clamp(bounds.s - dy, 90),
+    clamp(bounds.e + dx, 180),
+    clamp(bounds.n + dy, 90),
+  ];
+  if (socket?.connected) socket.emit('positions.viewport', viewport);
+}
 
 export function connectRealtime(token: string, onAuthFailed: () => void): () => void {
   socket?.close();
@@ -54,17 +76,49 @@ export function connectRealtime(token: string, onAuthFailed: () => void): () => 
     reconnectionDelayMax: 5000,
   });
   socket = s;
-  s.on('connect', () => store.setConnection('online'));
-  s.on('disconnect', () => store.setConnection('offline'));
+  // a connect brings a sync; if none comes (the server's database was busy), ask again with backoff
+  let syncTimer: ReturnType<typeof setTimeout> | undefined;
+  const awaitSync = (waitMs: number) => {
+    clearTimeout(syncTimer);
+    syncTimer = setTimeout(() => {
+      if (!s.connected) return;
+      s.emit('sync.request');
+      awaitSync(Math.min(waitMs * 2, SYNC_RETRY_MAX_MS));
+    }, waitMs);
+  };
+  s.on('connect', () => {
+    refusedHandshakes = 0;
+    store.setConnection('online');
+    awaitSync(SYNC_RETRY_FIRST_MS);
+    if (viewport !== undefined) s.emit('positions.viewport', viewport);
+  });
+  s.on('disconnect', () => {
+    clearTimeout(syncTimer);
+    store.setConnection('offline');
+  });
+  let refusedHandshakes = 0;
   s.on('connect_error', (err) => {
     store.setConnection('offline');
     // the server refuses the handshake for a bad token: reconnecting will not help
     if (err.message === 'UNAUTHENTICATED') {
       s.close();
       onAuthFailed();
+      return;
     }
+    // refused for another reason (UNAVAILABLE: the server's database was busy): socket.io does
+    // not retry a refused handshake by itself, so the console does, with backoff
+    if (!s.active)
+      setTimeout(
+        () => {
+          if (socket === s) s.connect();
+        },
+        Math.min(500 * 2 ** refusedHandshakes++, SYNC_RETRY_MAX_MS),
+      );
   });
-  s.on('sync', (snap) => store.applySync(snap));
+  s.on('sync', (snap) => {
+    clearTimeout(syncTimer);
+    store.applySync(snap);
+  });
   s.on('incident.created', (i) => store.applyIncident(i));
   s.on('incident.updated', (i) => store.applyIncident(i));
   s.on('assignment.updated', (a) => store.applyAssignment(a));
@@ -89,6 +143,7 @@ export function connectRealtime(token: string, onAuthFailed: () => void): () => 
   s.on('perimeter.readiness', (r) => perimeterEvents.listeners.forEach((fn) => fn(r)));
   s.on('training.updated', (v) => trainingEvents.listeners.forEach((fn) => fn(v)));
   return () => {
+    clearTimeout(syncTimer);
     s.close();
     if (socket === s) socket = null;
   };

@@ -197,10 +197,27 @@ type Listeners<S extends Record<string, z.ZodType>> = {
 /** Server → client events of `/console` (socket.io-client `Socket<…, …>` first parameter). */
 export type ConsoleServerToClientEvents = Listeners<typeof consoleEventSchemas>;
 
+/**
+ * `positions.viewport`: the [west, south, east, north] box a packed console draws; it then gets
+ * each second only the units moving in it (and every 10 s the rest). `null`: the whole city again.
+ */
+export const positionsViewportSchema = z
+  .tuple([
+    z.number().min(-180).max(180),
+    z.number().min(-90).max(90),
+    z.number().min(-180).max(180),
+    z.number().min(-90).max(90),
+  ])
+  .refine(([w, s, e, n]) => w <= e && s <= n, 'bbox must be w,s,e,n with w<=e and s<=n')
+  .nullable();
+export type PositionsViewport = z.infer<typeof positionsViewportSchema>;
+
 /** Client → server events of `/console`. */
 export interface ConsoleClientToServerEvents {
   /** Ask for a fresh `sync` snapshot. */
   'sync.request': () => void;
+  /** Draws only this box (packed consoles): see {@link positionsViewportSchema}. */
+  'positions.viewport': (bbox: PositionsViewport) => void;
 }
 
 /** Server → client events of `/terminal`. */

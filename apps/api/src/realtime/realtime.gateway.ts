@@ -12,6 +12,7 @@ import type { Redis } from 'ioredis';
 import {
   CONSOLE_NAMESPACE,
   TERMINAL_NAMESPACE,
+  positionsViewportSchema,
   terminalPositionSchema,
   terminalTaskEventSchema,
   type AckResult,
@@ -39,12 +40,15 @@ import {
   createRedis,
   openAssignmentsOfUnit,
   parseInput,
+  isViewportRoom,
+  positionsRestRoom,
   positionsRoom,
   premiseFlagsNear,
   readAssignments,
   terminalRoom,
   terminalTask,
   tokenHash,
+  viewportTileRooms,
   type AppConfig,
   type Principal,
 } from '@ringcad/core';
@@ -198,14 +202,55 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
         userRoom(p.id),
         sessionRoom(token),
       ]);
-      const sendSync = () =>
-        this.sync
-          .snapshot(p)
-          .then((s) => socket.emit('sync', s))
-          .catch((err: Error) => this.logger.error(`sync failed: ${err.message}`));
-      void sendSync();
-      socket.on('sync.request', () => void sendSync());
+      this.sendSync(ns, socket.id, p, 0);
+      socket.on('sync.request', () => this.sendSync(ns, socket.id, p, 0));
+      socket.on('positions.viewport', (bbox: unknown) => {
+        if (!packed) return;
+        const parsed = positionsViewportSchema.safeParse(bbox);
+        if (!parsed.success) return;
+        const tiles = parsed.data ? viewportTileRooms(parsed.data) : null;
+        for (const room of socket.rooms) if (isViewportRoom(room)) void socket.leave(room);
+        if (!tiles) return void socket.join(positionsRoom('packed'));
+        void socket.leave(positionsRoom('packed'));
+        void socket.join([...tiles, positionsRestRoom]);
+      });
     });
+  }
+
+  /**
+   * Consoles of one scope asking together share one snapshot build (ConsoleSyncService.shared)
+   * and one encoding of it: it is sent to all of them in one local broadcast. A failed build is
+   * tried again for each console with backoff (0.5, 1, 2, 4, 8 s) while it is connected.
+   */
+  private readonly syncWaiters = new Map<Promise<unknown>, string[]>();
+  private sendSync(
+    ns: ConsoleNamespace,
+    socketId: string,
+    p: Principal & { kind: 'user' },
+    attempt: number,
+  ) {
+    const build = this.sync.shared(p);
+    const waiting = this.syncWaiters.get(build);
+    if (waiting) return void waiting.push(socketId);
+    const ids = [socketId];
+    this.syncWaiters.set(build, ids);
+    build.then(
+      (snap) => {
+        this.syncWaiters.delete(build);
+        ns.local.to(ids).emit('sync', snap);
+      },
+      (err: Error) => {
+        this.syncWaiters.delete(build);
+        this.logger.error(`sync failed (${ids.length} consoles): ${err.message}`);
+        if (attempt >= 5) return;
+        setTimeout(
+          () => {
+            for (const id of ids) if (ns.sockets.has(id)) this.sendSync(ns, id, p, attempt + 1);
+          },
+          500 * 2 ** attempt,
+        ).unref();
+      },
+    );
   }
 
   private setupTerminal(io: Server) {
