@@ -33,7 +33,12 @@ import { TimersService } from '../timers';
 import { InputBounds } from '../roads';
 import { PlansService, AgenciesService } from '../command';
 import { ScopeService, assertIncidentInScope, incidentScopeSql } from '../auth';
-import { insertIncident, selectDisposition, selectIncidents } from './incidents.queries';
+import {
+  exerciseRunning,
+  insertIncident,
+  selectDisposition,
+  selectIncidents,
+} from './incidents.queries';
 
 export interface PossibleDuplicate {
   id: string;
@@ -98,6 +103,10 @@ export class IncidentsService {
         { path: 'schemeId', message: 'unknown ring scheme' },
       ]);
     }
+    if (input.exerciseId !== undefined && !(await exerciseRunning(this.database.db, input.exerciseId)))
+      throw new DomainError('VALIDATION_FAILED', 'no running exercise with this id', [
+        { path: 'exerciseId', message: 'not a running exercise' },
+      ]);
     // ── idempotency: the key's row commits with the incident, in the statement below ──
     const call: IdempotentCall | undefined = idempotencyKey
       ? { owner: keyOwner(by), key: idempotencyKey, hash: requestHash(input) }
