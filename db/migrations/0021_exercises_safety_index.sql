@@ -9,10 +9,14 @@ CREATE TABLE exercises (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   name text NOT NULL,
   status text NOT NULL, -- running | stopped | finished
+  -- whose exercise (its scope; the random area unless a polygon was given); null: city-wide
+  jurisdiction_id uuid REFERENCES jurisdictions(id),
   started_at timestamptz NOT NULL,
   stopped_at timestamptz,
   created_by uuid REFERENCES users(id),
   created_by_name text NOT NULL,
+  -- the principal the incidents are filed as (the commander who started it)
+  filed_by jsonb NOT NULL,
   -- the request as given (scenario or random), for the record
   spec jsonb NOT NULL
 );

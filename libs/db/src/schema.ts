@@ -349,10 +349,12 @@ export interface ExercisesTable {
   id: Generated<string>;
   name: string;
   status: string;
+  jurisdiction_id: string | null;
   started_at: Timestamp;
   stopped_at: Timestamp | null;
   created_by: string | null;
   created_by_name: string;
+  filed_by: ColumnType<Record<string, unknown>, string, string>;
   spec: ColumnType<Record<string, unknown>, string, string>;
 }
 export interface ExerciseInjectsTable {
