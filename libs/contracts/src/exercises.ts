@@ -23,13 +23,24 @@ export const startExerciseSchema = z
     jurisdictionId: uuidSchema
       .optional()
       .describe('whose exercise it is (the random area unless `random.polygon`); none = city-wide'),
-    scenario: z.object({ incidents: z.array(injectSchema).min(1).max(500) }).strict().optional(),
+    scenario: z
+      .object({ incidents: z.array(injectSchema).min(1).max(500) })
+      .strict()
+      .optional(),
     random: z
       .object({
         count: z.number().int().min(1).max(500),
-        windowMin: z.number().min(1).max(24 * 60),
+        windowMin: z
+          .number()
+          .min(1)
+          .max(24 * 60),
         polygon: polygonSchema.optional(),
-        seed: z.number().int().min(0).max(2 ** 31).optional(),
+        seed: z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 31)
+          .optional(),
       })
       .strict()
       .optional(),

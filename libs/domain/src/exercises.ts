@@ -3,7 +3,6 @@ import { computeIncidentMetrics, type MetricInput } from './metrics';
 import { createRng, pick, type Rng } from './random';
 import type { RingScheme } from './rings';
 
-
 /** One incident an exercise files: when (seconds after the start), where, what. */
 export interface ExerciseInject {
   atSec: number;
@@ -22,7 +21,10 @@ export function randomInjects(
   seed: number,
   windowMin: number,
   points: readonly { lon: number; lat: number }[],
-  categories: readonly IncidentCategory[] = INCIDENT_CATEGORIES,
+  // an officer in danger is the emergency flow, not a call to drill at random
+  categories: readonly IncidentCategory[] = INCIDENT_CATEGORIES.filter(
+    (c) => c !== 'officer_in_danger',
+  ),
 ): ExerciseInject[] {
   const rng: Rng = createRng(seed);
   const priorities: Priority[] = [1, 2, 2, 2, 3, 3, 3, 3, 3, 3];

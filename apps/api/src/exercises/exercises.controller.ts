@@ -1,4 +1,15 @@
-import { Body, Controller, Get, Headers, Param, Post, Put, Query, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Put,
+  Query,
+  Res,
+} from '@nestjs/common';
 import type { Response } from 'express';
 import {
   exerciseViewSchema,
@@ -48,6 +59,7 @@ export class ExercisesController {
 
   @Access({ roles: ['commander', 'admin'], scope: 'filtered' })
   @Post(':id/stop')
+  @HttpCode(200)
   @ApiRoute({
     summary: 'Stop an exercise: incidents not yet due are not filed',
     response: exerciseViewSchema,
@@ -67,7 +79,8 @@ export class SafetyIndexController {
   @Access({ roles: ['commander', 'admin'], scope: 'filtered' })
   @Get()
   @ApiRoute({
-    summary: '平安指数: districts ranked for a week, each part weighted and explained (JSON or CSV)',
+    summary:
+      '平安指数: districts ranked for a week, each part weighted and explained (JSON or CSV)',
     query: safetyIndexQuerySchema,
     response: safetyIndexViewSchema,
     alternatives: ['text/csv'],

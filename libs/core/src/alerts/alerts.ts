@@ -18,7 +18,7 @@ export function actsOnDistrictAlerts(p: Principal): boolean {
 export function toAlertView(
   r: Pick<
     AlertRecord,
-        | 'id'
+    | 'id'
     | 'kind'
     | 'incident_id'
     | 'unit_id'

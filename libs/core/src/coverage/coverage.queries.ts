@@ -37,7 +37,9 @@ export async function recordCoverageSamples(
   districts: readonly { id: string; roadKmPct: number[] }[],
 ) {
   if (!districts.length) return;
-  const slot = new Date(Math.floor(at.getTime() / COVERAGE_SAMPLE_SLOT_MS) * COVERAGE_SAMPLE_SLOT_MS);
+  const slot = new Date(
+    Math.floor(at.getTime() / COVERAGE_SAMPLE_SLOT_MS) * COVERAGE_SAMPLE_SLOT_MS,
+  );
   await db
     .insertInto('coverage_samples')
     .values(

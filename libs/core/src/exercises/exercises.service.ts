@@ -211,7 +211,9 @@ export class ExercisesService implements OnApplicationBootstrap, OnApplicationSh
     const score = scoreExercise(
       rows.map((r) => ({
         districtId: r.district_id,
-        scheme: findScheme(r.scheme_id) ?? (findScheme('1-3-8') as NonNullable<ReturnType<typeof findScheme>>),
+        scheme:
+          findScheme(r.scheme_id) ??
+          (findScheme('1-3-8') as NonNullable<ReturnType<typeof findScheme>>),
         receivedAt: new Date(r.received_at),
         createdAt: new Date(r.created_at),
         assignments: r.assignments.map((a) => ({

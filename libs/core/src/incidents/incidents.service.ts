@@ -103,7 +103,10 @@ export class IncidentsService {
         { path: 'schemeId', message: 'unknown ring scheme' },
       ]);
     }
-    if (input.exerciseId !== undefined && !(await exerciseRunning(this.database.db, input.exerciseId)))
+    if (
+      input.exerciseId !== undefined &&
+      !(await exerciseRunning(this.database.db, input.exerciseId))
+    )
       throw new DomainError('VALIDATION_FAILED', 'no running exercise with this id', [
         { path: 'exerciseId', message: 'not a running exercise' },
       ]);

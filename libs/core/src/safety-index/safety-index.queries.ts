@@ -5,7 +5,9 @@ import { tierMetSql } from '../reports';
 
 export async function districts(db: DbOrTx) {
   const r = await sql<{ id: string; name: string }>`
-      SELECT id::text AS id, name FROM jurisdictions WHERE kind = 'district' ORDER BY name`.execute(db);
+      SELECT id::text AS id, name FROM jurisdictions WHERE kind = 'district' ORDER BY name`.execute(
+    db,
+  );
   return r.rows;
 }
 
@@ -20,7 +22,12 @@ export async function responseByDistrict(db: DbOrTx, from: Date, to: Date) {
     const tiers = scheme ? scheme.tiers.map((t) => tierMetSql(t)) : [sql`FALSE`];
     return sql`WHEN ${sql.lit(p)} THEN (${sql.join(tiers, sql` OR `)})`;
   });
-  const r = await sql<{ district_id: string; arrived: number; ring_met: number; arrive_p90: number | null }>`
+  const r = await sql<{
+    district_id: string;
+    arrived: number;
+    ring_met: number;
+    arrive_p90: number | null;
+  }>`
       SELECT m.district_id::text AS district_id,
         count(*) FILTER (WHERE m.first_dispatch_at IS NOT NULL AND m.arrive_sec IS NOT NULL)::int AS arrived,
         count(*) FILTER (WHERE m.first_dispatch_at IS NOT NULL AND m.arrive_sec IS NOT NULL

@@ -1,8 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type {
-  SafetyIndexView,
-  SafetyIndexWeightsRequest,
-} from '@ringcad/contracts';
+import type { SafetyIndexView, SafetyIndexWeightsRequest } from '@ringcad/contracts';
 import {
   computeSafetyIndex,
   DEFAULT_SAFETY_INDEX_WEIGHTS,
