@@ -112,16 +112,20 @@ function renderBoard(el: HTMLElement, v: SafetyIndexView) {
       h('td', {}, d.name),
       h(
         'td',
-        { class: 'si-score' },
+        {},
         h(
           'div',
-          { class: 'si-bar-track' },
-          h('div', {
-            class: `si-bar si-${scoreBand(d.score)}`,
-            style: `width:${d.score ?? 0}%`,
-          }),
+          { class: 'si-score' },
+          h(
+            'div',
+            { class: 'si-bar-track' },
+            h('div', {
+              class: `si-bar si-${scoreBand(d.score)}`,
+              style: `width:${d.score ?? 0}%`,
+            }),
+          ),
+          h('span', { class: 'si-score-num' }, fmt(d.score)),
         ),
-        h('span', { class: 'si-score-num' }, fmt(d.score)),
       ),
       h(
         'td',
