@@ -5,7 +5,13 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import { buildWorld, INCIDENT_POINT, type World } from '../support/fixtures';
+import {
+  buildWorld,
+  INCIDENT_POINT,
+  INNER_DISTRICT_BOUNDARY as B_BOUNDARY,
+  INNER_DISTRICT_POINT as B_POINT,
+  type World,
+} from '../support/fixtures';
 import { createStack, SERVICES_MODE, type Stack } from '../support/harness';
 import { TestClock } from '../support/test-clock';
 import {
@@ -20,20 +26,6 @@ import {
 } from './console-browser';
 
 const SHARED = process.env.SHARED_DATA_DIR ?? resolve(ROOT, '../shared/data');
-const B_POINT = { lon: 104.085, lat: 30.685 };
-const B_BOUNDARY = {
-  type: 'Polygon' as const,
-  coordinates: [
-    [
-      [104.08, 30.68],
-      [104.09, 30.68],
-      [104.09, 30.69],
-      [104.08, 30.69],
-      [104.08, 30.68],
-    ],
-  ],
-};
-
 jest.setTimeout(180_000);
 
 /** The colour at the centre of an element, read from its screenshot (decoded by the browser). */

@@ -1,24 +1,16 @@
 import { join, resolve } from 'node:path';
-import { buildWorld, INCIDENT_POINT, type World } from '../support/fixtures';
+import {
+  buildWorld,
+  INCIDENT_POINT,
+  INNER_DISTRICT_BOUNDARY as B_BOUNDARY,
+  INNER_DISTRICT_POINT as B_POINT,
+  type World,
+} from '../support/fixtures';
 import { createStack, SERVICES_MODE, sleep, type Stack } from '../support/harness';
 import { TestClock } from '../support/test-clock';
 
 const SHARED = process.env.SHARED_DATA_DIR ?? resolve(__dirname, '../../../shared/data');
 
-/** A small district inside the fixture district, around this point: its incidents are its own. */
-const B_POINT = { lon: 104.085, lat: 30.685 };
-const B_BOUNDARY = {
-  type: 'Polygon' as const,
-  coordinates: [
-    [
-      [104.08, 30.68],
-      [104.09, 30.68],
-      [104.09, 30.69],
-      [104.08, 30.69],
-      [104.08, 30.68],
-    ],
-  ],
-};
 const DAY_MS = 86_400_000;
 
 async function waitUntil(what: string, check: () => Promise<boolean>, ms = 20_000) {

@@ -29,6 +29,7 @@ import { Access } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { ApiRoute } from '../common/api-route';
 import { uuidParam } from '../common/params';
+import { wantsCsv } from '../reports/reports.controller';
 
 /** 演练: a commander starts, stops and reads exercises (the simulator CLI calls the same routes). */
 @Controller('api/v1/exercises')
@@ -93,8 +94,7 @@ export class SafetyIndexController {
   ) {
     const q = parseInput(safetyIndexQuerySchema, query);
     const view = await this.index.index(q, by);
-    const csv = q.format === 'csv' || (!q.format && /\btext\/csv\b/i.test(accept ?? ''));
-    if (!csv) return view;
+    if (!wantsCsv(accept, q.format)) return view;
     res.type('text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="safety-index.csv"`);
     return safetyIndexCsv(view);
