@@ -17,20 +17,23 @@ export const DISTRICT_BOUNDARY = {
 
 export const INCIDENT_POINT = { lon: 104.0657, lat: 30.6574 };
 
-/** A small district inside DISTRICT_BOUNDARY, around this point: its incidents are its own. */
-export const INNER_DISTRICT_POINT = { lon: 104.085, lat: 30.685 };
-export const INNER_DISTRICT_BOUNDARY = {
+/** A lon/lat box as a GeoJSON polygon. */
+export const boxPolygon = (w: number, s: number, e: number, n: number) => ({
   type: 'Polygon' as const,
   coordinates: [
     [
-      [104.08, 30.68],
-      [104.09, 30.68],
-      [104.09, 30.69],
-      [104.08, 30.69],
-      [104.08, 30.68],
+      [w, s],
+      [e, s],
+      [e, n],
+      [w, n],
+      [w, s],
     ],
   ],
-};
+});
+
+/** A small district inside DISTRICT_BOUNDARY, around this point: its incidents are its own. */
+export const INNER_DISTRICT_POINT = { lon: 104.085, lat: 30.685 };
+export const INNER_DISTRICT_BOUNDARY = boxPolygon(104.08, 30.68, 104.09, 30.69);
 
 export interface World {
   admin: ReturnType<typeof client>;

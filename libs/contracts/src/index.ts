@@ -14,4 +14,8 @@ export * from './responses';
 export * from './terminal';
 export * from './imports';
 export * from './training';
+<<<<<<< HEAD
 export * from './exercises';
+=======
+export * from './admin';
+>>>>>>> main
