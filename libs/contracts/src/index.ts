@@ -14,8 +14,5 @@ export * from './responses';
 export * from './terminal';
 export * from './imports';
 export * from './training';
-<<<<<<< HEAD
-export * from './exercises';
-=======
 export * from './admin';
->>>>>>> main
+export * from './exercises';

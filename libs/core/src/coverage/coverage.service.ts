@@ -27,17 +27,13 @@ import { DefenseLevelsService } from '../command';
 import { availableUnitPositions, LiveFleetService, overlayLive } from '../fleet';
 import { RealtimePublisher } from '../realtime';
 import { RoadNetworkService } from '../roads';
-<<<<<<< HEAD
 import {
   districtBoundaries,
   districtsVersion,
   recordCoverageSamples,
   standbyPointPositions,
 } from './coverage.queries';
-=======
-import { districtBoundaries, districtsVersion, standbyPointPositions } from './coverage.queries';
 import { RingSchemesService } from '../schemes';
->>>>>>> main
 
 export interface CoverageView {
   scheme: { id: string; tiers: { sec: number }[] };

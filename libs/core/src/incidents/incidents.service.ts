@@ -100,12 +100,7 @@ export class IncidentsService {
     if (input.receivedAt !== undefined)
       this.bounds.assertReceivedAt(receivedAt.getTime(), now.getTime());
     this.bounds.assertInServiceArea([p], () => 'location');
-<<<<<<< HEAD
-    if (input.schemeId !== undefined && !findScheme(input.schemeId)) {
-      throw new DomainError('VALIDATION_FAILED', `unknown ring scheme ${input.schemeId}`, [
-        { path: 'schemeId', message: 'unknown ring scheme' },
-      ]);
-    }
+    if (input.schemeId !== undefined) await this.schemes.require(input.schemeId, 'schemeId');
     if (
       input.exerciseId !== undefined &&
       !(await exerciseRunning(this.database.db, input.exerciseId))
@@ -113,9 +108,6 @@ export class IncidentsService {
       throw new DomainError('VALIDATION_FAILED', 'no running exercise with this id', [
         { path: 'exerciseId', message: 'not a running exercise' },
       ]);
-=======
-    if (input.schemeId !== undefined) await this.schemes.require(input.schemeId, 'schemeId');
->>>>>>> main
     // ── idempotency: the key's row commits with the incident, in the statement below ──
     const call: IdempotentCall | undefined = idempotencyKey
       ? { owner: keyOwner(by), key: idempotencyKey, hash: requestHash(input) }
