@@ -38,6 +38,8 @@ const CORE_LAYERS = [
   'safety',
   'imports',
   'training',
+  'exercises',
+  'safety-index',
 ];
 
 /** One rule per feature: nothing it imports may come later in CORE_LAYERS. */

@@ -31,6 +31,10 @@ export const boxPolygon = (w: number, s: number, e: number, n: number) => ({
   ],
 });
 
+/** A small district inside DISTRICT_BOUNDARY, around this point: its incidents are its own. */
+export const INNER_DISTRICT_POINT = { lon: 104.085, lat: 30.685 };
+export const INNER_DISTRICT_BOUNDARY = boxPolygon(104.08, 30.68, 104.09, 30.69);
+
 export interface World {
   admin: ReturnType<typeof client>;
   calltaker: ReturnType<typeof client>;

@@ -18,6 +18,7 @@ import { SafetyApiModule } from './safety/safety.api-module';
 import { ImportsApiModule } from './imports/imports.module';
 import { TrainingApiModule } from './training/training.module';
 import { PerimetersApiModule } from './perimeters/perimeters.module';
+import { ExercisesApiModule } from './exercises/exercises.module';
 
 /** The api: the platform once, then one module per feature (each imports the libs/core features it uses). */
 @Module({})
@@ -43,6 +44,7 @@ export class ApiModule {
         ImportsApiModule,
         TrainingApiModule,
         PerimetersApiModule,
+        ExercisesApiModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

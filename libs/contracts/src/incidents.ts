@@ -29,6 +29,10 @@ export const createIncidentSchema = z.object({
   description: safeText().max(4000).optional(),
   receivedAt: isoDateTimeSchema.optional(),
   schemeId: schemeIdSchema.optional(),
+  /** 演练: an exercise incident, shown as such everywhere and kept out of reports, KPIs and the index. */
+  exercise: z.boolean().optional(),
+  /** The exercise (`POST /api/v1/exercises`) this incident belongs to; implies `exercise`. */
+  exerciseId: uuidSchema.optional(),
 });
 export type CreateIncidentRequest = z.infer<typeof createIncidentSchema>;
 

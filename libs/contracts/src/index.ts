@@ -16,3 +16,4 @@ export * from './imports';
 export * from './training';
 export * from './admin';
 export * from './perimeters';
+export * from './exercises';

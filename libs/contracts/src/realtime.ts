@@ -84,6 +84,7 @@ export const terminalTaskSchema = z.object({
     location: lonLatViewSchema,
     address: z.string().nullable(),
     description: z.string().nullable(),
+    exercise: z.boolean().optional().describe('演练: an exercise, not a real incident'),
   }),
   etaSec: z.number().nullable(),
   checkpoint: z

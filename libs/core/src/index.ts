@@ -19,3 +19,5 @@ export * from './messages';
 export * from './safety';
 export * from './imports';
 export * from './training';
+export * from './exercises';
+export * from './safety-index';

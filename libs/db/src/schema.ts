@@ -91,6 +91,9 @@ export interface IncidentsTable {
   created_by: string | null;
   version: number;
   merged_into: string | null;
+  /** 演练: never in reports, KPIs or the index (migration 0021). */
+  exercise: Generated<boolean>;
+  exercise_id: string | null;
 }
 export interface IncidentCallsTable {
   id: Generated<string>;
@@ -210,6 +213,8 @@ export interface AlertsTable {
   acknowledged_by: string | null;
   /** Null until the alert outbox has pushed it to the consoles. */
   delivered_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** Set by a trigger from the incident (migration 0021). */
+  exercise: Generated<boolean>;
 }
 /** Written by triggers on units (migration 0006). */
 export interface UnitStatusHistoryTable {
@@ -387,6 +392,45 @@ export interface EmergenciesTable {
   clear_reason: string | null;
 }
 
+/** 演练 (migration 0021). */
+export interface ExercisesTable {
+  id: Generated<string>;
+  name: string;
+  status: string;
+  jurisdiction_id: string | null;
+  started_at: Timestamp;
+  stopped_at: Timestamp | null;
+  created_by: string | null;
+  created_by_name: string;
+  filed_by: ColumnType<Record<string, unknown>, string, string>;
+  spec: ColumnType<Record<string, unknown>, string, string>;
+}
+export interface ExerciseInjectsTable {
+  exercise_id: string;
+  seq: number;
+  due_at: Timestamp;
+  lon: number;
+  lat: number;
+  category: string;
+  priority: number;
+  claimed_at: Timestamp | null;
+  incident_id: string | null;
+  error: string | null;
+}
+export interface SafetyIndexWeightsTable {
+  component: string;
+  weight: number;
+  updated_at: Timestamp;
+  updated_by: string | null;
+  updated_by_name: string;
+}
+export interface CoverageSamplesTable {
+  scheme_id: string;
+  district_id: string;
+  slot_start: Timestamp;
+  road_km_pct: number[];
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -423,4 +467,8 @@ export interface DB {
   messages: MessagesTable;
   message_recipients: MessageRecipientsTable;
   emergencies: EmergenciesTable;
+  exercises: ExercisesTable;
+  exercise_injects: ExerciseInjectsTable;
+  safety_index_weights: SafetyIndexWeightsTable;
+  coverage_samples: CoverageSamplesTable;
 }

@@ -8,3 +8,6 @@ export * from './privacy';
 export * from './roles';
 export * from './defense-levels';
 export * from './position-frame';
+export * from './random';
+export * from './exercises';
+export * from './safety-index';

@@ -14,7 +14,7 @@ import { uuidParam } from '../common/params';
 import { ApiRoute } from '../common/api-route';
 import { eidoSchema, laggardsReportSchema, responseTimesReportSchema } from '@ringcad/contracts';
 
-const wantsCsv = (accept: string | undefined, format: string | undefined) =>
+export const wantsCsv = (accept: string | undefined, format: string | undefined) =>
   format === 'csv' || (format === undefined && /\btext\/csv\b/i.test(accept ?? ''));
 
 @Controller('api/v1')

@@ -3,6 +3,7 @@
 import { api } from '../api';
 import { DialogRefusal, openDialog } from '../dialog';
 import { h, isTyping, render } from '../dom';
+import { exerciseBadge } from './exercise-badge';
 import { clock } from '../format';
 import { alertLabel, t } from '../i18n';
 import { store } from '../store';
@@ -149,7 +150,11 @@ export function mountAlertBanner(
         alerts.slice(0, 4).map((a) =>
           h(
             'li',
-            { class: `alert-item alert-${a.kind}`, 'data-alert-id': a.id },
+            {
+              class: `alert-item alert-${a.kind}${a.exercise ? ' alert-exercise' : ''}`,
+              'data-alert-id': a.id,
+            },
+            exerciseBadge(a),
             h(
               'button',
               {

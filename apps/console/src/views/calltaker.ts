@@ -6,6 +6,7 @@ import type { IntakeContext } from '@ringcad/contracts';
 import { api, qs } from '../api';
 import { openDialog, pickList } from '../dialog';
 import { h, render } from '../dom';
+import { exerciseBadge } from './exercise-badge';
 import { categoryLabel, t } from '../i18n';
 import { errorMessage } from '../errors';
 import { NEARBY_RADIUS_M, NEARBY_WINDOW_MIN, nearbyIncidents, type Nearby } from '../nearby';
@@ -350,6 +351,7 @@ export class CalltakerSeat implements Seat {
         'div',
         { class: 'meta' },
         h('span', { class: `prio p${i.priority}` }, `P${i.priority}`),
+        exerciseBadge(i),
         ' ',
         categoryLabel(i.category),
         ' · ',
@@ -430,6 +432,7 @@ function incidentSummary(n: Nearby): (Node | string)[] {
       'div',
       { class: 'ns-top' },
       h('span', { class: `prio p${i.priority}` }, `P${i.priority}`),
+      exerciseBadge(i),
       h('strong', {}, categoryLabel(i.category)),
       n.sameCategory ? h('span', { class: 'same-cat' }, t('sameCategory')) : null,
       h('span', { class: 'number' }, i.number),

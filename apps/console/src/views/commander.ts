@@ -151,6 +151,8 @@ export class CommanderSeat implements Seat {
       incidents = await api.get<IncidentView[]>(
         `/incidents${qs({ status: 'all', from, limit: 1000 })}`,
       );
+      // 演练: exercise incidents are no part of today's figures
+      incidents = incidents.filter((i) => !i.exercise);
     } catch {
       return;
     }
@@ -234,7 +236,7 @@ export class CommanderSeat implements Seat {
         id: 'open',
         title: t('kpiOpen'),
         def: t('kpiDefOpen'),
-        value: String(store.incidents.size),
+        value: String([...store.incidents.values()].filter((i) => !i.exercise).length),
         cls: 'kpi-open',
       },
       {

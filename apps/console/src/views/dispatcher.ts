@@ -15,6 +15,7 @@ import type { FeatureCollection } from 'geojson';
 import { api, ApiError, qs } from '../api';
 import { closeDialogs, DialogRefusal, openDialog, pickList } from '../dialog';
 import { h, isTyping, keyedList, render, setText } from '../dom';
+import { exerciseBadge } from './exercise-badge';
 import { clock, mmss } from '../format';
 import { categoryLabel, label, lang, statusLabel, t, unitKindLabel } from '../i18n';
 import { errorMessage } from '../errors';
@@ -335,6 +336,7 @@ export class DispatcherSeat implements Seat {
         },
       },
       h('span', { class: `prio p${i.priority}` }, `P${i.priority}`),
+      exerciseBadge(i),
       h(
         'div',
         { class: 'qi-main' },
@@ -708,6 +710,7 @@ export class DispatcherSeat implements Seat {
           'div',
           { class: 'detail-head' },
           h('span', { class: `prio p${i.priority}` }, `P${i.priority}`),
+          exerciseBadge(i),
           h('strong', {}, categoryLabel(i.category)),
           h('span', { class: 'number' }, i.number),
           h('button', { type: 'button', class: 'ghost small', onclick: () => this.close() }, 'Esc'),

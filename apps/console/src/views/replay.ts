@@ -606,6 +606,16 @@ export function mountReplayLauncher(host: HTMLElement, map: MapView): () => void
         {
           type: 'button',
           class: 'small',
+          id: 'open-safety-index',
+          onclick: () => void import('./safety-index').then((m) => m.openSafetyIndex()),
+        },
+        t('si_open'),
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'small',
           id: 'open-area-replay',
           onclick: () => openAreaReplay(map),
         },

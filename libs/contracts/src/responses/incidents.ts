@@ -33,6 +33,7 @@ export const incidentViewSchema = z.object({
   dispatchedAt: z.string().nullable(),
   closedAt: z.string().nullable(),
   version: z.number().describe('per-incident version, also carried by every socket event'),
+  exercise: z.boolean().describe('演练: an exercise incident, never in reports, KPIs or the index'),
 });
 export type IncidentView = z.infer<typeof incidentViewSchema>;
 

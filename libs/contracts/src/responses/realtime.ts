@@ -13,5 +13,6 @@ export const alertViewSchema = z.object({
   at: z.string(),
   data: z.record(z.string(), z.unknown()),
   acknowledgedAt: z.string().nullable(),
+  exercise: z.boolean().describe('about an exercise (演练) incident'),
 });
 export type AlertView = z.infer<typeof alertViewSchema>;

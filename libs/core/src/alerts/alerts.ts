@@ -21,7 +21,15 @@ export function actsOnDistrictAlerts(p: Principal): boolean {
 export function toAlertView(
   r: Pick<
     AlertRecord,
-    'id' | 'kind' | 'incident_id' | 'unit_id' | 'assignment_id' | 'at' | 'data' | 'acknowledged_at'
+    | 'id'
+    | 'kind'
+    | 'incident_id'
+    | 'unit_id'
+    | 'assignment_id'
+    | 'at'
+    | 'data'
+    | 'acknowledged_at'
+    | 'exercise'
   >,
 ): AlertView {
   return {
@@ -33,5 +41,6 @@ export function toAlertView(
     at: new Date(r.at).toISOString(),
     data: r.data,
     acknowledgedAt: r.acknowledged_at ? new Date(r.acknowledged_at).toISOString() : null,
+    exercise: r.exercise,
   };
 }

@@ -25,3 +25,31 @@ export async function districtBoundaries(db: DbOrTx) {
   );
   return rows.rows;
 }
+
+/** A coverage sample slot (15 min): the week's coverage in the 平安指数 is the mean of its slots. */
+export const COVERAGE_SAMPLE_SLOT_MS = 15 * 60_000;
+
+/** One sample per scheme, district and slot (the first push of a slot wins). */
+export async function recordCoverageSamples(
+  db: DbOrTx,
+  schemeId: string,
+  at: Date,
+  districts: readonly { id: string; roadKmPct: number[] }[],
+) {
+  if (!districts.length) return;
+  const slot = new Date(
+    Math.floor(at.getTime() / COVERAGE_SAMPLE_SLOT_MS) * COVERAGE_SAMPLE_SLOT_MS,
+  );
+  await db
+    .insertInto('coverage_samples')
+    .values(
+      districts.map((d) => ({
+        scheme_id: schemeId,
+        district_id: d.id,
+        slot_start: slot,
+        road_km_pct: d.roadKmPct,
+      })),
+    )
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}

@@ -27,7 +27,12 @@ import { DefenseLevelsService } from '../command';
 import { availableUnitPositions, LiveFleetService, overlayLive } from '../fleet';
 import { RealtimePublisher } from '../realtime';
 import { RoadNetworkService } from '../roads';
-import { districtBoundaries, districtsVersion, standbyPointPositions } from './coverage.queries';
+import {
+  districtBoundaries,
+  districtsVersion,
+  recordCoverageSamples,
+  standbyPointPositions,
+} from './coverage.queries';
 import { RingSchemesService } from '../schemes';
 
 export interface CoverageView {
@@ -104,6 +109,13 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
       // its units are counted from the same live positions the coverage was computed from
       // (unit rows catch up with accepted positions a few seconds later)
       await this.defenseLevels.evaluateCoverage({ ...view, unitPositions: this.lastUnits });
+      // history for the 平安指数 (a week's coverage is the mean of these samples)
+      await recordCoverageSamples(
+        this.database.db,
+        view.scheme.id,
+        new Date(view.computedAt),
+        view.districts.map((d) => ({ id: d.id, roadKmPct: d.tiers.map((t) => t.roadKmPct) })),
+      );
     }
   }
 

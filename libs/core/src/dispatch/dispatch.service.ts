@@ -115,6 +115,7 @@ export function terminalTask(
       location: incident.location,
       address: incident.address,
       description: incident.description,
+      exercise: incident.exercise,
     },
     etaSec: a.etaSec,
     caller: { name: maskName(incident.callerName), number: maskPhone(incident.callerNumber) },

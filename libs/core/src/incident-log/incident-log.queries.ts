@@ -26,6 +26,7 @@ export type IncidentRecord = Pick<
   | 'dispatched_at'
   | 'closed_at'
   | 'version'
+  | 'exercise'
 > & { lon: number; lat: number };
 
 /** Column values for an incident update: a value, or SQL (`COALESCE(first_arrived_at, …)`). */

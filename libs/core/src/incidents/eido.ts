@@ -75,6 +75,8 @@ export function toEido(tl: Timeline, exportedAt: Date) {
       incidentCommonPriorityNumber: i.priority,
       incidentCreationTimeStamp: i.createdAt,
       responseScheme: i.schemeId,
+      // 演练: receivers must not count it as a real incident
+      exerciseIndicator: i.exercise,
       locationReference: [locationId],
       callReference: [callId],
       emergencyResourceReference: tl.assignments.map((a) => urn('assignment', a.id)),

@@ -43,12 +43,16 @@ export async function insertIncident(
 ): Promise<IncidentRecord & { dups: DuplicateRecord[] }> {
   const { input, point: p, day, now } = c;
   const point = sql`ST_SetSRID(ST_MakePoint(${p.lon}, ${p.lat}), 4326)`;
+  // 演练: an exercise's incident is one whatever `exercise` says; exercises and real calls are
+  // never each other's duplicates
+  const exercise = Boolean(input.exercise || input.exerciseId);
   const partialEvent = {
     category: input.category,
     priority: input.priority,
     location: p,
     input: input.location,
     address: input.address ?? null,
+    ...(exercise ? { exercise: true } : {}),
   };
   const event = incidentEventInsertSql({
     incidentId: sql`ins.id`,
@@ -83,18 +87,19 @@ export async function insertIncident(
         SELECT coalesce(json_agg(d), '[]'::json) AS list FROM (
           SELECT i.id, i.number, ST_Distance(i.location::geography, ${point}::geography) AS distance_m, i.created_at
           FROM incidents i
-          WHERE i.category = ${input.category} AND i.status <> 'cancelled'
+          WHERE i.category = ${input.category} AND i.status <> 'cancelled' AND i.exercise = ${exercise}
             AND i.created_at >= ${new Date(now.getTime() - c.duplicates.windowMin * 60_000)}
             AND ST_DWithin(i.location::geography, ${point}::geography, ${c.duplicates.radiusM})
           ORDER BY distance_m LIMIT 10) d),
       ins AS (
         INSERT INTO incidents AS i (number, status, category, priority, scheme_id, location, input_crs, input_lon,
           input_lat, address, caller_number, caller_name, description, district_id, station_id, grid_id,
-          received_at, created_at, created_by, version)
+          received_at, created_at, created_by, version, exercise, exercise_id)
         SELECT j.number, 'new', ${input.category}, ${input.priority}, j.scheme_id, ${point},
           ${input.location.crs ?? 'WGS84'}, ${input.location.lon}, ${input.location.lat}, ${input.address ?? null},
           ${input.callerNumber ?? null}, ${input.callerName ?? null}, ${input.description ?? null},
-          j.district_id, j.station_id, j.grid_id, ${c.receivedAt}, ${now}, ${c.createdBy}, 1
+          j.district_id, j.station_id, j.grid_id, ${c.receivedAt}, ${now}, ${c.createdBy}, 1,
+          ${exercise}, ${input.exerciseId ?? null}::uuid
         FROM j
         RETURNING ${sql.raw(INCIDENT_COLUMNS)}),
       ev AS (${event})${recordCallCte(c.call, now)}
@@ -125,6 +130,14 @@ export async function selectIncidents(db: DbOrTx, q: IncidentListQuery): Promise
       SELECT ${sql.raw(INCIDENT_COLUMNS)} FROM incidents i WHERE ${sql.join(filters, sql` AND `)}
       ORDER BY i.priority, i.created_at DESC LIMIT ${q.limit}`.execute(db);
   return rows.rows;
+}
+
+/** Whether an exercise exists and is still filing incidents. */
+export async function exerciseRunning(db: DbOrTx, id: string): Promise<boolean> {
+  const r = await sql<{
+    status: string;
+  }>`SELECT status FROM exercises WHERE id = ${id}`.execute(db);
+  return r.rows[0]?.status === 'running';
 }
 
 export function selectDisposition(db: DbOrTx, code: string) {

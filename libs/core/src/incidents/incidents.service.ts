@@ -33,7 +33,12 @@ import { TimersService } from '../timers';
 import { InputBounds } from '../roads';
 import { PlansService, AgenciesService } from '../command';
 import { ScopeService, assertIncidentInScope, incidentScopeSql } from '../auth';
-import { insertIncident, selectDisposition, selectIncidents } from './incidents.queries';
+import {
+  exerciseRunning,
+  insertIncident,
+  selectDisposition,
+  selectIncidents,
+} from './incidents.queries';
 
 export interface PossibleDuplicate {
   id: string;
@@ -96,6 +101,13 @@ export class IncidentsService {
       this.bounds.assertReceivedAt(receivedAt.getTime(), now.getTime());
     this.bounds.assertInServiceArea([p], () => 'location');
     if (input.schemeId !== undefined) await this.schemes.require(input.schemeId, 'schemeId');
+    if (
+      input.exerciseId !== undefined &&
+      !(await exerciseRunning(this.database.db, input.exerciseId))
+    )
+      throw new DomainError('VALIDATION_FAILED', 'no running exercise with this id', [
+        { path: 'exerciseId', message: 'not a running exercise' },
+      ]);
     // ── idempotency: the key's row commits with the incident, in the statement below ──
     const call: IdempotentCall | undefined = idempotencyKey
       ? { owner: keyOwner(by), key: idempotencyKey, hash: requestHash(input) }

@@ -28,6 +28,7 @@ const incident: IncidentView = {
   category: 'theft',
   priority: 2,
   schemeId: '1-3-8',
+  exercise: false,
   location: { lon: 121.47, lat: 31.23 },
   address: null,
   callerNumber: '13812345678',

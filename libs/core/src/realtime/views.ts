@@ -26,13 +26,14 @@ export interface IncidentRow {
   dispatched_at: Date | null;
   closed_at: Date | null;
   version: number;
+  exercise: boolean;
 }
 
 /** Columns every incident read selects (location split into lon/lat). */
 export const INCIDENT_COLUMNS = `i.id, i.number, i.status, i.category, i.priority, i.scheme_id,
   ST_X(i.location) AS lon, ST_Y(i.location) AS lat, i.address, i.caller_number, i.caller_name,
   i.description, i.district_id, i.station_id, i.grid_id, i.received_at, i.created_at,
-  i.dispatched_at, i.closed_at, i.version`;
+  i.dispatched_at, i.closed_at, i.version, i.exercise`;
 
 export function toIncidentView(r: IncidentRow): IncidentView {
   const j = r.district_id || r.station_id || r.grid_id;
@@ -56,6 +57,7 @@ export function toIncidentView(r: IncidentRow): IncidentView {
     dispatchedAt: iso(r.dispatched_at),
     closedAt: iso(r.closed_at),
     version: r.version,
+    exercise: r.exercise,
   };
 }
 

@@ -1,3 +1,4 @@
 export * from './reports.module';
 export * from './replay.service';
 export * from './reports.service';
+export { tierMetSql } from './reports.queries';

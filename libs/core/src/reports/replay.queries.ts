@@ -18,7 +18,10 @@ export async function jurisdictionBox(db: DbOrTx, id: string) {
   return r.rows[0];
 }
 
-/** The district's incidents open at some point in [from, to) (created at most a day before it). */
+/**
+ * The district's incidents open at some point in [from, to) (created at most a day before it);
+ * exercises (演练) are not part of the district's real picture.
+ */
 export async function incidentsOpenInDistrict(
   db: DbOrTx,
   districtId: string,
@@ -45,7 +48,7 @@ export async function incidentsOpenInDistrict(
       SELECT i.id, i.number, i.category, i.priority, i.status, ST_X(i.location) AS lon, ST_Y(i.location) AS lat,
         i.received_at, i.created_at, i.dispatched_at, i.first_arrived_at, i.resolved_at, i.closed_at, i.cancelled_at
       FROM incidents i
-      WHERE i.district_id = ${districtId} AND i.created_at < ${to} AND i.created_at >= ${new Date(from.getTime() - 86_400_000)}
+      WHERE i.district_id = ${districtId} AND NOT i.exercise AND i.created_at < ${to} AND i.created_at >= ${new Date(from.getTime() - 86_400_000)}
         AND coalesce(i.resolved_at, i.cancelled_at, i.closed_at, 'infinity'::timestamptz) >= ${from}
       ORDER BY i.created_at`.execute(db);
   return incidents.rows;

@@ -210,7 +210,7 @@ const CSV_COLUMNS = [
 /** U+FEFF, written as the bytes EF BB BF: tells Excel the CSV is UTF-8. */
 export const CSV_BOM = '\uFEFF';
 
-const csvCell = (v: string | number | null | undefined) => {
+export const csvCell = (v: string | number | null | undefined) => {
   if (v === null || v === undefined) return '';
   const s = String(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;

@@ -1,0 +1,2 @@
+export * from './exercises.module';
+export * from './exercises.service';

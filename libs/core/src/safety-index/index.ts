@@ -1,0 +1,2 @@
+export * from './safety-index.module';
+export * from './safety-index.service';
