@@ -269,6 +269,7 @@ describe(`jurisdiction scope on every route (${SERVICES_MODE ? 'services' : 'emb
             : '00000000-0000-4000-8000-000000000000';
     let path = r.path.replace(':id', param);
     if (rules.includes('district:query')) path += `?districtId=${ids.eDistrict}`;
+    if (rules.includes('jurisdiction:query')) path += `?jurisdictionId=${ids.eDistrict}`;
     if (r.path.endsWith('/route')) path += `?unitId=${units.e2.id}`;
     if (r.path === '/api/v1/intake/context') path += `?lon=${E_POINT.lon}&lat=${E_POINT.lat}`;
     const bodies: Record<string, unknown> = {

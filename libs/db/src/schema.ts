@@ -285,6 +285,17 @@ export interface TrainingSettingsTable {
   updated_by: string | null;
   updated_by_name: string | null;
 }
+/** 巡逻方案 (migration 0018): the shape (points, lines, areas, shift) is the `body` document. */
+export interface PatrolPlansTable {
+  id: Generated<string>;
+  name: string;
+  jurisdiction_id: string;
+  unit_ids: string[];
+  body: ColumnType<unknown, string, string>;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
 export interface IdempotencyKeysTable {
   principal: string;
   key: string;
@@ -361,6 +372,7 @@ export interface DB {
   defense_level_changes: DefenseLevelChangesTable;
   coverage_breaches: CoverageBreachesTable;
   training_settings: TrainingSettingsTable;
+  patrol_plans: PatrolPlansTable;
   idempotency_keys: IdempotencyKeysTable;
   assignments: AssignmentsTable;
   incident_events: IncidentEventsTable;
