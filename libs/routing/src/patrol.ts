@@ -13,7 +13,8 @@ import { type AreaGeometry } from './raster';
  * apart, the stretch driven is filled in: along one segment, or from the first point to the
  * shared node and on to the second point, or through one connecting segment when they share
  * none. Every segment is cut into {@link BINS} equal bins; a pass marks bins, so a unit that
- * drove a third of a long street passes a third of its length.
+ * drove a third of a long street passes a third of its length. A point within 10 m of the
+ * previous segment, between its ends and along it, stays on it without a search (most reports).
  */
 export const BINS = 8;
 export const MATCH_RADIUS_M = 40;
@@ -88,6 +89,50 @@ function fractionAt(
   return total > 0 ? before / total : 0;
 }
 
+/** Within this of the previous segment, inside it and along it, a point stays on it. */
+const STAY_M = 10;
+
+/**
+ * The fraction along segment `s` where (px, py) projects, when the point lies within
+ * {@link STAY_M} of it, strictly between its ends, and (with a heading) along it; else 0.
+ */
+function onSegment(
+  graph: RoadGraph,
+  si: ReturnType<typeof snapIndexFor>,
+  s: number,
+  px: number,
+  py: number,
+  p: TrackPoint,
+): number {
+  const g0 = graph.segGeomStart[s];
+  const g1 = graph.segGeomStart[s + 1];
+  let best = Infinity;
+  let at = -1;
+  let bt = 0;
+  for (let i = g0; i < g1 - 1; i++) {
+    const dx = si.gx[i + 1] - si.gx[i];
+    const dy = si.gy[i + 1] - si.gy[i];
+    const l2 = dx * dx + dy * dy;
+    let t = l2 > 0 ? ((px - si.gx[i]) * dx + (py - si.gy[i]) * dy) / l2 : 0;
+    t = t < 0 ? 0 : t > 1 ? 1 : t;
+    const d = Math.hypot(si.gx[i] + t * dx - px, si.gy[i] + t * dy - py);
+    if (d < best) {
+      best = d;
+      at = i;
+      bt = t;
+    }
+  }
+  if (best > STAY_M || at < 0) return 0;
+  if ((at === g0 && bt === 0) || (at === g1 - 2 && bt === 1)) return 0;
+  if (p.headingDeg !== null && p.headingDeg !== undefined) {
+    const b = bearingDeg(si.gx[at + 1] - si.gx[at], si.gy[at + 1] - si.gy[at]);
+    if (Math.min(angleDiff(p.headingDeg, b), angleDiff(p.headingDeg, (b + 180) % 360)) > 45)
+      return 0;
+  }
+  const f = fractionAt(graph, si.gx, si.gy, s, at, bt);
+  return f > 0 && f < 1 ? f : 0;
+}
+
 /** Map-matches one unit's track (see the module comment); null where no road is near. */
 export function matchTrack(graph: RoadGraph, points: readonly TrackPoint[]): (Match | null)[] {
   const si = snapIndexFor(graph, 'any');
@@ -99,6 +144,14 @@ export function matchTrack(graph: RoadGraph, points: readonly TrackPoint[]): (Ma
     const py = (p.lat - lat0) * ky;
     if (!Number.isFinite(px) || !Number.isFinite(py)) {
       out.push(null);
+      continue;
+    }
+    // fast path: still well inside the previous segment (no index search)
+    const stay: number = prev === null ? 0 : onSegment(graph, si, prev.segment, px, py, p);
+    if (prev !== null && stay > 0) {
+      const kept: Match = { segment: prev.segment, fraction: stay, ms: p.ms };
+      out.push(kept);
+      prev = kept;
       continue;
     }
     let best: Match | null = null;

@@ -125,12 +125,8 @@ export class PatrolController {
     response: patrolComplianceSchema,
     errors: ['OUT_OF_SCOPE', 'UNAVAILABLE'],
   })
-  compliance(
-    @Param('id', uuidParam) id: string,
-    @Query() query: unknown,
-    @CurrentPrincipal() by: Principal,
-  ) {
-    return this.patrol.compliance(id, parseInput(complianceQuerySchema, query), by);
+  compliance(@Param('id', uuidParam) id: string, @Query() query: unknown) {
+    return this.patrol.compliance(id, parseInput(complianceQuerySchema, query));
   }
 
   @Access({ terminal: true, roles: [], scope: 'filtered' })

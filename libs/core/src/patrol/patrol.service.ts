@@ -318,11 +318,7 @@ export class PatrolService {
    * Compliance of a plan over [from, to): the plan as a whole by its units (any unit when it
    * names none), each unit that patrolled there, and the grid's street-km swept by anyone.
    */
-  async compliance(
-    id: string,
-    q: { from: Date; to: Date },
-    by: Principal,
-  ): Promise<PatrolComplianceView> {
+  async compliance(id: string, q: { from: Date; to: Date }): Promise<PatrolComplianceView> {
     const plan = await this.get(id);
     const graph = this.roads.requireGraph();
     const a = await this.areas(graph, plan.jurisdictionId);
