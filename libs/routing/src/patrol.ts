@@ -89,6 +89,16 @@ function fractionAt(
   return total > 0 ? before / total : 0;
 }
 
+/** Projection of (px, py) on shape piece `i` (local metres): the clamped `t` and the distance. */
+function project(gx: Float64Array, gy: Float64Array, i: number, px: number, py: number) {
+  const dx = gx[i + 1] - gx[i];
+  const dy = gy[i + 1] - gy[i];
+  const l2 = dx * dx + dy * dy;
+  let t = l2 > 0 ? ((px - gx[i]) * dx + (py - gy[i]) * dy) / l2 : 0;
+  t = t < 0 ? 0 : t > 1 ? 1 : t;
+  return { t, d: Math.hypot(gx[i] + t * dx - px, gy[i] + t * dy - py), dx, dy, l2 };
+}
+
 /** Within this of the previous segment, inside it and along it, a point stays on it. */
 const STAY_M = 10;
 
@@ -110,12 +120,7 @@ function onSegment(
   let at = -1;
   let bt = 0;
   for (let i = g0; i < g1 - 1; i++) {
-    const dx = si.gx[i + 1] - si.gx[i];
-    const dy = si.gy[i + 1] - si.gy[i];
-    const l2 = dx * dx + dy * dy;
-    let t = l2 > 0 ? ((px - si.gx[i]) * dx + (py - si.gy[i]) * dy) / l2 : 0;
-    t = t < 0 ? 0 : t > 1 ? 1 : t;
-    const d = Math.hypot(si.gx[i] + t * dx - px, si.gy[i] + t * dy - py);
+    const { t, d } = project(si.gx, si.gy, i, px, py);
     if (d < best) {
       best = d;
       at = i;
@@ -159,14 +164,7 @@ export function matchTrack(graph: RoadGraph, points: readonly TrackPoint[]): (Ma
     for (const h of si.index.neighbors(px, py, 8, MATCH_RADIUS_M)) {
       const i = si.piecePoint[h];
       const s = si.pieceSeg[h];
-      const x0 = si.gx[i];
-      const y0 = si.gy[i];
-      const dx = si.gx[i + 1] - x0;
-      const dy = si.gy[i + 1] - y0;
-      const l2 = dx * dx + dy * dy;
-      let t = l2 > 0 ? ((px - x0) * dx + (py - y0) * dy) / l2 : 0;
-      t = t < 0 ? 0 : t > 1 ? 1 : t;
-      const d = Math.hypot(x0 + t * dx - px, y0 + t * dy - py);
+      const { t, d, dx, dy, l2 } = project(si.gx, si.gy, i, px, py);
       if (d > MATCH_RADIUS_M) continue;
       let score = d;
       if (prev && prev.segment !== s && !touches(graph, prev.segment, s))
