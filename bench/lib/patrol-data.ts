@@ -136,9 +136,11 @@ export function patrolBenchData(city: BenchCity, fromMs: number): PatrolBenchDat
     const p = unitPoint(city, rand);
     if (booleanPointInPolygon([p.lon, p.lat], district.geometry)) starts.push(p);
   }
-  const tracks: UnitTrack[] = starts.map((p, i) => {
+  const tracks: UnitTrack[] = [];
+  starts.forEach((p, i) => {
     const start = nearestNode(g, p.lon, p.lat, box);
-    return { unitId: `u${i}`, points: drive(g, start, box, fromMs, rand) };
+    if (start >= 0 && g.fwdOffsets[start + 1] > g.fwdOffsets[start])
+      tracks.push({ unitId: `u${i}`, points: drive(g, start, box, fromMs, rand) });
   });
   const points: PatrolPoint[] = [];
   for (let i = 0; points.length < 200 && i < 100_000; i++) {
