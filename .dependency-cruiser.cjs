@@ -20,6 +20,7 @@ const NODE_IO =
 const CORE_LAYERS = [
   'platform',
   'auth',
+  'schemes',
   'realtime',
   'alerts',
   'roads',

@@ -8,6 +8,7 @@
 import * as os from 'node:os';
 import {
   computeCoverage,
+  IncrementalCoverage,
   multiSourceTimes,
   snapPoint,
   suggestMoveUps,
@@ -47,6 +48,28 @@ export function runCoverageBench(): Record<string, unknown> {
     cpu.push(r.cpuMs);
     last = r.result;
     searchOnly.push(measure(() => multiSourceTimes(graph, units, Math.max(...TIERS))).ms);
+  }
+  // Live node times kept by IncrementalCoverage: one full multi-source search, then units
+  // moving one at a time (a 5 s report's hop, snapped inside the clock) folded in.
+  const inc = new IncrementalCoverage(graph, Math.max(...TIERS));
+  const incSources = units.map((u) => ({ id: u.id, snap: u.snap ?? null }));
+  inc.reset(incSources);
+  const incFull = Array.from({ length: 3 }, () => measure(() => inc.reset(incSources)));
+  const movedMs: number[] = [];
+  const movedCpuMs: number[] = [];
+  const movedNodes: number[] = [];
+  const moveRand = mulberry32(99); // its own stream: the standby points below stay the same
+  for (let k = 0; k < 500; k++) {
+    const u = units[Math.floor(moveRand() * units.length)];
+    const to = {
+      lon: u.lon + (moveRand() - 0.5) * 6e-4,
+      lat: u.lat + (moveRand() - 0.5) * 6e-4,
+    };
+    const r = measure(() => inc.move(u.id, snapPoint(graph, to, { role: 'origin' })));
+    if (k < 50) continue; // JIT warm-up
+    movedMs.push(r.ms);
+    movedCpuMs.push(r.cpuMs);
+    movedNodes.push(r.result);
   }
   const noAreas = measure(() => computeCoverage(graph, units, TIERS));
   const noAreasAgain = measure(() => computeCoverage(graph, units, TIERS));
@@ -96,6 +119,12 @@ export function runCoverageBench(): Record<string, unknown> {
     coverageMs: stats(wall),
     coverageCpuMs: stats(cpu),
     multiSourceSearchOnlyMs: stats(searchOnly),
+    // IncrementalCoverage (node times and nearest unit per node, up to the largest tier): its
+    // full search, and one moved unit folded in (snap + repair of the cells that change)
+    incrementalFullSearchMs: stats(incFull.map((r) => r.ms)),
+    coverageMovedUnitMs: stats(movedMs),
+    coverageMovedUnitCpuMs: stats(movedCpuMs),
+    coverageMovedUnitNodesMedian: stats(movedNodes).p50,
     settledNodes: res.settledNodes,
     coverageNoAreasFirstMs: round(noAreas.ms, 1),
     coverageNoAreasCachedMs: round(noAreasAgain.ms, 1),
@@ -123,7 +152,7 @@ export function runCoverageBench(): Record<string, unknown> {
     cities,
     citiesSkipped: real.skipped,
     inClock:
-      'computeCoverage (multi-source search from every unit, per-tier road km, area raster, blind-spot polygons) on already snapped units; move-ups: suggestMoveUps; not inside: HTTP, database, push to consoles',
+      'computeCoverage (multi-source search from every unit, per-tier road km, area raster, blind-spot polygons) on already snapped units; move-ups: suggestMoveUps; coverageMovedUnitMs: snapping one moved unit and IncrementalCoverage.move (node times and owners only: road km, raster and blind spots are not updated incrementally); not inside: HTTP, database, push to consoles',
   };
 }
 

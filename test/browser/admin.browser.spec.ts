@@ -143,6 +143,9 @@ describe(`the admin seat sets up a real city (${SERVICES_MODE ? 'services' : 'em
     const refused = page.locator('#imp-rows tr[data-action="refuse"]');
     expect(await refused.count()).toBe(2);
     expect(await refused.first().textContent()).toContain('tank');
+    // the row's reason in Chinese, from its code and parameters (not the server's English)
+    expect(await refused.first().textContent()).toContain('级别/类型：“tank”不是有效值');
+    expect(await refused.nth(1).textContent()).toContain('派出所：没有名为“不存在所”的辖区');
     expect(await page.locator('#imp-apply').isDisabled()).toBe(true);
     await shot(page, '02-units-refused');
     expect((await admin.get('/api/v1/units')).body).toEqual([]);
@@ -303,5 +306,93 @@ describe(`the admin seat sets up a real city (${SERVICES_MODE ? 'services' : 'em
     }
     expect(adminPage.problems).toEqual([]);
     expect(adminPage.external).toEqual([]);
+  });
+
+  it('edits a district and adds a ring scheme, a premise and a disposition through the console', async () => {
+    const page = adminPage.page;
+    // a ring scheme: tiers not ascending are refused in Chinese and nothing is written
+    await page.locator('#admin-tab-schemes').click();
+    await page.locator('#new-scheme-id').fill('city-2-4-6');
+    await page.locator('#new-scheme-zh').fill('2、4、6分钟处置圈');
+    await page.locator('#new-scheme-en').fill('2/4/6-minute rings');
+    await page.locator('#new-scheme-tiers').fill('240, 120');
+    await page.locator('#new-scheme').click();
+    await waitText(page, '#admin-msg', '输入有误');
+    expect(((await admin.get('/api/v1/rings/schemes')).body as unknown[]).length).toBe(3);
+    await page.locator('#new-scheme-tiers').fill('120, 240, 360');
+    await page.locator('#new-scheme').click();
+    await page.locator('#schemes-table tr[data-id="city-2-4-6"]').waitFor();
+    const scheme = ((await admin.get('/api/v1/rings/schemes')).body as any[]).find(
+      (x) => x.id === 'city-2-4-6',
+    );
+    expect(scheme.tiers.map((x: { sec: number }) => x.sec)).toEqual([120, 240, 360]);
+
+    // the east district: renamed, reshaped from a GeoJSON file, held to the new scheme
+    await page.locator('#admin-tab-jurisdictions').click();
+    await page.locator('#jurisdictions-table tr[data-name="锦江东区"] button').first().click();
+    await page.locator('#edit-name').fill('锦江新东区');
+    await page.selectOption('#edit-scheme', 'city-2-4-6');
+    const reshaped = square(SPLIT, 30.6, 104.14, 30.72);
+    await page.setInputFiles('#edit-boundary', {
+      name: 'east.geojson',
+      mimeType: 'application/geo+json',
+      buffer: Buffer.from(JSON.stringify({ type: 'Polygon', coordinates: [reshaped] })),
+    });
+    await page.locator('#edit-save').click();
+    await page.locator('#jurisdictions-table tr[data-name="锦江新东区"]').waitFor();
+    const east = ((await admin.get('/api/v1/jurisdictions')).body.features as any[]).find(
+      (f) => f.properties.name === '锦江新东区',
+    );
+    expect(east.properties.schemeId).toBe('city-2-4-6');
+    const xs = (east.geometry.coordinates[0][0] as number[][]).map(([x]) => x);
+    expect(Math.max(...xs)).toBeCloseTo(104.14, 5);
+    await shot(page, '08-district-edited');
+    const filed = await (
+      await login(base, 'jj.taker', 'jj-taker-pass')
+    ).post('/api/v1/incidents', {
+      location: { lon: 104.13, lat: 30.65 },
+      category: 'public_order',
+      priority: 2,
+    });
+    expect(filed.body.incident.jurisdiction.districtId).toBe(east.properties.id);
+    expect(filed.body.incident.schemeId).toBe('city-2-4-6');
+
+    // a premise (重点场所) at a point
+    await page.locator('#admin-tab-premises').click();
+    await page.locator('#new-premise-name').fill('春熙路商场');
+    await page.selectOption('#new-premise-level', 'danger');
+    await page.locator('#new-premise-text').fill('人员密集，注意踩踏');
+    await page.locator('#new-premise-lon').fill(String(INCIDENT_POINT.lon));
+    await page.locator('#new-premise-lat').fill(String(INCIDENT_POINT.lat));
+    await page.locator('#new-premise').click();
+    await page.locator('#premises-table tr[data-name="春熙路商场"]').waitFor();
+    expect((await admin.get('/api/v1/premises')).body).toEqual([
+      expect.objectContaining({ name: '春熙路商场', level: 'danger' }),
+    ]);
+
+    // a disposition of our own, and a built-in one disabled
+    await page.locator('#admin-tab-dispositions').click();
+    await page.locator('#new-disp-code').fill('school_referral');
+    await page.locator('#new-disp-zh').fill('移交学校');
+    await page.locator('#new-disp-en').fill('Referred to the school');
+    await page.locator('#new-disposition').click();
+    await page.locator('#dispositions-table tr[data-code="school_referral"]').waitFor();
+    await page
+      .locator('#dispositions-table tr[data-code="duplicate"] button', { hasText: '停用' })
+      .click();
+    await waitText(page, '#dispositions-table tr[data-code="duplicate"]', '已停用');
+    const dispositions = (await admin.get('/api/v1/dispositions')).body as any[];
+    expect(dispositions.find((d) => d.code === 'school_referral')).toMatchObject({
+      label: { zh: '移交学校', en: 'Referred to the school' },
+      builtin: false,
+    });
+    expect(dispositions.find((d) => d.code === 'duplicate')).toMatchObject({ disabled: true });
+    await shot(page, '09-dispositions');
+    // the one refusal asked for above (tiers not ascending) is the only failed request
+    expect(
+      adminPage.problems.filter(
+        (p) => !/HTTP 400 .*\/rings\/schemes|400 \(Bad Request\) .*\/rings\/schemes/.test(p),
+      ),
+    ).toEqual([]);
   });
 });

@@ -140,8 +140,8 @@ describe(`bulk imports (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =>
       mapping: { name: '名称' },
       counts: { create: 2, update: 0, refuse: 0 },
       rows: [
-        { row: 1, key: '西区', action: 'create', errors: [] },
-        { row: 2, key: '东区', action: 'create', errors: [] },
+        { row: 1, key: '西区', action: 'create', errors: [], issues: [] },
+        { row: 2, key: '东区', action: 'create', errors: [], issues: [] },
       ],
     });
     expect(await counts()).toEqual(before);
@@ -240,8 +240,20 @@ describe(`bulk imports (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =>
     expect(refused.status).toBe(422);
     expect(refused.body.error.code).toBe('IMPORT_REFUSED');
     expect(refused.body.error.details.counts).toEqual({ create: 1, update: 0, refuse: 5 });
-    const rows = refused.body.error.details.rows as { row: number; errors: string[] }[];
+    const rows = refused.body.error.details.rows as {
+      row: number;
+      errors: string[];
+      issues: Record<string, unknown>[];
+    }[];
     expect(rows.map((r) => r.row)).toEqual([2, 3, 4, 5, 6]);
+    // the reasons as codes with parameters (the console words them), the English text beside them
+    expect(rows.map((r) => r.issues[0])).toEqual([
+      expect.objectContaining({ code: 'IMPORT_BAD_KIND', field: 'kind', value: 'tank' }),
+      { code: 'IMPORT_NO_SUCH_JURISDICTION', field: 'station', value: '南一所' },
+      expect.objectContaining({ code: 'IMPORT_DUPLICATE_ROW', field: 'callsign', row: 1 }),
+      { code: 'IMPORT_FIELD_MISSING', field: 'callsign' },
+      { code: 'IMPORT_BAD_RECORD', field: 'row', value: '4', count: 3 },
+    ]);
     expect(rows[0].errors[0]).toMatch(/^kind: "tank"/);
     expect(rows[1].errors[0]).toMatch(/^station: no jurisdiction named 南一所/);
     expect(rows[2].errors[0]).toMatch(/already row 1/);
@@ -375,7 +387,20 @@ describe(`bulk imports (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =>
     const refused = await upload('kind=checkpoints&dryRun=false', gj, 'application/geo+json');
     expect(refused.status).toBe(422);
     expect(refused.body.error.details.rows).toEqual([
-      { row: 2, key: '坏卡点', action: 'refuse', errors: ['geometry: a LineString, not a Point'] },
+      {
+        row: 2,
+        key: '坏卡点',
+        action: 'refuse',
+        errors: ['geometry: a LineString, not a Point'],
+        issues: [
+          {
+            code: 'IMPORT_BAD_GEOMETRY_TYPE',
+            field: 'geometry',
+            value: 'LineString',
+            expected: ['Point'],
+          },
+        ],
+      },
     ]);
     expect((await admin.get('/api/v1/checkpoints')).body).toEqual([]);
   });

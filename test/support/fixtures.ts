@@ -17,6 +17,20 @@ export const DISTRICT_BOUNDARY = {
 
 export const INCIDENT_POINT = { lon: 104.0657, lat: 30.6574 };
 
+/** A lon/lat box as a GeoJSON polygon. */
+export const boxPolygon = (w: number, s: number, e: number, n: number) => ({
+  type: 'Polygon' as const,
+  coordinates: [
+    [
+      [w, s],
+      [e, s],
+      [e, n],
+      [w, n],
+      [w, s],
+    ],
+  ],
+});
+
 export interface World {
   admin: ReturnType<typeof client>;
   calltaker: ReturnType<typeof client>;

@@ -1,9 +1,10 @@
 // What the seat reads when the server refuses something: a sentence in the seat's language chosen
 // by the error's code (and its details), never the server's English text. The sentences are in
 // the one dictionary (i18n.ts); this file only picks them.
+import type { ImportIssue } from '@ringcad/contracts';
 import { ERROR_CODES, type ErrorCode } from '@ringcad/contracts/constants';
 import { ApiError } from './api';
-import { lang, statusLabel, translate, type Lang } from './i18n';
+import { isKey, lang, statusLabel, translate, type Lang } from './i18n';
 
 interface BusyUnit {
   callsign?: unknown;
@@ -56,4 +57,18 @@ export function errorMessage(err: unknown, l: Lang = lang()): string {
   }
   // fetch rejects with a TypeError when the network is gone; nothing from a server to show
   return translate(l, 'errNetwork');
+}
+
+/** A refused import row's reason in the seat's language, from its code and parameters. */
+export function importIssueText(issue: ImportIssue, l: Lang = lang()): string {
+  const fieldKey = `adm_t_${issue.field}`;
+  const field = isKey(fieldKey) ? translate(l, fieldKey) : issue.field;
+  return translate(l, `imp_${issue.code}`, {
+    field,
+    value: issue.value ?? '',
+    row: issue.row ?? '',
+    count: issue.count ?? '',
+    expected: (issue.expected ?? []).join(l === 'zh' ? '、' : ', '),
+    detail: issue.detail ?? '',
+  });
 }

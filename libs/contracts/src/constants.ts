@@ -29,6 +29,10 @@ export const ERROR_CODES = [
   'OUT_OF_SCOPE',
   /** a bulk import with refused rows (422; details.rows): nothing was written */
   'IMPORT_REFUSED',
+  /** still referenced (details.references counts who uses it): change or remove those first */
+  'IN_USE',
+  /** a built-in record (ring scheme, disposition) may be relabelled or disabled, not removed */
+  'BUILTIN',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -102,3 +106,24 @@ export const IMPORT_TARGET_FIELDS = {
   units: ['callsign', 'kind', 'station'],
   users: ['username', 'password', 'roles', 'jurisdiction'],
 } as const satisfies Record<ImportKind, readonly string[]>;
+
+/** Why an import row is refused: `{code, field, ...params}` (the console words them). */
+export const IMPORT_ISSUE_CODES = [
+  'IMPORT_FIELD_MISSING',
+  'IMPORT_TOO_LONG',
+  'IMPORT_DUPLICATE_ROW',
+  'IMPORT_BAD_KIND',
+  'IMPORT_UNKNOWN_SCHEME',
+  'IMPORT_BAD_GEOMETRY_TYPE',
+  'IMPORT_BAD_COORDINATES',
+  'IMPORT_OUTSIDE_AREA',
+  'IMPORT_INVALID_POLYGON',
+  'IMPORT_AMBIGUOUS_NAME',
+  'IMPORT_NO_SUCH_JURISDICTION',
+  'IMPORT_NOT_A_NUMBER',
+  'IMPORT_INVALID_VALUE',
+  'IMPORT_UNKNOWN_ROLE',
+  'IMPORT_OWN_ACCOUNT',
+  'IMPORT_BAD_RECORD',
+] as const;
+export type ImportIssueCode = (typeof IMPORT_ISSUE_CODES)[number];

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { safeText } from './common';
 import { jurisdictionKindSchema } from './places';
-import { IMPORT_KINDS } from './constants';
+import { IMPORT_ISSUE_CODES, IMPORT_KINDS } from './constants';
 
 export { IMPORT_KINDS, IMPORT_TARGET_FIELDS, type ImportKind } from './constants';
 
@@ -31,13 +31,33 @@ export const importMappingSchema = z.record(safeText().max(40), safeText().max(2
 export const IMPORT_ROW_ACTIONS = ['create', 'update', 'refuse'] as const;
 export type ImportRowAction = (typeof IMPORT_ROW_ACTIONS)[number];
 
+/** One reason a row is refused, as a code with parameters (the console words it in zh-CN/en). */
+export const importIssueSchema = z.object({
+  code: z.enum(IMPORT_ISSUE_CODES),
+  /** the target field (name, kind, geometry, …) or `row` for the record as a whole */
+  field: z.string(),
+  /** the value as read */
+  value: z.string().optional(),
+  /** the earlier row with the same key (IMPORT_DUPLICATE_ROW) */
+  row: z.number().optional(),
+  /** how many match (IMPORT_AMBIGUOUS_NAME) or the longest allowed (IMPORT_TOO_LONG) */
+  count: z.number().optional(),
+  /** what is allowed (IMPORT_BAD_KIND, IMPORT_BAD_GEOMETRY_TYPE, IMPORT_UNKNOWN_ROLE) */
+  expected: z.array(z.string()).optional(),
+  /** a technical reason in English (PostGIS validity, CSV shape) */
+  detail: z.string().optional(),
+});
+export type ImportIssue = z.infer<typeof importIssueSchema>;
+
 export const importRowSchema = z.object({
   /** 1-based record number (a CSV's first data line is row 1). */
   row: z.number(),
   /** The record's name, callsign or username as read. */
   key: z.string(),
   action: z.enum(IMPORT_ROW_ACTIONS),
+  /** The reasons of a refusal in English (kept for older clients; `issues` carries the codes). */
   errors: z.array(z.string()),
+  issues: z.array(importIssueSchema),
 });
 export type ImportRow = z.infer<typeof importRowSchema>;
 

@@ -14,4 +14,5 @@ export * from './responses';
 export * from './terminal';
 export * from './imports';
 export * from './training';
+export * from './admin';
 export * from './patrol';

@@ -1,6 +1,7 @@
 // The public face of @ringcad/core: each feature's index (libs/core/src/<feature>/index.ts), lowest first.
 export * from './platform';
 export * from './auth';
+export * from './schemes';
 export * from './realtime';
 export * from './alerts';
 export * from './roads';

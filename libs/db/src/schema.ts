@@ -121,7 +121,20 @@ export interface DispositionsTable {
   transfer_agency: string | null;
   sort: Generated<number>;
   builtin: Generated<boolean>;
+  /** A disabled code is no longer offered when closing (migration 0017). */
+  disabled: Generated<boolean>;
   created_at: Generated<Timestamp>;
+}
+/** Ring schemes: the built-ins and admins' own (migration 0017). */
+export interface RingSchemesTable {
+  id: string;
+  label_zh: string;
+  label_en: string;
+  /** JSON text of RingTier[] on insert; parsed jsonb on select. */
+  tiers: unknown;
+  builtin: Generated<boolean>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }
 export interface PremisesTable {
   id: Generated<string>;
@@ -364,6 +377,7 @@ export interface DB {
   incident_notes: IncidentNotesTable;
   dispositions: DispositionsTable;
   premises: PremisesTable;
+  ring_schemes: RingSchemesTable;
   unit_status_history: UnitStatusHistoryTable;
   road_networks: RoadNetworksTable;
   road_edges: RoadEdgesTable;

@@ -47,6 +47,11 @@ export interface CoverageOptions extends RoutingQueryOptions {
   blindSpotTier?: number;
   /** Blind-spot regions with fewer cells are dropped as specks (default 2). */
   minBlindSpotCells?: number;
+  /**
+   * Node times from the same sources computed already (e.g. kept live by
+   * {@link IncrementalCoverage} with a bound ≥ the largest tier): the search is skipped.
+   */
+  nodeSec?: ArrayLike<number>;
 }
 
 export interface CoverageTier {
@@ -526,6 +531,23 @@ export function burnSegmentsSampled(
   }
 }
 
+/** Given node times cut at `T` (Infinity beyond, as the bounded search leaves them). */
+function boundedCopy(
+  times: ArrayLike<number>,
+  T: number,
+): { nodeSec: Float32Array; settledNodes: number } {
+  const nodeSec = new Float32Array(times.length);
+  let settledNodes = 0;
+  for (let v = 0; v < times.length; v++) {
+    const t = times[v];
+    if (t <= T) {
+      nodeSec[v] = t;
+      settledNodes++;
+    } else nodeSec[v] = Infinity;
+  }
+  return { nodeSec, settledNodes };
+}
+
 function pct(part: number, whole: number): number {
   return whole > 0 ? Math.min(100, (100 * part) / whole) : 0;
 }
@@ -584,11 +606,9 @@ export function computeCoverage(
     if (snap) snapped.push({ lon: src.lon, lat: src.lat, snap });
     else unsnappedSourceIds.push(src.id);
   }
-  const { nodeSec, settledNodes } = multiSourceTimes(graph, snapped, T, {
-    ...opts,
-    workspace: ws,
-    accessSpeedKmh: accessKmh,
-  });
+  const { nodeSec, settledNodes } = opts.nodeSec
+    ? boundedCopy(opts.nodeSec, T)
+    : multiSourceTimes(graph, snapped, T, { ...opts, workspace: ws, accessSpeedKmh: accessKmh });
   // The sources' own roads, from the snapped point each way it may be driven.
   const sourcePieces = createPieces(2 * snapped.length);
   for (const { snap } of snapped) {

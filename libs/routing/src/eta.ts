@@ -266,7 +266,7 @@ function oneToMany(
     ...opts,
     role: forwardSearch ? 'origin' : 'target',
   });
-  const unitRole = forwardSearch ? 'target' : 'origin';
+  const unitSnapOptions: SnapOptions = { ...opts, role: forwardSearch ? 'target' : 'origin' };
   const st = beginRanked(ws, units.length, rank ?? 0, maxSec);
   const snaps: (SnappedPoint | null)[] = new Array<SnappedPoint | null>(units.length);
   if (anchorSnap) beginSearch(ws, forwardSearch ? 'forward' : 'reverse');
@@ -278,7 +278,7 @@ function oneToMany(
       ? null
       : u.snap !== undefined
         ? u.snap
-        : snapPoint(graph, u, { ...opts, role: unitRole });
+        : snapPoint(graph, u, unitSnapOptions);
     snaps[i] = s;
     if (!s || !anchorSnap) {
       const est = straightLineEta(
@@ -433,10 +433,10 @@ export function multiSourceTimes(
   const out = opts.out ?? new Float32Array(graph.nodeCount);
   out.fill(Infinity);
   const unsnappedSources: number[] = [];
+  const sourceSnapOptions: SnapOptions = { ...opts, role: 'origin' };
   beginSearch(ws, 'forward');
   sources.forEach((src, i) => {
-    const s =
-      src.snap !== undefined ? src.snap : snapPoint(graph, src, { ...opts, role: 'origin' });
+    const s = src.snap !== undefined ? src.snap : snapPoint(graph, src, sourceSnapOptions);
     if (!s) unsnappedSources.push(i);
     else seedDeparture(ws, s, costs, accessSec(s, accessKmh));
   });

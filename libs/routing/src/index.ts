@@ -105,6 +105,7 @@ export {
   type CoverageSource,
   type CoverageTier,
 } from './coverage';
+export { IncrementalCoverage } from './coverage-incremental';
 export { roadLengthDemand, suggestMoveUps, type MoveUp, type MoveUpOptions } from './move-ups';
 export {
   computeSealing,

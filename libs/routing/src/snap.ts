@@ -1,4 +1,3 @@
-import Flatbush from 'flatbush';
 import { edgeCosts, type EdgeCosts } from './edge-costs';
 import { type RoadGraph } from './road-graph';
 
@@ -67,15 +66,37 @@ export const SMALL_COMPONENT_MARGIN_M = 50;
 
 type SnapMode = 'largest' | 'any' | 'origin' | 'target';
 
+/**
+ * A uniform grid over every straight piece of every kept segment's shape (CSR: the pieces
+ * whose bounding box overlaps cell c are cellPieces[cellStart[c] .. cellStart[c + 1])), in
+ * local metres. Built once per graph and component mode; a lookup scans rings of cells around
+ * the point and allocates nothing.
+ */
 interface SnapIndex {
-  index: Flatbush;
   /** Segment and first geometry point per indexed piece. */
   pieceSeg: Int32Array;
   piecePoint: Int32Array;
+  /**
+   * 1 for a piece of the mode's main network: the largest component (or, for `any`, every
+   * road); 0 for a piece outside it that the `origin` / `target` role may still take.
+   */
+  pieceMain: Uint8Array;
   /** Geometry points in local metres. */
   gx: Float64Array;
   gy: Float64Array;
+  minX: number;
+  minY: number;
+  cellM: number;
+  W: number;
+  H: number;
+  cellStart: Int32Array;
+  cellPieces: Int32Array;
 }
+
+/** At most this many grid cells per index (the cell grows on very large extracts). */
+const MAX_GRID_CELLS = 4_000_000;
+/** Preferred cell size: a few city blocks' worth of pieces per cell. */
+const GRID_CELL_M = 32;
 
 const indexes = new WeakMap<RoadGraph, Map<string, SnapIndex>>();
 const linked = new WeakMap<RoadGraph, { origin: Uint8Array; target: Uint8Array }>();
@@ -117,8 +138,8 @@ function linkedToLargest(graph: RoadGraph): { origin: Uint8Array; target: Uint8A
 }
 
 /**
- * Builds (once per graph and component mode) a Flatbush index over every straight piece of
- * every segment's shape, in local metres so box distance ≈ ground distance.
+ * Builds (once per graph and component mode) the grid index over every straight piece of every
+ * kept segment's shape, in local metres so distances are ground distances.
  */
 export function snapIndexFor(graph: RoadGraph, component: SnapMode = 'largest'): SnapIndex {
   let perGraph = indexes.get(graph);
@@ -145,29 +166,70 @@ export function snapIndexFor(graph: RoadGraph, component: SnapMode = 'largest'):
       : graph.nodeComponent[graph.segFrom[s]] === graph.largestComponent &&
         graph.nodeComponent[graph.segTo[s]] === graph.largestComponent);
   let pieces = 0;
+  let minX = Infinity;
+  let minY = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
   for (let s = 0; s < graph.segmentCount; s++) {
-    if (keep(s)) pieces += graph.segGeomStart[s + 1] - graph.segGeomStart[s] - 1;
+    if (!keep(s)) continue;
+    pieces += graph.segGeomStart[s + 1] - graph.segGeomStart[s] - 1;
+    for (let i = graph.segGeomStart[s]; i < graph.segGeomStart[s + 1]; i++) {
+      if (gx[i] < minX) minX = gx[i];
+      if (gx[i] > maxX) maxX = gx[i];
+      if (gy[i] < minY) minY = gy[i];
+      if (gy[i] > maxY) maxY = gy[i];
+    }
   }
+  if (pieces === 0) minX = minY = maxX = maxY = 0;
+  let cellM = GRID_CELL_M;
+  while (((maxX - minX) / cellM + 1) * ((maxY - minY) / cellM + 1) > MAX_GRID_CELLS) cellM *= 2;
+  const W = Math.floor((maxX - minX) / cellM) + 1;
+  const H = Math.floor((maxY - minY) / cellM) + 1;
   const pieceSeg = new Int32Array(pieces);
   const piecePoint = new Int32Array(pieces);
-  const index = new Flatbush(Math.max(1, pieces));
+  const pieceMain = new Uint8Array(pieces);
   let k = 0;
   for (let s = 0; s < graph.segmentCount; s++) {
     if (!keep(s)) continue;
+    const main =
+      component === 'any' ||
+      (graph.nodeComponent[graph.segFrom[s]] === graph.largestComponent &&
+        graph.nodeComponent[graph.segTo[s]] === graph.largestComponent);
     for (let i = graph.segGeomStart[s]; i < graph.segGeomStart[s + 1] - 1; i++) {
       pieceSeg[k] = s;
-      piecePoint[k] = i;
-      const x0 = gx[i];
-      const y0 = gy[i];
-      const x1 = gx[i + 1];
-      const y1 = gy[i + 1];
-      index.add(Math.min(x0, x1), Math.min(y0, y1), Math.max(x0, x1), Math.max(y0, y1));
-      k++;
+      pieceMain[k] = main ? 1 : 0;
+      piecePoint[k++] = i;
     }
   }
-  if (pieces === 0) index.add(Infinity, Infinity, Infinity, Infinity);
-  index.finish();
-  const built: SnapIndex = { index, pieceSeg, piecePoint, gx, gy };
+  // Two passes over the pieces' cell boxes: count per cell, then fill (CSR).
+  const cellStart = new Int32Array(W * H + 1);
+  const eachCell = (p: number, visit: (c: number) => void): void => {
+    const i = piecePoint[p];
+    const ci0 = Math.floor((Math.min(gx[i], gx[i + 1]) - minX) / cellM);
+    const ci1 = Math.floor((Math.max(gx[i], gx[i + 1]) - minX) / cellM);
+    const cj0 = Math.floor((Math.min(gy[i], gy[i + 1]) - minY) / cellM);
+    const cj1 = Math.floor((Math.max(gy[i], gy[i + 1]) - minY) / cellM);
+    for (let cj = cj0; cj <= cj1; cj++) for (let ci = ci0; ci <= ci1; ci++) visit(cj * W + ci);
+  };
+  for (let p = 0; p < pieces; p++) eachCell(p, (c) => cellStart[c + 1]++);
+  for (let c = 0; c < W * H; c++) cellStart[c + 1] += cellStart[c];
+  const fill = cellStart.slice(0, W * H);
+  const cellPieces = new Int32Array(cellStart[W * H]);
+  for (let p = 0; p < pieces; p++) eachCell(p, (c) => (cellPieces[fill[c]++] = p));
+  const built: SnapIndex = {
+    pieceSeg,
+    piecePoint,
+    pieceMain,
+    gx,
+    gy,
+    minX,
+    minY,
+    cellM,
+    W,
+    H,
+    cellStart,
+    cellPieces,
+  };
   perGraph.set(component, built);
   return built;
 }
@@ -186,61 +248,126 @@ export function snapPoint(
 ): SnappedPoint | null {
   const maxSnapM = options.maxSnapM ?? 500;
   const component = options.component ?? 'largest';
-  if (component === 'any' || !options.role) return nearestIn(graph, point, component, maxSnapM);
-  const main = nearestIn(graph, point, 'largest', maxSnapM);
+  const mode: SnapMode = component === 'any' ? 'any' : (options.role ?? 'largest');
   const margin = options.smallComponentMarginM ?? SMALL_COMPONENT_MARGIN_M;
-  // Only a linked piece more than `margin` closer can beat the main network.
-  const near = nearestIn(
-    graph,
-    point,
-    options.role,
-    main ? Math.max(0, main.distanceM - margin) : maxSnapM,
-  );
-  if (!near) return main;
-  if (!main || near.distanceM < main.distanceM - margin) return near;
-  return main;
-}
-
-function nearestIn(
-  graph: RoadGraph,
-  point: LonLat,
-  mode: SnapMode,
-  maxSnapM: number,
-): SnappedPoint | null {
   const si = snapIndexFor(graph, mode);
   const { kx, ky, lon0, lat0 } = graph.projection;
   const px = (point.lon - lon0) * kx;
   const py = (point.lat - lat0) * ky;
   if (!Number.isFinite(px) || !Number.isFinite(py)) return null;
-  let bestD2 = Infinity;
-  let bestPiece = -1;
-  let bestT = 0;
-  // Grow the search box until the best hit lies inside it: then no closer piece can exist.
-  for (let r = Math.min(60, maxSnapM); ; r = Math.min(r * 4, maxSnapM)) {
-    const hits = si.index.search(px - r, py - r, px + r, py + r);
-    for (const h of hits) {
-      const i = si.piecePoint[h];
-      const x0 = si.gx[i];
-      const y0 = si.gy[i];
-      const dx = si.gx[i + 1] - x0;
-      const dy = si.gy[i + 1] - y0;
+  scanNearest(si, px, py, maxSnapM, margin);
+  // Only a linked piece more than `margin` closer can beat the main network.
+  if (found.otherPiece >= 0) {
+    const d = Math.sqrt(found.otherD2);
+    if (d <= maxSnapM && (found.mainPiece < 0 || d < Math.sqrt(found.mainD2) - margin))
+      return describeSnap(graph, si, found.otherPiece, found.otherT, d, defaultCosts(graph));
+  }
+  if (found.mainPiece < 0 || found.mainD2 > maxSnapM * maxSnapM) return null;
+  return describeSnap(
+    graph,
+    si,
+    found.mainPiece,
+    found.mainT,
+    Math.sqrt(found.mainD2),
+    defaultCosts(graph),
+  );
+}
+
+/** The last {@link scanNearest} answer (module scratch: a snap allocates only its result). */
+const found = {
+  mainPiece: -1,
+  mainD2: Infinity,
+  mainT: 0,
+  otherPiece: -1,
+  otherD2: Infinity,
+  otherT: 0,
+};
+
+/**
+ * The nearest piece of the index's main network (`pieceMain` 1) and, on a role index, the
+ * nearest linked piece outside it that could still beat it by `margin`. Scans square rings of
+ * cells around the point: after ring r every piece with a point inside the scanned square has
+ * been seen, so an unseen piece is at least `clear` away.
+ */
+function scanNearest(si: SnapIndex, px: number, py: number, maxSnapM: number, margin: number) {
+  let mainD2 = Infinity;
+  let mainPiece = -1;
+  let mainT = 0;
+  let otherD2 = Infinity;
+  let otherPiece = -1;
+  let otherT = 0;
+  const { gx, gy, piecePoint, pieceMain, cellStart, cellPieces, W, H, cellM } = si;
+  const scan = (c: number): void => {
+    for (let q = cellStart[c], qe = cellStart[c + 1]; q < qe; q++) {
+      const h = cellPieces[q];
+      const g = piecePoint[h];
+      const x0 = gx[g];
+      const y0 = gy[g];
+      const dx = gx[g + 1] - x0;
+      const dy = gy[g + 1] - y0;
       const l2 = dx * dx + dy * dy;
       let t = l2 > 0 ? ((px - x0) * dx + (py - y0) * dy) / l2 : 0;
       t = t < 0 ? 0 : t > 1 ? 1 : t;
       const ex = x0 + t * dx - px;
       const ey = y0 + t * dy - py;
       const d2 = ex * ex + ey * ey;
-      // Ties go to the lower piece id so results do not depend on index internals.
-      if (d2 < bestD2 || (d2 === bestD2 && h < bestPiece)) {
-        bestD2 = d2;
-        bestPiece = h;
-        bestT = t;
+      // Ties go to the lower piece id so results do not depend on the scan order.
+      if (pieceMain[h] === 1) {
+        if (d2 < mainD2 || (d2 === mainD2 && h < mainPiece)) {
+          mainD2 = d2;
+          mainPiece = h;
+          mainT = t;
+        }
+      } else if (d2 < otherD2 || (d2 === otherD2 && h < otherPiece)) {
+        otherD2 = d2;
+        otherPiece = h;
+        otherT = t;
       }
     }
-    if (bestD2 <= r * r || r >= maxSnapM) break;
+  };
+  const fx = (px - si.minX) / cellM;
+  const fy = (py - si.minY) / cellM;
+  const ci = Math.floor(fx);
+  const cj = Math.floor(fy);
+  for (let r = 0; ; r++) {
+    const i0 = ci - r;
+    const i1 = ci + r;
+    const j0 = cj - r;
+    const j1 = cj + r;
+    const ia = i0 < 0 ? 0 : i0;
+    const ib = i1 >= W ? W - 1 : i1;
+    if (j0 >= 0 && j0 < H) for (let i = ia; i <= ib; i++) scan(j0 * W + i);
+    if (r > 0 && j1 >= 0 && j1 < H) for (let i = ia; i <= ib; i++) scan(j1 * W + i);
+    const ja = j0 + 1 < 0 ? 0 : j0 + 1;
+    const jb = j1 - 1 >= H ? H - 1 : j1 - 1;
+    for (let j = ja; j <= jb; j++) {
+      if (i0 >= 0 && i0 < W) scan(j * W + i0);
+      if (r > 0 && i1 >= 0 && i1 < W) scan(j * W + i1);
+    }
+    const clear = cellM * Math.min(fx - i0, i1 + 1 - fx, fy - j0, j1 + 1 - fy);
+    if (clear > maxSnapM) break;
+    // The whole grid scanned: nothing is left.
+    if (i0 <= 0 && j0 <= 0 && i1 >= W - 1 && j1 >= H - 1) break;
+    if (mainD2 > clear * clear) continue;
+    // an unseen linked piece is ≥ clear away: it can only win if that is < main − margin
+    const otherBound = Math.sqrt(mainD2) - margin;
+    if (otherD2 <= clear * clear || clear >= otherBound) break;
   }
-  if (bestPiece < 0 || bestD2 > maxSnapM * maxSnapM) return null;
-  return describeSnap(graph, si, bestPiece, bestT, Math.sqrt(bestD2), edgeCosts(graph));
+  found.mainPiece = mainPiece;
+  found.mainD2 = mainD2;
+  found.mainT = mainT;
+  found.otherPiece = otherPiece;
+  found.otherD2 = otherD2;
+  found.otherT = otherT;
+}
+
+const offPeak = new WeakMap<RoadGraph, EdgeCosts>();
+
+/** The default profile's off-peak costs (edgeCosts keys its cache by a string per call). */
+function defaultCosts(graph: RoadGraph): EdgeCosts {
+  let c = offPeak.get(graph);
+  if (!c) offPeak.set(graph, (c = edgeCosts(graph)));
+  return c;
 }
 
 function describeSnap(

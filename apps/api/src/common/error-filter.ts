@@ -28,6 +28,8 @@ export const STATUS_OF = {
   DEPENDENCY_DOWN: 503,
   OUT_OF_SCOPE: 403,
   IMPORT_REFUSED: 422,
+  IN_USE: 409,
+  BUILTIN: 409,
 } satisfies Record<ErrorCode, number>;
 
 const CODE_OF_STATUS: Record<number, ErrorCode> = {

@@ -13,3 +13,14 @@ export class UuidParamPipe implements PipeTransform<string, string> {
 }
 
 export const uuidParam = new UuidParamPipe();
+
+/** A path parameter that must match a contract schema (a code, a scheme id): else a 400. */
+export function schemaParam(schema: { safeParse(v: unknown): { success: boolean } }) {
+  return new (class implements PipeTransform<string, string> {
+    transform(value: string): string {
+      if (!schema.safeParse(value).success)
+        throw new DomainError('VALIDATION_FAILED', `not a valid code: ${value}`);
+      return value;
+    }
+  })();
+}

@@ -14,6 +14,8 @@ import {
   addNoteSchema,
   attachCallSchema,
   createDispositionSchema,
+  dispositionCodeSchema,
+  updateDispositionSchema,
   intakeContextQuerySchema,
   premiseInputSchema,
   mergeIncidentSchema,
@@ -35,7 +37,9 @@ import { ApiRoute } from '../common/api-route';
 import { DeskService, PremisesService, parseInput, type Principal } from '@ringcad/core';
 import { Access } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal.decorator';
-import { uuidParam } from '../common/params';
+import { schemaParam, uuidParam } from '../common/params';
+
+const dispositionCodeParam = schemaParam(dispositionCodeSchema);
 
 /** The desk's lifecycle around an incident: correct, annotate, more calls, merge, recall, dispositions. */
 @Controller('api/v1')
@@ -89,16 +93,20 @@ export class DeskController {
     body: premiseInputSchema,
     response: premiseViewSchema,
   })
-  updatePremise(@Param('id', uuidParam) id: string, @Body() body: unknown) {
-    return this.premises.update(id, parseInput(premiseInputSchema, body));
+  updatePremise(
+    @Param('id', uuidParam) id: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() by: Principal,
+  ) {
+    return this.premises.update(id, parseInput(premiseInputSchema, body), by);
   }
 
   @Access({ roles: ['admin', 'dispatcher'], scope: 'none' })
   @Delete('premises/:id')
   @HttpCode(204)
   @ApiRoute({ summary: 'Remove a premise flag', response: null })
-  removePremise(@Param('id', uuidParam) id: string) {
-    return this.premises.remove(id);
+  removePremise(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
+    return this.premises.remove(id, by);
   }
 
   @Access({ roles: ['calltaker', 'dispatcher'], scope: 'incident:param:id' })
@@ -232,7 +240,37 @@ export class DeskController {
     response: dispositionViewSchema,
     errors: ['CONFLICT'],
   })
-  createDisposition(@Body() body: unknown) {
-    return this.desk.createDisposition(parseInput(createDispositionSchema, body));
+  createDisposition(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
+    return this.desk.createDisposition(parseInput(createDispositionSchema, body), by);
+  }
+
+  @Access({ roles: ['admin'], scope: 'city' })
+  @Patch('dispositions/:code')
+  @ApiRoute({
+    summary: 'Relabel, re-sort or disable a disposition code (built-ins too)',
+    body: updateDispositionSchema,
+    response: dispositionViewSchema,
+  })
+  updateDisposition(
+    @Param('code', dispositionCodeParam) code: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() by: Principal,
+  ) {
+    return this.desk.updateDisposition(code, parseInput(updateDispositionSchema, body), by);
+  }
+
+  @Access({ roles: ['admin'], scope: 'city' })
+  @Delete('dispositions/:code')
+  @HttpCode(204)
+  @ApiRoute({
+    summary: 'Delete an added disposition code no incident was closed with',
+    response: null,
+    errors: ['BUILTIN', 'IN_USE'],
+  })
+  deleteDisposition(
+    @Param('code', dispositionCodeParam) code: string,
+    @CurrentPrincipal() by: Principal,
+  ) {
+    return this.desk.deleteDisposition(code, by);
   }
 }

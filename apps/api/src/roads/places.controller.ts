@@ -1,5 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
-import { createJurisdictionSchema, createPlaceSchema, updatePlaceSchema } from '@ringcad/contracts';
+import {
+  createJurisdictionSchema,
+  createPlaceSchema,
+  updateJurisdictionSchema,
+  updatePlaceSchema,
+} from '@ringcad/contracts';
 import { uuidParam } from '../common/params';
 import { PlacesService, parseInput, type Principal } from '@ringcad/core';
 import { Access } from '../auth/access';
@@ -26,6 +31,33 @@ export class PlacesController {
   })
   createJurisdiction(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.places.createJurisdiction(parseInput(createJurisdictionSchema, body), by);
+  }
+
+  @Access({ roles: ['admin'], scope: 'city' })
+  @Patch('jurisdictions/:id')
+  @ApiRoute({
+    summary: 'Rename, re-parent, reshape (boundary) or re-scheme a jurisdiction',
+    body: updateJurisdictionSchema,
+    response: jurisdictionViewSchema,
+  })
+  updateJurisdiction(
+    @Param('id', uuidParam) id: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() by: Principal,
+  ) {
+    return this.places.updateJurisdiction(id, parseInput(updateJurisdictionSchema, body), by);
+  }
+
+  @Access({ roles: ['admin'], scope: 'city' })
+  @Delete('jurisdictions/:id')
+  @HttpCode(204)
+  @ApiRoute({
+    summary: 'Delete a jurisdiction nothing references (409 IN_USE with the references otherwise)',
+    response: null,
+    errors: ['IN_USE'],
+  })
+  deleteJurisdiction(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
+    return this.places.deleteJurisdiction(id, by);
   }
 
   @Access({ scope: 'none' })

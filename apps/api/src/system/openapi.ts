@@ -38,6 +38,8 @@ const ERROR_MEANING: Record<ErrorCode, string> = {
   INCIDENT_CLOSED: 'the incident is closed or cancelled',
   ILLEGAL_TRANSITION: 'the assignment cannot take this event in its current status',
   STALE_VERSION: 'the resource changed since the version the client saw',
+  IN_USE: 'still referenced (details.references counts by whom); nothing was changed',
+  BUILTIN: 'a built-in record: relabel or disable it, it cannot be removed or replaced',
   IDEMPOTENCY_KEY_REUSED:
     'the Idempotency-Key was used before with a different request (details.incidentId)',
   RATE_LIMITED: 'too many attempts; Retry-After says when to come back',

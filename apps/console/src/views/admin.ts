@@ -1,18 +1,54 @@
-// 管理席 (admin): accounts, units, jurisdictions, standby points and checkpoints, and the bulk
-// import wizard (kind → file → coordinate system → field mapping → dry run → apply). A page over
-// the workspace like the reports; every control is a native button, select or input, so Tab,
-// Enter and Space do everything a mouse does.
-import type { ImportResult, UnitView, UserView } from '@ringcad/contracts';
-import { IMPORT_KINDS, IMPORT_TARGET_FIELDS, type ImportKind } from '@ringcad/contracts/constants';
-import { ROLES, UNIT_KINDS } from '@ringcad/domain';
+// 管理席 (admin): accounts, units, jurisdictions, standby points, checkpoints, premises, response
+// plans, dispositions and ring schemes — each a tab built by the one table/form builder
+// (admin-crud.ts) — and the bulk import wizard (kind → file → coordinate system → field mapping →
+// dry run → apply). A page over the workspace like the reports; every control is a native button,
+// select or input, so Tab, Enter and Space do everything a mouse does.
+import type {
+  AdminRingSchemeView,
+  DispositionView,
+  ImportResult,
+  PremiseView,
+  ResponsePlanView,
+  UnitView,
+  UserView,
+} from '@ringcad/contracts';
+import {
+  IMPORT_KINDS,
+  IMPORT_TARGET_FIELDS,
+  PREMISE_LEVELS,
+  type ImportKind,
+} from '@ringcad/contracts/constants';
+import { AGENCIES, INCIDENT_CATEGORIES, ROLES, UNIT_KINDS } from '@ringcad/domain';
 import { api, ApiError, qs } from '../api';
 import { h, render } from '../dom';
-import { errorMessage } from '../errors';
-import { statusLabel, t, unitKindLabel } from '../i18n';
+import { errorMessage, importIssueText } from '../errors';
+import { categoryLabel, label, priorityLabel, statusLabel, t, unitKindLabel } from '../i18n';
+import { crudTab, table as tableOf, type FieldSpec, type Option, type Values } from './admin-crud';
 import type { Seat, SeatContext } from './seat';
 
-type Tab = 'import' | 'users' | 'units' | 'jurisdictions' | 'standby' | 'checkpoints';
-const TABS: Tab[] = ['import', 'users', 'units', 'jurisdictions', 'standby', 'checkpoints'];
+type Tab =
+  | 'import'
+  | 'users'
+  | 'units'
+  | 'jurisdictions'
+  | 'standby'
+  | 'checkpoints'
+  | 'premises'
+  | 'plans'
+  | 'dispositions'
+  | 'schemes';
+const TABS: Tab[] = [
+  'import',
+  'users',
+  'units',
+  'jurisdictions',
+  'standby',
+  'checkpoints',
+  'premises',
+  'plans',
+  'dispositions',
+  'schemes',
+];
 const CRS = ['wgs84', 'gcj02', 'bd09'] as const;
 const CRS_LABEL: Record<(typeof CRS)[number], string> = {
   wgs84: 'WGS84 (GPS)',
@@ -39,6 +75,28 @@ interface TerminalLink {
 }
 
 const roleLabel = (r: string) => t(`adm_r_${r as (typeof ROLES)[number]}`);
+const options = <V extends string>(values: readonly V[], labelOf: (v: V) => string): Option[] =>
+  values.map((v) => ({ value: v, label: labelOf(v) }));
+const text = (v: unknown) => (typeof v === 'string' ? v : '');
+/** `patrol_car 2 0` per line: kind, count, tier index. */
+const planUnitsText = (units: ResponsePlanView['units']) =>
+  units.map((u) => `${u.kind} ${u.count} ${u.tier}`).join('\n');
+const parsePlanUnits = (v: unknown) =>
+  text(v)
+    .split(/\n+/)
+    .map((l) => l.trim().split(/[\s,×x@]+/))
+    .filter((p) => p[0])
+    .map(([kind, count, tier]) => ({ kind, count: Number(count ?? 1), tier: Number(tier ?? 0) }));
+/** Tier times as typed (seconds, comma-separated) → tiers labelled in minutes. */
+const parseTiers = (v: unknown) =>
+  text(v)
+    .split(/[,，\s]+/)
+    .filter(Boolean)
+    .map(Number)
+    .map((sec) => ({
+      sec,
+      label: { zh: `${+(sec / 60).toFixed(1)}分钟`, en: `${+(sec / 60).toFixed(1)} min` },
+    }));
 const contentTypeOf = (name: string) =>
   /\.zip$/i.test(name)
     ? 'application/zip'
@@ -116,6 +174,14 @@ export class AdminSeat implements Seat {
           return this.placesTab(body, 'standby-points');
         case 'checkpoints':
           return this.placesTab(body, 'checkpoints');
+        case 'premises':
+          return this.premisesTab(body);
+        case 'plans':
+          return this.plansTab(body);
+        case 'dispositions':
+          return this.dispositionsTab(body);
+        case 'schemes':
+          return this.schemesTab(body);
       }
     });
   }
@@ -133,26 +199,25 @@ export class AdminSeat implements Seat {
     return id ? (this.jurisdictions.find((j) => j.id === id)?.name ?? id) : t('adm_city');
   }
 
-  private jurisdictionSelect(
-    id: string,
-    value: string | null,
-    kinds?: string[],
-    empty = t('adm_city'),
-  ) {
-    return h(
-      'select',
-      { id },
-      h('option', { value: '' }, empty),
-      this.jurisdictions
+  private jurisdictionOptions(kinds?: string[], empty = t('adm_city')): Option[] {
+    return [
+      { value: '', label: empty },
+      ...this.jurisdictions
         .filter((j) => !kinds || kinds.includes(j.kind))
-        .map((j) =>
-          h(
-            'option',
-            { value: j.id, selected: j.id === value },
-            `${j.name} · ${t(`adm_k_${j.kind}`)}`,
-          ),
-        ),
-    );
+        .map((j) => ({ value: j.id, label: `${j.name} · ${t(`adm_k_${j.kind}`)}` })),
+    ];
+  }
+
+  private schemes: AdminRingSchemeView[] = [];
+
+  private async schemeOptions(empty: string | null): Promise<Option[]> {
+    try {
+      this.schemes = await api.get<AdminRingSchemeView[]>('/rings/schemes');
+    } catch {
+      this.schemes = [];
+    }
+    const list = this.schemes.map((s) => ({ value: s.id, label: `${label(s.label)} (${s.id})` }));
+    return empty === null ? list : [{ value: '', label: empty }, ...list];
   }
 
   // ---- import wizard ------------------------------------------------------------------------
@@ -242,33 +307,17 @@ export class AdminSeat implements Seat {
     const paintRows = (rows: ImportResult['rows']) =>
       render(
         table,
-        h(
-          'table',
-          { class: 'admin-table' },
-          h(
-            'thead',
-            {},
+        tableOf(
+          'imp-table',
+          [t('adm_imp_row'), t('adm_imp_key'), t('adm_imp_action'), t('adm_imp_errors')],
+          rows.map((r) =>
             h(
               'tr',
-              {},
-              h('th', {}, t('adm_imp_row')),
-              h('th', {}, t('adm_imp_key')),
-              h('th', {}, t('adm_imp_action')),
-              h('th', {}, t('adm_imp_errors')),
-            ),
-          ),
-          h(
-            'tbody',
-            {},
-            rows.map((r) =>
-              h(
-                'tr',
-                { class: `imp-${r.action}`, 'data-row': r.row, 'data-action': r.action },
-                h('td', { class: 'num' }, String(r.row)),
-                h('td', {}, r.key),
-                h('td', {}, t(`adm_a_${r.action}`)),
-                h('td', {}, r.errors.join('；')),
-              ),
+              { class: `imp-${r.action}`, 'data-row': r.row, 'data-action': r.action },
+              h('td', { class: 'num' }, String(r.row)),
+              h('td', {}, r.key),
+              h('td', {}, t(`adm_a_${r.action}`)),
+              h('td', {}, (r.issues ?? []).map((i) => importIssueText(i)).join('；')),
             ),
           ),
         ),
@@ -315,20 +364,11 @@ export class AdminSeat implements Seat {
             render(
               tokens,
               h('h3', {}, t('adm_imp_tokens')),
-              h(
-                'table',
-                { class: 'admin-table' },
-                h(
-                  'tbody',
-                  {},
-                  result.terminalTokens.map((x) =>
-                    h(
-                      'tr',
-                      {},
-                      h('td', {}, x.callsign),
-                      h('td', {}, h('code', {}, x.terminalToken)),
-                    ),
-                  ),
+              tableOf(
+                'imp-token-table',
+                [t('adm_callsign'), t('adm_imp_token')],
+                result.terminalTokens.map((x) =>
+                  h('tr', {}, h('td', {}, x.callsign), h('td', {}, h('code', {}, x.terminalToken))),
                 ),
               ),
             );
@@ -371,490 +411,506 @@ export class AdminSeat implements Seat {
     jkindField.hidden = kind() !== 'jurisdictions';
   }
 
-  // ---- users --------------------------------------------------------------------------------
+  // ---- the tabs built by crudTab -------------------------------------------------------------
 
-  private async usersTab(body: HTMLElement) {
-    const detail = h('div', { class: 'admin-detail', id: 'admin-detail' });
-    const list = h('div', {});
-    const msg = h('p', { class: 'muted', role: 'status', id: 'admin-msg' });
-    const roleBoxes = (prefix: string, checked: string[]) =>
-      h(
-        'div',
-        { class: 'chips' },
-        ROLES.map((r) =>
-          h(
-            'label',
-            {},
-            h('input', {
-              type: 'checkbox',
-              value: r,
-              id: `${prefix}-role-${r}`,
-              checked: checked.includes(r),
-            }),
-            roleLabel(r),
-          ),
-        ),
-      );
-    const checkedRoles = (el: HTMLElement) =>
-      [...el.querySelectorAll<HTMLInputElement>('input[type=checkbox]:checked')].map(
-        (c) => c.value,
-      );
-    const act = async (fn: () => Promise<unknown>) => {
-      try {
-        await fn();
-        msg.textContent = t('adm_saved');
-        await paint();
-      } catch (err) {
-        msg.textContent = errorMessage(err);
-      }
-    };
-    const edit = (u: UserView) => {
-      const roles = roleBoxes('edit', u.roles);
-      const scope = this.jurisdictionSelect('edit-jurisdiction', u.jurisdictionId ?? null);
-      const pw = h('input', {
-        type: 'password',
-        id: 'edit-password',
-        autocomplete: 'new-password',
-      });
-      render(
-        detail,
-        h('h3', {}, u.username),
-        h('div', { class: 'field' }, h('span', {}, t('adm_roles')), roles),
-        h('label', { class: 'field' }, h('span', {}, t('adm_jurisdiction')), scope),
-        h(
-          'button',
-          {
-            type: 'button',
-            class: 'primary',
-            id: 'edit-save',
-            onclick: () =>
-              void act(() =>
-                api.patch(`/users/${u.id}`, {
-                  roles: checkedRoles(roles),
-                  jurisdictionId: scope.value || null,
-                }),
-              ),
-          },
-          t('adm_save'),
-        ),
-        h('label', { class: 'field' }, h('span', {}, t('adm_newPw')), pw),
-        h(
-          'button',
-          {
-            type: 'button',
-            id: 'edit-reset',
-            onclick: () =>
-              void act(() => api.post(`/users/${u.id}/password`, { password: pw.value })),
-          },
-          t('adm_resetPw'),
-        ),
-      );
-      roles.querySelector('input')?.focus();
-    };
-    const paint = async () => {
-      const users = await api.get<UserView[]>('/users');
-      render(
-        list,
-        h(
-          'table',
-          { class: 'admin-table', id: 'users-table' },
-          h(
-            'thead',
-            {},
-            h(
-              'tr',
-              {},
-              [
-                t('adm_username'),
-                t('adm_roles'),
-                t('adm_jurisdiction'),
-                t('adm_status'),
-                t('adm_actions'),
-              ].map((x) => h('th', {}, x)),
-            ),
-          ),
-          h(
-            'tbody',
-            {},
-            users.map((u) =>
-              h(
-                'tr',
-                { 'data-username': u.username },
-                h('td', {}, u.username),
-                h('td', {}, u.roles.map(roleLabel).join('、')),
-                h('td', {}, this.jurisdictionName(u.jurisdictionId)),
-                h('td', {}, u.disabled ? t('adm_disabled') : t('adm_enabled')),
-                h(
-                  'td',
-                  {},
-                  h(
-                    'button',
-                    { type: 'button', class: 'ghost small', onclick: () => edit(u) },
-                    t('adm_edit'),
-                  ),
-                  h(
-                    'button',
-                    {
-                      type: 'button',
-                      class: 'ghost small',
-                      onclick: () =>
-                        void act(() =>
-                          api.post(`/users/${u.id}/${u.disabled ? 'enable' : 'disable'}`),
-                        ),
-                    },
-                    u.disabled ? t('adm_enable') : t('adm_disable'),
-                  ),
-                ),
-              ),
-            ),
-          ),
-        ),
-      );
-    };
-    const name = h('input', { id: 'new-username', autocomplete: 'off' });
-    const pw = h('input', { id: 'new-password', type: 'password', autocomplete: 'new-password' });
-    const roles = roleBoxes('new', []);
-    const scope = this.jurisdictionSelect('new-jurisdiction', null);
-    render(
-      body,
-      h(
-        'div',
-        { class: 'admin-form' },
-        h('label', { class: 'field' }, h('span', {}, t('adm_username')), name),
-        h('label', { class: 'field' }, h('span', {}, t('adm_password')), pw),
-        h('div', { class: 'field' }, h('span', {}, t('adm_roles')), roles),
-        h('label', { class: 'field' }, h('span', {}, t('adm_jurisdiction')), scope),
-        h(
-          'button',
-          {
-            type: 'button',
-            class: 'primary',
-            id: 'new-user',
-            onclick: () =>
-              void act(() =>
-                api.post('/users', {
-                  username: name.value.trim(),
-                  password: pw.value,
-                  roles: checkedRoles(roles),
-                  jurisdictionId: scope.value || null,
-                }),
-              ),
-          },
-          t('adm_create'),
-        ),
-      ),
-      msg,
-      h('div', { class: 'admin-split' }, list, detail),
-    );
-    await act(async () => undefined);
-    msg.textContent = '';
+  private usersTab(body: HTMLElement) {
+    const roles = options(ROLES, roleLabel);
+    const fields = (u?: UserView): FieldSpec[] => [
+      {
+        name: 'role',
+        label: t('adm_roles'),
+        kind: 'checks',
+        options: roles,
+        value: u?.roles ?? [],
+      },
+      {
+        name: 'jurisdiction',
+        label: t('adm_jurisdiction'),
+        kind: 'select',
+        options: this.jurisdictionOptions(),
+        value: u?.jurisdictionId ?? '',
+      },
+    ];
+    return crudTab<UserView>(body, {
+      id: 'users',
+      rowKey: ['data-username', (u) => u.username],
+      columns: [
+        [t('adm_username'), (u) => u.username],
+        [t('adm_roles'), (u) => u.roles.map(roleLabel).join('、')],
+        [t('adm_jurisdiction'), (u) => this.jurisdictionName(u.jurisdictionId)],
+        [t('adm_status'), (u) => (u.disabled ? t('adm_disabled') : t('adm_enabled'))],
+      ],
+      load: () => api.get<UserView[]>('/users'),
+      create: {
+        id: 'new-user',
+        fields: [
+          { name: 'username', label: t('adm_username') },
+          { name: 'password', label: t('adm_password'), kind: 'password' },
+          ...fields(),
+        ],
+        run: (v) =>
+          api.post('/users', {
+            username: v.username,
+            password: v.password,
+            roles: v.role,
+            jurisdictionId: v.jurisdiction || null,
+          }),
+      },
+      edit: {
+        title: (u) => u.username,
+        fields: (u) => [
+          ...fields(u),
+          { name: 'password', label: t('adm_newPw'), kind: 'password' },
+        ],
+        run: async (u, v) => {
+          await api.patch(`/users/${u.id}`, {
+            roles: v.role,
+            jurisdictionId: v.jurisdiction || null,
+          });
+          if (v.password) await api.post(`/users/${u.id}/password`, { password: v.password });
+        },
+      },
+      actions: (u) => [
+        {
+          label: u.disabled ? t('adm_enable') : t('adm_disable'),
+          run: async () =>
+            void (await api.post(`/users/${u.id}/${u.disabled ? 'enable' : 'disable'}`)),
+        },
+      ],
+    });
   }
 
-  // ---- units --------------------------------------------------------------------------------
-
-  private async unitsTab(body: HTMLElement) {
-    const detail = h('div', { class: 'admin-detail', id: 'admin-detail' });
-    const list = h('div', {});
-    const msg = h('p', { class: 'muted', role: 'status', id: 'admin-msg' });
-    const stations = ['station', 'district'];
-    const kindSelect = (id: string, value?: string) =>
-      h(
-        'select',
-        { id },
-        UNIT_KINDS.map((k) => h('option', { value: k, selected: k === value }, unitKindLabel(k))),
-      );
-    const showQr = async (u: Pick<UnitView, 'id' | 'callsign'>) => {
-      try {
-        const link = await api.post<TerminalLink>(`/units/${u.id}/terminal-link`);
-        render(
-          detail,
-          h('h3', {}, `${u.callsign} · ${t('adm_qr')}`),
-          h('div', { class: 'admin-qr', id: 'unit-qr' }, svgNode(link.qrSvg)),
-          h('p', { class: 'muted' }, t('adm_qrHint')),
-          h('code', { class: 'admin-url' }, link.url),
-        );
-      } catch (err) {
-        msg.textContent = errorMessage(err);
-      }
-    };
-    const act = async (fn: () => Promise<unknown>) => {
-      try {
-        await fn();
-        msg.textContent = t('adm_saved');
-        await paint();
-      } catch (err) {
-        msg.textContent = errorMessage(err);
-      }
-    };
-    const edit = (u: UnitView) => {
-      const callsign = h('input', { id: 'edit-callsign', value: u.callsign });
-      const kind = kindSelect('edit-kind', u.kind);
-      const station = this.jurisdictionSelect('edit-station', u.stationId, stations, t('adm_none'));
-      render(
-        detail,
-        h('h3', {}, u.callsign),
-        h('label', { class: 'field' }, h('span', {}, t('adm_callsign')), callsign),
-        h('label', { class: 'field' }, h('span', {}, t('adm_kind')), kind),
-        h('label', { class: 'field' }, h('span', {}, t('adm_station')), station),
-        h(
-          'button',
-          {
-            type: 'button',
-            class: 'primary',
-            id: 'edit-save',
-            onclick: () =>
-              void act(() =>
-                api.patch(`/units/${u.id}`, {
-                  callsign: callsign.value.trim(),
-                  kind: kind.value,
-                  stationId: station.value || null,
-                }),
-              ),
-          },
-          t('adm_save'),
-        ),
-        h('button', { type: 'button', id: 'edit-qr', onclick: () => void showQr(u) }, t('adm_qr')),
-      );
-      callsign.focus();
-    };
-    const paint = async () => {
-      const units = await api.get<UnitView[]>('/units');
-      render(
-        list,
-        h(
-          'table',
-          { class: 'admin-table', id: 'units-table' },
-          h(
-            'thead',
-            {},
-            h(
-              'tr',
-              {},
-              [
-                t('adm_callsign'),
-                t('adm_kind'),
-                t('adm_status'),
-                t('adm_station'),
-                t('adm_actions'),
-              ].map((x) => h('th', {}, x)),
-            ),
-          ),
-          h(
-            'tbody',
-            {},
-            units.map((u) =>
-              h(
-                'tr',
-                { 'data-callsign': u.callsign },
-                h('td', {}, u.callsign),
-                h('td', {}, unitKindLabel(u.kind)),
-                h('td', {}, statusLabel('us', u.status)),
-                h('td', {}, u.stationId ? this.jurisdictionName(u.stationId) : t('adm_none')),
-                h(
-                  'td',
-                  {},
-                  h(
-                    'button',
-                    { type: 'button', class: 'ghost small', onclick: () => edit(u) },
-                    t('adm_edit'),
-                  ),
-                  h(
-                    'button',
-                    { type: 'button', class: 'ghost small', onclick: () => void showQr(u) },
-                    t('adm_qr'),
-                  ),
-                ),
-              ),
-            ),
-          ),
-        ),
-      );
-    };
-    const callsign = h('input', { id: 'new-callsign', autocomplete: 'off' });
-    const kind = kindSelect('new-kind', 'patrol_car');
-    const station = this.jurisdictionSelect('new-station', null, stations, t('adm_none'));
-    render(
-      body,
-      h(
+  private unitsTab(body: HTMLElement) {
+    const stations = this.jurisdictionOptions(['station', 'district'], t('adm_none'));
+    const kinds = options(UNIT_KINDS, unitKindLabel);
+    const fields = (u?: UnitView): FieldSpec[] => [
+      { name: 'callsign', label: t('adm_callsign'), value: u?.callsign },
+      {
+        name: 'kind',
+        label: t('adm_kind'),
+        kind: 'select',
+        options: kinds,
+        value: u?.kind ?? 'patrol_car',
+      },
+      {
+        name: 'station',
+        label: t('adm_station'),
+        kind: 'select',
+        options: stations,
+        value: u?.stationId ?? '',
+      },
+    ];
+    const body_ = (v: Values) => ({
+      callsign: v.callsign,
+      kind: v.kind,
+      stationId: v.station || null,
+    });
+    const qr = async (u: Pick<UnitView, 'id' | 'callsign'>) => {
+      const link = await api.post<TerminalLink>(`/units/${u.id}/terminal-link`);
+      return h(
         'div',
-        { class: 'admin-form' },
-        h('label', { class: 'field' }, h('span', {}, t('adm_callsign')), callsign),
-        h('label', { class: 'field' }, h('span', {}, t('adm_kind')), kind),
-        h('label', { class: 'field' }, h('span', {}, t('adm_station')), station),
-        h(
-          'button',
-          {
-            type: 'button',
-            class: 'primary',
-            id: 'new-unit',
-            onclick: () =>
-              void act(async () => {
-                const created = await api.post<{ unit: UnitView }>('/units', {
-                  callsign: callsign.value.trim(),
-                  kind: kind.value,
-                  stationId: station.value || null,
-                });
-                await showQr(created.unit);
-              }),
-          },
-          t('adm_create'),
-        ),
-      ),
-      msg,
-      h('div', { class: 'admin-split' }, list, detail),
-    );
-    await act(async () => undefined);
-    msg.textContent = '';
+        {},
+        h('h3', {}, `${u.callsign} · ${t('adm_qr')}`),
+        h('div', { class: 'admin-qr', id: 'unit-qr' }, svgNode(link.qrSvg)),
+        h('p', { class: 'muted' }, t('adm_qrHint')),
+        h('code', { class: 'admin-url' }, link.url),
+      );
+    };
+    return crudTab<UnitView>(body, {
+      id: 'units',
+      rowKey: ['data-callsign', (u) => u.callsign],
+      columns: [
+        [t('adm_callsign'), (u) => u.callsign],
+        [t('adm_kind'), (u) => unitKindLabel(u.kind)],
+        [t('adm_status'), (u) => statusLabel('us', u.status)],
+        [
+          t('adm_station'),
+          (u) => (u.stationId ? this.jurisdictionName(u.stationId) : t('adm_none')),
+        ],
+      ],
+      load: () => api.get<UnitView[]>('/units'),
+      create: {
+        id: 'new-unit',
+        fields: fields(),
+        run: (v) => api.post<{ unit: UnitView }>('/units', body_(v)),
+      },
+      afterCreate: (created) => qr((created as { unit: UnitView }).unit),
+      edit: {
+        title: (u) => u.callsign,
+        fields,
+        run: (u, v) => api.patch(`/units/${u.id}`, body_(v)),
+      },
+      actions: (u) => [{ label: t('adm_qr'), run: () => qr(u), done: '' }],
+    });
   }
 
-  // ---- jurisdictions, standby points, checkpoints --------------------------------------------
-
-  private jurisdictionsTab(body: HTMLElement) {
+  private async jurisdictionsTab(body: HTMLElement) {
     const order = { district: 0, station: 1, grid: 2 };
-    const rows = [...this.jurisdictions].sort(
-      (a, b) => order[a.kind] - order[b.kind] || a.name.localeCompare(b.name, 'zh'),
-    );
-    render(
-      body,
-      h(
-        'table',
-        { class: 'admin-table', id: 'jurisdictions-table' },
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            [t('adm_name'), t('adm_kind'), t('adm_parent'), t('adm_scheme')].map((x) =>
-              h('th', {}, x),
-            ),
-          ),
-        ),
-        h(
-          'tbody',
-          {},
-          rows.map((j) =>
-            h(
-              'tr',
-              { 'data-name': j.name },
-              h('td', {}, j.name),
-              h('td', {}, t(`adm_k_${j.kind}`)),
-              h('td', {}, j.parentId ? this.jurisdictionName(j.parentId) : '—'),
-              h('td', {}, j.schemeId ?? '—'),
-            ),
-          ),
-        ),
-      ),
-    );
-  }
-
-  private async placesTab(body: HTMLElement, path: 'standby-points' | 'checkpoints') {
-    const list = h('div', {});
-    const msg = h('p', { class: 'muted', role: 'status', id: 'admin-msg' });
-    const act = async (fn: () => Promise<unknown>, done = t('adm_saved')) => {
-      try {
-        await fn();
-        msg.textContent = done;
-        await paint();
-      } catch (err) {
-        msg.textContent = errorMessage(err);
-      }
+    const schemes = await this.schemeOptions(t('adm_schemeDefault'));
+    const parents = this.jurisdictionOptions(['district', 'station'], t('adm_none'));
+    const common = (j?: Jurisdiction): FieldSpec[] => [
+      { name: 'name', label: t('adm_name'), value: j?.name },
+      {
+        name: 'parent',
+        label: t('adm_parent'),
+        kind: 'select',
+        options: parents,
+        value: j?.parentId ?? '',
+      },
+      {
+        name: 'scheme',
+        label: t('adm_scheme'),
+        kind: 'select',
+        options: schemes,
+        value: j?.schemeId ?? '',
+      },
+      { name: 'boundary', label: t('adm_boundary'), kind: 'geojson', hint: t('adm_boundaryHint') },
+    ];
+    const reload = async <T>(p: Promise<T>) => {
+      const r = await p;
+      await this.loadJurisdictions();
+      return r;
     };
-    const paint = async () => {
-      const places = await api.get<Place[]>(`/${path}`);
-      render(
-        list,
-        h(
-          'table',
-          { class: 'admin-table', id: `${path}-table` },
-          h(
-            'thead',
-            {},
-            h(
-              'tr',
-              {},
-              [t('adm_name'), t('adm_location'), t('adm_actions')].map((x) => h('th', {}, x)),
-            ),
-          ),
-          h(
-            'tbody',
-            {},
-            places.map((p) => {
-              const nameIn = h('input', { value: p.name, 'aria-label': t('adm_name') });
-              return h(
-                'tr',
-                { 'data-name': p.name },
-                h('td', {}, nameIn),
-                h('td', {}, `${p.location.lon.toFixed(5)}, ${p.location.lat.toFixed(5)}`),
-                h(
-                  'td',
-                  {},
-                  h(
-                    'button',
-                    {
-                      type: 'button',
-                      class: 'ghost small',
-                      onclick: () =>
-                        void act(() =>
-                          api.patch(`/${path}/${p.id}`, { name: nameIn.value.trim() }),
-                        ),
-                    },
-                    t('adm_save'),
-                  ),
-                  h(
-                    'button',
-                    {
-                      type: 'button',
-                      class: 'ghost small',
-                      onclick: () => void act(() => api.del(`/${path}/${p.id}`), t('adm_deleted')),
-                    },
-                    t('adm_delete'),
-                  ),
-                ),
-              );
+    return crudTab<Jurisdiction>(body, {
+      id: 'jurisdictions',
+      rowKey: ['data-name', (j) => j.name],
+      columns: [
+        [t('adm_name'), (j) => j.name],
+        [t('adm_kind'), (j) => t(`adm_k_${j.kind}`)],
+        [t('adm_parent'), (j) => (j.parentId ? this.jurisdictionName(j.parentId) : '—')],
+        [t('adm_scheme'), (j) => j.schemeId ?? '—'],
+      ],
+      load: async () =>
+        [...this.jurisdictions].sort(
+          (a, b) => order[a.kind] - order[b.kind] || a.name.localeCompare(b.name, 'zh'),
+        ),
+      create: {
+        id: 'new-jurisdiction-save',
+        prefix: 'new-j',
+        fields: [
+          {
+            name: 'kind',
+            label: t('adm_kind'),
+            kind: 'select',
+            options: options(JURISDICTION_KINDS, (k) => t(`adm_k_${k}`)),
+          },
+          ...common(),
+        ],
+        run: (v) =>
+          reload(
+            api.post('/jurisdictions', {
+              name: v.name,
+              kind: v.kind,
+              parentId: v.parent || null,
+              schemeId: v.scheme || null,
+              boundary: v.boundary,
             }),
           ),
-        ),
-      );
-    };
-    const name = h('input', { id: 'new-place-name', autocomplete: 'off' });
-    const lon = h('input', { id: 'new-place-lon', inputmode: 'decimal' });
-    const lat = h('input', { id: 'new-place-lat', inputmode: 'decimal' });
-    const crs = h(
-      'select',
-      { id: 'new-place-crs' },
-      CRS.map((c) => h('option', { value: c.toUpperCase() }, CRS_LABEL[c])),
-    );
-    render(
-      body,
-      h(
-        'div',
-        { class: 'admin-form' },
-        h('label', { class: 'field' }, h('span', {}, t('adm_name')), name),
-        h('label', { class: 'field' }, h('span', {}, t('adm_lon')), lon),
-        h('label', { class: 'field' }, h('span', {}, t('adm_lat')), lat),
-        h('label', { class: 'field' }, h('span', {}, t('adm_crs')), crs),
-        h(
-          'button',
-          {
-            type: 'button',
-            class: 'primary',
-            id: 'new-place',
-            onclick: () =>
-              void act(() =>
-                api.post(`/${path}`, {
-                  name: name.value.trim(),
-                  location: { lon: Number(lon.value), lat: Number(lat.value), crs: crs.value },
-                }),
-              ),
-          },
-          t('adm_create'),
-        ),
-      ),
-      msg,
-      list,
-    );
-    await act(async () => undefined);
-    msg.textContent = '';
+      },
+      edit: {
+        title: (j) => `${j.name} · ${t(`adm_k_${j.kind}`)}`,
+        fields: common,
+        run: (j, v) =>
+          reload(
+            api.patch(`/jurisdictions/${j.id}`, {
+              name: v.name,
+              parentId: v.parent || null,
+              schemeId: v.scheme || null,
+              ...(v.boundary !== undefined ? { boundary: v.boundary } : {}),
+            }),
+          ),
+      },
+      actions: (j) => [
+        {
+          label: t('adm_delete'),
+          done: t('adm_deleted'),
+          run: async () => void (await reload(api.del(`/jurisdictions/${j.id}`))),
+        },
+      ],
+    });
+  }
+
+  private placesTab(body: HTMLElement, path: 'standby-points' | 'checkpoints') {
+    const crs = CRS.map((c) => ({ value: c.toUpperCase(), label: CRS_LABEL[c] }));
+    const location = (v: Values) => ({ lon: v.lon, lat: v.lat, crs: v.crs });
+    return crudTab<Place>(body, {
+      id: path,
+      rowKey: ['data-name', (p) => p.name],
+      columns: [
+        [t('adm_name'), (p) => p.name],
+        [t('adm_location'), (p) => `${p.location.lon.toFixed(5)}, ${p.location.lat.toFixed(5)}`],
+      ],
+      load: () => api.get<Place[]>(`/${path}`),
+      create: {
+        id: 'new-place',
+        prefix: 'new-place',
+        fields: [
+          { name: 'name', label: t('adm_name') },
+          { name: 'lon', label: t('adm_lon'), kind: 'number' },
+          { name: 'lat', label: t('adm_lat'), kind: 'number' },
+          { name: 'crs', label: t('adm_crs'), kind: 'select', options: crs },
+        ],
+        run: (v) => api.post(`/${path}`, { name: v.name, location: location(v) }),
+      },
+      edit: {
+        title: (p) => p.name,
+        fields: (p) => [{ name: 'name', label: t('adm_name'), value: p.name }],
+        run: (p, v) => api.patch(`/${path}/${p.id}`, { name: v.name }),
+      },
+      actions: (p) => [
+        {
+          label: t('adm_delete'),
+          done: t('adm_deleted'),
+          run: async () => void (await api.del(`/${path}/${p.id}`)),
+        },
+      ],
+    });
+  }
+
+  private premisesTab(body: HTMLElement) {
+    const levels = options(PREMISE_LEVELS, (l) => t(`adm_pl_${l}`));
+    const fields = (p?: PremiseView): FieldSpec[] => [
+      { name: 'name', label: t('adm_name'), value: p?.name },
+      {
+        name: 'level',
+        label: t('adm_level'),
+        kind: 'select',
+        options: levels,
+        value: p?.level ?? 'caution',
+      },
+      { name: 'text', label: t('adm_text'), kind: 'textarea', value: p?.text },
+      { name: 'lon', label: t('adm_lon'), kind: 'number', value: p?.location?.lon },
+      { name: 'lat', label: t('adm_lat'), kind: 'number', value: p?.location?.lat },
+      { name: 'area', label: t('adm_area'), kind: 'geojson', hint: t('adm_areaHint') },
+    ];
+    const body_ = (v: Values, p?: PremiseView) => ({
+      name: v.name,
+      level: v.level,
+      text: v.text,
+      ...(v.area !== undefined
+        ? { area: v.area }
+        : v.lon !== undefined || v.lat !== undefined
+          ? { location: { lon: v.lon, lat: v.lat } }
+          : p?.area
+            ? { area: p.area }
+            : {}),
+    });
+    return crudTab<PremiseView>(body, {
+      id: 'premises',
+      rowKey: ['data-name', (p) => p.name],
+      columns: [
+        [t('adm_name'), (p) => p.name],
+        [t('adm_level'), (p) => t(`adm_pl_${p.level}`)],
+        [t('adm_text'), (p) => p.text],
+        [
+          t('adm_location'),
+          (p) =>
+            p.location
+              ? `${p.location.lon.toFixed(5)}, ${p.location.lat.toFixed(5)}`
+              : t('adm_area'),
+        ],
+      ],
+      load: () => api.get<PremiseView[]>('/premises'),
+      create: {
+        id: 'new-premise',
+        prefix: 'new-premise',
+        fields: fields(),
+        run: (v) => api.post('/premises', body_(v)),
+      },
+      edit: {
+        title: (p) => p.name,
+        fields,
+        run: (p, v) => api.put(`/premises/${p.id}`, body_(v, p)),
+      },
+      actions: (p) => [
+        {
+          label: t('adm_delete'),
+          done: t('adm_deleted'),
+          run: async () => void (await api.del(`/premises/${p.id}`)),
+        },
+      ],
+    });
+  }
+
+  private async plansTab(body: HTMLElement) {
+    const schemes = await this.schemeOptions(null);
+    const fields = (p?: ResponsePlanView): FieldSpec[] => [
+      { name: 'name', label: t('adm_name'), value: p?.name },
+      {
+        name: 'category',
+        label: t('category'),
+        kind: 'select',
+        options: options(INCIDENT_CATEGORIES, categoryLabel),
+        value: p?.category,
+      },
+      {
+        name: 'priority',
+        label: t('priority'),
+        kind: 'select',
+        options: ['1', '2', '3'].map((x) => ({ value: x, label: priorityLabel(Number(x)) })),
+        value: String(p?.priority ?? 2),
+      },
+      {
+        name: 'jurisdiction',
+        label: t('adm_jurisdiction'),
+        kind: 'select',
+        options: this.jurisdictionOptions(),
+        value: p?.jurisdictionId ?? '',
+      },
+      {
+        name: 'scheme',
+        label: t('adm_scheme'),
+        kind: 'select',
+        options: schemes,
+        value: p?.scheme,
+      },
+      {
+        name: 'units',
+        label: t('adm_planUnits'),
+        kind: 'textarea',
+        value: p ? planUnitsText(p.units) : 'patrol_car 1 0',
+        hint: t('adm_planUnitsHint'),
+      },
+      {
+        name: 'notify',
+        label: t('adm_notify'),
+        kind: 'checks',
+        options: options(AGENCIES, (a) => a),
+        value: p?.notify ?? [],
+      },
+    ];
+    const body_ = (v: Values) => ({
+      ...(v.name ? { name: v.name } : {}),
+      category: v.category,
+      priority: Number(v.priority),
+      jurisdictionId: v.jurisdiction || null,
+      scheme: v.scheme,
+      units: parsePlanUnits(v.units),
+      notify: v.notify,
+    });
+    return crudTab<ResponsePlanView>(body, {
+      id: 'plans',
+      rowKey: ['data-name', (p) => p.name ?? p.id],
+      columns: [
+        [t('adm_name'), (p) => p.name ?? '—'],
+        [t('category'), (p) => categoryLabel(p.category)],
+        [t('priority'), (p) => priorityLabel(p.priority)],
+        [t('adm_scheme'), (p) => p.scheme],
+        [
+          t('adm_planUnits'),
+          (p) => p.units.map((u) => `${unitKindLabel(u.kind)}×${u.count}`).join('、'),
+        ],
+      ],
+      load: () => api.get<ResponsePlanView[]>('/response-plans'),
+      create: {
+        id: 'new-plan',
+        prefix: 'new-plan',
+        fields: fields(),
+        run: (v) => api.post('/response-plans', body_(v)),
+      },
+      edit: {
+        title: (p) => p.name ?? categoryLabel(p.category),
+        fields,
+        run: (p, v) => api.put(`/response-plans/${p.id}`, body_(v)),
+      },
+      actions: (p) => [
+        {
+          label: t('adm_delete'),
+          done: t('adm_deleted'),
+          run: async () => void (await api.del(`/response-plans/${p.id}`)),
+        },
+      ],
+    });
+  }
+
+  private dispositionsTab(body: HTMLElement) {
+    const labels = (d?: DispositionView): FieldSpec[] => [
+      { name: 'zh', label: t('adm_labelZh'), value: d?.label.zh },
+      { name: 'en', label: t('adm_labelEn'), value: d?.label.en },
+    ];
+    return crudTab<DispositionView>(body, {
+      id: 'dispositions',
+      rowKey: ['data-code', (d) => d.code],
+      columns: [
+        [t('adm_code'), (d) => d.code],
+        [t('adm_name'), (d) => label(d.label)],
+        [t('adm_builtin'), (d) => (d.builtin ? t('adm_builtin') : t('adm_custom'))],
+        [t('adm_status'), (d) => (d.disabled ? t('adm_disabled') : t('adm_enabled'))],
+      ],
+      load: () => api.get<DispositionView[]>('/dispositions'),
+      create: {
+        id: 'new-disposition',
+        prefix: 'new-disp',
+        fields: [{ name: 'code', label: t('adm_code'), hint: t('adm_codeHint') }, ...labels()],
+        run: (v) => api.post('/dispositions', { code: v.code, label: { zh: v.zh, en: v.en } }),
+      },
+      edit: {
+        title: (d) => d.code,
+        fields: labels,
+        run: (d, v) => api.patch(`/dispositions/${d.code}`, { label: { zh: v.zh, en: v.en } }),
+      },
+      actions: (d) => [
+        {
+          label: d.disabled ? t('adm_enable') : t('adm_disable'),
+          run: async () =>
+            void (await api.patch(`/dispositions/${d.code}`, { disabled: !d.disabled })),
+        },
+        ...(d.builtin
+          ? []
+          : [
+              {
+                label: t('adm_delete'),
+                done: t('adm_deleted'),
+                run: async () => void (await api.del(`/dispositions/${d.code}`)),
+              },
+            ]),
+      ],
+    });
+  }
+
+  private schemesTab(body: HTMLElement) {
+    const fields = (s?: AdminRingSchemeView): FieldSpec[] => [
+      { name: 'zh', label: t('adm_labelZh'), value: s?.label.zh },
+      { name: 'en', label: t('adm_labelEn'), value: s?.label.en },
+      {
+        name: 'tiers',
+        label: t('adm_tiers'),
+        value: s?.tiers.map((x) => x.sec).join(', '),
+        hint: t('adm_tiersHint'),
+      },
+    ];
+    const body_ = (v: Values) => ({ label: { zh: v.zh, en: v.en }, tiers: parseTiers(v.tiers) });
+    return crudTab<AdminRingSchemeView>(body, {
+      id: 'schemes',
+      rowKey: ['data-id', (s) => s.id],
+      columns: [
+        ['ID', (s) => s.id],
+        [t('adm_name'), (s) => label(s.label)],
+        [t('adm_tiers'), (s) => s.tiers.map((x) => x.sec).join(' / ')],
+        [t('adm_builtin'), (s) => (s.builtin ? t('adm_builtin') : t('adm_custom'))],
+      ],
+      load: () => api.get<AdminRingSchemeView[]>('/rings/schemes'),
+      create: {
+        id: 'new-scheme',
+        prefix: 'new-scheme',
+        fields: [{ name: 'id', label: 'ID', hint: t('adm_schemeIdHint') }, ...fields()],
+        run: (v) => api.post('/rings/schemes', { id: v.id, ...body_(v) }),
+      },
+      edit: {
+        title: (s) => s.id,
+        fields,
+        run: (s, v) => api.put(`/rings/schemes/${s.id}`, body_(v)),
+      },
+      actions: (s) =>
+        s.builtin
+          ? []
+          : [
+              {
+                label: t('adm_delete'),
+                done: t('adm_deleted'),
+                run: async () => void (await api.del(`/rings/schemes/${s.id}`)),
+              },
+            ],
+    });
   }
 }

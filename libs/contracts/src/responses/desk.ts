@@ -60,6 +60,7 @@ export const dispositionViewSchema = z.object({
     .nullable()
     .describe('closing with this code hands the incident to this agency'),
   builtin: z.boolean(),
+  disabled: z.boolean().describe('no longer offered when closing an incident'),
 });
 export type DispositionView = z.infer<typeof dispositionViewSchema>;
 

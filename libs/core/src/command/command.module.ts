@@ -10,11 +10,13 @@ import { AgenciesService } from './agencies.service';
 import { PlansService } from './plans.service';
 import { SealingService } from './sealing.service';
 import { DefenseLevelsService } from './defense-levels.service';
+import { SchemesModule } from '../schemes';
 
 /** Incident command: sealing checkpoints, plans, partner agencies and defense levels. */
 @Module({
   imports: [
     AuthModule,
+    SchemesModule,
     RealtimeModule,
     AlertsModule,
     RoadsModule,

@@ -6,7 +6,7 @@ import type {
   ResponsePlanRequest,
   ResponsePlanView,
 } from '@ringcad/contracts';
-import { findScheme, type Agency } from '@ringcad/domain';
+import { type Agency } from '@ringcad/domain';
 import type { DbOrTx } from '@ringcad/db';
 import { AgenciesService } from './agencies.service';
 import {
@@ -102,6 +102,7 @@ export function fillPlan(
  * units required by kind and tier, and the agencies to notify. A new incident gets the plan's
  * proposal; the dispatcher confirms it in one action (assigned through DispatchService).
  */
+import { RingSchemesService } from '../schemes';
 @Injectable()
 export class PlansService {
   constructor(
@@ -110,6 +111,7 @@ export class PlansService {
     private readonly recommendations: RecommendationService,
     private readonly dispatch: DispatchService,
     private readonly agencies: AgenciesService,
+    private readonly schemes: RingSchemesService,
   ) {}
 
   async list(): Promise<ResponsePlanView[]> {
@@ -149,8 +151,7 @@ export class PlansService {
     input: ResponsePlanRequest,
     by: Principal,
   ): Promise<ResponsePlanView> {
-    const scheme = findScheme(input.scheme);
-    if (!scheme) throw new DomainError('VALIDATION_FAILED', `unknown ring scheme ${input.scheme}`);
+    const scheme = await this.schemes.require(input.scheme, 'scheme');
     const badTier = input.units.find((u) => u.tier >= scheme.tiers.length);
     if (badTier)
       throw new DomainError('VALIDATION_FAILED', `scheme ${scheme.id} has no tier ${badTier.tier}`);
@@ -196,7 +197,7 @@ export class PlansService {
     const incident = await readIncident(this.database.db, incidentId);
     const plan = await this.planFor(this.database.db, incident);
     if (!plan) return null;
-    const scheme = findScheme(plan.scheme);
+    const scheme = await this.schemes.find(plan.scheme);
     const tiersSec = scheme?.tiers.map((t) => t.sec) ?? [];
     const list = candidates ?? (await this.recommendations.recommend(incidentId)).candidates;
     const working = await unitsWorkingScene(this.database.db, incidentId);
@@ -221,7 +222,7 @@ export class PlansService {
       });
       await after.run();
     }
-    const scheme = findScheme(plan.scheme);
+    const scheme = await this.schemes.find(plan.scheme);
     return fillPlan(plan, scheme?.tiers.map((t) => t.sec) ?? [], candidates);
   }
 

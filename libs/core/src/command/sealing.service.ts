@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { SealingDispatchRequest, SealingView } from '@ringcad/contracts';
-import { canManCheckpoint, findScheme } from '@ringcad/domain';
+import { canManCheckpoint } from '@ringcad/domain';
 import { computeSealing } from '@ringcad/routing';
 import {
   Clock,
@@ -48,6 +48,7 @@ const round1 = (v: number) => Math.round(v * 10) / 10;
  * tier, the checkpoints on that reach with the unit that can man each first (computeSealing),
  * and one action that sends units to checkpoints (assignments with role `checkpoint`).
  */
+import { RingSchemesService } from '../schemes';
 @Injectable()
 export class SealingService {
   constructor(
@@ -62,6 +63,7 @@ export class SealingService {
     private readonly units: UnitsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly scopes: ScopeService,
+    private readonly schemes: RingSchemesService,
   ) {}
 
   /**
@@ -74,8 +76,7 @@ export class SealingService {
     tierIndexes: number[] | undefined,
   ): Promise<SealingView> {
     const started = performance.now();
-    const scheme = findScheme(schemeId);
-    if (!scheme) throw new DomainError('VALIDATION_FAILED', `unknown ring scheme ${schemeId}`);
+    const scheme = await this.schemes.require(schemeId, 'scheme');
     const indexes = tierIndexes ?? scheme.tiers.map((_, i) => i);
     const bad = indexes.find((i) => i >= scheme.tiers.length);
     if (bad !== undefined)

@@ -4,10 +4,11 @@ import { RoadsModule } from '../roads';
 import { FleetModule } from '../fleet';
 import { CommandModule } from '../command';
 import { CoverageService } from './coverage.service';
+import { SchemesModule } from '../schemes';
 
 /** Live coverage of the rings and move-up suggestions. */
 @Module({
-  imports: [RealtimeModule, RoadsModule, FleetModule, CommandModule],
+  imports: [RealtimeModule, RoadsModule, FleetModule, CommandModule, SchemesModule],
   providers: [CoverageService],
   exports: [CoverageService],
 })

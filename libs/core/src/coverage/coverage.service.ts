@@ -5,8 +5,16 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { computeCoverage, suggestMoveUps, type CoverageArea, type MoveUp } from '@ringcad/routing';
-import { DEFENSE_LEVEL_POLICIES, findScheme, type RingScheme } from '@ringcad/domain';
+import {
+  computeCoverage,
+  edgeCosts,
+  IncrementalCoverage,
+  suggestMoveUps,
+  type CoverageArea,
+  type MoveUp,
+  type SnappedPoint,
+} from '@ringcad/routing';
+import { DEFENSE_LEVEL_POLICIES, type RingScheme } from '@ringcad/domain';
 import {
   Clock,
   type AppConfig,
@@ -20,6 +28,7 @@ import { availableUnitPositions, LiveFleetService, overlayLive } from '../fleet'
 import { RealtimePublisher } from '../realtime';
 import { RoadNetworkService } from '../roads';
 import { districtBoundaries, districtsVersion, standbyPointPositions } from './coverage.queries';
+import { RingSchemesService } from '../schemes';
 
 export interface CoverageView {
   scheme: { id: string; tiers: { sec: number }[] };
@@ -52,6 +61,11 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
   private areas: { key: string; list: (CoverageArea & { name: string })[] } | null = null;
   private lastUnits: { id: string; lon: number; lat: number }[] = [];
   private timer?: NodeJS.Timeout;
+  /** Live node times per scheme: units that moved since the last compute are folded in. */
+  private readonly liveTimes = new Map<
+    string,
+    { inc: IncrementalCoverage; costs: object; snaps: Map<string, SnappedPoint | null> }
+  >();
 
   constructor(
     private readonly database: DatabaseService,
@@ -62,6 +76,7 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly defenseLevels: DefenseLevelsService,
     private readonly metrics: MetricsService,
+    private readonly schemes: RingSchemesService,
   ) {}
 
   onApplicationBootstrap() {
@@ -76,10 +91,8 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
     if (this.timer) clearInterval(this.timer);
   }
 
-  private scheme(id: string): RingScheme {
-    const s = findScheme(id);
-    if (!s) throw new DomainError('VALIDATION_FAILED', `unknown ring scheme ${id}`);
-    return s;
+  private scheme(id: string): Promise<RingScheme> {
+    return this.schemes.require(id, 'scheme');
   }
 
   async push() {
@@ -99,7 +112,7 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async compute(schemeId: string, fresh: boolean): Promise<CoverageView> {
-    const scheme = this.scheme(schemeId);
+    const scheme = await this.scheme(schemeId);
     const graph = this.roads.requireGraph();
     const cached = this.cache.get(scheme.id);
     const nowMs = this.clock.now().getTime();
@@ -109,17 +122,15 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
     const areas = await this.districtAreas();
     const tiersSec = scheme.tiers.map((t) => t.sec);
     const endTimer = this.metrics.coverageCompute.startTimer({ scheme: scheme.id });
-    const r = computeCoverage(
-      graph,
-      units.map((u) => ({
-        id: u.id,
-        lon: u.lon,
-        lat: u.lat,
-        snap: this.roads.snapFor(u.id, u.lon, u.lat),
-      })),
-      tiersSec,
-      { areas, at: this.clock.now() },
-    );
+    const sources = units.map((u) => ({
+      id: u.id,
+      lon: u.lon,
+      lat: u.lat,
+      snap: this.roads.snapFor(u.id, u.lon, u.lat),
+    }));
+    const at = this.clock.now();
+    const nodeSec = this.liveNodeTimes(scheme.id, sources, Math.max(...tiersSec), at);
+    const r = computeCoverage(graph, sources, tiersSec, { areas, at, nodeSec });
     endTimer();
     const view: CoverageView = {
       scheme: { id: scheme.id, tiers: scheme.tiers.map((t) => ({ sec: t.sec })) },
@@ -148,6 +159,46 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
   }
 
   /**
+   * The scheme's node times kept live: built with one search for a new network, bound or
+   * peak band, then only the units whose snap changed (or that came or went) are folded in,
+   * each timed in ringcad_coverage_moved_unit_seconds.
+   */
+  private liveNodeTimes(
+    schemeId: string,
+    sources: { id: string; snap: SnappedPoint | null }[],
+    maxSec: number,
+    at: Date,
+  ): Float64Array {
+    const graph = this.roads.requireGraph();
+    const costs = edgeCosts(graph, undefined, at);
+    let live = this.liveTimes.get(schemeId);
+    if (!live || live.inc.graph !== graph || live.inc.maxSec !== maxSec || live.costs !== costs) {
+      const inc = new IncrementalCoverage(graph, maxSec, { at });
+      inc.reset(sources);
+      live = { inc, costs, snaps: new Map(sources.map((s) => [s.id, s.snap])) };
+      this.liveTimes.set(schemeId, live);
+      return inc.nodeSec;
+    }
+    const seen = new Set<string>();
+    for (const s of sources) {
+      seen.add(s.id);
+      if (live.snaps.get(s.id) === s.snap && live.snaps.has(s.id)) continue;
+      const end = this.metrics.coverageMovedUnit.startTimer({ scheme: schemeId });
+      live.inc.move(s.id, s.snap);
+      end();
+      live.snaps.set(s.id, s.snap);
+    }
+    for (const id of [...live.snaps.keys()])
+      if (!seen.has(id)) {
+        const end = this.metrics.coverageMovedUnit.startTimer({ scheme: schemeId });
+        live.inc.remove(id);
+        end();
+        live.snaps.delete(id);
+      }
+    return live.inc.nodeSec;
+  }
+
+  /**
    * 前置备勤 move-ups: which available unit should move to which standby point to close the
    * biggest hole in the given tier (greedy maximal covering, see suggestMoveUps).
    */
@@ -155,7 +206,7 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
     // the city-wide defense level decides how many moves to suggest unless the caller says
     const maxMoves =
       maxMovesAsked ?? DEFENSE_LEVEL_POLICIES[await this.defenseLevels.levelFor(null)].maxMoves;
-    const scheme = this.scheme(schemeId);
+    const scheme = await this.scheme(schemeId);
     const graph = this.roads.requireGraph();
     // default: the first tier of at least 3 minutes, the patrol-car ring of every plan
     const idx =

@@ -8,10 +8,11 @@ import { EtaEngine } from './eta-engine';
 import { RecommendationService } from './recommendation.service';
 import { RouteService } from './route.service';
 import { DispatchService } from './dispatch.service';
+import { SchemesModule } from '../schemes';
 
 /** Recommending, dispatching and routing units (ETA on the road network). */
 @Module({
-  imports: [AuthModule, RealtimeModule, RoadsModule, FleetModule, TimersModule],
+  imports: [AuthModule, RealtimeModule, RoadsModule, FleetModule, TimersModule, SchemesModule],
   providers: [EtaEngine, RecommendationService, RouteService, DispatchService],
   exports: [RecommendationService, RouteService, DispatchService],
 })

@@ -184,12 +184,13 @@ export async function selectIncidentTarget(db: DbOrTx, incidentId: string) {
   return rows.rows[0];
 }
 
-/** Whether `code` is a disposition of the catalogue. */
+/** Whether `code` is a disposition of the catalogue that is still offered (not disabled). */
 export async function dispositionExists(tx: Tx, code: string): Promise<boolean> {
   const known = await tx
     .selectFrom('dispositions')
     .select('code')
     .where('code', '=', code)
+    .where('disabled', '=', false)
     .executeTakeFirst();
   return !!known;
 }

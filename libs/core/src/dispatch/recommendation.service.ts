@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ExcludedUnit, RecommendationCandidate } from '@ringcad/contracts';
-import { findScheme, ringTierFor, type RingScheme, type UnitKind } from '@ringcad/domain';
+import { ringTierFor, type RingScheme, type UnitKind } from '@ringcad/domain';
 import type { DbOrTx } from '@ringcad/db';
 import {
   Clock,
@@ -33,6 +33,7 @@ const RECOMMEND_TOP_K = 50;
 /** The ETA recorded with an assignment is searched up to two hours. */
 const ASSIGNMENT_ETA_MAX_SEC = 7200;
 
+import { RingSchemesService } from '../schemes';
 @Injectable()
 export class RecommendationService {
   constructor(
@@ -40,6 +41,7 @@ export class RecommendationService {
     private readonly clock: Clock,
     private readonly eta: EtaEngine,
     private readonly live: LiveFleetService,
+    private readonly schemes: RingSchemesService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -48,7 +50,7 @@ export class RecommendationService {
     const started = performance.now();
     const row = await selectIncidentTarget(this.database.db, incidentId);
     if (!row) throw notFound('incident', incidentId);
-    const scheme = findScheme(schemeId ?? row.scheme_id);
+    const scheme = await this.schemes.find(schemeId ?? row.scheme_id);
     if (!scheme) throw new DomainError('VALIDATION_FAILED', `unknown ring scheme ${schemeId}`);
     const { candidates, excluded } = await this.rank(this.database.db, row, scheme);
     return {

@@ -1,7 +1,7 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { unzipSync } from 'fflate';
 import * as shapefile from 'shapefile';
-import type { Crs } from '@ringcad/contracts';
+import type { Crs, ImportIssue } from '@ringcad/contracts';
 import { DomainError, toWgs84 } from '../platform';
 
 export type ImportFormat = 'geojson' | 'shapefile' | 'csv';
@@ -12,7 +12,7 @@ export interface ImportRecord {
   values: Record<string, string>;
   geometry: { type: string; coordinates: unknown } | null;
   /** What is wrong with the record itself (a CSV line with too many or too few fields). */
-  problems?: string[];
+  problems?: ImportIssue[];
 }
 
 export interface ImportFile {
@@ -131,7 +131,14 @@ function readCsv(text: string): ImportFile {
     const problems =
       cells.length === fields.length
         ? []
-        : [`row: ${cells.length} fields where the header has ${fields.length}`];
+        : [
+            {
+              code: 'IMPORT_BAD_RECORD' as const,
+              field: 'row',
+              value: String(cells.length),
+              count: fields.length,
+            },
+          ];
     return { row: i + 1, values, geometry: null, problems };
   });
   return { format: 'csv', fields, records };

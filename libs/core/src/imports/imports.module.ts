@@ -4,10 +4,11 @@ import { RealtimeModule } from '../realtime';
 import { RoadsModule } from '../roads';
 import { FleetModule } from '../fleet';
 import { ImportsService } from './imports.service';
+import { SchemesModule } from '../schemes';
 
 /** Bulk imports of the admin seat (jurisdictions, points, units, accounts). */
 @Module({
-  imports: [AuthModule, RealtimeModule, RoadsModule, FleetModule],
+  imports: [AuthModule, RealtimeModule, RoadsModule, FleetModule, SchemesModule],
   providers: [ImportsService],
   exports: [ImportsService],
 })

@@ -6,10 +6,11 @@ import {
   IMPORT_TARGET_FIELDS,
   type BulkImportQuery,
   type ImportKind,
+  type ImportIssue,
   type ImportResult,
   type ImportRow,
 } from '@ringcad/contracts';
-import { findScheme, ROLES, UNIT_KINDS, type Role } from '@ringcad/domain';
+import { ROLES, UNIT_KINDS, type Role } from '@ringcad/domain';
 import type { DbOrTx } from '@ringcad/db';
 import {
   actorOf,
@@ -46,6 +47,8 @@ import {
   updateUserRow,
   type PointTable,
 } from './imports.queries';
+import { issue, issueText } from './import-issues';
+import { RingSchemesService } from '../schemes';
 
 const FORMATS_OF: Record<ImportKind, ImportFormat[]> = {
   jurisdictions: ['geojson', 'shapefile'],
@@ -76,7 +79,7 @@ const KIND_ALIASES: Record<string, JurisdictionKind> = {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** One planned row; `write` runs only when the whole file is applied. */
-interface Planned extends ImportRow {
+interface Planned extends Omit<ImportRow, 'errors'> {
   write?: (tx: DbOrTx, ctx: ApplyContext) => Promise<void>;
 }
 interface ApplyContext {
@@ -100,6 +103,7 @@ export class ImportsService {
     private readonly bounds: InputBounds,
     private readonly units: UnitsService,
     private readonly realtime: RealtimePublisher,
+    private readonly schemes: RingSchemesService,
   ) {}
 
   async run(q: BulkImportQuery, bytes: Uint8Array, by: Principal): Promise<ImportResult> {
@@ -135,7 +139,13 @@ export class ImportsService {
         update: rows.filter((r) => r.action === 'update').length,
         refuse: rows.filter((r) => r.action === 'refuse').length,
       },
-      rows: rows.map(({ row, key, action, errors }) => ({ row, key, action, errors })),
+      rows: rows.map(({ row, key, action, issues }) => ({
+        row,
+        key,
+        action,
+        errors: issues.map(issueText),
+        issues,
+      })),
       terminalTokens: tokens,
     });
     if (q.dryRun)
@@ -184,7 +194,7 @@ export class ImportsService {
     return rows.map((r, i) => {
       const problems = file.records[i]?.problems ?? [];
       if (!problems.length) return r;
-      return { row: r.row, key: r.key, action: 'refuse', errors: [...problems, ...r.errors] };
+      return { row: r.row, key: r.key, action: 'refuse', issues: [...problems, ...r.issues] };
     });
   }
 
@@ -212,14 +222,18 @@ export class ImportsService {
     }
   }
 
-  private outsideServiceArea(points: { lon: number; lat: number }[]): string | null {
+  private outsideServiceArea(
+    field: string,
+    points: { lon: number; lat: number }[],
+  ): ImportIssue | null {
     const area = this.bounds.serviceArea();
     if (!area) return null;
     const out = points.find((p) => !inBbox(area.bbox, p));
     return out
-      ? `(${out.lon.toFixed(5)}, ${out.lat.toFixed(5)}) is outside the service area ${area.bbox
-          .map((v) => v.toFixed(4))
-          .join(',')}`
+      ? issue('IMPORT_OUTSIDE_AREA', field, {
+          value: `(${out.lon.toFixed(5)}, ${out.lat.toFixed(5)})`,
+          detail: area.bbox.map((v) => v.toFixed(4)).join(','),
+        })
       : null;
   }
 
@@ -230,44 +244,58 @@ export class ImportsService {
     field: (r: ImportRecord, t: string) => string,
   ): Promise<Planned[]> {
     const existing = await allJurisdictions(db);
+    const schemeIds = new Set((await this.schemes.list(db)).map((s) => s.id));
     const seen = new Map<string, number>();
     const inFile = new Map<string, JurisdictionKind>(); // name → kind of earlier rows
     const out: Planned[] = [];
     for (const r of file.records) {
-      const errors: string[] = [];
+      const errors: ImportIssue[] = [];
       const name = field(r, 'name');
-      if (!name) errors.push('name: missing');
-      else if (name.length > 100) errors.push('name: longer than 100 characters');
+      if (!name) errors.push(issue('IMPORT_FIELD_MISSING', 'name'));
+      else if (name.length > 100) errors.push(issue('IMPORT_TOO_LONG', 'name', { count: 100 }));
       const kindText = field(r, 'kind');
       const kind = kindText
         ? (KIND_ALIASES[kindText] ?? (isJurisdictionKind(kindText) ? kindText : null))
         : q.jurisdictionKind;
-      if (!kind) errors.push(`kind: "${kindText}" is not district, station or grid`);
+      if (!kind)
+        errors.push(
+          issue('IMPORT_BAD_KIND', 'kind', { value: kindText, expected: Object.keys(LEVEL) }),
+        );
       const schemeText = field(r, 'scheme');
-      if (schemeText && !findScheme(schemeText))
-        errors.push(`scheme: unknown ring scheme ${schemeText}`);
+      if (schemeText && !schemeIds.has(schemeText))
+        errors.push(issue('IMPORT_UNKNOWN_SCHEME', 'scheme', { value: schemeText }));
       // geometry: converted to WGS84, then the contract's polygon rules, the service area, PostGIS validity
       let geojson: string | null = null;
-      if (!r.geometry) errors.push('geometry: missing');
+      if (!r.geometry) errors.push(issue('IMPORT_FIELD_MISSING', 'geometry'));
       else if (r.geometry.type !== 'Polygon' && r.geometry.type !== 'MultiPolygon')
-        errors.push(`geometry: a ${r.geometry.type}, not a Polygon or MultiPolygon`);
+        errors.push(
+          issue('IMPORT_BAD_GEOMETRY_TYPE', 'geometry', {
+            value: r.geometry.type,
+            expected: ['Polygon', 'MultiPolygon'],
+          }),
+        );
       else {
         const coordinates = coordinatesToWgs84(r.geometry.coordinates, q.crs);
         const parsed = areaGeometrySchema.safeParse({ type: r.geometry.type, coordinates });
         if (!parsed.success)
-          errors.push(`geometry: ${parsed.error.issues[0]?.message ?? 'malformed coordinates'}`);
+          errors.push(
+            issue('IMPORT_BAD_COORDINATES', 'geometry', {
+              detail: parsed.error.issues[0]?.message ?? 'malformed coordinates',
+            }),
+          );
         else {
           const flat = (
             JSON.stringify(parsed.data.coordinates).match(/-?[\d.e+-]+,-?[\d.e+-]+/g) ?? []
           )
             .map((s) => s.split(',').map(Number))
             .map(([lon, lat]) => ({ lon, lat }));
-          const outside = this.outsideServiceArea(flat);
-          if (outside) errors.push(`geometry: ${outside}`);
+          const outside = this.outsideServiceArea('geometry', flat);
+          if (outside) errors.push(outside);
           else {
             geojson = JSON.stringify(parsed.data);
             const check = await polygonValidity(db, geojson);
-            if (!check.valid) errors.push(`geometry: not a valid polygon: ${check.reason}`);
+            if (!check.valid)
+              errors.push(issue('IMPORT_INVALID_POLYGON', 'geometry', { detail: check.reason }));
           }
         }
       }
@@ -283,21 +311,20 @@ export class ImportsService {
         else if (earlier && higher(earlier)) parent = { name: parentText, kind: earlier };
         else if (byName.length === 1) parent = { id: byName[0].id };
         else if (byName.length > 1)
-          errors.push(`parent: ${byName.length} jurisdictions are named ${parentText}`);
-        else
           errors.push(
-            `parent: no ${kind === 'district' ? 'higher' : 'district or station'} jurisdiction ${parentText}`,
+            issue('IMPORT_AMBIGUOUS_NAME', 'parent', { value: parentText, count: byName.length }),
           );
+        else errors.push(issue('IMPORT_NO_SUCH_JURISDICTION', 'parent', { value: parentText }));
       }
       const key = `${kind}:${name}`;
       if (name && kind) {
         const first = seen.get(key);
-        if (first) errors.push(`name: ${name} (${kind}) is already row ${first}`);
+        if (first) errors.push(issue('IMPORT_DUPLICATE_ROW', 'name', { value: name, row: first }));
         else seen.set(key, r.row);
       }
       const match = existing.find((j) => j.name === name && j.kind === kind);
       if (errors.length || !kind || !geojson) {
-        out.push({ row: r.row, key: name, action: 'refuse', errors });
+        out.push({ row: r.row, key: name, action: 'refuse', issues: errors });
         continue;
       }
       inFile.set(name, kind);
@@ -313,7 +340,7 @@ export class ImportsService {
         row: r.row,
         key: name,
         action: match ? 'update' : 'create',
-        errors: [],
+        issues: [],
         write: async (tx, ctx) => {
           if (match) {
             await updateJurisdictionRow(
@@ -350,44 +377,52 @@ export class ImportsService {
     const existing = await allPlaceNames(db, table);
     const seen = new Map<string, number>();
     return file.records.map((r): Planned => {
-      const errors: string[] = [];
+      const errors: ImportIssue[] = [];
       const name = field(r, 'name');
-      if (!name) errors.push('name: missing');
-      else if (name.length > 100) errors.push('name: longer than 100 characters');
-      else if (seen.has(name)) errors.push(`name: ${name} is already row ${seen.get(name)}`);
+      if (!name) errors.push(issue('IMPORT_FIELD_MISSING', 'name'));
+      else if (name.length > 100) errors.push(issue('IMPORT_TOO_LONG', 'name', { count: 100 }));
+      else if (seen.has(name))
+        errors.push(issue('IMPORT_DUPLICATE_ROW', 'name', { value: name, row: seen.get(name) }));
       else seen.set(name, r.row);
       let raw: unknown = null;
       if (file.format === 'csv') {
         const lon = Number(field(r, 'lon'));
         const lat = Number(field(r, 'lat'));
-        if (!field(r, 'lon') || !Number.isFinite(lon))
-          errors.push(`lon: "${field(r, 'lon')}" is not a number`);
-        if (!field(r, 'lat') || !Number.isFinite(lat))
-          errors.push(`lat: "${field(r, 'lat')}" is not a number`);
+        for (const [f, v] of [
+          ['lon', lon],
+          ['lat', lat],
+        ] as const)
+          if (!field(r, f) || !Number.isFinite(v))
+            errors.push(issue('IMPORT_NOT_A_NUMBER', f, { value: field(r, f) }));
         raw = [lon, lat];
-      } else if (!r.geometry) errors.push('geometry: missing');
+      } else if (!r.geometry) errors.push(issue('IMPORT_FIELD_MISSING', 'geometry'));
       else if (r.geometry.type !== 'Point')
-        errors.push(`geometry: a ${r.geometry.type}, not a Point`);
+        errors.push(
+          issue('IMPORT_BAD_GEOMETRY_TYPE', 'geometry', {
+            value: r.geometry.type,
+            expected: ['Point'],
+          }),
+        );
       else raw = r.geometry.coordinates;
       let p: { lon: number; lat: number } | null = null;
       if (!errors.length) {
         const c = coordinatesToWgs84(raw, q.crs) as [number, number] | null;
         if (!c || Math.abs(c[0]) > 180 || Math.abs(c[1]) > 90)
-          errors.push('location: not a longitude/latitude pair');
+          errors.push(issue('IMPORT_BAD_COORDINATES', 'location'));
         else {
           p = { lon: c[0], lat: c[1] };
-          const outside = this.outsideServiceArea([p]);
-          if (outside) errors.push(`location: ${outside}`);
+          const outside = this.outsideServiceArea('location', [p]);
+          if (outside) errors.push(outside);
         }
       }
-      if (errors.length || !p) return { row: r.row, key: name, action: 'refuse', errors };
+      if (errors.length || !p) return { row: r.row, key: name, action: 'refuse', issues: errors };
       const at = p;
       const match = existing.find((x) => x.name === name);
       return {
         row: r.row,
         key: name,
         action: match ? 'update' : 'create',
-        errors: [],
+        issues: [],
         write: async (tx) => {
           if (match) await movePoint(tx, table, match.id, at);
           else await insertPoint(tx, table, name, at);
@@ -404,28 +439,33 @@ export class ImportsService {
     const [existing, places] = await Promise.all([allUnitCallsigns(db), allJurisdictions(db)]);
     const seen = new Map<string, number>();
     return file.records.map((r): Planned => {
-      const errors: string[] = [];
+      const errors: ImportIssue[] = [];
       const callsign = field(r, 'callsign');
-      if (!callsign) errors.push('callsign: missing');
-      else if (callsign.length > 40) errors.push('callsign: longer than 40 characters');
+      if (!callsign) errors.push(issue('IMPORT_FIELD_MISSING', 'callsign'));
+      else if (callsign.length > 40)
+        errors.push(issue('IMPORT_TOO_LONG', 'callsign', { count: 40 }));
       else if (seen.has(callsign))
-        errors.push(`callsign: ${callsign} is already row ${seen.get(callsign)}`);
+        errors.push(
+          issue('IMPORT_DUPLICATE_ROW', 'callsign', { value: callsign, row: seen.get(callsign) }),
+        );
       else seen.set(callsign, r.row);
       const kind = field(r, 'kind');
       if (!(UNIT_KINDS as readonly string[]).includes(kind))
-        errors.push(`kind: "${kind}" is not one of ${UNIT_KINDS.join(', ')}`);
+        errors.push(issue('IMPORT_BAD_KIND', 'kind', { value: kind, expected: [...UNIT_KINDS] }));
       const stationText = field(r, 'station');
-      const station = stationText ? findJurisdiction(places, stationText, 'station') : { id: null };
-      if ('error' in station) errors.push(`station: ${station.error}`);
+      const station = stationText
+        ? findJurisdiction(places, 'station', stationText, 'station')
+        : { id: null };
+      if ('error' in station) errors.push(station.error);
       if (errors.length || 'error' in station)
-        return { row: r.row, key: callsign, action: 'refuse', errors };
+        return { row: r.row, key: callsign, action: 'refuse', issues: errors };
       const stationId = station.id;
       const match = existing.find((u) => u.callsign === callsign);
       return {
         row: r.row,
         key: callsign,
         action: match ? 'update' : 'create',
-        errors: [],
+        issues: [],
         write: async (tx, ctx) => {
           if (match) {
             await updateUnitRow(tx, match.id, {
@@ -464,7 +504,7 @@ export class ImportsService {
     const [existing, places] = await Promise.all([allUsernames(db), allJurisdictions(db)]);
     const seen = new Map<string, number>();
     return file.records.map((r): Planned => {
-      const errors: string[] = [];
+      const errors: ImportIssue[] = [];
       const username = field(r, 'username');
       const password = field(r, 'password');
       const roles = field(r, 'roles')
@@ -480,27 +520,38 @@ export class ImportsService {
       });
       if (!checked.success)
         for (const i of checked.error.issues)
-          errors.push(`${i.path.join('.') || 'row'}: ${i.message}`);
+          errors.push(
+            issue('IMPORT_INVALID_VALUE', String(i.path[0] ?? 'row'), { detail: i.message }),
+          );
       const unknownRoles = roles.filter((x) => !(ROLES as readonly string[]).includes(x));
       if (unknownRoles.length && checked.success)
-        errors.push(`roles: ${unknownRoles.join(', ')} (roles are ${ROLES.join(', ')})`);
+        errors.push(
+          issue('IMPORT_UNKNOWN_ROLE', 'roles', {
+            value: unknownRoles.join(', '),
+            expected: [...ROLES],
+          }),
+        );
       if (username && seen.has(username))
-        errors.push(`username: ${username} is already row ${seen.get(username)}`);
+        errors.push(
+          issue('IMPORT_DUPLICATE_ROW', 'username', { value: username, row: seen.get(username) }),
+        );
       else if (username) seen.set(username, r.row);
       if (match && by.kind === 'user' && match.id === by.id)
-        errors.push('username: your own account is not changed by an import');
+        errors.push(issue('IMPORT_OWN_ACCOUNT', 'username'));
       const scopeText = field(r, 'jurisdiction');
-      const scope = scopeText ? findJurisdiction(places, scopeText, null) : { id: null };
-      if ('error' in scope) errors.push(`jurisdiction: ${scope.error}`);
+      const scope = scopeText
+        ? findJurisdiction(places, 'jurisdiction', scopeText, null)
+        : { id: null };
+      if ('error' in scope) errors.push(scope.error);
       if (errors.length || 'error' in scope)
-        return { row: r.row, key: username, action: 'refuse', errors };
+        return { row: r.row, key: username, action: 'refuse', issues: errors };
       const jurisdictionId = scope.id;
       const uniqueRoles = [...new Set(roles)] as Role[];
       return {
         row: r.row,
         key: username,
         action: match ? 'update' : 'create',
-        errors: [],
+        issues: [],
         write: async (tx) => {
           const passwordHash = hashes?.get(r.row) ?? null;
           if (match) {
@@ -530,21 +581,21 @@ const mapping = (text: string, id: string | null): string | null | undefined =>
 
 function findJurisdiction(
   places: { id: string; name: string; kind: string }[],
+  field: string,
   text: string,
   preferKind: JurisdictionKind | null,
-): { id: string } | { error: string } {
+): { id: string } | { error: ImportIssue } {
+  const missing = { error: issue('IMPORT_NO_SUCH_JURISDICTION', field, { value: text }) };
   if (UUID.test(text)) {
     const j = places.find((p) => p.id === text);
-    return j ? { id: j.id } : { error: `no jurisdiction ${text}` };
+    return j ? { id: j.id } : missing;
   }
   let named = places.filter((p) => p.name === text);
   if (named.length > 1 && preferKind) named = named.filter((p) => p.kind === preferKind);
   if (named.length === 1) return { id: named[0].id };
-  return {
-    error: named.length
-      ? `${named.length} jurisdictions are named ${text}`
-      : `no jurisdiction named ${text}`,
-  };
+  return named.length
+    ? { error: issue('IMPORT_AMBIGUOUS_NAME', field, { value: text, count: named.length }) }
+    : missing;
 }
 
 /** target field → file field: the given mapping, else a field named like the target (any case). */

@@ -261,3 +261,37 @@ export function insertDisposition(db: DbOrTx, input: CreateDispositionRequest) {
     .returningAll()
     .executeTakeFirst();
 }
+
+export function updateDispositionRow(
+  db: DbOrTx,
+  code: string,
+  set: { label?: { zh: string; en: string }; sort?: number; disabled?: boolean },
+) {
+  return db
+    .updateTable('dispositions')
+    .set({
+      ...(set.label ? { label_zh: set.label.zh, label_en: set.label.en } : {}),
+      ...(set.sort !== undefined ? { sort: set.sort } : {}),
+      ...(set.disabled !== undefined ? { disabled: set.disabled } : {}),
+    })
+    .where('code', '=', code)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export function selectDispositionRow(db: DbOrTx, code: string) {
+  return db.selectFrom('dispositions').selectAll().where('code', '=', code).executeTakeFirst();
+}
+
+export async function incidentsClosedWith(db: DbOrTx, code: string): Promise<number> {
+  const r = await db
+    .selectFrom('incidents')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('disposition', '=', code)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+export async function deleteDispositionRow(db: DbOrTx, code: string) {
+  await db.deleteFrom('dispositions').where('code', '=', code).execute();
+}

@@ -10,6 +10,7 @@ import type {
   IncidentView,
   MergeIncidentRequest,
   NoteView,
+  UpdateDispositionRequest,
   UpdateIncidentRequest,
 } from '@ringcad/contracts';
 import {
@@ -22,8 +23,10 @@ import {
   type AssignmentStatus,
   type IncidentStatus,
 } from '@ringcad/domain';
-import type { DbOrTx } from '@ringcad/db';
+import type { Selectable } from 'kysely';
+import type { DB, DbOrTx } from '@ringcad/db';
 import {
+  appendAudit,
   Clock,
   type AppConfig,
   APP_CONFIG,
@@ -62,6 +65,10 @@ import {
   handOverAssignment,
   insertCall,
   insertDisposition,
+  updateDispositionRow,
+  selectDispositionRow,
+  incidentsClosedWith,
+  deleteDispositionRow,
   insertNote,
   insertOpeningCallOf,
   intakeScopeSql,
@@ -602,24 +609,54 @@ export class DeskService {
   }
 
   async dispositions(db: DbOrTx = this.database.db): Promise<DispositionView[]> {
-    const rows = await selectDispositions(db);
-    return rows.map((r) => ({
-      code: r.code,
-      label: { zh: r.label_zh, en: r.label_en },
-      transferAgency: r.transfer_agency,
-      builtin: r.builtin,
-    }));
+    return (await selectDispositions(db)).map(dispositionView);
   }
 
-  async createDisposition(input: CreateDispositionRequest): Promise<DispositionView> {
-    const row = await insertDisposition(this.database.db, input);
-    if (!row) throw conflict(`disposition ${input.code} exists already`);
-    return {
-      code: row.code,
-      label: { zh: row.label_zh, en: row.label_en },
-      transferAgency: row.transfer_agency,
-      builtin: row.builtin,
-    };
+  async createDisposition(
+    input: CreateDispositionRequest,
+    by: Principal,
+  ): Promise<DispositionView> {
+    return this.database.transaction(async (tx) => {
+      const row = await insertDisposition(tx, input);
+      if (!row) throw conflict(`disposition ${input.code} exists already`);
+      await appendAudit(tx, this.clock.now(), actorOf(by), 'create', 'disposition', row.code, {
+        label: input.label,
+      });
+      return dispositionView(row);
+    });
+  }
+
+  /** Relabel, re-sort or disable (a built-in code too: it stays for the record). */
+  async updateDisposition(
+    code: string,
+    input: UpdateDispositionRequest,
+    by: Principal,
+  ): Promise<DispositionView> {
+    return this.database.transaction(async (tx) => {
+      const row = await updateDispositionRow(tx, code, input);
+      if (!row) throw notFound('disposition', code);
+      await appendAudit(tx, this.clock.now(), actorOf(by), 'update', 'disposition', code, {
+        ...input,
+      });
+      return dispositionView(row);
+    });
+  }
+
+  /** Only an admin's own code that no incident was closed with; built-ins are disabled instead. */
+  async deleteDisposition(code: string, by: Principal): Promise<void> {
+    await this.database.transaction(async (tx) => {
+      const row = await selectDispositionRow(tx, code);
+      if (!row) throw notFound('disposition', code);
+      if (row.builtin)
+        throw new DomainError('BUILTIN', `disposition ${code} is built in: disable it instead`);
+      const incidents = await incidentsClosedWith(tx, code);
+      if (incidents > 0)
+        throw new DomainError('IN_USE', `${incidents} incidents were closed with ${code}`, {
+          references: { incidents },
+        });
+      await deleteDispositionRow(tx, code);
+      await appendAudit(tx, this.clock.now(), actorOf(by), 'delete', 'disposition', code);
+    });
   }
 
   private async readInScope(id: string, by: Principal): Promise<IncidentView> {
@@ -632,6 +669,16 @@ export class DeskService {
     }
     return incident;
   }
+}
+
+function dispositionView(r: Selectable<DB['dispositions']>): DispositionView {
+  return {
+    code: r.code,
+    label: { zh: r.label_zh, en: r.label_en },
+    transferAgency: r.transfer_agency,
+    builtin: r.builtin,
+    disabled: r.disabled,
+  };
 }
 
 /** The jurisdiction and its scheme of a point, as create works them out. */

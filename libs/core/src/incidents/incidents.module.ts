@@ -10,11 +10,13 @@ import { IncidentsService } from './incidents.service';
 import { DeskService } from './desk.service';
 import { TimelineService } from './timeline.service';
 import { EidoService } from './eido';
+import { SchemesModule } from '../schemes';
 
 /** Incidents: the call-taker's create, the desk, the timeline and its EIDO export. */
 @Module({
   imports: [
     AuthModule,
+    SchemesModule,
     RealtimeModule,
     RoadsModule,
     FleetModule,

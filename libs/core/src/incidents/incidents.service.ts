@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { CreateIncidentRequest, IncidentView, PlanProposal } from '@ringcad/contracts';
-import { findScheme, cstDay, isIncidentOpen, seesCallerNumber, type Agency } from '@ringcad/domain';
+import { cstDay, isIncidentOpen, seesCallerNumber, type Agency } from '@ringcad/domain';
 import {
   Clock,
   type AppConfig,
@@ -59,6 +59,7 @@ export interface CreatedIncident {
   possibleDuplicates: PossibleDuplicate[];
 }
 
+import { RingSchemesService } from '../schemes';
 @Injectable()
 export class IncidentsService {
   private readonly logger = new Logger(IncidentsService.name);
@@ -75,6 +76,7 @@ export class IncidentsService {
     private readonly agencies: AgenciesService,
     private readonly scopes: ScopeService,
     private readonly bounds: InputBounds,
+    private readonly schemes: RingSchemesService,
   ) {}
 
   /**
@@ -93,11 +95,7 @@ export class IncidentsService {
     if (input.receivedAt !== undefined)
       this.bounds.assertReceivedAt(receivedAt.getTime(), now.getTime());
     this.bounds.assertInServiceArea([p], () => 'location');
-    if (input.schemeId !== undefined && !findScheme(input.schemeId)) {
-      throw new DomainError('VALIDATION_FAILED', `unknown ring scheme ${input.schemeId}`, [
-        { path: 'schemeId', message: 'unknown ring scheme' },
-      ]);
-    }
+    if (input.schemeId !== undefined) await this.schemes.require(input.schemeId, 'schemeId');
     // ── idempotency: the key's row commits with the incident, in the statement below ──
     const call: IdempotentCall | undefined = idempotencyKey
       ? { owner: keyOwner(by), key: idempotencyKey, hash: requestHash(input) }
@@ -254,11 +252,12 @@ export class IncidentsService {
     const after = new AfterCommit();
     const view = await this.database.transaction(async (tx) => {
       const disposition = await selectDisposition(tx, input.disposition);
-      if (!disposition) {
+      if (!disposition || disposition.disabled) {
+        const why = disposition ? 'a disabled' : 'an unknown';
         throw new DomainError(
           'VALIDATION_FAILED',
-          `unknown disposition code ${input.disposition} (GET /api/v1/dispositions)`,
-          [{ path: 'disposition', message: 'unknown disposition code' }],
+          `${input.disposition} is ${why} disposition code (GET /api/v1/dispositions)`,
+          [{ path: 'disposition', message: `${why} disposition code` }],
         );
       }
       const incident = await lockIncident(tx, id);

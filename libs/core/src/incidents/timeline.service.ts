@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { computeIncidentMetrics, findScheme, type UnitKind } from '@ringcad/domain';
+import { computeIncidentMetrics, type UnitKind } from '@ringcad/domain';
 import { Clock, DatabaseService, type Principal } from '../platform';
 import { readAssignments } from '../dispatch';
 import { readIncident, selectIncidentEvents } from '../incident-log';
@@ -7,6 +7,7 @@ import { IncidentsService } from './incidents.service';
 import { ScopeService } from '../auth';
 import { selectIncidentTimes, selectMergedDuplicates, selectTrack } from './timeline.queries';
 
+import { RingSchemesService } from '../schemes';
 @Injectable()
 export class TimelineService {
   constructor(
@@ -14,6 +15,7 @@ export class TimelineService {
     private readonly clock: Clock,
     private readonly incidents: IncidentsService,
     private readonly scopes: ScopeService,
+    private readonly schemes: RingSchemesService,
   ) {}
 
   /** Everything that happened to one incident, in order, with the assigned units' tracks and metrics. */
@@ -46,7 +48,7 @@ export class TimelineService {
         });
       }
       const raw = await selectIncidentTimes(tx, incidentId);
-      const scheme = findScheme(incident.schemeId);
+      const scheme = await this.schemes.find(incident.schemeId, tx);
       const metrics = scheme
         ? computeIncidentMetrics(
             {

@@ -48,6 +48,14 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly coverageMovedUnit = new Histogram({
+    name: 'ringcad_coverage_moved_unit_seconds',
+    help: 'Time to fold one moved, arrived or departed unit into the live coverage node times',
+    labelNames: ['scheme'] as const,
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05],
+    registers: [this.registry],
+  });
+
   private socketCounts: (() => Record<string, number>) | null = null;
 
   constructor(private readonly queues: QueueService) {

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import type { AreaReplayQuery, AssignmentView } from '@ringcad/contracts';
-import { findScheme } from '@ringcad/domain';
 import { isochrones, type IsochroneCollection } from '@ringcad/routing';
 import { DatabaseService, DomainError, notFound, type Principal } from '../platform';
 import { RoadNetworkService } from '../roads';
@@ -80,6 +79,7 @@ export function replayStages(
   });
 }
 
+import { RingSchemesService } from '../schemes';
 @Injectable()
 export class ReplayService {
   constructor(
@@ -87,6 +87,7 @@ export class ReplayService {
     private readonly timelines: TimelineService,
     private readonly roads: RoadNetworkService,
     private readonly scopes: ScopeService,
+    private readonly schemes: RingSchemesService,
   ) {}
 
   /**
@@ -98,7 +99,7 @@ export class ReplayService {
     const tl = await this.timelines.timeline(id, by);
     const stages = replayStages(tl.incident.receivedAt, tl.incident.createdAt, tl.assignments);
     const dispatchedAt = stages.find((s) => s.stage === 'dispatched')?.at ?? null;
-    const scheme = findScheme(tl.incident.schemeId);
+    const scheme = await this.schemes.find(tl.incident.schemeId);
     const ringsAt = dispatchedAt ?? tl.incident.createdAt;
     const graph = this.roads.graph;
     let rings: {

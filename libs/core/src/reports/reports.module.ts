@@ -4,10 +4,11 @@ import { RoadsModule } from '../roads';
 import { IncidentsModule } from '../incidents';
 import { ReportsService } from './reports.service';
 import { ReplayService } from './replay.service';
+import { SchemesModule } from '../schemes';
 
 /** Response-time reports and incident/area replay. */
 @Module({
-  imports: [AuthModule, RoadsModule, IncidentsModule],
+  imports: [AuthModule, RoadsModule, IncidentsModule, SchemesModule],
   providers: [ReportsService, ReplayService],
   exports: [ReportsService, ReplayService],
 })

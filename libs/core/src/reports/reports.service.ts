@@ -10,14 +10,13 @@ import type {
 } from '@ringcad/contracts';
 import {
   CATEGORY_LABELS,
-  findScheme,
   PRIORITY_LABELS,
   type IncidentCategory,
   type Priority,
 } from '@ringcad/domain';
 import type { Tx } from '@ringcad/db';
 import { ScopeService } from '../auth';
-import { DatabaseService, DomainError, type Principal } from '../platform';
+import { DatabaseService, type Principal } from '../platform';
 import {
   applyReportSettings,
   jurisdictionNames,
@@ -48,17 +47,18 @@ function worst(
  * triggers keep current in the same transaction as every assignment change. One parallel scan per
  * report gives the counts, the ring tiers and exact percentiles (report-percentiles.ts).
  */
+import { RingSchemesService } from '../schemes';
 @Injectable()
 export class ReportsService {
   constructor(
     private readonly database: DatabaseService,
     private readonly scopes: ScopeService,
+    private readonly schemes: RingSchemesService,
   ) {}
 
   async responseTimes(q: ResponseTimesQuery, by: Principal): Promise<ResponseTimesReport> {
     const started = Date.now();
-    const scheme = findScheme(q.scheme);
-    if (!scheme) throw new DomainError('VALIDATION_FAILED', `unknown ring scheme ${q.scheme}`);
+    const scheme = await this.schemes.require(q.scheme, 'scheme');
     const scope = await this.scopes.scopeOf(by);
     const rows = await this.withReportSettings((tx) => responseTimeGroups(tx, q, scheme, scope));
     const keyOf = (k: string | number | null) => this.keyText(q.groupBy, k);

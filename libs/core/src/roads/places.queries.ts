@@ -121,3 +121,62 @@ export async function deletePlaceRow(db: DbOrTx, table: PlaceTableName, id: stri
   const r = await db.deleteFrom(table).where('id', '=', id).executeTakeFirst();
   return Number(r.numDeletedRows) > 0;
 }
+
+export async function jurisdictionRow(db: DbOrTx, id: string) {
+  return db
+    .selectFrom('jurisdictions')
+    .select(['id', 'name', 'kind', 'parent_id', 'scheme_id'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+/** The ids of a jurisdiction and everything below it (a parent may not be one of them). */
+export async function jurisdictionSubtree(db: DbOrTx, id: string): Promise<string[]> {
+  const r = await sql<{ id: string }>`
+      WITH RECURSIVE t AS (SELECT id FROM jurisdictions WHERE id = ${id}
+        UNION SELECT j.id FROM jurisdictions j JOIN t ON j.parent_id = t.id)
+      SELECT id FROM t`.execute(db);
+  return r.rows.map((x) => x.id);
+}
+
+export async function updateJurisdictionRow(
+  db: DbOrTx,
+  id: string,
+  set: { name?: string; parentId?: string | null; schemeId?: string | null },
+  geojson: string | undefined,
+) {
+  const r = await sql<
+    Pick<Selectable<DB['jurisdictions']>, 'id' | 'name' | 'kind' | 'parent_id' | 'scheme_id'>
+  >`
+      UPDATE jurisdictions SET
+        name = COALESCE(${set.name ?? null}::text, name),
+        parent_id = CASE WHEN ${set.parentId !== undefined} THEN ${set.parentId ?? null}::uuid ELSE parent_id END,
+        scheme_id = CASE WHEN ${set.schemeId !== undefined} THEN ${set.schemeId ?? null}::text ELSE scheme_id END,
+        boundary = CASE WHEN ${geojson !== undefined}
+                        THEN ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(${geojson ?? null}::text), 4326))
+                        ELSE boundary END
+      WHERE id = ${id}
+      RETURNING id, name, kind, parent_id, scheme_id`.execute(db);
+  return r.rows[0];
+}
+
+/** Who still points at a jurisdiction; a delete waits until every count is 0. */
+export async function jurisdictionReferences(db: DbOrTx, id: string) {
+  const r = await sql<Record<string, number>>`
+      SELECT (SELECT count(*) FROM jurisdictions WHERE parent_id = ${id})::int AS children,
+             (SELECT count(*) FROM units WHERE station_id = ${id})::int AS units,
+             (SELECT count(*) FROM users WHERE jurisdiction_id = ${id})::int AS users,
+             (SELECT count(*) FROM incidents
+               WHERE ${id} IN (district_id, station_id, grid_id))::int AS incidents,
+             (SELECT count(*) FROM response_plans WHERE jurisdiction_id = ${id})::int AS plans,
+             (SELECT count(*) FROM defense_level_changes WHERE jurisdiction_id = ${id})::int AS "defenseLevels",
+             (SELECT count(*) FROM coverage_breaches WHERE district_id = ${id})::int AS "coverageBreaches",
+             (SELECT count(*) FROM messages WHERE to_jurisdiction_id = ${id})::int AS messages`.execute(
+    db,
+  );
+  return r.rows[0];
+}
+
+export async function deleteJurisdictionRow(db: DbOrTx, id: string) {
+  await db.deleteFrom('jurisdictions').where('id', '=', id).execute();
+}

@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import type {
   CreateJurisdictionRequest,
   CreatePlaceRequest,
+  UpdateJurisdictionRequest,
   UpdatePlaceRequest,
 } from '@ringcad/contracts';
-import { findScheme } from '@ringcad/domain';
 import {
   appendAudit,
   Clock,
@@ -16,11 +16,17 @@ import {
   actorOf,
   type Principal,
 } from '../platform';
+import type { DbOrTx } from '@ringcad/db';
 import { RoadNetworkService } from './road-network.service';
 import { InputBounds } from './input-bounds';
 import {
   checkpointInUse,
+  deleteJurisdictionRow,
   deletePlaceRow,
+  jurisdictionReferences,
+  jurisdictionRow,
+  jurisdictionSubtree,
+  updateJurisdictionRow,
   geometryValidity,
   updatePlaceRow,
   insertJurisdiction,
@@ -31,6 +37,15 @@ import {
   searchPlaceNames,
   type PlaceTableName,
 } from './places.queries';
+import { RingSchemesService } from '../schemes';
+
+const invalid = (path: string, message: string) =>
+  new DomainError('VALIDATION_FAILED', message, [{ path, message }]);
+
+async function assertValidArea(tx: DbOrTx, geojson: string) {
+  const check = await geometryValidity(tx, geojson);
+  if (!check.valid) throw invalid('boundary', `boundary is not a valid polygon: ${check.reason}`);
+}
 
 @Injectable()
 export class PlacesService {
@@ -39,22 +54,15 @@ export class PlacesService {
     private readonly clock: Clock,
     private readonly roads: RoadNetworkService,
     private readonly bounds: InputBounds,
+    private readonly schemes: RingSchemesService,
   ) {}
 
   async createJurisdiction(input: CreateJurisdictionRequest, by: Principal) {
-    if (input.schemeId != null && !findScheme(input.schemeId)) {
-      throw new DomainError('VALIDATION_FAILED', `unknown ring scheme ${input.schemeId}`);
-    }
+    if (input.schemeId != null) await this.schemes.require(input.schemeId, 'schemeId');
     this.bounds.assertAreaInServiceArea(input.boundary);
     const geojson = JSON.stringify(input.boundary);
     return this.database.transaction(async (tx) => {
-      const check = await geometryValidity(tx, geojson);
-      if (!check.valid) {
-        throw new DomainError(
-          'VALIDATION_FAILED',
-          `boundary is not a valid polygon: ${check.reason}`,
-        );
-      }
+      await assertValidArea(tx, geojson);
       if (input.parentId && !(await jurisdictionExists(tx, input.parentId)))
         throw notFound('parent jurisdiction', input.parentId);
       const { id } = await insertJurisdiction(tx, input, geojson);
@@ -69,6 +77,62 @@ export class PlacesService {
         parentId: input.parentId ?? null,
         schemeId: input.schemeId ?? null,
       };
+    });
+  }
+
+  /**
+   * Rename, re-parent, reshape or re-scheme. Incidents filed afterwards land by the new shape
+   * (create looks them up with ST_Covers); incidents filed before keep the area they were in.
+   */
+  async updateJurisdiction(id: string, input: UpdateJurisdictionRequest, by: Principal) {
+    if (input.schemeId != null) await this.schemes.require(input.schemeId, 'schemeId');
+    if (input.boundary) this.bounds.assertAreaInServiceArea(input.boundary);
+    const geojson = input.boundary ? JSON.stringify(input.boundary) : undefined;
+    return this.database.transaction(async (tx) => {
+      const current = await jurisdictionRow(tx, id);
+      if (!current) throw notFound('jurisdiction', id);
+      if (geojson) await assertValidArea(tx, geojson);
+      if (input.parentId) {
+        const parent = await jurisdictionRow(tx, input.parentId);
+        if (!parent) throw notFound('parent jurisdiction', input.parentId);
+        const level = { district: 0, station: 1, grid: 2 } as const;
+        const kindOf = (k: string) => level[k as keyof typeof level];
+        if (kindOf(parent.kind) >= kindOf(current.kind))
+          throw invalid('parentId', `a ${current.kind} cannot sit under a ${parent.kind}`);
+        if ((await jurisdictionSubtree(tx, id)).includes(parent.id))
+          throw invalid('parentId', 'a jurisdiction cannot sit under itself or its own children');
+      }
+      const row = await updateJurisdictionRow(tx, id, input, geojson);
+      await appendAudit(tx, this.clock.now(), actorOf(by), 'update', 'jurisdiction', id, {
+        changed: Object.keys(input),
+        name: row.name,
+      });
+      return {
+        id: row.id,
+        name: row.name,
+        kind: row.kind,
+        parentId: row.parent_id,
+        schemeId: row.scheme_id,
+      };
+    });
+  }
+
+  /** Only an area nothing points at any more: no sub-areas, units, accounts, incidents, plans… */
+  async deleteJurisdiction(id: string, by: Principal): Promise<void> {
+    await this.database.transaction(async (tx) => {
+      const current = await jurisdictionRow(tx, id);
+      if (!current) throw notFound('jurisdiction', id);
+      const refs = await jurisdictionReferences(tx, id);
+      const used = Object.fromEntries(Object.entries(refs).filter(([, n]) => n > 0));
+      if (Object.keys(used).length)
+        throw new DomainError('IN_USE', `${current.name} is still referenced`, {
+          references: used,
+        });
+      await deleteJurisdictionRow(tx, id);
+      await appendAudit(tx, this.clock.now(), actorOf(by), 'delete', 'jurisdiction', id, {
+        name: current.name,
+        kind: current.kind,
+      });
     });
   }
 

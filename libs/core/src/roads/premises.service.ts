@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { AreaGeometry, PremiseInput, PremiseLevel, PremiseView } from '@ringcad/contracts';
-import { Clock, DatabaseService, notFound, actorOf, type Principal } from '../platform';
+import {
+  appendAudit,
+  Clock,
+  DatabaseService,
+  notFound,
+  actorOf,
+  type Principal,
+} from '../platform';
 import {
   deletePremise,
   insertPremise,
@@ -33,17 +40,31 @@ export class PremisesService {
   ) {}
 
   async create(input: PremiseInput, by: Principal): Promise<PremiseView> {
-    return toView(await insertPremise(this.database.db, input, this.clock.now(), actorOf(by).name));
+    return this.database.transaction(async (tx) => {
+      const row = await insertPremise(tx, input, this.clock.now(), actorOf(by).name);
+      await appendAudit(tx, this.clock.now(), actorOf(by), 'create', 'premise', row.id, {
+        name: row.name,
+      });
+      return toView(row);
+    });
   }
 
-  async update(id: string, input: PremiseInput): Promise<PremiseView> {
-    const row = await updatePremise(this.database.db, id, input, this.clock.now());
-    if (!row) throw notFound('premise', id);
-    return toView(row);
+  async update(id: string, input: PremiseInput, by: Principal): Promise<PremiseView> {
+    return this.database.transaction(async (tx) => {
+      const row = await updatePremise(tx, id, input, this.clock.now());
+      if (!row) throw notFound('premise', id);
+      await appendAudit(tx, this.clock.now(), actorOf(by), 'update', 'premise', id, {
+        name: row.name,
+      });
+      return toView(row);
+    });
   }
 
-  async remove(id: string): Promise<void> {
-    if (!(await deletePremise(this.database.db, id))) throw notFound('premise', id);
+  async remove(id: string, by: Principal): Promise<void> {
+    await this.database.transaction(async (tx) => {
+      if (!(await deletePremise(tx, id))) throw notFound('premise', id);
+      await appendAudit(tx, this.clock.now(), actorOf(by), 'delete', 'premise', id);
+    });
   }
 
   async get(id: string): Promise<PremiseView> {

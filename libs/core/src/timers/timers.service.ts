@@ -13,7 +13,7 @@ import {
   type IncidentView,
   type TimerJob,
 } from '@ringcad/contracts';
-import { findScheme, isIncidentOpen, tiersMet, type UnitKind } from '@ringcad/domain';
+import { isIncidentOpen, tiersMet, type UnitKind } from '@ringcad/domain';
 import type { Tx } from '@ringcad/db';
 import {
   Clock,
@@ -85,6 +85,7 @@ export interface AssignmentEventSeen {
  * delayed job with the same id is the fast path. Handlers are idempotent: a timer fires at most
  * once, and one whose awaited event already happened settles silently.
  */
+import { RingSchemesService } from '../schemes';
 @Injectable()
 export class TimersService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(TimersService.name);
@@ -99,6 +100,7 @@ export class TimersService implements OnModuleInit, OnApplicationBootstrap, OnAp
     private readonly queues: QueueService,
     private readonly realtime: RealtimePublisher,
     private readonly alerts: AlertOutbox,
+    private readonly schemes: RingSchemesService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -165,7 +167,7 @@ export class TimersService implements OnModuleInit, OnApplicationBootstrap, OnAp
     dispatchedAt: Date,
     after: AfterCommit,
   ) {
-    const scheme = findScheme(incident.schemeId);
+    const scheme = await this.schemes.find(incident.schemeId, tx);
     if (!scheme) return;
     for (let i = 0; i < scheme.tiers.length; i++) {
       await this.insert(tx, {
@@ -192,7 +194,7 @@ export class TimersService implements OnModuleInit, OnApplicationBootstrap, OnAp
     now: Date,
     after: AfterCommit,
   ) {
-    const scheme = findScheme(incident.schemeId);
+    const scheme = await this.schemes.find(incident.schemeId, tx);
     const pending = await selectPendingTierDeadlines(tx, incident.id);
     await this.settle(
       tx,
@@ -343,7 +345,7 @@ export class TimersService implements OnModuleInit, OnApplicationBootstrap, OnAp
 
   private async tiersMetNow(tx: Tx, incidentId: string): Promise<boolean[] | null> {
     const inc = await selectIncidentDispatch(tx, incidentId);
-    const scheme = inc && findScheme(inc.scheme_id);
+    const scheme = inc && (await this.schemes.find(inc.scheme_id, tx));
     if (!inc?.dispatched_at || !scheme) return null;
     const dispatchedAt = new Date(inc.dispatched_at).getTime();
     const arrivals = await selectSceneArrivals(tx, incidentId);
@@ -413,7 +415,7 @@ export class TimersService implements OnModuleInit, OnApplicationBootstrap, OnAp
           }
         } else if (timer.kind === 'tier_deadline' && timer.tier_index !== null) {
           const met = await this.tiersMetNow(tx, incident.id);
-          const scheme = findScheme(incident.schemeId);
+          const scheme = await this.schemes.find(incident.schemeId, tx);
           if (met && scheme && !met[timer.tier_index]) {
             const tier = scheme.tiers[timer.tier_index];
             alert = {

@@ -1,0 +1,2 @@
+export * from './schemes.module';
+export * from './ring-schemes.service';

@@ -1,0 +1,251 @@
+import { edgeCosts, type EdgeCosts } from './edge-costs';
+import { accessSec, nodeAtSnap, type RoutingQueryOptions } from './eta';
+import { DIR_BACKWARD, DIR_FORWARD, type RoadGraph } from './road-graph';
+import type { SnappedPoint } from './snap';
+
+/**
+ * Live unit-centric node times that fold in one moved unit instead of searching the city
+ * again: every node keeps its time from the nearest source (within `maxSec`) and WHICH source
+ * that is (a Voronoi partition of the road graph by travel time).
+ *
+ * When a unit moves (or leaves, or arrives), only its own cell changes hands: its nodes are
+ * cleared, re-seeded from their neighbours outside the cell (each with that neighbour's time
+ * and owner) and from the unit's new position, and one Dijkstra repairs them — spreading
+ * into other units' cells only where the new position is nearer. Work is proportional to the
+ * unit's old and new cells, not to the city. The result is exactly the per-node minimum over
+ * single-source searches (ties between sources may name either owner).
+ *
+ * Not re-entrant; one instance per graph, speed profile and bound.
+ */
+export class IncrementalCoverage {
+  readonly graph: RoadGraph;
+  readonly maxSec: number;
+  /** Seconds from the nearest source to every node; Infinity beyond maxSec or unreachable. */
+  readonly nodeSec: Float64Array;
+  /** Source slot owning each node (-1: none). */
+  readonly owner: Int32Array;
+  private readonly costs: EdgeCosts;
+  private readonly accessKmh: number;
+  private readonly slotOf = new Map<string, number>();
+  private readonly snaps: (SnappedPoint | null)[] = [];
+  private readonly freeSlots: number[] = [];
+  /** Nodes touched by the last repair (for callers updating derived figures). */
+  changed: Int32Array;
+  changedCount = 0;
+  private readonly mark: Uint32Array;
+  private markGen = 0;
+  private heapKey = new Float64Array(1024);
+  private heapNode = new Int32Array(1024);
+  private heapOwner = new Int32Array(1024);
+  private heapSize = 0;
+
+  constructor(graph: RoadGraph, maxSec: number, opts: RoutingQueryOptions = {}) {
+    if (!(maxSec >= 0 && maxSec < Infinity))
+      throw new RangeError(`maxSec must be ≥ 0, got ${maxSec}`);
+    this.graph = graph;
+    this.maxSec = maxSec;
+    this.costs = edgeCosts(graph, opts.speedProfile, opts.at);
+    this.accessKmh = opts.accessSpeedKmh ?? 15;
+    this.nodeSec = new Float64Array(graph.nodeCount).fill(Infinity);
+    this.owner = new Int32Array(graph.nodeCount).fill(-1);
+    this.changed = new Int32Array(1024);
+    this.mark = new Uint32Array(graph.nodeCount);
+  }
+
+  /** Number of placed sources. */
+  get size(): number {
+    return this.slotOf.size;
+  }
+
+  /** Replaces every source and searches from all of them at once (one multi-source search). */
+  reset(sources: readonly { id: string; snap: SnappedPoint | null }[]): void {
+    this.nodeSec.fill(Infinity);
+    this.owner.fill(-1);
+    this.slotOf.clear();
+    this.snaps.length = 0;
+    this.freeSlots.length = 0;
+    this.beginRepair();
+    for (const s of sources) {
+      if (this.slotOf.has(s.id)) throw new RangeError(`duplicate source ${s.id}`);
+      const slot = this.snaps.length;
+      this.slotOf.set(s.id, slot);
+      this.snaps.push(s.snap);
+      if (s.snap) this.seed(s.snap, slot);
+    }
+    this.run();
+  }
+
+  /**
+   * Places, moves or (with `snap` null) removes source `id`, repairing only the nodes whose
+   * nearest source changes. Returns the number of nodes whose time or owner was recomputed.
+   */
+  move(id: string, snap: SnappedPoint | null): number {
+    let slot = this.slotOf.get(id);
+    this.beginRepair();
+    if (slot !== undefined) this.clearCell(slot);
+    else {
+      slot = this.freeSlots.pop() ?? this.snaps.length;
+      this.slotOf.set(id, slot);
+      if (slot === this.snaps.length) this.snaps.push(null);
+    }
+    this.snaps[slot] = snap;
+    if (snap) this.seed(snap, slot);
+    this.run();
+    return this.changedCount;
+  }
+
+  /** Removes source `id` (its cell goes to its neighbours). */
+  remove(id: string): number {
+    const slot = this.slotOf.get(id);
+    if (slot === undefined) return 0;
+    const n = this.move(id, null);
+    this.slotOf.delete(id);
+    this.freeSlots.push(slot);
+    return n;
+  }
+
+  /** The id of the source owning node v, or null. */
+  ownerId(v: number): string | null {
+    const slot = this.owner[v];
+    if (slot < 0) return null;
+    for (const [id, s] of this.slotOf) if (s === slot) return id;
+    return null;
+  }
+
+  private beginRepair(): void {
+    this.heapSize = 0;
+    this.changedCount = 0;
+    if (++this.markGen >= 0xffffffff) {
+      this.mark.fill(0);
+      this.markGen = 1;
+    }
+  }
+
+  private noteChanged(v: number): void {
+    if (this.mark[v] === this.markGen) return;
+    this.mark[v] = this.markGen;
+    if (this.changedCount === this.changed.length) {
+      const grown = new Int32Array(this.changed.length * 2);
+      grown.set(this.changed);
+      this.changed = grown;
+    }
+    this.changed[this.changedCount++] = v;
+  }
+
+  /** Clears the nodes `slot` owns and seeds them again from their neighbours' times. */
+  private clearCell(slot: number): void {
+    const { owner, nodeSec } = this;
+    const N = this.graph.nodeCount;
+    const start = this.changedCount;
+    for (let v = 0; v < N; v++)
+      if (owner[v] === slot) {
+        owner[v] = -1;
+        nodeSec[v] = Infinity;
+        this.noteChanged(v);
+      }
+    const { revOffsets, revSources } = this.graph;
+    const cost = this.costs.revCost;
+    for (let k = start; k < this.changedCount; k++) {
+      const v = this.changed[k];
+      for (let e = revOffsets[v]; e < revOffsets[v + 1]; e++) {
+        const w = revSources[e];
+        const o = owner[w];
+        if (o < 0) continue;
+        this.relax(nodeSec[w] + cost[e], v, o);
+      }
+    }
+  }
+
+  /** A source's departures from its snapped point (as {@link seedDeparture} seeds them). */
+  private seed(p: SnappedPoint, slot: number): void {
+    const extra = accessSec(p, this.accessKmh);
+    const sec = this.costs.segSec[p.segment];
+    const node = nodeAtSnap(p);
+    if (node >= 0) this.relax(extra, node, slot);
+    if (p.direction & DIR_FORWARD) this.relax(extra + (1 - p.fraction) * sec, p.toNode, slot);
+    if (p.direction & DIR_BACKWARD) this.relax(extra + p.fraction * sec, p.fromNode, slot);
+  }
+
+  /** A tentative label: kept (and queued) only when it beats the node's time. */
+  private relax(t: number, v: number, slot: number): void {
+    if (!(t <= this.maxSec && t < this.nodeSec[v])) return;
+    this.nodeSec[v] = t;
+    this.owner[v] = slot;
+    this.noteChanged(v);
+    this.push(t, v, slot);
+  }
+
+  /** Dijkstra over the queued labels (lazy deletion). */
+  private run(): void {
+    const { fwdOffsets, fwdTargets } = this.graph;
+    const cost = this.costs.fwdCost;
+    const { nodeSec, owner } = this;
+    const maxSec = this.maxSec;
+    while (this.heapSize > 0) {
+      const t = this.heapKey[0];
+      const v = this.heapNode[0];
+      const o = this.heapOwner[0];
+      this.pop();
+      // a stale entry: the node has been labelled sooner (or by another source) since
+      if (t !== nodeSec[v] || o !== owner[v]) continue;
+      for (let e = fwdOffsets[v]; e < fwdOffsets[v + 1]; e++) {
+        const tw = t + cost[e];
+        if (tw <= maxSec && tw < nodeSec[fwdTargets[e]]) this.relax(tw, fwdTargets[e], o);
+      }
+    }
+  }
+
+  private push(key: number, node: number, o: number): void {
+    if (this.heapSize === this.heapKey.length) {
+      const n = this.heapSize * 2;
+      const k = new Float64Array(n);
+      k.set(this.heapKey);
+      const nd = new Int32Array(n);
+      nd.set(this.heapNode);
+      const ow = new Int32Array(n);
+      ow.set(this.heapOwner);
+      this.heapKey = k;
+      this.heapNode = nd;
+      this.heapOwner = ow;
+    }
+    let i = this.heapSize++;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (this.heapKey[p] <= key) break;
+      this.moveEntry(p, i);
+      i = p;
+    }
+    this.setEntry(i, key, node, o);
+  }
+
+  private pop(): void {
+    const keys = this.heapKey;
+    const n = --this.heapSize;
+    if (n === 0) return;
+    const key = keys[n];
+    const node = this.heapNode[n];
+    const o = this.heapOwner[n];
+    let i = 0;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      if (c + 1 < n && keys[c + 1] < keys[c]) c++;
+      if (keys[c] >= key) break;
+      this.moveEntry(c, i);
+      i = c;
+    }
+    this.setEntry(i, key, node, o);
+  }
+
+  private moveEntry(from: number, to: number): void {
+    this.heapKey[to] = this.heapKey[from];
+    this.heapNode[to] = this.heapNode[from];
+    this.heapOwner[to] = this.heapOwner[from];
+  }
+
+  private setEntry(i: number, key: number, node: number, o: number): void {
+    this.heapKey[i] = key;
+    this.heapNode[i] = node;
+    this.heapOwner[i] = o;
+  }
+}
