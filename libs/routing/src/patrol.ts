@@ -99,6 +99,21 @@ function project(gx: Float64Array, gy: Float64Array, i: number, px: number, py: 
   return { t, d: Math.hypot(gx[i] + t * dx - px, gy[i] + t * dy - py), dx, dy, l2 };
 }
 
+/** Road pieces whose grid cell lies within `r` of (px, py), each once. */
+function piecesNear(si: ReturnType<typeof snapIndexFor>, px: number, py: number, r: number) {
+  const out = new Set<number>();
+  const x0 = Math.max(0, Math.floor((px - r - si.minX) / si.cellM));
+  const x1 = Math.min(si.W - 1, Math.floor((px + r - si.minX) / si.cellM));
+  const y0 = Math.max(0, Math.floor((py - r - si.minY) / si.cellM));
+  const y1 = Math.min(si.H - 1, Math.floor((py + r - si.minY) / si.cellM));
+  for (let y = y0; y <= y1; y++)
+    for (let x = x0; x <= x1; x++) {
+      const c = y * si.W + x;
+      for (let q = si.cellStart[c]; q < si.cellStart[c + 1]; q++) out.add(si.cellPieces[q]);
+    }
+  return out;
+}
+
 /** Within this of the previous segment, inside it and along it, a point stays on it. */
 const STAY_M = 10;
 
@@ -161,7 +176,7 @@ export function matchTrack(graph: RoadGraph, points: readonly TrackPoint[]): (Ma
     }
     let best: Match | null = null;
     let bestScore = Infinity;
-    for (const h of si.index.neighbors(px, py, 8, MATCH_RADIUS_M)) {
+    for (const h of piecesNear(si, px, py, MATCH_RADIUS_M)) {
       const i = si.piecePoint[h];
       const s = si.pieceSeg[h];
       const { t, d, dx, dy, l2 } = project(si.gx, si.gy, i, px, py);
