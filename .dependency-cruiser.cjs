@@ -38,6 +38,7 @@ const CORE_LAYERS = [
   'safety',
   'imports',
   'training',
+  'patrol',
   'exercises',
   'safety-index',
 ];

@@ -8,6 +8,8 @@
 import { perimeterReadiness, snapPoint, type EtaUnit } from '../libs/routing/src';
 import { hardCity, unitPoint } from './lib/bench-cities';
 import { measure, mulberry32, stats, writeResult } from './lib/bench-utils';
+import { patrolVisibility } from '../libs/routing/src';
+import { PATROL_BENCH, patrolBenchData } from './lib/patrol-data';
 
 const CHECKPOINTS = 88;
 const UNITS = 5000;
@@ -60,11 +62,44 @@ function run(): Record<string, unknown> {
       coverablePct: last.tiers.map((t) => ({ sec: t.sec, pct: t.coverablePct })),
       method: last.method,
     },
-    visibilityMs: null,
+    ...visibilityFigures(city),
     deploymentPlanMs: null,
-    notBuilt: 'visibility (见警率) and deployment plans are not built yet',
+    notBuilt: 'deployment plans are not built yet',
     inClock:
       'perimeterReadiness: one top-K reverse search per checkpoint and the greedy one-unit-per-checkpoint assignment, units and checkpoints already snapped; not inside: HTTP, database, push',
+  };
+}
+
+/**
+ * 见警率 for a district-day (s6-patrol): the median-density district's units out of 5,000,
+ * a report every 5 s for 24 h, 24 hourly slots with a 60-minute look-back, 200 patrol points.
+ * In the clock: map matching of every point, bins per grid, slot shares; not: reading the
+ * tracks from the database, HTTP.
+ */
+function visibilityFigures(city: ReturnType<typeof hardCity>): Record<string, unknown> {
+  const fromMs = Date.UTC(2026, 11, 1, 16);
+  const data = patrolBenchData(city, fromMs);
+  const opts = {
+    areas: [data.district.geometry],
+    points: data.points,
+    fromMs,
+    toMs: fromMs + 24 * 3600_000,
+    slotMs: 3600_000,
+    windowMs: 3600_000,
+  };
+  const run = measure(() => patrolVisibility(city.graph, data.tracks, opts));
+  return {
+    visibilityMs: Math.round(run.ms),
+    visibility: {
+      district: data.district.properties.name,
+      unitsCityWide: PATROL_BENCH.units,
+      unitsInDistrict: data.unitsInDistrict,
+      trackPoints: data.trackPoints,
+      cpuMs: Math.round(run.cpuMs),
+      streetKmPctBySlot: run.result.map((s) => s.streetKmPct),
+      inClock:
+        'map matching of every track point, street bins of the district, 24 hourly slots; not inside: reading tracks from the database, HTTP',
+    },
   };
 }
 

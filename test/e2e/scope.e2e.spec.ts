@@ -65,7 +65,8 @@ describe(`jurisdiction scope on every route (${SERVICES_MODE ? 'services' : 'emb
     | 'incENumber'
     | 'asgE'
     | 'alertE'
-    | 'checkpointE',
+    | 'checkpointE'
+    | 'planE',
     string
   >;
   const units = {} as Record<'w1' | 'w2' | 'e1' | 'e2' | 'cityUnit', { id: string; token: string }>;
@@ -182,6 +183,16 @@ describe(`jurisdiction scope on every route (${SERVICES_MODE ? 'services' : 'emb
       201,
       'checkpoint',
     ).id;
+    ids.planE = ok(
+      await admin.post('/api/v1/patrol-plans', {
+        name: '东区巡逻',
+        jurisdictionId: ids.eDistrict,
+        shift: { start: '08:00', end: '20:00' },
+        points: [{ ...E_POINT, visitsPerShift: 2 }],
+      }),
+      201,
+      'patrol plan',
+    ).id;
     city = {
       dispatcher: await user('city-dispatcher', 'dispatcher', null),
       commander: await user('city-commander', 'commander', null),
@@ -258,17 +269,20 @@ describe(`jurisdiction scope on every route (${SERVICES_MODE ? 'services' : 'emb
   /** A request on the east's objects that only the scope check stands in the way of. */
   function eastRequest(r: RouteScope): { path: string; body?: unknown } {
     const rules = [r.rule?.scope ?? []].flat();
-    const param = rules.includes('assignment:param:id')
-      ? ids.asgE
-      : rules.includes('unit:param:id')
-        ? units.e2.id
-        : rules.includes('alert:param:id')
-          ? ids.alertE
-          : rules.includes('incident:param:id')
-            ? ids.incE
-            : '00000000-0000-4000-8000-000000000000';
+    const param = rules.includes('patrol-plan:param:id')
+      ? ids.planE
+      : rules.includes('assignment:param:id')
+        ? ids.asgE
+        : rules.includes('unit:param:id')
+          ? units.e2.id
+          : rules.includes('alert:param:id')
+            ? ids.alertE
+            : rules.includes('incident:param:id')
+              ? ids.incE
+              : '00000000-0000-4000-8000-000000000000';
     let path = r.path.replace(':id', param);
     if (rules.includes('district:query')) path += `?districtId=${ids.eDistrict}`;
+    if (rules.includes('jurisdiction:query')) path += `?jurisdictionId=${ids.eDistrict}`;
     if (r.path.endsWith('/route')) path += `?unitId=${units.e2.id}`;
     if (r.path === '/api/v1/intake/context') path += `?lon=${E_POINT.lon}&lat=${E_POINT.lat}`;
     const bodies: Record<string, unknown> = {
@@ -308,6 +322,7 @@ describe(`jurisdiction scope on every route (${SERVICES_MODE ? 'services' : 'emb
       ids.eDistrict,
       ids.eStation,
       units.e1.id,
+      ids.planE,
     ];
     const failures: string[] = [];
     let refusedOutOfScope = 0;

@@ -19,6 +19,7 @@ import { ImportsApiModule } from './imports/imports.module';
 import { TrainingApiModule } from './training/training.module';
 import { PerimetersApiModule } from './perimeters/perimeters.module';
 import { ExercisesApiModule } from './exercises/exercises.module';
+import { PatrolApiModule } from './patrol/patrol.module';
 
 /** The api: the platform once, then one module per feature (each imports the libs/core features it uses). */
 @Module({})
@@ -45,6 +46,7 @@ export class ApiModule {
         TrainingApiModule,
         PerimetersApiModule,
         ExercisesApiModule,
+        PatrolApiModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

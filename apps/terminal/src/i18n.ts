@@ -24,6 +24,12 @@ const zh = {
   queued: '待发送',
   noTask: '暂无任务',
   noTaskHint: '有新任务时会响铃并振动',
+  patrolPlan: '巡逻方案',
+  patrolShift: '班次 {start}–{end}',
+  patrolLines: '巡线 {n} 条',
+  patrolAreas: '巡面 {n} 片',
+  patrolPoint: '必到点 {n}',
+  patrolVisits: '每班 {n} 次',
   newTask: '新任务',
   recalled: '任务已撤回',
   address: '地址',
@@ -82,6 +88,12 @@ const en: Record<Key, string> = {
   queued: 'queued',
   noTask: 'No task',
   noTaskHint: 'A new task rings and vibrates',
+  patrolPlan: 'Patrol plan',
+  patrolShift: 'Shift {start}–{end}',
+  patrolLines: '{n} lines',
+  patrolAreas: '{n} areas',
+  patrolPoint: 'Point {n}',
+  patrolVisits: '{n}× per shift',
   newTask: 'New task',
   recalled: 'Task recalled',
   address: 'Address',
@@ -131,7 +143,9 @@ export function setLang(l: Lang) {
   localStorage.setItem('ringcad.terminal.lang', l);
   document.documentElement.lang = l === 'zh' ? 'zh-CN' : 'en';
 }
-export const t = (k: Key): string => (lang === 'zh' ? zh[k] : en[k]);
+/** Text in the terminal's language; `{name}` placeholders are filled from `vars`. */
+export const t = (k: Key, vars: Record<string, string | number> = {}): string =>
+  (lang === 'zh' ? zh[k] : en[k]).replace(/\{(\w+)\}/g, (_, v: string) => String(vars[v] ?? ''));
 export const statusLabel = (s: string): string => {
   const k = `status_${s}` as Key;
   return k in zh ? t(k) : s;

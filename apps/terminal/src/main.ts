@@ -9,6 +9,7 @@ import {
   type EmergencyView,
   type MessageView,
   type TerminalTask,
+  type PatrolPlanView,
 } from '@ringcad/contracts';
 import { haversineM } from '@ringcad/domain';
 import { categoryLabel, currentLang, priorityLabel, setLang, statusLabel, t } from './i18n';
@@ -80,6 +81,8 @@ const state = {
   queued: 0,
   view: 'task' as 'task' | 'messages' | 'feedback',
   rings: 0,
+  /** 巡逻方案: the unit's patrol plan (GET /api/v1/terminal/patrol-plan), shown when idle. */
+  patrolPlan: null as PatrolPlanView | null,
 };
 
 const app = document.getElementById('app') as HTMLElement;
@@ -448,6 +451,8 @@ async function refreshFromServer() {
           Array.isArray(d.body) ? d.body : (d.body.dispositions ?? [])
         ) as typeof state.dispositions;
     }
+    const plan = await http('GET', '/api/v1/terminal/patrol-plan');
+    if (plan.status === 200) state.patrolPlan = plan.body.plan as PatrolPlanView | null;
     const m = await http('GET', '/api/v1/messages?limit=100');
     if (m.status === 200) {
       const pending = state.messages.filter((x) => x.pending);
@@ -820,7 +825,7 @@ function render() {
   else
     body = task
       ? taskHtml(task)
-      : `<section class="idle"><h2>${t('noTask')}</h2><p>${t('noTaskHint')}</p></section>`;
+      : `<section class="idle"><h2>${t('noTask')}</h2><p>${t('noTaskHint')}</p></section>${patrolPlanHtml()}`;
   const mapEl = document.getElementById('map');
   // what the officer is typing survives a re-render (a message or a task arriving mid-sentence)
   const typed = ['reply', 'feedback-text', 'disposition', 'token'].map((id) => {
@@ -858,8 +863,30 @@ function render() {
   wireSos();
 }
 
+/** The unit's patrol plan when it has no task: shift, points with their frequency, its map. */
+function patrolPlanHtml() {
+  const plan = state.patrolPlan;
+  if (!plan) return '';
+  const points = plan.points
+    .map(
+      (p, i) =>
+        `<li>${esc(p.name ?? t('patrolPoint', { n: i + 1 }))} · ${t('patrolVisits', { n: p.visitsPerShift })}</li>`,
+    )
+    .join('');
+  return `<section class="patrol-plan" id="patrol-plan">
+      <h2>${t('patrolPlan')}: ${esc(plan.name)}</h2>
+      <p>${t('patrolShift', { start: plan.shift.start, end: plan.shift.end })} · ${t('patrolLines', { n: plan.lines.length })} · ${t('patrolAreas', { n: plan.areas.length })}</p>
+      <ol>${points}</ol>
+      <div id="map" class="map"></div>
+    </section>`;
+}
+
 async function drawMap() {
   const task = current();
+  if (taskMap && !task && state.patrolPlan) {
+    taskMap.resize();
+    return taskMap.showPlan(state.patrolPlan, state.lastFix);
+  }
   if (!taskMap || !task) return;
   taskMap.resize();
   await taskMap.show(

@@ -4,6 +4,7 @@ import * as maplibregl from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import type { FeatureCollection } from 'geojson';
+import type { PatrolPlanView } from '@ringcad/contracts';
 
 maplibregl.setWorkerUrl(workerUrl);
 
@@ -28,6 +29,7 @@ export class TaskMap {
           route: { type: 'geojson', data: EMPTY },
           incident: { type: 'geojson', data: EMPTY },
           me: { type: 'geojson', data: EMPTY },
+          plan: { type: 'geojson', data: EMPTY },
         },
         layers: [
           { id: 'bg', type: 'background', paint: { 'background-color': '#0b1220' } },
@@ -38,6 +40,34 @@ export class TaskMap {
             paint: {
               'line-color': '#334155',
               'line-width': ['interpolate', ['linear'], ['zoom'], 11, 0.6, 16, 3],
+            },
+          },
+          // 巡逻方案: areas outlined, lines to drive, points to visit
+          {
+            id: 'plan-areas',
+            type: 'line',
+            source: 'plan',
+            filter: ['==', ['geometry-type'], 'Polygon'],
+            paint: { 'line-color': '#a78bfa', 'line-width': 2, 'line-dasharray': [2, 1] },
+          },
+          {
+            id: 'plan-lines',
+            type: 'line',
+            source: 'plan',
+            filter: ['==', ['geometry-type'], 'LineString'],
+            layout: { 'line-cap': 'round' },
+            paint: { 'line-color': '#f59e0b', 'line-width': 5 },
+          },
+          {
+            id: 'plan-points',
+            type: 'circle',
+            source: 'plan',
+            filter: ['==', ['geometry-type'], 'Point'],
+            paint: {
+              'circle-radius': 8,
+              'circle-color': '#f59e0b',
+              'circle-stroke-color': '#fff',
+              'circle-stroke-width': 2,
             },
           },
           {
@@ -148,6 +178,56 @@ export class TaskMap {
         );
         this.map.fitBounds(b, { padding: 40, maxZoom: 16, duration: 0 });
       }
+    }
+  }
+
+  /** The unit's patrol plan (no task): framed once per plan version. */
+  async showPlan(plan: PatrolPlanView, me: LonLat | null) {
+    const features: FeatureCollection['features'] = [
+      ...plan.areas.map((a) => ({
+        type: 'Feature' as const,
+        properties: {},
+        geometry: a.geometry,
+      })),
+      ...plan.lines.map((l) => ({
+        type: 'Feature' as const,
+        properties: {},
+        geometry: { type: 'LineString' as const, coordinates: l.coordinates },
+      })),
+      ...plan.points.map((p) => ({
+        type: 'Feature' as const,
+        properties: {},
+        geometry: { type: 'Point' as const, coordinates: [p.lon, p.lat] },
+      })),
+    ];
+    await this.set('plan', { type: 'FeatureCollection', features });
+    await this.set('route', EMPTY);
+    await this.set('incident', EMPTY);
+    await this.set(
+      'me',
+      me
+        ? {
+            type: 'FeatureCollection',
+            features: [
+              {
+                type: 'Feature',
+                properties: {},
+                geometry: { type: 'Point', coordinates: [me.lon, me.lat] },
+              },
+            ],
+          }
+        : EMPTY,
+    );
+    const key = `plan:${plan.id}:${plan.updatedAt}`;
+    const pts: [number, number][] = [
+      ...plan.points.map((p) => [p.lon, p.lat] as [number, number]),
+      ...plan.lines.flatMap((l) => l.coordinates),
+      ...plan.areas.flatMap((a) => a.geometry.coordinates[0] as [number, number][]),
+    ];
+    if (key !== this.fitted && pts.length) {
+      this.fitted = key;
+      const b = pts.reduce((acc, p) => acc.extend(p), new maplibregl.LngLatBounds(pts[0], pts[0]));
+      this.map.fitBounds(b, { padding: 40, maxZoom: 16, duration: 0 });
     }
   }
 

@@ -17,3 +17,4 @@ export * from './training';
 export * from './admin';
 export * from './perimeters';
 export * from './exercises';
+export * from './patrol';

@@ -21,3 +21,4 @@ export * from './imports';
 export * from './training';
 export * from './exercises';
 export * from './safety-index';
+export * from './patrol';

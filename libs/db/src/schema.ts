@@ -338,6 +338,17 @@ export interface TrainingSettingsTable {
   updated_by: string | null;
   updated_by_name: string | null;
 }
+/** 巡逻方案 (migration 0018): the shape (points, lines, areas, shift) is the `body` document. */
+export interface PatrolPlansTable {
+  id: Generated<string>;
+  name: string;
+  jurisdiction_id: string;
+  unit_ids: string[];
+  body: ColumnType<unknown, string, string>;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
 export interface IdempotencyKeysTable {
   principal: string;
   key: string;
@@ -458,6 +469,7 @@ export interface DB {
   perimeter_checkpoints: PerimeterCheckpointsTable;
   perimeter_breaches: PerimeterBreachesTable;
   perimeter_activations: PerimeterActivationsTable;
+  patrol_plans: PatrolPlansTable;
   idempotency_keys: IdempotencyKeysTable;
   assignments: AssignmentsTable;
   incident_events: IncidentEventsTable;

@@ -17,6 +17,8 @@ export const ACCESS_KEY = 'ringcad:access';
  *   named by `:id` must be in scope (an assignment by its incident; a terminal: its own unit's).
  * - `jurisdiction:body`: `body.jurisdictionId` (missing or null = the whole city).
  * - `district:query`: `query.districtId`.
+ * - `patrol-plan:param:id`: the patrol plan's jurisdiction.
+ * - `jurisdiction:query`: `query.jurisdictionId` (missing = the whole city).
  * - `units:body`: every unit the body names (`unitIds[]`, `assignments[].unitId`, `positions[].unitId`).
  * - `message:body`: what a message's `to` names: its units, its jurisdiction, its incident.
  * - `perimeter:param:id` / `perimeter-activation:param:id`: the standing perimeter (or the
@@ -32,6 +34,8 @@ export type ScopeRule =
   | 'alert:param:id'
   | 'jurisdiction:body'
   | 'district:query'
+  | 'jurisdiction:query'
+  | 'patrol-plan:param:id'
   | 'units:body'
   | 'message:body'
   | 'perimeter:param:id'

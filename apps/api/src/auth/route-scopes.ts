@@ -122,13 +122,17 @@ async function checkRule(
       return id ? scopes.checkPerimeter(scope, id, 'perimeter') : undefined;
     case 'perimeter-activation:param:id':
       return id ? scopes.checkPerimeter(scope, id, 'activation') : undefined;
+    case 'patrol-plan:param:id':
+      return id ? scopes.checkPatrolPlan(scope, id) : undefined;
     case 'jurisdiction:body': {
       // strict: a body that does not name a jurisdiction acts for the whole city
       const raw = (req.body as { jurisdictionId?: unknown } | undefined)?.jurisdictionId;
       return assertJurisdictionInScope(scope, typeof raw === 'string' ? raw : null);
     }
-    case 'district:query': {
-      const raw = (req.query as { districtId?: unknown } | undefined)?.districtId;
+    case 'district:query':
+    case 'jurisdiction:query': {
+      const q = req.query as { districtId?: unknown; jurisdictionId?: unknown } | undefined;
+      const raw = rule === 'district:query' ? q?.districtId : q?.jurisdictionId;
       return assertJurisdictionInScope(scope, typeof raw === 'string' ? raw : null);
     }
     case 'units:body':

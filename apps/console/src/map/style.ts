@@ -43,9 +43,17 @@ const empty = (): SourceSpecification => ({
   data: { type: 'FeatureCollection', features: [] },
 });
 
+/** 见警率 heat colours: minutes since a unit passed a street (legend and map share them). */
+export const PATROL_HEAT_STEPS = [
+  { fromMin: 0, color: '#00e08a' },
+  { fromMin: 10, color: '#ffd21f' },
+  { fromMin: 30, color: '#ff5c1a' },
+] as const;
+
 export const OVERLAY_SOURCES = [
   'coverage-areas',
   'blind-spots',
+  'patrol-heat',
   'isochrones',
   'route',
   'emergency-track',
@@ -241,6 +249,22 @@ export function overlayLayers(): LayerSpecification[] {
       type: 'line',
       source: 'blind-spots',
       paint: { 'line-color': '#f87171', 'line-width': 1.2, 'line-dasharray': [2, 1] },
+    },
+    // 见警率 heat: streets by minutes since a unit passed (PATROL_HEAT_STEPS), unpassed ones not drawn
+    {
+      id: 'patrol-heat-line',
+      type: 'line',
+      source: 'patrol-heat',
+      layout: { 'line-cap': 'round' },
+      paint: {
+        'line-color': [
+          'step',
+          ['get', 'minutesSince'],
+          PATROL_HEAT_STEPS[0].color,
+          ...PATROL_HEAT_STEPS.slice(1).flatMap((s) => [s.fromMin, s.color]),
+        ] as ExpressionSpecification,
+        'line-width': 5,
+      },
     },
     {
       id: 'isochrones-fill',

@@ -30,6 +30,7 @@ import { kpiSchemes, ringMetFigure } from '../kpis';
 import { loadSchemes } from './dispatcher';
 import { mountReplayLauncher } from './replay';
 import { PerimeterPanel } from './perimeters';
+import { mountPatrolPanel } from './patrol';
 import type { Seat, SeatContext } from './seat';
 
 interface TimelineMetrics {
@@ -92,6 +93,7 @@ export class CommanderSeat implements Seat {
     const perimeters = new PerimeterPanel(ctx.map);
     ctx.left.append(perimeters.el);
     this.cleanup.push(() => perimeters.dispose());
+    this.cleanup.push(mountPatrolPanel(ctx.left, ctx));
     const offs = [
       store.on(['incidents', 'units', 'alerts'], () => this.renderKpis()),
       coverageEvents.on((c) => {

@@ -95,3 +95,10 @@ export async function perimeterJurisdiction(
           WHERE a.id = ${id}`.execute(db);
   return row.rows[0];
 }
+
+/** The jurisdiction a patrol plan (巡逻方案) belongs to; undefined for an unknown plan. */
+export async function patrolPlanJurisdiction(db: DbOrTx, id: string): Promise<string | undefined> {
+  const r = await sql<{ jurisdiction_id: string }>`
+      SELECT jurisdiction_id FROM patrol_plans WHERE id = ${id}::uuid`.execute(db);
+  return r.rows[0]?.jurisdiction_id;
+}

@@ -9,6 +9,7 @@ import {
   incidentJurisdiction,
   incidentJurisdictions,
   jurisdictionTreeIds,
+  patrolPlanJurisdiction,
   unitHasTaskOn,
   unitStations,
   perimeterJurisdiction,
@@ -210,6 +211,14 @@ export class ScopeService {
       scope,
       rows.map((r) => ({ id: r.id, stationId: r.station_id })),
     );
+  }
+
+  /** A patrol plan by its jurisdiction; an unknown plan passes (the handler answers 404). */
+  async checkPatrolPlan(scope: Scope, planId: string, db: Db | Tx = this.database.db) {
+    if (scope.kind === 'city') return;
+    const j = await patrolPlanJurisdiction(db, planId);
+    if (j !== undefined && !coversJurisdiction(scope, j))
+      throw outOfScope('that patrol plan is outside your jurisdiction', { planId });
   }
 
   async checkAlert(scope: Scope, alertId: string, db: Db | Tx = this.database.db) {

@@ -1,0 +1,2 @@
+export * from './patrol.service';
+export * from './patrol.module';

@@ -1,0 +1,125 @@
+import { sql, type Selectable } from 'kysely';
+import type { PatrolPlanRequest } from '@ringcad/contracts';
+import type { DB, DbOrTx, Tx } from '@ringcad/db';
+
+export type PatrolPlanRow = Selectable<DB['patrol_plans']>;
+
+export interface AreaRow {
+  id: string;
+  name: string;
+  kind: string;
+  geom: string;
+}
+
+/**
+ * The areas visibility is reported by: the grids under a jurisdiction (itself when it is a
+ * grid or has none), with their boundaries as GeoJSON. Empty when the jurisdiction is unknown.
+ */
+export async function visibilityAreas(
+  db: DbOrTx,
+  jurisdictionId: string,
+): Promise<{ areas: AreaRow[]; treeIds: string[] }> {
+  const r = await sql<AreaRow & { root: boolean }>`
+    WITH RECURSIVE tree AS (
+      SELECT id FROM jurisdictions WHERE id = ${jurisdictionId}::uuid
+      UNION SELECT j.id FROM jurisdictions j JOIN tree t ON j.parent_id = t.id)
+    SELECT j.id, j.name, j.kind, ST_AsGeoJSON(j.boundary, 7) AS geom, j.id = ${jurisdictionId}::uuid AS root
+    FROM jurisdictions j JOIN tree USING (id) ORDER BY j.name, j.id`.execute(db);
+  const grids = r.rows.filter((a) => a.kind === 'grid' && !a.root);
+  return {
+    areas: grids.length ? grids : r.rows.filter((a) => a.root),
+    treeIds: r.rows.map((a) => a.id),
+  };
+}
+
+/** Unit track points in a box over [from, to), jump-flagged points left out, by unit and time. */
+export async function tracksInBox(
+  db: DbOrTx,
+  box: [number, number, number, number],
+  from: Date,
+  to: Date,
+  unitIds?: readonly string[],
+) {
+  const [w, s, e, n] = box;
+  const r = await sql<{
+    unit_id: string;
+    lon: number;
+    lat: number;
+    ms: number;
+    heading_deg: number | null;
+  }>`
+    SELECT unit_id, lon, lat, (extract(epoch FROM at) * 1000)::float8 AS ms, heading_deg
+    FROM unit_tracks
+    WHERE at >= ${from} AND at < ${to} AND flags & 1 = 0
+      AND lon BETWEEN ${w} AND ${e} AND lat BETWEEN ${s} AND ${n}
+      ${unitIds ? sql`AND unit_id = ANY(${unitIds}::uuid[])` : sql``}
+    ORDER BY unit_id, at`.execute(db);
+  return r.rows;
+}
+
+/** Patrol plans whose jurisdiction is one of `ids` (null: every plan). */
+export async function patrolPlanRows(
+  db: DbOrTx,
+  ids: readonly string[] | null,
+): Promise<PatrolPlanRow[]> {
+  const r = await sql<PatrolPlanRow>`
+    SELECT * FROM patrol_plans
+    ${ids ? sql`WHERE jurisdiction_id = ANY(${ids}::uuid[])` : sql``}
+    ORDER BY name, id`.execute(db);
+  return r.rows;
+}
+
+export async function patrolPlanById(db: DbOrTx, id: string): Promise<PatrolPlanRow | undefined> {
+  const r = await sql<PatrolPlanRow>`SELECT * FROM patrol_plans WHERE id = ${id}::uuid`.execute(db);
+  return r.rows[0];
+}
+
+/** The plans that name a unit, most recently changed first. */
+export async function patrolPlansOfUnit(db: DbOrTx, unitId: string): Promise<PatrolPlanRow[]> {
+  const r = await sql<PatrolPlanRow>`
+    SELECT * FROM patrol_plans WHERE unit_ids @> ARRAY[${unitId}::uuid] ORDER BY updated_at DESC`.execute(
+    db,
+  );
+  return r.rows;
+}
+
+export async function existingJurisdiction(db: DbOrTx, id: string) {
+  const r = await sql<{ id: string; name: string }>`
+    SELECT id, name FROM jurisdictions WHERE id = ${id}::uuid`.execute(db);
+  return r.rows[0];
+}
+
+export async function unitCallsigns(db: DbOrTx, ids: readonly string[]) {
+  const r = await sql<{ id: string; callsign: string }>`
+    SELECT id, callsign FROM units WHERE id = ANY(${ids}::uuid[])`.execute(db);
+  return r.rows;
+}
+
+/** Inserts (`id` null) or updates a plan; undefined when there is no plan `id`. */
+export async function savePatrolPlan(
+  tx: Tx,
+  id: string | null,
+  input: PatrolPlanRequest,
+  by: string | null,
+  now: Date,
+): Promise<PatrolPlanRow | undefined> {
+  const { name, jurisdictionId, unitIds, ...shape } = input;
+  const body = JSON.stringify(shape);
+  const r = id
+    ? await sql<PatrolPlanRow>`
+        UPDATE patrol_plans SET name = ${name}, jurisdiction_id = ${jurisdictionId}::uuid,
+          unit_ids = ${unitIds}::uuid[], body = ${body}::jsonb, updated_at = ${now}
+        WHERE id = ${id}::uuid RETURNING *`.execute(tx)
+    : await sql<PatrolPlanRow>`
+        INSERT INTO patrol_plans (name, jurisdiction_id, unit_ids, body, created_by, created_at, updated_at)
+        VALUES (${name}, ${jurisdictionId}::uuid, ${unitIds}::uuid[], ${body}::jsonb, ${by}::uuid, ${now}, ${now})
+        RETURNING *`.execute(tx);
+  return r.rows[0];
+}
+
+export async function deletePatrolPlan(tx: Tx, id: string): Promise<boolean> {
+  const r = await sql<{
+    id: string;
+  }>`DELETE FROM patrol_plans WHERE id = ${id}::uuid RETURNING id`.execute(tx);
+  return r.rows.length > 0;
+}

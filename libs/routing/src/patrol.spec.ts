@@ -1,0 +1,102 @@
+import { buildRoadGraph } from './road-graph';
+import { importGeoJsonRoads } from './geojson-import';
+import { binAreas, patrolVisibility, planCompliance, trackPasses, BINS } from './patrol';
+import { patrolAt, patrolBox, patrolDriveEast, patrolGrid } from './patrol.fixture';
+
+const graph = buildRoadGraph(importGeoJsonRoads(patrolGrid()));
+const T = Date.UTC(2026, 11, 5, 1, 0);
+const MIN = 60_000;
+const west = patrolBox(-50, -50, 100, 450);
+const east = patrolBox(100, -50, 450, 450);
+const drive = { unitId: 'u1', points: patrolDriveEast(T + MIN) };
+const points = [
+  { id: 'crossing', ...patrolAt(200, 200), area: 1 },
+  { id: 'corner', ...patrolAt(0, 400), area: 0 },
+];
+
+describe('patrol visibility (见警率) on a 3 × 3 grid', () => {
+  it('matches a drive along the middle street to its two segments, every bin', () => {
+    const passes = trackPasses(graph, drive.points);
+    const segs = new Set(passes.map((p) => p.segment));
+    expect(segs.size).toBe(2);
+    const bins = new Set<number>();
+    for (const p of passes)
+      for (let b = p.binFrom; b <= p.binTo; b++) bins.add(p.segment * BINS + b);
+    expect(bins.size).toBe(2 * BINS);
+  });
+
+  it('gives the street-km and point shares worked out on paper, per slot and grid', () => {
+    const slots = patrolVisibility(graph, [drive], {
+      areas: [west, east],
+      points,
+      fromMs: T,
+      toMs: T + 20 * MIN,
+      slotMs: 10 * MIN,
+      windowMs: 10 * MIN,
+    });
+    expect(slots).toHaveLength(2);
+    const [s0, s1] = slots;
+    expect(s0.streetKmPct).toBeCloseTo((100 * 0.4) / 2.4, 0);
+    expect(s0.byArea[0]).toMatchObject({
+      streetKm: 0.7,
+      streetKmSeen: 0.1,
+      points: 1,
+      pointsVisited: 0,
+    });
+    expect(s0.byArea[1]).toMatchObject({
+      streetKm: 1.7,
+      streetKmSeen: 0.3,
+      points: 1,
+      pointsVisited: 1,
+    });
+    expect(s0.pointsVisitedPct).toBe(50);
+    expect(s1.streetKmPct).toBe(0);
+    expect(s1.pointsVisitedPct).toBe(0);
+    // a 20-minute look-back still sees the drive at the end of the second slot
+    const longer = patrolVisibility(graph, [drive], {
+      areas: [west, east],
+      points,
+      fromMs: T,
+      toMs: T + 20 * MIN,
+      slotMs: 10 * MIN,
+      windowMs: 20 * MIN,
+    });
+    expect(longer[1].streetKmPct).toBe(s0.streetKmPct);
+  });
+
+  it('assigns every street bin of the box to exactly one grid', () => {
+    const ba = binAreas(graph, [west, east]);
+    expect([...ba].every((a) => a === 0 || a === 1)).toBe(true);
+  });
+
+  it('scores plan compliance: points by frequency, a line driven, an area swept', () => {
+    const c = planCompliance(graph, [drive], {
+      points: [
+        { ...patrolAt(200, 200), visitsPerShift: 1 },
+        { ...patrolAt(400, 0), visitsPerShift: 1 },
+        { ...patrolAt(0, 200), visitsPerShift: 2 },
+      ],
+      lines: [
+        [
+          [patrolAt(0, 200).lon, patrolAt(0, 200).lat],
+          [patrolAt(400, 200).lon, patrolAt(400, 200).lat],
+        ],
+        [
+          [patrolAt(0, 400).lon, patrolAt(0, 400).lat],
+          [patrolAt(400, 400).lon, patrolAt(400, 400).lat],
+        ],
+      ],
+      areas: [west],
+    });
+    expect(c.points.map((p) => [p.visits, p.met])).toEqual([
+      [1, true],
+      [0, false],
+      [1, false],
+    ]);
+    expect(c.pointsMetPct).toBeCloseTo(33.3, 1);
+    expect(c.lineKm).toBeCloseTo(0.8, 2);
+    expect(c.lineDrivenPct).toBe(50);
+    expect(c.areaKm).toBeCloseTo(0.7, 2);
+    expect(c.areaSweptPct).toBeCloseTo((100 * 0.1) / 0.7, 0);
+  });
+});

@@ -1,0 +1,666 @@
+import { type RoadGraph } from './road-graph';
+import { snapIndexFor, type LonLat } from './snap';
+import { type AreaGeometry } from './raster';
+
+/**
+ * 见警率 and patrol compliance from unit tracks.
+ *
+ * Map matching (no HMM): each track point is projected on the road pieces within
+ * {@link MATCH_RADIUS_M}; the candidate with the lowest score wins, where the score is the
+ * distance to the road plus a penalty when the piece is not on the unit's previous segment or
+ * one touching it (continuity) and a penalty when the reported heading crosses the road by more
+ * than 45° (heading). Between two consecutive matches of a unit less than {@link MAX_GAP_MS}
+ * apart, the stretch driven is filled in: along one segment, or from the first point to the
+ * shared node and on to the second point, or through one connecting segment when they share
+ * none. Every segment is cut into {@link BINS} equal bins; a pass marks bins, so a unit that
+ * drove a third of a long street passes a third of its length. A point within 10 m of the
+ * previous segment, between its ends and along it, stays on it without a search (most reports).
+ */
+export const BINS = 8;
+export const MATCH_RADIUS_M = 40;
+const CONTINUITY_PENALTY_M = 15;
+const HEADING_PENALTY_M = 20;
+const MAX_GAP_MS = 120_000;
+
+export interface TrackPoint {
+  lon: number;
+  lat: number;
+  ms: number;
+  headingDeg?: number | null;
+}
+
+/** One unit's track, points in time order. */
+export interface UnitTrack {
+  unitId: string;
+  points: readonly TrackPoint[];
+}
+
+/** Bins [binFrom, binTo] of a segment passed at `ms`. */
+export interface Pass {
+  segment: number;
+  binFrom: number;
+  binTo: number;
+  ms: number;
+}
+
+interface Match {
+  segment: number;
+  fraction: number;
+  ms: number;
+}
+
+function bearingDeg(dx: number, dy: number): number {
+  return ((Math.atan2(dx, dy) * 180) / Math.PI + 360) % 360;
+}
+
+function angleDiff(a: number, b: number): number {
+  const d = Math.abs(a - b) % 360;
+  return d > 180 ? 360 - d : d;
+}
+
+function touches(graph: RoadGraph, a: number, b: number): boolean {
+  return (
+    graph.segFrom[a] === graph.segFrom[b] ||
+    graph.segFrom[a] === graph.segTo[b] ||
+    graph.segTo[a] === graph.segFrom[b] ||
+    graph.segTo[a] === graph.segTo[b]
+  );
+}
+
+/** Fraction along the segment of geometry point `i` plus `t` of its piece (by length). */
+function fractionAt(
+  graph: RoadGraph,
+  gx: Float64Array,
+  gy: Float64Array,
+  s: number,
+  at: number,
+  t: number,
+): number {
+  const g0 = graph.segGeomStart[s];
+  const g1 = graph.segGeomStart[s + 1];
+  let before = 0;
+  let total = 0;
+  for (let i = g0; i < g1 - 1; i++) {
+    const l = Math.hypot(gx[i + 1] - gx[i], gy[i + 1] - gy[i]);
+    if (i < at) before += l;
+    else if (i === at) before += l * t;
+    total += l;
+  }
+  return total > 0 ? before / total : 0;
+}
+
+/** Projection of (px, py) on shape piece `i` (local metres): the clamped `t` and the distance. */
+function project(gx: Float64Array, gy: Float64Array, i: number, px: number, py: number) {
+  const dx = gx[i + 1] - gx[i];
+  const dy = gy[i + 1] - gy[i];
+  const l2 = dx * dx + dy * dy;
+  let t = l2 > 0 ? ((px - gx[i]) * dx + (py - gy[i]) * dy) / l2 : 0;
+  t = t < 0 ? 0 : t > 1 ? 1 : t;
+  return { t, d: Math.hypot(gx[i] + t * dx - px, gy[i] + t * dy - py), dx, dy, l2 };
+}
+
+/** Road pieces whose grid cell lies within `r` of (px, py), each once. */
+function piecesNear(si: ReturnType<typeof snapIndexFor>, px: number, py: number, r: number) {
+  const out = new Set<number>();
+  const x0 = Math.max(0, Math.floor((px - r - si.minX) / si.cellM));
+  const x1 = Math.min(si.W - 1, Math.floor((px + r - si.minX) / si.cellM));
+  const y0 = Math.max(0, Math.floor((py - r - si.minY) / si.cellM));
+  const y1 = Math.min(si.H - 1, Math.floor((py + r - si.minY) / si.cellM));
+  for (let y = y0; y <= y1; y++)
+    for (let x = x0; x <= x1; x++) {
+      const c = y * si.W + x;
+      for (let q = si.cellStart[c]; q < si.cellStart[c + 1]; q++) out.add(si.cellPieces[q]);
+    }
+  return out;
+}
+
+/** Within this of the previous segment, inside it and along it, a point stays on it. */
+const STAY_M = 10;
+
+/**
+ * The fraction along segment `s` where (px, py) projects, when the point lies within
+ * {@link STAY_M} of it, strictly between its ends, and (with a heading) along it; else 0.
+ */
+function onSegment(
+  graph: RoadGraph,
+  si: ReturnType<typeof snapIndexFor>,
+  s: number,
+  px: number,
+  py: number,
+  p: TrackPoint,
+): number {
+  const g0 = graph.segGeomStart[s];
+  const g1 = graph.segGeomStart[s + 1];
+  let best = Infinity;
+  let at = -1;
+  let bt = 0;
+  for (let i = g0; i < g1 - 1; i++) {
+    const { t, d } = project(si.gx, si.gy, i, px, py);
+    if (d < best) {
+      best = d;
+      at = i;
+      bt = t;
+    }
+  }
+  if (best > STAY_M || at < 0) return 0;
+  if ((at === g0 && bt === 0) || (at === g1 - 2 && bt === 1)) return 0;
+  if (p.headingDeg !== null && p.headingDeg !== undefined) {
+    const b = bearingDeg(si.gx[at + 1] - si.gx[at], si.gy[at + 1] - si.gy[at]);
+    if (Math.min(angleDiff(p.headingDeg, b), angleDiff(p.headingDeg, (b + 180) % 360)) > 45)
+      return 0;
+  }
+  const f = fractionAt(graph, si.gx, si.gy, s, at, bt);
+  return f > 0 && f < 1 ? f : 0;
+}
+
+/** Map-matches one unit's track (see the module comment); null where no road is near. */
+export function matchTrack(graph: RoadGraph, points: readonly TrackPoint[]): (Match | null)[] {
+  const si = snapIndexFor(graph, 'any');
+  const { kx, ky, lon0, lat0 } = graph.projection;
+  const out: (Match | null)[] = [];
+  let prev: Match | null = null;
+  for (const p of points) {
+    const px = (p.lon - lon0) * kx;
+    const py = (p.lat - lat0) * ky;
+    if (!Number.isFinite(px) || !Number.isFinite(py)) {
+      out.push(null);
+      continue;
+    }
+    // fast path: still well inside the previous segment (no index search)
+    const stay: number = prev === null ? 0 : onSegment(graph, si, prev.segment, px, py, p);
+    if (prev !== null && stay > 0) {
+      const kept: Match = { segment: prev.segment, fraction: stay, ms: p.ms };
+      out.push(kept);
+      prev = kept;
+      continue;
+    }
+    let best: Match | null = null;
+    let bestScore = Infinity;
+    for (const h of piecesNear(si, px, py, MATCH_RADIUS_M)) {
+      const i = si.piecePoint[h];
+      const s = si.pieceSeg[h];
+      const { t, d, dx, dy, l2 } = project(si.gx, si.gy, i, px, py);
+      if (d > MATCH_RADIUS_M) continue;
+      let score = d;
+      if (prev && prev.segment !== s && !touches(graph, prev.segment, s))
+        score += CONTINUITY_PENALTY_M;
+      if (p.headingDeg !== null && p.headingDeg !== undefined && l2 > 0) {
+        const b = bearingDeg(dx, dy);
+        // a street is driven both ways here: only a heading across it is suspicious
+        if (Math.min(angleDiff(p.headingDeg, b), angleDiff(p.headingDeg, (b + 180) % 360)) > 45)
+          score += HEADING_PENALTY_M;
+      }
+      if (score < bestScore || (score === bestScore && best && s < best.segment)) {
+        bestScore = score;
+        best = { segment: s, fraction: fractionAt(graph, si.gx, si.gy, s, i, t), ms: p.ms };
+      }
+    }
+    out.push(best);
+    if (best) prev = best;
+  }
+  return out;
+}
+
+const binOf = (f: number) => Math.min(BINS - 1, Math.max(0, Math.floor(f * BINS)));
+
+/** The fraction of segment `s` at node `v` (0 at segFrom, 1 at segTo). */
+const endFraction = (graph: RoadGraph, s: number, v: number) => (graph.segFrom[s] === v ? 0 : 1);
+
+function sharedNode(graph: RoadGraph, a: number, b: number): number {
+  for (const v of [graph.segFrom[a], graph.segTo[a]])
+    if (v === graph.segFrom[b] || v === graph.segTo[b]) return v;
+  return -1;
+}
+
+/** A segment joining an end of `a` to an end of `b`, or -1. */
+function connector(graph: RoadGraph, a: number, b: number): number {
+  const ends = new Set([graph.segFrom[b], graph.segTo[b]]);
+  for (const v of [graph.segFrom[a], graph.segTo[a]]) {
+    for (const [off, next, seg] of [
+      [graph.fwdOffsets, graph.fwdTargets, graph.fwdEdgeSeg],
+      [graph.revOffsets, graph.revSources, graph.revEdgeSeg],
+    ] as const) {
+      for (let e = off[v]; e < off[v + 1]; e++) if (ends.has(next[e])) return seg[e];
+    }
+  }
+  return -1;
+}
+
+function span(segment: number, f0: number, f1: number, ms: number): Pass {
+  const a = binOf(Math.min(f0, f1));
+  const b = binOf(Math.max(f0, f1));
+  return { segment, binFrom: a, binTo: b, ms };
+}
+
+/** The bins a unit passed, in track order (matches filled in between consecutive points). */
+export function trackPasses(graph: RoadGraph, points: readonly TrackPoint[]): Pass[] {
+  const matches = matchTrack(graph, points);
+  const passes: Pass[] = [];
+  let prev: Match | null = null;
+  for (const m of matches) {
+    if (!m) continue;
+    if (!prev || m.ms - prev.ms > MAX_GAP_MS) {
+      passes.push(span(m.segment, m.fraction, m.fraction, m.ms));
+    } else if (prev.segment === m.segment) {
+      passes.push(span(m.segment, prev.fraction, m.fraction, m.ms));
+    } else {
+      const v = sharedNode(graph, prev.segment, m.segment);
+      if (v >= 0) {
+        passes.push(span(prev.segment, prev.fraction, endFraction(graph, prev.segment, v), m.ms));
+        passes.push(span(m.segment, endFraction(graph, m.segment, v), m.fraction, m.ms));
+      } else {
+        const c = connector(graph, prev.segment, m.segment);
+        if (c >= 0) {
+          const va = sharedNode(graph, prev.segment, c);
+          const vb = sharedNode(graph, c, m.segment);
+          passes.push(
+            span(prev.segment, prev.fraction, endFraction(graph, prev.segment, va), m.ms),
+          );
+          passes.push(span(c, 0, 1, m.ms));
+          passes.push(span(m.segment, endFraction(graph, m.segment, vb), m.fraction, m.ms));
+        } else passes.push(span(m.segment, m.fraction, m.fraction, m.ms));
+      }
+    }
+    prev = m;
+  }
+  return passes;
+}
+
+// ---- areas ------------------------------------------------------------------------------------
+
+function inRing(ring: readonly (readonly number[])[], lon: number, lat: number): boolean {
+  let inside = false;
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    const [xi, yi] = ring[i];
+    const [xj, yj] = ring[j];
+    if (yi > lat !== yj > lat && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inside = !inside;
+  }
+  return inside;
+}
+
+/** Even-odd point in (Multi)Polygon: holes left out. */
+export function inArea(area: AreaGeometry, lon: number, lat: number): boolean {
+  const polys = area.type === 'Polygon' ? [area.coordinates] : area.coordinates;
+  for (const rings of polys) {
+    let inside = false;
+    for (const ring of rings) if (inRing(ring, lon, lat)) inside = !inside;
+    if (inside) return true;
+  }
+  return false;
+}
+
+/** Midpoint (lon, lat) of bin `b` of segment `s`, along its shape. */
+function binMidpoint(graph: RoadGraph, s: number, b: number): LonLat {
+  const g0 = graph.segGeomStart[s];
+  const g1 = graph.segGeomStart[s + 1];
+  const { kx, ky } = graph.projection;
+  const lens: number[] = [];
+  let total = 0;
+  for (let i = g0; i < g1 - 1; i++) {
+    const l = Math.hypot(
+      (graph.geomLon[i + 1] - graph.geomLon[i]) * kx,
+      (graph.geomLat[i + 1] - graph.geomLat[i]) * ky,
+    );
+    lens.push(l);
+    total += l;
+  }
+  let want = ((b + 0.5) / BINS) * total;
+  for (let i = g0; i < g1 - 1; i++) {
+    const l = lens[i - g0];
+    if (want <= l || i === g1 - 2) {
+      const t = l > 0 ? Math.min(1, want / l) : 0;
+      return {
+        lon: graph.geomLon[i] + t * (graph.geomLon[i + 1] - graph.geomLon[i]),
+        lat: graph.geomLat[i] + t * (graph.geomLat[i + 1] - graph.geomLat[i]),
+      };
+    }
+    want -= l;
+  }
+  return { lon: graph.nodeLon[graph.segFrom[s]], lat: graph.nodeLat[graph.segFrom[s]] };
+}
+
+/**
+ * Street bins of each area: a bin belongs to the first area that holds its midpoint. Returns
+ * the area index per global bin (segment × BINS + bin), -1 outside every area; segments whose
+ * box misses every area's box are skipped without a test.
+ */
+export function binAreas(graph: RoadGraph, areas: readonly AreaGeometry[]): Int32Array {
+  const S = graph.segmentCount;
+  const out = new Int32Array(S * BINS).fill(-1);
+  const boxes = areas.map((a) => {
+    let [w, s, e, n] = [Infinity, Infinity, -Infinity, -Infinity];
+    const polys = a.type === 'Polygon' ? [a.coordinates] : a.coordinates;
+    for (const rings of polys)
+      for (const [x, y] of rings[0] ?? []) {
+        w = Math.min(w, x);
+        e = Math.max(e, x);
+        s = Math.min(s, y);
+        n = Math.max(n, y);
+      }
+    return [w, s, e, n];
+  });
+  for (let seg = 0; seg < S; seg++) {
+    const a = graph.segFrom[seg];
+    const b = graph.segTo[seg];
+    const lo = Math.min(graph.nodeLon[a], graph.nodeLon[b]);
+    const hi = Math.max(graph.nodeLon[a], graph.nodeLon[b]);
+    const la = Math.min(graph.nodeLat[a], graph.nodeLat[b]);
+    const ha = Math.max(graph.nodeLat[a], graph.nodeLat[b]);
+    const cand = boxes
+      .map((x, i) =>
+        hi >= x[0] - 0.01 && lo <= x[2] + 0.01 && ha >= x[1] - 0.01 && la <= x[3] + 0.01 ? i : -1,
+      )
+      .filter((i) => i >= 0);
+    if (!cand.length) continue;
+    for (let k = 0; k < BINS; k++) {
+      const m = binMidpoint(graph, seg, k);
+      for (const i of cand)
+        if (inArea(areas[i], m.lon, m.lat)) {
+          out[seg * BINS + k] = i;
+          break;
+        }
+    }
+  }
+  return out;
+}
+
+// ---- visibility -------------------------------------------------------------------------------
+
+export interface PatrolPoint extends LonLat {
+  id: string;
+  /** Index into the areas. */
+  area: number;
+}
+
+export interface VisibilityOptions {
+  /** Grid (or district) shapes; results are per area index. */
+  areas: readonly AreaGeometry[];
+  /** Precomputed {@link binAreas} for these areas (reuse across calls). */
+  binArea?: Int32Array;
+  points: readonly PatrolPoint[];
+  fromMs: number;
+  toMs: number;
+  slotMs: number;
+  /** A street or point counts for a slot when passed within this long before the slot's end. */
+  windowMs: number;
+  /** A patrol point is visited when a track point lies this close (default 50 m). */
+  pointRadiusM?: number;
+}
+
+export interface AreaShare {
+  area: number;
+  streetKm: number;
+  streetKmSeen: number;
+  streetKmPct: number;
+  points: number;
+  pointsVisited: number;
+  pointsVisitedPct: number;
+}
+
+export interface VisibilitySlot {
+  fromMs: number;
+  toMs: number;
+  streetKmPct: number;
+  pointsVisitedPct: number;
+  byArea: AreaShare[];
+}
+
+const pct = (part: number, whole: number) =>
+  whole > 0 ? Math.round((1000 * part) / whole) / 10 : 0;
+
+/** Slots [kFirst, kLast] whose window (end − windowMs, end] holds `ms`. */
+function slotRange(o: VisibilityOptions, K: number, ms: number): [number, number] {
+  const a = Math.max(0, Math.floor((ms - o.fromMs) / o.slotMs));
+  const b = Math.min(K - 1, Math.floor((ms - o.fromMs + o.windowMs) / o.slotMs) - 1);
+  return [a, b];
+}
+
+/** Patrol points near a position: a hash of cells the size of the radius. */
+function pointLookup(points: readonly PatrolPoint[], graph: RoadGraph, radiusM: number) {
+  const { kx, ky, lon0, lat0 } = graph.projection;
+  const cells = new Map<string, number[]>();
+  const xy = points.map((p) => [(p.lon - lon0) * kx, (p.lat - lat0) * ky]);
+  xy.forEach(([x, y], i) => {
+    const key = `${Math.floor(x / radiusM)},${Math.floor(y / radiusM)}`;
+    let l = cells.get(key);
+    if (!l) cells.set(key, (l = []));
+    l.push(i);
+  });
+  return (lon: number, lat: number, hit: (i: number) => void) => {
+    const x = (lon - lon0) * kx;
+    const y = (lat - lat0) * ky;
+    const cx = Math.floor(x / radiusM);
+    const cy = Math.floor(y / radiusM);
+    for (let i = -1; i <= 1; i++)
+      for (let j = -1; j <= 1; j++)
+        for (const p of cells.get(`${cx + i},${cy + j}`) ?? [])
+          if (Math.hypot(xy[p][0] - x, xy[p][1] - y) <= radiusM) hit(p);
+  };
+}
+
+/**
+ * 见警率 per slot and area: the share of each area's street-km (bins, see {@link BINS}) and of
+ * its patrol points that some unit passed within `windowMs` before the slot's end.
+ */
+export function patrolVisibility(
+  graph: RoadGraph,
+  tracks: readonly UnitTrack[],
+  o: VisibilityOptions,
+): VisibilitySlot[] {
+  const K = Math.max(0, Math.ceil((o.toMs - o.fromMs) / o.slotMs));
+  const binArea = o.binArea ?? binAreas(graph, o.areas);
+  const A = o.areas.length;
+  // the bins of the areas, compactly: seen bits per slot only for those
+  const local = new Int32Array(binArea.length).fill(-1);
+  const binLenM: number[] = [];
+  const localArea: number[] = [];
+  const areaKm = new Float64Array(A);
+  for (let g = 0; g < binArea.length; g++) {
+    if (binArea[g] < 0) continue;
+    local[g] = binLenM.length;
+    const len = graph.segLengthM[Math.floor(g / BINS)] / BINS;
+    binLenM.push(len);
+    localArea.push(binArea[g]);
+    areaKm[binArea[g]] += len / 1000;
+  }
+  const seen = Array.from({ length: K }, () => new Uint8Array(binLenM.length));
+  const visited = Array.from({ length: K }, () => new Uint8Array(o.points.length));
+  const near = pointLookup(o.points, graph, o.pointRadiusM ?? 50);
+  for (const t of tracks) {
+    for (const p of trackPasses(graph, t.points)) {
+      const [k0, k1] = slotRange(o, K, p.ms);
+      if (k0 > k1) continue;
+      for (let b = p.binFrom; b <= p.binTo; b++) {
+        const l = local[p.segment * BINS + b];
+        if (l < 0) continue;
+        for (let k = k0; k <= k1; k++) seen[k][l] = 1;
+      }
+    }
+    for (const p of t.points) {
+      const [k0, k1] = slotRange(o, K, p.ms);
+      if (k0 > k1) continue;
+      near(p.lon, p.lat, (i) => {
+        for (let k = k0; k <= k1; k++) visited[k][i] = 1;
+      });
+    }
+  }
+  const pointsPerArea = new Int32Array(A);
+  for (const p of o.points) pointsPerArea[p.area]++;
+  const slots: VisibilitySlot[] = [];
+  for (let k = 0; k < K; k++) {
+    const kmSeen = new Float64Array(A);
+    for (let l = 0; l < binLenM.length; l++)
+      if (seen[k][l]) kmSeen[localArea[l]] += binLenM[l] / 1000;
+    const ptsSeen = new Int32Array(A);
+    o.points.forEach((p, i) => {
+      if (visited[k][i]) ptsSeen[p.area]++;
+    });
+    const byArea: AreaShare[] = Array.from({ length: A }, (_, a) => ({
+      area: a,
+      streetKm: round3(areaKm[a]),
+      streetKmSeen: round3(kmSeen[a]),
+      streetKmPct: pct(kmSeen[a], areaKm[a]),
+      points: pointsPerArea[a],
+      pointsVisited: ptsSeen[a],
+      pointsVisitedPct: pct(ptsSeen[a], pointsPerArea[a]),
+    }));
+    const sum = (f: (x: AreaShare) => number) => byArea.reduce((s, x) => s + f(x), 0);
+    slots.push({
+      fromMs: o.fromMs + k * o.slotMs,
+      toMs: Math.min(o.toMs, o.fromMs + (k + 1) * o.slotMs),
+      streetKmPct: pct(
+        sum((x) => x.streetKmSeen),
+        sum((x) => x.streetKm),
+      ),
+      pointsVisitedPct: pct(
+        sum((x) => x.pointsVisited),
+        sum((x) => x.points),
+      ),
+      byArea,
+    });
+  }
+  return slots;
+}
+
+const round3 = (v: number) => Math.round(v * 1000) / 1000;
+
+/**
+ * The latest pass of any unit per segment inside the areas (NaN: not passed): what the live
+ * heat layer colours.
+ */
+export function lastPassBySegment(
+  graph: RoadGraph,
+  tracks: readonly UnitTrack[],
+  binArea: Int32Array,
+): Map<number, number> {
+  const last = new Map<number, number>();
+  for (const t of tracks)
+    for (const p of trackPasses(graph, t.points)) {
+      let inside = false;
+      for (let b = p.binFrom; b <= p.binTo && !inside; b++)
+        inside = binArea[p.segment * BINS + b] >= 0;
+      if (inside && !(p.ms <= (last.get(p.segment) ?? -Infinity))) last.set(p.segment, p.ms);
+    }
+  return last;
+}
+
+// ---- plan compliance --------------------------------------------------------------------------
+
+export interface PlanPoint extends LonLat {
+  visitsPerShift: number;
+}
+
+export interface PlanShape {
+  points: readonly PlanPoint[];
+  /** Streets to drive, as polylines [[lon, lat], …]. */
+  lines: readonly (readonly (readonly number[])[])[];
+  areas: readonly AreaGeometry[];
+  pointRadiusM?: number;
+}
+
+export interface PlanCompliance {
+  points: { visits: number; required: number; met: boolean }[];
+  pointsMetPct: number;
+  lineKm: number;
+  lineKmDriven: number;
+  lineDrivenPct: number;
+  areaKm: number;
+  areaKmSwept: number;
+  areaSweptPct: number;
+}
+
+/** A new visit needs the unit to have left the radius, or this long out of reports. */
+const VISIT_GAP_MS = 10 * 60_000;
+
+/**
+ * Road bins a polyline runs along: the line sampled every 5 m and matched like a track driven
+ * along it (its heading keeps crossing streets out).
+ */
+export function lineBins(graph: RoadGraph, line: readonly (readonly number[])[]): Set<number> {
+  const { kx, ky } = graph.projection;
+  const samples: TrackPoint[] = [];
+  for (let i = 0; i + 1 < line.length; i++) {
+    const dx = (line[i + 1][0] - line[i][0]) * kx;
+    const dy = (line[i + 1][1] - line[i][1]) * ky;
+    const n = Math.max(1, Math.ceil(Math.hypot(dx, dy) / 5));
+    const headingDeg = bearingDeg(dx, dy);
+    for (let k = 0; k <= n; k++)
+      samples.push({
+        lon: line[i][0] + ((line[i + 1][0] - line[i][0]) * k) / n,
+        lat: line[i][1] + ((line[i + 1][1] - line[i][1]) * k) / n,
+        ms: samples.length,
+        headingDeg,
+      });
+  }
+  const bins = new Set<number>();
+  for (const p of trackPasses(graph, samples))
+    for (let b = p.binFrom; b <= p.binTo; b++) bins.add(p.segment * BINS + b);
+  return bins;
+}
+
+/** Compliance of tracks (one unit or all together) with a plan over their time span. */
+export function planCompliance(
+  graph: RoadGraph,
+  tracks: readonly UnitTrack[],
+  plan: PlanShape,
+  prepared: { lineBins: Set<number>; areaBins: Set<number> } = preparePlan(graph, plan),
+): PlanCompliance {
+  const radius = plan.pointRadiusM ?? 50;
+  const { kx, ky } = graph.projection;
+  const visits = plan.points.map(() => 0);
+  for (const t of tracks) {
+    plan.points.forEach((pp, i) => {
+      let inside = false;
+      let lastMs = -Infinity;
+      for (const p of t.points) {
+        const d = Math.hypot((p.lon - pp.lon) * kx, (p.lat - pp.lat) * ky);
+        if (d <= radius) {
+          if (!inside || p.ms - lastMs > VISIT_GAP_MS) visits[i]++;
+          inside = true;
+          lastMs = p.ms;
+        } else inside = false;
+      }
+    });
+  }
+  const passed = new Set<number>();
+  for (const t of tracks)
+    for (const p of trackPasses(graph, t.points))
+      for (let b = p.binFrom; b <= p.binTo; b++) passed.add(p.segment * BINS + b);
+  const km = (bins: Set<number>, only?: Set<number>) => {
+    let m = 0;
+    for (const b of bins)
+      if (!only || only.has(b)) m += graph.segLengthM[Math.floor(b / BINS)] / BINS;
+    return m / 1000;
+  };
+  const lineKm = km(prepared.lineBins);
+  const lineKmDriven = km(prepared.lineBins, passed);
+  const areaKm = km(prepared.areaBins);
+  const areaKmSwept = km(prepared.areaBins, passed);
+  const points = plan.points.map((p, i) => ({
+    visits: visits[i],
+    required: p.visitsPerShift,
+    met: visits[i] >= p.visitsPerShift,
+  }));
+  return {
+    points,
+    pointsMetPct: pct(points.filter((p) => p.met).length, points.length),
+    lineKm: round3(lineKm),
+    lineKmDriven: round3(lineKmDriven),
+    lineDrivenPct: pct(lineKmDriven, lineKm),
+    areaKm: round3(areaKm),
+    areaKmSwept: round3(areaKmSwept),
+    areaSweptPct: pct(areaKmSwept, areaKm),
+  };
+}
+
+/** The road bins of a plan's lines and areas (computed once per plan). */
+export function preparePlan(graph: RoadGraph, plan: PlanShape) {
+  const line = new Set<number>();
+  for (const l of plan.lines) for (const b of lineBins(graph, l)) line.add(b);
+  const area = new Set<number>();
+  if (plan.areas.length) {
+    const ba = binAreas(graph, plan.areas);
+    for (let g = 0; g < ba.length; g++) if (ba[g] >= 0) area.add(g);
+  }
+  return { lineBins: line, areaBins: area };
+}
