@@ -132,3 +132,18 @@ export {
   type PerimeterPost,
   type PerimeterReadiness,
 } from './perimeter';
+export {
+  planDeployment,
+  type DeploymentOptions,
+  type DeploymentPlanResult,
+  type DeploymentPost,
+} from './deployment';
+export {
+  hexAreaKm2,
+  hexKernelDensity,
+  hexPolygon,
+  nodeDemandFromHexes,
+  type HexCell,
+  type HexDensityOptions,
+  type HexOrigin,
+} from './hex-density';
