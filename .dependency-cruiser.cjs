@@ -36,6 +36,7 @@ const CORE_LAYERS = [
   'safety',
   'imports',
   'training',
+  'deployment',
 ];
 
 /** One rule per feature: nothing it imports may come later in CORE_LAYERS. */

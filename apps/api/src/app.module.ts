@@ -17,6 +17,7 @@ import { MessagesApiModule } from './messages/messages.api-module';
 import { SafetyApiModule } from './safety/safety.api-module';
 import { ImportsApiModule } from './imports/imports.module';
 import { TrainingApiModule } from './training/training.module';
+import { DeploymentApiModule } from './deployment/deployment.module';
 
 /** The api: the platform once, then one module per feature (each imports the libs/core features it uses). */
 @Module({})
@@ -41,6 +42,7 @@ export class ApiModule {
         SafetyApiModule,
         ImportsApiModule,
         TrainingApiModule,
+        DeploymentApiModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

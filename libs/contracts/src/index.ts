@@ -14,3 +14,4 @@ export * from './responses';
 export * from './terminal';
 export * from './imports';
 export * from './training';
+export * from './deployment';

@@ -11,7 +11,7 @@ const MAX_REPORT_DAYS = 400;
 const windowShape = { from: queryDateTimeSchema.optional(), to: queryDateTimeSchema.optional() };
 
 /** A [from, to) window: both optional (default: the last `defaultMs` before to/now), from before to, bounded. */
-function resolveWindow(
+export function resolveWindow(
   q: { from?: string; to?: string },
   defaultMs: number,
   maxMs: number,

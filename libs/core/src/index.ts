@@ -17,3 +17,4 @@ export * from './messages';
 export * from './safety';
 export * from './imports';
 export * from './training';
+export * from './deployment';

@@ -8,3 +8,4 @@ export * from './privacy';
 export * from './roles';
 export * from './defense-levels';
 export * from './position-frame';
+export * from './hour-of-week';

@@ -90,7 +90,7 @@ export function planDeployment(graph: RoadGraph, opts: DeploymentOptions): Deplo
   const push = (p: number, g: number) => {
     heapP.push(p);
     heapG.push(g);
-    for (let i = heapP.length - 1; i > 0; ) {
+    for (let i = heapP.length - 1; i > 0;) {
       const up = (i - 1) >> 1;
       if (!better(i, up)) break;
       swap(i, up);
@@ -104,7 +104,7 @@ export function planDeployment(graph: RoadGraph, opts: DeploymentOptions): Deplo
     if (heapP.length) {
       heapP[0] = lastP;
       heapG[0] = lastG;
-      for (let i = 0; ; ) {
+      for (let i = 0; ;) {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;

@@ -17,7 +17,9 @@ export const ACCESS_KEY = 'ringcad:access';
  *   named by `:id` must be in scope (an assignment by its incident; a terminal: its own unit's).
  * - `jurisdiction:body`: `body.jurisdictionId` (missing or null = the whole city).
  * - `district:query`: `query.districtId`.
- * - `units:body`: every unit the body names (`unitIds[]`, `assignments[].unitId`, `positions[].unitId`).
+ * - `jurisdiction:query`: `query.jurisdictionId` (missing = the whole city).
+ * - `deployment-plan:param:id`: the plan's jurisdiction (null = city-wide).
+ * - `units:body`: every unit the body names (`unitIds[]`, `units[]`, `assignments[].unitId`, `positions[].unitId`).
  * - `message:body`: what a message's `to` names: its units, its jurisdiction, its incident.
  */
 export type ScopeRule =
@@ -30,6 +32,8 @@ export type ScopeRule =
   | 'alert:param:id'
   | 'jurisdiction:body'
   | 'district:query'
+  | 'jurisdiction:query'
+  | 'deployment-plan:param:id'
   | 'units:body'
   | 'message:body';
 

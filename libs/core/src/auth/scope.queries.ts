@@ -79,3 +79,11 @@ export async function alertWithJurisdiction(db: DbOrTx, alertId: string) {
   );
   return row.rows[0];
 }
+
+export async function deploymentPlanJurisdiction(db: DbOrTx, planId: string) {
+  return db
+    .selectFrom('deployment_plans')
+    .select('jurisdiction_id')
+    .where('id', '=', planId)
+    .executeTakeFirst();
+}

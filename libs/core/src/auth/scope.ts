@@ -6,6 +6,7 @@ import { DatabaseService, DomainError, forbidden, type Principal } from '../plat
 import {
   alertWithJurisdiction,
   assignmentParties,
+  deploymentPlanJurisdiction,
   incidentJurisdiction,
   incidentJurisdictions,
   jurisdictionTreeIds,
@@ -225,6 +226,14 @@ export class ScopeService {
     if (!alertInScope(scope, { incidentId: r.incident_id, data: r.data }, incident)) {
       throw outOfScope('alert is outside your jurisdiction', { alertId });
     }
+  }
+
+  /** A deployment plan: its jurisdiction decides (a city-wide plan: city accounts only). */
+  async checkDeploymentPlan(scope: Scope, planId: string, db: Db | Tx = this.database.db) {
+    if (scope.kind === 'city') return;
+    const r = await deploymentPlanJurisdiction(db, planId);
+    if (r && !coversJurisdiction(scope, r.jurisdiction_id))
+      throw outOfScope('deployment plan is outside your jurisdiction', { planId });
   }
 
   /** Open alerts the scope may see (the incident-bound ones through their incident's jurisdiction). */
