@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { DatabaseService } from '@ringcad/core';
-import { gridRoads, POSTS, gridAt } from '../support/deployment-grid';
+import { gridRoads, POSTS, seedDeploymentGrid } from '../support/deployment-grid';
 import { buildWorld, type World } from '../support/fixtures';
 import {
   client,
@@ -45,24 +45,7 @@ describe(`hotspots and shift deployment plans (${SERVICES_MODE ? 'services' : 'e
     base = (await stack.startApi()).url;
     if (SERVICES_MODE) await stack.startWorker();
     world = await buildWorld(base, 5);
-    for (const [name, location] of Object.entries(POSTS)) {
-      const r = await world.admin.post('/api/v1/standby-points', { name: `岗${name}`, location });
-      expect(r.status).toBe(201);
-      post[name] = r.body.id;
-    }
-    // six calls at A, three at B, within 60 m of the post
-    const at = [
-      ...Array.from({ length: 6 }, (_, i) => gridAt(-1200 + (i % 3) * 30, -1200 + 20 * (i % 2))),
-      ...Array.from({ length: 3 }, (_, i) => gridAt(1200 + i * 25, 1200)),
-    ];
-    for (const location of at) {
-      const r = await world.calltaker.post('/api/v1/incidents', {
-        location,
-        category: 'public_order',
-        priority: 3,
-      });
-      expect(r.status).toBe(201);
-    }
+    Object.assign(post, await seedDeploymentGrid(world));
     const other = await world.admin.post('/api/v1/jurisdictions', {
       name: '青羊区',
       kind: 'district',

@@ -1,4 +1,4 @@
-import { INCIDENT_POINT } from './fixtures';
+import { INCIDENT_POINT, type World } from './fixtures';
 
 /** Metres east/north of the fixtures' incident point (Tianfu Square) → lon/lat. */
 const M_PER_DEG = 111_320;
@@ -40,3 +40,29 @@ export const POSTS = {
   C: gridAt(1200, -1200),
   D: gridAt(-1200, 1200),
 };
+
+/**
+ * The four standby points, then six calls at A and three at B (within 60 m of the post), through
+ * the public API; returns the points' ids by name.
+ */
+export async function seedDeploymentGrid(world: World): Promise<Record<string, string>> {
+  const ids: Record<string, string> = {};
+  for (const [name, location] of Object.entries(POSTS)) {
+    const r = await world.admin.post('/api/v1/standby-points', { name: `岗${name}`, location });
+    if (r.status !== 201) throw new Error(`standby point ${name}: ${r.status}`);
+    ids[name] = r.body.id;
+  }
+  const at = [
+    ...Array.from({ length: 6 }, (_, i) => gridAt(-1200 + (i % 3) * 30, -1200 + 20 * (i % 2))),
+    ...Array.from({ length: 3 }, (_, i) => gridAt(1200 + i * 25, 1200)),
+  ];
+  for (const location of at) {
+    const r = await world.calltaker.post('/api/v1/incidents', {
+      location,
+      category: 'public_order',
+      priority: 3,
+    });
+    if (r.status !== 201) throw new Error(`incident: ${r.status}`);
+  }
+  return ids;
+}

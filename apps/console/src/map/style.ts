@@ -46,6 +46,8 @@ const empty = (): SourceSpecification => ({
 export const OVERLAY_SOURCES = [
   'coverage-areas',
   'blind-spots',
+  'hotspots',
+  'deployment',
   'isochrones',
   'route',
   'emergency-track',
@@ -241,6 +243,45 @@ export function overlayLayers(): LayerSpecification[] {
       type: 'line',
       source: 'blind-spots',
       paint: { 'line-color': '#f87171', 'line-width': 1.2, 'line-dasharray': [2, 1] },
+    },
+    // incident hotspots: hexagons by density share (0–1); a deployment: unit → post lines, posts by gain share
+    {
+      id: 'hotspots-fill',
+      type: 'fill',
+      source: 'hotspots',
+      paint: {
+        'fill-color': [
+          'interpolate',
+          ['linear'],
+          ['get', 'share'],
+          0,
+          '#fde68a',
+          0.5,
+          '#f97316',
+          1,
+          '#dc2626',
+        ],
+        'fill-opacity': 0.55,
+      },
+    },
+    {
+      id: 'deployment-lines',
+      type: 'line',
+      source: 'deployment',
+      filter: ['==', ['geometry-type'], 'LineString'],
+      paint: { 'line-color': '#e2e8f0', 'line-width': 2, 'line-dasharray': [2, 1] },
+    },
+    {
+      id: 'deployment-posts',
+      type: 'circle',
+      source: 'deployment',
+      filter: ['==', ['geometry-type'], 'Point'],
+      paint: {
+        'circle-radius': 11,
+        'circle-color': ['interpolate', ['linear'], ['get', 'share'], 0, '#0ea5e9', 1, '#22c55e'],
+        'circle-stroke-color': '#ffffff',
+        'circle-stroke-width': 2,
+      },
     },
     {
       id: 'isochrones-fill',

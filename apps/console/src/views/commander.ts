@@ -29,6 +29,7 @@ import type {
 import { kpiSchemes, ringMetFigure } from '../kpis';
 import { loadSchemes } from './dispatcher';
 import { mountReplayLauncher } from './replay';
+import { mountDeploymentPanel } from './deployment-panel';
 import type { Seat, SeatContext } from './seat';
 
 interface TimelineMetrics {
@@ -88,6 +89,7 @@ export class CommanderSeat implements Seat {
     this.kpiEl = h('div', { class: 'kpis', id: 'kpis' });
     render(ctx.left, this.kpiEl);
     this.cleanup.push(mountReplayLauncher(ctx.left, ctx.map));
+    this.cleanup.push(mountDeploymentPanel(ctx.left, ctx.map));
     const offs = [
       store.on(['incidents', 'units', 'alerts'], () => this.renderKpis()),
       coverageEvents.on((c) => {
