@@ -94,7 +94,8 @@ function unitIdsOf(body: unknown): string[] {
     positions?: unknown;
   };
   const ids: unknown[] = [];
-  for (const list of [b.unitIds, b.units]) if (Array.isArray(list)) ids.push(...(list as unknown[]));
+  for (const list of [b.unitIds, b.units])
+    if (Array.isArray(list)) ids.push(...(list as unknown[]));
   for (const list of [b.assignments, b.positions]) {
     if (Array.isArray(list))
       for (const x of list as unknown[]) ids.push((x as { unitId?: unknown } | null)?.unitId);
