@@ -26,7 +26,7 @@ import {
   type Watched,
 } from './console-browser';
 
-jest.setTimeout(240_000);
+jest.setTimeout(600_000);
 
 /** The canvas pixel (r, g, b) at each lon/lat, read back from WebGL (null when off screen). */
 async function pixelsAt(page: Page, points: { lon: number; lat: number }[]) {
