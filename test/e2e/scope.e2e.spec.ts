@@ -65,7 +65,8 @@ describe(`jurisdiction scope on every route (${SERVICES_MODE ? 'services' : 'emb
     | 'incENumber'
     | 'asgE'
     | 'alertE'
-    | 'checkpointE',
+    | 'checkpointE'
+    | 'planE',
     string
   >;
   const units = {} as Record<'w1' | 'w2' | 'e1' | 'e2' | 'cityUnit', { id: string; token: string }>;
@@ -225,6 +226,14 @@ describe(`jurisdiction scope on every route (${SERVICES_MODE ? 'services' : 'emb
       201,
       'E level',
     );
+    // a deployment plan of the east (this stack has no road network to propose one through the api)
+    const plan = await sql<{ id: string }>`INSERT INTO deployment_plans (shift_start, shift_end,
+      scheme_id, jurisdiction_id, level, tier_sec, target_road_km_pct, road_km_pct, covered_pct, method,
+      evaluations, demand, took_ms, created_at) VALUES (now(), now() + interval '8 hours', '1-3-8',
+      ${ids.eDistrict}, 4, 180, 70, 0, 0, 'x', 0, '{}', 0, now()) RETURNING id`.execute(
+      stack.api().app.get(DatabaseService).db,
+    );
+    ids.planE = plan.rows[0].id;
   });
 
   afterAll(async () => {
@@ -264,9 +273,11 @@ describe(`jurisdiction scope on every route (${SERVICES_MODE ? 'services' : 'emb
         ? units.e2.id
         : rules.includes('alert:param:id')
           ? ids.alertE
-          : rules.includes('incident:param:id')
-            ? ids.incE
-            : '00000000-0000-4000-8000-000000000000';
+          : rules.includes('deployment-plan:param:id')
+            ? ids.planE
+            : rules.includes('incident:param:id')
+              ? ids.incE
+              : '00000000-0000-4000-8000-000000000000';
     let path = r.path.replace(':id', param);
     if (rules.includes('district:query')) path += `?districtId=${ids.eDistrict}`;
     if (r.path.endsWith('/route')) path += `?unitId=${units.e2.id}`;
