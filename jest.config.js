@@ -26,6 +26,8 @@ module.exports = {
     '^@ringcad/contracts/constants$': '<rootDir>/libs/contracts/src/constants.ts',
     '^@ringcad/(contracts|domain|db|core|routing)$': '<rootDir>/libs/$1/src/index.ts',
   },
+  // one migrated template database per run, copied by every test stack (test/support/db-template.ts)
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
   testTimeout: 120000,
   maxWorkers: 2,
 };

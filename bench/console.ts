@@ -14,6 +14,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { AuthService, loadConfig } from '../libs/core/src';
+import { generateCity } from '../libs/routing/src';
+import { HARD_CITY } from './lib/bench-cities';
 import { createApiApp } from '../apps/api/src/app';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './lib/chromium';
 
@@ -62,13 +64,20 @@ async function call<T = any>(
   token?: string,
   body?: unknown,
 ): Promise<T> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
+  // a kept-alive socket the server closed just as it was reused: one retry (ECONNRESET before
+  // the request was read)
+  const send = () =>
+    fetch(`${base}${path}`, {
+      method,
+      headers: {
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  const res = await send().catch((err: { cause?: { code?: string } }) => {
+    if (err.cause?.code !== 'ECONNRESET') throw err;
+    return send();
   });
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 200)}`);
@@ -94,6 +103,9 @@ async function pool<T, R>(
   return out;
 }
 
+/** `BENCH_CONSOLE_CITIES`: which cities to load, `demo` (the synthetic demo city) and/or `hard` (250k nodes). */
+const CITIES = (process.env.BENCH_CONSOLE_CITIES ?? 'demo,hard').split(',').map((c) => c.trim());
+
 async function main() {
   console.log('building the console (vite)…');
   execFileSync(
@@ -107,12 +119,37 @@ async function main() {
     ],
     { cwd: ROOT, stdio: 'inherit' },
   );
+  const results: Record<string, Record<string, unknown>> = {};
+  for (const city of CITIES) {
+    if (city !== 'demo' && city !== 'hard') throw new Error(`unknown city ${city} (demo, hard)`);
+    console.log(`— ${city} city`);
+    results[city] = await measureCity(city);
+  }
+  // the demo city's figures stay at the top level (the README table reads them)
+  const result = { ...(results.demo ?? {}), ...(results.hard ? { hardCity: results.hard } : {}) };
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+  writeFileSync(
+    join(ROOT, 'bench', 'results', 'console.json'),
+    `${JSON.stringify(result, null, 2)}\n`,
+  );
+}
 
+/**
+ * Cold loads of the dispatcher's console on one city: the synthetic demo city, or the hard
+ * 250k-node synthetic city (ROAD_NETWORK, no demo) with the same units.
+ */
+async function measureCity(city: 'demo' | 'hard'): Promise<Record<string, unknown>> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ringcad-bench-console-'));
+  let roadNetwork: Record<string, string> = { DEMO: '1' };
+  if (city === 'hard') {
+    const file = join(dataDir, 'hard-city.geojson');
+    writeFileSync(file, JSON.stringify(generateCity({ ...HARD_CITY }).roads));
+    roadNetwork = { DEMO: '0', ROAD_NETWORK: file };
+  }
   const config = loadConfig({
-    DATA_DIR: dataDir,
+    DATA_DIR: join(dataDir, 'data'),
     ADMIN_PASSWORD,
-    DEMO: '1',
+    ...roadNetwork,
     PORT: '0',
     HOST: '127.0.0.1',
   });
@@ -364,16 +401,15 @@ async function main() {
       network: summary.source,
       renderer: 'Chromium headless, SwiftShader (software WebGL)',
       loadAverage: loadavg().map((v) => Math.round(v * 100) / 100),
-      targetMs: 3000,
+      // issue #16: ≤ 2 s on the demo city, ≤ 3 s on the 250k-node city
+      targetMs: city === 'demo' ? 2000 : 3000,
+      clock:
+        'from navigation start (page.goto, signed-in session) to the map idle after every live unit was handed to the map: HTML, scripts, style, fonts, arterial roads, districts, the sync snapshot and drawing; minor roads load after',
       at: new Date().toISOString(),
     };
     console.log(result);
     if (process.env.BENCH_CONSOLE_VERBOSE) console.log(JSON.stringify(loads[0].resources, null, 2));
-    mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-    writeFileSync(
-      join(ROOT, 'bench', 'results', 'console.json'),
-      `${JSON.stringify(result, null, 2)}\n`,
-    );
+    return result;
   } finally {
     await app.close();
     rmSync(dataDir, { recursive: true, force: true });

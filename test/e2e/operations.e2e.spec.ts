@@ -24,6 +24,7 @@ import {
   sleep,
   type Recorder,
 } from '../support/harness';
+import { createFromServicesTemplate, seedEmbeddedDataDir } from '../support/db-template';
 
 /**
  * Operating RingCAD as a deployed process, through what an operator has: the api built in dist/
@@ -157,10 +158,12 @@ describe('operations: metrics, health, graceful shutdown, backup and restore', (
     if (SERVICES_MODE) {
       const url = new URL(process.env.DATABASE_URL as string);
       const dbName = `ringcad_ops_${process.pid}_${randomBytes(3).toString('hex')}`;
-      const admin = new PgClient({ connectionString: url.toString() });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${dbName}`);
-      await admin.end();
+      if (!(await createFromServicesTemplate(url.toString(), dbName))) {
+        const admin = new PgClient({ connectionString: url.toString() });
+        await admin.connect();
+        await admin.query(`CREATE DATABASE ${dbName}`);
+        await admin.end();
+      }
       const testUrl = new URL(url.toString());
       testUrl.pathname = `/${dbName}`;
       Object.assign(env, {
@@ -176,6 +179,7 @@ describe('operations: metrics, health, graceful shutdown, backup and restore', (
         await c.end();
       };
     } else {
+      seedEmbeddedDataDir(dataDir);
       env.DATA_DIR = dataDir;
     }
     const base = await startApi('api');

@@ -9,6 +9,7 @@ import { io, type Socket } from 'socket.io-client';
 import { AuthService, loadConfig, type AppConfig, type Clock } from '@ringcad/core';
 import { createApiApp } from '../../apps/api/src/app';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
+import { createFromServicesTemplate, seedEmbeddedDataDir } from './db-template';
 
 /** Services mode when the environment names PostgreSQL and Redis (CI runs both modes). */
 export const SERVICES_MODE = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL);
@@ -46,10 +47,12 @@ export async function createStack(
   if (SERVICES_MODE) {
     const url = new URL(process.env.DATABASE_URL as string);
     const dbName = `ringcad_${tag}`;
-    const admin = new Client({ connectionString: url.toString() });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    await admin.end();
+    if (!(await createFromServicesTemplate(url.toString(), dbName))) {
+      const admin = new Client({ connectionString: url.toString() });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${dbName}`);
+      await admin.end();
+    }
     const testUrl = new URL(url.toString());
     testUrl.pathname = `/${dbName}`;
     base.DATABASE_URL = testUrl.toString();
@@ -64,6 +67,7 @@ export async function createStack(
     };
   } else {
     dataDir = mkdtempSync(join(tmpdir(), 'ringcad-test-'));
+    seedEmbeddedDataDir(dataDir);
     base.DATA_DIR = dataDir;
   }
   const config = loadConfig({ ...base });
