@@ -77,6 +77,13 @@ describe(`hotspots and deployment in a real browser (${SERVICES_MODE ? 'services
     if (SERVICES_MODE) await stack.startWorker();
     world = await buildWorld(base, 5);
     await seedDeploymentGrid(world);
+    // cancelled calls still count as demand, and no incident marker covers the posts on the map
+    const open = await world.dispatcher.get('/api/v1/incidents');
+    for (const i of open.body as { id: string }[])
+      expect(
+        (await world.dispatcher.post(`/api/v1/incidents/${i.id}/cancel`, { reason: '演示' }))
+          .status,
+      ).toBe(200);
     pc = await launchBrowser();
   });
   afterAll(async () => {
