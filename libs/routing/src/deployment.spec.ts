@@ -14,12 +14,6 @@ import { roadLengthDemand } from './move-ups';
 import { buildRoadGraph } from './road-graph';
 import { generateCity } from './synthetic-city';
 
-const XS = CLUSTER_XS;
-const graph = clusterGraph;
-const TIER = CLUSTER_TIER;
-const place = clusterPlace;
-const nodeAt = clusterNode;
-
 describe('hexKernelDensity', () => {
   const origin = at(0, 0);
   it('one point at a cell centre: the quartic kernel peak there, mass ≈ 1 over the cells', () => {
@@ -60,21 +54,21 @@ describe('hexKernelDensity', () => {
 
 describe('planDeployment: a demand field whose best posts are known', () => {
   // demand: A 10 per node (40), B 3 per node (9), C 1 per node (3): best two posts A and B
-  const demand = new Float32Array(graph.nodeCount);
-  for (const x of XS) demand[nodeAt(x)] = x >= 4600 ? 3 : x >= 0 ? 10 : 1;
+  const demand = new Float32Array(clusterGraph.nodeCount);
+  for (const x of CLUSTER_XS) demand[clusterNode(x)] = x >= 4600 ? 3 : x >= 0 ? 10 : 1;
   const total = 52;
   const standbyPoints = [
-    place('sbC', -4200),
-    place('sbA-edge', 0),
-    place('sbA', 300),
-    place('sbB', 4800),
+    clusterPlace('sbC', -4200),
+    clusterPlace('sbA-edge', 0),
+    clusterPlace('sbA', 300),
+    clusterPlace('sbB', 4800),
   ];
 
   it('posts two units at A’s centre and B, each unit to the closer post', () => {
-    const r = planDeployment(graph, {
-      units: [place('u-east', 4500), place('u-west', -100)],
+    const r = planDeployment(clusterGraph, {
+      units: [clusterPlace('u-east', 4500), clusterPlace('u-west', -100)],
       standbyPoints,
-      tierSec: TIER,
+      tierSec: CLUSTER_TIER,
       demand,
     });
     expect(r.posts.map((p) => [p.unitId, p.standbyPointId])).toEqual([
@@ -91,10 +85,10 @@ describe('planDeployment: a demand field whose best posts are known', () => {
   });
 
   it('leaves units unposted once no point adds demand', () => {
-    const r = planDeployment(graph, {
-      units: ['a', 'b', 'c', 'd', 'e'].map((id) => place(id, 0)),
+    const r = planDeployment(clusterGraph, {
+      units: ['a', 'b', 'c', 'd', 'e'].map((id) => clusterPlace(id, 0)),
       standbyPoints,
-      tierSec: TIER,
+      tierSec: CLUSTER_TIER,
       demand,
     });
     // sbA-edge adds nothing once sbA is manned
@@ -110,12 +104,12 @@ describe('planDeployment: a demand field whose best posts are known', () => {
       ...Array.from({ length: 3 }, () => at(4800, 0)),
     ];
     const cells = hexKernelDensity(incidents, { origin, cellM: 150, bandwidthM: 400 });
-    const d = nodeDemandFromHexes(graph, cells, { origin, cellM: 150 });
-    expect(d[nodeAt(-4200)]).toBe(0);
-    const r = planDeployment(graph, {
-      units: [place('u1', 0), place('u2', 0)],
+    const d = nodeDemandFromHexes(clusterGraph, cells, { origin, cellM: 150 });
+    expect(d[clusterNode(-4200)]).toBe(0);
+    const r = planDeployment(clusterGraph, {
+      units: [clusterPlace('u1', 0), clusterPlace('u2', 0)],
       standbyPoints,
-      tierSec: TIER,
+      tierSec: CLUSTER_TIER,
       demand: d,
     });
     expect(r.posts.map((p) => p.standbyPointId)).toEqual(['sbA', 'sbB']);
