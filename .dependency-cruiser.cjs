@@ -39,6 +39,7 @@ const CORE_LAYERS = [
   'imports',
   'training',
   'patrol',
+  'deployment',
   'exercises',
   'safety-index',
 ];

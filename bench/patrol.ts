@@ -10,6 +10,7 @@ import { hardCity, unitPoint } from './lib/bench-cities';
 import { measure, mulberry32, stats, writeResult } from './lib/bench-utils';
 import { patrolVisibility } from '../libs/routing/src';
 import { PATROL_BENCH, patrolBenchData } from './lib/patrol-data';
+import { deploymentData, planShift } from './lib/deployment-data';
 
 const CHECKPOINTS = 88;
 const UNITS = 5000;
@@ -63,8 +64,7 @@ function run(): Record<string, unknown> {
       method: last.method,
     },
     ...visibilityFigures(city),
-    deploymentPlanMs: null,
-    notBuilt: 'deployment plans are not built yet',
+    ...deploymentFigures(city),
     inClock:
       'perimeterReadiness: one top-K reverse search per checkpoint and the greedy one-unit-per-checkpoint assignment, units and checkpoints already snapped; not inside: HTTP, database, push',
   };
@@ -99,6 +99,31 @@ function visibilityFigures(city: ReturnType<typeof hardCity>): Record<string, un
       streetKmPctBySlot: run.result.map((s) => s.streetKmPct),
       inClock:
         'map matching of every track point, street bins of the district, 24 hourly slots; not inside: reading tracks from the database, HTTP',
+    },
+  };
+}
+
+/** Deployment plan (#17 item 3): 200 units, 500 standby points, 5,000 incidents; setup in lib/deployment-data.ts. */
+function deploymentFigures(city: ReturnType<typeof hardCity>): Record<string, unknown> {
+  const data = deploymentData(city, mulberry32(173));
+  const at = new Date('2026-12-01T01:00:00Z');
+  planShift(city, data, at);
+  const runs = Array.from({ length: 5 }, () => measure(() => planShift(city, data, at)));
+  const r = runs[runs.length - 1].result;
+  return {
+    deploymentPlanMs: stats(runs.map((x) => x.ms)).p99,
+    deploymentPlan: {
+      wallMs: stats(runs.map((x) => x.ms)),
+      cpuMs: stats(runs.map((x) => x.cpuMs)),
+      units: data.units.length,
+      standbyPoints: data.standbyPoints.length,
+      incidents: data.incidents.length,
+      posts: r.posts.length,
+      coveredPct: r.coveredPct,
+      roadKmPct: r.roadKmPct,
+      evaluations: r.evaluations,
+      inClock:
+        'hexagon kernel density of the incidents, demand per node, one 180 s bounded search per standby point, lazy greedy and unit matching; units and points already snapped; not inside: HTTP, database',
     },
   };
 }

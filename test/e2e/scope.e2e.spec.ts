@@ -66,7 +66,8 @@ describe(`jurisdiction scope on every route (${SERVICES_MODE ? 'services' : 'emb
     | 'asgE'
     | 'alertE'
     | 'checkpointE'
-    | 'planE',
+    | 'planE'
+    | 'deployPlanE',
     string
   >;
   const units = {} as Record<'w1' | 'w2' | 'e1' | 'e2' | 'cityUnit', { id: string; token: string }>;
@@ -236,6 +237,14 @@ describe(`jurisdiction scope on every route (${SERVICES_MODE ? 'services' : 'emb
       201,
       'E level',
     );
+    // a deployment plan of the east (this stack has no road network to propose one through the api)
+    const plan = await sql<{ id: string }>`INSERT INTO deployment_plans (shift_start, shift_end,
+      scheme_id, jurisdiction_id, level, tier_sec, target_road_km_pct, road_km_pct, covered_pct, method,
+      evaluations, demand, took_ms, created_at) VALUES (now(), now() + interval '8 hours', '1-3-8',
+      ${ids.eDistrict}, 4, 180, 70, 0, 0, 'x', 0, '{}', 0, now()) RETURNING id`.execute(
+      stack.api().app.get(DatabaseService).db,
+    );
+    ids.deployPlanE = plan.rows[0].id;
   });
 
   afterAll(async () => {
@@ -271,15 +280,17 @@ describe(`jurisdiction scope on every route (${SERVICES_MODE ? 'services' : 'emb
     const rules = [r.rule?.scope ?? []].flat();
     const param = rules.includes('patrol-plan:param:id')
       ? ids.planE
-      : rules.includes('assignment:param:id')
-        ? ids.asgE
-        : rules.includes('unit:param:id')
-          ? units.e2.id
-          : rules.includes('alert:param:id')
-            ? ids.alertE
-            : rules.includes('incident:param:id')
-              ? ids.incE
-              : '00000000-0000-4000-8000-000000000000';
+      : rules.includes('deployment-plan:param:id')
+        ? ids.deployPlanE
+        : rules.includes('assignment:param:id')
+          ? ids.asgE
+          : rules.includes('unit:param:id')
+            ? units.e2.id
+            : rules.includes('alert:param:id')
+              ? ids.alertE
+              : rules.includes('incident:param:id')
+                ? ids.incE
+                : '00000000-0000-4000-8000-000000000000';
     let path = r.path.replace(':id', param);
     if (rules.includes('district:query')) path += `?districtId=${ids.eDistrict}`;
     if (rules.includes('jurisdiction:query')) path += `?jurisdictionId=${ids.eDistrict}`;

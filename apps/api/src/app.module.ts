@@ -20,6 +20,7 @@ import { TrainingApiModule } from './training/training.module';
 import { PerimetersApiModule } from './perimeters/perimeters.module';
 import { ExercisesApiModule } from './exercises/exercises.module';
 import { PatrolApiModule } from './patrol/patrol.module';
+import { DeploymentApiModule } from './deployment/deployment.module';
 
 /** The api: the platform once, then one module per feature (each imports the libs/core features it uses). */
 @Module({})
@@ -47,6 +48,7 @@ export class ApiModule {
         PerimetersApiModule,
         ExercisesApiModule,
         PatrolApiModule,
+        DeploymentApiModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

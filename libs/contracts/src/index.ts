@@ -18,3 +18,4 @@ export * from './admin';
 export * from './perimeters';
 export * from './exercises';
 export * from './patrol';
+export * from './deployment';

@@ -16,6 +16,7 @@ import {
 import { messageReadSchema } from './terminal';
 import { trainingSimulationViewSchema } from './training';
 import { perimeterReadinessSchema } from './perimeters';
+import { terminalPostRecalledSchema, terminalPostSchema } from './deployment';
 
 // Every socket.io payload, as a zod schema, and the typed event maps of both namespaces
 // (`/console`, `/terminal`; names in ./constants). Server and clients type their sockets with the
@@ -189,6 +190,9 @@ export const terminalEventSchemas = {
   'check-in.prompt': checkInPromptSchema,
   'emergency.raised': emergencyViewSchema,
   'emergency.cleared': emergencyViewSchema,
+  /** A confirmed shift deployment plan posts this unit at a standby point (POST /api/v1/deployment-plans/:id/confirm). */
+  'post.assigned': terminalPostSchema,
+  'post.recalled': terminalPostRecalledSchema,
 } as const;
 
 type Listeners<S extends Record<string, z.ZodType>> = {

@@ -22,3 +22,4 @@ export * from './training';
 export * from './exercises';
 export * from './safety-index';
 export * from './patrol';
+export * from './deployment';

@@ -441,6 +441,47 @@ export interface CoverageSamplesTable {
   slot_start: Timestamp;
   road_km_pct: number[];
 }
+/** Shift deployment plans and their posts (migration 0019). */
+export interface DeploymentPlansTable {
+  id: Generated<string>;
+  status: 'proposed' | 'confirmed' | 'recalled';
+  shift_start: Timestamp;
+  shift_end: Timestamp;
+  scheme_id: string;
+  jurisdiction_id: string | null;
+  level: number;
+  tier_sec: number;
+  target_road_km_pct: number;
+  road_km_pct: number;
+  covered_pct: number;
+  method: string;
+  evaluations: number;
+  demand: ColumnType<Record<string, unknown>, string, string>;
+  unposted_unit_ids: ColumnType<string[], string, string>;
+  took_ms: number;
+  created_at: Timestamp;
+  created_by: string | null;
+  created_by_name: string | null;
+  confirmed_at: Timestamp | null;
+  confirmed_by: string | null;
+  recalled_at: Timestamp | null;
+  recalled_by: string | null;
+}
+export interface DeploymentPostsTable {
+  plan_id: string;
+  rank: number;
+  unit_id: string;
+  callsign: string;
+  unit_lon: number;
+  unit_lat: number;
+  standby_point_id: string;
+  standby_point_name: string;
+  lon: number;
+  lat: number;
+  gain_pct: number;
+  covered_pct: number;
+  distance_m: number;
+}
 
 export interface DB {
   users: UsersTable;
@@ -483,4 +524,6 @@ export interface DB {
   exercise_injects: ExerciseInjectsTable;
   safety_index_weights: SafetyIndexWeightsTable;
   coverage_samples: CoverageSamplesTable;
+  deployment_plans: DeploymentPlansTable;
+  deployment_posts: DeploymentPostsTable;
 }

@@ -11,3 +11,4 @@ export * from './position-frame';
 export * from './random';
 export * from './exercises';
 export * from './safety-index';
+export * from './hour-of-week';

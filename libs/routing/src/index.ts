@@ -154,3 +154,18 @@ export {
   type VisibilityOptions,
   type VisibilitySlot,
 } from './patrol';
+export {
+  planDeployment,
+  type DeploymentOptions,
+  type DeploymentPlanResult,
+  type DeploymentPost,
+} from './deployment';
+export {
+  hexAreaKm2,
+  hexKernelDensity,
+  hexPolygon,
+  nodeDemandFromHexes,
+  type HexCell,
+  type HexDensityOptions,
+  type HexOrigin,
+} from './hex-density';

@@ -1,34 +1,22 @@
-import { at, roadLine } from './__fixtures__/small-network';
+import {
+  CLUSTER_TIER,
+  CLUSTER_XS,
+  clusterGraph,
+  clusterNode,
+  clusterPlace,
+} from './__fixtures__/three-clusters';
+import { at } from './__fixtures__/small-network';
 import { multiSourceTimes } from './eta';
 import { importGeoJsonRoads } from './geojson-import';
 import { roadLengthDemand, suggestMoveUps, type MoveUp } from './move-ups';
 import { buildRoadGraph, type RoadGraph } from './road-graph';
 import { generateCity } from './synthetic-city';
 
-/**
- * Three clusters on one residential line (20 km/h: 36 s per 200 m), joined by 4 km
- * connectors (720 s, far beyond the 80 s tier):
- *   C: x = −4400, −4200, −4000 ── A: x = 0, 200, 400, 600 ── B: x = 4600, 4800, 5000
- */
-const XS = [-4400, -4200, -4000, 0, 200, 400, 600, 4600, 4800, 5000];
-const graph = buildRoadGraph(
-  importGeoJsonRoads({
-    type: 'FeatureCollection',
-    features: roadLine(XS, 0, { highway: 'residential' }),
-  }),
-);
-const TIER = 80; // 444 m
-const place = (id: string, x: number): { id: string; lon: number; lat: number } => ({
-  id,
-  ...at(x, 0),
-});
-const nodeAt = (x: number): number => {
-  const p = at(x, 0);
-  for (let v = 0; v < graph.nodeCount; v++)
-    if (Math.abs(graph.nodeLon[v] - p.lon) < 1e-9 && Math.abs(graph.nodeLat[v] - p.lat) < 1e-9)
-      return v;
-  throw new Error(`no node at x=${x}`);
-};
+const XS = CLUSTER_XS;
+const graph = clusterGraph;
+const TIER = CLUSTER_TIER;
+const place = clusterPlace;
+const nodeAt = clusterNode;
 
 describe('suggestMoveUps on three clusters', () => {
   it('sends the unit whose departure loses least; the gain is the empty cluster’s demand', () => {

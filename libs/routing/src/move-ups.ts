@@ -33,7 +33,7 @@ export interface MoveUp {
 }
 
 /** Node lists of many bounded searches, stored back to back. */
-class CoverPool {
+export class CoverPool {
   nodes = new Int32Array(1 << 16);
   size = 0;
   add(src: Int32Array, n: number): [number, number] {
@@ -46,6 +46,30 @@ class CoverPool {
     this.size += n;
     return [this.size - n, this.size];
   }
+}
+
+/**
+ * The nodes each point reaches by car within `tierSec` (one bounded forward search per point),
+ * back to back in `pool.nodes`; `ranges[i]` is point i's slice, null when it cannot be snapped.
+ */
+export function reachSets(
+  graph: RoadGraph,
+  points: readonly (LonLat & { snap?: SnappedPoint | null })[],
+  tierSec: number,
+  opts: RoutingQueryOptions,
+): { pool: CoverPool; ranges: ([number, number] | null)[] } {
+  const ws = opts.workspace ?? workspaceFor(graph);
+  const costs = edgeCosts(graph, opts.speedProfile, opts.at);
+  const accessKmh = opts.accessSpeedKmh ?? 15;
+  const pool = new CoverPool();
+  const ranges = points.map((p) => {
+    const snap = p.snap !== undefined ? p.snap : snapPoint(graph, p, opts);
+    if (!snap) return null;
+    beginSearch(ws, 'forward');
+    seedDeparture(ws, snap, costs, accessSec(snap, accessKmh));
+    return pool.add(ws.order, runSearch(ws, graph, costs, tierSec));
+  });
+  return { pool, ranges };
 }
 
 /** Road length attached to each node: half of every segment incident to it. */
@@ -91,20 +115,10 @@ export function suggestMoveUps(graph: RoadGraph, opts: MoveUpOptions): MoveUp[] 
   if (!(total > 0) || maxMoves === 0) return [];
   const threshold = Math.max(((opts.minGainPct ?? 0) / 100) * total, total * 1e-9);
 
-  const ws = opts.workspace ?? workspaceFor(graph);
-  const costs = edgeCosts(graph, opts.speedProfile, opts.at);
-  const accessKmh = opts.accessSpeedKmh ?? 15;
-  const pool = new CoverPool();
-  const coverOf = (p: LonLat & { snap?: SnappedPoint | null }): [number, number] | null => {
-    const snap = p.snap !== undefined ? p.snap : snapPoint(graph, p, opts);
-    if (!snap) return null;
-    beginSearch(ws, 'forward');
-    seedDeparture(ws, snap, costs, accessSec(snap, accessKmh));
-    return pool.add(ws.order, runSearch(ws, graph, costs, tierSec));
-  };
   const U = units.length;
-  const unitCover: ([number, number] | null)[] = units.map(coverOf);
-  const standbyCover = standbyPoints.map(coverOf);
+  const { pool, ranges } = reachSets(graph, [...units, ...standbyPoints], tierSec, opts);
+  const unitCover = ranges.slice(0, U);
+  const standbyCover = ranges.slice(U);
 
   const count = new Int32Array(N);
   /** Sum of the indices of the units covering a node: the owner where count is 1. */

@@ -19,7 +19,8 @@ export const ACCESS_KEY = 'ringcad:access';
  * - `district:query`: `query.districtId`.
  * - `patrol-plan:param:id`: the patrol plan's jurisdiction.
  * - `jurisdiction:query`: `query.jurisdictionId` (missing = the whole city).
- * - `units:body`: every unit the body names (`unitIds[]`, `assignments[].unitId`, `positions[].unitId`).
+ * - `deployment-plan:param:id`: the plan's jurisdiction (null = city-wide).
+ * - `units:body`: every unit the body names (`unitIds[]`, `units[]`, `assignments[].unitId`, `positions[].unitId`).
  * - `message:body`: what a message's `to` names: its units, its jurisdiction, its incident.
  * - `perimeter:param:id` / `perimeter-activation:param:id`: the standing perimeter (or the
  *   activation's perimeter) must be in scope: its jurisdiction, or the city (city-level only).
@@ -36,6 +37,7 @@ export type ScopeRule =
   | 'district:query'
   | 'jurisdiction:query'
   | 'patrol-plan:param:id'
+  | 'deployment-plan:param:id'
   | 'units:body'
   | 'message:body'
   | 'perimeter:param:id'

@@ -87,9 +87,15 @@ const uuidOrNull = (v: unknown): string | null =>
 /** Unit ids a body names, in the shapes our contracts use; malformed entries are the handler's 400. */
 function unitIdsOf(body: unknown): string[] {
   if (!body || typeof body !== 'object' || Buffer.isBuffer(body)) return [];
-  const b = body as { unitIds?: unknown; assignments?: unknown; positions?: unknown };
+  const b = body as {
+    unitIds?: unknown;
+    units?: unknown;
+    assignments?: unknown;
+    positions?: unknown;
+  };
   const ids: unknown[] = [];
-  if (Array.isArray(b.unitIds)) ids.push(...(b.unitIds as unknown[]));
+  for (const list of [b.unitIds, b.units])
+    if (Array.isArray(list)) ids.push(...(list as unknown[]));
   for (const list of [b.assignments, b.positions]) {
     if (Array.isArray(list))
       for (const x of list as unknown[]) ids.push((x as { unitId?: unknown } | null)?.unitId);
@@ -135,6 +141,8 @@ async function checkRule(
       const raw = rule === 'district:query' ? q?.districtId : q?.jurisdictionId;
       return assertJurisdictionInScope(scope, typeof raw === 'string' ? raw : null);
     }
+    case 'deployment-plan:param:id':
+      return id ? scopes.checkDeploymentPlan(scope, id) : undefined;
     case 'units:body':
       return scopes.checkUnits(scope, unitIdsOf(req.body));
     case 'message:body': {

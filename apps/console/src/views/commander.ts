@@ -31,6 +31,7 @@ import { loadSchemes } from './dispatcher';
 import { mountReplayLauncher } from './replay';
 import { PerimeterPanel } from './perimeters';
 import { mountPatrolPanel } from './patrol';
+import { mountDeploymentPanel } from './deployment-panel';
 import type { Seat, SeatContext } from './seat';
 
 interface TimelineMetrics {
@@ -94,6 +95,7 @@ export class CommanderSeat implements Seat {
     ctx.left.append(perimeters.el);
     this.cleanup.push(() => perimeters.dispose());
     this.cleanup.push(mountPatrolPanel(ctx.left, ctx));
+    this.cleanup.push(mountDeploymentPanel(ctx.left, ctx.map));
     const offs = [
       store.on(['incidents', 'units', 'alerts'], () => this.renderKpis()),
       coverageEvents.on((c) => {

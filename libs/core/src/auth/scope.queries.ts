@@ -102,3 +102,11 @@ export async function patrolPlanJurisdiction(db: DbOrTx, id: string): Promise<st
       SELECT jurisdiction_id FROM patrol_plans WHERE id = ${id}::uuid`.execute(db);
   return r.rows[0]?.jurisdiction_id;
 }
+
+export async function deploymentPlanJurisdiction(db: DbOrTx, planId: string) {
+  return db
+    .selectFrom('deployment_plans')
+    .select('jurisdiction_id')
+    .where('id', '=', planId)
+    .executeTakeFirst();
+}

@@ -6,6 +6,7 @@ import { DatabaseService, DomainError, forbidden, type Principal } from '../plat
 import {
   alertWithJurisdiction,
   assignmentParties,
+  deploymentPlanJurisdiction,
   incidentJurisdiction,
   incidentJurisdictions,
   jurisdictionTreeIds,
@@ -243,6 +244,14 @@ export class ScopeService {
     const r = await perimeterJurisdiction(this.database.db, id, of);
     if (r && !coversJurisdiction(scope, r.jurisdiction_id))
       throw outOfScope('perimeter is outside your jurisdiction', { [`${of}Id`]: id });
+  }
+
+  /** A deployment plan: its jurisdiction decides (a city-wide plan: city accounts only). */
+  async checkDeploymentPlan(scope: Scope, planId: string, db: Db | Tx = this.database.db) {
+    if (scope.kind === 'city') return;
+    const r = await deploymentPlanJurisdiction(db, planId);
+    if (r && !coversJurisdiction(scope, r.jurisdiction_id))
+      throw outOfScope('deployment plan is outside your jurisdiction', { planId });
   }
 
   /** Open alerts the scope may see (the incident-bound ones through their incident's jurisdiction). */

@@ -1,0 +1,2 @@
+export * from './deployment.module';
+export * from './deployment.service';
