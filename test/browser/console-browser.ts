@@ -205,3 +205,26 @@ export async function until<T>(
 export async function waitText(page: Page, selector: string, text: string, timeoutMs = 10_000) {
   await page.locator(selector).filter({ hasText: text }).first().waitFor({ timeout: timeoutMs });
 }
+
+/** The canvas pixel (r, g, b) at each lon/lat, read back from WebGL (null when off screen). */
+export async function pixelsAt(page: Page, points: { lon: number; lat: number }[]) {
+  return page.evaluate((pts) => {
+    const g = globalThis as any;
+    const map = g.__ringcad.map;
+    const src = map.getCanvas();
+    const copy = g.document.createElement('canvas');
+    copy.width = src.width;
+    copy.height = src.height;
+    const ctx = copy.getContext('2d');
+    ctx.drawImage(src, 0, 0);
+    const scale = src.width / src.clientWidth;
+    return pts.map((p: { lon: number; lat: number }) => {
+      const px = map.project([p.lon, p.lat]);
+      const x = Math.round(px.x * scale);
+      const y = Math.round(px.y * scale);
+      if (x < 0 || y < 0 || x >= copy.width || y >= copy.height) return null;
+      const d = ctx.getImageData(x, y, 1, 1).data;
+      return [d[0], d[1], d[2]] as [number, number, number];
+    });
+  }, points);
+}

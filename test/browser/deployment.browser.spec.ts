@@ -6,7 +6,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
 import { gridRoads, POSTS, seedDeploymentGrid } from '../support/deployment-grid';
 import { buildWorld, type World } from '../support/fixtures';
 import { createStack, SERVICES_MODE, type Stack } from '../support/harness';
@@ -14,6 +13,7 @@ import {
   ensureConsoleBuilt,
   launchBrowser,
   mapErrors,
+  pixelsAt,
   SHOTS,
   shot,
   signIn,
@@ -27,29 +27,6 @@ import {
 } from './console-browser';
 
 jest.setTimeout(600_000);
-
-/** The canvas pixel (r, g, b) at each lon/lat, read back from WebGL (null when off screen). */
-async function pixelsAt(page: Page, points: { lon: number; lat: number }[]) {
-  return page.evaluate((pts) => {
-    const g = globalThis as any;
-    const map = g.__ringcad.map;
-    const src = map.getCanvas();
-    const copy = g.document.createElement('canvas');
-    copy.width = src.width;
-    copy.height = src.height;
-    const ctx = copy.getContext('2d');
-    ctx.drawImage(src, 0, 0);
-    const scale = src.width / src.clientWidth;
-    return pts.map((p: { lon: number; lat: number }) => {
-      const px = map.project([p.lon, p.lat]);
-      const x = Math.round(px.x * scale);
-      const y = Math.round(px.y * scale);
-      if (x < 0 || y < 0 || x >= copy.width || y >= copy.height) return null;
-      const d = ctx.getImageData(x, y, 1, 1).data;
-      return [d[0], d[1], d[2]] as [number, number, number];
-    });
-  }, points);
-}
 
 const near = (a: number[] | null, b: number[], tol = 40) =>
   !!a && Math.abs(a[0] - b[0]) + Math.abs(a[1] - b[1]) + Math.abs(a[2] - b[2]) < tol;

@@ -85,6 +85,14 @@ describe(`hotspots and shift deployment plans (${SERVICES_MODE ? 'services' : 'e
   });
 
   it('finds the densest hexagon at A and states the method and bandwidth', async () => {
+    // an exercise (演练) incident at B is no demand: hotspots count real incidents only
+    const drill = await world.calltaker.post('/api/v1/incidents', {
+      location: { lon: POSTS.B.lon, lat: POSTS.B.lat },
+      category: 'public_order',
+      priority: 3,
+      exercise: true,
+    });
+    expect(drill.status).toBe(201);
     const r = await world.dispatcher.get('/api/v1/analysis/hotspots?cellM=200&bandwidthM=400');
     expect(r.status).toBe(200);
     expect(r.body.incidents).toBe(9);

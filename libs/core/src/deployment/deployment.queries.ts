@@ -24,6 +24,7 @@ export async function incidentPoints(
   const rows = await sql<{ lon: number; lat: number }>`
       SELECT ST_X(location) AS lon, ST_Y(location) AS lat FROM incidents
       WHERE received_at >= ${f.from} AND received_at < ${f.to} AND merged_into IS NULL
+        AND NOT exercise
         ${f.category ? sql`AND category = ${f.category}` : sql``}
         ${f.hoursOfWeek ? sql`AND ${how} = ANY(${[...f.hoursOfWeek]}::int[])` : sql``}
         ${
