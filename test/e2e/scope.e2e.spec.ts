@@ -67,7 +67,10 @@ describe(`jurisdiction scope on every route (${SERVICES_MODE ? 'services' : 'emb
     | 'alertE'
     | 'checkpointE'
     | 'planE'
-    | 'deployPlanE',
+    | 'deployPlanE'
+    | 'perimeterE'
+    | 'activationE'
+    | 'exerciseE',
     string
   >;
   const units = {} as Record<'w1' | 'w2' | 'e1' | 'e2' | 'cityUnit', { id: string; token: string }>;
@@ -245,6 +248,30 @@ describe(`jurisdiction scope on every route (${SERVICES_MODE ? 'services' : 'emb
       stack.api().app.get(DatabaseService).db,
     );
     ids.deployPlanE = plan.rows[0].id;
+    // a standing perimeter of the east, one activation of it, and an east exercise (stopped, so
+    // it files nothing while the walk counts rows)
+    ids.perimeterE = ok(
+      await admin.post('/api/v1/perimeters', {
+        name: '东区封控圈',
+        jurisdictionId: ids.eDistrict,
+        checkpointIds: [ids.checkpointE],
+        tiersSec: [600, 1200],
+        targetPct: [80, 100],
+      }),
+      201,
+      'E perimeter',
+    ).id;
+    const db = stack.api().app.get(DatabaseService).db;
+    ids.activationE = (
+      await sql<{ id: string }>`INSERT INTO perimeter_activations (perimeter_id, incident_id,
+        assignments, activated_at) VALUES (${ids.perimeterE}, ${ids.incE}, '[]', now())
+        RETURNING id`.execute(db)
+    ).rows[0].id;
+    ids.exerciseE = (
+      await sql<{ id: string }>`INSERT INTO exercises (name, status, jurisdiction_id, started_at,
+        stopped_at, created_by_name, filed_by, spec) VALUES ('东区演练', 'stopped', ${ids.eDistrict},
+        now(), now(), 'admin', '{}', '{}') RETURNING id`.execute(db)
+    ).rows[0].id;
   });
 
   afterAll(async () => {
@@ -278,19 +305,25 @@ describe(`jurisdiction scope on every route (${SERVICES_MODE ? 'services' : 'emb
   /** A request on the east's objects that only the scope check stands in the way of. */
   function eastRequest(r: RouteScope): { path: string; body?: unknown } {
     const rules = [r.rule?.scope ?? []].flat();
-    const param = rules.includes('patrol-plan:param:id')
-      ? ids.planE
-      : rules.includes('deployment-plan:param:id')
-        ? ids.deployPlanE
-        : rules.includes('assignment:param:id')
-          ? ids.asgE
-          : rules.includes('unit:param:id')
-            ? units.e2.id
-            : rules.includes('alert:param:id')
-              ? ids.alertE
-              : rules.includes('incident:param:id')
-                ? ids.incE
-                : '00000000-0000-4000-8000-000000000000';
+    const param = rules.includes('perimeter:param:id')
+      ? ids.perimeterE
+      : rules.includes('perimeter-activation:param:id')
+        ? ids.activationE
+        : rules.includes('exercise:param:id')
+          ? ids.exerciseE
+          : rules.includes('patrol-plan:param:id')
+            ? ids.planE
+            : rules.includes('deployment-plan:param:id')
+              ? ids.deployPlanE
+              : rules.includes('assignment:param:id')
+                ? ids.asgE
+                : rules.includes('unit:param:id')
+                  ? units.e2.id
+                  : rules.includes('alert:param:id')
+                    ? ids.alertE
+                    : rules.includes('incident:param:id')
+                      ? ids.incE
+                      : '00000000-0000-4000-8000-000000000000';
     let path = r.path.replace(':id', param);
     if (rules.includes('district:query')) path += `?districtId=${ids.eDistrict}`;
     if (rules.includes('jurisdiction:query')) path += `?jurisdictionId=${ids.eDistrict}`;

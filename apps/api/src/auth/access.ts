@@ -20,6 +20,7 @@ export const ACCESS_KEY = 'ringcad:access';
  * - `patrol-plan:param:id`: the patrol plan's jurisdiction.
  * - `jurisdiction:query`: `query.jurisdictionId` (missing = the whole city).
  * - `deployment-plan:param:id`: the plan's jurisdiction (null = city-wide).
+ * - `exercise:param:id`: the exercise's jurisdiction (null = city-wide).
  * - `units:body`: every unit the body names (`unitIds[]`, `units[]`, `assignments[].unitId`, `positions[].unitId`).
  * - `message:body`: what a message's `to` names: its units, its jurisdiction, its incident.
  * - `perimeter:param:id` / `perimeter-activation:param:id`: the standing perimeter (or the
@@ -41,7 +42,8 @@ export type ScopeRule =
   | 'units:body'
   | 'message:body'
   | 'perimeter:param:id'
-  | 'perimeter-activation:param:id';
+  | 'perimeter-activation:param:id'
+  | 'exercise:param:id';
 
 export interface AccessRule {
   /** No token needed. */

@@ -128,6 +128,8 @@ async function checkRule(
       return id ? scopes.checkPerimeter(scope, id, 'perimeter') : undefined;
     case 'perimeter-activation:param:id':
       return id ? scopes.checkPerimeter(scope, id, 'activation') : undefined;
+    case 'exercise:param:id':
+      return id ? scopes.checkExercise(scope, id) : undefined;
     case 'patrol-plan:param:id':
       return id ? scopes.checkPatrolPlan(scope, id) : undefined;
     case 'jurisdiction:body': {

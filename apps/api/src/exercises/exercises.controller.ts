@@ -48,7 +48,7 @@ export class ExercisesController {
     return this.exercises.start(parseInput(startExerciseSchema, body), by);
   }
 
-  @Access({ roles: ['commander', 'dispatcher', 'admin'], scope: 'filtered' })
+  @Access({ roles: ['commander', 'dispatcher', 'admin'], scope: 'exercise:param:id' })
   @Get(':id')
   @ApiRoute({
     summary: "An exercise's progress and score: rings met per district, its incidents only",
@@ -58,7 +58,7 @@ export class ExercisesController {
     return this.exercises.get(id, by);
   }
 
-  @Access({ roles: ['commander', 'admin'], scope: 'filtered' })
+  @Access({ roles: ['commander', 'admin'], scope: 'exercise:param:id' })
   @Post(':id/stop')
   @HttpCode(200)
   @ApiRoute({

@@ -96,6 +96,16 @@ export async function perimeterJurisdiction(
   return row.rows[0];
 }
 
+/** The jurisdiction of an exercise (null: city-wide), or undefined for an unknown exercise. */
+export async function exerciseJurisdiction(
+  db: DbOrTx,
+  id: string,
+): Promise<{ jurisdiction_id: string | null } | undefined> {
+  const r = await sql<{ jurisdiction_id: string | null }>`
+      SELECT jurisdiction_id FROM exercises WHERE id = ${id}::uuid`.execute(db);
+  return r.rows[0];
+}
+
 /** The jurisdiction a patrol plan (巡逻方案) belongs to; undefined for an unknown plan. */
 export async function patrolPlanJurisdiction(db: DbOrTx, id: string): Promise<string | undefined> {
   const r = await sql<{ jurisdiction_id: string }>`

@@ -10,6 +10,7 @@ import {
   incidentJurisdiction,
   incidentJurisdictions,
   jurisdictionTreeIds,
+  exerciseJurisdiction,
   patrolPlanJurisdiction,
   unitHasTaskOn,
   unitStations,
@@ -215,6 +216,14 @@ export class ScopeService {
   }
 
   /** A patrol plan by its jurisdiction; an unknown plan passes (the handler answers 404). */
+  /** An exercise (演练): its jurisdiction (null: city-wide, city accounts only) must be in scope. */
+  async checkExercise(scope: Scope, id: string, db: Db | Tx = this.database.db) {
+    if (scope.kind === 'city') return;
+    const r = await exerciseJurisdiction(db, id);
+    if (r && !coversJurisdiction(scope, r.jurisdiction_id))
+      throw outOfScope('that exercise is outside your jurisdiction', { exerciseId: id });
+  }
+
   async checkPatrolPlan(scope: Scope, planId: string, db: Db | Tx = this.database.db) {
     if (scope.kind === 'city') return;
     const j = await patrolPlanJurisdiction(db, planId);
