@@ -73,6 +73,10 @@ export const ringSchemeViewSchema = z.object({
   id: z.string(),
   label: labelSchema,
   tiers: z.array(ringTierViewSchema),
+  builtin: z
+    .boolean()
+    .optional()
+    .describe('one of the built-in schemes (1-3-8, 5-10-30, …) rather than one an admin added'),
 });
 
 export const recommendationCandidateSchema = z.object({
