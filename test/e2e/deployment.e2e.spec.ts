@@ -109,7 +109,13 @@ describe(`hotspots and shift deployment plans (${SERVICES_MODE ? 'services' : 'e
     expect(r.body.cells.reduce((s: number, c: { count: number }) => s + c.count, 0)).toBe(9);
     expect(top.polygon).toHaveLength(7);
     // the hour of the week filter: now's hour holds them all, the one before none
-    const hourOfWeek = (Math.floor((Date.now() / 1000 + 28800) / 3600) + 72) % 168;
+    // the calls' own hour (not now's: the clock may have crossed the hour since they were filed)
+    const filed = (await world.dispatcher.get('/api/v1/incidents')).body as {
+      receivedAt: string;
+    }[];
+    const hourOfWeek =
+      (Math.floor((Date.parse(filed[filed.length - 1].receivedAt) / 1000 + 28800) / 3600) + 72) %
+      168;
     const inHour = await world.commander.get(`/api/v1/analysis/hotspots?hourOfWeek=${hourOfWeek}`);
     const otherHour = await world.commander.get(
       `/api/v1/analysis/hotspots?hourOfWeek=${(hourOfWeek + 167) % 168}&category=public_order`,

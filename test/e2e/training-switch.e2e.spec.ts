@@ -103,7 +103,7 @@ describe(`训练模拟: 自动派警 — the simulator dispatches only while swi
     await commanderSocket.waitFor(
       (e) => e.event === 'training.updated' && e.payload.autoDispatch === true,
     );
-    for (let i = 0; i < 40 && stats.dispatches === 0; i++) await sleep(250);
+    for (let i = 0; i < 160 && stats.dispatches === 0; i++) await sleep(250);
     expect(stats.dispatches).toBe(1);
     expect((await world.dispatcher.get(`/api/v1/incidents/${id}`)).body.status).not.toBe('new');
 
