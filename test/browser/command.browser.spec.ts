@@ -5,26 +5,12 @@
 // 10/20-minute sealing rings and mans the sealable checkpoints with one more. Every step is checked
 // through the API and on the screen (DOM, the map's sources, pixels where the ring is drawn);
 // screenshots go to artifacts/browser/.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { UNIT_KIND_LABELS } from '@ringcad/domain';
-import {
-  SEALING_CHECKPOINTS,
-  SEALING_ORIGIN,
-  SEALING_UNITS,
-  sealingAt,
-  sealingCross,
-} from '../../libs/routing/src/sealing.fixture';
-import {
-  ADMIN_PASSWORD,
-  client,
-  createStack,
-  login,
-  SERVICES_MODE,
-  type Stack,
-} from '../support/harness';
+import { SEALING_ORIGIN, SEALING_UNITS, sealingAt } from '../../libs/routing/src/sealing.fixture';
+import { client, login, SERVICES_MODE } from '../support/harness';
+import { startSealingWorld, type SealingWorld } from '../support/sealing-world';
 import {
   ensureConsoleBuilt,
   launchBrowser,
@@ -185,8 +171,7 @@ async function sealingOnMap(page: Page) {
 }
 
 describe(`command features in a real browser (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () => {
-  let stack: Stack;
-  let dir: string;
+  let world: SealingWorld;
   let base: string;
   let admin: Http;
   let dispatcherApi: Http;
@@ -206,58 +191,18 @@ describe(`command features in a real browser (${SERVICES_MODE ? 'services' : 'em
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     ensureConsoleBuilt();
-    dir = mkdtempSync(join(tmpdir(), 'ringcad-command-browser-'));
-    const roads = join(dir, 'cross.geojson');
-    writeFileSync(roads, JSON.stringify(sealingCross()));
-    // positions stay trusted however slowly a loaded CI machine gets through the steps
-    stack = await createStack({
-      ROAD_NETWORK: roads,
-      COVERAGE_PUSH_SEC: '0',
-      POSITION_STALE_SEC: '3600',
+    world = await startSealingWorld({
+      roles: ['calltaker', 'dispatcher'],
+      fleet: [
+        ...Object.entries(SEALING_UNITS).map(
+          ([name, p]): [string, string, { lon: number; lat: number }] => [name, 'patrol_car', p],
+        ),
+        ['F1', 'foot', sealingAt(200, 0)],
+      ],
     });
-    base = (await stack.startApi()).url;
-    if (SERVICES_MODE) await stack.startWorker();
-    admin = await login(base, 'admin', ADMIN_PASSWORD);
-    for (const role of ['calltaker', 'dispatcher']) {
-      expect(
-        (
-          await admin.post('/api/v1/users', {
-            username: role,
-            password: `${role}-password`,
-            roles: [role],
-          })
-        ).status,
-      ).toBe(201);
-    }
+    ({ base, admin } = world);
+    for (const [name, u] of Object.entries(world.units)) unit[name] = u.id;
     dispatcherApi = await login(base, 'dispatcher', 'dispatcher-password');
-    for (const [name, location] of Object.entries(SEALING_CHECKPOINTS)) {
-      expect((await admin.post('/api/v1/checkpoints', { name, location })).status).toBe(201);
-    }
-    const fleet: [string, string, { lon: number; lat: number }][] = [
-      ...Object.entries(SEALING_UNITS).map(
-        ([name, p]): [string, string, { lon: number; lat: number }] => [name, 'patrol_car', p],
-      ),
-      ['F1', 'foot', sealingAt(200, 0)],
-    ];
-    for (const [name, kind, p] of fleet) {
-      const r = await admin.post('/api/v1/units', { callsign: name, kind });
-      expect(r.status).toBe(201);
-      unit[name] = r.body.unit.id;
-      expect(
-        (
-          await admin.post('/api/v1/units/positions', {
-            positions: [{ unitId: r.body.unit.id, ...p, at: new Date().toISOString() }],
-          })
-        ).status,
-      ).toBe(202);
-      expect(
-        (
-          await client(base, r.body.terminalToken).post(`/api/v1/units/${r.body.unit.id}/status`, {
-            status: 'available',
-          })
-        ).status,
-      ).toBe(200);
-    }
     // 预案: an armed robbery gets two patrol cars within the 30-minute tier and a SWAT team (none exists)
     const plan = await admin.post('/api/v1/response-plans', {
       name: '持械抢劫',
@@ -292,8 +237,7 @@ describe(`command features in a real browser (${SERVICES_MODE ? 'services' : 'em
 
   afterAll(async () => {
     await pc?.close();
-    await stack?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await world?.close();
   });
 
   it('dispatcher opens the incident and sees the plan’s proposal', async () => {

@@ -5,26 +5,13 @@
 // units radio, recalls one and closes with a disposition, all by keys; the sealing dispatch names
 // the units it will send and asks first. Every outcome is checked through the API as well;
 // screenshots go to test-results/desk/.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { INCIDENT_CATEGORIES } from '@ringcad/domain';
-import {
-  SEALING_CHECKPOINTS,
-  SEALING_ORIGIN,
-  SEALING_UNITS,
-  sealingAt,
-  sealingCross,
-} from '../../libs/routing/src/sealing.fixture';
-import {
-  ADMIN_PASSWORD,
-  client,
-  createStack,
-  login,
-  SERVICES_MODE,
-  type Stack,
-} from '../support/harness';
+import { SEALING_ORIGIN, SEALING_UNITS, sealingAt } from '../../libs/routing/src/sealing.fixture';
+import { client, login, SERVICES_MODE } from '../support/harness';
+import { startSealingWorld, type SealingWorld } from '../support/sealing-world';
 import {
   ensureConsoleBuilt,
   launchBrowser,
@@ -103,8 +90,7 @@ const describeDesk = SERVICES_MODE ? describe.skip : describe;
 describeDesk(
   `the desk's lifecycle in a real browser (${SERVICES_MODE ? 'services' : 'embedded'} mode)`,
   () => {
-    let stack: Stack;
-    let dir: string;
+    let world: SealingWorld;
     let base: string;
     let admin: Http;
     let calltakerApi: Http;
@@ -132,61 +118,20 @@ describeDesk(
     beforeAll(async () => {
       mkdirSync(SHOTS, { recursive: true });
       ensureConsoleBuilt();
-      dir = mkdtempSync(join(tmpdir(), 'ringcad-desk-browser-'));
-      const roads = join(dir, 'cross.geojson');
-      writeFileSync(roads, JSON.stringify(sealingCross()));
-      // positions stay trusted however slowly a loaded machine gets through the steps
-      stack = await createStack({
-        ROAD_NETWORK: roads,
-        COVERAGE_PUSH_SEC: '0',
-        POSITION_STALE_SEC: '3600',
+      world = await startSealingWorld({
+        roles: ['calltaker', 'dispatcher'],
+        fleet: [
+          ...Object.entries(SEALING_UNITS).map(
+            ([name, p]): [string, string, { lon: number; lat: number }] => [name, 'patrol_car', p],
+          ),
+          ['B1', 'patrol_car', sealingAt(0, -4000)],
+          ['B2', 'patrol_car', sealingAt(0, -5000)],
+        ],
       });
-      base = (await stack.startApi()).url;
-      if (SERVICES_MODE) await stack.startWorker();
-      admin = await login(base, 'admin', ADMIN_PASSWORD);
-      for (const role of ['calltaker', 'dispatcher']) {
-        expect(
-          (
-            await admin.post('/api/v1/users', {
-              username: role,
-              password: `${role}-password`,
-              roles: [role],
-            })
-          ).status,
-        ).toBe(201);
-      }
+      ({ base, admin } = world);
+      for (const [name, u] of Object.entries(world.units)) unit[name] = u.id;
       calltakerApi = await login(base, 'calltaker', 'calltaker-password');
       dispatcherApi = await login(base, 'dispatcher', 'dispatcher-password');
-      for (const [name, location] of Object.entries(SEALING_CHECKPOINTS)) {
-        expect((await admin.post('/api/v1/checkpoints', { name, location })).status).toBe(201);
-      }
-      const fleet: [string, { lon: number; lat: number }][] = [
-        ...Object.entries(SEALING_UNITS),
-        ['B1', sealingAt(0, -4000)],
-        ['B2', sealingAt(0, -5000)],
-      ];
-      for (const [name, p] of fleet) {
-        const r = await admin.post('/api/v1/units', { callsign: name, kind: 'patrol_car' });
-        expect(r.status).toBe(201);
-        unit[name] = r.body.unit.id;
-        expect(
-          (
-            await admin.post('/api/v1/units/positions', {
-              positions: [{ unitId: r.body.unit.id, ...p, at: new Date().toISOString() }],
-            })
-          ).status,
-        ).toBe(202);
-        expect(
-          (
-            await client(base, r.body.terminalToken).post(
-              `/api/v1/units/${r.body.unit.id}/status`,
-              {
-                status: 'available',
-              },
-            )
-          ).status,
-        ).toBe(200);
-      }
       // where the address search puts 北大道 is where the call-taker will be
       const found = await calltakerApi.get(
         `/api/v1/places/search?q=${encodeURIComponent('北大道')}`,
@@ -240,8 +185,7 @@ describeDesk(
 
     afterAll(async () => {
       await pc?.close();
-      await stack?.close();
-      if (dir) rmSync(dir, { recursive: true, force: true });
+      await world?.close();
     });
 
     it('call-taker: the place chosen, the open incident nearby shows before filing; F9 attaches the call to it', async () => {

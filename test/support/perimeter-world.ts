@@ -2,6 +2,8 @@ import { client } from './harness';
 import type { TestClock } from './test-clock';
 
 type Http = ReturnType<typeof client>;
+/** What the helpers read of a clock: the test clock, or the wall clock as `{ now: () => new Date() }`. */
+type Now = Pick<TestClock, 'now'>;
 export type FleetUnit = { id: string; token: string };
 
 /** Moves the clock to the next noon in Chengdu (04:00 UTC): off-peak, the fixture's ETAs hold. */
@@ -15,7 +17,7 @@ export function toNextNoon(clock: TestClock) {
 /** A unit's own terminal reports where it is, at the test clock's now. */
 export async function reportPosition(
   base: string,
-  clock: TestClock,
+  clock: Now,
   u: FleetUnit,
   p: { lon: number; lat: number },
 ) {
@@ -29,7 +31,7 @@ export async function reportPosition(
 export async function placeCheckpointsAndUnits(
   base: string,
   admin: Http,
-  clock: TestClock,
+  clock: Now,
   checkpoints: Record<string, { lon: number; lat: number }>,
   fleet: [name: string, kind: string, at: { lon: number; lat: number }][],
 ) {

@@ -88,6 +88,9 @@ export function redrawUnitsNow(view: MapView, highlighted: ReadonlySet<string>) 
   view.set('units', featureCollection(unitFeatures(highlighted)));
 }
 
+/** How often the followed emergency's stored track is re-read. */
+const TRACK_RECONCILE_MS = 4_000;
+
 /**
  * The track of the unit in danger (the newest open emergency), drawn as a line while the desk
  * follows it: the fixes since it raised the alarm (GET /emergencies), extended by every live
@@ -137,6 +140,7 @@ export function bindEmergencyTrack(view: MapView): () => void {
     points = [...track, ...points.filter((p) => p[2] > from)];
     draw();
   };
+  let since = 0;
   const follow = () => {
     const a = [...store.alerts.values()]
       .filter((x) => x.kind === 'emergency' && x.unitId)
@@ -147,18 +151,25 @@ export function bindEmergencyTrack(view: MapView): () => void {
       points = [];
       loading++;
       if (next && a) {
+        since = Date.parse(a.at);
         livePosition();
-        void loadTrack(next, Date.parse(a.at));
+        void loadTrack(next, since);
       }
       draw();
     } else if (unitId && livePosition()) draw();
   };
   const off = store.on(['alerts', 'positions', 'units'], follow);
   void view.loaded.then(follow);
+  // The live stream is best effort (one position per unit per tick; units outside the view come
+  // every few seconds): the stored track is re-read so no fix of the unit in danger is missing.
+  const reconcile = window.setInterval(() => {
+    if (unitId) void loadTrack(unitId, since);
+  }, TRACK_RECONCILE_MS);
   (window as unknown as { __ringcadEmergencyTrack?: () => number }).__ringcadEmergencyTrack = () =>
     points.length;
   return () => {
     off();
+    clearInterval(reconcile);
     view.clear('emergency-track');
   };
 }
