@@ -1,17 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
-import { Pool, types as pgTypes } from 'pg';
+import { types as pgTypes } from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
 import { PGliteDialect } from './pglite-dialect';
 import { PGlitePoolAdapter } from './bullmq-pglite-pool';
 import { SessionLock } from './session-lock';
 import { claimDataDir } from './data-dir';
+import { GuardedPool } from './pg-pool';
 import type { DB } from './schema';
 
 // Arbitrary constant: the advisory lock that serialises migrations across processes.
 const MIGRATION_LOCK_KEY = 7110110;
-/** Longest wait for a pooled connection (pool full, or the server not answering). */
-const CONNECT_TIMEOUT_MS = 1500;
 const LEDGER_DDL =
   'CREATE TABLE IF NOT EXISTS public.schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())';
 
@@ -54,28 +53,18 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
 }
 
 async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
-  const pool = new Pool({
-    connectionString: url,
-    max,
-    // a database that is down or unreachable fails a request within this bound (then 503)
-    // instead of queueing it behind connect attempts that never finish
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    keepAlive: true,
-  });
-  pool.on('error', () => undefined); // an idle client's error must not crash the process
-  // pg-pool listens for errors on idle clients only: when the server goes away (admin shutdown,
-  // 57P01) a checked-out client between two queries of a transaction emits 'error' with no
-  // listener, which ends the process. The client is then not queryable: its next query fails,
-  // the caller gets DEPENDENCY_DOWN, and the pool drops it on release.
-  pool.on('connect', (client) => {
-    client.on('error', () => undefined);
-  });
+  const pool = new GuardedPool(url, max);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     kind: 'postgres',
     db,
     async execScript(sql) {
-      await pool.query(sql);
+      const client = await pool.connect();
+      try {
+        await client.query(sql);
+      } finally {
+        client.release();
+      }
     },
     async applyMigration(name, body) {
       const client = await pool.connect();
