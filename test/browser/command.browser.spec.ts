@@ -246,6 +246,12 @@ describe(`command features in a real browser (${SERVICES_MODE ? 'services' : 'em
     await signIn(page, base, 'dispatcher', 'dispatcher-password');
     await page.locator('#connection.online').waitFor();
     await waitForMapIdle(page);
+    // not a demo system: the training simulator's switch is not in the top bar
+    await until(
+      () => page.locator('#training-switch .training-state').textContent(),
+      (text) => Boolean(text),
+    );
+    expect(await page.locator('#training-switch').isVisible()).toBe(false);
     await page.locator(`.queue-item[data-incident-id="${incidentId}"]`).click();
     await page.locator('#incident-detail').waitFor();
     for (const id of proposedIds)
