@@ -13,15 +13,14 @@ import { client, login, SERVICES_MODE } from '../support/harness';
 import { startSealingWorld, type SealingWorld } from '../support/sealing-world';
 import {
   ensureConsoleBuilt,
+  openSeat,
   launchBrowser,
   mapErrors,
   SHOTS,
   shot,
-  signIn,
   until,
   waitForMapIdle,
   waitText,
-  watch,
   type BrowserSession,
   type Watched,
 } from './console-browser';
@@ -241,11 +240,8 @@ describe(`command features in a real browser (${SERVICES_MODE ? 'services' : 'em
   });
 
   it('dispatcher opens the incident and sees the plan’s proposal', async () => {
-    dispatcher = await watch(pc, 'dispatcher');
+    dispatcher = await openSeat(pc, base, 'dispatcher');
     const page = dispatcher.page;
-    await signIn(page, base, 'dispatcher', 'dispatcher-password');
-    await page.locator('#connection.online').waitFor();
-    await waitForMapIdle(page);
     // not a demo system: the training simulator's switch is not in the top bar
     await until(
       () => page.locator('#training-switch .training-state').textContent(),

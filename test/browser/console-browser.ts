@@ -138,6 +138,23 @@ export async function signIn(page: Page, base: string, username: string, passwor
   await page.locator('.topbar').waitFor();
 }
 
+/**
+ * A watched page signed in as `username` (password `<username>-password` unless given), online,
+ * its map drawn: a seat ready for the test's first key.
+ */
+export async function openSeat(
+  session: BrowserSession,
+  base: string,
+  username: string,
+  password = `${username}-password`,
+): Promise<Watched> {
+  const seat = await watch(session, username);
+  await signIn(seat.page, base, username, password);
+  await seat.page.locator('#connection.online').waitFor();
+  await waitForMapIdle(seat.page);
+  return seat;
+}
+
 /** A screenshot into the artefacts folder. */
 export async function shot(page: Page, name: string) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`) });

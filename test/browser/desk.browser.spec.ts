@@ -14,14 +14,12 @@ import { client, login, SERVICES_MODE } from '../support/harness';
 import { startSealingWorld, type SealingWorld } from '../support/sealing-world';
 import {
   ensureConsoleBuilt,
+  openSeat,
   launchBrowser,
   mapErrors,
   ROOT,
-  signIn,
   until,
-  waitForMapIdle,
   waitText,
-  watch,
   type BrowserSession,
   type Watched,
 } from './console-browser';
@@ -179,12 +177,9 @@ describe(`the desk's lifecycle in a real browser (${SERVICES_MODE ? 'services' :
   });
 
   it('call-taker: the place chosen, the open incident nearby shows before filing; F9 attaches the call to it', async () => {
-    calltaker = await watch(pc, 'calltaker');
+    calltaker = await openSeat(pc, base, 'calltaker');
     const page = calltaker.page;
-    await signIn(page, base, 'calltaker', 'calltaker-password');
     await page.locator('#incident-form').waitFor();
-    await page.locator('#connection.online').waitFor();
-    await waitForMapIdle(page);
     const before = ((await calltakerApi.get('/api/v1/incidents?status=all')).body as Incident[])
       .map((i) => i.id)
       .sort();
@@ -265,11 +260,8 @@ describe(`the desk's lifecycle in a real browser (${SERVICES_MODE ? 'services' :
   });
 
   it('dispatcher, keys only: A with nothing chosen sends nobody; corrects (E) and keeps the edits through a stale save; notes (N)', async () => {
-    dispatcher = await watch(pc, 'dispatcher');
+    dispatcher = await openSeat(pc, base, 'dispatcher');
     const page = dispatcher.page;
-    await signIn(page, base, 'dispatcher', 'dispatcher-password');
-    await page.locator('#connection.online').waitFor();
-    await waitForMapIdle(page);
     await openByKeys(page, crash.id);
     await page.locator('#incident-detail .candidate').first().waitFor({ timeout: 15_000 });
 

@@ -15,12 +15,11 @@ import {
 } from '../support/harness';
 import {
   ensureConsoleBuilt,
+  openSeat,
   launchBrowser,
   ROOT,
-  signIn,
   until,
   waitForMapIdle,
-  watch,
   type BrowserSession,
   type Watched,
 } from './console-browser';
@@ -50,10 +49,7 @@ describe(`警务通 on the dispatcher's console (${SERVICES_MODE ? 'services' : 
     if (SERVICES_MODE) await stack.startWorker();
     world = await buildWorld(base, 4);
     pc = await launchBrowser();
-    desk = await watch(pc, 'dispatcher');
-    await signIn(desk.page, base, 'dispatcher', 'dispatcher-password');
-    await desk.page.locator('#connection.online').waitFor();
-    await waitForMapIdle(desk.page);
+    desk = await openSeat(pc, base, 'dispatcher');
   });
   afterAll(async () => {
     await pc?.close();
