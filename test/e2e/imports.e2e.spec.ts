@@ -406,6 +406,17 @@ describe(`bulk imports (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =>
       },
     ]);
     expect((await admin.get('/api/v1/checkpoints')).body).toEqual([]);
+    // without the bad row the checkpoint is imported where the file puts it
+    const good = JSON.stringify({
+      ...JSON.parse(gj),
+      features: JSON.parse(gj).features.slice(0, 1),
+    });
+    const applied = await upload('kind=checkpoints&dryRun=false', good, 'application/geo+json');
+    expect(applied.status).toBe(200);
+    expect(applied.body.counts).toEqual({ create: 1, update: 0, refuse: 0 });
+    expect((await admin.get('/api/v1/checkpoints')).body).toEqual([
+      expect.objectContaining({ name: '西卡点', location: { lon: 104.031, lat: 30.66 } }),
+    ]);
   });
 
   it('edits accounts, units and places one by one', async () => {
