@@ -103,6 +103,10 @@ describe(`the admin seat sets up a real city (${SERVICES_MODE ? 'services' : 'em
     await signIn(page, base, 'admin', ADMIN_PASSWORD);
     await page.locator('[data-seat="admin"]').click();
     await page.locator('#admin-tabs').waitFor();
+    // a real city runs without the demo: no training-simulator switch in the top bar
+    expect((await admin.get('/api/v1/training/simulation')).body).toMatchObject({ demo: false });
+    await page.locator('#training-switch').waitFor({ state: 'hidden' });
+    expect(await page.locator('#training-switch').isVisible()).toBe(false);
     await importFile(page, 'jurisdictions', 'gcj02', 'districts.geojson', DISTRICTS_GEOJSON);
     // the dry run found the file's fields and mapped NAME to the name
     await page.locator('#imp-map-name').waitFor();

@@ -735,7 +735,7 @@ export class AdminSeat implements Seat {
           (p) =>
             p.location
               ? `${p.location.lon.toFixed(5)}, ${p.location.lat.toFixed(5)}`
-              : t('adm_area'),
+              : t('adm_areaCell'),
         ],
       ],
       load: () => api.get<PremiseView[]>('/premises'),
