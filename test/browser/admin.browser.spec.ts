@@ -103,6 +103,10 @@ describe(`the admin seat sets up a real city (${SERVICES_MODE ? 'services' : 'em
     await signIn(page, base, 'admin', ADMIN_PASSWORD);
     await page.locator('[data-seat="admin"]').click();
     await page.locator('#admin-tabs').waitFor();
+    // a real city runs without the demo: no training-simulator switch in the top bar
+    expect((await admin.get('/api/v1/training/simulation')).body).toMatchObject({ demo: false });
+    await page.locator('#training-switch').waitFor({ state: 'hidden' });
+    expect(await page.locator('#training-switch').isVisible()).toBe(false);
     await importFile(page, 'jurisdictions', 'gcj02', 'districts.geojson', DISTRICTS_GEOJSON);
     // the dry run found the file's fields and mapped NAME to the name
     await page.locator('#imp-map-name').waitFor();
@@ -394,5 +398,218 @@ describe(`the admin seat sets up a real city (${SERVICES_MODE ? 'services' : 'em
         (p) => !/HTTP 400 .*\/rings\/schemes|400 \(Bad Request\) .*\/rings\/schemes/.test(p),
       ),
     ).toEqual([]);
+  });
+  it('imports premises through the premises tab (mapping, refused row in Chinese, GCJ-02), and asks before every delete', async () => {
+    const page = adminPage.page;
+    const seen = adminPage.problems.length;
+    /** A school gate east of the incident point, as surveyed (WGS84), and a filling station's yard. */
+    const GATE: [number, number] = [INCIDENT_POINT.lon + 0.004, INCIDENT_POINT.lat + 0.002];
+    const YARD = square(SPLIT + 0.006, 30.65, SPLIT + 0.008, 30.652);
+    const toGcj = (p: [number, number]) =>
+      gcoord.transform<[number, number]>(p, gcoord.WGS84, gcoord.GCJ02);
+    const feature = (props: Record<string, string>, geometry: unknown) => ({
+      type: 'Feature',
+      properties: props,
+      geometry,
+    });
+    const school = feature(
+      { 名称: '锦江小学', 等级: '注意', 说明: '上下学时段学生密集' },
+      { type: 'Point', coordinates: toGcj(GATE) },
+    );
+    const station = feature(
+      { 名称: '东门加油站', 等级: '危险', 说明: '油罐区，禁止明火' },
+      { type: 'Polygon', coordinates: [gcj(YARD)] },
+    );
+    const bank = feature(
+      { 名称: '银行网点', 等级: 'red', 说明: '运钞时段' },
+      { type: 'Point', coordinates: toGcj([GATE[0] + 0.002, GATE[1]]) },
+    );
+    const collection = (...features: unknown[]) =>
+      JSON.stringify({ type: 'FeatureCollection', features });
+    /** The file's Chinese field names are not ours: the dry run lists them, the admin maps them. */
+    const dryRunMapped = async (content: string) => {
+      await page.setInputFiles('#imp-file', {
+        name: 'premises.geojson',
+        mimeType: 'application/geo+json',
+        buffer: Buffer.from(content),
+      });
+      await page.selectOption('#imp-crs', 'gcj02');
+      await page.locator('#imp-dry').click();
+      await page.locator('#imp-map-name option[value="名称"]').waitFor({ state: 'attached' });
+      await page.selectOption('#imp-map-name', '名称');
+      await page.selectOption('#imp-map-level', '等级');
+      await page.selectOption('#imp-map-text', '说明');
+      await page.locator('#imp-dry').click();
+    };
+
+    // the premises tab's 批量导入… opens the wizard on premises
+    await page.locator('#admin-tab-premises').click();
+    await page.locator('#admin-import-here').click();
+    await page.locator('#imp-file').waitFor();
+    expect(await page.locator('#imp-kind').inputValue()).toBe('premises');
+    // the jurisdiction level means nothing for premises: not shown
+    expect(await page.locator('#imp-jkind').isVisible()).toBe(false);
+
+    await dryRunMapped(collection(school, bank, station));
+    await waitText(page, '#imp-status', '拒绝 1');
+    const refused = page.locator('#imp-rows tr[data-action="refuse"]');
+    expect(await refused.count()).toBe(1);
+    expect(await refused.textContent()).toContain('级别：“red”不是有效值');
+    expect(await page.locator('#imp-apply').isDisabled()).toBe(true);
+    await shot(page, '10-premises-refused');
+
+    await dryRunMapped(collection(school, station));
+    await waitText(page, '#imp-status', '新建 2 · 更新 0 · 拒绝 0');
+    const names = async () =>
+      ((await admin.get('/api/v1/premises')).body as { name: string }[]).map((p) => p.name).sort();
+    expect(await names()).toEqual(['春熙路商场']);
+    await page.locator('#imp-apply').click();
+    await waitText(page, '#imp-status', '已导入：新建 2');
+    expect(await names()).toEqual(['东门加油站', '春熙路商场', '锦江小学'].sort());
+    const stored = ((await admin.get('/api/v1/premises')).body as any[]).find(
+      (p) => p.name === '锦江小学',
+    );
+    // where it was surveyed (~2 m), not at its GCJ-02 figures (~250 m away)
+    expect(stored.level).toBe('caution');
+    expect(Math.abs(stored.location.lon - GATE[0])).toBeLessThan(2e-5);
+    expect(Math.abs(stored.location.lat - GATE[1])).toBeLessThan(2e-5);
+
+    // a delete asks first, naming the premise; Esc and 取消 keep it, 删除 removes it
+    await page.locator('#admin-tab-premises').click();
+    const row = page.locator('#premises-table tr[data-name="锦江小学"]');
+    await row.waitFor();
+    const dialog = page.locator('#admin-delete');
+    await row.locator('button[data-action="delete"]').click();
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toContain('确定删除重点场所“锦江小学”？');
+    await shot(page, '11-delete-asks');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await row.locator('button[data-action="delete"]').click();
+    await dialog.locator('[data-role="cancel"]').click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await row.count()).toBe(1);
+    expect(await names()).toContain('锦江小学');
+    await row.locator('button[data-action="delete"]').click();
+    await dialog.waitFor();
+    await page.keyboard.press('Enter');
+    await row.waitFor({ state: 'detached' });
+    await waitText(page, '#admin-msg', '已删除');
+    expect(await names()).toEqual(['东门加油站', '春熙路商场'].sort());
+
+    // a district still in use: the refusal names who uses it, in Chinese, and nothing goes
+    await page.locator('#admin-tab-jurisdictions').click();
+    const west = page.locator('#jurisdictions-table tr[data-name="锦江西区"]');
+    await west.locator('button[data-action="delete"]').click();
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toContain('确定删除辖区“锦江西区 · 分局”？');
+    await page.keyboard.press('Enter');
+    await waitText(page, '#admin-delete .form-error', '仍被引用，未删除');
+    expect(await dialog.locator('.form-error').textContent()).toMatch(/警力 1.*用户 1/);
+    await shot(page, '12-delete-in-use');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await waitText(page, '#admin-msg', '仍被引用，未删除');
+    expect(await west.count()).toBe(1);
+    const districts = async () =>
+      ((await admin.get('/api/v1/jurisdictions')).body.features as any[]).map(
+        (f) => f.properties.name,
+      );
+    expect(await districts()).toContain('锦江西区');
+
+    // the same in English
+    await page.locator('#lang').click();
+    await page.locator('#admin-tab-jurisdictions').click();
+    await west.locator('button[data-action="delete"]').click();
+    await dialog.waitFor();
+    expect(await dialog.locator('h3').textContent()).toBe('Delete jurisdiction');
+    expect(await dialog.textContent()).toContain('Delete the jurisdiction "锦江西区 · District"?');
+    await page.keyboard.press('Enter');
+    await waitText(page, '#admin-delete .form-error', 'Still referenced; nothing was deleted');
+    expect(await dialog.locator('.form-error').textContent()).toMatch(/units 1.*accounts 1/);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await page.locator('#lang').click();
+    expect(await districts()).toContain('锦江西区');
+
+    // the failed requests are the ones asked for: the unmapped dry runs and the refused deletes
+    expect(
+      adminPage.problems
+        .slice(seen)
+        .filter(
+          (p) =>
+            !/(HTTP 400 |400 \(Bad Request\) ).*\/api\/v1\/imports/.test(p) &&
+            !/(HTTP 409 |409 \(Conflict\) ).*\/api\/v1\/jurisdictions\//.test(p),
+        ),
+    ).toEqual([]);
+  });
+  it("resets an account's password and disables it, and adds and deletes a standby point and a response plan, through the tabs", async () => {
+    const page = adminPage.page;
+    const seen = adminPage.problems.length;
+    const loginStatus = async (username: string, password: string) =>
+      (await client(base).post('/api/v1/auth/login', { username, password })).status;
+
+    // 重置密码 in the account's edit form: the old password stops working, the new one works
+    await page.locator('#admin-tab-users').click();
+    const taker = page.locator('#users-table tr[data-username="jj.taker"]');
+    await taker.locator('button', { hasText: '编辑' }).click();
+    await page.locator('#edit-password').fill('jj-taker-new-1');
+    await page.locator('#edit-save').click();
+    await waitText(page, '#admin-msg', '已保存');
+    expect(await loginStatus('jj.taker', 'jj-taker-pass')).toBe(401);
+    expect(await loginStatus('jj.taker', 'jj-taker-new-1')).toBe(200);
+
+    // 停用 / 启用
+    const dispatch = page.locator('#users-table tr[data-username="jj.dispatch"]');
+    await dispatch.locator('button', { hasText: '停用' }).click();
+    await waitText(page, '#users-table tr[data-username="jj.dispatch"]', '已停用');
+    expect(await loginStatus('jj.dispatch', 'jj-dispatch-pass')).toBe(401);
+    await dispatch.locator('button', { hasText: '启用' }).click();
+    await dispatch.locator('button', { hasText: '停用' }).waitFor();
+    expect(await loginStatus('jj.dispatch', 'jj-dispatch-pass')).toBe(200);
+
+    // a standby point typed in, then deleted after the question
+    await page.locator('#admin-tab-standby').click();
+    await page.locator('#new-place-name').fill('春熙路备勤点');
+    await page.locator('#new-place-lon').fill(String(INCIDENT_POINT.lon));
+    await page.locator('#new-place-lat').fill(String(INCIDENT_POINT.lat));
+    await page.selectOption('#new-place-crs', 'WGS84');
+    await page.locator('#new-place').click();
+    const point = page.locator('#standby-points-table tr[data-name="春熙路备勤点"]');
+    await point.waitFor();
+    const standby = async () =>
+      ((await admin.get('/api/v1/standby-points')).body as { name: string }[]).map((p) => p.name);
+    expect(await standby()).toEqual(['春熙路备勤点']);
+    const dialog = page.locator('#admin-delete');
+    await point.locator('button[data-action="delete"]').click();
+    await waitText(page, '#admin-delete', '确定删除备勤点“春熙路备勤点”？');
+    await page.keyboard.press('Enter');
+    await point.waitFor({ state: 'detached' });
+    expect(await standby()).toEqual([]);
+
+    // a response plan: created, a delete cancelled, then confirmed
+    await page.locator('#admin-tab-plans').click();
+    await page.locator('#new-plan-name').fill('锦江盗窃预案');
+    await page.selectOption('#new-plan-category', 'criminal');
+    await page.locator('#new-plan').click();
+    const plan = page.locator('#plans-table tr[data-name="锦江盗窃预案"]');
+    await plan.waitFor();
+    const plans = async () =>
+      ((await admin.get('/api/v1/response-plans')).body as { name: string | null }[]).map(
+        (p) => p.name,
+      );
+    expect(await plans()).toContain('锦江盗窃预案');
+    await plan.locator('button[data-action="delete"]').click();
+    await waitText(page, '#admin-delete', '确定删除预案“锦江盗窃预案”？');
+    await dialog.locator('[data-role="cancel"]').click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await plans()).toContain('锦江盗窃预案');
+    await plan.locator('button[data-action="delete"]').click();
+    await dialog.waitFor();
+    await page.keyboard.press('Enter');
+    await plan.waitFor({ state: 'detached' });
+    expect(await plans()).not.toContain('锦江盗窃预案');
+    await shot(page, '13-plans');
+    expect(adminPage.problems.slice(seen)).toEqual([]);
   });
 });

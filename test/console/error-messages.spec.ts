@@ -70,6 +70,16 @@ describe('errorMessage', () => {
     expect(errorMessage(err, 'en')).not.toContain('Too big');
   });
 
+  it('says who still uses what an IN_USE refused to delete, in the seat language', () => {
+    const err = new ApiError(409, 'IN_USE', '锦江西区 is still referenced', {
+      references: { units: 2, users: 1, somethingNew: 3 },
+    });
+    expect(errorMessage(err, 'zh')).toBe('仍被引用，未删除：警力 2、用户 1、somethingNew 3');
+    expect(errorMessage(err, 'en')).toBe(
+      'Still referenced; nothing was deleted: units 2, accounts 1, somethingNew 3',
+    );
+  });
+
   it('falls back to a generic sentence with the code, and names network failures', () => {
     expect(errorMessage(new ApiError(502, 'HTTP_502', 'Bad Gateway'), 'zh')).toBe(
       '请求失败（HTTP_502）',

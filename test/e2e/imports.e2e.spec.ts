@@ -24,6 +24,8 @@ const WEST = square(104.03, 30.63, 104.07, 30.67);
 const EAST = square(104.07, 30.63, 104.11, 30.67);
 const toGcj = (ring: Ring): Ring =>
   ring.map((p) => gcoord.transform<[number, number]>(p, gcoord.WGS84, gcoord.GCJ02));
+/** The city this spec imports into: points and areas beyond it are refused. */
+const SERVICE_AREA = [103.9, 30.5, 104.3, 30.8];
 /** 150 m inside the west district's west edge; outside the GCJ-02 square read as WGS84. */
 const NEAR_WEST_EDGE = { lon: 104.0315, lat: 30.65 };
 
@@ -61,10 +63,11 @@ describe(`bulk imports (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =>
     users: (await admin.get('/api/v1/users')).body.length as number,
     standby: (await admin.get('/api/v1/standby-points')).body.length as number,
     checkpoints: (await admin.get('/api/v1/checkpoints')).body.length as number,
+    premises: (await admin.get('/api/v1/premises')).body.length as number,
   });
 
   beforeAll(async () => {
-    stack = await createStack();
+    stack = await createStack({ SERVICE_AREA_BBOX: SERVICE_AREA.join(',') });
     base = (await stack.startApi()).url;
     const r = await client(base).post('/api/v1/auth/login', {
       username: 'admin',
@@ -403,6 +406,17 @@ describe(`bulk imports (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =>
       },
     ]);
     expect((await admin.get('/api/v1/checkpoints')).body).toEqual([]);
+    // without the bad row the checkpoint is imported where the file puts it
+    const good = JSON.stringify({
+      ...JSON.parse(gj),
+      features: JSON.parse(gj).features.slice(0, 1),
+    });
+    const applied = await upload('kind=checkpoints&dryRun=false', good, 'application/geo+json');
+    expect(applied.status).toBe(200);
+    expect(applied.body.counts).toEqual({ create: 1, update: 0, refuse: 0 });
+    expect((await admin.get('/api/v1/checkpoints')).body).toEqual([
+      expect.objectContaining({ name: '西卡点', location: { lon: 104.031, lat: 30.66 } }),
+    ]);
   });
 
   it('edits accounts, units and places one by one', async () => {
@@ -471,5 +485,282 @@ describe(`bulk imports (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =>
     expect((await admin.raw('DELETE', `/api/v1/standby-points/${sp.id}`)).status).toBe(204);
     expect((await admin.raw('DELETE', `/api/v1/standby-points/${sp.id}`)).status).toBe(404);
     expect((await admin.get('/api/v1/standby-points')).body).toEqual([]);
+  });
+
+  // ---- premises (重点场所) ----------------------------------------------------------------------
+
+  interface Premise {
+    id: string;
+    name: string;
+    level: string;
+    text: string;
+    location: { lon: number; lat: number } | null;
+    area: { type: string; coordinates: unknown } | null;
+  }
+  const premises = async () => (await admin.get('/api/v1/premises')).body as Premise[];
+  const premise = async (name: string) => (await premises()).find((p) => p.name === name);
+  /** Every [lon, lat] of a GeoJSON geometry's coordinates. */
+  const positions = (c: unknown): number[][] =>
+    Array.isArray(c) && typeof c[0] === 'number'
+      ? [c as number[]]
+      : (c as unknown[]).flatMap(positions);
+  const q = (o: Record<string, string>) => encodeURIComponent(JSON.stringify(o));
+  /** A school gate and a chemical yard, as surveyed (WGS84). */
+  const SCHOOL: [number, number] = [104.052, 30.645];
+  const YARD = square(104.08, 30.64, 104.085, 30.645);
+  const PREMISES_GEOJSON = JSON.stringify({
+    type: 'FeatureCollection',
+    features: [
+      {
+        type: 'Feature',
+        properties: { 名称: '实验小学', 等级: '注意', 说明: '上下学时段学生密集' },
+        geometry: {
+          type: 'Point',
+          coordinates: gcoord.transform<[number, number]>(SCHOOL, gcoord.WGS84, gcoord.GCJ02),
+        },
+      },
+      {
+        type: 'Feature',
+        properties: { 名称: '化工仓库', 等级: 'danger', 说明: '危化品仓储，禁止明火' },
+        geometry: { type: 'Polygon', coordinates: [toGcj(YARD)] },
+      },
+    ],
+  });
+  const PREMISES_MAPPING = q({ name: '名称', level: '等级', text: '说明' });
+
+  it('imports premises (points and areas) from GeoJSON in GCJ-02: mapping step, dry run, apply, re-import updates', async () => {
+    const before = await counts();
+    // the file's fields come back for the mapping step when the required ones are not found
+    const unmapped = await upload('kind=premises&crs=gcj02', PREMISES_GEOJSON);
+    expect(unmapped.status).toBe(400);
+    expect(unmapped.body.error.details).toEqual({
+      fields: ['名称', '等级', '说明'],
+      missing: ['name', 'level', 'text'],
+    });
+
+    const query = `kind=premises&crs=gcj02&mapping=${PREMISES_MAPPING}`;
+    const dry = await upload(query, PREMISES_GEOJSON, 'application/geo+json');
+    expect(dry.status).toBe(200);
+    expect(dry.body).toMatchObject({
+      kind: 'premises',
+      format: 'geojson',
+      crs: 'GCJ02',
+      dryRun: true,
+      applied: false,
+      mapping: { name: '名称', level: '等级', text: '说明' },
+      counts: { create: 2, update: 0, refuse: 0 },
+      rows: [
+        { row: 1, key: '实验小学', action: 'create', issues: [] },
+        { row: 2, key: '化工仓库', action: 'create', issues: [] },
+      ],
+    });
+    expect(await counts()).toEqual(before);
+
+    const applied = await upload(`${query}&dryRun=false`, PREMISES_GEOJSON, 'application/geo+json');
+    expect(applied.status).toBe(200);
+    expect(applied.body).toMatchObject({ applied: true, counts: { create: 2, refuse: 0 } });
+    expect(await counts()).toEqual({ ...before, premises: before.premises + 2 });
+
+    // GCJ-02 taken back to where it was surveyed: within ~2 m, where the GCJ-02 figures lie ~250 m off
+    const school = (await premise('实验小学'))!;
+    expect(school).toMatchObject({ level: 'caution', text: '上下学时段学生密集', area: null });
+    expect(Math.abs(school.location!.lon - SCHOOL[0])).toBeLessThan(2e-5);
+    expect(Math.abs(school.location!.lat - SCHOOL[1])).toBeLessThan(2e-5);
+    const shifted = gcoord.transform<[number, number]>(SCHOOL, gcoord.WGS84, gcoord.GCJ02);
+    expect(Math.hypot(shifted[0] - SCHOOL[0], shifted[1] - SCHOOL[1])).toBeGreaterThan(0.002);
+    const yard = (await premise('化工仓库'))!;
+    expect(yard).toMatchObject({ level: 'danger', location: null });
+    const corners = positions(yard.area!.coordinates);
+    for (const [lon, lat] of YARD.slice(0, 4))
+      expect(Math.min(...corners.map(([x, y]) => Math.hypot(x - lon, y - lat)))).toBeLessThan(2e-5);
+
+    // the imported flag reaches the desk: a call at the school gate is told about it
+    const dispatcher = client(base, await loginToken(base, 'disp0', 'dispatcher-pass'));
+    const ctx = await dispatcher.get(`/api/v1/intake/context?lon=${SCHOOL[0]}&lat=${SCHOOL[1]}`);
+    expect(ctx.status).toBe(200);
+    expect(ctx.body.premises).toEqual([
+      expect.objectContaining({ name: '实验小学', level: 'caution' }),
+    ]);
+
+    // the same names again are updates (a new level and text), not new premises
+    const relevelled = PREMISES_GEOJSON.replace('注意', '危险').replace('上下学', '放学');
+    const again = await upload(`${query}&dryRun=false`, relevelled, 'application/geo+json');
+    expect(again.body.counts).toEqual({ create: 0, update: 2, refuse: 0 });
+    expect(await premise('实验小学')).toMatchObject({
+      id: school.id,
+      level: 'danger',
+      text: '放学时段学生密集',
+    });
+    expect(await counts()).toEqual({ ...before, premises: before.premises + 2 });
+  });
+
+  it('imports premises from a zipped shapefile and from CSV in BD-09; a file with bad rows is refused whole, row by row', async () => {
+    const zip = shapefileZip('重点场所', [
+      { point: [104.06, 30.66], properties: { MC: '人民医院', JB: '提示', SM: '急诊入口在东侧' } },
+      { point: [104.1, 30.66], properties: { MC: '东区加油站', JB: 'Danger', SM: '油罐区' } },
+    ]);
+    const shp = await upload(
+      `kind=premises&dryRun=false&mapping=${q({ name: 'MC', level: 'JB', text: 'SM' })}`,
+      zip,
+      'application/zip',
+    );
+    expect(shp.status).toBe(200);
+    expect(shp.body).toMatchObject({
+      format: 'shapefile',
+      applied: true,
+      counts: { create: 2, update: 0, refuse: 0 },
+    });
+    expect(await premise('人民医院')).toMatchObject({
+      level: 'info',
+      location: { lon: 104.06, lat: 30.66 },
+    });
+    expect(await premise('东区加油站')).toMatchObject({ level: 'danger' });
+
+    const bd = (lon: number, lat: number) =>
+      gcoord.transform<[number, number]>([lon, lat], gcoord.WGS84, gcoord.BD09).join(',');
+    const bad = [
+      'name,level,text,lon,lat',
+      `体育馆,caution,大型活动时人员密集,${bd(104.07, 30.655)}`,
+      `银行网点,red,运钞时段注意,${bd(104.04, 30.65)}`,
+      `无说明处,info,,${bd(104.04, 30.65)}`,
+      `体育馆,info,重名,${bd(104.05, 30.65)}`,
+      `坏坐标,info,经度不是数字,abc,30.65`,
+      `城外仓库,info,在服务范围外,${bd(105.5, 30.65)}`,
+    ].join('\n');
+    const before = await counts();
+    const dry = await upload('kind=premises&crs=bd09', bad, 'text/csv');
+    expect(dry.status).toBe(200);
+    expect(dry.body.counts).toEqual({ create: 1, update: 0, refuse: 5 });
+    const refused = await upload('kind=premises&crs=bd09&dryRun=false', bad, 'text/csv');
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.code).toBe('IMPORT_REFUSED');
+    expect(refused.body.error.details.counts).toEqual({ create: 1, update: 0, refuse: 5 });
+    const rows = refused.body.error.details.rows as {
+      row: number;
+      key: string;
+      errors: string[];
+      issues: Record<string, unknown>[];
+    }[];
+    expect(rows.map((r) => [r.row, r.key, r.issues])).toEqual([
+      [
+        2,
+        '银行网点',
+        [
+          {
+            code: 'IMPORT_BAD_KIND',
+            field: 'level',
+            value: 'red',
+            expected: ['info', 'caution', 'danger'],
+          },
+        ],
+      ],
+      [3, '无说明处', [{ code: 'IMPORT_FIELD_MISSING', field: 'text' }]],
+      [4, '体育馆', [{ code: 'IMPORT_DUPLICATE_ROW', field: 'name', value: '体育馆', row: 1 }]],
+      [5, '坏坐标', [{ code: 'IMPORT_NOT_A_NUMBER', field: 'lon', value: 'abc' }]],
+      [
+        6,
+        '城外仓库',
+        [expect.objectContaining({ code: 'IMPORT_OUTSIDE_AREA', field: 'location' })],
+      ],
+    ]);
+    expect(rows[1].errors).toEqual(['text: missing']);
+    expect(await counts()).toEqual(before);
+
+    // GeoJSON rows that are not a point or a valid area
+    const shapes = JSON.stringify({
+      type: 'FeatureCollection',
+      features: [
+        {
+          type: 'Feature',
+          properties: { name: '河道', level: 'info', text: '汛期' },
+          geometry: {
+            type: 'LineString',
+            coordinates: [
+              [104.04, 30.64],
+              [104.05, 30.65],
+            ],
+          },
+        },
+        {
+          type: 'Feature',
+          properties: { name: '蝴蝶形', level: 'info', text: '自相交' },
+          geometry: {
+            type: 'Polygon',
+            coordinates: [
+              [
+                [104.04, 30.64],
+                [104.05, 30.65],
+                [104.05, 30.64],
+                [104.04, 30.65],
+                [104.04, 30.64],
+              ],
+            ],
+          },
+        },
+      ],
+    });
+    const shapesRefused = await upload('kind=premises&dryRun=false', shapes, 'application/json');
+    expect(shapesRefused.status).toBe(422);
+    expect(
+      shapesRefused.body.error.details.rows.map((r: { issues: { code: string }[] }) => r.issues),
+    ).toEqual([
+      [
+        {
+          code: 'IMPORT_BAD_GEOMETRY_TYPE',
+          field: 'geometry',
+          value: 'LineString',
+          expected: ['Point', 'Polygon', 'MultiPolygon'],
+        },
+      ],
+      [expect.objectContaining({ code: 'IMPORT_INVALID_POLYGON', field: 'geometry' })],
+    ]);
+    expect(await counts()).toEqual(before);
+
+    // the corrected CSV: stored where it was surveyed, not at its BD-09 figures
+    const good = [
+      'name,level,text,lon,lat',
+      `体育馆,caution,大型活动时人员密集,${bd(104.07, 30.655)}`,
+      `银行网点,info,运钞时段注意,${bd(104.04, 30.65)}`,
+    ].join('\n');
+    const applied = await upload('kind=premises&crs=bd09&dryRun=false', good, 'text/csv');
+    expect(applied.status).toBe(200);
+    const stadium = (await premise('体育馆'))!;
+    expect(Math.abs(stadium.location!.lon - 104.07)).toBeLessThan(2e-5);
+    expect(Math.abs(stadium.location!.lat - 30.655)).toBeLessThan(2e-5);
+    expect(await counts()).toEqual({ ...before, premises: before.premises + 2 });
+  });
+
+  it('refuses a premises import by anyone but an admin, and a name several premises share', async () => {
+    const before = await counts();
+    const csv = 'name,level,text,lon,lat\n夜市,caution,人员密集,104.06,30.65\n';
+    // a dispatcher may add premises one by one, but not import them
+    const dispatcher = await loginToken(base, 'disp0', 'dispatcher-pass');
+    for (const dryRun of ['true', 'false'])
+      expect(
+        (await upload(`kind=premises&dryRun=${dryRun}`, csv, 'text/csv', dispatcher)).status,
+      ).toBe(403);
+    expect((await upload('kind=premises&dryRun=false', csv, 'text/csv', 'nope')).status).toBe(401);
+    expect(await counts()).toEqual(before);
+
+    // two premises of the same name made by hand: which one a row means is unclear
+    const twin = {
+      name: '夜市',
+      level: 'info',
+      text: '东门',
+      location: { lon: 104.061, lat: 30.651 },
+    };
+    expect((await admin.post('/api/v1/premises', twin)).status).toBe(201);
+    expect((await admin.post('/api/v1/premises', { ...twin, text: '西门' })).status).toBe(201);
+    const refused = await upload('kind=premises&dryRun=false', csv, 'text/csv');
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.details.rows[0].issues).toEqual([
+      { code: 'IMPORT_NAME_NOT_UNIQUE', field: 'name', value: '夜市', count: 2 },
+    ]);
+    expect(
+      (await premises())
+        .filter((p) => p.name === '夜市')
+        .map((p) => p.text)
+        .sort(),
+    ).toEqual(['东门', '西门']);
   });
 });

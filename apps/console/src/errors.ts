@@ -33,10 +33,24 @@ function invalidFields(details: unknown): string {
   return [...new Set(paths)].join(', ');
 }
 
+/** Who still points at what a delete was refused for (IN_USE `details.references`). */
+function references(details: unknown, l: Lang): string {
+  const refs = (details as { references?: Record<string, unknown> } | null)?.references;
+  if (!refs || typeof refs !== 'object') return '';
+  return Object.entries(refs)
+    .filter(([, n]) => typeof n === 'number' && n > 0)
+    .map(([k, n]) => {
+      const key = `ref_${k}`;
+      return translate(l, 'refCount', { what: isKey(key) ? translate(l, key) : k, n: Number(n) });
+    })
+    .join(translate(l, 'errListSep'));
+}
+
 /** What a code's sentence adds from the error's details (nothing for most). */
 const DETAIL = {
   VALIDATION_FAILED: invalidFields,
   UNIT_UNAVAILABLE: busyUnits,
+  IN_USE: references,
 } satisfies Partial<Record<ErrorCode, (details: unknown, l: Lang) => string>>;
 
 function isErrorCode(code: string): code is ErrorCode {

@@ -97,6 +97,8 @@ export const IMPORT_KINDS = [
   'checkpoints',
   'units',
   'users',
+  /** 重点场所: points or areas with a caution level and text */
+  'premises',
 ] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
 
@@ -107,6 +109,7 @@ export const IMPORT_TARGET_FIELDS = {
   checkpoints: ['name', 'lon', 'lat'],
   units: ['callsign', 'kind', 'station'],
   users: ['username', 'password', 'roles', 'jurisdiction'],
+  premises: ['name', 'level', 'text', 'lon', 'lat'],
 } as const satisfies Record<ImportKind, readonly string[]>;
 
 /** Why an import row is refused: `{code, field, ...params}` (the console words them). */
@@ -127,5 +130,7 @@ export const IMPORT_ISSUE_CODES = [
   'IMPORT_UNKNOWN_ROLE',
   'IMPORT_OWN_ACCOUNT',
   'IMPORT_BAD_RECORD',
+  /** several existing records have the row's name, so which one to update is unclear */
+  'IMPORT_NAME_NOT_UNIQUE',
 ] as const;
 export type ImportIssueCode = (typeof IMPORT_ISSUE_CODES)[number];

@@ -2,6 +2,7 @@
 // a create form above it and an edit form beside it, described as data. Inputs are native
 // controls with stable ids (`<prefix>-<field>`), so Tab/Enter/Space and the browser tests reach
 // every one of them.
+import { openDialog } from '../dialog';
 import { h, render } from '../dom';
 import { errorMessage } from '../errors';
 import { t } from '../i18n';
@@ -30,6 +31,23 @@ export interface RowAction<T> {
   done?: string;
 }
 
+/** A row's delete: asked first, naming the record; a refusal (409 IN_USE…) stays on screen. */
+export interface RemoveSpec<T> {
+  /** The kind of record in the seat's language, as the question names it ("辖区"). */
+  what: string;
+  name: (row: T) => string;
+  run: (row: T) => Promise<unknown>;
+  /** Rows that may be deleted at all (built-ins may not); all when not given. */
+  when?: (row: T) => boolean;
+}
+
+/** A button above the tab's forms (e.g. the bulk import of the tab's kind). */
+export interface Tool {
+  id: string;
+  label: string;
+  run: () => void;
+}
+
 export interface CrudSpec<T> {
   /** The table's id is `<id>-table`. */
   id: string;
@@ -49,6 +67,8 @@ export interface CrudSpec<T> {
     run: (row: T, v: Values) => Promise<unknown>;
   };
   actions?: (row: T) => RowAction<T>[];
+  remove?: RemoveSpec<T>;
+  tools?: Tool[];
   /** Shown after a create (e.g. a unit's QR code). */
   afterCreate?: (created: unknown) => Promise<Node | void>;
 }
@@ -215,6 +235,29 @@ export async function crudTab<T>(body: HTMLElement, spec: CrudSpec<T>) {
     );
     f.root.querySelector<HTMLElement>('input, select, textarea')?.focus();
   };
+  const remove = async (r: RemoveSpec<T>, row: T) => {
+    const name = r.name(row);
+    const removed = await openDialog({
+      id: 'admin-delete',
+      title: t('adm_delTitle', { what: r.what }),
+      body: [h('p', {}, t('adm_delBody', { what: r.what, name }))],
+      confirmLabel: t('adm_delConfirm'),
+      danger: true,
+      submit: async () => {
+        try {
+          await r.run(row);
+          return true;
+        } catch (err) {
+          // shown in the dialog too; this stays after the dialog is closed
+          msg.textContent = errorMessage(err);
+          throw err;
+        }
+      },
+    });
+    if (!removed) return;
+    msg.textContent = t('adm_deleted');
+    await paint().catch((err: unknown) => (msg.textContent = errorMessage(err)));
+  };
   const paint = async () => {
     const rows = await spec.load();
     const [attr, keyOf] = spec.rowKey;
@@ -235,6 +278,11 @@ export async function crudTab<T>(body: HTMLElement, spec: CrudSpec<T>) {
               (spec.actions?.(row) ?? []).map((a) =>
                 button(a.label, () => void act(() => a.run(row), a.done)),
               ),
+              spec.remove && (spec.remove.when?.(row) ?? true)
+                ? button(t('adm_delete'), () => void remove(spec.remove!, row), {
+                    'data-action': 'delete',
+                  })
+                : null,
             ),
           ),
         ),
@@ -242,6 +290,14 @@ export async function crudTab<T>(body: HTMLElement, spec: CrudSpec<T>) {
     );
   };
   const parts: Node[] = [];
+  if (spec.tools?.length)
+    parts.push(
+      h(
+        'div',
+        { class: 'admin-actions' },
+        spec.tools.map((x) => button(x.label, x.run, { id: x.id })),
+      ),
+    );
   if (spec.create) {
     const c = spec.create;
     const f = form(c.prefix ?? 'new', c.fields);

@@ -23,7 +23,14 @@ import { api, ApiError, qs } from '../api';
 import { h, render } from '../dom';
 import { errorMessage, importIssueText } from '../errors';
 import { categoryLabel, label, priorityLabel, statusLabel, t, unitKindLabel } from '../i18n';
-import { crudTab, table as tableOf, type FieldSpec, type Option, type Values } from './admin-crud';
+import {
+  crudTab,
+  table as tableOf,
+  type FieldSpec,
+  type Option,
+  type Tool,
+  type Values,
+} from './admin-crud';
 import type { Seat, SeatContext } from './seat';
 
 type Tab =
@@ -117,6 +124,8 @@ export class AdminSeat implements Seat {
   private body: HTMLElement | null = null;
   private tabsEl: HTMLElement | null = null;
   private tab: Tab = 'import';
+  /** What the import tab offers first (set by a tab's 批量导入 button). */
+  private importKind: ImportKind = IMPORT_KINDS[0];
   private jurisdictions: Jurisdiction[] = [];
 
   mount(_ctx: SeatContext) {
@@ -195,6 +204,20 @@ export class AdminSeat implements Seat {
     }
   }
 
+  /** The tab's 批量导入 button: the import wizard with this kind chosen. */
+  private importTool(kind: ImportKind): Tool[] {
+    return [
+      {
+        id: 'admin-import-here',
+        label: t('adm_importHere'),
+        run: () => {
+          this.importKind = kind;
+          this.show('import');
+        },
+      },
+    ];
+  }
+
   private jurisdictionName(id: string | null | undefined) {
     return id ? (this.jurisdictions.find((j) => j.id === id)?.name ?? id) : t('adm_city');
   }
@@ -226,7 +249,9 @@ export class AdminSeat implements Seat {
     const kindSel = h(
       'select',
       { id: 'imp-kind' },
-      IMPORT_KINDS.map((k) => h('option', { value: k }, t(`adm_ik_${k}`))),
+      IMPORT_KINDS.map((k) =>
+        h('option', { value: k, selected: k === this.importKind }, t(`adm_ik_${k}`)),
+      ),
     );
     const fileIn = h('input', {
       type: 'file',
@@ -299,7 +324,10 @@ export class AdminSeat implements Seat {
       paintMapping();
       jkindField.hidden = kind() !== 'jurisdictions';
     };
-    kindSel.addEventListener('change', reset);
+    kindSel.addEventListener('change', () => {
+      this.importKind = kind();
+      reset();
+    });
     fileIn.addEventListener('change', reset);
     crsSel.addEventListener('change', () => (applyBtn.disabled = true));
     jkindSel.addEventListener('change', () => (applyBtn.disabled = true));
@@ -470,6 +498,7 @@ export class AdminSeat implements Seat {
           if (v.password) await api.post(`/users/${u.id}/password`, { password: v.password });
         },
       },
+      tools: this.importTool('users'),
       actions: (u) => [
         {
           label: u.disabled ? t('adm_enable') : t('adm_disable'),
@@ -541,6 +570,7 @@ export class AdminSeat implements Seat {
         run: (u, v) => api.patch(`/units/${u.id}`, body_(v)),
       },
       actions: (u) => [{ label: t('adm_qr'), run: () => qr(u), done: '' }],
+      tools: this.importTool('units'),
     });
   }
 
@@ -620,13 +650,12 @@ export class AdminSeat implements Seat {
             }),
           ),
       },
-      actions: (j) => [
-        {
-          label: t('adm_delete'),
-          done: t('adm_deleted'),
-          run: async () => void (await reload(api.del(`/jurisdictions/${j.id}`))),
-        },
-      ],
+      remove: {
+        what: t('adm_one_jurisdiction'),
+        name: (j) => `${j.name} · ${t(`adm_k_${j.kind}`)}`,
+        run: (j) => reload(api.del(`/jurisdictions/${j.id}`)),
+      },
+      tools: this.importTool('jurisdictions'),
     });
   }
 
@@ -657,13 +686,12 @@ export class AdminSeat implements Seat {
         fields: (p) => [{ name: 'name', label: t('adm_name'), value: p.name }],
         run: (p, v) => api.patch(`/${path}/${p.id}`, { name: v.name }),
       },
-      actions: (p) => [
-        {
-          label: t('adm_delete'),
-          done: t('adm_deleted'),
-          run: async () => void (await api.del(`/${path}/${p.id}`)),
-        },
-      ],
+      remove: {
+        what: t(path === 'checkpoints' ? 'adm_one_checkpoint' : 'adm_one_standby'),
+        name: (p) => p.name,
+        run: (p) => api.del(`/${path}/${p.id}`),
+      },
+      tools: this.importTool(path),
     });
   }
 
@@ -707,7 +735,7 @@ export class AdminSeat implements Seat {
           (p) =>
             p.location
               ? `${p.location.lon.toFixed(5)}, ${p.location.lat.toFixed(5)}`
-              : t('adm_area'),
+              : t('adm_areaCell'),
         ],
       ],
       load: () => api.get<PremiseView[]>('/premises'),
@@ -722,13 +750,12 @@ export class AdminSeat implements Seat {
         fields,
         run: (p, v) => api.put(`/premises/${p.id}`, body_(v, p)),
       },
-      actions: (p) => [
-        {
-          label: t('adm_delete'),
-          done: t('adm_deleted'),
-          run: async () => void (await api.del(`/premises/${p.id}`)),
-        },
-      ],
+      remove: {
+        what: t('adm_one_premise'),
+        name: (p) => p.name,
+        run: (p) => api.del(`/premises/${p.id}`),
+      },
+      tools: this.importTool('premises'),
     });
   }
 
@@ -813,13 +840,11 @@ export class AdminSeat implements Seat {
         fields,
         run: (p, v) => api.put(`/response-plans/${p.id}`, body_(v)),
       },
-      actions: (p) => [
-        {
-          label: t('adm_delete'),
-          done: t('adm_deleted'),
-          run: async () => void (await api.del(`/response-plans/${p.id}`)),
-        },
-      ],
+      remove: {
+        what: t('adm_one_plan'),
+        name: (p) => p.name ?? `${categoryLabel(p.category)} · ${priorityLabel(p.priority)}`,
+        run: (p) => api.del(`/response-plans/${p.id}`),
+      },
     });
   }
 
@@ -855,16 +880,13 @@ export class AdminSeat implements Seat {
           run: async () =>
             void (await api.patch(`/dispositions/${d.code}`, { disabled: !d.disabled })),
         },
-        ...(d.builtin
-          ? []
-          : [
-              {
-                label: t('adm_delete'),
-                done: t('adm_deleted'),
-                run: async () => void (await api.del(`/dispositions/${d.code}`)),
-              },
-            ]),
       ],
+      remove: {
+        what: t('adm_one_disposition'),
+        name: (d) => `${label(d.label)} (${d.code})`,
+        run: (d) => api.del(`/dispositions/${d.code}`),
+        when: (d) => !d.builtin,
+      },
     });
   }
 
@@ -901,16 +923,12 @@ export class AdminSeat implements Seat {
         fields,
         run: (s, v) => api.put(`/rings/schemes/${s.id}`, body_(v)),
       },
-      actions: (s) =>
-        s.builtin
-          ? []
-          : [
-              {
-                label: t('adm_delete'),
-                done: t('adm_deleted'),
-                run: async () => void (await api.del(`/rings/schemes/${s.id}`)),
-              },
-            ],
+      remove: {
+        what: t('adm_one_scheme'),
+        name: (s) => `${label(s.label)} (${s.id})`,
+        run: (s) => api.del(`/rings/schemes/${s.id}`),
+        when: (s) => !s.builtin,
+      },
     });
   }
 }

@@ -28,6 +28,8 @@ export function issueText(i: ImportIssue): string {
     IMPORT_UNKNOWN_ROLE: () => `${i.value} (roles are ${(i.expected ?? []).join(', ')})`,
     IMPORT_OWN_ACCOUNT: () => 'your own account is not changed by an import',
     IMPORT_BAD_RECORD: () => `${i.value} fields where the header has ${i.count}`,
+    IMPORT_NAME_NOT_UNIQUE: () =>
+      `${i.count} records are named ${i.value}; which to update is unclear`,
   };
   return `${i.field}: ${words[i.code]()}`;
 }

@@ -12,6 +12,10 @@ export function allPlaceNames(db: DbOrTx, table: PointTable) {
   return db.selectFrom(table).select(['id', 'name']).execute();
 }
 
+export function allPremiseNames(db: DbOrTx) {
+  return db.selectFrom('premises').select(['id', 'name']).execute();
+}
+
 export function allUnitCallsigns(db: DbOrTx) {
   return db.selectFrom('units').select(['id', 'callsign']).execute();
 }

@@ -2,6 +2,12 @@ import { Injectable } from '@nestjs/common';
 import {
   areaGeometrySchema,
   createUserSchema,
+  premiseInputSchema,
+  PREMISE_LEVELS,
+  type AreaGeometry,
+  type Crs,
+  type PremiseInput,
+  type PremiseLevel,
   importMappingSchema,
   IMPORT_TARGET_FIELDS,
   type BulkImportQuery,
@@ -22,7 +28,7 @@ import {
 } from '../platform';
 import { hashPassword, newToken, tokenHash } from '../auth';
 import { AfterCommit, RealtimePublisher } from '../realtime';
-import { InputBounds, inBbox } from '../roads';
+import { InputBounds, inBbox, insertPremise, updatePremise } from '../roads';
 import { UnitsService } from '../fleet';
 import {
   coordinatesToWgs84,
@@ -34,6 +40,7 @@ import {
 import {
   allJurisdictions,
   allPlaceNames,
+  allPremiseNames,
   allUnitCallsigns,
   allUsernames,
   insertJurisdictionRow,
@@ -56,6 +63,7 @@ const FORMATS_OF: Record<ImportKind, ImportFormat[]> = {
   checkpoints: ['geojson', 'shapefile', 'csv'],
   units: ['csv'],
   users: ['csv'],
+  premises: ['geojson', 'shapefile', 'csv'],
 };
 const REQUIRED_OF: Record<ImportKind, string[]> = {
   jurisdictions: ['name'],
@@ -63,10 +71,14 @@ const REQUIRED_OF: Record<ImportKind, string[]> = {
   checkpoints: ['name'],
   units: ['callsign', 'kind'],
   users: ['username', 'roles'],
+  premises: ['name', 'level', 'text'],
 };
 const LEVEL = { district: 0, station: 1, grid: 2 } as const;
 type JurisdictionKind = keyof typeof LEVEL;
-const isJurisdictionKind = (v: string): v is JurisdictionKind => v in LEVEL;
+const isJurisdictionKind = (v: string): v is JurisdictionKind => Object.hasOwn(LEVEL, v);
+/** A table's own entry for a word (never an Object.prototype member such as `constructor`). */
+const aliasOf = <T>(table: Record<string, T>, word: string): T | undefined =>
+  Object.hasOwn(table, word) ? table[word] : undefined;
 /** What people write in a kind column besides the English words. */
 const KIND_ALIASES: Record<string, JurisdictionKind> = {
   分局: 'district',
@@ -76,6 +88,14 @@ const KIND_ALIASES: Record<string, JurisdictionKind> = {
   网格: 'grid',
   警务区: 'grid',
 };
+/** The console's words for the premise levels, besides the English ones. */
+const PREMISE_LEVEL_ALIASES: Record<string, PremiseLevel> = {
+  提示: 'info',
+  注意: 'caution',
+  危险: 'danger',
+};
+/** Kinds whose records are points: from a CSV they need lon/lat columns. */
+const POINT_KINDS: ImportKind[] = ['standby-points', 'checkpoints', 'premises'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** One planned row; `write` runs only when the whole file is applied. */
@@ -115,8 +135,7 @@ export class ImportsService {
       );
     const mapping = resolveMapping(q.kind, file.fields, q.mapping);
     const missing = REQUIRED_OF[q.kind].filter((t) => !mapping[t]);
-    const pointsFromCsv =
-      (q.kind === 'standby-points' || q.kind === 'checkpoints') && file.format === 'csv';
+    const pointsFromCsv = POINT_KINDS.includes(q.kind) && file.format === 'csv';
     if (pointsFromCsv) missing.push(...['lon', 'lat'].filter((t) => !mapping[t]));
     if (missing.length)
       throw new DomainError(
@@ -219,6 +238,8 @@ export class ImportsService {
         return this.planUnits(db, file, field);
       case 'users':
         return this.planUsers(db, file, field, by, hashes);
+      case 'premises':
+        return this.planPremises(db, q, file, field, by);
     }
   }
 
@@ -235,6 +256,83 @@ export class ImportsService {
           detail: area.bbox.map((v) => v.toFixed(4)).join(','),
         })
       : null;
+  }
+
+  /**
+   * A Polygon/MultiPolygon record converted to WGS84, then held to the contract's polygon rules,
+   * the service area and PostGIS validity; null (with the reasons in `errors`) when refused.
+   */
+  private async areaOf(
+    db: DbOrTx,
+    geometry: { type: string; coordinates: unknown },
+    crs: Crs,
+    errors: ImportIssue[],
+  ): Promise<{ area: AreaGeometry; geojson: string } | null> {
+    const coordinates = coordinatesToWgs84(geometry.coordinates, crs);
+    const parsed = areaGeometrySchema.safeParse({ type: geometry.type, coordinates });
+    if (!parsed.success) {
+      errors.push(
+        issue('IMPORT_BAD_COORDINATES', 'geometry', {
+          detail: parsed.error.issues[0]?.message ?? 'malformed coordinates',
+        }),
+      );
+      return null;
+    }
+    const flat = (JSON.stringify(parsed.data.coordinates).match(/-?[\d.e+-]+,-?[\d.e+-]+/g) ?? [])
+      .map((s) => s.split(',').map(Number))
+      .map(([lon, lat]) => ({ lon, lat }));
+    const outside = this.outsideServiceArea('geometry', flat);
+    if (outside) {
+      errors.push(outside);
+      return null;
+    }
+    const geojson = JSON.stringify(parsed.data);
+    const check = await polygonValidity(db, geojson);
+    if (!check.valid) {
+      errors.push(issue('IMPORT_INVALID_POLYGON', 'geometry', { detail: check.reason }));
+      return null;
+    }
+    return { area: parsed.data, geojson };
+  }
+
+  /**
+   * A point record's WGS84 location: a CSV's lon/lat columns or a GeoJSON/shapefile Point, inside
+   * the service area; null (with the reasons in `errors`) when refused. Other geometries are not
+   * points: the caller decides what else it takes.
+   */
+  private pointOf(
+    r: ImportRecord,
+    format: ImportFormat,
+    crs: Crs,
+    field: (r: ImportRecord, t: string) => string,
+    errors: ImportIssue[],
+  ): { lon: number; lat: number } | null {
+    let raw: unknown = null;
+    if (format === 'csv') {
+      const lon = Number(field(r, 'lon'));
+      const lat = Number(field(r, 'lat'));
+      for (const [f, v] of [
+        ['lon', lon],
+        ['lat', lat],
+      ] as const)
+        if (!field(r, f) || !Number.isFinite(v))
+          errors.push(issue('IMPORT_NOT_A_NUMBER', f, { value: field(r, f) }));
+      raw = [lon, lat];
+    } else if (!r.geometry) errors.push(issue('IMPORT_FIELD_MISSING', 'geometry'));
+    else raw = r.geometry.coordinates;
+    if (errors.length) return null;
+    const c = coordinatesToWgs84(raw, crs) as [number, number] | null;
+    if (!c || Math.abs(c[0]) > 180 || Math.abs(c[1]) > 90) {
+      errors.push(issue('IMPORT_BAD_COORDINATES', 'location'));
+      return null;
+    }
+    const p = { lon: c[0], lat: c[1] };
+    const outside = this.outsideServiceArea('location', [p]);
+    if (outside) {
+      errors.push(outside);
+      return null;
+    }
+    return p;
   }
 
   private async planJurisdictions(
@@ -255,7 +353,7 @@ export class ImportsService {
       else if (name.length > 100) errors.push(issue('IMPORT_TOO_LONG', 'name', { count: 100 }));
       const kindText = field(r, 'kind');
       const kind = kindText
-        ? (KIND_ALIASES[kindText] ?? (isJurisdictionKind(kindText) ? kindText : null))
+        ? (aliasOf(KIND_ALIASES, kindText) ?? (isJurisdictionKind(kindText) ? kindText : null))
         : q.jurisdictionKind;
       if (!kind)
         errors.push(
@@ -264,7 +362,6 @@ export class ImportsService {
       const schemeText = field(r, 'scheme');
       if (schemeText && !schemeIds.has(schemeText))
         errors.push(issue('IMPORT_UNKNOWN_SCHEME', 'scheme', { value: schemeText }));
-      // geometry: converted to WGS84, then the contract's polygon rules, the service area, PostGIS validity
       let geojson: string | null = null;
       if (!r.geometry) errors.push(issue('IMPORT_FIELD_MISSING', 'geometry'));
       else if (r.geometry.type !== 'Polygon' && r.geometry.type !== 'MultiPolygon')
@@ -274,31 +371,7 @@ export class ImportsService {
             expected: ['Polygon', 'MultiPolygon'],
           }),
         );
-      else {
-        const coordinates = coordinatesToWgs84(r.geometry.coordinates, q.crs);
-        const parsed = areaGeometrySchema.safeParse({ type: r.geometry.type, coordinates });
-        if (!parsed.success)
-          errors.push(
-            issue('IMPORT_BAD_COORDINATES', 'geometry', {
-              detail: parsed.error.issues[0]?.message ?? 'malformed coordinates',
-            }),
-          );
-        else {
-          const flat = (
-            JSON.stringify(parsed.data.coordinates).match(/-?[\d.e+-]+,-?[\d.e+-]+/g) ?? []
-          )
-            .map((s) => s.split(',').map(Number))
-            .map(([lon, lat]) => ({ lon, lat }));
-          const outside = this.outsideServiceArea('geometry', flat);
-          if (outside) errors.push(outside);
-          else {
-            geojson = JSON.stringify(parsed.data);
-            const check = await polygonValidity(db, geojson);
-            if (!check.valid)
-              errors.push(issue('IMPORT_INVALID_POLYGON', 'geometry', { detail: check.reason }));
-          }
-        }
-      }
+      else geojson = (await this.areaOf(db, r.geometry, q.crs, errors))?.geojson ?? null;
       // parent: an existing jurisdiction (id or name) or an earlier row, one level up or more
       const parentText = field(r, 'parent');
       let parent: { id: string } | { name: string; kind: JurisdictionKind } | null = null;
@@ -377,43 +450,20 @@ export class ImportsService {
     const existing = await allPlaceNames(db, table);
     const seen = new Map<string, number>();
     return file.records.map((r): Planned => {
-      const errors: ImportIssue[] = [];
       const name = field(r, 'name');
-      if (!name) errors.push(issue('IMPORT_FIELD_MISSING', 'name'));
-      else if (name.length > 100) errors.push(issue('IMPORT_TOO_LONG', 'name', { count: 100 }));
-      else if (seen.has(name))
-        errors.push(issue('IMPORT_DUPLICATE_ROW', 'name', { value: name, row: seen.get(name) }));
-      else seen.set(name, r.row);
-      let raw: unknown = null;
-      if (file.format === 'csv') {
-        const lon = Number(field(r, 'lon'));
-        const lat = Number(field(r, 'lat'));
-        for (const [f, v] of [
-          ['lon', lon],
-          ['lat', lat],
-        ] as const)
-          if (!field(r, f) || !Number.isFinite(v))
-            errors.push(issue('IMPORT_NOT_A_NUMBER', f, { value: field(r, f) }));
-        raw = [lon, lat];
-      } else if (!r.geometry) errors.push(issue('IMPORT_FIELD_MISSING', 'geometry'));
-      else if (r.geometry.type !== 'Point')
+      const errors = keyIssues('name', name, 100, seen, r.row);
+      let p: { lon: number; lat: number } | null = null;
+      if (r.geometry && r.geometry.type !== 'Point' && file.format !== 'csv')
         errors.push(
           issue('IMPORT_BAD_GEOMETRY_TYPE', 'geometry', {
             value: r.geometry.type,
             expected: ['Point'],
           }),
         );
-      else raw = r.geometry.coordinates;
-      let p: { lon: number; lat: number } | null = null;
-      if (!errors.length) {
-        const c = coordinatesToWgs84(raw, q.crs) as [number, number] | null;
-        if (!c || Math.abs(c[0]) > 180 || Math.abs(c[1]) > 90)
-          errors.push(issue('IMPORT_BAD_COORDINATES', 'location'));
-        else {
-          p = { lon: c[0], lat: c[1] };
-          const outside = this.outsideServiceArea('location', [p]);
-          if (outside) errors.push(outside);
-        }
+      else {
+        const located: ImportIssue[] = [];
+        p = this.pointOf(r, file.format, q.crs, field, located);
+        errors.push(...located);
       }
       if (errors.length || !p) return { row: r.row, key: name, action: 'refuse', issues: errors };
       const at = p;
@@ -431,6 +481,83 @@ export class ImportsService {
     });
   }
 
+  /** 重点场所: a point (CSV lon/lat or a Point) or an area (Polygon/MultiPolygon), level and text. */
+  private async planPremises(
+    db: DbOrTx,
+    q: BulkImportQuery,
+    file: ImportFile,
+    field: (r: ImportRecord, t: string) => string,
+    by: Principal,
+  ): Promise<Planned[]> {
+    const idsByName = new Map<string, string[]>();
+    for (const x of await allPremiseNames(db))
+      idsByName.set(x.name, [...(idsByName.get(x.name) ?? []), x.id]);
+    const seen = new Map<string, number>();
+    const out: Planned[] = [];
+    for (const r of file.records) {
+      const name = field(r, 'name');
+      const errors = keyIssues('name', name, 100, seen, r.row);
+      const levelText = field(r, 'level');
+      const level =
+        aliasOf(PREMISE_LEVEL_ALIASES, levelText) ??
+        PREMISE_LEVELS.find((l) => l === levelText.toLowerCase());
+      if (!levelText) errors.push(issue('IMPORT_FIELD_MISSING', 'level'));
+      else if (!level)
+        errors.push(
+          issue('IMPORT_BAD_KIND', 'level', { value: levelText, expected: [...PREMISE_LEVELS] }),
+        );
+      const text = field(r, 'text');
+      if (!text) errors.push(issue('IMPORT_FIELD_MISSING', 'text'));
+      else if (text.length > 1000) errors.push(issue('IMPORT_TOO_LONG', 'text', { count: 1000 }));
+      let place: Pick<PremiseInput, 'location' | 'area'> | null = null;
+      const g = file.format === 'csv' ? null : r.geometry;
+      if (g && (g.type === 'Polygon' || g.type === 'MultiPolygon')) {
+        const area = await this.areaOf(db, g, q.crs, errors);
+        if (area) place = { area: area.area };
+      } else if (g && g.type !== 'Point')
+        errors.push(
+          issue('IMPORT_BAD_GEOMETRY_TYPE', 'geometry', {
+            value: g.type,
+            expected: ['Point', 'Polygon', 'MultiPolygon'],
+          }),
+        );
+      else {
+        const located: ImportIssue[] = [];
+        const location = this.pointOf(r, file.format, q.crs, field, located);
+        errors.push(...located);
+        if (location) place = { location };
+      }
+      const named = idsByName.get(name) ?? [];
+      if (named.length > 1)
+        errors.push(issue('IMPORT_NAME_NOT_UNIQUE', 'name', { value: name, count: named.length }));
+      // whatever the contract refuses beyond the checks above (control characters…)
+      const input = premiseInputSchema.safeParse({ name, level, text, ...place });
+      if (!errors.length && !input.success)
+        for (const i of input.error.issues)
+          errors.push(
+            issue('IMPORT_INVALID_VALUE', String(i.path[0] ?? 'row'), { detail: i.message }),
+          );
+      if (errors.length || !input.success) {
+        out.push({ row: r.row, key: name, action: 'refuse', issues: errors });
+        continue;
+      }
+      const premise = input.data;
+      const match = named[0];
+      out.push({
+        row: r.row,
+        key: name,
+        action: match ? 'update' : 'create',
+        issues: [],
+        write: async (tx) => {
+          const now = this.clock.now();
+          if (match) await updatePremise(tx, match, premise, now);
+          else await insertPremise(tx, premise, now, actorOf(by).name);
+        },
+      });
+    }
+    return out;
+  }
+
   private async planUnits(
     db: DbOrTx,
     file: ImportFile,
@@ -439,16 +566,8 @@ export class ImportsService {
     const [existing, places] = await Promise.all([allUnitCallsigns(db), allJurisdictions(db)]);
     const seen = new Map<string, number>();
     return file.records.map((r): Planned => {
-      const errors: ImportIssue[] = [];
       const callsign = field(r, 'callsign');
-      if (!callsign) errors.push(issue('IMPORT_FIELD_MISSING', 'callsign'));
-      else if (callsign.length > 40)
-        errors.push(issue('IMPORT_TOO_LONG', 'callsign', { count: 40 }));
-      else if (seen.has(callsign))
-        errors.push(
-          issue('IMPORT_DUPLICATE_ROW', 'callsign', { value: callsign, row: seen.get(callsign) }),
-        );
-      else seen.set(callsign, r.row);
+      const errors = keyIssues('callsign', callsign, 40, seen, r.row);
       const kind = field(r, 'kind');
       if (!(UNIT_KINDS as readonly string[]).includes(kind))
         errors.push(issue('IMPORT_BAD_KIND', 'kind', { value: kind, expected: [...UNIT_KINDS] }));
@@ -573,6 +692,22 @@ export class ImportsService {
       };
     });
   }
+}
+
+/** A record's key (name, callsign): present, not too long, not an earlier row's. */
+function keyIssues(
+  target: string,
+  value: string,
+  max: number,
+  seen: Map<string, number>,
+  row: number,
+): ImportIssue[] {
+  if (!value) return [issue('IMPORT_FIELD_MISSING', target)];
+  if (value.length > max) return [issue('IMPORT_TOO_LONG', target, { count: max })];
+  const first = seen.get(value);
+  if (first !== undefined) return [issue('IMPORT_DUPLICATE_ROW', target, { value, row: first })];
+  seen.set(value, row);
+  return [];
 }
 
 /** A column left empty keeps the current value; a filled one sets it. */
