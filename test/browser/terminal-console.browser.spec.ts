@@ -9,6 +9,7 @@ import {
   connectSocket,
   createStack,
   emitWithAck,
+  login,
   SERVICES_MODE,
   sleep,
   type Stack,
@@ -44,6 +45,8 @@ describe(`警务通 on the dispatcher's console (${SERVICES_MODE ? 'services' : 
       COVERAGE_PUSH_SEC: '0',
       POSITION_STALE_SEC: '3600',
       ACK_TIMEOUT_P2_SEC: '3600',
+      // a demo system (the roads are Chengdu's): the top bar has the training simulator's switch
+      DEMO: '1',
     });
     base = (await stack.startApi()).url;
     if (SERVICES_MODE) await stack.startWorker();
@@ -214,5 +217,34 @@ describe(`警务通 on the dispatcher's console (${SERVICES_MODE ? 'services' : 
     terminal.close();
     expect(desk.problems).toEqual([]);
     expect(desk.external).toEqual([]);
+  });
+
+  it('the demo’s training switch is in the top bar, off, and the dispatcher turns it on and off', async () => {
+    const page = desk.page;
+    const state = page.locator('#training-switch .training-state');
+    await until(
+      () => state.textContent(),
+      (text) => text === '关',
+    );
+    expect(await page.locator('#training-switch').isVisible()).toBe(true);
+    const dispatcherApi = await login(base, 'dispatcher', 'dispatcher-password');
+    const serverState = async () =>
+      (await dispatcherApi.get('/api/v1/training/simulation')).body.autoDispatch as boolean;
+    expect(await serverState()).toBe(false);
+    await page.locator('#training-autodispatch').click();
+    await until(
+      () => state.textContent(),
+      (text) => text === '开',
+    );
+    expect(await serverState()).toBe(true);
+    expect(await page.locator('#training-switch').getAttribute('class')).toContain('on');
+    await page.screenshot({ path: join(SHOTS, 'console-training-on.png') });
+    await page.locator('#training-autodispatch').click();
+    await until(
+      () => state.textContent(),
+      (text) => text === '关',
+    );
+    expect(await serverState()).toBe(false);
+    expect(desk.problems).toEqual([]);
   });
 });
