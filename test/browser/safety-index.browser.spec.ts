@@ -83,6 +83,7 @@ describe(`exercise badge and safety index board (${SERVICES_MODE ? 'services' : 
       {
         ROAD_NETWORK: join(SHARED, 'chengdu-center-2018.osm'),
         COVERAGE_PUSH_SEC: '0',
+        INDEX_SAMPLE_SEC: '0',
         POSITION_STALE_SEC: '3600',
       },
       { clock },
