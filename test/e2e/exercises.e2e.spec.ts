@@ -211,6 +211,13 @@ describe(`exercises and the safety index (${SERVICES_MODE ? 'services' : 'embedd
     await respondTo(second.id, 0, 200);
 
     const score = (await read()).score;
+    // the exercise screen's list: the latest in scope, with the same score; not for call-takers
+    const list = await world.commander.get('/api/v1/exercises');
+    expect(list.status).toBe(200);
+    expect((list.body as { id: string; score: unknown }[]).find((e) => e.id === id)).toEqual(
+      await read(),
+    );
+    expect((await world.calltaker.get('/api/v1/exercises')).status).toBe(403);
     expect(score).toHaveLength(1);
     expect(score[0]).toMatchObject({
       districtId: districtB,

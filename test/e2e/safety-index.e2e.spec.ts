@@ -1,28 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  patrolAt,
-  patrolBox,
-  patrolDriveEast,
-  patrolGrid,
-} from '../../libs/routing/src/patrol.fixture';
-import {
-  ADMIN_PASSWORD,
-  client,
-  createStack,
-  login,
-  SERVICES_MODE,
-  sleep,
-  type Stack,
-} from '../support/harness';
+import { client, SERVICES_MODE, sleep } from '../support/harness';
+import { createIndexGrid, HOUR, type IndexGrid } from '../support/index-grid';
 import { TestClock } from '../support/test-clock';
 
 type Http = ReturnType<typeof client>;
-const MIN = 60_000;
-const HOUR = 60 * MIN;
-const CST = 8 * HOUR;
-const cstDay = (ms: number) => new Date(ms + CST).toISOString().slice(0, 10);
 
 interface Part {
   component: string;
@@ -47,99 +27,29 @@ interface Row {
  * data, its weight redistributed); a district off the grid has no samples at all.
  */
 describe(`safety index samples (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () => {
-  // nearly held, and half an hour into a slot: the drive lies in the last complete hour slot
   const clock = new TestClock(0.001);
-  let stack: Stack;
-  let dir: string;
+  let grid: IndexGrid;
   let admin: Http;
   let commander: Http;
-  const ids = {} as Record<'west' | 'east' | 'far', string>;
-  let week = '';
-  let perimeterId = '';
+  let ids: IndexGrid['ids'];
 
-  const post = async (c: Http, path: string, body: unknown, status = 201) => {
-    const r = await c.post(path, body);
-    if (r.status !== status) throw new Error(`${path}: ${r.status} ${JSON.stringify(r.body)}`);
-    return r.body;
-  };
   const index = async (as: Http = commander) => {
-    const r = await as.get(`/api/v1/safety-index?week=${week}`);
+    const r = await as.get(`/api/v1/safety-index?week=${grid.week}`);
     expect(r.status).toBe(200);
-    return r.body as { components: { component: string; note: string | null }[]; districts: Row[] };
+    return r.body as {
+      components: { component: string; note: string | null }[];
+      districts: Row[];
+    };
   };
   const part = (row: Row | undefined, c: string) => row?.parts.find((p) => p.component === c);
 
   beforeAll(async () => {
-    // half past the next hour; never the first hour of a (China time) week, so the last complete
-    // slot and the current one lie in the same week
-    let slot = Math.ceil(Date.now() / HOUR) * HOUR;
-    if (new Date(slot + CST).getUTCDay() === 1 && new Date(slot + CST).getUTCHours() === 0)
-      slot += HOUR;
-    clock.advance(slot + 30 * MIN - clock.now().getTime());
-    week = cstDay(clock.now().getTime());
-
-    dir = mkdtempSync(join(tmpdir(), 'ringcad-index-'));
-    const roads = join(dir, 'grid.geojson');
-    writeFileSync(roads, JSON.stringify(patrolGrid()));
-    stack = await createStack(
-      {
-        ROAD_NETWORK: roads,
-        MAX_PLAUSIBLE_SPEED_KMH: '5000',
-        POSITION_STALE_SEC: '7200',
-        COVERAGE_PUSH_SEC: '0',
-        PERIMETER_PUSH_SEC: '0',
-        INDEX_SAMPLE_SEC: '1',
-      },
-      { clock },
-    );
-    const base = (await stack.startApi()).url;
-    if (SERVICES_MODE) await stack.startWorker();
-    admin = await login(base, 'admin', ADMIN_PASSWORD);
-    const j = async (name: string, boundary: unknown) =>
-      (await post(admin, '/api/v1/jurisdictions', { name, kind: 'district', boundary }))
-        .id as string;
-    ids.west = await j('西区', patrolBox(-50, -50, 100, 450));
-    ids.east = await j('东区', patrolBox(100, -50, 450, 450));
-    ids.far = await j('远区', patrolBox(5000, 5000, 6000, 6000));
-    await post(admin, '/api/v1/users', {
-      username: 'commander',
-      password: 'commander-password',
-      roles: ['commander'],
-    });
-    commander = await login(base, 'commander', 'commander-password');
-    const u = await post(admin, '/api/v1/units', { callsign: '巡1', kind: 'patrol_car' });
-    const unitId = u.unit.id as string;
-    // the drive: 40 min ago, in the last complete slot
-    const drive = patrolDriveEast(clock.now().getTime() - 40 * MIN);
-    await post(
-      admin,
-      '/api/v1/units/positions',
-      {
-        positions: drive.map((p) => ({
-          unitId,
-          lon: p.lon,
-          lat: p.lat,
-          headingDeg: p.headingDeg,
-          at: new Date(p.ms).toISOString(),
-        })),
-      },
-      202,
-    );
-    await post(admin, `/api/v1/units/${unitId}/status`, { status: 'available' }, 200);
-    const checkpoint = async (name: string, x: number, y: number) =>
-      (await post(admin, '/api/v1/checkpoints', { name, location: patrolAt(x, y) })).id as string;
-    const perimeter = await post(admin, '/api/v1/perimeters', {
-      name: '西区封控圈',
-      checkpointIds: [await checkpoint('西南卡点', 0, 0), await checkpoint('西北卡点', 0, 400)],
-      tiersSec: [60, 600],
-      targetPct: [50, 100],
-    });
-    perimeterId = perimeter.id;
+    grid = await createIndexGrid(clock);
+    ({ admin, commander, ids } = grid);
   }, 300_000);
 
   afterAll(async () => {
-    await stack?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await grid?.close();
   });
 
   it('the sampler records 见警率 and perimeter readiness; the index takes their weekly means', async () => {
@@ -170,7 +80,7 @@ describe(`safety index samples (${SERVICES_MODE ? 'services' : 'embedded'} mode)
       expect(Math.round(v.body.slots[0].streetKmPct * 10) / 10).toBe(pct);
     }
     // … and the perimeter's readiness now (nothing moves: the mean of its tiers' shares)
-    const ready = await commander.get(`/api/v1/perimeters/${perimeterId}/readiness`);
+    const ready = await commander.get(`/api/v1/perimeters/${grid.perimeterId}/readiness`);
     expect(ready.status).toBe(200);
     const tiers = ready.body.tiers as { sec: number; coverablePct: number }[];
     expect(tiers.map((t) => t.sec)).toEqual([60, 600]);

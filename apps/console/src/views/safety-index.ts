@@ -104,7 +104,8 @@ function trendText(trend: number | null): { text: string; cls: string } {
   return { text: '＝ 0', cls: 'flat' };
 }
 
-const isAdmin = () => (loadSession()?.user.roles as string[] | undefined)?.includes('admin') ?? false;
+const isAdmin = () =>
+  (loadSession()?.user.roles as string[] | undefined)?.includes('admin') ?? false;
 
 /** Why a weight form cannot be sent: a code the seat reads in its language (si_err_<code>). */
 export type WeightsProblem = 'WEIGHT_NOT_A_NUMBER' | 'WEIGHT_OUT_OF_RANGE' | 'WEIGHTS_ALL_ZERO';
@@ -142,7 +143,7 @@ function weightsForm(v: SafetyIndexView, saved: () => Promise<void>) {
         name: c.component,
         id: `si-w-${c.component}`,
         value: String(c.weight),
-      }) as HTMLInputElement,
+      }),
     ]),
   );
   const error = h('p', { class: 'si-weights-error', id: 'si-weights-error', role: 'alert' });
@@ -155,17 +156,18 @@ function weightsForm(v: SafetyIndexView, saved: () => Promise<void>) {
       'div',
       { class: 'si-weights-grid' },
       v.components.map((c) =>
-        h('label', {}, partLabel(c.component), ' ', inputs.get(c.component) as HTMLInputElement),
+        h('label', {}, partLabel(c.component), ' ', inputs.get(c.component) ?? ''),
       ),
     ),
     h('div', { class: 'si-weights-actions' }, save, error),
-  ) as HTMLFormElement;
+  );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     for (const input of inputs.values()) input.removeAttribute('aria-invalid');
-    const typed = Object.fromEntries(
-      [...inputs].map(([c, input]) => [c, input.value]),
-    ) as Record<Part, string>;
+    const typed = Object.fromEntries([...inputs].map(([c, input]) => [c, input.value])) as Record<
+      Part,
+      string
+    >;
     const checked = checkWeights(typed);
     if ('problem' in checked) {
       if (checked.component) inputs.get(checked.component)?.setAttribute('aria-invalid', 'true');
