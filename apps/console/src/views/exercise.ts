@@ -10,7 +10,7 @@ import { h, render } from '../dom';
 import { errorMessage } from '../errors';
 import { mmss } from '../format';
 import { t } from '../i18n';
-import { scoreBand } from './safety-index';
+import { scoreBar, table } from './safety-index';
 
 type Key = Parameters<typeof t>[0];
 
@@ -311,57 +311,28 @@ function renderList(el: HTMLElement, all: ExerciseView[], refresh: () => Promise
           e.status === 'running' ? stop : null,
         ),
         e.score.length
-          ? h(
-              'table',
+          ? table(
               { class: 'ex-score' },
-              h(
-                'thead',
-                {},
+              [t('si_district'), t('ex_incidents'), t('ex_arrived'), t('ex_ringMet'), t('ex_p90')],
+              e.score.map((s) =>
                 h(
                   'tr',
-                  {},
-                  h('th', {}, t('si_district')),
-                  h('th', {}, t('ex_incidents')),
-                  h('th', {}, t('ex_arrived')),
-                  h('th', {}, t('ex_ringMet')),
-                  h('th', {}, t('ex_p90')),
-                ),
-              ),
-              h(
-                'tbody',
-                {},
-                e.score.map((s) =>
+                  { 'data-district-id': s.districtId ?? '' },
+                  h('td', {}, s.districtName ?? t('ex_noDistrict')),
+                  h('td', { class: 'num' }, String(s.incidents)),
+                  h('td', { class: 'num' }, String(s.arrived)),
                   h(
-                    'tr',
-                    { 'data-district-id': s.districtId ?? '' },
-                    h('td', {}, s.districtName ?? t('ex_noDistrict')),
-                    h('td', { class: 'num' }, String(s.incidents)),
-                    h('td', { class: 'num' }, String(s.arrived)),
-                    h(
-                      'td',
-                      {},
-                      h(
-                        'div',
-                        { class: 'si-score' },
-                        h(
-                          'div',
-                          { class: 'si-bar-track' },
-                          h('div', {
-                            class: `si-bar si-${scoreBand(s.ringMetPct)} ex-ring-bar`,
-                            style: `width:${s.ringMetPct ?? 0}%`,
-                          }),
-                        ),
-                        h(
-                          'span',
-                          { class: 'ex-ring-met' },
-                          s.ringMetPct === null
-                            ? t('si_noData')
-                            : `${s.ringMet}/${s.arrived} · ${s.ringMetPct}%`,
-                        ),
-                      ),
+                    'td',
+                    {},
+                    scoreBar(
+                      s.ringMetPct,
+                      { bar: 'ex-ring-bar', label: 'ex-ring-met' },
+                      s.ringMetPct === null
+                        ? t('si_noData')
+                        : `${s.ringMet}/${s.arrived} · ${s.ringMetPct}%`,
                     ),
-                    h('td', { class: 'num' }, mmss(s.arriveP90Sec)),
                   ),
+                  h('td', { class: 'num' }, mmss(s.arriveP90Sec)),
                 ),
               ),
             )

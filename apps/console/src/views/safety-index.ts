@@ -18,6 +18,41 @@ export function scoreBand(score: number | null): 'good' | 'fair' | 'poor' | 'non
   return score >= 80 ? 'good' : score >= 60 ? 'fair' : 'poor';
 }
 
+/** A bar out of 100 in its band's colour, with its label beside it (board and exercise scores). */
+export function scoreBar(value: number | null, cls: { bar: string; label: string }, label: string) {
+  return h(
+    'div',
+    { class: 'si-score' },
+    h(
+      'div',
+      { class: 'si-bar-track' },
+      h('div', {
+        class: `si-bar si-${scoreBand(value)} ${cls.bar}`.trim(),
+        style: `width:${value ?? 0}%`,
+      }),
+    ),
+    h('span', { class: cls.label }, label),
+  );
+}
+
+/** A table with one header row. */
+export function table(attrs: Record<string, string>, headers: string[], rows: HTMLElement[]) {
+  return h(
+    'table',
+    attrs,
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        headers.map((x) => h('th', {}, x)),
+      ),
+    ),
+    h('tbody', {}, rows),
+  );
+}
+
 const partLabel = (c: Part) => t(`si_c_${c}` as Key);
 /** Parts that are means of the sampler's hourly samples (a district-week may have none). */
 const SAMPLED = new Set<Part>(['visibility', 'perimeterReadiness']);
@@ -202,23 +237,7 @@ function renderBoard(el: HTMLElement, v: SafetyIndexView, reload: (() => Promise
       { 'data-district-id': d.districtId, 'data-rank': d.rank ?? '' },
       h('td', { class: 'si-rank' }, fmt(d.rank)),
       h('td', {}, d.name),
-      h(
-        'td',
-        {},
-        h(
-          'div',
-          { class: 'si-score' },
-          h(
-            'div',
-            { class: 'si-bar-track' },
-            h('div', {
-              class: `si-bar si-${scoreBand(d.score)}`,
-              style: `width:${d.score ?? 0}%`,
-            }),
-          ),
-          h('span', { class: 'si-score-num' }, fmt(d.score)),
-        ),
-      ),
+      h('td', {}, scoreBar(d.score, { bar: '', label: 'si-score-num' }, fmt(d.score))),
       h(
         'td',
         {
@@ -249,23 +268,10 @@ function renderBoard(el: HTMLElement, v: SafetyIndexView, reload: (() => Promise
   render(
     el,
     h('p', { class: 'muted' }, t('si_weekOf', { week: v.week.label, prev: v.previousWeek.label })),
-    h(
-      'table',
+    table(
       { class: 'si-table', id: 'si-table' },
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          h('th', {}, t('si_rank')),
-          h('th', {}, t('si_district')),
-          h('th', {}, t('si_score')),
-          h('th', {}, t('si_trend')),
-          parts.map((c) => h('th', {}, partLabel(c))),
-        ),
-      ),
-      h('tbody', {}, rows),
+      [t('si_rank'), t('si_district'), t('si_score'), t('si_trend'), ...parts.map(partLabel)],
+      rows,
     ),
     rows.length ? null : h('p', { class: 'muted' }, t('si_noDistricts')),
     h('h3', {}, t('si_explain')),
