@@ -1,4 +1,5 @@
-import { client, SERVICES_MODE, sleep } from '../support/harness';
+import { patrolAt } from '../../libs/routing/src/patrol.fixture';
+import { client, login, SERVICES_MODE, sleep } from '../support/harness';
 import { createIndexGrid, HOUR, type IndexGrid } from '../support/index-grid';
 import { TestClock } from '../support/test-clock';
 
@@ -130,4 +131,51 @@ describe(`safety index samples (${SERVICES_MODE ? 'services' : 'embedded'} mode)
     ]);
     expect(part(rows[1], 'perimeterReadiness')).toMatchObject({ weightUsed: 0, samples: 2 });
   }, 30_000);
+
+  it('an exercise incident answered in the west (its ring met) leaves the index as it was', async () => {
+    const before = (await index()).districts;
+    const started = await commander.post('/api/v1/exercises', {
+      name: '西区演练',
+      scenario: {
+        incidents: [{ atSec: 0, location: patrolAt(0, 0), category: 'criminal', priority: 2 }],
+      },
+    });
+    expect(started.status).toBe(201);
+    await admin.post('/api/v1/users', {
+      username: 'dispatcher',
+      password: 'dispatcher-password',
+      roles: ['dispatcher'],
+    });
+    const dispatcher = await login(grid.base, 'dispatcher', 'dispatcher-password');
+    const open = (await dispatcher.get('/api/v1/incidents?status=open')).body as {
+      id: string;
+      exercise: boolean;
+    }[];
+    expect(open).toHaveLength(1);
+    expect(open[0].exercise).toBe(true);
+    const asg = await dispatcher.post(`/api/v1/incidents/${open[0].id}/assignments`, {
+      unitIds: [grid.unitId],
+    });
+    expect(asg.status).toBe(201);
+    const aid = asg.body.assignments[0].id as string;
+    for (const type of ['ack', 'depart'])
+      expect((await dispatcher.post(`/api/v1/assignments/${aid}/events`, { type })).status).toBe(
+        200,
+      );
+    clock.advance(100_000);
+    expect(
+      (await dispatcher.post(`/api/v1/assignments/${aid}/events`, { type: 'arrive' })).status,
+    ).toBe(200);
+    // the exercise scores it (the car's 3-minute tier met) …
+    const ex = await commander.get(`/api/v1/exercises/${started.body.id}`);
+    expect(ex.body.score).toMatchObject([{ districtId: ids.west, arrived: 1, ringMet: 1 }]);
+    // … the index's incident parts stay empty, and the west's score and rank are unchanged
+    const after = (await index()).districts;
+    const west = after.find((r) => r.districtId === ids.west)!;
+    for (const c of ['tiersMet', 'responseP90'])
+      expect(part(west, c)).toMatchObject({ raw: null, weightUsed: 0 });
+    expect(after.map((r) => [r.districtId, r.rank, r.score])).toEqual(
+      before.map((r) => [r.districtId, r.rank, r.score]),
+    );
+  }, 60_000);
 });
