@@ -66,6 +66,13 @@ export class IndexSamplerService implements OnModuleInit, OnApplicationBootstrap
 
   async onApplicationBootstrap() {
     if (!this.config.runProcessors) return;
+    // the index's history is not worth a failed start: said loudly, retried on the next start
+    await this.schedule().catch((err: Error) =>
+      this.logger.error(`平安指数 sampler not scheduled: ${err.message}`),
+    );
+  }
+
+  private async schedule() {
     const queue = this.queues.queue(INDEX_SAMPLES_QUEUE);
     if (this.config.INDEX_SAMPLE_SEC <= 0) {
       // switched off: a schedule a previous start left in the queue must not keep sampling
