@@ -40,6 +40,8 @@ describe(`exercises and the safety index (${SERVICES_MODE ? 'services' : 'embedd
       {
         ROAD_NETWORK: join(SHARED, 'chengdu-center-2018.osm'),
         COVERAGE_PUSH_SEC: '0',
+        // no 见警率 / readiness samples: the known week is decided by its incidents
+        INDEX_SAMPLE_SEC: '0',
         POSITION_STALE_SEC: '3600',
         ACK_TIMEOUT_P1_SEC: '60',
         TIMER_SWEEP_SEC: '0.2',
@@ -209,6 +211,13 @@ describe(`exercises and the safety index (${SERVICES_MODE ? 'services' : 'embedd
     await respondTo(second.id, 0, 200);
 
     const score = (await read()).score;
+    // the exercise screen's list: the latest in scope, with the same score; not for call-takers
+    const list = await world.commander.get('/api/v1/exercises');
+    expect(list.status).toBe(200);
+    expect((list.body as { id: string; score: unknown }[]).find((e) => e.id === id)).toEqual(
+      await read(),
+    );
+    expect((await world.calltaker.get('/api/v1/exercises')).status).toBe(403);
     expect(score).toHaveLength(1);
     expect(score[0]).toMatchObject({
       districtId: districtB,
@@ -282,10 +291,10 @@ describe(`exercises and the safety index (${SERVICES_MODE ? 'services' : 'embedd
         }[]
       ).map((c) => [c.component, c]),
     );
-    // not measured here: listed with weight 0 and said so, never a value
+    // sampled parts without samples this week: no data (never an estimate), weight redistributed
     for (const c of ['visibility', 'perimeterReadiness']) {
-      expect(comps.get(c)).toMatchObject({ available: false, effectiveWeight: 0 });
-      expect(comps.get(c)!.note).toMatch(/not available/);
+      expect(comps.get(c)).toMatchObject({ available: true });
+      expect(comps.get(c)!.note).toMatch(/no data/);
     }
     // by hand (default weights tiers 35, P90 25; coverage has no samples: COVERAGE_PUSH_SEC=0)
     // A: 2 reached, 1 met → 50 %; P90 of {150, 250} = 240 s → 100 × (1 − 240/900) = 73.33
@@ -312,10 +321,8 @@ describe(`exercises and the safety index (${SERVICES_MODE ? 'services' : 'embedd
       raw: 240,
       weightUsed: 25,
     });
-    expect(a.parts.find((p) => p.component === 'coverage')).toMatchObject({
-      raw: null,
-      weightUsed: 0,
-    });
+    for (const c of ['coverage', 'visibility', 'perimeterReadiness'])
+      expect(a.parts.find((p) => p.component === c)).toMatchObject({ raw: null, weightUsed: 0 });
     // the previous week asked for directly says the same
     const last = await world.commander.get(`/api/v1/safety-index?week=${lastWeekDay}`);
     expect(

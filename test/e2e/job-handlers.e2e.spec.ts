@@ -100,6 +100,7 @@ describe(`job handlers at start-up (${SERVICES_MODE ? 'services' : 'embedded'} m
         'TimersModule',
         'CommandModule',
         'CoverageModule',
+        'SafetyIndexModule',
       ]);
       expect(r).toEqual({ code: 0, output: 'started' });
     }, 180_000);

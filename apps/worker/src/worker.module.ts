@@ -23,6 +23,7 @@ import {
   PlatformModule,
   RealtimeModule,
   RealtimePublisher,
+  SafetyIndexModule,
   SafetyModule,
   TimersModule,
   createRedis,
@@ -83,6 +84,8 @@ export class WorkerModule {
         PerimetersModule,
         // its check-in timer kinds are fired wherever timers are processed
         SafetyModule,
+        // the 平安指数 sampler's repeatable job (见警率 and perimeter readiness samples)
+        SafetyIndexModule,
       ],
       providers: [EmitterBinding],
     };

@@ -77,6 +77,8 @@ export const TIMERS_QUEUE = 'timers';
 export const POSITIONS_QUEUE = 'positions';
 /** BullMQ queue of partner-agency notifications (联动) waiting to be delivered to their webhook. */
 export const AGENCIES_QUEUE = 'agencies';
+/** BullMQ queue of the 平安指数 sampler (a repeatable job: 见警率 and perimeter readiness samples). */
+export const INDEX_SAMPLES_QUEUE = 'index-samples';
 
 /** How a response-times report may be grouped. */
 export const REPORT_GROUP_BY = [

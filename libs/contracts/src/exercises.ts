@@ -130,7 +130,10 @@ export const safetyIndexViewSchema = z.object({
       weight: z.number().describe('as set (by an admin) or the default'),
       effectiveWeight: z.number().describe('0 when the part is not available'),
       available: z.boolean(),
-      note: z.string().nullable().describe('why a part is not available'),
+      note: z
+        .string()
+        .nullable()
+        .describe('why a part is not available, or where a sampled part comes from'),
       rule: z.object({ zh: z.string(), en: z.string() }),
     }),
   ),
@@ -146,6 +149,12 @@ export const safetyIndexViewSchema = z.object({
           raw: z.number().nullable(),
           score: z.number().nullable(),
           weightUsed: z.number(),
+          samples: z
+            .number()
+            .int()
+            .nullable()
+            .optional()
+            .describe('the hourly samples behind a sampled part (见警率, perimeter readiness)'),
         }),
       ),
       previous: z.object({ rank: z.number().nullable(), score: z.number().nullable() }),

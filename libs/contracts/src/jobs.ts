@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AGENCIES_QUEUE, POSITIONS_QUEUE, TIMERS_QUEUE } from './constants';
+import { AGENCIES_QUEUE, INDEX_SAMPLES_QUEUE, POSITIONS_QUEUE, TIMERS_QUEUE } from './constants';
 import { agencyJobSchema } from './command';
 
 // Payloads of the jobs on the BullMQ queues (names in ./constants): what the worker parses before
@@ -34,6 +34,10 @@ export const positionsJobSchema = z.object({
 });
 export type PositionsJob = z.infer<typeof positionsJobSchema>;
 
+/** Payload of a 平安指数 sampler run (queue `index-samples`): nothing; the run samples "now". */
+export const indexSamplesJobSchema = z.object({}).passthrough();
+export type IndexSamplesJob = z.infer<typeof indexSamplesJobSchema>;
+
 /**
  * Every BullMQ queue and the schema of its jobs' payload: the one list of queues. Whatever is
  * enqueued goes to one of these, and a process that runs processors refuses to start unless each
@@ -43,6 +47,7 @@ export const jobSchemas = {
   [TIMERS_QUEUE]: timerJobSchema,
   [POSITIONS_QUEUE]: positionsJobSchema,
   [AGENCIES_QUEUE]: agencyJobSchema,
+  [INDEX_SAMPLES_QUEUE]: indexSamplesJobSchema,
 } as const;
 export type JobQueue = keyof typeof jobSchemas;
 export type JobPayload<Q extends JobQueue> = z.infer<(typeof jobSchemas)[Q]>;

@@ -34,16 +34,16 @@ export const SAFETY_INDEX_RULES: Record<SafetyIndexComponent, { zh: string; en: 
     en: `Arrival P90: 0 s = 100, ≥ ${RESPONSE_P90_ZERO_SEC} s = 0, linear`,
   },
   visibility: {
-    zh: '见警率(%):街面里程被巡逻经过的比例',
-    en: 'Police visibility (%): share of street km a unit passed',
+    zh: '见警率(%):一周每小时采样中街面里程被巡逻经过比例的均值',
+    en: 'Police visibility (%): mean over the week’s hourly samples of the share of street km a unit passed',
   },
   coverage: {
     zh: '覆盖率(%):一周采样中3分钟可达道路里程占比的均值',
     en: 'Coverage (%): mean share of road km within 3 min over the week’s samples',
   },
   perimeterReadiness: {
-    zh: '封控圈就绪率(%):可按时到达的卡点比例',
-    en: 'Perimeter readiness (%): share of checkpoints coverable in time',
+    zh: '封控圈就绪率(%):一周每小时采样中涉及本区的封控圈各圈层可按时到达卡点比例的均值',
+    en: 'Perimeter readiness (%): mean over the week’s hourly samples of the share of checkpoints coverable in time, every tier of each perimeter touching the district',
   },
 };
 

@@ -11,6 +11,7 @@ import {
   Res,
 } from '@nestjs/common';
 import type { Response } from 'express';
+import { z } from 'zod';
 import {
   exerciseViewSchema,
   safetyIndexQuerySchema,
@@ -46,6 +47,16 @@ export class ExercisesController {
   })
   start(@Body() body: unknown, @CurrentPrincipal() by: Principal) {
     return this.exercises.start(parseInput(startExerciseSchema, body), by);
+  }
+
+  @Access({ roles: ['commander', 'dispatcher', 'admin'], scope: 'filtered' })
+  @Get()
+  @ApiRoute({
+    summary: 'The latest exercises in scope (running first), each with its progress and score',
+    response: z.array(exerciseViewSchema),
+  })
+  list(@CurrentPrincipal() by: Principal) {
+    return this.exercises.list(by);
   }
 
   @Access({ roles: ['commander', 'dispatcher', 'admin'], scope: 'exercise:param:id' })

@@ -32,6 +32,7 @@ import { mountReplayLauncher } from './replay';
 import { PerimeterPanel } from './perimeters';
 import { mountPatrolPanel } from './patrol';
 import { mountDeploymentPanel } from './deployment-panel';
+import { mountExerciseLauncher } from './exercise';
 import type { Seat, SeatContext } from './seat';
 
 interface TimelineMetrics {
@@ -96,6 +97,8 @@ export class CommanderSeat implements Seat {
     this.cleanup.push(() => perimeters.dispose());
     this.cleanup.push(mountPatrolPanel(ctx.left, ctx));
     this.cleanup.push(mountDeploymentPanel(ctx.left, ctx.map));
+    // 演练: start an exercise, watch its score (commander and admin sit here)
+    this.cleanup.push(mountExerciseLauncher(ctx.left));
     const offs = [
       store.on(['incidents', 'units', 'alerts'], () => this.renderKpis()),
       coverageEvents.on((c) => {

@@ -57,6 +57,17 @@ export async function insertExercise(
   return row;
 }
 
+/** The latest exercises, running ones first (the console's exercise screen). */
+export function recentExercises(db: DbOrTx, limit: number) {
+  return db
+    .selectFrom('exercises')
+    .select(['id', 'jurisdiction_id'])
+    .orderBy(sql`status = 'running'`, 'desc')
+    .orderBy('started_at', 'desc')
+    .limit(limit)
+    .execute();
+}
+
 export function selectExercise(db: DbOrTx, id: string) {
   return db.selectFrom('exercises').selectAll().where('id', '=', id).executeTakeFirst();
 }

@@ -14,7 +14,7 @@ import {
   type Priority,
   type UnitKind,
 } from '@ringcad/domain';
-import { assertJurisdictionInScope, ScopeService } from '../auth';
+import { assertJurisdictionInScope, coversJurisdiction, ScopeService } from '../auth';
 import {
   actorOf,
   appendAudit,
@@ -34,6 +34,7 @@ import {
   injectProgress,
   insertExercise,
   jurisdictionExists,
+  recentExercises,
   randomPointsIn,
   selectExercise,
   settleInject,
@@ -46,6 +47,8 @@ import {
 const TICK_MS = 1000;
 /** Injects filed per look (the rest on the next). */
 const BATCH = 50;
+/** Exercises the list shows. */
+const RECENT = 10;
 
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
 const date = (s: string | null) => (s ? new Date(s) : null);
@@ -131,6 +134,17 @@ export class ExercisesService implements OnApplicationBootstrap, OnApplicationSh
       await appendAudit(tx, now, actorOf(by), 'exercise.stopped', 'exercise', e.id, {});
     });
     return this.view(id);
+  }
+
+  /** The latest exercises the principal's scope covers, running ones first, each with its score. */
+  async list(by: Principal): Promise<ExerciseView[]> {
+    const scope = await this.scopes.scopeOf(by);
+    const rows = (await recentExercises(this.database.db, RECENT)).filter((e) =>
+      coversJurisdiction(scope, e.jurisdiction_id),
+    );
+    const views: ExerciseView[] = [];
+    for (const e of rows) views.push(await this.view(e.id));
+    return views;
   }
 
   async get(id: string, by: Principal): Promise<ExerciseView> {

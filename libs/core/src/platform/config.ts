@@ -69,6 +69,8 @@ export const configSchema = z.object({
   COVERAGE_PUSH_SEC: z.coerce.number().min(0).default(10),
   /** How often the processors recompute standing-perimeter readiness and push `perimeter.readiness` (0 = never). */
   PERIMETER_PUSH_SEC: z.coerce.number().min(0).default(5),
+  /** How often the 平安指数 sampler records 见警率 and perimeter readiness per district (0 = never). */
+  INDEX_SAMPLE_SEC: z.coerce.number().min(0).default(900),
   /** Schemes whose coverage is pushed to consoles. */
   COVERAGE_SCHEMES: z.string().default('1-3-8,5-10-30'),
   /**

@@ -1,2 +1,3 @@
 export * from './safety-index.module';
 export * from './safety-index.service';
+export * from './index-sampler.service';

@@ -58,3 +58,104 @@ export async function coverageByDistrict(
 export function selectWeights(db: DbOrTx) {
   return db.selectFrom('safety_index_weights').selectAll().execute();
 }
+
+/**
+ * Per district, the perimeters touching it: its own (the perimeter's jurisdiction is the district
+ * or lies under it) or one with a checkpoint inside the district.
+ */
+export async function perimetersByDistrict(db: DbOrTx) {
+  const r = await sql<{ district_id: string; perimeter_id: string }>`
+      WITH RECURSIVE tree AS (
+        SELECT id AS district_id, id FROM jurisdictions WHERE kind = 'district'
+        UNION SELECT t.district_id, j.id FROM jurisdictions j JOIN tree t ON j.parent_id = t.id)
+      SELECT t.district_id::text AS district_id, p.id::text AS perimeter_id
+      FROM perimeters p JOIN tree t ON t.id = p.jurisdiction_id
+      UNION
+      SELECT d.id::text, pc.perimeter_id::text
+      FROM jurisdictions d
+      JOIN checkpoints c ON ST_Covers(d.boundary, c.location)
+      JOIN perimeter_checkpoints pc ON pc.checkpoint_id = c.id
+      WHERE d.kind = 'district'
+      ORDER BY 1, 2`.execute(db);
+  return r.rows;
+}
+
+export interface VisibilitySample {
+  districtId: string;
+  streetKm: number;
+  streetKmPct: number;
+  pointsVisitedPct: number | null;
+}
+
+/** The slot's 见警率 per district; a later sample of the same slot replaces it (late tracks). */
+export async function saveVisibilitySamples(
+  db: DbOrTx,
+  slot: { start: Date; min: number },
+  at: Date,
+  samples: readonly VisibilitySample[],
+) {
+  for (const s of samples)
+    await sql`
+      INSERT INTO visibility_samples
+        (district_id, slot_start, slot_min, street_km, street_km_pct, points_visited_pct, sampled_at)
+      VALUES (${s.districtId}::uuid, ${slot.start}, ${slot.min}, ${s.streetKm}, ${s.streetKmPct},
+        ${s.pointsVisitedPct}, ${at})
+      ON CONFLICT (district_id, slot_start) DO UPDATE SET slot_min = EXCLUDED.slot_min,
+        street_km = EXCLUDED.street_km, street_km_pct = EXCLUDED.street_km_pct,
+        points_visited_pct = EXCLUDED.points_visited_pct, sampled_at = EXCLUDED.sampled_at`.execute(
+      db,
+    );
+}
+
+export interface ReadinessSample {
+  districtId: string;
+  perimeterId: string;
+  tierSec: number;
+  coverablePct: number;
+  targetPct: number;
+}
+
+/** Perimeter readiness per district, perimeter and tier; the latest sample of a slot is kept. */
+export async function saveReadinessSamples(
+  db: DbOrTx,
+  slotStart: Date,
+  at: Date,
+  samples: readonly ReadinessSample[],
+) {
+  for (const s of samples)
+    await sql`
+      INSERT INTO perimeter_readiness_samples
+        (district_id, perimeter_id, tier_sec, slot_start, coverable_pct, target_pct, sampled_at)
+      VALUES (${s.districtId}::uuid, ${s.perimeterId}::uuid, ${s.tierSec}, ${slotStart},
+        ${s.coverablePct}, ${s.targetPct}, ${at})
+      ON CONFLICT (district_id, perimeter_id, tier_sec, slot_start) DO UPDATE SET
+        coverable_pct = EXCLUDED.coverable_pct, target_pct = EXCLUDED.target_pct,
+        sampled_at = EXCLUDED.sampled_at`.execute(db);
+}
+
+/** Mean street-km share (见警率) per district over the week's samples. */
+export async function visibilityByDistrict(db: DbOrTx, from: Date, to: Date) {
+  const r = await sql<{
+    district_id: string;
+    pct: number;
+    points_pct: number | null;
+    samples: number;
+  }>`
+      SELECT district_id::text AS district_id, avg(street_km_pct) AS pct,
+        avg(points_visited_pct) AS points_pct, count(*)::int AS samples
+      FROM visibility_samples
+      WHERE slot_start >= ${from} AND slot_start < ${to}
+      GROUP BY district_id`.execute(db);
+  return r.rows;
+}
+
+/** Mean coverable share over every perimeter tier sampled for the district in the week. */
+export async function readinessByDistrict(db: DbOrTx, from: Date, to: Date) {
+  const r = await sql<{ district_id: string; pct: number; samples: number; perimeters: number }>`
+      SELECT district_id::text AS district_id, avg(coverable_pct) AS pct,
+        count(*)::int AS samples, count(DISTINCT perimeter_id)::int AS perimeters
+      FROM perimeter_readiness_samples
+      WHERE slot_start >= ${from} AND slot_start < ${to}
+      GROUP BY district_id`.execute(db);
+  return r.rows;
+}

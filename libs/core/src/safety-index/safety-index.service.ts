@@ -14,8 +14,10 @@ import { CSV_BOM, csvCell } from '../reports';
 import {
   coverageByDistrict,
   districts,
+  readinessByDistrict,
   responseByDistrict,
   selectWeights,
+  visibilityByDistrict,
 } from './safety-index.queries';
 
 const DAY_MS = 86_400_000;
@@ -26,15 +28,20 @@ const COVERAGE_SCHEME = '1-3-8';
 const COVERAGE_TIER = 2;
 
 /**
- * Parts the system cannot measure yet, with why: listed with weight 0, never given a value.
- * (见警率 and the standing perimeter's readiness are other features of issue #17; wire them in here
- * when they land.)
+ * Parts the system cannot measure, with why: listed with weight 0, never given a value. (None
+ * now: 见警率 and perimeter readiness come from the sampler's hourly samples.)
  */
-const NOT_AVAILABLE: Partial<Record<SafetyIndexComponent, string>> = {
-  visibility: 'not available: this system has no 见警率 (police visibility) measure yet',
+const NOT_AVAILABLE: Partial<Record<SafetyIndexComponent, string>> = {};
+
+/** Where the sampled parts come from: a district-week without samples has no value for them. */
+const SAMPLED_NOTES: Partial<Record<SafetyIndexComponent, string>> = {
+  visibility:
+    'mean of the hourly 见警率 samples (street-km share passed within the hour, from the map-matched tracks); a district without samples that week: no data, its weight goes to the other parts',
   perimeterReadiness:
-    'not available: this system has no standing perimeter (环城封控圈) readiness yet',
+    'mean of the hourly readiness samples (coverable checkpoint share of every tier of each standing perimeter touching the district); a district without samples that week: no data, its weight goes to the other parts',
 };
+
+type SampleCounts = Record<'visibility' | 'perimeterReadiness', number>;
 
 interface Week {
   from: Date;
@@ -54,8 +61,8 @@ export function weekOf(day: string): Week {
 }
 
 /**
- * 平安指数: per district and week, the parts (ring tiers met, arrival P90, coverage; 见警率 and
- * perimeter readiness when available) scored and weighted, ranked, with the trend against the
+ * 平安指数: per district and week, the parts (ring tiers met, arrival P90, coverage, 见警率 and
+ * perimeter readiness, the last three means of their samples) scored and weighted, ranked, with the trend against the
  * week before. Reads the report pre-aggregate, so exercise incidents never count.
  */
 @Injectable()
@@ -78,6 +85,7 @@ export class SafetyIndexService {
     const available = new Set(SAFETY_INDEX_COMPONENTS.filter((c) => !NOT_AVAILABLE[c]));
     const [now, before] = [await this.figures(list, week), await this.figures(list, previous)];
     const rows = computeSafetyIndex(now, before, weights, available);
+    const samples = new Map(now.map((f) => [f.districtId, f.samples]));
     const scope = await this.scopes.scopeOf(by);
     const iso = (w: Week) => ({
       from: w.from.toISOString(),
@@ -92,11 +100,23 @@ export class SafetyIndexService {
         weight: weights[component],
         effectiveWeight: available.has(component) ? weights[component] : 0,
         available: available.has(component),
-        note: NOT_AVAILABLE[component] ?? null,
+        note: NOT_AVAILABLE[component] ?? SAMPLED_NOTES[component] ?? null,
         rule: SAFETY_INDEX_RULES[component],
       })),
       // every district is ranked against the city; a district account sees its own rows
-      districts: rows.filter((r) => coversJurisdiction(scope, r.districtId)),
+      districts: rows
+        .filter((r) => coversJurisdiction(scope, r.districtId))
+        .map((r) => {
+          const counts = samples.get(r.districtId);
+          return {
+            ...r,
+            parts: r.parts.map((p) =>
+              p.component === 'visibility' || p.component === 'perimeterReadiness'
+                ? { ...p, samples: counts?.[p.component] ?? 0 }
+                : p,
+            ),
+          };
+        }),
       weightsUpdatedAt: updatedAt,
       weightsUpdatedBy: updatedBy,
     };
@@ -151,7 +171,7 @@ export class SafetyIndexService {
   private async figures(
     list: { id: string; name: string }[],
     week: Week,
-  ): Promise<DistrictWeekFigures[]> {
+  ): Promise<(DistrictWeekFigures & { samples: SampleCounts })[]> {
     const db = this.database.db;
     const response = new Map(
       (await responseByDistrict(db, week.from, week.to)).map((r) => [r.district_id, r]),
@@ -161,9 +181,17 @@ export class SafetyIndexService {
         (r) => [r.district_id, r],
       ),
     );
+    const visibility = new Map(
+      (await visibilityByDistrict(db, week.from, week.to)).map((r) => [r.district_id, r]),
+    );
+    const readiness = new Map(
+      (await readinessByDistrict(db, week.from, week.to)).map((r) => [r.district_id, r]),
+    );
     return list.map((d) => {
       const r = response.get(d.id);
       const c = coverage.get(d.id);
+      const v = visibility.get(d.id);
+      const p = readiness.get(d.id);
       return {
         districtId: d.id,
         name: d.name,
@@ -171,7 +199,10 @@ export class SafetyIndexService {
           tiersMet: r && r.arrived > 0 ? (r.ring_met / r.arrived) * 100 : null,
           responseP90: r?.arrive_p90 ?? null,
           coverage: c?.pct ?? null,
+          visibility: v?.pct ?? null,
+          perimeterReadiness: p?.pct ?? null,
         },
+        samples: { visibility: v?.samples ?? 0, perimeterReadiness: p?.samples ?? 0 },
       };
     });
   }
