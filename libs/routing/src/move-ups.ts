@@ -1,8 +1,9 @@
-import { edgeCosts } from './edge-costs';
+import { edgeCosts, type EdgeCosts } from './edge-costs';
 import { accessSec, seedDeparture, type RoutingQueryOptions } from './eta';
 import type { RoadGraph } from './road-graph';
-import { beginSearch, runSearch, workspaceFor } from './search-workspace';
+import { beginSearch, runSearch, workspaceFor, type SearchWorkspace } from './search-workspace';
 import { snapPoint, type LonLat, type SnappedPoint } from './snap';
+import { TwoNearestSources } from './two-nearest';
 
 export interface MoveUpOptions extends RoutingQueryOptions {
   /** Available units (a snap computed earlier may be passed along). */
@@ -83,21 +84,72 @@ export function roadLengthDemand(graph: RoadGraph): Float32Array {
   return d;
 }
 
+/** Standby points' reach sets per edge costs (profile and peak band), bound and snap. */
+const standbyCovers = new WeakMap<EdgeCosts, Map<string, Int32Array>>();
+/** Reach sets kept per edge costs: a city's standby points several times over. */
+const MAX_CACHED_COVERS = 20_000;
+
+/**
+ * The nodes a standby point reaches within tierSec, kept between calls: standby points are
+ * fixed places, so their searches are run once per point, bound and speed band, not on every
+ * move-up question (the units, which move, are searched afresh every time).
+ */
+function standbyCover(
+  graph: RoadGraph,
+  costs: EdgeCosts,
+  snap: SnappedPoint,
+  tierSec: number,
+  accessKmh: number,
+  ws: SearchWorkspace,
+): Int32Array {
+  let perCosts = standbyCovers.get(costs);
+  if (!perCosts) standbyCovers.set(costs, (perCosts = new Map()));
+  const key = `${tierSec}|${accessKmh}|${snap.segment}|${snap.fraction}|${snap.distanceM}|${snap.direction}`;
+  let cover = perCosts.get(key);
+  if (cover) return cover;
+  beginSearch(ws, 'forward');
+  seedDeparture(ws, snap, costs, accessSec(snap, accessKmh));
+  cover = ws.order.slice(0, runSearch(ws, graph, costs, tierSec));
+  if (perCosts.size >= MAX_CACHED_COVERS) perCosts.delete(perCosts.keys().next().value!);
+  perCosts.set(key, cover);
+  return cover;
+}
+
+/** One two-nearest-sources state per graph, costs and bound (reused: ~24 bytes a node). */
+const twoNearestCache = new WeakMap<RoadGraph, TwoNearestSources>();
+
+function twoNearestFor(
+  graph: RoadGraph,
+  costs: EdgeCosts,
+  tierSec: number,
+  accessKmh: number,
+): TwoNearestSources {
+  const hit = twoNearestCache.get(graph);
+  if (hit && hit.maxSec === tierSec && hit.costs === costs && hit.accessKmh === accessKmh)
+    return hit;
+  const fresh = new TwoNearestSources(graph, costs, tierSec, accessKmh);
+  twoNearestCache.set(graph, fresh);
+  return fresh;
+}
+
 /**
  * Move-up (动中备勤) suggestions: which available units to send to which standby points so
  * that more demand lies within `tierSec` of some unit.
  *
- * Method: greedy maximal covering. cover(x) = the nodes reachable from x within tierSec (one
- * bounded forward search per unit position and per standby point, each run once and kept);
- * every node holds how many units cover it. Moving unit u to standby point s changes covered
- * demand by (demand that s newly covers once u has left) − (demand only u covered). Each
- * round evaluates every (unit, free standby point) pair exactly without enumerating them —
- * for each s, the units whose exclusive nodes s overlaps are collected from those nodes, and
- * every other unit's change is gain(s) − loss(u), so only the unit with the smallest loss
- * matters — then applies the best positive move, and repeats up to maxMoves. A unit is never
- * moved twice and a standby point never receives two units. Greedy, so not always optimal for
- * several moves together (each step is). Units or points that cannot be snapped are skipped;
- * all units drive (no walkers).
+ * Method: greedy maximal covering. cover(x) = the nodes reachable from x within tierSec; a
+ * node is covered by no unit, by exactly one (its owner) or by several. Moving unit u to
+ * standby point s changes covered demand by (demand that s newly covers once u has left) −
+ * (demand only u covered). Which units cover a node comes from ONE search that keeps the two
+ * nearest distinct units of every node ({@link TwoNearestSources}: "none", "only u" and "two or
+ * more" is all the rule needs), repaired locally after each move; each standby point's cover
+ * comes from its own bounded search, kept between calls (the points do not move). Each round
+ * evaluates every (unit, free standby point) pair exactly without enumerating them — for each
+ * s, the units whose exclusive nodes s overlaps are collected from those nodes, and every
+ * other unit's change is gain(s) − loss(u), so only the unit with the smallest loss matters —
+ * then applies the best positive move, and repeats up to maxMoves. A unit is never moved twice
+ * and a standby point never receives two units. Greedy, so not always optimal for several
+ * moves together (each step is). Units or points that cannot be snapped are skipped; all
+ * units drive (no walkers).
  */
 export function suggestMoveUps(graph: RoadGraph, opts: MoveUpOptions): MoveUp[] {
   const { units, standbyPoints, tierSec } = opts;
@@ -114,29 +166,25 @@ export function suggestMoveUps(graph: RoadGraph, opts: MoveUpOptions): MoveUp[] 
   for (let v = 0; v < N; v++) total += demand[v];
   if (!(total > 0) || maxMoves === 0) return [];
   const threshold = Math.max(((opts.minGainPct ?? 0) / 100) * total, total * 1e-9);
-
+  const ws = opts.workspace ?? workspaceFor(graph);
+  const costs = edgeCosts(graph, opts.speedProfile, opts.at);
+  const accessKmh = opts.accessSpeedKmh ?? 15;
   const U = units.length;
-  const { pool, ranges } = reachSets(graph, [...units, ...standbyPoints], tierSec, opts);
-  const unitCover = ranges.slice(0, U);
-  const standbyCover = ranges.slice(U);
+  const unitSnaps = units.map((u) => (u.snap !== undefined ? u.snap : snapPoint(graph, u, opts)));
+  const covers = standbyPoints.map((p) => {
+    const snap = p.snap !== undefined ? p.snap : snapPoint(graph, p, opts);
+    return snap ? { snap, nodes: standbyCover(graph, costs, snap, tierSec, accessKmh, ws) } : null;
+  });
+  const near = twoNearestFor(graph, costs, tierSec, accessKmh);
+  near.reset(unitSnaps);
+  // per node: [4v + 2] the nearest unit, [4v + 3] the second (-1: none within tierSec)
+  const lab = near.labels;
 
-  const count = new Int32Array(N);
-  /** Sum of the indices of the units covering a node: the owner where count is 1. */
-  const ownerSum = new Int32Array(N);
-  const apply = (range: [number, number], u: number, sign: 1 | -1): void => {
-    const nodes = pool.nodes;
-    for (let k = range[0]; k < range[1]; k++) {
-      count[nodes[k]] += sign;
-      ownerSum[nodes[k]] += sign * u;
-    }
-  };
-  unitCover.forEach((r, u) => r && apply(r, u, 1));
   let covered = 0;
-  for (let v = 0; v < N; v++) if (count[v] > 0) covered += demand[v];
-
+  for (let v = 0; v < N; v++) if (lab[4 * v + 2] >= 0) covered += demand[v];
   const loss = new Float64Array(U);
   const movable = new Uint8Array(U);
-  unitCover.forEach((r, u) => (movable[u] = r ? 1 : 0));
+  for (let u = 0; u < U; u++) movable[u] = unitSnaps[u] ? 1 : 0;
   const used = new Uint8Array(standbyPoints.length);
   const overlap = new Float64Array(U);
   const touched = new Uint8Array(U);
@@ -144,25 +192,22 @@ export function suggestMoveUps(graph: RoadGraph, opts: MoveUpOptions): MoveUp[] 
   const moves: MoveUp[] = [];
 
   for (let round = 0; round < maxMoves; round++) {
-    const nodes = pool.nodes;
     loss.fill(0);
-    unitCover.forEach((r, u) => {
-      if (!r) return;
-      for (let k = r[0]; k < r[1]; k++) if (count[nodes[k]] === 1) loss[u] += demand[nodes[k]];
-    });
+    for (let v = 0; v < N; v++)
+      if (lab[4 * v + 2] >= 0 && lab[4 * v + 3] < 0) loss[lab[4 * v + 2]] += demand[v];
     const byLoss = [...Array(U).keys()].filter((u) => movable[u]).sort((a, b) => loss[a] - loss[b]);
     let bestDelta = threshold;
     let bestU = -1;
     let bestS = -1;
-    standbyCover.forEach((r, s) => {
-      if (!r || used[s]) return;
+    covers.forEach((c, s) => {
+      if (!c || used[s]) return;
+      const nodes = c.nodes;
       let gain = 0;
-      for (let k = r[0]; k < r[1]; k++) {
+      for (let k = 0; k < nodes.length; k++) {
         const v = nodes[k];
-        const c = count[v];
-        if (c === 0) gain += demand[v];
-        else if (c === 1) {
-          const o = ownerSum[v];
+        const o = lab[4 * v + 2];
+        if (o < 0) gain += demand[v];
+        else if (lab[4 * v + 3] < 0) {
           if (!touched[o]) {
             touched[o] = 1;
             touchedList.push(o);
@@ -193,9 +238,8 @@ export function suggestMoveUps(graph: RoadGraph, opts: MoveUpOptions): MoveUp[] 
       touchedList.length = 0;
     });
     if (bestU < 0) break;
-    apply(unitCover[bestU]!, bestU, -1);
-    apply(standbyCover[bestS]!, bestU, 1);
-    unitCover[bestU] = standbyCover[bestS];
+    near.removeSource(bestU);
+    near.addSource(bestU, covers[bestS]!.snap);
     movable[bestU] = 0;
     used[bestS] = 1;
     covered += bestDelta;
