@@ -2,7 +2,7 @@ import { computeCoverage, type CoverageArea, type CoverageResult } from './cover
 import { IncrementalCoverage } from './coverage-incremental';
 import { edgeCosts, type EdgeCosts } from './edge-costs';
 import type { RoadGraph } from './road-graph';
-import type { SnappedPoint } from './snap';
+import { sameSnap, type SnappedPoint } from './snap';
 
 /** A coverage source as the live state sees it: its id and where it joins the road network. */
 export interface LiveCoverageSource {
@@ -23,18 +23,6 @@ export interface LiveCoverageRequest {
 
 /** {@link CoverageResult} without the node times (they stay with the live state). */
 export type LiveCoverageResult = Omit<CoverageResult, 'nodeSec'>;
-
-/** Same place on the road network (snaps crossing a thread boundary are copies, not the same objects). */
-function sameSnap(a: SnappedPoint | null, b: SnappedPoint | null): boolean {
-  if (a === b) return true;
-  if (!a || !b) return false;
-  return (
-    a.segment === b.segment &&
-    a.fraction === b.fraction &&
-    a.distanceM === b.distanceM &&
-    a.direction === b.direction
-  );
-}
 
 /**
  * Coverage kept live per key (scheme): node times from the nearest source up to the largest

@@ -2,7 +2,7 @@ import { edgeCosts, type EdgeCosts } from './edge-costs';
 import { accessSec, seedDeparture, type RoutingQueryOptions } from './eta';
 import type { RoadGraph } from './road-graph';
 import { beginSearch, runSearch, workspaceFor, type SearchWorkspace } from './search-workspace';
-import { snapPoint, type LonLat, type SnappedPoint } from './snap';
+import { sameSnap, snapPoint, type LonLat, type SnappedPoint } from './snap';
 import { TwoNearestSources } from './two-nearest';
 
 export interface MoveUpOptions extends RoutingQueryOptions {
@@ -115,20 +115,91 @@ function standbyCover(
   return cover;
 }
 
-/** One two-nearest-sources state per graph, costs and bound (reused: ~24 bytes a node). */
-const twoNearestCache = new WeakMap<RoadGraph, TwoNearestSources>();
+/**
+ * The units' two-nearest state kept between calls, per graph (with its costs, bound and access
+ * speed): a call folds in only the units whose snap changed, came or went (few between two
+ * questions a few seconds apart), and searches afresh when most of them did.
+ */
+class LiveUnits {
+  readonly near: TwoNearestSources;
+  /** Source id (slot) of each unit id, and the snap it was searched from. */
+  private readonly slotOf = new Map<string, number>();
+  private readonly snapOf: (SnappedPoint | null)[] = [];
+  private readonly freeSlots: number[] = [];
 
-function twoNearestFor(
+  constructor(graph: RoadGraph, costs: EdgeCosts, tierSec: number, accessKmh: number) {
+    this.near = new TwoNearestSources(graph, costs, tierSec, accessKmh);
+  }
+
+  /** Brings the state to these units; returns each unit's slot. */
+  update(ids: readonly string[], snaps: readonly (SnappedPoint | null)[]): Int32Array {
+    const slots = new Int32Array(ids.length);
+    let changed = 0;
+    const seen = new Set<string>();
+    for (let u = 0; u < ids.length; u++) {
+      seen.add(ids[u]);
+      const slot = this.slotOf.get(ids[u]);
+      if (slot === undefined || !sameSnap(this.snapOf[slot], snaps[u])) changed++;
+    }
+    for (const id of this.slotOf.keys()) if (!seen.has(id)) changed++;
+    if (changed === 0 || changed * 8 < ids.length) {
+      // few changes: fold them in
+      for (const [id, slot] of [...this.slotOf])
+        if (!seen.has(id)) {
+          if (this.snapOf[slot]) this.near.removeSource(slot);
+          this.snapOf[slot] = null;
+          this.slotOf.delete(id);
+          this.freeSlots.push(slot);
+        }
+      for (let u = 0; u < ids.length; u++) {
+        let slot = this.slotOf.get(ids[u]);
+        if (slot === undefined) {
+          slot = this.freeSlots.pop() ?? this.snapOf.length;
+          if (slot === this.snapOf.length) this.snapOf.push(null);
+          this.slotOf.set(ids[u], slot);
+        } else if (sameSnap(this.snapOf[slot], snaps[u])) {
+          slots[u] = slot;
+          continue;
+        }
+        this.move(slot, snaps[u]);
+        slots[u] = slot;
+      }
+      return slots;
+    }
+    // most units moved: one search from all of them
+    this.slotOf.clear();
+    this.freeSlots.length = 0;
+    this.snapOf.length = 0;
+    for (let u = 0; u < ids.length; u++) {
+      this.slotOf.set(ids[u], u);
+      this.snapOf.push(snaps[u]);
+      slots[u] = u;
+    }
+    this.near.reset(this.snapOf);
+    return slots;
+  }
+
+  /** Moves a slot's source to `snap` (null: away), repairing the labels. */
+  move(slot: number, snap: SnappedPoint | null): void {
+    if (this.snapOf[slot]) this.near.removeSource(slot);
+    this.snapOf[slot] = snap;
+    if (snap) this.near.addSource(slot, snap);
+  }
+}
+
+const liveUnits = new WeakMap<RoadGraph, LiveUnits>();
+
+function liveUnitsFor(
   graph: RoadGraph,
   costs: EdgeCosts,
   tierSec: number,
   accessKmh: number,
-): TwoNearestSources {
-  const hit = twoNearestCache.get(graph);
-  if (hit && hit.maxSec === tierSec && hit.costs === costs && hit.accessKmh === accessKmh)
-    return hit;
-  const fresh = new TwoNearestSources(graph, costs, tierSec, accessKmh);
-  twoNearestCache.set(graph, fresh);
+): LiveUnits {
+  const hit = liveUnits.get(graph);
+  const n = hit?.near;
+  if (n && n.maxSec === tierSec && n.costs === costs && n.accessKmh === accessKmh) return hit!;
+  const fresh = new LiveUnits(graph, costs, tierSec, accessKmh);
+  liveUnits.set(graph, fresh);
   return fresh;
 }
 
@@ -175,10 +246,17 @@ export function suggestMoveUps(graph: RoadGraph, opts: MoveUpOptions): MoveUp[] 
     const snap = p.snap !== undefined ? p.snap : snapPoint(graph, p, opts);
     return snap ? { snap, nodes: standbyCover(graph, costs, snap, tierSec, accessKmh, ws) } : null;
   });
-  const near = twoNearestFor(graph, costs, tierSec, accessKmh);
-  near.reset(unitSnaps);
-  // per node: [4v + 2] the nearest unit, [4v + 3] the second (-1: none within tierSec)
-  const lab = near.labels;
+  const ids = units.map((u) => u.id);
+  // units named twice cannot be told apart between calls: searched afresh, not kept
+  const live =
+    new Set(ids).size === U
+      ? liveUnitsFor(graph, costs, tierSec, accessKmh)
+      : new LiveUnits(graph, costs, tierSec, accessKmh);
+  const slots = live.update(ids, unitSnaps);
+  // per node: [4v + 2] the nearest unit's slot, [4v + 3] the second's (-1: none within tierSec)
+  const lab = live.near.labels;
+  const unitOfSlot = new Int32Array(Math.max(0, ...slots) + 1).fill(-1);
+  for (let u = 0; u < U; u++) unitOfSlot[slots[u]] = u;
 
   let covered = 0;
   for (let v = 0; v < N; v++) if (lab[4 * v + 2] >= 0) covered += demand[v];
@@ -190,11 +268,12 @@ export function suggestMoveUps(graph: RoadGraph, opts: MoveUpOptions): MoveUp[] 
   const touched = new Uint8Array(U);
   const touchedList: number[] = [];
   const moves: MoveUp[] = [];
+  const movedUnits: number[] = [];
 
   for (let round = 0; round < maxMoves; round++) {
     loss.fill(0);
     for (let v = 0; v < N; v++)
-      if (lab[4 * v + 2] >= 0 && lab[4 * v + 3] < 0) loss[lab[4 * v + 2]] += demand[v];
+      if (lab[4 * v + 2] >= 0 && lab[4 * v + 3] < 0) loss[unitOfSlot[lab[4 * v + 2]]] += demand[v];
     const byLoss = [...Array(U).keys()].filter((u) => movable[u]).sort((a, b) => loss[a] - loss[b]);
     let bestDelta = threshold;
     let bestU = -1;
@@ -205,9 +284,10 @@ export function suggestMoveUps(graph: RoadGraph, opts: MoveUpOptions): MoveUp[] 
       let gain = 0;
       for (let k = 0; k < nodes.length; k++) {
         const v = nodes[k];
-        const o = lab[4 * v + 2];
-        if (o < 0) gain += demand[v];
+        const slot = lab[4 * v + 2];
+        if (slot < 0) gain += demand[v];
         else if (lab[4 * v + 3] < 0) {
+          const o = unitOfSlot[slot];
           if (!touched[o]) {
             touched[o] = 1;
             touchedList.push(o);
@@ -238,8 +318,8 @@ export function suggestMoveUps(graph: RoadGraph, opts: MoveUpOptions): MoveUp[] 
       touchedList.length = 0;
     });
     if (bestU < 0) break;
-    near.removeSource(bestU);
-    near.addSource(bestU, covers[bestS]!.snap);
+    live.move(slots[bestU], covers[bestS]!.snap);
+    movedUnits.push(bestU);
     movable[bestU] = 0;
     used[bestS] = 1;
     covered += bestDelta;
@@ -253,5 +333,7 @@ export function suggestMoveUps(graph: RoadGraph, opts: MoveUpOptions): MoveUp[] 
       coveredPct: Math.min(100, (100 * covered) / total),
     });
   }
+  // the suggestions are not carried out here: the moved units go back for the next call
+  for (const u of movedUnits) live.move(slots[u], unitSnaps[u]);
   return moves;
 }

@@ -123,56 +123,70 @@ function checkMoveUpsByBruteForce(graph: RoadGraph, seed: number, units: number,
     return ws.order.slice(0, runSearch(ws, graph, costs, tier));
   };
   const point = (id: string, snap: SnappedPoint) => ({ id, lon: snap.lon, lat: snap.lat, snap });
-  const unitList = randomSnaps(graph, rand, units).map((s, i) => point(`u${i}`, s));
   const standby = randomSnaps(graph, rand, 25).map((s, i) => point(`p${i}`, s));
-  const unitCover = unitList.map((u) => cover(u.snap));
   const standbyCover = standby.map((p) => cover(p.snap));
   const demand = new Float32Array(N);
   for (let v = 0; v < N; v++) demand[v] = 1 + Math.floor(rand() * 3);
   const total = demand.reduce((s, d) => s + d, 0);
-  const coveredDemand = (covers: Int32Array[]): number => {
-    const seen = new Uint8Array(N);
-    let d = 0;
-    for (const c of covers)
-      for (const v of c)
-        if (!seen[v]) {
-          seen[v] = 1;
-          d += demand[v];
-        }
-    return d;
-  };
-  const moves = suggestMoveUps(graph, {
-    units: unitList,
-    standbyPoints: standby,
-    tierSec: tier,
-    maxMoves: 4,
-    demand,
-  });
-  expect(moves.length).toBeGreaterThan(1);
-  const state = [...unitCover];
-  const moved = new Set<number>();
-  const used = new Set<number>();
-  for (const m of moves) {
-    const base = coveredDemand(state);
-    let best = 0;
-    for (let u = 0; u < unitList.length; u++) {
-      if (moved.has(u)) continue;
-      for (let s = 0; s < standby.length; s++) {
-        if (used.has(s)) continue;
-        const trial = [...state];
-        trial[u] = standbyCover[s];
-        best = Math.max(best, coveredDemand(trial) - base);
-      }
+  // the first call searches from every unit; the next ones fold in the few that moved, left
+  // or came (the state is kept between calls), and must answer as if searched afresh
+  let unitList = randomSnaps(graph, rand, units).map((s, i) => point(`u${i}`, s));
+  for (let call = 0; call < 4; call++) {
+    if (call > 0) {
+      const [a, b] = randomSnaps(graph, rand, 2);
+      unitList = unitList.slice(1); // u(first) leaves
+      unitList[call] = point(unitList[call].id, a); // one moves
+      unitList.push(point(`new${call}`, b)); // one arrives
     }
-    const u = unitList.findIndex((x) => x.id === m.unitId);
-    const s = standby.findIndex((x) => x.id === m.to.standbyPointId);
-    expect(moved.has(u) || used.has(s)).toBe(false);
-    state[u] = standbyCover[s];
-    expect(m.gainPct).toBeCloseTo((100 * (coveredDemand(state) - base)) / total, 6);
-    expect(m.gainPct).toBeCloseTo((100 * best) / total, 6);
-    expect(m.coveredPct).toBeCloseTo((100 * coveredDemand(state)) / total, 6);
-    moved.add(u);
-    used.add(s);
+    checkOneCall(unitList);
+  }
+
+  function checkOneCall(unitList: ReturnType<typeof point>[]) {
+    const unitCover = unitList.map((u) => cover(u.snap));
+    const coveredDemand = (covers: Int32Array[]): number => {
+      const seen = new Uint8Array(N);
+      let d = 0;
+      for (const c of covers)
+        for (const v of c)
+          if (!seen[v]) {
+            seen[v] = 1;
+            d += demand[v];
+          }
+      return d;
+    };
+    const moves = suggestMoveUps(graph, {
+      units: unitList,
+      standbyPoints: standby,
+      tierSec: tier,
+      maxMoves: 4,
+      demand,
+    });
+    expect(moves.length).toBeGreaterThan(1);
+    const state = [...unitCover];
+    const moved = new Set<number>();
+    const used = new Set<number>();
+    for (const m of moves) {
+      const base = coveredDemand(state);
+      let best = 0;
+      for (let u = 0; u < unitList.length; u++) {
+        if (moved.has(u)) continue;
+        for (let s = 0; s < standby.length; s++) {
+          if (used.has(s)) continue;
+          const trial = [...state];
+          trial[u] = standbyCover[s];
+          best = Math.max(best, coveredDemand(trial) - base);
+        }
+      }
+      const u = unitList.findIndex((x) => x.id === m.unitId);
+      const s = standby.findIndex((x) => x.id === m.to.standbyPointId);
+      expect(moved.has(u) || used.has(s)).toBe(false);
+      state[u] = standbyCover[s];
+      expect(m.gainPct).toBeCloseTo((100 * (coveredDemand(state) - base)) / total, 6);
+      expect(m.gainPct).toBeCloseTo((100 * best) / total, 6);
+      expect(m.coveredPct).toBeCloseTo((100 * coveredDemand(state)) / total, 6);
+      moved.add(u);
+      used.add(s);
+    }
   }
 }
 
