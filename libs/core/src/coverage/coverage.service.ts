@@ -62,6 +62,7 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
   private areas: { key: string; list: (CoverageArea & { name: string })[] } | null = null;
   private lastUnits: { id: string; lon: number; lat: number }[] = [];
   private timer?: NodeJS.Timeout;
+  private pushing = false;
   private readonly thread = new CoverageThread();
 
   constructor(
@@ -79,7 +80,13 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
   onApplicationBootstrap() {
     if (!this.config.runProcessors || this.config.COVERAGE_PUSH_SEC <= 0) return;
     this.timer = setInterval(() => {
-      this.push().catch((err: Error) => this.logger.warn(`coverage push failed: ${err.message}`));
+      // one push at a time: a push waits for the coverage thread, and two overlapping ones
+      // would judge the same breach twice (the defense-level check reads, then raises)
+      if (this.pushing) return;
+      this.pushing = true;
+      this.push()
+        .catch((err: Error) => this.logger.warn(`coverage push failed: ${err.message}`))
+        .finally(() => (this.pushing = false));
     }, this.config.COVERAGE_PUSH_SEC * 1000);
     this.timer.unref();
   }
