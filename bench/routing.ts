@@ -219,8 +219,6 @@ export async function runRoutingBench(): Promise<Record<string, unknown>> {
   const rTop = stats(recTopK.times);
   const result: Record<string, unknown> = {
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
-    // the load while the figures above were taken (writeResult adds the load at the end)
-    loadavgAfterCities: (await import('node:os')).loadavg().map((v) => Math.round(v * 100) / 100),
     nodes: graph.nodeCount,
     edges: graph.stats.directedEdges,
     segments: graph.segmentCount,

@@ -64,6 +64,28 @@ function piecesFor(graph: RoadGraph): ReturnType<typeof createPieces> {
   return p;
 }
 
+const MAX_KEPT_CELLS = 4_000_000;
+
+/** The three grids of a run kept per graph (no fresh megabytes, and no GC pause, per call). */
+const gridCache = new WeakMap<
+  RoadGraph,
+  { time: Float32Array; tmp: Float32Array; out: Float32Array }
+>();
+
+function gridsFor(
+  graph: RoadGraph,
+  cells: number,
+): { time: Float32Array; tmp: Float32Array; out: Float32Array } {
+  let g = gridCache.get(graph);
+  if (!g || g.time.length < cells) {
+    const n = Math.max(cells, 1 << 16);
+    g = { time: new Float32Array(n), tmp: new Float32Array(n), out: new Float32Array(n) };
+    // an unusually large grid is not kept (48 MB at most stay per graph)
+    if (n <= MAX_KEPT_CELLS) gridCache.set(graph, g);
+  }
+  return g;
+}
+
 /**
  * Road-honest isochrones: one bounded Dijkstra, every reached road piece (edges cut where the
  * time runs out) rasterised onto a metric grid with its arrival time, a min-filter as the
@@ -118,10 +140,11 @@ export function isochrones(
   // Grid bounds from the shapes of all touched segments (a slight overestimate is harmless).
   const grid = gridAround(shapeBoundsCached(graph, pieces.seg, pieces.count), cellM, radius + 2);
   const { W, H } = grid;
-  const time = new Float32Array(W * H).fill(Infinity);
+  const scratch = gridsFor(graph, W * H);
+  const time = scratch.time.subarray(0, W * H).fill(Infinity);
   rasterizePieces(graph, costs, pieces, grid, time, T);
 
-  const buffered = radius > 0 ? minFilter(time, W, H, radius) : time;
+  const buffered = radius > 0 ? minFilter(time, W, H, radius, scratch) : time;
   const toLonLat = (i: number, j: number): Position => cornerToLonLat(graph, grid, i, j);
   const valueAt = (i: number, j: number): number =>
     i >= 0 && j >= 0 && i < W && j < H ? buffered[j * W + i] : Infinity;

@@ -296,9 +296,16 @@ export function cornerToLonLat(graph: RoadGraph, grid: RasterGrid, i: number, j:
 }
 
 /** Square min-filter of radius r (separable), i.e. the arrival-time buffer around roads. */
-export function minFilter(src: Float32Array, W: number, H: number, r: number): Float32Array {
-  const tmp = new Float32Array(W * H);
-  const out = new Float32Array(W * H);
+export function minFilter(
+  src: Float32Array,
+  W: number,
+  H: number,
+  r: number,
+  /** Scratch grids of at least W·H cells to use instead of new ones (the result is `out`). */
+  into?: { tmp: Float32Array; out: Float32Array },
+): Float32Array {
+  const tmp = into ? into.tmp.subarray(0, W * H) : new Float32Array(W * H);
+  const out = into ? into.out.subarray(0, W * H) : new Float32Array(W * H);
   for (let y = 0; y < H; y++) {
     const row = y * W;
     for (let x = 0; x < W; x++) {
