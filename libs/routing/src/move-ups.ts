@@ -196,8 +196,13 @@ function liveUnitsFor(
   accessKmh: number,
 ): LiveUnits {
   const hit = liveUnits.get(graph);
-  const n = hit?.near;
-  if (n && n.maxSec === tierSec && n.costs === costs && n.accessKmh === accessKmh) return hit!;
+  if (
+    hit &&
+    hit.near.maxSec === tierSec &&
+    hit.near.costs === costs &&
+    hit.near.accessKmh === accessKmh
+  )
+    return hit;
   const fresh = new LiveUnits(graph, costs, tierSec, accessKmh);
   liveUnits.set(graph, fresh);
   return fresh;
