@@ -143,14 +143,17 @@ class LiveUnits {
     }
     for (const id of this.slotOf.keys()) if (!seen.has(id)) changed++;
     if (changed === 0 || changed * 8 < ids.length) {
-      // few changes: fold them in
+      // few changes: take the moved and departed units away in one repair, then add the
+      // moved and arrived ones
+      const away: number[] = [];
       for (const [id, slot] of [...this.slotOf])
         if (!seen.has(id)) {
-          if (this.snapOf[slot]) this.near.removeSource(slot);
+          if (this.snapOf[slot]) away.push(slot);
           this.snapOf[slot] = null;
           this.slotOf.delete(id);
           this.freeSlots.push(slot);
         }
+      const arrive: number[] = [];
       for (let u = 0; u < ids.length; u++) {
         let slot = this.slotOf.get(ids[u]);
         if (slot === undefined) {
@@ -161,9 +164,16 @@ class LiveUnits {
           slots[u] = slot;
           continue;
         }
-        this.move(slot, snaps[u]);
+        if (this.snapOf[slot]) away.push(slot);
+        this.snapOf[slot] = snaps[u];
+        if (snaps[u]) arrive.push(slot);
         slots[u] = slot;
       }
+      this.near.removeSources(away);
+      this.near.addSources(
+        arrive,
+        arrive.map((slot) => this.snapOf[slot]!),
+      );
       return slots;
     }
     // most units moved: one search from all of them
@@ -339,6 +349,10 @@ export function suggestMoveUps(graph: RoadGraph, opts: MoveUpOptions): MoveUp[] 
     });
   }
   // the suggestions are not carried out here: the moved units go back for the next call
-  for (const u of movedUnits) live.move(slots[u], unitSnaps[u]);
+  live.near.removeSources(movedUnits.map((u) => slots[u]));
+  live.near.addSources(
+    movedUnits.map((u) => slots[u]),
+    movedUnits.map((u) => unitSnaps[u]!),
+  );
   return moves;
 }

@@ -95,6 +95,17 @@ function checkAgainstSingleSources(graph: RoadGraph, seed: number, units: number
     expect(seconds).toBeGreaterThan(N / 10);
   };
   compare();
+  // several taken away and put elsewhere at once (one repair each way)
+  const batch = [0, 1, 2]
+    .map(() => Math.floor(rand() * units))
+    .filter((x, i, a) => a.indexOf(x) === i);
+  near.removeSources(batch);
+  for (const id of batch) times[id] = null;
+  compare();
+  const batchTo = randomSnaps(graph, rand, batch.length);
+  near.addSources(batch, batchTo);
+  batch.forEach((id, k) => (times[id] = single(batchTo[k])));
+  compare();
   for (let step = 0; step < 12; step++) {
     const id = Math.floor(rand() * units);
     near.removeSource(id);

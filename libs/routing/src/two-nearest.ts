@@ -49,6 +49,8 @@ export class TwoNearestSources {
   private seedNode: number[] = [];
   private seedSrc: number[] = [];
   private seedSec: number[] = [];
+  /** The largest source id seeded so far. */
+  private maxSourceId = 0;
 
   constructor(graph: RoadGraph, costs: EdgeCosts, maxSec: number, accessKmh = 15) {
     if (!(maxSec >= 0 && maxSec < Infinity))
@@ -109,7 +111,12 @@ export class TwoNearestSources {
 
   /** Adds source `id` departing from `snap` (an id not in use), repairing what it changes. */
   addSource(id: number, snap: SnappedPoint): void {
-    this.seed(snap, id);
+    this.addSources([id], [snap]);
+  }
+
+  /** Adds several sources at once (ids[k] departs from snaps[k]; one repair). */
+  addSources(ids: readonly number[], snaps: readonly SnappedPoint[]): void {
+    for (let k = 0; k < ids.length; k++) this.seed(snaps[k], ids[k]);
     this.run();
   }
 
@@ -119,16 +126,32 @@ export class TwoNearestSources {
    * from them.
    */
   removeSource(id: number): void {
+    this.removeSources([id]);
+  }
+
+  /** Takes several sources away at once (one pass over the nodes, one repair). */
+  removeSources(ids: readonly number[]): void {
+    if (ids.length === 0) return;
     const lab = this.labels;
     const region: number[] = [];
     const N = this.graph.nodeCount;
     const inRegion = new Uint8Array(N);
+    const gone = new Uint8Array(Math.max(this.maxSourceId, ...ids) + 1);
+    for (const id of ids) if (id >= 0) gone[id] = 1;
     for (let v = 0; v < N; v++) {
       const i = 4 * v;
-      if (lab[i + 2] === id) {
+      const s0 = lab[i + 2];
+      const s1 = lab[i + 3];
+      const gone0 = s0 >= 0 && gone[s0] === 1;
+      const gone1 = s1 >= 0 && gone[s1] === 1;
+      if (!gone0 && !gone1) continue;
+      if (gone0 && !gone1) {
         lab[i] = lab[i + 1];
-        lab[i + 2] = lab[i + 3];
-      } else if (lab[i + 3] !== id) continue;
+        lab[i + 2] = s1;
+      } else if (gone0) {
+        lab[i] = Infinity;
+        lab[i + 2] = -1;
+      }
       lab[i + 1] = Infinity;
       lab[i + 3] = -1;
       region.push(v);
@@ -138,7 +161,7 @@ export class TwoNearestSources {
     let kept = 0;
     for (let k = 0; k < this.seedNode.length; k++) {
       const src = this.seedSrc[k];
-      if (src === id) continue;
+      if (gone[src] === 1) continue;
       this.seedNode[kept] = this.seedNode[k];
       this.seedSrc[kept] = src;
       this.seedSec[kept++] = this.seedSec[k];
@@ -170,6 +193,7 @@ export class TwoNearestSources {
   }
 
   private seedAt(v: number, id: number, t: number): void {
+    if (id > this.maxSourceId) this.maxSourceId = id;
     if (!(t <= this.maxSec)) return;
     this.seedNode.push(v);
     this.seedSrc.push(id);
