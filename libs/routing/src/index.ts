@@ -60,7 +60,12 @@ export {
   type RoadGraph,
   type RoadGraphStats,
 } from './road-graph';
-export { serializeRoadGraph, deserializeRoadGraph, shareRoadGraph } from './road-graph-serialize';
+export {
+  serializeRoadGraph,
+  deserializeRoadGraph,
+  openSharedRoadGraph,
+  shareRoadGraph,
+} from './road-graph-serialize';
 export { edgeCosts, type EdgeCosts } from './edge-costs';
 export { haversineM } from './geo-math';
 export {

@@ -34,7 +34,7 @@ export function serializeRoadGraph(graph: RoadGraph): ArrayBuffer {
 
 /**
  * The same bytes in a SharedArrayBuffer, for another thread to read without a copy
- * (`deserializeRoadGraph(buf, { share: true })` there).
+ * ({@link openSharedRoadGraph} there).
  */
 export function shareRoadGraph(graph: RoadGraph): SharedArrayBuffer {
   return writeRoadGraph(graph, (size) => new SharedArrayBuffer(size));
@@ -82,10 +82,19 @@ function writeRoadGraph<B extends ArrayBuffer | SharedArrayBuffer>(
  * Restores a graph written by {@link serializeRoadGraph}.
  * @throws RoadNetworkImportError when the buffer is not a serialised graph of this version.
  */
-export function deserializeRoadGraph(
-  buf: ArrayBuffer | SharedArrayBuffer,
-  options: { share?: boolean } = {},
-): RoadGraph {
+export function deserializeRoadGraph(buf: ArrayBuffer): RoadGraph {
+  return readRoadGraph(buf, false);
+}
+
+/**
+ * A graph over the bytes {@link shareRoadGraph} wrote, read in place: its arrays are views of
+ * the SharedArrayBuffer (no copy), which no thread may write to.
+ */
+export function openSharedRoadGraph(buf: SharedArrayBuffer): RoadGraph {
+  return readRoadGraph(buf, true);
+}
+
+function readRoadGraph(buf: ArrayBuffer | SharedArrayBuffer, share: boolean): RoadGraph {
   const view = new DataView(buf);
   if (buf.byteLength < 12 || view.getUint32(0, true) !== MAGIC) {
     throw new RoadNetworkImportError('malformed', 'not a serialised RingCAD road graph');
@@ -108,7 +117,7 @@ export function deserializeRoadGraph(
     const n = header.lengths[i];
     // Copy out so the graph does not pin (or alias) the caller's buffer, unless asked to share
     // it (a SharedArrayBuffer read by several threads: every array starts 8-byte aligned).
-    (core as unknown as Record<string, unknown>)[k] = options.share
+    (core as unknown as Record<string, unknown>)[k] = share
       ? new Ctor(buf as ArrayBuffer, pos, n)
       : new Ctor((buf as ArrayBuffer).slice(pos, pos + n * Ctor.BYTES_PER_ELEMENT));
     pos = Math.ceil((pos + n * Ctor.BYTES_PER_ELEMENT) / 8) * 8;

@@ -6,8 +6,8 @@
  */
 import { parentPort } from 'node:worker_threads';
 import {
-  deserializeRoadGraph,
   LiveCoverage,
+  openSharedRoadGraph,
   suggestMoveUps,
   type CoverageArea,
   type RoadGraph,
@@ -25,7 +25,7 @@ let areas: { key: string; list: CoverageArea[] } = { key: '', list: [] };
 function handle(msg: CoverageThreadRequest): CoverageThreadValue {
   switch (msg.type) {
     case 'graph': {
-      const g = deserializeRoadGraph(msg.buffer, { share: true });
+      const g = openSharedRoadGraph(msg.buffer);
       graph = { id: msg.graphId, graph: g, live: new LiveCoverage(g) };
       return null;
     }
