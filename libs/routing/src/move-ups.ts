@@ -218,6 +218,21 @@ function liveUnitsFor(
   return fresh;
 }
 
+/** Road length per node and its sum, per graph (never handed out: nobody can change them). */
+const defaultDemand = new WeakMap<RoadGraph, { weights: Float32Array; total: number }>();
+
+/** The default weights depend on the graph alone: worked out once per graph. */
+function defaultDemandFor(graph: RoadGraph): { weights: Float32Array; total: number } {
+  let d = defaultDemand.get(graph);
+  if (!d) {
+    const weights = roadLengthDemand(graph);
+    let total = 0;
+    for (let v = 0; v < graph.nodeCount; v++) total += weights[v];
+    defaultDemand.set(graph, (d = { weights, total }));
+  }
+  return d;
+}
+
 /**
  * Move-up (动中备勤) suggestions: which available units to send to which standby points so
  * that more demand lies within `tierSec` of some unit.
@@ -247,9 +262,10 @@ export function suggestMoveUps(graph: RoadGraph, opts: MoveUpOptions): MoveUp[] 
   const N = graph.nodeCount;
   if (opts.demand && opts.demand.length !== N)
     throw new RangeError(`demand must have one weight per node (${N}), got ${opts.demand.length}`);
-  const demand = opts.demand ?? roadLengthDemand(graph);
-  let total = 0;
-  for (let v = 0; v < N; v++) total += demand[v];
+  const defaults = opts.demand ? null : defaultDemandFor(graph);
+  const demand = opts.demand ?? defaults!.weights;
+  let total = defaults ? defaults.total : 0;
+  if (!defaults) for (let v = 0; v < N; v++) total += demand[v];
   if (!(total > 0) || maxMoves === 0) return [];
   const threshold = Math.max(((opts.minGainPct ?? 0) / 100) * total, total * 1e-9);
   const ws = opts.workspace ?? workspaceFor(graph);
