@@ -2,10 +2,14 @@
  * Coverage benchmark: unit-centric coverage of the hard 250,000-node synthetic city from 2,000
  * available units placed by district density (one thin district), scheme tiers 300/600/1800 s,
  * the city's districts as areas; move-up suggestions for 500 standby points at the 300 s tier;
- * and the same coverage on both real cities of ../shared/data (200 units, no areas). Prints and writes figures (bench/results/coverage.json); asserts
- * nothing. Wall times can be inflated on a loaded machine: CPU times are reported beside them.
+ * the same coverage and move-ups on both real cities of ../shared/data (200 units, no areas);
+ * and coverage as the service runs it, in its worker thread, with this thread's event loop
+ * watched. Prints and writes figures (bench/results/coverage.json); asserts nothing. Wall
+ * times can be inflated on a loaded machine: CPU times are reported beside them.
  */
 import * as os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { CoverageThread } from '../libs/core/src/coverage/coverage-thread';
 import {
   computeCoverage,
   IncrementalCoverage,
@@ -14,17 +18,19 @@ import {
   suggestMoveUps,
   type CoverageArea,
   type CoverageResult,
+  shareRoadGraph,
   type EtaUnit,
+  type RoadGraph,
+  type SnappedPoint,
 } from '../libs/routing/src';
-import { cityStats, hardCity, realCities, unitPoint } from './lib/bench-cities';
+import { cityStats, hardCity, realCities, unitPoint, type BenchCity } from './lib/bench-cities';
 import { measure, mulberry32, stats, streetPoint, writeResult } from './lib/bench-utils';
 
 const TIERS = [300, 600, 1800];
 const RUNS = 10;
 
-export function runCoverageBench(): Record<string, unknown> {
+export function runCoverageBench(hard: BenchCity = hardCity()): Record<string, unknown> {
   const rand = mulberry32(4);
-  const hard = hardCity();
   const graph = hard.graph;
   const areas: CoverageArea[] = hard.districts!.map((f) => ({
     id: f.properties.code,
@@ -78,9 +84,8 @@ export function runCoverageBench(): Record<string, unknown> {
     const p = streetPoint(graph, rand);
     return { id: `sb${i}`, ...p, snap: snapPoint(graph, p) };
   });
-  const moveRuns = Array.from({ length: 3 }, () =>
-    measure(() => suggestMoveUps(graph, { units, standbyPoints, tierSec: 300, maxMoves: 3 })),
-  );
+  const moveUps = moveUpFigures(graph, units, standbyPoints);
+  const moveRuns = moveUps.runs;
   const round = (v: number, d = 3): number => Math.round(v * 10 ** d) / 10 ** d;
   const res = last!;
   const real = realCities();
@@ -96,9 +101,21 @@ export function runCoverageBench(): Record<string, unknown> {
     const runs = Array.from({ length: RUNS }, () =>
       measure(() => computeCoverage(c.graph, us, TIERS)),
     );
+    const sb = Array.from({ length: 500 }, (_, i) => {
+      const p = streetPoint(c.graph, rand);
+      return { id: `sb${i}`, ...p, snap: snapPoint(c.graph, p) };
+    });
+    const mu = moveUpFigures(c.graph, us, sb);
     cities[c.name] = {
       ...cityStats(c),
       coverageMs: stats(runs.map((r) => r.ms)),
+      coverageCpuMs: stats(runs.map((r) => r.cpuMs)),
+      moveUpsFirstCallMs: mu.first.ms,
+      moveUpsFirstCallCpuMs: mu.first.cpuMs,
+      moveUpsMs: stats(mu.runs.map((r) => r.ms)),
+      moveUpsCpuMs: stats(mu.runs.map((r) => r.cpuMs)),
+      moveUps20MovedMs: stats(mu.someMoved.map((r) => r.ms)),
+      moveUps20MovedCpuMs: stats(mu.someMoved.map((r) => r.cpuMs)),
       tiers: runs[0].result.tiers.map((t) => ({ sec: t.sec, roadKmPct: round(t.roadKmPct, 2) })),
     };
   }
@@ -140,9 +157,15 @@ export function runCoverageBench(): Record<string, unknown> {
     ),
     standbyPoints: standbyPoints.length,
     moveUpsTierSec: 300,
+    // the first call also runs the standby points' own searches (kept for later calls: the
+    // points do not move); moveUpsMs: every unit moved since the last call; moveUps20Moved: 20
+    moveUpsFirstCallMs: round(moveUps.first.ms),
+    moveUpsFirstCallCpuMs: round(moveUps.first.cpuMs),
     moveUpsMs: stats(moveRuns.map((r) => r.ms)),
     moveUpsCpuMs: stats(moveRuns.map((r) => r.cpuMs)),
-    moveUps: moveRuns[0].result.map((m) => ({
+    moveUps20MovedMs: stats(moveUps.someMoved.map((r) => r.ms)),
+    moveUps20MovedCpuMs: stats(moveUps.someMoved.map((r) => r.cpuMs)),
+    moveUps: moveUps.first.result.map((m) => ({
       unitId: m.unitId,
       standbyPointId: m.to.standbyPointId,
       gainPct: round(m.gainPct),
@@ -152,8 +175,135 @@ export function runCoverageBench(): Record<string, unknown> {
     cities,
     citiesSkipped: real.skipped,
     inClock:
-      'computeCoverage (multi-source search from every unit, per-tier road km, area raster, blind-spot polygons) on already snapped units; move-ups: suggestMoveUps; coverageMovedUnitMs: snapping one moved unit and IncrementalCoverage.move (node times and owners only: road km, raster and blind spots are not updated incrementally); not inside: HTTP, database, push to consoles',
+      "coverageMs: computeCoverage (multi-source search from every unit, per-tier road km, area raster, blind-spot polygons) on already snapped units, in this thread; move-ups: suggestMoveUps (500 standby points, 3 moves, 300 s tier; moveUpsFirstCallMs with nothing searched yet, moveUpsMs after every unit moved (all units searched again, standby points kept), moveUps20MovedMs after 20 units moved (folded in); the moved units are snapped outside the clock); coverageMovedUnitMs: snapping one moved unit and IncrementalCoverage.move (node times and owners only: road km, raster and blind spots are not updated incrementally); coverageThread: CoverageThread.coverage as the service calls it (positions sent to the worker thread, moved units folded in there, the coverage computed and sent back) and the longest stall of this thread's event loop meanwhile; not inside: HTTP, database, push to consoles",
   };
 }
 
-if (require.main === module) writeResult('coverage', runCoverageBench());
+/**
+ * Move-ups for 500 standby points: the first call (every unit and standby point searched),
+ * then calls after every unit hopped (the units searched afresh: what a question asked more
+ * than a report interval after the last one costs), then calls after 20 units hopped (folded
+ * into the state kept from the last call). Hops are snapped outside the clock, as the api
+ * snaps positions when they arrive.
+ */
+function moveUpFigures(
+  graph: RoadGraph,
+  units: EtaUnit[],
+  standbyPoints: (EtaUnit & { snap: SnappedPoint | null })[],
+) {
+  const rand = mulberry32(13);
+  let fleet = units;
+  const hop = (u: EtaUnit): EtaUnit => {
+    const p = { lon: u.lon + (rand() - 0.5) * 4e-4, lat: u.lat + (rand() - 0.5) * 4e-4 };
+    return { ...u, ...p, snap: snapPoint(graph, p) };
+  };
+  const ask = () =>
+    suggestMoveUps(graph, { units: fleet, standbyPoints, tierSec: 300, maxMoves: 3 });
+  const first = measure(ask);
+  const allMoved = Array.from({ length: 5 }, () => {
+    fleet = fleet.map(hop);
+    return measure(ask);
+  });
+  const someMoved = Array.from({ length: 5 }, () => {
+    fleet = [...fleet];
+    for (let k = 0; k < 20; k++) {
+      const i = Math.floor(rand() * fleet.length);
+      fleet[i] = hop(fleet[i]);
+    }
+    return measure(ask);
+  });
+  return { first, runs: allMoved, someMoved };
+}
+
+/**
+ * Coverage as the service runs it, in its worker thread: the first request (the graph shared
+ * with the thread, one search from all units), then ten in which 20 units moved (snapped here,
+ * as the api snaps positions, and folded in there). This thread's event loop is watched the
+ * whole time: its longest stall is what a 110 call could wait behind coverage.
+ */
+async function coverageThreadFigures(
+  graph: RoadGraph,
+  units: EtaUnit[],
+  areas: CoverageArea[],
+): Promise<Record<string, unknown>> {
+  const thread = new CoverageThread();
+  const rand = mulberry32(7);
+  const at = new Date('2026-12-05T03:00:00Z');
+  const sources = units.map((u) => ({ id: u.id, lon: u.lon, lat: u.lat, snap: u.snap ?? null }));
+  const ask = () =>
+    thread.coverage(graph, { key: 'bench', tiersSec: TIERS, sources, areasKey: 'd', areas, at });
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  try {
+    // the first request also copies the graph into a SharedArrayBuffer on this thread (once per
+    // road network): timed on its own, the loop is watched from the next one
+    const c0 = performance.now();
+    shareRoadGraph(graph);
+    const shareGraphMs = performance.now() - c0;
+    const t0 = performance.now();
+    await ask();
+    const firstMs = performance.now() - t0;
+    loop.enable();
+    const roundTrip: number[] = [];
+    const inThread: number[] = [];
+    for (let k = 0; k < RUNS; k++) {
+      for (let m = 0; m < 20; m++) {
+        const i = Math.floor(rand() * sources.length);
+        const p = {
+          lon: sources[i].lon + (rand() - 0.5) * 6e-4,
+          lat: sources[i].lat + (rand() - 0.5) * 6e-4,
+        };
+        sources[i] = { ...sources[i], ...p, snap: snapPoint(graph, p, { role: 'origin' }) };
+      }
+      const t1 = performance.now();
+      const r = await ask();
+      roundTrip.push(performance.now() - t1);
+      inThread.push(r.result.tookMs);
+    }
+    loop.disable();
+    // the same compute in this thread, for comparison: the loop stalls for all of it
+    const here = monitorEventLoopDelay({ resolution: 1 });
+    here.enable();
+    await new Promise((r) => setTimeout(r, 20));
+    computeCoverage(graph, sources, TIERS, { areas, at });
+    await new Promise((r) => setTimeout(r, 20));
+    here.disable();
+    return {
+      firstRequestMs: Math.round(firstMs),
+      shareGraphOnThisThreadMs: Math.round(shareGraphMs),
+      mainLoopMaxStallComputingHereMs: Math.round(here.max / 1e4) / 100,
+      roundTripMs: stats(roundTrip),
+      computeInThreadMs: stats(inThread),
+      mainLoopMaxStallMs: Math.round(loop.max / 1e4) / 100,
+      mainLoopDelayP99Ms: Math.round(loop.percentile(99) / 1e4) / 100,
+    };
+  } finally {
+    await thread.close();
+  }
+}
+
+if (require.main === module) {
+  (async () => {
+    const hard = hardCity();
+    const figures = runCoverageBench(hard);
+    // the generated city's GeoJSON is not needed any more: this thread's heap shrinks to what
+    // an api holds (the graph), so its garbage collections are an api's
+    hard.synthetic = undefined;
+    const rand = mulberry32(4);
+    const areas: CoverageArea[] = hard.districts!.map((f) => ({
+      id: f.properties.code,
+      name: f.properties.name,
+      polygon: f.geometry,
+    }));
+    const units: EtaUnit[] = Array.from({ length: hard.units }, (_, i) => {
+      const p = unitPoint(hard, rand);
+      return { id: `u${i}`, ...p, snap: snapPoint(hard.graph, p, { role: 'origin' }) };
+    });
+    writeResult('coverage', {
+      ...figures,
+      coverageThread: await coverageThreadFigures(hard.graph, units, areas),
+    });
+  })().catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}

@@ -60,7 +60,12 @@ export {
   type RoadGraph,
   type RoadGraphStats,
 } from './road-graph';
-export { serializeRoadGraph, deserializeRoadGraph } from './road-graph-serialize';
+export {
+  serializeRoadGraph,
+  deserializeRoadGraph,
+  openSharedRoadGraph,
+  shareRoadGraph,
+} from './road-graph-serialize';
 export { edgeCosts, type EdgeCosts } from './edge-costs';
 export { haversineM } from './geo-math';
 export {
@@ -106,6 +111,12 @@ export {
   type CoverageTier,
 } from './coverage';
 export { IncrementalCoverage } from './coverage-incremental';
+export {
+  LiveCoverage,
+  type LiveCoverageRequest,
+  type LiveCoverageResult,
+  type LiveCoverageSource,
+} from './coverage-live';
 export { roadLengthDemand, suggestMoveUps, type MoveUp, type MoveUpOptions } from './move-ups';
 export {
   computeSealing,

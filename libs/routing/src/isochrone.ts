@@ -2,7 +2,7 @@ import { edgeCosts } from './edge-costs';
 import { seedArrival, seedDeparture, straightLineEta, type RoutingQueryOptions } from './eta';
 import { M_PER_DEG } from './geo-math';
 import { DIR_BACKWARD, DIR_FORWARD, type RoadGraph } from './road-graph';
-import { beginSearch, runSearch, workspaceFor } from './search-workspace';
+import { beginSearch, runBucketSearch, workspaceFor } from './search-workspace';
 import {
   addPiece,
   addSettledPieces,
@@ -14,7 +14,7 @@ import {
   minFilter,
   rasterizePieces,
   round6,
-  shapeBounds,
+  shapeBoundsCached,
   traceMask,
   type Position,
 } from './raster';
@@ -52,6 +52,38 @@ export interface IsochroneFeature {
 export interface IsochroneCollection {
   type: 'FeatureCollection';
   features: IsochroneFeature[];
+}
+
+/** Reached pieces are kept per graph and reused: a city's isochrone has ~100k of them. */
+const piecesCache = new WeakMap<RoadGraph, ReturnType<typeof createPieces>>();
+
+function piecesFor(graph: RoadGraph): ReturnType<typeof createPieces> {
+  let p = piecesCache.get(graph);
+  if (!p) piecesCache.set(graph, (p = createPieces(1 << 14)));
+  p.count = 0;
+  return p;
+}
+
+const MAX_KEPT_CELLS = 4_000_000;
+
+/** The three grids of a run kept per graph (no fresh megabytes, and no GC pause, per call). */
+const gridCache = new WeakMap<
+  RoadGraph,
+  { time: Float32Array; tmp: Float32Array; out: Float32Array }
+>();
+
+function gridsFor(
+  graph: RoadGraph,
+  cells: number,
+): { time: Float32Array; tmp: Float32Array; out: Float32Array } {
+  let g = gridCache.get(graph);
+  if (!g || g.time.length < cells) {
+    const n = Math.max(cells, 1 << 16);
+    g = { time: new Float32Array(n), tmp: new Float32Array(n), out: new Float32Array(n) };
+    // an unusually large grid is not kept (48 MB at most stay per graph)
+    if (n <= MAX_KEPT_CELLS) gridCache.set(graph, g);
+  }
+  return g;
 }
 
 /**
@@ -93,11 +125,12 @@ export function isochrones(
   const towardStartFromPoint = forward ? DIR_BACKWARD : DIR_FORWARD;
   if (forward) seedDeparture(ws, snap, costs, access);
   else seedArrival(ws, snap, costs, access);
-  const settled = runSearch(ws, graph, costs, T);
+  // every node within T is wanted: the bucket queue gives Dijkstra's times at O(1) a push
+  const settled = runBucketSearch(ws, graph, costs, T);
 
   // Reached road pieces: the origin's own road from the snapped point, then every edge out of
   // (or into) a node settled before T.
-  const pieces = createPieces();
+  const pieces = piecesFor(graph);
   if (snap.direction & towardEndFromPoint)
     addPiece(pieces, snap.segment, snap.fraction, true, access);
   if (snap.direction & towardStartFromPoint)
@@ -105,23 +138,54 @@ export function isochrones(
   addSettledPieces(pieces, graph, ws, settled, T);
 
   // Grid bounds from the shapes of all touched segments (a slight overestimate is harmless).
-  const grid = gridAround(shapeBounds(graph, pieces.seg, pieces.count), cellM, radius + 2);
+  const grid = gridAround(shapeBoundsCached(graph, pieces.seg, pieces.count), cellM, radius + 2);
   const { W, H } = grid;
-  const time = new Float32Array(W * H).fill(Infinity);
+  const scratch = gridsFor(graph, W * H);
+  const time = scratch.time.subarray(0, W * H).fill(Infinity);
   rasterizePieces(graph, costs, pieces, grid, time, T);
 
-  const buffered = radius > 0 ? minFilter(time, W, H, radius) : time;
+  const buffered = radius > 0 ? minFilter(time, W, H, radius, scratch) : time;
   const toLonLat = (i: number, j: number): Position => cornerToLonLat(graph, grid, i, j);
   const valueAt = (i: number, j: number): number =>
     i >= 0 && j >= 0 && i < W && j < H ? buffered[j * W + i] : Infinity;
-  const mask = new Uint8Array(W * H);
   const features: IsochroneFeature[] = tiers.map((minutes) => {
     const limit = minutes * 60;
-    for (let c = 0; c < W * H; c++) mask[c] = buffered[c] <= limit ? 1 : 0;
-    fillSaddles(mask, W, H, buffered);
-    const polys = traceMask(mask, W, H).map((poly) =>
+    // Only the window around the tier's cells (one cell of margin) is masked and traced: the
+    // largest tier sets the grid, the smaller ones cover a fraction of it. A saddle filled
+    // lies between filled cells, and tracing sees the same cells in the same order, so the
+    // polygons are those of the whole grid, shifted back by the window's corner.
+    let i0 = W;
+    let j0 = H;
+    let i1 = -1;
+    let j1 = -1;
+    for (let j = 0; j < H; j++) {
+      const row = j * W;
+      for (let i = 0; i < W; i++) {
+        if (!(buffered[row + i] <= limit)) continue;
+        if (i < i0) i0 = i;
+        if (i > i1) i1 = i;
+        if (j < j0) j0 = j;
+        j1 = j;
+      }
+    }
+    const wi = i1 < 0 ? 0 : Math.max(0, i0 - 1);
+    const wj = i1 < 0 ? 0 : Math.max(0, j0 - 1);
+    const ww = i1 < 0 ? 0 : Math.min(W, i1 + 2) - wi;
+    const wh = i1 < 0 ? 0 : Math.min(H, j1 + 2) - wj;
+    const mask = new Uint8Array(ww * wh);
+    const window = new Float32Array(ww * wh);
+    for (let j = 0; j < wh; j++)
+      for (let i = 0; i < ww; i++) {
+        const t = buffered[(j + wj) * W + i + wi];
+        window[j * ww + i] = t;
+        mask[j * ww + i] = t <= limit ? 1 : 0;
+      }
+    fillSaddles(mask, ww, wh, window);
+    const polys = traceMask(mask, ww, wh).map((poly) =>
       poly.map((ring) =>
-        (opts.staircase ? ring : contourRing(ring, valueAt, limit)).map(([i, j]) => toLonLat(i, j)),
+        (opts.staircase ? ring : contourRing(ring, (i, j) => valueAt(i + wi, j + wj), limit)).map(
+          ([i, j]) => toLonLat(i + wi, j + wj),
+        ),
       ),
     );
     return {

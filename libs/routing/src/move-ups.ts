@@ -1,8 +1,9 @@
-import { edgeCosts } from './edge-costs';
+import { edgeCosts, type EdgeCosts } from './edge-costs';
 import { accessSec, seedDeparture, type RoutingQueryOptions } from './eta';
 import type { RoadGraph } from './road-graph';
-import { beginSearch, runSearch, workspaceFor } from './search-workspace';
-import { snapPoint, type LonLat, type SnappedPoint } from './snap';
+import { beginSearch, runSearch, workspaceFor, type SearchWorkspace } from './search-workspace';
+import { sameSnap, snapPoint, type LonLat, type SnappedPoint } from './snap';
+import { TwoNearestSources } from './two-nearest';
 
 export interface MoveUpOptions extends RoutingQueryOptions {
   /** Available units (a snap computed earlier may be passed along). */
@@ -83,21 +84,173 @@ export function roadLengthDemand(graph: RoadGraph): Float32Array {
   return d;
 }
 
+/** Standby points' reach sets per edge costs (profile and peak band), bound and snap. */
+const standbyCovers = new WeakMap<EdgeCosts, Map<string, Int32Array>>();
+/** Reach sets kept per edge costs: a city's standby points several times over. */
+const MAX_CACHED_COVERS = 20_000;
+
+/**
+ * The nodes a standby point reaches within tierSec, kept between calls: standby points are
+ * fixed places, so their searches are run once per point, bound and speed band, not on every
+ * move-up question (the units, which move, are searched afresh every time).
+ */
+function standbyCover(
+  graph: RoadGraph,
+  costs: EdgeCosts,
+  snap: SnappedPoint,
+  tierSec: number,
+  accessKmh: number,
+  ws: SearchWorkspace,
+): Int32Array {
+  let perCosts = standbyCovers.get(costs);
+  if (!perCosts) standbyCovers.set(costs, (perCosts = new Map()));
+  const key = `${tierSec}|${accessKmh}|${snap.segment}|${snap.fraction}|${snap.distanceM}|${snap.direction}`;
+  let cover = perCosts.get(key);
+  if (cover) return cover;
+  beginSearch(ws, 'forward');
+  seedDeparture(ws, snap, costs, accessSec(snap, accessKmh));
+  cover = ws.order.slice(0, runSearch(ws, graph, costs, tierSec));
+  if (perCosts.size >= MAX_CACHED_COVERS) perCosts.delete(perCosts.keys().next().value!);
+  perCosts.set(key, cover);
+  return cover;
+}
+
+/**
+ * The units' two-nearest state kept between calls, per graph (with its costs, bound and access
+ * speed): a call folds in only the units whose snap changed, came or went (few between two
+ * questions a few seconds apart), and searches afresh when most of them did.
+ */
+class LiveUnits {
+  readonly near: TwoNearestSources;
+  /** Source id (slot) of each unit id, and the snap it was searched from. */
+  private readonly slotOf = new Map<string, number>();
+  private readonly snapOf: (SnappedPoint | null)[] = [];
+  private readonly freeSlots: number[] = [];
+
+  constructor(graph: RoadGraph, costs: EdgeCosts, tierSec: number, accessKmh: number) {
+    this.near = new TwoNearestSources(graph, costs, tierSec, accessKmh);
+  }
+
+  /** Brings the state to these units; returns each unit's slot. */
+  update(ids: readonly string[], snaps: readonly (SnappedPoint | null)[]): Int32Array {
+    const slots = new Int32Array(ids.length);
+    let changed = 0;
+    const seen = new Set<string>();
+    for (let u = 0; u < ids.length; u++) {
+      seen.add(ids[u]);
+      const slot = this.slotOf.get(ids[u]);
+      if (slot === undefined || !sameSnap(this.snapOf[slot], snaps[u])) changed++;
+    }
+    for (const id of this.slotOf.keys()) if (!seen.has(id)) changed++;
+    if (changed === 0 || changed * 8 < ids.length) {
+      // few changes: take the moved and departed units away in one repair, then add the
+      // moved and arrived ones
+      const away: number[] = [];
+      for (const [id, slot] of [...this.slotOf])
+        if (!seen.has(id)) {
+          if (this.snapOf[slot]) away.push(slot);
+          this.snapOf[slot] = null;
+          this.slotOf.delete(id);
+          this.freeSlots.push(slot);
+        }
+      const arrive: number[] = [];
+      for (let u = 0; u < ids.length; u++) {
+        let slot = this.slotOf.get(ids[u]);
+        if (slot === undefined) {
+          slot = this.freeSlots.pop() ?? this.snapOf.length;
+          if (slot === this.snapOf.length) this.snapOf.push(null);
+          this.slotOf.set(ids[u], slot);
+        } else if (sameSnap(this.snapOf[slot], snaps[u])) {
+          slots[u] = slot;
+          continue;
+        }
+        if (this.snapOf[slot]) away.push(slot);
+        this.snapOf[slot] = snaps[u];
+        if (snaps[u]) arrive.push(slot);
+        slots[u] = slot;
+      }
+      this.near.removeSources(away);
+      this.near.addSources(
+        arrive,
+        arrive.map((slot) => this.snapOf[slot]!),
+      );
+      return slots;
+    }
+    // most units moved: one search from all of them
+    this.slotOf.clear();
+    this.freeSlots.length = 0;
+    this.snapOf.length = 0;
+    for (let u = 0; u < ids.length; u++) {
+      this.slotOf.set(ids[u], u);
+      this.snapOf.push(snaps[u]);
+      slots[u] = u;
+    }
+    this.near.reset(this.snapOf);
+    return slots;
+  }
+
+  /** Moves a slot's source to `snap` (null: away), repairing the labels. */
+  move(slot: number, snap: SnappedPoint | null): void {
+    if (this.snapOf[slot]) this.near.removeSource(slot);
+    this.snapOf[slot] = snap;
+    if (snap) this.near.addSource(slot, snap);
+  }
+}
+
+const liveUnits = new WeakMap<RoadGraph, LiveUnits>();
+
+function liveUnitsFor(
+  graph: RoadGraph,
+  costs: EdgeCosts,
+  tierSec: number,
+  accessKmh: number,
+): LiveUnits {
+  const hit = liveUnits.get(graph);
+  if (
+    hit &&
+    hit.near.maxSec === tierSec &&
+    hit.near.costs === costs &&
+    hit.near.accessKmh === accessKmh
+  )
+    return hit;
+  const fresh = new LiveUnits(graph, costs, tierSec, accessKmh);
+  liveUnits.set(graph, fresh);
+  return fresh;
+}
+
+/** Road length per node and its sum, per graph (never handed out: nobody can change them). */
+const defaultDemand = new WeakMap<RoadGraph, { weights: Float32Array; total: number }>();
+
+/** The default weights depend on the graph alone: worked out once per graph. */
+function defaultDemandFor(graph: RoadGraph): { weights: Float32Array; total: number } {
+  let d = defaultDemand.get(graph);
+  if (!d) {
+    const weights = roadLengthDemand(graph);
+    let total = 0;
+    for (let v = 0; v < graph.nodeCount; v++) total += weights[v];
+    defaultDemand.set(graph, (d = { weights, total }));
+  }
+  return d;
+}
+
 /**
  * Move-up (动中备勤) suggestions: which available units to send to which standby points so
  * that more demand lies within `tierSec` of some unit.
  *
- * Method: greedy maximal covering. cover(x) = the nodes reachable from x within tierSec (one
- * bounded forward search per unit position and per standby point, each run once and kept);
- * every node holds how many units cover it. Moving unit u to standby point s changes covered
- * demand by (demand that s newly covers once u has left) − (demand only u covered). Each
- * round evaluates every (unit, free standby point) pair exactly without enumerating them —
- * for each s, the units whose exclusive nodes s overlaps are collected from those nodes, and
- * every other unit's change is gain(s) − loss(u), so only the unit with the smallest loss
- * matters — then applies the best positive move, and repeats up to maxMoves. A unit is never
- * moved twice and a standby point never receives two units. Greedy, so not always optimal for
- * several moves together (each step is). Units or points that cannot be snapped are skipped;
- * all units drive (no walkers).
+ * Method: greedy maximal covering. cover(x) = the nodes reachable from x within tierSec; a
+ * node is covered by no unit, by exactly one (its owner) or by several. Moving unit u to
+ * standby point s changes covered demand by (demand that s newly covers once u has left) −
+ * (demand only u covered). Which units cover a node comes from ONE search that keeps the two
+ * nearest distinct units of every node ({@link TwoNearestSources}: "none", "only u" and "two or
+ * more" is all the rule needs), repaired locally after each move; each standby point's cover
+ * comes from its own bounded search, kept between calls (the points do not move). Each round
+ * evaluates every (unit, free standby point) pair exactly without enumerating them — for each
+ * s, the units whose exclusive nodes s overlaps are collected from those nodes, and every
+ * other unit's change is gain(s) − loss(u), so only the unit with the smallest loss matters —
+ * then applies the best positive move, and repeats up to maxMoves. A unit is never moved twice
+ * and a standby point never receives two units. Greedy, so not always optimal for several
+ * moves together (each step is). Units or points that cannot be snapped are skipped; all
+ * units drive (no walkers).
  */
 export function suggestMoveUps(graph: RoadGraph, opts: MoveUpOptions): MoveUp[] {
   const { units, standbyPoints, tierSec } = opts;
@@ -109,60 +262,63 @@ export function suggestMoveUps(graph: RoadGraph, opts: MoveUpOptions): MoveUp[] 
   const N = graph.nodeCount;
   if (opts.demand && opts.demand.length !== N)
     throw new RangeError(`demand must have one weight per node (${N}), got ${opts.demand.length}`);
-  const demand = opts.demand ?? roadLengthDemand(graph);
-  let total = 0;
-  for (let v = 0; v < N; v++) total += demand[v];
+  const defaults = opts.demand ? null : defaultDemandFor(graph);
+  const demand = opts.demand ?? defaults!.weights;
+  let total = defaults ? defaults.total : 0;
+  if (!defaults) for (let v = 0; v < N; v++) total += demand[v];
   if (!(total > 0) || maxMoves === 0) return [];
   const threshold = Math.max(((opts.minGainPct ?? 0) / 100) * total, total * 1e-9);
-
+  const ws = opts.workspace ?? workspaceFor(graph);
+  const costs = edgeCosts(graph, opts.speedProfile, opts.at);
+  const accessKmh = opts.accessSpeedKmh ?? 15;
   const U = units.length;
-  const { pool, ranges } = reachSets(graph, [...units, ...standbyPoints], tierSec, opts);
-  const unitCover = ranges.slice(0, U);
-  const standbyCover = ranges.slice(U);
+  const unitSnaps = units.map((u) => (u.snap !== undefined ? u.snap : snapPoint(graph, u, opts)));
+  const covers = standbyPoints.map((p) => {
+    const snap = p.snap !== undefined ? p.snap : snapPoint(graph, p, opts);
+    return snap ? { snap, nodes: standbyCover(graph, costs, snap, tierSec, accessKmh, ws) } : null;
+  });
+  const ids = units.map((u) => u.id);
+  // units named twice cannot be told apart between calls: searched afresh, not kept
+  const live =
+    new Set(ids).size === U
+      ? liveUnitsFor(graph, costs, tierSec, accessKmh)
+      : new LiveUnits(graph, costs, tierSec, accessKmh);
+  const slots = live.update(ids, unitSnaps);
+  // per node: [4v + 2] the nearest unit's slot, [4v + 3] the second's (-1: none within tierSec)
+  const lab = live.near.labels;
+  const unitOfSlot = new Int32Array(Math.max(0, ...slots) + 1).fill(-1);
+  for (let u = 0; u < U; u++) unitOfSlot[slots[u]] = u;
 
-  const count = new Int32Array(N);
-  /** Sum of the indices of the units covering a node: the owner where count is 1. */
-  const ownerSum = new Int32Array(N);
-  const apply = (range: [number, number], u: number, sign: 1 | -1): void => {
-    const nodes = pool.nodes;
-    for (let k = range[0]; k < range[1]; k++) {
-      count[nodes[k]] += sign;
-      ownerSum[nodes[k]] += sign * u;
-    }
-  };
-  unitCover.forEach((r, u) => r && apply(r, u, 1));
   let covered = 0;
-  for (let v = 0; v < N; v++) if (count[v] > 0) covered += demand[v];
-
+  for (let v = 0; v < N; v++) if (lab[4 * v + 2] >= 0) covered += demand[v];
   const loss = new Float64Array(U);
   const movable = new Uint8Array(U);
-  unitCover.forEach((r, u) => (movable[u] = r ? 1 : 0));
+  for (let u = 0; u < U; u++) movable[u] = unitSnaps[u] ? 1 : 0;
   const used = new Uint8Array(standbyPoints.length);
   const overlap = new Float64Array(U);
   const touched = new Uint8Array(U);
   const touchedList: number[] = [];
   const moves: MoveUp[] = [];
+  const movedUnits: number[] = [];
 
   for (let round = 0; round < maxMoves; round++) {
-    const nodes = pool.nodes;
     loss.fill(0);
-    unitCover.forEach((r, u) => {
-      if (!r) return;
-      for (let k = r[0]; k < r[1]; k++) if (count[nodes[k]] === 1) loss[u] += demand[nodes[k]];
-    });
+    for (let v = 0; v < N; v++)
+      if (lab[4 * v + 2] >= 0 && lab[4 * v + 3] < 0) loss[unitOfSlot[lab[4 * v + 2]]] += demand[v];
     const byLoss = [...Array(U).keys()].filter((u) => movable[u]).sort((a, b) => loss[a] - loss[b]);
     let bestDelta = threshold;
     let bestU = -1;
     let bestS = -1;
-    standbyCover.forEach((r, s) => {
-      if (!r || used[s]) return;
+    covers.forEach((c, s) => {
+      if (!c || used[s]) return;
+      const nodes = c.nodes;
       let gain = 0;
-      for (let k = r[0]; k < r[1]; k++) {
+      for (let k = 0; k < nodes.length; k++) {
         const v = nodes[k];
-        const c = count[v];
-        if (c === 0) gain += demand[v];
-        else if (c === 1) {
-          const o = ownerSum[v];
+        const slot = lab[4 * v + 2];
+        if (slot < 0) gain += demand[v];
+        else if (lab[4 * v + 3] < 0) {
+          const o = unitOfSlot[slot];
           if (!touched[o]) {
             touched[o] = 1;
             touchedList.push(o);
@@ -193,9 +349,8 @@ export function suggestMoveUps(graph: RoadGraph, opts: MoveUpOptions): MoveUp[] 
       touchedList.length = 0;
     });
     if (bestU < 0) break;
-    apply(unitCover[bestU]!, bestU, -1);
-    apply(standbyCover[bestS]!, bestU, 1);
-    unitCover[bestU] = standbyCover[bestS];
+    live.move(slots[bestU], covers[bestS]!.snap);
+    movedUnits.push(bestU);
     movable[bestU] = 0;
     used[bestS] = 1;
     covered += bestDelta;
@@ -209,5 +364,11 @@ export function suggestMoveUps(graph: RoadGraph, opts: MoveUpOptions): MoveUp[] 
       coveredPct: Math.min(100, (100 * covered) / total),
     });
   }
+  // the suggestions are not carried out here: the moved units go back for the next call
+  live.near.removeSources(movedUnits.map((u) => slots[u]));
+  live.near.addSources(
+    movedUnits.map((u) => slots[u]),
+    movedUnits.map((u) => unitSnaps[u]!),
+  );
   return moves;
 }

@@ -120,6 +120,42 @@ export function shapeBounds(
   return into;
 }
 
+const segBoxes = new WeakMap<RoadGraph, Float64Array>();
+
+/**
+ * {@link shapeBounds} from each segment's projected box, computed once per graph: the same
+ * numbers (min and max of the same projected points) at four reads per segment instead of a
+ * walk over its shape — pieces of a search repeat segments and long roads have many points.
+ */
+export function shapeBoundsCached(
+  graph: RoadGraph,
+  segs: ArrayLike<number>,
+  count: number,
+): [number, number, number, number] {
+  let box = segBoxes.get(graph);
+  if (!box) {
+    box = new Float64Array(4 * graph.segmentCount);
+    const one = new Int32Array(1);
+    for (let s = 0; s < graph.segmentCount; s++) {
+      one[0] = s;
+      box.set(shapeBounds(graph, one, 1), 4 * s);
+    }
+    segBoxes.set(graph, box);
+  }
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  for (let k = 0; k < count; k++) {
+    const i = 4 * segs[k];
+    if (box[i] < x0) x0 = box[i];
+    if (box[i + 1] < y0) y0 = box[i + 1];
+    if (box[i + 2] > x1) x1 = box[i + 2];
+    if (box[i + 3] > y1) y1 = box[i + 3];
+  }
+  return [x0, y0, x1, y1];
+}
+
 /** A grid aligned on multiples of cellM that holds the bounds plus `marginCells` around. */
 export function gridAround(
   [x0, y0, x1, y1]: readonly number[],
@@ -260,9 +296,16 @@ export function cornerToLonLat(graph: RoadGraph, grid: RasterGrid, i: number, j:
 }
 
 /** Square min-filter of radius r (separable), i.e. the arrival-time buffer around roads. */
-export function minFilter(src: Float32Array, W: number, H: number, r: number): Float32Array {
-  const tmp = new Float32Array(W * H);
-  const out = new Float32Array(W * H);
+export function minFilter(
+  src: Float32Array,
+  W: number,
+  H: number,
+  r: number,
+  /** Scratch grids of at least W·H cells to use instead of new ones (the result is `out`). */
+  into?: { tmp: Float32Array; out: Float32Array },
+): Float32Array {
+  const tmp = into ? into.tmp.subarray(0, W * H) : new Float32Array(W * H);
+  const out = into ? into.out.subarray(0, W * H) : new Float32Array(W * H);
   for (let y = 0; y < H; y++) {
     const row = y * W;
     for (let x = 0; x < W; x++) {
@@ -273,13 +316,15 @@ export function minFilter(src: Float32Array, W: number, H: number, r: number): F
       tmp[row + x] = m;
     }
   }
-  for (let x = 0; x < W; x++) {
-    for (let y = 0; y < H; y++) {
-      let m = Infinity;
-      const a = Math.max(0, y - r);
-      const b = Math.min(H - 1, y + r);
-      for (let k = a; k <= b; k++) if (tmp[k * W + x] < m) m = tmp[k * W + x]!;
-      out[y * W + x] = m;
+  // the vertical pass row by row (the same minima, read along memory instead of across it)
+  for (let y = 0; y < H; y++) {
+    const row = y * W;
+    const a = Math.max(0, y - r);
+    const b = Math.min(H - 1, y + r);
+    out.set(tmp.subarray(a * W, a * W + W), row);
+    for (let k = a + 1; k <= b; k++) {
+      const src2 = k * W;
+      for (let x = 0; x < W; x++) if (tmp[src2 + x] < out[row + x]) out[row + x] = tmp[src2 + x]!;
     }
   }
   return out;

@@ -29,6 +29,21 @@ const ARRAYS: [
  * rebuilt on load, in tens of milliseconds, so the cache stays small and cannot disagree).
  */
 export function serializeRoadGraph(graph: RoadGraph): ArrayBuffer {
+  return writeRoadGraph(graph, (size) => new ArrayBuffer(size));
+}
+
+/**
+ * The same bytes in a SharedArrayBuffer, for another thread to read without a copy
+ * ({@link openSharedRoadGraph} there).
+ */
+export function shareRoadGraph(graph: RoadGraph): SharedArrayBuffer {
+  return writeRoadGraph(graph, (size) => new SharedArrayBuffer(size));
+}
+
+function writeRoadGraph<B extends ArrayBuffer | SharedArrayBuffer>(
+  graph: RoadGraph,
+  alloc: (size: number) => B,
+): B {
   const header = new TextEncoder().encode(
     JSON.stringify({
       names: graph.names,
@@ -48,7 +63,7 @@ export function serializeRoadGraph(graph: RoadGraph): ArrayBuffer {
     offsets.push(size);
     size = Math.ceil((size + graph[k].byteLength) / 8) * 8;
   }
-  const buf = new ArrayBuffer(size);
+  const buf = alloc(size);
   const view = new DataView(buf);
   view.setUint32(0, MAGIC, true);
   view.setUint32(4, VERSION, true);
@@ -68,6 +83,18 @@ export function serializeRoadGraph(graph: RoadGraph): ArrayBuffer {
  * @throws RoadNetworkImportError when the buffer is not a serialised graph of this version.
  */
 export function deserializeRoadGraph(buf: ArrayBuffer): RoadGraph {
+  return readRoadGraph(buf, false);
+}
+
+/**
+ * A graph over the bytes {@link shareRoadGraph} wrote, read in place: its arrays are views of
+ * the SharedArrayBuffer (no copy), which no thread may write to.
+ */
+export function openSharedRoadGraph(buf: SharedArrayBuffer): RoadGraph {
+  return readRoadGraph(buf, true);
+}
+
+function readRoadGraph(buf: ArrayBuffer | SharedArrayBuffer, share: boolean): RoadGraph {
   const view = new DataView(buf);
   if (buf.byteLength < 12 || view.getUint32(0, true) !== MAGIC) {
     throw new RoadNetworkImportError('malformed', 'not a serialised RingCAD road graph');
@@ -88,10 +115,11 @@ export function deserializeRoadGraph(buf: ArrayBuffer): RoadGraph {
   const core = { names: header.names, partialStats: header.partialStats } as RoadGraphCore;
   ARRAYS.forEach(([k, Ctor], i) => {
     const n = header.lengths[i];
-    // Copy out so the graph does not pin (or alias) the caller's buffer.
-    (core as unknown as Record<string, unknown>)[k] = new Ctor(
-      buf.slice(pos, pos + n * Ctor.BYTES_PER_ELEMENT),
-    );
+    // Copy out so the graph does not pin (or alias) the caller's buffer, unless asked to share
+    // it (a SharedArrayBuffer read by several threads: every array starts 8-byte aligned).
+    (core as unknown as Record<string, unknown>)[k] = share
+      ? new Ctor(buf as ArrayBuffer, pos, n)
+      : new Ctor((buf as ArrayBuffer).slice(pos, pos + n * Ctor.BYTES_PER_ELEMENT));
     pos = Math.ceil((pos + n * Ctor.BYTES_PER_ELEMENT) / 8) * 8;
   });
   return assembleRoadGraph(core);

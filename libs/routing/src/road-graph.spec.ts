@@ -5,7 +5,12 @@ import { importOsmPbf } from './osm-pbf-import';
 import { importOsmXml } from './osm-xml-import';
 import { parseMaxspeedKmh, parseOneway } from './road-class';
 import { buildRoadGraph, DIR_BACKWARD, DIR_FORWARD, segmentClass } from './road-graph';
-import { deserializeRoadGraph, serializeRoadGraph } from './road-graph-serialize';
+import {
+  deserializeRoadGraph,
+  openSharedRoadGraph,
+  serializeRoadGraph,
+  shareRoadGraph,
+} from './road-graph-serialize';
 import { RoadNetworkImportError } from './road-network-draft';
 import { snapPoint } from './snap';
 
@@ -87,6 +92,23 @@ describe('buildRoadGraph on the small town', () => {
       { id: 'b', ...at(1000, 200) },
     ];
     expect(etaToTarget(copy, at(0, 600), units, { maxSec: 999 }).results).toEqual(
+      etaToTarget(graph, at(0, 600), units, { maxSec: 999 }).results,
+    );
+  });
+
+  it('is read in place from a SharedArrayBuffer, with identical answers', () => {
+    const buf = shareRoadGraph(graph);
+    const shared = openSharedRoadGraph(buf);
+    // the stored arrays are views of the shared bytes, not copies
+    expect(shared.geomLon.buffer).toBe(buf);
+    expect(shared.segFrom.buffer).toBe(buf);
+    expect(shared.stats).toEqual(graph.stats);
+    expect(Array.from(shared.geomLat)).toEqual(Array.from(graph.geomLat));
+    const units = [
+      { id: 'a', ...at(0, 400) },
+      { id: 'b', ...at(1000, 200) },
+    ];
+    expect(etaToTarget(shared, at(0, 600), units, { maxSec: 999 }).results).toEqual(
       etaToTarget(graph, at(0, 600), units, { maxSec: 999 }).results,
     );
   });

@@ -34,6 +34,21 @@ export interface SnappedPoint {
   secToEnd: number;
 }
 
+/**
+ * Whether two snaps put a point at the same place on the same road (a snap that crossed a
+ * thread boundary is a copy, not the same object).
+ */
+export function sameSnap(a: SnappedPoint | null, b: SnappedPoint | null): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  return (
+    a.segment === b.segment &&
+    a.fraction === b.fraction &&
+    a.distanceM === b.distanceM &&
+    a.direction === b.direction
+  );
+}
+
 export interface SnapOptions {
   /** Points farther than this from every road do not snap (default 500 m). */
   maxSnapM?: number;

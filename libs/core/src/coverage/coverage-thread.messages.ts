@@ -1,0 +1,40 @@
+import type {
+  CoverageArea,
+  LiveCoverageResult,
+  LiveCoverageSource,
+  MoveUp,
+  SnappedPoint,
+} from '@ringcad/routing';
+
+/** What the coverage service asks its worker thread (answered in order, by `seq`). */
+export type CoverageThreadRequest = { seq: number } & (
+  | { type: 'graph'; graphId: number; buffer: SharedArrayBuffer }
+  | {
+      type: 'coverage';
+      graphId: number;
+      key: string;
+      tiersSec: number[];
+      sources: LiveCoverageSource[];
+      /** Sent when they changed (`areasKey` names them); the thread keeps the last ones. */
+      areasKey: string;
+      areas?: CoverageArea[];
+      atMs: number;
+    }
+  | {
+      type: 'move-ups';
+      graphId: number;
+      units: { id: string; lon: number; lat: number; snap: SnappedPoint | null }[];
+      standbyPoints: { id: string; lon: number; lat: number }[];
+      tierSec: number;
+      maxMoves: number;
+      atMs: number;
+    }
+);
+
+/** A graph loaded, a coverage result (with each folded-in unit's seconds) or move-ups. */
+export type CoverageThreadValue =
+  null | { result: LiveCoverageResult; movedUnitSec: number[] } | MoveUp[];
+
+export type CoverageThreadReply = { seq: number } & (
+  { ok: true; value: CoverageThreadValue } | { ok: false; error: string }
+);

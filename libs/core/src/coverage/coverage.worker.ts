@@ -1,0 +1,65 @@
+/**
+ * The coverage worker thread: holds the road graph (a SharedArrayBuffer shared with the main
+ * thread, read in place), the live node times per scheme and the move-up searches, and answers
+ * the coverage service's requests, so a city-wide computation never blocks the event loop that
+ * answers a 110 call. Pure routing work only: no Nest, no database.
+ */
+import { parentPort } from 'node:worker_threads';
+import {
+  LiveCoverage,
+  openSharedRoadGraph,
+  suggestMoveUps,
+  type CoverageArea,
+  type RoadGraph,
+} from '@ringcad/routing';
+import type {
+  CoverageThreadReply,
+  CoverageThreadRequest,
+  CoverageThreadValue,
+} from './coverage-thread.messages';
+
+let graph: { id: number; graph: RoadGraph; live: LiveCoverage } | null = null;
+/** Areas as last sent (the same objects every call, so per-polygon rasters stay cached). */
+let areas: { key: string; list: CoverageArea[] } = { key: '', list: [] };
+
+function handle(msg: CoverageThreadRequest): CoverageThreadValue {
+  switch (msg.type) {
+    case 'graph': {
+      const g = openSharedRoadGraph(msg.buffer);
+      graph = { id: msg.graphId, graph: g, live: new LiveCoverage(g) };
+      return null;
+    }
+    case 'coverage': {
+      if (graph?.id !== msg.graphId) throw new Error(`road graph ${msg.graphId} not loaded`);
+      if (msg.areas) areas = { key: msg.areasKey, list: msg.areas };
+      else if (areas.key !== msg.areasKey) throw new Error(`areas ${msg.areasKey} not sent`);
+      return graph.live.compute({
+        key: msg.key,
+        tiersSec: msg.tiersSec,
+        sources: msg.sources,
+        areas: areas.list,
+        at: new Date(msg.atMs),
+      });
+    }
+    case 'move-ups': {
+      if (graph?.id !== msg.graphId) throw new Error(`road graph ${msg.graphId} not loaded`);
+      return suggestMoveUps(graph.graph, {
+        units: msg.units,
+        standbyPoints: msg.standbyPoints,
+        tierSec: msg.tierSec,
+        maxMoves: msg.maxMoves,
+        at: new Date(msg.atMs),
+      });
+    }
+  }
+}
+
+parentPort!.on('message', (msg: CoverageThreadRequest) => {
+  let reply: CoverageThreadReply;
+  try {
+    reply = { seq: msg.seq, ok: true, value: handle(msg) };
+  } catch (err) {
+    reply = { seq: msg.seq, ok: false, error: err instanceof Error ? err.message : String(err) };
+  }
+  parentPort!.postMessage(reply);
+});

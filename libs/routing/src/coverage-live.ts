@@ -1,0 +1,91 @@
+import { computeCoverage, type CoverageArea, type CoverageResult } from './coverage';
+import { IncrementalCoverage } from './coverage-incremental';
+import { edgeCosts, type EdgeCosts } from './edge-costs';
+import type { RoadGraph } from './road-graph';
+import { sameSnap, type SnappedPoint } from './snap';
+
+/** A coverage source as the live state sees it: its id and where it joins the road network. */
+export interface LiveCoverageSource {
+  id: string;
+  lon: number;
+  lat: number;
+  snap: SnappedPoint | null;
+}
+
+export interface LiveCoverageRequest {
+  /** What the live node times are kept under (a ring scheme's id). */
+  key: string;
+  tiersSec: readonly number[];
+  sources: readonly LiveCoverageSource[];
+  areas?: readonly CoverageArea[];
+  at: Date;
+}
+
+/** {@link CoverageResult} without the node times (they stay with the live state). */
+export type LiveCoverageResult = Omit<CoverageResult, 'nodeSec'>;
+
+/**
+ * Coverage kept live per key (scheme): node times from the nearest source up to the largest
+ * tier, built with one search for a new key, bound or speed band, then only the sources whose
+ * snap changed (or that came or went) are folded in ({@link IncrementalCoverage}); the tiers,
+ * areas and blind spots are computed from those times ({@link computeCoverage}, no search).
+ * The coverage worker thread holds one per road graph.
+ */
+export class LiveCoverage {
+  private readonly live = new Map<
+    string,
+    { inc: IncrementalCoverage; costs: EdgeCosts; snaps: Map<string, SnappedPoint | null> }
+  >();
+
+  constructor(readonly graph: RoadGraph) {}
+
+  /**
+   * Coverage for the request's sources; `movedUnitSec` has the seconds each source folded in
+   * took (none when the live times were rebuilt with one search).
+   */
+  compute(req: LiveCoverageRequest): { result: LiveCoverageResult; movedUnitSec: number[] } {
+    const graph = this.graph;
+    const maxSec = Math.max(...req.tiersSec);
+    const costs = edgeCosts(graph, undefined, req.at);
+    const movedUnitSec: number[] = [];
+    let live = this.live.get(req.key);
+    if (!live || live.inc.maxSec !== maxSec || live.costs !== costs) {
+      const inc = new IncrementalCoverage(graph, maxSec, { at: req.at });
+      inc.reset(req.sources);
+      live = { inc, costs, snaps: new Map(req.sources.map((s) => [s.id, s.snap])) };
+      this.live.set(req.key, live);
+    } else {
+      const seen = new Set<string>();
+      for (const s of req.sources) {
+        seen.add(s.id);
+        if (live.snaps.has(s.id) && sameSnap(live.snaps.get(s.id)!, s.snap)) continue;
+        const t0 = performance.now();
+        live.inc.move(s.id, s.snap);
+        movedUnitSec.push((performance.now() - t0) / 1000);
+        live.snaps.set(s.id, s.snap);
+      }
+      for (const id of [...live.snaps.keys()])
+        if (!seen.has(id)) {
+          const t0 = performance.now();
+          live.inc.remove(id);
+          movedUnitSec.push((performance.now() - t0) / 1000);
+          live.snaps.delete(id);
+        }
+    }
+    const r = computeCoverage(graph, req.sources, req.tiersSec, {
+      areas: req.areas,
+      at: req.at,
+      nodeSec: live.inc.nodeSec,
+    });
+    const result: LiveCoverageResult = {
+      tiers: r.tiers,
+      areas: r.areas,
+      blindSpots: r.blindSpots,
+      unsnappedSourceIds: r.unsnappedSourceIds,
+      settledNodes: r.settledNodes,
+      cellM: r.cellM,
+      tookMs: r.tookMs,
+    };
+    return { result, movedUnitSec };
+  }
+}

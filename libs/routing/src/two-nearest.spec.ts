@@ -1,0 +1,231 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { edgeCosts } from './edge-costs';
+import { accessSec, seedDeparture } from './eta';
+import { importGeoJsonRoads } from './geojson-import';
+import { suggestMoveUps } from './move-ups';
+import { importOsmXml } from './osm-xml-import';
+import { buildRoadGraph, type RoadGraph } from './road-graph';
+import { beginSearch, createSearchWorkspace, nodeSec, runSearch } from './search-workspace';
+import { snapPoint, type SnappedPoint } from './snap';
+import { generateCity, mulberry32 } from './synthetic-city';
+import { TwoNearestSources } from './two-nearest';
+
+const dataDir = process.env.SHARED_DATA_DIR ?? path.resolve(__dirname, '../../../../shared/data');
+const chengduFile = path.join(dataDir, 'chengdu-center-2018.osm');
+const shenzhenFile = path.join(dataDir, 'shenzhen-futian-roads.geojson');
+const realData = fs.existsSync(chengduFile) && fs.existsSync(shenzhenFile);
+const chengdu = (): RoadGraph => buildRoadGraph(importOsmXml(fs.readFileSync(chengduFile)));
+const shenzhen = (): RoadGraph =>
+  buildRoadGraph(
+    importGeoJsonRoads(JSON.parse(fs.readFileSync(shenzhenFile, 'utf8')), {
+      joinEndpointsWithinM: 20,
+    }),
+  );
+const hardCity = (): RoadGraph =>
+  buildRoadGraph(
+    importGeoJsonRoads(generateCity({ seed: 9, targetNodes: 20_000, hard: true }).roads),
+  );
+
+function randomSnaps(graph: RoadGraph, rand: () => number, n: number): SnappedPoint[] {
+  const out: SnappedPoint[] = [];
+  while (out.length < n) {
+    const v = Math.floor(rand() * graph.nodeCount);
+    const p = snapPoint(
+      graph,
+      {
+        lon: graph.nodeLon[v] + (rand() - 0.5) * 2e-3,
+        lat: graph.nodeLat[v] + (rand() - 0.5) * 2e-3,
+      },
+      { role: 'origin' },
+    );
+    if (p) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * Oracle: one plain (binary-heap) Dijkstra per source; at every node the two smallest times of
+ * distinct sources within the bound must be the labels kept, after the full search and after
+ * sources are taken away and added elsewhere (as move-ups do).
+ */
+function checkAgainstSingleSources(graph: RoadGraph, seed: number, units: number, maxSec: number) {
+  const rand = mulberry32(seed);
+  const costs = edgeCosts(graph);
+  const ws = createSearchWorkspace(graph);
+  const N = graph.nodeCount;
+  const single = (p: SnappedPoint): Float64Array => {
+    beginSearch(ws, 'forward');
+    seedDeparture(ws, p, costs, accessSec(p, 15));
+    runSearch(ws, graph, costs, maxSec);
+    const out = new Float64Array(N);
+    for (let v = 0; v < N; v++) out[v] = nodeSec(ws, v);
+    return out;
+  };
+  const snaps: (SnappedPoint | null)[] = randomSnaps(graph, rand, units);
+  const times: (Float64Array | null)[] = snaps.map((s) => single(s!));
+  const near = new TwoNearestSources(graph, costs, maxSec);
+  near.reset(snaps);
+
+  const compare = (): void => {
+    let seconds = 0;
+    for (let v = 0; v < N; v++) {
+      let b0 = Infinity;
+      let b1 = Infinity;
+      for (const t of times) {
+        if (!t) continue;
+        const x = t[v];
+        if (x < b0) {
+          b1 = b0;
+          b0 = x;
+        } else if (x < b1) b1 = x;
+      }
+      const got = [near.nearestSec(v), near.secondNearestSec(v)];
+      if (got[0] !== b0 || got[1] !== b1) expect({ v, got }).toEqual({ v, got: [b0, b1] });
+      if (b1 < Infinity) seconds++;
+      // the named sources really reach v in those times, and they differ
+      const s0 = near.nearest(v);
+      const s1 = near.secondNearest(v);
+      if (b0 < Infinity && times[s0]?.[v] !== b0) expect({ v, s0 }).toBe('the nearest source');
+      if (b1 < Infinity && (s1 === s0 || times[s1]?.[v] !== b1))
+        expect({ v, s1 }).toBe('a second, different source');
+      if (b0 === Infinity && s0 !== -1) expect({ v, s0 }).toBe('no source');
+      if (b1 === Infinity && s1 !== -1) expect({ v, s1 }).toBe('no second source');
+    }
+    expect(seconds).toBeGreaterThan(N / 10);
+  };
+  compare();
+  // several taken away and put elsewhere at once (one repair each way)
+  const batch = [0, 1, 2]
+    .map(() => Math.floor(rand() * units))
+    .filter((x, i, a) => a.indexOf(x) === i);
+  near.removeSources(batch);
+  for (const id of batch) times[id] = null;
+  compare();
+  const batchTo = randomSnaps(graph, rand, batch.length);
+  near.addSources(batch, batchTo);
+  batch.forEach((id, k) => (times[id] = single(batchTo[k])));
+  compare();
+  for (let step = 0; step < 12; step++) {
+    const id = Math.floor(rand() * units);
+    near.removeSource(id);
+    times[id] = null;
+    if (step % 3 === 0) compare();
+    const [to] = randomSnaps(graph, rand, 1);
+    near.addSource(id, to);
+    times[id] = single(to);
+    if (step % 3 === 1) compare();
+  }
+  compare();
+}
+
+/**
+ * Brute force for move-ups: one reach set per unit and standby point, every (unit, free point)
+ * pair tried against the state after the earlier moves.
+ */
+function checkMoveUpsByBruteForce(graph: RoadGraph, seed: number, units: number, tier: number) {
+  const rand = mulberry32(seed);
+  const costs = edgeCosts(graph);
+  const ws = createSearchWorkspace(graph);
+  const N = graph.nodeCount;
+  const cover = (p: SnappedPoint): Int32Array => {
+    beginSearch(ws, 'forward');
+    seedDeparture(ws, p, costs, accessSec(p, 15));
+    return ws.order.slice(0, runSearch(ws, graph, costs, tier));
+  };
+  const point = (id: string, snap: SnappedPoint) => ({ id, lon: snap.lon, lat: snap.lat, snap });
+  const standby = randomSnaps(graph, rand, 25).map((s, i) => point(`p${i}`, s));
+  const standbyCover = standby.map((p) => cover(p.snap));
+  const demand = new Float32Array(N);
+  for (let v = 0; v < N; v++) demand[v] = 1 + Math.floor(rand() * 3);
+  const total = demand.reduce((s, d) => s + d, 0);
+  // the first call searches from every unit; the next ones fold in the few that moved, left
+  // or came (the state is kept between calls), and must answer as if searched afresh
+  let unitList = randomSnaps(graph, rand, units).map((s, i) => point(`u${i}`, s));
+  for (let call = 0; call < 4; call++) {
+    if (call > 0) {
+      const [a, b] = randomSnaps(graph, rand, 2);
+      unitList = unitList.slice(1); // u(first) leaves
+      unitList[call] = point(unitList[call].id, a); // one moves
+      unitList.push(point(`new${call}`, b)); // one arrives
+    }
+    checkOneCall(unitList);
+  }
+
+  function checkOneCall(unitList: ReturnType<typeof point>[]) {
+    const unitCover = unitList.map((u) => cover(u.snap));
+    const coveredDemand = (covers: Int32Array[]): number => {
+      const seen = new Uint8Array(N);
+      let d = 0;
+      for (const c of covers)
+        for (const v of c)
+          if (!seen[v]) {
+            seen[v] = 1;
+            d += demand[v];
+          }
+      return d;
+    };
+    const moves = suggestMoveUps(graph, {
+      units: unitList,
+      standbyPoints: standby,
+      tierSec: tier,
+      maxMoves: 4,
+      demand,
+    });
+    expect(moves.length).toBeGreaterThan(1);
+    const state = [...unitCover];
+    const moved = new Set<number>();
+    const used = new Set<number>();
+    for (const m of moves) {
+      const base = coveredDemand(state);
+      let best = 0;
+      for (let u = 0; u < unitList.length; u++) {
+        if (moved.has(u)) continue;
+        for (let s = 0; s < standby.length; s++) {
+          if (used.has(s)) continue;
+          const trial = [...state];
+          trial[u] = standbyCover[s];
+          best = Math.max(best, coveredDemand(trial) - base);
+        }
+      }
+      const u = unitList.findIndex((x) => x.id === m.unitId);
+      const s = standby.findIndex((x) => x.id === m.to.standbyPointId);
+      expect(moved.has(u) || used.has(s)).toBe(false);
+      state[u] = standbyCover[s];
+      expect(m.gainPct).toBeCloseTo((100 * (coveredDemand(state) - base)) / total, 6);
+      expect(m.gainPct).toBeCloseTo((100 * best) / total, 6);
+      expect(m.coveredPct).toBeCloseTo((100 * coveredDemand(state)) / total, 6);
+      moved.add(u);
+      used.add(s);
+    }
+  }
+}
+
+describe('two nearest sources equal the two smallest of single-source searches', () => {
+  it('on the hard synthetic city, after sources are taken away and added', () => {
+    checkAgainstSingleSources(hardCity(), 3, 80, 300);
+  });
+
+  (realData ? it : it.skip)('on the real Chengdu and Shenzhen networks', () => {
+    checkAgainstSingleSources(chengdu(), 4, 40, 300);
+    checkAgainstSingleSources(shenzhen(), 5, 40, 300);
+  });
+
+  it('a bound beyond six hours uses wider buckets and stays exact', () => {
+    const graph = buildRoadGraph(
+      importGeoJsonRoads(generateCity({ seed: 2, targetNodes: 800 }).roads),
+    );
+    checkAgainstSingleSources(graph, 6, 6, 30 * 3600);
+  });
+});
+
+describe('move-ups against brute force', () => {
+  it('on the hard synthetic city', () => {
+    checkMoveUpsByBruteForce(hardCity(), 7, 30, 240);
+  });
+
+  (realData ? it : it.skip)('on the real Chengdu and Shenzhen networks', () => {
+    checkMoveUpsByBruteForce(chengdu(), 8, 12, 180);
+    checkMoveUpsByBruteForce(shenzhen(), 9, 10, 120);
+  });
+});

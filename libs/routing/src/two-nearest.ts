@@ -1,0 +1,339 @@
+import type { EdgeCosts } from './edge-costs';
+import { accessSec, nodeAtSnap } from './eta';
+import { DIR_BACKWARD, DIR_FORWARD, type RoadGraph } from './road-graph';
+import type { SnappedPoint } from './snap';
+
+/** Most buckets of the queue: one a second up to six hours, wider buckets beyond. */
+const MAX_BUCKETS = 6 * 3600;
+
+/**
+ * The two nearest DISTINCT sources of every node within `maxSec` (forward travel from the
+ * sources), from one multi-source search in which a node keeps up to two labels, each from a
+ * different source. That is all a maximal-covering question needs to know of a node: whether no
+ * source, exactly one (and which) or at least two reach it within the bound — what summing one
+ * bounded search per source would give, at about twice the cost of ONE multi-source search
+ * instead of the cost of all of them.
+ *
+ * Why two labels propagate correctly: if source w is among the two nearest of node v, it is
+ * among the two nearest of every node x on its shortest path to v (two sources nearer to x
+ * would be nearer to v through x). So labels spread along edges like Dijkstra's, and a source
+ * removed or added later is repaired locally (see {@link removeSource}, {@link addSource}).
+ *
+ * Distances are Dijkstra's, added up edge by edge in the same order as a single-source search
+ * from the same seeds (the queue is label-correcting within a one-second bucket, so they are
+ * exact). Not re-entrant.
+ */
+export class TwoNearestSources {
+  readonly graph: RoadGraph;
+  readonly maxSec: number;
+  readonly costs: EdgeCosts;
+  readonly accessKmh: number;
+  /**
+   * Four numbers per node v, side by side so one node is one cache line (node ids carry no
+   * locality): [4v] seconds from the nearest source, [4v + 1] from the second nearest
+   * (Infinity: none within maxSec), [4v + 2] the nearest source's id, [4v + 3] the second's
+   * (-1: none).
+   */
+  readonly labels: Float64Array;
+  /** Seconds per bucket: about one road segment's driving time or less. */
+  private readonly bucketSec: number;
+  private readonly bucketHead: Int32Array;
+  private eNode = new Int32Array(1 << 16);
+  private eSrc = new Int32Array(1 << 16);
+  private eKey = new Float64Array(1 << 16);
+  private eNext = new Int32Array(1 << 16);
+  private used = 0;
+  private free = -1;
+  private minBucket = Infinity;
+  /** Every source's seeds (a removal offers them again where its labels went). */
+  private seedNode: number[] = [];
+  private seedSrc: number[] = [];
+  private seedSec: number[] = [];
+  /** The largest source id seeded so far. */
+  private maxSourceId = 0;
+
+  constructor(graph: RoadGraph, costs: EdgeCosts, maxSec: number, accessKmh = 15) {
+    if (!(maxSec >= 0 && maxSec < Infinity))
+      throw new RangeError(`maxSec must be ≥ 0, got ${maxSec}`);
+    this.graph = graph;
+    this.costs = costs;
+    this.maxSec = maxSec;
+    this.accessKmh = accessKmh;
+    this.labels = new Float64Array(4 * graph.nodeCount);
+    this.clear();
+    // label-correcting within a bucket keeps the times exact whatever its width
+    this.bucketSec = Math.max(1, maxSec / MAX_BUCKETS);
+    this.bucketHead = new Int32Array(Math.floor(maxSec / this.bucketSec) + 2).fill(-1);
+  }
+
+  /** The nearest source of node v (-1: none within maxSec). */
+  nearest(v: number): number {
+    return this.labels[4 * v + 2];
+  }
+
+  /** The second nearest source of node v, a different one (-1: none within maxSec). */
+  secondNearest(v: number): number {
+    return this.labels[4 * v + 3];
+  }
+
+  /** Seconds from the nearest source to v (Infinity: none within maxSec). */
+  nearestSec(v: number): number {
+    return this.labels[4 * v];
+  }
+
+  /** Seconds from the second nearest source to v (Infinity: none within maxSec). */
+  secondNearestSec(v: number): number {
+    return this.labels[4 * v + 1];
+  }
+
+  private clear(): void {
+    const lab = this.labels;
+    for (let i = 0; i < lab.length; i += 4) {
+      lab[i] = Infinity;
+      lab[i + 1] = Infinity;
+      lab[i + 2] = -1;
+      lab[i + 3] = -1;
+    }
+  }
+
+  /** Replaces every source: source i departs from snaps[i] (null: it reaches nothing). */
+  reset(snaps: readonly (SnappedPoint | null)[]): void {
+    this.clear();
+    this.seedNode = [];
+    this.seedSrc = [];
+    this.seedSec = [];
+    for (let i = 0; i < snaps.length; i++) {
+      const s = snaps[i];
+      if (s) this.seed(s, i);
+    }
+    this.run();
+  }
+
+  /** Adds source `id` departing from `snap` (an id not in use), repairing what it changes. */
+  addSource(id: number, snap: SnappedPoint): void {
+    this.addSources([id], [snap]);
+  }
+
+  /** Adds several sources at once (ids[k] departs from snaps[k]; one repair). */
+  addSources(ids: readonly number[], snaps: readonly SnappedPoint[]): void {
+    for (let k = 0; k < ids.length; k++) this.seed(snaps[k], ids[k]);
+    this.run();
+  }
+
+  /**
+   * Takes source `id` away: its labels are dropped, the nodes that held one are offered their
+   * in-neighbours' labels and the other sources' seeds there again, and the search runs on
+   * from them.
+   */
+  removeSource(id: number): void {
+    this.removeSources([id]);
+  }
+
+  /** Takes several sources away at once (one pass over the nodes, one repair). */
+  removeSources(ids: readonly number[]): void {
+    if (ids.length === 0) return;
+    const lab = this.labels;
+    const region: number[] = [];
+    const N = this.graph.nodeCount;
+    const inRegion = new Uint8Array(N);
+    const gone = new Uint8Array(Math.max(this.maxSourceId, ...ids) + 1);
+    for (const id of ids) if (id >= 0) gone[id] = 1;
+    for (let v = 0; v < N; v++) {
+      const i = 4 * v;
+      const s0 = lab[i + 2];
+      const s1 = lab[i + 3];
+      const gone0 = s0 >= 0 && gone[s0] === 1;
+      const gone1 = s1 >= 0 && gone[s1] === 1;
+      if (!gone0 && !gone1) continue;
+      if (gone0 && !gone1) {
+        lab[i] = lab[i + 1];
+        lab[i + 2] = s1;
+      } else if (gone0) {
+        lab[i] = Infinity;
+        lab[i + 2] = -1;
+      }
+      lab[i + 1] = Infinity;
+      lab[i + 3] = -1;
+      region.push(v);
+      inRegion[v] = 1;
+    }
+    // a source's own seed is not reached through a neighbour: offer the others' seeds again
+    let kept = 0;
+    for (let k = 0; k < this.seedNode.length; k++) {
+      const src = this.seedSrc[k];
+      if (gone[src] === 1) continue;
+      this.seedNode[kept] = this.seedNode[k];
+      this.seedSrc[kept] = src;
+      this.seedSec[kept++] = this.seedSec[k];
+      if (inRegion[this.seedNode[k]]) this.offer(this.seedNode[k], src, this.seedSec[k]);
+    }
+    this.seedNode.length = this.seedSrc.length = this.seedSec.length = kept;
+    const { revOffsets, revSources } = this.graph;
+    const cost = this.costs.revCost;
+    const maxSec = this.maxSec;
+    for (const v of region) {
+      for (let e = revOffsets[v]; e < revOffsets[v + 1]; e++) {
+        const x = 4 * revSources[e];
+        const c = cost[e];
+        if (lab[x + 2] >= 0 && lab[x] + c <= maxSec) this.offer(v, lab[x + 2], lab[x] + c);
+        if (lab[x + 3] >= 0 && lab[x + 1] + c <= maxSec) this.offer(v, lab[x + 3], lab[x + 1] + c);
+      }
+    }
+    this.run();
+  }
+
+  /** A source's departures from its snapped point (as seedDeparture seeds a search). */
+  private seed(p: SnappedPoint, id: number): void {
+    const extra = accessSec(p, this.accessKmh);
+    const sec = this.costs.segSec[p.segment];
+    const node = nodeAtSnap(p);
+    if (node >= 0) this.seedAt(node, id, extra);
+    if (p.direction & DIR_FORWARD) this.seedAt(p.toNode, id, extra + (1 - p.fraction) * sec);
+    if (p.direction & DIR_BACKWARD) this.seedAt(p.fromNode, id, extra + p.fraction * sec);
+  }
+
+  private seedAt(v: number, id: number, t: number): void {
+    if (id > this.maxSourceId) this.maxSourceId = id;
+    if (!(t <= this.maxSec)) return;
+    this.seedNode.push(v);
+    this.seedSrc.push(id);
+    this.seedSec.push(t);
+    this.offer(v, id, t);
+  }
+
+  /**
+   * Keeps label (s, t) at v when it is one of v's two best distinct sources; queues it. The
+   * same rule is written out in {@link run}'s loop (a call per relaxation would box doubles).
+   */
+  private offer(v: number, s: number, t: number): void {
+    const lab = this.labels;
+    const i = 4 * v;
+    if (s === lab[i + 2]) {
+      if (!(t < lab[i])) return;
+      lab[i] = t;
+    } else if (s === lab[i + 3]) {
+      if (!(t < lab[i + 1])) return;
+      if (t < lab[i]) {
+        lab[i + 1] = lab[i];
+        lab[i + 3] = lab[i + 2];
+        lab[i] = t;
+        lab[i + 2] = s;
+      } else lab[i + 1] = t;
+    } else if (t < lab[i]) {
+      lab[i + 1] = lab[i];
+      lab[i + 3] = lab[i + 2];
+      lab[i] = t;
+      lab[i + 2] = s;
+    } else if (t < lab[i + 1]) {
+      lab[i + 1] = t;
+      lab[i + 3] = s;
+    } else return;
+    let e = this.free;
+    if (e >= 0) this.free = this.eNext[e];
+    else {
+      if (this.used === this.eNode.length) this.grow();
+      e = this.used++;
+    }
+    const b = Math.floor(t / this.bucketSec);
+    this.eNode[e] = v;
+    this.eSrc[e] = s;
+    this.eKey[e] = t;
+    this.eNext[e] = this.bucketHead[b];
+    this.bucketHead[b] = e;
+    if (b < this.minBucket) this.minBucket = b;
+  }
+
+  private grow(): void {
+    const n = this.eNode.length * 2;
+    const node = new Int32Array(n);
+    node.set(this.eNode);
+    const src = new Int32Array(n);
+    src.set(this.eSrc);
+    const key = new Float64Array(n);
+    key.set(this.eKey);
+    const next = new Int32Array(n);
+    next.set(this.eNext);
+    this.eNode = node;
+    this.eSrc = src;
+    this.eKey = key;
+    this.eNext = next;
+  }
+
+  /** Label-correcting sweep over the buckets, from the lowest one queued. */
+  private run(): void {
+    const { fwdOffsets, fwdTargets } = this.graph;
+    const cost = this.costs.fwdCost;
+    const { labels: lab, bucketHead, bucketSec } = this;
+    const maxSec = this.maxSec;
+    const nb = bucketHead.length;
+    let eNode = this.eNode;
+    let eSrc = this.eSrc;
+    let eKey = this.eKey;
+    let eNext = this.eNext;
+    let free = this.free;
+    let used = this.used;
+    for (let b = this.minBucket; b < nb; b++) {
+      while (bucketHead[b] >= 0) {
+        const e = bucketHead[b];
+        bucketHead[b] = eNext[e];
+        const v = eNode[e];
+        const s = eSrc[e];
+        const t = eKey[e];
+        eNext[e] = free;
+        free = e;
+        const iv = 4 * v;
+        // stale: the label was improved or pushed out since it was queued
+        if (!((lab[iv + 2] === s && lab[iv] === t) || (lab[iv + 3] === s && lab[iv + 1] === t)))
+          continue;
+        for (let k = fwdOffsets[v], end = fwdOffsets[v + 1]; k < end; k++) {
+          const nt = t + cost[k];
+          if (nt > maxSec) continue;
+          const i = 4 * fwdTargets[k];
+          // offer's rule, written out
+          if (s === lab[i + 2]) {
+            if (!(nt < lab[i])) continue;
+            lab[i] = nt;
+          } else if (s === lab[i + 3]) {
+            if (!(nt < lab[i + 1])) continue;
+            if (nt < lab[i]) {
+              lab[i + 1] = lab[i];
+              lab[i + 3] = lab[i + 2];
+              lab[i] = nt;
+              lab[i + 2] = s;
+            } else lab[i + 1] = nt;
+          } else if (nt < lab[i]) {
+            lab[i + 1] = lab[i];
+            lab[i + 3] = lab[i + 2];
+            lab[i] = nt;
+            lab[i + 2] = s;
+          } else if (nt < lab[i + 1]) {
+            lab[i + 1] = nt;
+            lab[i + 3] = s;
+          } else continue;
+          let ne = free;
+          if (ne >= 0) free = eNext[ne];
+          else {
+            if (used === eNode.length) {
+              this.used = used;
+              this.grow();
+              eNode = this.eNode;
+              eSrc = this.eSrc;
+              eKey = this.eKey;
+              eNext = this.eNext;
+            }
+            ne = used++;
+          }
+          const nb2 = Math.floor(nt / bucketSec);
+          eNode[ne] = i >> 2;
+          eSrc[ne] = s;
+          eKey[ne] = nt;
+          eNext[ne] = bucketHead[nb2];
+          bucketHead[nb2] = ne;
+        }
+      }
+    }
+    this.minBucket = Infinity;
+    this.used = 0;
+    this.free = -1;
+  }
+}
