@@ -136,9 +136,16 @@ describe(`report pre-aggregates (${mode})`, () => {
       hour: 'local_hour',
       day: 'local_day',
     }[groupBy];
-    const r = await sql<{ key: string; dispatch: number | null; ack: number | null; arrive: number | null }>`
+    const r = await sql<{
+      key: string;
+      dispatch: number | null;
+      ack: number | null;
+      arrive: number | null;
+    }>`
       SELECT coalesce(${sql.ref(`m.${col}`)}::text, '') AS key, m.dispatch_sec AS dispatch, m.ack_sec AS ack, m.arrive_sec AS arrive
-      FROM incident_metrics m WHERE m.created_at >= ${from} AND m.created_at < ${to}`.execute(handle.db);
+      FROM incident_metrics m WHERE m.created_at >= ${from} AND m.created_at < ${to}`.execute(
+      handle.db,
+    );
     const out = new Map<string, Record<Measure, number[]>>();
     for (const row of r.rows) {
       let g = out.get(row.key);
@@ -169,9 +176,7 @@ describe(`report pre-aggregates (${mode})`, () => {
               keyOf(g.key),
               {
                 rows: g.rows,
-                ...Object.fromEntries(
-                  Object.entries(g.aggregates).map(([k, v]) => [k, Number(v)]),
-                ),
+                ...Object.fromEntries(Object.entries(g.aggregates).map(([k, v]) => [k, Number(v)])),
               },
             ])
             .sort(([a], [b]) => String(a).localeCompare(String(b))),
@@ -200,7 +205,13 @@ describe(`report pre-aggregates (${mode})`, () => {
   }
 
   it('has the data it means to test: uneven districts, settled and open incidents, exercises left out', async () => {
-    const r = await sql<{ district: string | null; p50: number; n: number; cells: number; open: number }>`
+    const r = await sql<{
+      district: string | null;
+      p50: number;
+      n: number;
+      cells: number;
+      open: number;
+    }>`
       SELECT m.district_id::text AS district,
         percentile_cont(0.5) WITHIN GROUP (ORDER BY m.arrive_sec) AS p50, count(*)::int AS n,
         count(*) FILTER (WHERE m.in_cells)::int AS cells, count(*) FILTER (WHERE NOT m.in_cells)::int AS open
@@ -230,7 +241,9 @@ describe(`report pre-aggregates (${mode})`, () => {
     );
     expect(partial + whole + inside).toBeGreaterThan(100);
     // whole days read blocks of 8 days and single days
-    expect(planCells(START, new Date(START.getTime() + 5 * 86_400_000), 'district')?.blocks.length).toBeGreaterThan(0);
+    expect(
+      planCells(START, new Date(START.getTime() + 5 * 86_400_000), 'district')?.blocks.length,
+    ).toBeGreaterThan(0);
   });
 
   it('follows live changes in the same transaction: settling, a late change to a settled incident, a new closed incident, a rolled-back close', async () => {
@@ -257,7 +270,9 @@ describe(`report pre-aggregates (${mode})`, () => {
     );
     await sql`UPDATE assignments SET arrived_at = assigned_at + interval '900 seconds'
       WHERE incident_id = (SELECT id FROM incidents WHERE number = 'C-40')`.execute(handle.db);
-    await sql`UPDATE incidents SET category = 'fire', priority = 1 WHERE number = 'C-41'`.execute(handle.db);
+    await sql`UPDATE incidents SET category = 'fire', priority = 1 WHERE number = 'C-41'`.execute(
+      handle.db,
+    );
     await sql`UPDATE incidents SET status = 'merged' WHERE number = 'C-58'`.execute(handle.db);
     await sql`
       INSERT INTO incidents (number, status, category, priority, scheme_id, location, district_id, received_at, created_at, version)
@@ -267,7 +282,9 @@ describe(`report pre-aggregates (${mode})`, () => {
     );
     const settled = await sql<{ n: number }>`
       SELECT count(*)::int AS n FROM incident_metrics m JOIN incidents i ON i.id = m.incident_id
-      WHERE i.number IN ('C-17', 'C-34', 'C-51', 'C-68', 'C-new') AND m.in_cells`.execute(handle.db);
+      WHERE i.number IN ('C-17', 'C-34', 'C-51', 'C-68', 'C-new') AND m.in_cells`.execute(
+      handle.db,
+    );
     expect(settled.rows[0].n).toBe(5);
     expect(await snapshot()).not.toEqual(before);
     await compare(
@@ -329,4 +346,3 @@ describe(`report pre-aggregates (${mode})`, () => {
     expect(p90).toBeCloseTo(bucketMidpoint(a) + 0.9 * (bucketMidpoint(b) - bucketMidpoint(a)), 9);
   });
 });
-

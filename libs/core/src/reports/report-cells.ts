@@ -14,7 +14,14 @@ import { REPORT_FRACTIONS } from './report-percentiles';
  */
 
 /** The group-bys the cells hold (one family each); per-unit figures read assignment_metrics. */
-export const CELL_FAMILIES = ['district', 'station', 'category', 'priority', 'hour', 'day'] as const;
+export const CELL_FAMILIES = [
+  'district',
+  'station',
+  'category',
+  'priority',
+  'hour',
+  'day',
+] as const;
 export type CellFamily = (typeof CELL_FAMILIES)[number];
 
 /** The bulletin thresholds the cells count (the contract's defaults); other thresholds read rows. */
@@ -91,12 +98,18 @@ export function planCells(from: Date, to: Date, family: CellFamily): CellPlan | 
   if (first >= end) return null;
   const levels = family === 'day' ? [0] : LEVELS;
   const blocks: CellPlan['blocks'] = [];
-  for (let d = first; d < end; ) {
+  for (let d = first; d < end;) {
     const level = levels.find((l) => d % 2 ** l === 0 && d + 2 ** l <= end) ?? 0;
     blocks.push({ level, block: Math.floor(d / 2 ** level) });
     d += 2 ** level;
   }
-  return { firstDay: first, endDay: end, blocks, cellsFrom: dayStart(first), cellsTo: dayStart(end) };
+  return {
+    firstDay: first,
+    endDay: end,
+    blocks,
+    cellsFrom: dayStart(first),
+    cellsTo: dayStart(end),
+  };
 }
 
 /** What one group sums to from the cells: counts by name, and the tier counts of the scheme. */
@@ -161,7 +174,9 @@ export async function cellSums(
 /** The version key of a scheme's tier counts in the cells: `<id>:<md5 of its tiers>`. */
 export async function cellSchemeKey(tx: Tx, schemeId: string): Promise<string | null> {
   const r = await sql<{ key: string }>`
-    SELECT id || ':' || md5(tiers::text) AS key FROM ring_schemes WHERE id = ${schemeId}`.execute(tx);
+    SELECT id || ':' || md5(tiers::text) AS key FROM ring_schemes WHERE id = ${schemeId}`.execute(
+    tx,
+  );
   return r.rows[0]?.key ?? null;
 }
 
@@ -176,7 +191,11 @@ export async function mergedHistograms(
   tx: Tx,
   family: CellFamily,
   plan: CellPlan | null,
-  rows: { key: RawBuilder<unknown>; where: RawBuilder<unknown>; measures: Record<CellMeasure, RawBuilder<unknown>> },
+  rows: {
+    key: RawBuilder<unknown>;
+    where: RawBuilder<unknown>;
+    measures: Record<CellMeasure, RawBuilder<unknown>>;
+  },
 ): Promise<Map<string, Record<CellMeasure, [number, number][]>>> {
   const fromRows = CELL_MEASURES.map(
     (m, i) => sql`SELECT key, ${sql.lit(i)}::int AS m, report_bucket(${sql.ref(m)}) AS b, 1 AS n

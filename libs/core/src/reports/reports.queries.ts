@@ -236,7 +236,8 @@ export async function responseTimeGroupsFromCells(
   if (!schemeKey) return null;
   const plan = planCells(q.from, q.to, q.groupBy);
   const tiers = scheme.tiers.length;
-  const fromCells = plan ? await cellSums(tx, q.groupBy, plan, schemeKey, tiers)
+  const fromCells = plan
+    ? await cellSums(tx, q.groupBy, plan, schemeKey, tiers)
     : new Map<string, CellSums>();
   if (!fromCells) return null;
   const m = measures(q.groupBy, q.from, q.to, CITY_SCOPE);
@@ -261,7 +262,9 @@ export async function responseTimeGroupsFromCells(
   const group = (k: string) => {
     let g = groups.get(k);
     if (!g) {
-      const zero = Object.fromEntries([...names, ...scheme.tiers.map((_, i) => `tier${i}`)].map((n) => [n, 0]));
+      const zero = Object.fromEntries(
+        [...names, ...scheme.tiers.map((_, i) => `tier${i}`)].map((n) => [n, 0]),
+      );
       groups.set(k, (g = { rows: 0, aggregates: zero }));
     }
     return g;
@@ -274,7 +277,8 @@ export async function responseTimeGroupsFromCells(
   for (const c of fromCells.values()) {
     const g = group(c.key);
     g.rows += c.rows;
-    for (const n of Object.keys(c.counts) as (keyof typeof c.counts)[]) g.aggregates[n] += c.counts[n];
+    for (const n of Object.keys(c.counts) as (keyof typeof c.counts)[])
+      g.aggregates[n] += c.counts[n];
     for (let i = 0; i < tiers; i++) g.aggregates[`tier${i}`] += c.met[i];
     g.aggregates.ring_met += c.met[tiers];
   }
