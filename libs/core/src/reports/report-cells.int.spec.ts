@@ -172,14 +172,14 @@ describe(`report pre-aggregates (${mode})`, () => {
       const counts = (groups: NonNullable<typeof cells>) =>
         Object.fromEntries(
           groups
-            .map((g) => [
+            .map((g): [string, Record<string, number>] => [
               keyOf(g.key),
               {
                 rows: g.rows,
                 ...Object.fromEntries(Object.entries(g.aggregates).map(([k, v]) => [k, Number(v)])),
               },
             ])
-            .sort(([a], [b]) => String(a).localeCompare(String(b))),
+            .sort(([a], [b]) => a.localeCompare(b)),
         );
       expect({ groupBy, groups: counts(cells ?? []) }).toEqual({ groupBy, groups: counts(direct) });
 
