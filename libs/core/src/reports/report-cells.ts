@@ -27,6 +27,12 @@ export type CellFamily = (typeof CELL_FAMILIES)[number];
 /** The bulletin thresholds the cells count (the contract's defaults); other thresholds read rows. */
 export const CELL_BULLETIN = { ackWithinSec: 30, departWithinSec: 300, clearWithinSec: 1800 };
 
+/**
+ * Reports over fewer incidents than this are computed exactly from the rows (percentile_cont
+ * over them costs little); larger ones take the percentiles from the cells' histograms.
+ */
+export const CELL_MIN_ROWS = 100_000;
+
 /** How far a percentile from the cells may be from the exact one: the larger of the two. */
 export const CELL_PERCENTILE_ERROR = { sec: 0.025, relative: 0.005 } as const;
 

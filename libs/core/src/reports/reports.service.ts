@@ -25,7 +25,7 @@ import {
   responseTimeGroupsFromCells,
   unitCallsigns,
 } from './reports.queries';
-import { CELL_BULLETIN, CELL_PERCENTILE_ERROR, isCellFamily } from './report-cells';
+import { CELL_BULLETIN, CELL_MIN_ROWS, CELL_PERCENTILE_ERROR, isCellFamily } from './report-cells';
 
 const round2 = (v: number | null | undefined) =>
   v === null || v === undefined || !Number.isFinite(Number(v))
@@ -63,12 +63,15 @@ export class ReportsService {
     const scheme = await this.schemes.require(q.scheme, 'scheme');
     const scope = await this.scopes.scopeOf(by);
     const fromCells = this.cellsCanAnswer(q, scope.kind === 'city');
-    const rows = await this.withReportSettings(
-      async (tx) =>
-        (fromCells && isCellFamily(q.groupBy)
+    const rows = await this.withReportSettings(async (tx) => {
+      const cells =
+        fromCells && isCellFamily(q.groupBy)
           ? await responseTimeGroupsFromCells(tx, { ...q, groupBy: q.groupBy }, scheme)
-          : null) ?? { exact: await responseTimeGroups(tx, q, scheme, scope) },
-    );
+          : null;
+      // a small report is exact: sorting its rows costs less than being approximate
+      if (cells && cells.reduce((n, g) => n + g.rows, 0) >= CELL_MIN_ROWS) return cells;
+      return { exact: await responseTimeGroups(tx, q, scheme, scope) };
+    });
     const exact = 'exact' in rows;
     const groupRows = 'exact' in rows ? rows.exact : rows;
     const keyOf = (k: string | number | null) => this.keyText(q.groupBy, k);
