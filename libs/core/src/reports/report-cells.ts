@@ -198,6 +198,8 @@ export async function mergedHistograms(
   family: CellFamily,
   plan: CellPlan | null,
   rows: {
+    /** incident_metrics, or a subquery of its rows */
+    source: RawBuilder<unknown>;
     key: RawBuilder<unknown>;
     where: RawBuilder<unknown>;
     measures: Record<CellMeasure, RawBuilder<unknown>>;
@@ -225,7 +227,7 @@ export async function mergedHistograms(
     WITH raw AS MATERIALIZED (
       SELECT ${rows.key} AS key, ${rows.measures.dispatch} AS dispatch, ${rows.measures.ack} AS ack,
         ${rows.measures.arrive} AS arrive
-      FROM incident_metrics m WHERE ${rows.where}
+      FROM ${rows.source} m WHERE ${rows.where}
     ), cells AS MATERIALIZED (${cells})
     SELECT key, m, b, sum(n)::int AS n FROM (${sql.join([...fromRows, ...fromCells], sql` UNION ALL `)}) h
     GROUP BY 1, 2, 3`.execute(tx);

@@ -241,18 +241,24 @@ export async function responseTimeGroupsFromCells(
     : new Map<string, CellSums>();
   if (!fromCells) return null;
   const m = measures(q.groupBy, q.from, q.to, CITY_SCOPE);
+  // the rows the cells do not hold, each part by its own index: the partial days at the edges,
+  // and inside the whole days the rows not (yet) in the cells
   const outside = plan
-    ? sql`(m.created_at < ${plan.cellsFrom} OR m.created_at >= ${plan.cellsTo} OR NOT m.in_cells)`
-    : sql`TRUE`;
-  const where = sql.join([...m.where, outside], sql` AND `);
+    ? sql`(SELECT * FROM incident_metrics WHERE created_at >= ${q.from} AND created_at < ${plan.cellsFrom}
+        UNION ALL SELECT * FROM incident_metrics WHERE created_at >= ${plan.cellsTo} AND created_at < ${q.to}
+        UNION ALL SELECT * FROM incident_metrics
+          WHERE NOT in_cells AND created_at >= ${plan.cellsFrom} AND created_at < ${plan.cellsTo})`
+    : sql`incident_metrics`;
+  const where = sql.join(m.where, sql` AND `);
   // keys as the cells spell them: text, '' for no district/station
   const key = sql`coalesce((${groupKey(q.groupBy)})::text, '')`;
   const counts = reportCounts(m, q, scheme);
   const raw = await sql<Record<string, unknown> & { key: string; rows: number }>`
     SELECT ${key} AS key, count(*)::int AS rows,
       ${sql.join(Object.entries(counts).map(([a, expr]) => sql`${expr} AS ${sql.ref(a)}`))}
-    FROM incident_metrics m WHERE ${where} GROUP BY 1`.execute(tx);
+    FROM ${outside} m WHERE ${where} GROUP BY 1`.execute(tx);
   const histograms = await mergedHistograms(tx, q.groupBy, plan, {
+    source: outside,
     key,
     where,
     measures: { dispatch: m.dispatch, ack: m.ack, arrive: m.arrive },
