@@ -494,17 +494,20 @@ async function embedded(): Promise<ModeResult> {
 async function main() {
   const wanted = (process.env.BENCH_MODES ?? 'services,embedded').split(',') as BenchMode[];
   const out = path.join(__dirname, '..', '..', 'bench', 'results', 'reports.json');
-  // a run of one mode keeps the other mode's last figures (each mode says when it was measured)
+  // a run of one mode keeps the other mode's last figures (each mode says when it was measured);
+  // read when writing, so that runs of the two modes side by side keep each other's
+  const fresh: Partial<Record<BenchMode, ModeResult & { at?: string }>> = {};
+  if (wanted.includes('services') && process.env.DATABASE_URL && process.env.REDIS_URL)
+    fresh.services = { ...(await services()), at: new Date().toISOString() };
+  if (wanted.includes('embedded'))
+    fresh.embedded = { ...(await embedded()), at: new Date().toISOString() };
   let modes: Partial<Record<BenchMode, ModeResult & { at?: string }>> = {};
   try {
     modes = (JSON.parse(fs.readFileSync(out, 'utf8')) as { modes?: typeof modes }).modes ?? {};
   } catch {
     /* first run */
   }
-  if (wanted.includes('services') && process.env.DATABASE_URL && process.env.REDIS_URL)
-    modes.services = { ...(await services()), at: new Date().toISOString() };
-  if (wanted.includes('embedded'))
-    modes.embedded = { ...(await embedded()), at: new Date().toISOString() };
+  modes = { ...modes, ...fresh };
   const head = modes.services ?? modes.embedded;
   const result = {
     incidents: head?.incidents ?? 0,
