@@ -131,7 +131,10 @@ async function timed<T>(
       const ms = performance.now() - t0;
       return { ms, cpuMs: (await cpu()) - c0, value };
     } catch (err) {
-      if (attempt > 0 || !(err instanceof TypeError)) throw err;
+      // undici's TypeError, or api()'s error wrapping it ("fetch failed")
+      const reset =
+        err instanceof TypeError || (err instanceof Error && /fetch failed/.test(err.message));
+      if (attempt > 0 || !reset) throw err;
     }
   }
 }
