@@ -19,6 +19,7 @@
  */
 import * as fs from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
@@ -34,20 +35,77 @@ const UNITS = Number(process.env.BENCH_UNITS ?? 5000);
 const PER_DAY = 30_000;
 const GROUPS = ['district', 'station', 'category', 'priority', 'hour', 'day', 'unit'];
 const CENTER = { lon: 104.066, lat: 30.657 };
+/** Timed runs per report and of the replay (after one warm-up run each). */
+const REPORT_RUNS = Number(process.env.BENCH_REPORT_RUNS ?? 10);
+const REPLAY_RUNS = Number(process.env.BENCH_REPLAY_RUNS ?? 5);
 
 /** Runs SQL against the mode's database: a pg client (services) or the in-process PGlite. */
 type Exec = (text: string) => Promise<void>;
+/** The server side's CPU time so far, in ms (see cpuProbe*). */
+type CpuProbe = () => Promise<number>;
+
+/** utime + stime of a process, in ms (clock ticks of 10 ms). */
+function processCpuMs(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0; // a backend that ended between listing and reading
+  }
+}
+
+/**
+ * Services: the api process and the database's connection backends (this bench's own excluded;
+ * parallel workers, which live for one query, are not counted).
+ */
+function cpuProbeServices(client: Client): CpuProbe {
+  const api = path.join(__dirname, '..', 'apps', 'api', 'src', 'main.js');
+  const apiPids = fs
+    .readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(api);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+  return async () => {
+    const r = await client.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()`,
+    );
+    return [...apiPids, ...r.rows.map((x) => x.pid)].reduce((s, pid) => s + processCpuMs(pid), 0);
+  };
+}
+
+/** Embedded: this process (api, PGlite and the bench's client side together). */
+const cpuProbeEmbedded: CpuProbe = async () => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+};
 
 interface ModeResult {
   incidents: number;
   assignments: number;
   trackPoints: number;
   loadSec: number;
-  reportMs: Record<string, { p50: number; max: number }>;
+  reportMs: Record<string, { p50: number; max: number; cpuP50: number; cpuMax: number }>;
+  reportPercentiles: Record<string, string>;
+  reportP50Ms: number;
   reportP99Ms: number;
+  reportCpuP50Ms: number;
+  reportCpuP99Ms: number;
   timelineP50Ms: number;
   timelineP99Ms: number;
+  timelineCpuP50Ms: number;
+  timelineCpuP99Ms: number;
+  timelineEventsPerIncident: number;
   districtHourReplayMs: number;
+  districtHourReplayP99Ms: number;
+  districtHourReplayCpuMs: number;
+  loadavgDuring: number[];
   districtHourReplayBytes: number;
   districtHourReplayPoints: number;
 }
@@ -57,15 +115,26 @@ const p = (values: number[], q: number) => {
   return Math.round(s[Math.min(s.length - 1, Math.floor(q * s.length))] * 10) / 10;
 };
 
-/** Times one call; a kept-alive socket the server closed while we were loading data is retried once. */
-async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+/**
+ * Times one call (wall, and the server side's CPU read around it); a kept-alive socket the
+ * server closed while we were loading data is retried once.
+ */
+async function timed<T>(
+  fn: () => Promise<T>,
+  cpu: CpuProbe,
+): Promise<{ ms: number; cpuMs: number; value: T }> {
   for (let attempt = 0; ; attempt++) {
+    const c0 = await cpu();
     const t0 = performance.now();
     try {
       const value = await fn();
-      return { ms: performance.now() - t0, value };
+      const ms = performance.now() - t0;
+      return { ms, cpuMs: (await cpu()) - c0, value };
     } catch (err) {
-      if (attempt > 0 || !(err instanceof TypeError)) throw err;
+      // undici's TypeError, or api()'s error wrapping it ("fetch failed")
+      const reset =
+        err instanceof TypeError || (err instanceof Error && /fetch failed/.test(err.message));
+      if (attempt > 0 || !reset) throw err;
     }
   }
 }
@@ -186,7 +255,11 @@ async function generate(exec: Exec, n: number, districts: string[], stations: st
     FROM units u CROSS JOIN generate_series(0, 719) s WHERE u.callsign LIKE 'BU-%'`);
   await exec(`SET session_replication_role = DEFAULT`);
   await exec(`SELECT rebuild_incident_metrics('-infinity', 'infinity')`);
-  await exec(`ANALYZE`);
+  // as a bulk import does: the settled incidents folded into the report pre-aggregates
+  await exec(`SELECT rebuild_report_cells()`);
+  // as after any bulk load: the rebuild rewrote every metrics row once (in_cells), and the
+  // index of rows outside the cells must not lead through a million dead versions
+  await exec(`VACUUM ANALYZE`);
 }
 
 async function measure(
@@ -196,23 +269,42 @@ async function measure(
   districtId: string,
   count: (q: string) => Promise<number>,
   loadSec: number,
+  cpu: CpuProbe,
 ): Promise<ModeResult> {
+  const loadBefore = os.loadavg()[0];
   const from = new Date(Date.now() - (Math.ceil(n / PER_DAY) + 1) * 86_400_000).toISOString();
   const to = new Date().toISOString();
   const reportMs: ModeResult['reportMs'] = {};
   const all: number[] = [];
+  const allCpu: number[] = [];
   const run = async (label: string, url: string) => {
     const times: number[] = [];
-    for (let i = 0; i < 4; i++) {
-      const r = await timed(() => api(base, 'GET', url, token));
+    const cpus: number[] = [];
+    for (let i = 0; i < REPORT_RUNS + 1; i++) {
+      const r = await timed(() => api(base, 'GET', url, token), cpu);
       if (r.value.status !== 200)
         throw new Error(`${label}: ${r.value.status} ${JSON.stringify(r.value.body)}`);
-      if (i > 0) times.push(r.ms); // the first run warms the cache
+      if (i === 0) {
+        const how = (r.value.body as { percentiles?: { method: string } }).percentiles?.method;
+        if (how) methods[label] = how;
+        continue; // the first run warms the cache
+      }
+      times.push(r.ms);
+      cpus.push(r.cpuMs);
     }
-    reportMs[label] = { p50: p(times, 0.5), max: p(times, 1) };
+    reportMs[label] = {
+      p50: p(times, 0.5),
+      max: p(times, 1),
+      cpuP50: p(cpus, 0.5),
+      cpuMax: p(cpus, 1),
+    };
     all.push(...times);
-    console.log(`  ${label}: p50 ${reportMs[label].p50} ms, max ${reportMs[label].max} ms`);
+    allCpu.push(...cpus);
+    console.log(
+      `  ${label}: p50 ${reportMs[label].p50} ms, max ${reportMs[label].max} ms (CPU p50 ${reportMs[label].cpuP50} ms; percentiles ${methods[label] ?? '—'})`,
+    );
   };
+  const methods: Record<string, string> = {};
   for (const g of GROUPS)
     await run(
       `response-times?groupBy=${g}`,
@@ -224,34 +316,61 @@ async function measure(
     await api<{ id: string }[]>(base, 'GET', `/api/v1/incidents?status=all&limit=500`, token)
   ).body.map((i) => i.id);
   const tl: number[] = [];
-  for (const id of ids.slice(0, 200))
-    tl.push((await timed(() => api(base, 'GET', `/api/v1/incidents/${id}/timeline`, token))).ms);
+  const tlCpu: number[] = [];
+  let events = 0;
+  for (const id of ids.slice(0, 200)) {
+    const r = await timed(() => api(base, 'GET', `/api/v1/incidents/${id}/timeline`, token), cpu);
+    tl.push(r.ms);
+    tlCpu.push(r.cpuMs);
+    events += (r.value.body as { events: unknown[] }).events.length;
+  }
+  console.log(
+    `  timeline: p50 ${p(tl, 0.5)} ms, p99 ${p(tl, 0.99)} ms (CPU p50 ${p(tlCpu, 0.5)} ms), ${(events / Math.max(1, tl.length)).toFixed(1)} events each`,
+  );
 
   const hourFrom = new Date(Date.now() - 3600_000).toISOString();
   const replay: number[] = [];
+  const replayCpu: number[] = [];
   let bytes = 0;
   let points = 0;
-  for (let i = 0; i < 4; i++) {
-    const t0 = performance.now();
-    const res = await fetch(
-      `${base}/api/v1/replay/area?districtId=${districtId}&from=${hourFrom}&to=${to}&stepSec=15`,
-      { headers: { authorization: `Bearer ${token}` } },
-    );
-    const text = await res.text();
-    if (i > 0) replay.push(performance.now() - t0);
-    bytes = text.length;
-    points = (JSON.parse(text) as { points: number }).points;
+  for (let i = 0; i < REPLAY_RUNS + 1; i++) {
+    const r = await timed(async () => {
+      const res = await fetch(
+        `${base}/api/v1/replay/area?districtId=${districtId}&from=${hourFrom}&to=${to}&stepSec=15`,
+        { headers: { authorization: `Bearer ${token}` } },
+      );
+      return res.text();
+    }, cpu);
+    if (i > 0) {
+      replay.push(r.ms);
+      replayCpu.push(r.cpuMs);
+    }
+    bytes = r.value.length;
+    points = (JSON.parse(r.value) as { points: number }).points;
   }
+  console.log(
+    `  district-hour replay: p50 ${p(replay, 0.5)} ms (CPU p50 ${p(replayCpu, 0.5)} ms), ${points} points, ${bytes} bytes`,
+  );
   return {
     incidents: await count('SELECT count(*)::int AS n FROM incidents'),
     assignments: await count('SELECT count(*)::int AS n FROM assignments'),
     trackPoints: await count('SELECT count(*)::int AS n FROM unit_tracks'),
     loadSec: Math.round(loadSec),
     reportMs,
+    reportPercentiles: methods,
+    reportP50Ms: p(all, 0.5),
     reportP99Ms: p(all, 0.99),
+    reportCpuP50Ms: p(allCpu, 0.5),
+    reportCpuP99Ms: p(allCpu, 0.99),
     timelineP50Ms: p(tl, 0.5),
     timelineP99Ms: p(tl, 0.99),
+    timelineCpuP50Ms: p(tlCpu, 0.5),
+    timelineCpuP99Ms: p(tlCpu, 0.99),
+    timelineEventsPerIncident: Math.round((events / Math.max(1, tl.length)) * 10) / 10,
     districtHourReplayMs: p(replay, 0.5),
+    districtHourReplayP99Ms: p(replay, 0.99),
+    districtHourReplayCpuMs: p(replayCpu, 0.5),
+    loadavgDuring: [loadBefore, os.loadavg()[0]].map((v) => Math.round(v * 100) / 100),
     districtHourReplayBytes: bytes,
     districtHourReplayPoints: points,
   };
@@ -319,6 +438,7 @@ async function services(): Promise<ModeResult> {
         districts[0],
         async (q) => (await client.query<{ n: number }>(q)).rows[0].n,
         loadSec,
+        cpuProbeServices(client),
       );
     } finally {
       await client.end();
@@ -366,6 +486,7 @@ async function embedded(): Promise<ModeResult> {
       districts[0],
       async (q) => (await sql.raw<{ n: number }>(q).execute(db)).rows[0].n,
       loadSec,
+      cpuProbeEmbedded,
     );
   } finally {
     await app.close();
@@ -376,27 +497,34 @@ async function embedded(): Promise<ModeResult> {
 async function main() {
   const wanted = (process.env.BENCH_MODES ?? 'services,embedded').split(',') as BenchMode[];
   const out = path.join(__dirname, '..', '..', 'bench', 'results', 'reports.json');
-  // a run of one mode keeps the other mode's last figures (each mode says when it was measured)
+  // a run of one mode keeps the other mode's last figures (each mode says when it was measured);
+  // read when writing, so that runs of the two modes side by side keep each other's
+  const fresh: Partial<Record<BenchMode, ModeResult & { at?: string }>> = {};
+  if (wanted.includes('services') && process.env.DATABASE_URL && process.env.REDIS_URL)
+    fresh.services = { ...(await services()), at: new Date().toISOString() };
+  if (wanted.includes('embedded'))
+    fresh.embedded = { ...(await embedded()), at: new Date().toISOString() };
   let modes: Partial<Record<BenchMode, ModeResult & { at?: string }>> = {};
   try {
     modes = (JSON.parse(fs.readFileSync(out, 'utf8')) as { modes?: typeof modes }).modes ?? {};
   } catch {
     /* first run */
   }
-  if (wanted.includes('services') && process.env.DATABASE_URL && process.env.REDIS_URL)
-    modes.services = { ...(await services()), at: new Date().toISOString() };
-  if (wanted.includes('embedded'))
-    modes.embedded = { ...(await embedded()), at: new Date().toISOString() };
+  modes = { ...modes, ...fresh };
   const head = modes.services ?? modes.embedded;
   const result = {
     incidents: head?.incidents ?? 0,
+    reportP50Ms: head?.reportP50Ms ?? null,
     reportP99Ms: head?.reportP99Ms ?? null,
+    reportCpuP99Ms: head?.reportCpuP99Ms ?? null,
     timelineP99Ms: head?.timelineP99Ms ?? null,
+    timelineCpuP99Ms: head?.timelineCpuP99Ms ?? null,
     districtHourReplayMs: head?.districtHourReplayMs ?? null,
+    districtHourReplayCpuMs: head?.districtHourReplayCpuMs ?? null,
     mode: modes.services ? 'services' : 'embedded',
     modes,
     inClock:
-      'from the client sending the GET to the last byte of the answer (HTTP, auth, SQL, JSON); each report run 4 times, the first (cache warm-up) left out; timeline: 200 recent incidents with full histories; replay: one district, the last hour, 15 s steps',
+      'wall: from the client sending the GET to the last byte of the answer (HTTP, auth, SQL, JSON); each report run 11 times, the first (cache warm-up) left out; timeline: 200 recent incidents with full event histories; replay: one district, the last hour of 5,000 units every 5 s, 15 s steps, 6 runs, the first left out. CPU: the server side read around each call: services = the api process + the database connection backends (not short-lived parallel workers; 10 ms clock ticks), embedded = this whole process (api, PGlite and the bench client). Not in the clock: generating and loading the data, rebuilding incident_metrics and report_cells. reportPercentiles says which reports read the pre-aggregates (histogram) and which the rows (exact). Load average: machine.loadavg at the end, loadavgDuring per mode (1-min, before and after measuring); the machine is shared with other benches',
   };
   writeResult(path.basename(out, '.json'), result);
 }

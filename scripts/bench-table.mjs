@@ -198,7 +198,7 @@ const rows = [
     bench: 'reports',
     what: (r) => `${n(r.incidents)} incidents (${r.mode ?? '—'})`,
     figures: (r) =>
-      `reports p99 ${ms(r.reportP99Ms)}; timeline p99 ${ms(r.timelineP99Ms)}; district-hour replay ${ms(r.districtHourReplayMs)}`,
+      `reports p50 ${ms(r.reportP50Ms)}, p99 ${ms(r.reportP99Ms)} (server CPU p99 ${ms(r.reportCpuP99Ms)}); timeline p99 ${ms(r.timelineP99Ms)} (CPU p99 ${ms(r.timelineCpuP99Ms)}); district-hour replay ${ms(r.districtHourReplayMs)} (CPU ${ms(r.districtHourReplayCpuMs)})`,
     target: 'reports ≤ 300 ms; timeline ≤ 50 ms; replay ≤ 200 ms',
   },
   {

@@ -136,15 +136,26 @@ export function client(baseUrl: string, token?: string) {
     body?: unknown,
     headers: Record<string, string> = {},
   ) => {
-    const res = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: {
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...headers,
-      },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
+    const send = () =>
+      fetch(`${baseUrl}${path}`, {
+        method,
+        headers: {
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...headers,
+        },
+        body:
+          body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+    let res: Response;
+    try {
+      res = await send();
+    } catch (err) {
+      // a kept-alive socket the api closed while this process was busy with a long setup (the
+      // embedded api and its database run in it): an idempotent GET is sent again, once
+      if (method !== 'GET') throw err;
+      res = await send();
+    }
     const text = await res.text();
     let parsed: unknown = text;
     try {

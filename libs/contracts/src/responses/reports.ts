@@ -58,6 +58,16 @@ export const responseTimesReportSchema = z.object({
     clearWithinSec: z.number(),
   }),
   groups: z.array(responseTimeGroupSchema),
+  percentiles: z
+    .object({
+      method: z.enum(['exact', 'histogram']),
+      maxErrorSec: z.number(),
+      maxErrorPct: z.number(),
+    })
+    .optional()
+    .describe(
+      'how the P50/P90 were computed: exact (percentile_cont), or from the daily pre-aggregates, each within the larger of maxErrorSec and maxErrorPct % of the exact value; counts are always exact',
+    ),
   tookMs: z.number(),
 });
 export type ResponseTimesReport = z.infer<typeof responseTimesReportSchema>;

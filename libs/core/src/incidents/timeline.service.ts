@@ -5,7 +5,7 @@ import { readAssignments } from '../dispatch';
 import { readIncident, selectIncidentEvents } from '../incident-log';
 import { IncidentsService } from './incidents.service';
 import { ScopeService } from '../auth';
-import { selectIncidentTimes, selectMergedDuplicates, selectTrack } from './timeline.queries';
+import { selectIncidentTimes, selectMergedDuplicates, selectTracks } from './timeline.queries';
 
 import { RingSchemesService } from '../schemes';
 @Injectable()
@@ -37,16 +37,16 @@ export class TimelineService {
           events: (await eventsOf(d.id)).map(toEventView),
         });
       const assignments = await readAssignments(tx, { incidentId });
-      const tracks = [];
-      for (const a of assignments) {
-        const end = a.clearedAt ?? a.declinedAt ?? a.cancelledAt ?? now.toISOString();
-        const pts = await selectTrack(tx, a.unitId, new Date(a.assignedAt), new Date(end));
-        tracks.push({
-          unitId: a.unitId,
-          assignmentId: a.id,
-          points: pts.map((p) => [p.lon, p.lat, Math.round(p.ms)]),
-        });
-      }
+      const spans = assignments.map((a) => ({
+        unitId: a.unitId,
+        from: new Date(a.assignedAt),
+        to: new Date(a.clearedAt ?? a.declinedAt ?? a.cancelledAt ?? now.toISOString()),
+      }));
+      const tracks = (await selectTracks(tx, spans)).map((pts, i) => ({
+        unitId: assignments[i].unitId,
+        assignmentId: assignments[i].id,
+        points: pts.map((p) => [p.lon, p.lat, Math.round(p.ms)]),
+      }));
       const raw = await selectIncidentTimes(tx, incidentId);
       const scheme = await this.schemes.find(incident.schemeId, tx);
       const metrics = scheme

@@ -3,6 +3,13 @@ import type { DB, DbOrTx } from '@ringcad/db';
 
 type Incident = Selectable<DB['incidents']>;
 
+/** Session settings for an area replay's transaction: sort in memory, no JIT. */
+export async function replaySettings(db: DbOrTx): Promise<void> {
+  await sql`SELECT set_config('work_mem', '128MB', true), set_config('jit', 'off', true)`.execute(
+    db,
+  );
+}
+
 /** A jurisdiction with its bounding box. */
 export async function jurisdictionBox(db: DbOrTx, id: string) {
   const r = await sql<

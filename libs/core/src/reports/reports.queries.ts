@@ -2,7 +2,16 @@ import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { LaggardsQuery, ReportGroupBy, ResponseTimesQuery } from '@ringcad/contracts';
 import { UNIT_KINDS, type RingScheme, type RingTier } from '@ringcad/domain';
 import type { DB, DbOrTx, Tx } from '@ringcad/db';
-import { incidentScopeSql, type Scope } from '../auth';
+import { CITY_SCOPE, incidentScopeSql, type Scope } from '../auth';
+import {
+  cellSchemeKey,
+  cellSums,
+  histogramPercentiles,
+  mergedHistograms,
+  planCells,
+  type CellFamily,
+  type CellSums,
+} from './report-cells';
 import {
   groupedPercentiles,
   partitionPercentiles,
@@ -152,21 +161,12 @@ export async function applyReportSettings(tx: Tx): Promise<void> {
   );
 }
 
-/**
- * One response-time report's groups: row counts, the counted aggregates (dispatched, bulletin
- * buckets `ack_in`/`depart_in`/`clear_in`, `tier<i>` per scheme tier) and P50/P90 of dispatch,
- * ack and arrival; run inside a transaction with the report settings.
- */
-export function responseTimeGroups(
-  tx: Tx,
-  q: Pick<
-    ResponseTimesQuery,
-    'groupBy' | 'from' | 'to' | 'ackWithinSec' | 'departWithinSec' | 'clearWithinSec'
-  >,
+/** The counted aggregates of a report (see responseTimeGroups), as SQL over its rows. */
+function reportCounts(
+  m: Measures,
+  q: Pick<ResponseTimesQuery, 'ackWithinSec' | 'departWithinSec' | 'clearWithinSec'>,
   scheme: RingScheme,
-  scope: Scope,
-): Promise<PercentileGroup<'dispatch' | 'ack' | 'arrive', string>[]> {
-  const m = measures(q.groupBy, q.from, q.to, scope);
+): Record<string, RawBuilder<unknown>> {
   const counts: Record<string, RawBuilder<unknown>> = {
     dispatched: sql`count(*) FILTER (WHERE ${m.dispatched})::int`,
     ack_in: sql`count(*) FILTER (WHERE ${m.ack} <= ${q.ackWithinSec})::int`,
@@ -185,6 +185,24 @@ export function responseTimeGroups(
     scheme.tiers.map((t) => tierMetSql(t, m.source.alias)),
     sql` OR `,
   )}))::int`;
+  return counts;
+}
+
+/**
+ * One response-time report's groups: row counts, the counted aggregates (dispatched, bulletin
+ * buckets `ack_in`/`depart_in`/`clear_in`, `tier<i>` per scheme tier) and P50/P90 of dispatch,
+ * ack and arrival; run inside a transaction with the report settings.
+ */
+export function responseTimeGroups(
+  tx: Tx,
+  q: Pick<
+    ResponseTimesQuery,
+    'groupBy' | 'from' | 'to' | 'ackWithinSec' | 'departWithinSec' | 'clearWithinSec'
+  >,
+  scheme: RingScheme,
+  scope: Scope,
+): Promise<PercentileGroup<'dispatch' | 'ack' | 'arrive', string>[]> {
+  const m = measures(q.groupBy, q.from, q.to, scope);
   // per-unit figures are many small groups, per-incident ones a few large ones
   const percentiles = q.groupBy === 'unit' ? partitionPercentiles : groupedPercentiles;
   return percentiles(tx, {
@@ -194,7 +212,95 @@ export function responseTimeGroups(
     keyType: KEY_TYPES[q.groupBy],
     keyNullable: NULLABLE_KEYS.has(q.groupBy),
     measures: { dispatch: m.dispatch, ack: m.ack, arrive: m.arrive },
-    aggregates: counts,
+    aggregates: reportCounts(m, q, scheme),
+  });
+}
+
+/**
+ * The same groups from the report pre-aggregates (report_cells, migration 0025) for a city-wide
+ * report grouped by an incident attribute at the default bulletin thresholds: the cells of the
+ * window's whole local days, plus the rows they do not hold (the partial days at either edge,
+ * incidents not settled yet) read from incident_metrics. Counts are the same as
+ * responseTimeGroups'; percentiles come from histograms (report-cells.ts states their error).
+ * Null when the cells cannot answer (the scheme was added or edited since they were filled).
+ */
+export async function responseTimeGroupsFromCells(
+  tx: Tx,
+  q: Pick<
+    ResponseTimesQuery,
+    'groupBy' | 'from' | 'to' | 'ackWithinSec' | 'departWithinSec' | 'clearWithinSec'
+  > & { groupBy: CellFamily },
+  scheme: RingScheme,
+): Promise<PercentileGroup<'dispatch' | 'ack' | 'arrive', string>[] | null> {
+  const schemeKey = await cellSchemeKey(tx, scheme.id);
+  if (!schemeKey) return null;
+  const plan = planCells(q.from, q.to, q.groupBy);
+  const tiers = scheme.tiers.length;
+  const fromCells = plan
+    ? await cellSums(tx, q.groupBy, plan, schemeKey, tiers)
+    : new Map<string, CellSums>();
+  if (!fromCells) return null;
+  const m = measures(q.groupBy, q.from, q.to, CITY_SCOPE);
+  // the rows the cells do not hold, each part by its own index: the partial days at the edges,
+  // and inside the whole days the rows not (yet) in the cells
+  const outside = plan
+    ? sql`(SELECT * FROM incident_metrics WHERE created_at >= ${q.from} AND created_at < ${plan.cellsFrom}
+        UNION ALL SELECT * FROM incident_metrics WHERE created_at >= ${plan.cellsTo} AND created_at < ${q.to}
+        UNION ALL SELECT * FROM incident_metrics
+          WHERE NOT in_cells AND created_at >= ${plan.cellsFrom} AND created_at < ${plan.cellsTo})`
+    : sql`incident_metrics`;
+  const where = sql.join(m.where, sql` AND `);
+  // keys as the cells spell them: text, '' for no district/station
+  const key = sql`coalesce((${groupKey(q.groupBy)})::text, '')`;
+  const counts = reportCounts(m, q, scheme);
+  const raw = await sql<Record<string, unknown> & { key: string; rows: number }>`
+    SELECT ${key} AS key, count(*)::int AS rows,
+      ${sql.join(Object.entries(counts).map(([a, expr]) => sql`${expr} AS ${sql.ref(a)}`))}
+    FROM ${outside} m WHERE ${where} GROUP BY 1`.execute(tx);
+  const histograms = await mergedHistograms(tx, q.groupBy, plan, {
+    source: outside,
+    key,
+    where,
+    measures: { dispatch: m.dispatch, ack: m.ack, arrive: m.arrive },
+  });
+  const names = ['dispatched', 'ack_in', 'depart_in', 'clear_in', 'arrived', 'ring_met'];
+  const groups = new Map<string, { rows: number; aggregates: Record<string, number> }>();
+  const group = (k: string) => {
+    let g = groups.get(k);
+    if (!g) {
+      const zero = Object.fromEntries(
+        [...names, ...scheme.tiers.map((_, i) => `tier${i}`)].map((n) => [n, 0]),
+      );
+      groups.set(k, (g = { rows: 0, aggregates: zero }));
+    }
+    return g;
+  };
+  for (const r of raw.rows) {
+    const g = group(r.key);
+    g.rows += Number(r.rows);
+    for (const n of Object.keys(g.aggregates)) g.aggregates[n] += Number(r[n]);
+  }
+  for (const c of fromCells.values()) {
+    const g = group(c.key);
+    g.rows += c.rows;
+    for (const n of Object.keys(c.counts) as (keyof typeof c.counts)[])
+      g.aggregates[n] += c.counts[n];
+    for (let i = 0; i < tiers; i++) g.aggregates[`tier${i}`] += c.met[i];
+    g.aggregates.ring_met += c.met[tiers];
+  }
+  const numeric = q.groupBy === 'priority' || q.groupBy === 'hour' || q.groupBy === 'day';
+  return [...groups.entries()].map(([k, g]) => {
+    const h = histograms.get(k);
+    return {
+      key: numeric ? Number(k) : k === '' ? null : k,
+      rows: g.rows,
+      aggregates: g.aggregates,
+      measures: {
+        dispatch: histogramPercentiles(h?.dispatch ?? []),
+        ack: histogramPercentiles(h?.ack ?? []),
+        arrive: histogramPercentiles(h?.arrive ?? []),
+      },
+    };
   });
 }
 

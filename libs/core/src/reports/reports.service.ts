@@ -22,8 +22,10 @@ import {
   jurisdictionNames,
   laggardGroups,
   responseTimeGroups,
+  responseTimeGroupsFromCells,
   unitCallsigns,
 } from './reports.queries';
+import { CELL_BULLETIN, CELL_MIN_ROWS, CELL_PERCENTILE_ERROR, isCellFamily } from './report-cells';
 
 const round2 = (v: number | null | undefined) =>
   v === null || v === undefined || !Number.isFinite(Number(v))
@@ -60,14 +62,25 @@ export class ReportsService {
     const started = Date.now();
     const scheme = await this.schemes.require(q.scheme, 'scheme');
     const scope = await this.scopes.scopeOf(by);
-    const rows = await this.withReportSettings((tx) => responseTimeGroups(tx, q, scheme, scope));
+    const fromCells = this.cellsCanAnswer(q, scope.kind === 'city');
+    const rows = await this.withReportSettings(async (tx) => {
+      const cells =
+        fromCells && isCellFamily(q.groupBy)
+          ? await responseTimeGroupsFromCells(tx, { ...q, groupBy: q.groupBy }, scheme)
+          : null;
+      // a small report is exact: sorting its rows costs less than being approximate
+      if (cells && cells.reduce((n, g) => n + g.rows, 0) >= CELL_MIN_ROWS) return cells;
+      return { exact: await responseTimeGroups(tx, q, scheme, scope) };
+    });
+    const exact = 'exact' in rows;
+    const groupRows = 'exact' in rows ? rows.exact : rows;
     const keyOf = (k: string | number | null) => this.keyText(q.groupBy, k);
     const labels = await this.labels(
       q.groupBy,
-      rows.map((r) => keyOf(r.key)).filter((k) => k !== ''),
+      groupRows.map((r) => keyOf(r.key)).filter((k) => k !== ''),
     );
     const pctOf = (n: number, of: number) => (of > 0 ? Math.round((n / of) * 10_000) / 100 : null);
-    const groups = rows.map((r): ResponseTimeGroup => {
+    const groups = groupRows.map((r): ResponseTimeGroup => {
       const k = keyOf(r.key);
       const c = r.aggregates;
       const dispatched = Number(c.dispatched);
@@ -112,8 +125,30 @@ export class ReportsService {
         clearWithinSec: q.clearWithinSec,
       },
       groups,
+      percentiles: exact
+        ? { method: 'exact', maxErrorSec: 0, maxErrorPct: 0 }
+        : {
+            method: 'histogram',
+            maxErrorSec: CELL_PERCENTILE_ERROR.sec,
+            maxErrorPct: CELL_PERCENTILE_ERROR.relative * 100,
+          },
       tookMs: Date.now() - started,
     };
+  }
+
+  /**
+   * Whether the report pre-aggregates hold what this report needs: a city-wide report (cells are
+   * not kept per grid or scope) grouped by an incident attribute, at the default bulletin
+   * thresholds. The other reports read incident_metrics (exact, slower).
+   */
+  private cellsCanAnswer(q: ResponseTimesQuery, cityWide: boolean): boolean {
+    return (
+      cityWide &&
+      isCellFamily(q.groupBy) &&
+      q.ackWithinSec === CELL_BULLETIN.ackWithinSec &&
+      q.departWithinSec === CELL_BULLETIN.departWithinSec &&
+      q.clearWithinSec === CELL_BULLETIN.clearWithinSec
+    );
   }
 
   /** Units and stations with the worst P90 from assignment to 签收 and to arrival. */

@@ -1,0 +1,241 @@
+import { sql, type RawBuilder } from 'kysely';
+import type { ReportGroupBy } from '@ringcad/contracts';
+import type { Tx } from '@ringcad/db';
+import { REPORT_FRACTIONS } from './report-percentiles';
+
+/**
+ * Reading the report pre-aggregates (report_cells, migration 0025): the groups' sums over blocks
+ * of whole local days, plus the rows the cells do not hold, merged; P50/P90 from the merged
+ * histograms.
+ *
+ * Histogram buckets (report_bucket in SQL): 0.05 s wide below 5 s, then each 1 % wider than the
+ * last. A percentile read from bucket midpoints is within {@link CELL_PERCENTILE_ERROR} of the
+ * exact percentile_cont; counts, bulletin buckets and ring tiers are exact.
+ */
+
+/** The group-bys the cells hold (one family each); per-unit figures read assignment_metrics. */
+export const CELL_FAMILIES = [
+  'district',
+  'station',
+  'category',
+  'priority',
+  'hour',
+  'day',
+] as const;
+export type CellFamily = (typeof CELL_FAMILIES)[number];
+
+/** The bulletin thresholds the cells count (the contract's defaults); other thresholds read rows. */
+export const CELL_BULLETIN = { ackWithinSec: 30, departWithinSec: 300, clearWithinSec: 1800 };
+
+/**
+ * Reports over fewer incidents than this are computed exactly from the rows (percentile_cont
+ * over them costs little); larger ones take the percentiles from the cells' histograms.
+ */
+export const CELL_MIN_ROWS = 100_000;
+
+/** How far a percentile from the cells may be from the exact one: the larger of the two. */
+export const CELL_PERCENTILE_ERROR = { sec: 0.025, relative: 0.005 } as const;
+
+/** Cell block sizes: 2^level days, largest first (as report_cells_apply writes them). */
+const LEVELS = [9, 6, 3, 0] as const;
+const LINEAR_BUCKETS = 100;
+const LINEAR_WIDTH = 0.05;
+const LOG_BASE = 5;
+const LOG_RATIO = 1.01;
+/** Asia/Shanghai: UTC+8 all year (as the local_day column, migration 0008). */
+const LOCAL_OFFSET_MS = 8 * 3600_000;
+const DAY_MS = 86_400_000;
+
+export function isCellFamily(groupBy: ReportGroupBy): groupBy is CellFamily {
+  return (CELL_FAMILIES as readonly string[]).includes(groupBy);
+}
+
+/** The midpoint of a report_bucket bucket, in seconds. */
+export function bucketMidpoint(bucket: number): number {
+  if (bucket < LINEAR_BUCKETS) return (bucket + 0.5) * LINEAR_WIDTH;
+  const lo = LOG_BASE * LOG_RATIO ** (bucket - LINEAR_BUCKETS);
+  return (lo + lo * LOG_RATIO) / 2;
+}
+
+/**
+ * percentile_cont over a histogram: the values at the two ranks around f·(n−1), each taken as its
+ * bucket's midpoint, interpolated as percentile_cont does. `entries` are [bucket, count].
+ */
+export function histogramPercentiles(
+  entries: readonly (readonly [number, number])[],
+  fractions: readonly number[] = REPORT_FRACTIONS,
+): (number | null)[] {
+  const sorted = entries.filter(([, c]) => c > 0).sort((a, b) => a[0] - b[0]);
+  const n = sorted.reduce((s, [, c]) => s + c, 0);
+  if (n === 0) return fractions.map(() => null);
+  const at = (rank: number) => {
+    let seen = 0;
+    for (const [b, c] of sorted) {
+      seen += c;
+      if (rank < seen) return bucketMidpoint(b);
+    }
+    return bucketMidpoint(sorted[sorted.length - 1][0]);
+  };
+  return fractions.map((f) => {
+    const pos = f * (n - 1);
+    const lo = at(Math.floor(pos));
+    return lo + (at(Math.ceil(pos)) - lo) * (pos - Math.floor(pos));
+  });
+}
+
+/** The local (UTC+8) day number of an instant, and the instant a local day starts. */
+const localDay = (t: Date) => Math.floor((t.getTime() + LOCAL_OFFSET_MS) / DAY_MS);
+const dayStart = (day: number) => new Date(day * DAY_MS - LOCAL_OFFSET_MS);
+
+export interface CellPlan {
+  /** Whole local days [firstDay, endDay) read from cells; the rest of [from, to) from rows. */
+  firstDay: number;
+  endDay: number;
+  blocks: { level: number; block: number }[];
+  /** The rows outside whole days: [from, cellsFrom) and [cellsTo, to); inside, rows not in cells. */
+  cellsFrom: Date;
+  cellsTo: Date;
+}
+
+/** Whole days of the window as aligned blocks (largest first), or null when it holds none. */
+export function planCells(from: Date, to: Date, family: CellFamily): CellPlan | null {
+  const first = localDay(from) + (dayStart(localDay(from)).getTime() === from.getTime() ? 0 : 1);
+  const end = localDay(to);
+  if (first >= end) return null;
+  const levels = family === 'day' ? [0] : LEVELS;
+  const blocks: CellPlan['blocks'] = [];
+  for (let d = first; d < end;) {
+    const level = levels.find((l) => d % 2 ** l === 0 && d + 2 ** l <= end) ?? 0;
+    blocks.push({ level, block: Math.floor(d / 2 ** level) });
+    d += 2 ** level;
+  }
+  return {
+    firstDay: first,
+    endDay: end,
+    blocks,
+    cellsFrom: dayStart(first),
+    cellsTo: dayStart(end),
+  };
+}
+
+/** What one group sums to from the cells: counts by name, and the tier counts of the scheme. */
+export interface CellSums {
+  key: string;
+  rows: number;
+  counts: Record<'dispatched' | 'arrived' | 'ack_in' | 'depart_in' | 'clear_in', number>;
+  /** [tier 0 met, …, ring met, rows counted] */
+  met: number[];
+}
+
+/**
+ * The cells' sums per group key (the day family's key is the day), or null when some cell has no
+ * tier counts for this version of the scheme (added or edited since it was filled).
+ */
+export async function cellSums(
+  tx: Tx,
+  family: CellFamily,
+  plan: CellPlan,
+  schemeKey: string,
+  tierCount: number,
+): Promise<Map<string, CellSums> | null> {
+  const r = await sql<{
+    key: string;
+    rows: number;
+    dispatched: number;
+    arrived: number;
+    ack_in: number;
+    depart_in: number;
+    clear_in: number;
+    met: number[] | null;
+  }>`
+    SELECT CASE WHEN c.family = 'day' THEN c.block::text ELSE c.group_key END AS key,
+      c.rows, c.dispatched, c.arrived, c.ack_in, c.depart_in, c.clear_in, c.tiers -> ${schemeKey} AS met
+    FROM report_cells c
+    JOIN unnest(${plan.blocks.map((b) => b.level)}::int[], ${plan.blocks.map((b) => b.block)}::int[]) AS p(level, block)
+      ON c.level = p.level AND c.block = p.block
+    WHERE c.family = ${family} AND c.rows <> 0`.execute(tx);
+  const out = new Map<string, CellSums>();
+  for (const row of r.rows) {
+    const met = row.met;
+    // every row of the cell counted under this version of the scheme
+    if (!met || met.length !== tierCount + 2 || met[tierCount + 1] !== row.rows) return null;
+    let g = out.get(row.key);
+    if (!g) {
+      g = {
+        key: row.key,
+        rows: 0,
+        counts: { dispatched: 0, arrived: 0, ack_in: 0, depart_in: 0, clear_in: 0 },
+        met: new Array<number>(tierCount + 2).fill(0),
+      };
+      out.set(row.key, g);
+    }
+    g.rows += row.rows;
+    for (const k of Object.keys(g.counts) as (keyof CellSums['counts'])[])
+      g.counts[k] += Number(row[k]);
+    met.forEach((v, i) => (g.met[i] += Number(v)));
+  }
+  return out;
+}
+
+/** The version key of a scheme's tier counts in the cells: `<id>:<md5 of its tiers>`. */
+export async function cellSchemeKey(tx: Tx, schemeId: string): Promise<string | null> {
+  const r = await sql<{ key: string }>`
+    SELECT id || ':' || md5(tiers::text) AS key FROM ring_schemes WHERE id = ${schemeId}`.execute(
+    tx,
+  );
+  return r.rows[0]?.key ?? null;
+}
+
+export type CellMeasure = 'dispatch' | 'ack' | 'arrive';
+const CELL_MEASURES: readonly CellMeasure[] = ['dispatch', 'ack', 'arrive'];
+
+/**
+ * Merged histograms per group key and measure: the cells' and, bucketed alike, the values of the
+ * rows outside them (`rows`: key and measures as SQL over incident_metrics m, already filtered).
+ */
+export async function mergedHistograms(
+  tx: Tx,
+  family: CellFamily,
+  plan: CellPlan | null,
+  rows: {
+    /** incident_metrics, or a subquery of its rows */
+    source: RawBuilder<unknown>;
+    key: RawBuilder<unknown>;
+    where: RawBuilder<unknown>;
+    measures: Record<CellMeasure, RawBuilder<unknown>>;
+  },
+): Promise<Map<string, Record<CellMeasure, [number, number][]>>> {
+  const fromRows = CELL_MEASURES.map(
+    (m, i) => sql`SELECT key, ${sql.lit(i)}::int AS m, report_bucket(${sql.ref(m)}) AS b, 1 AS n
+      FROM raw WHERE ${sql.ref(m)} IS NOT NULL`,
+  );
+  const fromCells = plan
+    ? CELL_MEASURES.map(
+        (m, i) => sql`SELECT cells.key, ${sql.lit(i)}::int AS m, u.b, u.n FROM cells
+          CROSS JOIN LATERAL unnest(${sql.ref(`cells.${m}_b`)}, ${sql.ref(`cells.${m}_c`)}) AS u(b, n)`,
+      )
+    : [];
+  const cells = plan
+    ? sql`SELECT CASE WHEN c.family = 'day' THEN c.block::text ELSE c.group_key END AS key,
+          c.dispatch_b, c.dispatch_c, c.ack_b, c.ack_c, c.arrive_b, c.arrive_c
+        FROM report_cells c
+        JOIN unnest(${plan.blocks.map((b) => b.level)}::int[], ${plan.blocks.map((b) => b.block)}::int[]) AS p(level, block)
+          ON c.level = p.level AND c.block = p.block
+        WHERE c.family = ${family} AND c.rows <> 0`
+    : sql`SELECT NULL::text AS key WHERE false`;
+  const r = await sql<{ key: string; m: number; b: number; n: number }>`
+    WITH raw AS MATERIALIZED (
+      SELECT ${rows.key} AS key, ${rows.measures.dispatch} AS dispatch, ${rows.measures.ack} AS ack,
+        ${rows.measures.arrive} AS arrive
+      FROM ${rows.source} m WHERE ${rows.where}
+    ), cells AS MATERIALIZED (${cells})
+    SELECT key, m, b, sum(n)::int AS n FROM (${sql.join([...fromRows, ...fromCells], sql` UNION ALL `)}) h
+    GROUP BY 1, 2, 3`.execute(tx);
+  const out = new Map<string, Record<CellMeasure, [number, number][]>>();
+  for (const row of r.rows) {
+    let g = out.get(row.key);
+    if (!g) out.set(row.key, (g = { dispatch: [], ack: [], arrive: [] }));
+    g[CELL_MEASURES[Number(row.m)]].push([Number(row.b), Number(row.n)]);
+  }
+  return out;
+}
