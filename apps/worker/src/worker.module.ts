@@ -19,6 +19,7 @@ import {
   CommandModule,
   CoverageModule,
   FleetModule,
+  PatrolModule,
   PerimetersModule,
   PlatformModule,
   RealtimeModule,
@@ -83,6 +84,8 @@ export class WorkerModule {
         PerimetersModule,
         // its check-in timer kinds are fired wherever timers are processed
         SafetyModule,
+        // 见警率: tracks map-matched into the stored chunks as they arrive
+        PatrolModule,
       ],
       providers: [EmitterBinding],
     };
