@@ -4,6 +4,7 @@ import type {
   DeploymentPlanView,
   HotspotsQuery,
   HotspotsView,
+  TerminalPost,
 } from '@ringcad/contracts';
 import { DEFENSE_LEVEL_POLICIES, findScheme, shiftHoursOfWeek } from '@ringcad/domain';
 import {
@@ -38,6 +39,7 @@ import {
   readPlan,
   setPlanStatus,
   standbyPointsIn,
+  standingPostsOfUnit,
   type PlanRow,
   type PostRow,
 } from './deployment.queries';
@@ -267,6 +269,22 @@ export class DeploymentService {
       if (plan.status !== 'confirmed') throw conflict(`the plan is ${plan.status}, not confirmed`);
       return { status: 'recalled', recalled_at: this.clock.now(), recalled_by: actorOf(by).id };
     });
+  }
+
+  /** What a terminal shows after (re)connecting: its unit's posts of confirmed, unended shifts. */
+  async terminalPosts(by: Principal): Promise<TerminalPost[]> {
+    if (by.kind !== 'unit') throw new DomainError('FORBIDDEN', 'a unit terminal route');
+    const rows = await standingPostsOfUnit(this.database.db, by.unitId, this.clock.now());
+    return rows.map((p) => ({
+      planId: p.plan_id,
+      standbyPoint: {
+        id: p.standby_point_id,
+        name: p.standby_point_name,
+        location: { lon: p.lon, lat: p.lat },
+      },
+      shiftStart: new Date(p.shift_start).toISOString(),
+      shiftEnd: new Date(p.shift_end).toISOString(),
+    }));
   }
 
   private async transition(
