@@ -80,10 +80,10 @@ function drive(
     // along a street that comes in
     const ways: [number, number][] = [];
     for (let e = g.fwdOffsets[node]; e < g.fwdOffsets[node + 1]; e++)
-      ways.push([g.fwdTargets[e], g.fwdEdgeSeg[e]]);
+      ways.push([g.fwdTargets[e], g.fwdEdgeSeg[e] >> 1]);
     if (!ways.length)
       for (let e = g.revOffsets[node]; e < g.revOffsets[node + 1]; e++)
-        ways.push([g.revSources[e], g.revEdgeSeg[e]]);
+        ways.push([g.revSources[e], g.revEdgeSeg[e] >> 1]);
     const inBox = ways.filter(([w]) => {
       const x = g.nodeLon[w];
       const y = g.nodeLat[w];

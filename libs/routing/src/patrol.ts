@@ -236,7 +236,8 @@ function connector(graph: RoadGraph, a: number, b: number): number {
       [graph.fwdOffsets, graph.fwdTargets, graph.fwdEdgeSeg],
       [graph.revOffsets, graph.revSources, graph.revEdgeSeg],
     ] as const) {
-      for (let e = off[v]; e < off[v + 1]; e++) if (ends.has(next[e])) return seg[e];
+      // edge codes are segment × 2 + direction
+      for (let e = off[v]; e < off[v + 1]; e++) if (ends.has(next[e])) return seg[e] >> 1;
     }
   }
   return -1;
