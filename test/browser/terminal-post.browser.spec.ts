@@ -25,9 +25,8 @@ async function pixelAt(page: Page, p: { lon: number; lat: number }) {
         const m = (globalThis as any).__terminalMap;
         const read = () => {
           const { x, y } = m.project([lon, lat]);
-          const canvas = m.getCanvas() as HTMLCanvasElement;
-          const gl = (canvas.getContext('webgl2') ??
-            canvas.getContext('webgl')) as WebGL2RenderingContext;
+          const canvas = m.getCanvas();
+          const gl = canvas.getContext('webgl2') ?? canvas.getContext('webgl');
           const ratio = canvas.width / canvas.clientWidth;
           const px = Math.round(x * ratio);
           const py = canvas.height - Math.round(y * ratio) - 1;
@@ -167,11 +166,11 @@ describe(`a deployment post on 警务通 (${SERVICES_MODE ? 'services' : 'embedd
     await page.locator('#posts li.post', { hasText: name }).waitFor();
 
     const posts = async () =>
-      (
+      (await (
         await fetch(`${base}/api/v1/terminal/posts`, {
           headers: { authorization: `Bearer ${u.token}` },
         })
-      ).json();
+      ).json()) as { posts: { planId: string }[] };
     expect((await posts()).posts.map((p: { planId: string }) => p.planId)).toEqual([plan.id]);
     expect(
       (await world.commander.post(`/api/v1/deployment-plans/${plan.id}/recall`, {})).status,

@@ -75,6 +75,22 @@ describe(`patrol visibility and plans (${SERVICES_MODE ? 'services' : 'embedded'
   const window = () =>
     `from=${new Date(t0).toISOString()}&to=${new Date(t0 + 20 * MIN).toISOString()}`;
 
+  const report = (u: number, points: ReturnType<typeof patrolDriveEast>) =>
+    post(
+      admin,
+      '/api/v1/units/positions',
+      {
+        positions: points.map((p) => ({
+          unitId: unit[u].id,
+          lon: p.lon,
+          lat: p.lat,
+          headingDeg: p.headingDeg,
+          at: new Date(p.ms).toISOString(),
+        })),
+      },
+      202,
+    );
+
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ringcad-patrol-'));
     const roads = join(dir, 'grid.geojson');
@@ -116,21 +132,6 @@ describe(`patrol visibility and plans (${SERVICES_MODE ? 'services' : 'embedded'
       unit.push({ id: u.unit.id, token: u.terminalToken });
     }
     t0 = Math.floor(Date.now() / MIN) * MIN - 30 * MIN;
-    const report = (u: number, points: ReturnType<typeof patrolDriveEast>) =>
-      post(
-        admin,
-        '/api/v1/units/positions',
-        {
-          positions: points.map((p) => ({
-            unitId: unit[u].id,
-            lon: p.lon,
-            lat: p.lat,
-            headingDeg: p.headingDeg,
-            at: new Date(p.ms).toISOString(),
-          })),
-        },
-        202,
-      );
     await report(0, patrolDriveEast(t0 + MIN));
     await report(1, patrolDriveEast(Date.now() - 2 * MIN, 1000, 400));
     planId = (await post(commander, '/api/v1/patrol-plans', plan())).id;
@@ -400,21 +401,6 @@ describe(`patrol visibility and plans (${SERVICES_MODE ? 'services' : 'embedded'
       ],
       1: [...north(T + 4 * MIN, 200), ...patrolDriveEast(T + 21 * MIN, 6000, 200)],
     };
-    const send = (u: number, pts: (typeof tracks)[number]) =>
-      post(
-        admin,
-        '/api/v1/units/positions',
-        {
-          positions: pts.map((p) => ({
-            unitId: unit[u].id,
-            lon: p.lon,
-            lat: p.lat,
-            headingDeg: p.headingDeg,
-            at: new Date(p.ms).toISOString(),
-          })),
-        },
-        202,
-      );
     const query = { from: T - 10 * MIN, to: T + 30 * MIN, slotMin: 5, windowMin: 7 };
     const direct = () =>
       patrolVisibility(
@@ -467,15 +453,15 @@ describe(`patrol visibility and plans (${SERVICES_MODE ? 'services' : 'embedded'
       }
       return got;
     };
-    await send(0, tracks[0].slice(21));
-    await send(1, tracks[1]);
+    await report(0, tracks[0].slice(21));
+    await report(1, tracks[1]);
     const before = direct();
     expect(before.some((s) => s.streetKmPct > 0)).toBe(true);
     expect(before.some((s) => s.pointsVisitedPct > 0)).toBe(true);
     expect(await settle(before)).toEqual(before);
     // a late report (a terminal back from a dead zone) into chunks already matched and read
     tracks[1].push(...north(T + 14 * MIN, 0));
-    await send(1, north(T + 14 * MIN, 0));
+    await report(1, north(T + 14 * MIN, 0));
     const after = direct();
     expect(after).not.toEqual(before);
     expect(await settle(after)).toEqual(after);

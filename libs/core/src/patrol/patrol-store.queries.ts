@@ -2,22 +2,6 @@ import { sql } from 'kysely';
 import type { DbOrTx, Tx } from '@ringcad/db';
 import { MATCH_CHUNK_MS, type ChunkTile } from '@ringcad/routing';
 
-/** Every unit's track points over [from, to), jump-flagged ones left out, by unit and time. */
-export async function tracksBetween(db: DbOrTx, from: Date, to: Date) {
-  const r = await sql<{
-    unit_id: string;
-    lon: number;
-    lat: number;
-    ms: number;
-    heading_deg: number | null;
-  }>`
-    SELECT unit_id, lon, lat, (extract(epoch FROM at) * 1000)::float8 AS ms, heading_deg
-    FROM unit_tracks
-    WHERE at >= ${from} AND at < ${to} AND flags & 1 = 0
-    ORDER BY unit_id, at`.execute(db);
-  return r.rows;
-}
-
 /** The places of every plan's patrol points. */
 export async function allPatrolPoints(db: DbOrTx): Promise<{ lon: number; lat: number }[]> {
   const r = await sql<{ lon: number; lat: number }>`

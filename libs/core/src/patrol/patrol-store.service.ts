@@ -23,9 +23,9 @@ import {
   dirtyChunks,
   storeChunks,
   staleChunks,
-  tracksBetween,
   type MatchedChunk,
 } from './patrol-store.queries';
+import { WORLD_BOX, groupTracks, tracksInBox } from './patrol.queries';
 
 /** How often the matcher drains the dirty chunks, and how many per round. */
 const SWEEP_MS = 15_000;
@@ -38,17 +38,6 @@ const RUN_CHUNKS = 12;
 export interface PatrolPointSet {
   points: { key: string; lon: number; lat: number }[];
   key: string;
-}
-
-/** Groups rows ordered by unit and time into tracks. */
-function groupRows(rows: Awaited<ReturnType<typeof tracksBetween>>): UnitTrack[] {
-  const tracks: UnitTrack[] = [];
-  let cur: { unitId: string; points: UnitTrack['points'][number][] } | null = null;
-  for (const r of rows) {
-    if (!cur || cur.unitId !== r.unit_id) tracks.push((cur = { unitId: r.unit_id, points: [] }));
-    cur.points.push({ lon: r.lon, lat: r.lat, ms: r.ms, headingDeg: r.heading_deg });
-  }
-  return tracks;
 }
 
 /** Each track cut to [fromMs, toMs) (points in time order). */
@@ -156,8 +145,13 @@ export class PatrolStoreService implements OnApplicationBootstrap, OnApplication
     for (const run of runs) {
       const fromMs = run[0].ms;
       const toMs = run[run.length - 1].ms + MATCH_CHUNK_MS;
-      const tracks = groupRows(
-        await tracksBetween(this.database.db, new Date(fromMs - MATCH_LEAD_MS), new Date(toMs)),
+      const tracks = groupTracks(
+        await tracksInBox(
+          this.database.db,
+          WORLD_BOX,
+          new Date(fromMs - MATCH_LEAD_MS),
+          new Date(toMs),
+        ),
       );
       const matched: MatchedChunk[] = run.map((c) => {
         const own = cut(tracks, c.ms - MATCH_LEAD_MS, c.ms + MATCH_CHUNK_MS);

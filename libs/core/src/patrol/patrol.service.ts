@@ -41,8 +41,10 @@ import {
 import { ScopeService } from '../auth';
 import { RoadNetworkService } from '../roads';
 import {
+  WORLD_BOX,
   deletePatrolPlan,
   existingJurisdiction,
+  groupTracks,
   patrolPlanById,
   patrolPlanRows,
   patrolPlansOfUnit,
@@ -101,16 +103,6 @@ function boxOf(coords: Iterable<readonly number[]>, margin = BOX_MARGIN_DEG): Bo
 function* ringPoints(g: AreaGeometry): Iterable<readonly number[]> {
   const polys = g.type === 'Polygon' ? [g.coordinates] : g.coordinates;
   for (const rings of polys) for (const ring of rings) yield* ring;
-}
-
-function groupTracks(rows: Awaited<ReturnType<typeof tracksInBox>>): UnitTrack[] {
-  const tracks: UnitTrack[] = [];
-  let cur: { unitId: string; points: UnitTrack['points'][number][] } | null = null;
-  for (const r of rows) {
-    if (!cur || cur.unitId !== r.unit_id) tracks.push((cur = { unitId: r.unit_id, points: [] }));
-    cur.points.push({ lon: r.lon, lat: r.lat, ms: r.ms, headingDeg: r.heading_deg });
-  }
-  return tracks;
 }
 
 /** Minutes since midnight in China Standard Time (shifts are local). */
@@ -277,7 +269,7 @@ export class PatrolService {
     const fromMs = chunkOf(q.from.getTime() - windowMs) - MATCH_LEAD_MS;
     const toMs = chunkOf(q.from.getTime() + K * slotMs - 1) + MATCH_CHUNK_MS;
     const tracks = groupTracks(
-      await tracksInBox(this.database.db, [-180, -90, 180, 90], new Date(fromMs), new Date(toMs)),
+      await tracksInBox(this.database.db, WORLD_BOX, new Date(fromMs), new Date(toMs)),
     );
     return patrolVisibility(graph, tracks, {
       areas: a.geoms,
