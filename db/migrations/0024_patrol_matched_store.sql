@@ -1,7 +1,8 @@
 -- 见警率 without matching at request time: unit tracks are map-matched in 5-minute chunks
 -- (clock-aligned; each with its units' points of the minute before as lead-in) and what a chunk
 -- left is stored per tile (0.02° cells): per segment a bin mask per minute, per patrol point a
--- mask of the minutes a unit came within its radius. A visibility request reads these rows.
+-- mask of the minutes a unit came within its radius; and per hour a roll-up of them. A
+-- visibility request reads these rows.
 --
 -- Nothing accepted is lost: every insert into unit_tracks marks the chunks it touches dirty in
 -- the same transaction (the chunk of each point, and the next one when the point is in its
@@ -29,6 +30,20 @@ CREATE TABLE patrol_match_tiles (
   PRIMARY KEY (chunk_start, tile)
 );
 CREATE INDEX patrol_match_tiles_tile ON patrol_match_tiles (tile, chunk_start);
+
+-- the chunks of each hour rolled up per tile (rebuilt with them, in their transaction): per
+-- segment and bin the first and last minute of the hour it was passed in (255: not), the same
+-- per patrol point; a look-back of an hour or more reads these instead of the minutes
+CREATE TABLE patrol_match_hours (
+  hour_start timestamptz NOT NULL,
+  tile integer NOT NULL,
+  segments bytea NOT NULL,
+  points jsonb NOT NULL DEFAULT '{}',
+  unit_ids uuid[] NOT NULL,
+  track_points integer NOT NULL,
+  PRIMARY KEY (hour_start, tile)
+);
+CREATE INDEX patrol_match_hours_tile ON patrol_match_hours (tile, hour_start);
 
 CREATE TABLE patrol_match_dirty (
   chunk_start timestamptz PRIMARY KEY,

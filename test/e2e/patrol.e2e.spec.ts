@@ -401,8 +401,10 @@ describe(`patrol visibility and plans (${SERVICES_MODE ? 'services' : 'embedded'
       ],
       1: [...north(T + 4 * MIN, 200), ...patrolDriveEast(T + 21 * MIN, 6000, 200)],
     };
-    const query = { from: T - 10 * MIN, to: T + 30 * MIN, slotMin: 5, windowMin: 7 };
-    const direct = () =>
+    // minutes (a 7-minute look-back) and hour roll-ups (65 minutes, from a time off the minute)
+    const byMinute = { from: T - 10 * MIN, to: T + 30 * MIN, slotMin: 5, windowMin: 7 };
+    const byHour = { from: T - 10 * MIN + 17_000, to: T + 50 * MIN, slotMin: 10, windowMin: 65 };
+    const direct = (query = byMinute) =>
       patrolVisibility(
         graph,
         Object.entries(tracks).map(([u, pts]) => ({
@@ -423,7 +425,7 @@ describe(`patrol visibility and plans (${SERVICES_MODE ? 'services' : 'embedded'
         pointsVisitedPct: s.pointsVisitedPct,
         byGrid: s.byArea.map(({ area, ...x }) => ({ jurisdictionId: areaIds[area], ...x })),
       }));
-    const stored = async () => {
+    const stored = async (query = byMinute) => {
       const r = await commander.get(
         `/api/v1/patrol/visibility?jurisdictionId=${ids.district}&from=${new Date(query.from).toISOString()}&to=${new Date(query.to).toISOString()}&slotMin=${query.slotMin}&windowMin=${query.windowMin}`,
       );
@@ -445,10 +447,10 @@ describe(`patrol visibility and plans (${SERVICES_MODE ? 'services' : 'embedded'
       }));
     };
     // tracks reach unit_tracks through the positions queue: ask until the store has them all
-    const settle = async (want: ReturnType<typeof direct>) => {
+    const settle = async (want: ReturnType<typeof direct>, query = byMinute) => {
       let got: Awaited<ReturnType<typeof stored>> = [];
       for (const end = Date.now() + 30_000; Date.now() < end; await sleep(300)) {
-        got = await stored();
+        got = await stored(query);
         if (JSON.stringify(got) === JSON.stringify(want)) break;
       }
       return got;
@@ -459,12 +461,15 @@ describe(`patrol visibility and plans (${SERVICES_MODE ? 'services' : 'embedded'
     expect(before.some((s) => s.streetKmPct > 0)).toBe(true);
     expect(before.some((s) => s.pointsVisitedPct > 0)).toBe(true);
     expect(await settle(before)).toEqual(before);
+    expect(await settle(direct(byHour), byHour)).toEqual(direct(byHour));
     // a late report (a terminal back from a dead zone) into chunks already matched and read
     tracks[1].push(...north(T + 14 * MIN, 0));
     await report(1, north(T + 14 * MIN, 0));
     const after = direct();
     expect(after).not.toEqual(before);
     expect(await settle(after)).toEqual(after);
+    expect(direct(byHour).some((x) => x.streetKmPct > 0 && x.pointsVisitedPct > 0)).toBe(true);
+    expect(await settle(direct(byHour), byHour)).toEqual(direct(byHour));
   });
 
   it('replaces and deletes a plan', async () => {

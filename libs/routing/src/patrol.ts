@@ -791,6 +791,44 @@ export function matchChunk(
   return tiles;
 }
 
+/** The patrol points' indices by their key in the store. */
+function pointsByKey(points: readonly PatrolPoint[]): Map<string, number[]> {
+  const index = new Map<string, number[]>();
+  points.forEach((p, i) => {
+    const key = patrolPointKey(p.lon, p.lat);
+    const l = index.get(key);
+    if (l) l.push(i);
+    else index.set(key, [i]);
+  });
+  return index;
+}
+
+/** Slots from flat seen bits (slot × local bin) and visited bits (slot × point). */
+function flatSlots(
+  o: VisibilityOptions,
+  K: number,
+  bins: Pick<ReturnType<typeof localBins>, 'binLenM' | 'localArea' | 'areaKm'>,
+  seen: Uint8Array,
+  visited: Uint8Array,
+): VisibilitySlot[] {
+  const A = o.areas.length;
+  const L = bins.binLenM.length;
+  const pointsPerArea = new Int32Array(A);
+  for (const p of o.points) pointsPerArea[p.area]++;
+  const slots: VisibilitySlot[] = [];
+  for (let k = 0; k < K; k++) {
+    const kmSeen = new Float64Array(A);
+    for (let l = 0; l < L; l++)
+      if (seen[k * L + l]) kmSeen[bins.localArea[l]] += bins.binLenM[l] / 1000;
+    const ptsSeen = new Int32Array(A);
+    o.points.forEach((p, i) => {
+      if (visited[k * o.points.length + i]) ptsSeen[p.area]++;
+    });
+    slots.push(slotShares(o, k, bins.areaKm, kmSeen, pointsPerArea, ptsSeen));
+  }
+  return slots;
+}
+
 /** A chunk tile's segments as bytes: per segment its index (u32 LE) and one bin mask per minute. */
 export function encodeChunkSegments(segments: Map<number, Uint8Array>): Uint8Array {
   const rec = 4 + CHUNK_MIN;
@@ -841,13 +879,7 @@ export function visibilityFromChunks(
   // seen bins as one flat array per slot
   const seen = new Uint8Array(K * L);
   const visited = new Uint8Array(K * o.points.length);
-  const pointIndex = new Map<string, number[]>();
-  o.points.forEach((p, i) => {
-    const key = patrolPointKey(p.lon, p.lat);
-    const l = pointIndex.get(key);
-    if (l) l.push(i);
-    else pointIndex.set(key, [i]);
-  });
+  const pointIndex = pointsByKey(o.points);
   for (const c of stored) {
     decodeChunkSegments(c.segments, (s, m, mask) => {
       const [k0, k1] = slotRange(o, K, c.chunkMs + m * MINUTE_MS);
@@ -869,19 +901,7 @@ export function visibilityFromChunks(
       }
     }
   }
-  const pointsPerArea = new Int32Array(A);
-  for (const p of o.points) pointsPerArea[p.area]++;
-  const slots: VisibilitySlot[] = [];
-  for (let k = 0; k < K; k++) {
-    const kmSeen = new Float64Array(A);
-    for (let l = 0; l < L; l++) if (seen[k * L + l]) kmSeen[localArea[l]] += binLenM[l] / 1000;
-    const ptsSeen = new Int32Array(A);
-    o.points.forEach((p, i) => {
-      if (visited[k * o.points.length + i]) ptsSeen[p.area]++;
-    });
-    slots.push(slotShares(o, k, areaKm, kmSeen, pointsPerArea, ptsSeen));
-  }
-  return slots;
+  return flatSlots(o, K, { binLenM, localArea, areaKm }, seen, visited);
 }
 
 /** One slot's shares per area and in all. */
@@ -916,4 +936,143 @@ function slotShares(
     ),
     byArea,
   };
+}
+
+// ---- hour roll-ups: look-backs of an hour or more without the minutes ---------------------
+
+export const HOUR_MS = 3600_000;
+/** A bin (or point) not passed in the hour. */
+const NONE = 255;
+
+/**
+ * An hour of one tile: per segment, per bin the first and the last minute (0–59) of the hour
+ * it was passed in; per patrol point the same. A look-back of an hour or more meets every hour
+ * whole, from its start or up to its end, so first and last answer it exactly.
+ */
+export interface HourRollup {
+  segments: Map<number, Uint8Array>;
+  points: Record<string, [number, number]>;
+}
+
+/** Adds a stored chunk tile (its minute masks) to an hour's roll-up. */
+export function addChunkToHour(
+  hour: HourRollup,
+  hourMs: number,
+  chunkMs: number,
+  segments: Uint8Array,
+  points: Record<string, number>,
+): void {
+  const base = (chunkMs - hourMs) / MINUTE_MS;
+  decodeChunkSegments(segments, (s, m, mask) => {
+    let fl = hour.segments.get(s);
+    if (!fl) hour.segments.set(s, (fl = new Uint8Array(2 * BINS).fill(NONE)));
+    const minute = base + m;
+    for (let b = 0; b < BINS; b++) {
+      if (!(mask & (1 << b))) continue;
+      if (fl[2 * b] === NONE || minute < fl[2 * b]) fl[2 * b] = minute;
+      if (fl[2 * b + 1] === NONE || minute > fl[2 * b + 1]) fl[2 * b + 1] = minute;
+    }
+  });
+  for (const [key, mask] of Object.entries(points))
+    for (let m = 0; m < CHUNK_MIN; m++) {
+      if (!(mask & (1 << m))) continue;
+      const minute = base + m;
+      const fl = hour.points[key];
+      if (!fl) hour.points[key] = [minute, minute];
+      else {
+        fl[0] = Math.min(fl[0], minute);
+        fl[1] = Math.max(fl[1], minute);
+      }
+    }
+}
+
+/** An hour's segments as bytes: per segment its index (u32 LE), then first and last per bin. */
+export function encodeHourSegments(segments: Map<number, Uint8Array>): Uint8Array {
+  const rec = 4 + 2 * BINS;
+  const out = new Uint8Array(segments.size * rec);
+  const view = new DataView(out.buffer);
+  let o = 0;
+  for (const [s, fl] of [...segments].sort((a, b) => a[0] - b[0])) {
+    view.setUint32(o, s, true);
+    out.set(fl, o + 4);
+    o += rec;
+  }
+  return out;
+}
+
+/** One stored hour tile as read back. */
+export interface StoredHourTile {
+  hourMs: number;
+  segments: Uint8Array;
+  points: Record<string, [number, number]>;
+}
+
+/**
+ * Whether an hour's pass minutes [first, last] meet a window [a, b) that covers the hour whole,
+ * from its start or up to its end (a look-back of at least an hour never falls inside one).
+ */
+function meets(hourMs: number, first: number, last: number, a: number, b: number): boolean {
+  if (a <= hourMs && b >= hourMs + HOUR_MS) return true;
+  if (a <= hourMs) return hourMs + first * MINUTE_MS < b;
+  return hourMs + last * MINUTE_MS >= a;
+}
+
+/**
+ * 见警率 from stored hour roll-ups: the same answer as {@link visibilityFromChunks} for a
+ * look-back (`windowMs`) of an hour or more.
+ */
+export function visibilityFromHours(
+  graph: RoadGraph,
+  stored: Iterable<StoredHourTile>,
+  o: VisibilityOptions & { binArea: Int32Array },
+): VisibilitySlot[] {
+  if (o.windowMs < HOUR_MS) throw new Error('hour roll-ups answer look-backs of an hour or more');
+  const K = Math.max(0, Math.ceil((o.toMs - o.fromMs) / o.slotMs));
+  const A = o.areas.length;
+  const { local, binLenM, localArea, areaKm } = localBins(graph, o.binArea, A);
+  const L = binLenM.length;
+  const seen = new Uint8Array(K * L);
+  const visited = new Uint8Array(K * o.points.length);
+  const pointIndex = pointsByKey(o.points);
+  // the slots whose window meets each hour, with the window
+  const windowsOf = new Map<number, { k: number; a: number; b: number }[]>();
+  const windowsFor = (hourMs: number) => {
+    let w = windowsOf.get(hourMs);
+    if (!w) {
+      w = [];
+      for (let k = 0; k < K; k++) {
+        const b = o.fromMs + (k + 1) * o.slotMs;
+        const a = b - o.windowMs;
+        if (a < hourMs + HOUR_MS && b > hourMs) w.push({ k, a, b });
+      }
+      windowsOf.set(hourMs, w);
+    }
+    return w;
+  };
+  const rec = 4 + 2 * BINS;
+  for (const h of stored) {
+    const ws = windowsFor(h.hourMs);
+    if (!ws.length) continue;
+    const bytes = h.segments;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let o2 = 0; o2 + rec <= bytes.byteLength; o2 += rec) {
+      const s = view.getUint32(o2, true);
+      for (let bin = 0; bin < BINS; bin++) {
+        const first = bytes[o2 + 4 + 2 * bin];
+        if (first === NONE) continue;
+        const l = local[s * BINS + bin];
+        if (l < 0) continue;
+        const last = bytes[o2 + 5 + 2 * bin];
+        for (const w of ws) if (meets(h.hourMs, first, last, w.a, w.b)) seen[w.k * L + l] = 1;
+      }
+    }
+    for (const [key, [first, last]] of Object.entries(h.points)) {
+      const idx = pointIndex.get(key);
+      if (!idx) continue;
+      for (const w of ws)
+        if (meets(h.hourMs, first, last, w.a, w.b))
+          for (const i of idx) visited[w.k * o.points.length + i] = 1;
+    }
+  }
+  return flatSlots(o, K, { binLenM, localArea, areaKm }, seen, visited);
 }

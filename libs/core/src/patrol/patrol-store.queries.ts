@@ -1,6 +1,13 @@
 import { sql } from 'kysely';
 import type { DbOrTx, Tx } from '@ringcad/db';
-import { MATCH_CHUNK_MS, type ChunkTile } from '@ringcad/routing';
+import {
+  HOUR_MS,
+  MATCH_CHUNK_MS,
+  addChunkToHour,
+  encodeHourSegments,
+  type ChunkTile,
+  type HourRollup,
+} from '@ringcad/routing';
 
 /** The places of every plan's patrol points. */
 export async function allPatrolPoints(db: DbOrTx): Promise<{ lon: number; lat: number }[]> {
@@ -55,6 +62,53 @@ export async function markChunksDirtySince(tx: Tx, since: Date): Promise<void> {
     ON CONFLICT (chunk_start) DO UPDATE SET gen = patrol_match_dirty.gen + 1`.execute(tx);
 }
 
+/** The advisory lock class of the hour roll-ups. */
+const HOUR_LOCK = 1724;
+
+/** Rebuilds an hour's roll-up rows from its stored chunk tiles. */
+async function rebuildHour(tx: Tx, hourMs: number): Promise<void> {
+  const r = await sql<{
+    ms: number;
+    tile: number;
+    segments: Uint8Array;
+    points: Record<string, number> | string;
+    unit_ids: string[];
+    track_points: number;
+  }>`
+    SELECT (extract(epoch FROM chunk_start) * 1000)::float8 AS ms, tile, segments, points,
+      unit_ids, track_points
+    FROM patrol_match_tiles
+    WHERE chunk_start >= ${new Date(hourMs)} AND chunk_start < ${new Date(hourMs + HOUR_MS)}`.execute(
+    tx,
+  );
+  const tiles = new Map<number, HourRollup & { unitIds: Set<string>; trackPoints: number }>();
+  for (const row of r.rows) {
+    let t = tiles.get(row.tile);
+    if (!t)
+      tiles.set(
+        row.tile,
+        (t = { segments: new Map(), points: {}, unitIds: new Set(), trackPoints: 0 }),
+      );
+    const points = (typeof row.points === 'string' ? JSON.parse(row.points) : row.points) as Record<
+      string,
+      number
+    >;
+    addChunkToHour(t, hourMs, row.ms, row.segments, points);
+    for (const u of row.unit_ids) t.unitIds.add(u);
+    t.trackPoints += row.track_points;
+  }
+  await sql`DELETE FROM patrol_match_hours WHERE hour_start = ${new Date(hourMs)}`.execute(tx);
+  const rows = [...tiles].map(
+    ([tile, t]) =>
+      sql`(${new Date(hourMs)}, ${tile}, ${encodeHourSegments(t.segments)},
+        ${JSON.stringify(t.points)}::jsonb, ${[...t.unitIds]}::uuid[], ${t.trackPoints})`,
+  );
+  for (let i = 0; i < rows.length; i += 500)
+    await sql`
+      INSERT INTO patrol_match_hours (hour_start, tile, segments, points, unit_ids, track_points)
+      VALUES ${sql.join(rows.slice(i, i + 500))}`.execute(tx);
+}
+
 export interface MatchedChunk {
   ms: number;
   /** The dirty generation read before its tracks were (null: it was not marked). */
@@ -76,6 +130,10 @@ export async function storeChunks(
   now: Date,
 ): Promise<void> {
   if (!chunks.length) return;
+  const hours = [...new Set(chunks.map((c) => Math.floor(c.ms / HOUR_MS) * HOUR_MS))].sort();
+  // one writer per hour at a time: its roll-up is rebuilt from every chunk of it below
+  for (const h of hours)
+    await sql`SELECT pg_advisory_xact_lock(${HOUR_LOCK}, ${h / HOUR_MS}::int)`.execute(tx);
   const starts = chunks.map((c) => new Date(c.ms));
   await sql`
     INSERT INTO patrol_match_chunks (chunk_start, network_id, points_key, track_points, matched_at)
@@ -104,6 +162,7 @@ export async function storeChunks(
       ON CONFLICT (chunk_start, tile) DO UPDATE SET segments = excluded.segments,
         points = excluded.points, unit_ids = excluded.unit_ids,
         track_points = excluded.track_points`.execute(tx);
+  for (const h of hours) await rebuildHour(tx, h);
   for (const c of chunks)
     if (c.gen !== null)
       await sql`DELETE FROM patrol_match_dirty
@@ -125,5 +184,21 @@ export async function storedTiles(db: DbOrTx, from: Date, to: Date, tiles: reado
     WHERE chunk_start >= ${from} AND chunk_start < ${to} AND tile = ANY(${tiles}::int[])`.execute(
     db,
   );
+  return r.rows;
+}
+
+/** The stored hour roll-ups of `tiles` for hours starting in [from, to). */
+export async function storedHours(db: DbOrTx, from: Date, to: Date, tiles: readonly number[]) {
+  const r = await sql<{
+    ms: number;
+    segments: Uint8Array;
+    points: Record<string, [number, number]> | string;
+    unit_ids: string[];
+    track_points: number;
+  }>`
+    SELECT (extract(epoch FROM hour_start) * 1000)::float8 AS ms, segments, points, unit_ids,
+      track_points
+    FROM patrol_match_hours
+    WHERE hour_start >= ${from} AND hour_start < ${to} AND tile = ANY(${tiles}::int[])`.execute(db);
   return r.rows;
 }

@@ -17,6 +17,8 @@ import {
   segmentTiles,
   tileOf,
   visibilityFromChunks,
+  visibilityFromHours,
+  HOUR_MS,
   inArea,
   lastPassBySegment,
   patrolVisibility,
@@ -27,7 +29,6 @@ import {
   type PlanCompliance,
   type PlanShape,
   type RoadGraph,
-  type UnitTrack,
 } from '@ringcad/routing';
 import {
   Clock,
@@ -55,7 +56,7 @@ import {
   type AreaRow,
   type PatrolPlanRow,
 } from './patrol.queries';
-import { markChunksDirtySince, storedTiles } from './patrol-store.queries';
+import { markChunksDirtySince, storedHours, storedTiles } from './patrol-store.queries';
 import { PatrolStoreService } from './patrol-store.service';
 
 type AreaGeometry = PlanShape['areas'][number];
@@ -179,29 +180,19 @@ export class PatrolService {
     const slotMs = q.slotMin * 60_000;
     const K = Math.ceil((q.to.getTime() - q.from.getTime()) / slotMs);
     // every minute some slot's window holds: [from − window, the last slot's end)
-    const readFrom = new Date(chunkOf(q.from.getTime() - windowMs));
+    // a look-back of an hour or more reads the hour roll-ups, a shorter one the minutes
+    const byHour = windowMs >= HOUR_MS;
+    const earliest = q.from.getTime() - windowMs;
+    const readFrom = new Date(
+      byHour ? Math.floor(earliest / HOUR_MS) * HOUR_MS : chunkOf(earliest),
+    );
     const readTo = new Date(q.from.getTime() + K * slotMs);
     const pointSet = await this.store.patrolPoints();
     await this.store.ensureMatched(graph, readFrom, readTo, pointSet);
     const points = await this.planPoints(a);
     const tiles = new Set(this.tilesOf(graph, a.binArea));
     for (const p of points) tiles.add(tileOf(p.lon, p.lat));
-    const rows = await storedTiles(this.database.db, readFrom, readTo, [...tiles]);
-    const units = new Set<string>();
-    let trackPoints = 0;
-    const stored = rows.map((r) => {
-      for (const u of r.unit_ids) units.add(u);
-      trackPoints += r.track_points;
-      return {
-        chunkMs: r.ms,
-        segments: r.segments,
-        points: (typeof r.points === 'string' ? JSON.parse(r.points) : r.points) as Record<
-          string,
-          number
-        >,
-      };
-    });
-    const slots = visibilityFromChunks(graph, stored, {
+    const opts = {
       areas: a.geoms,
       binArea: a.binArea,
       points,
@@ -209,7 +200,36 @@ export class PatrolService {
       toMs: q.to.getTime(),
       slotMs,
       windowMs,
-    });
+    };
+    const json = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
+    const rows = byHour
+      ? await storedHours(this.database.db, readFrom, readTo, [...tiles])
+      : await storedTiles(this.database.db, readFrom, readTo, [...tiles]);
+    const slots = byHour
+      ? visibilityFromHours(
+          graph,
+          (rows as Awaited<ReturnType<typeof storedHours>>).map((r) => ({
+            hourMs: r.ms,
+            segments: r.segments,
+            points: json(r.points),
+          })),
+          opts,
+        )
+      : visibilityFromChunks(
+          graph,
+          (rows as Awaited<ReturnType<typeof storedTiles>>).map((r) => ({
+            chunkMs: r.ms,
+            segments: r.segments,
+            points: json(r.points),
+          })),
+          opts,
+        );
+    const units = new Set<string>();
+    let trackPoints = 0;
+    for (const r of rows) {
+      for (const u of r.unit_ids) units.add(u);
+      trackPoints += r.track_points;
+    }
     return {
       jurisdictionId: q.jurisdictionId,
       slotMin: q.slotMin,
