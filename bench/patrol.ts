@@ -34,6 +34,7 @@ import {
   staleChunks,
   storeChunks,
   storedHours,
+  distinctUnits,
   type MatchedChunk,
 } from '../libs/core/src/patrol/patrol-store.queries';
 import { PATROL_BENCH, patrolBenchData } from './lib/patrol-data';
@@ -203,8 +204,8 @@ async function visibilityFigures(
         })),
         opts,
       );
-      const units = new Set<string>();
-      for (const r of rows) for (const u of r.unit_ids) units.add(u);
+      const readMs = performance.now() - t0;
+      const units = await distinctUnits(db, 'hours', readFrom, new Date(toMs), [...tiles]);
       const ms = performance.now() - t0;
       const c = process.cpuUsage(c0);
       return {
@@ -213,7 +214,8 @@ async function visibilityFigures(
         slots,
         stale: stale.length,
         rows: rows.length,
-        units: units.size,
+        units,
+        readMs,
       };
     };
     await request();
@@ -236,6 +238,7 @@ async function visibilityFigures(
         storedSegmentBytes: bytes,
         hourRowsRead: last.rows,
         unitsSeen: last.units,
+        readAndSlotsWallMs: stats(runs.map((r) => r.readMs)),
         staleChunksAtRequest: last.stale,
         staleChunksNote:
           'the chunks of the hour before the day hold no tracks in this data set and were never matched: the api would match these empty chunks once (measured here: only the check)',
@@ -250,7 +253,7 @@ async function visibilityFigures(
             'matchChunk of every 5-minute chunk of the district-day (lead-in included), per tile; not: reading tracks, storing',
         },
         inClock:
-          "the visibility request after the areas are known, as PatrolService.visibility runs it: the stale-chunk check, reading the district's stored hour roll-ups (per segment and bin the first and last minute passed) from the database, the distinct units, and 24 hourly slots with a 60-minute look-back over 200 patrol points; not inside: HTTP, auth, the jurisdiction/plan queries, the matching (done as tracks arrive, figure under matching); CPU is this process only (the database server is outside it)",
+          "the visibility request after the areas are known, as PatrolService.visibility runs it: the stale-chunk check, reading the district's stored hour roll-ups (per segment and bin the first and last minute passed) from the database, 24 hourly slots, and the distinct units counted by the database with a 60-minute look-back over 200 patrol points; not inside: HTTP, auth, the jurisdiction/plan queries, the matching (done as tracks arrive, figure under matching); CPU is this process only (the database server is outside it)",
       },
     };
   } finally {

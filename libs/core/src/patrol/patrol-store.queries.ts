@@ -175,11 +175,9 @@ export async function storedTiles(db: DbOrTx, from: Date, to: Date, tiles: reado
     ms: number;
     segments: Uint8Array;
     points: Record<string, number> | string;
-    unit_ids: string[];
     track_points: number;
   }>`
-    SELECT (extract(epoch FROM chunk_start) * 1000)::float8 AS ms, segments, points, unit_ids,
-      track_points
+    SELECT (extract(epoch FROM chunk_start) * 1000)::float8 AS ms, segments, points, track_points
     FROM patrol_match_tiles
     WHERE chunk_start >= ${from} AND chunk_start < ${to} AND tile = ANY(${tiles}::int[])`.execute(
     db,
@@ -193,12 +191,33 @@ export async function storedHours(db: DbOrTx, from: Date, to: Date, tiles: reado
     ms: number;
     segments: Uint8Array;
     points: Record<string, [number, number]> | string;
-    unit_ids: string[];
     track_points: number;
   }>`
-    SELECT (extract(epoch FROM hour_start) * 1000)::float8 AS ms, segments, points, unit_ids,
-      track_points
+    SELECT (extract(epoch FROM hour_start) * 1000)::float8 AS ms, segments, points, track_points
     FROM patrol_match_hours
     WHERE hour_start >= ${from} AND hour_start < ${to} AND tile = ANY(${tiles}::int[])`.execute(db);
   return r.rows;
+}
+
+/** How many units reported in `tiles` over [from, to) (counted by the database, not shipped). */
+export async function distinctUnits(
+  db: DbOrTx,
+  by: 'hours' | 'chunks',
+  from: Date,
+  to: Date,
+  tiles: readonly number[],
+): Promise<number> {
+  const r =
+    by === 'hours'
+      ? await sql<{ n: number | string }>`
+          SELECT count(DISTINCT u) AS n FROM patrol_match_hours, unnest(unit_ids) u
+          WHERE hour_start >= ${from} AND hour_start < ${to} AND tile = ANY(${tiles}::int[])`.execute(
+          db,
+        )
+      : await sql<{ n: number | string }>`
+          SELECT count(DISTINCT u) AS n FROM patrol_match_tiles, unnest(unit_ids) u
+          WHERE chunk_start >= ${from} AND chunk_start < ${to} AND tile = ANY(${tiles}::int[])`.execute(
+          db,
+        );
+  return Number(r.rows[0]?.n ?? 0);
 }

@@ -56,7 +56,12 @@ import {
   type AreaRow,
   type PatrolPlanRow,
 } from './patrol.queries';
-import { markChunksDirtySince, storedHours, storedTiles } from './patrol-store.queries';
+import {
+  distinctUnits,
+  markChunksDirtySince,
+  storedHours,
+  storedTiles,
+} from './patrol-store.queries';
 import { PatrolStoreService } from './patrol-store.service';
 
 type AreaGeometry = PlanShape['areas'][number];
@@ -224,12 +229,15 @@ export class PatrolService {
           })),
           opts,
         );
-    const units = new Set<string>();
+    const units = await distinctUnits(
+      this.database.db,
+      byHour ? 'hours' : 'chunks',
+      readFrom,
+      readTo,
+      [...tiles],
+    );
     let trackPoints = 0;
-    for (const r of rows) {
-      for (const u of r.unit_ids) units.add(u);
-      trackPoints += r.track_points;
-    }
+    for (const r of rows) trackPoints += r.track_points;
     return {
       jurisdictionId: q.jurisdictionId,
       slotMin: q.slotMin,
@@ -241,7 +249,7 @@ export class PatrolService {
         pointsVisitedPct: s.pointsVisitedPct,
         byGrid: s.byArea.map((x) => this.gridShare(a, x)),
       })),
-      tracks: { units: units.size, points: trackPoints },
+      tracks: { units, points: trackPoints },
       method: VISIBILITY_METHOD,
       tookMs: Date.now() - started,
     };
