@@ -192,6 +192,8 @@ async function visibilityFigures(
       const t0 = performance.now();
       const stale = await staleChunks(db, readFrom, new Date(toMs), 'bench', 'bench-points');
       const rows = await storedHours(db, readFrom, new Date(toMs), [...tiles]);
+      const queryMs = performance.now() - t0;
+      const queryCpu = process.cpuUsage(c0);
       const slots = visibilityFromHours(
         g,
         rows.map((r) => ({
@@ -216,6 +218,9 @@ async function visibilityFigures(
         rows: rows.length,
         units,
         readMs,
+        queryMs,
+        queryCpuMs: (queryCpu.user + queryCpu.system) / 1000,
+        rowBytes: rows.reduce((n, r) => n + r.segments.byteLength, 0),
       };
     };
     await request();
@@ -239,6 +244,9 @@ async function visibilityFigures(
         hourRowsRead: last.rows,
         unitsSeen: last.units,
         readAndSlotsWallMs: stats(runs.map((r) => r.readMs)),
+        staleCheckAndQueryWallMs: stats(runs.map((r) => r.queryMs)),
+        staleCheckAndQueryCpuMs: stats(runs.map((r) => r.queryCpuMs)),
+        hourSegmentBytesRead: last.rowBytes,
         staleChunksAtRequest: last.stale,
         staleChunksNote:
           'the chunks of the hour before the day hold no tracks in this data set and were never matched: the api would match these empty chunks once (measured here: only the check)',

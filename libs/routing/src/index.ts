@@ -162,6 +162,7 @@ export {
   HOUR_MS,
   addChunkToHour,
   encodeHourSegments,
+  decodeHourSegments,
   visibilityFromHours,
   type HourRollup,
   type StoredHourTile,

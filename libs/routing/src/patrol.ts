@@ -986,18 +986,55 @@ export function addChunkToHour(
     }
 }
 
-/** An hour's segments as bytes: per segment its index (u32 LE), then first and last per bin. */
+/** Record flag: every bin passed with the same first and last minute (a street driven end to end). */
+const UNIFORM = 0; // never a mask: a stored segment has a bin passed
+
+/**
+ * An hour's segments as bytes: per segment its index (u32 LE) and a flag byte; the flag
+ * {@link UNIFORM} is followed by one first and last minute for all bins, any other flag is the
+ * mask of the bins passed, each followed by its first and last minute.
+ */
 export function encodeHourSegments(segments: Map<number, Uint8Array>): Uint8Array {
-  const rec = 4 + 2 * BINS;
-  const out = new Uint8Array(segments.size * rec);
-  const view = new DataView(out.buffer);
-  let o = 0;
-  for (const [s, fl] of [...segments].sort((a, b) => a[0] - b[0])) {
-    view.setUint32(o, s, true);
-    out.set(fl, o + 4);
-    o += rec;
+  const parts: number[] = [];
+  const sorted = [...segments].sort((a, b) => a[0] - b[0]);
+  for (const [s, fl] of sorted) {
+    parts.push(s & 0xff, (s >>> 8) & 0xff, (s >>> 16) & 0xff, (s >>> 24) & 0xff);
+    let uniform = true;
+    for (let b = 1; b < BINS && uniform; b++)
+      uniform = fl[2 * b] === fl[0] && fl[2 * b + 1] === fl[1] && fl[0] !== NONE;
+    if (uniform && fl[0] !== NONE) {
+      parts.push(UNIFORM, fl[0], fl[1]);
+      continue;
+    }
+    let mask = 0;
+    for (let b = 0; b < BINS; b++) if (fl[2 * b] !== NONE) mask |= 1 << b;
+    parts.push(mask);
+    for (let b = 0; b < BINS; b++) if (fl[2 * b] !== NONE) parts.push(fl[2 * b], fl[2 * b + 1]);
   }
-  return out;
+  return Uint8Array.from(parts);
+}
+
+/** Calls `each(segment, bin, first, last)` for every bin an encoded hour has a pass in. */
+export function decodeHourSegments(
+  bytes: Uint8Array,
+  each: (segment: number, bin: number, first: number, last: number) => void,
+): void {
+  let o = 0;
+  while (o + 5 <= bytes.byteLength) {
+    const s = bytes[o] | (bytes[o + 1] << 8) | (bytes[o + 2] << 16) | (bytes[o + 3] << 24);
+    const flag = bytes[o + 4];
+    o += 5;
+    if (flag === UNIFORM) {
+      for (let b = 0; b < BINS; b++) each(s, b, bytes[o], bytes[o + 1]);
+      o += 2;
+      continue;
+    }
+    for (let b = 0; b < BINS; b++)
+      if (flag & (1 << b)) {
+        each(s, b, bytes[o], bytes[o + 1]);
+        o += 2;
+      }
+  }
 }
 
 /** One stored hour tile as read back. */
@@ -1049,23 +1086,14 @@ export function visibilityFromHours(
     }
     return w;
   };
-  const rec = 4 + 2 * BINS;
   for (const h of stored) {
     const ws = windowsFor(h.hourMs);
     if (!ws.length) continue;
-    const bytes = h.segments;
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (let o2 = 0; o2 + rec <= bytes.byteLength; o2 += rec) {
-      const s = view.getUint32(o2, true);
-      for (let bin = 0; bin < BINS; bin++) {
-        const first = bytes[o2 + 4 + 2 * bin];
-        if (first === NONE) continue;
-        const l = local[s * BINS + bin];
-        if (l < 0) continue;
-        const last = bytes[o2 + 5 + 2 * bin];
-        for (const w of ws) if (meets(h.hourMs, first, last, w.a, w.b)) seen[w.k * L + l] = 1;
-      }
-    }
+    decodeHourSegments(h.segments, (s, bin, first, last) => {
+      const l = local[s * BINS + bin];
+      if (l < 0) return;
+      for (const w of ws) if (meets(h.hourMs, first, last, w.a, w.b)) seen[w.k * L + l] = 1;
+    });
     for (const [key, [first, last]] of Object.entries(h.points)) {
       const idx = pointIndex.get(key);
       if (!idx) continue;
