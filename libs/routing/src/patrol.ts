@@ -791,6 +791,22 @@ export function matchChunk(
   return tiles;
 }
 
+/** What both stored paths fill: the slots' seen bins and visited points, flat (slot × index). */
+function storedAnswer(graph: RoadGraph, o: VisibilityOptions & { binArea: Int32Array }) {
+  const K = Math.max(0, Math.ceil((o.toMs - o.fromMs) / o.slotMs));
+  const bins = localBins(graph, o.binArea, o.areas.length);
+  const L = bins.binLenM.length;
+  return {
+    K,
+    L,
+    local: bins.local,
+    bins,
+    seen: new Uint8Array(K * L),
+    visited: new Uint8Array(K * o.points.length),
+    pointIndex: pointsByKey(o.points),
+  };
+}
+
 /** The patrol points' indices by their key in the store. */
 function pointsByKey(points: readonly PatrolPoint[]): Map<string, number[]> {
   const index = new Map<string, number[]>();
@@ -872,14 +888,7 @@ export function visibilityFromChunks(
   stored: Iterable<StoredChunkTile>,
   o: VisibilityOptions & { binArea: Int32Array },
 ): VisibilitySlot[] {
-  const K = Math.max(0, Math.ceil((o.toMs - o.fromMs) / o.slotMs));
-  const A = o.areas.length;
-  const { local, binLenM, localArea, areaKm } = localBins(graph, o.binArea, A);
-  const L = binLenM.length;
-  // seen bins as one flat array per slot
-  const seen = new Uint8Array(K * L);
-  const visited = new Uint8Array(K * o.points.length);
-  const pointIndex = pointsByKey(o.points);
+  const { K, L, local, bins, seen, visited, pointIndex } = storedAnswer(graph, o);
   for (const c of stored) {
     decodeChunkSegments(c.segments, (s, m, mask) => {
       const [k0, k1] = slotRange(o, K, c.chunkMs + m * MINUTE_MS);
@@ -901,7 +910,7 @@ export function visibilityFromChunks(
       }
     }
   }
-  return flatSlots(o, K, { binLenM, localArea, areaKm }, seen, visited);
+  return flatSlots(o, K, bins, seen, visited);
 }
 
 /** One slot's shares per area and in all. */
@@ -1064,13 +1073,7 @@ export function visibilityFromHours(
   o: VisibilityOptions & { binArea: Int32Array },
 ): VisibilitySlot[] {
   if (o.windowMs < HOUR_MS) throw new Error('hour roll-ups answer look-backs of an hour or more');
-  const K = Math.max(0, Math.ceil((o.toMs - o.fromMs) / o.slotMs));
-  const A = o.areas.length;
-  const { local, binLenM, localArea, areaKm } = localBins(graph, o.binArea, A);
-  const L = binLenM.length;
-  const seen = new Uint8Array(K * L);
-  const visited = new Uint8Array(K * o.points.length);
-  const pointIndex = pointsByKey(o.points);
+  const { K, L, local, bins, seen, visited, pointIndex } = storedAnswer(graph, o);
   // the slots whose window meets each hour, with the window
   const windowsOf = new Map<number, { k: number; a: number; b: number }[]>();
   const windowsFor = (hourMs: number) => {
@@ -1102,5 +1105,5 @@ export function visibilityFromHours(
           for (const i of idx) visited[w.k * o.points.length + i] = 1;
     }
   }
-  return flatSlots(o, K, { binLenM, localArea, areaKm }, seen, visited);
+  return flatSlots(o, K, bins, seen, visited);
 }
