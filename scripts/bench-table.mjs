@@ -191,7 +191,9 @@ const rows = [
     what: (r) =>
       `hard synthetic city, ${n(r.checkpoints)} perimeter checkpoints, ${n(r.units)} units`,
     figures: (r) =>
-      `perimeter readiness p50 ${ms(get(r, 'perimeterReadiness.wallMs.p50'))}, p99 ${ms(r.perimeterReadinessMs)} (CPU p50 ${ms(get(r, 'perimeterReadiness.cpuMs.p50'))}); visibility and deployment plan not built`,
+      `perimeter readiness p50 ${ms(get(r, 'perimeterReadiness.wallMs.p50'))}, p99 ${ms(r.perimeterReadinessMs)} (CPU p50 ${ms(get(r, 'perimeterReadiness.cpuMs.p50'))}); ` +
+      `见警率 district-day p50 ${ms(get(r, 'visibility.wallMs.p50'))}, p99 ${ms(r.visibilityMs)}; ` +
+      `deployment plan (${n(get(r, 'deploymentPlan.units'))} units, ${n(get(r, 'deploymentPlan.standbyPoints'))} points) p50 ${ms(get(r, 'deploymentPlan.wallMs.p50'))}, p99 ${ms(r.deploymentPlanMs)}`,
     target: 'readiness ≤ 50 ms; visibility ≤ 1 s; plan ≤ 2 s',
   },
   {

@@ -76,21 +76,34 @@ function drive(
   let into = 0; // metres into it
   let carry = 0;
   const nextShape = () => {
-    const out: number[] = [];
-    for (let e = g.fwdOffsets[node]; e < g.fwdOffsets[node + 1]; e++) {
-      const w = g.fwdTargets[e];
+    // the streets leaving the node (inside the box if any are); at a one-way dead end, back out
+    // along a street that comes in
+    const ways: [number, number][] = [];
+    for (let e = g.fwdOffsets[node]; e < g.fwdOffsets[node + 1]; e++)
+      ways.push([g.fwdTargets[e], g.fwdEdgeSeg[e] >> 1]);
+    if (!ways.length)
+      for (let e = g.revOffsets[node]; e < g.revOffsets[node + 1]; e++)
+        ways.push([g.revSources[e], g.revEdgeSeg[e] >> 1]);
+    const inBox = ways.filter(([w]) => {
       const x = g.nodeLon[w];
       const y = g.nodeLat[w];
-      if (x >= box[0] && x <= box[2] && y >= box[1] && y <= box[3]) out.push(e);
-    }
-    if (!out.length) for (let e = g.fwdOffsets[node]; e < g.fwdOffsets[node + 1]; e++) out.push(e);
-    const e = out[Math.floor(rand() * out.length)];
-    const s = g.fwdEdgeSeg[e];
+      return x >= box[0] && x <= box[2] && y >= box[1] && y <= box[3];
+    });
+    const pick = inBox.length ? inBox : ways;
+    const [next, s] = pick[Math.floor(rand() * pick.length)];
     const pts: [number, number][] = [];
     for (let i = g.segGeomStart[s]; i < g.segGeomStart[s + 1]; i++)
       pts.push([g.geomLon[i], g.geomLat[i]]);
     if (g.segFrom[s] !== node) pts.reverse();
-    node = g.fwdTargets[e];
+    // a segment stored without its shape: the straight line between its nodes
+    if (pts.length < 2)
+      pts.splice(
+        0,
+        pts.length,
+        [g.nodeLon[node], g.nodeLat[node]],
+        [g.nodeLon[next], g.nodeLat[next]],
+      );
+    node = next;
     shape = pts;
     at = 0;
     into = 0;

@@ -99,6 +99,7 @@ describe(`the commander's perimeter readiness panel in a real browser (${SERVICE
   let admin: ReturnType<typeof client>;
   let pc: BrowserSession;
   let commander: Watched;
+  let dispatcher: Watched;
   let perimeterId = '';
   const unit: Record<string, { id: string; token: string }> = {};
   const ringPoints = RING.map((n): [number, number] => [
@@ -134,7 +135,7 @@ describe(`the commander's perimeter readiness panel in a real browser (${SERVICE
     base = (await stack.startApi()).url;
     if (SERVICES_MODE) await stack.startWorker();
     admin = await login(base, 'admin', ADMIN_PASSWORD);
-    for (const role of ['calltaker', 'commander']) {
+    for (const role of ['calltaker', 'commander', 'dispatcher']) {
       expect(
         (
           await admin.post('/api/v1/users', {
@@ -176,6 +177,8 @@ describe(`the commander's perimeter readiness panel in a real browser (${SERVICE
     pc = await launchBrowser();
     commander = await watch(pc, 'commander');
     await signIn(commander.page, base, 'commander', 'commander-password');
+    dispatcher = await watch(pc, 'dispatcher');
+    await signIn(dispatcher.page, base, 'dispatcher', 'dispatcher-password');
   }, 360_000);
 
   afterAll(async () => {
@@ -203,12 +206,31 @@ describe(`the commander's perimeter readiness panel in a real browser (${SERVICE
     expect(await mapErrors(page)).toEqual([]);
   });
 
-  it('updates live from the push as a unit drives away', async () => {
+  it('updates live from the push as a unit drives away, on the dispatcher’s seat too', async () => {
     const page = commander.page;
     await page.locator('#perimeter-panel tr[data-tier-sec="300"] button').click();
+    // the dispatcher's seat: the same panel, its checkpoints on the dispatcher's map
+    const desk = dispatcher.page;
+    await waitText(desk, '#perimeter-panel', '环城封控圈', 20_000);
+    await waitText(desk, '#perimeter-panel tr[data-tier-sec="300"] .coverable-pct', '50%');
+    const deskColours = async () => {
+      await waitForMapIdle(desk);
+      return checkpointColours(desk, ringPoints);
+    };
+    const deskBefore = await until(deskColours, (c) => c.green + c.red === 4, 20_000);
+    expect(deskBefore.byCheckpoint).toEqual({ E1: 'green', N1: 'red', W1: 'green', S1: 'red' });
+    // dispatchers may activate (the api's rule): the action is there
+    expect(await desk.locator('#perimeter-activate').count()).toBe(1);
+    await shot(desk, 'perimeter-readiness-dispatcher');
     // U3 8 km west of W1 (10:40): within 20 minutes still, no longer within 5
     await moveUnit('U3', sealingAt(-20000, 0));
     await waitText(page, '#perimeter-panel tr[data-tier-sec="300"] .coverable-pct', '25%', 20_000);
+    // pushed to the dispatcher as well, with no reload
+    await waitText(desk, '#perimeter-panel tr[data-tier-sec="300"] .coverable-pct', '25%', 20_000);
+    const deskAfter = await until(deskColours, (c) => c.green === 1 && c.red === 3, 20_000);
+    expect(deskAfter.byCheckpoint).toEqual({ E1: 'green', N1: 'red', W1: 'red', S1: 'red' });
+    await shot(desk, 'perimeter-readiness-dispatcher-after-move');
+    expect(dispatcher.problems).toEqual([]);
     const after = await until(colours, (c) => c.green === 1 && c.red === 3, 20_000);
     expect(after.byCheckpoint).toEqual({ E1: 'green', N1: 'red', W1: 'red', S1: 'red' });
     expect(await page.locator('#perimeter-panel tr.below[data-tier-sec="300"]').count()).toBe(1);

@@ -8,6 +8,12 @@ import {
   patrolGrid,
 } from '../../libs/routing/src/patrol.fixture';
 import {
+  buildRoadGraph,
+  importGeoJsonRoads,
+  inArea,
+  patrolVisibility,
+} from '../../libs/routing/src';
+import {
   ADMIN_PASSWORD,
   client,
   createStack,
@@ -69,6 +75,22 @@ describe(`patrol visibility and plans (${SERVICES_MODE ? 'services' : 'embedded'
   const window = () =>
     `from=${new Date(t0).toISOString()}&to=${new Date(t0 + 20 * MIN).toISOString()}`;
 
+  const report = (u: number, points: ReturnType<typeof patrolDriveEast>) =>
+    post(
+      admin,
+      '/api/v1/units/positions',
+      {
+        positions: points.map((p) => ({
+          unitId: unit[u].id,
+          lon: p.lon,
+          lat: p.lat,
+          headingDeg: p.headingDeg,
+          at: new Date(p.ms).toISOString(),
+        })),
+      },
+      202,
+    );
+
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ringcad-patrol-'));
     const roads = join(dir, 'grid.geojson');
@@ -110,21 +132,6 @@ describe(`patrol visibility and plans (${SERVICES_MODE ? 'services' : 'embedded'
       unit.push({ id: u.unit.id, token: u.terminalToken });
     }
     t0 = Math.floor(Date.now() / MIN) * MIN - 30 * MIN;
-    const report = (u: number, points: ReturnType<typeof patrolDriveEast>) =>
-      post(
-        admin,
-        '/api/v1/units/positions',
-        {
-          positions: points.map((p) => ({
-            unitId: unit[u].id,
-            lon: p.lon,
-            lat: p.lat,
-            headingDeg: p.headingDeg,
-            at: new Date(p.ms).toISOString(),
-          })),
-        },
-        202,
-      );
     await report(0, patrolDriveEast(t0 + MIN));
     await report(1, patrolDriveEast(Date.now() - 2 * MIN, 1000, 400));
     planId = (await post(commander, '/api/v1/patrol-plans', plan())).id;
@@ -355,6 +362,114 @@ describe(`patrol visibility and plans (${SERVICES_MODE ? 'services' : 'embedded'
     expect(await list()).toBe(before);
     // the other district's commander lists nothing of ours
     expect((await otherCommander.get('/api/v1/patrol-plans')).body.plans).toEqual([]);
+  });
+
+  it('answers from the matched store exactly what matching the tracks at request time answers, late points included', async () => {
+    // the direct computation (the oracle): every posted track matched here, on the same grid
+    const graph = buildRoadGraph(importGeoJsonRoads(patrolGrid()));
+    const areas = [patrolBox(-50, -50, 100, 450), patrolBox(100, -50, 450, 450)];
+    const areaIds = [ids.west, ids.east];
+    const plans = (await commander.get('/api/v1/patrol-plans')).body.plans as {
+      points: { lon: number; lat: number }[];
+    }[];
+    const points = plans.flatMap((pl, j) =>
+      pl.points
+        .map((p, i) => ({
+          id: `${j}:${i}`,
+          lon: p.lon,
+          lat: p.lat,
+          area: areas.findIndex((a) => inArea(a, p.lon, p.lat)),
+        }))
+        .filter((p) => p.area >= 0),
+    );
+    // twenty minutes before t0, a chunk boundary 30 s into a drive: east, north and back west
+    const T = Math.floor((t0 - 20 * MIN) / (5 * MIN)) * 5 * MIN - 30_000;
+    const north = (startMs: number, x: number) =>
+      Array.from({ length: 21 }, (_, i) => ({
+        ...patrolAt(x, i * 20),
+        ms: startMs + i * 4000,
+        headingDeg: 0,
+      }));
+    const tracks: Record<number, { lon: number; lat: number; ms: number; headingDeg: number }[]> = {
+      0: [
+        ...patrolDriveEast(t0 + MIN),
+        ...patrolDriveEast(T, 3000, 0),
+        ...north(T + 2 * MIN, 400),
+        ...patrolDriveEast(T + 9 * MIN, 5000, 400)
+          .reverse()
+          .map((p, i) => ({ ...p, ms: T + 9 * MIN + i * 5000, headingDeg: 270 })),
+      ],
+      1: [...north(T + 4 * MIN, 200), ...patrolDriveEast(T + 21 * MIN, 6000, 200)],
+    };
+    // minutes (a 7-minute look-back) and hour roll-ups (65 minutes, from a time off the minute)
+    const byMinute = { from: T - 10 * MIN, to: T + 30 * MIN, slotMin: 5, windowMin: 7 };
+    const byHour = { from: T - 10 * MIN + 17_000, to: T + 50 * MIN, slotMin: 10, windowMin: 65 };
+    const direct = (query = byMinute) =>
+      patrolVisibility(
+        graph,
+        Object.entries(tracks).map(([u, pts]) => ({
+          unitId: u,
+          points: [...pts].sort((a, b) => a.ms - b.ms),
+        })),
+        {
+          areas,
+          points,
+          fromMs: query.from,
+          toMs: query.to,
+          slotMs: query.slotMin * MIN,
+          windowMs: query.windowMin * MIN,
+        },
+      ).map((s) => ({
+        from: new Date(s.fromMs).toISOString(),
+        streetKmPct: s.streetKmPct,
+        pointsVisitedPct: s.pointsVisitedPct,
+        byGrid: s.byArea.map(({ area, ...x }) => ({ jurisdictionId: areaIds[area], ...x })),
+      }));
+    const stored = async (query = byMinute) => {
+      const r = await commander.get(
+        `/api/v1/patrol/visibility?jurisdictionId=${ids.district}&from=${new Date(query.from).toISOString()}&to=${new Date(query.to).toISOString()}&slotMin=${query.slotMin}&windowMin=${query.windowMin}`,
+      );
+      expect(r.status).toBe(200);
+      return (
+        r.body.slots as {
+          from: string;
+          streetKmPct: number;
+          pointsVisitedPct: number;
+          byGrid: { jurisdictionId: string; name: string }[];
+        }[]
+      ).map(({ from, streetKmPct, pointsVisitedPct, byGrid }) => ({
+        from,
+        streetKmPct,
+        pointsVisitedPct,
+        byGrid: [...byGrid]
+          .sort((a, b) => areaIds.indexOf(a.jurisdictionId) - areaIds.indexOf(b.jurisdictionId))
+          .map(({ name: _name, ...x }) => x),
+      }));
+    };
+    // tracks reach unit_tracks through the positions queue: ask until the store has them all
+    const settle = async (want: ReturnType<typeof direct>, query = byMinute) => {
+      let got: Awaited<ReturnType<typeof stored>> = [];
+      for (const end = Date.now() + 30_000; Date.now() < end; await sleep(300)) {
+        got = await stored(query);
+        if (JSON.stringify(got) === JSON.stringify(want)) break;
+      }
+      return got;
+    };
+    await report(0, tracks[0].slice(21));
+    await report(1, tracks[1]);
+    const before = direct();
+    expect(before.some((s) => s.streetKmPct > 0)).toBe(true);
+    expect(before.some((s) => s.pointsVisitedPct > 0)).toBe(true);
+    expect(await settle(before)).toEqual(before);
+    expect(await settle(direct(byHour), byHour)).toEqual(direct(byHour));
+    // a late report (a terminal back from a dead zone) into chunks already matched and read
+    tracks[1].push(...north(T + 14 * MIN, 0));
+    await report(1, north(T + 14 * MIN, 0));
+    const after = direct();
+    expect(after).not.toEqual(before);
+    expect(await settle(after)).toEqual(after);
+    expect(direct(byHour).some((x) => x.streetKmPct > 0 && x.pointsVisitedPct > 0)).toBe(true);
+    expect(await settle(direct(byHour), byHour)).toEqual(direct(byHour));
   });
 
   it('replaces and deletes a plan', async () => {

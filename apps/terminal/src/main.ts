@@ -9,6 +9,7 @@ import {
   type EmergencyView,
   type MessageView,
   type TerminalTask,
+  type TerminalPost,
   type PatrolPlanView,
 } from '@ringcad/contracts';
 import { haversineM } from '@ringcad/domain';
@@ -83,6 +84,8 @@ const state = {
   rings: 0,
   /** 巡逻方案: the unit's patrol plan (GET /api/v1/terminal/patrol-plan), shown when idle. */
   patrolPlan: null as PatrolPlanView | null,
+  /** 部署岗位: posts sent by a confirmed deployment plan (post.assigned), until recalled or over. */
+  posts: [] as TerminalPost[],
 };
 
 const app = document.getElementById('app') as HTMLElement;
@@ -114,6 +117,7 @@ const persist = () =>
     prompt: state.prompt,
     dispositions: state.dispositions,
     lastFix: state.lastFix,
+    posts: state.posts,
   });
 
 // ───────────────────────── sound and vibration ─────────────────────────
@@ -364,6 +368,24 @@ function connect() {
     void persist();
     render();
   });
+  s.on('post.assigned', (p: TerminalPost) => {
+    state.posts = [...state.posts.filter((x) => x.planId !== p.planId), p].sort((a, b) =>
+      a.shiftStart < b.shiftStart ? -1 : 1,
+    );
+    ring('message');
+    showNotice(`${t('newPost')}: ${p.standbyPoint.name}`);
+    void persist();
+    render();
+  });
+  s.on('post.recalled', (p: { planId: string; standbyPointId: string }) => {
+    const had = state.posts.length;
+    state.posts = state.posts.filter(
+      (x) => !(x.planId === p.planId && x.standbyPoint.id === p.standbyPointId),
+    );
+    if (state.posts.length < had) showNotice(t('postRecalled'));
+    void persist();
+    render();
+  });
   s.on('incident.note', (p: { incidentId: string; note: Note }) => {
     const list = (state.notes[p.incidentId] ??= []);
     if (!list.some((n) => n.id === p.note.id)) list.push(p.note);
@@ -453,6 +475,9 @@ async function refreshFromServer() {
     }
     const plan = await http('GET', '/api/v1/terminal/patrol-plan');
     if (plan.status === 200) state.patrolPlan = plan.body.plan as PatrolPlanView | null;
+    // posts confirmed or recalled while this phone was away
+    const posts = await http('GET', '/api/v1/terminal/posts');
+    if (posts.status === 200) state.posts = posts.body.posts as TerminalPost[];
     const m = await http('GET', '/api/v1/messages?limit=100');
     if (m.status === 200) {
       const pending = state.messages.filter((x) => x.pending);
@@ -763,6 +788,7 @@ function taskHtml(task: Task) {
       ${task.premises?.length ? `<div class="premises"><b>${t('premises')}</b>${task.premises.map((p) => `<span class="flag ${esc(p.level)}">${esc(p.name)}：${esc(p.text)}</span>`).join('')}</div>` : ''}
       <div id="map" class="map"></div>
       <a class="nav" href="${esc(geo)}">${t('navigate')} ↗</a>
+      ${postsHtml(false)}
       ${notes.length ? `<div class="notes"><b>${t('notes')}</b>${notes.map((n) => `<p><time>${time(n.at)}</time> ${esc(n.text)}</p>`).join('')}</div>` : ''}
     </section>
     <nav class="stages">
@@ -825,7 +851,7 @@ function render() {
   else
     body = task
       ? taskHtml(task)
-      : `<section class="idle"><h2>${t('noTask')}</h2><p>${t('noTaskHint')}</p></section>${patrolPlanHtml()}`;
+      : `<section class="idle"><h2>${t('noTask')}</h2><p>${t('noTaskHint')}</p></section>${postsHtml(!state.patrolPlan)}${patrolPlanHtml()}`;
   const mapEl = document.getElementById('map');
   // what the officer is typing survives a re-render (a message or a task arriving mid-sentence)
   const typed = ['reply', 'feedback-text', 'disposition', 'token'].map((id) => {
@@ -863,6 +889,35 @@ function render() {
   wireSos();
 }
 
+/** The posts whose shift has not ended (the map shows them). */
+const standingPosts = () => {
+  const now = new Date().toISOString();
+  return state.posts.filter((p) => p.shiftEnd > now);
+};
+
+/** 部署岗位: each standing post with its shift window; `withMap` when no plan map is drawn. */
+function postsHtml(withMap: boolean) {
+  const posts = standingPosts();
+  if (!posts.length) return '';
+  const when = (iso: string) =>
+    new Date(iso).toLocaleString(currentLang() === 'zh' ? 'zh-CN' : 'en-GB', {
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+    });
+  return `<section class="posts" id="posts">
+      <h2>${t('post')}</h2>
+      <ol>${posts
+        .map(
+          (p) =>
+            `<li class="post" data-plan="${esc(p.planId)}"><b>${esc(p.standbyPoint.name)}</b><br><small>${t('postShift', { start: when(p.shiftStart), end: when(p.shiftEnd) })}</small></li>`,
+        )
+        .join('')}</ol>
+      ${withMap ? '<div id="map" class="map"></div>' : ''}
+    </section>`;
+}
+
 /** The unit's patrol plan when it has no task: shift, points with their frequency, its map. */
 function patrolPlanHtml() {
   const plan = state.patrolPlan;
@@ -883,9 +938,14 @@ function patrolPlanHtml() {
 
 async function drawMap() {
   const task = current();
+  await taskMap?.showPosts(standingPosts().map((p) => p.standbyPoint.location));
   if (taskMap && !task && state.patrolPlan) {
     taskMap.resize();
     return taskMap.showPlan(state.patrolPlan, state.lastFix);
+  }
+  if (taskMap && !task && standingPosts().length) {
+    taskMap.resize();
+    return taskMap.showPostOnly(standingPosts()[0].standbyPoint.location, state.lastFix);
   }
   if (!taskMap || !task) return;
   taskMap.resize();

@@ -11,6 +11,20 @@ maplibregl.setWorkerUrl(workerUrl);
 const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };
 type LonLat = { lon: number; lat: number };
 
+const pointCollection = (p: LonLat | null): FeatureCollection =>
+  p
+    ? {
+        type: 'FeatureCollection',
+        features: [
+          {
+            type: 'Feature',
+            properties: {},
+            geometry: { type: 'Point', coordinates: [p.lon, p.lat] },
+          },
+        ],
+      }
+    : EMPTY;
+
 export class TaskMap {
   readonly map: maplibregl.Map;
   private loaded: Promise<void>;
@@ -30,6 +44,7 @@ export class TaskMap {
           incident: { type: 'geojson', data: EMPTY },
           me: { type: 'geojson', data: EMPTY },
           plan: { type: 'geojson', data: EMPTY },
+          post: { type: 'geojson', data: EMPTY },
         },
         layers: [
           { id: 'bg', type: 'background', paint: { 'background-color': '#0b1220' } },
@@ -68,6 +83,18 @@ export class TaskMap {
               'circle-color': '#f59e0b',
               'circle-stroke-color': '#fff',
               'circle-stroke-width': 2,
+            },
+          },
+          // 部署岗位: the standby point of the unit's post, a cyan square-ish marker
+          {
+            id: 'post',
+            type: 'circle',
+            source: 'post',
+            paint: {
+              'circle-radius': 11,
+              'circle-color': '#06b6d4',
+              'circle-stroke-color': '#ecfeff',
+              'circle-stroke-width': 3,
             },
           },
           {
@@ -134,21 +161,8 @@ export class TaskMap {
     route: [number, number][] | null,
     key: string | null,
   ) {
-    const point = (p: LonLat | null): FeatureCollection =>
-      p
-        ? {
-            type: 'FeatureCollection',
-            features: [
-              {
-                type: 'Feature',
-                properties: {},
-                geometry: { type: 'Point', coordinates: [p.lon, p.lat] },
-              },
-            ],
-          }
-        : EMPTY;
-    await this.set('me', point(me));
-    await this.set('incident', point(incident));
+    await this.set('me', pointCollection(me));
+    await this.set('incident', pointCollection(incident));
     await this.set(
       'route',
       route
@@ -203,21 +217,7 @@ export class TaskMap {
     await this.set('plan', { type: 'FeatureCollection', features });
     await this.set('route', EMPTY);
     await this.set('incident', EMPTY);
-    await this.set(
-      'me',
-      me
-        ? {
-            type: 'FeatureCollection',
-            features: [
-              {
-                type: 'Feature',
-                properties: {},
-                geometry: { type: 'Point', coordinates: [me.lon, me.lat] },
-              },
-            ],
-          }
-        : EMPTY,
-    );
+    await this.set('me', pointCollection(me));
     const key = `plan:${plan.id}:${plan.updatedAt}`;
     const pts: [number, number][] = [
       ...plan.points.map((p) => [p.lon, p.lat] as [number, number]),
@@ -228,6 +228,33 @@ export class TaskMap {
       this.fitted = key;
       const b = pts.reduce((acc, p) => acc.extend(p), new maplibregl.LngLatBounds(pts[0], pts[0]));
       this.map.fitBounds(b, { padding: 40, maxZoom: 16, duration: 0 });
+    }
+  }
+
+  /** The standing posts' standby points (drawn under every view). */
+  async showPosts(points: LonLat[]) {
+    await this.set('post', {
+      type: 'FeatureCollection',
+      features: points.map((p) => ({
+        type: 'Feature' as const,
+        properties: {},
+        geometry: { type: 'Point' as const, coordinates: [p.lon, p.lat] },
+      })),
+    });
+  }
+
+  /** No task and no patrol plan: the post and the unit, framed once per post. */
+  async showPostOnly(post: LonLat, me: LonLat | null) {
+    await this.set('plan', EMPTY);
+    await this.set('route', EMPTY);
+    await this.set('incident', EMPTY);
+    await this.set('me', pointCollection(me));
+    const key = `post:${post.lon},${post.lat}`;
+    if (key !== this.fitted) {
+      this.fitted = key;
+      const b = new maplibregl.LngLatBounds([post.lon, post.lat], [post.lon, post.lat]);
+      if (me) b.extend([me.lon, me.lat]);
+      this.map.fitBounds(b, { padding: 60, maxZoom: 15, duration: 0 });
     }
   }
 

@@ -19,6 +19,7 @@ import {
   CommandModule,
   CoverageModule,
   FleetModule,
+  PatrolModule,
   PerimetersModule,
   PlatformModule,
   RealtimeModule,
@@ -86,6 +87,8 @@ export class WorkerModule {
         SafetyModule,
         // the 平安指数 sampler's repeatable job (见警率 and perimeter readiness samples)
         SafetyIndexModule,
+        // 见警率: tracks map-matched into the stored chunks as they arrive
+        PatrolModule,
       ],
       providers: [EmitterBinding],
     };

@@ -157,6 +157,9 @@ export const terminalPostSchema = z.object({
   shiftStart: z.string(),
   shiftEnd: z.string(),
 });
+export type TerminalPost = z.infer<typeof terminalPostSchema>;
+/** `GET /terminal/posts`: the unit's posts of confirmed plans whose shift has not ended. */
+export const terminalPostsSchema = z.object({ posts: z.array(terminalPostSchema) });
 /** `post.recalled`: the unit's post of that plan no longer stands. */
 export const terminalPostRecalledSchema = z.object({
   planId: z.string(),

@@ -25,6 +25,29 @@ describe('patrol visibility (见警率) on a 3 × 3 grid', () => {
     expect(bins.size).toBe(2 * BINS);
   });
 
+  it('fills a gap of one street with that street (a segment, not an edge code)', () => {
+    // (100, 0) on the south street, then (200, 300) on the middle north–south one: the stretch
+    // between is the north–south street's southern block
+    const passes = trackPasses(graph, [
+      { ...patrolAt(100, 0), ms: T, headingDeg: 90 },
+      { ...patrolAt(200, 300), ms: T + 30_000, headingDeg: 0 },
+    ]);
+    expect(passes.every((p) => p.segment >= 0 && p.segment < graph.segmentCount)).toBe(true);
+    expect(new Set(passes.map((p) => p.segment)).size).toBe(3);
+    const full = passes.filter((p) => p.binFrom === 0 && p.binTo === BINS - 1);
+    expect(full).toHaveLength(1);
+    const s = full[0].segment;
+    const ends = [graph.segFrom[s], graph.segTo[s]].map((v) => [
+      Math.round(graph.nodeLon[v] * 1e6),
+      Math.round(graph.nodeLat[v] * 1e6),
+    ]);
+    const want = [patrolAt(200, 0), patrolAt(200, 200)].map((p) => [
+      Math.round(p.lon * 1e6),
+      Math.round(p.lat * 1e6),
+    ]);
+    expect(ends.sort()).toEqual(want.sort());
+  });
+
   it('gives the street-km and point shares worked out on paper, per slot and grid', () => {
     const slots = patrolVisibility(graph, [drive], {
       areas: [west, east],

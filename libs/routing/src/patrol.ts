@@ -22,6 +22,22 @@ const CONTINUITY_PENALTY_M = 15;
 const HEADING_PENALTY_M = 20;
 const MAX_GAP_MS = 120_000;
 
+/**
+ * Tracks are matched in clock-aligned chunks (epoch multiples of this), each chunk with a unit's
+ * points from {@link MATCH_LEAD_MS} before it (fresh matcher state at the first of them) and only
+ * the passes at or after its start kept: what one chunk yields depends on that chunk's points
+ * alone, so a store of matched chunks (re-matched when a late point lands in one) answers exactly
+ * what matching the tracks at request time answers.
+ */
+export const MATCH_CHUNK_MS = 5 * 60_000;
+export const MATCH_LEAD_MS = 60_000;
+export const MINUTE_MS = 60_000;
+/** Minutes per chunk. */
+export const CHUNK_MIN = MATCH_CHUNK_MS / MINUTE_MS;
+/** Passes and visits count by the minute they fall in (its start). */
+export const minuteOf = (ms: number) => Math.floor(ms / MINUTE_MS) * MINUTE_MS;
+export const chunkOf = (ms: number) => Math.floor(ms / MATCH_CHUNK_MS) * MATCH_CHUNK_MS;
+
 export interface TrackPoint {
   lon: number;
   lat: number;
@@ -220,7 +236,8 @@ function connector(graph: RoadGraph, a: number, b: number): number {
       [graph.fwdOffsets, graph.fwdTargets, graph.fwdEdgeSeg],
       [graph.revOffsets, graph.revSources, graph.revEdgeSeg],
     ] as const) {
-      for (let e = off[v]; e < off[v + 1]; e++) if (ends.has(next[e])) return seg[e];
+      // edge codes are segment × 2 + direction
+      for (let e = off[v]; e < off[v + 1]; e++) if (ends.has(next[e])) return seg[e] >> 1;
     }
   }
   return -1;
@@ -264,6 +281,34 @@ export function trackPasses(graph: RoadGraph, points: readonly TrackPoint[]): Pa
     prev = m;
   }
   return passes;
+}
+
+/**
+ * The chunks of a track (points in time order): each chunk's start and the index range of its
+ * points including the lead-in, `[lead, start)` lead-in and `[start, end)` its own points.
+ */
+export function* trackChunks(
+  points: readonly TrackPoint[],
+): Generator<{ chunkMs: number; lead: number; start: number; end: number }> {
+  let start = 0;
+  let lead = 0;
+  while (start < points.length) {
+    const chunkMs = chunkOf(points[start].ms);
+    let end = start;
+    while (end < points.length && points[end].ms < chunkMs + MATCH_CHUNK_MS) end++;
+    while (lead < start && points[lead].ms < chunkMs - MATCH_LEAD_MS) lead++;
+    yield { chunkMs, lead, start, end };
+    start = end;
+  }
+}
+
+/** The passes of a track matched chunk by chunk (see {@link MATCH_CHUNK_MS}), in track order. */
+export function chunkedPasses(graph: RoadGraph, points: readonly TrackPoint[]): Pass[] {
+  const out: Pass[] = [];
+  for (const c of trackChunks(points))
+    for (const p of trackPasses(graph, points.slice(c.lead, c.end)))
+      if (p.ms >= c.chunkMs) out.push(p);
+  return out;
 }
 
 // ---- areas ------------------------------------------------------------------------------------
@@ -381,7 +426,10 @@ export interface VisibilityOptions {
   fromMs: number;
   toMs: number;
   slotMs: number;
-  /** A street or point counts for a slot when passed within this long before the slot's end. */
+  /**
+   * A street or point counts for a slot when passed within this long before the slot's end: the
+   * minute of the pass (its start) lies in [end − windowMs, end).
+   */
   windowMs: number;
   /** A patrol point is visited when a track point lies this close (default 50 m). */
   pointRadiusM?: number;
@@ -438,19 +486,8 @@ function pointLookup(points: readonly PatrolPoint[], graph: RoadGraph, radiusM: 
   };
 }
 
-/**
- * 见警率 per slot and area: the share of each area's street-km (bins, see {@link BINS}) and of
- * its patrol points that some unit passed within `windowMs` before the slot's end.
- */
-export function patrolVisibility(
-  graph: RoadGraph,
-  tracks: readonly UnitTrack[],
-  o: VisibilityOptions,
-): VisibilitySlot[] {
-  const K = Math.max(0, Math.ceil((o.toMs - o.fromMs) / o.slotMs));
-  const binArea = o.binArea ?? binAreas(graph, o.areas);
-  const A = o.areas.length;
-  // the bins of the areas, compactly: seen bits per slot only for those
+/** The bins of the areas, compactly: seen bits per slot are kept only for those. */
+function localBins(graph: RoadGraph, binArea: Int32Array, A: number) {
   const local = new Int32Array(binArea.length).fill(-1);
   const binLenM: number[] = [];
   const localArea: number[] = [];
@@ -463,12 +500,28 @@ export function patrolVisibility(
     localArea.push(binArea[g]);
     areaKm[binArea[g]] += len / 1000;
   }
+  return { local, binLenM, localArea, areaKm };
+}
+
+/**
+ * 见警率 per slot and area: the share of each area's street-km (bins, see {@link BINS}) and of
+ * its patrol points that some unit passed within `windowMs` before the slot's end.
+ */
+export function patrolVisibility(
+  graph: RoadGraph,
+  tracks: readonly UnitTrack[],
+  o: VisibilityOptions,
+): VisibilitySlot[] {
+  const K = Math.max(0, Math.ceil((o.toMs - o.fromMs) / o.slotMs));
+  const binArea = o.binArea ?? binAreas(graph, o.areas);
+  const A = o.areas.length;
+  const { local, binLenM, localArea, areaKm } = localBins(graph, binArea, A);
   const seen = Array.from({ length: K }, () => new Uint8Array(binLenM.length));
   const visited = Array.from({ length: K }, () => new Uint8Array(o.points.length));
   const near = pointLookup(o.points, graph, o.pointRadiusM ?? 50);
   for (const t of tracks) {
-    for (const p of trackPasses(graph, t.points)) {
-      const [k0, k1] = slotRange(o, K, p.ms);
+    for (const p of chunkedPasses(graph, t.points)) {
+      const [k0, k1] = slotRange(o, K, minuteOf(p.ms));
       if (k0 > k1) continue;
       for (let b = p.binFrom; b <= p.binTo; b++) {
         const l = local[p.segment * BINS + b];
@@ -477,7 +530,7 @@ export function patrolVisibility(
       }
     }
     for (const p of t.points) {
-      const [k0, k1] = slotRange(o, K, p.ms);
+      const [k0, k1] = slotRange(o, K, minuteOf(p.ms));
       if (k0 > k1) continue;
       near(p.lon, p.lat, (i) => {
         for (let k = k0; k <= k1; k++) visited[k][i] = 1;
@@ -495,29 +548,7 @@ export function patrolVisibility(
     o.points.forEach((p, i) => {
       if (visited[k][i]) ptsSeen[p.area]++;
     });
-    const byArea: AreaShare[] = Array.from({ length: A }, (_, a) => ({
-      area: a,
-      streetKm: round3(areaKm[a]),
-      streetKmSeen: round3(kmSeen[a]),
-      streetKmPct: pct(kmSeen[a], areaKm[a]),
-      points: pointsPerArea[a],
-      pointsVisited: ptsSeen[a],
-      pointsVisitedPct: pct(ptsSeen[a], pointsPerArea[a]),
-    }));
-    const sum = (f: (x: AreaShare) => number) => byArea.reduce((s, x) => s + f(x), 0);
-    slots.push({
-      fromMs: o.fromMs + k * o.slotMs,
-      toMs: Math.min(o.toMs, o.fromMs + (k + 1) * o.slotMs),
-      streetKmPct: pct(
-        sum((x) => x.streetKmSeen),
-        sum((x) => x.streetKm),
-      ),
-      pointsVisitedPct: pct(
-        sum((x) => x.pointsVisited),
-        sum((x) => x.points),
-      ),
-      byArea,
-    });
+    slots.push(slotShares(o, k, areaKm, kmSeen, pointsPerArea, ptsSeen));
   }
   return slots;
 }
@@ -535,7 +566,7 @@ export function lastPassBySegment(
 ): Map<number, number> {
   const last = new Map<number, number>();
   for (const t of tracks)
-    for (const p of trackPasses(graph, t.points)) {
+    for (const p of chunkedPasses(graph, t.points)) {
       let inside = false;
       for (let b = p.binFrom; b <= p.binTo && !inside; b++)
         inside = binArea[p.segment * BINS + b] >= 0;
@@ -624,7 +655,7 @@ export function planCompliance(
   }
   const passed = new Set<number>();
   for (const t of tracks)
-    for (const p of trackPasses(graph, t.points))
+    for (const p of chunkedPasses(graph, t.points))
       for (let b = p.binFrom; b <= p.binTo; b++) passed.add(p.segment * BINS + b);
   const km = (bins: Set<number>, only?: Set<number>) => {
     let m = 0;
@@ -663,4 +694,416 @@ export function preparePlan(graph: RoadGraph, plan: PlanShape) {
     for (let g = 0; g < ba.length; g++) if (ba[g] >= 0) area.add(g);
   }
   return { lineBins: line, areaBins: area };
+}
+
+// ---- the matched store (见警率 at request time without matching) -------------------------------
+
+/**
+ * Matched chunks are stored by tile: 0.02° cells (about 2 km) holding a segment (by the midpoint
+ * of its end nodes), a track point or a patrol point, so a district reads only its own tiles.
+ */
+export const TILE_DEG = 0.02;
+export const tileOf = (lon: number, lat: number) =>
+  (Math.floor(lon / TILE_DEG) + 9000) * 10_000 + (Math.floor(lat / TILE_DEG) + 4500);
+
+const segTileCache = new WeakMap<RoadGraph, Int32Array>();
+
+/** The tile of every segment (cached per graph). */
+export function segmentTiles(graph: RoadGraph): Int32Array {
+  let t = segTileCache.get(graph);
+  if (!t) {
+    t = new Int32Array(graph.segmentCount);
+    for (let s = 0; s < graph.segmentCount; s++) {
+      const a = graph.segFrom[s];
+      const b = graph.segTo[s];
+      t[s] = tileOf(
+        (graph.nodeLon[a] + graph.nodeLon[b]) / 2,
+        (graph.nodeLat[a] + graph.nodeLat[b]) / 2,
+      );
+    }
+    segTileCache.set(graph, t);
+  }
+  return t;
+}
+
+/** A patrol point's identity in the store: its place (plans change, places stay). */
+export const patrolPointKey = (lon: number, lat: number) => `${lon.toFixed(7)},${lat.toFixed(7)}`;
+
+/** What one chunk left in one tile. */
+export interface ChunkTile {
+  tile: number;
+  /** Segment → a bin mask per minute of the chunk. */
+  segments: Map<number, Uint8Array>;
+  /** Patrol point key → a mask of the chunk's minutes with a track point within the radius. */
+  points: Record<string, number>;
+  unitIds: Set<string>;
+  trackPoints: number;
+}
+
+/**
+ * Matches one chunk (see {@link MATCH_CHUNK_MS}): `tracks` hold each unit's points of
+ * [chunkMs − MATCH_LEAD_MS, chunkMs + MATCH_CHUNK_MS) in time order; the answer is per tile.
+ */
+export function matchChunk(
+  graph: RoadGraph,
+  tracks: readonly UnitTrack[],
+  chunkMs: number,
+  patrolPoints: readonly { key: string; lon: number; lat: number }[],
+  pointRadiusM = 50,
+): Map<number, ChunkTile> {
+  const tiles = new Map<number, ChunkTile>();
+  const tileFor = (tile: number) => {
+    let t = tiles.get(tile);
+    if (!t)
+      tiles.set(
+        tile,
+        (t = { tile, segments: new Map(), points: {}, unitIds: new Set(), trackPoints: 0 }),
+      );
+    return t;
+  };
+  const segTile = segmentTiles(graph);
+  const pts = patrolPoints.map((p, i) => ({ id: p.key, lon: p.lon, lat: p.lat, area: i }));
+  const near = pointLookup(pts, graph, pointRadiusM);
+  const endMs = chunkMs + MATCH_CHUNK_MS;
+  const minuteIn = (ms: number) => Math.floor((ms - chunkMs) / MINUTE_MS);
+  for (const t of tracks) {
+    for (const p of trackPasses(graph, t.points)) {
+      if (p.ms < chunkMs || p.ms >= endMs) continue;
+      const ct = tileFor(segTile[p.segment]);
+      let masks = ct.segments.get(p.segment);
+      if (!masks) ct.segments.set(p.segment, (masks = new Uint8Array(CHUNK_MIN)));
+      const m = minuteIn(p.ms);
+      for (let b = p.binFrom; b <= p.binTo; b++) masks[m] |= 1 << b;
+    }
+    for (const p of t.points) {
+      if (p.ms < chunkMs || p.ms >= endMs) continue;
+      const ct = tileFor(tileOf(p.lon, p.lat));
+      ct.trackPoints++;
+      ct.unitIds.add(t.unitId);
+      const bit = 1 << minuteIn(p.ms);
+      near(p.lon, p.lat, (i) => {
+        const pp = patrolPoints[i];
+        const pt = tileFor(tileOf(pp.lon, pp.lat));
+        pt.points[pp.key] = (pt.points[pp.key] ?? 0) | bit;
+      });
+    }
+  }
+  return tiles;
+}
+
+/** What both stored paths fill: the slots' seen bins and visited points, flat (slot × index). */
+function storedAnswer(graph: RoadGraph, o: VisibilityOptions & { binArea: Int32Array }) {
+  const K = Math.max(0, Math.ceil((o.toMs - o.fromMs) / o.slotMs));
+  const bins = localBins(graph, o.binArea, o.areas.length);
+  const L = bins.binLenM.length;
+  return {
+    K,
+    L,
+    local: bins.local,
+    bins,
+    seen: new Uint8Array(K * L),
+    visited: new Uint8Array(K * o.points.length),
+    pointIndex: pointsByKey(o.points),
+  };
+}
+
+/** The patrol points' indices by their key in the store. */
+function pointsByKey(points: readonly PatrolPoint[]): Map<string, number[]> {
+  const index = new Map<string, number[]>();
+  points.forEach((p, i) => {
+    const key = patrolPointKey(p.lon, p.lat);
+    const l = index.get(key);
+    if (l) l.push(i);
+    else index.set(key, [i]);
+  });
+  return index;
+}
+
+/** Slots from flat seen bits (slot × local bin) and visited bits (slot × point). */
+function flatSlots(
+  o: VisibilityOptions,
+  K: number,
+  bins: Pick<ReturnType<typeof localBins>, 'binLenM' | 'localArea' | 'areaKm'>,
+  seen: Uint8Array,
+  visited: Uint8Array,
+): VisibilitySlot[] {
+  const A = o.areas.length;
+  const L = bins.binLenM.length;
+  const pointsPerArea = new Int32Array(A);
+  for (const p of o.points) pointsPerArea[p.area]++;
+  const slots: VisibilitySlot[] = [];
+  for (let k = 0; k < K; k++) {
+    const kmSeen = new Float64Array(A);
+    for (let l = 0; l < L; l++)
+      if (seen[k * L + l]) kmSeen[bins.localArea[l]] += bins.binLenM[l] / 1000;
+    const ptsSeen = new Int32Array(A);
+    o.points.forEach((p, i) => {
+      if (visited[k * o.points.length + i]) ptsSeen[p.area]++;
+    });
+    slots.push(slotShares(o, k, bins.areaKm, kmSeen, pointsPerArea, ptsSeen));
+  }
+  return slots;
+}
+
+/** A chunk tile's segments as bytes: per segment its index (u32 LE) and one bin mask per minute. */
+export function encodeChunkSegments(segments: Map<number, Uint8Array>): Uint8Array {
+  const rec = 4 + CHUNK_MIN;
+  const out = new Uint8Array(segments.size * rec);
+  const view = new DataView(out.buffer);
+  let o = 0;
+  for (const [s, masks] of [...segments].sort((a, b) => a[0] - b[0])) {
+    view.setUint32(o, s, true);
+    out.set(masks, o + 4);
+    o += rec;
+  }
+  return out;
+}
+
+/** Calls `each(segment, minute, binMask)` for every minute a stored chunk tile has a pass in. */
+export function decodeChunkSegments(
+  bytes: Uint8Array,
+  each: (segment: number, minute: number, mask: number) => void,
+): void {
+  const rec = 4 + CHUNK_MIN;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let o = 0; o + rec <= bytes.byteLength; o += rec) {
+    const s = view.getUint32(o, true);
+    for (let m = 0; m < CHUNK_MIN; m++) if (bytes[o + 4 + m]) each(s, m, bytes[o + 4 + m]);
+  }
+}
+
+/** One stored chunk tile as read back. */
+export interface StoredChunkTile {
+  chunkMs: number;
+  segments: Uint8Array;
+  points: Record<string, number>;
+}
+
+/**
+ * 见警率 from stored chunks: the same answer as {@link patrolVisibility} on the tracks the chunks
+ * were matched from (the points are `o.points` by {@link patrolPointKey}), without matching.
+ */
+export function visibilityFromChunks(
+  graph: RoadGraph,
+  stored: Iterable<StoredChunkTile>,
+  o: VisibilityOptions & { binArea: Int32Array },
+): VisibilitySlot[] {
+  const { K, L, local, bins, seen, visited, pointIndex } = storedAnswer(graph, o);
+  for (const c of stored) {
+    decodeChunkSegments(c.segments, (s, m, mask) => {
+      const [k0, k1] = slotRange(o, K, c.chunkMs + m * MINUTE_MS);
+      if (k0 > k1) return;
+      for (let b = 0; b < BINS; b++) {
+        if (!(mask & (1 << b))) continue;
+        const l = local[s * BINS + b];
+        if (l < 0) continue;
+        for (let k = k0; k <= k1; k++) seen[k * L + l] = 1;
+      }
+    });
+    for (const [key, mask] of Object.entries(c.points)) {
+      const idx = pointIndex.get(key);
+      if (!idx) continue;
+      for (let m = 0; m < CHUNK_MIN; m++) {
+        if (!(mask & (1 << m))) continue;
+        const [k0, k1] = slotRange(o, K, c.chunkMs + m * MINUTE_MS);
+        for (let k = k0; k <= k1; k++) for (const i of idx) visited[k * o.points.length + i] = 1;
+      }
+    }
+  }
+  return flatSlots(o, K, bins, seen, visited);
+}
+
+/** One slot's shares per area and in all. */
+function slotShares(
+  o: VisibilityOptions,
+  k: number,
+  areaKm: Float64Array,
+  kmSeen: Float64Array,
+  pointsPerArea: Int32Array,
+  ptsSeen: Int32Array,
+): VisibilitySlot {
+  const byArea: AreaShare[] = Array.from({ length: o.areas.length }, (_, a) => ({
+    area: a,
+    streetKm: round3(areaKm[a]),
+    streetKmSeen: round3(kmSeen[a]),
+    streetKmPct: pct(kmSeen[a], areaKm[a]),
+    points: pointsPerArea[a],
+    pointsVisited: ptsSeen[a],
+    pointsVisitedPct: pct(ptsSeen[a], pointsPerArea[a]),
+  }));
+  const sum = (f: (x: AreaShare) => number) => byArea.reduce((s, x) => s + f(x), 0);
+  return {
+    fromMs: o.fromMs + k * o.slotMs,
+    toMs: Math.min(o.toMs, o.fromMs + (k + 1) * o.slotMs),
+    streetKmPct: pct(
+      sum((x) => x.streetKmSeen),
+      sum((x) => x.streetKm),
+    ),
+    pointsVisitedPct: pct(
+      sum((x) => x.pointsVisited),
+      sum((x) => x.points),
+    ),
+    byArea,
+  };
+}
+
+// ---- hour roll-ups: look-backs of an hour or more without the minutes ---------------------
+
+export const HOUR_MS = 3600_000;
+/** A bin (or point) not passed in the hour. */
+const NONE = 255;
+
+/**
+ * An hour of one tile: per segment, per bin the first and the last minute (0–59) of the hour
+ * it was passed in; per patrol point the same. A look-back of an hour or more meets every hour
+ * whole, from its start or up to its end, so first and last answer it exactly.
+ */
+export interface HourRollup {
+  segments: Map<number, Uint8Array>;
+  points: Record<string, [number, number]>;
+}
+
+/** Adds a stored chunk tile (its minute masks) to an hour's roll-up. */
+export function addChunkToHour(
+  hour: HourRollup,
+  hourMs: number,
+  chunkMs: number,
+  segments: Uint8Array,
+  points: Record<string, number>,
+): void {
+  const base = (chunkMs - hourMs) / MINUTE_MS;
+  decodeChunkSegments(segments, (s, m, mask) => {
+    let fl = hour.segments.get(s);
+    if (!fl) hour.segments.set(s, (fl = new Uint8Array(2 * BINS).fill(NONE)));
+    const minute = base + m;
+    for (let b = 0; b < BINS; b++) {
+      if (!(mask & (1 << b))) continue;
+      if (fl[2 * b] === NONE || minute < fl[2 * b]) fl[2 * b] = minute;
+      if (fl[2 * b + 1] === NONE || minute > fl[2 * b + 1]) fl[2 * b + 1] = minute;
+    }
+  });
+  for (const [key, mask] of Object.entries(points))
+    for (let m = 0; m < CHUNK_MIN; m++) {
+      if (!(mask & (1 << m))) continue;
+      const minute = base + m;
+      const fl = hour.points[key];
+      if (!fl) hour.points[key] = [minute, minute];
+      else {
+        fl[0] = Math.min(fl[0], minute);
+        fl[1] = Math.max(fl[1], minute);
+      }
+    }
+}
+
+/** Record flag: every bin passed with the same first and last minute (a street driven end to end). */
+const UNIFORM = 0; // never a mask: a stored segment has a bin passed
+
+/**
+ * An hour's segments as bytes: per segment its index (u32 LE) and a flag byte; the flag
+ * {@link UNIFORM} is followed by one first and last minute for all bins, any other flag is the
+ * mask of the bins passed, each followed by its first and last minute.
+ */
+export function encodeHourSegments(segments: Map<number, Uint8Array>): Uint8Array {
+  const parts: number[] = [];
+  const sorted = [...segments].sort((a, b) => a[0] - b[0]);
+  for (const [s, fl] of sorted) {
+    parts.push(s & 0xff, (s >>> 8) & 0xff, (s >>> 16) & 0xff, (s >>> 24) & 0xff);
+    let uniform = true;
+    for (let b = 1; b < BINS && uniform; b++)
+      uniform = fl[2 * b] === fl[0] && fl[2 * b + 1] === fl[1] && fl[0] !== NONE;
+    if (uniform && fl[0] !== NONE) {
+      parts.push(UNIFORM, fl[0], fl[1]);
+      continue;
+    }
+    let mask = 0;
+    for (let b = 0; b < BINS; b++) if (fl[2 * b] !== NONE) mask |= 1 << b;
+    parts.push(mask);
+    for (let b = 0; b < BINS; b++) if (fl[2 * b] !== NONE) parts.push(fl[2 * b], fl[2 * b + 1]);
+  }
+  return Uint8Array.from(parts);
+}
+
+/** Calls `each(segment, bin, first, last)` for every bin an encoded hour has a pass in. */
+export function decodeHourSegments(
+  bytes: Uint8Array,
+  each: (segment: number, bin: number, first: number, last: number) => void,
+): void {
+  let o = 0;
+  while (o + 5 <= bytes.byteLength) {
+    const s = bytes[o] | (bytes[o + 1] << 8) | (bytes[o + 2] << 16) | (bytes[o + 3] << 24);
+    const flag = bytes[o + 4];
+    o += 5;
+    if (flag === UNIFORM) {
+      for (let b = 0; b < BINS; b++) each(s, b, bytes[o], bytes[o + 1]);
+      o += 2;
+      continue;
+    }
+    for (let b = 0; b < BINS; b++)
+      if (flag & (1 << b)) {
+        each(s, b, bytes[o], bytes[o + 1]);
+        o += 2;
+      }
+  }
+}
+
+/** One stored hour tile as read back. */
+export interface StoredHourTile {
+  hourMs: number;
+  segments: Uint8Array;
+  points: Record<string, [number, number]>;
+}
+
+/**
+ * Whether an hour's pass minutes [first, last] meet a window [a, b) that covers the hour whole,
+ * from its start or up to its end (a look-back of at least an hour never falls inside one).
+ */
+function meets(hourMs: number, first: number, last: number, a: number, b: number): boolean {
+  if (a <= hourMs && b >= hourMs + HOUR_MS) return true;
+  if (a <= hourMs) return hourMs + first * MINUTE_MS < b;
+  return hourMs + last * MINUTE_MS >= a;
+}
+
+/**
+ * 见警率 from stored hour roll-ups: the same answer as {@link visibilityFromChunks} for a
+ * look-back (`windowMs`) of an hour or more.
+ */
+export function visibilityFromHours(
+  graph: RoadGraph,
+  stored: Iterable<StoredHourTile>,
+  o: VisibilityOptions & { binArea: Int32Array },
+): VisibilitySlot[] {
+  if (o.windowMs < HOUR_MS) throw new Error('hour roll-ups answer look-backs of an hour or more');
+  const { K, L, local, bins, seen, visited, pointIndex } = storedAnswer(graph, o);
+  // the slots whose window meets each hour, with the window
+  const windowsOf = new Map<number, { k: number; a: number; b: number }[]>();
+  const windowsFor = (hourMs: number) => {
+    let w = windowsOf.get(hourMs);
+    if (!w) {
+      w = [];
+      for (let k = 0; k < K; k++) {
+        const b = o.fromMs + (k + 1) * o.slotMs;
+        const a = b - o.windowMs;
+        if (a < hourMs + HOUR_MS && b > hourMs) w.push({ k, a, b });
+      }
+      windowsOf.set(hourMs, w);
+    }
+    return w;
+  };
+  for (const h of stored) {
+    const ws = windowsFor(h.hourMs);
+    if (!ws.length) continue;
+    decodeHourSegments(h.segments, (s, bin, first, last) => {
+      const l = local[s * BINS + bin];
+      if (l < 0) return;
+      for (const w of ws) if (meets(h.hourMs, first, last, w.a, w.b)) seen[w.k * L + l] = 1;
+    });
+    for (const [key, [first, last]] of Object.entries(h.points)) {
+      const idx = pointIndex.get(key);
+      if (!idx) continue;
+      for (const w of ws)
+        if (meets(h.hourMs, first, last, w.a, w.b))
+          for (const i of idx) visited[w.k * o.points.length + i] = 1;
+    }
+  }
+  return flatSlots(o, K, bins, seen, visited);
 }

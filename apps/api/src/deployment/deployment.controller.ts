@@ -5,6 +5,7 @@ import {
   deploymentPlanViewSchema,
   hotspotsQuerySchema,
   hotspotsViewSchema,
+  terminalPostsSchema,
 } from '@ringcad/contracts';
 import { DeploymentService, parseInput, type Principal } from '@ringcad/core';
 import { Access } from '../auth/access';
@@ -75,5 +76,15 @@ export class DeploymentController {
   })
   recall(@Param('id', uuidParam) id: string, @CurrentPrincipal() by: Principal) {
     return this.deployment.recall(id, by);
+  }
+
+  @Access({ terminal: true, roles: [], scope: 'filtered' })
+  @Get('terminal/posts')
+  @ApiRoute({
+    summary: "The terminal's unit's deployment posts: confirmed plans whose shift has not ended",
+    response: terminalPostsSchema,
+  })
+  async terminalPosts(@CurrentPrincipal() by: Principal) {
+    return { posts: await this.deployment.terminalPosts(by) };
   }
 }

@@ -29,7 +29,7 @@ import type {
 import { kpiSchemes, ringMetFigure } from '../kpis';
 import { loadSchemes } from './dispatcher';
 import { mountReplayLauncher } from './replay';
-import { PerimeterPanel } from './perimeters';
+import { PerimeterPanel, PERIMETER_READER_ROLES } from './perimeters';
 import { mountPatrolPanel } from './patrol';
 import { mountDeploymentPanel } from './deployment-panel';
 import { mountExerciseLauncher } from './exercise';
@@ -92,9 +92,12 @@ export class CommanderSeat implements Seat {
     this.kpiEl = h('div', { class: 'kpis', id: 'kpis' });
     render(ctx.left, this.kpiEl);
     this.cleanup.push(mountReplayLauncher(ctx.left, ctx.map));
-    const perimeters = new PerimeterPanel(ctx.map);
-    ctx.left.append(perimeters.el);
-    this.cleanup.push(() => perimeters.dispose());
+    // 环城封控圈 readiness (an admin sitting here without the commander role does not read it)
+    if (PERIMETER_READER_ROLES.some((r) => ctx.session.user.roles.includes(r))) {
+      const perimeters = new PerimeterPanel(ctx.map);
+      ctx.left.append(perimeters.el);
+      this.cleanup.push(() => perimeters.dispose());
+    }
     this.cleanup.push(mountPatrolPanel(ctx.left, ctx));
     this.cleanup.push(mountDeploymentPanel(ctx.left, ctx.map));
     // 演练: start an exercise, watch its score (commander and admin sit here)

@@ -36,6 +36,7 @@ import type {
 import { candidateList } from './candidates';
 import { IncidentForm, type IncidentFields } from './incident-form';
 import { CommandPanel } from './sealing';
+import { PerimeterPanel, PERIMETER_READER_ROLES } from './perimeters';
 import type { Seat, SeatContext } from './seat';
 
 const ASSIGNMENT_STEPS: { status: string; at: keyof AssignmentView }[] = [
@@ -186,6 +187,12 @@ export class DispatcherSeat implements Seat {
     this.tabs = h('div', { class: 'tabs' });
     this.leftBody = h('div', { class: 'panel-body' });
     render(ctx.left, this.tabs, this.leftBody);
+    // 环城封控圈 readiness, live, on the dispatcher's seat too (admins sitting here do not read it)
+    if (PERIMETER_READER_ROLES.some((r) => ctx.session.user.roles.includes(r))) {
+      const perimeters = new PerimeterPanel(ctx.map);
+      ctx.left.append(perimeters.el);
+      this.cleanup.push(() => perimeters.dispose());
+    }
     const offs = [
       store.on(['incidents', 'assignments'], () => this.renderLeft()),
       store.on(['units'], () => {

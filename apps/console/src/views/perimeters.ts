@@ -1,4 +1,4 @@
-// 环城封控圈 on the commander's seat: each standing perimeter with its tiers' coverable share
+// 环城封控圈 on the commander's and the dispatcher's seats: each standing perimeter with its tiers' coverable share
 // against the target, its checkpoints on the map (green: a unit can man it within the chosen
 // tier, red: not) labelled with the best unit and its ETA, kept live by `perimeter.readiness`,
 // and the one-action activation (the count confirmed) with its recall.
@@ -19,6 +19,12 @@ import { t } from '../i18n';
 import type { MapView } from '../map/map-view';
 import { perimeterEvents } from '../realtime';
 import { store } from '../store';
+
+/**
+ * The roles that read a perimeter's readiness and may activate it (the api's access rules on
+ * /perimeters/:id/readiness and /activate): the panel is shown, with its actions, to these.
+ */
+export const PERIMETER_READER_ROLES = ['dispatcher', 'commander'] as const;
 
 const SOURCE = 'perimeter';
 const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };

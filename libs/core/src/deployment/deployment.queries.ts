@@ -126,3 +126,24 @@ export async function setPlanStatus(
 ): Promise<void> {
   await tx.updateTable('deployment_plans').set(set).where('id', '=', id).execute();
 }
+
+/** A unit's posts in confirmed plans whose shift has not ended, earliest shift first. */
+export async function standingPostsOfUnit(db: DbOrTx, unitId: string, now: Date) {
+  return db
+    .selectFrom('deployment_posts as p')
+    .innerJoin('deployment_plans as d', 'd.id', 'p.plan_id')
+    .select([
+      'p.plan_id',
+      'p.standby_point_id',
+      'p.standby_point_name',
+      'p.lon',
+      'p.lat',
+      'd.shift_start',
+      'd.shift_end',
+    ])
+    .where('p.unit_id', '=', unitId)
+    .where('d.status', '=', 'confirmed')
+    .where('d.shift_end', '>', now)
+    .orderBy('d.shift_start')
+    .execute();
+}

@@ -4,6 +4,7 @@ import type {
   DeploymentPlanView,
   HotspotsQuery,
   HotspotsView,
+  TerminalPost,
 } from '@ringcad/contracts';
 import { DEFENSE_LEVEL_POLICIES, findScheme, shiftHoursOfWeek } from '@ringcad/domain';
 import {
@@ -38,6 +39,7 @@ import {
   readPlan,
   setPlanStatus,
   standbyPointsIn,
+  standingPostsOfUnit,
   type PlanRow,
   type PostRow,
 } from './deployment.queries';
@@ -71,6 +73,25 @@ const PLAN_METHOD =
   'tier (one bounded search per standby point); greedy maximal covering with lazy evaluation ' +
   '(submodular, ≥ 63 % of the optimum), one unit per point; units matched to the chosen points ' +
   'by closest straight-line pairs';
+
+/** A post as its unit's terminal sees it (post.assigned, GET /terminal/posts). */
+function terminalPost(
+  p: Pick<PostRow, 'plan_id' | 'standby_point_id' | 'standby_point_name' | 'lon' | 'lat'> & {
+    shift_start: Date | string;
+    shift_end: Date | string;
+  },
+): TerminalPost {
+  return {
+    planId: p.plan_id,
+    standbyPoint: {
+      id: p.standby_point_id,
+      name: p.standby_point_name,
+      location: { lon: p.lon, lat: p.lat },
+    },
+    shiftStart: new Date(p.shift_start).toISOString(),
+    shiftEnd: new Date(p.shift_end).toISOString(),
+  };
+}
 
 /**
  * 等级化部署: hotspots (incident density by hexagon) and shift deployment plans that post units at
@@ -269,6 +290,13 @@ export class DeploymentService {
     });
   }
 
+  /** What a terminal shows after (re)connecting: its unit's posts of confirmed, unended shifts. */
+  async terminalPosts(by: Principal): Promise<TerminalPost[]> {
+    if (by.kind !== 'unit') throw new DomainError('FORBIDDEN', 'a unit terminal route');
+    const rows = await standingPostsOfUnit(this.database.db, by.unitId, this.clock.now());
+    return rows.map(terminalPost);
+  }
+
   private async transition(
     id: string,
     by: Principal,
@@ -289,16 +317,11 @@ export class DeploymentService {
       after.add(() => {
         for (const p of posts) {
           if (action === 'confirm')
-            this.realtime.toTerminal(p.unit_id, 'post.assigned', {
-              planId: id,
-              standbyPoint: {
-                id: p.standby_point_id,
-                name: p.standby_point_name,
-                location: { lon: p.lon, lat: p.lat },
-              },
-              shiftStart: new Date(plan.shift_start).toISOString(),
-              shiftEnd: new Date(plan.shift_end).toISOString(),
-            });
+            this.realtime.toTerminal(
+              p.unit_id,
+              'post.assigned',
+              terminalPost({ ...p, shift_start: plan.shift_start, shift_end: plan.shift_end }),
+            );
           else
             this.realtime.toTerminal(p.unit_id, 'post.recalled', {
               planId: id,

@@ -1,2 +1,3 @@
 export * from './patrol.service';
 export * from './patrol.module';
+export * from './patrol-store.service';

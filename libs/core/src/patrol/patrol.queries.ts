@@ -1,5 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import type { PatrolPlanRequest } from '@ringcad/contracts';
+import type { UnitTrack } from '@ringcad/routing';
 import type { DB, DbOrTx, Tx } from '@ringcad/db';
 
 export type PatrolPlanRow = Selectable<DB['patrol_plans']>;
@@ -56,6 +57,20 @@ export async function tracksInBox(
     ORDER BY unit_id, at`.execute(db);
   return r.rows;
 }
+
+/** Rows of {@link tracksInBox} (ordered by unit and time) as one track per unit. */
+export function groupTracks(rows: Awaited<ReturnType<typeof tracksInBox>>): UnitTrack[] {
+  const tracks: UnitTrack[] = [];
+  let cur: { unitId: string; points: UnitTrack['points'][number][] } | null = null;
+  for (const r of rows) {
+    if (!cur || cur.unitId !== r.unit_id) tracks.push((cur = { unitId: r.unit_id, points: [] }));
+    cur.points.push({ lon: r.lon, lat: r.lat, ms: r.ms, headingDeg: r.heading_deg });
+  }
+  return tracks;
+}
+
+/** The whole world as a box: every track point. */
+export const WORLD_BOX: [number, number, number, number] = [-180, -90, 180, 90];
 
 /** Patrol plans whose jurisdiction is one of `ids` (null: every plan). */
 export async function patrolPlanRows(

@@ -10,7 +10,15 @@ import type {
 } from '@ringcad/contracts';
 import {
   BINS,
+  MATCH_CHUNK_MS,
+  MATCH_LEAD_MS,
   binAreas,
+  chunkOf,
+  segmentTiles,
+  tileOf,
+  visibilityFromChunks,
+  visibilityFromHours,
+  HOUR_MS,
   inArea,
   lastPassBySegment,
   patrolVisibility,
@@ -21,7 +29,6 @@ import {
   type PlanCompliance,
   type PlanShape,
   type RoadGraph,
-  type UnitTrack,
 } from '@ringcad/routing';
 import {
   Clock,
@@ -35,8 +42,10 @@ import {
 import { ScopeService } from '../auth';
 import { RoadNetworkService } from '../roads';
 import {
+  WORLD_BOX,
   deletePatrolPlan,
   existingJurisdiction,
+  groupTracks,
   patrolPlanById,
   patrolPlanRows,
   patrolPlansOfUnit,
@@ -47,15 +56,28 @@ import {
   type AreaRow,
   type PatrolPlanRow,
 } from './patrol.queries';
+import {
+  distinctUnits,
+  markChunksDirtySince,
+  storedHours,
+  storedTiles,
+} from './patrol-store.queries';
+import { PatrolStoreService } from './patrol-store.service';
 
 type AreaGeometry = PlanShape['areas'][number];
 type Box = [number, number, number, number];
+
+/**
+ * A plan change re-matches the stored chunks of this long back in the background (the patrol
+ * points changed); older chunks are matched again when a request reads them.
+ */
+const REMATCH_MS = 48 * 3600_000;
 
 /** Track points this far outside the areas still count (a unit on the boundary street). */
 const BOX_MARGIN_DEG = 0.001;
 
 export const VISIBILITY_METHOD =
-  'Track points (jump-flagged ones left out) are map-matched without an HMM: each is projected on the road pieces within 40 m and the nearest wins, with a 15 m penalty off the previous segment and its neighbours (continuity) and a 20 m penalty when the reported heading crosses the street by more than 45°; the stretch between consecutive matches less than 2 min apart is filled in (same segment, via the shared node, or one connecting segment). Streets are cut into 8 equal bins per segment; a bin belongs to the grid holding its midpoint. A slot counts the street-km (bins) and patrol points (plan points in the grid, within 50 m of a track point) passed within windowMin before the slot ends.';
+  'Track points (jump-flagged ones left out) are map-matched without an HMM: each is projected on the road pieces within 40 m and the nearest wins, with a 15 m penalty off the previous segment and its neighbours (continuity) and a 20 m penalty when the reported heading crosses the street by more than 45°; the stretch between consecutive matches less than 2 min apart is filled in (same segment, via the shared node, or one connecting segment). Streets are cut into 8 equal bins per segment; a bin belongs to the grid holding its midpoint. Each track is matched in clock-aligned 5-minute chunks, each chunk with the points of the minute before it as lead-in. A slot counts the street-km (bins) and patrol points (plan points in the grid, within 50 m of a track point) passed in a minute that starts within windowMin before the slot ends. Tracks are matched as they arrive into a stored table (per 5-minute chunk and 2 km tile: a bin mask per segment and minute, the minutes each patrol point was visited); a request reads that table and first matches what of its window is still unmatched.';
 
 function toView(r: PatrolPlanRow): PatrolPlanView {
   const body = (typeof r.body === 'string' ? JSON.parse(r.body) : r.body) as Omit<
@@ -89,16 +111,6 @@ function* ringPoints(g: AreaGeometry): Iterable<readonly number[]> {
   for (const rings of polys) for (const ring of rings) yield* ring;
 }
 
-function groupTracks(rows: Awaited<ReturnType<typeof tracksInBox>>): UnitTrack[] {
-  const tracks: UnitTrack[] = [];
-  let cur: { unitId: string; points: UnitTrack['points'][number][] } | null = null;
-  for (const r of rows) {
-    if (!cur || cur.unitId !== r.unit_id) tracks.push((cur = { unitId: r.unit_id, points: [] }));
-    cur.points.push({ lon: r.lon, lat: r.lat, ms: r.ms, headingDeg: r.heading_deg });
-  }
-  return tracks;
-}
-
 /** Minutes since midnight in China Standard Time (shifts are local). */
 const cstMinutes = (d: Date) => Math.floor((d.getTime() / 60_000 + 8 * 60) % 1440);
 const hhmmMinutes = (s: string) => Number(s.slice(0, 2)) * 60 + Number(s.slice(3, 5));
@@ -126,12 +138,14 @@ interface Areas {
 export class PatrolService {
   /** Street bins per grid set, per loaded graph (grids change rarely; matching is the cost). */
   private readonly binCache = new WeakMap<RoadGraph, Map<string, Int32Array>>();
+  private readonly tileCache = new WeakMap<Int32Array, number[]>();
 
   constructor(
     private readonly database: DatabaseService,
     private readonly clock: Clock,
     private readonly scopes: ScopeService,
     private readonly roads: RoadNetworkService,
+    private readonly store: PatrolStoreService,
   ) {}
 
   private async areas(graph: RoadGraph, jurisdictionId: string): Promise<Areas> {
@@ -159,28 +173,71 @@ export class PatrolService {
     return groupTracks(await tracksInBox(this.database.db, box, from, to, unitIds));
   }
 
-  /** The route's scope rule checked the jurisdiction; this answers per slot and grid. */
+  /**
+   * The route's scope rule checked the jurisdiction; this answers per slot and grid from the
+   * matched store (see {@link PatrolStoreService}), matching first what of the window is stale.
+   */
   async visibility(q: VisibilityQuery): Promise<VisibilityView> {
     const started = Date.now();
     const graph = this.roads.requireGraph();
     const a = await this.areas(graph, q.jurisdictionId);
     const windowMs = q.windowMin * 60_000;
-    const tracks = await this.tracks(a.box, new Date(q.from.getTime() - windowMs), q.to);
-    const points: PatrolPoint[] = [];
-    for (const plan of (await patrolPlanRows(this.database.db, a.treeIds)).map(toView))
-      plan.points.forEach((p, i) => {
-        const area = a.geoms.findIndex((g) => inArea(g, p.lon, p.lat));
-        if (area >= 0) points.push({ id: `${plan.id}:${i}`, lon: p.lon, lat: p.lat, area });
-      });
-    const slots = patrolVisibility(graph, tracks, {
+    const slotMs = q.slotMin * 60_000;
+    const K = Math.ceil((q.to.getTime() - q.from.getTime()) / slotMs);
+    // every minute some slot's window holds: [from − window, the last slot's end)
+    // a look-back of an hour or more reads the hour roll-ups, a shorter one the minutes
+    const byHour = windowMs >= HOUR_MS;
+    const earliest = q.from.getTime() - windowMs;
+    const readFrom = new Date(
+      byHour ? Math.floor(earliest / HOUR_MS) * HOUR_MS : chunkOf(earliest),
+    );
+    const readTo = new Date(q.from.getTime() + K * slotMs);
+    const pointSet = await this.store.patrolPoints();
+    await this.store.ensureMatched(graph, readFrom, readTo, pointSet);
+    const points = await this.planPoints(a);
+    const tiles = new Set(this.tilesOf(graph, a.binArea));
+    for (const p of points) tiles.add(tileOf(p.lon, p.lat));
+    const opts = {
       areas: a.geoms,
       binArea: a.binArea,
       points,
       fromMs: q.from.getTime(),
       toMs: q.to.getTime(),
-      slotMs: q.slotMin * 60_000,
+      slotMs,
       windowMs,
-    });
+    };
+    const json = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
+    const rows = byHour
+      ? await storedHours(this.database.db, readFrom, readTo, [...tiles])
+      : await storedTiles(this.database.db, readFrom, readTo, [...tiles]);
+    const slots = byHour
+      ? visibilityFromHours(
+          graph,
+          (rows as Awaited<ReturnType<typeof storedHours>>).map((r) => ({
+            hourMs: r.ms,
+            segments: r.segments,
+            points: json(r.points),
+          })),
+          opts,
+        )
+      : visibilityFromChunks(
+          graph,
+          (rows as Awaited<ReturnType<typeof storedTiles>>).map((r) => ({
+            chunkMs: r.ms,
+            segments: r.segments,
+            points: json(r.points),
+          })),
+          opts,
+        );
+    const units = await distinctUnits(
+      this.database.db,
+      byHour ? 'hours' : 'chunks',
+      readFrom,
+      readTo,
+      [...tiles],
+    );
+    let trackPoints = 0;
+    for (const r of rows) trackPoints += r.track_points;
     return {
       jurisdictionId: q.jurisdictionId,
       slotMin: q.slotMin,
@@ -192,13 +249,65 @@ export class PatrolService {
         pointsVisitedPct: s.pointsVisitedPct,
         byGrid: s.byArea.map((x) => this.gridShare(a, x)),
       })),
-      tracks: {
-        units: tracks.length,
-        points: tracks.reduce((n, t) => n + t.points.length, 0),
-      },
+      tracks: { units, points: trackPoints },
       method: VISIBILITY_METHOD,
       tookMs: Date.now() - started,
     };
+  }
+
+  /** The plan points inside the areas, each with its area. */
+  private async planPoints(a: Areas): Promise<PatrolPoint[]> {
+    const points: PatrolPoint[] = [];
+    for (const plan of (await patrolPlanRows(this.database.db, a.treeIds)).map(toView))
+      plan.points.forEach((p, i) => {
+        const area = a.geoms.findIndex((g) => inArea(g, p.lon, p.lat));
+        if (area >= 0) points.push({ id: `${plan.id}:${i}`, lon: p.lon, lat: p.lat, area });
+      });
+    return points;
+  }
+
+  /** The store's tiles holding the areas' street bins. */
+  private tilesOf(graph: RoadGraph, binArea: Int32Array): number[] {
+    let t = this.tileCache.get(binArea);
+    if (!t) {
+      const segTile = segmentTiles(graph);
+      const set = new Set<number>();
+      for (let g = 0; g < binArea.length; g += BINS) {
+        for (let b = 0; b < BINS; b++)
+          if (binArea[g + b] >= 0) {
+            set.add(segTile[g / BINS]);
+            break;
+          }
+      }
+      this.tileCache.set(binArea, (t = [...set]));
+    }
+    return t;
+  }
+
+  /**
+   * The direct computation the store must agree with: every track of the window matched now
+   * (chunk by chunk, the same definition). Slow at scale; kept as the oracle of the store.
+   */
+  async visibilityDirect(q: VisibilityQuery): Promise<ReturnType<typeof patrolVisibility>> {
+    const graph = this.roads.requireGraph();
+    const a = await this.areas(graph, q.jurisdictionId);
+    const windowMs = q.windowMin * 60_000;
+    const slotMs = q.slotMin * 60_000;
+    const K = Math.ceil((q.to.getTime() - q.from.getTime()) / slotMs);
+    const fromMs = chunkOf(q.from.getTime() - windowMs) - MATCH_LEAD_MS;
+    const toMs = chunkOf(q.from.getTime() + K * slotMs - 1) + MATCH_CHUNK_MS;
+    const tracks = groupTracks(
+      await tracksInBox(this.database.db, WORLD_BOX, new Date(fromMs), new Date(toMs)),
+    );
+    return patrolVisibility(graph, tracks, {
+      areas: a.geoms,
+      binArea: a.binArea,
+      points: await this.planPoints(a),
+      fromMs: q.from.getTime(),
+      toMs: q.to.getTime(),
+      slotMs,
+      windowMs,
+    });
   }
 
   private gridShare(a: Areas, x: AreaShare) {
@@ -289,6 +398,7 @@ export class PatrolService {
         this.clock.now(),
       );
       if (!saved) throw notFound('patrol plan', id ?? undefined);
+      await markChunksDirtySince(tx, new Date(this.clock.now().getTime() - REMATCH_MS));
       await appendAudit(
         tx,
         this.clock.now(),
@@ -310,6 +420,7 @@ export class PatrolService {
     await this.get(id);
     await this.database.transaction(async (tx) => {
       if (!(await deletePatrolPlan(tx, id))) throw notFound('patrol plan', id);
+      await markChunksDirtySince(tx, new Date(this.clock.now().getTime() - REMATCH_MS));
       await appendAudit(tx, this.clock.now(), actorOf(by), 'patrol-plan.delete', 'patrol_plan', id);
     });
   }
