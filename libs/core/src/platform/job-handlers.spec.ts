@@ -1,19 +1,29 @@
-import { AGENCIES_QUEUE, POSITIONS_QUEUE, TIMERS_QUEUE, type JobQueue } from '@ringcad/contracts';
+import {
+  AGENCIES_QUEUE,
+  INDEX_SAMPLES_QUEUE,
+  POSITIONS_QUEUE,
+  TIMERS_QUEUE,
+  type JobQueue,
+} from '@ringcad/contracts';
 import { JOB_QUEUES, JobHandlerRegistry, JobPayloadError, runJob } from './job-handlers';
 
 const noop = async () => {};
 
 describe('job handler registry', () => {
   it('knows every queue of the contract', () => {
-    expect([...JOB_QUEUES].sort()).toEqual([AGENCIES_QUEUE, POSITIONS_QUEUE, TIMERS_QUEUE].sort());
+    expect([...JOB_QUEUES].sort()).toEqual(
+      [AGENCIES_QUEUE, INDEX_SAMPLES_QUEUE, POSITIONS_QUEUE, TIMERS_QUEUE].sort(),
+    );
   });
 
   it('refuses to complete while a queue has no handler, naming it', () => {
     const registry = new JobHandlerRegistry();
     registry.register(TIMERS_QUEUE, { handler: noop, concurrency: 4 });
     registry.register(POSITIONS_QUEUE, { handler: noop, concurrency: 2 });
-    expect(() => registry.complete()).toThrow(/no handler for queue "agencies"/);
-    expect(() => new JobHandlerRegistry().complete()).toThrow(/"timers", "positions", "agencies"/);
+    expect(() => registry.complete()).toThrow(/no handler for queue "agencies", "index-samples"/);
+    expect(() => new JobHandlerRegistry().complete()).toThrow(
+      /"timers", "positions", "agencies", "index-samples"/,
+    );
   });
 
   it('refuses a second handler for a queue', () => {
@@ -36,6 +46,7 @@ describe('job handler registry', () => {
     registry.register(TIMERS_QUEUE, { handler: timers, concurrency: 4 });
     registry.register(POSITIONS_QUEUE, { handler: noop, concurrency: 2 });
     registry.register(AGENCIES_QUEUE, { handler: noop, concurrency: 4 });
+    registry.register(INDEX_SAMPLES_QUEUE, { handler: noop, concurrency: 1 });
     const map = registry.complete();
     expect(map[TIMERS_QUEUE].handler).toBe(timers);
     expect(map[POSITIONS_QUEUE].concurrency).toBe(2);
