@@ -82,12 +82,14 @@ export function connectRealtime(token: string, onAuthFailed: () => void): () => 
     clearTimeout(syncTimer);
     syncTimer = setTimeout(() => {
       if (!s.connected) return;
+      store.expectSync();
       s.emit('sync.request');
       awaitSync(Math.min(waitMs * 2, SYNC_RETRY_MAX_MS));
     }, waitMs);
   };
   s.on('connect', () => {
     refusedHandshakes = 0;
+    store.expectSync();
     store.setConnection('online');
     awaitSync(SYNC_RETRY_FIRST_MS);
     if (viewport !== undefined) s.emit('positions.viewport', viewport);

@@ -28,6 +28,12 @@ export type Connection = 'connecting' | 'online' | 'offline';
 
 export class Store {
   readonly incidents = new Map<string, IncidentView>();
+  /**
+   * Incident events received while a sync snapshot is awaited (from the connect or the request
+   * on). The snapshot is read after the socket joined its rooms, so these may be newer than it:
+   * they are applied again on top of it (older versions are ignored by applyIncident).
+   */
+  private liveBeforeSync: IncidentView[] | null = null;
   readonly assignments = new Map<string, AssignmentView>();
   readonly units = new Map<string, UnitView>();
   /** Units by `num`, the name packed position frames use. */
@@ -85,9 +91,17 @@ export class Store {
     return Date.now() + this.clockSkewMs;
   }
 
+  /** A sync snapshot is on its way (the socket connected, or one was asked for). */
+  expectSync() {
+    this.liveBeforeSync = [];
+  }
+
   applySync(s: ConsoleSync) {
     this.incidents.clear();
     for (const i of s.incidents) this.incidents.set(i.id, i);
+    const replay = this.liveBeforeSync ?? [];
+    this.liveBeforeSync = null;
+    for (const i of replay) this.applyIncident(i);
     this.assignments.clear();
     for (const a of s.assignments) this.assignments.set(a.id, a);
     this.units.clear();
@@ -177,6 +191,7 @@ export class Store {
 
   /** Applies an incident event unless we already hold a newer version of it. */
   applyIncident(i: IncidentView) {
+    this.liveBeforeSync?.push(i);
     const cur = this.incidents.get(i.id);
     if (cur && cur.version > i.version) return;
     if (!OPEN_INCIDENT_STATUSES.includes(i.status as IncidentStatus)) {

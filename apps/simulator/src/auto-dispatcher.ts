@@ -71,17 +71,29 @@ export class AutoDispatcher {
       reconnectionDelayMax: 10_000,
     });
     this.socket = socket;
+    // The server joins the socket to its rooms, then reads the snapshot: events of that moment
+    // can arrive before it, older or newer. They are applied again on top of it (upsert ignores
+    // older versions), so an incident filed meanwhile is not dropped as "not in the snapshot".
+    let liveBeforeSync: IncidentView[] | null = null;
+    socket.on('connect', () => (liveBeforeSync = []));
     socket.on('sync', (snapshot) => {
       const open = new Set(snapshot.incidents.map((i) => i.id));
       for (const [id, t] of this.tracked) {
         if (!open.has(id)) this.forget(id, t);
       }
       for (const i of snapshot.incidents) this.upsert(i);
+      const replay = liveBeforeSync ?? [];
+      liveBeforeSync = null;
+      for (const i of replay) this.upsert(i);
     });
+    const live = (i: IncidentView) => {
+      liveBeforeSync?.push(i);
+      this.upsert(i);
+    };
     socket.on('sync', () => this.track(this.readSwitch()));
     socket.on('training.updated', (v) => this.setEnabled(v.autoDispatch));
-    socket.on('incident.created', (i) => this.upsert(i));
-    socket.on('incident.updated', (i) => this.upsert(i));
+    socket.on('incident.created', live);
+    socket.on('incident.updated', live);
     socket.on('disconnect', (reason) => {
       if (this.stopped) return;
       log.warn(`dispatcher console disconnected (${reason})`);
