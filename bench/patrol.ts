@@ -5,11 +5,14 @@
  * tracks (5,000 units city-wide, a report every 5 s) read from the matched store in a real
  * database. Each figure says what is inside its clock, with wall and CPU time and the load
  * average when it was taken. Prints and writes bench/results/patrol.json; asserts nothing.
+ * Knob: BENCH_CPU_PROFILE=<file> writes a V8 CPU profile of the timed visibility requests (the
+ * figures of such a run carry the profiler's cost: do not keep them).
  */
 import { perimeterReadiness, snapPoint, type EtaUnit } from '../libs/routing/src';
 import { hardCity, unitPoint } from './lib/bench-cities';
 import { measure, mulberry32, stats, writeResult } from './lib/bench-utils';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import * as os from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -232,7 +235,19 @@ async function visibilityFigures(
     };
     await request();
     const runs = [];
+    const profileTo = process.env.BENCH_CPU_PROFILE;
+    const session = profileTo ? new Session() : undefined;
+    if (session) {
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+    }
     for (let k = 0; k < RUNS; k++) runs.push(await request());
+    if (session && profileTo) {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(profileTo, JSON.stringify(profile));
+      session.disconnect();
+    }
     const last = runs[runs.length - 1];
     return {
       visibilityMs: stats(runs.map((r) => r.ms)).p99,
@@ -248,6 +263,7 @@ async function visibilityFigures(
         chunks: byChunk.size,
         storedTileRows: tileRows,
         storedSegmentBytes: bytes,
+        ...(profileTo ? { cpuProfile: profileTo } : {}),
         hourRowsRead: last.rows,
         unitsSeen: last.units,
         staleCheckAndQueriesWallMs: stats(runs.map((r) => r.queryMs)),
