@@ -174,6 +174,10 @@ async function visibilityFigures(
       }
     }
     await flush();
+    // the api holds no tracks while it answers: neither does the bench (a major GC marks them all)
+    const chunks = byChunk.size;
+    byChunk.clear();
+    data.tracks.length = 0;
     const tiles = new Set<number>();
     const segTile = segmentTiles(g);
     for (let x = 0; x < binArea.length; x++)
@@ -260,7 +264,7 @@ async function visibilityFigures(
         unitsCityWide: PATROL_BENCH.units,
         unitsInDistrict: data.unitsInDistrict,
         trackPoints: data.trackPoints,
-        chunks: byChunk.size,
+        chunks,
         storedTileRows: tileRows,
         storedSegmentBytes: bytes,
         ...(profileTo ? { cpuProfile: profileTo } : {}),

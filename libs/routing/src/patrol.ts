@@ -810,12 +810,14 @@ function storedAnswer(graph: RoadGraph, o: VisibilityOptions & { binArea: Int32A
   const K = Math.max(0, Math.ceil((o.toMs - o.fromMs) / o.slotMs));
   const bins = localBins(graph, o.binArea, o.areas.length);
   const L = bins.binLenM.length;
+  // seen bits: per slot a row of L bits in words of 32 (bin l of slot k: word k·W + l >>> 5)
+  const W = Math.ceil(L / 32);
   return {
     K,
-    L,
+    W,
     local: bins.local,
     bins,
-    seen: new Uint8Array(K * L),
+    seen: new Uint32Array(K * W),
     visited: new Uint8Array(K * o.points.length),
     pointIndex: pointsByKey(o.points),
   };
@@ -833,23 +835,31 @@ function pointsByKey(points: readonly PatrolPoint[]): Map<string, number[]> {
   return index;
 }
 
-/** Slots from flat seen bits (slot × local bin) and visited bits (slot × point). */
+/** Slots from seen bits (slot rows of local bins, see storedAnswer) and visited bits (slot × point). */
 function flatSlots(
   o: VisibilityOptions,
   K: number,
   bins: Pick<ReturnType<typeof localBins>, 'binLenM' | 'localArea' | 'areaKm'>,
-  seen: Uint8Array,
+  seen: Uint32Array,
   visited: Uint8Array,
 ): VisibilitySlot[] {
   const A = o.areas.length;
-  const L = bins.binLenM.length;
+  const W = Math.ceil(bins.binLenM.length / 32);
   const pointsPerArea = new Int32Array(A);
   for (const p of o.points) pointsPerArea[p.area]++;
   const slots: VisibilitySlot[] = [];
   for (let k = 0; k < K; k++) {
     const kmSeen = new Float64Array(A);
-    for (let l = 0; l < L; l++)
-      if (seen[k * L + l]) kmSeen[bins.localArea[l]] += bins.binLenM[l] / 1000;
+    // the bins seen in ascending order (the sums of patrolVisibility, to the last bit)
+    for (let x = 0; x < W; x++) {
+      let word = seen[k * W + x];
+      while (word) {
+        const low = word & -word;
+        const l = x * 32 + 31 - Math.clz32(low);
+        kmSeen[bins.localArea[l]] += bins.binLenM[l] / 1000;
+        word ^= low;
+      }
+    }
     const ptsSeen = new Int32Array(A);
     o.points.forEach((p, i) => {
       if (visited[k * o.points.length + i]) ptsSeen[p.area]++;
@@ -902,7 +912,7 @@ export function visibilityFromChunks(
   stored: Iterable<StoredChunkTile>,
   o: VisibilityOptions & { binArea: Int32Array },
 ): VisibilitySlot[] {
-  const { K, L, local, bins, seen, visited, pointIndex } = storedAnswer(graph, o);
+  const { K, W, local, bins, seen, visited, pointIndex } = storedAnswer(graph, o);
   for (const c of stored) {
     decodeChunkSegments(c.segments, (s, m, mask) => {
       const [k0, k1] = slotRange(o, K, c.chunkMs + m * MINUTE_MS);
@@ -911,7 +921,7 @@ export function visibilityFromChunks(
         if (!(mask & (1 << b))) continue;
         const l = local[s * BINS + b];
         if (l < 0) continue;
-        for (let k = k0; k <= k1; k++) seen[k * L + l] = 1;
+        for (let k = k0; k <= k1; k++) seen[k * W + (l >>> 5)] |= 1 << (l & 31);
       }
     });
     for (const [key, mask] of Object.entries(c.points)) {
@@ -1075,7 +1085,7 @@ export interface StoredHourTile {
  * hourMs + m·MINUTE_MS, so the bounds are whole minutes: first < firstBelow and last ≥ lastFrom.
  */
 interface HourWindows {
-  /** Slot index × L (the offset of the slot's seen bits). */
+  /** The first word of the slot's seen bits. */
   seenAt: number[];
   /** Slot index × points (the offset of the slot's visited bits). */
   visitedAt: number[];
@@ -1083,13 +1093,13 @@ interface HourWindows {
   lastFrom: number[];
 }
 
-function hourWindows(o: VisibilityOptions, K: number, L: number, hourMs: number): HourWindows {
+function hourWindows(o: VisibilityOptions, K: number, W: number, hourMs: number): HourWindows {
   const w: HourWindows = { seenAt: [], visitedAt: [], firstBelow: [], lastFrom: [] };
   for (let k = 0; k < K; k++) {
     const b = o.fromMs + (k + 1) * o.slotMs;
     const a = b - o.windowMs;
     if (!(a < hourMs + HOUR_MS && b > hourMs)) continue;
-    w.seenAt.push(k * L);
+    w.seenAt.push(k * W);
     w.visitedAt.push(k * o.points.length);
     if (a <= hourMs && b >= hourMs + HOUR_MS) {
       w.firstBelow.push(Infinity);
@@ -1113,9 +1123,9 @@ function markHourSegments(
   bytes: Uint8Array,
   local: Int32Array,
   w: HourWindows,
-  seen: Uint8Array,
+  seen: Uint32Array,
 ): void {
-  const W = w.seenAt.length;
+  const J = w.seenAt.length;
   const n = bytes.byteLength;
   let o = 0;
   while (o + 5 <= n) {
@@ -1127,12 +1137,12 @@ function markHourSegments(
       const first = bytes[o];
       const last = bytes[o + 1];
       o += 2;
-      for (let j = 0; j < W; j++) {
+      for (let j = 0; j < J; j++) {
         if (!(first < w.firstBelow[j] && last >= w.lastFrom[j])) continue;
         const at = w.seenAt[j];
         for (let b = 0; b < BINS; b++) {
           const l = local[base + b];
-          if (l >= 0) seen[at + l] = 1;
+          if (l >= 0) seen[at + (l >>> 5)] |= 1 << (l & 31);
         }
       }
       continue;
@@ -1144,8 +1154,9 @@ function markHourSegments(
       o += 2;
       const l = local[base + b];
       if (l < 0) continue;
-      for (let j = 0; j < W; j++)
-        if (first < w.firstBelow[j] && last >= w.lastFrom[j]) seen[w.seenAt[j] + l] = 1;
+      for (let j = 0; j < J; j++)
+        if (first < w.firstBelow[j] && last >= w.lastFrom[j])
+          seen[w.seenAt[j] + (l >>> 5)] |= 1 << (l & 31);
     }
   }
 }
@@ -1160,11 +1171,11 @@ export function visibilityFromHours(
   o: VisibilityOptions & { binArea: Int32Array },
 ): VisibilitySlot[] {
   if (o.windowMs < HOUR_MS) throw new Error('hour roll-ups answer look-backs of an hour or more');
-  const { K, L, local, bins, seen, visited, pointIndex } = storedAnswer(graph, o);
+  const { K, W, local, bins, seen, visited, pointIndex } = storedAnswer(graph, o);
   const windowsOf = new Map<number, HourWindows>();
   for (const h of stored) {
     let w = windowsOf.get(h.hourMs);
-    if (!w) windowsOf.set(h.hourMs, (w = hourWindows(o, K, L, h.hourMs)));
+    if (!w) windowsOf.set(h.hourMs, (w = hourWindows(o, K, W, h.hourMs)));
     if (!w.seenAt.length) continue;
     markHourSegments(h.segments, local, w, seen);
     for (const key of Object.keys(h.points)) {
