@@ -1,6 +1,23 @@
 import { buildRoadGraph } from './road-graph';
 import { importGeoJsonRoads } from './geojson-import';
-import { binAreas, patrolVisibility, planCompliance, trackPasses, BINS } from './patrol';
+import {
+  addChunkToHour,
+  binAreas,
+  encodeChunkSegments,
+  encodeHourSegments,
+  patrolPointKey,
+  patrolVisibility,
+  planCompliance,
+  trackPasses,
+  visibilityFromChunks,
+  visibilityFromHours,
+  BINS,
+  CHUNK_MIN,
+  HOUR_MS,
+  MATCH_CHUNK_MS,
+  type HourRollup,
+  type StoredChunkTile,
+} from './patrol';
 import { patrolAt, patrolBox, patrolDriveEast, patrolGrid } from './patrol.fixture';
 
 const graph = buildRoadGraph(importGeoJsonRoads(patrolGrid()));
@@ -121,5 +138,65 @@ describe('patrol visibility (见警率) on a 3 × 3 grid', () => {
     expect(c.lineDrivenPct).toBe(50);
     expect(c.areaKm).toBeCloseTo(0.7, 2);
     expect(c.areaSweptPct).toBeCloseTo((100 * 0.1) / 0.7, 0);
+  });
+});
+
+describe('patrol visibility from the hour roll-ups', () => {
+  it('answers every look-back of an hour or more as the minutes it was rolled up from do', () => {
+    let seed = 17;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const H0 = Date.UTC(2026, 11, 5, 0);
+    const keys = points.map((p) => patrolPointKey(p.lon, p.lat));
+    const binArea = binAreas(graph, [west, east]);
+    const partial: number[] = [];
+    for (let trial = 0; trial < 60; trial++) {
+      // random minute masks in a random half of the chunks of four hours, rolled up per hour
+      const chunks: StoredChunkTile[] = [];
+      const hours = new Map<number, HourRollup>();
+      const density = 0.05 + 0.3 * rand();
+      for (let c = 0; c < (4 * HOUR_MS) / MATCH_CHUNK_MS; c++) {
+        if (rand() < 0.5) continue;
+        const chunkMs = H0 + c * MATCH_CHUNK_MS;
+        const segments = new Map<number, Uint8Array>();
+        for (let s = 0; s < graph.segmentCount; s++) {
+          const masks = new Uint8Array(CHUNK_MIN);
+          for (let m = 0; m < CHUNK_MIN; m++)
+            if (rand() < density) masks[m] = rand() < 0.5 ? 0xff : 1 + Math.floor(rand() * 255);
+          if (masks.some((x) => x)) segments.set(s, masks);
+        }
+        const pts: Record<string, number> = {};
+        for (const k of keys) if (rand() < density) pts[k] = 1 + Math.floor(rand() * 31);
+        const bytes = encodeChunkSegments(segments);
+        chunks.push({ chunkMs, segments: bytes, points: pts });
+        const hourMs = Math.floor(chunkMs / HOUR_MS) * HOUR_MS;
+        let h = hours.get(hourMs);
+        if (!h) hours.set(hourMs, (h = { segments: new Map(), points: {} }));
+        addChunkToHour(h, hourMs, chunkMs, bytes, pts);
+      }
+      const stored = [...hours].map(([hourMs, h]) => ({
+        hourMs,
+        segments: encodeHourSegments(h.segments),
+        points: h.points,
+      }));
+      const fromMs = H0 + (30 + Math.floor(rand() * 150)) * MIN + (rand() < 0.5 ? 17_000 : 0);
+      const o = {
+        areas: [west, east],
+        binArea,
+        points,
+        fromMs,
+        toMs: fromMs + (1 + Math.floor(rand() * 180)) * MIN,
+        slotMs: [5, 10, 15, 30, 60, 90][Math.floor(rand() * 6)] * MIN,
+        windowMs: (60 + Math.floor(rand() * 5) * 15) * MIN,
+      };
+      const byHour = visibilityFromHours(graph, stored, o);
+      expect(byHour).toEqual(visibilityFromChunks(graph, chunks, o));
+      for (const s of byHour)
+        if (s.streetKmPct > 0 && s.streetKmPct < 100) partial.push(s.streetKmPct);
+    }
+    // the draws reach slots neither empty nor full
+    expect(partial.length).toBeGreaterThan(20);
   });
 });

@@ -486,8 +486,22 @@ function pointLookup(points: readonly PatrolPoint[], graph: RoadGraph, radiusM: 
   };
 }
 
-/** The bins of the areas, compactly: seen bits per slot are kept only for those. */
+const localBinCache = new WeakMap<
+  Int32Array,
+  { graph: RoadGraph; A: number; bins: ReturnType<typeof computeLocalBins> }
+>();
+
+/** The bins of the areas, compactly (cached per `binArea`: callers reuse it across requests). */
 function localBins(graph: RoadGraph, binArea: Int32Array, A: number) {
+  const hit = localBinCache.get(binArea);
+  if (hit && hit.graph === graph && hit.A === A) return hit.bins;
+  const bins = computeLocalBins(graph, binArea, A);
+  localBinCache.set(binArea, { graph, A, bins });
+  return bins;
+}
+
+/** The bins of the areas, compactly: seen bits per slot are kept only for those. */
+function computeLocalBins(graph: RoadGraph, binArea: Int32Array, A: number) {
   const local = new Int32Array(binArea.length).fill(-1);
   const binLenM: number[] = [];
   const localArea: number[] = [];
@@ -796,12 +810,14 @@ function storedAnswer(graph: RoadGraph, o: VisibilityOptions & { binArea: Int32A
   const K = Math.max(0, Math.ceil((o.toMs - o.fromMs) / o.slotMs));
   const bins = localBins(graph, o.binArea, o.areas.length);
   const L = bins.binLenM.length;
+  // seen bits: per slot a row of L bits in words of 32 (bin l of slot k: word k·W + l >>> 5)
+  const W = Math.ceil(L / 32);
   return {
     K,
-    L,
+    W,
     local: bins.local,
     bins,
-    seen: new Uint8Array(K * L),
+    seen: new Uint32Array(K * W),
     visited: new Uint8Array(K * o.points.length),
     pointIndex: pointsByKey(o.points),
   };
@@ -819,23 +835,31 @@ function pointsByKey(points: readonly PatrolPoint[]): Map<string, number[]> {
   return index;
 }
 
-/** Slots from flat seen bits (slot × local bin) and visited bits (slot × point). */
+/** Slots from seen bits (slot rows of local bins, see storedAnswer) and visited bits (slot × point). */
 function flatSlots(
   o: VisibilityOptions,
   K: number,
   bins: Pick<ReturnType<typeof localBins>, 'binLenM' | 'localArea' | 'areaKm'>,
-  seen: Uint8Array,
+  seen: Uint32Array,
   visited: Uint8Array,
 ): VisibilitySlot[] {
   const A = o.areas.length;
-  const L = bins.binLenM.length;
+  const W = Math.ceil(bins.binLenM.length / 32);
   const pointsPerArea = new Int32Array(A);
   for (const p of o.points) pointsPerArea[p.area]++;
   const slots: VisibilitySlot[] = [];
   for (let k = 0; k < K; k++) {
     const kmSeen = new Float64Array(A);
-    for (let l = 0; l < L; l++)
-      if (seen[k * L + l]) kmSeen[bins.localArea[l]] += bins.binLenM[l] / 1000;
+    // the bins seen in ascending order (the sums of patrolVisibility, to the last bit)
+    for (let x = 0; x < W; x++) {
+      let word = seen[k * W + x];
+      while (word) {
+        const low = word & -word;
+        const l = x * 32 + 31 - Math.clz32(low);
+        kmSeen[bins.localArea[l]] += bins.binLenM[l] / 1000;
+        word ^= low;
+      }
+    }
     const ptsSeen = new Int32Array(A);
     o.points.forEach((p, i) => {
       if (visited[k * o.points.length + i]) ptsSeen[p.area]++;
@@ -888,7 +912,7 @@ export function visibilityFromChunks(
   stored: Iterable<StoredChunkTile>,
   o: VisibilityOptions & { binArea: Int32Array },
 ): VisibilitySlot[] {
-  const { K, L, local, bins, seen, visited, pointIndex } = storedAnswer(graph, o);
+  const { K, W, local, bins, seen, visited, pointIndex } = storedAnswer(graph, o);
   for (const c of stored) {
     decodeChunkSegments(c.segments, (s, m, mask) => {
       const [k0, k1] = slotRange(o, K, c.chunkMs + m * MINUTE_MS);
@@ -897,7 +921,7 @@ export function visibilityFromChunks(
         if (!(mask & (1 << b))) continue;
         const l = local[s * BINS + b];
         if (l < 0) continue;
-        for (let k = k0; k <= k1; k++) seen[k * L + l] = 1;
+        for (let k = k0; k <= k1; k++) seen[k * W + (l >>> 5)] |= 1 << (l & 31);
       }
     });
     for (const [key, mask] of Object.entries(c.points)) {
@@ -1054,13 +1078,87 @@ export interface StoredHourTile {
 }
 
 /**
- * Whether an hour's pass minutes [first, last] meet a window [a, b) that covers the hour whole,
- * from its start or up to its end (a look-back of at least an hour never falls inside one).
+ * The slots whose window meets an hour, each as a test on the hour's first and last minute of a
+ * pass: the window [a, b) covers the hour whole, from its start (a ≤ hour: it meets a pass whose
+ * first minute lies before b) or up to its end (it meets a pass whose last minute lies at or
+ * after a); a look-back of at least an hour never falls inside one. Minute m of the hour is
+ * hourMs + m·MINUTE_MS, so the bounds are whole minutes: first < firstBelow and last ≥ lastFrom.
  */
-function meets(hourMs: number, first: number, last: number, a: number, b: number): boolean {
-  if (a <= hourMs && b >= hourMs + HOUR_MS) return true;
-  if (a <= hourMs) return hourMs + first * MINUTE_MS < b;
-  return hourMs + last * MINUTE_MS >= a;
+interface HourWindows {
+  /** The first word of the slot's seen bits. */
+  seenAt: number[];
+  /** Slot index × points (the offset of the slot's visited bits). */
+  visitedAt: number[];
+  firstBelow: number[];
+  lastFrom: number[];
+}
+
+function hourWindows(o: VisibilityOptions, K: number, W: number, hourMs: number): HourWindows {
+  const w: HourWindows = { seenAt: [], visitedAt: [], firstBelow: [], lastFrom: [] };
+  for (let k = 0; k < K; k++) {
+    const b = o.fromMs + (k + 1) * o.slotMs;
+    const a = b - o.windowMs;
+    if (!(a < hourMs + HOUR_MS && b > hourMs)) continue;
+    w.seenAt.push(k * W);
+    w.visitedAt.push(k * o.points.length);
+    if (a <= hourMs && b >= hourMs + HOUR_MS) {
+      w.firstBelow.push(Infinity);
+      w.lastFrom.push(-Infinity);
+    } else if (a <= hourMs) {
+      w.firstBelow.push(Math.ceil((b - hourMs) / MINUTE_MS));
+      w.lastFrom.push(-Infinity);
+    } else {
+      w.firstBelow.push(Infinity);
+      w.lastFrom.push(Math.ceil((a - hourMs) / MINUTE_MS));
+    }
+  }
+  return w;
+}
+
+/**
+ * Marks the seen bits of one encoded hour (see {@link encodeHourSegments}) in place: no record
+ * objects, a segment outside the areas costs its lookups only.
+ */
+function markHourSegments(
+  bytes: Uint8Array,
+  local: Int32Array,
+  w: HourWindows,
+  seen: Uint32Array,
+): void {
+  const J = w.seenAt.length;
+  const n = bytes.byteLength;
+  let o = 0;
+  while (o + 5 <= n) {
+    const base =
+      (bytes[o] | (bytes[o + 1] << 8) | (bytes[o + 2] << 16) | (bytes[o + 3] << 24)) * BINS;
+    const flag = bytes[o + 4];
+    o += 5;
+    if (flag === UNIFORM) {
+      const first = bytes[o];
+      const last = bytes[o + 1];
+      o += 2;
+      for (let j = 0; j < J; j++) {
+        if (!(first < w.firstBelow[j] && last >= w.lastFrom[j])) continue;
+        const at = w.seenAt[j];
+        for (let b = 0; b < BINS; b++) {
+          const l = local[base + b];
+          if (l >= 0) seen[at + (l >>> 5)] |= 1 << (l & 31);
+        }
+      }
+      continue;
+    }
+    for (let b = 0; b < BINS; b++) {
+      if (!(flag & (1 << b))) continue;
+      const first = bytes[o];
+      const last = bytes[o + 1];
+      o += 2;
+      const l = local[base + b];
+      if (l < 0) continue;
+      for (let j = 0; j < J; j++)
+        if (first < w.firstBelow[j] && last >= w.lastFrom[j])
+          seen[w.seenAt[j] + (l >>> 5)] |= 1 << (l & 31);
+    }
+  }
 }
 
 /**
@@ -1073,36 +1171,20 @@ export function visibilityFromHours(
   o: VisibilityOptions & { binArea: Int32Array },
 ): VisibilitySlot[] {
   if (o.windowMs < HOUR_MS) throw new Error('hour roll-ups answer look-backs of an hour or more');
-  const { K, L, local, bins, seen, visited, pointIndex } = storedAnswer(graph, o);
-  // the slots whose window meets each hour, with the window
-  const windowsOf = new Map<number, { k: number; a: number; b: number }[]>();
-  const windowsFor = (hourMs: number) => {
-    let w = windowsOf.get(hourMs);
-    if (!w) {
-      w = [];
-      for (let k = 0; k < K; k++) {
-        const b = o.fromMs + (k + 1) * o.slotMs;
-        const a = b - o.windowMs;
-        if (a < hourMs + HOUR_MS && b > hourMs) w.push({ k, a, b });
-      }
-      windowsOf.set(hourMs, w);
-    }
-    return w;
-  };
+  const { K, W, local, bins, seen, visited, pointIndex } = storedAnswer(graph, o);
+  const windowsOf = new Map<number, HourWindows>();
   for (const h of stored) {
-    const ws = windowsFor(h.hourMs);
-    if (!ws.length) continue;
-    decodeHourSegments(h.segments, (s, bin, first, last) => {
-      const l = local[s * BINS + bin];
-      if (l < 0) return;
-      for (const w of ws) if (meets(h.hourMs, first, last, w.a, w.b)) seen[w.k * L + l] = 1;
-    });
-    for (const [key, [first, last]] of Object.entries(h.points)) {
+    let w = windowsOf.get(h.hourMs);
+    if (!w) windowsOf.set(h.hourMs, (w = hourWindows(o, K, W, h.hourMs)));
+    if (!w.seenAt.length) continue;
+    markHourSegments(h.segments, local, w, seen);
+    for (const key of Object.keys(h.points)) {
       const idx = pointIndex.get(key);
       if (!idx) continue;
-      for (const w of ws)
-        if (meets(h.hourMs, first, last, w.a, w.b))
-          for (const i of idx) visited[w.k * o.points.length + i] = 1;
+      const [first, last] = h.points[key];
+      for (let j = 0; j < w.seenAt.length; j++)
+        if (first < w.firstBelow[j] && last >= w.lastFrom[j])
+          for (const i of idx) visited[w.visitedAt[j] + i] = 1;
     }
   }
   return flatSlots(o, K, bins, seen, visited);

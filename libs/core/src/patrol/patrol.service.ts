@@ -207,9 +207,13 @@ export class PatrolService {
       windowMs,
     };
     const json = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
-    const rows = byHour
-      ? await storedHours(this.database.db, readFrom, readTo, [...tiles])
-      : await storedTiles(this.database.db, readFrom, readTo, [...tiles]);
+    // the stored rows and the units seen are read side by side
+    const [rows, units] = await Promise.all([
+      byHour
+        ? storedHours(this.database.db, readFrom, readTo, [...tiles])
+        : storedTiles(this.database.db, readFrom, readTo, [...tiles]),
+      distinctUnits(this.database.db, byHour ? 'hours' : 'chunks', readFrom, readTo, [...tiles]),
+    ]);
     const slots = byHour
       ? visibilityFromHours(
           graph,
@@ -229,13 +233,6 @@ export class PatrolService {
           })),
           opts,
         );
-    const units = await distinctUnits(
-      this.database.db,
-      byHour ? 'hours' : 'chunks',
-      readFrom,
-      readTo,
-      [...tiles],
-    );
     let trackPoints = 0;
     for (const r of rows) trackPoints += r.track_points;
     return {
