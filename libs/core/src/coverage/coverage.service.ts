@@ -14,6 +14,7 @@ import {
   DomainError,
   APP_CONFIG,
   MetricsService,
+  repeatWithoutOverlap,
 } from '../platform';
 import { DefenseLevelsService } from '../command';
 import { availableUnitPositions, LiveFleetService, overlayLive } from '../fleet';
@@ -61,8 +62,7 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
   private readonly cache = new Map<string, { atMs: number; view: CoverageView }>();
   private areas: { key: string; list: (CoverageArea & { name: string })[] } | null = null;
   private lastUnits: { id: string; lon: number; lat: number }[] = [];
-  private timer?: NodeJS.Timeout;
-  private pushing = false;
+  private stopPushes?: () => void;
   private readonly thread = new CoverageThread();
 
   constructor(
@@ -79,20 +79,17 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
 
   onApplicationBootstrap() {
     if (!this.config.runProcessors || this.config.COVERAGE_PUSH_SEC <= 0) return;
-    this.timer = setInterval(() => {
-      // one push at a time: a push waits for the coverage thread, and two overlapping ones
-      // would judge the same breach twice (the defense-level check reads, then raises)
-      if (this.pushing) return;
-      this.pushing = true;
-      this.push()
-        .catch((err: Error) => this.logger.warn(`coverage push failed: ${err.message}`))
-        .finally(() => (this.pushing = false));
-    }, this.config.COVERAGE_PUSH_SEC * 1000);
-    this.timer.unref();
+    // one push at a time: a push waits for the coverage thread, and two overlapping ones would
+    // judge the same breach twice (the defense-level check reads, then raises)
+    this.stopPushes = repeatWithoutOverlap(
+      this.config.COVERAGE_PUSH_SEC * 1000,
+      () => this.push(),
+      (err) => this.logger.warn(`coverage push failed: ${err.message}`),
+    );
   }
 
   async onApplicationShutdown() {
-    if (this.timer) clearInterval(this.timer);
+    this.stopPushes?.();
     await this.thread.close();
   }
 

@@ -16,7 +16,13 @@ import {
   type UnitTrack,
 } from '@ringcad/routing';
 import type { DbOrTx } from '@ringcad/db';
-import { APP_CONFIG, Clock, DatabaseService, type AppConfig } from '../platform';
+import {
+  APP_CONFIG,
+  Clock,
+  DatabaseService,
+  repeatWithoutOverlap,
+  type AppConfig,
+} from '../platform';
 import { RoadNetworkService } from '../roads';
 import {
   allPatrolPoints,
@@ -61,8 +67,7 @@ function cut(tracks: readonly UnitTrack[], fromMs: number, toMs: number): UnitTr
 @Injectable()
 export class PatrolStoreService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(PatrolStoreService.name);
-  private timer?: NodeJS.Timeout;
-  private sweeping = false;
+  private stopSweeps?: () => void;
 
   constructor(
     private readonly database: DatabaseService,
@@ -73,18 +78,15 @@ export class PatrolStoreService implements OnApplicationBootstrap, OnApplication
 
   onApplicationBootstrap() {
     if (!this.config.runProcessors) return;
-    this.timer = setInterval(() => {
-      if (this.sweeping) return;
-      this.sweeping = true;
-      this.sweep()
-        .catch((err: Error) => this.logger.warn(`patrol matching failed: ${err.message}`))
-        .finally(() => (this.sweeping = false));
-    }, SWEEP_MS);
-    this.timer.unref();
+    this.stopSweeps = repeatWithoutOverlap(
+      SWEEP_MS,
+      () => this.sweep(),
+      (err) => this.logger.warn(`patrol matching failed: ${err.message}`),
+    );
   }
 
   onApplicationShutdown() {
-    if (this.timer) clearInterval(this.timer);
+    this.stopSweeps?.();
   }
 
   /** The road network the store is matched on ('' when none is loaded). */

@@ -27,6 +27,7 @@ import {
   hasRole,
   notFound,
   type Principal,
+  repeatWithoutOverlap,
 } from '../platform';
 import {
   assertIncidentInScope,
@@ -94,8 +95,7 @@ const activationView = (a: ActivationRecord): PerimeterActivationView => ({
 export class PerimetersService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(PerimetersService.name);
   private readonly startedAtMs: number;
-  private timer?: NodeJS.Timeout;
-  private pushing = false;
+  private stopPushes?: () => void;
 
   constructor(
     private readonly database: DatabaseService,
@@ -113,19 +113,15 @@ export class PerimetersService implements OnApplicationBootstrap, OnApplicationS
 
   onApplicationBootstrap() {
     if (!this.config.runProcessors || this.config.PERIMETER_PUSH_SEC <= 0) return;
-    this.timer = setInterval(() => {
-      // a slow round (a large fleet, a loaded machine) is skipped, never stacked
-      if (this.pushing) return;
-      this.pushing = true;
-      this.push()
-        .catch((err: Error) => this.logger.warn(`perimeter push failed: ${err.message}`))
-        .finally(() => (this.pushing = false));
-    }, this.config.PERIMETER_PUSH_SEC * 1000);
-    this.timer.unref();
+    this.stopPushes = repeatWithoutOverlap(
+      this.config.PERIMETER_PUSH_SEC * 1000,
+      () => this.push(),
+      (err) => this.logger.warn(`perimeter push failed: ${err.message}`),
+    );
   }
 
   onApplicationShutdown() {
-    if (this.timer) clearInterval(this.timer);
+    this.stopPushes?.();
   }
 
   async list(by: Principal): Promise<PerimeterView[]> {

@@ -16,6 +16,7 @@ export * from './paths';
 export * from './principal';
 export * from './queue.service';
 export * from './redis-clients';
+export * from './repeat';
 export * from './request-context';
 export * from './shutdown';
 export * from './system.queries';
