@@ -49,6 +49,11 @@ const CONSOLES = Number(process.env.BENCH_CONSOLES ?? 100);
 const CITY_NODES = Number(process.env.BENCH_CITY_NODES ?? 250_000);
 const VIEWPORT_KM = Number(process.env.BENCH_VIEWPORT_KM ?? 6);
 const BATCH = Math.min(5000, UNITS);
+/**
+ * Services mode: position batches go to a second api instance (the AVL gateway), as the L7 rule
+ * in docker/ routes `POST /api/v1/units/positions`; BENCH_AVL_INSTANCE=0 sends them to the desk api.
+ */
+const AVL_INSTANCE = process.env.BENCH_AVL_INSTANCE !== '0';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const load = () => os.loadavg().map((v) => Math.round(v * 100) / 100);
 
@@ -138,11 +143,15 @@ async function runMode(mode: BenchMode, city: City) {
     console.error(`peak[${mode}] +${Math.round((Date.now() - t0) / 1000)} s: ${what}`);
   const loadAtStart = load();
   const failures: string[] = [];
-  const stack = await startStack(mode, {
-    ROAD_NETWORK: city.file,
-    POSITION_STALE_SEC: '600',
-    COVERAGE_PUSH_SEC: '10',
-  });
+  const stack = await startStack(
+    mode,
+    {
+      ROAD_NETWORK: city.file,
+      POSITION_STALE_SEC: '600',
+      COVERAGE_PUSH_SEC: '10',
+    },
+    { avlInstance: AVL_INSTANCE },
+  );
   try {
     step('stack up');
     const base = stack.base;
@@ -268,9 +277,9 @@ async function runMode(mode: BenchMode, city: City) {
             speedKmh: 30,
           });
         }
-        const r = await api(base, 'POST', '/api/v1/units/positions', admin, { positions }).catch(
-          (err: Error) => ({ status: 0, body: err.message }),
-        );
+        const r = await api(stack.avlBase ?? base, 'POST', '/api/v1/units/positions', admin, {
+          positions,
+        }).catch((err: Error) => ({ status: 0, body: err.message }));
         if (r.status === 202) sent += positions.length;
         else {
           refused += positions.length;
@@ -522,7 +531,11 @@ async function runMode(mode: BenchMode, city: City) {
       callRatePerSec: CALL_RATE,
       callSeconds: CALL_SECONDS,
       roadNodes: city.graph.nodeCount,
-      topology: mode === 'services' ? 'one api + worker' : 'one process',
+      topology: stack.avlBase
+        ? 'desk api + AVL api (position batches) + worker'
+        : mode === 'services'
+          ? 'one api + worker'
+          : 'one process',
       at: new Date().toISOString(),
       inClock: IN_CLOCK,
       machineLoad: {

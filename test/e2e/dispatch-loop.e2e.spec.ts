@@ -68,6 +68,7 @@ describe(`the 110 loop end to end (${SERVICES_MODE ? 'services' : 'embedded'} mo
     const rec = created.body.recommendation;
     expect(rec.scheme.id).toBe('5-10-30');
     expect(rec.candidates).toHaveLength(5);
+    expect(rec.unranked).toEqual({ beyondSearch: 0, notRanked: 0 });
     const etas = rec.candidates.map((c: { etaSec: number }) => c.etaSec);
     expect([...etas].sort((a, b) => a - b)).toEqual(etas);
     for (const c of rec.candidates) {

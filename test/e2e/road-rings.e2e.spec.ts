@@ -120,6 +120,14 @@ describe(`rings on real streets (${SERVICES_MODE ? 'services' : 'embedded'} mode
     const rec = created.body.recommendation;
     expect(rec.scheme.id).toBe('1-3-8');
     expect(rec.candidates.length).toBeGreaterThan(0);
+    // every unit is a candidate, excluded with its reason, or counted as ranked off the list
+    const units = await world.dispatcher.get('/api/v1/units');
+    expect(
+      rec.candidates.length +
+        rec.excluded.length +
+        rec.unranked.beyondSearch +
+        rec.unranked.notRanked,
+    ).toBe(units.body.length);
     for (const c of rec.candidates) expect(c.method).toBe('road');
     const etas = rec.candidates.map((c: { etaSec: number }) => c.etaSec);
     expect([...etas].sort((a, b) => a - b)).toEqual(etas);

@@ -52,14 +52,11 @@ export const ALERT_KINDS = [
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
-/** Why a recommendation left a unit out. */
-export const EXCLUSION_REASONS = [
-  'not_available',
-  'no_position',
-  'stale_position',
-  'beyond_search',
-  'not_ranked',
-] as const;
+/**
+ * Why a recommendation left a unit out (listed per unit: what a dispatcher looks into). Available
+ * units the search ranked below the list are only counted (`unranked`).
+ */
+export const EXCLUSION_REASONS = ['not_available', 'no_position', 'stale_position'] as const;
 export type ExclusionReason = (typeof EXCLUSION_REASONS)[number];
 
 /** Caution levels of a premise flag (重点场所警示): info < caution < danger. */

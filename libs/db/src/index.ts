@@ -2,5 +2,5 @@ export * from './database';
 export * from './data-dir';
 export * from './migrator';
 export * from './schema';
-export { SessionLock } from './session-lock';
+export { SessionLock, asBulk, type SessionPriority } from './session-lock';
 export { PGlitePoolAdapter } from './bullmq-pglite-pool';

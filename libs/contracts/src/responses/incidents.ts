@@ -104,6 +104,12 @@ export const recommendationSchema = z.object({
   scheme: ringSchemeViewSchema,
   candidates: z.array(recommendationCandidateSchema).describe('available units by etaSec'),
   excluded: z.array(excludedUnitSchema),
+  unranked: z
+    .object({
+      beyondSearch: z.number().int().describe('available units the bounded search proved slower'),
+      notRanked: z.number().int().describe('available units below the list (K faster found)'),
+    })
+    .describe('available units left off the list, counted (a list of thousands helps no one)'),
   tookMs: z.number(),
 });
 export type Recommendation = z.infer<typeof recommendationSchema>;

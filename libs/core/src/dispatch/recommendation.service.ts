@@ -23,6 +23,7 @@ export interface Recommendation {
   scheme: RingScheme;
   candidates: RecommendationCandidate[];
   excluded: ExcludedUnit[];
+  unranked: { beyondSearch: number; notRanked: number };
   tookMs: number;
 }
 
@@ -52,12 +53,13 @@ export class RecommendationService {
     if (!row) throw notFound('incident', incidentId);
     const scheme = await this.schemes.find(schemeId ?? row.scheme_id);
     if (!scheme) throw new DomainError('VALIDATION_FAILED', `unknown ring scheme ${schemeId}`);
-    const { candidates, excluded } = await this.rank(this.database.db, row, scheme);
+    const { candidates, excluded, unranked } = await this.rank(this.database.db, row, scheme);
     return {
       incidentId,
       scheme,
       candidates,
       excluded,
+      unranked,
       tookMs: Math.round((performance.now() - started) * 10) / 10,
     };
   }
@@ -130,16 +132,7 @@ export class RecommendationService {
       now,
       { maxSec: Math.max(RECOMMEND_MIN_SEARCH_SEC, 2 * lastTier), topK: RECOMMEND_TOP_K },
     );
-    const usableById = new Map(usable.map((u) => [u.id, u]));
-    for (const [ids, reason] of [
-      [beyond, 'beyond_search'],
-      [notRanked, 'not_ranked'],
-    ] as const) {
-      for (const id of ids) {
-        const u = usableById.get(id) as UnitPositionRecord;
-        excluded.push({ unitId: u.id, callsign: u.callsign, reason, status: u.status });
-      }
-    }
+    const unranked = { beyondSearch: beyond.length, notRanked: notRanked.length };
     const byId = new Map(usable.map((u) => [u.id, u]));
     const candidates: RecommendationCandidate[] = etas
       .map((e) => {
@@ -159,10 +152,14 @@ export class RecommendationService {
         (a, b) =>
           a.etaSec - b.etaSec || a.distanceM - b.distanceM || a.callsign.localeCompare(b.callsign),
       );
-    return { candidates, excluded };
+    return { candidates, excluded, unranked };
   }
 
   private async unitsWithPositions(db: DbOrTx, ids?: string[]) {
-    return overlayLive(await selectUnitPositions(db, ids), await this.live.get(ids));
+    const [rows, live] = await Promise.all([
+      selectUnitPositions(db, ids),
+      ids ? this.live.get(ids) : this.live.recent(),
+    ]);
+    return overlayLive(rows, live);
   }
 }

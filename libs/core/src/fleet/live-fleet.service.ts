@@ -17,6 +17,14 @@ export interface LiveFix {
 }
 
 /**
+ * Reads of many units (a recommendation ranks the whole fleet) share one whole-fleet copy at most
+ * this old; this instance's own updates reach the copy at once. A fleet reporting every few
+ * seconds moves a few metres in that time, while 5,000 entries parsed per request would cost the
+ * desk milliseconds on every call.
+ */
+export const RECENT_FLEET_MS = 1000;
+
+/**
  * The live position of every unit, updated the moment a report is accepted (before it is
  * persisted): one Redis hash shared by all api instances in services mode, memory in embedded
  * mode. Reads overlay it on the database row, newest wins. While Redis is down reads return
@@ -29,6 +37,8 @@ export class LiveFleetService implements OnModuleInit, OnApplicationShutdown {
   private readonly memory = new Map<string, LiveFix>();
   private redis?: Redis;
   private readonly key: string;
+  private snapshot: { fixes: Map<string, LiveFix>; atMs: number } | null = null;
+  private refreshing: Promise<Map<string, LiveFix>> | null = null;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     this.key = `${config.REDIS_PREFIX}:live-fleet`;
@@ -49,6 +59,11 @@ export class LiveFleetService implements OnModuleInit, OnApplicationShutdown {
       return;
     }
     const args: string[] = [];
+    const snap = this.snapshot?.fixes;
+    for (const [id, f] of fixes) {
+      const cur = snap?.get(id);
+      if (snap && (!cur || cur.atMs <= f.atMs)) snap.set(id, f);
+    }
     for (const [id, f] of fixes)
       args.push(id, `${f.lon},${f.lat},${f.atMs},${f.speedKmh ?? ''},${f.headingDeg ?? ''}`);
     await this.redis.hset(this.key, ...args);
@@ -67,6 +82,39 @@ export class LiveFleetService implements OnModuleInit, OnApplicationShutdown {
       }
       return new Map();
     }
+  }
+
+  /**
+   * Like get, but a whole-fleet read is served from a copy at most RECENT_FLEET_MS old (one
+   * HGETALL a second however many recommendations ask). For ranking and display, not for
+   * checks that need the newest fix (jump detection reads get()).
+   */
+  async recent(): Promise<ReadonlyMap<string, LiveFix>> {
+    if (!this.redis) return this.memory;
+    const snap = this.snapshot;
+    if (snap && performance.now() - snap.atMs <= RECENT_FLEET_MS) return snap.fixes;
+    this.refreshing ??= (async () => {
+      const startedAt = performance.now();
+      try {
+        const fixes = await this.read();
+        // updates applied meanwhile by this instance are newer than the read's start: keep them
+        const prev = this.snapshot?.fixes;
+        if (prev)
+          for (const [id, f] of prev) {
+            const got = fixes.get(id);
+            if (got && got.atMs < f.atMs) fixes.set(id, f);
+          }
+        this.snapshot = { fixes, atMs: startedAt };
+        return fixes;
+      } catch (err) {
+        if (dependencyOf(err) !== 'redis') throw err;
+        this.snapshot = null;
+        return new Map<string, LiveFix>();
+      } finally {
+        this.refreshing = null;
+      }
+    })();
+    return this.refreshing;
   }
 
   private async read(ids?: readonly string[]): Promise<Map<string, LiveFix>> {
@@ -113,7 +161,7 @@ function parseFix(v: string): LiveFix {
 /** Replaces a row's position with the live fix when that is newer. */
 export function overlayLive<
   T extends { id: string; lon: number | null; lat: number | null; position_at: Date | null },
->(rows: T[], live: Map<string, LiveFix>): T[] {
+>(rows: T[], live: ReadonlyMap<string, LiveFix>): T[] {
   for (const r of rows) {
     const f = live.get(r.id);
     if (f && (!r.position_at || new Date(r.position_at).getTime() < f.atMs)) {

@@ -7,6 +7,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import type { PositionReport } from '@ringcad/contracts';
+import { asBulk } from '@ringcad/db';
 import { haversineM } from '@ringcad/domain';
 import {
   Clock,
@@ -44,6 +45,12 @@ const COALESCE_MS = 50;
 const BROADCAST_MS = 1000;
 /** Units' row positions (the live store's fallback, and what SQL sees) lag by at most this. */
 const ROW_POSITION_REFRESH_MS = 5000;
+/**
+ * Embedded mode: PGlite runs on the event loop, so a batch is written in statements of this many
+ * rows, each taking the session at bulk priority: a 110 call waits behind one of them, not behind
+ * a 5,000-row insert. (PostgreSQL takes the batch in one statement.)
+ */
+const EMBEDDED_INSERT_ROWS = 1000;
 
 const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
 
@@ -138,7 +145,7 @@ export class PositionsService
     const rows = [...this.trailing.values()];
     this.trailing = new Map();
     try {
-      await this.database.transaction((tx) => writeRowPositions(tx, rows));
+      await asBulk(() => this.database.transaction((tx) => writeRowPositions(tx, rows)));
     } catch (err) {
       // kept for the next flush (unless a newer fix arrived meanwhile): the tracks are stored,
       // only the row copy is late
@@ -332,12 +339,15 @@ export class PositionsService
 
   private async insertTracks(rows: TrackReport[]) {
     try {
-      const inserted = await insertTrackReports(
-        this.database.db,
-        rows,
-        this.clock.now().toISOString(),
-      );
-      this.metrics.positionsPersisted.inc(inserted);
+      const receivedAt = this.clock.now().toISOString();
+      const step = this.database.raw.kind === 'pglite' ? EMBEDDED_INSERT_ROWS : rows.length;
+      // a failure part-way leaves some rows stored and the batch refused: the sender's resend is
+      // idempotent on (unit, time), so what is answered 202 is always stored whole
+      for (let i = 0; i < rows.length; i += step) {
+        const part = step >= rows.length ? rows : rows.slice(i, i + step);
+        const inserted = await asBulk(() => insertTrackReports(this.database.db, part, receivedAt));
+        this.metrics.positionsPersisted.inc(inserted);
+      }
     } catch (err) {
       const e = asDependencyError(err);
       this.logger.error(`positions not accepted: ${(err as Error).message}`);
@@ -364,7 +374,9 @@ export class PositionsService
 
   /** Stores a batch queued by an earlier version (processor): idempotent, like every insert. */
   async persist(job: PositionsJob): Promise<{ inserted: number }> {
-    const inserted = await insertTrackReports(this.database.db, job.rows, job.receivedAt);
+    const inserted = await asBulk(() =>
+      insertTrackReports(this.database.db, job.rows, job.receivedAt),
+    );
     this.metrics.positionsPersisted.inc(inserted);
     for (const r of job.rows) if (!(r.f & FLAG_JUMP)) this.noteTrailing(r);
     return { inserted };
