@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Brings up docker/compose.yml (PostGIS, Redis, two api instances behind nginx, a worker) under a
+# Brings up docker/compose.yml (PostGIS, Redis, two api instances and an AVL one behind nginx, a worker) under a
 # throwaway project name, checks it end to end through nginx and on the operations ports, stops
 # an api gracefully, and removes everything (volumes included).
 #
@@ -79,10 +79,24 @@ for _ in 1 2 3 4; do
 done
 echo "compose smoke: incident $incident filed and read back through nginx"
 
+# a position batch through nginx is taken by the AVL instance (its own route)
+unit="$(curl -fsS -H "authorization: Bearer $token" -H 'content-type: application/json' \
+  -d '{"callsign":"smoke-01","kind":"patrol_car"}' "$base/api/v1/units" | json_field '.unit.id')" ||
+  fail "creating a unit"
+now="$(node -e 'console.log(new Date().toISOString())')"
+curl -fsS -H "authorization: Bearer $token" -H 'content-type: application/json' \
+  -d "{\"positions\":[{\"unitId\":\"$unit\",\"lon\":104.066,\"lat\":30.66,\"at\":\"$now\"}]}" \
+  "$base/api/v1/units/positions" | grep -q '"accepted":1' || fail "POST /api/v1/units/positions through nginx"
+
 # metrics on each process's operations port, from inside the compose network
 scrape() {
   dc exec -T "$1" node -e "fetch('http://127.0.0.1:$2/metrics').then(async (r) => { if (!r.ok) process.exit(1); process.stdout.write(await r.text()); }, () => process.exit(1))"
 }
+out="$(dc exec -T avl node -e "fetch('http://127.0.0.1:9464/metrics').then(async (r) => process.stdout.write(await r.text()), () => process.exit(1))")" ||
+  fail "avl: GET :9464/metrics"
+grep -q '^ringcad_positions_accepted_total{source="batch"} 1' <<<"$out" ||
+  fail "the AVL instance did not take the position batch nginx routed to it"
+echo "compose smoke: the position batch went through nginx to the AVL instance"
 for svc in api-a api-b; do
   out="$(scrape "$svc" 9464)" || fail "$svc: GET :9464/metrics"
   grep -q '^ringcad_http_request_duration_seconds_count' <<<"$out" || fail "$svc: no HTTP latency histogram"
