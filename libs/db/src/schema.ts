@@ -50,6 +50,8 @@ export interface UnitsTable {
   created_at: Generated<Timestamp>;
   /** Small stable number for compact position messages (migration 0005). */
   num: Generated<number>;
+  /** The transaction that last added the unit or changed its roster columns (migration 0027). */
+  roster_xact: Generated<number>;
 }
 export interface UnitTracksTable {
   unit_id: string;

@@ -11,6 +11,7 @@ import {
   APP_CONFIG,
 } from '../platform';
 import { EtaEngine } from './eta-engine';
+import { UnitRoster } from './unit-roster';
 import { LiveFleetService, overlayLive } from '../fleet';
 import {
   selectIncidentTarget,
@@ -43,13 +44,19 @@ export class RecommendationService {
     private readonly eta: EtaEngine,
     private readonly live: LiveFleetService,
     private readonly schemes: RingSchemesService,
+    private readonly roster: UnitRoster,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** Available units with a fresh position, ordered by ETA, each with the ring tier it meets. */
-  async recommend(incidentId: string, schemeId?: string): Promise<Recommendation> {
+  async recommend(
+    incidentId: string,
+    schemeId?: string,
+    /** The incident's place and scheme when the caller holds them (a create): one read less. */
+    known?: { lon: number; lat: number; scheme_id: string },
+  ): Promise<Recommendation> {
     const started = performance.now();
-    const row = await selectIncidentTarget(this.database.db, incidentId);
+    const row = known ?? (await selectIncidentTarget(this.database.db, incidentId));
     if (!row) throw notFound('incident', incidentId);
     const scheme = await this.schemes.find(schemeId ?? row.scheme_id);
     if (!scheme) throw new DomainError('VALIDATION_FAILED', `unknown ring scheme ${schemeId}`);
@@ -84,7 +91,7 @@ export class RecommendationService {
 
   private async rank(db: DbOrTx, target: { lon: number; lat: number }, scheme: RingScheme) {
     const now = this.clock.now();
-    const units = await this.unitsWithPositions(db);
+    const units = await this.fleetWithPositions(db);
     const excluded: ExcludedUnit[] = [];
     const usable: UnitPositionRecord[] = [];
     for (const u of units) {
@@ -155,11 +162,29 @@ export class RecommendationService {
     return { candidates, excluded, unranked };
   }
 
-  private async unitsWithPositions(db: DbOrTx, ids?: string[]) {
-    const [rows, live] = await Promise.all([
-      selectUnitPositions(db, ids),
-      ids ? this.live.get(ids) : this.live.recent(),
-    ]);
-    return overlayLive(rows, live);
+  private async unitsWithPositions(db: DbOrTx, ids: string[]) {
+    return overlayLive(await selectUnitPositions(db, ids), await this.live.get(ids));
+  }
+
+  /**
+   * The whole fleet: the roster from memory (kept exact by UnitRoster), positions from the live
+   * store; only units it holds no fix for are read from their rows.
+   */
+  private async fleetWithPositions(db: DbOrTx): Promise<UnitPositionRecord[]> {
+    const [roster, live] = await Promise.all([this.roster.all(), this.live.recent()]);
+    const missing = roster.filter((u) => !live.has(u.id)).map((u) => u.id);
+    const stored = new Map(
+      (missing.length ? await selectUnitPositions(db, missing) : []).map((r) => [r.id, r]),
+    );
+    return roster.map((u) => {
+      const f = live.get(u.id);
+      const row = stored.get(u.id);
+      return {
+        ...u,
+        lon: f ? f.lon : (row?.lon ?? null),
+        lat: f ? f.lat : (row?.lat ?? null),
+        position_at: f ? new Date(f.atMs) : (row?.position_at ?? null),
+      };
+    });
   }
 }

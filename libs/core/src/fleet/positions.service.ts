@@ -51,6 +51,8 @@ const ROW_POSITION_REFRESH_MS = 5000;
  * a 5,000-row insert. (PostgreSQL takes the batch in one statement.)
  */
 const EMBEDDED_INSERT_ROWS = 1000;
+/** Embedded mode: units' row positions are refreshed in statements of this many units. */
+const EMBEDDED_ROW_UPDATES = 250;
 
 const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
 
@@ -144,13 +146,18 @@ export class PositionsService
     if (!this.trailing.size) return;
     const rows = [...this.trailing.values()];
     this.trailing = new Map();
-    try {
-      await asBulk(() => this.database.transaction((tx) => writeRowPositions(tx, rows)));
-    } catch (err) {
-      // kept for the next flush (unless a newer fix arrived meanwhile): the tracks are stored,
-      // only the row copy is late
-      for (const r of rows) this.noteTrailing(r);
-      throw err;
+    // embedded: in parts, so the event loop (PGlite runs on it) is never held for long
+    const step = this.database.raw.kind === 'pglite' ? EMBEDDED_ROW_UPDATES : rows.length;
+    for (let i = 0; i < rows.length; i += step) {
+      const part = step >= rows.length ? rows : rows.slice(i, i + step);
+      try {
+        await asBulk(() => this.database.transaction((tx) => writeRowPositions(tx, part)));
+      } catch (err) {
+        // kept for the next flush (unless a newer fix arrived meanwhile): the tracks are stored,
+        // only the row copy is late
+        for (const r of rows.slice(i)) this.noteTrailing(r);
+        throw err;
+      }
     }
   }
 

@@ -186,7 +186,10 @@ export class IncidentsService {
     let recommendation: Recommendation | null = null;
     let recommendationUnavailable: PartUnavailable | undefined;
     try {
-      recommendation = await this.recommendations.recommend(incident.id);
+      recommendation = await this.recommendations.recommend(incident.id, undefined, {
+        ...incident.location,
+        scheme_id: incident.schemeId,
+      });
     } catch (err) {
       recommendationUnavailable = this.unavailable('recommendation', incident, err);
     }
