@@ -85,9 +85,14 @@ function movedUnitCoverage(text: string): { ms: number | null; note: string } {
     if (sum !== null && count)
       return {
         ms: Math.round((sum / count) * 10_000) / 10,
-        note: `mean of ${name} on the api's /metrics over the run (${count} folds)`,
+        note: `mean of ${name} on the coverage process's /metrics over the run (${count} folds)`,
       };
   }
+  if (names.size)
+    return {
+      ms: null,
+      note: `${[...names].join(', ')} exposed on the coverage process's /metrics, but no moved unit was folded in during the run`,
+    };
   return {
     ms: null,
     note: 'this build exposes no incremental-coverage histogram (ringcad_coverage_*incremental|moved|fold*_seconds) on /metrics: every push is a full recompute (coverageFullMs)',
@@ -316,8 +321,8 @@ async function runMode(mode: BenchMode, city: City) {
     const opens: Promise<void>[] = [];
     let openFailed = 0;
     // the api's event-loop lag over the call phase only: prom-client resets it on every scrape
-    const scrape = () =>
-      fetch(`${stack.metricsBase}/metrics`, { signal: AbortSignal.timeout(10_000) })
+    const scrape = (from = stack.metricsBase) =>
+      fetch(`${from}/metrics`, { signal: AbortSignal.timeout(10_000) })
         .then(async (r) => (r.ok ? r.text() : ''))
         .catch(() => '');
     await scrape();
@@ -469,7 +474,10 @@ async function runMode(mode: BenchMode, city: City) {
     const callErrors = [
       ...new Set(calls.filter((c) => c.status !== 201).map((c) => `${c.status} ${c.error ?? ''}`)),
     ].slice(0, 10);
-    const moved = movedUnitCoverage(metrics);
+    // coverage runs where the pushes are computed: the worker in services mode
+    const moved = movedUnitCoverage(
+      stack.workerMetricsBase ? await scrape(stack.workerMetricsBase) : metrics,
+    );
     step(`positions counted: ${persisted} of ${sent}`);
     return {
       calls: calls.length,

@@ -28,6 +28,8 @@ export interface BenchStack {
   avlBase: string | null;
   /** The first api's operations port (`/metrics`, `/health/ready`; README 运维 / Operations). */
   metricsBase: string;
+  /** The worker's operations port (services mode; it runs the coverage pushes), else null. */
+  workerMetricsBase: string | null;
   adminPassword: string;
   /** Services mode: the bench database (for checks straight in PostgreSQL); null when embedded. */
   databaseUrl: string | null;
@@ -107,8 +109,9 @@ export async function startStack(
   // every process its own operations port (the defaults would collide on one machine)
   const metricsPort = await freePort();
   run('apps/api/src/main.js', { METRICS_PORT: String(metricsPort) });
-  if (mode === 'services')
-    run('apps/worker/src/main.js', { METRICS_PORT: String(await freePort()) });
+  const workerMetricsPort = mode === 'services' ? await freePort() : null;
+  if (workerMetricsPort)
+    run('apps/worker/src/main.js', { METRICS_PORT: String(workerMetricsPort) });
   const base = `http://127.0.0.1:${port}`;
   const stopAll = async () => {
     for (const p of procs) p.kill('SIGTERM');
@@ -144,6 +147,7 @@ export async function startStack(
     base,
     avlBase,
     metricsBase: `http://127.0.0.1:${metricsPort}`,
+    workerMetricsBase: workerMetricsPort ? `http://127.0.0.1:${workerMetricsPort}` : null,
     adminPassword,
     databaseUrl: mode === 'services' ? (env.DATABASE_URL as string) : null,
     stop: stopAll,
