@@ -1,4 +1,4 @@
-import { edgeCosts } from './edge-costs';
+import { edgeCosts, type EdgeCosts } from './edge-costs';
 import { seedArrival, seedDeparture, straightLineEta, type RoutingQueryOptions } from './eta';
 import { M_PER_DEG } from './geo-math';
 import { DIR_BACKWARD, DIR_FORWARD, type RoadGraph } from './road-graph';
@@ -19,7 +19,7 @@ import {
   type Position,
   type RasterGrid,
 } from './raster';
-import { snapPoint, type LonLat } from './snap';
+import { snapPoint, type LonLat, type SnappedPoint } from './snap';
 
 export { fillSaddles, traceMask, type Position };
 
@@ -100,7 +100,8 @@ function gridsFor(graph: RoadGraph, cells: number): Grids {
  * convex or concave hull of reached nodes, the area never spans a river between bridges;
  * unlike buffering and unioning every segment with Turf it takes milliseconds.
  * Tiers come back in ascending order; an origin that cannot be snapped gets labelled
- * straight-line circles.
+ * straight-line circles. The last few sets per graph and speed band are kept, keyed by the
+ * snapped origin and the options, and handed out again as they are: do not modify a result.
  */
 export function isochrones(
   graph: RoadGraph,
@@ -119,11 +120,61 @@ export function isochrones(
   if (!snap) return straightCircles(origin, tiers, direction, opts);
   const cellM = opts.cellM ?? 50;
   const radius = Math.max(0, Math.round((opts.bufferM ?? 50) / cellM));
-  const T = (tiers[tiers.length - 1] ?? 0) * 60;
   const costs = edgeCosts(graph, opts.speedProfile, opts.at);
-  const ws = opts.workspace ?? workspaceFor(graph);
   const accessKmh = opts.accessSpeedKmh ?? 15;
   const access = accessKmh > 0 ? snap.distanceM / (accessKmh / 3.6) : 0;
+  // Everything the answer depends on besides the graph and the costs (their own cache levels):
+  // a second open of the same incident gets the set already drawn.
+  const key = [
+    direction,
+    snap.segment,
+    snap.fraction,
+    snap.direction,
+    access,
+    cellM,
+    radius,
+    opts.staircase === true,
+    tiers.join(','),
+  ].join('|');
+  const cached = recentFor(graph, costs);
+  const hit = cached.get(key);
+  if (hit) {
+    cached.delete(key);
+    cached.set(key, hit);
+    return hit;
+  }
+  const result = roadIsochrones(graph, snap, tiers, direction, costs, access, cellM, radius, opts);
+  if (cached.size >= RECENT_SETS) cached.delete(cached.keys().next().value!);
+  cached.set(key, result);
+  return result;
+}
+
+/** How many finished sets are kept per graph and speed-profile/time band (least recent out). */
+const RECENT_SETS = 32;
+const recent = new WeakMap<RoadGraph, WeakMap<EdgeCosts, Map<string, IsochroneCollection>>>();
+
+function recentFor(graph: RoadGraph, costs: EdgeCosts): Map<string, IsochroneCollection> {
+  let perGraph = recent.get(graph);
+  if (!perGraph) recent.set(graph, (perGraph = new WeakMap()));
+  let sets = perGraph.get(costs);
+  if (!sets) perGraph.set(costs, (sets = new Map()));
+  return sets;
+}
+
+/** The road isochrones of a snapped origin (see {@link isochrones}). */
+function roadIsochrones(
+  graph: RoadGraph,
+  snap: SnappedPoint,
+  tiers: number[],
+  direction: 'to' | 'from',
+  costs: EdgeCosts,
+  access: number,
+  cellM: number,
+  radius: number,
+  opts: IsochroneOptions,
+): IsochroneCollection {
+  const T = (tiers[tiers.length - 1] ?? 0) * 60;
+  const ws = opts.workspace ?? workspaceFor(graph);
   const forward = direction === 'from';
 
   beginSearch(ws, forward ? 'forward' : 'reverse');
