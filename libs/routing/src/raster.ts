@@ -255,7 +255,11 @@ export function burnPiece(
   }
 }
 
-/** Burns every piece into `time` with {@link burnPiece}. */
+/**
+ * Burns every piece into `time`: {@link burnPiece}'s walk with no `until`, written out once for
+ * all pieces (projection, grid and arrays read once, no call per piece), so every cell gets
+ * exactly the time burnPiece gives it, in less time.
+ */
 export function rasterizePieces(
   graph: RoadGraph,
   costs: EdgeCosts,
@@ -265,20 +269,59 @@ export function rasterizePieces(
   T: number,
 ): void {
   const lengths = shapeLengthsM(graph);
+  const { kx, ky, lon0, lat0 } = graph.projection;
+  const { minX, minY, cellM, W } = grid;
+  const step = cellM / 3;
+  const geomStart = graph.segGeomStart;
+  const gLon = graph.geomLon;
+  const gLat = graph.geomLat;
   for (let r = 0; r < pieces.count; r++) {
-    burnPiece(
-      graph,
-      costs.segSec,
-      grid,
-      time,
-      T,
-      pieces.seg[r],
-      pieces.from[r],
-      pieces.towardEnd[r] === 1,
-      pieces.t0[r],
-      NaN,
-      lengths,
-    );
+    const s = pieces.seg[r];
+    const from = pieces.from[r];
+    const towardEnd = pieces.towardEnd[r] === 1;
+    const t0 = pieces.t0[r];
+    const g0 = geomStart[s];
+    const g1 = geomStart[s + 1];
+    const total = lengths[s];
+    const secPerM = total > 0 ? costs.segSec[s] / total : 0;
+    const startD = from * total;
+    let along = 0;
+    const first = towardEnd ? g0 : g1 - 1;
+    const last = towardEnd ? g1 - 1 : g0;
+    const inc = towardEnd ? 1 : -1;
+    let pos = towardEnd ? 0 : total;
+    let ax = (gLon[first] - lon0) * kx;
+    let ay = (gLat[first] - lat0) * ky;
+    for (let g = first; g !== last; g += inc) {
+      const bx = (gLon[g + inc] - lon0) * kx;
+      const by = (gLat[g + inc] - lat0) * ky;
+      const dx = bx - ax;
+      const dy = by - ay;
+      const len = Math.sqrt(dx * dx + dy * dy);
+      const next = towardEnd ? pos + len : pos - len;
+      const lo = towardEnd ? (pos > startD ? pos : startD) : pos < startD ? pos : startD;
+      const skip = Math.abs(lo - pos);
+      if (len > 0 && skip < len) {
+        // burnPiece's end is min(len, skip + limit - along) with no limit: the whole stretch
+        const end = len;
+        for (let dd = skip; ; dd += step) {
+          const ddc = dd > end ? end : dd;
+          const tt = t0 + (along + ddc - skip) * secPerM;
+          if (tt > T) break;
+          const f = ddc / len;
+          const cx = Math.floor((ax + f * dx - minX) / cellM);
+          const cy = Math.floor((ay + f * dy - minY) / cellM);
+          const c = cy * W + cx;
+          if (tt < time[c]) time[c] = tt;
+          if (ddc === end) break;
+        }
+        along += len - skip;
+      }
+      pos = next;
+      if (t0 + along * secPerM > T) break;
+      ax = bx;
+      ay = by;
+    }
   }
 }
 
@@ -295,6 +338,58 @@ export function cornerToLonLat(graph: RoadGraph, grid: RasterGrid, i: number, j:
   ];
 }
 
+/** Horizontal pass of {@link minFilter}: each cell's minimum over [x - r, x + r] of its row. */
+function minRows(src: Float32Array, tmp: Float32Array, W: number, H: number, r: number): void {
+  if (r === 1 && W > 1) {
+    for (let row = 0; row < W * H; row += W) {
+      let left = Infinity;
+      let mid = src[row];
+      for (let x = 0; x < W - 1; x++) {
+        const right = src[row + x + 1];
+        tmp[row + x] = Math.min(left, mid, right);
+        left = mid;
+        mid = right;
+      }
+      tmp[row + W - 1] = Math.min(left, mid);
+    }
+    return;
+  }
+  for (let y = 0; y < H; y++) {
+    const row = y * W;
+    for (let x = 0; x < W; x++) {
+      const a = x > r ? x - r : 0;
+      const b = x + r < W - 1 ? x + r : W - 1;
+      let m = Infinity;
+      for (let k = row + a; k <= row + b; k++) if (src[k] < m) m = src[k];
+      tmp[row + x] = m;
+    }
+  }
+}
+
+/** Vertical pass of {@link minFilter}, row by row (read along memory instead of across it). */
+function minColumns(tmp: Float32Array, out: Float32Array, W: number, H: number, r: number): void {
+  if (r === 1 && H > 1) {
+    for (let y = 0; y < H; y++) {
+      const row = y * W;
+      const up = y > 0 ? row - W : row;
+      const down = y < H - 1 ? row + W : row;
+      for (let x = 0; x < W; x++) out[row + x] = Math.min(tmp[up + x], tmp[row + x], tmp[down + x]);
+    }
+    return;
+  }
+  for (let y = 0; y < H; y++) {
+    const row = y * W;
+    const a = y > r ? y - r : 0;
+    const b = y + r < H - 1 ? y + r : H - 1;
+    const first = a * W;
+    for (let x = 0; x < W; x++) out[row + x] = tmp[first + x];
+    for (let k = a + 1; k <= b; k++) {
+      const src2 = k * W;
+      for (let x = 0; x < W; x++) if (tmp[src2 + x] < out[row + x]) out[row + x] = tmp[src2 + x];
+    }
+  }
+}
+
 /** Square min-filter of radius r (separable), i.e. the arrival-time buffer around roads. */
 export function minFilter(
   src: Float32Array,
@@ -304,29 +399,10 @@ export function minFilter(
   /** Scratch grids of at least W·H cells to use instead of new ones (the result is `out`). */
   into?: { tmp: Float32Array; out: Float32Array },
 ): Float32Array {
-  const tmp = into ? into.tmp.subarray(0, W * H) : new Float32Array(W * H);
+  const tmp = into ? into.tmp : new Float32Array(W * H);
   const out = into ? into.out.subarray(0, W * H) : new Float32Array(W * H);
-  for (let y = 0; y < H; y++) {
-    const row = y * W;
-    for (let x = 0; x < W; x++) {
-      let m = Infinity;
-      const a = Math.max(0, x - r);
-      const b = Math.min(W - 1, x + r);
-      for (let k = a; k <= b; k++) if (src[row + k] < m) m = src[row + k]!;
-      tmp[row + x] = m;
-    }
-  }
-  // the vertical pass row by row (the same minima, read along memory instead of across it)
-  for (let y = 0; y < H; y++) {
-    const row = y * W;
-    const a = Math.max(0, y - r);
-    const b = Math.min(H - 1, y + r);
-    out.set(tmp.subarray(a * W, a * W + W), row);
-    for (let k = a + 1; k <= b; k++) {
-      const src2 = k * W;
-      for (let x = 0; x < W; x++) if (tmp[src2 + x] < out[row + x]) out[row + x] = tmp[src2 + x]!;
-    }
-  }
+  minRows(src, tmp, W, H, r);
+  minColumns(tmp, out, W, H, r);
   return out;
 }
 
@@ -370,18 +446,25 @@ const DY = [0, 1, 0, -1];
 export function traceMask(mask: Uint8Array, W: number, H: number): [number, number][][][] {
   const VW = W + 1;
   const out = new Uint8Array(VW * (H + 1));
-  const filled = (i: number, j: number): boolean =>
-    i >= 0 && j >= 0 && i < W && j < H && mask[j * W + i] === 1;
   for (let j = 0; j < H; j++) {
+    const row = j * W;
+    const v0 = j * VW;
     for (let i = 0; i < W; i++) {
-      if (mask[j * W + i] !== 1) continue;
-      if (!filled(i, j - 1)) out[j * VW + i] |= 1 << 0;
-      if (!filled(i + 1, j)) out[j * VW + i + 1] |= 1 << 1;
-      if (!filled(i, j + 1)) out[(j + 1) * VW + i + 1] |= 1 << 2;
-      if (!filled(i - 1, j)) out[(j + 1) * VW + i] |= 1 << 3;
+      if (mask[row + i] !== 1) continue;
+      // the four sides of the cell that border an empty (or off-grid) cell
+      if (j === 0 || mask[row - W + i] !== 1) out[v0 + i] |= 1 << 0;
+      if (i === W - 1 || mask[row + i + 1] !== 1) out[v0 + i + 1] |= 1 << 1;
+      if (j === H - 1 || mask[row + W + i] !== 1) out[v0 + VW + i + 1] |= 1 << 2;
+      if (i === 0 || mask[row + i - 1] !== 1) out[v0 + VW + i] |= 1 << 3;
     }
   }
-  const rings: { pts: [number, number][]; area: number; testX: number; testY: number }[] = [];
+  const rings: {
+    pts: [number, number][];
+    area: number;
+    testX: number;
+    testY: number;
+    box: [number, number, number, number];
+  }[] = [];
   for (let v = 0; v < out.length; v++) {
     const bits = out[v];
     // Start only at corners with one way out; every ring has such a corner (its extreme vertex).
@@ -395,10 +478,17 @@ export function traceMask(mask: Uint8Array, W: number, H: number): [number, numb
     const testX = i + (d === 0 ? 0.5 : d === 1 ? -0.5 : d === 2 ? -0.5 : 0.5);
     const testY = j + (d === 0 ? 0.5 : d === 1 ? 0.5 : d === 2 ? -0.5 : -0.5);
     let prevDir = -1;
+    const box: [number, number, number, number] = [i, j, i, j];
     for (;;) {
       const vi = j * VW + i;
       out[vi] &= ~(1 << d);
-      if (d !== prevDir) pts.push([i, j]);
+      if (d !== prevDir) {
+        pts.push([i, j]);
+        if (i < box[0]) box[0] = i;
+        if (i > box[2]) box[2] = i;
+        if (j < box[1]) box[1] = j;
+        if (j > box[3]) box[3] = j;
+      }
       const ni = i + DX[d];
       const nj = j + DY[d];
       area += i * nj - ni * j;
@@ -418,14 +508,23 @@ export function traceMask(mask: Uint8Array, W: number, H: number): [number, numb
     // Drop the closing vertex's duplicate corner if the ring starts mid-straight (it cannot:
     // the start is a corner), then close the ring as GeoJSON wants.
     pts.push([pts[0][0], pts[0][1]]);
-    rings.push({ pts, area: area / 2, testX, testY });
+    rings.push({ pts, area: area / 2, testX, testY, box });
   }
   const outers = rings.filter((r) => r.area > 0).sort((a, b) => a.area - b.area);
   const holes = rings.filter((r) => r.area < 0);
   const polys = new Map<(typeof outers)[number], [number, number][][]>();
   for (const o of outers) polys.set(o, [o.pts]);
+  const rowIndex = new Map<(typeof outers)[number], RowCrossings>();
   for (const h of holes) {
-    const owner = outers.find((o) => pointInRing(h.testX, h.testY, o.pts));
+    // the smallest outer ring around the hole's test point (its box first: most are far away;
+    // then the ring's vertical edges in the point's row)
+    const owner = outers.find((o) => {
+      if (h.testX < o.box[0] || h.testX > o.box[2] || h.testY < o.box[1] || h.testY > o.box[3])
+        return false;
+      let idx = rowIndex.get(o);
+      if (!idx) rowIndex.set(o, (idx = rowCrossings(o.pts, o.box[1], o.box[3])));
+      return insideByRows(idx, h.testX, h.testY);
+    });
     if (owner) polys.get(owner)!.push(h.pts);
   }
   // Largest first: the main area, then islands.
@@ -490,13 +589,45 @@ export function contourRing(
   return kept;
 }
 
-function pointInRing(x: number, y: number, ring: [number, number][]): boolean {
-  let inside = false;
-  for (let a = 0, b = ring.length - 1; a < ring.length; b = a++) {
-    const [xa, ya] = ring[a];
-    const [xb, yb] = ring[b];
-    if (ya > y !== yb > y && x < ((xb - xa) * (y - ya)) / (yb - ya) + xa) inside = !inside;
+/** The x of every vertical edge of a rectilinear ring, grouped by the rows it spans. */
+interface RowCrossings {
+  y0: number;
+  start: Int32Array;
+  xs: Float64Array;
+}
+
+function rowCrossings(ring: readonly [number, number][], y0: number, y1: number): RowCrossings {
+  const rows = y1 - y0;
+  const start = new Int32Array(rows + 1);
+  for (let k = 0; k + 1 < ring.length; k++) {
+    const [xa, ya] = ring[k];
+    const yb = ring[k + 1][1];
+    if (ya === yb || xa !== ring[k + 1][0]) continue;
+    for (let y = Math.min(ya, yb); y < Math.max(ya, yb); y++) start[y - y0 + 1]++;
   }
+  for (let r = 0; r < rows; r++) start[r + 1] += start[r];
+  const fill = start.slice(0, rows);
+  const xs = new Float64Array(start[rows]);
+  for (let k = 0; k + 1 < ring.length; k++) {
+    const [xa, ya] = ring[k];
+    const yb = ring[k + 1][1];
+    if (ya === yb || xa !== ring[k + 1][0]) continue;
+    for (let y = Math.min(ya, yb); y < Math.max(ya, yb); y++) xs[fill[y - y0]++] = xa;
+  }
+  return { y0, start, xs };
+}
+
+/**
+ * Even-odd point in ring (a ray toward +x) for a traced ring (corners on integer coordinates,
+ * edges horizontal or vertical) and a point on half-integers: horizontal edges never cross the
+ * point's row and a vertical edge crosses it at its own x, so the answer is the parity of the
+ * row's vertical edges right of the point, found without walking the whole ring.
+ */
+function insideByRows(idx: RowCrossings, x: number, y: number): boolean {
+  const r = Math.floor(y) - idx.y0;
+  if (r < 0 || r + 1 >= idx.start.length) return false;
+  let inside = false;
+  for (let k = idx.start[r]; k < idx.start[r + 1]; k++) if (x < idx.xs[k]) inside = !inside;
   return inside;
 }
 
