@@ -50,7 +50,7 @@ const ROW_POSITION_REFRESH_MS = 5000;
  * rows, each taking the session at bulk priority: a 110 call waits behind one of them, not behind
  * a 5,000-row insert. (PostgreSQL takes the batch in one statement.)
  */
-const EMBEDDED_INSERT_ROWS = 1000;
+const EMBEDDED_INSERT_ROWS = 500;
 /** Embedded mode: units' row positions are refreshed in statements of this many units. */
 const EMBEDDED_ROW_UPDATES = 250;
 
