@@ -1,4 +1,4 @@
-import { computeCoverage, type CoverageArea, type CoverageResult } from './coverage';
+import { IncrementalCoverageFigures, type CoverageArea, type CoverageResult } from './coverage';
 import { IncrementalCoverage } from './coverage-incremental';
 import { edgeCosts, type EdgeCosts } from './edge-costs';
 import type { RoadGraph } from './road-graph';
@@ -28,13 +28,19 @@ export type LiveCoverageResult = Omit<CoverageResult, 'nodeSec'>;
  * Coverage kept live per key (scheme): node times from the nearest source up to the largest
  * tier, built with one search for a new key, bound or speed band, then only the sources whose
  * snap changed (or that came or went) are folded in ({@link IncrementalCoverage}); the tiers,
- * areas and blind spots are computed from those times ({@link computeCoverage}, no search).
- * The coverage worker thread holds one per road graph.
+ * areas and blind spots follow those times ({@link IncrementalCoverageFigures}: re-burnt and
+ * re-counted only around the segments whose times changed; laid out again when the tiers or
+ * the areas change). The coverage worker thread holds one per road graph.
  */
 export class LiveCoverage {
   private readonly live = new Map<
     string,
-    { inc: IncrementalCoverage; costs: EdgeCosts; snaps: Map<string, SnappedPoint | null> }
+    {
+      inc: IncrementalCoverage;
+      costs: EdgeCosts;
+      snaps: Map<string, SnappedPoint | null>;
+      figures: IncrementalCoverageFigures | null;
+    }
   >();
 
   constructor(readonly graph: RoadGraph) {}
@@ -52,7 +58,12 @@ export class LiveCoverage {
     if (!live || live.inc.maxSec !== maxSec || live.costs !== costs) {
       const inc = new IncrementalCoverage(graph, maxSec, { at: req.at });
       inc.reset(req.sources);
-      live = { inc, costs, snaps: new Map(req.sources.map((s) => [s.id, s.snap])) };
+      live = {
+        inc,
+        costs,
+        snaps: new Map(req.sources.map((s) => [s.id, s.snap])),
+        figures: null,
+      };
       this.live.set(req.key, live);
     } else {
       const seen = new Set<string>();
@@ -72,20 +83,21 @@ export class LiveCoverage {
           live.snaps.delete(id);
         }
     }
-    const r = computeCoverage(graph, req.sources, req.tiersSec, {
-      areas: req.areas,
-      at: req.at,
-      nodeSec: live.inc.nodeSec,
-    });
-    const result: LiveCoverageResult = {
-      tiers: r.tiers,
-      areas: r.areas,
-      blindSpots: r.blindSpots,
-      unsnappedSourceIds: r.unsnappedSourceIds,
-      settledNodes: r.settledNodes,
-      cellM: r.cellM,
-      tookMs: r.tookMs,
-    };
+    const areas = req.areas ?? [];
+    const f = live.figures;
+    if (
+      !f ||
+      f.edgeCosts !== costs ||
+      f.tiersSec.length !== req.tiersSec.length ||
+      f.tiersSec.some((t, k) => t !== req.tiersSec[k]) ||
+      f.areas.length !== areas.length ||
+      f.areas.some((a, k) => a !== areas[k])
+    )
+      live.figures = new IncrementalCoverageFigures(graph, [...req.tiersSec], {
+        areas,
+        at: req.at,
+      });
+    const result: LiveCoverageResult = live.figures!.update(live.inc.nodeSec, req.sources);
     return { result, movedUnitSec };
   }
 }
