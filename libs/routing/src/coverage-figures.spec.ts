@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { computeCoverage, IncrementalCoverageFigures, type CoverageArea } from './coverage';
 import { IncrementalCoverage } from './coverage-incremental';
+import { LiveCoverage } from './coverage-live';
 import { importGeoJsonRoads } from './geojson-import';
 import { importOsmXml } from './osm-xml-import';
 import { buildRoadGraph, type RoadGraph } from './road-graph';
@@ -110,4 +111,41 @@ describe('incremental coverage figures equal a full computation', () => {
       checkAgainstFullComputation(sz, 5, 40, [60, 180, 300], []);
     },
   );
+
+  it('LiveCoverage, folding moved units in, equals live coverage built afresh for the same fleet', () => {
+    const city = generateCity({ seed: 5, targetNodes: 10_000, hard: true });
+    const graph = buildRoadGraph(importGeoJsonRoads(city.roads));
+    const areas = city.districts.features.map((f) => ({
+      id: f.properties.code,
+      polygon: f.geometry,
+    }));
+    const rand = mulberry32(8);
+    const at = new Date('2026-12-05T03:00:00Z');
+    const place = (id: string): Source => {
+      const v = Math.floor(rand() * graph.nodeCount);
+      const p = { lon: graph.nodeLon[v], lat: graph.nodeLat[v] };
+      return { id, ...p, snap: snapPoint(graph, p, { role: 'origin' }) };
+    };
+    let sources = Array.from({ length: 40 }, (_, i) => place(`u${i}`));
+    const live = new LiveCoverage(graph);
+    const ask = (lc: LiveCoverage) =>
+      lc.compute({ key: 'k', tiersSec: [120, 300, 600], sources, areas, at });
+    ask(live);
+    for (let round = 0; round < 4; round++) {
+      sources = sources.map((s) => (rand() < 0.2 ? place(s.id) : s));
+      if (round === 2) sources = sources.slice(3);
+      const { result: got, movedUnitSec } = ask(live);
+      expect(movedUnitSec.length).toBeGreaterThan(0);
+      const { result: want } = ask(new LiveCoverage(graph));
+      expect(got.settledNodes).toBe(want.settledNodes);
+      got.tiers.forEach((t, k) => {
+        expect(t.areaPct).toBe(want.tiers[k].areaPct);
+        expect(t.roadKm).toBeCloseTo(want.tiers[k].roadKm, 6);
+      });
+      got.areas.forEach((a, i) =>
+        a.tiers.forEach((t, k) => expect(t.areaPct).toBe(want.areas[i].tiers[k].areaPct)),
+      );
+      expect(got.blindSpots).toEqual(want.blindSpots);
+    }
+  });
 });

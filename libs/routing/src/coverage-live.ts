@@ -54,6 +54,8 @@ export class LiveCoverage {
     const maxSec = Math.max(...req.tiersSec);
     const costs = edgeCosts(graph, undefined, req.at);
     const movedUnitSec: number[] = [];
+    /** Nodes the folds touched (null: the node times were searched afresh). */
+    let changed: number[] | null = null;
     let live = this.live.get(req.key);
     if (!live || live.inc.maxSec !== maxSec || live.costs !== costs) {
       const inc = new IncrementalCoverage(graph, maxSec, { at: req.at });
@@ -66,6 +68,10 @@ export class LiveCoverage {
       };
       this.live.set(req.key, live);
     } else {
+      changed = [];
+      const touched = (inc: IncrementalCoverage): void => {
+        for (let k = 0; k < inc.changedCount; k++) changed!.push(inc.changed[k]);
+      };
       const seen = new Set<string>();
       for (const s of req.sources) {
         seen.add(s.id);
@@ -73,6 +79,7 @@ export class LiveCoverage {
         const t0 = performance.now();
         live.inc.move(s.id, s.snap);
         movedUnitSec.push((performance.now() - t0) / 1000);
+        touched(live.inc);
         live.snaps.set(s.id, s.snap);
       }
       for (const id of [...live.snaps.keys()])
@@ -80,11 +87,13 @@ export class LiveCoverage {
           const t0 = performance.now();
           live.inc.remove(id);
           movedUnitSec.push((performance.now() - t0) / 1000);
+          touched(live.inc);
           live.snaps.delete(id);
         }
     }
     const areas = req.areas ?? [];
-    const f = live.figures;
+    // figures laid out for other node times (a fresh search) or other tiers/areas start over
+    const f = changed ? live.figures : null;
     if (
       !f ||
       f.edgeCosts !== costs ||
@@ -97,7 +106,11 @@ export class LiveCoverage {
         areas,
         at: req.at,
       });
-    const result: LiveCoverageResult = live.figures!.update(live.inc.nodeSec, req.sources);
+    const result: LiveCoverageResult = live.figures!.update(
+      live.inc.nodeSec,
+      req.sources,
+      changed ?? undefined,
+    );
     return { result, movedUnitSec };
   }
 }

@@ -1159,6 +1159,11 @@ export class IncrementalCoverageFigures {
   update(
     nodeSec: ArrayLike<number>,
     sources: readonly { id: string; snap: SnappedPoint | null }[],
+    /**
+     * Every node whose time may have changed since the last update (repeats allowed), e.g.
+     * {@link IncrementalCoverage.changed} after each move; without it all nodes are compared.
+     */
+    changedNodes?: ArrayLike<number>,
   ): Omit<CoverageResult, 'nodeSec'> {
     const t0 = performance.now();
     const { graph, frame } = this;
@@ -1166,7 +1171,7 @@ export class IncrementalCoverageFigures {
     this.unsnapped = sources.filter((s) => !s.snap).map((s) => s.id);
     const pieces = sourcePiecesOf(sources, this.accessKmh);
     if (!this.ready) this.full(nodeSec, pieces);
-    else this.fold(nodeSec, pieces);
+    else this.fold(nodeSec, pieces, changedNodes);
     this.ready = true;
     return {
       ...coverageFigures(graph, frame, this.covered, this.sums),
@@ -1218,7 +1223,11 @@ export class IncrementalCoverageFigures {
     }
   }
 
-  private fold(nodeSecIn: ArrayLike<number>, pieces: ReachedPieces): void {
+  private fold(
+    nodeSecIn: ArrayLike<number>,
+    pieces: ReachedPieces,
+    changedNodes: ArrayLike<number> | undefined,
+  ): void {
     const { graph, frame, costs, time, covered, nodeSec, boxes } = this;
     const { T, grid, radius, tiersSec } = frame;
     const { W, H } = grid;
@@ -1241,10 +1250,10 @@ export class IncrementalCoverageFigures {
       dirtySegs.push(s);
     };
     const { fwdOffsets, fwdEdgeSeg, revOffsets, revEdgeSeg } = graph;
-    for (let v = 0; v < nodeSec.length; v++) {
+    const nodeChanged = (v: number): void => {
       const t = nodeSecIn[v];
       const nv = Math.fround(t <= T ? t : Infinity);
-      if (nv === nodeSec[v]) continue;
+      if (nv === nodeSec[v]) return;
       if (nodeSec[v] <= T) this.settled--;
       if (nv <= T) this.settled++;
       nodeSec[v] = nv;
@@ -1252,7 +1261,9 @@ export class IncrementalCoverageFigures {
       for (let e = revOffsets[v]; e < revOffsets[v + 1]; e++) markSeg(revEdgeSeg[e] >> 1);
       const loops = this.loops.get(v);
       if (loops) for (const s of loops) markSeg(s);
-    }
+    };
+    if (changedNodes) for (let k = 0; k < changedNodes.length; k++) nodeChanged(changedNodes[k]);
+    else for (let v = 0; v < nodeSec.length; v++) nodeChanged(v);
     const keys = pieceKeysOf(pieces);
     for (const [s, k] of keys) if (this.pieceKeys.get(s) !== k) markSeg(s);
     for (const s of this.pieceKeys.keys()) if (!keys.has(s)) markSeg(s);
