@@ -718,22 +718,7 @@ export function computeCoverage(
   if (cache.fracs.length < nT * S) cache.fracs = new Float32Array(nT * S);
   const fracs = cache.fracs;
   reachedFractions(graph, costs.segSec, nodeSec, sourcePieces, tiersSec, fracs);
-  // locals, not property loads in the hot loops (the graph's shape differs when shared)
-  const segLengthM = graph.segLengthM;
-  const sums = emptySums(frame);
-  for (let ti = 0; ti < nT; ti++) {
-    let m = 0;
-    for (let s = 0, o = ti * S; s < S; s++) m += fracs[o + s] * segLengthM[s];
-    sums.roadM[ti] = m;
-    frame.areaSegs.forEach((segs, a) => {
-      let am = 0;
-      for (let k = 0, o = ti * S; k < segs.length; k++)
-        am += fracs[o + segs[k]] * segLengthM[segs[k]];
-      sums.areaRoadM[a * nT + ti] = am;
-    });
-  }
-  countCovered(frame, covered, frame.domain, sums.domainCells, 0);
-  frame.areaCells.forEach((cells, a) => countCovered(frame, covered, cells, sums.areaCells, a));
+  const sums = coverageSums(graph, frame, fracs, covered);
 
   return {
     ...coverageFigures(graph, frame, covered, sums),
@@ -868,6 +853,34 @@ function emptySums(frame: CoverageFrame): CoverageSums {
     domainCells: new Float64Array(nT),
     areaCells: new Float64Array(nA * nT),
   };
+}
+
+/** Road metres and covered cells per tier from the fractions and the covered raster. */
+function coverageSums(
+  graph: RoadGraph,
+  frame: CoverageFrame,
+  fracs: Float32Array,
+  covered: Float32Array,
+): CoverageSums {
+  const S = graph.segmentCount;
+  const nT = frame.tiersSec.length;
+  // a local, not a property load in the hot loops (the graph's shape differs when shared)
+  const segLengthM = graph.segLengthM;
+  const sums = emptySums(frame);
+  for (let ti = 0; ti < nT; ti++) {
+    let m = 0;
+    for (let s = 0, o = ti * S; s < S; s++) m += fracs[o + s] * segLengthM[s];
+    sums.roadM[ti] = m;
+    frame.areaSegs.forEach((segs, a) => {
+      let am = 0;
+      for (let k = 0, o = ti * S; k < segs.length; k++)
+        am += fracs[o + segs[k]] * segLengthM[segs[k]];
+      sums.areaRoadM[a * nT + ti] = am;
+    });
+  }
+  countCovered(frame, covered, frame.domain, sums.domainCells, 0);
+  frame.areaCells.forEach((cells, a) => countCovered(frame, covered, cells, sums.areaCells, a));
+  return sums;
 }
 
 /** Adds the cells covered within each tier to out[a · nT + tier], one pass over the cells. */
@@ -1197,14 +1210,7 @@ export class IncrementalCoverageFigures {
     rasterizePieces(graph, costs, pieces, grid, time, T);
     this.covered.set(radius > 0 ? minFilter(time, W, H, radius) : time);
     reachedFractions(graph, costs.segSec, nodeSec, pieces, frame.tiersSec, this.fracs);
-    const S = graph.segmentCount;
-    const sums = emptySums(frame);
-    for (let s = 0; s < S; s++) this.addSegment(s, 1, sums);
-    countCovered(frame, this.covered, frame.domain, sums.domainCells, 0);
-    frame.areaCells.forEach((cells, a) =>
-      countCovered(frame, this.covered, cells, sums.areaCells, a),
-    );
-    this.sums = sums;
+    this.sums = coverageSums(graph, frame, this.fracs, this.covered);
     this.pieces = pieces;
     this.pieceKeys = pieceKeysOf(pieces);
   }
