@@ -332,6 +332,7 @@ async function coverageThreadFigures(
 
 if (require.main === module) {
   (async () => {
+    const loadAtStart = os.loadavg().map((v) => Math.round(v * 100) / 100);
     const hard = hardCity();
     const figures = runCoverageBench(hard);
     // the generated city's GeoJSON is not needed any more: this thread's heap shrinks to what
@@ -350,6 +351,12 @@ if (require.main === module) {
     writeResult('coverage', {
       ...figures,
       coverageThread: await coverageThreadFigures(hard.graph, units, areas),
+      machineLoad: {
+        cpus: os.cpus().length,
+        loadavgAtStart: loadAtStart,
+        loadavgAtEnd: os.loadavg().map((v) => Math.round(v * 100) / 100),
+        note: 'os.loadavg() (1, 5, 15 min) of the whole shared machine, not only this bench',
+      },
     });
   })().catch((e: unknown) => {
     console.error(e);

@@ -2,6 +2,7 @@ import { edgeCosts, type EdgeCosts } from './edge-costs';
 import { accessSec, multiSourceTimes, type EtaUnit, type RoutingQueryOptions } from './eta';
 import {
   addPiece,
+  burnPiece,
   contourRing,
   cornerToLonLat,
   createPieces,
@@ -1306,7 +1307,23 @@ export class IncrementalCoverageFigures {
         segMark[s] = reburnGen;
         burnSegment(graph, costs.segSec, lengths, smp, nodeSec, grid, time, T, s);
       }
-    rasterizePieces(graph, costs, pieces, grid, time, T);
+    // a piece only burns inside its segment's box: pieces on segments not burnt again only
+    // touch cells that were not cleared
+    for (let p = 0; p < pieces.count; p++)
+      if (segMark[pieces.seg[p]] === reburnGen)
+        burnPiece(
+          graph,
+          costs.segSec,
+          grid,
+          time,
+          T,
+          pieces.seg[p],
+          pieces.from[p],
+          pieces.towardEnd[p] === 1,
+          pieces.t0[p],
+          NaN,
+          lengths,
+        );
     // 4. Cells within the filter's radius of a cleared cell: filtered again, counts adjusted.
     const near: number[] = [];
     for (const c of cells) {
