@@ -158,9 +158,10 @@ export class IncrementalCoverage {
       const v = this.changed[k];
       for (let e = fwdOffsets[v]; e < fwdOffsets[v + 1]; e++) take(fwdTargets[e]);
     }
+    const end = this.changedCount;
     const { revOffsets, revSources } = this.graph;
     const cost = this.costs.revCost;
-    for (let k = start; k < this.changedCount; k++) {
+    for (let k = start; k < end; k++) {
       const v = this.changed[k];
       for (let e = revOffsets[v]; e < revOffsets[v + 1]; e++) {
         const w = revSources[e];
@@ -168,6 +169,19 @@ export class IncrementalCoverage {
         if (o < 0) continue;
         this.relax(nodeSec[w] + cost[e], v, o);
       }
+    }
+    // another source's own seed is not reached through a neighbour: where the cleared nodes
+    // hold one, it is offered again (a few seeds per source, checked against the marks)
+    for (let other = 0; other < this.snaps.length; other++) {
+      const p = this.snaps[other];
+      if (other === slot || !p) continue;
+      const at = nodeAtSnap(p);
+      if (
+        (at >= 0 && this.mark[at] === this.markGen) ||
+        this.mark[p.toNode] === this.markGen ||
+        this.mark[p.fromNode] === this.markGen
+      )
+        this.seed(p, other);
     }
   }
 
