@@ -1181,7 +1181,6 @@ export class IncrementalCoverageFigures {
   ): Omit<CoverageResult, 'nodeSec'> {
     const t0 = performance.now();
     const { graph, frame } = this;
-    const T = frame.T;
     this.unsnapped = sources.filter((s) => !s.snap).map((s) => s.id);
     const pieces = sourcePiecesOf(sources, this.accessKmh);
     if (!this.ready) this.full(nodeSec, pieces);
@@ -1238,7 +1237,6 @@ export class IncrementalCoverageFigures {
     const { graph, frame, costs, time, covered, nodeSec, boxes } = this;
     const { T, grid, radius, tiersSec } = frame;
     const { W, H } = grid;
-    const S = graph.segmentCount;
     const nT = tiersSec.length;
     if (this.gen > 0xfffffff0) {
       this.cellMark.fill(0);
