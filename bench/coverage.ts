@@ -13,6 +13,7 @@ import { CoverageThread } from '../libs/core/src/coverage/coverage-thread';
 import {
   computeCoverage,
   IncrementalCoverage,
+  LiveCoverage,
   multiSourceTimes,
   snapPoint,
   suggestMoveUps,
@@ -77,6 +78,7 @@ export function runCoverageBench(hard: BenchCity = hardCity()): Record<string, u
     movedCpuMs.push(r.cpuMs);
     movedNodes.push(r.result);
   }
+  const liveFigures = liveCoverageFigures(graph, units, areas);
   const noAreas = measure(() => computeCoverage(graph, units, TIERS));
   const noAreasAgain = measure(() => computeCoverage(graph, units, TIERS));
 
@@ -142,6 +144,8 @@ export function runCoverageBench(hard: BenchCity = hardCity()): Record<string, u
     coverageMovedUnitMs: stats(movedMs),
     coverageMovedUnitCpuMs: stats(movedCpuMs),
     coverageMovedUnitNodesMedian: stats(movedNodes).p50,
+    // coverage kept live (LiveCoverage: what the coverage worker thread runs per push)
+    ...liveFigures,
     settledNodes: res.settledNodes,
     coverageNoAreasFirstMs: round(noAreas.ms, 1),
     coverageNoAreasCachedMs: round(noAreasAgain.ms, 1),
@@ -175,7 +179,52 @@ export function runCoverageBench(hard: BenchCity = hardCity()): Record<string, u
     cities,
     citiesSkipped: real.skipped,
     inClock:
-      "coverageMs: computeCoverage (multi-source search from every unit, per-tier road km, area raster, blind-spot polygons) on already snapped units, in this thread; move-ups: suggestMoveUps (500 standby points, 3 moves, 300 s tier; moveUpsFirstCallMs with nothing searched yet, moveUpsMs after every unit moved (all units searched again, standby points kept), moveUps20MovedMs after 20 units moved (folded in); the moved units are snapped outside the clock); coverageMovedUnitMs: snapping one moved unit and IncrementalCoverage.move (node times and owners only: road km, raster and blind spots are not updated incrementally); coverageThread: CoverageThread.coverage as the service calls it (positions sent to the worker thread, moved units folded in there, the coverage computed and sent back) and the longest stall of this thread's event loop meanwhile; not inside: HTTP, database, push to consoles",
+      "coverageMs: computeCoverage (multi-source search from every unit, per-tier road km, area raster, blind-spot polygons) on already snapped units, in this thread; move-ups: suggestMoveUps (500 standby points, 3 moves, 300 s tier; moveUpsFirstCallMs with nothing searched yet, moveUpsMs after every unit moved (all units searched again, standby points kept), moveUps20MovedMs after 20 units moved (folded in); the moved units are snapped outside the clock); coverageMovedUnitMs: snapping one moved unit and IncrementalCoverage.move (node times and owners only); coverageLive*: LiveCoverage.compute as the coverage worker thread runs it, in this thread: coverageLiveFirstMs the first call (one search from every unit and every figure computed), coverageLivePushMs/CpuMs each later call after 20 units hopped (their 20 folds into the node times plus the figures - road km, area shares, blind spots - updated around the segments whose times changed; the hops snapped outside the clock), coverageLiveFiguresMs the figures' part of it (its tookMs), coverageLiveMovedUnitMs each fold (LiveCoverage's own timing, what the api's ringcad_coverage_moved_unit_seconds histogram observes); coverageThread: CoverageThread.coverage as the service calls it (positions sent to the worker thread, moved units folded in there, the coverage computed and sent back) and the longest stall of this thread's event loop meanwhile; not inside: HTTP, database, push to consoles",
+  };
+}
+
+/**
+ * Coverage kept live, as the coverage worker thread keeps it per scheme (LiveCoverage): built
+ * once (one search, every figure computed), then 30 pushes in which 20 units hopped (snapped
+ * outside the clock, as the api snaps positions when they arrive): their folds into the node
+ * times, then the figures (road km, area shares, blind spots) updated around what changed.
+ */
+function liveCoverageFigures(
+  graph: RoadGraph,
+  units: EtaUnit[],
+  areas: CoverageArea[],
+): Record<string, unknown> {
+  const rand = mulberry32(21);
+  const live = new LiveCoverage(graph);
+  const at = new Date('2026-12-05T03:00:00Z');
+  const sources = units.map((u) => ({ id: u.id, lon: u.lon, lat: u.lat, snap: u.snap ?? null }));
+  const ask = () => live.compute({ key: 'bench', tiersSec: TIERS, sources, areas, at });
+  const first = measure(ask);
+  const push: { ms: number; cpuMs: number }[] = [];
+  const figures: number[] = [];
+  const folds: number[] = [];
+  for (let k = 0; k < 33; k++) {
+    for (let m = 0; m < 20; m++) {
+      const i = Math.floor(rand() * sources.length);
+      const p = {
+        lon: sources[i].lon + (rand() - 0.5) * 6e-4,
+        lat: sources[i].lat + (rand() - 0.5) * 6e-4,
+      };
+      sources[i] = { ...sources[i], ...p, snap: snapPoint(graph, p, { role: 'origin' }) };
+    }
+    const r = measure(ask);
+    if (k < 3) continue; // JIT warm-up
+    push.push(r);
+    figures.push(r.result.result.tookMs);
+    folds.push(...r.result.movedUnitSec.map((sec) => sec * 1000));
+  }
+  return {
+    coverageLiveFirstMs: Math.round(first.ms),
+    coverageLiveFirstCpuMs: Math.round(first.cpuMs),
+    coverageLivePushMs: stats(push.map((r) => r.ms)),
+    coverageLivePushCpuMs: stats(push.map((r) => r.cpuMs)),
+    coverageLiveFiguresMs: stats(figures),
+    coverageLiveMovedUnitMs: stats(folds),
   };
 }
 
@@ -283,6 +332,7 @@ async function coverageThreadFigures(
 
 if (require.main === module) {
   (async () => {
+    const loadAtStart = os.loadavg().map((v) => Math.round(v * 100) / 100);
     const hard = hardCity();
     const figures = runCoverageBench(hard);
     // the generated city's GeoJSON is not needed any more: this thread's heap shrinks to what
@@ -301,6 +351,12 @@ if (require.main === module) {
     writeResult('coverage', {
       ...figures,
       coverageThread: await coverageThreadFigures(hard.graph, units, areas),
+      machineLoad: {
+        cpus: os.cpus().length,
+        loadavgAtStart: loadAtStart,
+        loadavgAtEnd: os.loadavg().map((v) => Math.round(v * 100) / 100),
+        note: 'os.loadavg() (1, 5, 15 min) of the whole shared machine, not only this bench',
+      },
     });
   })().catch((e: unknown) => {
     console.error(e);

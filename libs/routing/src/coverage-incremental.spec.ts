@@ -14,14 +14,22 @@ import { generateCity, mulberry32 } from './synthetic-city';
  * Oracle: one plain (binary-heap) Dijkstra per source, and the per-node minimum over them,
  * after a full search and after every one of many random moves, arrivals and departures.
  */
-function checkAgainstSingleSources(graph: RoadGraph, seed: number, units: number, maxSec: number) {
+function checkAgainstSingleSources(
+  graph: RoadGraph,
+  seed: number,
+  units: number,
+  maxSec: number,
+  /** Units only around this many nodes: crowded, they share streets and seed nodes. */
+  hubs?: number,
+) {
   const rand = mulberry32(seed);
   const costs = edgeCosts(graph);
   const ws = createSearchWorkspace(graph);
   const N = graph.nodeCount;
+  const hubNodes = hubs ? Array.from({ length: hubs }, () => Math.floor(rand() * N)) : null;
   const randomSnap = (): SnappedPoint => {
     for (;;) {
-      const v = Math.floor(rand() * N);
+      const v = hubNodes ? hubNodes[Math.floor(rand() * hubNodes.length)] : Math.floor(rand() * N);
       const p = snapPoint(
         graph,
         {
@@ -129,6 +137,20 @@ describe('incremental coverage equals the per-node minimum over single-source se
       );
     },
   );
+
+  it('crowded units (shared streets and seed nodes), on the hard city and the real ones', () => {
+    // a unit's seed node held by a nearer unit must get its own seed back when that one leaves
+    const city = generateCity({ seed: 4, targetNodes: 5000, hard: true });
+    checkAgainstSingleSources(buildRoadGraph(importGeoJsonRoads(city.roads)), 6, 60, 300, 8);
+    if (fs.existsSync(chengdu))
+      checkAgainstSingleSources(
+        buildRoadGraph(importOsmXml(fs.readFileSync(chengdu))),
+        7,
+        60,
+        300,
+        8,
+      );
+  });
 
   it('a unit that leaves gives its nodes to the others, one that returns takes them back', () => {
     const city = generateCity({ seed: 2, targetNodes: 3000 });

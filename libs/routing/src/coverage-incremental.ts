@@ -132,20 +132,36 @@ export class IncrementalCoverage {
     this.changed[this.changedCount++] = v;
   }
 
-  /** Clears the nodes `slot` owns and seeds them again from their neighbours' times. */
+  /**
+   * Clears the nodes `slot` owns and seeds them again from their neighbours' times. They are
+   * found from its seed nodes along forward edges, never by scanning the city: every node a
+   * source owns was labelled from a node it owns (or from its seed), and a node whose labelling
+   * neighbour changes hands changes hands with it (its time strictly drops), so a source's
+   * nodes stay connected to its seeds through its own nodes.
+   */
   private clearCell(slot: number): void {
     const { owner, nodeSec } = this;
-    const N = this.graph.nodeCount;
     const start = this.changedCount;
-    for (let v = 0; v < N; v++)
-      if (owner[v] === slot) {
-        owner[v] = -1;
-        nodeSec[v] = Infinity;
-        this.noteChanged(v);
-      }
+    const snap = this.snaps[slot];
+    if (!snap) return;
+    const take = (v: number): void => {
+      if (v < 0 || owner[v] !== slot) return;
+      owner[v] = -1;
+      nodeSec[v] = Infinity;
+      this.noteChanged(v);
+    };
+    take(nodeAtSnap(snap));
+    take(snap.toNode);
+    take(snap.fromNode);
+    const { fwdOffsets, fwdTargets } = this.graph;
+    for (let k = start; k < this.changedCount; k++) {
+      const v = this.changed[k];
+      for (let e = fwdOffsets[v]; e < fwdOffsets[v + 1]; e++) take(fwdTargets[e]);
+    }
+    const end = this.changedCount;
     const { revOffsets, revSources } = this.graph;
     const cost = this.costs.revCost;
-    for (let k = start; k < this.changedCount; k++) {
+    for (let k = start; k < end; k++) {
       const v = this.changed[k];
       for (let e = revOffsets[v]; e < revOffsets[v + 1]; e++) {
         const w = revSources[e];
@@ -153,6 +169,19 @@ export class IncrementalCoverage {
         if (o < 0) continue;
         this.relax(nodeSec[w] + cost[e], v, o);
       }
+    }
+    // another source's own seed is not reached through a neighbour: where the cleared nodes
+    // hold one, it is offered again (a few seeds per source, checked against the marks)
+    for (let other = 0; other < this.snaps.length; other++) {
+      const p = this.snaps[other];
+      if (other === slot || !p) continue;
+      const at = nodeAtSnap(p);
+      if (
+        (at >= 0 && this.mark[at] === this.markGen) ||
+        this.mark[p.toNode] === this.markGen ||
+        this.mark[p.fromNode] === this.markGen
+      )
+        this.seed(p, other);
     }
   }
 

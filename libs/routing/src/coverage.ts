@@ -1,7 +1,8 @@
-import { edgeCosts } from './edge-costs';
+import { edgeCosts, type EdgeCosts } from './edge-costs';
 import { accessSec, multiSourceTimes, type EtaUnit, type RoutingQueryOptions } from './eta';
 import {
   addPiece,
+  burnPiece,
   contourRing,
   cornerToLonLat,
   createPieces,
@@ -113,6 +114,13 @@ interface GraphCache {
   samples: Map<string, SegmentSamples>;
   /** Scratch for the reached fraction of every segment per tier (reused: no garbage per run). */
   fracs: Float32Array;
+  /** Scratch rasters (cell times, the min-filter's two passes, a cell mask), grown as needed. */
+  time: Float32Array;
+  filterTmp: Float32Array;
+  filterOut: Float32Array;
+  scratch: Uint8Array;
+  /** The union of the last several areas' cells (recomputed when the areas change). */
+  union: { parts: Int32Array[]; cells: Int32Array } | null;
 }
 
 /** An area's cells and segments on one grid, kept while the caller keeps its geometry object. */
@@ -224,6 +232,11 @@ function graphCache(graph: RoadGraph): GraphCache {
     segBuckets: new Map(),
     samples: new Map(),
     fracs: new Float32Array(0),
+    time: new Float32Array(0),
+    filterTmp: new Float32Array(0),
+    filterOut: new Float32Array(0),
+    scratch: new Uint8Array(0),
+    union: null,
   };
   graphCaches.set(graph, c);
   return c;
@@ -250,6 +263,24 @@ function roadDomain(
   if (cache.roadDomain.size >= 4) cache.roadDomain.delete(cache.roadDomain.keys().next().value!);
   cache.roadDomain.set(key, out);
   return out;
+}
+
+/** The cells of any of the areas, ascending (kept while the areas' cell lists are the same). */
+function areaUnion(cache: GraphCache, parts: Int32Array[], scratch: Uint8Array): Int32Array {
+  const u = cache.union;
+  if (u && u.parts.length === parts.length && u.parts.every((p, k) => p === parts[k]))
+    return u.cells;
+  const marked: number[] = [];
+  for (const cells of parts)
+    for (let k = 0; k < cells.length; k++)
+      if (scratch[cells[k]] === 0) {
+        scratch[cells[k]] = 1;
+        marked.push(cells[k]);
+      }
+  for (const c of marked) scratch[c] = 0;
+  const cells = Int32Array.from(marked).sort();
+  cache.union = { parts, cells };
+  return cells;
 }
 
 /** Length of the union of [lo, hi] intervals given flat as [lo0, hi0, lo1, hi1, …]. */
@@ -288,62 +319,99 @@ function reachedFractions(
   out: Float32Array,
 ): void {
   const S = graph.segmentCount;
-  const nT = tiersSec.length;
-  /** Fraction reached within t from a node at time tn (Infinity: not reached or not allowed). */
+  // one pass over the segments for every tier: the node times are read once
+  for (let s = 0; s < S; s++) segmentFractions(graph, segSec, nodeSec, tiersSec, out, s);
+  for (const [s, list] of piecesBySegment(sourcePieces))
+    pieceFractions(graph, segSec, nodeSec, sourcePieces, list, s, tiersSec, out);
+}
+
+/** {@link reachedFractions} of one segment without source pieces, every tier. */
+function segmentFractions(
+  graph: RoadGraph,
+  segSec: Float64Array,
+  nodeSec: Float32Array,
+  tiersSec: readonly number[],
+  out: Float32Array,
+  s: number,
+): void {
+  const S = graph.segmentCount;
+  const dir = graph.segDirection[s];
+  const ta = dir & DIR_FORWARD ? nodeSec[graph.segFrom[s]] : Infinity;
+  const tb = dir & DIR_BACKWARD ? nodeSec[graph.segTo[s]] : Infinity;
+  const sec = segSec[s];
+  for (let k = 0; k < tiersSec.length; k++) {
+    const t = tiersSec[k];
+    let f = 0;
+    if (ta <= t) f += sec > 0 ? Math.min(1, (t - ta) / sec) : 1;
+    if (tb <= t) f += sec > 0 ? Math.min(1, (t - tb) / sec) : 1;
+    out[k * S + s] = f < 1 ? f : 1;
+  }
+}
+
+/** The pieces (indices, ascending) on each segment that carries any. */
+function piecesBySegment(pieces: ReachedPieces): Map<number, number[]> {
+  const bySeg = new Map<number, number[]>();
+  for (let p = 0; p < pieces.count; p++) {
+    const list = bySeg.get(pieces.seg[p]);
+    if (list) list.push(p);
+    else bySeg.set(pieces.seg[p], [p]);
+  }
+  return bySeg;
+}
+
+/**
+ * Reached fraction per tier of a segment carrying source pieces: the exact union of its ends'
+ * intervals [0, a] and [1 − b, 1] with the pieces' own.
+ */
+function pieceFractions(
+  graph: RoadGraph,
+  segSec: Float64Array,
+  nodeSec: Float32Array,
+  pieces: ReachedPieces,
+  list: readonly number[],
+  s: number,
+  tiersSec: readonly number[],
+  out: Float32Array,
+): void {
+  const S = graph.segmentCount;
   const fromEnd = (tn: number, sec: number, t: number): number =>
     tn <= t ? (sec > 0 ? Math.min(1, (t - tn) / sec) : 1) : 0;
-  const { segDirection, segFrom, segTo } = graph;
-  // one pass over the segments for every tier: the node times are read once
-  for (let s = 0; s < S; s++) {
-    const dir = segDirection[s];
-    const ta = dir & DIR_FORWARD ? nodeSec[segFrom[s]] : Infinity;
-    const tb = dir & DIR_BACKWARD ? nodeSec[segTo[s]] : Infinity;
-    const sec = segSec[s];
-    for (let k = 0; k < nT; k++) {
-      const t = tiersSec[k];
-      // fromEnd written out: a call returning a double would box it, ~3 million times a run
-      let f = 0;
-      if (ta <= t) f += sec > 0 ? Math.min(1, (t - ta) / sec) : 1;
-      if (tb <= t) f += sec > 0 ? Math.min(1, (t - tb) / sec) : 1;
-      out[k * S + s] = f < 1 ? f : 1;
-    }
-  }
-  for (let k = 0; k < nT; k++) {
+  const dir = graph.segDirection[s];
+  const sec = segSec[s];
+  for (let k = 0; k < tiersSec.length; k++) {
     const t = tiersSec[k];
-    const bySeg = new Map<number, number[]>();
-    for (let p = 0; p < sourcePieces.count; p++) {
-      const s = sourcePieces.seg[p];
-      let iv = bySeg.get(s);
-      if (!iv) {
-        const dir = segDirection[s];
-        const a = dir & DIR_FORWARD ? fromEnd(nodeSec[segFrom[s]], segSec[s], t) : 0;
-        const b = dir & DIR_BACKWARD ? fromEnd(nodeSec[segTo[s]], segSec[s], t) : 0;
-        bySeg.set(s, (iv = [0, a, 1 - b, 1]));
-      }
-      if (sourcePieces.t0[p] > t) continue;
-      const sec = segSec[s];
-      const f = sec > 0 ? (t - sourcePieces.t0[p]) / sec : 1;
-      const from = sourcePieces.from[p];
-      if (sourcePieces.towardEnd[p] === 1) iv.push(from, Math.min(1, from + f));
+    const a = dir & DIR_FORWARD ? fromEnd(nodeSec[graph.segFrom[s]], sec, t) : 0;
+    const b = dir & DIR_BACKWARD ? fromEnd(nodeSec[graph.segTo[s]], sec, t) : 0;
+    const iv = [0, a, 1 - b, 1];
+    for (const p of list) {
+      if (pieces.t0[p] > t) continue;
+      const f = sec > 0 ? (t - pieces.t0[p]) / sec : 1;
+      const from = pieces.from[p];
+      if (pieces.towardEnd[p] === 1) iv.push(from, Math.min(1, from + f));
       else iv.push(Math.max(0, from - f), from);
     }
-    for (const [s, iv] of bySeg) out[k * S + s] = Math.min(1, unionLength(iv));
+    out[k * S + s] = Math.min(1, unionLength(iv));
   }
 }
 
 /**
  * The points {@link burnPiece} visits when it walks a whole segment from one end (t0 = 0, no
- * time or fraction limit), with their cells and their metres from that end, computed with the
- * same arithmetic, for both directions of every segment. A coverage run then only adds times.
+ * time or fraction limit), computed with the same arithmetic, for both directions of every
+ * segment, kept as RUNS: consecutive samples in the same cell are one entry with the metres
+ * from that end of its first and last sample. Along a run the time only grows, so its first
+ * sample is the only one that can lower the cell's time; the last one tells whether the walk
+ * passes its limit inside the run. A coverage run then only adds times, a few per segment.
  */
 interface SegmentSamples {
-  /** Per segment, its forward samples are [fwdStart[s], fwdStart[s + 1]). */
+  /** Per segment, its forward runs are [fwdStart[s], fwdStart[s + 1]). */
   fwdStart: Int32Array;
   fwdCell: Int32Array;
-  fwdAlong: Float64Array;
+  fwdFirst: Float64Array;
+  fwdLast: Float64Array;
   revStart: Int32Array;
   revCell: Int32Array;
-  revAlong: Float64Array;
+  revFirst: Float64Array;
+  revLast: Float64Array;
 }
 
 function segmentSamples(graph: RoadGraph, cache: GraphCache, grid: RasterGrid): SegmentSamples {
@@ -354,35 +422,47 @@ function segmentSamples(graph: RoadGraph, cache: GraphCache, grid: RasterGrid): 
   const build = (towardEnd: boolean) => {
     const start = new Int32Array(S + 1);
     let cells = new Int32Array(1 << 16);
-    let along = new Float64Array(1 << 16);
+    let first = new Float64Array(1 << 16);
+    let last = new Float64Array(1 << 16);
     let n = 0;
     for (let s = 0; s < S; s++) {
       start[s] = n;
+      const runsFrom = n;
       walkWholeSegment(graph, grid, s, towardEnd, (cell, a) => {
+        if (n > runsFrom && cells[n - 1] === cell) {
+          last[n - 1] = a;
+          return;
+        }
         if (n === cells.length) {
           const c2 = new Int32Array(n * 2);
           c2.set(cells);
           cells = c2;
-          const a2 = new Float64Array(n * 2);
-          a2.set(along);
-          along = a2;
+          const f2 = new Float64Array(n * 2);
+          f2.set(first);
+          first = f2;
+          const l2 = new Float64Array(n * 2);
+          l2.set(last);
+          last = l2;
         }
         cells[n] = cell;
-        along[n++] = a;
+        first[n] = a;
+        last[n++] = a;
       });
     }
     start[S] = n;
-    return { start, cells: cells.slice(0, n), along: along.slice(0, n) };
+    return { start, cells: cells.slice(0, n), first: first.slice(0, n), last: last.slice(0, n) };
   };
   const f = build(true);
   const r = build(false);
   const out: SegmentSamples = {
     fwdStart: f.start,
     fwdCell: f.cells,
-    fwdAlong: f.along,
+    fwdFirst: f.first,
+    fwdLast: f.last,
     revStart: r.start,
     revCell: r.cells,
-    revAlong: r.along,
+    revFirst: r.first,
+    revLast: r.last,
   };
   // tens of MB per grid on a large city: keep only the latest grids (the areas rarely change)
   if (cache.samples.size >= 2) cache.samples.delete(cache.samples.keys().next().value!);
@@ -484,48 +564,61 @@ export function burnSegmentsSampled(
 ): void {
   const lengths = shapeLengthsM(graph);
   const smp = segmentSamples(graph, graphCache(graph), grid);
-  const { segDirection, segFrom, segTo } = graph;
-  for (let s = 0; s < graph.segmentCount; s++) {
-    const dir = segDirection[s];
-    const ta = dir & DIR_FORWARD ? nodeSec[segFrom[s]] : Infinity;
-    const tb = dir & DIR_BACKWARD ? nodeSec[segTo[s]] : Infinity;
-    const fromA = ta < T;
-    const fromB = tb < T;
-    if (!fromA && !fromB) continue;
-    const sec = segSec[s];
-    // where the two arrival-time lines cross: ta + m·sec = tb + (1 − m)·sec (NaN: one side only)
-    const meet =
-      fromA && fromB
-        ? sec > 0
-          ? Math.min(1, Math.max(0, (tb - ta + sec) / (2 * sec)))
-          : 0.5
-        : NaN;
-    const total = lengths[s];
-    const secPerM = total > 0 ? sec / total : 0;
-    // each end it is driven from, up to the meeting point (written out, not a call per piece:
-    // double arguments would be boxed)
-    for (let side = 0; side < 2; side++) {
-      const towardEnd = side === 0;
-      if (towardEnd ? !fromA || meet === 0 : !fromB || meet === 1) continue;
-      const t0 = towardEnd ? ta : tb;
-      const L = meet === meet ? (towardEnd ? meet : 1 - meet) * total : Infinity;
-      const start = towardEnd ? smp.fwdStart : smp.revStart;
-      const cells = towardEnd ? smp.fwdCell : smp.revCell;
-      const along = towardEnd ? smp.fwdAlong : smp.revAlong;
-      for (let i = start[s], e = start[s + 1]; i < e; i++) {
-        const a = along[i];
-        if (a > L) {
-          const tt = t0 + L * secPerM;
-          if (tt <= T) {
-            const c = cellAt(graph, grid, s, towardEnd, L);
-            if (c >= 0 && tt < time[c]) time[c] = tt;
-          }
-          break;
-        }
-        const tt = t0 + a * secPerM;
+  for (let s = 0; s < graph.segmentCount; s++)
+    burnSegment(graph, segSec, lengths, smp, nodeSec, grid, time, T, s);
+}
+
+/** {@link burnSegmentsSampled} for one segment (ints and arrays in: no boxed doubles). */
+function burnSegment(
+  graph: RoadGraph,
+  segSec: Float64Array,
+  lengths: Float64Array,
+  smp: SegmentSamples,
+  nodeSec: Float32Array,
+  grid: RasterGrid,
+  time: Float32Array,
+  T: number,
+  s: number,
+): void {
+  const dir = graph.segDirection[s];
+  const ta = dir & DIR_FORWARD ? nodeSec[graph.segFrom[s]] : Infinity;
+  const tb = dir & DIR_BACKWARD ? nodeSec[graph.segTo[s]] : Infinity;
+  const fromA = ta < T;
+  const fromB = tb < T;
+  if (!fromA && !fromB) return;
+  const sec = segSec[s];
+  // where the two arrival-time lines cross: ta + m·sec = tb + (1 − m)·sec (NaN: one side only)
+  const meet =
+    fromA && fromB ? (sec > 0 ? Math.min(1, Math.max(0, (tb - ta + sec) / (2 * sec))) : 0.5) : NaN;
+  const total = lengths[s];
+  const secPerM = total > 0 ? sec / total : 0;
+  // each end it is driven from, up to the meeting point
+  for (let side = 0; side < 2; side++) {
+    const towardEnd = side === 0;
+    if (towardEnd ? !fromA || meet === 0 : !fromB || meet === 1) continue;
+    const t0 = towardEnd ? ta : tb;
+    const L = meet === meet ? (towardEnd ? meet : 1 - meet) * total : Infinity;
+    const start = towardEnd ? smp.fwdStart : smp.revStart;
+    const cells = towardEnd ? smp.fwdCell : smp.revCell;
+    const firstA = towardEnd ? smp.fwdFirst : smp.revFirst;
+    const lastA = towardEnd ? smp.fwdLast : smp.revLast;
+    for (let i = start[s], e = start[s + 1]; i < e; i++) {
+      // the walk stops at the first sample past L, burning the limit point instead
+      let past = firstA[i] > L;
+      if (!past) {
+        const tt = t0 + firstA[i] * secPerM;
         if (tt > T) break;
         const c = cells[i];
         if (tt < time[c]) time[c] = tt;
+        past = lastA[i] > L;
+      }
+      if (past) {
+        const tt = t0 + L * secPerM;
+        if (tt <= T) {
+          const c = cellAt(graph, grid, s, towardEnd, L);
+          if (c >= 0 && tt < time[c]) time[c] = tt;
+        }
+        break;
       }
     }
   }
@@ -584,16 +677,9 @@ export function computeCoverage(
   opts: CoverageOptions = {},
 ): CoverageResult {
   const t0 = performance.now();
-  if (tiersSec.length === 0) throw new RangeError('computeCoverage needs at least one tier');
-  for (const t of tiersSec)
-    if (!(t >= 0 && t < Infinity)) throw new RangeError(`tier seconds must be ≥ 0, got ${t}`);
-  const blindIdx = opts.blindSpotTier ?? tiersSec.length - 1;
-  if (!(Number.isInteger(blindIdx) && blindIdx >= 0 && blindIdx < tiersSec.length))
-    throw new RangeError(`blindSpotTier must index tiersSec, got ${blindIdx}`);
-  const cellM = opts.cellM ?? 100;
-  if (!(cellM > 0)) throw new RangeError(`cellM must be > 0, got ${cellM}`);
-  const radius = Math.max(0, Math.round((opts.reachM ?? 100) / cellM));
-  const T = Math.max(...tiersSec);
+  const frame = coverageFrame(graph, tiersSec, opts);
+  const { grid, T, radius } = frame;
+  const { W, H } = grid;
   const ws = opts.workspace ?? workspaceFor(graph);
   const costs = edgeCosts(graph, opts.speedProfile, opts.at);
   const accessKmh = opts.accessSpeedKmh ?? 15;
@@ -609,16 +695,77 @@ export function computeCoverage(
   const { nodeSec, settledNodes } = opts.nodeSec
     ? boundedCopy(opts.nodeSec, T)
     : multiSourceTimes(graph, snapped, T, { ...opts, workspace: ws, accessSpeedKmh: accessKmh });
-  // The sources' own roads, from the snapped point each way it may be driven.
-  const sourcePieces = createPieces(2 * snapped.length);
-  for (const { snap } of snapped) {
-    const s = snap!;
-    const access = accessSec(s, accessKmh);
-    if (s.direction & DIR_FORWARD) addPiece(sourcePieces, s.segment, s.fraction, true, access);
-    if (s.direction & DIR_BACKWARD) addPiece(sourcePieces, s.segment, s.fraction, false, access);
-  }
+  const sourcePieces = sourcePiecesOf(snapped, accessKmh);
 
-  // 2. Raster over the whole network and the areas.
+  // 2. Raster over the whole network and the areas (scratch kept per graph: nothing returned
+  // points into it).
+  const cache = graphCache(graph);
+  if (cache.time.length < W * H) {
+    cache.time = new Float32Array(W * H);
+    cache.filterTmp = new Float32Array(W * H);
+    cache.filterOut = new Float32Array(W * H);
+  }
+  const time = cache.time.subarray(0, W * H).fill(Infinity);
+  burnSegmentsSampled(graph, costs.segSec, nodeSec, grid, time, T);
+  rasterizePieces(graph, costs, sourcePieces, grid, time, T);
+  const covered =
+    radius > 0
+      ? minFilter(time, W, H, radius, { tmp: cache.filterTmp, out: cache.filterOut })
+      : time;
+
+  // 3. Road km and area shares per tier.
+  const S = graph.segmentCount;
+  const nT = tiersSec.length;
+  if (cache.fracs.length < nT * S) cache.fracs = new Float32Array(nT * S);
+  const fracs = cache.fracs;
+  reachedFractions(graph, costs.segSec, nodeSec, sourcePieces, tiersSec, fracs);
+  const sums = coverageSums(graph, frame, fracs, covered);
+
+  return {
+    ...coverageFigures(graph, frame, covered, sums),
+    nodeSec,
+    unsnappedSourceIds,
+    settledNodes,
+    cellM: frame.cellM,
+    tookMs: performance.now() - t0,
+  };
+}
+
+/** What a coverage computation needs besides the node times: tiers, grid and domains. */
+interface CoverageFrame {
+  tiersSec: readonly number[];
+  /** The largest tier: the search's bound. */
+  T: number;
+  blindIdx: number;
+  minCells: number;
+  cellM: number;
+  /** reachM in whole cells (the min-filter's radius). */
+  radius: number;
+  grid: RasterGrid;
+  areas: readonly CoverageArea[];
+  areaCells: Int32Array[];
+  areaSegs: Int32Array[];
+  /** Every area's cells, or without areas the road band. */
+  domain: Int32Array;
+  roadKmTotal: number;
+  areaRoadKmTotal: number[];
+}
+
+/** Checks the options and lays out the grid and the domains (cached per graph and areas). */
+function coverageFrame(
+  graph: RoadGraph,
+  tiersSec: readonly number[],
+  opts: CoverageOptions,
+): CoverageFrame {
+  if (tiersSec.length === 0) throw new RangeError('computeCoverage needs at least one tier');
+  for (const t of tiersSec)
+    if (!(t >= 0 && t < Infinity)) throw new RangeError(`tier seconds must be ≥ 0, got ${t}`);
+  const blindIdx = opts.blindSpotTier ?? tiersSec.length - 1;
+  if (!(Number.isInteger(blindIdx) && blindIdx >= 0 && blindIdx < tiersSec.length))
+    throw new RangeError(`blindSpotTier must index tiersSec, got ${blindIdx}`);
+  const cellM = opts.cellM ?? 100;
+  if (!(cellM > 0)) throw new RangeError(`cellM must be > 0, got ${cellM}`);
+  const radius = Math.max(0, Math.round((opts.reachM ?? 100) / cellM));
   const cache = graphCache(graph);
   const bounds: [number, number, number, number] = [...cache.bounds];
   const { kx, ky, lon0, lat0 } = graph.projection;
@@ -639,85 +786,164 @@ export function computeCoverage(
   const { W, H } = grid;
   if (W * H > 64e6)
     throw new RangeError(`coverage raster of ${W}×${H} cells is too large: raise cellM`);
-  const time = new Float32Array(W * H).fill(Infinity);
-  burnSegmentsSampled(graph, costs.segSec, nodeSec, grid, time, T);
-  rasterizePieces(graph, costs, sourcePieces, grid, time, T);
-  const covered = radius > 0 ? minFilter(time, W, H, radius) : time;
-
-  // 3. Domains: each area's cells and segments (by shape midpoint), or the road band.
+  // Domains: each area's cells and segments (by shape midpoint), or the road band.
+  if (cache.scratch.length < W * H) cache.scratch = new Uint8Array(W * H);
+  // all zero between uses (polygonCells clears what it marks; so does areaUnion)
+  const scratch = cache.scratch.subarray(0, W * H);
   const areas = opts.areas ?? [];
-  const S = graph.segmentCount;
-  const scratch = new Uint8Array(W * H);
   const areaDomains = areas.map((a) => areaDomain(graph, cache, grid, a.polygon, scratch));
   const areaCells = areaDomains.map((d) => d.cells);
   const areaSegs = areaDomains.map((d) => d.segs);
   let domain: Int32Array;
   if (areas.length === 0) domain = roadDomain(graph, cache, grid, radius);
   else if (areas.length === 1) domain = areaCells[0];
-  else {
-    let n = 0;
-    for (const cells of areaCells)
-      for (let k = 0; k < cells.length; k++)
-        if (scratch[cells[k]] === 0) {
-          scratch[cells[k]] = 1;
-          n++;
-        }
-    domain = new Int32Array(n);
-    for (let c = 0, k = 0; c < W * H; c++) if (scratch[c] === 1) domain[k++] = c;
-  }
-
-  // 4. Road km and area shares per tier.
-  if (cache.fracs.length < tiersSec.length * S) cache.fracs = new Float32Array(tiersSec.length * S);
-  const fracs = cache.fracs;
-  reachedFractions(graph, costs.segSec, nodeSec, sourcePieces, tiersSec, fracs);
-  let roadKmTotal = 0;
-  for (let s = 0; s < S; s++) roadKmTotal += graph.segLengthM[s];
-  roadKmTotal /= 1000;
-  const areaRoadTotal = areaSegs.map((segs) => {
-    let m = 0;
-    for (let k = 0; k < segs.length; k++) m += graph.segLengthM[segs[k]];
-    return m / 1000;
-  });
-  /** Cells covered within each tier, counted in one pass over the cells. */
-  const countCovered = (cells: Int32Array): number[] => {
-    const n = tiersSec.map(() => 0);
-    for (let k = 0; k < cells.length; k++) {
-      const tc = covered[cells[k]];
-      if (tc === Infinity) continue;
-      for (let i = 0; i < tiersSec.length; i++) if (tc <= tiersSec[i]) n[i]++;
-    }
-    return n;
+  else domain = areaUnion(cache, areaCells, scratch);
+  const segLengthM = graph.segLengthM;
+  let roadM = 0;
+  for (let s = 0; s < graph.segmentCount; s++) roadM += segLengthM[s];
+  return {
+    tiersSec,
+    T: Math.max(...tiersSec),
+    blindIdx,
+    minCells: opts.minBlindSpotCells ?? 2,
+    cellM,
+    radius,
+    grid,
+    areas,
+    areaCells,
+    areaSegs,
+    domain,
+    roadKmTotal: roadM / 1000,
+    areaRoadKmTotal: areaSegs.map((segs) => {
+      let m = 0;
+      for (let k = 0; k < segs.length; k++) m += segLengthM[segs[k]];
+      return m / 1000;
+    }),
   };
-  const areaCounts = areaCells.map((cells) => countCovered(cells));
-  const domainCounts = countCovered(domain);
-  const areaTiers: CoverageTier[][] = areas.map(() => []);
-  const tiers: CoverageTier[] = tiersSec.map((t, ti) => {
-    const frac = fracs.subarray(ti * S, (ti + 1) * S);
-    let m = 0;
-    for (let s = 0; s < S; s++) m += frac[s] * graph.segLengthM[s];
-    areaSegs.forEach((segs, a) => {
-      let am = 0;
-      for (let k = 0; k < segs.length; k++) am += frac[segs[k]] * graph.segLengthM[segs[k]];
-      areaTiers[a].push({
-        sec: t,
-        roadKmPct: pct(am / 1000, areaRoadTotal[a]),
-        areaPct: pct(areaCounts[a][ti], areaCells[a].length),
-        roadKm: am / 1000,
-        roadKmTotal: areaRoadTotal[a],
-      });
-    });
-    return {
-      sec: t,
-      roadKmPct: pct(m / 1000, roadKmTotal),
-      areaPct: pct(domainCounts[ti], domain.length),
-      roadKm: m / 1000,
-      roadKmTotal,
-    };
-  });
+}
 
-  // 5. Blind spots at the chosen tier.
-  const blindSec = tiersSec[blindIdx];
-  const minCells = opts.minBlindSpotCells ?? 2;
+/** The pieces each source drives from its own snapped point, each way it may be driven. */
+function sourcePiecesOf(
+  snapped: readonly { snap: SnappedPoint | null }[],
+  accessKmh: number,
+): ReachedPieces {
+  const pieces = createPieces(2 * snapped.length);
+  for (const { snap } of snapped) {
+    if (!snap) continue;
+    const access = accessSec(snap, accessKmh);
+    if (snap.direction & DIR_FORWARD) addPiece(pieces, snap.segment, snap.fraction, true, access);
+    if (snap.direction & DIR_BACKWARD) addPiece(pieces, snap.segment, snap.fraction, false, access);
+  }
+  return pieces;
+}
+
+/** Reached road metres and covered cells per tier, city-wide and per area ([a · nT + tier]). */
+interface CoverageSums {
+  roadM: Float64Array;
+  areaRoadM: Float64Array;
+  domainCells: Float64Array;
+  areaCells: Float64Array;
+}
+
+function emptySums(frame: CoverageFrame): CoverageSums {
+  const nT = frame.tiersSec.length;
+  const nA = frame.areas.length;
+  return {
+    roadM: new Float64Array(nT),
+    areaRoadM: new Float64Array(nA * nT),
+    domainCells: new Float64Array(nT),
+    areaCells: new Float64Array(nA * nT),
+  };
+}
+
+/** Road metres and covered cells per tier from the fractions and the covered raster. */
+function coverageSums(
+  graph: RoadGraph,
+  frame: CoverageFrame,
+  fracs: Float32Array,
+  covered: Float32Array,
+): CoverageSums {
+  const S = graph.segmentCount;
+  const nT = frame.tiersSec.length;
+  // a local, not a property load in the hot loops (the graph's shape differs when shared)
+  const segLengthM = graph.segLengthM;
+  const sums = emptySums(frame);
+  for (let ti = 0; ti < nT; ti++) {
+    let m = 0;
+    for (let s = 0, o = ti * S; s < S; s++) m += fracs[o + s] * segLengthM[s];
+    sums.roadM[ti] = m;
+    frame.areaSegs.forEach((segs, a) => {
+      let am = 0;
+      for (let k = 0, o = ti * S; k < segs.length; k++)
+        am += fracs[o + segs[k]] * segLengthM[segs[k]];
+      sums.areaRoadM[a * nT + ti] = am;
+    });
+  }
+  countCovered(frame, covered, frame.domain, sums.domainCells, 0);
+  frame.areaCells.forEach((cells, a) => countCovered(frame, covered, cells, sums.areaCells, a));
+  return sums;
+}
+
+/** Adds the cells covered within each tier to out[a · nT + tier], one pass over the cells. */
+function countCovered(
+  frame: CoverageFrame,
+  covered: Float32Array,
+  cells: Int32Array,
+  out: Float64Array,
+  a: number,
+): void {
+  const tiers = frame.tiersSec;
+  const nT = tiers.length;
+  for (let k = 0; k < cells.length; k++) {
+    const tc = covered[cells[k]];
+    if (tc === Infinity) continue;
+    for (let i = 0; i < nT; i++) if (tc <= tiers[i]) out[a * nT + i]++;
+  }
+}
+
+/** Tiers, areas and blind spots from the covered raster and the sums. */
+function coverageFigures(
+  graph: RoadGraph,
+  frame: CoverageFrame,
+  covered: Float32Array,
+  sums: CoverageSums,
+): Pick<CoverageResult, 'tiers' | 'areas' | 'blindSpots'> {
+  const { tiersSec, areas, areaCells, domain, cellM, roadKmTotal, areaRoadKmTotal } = frame;
+  const nT = tiersSec.length;
+  const tiers: CoverageTier[] = tiersSec.map((t, ti) => ({
+    sec: t,
+    roadKmPct: pct(sums.roadM[ti] / 1000, roadKmTotal),
+    areaPct: pct(sums.domainCells[ti], domain.length),
+    roadKm: sums.roadM[ti] / 1000,
+    roadKmTotal,
+  }));
+  return {
+    tiers,
+    areas: areas.map((a, k) => ({
+      id: a.id,
+      ...(a.name !== undefined ? { name: a.name } : {}),
+      areaKm2: (areaCells[k].length * cellM * cellM) / 1e6,
+      tiers: tiersSec.map((t, ti) => ({
+        sec: t,
+        roadKmPct: pct(sums.areaRoadM[k * nT + ti] / 1000, areaRoadKmTotal[k]),
+        areaPct: pct(sums.areaCells[k * nT + ti], areaCells[k].length),
+        roadKm: sums.areaRoadM[k * nT + ti] / 1000,
+        roadKmTotal: areaRoadKmTotal[k],
+      })),
+    })),
+    blindSpots: { type: 'FeatureCollection', features: blindSpots(graph, frame, covered) },
+  };
+}
+
+/** Uncovered regions at the blind-spot tier, per area (or the domain), largest first. */
+function blindSpots(
+  graph: RoadGraph,
+  frame: CoverageFrame,
+  covered: Float32Array,
+): BlindSpotFeature[] {
+  const { grid, areas, areaCells, domain, cellM, minCells } = frame;
+  const { W, H } = grid;
+  const blindSec = frame.tiersSec[frame.blindIdx];
   const features: BlindSpotFeature[] = [];
   const regions: [Int32Array, string | null][] =
     areas.length > 0 ? areas.map((a, k) => [areaCells[k], a.id]) : [[domain, null]];
@@ -781,20 +1007,362 @@ export function computeCoverage(
     }
   }
   features.sort((a, b) => b.properties.areaKm2 - a.properties.areaKm2);
+  return features;
+}
 
-  return {
-    tiers,
-    areas: areas.map((a, k) => ({
-      id: a.id,
-      ...(a.name !== undefined ? { name: a.name } : {}),
-      areaKm2: (areaCells[k].length * cellM * cellM) / 1e6,
-      tiers: areaTiers[k],
-    })),
-    nodeSec,
-    blindSpots: { type: 'FeatureCollection', features },
-    unsnappedSourceIds,
-    settledNodes,
-    cellM,
-    tookMs: performance.now() - t0,
-  };
+/** Per graph and grid: each segment's cell box, and the segments whose box holds each cell. */
+interface SegmentBoxes {
+  /** [4s] i0, [4s + 1] j0, [4s + 2] i1, [4s + 3] j1 (cells, inclusive). */
+  box: Int32Array;
+  cellStart: Int32Array;
+  segs: Int32Array;
+}
+
+const segmentBoxCache = new WeakMap<RoadGraph, Map<string, SegmentBoxes>>();
+
+/**
+ * Every cell any burn of segment s can touch (its samples, the limit point where its two ends'
+ * pieces meet, a source's piece on it) lies in the cell box of its shape: those points are on
+ * the shape's pieces, between their end points (a micrometre of slack for rounding).
+ */
+function segmentBoxes(graph: RoadGraph, grid: RasterGrid): SegmentBoxes {
+  let perGraph = segmentBoxCache.get(graph);
+  if (!perGraph) segmentBoxCache.set(graph, (perGraph = new Map()));
+  const key = gridKey(grid);
+  const hit = perGraph.get(key);
+  if (hit) return hit;
+  const S = graph.segmentCount;
+  const { kx, ky, lon0, lat0 } = graph.projection;
+  const { minX, minY, cellM, W, H } = grid;
+  const box = new Int32Array(4 * S);
+  const cellStart = new Int32Array(W * H + 1);
+  const eps = 1e-6;
+  for (let s = 0; s < S; s++) {
+    let x0 = Infinity;
+    let y0 = Infinity;
+    let x1 = -Infinity;
+    let y1 = -Infinity;
+    for (let g = graph.segGeomStart[s]; g < graph.segGeomStart[s + 1]; g++) {
+      const x = (graph.geomLon[g] - lon0) * kx;
+      const y = (graph.geomLat[g] - lat0) * ky;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+    }
+    const i0 = Math.max(0, Math.floor((x0 - eps - minX) / cellM));
+    const j0 = Math.max(0, Math.floor((y0 - eps - minY) / cellM));
+    const i1 = Math.min(W - 1, Math.floor((x1 + eps - minX) / cellM));
+    const j1 = Math.min(H - 1, Math.floor((y1 + eps - minY) / cellM));
+    box[4 * s] = i0;
+    box[4 * s + 1] = j0;
+    box[4 * s + 2] = i1;
+    box[4 * s + 3] = j1;
+    for (let j = j0; j <= j1; j++) for (let i = i0; i <= i1; i++) cellStart[j * W + i + 1]++;
+  }
+  for (let c = 0; c < W * H; c++) cellStart[c + 1] += cellStart[c];
+  const fill = cellStart.slice(0, W * H);
+  const segs = new Int32Array(cellStart[W * H]);
+  for (let s = 0; s < S; s++)
+    for (let j = box[4 * s + 1]; j <= box[4 * s + 3]; j++)
+      for (let i = box[4 * s]; i <= box[4 * s + 2]; i++) segs[fill[j * W + i]++] = s;
+  const out = { box, cellStart, segs };
+  if (perGraph.size >= 2) perGraph.delete(perGraph.keys().next().value!);
+  perGraph.set(key, out);
+  return out;
+}
+
+/** Entries [start[k], start[k + 1]) of `lists` flattened as one CSR over `count` keys. */
+function invert(
+  lists: readonly Int32Array[],
+  count: number,
+): { start: Int32Array; of: Int32Array } {
+  const start = new Int32Array(count + 1);
+  for (const l of lists) for (let k = 0; k < l.length; k++) start[l[k] + 1]++;
+  for (let c = 0; c < count; c++) start[c + 1] += start[c];
+  const fill = start.slice(0, count);
+  const of = new Int32Array(start[count]);
+  lists.forEach((l, a) => {
+    for (let k = 0; k < l.length; k++) of[fill[l[k]]++] = a;
+  });
+  return { start, of };
+}
+
+/**
+ * The figures of {@link computeCoverage} kept live for node times that change a little at a
+ * time (a few units moved, kept by {@link IncrementalCoverage}): instead of burning the whole
+ * city again, each update re-burns only around the segments whose end times or source pieces
+ * changed, re-filters the cells near them and adjusts the road metres and covered-cell counts
+ * by the difference. The raster and the cell counts equal a full computation exactly; the road
+ * km agree up to the order of floating-point additions. The blind spots are traced again from
+ * the kept raster (a millisecond or two).
+ *
+ * How the re-burn stays exact: every burn of a segment (its samples, the point where its two
+ * ends' pieces meet, a source's own piece) lands in the cell box of its shape. The cells of the
+ * changed segments' boxes are cleared and every segment whose box holds one of them is burnt
+ * again (with the source pieces): a cell outside those boxes only ever held times from
+ * segments that did not change.
+ */
+export class IncrementalCoverageFigures {
+  private readonly frame: CoverageFrame;
+  private readonly costs: EdgeCosts;
+  private readonly accessKmh: number;
+  private readonly boxes: SegmentBoxes;
+  private readonly nodeSec: Float32Array;
+  private settled = 0;
+  private readonly time: Float32Array;
+  private readonly covered: Float32Array;
+  private readonly fracs: Float32Array;
+  private sums: CoverageSums;
+  private pieces: ReachedPieces = createPieces(16);
+  private pieceKeys = new Map<number, string>();
+  private unsnapped: string[] = [];
+  private readonly inDomain: Uint8Array;
+  private readonly cellAreas: { start: Int32Array; of: Int32Array };
+  private readonly segAreas: { start: Int32Array; of: Int32Array };
+  private readonly cellMark: Uint32Array;
+  private readonly segMark: Uint32Array;
+  /** Segments from a node back to itself, per node (they have no edges to find them by). */
+  private readonly loops = new Map<number, number[]>();
+  private gen = 0;
+  private ready = false;
+
+  constructor(
+    readonly graph: RoadGraph,
+    readonly tiersSec: readonly number[],
+    opts: Omit<CoverageOptions, 'nodeSec' | 'workspace'> = {},
+  ) {
+    this.frame = coverageFrame(graph, tiersSec, opts);
+    this.costs = edgeCosts(graph, opts.speedProfile, opts.at);
+    this.accessKmh = opts.accessSpeedKmh ?? 15;
+    const { W, H } = this.frame.grid;
+    this.boxes = segmentBoxes(graph, this.frame.grid);
+    this.nodeSec = new Float32Array(graph.nodeCount).fill(Infinity);
+    this.time = new Float32Array(W * H).fill(Infinity);
+    this.covered = new Float32Array(W * H).fill(Infinity);
+    this.fracs = new Float32Array(tiersSec.length * graph.segmentCount);
+    this.sums = emptySums(this.frame);
+    this.inDomain = new Uint8Array(W * H);
+    for (let k = 0; k < this.frame.domain.length; k++) this.inDomain[this.frame.domain[k]] = 1;
+    this.cellAreas = invert(this.frame.areaCells, W * H);
+    this.segAreas = invert(this.frame.areaSegs, graph.segmentCount);
+    this.cellMark = new Uint32Array(W * H);
+    this.segMark = new Uint32Array(graph.segmentCount);
+    for (let s = 0; s < graph.segmentCount; s++)
+      if (graph.segFrom[s] === graph.segTo[s]) {
+        const l = this.loops.get(graph.segFrom[s]);
+        if (l) l.push(s);
+        else this.loops.set(graph.segFrom[s], [s]);
+      }
+  }
+
+  /** The areas the figures are laid out for (the same objects as given). */
+  get areas(): readonly CoverageArea[] {
+    return this.frame.areas;
+  }
+
+  /** The edge costs the figures were laid out with (a new speed band needs a new instance). */
+  get edgeCosts(): EdgeCosts {
+    return this.costs;
+  }
+
+  /**
+   * Brings the figures to these node times (from the nearest source, any bound ≥ the largest
+   * tier) and sources; the first call computes everything.
+   */
+  update(
+    nodeSec: ArrayLike<number>,
+    sources: readonly { id: string; snap: SnappedPoint | null }[],
+    /**
+     * Every node whose time may have changed since the last update (repeats allowed), e.g.
+     * {@link IncrementalCoverage.changed} after each move; without it all nodes are compared.
+     */
+    changedNodes?: ArrayLike<number>,
+  ): Omit<CoverageResult, 'nodeSec'> {
+    const t0 = performance.now();
+    const { graph, frame } = this;
+    this.unsnapped = sources.filter((s) => !s.snap).map((s) => s.id);
+    const pieces = sourcePiecesOf(sources, this.accessKmh);
+    if (!this.ready) this.full(nodeSec, pieces);
+    else this.fold(nodeSec, pieces, changedNodes);
+    this.ready = true;
+    return {
+      ...coverageFigures(graph, frame, this.covered, this.sums),
+      unsnappedSourceIds: this.unsnapped,
+      settledNodes: this.settled,
+      cellM: frame.cellM,
+      tookMs: performance.now() - t0,
+    };
+  }
+
+  private full(nodeSecIn: ArrayLike<number>, pieces: ReachedPieces): void {
+    const { graph, frame, costs, time, nodeSec } = this;
+    const { T, grid, radius } = frame;
+    const { W, H } = grid;
+    this.settled = 0;
+    for (let v = 0; v < nodeSec.length; v++) {
+      const t = nodeSecIn[v];
+      nodeSec[v] = t <= T ? t : Infinity;
+      if (t <= T) this.settled++;
+    }
+    time.fill(Infinity);
+    burnSegmentsSampled(graph, costs.segSec, nodeSec, grid, time, T);
+    rasterizePieces(graph, costs, pieces, grid, time, T);
+    this.covered.set(radius > 0 ? minFilter(time, W, H, radius) : time);
+    reachedFractions(graph, costs.segSec, nodeSec, pieces, frame.tiersSec, this.fracs);
+    this.sums = coverageSums(graph, frame, this.fracs, this.covered);
+    this.pieces = pieces;
+    this.pieceKeys = pieceKeysOf(pieces);
+  }
+
+  /** Adds (sign 1) or takes away (−1) segment s's reached metres at its current fractions. */
+  private addSegment(s: number, sign: number, sums: CoverageSums): void {
+    const S = this.graph.segmentCount;
+    const nT = this.frame.tiersSec.length;
+    const len = this.graph.segLengthM[s];
+    const { start, of } = this.segAreas;
+    for (let ti = 0; ti < nT; ti++) {
+      const m = sign * this.fracs[ti * S + s] * len;
+      if (m === 0) continue;
+      sums.roadM[ti] += m;
+      for (let q = start[s]; q < start[s + 1]; q++) sums.areaRoadM[of[q] * nT + ti] += m;
+    }
+  }
+
+  private fold(
+    nodeSecIn: ArrayLike<number>,
+    pieces: ReachedPieces,
+    changedNodes: ArrayLike<number> | undefined,
+  ): void {
+    const { graph, frame, costs, time, covered, nodeSec, boxes } = this;
+    const { T, grid, radius, tiersSec } = frame;
+    const { W, H } = grid;
+    const nT = tiersSec.length;
+    if (this.gen > 0xfffffff0) {
+      this.cellMark.fill(0);
+      this.segMark.fill(0);
+      this.gen = 0;
+    }
+    const gen = ++this.gen;
+    const reburnGen = ++this.gen;
+    const nearGen = ++this.gen;
+    const { cellMark, segMark } = this;
+    // 1. Changed segments: an end's time changed, or the source pieces on it.
+    const dirtySegs: number[] = [];
+    const markSeg = (s: number) => {
+      if (segMark[s] === gen) return;
+      segMark[s] = gen;
+      dirtySegs.push(s);
+    };
+    const { fwdOffsets, fwdEdgeSeg, revOffsets, revEdgeSeg } = graph;
+    const nodeChanged = (v: number): void => {
+      const t = nodeSecIn[v];
+      const nv = Math.fround(t <= T ? t : Infinity);
+      if (nv === nodeSec[v]) return;
+      if (nodeSec[v] <= T) this.settled--;
+      if (nv <= T) this.settled++;
+      nodeSec[v] = nv;
+      for (let e = fwdOffsets[v]; e < fwdOffsets[v + 1]; e++) markSeg(fwdEdgeSeg[e] >> 1);
+      for (let e = revOffsets[v]; e < revOffsets[v + 1]; e++) markSeg(revEdgeSeg[e] >> 1);
+      const loops = this.loops.get(v);
+      if (loops) for (const s of loops) markSeg(s);
+    };
+    if (changedNodes) for (let k = 0; k < changedNodes.length; k++) nodeChanged(changedNodes[k]);
+    else for (let v = 0; v < nodeSec.length; v++) nodeChanged(v);
+    const keys = pieceKeysOf(pieces);
+    for (const [s, k] of keys) if (this.pieceKeys.get(s) !== k) markSeg(s);
+    for (const s of this.pieceKeys.keys()) if (!keys.has(s)) markSeg(s);
+    this.pieceKeys = keys;
+    this.pieces = pieces;
+    // 2. Road metres of the changed segments, out at the old fractions, in at the new.
+    const bySeg = piecesBySegment(pieces);
+    for (const s of dirtySegs) {
+      this.addSegment(s, -1, this.sums);
+      const list = bySeg.get(s);
+      if (list) pieceFractions(graph, costs.segSec, nodeSec, pieces, list, s, tiersSec, this.fracs);
+      else segmentFractions(graph, costs.segSec, nodeSec, tiersSec, this.fracs, s);
+      this.addSegment(s, 1, this.sums);
+    }
+    // 3. The cells those segments can touch are cleared; every segment able to reach one of
+    // them is burnt again (segments and pieces only lower cells: outside, nothing changes).
+    const cells: number[] = [];
+    const { box, cellStart, segs } = boxes;
+    for (const s of dirtySegs)
+      for (let j = box[4 * s + 1]; j <= box[4 * s + 3]; j++)
+        for (let i = box[4 * s]; i <= box[4 * s + 2]; i++) {
+          const c = j * W + i;
+          if (cellMark[c] === gen) continue;
+          cellMark[c] = gen;
+          cells.push(c);
+          time[c] = Infinity;
+        }
+    const lengths = shapeLengthsM(graph);
+    const smp = segmentSamples(graph, graphCache(graph), grid);
+    for (const c of cells)
+      for (let q = cellStart[c]; q < cellStart[c + 1]; q++) {
+        const s = segs[q];
+        if (segMark[s] === reburnGen) continue;
+        segMark[s] = reburnGen;
+        burnSegment(graph, costs.segSec, lengths, smp, nodeSec, grid, time, T, s);
+      }
+    // a piece only burns inside its segment's box: pieces on segments not burnt again only
+    // touch cells that were not cleared
+    for (let p = 0; p < pieces.count; p++)
+      if (segMark[pieces.seg[p]] === reburnGen)
+        burnPiece(
+          graph,
+          costs.segSec,
+          grid,
+          time,
+          T,
+          pieces.seg[p],
+          pieces.from[p],
+          pieces.towardEnd[p] === 1,
+          pieces.t0[p],
+          NaN,
+          lengths,
+        );
+    // 4. Cells within the filter's radius of a cleared cell: filtered again, counts adjusted.
+    const near: number[] = [];
+    for (const c of cells) {
+      const ci = c % W;
+      const cj = (c - ci) / W;
+      for (let j = Math.max(0, cj - radius); j <= Math.min(H - 1, cj + radius); j++)
+        for (let i = Math.max(0, ci - radius); i <= Math.min(W - 1, ci + radius); i++) {
+          const y = j * W + i;
+          if (cellMark[y] === nearGen) continue;
+          cellMark[y] = nearGen;
+          near.push(y);
+        }
+    }
+    const { start: aStart, of: aOf } = this.cellAreas;
+    for (const y of near) {
+      const yi = y % W;
+      const yj = (y - yi) / W;
+      let m = Infinity;
+      for (let j = Math.max(0, yj - radius); j <= Math.min(H - 1, yj + radius); j++)
+        for (let i = Math.max(0, yi - radius); i <= Math.min(W - 1, yi + radius); i++)
+          if (time[j * W + i] < m) m = time[j * W + i];
+      const old = covered[y];
+      if (m === old) continue;
+      covered[y] = m;
+      for (let ti = 0; ti < nT; ti++) {
+        const d = (m <= tiersSec[ti] ? 1 : 0) - (old <= tiersSec[ti] ? 1 : 0);
+        if (d === 0) continue;
+        if (this.inDomain[y]) this.sums.domainCells[ti] += d;
+        for (let q = aStart[y]; q < aStart[y + 1]; q++) this.sums.areaCells[aOf[q] * nT + ti] += d;
+      }
+    }
+  }
+}
+
+/** What decides a segment's source pieces, per segment that carries any. */
+function pieceKeysOf(pieces: ReachedPieces): Map<number, string> {
+  const keys = new Map<number, string>();
+  for (let p = 0; p < pieces.count; p++) {
+    const k = `${pieces.from[p]},${pieces.towardEnd[p]},${pieces.t0[p]};`;
+    const s = pieces.seg[p];
+    keys.set(s, (keys.get(s) ?? '') + k);
+  }
+  return keys;
 }

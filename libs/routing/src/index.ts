@@ -102,6 +102,7 @@ export {
 } from './isochrone';
 export {
   computeCoverage,
+  IncrementalCoverageFigures,
   type AreaCoverage,
   type BlindSpotFeature,
   type CoverageArea,

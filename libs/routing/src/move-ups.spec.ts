@@ -5,6 +5,7 @@ import {
   clusterNode,
   clusterPlace,
 } from './__fixtures__/three-clusters';
+import { bruteForceMoveUps } from './__fixtures__/move-ups-brute-force';
 import { at } from './__fixtures__/small-network';
 import { multiSourceTimes } from './eta';
 import { importGeoJsonRoads } from './geojson-import';
@@ -131,47 +132,24 @@ describe('suggestMoveUps against brute force on the synthetic city', () => {
   };
   const unitCover = units.map(coverOf);
   const standbyCover = standbyPoints.map(coverOf);
-  const coveredDemand = (covers: number[][]): number => {
-    const seen = new Uint8Array(g.nodeCount);
-    let d = 0;
-    for (const c of covers)
-      for (const v of c)
-        if (!seen[v]) {
-          seen[v] = 1;
-          d += demand[v];
-        }
-    return d;
-  };
-
   it('each suggested move is the best single move given the earlier ones, with its exact gain', () => {
     expect(standbyPoints.length).toBeGreaterThan(3);
     const moves = suggestMoveUps(g, { units, standbyPoints, tierSec: tier, maxMoves: 3 });
     expect(moves).toHaveLength(3);
-    const state = [...unitCover];
-    const moved = new Set<number>();
-    const used = new Set<number>();
-    for (const m of moves) {
-      const base = coveredDemand(state);
-      let best = 0;
-      for (let u = 0; u < units.length; u++) {
-        if (moved.has(u)) continue;
-        for (let s = 0; s < standbyPoints.length; s++) {
-          if (used.has(s)) continue;
-          const trial = [...state];
-          trial[u] = standbyCover[s];
-          best = Math.max(best, coveredDemand(trial) - base);
-        }
-      }
-      const u = units.findIndex((x) => x.id === m.unitId);
-      const s = standbyPoints.findIndex((x) => x.id === m.to.standbyPointId);
-      expect(moved.has(u) || used.has(s)).toBe(false);
-      state[u] = standbyCover[s];
-      const gain = coveredDemand(state) - base;
-      expect(m.gainPct).toBeCloseTo((100 * gain) / total, 6);
-      expect(m.gainPct).toBeCloseTo((100 * best) / total, 6);
-      expect(m.coveredPct).toBeCloseTo((100 * coveredDemand(state)) / total, 6);
-      moved.add(u);
-      used.add(s);
-    }
+    const checked = bruteForceMoveUps(
+      moves,
+      units.map((u) => u.id),
+      standbyPoints.map((p) => p.id),
+      unitCover,
+      standbyCover,
+      demand,
+      g.nodeCount,
+    );
+    moves.forEach((m, k) => {
+      expect(checked[k].reuses).toBe(false);
+      expect(m.gainPct).toBeCloseTo((100 * checked[k].gain) / total, 6);
+      expect(m.gainPct).toBeCloseTo((100 * checked[k].best) / total, 6);
+      expect(m.coveredPct).toBeCloseTo((100 * checked[k].covered) / total, 6);
+    });
   });
 });

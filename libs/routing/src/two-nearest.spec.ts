@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { bruteForceMoveUps } from './__fixtures__/move-ups-brute-force';
 import { edgeCosts } from './edge-costs';
 import { accessSec, seedDeparture } from './eta';
 import { importGeoJsonRoads } from './geojson-import';
@@ -154,17 +155,6 @@ function checkMoveUpsByBruteForce(graph: RoadGraph, seed: number, units: number,
 
   function checkOneCall(unitList: ReturnType<typeof point>[]) {
     const unitCover = unitList.map((u) => cover(u.snap));
-    const coveredDemand = (covers: Int32Array[]): number => {
-      const seen = new Uint8Array(N);
-      let d = 0;
-      for (const c of covers)
-        for (const v of c)
-          if (!seen[v]) {
-            seen[v] = 1;
-            d += demand[v];
-          }
-      return d;
-    };
     const moves = suggestMoveUps(graph, {
       units: unitList,
       standbyPoints: standby,
@@ -173,31 +163,21 @@ function checkMoveUpsByBruteForce(graph: RoadGraph, seed: number, units: number,
       demand,
     });
     expect(moves.length).toBeGreaterThan(1);
-    const state = [...unitCover];
-    const moved = new Set<number>();
-    const used = new Set<number>();
-    for (const m of moves) {
-      const base = coveredDemand(state);
-      let best = 0;
-      for (let u = 0; u < unitList.length; u++) {
-        if (moved.has(u)) continue;
-        for (let s = 0; s < standby.length; s++) {
-          if (used.has(s)) continue;
-          const trial = [...state];
-          trial[u] = standbyCover[s];
-          best = Math.max(best, coveredDemand(trial) - base);
-        }
-      }
-      const u = unitList.findIndex((x) => x.id === m.unitId);
-      const s = standby.findIndex((x) => x.id === m.to.standbyPointId);
-      expect(moved.has(u) || used.has(s)).toBe(false);
-      state[u] = standbyCover[s];
-      expect(m.gainPct).toBeCloseTo((100 * (coveredDemand(state) - base)) / total, 6);
-      expect(m.gainPct).toBeCloseTo((100 * best) / total, 6);
-      expect(m.coveredPct).toBeCloseTo((100 * coveredDemand(state)) / total, 6);
-      moved.add(u);
-      used.add(s);
-    }
+    const checked = bruteForceMoveUps(
+      moves,
+      unitList.map((u) => u.id),
+      standby.map((p) => p.id),
+      unitCover,
+      standbyCover,
+      demand,
+      N,
+    );
+    moves.forEach((m, k) => {
+      expect(checked[k].reuses).toBe(false);
+      expect(m.gainPct).toBeCloseTo((100 * checked[k].gain) / total, 6);
+      expect(m.gainPct).toBeCloseTo((100 * checked[k].best) / total, 6);
+      expect(m.coveredPct).toBeCloseTo((100 * checked[k].covered) / total, 6);
+    });
   }
 }
 
