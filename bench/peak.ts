@@ -95,7 +95,7 @@ function movedUnitCoverage(text: string): { ms: number | null; note: string } {
     };
   return {
     ms: null,
-    note: 'this build exposes no incremental-coverage histogram (ringcad_coverage_*incremental|moved|fold*_seconds) on /metrics: every push is a full recompute (coverageFullMs)',
+    note: 'the coverage process exposes no incremental-coverage histogram (ringcad_coverage_*incremental|moved|fold*_seconds) on /metrics',
   };
 }
 
@@ -107,7 +107,8 @@ const IN_CLOCK = {
     'a dispatcher opening the incident: GET /incidents/:id, then the recommendation answered (the isochrones fetched alongside); client round trips',
   recommend: 'GET /incidents/:id/recommendation round trip (snapping the moving fleet included)',
   isochrone: 'GET /isochrones (1, 3, 8 min, direction=to) round trip',
-  coverageFull: "the server's tookMs of each pushed coverage.updated (a full recompute)",
+  coverageFull:
+    "the server's tookMs of each pushed coverage.updated: the live coverage the worker thread keeps (the first push a full computation, later ones the moved units folded in and the changed figures updated)",
   coverageAge: "console receipt (Date.now()) − the push's computedAt (server clock, same machine)",
   eventLoopLag:
     "prom-client's nodejs_eventloop_lag_p99_seconds of the api, reset by a scrape just before the calls and read 5 s after the last: the call phase only",

@@ -50,7 +50,7 @@ const rows = [
         .filter((m) => r[m])
         .map((m) => {
           const f = r[m];
-          return `${m}: call → consoles p50 ${ms(f.callToConsolesP50Ms)}, p99 ${ms(f.callToConsolesP99Ms)}; create p99 ${ms(f.createP99Ms)}; open → candidates p99 ${ms(f.openToCandidatesP99Ms)}; recommendation p99 ${ms(f.recommendP99Ms)}; isochrones p99 ${ms(f.isochroneP99Ms)}; coverage ${ms(f.coverageFullMs)} (age p99 ${ms(f.coverageAgeP99Ms)}); event-loop lag p99 ${ms(f.eventLoopLagP99Ms)}; ${n(f.positionsPerSec)} positions/s, lost ${n(f.lost)}`;
+          return `${m}: call → consoles p50 ${ms(f.callToConsolesP50Ms)}, p99 ${ms(f.callToConsolesP99Ms)}; create p99 ${ms(f.createP99Ms)}; open → candidates p99 ${ms(f.openToCandidatesP99Ms)}; recommendation p99 ${ms(f.recommendP99Ms)}; isochrones p99 ${ms(f.isochroneP99Ms)}; coverage push ${ms(f.coverageFullMs)}${f.coverageMovedUnitMs != null ? `, one moved unit ${ms(f.coverageMovedUnitMs)}` : ''} (age p99 ${ms(f.coverageAgeP99Ms)}); event-loop lag p99 ${ms(f.eventLoopLagP99Ms)}; ${n(f.positionsPerSec)} positions/s, lost ${n(f.lost)}`;
         })
         .join('. '),
     target:
@@ -111,6 +111,9 @@ const rows = [
             : ''),
         r.coverageThread
           ? `in the worker thread p50 ${ms(get(r, 'coverageThread.computeInThreadMs.p50'))}, the event loop's longest stall meanwhile ${ms(get(r, 'coverageThread.mainLoopMaxStallMs'))}`
+          : null,
+        r.coverageLivePushMs
+          ? `live push after 20 units moved (folded in, figures updated) p50 ${ms(get(r, 'coverageLivePushMs.p50'))}, p99 ${ms(get(r, 'coverageLivePushMs.p99'))} (CPU p50 ${ms(get(r, 'coverageLivePushCpuMs.p50'))}, p99 ${ms(get(r, 'coverageLivePushCpuMs.p99'))})`
           : null,
         r.coverageMovedUnitCpuMs
           ? `one moved unit CPU p50 ${ms(get(r, 'coverageMovedUnitCpuMs.p50'))}, p99 ${ms(get(r, 'coverageMovedUnitCpuMs.p99'))}`
