@@ -490,7 +490,7 @@ async function measureCity(city: 'demo' | 'hard'): Promise<Record<string, unknow
           'signing in (the token is set before navigation)',
           'the server-warming load before the measured ones (reported as serverColdFirstIdleMs)',
           'seeding units, positions and incidents',
-          'side-street tiles (drawn from z12.5; a framed 250k city is below that)',
+          'side streets: not in tiles below z12 (a framed 250k-node city is below that); where the framed city is closer, they are in its tiles but hidden until the first view has drawn',
         ],
         cpu: 'pageMainThreadCpuMs: the page main thread (CDP TaskDuration), not the map workers or the GPU process; apiCpuMs: this process (the api in-process) from navigation to idle',
       },

@@ -17,12 +17,15 @@ import {
   ROAD_SOURCE,
   roadLayers,
   roadSource,
+  SIDE_STREET_LAYERS,
   type OverlaySource,
 } from './style';
 
 maplibregl.setWorkerUrl(workerUrl);
 
 const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };
+/** Side streets are shown at the latest this long after the roads were added, live data or not. */
+const SIDE_STREETS_LATEST_MS = 5000;
 /** Throttle of the busy sources: at most one setData per second each. */
 const BUSY_SOURCE_INTERVAL_MS = 1000;
 
@@ -59,6 +62,9 @@ export class MapView {
   private readonly timers = new Map<OverlaySource, number>();
   private readonly external: boolean;
   private readonly attribution: maplibregl.AttributionControl;
+  /** Resolves when the live units are first handed to the map. */
+  private readonly liveDrawn: Promise<void>;
+  private resolveLive!: () => void;
 
   constructor(container: HTMLElement, config: MapConfig) {
     this.external = Boolean(config.styleUrl);
@@ -85,6 +91,7 @@ export class MapView {
     });
     this.attribution = new maplibregl.AttributionControl({ compact: false });
     this.basemapLoaded = new Promise((resolve) => (this.resolveBasemap = resolve));
+    this.liveDrawn = new Promise((resolve) => (this.resolveLive = resolve));
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'bottom-right');
     this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
     this.map.on('error', (e) => {
@@ -124,6 +131,7 @@ export class MapView {
         this.map.addSource(ROAD_SOURCE, roadSource(summary.bbox));
         for (const layer of roadLayers()) this.map.addLayer(layer, ABOVE_ROADS_LAYER);
         performance.mark('ringcad:roads-requested');
+        this.showSideStreetsLater();
       }
     }
     const districts = await districtsP;
@@ -142,6 +150,25 @@ export class MapView {
     this.resolveBasemap();
   }
 
+  /**
+   * Side streets (in the tiles from z12, drawn from z12.5) are shown once the first view (arterials
+   * and live units) has drawn, at the latest after SIDE_STREETS_LATEST_MS, or as soon as the map
+   * moves: the first view does not wait for them and zooming in does not either.
+   */
+  private showSideStreetsLater() {
+    let shown = false;
+    const show = () => {
+      if (shown) return;
+      shown = true;
+      for (const id of SIDE_STREET_LAYERS) this.map.setLayoutProperty(id, 'visibility', 'visible');
+    };
+    this.map.once('zoomstart', show);
+    const latest = new Promise<void>((resolve) =>
+      window.setTimeout(resolve, SIDE_STREETS_LATEST_MS),
+    );
+    void Promise.race([this.liveDrawn, latest]).then(() => this.map.once('idle', show));
+  }
+
   /** Road segments as data on the page (the call-taker's street suggestions), fetched once on demand. */
   roads(): Promise<Feature[]> {
     this.roadFeatures ??= api
@@ -156,6 +183,7 @@ export class MapView {
 
   /** Replaces an overlay's data now. */
   set(source: OverlaySource, data: FeatureCollection) {
+    if (source === 'units') this.resolveLive();
     this.pendingData.delete(source);
     this.handed.set(source, data.features.length);
     this.lastSet.set(source, performance.now());

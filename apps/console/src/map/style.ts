@@ -102,6 +102,13 @@ export function roadSource(bbox: [number, number, number, number]): SourceSpecif
 
 const isMinor = (minor: boolean): ExpressionSpecification => ['==', ['get', 'minor'], minor];
 
+/**
+ * Side streets and their names: hidden in the first view (MapView shows them once it has drawn,
+ * or when the map moves), so a city framed closer than z12.5 draws its arterials and live units
+ * first, as before the roads came in tiles.
+ */
+export const SIDE_STREET_LAYERS = ['roads-minor', 'road-labels-minor'] as const;
+
 function roadLabels(id: string, minor: boolean): LayerSpecification {
   return {
     id,
@@ -117,6 +124,7 @@ function roadLabels(id: string, minor: boolean): LayerSpecification {
       'text-size': ['interpolate', ['linear'], ['zoom'], 13, 11, 17, 14],
       'text-max-angle': 30,
       'symbol-spacing': 280,
+      visibility: minor ? 'none' : 'visible',
     },
     paint: {
       'text-color': '#9aabc6',
@@ -163,8 +171,9 @@ export function roadLayers(): LayerSpecification[] {
       'source-layer': 'roads',
       minzoom: ROADS_MINOR_MINZOOM,
       filter: isMinor(true),
-      // round joins cost many vertices on thousands of small streets
-      layout: { 'line-cap': 'butt', 'line-join': 'miter' },
+      // round joins cost many vertices on thousands of small streets; hidden until the first
+      // view has drawn (SIDE_STREET_LAYERS)
+      layout: { 'line-cap': 'butt', 'line-join': 'miter', visibility: 'none' },
       paint: { 'line-color': '#28344a', 'line-width': roadWidth(1) },
     },
     {
