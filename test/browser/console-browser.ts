@@ -189,14 +189,21 @@ export async function mapErrors(page: Page): Promise<string[]> {
 }
 
 /** Features of a map source as the map holds them (one feature may sit in several tiles: by id). */
-export async function sourceFeatureCount(page: Page, source: string): Promise<number> {
-  return page.evaluate((s: string) => {
-    const features = (globalThis as any).__ringcad.map.querySourceFeatures(s) as {
-      id?: unknown;
-      properties: { id?: string };
-    }[];
-    return new Set(features.map((f, i) => f.properties.id ?? f.id ?? i)).size;
-  }, source);
+export async function sourceFeatureCount(
+  page: Page,
+  source: string,
+  options: { sourceLayer?: string; filter?: unknown[] } = {},
+): Promise<number> {
+  return page.evaluate(
+    ([s, o]) => {
+      const features = (globalThis as any).__ringcad.map.querySourceFeatures(s, o) as {
+        id?: unknown;
+        properties: { id?: string };
+      }[];
+      return new Set(features.map((f, i) => f.properties.id ?? f.id ?? i)).size;
+    },
+    [source, options] as const,
+  );
 }
 
 /** Polls `fn` until `ok(value)` holds; fails with the last value seen. */

@@ -87,6 +87,34 @@ describe(`rings on real streets (${SERVICES_MODE ? 'services' : 'embedded'} mode
     expect((await world.dispatcher.get('/api/v1/road-network/geojson?classes=tiny')).status).toBe(
       400,
     );
+    // the console's basemap: vector tiles of the streets in view, cached, revalidated and gzipped
+    const z = 14;
+    const tx = Math.floor(((104.065 + 180) / 360) * 2 ** z);
+    const sin = Math.sin((30.655 * Math.PI) / 180);
+    const ty = Math.floor((0.5 - Math.log((1 + sin) / (1 - sin)) / (4 * Math.PI)) * 2 ** z);
+    const tileUrl = `${base}/api/v1/road-network/tiles/${z}/${tx}/${ty}`;
+    const auth = { authorization: `Bearer ${world.tokens.dispatcher}` };
+    const tile = await fetch(tileUrl, { headers: { ...auth, 'accept-encoding': 'gzip' } });
+    expect(tile.status).toBe(200);
+    expect(tile.headers.get('content-type')).toMatch(/^application\/vnd\.mapbox-vector-tile/);
+    expect(tile.headers.get('content-encoding')).toBe('gzip');
+    const bytes = new Uint8Array(await tile.arrayBuffer());
+    // one layer (field 3), named `roads`, its features tagged with their class
+    expect(bytes[0]).toBe(0x1a);
+    expect(Buffer.from(bytes).includes(Buffer.from('roads'))).toBe(true);
+    expect(Buffer.from(bytes).includes(Buffer.from('class'))).toBe(true);
+    const tileEtag = tile.headers.get('etag') as string;
+    expect((await fetch(tileUrl, { headers: { ...auth, 'if-none-match': tileEtag } })).status).toBe(
+      304,
+    );
+    // far from the city: an empty tile; not a tile: refused
+    const empty = await fetch(`${base}/api/v1/road-network/tiles/${z}/0/0`, { headers: auth });
+    expect(empty.status).toBe(200);
+    expect((await empty.arrayBuffer()).byteLength).toBe(0);
+    expect((await fetch(`${base}/api/v1/road-network/tiles/2/4/0`, { headers: auth })).status).toBe(
+      400,
+    );
+    expect((await fetch(`${base}/api/v1/road-network/tiles/${z}/${tx}/${ty}`)).status).toBe(401);
   });
 
   it('finds streets and places for the call-taker by name', async () => {

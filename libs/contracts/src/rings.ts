@@ -41,6 +41,15 @@ export const roadGeojsonQuerySchema = bboxQuerySchema.extend({
   classes: z.enum(['major', 'minor']).optional(),
 });
 
+/** A road tile's address (XYZ, Web Mercator); tiles are cut down to z14 and over-zoomed below. */
+export const roadTileParamsSchema = z
+  .object({
+    z: z.coerce.number().int().min(0).max(14),
+    x: z.coerce.number().int().min(0),
+    y: z.coerce.number().int().min(0),
+  })
+  .refine((t) => t.x < 2 ** t.z && t.y < 2 ** t.z, { message: 'tile outside the world' });
+
 export const routeQuerySchema = z.object({ unitId: uuidSchema });
 
 export const importQuerySchema = z.object({ format: z.enum(['osm', 'pbf', 'geojson']) });

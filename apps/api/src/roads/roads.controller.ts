@@ -5,8 +5,10 @@ import {
   isochroneQuerySchema,
   placeSearchQuerySchema,
   roadGeojsonQuerySchema,
+  roadTileParamsSchema,
   routeQuerySchema,
 } from '@ringcad/contracts';
+import { z } from 'zod';
 import {
   Clock,
   DomainError,
@@ -76,6 +78,37 @@ export class RoadsController {
     res.type('application/json');
     // compressed once when cached; the compression middleware leaves an encoded body alone
     if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')))
+      res.setHeader('Content-Encoding', 'gzip').send(gzip);
+    else res.send(body);
+  }
+
+  // the console's basemap: only the tiles in view, each simplified for its zoom
+  @Access({ scope: 'none' })
+  @Get('road-network/tiles/:z/:x/:y')
+  @ApiRoute({
+    summary:
+      'The road network as Mapbox Vector Tiles (layer `roads`: class, name, minor; z0–14; ETag, gzip)',
+    response: z.string(),
+    mediaType: 'application/vnd.mapbox-vector-tile',
+    raw: true,
+    errors: ['NOT_FOUND'],
+  })
+  async tile(
+    @Param('z') z: string,
+    @Param('x') x: string,
+    @Param('y') y: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    if (!this.roads.summary()) throw new DomainError('NOT_FOUND', 'no road network is loaded');
+    const t = parseInput(roadTileParamsSchema, { z, x, y });
+    const { etag, body, gzip } = await this.roads.roadTile(t.z, t.x, t.y);
+    res.setHeader('ETag', etag);
+    res.setHeader('Cache-Control', 'private, max-age=300, must-revalidate');
+    res.setHeader('Vary', 'Accept-Encoding');
+    if (req.headers['if-none-match'] === etag) return res.status(304).end();
+    res.type('application/vnd.mapbox-vector-tile');
+    if (body.length && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')))
       res.setHeader('Content-Encoding', 'gzip').send(gzip);
     else res.send(body);
   }

@@ -53,13 +53,10 @@ export function incidentFeatures(): Feature<Point>[] {
 
 /** Keeps the units and incidents layers in step with the store; returns the unsubscribe. */
 export function bindLiveLayers(view: MapView, opts: LiveLayerOptions = {}): () => void {
-  let unitsRendered = 0;
   const drawUnits = () => {
     // nothing to draw before the first snapshot; an empty draw would only delay the real one
     if (store.lastSyncAt === null) return;
-    const features = unitFeatures(opts.highlighted?.());
-    unitsRendered = features.length;
-    view.setThrottled('units', featureCollection(features));
+    view.setThrottled('units', featureCollection(unitFeatures(opts.highlighted?.())));
   };
   const drawIncidents = () => {
     if (store.lastSyncAt !== null)
@@ -75,8 +72,6 @@ export function bindLiveLayers(view: MapView, opts: LiveLayerOptions = {}): () =
     drawUnits();
     drawIncidents();
   });
-  (window as unknown as { __ringcadUnitsRendered?: () => number }).__ringcadUnitsRendered = () =>
-    unitsRendered;
   return () => {
     offs.forEach((off) => off());
     clearInterval(staleTimer);

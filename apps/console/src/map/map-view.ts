@@ -10,19 +10,22 @@ import { mapFontFaces } from '../fonts';
 import { t } from '../i18n';
 import type { RoadNetworkSummary } from '@ringcad/contracts';
 import {
+  ABOVE_ROADS_LAYER,
   offlineStyle,
   overlayLayers,
   overlaySources,
-  ROADS_MINOR_MINZOOM,
+  ROAD_SOURCE,
+  roadLayers,
+  roadSource,
+  SIDE_STREET_LAYERS,
   type OverlaySource,
-  type RoadSource,
 } from './style';
 
 maplibregl.setWorkerUrl(workerUrl);
 
 const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };
-/** Side streets load in the background at the latest this long after the basemap, live data or not. */
-const MINOR_ROADS_LATEST_MS = 5000;
+/** Side streets are shown at the latest this long after the roads were added, live data or not. */
+const SIDE_STREETS_LATEST_MS = 5000;
 /** Throttle of the busy sources: at most one setData per second each. */
 const BUSY_SOURCE_INTERVAL_MS = 1000;
 
@@ -52,6 +55,8 @@ export class MapView {
   /** Resolves once the basemap data (roads, districts) has been handed to the map. */
   readonly basemapLoaded: Promise<void>;
   private resolveBasemap!: () => void;
+  /** Features last handed to the map per overlay (the console bench waits for its units on it). */
+  readonly handed = new Map<OverlaySource, number>();
   private readonly pendingData = new Map<OverlaySource, FeatureCollection>();
   private readonly lastSet = new Map<OverlaySource, number>();
   private readonly timers = new Map<OverlaySource, number>();
@@ -76,8 +81,7 @@ export class MapView {
         antialias: false,
       },
       fadeDuration: 0,
-      // the map's worker fetches the road network itself (no 5 MB parse on the page's thread);
-      // our api wants the session's bearer token
+      // the map's workers fetch the road tiles; our api wants the session's bearer token
       transformRequest: (url) => {
         const token = currentToken();
         return url.startsWith(`${location.origin}/api/`) && token
@@ -106,12 +110,11 @@ export class MapView {
     });
   }
 
-  /** Draws the road network and the districts, and frames the city. */
+  /** Frames the city, then draws its roads (tiles in view only) and the districts. */
   async loadBasemap(): Promise<void> {
     const districtsP = api.get<FeatureCollection>('/jurisdictions').catch(() => EMPTY);
     const summaryP = api.get<RoadNetworkSummary>('/road-network').catch(() => null);
     await this.loaded;
-    if (!this.external) void this.loadRoads('roads', 'major');
     const summary = await summaryP;
     this.summary = summary;
     if (summary) {
@@ -123,6 +126,13 @@ export class MapView {
         ],
         { padding: 20, animate: false },
       );
+      // added once framed: tiles are asked for the view the dispatcher sees, not the default one
+      if (!this.external) {
+        this.map.addSource(ROAD_SOURCE, roadSource(summary.bbox));
+        for (const layer of roadLayers()) this.map.addLayer(layer, ABOVE_ROADS_LAYER);
+        performance.mark('ringcad:roads-requested');
+        this.showSideStreetsLater();
+      }
     }
     const districts = await districtsP;
     if (!this.external)
@@ -138,50 +148,25 @@ export class MapView {
     }
     performance.mark('ringcad:basemap-loaded');
     this.resolveBasemap();
-    if (!this.external) this.scheduleMinorRoads();
   }
 
   /**
-   * Hands a road class group to the map's worker. The arterials may already be on their way:
-   * index.html starts that request while the console's code is still loading.
+   * Side streets (in the tiles from z12, drawn from z12.5) are shown once the first view (arterials
+   * and live units) has drawn, at the latest after SIDE_STREETS_LATEST_MS, or as soon as the map
+   * moves: the first view does not wait for them and zooming in does not either.
    */
-  private async loadRoads(source: RoadSource, classes: 'major' | 'minor') {
-    const early =
-      classes === 'major'
-        ? (window as unknown as { __ringcadRoads?: Promise<Blob | null> }).__ringcadRoads
-        : undefined;
-    const blob = early ? await early.catch(() => null) : null;
-    const url = blob
-      ? URL.createObjectURL(blob)
-      : `${location.origin}/api/v1/road-network/geojson?classes=${classes}`;
-    performance.mark(`ringcad:${source}-requested`);
-    void this.map.getSource<maplibregl.GeoJSONSource>(source)?.setData(url);
-    // the worker has read the blob once the map has drawn it
-    if (blob) this.map.once('idle', () => URL.revokeObjectURL(url));
-  }
-
-  /**
-   * Side streets are drawn from ROADS_MINOR_MINZOOM: they load when the map gets there, or in the
-   * background once the first view (arterials and live units) has drawn, so the first view does
-   * not wait for them and zooming in later does not either.
-   */
-  private scheduleMinorRoads() {
-    let started = false;
-    const start = () => {
-      if (started) return;
-      started = true;
-      this.map.off('zoom', onZoom);
-      void this.loadRoads('roads-minor', 'minor');
+  private showSideStreetsLater() {
+    let shown = false;
+    const show = () => {
+      if (shown) return;
+      shown = true;
+      for (const id of SIDE_STREET_LAYERS) this.map.setLayoutProperty(id, 'visibility', 'visible');
     };
-    const onZoom = () => {
-      if (this.map.getZoom() >= ROADS_MINOR_MINZOOM) start();
-    };
-    this.map.on('zoom', onZoom);
-    onZoom();
+    this.map.once('zoomstart', show);
     const latest = new Promise<void>((resolve) =>
-      window.setTimeout(resolve, MINOR_ROADS_LATEST_MS),
+      window.setTimeout(resolve, SIDE_STREETS_LATEST_MS),
     );
-    void Promise.race([this.liveDrawn, latest]).then(() => this.map.once('idle', start));
+    void Promise.race([this.liveDrawn, latest]).then(() => this.map.once('idle', show));
   }
 
   /** Road segments as data on the page (the call-taker's street suggestions), fetched once on demand. */
@@ -200,6 +185,7 @@ export class MapView {
   set(source: OverlaySource, data: FeatureCollection) {
     if (source === 'units') this.resolveLive();
     this.pendingData.delete(source);
+    this.handed.set(source, data.features.length);
     this.lastSet.set(source, performance.now());
     void this.map.getSource<maplibregl.GeoJSONSource>(source)?.setData(data);
   }

@@ -80,19 +80,43 @@ const MAJOR = ['motorway', 'trunk', 'primary', 'motorway_link', 'trunk_link', 'p
 
 /**
  * The whole city framed (z≈12) shows the arterial grid; side streets come in one step closer.
- * They are a source of their own (`roads-minor`, the api's `classes=minor`), loaded only when
- * the map gets there or once the first view has drawn, so the first view parses, tiles and
+ * The api's road tiles carry side streets (`minor`) only from z12, so a framed city loads and
  * draws the arterials alone.
  */
 export const ROADS_MINOR_MINZOOM = 12.5;
 
-function roadLabels(id: string, source: string): LayerSpecification {
+/** The road source: vector tiles cut by the api (MapView adds it once the city is framed). */
+export const ROAD_SOURCE = 'roads';
+/** The first layer drawn above the roads (MapView inserts the road layers under it). */
+export const ABOVE_ROADS_LAYER = 'districts-label';
+
+export function roadSource(bbox: [number, number, number, number]): SourceSpecification {
+  return {
+    type: 'vector',
+    tiles: [`${location.origin}/api/v1/road-network/tiles/{z}/{x}/{y}`],
+    minzoom: 0,
+    maxzoom: 14,
+    bounds: bbox,
+  };
+}
+
+const isMinor = (minor: boolean): ExpressionSpecification => ['==', ['get', 'minor'], minor];
+
+/**
+ * Side streets and their names: hidden in the first view (MapView shows them once it has drawn,
+ * or when the map moves), so a city framed closer than z12.5 draws its arterials and live units
+ * first, as before the roads came in tiles.
+ */
+export const SIDE_STREET_LAYERS = ['roads-minor', 'road-labels-minor'] as const;
+
+function roadLabels(id: string, minor: boolean): LayerSpecification {
   return {
     id,
     type: 'symbol',
-    source,
+    source: ROAD_SOURCE,
+    'source-layer': 'roads',
     minzoom: 13,
-    filter: ['has', 'name'],
+    filter: ['all', isMinor(minor), ['has', 'name']],
     layout: {
       'symbol-placement': 'line',
       'text-field': ['get', 'name'],
@@ -100,6 +124,7 @@ function roadLabels(id: string, source: string): LayerSpecification {
       'text-size': ['interpolate', ['linear'], ['zoom'], 13, 11, 17, 14],
       'text-max-angle': 30,
       'symbol-spacing': 280,
+      visibility: minor ? 'none' : 'visible',
     },
     paint: {
       'text-color': '#9aabc6',
@@ -109,59 +134,54 @@ function roadLabels(id: string, source: string): LayerSpecification {
   };
 }
 
-function basemapLayers(): LayerSpecification[] {
-  const width = (scale: number): ExpressionSpecification => [
-    'interpolate',
-    ['exponential', 1.6],
-    ['zoom'],
-    11,
-    [
-      '*',
-      scale * 0.35,
-      byClass({ motorway: 3, trunk: 3, primary: 2.6, secondary: 2, tertiary: 1.6 }, 0.9),
-    ],
-    17,
-    [
-      '*',
-      scale * 4,
-      byClass({ motorway: 3, trunk: 3, primary: 2.6, secondary: 2, tertiary: 1.6 }, 1),
-    ],
-  ];
+const roadWidth = (scale: number): ExpressionSpecification => [
+  'interpolate',
+  ['exponential', 1.6],
+  ['zoom'],
+  11,
+  [
+    '*',
+    scale * 0.35,
+    byClass({ motorway: 3, trunk: 3, primary: 2.6, secondary: 2, tertiary: 1.6 }, 0.9),
+  ],
+  17,
+  [
+    '*',
+    scale * 4,
+    byClass({ motorway: 3, trunk: 3, primary: 2.6, secondary: 2, tertiary: 1.6 }, 1),
+  ],
+];
+
+/** The streets, casing under the arterials, side streets from ROADS_MINOR_MINZOOM, then names. */
+export function roadLayers(): LayerSpecification[] {
   return [
-    { id: 'background', type: 'background', paint: { 'background-color': COLORS.background } },
-    {
-      id: 'districts-fill',
-      type: 'fill',
-      source: 'districts',
-      paint: { 'fill-color': '#17243a', 'fill-opacity': 0.35 },
-    },
-    {
-      id: 'districts-line',
-      type: 'line',
-      source: 'districts',
-      paint: { 'line-color': '#3d5275', 'line-width': 1.5, 'line-dasharray': [3, 2] },
-    },
     {
       id: 'roads-casing',
       type: 'line',
-      source: 'roads',
-      filter: ['in', ['get', 'class'], ['literal', MAJOR]],
+      source: ROAD_SOURCE,
+      'source-layer': 'roads',
+      filter: ['all', isMinor(false), ['in', ['get', 'class'], ['literal', MAJOR]]],
       layout: { 'line-cap': 'round', 'line-join': 'round' },
-      paint: { 'line-color': '#05080f', 'line-width': width(1.5) },
+      paint: { 'line-color': '#05080f', 'line-width': roadWidth(1.5) },
     },
     {
       id: 'roads-minor',
       type: 'line',
-      source: 'roads-minor',
+      source: ROAD_SOURCE,
+      'source-layer': 'roads',
       minzoom: ROADS_MINOR_MINZOOM,
-      // round joins cost many vertices on thousands of small streets
-      layout: { 'line-cap': 'butt', 'line-join': 'miter' },
-      paint: { 'line-color': '#28344a', 'line-width': width(1) },
+      filter: isMinor(true),
+      // round joins cost many vertices on thousands of small streets; hidden until the first
+      // view has drawn (SIDE_STREET_LAYERS)
+      layout: { 'line-cap': 'butt', 'line-join': 'miter', visibility: 'none' },
+      paint: { 'line-color': '#28344a', 'line-width': roadWidth(1) },
     },
     {
       id: 'roads',
       type: 'line',
-      source: 'roads',
+      source: ROAD_SOURCE,
+      'source-layer': 'roads',
+      filter: isMinor(false),
       layout: { 'line-cap': 'round', 'line-join': 'round' },
       paint: {
         'line-color': byClass(
@@ -177,12 +197,30 @@ function basemapLayers(): LayerSpecification[] {
           },
           '#28344a',
         ),
-        'line-width': width(1),
+        'line-width': roadWidth(1),
       },
     },
     // arterial names after side-street names: placed first, they win where labels collide
-    roadLabels('road-labels-minor', 'roads-minor'),
-    roadLabels('road-labels', 'roads'),
+    roadLabels('road-labels-minor', true),
+    roadLabels('road-labels', false),
+  ];
+}
+
+function basemapLayers(): LayerSpecification[] {
+  return [
+    { id: 'background', type: 'background', paint: { 'background-color': COLORS.background } },
+    {
+      id: 'districts-fill',
+      type: 'fill',
+      source: 'districts',
+      paint: { 'fill-color': '#17243a', 'fill-opacity': 0.35 },
+    },
+    {
+      id: 'districts-line',
+      type: 'line',
+      source: 'districts',
+      paint: { 'line-color': '#3d5275', 'line-width': 1.5, 'line-dasharray': [3, 2] },
+    },
     {
       id: 'districts-label',
       type: 'symbol',
@@ -539,28 +577,13 @@ export function overlaySources(): Record<OverlaySource, SourceSpecification> {
   >;
 }
 
-/** The road sources: data set by MapView (fetched and parsed by the map's worker, not on the page's thread). */
-export const ROAD_SOURCES = ['roads', 'roads-minor'] as const;
-export type RoadSource = (typeof ROAD_SOURCES)[number];
-
 /** The whole offline style: basemap from the road network plus the overlays. */
 export function offlineStyle(): StyleSpecification {
-  // measured on a software-rendered PC with 19k segments: tiling stops at z14 (over-zoomed
-  // beyond), slightly stronger simplification and a smaller tile buffer halve the time to first draw
-  const roads = (): SourceSpecification => ({
-    type: 'geojson',
-    data: { type: 'FeatureCollection', features: [] },
-    maxzoom: 14,
-    tolerance: 1,
-    buffer: 32,
-  });
   return {
     version: 8,
     name: 'RingCAD offline',
     'font-faces': mapFontFaces(),
     sources: {
-      roads: roads(),
-      'roads-minor': roads(),
       districts: empty(),
       ...overlaySources(),
     },

@@ -28,6 +28,7 @@ import {
   type RoadNetworkDraft,
   type SnappedPoint,
 } from '@ringcad/routing';
+import { encodeRoadTile, indexStreets, type StreetTileIndex } from './vector-tiles';
 import { Clock, type AppConfig, DatabaseService, DomainError, APP_CONFIG } from '../platform';
 import {
   activateRoadNetwork,
@@ -67,6 +68,20 @@ export interface RoadGeoJson {
   body: string;
   gzip: Buffer;
 }
+
+export interface RoadTile {
+  etag: string;
+  /** MVT bytes; empty where no street crosses the tile. */
+  body: Buffer;
+  gzip: Buffer;
+}
+
+/** Road tiles are cut down to this zoom; deeper views over-zoom them. */
+export const ROAD_TILE_MAX_ZOOM = 14;
+/** Side streets are in tiles from this zoom (the console draws them from 12.5). */
+export const ROAD_TILE_MINOR_FROM_ZOOM = 12;
+/** Cut tiles kept per process (a city's views at the zooms a dispatcher uses). */
+const ROAD_TILE_CACHE_SIZE = 4000;
 
 export interface RoadNetworkSummary {
   id: number;
@@ -113,6 +128,9 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
   >();
   private reloadTimer?: NodeJS.Timeout;
   private readonly geojsonCache = new Map<string, RoadGeoJson>();
+  /** The active network's streets projected and indexed for tiles, built on the first tile asked. */
+  private tileStreets: { id: number; index: Promise<StreetTileIndex> } | null = null;
+  private readonly tileCache = new Map<string, RoadTile>();
   private streetIndex?: {
     graph: RoadGraph;
     streets: { label: string; key: string; lon: number; lat: number }[];
@@ -394,6 +412,72 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
     if (this.geojsonCache.size > 50) this.geojsonCache.clear();
     this.geojsonCache.set(key, entry);
     return entry;
+  }
+
+  /**
+   * The basemap's streets in tile z/x/y (MVT, layer `roads`), cut from the active network and
+   * cached with its gzip: the console loads only the tiles in view, each simplified for its zoom.
+   */
+  async roadTile(z: number, x: number, y: number): Promise<RoadTile> {
+    const id = this.current?.id ?? 0;
+    const key = `${id}/${z}/${x}/${y}`;
+    const hit = this.tileCache.get(key);
+    if (hit) return hit;
+    if (this.tileStreets?.id !== id) {
+      this.tileCache.clear();
+      const index = this.loadTileStreets().catch((err: unknown) => {
+        this.tileStreets = null;
+        throw err;
+      });
+      this.tileStreets = { id, index };
+    }
+    const body = Buffer.from(
+      encodeRoadTile(await this.tileStreets.index, z, x, y, {
+        minorFromZoom: ROAD_TILE_MINOR_FROM_ZOOM,
+        maxZoom: ROAD_TILE_MAX_ZOOM,
+      }),
+    );
+    const entry = {
+      etag: `"rt-${id}-${z}-${x}-${y}"`,
+      body,
+      gzip: await gzipAsync(body),
+    };
+    if (this.tileCache.size >= ROAD_TILE_CACHE_SIZE) this.tileCache.clear();
+    this.tileCache.set(key, entry);
+    return entry;
+  }
+
+  private async loadTileStreets(): Promise<StreetTileIndex> {
+    const bbox = this.current?.summary.bbox;
+    if (!bbox) return indexStreets([]);
+    const rows = (
+      await Promise.all(
+        [false, true].map(async (minor) =>
+          (await streetLines(this.database.db, bbox, MINOR_ROAD_CLASSES, minor)).map((r) => ({
+            ...r,
+            minor,
+          })),
+        ),
+      )
+    ).flat();
+    return indexStreets(
+      rows.map((r) => {
+        const g = JSON.parse(r.geom) as
+          | { type: 'LineString'; coordinates: number[][] }
+          | { type: 'MultiLineString'; coordinates: number[][][] };
+        return {
+          class: r.class,
+          name: r.name,
+          minor: r.minor,
+          lines:
+            g.type === 'LineString'
+              ? [g.coordinates]
+              : g.type === 'MultiLineString'
+                ? g.coordinates
+                : [],
+        };
+      }),
+    );
   }
 
   /** Street names and places matching `q` (substring, names starting with it first). */
