@@ -88,7 +88,8 @@ const localDay = (t: Date) => Math.floor((t.getTime() + LOCAL_OFFSET_MS) / DAY_M
 const dayStart = (day: number) => new Date(day * DAY_MS - LOCAL_OFFSET_MS);
 
 export interface CellPlan {
-  /** Whole local days [firstDay, endDay) read from cells; the rest of [from, to) from rows. */
+  /** Local days [firstDay, endDay) read from cells (they may reach outside [from, to) where
+   * no settled row lies); the rest of [from, to) from rows. */
   firstDay: number;
   endDay: number;
   blocks: { level: number; block: number }[];
@@ -97,24 +98,89 @@ export interface CellPlan {
   cellsTo: Date;
 }
 
-/** Whole days of the window as aligned blocks (largest first), or null when it holds none. */
-export function planCells(from: Date, to: Date, family: CellFamily): CellPlan | null {
-  const first = localDay(from) + (dayStart(localDay(from)).getTime() === from.getTime() ? 0 : 1);
-  const end = localDay(to);
+/**
+ * The settled rows nearest the window on either side: the last created before `from` and the
+ * first at or after `to` (null when none). Every cell day between them holds only rows of the
+ * window (see {@link planCells}).
+ */
+export interface CellSlack {
+  before: Date | null;
+  after: Date | null;
+}
+
+/** How far before the window a block may begin when no settled row lies before it (days). */
+const SLACK_DAYS = 2 ** LEVELS[0];
+
+/**
+ * The window's days as aligned blocks (largest first), or null when it holds none.
+ *
+ * Without `slack`, the whole local days inside [from, to). With it, a block may also take in
+ * days that lie partly or wholly outside the window as long as no settled row there is outside
+ * it: days after the last settled row before `from` and before the first at or after `to`. So a
+ * window that runs up to now reads today's cell instead of today's rows, and a window around all
+ * the rows of a year reads that year's block. The cells hold settled rows only; the rows not in
+ * them are read from incident_metrics for the whole window either way.
+ */
+export function planCells(
+  from: Date,
+  to: Date,
+  family: CellFamily,
+  slack?: CellSlack,
+): CellPlan | null {
+  const wholeFirst =
+    localDay(from) + (dayStart(localDay(from)).getTime() === from.getTime() ? 0 : 1);
+  const wholeEnd = localDay(to);
+  // the days a block may cover [lowest, highest)
+  const lowest = !slack
+    ? wholeFirst
+    : slack.before
+      ? localDay(slack.before) + 1
+      : Math.floor((wholeFirst - SLACK_DAYS) / SLACK_DAYS) * SLACK_DAYS;
+  const highest = !slack
+    ? wholeEnd
+    : slack.after
+      ? localDay(slack.after)
+      : Math.ceil((wholeEnd + SLACK_DAYS) / SLACK_DAYS) * SLACK_DAYS;
+  // the days the window touches, as far as blocks may cover them
+  const first = Math.max(lowest, slack ? localDay(from) : wholeFirst);
+  const end = Math.min(highest, slack ? localDay(new Date(to.getTime() - 1)) + 1 : wholeEnd);
   if (first >= end) return null;
   const levels = family === 'day' ? [0] : LEVELS;
   const blocks: CellPlan['blocks'] = [];
+  // the first block may begin before the first day (in the slack); the others follow on
+  let floor = lowest;
   for (let d = first; d < end;) {
-    const level = levels.find((l) => d % 2 ** l === 0 && d + 2 ** l <= end) ?? 0;
-    blocks.push({ level, block: Math.floor(d / 2 ** level) });
-    d += 2 ** level;
+    const level =
+      levels.find((l) => {
+        const start = Math.floor(d / 2 ** l) * 2 ** l;
+        return start >= floor && start + 2 ** l <= highest;
+      }) ?? 0;
+    const block = Math.floor(d / 2 ** level);
+    blocks.push({ level, block });
+    d = (block + 1) * 2 ** level;
+    floor = d;
   }
+  const startDay = blocks[0].block * 2 ** blocks[0].level;
   return {
-    firstDay: first,
-    endDay: end,
+    firstDay: startDay,
+    endDay: floor,
     blocks,
-    cellsFrom: dayStart(first),
-    cellsTo: dayStart(end),
+    cellsFrom: dayStart(startDay),
+    cellsTo: dayStart(floor),
+  };
+}
+
+/** The slack around a window (see {@link planCells}): two index probes. */
+export async function cellSlack(tx: Tx, from: Date, to: Date): Promise<CellSlack> {
+  const r = await sql<{ before: Date | null; after: Date | null }>`
+    SELECT (SELECT max(created_at) FROM incident_metrics WHERE in_cells AND created_at < ${from}) AS before,
+      (SELECT min(created_at) FROM incident_metrics WHERE in_cells AND created_at >= ${to}) AS after`.execute(
+    tx,
+  );
+  const row = r.rows[0];
+  return {
+    before: row.before ? new Date(row.before) : null,
+    after: row.after ? new Date(row.after) : null,
   };
 }
 
