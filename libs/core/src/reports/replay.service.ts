@@ -182,12 +182,14 @@ export class ReplayService {
         const assignments = incidentIds.length ? await assignmentTimes(db, incidentIds) : [];
         const read = await replayTracks(db, box, q.from, q.to, q.stepSec);
         const points = read.points;
-        const tracks = new Map<string, [number, number, number][]>();
-        for (const [unitId, list] of read.byUnit)
-          tracks.set(
-            unitId,
-            list.map(([lon, lat, at]) => [round6(lon), round6(lat), Math.round(at)]),
-          );
+        // rounded in place: a district-hour holds hundreds of thousands of points
+        const tracks = read.byUnit;
+        for (const list of tracks.values())
+          for (const p of list) {
+            p[0] = round6(p[0]);
+            p[1] = round6(p[1]);
+            p[2] = Math.round(p[2]);
+          }
         const unitIds = [...new Set([...tracks.keys(), ...assignments.map((a) => a.unit_id)])];
         const units = unitIds.length ? await unitsByIds(db, unitIds) : [];
         // the status each unit had when the window opened, then every change inside it
