@@ -258,6 +258,8 @@ const CELL_MEASURES: readonly CellMeasure[] = ['dispatch', 'ack', 'arrive'];
 /**
  * Merged histograms per group key and measure: the cells' and, bucketed alike, the values of the
  * rows outside them (`rows`: key and measures as SQL over incident_metrics m, already filtered).
+ * The rows are bucketed in SQL; the cells' arrays are merged here (unnesting them in SQL cost
+ * more than reading them: a day report's 35 cells hold ~36,000 buckets).
  */
 export async function mergedHistograms(
   tx: Tx,
@@ -275,33 +277,47 @@ export async function mergedHistograms(
     (m, i) => sql`SELECT key, ${sql.lit(i)}::int AS m, report_bucket(${sql.ref(m)}) AS b, 1 AS n
       FROM raw WHERE ${sql.ref(m)} IS NOT NULL`,
   );
-  const fromCells = plan
-    ? CELL_MEASURES.map(
-        (m, i) => sql`SELECT cells.key, ${sql.lit(i)}::int AS m, u.b, u.n FROM cells
-          CROSS JOIN LATERAL unnest(${sql.ref(`cells.${m}_b`)}, ${sql.ref(`cells.${m}_c`)}) AS u(b, n)`,
-      )
-    : [];
-  const cells = plan
-    ? sql`SELECT CASE WHEN c.family = 'day' THEN c.block::text ELSE c.group_key END AS key,
-          c.dispatch_b, c.dispatch_c, c.ack_b, c.ack_c, c.arrive_b, c.arrive_c
-        FROM report_cells c
-        JOIN unnest(${plan.blocks.map((b) => b.level)}::int[], ${plan.blocks.map((b) => b.block)}::int[]) AS p(level, block)
-          ON c.level = p.level AND c.block = p.block
-        WHERE c.family = ${family} AND c.rows <> 0`
-    : sql`SELECT NULL::text AS key WHERE false`;
-  const r = await sql<{ key: string; m: number; b: number; n: number }>`
+  const raw = await sql<{ key: string; m: number; b: number; n: number }>`
     WITH raw AS MATERIALIZED (
       SELECT ${rows.key} AS key, ${rows.measures.dispatch} AS dispatch, ${rows.measures.ack} AS ack,
         ${rows.measures.arrive} AS arrive
       FROM ${rows.source} m WHERE ${rows.where}
-    ), cells AS MATERIALIZED (${cells})
-    SELECT key, m, b, sum(n)::int AS n FROM (${sql.join([...fromRows, ...fromCells], sql` UNION ALL `)}) h
+    )
+    SELECT key, m, b, sum(n)::int AS n FROM (${sql.join(fromRows, sql` UNION ALL `)}) h
     GROUP BY 1, 2, 3`.execute(tx);
+  const cells = plan
+    ? (
+        await sql<{ key: string } & Record<`${CellMeasure}_${'b' | 'c'}`, number[]>>`
+          SELECT CASE WHEN c.family = 'day' THEN c.block::text ELSE c.group_key END AS key,
+            c.dispatch_b, c.dispatch_c, c.ack_b, c.ack_c, c.arrive_b, c.arrive_c
+          FROM report_cells c
+          JOIN unnest(${plan.blocks.map((b) => b.level)}::int[], ${plan.blocks.map((b) => b.block)}::int[]) AS p(level, block)
+            ON c.level = p.level AND c.block = p.block
+          WHERE c.family = ${family} AND c.rows <> 0`.execute(tx)
+      ).rows
+    : [];
+  const merged = new Map<string, Record<CellMeasure, Map<number, number>>>();
+  const histogramOf = (key: string, m: CellMeasure) => {
+    let g = merged.get(key);
+    if (!g) merged.set(key, (g = { dispatch: new Map(), ack: new Map(), arrive: new Map() }));
+    return g[m];
+  };
+  const add = (h: Map<number, number>, b: number, n: number) => h.set(b, (h.get(b) ?? 0) + n);
+  for (const row of raw.rows)
+    add(histogramOf(row.key, CELL_MEASURES[Number(row.m)]), Number(row.b), Number(row.n));
+  for (const cell of cells)
+    for (const m of CELL_MEASURES) {
+      const h = histogramOf(cell.key, m);
+      const b = cell[`${m}_b`];
+      const c = cell[`${m}_c`];
+      for (let i = 0; i < b.length; i++) add(h, Number(b[i]), Number(c[i]));
+    }
   const out = new Map<string, Record<CellMeasure, [number, number][]>>();
-  for (const row of r.rows) {
-    let g = out.get(row.key);
-    if (!g) out.set(row.key, (g = { dispatch: [], ack: [], arrive: [] }));
-    g[CELL_MEASURES[Number(row.m)]].push([Number(row.b), Number(row.n)]);
-  }
+  for (const [key, g] of merged)
+    out.set(key, {
+      dispatch: [...g.dispatch],
+      ack: [...g.ack],
+      arrive: [...g.arrive],
+    });
   return out;
 }
