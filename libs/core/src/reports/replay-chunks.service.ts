@@ -12,7 +12,7 @@ import {
   repeatWithoutOverlap,
   type AppConfig,
 } from '../platform';
-import { dueReplayChunks, rebuildReplayChunk } from './replay.queries';
+import { rebuildDueReplayChunks } from './replay.queries';
 
 /** How often the processors rebuild dirty replay chunks, and how many per round. */
 const SWEEP_MS = 15_000;
@@ -55,9 +55,6 @@ export class ReplayChunksService implements OnApplicationBootstrap, OnApplicatio
    */
   async sweep(settleMs = SETTLE_MS): Promise<number> {
     const closedBefore = new Date(this.clock.now().getTime() - settleMs);
-    const due = await dueReplayChunks(this.database.db, closedBefore, SWEEP_CHUNKS);
-    for (const c of due)
-      await this.database.transaction((tx) => rebuildReplayChunk(tx, c.chunk_start, c.gen));
-    return due.length;
+    return rebuildDueReplayChunks(this.database.db, closedBefore, SWEEP_CHUNKS);
   }
 }

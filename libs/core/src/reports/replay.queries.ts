@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import type { DB, DbOrTx } from '@ringcad/db';
+import type { DB, Db, DbOrTx } from '@ringcad/db';
 
 type Incident = Selectable<DB['incidents']>;
 
@@ -190,4 +190,19 @@ export async function unitStatusChanges(
             WHERE unit_id = ANY(${unitIds}::uuid[]) AND at >= ${from} AND at < ${to}
             ORDER BY 1, 2`.execute(db);
   return r.rows;
+}
+
+/**
+ * The processors' round: the oldest dirty chunks that ended before `closedBefore`, each rebuilt
+ * in its own transaction. Returns the chunks rebuilt.
+ */
+export async function rebuildDueReplayChunks(
+  db: Db,
+  closedBefore: Date,
+  limit: number,
+): Promise<number> {
+  const due = await dueReplayChunks(db, closedBefore, limit);
+  for (const c of due)
+    await db.transaction().execute((tx) => rebuildReplayChunk(tx, c.chunk_start, c.gen));
+  return due.length;
 }
