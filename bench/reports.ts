@@ -244,7 +244,8 @@ async function generate(exec: Exec, n: number, districts: string[], stations: st
         jsonb_build_object('disposition', 'handled_on_scene')
       FROM incidents i WHERE i.number LIKE 'B-%'
     ) e`);
-  // the last hour: every unit reports every 5 s, wandering around its own spot
+  // the last hour: every unit reports every 5 s, wandering around its own spot; written in time
+  // order, as ingest writes them (the track table's BRIN index on time relies on it)
   await exec(`SELECT ensure_track_partitions((now() AT TIME ZONE 'Asia/Shanghai')::date - 1, 3)`);
   await exec(`
     INSERT INTO unit_tracks (unit_id, at, lon, lat, speed_kmh, heading_deg, flags, received_at)
@@ -252,7 +253,8 @@ async function generate(exec: Exec, n: number, districts: string[], stations: st
       ${CENTER.lon} - 0.06 + ((hashtext(u.id::text)::bigint & 2147483647) % 1000) * 0.00012 + 0.002 * sin(s / 40.0),
       ${CENTER.lat} - 0.06 + ((hashtext(u.callsign)::bigint & 2147483647) % 1000) * 0.00012 + 0.002 * cos(s / 40.0),
       30, 0, CASE WHEN s % 97 = 0 THEN 1 ELSE 0 END, now()
-    FROM units u CROSS JOIN generate_series(0, 719) s WHERE u.callsign LIKE 'BU-%'`);
+    FROM generate_series(719, 0, -1) s CROSS JOIN units u WHERE u.callsign LIKE 'BU-%'
+    ORDER BY s DESC`);
   await exec(`SET session_replication_role = DEFAULT`);
   await exec(`SELECT rebuild_incident_metrics('-infinity', 'infinity')`);
   // as a bulk import does: the settled incidents folded into the report pre-aggregates, and
