@@ -23,6 +23,7 @@ import {
   PerimetersModule,
   PlatformModule,
   RealtimeModule,
+  ReportsModule,
   RealtimePublisher,
   SafetyIndexModule,
   SafetyModule,
@@ -89,6 +90,8 @@ export class WorkerModule {
         SafetyIndexModule,
         // 见警率: tracks map-matched into the stored chunks as they arrive
         PatrolModule,
+        // area replay: the stored 15 s track chunks rebuilt as tracks arrive
+        ReportsModule,
       ],
       providers: [EmitterBinding],
     };

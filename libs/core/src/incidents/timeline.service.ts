@@ -18,65 +18,76 @@ export class TimelineService {
     private readonly schemes: RingSchemesService,
   ) {}
 
-  /** Everything that happened to one incident, in order, with the assigned units' tracks and metrics. */
+  /**
+   * Everything that happened to one incident, in order, with the assigned units' tracks and
+   * metrics. The reads are independent of each other: they go out side by side on the pool (two
+   * rounds: the tracks and the scheme need the assignments and the incident) instead of one
+   * after another in a transaction, which at READ COMMITTED gave them no common snapshot anyway.
+   */
   async timeline(incidentId: string, by: Principal) {
     const now = this.clock.now();
+    const db = this.database.db;
     const scope = await this.scopes.scopeOf(by);
-    return this.database.transaction(async (tx) => {
-      const incident = await readIncident(tx, incidentId);
-      await this.scopes.checkIncident(scope, incidentId, tx);
-      const eventsOf = (id: string) => selectIncidentEvents(tx, id);
-      const events = await eventsOf(incidentId);
+    const eventsOf = (id: string) => selectIncidentEvents(db, id);
+    const [incident, , events, duplicates, assignments, raw] = await Promise.all([
+      readIncident(db, incidentId),
+      this.scopes.checkIncident(scope, incidentId, db),
+      eventsOf(incidentId),
       // 并案: the duplicates folded into this incident keep their own logs, listed here
-      const duplicates = await selectMergedDuplicates(tx, incidentId);
-      const merged = [];
-      for (const d of duplicates)
-        merged.push({
+      selectMergedDuplicates(db, incidentId),
+      readAssignments(db, { incidentId }),
+      // when the call came in and when it was filed, at full precision (the metrics' start)
+      selectIncidentTimes(db, incidentId),
+    ]);
+    const spans = assignments.map((a) => ({
+      unitId: a.unitId,
+      from: new Date(a.assignedAt),
+      to: new Date(a.clearedAt ?? a.declinedAt ?? a.cancelledAt ?? now.toISOString()),
+    }));
+    const [merged, tracks, scheme] = await Promise.all([
+      Promise.all(
+        duplicates.map(async (d) => ({
           incidentId: d.id,
           number: d.number,
           events: (await eventsOf(d.id)).map(toEventView),
-        });
-      const assignments = await readAssignments(tx, { incidentId });
-      const spans = assignments.map((a) => ({
-        unitId: a.unitId,
-        from: new Date(a.assignedAt),
-        to: new Date(a.clearedAt ?? a.declinedAt ?? a.cancelledAt ?? now.toISOString()),
-      }));
-      const tracks = (await selectTracks(tx, spans)).map((pts, i) => ({
-        unitId: assignments[i].unitId,
-        assignmentId: assignments[i].id,
-        points: pts.map((p) => [p.lon, p.lat, Math.round(p.ms)]),
-      }));
-      const raw = await selectIncidentTimes(tx, incidentId);
-      const scheme = await this.schemes.find(incident.schemeId, tx);
-      const metrics = scheme
-        ? computeIncidentMetrics(
-            {
-              receivedAt: new Date(raw.received_at),
-              createdAt: new Date(raw.created_at),
-              assignments: assignments
-                .filter((a) => a.role !== 'checkpoint' && (a.status !== 'declined' || a.arrivedAt))
-                .map((a) => ({
-                  unitKind: a.unitKind as UnitKind,
-                  assignedAt: new Date(a.assignedAt),
-                  ackedAt: a.ackedAt ? new Date(a.ackedAt) : null,
-                  departedAt: a.departedAt ? new Date(a.departedAt) : null,
-                  arrivedAt: a.arrivedAt ? new Date(a.arrivedAt) : null,
-                  clearedAt: a.clearedAt ? new Date(a.clearedAt) : null,
-                })),
-            },
-            scheme,
-          )
-        : null;
-      return {
-        incident: this.incidents.forViewer(incident, by),
-        events: events.map(toEventView),
-        assignments,
-        tracks,
-        metrics,
-        merged,
-      };
-    });
+        })),
+      ),
+      selectTracks(db, spans).then((all) =>
+        all.map((pts, i) => ({
+          unitId: assignments[i].unitId,
+          assignmentId: assignments[i].id,
+          points: pts.map((p) => [p.lon, p.lat, Math.round(p.ms)]),
+        })),
+      ),
+      this.schemes.find(incident.schemeId, db),
+    ]);
+    const metrics = scheme
+      ? computeIncidentMetrics(
+          {
+            receivedAt: new Date(raw.received_at),
+            createdAt: new Date(raw.created_at),
+            assignments: assignments
+              .filter((a) => a.role !== 'checkpoint' && (a.status !== 'declined' || a.arrivedAt))
+              .map((a) => ({
+                unitKind: a.unitKind as UnitKind,
+                assignedAt: new Date(a.assignedAt),
+                ackedAt: a.ackedAt ? new Date(a.ackedAt) : null,
+                departedAt: a.departedAt ? new Date(a.departedAt) : null,
+                arrivedAt: a.arrivedAt ? new Date(a.arrivedAt) : null,
+                clearedAt: a.clearedAt ? new Date(a.clearedAt) : null,
+              })),
+          },
+          scheme,
+        )
+      : null;
+    return {
+      incident: this.incidents.forViewer(incident, by),
+      events: events.map(toEventView),
+      assignments,
+      tracks,
+      metrics,
+      merged,
+    };
   }
 }
 

@@ -2,3 +2,4 @@ export * from './reports.module';
 export * from './replay.service';
 export * from './reports.service';
 export { tierMetSql } from './reports.queries';
+export * from './replay-chunks.service';

@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import type { DB, DbOrTx } from '@ringcad/db';
+import type { DB, Db, DbOrTx } from '@ringcad/db';
 
 type Incident = Selectable<DB['incidents']>;
 
@@ -79,29 +79,96 @@ export async function assignmentTimes(db: DbOrTx, incidentIds: readonly string[]
   return r.rows;
 }
 
+/** A box in degrees (west, south, east, north). */
+export interface Box {
+  w: number;
+  s: number;
+  e: number;
+  n: number;
+}
+
 /**
- * Track points inside a box over [from, to), one per unit per `stepSec` (the first of each step),
- * jump-flagged points excluded.
+ * Raw track points over [from, to) (each range of `ranges`), one per unit per `stepSec`: the
+ * first plausible point of each step (jump-flagged points excluded), kept when it lies inside the
+ * box (the step is chosen before the area, as the stored chunks choose it).
  */
 export async function trackPointsInBox(
   db: DbOrTx,
-  box: { w: number; s: number; e: number; n: number },
-  from: Date,
-  to: Date,
+  box: Box,
+  ranges: readonly (readonly [Date, Date])[],
   stepSec: number,
 ) {
+  if (!ranges.length) return [];
+  const inRanges = sql.join(
+    ranges.map(([lo, hi]) => sql`(t.at >= ${lo} AND t.at < ${hi})`),
+    sql` OR `,
+  );
   const points = await sql<
     Pick<Selectable<DB['unit_tracks']>, 'unit_id' | 'lon' | 'lat'> & { ms: number }
   >`
-      SELECT DISTINCT ON (unit_id, bucket) unit_id, lon, lat, ms FROM (
-        SELECT t.unit_id, t.lon, t.lat, t.at, (extract(epoch FROM t.at) * 1000)::float8 AS ms,
-          floor(extract(epoch FROM t.at) / ${stepSec}) AS bucket
-        FROM unit_tracks t
-        WHERE t.at >= ${from} AND t.at < ${to} AND t.flags & 1 = 0
-          AND t.lon BETWEEN ${box.w} AND ${box.e} AND t.lat BETWEEN ${box.s} AND ${box.n}
-      ) p
-      ORDER BY unit_id, bucket, at`.execute(db);
+      WITH steps AS MATERIALIZED (
+        SELECT DISTINCT ON (unit_id, bucket) unit_id, lon, lat, ms FROM (
+          SELECT t.unit_id, t.lon, t.lat, t.at, (extract(epoch FROM t.at) * 1000)::float8 AS ms,
+            floor(extract(epoch FROM t.at) / ${stepSec}) AS bucket
+          FROM unit_tracks t
+          WHERE (${inRanges}) AND t.flags & 1 = 0
+        ) p
+        ORDER BY unit_id, bucket, at
+      )
+      SELECT unit_id, lon, lat, ms FROM steps
+      WHERE lon BETWEEN ${box.w} AND ${box.e} AND lat BETWEEN ${box.s} AND ${box.n}
+      ORDER BY unit_id, ms`.execute(db);
   return points.rows;
+}
+
+/** Start times (ms) of the replay chunks in [from, to) still dirty (read raw until rebuilt). */
+export async function dirtyReplayChunks(db: DbOrTx, from: Date, to: Date): Promise<number[]> {
+  const r = await sql<{ ms: number }>`
+    SELECT (extract(epoch FROM chunk_start) * 1000)::float8 AS ms FROM unit_track_replay_dirty
+    WHERE chunk_start >= ${from} AND chunk_start < ${to} ORDER BY chunk_start`.execute(db);
+  return r.rows.map((x) => Number(x.ms));
+}
+
+/**
+ * Stored replay chunks starting in [from, to), by unit and time; with a box, only those whose
+ * points' box meets it.
+ */
+export async function replayChunks(db: DbOrTx, from: Date, to: Date, box: Box | null) {
+  const meets = box
+    ? sql`AND w <= ${box.e} AND e >= ${box.w} AND s <= ${box.n} AND n >= ${box.s}`
+    : sql``;
+  // base64, not bytea: the text protocol sends bytea as hex, twice its size (a district-hour is
+  // ~9 MB of points)
+  const r = await sql<{ unit_id: string; ms: number; points: string }>`
+    SELECT unit_id, (extract(epoch FROM chunk_start) * 1000)::float8 AS ms, encode(points, 'base64') AS points
+    FROM unit_track_replay WHERE chunk_start >= ${from} AND chunk_start < ${to} ${meets}`.execute(
+    db,
+  );
+  // ordered here: sorting tens of thousands of wide rows cost the database more than this
+  return r.rows
+    .sort((a, b) =>
+      a.unit_id < b.unit_id ? -1 : a.unit_id > b.unit_id ? 1 : Number(a.ms) - Number(b.ms),
+    )
+    .map((row) => ({ ...row, points: Buffer.from(row.points, 'base64') }));
+}
+
+/** The oldest dirty replay chunks that ended before `closedBefore`, with their generation. */
+export async function dueReplayChunks(db: DbOrTx, closedBefore: Date, limit: number) {
+  const r = await sql<{ chunk_start: Date; gen: number }>`
+    SELECT chunk_start, gen::float8 AS gen FROM unit_track_replay_dirty
+    WHERE chunk_start + interval '300 seconds' <= ${closedBefore}
+    ORDER BY chunk_start LIMIT ${limit}`.execute(db);
+  return r.rows;
+}
+
+/** Rebuilds one chunk and clears its mark if no insert touched it since `gen` was read. */
+export async function rebuildReplayChunk(db: DbOrTx, chunkStart: Date, gen: number) {
+  await sql`SELECT build_unit_track_replay(${chunkStart}::timestamptz, ${chunkStart}::timestamptz + interval '300 seconds')`.execute(
+    db,
+  );
+  await sql`DELETE FROM unit_track_replay_dirty WHERE chunk_start = ${chunkStart} AND gen = ${gen}`.execute(
+    db,
+  );
 }
 
 export async function unitsByIds(db: DbOrTx, ids: readonly string[]) {
@@ -127,4 +194,19 @@ export async function unitStatusChanges(
             WHERE unit_id = ANY(${unitIds}::uuid[]) AND at >= ${from} AND at < ${to}
             ORDER BY 1, 2`.execute(db);
   return r.rows;
+}
+
+/**
+ * The processors' round: the oldest dirty chunks that ended before `closedBefore`, each rebuilt
+ * in its own transaction. Returns the chunks rebuilt.
+ */
+export async function rebuildDueReplayChunks(
+  db: Db,
+  closedBefore: Date,
+  limit: number,
+): Promise<number> {
+  const due = await dueReplayChunks(db, closedBefore, limit);
+  for (const c of due)
+    await db.transaction().execute((tx) => rebuildReplayChunk(tx, c.chunk_start, c.gen));
+  return due.length;
 }

@@ -10,10 +10,10 @@ import {
   replaySettings,
   incidentsOpenInDistrict,
   jurisdictionBox,
-  trackPointsInBox,
   unitStatusChanges,
   unitsByIds,
 } from './replay.queries';
+import { replayTracks } from './replay-tracks';
 
 /** The task stages (接警 → 派警 → 签收 → 出发 → 到场 → 反馈) of one incident. */
 export const REPLAY_STAGES = [
@@ -152,8 +152,9 @@ export class ReplayService {
 
   /**
    * A district over a time window: the incidents open in it (with their event times and units),
-   * the units' tracks inside the district's box downsampled in SQL to one point per unit per
-   * `stepSec` (jump-flagged points excluded), and each unit's status changes.
+   * the units' tracks downsampled to the first plausible point of each unit's `stepSec` steps,
+   * kept when inside the district's box (replay-tracks.ts: from the stored 15 s chunks when the
+   * step allows, else from the raw tracks), and each unit's status changes.
    */
   async area(q: AreaReplayQuery, by: Principal) {
     const started = Date.now();
@@ -179,13 +180,16 @@ export class ReplayService {
         const incidents = await incidentsOpenInDistrict(db, q.districtId, q.from, q.to);
         const incidentIds = incidents.map((i) => i.id);
         const assignments = incidentIds.length ? await assignmentTimes(db, incidentIds) : [];
-        const points = await trackPointsInBox(db, box, q.from, q.to, q.stepSec);
-        const tracks = new Map<string, [number, number, number][]>();
-        for (const p of points) {
-          let list = tracks.get(p.unit_id);
-          if (!list) tracks.set(p.unit_id, (list = []));
-          list.push([round6(p.lon), round6(p.lat), Math.round(p.ms)]);
-        }
+        const read = await replayTracks(db, box, q.from, q.to, q.stepSec);
+        const points = read.points;
+        // rounded in place: a district-hour holds hundreds of thousands of points
+        const tracks = read.byUnit;
+        for (const list of tracks.values())
+          for (const p of list) {
+            p[0] = round6(p[0]);
+            p[1] = round6(p[1]);
+            p[2] = Math.round(p[2]);
+          }
         const unitIds = [...new Set([...tracks.keys(), ...assignments.map((a) => a.unit_id)])];
         const units = unitIds.length ? await unitsByIds(db, unitIds) : [];
         // the status each unit had when the window opened, then every change inside it
@@ -242,7 +246,7 @@ export class ReplayService {
           statuses: statusOf.get(u.id) ?? [],
         }))
         .sort((a, b) => a.callsign.localeCompare(b.callsign)),
-      points: points.length,
+      points,
       tookMs: Date.now() - started,
     };
   }

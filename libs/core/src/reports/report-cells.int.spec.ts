@@ -6,6 +6,7 @@ import { CITY_SCOPE } from '../auth';
 import {
   bucketMidpoint,
   CELL_BULLETIN,
+  cellSlack,
   CELL_FAMILIES,
   CELL_PERCENTILE_ERROR,
   histogramPercentiles,
@@ -244,6 +245,40 @@ describe(`report pre-aggregates (${mode})`, () => {
     expect(
       planCells(START, new Date(START.getTime() + 5 * 86_400_000), 'district')?.blocks.length,
     ).toBeGreaterThan(0);
+  });
+
+  it('reads an edge day from its cell when no settled row of that day lies outside the window', async () => {
+    // the first row is at +67 s, the last 88 s before the end: both edge days hold only window rows
+    const from = new Date(START.getTime() + 40_000);
+    const to = new Date(START.getTime() + DAYS * 86_400_000 - 30_000);
+    const slack = await handle.db.transaction().execute((tx) => cellSlack(tx, from, to));
+    expect(slack).toEqual({ before: null, after: null });
+    const plan = planCells(from, to, 'district', slack);
+    expect(plan?.cellsFrom.getTime()).toBeLessThanOrEqual(from.getTime());
+    expect(plan?.cellsTo.getTime()).toBeGreaterThanOrEqual(to.getTime());
+    // without the slack the edge days are read as rows
+    expect(planCells(from, to, 'district')?.cellsFrom.getTime()).toBeGreaterThan(from.getTime());
+    const edges = await compare(from, to);
+    // a window far around all rows: one block per group
+    const around = [
+      new Date(START.getTime() - 40 * 86_400_000),
+      new Date(START.getTime() + (DAYS + 3) * 86_400_000 + 5 * 3600_000),
+    ] as const;
+    const all = await compare(...around);
+    expect(planCells(...around, 'district', { before: null, after: null })?.blocks.length).toBe(1);
+    // a settled row just outside keeps its day out of the cells
+    const tight = await handle.db
+      .transaction()
+      .execute((tx) =>
+        cellSlack(tx, new Date(START.getTime() + 100_000), new Date(START.getTime() + 518_000_000)),
+      );
+    expect(tight.before?.getTime()).toBe(START.getTime() + 67_000);
+    expect(tight.after).not.toBeNull();
+    const inner = await compare(
+      new Date(START.getTime() + 100_000),
+      new Date(START.getTime() + 518_000_000),
+    );
+    expect(edges + all + inner).toBeGreaterThan(100);
   });
 
   it('follows live changes in the same transaction: settling, a late change to a settled incident, a new closed incident, a rolled-back close', async () => {

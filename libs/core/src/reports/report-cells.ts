@@ -88,7 +88,8 @@ const localDay = (t: Date) => Math.floor((t.getTime() + LOCAL_OFFSET_MS) / DAY_M
 const dayStart = (day: number) => new Date(day * DAY_MS - LOCAL_OFFSET_MS);
 
 export interface CellPlan {
-  /** Whole local days [firstDay, endDay) read from cells; the rest of [from, to) from rows. */
+  /** Local days [firstDay, endDay) read from cells (they may reach outside [from, to) where
+   * no settled row lies); the rest of [from, to) from rows. */
   firstDay: number;
   endDay: number;
   blocks: { level: number; block: number }[];
@@ -97,24 +98,89 @@ export interface CellPlan {
   cellsTo: Date;
 }
 
-/** Whole days of the window as aligned blocks (largest first), or null when it holds none. */
-export function planCells(from: Date, to: Date, family: CellFamily): CellPlan | null {
-  const first = localDay(from) + (dayStart(localDay(from)).getTime() === from.getTime() ? 0 : 1);
-  const end = localDay(to);
+/**
+ * The settled rows nearest the window on either side: the last created before `from` and the
+ * first at or after `to` (null when none). Every cell day between them holds only rows of the
+ * window (see {@link planCells}).
+ */
+export interface CellSlack {
+  before: Date | null;
+  after: Date | null;
+}
+
+/** How far before the window a block may begin when no settled row lies before it (days). */
+const SLACK_DAYS = 2 ** LEVELS[0];
+
+/**
+ * The window's days as aligned blocks (largest first), or null when it holds none.
+ *
+ * Without `slack`, the whole local days inside [from, to). With it, a block may also take in
+ * days that lie partly or wholly outside the window as long as no settled row there is outside
+ * it: days after the last settled row before `from` and before the first at or after `to`. So a
+ * window that runs up to now reads today's cell instead of today's rows, and a window around all
+ * the rows of a year reads that year's block. The cells hold settled rows only; the rows not in
+ * them are read from incident_metrics for the whole window either way.
+ */
+export function planCells(
+  from: Date,
+  to: Date,
+  family: CellFamily,
+  slack?: CellSlack,
+): CellPlan | null {
+  const wholeFirst =
+    localDay(from) + (dayStart(localDay(from)).getTime() === from.getTime() ? 0 : 1);
+  const wholeEnd = localDay(to);
+  // the days a block may cover [lowest, highest)
+  const lowest = !slack
+    ? wholeFirst
+    : slack.before
+      ? localDay(slack.before) + 1
+      : Math.floor((wholeFirst - SLACK_DAYS) / SLACK_DAYS) * SLACK_DAYS;
+  const highest = !slack
+    ? wholeEnd
+    : slack.after
+      ? localDay(slack.after)
+      : Math.ceil((wholeEnd + SLACK_DAYS) / SLACK_DAYS) * SLACK_DAYS;
+  // the days the window touches, as far as blocks may cover them
+  const first = Math.max(lowest, slack ? localDay(from) : wholeFirst);
+  const end = Math.min(highest, slack ? localDay(new Date(to.getTime() - 1)) + 1 : wholeEnd);
   if (first >= end) return null;
   const levels = family === 'day' ? [0] : LEVELS;
   const blocks: CellPlan['blocks'] = [];
+  // the first block may begin before the first day (in the slack); the others follow on
+  let floor = lowest;
   for (let d = first; d < end;) {
-    const level = levels.find((l) => d % 2 ** l === 0 && d + 2 ** l <= end) ?? 0;
-    blocks.push({ level, block: Math.floor(d / 2 ** level) });
-    d += 2 ** level;
+    const level =
+      levels.find((l) => {
+        const start = Math.floor(d / 2 ** l) * 2 ** l;
+        return start >= floor && start + 2 ** l <= highest;
+      }) ?? 0;
+    const block = Math.floor(d / 2 ** level);
+    blocks.push({ level, block });
+    d = (block + 1) * 2 ** level;
+    floor = d;
   }
+  const startDay = blocks[0].block * 2 ** blocks[0].level;
   return {
-    firstDay: first,
-    endDay: end,
+    firstDay: startDay,
+    endDay: floor,
     blocks,
-    cellsFrom: dayStart(first),
-    cellsTo: dayStart(end),
+    cellsFrom: dayStart(startDay),
+    cellsTo: dayStart(floor),
+  };
+}
+
+/** The slack around a window (see {@link planCells}): two index probes. */
+export async function cellSlack(tx: Tx, from: Date, to: Date): Promise<CellSlack> {
+  const r = await sql<{ before: Date | null; after: Date | null }>`
+    SELECT (SELECT max(created_at) FROM incident_metrics WHERE in_cells AND created_at < ${from}) AS before,
+      (SELECT min(created_at) FROM incident_metrics WHERE in_cells AND created_at >= ${to}) AS after`.execute(
+    tx,
+  );
+  const row = r.rows[0];
+  return {
+    before: row.before ? new Date(row.before) : null,
+    after: row.after ? new Date(row.after) : null,
   };
 }
 
@@ -192,6 +258,8 @@ const CELL_MEASURES: readonly CellMeasure[] = ['dispatch', 'ack', 'arrive'];
 /**
  * Merged histograms per group key and measure: the cells' and, bucketed alike, the values of the
  * rows outside them (`rows`: key and measures as SQL over incident_metrics m, already filtered).
+ * The rows are bucketed in SQL; the cells' arrays are merged here (unnesting them in SQL cost
+ * more than reading them: a day report's 35 cells hold ~36,000 buckets).
  */
 export async function mergedHistograms(
   tx: Tx,
@@ -209,33 +277,47 @@ export async function mergedHistograms(
     (m, i) => sql`SELECT key, ${sql.lit(i)}::int AS m, report_bucket(${sql.ref(m)}) AS b, 1 AS n
       FROM raw WHERE ${sql.ref(m)} IS NOT NULL`,
   );
-  const fromCells = plan
-    ? CELL_MEASURES.map(
-        (m, i) => sql`SELECT cells.key, ${sql.lit(i)}::int AS m, u.b, u.n FROM cells
-          CROSS JOIN LATERAL unnest(${sql.ref(`cells.${m}_b`)}, ${sql.ref(`cells.${m}_c`)}) AS u(b, n)`,
-      )
-    : [];
-  const cells = plan
-    ? sql`SELECT CASE WHEN c.family = 'day' THEN c.block::text ELSE c.group_key END AS key,
-          c.dispatch_b, c.dispatch_c, c.ack_b, c.ack_c, c.arrive_b, c.arrive_c
-        FROM report_cells c
-        JOIN unnest(${plan.blocks.map((b) => b.level)}::int[], ${plan.blocks.map((b) => b.block)}::int[]) AS p(level, block)
-          ON c.level = p.level AND c.block = p.block
-        WHERE c.family = ${family} AND c.rows <> 0`
-    : sql`SELECT NULL::text AS key WHERE false`;
-  const r = await sql<{ key: string; m: number; b: number; n: number }>`
+  const raw = await sql<{ key: string; m: number; b: number; n: number }>`
     WITH raw AS MATERIALIZED (
       SELECT ${rows.key} AS key, ${rows.measures.dispatch} AS dispatch, ${rows.measures.ack} AS ack,
         ${rows.measures.arrive} AS arrive
       FROM ${rows.source} m WHERE ${rows.where}
-    ), cells AS MATERIALIZED (${cells})
-    SELECT key, m, b, sum(n)::int AS n FROM (${sql.join([...fromRows, ...fromCells], sql` UNION ALL `)}) h
+    )
+    SELECT key, m, b, sum(n)::int AS n FROM (${sql.join(fromRows, sql` UNION ALL `)}) h
     GROUP BY 1, 2, 3`.execute(tx);
+  const cells = plan
+    ? (
+        await sql<{ key: string } & Record<`${CellMeasure}_${'b' | 'c'}`, number[]>>`
+          SELECT CASE WHEN c.family = 'day' THEN c.block::text ELSE c.group_key END AS key,
+            c.dispatch_b, c.dispatch_c, c.ack_b, c.ack_c, c.arrive_b, c.arrive_c
+          FROM report_cells c
+          JOIN unnest(${plan.blocks.map((b) => b.level)}::int[], ${plan.blocks.map((b) => b.block)}::int[]) AS p(level, block)
+            ON c.level = p.level AND c.block = p.block
+          WHERE c.family = ${family} AND c.rows <> 0`.execute(tx)
+      ).rows
+    : [];
+  const merged = new Map<string, Record<CellMeasure, Map<number, number>>>();
+  const histogramOf = (key: string, m: CellMeasure) => {
+    let g = merged.get(key);
+    if (!g) merged.set(key, (g = { dispatch: new Map(), ack: new Map(), arrive: new Map() }));
+    return g[m];
+  };
+  const add = (h: Map<number, number>, b: number, n: number) => h.set(b, (h.get(b) ?? 0) + n);
+  for (const row of raw.rows)
+    add(histogramOf(row.key, CELL_MEASURES[Number(row.m)]), Number(row.b), Number(row.n));
+  for (const cell of cells)
+    for (const m of CELL_MEASURES) {
+      const h = histogramOf(cell.key, m);
+      const b = cell[`${m}_b`];
+      const c = cell[`${m}_c`];
+      for (let i = 0; i < b.length; i++) add(h, Number(b[i]), Number(c[i]));
+    }
   const out = new Map<string, Record<CellMeasure, [number, number][]>>();
-  for (const row of r.rows) {
-    let g = out.get(row.key);
-    if (!g) out.set(row.key, (g = { dispatch: [], ack: [], arrive: [] }));
-    g[CELL_MEASURES[Number(row.m)]].push([Number(row.b), Number(row.n)]);
-  }
+  for (const [key, g] of merged)
+    out.set(key, {
+      dispatch: [...g.dispatch],
+      ack: [...g.ack],
+      arrive: [...g.arrive],
+    });
   return out;
 }

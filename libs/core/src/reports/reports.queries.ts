@@ -5,6 +5,7 @@ import type { DB, DbOrTx, Tx } from '@ringcad/db';
 import { CITY_SCOPE, incidentScopeSql, type Scope } from '../auth';
 import {
   cellSchemeKey,
+  cellSlack,
   cellSums,
   histogramPercentiles,
   mergedHistograms,
@@ -219,8 +220,9 @@ export function responseTimeGroups(
 /**
  * The same groups from the report pre-aggregates (report_cells, migration 0025) for a city-wide
  * report grouped by an incident attribute at the default bulletin thresholds: the cells of the
- * window's whole local days, plus the rows they do not hold (the partial days at either edge,
- * incidents not settled yet) read from incident_metrics. Counts are the same as
+ * window's local days (a partial day at an edge too when no settled row of that day lies
+ * outside the window: planCells), plus the rows they do not hold (the rest of a partial edge
+ * day, incidents not settled yet) read from incident_metrics. Counts are the same as
  * responseTimeGroups'; percentiles come from histograms (report-cells.ts states their error).
  * Null when the cells cannot answer (the scheme was added or edited since they were filled).
  */
@@ -234,7 +236,7 @@ export async function responseTimeGroupsFromCells(
 ): Promise<PercentileGroup<'dispatch' | 'ack' | 'arrive', string>[] | null> {
   const schemeKey = await cellSchemeKey(tx, scheme.id);
   if (!schemeKey) return null;
-  const plan = planCells(q.from, q.to, q.groupBy);
+  const plan = planCells(q.from, q.to, q.groupBy, await cellSlack(tx, q.from, q.to));
   const tiers = scheme.tiers.length;
   const fromCells = plan
     ? await cellSums(tx, q.groupBy, plan, schemeKey, tiers)
