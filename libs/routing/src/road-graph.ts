@@ -313,9 +313,25 @@ function renumberSpatially(core: RoadGraphCore): RoadGraphCore {
     lo[s] = a < b ? a : b;
     hi[s] = a < b ? b : a;
   }
+  // counting sort on the lower endpoint (stable: old ids ascending), then each node's few
+  // segments by the higher endpoint (insertion sort, stable)
+  const start = new Int32Array(N + 1);
+  for (let s = 0; s < S; s++) start[lo[s] + 1]++;
+  for (let v = 0; v < N; v++) start[v + 1] += start[v];
   const order = new Int32Array(S);
-  for (let s = 0; s < S; s++) order[s] = s;
-  order.sort((x, y) => lo[x] - lo[y] || hi[x] - hi[y] || x - y);
+  const fill = start.slice(0, N);
+  for (let s = 0; s < S; s++) order[fill[lo[s]]++] = s;
+  for (let v = 0; v < N; v++) {
+    for (let i = start[v] + 1; i < start[v + 1]; i++) {
+      const s = order[i];
+      let j = i - 1;
+      while (j >= start[v] && hi[order[j]] > hi[s]) {
+        order[j + 1] = order[j];
+        j--;
+      }
+      order[j + 1] = s;
+    }
+  }
 
   const segFrom = new Int32Array(S);
   const segTo = new Int32Array(S);

@@ -6,6 +6,8 @@
 
 const GRID_BITS = 16;
 const GRID = 1 << GRID_BITS;
+/** Up to 2^21 points, a Hilbert key (< 2^32) and an index pack exactly into one double. */
+const PACK = 2 ** 21;
 
 /** Hilbert index of cell (x, y) on the 2^16 grid (x, y in 0..65535); result below 2^32. */
 export function hilbertIndex(x: number, y: number): number {
@@ -51,8 +53,24 @@ export function hilbertRanks(lon: Float64Array, lat: Float64Array): Int32Array {
     key[i] = hilbertIndex(Math.floor((lon[i] - minLon) * sx), Math.floor((lat[i] - minLat) * sy));
   }
   const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => key[a] - key[b] || lon[a] - lon[b] || lat[a] - lat[b] || a - b);
+  if (n <= PACK) {
+    // key · 2^21 + index stays below 2^53: a plain numeric sort, no comparator calls
+    const packed = new Float64Array(n);
+    for (let i = 0; i < n; i++) packed[i] = key[i] * PACK + i;
+    packed.sort();
+    for (let r = 0; r < n; r++) order[r] = packed[r] % PACK;
+  } else {
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.sort((a, b) => key[a] - key[b] || a - b);
+  }
+  // points in one grid cell: by exact position, then old index
+  const byPlace = (a: number, b: number): number => lon[a] - lon[b] || lat[a] - lat[b] || a - b;
+  for (let r = 0; r < n;) {
+    let end = r + 1;
+    while (end < n && key[order[end]] === key[order[r]]) end++;
+    if (end - r > 1) order.subarray(r, end).sort(byPlace);
+    r = end;
+  }
   const rank = new Int32Array(n);
   for (let r = 0; r < n; r++) rank[order[r]] = r;
   return rank;
