@@ -1,7 +1,7 @@
 /**
  * The cities every routing, coverage and sealing benchmark runs on: the hard synthetic city
  * (250k nodes: over 30 % one-way, shape points, hundreds of strongly connected components,
- * nodes in no spatial order, one thin district) and the two real networks in ../shared/data
+ * roads listed in no spatial order, one thin district) and the two real networks in ../shared/data
  * (read from there, never copied). A real city that is missing is reported as skipped.
  */
 import * as fs from 'node:fs';

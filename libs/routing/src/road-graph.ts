@@ -6,6 +6,7 @@ import {
   type RoadNetworkFormat,
 } from './road-network-draft';
 import { classSpeedsKmh, DEFAULT_SPEED_PROFILE } from './speed-profile';
+import { hilbertRanks } from './spatial-order';
 import { stronglyConnectedComponents } from './strongly-connected';
 
 /** `segDirection` bits: travel allowed from segFrom to segTo, and from segTo to segFrom. */
@@ -82,6 +83,13 @@ export interface RoadGraph {
 export interface BuildRoadGraphOptions {
   /** Treat highway=track as drivable (default false). */
   includeTrack?: boolean;
+  /**
+   * Vertex numbering. `spatial` (default): Hilbert order of the vertices, segments by their
+   * lower endpoint, so a search's working set stays in cache. `input`: first use in the
+   * draft's way order, the numbering graphs had before; kept so tests can prove that the
+   * renumbering changes no travel time.
+   */
+  vertexOrder?: 'spatial' | 'input';
 }
 
 class GrowF64 {
@@ -256,7 +264,7 @@ export function buildRoadGraph(
     segBaseSpeedKmh[s] = cap > 0 && cap < v ? cap : v;
   }
 
-  return assembleRoadGraph({
+  const core: RoadGraphCore = {
     nodeLon: nodeLon.done(),
     nodeLat: nodeLat.done(),
     segFrom: segFrom.done(),
@@ -277,7 +285,100 @@ export function buildRoadGraph(
       drivableWays,
       missingRefs: draft.missingRefs,
     },
-  });
+  };
+  return assembleRoadGraph(options.vertexOrder === 'input' ? core : renumberSpatially(core));
+}
+
+/**
+ * Same graph, vertices renumbered along a Hilbert curve and segments sorted by (lower new
+ * endpoint, higher new endpoint, old id); each segment keeps its orientation and shape. Only
+ * builds use it: stored graphs keep the numbering they were stored with, since other stored
+ * data (matched patrol chunks) names their segment ids.
+ */
+function renumberSpatially(core: RoadGraphCore): RoadGraphCore {
+  const N = core.nodeLon.length;
+  const S = core.segFrom.length;
+  const rank = hilbertRanks(core.nodeLon, core.nodeLat);
+  const nodeLon = new Float64Array(N);
+  const nodeLat = new Float64Array(N);
+  for (let v = 0; v < N; v++) {
+    nodeLon[rank[v]] = core.nodeLon[v];
+    nodeLat[rank[v]] = core.nodeLat[v];
+  }
+  const lo = new Int32Array(S);
+  const hi = new Int32Array(S);
+  for (let s = 0; s < S; s++) {
+    const a = rank[core.segFrom[s]];
+    const b = rank[core.segTo[s]];
+    lo[s] = a < b ? a : b;
+    hi[s] = a < b ? b : a;
+  }
+  // counting sort on the lower endpoint (stable: old ids ascending), then each node's few
+  // segments by the higher endpoint (insertion sort, stable)
+  const start = new Int32Array(N + 1);
+  for (let s = 0; s < S; s++) start[lo[s] + 1]++;
+  for (let v = 0; v < N; v++) start[v + 1] += start[v];
+  const order = new Int32Array(S);
+  const fill = start.slice(0, N);
+  for (let s = 0; s < S; s++) order[fill[lo[s]]++] = s;
+  for (let v = 0; v < N; v++) {
+    for (let i = start[v] + 1; i < start[v + 1]; i++) {
+      const s = order[i];
+      let j = i - 1;
+      while (j >= start[v] && hi[order[j]] > hi[s]) {
+        order[j + 1] = order[j];
+        j--;
+      }
+      order[j + 1] = s;
+    }
+  }
+
+  const segFrom = new Int32Array(S);
+  const segTo = new Int32Array(S);
+  const segLengthM = new Float64Array(S);
+  const segClass = new Uint8Array(S);
+  const segMaxspeedKmh = new Float32Array(S);
+  const segBaseSpeedKmh = new Float32Array(S);
+  const segDirection = new Uint8Array(S);
+  const segName = new Int32Array(S);
+  const segGeomStart = new Int32Array(S + 1);
+  const geomLon = new Float64Array(core.geomLon.length);
+  const geomLat = new Float64Array(core.geomLat.length);
+  let g = 0;
+  for (let s = 0; s < S; s++) {
+    const old = order[s];
+    segFrom[s] = rank[core.segFrom[old]];
+    segTo[s] = rank[core.segTo[old]];
+    segLengthM[s] = core.segLengthM[old];
+    segClass[s] = core.segClass[old];
+    segMaxspeedKmh[s] = core.segMaxspeedKmh[old];
+    segBaseSpeedKmh[s] = core.segBaseSpeedKmh[old];
+    segDirection[s] = core.segDirection[old];
+    segName[s] = core.segName[old];
+    segGeomStart[s] = g;
+    const g0 = core.segGeomStart[old];
+    const g1 = core.segGeomStart[old + 1];
+    geomLon.set(core.geomLon.subarray(g0, g1), g);
+    geomLat.set(core.geomLat.subarray(g0, g1), g);
+    g += g1 - g0;
+  }
+  segGeomStart[S] = g;
+  return {
+    ...core,
+    nodeLon,
+    nodeLat,
+    segFrom,
+    segTo,
+    segLengthM,
+    segClass,
+    segMaxspeedKmh,
+    segBaseSpeedKmh,
+    segDirection,
+    segName,
+    segGeomStart,
+    geomLon,
+    geomLat,
+  };
 }
 
 /** The stored part of a graph; adjacency, components and stats are derived from it. */

@@ -116,8 +116,10 @@ describe('generateCity({ hard: true }): as hard as real streets', () => {
     expect(plain.stats.components).toBeLessThan(s.components);
   });
 
-  it('numbers nodes in no spatial order', () => {
-    // consecutive node ids are as far apart as random pairs, not neighbours
+  it('numbers nodes in no spatial order (buildRoadGraph then renumbers them)', () => {
+    // in the order the roads arrive, consecutive node ids are as far apart as random pairs
+    const inInputOrder = (c: ReturnType<typeof generateCity>) =>
+      buildRoadGraph(importGeoJsonRoads(c.roads), { vertexOrder: 'input' });
     const meanStep = (g: typeof graph): number => {
       let sum = 0;
       const n = Math.min(5000, g.nodeCount - 1);
@@ -125,7 +127,11 @@ describe('generateCity({ hard: true }): as hard as real streets', () => {
         sum += haversineM(g.nodeLon[i], g.nodeLat[i], g.nodeLon[i + 1], g.nodeLat[i + 1]);
       return sum / n;
     };
-    expect(meanStep(graph)).toBeGreaterThan(10 * meanStep(plain));
+    const hardInput = inInputOrder(city);
+    const plainInput = inInputOrder(generateCity({ seed: 7, targetNodes: 20_000 }));
+    expect(meanStep(hardInput)).toBeGreaterThan(10 * meanStep(plainInput));
+    // the default build numbers them along a Hilbert curve: neighbours again
+    expect(meanStep(graph)).toBeLessThan(2 * meanStep(plainInput));
   });
 
   it('has one thin district and keeps every place on a street', () => {

@@ -10,7 +10,8 @@ export interface SyntheticCityOptions {
    * A city as hard as real streets (the benchmarks' default): over 30 % of road pieces one-way
    * (local streets in alternating one-way pairs, as in old town centres), curved streets with
    * shape points, one-way pockets and gated compounds that form their own strongly connected
-   * components, roads in random order (so node ids carry no locality), and districts of uneven
+   * components, roads in random order (so the input order carries no locality, as in a real
+   * extract; buildRoadGraph numbers vertices spatially anyway), and districts of uneven
    * unit density (`density` on each district). Off by default: the demo city stays as it is.
    */
   hard?: boolean;
