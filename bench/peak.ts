@@ -76,7 +76,13 @@ function movedUnitCoverage(text: string): { ms: number | null; note: string } {
   const names = new Set(
     text
       .split('\n')
-      .map((l) => /^(ringcad_coverage_\w*(?:incremental|moved|fold)\w*_seconds)_sum\b/.exec(l)?.[1])
+      // a labelled histogram prints no _sum line before its first observation: its TYPE line
+      .map(
+        (l) =>
+          /^(?:# TYPE )?(ringcad_coverage_\w*(?:incremental|moved|fold)\w*_seconds)(?:_sum\b| histogram)/.exec(
+            l,
+          )?.[1],
+      )
       .filter((n): n is string => !!n),
   );
   for (const name of names) {
@@ -265,12 +271,13 @@ async function runMode(mode: BenchMode, city: City) {
     const refusals: string[] = [];
     let seq = 0;
     let loadOn = true;
-    const baseAt = Date.now() - 1000;
+    const lastAt = new Float64Array(units.length);
     const startMs = Date.now();
     const positionsLoop = (async () => {
       const inFlight = new Set<Promise<void>>();
       const sendBatch = async () => {
         const positions = [];
+        const now = Date.now();
         for (let k = 0; k < BATCH; k++) {
           const n = seq++;
           const u = units[n % units.length];
@@ -279,7 +286,10 @@ async function runMode(mode: BenchMode, city: City) {
             unitId: u.id,
             lon: u.lon + Math.sin(round / 20) * 3e-4,
             lat: u.lat + Math.cos(round / 20) * 3e-4,
-            at: new Date(baseAt + round).toISOString(),
+            // stamped when sent, as a terminal does (never twice the same instant for a unit)
+            at: new Date(
+              (lastAt[n % units.length] = Math.max(now, lastAt[n % units.length] + 1)),
+            ).toISOString(),
             speedKmh: 30,
           });
         }

@@ -38,6 +38,10 @@ export class ReplayChunksService implements OnApplicationBootstrap, OnApplicatio
 
   onApplicationBootstrap() {
     if (!this.config.runProcessors) return;
+    // Embedded mode: PGlite runs on the event loop that answers 110 calls, and rebuilding a
+    // 5-minute chunk of a large fleet (millions of points at peak) would hold it for seconds.
+    // Replay reads the raw tracks there, as it does for any chunk not yet built.
+    if (this.database.raw.kind === 'pglite') return;
     this.stopSweeps = repeatWithoutOverlap(
       SWEEP_MS,
       () => this.sweep(),
