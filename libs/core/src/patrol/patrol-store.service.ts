@@ -78,6 +78,10 @@ export class PatrolStoreService implements OnApplicationBootstrap, OnApplication
 
   onApplicationBootstrap() {
     if (!this.config.runProcessors) return;
+    // Embedded mode: PGlite and the matching run on the event loop that answers 110 calls, and a
+    // 5-minute chunk of a large fleet (millions of points at peak) would hold it for seconds. A
+    // 见警率 request matches what is stale in its own window there (ensureMatched).
+    if (this.database.raw.kind === 'pglite') return;
     this.stopSweeps = repeatWithoutOverlap(
       SWEEP_MS,
       () => this.sweep(),
