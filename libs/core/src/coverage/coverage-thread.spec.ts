@@ -22,8 +22,9 @@ describe('the coverage worker thread', () => {
     name: f.properties.name,
     polygon: f.geometry,
   }));
-  // a fixed sequence of node picks (Park–Miller), so the test is the same every run
-  let state = 11;
+  // a fixed sequence of node picks (Park–Miller), so the test is the same every run; the seed
+  // gives a layout with blind spots on the spatially numbered graph (the check needs some)
+  let state = 17;
   const rand = (): number => (state = (state * 48271) % 2147483647) / 2147483647;
   const place = (id: string) => {
     const v = Math.floor(rand() * graph.nodeCount);
