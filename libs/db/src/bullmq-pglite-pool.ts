@@ -1,28 +1,24 @@
 import { EventEmitter } from 'node:events';
-import type { PGlite } from '@electric-sql/pglite';
+import type { PGliteSession } from './pglite-session';
 import type { SessionLock } from './session-lock';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- mirrors pg's own generic signature */
-
-const INT8 = 20;
-const NUMERIC = 1700;
-// BullMQ's PostgreSQL backend expects node-postgres' default text form of int8/numeric.
-const bullmqParsers = { [INT8]: (v: string) => v, [NUMERIC]: (v: string) => v };
 
 /**
  * Parameterless statements go through the simple protocol (`exec`), which accepts the
  * multi-statement scripts BullMQ's migrations are; the extended protocol (`query`) does not.
  */
-async function runOn<R>(pglite: PGlite, text: string, params?: readonly unknown[]) {
+async function runOn<R>(pglite: PGliteSession, text: string, params?: readonly unknown[]) {
+  // BullMQ's PostgreSQL backend expects node-postgres' default text form of int8/numeric
   if (!params || params.length === 0) {
-    const results = await pglite.exec(text, { parsers: bullmqParsers });
+    const results = await pglite.exec(text, 'bullmq');
     const last = results[results.length - 1];
     return {
       rows: (last?.rows ?? []) as R[],
       rowCount: last?.affectedRows ?? last?.rows.length ?? 0,
     };
   }
-  const r = await pglite.query<R>(text, params as unknown[], { parsers: bullmqParsers });
+  const r = await pglite.query<R>(text, params, 'bullmq');
   return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
 }
 
@@ -42,7 +38,7 @@ export class PGlitePoolAdapter extends EventEmitter {
   private readonly unsubscribe: () => void;
 
   constructor(
-    readonly pglite: PGlite,
+    readonly pglite: PGliteSession,
     readonly lock: SessionLock,
   ) {
     super();

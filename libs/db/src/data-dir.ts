@@ -67,7 +67,8 @@ export function claimDataDir(dataDir: string): () => void {
   };
 }
 
-async function openPGliteWithPostgis(dataDir: string, loadDataDir?: Blob): Promise<PGlite> {
+/** Opens PGlite with PostGIS on `dataDir` (`memory://` for a throwaway database), in this thread. */
+export async function openPGliteWithPostgis(dataDir: string, loadDataDir?: Blob): Promise<PGlite> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { postgis } = await import('@electric-sql/pglite-postgis');
   return PGlite.create({

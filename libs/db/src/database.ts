@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import { types as pgTypes } from 'pg';
-import type { PGlite } from '@electric-sql/pglite';
 import { PGliteDialect } from './pglite-dialect';
 import { PGlitePoolAdapter } from './bullmq-pglite-pool';
+import { PGliteThread } from './pglite-thread';
+import { inProcessSession, type PGliteSession } from './pglite-session';
 import { SessionLock } from './session-lock';
-import { claimDataDir } from './data-dir';
+import { claimDataDir, openPGliteWithPostgis } from './data-dir';
 import { GuardedPool } from './pg-pool';
 import type { DB } from './schema';
 
@@ -31,7 +32,6 @@ export interface DatabaseHandle {
   applyMigration(name: string, body: string): Promise<boolean>;
   /** pg.Pool-shaped connection for BullMQ's PostgreSQL backend (embedded mode only). */
   bullmqPool(): PGlitePoolAdapter;
-  pglite?: PGlite;
   close(): Promise<void>;
 }
 
@@ -41,6 +41,11 @@ export interface DatabaseOptions {
   /** PGlite data directory; `memory://` for a throwaway in-memory database. */
   dataDir?: string;
   poolSize?: number;
+  /**
+   * Embedded only: run PGlite in a worker thread of its own (default), so its statements never
+   * block the event loop; `false` runs it in this thread (tools, comparisons).
+   */
+  pgliteThread?: boolean;
 }
 
 // Both drivers return the same JS types: int8 and numeric as numbers (counts, sums), as PGlite does.
@@ -49,7 +54,7 @@ pgTypes.setTypeParser(1700, (v) => Number(v));
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.url) return openPostgres(options.url, options.poolSize ?? 10);
-  return openPGlite(options.dataDir ?? './.data');
+  return openPGlite(options.dataDir ?? './.data', options.pgliteThread ?? true);
 }
 
 async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
@@ -99,53 +104,61 @@ async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
   };
 }
 
-async function openPGlite(dataDir: string): Promise<DatabaseHandle> {
-  const { PGlite } = await import('@electric-sql/pglite');
-  const { postgis } = await import('@electric-sql/pglite-postgis');
+async function openPGlite(dataDir: string, thread: boolean): Promise<DatabaseHandle> {
   let release = () => {};
   if (!dataDir.startsWith('memory://')) {
     mkdirSync(dataDir, { recursive: true });
     // two processes on one PGlite directory would corrupt it: refuse a directory in use
     release = claimDataDir(dataDir);
   }
-  let pglite: PGlite;
+  let session: PGliteSession;
   try {
-    pglite = await PGlite.create({ dataDir, extensions: { postgis } });
+    session = thread
+      ? await PGliteThread.open(dataDir)
+      : inProcessSession(await openPGliteWithPostgis(dataDir));
   } catch (err) {
     release();
     throw err;
   }
   const lock = new SessionLock();
-  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite, lock) });
+  const db = new Kysely<DB>({ dialect: new PGliteDialect(session, lock) });
   let pool: PGlitePoolAdapter | undefined;
   return {
     kind: 'pglite',
     db,
-    pglite,
     async execScript(sql) {
-      await lock.run(() => pglite.exec(sql));
+      await lock.run(() => session.exec(sql));
     },
     applyMigration(name, body) {
-      return lock.run(() =>
-        pglite.transaction(async (tx) => {
-          await tx.exec(LEDGER_DDL);
-          const done = await tx.query('SELECT 1 FROM public.schema_migrations WHERE name = $1', [
-            name,
-          ]);
-          if (done.rows.length) return false;
-          await tx.exec(`SET LOCAL search_path TO public;\n${body}`);
-          await tx.query('INSERT INTO public.schema_migrations (name) VALUES ($1)', [name]);
+      return lock.run(async () => {
+        await session.exec('BEGIN');
+        try {
+          await session.exec(LEDGER_DDL);
+          const done = await session.query(
+            'SELECT 1 FROM public.schema_migrations WHERE name = $1',
+            [name],
+          );
+          if (done.rows.length) {
+            await session.exec('COMMIT');
+            return false;
+          }
+          await session.exec(`SET LOCAL search_path TO public;\n${body}`);
+          await session.query('INSERT INTO public.schema_migrations (name) VALUES ($1)', [name]);
+          await session.exec('COMMIT');
           return true;
-        }),
-      );
+        } catch (err) {
+          await session.exec('ROLLBACK').catch(() => undefined);
+          throw err;
+        }
+      });
     },
     bullmqPool() {
-      pool ??= new PGlitePoolAdapter(pglite, lock);
+      pool ??= new PGlitePoolAdapter(session, lock);
       return pool;
     },
     async close() {
       await pool?.end();
-      await lock.run(() => pglite.close());
+      await lock.run(() => session.close());
       release();
     },
   };

@@ -1,4 +1,3 @@
-import type { PGlite } from '@electric-sql/pglite';
 import {
   CompiledQuery,
   PostgresAdapter,
@@ -11,16 +10,17 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
+import type { PGliteSession } from './pglite-session';
 import type { SessionLock } from './session-lock';
 
 /**
- * Kysely dialect over an in-process PGlite. Kysely 0.28 (the last line that supports Node 20 and
+ * Kysely dialect over the embedded PGlite session (its own thread in the product). Kysely 0.28 (the last line that supports Node 20 and
  * CommonJS) has no PGlite dialect, so this is ours: one connection, guarded by the shared
  * session lock for its whole checkout (a transaction holds it from BEGIN to COMMIT).
  */
 export class PGliteDialect implements Dialect {
   constructor(
-    private readonly pglite: PGlite,
+    private readonly pglite: PGliteSession,
     private readonly lock: SessionLock,
   ) {}
   createAdapter() {
@@ -40,7 +40,7 @@ export class PGliteDialect implements Dialect {
 class PGliteDriver implements Driver {
   private readonly releases = new WeakMap<DatabaseConnection, () => void>();
   constructor(
-    private readonly pglite: PGlite,
+    private readonly pglite: PGliteSession,
     private readonly lock: SessionLock,
   ) {}
   async init(): Promise<void> {}
@@ -70,9 +70,9 @@ class PGliteDriver implements Driver {
 }
 
 class PGliteConnection implements DatabaseConnection {
-  constructor(private readonly pglite: PGlite) {}
+  constructor(private readonly pglite: PGliteSession) {}
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
-    const result = await this.pglite.query<R>(compiled.sql, compiled.parameters as unknown[]);
+    const result = await this.pglite.query<R>(compiled.sql, compiled.parameters);
     const affected = result.affectedRows;
     return {
       rows: result.rows,

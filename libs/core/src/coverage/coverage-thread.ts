@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import {
   shareRoadGraph,
@@ -10,6 +9,7 @@ import {
   type RoadGraph,
   type SnappedPoint,
 } from '@ringcad/routing';
+import { threadEntry } from '@ringcad/db';
 import type { CoverageThreadReply, CoverageThreadRequest } from './coverage-thread.messages';
 
 type Request = CoverageThreadRequest extends infer R
@@ -17,33 +17,6 @@ type Request = CoverageThreadRequest extends infer R
     ? Omit<R, 'seq'>
     : never
   : never;
-
-/**
- * How to start the worker: its compiled file next to this one, or — when this runs from the
- * TypeScript source (the tests) — the source itself, compiled by swc as it loads, with the
- * project's path aliases.
- */
-function workerEntry(): { file: string; eval: boolean } {
-  const compiled = join(__dirname, 'coverage.worker.js');
-  if (!__filename.endsWith('.ts') && existsSync(compiled)) return { file: compiled, eval: false };
-  const root = resolve(__dirname, '../../../..');
-  const source = join(__dirname, 'coverage.worker.ts');
-  const code = `
-    const fs = require('node:fs');
-    const req = require('node:module').createRequire(${JSON.stringify(join(root, 'package.json'))});
-    const swc = req('@swc/core');
-    const rc = JSON.parse(fs.readFileSync(${JSON.stringify(join(root, '.swcrc'))}, 'utf8'));
-    delete rc.$schema;
-    rc.jsc.baseUrl = ${JSON.stringify(root)};
-    rc.sourceMaps = 'inline';
-    req('pirates').addHook(
-      (code, filename) => swc.transformSync(code, { ...rc, filename, swcrc: false }).code,
-      { exts: ['.ts'], ignoreNodeModules: true },
-    );
-    require(${JSON.stringify(source)});
-  `;
-  return { file: code, eval: true };
-}
 
 /**
  * The coverage service's worker thread (started on first use): the road graph goes to it once
@@ -66,7 +39,12 @@ export class CoverageThread {
 
   private thread(): Worker {
     if (this.worker) return this.worker;
-    const entry = workerEntry();
+    const entry = threadEntry(
+      __dirname,
+      __filename,
+      'coverage.worker',
+      resolve(__dirname, '../../../..'),
+    );
     const w = new Worker(entry.file, { eval: entry.eval });
     // the thread never keeps the process alive by itself (requests in flight are awaited)
     w.unref();

@@ -1,0 +1,83 @@
+import type { PGlite } from '@electric-sql/pglite';
+
+/**
+ * How rows are parsed. `app`: PGlite's own parsers (int8 and numeric as numbers, timestamps as
+ * Dates, json parsed). `bullmq`: int8 and numeric as text, node-postgres' default, which BullMQ's
+ * PostgreSQL backend expects. Named rather than passed as functions, because a function cannot
+ * cross to the database thread.
+ */
+export type ParserSet = 'app' | 'bullmq';
+
+const INT8 = 20;
+const NUMERIC = 1700;
+const PARSERS: Record<ParserSet, Record<number, (v: string) => unknown> | undefined> = {
+  app: undefined,
+  bullmq: { [INT8]: (v: string) => v, [NUMERIC]: (v: string) => v },
+};
+
+export interface SessionResult<R> {
+  rows: R[];
+  affectedRows?: number;
+}
+
+/**
+ * The one PostgreSQL session of the embedded database, wherever PGlite runs (a thread of its own
+ * in the product, this thread in tools). Callers serialise their use with the `SessionLock`.
+ */
+export interface PGliteSession {
+  /** One statement over the extended protocol (parameters allowed). */
+  query<R>(
+    sql: string,
+    params?: readonly unknown[],
+    parsers?: ParserSet,
+  ): Promise<SessionResult<R>>;
+  /** A script of statements over the simple protocol (no parameters); one result per statement. */
+  exec(sql: string, parsers?: ParserSet): Promise<SessionResult<unknown>[]>;
+  /** NOTIFY payloads of channels this session LISTENs to. Returns the unsubscribe. */
+  onNotification(callback: (channel: string, payload: string) => void): () => void;
+  close(): Promise<void>;
+}
+
+/** The session over a PGlite in this thread. */
+export function inProcessSession(pglite: PGlite): PGliteSession {
+  const options = (parsers: ParserSet) => ({ parsers: PARSERS[parsers] });
+  return {
+    async query<R>(sql: string, params?: readonly unknown[], parsers: ParserSet = 'app') {
+      const r = await pglite.query<R>(sql, params as unknown[] | undefined, options(parsers));
+      return { rows: r.rows, affectedRows: r.affectedRows };
+    },
+    async exec(sql, parsers = 'app') {
+      const results = await pglite.exec(sql, options(parsers));
+      return results.map((r) => ({ rows: r.rows, affectedRows: r.affectedRows }));
+    },
+    onNotification(callback) {
+      return pglite.onNotification(callback);
+    },
+    close() {
+      return pglite.close();
+    },
+  };
+}
+
+/** An error as it crosses a thread: its message, name and every plain field (code, detail…). */
+export type SerializedError = Record<string, string | number | boolean>;
+
+export function serializeError(err: unknown): SerializedError {
+  if (!(err instanceof Error)) return { name: 'Error', message: String(err) };
+  const out: SerializedError = { name: err.name, message: err.message };
+  for (const [key, value] of Object.entries(err)) {
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+      out[key] = value;
+  }
+  if (err.stack) out.threadStack = err.stack;
+  return out;
+}
+
+/** The error again on this side, with this side's stack (where the caller awaited it). */
+export function reviveError(fields: SerializedError): Error {
+  const err = new Error(String(fields.message));
+  for (const [key, value] of Object.entries(fields)) {
+    if (key !== 'message') (err as unknown as Record<string, unknown>)[key] = value;
+  }
+  return err;
+}

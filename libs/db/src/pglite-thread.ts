@@ -1,0 +1,119 @@
+import { resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import {
+  reviveError,
+  type ParserSet,
+  type PGliteSession,
+  type SessionResult,
+} from './pglite-session';
+import type { PGliteThreadReply, PGliteThreadRequest } from './pglite-thread.messages';
+import { threadEntry } from './thread-entry';
+
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
+type Request = PGliteThreadRequest extends infer R
+  ? R extends unknown
+    ? Omit<R, 'id'>
+    : never
+  : never;
+
+/**
+ * The embedded database in a worker thread (`pglite.worker.ts`): the session's statements run
+ * there, beside the event loop that answers 110 calls, and their rows come back as structured
+ * clones (Dates, typed arrays and all). Errors keep their fields (`code`, `detail`, `constraint`…)
+ * so callers cannot tell it from PGlite in this thread. The thread keeps the process alive only
+ * while a request is in flight. If it dies, every pending and later request fails with the reason.
+ */
+export class PGliteThread implements PGliteSession {
+  private seq = 0;
+  private readonly pending = new Map<number, Pending>();
+  private readonly listeners = new Set<(channel: string, payload: string) => void>();
+  private failure: Error | null = null;
+
+  private constructor(private readonly worker: Worker) {}
+
+  /** Starts the thread and opens `dataDir` in it (`memory://` for a throwaway database). */
+  static async open(dataDir: string): Promise<PGliteThread> {
+    const entry = threadEntry(
+      __dirname,
+      __filename,
+      'pglite.worker',
+      resolve(__dirname, '../../..'),
+    );
+    const worker = new Worker(entry.file, { eval: entry.eval, workerData: { dataDir } });
+    const thread = new PGliteThread(worker);
+    await new Promise<void>((ready, fail) => {
+      const early = (err: Error) => fail(err);
+      worker.once('error', early);
+      worker.once('exit', (code) => fail(new Error(`embedded database thread exited (${code})`)));
+      worker.on('message', (reply: PGliteThreadReply) => {
+        if (reply.kind === 'ready') {
+          worker.off('error', early);
+          ready();
+        } else if (reply.kind === 'failed') fail(reviveError(reply.error));
+        else thread.receive(reply);
+      });
+    }).catch(async (err: unknown) => {
+      await worker.terminate();
+      throw err;
+    });
+    worker.on('error', (err) => thread.stop(err));
+    worker.on('exit', (code) =>
+      thread.stop(new Error(`embedded database thread exited (${code})`)),
+    );
+    worker.unref();
+    return thread;
+  }
+
+  private receive(reply: PGliteThreadReply) {
+    if (reply.kind === 'notify') {
+      for (const listener of this.listeners) listener(reply.channel, reply.payload);
+      return;
+    }
+    if (reply.kind !== 'reply') return;
+    const p = this.pending.get(reply.id);
+    if (!p) return;
+    this.pending.delete(reply.id);
+    if (this.pending.size === 0) this.worker.unref();
+    if (reply.ok) p.resolve(reply.value);
+    else p.reject(reviveError(reply.error));
+  }
+
+  private stop(err: Error) {
+    this.failure ??= new Error(`the embedded database thread stopped: ${err.message}`);
+    for (const p of this.pending.values()) p.reject(this.failure);
+    this.pending.clear();
+  }
+
+  private send<T>(req: Request): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = ++this.seq;
+    return new Promise<T>((resolve, reject) => {
+      if (this.pending.size === 0) this.worker.ref();
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage({ ...req, id });
+    });
+  }
+
+  query<R>(
+    sql: string,
+    params?: readonly unknown[],
+    parsers: ParserSet = 'app',
+  ): Promise<SessionResult<R>> {
+    return this.send({ op: 'query', sql, params, parsers });
+  }
+
+  exec(sql: string, parsers: ParserSet = 'app'): Promise<SessionResult<unknown>[]> {
+    return this.send({ op: 'exec', sql, parsers });
+  }
+
+  onNotification(callback: (channel: string, payload: string) => void): () => void {
+    this.listeners.add(callback);
+    return () => this.listeners.delete(callback);
+  }
+
+  async close(): Promise<void> {
+    if (!this.failure) await this.send({ op: 'close' });
+    this.failure ??= new Error('the embedded database is closed');
+    await this.worker.terminate();
+  }
+}
