@@ -176,15 +176,17 @@ export class RecommendationService {
     const stored = new Map(
       (missing.length ? await selectUnitPositions(db, missing) : []).map((r) => [r.id, r]),
     );
-    return roster.map((u) => {
-      const f = live.get(u.id);
-      const row = stored.get(u.id);
-      return {
-        ...u,
-        lon: f ? f.lon : (row?.lon ?? null),
-        lat: f ? f.lat : (row?.lat ?? null),
-        position_at: f ? new Date(f.atMs) : (row?.position_at ?? null),
-      };
-    });
+    return overlayLive(
+      roster.map((u) => {
+        const row = stored.get(u.id);
+        return {
+          ...u,
+          lon: row?.lon ?? null,
+          lat: row?.lat ?? null,
+          position_at: row?.position_at ?? null,
+        };
+      }),
+      live,
+    );
   }
 }

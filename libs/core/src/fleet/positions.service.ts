@@ -46,9 +46,9 @@ const BROADCAST_MS = 1000;
 /** Units' row positions (the live store's fallback, and what SQL sees) lag by at most this. */
 const ROW_POSITION_REFRESH_MS = 5000;
 /**
- * Embedded mode: PGlite runs on the event loop, so a batch is written in statements of this many
- * rows, each taking the session at bulk priority: a 110 call waits behind one of them, not behind
- * a 5,000-row insert. (PostgreSQL takes the batch in one statement.)
+ * Embedded mode: PGlite has one session, so a batch is written in statements of this many rows,
+ * each taking the session at bulk priority: a 110 call waits behind one of them, not behind a
+ * 5,000-row insert. (PostgreSQL takes the batch in one statement.)
  */
 const EMBEDDED_INSERT_ROWS = 500;
 /** Embedded mode: units' row positions are refreshed in statements of this many units. */
@@ -146,16 +146,34 @@ export class PositionsService
     if (!this.trailing.size) return;
     const rows = [...this.trailing.values()];
     this.trailing = new Map();
-    // embedded: in parts, so the event loop (PGlite runs on it) is never held for long
-    const step = this.database.raw.kind === 'pglite' ? EMBEDDED_ROW_UPDATES : rows.length;
+    await this.inBulkParts(
+      rows,
+      EMBEDDED_ROW_UPDATES,
+      (part) => this.database.transaction((tx) => writeRowPositions(tx, part)),
+      // kept for the next flush (unless a newer fix arrived meanwhile): the tracks are stored,
+      // only the row copy is late
+      (unwritten) => unwritten.forEach((r) => this.noteTrailing(r)),
+    );
+  }
+
+  /**
+   * Runs `write` over `rows` at bulk priority. Embedded, in parts of `partRows`: PGlite has one
+   * session, so a 110 call queued behind this waits for one part, not for all of them. Services
+   * write everything at once. A failed part hands it and the rows after it to `onFailure`.
+   */
+  private async inBulkParts<T>(
+    rows: T[],
+    partRows: number,
+    write: (part: T[]) => Promise<unknown>,
+    onFailure?: (unwritten: T[]) => void,
+  ): Promise<void> {
+    const step = this.database.raw.kind === 'pglite' ? partRows : rows.length;
     for (let i = 0; i < rows.length; i += step) {
       const part = step >= rows.length ? rows : rows.slice(i, i + step);
       try {
-        await asBulk(() => this.database.transaction((tx) => writeRowPositions(tx, part)));
+        await asBulk(() => write(part));
       } catch (err) {
-        // kept for the next flush (unless a newer fix arrived meanwhile): the tracks are stored,
-        // only the row copy is late
-        for (const r of rows.slice(i)) this.noteTrailing(r);
+        onFailure?.(rows.slice(i));
         throw err;
       }
     }
@@ -347,14 +365,12 @@ export class PositionsService
   private async insertTracks(rows: TrackReport[]) {
     try {
       const receivedAt = this.clock.now().toISOString();
-      const step = this.database.raw.kind === 'pglite' ? EMBEDDED_INSERT_ROWS : rows.length;
       // a failure part-way leaves some rows stored and the batch refused: the sender's resend is
       // idempotent on (unit, time), so what is answered 202 is always stored whole
-      for (let i = 0; i < rows.length; i += step) {
-        const part = step >= rows.length ? rows : rows.slice(i, i + step);
-        const inserted = await asBulk(() => insertTrackReports(this.database.db, part, receivedAt));
+      await this.inBulkParts(rows, EMBEDDED_INSERT_ROWS, async (part) => {
+        const inserted = await insertTrackReports(this.database.db, part, receivedAt);
         this.metrics.positionsPersisted.inc(inserted);
-      }
+      });
     } catch (err) {
       const e = asDependencyError(err);
       this.logger.error(`positions not accepted: ${(err as Error).message}`);
