@@ -39,6 +39,23 @@ describe(`database seam (${mode})`, () => {
     expect(handle.kind).toBe(mode);
   });
 
+  it('answers a health ping while another caller holds the session (not behind its queue)', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let inside!: () => void;
+    const entered = new Promise<void>((r) => (inside = r));
+    const tx = handle.db.transaction().execute(async (trx) => {
+      await sql`SELECT 1`.execute(trx);
+      inside();
+      await held;
+    });
+    await entered;
+    // on PGlite a ping queued on the session lock would wait for this transaction forever
+    await handle.ping();
+    release();
+    await tx;
+  });
+
   it('a statement issued while another caller holds a transaction is not swallowed by it', async () => {
     let inside!: () => void;
     const entered = new Promise<void>((r) => (inside = r));

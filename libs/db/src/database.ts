@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import { types as pgTypes } from 'pg';
 import { PGliteDialect } from './pglite-dialect';
 import { PGlitePoolAdapter } from './bullmq-pglite-pool';
@@ -23,6 +23,11 @@ export type DbOrTx = Db | Tx;
 export interface DatabaseHandle {
   kind: 'pglite' | 'postgres';
   db: Db;
+  /**
+   * The database answers (health probes): PostgreSQL through the pool; PGlite straight to its
+   * thread, not behind the callers queued for its one session (a busy queue is not an outage).
+   */
+  ping(): Promise<void>;
   /** Run a multi-statement SQL script (migrations); Kysely cannot on PGlite. */
   execScript(sql: string): Promise<void>;
   /**
@@ -63,6 +68,9 @@ async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
   return {
     kind: 'postgres',
     db,
+    async ping() {
+      await sql`SELECT 1`.execute(db);
+    },
     async execScript(sql) {
       const client = await pool.connect();
       try {
@@ -126,6 +134,7 @@ async function openPGlite(dataDir: string, thread: boolean): Promise<DatabaseHan
   return {
     kind: 'pglite',
     db,
+    ping: () => session.ping(),
     async execScript(sql) {
       await lock.run(() => session.exec(sql));
     },

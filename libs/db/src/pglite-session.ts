@@ -33,6 +33,12 @@ export interface PGliteSession {
   ): Promise<SessionResult<R>>;
   /** A script of statements over the simple protocol (no parameters); one result per statement. */
   exec(sql: string, parsers?: ParserSet): Promise<SessionResult<unknown>[]>;
+  /**
+   * `SELECT 1` straight to the database, ahead of the callers queued on the session lock: it
+   * answers as soon as the statement running now ends (a health probe measures the database,
+   * not the queue of work waiting for it). It may run between another caller's statements.
+   */
+  ping(): Promise<void>;
   /** NOTIFY payloads of channels this session LISTENs to. Returns the unsubscribe. */
   onNotification(callback: (channel: string, payload: string) => void): () => void;
   close(): Promise<void>;
@@ -49,6 +55,9 @@ export function inProcessSession(pglite: PGlite): PGliteSession {
     async exec(sql, parsers = 'app') {
       const results = await pglite.exec(sql, options(parsers));
       return results.map((r) => ({ rows: r.rows, affectedRows: r.affectedRows }));
+    },
+    async ping() {
+      await pglite.query('SELECT 1');
     },
     onNotification(callback) {
       return pglite.onNotification(callback);

@@ -3,6 +3,7 @@ import type { ParserSet, SerializedError } from './pglite-session';
 export type PGliteThreadRequest =
   | { id: number; op: 'query'; sql: string; params?: readonly unknown[]; parsers: ParserSet }
   | { id: number; op: 'exec'; sql: string; parsers: ParserSet }
+  | { id: number; op: 'ping' }
   | { id: number; op: 'close' };
 
 export type PGliteThreadReply =

@@ -106,6 +106,10 @@ export class PGliteThread implements PGliteSession {
     return this.send({ op: 'exec', sql, parsers });
   }
 
+  ping(): Promise<void> {
+    return this.send({ op: 'ping' });
+  }
+
   onNotification(callback: (channel: string, payload: string) => void): () => void {
     this.listeners.add(callback);
     return () => this.listeners.delete(callback);

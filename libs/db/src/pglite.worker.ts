@@ -30,6 +30,8 @@ async function answer(req: PGliteThreadRequest): Promise<unknown> {
       return session.query(req.sql, req.params, req.parsers);
     case 'exec':
       return session.exec(req.sql, req.parsers);
+    case 'ping':
+      return session.ping();
     case 'close': {
       const s = session;
       session = null;

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { DatabaseService } from './database.service';
 import { withDeadline, type Dependency } from './dependency-errors';
 import { QueueService } from './queue.service';
-import { pingDatabase } from './system.queries';
 
 /** Each probe gets this long: a balancer's or kubelet's check must never hang on a dead dependency. */
 export const PROBE_MS = 1000;
@@ -88,7 +87,7 @@ export class HealthService {
       }
     };
     const results = await Promise.all([
-      check('database', () => pingDatabase(this.database.db)),
+      check('database', () => this.database.raw.ping()),
       check('redis', () => this.queues.pingRedis()),
     ]);
     return results.filter((r): r is DependencyDown => r !== null);

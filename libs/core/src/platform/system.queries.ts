@@ -1,11 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import type { DB, DbOrTx } from '@ringcad/db';
 
-/** The database answers (the health probe). */
-export async function pingDatabase(db: DbOrTx): Promise<void> {
-  await sql`SELECT 1`.execute(db);
-}
-
 /** How many position reports are stored. */
 export async function countTrackRows(db: DbOrTx): Promise<number> {
   const tracks = await sql<{ n: number }>`SELECT count(*)::int AS n FROM unit_tracks`.execute(db);
