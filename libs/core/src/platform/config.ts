@@ -40,6 +40,8 @@ export const configSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: z.string().url().optional(),
   DATA_DIR: z.string().default('./.data'),
+  /** Embedded mode: PGlite in a worker thread of its own (1) or on the event loop (0). */
+  PGLITE_THREAD: bool.default(true),
   REDIS_URL: z.string().url().optional(),
   /** Namespace of our keys and channels in Redis (BullMQ prefix, socket.io adapter key). */
   REDIS_PREFIX: z

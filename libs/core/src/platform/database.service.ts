@@ -17,6 +17,7 @@ export class DatabaseService implements OnApplicationShutdown {
     this.handle = await openDatabase({
       url: this.config.DATABASE_URL,
       dataDir: this.config.DATA_DIR,
+      pgliteThread: this.config.PGLITE_THREAD,
     });
     const applied = await migrate(this.handle, findProjectPath('db/migrations'));
     this.logger.log(
