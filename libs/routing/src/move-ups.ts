@@ -4,6 +4,7 @@ import type { RoadGraph } from './road-graph';
 import {
   beginSearch,
   runBucketSearch,
+  runSearch,
   workspaceFor,
   type SearchWorkspace,
 } from './search-workspace';

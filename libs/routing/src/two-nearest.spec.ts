@@ -144,7 +144,7 @@ function checkMoveUpsByBruteForce(
   const point = (id: string, snap: SnappedPoint) => ({ id, lon: snap.lon, lat: snap.lat, snap });
   const standby = randomSnaps(graph, rand, 25).map((s, i) => point(`p${i}`, s));
   const standbyCover = standby.map((p) => cover(p.snap));
-  let demand = new Float32Array(N);
+  let demand: Float32Array = new Float32Array(N);
   for (let v = 0; v < N; v++) demand[v] = 1 + Math.floor(rand() * 3);
   if (defaultDemand) demand = roadLengthDemand(graph);
   const total = demand.reduce((s, d) => s + d, 0);
