@@ -31,6 +31,10 @@ const TIERS = [300, 600, 1800];
 const RUNS = 10;
 
 export function runCoverageBench(hard: BenchCity = hardCity()): Record<string, unknown> {
+  // the generated city's GeoJSON is not needed (the graph and the districts are): the heap
+  // shrinks to what an api holds (the graph), so the garbage collections inside the clock are
+  // an api's, not full marks of millions of GeoJSON objects an api never keeps
+  hard.synthetic = undefined;
   const rand = mulberry32(4);
   const graph = hard.graph;
   const areas: CoverageArea[] = hard.districts!.map((f) => ({
@@ -179,7 +183,7 @@ export function runCoverageBench(hard: BenchCity = hardCity()): Record<string, u
     cities,
     citiesSkipped: real.skipped,
     inClock:
-      "coverageMs: computeCoverage (multi-source search from every unit, per-tier road km, area raster, blind-spot polygons) on already snapped units, in this thread; move-ups: suggestMoveUps (500 standby points, 3 moves, 300 s tier; moveUpsFirstCallMs with nothing searched yet, moveUpsMs after every unit moved (all units searched again, standby points kept), moveUps20MovedMs after 20 units moved (folded in); the moved units are snapped outside the clock); coverageMovedUnitMs: snapping one moved unit and IncrementalCoverage.move (node times and owners only); coverageLive*: LiveCoverage.compute as the coverage worker thread runs it, in this thread: coverageLiveFirstMs the first call (one search from every unit and every figure computed), coverageLivePushMs/CpuMs each later call after 20 units hopped (their 20 folds into the node times plus the figures - road km, area shares, blind spots - updated around the segments whose times changed; the hops snapped outside the clock), coverageLiveFiguresMs the figures' part of it (its tookMs), coverageLiveMovedUnitMs each fold (LiveCoverage's own timing, what the api's ringcad_coverage_moved_unit_seconds histogram observes); coverageThread: CoverageThread.coverage as the service calls it (positions sent to the worker thread, moved units folded in there, the coverage computed and sent back) and the longest stall of this thread's event loop meanwhile; not inside: HTTP, database, push to consoles",
+      "coverageMs: computeCoverage (multi-source search from every unit, per-tier road km, area raster, blind-spot polygons) on already snapped units, in this thread; move-ups: suggestMoveUps (500 standby points, 3 moves, 300 s tier; moveUpsFirstCallMs with nothing searched yet, moveUpsMs after every unit moved (all units searched again, standby points kept), moveUps20MovedMs after 20 units moved (folded in); the moved units are snapped outside the clock); coverageMovedUnitMs: snapping one moved unit and IncrementalCoverage.move (node times and owners only); coverageLive*: LiveCoverage.compute as the coverage worker thread runs it, in this thread: coverageLiveFirstMs the first call (one search from every unit and every figure computed), coverageLivePushMs/CpuMs each later call after 20 units hopped (their 20 folds into the node times plus the figures - road km, area shares, blind spots - updated around the segments whose times changed; the hops snapped outside the clock), coverageLiveFiguresMs the figures' part of it (its tookMs), coverageLiveMovedUnitMs each fold (LiveCoverage's own timing, what the api's ringcad_coverage_moved_unit_seconds histogram observes); coverageThread: CoverageThread.coverage as the service calls it (positions sent to the worker thread, moved units folded in there, the coverage computed and sent back) and the longest stall of this thread's event loop meanwhile; not inside: HTTP, database, push to consoles; the generated city's GeoJSON is let go before any clock starts (an api holds only the graph)",
   };
 }
 
@@ -335,9 +339,6 @@ if (require.main === module) {
     const loadAtStart = os.loadavg().map((v) => Math.round(v * 100) / 100);
     const hard = hardCity();
     const figures = runCoverageBench(hard);
-    // the generated city's GeoJSON is not needed any more: this thread's heap shrinks to what
-    // an api holds (the graph), so its garbage collections are an api's
-    hard.synthetic = undefined;
     const rand = mulberry32(4);
     const areas: CoverageArea[] = hard.districts!.map((f) => ({
       id: f.properties.code,

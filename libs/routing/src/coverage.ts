@@ -112,7 +112,7 @@ interface GraphCache {
   segBuckets: Map<string, { cellStart: Int32Array; segs: Int32Array }>;
   /** Where {@link burnPiece} samples each whole segment, per grid (see {@link segmentSamples}). */
   samples: Map<string, SegmentSamples>;
-  /** Scratch for the reached fraction of every segment per tier (reused: no garbage per run). */
+  /** Scratch for the reached fraction of every segment per tier, [s · nT + tier] (reused). */
   fracs: Float32Array;
   /** Scratch rasters (cell times, the min-filter's two passes, a cell mask), grown as needed. */
   time: Float32Array;
@@ -334,17 +334,17 @@ function segmentFractions(
   out: Float32Array,
   s: number,
 ): void {
-  const S = graph.segmentCount;
   const dir = graph.segDirection[s];
   const ta = dir & DIR_FORWARD ? nodeSec[graph.segFrom[s]] : Infinity;
   const tb = dir & DIR_BACKWARD ? nodeSec[graph.segTo[s]] : Infinity;
   const sec = segSec[s];
-  for (let k = 0; k < tiersSec.length; k++) {
+  const nT = tiersSec.length;
+  for (let k = 0; k < nT; k++) {
     const t = tiersSec[k];
     let f = 0;
     if (ta <= t) f += sec > 0 ? Math.min(1, (t - ta) / sec) : 1;
     if (tb <= t) f += sec > 0 ? Math.min(1, (t - tb) / sec) : 1;
-    out[k * S + s] = f < 1 ? f : 1;
+    out[s * nT + k] = f < 1 ? f : 1;
   }
 }
 
@@ -373,7 +373,7 @@ function pieceFractions(
   tiersSec: readonly number[],
   out: Float32Array,
 ): void {
-  const S = graph.segmentCount;
+  const nT = tiersSec.length;
   const fromEnd = (tn: number, sec: number, t: number): number =>
     tn <= t ? (sec > 0 ? Math.min(1, (t - tn) / sec) : 1) : 0;
   const dir = graph.segDirection[s];
@@ -390,7 +390,7 @@ function pieceFractions(
       if (pieces.towardEnd[p] === 1) iv.push(from, Math.min(1, from + f));
       else iv.push(Math.max(0, from - f), from);
     }
-    out[k * S + s] = Math.min(1, unionLength(iv));
+    out[s * nT + k] = Math.min(1, unionLength(iv));
   }
 }
 
@@ -511,40 +511,75 @@ function walkWholeSegment(
   }
 }
 
-/** The cell of the point `L` metres from the starting end (burnPiece's clamp at its limit). */
+const pieceLengths = new WeakMap<RoadGraph, Float64Array>();
+
+/**
+ * Length of every shape piece g → g + 1 in projected metres, computed as {@link cellAt} and
+ * {@link walkWholeSegment} compute it walking either way (the same value: (a − b)² = (b − a)²),
+ * per graph.
+ */
+function pieceLengthsM(graph: RoadGraph): Float64Array {
+  let out = pieceLengths.get(graph);
+  if (out) return out;
+  const { kx, ky, lon0, lat0 } = graph.projection;
+  const G = graph.geomLon.length;
+  out = new Float64Array(G);
+  for (let s = 0; s < graph.segmentCount; s++)
+    for (let g = graph.segGeomStart[s]; g < graph.segGeomStart[s + 1] - 1; g++) {
+      const ax = (graph.geomLon[g] - lon0) * kx;
+      const ay = (graph.geomLat[g] - lat0) * ky;
+      const bx = (graph.geomLon[g + 1] - lon0) * kx;
+      const by = (graph.geomLat[g + 1] - lat0) * ky;
+      out[g] = Math.sqrt((bx - ax) * (bx - ax) + (by - ay) * (by - ay));
+    }
+  pieceLengths.set(graph, out);
+  return out;
+}
+
+/**
+ * The cell of the point `L` metres from the starting end (burnPiece's clamp at its limit): the
+ * pieces' lengths are looked up, the point is placed on the piece where the walk passes L.
+ */
 function cellAt(
   graph: RoadGraph,
   grid: RasterGrid,
+  pieceLen: Float64Array,
   s: number,
   towardEnd: boolean,
   L: number,
 ): number {
-  const { kx, ky, lon0, lat0 } = graph.projection;
-  const { minX, minY, cellM, W } = grid;
   const g0 = graph.segGeomStart[s];
   const g1 = graph.segGeomStart[s + 1];
   const first = towardEnd ? g0 : g1 - 1;
   const last = towardEnd ? g1 - 1 : g0;
   const inc = towardEnd ? 1 : -1;
   let along = 0;
-  let cell = -1;
+  // the last piece of some length walked: where the walk stops, or its end
+  let at = -1;
+  let atAlong = 0;
+  let atLen = 0;
   for (let g = first; g !== last; g += inc) {
-    const ax = (graph.geomLon[g] - lon0) * kx;
-    const ay = (graph.geomLat[g] - lat0) * ky;
-    const bx = (graph.geomLon[g + inc] - lon0) * kx;
-    const by = (graph.geomLat[g + inc] - lat0) * ky;
-    const len = Math.sqrt((bx - ax) * (bx - ax) + (by - ay) * (by - ay));
+    const len = pieceLen[towardEnd ? g : g - 1];
     if (len > 0) {
-      const end = Math.min(len, L - along);
-      const f = end / len;
-      cell =
-        Math.floor((ay + f * (by - ay) - minY) / cellM) * W +
-        Math.floor((ax + f * (bx - ax) - minX) / cellM);
+      at = g;
+      atAlong = along;
+      atLen = len;
       along += len;
       if (along >= L) break;
     }
   }
-  return cell;
+  if (at < 0) return -1;
+  const { kx, ky, lon0, lat0 } = graph.projection;
+  const { minX, minY, cellM, W } = grid;
+  const ax = (graph.geomLon[at] - lon0) * kx;
+  const ay = (graph.geomLat[at] - lat0) * ky;
+  const bx = (graph.geomLon[at + inc] - lon0) * kx;
+  const by = (graph.geomLat[at + inc] - lat0) * ky;
+  const f = Math.min(atLen, L - atAlong) / atLen;
+  return (
+    Math.floor((ay + f * (by - ay) - minY) / cellM) * W +
+    Math.floor((ax + f * (bx - ax) - minX) / cellM)
+  );
 }
 
 /**
@@ -563,9 +598,10 @@ export function burnSegmentsSampled(
   T: number,
 ): void {
   const lengths = shapeLengthsM(graph);
+  const pieceLen = pieceLengthsM(graph);
   const smp = segmentSamples(graph, graphCache(graph), grid);
   for (let s = 0; s < graph.segmentCount; s++)
-    burnSegment(graph, segSec, lengths, smp, nodeSec, grid, time, T, s);
+    burnSegment(graph, segSec, lengths, pieceLen, smp, nodeSec, grid, time, T, s);
 }
 
 /** {@link burnSegmentsSampled} for one segment (ints and arrays in: no boxed doubles). */
@@ -573,6 +609,7 @@ function burnSegment(
   graph: RoadGraph,
   segSec: Float64Array,
   lengths: Float64Array,
+  pieceLen: Float64Array,
   smp: SegmentSamples,
   nodeSec: Float32Array,
   grid: RasterGrid,
@@ -615,7 +652,7 @@ function burnSegment(
       if (past) {
         const tt = t0 + L * secPerM;
         if (tt <= T) {
-          const c = cellAt(graph, grid, s, towardEnd, L);
+          const c = cellAt(graph, grid, pieceLen, s, towardEnd, L);
           if (c >= 0 && tt < time[c]) time[c] = tt;
         }
         break;
@@ -868,17 +905,21 @@ function coverageSums(
   // a local, not a property load in the hot loops (the graph's shape differs when shared)
   const segLengthM = graph.segLengthM;
   const sums = emptySums(frame);
-  for (let ti = 0; ti < nT; ti++) {
-    let m = 0;
-    for (let s = 0, o = ti * S; s < S; s++) m += fracs[o + s] * segLengthM[s];
-    sums.roadM[ti] = m;
-    frame.areaSegs.forEach((segs, a) => {
-      let am = 0;
-      for (let k = 0, o = ti * S; k < segs.length; k++)
-        am += fracs[o + segs[k]] * segLengthM[segs[k]];
-      sums.areaRoadM[a * nT + ti] = am;
-    });
+  // every tier in one pass (a segment's fractions are side by side); each tier's metres are
+  // still added up segment by segment in the same order
+  const road = sums.roadM;
+  for (let s = 0, o = 0; s < S; s++, o += nT) {
+    const len = segLengthM[s];
+    for (let ti = 0; ti < nT; ti++) road[ti] += fracs[o + ti] * len;
   }
+  const areaRoad = sums.areaRoadM;
+  frame.areaSegs.forEach((segs, a) => {
+    for (let k = 0; k < segs.length; k++) {
+      const seg = segs[k];
+      const len = segLengthM[seg];
+      for (let ti = 0, o = seg * nT; ti < nT; ti++) areaRoad[a * nT + ti] += fracs[o + ti] * len;
+    }
+  });
   countCovered(frame, covered, frame.domain, sums.domainCells, 0);
   frame.areaCells.forEach((cells, a) => countCovered(frame, covered, cells, sums.areaCells, a));
   return sums;
@@ -1217,12 +1258,11 @@ export class IncrementalCoverageFigures {
 
   /** Adds (sign 1) or takes away (−1) segment s's reached metres at its current fractions. */
   private addSegment(s: number, sign: number, sums: CoverageSums): void {
-    const S = this.graph.segmentCount;
     const nT = this.frame.tiersSec.length;
     const len = this.graph.segLengthM[s];
     const { start, of } = this.segAreas;
     for (let ti = 0; ti < nT; ti++) {
-      const m = sign * this.fracs[ti * S + s] * len;
+      const m = sign * this.fracs[s * nT + ti] * len;
       if (m === 0) continue;
       sums.roadM[ti] += m;
       for (let q = start[s]; q < start[s + 1]; q++) sums.areaRoadM[of[q] * nT + ti] += m;
@@ -1297,13 +1337,14 @@ export class IncrementalCoverageFigures {
           time[c] = Infinity;
         }
     const lengths = shapeLengthsM(graph);
+    const pieceLen = pieceLengthsM(graph);
     const smp = segmentSamples(graph, graphCache(graph), grid);
     for (const c of cells)
       for (let q = cellStart[c]; q < cellStart[c + 1]; q++) {
         const s = segs[q];
         if (segMark[s] === reburnGen) continue;
         segMark[s] = reburnGen;
-        burnSegment(graph, costs.segSec, lengths, smp, nodeSec, grid, time, T, s);
+        burnSegment(graph, costs.segSec, lengths, pieceLen, smp, nodeSec, grid, time, T, s);
       }
     // a piece only burns inside its segment's box: pieces on segments not burnt again only
     // touch cells that were not cleared

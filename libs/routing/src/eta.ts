@@ -15,7 +15,8 @@ import {
   beginSearch,
   metersTo,
   nodeSec,
-  runBucketSearch,
+  nodeTimeScratch,
+  runBucketTimes,
   runSearch,
   seedNode,
   wantNode,
@@ -431,7 +432,6 @@ export function multiSourceTimes(
   const costs = edgeCosts(graph, opts.speedProfile, opts.at);
   const accessKmh = opts.accessSpeedKmh ?? 15;
   const out = opts.out ?? new Float32Array(graph.nodeCount);
-  out.fill(Infinity);
   const unsnappedSources: number[] = [];
   const sourceSnapOptions: SnapOptions = { ...opts, role: 'origin' };
   beginSearch(ws, 'forward');
@@ -441,11 +441,9 @@ export function multiSourceTimes(
     else seedDeparture(ws, s, costs, accessSec(s, accessKmh));
   });
   // every node is wanted: the bucket queue gives Dijkstra's times with O(1) queue operations
-  const settledNodes = runBucketSearch(ws, graph, costs, maxSec);
-  for (let i = 0; i < settledNodes; i++) {
-    const v = ws.order[i];
-    out[v] = ws.dist[v]!;
-  }
+  const times = nodeTimeScratch(ws);
+  const settledNodes = runBucketTimes(ws, graph, costs, maxSec, times);
+  out.set(times);
   return { nodeSec: out, unsnappedSources, settledNodes };
 }
 

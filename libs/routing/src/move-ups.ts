@@ -1,7 +1,13 @@
 import { edgeCosts, type EdgeCosts } from './edge-costs';
 import { accessSec, seedDeparture, type RoutingQueryOptions } from './eta';
 import type { RoadGraph } from './road-graph';
-import { beginSearch, runSearch, workspaceFor, type SearchWorkspace } from './search-workspace';
+import {
+  beginSearch,
+  runBucketSearch,
+  runSearch,
+  workspaceFor,
+  type SearchWorkspace,
+} from './search-workspace';
 import { sameSnap, snapPoint, type LonLat, type SnappedPoint } from './snap';
 import { TwoNearestSources } from './two-nearest';
 
@@ -92,7 +98,8 @@ const MAX_CACHED_COVERS = 20_000;
 /**
  * The nodes a standby point reaches within tierSec, kept between calls: standby points are
  * fixed places, so their searches are run once per point, bound and speed band, not on every
- * move-up question (the units, which move, are searched afresh every time).
+ * move-up question (the units, which move, are searched afresh every time). Every node within
+ * the bound is wanted: the bucket queue's search, in its scan order.
  */
 function standbyCover(
   graph: RoadGraph,
@@ -109,10 +116,130 @@ function standbyCover(
   if (cover) return cover;
   beginSearch(ws, 'forward');
   seedDeparture(ws, snap, costs, accessSec(snap, accessKmh));
-  cover = ws.order.slice(0, runSearch(ws, graph, costs, tierSec));
+  cover = ws.order.slice(0, runBucketSearch(ws, graph, costs, tierSec));
   if (perCosts.size >= MAX_CACHED_COVERS) perCosts.delete(perCosts.keys().next().value!);
   perCosts.set(key, cover);
   return cover;
+}
+
+/** A node's state for move-ups: no unit reaches it within the tier. */
+const UNCOVERED = -1;
+/** … two or more units reach it (else the state is the slot of the only one). */
+const SHARED = -2;
+
+/**
+ * What each standby point's cover is worth against the units' current two-nearest labels, kept
+ * between the rounds of a call and between calls: per point, the demand it would newly cover
+ * (gain) and, per unit covering some of it alone, that demand (overlap). A point is looked at
+ * again only when a node of its cover changed state (no unit / one unit, which / two or more):
+ * after a move only the points around the unit's old and new place are.
+ */
+class StandbyScores {
+  /** Per node: UNCOVERED, SHARED or the slot of the only unit within the tier. */
+  private readonly state: Int32Array;
+  /** The standby points whose cover holds each node (CSR over the nodes). */
+  private readonly pointStart: Int32Array;
+  private readonly pointOf: Int32Array;
+  readonly gain: Float64Array;
+  /** Per point: the slots covering some of its nodes alone (first met first) and that demand. */
+  readonly touchedSlots: Int32Array[];
+  readonly overlaps: Float64Array[];
+  private readonly dirty: Uint8Array;
+  /** Demand each slot covers alone (the loss if it left), from the last {@link refresh}. */
+  lossBySlot = new Float64Array(0);
+  private fresh = true;
+
+  constructor(
+    nodeCount: number,
+    readonly covers: readonly (Int32Array | null)[],
+    readonly demand: Float32Array,
+  ) {
+    // no node's state is unknown: the first refresh writes every one (all points are dirty)
+    this.state = new Int32Array(nodeCount).fill(UNCOVERED - 1);
+    const P = covers.length;
+    const start = new Int32Array(nodeCount + 1);
+    for (const c of covers) if (c) for (let k = 0; k < c.length; k++) start[c[k] + 1]++;
+    for (let v = 0; v < nodeCount; v++) start[v + 1] += start[v];
+    const fill = start.slice(0, nodeCount);
+    const of = new Int32Array(start[nodeCount]);
+    covers.forEach((c, s) => {
+      if (c) for (let k = 0; k < c.length; k++) of[fill[c[k]]++] = s;
+    });
+    this.pointStart = start;
+    this.pointOf = of;
+    this.gain = new Float64Array(P);
+    this.touchedSlots = Array.from({ length: P }, () => new Int32Array(0));
+    this.overlaps = Array.from({ length: P }, () => new Float64Array(0));
+    this.dirty = new Uint8Array(P).fill(1);
+  }
+
+  /** Whether these covers and weights are the ones laid out (compared object by object). */
+  fits(covers: readonly (Int32Array | null)[], demand: Float32Array): boolean {
+    return (
+      demand === this.demand &&
+      covers.length === this.covers.length &&
+      covers.every((c, s) => c === this.covers[s])
+    );
+  }
+
+  /**
+   * Brings the node states to the labels ([4v + 2] nearest slot, [4v + 3] second, -1 none),
+   * marks the points whose cover holds a changed node, and sums each slot's loss.
+   */
+  refresh(lab: Float64Array, slotCount: number): void {
+    const { state, demand, pointStart, pointOf, dirty } = this;
+    const loss = (this.lossBySlot =
+      this.lossBySlot.length >= slotCount ? this.lossBySlot : new Float64Array(slotCount));
+    loss.fill(0);
+    const all = this.fresh;
+    this.fresh = false;
+    for (let v = 0; v < state.length; v++) {
+      const s0 = lab[4 * v + 2];
+      let st: number;
+      if (s0 < 0) st = UNCOVERED;
+      else if (lab[4 * v + 3] >= 0) st = SHARED;
+      else {
+        st = s0;
+        loss[s0] += demand[v];
+      }
+      if (st === state[v]) continue;
+      state[v] = st;
+      // every point is to be scored on the first refresh
+      if (!all) for (let q = pointStart[v]; q < pointStart[v + 1]; q++) dirty[pointOf[q]] = 1;
+    }
+  }
+
+  /** Point s's gain and overlaps, summed again if a node of its cover changed state. */
+  score(s: number, overlapBySlot: Float64Array, seen: Uint8Array, list: number[]): void {
+    if (!this.dirty[s]) return;
+    this.dirty[s] = 0;
+    const nodes = this.covers[s]!;
+    const { state, demand } = this;
+    let gain = 0;
+    for (let k = 0; k < nodes.length; k++) {
+      const v = nodes[k];
+      const st = state[v];
+      if (st === UNCOVERED) gain += demand[v];
+      else if (st >= 0) {
+        if (!seen[st]) {
+          seen[st] = 1;
+          list.push(st);
+        }
+        overlapBySlot[st] += demand[v];
+      }
+    }
+    this.gain[s] = gain;
+    const slots = Int32Array.from(list);
+    const overlaps = new Float64Array(list.length);
+    for (let k = 0; k < list.length; k++) {
+      overlaps[k] = overlapBySlot[list[k]];
+      overlapBySlot[list[k]] = 0;
+      seen[list[k]] = 0;
+    }
+    list.length = 0;
+    this.touchedSlots[s] = slots;
+    this.overlaps[s] = overlaps;
+  }
 }
 
 /**
@@ -126,9 +253,16 @@ class LiveUnits {
   private readonly slotOf = new Map<string, number>();
   private readonly snapOf: (SnappedPoint | null)[] = [];
   private readonly freeSlots: number[] = [];
+  /** The standby points' scores against these labels (kept while the points and weights are). */
+  scores: StandbyScores | null = null;
 
   constructor(graph: RoadGraph, costs: EdgeCosts, tierSec: number, accessKmh: number) {
     this.near = new TwoNearestSources(graph, costs, tierSec, accessKmh);
+  }
+
+  /** One more than the largest slot in use. */
+  get slotCount(): number {
+    return this.snapOf.length;
   }
 
   /** Brings the state to these units; returns each unit's slot. */
@@ -284,70 +418,67 @@ export function suggestMoveUps(graph: RoadGraph, opts: MoveUpOptions): MoveUp[] 
       ? liveUnitsFor(graph, costs, tierSec, accessKmh)
       : new LiveUnits(graph, costs, tierSec, accessKmh);
   const slots = live.update(ids, unitSnaps);
+  const coverNodes = covers.map((c) => (c ? c.nodes : null));
+  // the scores are kept between calls only for the default weights (a caller's may change)
+  let scores = live.scores;
+  if (!scores || !defaults || !scores.fits(coverNodes, demand)) {
+    scores = new StandbyScores(N, coverNodes, demand);
+    live.scores = defaults ? scores : null;
+  }
   // per node: [4v + 2] the nearest unit's slot, [4v + 3] the second's (-1: none within tierSec)
   const lab = live.near.labels;
-  const unitOfSlot = new Int32Array(Math.max(0, ...slots) + 1).fill(-1);
+  const slotCount = live.slotCount;
+  const unitOfSlot = new Int32Array(slotCount).fill(-1);
   for (let u = 0; u < U; u++) unitOfSlot[slots[u]] = u;
 
   let covered = 0;
   for (let v = 0; v < N; v++) if (lab[4 * v + 2] >= 0) covered += demand[v];
-  const loss = new Float64Array(U);
   const movable = new Uint8Array(U);
   for (let u = 0; u < U; u++) movable[u] = unitSnaps[u] ? 1 : 0;
   const used = new Uint8Array(standbyPoints.length);
-  const overlap = new Float64Array(U);
+  const overlapBySlot = new Float64Array(slotCount);
+  const seen = new Uint8Array(slotCount);
+  const list: number[] = [];
   const touched = new Uint8Array(U);
-  const touchedList: number[] = [];
   const moves: MoveUp[] = [];
   const movedUnits: number[] = [];
 
   for (let round = 0; round < maxMoves; round++) {
-    loss.fill(0);
-    for (let v = 0; v < N; v++)
-      if (lab[4 * v + 2] >= 0 && lab[4 * v + 3] < 0) loss[unitOfSlot[lab[4 * v + 2]]] += demand[v];
-    const byLoss = [...Array(U).keys()].filter((u) => movable[u]).sort((a, b) => loss[a] - loss[b]);
+    scores.refresh(lab, slotCount);
+    const lossBySlot = scores.lossBySlot;
+    const loss = (u: number): number => lossBySlot[slots[u]];
+    const byLoss = [...Array(U).keys()].filter((u) => movable[u]).sort((a, b) => loss(a) - loss(b));
     let bestDelta = threshold;
     let bestU = -1;
     let bestS = -1;
-    covers.forEach((c, s) => {
-      if (!c || used[s]) return;
-      const nodes = c.nodes;
-      let gain = 0;
-      for (let k = 0; k < nodes.length; k++) {
-        const v = nodes[k];
-        const slot = lab[4 * v + 2];
-        if (slot < 0) gain += demand[v];
-        else if (lab[4 * v + 3] < 0) {
-          const o = unitOfSlot[slot];
-          if (!touched[o]) {
-            touched[o] = 1;
-            touchedList.push(o);
-          }
-          overlap[o] += demand[v];
-        }
-      }
+    for (let s = 0; s < covers.length; s++) {
+      if (!covers[s] || used[s]) continue;
+      scores.score(s, overlapBySlot, seen, list);
+      const gain = scores.gain[s];
+      const tSlots = scores.touchedSlots[s];
+      const tOver = scores.overlaps[s];
+      for (let k = 0; k < tSlots.length; k++) touched[unitOfSlot[tSlots[k]]] = 1;
       // Units sharing no exclusive node with s: gain − loss, best for the smallest loss.
       for (const u of byLoss) {
         if (touched[u]) continue;
-        if (gain - loss[u] > bestDelta) {
-          bestDelta = gain - loss[u];
+        if (gain - loss(u) > bestDelta) {
+          bestDelta = gain - loss(u);
           bestU = u;
           bestS = s;
         }
         break;
       }
-      for (const u of touchedList) {
-        const delta = gain - loss[u] + overlap[u];
+      for (let k = 0; k < tSlots.length; k++) {
+        const u = unitOfSlot[tSlots[k]];
+        touched[u] = 0;
+        const delta = gain - loss(u) + tOver[k];
         if (movable[u] && delta > bestDelta) {
           bestDelta = delta;
           bestU = u;
           bestS = s;
         }
-        touched[u] = 0;
-        overlap[u] = 0;
       }
-      touchedList.length = 0;
-    });
+    }
     if (bestU < 0) break;
     live.move(slots[bestU], covers[bestS]!.snap);
     movedUnits.push(bestU);

@@ -394,3 +394,113 @@ export function runBucketSearch(
   ws.settledCount = count;
   return count;
 }
+
+/** Per workspace: a time per node for {@link runBucketTimes}. */
+const timeScratch = new WeakMap<SearchWorkspace, Float64Array>();
+
+/** A Float64Array of one entry per node, kept with the workspace (overwritten by each use). */
+export function nodeTimeScratch(ws: SearchWorkspace): Float64Array {
+  let t = timeScratch.get(ws);
+  if (!t) timeScratch.set(ws, (t = new Float64Array(ws.nodeCount)));
+  return t;
+}
+
+/**
+ * {@link runBucketSearch} for callers that want only the times (coverage from every unit): the
+ * seeds `seedNode` put on the heap are searched with the same bucket queue, but into `out`
+ * (one entry per node, every entry written: the time, or Infinity beyond `maxSec`) without the
+ * workspace's stamps, predecessors or settle order, so a relaxation touches one array. The
+ * times are the same numbers: whatever order a label-correcting search scans in, each node
+ * ends at the least, over its in-edges, of the tail's time plus the edge cost (Dijkstra's
+ * fixed point, added up the same way). Returns the number of nodes within `maxSec`. The
+ * workspace's own search state is left as it was seeded (nothing reached). Bounds beyond
+ * MAX_BUCKET_SEARCH_SEC run {@link runSearch} and copy its times.
+ */
+export function runBucketTimes(
+  ws: SearchWorkspace,
+  graph: RoadGraph,
+  costs: EdgeCosts,
+  maxSec: number,
+  out: Float64Array,
+): number {
+  out.fill(Infinity);
+  if (!(maxSec <= MAX_BUCKET_SEARCH_SEC)) {
+    const n = runSearch(ws, graph, costs, maxSec);
+    for (let i = 0; i < n; i++) out[ws.order[i]] = ws.dist[ws.order[i]];
+    return n;
+  }
+  const forward = ws.direction === 'forward';
+  const offsets = forward ? graph.fwdOffsets : graph.revOffsets;
+  const heads = forward ? graph.fwdTargets : graph.revSources;
+  const cost = forward ? costs.fwdCost : costs.revCost;
+  const nb = Math.floor(maxSec / BUCKET_SEC) + 2;
+  const bucketHead = new Int32Array(nb).fill(-1);
+  const pool = bucketPool(ws, Math.max(1024, ws.heapSize * 2, ws.nodeCount >> 2));
+  let eNode = pool.node;
+  let eKey = pool.key;
+  let eNext = pool.next;
+  let used = 0;
+  let free = -1;
+  const grow = () => {
+    const n = eNode.length * 2;
+    const grown: BucketPool = {
+      node: new Int32Array(n),
+      key: new Float64Array(n),
+      next: new Int32Array(n),
+    };
+    grown.node.set(eNode);
+    grown.key.set(eKey);
+    grown.next.set(eNext);
+    bucketPools.set(ws, grown);
+    eNode = grown.node;
+    eKey = grown.key;
+    eNext = grown.next;
+  };
+  for (let i = 0; i < ws.heapSize; i++) {
+    const v = ws.heapNode[i];
+    const d = ws.heapKey[i];
+    if (!(d <= maxSec) || d >= out[v]) continue;
+    out[v] = d;
+    if (used === eNode.length) grow();
+    const e = used++;
+    const b = Math.floor(d / BUCKET_SEC);
+    eNode[e] = v;
+    eKey[e] = d;
+    eNext[e] = bucketHead[b];
+    bucketHead[b] = e;
+  }
+  ws.heapSize = 0;
+  for (let b = 0; b < nb; b++) {
+    while (bucketHead[b] >= 0) {
+      const e = bucketHead[b];
+      bucketHead[b] = eNext[e];
+      const v = eNode[e];
+      const d = eKey[e];
+      eNext[e] = free;
+      free = e;
+      // stale: the node was improved after this entry was made
+      if (d !== out[v]) continue;
+      const end = offsets[v + 1];
+      for (let k = offsets[v]; k < end; k++) {
+        const w = heads[k];
+        const nd = d + cost[k];
+        if (nd > maxSec || nd >= out[w]) continue;
+        out[w] = nd;
+        let ne = free;
+        if (ne >= 0) free = eNext[ne];
+        else {
+          if (used === eNode.length) grow();
+          ne = used++;
+        }
+        const nb2 = Math.floor(nd / BUCKET_SEC);
+        eNode[ne] = w;
+        eKey[ne] = nd;
+        eNext[ne] = bucketHead[nb2];
+        bucketHead[nb2] = ne;
+      }
+    }
+  }
+  let count = 0;
+  for (let v = 0; v < out.length; v++) if (out[v] <= maxSec) count++;
+  return count;
+}

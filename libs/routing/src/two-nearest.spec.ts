@@ -4,7 +4,7 @@ import { bruteForceMoveUps } from './__fixtures__/move-ups-brute-force';
 import { edgeCosts } from './edge-costs';
 import { accessSec, seedDeparture } from './eta';
 import { importGeoJsonRoads } from './geojson-import';
-import { suggestMoveUps } from './move-ups';
+import { roadLengthDemand, suggestMoveUps } from './move-ups';
 import { importOsmXml } from './osm-xml-import';
 import { buildRoadGraph, type RoadGraph } from './road-graph';
 import { beginSearch, createSearchWorkspace, nodeSec, runSearch } from './search-workspace';
@@ -124,7 +124,14 @@ function checkAgainstSingleSources(graph: RoadGraph, seed: number, units: number
  * Brute force for move-ups: one reach set per unit and standby point, every (unit, free point)
  * pair tried against the state after the earlier moves.
  */
-function checkMoveUpsByBruteForce(graph: RoadGraph, seed: number, units: number, tier: number) {
+function checkMoveUpsByBruteForce(
+  graph: RoadGraph,
+  seed: number,
+  units: number,
+  tier: number,
+  /** Road length per node, the default weights (the points' scores are kept between calls). */
+  defaultDemand = false,
+) {
   const rand = mulberry32(seed);
   const costs = edgeCosts(graph);
   const ws = createSearchWorkspace(graph);
@@ -137,14 +144,19 @@ function checkMoveUpsByBruteForce(graph: RoadGraph, seed: number, units: number,
   const point = (id: string, snap: SnappedPoint) => ({ id, lon: snap.lon, lat: snap.lat, snap });
   const standby = randomSnaps(graph, rand, 25).map((s, i) => point(`p${i}`, s));
   const standbyCover = standby.map((p) => cover(p.snap));
-  const demand = new Float32Array(N);
+  let demand: Float32Array = new Float32Array(N);
   for (let v = 0; v < N; v++) demand[v] = 1 + Math.floor(rand() * 3);
+  if (defaultDemand) demand = roadLengthDemand(graph);
   const total = demand.reduce((s, d) => s + d, 0);
   // the first call searches from every unit; the next ones fold in the few that moved, left
-  // or came (the state is kept between calls), and must answer as if searched afresh
+  // or came (the state is kept between calls), and must answer as if searched afresh; then
+  // every unit moves at once (searched afresh), then a few again
   let unitList = randomSnaps(graph, rand, units).map((s, i) => point(`u${i}`, s));
-  for (let call = 0; call < 4; call++) {
-    if (call > 0) {
+  for (let call = 0; call < 6; call++) {
+    if (call === 4) {
+      const to = randomSnaps(graph, rand, unitList.length);
+      unitList = unitList.map((u, k) => point(u.id, to[k]));
+    } else if (call > 0) {
       const [a, b] = randomSnaps(graph, rand, 2);
       unitList = unitList.slice(1); // u(first) leaves
       unitList[call] = point(unitList[call].id, a); // one moves
@@ -160,7 +172,7 @@ function checkMoveUpsByBruteForce(graph: RoadGraph, seed: number, units: number,
       standbyPoints: standby,
       tierSec: tier,
       maxMoves: 4,
-      demand,
+      ...(defaultDemand ? {} : { demand }),
     });
     expect(moves.length).toBeGreaterThan(1);
     const checked = bruteForceMoveUps(
@@ -207,5 +219,14 @@ describe('move-ups against brute force', () => {
   (realData ? it : it.skip)('on the real Chengdu and Shenzhen networks', () => {
     checkMoveUpsByBruteForce(chengdu(), 8, 12, 180);
     checkMoveUpsByBruteForce(shenzhen(), 9, 10, 120);
+  });
+
+  it('with the default weights, the standby points scored again only where nodes changed', () => {
+    checkMoveUpsByBruteForce(hardCity(), 10, 30, 240, true);
+  });
+
+  (realData ? it : it.skip)('with the default weights on the real networks', () => {
+    checkMoveUpsByBruteForce(chengdu(), 11, 12, 180, true);
+    checkMoveUpsByBruteForce(shenzhen(), 12, 10, 120, true);
   });
 });

@@ -96,7 +96,15 @@ export class TwoNearestSources {
     }
   }
 
-  /** Replaces every source: source i departs from snaps[i] (null: it reaches nothing). */
+  /**
+   * Replaces every source: source i departs from snaps[i] (null: it reaches nothing). Two
+   * single-label searches instead of one with two labels a node: the nearest source of every
+   * node first, then the nearest OTHER source, d2(v) = the least over in-edges u → v of
+   * d1(u) + c where u's nearest is another source than v's, else d2(u) + c (the second source
+   * of v reaches it through u, where it is the nearest or, u being v's nearest's, the second),
+   * and the other sources' own seeds at v. So the second search starts from the edges between
+   * two nearest-source regions and runs only along edges inside one.
+   */
   reset(snaps: readonly (SnappedPoint | null)[]): void {
     this.clear();
     this.seedNode = [];
@@ -104,9 +112,179 @@ export class TwoNearestSources {
     this.seedSec = [];
     for (let i = 0; i < snaps.length; i++) {
       const s = snaps[i];
-      if (s) this.seed(s, i);
+      if (s) this.seed(s, i, false);
     }
-    this.run();
+    this.nearestPass();
+    this.secondPass();
+  }
+
+  /** Queues node v at time t (seconds) for source s, in t's bucket. */
+  private enqueue(v: number, s: number, t: number): void {
+    let e = this.free;
+    if (e >= 0) this.free = this.eNext[e];
+    else {
+      if (this.used === this.eNode.length) this.grow();
+      e = this.used++;
+    }
+    const b = Math.floor(t / this.bucketSec);
+    this.eNode[e] = v;
+    this.eSrc[e] = s;
+    this.eKey[e] = t;
+    this.eNext[e] = this.bucketHead[b];
+    this.bucketHead[b] = e;
+    if (b < this.minBucket) this.minBucket = b;
+  }
+
+  /** The nearest source of every node from the seeds ([4v] and [4v + 2] only). */
+  private nearestPass(): void {
+    const lab = this.labels;
+    for (let k = 0; k < this.seedNode.length; k++) {
+      const i = 4 * this.seedNode[k];
+      const t = this.seedSec[k];
+      if (!(t < lab[i])) continue;
+      lab[i] = t;
+      lab[i + 2] = this.seedSrc[k];
+      this.enqueue(i >> 2, this.seedSrc[k], t);
+    }
+    const { fwdOffsets, fwdTargets } = this.graph;
+    const cost = this.costs.fwdCost;
+    const { bucketHead, bucketSec } = this;
+    const maxSec = this.maxSec;
+    const nb = bucketHead.length;
+    let eNode = this.eNode;
+    let eSrc = this.eSrc;
+    let eKey = this.eKey;
+    let eNext = this.eNext;
+    let free = this.free;
+    let used = this.used;
+    for (let b = this.minBucket; b < nb; b++) {
+      while (bucketHead[b] >= 0) {
+        const e = bucketHead[b];
+        bucketHead[b] = eNext[e];
+        const v = eNode[e];
+        const t = eKey[e];
+        eNext[e] = free;
+        free = e;
+        // stale: improved since (a push is a strict improvement: one entry holds the label)
+        if (lab[4 * v] !== t) continue;
+        const s = lab[4 * v + 2];
+        for (let k = fwdOffsets[v], end = fwdOffsets[v + 1]; k < end; k++) {
+          const nt = t + cost[k];
+          const i = 4 * fwdTargets[k];
+          if (nt > maxSec || !(nt < lab[i])) continue;
+          lab[i] = nt;
+          lab[i + 2] = s;
+          let ne = free;
+          if (ne >= 0) free = eNext[ne];
+          else {
+            if (used === eNode.length) {
+              this.used = used;
+              this.grow();
+              eNode = this.eNode;
+              eSrc = this.eSrc;
+              eKey = this.eKey;
+              eNext = this.eNext;
+            }
+            ne = used++;
+          }
+          const nb2 = Math.floor(nt / bucketSec);
+          eNode[ne] = i >> 2;
+          eSrc[ne] = s;
+          eKey[ne] = nt;
+          eNext[ne] = bucketHead[nb2];
+          bucketHead[nb2] = ne;
+        }
+      }
+    }
+    this.minBucket = Infinity;
+    this.used = 0;
+    this.free = -1;
+  }
+
+  /**
+   * The nearest other source of every node ([4v + 1], [4v + 3]), the nearest ones known: seeded
+   * from the other sources' seeds and the edges between two nearest-source regions, searched
+   * along the edges inside one (see {@link reset}).
+   */
+  private secondPass(): void {
+    const lab = this.labels;
+    const maxSec = this.maxSec;
+    const offer2 = (v: number, s: number, t: number): void => {
+      const i = 4 * v;
+      if (lab[i + 2] === s || !(t < lab[i + 1])) return;
+      lab[i + 1] = t;
+      lab[i + 3] = s;
+      this.enqueue(v, s, t);
+    };
+    for (let k = 0; k < this.seedNode.length; k++)
+      offer2(this.seedNode[k], this.seedSrc[k], this.seedSec[k]);
+    const { fwdOffsets, fwdTargets } = this.graph;
+    const cost = this.costs.fwdCost;
+    const N = this.graph.nodeCount;
+    for (let u = 0; u < N; u++) {
+      const s = lab[4 * u + 2];
+      if (s < 0) continue;
+      const t = lab[4 * u];
+      for (let k = fwdOffsets[u], end = fwdOffsets[u + 1]; k < end; k++) {
+        const w = fwdTargets[k];
+        if (lab[4 * w + 2] === s) continue;
+        const nt = t + cost[k];
+        if (nt <= maxSec) offer2(w, s, nt);
+      }
+    }
+    const { bucketHead, bucketSec } = this;
+    const nb = bucketHead.length;
+    let eNode = this.eNode;
+    let eSrc = this.eSrc;
+    let eKey = this.eKey;
+    let eNext = this.eNext;
+    let free = this.free;
+    let used = this.used;
+    for (let b = this.minBucket; b < nb; b++) {
+      while (bucketHead[b] >= 0) {
+        const e = bucketHead[b];
+        bucketHead[b] = eNext[e];
+        const v = eNode[e];
+        const t = eKey[e];
+        eNext[e] = free;
+        free = e;
+        const iv = 4 * v;
+        if (lab[iv + 1] !== t) continue;
+        const s = lab[iv + 3];
+        const s0 = lab[iv + 2];
+        for (let k = fwdOffsets[v], end = fwdOffsets[v + 1]; k < end; k++) {
+          const i = 4 * fwdTargets[k];
+          // across two regions the nearest's own time, offered above, is never worse
+          if (lab[i + 2] !== s0) continue;
+          const nt = t + cost[k];
+          if (nt > maxSec || !(nt < lab[i + 1])) continue;
+          lab[i + 1] = nt;
+          lab[i + 3] = s;
+          let ne = free;
+          if (ne >= 0) free = eNext[ne];
+          else {
+            if (used === eNode.length) {
+              this.used = used;
+              this.grow();
+              eNode = this.eNode;
+              eSrc = this.eSrc;
+              eKey = this.eKey;
+              eNext = this.eNext;
+            }
+            ne = used++;
+          }
+          const nb2 = Math.floor(nt / bucketSec);
+          eNode[ne] = i >> 2;
+          eSrc[ne] = s;
+          eKey[ne] = nt;
+          eNext[ne] = bucketHead[nb2];
+          bucketHead[nb2] = ne;
+        }
+      }
+    }
+    this.minBucket = Infinity;
+    this.used = 0;
+    this.free = -1;
   }
 
   /** Adds source `id` departing from `snap` (an id not in use), repairing what it changes. */
@@ -182,23 +360,26 @@ export class TwoNearestSources {
     this.run();
   }
 
-  /** A source's departures from its snapped point (as seedDeparture seeds a search). */
-  private seed(p: SnappedPoint, id: number): void {
+  /**
+   * A source's departures from its snapped point (as seedDeparture seeds a search), recorded
+   * and, with `offer`, offered as labels.
+   */
+  private seed(p: SnappedPoint, id: number, offer = true): void {
     const extra = accessSec(p, this.accessKmh);
     const sec = this.costs.segSec[p.segment];
     const node = nodeAtSnap(p);
-    if (node >= 0) this.seedAt(node, id, extra);
-    if (p.direction & DIR_FORWARD) this.seedAt(p.toNode, id, extra + (1 - p.fraction) * sec);
-    if (p.direction & DIR_BACKWARD) this.seedAt(p.fromNode, id, extra + p.fraction * sec);
+    if (node >= 0) this.seedAt(node, id, extra, offer);
+    if (p.direction & DIR_FORWARD) this.seedAt(p.toNode, id, extra + (1 - p.fraction) * sec, offer);
+    if (p.direction & DIR_BACKWARD) this.seedAt(p.fromNode, id, extra + p.fraction * sec, offer);
   }
 
-  private seedAt(v: number, id: number, t: number): void {
+  private seedAt(v: number, id: number, t: number, offer: boolean): void {
     if (id > this.maxSourceId) this.maxSourceId = id;
     if (!(t <= this.maxSec)) return;
     this.seedNode.push(v);
     this.seedSrc.push(id);
     this.seedSec.push(t);
-    this.offer(v, id, t);
+    if (offer) this.offer(v, id, t);
   }
 
   /**
