@@ -211,7 +211,12 @@ describe(`report pre-aggregates (${mode})`, () => {
   }
 
   /** The raw assignment values per unit or station, for the exact percentiles. */
-  async function rawAssignmentValues(key: 'unit_id' | 'station_id', day: string, from: Date, to: Date) {
+  async function rawAssignmentValues(
+    key: 'unit_id' | 'station_id',
+    day: string,
+    from: Date,
+    to: Date,
+  ) {
     const r = await sql<{
       key: string;
       dispatch: number | null;
@@ -234,7 +239,10 @@ describe(`report pre-aggregates (${mode})`, () => {
   /** Each group's percentiles within the stated error of the exact ones from the raw values. */
   function checkPercentiles(
     label: string,
-    groups: { key: string | number | null; measures: Partial<Record<Measure, (number | null)[]>> }[],
+    groups: {
+      key: string | number | null;
+      measures: Partial<Record<Measure, (number | null)[]>>;
+    }[],
     raw: Map<string, Record<Measure, number[]>>,
   ) {
     let checked = 0;
@@ -469,6 +477,20 @@ describe(`report pre-aggregates (${mode})`, () => {
     await sql`SELECT rebuild_report_cells()`.execute(handle.db);
     expect(await full()).toEqual(incremental);
     expect(await fullUnits()).toEqual(incrementalUnits);
+
+    // every incident settled: a window around all rows reads one cell per unit and nothing else
+    await sql`UPDATE incidents SET status = 'closed' WHERE status NOT IN ('closed', 'cancelled', 'merged')`.execute(
+      handle.db,
+    );
+    const open = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM assignment_metrics WHERE NOT in_cells`.execute(handle.db);
+    expect(open.rows[0].n).toBe(0);
+    expect(
+      await compareUnits(
+        new Date(START.getTime() - 40 * 86_400_000),
+        new Date(START.getTime() + (DAYS + 3) * 86_400_000),
+      ),
+    ).toBeGreaterThan(50);
   });
 
   it('hands a scheme edited since the cells were filled back to the direct SQL', async () => {

@@ -75,134 +75,231 @@ export function planCellsJoin(plan: CellPlan): RawBuilder<unknown> {
     ON c.level = p.level AND c.block = p.block`;
 }
 
-/**
- * P50/P90 per group key and measure from the cells of a plan and the rows outside them
- * (`rows`: key and measures as SQL over assignment_metrics x, already filtered).
- */
-export async function unitCellPercentiles<M extends 'dispatch' | 'ack' | 'arrive'>(
-  tx: Tx,
-  family: UnitCellFamily,
-  plan: CellPlan | null,
+/** Where a unit report's rows come from: the cells of a plan and the rows outside them. */
+interface UnitCellSource<M extends string> {
+  family: UnitCellFamily;
+  plan: CellPlan | null;
   rows: {
+    /** assignment_metrics, or a subquery of its rows */
     source: RawBuilder<unknown>;
     key: RawBuilder<unknown>;
     where: RawBuilder<unknown>;
     measures: Record<M, RawBuilder<unknown>>;
-  },
-): Promise<Map<string, Record<M, (number | null)[]>>> {
-  const names = Object.keys(rows.measures) as M[];
-  const b = (i: number) => sql.ref(`b${i}`);
-  const c = (i: number) => sql.ref(`c${i}`);
-  const n = (i: number) => sql.ref(`n${i}`);
-  const bound = (side: 'lo' | 'hi', i: number, j: number) => sql.ref(`${side}_${i}_${j}`);
-  // the rows outside the cells, bucketed per key and measure, counts running in bucket order
+  };
+}
+
+const b = (i: number) => sql.ref(`b${i}`);
+const c = (i: number) => sql.ref(`c${i}`);
+/** The values of a part in measure i: its last cumulative count. */
+const countOf = (i: number) => sql`coalesce(p.${c(i)}[cardinality(p.${c(i)})], 0)`;
+
+/**
+ * The parts of each group as `parts` (key, b<i>, c<i> per measure): its cells, and its rows
+ * outside them as one more part (bucketed, counts running in bucket order).
+ */
+function partsSql<M extends string>(s: UnitCellSource<M>, names: M[]): RawBuilder<unknown> {
   const bucketed = names.map(
-    (m, i) =>
+    (_m, i) =>
       sql`SELECT key, ${sql.lit(i)}::int AS m, report_bucket(${sql.ref(`v${i}`)}) AS b FROM o WHERE ${sql.ref(`v${i}`)} IS NOT NULL`,
   );
-  const cells = plan
+  const cells = s.plan
     ? sql`SELECT c.group_key AS key, ${sql.join(names.map((m, i) => sql`${sql.ref(`c.${m}_b`)} AS ${b(i)}, ${sql.ref(`c.${m}_cum`)} AS ${c(i)}`))}
-        FROM report_unit_cells c ${planCellsJoin(plan)}
-        WHERE c.family = ${family} AND c.rows <> 0
+        FROM report_unit_cells c ${planCellsJoin(s.plan)}
+        WHERE c.family = ${s.family} AND c.rows <> 0
         UNION ALL`
     : sql``;
-  const boundsCols = names.flatMap((_, i) =>
-    REPORT_FRACTIONS.flatMap((f, j) => {
-      const at = (round: 'floor' | 'ceil') =>
-        sql`${b(i)}[width_bucket(${sql.raw(round)}(${sql.lit(f)}::float8 * (${n(i)} - 1))::int, ${c(i)}) + 1]`;
-      return [
-        sql`min(${at('floor')}) FILTER (WHERE ${n(i)} > 0) AS ${bound('lo', i, j)}`,
-        sql`max(${at('ceil')}) FILTER (WHERE ${n(i)} > 0) AS ${bound('hi', i, j)}`,
-      ];
-    }),
-  );
-  const sliceCols = names.flatMap((_, i) => [
-    sql`s.${n(i)}`,
-    ...REPORT_FRACTIONS.flatMap((_f, j) => {
-      const first = sql`width_bucket(w.${bound('lo', i, j)} - 1, s.${b(i)})`;
-      const last = sql`width_bucket(w.${bound('hi', i, j)}, s.${b(i)})`;
-      return [
-        sql`coalesce(s.${c(i)}[${first}], 0) AS ${sql.ref(`base_${i}_${j}`)}`,
-        sql`s.${b(i)}[${first} + 1:${last}] AS ${sql.ref(`b_${i}_${j}`)}`,
-        sql`s.${c(i)}[${first} + 1:${last}] AS ${sql.ref(`c_${i}_${j}`)}`,
-      ];
-    }),
-  ]);
-  const r = await sql<Record<string, unknown> & { key: string }>`
-    WITH o AS MATERIALIZED (
-      SELECT ${rows.key} AS key, ${sql.join(names.map((m, i) => sql`${rows.measures[m]} AS ${sql.ref(`v${i}`)}`))}
-      FROM ${rows.source} x WHERE ${rows.where}
+  return sql`
+    o AS MATERIALIZED (
+      SELECT ${s.rows.key} AS key, ${sql.join(names.map((m, i) => sql`${s.rows.measures[m]} AS ${sql.ref(`v${i}`)}`))}
+      FROM ${s.rows.source} x WHERE ${s.rows.where}
     ),
     oh AS (
       SELECT key, m, b, (sum(count(*)) OVER (PARTITION BY key, m ORDER BY b))::int AS cum
       FROM (${sql.join(bucketed, sql` UNION ALL `)}) z GROUP BY key, m, b
     ),
-    parts AS MATERIALIZED (
+    parts AS (
       ${cells}
       SELECT key, ${sql.join(names.map((_, i) => sql`coalesce(array_agg(b ORDER BY b) FILTER (WHERE m = ${sql.lit(i)}), '{}') AS ${b(i)}, coalesce(array_agg(cum ORDER BY b) FILTER (WHERE m = ${sql.lit(i)}), '{}') AS ${c(i)}`))}
       FROM oh GROUP BY key
-    ),
-    sized AS MATERIALIZED (
-      SELECT *, ${sql.join(names.map((_, i) => sql`coalesce(${c(i)}[cardinality(${c(i)})], 0) AS ${n(i)}`))} FROM parts
-    ),
-    bounds AS (SELECT key, ${sql.join(boundsCols)} FROM sized GROUP BY key)
-    SELECT s.key, ${sql.join(sliceCols)} FROM sized s JOIN bounds w ON w.key = s.key`.execute(tx);
+    )`;
+}
 
-  // per key, measure and fraction: values counted below the range, and the range's buckets
-  interface Range {
-    n: number;
-    below: number[];
-    buckets: Map<number, number>[];
+/** Percentile_cont between the values at two ranks, each its bucket's midpoint. */
+function interpolate(f: number, count: number, lo: number, hi: number): number {
+  const pos = f * (count - 1);
+  const a = bucketMidpoint(lo);
+  return a + (bucketMidpoint(hi) - a) * (pos - Math.floor(pos));
+}
+
+/**
+ * P50/P90 per group key and measure from the cells of a plan and the rows outside them
+ * (`rows`: key and measures as SQL over assignment_metrics x, already filtered). One query finds
+ * each part's buckets at its own ranks: that is the answer for a group of one part (a unit's
+ * window in one block, the usual case); for the others a second query ships the parts' counts
+ * below and buckets inside the range those bound.
+ */
+export async function unitCellPercentiles<M extends 'dispatch' | 'ack' | 'arrive'>(
+  tx: Tx,
+  family: UnitCellFamily,
+  plan: CellPlan | null,
+  rows: UnitCellSource<M>['rows'],
+): Promise<Map<string, Record<M, (number | null)[]>>> {
+  const s: UnitCellSource<M> = { family, plan, rows };
+  const names = Object.keys(rows.measures) as M[];
+  const rankCols = names.flatMap((_, i) => [
+    sql`${countOf(i)} AS ${sql.ref(`n${i}`)}`,
+    ...REPORT_FRACTIONS.flatMap((f, j) =>
+      (['floor', 'ceil'] as const).map(
+        (round) =>
+          sql`p.${b(i)}[width_bucket(${sql.raw(round)}(${sql.lit(f)}::float8 * (${countOf(i)} - 1))::int, p.${c(i)}) + 1] AS ${sql.ref(`${round}_${i}_${j}`)}`,
+      ),
+    ),
+  ]);
+  const r = await sql<Record<string, number | null> & { key: string }>`
+    WITH ${partsSql(s, names)}
+    SELECT p.key, ${sql.join(rankCols)} FROM parts p`.execute(tx);
+
+  interface Part {
+    n: number[];
+    /** [measure][fraction] bucket at the part's floor and ceil rank */
+    floor: number[][];
+    ceil: number[][];
   }
-  const groups = new Map<string, Range[]>();
+  const parts = new Map<string, Part[]>();
   for (const row of r.rows) {
-    let g = groups.get(row.key);
-    if (!g) {
-      g = names.map(() => ({
-        n: 0,
-        below: REPORT_FRACTIONS.map(() => 0),
-        buckets: REPORT_FRACTIONS.map(() => new Map<number, number>()),
-      }));
-      groups.set(row.key, g);
+    const list = parts.get(row.key) ?? [];
+    list.push({
+      n: names.map((_, i) => Number(row[`n${i}`])),
+      floor: names.map((_, i) => REPORT_FRACTIONS.map((_f, j) => Number(row[`floor_${i}_${j}`]))),
+      ceil: names.map((_, i) => REPORT_FRACTIONS.map((_f, j) => Number(row[`ceil_${i}_${j}`]))),
+    });
+    parts.set(row.key, list);
+  }
+  const out = new Map<string, Record<M, (number | null)[]>>();
+  const several: { key: string; count: number[]; lo: number[][]; hi: number[][] }[] = [];
+  for (const [key, list] of parts) {
+    if (list.length === 1) {
+      const [p] = list;
+      out.set(
+        key,
+        Object.fromEntries(
+          names.map((m, i) => [
+            m,
+            REPORT_FRACTIONS.map((f, j) =>
+              p.n[i] === 0 ? null : interpolate(f, p.n[i], p.floor[i][j], p.ceil[i][j]),
+            ),
+          ]),
+        ) as Record<M, (number | null)[]>,
+      );
+      continue;
     }
-    for (const [i, range] of g.entries()) {
-      range.n += Number(row[`n${i}`]);
-      REPORT_FRACTIONS.forEach((_f, j) => {
+    // the group's range per measure and fraction, from its parts that hold values
+    const bound = (pick: (p: Part) => number[][], i: number, j: number, f: typeof Math.min) =>
+      f(...list.filter((p) => p.n[i] > 0).map((p) => pick(p)[i][j]));
+    several.push({
+      key,
+      count: names.map((_, i) => list.reduce((t, p) => t + p.n[i], 0)),
+      lo: names.map((_, i) =>
+        REPORT_FRACTIONS.map((_f, j) => bound((p) => p.floor, i, j, Math.min)),
+      ),
+      hi: names.map((_, i) =>
+        REPORT_FRACTIONS.map((_f, j) => bound((p) => p.ceil, i, j, Math.max)),
+      ),
+    });
+  }
+  if (several.length) {
+    const ranges = await rangeSlices(tx, s, names, several);
+    for (const g of several) {
+      const sliced = ranges.get(g.key);
+      out.set(
+        g.key,
+        Object.fromEntries(
+          names.map((m, i) => [
+            m,
+            REPORT_FRACTIONS.map((f, j) => {
+              if (g.count[i] === 0 || !sliced) return null;
+              const { below, buckets } = sliced[i][j];
+              const sorted = [...buckets].sort((x, y) => x[0] - y[0]);
+              const at = (rank: number) => {
+                let seen = below;
+                for (const [bucket, k] of sorted) {
+                  seen += k;
+                  if (rank < seen) return bucket;
+                }
+                throw new Error(`unit cells: rank ${rank} of ${g.key} outside its range`);
+              };
+              const pos = f * (g.count[i] - 1);
+              return interpolate(f, g.count[i], at(Math.floor(pos)), at(Math.ceil(pos)));
+            }),
+          ]),
+        ) as Record<M, (number | null)[]>,
+      );
+    }
+  }
+  return out;
+}
+
+/**
+ * For groups of several parts: per measure and fraction, the values below the group's range
+ * (summed over its parts) and the counts of the range's buckets.
+ */
+async function rangeSlices<M extends string>(
+  tx: Tx,
+  s: UnitCellSource<M>,
+  names: M[],
+  groups: { key: string; lo: number[][]; hi: number[][] }[],
+): Promise<Map<string, { below: number; buckets: Map<number, number> }[][]>> {
+  const keys = groups.map((g) => g.key);
+  const bound = (side: 'lo' | 'hi', i: number, j: number) => sql.ref(`w.${side}_${i}_${j}`);
+  const rangeCols = names.flatMap((_, i) =>
+    REPORT_FRACTIONS.flatMap((_f, j) => [
+      sql`${groups.map((g) => (Number.isFinite(g.lo[i][j]) ? g.lo[i][j] : null))}::int[]`,
+      sql`${groups.map((g) => (Number.isFinite(g.hi[i][j]) ? g.hi[i][j] : null))}::int[]`,
+    ]),
+  );
+  const rangeNames = names.flatMap((_, i) =>
+    REPORT_FRACTIONS.flatMap((_f, j) => [sql.raw(`lo_${i}_${j}`), sql.raw(`hi_${i}_${j}`)]),
+  );
+  const sliceCols = names.flatMap((_, i) =>
+    REPORT_FRACTIONS.flatMap((_f, j) => {
+      const first = sql`width_bucket(${bound('lo', i, j)} - 1, p.${b(i)})`;
+      const last = sql`width_bucket(${bound('hi', i, j)}, p.${b(i)})`;
+      return [
+        sql`coalesce(p.${c(i)}[${first}], 0) AS ${sql.ref(`base_${i}_${j}`)}`,
+        sql`p.${b(i)}[${first} + 1:${last}] AS ${sql.ref(`b_${i}_${j}`)}`,
+        sql`p.${c(i)}[${first} + 1:${last}] AS ${sql.ref(`c_${i}_${j}`)}`,
+      ];
+    }),
+  );
+  const r = await sql<Record<string, unknown> & { key: string }>`
+    WITH ${partsSql(s, names)}
+    SELECT p.key, ${sql.join(sliceCols)}
+    FROM parts p
+    JOIN unnest(${keys}::text[], ${sql.join(rangeCols)}) AS w(key, ${sql.join(rangeNames)}) ON w.key = p.key`.execute(
+    tx,
+  );
+  const out = new Map<string, { below: number; buckets: Map<number, number> }[][]>();
+  for (const row of r.rows) {
+    let g = out.get(row.key);
+    if (!g) {
+      g = names.map(() => REPORT_FRACTIONS.map(() => ({ below: 0, buckets: new Map() })));
+      out.set(row.key, g);
+    }
+    for (const [i, perFraction] of g.entries())
+      perFraction.forEach((range, j) => {
         const base = Number(row[`base_${i}_${j}`]);
-        range.below[j] += base;
+        range.below += base;
         const bs = (row[`b_${i}_${j}`] as number[] | null) ?? [];
         const cs = (row[`c_${i}_${j}`] as number[] | null) ?? [];
         let prev = base;
         bs.forEach((bucket, k) => {
-          const h = range.buckets[j];
-          h.set(Number(bucket), (h.get(Number(bucket)) ?? 0) + Number(cs[k]) - prev);
+          range.buckets.set(
+            Number(bucket),
+            (range.buckets.get(Number(bucket)) ?? 0) + Number(cs[k]) - prev,
+          );
           prev = Number(cs[k]);
         });
       });
-    }
-  }
-  const out = new Map<string, Record<M, (number | null)[]>>();
-  for (const [key, g] of groups) {
-    const measures = {} as Record<M, (number | null)[]>;
-    names.forEach((m, i) => {
-      const { n: count, below, buckets } = g[i];
-      measures[m] = REPORT_FRACTIONS.map((f, j) => {
-        if (count === 0) return null;
-        const sorted = [...buckets[j]].sort((x, y) => x[0] - y[0]);
-        const at = (rank: number) => {
-          let seen = below[j];
-          for (const [bucket, k] of sorted) {
-            seen += k;
-            if (rank < seen) return bucketMidpoint(bucket);
-          }
-          throw new Error(`unit cells: rank ${rank} of ${key} outside its range`);
-        };
-        const pos = f * (count - 1);
-        const lo = at(Math.floor(pos));
-        return lo + (at(Math.ceil(pos)) - lo) * (pos - Math.floor(pos));
-      });
-    });
-    out.set(key, measures);
   }
   return out;
 }
