@@ -257,7 +257,8 @@ async function generate(exec: Exec, n: number, districts: string[], stations: st
     ORDER BY s DESC`);
   await exec(`SET session_replication_role = DEFAULT`);
   await exec(`SELECT rebuild_incident_metrics('-infinity', 'infinity')`);
-  // as a bulk import does: the settled incidents folded into the report pre-aggregates, and
+  // as a bulk import does: the settled incidents folded into the report pre-aggregates (per
+  // incident attribute and per unit), and
   // the loaded hour of tracks into the stored replay chunks (the load bypassed their trigger)
   await exec(`SELECT rebuild_report_cells()`);
   await exec(
@@ -530,7 +531,7 @@ async function main() {
     mode: modes.services ? 'services' : 'embedded',
     modes,
     inClock:
-      'wall: from the client sending the GET to the last byte of the answer (HTTP, auth, SQL, JSON); each report run 11 times, the first (cache warm-up) left out; timeline: 200 recent incidents with full event histories; replay: one district, the last hour of 5,000 units every 5 s, 15 s steps, 6 runs, the first left out. CPU: the server side read around each call: services = the api process + the database connection backends (not short-lived parallel workers; 10 ms clock ticks), embedded = this whole process (api, PGlite and the bench client). Not in the clock: generating and loading the data, rebuilding incident_metrics, report_cells and the replay track chunks (unit_track_replay). reportPercentiles says which reports read the pre-aggregates (histogram) and which the rows (exact). Load average: machine.loadavg at the end, loadavgDuring per mode (1-min, before and after measuring); the machine is shared with other benches',
+      'wall: from the client sending the GET to the last byte of the answer (HTTP, auth, SQL, JSON); each report run 11 times, the first (cache warm-up) left out; timeline: 200 recent incidents with full event histories; replay: one district, the last hour of 5,000 units every 5 s, 15 s steps, 6 runs, the first left out. CPU: the server side read around each call: services = the api process + the database connection backends (not short-lived parallel workers; 10 ms clock ticks), embedded = this whole process (api, PGlite and the bench client). Not in the clock: generating and loading the data, rebuilding incident_metrics, report_cells, report_unit_cells and the replay track chunks (unit_track_replay). reportPercentiles says which reports read the pre-aggregates (histogram) and which the rows (exact). Load average: machine.loadavg at the end, loadavgDuring per mode (1-min, before and after measuring); the machine is shared with other benches',
   };
   writeResult(path.basename(out, '.json'), result);
 }

@@ -38,6 +38,14 @@ export const responseTimeGroupSchema = z.object({
 });
 export type ResponseTimeGroup = z.infer<typeof responseTimeGroupSchema>;
 
+const percentilesSchema = z
+  .object({
+    method: z.enum(['exact', 'histogram']),
+    maxErrorSec: z.number(),
+    maxErrorPct: z.number(),
+  })
+  .optional();
+
 export const responseTimesReportSchema = z.object({
   from: z.string(),
   to: z.string(),
@@ -58,16 +66,9 @@ export const responseTimesReportSchema = z.object({
     clearWithinSec: z.number(),
   }),
   groups: z.array(responseTimeGroupSchema),
-  percentiles: z
-    .object({
-      method: z.enum(['exact', 'histogram']),
-      maxErrorSec: z.number(),
-      maxErrorPct: z.number(),
-    })
-    .optional()
-    .describe(
-      'how the P50/P90 were computed: exact (percentile_cont), or from the daily pre-aggregates, each within the larger of maxErrorSec and maxErrorPct % of the exact value; counts are always exact',
-    ),
+  percentiles: percentilesSchema.describe(
+    'how the P50/P90 were computed: exact (percentile_cont), or from the pre-aggregates, each within the larger of maxErrorSec and maxErrorPct % of the exact value; counts are always exact',
+  ),
   tookMs: z.number(),
 });
 export type ResponseTimesReport = z.infer<typeof responseTimesReportSchema>;
@@ -90,6 +91,9 @@ export const laggardsReportSchema = z.object({
   minAssignments: z.number(),
   units: ranking,
   stations: ranking,
+  percentiles: percentilesSchema.describe(
+    'how the P50/P90 that rank units and stations were computed: exact, or from the per-unit pre-aggregates (as in response-times)',
+  ),
 });
 export type LaggardsReport = z.infer<typeof laggardsReportSchema>;
 

@@ -16,13 +16,17 @@ import {
 import { REPORT_FRACTIONS } from './report-percentiles';
 import {
   applyReportSettings,
+  laggardGroups,
+  laggardGroupsFromCells,
   responseTimeGroups,
   responseTimeGroupsFromCells,
+  unitResponseTimeGroupsFromCells,
 } from './reports.queries';
 
 /**
- * The report pre-aggregates (report_cells, migration 0025) against the direct SQL over
- * incident_metrics (the oracle): on a data set whose groups respond differently (a slow district,
+ * The report pre-aggregates (report_cells, migration 0025; report_unit_cells, migration 0029 for
+ * groupBy=unit and the laggards) against the direct SQL over incident_metrics and
+ * assignment_metrics (the oracle): on a data set whose groups respond differently (a slow district,
  * slow categories, fast priority-1 calls), with open, cancelled and exercise incidents, over
  * windows with partial days at both edges and of whole days, after a bulk load and rebuild and
  * after live changes made through the triggers. Counts and ring tiers must be equal; each
@@ -75,8 +79,9 @@ describe(`report pre-aggregates (${mode})`, () => {
         tx,
       );
       await sql`
-        INSERT INTO units (callsign, kind, status, terminal_token_hash)
-        SELECT '川A-' || k || '-' || g, k, 'available', 'cells-' || k || '-' || g
+        INSERT INTO units (callsign, kind, status, terminal_token_hash, station_id)
+        SELECT '川A-' || k || '-' || g, k, 'available', 'cells-' || k || '-' || g,
+          (ARRAY[${STATION_A1}::uuid, ${STATION_B1}::uuid, NULL])[g]
         FROM unnest(ARRAY['patrol_car', 'foot', 'kiosk', 'motorcycle', 'swat']) k, generate_series(1, 3) g`.execute(
         tx,
       );
@@ -202,7 +207,115 @@ describe(`report pre-aggregates (${mode})`, () => {
         }
       }
     }
-    return percentilesChecked;
+    return percentilesChecked + (await compareUnits(from, to));
+  }
+
+  /** The raw assignment values per unit or station, for the exact percentiles. */
+  async function rawAssignmentValues(
+    key: 'unit_id' | 'station_id',
+    day: string,
+    from: Date,
+    to: Date,
+  ) {
+    const r = await sql<{
+      key: string;
+      dispatch: number | null;
+      ack: number | null;
+      arrive: number | null;
+    }>`
+      SELECT ${sql.ref(`x.${key}`)}::text AS key, x.dispatch_sec AS dispatch, x.ack_sec AS ack, x.arrive_sec AS arrive
+      FROM assignment_metrics x
+      WHERE ${sql.ref(`x.${day}`)} >= ${from} AND ${sql.ref(`x.${day}`)} < ${to} AND x.counted
+        AND ${sql.ref(`x.${key}`)} IS NOT NULL`.execute(handle.db);
+    const out = new Map<string, Record<Measure, number[]>>();
+    for (const row of r.rows) {
+      let g = out.get(row.key);
+      if (!g) out.set(row.key, (g = { dispatch: [], ack: [], arrive: [] }));
+      for (const m of MEASURES) if (row[m] !== null) g[m].push(Number(row[m]));
+    }
+    return out;
+  }
+
+  /** Each group's percentiles within the stated error of the exact ones from the raw values. */
+  function checkPercentiles(
+    label: string,
+    groups: {
+      key: string | number | null;
+      measures: Partial<Record<Measure, (number | null)[]>>;
+    }[],
+    raw: Map<string, Record<Measure, number[]>>,
+  ) {
+    let checked = 0;
+    for (const g of groups) {
+      const values = raw.get(String(g.key));
+      for (const m of MEASURES) {
+        const got = g.measures[m];
+        if (!got) continue;
+        REPORT_FRACTIONS.forEach((f, j) => {
+          if (!values || values[m].length === 0) return expect(got[j]).toBeNull();
+          const e = exact(values[m], f);
+          const off = Math.abs((got[j] as number) - e.value);
+          if (off > allowed(e.lo, e.hi))
+            throw new Error(`${label} ${g.key} ${m} P${f * 100}: ${got[j]} vs exact ${e.value}`);
+          checked++;
+        });
+      }
+    }
+    return checked;
+  }
+
+  /** The per-unit cells (groupBy=unit, laggards per unit and station) against the direct SQL. */
+  async function compareUnits(from: Date, to: Date) {
+    const q = { ...query('district', from, to), groupBy: 'unit' as const };
+    const [direct, cells, lag] = await handle.db.transaction().execute(async (tx) => {
+      await applyReportSettings(tx);
+      const levels = ['unit', 'station'] as const;
+      return [
+        await responseTimeGroups(tx, q, scheme, CITY_SCOPE),
+        await unitResponseTimeGroupsFromCells(tx, q, scheme),
+        await Promise.all(
+          levels.map(async (level) => ({
+            level,
+            direct: await laggardGroups(tx, q, level, CITY_SCOPE),
+            cells: await laggardGroupsFromCells(tx, q, level),
+          })),
+        ),
+      ] as const;
+    });
+    expect(cells).not.toBeNull();
+    const counts = (groups: { key: string | number | null; rows: number; aggregates: object }[]) =>
+      Object.fromEntries(
+        groups
+          .map((g): [string, Record<string, number>] => [
+            String(g.key),
+            {
+              rows: g.rows,
+              ...Object.fromEntries(Object.entries(g.aggregates).map(([k, v]) => [k, Number(v)])),
+            },
+          ])
+          .sort(([a], [b]) => a.localeCompare(b)),
+      );
+    expect({ groupBy: 'unit', groups: counts(cells ?? []) }).toEqual({
+      groupBy: 'unit',
+      groups: counts(direct),
+    });
+    let checked = checkPercentiles(
+      'unit',
+      cells ?? [],
+      await rawAssignmentValues('unit_id', 'incident_created_at', from, to),
+    );
+    for (const l of lag) {
+      expect({ level: l.level, groups: counts(l.cells) }).toEqual({
+        level: l.level,
+        groups: counts(l.direct),
+      });
+      checked += checkPercentiles(
+        `laggards ${l.level}`,
+        l.cells,
+        await rawAssignmentValues(`${l.level}_id`, 'assigned_at', from, to),
+      );
+    }
+    return checked;
   }
 
   it('has the data it means to test: uneven districts, settled and open incidents, exercises left out', async () => {
@@ -228,6 +341,15 @@ describe(`report pre-aggregates (${mode})`, () => {
       handle.db,
     );
     expect(ex.rows[0].n).toBe(0);
+    // per-unit cells: assignments with and without a station, in and out of the cells
+    const x = await sql<{ stations: number; none: number; cells: number; open: number }>`
+      SELECT count(DISTINCT station_id)::int AS stations, count(*) FILTER (WHERE station_id IS NULL)::int AS none,
+        count(*) FILTER (WHERE in_cells)::int AS cells, count(*) FILTER (WHERE NOT in_cells)::int AS open
+      FROM assignment_metrics`.execute(handle.db);
+    expect(x.rows[0].stations).toBe(2);
+    expect(x.rows[0].none).toBeGreaterThan(1000);
+    expect(x.rows[0].cells).toBeGreaterThan(1000);
+    expect(x.rows[0].open).toBeGreaterThan(50);
   });
 
   it('answers every group-by as the direct SQL does, with partial days at both edges and over whole days', async () => {
@@ -337,9 +459,38 @@ describe(`report pre-aggregates (${mode})`, () => {
             ARRAY(SELECT ARRAY[b, n] FROM unnest(arrive_b, arrive_c) u(b, n) WHERE n <> 0 ORDER BY b) AS rh
           FROM report_cells WHERE rows <> 0 ORDER BY 1, 2, 3, 4`.execute(handle.db)
       ).rows;
+    // the unit cells' histograms as counts per bucket (a removed value leaves its bucket at 0)
+    const histogram = (m: string) =>
+      sql.raw(`ARRAY(SELECT ARRAY[b, n] FROM (SELECT b, cum - coalesce(lag(cum) OVER (ORDER BY o), 0) AS n
+        FROM unnest(${m}_b, ${m}_cum) WITH ORDINALITY u(b, cum, o)) h WHERE n <> 0 ORDER BY b)`);
+    const fullUnits = async () =>
+      (
+        await sql<Record<string, unknown>>`
+          SELECT family, group_key, level, block, rows, arrived, ack_in, depart_in, clear_in, tiers,
+            ${histogram('dispatch')} AS dh, ${histogram('ack')} AS ah, ${histogram('arrive')} AS rh,
+            (SELECT bool_and(b < lead) FROM (SELECT b, lead(b) OVER (ORDER BY o) FROM unnest(ack_b) WITH ORDINALITY u(b, o)) s) AS ascending
+          FROM report_unit_cells WHERE rows <> 0 ORDER BY 1, 2, 3, 4`.execute(handle.db)
+      ).rows;
     const incremental = await full();
+    const incrementalUnits = await fullUnits();
+    expect(incrementalUnits.length).toBeGreaterThan(100);
     await sql`SELECT rebuild_report_cells()`.execute(handle.db);
     expect(await full()).toEqual(incremental);
+    expect(await fullUnits()).toEqual(incrementalUnits);
+
+    // every incident settled: a window around all rows reads one cell per unit and nothing else
+    await sql`UPDATE incidents SET status = 'closed' WHERE status NOT IN ('closed', 'cancelled', 'merged')`.execute(
+      handle.db,
+    );
+    const open = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM assignment_metrics WHERE NOT in_cells`.execute(handle.db);
+    expect(open.rows[0].n).toBe(0);
+    expect(
+      await compareUnits(
+        new Date(START.getTime() - 40 * 86_400_000),
+        new Date(START.getTime() + (DAYS + 3) * 86_400_000),
+      ),
+    ).toBeGreaterThan(50);
   });
 
   it('hands a scheme edited since the cells were filled back to the direct SQL', async () => {
@@ -350,11 +501,14 @@ describe(`report pre-aggregates (${mode})`, () => {
         await sql`UPDATE ring_schemes SET tiers = jsonb_set(tiers, '{0,sec}', '90') WHERE id = '1-3-8'`.execute(
           tx,
         );
-        edited = await responseTimeGroupsFromCells(tx, q, scheme);
+        edited = [
+          await responseTimeGroupsFromCells(tx, q, scheme),
+          await unitResponseTimeGroupsFromCells(tx, q, scheme),
+        ];
         throw new Error('rolled back');
       }),
     ).rejects.toThrow('rolled back');
-    expect(edited).toBeNull();
+    expect(edited).toEqual([null, null]);
   });
 
   it('reads percentiles from bucket midpoints within the stated error', async () => {

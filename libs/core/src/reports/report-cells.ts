@@ -124,7 +124,8 @@ const SLACK_DAYS = 2 ** LEVELS[0];
 export function planCells(
   from: Date,
   to: Date,
-  family: CellFamily,
+  /** a report_cells family, or a report_unit_cells one (report-unit-cells.ts) */
+  family: string,
   slack?: CellSlack,
 ): CellPlan | null {
   const wholeFirst =

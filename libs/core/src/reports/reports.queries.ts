@@ -19,6 +19,13 @@ import {
   type PercentileGroup,
   type PercentileQuery,
 } from './report-percentiles';
+import {
+  planCellsJoin,
+  rowsOutsideUnitCells,
+  unitCellPercentiles,
+  unitCellSlack,
+  type UnitCellFamily,
+} from './report-unit-cells';
 
 /** Hashing and sorting a million rows in memory instead of on disk (one report query at a time per connection). */
 const REPORT_WORK_MEM = '256MB';
@@ -304,6 +311,112 @@ export async function responseTimeGroupsFromCells(
       },
     };
   });
+}
+
+/**
+ * response-times?groupBy=unit from the per-unit pre-aggregates (report_unit_cells, migration
+ * 0029) for a city-wide report at the default bulletin thresholds: the cells of the window's
+ * days plus the assignment rows they do not hold. Counts as responseTimeGroups'; percentiles from
+ * histograms (report-unit-cells.ts). Null when the cells cannot answer (the scheme was added or
+ * edited since they were filled).
+ */
+export async function unitResponseTimeGroupsFromCells(
+  tx: Tx,
+  q: Pick<
+    ResponseTimesQuery,
+    'from' | 'to' | 'ackWithinSec' | 'departWithinSec' | 'clearWithinSec'
+  >,
+  scheme: RingScheme,
+): Promise<PercentileGroup<'dispatch' | 'ack' | 'arrive', string>[] | null> {
+  const schemeKey = await cellSchemeKey(tx, scheme.id);
+  if (!schemeKey) return null;
+  const family = 'unit';
+  const plan = planCells(q.from, q.to, family, await unitCellSlack(tx, family, q.from, q.to));
+  const tiers = scheme.tiers.length;
+  const met = (i: number) => sql`sum((c.tiers -> ${schemeKey} ->> ${sql.lit(i)})::int)::int`;
+  const fromCells = plan
+    ? (
+        await sql<Record<string, unknown> & { key: string; complete: boolean }>`
+          SELECT c.group_key AS key, sum(c.rows)::int AS rows, sum(c.rows)::int AS dispatched,
+            sum(c.ack_in)::int AS ack_in, sum(c.depart_in)::int AS depart_in, sum(c.clear_in)::int AS clear_in,
+            sum(c.arrived)::int AS arrived,
+            ${sql.join(scheme.tiers.map((_, i) => sql`${met(i)} AS ${sql.ref(`tier${i}`)}`))},
+            ${met(tiers)} AS ring_met,
+            -- every row of every cell counted under this version of the scheme
+            bool_and(coalesce(jsonb_array_length(c.tiers -> ${schemeKey}) = ${tiers + 2}
+              AND (c.tiers -> ${schemeKey} ->> ${sql.lit(tiers + 1)})::int = c.rows, false)) AS complete
+          FROM report_unit_cells c ${planCellsJoin(plan)}
+          WHERE c.family = ${family} AND c.rows <> 0 GROUP BY 1`.execute(tx)
+      ).rows
+    : [];
+  if (fromCells.some((g) => !g.complete)) return null;
+  const m = measures('unit', q.from, q.to, CITY_SCOPE);
+  const source = rowsOutsideUnitCells(family, plan, q.from, q.to);
+  const where = sql.join(m.where, sql` AND `);
+  const counts = reportCounts(m, q, scheme);
+  const raw = await sql<Record<string, unknown> & { key: string }>`
+    SELECT x.unit_id::text AS key, count(*)::int AS rows,
+      ${sql.join(Object.entries(counts).map(([a, expr]) => sql`${expr} AS ${sql.ref(a)}`))}
+    FROM ${source} x WHERE ${where} GROUP BY 1`.execute(tx);
+  const percentiles = await unitCellPercentiles(tx, family, plan, {
+    source,
+    key: sql`x.unit_id::text`,
+    where,
+    measures: { dispatch: m.dispatch, ack: m.ack, arrive: m.arrive },
+  });
+  const names = ['rows', 'dispatched', 'ack_in', 'depart_in', 'clear_in', 'arrived', 'ring_met'];
+  names.push(...scheme.tiers.map((_, i) => `tier${i}`));
+  const groups = new Map<string, Record<string, number>>();
+  for (const row of [...raw.rows, ...fromCells]) {
+    const g = groups.get(row.key) ?? Object.fromEntries(names.map((n) => [n, 0]));
+    for (const n of names) g[n] += Number(row[n]);
+    groups.set(row.key, g);
+  }
+  return [...groups].map(([key, { rows, ...aggregates }]) => ({
+    key,
+    rows,
+    aggregates,
+    measures: percentiles.get(key) ?? {
+      dispatch: [null, null],
+      ack: [null, null],
+      arrive: [null, null],
+    },
+  }));
+}
+
+/**
+ * The laggards' groups from the per-unit pre-aggregates (families lag_unit, lag_station) for a
+ * city-wide report: as laggardGroups, percentiles from histograms.
+ */
+export async function laggardGroupsFromCells(
+  tx: Tx,
+  q: Pick<LaggardsQuery, 'from' | 'to'>,
+  groupBy: 'unit' | 'station',
+): Promise<PercentileGroup<'ack' | 'arrive', never>[]> {
+  const family: UnitCellFamily = groupBy === 'unit' ? 'lag_unit' : 'lag_station';
+  const plan = planCells(q.from, q.to, family, await unitCellSlack(tx, family, q.from, q.to));
+  const keyCol = groupBy === 'unit' ? sql`x.unit_id` : sql`x.station_id`;
+  const source = rowsOutsideUnitCells(family, plan, q.from, q.to);
+  const where = sql`x.assigned_at >= ${q.from} AND x.assigned_at < ${q.to} AND x.counted AND ${keyCol} IS NOT NULL`;
+  const r = await sql<{ key: string; rows: number }>`
+    SELECT x.key, sum(x.rows)::int AS rows FROM (
+      SELECT ${keyCol}::text AS key, count(*) AS rows FROM ${source} x WHERE ${where} GROUP BY 1
+      ${plan ? sql`UNION ALL SELECT c.group_key, c.rows FROM report_unit_cells c ${planCellsJoin(plan)} WHERE c.family = ${family} AND c.rows <> 0` : sql``}
+    ) x GROUP BY 1`.execute(tx);
+  const percentiles = await unitCellPercentiles(tx, family, plan, {
+    source,
+    key: sql`${keyCol}::text`,
+    where,
+    measures: { ack: sql`x.ack_sec`, arrive: sql`x.arrive_sec` },
+  });
+  return r.rows
+    .filter((g) => g.rows > 0)
+    .map((g) => ({
+      key: g.key,
+      rows: g.rows,
+      aggregates: {} as Record<never, unknown>,
+      measures: percentiles.get(g.key) ?? { ack: [null, null], arrive: [null, null] },
+    }));
 }
 
 /**

@@ -21,9 +21,11 @@ import {
   applyReportSettings,
   jurisdictionNames,
   laggardGroups,
+  laggardGroupsFromCells,
   responseTimeGroups,
   responseTimeGroupsFromCells,
   unitCallsigns,
+  unitResponseTimeGroupsFromCells,
 } from './reports.queries';
 import { CELL_BULLETIN, CELL_MIN_ROWS, CELL_PERCENTILE_ERROR, isCellFamily } from './report-cells';
 
@@ -64,10 +66,11 @@ export class ReportsService {
     const scope = await this.scopes.scopeOf(by);
     const fromCells = this.cellsCanAnswer(q, scope.kind === 'city');
     const rows = await this.withReportSettings(async (tx) => {
-      const cells =
-        fromCells && isCellFamily(q.groupBy)
+      const cells = !fromCells
+        ? null
+        : isCellFamily(q.groupBy)
           ? await responseTimeGroupsFromCells(tx, { ...q, groupBy: q.groupBy }, scheme)
-          : null;
+          : await unitResponseTimeGroupsFromCells(tx, q, scheme);
       // a small report is exact: sorting its rows costs less than being approximate
       if (cells && cells.reduce((n, g) => n + g.rows, 0) >= CELL_MIN_ROWS) return cells;
       return { exact: await responseTimeGroups(tx, q, scheme, scope) };
@@ -125,26 +128,21 @@ export class ReportsService {
         clearWithinSec: q.clearWithinSec,
       },
       groups,
-      percentiles: exact
-        ? { method: 'exact', maxErrorSec: 0, maxErrorPct: 0 }
-        : {
-            method: 'histogram',
-            maxErrorSec: CELL_PERCENTILE_ERROR.sec,
-            maxErrorPct: CELL_PERCENTILE_ERROR.relative * 100,
-          },
+      percentiles: this.percentilesMethod(exact),
       tookMs: Date.now() - started,
     };
   }
 
   /**
    * Whether the report pre-aggregates hold what this report needs: a city-wide report (cells are
-   * not kept per grid or scope) grouped by an incident attribute, at the default bulletin
-   * thresholds. The other reports read incident_metrics (exact, slower).
+   * not kept per grid or scope) grouped by an incident attribute (report_cells) or by unit
+   * (report_unit_cells), at the default bulletin thresholds. The other reports read
+   * incident_metrics (exact, slower).
    */
   private cellsCanAnswer(q: ResponseTimesQuery, cityWide: boolean): boolean {
     return (
       cityWide &&
-      isCellFamily(q.groupBy) &&
+      (isCellFamily(q.groupBy) || q.groupBy === 'unit') &&
       q.ackWithinSec === CELL_BULLETIN.ackWithinSec &&
       q.departWithinSec === CELL_BULLETIN.departWithinSec &&
       q.clearWithinSec === CELL_BULLETIN.clearWithinSec
@@ -154,9 +152,20 @@ export class ReportsService {
   /** Units and stations with the worst P90 from assignment to 签收 and to arrival. */
   async laggards(q: LaggardsQuery, by: Principal): Promise<LaggardsReport> {
     const scope = await this.scopes.scopeOf(by);
+    let histogram = false;
     // two scans side by side on PostgreSQL (two connections; PGlite queues them)
     const level = async (groupBy: 'unit' | 'station') => {
-      const groups = await this.withReportSettings((tx) => laggardGroups(tx, q, groupBy, scope));
+      const groups = await this.withReportSettings(async (tx) => {
+        // city-wide: the per-unit pre-aggregates, when they hold enough to be worth it
+        if (scope.kind === 'city') {
+          const cells = await laggardGroupsFromCells(tx, q, groupBy);
+          if (cells.reduce((n, g) => n + g.rows, 0) >= CELL_MIN_ROWS) {
+            histogram = true;
+            return cells;
+          }
+        }
+        return laggardGroups(tx, q, groupBy, scope);
+      });
       const ranked = groups
         .filter((g) => g.rows >= q.minAssignments)
         .map((g): LaggardRow => ({
@@ -184,7 +193,19 @@ export class ReportsService {
       minAssignments: q.minAssignments,
       units,
       stations,
+      percentiles: this.percentilesMethod(!histogram),
     };
+  }
+
+  /** How a report's P50/P90 were computed, as the answer states it. */
+  private percentilesMethod(exact: boolean): ResponseTimesReport['percentiles'] {
+    return exact
+      ? { method: 'exact', maxErrorSec: 0, maxErrorPct: 0 }
+      : {
+          method: 'histogram',
+          maxErrorSec: CELL_PERCENTILE_ERROR.sec,
+          maxErrorPct: CELL_PERCENTILE_ERROR.relative * 100,
+        };
   }
 
   private withReportSettings<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
