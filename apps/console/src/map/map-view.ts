@@ -55,6 +55,8 @@ export class MapView {
   /** Resolves once the basemap data (roads, districts) has been handed to the map. */
   readonly basemapLoaded: Promise<void>;
   private resolveBasemap!: () => void;
+  /** Frames drawn so far (each costs hundreds of ms on a software-rendered hall PC). */
+  frames = 0;
   /** Features last handed to the map per overlay (the console bench waits for its units on it). */
   readonly handed = new Map<OverlaySource, number>();
   private readonly pendingData = new Map<OverlaySource, FeatureCollection>();
@@ -101,6 +103,8 @@ export class MapView {
     });
     // marks for the console bench (bench/console.ts) and anyone profiling a hall PC
     this.map.once('idle', () => performance.mark('ringcad:map-first-idle'));
+    this.map.once('load', () => performance.mark('ringcad:map-load'));
+    this.map.on('render', () => this.frames++);
     this.loaded = new Promise((resolve) => {
       this.map.once('style.load', () => {
         performance.mark('ringcad:style-loaded');
@@ -184,6 +188,8 @@ export class MapView {
   /** Replaces an overlay's data now. */
   set(source: OverlaySource, data: FeatureCollection) {
     if (source === 'units') this.resolveLive();
+    const mark = `ringcad:${source}-handed`;
+    if (data.features.length && !performance.getEntriesByName(mark).length) performance.mark(mark);
     this.pendingData.delete(source);
     this.handed.set(source, data.features.length);
     this.lastSet.set(source, performance.now());
