@@ -22,6 +22,9 @@ import {
 } from './style';
 
 maplibregl.setWorkerUrl(workerUrl);
+// the map's worker (its script fetched and compiled) starts while the rest of the console sets
+// up: the road tiles are fetched by it, and the first view waits for them
+maplibregl.prewarm();
 
 const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };
 /** Side streets are shown at the latest this long after the roads were added, live data or not. */
