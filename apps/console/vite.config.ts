@@ -19,6 +19,7 @@ function precompress(): Plugin {
   return {
     name: 'ringcad-precompress',
     apply: 'build',
+    // the files as written (Vite prepends its preload map to the entry after generateBundle)
     writeBundle(options, bundle) {
       for (const [name, out] of Object.entries(bundle)) {
         if (!/\.(m?js|css|svg)$/.test(name)) continue;
