@@ -95,8 +95,8 @@ async function call<T = any>(
   token?: string,
   body?: unknown,
 ): Promise<T> {
-  // a kept-alive socket the server closed just as it was reused: one retry (ECONNRESET before
-  // the request was read)
+  // a kept-alive socket the server closed just as it was reused: one retry (ECONNRESET, or
+  // undici's "other side closed", before the request was read)
   const send = () =>
     fetch(`${base}${path}`, {
       method,
@@ -107,7 +107,7 @@ async function call<T = any>(
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   const res = await send().catch((err: { cause?: { code?: string } }) => {
-    if (err.cause?.code !== 'ECONNRESET') throw err;
+    if (err.cause?.code !== 'ECONNRESET' && err.cause?.code !== 'UND_ERR_SOCKET') throw err;
     return send();
   });
   const text = await res.text();
