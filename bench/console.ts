@@ -54,6 +54,14 @@ interface Load {
   fontFiles: number;
   fontsEndMs: number;
   unitsRendered: number;
+  /** The HTML document's response end (navigation timing). */
+  htmlMs: number;
+  /** Frames the map drew from navigation to that idle (each one a SwiftShader draw). */
+  framesBeforeIdle: number;
+  /** Road tile requests (made by the map's workers, seen through CDP's Network domain). */
+  tiles: { requests: number; bytes: number; firstStartMs: number; lastEndMs: number };
+  /** The page's performance.timeOrigin (epoch ms), to put the CDP times on the page's clock. */
+  timeOrigin: number;
 }
 
 function median(xs: number[]): number {
@@ -87,8 +95,8 @@ async function call<T = any>(
   token?: string,
   body?: unknown,
 ): Promise<T> {
-  // a kept-alive socket the server closed just as it was reused: one retry (ECONNRESET before
-  // the request was read)
+  // a kept-alive socket the server closed just as it was reused: one retry (ECONNRESET, or
+  // undici's "other side closed", before the request was read)
   const send = () =>
     fetch(`${base}${path}`, {
       method,
@@ -99,7 +107,7 @@ async function call<T = any>(
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   const res = await send().catch((err: { cause?: { code?: string } }) => {
-    if (err.cause?.code !== 'ECONNRESET') throw err;
+    if (err.cause?.code !== 'ECONNRESET' && err.cause?.code !== 'UND_ERR_SOCKET') throw err;
     return send();
   });
   const text = await res.text();
@@ -323,6 +331,20 @@ async function measureCity(city: 'demo' | 'hard'): Promise<Record<string, unknow
             transferMode: 'ReportEvents',
           });
         }
+        // the map's workers fetch the road tiles: the page's resource timing does not list them,
+        // Playwright reports them (wall-clock ms: the page's timeOrigin puts them on its clock)
+        const tileReqs: Promise<{ start: number; end: number; bytes: number }>[] = [];
+        page.on('requestfinished', (req) => {
+          if (!req.url().includes('/road-network/tiles/')) return;
+          const t = req.timing();
+          tileReqs.push(
+            req.sizes().then((sz) => ({
+              start: t.startTime,
+              end: t.startTime + t.responseEnd,
+              bytes: sz.responseBodySize,
+            })),
+          );
+        });
         const cpu0 = process.cpuUsage();
         await page.goto(base);
         const load = await page.evaluate(
@@ -366,7 +388,12 @@ async function measureCity(city: 'demo' | 'hard'): Promise<Record<string, unknow
                   const fonts = g.performance
                     .getEntriesByType('resource')
                     .filter((e: any) => e.name.endsWith('.woff2'));
+                  const nav = g.performance.getEntriesByType('navigation')[0];
                   resolvePromise({
+                    htmlMs: Math.round(nav?.responseEnd ?? NaN),
+                    framesBeforeIdle: r.view.frames,
+                    tiles: { requests: 0, bytes: 0, firstStartMs: NaN, lastEndMs: NaN },
+                    timeOrigin: g.performance.timeOrigin,
                     readyMs,
                     roadFeatures: r.map.querySourceFeatures('roads', { sourceLayer: 'roads' })
                       .length,
@@ -387,12 +414,21 @@ async function measureCity(city: 'demo' | 'hard'): Promise<Record<string, unknow
           [positions.length, INCIDENTS],
         );
         const cpu = process.cpuUsage(cpu0);
+        const pageMs = (epochMs: number) => Math.round(epochMs - load.timeOrigin);
+        // tiles asked for before that idle (later ones are the side streets shown after it)
+        const tiles = (await Promise.all(tileReqs)).filter((t) => pageMs(t.start) <= load.readyMs);
+        load.tiles = {
+          requests: tiles.length,
+          bytes: tiles.reduce((a, t) => a + t.bytes, 0),
+          firstStartMs: Math.min(...tiles.map((t) => pageMs(t.start))),
+          lastEndMs: Math.max(...tiles.map((t) => pageMs(t.end))),
+        };
         load.apiCpuMs = Math.round((cpu.user + cpu.system) / 1000);
         load.pageMainThreadCpuMs = Math.round(((await taskSeconds()) - task0) * 1000);
         if (k < 0) coldServer = load;
         else loads.push(load);
         console.log(
-          `  ${k < 0 ? 'server-warming load' : `load ${k + 1}/${LOADS}`}: first idle ${load.readyMs} ms (roads requested ${load.marks['roads-requested']}, sync ${load.marks['first-sync']}; page main thread ${load.pageMainThreadCpuMs} ms CPU, api ${load.apiCpuMs} ms CPU; ${load.roadFeatures} road features)`,
+          `  ${k < 0 ? 'server-warming load' : `load ${k + 1}/${LOADS}`}: first idle ${load.readyMs} ms (script ${load.resources['/assets/index.js']?.endMs}, evaluated ${load.marks['script-evaluated']}, roads requested ${load.marks['roads-requested']}, tiles ${load.tiles.firstStartMs}–${load.tiles.lastEndMs}, sync ${load.marks['first-sync']}, units handed ${load.marks['units-handed']}, ${load.framesBeforeIdle} frames; page main thread ${load.pageMainThreadCpuMs} ms CPU, api ${load.apiCpuMs} ms CPU; ${load.roadFeatures} road features)`,
         );
         if (cdp) {
           const done = new Promise<void>((r) => cdp.once('Tracing.tracingComplete', () => r()));
@@ -442,6 +478,40 @@ async function measureCity(city: 'demo' | 'hard'): Promise<Record<string, unknow
     const idle = loads.map((l) => l.readyMs);
     const mark = (name: string) =>
       median(loads.map((l) => l.marks[name]).filter((v): v is number => typeof v === 'number'));
+    const med = (f: (l: Load) => number | undefined) =>
+      median(loads.map(f).filter((v): v is number => typeof v === 'number'));
+    const read = (path: string) => ({
+      startMs: med((l) => l.resources[path]?.startMs),
+      endMs: med((l) => l.resources[path]?.endMs),
+    });
+    // each phase's median over the measured loads, in ms from navigation start, in the order the
+    // console goes through them (the marks are set by the console: apps/console/src, `ringcad:*`)
+    const phases = {
+      htmlMs: med((l) => l.htmlMs),
+      script: read('/assets/index.js'),
+      scriptEvaluatedMs: mark('script-evaluated'),
+      sessionMs: mark('session'),
+      mapWorker: read('/assets/maplibre-gl-worker.mjs'),
+      roadNetworkSummary: read('/api/v1/road-network'),
+      jurisdictions: read('/api/v1/jurisdictions'),
+      styleLoadedMs: mark('style-loaded'),
+      mapLoadMs: mark('map-load'),
+      roadsRequestedMs: mark('roads-requested'),
+      roadTiles: {
+        requests: med((l) => l.tiles.requests),
+        bytes: med((l) => l.tiles.bytes),
+        firstStartMs: med((l) => l.tiles.firstStartMs),
+        lastEndMs: med((l) => l.tiles.lastEndMs),
+      },
+      fonts: { files: med((l) => l.fontFiles), endMs: med((l) => l.fontsEndMs) },
+      socketConnectedMs: mark('socket-connected'),
+      firstSyncMs: mark('first-sync'),
+      unitsHandedMs: mark('units-handed'),
+      incidentsHandedMs: mark('incidents-handed'),
+      mapFirstIdleMs: mark('map-first-idle'),
+      firstIdleMs: median(idle),
+      framesBeforeIdle: med((l) => l.framesBeforeIdle),
+    };
     const result = {
       firstIdleMs: median(idle),
       firstIdleP90Ms: p90(idle),
@@ -465,6 +535,7 @@ async function measureCity(city: 'demo' | 'hard'): Promise<Record<string, unknow
       basemapLoadedMs: mark('basemap-loaded'),
       firstSyncMs: mark('first-sync'),
       fontFiles: loads[0].fontFiles,
+      phases,
       roadSegments: summary.segments,
       fpsWhileUnitsMove: fps,
       pageErrors: errors.length,
@@ -492,6 +563,8 @@ async function measureCity(city: 'demo' | 'hard'): Promise<Record<string, unknow
           'seeding units, positions and incidents',
           'side streets: not in tiles below z12 (a framed 250k-node city is below that); where the framed city is closer, they are in its tiles but hidden until the first view has drawn',
         ],
+        phases:
+          'medians over the measured loads, ms from navigation start: resource timing for the page’s own requests (start = request start, end = response end), Playwright’s request events for the road tiles (the map’s workers fetch them; only those asked for before the first idle), the console’s performance marks (ringcad:*) for the rest; framesBeforeIdle counts the map’s render events',
         cpu: 'pageMainThreadCpuMs: the page main thread (CDP TaskDuration), not the map workers or the GPU process; apiCpuMs: this process (the api in-process) from navigation to idle',
       },
       at: new Date().toISOString(),

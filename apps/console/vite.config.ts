@@ -1,13 +1,38 @@
 // Vite build of the command console: `vite build apps/console` → apps/console/dist, served by the
 // api (`/` → dist/index.html, `/assets/*` static). Everything, fonts included, is bundled: the
 // console must work on a network with no internet at all.
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 
 const lib = (name: string, file = 'index') =>
   fileURLToPath(new URL(`../../libs/${name}/src/${file}.ts`, import.meta.url));
 
+/**
+ * Writes `<file>.gz` beside every script and style sheet worth it, gzipped once at the highest
+ * level: the api serves these (apps/api/src/system/precompressed.ts) instead of gzipping the
+ * bundle for every console that loads.
+ */
+function precompress(): Plugin {
+  return {
+    name: 'ringcad-precompress',
+    apply: 'build',
+    // the files as written (Vite prepends its preload map to the entry after generateBundle)
+    writeBundle(options, bundle) {
+      for (const [name, out] of Object.entries(bundle)) {
+        if (!/\.(m?js|css|svg)$/.test(name)) continue;
+        const data = out.type === 'chunk' ? out.code : out.source;
+        if (data.length < 1024) continue;
+        writeFileSync(join(options.dir ?? 'dist', `${name}.gz`), gzipSync(data, { level: 9 }));
+      }
+    },
+  };
+}
+
 export default defineConfig({
+  plugins: [precompress()],
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: '/',
   publicDir: false,

@@ -23,6 +23,7 @@ import { RealtimeGateway } from './realtime/realtime.gateway';
 import { ROAD_NETWORK_UPLOAD_PATH } from './roads/upload-body';
 import { IMPORT_UPLOAD_PATH } from './imports/imports.controller';
 import { terminalDist } from './safety/terminal-page.controller';
+import { precompressed } from './system/precompressed';
 
 export interface ApiAppOptions {
   clock?: Clock;
@@ -120,7 +121,10 @@ export async function createApiApp(
   });
   // the built console (apps/console/dist) and its assets; `/` itself is ConsolePageController
   const consoleDist = join(findProjectPath('apps/console'), 'dist');
-  if (existsSync(consoleDist)) app.useStaticAssets(consoleDist, { index: false, maxAge: '1h' });
+  if (existsSync(consoleDist)) {
+    app.use(precompressed(consoleDist, 3600_000));
+    app.useStaticAssets(consoleDist, { index: false, maxAge: '1h' });
+  }
   // the 警务通 terminal app (apps/terminal/dist) under /m; `/m` itself is TerminalPageController
   if (existsSync(terminalDist()))
     app.useStaticAssets(terminalDist(), { prefix: '/m', index: false, maxAge: 0 });

@@ -1,6 +1,7 @@
 // HTTP client for the public contract (/api/v1). Errors come back as ApiError with the server's
 // code (views show it through errorMessage in i18n.ts, never the server's English message).
 import type { ErrorBody } from '@ringcad/contracts';
+import { takeEarlyRead } from './early-reads';
 
 export class ApiError extends Error {
   constructor(
@@ -44,19 +45,23 @@ export class RawBody {
 
 async function call<T>(method: string, path: string, body?: unknown, attempt = 0): Promise<T> {
   const raw = body instanceof RawBody ? body : null;
-  const res = await fetch(`/api/v1${path}`, {
-    method,
-    headers: {
-      accept: 'application/json',
-      ...(raw
-        ? { 'content-type': raw.type }
-        : body !== undefined
-          ? { 'content-type': 'application/json' }
-          : {}),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: raw ? raw.data : body === undefined ? undefined : JSON.stringify(body),
-  });
+  const send = () =>
+    fetch(`/api/v1${path}`, {
+      method,
+      headers: {
+        accept: 'application/json',
+        ...(raw
+          ? { 'content-type': raw.type }
+          : body !== undefined
+            ? { 'content-type': 'application/json' }
+            : {}),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: raw ? raw.data : body === undefined ? undefined : JSON.stringify(body),
+    });
+  // the page's first reads may already be on their way (index.html); a failed one is sent again
+  const early = method === 'GET' && attempt === 0 ? takeEarlyRead(path, token) : undefined;
+  const res = await (early ? early.catch(send) : send());
   const text = await res.text();
   let parsed: unknown = null;
   try {

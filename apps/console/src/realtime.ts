@@ -88,6 +88,8 @@ export function connectRealtime(token: string, onAuthFailed: () => void): () => 
     }, waitMs);
   };
   s.on('connect', () => {
+    if (!performance.getEntriesByName('ringcad:socket-connected').length)
+      performance.mark('ringcad:socket-connected');
     refusedHandshakes = 0;
     store.expectSync();
     store.setConnection('online');
