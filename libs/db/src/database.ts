@@ -22,6 +22,11 @@ export type DbOrTx = Db | Tx;
 /** One handle over either driver. Only this file knows which one is behind `db`. */
 export interface DatabaseHandle {
   kind: 'pglite' | 'postgres';
+  /**
+   * PGlite runs on this thread's event loop (`pgliteThread: false`): its statements block it, so
+   * bulk writes go in small parts. False for PGlite in its own thread and for PostgreSQL.
+   */
+  onEventLoop: boolean;
   db: Db;
   /**
    * The database answers (health probes): PostgreSQL through the pool; PGlite straight to its
@@ -67,6 +72,7 @@ async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     kind: 'postgres',
+    onEventLoop: false,
     db,
     async ping() {
       await sql`SELECT 1`.execute(db);
@@ -133,6 +139,7 @@ async function openPGlite(dataDir: string, thread: boolean): Promise<DatabaseHan
   let pool: PGlitePoolAdapter | undefined;
   return {
     kind: 'pglite',
+    onEventLoop: !thread,
     db,
     ping: () => session.ping(),
     async execScript(sql) {

@@ -46,12 +46,14 @@ const BROADCAST_MS = 1000;
 /** Units' row positions (the live store's fallback, and what SQL sees) lag by at most this. */
 const ROW_POSITION_REFRESH_MS = 5000;
 /**
- * Embedded mode: PGlite has one session, so a batch is written in statements of this many rows,
- * each taking the session at bulk priority: a 110 call waits behind one of them, not behind a
- * 5,000-row insert. (PostgreSQL takes the batch in one statement.)
+ * PGlite on the event loop (`PGLITE_THREAD=0`): a batch is written in statements of this many
+ * rows, so the loop is never held for long and a 110 call waits behind one of them, not behind a
+ * 5,000-row insert. PGlite in its own thread and PostgreSQL take the batch in one statement: every
+ * statement costs the thread a round trip through the api's event loop, and ten of them per batch
+ * cut the ingest to a fifth at the peak (bench/peak.ts).
  */
 const EMBEDDED_INSERT_ROWS = 500;
-/** Embedded mode: units' row positions are refreshed in statements of this many units. */
+/** PGlite on the event loop: units' row positions are refreshed in statements of this many units. */
 const EMBEDDED_ROW_UPDATES = 250;
 
 const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
@@ -157,9 +159,9 @@ export class PositionsService
   }
 
   /**
-   * Runs `write` over `rows` at bulk priority. Embedded, in parts of `partRows`: PGlite has one
-   * session, so a 110 call queued behind this waits for one part, not for all of them. Services
-   * write everything at once. A failed part hands it and the rows after it to `onFailure`.
+   * Runs `write` over `rows` at bulk priority. With PGlite on the event loop, in parts of
+   * `partRows` (the loop is held for one part at a time); otherwise all at once. A failed part
+   * hands it and the rows after it to `onFailure`.
    */
   private async inBulkParts<T>(
     rows: T[],
@@ -167,7 +169,7 @@ export class PositionsService
     write: (part: T[]) => Promise<unknown>,
     onFailure?: (unwritten: T[]) => void,
   ): Promise<void> {
-    const step = this.database.raw.kind === 'pglite' ? partRows : rows.length;
+    const step = this.database.raw.onEventLoop ? partRows : rows.length;
     for (let i = 0; i < rows.length; i += step) {
       const part = step >= rows.length ? rows : rows.slice(i, i + step);
       try {
