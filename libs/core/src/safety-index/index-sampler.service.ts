@@ -130,12 +130,6 @@ export class IndexSamplerService implements OnModuleInit, OnApplicationBootstrap
         pointsVisitedPct: slot.pointsVisitedPct,
       });
     }
-    await saveVisibilitySamples(
-      db,
-      { start: new Date(visibilityStart), min: INDEX_SAMPLE_SLOT_MIN },
-      now,
-      visibility,
-    );
 
     const touching = await perimetersByDistrict(db);
     const readiness = new Map<string, Awaited<ReturnType<PerimetersService['readiness']>>>();
@@ -152,7 +146,17 @@ export class IndexSamplerService implements OnModuleInit, OnApplicationBootstrap
           targetPct: tier.targetPct,
         });
     }
-    await saveReadinessSamples(db, new Date(readinessStart), now, samples);
+    // one run's samples land together: a reader never sees one tier of a perimeter without the
+    // others (the index's readiness is their mean)
+    await this.database.transaction(async (tx) => {
+      await saveVisibilitySamples(
+        tx,
+        { start: new Date(visibilityStart), min: INDEX_SAMPLE_SLOT_MIN },
+        now,
+        visibility,
+      );
+      await saveReadinessSamples(tx, new Date(readinessStart), now, samples);
+    });
     run.visibility = visibility.length;
     run.readiness = samples.length;
     this.logger.debug(
