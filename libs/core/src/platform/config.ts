@@ -41,11 +41,10 @@ export const configSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   DATA_DIR: z.string().default('./.data'),
   /**
-   * Embedded mode: PGlite in a worker thread of its own (1) or on the event loop (0, default for
-   * now: with the thread the safety-index sampler's first sample can come before a new unit's
-   * position is in, which e2e/safety-index catches; to be understood before the thread is default).
+   * Embedded mode: PGlite in a worker thread of its own (1, the default: its statements never
+   * block the event loop that answers calls) or on the event loop (0).
    */
-  PGLITE_THREAD: bool.default(false),
+  PGLITE_THREAD: bool.default(true),
   REDIS_URL: z.string().url().optional(),
   /** Namespace of our keys and channels in Redis (BullMQ prefix, socket.io adapter key). */
   REDIS_PREFIX: z
