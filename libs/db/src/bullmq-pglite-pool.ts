@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { PGliteSession } from './pglite-session';
-import type { SessionLock } from './session-lock';
+import type { SessionGate, SessionLease, SessionStatements } from './session-gate';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- mirrors pg's own generic signature */
 
@@ -8,7 +8,7 @@ import type { SessionLock } from './session-lock';
  * Parameterless statements go through the simple protocol (`exec`), which accepts the
  * multi-statement scripts BullMQ's migrations are; the extended protocol (`query`) does not.
  */
-async function runOn<R>(pglite: PGliteSession, text: string, params?: readonly unknown[]) {
+async function runOn<R>(pglite: SessionStatements, text: string, params?: readonly unknown[]) {
   // BullMQ's PostgreSQL backend expects node-postgres' default text form of int8/numeric
   if (!params || params.length === 0) {
     const results = await pglite.exec(text, 'bullmq');
@@ -29,17 +29,17 @@ interface Notification {
 
 /**
  * A `pg.Pool`-shaped front for PGlite so BullMQ's PostgreSQL backend can run in-process in
- * embedded mode. Single statements take the session lock for their own duration; a checked-out
- * client that issues BEGIN keeps the lock until COMMIT/ROLLBACK. LISTEN runs on the one session
- * and PGlite's global notification hook fans NOTIFY payloads out to the clients that listened.
+ * embedded mode. Single statements take their turn on the session's gate; a checked-out client
+ * that issues BEGIN holds the session until COMMIT/ROLLBACK. LISTEN runs on the one session and
+ * PGlite's global notification hook fans NOTIFY payloads out to the clients that listened.
  */
 export class PGlitePoolAdapter extends EventEmitter {
   private readonly clients = new Set<PGliteClientAdapter>();
   private readonly unsubscribe: () => void;
 
   constructor(
-    readonly pglite: PGliteSession,
-    readonly lock: SessionLock,
+    pglite: PGliteSession,
+    readonly gate: SessionGate,
   ) {
     super();
     this.unsubscribe = pglite.onNotification((channel, payload) => {
@@ -51,7 +51,7 @@ export class PGlitePoolAdapter extends EventEmitter {
     text: string,
     params?: readonly unknown[],
   ): Promise<{ rows: R[]; rowCount: number }> {
-    return this.lock.run(() => runOn<R>(this.pglite, text, params));
+    return runOn<R>(this.gate, text, params);
   }
 
   async connect(): Promise<PGliteClientAdapter> {
@@ -72,7 +72,7 @@ export class PGlitePoolAdapter extends EventEmitter {
 
 class PGliteClientAdapter extends EventEmitter {
   private readonly channels = new Set<string>();
-  private releaseTx: (() => void) | null = null;
+  private lease: SessionLease | null = null;
 
   constructor(private readonly pool: PGlitePoolAdapter) {
     super();
@@ -89,27 +89,26 @@ class PGliteClientAdapter extends EventEmitter {
     const head = text.trim().slice(0, 12).toUpperCase();
     const listen = /^\s*(?:--[^\n]*\n\s*)*LISTEN\s+("?)([A-Za-z0-9_]+)\1/i.exec(text);
     if (listen) this.channels.add(listen[2]);
-    if (head.startsWith('BEGIN') && !this.releaseTx) {
-      this.releaseTx = await this.pool.lock.acquire();
-    }
-    const inTx = this.releaseTx !== null;
+    if (head.startsWith('BEGIN') && !this.lease) this.lease = await this.pool.gate.hold();
+    const lease = this.lease;
     try {
-      const run = () => runOn<R>(this.pool.pglite, text, params);
-      return inTx ? await run() : await this.pool.lock.run(run);
+      return await runOn<R>(lease?.session ?? this.pool.gate, text, params);
     } finally {
-      if (inTx && (head.startsWith('COMMIT') || head.startsWith('ROLLBACK'))) {
-        const release = this.releaseTx;
-        this.releaseTx = null;
-        release?.();
+      if (lease && (head.startsWith('COMMIT') || head.startsWith('ROLLBACK'))) {
+        this.lease = null;
+        lease.release();
       }
     }
   }
 
   release(): void {
-    if (this.releaseTx) {
-      const release = this.releaseTx;
-      this.releaseTx = null;
-      void this.pool.pglite.query('ROLLBACK').finally(release);
+    const lease = this.lease;
+    if (lease) {
+      this.lease = null;
+      void lease.session
+        .query('ROLLBACK')
+        .catch(() => undefined)
+        .finally(() => lease.release());
     }
     this.pool.forget(this);
   }

@@ -5,6 +5,7 @@ import { PGliteDialect } from './pglite-dialect';
 import { PGlitePoolAdapter } from './bullmq-pglite-pool';
 import { PGliteThread } from './pglite-thread';
 import { inProcessSession, type PGliteSession } from './pglite-session';
+import { lockedGate, type SessionGate } from './session-gate';
 import { SessionLock } from './session-lock';
 import { claimDataDir, openPGliteWithPostgis } from './data-dir';
 import { GuardedPool } from './pg-pool';
@@ -134,8 +135,9 @@ async function openPGlite(dataDir: string, thread: boolean): Promise<DatabaseHan
     release();
     throw err;
   }
-  const lock = new SessionLock();
-  const db = new Kysely<DB>({ dialect: new PGliteDialect(session, lock) });
+  const gate: SessionGate =
+    session instanceof PGliteThread ? session : lockedGate(session, new SessionLock());
+  const db = new Kysely<DB>({ dialect: new PGliteDialect(gate) });
   let pool: PGlitePoolAdapter | undefined;
   return {
     kind: 'pglite',
@@ -143,38 +145,45 @@ async function openPGlite(dataDir: string, thread: boolean): Promise<DatabaseHan
     db,
     ping: () => session.ping(),
     async execScript(sql) {
-      await lock.run(() => session.exec(sql));
+      await gate.exec(sql);
     },
-    applyMigration(name, body) {
-      return lock.run(async () => {
-        await session.exec('BEGIN');
+    async applyMigration(name, body) {
+      const { session: held, release: letGo } = await gate.hold();
+      try {
+        await held.exec('BEGIN');
         try {
-          await session.exec(LEDGER_DDL);
-          const done = await session.query(
-            'SELECT 1 FROM public.schema_migrations WHERE name = $1',
-            [name],
-          );
+          await held.exec(LEDGER_DDL);
+          const done = await held.query('SELECT 1 FROM public.schema_migrations WHERE name = $1', [
+            name,
+          ]);
           if (done.rows.length) {
-            await session.exec('COMMIT');
+            await held.exec('COMMIT');
             return false;
           }
-          await session.exec(`SET LOCAL search_path TO public;\n${body}`);
-          await session.query('INSERT INTO public.schema_migrations (name) VALUES ($1)', [name]);
-          await session.exec('COMMIT');
+          await held.exec(`SET LOCAL search_path TO public;\n${body}`);
+          await held.query('INSERT INTO public.schema_migrations (name) VALUES ($1)', [name]);
+          await held.exec('COMMIT');
           return true;
         } catch (err) {
-          await session.exec('ROLLBACK').catch(() => undefined);
+          await held.exec('ROLLBACK').catch(() => undefined);
           throw err;
         }
-      });
+      } finally {
+        letGo();
+      }
     },
     bullmqPool() {
-      pool ??= new PGlitePoolAdapter(session, lock);
+      pool ??= new PGlitePoolAdapter(session, gate);
       return pool;
     },
     async close() {
       await pool?.end();
-      await lock.run(() => session.close());
+      const { release: letGo } = await gate.hold();
+      try {
+        await session.close();
+      } finally {
+        letGo();
+      }
       release();
     },
   };

@@ -10,24 +10,21 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
-import type { PGliteSession } from './pglite-session';
-import type { SessionLock } from './session-lock';
+import type { SessionGate, SessionLease } from './session-gate';
 
 /**
- * Kysely dialect over the embedded PGlite session (its own thread in the product). Kysely 0.28 (the last line that supports Node 20 and
- * CommonJS) has no PGlite dialect, so this is ours: one connection, guarded by the shared
- * session lock for its whole checkout (a transaction holds it from BEGIN to COMMIT).
+ * Kysely dialect over the embedded PGlite session (its own thread in the product). Kysely 0.28 (the
+ * last line that supports Node 20 and CommonJS) has no PGlite dialect, so this is ours: one
+ * session behind its gate. A single statement takes its turn on its own; a transaction holds the
+ * session from BEGIN to COMMIT, so no other caller's statement runs inside it.
  */
 export class PGliteDialect implements Dialect {
-  constructor(
-    private readonly pglite: PGliteSession,
-    private readonly lock: SessionLock,
-  ) {}
+  constructor(private readonly gate: SessionGate) {}
   createAdapter() {
     return new PostgresAdapter();
   }
   createDriver(): Driver {
-    return new PGliteDriver(this.pglite, this.lock);
+    return new PGliteDriver(this.gate);
   }
   createQueryCompiler() {
     return new PostgresQueryCompiler();
@@ -38,41 +35,60 @@ export class PGliteDialect implements Dialect {
 }
 
 class PGliteDriver implements Driver {
-  private readonly releases = new WeakMap<DatabaseConnection, () => void>();
-  constructor(
-    private readonly pglite: PGliteSession,
-    private readonly lock: SessionLock,
-  ) {}
+  constructor(private readonly gate: SessionGate) {}
   async init(): Promise<void> {}
   async acquireConnection(): Promise<DatabaseConnection> {
-    const release = await this.lock.acquire();
-    const connection = new PGliteConnection(this.pglite);
-    this.releases.set(connection, release);
-    return connection;
+    return new PGliteConnection(this.gate);
   }
   async beginTransaction(conn: DatabaseConnection, settings: TransactionSettings): Promise<void> {
     const iso = settings.isolationLevel
       ? ` ISOLATION LEVEL ${settings.isolationLevel.toUpperCase()}`
       : '';
-    await conn.executeQuery(CompiledQuery.raw(`BEGIN${iso}`));
+    await (conn as PGliteConnection).begin(`BEGIN${iso}`);
   }
   async commitTransaction(conn: DatabaseConnection): Promise<void> {
-    await conn.executeQuery(CompiledQuery.raw('COMMIT'));
+    await (conn as PGliteConnection).end('COMMIT');
   }
   async rollbackTransaction(conn: DatabaseConnection): Promise<void> {
-    await conn.executeQuery(CompiledQuery.raw('ROLLBACK'));
+    await (conn as PGliteConnection).end('ROLLBACK');
   }
   async releaseConnection(conn: DatabaseConnection): Promise<void> {
-    this.releases.get(conn)?.();
-    this.releases.delete(conn);
+    (conn as PGliteConnection).letGo();
   }
   async destroy(): Promise<void> {}
 }
 
 class PGliteConnection implements DatabaseConnection {
-  constructor(private readonly pglite: PGliteSession) {}
+  private lease: SessionLease | null = null;
+  constructor(private readonly gate: SessionGate) {}
+
+  async begin(statement: string): Promise<void> {
+    const lease = await this.gate.hold();
+    try {
+      await lease.session.query(statement);
+    } catch (err) {
+      lease.release();
+      throw err;
+    }
+    this.lease = lease;
+  }
+
+  async end(statement: 'COMMIT' | 'ROLLBACK'): Promise<void> {
+    try {
+      await this.executeQuery(CompiledQuery.raw(statement));
+    } finally {
+      this.letGo();
+    }
+  }
+
+  letGo(): void {
+    this.lease?.release();
+    this.lease = null;
+  }
+
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
-    const result = await this.pglite.query<R>(compiled.sql, compiled.parameters);
+    const on = this.lease?.session ?? this.gate;
+    const result = await on.query<R>(compiled.sql, compiled.parameters);
     const affected = result.affectedRows;
     return {
       rows: result.rows,

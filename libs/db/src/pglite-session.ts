@@ -22,7 +22,7 @@ export interface SessionResult<R> {
 
 /**
  * The one PostgreSQL session of the embedded database, wherever PGlite runs (a thread of its own
- * in the product, this thread in tools). Callers serialise their use with the `SessionLock`.
+ * in the product, this thread in tools). Callers take turns on it through its `SessionGate`.
  */
 export interface PGliteSession {
   /** One statement over the extended protocol (parameters allowed). */
@@ -34,7 +34,7 @@ export interface PGliteSession {
   /** A script of statements over the simple protocol (no parameters); one result per statement. */
   exec(sql: string, parsers?: ParserSet): Promise<SessionResult<unknown>[]>;
   /**
-   * `SELECT 1` straight to the database, ahead of the callers queued on the session lock: it
+   * `SELECT 1` straight to the database, ahead of the callers waiting their turn: it
    * answers as soon as the statement running now ends (a health probe measures the database,
    * not the queue of work waiting for it). It may run between another caller's statements.
    */

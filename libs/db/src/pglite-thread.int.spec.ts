@@ -1,6 +1,8 @@
 import { inProcessSession, type PGliteSession } from './pglite-session';
 import { PGliteThread } from './pglite-thread';
 import { openPGliteWithPostgis } from './data-dir';
+import { lockedGate, type SessionGate } from './session-gate';
+import { asBulk, SessionLock } from './session-lock';
 
 /**
  * The embedded database's own thread: what crosses it must look exactly as PGlite in this thread
@@ -29,7 +31,7 @@ async function turnsDuring(work: () => Promise<unknown>): Promise<number> {
 const HEAVY = 'SELECT count(*)::int AS n FROM generate_series(1, 2000000) g WHERE g % 7 = 0';
 
 describeEmbedded('PGlite in its own thread', () => {
-  let thread: PGliteSession;
+  let thread: PGliteThread;
   let local: PGliteSession;
 
   beforeAll(async () => {
@@ -118,6 +120,73 @@ describeEmbedded('PGlite in its own thread', () => {
     const inProcess = await turnsDuring(() => local.query(HEAVY));
     expect(inThread).toBeGreaterThan(10);
     expect(inProcess).toBeLessThanOrEqual(2);
+  });
+
+  describe.each([
+    ['in its thread (turns taken there)', () => thread as SessionGate],
+    ['in this thread (turns taken on a lock here)', () => lockedGate(local, new SessionLock())],
+  ])('its gate, %s', (_name, gateOf) => {
+    let gate: SessionGate;
+    beforeAll(async () => {
+      gate = gateOf();
+      await gate.exec('CREATE TABLE IF NOT EXISTS turns (seq serial PRIMARY KEY, who text)');
+      await gate.exec('TRUNCATE turns');
+    });
+
+    it('a hold keeps every other statement out until it is released', async () => {
+      const lease = await gate.hold();
+      await lease.session.exec('BEGIN');
+      let outsideDone = false;
+      const outside = gate.query("INSERT INTO turns (who) VALUES ('outside')").then(() => {
+        outsideDone = true;
+      });
+      await lease.session.query("INSERT INTO turns (who) VALUES ('held')");
+      await new Promise((r) => setTimeout(r, 50));
+      expect(outsideDone).toBe(false);
+      // the held transaction sees only its own row: the other statement has not run inside it
+      const inside = await lease.session.query<{ who: string }>('SELECT who FROM turns');
+      expect(inside.rows.map((r) => r.who)).toEqual(['held']);
+      await lease.session.exec('ROLLBACK');
+      lease.release();
+      await outside;
+      const after = await gate.query<{ who: string }>('SELECT who FROM turns ORDER BY seq');
+      expect(after.rows.map((r) => r.who)).toEqual(['outside']);
+      await gate.exec('TRUNCATE turns');
+    });
+
+    it('statements waiting their turn go interactive first, bulk after, each in the order asked', async () => {
+      const lease = await gate.hold();
+      const ask = (who: string) => gate.query(`INSERT INTO turns (who) VALUES ('${who}')`);
+      const asked = [
+        asBulk(() => ask('bulk1')),
+        asBulk(() => ask('bulk2')),
+        ask('call1'),
+        ask('call2'),
+      ];
+      // let every request reach its queue before the session is let go
+      await new Promise((r) => setTimeout(r, 50));
+      lease.release();
+      await Promise.all(asked);
+      const order = await gate.query<{ who: string }>('SELECT who FROM turns ORDER BY seq');
+      expect(order.rows.map((r) => r.who)).toEqual(['call1', 'call2', 'bulk1', 'bulk2']);
+      await gate.exec('TRUNCATE turns');
+    });
+  });
+
+  it('runs queued statements back to back while this thread is busy (no round trip between them)', async () => {
+    const sent = Array.from({ length: 10 }, (_, i) =>
+      thread.query(`INSERT INTO turns (who) VALUES ('s${i}') RETURNING clock_timestamp() AS at`),
+    );
+    // hold this thread's event loop for a second: statements that needed it between one and the
+    // next would run one at a time after it, not during it
+    const busyUntil = Date.now() + 1000;
+    while (Date.now() < busyUntil);
+    const freed = Date.now();
+    const ats = (await Promise.all(sent)).map((r) =>
+      new Date((r.rows[0] as { at: Date }).at).getTime(),
+    );
+    expect(ats.filter((at) => at <= freed)).toHaveLength(10);
+    await thread.exec('TRUNCATE turns');
   });
 
   it('refuses requests after it is closed, with a clear message', async () => {

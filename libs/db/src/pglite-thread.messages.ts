@@ -1,8 +1,25 @@
 import type { ParserSet, SerializedError } from './pglite-session';
+import type { SessionPriority } from './session-lock';
+
+/**
+ * When a statement runs in the thread: in its turn by priority (queued there, run back to back
+ * with the statements before it), or at once inside a hold its caller was granted.
+ */
+export type Turn = { priority: SessionPriority } | { hold: number };
 
 export type PGliteThreadRequest =
-  | { id: number; op: 'query'; sql: string; params?: readonly unknown[]; parsers: ParserSet }
-  | { id: number; op: 'exec'; sql: string; parsers: ParserSet }
+  | {
+      id: number;
+      op: 'query';
+      sql: string;
+      params?: readonly unknown[];
+      parsers: ParserSet;
+      turn: Turn;
+    }
+  | { id: number; op: 'exec'; sql: string; parsers: ParserSet; turn: Turn }
+  /** Answered once the session is this caller's alone; the hold's id is this request's id. */
+  | { id: number; op: 'hold'; priority: SessionPriority }
+  | { id: number; op: 'unhold'; hold: number }
   | { id: number; op: 'ping' }
   | { id: number; op: 'close' };
 

@@ -6,7 +6,9 @@ import {
   type PGliteSession,
   type SessionResult,
 } from './pglite-session';
-import type { PGliteThreadReply, PGliteThreadRequest } from './pglite-thread.messages';
+import type { PGliteThreadReply, PGliteThreadRequest, Turn } from './pglite-thread.messages';
+import type { SessionGate, SessionLease, SessionStatements } from './session-gate';
+import { callerPriority } from './session-lock';
 import { threadEntry } from './thread-entry';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
@@ -20,10 +22,13 @@ type Request = PGliteThreadRequest extends infer R
  * The embedded database in a worker thread (`pglite.worker.ts`): the session's statements run
  * there, beside the event loop that answers 110 calls, and their rows come back as structured
  * clones (Dates, typed arrays and all). Errors keep their fields (`code`, `detail`, `constraint`…)
- * so callers cannot tell it from PGlite in this thread. The thread keeps the process alive only
- * while a request is in flight. If it dies, every pending and later request fails with the reason.
+ * so callers cannot tell it from PGlite in this thread. It is its own `SessionGate`: a statement is
+ * sent at once with its caller's priority and waits its turn in the thread, so statements run back
+ * to back there; a hold (a transaction) is granted by the thread too. The thread keeps the process
+ * alive only while a request is in flight. If it dies, every pending and later request fails with
+ * the reason.
  */
-export class PGliteThread implements PGliteSession {
+export class PGliteThread implements PGliteSession, SessionGate {
   private seq = 0;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<(channel: string, payload: string) => void>();
@@ -84,9 +89,8 @@ export class PGliteThread implements PGliteSession {
     this.pending.clear();
   }
 
-  private send<T>(req: Request): Promise<T> {
+  private send<T>(req: Request, id = ++this.seq): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
-    const id = ++this.seq;
     return new Promise<T>((resolve, reject) => {
       if (this.pending.size === 0) this.worker.ref();
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
@@ -94,16 +98,41 @@ export class PGliteThread implements PGliteSession {
     });
   }
 
+  /** One statement in its turn, by the caller's priority (`asBulk`). */
   query<R>(
     sql: string,
     params?: readonly unknown[],
     parsers: ParserSet = 'app',
   ): Promise<SessionResult<R>> {
-    return this.send({ op: 'query', sql, params, parsers });
+    return this.statements({ priority: callerPriority() }).query(sql, params, parsers);
   }
 
   exec(sql: string, parsers: ParserSet = 'app'): Promise<SessionResult<unknown>[]> {
-    return this.send({ op: 'exec', sql, parsers });
+    return this.statements({ priority: callerPriority() }).exec(sql, parsers);
+  }
+
+  async hold(): Promise<SessionLease> {
+    const id = ++this.seq;
+    await this.send({ op: 'hold', priority: callerPriority() }, id);
+    let held = true;
+    return {
+      session: this.statements({ hold: id }),
+      release: () => {
+        if (!held) return;
+        held = false;
+        // a dead thread holds nothing: the refusal is the failure every caller already gets
+        this.send({ op: 'unhold', hold: id }).catch(() => undefined);
+      },
+    };
+  }
+
+  private statements(turn: Turn): SessionStatements {
+    return {
+      query: <R>(sql: string, params?: readonly unknown[], parsers: ParserSet = 'app') =>
+        this.send<SessionResult<R>>({ op: 'query', sql, params, parsers, turn }),
+      exec: (sql: string, parsers: ParserSet = 'app') =>
+        this.send<SessionResult<unknown>[]>({ op: 'exec', sql, parsers, turn }),
+    };
   }
 
   ping(): Promise<void> {

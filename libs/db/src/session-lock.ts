@@ -14,6 +14,11 @@ export function asBulk<T>(fn: () => Promise<T>): Promise<T> {
   return priorityOfCaller.run('bulk', fn);
 }
 
+/** The priority of the caller running now (`interactive` unless inside `asBulk`). */
+export function callerPriority(): SessionPriority {
+  return priorityOfCaller.getStore() ?? 'interactive';
+}
+
 /** A bulk waiter is let in after at most this many interactive grants in a row. */
 const MAX_INTERACTIVE_RUN = 8;
 
@@ -32,7 +37,7 @@ export class SessionLock {
   };
   private interactiveRun = 0;
 
-  acquire(priority: SessionPriority = priorityOfCaller.getStore() ?? 'interactive') {
+  acquire(priority: SessionPriority = callerPriority()) {
     return new Promise<() => void>((resolve) => {
       const grant = () => {
         this.held = true;
@@ -62,8 +67,8 @@ export class SessionLock {
     else this.held = false;
   }
 
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    const release = await this.acquire();
+  async run<T>(fn: () => Promise<T>, priority: SessionPriority = callerPriority()): Promise<T> {
+    const release = await this.acquire(priority);
     try {
       return await fn();
     } finally {
