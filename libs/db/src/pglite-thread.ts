@@ -46,13 +46,16 @@ export class PGliteThread implements PGliteSession, SessionGate {
     );
     const worker = new Worker(entry.file, { eval: entry.eval, workerData: { dataDir } });
     const thread = new PGliteThread(worker);
+    const exited = (code: number) => new Error(`embedded database thread exited (${code})`);
     await new Promise<void>((ready, fail) => {
       const early = (err: Error) => fail(err);
+      const earlyExit = (code: number) => fail(exited(code));
       worker.once('error', early);
-      worker.once('exit', (code) => fail(new Error(`embedded database thread exited (${code})`)));
+      worker.once('exit', earlyExit);
       worker.on('message', (reply: PGliteThreadReply) => {
         if (reply.kind === 'ready') {
           worker.off('error', early);
+          worker.off('exit', earlyExit);
           ready();
         } else if (reply.kind === 'failed') fail(reviveError(reply.error));
         else thread.receive(reply);
@@ -62,9 +65,7 @@ export class PGliteThread implements PGliteSession, SessionGate {
       throw err;
     });
     worker.on('error', (err) => thread.stop(err));
-    worker.on('exit', (code) =>
-      thread.stop(new Error(`embedded database thread exited (${code})`)),
-    );
+    worker.on('exit', (code) => thread.stop(exited(code)));
     worker.unref();
     return thread;
   }
