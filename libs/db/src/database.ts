@@ -4,7 +4,12 @@ import { types as pgTypes } from 'pg';
 import { PGliteDialect } from './pglite-dialect';
 import { PGlitePoolAdapter } from './bullmq-pglite-pool';
 import { PGliteThread } from './pglite-thread';
-import { inProcessSession, type PGliteSession } from './pglite-session';
+import {
+  inProcessSession,
+  type CopyIn,
+  type PGliteSession,
+  type SessionResult,
+} from './pglite-session';
 import { lockedGate, type SessionGate } from './session-gate';
 import { SessionLock } from './session-lock';
 import { claimDataDir, openPGliteWithPostgis } from './data-dir';
@@ -34,6 +39,11 @@ export interface DatabaseHandle {
    * thread, not behind the callers queued for its one session (a busy queue is not an outage).
    */
   ping(): Promise<void>;
+  /**
+   * PGlite only (undefined on PostgreSQL): rows in through binary COPY (`PGliteSession.copyIn`),
+   * taking its turn like a statement (at the caller's priority). Returns the results of `after`.
+   */
+  copyIn?: (copy: CopyIn) => Promise<SessionResult<unknown>[]>;
   /** Run a multi-statement SQL script (migrations); Kysely cannot on PGlite. */
   execScript(sql: string): Promise<void>;
   /**
@@ -144,6 +154,7 @@ async function openPGlite(dataDir: string, thread: boolean): Promise<DatabaseHan
     onEventLoop: !thread,
     db,
     ping: () => session.ping(),
+    copyIn: (copy) => gate.copyIn(copy),
     async execScript(sql) {
       await gate.exec(sql);
     },

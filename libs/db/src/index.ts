@@ -5,5 +5,6 @@ export * from './schema';
 export { SessionLock, asBulk, type SessionPriority } from './session-lock';
 export { PGlitePoolAdapter } from './bullmq-pglite-pool';
 export { threadEntry } from './thread-entry';
-export type { PGliteSession, ParserSet } from './pglite-session';
+export type { CopyIn, PGliteSession, ParserSet, SessionResult } from './pglite-session';
 export type { SessionGate, SessionLease } from './session-gate';
+export { BinaryCopyWriter } from './binary-copy';

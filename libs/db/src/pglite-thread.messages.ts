@@ -1,4 +1,4 @@
-import type { ParserSet, SerializedError } from './pglite-session';
+import type { CopyIn, ParserSet, SerializedError } from './pglite-session';
 import type { SessionPriority } from './session-lock';
 
 /**
@@ -17,6 +17,7 @@ export type PGliteThreadRequest =
       turn: Turn;
     }
   | { id: number; op: 'exec'; sql: string; parsers: ParserSet; turn: Turn }
+  | { id: number; op: 'copyIn'; copy: CopyIn; turn: Turn }
   /** Answered once the session is this caller's alone; the hold's id is this request's id. */
   | { id: number; op: 'hold'; priority: SessionPriority }
   | { id: number; op: 'unhold'; hold: number }

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import {
   reviveError,
+  type CopyIn,
   type ParserSet,
   type PGliteSession,
   type SessionResult,
@@ -112,6 +113,10 @@ export class PGliteThread implements PGliteSession, SessionGate {
     return this.statements({ priority: callerPriority() }).exec(sql, parsers);
   }
 
+  copyIn(copy: CopyIn): Promise<SessionResult<unknown>[]> {
+    return this.statements({ priority: callerPriority() }).copyIn(copy);
+  }
+
   async hold(): Promise<SessionLease> {
     const id = ++this.seq;
     await this.send({ op: 'hold', priority: callerPriority() }, id);
@@ -133,6 +138,7 @@ export class PGliteThread implements PGliteSession, SessionGate {
         this.send<SessionResult<R>>({ op: 'query', sql, params, parsers, turn }),
       exec: (sql: string, parsers: ParserSet = 'app') =>
         this.send<SessionResult<unknown>[]>({ op: 'exec', sql, parsers, turn }),
+      copyIn: (copy: CopyIn) => this.send<SessionResult<unknown>[]>({ op: 'copyIn', copy, turn }),
     };
   }
 

@@ -47,6 +47,8 @@ async function answer(req: PGliteThreadRequest): Promise<unknown> {
       return inTurn(req.turn, () => open().query(req.sql, req.params, req.parsers));
     case 'exec':
       return inTurn(req.turn, () => open().exec(req.sql, req.parsers));
+    case 'copyIn':
+      return inTurn(req.turn, () => open().copyIn(req.copy));
     case 'hold':
       holds.set(req.id, await lock.acquire(req.priority));
       return null;

@@ -1,8 +1,8 @@
-import type { PGliteSession, ParserSet, SessionResult } from './pglite-session';
+import type { CopyIn, PGliteSession, ParserSet, SessionResult } from './pglite-session';
 import type { SessionLock } from './session-lock';
 
 /** Statements on the embedded database's one session. */
-export type SessionStatements = Pick<PGliteSession, 'query' | 'exec'>;
+export type SessionStatements = Pick<PGliteSession, 'query' | 'exec' | 'copyIn'>;
 
 /** The session held by one caller alone (a transaction, a migration) until `release`. */
 export interface SessionLease {
@@ -31,6 +31,9 @@ export function lockedGate(session: PGliteSession, lock: SessionLock): SessionGa
     },
     exec(sql: string, parsers?: ParserSet) {
       return lock.run(() => session.exec(sql, parsers));
+    },
+    copyIn(copy: CopyIn) {
+      return lock.run(() => session.copyIn(copy));
     },
     async hold() {
       return { session, release: await lock.acquire() };

@@ -29,6 +29,7 @@ import { LiveFleetService, type LiveFix } from './live-fleet.service';
 import { InputBounds } from '../roads';
 import {
   ensureTrackPartitions,
+  copyTrackReports,
   insertTrackReports,
   trackedUnitFixes,
   writeRowPositions,
@@ -46,15 +47,17 @@ const BROADCAST_MS = 1000;
 /** Units' row positions (the live store's fallback, and what SQL sees) lag by at most this. */
 const ROW_POSITION_REFRESH_MS = 5000;
 /**
- * PGlite on the event loop (`PGLITE_THREAD=0`): a batch is written in statements of this many
- * rows, so the loop is never held for long and a 110 call waits behind one of them, not behind a
- * 5,000-row insert. PGlite in its own thread and PostgreSQL take the batch in one statement: every
- * statement costs the thread a round trip through the api's event loop, and ten of them per batch
- * cut the ingest to a fifth at the peak (bench/peak.ts).
+ * How a bulk write is cut into statements on PGlite, so that a 110 call waits behind one part, never
+ * behind a whole 5,000-row insert (about 160 ms at the peak). On the event loop
+ * (`PGLITE_THREAD=0`) the parts go one after another, each holding the loop for about 10 ms. In
+ * PGlite's own thread they are all sent at once and run there back to back, so the cut costs no
+ * round trip and an interactive statement is let in between two parts. PostgreSQL takes a batch in
+ * one statement (its sessions run side by side).
  */
-const EMBEDDED_INSERT_ROWS = 500;
-/** PGlite on the event loop: units' row positions are refreshed in statements of this many units. */
-const EMBEDDED_ROW_UPDATES = 250;
+const EMBEDDED_PARTS = {
+  onEventLoop: { trackRows: 500, rowUpdates: 250 },
+  inThread: { trackRows: 1000, rowUpdates: 500 },
+} as const;
 
 const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
 
@@ -150,7 +153,7 @@ export class PositionsService
     this.trailing = new Map();
     await this.inBulkParts(
       rows,
-      EMBEDDED_ROW_UPDATES,
+      'rowUpdates',
       (part) => this.database.transaction((tx) => writeRowPositions(tx, part)),
       // kept for the next flush (unless a newer fix arrived meanwhile): the tracks are stored,
       // only the row copy is late
@@ -159,26 +162,40 @@ export class PositionsService
   }
 
   /**
-   * Runs `write` over `rows` at bulk priority. With PGlite on the event loop, in parts of
-   * `partRows` (the loop is held for one part at a time); otherwise all at once. A failed part
-   * hands it and the rows after it to `onFailure`.
+   * Runs `write` over `rows` at bulk priority, in parts on PGlite (`EMBEDDED_PARTS`: one after
+   * another on the event loop, all sent at once to its thread), in one statement on PostgreSQL.
+   * The rows of every part that failed go to `onFailure`; the first failure is thrown.
    */
   private async inBulkParts<T>(
     rows: T[],
-    partRows: number,
+    kind: keyof (typeof EMBEDDED_PARTS)['inThread'],
     write: (part: T[]) => Promise<unknown>,
     onFailure?: (unwritten: T[]) => void,
   ): Promise<void> {
-    const step = this.database.raw.onEventLoop ? partRows : rows.length;
-    for (let i = 0; i < rows.length; i += step) {
-      const part = step >= rows.length ? rows : rows.slice(i, i + step);
-      try {
-        await asBulk(() => write(part));
-      } catch (err) {
-        onFailure?.(rows.slice(i));
-        throw err;
+    const { kind: driver, onEventLoop } = this.database.raw;
+    const step =
+      driver === 'postgres'
+        ? rows.length
+        : EMBEDDED_PARTS[onEventLoop ? 'onEventLoop' : 'inThread'][kind];
+    const parts: T[][] = [];
+    for (let i = 0; i < rows.length; i += step)
+      parts.push(step >= rows.length ? rows : rows.slice(i, i + step));
+    if (onEventLoop) {
+      for (let i = 0; i < parts.length; i++) {
+        try {
+          await asBulk(() => write(parts[i]));
+        } catch (err) {
+          onFailure?.(parts.slice(i).flat());
+          throw err;
+        }
       }
+      return;
     }
+    const settled = await Promise.allSettled(parts.map((part) => asBulk(() => write(part))));
+    const failed = settled.flatMap((r, i) => (r.status === 'rejected' ? [i] : []));
+    if (!failed.length) return;
+    onFailure?.(failed.flatMap((i) => parts[i]));
+    throw (settled[failed[0]] as PromiseRejectedResult).reason;
   }
 
   private noteTrailing(r: TrackReport) {
@@ -369,8 +386,11 @@ export class PositionsService
       const receivedAt = this.clock.now().toISOString();
       // a failure part-way leaves some rows stored and the batch refused: the sender's resend is
       // idempotent on (unit, time), so what is answered 202 is always stored whole
-      await this.inBulkParts(rows, EMBEDDED_INSERT_ROWS, async (part) => {
-        const inserted = await insertTrackReports(this.database.db, part, receivedAt);
+      const { copyIn } = this.database.raw;
+      await this.inBulkParts(rows, 'trackRows', async (part) => {
+        const inserted = copyIn
+          ? await copyTrackReports(copyIn, part, Date.parse(receivedAt))
+          : await insertTrackReports(this.database.db, part, receivedAt);
         this.metrics.positionsPersisted.inc(inserted);
       });
     } catch (err) {
