@@ -1,3 +1,4 @@
+import { BucketQueue } from './bucket-queue';
 import type { EdgeCosts } from './edge-costs';
 import { accessSec, nodeAtSnap } from './eta';
 import { DIR_BACKWARD, DIR_FORWARD, type RoadGraph } from './road-graph';
@@ -35,16 +36,8 @@ export class TwoNearestSources {
    * (-1: none).
    */
   readonly labels: Float64Array;
-  /** Seconds per bucket: about one road segment's driving time or less. */
-  private readonly bucketSec: number;
-  private readonly bucketHead: Int32Array;
-  private eNode = new Int32Array(1 << 16);
-  private eSrc = new Int32Array(1 << 16);
-  private eKey = new Float64Array(1 << 16);
-  private eNext = new Int32Array(1 << 16);
-  private used = 0;
-  private free = -1;
-  private minBucket = Infinity;
+  /** Buckets of about one road segment's driving time or less (wider beyond six hours). */
+  private readonly queue: BucketQueue;
   /** Every source's seeds (a removal offers them again where its labels went). */
   private seedNode: number[] = [];
   private seedSrc: number[] = [];
@@ -62,8 +55,8 @@ export class TwoNearestSources {
     this.labels = new Float64Array(4 * graph.nodeCount);
     this.clear();
     // label-correcting within a bucket keeps the times exact whatever its width
-    this.bucketSec = Math.max(1, maxSec / MAX_BUCKETS);
-    this.bucketHead = new Int32Array(Math.floor(maxSec / this.bucketSec) + 2).fill(-1);
+    const width = Math.max(1, maxSec / MAX_BUCKETS);
+    this.queue = new BucketQueue(Math.floor(maxSec / width) + 2, width, 1 << 16);
   }
 
   /** The nearest source of node v (-1: none within maxSec). */
@@ -118,23 +111,6 @@ export class TwoNearestSources {
     this.secondPass();
   }
 
-  /** Queues node v at time t (seconds) for source s, in t's bucket. */
-  private enqueue(v: number, s: number, t: number): void {
-    let e = this.free;
-    if (e >= 0) this.free = this.eNext[e];
-    else {
-      if (this.used === this.eNode.length) this.grow();
-      e = this.used++;
-    }
-    const b = Math.floor(t / this.bucketSec);
-    this.eNode[e] = v;
-    this.eSrc[e] = s;
-    this.eKey[e] = t;
-    this.eNext[e] = this.bucketHead[b];
-    this.bucketHead[b] = e;
-    if (b < this.minBucket) this.minBucket = b;
-  }
-
   /** The nearest source of every node from the seeds ([4v] and [4v + 2] only). */
   private nearestPass(): void {
     const lab = this.labels;
@@ -144,27 +120,17 @@ export class TwoNearestSources {
       if (!(t < lab[i])) continue;
       lab[i] = t;
       lab[i + 2] = this.seedSrc[k];
-      this.enqueue(i >> 2, this.seedSrc[k], t);
+      this.queue.push(i >> 2, this.seedSrc[k], t);
     }
     const { fwdOffsets, fwdTargets } = this.graph;
     const cost = this.costs.fwdCost;
-    const { bucketHead, bucketSec } = this;
+    const q = this.queue;
     const maxSec = this.maxSec;
-    const nb = bucketHead.length;
-    let eNode = this.eNode;
-    let eSrc = this.eSrc;
-    let eKey = this.eKey;
-    let eNext = this.eNext;
-    let free = this.free;
-    let used = this.used;
-    for (let b = this.minBucket; b < nb; b++) {
-      while (bucketHead[b] >= 0) {
-        const e = bucketHead[b];
-        bucketHead[b] = eNext[e];
-        const v = eNode[e];
-        const t = eKey[e];
-        eNext[e] = free;
-        free = e;
+    const nb = q.head.length;
+    for (let b = q.low; b < nb; b++) {
+      for (let e = q.pop(b); e >= 0; e = q.pop(b)) {
+        const v = q.node[e];
+        const t = q.key[e];
         // stale: improved since (a push is a strict improvement: one entry holds the label)
         if (lab[4 * v] !== t) continue;
         const s = lab[4 * v + 2];
@@ -174,31 +140,11 @@ export class TwoNearestSources {
           if (nt > maxSec || !(nt < lab[i])) continue;
           lab[i] = nt;
           lab[i + 2] = s;
-          let ne = free;
-          if (ne >= 0) free = eNext[ne];
-          else {
-            if (used === eNode.length) {
-              this.used = used;
-              this.grow();
-              eNode = this.eNode;
-              eSrc = this.eSrc;
-              eKey = this.eKey;
-              eNext = this.eNext;
-            }
-            ne = used++;
-          }
-          const nb2 = Math.floor(nt / bucketSec);
-          eNode[ne] = i >> 2;
-          eSrc[ne] = s;
-          eKey[ne] = nt;
-          eNext[ne] = bucketHead[nb2];
-          bucketHead[nb2] = ne;
+          q.push(i >> 2, s, nt);
         }
       }
     }
-    this.minBucket = Infinity;
-    this.used = 0;
-    this.free = -1;
+    q.drained();
   }
 
   /**
@@ -214,7 +160,7 @@ export class TwoNearestSources {
       if (lab[i + 2] === s || !(t < lab[i + 1])) return;
       lab[i + 1] = t;
       lab[i + 3] = s;
-      this.enqueue(v, s, t);
+      this.queue.push(v, s, t);
     };
     for (let k = 0; k < this.seedNode.length; k++)
       offer2(this.seedNode[k], this.seedSrc[k], this.seedSec[k]);
@@ -232,22 +178,12 @@ export class TwoNearestSources {
         if (nt <= maxSec) offer2(w, s, nt);
       }
     }
-    const { bucketHead, bucketSec } = this;
-    const nb = bucketHead.length;
-    let eNode = this.eNode;
-    let eSrc = this.eSrc;
-    let eKey = this.eKey;
-    let eNext = this.eNext;
-    let free = this.free;
-    let used = this.used;
-    for (let b = this.minBucket; b < nb; b++) {
-      while (bucketHead[b] >= 0) {
-        const e = bucketHead[b];
-        bucketHead[b] = eNext[e];
-        const v = eNode[e];
-        const t = eKey[e];
-        eNext[e] = free;
-        free = e;
+    const q = this.queue;
+    const nb = q.head.length;
+    for (let b = q.low; b < nb; b++) {
+      for (let e = q.pop(b); e >= 0; e = q.pop(b)) {
+        const v = q.node[e];
+        const t = q.key[e];
         const iv = 4 * v;
         if (lab[iv + 1] !== t) continue;
         const s = lab[iv + 3];
@@ -260,31 +196,11 @@ export class TwoNearestSources {
           if (nt > maxSec || !(nt < lab[i + 1])) continue;
           lab[i + 1] = nt;
           lab[i + 3] = s;
-          let ne = free;
-          if (ne >= 0) free = eNext[ne];
-          else {
-            if (used === eNode.length) {
-              this.used = used;
-              this.grow();
-              eNode = this.eNode;
-              eSrc = this.eSrc;
-              eKey = this.eKey;
-              eNext = this.eNext;
-            }
-            ne = used++;
-          }
-          const nb2 = Math.floor(nt / bucketSec);
-          eNode[ne] = i >> 2;
-          eSrc[ne] = s;
-          eKey[ne] = nt;
-          eNext[ne] = bucketHead[nb2];
-          bucketHead[nb2] = ne;
+          q.push(i >> 2, s, nt);
         }
       }
     }
-    this.minBucket = Infinity;
-    this.used = 0;
-    this.free = -1;
+    q.drained();
   }
 
   /** Adds source `id` departing from `snap` (an id not in use), repairing what it changes. */
@@ -409,59 +325,22 @@ export class TwoNearestSources {
       lab[i + 1] = t;
       lab[i + 3] = s;
     } else return;
-    let e = this.free;
-    if (e >= 0) this.free = this.eNext[e];
-    else {
-      if (this.used === this.eNode.length) this.grow();
-      e = this.used++;
-    }
-    const b = Math.floor(t / this.bucketSec);
-    this.eNode[e] = v;
-    this.eSrc[e] = s;
-    this.eKey[e] = t;
-    this.eNext[e] = this.bucketHead[b];
-    this.bucketHead[b] = e;
-    if (b < this.minBucket) this.minBucket = b;
-  }
-
-  private grow(): void {
-    const n = this.eNode.length * 2;
-    const node = new Int32Array(n);
-    node.set(this.eNode);
-    const src = new Int32Array(n);
-    src.set(this.eSrc);
-    const key = new Float64Array(n);
-    key.set(this.eKey);
-    const next = new Int32Array(n);
-    next.set(this.eNext);
-    this.eNode = node;
-    this.eSrc = src;
-    this.eKey = key;
-    this.eNext = next;
+    this.queue.push(v, s, t);
   }
 
   /** Label-correcting sweep over the buckets, from the lowest one queued. */
   private run(): void {
     const { fwdOffsets, fwdTargets } = this.graph;
     const cost = this.costs.fwdCost;
-    const { labels: lab, bucketHead, bucketSec } = this;
+    const lab = this.labels;
+    const q = this.queue;
     const maxSec = this.maxSec;
-    const nb = bucketHead.length;
-    let eNode = this.eNode;
-    let eSrc = this.eSrc;
-    let eKey = this.eKey;
-    let eNext = this.eNext;
-    let free = this.free;
-    let used = this.used;
-    for (let b = this.minBucket; b < nb; b++) {
-      while (bucketHead[b] >= 0) {
-        const e = bucketHead[b];
-        bucketHead[b] = eNext[e];
-        const v = eNode[e];
-        const s = eSrc[e];
-        const t = eKey[e];
-        eNext[e] = free;
-        free = e;
+    const nb = q.head.length;
+    for (let b = q.low; b < nb; b++) {
+      for (let e = q.pop(b); e >= 0; e = q.pop(b)) {
+        const v = q.node[e];
+        const s = q.src[e];
+        const t = q.key[e];
         const iv = 4 * v;
         // stale: the label was improved or pushed out since it was queued
         if (!((lab[iv + 2] === s && lab[iv] === t) || (lab[iv + 3] === s && lab[iv + 1] === t)))
@@ -491,30 +370,10 @@ export class TwoNearestSources {
             lab[i + 1] = nt;
             lab[i + 3] = s;
           } else continue;
-          let ne = free;
-          if (ne >= 0) free = eNext[ne];
-          else {
-            if (used === eNode.length) {
-              this.used = used;
-              this.grow();
-              eNode = this.eNode;
-              eSrc = this.eSrc;
-              eKey = this.eKey;
-              eNext = this.eNext;
-            }
-            ne = used++;
-          }
-          const nb2 = Math.floor(nt / bucketSec);
-          eNode[ne] = i >> 2;
-          eSrc[ne] = s;
-          eKey[ne] = nt;
-          eNext[ne] = bucketHead[nb2];
-          bucketHead[nb2] = ne;
+          q.push(i >> 2, s, nt);
         }
       }
     }
-    this.minBucket = Infinity;
-    this.used = 0;
-    this.free = -1;
+    q.drained();
   }
 }
