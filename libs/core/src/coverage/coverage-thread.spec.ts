@@ -127,6 +127,22 @@ describe('the coverage worker thread', () => {
       const there = await ask();
       expect(there.length).toBeGreaterThan(0);
       expect(there).toEqual(here());
+      if (round !== 1) continue;
+      // the three units the move-ups folded into the live times are counted by the next push
+      const pushed = await thread.coverage(graph, {
+        key: 'move-ups',
+        tiersSec,
+        sources: units,
+        areasKey: 'm',
+        areas,
+        at,
+      });
+      expect(pushed.movedUnitSec).toEqual([]);
+      expect({
+        tiers: pushed.result.tiers,
+        areas: pushed.result.areas,
+        blindSpots: pushed.result.blindSpots,
+      }).toEqual(inThisThread(units));
     }
   });
 
