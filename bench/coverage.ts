@@ -82,6 +82,7 @@ export function runCoverageBench(hard: BenchCity = hardCity()): Record<string, u
     movedCpuMs.push(r.cpuMs);
     movedNodes.push(r.result);
   }
+  const moved = movedCoverageFigures({ graph, units, areas });
   const liveFigures = liveCoverageFigures(graph, units, areas);
   const noAreas = measure(() => computeCoverage(graph, units, TIERS));
   const noAreasAgain = measure(() => computeCoverage(graph, units, TIERS));
@@ -122,6 +123,8 @@ export function runCoverageBench(hard: BenchCity = hardCity()): Record<string, u
       moveUpsCpuMs: stats(mu.runs.map((r) => r.cpuMs)),
       moveUps20MovedMs: stats(mu.someMoved.map((r) => r.ms)),
       moveUps20MovedCpuMs: stats(mu.someMoved.map((r) => r.cpuMs)),
+      moveUpsAfterCoverageMs: stats(mu.afterCoverage.map((r) => r.ms)),
+      moveUpsAfterCoverageCpuMs: stats(mu.afterCoverage.map((r) => r.cpuMs)),
       tiers: runs[0].result.tiers.map((t) => ({ sec: t.sec, roadKmPct: round(t.roadKmPct, 2) })),
     };
   }
@@ -141,6 +144,7 @@ export function runCoverageBench(hard: BenchCity = hardCity()): Record<string, u
     runs: RUNS,
     coverageMs: stats(wall),
     coverageCpuMs: stats(cpu),
+    ...moved,
     multiSourceSearchOnlyMs: stats(searchOnly),
     // IncrementalCoverage (node times and nearest unit per node, up to the largest tier): its
     // full search, and one moved unit folded in (snap + repair of the cells that change)
@@ -173,6 +177,8 @@ export function runCoverageBench(hard: BenchCity = hardCity()): Record<string, u
     moveUpsCpuMs: stats(moveRuns.map((r) => r.cpuMs)),
     moveUps20MovedMs: stats(moveUps.someMoved.map((r) => r.ms)),
     moveUps20MovedCpuMs: stats(moveUps.someMoved.map((r) => r.cpuMs)),
+    moveUpsAfterCoverageMs: stats(moveUps.afterCoverage.map((r) => r.ms)),
+    moveUpsAfterCoverageCpuMs: stats(moveUps.afterCoverage.map((r) => r.cpuMs)),
     moveUps: moveUps.first.result.map((m) => ({
       unitId: m.unitId,
       standbyPointId: m.to.standbyPointId,
@@ -183,7 +189,52 @@ export function runCoverageBench(hard: BenchCity = hardCity()): Record<string, u
     cities,
     citiesSkipped: real.skipped,
     inClock:
-      "coverageMs: computeCoverage (multi-source search from every unit, per-tier road km, area raster, blind-spot polygons) on already snapped units, in this thread; move-ups: suggestMoveUps (500 standby points, 3 moves, 300 s tier; moveUpsFirstCallMs with nothing searched yet, moveUpsMs after every unit moved (all units searched again, standby points kept), moveUps20MovedMs after 20 units moved (folded in); the moved units are snapped outside the clock); coverageMovedUnitMs: snapping one moved unit and IncrementalCoverage.move (node times and owners only); coverageLive*: LiveCoverage.compute as the coverage worker thread runs it, in this thread: coverageLiveFirstMs the first call (one search from every unit and every figure computed), coverageLivePushMs/CpuMs each later call after 20 units hopped (their 20 folds into the node times plus the figures - road km, area shares, blind spots - updated around the segments whose times changed; the hops snapped outside the clock), coverageLiveFiguresMs the figures' part of it (its tookMs), coverageLiveMovedUnitMs each fold (LiveCoverage's own timing, what the api's ringcad_coverage_moved_unit_seconds histogram observes); coverageThread: CoverageThread.coverage as the service calls it (positions sent to the worker thread, moved units folded in there, the coverage computed and sent back) and the longest stall of this thread's event loop meanwhile; not inside: HTTP, database, push to consoles; the generated city's GeoJSON is let go before any clock starts (an api holds only the graph)",
+      "coverageMs: computeCoverage (multi-source search from every unit, per-tier road km, area raster, blind-spot polygons) on already snapped units, in this thread, called again with the same units (the graph keeps the last call's figures: only what changed is burnt and counted again); coverageFromScratchMs: the same with fromScratch (every figure computed again); coverageAllMovedMs / coverage20MovedMs: computeCoverage after every unit / 20 units hopped since the last call (snapped outside the clock); move-ups: suggestMoveUps (500 standby points, 3 moves, 300 s tier; moveUpsFirstCallMs with nothing searched yet, moveUpsMs after every unit moved (all units searched again, standby points kept), moveUps20MovedMs after 20 units moved (folded in); moveUpsAfterCoverageMs after every unit moved, as the coverage thread answers when its live coverage (LiveCoverage, tiers 300/600/1800) was computed for those positions by a push before the question (the push outside the clock): each node's nearest unit taken from it (LiveCoverage.nearestSources, in the clock), only the second-nearest search run; the moved units are snapped outside the clock); coverageMovedUnitMs: snapping one moved unit and IncrementalCoverage.move (node times and owners only); coverageLive*: LiveCoverage.compute as the coverage worker thread runs it, in this thread: coverageLiveFirstMs the first call (one search from every unit and every figure computed), coverageLivePushMs/CpuMs each later call after 20 units hopped (their 20 folds into the node times plus the figures - road km, area shares, blind spots - updated around the segments whose times changed; the hops snapped outside the clock), coverageLiveFiguresMs the figures' part of it (its tookMs), coverageLiveMovedUnitMs each fold (LiveCoverage's own timing, what the api's ringcad_coverage_moved_unit_seconds histogram observes); coverageThread: CoverageThread.coverage as the service calls it (positions sent to the worker thread, moved units folded in there, the coverage computed and sent back) and the longest stall of this thread's event loop meanwhile; not inside: HTTP, database, push to consoles; the generated city's GeoJSON is let go before any clock starts (an api holds only the graph)",
+  };
+}
+
+/**
+ * computeCoverage as every caller but the coverage thread calls it: from scratch, and after
+ * every unit or 20 units hopped since the last call (snapped outside the clock; the figures
+ * kept from the last call re-burnt and re-counted where the node times changed, or all again
+ * when most did).
+ */
+function movedCoverageFigures({
+  graph,
+  units,
+  areas,
+}: {
+  graph: RoadGraph;
+  units: EtaUnit[];
+  areas: CoverageArea[];
+}): Record<string, unknown> {
+  const rand = mulberry32(31);
+  const hop = (u: EtaUnit): EtaUnit => {
+    const p = { lon: u.lon + (rand() - 0.5) * 6e-4, lat: u.lat + (rand() - 0.5) * 6e-4 };
+    return { ...u, ...p, snap: snapPoint(graph, p, { role: 'origin' }) };
+  };
+  let fleet = units;
+  const scratch: { ms: number; cpuMs: number }[] = [];
+  const all: { ms: number; cpuMs: number }[] = [];
+  const some: { ms: number; cpuMs: number }[] = [];
+  for (let k = 0; k < RUNS; k++) {
+    scratch.push(measure(() => computeCoverage(graph, fleet, TIERS, { areas, fromScratch: true })));
+    fleet = fleet.map(hop);
+    all.push(measure(() => computeCoverage(graph, fleet, TIERS, { areas })));
+    fleet = [...fleet];
+    for (let m = 0; m < 20; m++) {
+      const i = Math.floor(rand() * fleet.length);
+      fleet[i] = hop(fleet[i]);
+    }
+    some.push(measure(() => computeCoverage(graph, fleet, TIERS, { areas })));
+  }
+  return {
+    coverageFromScratchMs: stats(scratch.map((r) => r.ms)),
+    coverageFromScratchCpuMs: stats(scratch.map((r) => r.cpuMs)),
+    coverageAllMovedMs: stats(all.map((r) => r.ms)),
+    coverageAllMovedCpuMs: stats(all.map((r) => r.cpuMs)),
+    coverage20MovedMs: stats(some.map((r) => r.ms)),
+    coverage20MovedCpuMs: stats(some.map((r) => r.cpuMs)),
   };
 }
 
@@ -239,6 +290,10 @@ function liveCoverageFigures(
  * into the state kept from the last call). Hops are snapped outside the clock, as the api
  * snaps positions when they arrive.
  */
+function source(u: EtaUnit): { id: string; lon: number; lat: number; snap: SnappedPoint | null } {
+  return { id: u.id, lon: u.lon, lat: u.lat, snap: u.snap ?? null };
+}
+
 function moveUpFigures(
   graph: RoadGraph,
   units: EtaUnit[],
@@ -265,7 +320,29 @@ function moveUpFigures(
     }
     return measure(ask);
   });
-  return { first, runs: allMoved, someMoved };
+  // in the coverage thread: the scheme's live coverage computed for the positions by a push
+  // (outside the clock), then the question, each node's nearest unit taken from it
+  const live = new LiveCoverage(graph);
+  const at = new Date('2026-12-05T03:00:00Z');
+  const coverageReq = () => ({ key: 'bench', tiersSec: TIERS, sources: fleet.map(source), at });
+  // one more than measured: the first finds no live coverage yet (and, in another speed band
+  // than the calls above, searches the standby points for it)
+  const afterCoverage = Array.from({ length: 6 }, () => {
+    fleet = fleet.map(hop);
+    live.compute(coverageReq());
+    return measure(() => {
+      const nearest = live.nearestSources(coverageReq());
+      return suggestMoveUps(graph, {
+        units: fleet,
+        standbyPoints,
+        tierSec: 300,
+        maxMoves: 3,
+        at,
+        ...(nearest ? { nearest: { ...nearest, unit: nearest.source } } : {}),
+      });
+    });
+  });
+  return { first, runs: allMoved, someMoved, afterCoverage: afterCoverage.slice(1) };
 }
 
 /**

@@ -25,7 +25,7 @@ export class IncrementalCoverage {
   /** Source slot owning each node (-1: none). */
   readonly owner: Int32Array;
   private readonly costs: EdgeCosts;
-  private readonly accessKmh: number;
+  readonly accessKmh: number;
   private readonly slotOf = new Map<string, number>();
   private readonly snaps: (SnappedPoint | null)[] = [];
   private readonly freeSlots: number[] = [];
@@ -102,6 +102,16 @@ export class IncrementalCoverage {
     this.slotOf.delete(id);
     this.freeSlots.push(slot);
     return n;
+  }
+
+  /** The slot of source `id` (the numbers {@link owner} holds), -1 when it is not placed. */
+  slotOfId(id: string): number {
+    return this.slotOf.get(id) ?? -1;
+  }
+
+  /** One more than the largest slot in use. */
+  get slotCount(): number {
+    return this.snaps.length;
   }
 
   /** The id of the source owning node v, or null. */

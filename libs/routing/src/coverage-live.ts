@@ -32,16 +32,18 @@ export type LiveCoverageResult = Omit<CoverageResult, 'nodeSec'>;
  * re-counted only around the segments whose times changed; laid out again when the tiers or
  * the areas change). The coverage worker thread holds one per road graph.
  */
+/** One key's live node times, the snaps they were searched from and the figures kept on them. */
+interface LiveEntry {
+  inc: IncrementalCoverage;
+  costs: EdgeCosts;
+  snaps: Map<string, SnappedPoint | null>;
+  figures: IncrementalCoverageFigures | null;
+  /** Nodes the folds touched since the figures were last brought up to date. */
+  pending: number[];
+}
+
 export class LiveCoverage {
-  private readonly live = new Map<
-    string,
-    {
-      inc: IncrementalCoverage;
-      costs: EdgeCosts;
-      snaps: Map<string, SnappedPoint | null>;
-      figures: IncrementalCoverageFigures | null;
-    }
-  >();
+  private readonly live = new Map<string, LiveEntry>();
 
   constructor(readonly graph: RoadGraph) {}
 
@@ -53,11 +55,11 @@ export class LiveCoverage {
     const graph = this.graph;
     const maxSec = Math.max(...req.tiersSec);
     const costs = edgeCosts(graph, undefined, req.at);
-    const movedUnitSec: number[] = [];
+    let movedUnitSec: number[] = [];
     /** Nodes the folds touched (null: the node times were searched afresh). */
     let changed: number[] | null = null;
-    let live = this.live.get(req.key);
-    if (!live || live.inc.maxSec !== maxSec || live.costs !== costs) {
+    let live = this.kept(req);
+    if (!live) {
       const inc = new IncrementalCoverage(graph, maxSec, { at: req.at });
       inc.reset(req.sources);
       live = {
@@ -65,31 +67,13 @@ export class LiveCoverage {
         costs,
         snaps: new Map(req.sources.map((s) => [s.id, s.snap])),
         figures: null,
+        pending: [],
       };
       this.live.set(req.key, live);
     } else {
-      changed = [];
-      const touched = (inc: IncrementalCoverage): void => {
-        for (let k = 0; k < inc.changedCount; k++) changed!.push(inc.changed[k]);
-      };
-      const seen = new Set<string>();
-      for (const s of req.sources) {
-        seen.add(s.id);
-        if (live.snaps.has(s.id) && sameSnap(live.snaps.get(s.id)!, s.snap)) continue;
-        const t0 = performance.now();
-        live.inc.move(s.id, s.snap);
-        movedUnitSec.push((performance.now() - t0) / 1000);
-        touched(live.inc);
-        live.snaps.set(s.id, s.snap);
-      }
-      for (const id of [...live.snaps.keys()])
-        if (!seen.has(id)) {
-          const t0 = performance.now();
-          live.inc.remove(id);
-          movedUnitSec.push((performance.now() - t0) / 1000);
-          touched(live.inc);
-          live.snaps.delete(id);
-        }
+      movedUnitSec = this.fold(live, req.sources);
+      changed = live.pending;
+      live.pending = [];
     }
     const areas = req.areas ?? [];
     // figures laid out for other node times (a fresh search) or other tiers/areas start over
@@ -106,11 +90,74 @@ export class LiveCoverage {
         areas,
         at: req.at,
       });
+    // more touched nodes than the city has (folds piled up between computes): all compared
     const result: LiveCoverageResult = live.figures!.update(
       live.inc.nodeSec,
       req.sources,
-      changed ?? undefined,
+      changed && changed.length <= graph.nodeCount ? changed : undefined,
     );
     return { result, movedUnitSec };
+  }
+
+  /**
+   * Each node's nearest source among the request's sources (its index in `sources`, -1: none
+   * within the largest tier) and the seconds from it: the key's live node times with the
+   * sources that moved, came or went since folded in (the next {@link compute} re-counts the
+   * figures around them). Null when no live times are kept for the key, its largest tier and
+   * the speed band of `at` (nothing is searched then), or when two sources share an id.
+   */
+  nearestSources(
+    req: Omit<LiveCoverageRequest, 'areas'>,
+  ): { sec: Float64Array; source: Int32Array; costs: EdgeCosts; accessKmh: number } | null {
+    const live = this.kept(req);
+    if (!live || new Set(req.sources.map((s) => s.id)).size !== req.sources.length) return null;
+    this.fold(live, req.sources);
+    const { inc } = live;
+    const indexOfSlot = new Int32Array(inc.slotCount).fill(-1);
+    req.sources.forEach((s, i) => (indexOfSlot[inc.slotOfId(s.id)] = i));
+    const source = new Int32Array(this.graph.nodeCount);
+    for (let v = 0; v < source.length; v++)
+      source[v] = inc.owner[v] >= 0 ? indexOfSlot[inc.owner[v]] : -1;
+    return { sec: inc.nodeSec, source, costs: live.costs, accessKmh: inc.accessKmh };
+  }
+
+  /** The key's live node times when they are kept for its largest tier and speed band. */
+  private kept(req: Omit<LiveCoverageRequest, 'areas'>): LiveEntry | null {
+    const live = this.live.get(req.key);
+    const costs = edgeCosts(this.graph, undefined, req.at);
+    return live && live.inc.maxSec === Math.max(...req.tiersSec) && live.costs === costs
+      ? live
+      : null;
+  }
+
+  /**
+   * Folds the sources whose snap changed, that came or that went into the live node times;
+   * the nodes touched are added to `pending`. Returns the seconds each fold took.
+   */
+  private fold(live: LiveEntry, sources: readonly LiveCoverageSource[]): number[] {
+    const movedUnitSec: number[] = [];
+    const touched = (inc: IncrementalCoverage): void => {
+      if (live.pending.length > this.graph.nodeCount) return;
+      for (let k = 0; k < inc.changedCount; k++) live.pending.push(inc.changed[k]);
+    };
+    const seen = new Set<string>();
+    for (const s of sources) {
+      seen.add(s.id);
+      if (live.snaps.has(s.id) && sameSnap(live.snaps.get(s.id)!, s.snap)) continue;
+      const t0 = performance.now();
+      live.inc.move(s.id, s.snap);
+      movedUnitSec.push((performance.now() - t0) / 1000);
+      touched(live.inc);
+      live.snaps.set(s.id, s.snap);
+    }
+    for (const id of [...live.snaps.keys()])
+      if (!seen.has(id)) {
+        const t0 = performance.now();
+        live.inc.remove(id);
+        movedUnitSec.push((performance.now() - t0) / 1000);
+        touched(live.inc);
+        live.snaps.delete(id);
+      }
+    return movedUnitSec;
   }
 }

@@ -53,6 +53,12 @@ export interface CoverageOptions extends RoutingQueryOptions {
    * {@link IncrementalCoverage} with a bound ≥ the largest tier): the search is skipped.
    */
   nodeSec?: ArrayLike<number>;
+  /**
+   * Every figure computed from scratch. By default the graph keeps the last results (per tiers,
+   * areas, grid and speed band) and a call re-burns and re-counts only around the segments
+   * whose end times or source pieces changed since (the same figures, exactly).
+   */
+  fromScratch?: boolean;
 }
 
 export interface CoverageTier {
@@ -733,6 +739,11 @@ export function computeCoverage(
     ? boundedCopy(opts.nodeSec, T)
     : multiSourceTimes(graph, snapped, T, { ...opts, workspace: ws, accessSpeedKmh: accessKmh });
   const sourcePieces = sourcePiecesOf(snapped, accessKmh);
+  const kept = opts.fromScratch ? null : keptFigures(graph, frame, costs, accessKmh, opts);
+  if (kept) {
+    const r = kept.refresh(nodeSec, sourcePieces, unsnappedSourceIds);
+    return { ...r, nodeSec, settledNodes, tookMs: performance.now() - t0 };
+  }
 
   // 2. Raster over the whole network and the areas (scratch kept per graph: nothing returned
   // points into it).
@@ -766,6 +777,32 @@ export function computeCoverage(
     cellM: frame.cellM,
     tookMs: performance.now() - t0,
   };
+}
+
+/** Figures kept per graph for the calls of {@link computeCoverage}: the latest few layouts. */
+const keptCoverage = new WeakMap<RoadGraph, IncrementalCoverageFigures[]>();
+/** Layouts kept per graph (a scheme's tiers with and without areas, say). */
+const MAX_KEPT_LAYOUTS = 3;
+
+/**
+ * The graph's kept figures for this layout (tiers, blind-spot options, grid, areas, speed band
+ * and access speed), laid out on first use; the least recently used layout makes room.
+ */
+function keptFigures(
+  graph: RoadGraph,
+  frame: CoverageFrame,
+  costs: EdgeCosts,
+  accessKmh: number,
+  opts: CoverageOptions,
+): IncrementalCoverageFigures {
+  let list = keptCoverage.get(graph);
+  if (!list) keptCoverage.set(graph, (list = []));
+  const k = list.findIndex((f) => f.fits(frame, costs, accessKmh));
+  const hit =
+    k >= 0 ? list.splice(k, 1)[0] : new IncrementalCoverageFigures(graph, frame.tiersSec, opts);
+  list.unshift(hit);
+  if (list.length > MAX_KEPT_LAYOUTS) list.length = MAX_KEPT_LAYOUTS;
+  return hit;
 }
 
 /** What a coverage computation needs besides the node times: tiers, grid and domains. */
@@ -874,10 +911,13 @@ function sourcePiecesOf(
   return pieces;
 }
 
-/** Reached road metres and covered cells per tier, city-wide and per area ([a · nT + tier]). */
+/**
+ * Reached road and covered cells per tier, city-wide and per area ([a · nT + tier]). Road
+ * lengths are whole micrometres (see {@link reachedUm}).
+ */
 interface CoverageSums {
-  roadM: Float64Array;
-  areaRoadM: Float64Array;
+  roadUm: Float64Array;
+  areaRoadUm: Float64Array;
   domainCells: Float64Array;
   areaCells: Float64Array;
 }
@@ -886,8 +926,8 @@ function emptySums(frame: CoverageFrame): CoverageSums {
   const nT = frame.tiersSec.length;
   const nA = frame.areas.length;
   return {
-    roadM: new Float64Array(nT),
-    areaRoadM: new Float64Array(nA * nT),
+    roadUm: new Float64Array(nT),
+    areaRoadUm: new Float64Array(nA * nT),
     domainCells: new Float64Array(nT),
     areaCells: new Float64Array(nA * nT),
   };
@@ -900,29 +940,49 @@ function coverageSums(
   fracs: Float32Array,
   covered: Float32Array,
 ): CoverageSums {
+  const sums = emptySums(frame);
+  roadSums(graph, frame, fracs, sums);
+  countCovered(frame, covered, frame.domain, sums.domainCells, 0);
+  frame.areaCells.forEach((cells, a) => countCovered(frame, covered, cells, sums.areaCells, a));
+  return sums;
+}
+
+/**
+ * A segment's reached length at one tier in whole micrometres. Sums of whole numbers below
+ * 2^53 (nine million km) are exact in any order, so road km kept by adding and taking away
+ * the segments that changed ({@link IncrementalCoverageFigures}) equal a full sum exactly; the
+ * rounding moves a city's total by less than half a micrometre per segment.
+ */
+function reachedUm(frac: number, lengthM: number): number {
+  return Math.round(frac * lengthM * 1e6);
+}
+
+/** Reached road per tier, city-wide and per area, into zeroed `sums`. */
+function roadSums(
+  graph: RoadGraph,
+  frame: CoverageFrame,
+  fracs: Float32Array,
+  sums: CoverageSums,
+): void {
   const S = graph.segmentCount;
   const nT = frame.tiersSec.length;
   // a local, not a property load in the hot loops (the graph's shape differs when shared)
   const segLengthM = graph.segLengthM;
-  const sums = emptySums(frame);
-  // every tier in one pass (a segment's fractions are side by side); each tier's metres are
-  // still added up segment by segment in the same order
-  const road = sums.roadM;
+  // every tier in one pass (a segment's fractions are side by side)
+  const road = sums.roadUm;
   for (let s = 0, o = 0; s < S; s++, o += nT) {
     const len = segLengthM[s];
-    for (let ti = 0; ti < nT; ti++) road[ti] += fracs[o + ti] * len;
+    for (let ti = 0; ti < nT; ti++) road[ti] += reachedUm(fracs[o + ti], len);
   }
-  const areaRoad = sums.areaRoadM;
+  const areaRoad = sums.areaRoadUm;
   frame.areaSegs.forEach((segs, a) => {
     for (let k = 0; k < segs.length; k++) {
       const seg = segs[k];
       const len = segLengthM[seg];
-      for (let ti = 0, o = seg * nT; ti < nT; ti++) areaRoad[a * nT + ti] += fracs[o + ti] * len;
+      for (let ti = 0, o = seg * nT; ti < nT; ti++)
+        areaRoad[a * nT + ti] += reachedUm(fracs[o + ti], len);
     }
   });
-  countCovered(frame, covered, frame.domain, sums.domainCells, 0);
-  frame.areaCells.forEach((cells, a) => countCovered(frame, covered, cells, sums.areaCells, a));
-  return sums;
 }
 
 /** Adds the cells covered within each tier to out[a · nT + tier], one pass over the cells. */
@@ -953,9 +1013,9 @@ function coverageFigures(
   const nT = tiersSec.length;
   const tiers: CoverageTier[] = tiersSec.map((t, ti) => ({
     sec: t,
-    roadKmPct: pct(sums.roadM[ti] / 1000, roadKmTotal),
+    roadKmPct: pct(sums.roadUm[ti] / 1e9, roadKmTotal),
     areaPct: pct(sums.domainCells[ti], domain.length),
-    roadKm: sums.roadM[ti] / 1000,
+    roadKm: sums.roadUm[ti] / 1e9,
     roadKmTotal,
   }));
   return {
@@ -966,9 +1026,9 @@ function coverageFigures(
       areaKm2: (areaCells[k].length * cellM * cellM) / 1e6,
       tiers: tiersSec.map((t, ti) => ({
         sec: t,
-        roadKmPct: pct(sums.areaRoadM[k * nT + ti] / 1000, areaRoadKmTotal[k]),
+        roadKmPct: pct(sums.areaRoadUm[k * nT + ti] / 1e9, areaRoadKmTotal[k]),
         areaPct: pct(sums.areaCells[k * nT + ti], areaCells[k].length),
-        roadKm: sums.areaRoadM[k * nT + ti] / 1000,
+        roadKm: sums.areaRoadUm[k * nT + ti] / 1e9,
         roadKmTotal: areaRoadKmTotal[k],
       })),
     })),
@@ -1133,10 +1193,11 @@ function invert(
  * The figures of {@link computeCoverage} kept live for node times that change a little at a
  * time (a few units moved, kept by {@link IncrementalCoverage}): instead of burning the whole
  * city again, each update re-burns only around the segments whose end times or source pieces
- * changed, re-filters the cells near them and adjusts the road metres and covered-cell counts
- * by the difference. The raster and the cell counts equal a full computation exactly; the road
- * km agree up to the order of floating-point additions. The blind spots are traced again from
- * the kept raster (a millisecond or two).
+ * changed, re-filters the cells near them and adjusts the reached road and covered-cell counts
+ * by the difference (whole micrometres and cells: exact in any order), so every figure equals
+ * a full computation's exactly. The blind spots are traced again from the kept raster (a
+ * millisecond or two). When most of the city changed (every unit moved) an update computes
+ * everything again instead.
  *
  * How the re-burn stays exact: every burn of a segment (its samples, the point where its two
  * ends' pieces meet, a source's own piece) lands in the cell box of its shape. The cells of the
@@ -1207,6 +1268,24 @@ export class IncrementalCoverageFigures {
     return this.costs;
   }
 
+  /** Whether these figures are laid out as `frame` lays them out, for these costs. */
+  fits(frame: CoverageFrame, costs: EdgeCosts, accessKmh: number): boolean {
+    const f = this.frame;
+    return (
+      costs === this.costs &&
+      accessKmh === this.accessKmh &&
+      f.tiersSec.length === frame.tiersSec.length &&
+      f.tiersSec.every((t, k) => t === frame.tiersSec[k]) &&
+      f.blindIdx === frame.blindIdx &&
+      f.minCells === frame.minCells &&
+      f.cellM === frame.cellM &&
+      f.radius === frame.radius &&
+      gridKey(f.grid) === gridKey(frame.grid) &&
+      f.areas.length === frame.areas.length &&
+      f.areas.every((a, k) => a === frame.areas[k])
+    );
+  }
+
   /**
    * Brings the figures to these node times (from the nearest source, any bound ≥ the largest
    * tier) and sources; the first call computes everything.
@@ -1221,9 +1300,25 @@ export class IncrementalCoverageFigures {
     changedNodes?: ArrayLike<number>,
   ): Omit<CoverageResult, 'nodeSec'> {
     const t0 = performance.now();
+    const unsnapped = sources.filter((s) => !s.snap).map((s) => s.id);
+    const r = this.refresh(
+      nodeSec,
+      sourcePiecesOf(sources, this.accessKmh),
+      unsnapped,
+      changedNodes,
+    );
+    return { ...r, tookMs: performance.now() - t0 };
+  }
+
+  /** {@link update} with the sources' own pieces worked out already. */
+  refresh(
+    nodeSec: ArrayLike<number>,
+    pieces: ReachedPieces,
+    unsnappedSourceIds: string[],
+    changedNodes?: ArrayLike<number>,
+  ): Omit<CoverageResult, 'nodeSec' | 'tookMs'> {
     const { graph, frame } = this;
-    this.unsnapped = sources.filter((s) => !s.snap).map((s) => s.id);
-    const pieces = sourcePiecesOf(sources, this.accessKmh);
+    this.unsnapped = unsnappedSourceIds;
     if (!this.ready) this.full(nodeSec, pieces);
     else this.fold(nodeSec, pieces, changedNodes);
     this.ready = true;
@@ -1232,7 +1327,6 @@ export class IncrementalCoverageFigures {
       unsnappedSourceIds: this.unsnapped,
       settledNodes: this.settled,
       cellM: frame.cellM,
-      tookMs: performance.now() - t0,
     };
   }
 
@@ -1249,23 +1343,28 @@ export class IncrementalCoverageFigures {
     time.fill(Infinity);
     burnSegmentsSampled(graph, costs.segSec, nodeSec, grid, time, T);
     rasterizePieces(graph, costs, pieces, grid, time, T);
-    this.covered.set(radius > 0 ? minFilter(time, W, H, radius) : time);
+    if (radius > 0) {
+      // the min-filter's row pass goes through the graph's scratch grid, not a new one
+      const cache = graphCache(graph);
+      if (cache.filterTmp.length < W * H) cache.filterTmp = new Float32Array(W * H);
+      minFilter(time, W, H, radius, { tmp: cache.filterTmp, out: this.covered });
+    } else this.covered.set(time);
     reachedFractions(graph, costs.segSec, nodeSec, pieces, frame.tiersSec, this.fracs);
     this.sums = coverageSums(graph, frame, this.fracs, this.covered);
     this.pieces = pieces;
     this.pieceKeys = pieceKeysOf(pieces);
   }
 
-  /** Adds (sign 1) or takes away (−1) segment s's reached metres at its current fractions. */
+  /** Adds (sign 1) or takes away (−1) segment s's reached road at its current fractions. */
   private addSegment(s: number, sign: number, sums: CoverageSums): void {
     const nT = this.frame.tiersSec.length;
     const len = this.graph.segLengthM[s];
     const { start, of } = this.segAreas;
     for (let ti = 0; ti < nT; ti++) {
-      const m = sign * this.fracs[s * nT + ti] * len;
-      if (m === 0) continue;
-      sums.roadM[ti] += m;
-      for (let q = start[s]; q < start[s + 1]; q++) sums.areaRoadM[of[q] * nT + ti] += m;
+      const um = sign * reachedUm(this.fracs[s * nT + ti], len);
+      if (um === 0) continue;
+      sums.roadUm[ti] += um;
+      for (let q = start[s]; q < start[s + 1]; q++) sums.areaRoadUm[of[q] * nT + ti] += um;
     }
   }
 
@@ -1308,13 +1407,29 @@ export class IncrementalCoverageFigures {
       if (loops) for (const s of loops) markSeg(s);
     };
     if (changedNodes) for (let k = 0; k < changedNodes.length; k++) nodeChanged(changedNodes[k]);
-    else for (let v = 0; v < nodeSec.length; v++) nodeChanged(v);
+    else {
+      // every node compared: when most changed (every unit moved), all is computed again
+      let n = 0;
+      for (let v = 0; v < nodeSec.length; v++)
+        if (Math.fround(nodeSecIn[v] <= T ? nodeSecIn[v] : Infinity) !== nodeSec[v]) n++;
+      if (n > nodeSec.length * MAX_FOLDED_SHARE) {
+        this.full(nodeSecIn, pieces);
+        return;
+      }
+      for (let v = 0; v < nodeSec.length; v++) nodeChanged(v);
+    }
     const keys = pieceKeysOf(pieces);
     for (const [s, k] of keys) if (this.pieceKeys.get(s) !== k) markSeg(s);
     for (const s of this.pieceKeys.keys()) if (!keys.has(s)) markSeg(s);
     this.pieceKeys = keys;
     this.pieces = pieces;
-    // 2. Road metres of the changed segments, out at the old fractions, in at the new.
+    // most of the city changed (every unit moved): burning it all again costs less than
+    // clearing and re-burning box by box
+    if (dirtySegs.length > graph.segmentCount * MAX_FOLDED_SHARE) {
+      this.full(nodeSecIn, pieces);
+      return;
+    }
+    // 2. Road of the changed segments, out at the old fractions, in at the new.
     const bySeg = piecesBySegment(pieces);
     for (const s of dirtySegs) {
       this.addSegment(s, -1, this.sums);
@@ -1396,6 +1511,12 @@ export class IncrementalCoverageFigures {
     }
   }
 }
+
+/**
+ * Beyond this share of the nodes or segments changed, an update computes every figure again
+ * instead of folding the changes in.
+ */
+const MAX_FOLDED_SHARE = 0.25;
 
 /** What decides a segment's source pieces, per segment that carries any. */
 function pieceKeysOf(pieces: ReachedPieces): Map<number, string> {

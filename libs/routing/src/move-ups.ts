@@ -27,6 +27,19 @@ export interface MoveUpOptions extends RoutingQueryOptions {
   demand?: Float32Array;
   /** Moves gaining less than this share of total demand are not suggested (default: any gain > 0). */
   minGainPct?: number;
+  /**
+   * Every node's nearest unit, known already from a search from these very units and snaps, any
+   * bound ≥ tierSec (the coverage thread's live node times, see
+   * {@link LiveCoverage.nearestSources}): when most units moved since the last call, only the
+   * search for each node's second nearest unit runs. `unit[v]` indexes `units` (-1: none).
+   * Ignored unless `costs` and `accessKmh` (what the times were searched with) are this call's.
+   */
+  nearest?: {
+    sec: ArrayLike<number>;
+    unit: ArrayLike<number>;
+    costs: EdgeCosts;
+    accessKmh: number;
+  };
 }
 
 export interface MoveUp {
@@ -265,8 +278,15 @@ class LiveUnits {
     return this.snapOf.length;
   }
 
-  /** Brings the state to these units; returns each unit's slot. */
-  update(ids: readonly string[], snaps: readonly (SnappedPoint | null)[]): Int32Array {
+  /**
+   * Brings the state to these units (with each node's nearest unit, when known, given as
+   * {@link MoveUpOptions.nearest}); returns each unit's slot.
+   */
+  update(
+    ids: readonly string[],
+    snaps: readonly (SnappedPoint | null)[],
+    nearest?: MoveUpOptions['nearest'],
+  ): Int32Array {
     const slots = new Int32Array(ids.length);
     let changed = 0;
     const seen = new Set<string>();
@@ -319,7 +339,9 @@ class LiveUnits {
       this.snapOf.push(snaps[u]);
       slots[u] = u;
     }
-    this.near.reset(this.snapOf);
+    // slots are the units' indices: the known nearest unit of a node is its nearest slot
+    if (nearest) this.near.resetFromNearest(this.snapOf, nearest.sec, nearest.unit);
+    else this.near.reset(this.snapOf);
     return slots;
   }
 
@@ -396,6 +418,8 @@ export function suggestMoveUps(graph: RoadGraph, opts: MoveUpOptions): MoveUp[] 
   const N = graph.nodeCount;
   if (opts.demand && opts.demand.length !== N)
     throw new RangeError(`demand must have one weight per node (${N}), got ${opts.demand.length}`);
+  if (opts.nearest && (opts.nearest.sec.length !== N || opts.nearest.unit.length !== N))
+    throw new RangeError(`nearest must have one time and one unit per node (${N})`);
   const defaults = opts.demand ? null : defaultDemandFor(graph);
   const demand = opts.demand ?? defaults!.weights;
   let total = defaults ? defaults.total : 0;
@@ -417,7 +441,11 @@ export function suggestMoveUps(graph: RoadGraph, opts: MoveUpOptions): MoveUp[] 
     new Set(ids).size === U
       ? liveUnitsFor(graph, costs, tierSec, accessKmh)
       : new LiveUnits(graph, costs, tierSec, accessKmh);
-  const slots = live.update(ids, unitSnaps);
+  const nearest =
+    opts.nearest && opts.nearest.costs === costs && opts.nearest.accessKmh === accessKmh
+      ? opts.nearest
+      : undefined;
+  const slots = live.update(ids, unitSnaps, nearest);
   const coverNodes = covers.map((c) => (c ? c.nodes : null));
   // the scores are kept between calls only for the default weights (a caller's may change)
   let scores = live.scores;

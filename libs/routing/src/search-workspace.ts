@@ -1,3 +1,4 @@
+import { BucketQueue } from './bucket-queue';
 import type { EdgeCosts } from './edge-costs';
 import type { RoadGraph } from './road-graph';
 
@@ -268,20 +269,17 @@ const BUCKET_SEC = 1;
 /** Longer (or unbounded) searches use the heap: the bucket array would be too long. */
 const MAX_BUCKET_SEARCH_SEC = 6 * 3600;
 
-interface BucketPool {
-  node: Int32Array;
-  key: Float64Array;
-  next: Int32Array;
-}
-const bucketPools = new WeakMap<SearchWorkspace, BucketPool>();
+const bucketQueues = new WeakMap<SearchWorkspace, BucketQueue>();
 
-function bucketPool(ws: SearchWorkspace, cap: number): BucketPool {
-  let pool = bucketPools.get(ws);
-  if (!pool || pool.node.length < cap) {
-    pool = { node: new Int32Array(cap), key: new Float64Array(cap), next: new Int32Array(cap) };
-    bucketPools.set(ws, pool);
+/** The workspace's bucket queue, emptied, with at least `buckets` buckets. */
+function bucketQueue(ws: SearchWorkspace, buckets: number): BucketQueue {
+  let q = bucketQueues.get(ws);
+  if (!q) {
+    q = new BucketQueue(buckets, BUCKET_SEC, Math.max(1024, ws.nodeCount >> 2));
+    bucketQueues.set(ws, q);
   }
-  return pool;
+  q.clear(buckets);
+  return q;
 }
 
 /**
@@ -309,58 +307,18 @@ export function runBucketSearch(
   const { dist, predEdge, stamp, settled, order } = ws;
   const gen = ws.gen;
   const nb = Math.floor(maxSec / BUCKET_SEC) + 2;
-  const bucketHead = new Int32Array(nb).fill(-1);
-  const pool = bucketPool(ws, Math.max(1024, ws.heapSize * 2, ws.nodeCount >> 2));
-  let eNode = pool.node;
-  let eKey = pool.key;
-  let eNext = pool.next;
-  let used = 0; // entries ever handed out
-  let free = -1; // recycled entries
-  const grow = () => {
-    const n = eNode.length * 2;
-    const grown: BucketPool = {
-      node: new Int32Array(n),
-      key: new Float64Array(n),
-      next: new Int32Array(n),
-    };
-    grown.node.set(eNode);
-    grown.key.set(eKey);
-    grown.next.set(eNext);
-    bucketPools.set(ws, grown); // kept for the next search
-    eNode = grown.node;
-    eKey = grown.key;
-    eNext = grown.next;
-  };
-  // an entry: a recycled one, else the next unused (the push is written out where it is hot:
-  // a call with a double argument would box it)
-  const push = (v: number, d: number) => {
-    let e = free;
-    if (e >= 0) free = eNext[e];
-    else {
-      if (used === eNode.length) grow();
-      e = used++;
-    }
-    const b = Math.floor(d / BUCKET_SEC);
-    eNode[e] = v;
-    eKey[e] = d;
-    eNext[e] = bucketHead[b];
-    bucketHead[b] = e;
-  };
+  const q = bucketQueue(ws, nb);
   for (let i = 0; i < ws.heapSize; i++) {
     const v = ws.heapNode[i];
     const d = ws.heapKey[i];
-    if (d === dist[v] && d <= maxSec) push(v, d);
+    if (d === dist[v] && d <= maxSec) q.push(v, 0, d);
   }
   ws.heapSize = 0;
   let count = ws.settledCount;
   for (let b = 0; b < nb; b++) {
-    while (bucketHead[b] >= 0) {
-      const e = bucketHead[b];
-      bucketHead[b] = eNext[e];
-      const v = eNode[e];
-      const d = eKey[e];
-      eNext[e] = free;
-      free = e;
+    for (let e = q.pop(b); e >= 0; e = q.pop(b)) {
+      const v = q.node[e];
+      const d = q.key[e];
       // stale: the node was improved after this entry was made (its current entry comes later
       // in this bucket or sits in this one)
       if (d !== dist[v]) continue;
@@ -377,20 +335,11 @@ export function runBucketSearch(
         else if (nd >= dist[w]) continue;
         dist[w] = nd;
         predEdge[w] = k;
-        let ne = free;
-        if (ne >= 0) free = eNext[ne];
-        else {
-          if (used === eNode.length) grow();
-          ne = used++;
-        }
-        const nb2 = Math.floor(nd / BUCKET_SEC);
-        eNode[ne] = w;
-        eKey[ne] = nd;
-        eNext[ne] = bucketHead[nb2];
-        bucketHead[nb2] = ne;
+        q.push(w, 0, nd);
       }
     }
   }
+  q.drained();
   ws.settledCount = count;
   return count;
 }
@@ -434,50 +383,19 @@ export function runBucketTimes(
   const heads = forward ? graph.fwdTargets : graph.revSources;
   const cost = forward ? costs.fwdCost : costs.revCost;
   const nb = Math.floor(maxSec / BUCKET_SEC) + 2;
-  const bucketHead = new Int32Array(nb).fill(-1);
-  const pool = bucketPool(ws, Math.max(1024, ws.heapSize * 2, ws.nodeCount >> 2));
-  let eNode = pool.node;
-  let eKey = pool.key;
-  let eNext = pool.next;
-  let used = 0;
-  let free = -1;
-  const grow = () => {
-    const n = eNode.length * 2;
-    const grown: BucketPool = {
-      node: new Int32Array(n),
-      key: new Float64Array(n),
-      next: new Int32Array(n),
-    };
-    grown.node.set(eNode);
-    grown.key.set(eKey);
-    grown.next.set(eNext);
-    bucketPools.set(ws, grown);
-    eNode = grown.node;
-    eKey = grown.key;
-    eNext = grown.next;
-  };
+  const q = bucketQueue(ws, nb);
   for (let i = 0; i < ws.heapSize; i++) {
     const v = ws.heapNode[i];
     const d = ws.heapKey[i];
     if (!(d <= maxSec) || d >= out[v]) continue;
     out[v] = d;
-    if (used === eNode.length) grow();
-    const e = used++;
-    const b = Math.floor(d / BUCKET_SEC);
-    eNode[e] = v;
-    eKey[e] = d;
-    eNext[e] = bucketHead[b];
-    bucketHead[b] = e;
+    q.push(v, 0, d);
   }
   ws.heapSize = 0;
   for (let b = 0; b < nb; b++) {
-    while (bucketHead[b] >= 0) {
-      const e = bucketHead[b];
-      bucketHead[b] = eNext[e];
-      const v = eNode[e];
-      const d = eKey[e];
-      eNext[e] = free;
-      free = e;
+    for (let e = q.pop(b); e >= 0; e = q.pop(b)) {
+      const v = q.node[e];
+      const d = q.key[e];
       // stale: the node was improved after this entry was made
       if (d !== out[v]) continue;
       const end = offsets[v + 1];
@@ -486,20 +404,11 @@ export function runBucketTimes(
         const nd = d + cost[k];
         if (nd > maxSec || nd >= out[w]) continue;
         out[w] = nd;
-        let ne = free;
-        if (ne >= 0) free = eNext[ne];
-        else {
-          if (used === eNode.length) grow();
-          ne = used++;
-        }
-        const nb2 = Math.floor(nd / BUCKET_SEC);
-        eNode[ne] = w;
-        eKey[ne] = nd;
-        eNext[ne] = bucketHead[nb2];
-        bucketHead[nb2] = ne;
+        q.push(w, 0, nd);
       }
     }
   }
+  q.drained();
   let count = 0;
   for (let v = 0; v < out.length; v++) if (out[v] <= maxSec) count++;
   return count;

@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { bruteForceMoveUps } from './__fixtures__/move-ups-brute-force';
 import { edgeCosts } from './edge-costs';
+import { LiveCoverage } from './coverage-live';
+import { IncrementalCoverage } from './coverage-incremental';
 import { accessSec, seedDeparture } from './eta';
 import { importGeoJsonRoads } from './geojson-import';
 import { roadLengthDemand, suggestMoveUps } from './move-ups';
@@ -48,9 +50,17 @@ function randomSnaps(graph: RoadGraph, rand: () => number, n: number): SnappedPo
 /**
  * Oracle: one plain (binary-heap) Dijkstra per source; at every node the two smallest times of
  * distinct sources within the bound must be the labels kept, after the full search and after
- * sources are taken away and added elsewhere (as move-ups do).
+ * sources are taken away and added elsewhere (as move-ups do). With `nearestBound`, the full
+ * search starts from each node's nearest source as live coverage keeps it with that (larger)
+ * bound ({@link TwoNearestSources.resetFromNearest}: only the second-nearest pass runs).
  */
-function checkAgainstSingleSources(graph: RoadGraph, seed: number, units: number, maxSec: number) {
+function checkAgainstSingleSources(
+  graph: RoadGraph,
+  seed: number,
+  units: number,
+  maxSec: number,
+  nearestBound?: number,
+) {
   const rand = mulberry32(seed);
   const costs = edgeCosts(graph);
   const ws = createSearchWorkspace(graph);
@@ -66,7 +76,13 @@ function checkAgainstSingleSources(graph: RoadGraph, seed: number, units: number
   const snaps: (SnappedPoint | null)[] = randomSnaps(graph, rand, units);
   const times: (Float64Array | null)[] = snaps.map((s) => single(s!));
   const near = new TwoNearestSources(graph, costs, maxSec);
-  near.reset(snaps);
+  if (nearestBound === undefined) near.reset(snaps);
+  else {
+    const inc = new IncrementalCoverage(graph, nearestBound);
+    // slots follow the order given: a node's owner is its nearest source's index
+    inc.reset(snaps.map((snap, i) => ({ id: `s${i}`, snap })));
+    near.resetFromNearest(snaps, inc.nodeSec, inc.owner);
+  }
 
   const compare = (): void => {
     let seconds = 0;
@@ -131,11 +147,18 @@ function checkMoveUpsByBruteForce(
   tier: number,
   /** Road length per node, the default weights (the points' scores are kept between calls). */
   defaultDemand = false,
+  /**
+   * Each node's nearest unit taken from live coverage of the same units (tiers up to this
+   * bound), as the coverage thread passes it.
+   */
+  coverageBound?: number,
 ) {
   const rand = mulberry32(seed);
-  const costs = edgeCosts(graph);
+  const at = new Date('2026-12-05T03:00:00Z');
+  const costs = edgeCosts(graph, undefined, at);
   const ws = createSearchWorkspace(graph);
   const N = graph.nodeCount;
+  const live = coverageBound === undefined ? null : new LiveCoverage(graph);
   const cover = (p: SnappedPoint): Int32Array => {
     beginSearch(ws, 'forward');
     seedDeparture(ws, p, costs, accessSec(p, 15));
@@ -162,17 +185,30 @@ function checkMoveUpsByBruteForce(
       unitList[call] = point(unitList[call].id, a); // one moves
       unitList.push(point(`new${call}`, b)); // one arrives
     }
+    // the coverage thread keeps coverage live: computed now and then (here before every
+    // other call, so the others fold the moved units in themselves)
+    if (live && call % 2 === 0)
+      live.compute({ key: 'scheme', tiersSec: [tier, coverageBound!], sources: unitList, at });
     checkOneCall(unitList);
   }
 
   function checkOneCall(unitList: ReturnType<typeof point>[]) {
     const unitCover = unitList.map((u) => cover(u.snap));
+    const nearest = live?.nearestSources({
+      key: 'scheme',
+      tiersSec: [tier, coverageBound!],
+      sources: unitList,
+      at,
+    });
+    if (live) expect(nearest).toBeTruthy();
     const moves = suggestMoveUps(graph, {
       units: unitList,
       standbyPoints: standby,
       tierSec: tier,
       maxMoves: 4,
+      at,
       ...(defaultDemand ? {} : { demand }),
+      ...(nearest ? { nearest: { ...nearest, unit: nearest.source } } : {}),
     });
     expect(moves.length).toBeGreaterThan(1);
     const checked = bruteForceMoveUps(
@@ -203,6 +239,13 @@ describe('two nearest sources equal the two smallest of single-source searches',
     checkAgainstSingleSources(shenzhen(), 5, 40, 300);
   });
 
+  it('starting from the nearest sources live coverage keeps (a larger bound), hard and real cities', () => {
+    checkAgainstSingleSources(hardCity(), 13, 80, 300, 1800);
+    if (!realData) return;
+    checkAgainstSingleSources(chengdu(), 14, 40, 180, 600);
+    checkAgainstSingleSources(shenzhen(), 15, 40, 120, 120);
+  });
+
   it('a bound beyond six hours uses wider buckets and stays exact', () => {
     const graph = buildRoadGraph(
       importGeoJsonRoads(generateCity({ seed: 2, targetNodes: 800 }).roads),
@@ -223,6 +266,14 @@ describe('move-ups against brute force', () => {
 
   it('with the default weights, the standby points scored again only where nodes changed', () => {
     checkMoveUpsByBruteForce(hardCity(), 10, 30, 240, true);
+  });
+
+  it('with each node’s nearest unit from live coverage, on the hard city and the real ones', () => {
+    checkMoveUpsByBruteForce(hardCity(), 16, 30, 240, true, 600);
+    checkMoveUpsByBruteForce(hardCity(), 17, 30, 240, false, 240);
+    if (!realData) return;
+    checkMoveUpsByBruteForce(chengdu(), 18, 12, 180, true, 900);
+    checkMoveUpsByBruteForce(shenzhen(), 19, 10, 120, false, 300);
   });
 
   (realData ? it : it.skip)('with the default weights on the real networks', () => {

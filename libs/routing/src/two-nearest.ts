@@ -1,3 +1,4 @@
+import { BucketQueue } from './bucket-queue';
 import type { EdgeCosts } from './edge-costs';
 import { accessSec, nodeAtSnap } from './eta';
 import { DIR_BACKWARD, DIR_FORWARD, type RoadGraph } from './road-graph';
@@ -35,22 +36,17 @@ export class TwoNearestSources {
    * (-1: none).
    */
   readonly labels: Float64Array;
-  /** Seconds per bucket: about one road segment's driving time or less. */
-  private readonly bucketSec: number;
-  private readonly bucketHead: Int32Array;
-  private eNode = new Int32Array(1 << 16);
-  private eSrc = new Int32Array(1 << 16);
-  private eKey = new Float64Array(1 << 16);
-  private eNext = new Int32Array(1 << 16);
-  private used = 0;
-  private free = -1;
-  private minBucket = Infinity;
+  /** Buckets of about one road segment's driving time or less (wider beyond six hours). */
+  private readonly queue: BucketQueue;
   /** Every source's seeds (a removal offers them again where its labels went). */
   private seedNode: number[] = [];
   private seedSrc: number[] = [];
   private seedSec: number[] = [];
   /** The largest source id seeded so far. */
   private maxSourceId = 0;
+  /** Scratch of {@link reset}'s two passes (made on its first call). */
+  private passes: { t1: Float64Array; s1: Int32Array; t2: Float64Array; s2: Int32Array } | null =
+    null;
 
   constructor(graph: RoadGraph, costs: EdgeCosts, maxSec: number, accessKmh = 15) {
     if (!(maxSec >= 0 && maxSec < Infinity))
@@ -62,8 +58,8 @@ export class TwoNearestSources {
     this.labels = new Float64Array(4 * graph.nodeCount);
     this.clear();
     // label-correcting within a bucket keeps the times exact whatever its width
-    this.bucketSec = Math.max(1, maxSec / MAX_BUCKETS);
-    this.bucketHead = new Int32Array(Math.floor(maxSec / this.bucketSec) + 2).fill(-1);
+    const width = Math.max(1, maxSec / MAX_BUCKETS);
+    this.queue = new BucketQueue(Math.floor(maxSec / width) + 2, width, 1 << 16);
   }
 
   /** The nearest source of node v (-1: none within maxSec). */
@@ -106,7 +102,27 @@ export class TwoNearestSources {
    * two nearest-source regions and runs only along edges inside one.
    */
   reset(snaps: readonly (SnappedPoint | null)[]): void {
-    this.clear();
+    this.resetWith(snaps, null);
+  }
+
+  /**
+   * {@link reset} with every node's nearest source known already (from a search from the same
+   * snaps with the same costs and any bound ≥ maxSec, e.g. {@link IncrementalCoverage}'s live
+   * times): only the nearest-other search runs. `nearestSec[v]` is the time from v's nearest
+   * source, `nearestSource[v]` its index into `snaps` (-1: none); ties may name either source.
+   */
+  resetFromNearest(
+    snaps: readonly (SnappedPoint | null)[],
+    nearestSec: ArrayLike<number>,
+    nearestSource: ArrayLike<number>,
+  ): void {
+    this.resetWith(snaps, { sec: nearestSec, source: nearestSource });
+  }
+
+  private resetWith(
+    snaps: readonly (SnappedPoint | null)[],
+    nearest: { sec: ArrayLike<number>; source: ArrayLike<number> } | null,
+  ): void {
     this.seedNode = [];
     this.seedSrc = [];
     this.seedSec = [];
@@ -114,107 +130,90 @@ export class TwoNearestSources {
       const s = snaps[i];
       if (s) this.seed(s, i, false);
     }
-    this.nearestPass();
-    this.secondPass();
-  }
-
-  /** Queues node v at time t (seconds) for source s, in t's bucket. */
-  private enqueue(v: number, s: number, t: number): void {
-    let e = this.free;
-    if (e >= 0) this.free = this.eNext[e];
-    else {
-      if (this.used === this.eNode.length) this.grow();
-      e = this.used++;
+    const N = this.graph.nodeCount;
+    // the passes run on one array per label part, laid side by side once at the end
+    if (!this.passes) {
+      this.passes = {
+        t1: new Float64Array(N),
+        s1: new Int32Array(N),
+        t2: new Float64Array(N),
+        s2: new Int32Array(N),
+      };
     }
-    const b = Math.floor(t / this.bucketSec);
-    this.eNode[e] = v;
-    this.eSrc[e] = s;
-    this.eKey[e] = t;
-    this.eNext[e] = this.bucketHead[b];
-    this.bucketHead[b] = e;
-    if (b < this.minBucket) this.minBucket = b;
+    const { t1, s1, t2, s2 } = this.passes;
+    if (!nearest) this.nearestPass(t1, s1);
+    else {
+      // beyond maxSec a node has no nearest source here (its path runs beyond it too)
+      const maxSec = this.maxSec;
+      for (let v = 0; v < N; v++) {
+        const t = nearest.sec[v];
+        const near = t <= maxSec && nearest.source[v] >= 0;
+        t1[v] = near ? t : Infinity;
+        s1[v] = near ? nearest.source[v] : -1;
+      }
+    }
+    this.secondPass(t1, s1, t2, s2);
+    const lab = this.labels;
+    for (let v = 0, i = 0; v < N; v++, i += 4) {
+      lab[i] = t1[v];
+      lab[i + 1] = t2[v];
+      lab[i + 2] = s1[v];
+      lab[i + 3] = s2[v];
+    }
   }
 
-  /** The nearest source of every node from the seeds ([4v] and [4v + 2] only). */
-  private nearestPass(): void {
-    const lab = this.labels;
+  /** The nearest source of every node from the seeds: its time t1[v] and id s1[v]. */
+  private nearestPass(t1: Float64Array, s1: Int32Array): void {
+    t1.fill(Infinity);
+    s1.fill(-1);
+    const q = this.queue;
     for (let k = 0; k < this.seedNode.length; k++) {
-      const i = 4 * this.seedNode[k];
+      const v = this.seedNode[k];
       const t = this.seedSec[k];
-      if (!(t < lab[i])) continue;
-      lab[i] = t;
-      lab[i + 2] = this.seedSrc[k];
-      this.enqueue(i >> 2, this.seedSrc[k], t);
+      if (!(t < t1[v])) continue;
+      t1[v] = t;
+      s1[v] = this.seedSrc[k];
+      q.push(v, this.seedSrc[k], t);
     }
     const { fwdOffsets, fwdTargets } = this.graph;
     const cost = this.costs.fwdCost;
-    const { bucketHead, bucketSec } = this;
     const maxSec = this.maxSec;
-    const nb = bucketHead.length;
-    let eNode = this.eNode;
-    let eSrc = this.eSrc;
-    let eKey = this.eKey;
-    let eNext = this.eNext;
-    let free = this.free;
-    let used = this.used;
-    for (let b = this.minBucket; b < nb; b++) {
-      while (bucketHead[b] >= 0) {
-        const e = bucketHead[b];
-        bucketHead[b] = eNext[e];
-        const v = eNode[e];
-        const t = eKey[e];
-        eNext[e] = free;
-        free = e;
+    const nb = q.head.length;
+    for (let b = q.low; b < nb; b++) {
+      for (let e = q.pop(b); e >= 0; e = q.pop(b)) {
+        const v = q.node[e];
+        const t = q.key[e];
         // stale: improved since (a push is a strict improvement: one entry holds the label)
-        if (lab[4 * v] !== t) continue;
-        const s = lab[4 * v + 2];
+        if (t1[v] !== t) continue;
+        const s = q.src[e];
         for (let k = fwdOffsets[v], end = fwdOffsets[v + 1]; k < end; k++) {
           const nt = t + cost[k];
-          const i = 4 * fwdTargets[k];
-          if (nt > maxSec || !(nt < lab[i])) continue;
-          lab[i] = nt;
-          lab[i + 2] = s;
-          let ne = free;
-          if (ne >= 0) free = eNext[ne];
-          else {
-            if (used === eNode.length) {
-              this.used = used;
-              this.grow();
-              eNode = this.eNode;
-              eSrc = this.eSrc;
-              eKey = this.eKey;
-              eNext = this.eNext;
-            }
-            ne = used++;
-          }
-          const nb2 = Math.floor(nt / bucketSec);
-          eNode[ne] = i >> 2;
-          eSrc[ne] = s;
-          eKey[ne] = nt;
-          eNext[ne] = bucketHead[nb2];
-          bucketHead[nb2] = ne;
+          const w = fwdTargets[k];
+          if (nt > maxSec || !(nt < t1[w])) continue;
+          t1[w] = nt;
+          s1[w] = s;
+          q.push(w, s, nt);
         }
       }
     }
-    this.minBucket = Infinity;
-    this.used = 0;
-    this.free = -1;
+    q.drained();
   }
 
   /**
-   * The nearest other source of every node ([4v + 1], [4v + 3]), the nearest ones known: seeded
-   * from the other sources' seeds and the edges between two nearest-source regions, searched
-   * along the edges inside one (see {@link reset}).
+   * The nearest other source of every node (t2[v], s2[v]), the nearest ones (t1, s1) known:
+   * seeded from the other sources' seeds and the edges between two nearest-source regions,
+   * searched along the edges inside one (see {@link reset}).
    */
-  private secondPass(): void {
-    const lab = this.labels;
+  private secondPass(t1: Float64Array, s1: Int32Array, t2: Float64Array, s2: Int32Array): void {
+    t2.fill(Infinity);
+    s2.fill(-1);
     const maxSec = this.maxSec;
+    const q = this.queue;
     const offer2 = (v: number, s: number, t: number): void => {
-      const i = 4 * v;
-      if (lab[i + 2] === s || !(t < lab[i + 1])) return;
-      lab[i + 1] = t;
-      lab[i + 3] = s;
-      this.enqueue(v, s, t);
+      if (s1[v] === s || !(t < t2[v])) return;
+      t2[v] = t;
+      s2[v] = s;
+      q.push(v, s, t);
     };
     for (let k = 0; k < this.seedNode.length; k++)
       offer2(this.seedNode[k], this.seedSrc[k], this.seedSec[k]);
@@ -222,69 +221,37 @@ export class TwoNearestSources {
     const cost = this.costs.fwdCost;
     const N = this.graph.nodeCount;
     for (let u = 0; u < N; u++) {
-      const s = lab[4 * u + 2];
+      const s = s1[u];
       if (s < 0) continue;
-      const t = lab[4 * u];
+      const t = t1[u];
       for (let k = fwdOffsets[u], end = fwdOffsets[u + 1]; k < end; k++) {
         const w = fwdTargets[k];
-        if (lab[4 * w + 2] === s) continue;
+        if (s1[w] === s) continue;
         const nt = t + cost[k];
         if (nt <= maxSec) offer2(w, s, nt);
       }
     }
-    const { bucketHead, bucketSec } = this;
-    const nb = bucketHead.length;
-    let eNode = this.eNode;
-    let eSrc = this.eSrc;
-    let eKey = this.eKey;
-    let eNext = this.eNext;
-    let free = this.free;
-    let used = this.used;
-    for (let b = this.minBucket; b < nb; b++) {
-      while (bucketHead[b] >= 0) {
-        const e = bucketHead[b];
-        bucketHead[b] = eNext[e];
-        const v = eNode[e];
-        const t = eKey[e];
-        eNext[e] = free;
-        free = e;
-        const iv = 4 * v;
-        if (lab[iv + 1] !== t) continue;
-        const s = lab[iv + 3];
-        const s0 = lab[iv + 2];
+    const nb = q.head.length;
+    for (let b = q.low; b < nb; b++) {
+      for (let e = q.pop(b); e >= 0; e = q.pop(b)) {
+        const v = q.node[e];
+        const t = q.key[e];
+        if (t2[v] !== t) continue;
+        const s = q.src[e];
+        const s0 = s1[v];
         for (let k = fwdOffsets[v], end = fwdOffsets[v + 1]; k < end; k++) {
-          const i = 4 * fwdTargets[k];
+          const w = fwdTargets[k];
           // across two regions the nearest's own time, offered above, is never worse
-          if (lab[i + 2] !== s0) continue;
+          if (s1[w] !== s0) continue;
           const nt = t + cost[k];
-          if (nt > maxSec || !(nt < lab[i + 1])) continue;
-          lab[i + 1] = nt;
-          lab[i + 3] = s;
-          let ne = free;
-          if (ne >= 0) free = eNext[ne];
-          else {
-            if (used === eNode.length) {
-              this.used = used;
-              this.grow();
-              eNode = this.eNode;
-              eSrc = this.eSrc;
-              eKey = this.eKey;
-              eNext = this.eNext;
-            }
-            ne = used++;
-          }
-          const nb2 = Math.floor(nt / bucketSec);
-          eNode[ne] = i >> 2;
-          eSrc[ne] = s;
-          eKey[ne] = nt;
-          eNext[ne] = bucketHead[nb2];
-          bucketHead[nb2] = ne;
+          if (nt > maxSec || !(nt < t2[w])) continue;
+          t2[w] = nt;
+          s2[w] = s;
+          q.push(w, s, nt);
         }
       }
     }
-    this.minBucket = Infinity;
-    this.used = 0;
-    this.free = -1;
+    q.drained();
   }
 
   /** Adds source `id` departing from `snap` (an id not in use), repairing what it changes. */
@@ -409,59 +376,22 @@ export class TwoNearestSources {
       lab[i + 1] = t;
       lab[i + 3] = s;
     } else return;
-    let e = this.free;
-    if (e >= 0) this.free = this.eNext[e];
-    else {
-      if (this.used === this.eNode.length) this.grow();
-      e = this.used++;
-    }
-    const b = Math.floor(t / this.bucketSec);
-    this.eNode[e] = v;
-    this.eSrc[e] = s;
-    this.eKey[e] = t;
-    this.eNext[e] = this.bucketHead[b];
-    this.bucketHead[b] = e;
-    if (b < this.minBucket) this.minBucket = b;
-  }
-
-  private grow(): void {
-    const n = this.eNode.length * 2;
-    const node = new Int32Array(n);
-    node.set(this.eNode);
-    const src = new Int32Array(n);
-    src.set(this.eSrc);
-    const key = new Float64Array(n);
-    key.set(this.eKey);
-    const next = new Int32Array(n);
-    next.set(this.eNext);
-    this.eNode = node;
-    this.eSrc = src;
-    this.eKey = key;
-    this.eNext = next;
+    this.queue.push(v, s, t);
   }
 
   /** Label-correcting sweep over the buckets, from the lowest one queued. */
   private run(): void {
     const { fwdOffsets, fwdTargets } = this.graph;
     const cost = this.costs.fwdCost;
-    const { labels: lab, bucketHead, bucketSec } = this;
+    const lab = this.labels;
+    const q = this.queue;
     const maxSec = this.maxSec;
-    const nb = bucketHead.length;
-    let eNode = this.eNode;
-    let eSrc = this.eSrc;
-    let eKey = this.eKey;
-    let eNext = this.eNext;
-    let free = this.free;
-    let used = this.used;
-    for (let b = this.minBucket; b < nb; b++) {
-      while (bucketHead[b] >= 0) {
-        const e = bucketHead[b];
-        bucketHead[b] = eNext[e];
-        const v = eNode[e];
-        const s = eSrc[e];
-        const t = eKey[e];
-        eNext[e] = free;
-        free = e;
+    const nb = q.head.length;
+    for (let b = q.low; b < nb; b++) {
+      for (let e = q.pop(b); e >= 0; e = q.pop(b)) {
+        const v = q.node[e];
+        const s = q.src[e];
+        const t = q.key[e];
         const iv = 4 * v;
         // stale: the label was improved or pushed out since it was queued
         if (!((lab[iv + 2] === s && lab[iv] === t) || (lab[iv + 3] === s && lab[iv + 1] === t)))
@@ -491,30 +421,10 @@ export class TwoNearestSources {
             lab[i + 1] = nt;
             lab[i + 3] = s;
           } else continue;
-          let ne = free;
-          if (ne >= 0) free = eNext[ne];
-          else {
-            if (used === eNode.length) {
-              this.used = used;
-              this.grow();
-              eNode = this.eNode;
-              eSrc = this.eSrc;
-              eKey = this.eKey;
-              eNext = this.eNext;
-            }
-            ne = used++;
-          }
-          const nb2 = Math.floor(nt / bucketSec);
-          eNode[ne] = i >> 2;
-          eSrc[ne] = s;
-          eKey[ne] = nt;
-          eNext[ne] = bucketHead[nb2];
-          bucketHead[nb2] = ne;
+          q.push(i >> 2, s, nt);
         }
       }
     }
-    this.minBucket = Infinity;
-    this.used = 0;
-    this.free = -1;
+    q.drained();
   }
 }

@@ -28,6 +28,12 @@ export type CoverageThreadRequest = { seq: number } & (
       tierSec: number;
       maxMoves: number;
       atMs: number;
+      /**
+       * The scheme whose live coverage (kept in the thread under this key, for these tiers)
+       * already knows each node's nearest unit: used when it is kept, with the units that moved
+       * since folded in.
+       */
+      coverage?: { key: string; tiersSec: number[] };
     }
 );
 

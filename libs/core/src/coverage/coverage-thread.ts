@@ -130,6 +130,8 @@ export class CoverageThread {
       tierSec: number;
       maxMoves: number;
       at: Date;
+      /** The scheme's live coverage to take each node's nearest unit from (when kept). */
+      coverage?: { key: string; tiersSec: number[] };
     },
   ): Promise<MoveUp[]> {
     const graphId = this.graph(graph);
@@ -141,6 +143,7 @@ export class CoverageThread {
       tierSec: req.tierSec,
       maxMoves: req.maxMoves,
       atMs: req.at.getTime(),
+      ...(req.coverage ? { coverage: req.coverage } : {}),
     });
   }
 

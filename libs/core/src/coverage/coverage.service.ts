@@ -207,6 +207,7 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
       tierSec: scheme.tiers[idx].sec,
       maxMoves,
       at: this.clock.now(),
+      coverage: { key: scheme.id, tiersSec: scheme.tiers.map((t) => t.sec) },
     });
     return moves.map((m) => ({
       ...m,

@@ -43,12 +43,19 @@ function handle(msg: CoverageThreadRequest): CoverageThreadValue {
     }
     case 'move-ups': {
       if (graph?.id !== msg.graphId) throw new Error(`road graph ${msg.graphId} not loaded`);
+      const at = new Date(msg.atMs);
+      // each node's nearest unit from the scheme's live coverage, when it is kept: only the
+      // second nearest is searched then
+      const nearest = msg.coverage
+        ? graph.live.nearestSources({ ...msg.coverage, sources: msg.units, at })
+        : null;
       return suggestMoveUps(graph.graph, {
         units: msg.units,
         standbyPoints: msg.standbyPoints,
         tierSec: msg.tierSec,
         maxMoves: msg.maxMoves,
-        at: new Date(msg.atMs),
+        at,
+        ...(nearest ? { nearest: { ...nearest, unit: nearest.source } } : {}),
       });
     }
   }
