@@ -97,7 +97,7 @@ function main(): Record<string, unknown> {
     for (const o of orders)
       add(
         cov[o],
-        measure(() => computeCoverage(graphs[o], units[o], TIERS, { areas })),
+        measure(() => computeCoverage(graphs[o], units[o], TIERS, { areas, fromScratch: true })),
       );
 
   const figures = (o: 'input' | 'spatial') => ({
@@ -120,7 +120,7 @@ function main(): Record<string, unknown> {
     spatial: figures('spatial'),
     samples: { incidents: INCIDENTS, coverageRuns: COVERAGE_RUNS },
     inClock:
-      "per incident and numbering: one isochrones(graph, incident, [1, 3, 8]) call (direction 'to', distinct incidents so each set is drawn: snap, bucket-queue search to 480 s, raster, contours), then one etaToTarget(graph, incident, 2000 units with cached snaps, { maxSec: 1800, maxResults: 50 }); coverage: one computeCoverage(graph, 2000 units, [300, 600, 1800], { areas: the districts }) per run (the search, burning reached segments, area and blind-spot figures; per-graph caches warm). Both numberings run in one process, interleaved, on the same geographic points; wall (performance.now) and process CPU (process.cpuUsage user + system, GC included). Not inside: generating, importing and building the city (buildMs and buildCpuMs are the build alone, once per numbering), snapping the units",
+      "per incident and numbering: one isochrones(graph, incident, [1, 3, 8]) call (direction 'to', distinct incidents so each set is drawn: snap, bucket-queue search to 480 s, raster, contours), then one etaToTarget(graph, incident, 2000 units with cached snaps, { maxSec: 1800, maxResults: 50 }); coverage: one computeCoverage(graph, 2000 units, [300, 600, 1800], { areas: the districts, fromScratch: true }) per run (from scratch, not the figures kept from the last call: the search, burning reached segments, area and blind-spot figures; per-graph caches warm). Both numberings run in one process, interleaved, on the same geographic points; wall (performance.now) and process CPU (process.cpuUsage user + system, GC included). Not inside: generating, importing and building the city (buildMs and buildCpuMs are the build alone, once per numbering), snapping the units",
     machineLoad: { start: loadStart, end: load() },
   };
 }

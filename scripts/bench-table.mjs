@@ -105,10 +105,12 @@ const rows = [
       `${r.city ? 'hard synthetic' : 'synthetic'} city, ${n(r.coverageNodes)} nodes, ${n(r.units)} units`,
     figures: (r) =>
       [
-        `full recompute p50 ${ms(get(r, 'coverageMs.p50'))}, p99 ${ms(get(r, 'coverageMs.p99'))}` +
-          (r.coverageCpuMs
-            ? ` (CPU p50 ${ms(get(r, 'coverageCpuMs.p50'))}, p99 ${ms(get(r, 'coverageCpuMs.p99'))})`
-            : ''),
+        r.coverageFromScratchMs
+          ? `full recompute from scratch p50 ${ms(get(r, 'coverageFromScratchMs.p50'))}, p99 ${ms(get(r, 'coverageFromScratchMs.p99'))} (CPU p50 ${ms(get(r, 'coverageFromScratchCpuMs.p50'))}); every unit moved CPU p50 ${ms(get(r, 'coverageAllMovedCpuMs.p50'))}; the same units again (figures kept from the last call) CPU p50 ${ms(get(r, 'coverageCpuMs.p50'))}, p99 ${ms(get(r, 'coverageCpuMs.p99'))}`
+          : `full recompute p50 ${ms(get(r, 'coverageMs.p50'))}, p99 ${ms(get(r, 'coverageMs.p99'))}` +
+            (r.coverageCpuMs
+              ? ` (CPU p50 ${ms(get(r, 'coverageCpuMs.p50'))}, p99 ${ms(get(r, 'coverageCpuMs.p99'))})`
+              : ''),
         r.coverageThread
           ? `in the worker thread p50 ${ms(get(r, 'coverageThread.computeInThreadMs.p50'))}, the event loop's longest stall meanwhile ${ms(get(r, 'coverageThread.mainLoopMaxStallMs'))}`
           : null,
@@ -120,7 +122,7 @@ const rows = [
           : null,
         `move-ups (${n(r.standbyPoints)} standby points) p50 ${ms(get(r, 'moveUpsMs.p50'))}` +
           (r.moveUps20MovedCpuMs
-            ? ` (CPU ${ms(get(r, 'moveUpsCpuMs.p50'))}; first call CPU ${ms(r.moveUpsFirstCallCpuMs)}; 20 units moved CPU p50 ${ms(get(r, 'moveUps20MovedCpuMs.p50'))})`
+            ? ` (CPU ${ms(get(r, 'moveUpsCpuMs.p50'))}${r.moveUpsAfterCoverageCpuMs ? `; in the coverage thread after a push, every unit moved, CPU p50 ${ms(get(r, 'moveUpsAfterCoverageCpuMs.p50'))}` : ''}; first call CPU ${ms(r.moveUpsFirstCallCpuMs)}; 20 units moved CPU p50 ${ms(get(r, 'moveUps20MovedCpuMs.p50'))})`
             : ''),
         ...Object.entries(r.cities ?? {})
           .filter(([k]) => !k.startsWith('hard'))
