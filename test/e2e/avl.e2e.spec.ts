@@ -102,6 +102,42 @@ describe(`AVL positions (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () =
     expect((await svc.persist(job)).inserted).toBe(0);
   });
 
+  it('a batch sent again, whole or in part, is accepted and stores only what was not there', async () => {
+    const u = world.units[2];
+    const t0 = Date.now() - 120_000;
+    const fix = (k: number) => ({
+      unitId: u.id,
+      lon: u.lon + k * 1e-6,
+      lat: u.lat,
+      speedKmh: 12.34,
+      at: new Date(t0 + k * 1000).toISOString(),
+    });
+    const before = await trackCount([u.id]);
+    const first = [1, 2, 3].map(fix);
+    expect((await world.admin.post('/api/v1/units/positions', { positions: first })).status).toBe(
+      202,
+    );
+    expect(await trackCount([u.id])).toBe(before + 3);
+    // the same batch again (a sender that never saw the answer), then one overlapping it
+    expect((await world.admin.post('/api/v1/units/positions', { positions: first })).status).toBe(
+      202,
+    );
+    expect(await trackCount([u.id])).toBe(before + 3);
+    const overlap = [2, 3, 4, 5].map(fix);
+    expect((await world.admin.post('/api/v1/units/positions', { positions: overlap })).status).toBe(
+      202,
+    );
+    expect(await trackCount([u.id])).toBe(before + 5);
+    // stored exactly as sent: the longitude to the bit, the speed as a real
+    const db = stack.api().app.get(DatabaseService).db;
+    const rows = await sql<{ lon: number; speed: number; same: boolean }>`
+      SELECT lon, speed_kmh AS speed, speed_kmh = 12.34::real AS same FROM unit_tracks
+      WHERE unit_id = ${u.id}::uuid AND at = ${fix(5).at}::timestamptz`.execute(db);
+    expect(rows.rows).toHaveLength(1);
+    expect(rows.rows[0].lon).toBe(fix(5).lon);
+    expect(rows.rows[0].same).toBe(true);
+  });
+
   it('stores tracks in the day partition', async () => {
     const db = stack.api().app.get(DatabaseService).db;
     const r = await sql<{

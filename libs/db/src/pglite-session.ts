@@ -20,6 +20,12 @@ export interface CopyIn {
   copy: string;
   data: Uint8Array;
   after: string;
+  /**
+   * Run instead when `after` fails on a unique violation (23505; `after` is rolled back whole and
+   * the copied rows are still there): e.g. a plain INSERT first, which is cheaper, and the same
+   * with ON CONFLICT DO NOTHING only when a row was there already.
+   */
+  afterOnDuplicate?: string;
 }
 
 export interface SessionResult<R> {
@@ -69,10 +75,13 @@ export function inProcessSession(pglite: PGlite): PGliteSession {
       const results = await pglite.exec(sql, options(parsers));
       return results.map((r) => ({ rows: r.rows, affectedRows: r.affectedRows }));
     },
-    async copyIn({ before, copy, data, after }) {
+    async copyIn({ before, copy, data, after, afterOnDuplicate }) {
       await pglite.exec(before);
       await pglite.query(copy, [], { blob: new Blob([data]) });
-      const results = await pglite.exec(after);
+      const results = await pglite.exec(after).catch((err: { code?: string }) => {
+        if (err?.code !== '23505' || afterOnDuplicate === undefined) throw err;
+        return pglite.exec(afterOnDuplicate);
+      });
       return results.map((r) => ({ rows: r.rows, affectedRows: r.affectedRows }));
     },
     async ping() {

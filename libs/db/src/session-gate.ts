@@ -8,7 +8,7 @@ export type SessionStatements = Pick<PGliteSession, 'query' | 'exec' | 'copyIn'>
 export interface SessionLease {
   /** Statements run at once, in the order sent: nobody else's run in between. */
   session: SessionStatements;
-  release(): void;
+  release: () => void;
 }
 
 /**

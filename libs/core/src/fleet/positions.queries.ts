@@ -57,10 +57,10 @@ const TRACK_COPY = `CREATE TEMP TABLE IF NOT EXISTS track_copy (unit_id uuid, at
   lon float8, lat float8, speed_kmh real, heading_deg real, flags int2, received_at timestamptz);
 TRUNCATE track_copy`;
 const TRACK_COPY_IN = `COPY track_copy FROM '/dev/blob' WITH (FORMAT binary)`;
-const TRACK_COPY_INSERT = `INSERT INTO unit_tracks
+const TRACK_COPY_INSERT = (onConflict: string) => `INSERT INTO unit_tracks
   (unit_id, at, lon, lat, speed_kmh, heading_deg, flags, received_at)
 SELECT unit_id, at, lon, lat, speed_kmh, heading_deg, flags, received_at FROM track_copy
-ON CONFLICT DO NOTHING;
+${onConflict};
 TRUNCATE track_copy`;
 
 /**
@@ -90,7 +90,10 @@ export async function copyTrackReports(
     before: TRACK_COPY,
     copy: TRACK_COPY_IN,
     data: w.finish(),
-    after: TRACK_COPY_INSERT,
+    // a plain insert is about 40 % cheaper than one with ON CONFLICT; a resent batch (a row
+    // already stored) fails it whole and goes in again skipping what is there
+    after: TRACK_COPY_INSERT(''),
+    afterOnDuplicate: TRACK_COPY_INSERT('ON CONFLICT DO NOTHING'),
   });
   return inserted.affectedRows ?? 0;
 }
