@@ -174,7 +174,6 @@ export {
   HOUR_MS,
   addChunkToHour,
   encodeHourSegments,
-  decodeHourSegments,
   visibilityFromHours,
   type HourRollup,
   type StoredHourTile,

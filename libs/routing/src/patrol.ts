@@ -1047,29 +1047,6 @@ export function encodeHourSegments(segments: Map<number, Uint8Array>): Uint8Arra
   return Uint8Array.from(parts);
 }
 
-/** Calls `each(segment, bin, first, last)` for every bin an encoded hour has a pass in. */
-export function decodeHourSegments(
-  bytes: Uint8Array,
-  each: (segment: number, bin: number, first: number, last: number) => void,
-): void {
-  let o = 0;
-  while (o + 5 <= bytes.byteLength) {
-    const s = bytes[o] | (bytes[o + 1] << 8) | (bytes[o + 2] << 16) | (bytes[o + 3] << 24);
-    const flag = bytes[o + 4];
-    o += 5;
-    if (flag === UNIFORM) {
-      for (let b = 0; b < BINS; b++) each(s, b, bytes[o], bytes[o + 1]);
-      o += 2;
-      continue;
-    }
-    for (let b = 0; b < BINS; b++)
-      if (flag & (1 << b)) {
-        each(s, b, bytes[o], bytes[o + 1]);
-        o += 2;
-      }
-  }
-}
-
 /** One stored hour tile as read back. */
 export interface StoredHourTile {
   hourMs: number;

@@ -29,25 +29,33 @@ export async function selectTrack(
 }
 
 /**
- * Several units' valid fixes, each between its own two times, in one statement (a timeline's
- * assigned units: one round trip instead of one per assignment); per span in order.
+ * The valid fixes of each unit assigned to an incident, from its assignment until it was cleared,
+ * declined or cancelled (or `now`), in one statement over the incident's assignments: the
+ * timeline need not read the assignments first. Per assignment id, in time order. The bounds
+ * are taken at millisecond precision, as the assignment's times are shown.
  */
-export async function selectTracks(
+export async function selectIncidentTracks(
   db: DbOrTx,
-  spans: readonly { unitId: string; from: Date; to: Date }[],
-): Promise<TrackPointRecord[][]> {
-  if (!spans.length) return [];
-  const pts = await sql<TrackPointRecord & { i: number }>`
-    SELECT s.i::int AS i, t.lon, t.lat, t.ms
-    FROM unnest(${spans.map((s) => s.unitId)}::uuid[], ${spans.map((s) => s.from.toISOString())}::timestamptz[],
-      ${spans.map((s) => s.to.toISOString())}::timestamptz[]) WITH ORDINALITY AS s(unit_id, t0, t1, i)
+  incidentId: string,
+  now: Date,
+): Promise<Map<string, TrackPointRecord[]>> {
+  const pts = await sql<TrackPointRecord & { assignment_id: string }>`
+    SELECT a.id::text AS assignment_id, t.lon, t.lat, t.ms
+    FROM assignments a
     CROSS JOIN LATERAL (
       SELECT lon, lat, (extract(epoch FROM at) * 1000)::float8 AS ms FROM unit_tracks
-      WHERE unit_id = s.unit_id AND at >= s.t0 AND at <= s.t1 AND flags & 1 = 0
+      WHERE unit_id = a.unit_id AND at >= date_trunc('milliseconds', a.assigned_at)
+        AND at <= coalesce(date_trunc('milliseconds', coalesce(a.cleared_at, a.declined_at, a.cancelled_at)), ${now})
+        AND flags & 1 = 0
       ORDER BY at LIMIT 20000) t
-    ORDER BY s.i, t.ms`.execute(db);
-  const out: TrackPointRecord[][] = spans.map(() => []);
-  for (const p of pts.rows) out[Number(p.i) - 1].push({ lon: p.lon, lat: p.lat, ms: p.ms });
+    WHERE a.incident_id = ${incidentId}
+    ORDER BY a.id, t.ms`.execute(db);
+  const out = new Map<string, TrackPointRecord[]>();
+  for (const p of pts.rows) {
+    let list = out.get(p.assignment_id);
+    if (!list) out.set(p.assignment_id, (list = []));
+    list.push({ lon: p.lon, lat: p.lat, ms: p.ms });
+  }
   return out;
 }
 

@@ -5,7 +5,11 @@ import { readAssignments } from '../dispatch';
 import { readIncident, selectIncidentEvents } from '../incident-log';
 import { IncidentsService } from './incidents.service';
 import { ScopeService } from '../auth';
-import { selectIncidentTimes, selectMergedDuplicates, selectTracks } from './timeline.queries';
+import {
+  selectIncidentTimes,
+  selectIncidentTracks,
+  selectMergedDuplicates,
+} from './timeline.queries';
 
 import { RingSchemesService } from '../schemes';
 @Injectable()
@@ -20,47 +24,42 @@ export class TimelineService {
 
   /**
    * Everything that happened to one incident, in order, with the assigned units' tracks and
-   * metrics. The reads are independent of each other: they go out side by side on the pool (two
-   * rounds: the tracks and the scheme need the assignments and the incident) instead of one
-   * after another in a transaction, which at READ COMMITTED gave them no common snapshot anyway.
+   * metrics. The reads are independent of each other and go out side by side on the pool in one
+   * round (the tracks are read over the incident's assignments in SQL; the scheme and the merged
+   * duplicates' logs follow their own first read), instead of one after another in a transaction,
+   * which at READ COMMITTED gave them no common snapshot anyway.
    */
   async timeline(incidentId: string, by: Principal) {
     const now = this.clock.now();
     const db = this.database.db;
     const scope = await this.scopes.scopeOf(by);
     const eventsOf = (id: string) => selectIncidentEvents(db, id);
-    const [incident, , events, duplicates, assignments, raw] = await Promise.all([
-      readIncident(db, incidentId),
+    const incidentRead = readIncident(db, incidentId);
+    const [incident, scheme, , events, merged, assignments, raw, trackOf] = await Promise.all([
+      incidentRead,
+      incidentRead.then((i) => this.schemes.find(i.schemeId, db)),
       this.scopes.checkIncident(scope, incidentId, db),
       eventsOf(incidentId),
       // 并案: the duplicates folded into this incident keep their own logs, listed here
-      selectMergedDuplicates(db, incidentId),
+      selectMergedDuplicates(db, incidentId).then((duplicates) =>
+        Promise.all(
+          duplicates.map(async (d) => ({
+            incidentId: d.id,
+            number: d.number,
+            events: (await eventsOf(d.id)).map(toEventView),
+          })),
+        ),
+      ),
       readAssignments(db, { incidentId }),
       // when the call came in and when it was filed, at full precision (the metrics' start)
       selectIncidentTimes(db, incidentId),
+      selectIncidentTracks(db, incidentId, now),
     ]);
-    const spans = assignments.map((a) => ({
+    const tracks = assignments.map((a) => ({
       unitId: a.unitId,
-      from: new Date(a.assignedAt),
-      to: new Date(a.clearedAt ?? a.declinedAt ?? a.cancelledAt ?? now.toISOString()),
+      assignmentId: a.id,
+      points: (trackOf.get(a.id) ?? []).map((p) => [p.lon, p.lat, Math.round(p.ms)]),
     }));
-    const [merged, tracks, scheme] = await Promise.all([
-      Promise.all(
-        duplicates.map(async (d) => ({
-          incidentId: d.id,
-          number: d.number,
-          events: (await eventsOf(d.id)).map(toEventView),
-        })),
-      ),
-      selectTracks(db, spans).then((all) =>
-        all.map((pts, i) => ({
-          unitId: assignments[i].unitId,
-          assignmentId: assignments[i].id,
-          points: pts.map((p) => [p.lon, p.lat, Math.round(p.ms)]),
-        })),
-      ),
-      this.schemes.find(incident.schemeId, db),
-    ]);
     const metrics = scheme
       ? computeIncidentMetrics(
           {

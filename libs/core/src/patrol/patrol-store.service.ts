@@ -16,13 +16,8 @@ import {
   type UnitTrack,
 } from '@ringcad/routing';
 import type { DbOrTx } from '@ringcad/db';
-import {
-  APP_CONFIG,
-  Clock,
-  DatabaseService,
-  repeatWithoutOverlap,
-  type AppConfig,
-} from '../platform';
+import { APP_CONFIG, Clock, DatabaseService, type AppConfig } from '../platform';
+import { TRACK_CHUNK_SWEEP, startTrackChunkSweeps } from '../reports';
 import { RoadNetworkService } from '../roads';
 import {
   allPatrolPoints,
@@ -33,11 +28,6 @@ import {
 } from './patrol-store.queries';
 import { WORLD_BOX, groupTracks, tracksInBox } from './patrol.queries';
 
-/** How often the matcher drains the dirty chunks, and how many per round. */
-const SWEEP_MS = 15_000;
-const SWEEP_CHUNKS = 24;
-/** A chunk is swept once this long past its end (later points dirty it again). */
-const SETTLE_MS = 30_000;
 /** At most this many contiguous chunks (an hour) per read of the tracks. */
 const RUN_CHUNKS = 12;
 
@@ -77,13 +67,11 @@ export class PatrolStoreService implements OnApplicationBootstrap, OnApplication
   ) {}
 
   onApplicationBootstrap() {
-    if (!this.config.runProcessors) return;
-    // Embedded mode: PGlite and the matching run on the event loop that answers 110 calls, and a
-    // 5-minute chunk of a large fleet (millions of points at peak) would hold it for seconds. A
-    // 见警率 request matches what is stale in its own window there (ensureMatched).
-    if (this.database.raw.kind === 'pglite') return;
-    this.stopSweeps = repeatWithoutOverlap(
-      SWEEP_MS,
+    // none on PGlite (where the matching would also hold the event loop that answers 110 calls):
+    // a 见警率 request matches what is stale in its own window there (ensureMatched)
+    this.stopSweeps = startTrackChunkSweeps(
+      this.database,
+      this.config,
       () => this.sweep(),
       (err) => this.logger.warn(`patrol matching failed: ${err.message}`),
     );
@@ -119,8 +107,8 @@ export class PatrolStoreService implements OnApplicationBootstrap, OnApplication
     const now = this.clock.now();
     const due = await dirtyChunks(
       this.database.db,
-      new Date(now.getTime() - SETTLE_MS),
-      SWEEP_CHUNKS,
+      new Date(now.getTime() - TRACK_CHUNK_SWEEP.settleMs),
+      TRACK_CHUNK_SWEEP.chunks,
     );
     if (due.length) await this.match(graph, due, await this.patrolPoints());
     return due.length;

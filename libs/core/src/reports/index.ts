@@ -3,3 +3,4 @@ export * from './replay.service';
 export * from './reports.service';
 export { tierMetSql } from './reports.queries';
 export * from './replay-chunks.service';
+export * from './track-chunk-sweeps';

@@ -5,20 +5,9 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import {
-  APP_CONFIG,
-  Clock,
-  DatabaseService,
-  repeatWithoutOverlap,
-  type AppConfig,
-} from '../platform';
+import { APP_CONFIG, Clock, DatabaseService, type AppConfig } from '../platform';
 import { rebuildDueReplayChunks } from './replay.queries';
-
-/** How often the processors rebuild dirty replay chunks, and how many per round. */
-const SWEEP_MS = 15_000;
-const SWEEP_CHUNKS = 24;
-/** A chunk is rebuilt once this long past its end (later points dirty it again). */
-const SETTLE_MS = 30_000;
+import { TRACK_CHUNK_SWEEP, startTrackChunkSweeps } from './track-chunk-sweeps';
 
 /**
  * Keeps the stored replay chunks (unit_track_replay, migration 0026) current: inserts into
@@ -37,13 +26,10 @@ export class ReplayChunksService implements OnApplicationBootstrap, OnApplicatio
   ) {}
 
   onApplicationBootstrap() {
-    if (!this.config.runProcessors) return;
-    // Embedded mode: PGlite runs on the event loop that answers 110 calls, and rebuilding a
-    // 5-minute chunk of a large fleet (millions of points at peak) would hold it for seconds.
-    // Replay reads the raw tracks there, as it does for any chunk not yet built.
-    if (this.database.raw.kind === 'pglite') return;
-    this.stopSweeps = repeatWithoutOverlap(
-      SWEEP_MS,
+    // none on PGlite: replay reads the raw tracks there, as it does for any chunk not yet built
+    this.stopSweeps = startTrackChunkSweeps(
+      this.database,
+      this.config,
       () => this.sweep(),
       (err) => this.logger.warn(`replay chunk rebuild failed: ${err.message}`),
     );
@@ -57,8 +43,8 @@ export class ReplayChunksService implements OnApplicationBootstrap, OnApplicatio
    * One round: the oldest closed dirty chunks, each rebuilt in its own transaction; a chunk an
    * insert touched meanwhile stays dirty (its generation moved on). Returns the chunks rebuilt.
    */
-  async sweep(settleMs = SETTLE_MS): Promise<number> {
+  async sweep(settleMs: number = TRACK_CHUNK_SWEEP.settleMs): Promise<number> {
     const closedBefore = new Date(this.clock.now().getTime() - settleMs);
-    return rebuildDueReplayChunks(this.database.db, closedBefore, SWEEP_CHUNKS);
+    return rebuildDueReplayChunks(this.database.db, closedBefore, TRACK_CHUNK_SWEEP.chunks);
   }
 }

@@ -22,6 +22,7 @@ import {
   responseTimeGroupsFromCells,
   unitResponseTimeGroupsFromCells,
 } from './reports.queries';
+import { unitCellSlack } from './report-unit-cells';
 
 /**
  * The report pre-aggregates (report_cells, migration 0025; report_unit_cells, migration 0029 for
@@ -353,10 +354,22 @@ describe(`report pre-aggregates (${mode})`, () => {
   });
 
   it('answers every group-by as the direct SQL does, with partial days at both edges and over whole days', async () => {
-    const partial = await compare(
+    const edges = [
       new Date(START.getTime() + 3.5 * 3600_000),
       new Date(START.getTime() + (DAYS - 1) * 86_400_000 + 5 * 3600_000),
-    );
+    ] as const;
+    // the per-unit families read this window as several parts per group: blocks of whole days,
+    // and the rows of the partial days at both edges (settled rows lie outside it on both sides)
+    for (const family of ['unit', 'lag_unit', 'lag_station'] as const) {
+      const slack = await handle.db
+        .transaction()
+        .execute((tx) => unitCellSlack(tx, family, ...edges));
+      const plan = planCells(...edges, family, slack);
+      expect(plan?.blocks.length).toBeGreaterThan(1);
+      expect(plan?.cellsFrom.getTime()).toBeGreaterThan(edges[0].getTime());
+      expect(plan?.cellsTo.getTime()).toBeLessThan(edges[1].getTime());
+    }
+    const partial = await compare(...edges);
     const whole = await compare(START, new Date(START.getTime() + 5 * 86_400_000));
     const inside = await compare(
       new Date(START.getTime() + 86_400_000 + 3600_000),

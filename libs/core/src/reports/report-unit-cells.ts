@@ -70,59 +70,42 @@ export function rowsOutsideUnitCells(
 }
 
 /** The plan's cells of a family, as a join condition on report_unit_cells c. */
-export function planCellsJoin(plan: CellPlan): RawBuilder<unknown> {
+function planCellsJoin(plan: CellPlan): RawBuilder<unknown> {
   return sql`JOIN unnest(${plan.blocks.map((b) => b.level)}::int[], ${plan.blocks.map((b) => b.block)}::int[]) AS p(level, block)
     ON c.level = p.level AND c.block = p.block`;
 }
 
-/** Where a unit report's rows come from: the cells of a plan and the rows outside them. */
-interface UnitCellSource<M extends string> {
-  family: UnitCellFamily;
-  plan: CellPlan | null;
-  rows: {
-    /** assignment_metrics, or a subquery of its rows */
-    source: RawBuilder<unknown>;
-    key: RawBuilder<unknown>;
-    where: RawBuilder<unknown>;
-    measures: Record<M, RawBuilder<unknown>>;
-  };
+/** What a unit report reads: the cells of a plan and the rows outside them, in one statement. */
+export interface UnitCellRows<M extends string, S extends string> {
+  /** assignment_metrics, or a subquery of its rows */
+  source: RawBuilder<unknown>;
+  /** the group key as stored (grouped as it is, cheaper than as text; shipped as text) */
+  key: RawBuilder<unknown>;
+  where: RawBuilder<unknown>;
+  measures: Record<M, RawBuilder<unknown>>;
+  /**
+   * Counts summed per group: per row an int over x (0 or 1), per cell an int over c (the cell's
+   * own count of the same thing).
+   */
+  sums: Record<S, { row: RawBuilder<unknown>; cell: RawBuilder<unknown> }>;
+}
+
+/** A part's count below its group's range, and its buckets and cumulative counts inside it. */
+type Slice = [number, number[] | null, number[] | null];
+
+/** One group of a unit report: its rows, its sums and P50/P90 per measure. */
+export interface UnitCellGroup<M extends string, S extends string> {
+  key: string;
+  rows: number;
+  sums: Record<S, number>;
+  measures: Record<M, (number | null)[]>;
 }
 
 const b = (i: number) => sql.ref(`b${i}`);
 const c = (i: number) => sql.ref(`c${i}`);
+const s = (name: string) => sql.ref(`s_${name}`);
 /** The values of a part in measure i: its last cumulative count. */
 const countOf = (i: number) => sql`coalesce(p.${c(i)}[cardinality(p.${c(i)})], 0)`;
-
-/**
- * The parts of each group as `parts` (key, b<i>, c<i> per measure): its cells, and its rows
- * outside them as one more part (bucketed, counts running in bucket order).
- */
-function partsSql<M extends string>(s: UnitCellSource<M>, names: M[]): RawBuilder<unknown> {
-  const bucketed = names.map(
-    (_m, i) =>
-      sql`SELECT key, ${sql.lit(i)}::int AS m, report_bucket(${sql.ref(`v${i}`)}) AS b FROM o WHERE ${sql.ref(`v${i}`)} IS NOT NULL`,
-  );
-  const cells = s.plan
-    ? sql`SELECT c.group_key AS key, ${sql.join(names.map((m, i) => sql`${sql.ref(`c.${m}_b`)} AS ${b(i)}, ${sql.ref(`c.${m}_cum`)} AS ${c(i)}`))}
-        FROM report_unit_cells c ${planCellsJoin(s.plan)}
-        WHERE c.family = ${s.family} AND c.rows <> 0
-        UNION ALL`
-    : sql``;
-  return sql`
-    o AS MATERIALIZED (
-      SELECT ${s.rows.key} AS key, ${sql.join(names.map((m, i) => sql`${s.rows.measures[m]} AS ${sql.ref(`v${i}`)}`))}
-      FROM ${s.rows.source} x WHERE ${s.rows.where}
-    ),
-    oh AS (
-      SELECT key, m, b, (sum(count(*)) OVER (PARTITION BY key, m ORDER BY b))::int AS cum
-      FROM (${sql.join(bucketed, sql` UNION ALL `)}) z GROUP BY key, m, b
-    ),
-    parts AS (
-      ${cells}
-      SELECT key, ${sql.join(names.map((_, i) => sql`coalesce(array_agg(b ORDER BY b) FILTER (WHERE m = ${sql.lit(i)}), '{}') AS ${b(i)}, coalesce(array_agg(cum ORDER BY b) FILTER (WHERE m = ${sql.lit(i)}), '{}') AS ${c(i)}`))}
-      FROM oh GROUP BY key
-    )`;
-}
 
 /** Percentile_cont between the values at two ranks, each its bucket's midpoint. */
 function interpolate(f: number, count: number, lo: number, hi: number): number {
@@ -132,20 +115,41 @@ function interpolate(f: number, count: number, lo: number, hi: number): number {
 }
 
 /**
- * P50/P90 per group key and measure from the cells of a plan and the rows outside them
- * (`rows`: key and measures as SQL over assignment_metrics x, already filtered). One query finds
- * each part's buckets at its own ranks: that is the answer for a group of one part (a unit's
- * window in one block, the usual case); for the others a second query ships the parts' counts
- * below and buckets inside the range those bound.
+ * Per group key: rows, sums and P50/P90 of each measure, from the cells of a plan and the rows
+ * outside them, in one statement that reads each once. The rows outside (the partial days at the
+ * edges, the rows not in the cells yet) are one more part of their group, bucketed alike. Every
+ * part finds the buckets at its own ranks; a group of several parts (its window crosses blocks,
+ * or has a partial edge day) bounds its range by those (see above) and ships, per part, its count
+ * below the range and its buckets inside it, which are summed here.
+ *
+ * The cells' histograms are read once into the statement: they are large enough to be stored
+ * out of line (TOAST) where a row outgrows its page share, and each use of such a column would
+ * fetch it again (a dozen uses per cell: 0.3 s of a 0.4 s report over 5,000 units).
  */
-export async function unitCellPercentiles<M extends 'dispatch' | 'ack' | 'arrive'>(
+export async function unitCellGroups<M extends 'dispatch' | 'ack' | 'arrive', S extends string>(
   tx: Tx,
   family: UnitCellFamily,
   plan: CellPlan | null,
-  rows: UnitCellSource<M>['rows'],
-): Promise<Map<string, Record<M, (number | null)[]>>> {
-  const s: UnitCellSource<M> = { family, plan, rows };
+  rows: UnitCellRows<M, S>,
+): Promise<UnitCellGroup<M, S>[]> {
   const names = Object.keys(rows.measures) as M[];
+  const sumNames = Object.keys(rows.sums) as S[];
+  const sumCols = (pick: (name: S) => RawBuilder<unknown>) =>
+    sumNames.map((n) => sql`, ${pick(n)} AS ${s(n)}`);
+  const bucketed = names.map(
+    (_m, i) =>
+      sql`SELECT key, ${sql.lit(i)}::int AS m, report_bucket(${sql.ref(`v${i}`)}) AS b FROM o WHERE ${sql.ref(`v${i}`)} IS NOT NULL`,
+  );
+  // `|| '{}'` makes a value of its own: the part holds the histogram, not a pointer to it
+  const cells = plan
+    ? sql`SELECT c.group_key AS key, c.rows ${sql.join(
+        sumCols((n) => rows.sums[n].cell),
+        sql` `,
+      )}, ${sql.join(names.map((m, i) => sql`(${sql.ref(`c.${m}_b`)} || '{}'::int[]) AS ${b(i)}, (${sql.ref(`c.${m}_cum`)} || '{}'::int[]) AS ${c(i)}`))}
+        FROM report_unit_cells c ${planCellsJoin(plan)}
+        WHERE c.family = ${family} AND c.rows <> 0
+        UNION ALL`
+    : sql``;
   const rankCols = names.flatMap((_, i) => [
     sql`${countOf(i)} AS ${sql.ref(`n${i}`)}`,
     ...REPORT_FRACTIONS.flatMap((f, j) =>
@@ -155,151 +159,146 @@ export async function unitCellPercentiles<M extends 'dispatch' | 'ack' | 'arrive
       ),
     ),
   ]);
-  const r = await sql<Record<string, number | null> & { key: string }>`
-    WITH ${partsSql(s, names)}
-    SELECT p.key, ${sql.join(rankCols)} FROM parts p`.execute(tx);
+  const boundCols = names.flatMap((_, i) =>
+    REPORT_FRACTIONS.flatMap((_f, j) => [
+      sql`min(${sql.ref(`floor_${i}_${j}`)}) FILTER (WHERE ${sql.ref(`n${i}`)} > 0) OVER k AS ${sql.ref(`lo_${i}_${j}`)}`,
+      sql`max(${sql.ref(`ceil_${i}_${j}`)}) FILTER (WHERE ${sql.ref(`n${i}`)} > 0) OVER k AS ${sql.ref(`hi_${i}_${j}`)}`,
+    ]),
+  );
+  // a part of a group of several: per measure and fraction, its count below the group's range
+  // and its buckets and cumulative counts inside it (as JSON: parsed natively, not value by value)
+  const slices = names.flatMap((_, i) =>
+    REPORT_FRACTIONS.map((_f, j) => {
+      const first = sql`width_bucket(p.${sql.ref(`lo_${i}_${j}`)} - 1, p.${b(i)})`;
+      const last = sql`width_bucket(p.${sql.ref(`hi_${i}_${j}`)}, p.${b(i)})`;
+      return sql`json_build_array(coalesce(p.${c(i)}[${first}], 0), p.${b(i)}[${first} + 1:${last}], p.${c(i)}[${first} + 1:${last}])`;
+    }),
+  );
+  const outCols = [
+    ...sumNames.map((n) => s(n)),
+    ...names.flatMap((_, i) => [
+      sql.ref(`p.n${i}`),
+      ...REPORT_FRACTIONS.flatMap((_f, j) => [
+        sql.ref(`p.floor_${i}_${j}`),
+        sql.ref(`p.ceil_${i}_${j}`),
+      ]),
+    ]),
+  ];
+  const r = await sql<
+    Record<string, unknown> & { key: string; rows: number; slices: Slice[] | null }
+  >`
+    WITH o AS MATERIALIZED (
+      SELECT ${rows.key} AS key,
+        ${sql.join(names.map((m, i) => sql`${rows.measures[m]} AS ${sql.ref(`v${i}`)}`))}
+        ${sql.join(
+          sumCols((n) => rows.sums[n].row),
+          sql` `,
+        )}
+      FROM ${rows.source} x WHERE ${rows.where}
+    ),
+    oh AS (
+      SELECT key, m, b, (sum(count(*)) OVER (PARTITION BY key, m ORDER BY b))::int AS cum
+      FROM (${sql.join(bucketed, sql` UNION ALL `)}) z GROUP BY key, m, b
+    ),
+    ohk AS (
+      SELECT key, ${sql.join(names.map((_, i) => sql`array_agg(b ORDER BY b) FILTER (WHERE m = ${sql.lit(i)}) AS ${b(i)}, array_agg(cum ORDER BY b) FILTER (WHERE m = ${sql.lit(i)}) AS ${c(i)}`))}
+      FROM oh GROUP BY key
+    ),
+    ok AS (
+      SELECT key, count(*)::int AS rows ${sql.join(
+        sumNames.map((n) => sql`, sum(${s(n)})::int AS ${s(n)}`),
+        sql` `,
+      )}
+      FROM o GROUP BY key
+    ),
+    parts AS MATERIALIZED (
+      ${cells}
+      SELECT ok.key::text, ok.rows ${sql.join(
+        sumNames.map((n) => sql`, ok.${s(n)}`),
+        sql` `,
+      )}, ${sql.join(names.map((_, i) => sql`coalesce(ohk.${b(i)}, '{}') AS ${b(i)}, coalesce(ohk.${c(i)}, '{}') AS ${c(i)}`))}
+      FROM ok LEFT JOIN ohk ON ohk.key = ok.key
+    ),
+    ranked AS (
+      SELECT p.*, ${sql.join(rankCols)} FROM parts p
+    ),
+    bounded AS (
+      SELECT r.*, count(*) OVER k AS parts, ${sql.join(boundCols)}
+      FROM ranked r WINDOW k AS (PARTITION BY r.key COLLATE "C")
+    )
+    SELECT p.key, p.rows, ${sql.join(outCols)},
+      CASE WHEN p.parts > 1 THEN json_build_array(${sql.join(slices)}) END AS slices
+    FROM bounded p`.execute(tx);
 
   interface Part {
+    rows: number;
+    sums: number[];
     n: number[];
     /** [measure][fraction] bucket at the part's floor and ceil rank */
     floor: number[][];
     ceil: number[][];
+    /** [measure · fractions + fraction]: see `slices` (groups of several parts) */
+    slices: Slice[] | null;
   }
-  const parts = new Map<string, Part[]>();
+  const groups = new Map<string, Part[]>();
   for (const row of r.rows) {
-    const list = parts.get(row.key) ?? [];
+    const list = groups.get(row.key) ?? [];
     list.push({
+      rows: Number(row.rows),
+      sums: sumNames.map((n) => Number(row[`s_${n}`] ?? 0)),
       n: names.map((_, i) => Number(row[`n${i}`])),
       floor: names.map((_, i) => REPORT_FRACTIONS.map((_f, j) => Number(row[`floor_${i}_${j}`]))),
       ceil: names.map((_, i) => REPORT_FRACTIONS.map((_f, j) => Number(row[`ceil_${i}_${j}`]))),
+      slices: row.slices,
     });
-    parts.set(row.key, list);
+    groups.set(row.key, list);
   }
-  const out = new Map<string, Record<M, (number | null)[]>>();
-  const several: { key: string; count: number[]; lo: number[][]; hi: number[][] }[] = [];
-  for (const [key, list] of parts) {
-    if (list.length === 1) {
-      const [p] = list;
-      out.set(
-        key,
-        Object.fromEntries(
-          names.map((m, i) => [
-            m,
-            REPORT_FRACTIONS.map((f, j) =>
-              p.n[i] === 0 ? null : interpolate(f, p.n[i], p.floor[i][j], p.ceil[i][j]),
-            ),
-          ]),
-        ) as Record<M, (number | null)[]>,
-      );
-      continue;
-    }
-    // the group's range per measure and fraction, from its parts that hold values
-    const bound = (pick: (p: Part) => number[][], i: number, j: number, f: typeof Math.min) =>
-      f(...list.filter((p) => p.n[i] > 0).map((p) => pick(p)[i][j]));
-    several.push({
+  const out: UnitCellGroup<M, S>[] = [];
+  for (const [key, list] of groups) {
+    const count = names.map((_, i) => list.reduce((t, p) => t + p.n[i], 0));
+    const measures = Object.fromEntries(
+      names.map((m, i) => [
+        m,
+        REPORT_FRACTIONS.map((f, j) => {
+          if (count[i] === 0) return null;
+          if (list.length === 1)
+            return interpolate(f, count[i], list[0].floor[i][j], list[0].ceil[i][j]);
+          // the group's buckets inside its range: the parts' counts there, summed
+          let below = 0;
+          const buckets = new Map<number, number>();
+          for (const p of list) {
+            const [base, bs, cs] = (p.slices as Slice[])[i * REPORT_FRACTIONS.length + j];
+            below += base;
+            let prev = base;
+            for (let k = 0; k < (bs?.length ?? 0); k++) {
+              const bucket = (bs as number[])[k];
+              const cum = (cs as number[])[k];
+              buckets.set(bucket, (buckets.get(bucket) ?? 0) + cum - prev);
+              prev = cum;
+            }
+          }
+          const sorted = [...buckets].sort((x, y) => x[0] - y[0]);
+          const at = (rank: number) => {
+            let seen = below;
+            for (const [bucket, k] of sorted) {
+              seen += k;
+              if (rank < seen) return bucket;
+            }
+            throw new Error(`unit cells: rank ${rank} of ${key} outside its range`);
+          };
+          const pos = f * (count[i] - 1);
+          return interpolate(f, count[i], at(Math.floor(pos)), at(Math.ceil(pos)));
+        }),
+      ]),
+    ) as Record<M, (number | null)[]>;
+    out.push({
       key,
-      count: names.map((_, i) => list.reduce((t, p) => t + p.n[i], 0)),
-      lo: names.map((_, i) =>
-        REPORT_FRACTIONS.map((_f, j) => bound((p) => p.floor, i, j, Math.min)),
-      ),
-      hi: names.map((_, i) =>
-        REPORT_FRACTIONS.map((_f, j) => bound((p) => p.ceil, i, j, Math.max)),
-      ),
+      rows: list.reduce((t, p) => t + p.rows, 0),
+      sums: Object.fromEntries(
+        sumNames.map((n, k) => [n, list.reduce((t, p) => t + p.sums[k], 0)]),
+      ) as Record<S, number>,
+      measures,
     });
-  }
-  if (several.length) {
-    const ranges = await rangeSlices(tx, s, names, several);
-    for (const g of several) {
-      const sliced = ranges.get(g.key);
-      out.set(
-        g.key,
-        Object.fromEntries(
-          names.map((m, i) => [
-            m,
-            REPORT_FRACTIONS.map((f, j) => {
-              if (g.count[i] === 0 || !sliced) return null;
-              const { below, buckets } = sliced[i][j];
-              const sorted = [...buckets].sort((x, y) => x[0] - y[0]);
-              const at = (rank: number) => {
-                let seen = below;
-                for (const [bucket, k] of sorted) {
-                  seen += k;
-                  if (rank < seen) return bucket;
-                }
-                throw new Error(`unit cells: rank ${rank} of ${g.key} outside its range`);
-              };
-              const pos = f * (g.count[i] - 1);
-              return interpolate(f, g.count[i], at(Math.floor(pos)), at(Math.ceil(pos)));
-            }),
-          ]),
-        ) as Record<M, (number | null)[]>,
-      );
-    }
-  }
-  return out;
-}
-
-/**
- * For groups of several parts: per measure and fraction, the values below the group's range
- * (summed over its parts) and the counts of the range's buckets.
- */
-async function rangeSlices<M extends string>(
-  tx: Tx,
-  s: UnitCellSource<M>,
-  names: M[],
-  groups: { key: string; lo: number[][]; hi: number[][] }[],
-): Promise<Map<string, { below: number; buckets: Map<number, number> }[][]>> {
-  const keys = groups.map((g) => g.key);
-  const bound = (side: 'lo' | 'hi', i: number, j: number) => sql.ref(`w.${side}_${i}_${j}`);
-  const rangeCols = names.flatMap((_, i) =>
-    REPORT_FRACTIONS.flatMap((_f, j) => [
-      sql`${groups.map((g) => (Number.isFinite(g.lo[i][j]) ? g.lo[i][j] : null))}::int[]`,
-      sql`${groups.map((g) => (Number.isFinite(g.hi[i][j]) ? g.hi[i][j] : null))}::int[]`,
-    ]),
-  );
-  const rangeNames = names.flatMap((_, i) =>
-    REPORT_FRACTIONS.flatMap((_f, j) => [sql.raw(`lo_${i}_${j}`), sql.raw(`hi_${i}_${j}`)]),
-  );
-  const sliceCols = names.flatMap((_, i) =>
-    REPORT_FRACTIONS.flatMap((_f, j) => {
-      const first = sql`width_bucket(${bound('lo', i, j)} - 1, p.${b(i)})`;
-      const last = sql`width_bucket(${bound('hi', i, j)}, p.${b(i)})`;
-      return [
-        sql`coalesce(p.${c(i)}[${first}], 0) AS ${sql.ref(`base_${i}_${j}`)}`,
-        sql`p.${b(i)}[${first} + 1:${last}] AS ${sql.ref(`b_${i}_${j}`)}`,
-        sql`p.${c(i)}[${first} + 1:${last}] AS ${sql.ref(`c_${i}_${j}`)}`,
-      ];
-    }),
-  );
-  const r = await sql<Record<string, unknown> & { key: string }>`
-    WITH ${partsSql(s, names)}
-    SELECT p.key, ${sql.join(sliceCols)}
-    FROM parts p
-    JOIN unnest(${keys}::text[], ${sql.join(rangeCols)}) AS w(key, ${sql.join(rangeNames)}) ON w.key = p.key`.execute(
-    tx,
-  );
-  const out = new Map<string, { below: number; buckets: Map<number, number> }[][]>();
-  for (const row of r.rows) {
-    let g = out.get(row.key);
-    if (!g) {
-      g = names.map(() => REPORT_FRACTIONS.map(() => ({ below: 0, buckets: new Map() })));
-      out.set(row.key, g);
-    }
-    for (const [i, perFraction] of g.entries())
-      perFraction.forEach((range, j) => {
-        const base = Number(row[`base_${i}_${j}`]);
-        range.below += base;
-        const bs = (row[`b_${i}_${j}`] as number[] | null) ?? [];
-        const cs = (row[`c_${i}_${j}`] as number[] | null) ?? [];
-        let prev = base;
-        bs.forEach((bucket, k) => {
-          range.buckets.set(
-            Number(bucket),
-            (range.buckets.get(Number(bucket)) ?? 0) + Number(cs[k]) - prev,
-          );
-          prev = Number(cs[k]);
-        });
-      });
   }
   return out;
 }

@@ -20,9 +20,8 @@ import {
   type PercentileQuery,
 } from './report-percentiles';
 import {
-  planCellsJoin,
   rowsOutsideUnitCells,
-  unitCellPercentiles,
+  unitCellGroups,
   unitCellSlack,
   type UnitCellFamily,
 } from './report-unit-cells';
@@ -169,31 +168,46 @@ export async function applyReportSettings(tx: Tx): Promise<void> {
   );
 }
 
+/**
+ * The counted conditions of a report (see responseTimeGroups), each a boolean over one of its
+ * rows: dispatched, the bulletin buckets, `tier<i>` per scheme tier, arrived and ring_met.
+ */
+function reportConditions(
+  m: Measures,
+  q: Pick<ResponseTimesQuery, 'ackWithinSec' | 'departWithinSec' | 'clearWithinSec'>,
+  scheme: RingScheme,
+): Record<string, RawBuilder<unknown>> {
+  const conditions: Record<string, RawBuilder<unknown>> = {
+    dispatched: m.dispatched,
+    ack_in: sql`${m.ack} <= ${q.ackWithinSec}`,
+    depart_in: sql`${m.depart} <= ${q.departWithinSec}`,
+    clear_in: sql`${m.clear} <= ${q.clearWithinSec}`,
+  };
+  scheme.tiers.forEach(
+    (t, i) => (conditions[`tier${i}`] = sql`${m.dispatched} AND ${tierMetSql(t, m.source.alias)}`),
+  );
+  // the ring figure a commander reads: of the incidents someone reached, those whose response
+  // met at least one tier of the scheme (in time, with the tier's unit kinds and count)
+  conditions.arrived = sql`${m.dispatched} AND ${m.arrive} IS NOT NULL`;
+  conditions.ring_met = sql`${m.dispatched} AND ${m.arrive} IS NOT NULL AND (${sql.join(
+    scheme.tiers.map((t) => tierMetSql(t, m.source.alias)),
+    sql` OR `,
+  )})`;
+  return conditions;
+}
+
 /** The counted aggregates of a report (see responseTimeGroups), as SQL over its rows. */
 function reportCounts(
   m: Measures,
   q: Pick<ResponseTimesQuery, 'ackWithinSec' | 'departWithinSec' | 'clearWithinSec'>,
   scheme: RingScheme,
 ): Record<string, RawBuilder<unknown>> {
-  const counts: Record<string, RawBuilder<unknown>> = {
-    dispatched: sql`count(*) FILTER (WHERE ${m.dispatched})::int`,
-    ack_in: sql`count(*) FILTER (WHERE ${m.ack} <= ${q.ackWithinSec})::int`,
-    depart_in: sql`count(*) FILTER (WHERE ${m.depart} <= ${q.departWithinSec})::int`,
-    clear_in: sql`count(*) FILTER (WHERE ${m.clear} <= ${q.clearWithinSec})::int`,
-  };
-  scheme.tiers.forEach(
-    (t, i) =>
-      (counts[`tier${i}`] =
-        sql`count(*) FILTER (WHERE ${m.dispatched} AND ${tierMetSql(t, m.source.alias)})::int`),
+  return Object.fromEntries(
+    Object.entries(reportConditions(m, q, scheme)).map(([name, cond]) => [
+      name,
+      sql`count(*) FILTER (WHERE ${cond})::int`,
+    ]),
   );
-  // the ring figure a commander reads: of the incidents someone reached, those whose response
-  // met at least one tier of the scheme (in time, with the tier's unit kinds and count)
-  counts.arrived = sql`count(*) FILTER (WHERE ${m.dispatched} AND ${m.arrive} IS NOT NULL)::int`;
-  counts.ring_met = sql`count(*) FILTER (WHERE ${m.dispatched} AND ${m.arrive} IS NOT NULL AND (${sql.join(
-    scheme.tiers.map((t) => tierMetSql(t, m.source.alias)),
-    sql` OR `,
-  )}))::int`;
-  return counts;
 }
 
 /**
@@ -316,9 +330,9 @@ export async function responseTimeGroupsFromCells(
 /**
  * response-times?groupBy=unit from the per-unit pre-aggregates (report_unit_cells, migration
  * 0029) for a city-wide report at the default bulletin thresholds: the cells of the window's
- * days plus the assignment rows they do not hold. Counts as responseTimeGroups'; percentiles from
- * histograms (report-unit-cells.ts). Null when the cells cannot answer (the scheme was added or
- * edited since they were filled).
+ * days plus the assignment rows they do not hold, read once (report-unit-cells.ts). Counts as
+ * responseTimeGroups'; percentiles from histograms. Null when the cells cannot answer (the scheme
+ * was added or edited since they were filled).
  */
 export async function unitResponseTimeGroupsFromCells(
   tx: Tx,
@@ -333,55 +347,44 @@ export async function unitResponseTimeGroupsFromCells(
   const family = 'unit';
   const plan = planCells(q.from, q.to, family, await unitCellSlack(tx, family, q.from, q.to));
   const tiers = scheme.tiers.length;
-  const met = (i: number) => sql`sum((c.tiers -> ${schemeKey} ->> ${sql.lit(i)})::int)::int`;
-  const fromCells = plan
-    ? (
-        await sql<Record<string, unknown> & { key: string; complete: boolean }>`
-          SELECT c.group_key AS key, sum(c.rows)::int AS rows, sum(c.rows)::int AS dispatched,
-            sum(c.ack_in)::int AS ack_in, sum(c.depart_in)::int AS depart_in, sum(c.clear_in)::int AS clear_in,
-            sum(c.arrived)::int AS arrived,
-            ${sql.join(scheme.tiers.map((_, i) => sql`${met(i)} AS ${sql.ref(`tier${i}`)}`))},
-            ${met(tiers)} AS ring_met,
-            -- every row of every cell counted under this version of the scheme
-            bool_and(coalesce(jsonb_array_length(c.tiers -> ${schemeKey}) = ${tiers + 2}
-              AND (c.tiers -> ${schemeKey} ->> ${sql.lit(tiers + 1)})::int = c.rows, false)) AS complete
-          FROM report_unit_cells c ${planCellsJoin(plan)}
-          WHERE c.family = ${family} AND c.rows <> 0 GROUP BY 1`.execute(tx)
-      ).rows
-    : [];
-  if (fromCells.some((g) => !g.complete)) return null;
   const m = measures('unit', q.from, q.to, CITY_SCOPE);
-  const source = rowsOutsideUnitCells(family, plan, q.from, q.to);
-  const where = sql.join(m.where, sql` AND `);
-  const counts = reportCounts(m, q, scheme);
-  const raw = await sql<Record<string, unknown> & { key: string }>`
-    SELECT x.unit_id::text AS key, count(*)::int AS rows,
-      ${sql.join(Object.entries(counts).map(([a, expr]) => sql`${expr} AS ${sql.ref(a)}`))}
-    FROM ${source} x WHERE ${where} GROUP BY 1`.execute(tx);
-  const percentiles = await unitCellPercentiles(tx, family, plan, {
-    source,
-    key: sql`x.unit_id::text`,
-    where,
-    measures: { dispatch: m.dispatch, ack: m.ack, arrive: m.arrive },
-  });
-  const names = ['rows', 'dispatched', 'ack_in', 'depart_in', 'clear_in', 'arrived', 'ring_met'];
-  names.push(...scheme.tiers.map((_, i) => `tier${i}`));
-  const groups = new Map<string, Record<string, number>>();
-  for (const row of [...raw.rows, ...fromCells]) {
-    const g = groups.get(row.key) ?? Object.fromEntries(names.map((n) => [n, 0]));
-    for (const n of names) g[n] += Number(row[n]);
-    groups.set(row.key, g);
-  }
-  return [...groups].map(([key, { rows, ...aggregates }]) => ({
-    key,
-    rows,
-    aggregates,
-    measures: percentiles.get(key) ?? {
-      dispatch: [null, null],
-      ack: [null, null],
-      arrive: [null, null],
+  const conditions = reportConditions(m, q, scheme);
+  const met = (i: number) => sql`coalesce((c.tiers -> ${schemeKey} ->> ${sql.lit(i)})::int, 0)`;
+  const cellCounts: Record<string, RawBuilder<unknown>> = {
+    dispatched: sql`c.rows`,
+    ack_in: sql`c.ack_in`,
+    depart_in: sql`c.depart_in`,
+    clear_in: sql`c.clear_in`,
+    arrived: sql`c.arrived`,
+    ring_met: met(tiers),
+  };
+  scheme.tiers.forEach((_, i) => (cellCounts[`tier${i}`] = met(i)));
+  const sums: Record<string, { row: RawBuilder<unknown>; cell: RawBuilder<unknown> }> = {
+    ...Object.fromEntries(
+      Object.entries(conditions).map(([name, cond]) => [
+        name,
+        { row: sql`CASE WHEN ${cond} THEN 1 ELSE 0 END`, cell: cellCounts[name] },
+      ]),
+    ),
+    // a cell not counted under this version of the scheme (every row of it) cannot answer
+    stale: {
+      row: sql`0`,
+      cell: sql`CASE WHEN coalesce(jsonb_array_length(c.tiers -> ${schemeKey}) = ${tiers + 2}
+        AND (c.tiers -> ${schemeKey} ->> ${sql.lit(tiers + 1)})::int = c.rows, false) THEN 0 ELSE 1 END`,
     },
-  }));
+  };
+  const groups = await unitCellGroups(tx, family, plan, {
+    source: rowsOutsideUnitCells(family, plan, q.from, q.to),
+    key: sql`x.unit_id`,
+    where: sql.join(m.where, sql` AND `),
+    measures: { dispatch: m.dispatch, ack: m.ack, arrive: m.arrive },
+    sums,
+  });
+  if (groups.some((g) => g.sums.stale > 0)) return null;
+  return groups.map((g) => {
+    const { stale: _stale, ...aggregates } = g.sums;
+    return { key: g.key, rows: g.rows, aggregates, measures: g.measures };
+  });
 }
 
 /**
@@ -396,26 +399,20 @@ export async function laggardGroupsFromCells(
   const family: UnitCellFamily = groupBy === 'unit' ? 'lag_unit' : 'lag_station';
   const plan = planCells(q.from, q.to, family, await unitCellSlack(tx, family, q.from, q.to));
   const keyCol = groupBy === 'unit' ? sql`x.unit_id` : sql`x.station_id`;
-  const source = rowsOutsideUnitCells(family, plan, q.from, q.to);
-  const where = sql`x.assigned_at >= ${q.from} AND x.assigned_at < ${q.to} AND x.counted AND ${keyCol} IS NOT NULL`;
-  const r = await sql<{ key: string; rows: number }>`
-    SELECT x.key, sum(x.rows)::int AS rows FROM (
-      SELECT ${keyCol}::text AS key, count(*) AS rows FROM ${source} x WHERE ${where} GROUP BY 1
-      ${plan ? sql`UNION ALL SELECT c.group_key, c.rows FROM report_unit_cells c ${planCellsJoin(plan)} WHERE c.family = ${family} AND c.rows <> 0` : sql``}
-    ) x GROUP BY 1`.execute(tx);
-  const percentiles = await unitCellPercentiles(tx, family, plan, {
-    source,
-    key: sql`${keyCol}::text`,
-    where,
+  const groups = await unitCellGroups(tx, family, plan, {
+    source: rowsOutsideUnitCells(family, plan, q.from, q.to),
+    key: keyCol,
+    where: sql`x.assigned_at >= ${q.from} AND x.assigned_at < ${q.to} AND x.counted AND ${keyCol} IS NOT NULL`,
     measures: { ack: sql`x.ack_sec`, arrive: sql`x.arrive_sec` },
+    sums: {},
   });
-  return r.rows
+  return groups
     .filter((g) => g.rows > 0)
     .map((g) => ({
       key: g.key,
       rows: g.rows,
       aggregates: {} as Record<never, unknown>,
-      measures: percentiles.get(g.key) ?? { ack: [null, null], arrive: [null, null] },
+      measures: g.measures,
     }));
 }
 
