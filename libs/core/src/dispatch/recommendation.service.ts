@@ -13,10 +13,7 @@ import {
 import { EtaEngine } from './eta-engine';
 import { UnitRoster } from './unit-roster';
 import { LiveFleetService, overlayLive } from '../fleet';
-import {
-  selectIncidentTarget,
-  selectUnitPositions,
-} from './dispatch.queries';
+import { selectIncidentTarget, selectUnitPositions } from './dispatch.queries';
 
 export interface Recommendation {
   incidentId: string;
