@@ -116,6 +116,8 @@ const IN_CLOCK = {
   coverageFull:
     "the server's tookMs of each pushed coverage.updated: the live coverage the worker thread keeps (the first push a full computation, later ones the moved units folded in and the changed figures updated)",
   coverageAge: "console receipt (Date.now()) − the push's computedAt (server clock, same machine)",
+  serverSide:
+    "the api's own ringcad_http_request_duration_seconds histogram over the call phase (scraped before the calls and after): from the request's arrival in the api to its answer, so the gap to the client's figure is queueing in front of the api (sockets, the event loop) and the client's own process; the bucket bounds are 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000 ms, so each quantile is given as the bound of its bucket",
   eventLoopLag:
     "prom-client's nodejs_eventloop_lag_p99_seconds of the api, reset by a scrape just before the calls and read 5 s after the last: the call phase only",
   positionsPerSec:
@@ -143,6 +145,38 @@ function prepareCity(dir: string): City {
 }
 
 /** Reads one gauge/summary value from a Prometheus text page, or null. */
+/**
+ * The server's own view of a route over the call phase, from the api's
+ * ringcad_http_request_duration_seconds histogram (the counts after the calls minus those before):
+ * the upper bound (ms) of the bucket holding each quantile, and the count. Null when not exposed.
+ */
+function serverRoute(before: string, after: string, method: string, route: string) {
+  const buckets = (text: string) => {
+    const out = new Map<number, number>();
+    for (const line of text.split('\n')) {
+      if (!line.startsWith('ringcad_http_request_duration_seconds_bucket{')) continue;
+      if (!line.includes(`method="${method}"`) || !line.includes(`route="${route}"`)) continue;
+      if (!/status="2\d\d"/.test(line)) continue;
+      const le = /le="([^"]+)"/.exec(line)?.[1];
+      if (!le) continue;
+      const bound = le === '+Inf' ? Infinity : Number(le);
+      out.set(bound, (out.get(bound) ?? 0) + Number(line.split(' ').pop()));
+    }
+    return out;
+  };
+  const a = buckets(before);
+  const b = buckets(after);
+  const bounds = [...b.keys()].sort((x, y) => x - y);
+  const counts = bounds.map((le) => (b.get(le) ?? 0) - (a.get(le) ?? 0));
+  const n = counts[counts.length - 1] ?? 0;
+  if (!n) return null;
+  const le = (q: number) => {
+    const i = counts.findIndex((c) => c >= q * n);
+    return bounds[i] === Infinity ? null : Math.round(bounds[i] * 1000);
+  };
+  return { requests: n, p50AtMostMs: le(0.5), p99AtMostMs: le(0.99) };
+}
+
 function metric(text: string, name: string): number | null {
   const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
   return line ? Number(line.split(' ').pop()) : null;
@@ -336,7 +370,7 @@ async function runMode(mode: BenchMode, city: City) {
       fetch(`${from}/metrics`, { signal: AbortSignal.timeout(10_000) })
         .then(async (r) => (r.ok ? r.text() : ''))
         .catch(() => '');
-    await scrape();
+    const metricsBefore = await scrape();
     const loadAtCalls = load();
     step(`consoles synced in ${consolesSyncMs} ms; calls start`);
     const openErrors: string[] = [];
@@ -520,6 +554,16 @@ async function runMode(mode: BenchMode, city: City) {
       eventLoopLagP99Ms: lagP99 === null ? null : Math.round(lagP99 * 10_000) / 10,
       eventLoopLagNote:
         lagP99 === null ? 'the api exposed no nodejs_eventloop_lag_p99_seconds on /metrics' : null,
+      serverSide: {
+        create: serverRoute(metricsBefore, metrics, 'POST', '/api/v1/incidents'),
+        recommend: serverRoute(
+          metricsBefore,
+          metrics,
+          'GET',
+          '/api/v1/incidents/:id/recommendation',
+        ),
+        openIncident: serverRoute(metricsBefore, metrics, 'GET', '/api/v1/incidents/:id'),
+      },
       positionsPerSec: Math.round(sent / elapsed),
       positionsSent: sent,
       positionsRefused: refused,

@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import { BinaryCopyWriter, type DatabaseHandle, type DB, type DbOrTx, type Tx } from '@ringcad/db';
+import { BinaryCopyWriter, type DatabaseHandle, type DB, type DbOrTx } from '@ringcad/db';
 
 /** One report as stored (also the payload of jobs queued by earlier versions). */
 export interface TrackReport {
@@ -35,14 +35,19 @@ export async function trackedUnitFixes(db: DbOrTx, ids: readonly string[]) {
   return rows.rows;
 }
 
-/** Moves units' row positions forward (never back), locking rows in one global order. */
-export async function writeRowPositions(tx: Tx, rows: TrackReport[]) {
+/**
+ * Moves units' row positions forward (never back). On PostgreSQL inside a transaction that first
+ * locks the rows in one global order (`lockInOrder`), so concurrent batches touching the same units
+ * cannot deadlock; PGlite's one session runs one statement at a time, and the UPDATE alone is atomic
+ * (a transaction there would hold the session across a round trip per statement).
+ */
+export async function writeRowPositions(db: DbOrTx, rows: TrackReport[], lockInOrder: boolean) {
   if (!rows.length) return;
-  // one global lock order, so concurrent batches touching the same units cannot deadlock
   const sorted = [...rows].sort((a, b) => (a.u < b.u ? -1 : a.u > b.u ? 1 : 0));
-  await sql`SELECT 1 FROM units WHERE id = ANY(${sorted.map((r) => r.u)}::uuid[]) ORDER BY id FOR UPDATE`.execute(
-    tx,
-  );
+  if (lockInOrder)
+    await sql`SELECT 1 FROM units WHERE id = ANY(${sorted.map((r) => r.u)}::uuid[]) ORDER BY id FOR UPDATE`.execute(
+      db,
+    );
   await sql`
     UPDATE units SET position = ST_SetSRID(ST_MakePoint(t.x, t.y), 4326), position_at = t.a,
       speed_kmh = t.s, heading_deg = t.h
@@ -50,7 +55,7 @@ export async function writeRowPositions(tx: Tx, rows: TrackReport[]) {
                 ${sorted.map((r) => r.x)}::float8[], ${sorted.map((r) => r.y)}::float8[],
                 ${sorted.map((r) => r.s)}::real[], ${sorted.map((r) => r.h)}::real[])
          AS t(u, a, x, y, s, h)
-    WHERE units.id = t.u AND (units.position_at IS NULL OR units.position_at < t.a)`.execute(tx);
+    WHERE units.id = t.u AND (units.position_at IS NULL OR units.position_at < t.a)`.execute(db);
 }
 
 const TRACK_COPY = `CREATE TEMP TABLE IF NOT EXISTS track_copy (unit_id uuid, at timestamptz,

@@ -154,7 +154,10 @@ export class PositionsService
     await this.inBulkParts(
       rows,
       'rowUpdates',
-      (part) => this.database.transaction((tx) => writeRowPositions(tx, part)),
+      (part) =>
+        this.database.raw.kind === 'pglite'
+          ? writeRowPositions(this.database.db, part, false)
+          : this.database.transaction((tx) => writeRowPositions(tx, part, true)),
       // kept for the next flush (unless a newer fix arrived meanwhile): the tracks are stored,
       // only the row copy is late
       (unwritten) => unwritten.forEach((r) => this.noteTrailing(r)),
