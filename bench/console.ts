@@ -58,6 +58,8 @@ interface Load {
   htmlMs: number;
   /** Frames the map drew from navigation to that idle (each one a SwiftShader draw). */
   framesBeforeIdle: number;
+  /** When each frame before that idle was drawn (ms from navigation start). */
+  frameTimes: number[];
   /** Road tile requests (made by the map's workers, seen through CDP's Network domain). */
   tiles: { requests: number; bytes: number; firstStartMs: number; lastEndMs: number };
   /** The page's performance.timeOrigin (epoch ms), to put the CDP times on the page's clock. */
@@ -392,6 +394,7 @@ async function measureCity(city: 'demo' | 'hard'): Promise<Record<string, unknow
                   resolvePromise({
                     htmlMs: Math.round(nav?.responseEnd ?? NaN),
                     framesBeforeIdle: r.view.frames,
+                    frameTimes: [...r.view.frameTimes],
                     tiles: { requests: 0, bytes: 0, firstStartMs: NaN, lastEndMs: NaN },
                     timeOrigin: g.performance.timeOrigin,
                     readyMs,
@@ -428,7 +431,7 @@ async function measureCity(city: 'demo' | 'hard'): Promise<Record<string, unknow
         if (k < 0) coldServer = load;
         else loads.push(load);
         console.log(
-          `  ${k < 0 ? 'server-warming load' : `load ${k + 1}/${LOADS}`}: first idle ${load.readyMs} ms (script ${load.resources['/assets/index.js']?.endMs}, evaluated ${load.marks['script-evaluated']}, roads requested ${load.marks['roads-requested']}, tiles ${load.tiles.firstStartMs}–${load.tiles.lastEndMs}, sync ${load.marks['first-sync']}, units handed ${load.marks['units-handed']}, ${load.framesBeforeIdle} frames; page main thread ${load.pageMainThreadCpuMs} ms CPU, api ${load.apiCpuMs} ms CPU; ${load.roadFeatures} road features)`,
+          `  ${k < 0 ? 'server-warming load' : `load ${k + 1}/${LOADS}`}: first idle ${load.readyMs} ms (frames at ${load.frameTimes.join(' ')}; script ${load.resources['/assets/index.js']?.endMs}, evaluated ${load.marks['script-evaluated']}, roads requested ${load.marks['roads-requested']}, tiles ${load.tiles.firstStartMs}–${load.tiles.lastEndMs}, sync ${load.marks['first-sync']}, units handed ${load.marks['units-handed']}, ${load.framesBeforeIdle} frames; page main thread ${load.pageMainThreadCpuMs} ms CPU, api ${load.apiCpuMs} ms CPU; ${load.roadFeatures} road features)`,
         );
         if (cdp) {
           const done = new Promise<void>((r) => cdp.once('Tracing.tracingComplete', () => r()));
@@ -562,6 +565,7 @@ async function measureCity(city: 'demo' | 'hard'): Promise<Record<string, unknow
           'the server-warming load before the measured ones (reported as serverColdFirstIdleMs)',
           'seeding units, positions and incidents',
           'side streets: not in tiles below z12 (a framed 250k-node city is below that); where the framed city is closer, they are in its tiles but hidden until the first view has drawn',
+          "the map's text (district, street, unit and incident names): hidden until the first view has drawn, then shown (apps/console/src/map/style.ts TEXT_LAYERS)",
         ],
         phases:
           'medians over the measured loads, ms from navigation start: resource timing for the page’s own requests (start = request start, end = response end), Playwright’s request events for the road tiles (the map’s workers fetch them; only those asked for before the first idle), the console’s performance marks (ringcad:*) for the rest; framesBeforeIdle counts the map’s render events',

@@ -17,7 +17,7 @@ import {
   ROAD_SOURCE,
   roadLayers,
   roadSource,
-  SIDE_STREET_LAYERS,
+  FIRST_VIEW_HIDDEN_LAYERS,
   type OverlaySource,
 } from './style';
 
@@ -27,8 +27,8 @@ maplibregl.setWorkerUrl(workerUrl);
 maplibregl.prewarm();
 
 const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };
-/** Side streets are shown at the latest this long after the roads were added, live data or not. */
-const SIDE_STREETS_LATEST_MS = 5000;
+/** Side streets and text are shown at the latest this long after the basemap, live data or not. */
+const FIRST_VIEW_LATEST_MS = 5000;
 /** Throttle of the busy sources: at most one setData per second each. */
 const BUSY_SOURCE_INTERVAL_MS = 1000;
 
@@ -60,6 +60,8 @@ export class MapView {
   private resolveBasemap!: () => void;
   /** Frames drawn so far (each costs hundreds of ms on a software-rendered hall PC). */
   frames = 0;
+  /** When each of the first frames was drawn (ms from navigation start), for the console bench. */
+  readonly frameTimes: number[] = [];
   /** Features last handed to the map per overlay (the console bench waits for its units on it). */
   readonly handed = new Map<OverlaySource, number>();
   private readonly pendingData = new Map<OverlaySource, FeatureCollection>();
@@ -107,7 +109,9 @@ export class MapView {
     // marks for the console bench (bench/console.ts) and anyone profiling a hall PC
     this.map.once('idle', () => performance.mark('ringcad:map-first-idle'));
     this.map.once('load', () => performance.mark('ringcad:map-load'));
-    this.map.on('render', () => this.frames++);
+    this.map.on('render', () => {
+      if (this.frames++ < 64) this.frameTimes.push(Math.round(performance.now()));
+    });
     this.loaded = new Promise((resolve) => {
       this.map.once('style.load', () => {
         performance.mark('ringcad:style-loaded');
@@ -138,9 +142,9 @@ export class MapView {
         this.map.addSource(ROAD_SOURCE, roadSource(summary.bbox));
         for (const layer of roadLayers()) this.map.addLayer(layer, ABOVE_ROADS_LAYER);
         performance.mark('ringcad:roads-requested');
-        this.showSideStreetsLater();
       }
     }
+    this.showHiddenLayersLater();
     const districts = await districtsP;
     if (!this.external)
       void this.map.getSource<maplibregl.GeoJSONSource>('districts')?.setData(districts);
@@ -158,21 +162,22 @@ export class MapView {
   }
 
   /**
-   * Side streets (in the tiles from z12, drawn from z12.5) are shown once the first view (arterials
-   * and live units) has drawn, at the latest after SIDE_STREETS_LATEST_MS, or as soon as the map
-   * moves: the first view does not wait for them and zooming in does not either.
+   * Side streets (in the tiles from z12, drawn from z12.5) and the map's text
+   * (FIRST_VIEW_HIDDEN_LAYERS) are shown once the first view (arterials, districts and live units)
+   * has drawn, at the latest FIRST_VIEW_LATEST_MS after the basemap, or as soon as the map moves:
+   * the first view does not wait for them and zooming in does not either.
    */
-  private showSideStreetsLater() {
+  private showHiddenLayersLater() {
     let shown = false;
     const show = () => {
       if (shown) return;
       shown = true;
-      for (const id of SIDE_STREET_LAYERS) this.map.setLayoutProperty(id, 'visibility', 'visible');
+      for (const id of FIRST_VIEW_HIDDEN_LAYERS)
+        if (this.map.getLayer(id)) this.map.setLayoutProperty(id, 'visibility', 'visible');
+      performance.mark('ringcad:text-shown');
     };
     this.map.once('zoomstart', show);
-    const latest = new Promise<void>((resolve) =>
-      window.setTimeout(resolve, SIDE_STREETS_LATEST_MS),
-    );
+    const latest = new Promise<void>((resolve) => window.setTimeout(resolve, FIRST_VIEW_LATEST_MS));
     void Promise.race([this.liveDrawn, latest]).then(() => this.map.once('idle', show));
   }
 
