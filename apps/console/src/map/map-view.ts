@@ -29,6 +29,17 @@ maplibregl.prewarm();
 const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };
 /** Side streets and text are shown at the latest this long after the basemap, live data or not. */
 const FIRST_VIEW_LATEST_MS = 5000;
+/**
+ * The first view is drawn once, with everything in it: frames are held from the map's start until
+ * the road tiles in view, the districts and the live units and incidents have loaded (a frame is
+ * let through when a source is ready to be asked for tiles: only a frame asks), at most this long
+ * after the roads were added. Each frame costs 60-90 ms of SwiftShader whatever is drawn (most of
+ * it composing the page), so the 6-8 frames of a map drawn piece by piece cost more than the
+ * pieces, and held the page's main thread (the socket's handshake waited behind them).
+ */
+const FIRST_VIEW_HOLD_MAX_MS = 3000;
+/** Sources whose data the first view waits for (FIRST_VIEW_HOLD_MAX_MS). */
+const FIRST_VIEW_SOURCES = [ROAD_SOURCE, 'districts', 'units', 'incidents'];
 /** Throttle of the busy sources: at most one setData per second each. */
 const BUSY_SOURCE_INTERVAL_MS = 1000;
 
@@ -72,6 +83,8 @@ export class MapView {
   /** Resolves when the live units are first handed to the map. */
   private readonly liveDrawn: Promise<void>;
   private resolveLive!: () => void;
+  /** Lets the held frames go (see FIRST_VIEW_HOLD_MAX_MS); a no-op once they have. */
+  private releaseFrames: () => void = () => undefined;
 
   constructor(container: HTMLElement, config: MapConfig) {
     this.external = Boolean(config.styleUrl);
@@ -96,6 +109,7 @@ export class MapView {
           : { url };
       },
     });
+    if (!this.external) this.holdFrames();
     this.attribution = new maplibregl.AttributionControl({ compact: false });
     this.basemapLoaded = new Promise((resolve) => (this.resolveBasemap = resolve));
     this.liveDrawn = new Promise((resolve) => (this.resolveLive = resolve));
@@ -142,8 +156,10 @@ export class MapView {
         this.map.addSource(ROAD_SOURCE, roadSource(summary.bbox));
         for (const layer of roadLayers()) this.map.addLayer(layer, ABOVE_ROADS_LAYER);
         performance.mark('ringcad:roads-requested');
+        this.releaseFramesWhenLoaded();
       }
     }
+    if (!summary) this.releaseFrames();
     this.showHiddenLayersLater();
     const districts = await districtsP;
     if (!this.external)
@@ -179,6 +195,60 @@ export class MapView {
     this.map.once('zoomstart', show);
     const latest = new Promise<void>((resolve) => window.setTimeout(resolve, FIRST_VIEW_LATEST_MS));
     void Promise.race([this.liveDrawn, latest]).then(() => this.map.once('idle', show));
+  }
+
+  /**
+   * Holds the map's frames (its own repaint requests wait) until releaseFrames: see
+   * FIRST_VIEW_HOLD_MAX_MS.
+   */
+  private holdFrames() {
+    const map = this.map;
+    const repaint = map.triggerRepaint.bind(map);
+    let asked = false;
+    map.triggerRepaint = () => {
+      asked = true;
+    };
+    // a source ready to be asked for tiles (its data or tile URLs loaded) is asked by a frame
+    const ready = (e: maplibregl.MapSourceDataEvent) => {
+      if (e.sourceDataType === 'metadata') repaint();
+    };
+    map.on('sourcedata', ready);
+    this.releaseFrames = () => {
+      this.releaseFrames = () => undefined;
+      map.off('sourcedata', ready);
+      // the prototype's again
+      delete (map as { triggerRepaint?: unknown }).triggerRepaint;
+      performance.mark('ringcad:frames-released');
+      if (asked) repaint();
+    };
+  }
+
+  /**
+   * Lets the held frames go once the first view's data has loaded, FIRST_VIEW_HOLD_MAX_MS on, or
+   * as soon as the map moves.
+   */
+  private releaseFramesWhenLoaded() {
+    // (after the city was framed, itself a move)
+    this.map.once('movestart', () => this.releaseFrames());
+    let live = false;
+    const check = () => {
+      if (
+        live &&
+        FIRST_VIEW_SOURCES.every((id) => !this.map.getSource(id) || this.map.isSourceLoaded(id))
+      ) {
+        this.map.off('sourcedata', check);
+        this.releaseFrames();
+      }
+    };
+    this.map.on('sourcedata', check);
+    void this.liveDrawn.then(() => {
+      live = true;
+      check();
+    });
+    window.setTimeout(() => {
+      this.map.off('sourcedata', check);
+      this.releaseFrames();
+    }, FIRST_VIEW_HOLD_MAX_MS);
   }
 
   /** Road segments as data on the page (the call-taker's street suggestions), fetched once on demand. */
