@@ -208,9 +208,13 @@ export class MapView {
     map.triggerRepaint = () => {
       asked = true;
     };
-    // a source ready to be asked for tiles (its data or tile URLs loaded) is asked by a frame
+    // a source ready to be asked for tiles (its data or tile URLs loaded) is asked by a frame, once:
+    // new data for a GeoJSON source reloads the tiles it has without one
+    const asking = new Set<string>();
     const ready = (e: maplibregl.MapSourceDataEvent) => {
-      if (e.sourceDataType === 'metadata') repaint();
+      if (e.sourceDataType !== 'metadata' || asking.has(e.sourceId)) return;
+      asking.add(e.sourceId);
+      repaint();
     };
     map.on('sourcedata', ready);
     this.releaseFrames = () => {
