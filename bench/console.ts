@@ -13,7 +13,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument --
    the page.evaluate callbacks run in the browser; this file is type-checked with Node's libs only */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -44,6 +44,9 @@ interface Load {
   incidentsRendered: number;
   /** CPU of the page's main thread (CDP TaskDuration), navigation to idle; workers not included. */
   pageMainThreadCpuMs: number;
+  /** CPU of all Chromium's processes (GPU process with SwiftShader, renderer, workers, browser). */
+  browserCpuMs: number;
+  browserCpuByProcessMs: Record<string, number>;
   /** CPU of this process (the api, in-process) over the load. */
   apiCpuMs: number;
   marks: Record<string, number>;
@@ -58,10 +61,58 @@ interface Load {
   htmlMs: number;
   /** Frames the map drew from navigation to that idle (each one a SwiftShader draw). */
   framesBeforeIdle: number;
+  /** When each frame before that idle was drawn (ms from navigation start). */
+  frameTimes: number[];
   /** Road tile requests (made by the map's workers, seen through CDP's Network domain). */
   tiles: { requests: number; bytes: number; firstStartMs: number; lastEndMs: number };
   /** The page's performance.timeOrigin (epoch ms), to put the CDP times on the page's clock. */
   timeOrigin: number;
+}
+
+/**
+ * CPU (user + system, ms) of every process descended from this one, by Chromium process type (the
+ * browser, the page's renderer with the map's workers, the GPU process where SwiftShader draws,
+ * utilities such as the network service), from /proc. Empty where there is no /proc.
+ */
+function browserCpuMs(): Record<string, number> {
+  const out: Record<string, number> = {};
+  try {
+    const tick = 1000 / 100; // USER_HZ
+    const procs = new Map<number, { ppid: number; cpu: number }>();
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      } catch {
+        continue;
+      }
+      // the fields after the command (which may hold spaces), in parentheses
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      procs.set(Number(name), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) * tick });
+    }
+    for (const [pid, p] of procs) {
+      if (pid === process.pid) continue;
+      for (let up = p.ppid, hops = 0; up > 1 && hops < 20; hops++) {
+        if (up === process.pid) {
+          let type = 'browser';
+          try {
+            const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+            type =
+              /--type=([\w-]+)/.exec(cmd)?.[1] ?? (cmd.includes('chrom') ? 'browser' : 'other');
+          } catch {
+            // gone meanwhile
+          }
+          out[type] = (out[type] ?? 0) + p.cpu;
+          break;
+        }
+        up = procs.get(up)?.ppid ?? 0;
+      }
+    }
+  } catch {
+    // no /proc
+  }
+  return out;
 }
 
 function median(xs: number[]): number {
@@ -289,6 +340,7 @@ async function measureCity(city: 'demo' | 'hard'): Promise<Record<string, unknow
     const loads: Load[] = [];
     let coldServer: Load | null = null;
     let fps = 0;
+    let mapFramesWhileMoving = 0;
     const errors: string[] = [];
     for (let k = -1; k < LOADS; k++) {
       const last = k === LOADS - 1;
@@ -346,6 +398,7 @@ async function measureCity(city: 'demo' | 'hard'): Promise<Record<string, unknow
           );
         });
         const cpu0 = process.cpuUsage();
+        const browserCpu0 = browserCpuMs();
         await page.goto(base);
         const load = await page.evaluate(
           ([expectedUnits, expectedIncidents]: number[]) =>
@@ -392,6 +445,7 @@ async function measureCity(city: 'demo' | 'hard'): Promise<Record<string, unknow
                   resolvePromise({
                     htmlMs: Math.round(nav?.responseEnd ?? NaN),
                     framesBeforeIdle: r.view.frames,
+                    frameTimes: [...r.view.frameTimes],
                     tiles: { requests: 0, bytes: 0, firstStartMs: NaN, lastEndMs: NaN },
                     timeOrigin: g.performance.timeOrigin,
                     readyMs,
@@ -399,6 +453,8 @@ async function measureCity(city: 'demo' | 'hard'): Promise<Record<string, unknow
                       .length,
                     incidentsRendered: handed('incidents'),
                     pageMainThreadCpuMs: 0,
+                    browserCpuMs: 0,
+                    browserCpuByProcessMs: {},
                     apiCpuMs: 0,
                     marks,
                     resources,
@@ -407,13 +463,19 @@ async function measureCity(city: 'demo' | 'hard'): Promise<Record<string, unknow
                     unitsRendered: handed('units'),
                   });
                 });
-                r.map.triggerRepaint();
+                // all drawn already: one frame to see the idle; otherwise the idle comes when the
+                // data handed has loaded and drawn (a forced frame then would only add one)
+                if (r.map.loaded()) r.map.triggerRepaint();
               };
               check();
             }),
           [positions.length, INCIDENTS],
         );
         const cpu = process.cpuUsage(cpu0);
+        const browserCpu1 = browserCpuMs();
+        const browserCpu = Object.fromEntries(
+          Object.entries(browserCpu1).map(([k, v]) => [k, Math.round(v - (browserCpu0[k] ?? 0))]),
+        );
         const pageMs = (epochMs: number) => Math.round(epochMs - load.timeOrigin);
         // tiles asked for before that idle (later ones are the side streets shown after it)
         const tiles = (await Promise.all(tileReqs)).filter((t) => pageMs(t.start) <= load.readyMs);
@@ -425,10 +487,12 @@ async function measureCity(city: 'demo' | 'hard'): Promise<Record<string, unknow
         };
         load.apiCpuMs = Math.round((cpu.user + cpu.system) / 1000);
         load.pageMainThreadCpuMs = Math.round(((await taskSeconds()) - task0) * 1000);
+        load.browserCpuMs = Object.values(browserCpu).reduce((a, b) => a + b, 0);
+        load.browserCpuByProcessMs = browserCpu;
         if (k < 0) coldServer = load;
         else loads.push(load);
         console.log(
-          `  ${k < 0 ? 'server-warming load' : `load ${k + 1}/${LOADS}`}: first idle ${load.readyMs} ms (script ${load.resources['/assets/index.js']?.endMs}, evaluated ${load.marks['script-evaluated']}, roads requested ${load.marks['roads-requested']}, tiles ${load.tiles.firstStartMs}–${load.tiles.lastEndMs}, sync ${load.marks['first-sync']}, units handed ${load.marks['units-handed']}, ${load.framesBeforeIdle} frames; page main thread ${load.pageMainThreadCpuMs} ms CPU, api ${load.apiCpuMs} ms CPU; ${load.roadFeatures} road features)`,
+          `  ${k < 0 ? 'server-warming load' : `load ${k + 1}/${LOADS}`}: first idle ${load.readyMs} ms (frames at ${load.frameTimes.join(' ')}; script ${load.resources['/assets/index.js']?.endMs}, evaluated ${load.marks['script-evaluated']}, roads requested ${load.marks['roads-requested']}, tiles ${load.tiles.firstStartMs}–${load.tiles.lastEndMs}, socket open ${load.marks['socket-open']}, connected ${load.marks['socket-connected']}, sync ${load.marks['first-sync']}, units handed ${load.marks['units-handed']}, frames released ${load.marks['frames-released']}, ${load.framesBeforeIdle} frames; page main thread ${load.pageMainThreadCpuMs} ms CPU, Chromium ${load.browserCpuMs} ms CPU ${JSON.stringify(load.browserCpuByProcessMs)}, api ${load.apiCpuMs} ms CPU; ${load.roadFeatures} road features)`,
         );
         if (cdp) {
           const done = new Promise<void>((r) => cdp.once('Tracing.tracingComplete', () => r()));
@@ -449,6 +513,9 @@ async function measureCity(city: 'demo' | 'hard'): Promise<Record<string, unknow
               await new Promise((r) => setTimeout(r, 1000));
             }
           })();
+          const mapFrames0: number = await page.evaluate(
+            () => (globalThis as any).__ringcad.view.frames,
+          );
           fps = await page.evaluate(
             () =>
               new Promise<number>((resolvePromise) => {
@@ -466,6 +533,8 @@ async function measureCity(city: 'demo' | 'hard'): Promise<Record<string, unknow
                 g.requestAnimationFrame(tick);
               }),
           );
+          mapFramesWhileMoving =
+            (await page.evaluate(() => (globalThis as any).__ringcad.view.frames)) - mapFrames0;
           await moving;
           if (process.env.BENCH_SCREENSHOT)
             await page.screenshot({ path: `${process.env.BENCH_SCREENSHOT}-${city}.png` });
@@ -504,10 +573,12 @@ async function measureCity(city: 'demo' | 'hard'): Promise<Record<string, unknow
         lastEndMs: med((l) => l.tiles.lastEndMs),
       },
       fonts: { files: med((l) => l.fontFiles), endMs: med((l) => l.fontsEndMs) },
+      socketOpenMs: mark('socket-open'),
       socketConnectedMs: mark('socket-connected'),
       firstSyncMs: mark('first-sync'),
       unitsHandedMs: mark('units-handed'),
       incidentsHandedMs: mark('incidents-handed'),
+      framesReleasedMs: mark('frames-released'),
       mapFirstIdleMs: mark('map-first-idle'),
       firstIdleMs: median(idle),
       framesBeforeIdle: med((l) => l.framesBeforeIdle),
@@ -522,6 +593,13 @@ async function measureCity(city: 'demo' | 'hard'): Promise<Record<string, unknow
       /** The load before the measured ones, the first after the api started (its caches cold). */
       serverColdFirstIdleMs: coldServer?.readyMs ?? null,
       pageMainThreadCpuMs: median(loads.map((l) => l.pageMainThreadCpuMs)),
+      browserCpuMs: median(loads.map((l) => l.browserCpuMs)),
+      browserCpuByProcessMs: Object.fromEntries(
+        [...new Set(loads.flatMap((l) => Object.keys(l.browserCpuByProcessMs)))].map((k) => [
+          k,
+          median(loads.map((l) => l.browserCpuByProcessMs[k] ?? 0)),
+        ]),
+      ),
       apiCpuMs: median(loads.map((l) => l.apiCpuMs)),
       units: unitCount,
       unitsRendered: Math.min(...loads.map((l) => l.unitsRendered)),
@@ -538,6 +616,8 @@ async function measureCity(city: 'demo' | 'hard'): Promise<Record<string, unknow
       phases,
       roadSegments: summary.segments,
       fpsWhileUnitsMove: fps,
+      /** Frames the map drew in those 5 s (the units' positions arrive and are drawn once a second). */
+      mapFramesWhileUnitsMove: mapFramesWhileMoving,
       pageErrors: errors.length,
       network: summary.source,
       renderer: 'Chromium headless, SwiftShader (software WebGL)',
@@ -562,10 +642,11 @@ async function measureCity(city: 'demo' | 'hard'): Promise<Record<string, unknow
           'the server-warming load before the measured ones (reported as serverColdFirstIdleMs)',
           'seeding units, positions and incidents',
           'side streets: not in tiles below z12 (a framed 250k-node city is below that); where the framed city is closer, they are in its tiles but hidden until the first view has drawn',
+          "the map's text (district, street, unit and incident names): hidden until the first view has drawn, then shown (apps/console/src/map/style.ts TEXT_LAYERS)",
         ],
         phases:
           'medians over the measured loads, ms from navigation start: resource timing for the page’s own requests (start = request start, end = response end), Playwright’s request events for the road tiles (the map’s workers fetch them; only those asked for before the first idle), the console’s performance marks (ringcad:*) for the rest; framesBeforeIdle counts the map’s render events',
-        cpu: 'pageMainThreadCpuMs: the page main thread (CDP TaskDuration), not the map workers or the GPU process; apiCpuMs: this process (the api in-process) from navigation to idle',
+        cpu: 'pageMainThreadCpuMs: the page main thread (CDP TaskDuration), not the map workers or the GPU process; browserCpuMs: every Chromium process (browser, renderer with the map workers, GPU process drawing with SwiftShader), /proc, navigation to idle (the same interval as the api’s, 10 ms ticks); apiCpuMs: this process (the api in-process) from navigation to idle',
       },
       at: new Date().toISOString(),
     };

@@ -76,6 +76,8 @@ export function connectRealtime(token: string, onAuthFailed: () => void): () => 
     reconnectionDelayMax: 5000,
   });
   socket = s;
+  // the engine.io transport is open (the namespace's connect, with the token's check, comes next)
+  s.io.once('open', () => performance.mark('ringcad:socket-open'));
   // a connect brings a sync; if none comes (the server's database was busy), ask again with backoff
   let syncTimer: ReturnType<typeof setTimeout> | undefined;
   const awaitSync = (waitMs: number) => {

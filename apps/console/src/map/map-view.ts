@@ -17,7 +17,7 @@ import {
   ROAD_SOURCE,
   roadLayers,
   roadSource,
-  SIDE_STREET_LAYERS,
+  FIRST_VIEW_HIDDEN_LAYERS,
   type OverlaySource,
 } from './style';
 
@@ -27,8 +27,19 @@ maplibregl.setWorkerUrl(workerUrl);
 maplibregl.prewarm();
 
 const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };
-/** Side streets are shown at the latest this long after the roads were added, live data or not. */
-const SIDE_STREETS_LATEST_MS = 5000;
+/** Side streets and text are shown at the latest this long after the basemap, live data or not. */
+const FIRST_VIEW_LATEST_MS = 5000;
+/**
+ * The first view is drawn once, with everything in it: frames are held from the map's start until
+ * the road tiles in view, the districts and the live units and incidents have loaded (a frame is
+ * let through when a source is ready to be asked for tiles: only a frame asks), at most this long
+ * after the roads were added. Each frame costs 60-90 ms of SwiftShader whatever is drawn (most of
+ * it composing the page), so the 6-8 frames of a map drawn piece by piece cost more than the
+ * pieces, and held the page's main thread (the socket's handshake waited behind them).
+ */
+const FIRST_VIEW_HOLD_MAX_MS = 3000;
+/** Sources whose data the first view waits for (FIRST_VIEW_HOLD_MAX_MS). */
+const FIRST_VIEW_SOURCES = [ROAD_SOURCE, 'districts', 'units', 'incidents'];
 /** Throttle of the busy sources: at most one setData per second each. */
 const BUSY_SOURCE_INTERVAL_MS = 1000;
 
@@ -60,6 +71,8 @@ export class MapView {
   private resolveBasemap!: () => void;
   /** Frames drawn so far (each costs hundreds of ms on a software-rendered hall PC). */
   frames = 0;
+  /** When each of the first frames was drawn (ms from navigation start), for the console bench. */
+  readonly frameTimes: number[] = [];
   /** Features last handed to the map per overlay (the console bench waits for its units on it). */
   readonly handed = new Map<OverlaySource, number>();
   private readonly pendingData = new Map<OverlaySource, FeatureCollection>();
@@ -70,6 +83,8 @@ export class MapView {
   /** Resolves when the live units are first handed to the map. */
   private readonly liveDrawn: Promise<void>;
   private resolveLive!: () => void;
+  /** Lets the held frames go (see FIRST_VIEW_HOLD_MAX_MS); a no-op once they have. */
+  private releaseFrames: () => void = () => undefined;
 
   constructor(container: HTMLElement, config: MapConfig) {
     this.external = Boolean(config.styleUrl);
@@ -94,6 +109,7 @@ export class MapView {
           : { url };
       },
     });
+    if (!this.external) this.holdFrames();
     this.attribution = new maplibregl.AttributionControl({ compact: false });
     this.basemapLoaded = new Promise((resolve) => (this.resolveBasemap = resolve));
     this.liveDrawn = new Promise((resolve) => (this.resolveLive = resolve));
@@ -107,7 +123,9 @@ export class MapView {
     // marks for the console bench (bench/console.ts) and anyone profiling a hall PC
     this.map.once('idle', () => performance.mark('ringcad:map-first-idle'));
     this.map.once('load', () => performance.mark('ringcad:map-load'));
-    this.map.on('render', () => this.frames++);
+    this.map.on('render', () => {
+      if (this.frames++ < 64) this.frameTimes.push(Math.round(performance.now()));
+    });
     this.loaded = new Promise((resolve) => {
       this.map.once('style.load', () => {
         performance.mark('ringcad:style-loaded');
@@ -138,9 +156,11 @@ export class MapView {
         this.map.addSource(ROAD_SOURCE, roadSource(summary.bbox));
         for (const layer of roadLayers()) this.map.addLayer(layer, ABOVE_ROADS_LAYER);
         performance.mark('ringcad:roads-requested');
-        this.showSideStreetsLater();
+        this.releaseFramesWhenLoaded();
       }
     }
+    if (!summary) this.releaseFrames();
+    this.showHiddenLayersLater();
     const districts = await districtsP;
     if (!this.external)
       void this.map.getSource<maplibregl.GeoJSONSource>('districts')?.setData(districts);
@@ -158,22 +178,81 @@ export class MapView {
   }
 
   /**
-   * Side streets (in the tiles from z12, drawn from z12.5) are shown once the first view (arterials
-   * and live units) has drawn, at the latest after SIDE_STREETS_LATEST_MS, or as soon as the map
-   * moves: the first view does not wait for them and zooming in does not either.
+   * Side streets (in the tiles from z12, drawn from z12.5) and the map's text
+   * (FIRST_VIEW_HIDDEN_LAYERS) are shown once the first view (arterials, districts and live units)
+   * has drawn, at the latest FIRST_VIEW_LATEST_MS after the basemap, or as soon as the map moves:
+   * the first view does not wait for them and zooming in does not either.
    */
-  private showSideStreetsLater() {
+  private showHiddenLayersLater() {
     let shown = false;
     const show = () => {
       if (shown) return;
       shown = true;
-      for (const id of SIDE_STREET_LAYERS) this.map.setLayoutProperty(id, 'visibility', 'visible');
+      for (const id of FIRST_VIEW_HIDDEN_LAYERS)
+        if (this.map.getLayer(id)) this.map.setLayoutProperty(id, 'visibility', 'visible');
+      performance.mark('ringcad:text-shown');
     };
     this.map.once('zoomstart', show);
-    const latest = new Promise<void>((resolve) =>
-      window.setTimeout(resolve, SIDE_STREETS_LATEST_MS),
-    );
+    const latest = new Promise<void>((resolve) => window.setTimeout(resolve, FIRST_VIEW_LATEST_MS));
     void Promise.race([this.liveDrawn, latest]).then(() => this.map.once('idle', show));
+  }
+
+  /**
+   * Holds the map's frames (its own repaint requests wait) until releaseFrames: see
+   * FIRST_VIEW_HOLD_MAX_MS.
+   */
+  private holdFrames() {
+    const map = this.map;
+    const repaint = map.triggerRepaint.bind(map);
+    let asked = false;
+    map.triggerRepaint = () => {
+      asked = true;
+    };
+    // a source ready to be asked for tiles (its data or tile URLs loaded) is asked by a frame, once:
+    // new data for a GeoJSON source reloads the tiles it has without one
+    const asking = new Set<string>();
+    const ready = (e: maplibregl.MapSourceDataEvent) => {
+      if (e.sourceDataType !== 'metadata' || asking.has(e.sourceId)) return;
+      asking.add(e.sourceId);
+      repaint();
+    };
+    map.on('sourcedata', ready);
+    this.releaseFrames = () => {
+      this.releaseFrames = () => undefined;
+      map.off('sourcedata', ready);
+      // the prototype's again
+      delete (map as { triggerRepaint?: unknown }).triggerRepaint;
+      performance.mark('ringcad:frames-released');
+      if (asked) repaint();
+    };
+  }
+
+  /**
+   * Lets the held frames go once the first view's data has loaded, FIRST_VIEW_HOLD_MAX_MS on, or
+   * as soon as the map moves.
+   */
+  private releaseFramesWhenLoaded() {
+    // (after the city was framed, itself a move)
+    this.map.once('movestart', () => this.releaseFrames());
+    let live = false;
+    const check = () => {
+      if (
+        live &&
+        FIRST_VIEW_SOURCES.every((id) => !this.map.getSource(id) || this.map.isSourceLoaded(id))
+      ) {
+        this.map.off('sourcedata', check);
+        this.releaseFrames();
+      }
+    };
+    this.map.on('sourcedata', check);
+    void this.liveDrawn.then(() => {
+      live = true;
+      check();
+    });
+    window.setTimeout(() => {
+      this.map.off('sourcedata', check);
+      this.releaseFrames();
+    }, FIRST_VIEW_HOLD_MAX_MS);
   }
 
   /** Road segments as data on the page (the call-taker's street suggestions), fetched once on demand. */

@@ -109,6 +109,37 @@ const isMinor = (minor: boolean): ExpressionSpecification => ['==', ['get', 'min
  */
 export const SIDE_STREET_LAYERS = ['roads-minor', 'road-labels-minor'] as const;
 
+/**
+ * The map's text (district, street, unit and incident names): hidden in the first view and shown
+ * with the side streets. Every label needs its characters drawn from the self-hosted CJK font
+ * files (fetched, decoded and rasterised on the page), and each set of glyphs that arrives lays
+ * the labels out again and costs another software-rendered frame before the first view is idle.
+ */
+export const TEXT_LAYERS = [
+  'districts-label',
+  'road-labels',
+  'road-labels-minor',
+  'isochrones-label',
+  'route-label',
+  'units-kind',
+  'units-label',
+  'incidents-label',
+] as const;
+
+/** The layers MapView shows once the first view has drawn (or the map moves). */
+export const FIRST_VIEW_HIDDEN_LAYERS: readonly string[] = [
+  ...new Set<string>([...SIDE_STREET_LAYERS, ...TEXT_LAYERS]),
+];
+
+/** The text layers among these start hidden (TEXT_LAYERS). */
+function hiddenText(layers: LayerSpecification[]): LayerSpecification[] {
+  return layers.map((layer) =>
+    layer.type === 'symbol' && (TEXT_LAYERS as readonly string[]).includes(layer.id)
+      ? { ...layer, layout: { ...layer.layout, visibility: 'none' } }
+      : layer,
+  );
+}
+
 function roadLabels(id: string, minor: boolean): LayerSpecification {
   return {
     id,
@@ -124,7 +155,6 @@ function roadLabels(id: string, minor: boolean): LayerSpecification {
       'text-size': ['interpolate', ['linear'], ['zoom'], 13, 11, 17, 14],
       'text-max-angle': 30,
       'symbol-spacing': 280,
-      visibility: minor ? 'none' : 'visible',
     },
     paint: {
       'text-color': '#9aabc6',
@@ -154,7 +184,7 @@ const roadWidth = (scale: number): ExpressionSpecification => [
 
 /** The streets, casing under the arterials, side streets from ROADS_MINOR_MINZOOM, then names. */
 export function roadLayers(): LayerSpecification[] {
-  return [
+  return hiddenText([
     {
       id: 'roads-casing',
       type: 'line',
@@ -203,11 +233,11 @@ export function roadLayers(): LayerSpecification[] {
     // arterial names after side-street names: placed first, they win where labels collide
     roadLabels('road-labels-minor', true),
     roadLabels('road-labels', false),
-  ];
+  ]);
 }
 
 function basemapLayers(): LayerSpecification[] {
-  return [
+  return hiddenText([
     { id: 'background', type: 'background', paint: { 'background-color': COLORS.background } },
     {
       id: 'districts-fill',
@@ -237,7 +267,7 @@ function basemapLayers(): LayerSpecification[] {
         'text-halo-width': 1.5,
       },
     },
-  ];
+  ]);
 }
 
 const statusColor: ExpressionSpecification = [
@@ -265,7 +295,7 @@ const tierColor: ExpressionSpecification = [
 ] as unknown as ExpressionSpecification;
 
 export function overlayLayers(): LayerSpecification[] {
-  return [
+  return hiddenText([
     {
       id: 'coverage-fill',
       type: 'fill',
@@ -567,7 +597,7 @@ export function overlayLayers(): LayerSpecification[] {
         'circle-stroke-width': 3,
       },
     },
-  ];
+  ]);
 }
 
 export function overlaySources(): Record<OverlaySource, SourceSpecification> {
