@@ -249,6 +249,8 @@ describe(`safety index weights and the exercise screen (${SERVICES_MODE ? 'servi
       () => firstRowDistrict(page),
       (id) => id === grid.ids.west,
     );
+    // the week's board is the last one drawn (no load still under way to replace the form)
+    await page.locator('#safety-index[data-ready="1"]:not([data-loading])').waitFor();
     // the west leads on readiness; the east has none (no data, shown so)
     const east = page.locator(`#si-table tr[data-district-id="${grid.ids.east}"]`);
     expect(await east.locator('td[data-component="perimeterReadiness"]').textContent()).toBe(

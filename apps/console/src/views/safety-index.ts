@@ -84,16 +84,24 @@ export function openSafetyIndex() {
     h('a', { href: url, download: `safety-index-${weekIn.value}.csv` }).click();
     URL.revokeObjectURL(url);
   };
+  // only the latest load draws: an earlier week's answer arriving late would show the wrong week
+  // and replace a weight form the admin is typing in
+  let latest = 0;
   const load = async () => {
+    const mine = ++latest;
     status.textContent = '…';
+    page.dataset.loading = '1';
     try {
       const v = await api.get<SafetyIndexView>(`/safety-index${qs({ week: weekIn.value })}`);
+      if (mine !== latest) return;
       renderBoard(body, v, isAdmin() ? () => load() : null);
       status.textContent = '';
       page.dataset.ready = '1';
     } catch (err) {
+      if (mine !== latest) return;
       status.textContent = errorMessage(err);
     }
+    delete page.dataset.loading;
   };
   weekIn.addEventListener('change', () => void load());
   render(
