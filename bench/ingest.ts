@@ -14,6 +14,9 @@
  * Knobs: BENCH_MODES (embedded,services), BENCH_STEP_SEC (8), BENCH_UNITS (2000),
  * BENCH_TERMINALS (as many as units; each waits for its ack before its next report).
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { writeResult } from './lib/bench-utils';
 import { adminToken, api, percentile, startStack, type BenchMode } from './lib/stack-process';
@@ -226,8 +229,20 @@ async function main() {
     (process.env.DATABASE_URL && process.env.REDIS_URL ? 'embedded,services' : 'embedded')
   ).split(',') as BenchMode[];
   const out: Record<string, unknown> = {};
-  for (const m of modes) out[m] = await runMode(m);
+  for (const m of modes)
+    out[m] = { ...(await runMode(m)), at: new Date().toISOString(), loadavg: loadavg() };
+  // a run of one mode keeps the other mode's figures from the file (each says when it ran)
+  const file = resolve(process.cwd(), 'bench/results/ingest.json');
+  const before = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)
+    : {};
+  const kept = Object.fromEntries(
+    (['services', 'embedded'] as const)
+      .filter((m) => !(m in out) && before[m])
+      .map((m) => [m, before[m]]),
+  );
   writeResult('ingest', {
+    ...kept,
     ...out,
     inClock:
       'batches: from the generator sending a 5,000-position request to its 202, rate over the step; single reports: from emit to the socket ack; persisted = track rows counted through GET /system/status after the step; the generator shares the 2 cores with the api, worker and databases',
