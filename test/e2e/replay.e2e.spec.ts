@@ -177,6 +177,15 @@ describe(`incident and area replay (${SERVICES_MODE ? 'services' : 'embedded'} m
     expect(r.body.rings).toBeNull();
   });
 
+  it('an incident that does not exist is a 404, never a 500 (its reads run side by side)', async () => {
+    for (let i = 0; i < 5; i++) {
+      const r = await world.commander.get(
+        `/api/v1/replay/incidents/6FEBE6F6-0F46-4E2E-86B0-5B7BF246B83${i}`,
+      );
+      expect(r.status).toBe(404);
+    }
+  });
+
   it('replays an area: the incident, downsampled unit tracks and status changes', async () => {
     await timelineWithTrack(sent.length);
     const from = new Date(windowFrom).toISOString();

@@ -59,11 +59,14 @@ export async function selectIncidentTracks(
   return out;
 }
 
-/** When the call came in and when the incident was filed (the metrics' start). */
+/**
+ * When the call came in and when the incident was filed (the metrics' start); undefined for no
+ * such incident (read beside the incident itself, whose NOT_FOUND is the answer then).
+ */
 export function selectIncidentTimes(db: DbOrTx, incidentId: string) {
   return db
     .selectFrom('incidents')
     .select(['received_at', 'created_at'])
     .where('id', '=', incidentId)
-    .executeTakeFirstOrThrow();
+    .executeTakeFirst();
 }

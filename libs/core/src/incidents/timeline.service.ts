@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { computeIncidentMetrics, type UnitKind } from '@ringcad/domain';
-import { Clock, DatabaseService, type Principal } from '../platform';
+import { Clock, DatabaseService, notFound, type Principal } from '../platform';
 import { readAssignments } from '../dispatch';
 import { readIncident, selectIncidentEvents } from '../incident-log';
 import { IncidentsService } from './incidents.service';
@@ -55,6 +55,8 @@ export class TimelineService {
       selectIncidentTimes(db, incidentId),
       selectIncidentTracks(db, incidentId, now),
     ]);
+    // the reads run side by side: only the incident's own read may refuse (404, never a 500)
+    if (!raw) throw notFound('incident', incidentId);
     const tracks = assignments.map((a) => ({
       unitId: a.unitId,
       assignmentId: a.id,
