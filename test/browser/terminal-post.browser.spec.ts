@@ -160,10 +160,24 @@ describe(`a deployment post on 警务通 (${SERVICES_MODE ? 'services' : 'embedd
     await page.locator('button[data-action="lang"]').tap();
     await page.locator('#posts h2', { hasText: '部署岗位' }).waitFor();
 
-    // a reload keeps it
+    // a reload keeps it. The phone's own read of its posts after the reload is held back until
+    // the recall below has reached it: a list read before an event must not undo the event
+    let postReads = 0;
+    let staleRead!: () => void;
+    const staleReadDone = new Promise<void>((r) => (staleRead = r));
+    let releaseStale!: () => void;
+    const staleReleased = new Promise<void>((r) => (releaseStale = r));
+    await page.route('**/api/v1/terminal/posts', async (route) => {
+      if (postReads++) return route.continue();
+      const stale = await route.fetch();
+      staleRead();
+      await staleReleased;
+      await route.fulfill({ response: stale });
+    });
     await page.reload();
     await page.locator('body[data-online="true"]').waitFor();
     await page.locator('#posts li.post', { hasText: name }).waitFor();
+    await staleReadDone;
 
     const posts = async () =>
       (await (
@@ -176,6 +190,13 @@ describe(`a deployment post on 警务通 (${SERVICES_MODE ? 'services' : 'embedd
       (await world.commander.post(`/api/v1/deployment-plans/${plan.id}/recall`, {})).status,
     ).toBe(200);
     await until('post cleared', async () => (await page.locator('#posts').count()) === 0);
+    // the read sent before the recall (it still lists the post) arrives now: it is read again
+    // (the phone reads its messages next, then draws what it read)
+    const messagesRead = page.waitForResponse((r) => r.url().includes('/api/v1/messages'));
+    releaseStale();
+    await messagesRead;
+    await sleep(500);
+    expect(await page.locator('#posts').count()).toBe(0);
     // with no task and no patrol plan the phone shows no map, and the post is off the store
     expect(await page.locator('#map').count()).toBe(0);
     expect(await posts()).toEqual({ posts: [] });

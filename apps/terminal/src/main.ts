@@ -369,6 +369,7 @@ function connect() {
     render();
   });
   s.on('post.assigned', (p: TerminalPost) => {
+    overtake('posts');
     state.posts = [...state.posts.filter((x) => x.planId !== p.planId), p].sort((a, b) =>
       a.shiftStart < b.shiftStart ? -1 : 1,
     );
@@ -378,6 +379,7 @@ function connect() {
     render();
   });
   s.on('post.recalled', (p: { planId: string; standbyPointId: string }) => {
+    overtake('posts');
     const had = state.posts.length;
     state.posts = state.posts.filter(
       (x) => !(x.planId === p.planId && x.standbyPoint.id === p.standbyPointId),
@@ -393,6 +395,7 @@ function connect() {
     render();
   });
   s.on('message', (m: MessageView) => {
+    overtake('messages');
     if (state.messages.some((x) => x.id === m.id)) return;
     state.messages.push(m);
     ring('message');
@@ -464,6 +467,24 @@ async function loadTaskExtras(assignmentId: string, incidentId: string) {
   }
 }
 
+/**
+ * Live events seen per list since the page loaded. A read of the list that was sent before one of
+ * them arrived is older than what the phone already shows (a post recalled while its list was on
+ * the way): it is read again, never laid over the newer state.
+ */
+const overtaken: Record<'posts' | 'messages', number> = { posts: 0, messages: 0 };
+const overtake = (list: keyof typeof overtaken) => void overtaken[list]++;
+
+/** GET `path` for `list`, again while a live event for that list arrived during the read. */
+async function readList(list: keyof typeof overtaken, path: string) {
+  for (let tries = 0; tries < 5; tries++) {
+    const seen = overtaken[list];
+    const res = await http('GET', path);
+    if (overtaken[list] === seen) return res;
+  }
+  return null;
+}
+
 async function refreshFromServer() {
   try {
     if (!state.dispositions.length) {
@@ -476,10 +497,10 @@ async function refreshFromServer() {
     const plan = await http('GET', '/api/v1/terminal/patrol-plan');
     if (plan.status === 200) state.patrolPlan = plan.body.plan as PatrolPlanView | null;
     // posts confirmed or recalled while this phone was away
-    const posts = await http('GET', '/api/v1/terminal/posts');
-    if (posts.status === 200) state.posts = posts.body.posts as TerminalPost[];
-    const m = await http('GET', '/api/v1/messages?limit=100');
-    if (m.status === 200) {
+    const posts = await readList('posts', '/api/v1/terminal/posts');
+    if (posts?.status === 200) state.posts = posts.body.posts as TerminalPost[];
+    const m = await readList('messages', '/api/v1/messages?limit=100');
+    if (m?.status === 200) {
       const pending = state.messages.filter((x) => x.pending);
       state.messages = [...(m.body.messages as MessageView[]), ...pending];
     }
