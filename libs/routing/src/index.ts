@@ -70,8 +70,11 @@ export { edgeCosts, type EdgeCosts } from './edge-costs';
 export { haversineM } from './geo-math';
 export {
   SMALL_COMPONENT_MARGIN_M,
+  PACKED_SNAP_SIZE,
+  packSnaps,
   snapPoint,
   snapPoints,
+  unpackSnap,
   type LonLat,
   type SnapOptions,
   type SnappedPoint,

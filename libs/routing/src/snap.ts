@@ -433,3 +433,55 @@ export function snapPoints(
 ): (SnappedPoint | null)[] {
   return points.map((p) => snapPoint(graph, p, options));
 }
+
+/** Numbers per snap in a packed array (`packSnaps` / `unpackSnap`). */
+export const PACKED_SNAP_SIZE = 12;
+
+/**
+ * Snaps as one Float64Array (`PACKED_SNAP_SIZE` numbers each, segment NaN for no road near):
+ * how a snapping thread hands thousands of them back without cloning an object per snap.
+ */
+export function packSnaps(snaps: readonly (SnappedPoint | null)[]): Float64Array {
+  const out = new Float64Array(snaps.length * PACKED_SNAP_SIZE).fill(NaN);
+  snaps.forEach((s, i) => {
+    if (!s) return;
+    out.set(
+      [
+        s.segment,
+        s.fromNode,
+        s.toNode,
+        s.fraction,
+        s.offsetM,
+        s.remainingM,
+        s.lon,
+        s.lat,
+        s.distanceM,
+        s.direction,
+        s.secFromStart,
+        s.secToEnd,
+      ],
+      i * PACKED_SNAP_SIZE,
+    );
+  });
+  return out;
+}
+
+/** The `i`-th snap of a `packSnaps` array (null where no road was near). */
+export function unpackSnap(packed: Float64Array, i: number): SnappedPoint | null {
+  const o = i * PACKED_SNAP_SIZE;
+  if (Number.isNaN(packed[o])) return null;
+  return {
+    segment: packed[o],
+    fromNode: packed[o + 1],
+    toNode: packed[o + 2],
+    fraction: packed[o + 3],
+    offsetM: packed[o + 4],
+    remainingM: packed[o + 5],
+    lon: packed[o + 6],
+    lat: packed[o + 7],
+    distanceM: packed[o + 8],
+    direction: packed[o + 9],
+    secFromStart: packed[o + 10],
+    secToEnd: packed[o + 11],
+  };
+}

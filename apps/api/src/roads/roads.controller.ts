@@ -19,7 +19,6 @@ import {
   parseInput,
   type Principal,
 } from '@ringcad/core';
-import { isochrones } from '@ringcad/routing';
 import { Access } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { uuidParam } from '../common/params';
@@ -156,11 +155,7 @@ export class RoadsController {
   })
   isochrones(@Query() query: unknown) {
     const q = parseInput(isochroneQuerySchema, query);
-    const graph = this.roads.requireGraph();
-    return isochrones(graph, { lon: q.lon, lat: q.lat }, q.minutes, {
-      direction: q.direction,
-      at: this.clock.now(),
-    });
+    return this.roads.isochrones({ ...q, at: this.clock.now() });
   }
 
   @Access({ scope: 'incident:param:id' })

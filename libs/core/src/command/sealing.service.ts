@@ -98,7 +98,7 @@ export class SealingService {
         id: u.id,
         lon: u.lon,
         lat: u.lat,
-        snap: this.roads.snapFor(u.id, u.lon, u.lat),
+        snap: this.roads.snapFor(u.id, u.lon, u.lat, u.atMs),
       })),
       vehicleSpeedFactor: this.config.SEALING_VEHICLE_SPEED_FACTOR,
       at: this.clock.now(),
@@ -271,6 +271,12 @@ export class SealingService {
           u.position_at &&
           new Date(u.position_at).getTime() >= staleBefore,
       )
-      .map((u) => ({ id: u.id, callsign: u.callsign, lon: u.lon as number, lat: u.lat as number }));
+      .map((u) => ({
+        id: u.id,
+        callsign: u.callsign,
+        lon: u.lon as number,
+        lat: u.lat as number,
+        atMs: new Date(u.position_at as Date).getTime(),
+      }));
   }
 }

@@ -227,7 +227,12 @@ export class CoverageService implements OnApplicationBootstrap, OnApplicationShu
           u.position_at &&
           new Date(u.position_at).getTime() >= staleBefore,
       )
-      .map((u) => ({ id: u.id, lon: u.lon as number, lat: u.lat as number }));
+      .map((u) => ({
+        id: u.id,
+        lon: u.lon as number,
+        lat: u.lat as number,
+        atMs: new Date(u.position_at as Date).getTime(),
+      }));
   }
 
   /** District polygons, re-read only when the set of districts changed (the raster is cached per polygon). */

@@ -14,6 +14,8 @@ export interface EtaUnit {
   kind: UnitKind;
   lon: number;
   lat: number;
+  /** When the position was reported (ms): a snap made ahead for a moment earlier may serve. */
+  atMs?: number;
 }
 
 export interface EtaResult {
@@ -70,7 +72,7 @@ export class EtaEngine {
         lon: u.lon,
         lat: u.lat,
         kind: u.kind,
-        snap: this.roads.snapFor(u.id, u.lon, u.lat),
+        snap: this.roads.snapFor(u.id, u.lon, u.lat, u.atMs),
       })),
       {
         maxSec,

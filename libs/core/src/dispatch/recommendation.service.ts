@@ -128,6 +128,7 @@ export class RecommendationService {
         kind: u.kind as UnitKind,
         lon: u.lon as number,
         lat: u.lat as number,
+        atMs: u.atMs as number,
       })),
       now,
       { maxSec: Math.max(RECOMMEND_MIN_SEARCH_SEC, 2 * lastTier), topK: RECOMMEND_TOP_K },

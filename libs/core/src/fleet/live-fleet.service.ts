@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { type AppConfig, dependencyOf, createRedis, whenReady, APP_CONFIG } from '../platform';
+import { RoadNetworkService } from '../roads';
 
 export interface LiveFix {
   lon: number;
@@ -40,7 +41,10 @@ export class LiveFleetService implements OnModuleInit, OnApplicationShutdown {
   private snapshot: { fixes: Map<string, LiveFix>; atMs: number } | null = null;
   private refreshing: Promise<Map<string, LiveFix>> | null = null;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly roads: RoadNetworkService,
+  ) {
     this.key = `${config.REDIS_PREFIX}:live-fleet`;
     if (config.REDIS_URL) this.redis = createRedis(config.REDIS_URL, 'request', 'live-fleet');
   }
@@ -51,6 +55,8 @@ export class LiveFleetService implements OnModuleInit, OnApplicationShutdown {
 
   async update(fixes: Map<string, LiveFix>): Promise<void> {
     if (!fixes.size) return;
+    // snapped to the roads as they arrive, beside the event loop (ranking finds them snapped)
+    this.roads.snapAhead(fixes);
     if (!this.redis) {
       for (const [id, f] of fixes) {
         const cur = this.memory.get(id);
@@ -97,6 +103,8 @@ export class LiveFleetService implements OnModuleInit, OnApplicationShutdown {
       const startedAt = performance.now();
       try {
         const fixes = await this.read();
+        // other instances' reports, as this one learns of them
+        this.roads.snapAhead(fixes);
         // updates applied meanwhile by this instance are newer than the read's start: keep them
         const prev = this.snapshot?.fixes;
         if (prev)

@@ -212,7 +212,7 @@ export class PerimetersService implements OnApplicationBootstrap, OnApplicationS
         id: u.id,
         lon: u.lon,
         lat: u.lat,
-        snap: this.roads.snapFor(u.id, u.lon, u.lat),
+        snap: this.roads.snapFor(u.id, u.lon, u.lat, u.atMs),
       })),
       { tiersSec: row.tiers.map((t) => t.sec), at: this.clock.now() },
     );

@@ -23,12 +23,14 @@ import {
   importOsmXml,
   OsmPbfStreamImport,
   serializeRoadGraph,
-  snapPoint,
+  type IsochroneCollection,
   type RoadGraph,
   type RoadNetworkDraft,
   type SnappedPoint,
 } from '@ringcad/routing';
 import { encodeRoadTile, indexStreets, type StreetTileIndex } from './vector-tiles';
+import { UnitSnaps, type UnitFix } from './unit-snaps';
+import { RoutingThread } from './routing-thread';
 import { Clock, type AppConfig, DatabaseService, DomainError, APP_CONFIG } from '../platform';
 import {
   activateRoadNetwork,
@@ -122,10 +124,8 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
     /** Of the imported file (null for networks imported before it was recorded, or drafts). */
     sourceSha256: string | null;
   } | null = null;
-  private readonly snaps = new Map<
-    string,
-    { lon: number; lat: number; snap: SnappedPoint | null }
-  >();
+  private readonly thread = new RoutingThread();
+  private readonly snaps = new UnitSnaps(this.thread);
   private reloadTimer?: NodeJS.Timeout;
   private readonly geojsonCache = new Map<string, RoadGeoJson>();
   /** The active network's streets projected and indexed for tiles, built on the first tile asked. */
@@ -203,8 +203,10 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
     );
   }
 
-  onApplicationShutdown() {
+  async onApplicationShutdown() {
     if (this.reloadTimer) clearInterval(this.reloadTimer);
+    this.snaps.close();
+    await this.thread.close();
   }
 
   get graph(): RoadGraph | null {
@@ -224,16 +226,39 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
     return this.current.graph;
   }
 
-  /** A unit's snap, recomputed only when its position moved (positions change, queries repeat). */
-  snapFor(id: string, lon: number, lat: number): SnappedPoint | null {
+  /**
+   * A unit's (or a place's) snap: the one kept for it when it is the same place, or, given the
+   * fix's time `atMs`, the same unit's fix snapped ahead a moment earlier and a few metres away
+   * (`UnitSnaps`); otherwise snapped now.
+   */
+  snapFor(id: string, lon: number, lat: number, atMs?: number): SnappedPoint | null {
     const g = this.current?.graph;
-    if (!g) return null;
-    const cached = this.snaps.get(id);
-    if (cached && cached.lon === lon && cached.lat === lat) return cached.snap;
-    // units leave from here: a cut-off carriageway that drives into the city counts
-    const snap = snapPoint(g, { lon, lat }, { role: 'origin' });
-    this.snaps.set(id, { lon, lat, snap });
-    return snap;
+    return g ? this.snaps.get(g, id, lon, lat, atMs) : null;
+  }
+
+  /** Positions as they arrive: snapped in the snapping thread, so requests find them snapped. */
+  snapAhead(fixes: Iterable<[string, UnitFix]>): void {
+    const g = this.current?.graph;
+    if (g) this.snaps.ahead(g, fixes);
+  }
+
+  /**
+   * Isochrones around a point, drawn in the routing thread (a city-wide search and raster never
+   * holds up the event loop that answers 110 calls).
+   */
+  isochrones(q: {
+    lon: number;
+    lat: number;
+    minutes: number[];
+    direction: 'to' | 'from';
+    at: Date;
+  }): Promise<IsochroneCollection> {
+    return this.thread.isochrones(this.requireGraph(), q);
+  }
+
+  /** How many snaps were taken from those made ahead, and how many made on the spot. */
+  snapCounts(): Readonly<{ onTheSpot: number; ahead: number; fromThread: number }> {
+    return this.snaps.counts;
   }
 
   private async loadActive() {
@@ -248,7 +273,6 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
     );
     const stats = r.stats as { sourceSha256?: string };
     this.current = { id, graph, summary: toSummary(r), sourceSha256: stats.sourceSha256 ?? null };
-    this.snaps.clear();
     this.logger.log(`road network ${r.source}: ${r.nodes} nodes, ${r.segments} segments`);
   }
 

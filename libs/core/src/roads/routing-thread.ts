@@ -1,0 +1,56 @@
+import type { IsochroneCollection, RoadGraph } from '@ringcad/routing';
+import { GraphThread, type GraphMessage } from './graph-thread';
+
+/** What the routing thread is asked. */
+export type RoutingThreadRequest =
+  | GraphMessage
+  /** Positions (lon, lat pairs) to snap as units leave from them; answered packed (`packSnaps`). */
+  | { type: 'snap'; graphId: number; coords: Float64Array }
+  | {
+      type: 'isochrones';
+      graphId: number;
+      lon: number;
+      lat: number;
+      minutes: number[];
+      direction: 'to' | 'from';
+      atMs: number;
+    };
+
+/**
+ * The road network's routing thread (routing.worker): units' positions snapped as they arrive
+ * and the isochrones a console asks for, beside the event loop that answers 110 calls.
+ */
+export class RoutingThread {
+  private readonly thread = new GraphThread<RoutingThreadRequest>(
+    __dirname,
+    __filename,
+    'routing.worker',
+    'routing thread',
+  );
+
+  /** Snaps of the points (lon, lat pairs), packed (`unpackSnap`); `coords` is moved there. */
+  snap(graph: RoadGraph, coords: Float64Array): Promise<Float64Array> {
+    const graphId = this.thread.graph(graph);
+    return this.thread.send({ type: 'snap', graphId, coords }, [coords.buffer as ArrayBuffer]);
+  }
+
+  isochrones(
+    graph: RoadGraph,
+    q: { lon: number; lat: number; minutes: number[]; direction: 'to' | 'from'; at: Date },
+  ): Promise<IsochroneCollection> {
+    const graphId = this.thread.graph(graph);
+    return this.thread.send({
+      type: 'isochrones',
+      graphId,
+      lon: q.lon,
+      lat: q.lat,
+      minutes: q.minutes,
+      direction: q.direction,
+      atMs: q.at.getTime(),
+    });
+  }
+
+  close(): Promise<void> {
+    return this.thread.close();
+  }
+}
