@@ -119,7 +119,7 @@ const IN_CLOCK = {
     "the server's tookMs of each pushed coverage.updated: the live coverage the worker thread keeps (the first push a full computation, later ones the moved units folded in and the changed figures updated)",
   coverageAge: "console receipt (Date.now()) − the push's computedAt (server clock, same machine)",
   serverSide:
-    "the api's own ringcad_http_request_duration_seconds histogram over the call phase (scraped before the calls and after): from the request's arrival in the api to its answer, so the gap to the client's figure is queueing in front of the api (sockets, the event loop) and the client's own process; the bucket bounds are 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000 ms, so each quantile is given as the bound of its bucket",
+    "the api's own ringcad_http_request_duration_seconds histogram over the call phase (scraped before the calls and after): from the request's arrival in the api to its answer, so the gap to the client's figure is queueing in front of the api (sockets, the event loop) and the client's own process; the bucket bounds are 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000 ms, so each quantile is given as the bound of its bucket. databaseTurns (embedded only): the PGlite thread's ringcad_db_turn_wait_seconds (a statement's wait there for the session's turn) and ringcad_db_statement_seconds (its run once its turn came), interactive and bulk (position inserts), and transactions (wait to begin, time the session was held); bounds 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500 ms",
   eventLoopLag:
     "prom-client's nodejs_eventloop_lag_p99_seconds of the api, reset by a scrape just before the calls and read 5 s after the last: the call phase only",
   positionsPerSec:
@@ -153,12 +153,31 @@ function prepareCity(dir: string): City {
  * the upper bound (ms) of the bucket holding each quantile, and the count. Null when not exposed.
  */
 function serverRoute(before: string, after: string, method: string, route: string) {
+  const r = histogramQuantiles(before, after, 'ringcad_http_request_duration_seconds', [
+    `method="${method}"`,
+    `route="${route}"`,
+    /status="2\d\d"/,
+  ]);
+  return r && { requests: r.count, p50AtMostMs: r.p50AtMostMs, p99AtMostMs: r.p99AtMostMs };
+}
+
+/**
+ * A histogram's p50/p99 between two scrapes (the counts after minus those before), over the
+ * series whose labels match every filter: the upper bound (ms) of the bucket holding each
+ * quantile, and the count. Null when nothing was observed.
+ */
+function histogramQuantiles(
+  before: string,
+  after: string,
+  name: string,
+  filters: (string | RegExp)[],
+) {
   const buckets = (text: string) => {
     const out = new Map<number, number>();
     for (const line of text.split('\n')) {
-      if (!line.startsWith('ringcad_http_request_duration_seconds_bucket{')) continue;
-      if (!line.includes(`method="${method}"`) || !line.includes(`route="${route}"`)) continue;
-      if (!/status="2\d\d"/.test(line)) continue;
+      if (!line.startsWith(`${name}_bucket{`)) continue;
+      if (!filters.every((f) => (typeof f === 'string' ? line.includes(f) : f.test(line))))
+        continue;
       const le = /le="([^"]+)"/.exec(line)?.[1];
       if (!le) continue;
       const bound = le === '+Inf' ? Infinity : Number(le);
@@ -176,7 +195,24 @@ function serverRoute(before: string, after: string, method: string, route: strin
     const i = counts.findIndex((c) => c >= q * n);
     return bounds[i] === Infinity ? null : Math.round(bounds[i] * 1000);
   };
-  return { requests: n, p50AtMostMs: le(0.5), p99AtMostMs: le(0.99) };
+  return { count: n, p50AtMostMs: le(0.5), p99AtMostMs: le(0.99) };
+}
+
+/** The embedded database thread's turns over the call phase (null in services mode). */
+function databaseTurns(before: string, after: string) {
+  const of = (name: string, turn: string, op?: string) =>
+    histogramQuantiles(before, after, name, [`turn="${turn}"`, ...(op ? [`op="${op}"`] : [])]);
+  const wait = 'ringcad_db_turn_wait_seconds';
+  const run = 'ringcad_db_statement_seconds';
+  const figures = {
+    interactiveWait: of(wait, 'interactive'),
+    interactiveRun: of(run, 'interactive'),
+    bulkWait: of(wait, 'bulk'),
+    bulkRun: of(run, 'bulk'),
+    transactionWait: of(wait, 'interactive', 'hold'),
+    transactionHeld: of(run, 'interactive', 'held'),
+  };
+  return Object.values(figures).some((f) => f) ? figures : null;
 }
 
 function metric(text: string, name: string): number | null {
@@ -570,6 +606,7 @@ async function runMode(mode: BenchMode, city: City) {
           '/api/v1/incidents/:id/recommendation',
         ),
         openIncident: serverRoute(metricsBefore, metrics, 'GET', '/api/v1/incidents/:id'),
+        databaseTurns: databaseTurns(metricsBefore, metrics),
       },
       positionsPerSec: Math.round(sent / elapsed),
       positionsSent: sent,

@@ -264,6 +264,15 @@ describe('operations: metrics, health, graceful shutdown, backup and restore', (
       countOf(before, 'ringcad_coverage_compute_seconds', cov) + 1,
     );
     expect(valueOf(after, 'ringcad_socket_clients', { namespace: '/terminal' })).toBe(1);
+    // the embedded database's thread times each statement's wait for its turn and its run (the
+    // create above was an interactive query); PostgreSQL has its own pool and no such figures
+    const turns = ['ringcad_db_turn_wait_seconds', 'ringcad_db_statement_seconds'];
+    if (!SERVICES_MODE)
+      for (const name of turns) {
+        expect(after.get(name)?.type).toBe('histogram');
+        const q = { turn: 'interactive', op: 'query' };
+        expect(countOf(after, name, q)).toBeGreaterThan(countOf(before, name, q));
+      }
   }, 120_000);
 
   it('splits liveness from readiness on the api and on the operations port', async () => {

@@ -4,6 +4,7 @@ import { types as pgTypes } from 'pg';
 import { PGliteDialect } from './pglite-dialect';
 import { PGlitePoolAdapter } from './bullmq-pglite-pool';
 import { PGliteThread } from './pglite-thread';
+import type { StatementTiming } from './pglite-thread.messages';
 import {
   inProcessSession,
   type CopyIn,
@@ -44,6 +45,11 @@ export interface DatabaseHandle {
    * taking its turn like a statement (at the caller's priority). Returns the results of `after`.
    */
   copyIn?: (copy: CopyIn) => Promise<SessionResult<unknown>[]>;
+  /**
+   * PGlite in its thread only: each statement's wait for its turn and run time there (the
+   * metrics' database histograms), as they finish.
+   */
+  onStatementTiming?: (listener: (t: StatementTiming) => void) => void;
   /** Run a multi-statement SQL script (migrations); Kysely cannot on PGlite. */
   execScript(sql: string): Promise<void>;
   /**
@@ -155,6 +161,9 @@ async function openPGlite(dataDir: string, thread: boolean): Promise<DatabaseHan
     db,
     ping: () => session.ping(),
     copyIn: (copy) => gate.copyIn(copy),
+    ...(session instanceof PGliteThread
+      ? { onStatementTiming: (listener) => void session.onTiming(listener) }
+      : {}),
     async execScript(sql) {
       await gate.exec(sql);
     },

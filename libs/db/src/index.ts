@@ -8,3 +8,4 @@ export { threadEntry } from './thread-entry';
 export type { CopyIn, PGliteSession, ParserSet, SessionResult } from './pglite-session';
 export type { SessionGate, SessionLease } from './session-gate';
 export { BinaryCopyWriter } from './binary-copy';
+export type { StatementTiming } from './pglite-thread.messages';

@@ -24,9 +24,22 @@ export type PGliteThreadRequest =
   | { id: number; op: 'ping' }
   | { id: number; op: 'close' };
 
+/**
+ * How long a statement waited for its turn in the thread and how long it ran there (ms); for a
+ * hold, the wait to be granted and (`op` 'held') how long the session was held. `turn` is the
+ * caller's priority, or 'held' for a statement inside a hold.
+ */
+export interface StatementTiming {
+  turn: 'interactive' | 'bulk' | 'held';
+  op: 'query' | 'exec' | 'copyIn' | 'hold' | 'held';
+  waitMs: number;
+  runMs: number;
+}
+
 export type PGliteThreadReply =
   | { kind: 'ready' }
   | { kind: 'failed'; error: SerializedError }
   | { kind: 'notify'; channel: string; payload: string }
+  | { kind: 'timing'; timing: StatementTiming }
   | { kind: 'reply'; id: number; ok: true; value: unknown }
   | { kind: 'reply'; id: number; ok: false; error: SerializedError };

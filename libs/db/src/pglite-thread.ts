@@ -7,7 +7,12 @@ import {
   type PGliteSession,
   type SessionResult,
 } from './pglite-session';
-import type { PGliteThreadReply, PGliteThreadRequest, Turn } from './pglite-thread.messages';
+import type {
+  PGliteThreadReply,
+  PGliteThreadRequest,
+  StatementTiming,
+  Turn,
+} from './pglite-thread.messages';
 import type { SessionGate, SessionLease, SessionStatements } from './session-gate';
 import { callerPriority } from './session-lock';
 import { threadEntry } from './thread-entry';
@@ -33,6 +38,7 @@ export class PGliteThread implements PGliteSession, SessionGate {
   private seq = 0;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<(channel: string, payload: string) => void>();
+  private readonly timingListeners = new Set<(t: StatementTiming) => void>();
   private failure: Error | null = null;
 
   private constructor(private readonly worker: Worker) {}
@@ -76,6 +82,10 @@ export class PGliteThread implements PGliteSession, SessionGate {
       for (const listener of this.listeners) listener(reply.channel, reply.payload);
       return;
     }
+    if (reply.kind === 'timing') {
+      for (const listener of this.timingListeners) listener(reply.timing);
+      return;
+    }
     if (reply.kind !== 'reply') return;
     const p = this.pending.get(reply.id);
     if (!p) return;
@@ -98,6 +108,12 @@ export class PGliteThread implements PGliteSession, SessionGate {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.worker.postMessage({ ...req, id });
     });
+  }
+
+  /** Each statement's wait for its turn and run time in the thread, as they finish. */
+  onTiming(listener: (t: StatementTiming) => void): () => void {
+    this.timingListeners.add(listener);
+    return () => this.timingListeners.delete(listener);
   }
 
   /** One statement in its turn, by the caller's priority (`asBulk`). */

@@ -1,7 +1,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openPGliteWithPostgis } from './data-dir';
 import { inProcessSession, serializeError, type PGliteSession } from './pglite-session';
-import type { PGliteThreadReply, PGliteThreadRequest, Turn } from './pglite-thread.messages';
+import type {
+  PGliteThreadReply,
+  PGliteThreadRequest,
+  StatementTiming,
+  Turn,
+} from './pglite-thread.messages';
 import { SessionLock } from './session-lock';
 
 /**
@@ -17,8 +22,11 @@ const post = (reply: PGliteThreadReply) => port.postMessage(reply);
 
 let session: PGliteSession | null = null;
 const lock = new SessionLock();
-/** Holds granted, by id: the release of the session's turn. */
-const holds = new Map<number, () => void>();
+/** Holds granted, by id: the release of the session's turn and when it was granted. */
+const holds = new Map<
+  number,
+  { release: () => void; grantedAt: number; turn: StatementTiming['turn'] }
+>();
 const ready = openPGliteWithPostgis((workerData as { dataDir: string }).dataDir).then(
   (pglite) => {
     session = inProcessSession(pglite);
@@ -33,10 +41,28 @@ function open(): PGliteSession {
   return session;
 }
 
-function inTurn<T>(turn: Turn, run: () => Promise<T>): Promise<T> {
-  if ('priority' in turn) return lock.run(run, turn.priority);
-  if (!holds.has(turn.hold)) return Promise.reject(new Error('the session is not held'));
-  return run();
+const timing = (t: StatementTiming) => post({ kind: 'timing', timing: t });
+
+/** Runs a statement in its turn, and tells how long it waited for it and ran. */
+async function inTurn<T>(turn: Turn, op: StatementTiming['op'], run: () => Promise<T>): Promise<T> {
+  const arrived = performance.now();
+  let started = arrived;
+  const timed = async () => {
+    started = performance.now();
+    try {
+      return await run();
+    } finally {
+      timing({
+        turn: 'priority' in turn ? turn.priority : 'held',
+        op,
+        waitMs: started - arrived,
+        runMs: performance.now() - started,
+      });
+    }
+  };
+  if ('priority' in turn) return lock.run(timed, turn.priority);
+  if (!holds.has(turn.hold)) throw new Error('the session is not held');
+  return timed();
 }
 
 async function answer(req: PGliteThreadRequest): Promise<unknown> {
@@ -44,18 +70,28 @@ async function answer(req: PGliteThreadRequest): Promise<unknown> {
   if (!session) throw new Error('the embedded database did not open');
   switch (req.op) {
     case 'query':
-      return inTurn(req.turn, () => open().query(req.sql, req.params, req.parsers));
+      return inTurn(req.turn, 'query', () => open().query(req.sql, req.params, req.parsers));
     case 'exec':
-      return inTurn(req.turn, () => open().exec(req.sql, req.parsers));
+      return inTurn(req.turn, 'exec', () => open().exec(req.sql, req.parsers));
     case 'copyIn':
-      return inTurn(req.turn, () => open().copyIn(req.copy));
-    case 'hold':
-      holds.set(req.id, await lock.acquire(req.priority));
+      return inTurn(req.turn, 'copyIn', () => open().copyIn(req.copy));
+    case 'hold': {
+      const asked = performance.now();
+      const release = await lock.acquire(req.priority);
+      const grantedAt = performance.now();
+      holds.set(req.id, { release, grantedAt, turn: req.priority });
+      timing({ turn: req.priority, op: 'hold', waitMs: grantedAt - asked, runMs: 0 });
       return null;
-    case 'unhold':
-      holds.get(req.hold)?.();
+    }
+    case 'unhold': {
+      const h = holds.get(req.hold);
       holds.delete(req.hold);
+      if (h) {
+        h.release();
+        timing({ turn: h.turn, op: 'held', waitMs: 0, runMs: performance.now() - h.grantedAt });
+      }
       return null;
+    }
     case 'ping':
       return session.ping();
     case 'close': {

@@ -1,8 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { jobSchemas, type JobQueue } from '@ringcad/contracts';
 import { withDeadline } from './dependency-errors';
 import { QueueService } from './queue.service';
+import { DatabaseService } from './database.service';
 
 /** How long a scrape waits for the queue backend before it reports the queues as unknown. */
 const QUEUE_SCRAPE_MS = 1000;
@@ -14,7 +15,7 @@ const QUEUE_SCRAPE_MS = 1000;
  * `perf_hooks.monitorEventLoopDelay`, heap, GC, handles) come with prom-client.
  */
 @Injectable()
-export class MetricsService {
+export class MetricsService implements OnApplicationBootstrap {
   private readonly logger = new Logger(MetricsService.name);
   readonly registry = new Registry();
 
@@ -56,9 +57,29 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /** Embedded database in its thread: how long statements wait there for the session's turn. */
+  readonly dbTurnWait = new Histogram({
+    name: 'ringcad_db_turn_wait_seconds',
+    help: "Embedded database (PGlite thread): a statement's wait for the session's turn, by the caller's priority (interactive, bulk; held = inside a transaction) and operation (hold = a transaction's wait to begin)",
+    labelNames: ['turn', 'op'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly dbStatement = new Histogram({
+    name: 'ringcad_db_statement_seconds',
+    help: 'Embedded database (PGlite thread): time a statement ran once its turn came, by priority and operation (held = how long a transaction kept the session)',
+    labelNames: ['turn', 'op'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
   private socketCounts: (() => Record<string, number>) | null = null;
 
-  constructor(private readonly queues: QueueService) {
+  constructor(
+    private readonly queues: QueueService,
+    private readonly database: DatabaseService,
+  ) {
     collectDefaultMetrics({ register: this.registry });
     const sockets: Gauge<'namespace'> = new Gauge({
       name: 'ringcad_socket_clients',
@@ -97,6 +118,14 @@ export class MetricsService {
     for (const g of [depth, oldest, up]) {
       (g as unknown as { collect: () => Promise<void> }).collect = collectQueues;
     }
+  }
+
+  onApplicationBootstrap() {
+    this.database.raw.onStatementTiming?.((t) => {
+      const labels = { turn: t.turn, op: t.op };
+      if (t.op !== 'held') this.dbTurnWait.observe(labels, t.waitMs / 1000);
+      if (t.op !== 'hold') this.dbStatement.observe(labels, t.runMs / 1000);
+    });
   }
 
   /** The realtime gateway tells how many clients each namespace has (read at scrape time). */
