@@ -33,7 +33,7 @@ describe.each([
   let session: PGliteSession;
   beforeAll(async () => {
     session = await open();
-  }, 120_000);
+  }, 300_000);
   afterAll(async () => {
     await session?.close();
   });
