@@ -400,10 +400,11 @@ describe(`警务通 terminal in a phone browser (${SERVICES_MODE ? 'services' : 
     await sos.dispatchEvent('pointerdown');
     await sleep(2300);
     await sos.dispatchEvent('pointerup');
-    const emergency = await until(
-      'emergency',
-      async () => (await world.dispatcher.get('/api/v1/emergencies')).body.emergencies[0],
-    );
+    // the emergency is listed the moment it is claimed; its incident is filed right after
+    const emergency = await until('emergency with its incident', async () => {
+      const e = (await world.dispatcher.get('/api/v1/emergencies')).body.emergencies[0];
+      return e?.incidentId ? e : null;
+    });
     expect(emergency.unitId).toBe(u.id);
     await page.locator('#emergency-state').waitFor();
     await shot(page, '6-emergency');
