@@ -65,6 +65,7 @@ export {
   deserializeRoadGraph,
   openSharedRoadGraph,
   shareRoadGraph,
+  sharedRoadGraph,
 } from './road-graph-serialize';
 export { edgeCosts, type EdgeCosts } from './edge-costs';
 export { haversineM } from './geo-math';

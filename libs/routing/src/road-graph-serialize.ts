@@ -40,6 +40,22 @@ export function shareRoadGraph(graph: RoadGraph): SharedArrayBuffer {
   return writeRoadGraph(graph, (size) => new SharedArrayBuffer(size));
 }
 
+const shared = new WeakMap<RoadGraph, { id: number; buffer: SharedArrayBuffer }>();
+let nextSharedId = 1;
+
+/**
+ * One shared copy of a graph, however many threads read it, with an id that names it to them
+ * (the road graph message a routing or coverage thread is sent once).
+ */
+export function sharedRoadGraph(graph: RoadGraph): { id: number; buffer: SharedArrayBuffer } {
+  let s = shared.get(graph);
+  if (!s) {
+    s = { id: nextSharedId++, buffer: shareRoadGraph(graph) };
+    shared.set(graph, s);
+  }
+  return s;
+}
+
 function writeRoadGraph<B extends ArrayBuffer | SharedArrayBuffer>(
   graph: RoadGraph,
   alloc: (size: number) => B,

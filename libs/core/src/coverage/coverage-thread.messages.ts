@@ -6,8 +6,9 @@ import type {
   SnappedPoint,
 } from '@ringcad/routing';
 
-/** What the coverage service asks its worker thread (answered in order, by `seq`). */
-export type CoverageThreadRequest = { seq: number } & (
+/** What the coverage service asks its worker thread (answered in order, `GraphThread`). */
+export type CoverageThreadRequest =
+  /** The road graph, read in place from shared memory (`sharedRoadGraph`), sent once per thread. */
   | { type: 'graph'; graphId: number; buffer: SharedArrayBuffer }
   | {
       type: 'coverage';
@@ -34,13 +35,8 @@ export type CoverageThreadRequest = { seq: number } & (
        * since folded in.
        */
       coverage?: { key: string; tiersSec: number[] };
-    }
-);
+    };
 
 /** A graph loaded, a coverage result (with each folded-in unit's seconds) or move-ups. */
 export type CoverageThreadValue =
   null | { result: LiveCoverageResult; movedUnitSec: number[] } | MoveUp[];
-
-export type CoverageThreadReply = { seq: number } & (
-  { ok: true; value: CoverageThreadValue } | { ok: false; error: string }
-);

@@ -4,7 +4,6 @@
  * the coverage service's requests, so a city-wide computation never blocks the event loop that
  * answers a 110 call. Pure routing work only: no Nest, no database.
  */
-import { parentPort } from 'node:worker_threads';
 import {
   LiveCoverage,
   openSharedRoadGraph,
@@ -12,11 +11,8 @@ import {
   type CoverageArea,
   type RoadGraph,
 } from '@ringcad/routing';
-import type {
-  CoverageThreadReply,
-  CoverageThreadRequest,
-  CoverageThreadValue,
-} from './coverage-thread.messages';
+import { serveRequests } from '@ringcad/db/threads';
+import type { CoverageThreadRequest, CoverageThreadValue } from './coverage-thread.messages';
 
 let graph: { id: number; graph: RoadGraph; live: LiveCoverage } | null = null;
 /** Areas as last sent (the same objects every call, so per-polygon rasters stay cached). */
@@ -61,12 +57,4 @@ function handle(msg: CoverageThreadRequest): CoverageThreadValue {
   }
 }
 
-parentPort!.on('message', (msg: CoverageThreadRequest) => {
-  let reply: CoverageThreadReply;
-  try {
-    reply = { seq: msg.seq, ok: true, value: handle(msg) };
-  } catch (err) {
-    reply = { seq: msg.seq, ok: false, error: err instanceof Error ? err.message : String(err) };
-  }
-  parentPort!.postMessage(reply);
-});
+serveRequests<CoverageThreadRequest>(handle);

@@ -1,9 +1,11 @@
-import type { IsochroneCollection, RoadGraph } from '@ringcad/routing';
-import { GraphThread, type GraphMessage } from './graph-thread';
+import { resolve } from 'node:path';
+import { RequestThread } from '@ringcad/db/threads';
+import { sharedRoadGraph, type IsochroneCollection, type RoadGraph } from '@ringcad/routing';
 
 /** What the routing thread is asked. */
 export type RoutingThreadRequest =
-  | GraphMessage
+  /** The road graph, read in place from shared memory (`sharedRoadGraph`), sent once per thread. */
+  | { type: 'graph'; graphId: number; buffer: SharedArrayBuffer }
   /** Positions (lon, lat pairs) to snap as units leave from them; answered packed (`packSnaps`). */
   | { type: 'snap'; graphId: number; coords: Float64Array }
   | {
@@ -21,16 +23,24 @@ export type RoutingThreadRequest =
  * and the isochrones a console asks for, beside the event loop that answers 110 calls.
  */
 export class RoutingThread {
-  private readonly thread = new GraphThread<RoutingThreadRequest>(
+  private readonly thread = new RequestThread<RoutingThreadRequest>(
     __dirname,
     __filename,
     'routing.worker',
+    resolve(__dirname, '../../../..'),
     'routing thread',
   );
 
+  /** The thread's id of the graph, sent there first if the thread does not hold it. */
+  private graph(graph: RoadGraph): number {
+    const { id, buffer } = sharedRoadGraph(graph);
+    this.thread.holding('graph', id, () => ({ type: 'graph', graphId: id, buffer }));
+    return id;
+  }
+
   /** Snaps of the points (lon, lat pairs), packed (`unpackSnap`); `coords` is moved there. */
   snap(graph: RoadGraph, coords: Float64Array): Promise<Float64Array> {
-    const graphId = this.thread.graph(graph);
+    const graphId = this.graph(graph);
     return this.thread.send({ type: 'snap', graphId, coords }, [coords.buffer as ArrayBuffer]);
   }
 
@@ -38,7 +48,7 @@ export class RoutingThread {
     graph: RoadGraph,
     q: { lon: number; lat: number; minutes: number[]; direction: 'to' | 'from'; at: Date },
   ): Promise<IsochroneCollection> {
-    const graphId = this.thread.graph(graph);
+    const graphId = this.graph(graph);
     return this.thread.send({
       type: 'isochrones',
       graphId,

@@ -12,7 +12,7 @@ import {
   snapPoint,
   type RoadGraph,
 } from '@ringcad/routing';
-import { serveGraphThread } from './graph-thread';
+import { serveRequests } from '@ringcad/db/threads';
 import type { RoutingThreadRequest } from './routing-thread';
 
 let graph: { id: number; graph: RoadGraph } | null = null;
@@ -22,7 +22,7 @@ function loaded(graphId: number): RoadGraph {
   return graph.graph;
 }
 
-serveGraphThread<RoutingThreadRequest>(
+serveRequests<RoutingThreadRequest>(
   (msg) => {
     switch (msg.type) {
       case 'graph':

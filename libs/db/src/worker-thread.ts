@@ -1,48 +1,28 @@
-import { resolve } from 'node:path';
 import { parentPort, Worker } from 'node:worker_threads';
-import { shareRoadGraph, type RoadGraph } from '@ringcad/routing';
-import { threadEntry } from '@ringcad/db';
-
-/** The message that hands a thread the road graph (read in place from shared memory). */
-export interface GraphMessage {
-  type: 'graph';
-  graphId: number;
-  buffer: SharedArrayBuffer;
-}
+import { threadEntry } from './thread-entry';
 
 type Reply = { seq: number } & ({ ok: true; value: unknown } | { ok: false; error: string });
 
-/** One shared copy of each graph, however many threads read it. */
-const shared = new WeakMap<RoadGraph, { id: number; buffer: SharedArrayBuffer }>();
-let nextGraphId = 1;
-
-function sharedGraph(graph: RoadGraph) {
-  let s = shared.get(graph);
-  if (!s) {
-    s = { id: nextGraphId++, buffer: shareRoadGraph(graph) };
-    shared.set(graph, s);
-  }
-  return s;
-}
-
 /**
- * A worker thread that routes on the road graph beside the event loop (started on first use):
- * the graph goes to it once per network as a SharedArrayBuffer, then each request is a message
- * answered in order. A thread that fails is dropped (its pending requests rejected) and a new
- * one started on the next request. `Req` is the thread's own requests (each with its `type`).
+ * A worker thread that answers requests beside the event loop (started on first use): each
+ * request is a message answered in order (`serveRequests` on the thread's side). A thread that
+ * fails is dropped (its pending requests rejected) and a new one started on the next request.
+ * `Req` is the thread's own requests.
  */
-export class GraphThread<Req extends { type: string }> {
+export class RequestThread<Req> {
   private worker: Worker | null = null;
   private seq = 0;
   private readonly pending = new Map<
     number,
     { resolve: (v: unknown) => void; reject: (e: Error) => void }
   >();
-  /** What the current thread holds. */
-  private loadedGraphId = 0;
+  /** What the current thread holds, by slot (`holding`). */
+  private held = new Map<string, unknown>();
 
   /**
+   * @param callerDir, callerFile the caller's `__dirname` / `__filename` (`threadEntry`)
    * @param entry the worker module's file name without extension, beside `callerDir`
+   * @param root the project root (`threadEntry`)
    * @param label names the thread in errors
    * @param onStart called when a (new) thread starts: whatever it was sent before is gone
    */
@@ -50,18 +30,14 @@ export class GraphThread<Req extends { type: string }> {
     private readonly callerDir: string,
     private readonly callerFile: string,
     private readonly entry: string,
+    private readonly root: string,
     private readonly label: string,
     private readonly onStart: () => void = () => {},
   ) {}
 
   private thread(): Worker {
     if (this.worker) return this.worker;
-    const entry = threadEntry(
-      this.callerDir,
-      this.callerFile,
-      this.entry,
-      resolve(__dirname, '../../../..'),
-    );
+    const entry = threadEntry(this.callerDir, this.callerFile, this.entry, this.root);
     const w = new Worker(entry.file, { eval: entry.eval });
     // the thread never keeps the process alive by itself (requests in flight are awaited)
     w.unref();
@@ -75,7 +51,7 @@ export class GraphThread<Req extends { type: string }> {
     w.on('error', (err) => this.drop(w, err));
     w.on('exit', (code) => this.drop(w, new Error(`${this.label} exited (${code})`)));
     this.worker = w;
-    this.loadedGraphId = 0;
+    this.held = new Map();
     this.onStart();
     return w;
   }
@@ -88,7 +64,7 @@ export class GraphThread<Req extends { type: string }> {
   }
 
   /** Sends a request (ArrayBuffers in `transfer` are moved, not copied). */
-  send<T>(msg: Req | GraphMessage, transfer: ArrayBuffer[] = []): Promise<T> {
+  send<T>(msg: Req, transfer: ArrayBuffer[] = []): Promise<T> {
     const w = this.thread();
     const seq = ++this.seq;
     return new Promise<T>((resolve, reject) => {
@@ -97,17 +73,17 @@ export class GraphThread<Req extends { type: string }> {
     });
   }
 
-  /** The thread's id of the graph, sending it first if the thread does not hold it. */
-  graph(graph: RoadGraph): number {
-    const { id, buffer } = sharedGraph(graph);
+  /**
+   * Sends `msg` unless the current thread already holds `key` in `slot` (a thread keeps one
+   * thing per slot, such as the road graph, so sending another replaces it; a new thread is sent
+   * it again). Messages are handled in order, so the requests that follow find it there; a
+   * failure shows in them.
+   */
+  holding(slot: string, key: unknown, msg: () => Req): void {
     this.thread();
-    if (this.loadedGraphId !== id) {
-      // messages are handled in order: the requests that follow find it loaded (a failure
-      // to load shows in them)
-      this.send({ type: 'graph', graphId: id, buffer }).catch(() => {});
-      this.loadedGraphId = id;
-    }
-    return id;
+    if (this.held.has(slot) && this.held.get(slot) === key) return;
+    this.held.set(slot, key);
+    this.send(msg()).catch(() => {});
   }
 
   async close(): Promise<void> {
@@ -121,7 +97,7 @@ export class GraphThread<Req extends { type: string }> {
  * The thread's side: answers each request with `handle`'s value (transferring the buffers it
  * names), or with its error's message.
  */
-export function serveGraphThread<Req extends { type: string }>(
+export function serveRequests<Req>(
   handle: (msg: Req) => unknown,
   transferOf: (value: unknown) => ArrayBuffer[] = () => [],
 ): void {

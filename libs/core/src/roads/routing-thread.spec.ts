@@ -4,6 +4,7 @@ import {
   buildRoadGraph,
   generateCity,
   importGeoJsonRoads,
+  isochrones,
   importOsmXml,
   snapPoint,
   type RoadGraph,
@@ -19,7 +20,7 @@ const DATA_DIR =
  * hard synthetic city and both real cities); a newer fix of the same unit takes the kept snap
  * only a moment later and a few metres away, anything else is snapped on the spot.
  */
-describe('unit snaps made ahead in the routing thread', () => {
+describe('the routing thread: unit snaps made ahead, isochrones', () => {
   let hard: RoadGraph | undefined;
   const cities: [string, () => RoadGraph][] = [
     [
@@ -132,5 +133,18 @@ describe('unit snaps made ahead in the routing thread', () => {
     await until('the thread', () => s.counts.fromThread === 1);
     expect(s.get(graph, 'u', b.lon, b.lat, 200)).toBe(onSpot);
     expect(s.counts.onTheSpot).toBe(1);
+  });
+
+  it('draws the isochrones drawn here, on each city in turn', async () => {
+    const at = new Date('2026-12-06T02:00:00Z');
+    for (const [, load] of [...cities, cities[0]]) {
+      const graph = load();
+      const v = Math.floor(graph.nodeCount / 3);
+      const p = { lon: graph.nodeLon[v], lat: graph.nodeLat[v] };
+      for (const direction of ['to', 'from'] as const)
+        expect(await thread.isochrones(graph, { ...p, minutes: [1, 3, 8], direction, at })).toEqual(
+          isochrones(graph, p, [1, 3, 8], { direction, at }),
+        );
+    }
   });
 });
