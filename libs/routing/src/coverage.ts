@@ -127,6 +127,14 @@ interface GraphCache {
   scratch: Uint8Array;
   /** The union of the last several areas' cells (recomputed when the areas change). */
   union: { parts: Int32Array[]; cells: Int32Array } | null;
+  /** Every segment's whole length in micrometres ({@link reachedUm} at fraction 1). */
+  fullUm: Float64Array;
+  /** Total road length, metres (summed segment by segment, in order). */
+  roadM: number;
+  /** The areas holding each segment (CSR over the segments), for the last areas' segments. */
+  segAreas: { parts: Int32Array[]; start: Int32Array; of: Int32Array } | null;
+  /** The areas holding each cell (CSR over a grid of `size` cells), for the last areas' cells. */
+  cellAreas: { parts: Int32Array[]; size: number; start: Int32Array; of: Int32Array } | null;
 }
 
 /** An area's cells and segments on one grid, kept while the caller keeps its geometry object. */
@@ -243,7 +251,15 @@ function graphCache(graph: RoadGraph): GraphCache {
     filterOut: new Float32Array(0),
     scratch: new Uint8Array(0),
     union: null,
+    fullUm: new Float64Array(S),
+    roadM: 0,
+    segAreas: null,
+    cellAreas: null,
   };
+  for (let s = 0; s < S; s++) {
+    c.fullUm[s] = reachedUm(1, graph.segLengthM[s]);
+    c.roadM += graph.segLengthM[s];
+  }
   graphCaches.set(graph, c);
   return c;
 }
@@ -647,22 +663,24 @@ function burnSegment(
     const lastA = towardEnd ? smp.fwdLast : smp.revLast;
     for (let i = start[s], e = start[s + 1]; i < e; i++) {
       // the walk stops at the first sample past L, burning the limit point instead
-      let past = firstA[i] > L;
-      if (!past) {
+      if (!(firstA[i] > L)) {
         const tt = t0 + firstA[i] * secPerM;
         if (tt > T) break;
         const c = cells[i];
         if (tt < time[c]) time[c] = tt;
-        past = lastA[i] > L;
+        // L falls inside this run: the limit point lies between two of its samples, on one
+        // shape piece, so in its cell (or, exactly at a shape point, in the previous run's
+        // cell at that run's last sample), later than the sample burnt there: nothing lower
+        if (lastA[i] > L) break;
+        continue;
       }
-      if (past) {
-        const tt = t0 + L * secPerM;
-        if (tt <= T) {
-          const c = cellAt(graph, grid, pieceLen, s, towardEnd, L);
-          if (c >= 0 && tt < time[c]) time[c] = tt;
-        }
-        break;
+      // L falls between the previous run and this one: the limit point's own cell
+      const tt = t0 + L * secPerM;
+      if (tt <= T) {
+        const c = cellAt(graph, grid, pieceLen, s, towardEnd, L);
+        if (c >= 0 && tt < time[c]) time[c] = tt;
       }
+      break;
     }
   }
 }
@@ -873,8 +891,7 @@ function coverageFrame(
   else if (areas.length === 1) domain = areaCells[0];
   else domain = areaUnion(cache, areaCells, scratch);
   const segLengthM = graph.segLengthM;
-  let roadM = 0;
-  for (let s = 0; s < graph.segmentCount; s++) roadM += segLengthM[s];
+  const roadM = cache.roadM;
   return {
     tiersSec,
     T: Math.max(...tiersSec),
@@ -942,9 +959,49 @@ function coverageSums(
 ): CoverageSums {
   const sums = emptySums(frame);
   roadSums(graph, frame, fracs, sums);
-  countCovered(frame, covered, frame.domain, sums.domainCells, 0);
-  frame.areaCells.forEach((cells, a) => countCovered(frame, covered, cells, sums.areaCells, a));
+  countCoveredCells(graph, frame, covered, sums);
   return sums;
+}
+
+/**
+ * Covered cells per tier, of the domain and of each area, in one pass over the domain (every
+ * area's cells lie in it: the domain is their union), each cell's areas looked up.
+ */
+function countCoveredCells(
+  graph: RoadGraph,
+  frame: CoverageFrame,
+  covered: Float32Array,
+  sums: CoverageSums,
+): void {
+  const tiers = frame.tiersSec;
+  const nT = tiers.length;
+  const cells = frame.domain;
+  const { W, H } = frame.grid;
+  const cache = graphCache(graph);
+  let areas = cache.cellAreas;
+  const parts = frame.areaCells;
+  if (
+    !areas ||
+    areas.size !== W * H ||
+    areas.parts.length !== parts.length ||
+    !areas.parts.every((p, k) => p === parts[k])
+  )
+    cache.cellAreas = areas = { parts, size: W * H, ...invert(parts, W * H) };
+  const { start, of } = areas;
+  const domainCells = sums.domainCells;
+  const areaCells = sums.areaCells;
+  for (let k = 0; k < cells.length; k++) {
+    const c = cells[k];
+    const tc = covered[c];
+    if (tc === Infinity) continue;
+    const a0 = start[c];
+    const a1 = start[c + 1];
+    for (let i = 0; i < nT; i++) {
+      if (!(tc <= tiers[i])) continue;
+      domainCells[i]++;
+      for (let q = a0; q < a1; q++) areaCells[of[q] * nT + i]++;
+    }
+  }
 }
 
 /**
@@ -957,7 +1014,26 @@ function reachedUm(frac: number, lengthM: number): number {
   return Math.round(frac * lengthM * 1e6);
 }
 
-/** Reached road per tier, city-wide and per area, into zeroed `sums`. */
+/** The areas holding each segment, for these areas' segment lists (kept while they are). */
+function segmentAreas(
+  graph: RoadGraph,
+  parts: Int32Array[],
+): { start: Int32Array; of: Int32Array } {
+  const cache = graphCache(graph);
+  const hit = cache.segAreas;
+  if (hit && hit.parts.length === parts.length && hit.parts.every((p, k) => p === parts[k]))
+    return hit;
+  const inv = invert(parts, graph.segmentCount);
+  cache.segAreas = { parts, ...inv };
+  return inv;
+}
+
+/**
+ * Reached road per tier, city-wide and per area, into zeroed `sums`: one pass over the
+ * segments, each segment's reached micrometres worked out once per tier and added to the city
+ * and to the areas holding it (whole numbers: the same sums in any order). A segment reached
+ * whole (most of them) or not at all needs no rounding: its length in micrometres is kept.
+ */
 function roadSums(
   graph: RoadGraph,
   frame: CoverageFrame,
@@ -968,37 +1044,23 @@ function roadSums(
   const nT = frame.tiersSec.length;
   // a local, not a property load in the hot loops (the graph's shape differs when shared)
   const segLengthM = graph.segLengthM;
-  // every tier in one pass (a segment's fractions are side by side)
+  const fullUm = graphCache(graph).fullUm;
   const road = sums.roadUm;
-  for (let s = 0, o = 0; s < S; s++, o += nT) {
-    const len = segLengthM[s];
-    for (let ti = 0; ti < nT; ti++) road[ti] += reachedUm(fracs[o + ti], len);
-  }
   const areaRoad = sums.areaRoadUm;
-  frame.areaSegs.forEach((segs, a) => {
-    for (let k = 0; k < segs.length; k++) {
-      const seg = segs[k];
-      const len = segLengthM[seg];
-      for (let ti = 0, o = seg * nT; ti < nT; ti++)
-        areaRoad[a * nT + ti] += reachedUm(fracs[o + ti], len);
+  const { start, of } =
+    frame.areaSegs.length > 0
+      ? segmentAreas(graph, frame.areaSegs)
+      : { start: new Int32Array(S + 1), of: new Int32Array(0) };
+  for (let s = 0, o = 0; s < S; s++, o += nT) {
+    const a0 = start[s];
+    const a1 = start[s + 1];
+    for (let ti = 0; ti < nT; ti++) {
+      const f = fracs[o + ti];
+      if (f === 0) continue;
+      const um = f === 1 ? fullUm[s] : reachedUm(f, segLengthM[s]);
+      road[ti] += um;
+      for (let q = a0; q < a1; q++) areaRoad[of[q] * nT + ti] += um;
     }
-  });
-}
-
-/** Adds the cells covered within each tier to out[a · nT + tier], one pass over the cells. */
-function countCovered(
-  frame: CoverageFrame,
-  covered: Float32Array,
-  cells: Int32Array,
-  out: Float64Array,
-  a: number,
-): void {
-  const tiers = frame.tiersSec;
-  const nT = tiers.length;
-  for (let k = 0; k < cells.length; k++) {
-    const tc = covered[cells[k]];
-    if (tc === Infinity) continue;
-    for (let i = 0; i < nT; i++) if (tc <= tiers[i]) out[a * nT + i]++;
   }
 }
 

@@ -135,6 +135,9 @@ function standbyCover(
   return cover;
 }
 
+/** Refreshes that adjust the kept sums before they are added up afresh over every node. */
+const MAX_FOLDS = 256;
+
 /** A node's state for move-ups: no unit reaches it within the tier. */
 const UNCOVERED = -1;
 /** … two or more units reach it (else the state is the slot of the only one). */
@@ -158,9 +161,15 @@ class StandbyScores {
   readonly touchedSlots: Int32Array[];
   readonly overlaps: Float64Array[];
   private readonly dirty: Uint8Array;
-  /** Demand each slot covers alone (the loss if it left), from the last {@link refresh}. */
+  /** Demand each slot covers alone (the loss if it left), as of the last {@link refresh}. */
   lossBySlot = new Float64Array(0);
+  /** Nodes each slot covers alone: a slot left with none has a loss of exactly 0. */
+  private aloneBySlot = new Int32Array(0);
+  /** Demand covered by some unit, as of the last {@link refresh}. */
+  covered = 0;
   private fresh = true;
+  /** Refreshes since the sums were last added up over every node (see {@link refresh}). */
+  private folds = 0;
 
   constructor(
     nodeCount: number,
@@ -197,29 +206,78 @@ class StandbyScores {
 
   /**
    * Brings the node states to the labels ([4v + 2] nearest slot, [4v + 3] second, -1 none),
-   * marks the points whose cover holds a changed node, and sums each slot's loss.
+   * marks the points whose cover holds a changed node, and keeps each slot's loss and the
+   * covered demand. `changed`: every node whose labels' slots may have changed since the last
+   * refresh (null: any node may have); only those are looked at, and the sums are adjusted by
+   * what changed (after every {@link MAX_FOLDS} such refreshes, and whenever every node is
+   * looked at, they are added up afresh, so rounding never piles up).
    */
-  refresh(lab: Float64Array, slotCount: number): void {
-    const { state, demand, pointStart, pointOf, dirty } = this;
-    const loss = (this.lossBySlot =
-      this.lossBySlot.length >= slotCount ? this.lossBySlot : new Float64Array(slotCount));
+  refresh(lab: Float64Array, slotCount: number, changed: Int32Array | null): void {
+    if (this.lossBySlot.length < slotCount) {
+      const loss = new Float64Array(Math.max(slotCount, 2 * this.lossBySlot.length));
+      loss.set(this.lossBySlot);
+      this.lossBySlot = loss;
+      const alone = new Int32Array(loss.length);
+      alone.set(this.aloneBySlot);
+      this.aloneBySlot = alone;
+    }
+    if (changed === null || this.fresh || ++this.folds > MAX_FOLDS) this.refreshAll(lab);
+    else this.refreshNodes(lab, changed);
+  }
+
+  private refreshAll(lab: Float64Array): void {
+    const { state, demand, pointStart, pointOf, dirty, lossBySlot: loss } = this;
+    const alone = this.aloneBySlot;
     loss.fill(0);
+    alone.fill(0);
     const all = this.fresh;
     this.fresh = false;
+    this.folds = 0;
+    let covered = 0;
     for (let v = 0; v < state.length; v++) {
       const s0 = lab[4 * v + 2];
       let st: number;
       if (s0 < 0) st = UNCOVERED;
-      else if (lab[4 * v + 3] >= 0) st = SHARED;
       else {
-        st = s0;
-        loss[s0] += demand[v];
+        covered += demand[v];
+        if (lab[4 * v + 3] >= 0) st = SHARED;
+        else {
+          st = s0;
+          loss[s0] += demand[v];
+          alone[s0]++;
+        }
       }
       if (st === state[v]) continue;
       state[v] = st;
       // every point is to be scored on the first refresh
       if (!all) for (let q = pointStart[v]; q < pointStart[v + 1]; q++) dirty[pointOf[q]] = 1;
     }
+    this.covered = covered;
+  }
+
+  private refreshNodes(lab: Float64Array, changed: Int32Array): void {
+    const { state, demand, pointStart, pointOf, dirty, lossBySlot: loss } = this;
+    const alone = this.aloneBySlot;
+    let covered = this.covered;
+    for (let k = 0; k < changed.length; k++) {
+      const v = changed[k];
+      const s0 = lab[4 * v + 2];
+      const st = s0 < 0 ? UNCOVERED : lab[4 * v + 3] >= 0 ? SHARED : s0;
+      const old = state[v];
+      if (st === old) continue;
+      state[v] = st;
+      const d = demand[v];
+      if (old === UNCOVERED) covered += d;
+      else if (st === UNCOVERED) covered -= d;
+      if (old >= 0 && --alone[old] === 0) loss[old] = 0;
+      else if (old >= 0) loss[old] -= d;
+      if (st >= 0) {
+        loss[st] += d;
+        alone[st]++;
+      }
+      for (let q = pointStart[v]; q < pointStart[v + 1]; q++) dirty[pointOf[q]] = 1;
+    }
+    this.covered = covered;
   }
 
   /** Point s's gain and overlaps, summed again if a node of its cover changed state. */
@@ -459,8 +517,9 @@ export function suggestMoveUps(graph: RoadGraph, opts: MoveUpOptions): MoveUp[] 
   const unitOfSlot = new Int32Array(slotCount).fill(-1);
   for (let u = 0; u < U; u++) unitOfSlot[slots[u]] = u;
 
-  let covered = 0;
-  for (let v = 0; v < N; v++) if (lab[4 * v + 2] >= 0) covered += demand[v];
+  // the node states follow the labels' changes since the scores were last brought up to date
+  scores.refresh(lab, slotCount, live.near.takeChanges());
+  let covered = scores.covered;
   const movable = new Uint8Array(U);
   for (let u = 0; u < U; u++) movable[u] = unitSnaps[u] ? 1 : 0;
   const used = new Uint8Array(standbyPoints.length);
@@ -472,7 +531,8 @@ export function suggestMoveUps(graph: RoadGraph, opts: MoveUpOptions): MoveUp[] 
   const movedUnits: number[] = [];
 
   for (let round = 0; round < maxMoves; round++) {
-    scores.refresh(lab, slotCount);
+    // after a move, only the nodes whose labels the repair changed
+    if (round > 0) scores.refresh(lab, slotCount, live.near.takeChanges());
     const lossBySlot = scores.lossBySlot;
     const loss = (u: number): number => lossBySlot[slots[u]];
     const byLoss = [...Array(U).keys()].filter((u) => movable[u]).sort((a, b) => loss(a) - loss(b));

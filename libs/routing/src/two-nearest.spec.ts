@@ -60,6 +60,8 @@ function checkAgainstSingleSources(
   units: number,
   maxSec: number,
   nearestBound?: number,
+  /** Every third source departs from where another one does (the same snap: ties everywhere). */
+  colocated = false,
 ) {
   const rand = mulberry32(seed);
   const costs = edgeCosts(graph);
@@ -74,6 +76,7 @@ function checkAgainstSingleSources(
     return out;
   };
   const snaps: (SnappedPoint | null)[] = randomSnaps(graph, rand, units);
+  if (colocated) for (let i = 2; i < units; i += 3) snaps[i] = snaps[i - 1];
   const times: (Float64Array | null)[] = snaps.map((s) => single(s!));
   const near = new TwoNearestSources(graph, costs, maxSec);
   if (nearestBound === undefined) near.reset(snaps);
@@ -84,7 +87,25 @@ function checkAgainstSingleSources(
     near.resetFromNearest(snaps, inc.nodeSec, inc.owner);
   }
 
+  // which sources each node holds, as of the last compare: every node where that changed since
+  // must be in the repairs' change log (the move-ups' scores look at those nodes only)
+  near.takeChanges();
+  let held: Int32Array | null = null;
   const compare = (): void => {
+    const log = near.takeChanges();
+    const now = new Int32Array(2 * N);
+    for (let v = 0; v < N; v++) {
+      now[2 * v] = near.nearest(v);
+      now[2 * v + 1] = near.secondNearest(v);
+    }
+    if (held && log) {
+      const logged = new Uint8Array(N);
+      for (const v of log) logged[v] = 1;
+      for (let v = 0; v < N; v++)
+        if ((now[2 * v] !== held[2 * v] || now[2 * v + 1] !== held[2 * v + 1]) && !logged[v])
+          expect({ v, sources: [now[2 * v], now[2 * v + 1]] }).toBe('in the change log');
+    }
+    held = now;
     let seconds = 0;
     for (let v = 0; v < N; v++) {
       let b0 = Infinity;
@@ -152,6 +173,10 @@ function checkMoveUpsByBruteForce(
    * bound), as the coverage thread passes it.
    */
   coverageBound?: number,
+  /** Moves asked for per call. */
+  maxMoves = 4,
+  /** Every third unit stands where another one does (ties at every node they reach). */
+  colocated = false,
 ) {
   const rand = mulberry32(seed);
   const at = new Date('2026-12-05T03:00:00Z');
@@ -174,7 +199,9 @@ function checkMoveUpsByBruteForce(
   // the first call searches from every unit; the next ones fold in the few that moved, left
   // or came (the state is kept between calls), and must answer as if searched afresh; then
   // every unit moves at once (searched afresh), then a few again
-  let unitList = randomSnaps(graph, rand, units).map((s, i) => point(`u${i}`, s));
+  const unitSnaps = randomSnaps(graph, rand, units);
+  if (colocated) for (let i = 2; i < units; i += 3) unitSnaps[i] = unitSnaps[i - 1];
+  let unitList = unitSnaps.map((s, i) => point(`u${i}`, s));
   for (let call = 0; call < 6; call++) {
     if (call === 4) {
       const to = randomSnaps(graph, rand, unitList.length);
@@ -205,7 +232,7 @@ function checkMoveUpsByBruteForce(
       units: unitList,
       standbyPoints: standby,
       tierSec: tier,
-      maxMoves: 4,
+      maxMoves,
       at,
       ...(defaultDemand ? {} : { demand }),
       ...(nearest ? { nearest: { ...nearest, unit: nearest.source } } : {}),
@@ -246,6 +273,14 @@ describe('two nearest sources equal the two smallest of single-source searches',
     checkAgainstSingleSources(shenzhen(), 15, 40, 120, 120);
   });
 
+  it('with sources departing from the same place (ties at every node), hard and real cities', () => {
+    checkAgainstSingleSources(hardCity(), 21, 60, 300, undefined, true);
+    checkAgainstSingleSources(hardCity(), 22, 60, 240, 600, true);
+    if (!realData) return;
+    checkAgainstSingleSources(chengdu(), 23, 30, 300, undefined, true);
+    checkAgainstSingleSources(shenzhen(), 24, 30, 180, 300, true);
+  });
+
   it('a bound beyond six hours uses wider buckets and stays exact', () => {
     const graph = buildRoadGraph(
       importGeoJsonRoads(generateCity({ seed: 2, targetNodes: 800 }).roads),
@@ -274,6 +309,18 @@ describe('move-ups against brute force', () => {
     if (!realData) return;
     checkMoveUpsByBruteForce(chengdu(), 18, 12, 180, true, 900);
     checkMoveUpsByBruteForce(shenzhen(), 19, 10, 120, false, 300);
+  });
+
+  it('the standby points’ scores kept across calls and moves (only changed nodes looked at), hard and real cities', () => {
+    // many moves per call, each repairing the labels and refreshing only the nodes it changed,
+    // over six calls whose kept state folds in the units that moved, left or came
+    checkMoveUpsByBruteForce(hardCity(), 25, 40, 240, true, undefined, 8);
+    checkMoveUpsByBruteForce(hardCity(), 26, 40, 240, false, 600, 8, true);
+    if (!realData) return;
+    checkMoveUpsByBruteForce(chengdu(), 27, 16, 180, true, undefined, 8, true);
+    checkMoveUpsByBruteForce(chengdu(), 28, 16, 180, true, 600, 8);
+    checkMoveUpsByBruteForce(shenzhen(), 29, 14, 120, true, undefined, 8, true);
+    checkMoveUpsByBruteForce(shenzhen(), 30, 14, 120, false, 300, 8);
   });
 
   (realData ? it : it.skip)('with the default weights on the real networks', () => {

@@ -47,6 +47,18 @@ export class TwoNearestSources {
   /** Scratch of {@link reset}'s two passes (made on its first call). */
   private passes: { t1: Float64Array; s1: Int32Array; t2: Float64Array; s2: Int32Array } | null =
     null;
+  /** Marks the nodes of a removal's region (generation numbers: no clearing between uses). */
+  private readonly regionMark: Uint32Array;
+  private regionGen = 0;
+  /**
+   * The nodes whose sources (which, not how far) changed since the last {@link takeChanges},
+   * each once (marked with the log's generation); `allChanged` after a reset.
+   */
+  private changedLog: Int32Array;
+  private changedCount = 0;
+  private readonly changedMark: Uint32Array;
+  private changedGen = 1;
+  private allChanged = true;
 
   constructor(graph: RoadGraph, costs: EdgeCosts, maxSec: number, accessKmh = 15) {
     if (!(maxSec >= 0 && maxSec < Infinity))
@@ -56,6 +68,9 @@ export class TwoNearestSources {
     this.maxSec = maxSec;
     this.accessKmh = accessKmh;
     this.labels = new Float64Array(4 * graph.nodeCount);
+    this.regionMark = new Uint32Array(graph.nodeCount);
+    this.changedMark = new Uint32Array(graph.nodeCount);
+    this.changedLog = new Int32Array(Math.min(graph.nodeCount, 1 << 12));
     this.clear();
     // label-correcting within a bucket keeps the times exact whatever its width
     const width = Math.max(1, maxSec / MAX_BUCKETS);
@@ -80,6 +95,35 @@ export class TwoNearestSources {
   /** Seconds from the second nearest source to v (Infinity: none within maxSec). */
   secondNearestSec(v: number): number {
     return this.labels[4 * v + 1];
+  }
+
+  /**
+   * The nodes whose nearest or second nearest source (which one, or whether there is one)
+   * changed since the last call, each once; null when every node may have changed (after a
+   * {@link reset}, and on the first call). Starts a new log. Valid until the next repair.
+   */
+  takeChanges(): Int32Array | null {
+    const all = this.allChanged;
+    const out = all ? null : this.changedLog.subarray(0, this.changedCount);
+    this.allChanged = false;
+    this.changedCount = 0;
+    if (++this.changedGen >= 0xffffffff) {
+      this.changedMark.fill(0);
+      this.changedGen = 1;
+    }
+    return out;
+  }
+
+  /** Logs node v's sources as changed (see {@link takeChanges}). */
+  private noteChanged(v: number): void {
+    if (this.allChanged || this.changedMark[v] === this.changedGen) return;
+    this.changedMark[v] = this.changedGen;
+    if (this.changedCount === this.changedLog.length) {
+      const grown = new Int32Array(Math.min(this.graph.nodeCount, 2 * this.changedLog.length));
+      grown.set(this.changedLog);
+      this.changedLog = grown;
+    }
+    this.changedLog[this.changedCount++] = v;
   }
 
   private clear(): void {
@@ -123,6 +167,7 @@ export class TwoNearestSources {
     snaps: readonly (SnappedPoint | null)[],
     nearest: { sec: ArrayLike<number>; source: ArrayLike<number> } | null,
   ): void {
+    this.allChanged = true;
     this.seedNode = [];
     this.seedSrc = [];
     this.seedSec = [];
@@ -209,27 +254,42 @@ export class TwoNearestSources {
     s2.fill(-1);
     const maxSec = this.maxSec;
     const q = this.queue;
-    const offer2 = (v: number, s: number, t: number): void => {
-      if (s1[v] === s || !(t < t2[v])) return;
-      t2[v] = t;
-      s2[v] = s;
-      q.push(v, s, t);
-    };
-    for (let k = 0; k < this.seedNode.length; k++)
-      offer2(this.seedNode[k], this.seedSrc[k], this.seedSec[k]);
-    const { fwdOffsets, fwdTargets } = this.graph;
-    const cost = this.costs.fwdCost;
-    const N = this.graph.nodeCount;
-    for (let u = 0; u < N; u++) {
-      const s = s1[u];
-      if (s < 0) continue;
-      const t = t1[u];
-      for (let k = fwdOffsets[u], end = fwdOffsets[u + 1]; k < end; k++) {
-        const w = fwdTargets[k];
-        if (s1[w] === s) continue;
-        const nt = t + cost[k];
-        if (nt <= maxSec) offer2(w, s, nt);
+    // the other sources' own seeds (within maxSec: seedAt keeps no others)
+    for (let k = 0; k < this.seedNode.length; k++) {
+      const v = this.seedNode[k];
+      const s = this.seedSrc[k];
+      const t = this.seedSec[k];
+      if (s1[v] !== s && t < t2[v]) {
+        t2[v] = t;
+        s2[v] = s;
       }
+    }
+    // each node takes the best of its in-edges from another region before it is queued, so
+    // a node is queued once here, not once per better offer (a node without a nearest source
+    // within maxSec has no second one either)
+    const { fwdOffsets, fwdTargets, revOffsets, revSources } = this.graph;
+    const cost = this.costs.fwdCost;
+    const revCost = this.costs.revCost;
+    const N = this.graph.nodeCount;
+    for (let w = 0; w < N; w++) {
+      const s0 = s1[w];
+      if (s0 < 0) continue;
+      let bt = t2[w];
+      let bs = s2[w];
+      for (let e = revOffsets[w], end = revOffsets[w + 1]; e < end; e++) {
+        const u = revSources[e];
+        const su = s1[u];
+        if (su < 0 || su === s0) continue;
+        const nt = t1[u] + revCost[e];
+        if (nt < bt) {
+          bt = nt;
+          bs = su;
+        }
+      }
+      if (!(bt <= maxSec)) continue;
+      t2[w] = bt;
+      s2[w] = bs;
+      q.push(w, bs, bt);
     }
     const nb = q.head.length;
     for (let b = q.low; b < nb; b++) {
@@ -274,22 +334,53 @@ export class TwoNearestSources {
     this.removeSources([id]);
   }
 
-  /** Takes several sources away at once (one pass over the nodes, one repair). */
+  /**
+   * Takes several sources away at once (one repair). The nodes holding a label of theirs are
+   * found from their seeds along forward edges, never by scanning the city: a label was offered
+   * from a node holding the same source (or from its seed), and a node that loses that label
+   * later has two strictly nearer sources, which then reach on and push the label out of the
+   * nodes it was passed to; so a source's labels stay connected to its seeds through nodes
+   * holding one.
+   */
   removeSources(ids: readonly number[]): void {
     if (ids.length === 0) return;
     const lab = this.labels;
-    const region: number[] = [];
-    const N = this.graph.nodeCount;
-    const inRegion = new Uint8Array(N);
     const gone = new Uint8Array(Math.max(this.maxSourceId, ...ids) + 1);
     for (const id of ids) if (id >= 0) gone[id] = 1;
-    for (let v = 0; v < N; v++) {
+    if (++this.regionGen >= 0xffffffff) {
+      this.regionMark.fill(0);
+      this.regionGen = 1;
+    }
+    const gen = this.regionGen;
+    const mark = this.regionMark;
+    const region: number[] = [];
+    const holdsGone = (v: number): boolean => {
+      const s0 = lab[4 * v + 2];
+      const s1 = lab[4 * v + 3];
+      return (s0 >= 0 && gone[s0] === 1) || (s1 >= 0 && gone[s1] === 1);
+    };
+    for (let k = 0; k < this.seedNode.length; k++) {
+      const v = this.seedNode[k];
+      if (gone[this.seedSrc[k]] !== 1 || mark[v] === gen || !holdsGone(v)) continue;
+      mark[v] = gen;
+      region.push(v);
+    }
+    const { fwdOffsets, fwdTargets } = this.graph;
+    for (let r = 0; r < region.length; r++) {
+      const v = region[r];
+      for (let e = fwdOffsets[v], end = fwdOffsets[v + 1]; e < end; e++) {
+        const w = fwdTargets[e];
+        if (mark[w] === gen || !holdsGone(w)) continue;
+        mark[w] = gen;
+        region.push(w);
+      }
+    }
+    for (const v of region) {
       const i = 4 * v;
       const s0 = lab[i + 2];
       const s1 = lab[i + 3];
       const gone0 = s0 >= 0 && gone[s0] === 1;
       const gone1 = s1 >= 0 && gone[s1] === 1;
-      if (!gone0 && !gone1) continue;
       if (gone0 && !gone1) {
         lab[i] = lab[i + 1];
         lab[i + 2] = s1;
@@ -299,9 +390,9 @@ export class TwoNearestSources {
       }
       lab[i + 1] = Infinity;
       lab[i + 3] = -1;
-      region.push(v);
-      inRegion[v] = 1;
+      this.noteChanged(v);
     }
+    const inRegion = (v: number): boolean => mark[v] === gen;
     // a source's own seed is not reached through a neighbour: offer the others' seeds again
     let kept = 0;
     for (let k = 0; k < this.seedNode.length; k++) {
@@ -310,7 +401,7 @@ export class TwoNearestSources {
       this.seedNode[kept] = this.seedNode[k];
       this.seedSrc[kept] = src;
       this.seedSec[kept++] = this.seedSec[k];
-      if (inRegion[this.seedNode[k]]) this.offer(this.seedNode[k], src, this.seedSec[k]);
+      if (inRegion(this.seedNode[k])) this.offer(this.seedNode[k], src, this.seedSec[k]);
     }
     this.seedNode.length = this.seedSrc.length = this.seedSec.length = kept;
     const { revOffsets, revSources } = this.graph;
@@ -366,15 +457,18 @@ export class TwoNearestSources {
         lab[i + 3] = lab[i + 2];
         lab[i] = t;
         lab[i + 2] = s;
+        this.noteChanged(v);
       } else lab[i + 1] = t;
     } else if (t < lab[i]) {
       lab[i + 1] = lab[i];
       lab[i + 3] = lab[i + 2];
       lab[i] = t;
       lab[i + 2] = s;
+      this.noteChanged(v);
     } else if (t < lab[i + 1]) {
       lab[i + 1] = t;
       lab[i + 3] = s;
+      this.noteChanged(v);
     } else return;
     this.queue.push(v, s, t);
   }
@@ -411,15 +505,18 @@ export class TwoNearestSources {
               lab[i + 3] = lab[i + 2];
               lab[i] = nt;
               lab[i + 2] = s;
+              this.noteChanged(i >> 2);
             } else lab[i + 1] = nt;
           } else if (nt < lab[i]) {
             lab[i + 1] = lab[i];
             lab[i + 3] = lab[i + 2];
             lab[i] = nt;
             lab[i + 2] = s;
+            this.noteChanged(i >> 2);
           } else if (nt < lab[i + 1]) {
             lab[i + 1] = nt;
             lab[i + 3] = s;
+            this.noteChanged(i >> 2);
           } else continue;
           q.push(i >> 2, s, nt);
         }
