@@ -24,6 +24,7 @@ module.exports = {
   moduleNameMapper: {
     // the contract's zod-free constants (the console's entry)
     '^@ringcad/contracts/constants$': '<rootDir>/libs/contracts/src/constants.ts',
+    '^@ringcad/contracts/replay-columnar$': '<rootDir>/libs/contracts/src/replay-columnar.ts',
     '^@ringcad/(contracts|domain|db|core|routing)$': '<rootDir>/libs/$1/src/index.ts',
   },
   // one migrated template database per run, copied by every test stack (test/support/db-template.ts)
