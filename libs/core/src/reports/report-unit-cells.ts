@@ -161,8 +161,9 @@ export async function unitCellGroups<M extends 'dispatch' | 'ack' | 'arrive', S 
       ),
     ),
   ]);
-  // a group's range per measure and fraction: grouped on the parts' ranks, not a window over the
-  // parts (sorting tens of thousands of rows of histograms was most of a report over 5,000 units)
+  // a group's range per measure and fraction: a GROUP BY that keeps only the parts' ranks, not a
+  // window partitioned by key, which sorted every part with its histograms (tens of thousands of
+  // parts, kilobytes each, at 5,000 units)
   const boundCols = names.flatMap((_, i) =>
     REPORT_FRACTIONS.flatMap((_f, j) => [
       sql`min(${rankBucket(i, j, 'floor')}) FILTER (WHERE ${countOf(i)} > 0) AS ${sql.ref(`lo_${i}_${j}`)}`,
