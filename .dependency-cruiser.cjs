@@ -215,13 +215,15 @@ module.exports = {
       comment:
         'Import a lib through its alias (@ringcad/<name>, i.e. its src/index.ts), not its internals.',
       from: { path: '^(apps|libs)/([^/]+)/' },
-      // the contract's constants have their own entry (zod-free, for the console's bundle), and
-      // so has the worker threads' plumbing (@ringcad/db/threads: no database drivers loaded)
+      // the contract's constants and replay codec have their own entries (zod-free, for the
+      // console's bundle), and so has the worker threads' plumbing (@ringcad/db/threads: no
+      // database drivers loaded)
       to: {
         path: '^libs/([^/]+)/src/',
         pathNot: [
           '^libs/[^/]+/src/index\\.ts$',
           '^libs/contracts/src/constants\\.ts$',
+          '^libs/contracts/src/replay-columnar\\.ts$',
           '^libs/db/src/worker-thread\\.ts$',
           '^libs/$2/',
         ],

@@ -24,6 +24,7 @@ module.exports = {
   moduleNameMapper: {
     // the contract's zod-free constants (the console's entry)
     '^@ringcad/contracts/constants$': '<rootDir>/libs/contracts/src/constants.ts',
+    '^@ringcad/contracts/replay-columnar$': '<rootDir>/libs/contracts/src/replay-columnar.ts',
     // the worker threads' entry: request/reply plumbing without the database drivers
     '^@ringcad/db/threads$': '<rootDir>/libs/db/src/worker-thread.ts',
     '^@ringcad/(contracts|domain|db|core|routing)$': '<rootDir>/libs/$1/src/index.ts',

@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { sql } from 'kysely';
+import { decodeColumnarTrack, type ColumnarTrack } from '@ringcad/contracts';
 import { AuthService, DatabaseService, loadConfig } from '@ringcad/core';
 import { createApiApp } from '../apps/api/src/app';
 import { writeResult } from './lib/bench-utils';
@@ -108,6 +109,10 @@ interface ModeResult {
   loadavgDuring: number[];
   districtHourReplayBytes: number;
   districtHourReplayPoints: number;
+  /** The plain form (format=points), measured alike. */
+  districtHourReplayPlainMs: number;
+  districtHourReplayPlainCpuMs: number;
+  districtHourReplayPlainBytes: number;
 }
 
 const p = (values: number[], q: number) => {
@@ -336,28 +341,53 @@ async function measure(
   );
 
   const hourFrom = new Date(Date.now() - 3600_000).toISOString();
-  const replay: number[] = [];
-  const replayCpu: number[] = [];
-  let bytes = 0;
-  let points = 0;
-  for (let i = 0; i < REPLAY_RUNS + 1; i++) {
-    const r = await timed(async () => {
-      const res = await fetch(
-        `${base}/api/v1/replay/area?districtId=${districtId}&from=${hourFrom}&to=${to}&stepSec=15`,
-        { headers: { authorization: `Bearer ${token}` } },
-      );
-      return res.text();
-    }, cpu);
-    if (i > 0) {
-      replay.push(r.ms);
-      replayCpu.push(r.cpuMs);
+  const areaUrl = `${base}/api/v1/replay/area?districtId=${districtId}&from=${hourFrom}&to=${to}&stepSec=15`;
+  /**
+   * One form of the district-hour replay, as a client reads it: fetch (which asks for gzip, as a
+   * browser does), the whole answer parsed, and for the columnar form every track decoded into
+   * the arrays the console draws from (apps/console/src/views/replay.ts).
+   */
+  const replayRuns = async (format: 'columnar' | 'points') => {
+    const ms: number[] = [];
+    const cpuMs: number[] = [];
+    let bytes = 0;
+    let points = 0;
+    for (let i = 0; i < REPLAY_RUNS + 1; i++) {
+      const r = await timed(async () => {
+        const res = await fetch(`${areaUrl}&format=${format}`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        if (res.status !== 200) throw new Error(`replay: ${res.status} ${await res.text()}`);
+        const text = await res.text();
+        const body = JSON.parse(text) as {
+          points: number;
+          units: { track?: ColumnarTrack }[];
+        };
+        const decoded =
+          format === 'columnar'
+            ? body.units.reduce(
+                (n, u) => n + decodeColumnarTrack(u.track as ColumnarTrack).t.length,
+                0,
+              )
+            : body.points;
+        return { bytes: text.length, points: body.points, decoded };
+      }, cpu);
+      if (r.value.decoded !== r.value.points)
+        throw new Error(`replay ${format}: ${r.value.decoded} points decoded of ${r.value.points}`);
+      if (i > 0) {
+        ms.push(r.ms);
+        cpuMs.push(r.cpuMs);
+      }
+      ({ bytes, points } = r.value);
     }
-    bytes = r.value.length;
-    points = (JSON.parse(r.value) as { points: number }).points;
-  }
-  console.log(
-    `  district-hour replay: p50 ${p(replay, 0.5)} ms (CPU p50 ${p(replayCpu, 0.5)} ms), ${points} points, ${bytes} bytes`,
-  );
+    console.log(
+      `  district-hour replay (format=${format}): p50 ${p(ms, 0.5)} ms (CPU p50 ${p(cpuMs, 0.5)} ms), ${points} points, ${bytes} bytes`,
+    );
+    return { ms, cpuMs, bytes, points };
+  };
+  // the console's form first (its figures are the headline), then the plain form beside it
+  const columnar = await replayRuns('columnar');
+  const plain = await replayRuns('points');
   return {
     incidents: await count('SELECT count(*)::int AS n FROM incidents'),
     assignments: await count('SELECT count(*)::int AS n FROM assignments'),
@@ -374,12 +404,15 @@ async function measure(
     timelineCpuP50Ms: p(tlCpu, 0.5),
     timelineCpuP99Ms: p(tlCpu, 0.99),
     timelineEventsPerIncident: Math.round((events / Math.max(1, tl.length)) * 10) / 10,
-    districtHourReplayMs: p(replay, 0.5),
-    districtHourReplayP99Ms: p(replay, 0.99),
-    districtHourReplayCpuMs: p(replayCpu, 0.5),
+    districtHourReplayMs: p(columnar.ms, 0.5),
+    districtHourReplayP99Ms: p(columnar.ms, 0.99),
+    districtHourReplayCpuMs: p(columnar.cpuMs, 0.5),
     loadavgDuring: [loadBefore, os.loadavg()[0]].map((v) => Math.round(v * 100) / 100),
-    districtHourReplayBytes: bytes,
-    districtHourReplayPoints: points,
+    districtHourReplayBytes: columnar.bytes,
+    districtHourReplayPoints: columnar.points,
+    districtHourReplayPlainMs: p(plain.ms, 0.5),
+    districtHourReplayPlainCpuMs: p(plain.cpuMs, 0.5),
+    districtHourReplayPlainBytes: plain.bytes,
   };
 }
 
@@ -531,7 +564,7 @@ async function main() {
     mode: modes.services ? 'services' : 'embedded',
     modes,
     inClock:
-      'wall: from the client sending the GET to the last byte of the answer (HTTP, auth, SQL, JSON); each report run 11 times, the first (cache warm-up) left out; timeline: 200 recent incidents with full event histories; replay: one district, the last hour of 5,000 units every 5 s, 15 s steps, 6 runs, the first left out. CPU: the server side read around each call: services = the api process + the database connection backends (not short-lived parallel workers; 10 ms clock ticks), embedded = this whole process (api, PGlite and the bench client). Not in the clock: generating and loading the data, rebuilding incident_metrics, report_cells, report_unit_cells and the replay track chunks (unit_track_replay). reportPercentiles says which reports read the pre-aggregates (histogram) and which the rows (exact). Load average: machine.loadavg at the end, loadavgDuring per mode (1-min, before and after measuring); the machine is shared with other benches',
+      'wall: from the client sending the GET to the last byte of the answer (HTTP, auth, SQL, JSON); each report run 11 times, the first (cache warm-up) left out; timeline: 200 recent incidents with full event histories; replay: one district, the last hour of 5,000 units every 5 s, 15 s steps, 6 runs, the first left out; districtHourReplay* is the form the console reads (format=columnar), from the client sending the GET (fetch, asking for gzip as a browser does) to the answer parsed (JSON.parse) and each unit track decoded into the arrays the console draws from; districtHourReplayPlain* the plain form (format=points) from the send to JSON.parse, beside it; bytes are the decompressed JSON. CPU: the server side read around each call: services = the api process + the database connection backends (not short-lived parallel workers; 10 ms clock ticks), embedded = this whole process (api, PGlite and the bench client). Not in the clock: generating and loading the data, rebuilding incident_metrics, report_cells, report_unit_cells and the replay track chunks (unit_track_replay). reportPercentiles says which reports read the pre-aggregates (histogram) and which the rows (exact). Load average: machine.loadavg at the end, loadavgDuring per mode (1-min, before and after measuring); the machine is shared with other benches',
   };
   writeResult(path.basename(out, '.json'), result);
 }

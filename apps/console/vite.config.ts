@@ -41,6 +41,10 @@ export default defineConfig({
     // imports types (erased), so no schema and no zod end up in the bundle
     alias: [
       { find: /^@ringcad\/contracts\/constants$/, replacement: lib('contracts', 'constants') },
+      {
+        find: /^@ringcad\/contracts\/replay-columnar$/,
+        replacement: lib('contracts', 'replay-columnar'),
+      },
       { find: /^@ringcad\/contracts$/, replacement: lib('contracts') },
       { find: /^@ringcad\/domain$/, replacement: lib('domain') },
     ],

@@ -1,3 +1,9 @@
+import {
+  areaReplayColumnarSchema,
+  areaReplaySchema,
+  columnarTrackPoints,
+  type ColumnarTrack,
+} from '@ringcad/contracts';
 import { buildWorld, INCIDENT_POINT, type World } from '../support/fixtures';
 import {
   connectSocket,
@@ -223,6 +229,36 @@ describe(`incident and area replay (${SERVICES_MODE ? 'services' : 'embedded'} m
     expect(statuses.slice(1).filter((s: string) => order.includes(s))).toEqual(order);
   });
 
+  it('answers the same replay columnar (format=columnar): decoded, exactly the plain points', async () => {
+    const from = new Date(windowFrom - 60_000).toISOString();
+    const to = new Date(Date.now() + 1000).toISOString();
+    for (const stepSec of [1, 15, 600]) {
+      const url = `/api/v1/replay/area?districtId=${world.districtId}&from=${from}&to=${to}&stepSec=${stepSec}`;
+      const plain = await world.commander.get(url);
+      const columnar = await world.commander.get(`${url}&format=columnar`);
+      expect([plain.status, columnar.status]).toEqual([200, 200]);
+      expect(columnar.body.format).toBe('columnar');
+      // each is what the contract says it is
+      expect(areaReplaySchema.safeParse(plain.body).error).toBeUndefined();
+      expect(areaReplayColumnarSchema.safeParse(columnar.body).error).toBeUndefined();
+      expect(areaReplayColumnarSchema.safeParse(plain.body).success).toBe(false);
+      const { units, tookMs: _a, ...rest } = plain.body;
+      const { units: cUnits, tookMs: _b, format: _f, ...cRest } = columnar.body;
+      expect(cRest).toEqual(rest);
+      expect(
+        cUnits.map(({ track, ...u }: { track: ColumnarTrack }) => ({
+          ...u,
+          points: columnarTrackPoints(track),
+        })),
+      ).toEqual(units);
+      expect(units.some((u: { points: unknown[] }) => u.points.length > 0)).toBe(true);
+      // whole milliseconds and whole millionths of a degree
+      for (const u of cUnits as { track: ColumnarTrack }[])
+        for (const list of [u.track.t, u.track.lon, u.track.lat])
+          expect(list.every(Number.isInteger)).toBe(true);
+    }
+  });
+
   it('exports the incident as EIDO-inspired JSON', async () => {
     const r = await world.commander.get(`/api/v1/incidents/${incident.id}/eido`);
     expect(r.status).toBe(200);
@@ -256,6 +292,9 @@ describe(`incident and area replay (${SERVICES_MODE ? 'services' : 'embedded'} m
       [`districtId=${world.districtId}&from=${iso(now - 3 * 86_400_000)}&to=${iso(now)}`, 400],
       [`districtId=nope`, 400],
       [`districtId=${world.districtId}&stepSec=0`, 400],
+      [`districtId=${world.districtId}&format=arrow`, 400],
+      [`districtId=${world.districtId}&format=`, 400],
+      [`districtId=nope&format=columnar`, 400],
       [`districtId=00000000-0000-4000-8000-000000000000`, 404],
     ] as const) {
       const r = await world.commander.get(`/api/v1/replay/area?${q}`);

@@ -10,6 +10,7 @@ export * from './reports';
 export * from './command';
 export * from './desk';
 export * from './positions-fast';
+export * from './replay-columnar';
 export * from './responses';
 export * from './terminal';
 export * from './imports';

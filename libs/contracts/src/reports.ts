@@ -71,6 +71,11 @@ export const areaReplayQuerySchema = z
     ...windowShape,
     districtId: uuidSchema,
     stepSec: z.coerce.number().int().min(1).max(600).default(15),
+    /**
+     * `points` (the default): each unit's track as `[lon, lat, epochMs]` points; `columnar`: as
+     * delta-coded integer arrays (replay-columnar.ts), the same points in a fraction of the bytes.
+     */
+    format: z.enum(['points', 'columnar']).default('points'),
   })
   .transform((q, ctx) => {
     const w = resolveWindow(q, 3600_000, DAY_MS, ctx);

@@ -5,7 +5,12 @@ import { Access } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { uuidParam } from '../common/params';
 import { ApiRoute } from '../common/api-route';
-import { areaReplaySchema, incidentReplaySchema } from '@ringcad/contracts';
+import {
+  areaReplayColumnarSchema,
+  areaReplaySchema,
+  incidentReplaySchema,
+} from '@ringcad/contracts';
+import { z } from 'zod';
 
 @Controller('api/v1/replay')
 export class ReplayController {
@@ -27,8 +32,10 @@ export class ReplayController {
   @Get('area')
   @ApiRoute({
     summary: "Replay of a district's window: incidents, downsampled tracks, status changes",
+    description:
+      'format=columnar answers the same points as delta-coded integer arrays per unit (epoch ms, 1e-6 degrees): a fraction of the bytes and of the time to print and parse.',
     query: areaReplayQuerySchema,
-    response: areaReplaySchema,
+    response: z.union([areaReplaySchema, areaReplayColumnarSchema]),
   })
   area(@Query() query: unknown, @CurrentPrincipal() by: Principal) {
     return this.replay.area(parseInput(areaReplayQuerySchema, query), by);

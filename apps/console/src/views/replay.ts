@@ -12,6 +12,11 @@ import { categoryLabel, stageLabel, t } from '../i18n';
 import type { MapView } from '../map/map-view';
 import { COLORS } from '../map/style';
 import type { JurisdictionView } from '@ringcad/contracts';
+import {
+  decodeColumnarTrack,
+  type ColumnarTrack,
+  type DecodedTrack,
+} from '@ringcad/contracts/replay-columnar';
 
 type Point3 = [number, number, number];
 
@@ -64,11 +69,12 @@ interface AreaReplay {
     closedAt: string | null;
     cancelledAt: string | null;
   }[];
+  /** format=columnar: each track as delta-coded integers, decoded once on arrival */
   units: {
     unitId: string;
     callsign: string;
     kind: string;
-    points: Point3[];
+    track: ColumnarTrack;
     statuses: [number, string][];
   }[];
   points: number;
@@ -92,6 +98,22 @@ export function positionAt(points: Point3[], t: number): [number, number] | null
   const b = points[hi];
   const f = b[2] === a[2] ? 0 : (t - a[2]) / (b[2] - a[2]);
   return [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f];
+}
+
+/** {@link positionAt} on a decoded columnar track. */
+export function positionOnTrack(track: DecodedTrack, t: number): [number, number] | null {
+  const { t: ts, lon, lat } = track;
+  if (!ts.length || t < ts[0]) return null;
+  let lo = 0;
+  let hi = ts.length - 1;
+  if (t >= ts[hi]) return [lon[hi], lat[hi]];
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (ts[mid] <= t) lo = mid;
+    else hi = mid;
+  }
+  const f = ts[hi] === ts[lo] ? 0 : (t - ts[lo]) / (ts[hi] - ts[lo]);
+  return [lon[lo] + (lon[hi] - lon[lo]) * f, lat[lo] + (lat[hi] - lat[lo]) * f];
 }
 
 function statusAt(statuses: [number, string][], t: number): string {
@@ -515,8 +537,10 @@ export function openAreaReplay(map: MapView) {
       const from = new Date(fromIn.value);
       const to = new Date(from.getTime() + Number(hoursIn.value) * 3600_000);
       const r = await api.get<AreaReplay>(
-        `/replay/area${qs({ districtId: select.value, from: from.toISOString(), to: to.toISOString(), stepSec: Number(stepIn.value) })}`,
+        `/replay/area${qs({ districtId: select.value, from: from.toISOString(), to: to.toISOString(), stepSec: Number(stepIn.value), format: 'columnar' })}`,
       );
+      // the columnar answer: a district-hour's points in a fraction of the plain form's bytes
+      const tracks = r.units.map((u) => decodeColumnarTrack(u.track));
       const ended = (i: AreaReplay['incidents'][number]) =>
         Math.min(
           ...[i.resolvedAt, i.cancelledAt, i.closedAt].map((x) => (x ? Date.parse(x) : Infinity)),
@@ -536,8 +560,8 @@ export function openAreaReplay(map: MapView) {
           ),
         );
         const units: Feature[] = [];
-        for (const u of r.units) {
-          const p = positionAt(u.points, t);
+        for (const [i, u] of r.units.entries()) {
+          const p = positionOnTrack(tracks[i], t);
           if (p)
             units.push({
               type: 'Feature',

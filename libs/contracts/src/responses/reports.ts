@@ -145,7 +145,7 @@ export const incidentReplaySchema = z.object({
 });
 
 const at = z.string().nullable();
-export const areaReplaySchema = z.object({
+const areaReplayCommon = {
   district: z.object({ id: z.string(), name: z.string(), bbox: z.array(z.number()) }),
   from: z.string(),
   to: z.string(),
@@ -177,19 +177,42 @@ export const areaReplaySchema = z.object({
       ),
     }),
   ),
+  points: z.number(),
+  tookMs: z.number(),
+};
+const replayUnit = {
+  unitId: z.string(),
+  callsign: z.string(),
+  kind: z.string(),
+  statuses: z.array(z.tuple([z.number(), z.string()])).describe('[epochMs, status]'),
+};
+export const areaReplaySchema = z.object({
+  ...areaReplayCommon,
   units: z.array(
     z.object({
-      unitId: z.string(),
-      callsign: z.string(),
-      kind: z.string(),
+      ...replayUnit,
       points: z
         .array(z.tuple([z.number(), z.number(), z.number()]))
         .describe('[lon, lat, epochMs], downsampled to stepSec'),
-      statuses: z.array(z.tuple([z.number(), z.string()])).describe('[epochMs, status]'),
     }),
   ),
-  points: z.number(),
-  tookMs: z.number(),
+});
+const deltas = (what: string) =>
+  z.array(z.number().int()).describe(`${what}: the first absolute, then differences`);
+/** `format=columnar`: the same points, each unit's track as delta-coded integers (replay-columnar.ts). */
+export const areaReplayColumnarSchema = z.object({
+  ...areaReplayCommon,
+  format: z.literal('columnar'),
+  units: z.array(
+    z.object({
+      ...replayUnit,
+      track: z.object({
+        t: deltas('epoch ms'),
+        lon: deltas('longitude in 1e-6 degrees'),
+        lat: deltas('latitude in 1e-6 degrees'),
+      }),
+    }),
+  ),
 });
 
 const component = z.record(z.string(), z.unknown());

@@ -7,7 +7,15 @@ import {
   rebuildReplayChunk,
   type Box,
 } from './replay.queries';
-import { replayTracks, type ReplayPoint } from './replay-tracks';
+import { columnarTrackPoints } from '@ringcad/contracts';
+import {
+  columnarTrack,
+  plainTrackPoints,
+  replayTracks,
+  trackPoints,
+  type ReplayPoint,
+  type ReplayTracks,
+} from './replay-tracks';
 
 /**
  * The stored replay chunks (unit_track_replay, migration 0026) against the raw tracks: for every
@@ -72,6 +80,9 @@ function expected(
 
 const asObject = (m: Map<string, ReplayPoint[]>) =>
   Object.fromEntries([...m.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+/** replayTracks' columns as points, per unit. */
+const pointsByUnit = (got: ReplayTracks) =>
+  new Map([...got.byUnit].map(([unit, c]) => [unit, trackPoints(c)]));
 
 describe(`area replay from stored track chunks (${mode})`, () => {
   let handle: DatabaseHandle;
@@ -117,12 +128,20 @@ describe(`area replay from stored track chunks (${mode})`, () => {
       for (const step of STEPS) {
         const got = await replayTracks(handle.db, BOX, new Date(fromMs), new Date(toMs), step);
         chunks += got.chunks;
-        expect({ name, step, units: asObject(got.byUnit) }).toEqual({
+        expect({ name, step, units: asObject(pointsByUnit(got)) }).toEqual({
           name,
           step,
           units: asObject(expected(raw, BOX, fromMs, toMs, step)),
         });
-        expect(got.points).toBe([...got.byUnit.values()].reduce((n, l) => n + l.length, 0));
+        expect(got.points).toBe([...got.byUnit.values()].reduce((n, l) => n + l.ms.length, 0));
+        // the answer's two forms (format=points and format=columnar) carry the same numbers
+        for (const [unit, c] of got.byUnit)
+          expect({ name, step, unit, points: columnarTrackPoints(columnarTrack(c)) }).toEqual({
+            name,
+            step,
+            unit,
+            points: plainTrackPoints(c),
+          });
       }
     return chunks;
   };
@@ -209,7 +228,7 @@ describe(`area replay from stored track chunks (${mode})`, () => {
       15,
     );
     expect(got.rawRanges).toHaveLength(1);
-    expect(got.byUnit.get(late.unit)?.some((p) => p[2] === stepStart / 1000)).toBe(true);
+    expect(got.byUnit.get(late.unit)?.ms.some((ms) => ms === stepStart / 1000)).toBe(true);
     await checkAll();
     expect(await sweepAll()).toBe(1);
     expect(await dirtyCount()).toBe(0);

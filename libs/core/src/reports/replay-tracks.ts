@@ -1,4 +1,5 @@
 import type { DbOrTx } from '@ringcad/db';
+import { REPLAY_COORD_SCALE, type ColumnarTrack } from '@ringcad/contracts';
 import { dirtyReplayChunks, replayChunks, trackPointsInBox, type Box } from './replay.queries';
 
 /**
@@ -18,9 +19,16 @@ const POINT_BYTES = 20;
 
 export type ReplayPoint = [lon: number, lat: number, ms: number];
 
+/** One unit's points as parallel arrays in time order (as stored: ms may hold µs fractions). */
+export interface TrackColumns {
+  ms: number[];
+  lon: number[];
+  lat: number[];
+}
+
 /** Which source served the tracks (for the bench and the tests). */
 export interface ReplayTracks {
-  byUnit: Map<string, ReplayPoint[]>;
+  byUnit: Map<string, TrackColumns>;
   points: number;
   /** Time ranges read from the raw tracks. */
   rawRanges: [Date, Date][];
@@ -70,21 +78,25 @@ export async function replayTracks(
     chunkRows = await replayChunks(db, chunkFrom, to, CHUNK_MS % stepMs === 0 ? box : null);
   }
   const rawRanges = ranges.map(([a, b]): [Date, Date] => [new Date(a), new Date(b)]);
-  const byUnit = new Map<string, ReplayPoint[]>();
-  const listOf = (unit: string) => {
-    let list = byUnit.get(unit);
-    if (!list) byUnit.set(unit, (list = []));
-    return list;
+  // columns, not a [lon, lat, ms] array per point: a district-hour is hundreds of thousands
+  const byUnit = new Map<string, TrackColumns>();
+  const columnsOf = (unit: string) => {
+    let c = byUnit.get(unit);
+    if (!c) byUnit.set(unit, (c = { ms: [], lon: [], lat: [] }));
+    return c;
   };
-  for (const p of await trackPointsInBox(db, box, rawRanges, stepSec))
-    listOf(p.unit_id).push([p.lon, p.lat, p.ms]);
+  for (const p of await trackPointsInBox(db, box, rawRanges, stepSec)) {
+    const c = columnsOf(p.unit_id);
+    c.ms.push(p.ms);
+    c.lon.push(p.lon);
+    c.lat.push(p.lat);
+  }
 
   // stored points: µs, so that the window edges and the steps compare exactly
   const firstUs = firstStep * 1000;
   const toUs = toMs * 1000;
   const stepUs = stepMs * 1000;
   const rawUs = ranges.map(([a, b]) => [a * 1000, b * 1000]);
-  const inRaw = (us: number) => rawUs.some(([a, b]) => us >= a && us < b);
   let unit = '';
   let lastStep = NaN;
   for (const row of chunkRows) {
@@ -95,23 +107,85 @@ export async function replayTracks(
     const bytes = row.points;
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const baseUs = Number(row.ms) * 1000;
+    // the raw ranges this chunk meets (most chunks: none)
+    const raw = rawUs.filter(([a, b]) => a < baseUs + CHUNK_MS * 1000 && b > baseUs);
+    let c: TrackColumns | undefined;
     for (let o = 0; o + POINT_BYTES <= bytes.byteLength; o += POINT_BYTES) {
       const us = baseUs + view.getInt32(o, false);
-      if (us < firstUs || us >= toUs || inRaw(us)) continue;
+      if (us < firstUs || us >= toUs) continue;
+      if (raw.length && raw.some(([a, b]) => us >= a && us < b)) continue;
       const step = Math.floor(us / stepUs);
       if (step === lastStep) continue; // not the first point of its step
       lastStep = step;
       const lon = view.getFloat64(o + 4, false);
       const lat = view.getFloat64(o + 12, false);
-      if (lon >= box.w && lon <= box.e && lat >= box.s && lat <= box.n)
-        listOf(unit).push([lon, lat, us / 1000]);
+      if (lon >= box.w && lon <= box.e && lat >= box.s && lat <= box.n) {
+        c ??= columnsOf(unit);
+        c.ms.push(us / 1000);
+        c.lon.push(lon);
+        c.lat.push(lat);
+      }
     }
   }
   let points = 0;
-  for (const list of byUnit.values()) {
+  for (const c of byUnit.values()) {
     // raw parts and stored parts side by side: one time order
-    list.sort((a, b) => a[2] - b[2]);
-    points += list.length;
+    inTimeOrder(c);
+    points += c.ms.length;
   }
   return { byUnit, points, rawRanges, chunks: chunkRows.length };
+}
+
+/** Sorts a unit's columns by time, in place, when they are not in order already. */
+function inTimeOrder(c: TrackColumns) {
+  let sorted = true;
+  for (let i = 1; i < c.ms.length && sorted; i++) sorted = c.ms[i - 1] <= c.ms[i];
+  if (sorted) return;
+  const order = c.ms.map((_, i) => i).sort((a, b) => c.ms[a] - c.ms[b]);
+  const pick = (list: number[]) => order.map((i) => list[i]);
+  [c.ms, c.lon, c.lat] = [pick(c.ms), pick(c.lon), pick(c.lat)];
+}
+
+/** A unit's columns as `[lon, lat, ms]` points (as read, not rounded). */
+export function trackPoints(c: TrackColumns): ReplayPoint[] {
+  return c.ms.map((ms, i): ReplayPoint => [c.lon[i], c.lat[i], ms]);
+}
+
+/** Degrees to the answer's integer millionths (the plain form's six decimals). */
+const micro = (deg: number) => Math.round(deg * REPLAY_COORD_SCALE);
+
+/** A unit's track as the plain answer's points: six decimals, whole milliseconds. */
+export function plainTrackPoints(c: TrackColumns): ReplayPoint[] {
+  const out: ReplayPoint[] = new Array(c.ms.length);
+  for (let i = 0; i < c.ms.length; i++)
+    out[i] = [
+      micro(c.lon[i]) / REPLAY_COORD_SCALE,
+      micro(c.lat[i]) / REPLAY_COORD_SCALE,
+      Math.round(c.ms[i]),
+    ];
+  return out;
+}
+
+/**
+ * The same numbers as {@link plainTrackPoints}, columnar (replay-columnar.ts in contracts):
+ * whole ms and millionths of a degree, each array delta-coded, in one pass.
+ */
+export function columnarTrack(c: TrackColumns): ColumnarTrack {
+  const n = c.ms.length;
+  const out: ColumnarTrack = { t: new Array(n), lon: new Array(n), lat: new Array(n) };
+  let pt = 0;
+  let px = 0;
+  let py = 0;
+  for (let i = 0; i < n; i++) {
+    const t = Math.round(c.ms[i]);
+    const x = micro(c.lon[i]);
+    const y = micro(c.lat[i]);
+    out.t[i] = t - pt;
+    out.lon[i] = x - px;
+    out.lat[i] = y - py;
+    pt = t;
+    px = x;
+    py = y;
+  }
+  return out;
 }

@@ -13,7 +13,7 @@ import {
   unitStatusChanges,
   unitsByIds,
 } from './replay.queries';
-import { replayTracks } from './replay-tracks';
+import { columnarTrack, plainTrackPoints, replayTracks, type TrackColumns } from './replay-tracks';
 
 /** The task stages (接警 → 派警 → 签收 → 出发 → 到场 → 反馈) of one incident. */
 export const REPLAY_STAGES = [
@@ -36,9 +36,9 @@ export interface StageMark {
   stepSec: number | null;
 }
 
+const NO_TRACK: TrackColumns = { ms: [], lon: [], lat: [] };
 /** Track points further than this from the district's box are left out of an area replay. */
 const AREA_MARGIN_DEG = 0.01;
-const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
 const ms = (iso: string | null | undefined) => (iso ? Date.parse(iso) : null);
 const secBetween = (a: number | null, b: number | null) =>
   a !== null && b !== null ? Math.round((b - a) / 100) / 10 : null;
@@ -182,14 +182,7 @@ export class ReplayService {
         const assignments = incidentIds.length ? await assignmentTimes(db, incidentIds) : [];
         const read = await replayTracks(db, box, q.from, q.to, q.stepSec);
         const points = read.points;
-        // rounded in place: a district-hour holds hundreds of thousands of points
         const tracks = read.byUnit;
-        for (const list of tracks.values())
-          for (const p of list) {
-            p[0] = round6(p[0]);
-            p[1] = round6(p[1]);
-            p[2] = Math.round(p[2]);
-          }
         const unitIds = [...new Set([...tracks.keys(), ...assignments.map((a) => a.unit_id)])];
         const units = unitIds.length ? await unitsByIds(db, unitIds) : [];
         // the status each unit had when the window opened, then every change inside it
@@ -203,7 +196,13 @@ export class ReplayService {
         return { district, incidents, assignments, points, tracks, units, statusOf };
       });
     const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
-    return {
+    const assignmentsOf = new Map<string, typeof assignments>();
+    for (const a of assignments) {
+      const list = assignmentsOf.get(a.incident_id);
+      if (list) list.push(a);
+      else assignmentsOf.set(a.incident_id, [a]);
+    }
+    const common = {
       district: {
         id: district.id,
         name: district.name,
@@ -226,27 +225,42 @@ export class ReplayService {
         resolvedAt: iso(i.resolved_at),
         closedAt: iso(i.closed_at),
         cancelledAt: iso(i.cancelled_at),
-        assignments: assignments
-          .filter((a) => a.incident_id === i.id)
-          .map((a) => ({
-            unitId: a.unit_id,
-            assignedAt: iso(a.assigned_at),
-            ackedAt: iso(a.acked_at),
-            departedAt: iso(a.departed_at),
-            arrivedAt: iso(a.arrived_at),
-            clearedAt: iso(a.cleared_at),
-          })),
+        assignments: (assignmentsOf.get(i.id) ?? []).map((a) => ({
+          unitId: a.unit_id,
+          assignedAt: iso(a.assigned_at),
+          ackedAt: iso(a.acked_at),
+          departedAt: iso(a.departed_at),
+          arrivedAt: iso(a.arrived_at),
+          clearedAt: iso(a.cleared_at),
+        })),
       })),
-      units: units
-        .map((u) => ({
-          unitId: u.id,
-          callsign: u.callsign,
-          kind: u.kind,
-          points: tracks.get(u.id) ?? [],
-          statuses: statusOf.get(u.id) ?? [],
-        }))
-        .sort((a, b) => a.callsign.localeCompare(b.callsign)),
       points,
+    };
+    const unitRows = units
+      .map((u) => ({
+        unitId: u.id,
+        callsign: u.callsign,
+        kind: u.kind,
+        statuses: statusOf.get(u.id) ?? [],
+        track: tracks.get(u.id) ?? NO_TRACK,
+      }))
+      .sort((a, b) => a.callsign.localeCompare(b.callsign));
+    if (q.format === 'columnar')
+      return {
+        ...common,
+        format: 'columnar' as const,
+        units: unitRows.map(({ track, ...u }) => ({ ...u, track: columnarTrack(track) })),
+        tookMs: Date.now() - started,
+      };
+    return {
+      ...common,
+      units: unitRows.map((u) => ({
+        unitId: u.unitId,
+        callsign: u.callsign,
+        kind: u.kind,
+        points: plainTrackPoints(u.track),
+        statuses: u.statuses,
+      })),
       tookMs: Date.now() - started,
     };
   }

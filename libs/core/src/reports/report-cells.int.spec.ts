@@ -22,7 +22,12 @@ import {
   responseTimeGroupsFromCells,
   unitResponseTimeGroupsFromCells,
 } from './reports.queries';
-import { unitCellSlack } from './report-unit-cells';
+import {
+  rowsOutsideUnitCells,
+  UNIT_CELL_DAY_COLUMN,
+  unitCellSlack,
+  type UnitCellFamily,
+} from './report-unit-cells';
 
 /**
  * The report pre-aggregates (report_cells, migration 0025; report_unit_cells, migration 0029 for
@@ -265,6 +270,74 @@ describe(`report pre-aggregates (${mode})`, () => {
     return checked;
   }
 
+  /**
+   * The percentiles the per-unit cells must give exactly: each group's histogram merged here from
+   * the plan's cells and the rows outside them (bucketed by report_bucket), read as
+   * histogramPercentiles reads a histogram. Per measure, per group key.
+   */
+  async function mergedCellPercentiles(
+    family: UnitCellFamily,
+    from: Date,
+    to: Date,
+    key: 'unit_id' | 'station_id',
+    names: readonly Measure[],
+  ) {
+    const plan = planCells(
+      from,
+      to,
+      family,
+      await handle.db.transaction().execute((tx) => unitCellSlack(tx, family, from, to)),
+    );
+    const hist = new Map<string, Map<Measure, Map<number, number>>>();
+    // every group a part names, with or without values in a measure
+    const groupOf = (k: string) => {
+      let g = hist.get(k);
+      if (!g) hist.set(k, (g = new Map(names.map((n) => [n, new Map()]))));
+      return g;
+    };
+    const add = (k: string, m: Measure, bucket: number, count: number) => {
+      const h = groupOf(k).get(m) as Map<number, number>;
+      h.set(bucket, (h.get(bucket) ?? 0) + count);
+    };
+    if (plan) {
+      const cells = await sql<Record<string, number[]> & { key: string }>`
+        SELECT c.group_key AS key, c.dispatch_b, c.dispatch_cum, c.ack_b, c.ack_cum, c.arrive_b, c.arrive_cum
+        FROM report_unit_cells c
+        JOIN unnest(${plan.blocks.map((b) => b.level)}::int[], ${plan.blocks.map((b) => b.block)}::int[]) AS p(level, block)
+          ON c.level = p.level AND c.block = p.block
+        WHERE c.family = ${family} AND c.rows <> 0`.execute(handle.db);
+      for (const c of cells.rows) {
+        groupOf(c.key);
+        for (const m of names) {
+          const bs = c[`${m}_b`];
+          const cum = c[`${m}_cum`];
+          bs.forEach((b, i) => add(c.key, m, b, cum[i] - (i ? cum[i - 1] : 0)));
+        }
+      }
+    }
+    const day = sql.ref(`x.${UNIT_CELL_DAY_COLUMN[family]}`);
+    const rows = await sql<Record<string, number | null> & { key: string }>`
+      SELECT ${sql.ref(`x.${key}`)}::text AS key,
+        ${sql.join(names.map((m) => sql`report_bucket(${sql.ref(`x.${m}_sec`)}) AS ${sql.ref(m)}`))}
+      FROM ${rowsOutsideUnitCells(family, plan, from, to)} x
+      WHERE ${day} >= ${from} AND ${day} < ${to} AND x.counted AND ${sql.ref(`x.${key}`)} IS NOT NULL`.execute(
+      handle.db,
+    );
+    for (const r of rows.rows) {
+      groupOf(r.key);
+      for (const m of names) {
+        const b = r[m];
+        if (b !== null) add(r.key, m, Number(b), 1);
+      }
+    }
+    return new Map(
+      [...hist].map(([k, g]) => [
+        k,
+        Object.fromEntries(names.map((m) => [m, histogramPercentiles([...(g.get(m) ?? [])])])),
+      ]),
+    );
+  }
+
   /** The per-unit cells (groupBy=unit, laggards per unit and station) against the direct SQL. */
   async function compareUnits(from: Date, to: Date) {
     const q = { ...query('district', from, to), groupBy: 'unit' as const };
@@ -300,6 +373,13 @@ describe(`report pre-aggregates (${mode})`, () => {
       groupBy: 'unit',
       groups: counts(direct),
     });
+    // exactly the merged histograms' percentiles (the statement's bounds and slices are only a
+    // cheaper way to read them)
+    const measuresOf = (groups: { key: string | number | null; measures: object }[]) =>
+      new Map(groups.map((g) => [String(g.key), g.measures]));
+    expect(measuresOf(cells ?? [])).toEqual(
+      await mergedCellPercentiles('unit', from, to, 'unit_id', MEASURES),
+    );
     let checked = checkPercentiles(
       'unit',
       cells ?? [],
@@ -310,6 +390,9 @@ describe(`report pre-aggregates (${mode})`, () => {
         level: l.level,
         groups: counts(l.direct),
       });
+      expect(measuresOf(l.cells)).toEqual(
+        await mergedCellPercentiles(`lag_${l.level}`, from, to, `${l.level}_id`, ['ack', 'arrive']),
+      );
       checked += checkPercentiles(
         `laggards ${l.level}`,
         l.cells,

@@ -150,40 +150,35 @@ export async function unitCellGroups<M extends 'dispatch' | 'ack' | 'arrive', S 
         WHERE c.family = ${family} AND c.rows <> 0
         UNION ALL`
     : sql``;
+  /** The bucket at a part's floor or ceil rank of fraction j in measure i (binary search). */
+  const rankBucket = (i: number, j: number, round: 'floor' | 'ceil') =>
+    sql`p.${b(i)}[width_bucket(${sql.raw(round)}(${sql.lit(REPORT_FRACTIONS[j])}::float8 * (${countOf(i)} - 1))::int, p.${c(i)}) + 1]`;
   const rankCols = names.flatMap((_, i) => [
     sql`${countOf(i)} AS ${sql.ref(`n${i}`)}`,
-    ...REPORT_FRACTIONS.flatMap((f, j) =>
+    ...REPORT_FRACTIONS.flatMap((_f, j) =>
       (['floor', 'ceil'] as const).map(
-        (round) =>
-          sql`p.${b(i)}[width_bucket(${sql.raw(round)}(${sql.lit(f)}::float8 * (${countOf(i)} - 1))::int, p.${c(i)}) + 1] AS ${sql.ref(`${round}_${i}_${j}`)}`,
+        (round) => sql`${rankBucket(i, j, round)} AS ${sql.ref(`${round}_${i}_${j}`)}`,
       ),
     ),
   ]);
+  // a group's range per measure and fraction: a GROUP BY that keeps only the parts' ranks, not a
+  // window partitioned by key, which sorted every part with its histograms (tens of thousands of
+  // parts, kilobytes each, at 5,000 units)
   const boundCols = names.flatMap((_, i) =>
     REPORT_FRACTIONS.flatMap((_f, j) => [
-      sql`min(${sql.ref(`floor_${i}_${j}`)}) FILTER (WHERE ${sql.ref(`n${i}`)} > 0) OVER k AS ${sql.ref(`lo_${i}_${j}`)}`,
-      sql`max(${sql.ref(`ceil_${i}_${j}`)}) FILTER (WHERE ${sql.ref(`n${i}`)} > 0) OVER k AS ${sql.ref(`hi_${i}_${j}`)}`,
+      sql`min(${rankBucket(i, j, 'floor')}) FILTER (WHERE ${countOf(i)} > 0) AS ${sql.ref(`lo_${i}_${j}`)}`,
+      sql`max(${rankBucket(i, j, 'ceil')}) FILTER (WHERE ${countOf(i)} > 0) AS ${sql.ref(`hi_${i}_${j}`)}`,
     ]),
   );
   // a part of a group of several: per measure and fraction, its count below the group's range
   // and its buckets and cumulative counts inside it (as JSON: parsed natively, not value by value)
   const slices = names.flatMap((_, i) =>
     REPORT_FRACTIONS.map((_f, j) => {
-      const first = sql`width_bucket(p.${sql.ref(`lo_${i}_${j}`)} - 1, p.${b(i)})`;
-      const last = sql`width_bucket(p.${sql.ref(`hi_${i}_${j}`)}, p.${b(i)})`;
+      const first = sql`width_bucket(k.${sql.ref(`lo_${i}_${j}`)} - 1, p.${b(i)})`;
+      const last = sql`width_bucket(k.${sql.ref(`hi_${i}_${j}`)}, p.${b(i)})`;
       return sql`json_build_array(coalesce(p.${c(i)}[${first}], 0), p.${b(i)}[${first} + 1:${last}], p.${c(i)}[${first} + 1:${last}])`;
     }),
   );
-  const outCols = [
-    ...sumNames.map((n) => s(n)),
-    ...names.flatMap((_, i) => [
-      sql.ref(`p.n${i}`),
-      ...REPORT_FRACTIONS.flatMap((_f, j) => [
-        sql.ref(`p.floor_${i}_${j}`),
-        sql.ref(`p.ceil_${i}_${j}`),
-      ]),
-    ]),
-  ];
   const r = await sql<
     Record<string, unknown> & { key: string; rows: number; slices: Slice[] | null }
   >`
@@ -219,16 +214,15 @@ export async function unitCellGroups<M extends 'dispatch' | 'ack' | 'arrive', S 
       )}, ${sql.join(names.map((_, i) => sql`coalesce(ohk.${b(i)}, '{}') AS ${b(i)}, coalesce(ohk.${c(i)}, '{}') AS ${c(i)}`))}
       FROM ok LEFT JOIN ohk ON ohk.key = ok.key
     ),
-    ranked AS (
-      SELECT p.*, ${sql.join(rankCols)} FROM parts p
-    ),
-    bounded AS (
-      SELECT r.*, count(*) OVER k AS parts, ${sql.join(boundCols)}
-      FROM ranked r WINDOW k AS (PARTITION BY r.key COLLATE "C")
+    bounds AS (
+      SELECT p.key, count(*) AS parts, ${sql.join(boundCols)} FROM parts p GROUP BY p.key
     )
-    SELECT p.key, p.rows, ${sql.join(outCols)},
-      CASE WHEN p.parts > 1 THEN json_build_array(${sql.join(slices)}) END AS slices
-    FROM bounded p`.execute(tx);
+    SELECT p.key, p.rows ${sql.join(
+      sumNames.map((n) => sql`, p.${s(n)}`),
+      sql` `,
+    )}, ${sql.join(rankCols)},
+      CASE WHEN k.parts > 1 THEN json_build_array(${sql.join(slices)}) END AS slices
+    FROM parts p JOIN bounds k ON k.key = p.key`.execute(tx);
 
   interface Part {
     rows: number;
