@@ -5,11 +5,11 @@ import type {
   MoveUp,
   SnappedPoint,
 } from '@ringcad/routing';
+import type { GraphMessage } from '../roads';
 
 /** What the coverage service asks its worker thread (answered in order, `GraphThread`). */
 export type CoverageThreadRequest =
-  /** The road graph, read in place from shared memory (`sharedRoadGraph`), sent once per thread. */
-  | { type: 'graph'; graphId: number; buffer: SharedArrayBuffer }
+  | GraphMessage
   | {
       type: 'coverage';
       graphId: number;

@@ -2,13 +2,13 @@ import {
   type CoverageArea,
   type LiveCoverageResult,
   type LiveCoverageSource,
-  sharedRoadGraph,
   type MoveUp,
   type RoadGraph,
   type SnappedPoint,
 } from '@ringcad/routing';
 import { resolve } from 'node:path';
 import { RequestThread } from '@ringcad/db/threads';
+import { graphIn } from '../roads';
 import type { CoverageThreadRequest } from './coverage-thread.messages';
 
 /**
@@ -29,13 +29,6 @@ export class CoverageThread {
     () => (this.sentAreasKey = null),
   );
 
-  /** The thread's id of the graph, sent there first if the thread does not hold it. */
-  private graph(graph: RoadGraph): number {
-    const { id, buffer } = sharedRoadGraph(graph);
-    this.thread.holding('graph', id, () => ({ type: 'graph', graphId: id, buffer }));
-    return id;
-  }
-
   coverage(
     graph: RoadGraph,
     req: {
@@ -47,7 +40,7 @@ export class CoverageThread {
       at: Date;
     },
   ): Promise<{ result: LiveCoverageResult; movedUnitSec: number[] }> {
-    const graphId = this.graph(graph);
+    const graphId = graphIn(this.thread, graph);
     const sendAreas = this.sentAreasKey !== req.areasKey;
     this.sentAreasKey = req.areasKey;
     return this.thread.send({
@@ -74,7 +67,7 @@ export class CoverageThread {
       coverage?: { key: string; tiersSec: number[] };
     },
   ): Promise<MoveUp[]> {
-    const graphId = this.graph(graph);
+    const graphId = graphIn(this.thread, graph);
     return this.thread.send({
       type: 'move-ups',
       graphId,

@@ -7,3 +7,4 @@ export { PREMISE_RADIUS_M, premiseFlagsNear } from './premises.queries';
 // bulk imports write premises inside their own transaction
 export { insertPremise, updatePremise } from './premises.queries';
 export * from './road-network.service';
+export { graphIn, type GraphMessage } from './routing-thread';

@@ -256,11 +256,6 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
     return this.thread.isochrones(this.requireGraph(), q);
   }
 
-  /** How many snaps were taken from those made ahead, and how many made on the spot. */
-  snapCounts(): Readonly<{ onTheSpot: number; ahead: number; fromThread: number }> {
-    return this.snaps.counts;
-  }
-
   private async loadActive() {
     const id = await activeNetworkId(this.database.db);
     if (id === undefined || id === this.current?.id) return;

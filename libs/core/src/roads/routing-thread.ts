@@ -2,10 +2,29 @@ import { resolve } from 'node:path';
 import { RequestThread } from '@ringcad/db/threads';
 import { sharedRoadGraph, type IsochroneCollection, type RoadGraph } from '@ringcad/routing';
 
+/** The road graph, read in place from shared memory (`sharedRoadGraph`), sent once per thread. */
+export interface GraphMessage {
+  type: 'graph';
+  graphId: number;
+  buffer: SharedArrayBuffer;
+}
+
+/**
+ * The id a routing or coverage thread knows `graph` by, sending it the graph first when it does
+ * not hold it (a thread holds one graph at a time).
+ */
+export function graphIn(
+  thread: { holding(slot: string, key: unknown, msg: () => GraphMessage): void },
+  graph: RoadGraph,
+): number {
+  const { id, buffer } = sharedRoadGraph(graph);
+  thread.holding('graph', id, () => ({ type: 'graph', graphId: id, buffer }));
+  return id;
+}
+
 /** What the routing thread is asked. */
 export type RoutingThreadRequest =
-  /** The road graph, read in place from shared memory (`sharedRoadGraph`), sent once per thread. */
-  | { type: 'graph'; graphId: number; buffer: SharedArrayBuffer }
+  | GraphMessage
   /** Positions (lon, lat pairs) to snap as units leave from them; answered packed (`packSnaps`). */
   | { type: 'snap'; graphId: number; coords: Float64Array }
   | {
@@ -31,16 +50,9 @@ export class RoutingThread {
     'routing thread',
   );
 
-  /** The thread's id of the graph, sent there first if the thread does not hold it. */
-  private graph(graph: RoadGraph): number {
-    const { id, buffer } = sharedRoadGraph(graph);
-    this.thread.holding('graph', id, () => ({ type: 'graph', graphId: id, buffer }));
-    return id;
-  }
-
   /** Snaps of the points (lon, lat pairs), packed (`unpackSnap`); `coords` is moved there. */
   snap(graph: RoadGraph, coords: Float64Array): Promise<Float64Array> {
-    const graphId = this.graph(graph);
+    const graphId = graphIn(this.thread, graph);
     return this.thread.send({ type: 'snap', graphId, coords }, [coords.buffer as ArrayBuffer]);
   }
 
@@ -48,7 +60,7 @@ export class RoutingThread {
     graph: RoadGraph,
     q: { lon: number; lat: number; minutes: number[]; direction: 'to' | 'from'; at: Date },
   ): Promise<IsochroneCollection> {
-    const graphId = this.graph(graph);
+    const graphId = graphIn(this.thread, graph);
     return this.thread.send({
       type: 'isochrones',
       graphId,

@@ -52,7 +52,7 @@ export class UnitSnaps {
   private inFlight = false;
   private lastSentMs = -Infinity;
   private timer: NodeJS.Timeout | null = null;
-  /** Snaps made on the spot and taken from the thread (for the bench and the metrics). */
+  /** Snaps made on the spot, served from those kept, and answered by the thread. */
   readonly counts = { onTheSpot: 0, ahead: 0, fromThread: 0 };
 
   constructor(private readonly thread: RoutingThread) {}
