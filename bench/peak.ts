@@ -119,7 +119,7 @@ const IN_CLOCK = {
     "the server's tookMs of each pushed coverage.updated: the live coverage the worker thread keeps (the first push a full computation, later ones the moved units folded in and the changed figures updated)",
   coverageAge: "console receipt (Date.now()) − the push's computedAt (server clock, same machine)",
   serverSide:
-    "the api's own ringcad_http_request_duration_seconds histogram over the call phase (scraped before the calls and after): from the request's arrival in the api to its answer, so the gap to the client's figure is queueing in front of the api (sockets, the event loop) and the client's own process; the bucket bounds are 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000 ms, so each quantile is given as the bound of its bucket. databaseTurns (embedded only): the PGlite thread's ringcad_db_turn_wait_seconds (a statement's wait there for the session's turn) and ringcad_db_statement_seconds (its run once its turn came), interactive and bulk (position inserts), and transactions (wait to begin, time the session was held); bounds 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500 ms",
+    "the api's own ringcad_http_request_duration_seconds histogram over the call phase (scraped before the calls and after): from the request's arrival in the api to its answer, so the gap to the client's figure is queueing in front of the api (sockets, the event loop) and the client's own process; the bucket bounds are 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000 ms, so each quantile is given as the bound of its bucket. databaseTurns (embedded only): the PGlite thread's ringcad_db_turn_wait_seconds (a statement's wait there for the session's turn) and ringcad_db_statement_seconds (its run once its turn came), interactive and bulk (position inserts), and transactions (wait to begin, time the session was held); bounds 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500 ms. recommendationPhases: the api's ringcad_recommendation_phase_seconds (same bounds): a recommendation's tookMs cut into reads (incident, scheme, roster: awaited, so queueing on the event loop and the database is in it), fleet (roster joined with the live positions, exclusions), search (snaps and the road search) and answer (candidates). gcPauses: prom-client's nodejs_gc_duration_seconds of the api by kind (count, total ms, the bucket bound of the p99; bounds 1, 10, 100, 1000, 2000, 5000 ms)",
   eventLoopLag:
     "prom-client's nodejs_eventloop_lag_p99_seconds of the api, reset by a scrape just before the calls and read 5 s after the last: the call phase only",
   positionsPerSec:
@@ -213,6 +213,39 @@ function databaseTurns(before: string, after: string) {
     transactionHeld: of(run, 'interactive', 'held'),
   };
   return Object.values(figures).some((f) => f) ? figures : null;
+}
+
+/** A recommendation's own phases over the call phase (ringcad_recommendation_phase_seconds). */
+function recommendationPhases(before: string, after: string) {
+  const name = 'ringcad_recommendation_phase_seconds';
+  const phases = ['reads', 'fleet', 'search', 'answer'] as const;
+  const figures = Object.fromEntries(
+    phases.map((p) => [p, histogramQuantiles(before, after, name, [`phase="${p}"`])]),
+  );
+  return Object.values(figures).some((f) => f) ? figures : null;
+}
+
+/** The sum of a series' samples (`name{…} value`) matching a filter, in a scrape. */
+function seriesSum(text: string, name: string, filter: string): number {
+  let sum = 0;
+  for (const line of text.split('\n'))
+    if (line.startsWith(`${name}{`) && line.includes(filter)) sum += Number(line.split(' ').pop());
+  return sum;
+}
+
+/** The api's garbage-collection pauses over the call phase (prom-client's nodejs_gc_duration_seconds). */
+function gcPauses(before: string, after: string) {
+  const name = 'nodejs_gc_duration_seconds';
+  const out: Record<string, { count: number; totalMs: number; p99AtMostMs: number | null }> = {};
+  for (const kind of ['minor', 'major', 'incremental']) {
+    const q = histogramQuantiles(before, after, name, [`kind="${kind}"`]);
+    if (!q) continue;
+    const f = `kind="${kind}"`;
+    const totalMs =
+      (seriesSum(after, `${name}_sum`, f) - seriesSum(before, `${name}_sum`, f)) * 1000;
+    out[kind] = { count: q.count, totalMs: Math.round(totalMs), p99AtMostMs: q.p99AtMostMs };
+  }
+  return Object.keys(out).length ? out : null;
 }
 
 function metric(text: string, name: string): number | null {
@@ -607,6 +640,8 @@ async function runMode(mode: BenchMode, city: City) {
         ),
         openIncident: serverRoute(metricsBefore, metrics, 'GET', '/api/v1/incidents/:id'),
         databaseTurns: databaseTurns(metricsBefore, metrics),
+        recommendationPhases: recommendationPhases(metricsBefore, metrics),
+        gcPauses: gcPauses(metricsBefore, metrics),
       },
       positionsPerSec: Math.round(sent / elapsed),
       positionsSent: sent,

@@ -264,6 +264,11 @@ describe('operations: metrics, health, graceful shutdown, backup and restore', (
       countOf(before, 'ringcad_coverage_compute_seconds', cov) + 1,
     );
     expect(valueOf(after, 'ringcad_socket_clients', { namespace: '/terminal' })).toBe(1);
+    // the create's answer carries a recommendation: each of its phases timed once more
+    for (const phase of ['reads', 'fleet', 'search', 'answer']) {
+      const ph = 'ringcad_recommendation_phase_seconds';
+      expect(countOf(after, ph, { phase })).toBeGreaterThan(countOf(before, ph, { phase }));
+    }
     // the embedded database's thread times each statement's wait for its turn and its run (the
     // create above was an interactive query); PostgreSQL has its own pool and no such figures
     const turns = ['ringcad_db_turn_wait_seconds', 'ringcad_db_statement_seconds'];

@@ -7,6 +7,7 @@ import {
   type AppConfig,
   DatabaseService,
   DomainError,
+  MetricsService,
   notFound,
   APP_CONFIG,
 } from '../platform';
@@ -41,6 +42,7 @@ export class RecommendationService {
     private readonly live: LiveFleetService,
     private readonly schemes: RingSchemesService,
     private readonly roster: UnitRoster,
+    private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -56,7 +58,12 @@ export class RecommendationService {
     if (!row) throw notFound('incident', incidentId);
     const scheme = await this.schemes.find(schemeId ?? row.scheme_id);
     if (!scheme) throw new DomainError('VALIDATION_FAILED', `unknown ring scheme ${schemeId}`);
-    const { candidates, excluded, unranked } = await this.rank(this.database.db, row, scheme);
+    const { candidates, excluded, unranked } = await this.rank(
+      this.database.db,
+      row,
+      scheme,
+      started,
+    );
     return {
       incidentId,
       scheme,
@@ -85,9 +92,15 @@ export class RecommendationService {
     return new Map(results.map((r) => [r.id, r]));
   }
 
-  private async rank(db: DbOrTx, target: { lon: number; lat: number }, scheme: RingScheme) {
+  /** `started`: when the recommendation began (its phases are observed from there). */
+  private async rank(
+    db: DbOrTx,
+    target: { lon: number; lat: number },
+    scheme: RingScheme,
+    started: number,
+  ) {
     const now = this.clock.now();
-    const units = await this.fleetWithPositions(db);
+    const { fleet: units, readAt } = await this.fleetWithPositions(db);
     const excluded: ExcludedUnit[] = [];
     const usable: FleetUnit[] = [];
     for (const u of units) {
@@ -116,6 +129,7 @@ export class RecommendationService {
         usable.push(u);
       }
     }
+    const fleetAt = performance.now();
     const lastTier = scheme.tiers[scheme.tiers.length - 1]?.sec ?? 0;
     const {
       results: etas,
@@ -133,6 +147,7 @@ export class RecommendationService {
       now,
       { maxSec: Math.max(RECOMMEND_MIN_SEARCH_SEC, 2 * lastTier), topK: RECOMMEND_TOP_K },
     );
+    const searchedAt = performance.now();
     const unranked = { beyondSearch: beyond.length, notRanked: notRanked.length };
     const byId = new Map(usable.map((u) => [u.id, u]));
     const candidates: RecommendationCandidate[] = etas
@@ -153,6 +168,11 @@ export class RecommendationService {
         (a, b) =>
           a.etaSec - b.etaSec || a.distanceM - b.distanceM || a.callsign.localeCompare(b.callsign),
       );
+    const phase = this.metrics.recommendationPhase;
+    phase.observe({ phase: 'reads' }, (readAt - started) / 1000);
+    phase.observe({ phase: 'fleet' }, (fleetAt - readAt) / 1000);
+    phase.observe({ phase: 'search' }, (searchedAt - fleetAt) / 1000);
+    phase.observe({ phase: 'answer' }, (performance.now() - searchedAt) / 1000);
     return { candidates, excluded, unranked };
   }
 
@@ -167,13 +187,15 @@ export class RecommendationService {
    * recommendation over 5,000 units, and spreading rows and making Dates cost about 20 ms of the
    * event loop each time.
    */
-  private async fleetWithPositions(db: DbOrTx): Promise<FleetUnit[]> {
+  private async fleetWithPositions(
+    db: DbOrTx,
+  ): Promise<{ fleet: FleetUnit[]; /** when the last read came back */ readAt: number }> {
     const [roster, live] = await Promise.all([this.roster.all(), this.live.recent()]);
     const missing: string[] = [];
     for (const u of roster) if (!live.has(u.id)) missing.push(u.id);
-    const stored = new Map(
-      (missing.length ? await selectUnitPositions(db, missing) : []).map((r) => [r.id, r]),
-    );
+    const storedRows = missing.length ? await selectUnitPositions(db, missing) : [];
+    const readAt = performance.now();
+    const stored = new Map(storedRows.map((r) => [r.id, r]));
     const fleet: FleetUnit[] = new Array(roster.length);
     for (let i = 0; i < roster.length; i++) {
       const u = roster[i];
@@ -189,7 +211,7 @@ export class RecommendationService {
       }
       fleet[i] = { id: u.id, callsign: u.callsign, kind: u.kind, status: u.status, lon, lat, atMs };
     }
-    return fleet;
+    return { fleet, readAt };
   }
 }
 
