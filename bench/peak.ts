@@ -119,7 +119,7 @@ const IN_CLOCK = {
     "the server's tookMs of each pushed coverage.updated: the live coverage the worker thread keeps (the first push a full computation, later ones the moved units folded in and the changed figures updated)",
   coverageAge: "console receipt (Date.now()) − the push's computedAt (server clock, same machine)",
   serverSide:
-    "the api's own ringcad_http_request_duration_seconds histogram over the call phase (scraped before the calls and after): from the request's arrival in the api to its answer, so the gap to the client's figure is queueing in front of the api (sockets, the event loop) and the client's own process; the bucket bounds are 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000 ms, so each quantile is given as the bound of its bucket. databaseTurns (embedded only): the PGlite thread's ringcad_db_turn_wait_seconds (a statement's wait there for the session's turn) and ringcad_db_statement_seconds (its run once its turn came), interactive and bulk (position inserts), and transactions (wait to begin, time the session was held); bounds 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500 ms. recommendationPhases: the api's ringcad_recommendation_phase_seconds (same bounds): a recommendation's tookMs cut into reads (incident, scheme, roster: awaited, so queueing on the event loop and the database is in it), fleet (roster joined with the live positions, exclusions), search (snaps and the road search) and answer (candidates). gcPauses: prom-client's nodejs_gc_duration_seconds of the api by kind (count, total ms, the bucket bound of the p99; bounds 1, 10, 100, 1000, 2000, 5000 ms)",
+    "the api's own ringcad_http_request_duration_seconds histogram over the call phase (scraped before the calls and after): from the request's arrival in the api to its answer, so the gap to the client's figure is queueing in front of the api (sockets, the event loop) and the client's own process; the bucket bounds are 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000 ms, so each quantile is given as the bound of its bucket. databaseTurns (embedded only): the PGlite thread's ringcad_db_turn_wait_seconds (a statement's wait there for the session's turn) and ringcad_db_statement_seconds (its run once its turn came), interactive and bulk (position inserts), and transactions (wait to begin, time the session was held); bounds 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500 ms. recommendationPhases: the api's ringcad_recommendation_phase_seconds (same bounds): a recommendation's tookMs cut into reads (incident, scheme, roster: awaited, so queueing on the event loop and the database is in it), fleet (roster joined with the live positions, exclusions), search (snaps and the road search) and answer (candidates). gcPauses: prom-client's nodejs_gc_duration_seconds of the api by kind (count, total ms, the bucket bound of the p99; bounds 1, 10, 100, 1000, 2000, 5000 ms). unitSnaps: the api's ringcad_unit_snaps_total over the call phase: units' snaps served from those made ahead in the routing thread, and those made on the spot on the event loop (inside the recommendation's search phase)",
   eventLoopLag:
     "prom-client's nodejs_eventloop_lag_p99_seconds of the api, reset by a scrape just before the calls and read 5 s after the last: the call phase only",
   positionsPerSec:
@@ -246,6 +246,15 @@ function gcPauses(before: string, after: string) {
     out[kind] = { count: q.count, totalMs: Math.round(totalMs), p99AtMostMs: q.p99AtMostMs };
   }
   return Object.keys(out).length ? out : null;
+}
+
+/** Units' snaps over the call phase: made ahead in the routing thread, or on the spot. */
+function unitSnaps(before: string, after: string) {
+  const name = 'ringcad_unit_snaps_total';
+  const of = (source: string) =>
+    seriesSum(after, name, `source="${source}"`) - seriesSum(before, name, `source="${source}"`);
+  if (!after.includes(`${name}{`)) return null;
+  return { ahead: of('ahead'), onTheSpot: of('on_the_spot') };
 }
 
 function metric(text: string, name: string): number | null {
@@ -642,6 +651,7 @@ async function runMode(mode: BenchMode, city: City) {
         databaseTurns: databaseTurns(metricsBefore, metrics),
         recommendationPhases: recommendationPhases(metricsBefore, metrics),
         gcPauses: gcPauses(metricsBefore, metrics),
+        unitSnaps: unitSnaps(metricsBefore, metrics),
       },
       positionsPerSec: Math.round(sent / elapsed),
       positionsSent: sent,

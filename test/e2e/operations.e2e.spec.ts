@@ -269,6 +269,10 @@ describe('operations: metrics, health, graceful shutdown, backup and restore', (
       const ph = 'ringcad_recommendation_phase_seconds';
       expect(countOf(after, ph, { phase })).toBeGreaterThan(countOf(before, ph, { phase }));
     }
+    const snapped = (m: typeof after) =>
+      valueOf(m, 'ringcad_unit_snaps_total', { source: 'ahead' }) +
+      valueOf(m, 'ringcad_unit_snaps_total', { source: 'on_the_spot' });
+    expect(snapped(after)).toBeGreaterThan(snapped(before));
     // the embedded database's thread times each statement's wait for its turn and its run (the
     // create above was an interactive query); PostgreSQL has its own pool and no such figures
     const turns = ['ringcad_db_turn_wait_seconds', 'ringcad_db_statement_seconds'];

@@ -88,6 +88,7 @@ export class MetricsService implements OnApplicationBootstrap {
   });
 
   private socketCounts: (() => Record<string, number>) | null = null;
+  private snapCounts: (() => { onTheSpot: number; ahead: number }) | null = null;
 
   constructor(
     private readonly queues: QueueService,
@@ -103,6 +104,20 @@ export class MetricsService implements OnApplicationBootstrap {
         sockets.reset();
         const counts = this.socketCounts?.() ?? {};
         for (const [namespace, n] of Object.entries(counts)) sockets.set({ namespace }, n);
+      },
+    });
+    // a counter read at scrape time from the road network's own tally (it counts every snap)
+    const snaps: Counter<'source'> = new Counter({
+      name: 'ringcad_unit_snaps_total',
+      help: "Units' positions snapped to the roads when a search needed them: ahead (made in the routing thread as the report arrived, kept) or on_the_spot (on the event loop, no usable snap kept)",
+      labelNames: ['source'] as const,
+      registers: [this.registry],
+      collect: () => {
+        const c = this.snapCounts?.();
+        if (!c) return;
+        snaps.reset();
+        snaps.inc({ source: 'ahead' }, c.ahead);
+        snaps.inc({ source: 'on_the_spot' }, c.onTheSpot);
       },
     });
     const depth = new Gauge({
@@ -142,6 +157,11 @@ export class MetricsService implements OnApplicationBootstrap {
   }
 
   /** The realtime gateway tells how many clients each namespace has (read at scrape time). */
+  /** The road network's snap tally, read at each scrape (ringcad_unit_snaps_total). */
+  countSnapsWith(fn: () => { onTheSpot: number; ahead: number }) {
+    this.snapCounts = fn;
+  }
+
   countSocketsWith(fn: () => Record<string, number>) {
     this.socketCounts = fn;
   }

@@ -31,7 +31,14 @@ import {
 import { encodeRoadTile, indexStreets, type StreetTileIndex } from './vector-tiles';
 import { UnitSnaps, type UnitFix } from './unit-snaps';
 import { RoutingThread } from './routing-thread';
-import { Clock, type AppConfig, DatabaseService, DomainError, APP_CONFIG } from '../platform';
+import {
+  Clock,
+  type AppConfig,
+  DatabaseService,
+  DomainError,
+  APP_CONFIG,
+  MetricsService,
+} from '../platform';
 import {
   activateRoadNetwork,
   activeNetworkId,
@@ -140,7 +147,10 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
     private readonly database: DatabaseService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    metrics.countSnapsWith(() => this.snaps.counts);
+  }
 
   async onApplicationBootstrap() {
     await this.loadActive();
