@@ -111,7 +111,8 @@ const IN_CLOCK = {
   create: 'the POST /incidents round trip in the call client process (performance.now())',
   openToCandidates:
     'a dispatcher opening the incident: GET /incidents/:id, then the recommendation answered (the isochrones fetched alongside); client round trips',
-  recommend: 'GET /incidents/:id/recommendation round trip (snapping the moving fleet included)',
+  recommend:
+    'GET /incidents/:id/recommendation round trip (snapping the moving fleet included); every unit is on shift (made available through the API after it is created), so each recommendation ranks its 50 fastest (candidatesMin, candidatesP50: how many it listed); runs before 2026-12-06 had every unit off duty and ranked none',
   recommendTook:
     "the recommendation's own tookMs: in the api from the service's start to its answer (fleet read with its awaits, snapping, search, ranking); no HTTP, no JSON, no queueing before the service starts",
   isochrone: 'GET /isochrones (1, 3, 8 min, direction=to) round trip',
@@ -321,6 +322,14 @@ async function runMode(mode: BenchMode, city: City) {
           });
           if (r.status !== 201)
             throw new Error(`unit P-${i + k} not created: ${r.status} ${JSON.stringify(r.body)}`);
+          // a unit starts off duty: on shift, every one is available for the recommendation
+          const on = await api(base, 'POST', `/api/v1/units/${r.body.unit.id}/status`, admin, {
+            status: 'available',
+          });
+          if (on.status !== 200 && on.status !== 201)
+            throw new Error(
+              `unit P-${i + k} not available: ${on.status} ${JSON.stringify(on.body)}`,
+            );
           units[i + k] = { id: r.body.unit.id, ...streetPoint(city.graph, rand) };
         }),
       );
@@ -445,6 +454,8 @@ async function runMode(mode: BenchMode, city: City) {
     /** The recommendation's own `tookMs` (from its start in the api to its answer, no HTTP). */
     const recommendTookMs: number[] = [];
     const isochroneMs: number[] = [];
+    /** How many candidates each recommendation ranked (the fleet is on shift: never none). */
+    const candidateCounts: number[] = [];
     const opens: Promise<void>[] = [];
     let openFailed = 0;
     // the api's event-loop lag over the call phase only: prom-client resets it on every scrape
@@ -466,7 +477,9 @@ async function runMode(mode: BenchMode, city: City) {
         const r = await api(base, 'GET', `/api/v1/incidents/${id}/recommendation`, dispatcher);
         if (r.status !== 200) throw new Error(`recommendation ${r.status}`);
         recommendMs.push(performance.now() - t);
-        recommendTookMs.push((r.body as { tookMs: number }).tookMs);
+        const body = r.body as { tookMs: number; candidates: unknown[] };
+        recommendTookMs.push(body.tookMs);
+        candidateCounts.push(body.candidates.length);
         openMs.push(performance.now() - t0);
       })();
       const iso = (async () => {
@@ -598,6 +611,8 @@ async function runMode(mode: BenchMode, city: City) {
     if (persisted === null) failures.push('unit_tracks could not be counted within 180 s');
     else if (persisted < sent)
       failures.push(`${sent - persisted} accepted positions not stored within 180 s`);
+    const empty = candidateCounts.filter((n) => n === 0).length;
+    if (empty) failures.push(`${empty} recommendations ranked no unit (the fleet is on shift)`);
     const ok = calls.filter((c) => c.status === 201);
     const callErrors = [
       ...new Set(calls.filter((c) => c.status !== 201).map((c) => `${c.status} ${c.error ?? ''}`)),
@@ -629,6 +644,8 @@ async function runMode(mode: BenchMode, city: City) {
       recommendP99Ms: percentile(recommendMs, 0.99),
       recommendTookP50Ms: percentile(recommendTookMs, 0.5),
       recommendTookP99Ms: percentile(recommendTookMs, 0.99),
+      candidatesMin: candidateCounts.length ? Math.min(...candidateCounts) : null,
+      candidatesP50: percentile(candidateCounts, 0.5),
       isochroneP50Ms: percentile(isochroneMs, 0.5),
       isochroneP99Ms: percentile(isochroneMs, 0.99),
       coverageFullMs: percentile(result.coverageTookMs, 0.5),
