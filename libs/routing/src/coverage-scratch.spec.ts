@@ -150,6 +150,26 @@ function checkScratch(
   expect(got.tiers.some((t) => t.roadKmPct > 1 && t.roadKmPct < 99)).toBe(true);
 }
 
+/**
+ * Each tier's figures (road km, covered cells, per area) do not depend on the other tiers asked
+ * for: the tiers together, in the order given, equal each tier asked for alone.
+ */
+function checkTiersApart(
+  graph: RoadGraph,
+  units: Source[],
+  tiersSec: number[],
+  areas: CoverageArea[],
+): void {
+  const together = computeCoverage(graph, units, tiersSec, { areas, fromScratch: true });
+  const alone = tiersSec.map((t) =>
+    computeCoverage(graph, units, [t], { areas, fromScratch: true, blindSpotTier: 0 }),
+  );
+  expect(together.tiers).toEqual(alone.map((r) => r.tiers[0]));
+  expect(together.areas.map((a) => a.tiers)).toEqual(
+    together.areas.map((_, k) => alone.map((r) => r.areas[k].tiers[0])),
+  );
+}
+
 const dataDir = process.env.SHARED_DATA_DIR ?? path.resolve(__dirname, '../../../../shared/data');
 const chengduFile = path.join(dataDir, 'chengdu-center-2018.osm');
 const shenzhenFile = path.join(dataDir, 'shenzhen-futian-roads.geojson');
@@ -165,7 +185,9 @@ describe('computeCoverage from scratch equals plain references', () => {
     }));
     checkScratch(graph, placeUnits(graph, 1, 150), [120, 300, 600], areas);
     // unsorted and repeated tiers; crowded units whose own pieces overlap
-    checkScratch(graph, placeUnits(graph, 2, 120, 12), [300, 60, 900, 300], areas);
+    const crowded = placeUnits(graph, 2, 120, 12);
+    checkScratch(graph, crowded, [300, 60, 900, 300], areas);
+    checkTiersApart(graph, crowded, [300, 60, 900, 300], areas);
   });
 
   itWithRealData('on the real Chengdu and Shenzhen networks, with and without areas', () => {
@@ -177,15 +199,13 @@ describe('computeCoverage from scratch equals plain references', () => {
       [sz, 4],
     ] as const) {
       checkScratch(graph, placeUnits(graph, seed, 60), [60, 180, 300], []);
-      checkScratch(
-        graph,
-        placeUnits(graph, seed + 10, 60, 6),
-        [180, 60],
-        [
-          { id: 'west', polygon: halfOf(graph, 'west') },
-          { id: 'all', polygon: halfOf(graph, 'all') },
-        ],
-      );
+      const halves = [
+        { id: 'west', polygon: halfOf(graph, 'west') },
+        { id: 'all', polygon: halfOf(graph, 'all') },
+      ];
+      const crowded = placeUnits(graph, seed + 10, 60, 6);
+      checkScratch(graph, crowded, [180, 60], halves);
+      checkTiersApart(graph, crowded, [180, 60, 120], halves);
     }
   });
 });

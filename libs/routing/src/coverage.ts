@@ -996,7 +996,9 @@ function coverageSums(
 
 /**
  * Covered cells per tier, of the domain and of each area, in one pass over the domain (every
- * area's cells lie in it: the domain is their union), each cell's areas looked up.
+ * area's cells lie in it: the domain is their union), each cell's areas looked up. A cell is
+ * counted once, at the least tier covering it; the counts are carried up to the larger tiers
+ * at the end (whole numbers: the same counts as testing every cell at every tier).
  */
 function countCoveredCells(
   graph: RoadGraph,
@@ -1019,20 +1021,30 @@ function countCoveredCells(
   )
     cache.cellAreas = areas = { parts, size: W * H, ...invert(parts, W * H) };
   const { start, of } = areas;
-  const domainCells = sums.domainCells;
-  const areaCells = sums.areaCells;
+  const { order, sorted } = tierRanks(tiers);
+  const nA = frame.areas.length;
+  // covered cells by the rank of the first (least) tier covering them, carried up at the end
+  const first = new Float64Array(nT);
+  const areaFirst = new Float64Array(nA * nT);
   for (let k = 0; k < cells.length; k++) {
     const c = cells[k];
     const tc = covered[c];
-    if (tc === Infinity) continue;
-    const a0 = start[c];
-    const a1 = start[c + 1];
-    for (let i = 0; i < nT; i++) {
-      if (!(tc <= tiers[i])) continue;
-      domainCells[i]++;
-      for (let q = a0; q < a1; q++) areaCells[of[q] * nT + i]++;
-    }
+    if (!(tc <= sorted[nT - 1])) continue;
+    let r = 0;
+    while (!(tc <= sorted[r])) r++;
+    first[r]++;
+    for (let q = start[c]; q < start[c + 1]; q++) areaFirst[of[q] * nT + r]++;
   }
+  for (let r = 0, n = 0; r < nT; r++) sums.domainCells[order[r]] += n += first[r];
+  for (let a = 0; a < nA; a++)
+    for (let r = 0, n = 0; r < nT; r++)
+      sums.areaCells[a * nT + order[r]] += n += areaFirst[a * nT + r];
+}
+
+/** The tiers ascending: rank r is tier order[r], of sorted[r] seconds. */
+function tierRanks(tiers: readonly number[]): { order: number[]; sorted: Float64Array } {
+  const order = tiers.map((_, k) => k).sort((x, y) => tiers[x] - tiers[y]);
+  return { order, sorted: Float64Array.from(order, (k) => tiers[k]) };
 }
 
 /**
@@ -1117,9 +1129,7 @@ function roadSumsFromTimes(
   const tiers = frame.tiersSec;
   const nT = tiers.length;
   const nA = frame.areas.length;
-  // the tiers ascending: rank k is tier order[k], sorted[k] seconds
-  const order = tiers.map((_, k) => k).sort((x, y) => tiers[x] - tiers[y]);
-  const sorted = Float64Array.from(order, (k) => tiers[k]);
+  const { order, sorted } = tierRanks(tiers);
   const T = sorted[nT - 1];
   // locals, not property loads in the hot loop (the graph's shape differs when shared)
   const segFrom = graph.segFrom;
