@@ -805,17 +805,16 @@ export function computeCoverage(
     cache.filterTmp = new Float32Array(W * H);
     cache.filterOut = new Float32Array(W * H);
   }
+  // 3. Road km per tier, each segment burnt as its reached road is summed (one pass over the
+  // segments, their end times read once), then area shares per tier.
   const time = cache.time.subarray(0, W * H).fill(Infinity);
-  burnSegmentsSampled(graph, costs.segSec, nodeSec, grid, time, T);
+  const sums = emptySums(frame);
+  roadSumsFromTimes(graph, frame, costs.segSec, nodeSec, sourcePieces, sums, time);
   rasterizePieces(graph, costs, sourcePieces, grid, time, T);
   const covered =
     radius > 0
       ? minFilter(time, W, H, radius, { tmp: cache.filterTmp, out: cache.filterOut })
       : time;
-
-  // 3. Road km and area shares per tier.
-  const sums = emptySums(frame);
-  roadSumsFromTimes(graph, frame, costs.segSec, nodeSec, sourcePieces, sums);
   countCoveredCells(graph, frame, covered, sums);
 
   return {
@@ -1115,7 +1114,9 @@ function roadSums(
  * read back (a from-scratch call keeps none). Most segments are reached whole from one end at
  * every tier from some tier on (t − ta ≥ sec: the fraction is exactly 1 there, no division);
  * such a segment adds its whole length once, to that tier's running total, and the totals are
- * carried up to the larger tiers at the end.
+ * carried up to the larger tiers at the end. Each segment is burnt into the raster
+ * ({@link burnSegment}, as {@link burnSegmentsSampled} burns it) in the same pass, its end times
+ * read once for both.
  */
 function roadSumsFromTimes(
   graph: RoadGraph,
@@ -1124,12 +1125,18 @@ function roadSumsFromTimes(
   nodeSec: Float32Array,
   pieces: ReachedPieces,
   sums: CoverageSums,
+  /** A raster on the frame's grid to burn every segment into on the way (burnSegmentsSampled). */
+  burnInto: Float32Array,
 ): void {
   const S = graph.segmentCount;
   const tiers = frame.tiersSec;
   const nT = tiers.length;
   const nA = frame.areas.length;
   const { order, sorted } = tierRanks(tiers);
+  const { grid } = frame;
+  const lengths = shapeLengthsM(graph);
+  const pieceLen = pieceLengthsM(graph);
+  const smp = segmentSamples(graph, graphCache(graph), grid);
   const T = sorted[nT - 1];
   // locals, not property loads in the hot loop (the graph's shape differs when shared)
   const segFrom = graph.segFrom;
@@ -1150,6 +1157,7 @@ function roadSumsFromTimes(
   const areaWhole = new Float64Array(nA * nT);
   for (let p = 0; p < pieces.count; p++) mark[pieces.seg[p]] = 1;
   for (let s = 0; s < S; s++) {
+    burnSegment(graph, segSec, lengths, pieceLen, smp, nodeSec, grid, burnInto, T, s);
     if (mark[s] === 1) continue;
     const dir = segDirection[s];
     const ta = dir & DIR_FORWARD ? nodeSec[segFrom[s]] : Infinity;
