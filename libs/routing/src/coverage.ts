@@ -118,8 +118,8 @@ interface GraphCache {
   segBuckets: Map<string, { cellStart: Int32Array; segs: Int32Array }>;
   /** Where {@link burnPiece} samples each whole segment, per grid (see {@link segmentSamples}). */
   samples: Map<string, SegmentSamples>;
-  /** Scratch for the reached fraction of every segment per tier, [s · nT + tier] (reused). */
-  fracs: Float32Array;
+  /** Segments carrying a source piece, marked during {@link roadSumsFromTimes} (all 0 else). */
+  pieceMark: Uint8Array;
   /** Scratch rasters (cell times, the min-filter's two passes, a cell mask), grown as needed. */
   time: Float32Array;
   filterTmp: Float32Array;
@@ -245,7 +245,7 @@ function graphCache(graph: RoadGraph): GraphCache {
     roadDomain: new Map(),
     segBuckets: new Map(),
     samples: new Map(),
-    fracs: new Float32Array(0),
+    pieceMark: new Uint8Array(S),
     time: new Float32Array(0),
     filterTmp: new Float32Array(0),
     filterOut: new Float32Array(0),
@@ -305,14 +305,30 @@ function areaUnion(cache: GraphCache, parts: Int32Array[], scratch: Uint8Array):
   return cells;
 }
 
-/** Length of the union of [lo, hi] intervals given flat as [lo0, hi0, lo1, hi1, …]. */
-function unionLength(iv: number[]): number {
-  const n = iv.length / 2;
-  const order = Array.from({ length: n }, (_, k) => k).sort((a, b) => iv[2 * a] - iv[2 * b]);
+/** Scratch [lo, hi] pairs for {@link pieceFractions} (grown as needed, never shrunk). */
+let intervals = new Float64Array(64);
+
+/**
+ * Length of the union of the first n [lo, hi] intervals of `iv` (flat: lo0, hi0, lo1, hi1, …),
+ * which it sorts in place by lo (an insertion sort: a few per segment). Intervals of equal lo
+ * may come in any order: the merged runs, and so their lengths added in order, are the same.
+ */
+function unionLength(iv: Float64Array, n: number): number {
+  for (let k = 1; k < n; k++) {
+    const lo = iv[2 * k];
+    const hi = iv[2 * k + 1];
+    let j = k - 1;
+    for (; j >= 0 && iv[2 * j] > lo; j--) {
+      iv[2 * j + 2] = iv[2 * j];
+      iv[2 * j + 3] = iv[2 * j + 1];
+    }
+    iv[2 * j + 2] = lo;
+    iv[2 * j + 3] = hi;
+  }
   let total = 0;
   let curLo = -Infinity;
   let curHi = -Infinity;
-  for (const k of order) {
+  for (let k = 0; k < n; k++) {
     const lo = iv[2 * k];
     const hi = iv[2 * k + 1];
     if (hi <= lo) continue;
@@ -344,7 +360,17 @@ function reachedFractions(
   // one pass over the segments for every tier: the node times are read once
   for (let s = 0; s < S; s++) segmentFractions(graph, segSec, nodeSec, tiersSec, out, s);
   for (const [s, list] of piecesBySegment(sourcePieces))
-    pieceFractions(graph, segSec, nodeSec, sourcePieces, list, s, tiersSec, out);
+    pieceFractions(
+      graph,
+      segSec,
+      nodeSec,
+      sourcePieces,
+      list,
+      s,
+      tiersSec,
+      out,
+      s * tiersSec.length,
+    );
 }
 
 /** {@link reachedFractions} of one segment without source pieces, every tier. */
@@ -383,7 +409,7 @@ function piecesBySegment(pieces: ReachedPieces): Map<number, number[]> {
 
 /**
  * Reached fraction per tier of a segment carrying source pieces: the exact union of its ends'
- * intervals [0, a] and [1 − b, 1] with the pieces' own.
+ * intervals [0, a] and [1 − b, 1] with the pieces' own, into out[o + tier].
  */
 function pieceFractions(
   graph: RoadGraph,
@@ -394,8 +420,8 @@ function pieceFractions(
   s: number,
   tiersSec: readonly number[],
   out: Float32Array,
+  o: number,
 ): void {
-  const nT = tiersSec.length;
   const fromEnd = (tn: number, sec: number, t: number): number =>
     tn <= t ? (sec > 0 ? Math.min(1, (t - tn) / sec) : 1) : 0;
   const dir = graph.segDirection[s];
@@ -404,15 +430,23 @@ function pieceFractions(
     const t = tiersSec[k];
     const a = dir & DIR_FORWARD ? fromEnd(nodeSec[graph.segFrom[s]], sec, t) : 0;
     const b = dir & DIR_BACKWARD ? fromEnd(nodeSec[graph.segTo[s]], sec, t) : 0;
-    const iv = [0, a, 1 - b, 1];
+    if (intervals.length < 2 * (list.length + 2))
+      intervals = new Float64Array(4 * (list.length + 2));
+    const iv = intervals;
+    iv[0] = 0;
+    iv[1] = a;
+    iv[2] = 1 - b;
+    iv[3] = 1;
+    let n = 2;
     for (const p of list) {
       if (pieces.t0[p] > t) continue;
       const f = sec > 0 ? (t - pieces.t0[p]) / sec : 1;
       const from = pieces.from[p];
-      if (pieces.towardEnd[p] === 1) iv.push(from, Math.min(1, from + f));
-      else iv.push(Math.max(0, from - f), from);
+      iv[2 * n] = pieces.towardEnd[p] === 1 ? from : Math.max(0, from - f);
+      iv[2 * n + 1] = pieces.towardEnd[p] === 1 ? Math.min(1, from + f) : from;
+      n++;
     }
-    out[s * nT + k] = Math.min(1, unionLength(iv));
+    out[o + k] = Math.min(1, unionLength(iv, n));
   }
 }
 
@@ -771,21 +805,17 @@ export function computeCoverage(
     cache.filterTmp = new Float32Array(W * H);
     cache.filterOut = new Float32Array(W * H);
   }
+  // 3. Road km per tier, each segment burnt as its reached road is summed (one pass over the
+  // segments, their end times read once), then area shares per tier.
   const time = cache.time.subarray(0, W * H).fill(Infinity);
-  burnSegmentsSampled(graph, costs.segSec, nodeSec, grid, time, T);
+  const sums = emptySums(frame);
+  roadSumsFromTimes(graph, frame, costs.segSec, nodeSec, sourcePieces, sums, time);
   rasterizePieces(graph, costs, sourcePieces, grid, time, T);
   const covered =
     radius > 0
       ? minFilter(time, W, H, radius, { tmp: cache.filterTmp, out: cache.filterOut })
       : time;
-
-  // 3. Road km and area shares per tier.
-  const S = graph.segmentCount;
-  const nT = tiersSec.length;
-  if (cache.fracs.length < nT * S) cache.fracs = new Float32Array(nT * S);
-  const fracs = cache.fracs;
-  reachedFractions(graph, costs.segSec, nodeSec, sourcePieces, tiersSec, fracs);
-  const sums = coverageSums(graph, frame, fracs, covered);
+  countCoveredCells(graph, frame, covered, sums);
 
   return {
     ...coverageFigures(graph, frame, covered, sums),
@@ -965,7 +995,9 @@ function coverageSums(
 
 /**
  * Covered cells per tier, of the domain and of each area, in one pass over the domain (every
- * area's cells lie in it: the domain is their union), each cell's areas looked up.
+ * area's cells lie in it: the domain is their union), each cell's areas looked up. A cell is
+ * counted once, at the least tier covering it; the counts are carried up to the larger tiers
+ * at the end (whole numbers: the same counts as testing every cell at every tier).
  */
 function countCoveredCells(
   graph: RoadGraph,
@@ -988,20 +1020,30 @@ function countCoveredCells(
   )
     cache.cellAreas = areas = { parts, size: W * H, ...invert(parts, W * H) };
   const { start, of } = areas;
-  const domainCells = sums.domainCells;
-  const areaCells = sums.areaCells;
+  const { order, sorted } = tierRanks(tiers);
+  const nA = frame.areas.length;
+  // covered cells by the rank of the first (least) tier covering them, carried up at the end
+  const first = new Float64Array(nT);
+  const areaFirst = new Float64Array(nA * nT);
   for (let k = 0; k < cells.length; k++) {
     const c = cells[k];
     const tc = covered[c];
-    if (tc === Infinity) continue;
-    const a0 = start[c];
-    const a1 = start[c + 1];
-    for (let i = 0; i < nT; i++) {
-      if (!(tc <= tiers[i])) continue;
-      domainCells[i]++;
-      for (let q = a0; q < a1; q++) areaCells[of[q] * nT + i]++;
-    }
+    if (!(tc <= sorted[nT - 1])) continue;
+    let r = 0;
+    while (!(tc <= sorted[r])) r++;
+    first[r]++;
+    for (let q = start[c]; q < start[c + 1]; q++) areaFirst[of[q] * nT + r]++;
   }
+  for (let r = 0, n = 0; r < nT; r++) sums.domainCells[order[r]] += n += first[r];
+  for (let a = 0; a < nA; a++)
+    for (let r = 0, n = 0; r < nT; r++)
+      sums.areaCells[a * nT + order[r]] += n += areaFirst[a * nT + r];
+}
+
+/** The tiers ascending: rank r is tier order[r], of sorted[r] seconds. */
+function tierRanks(tiers: readonly number[]): { order: number[]; sorted: Float64Array } {
+  const order = tiers.map((_, k) => k).sort((x, y) => tiers[x] - tiers[y]);
+  return { order, sorted: Float64Array.from(order, (k) => tiers[k]) };
 }
 
 /**
@@ -1062,6 +1104,123 @@ function roadSums(
       for (let q = a0; q < a1; q++) areaRoad[of[q] * nT + ti] += um;
     }
   }
+}
+
+/**
+ * Reached road per tier, city-wide and per area, into zeroed `sums`, straight from the node
+ * times: what {@link reachedFractions} then {@link roadSums} give (each fraction rounded to
+ * float32 as their fractions' array holds it, the same whole micrometres added: exact in any
+ * order), in one pass over the segments without a fraction per segment and tier written and
+ * read back (a from-scratch call keeps none). Most segments are reached whole from one end at
+ * every tier from some tier on (t − ta ≥ sec: the fraction is exactly 1 there, no division);
+ * such a segment adds its whole length once, to that tier's running total, and the totals are
+ * carried up to the larger tiers at the end. Each segment is burnt into the raster
+ * ({@link burnSegment}, as {@link burnSegmentsSampled} burns it) in the same pass, its end times
+ * read once for both.
+ */
+function roadSumsFromTimes(
+  graph: RoadGraph,
+  frame: CoverageFrame,
+  segSec: Float64Array,
+  nodeSec: Float32Array,
+  pieces: ReachedPieces,
+  sums: CoverageSums,
+  /** A raster on the frame's grid to burn every segment into on the way (burnSegmentsSampled). */
+  burnInto: Float32Array,
+): void {
+  const S = graph.segmentCount;
+  const tiers = frame.tiersSec;
+  const nT = tiers.length;
+  const nA = frame.areas.length;
+  const { order, sorted } = tierRanks(tiers);
+  const { grid } = frame;
+  const lengths = shapeLengthsM(graph);
+  const pieceLen = pieceLengthsM(graph);
+  const smp = segmentSamples(graph, graphCache(graph), grid);
+  const T = sorted[nT - 1];
+  // locals, not property loads in the hot loop (the graph's shape differs when shared)
+  const segFrom = graph.segFrom;
+  const segTo = graph.segTo;
+  const segDirection = graph.segDirection;
+  const segLengthM = graph.segLengthM;
+  const cache = graphCache(graph);
+  const fullUm = cache.fullUm;
+  const mark = cache.pieceMark;
+  const road = sums.roadUm;
+  const areaRoad = sums.areaRoadUm;
+  const { start, of } =
+    frame.areaSegs.length > 0
+      ? segmentAreas(graph, frame.areaSegs)
+      : { start: new Int32Array(S + 1), of: new Int32Array(0) };
+  // whole segments by the rank of the first tier reaching them whole, city-wide and per area
+  const whole = new Float64Array(nT);
+  const areaWhole = new Float64Array(nA * nT);
+  for (let p = 0; p < pieces.count; p++) mark[pieces.seg[p]] = 1;
+  for (let s = 0; s < S; s++) {
+    burnSegment(graph, segSec, lengths, pieceLen, smp, nodeSec, grid, burnInto, T, s);
+    if (mark[s] === 1) continue;
+    const dir = segDirection[s];
+    const ta = dir & DIR_FORWARD ? nodeSec[segFrom[s]] : Infinity;
+    const tb = dir & DIR_BACKWARD ? nodeSec[segTo[s]] : Infinity;
+    const m = ta < tb ? ta : tb;
+    // reached from neither end within the largest tier: nothing at any tier
+    if (!(m <= T)) continue;
+    const sec = segSec[s];
+    const a0 = start[s];
+    const a1 = start[s + 1];
+    let k = 0;
+    for (; k < nT; k++) {
+      const t = sorted[k];
+      if (t - m >= sec) break;
+      if (t < m) continue;
+      const um = partialUm(ta, tb, sec, t, fullUm[s], segLengthM[s]);
+      if (um === 0) continue;
+      const ti = order[k];
+      road[ti] += um;
+      for (let q = a0; q < a1; q++) areaRoad[of[q] * nT + ti] += um;
+    }
+    if (k === nT) continue;
+    const um = fullUm[s];
+    whole[k] += um;
+    for (let q = a0; q < a1; q++) areaWhole[of[q] * nT + k] += um;
+  }
+  for (let k = 0, acc = 0; k < nT; k++) road[order[k]] += acc += whole[k];
+  for (let a = 0; a < nA; a++)
+    for (let k = 0, acc = 0; k < nT; k++)
+      areaRoad[a * nT + order[k]] += acc += areaWhole[a * nT + k];
+  const one = new Float32Array(nT);
+  for (const [s, list] of piecesBySegment(pieces)) {
+    mark[s] = 0;
+    pieceFractions(graph, segSec, nodeSec, pieces, list, s, tiers, one, 0);
+    for (let ti = 0; ti < nT; ti++) {
+      if (one[ti] === 0) continue;
+      const um = one[ti] === 1 ? fullUm[s] : reachedUm(one[ti], segLengthM[s]);
+      road[ti] += um;
+      for (let q = start[s]; q < start[s + 1]; q++) areaRoad[of[q] * nT + ti] += um;
+    }
+  }
+}
+
+/**
+ * A segment's reached micrometres at tier t, not reached whole from one end: its fraction as
+ * {@link segmentFractions} works it out and stores it (float32), with no division for an end
+ * that reaches it whole.
+ */
+function partialUm(
+  ta: number,
+  tb: number,
+  sec: number,
+  t: number,
+  fullUm: number,
+  lengthM: number,
+): number {
+  let f = 0;
+  // (t − ta) / sec ≥ 1 exactly when t − ta ≥ sec (the quotient is monotone, sec / sec = 1)
+  if (ta <= t) f = sec > 0 && t - ta < sec ? (t - ta) / sec : 1;
+  // once one end gives 1, min(1, 1 + b) is 1 whatever b is
+  if (tb <= t && f < 1) f += sec > 0 && t - tb < sec ? (t - tb) / sec : 1;
+  if (f >= 1) return fullUm;
+  return f === 0 ? 0 : reachedUm(Math.fround(f), lengthM);
 }
 
 /** Tiers, areas and blind spots from the covered raster and the sums. */
@@ -1496,7 +1655,8 @@ export class IncrementalCoverageFigures {
     for (const s of dirtySegs) {
       this.addSegment(s, -1, this.sums);
       const list = bySeg.get(s);
-      if (list) pieceFractions(graph, costs.segSec, nodeSec, pieces, list, s, tiersSec, this.fracs);
+      if (list)
+        pieceFractions(graph, costs.segSec, nodeSec, pieces, list, s, tiersSec, this.fracs, s * nT);
       else segmentFractions(graph, costs.segSec, nodeSec, tiersSec, this.fracs, s);
       this.addSegment(s, 1, this.sums);
     }
