@@ -152,10 +152,17 @@ export class RoadsController {
     summary: 'Road isochrones (who can reach the point, or where it can get)',
     query: isochroneQuerySchema,
     response: isochroneCollectionSchema,
+    raw: true,
   })
-  isochrones(@Query() query: unknown) {
+  async isochrones(@Query() query: unknown, @Req() req: Request, @Res() res: Response) {
     const q = parseInput(isochroneQuerySchema, query);
-    return this.roads.isochrones({ ...q, at: this.clock.now() });
+    // the answer comes serialised (and compressed) from the routing thread
+    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    const body = await this.roads.isochrones({ ...q, at: this.clock.now(), gzip });
+    res.setHeader('Vary', 'Accept-Encoding');
+    res.type('application/json');
+    if (gzip) res.setHeader('Content-Encoding', 'gzip');
+    res.send(body);
   }
 
   @Access({ scope: 'incident:param:id' })

@@ -23,7 +23,6 @@ import {
   importOsmXml,
   OsmPbfStreamImport,
   serializeRoadGraph,
-  type IsochroneCollection,
   type RoadGraph,
   type RoadNetworkDraft,
   type SnappedPoint,
@@ -253,17 +252,20 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
   }
 
   /**
-   * Isochrones around a point, drawn in the routing thread (a city-wide search and raster never
-   * holds up the event loop that answers 110 calls).
+   * Isochrones around a point as the answer's bytes (GeoJSON FeatureCollection, UTF-8, gzipped
+   * when asked), drawn, serialised and compressed in the routing thread: a city-wide search,
+   * raster and a few hundred kB of JSON never hold up the event loop that answers 110 calls.
    */
-  isochrones(q: {
+  async isochrones(q: {
     lon: number;
     lat: number;
     minutes: number[];
     direction: 'to' | 'from';
     at: Date;
-  }): Promise<IsochroneCollection> {
-    return this.thread.isochrones(this.requireGraph(), q);
+    gzip: boolean;
+  }): Promise<Buffer> {
+    const bytes = await this.thread.isochrones(this.requireGraph(), q);
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   private async loadActive() {

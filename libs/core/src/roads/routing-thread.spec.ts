@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import {
   buildRoadGraph,
   generateCity,
@@ -135,16 +136,21 @@ describe('the routing thread: unit snaps made ahead, isochrones', () => {
     expect(s.counts.onTheSpot).toBe(1);
   });
 
-  it('draws the isochrones drawn here, on each city in turn', async () => {
+  it('draws the isochrones drawn here, on each city in turn, as JSON bytes (gzipped if asked)', async () => {
     const at = new Date('2026-12-06T02:00:00Z');
     for (const [, load] of [...cities, cities[0]]) {
       const graph = load();
       const v = Math.floor(graph.nodeCount / 3);
       const p = { lon: graph.nodeLon[v], lat: graph.nodeLat[v] };
-      for (const direction of ['to', 'from'] as const)
-        expect(await thread.isochrones(graph, { ...p, minutes: [1, 3, 8], direction, at })).toEqual(
-          isochrones(graph, p, [1, 3, 8], { direction, at }),
-        );
+      for (const direction of ['to', 'from'] as const) {
+        const here = JSON.stringify(isochrones(graph, p, [1, 3, 8], { direction, at }));
+        const q = { ...p, minutes: [1, 3, 8], direction, at };
+        const plain = await thread.isochrones(graph, { ...q, gzip: false });
+        expect(Buffer.from(plain).toString('utf8')).toBe(here);
+        // a second ask is the set kept there, compressed this time
+        const gz = await thread.isochrones(graph, { ...q, gzip: true });
+        expect(gunzipSync(gz).toString('utf8')).toBe(here);
+      }
     }
   });
 });

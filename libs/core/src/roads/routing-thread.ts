@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { RequestThread } from '@ringcad/db/threads';
-import { sharedRoadGraph, type IsochroneCollection, type RoadGraph } from '@ringcad/routing';
+import { sharedRoadGraph, type RoadGraph } from '@ringcad/routing';
 
 /** The road graph, read in place from shared memory (`sharedRoadGraph`), sent once per thread. */
 export interface GraphMessage {
@@ -35,6 +35,8 @@ export type RoutingThreadRequest =
       minutes: number[];
       direction: 'to' | 'from';
       atMs: number;
+      /** Answer the JSON gzipped (the client accepts it). */
+      gzip: boolean;
     };
 
 /**
@@ -56,10 +58,21 @@ export class RoutingThread {
     return this.thread.send({ type: 'snap', graphId, coords }, [coords.buffer as ArrayBuffer]);
   }
 
+  /**
+   * The isochrones' GeoJSON as the HTTP answer's bytes (UTF-8 JSON, gzipped when `gzip`): drawn,
+   * serialised and compressed in the thread, so the event loop only writes them out.
+   */
   isochrones(
     graph: RoadGraph,
-    q: { lon: number; lat: number; minutes: number[]; direction: 'to' | 'from'; at: Date },
-  ): Promise<IsochroneCollection> {
+    q: {
+      lon: number;
+      lat: number;
+      minutes: number[];
+      direction: 'to' | 'from';
+      at: Date;
+      gzip: boolean;
+    },
+  ): Promise<Uint8Array> {
     const graphId = graphIn(this.thread, graph);
     return this.thread.send({
       type: 'isochrones',
@@ -69,6 +82,7 @@ export class RoutingThread {
       minutes: q.minutes,
       direction: q.direction,
       atMs: q.at.getTime(),
+      gzip: q.gzip,
     });
   }
 

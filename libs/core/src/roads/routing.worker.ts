@@ -5,8 +5,10 @@
  * draws isochrones (their recent-set cache lives here). Pure routing work only: no Nest, no
  * database.
  */
+import { gzipSync } from 'node:zlib';
 import {
   isochrones,
+  type IsochroneCollection,
   openSharedRoadGraph,
   packSnaps,
   snapPoint,
@@ -16,6 +18,21 @@ import { serveRequests } from '@ringcad/db/threads';
 import type { RoutingThreadRequest } from './routing-thread';
 
 let graph: { id: number; graph: RoadGraph } | null = null;
+
+/**
+ * Each set's answer bytes, made once: `isochrones` hands out a set it keeps (its recent-set
+ * cache) as the same object, so a second open of an incident costs no serialising either.
+ */
+const encoded = new WeakMap<IsochroneCollection, { json?: Uint8Array; gzip?: Uint8Array }>();
+
+function answerBytes(set: IsochroneCollection, gzip: boolean): Uint8Array {
+  let e = encoded.get(set);
+  if (!e) encoded.set(set, (e = {}));
+  e.json ??= Buffer.from(JSON.stringify(set));
+  if (!gzip) return e.json;
+  // level 1: isochrones compress ~6x at it, at a fraction of the default level's time
+  return (e.gzip ??= gzipSync(e.json, { level: 1 }));
+}
 
 function loaded(graphId: number): RoadGraph {
   if (graph?.id !== graphId) throw new Error(`road graph ${graphId} not loaded`);
@@ -41,11 +58,14 @@ serveRequests<RoutingThreadRequest>(
           );
         return packSnaps(snaps);
       }
-      case 'isochrones':
-        return isochrones(loaded(msg.graphId), { lon: msg.lon, lat: msg.lat }, msg.minutes, {
+      case 'isochrones': {
+        const set = isochrones(loaded(msg.graphId), { lon: msg.lon, lat: msg.lat }, msg.minutes, {
           direction: msg.direction,
           at: new Date(msg.atMs),
         });
+        // copied (not moved) to the caller: the bytes stay kept here with their set
+        return answerBytes(set, msg.gzip);
+      }
     }
   },
   (value) => (value instanceof Float64Array ? [value.buffer as ArrayBuffer] : []),
