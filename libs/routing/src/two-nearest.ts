@@ -453,8 +453,7 @@ export class TwoNearestSources {
   }
 
   /**
-   * Keeps label (s, t) at v when it is one of v's two best distinct sources; queues it. The
-   * same rule is written out in {@link run}'s loop (a call per relaxation would box doubles).
+   * Keeps label (s, t) at v when it is one of v's two best distinct sources; queues it.
    */
   private offer(v: number, s: number, t: number): void {
     const { nearestSecs: t1, nearestIds: s1, secondSecs: t2, secondIds: s2 } = this;
@@ -502,32 +501,7 @@ export class TwoNearestSources {
         for (let k = fwdOffsets[v], end = fwdOffsets[v + 1]; k < end; k++) {
           const nt = t + cost[k];
           if (nt > maxSec) continue;
-          const w = fwdTargets[k];
-          // offer's rule, written out
-          if (s === s1[w]) {
-            if (!(nt < t1[w])) continue;
-            t1[w] = nt;
-          } else if (s === s2[w]) {
-            if (!(nt < t2[w])) continue;
-            if (nt < t1[w]) {
-              t2[w] = t1[w];
-              s2[w] = s1[w];
-              t1[w] = nt;
-              s1[w] = s;
-              this.noteChanged(w);
-            } else t2[w] = nt;
-          } else if (nt < t1[w]) {
-            t2[w] = t1[w];
-            s2[w] = s1[w];
-            t1[w] = nt;
-            s1[w] = s;
-            this.noteChanged(w);
-          } else if (nt < t2[w]) {
-            t2[w] = nt;
-            s2[w] = s;
-            this.noteChanged(w);
-          } else continue;
-          q.push(w, s, nt);
+          this.offer(fwdTargets[k], s, nt);
         }
       }
     }
