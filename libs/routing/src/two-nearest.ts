@@ -200,45 +200,7 @@ export class TwoNearestSources {
       s1[v] = this.seedSrc[k];
       sweep.add(v, t);
     }
-    const { fwdOffsets, fwdTargets } = this.graph;
-    const cost = this.costs.fwdCost;
-    const { maps, lo, hi, inv, count, words } = sweep;
-    for (let b = 0; b < count; b++) {
-      const m = maps[b];
-      // rescans while nodes of this bucket were set below the scan's position
-      for (let l = lo[b], h = hi[b]; l <= h; l = lo[b], h = hi[b]) {
-        lo[b] = words;
-        hi[b] = -1;
-        for (let i = l; i <= h; i++) {
-          for (let word = m[i]; word !== 0; word = m[i]) {
-            const bit = word & -word;
-            m[i] = word ^ bit;
-            const v = (i << 5) | (31 - Math.clz32(bit));
-            const t = t1[v];
-            // improved into an earlier bucket since: scanned there
-            if (Math.floor(t * inv) < b) continue;
-            const s = s1[v];
-            for (let k = fwdOffsets[v], end = fwdOffsets[v + 1]; k < end; k++) {
-              const nt = t + cost[k];
-              const w = fwdTargets[k];
-              if (nt > maxSec || !(nt < t1[w])) continue;
-              t1[w] = nt;
-              s1[w] = s;
-              const nb = Math.floor(nt * inv);
-              const wi = w >>> 5;
-              maps[nb][wi] |= 1 << (w & 31);
-              // ahead in this very scan (its word is read again when reached), else noted
-              if (nb === b && wi >= i) {
-                if (wi > h) h = wi;
-              } else {
-                if (wi < lo[nb]) lo[nb] = wi;
-                if (wi > hi[nb]) hi[nb] = wi;
-              }
-            }
-          }
-        }
-      }
-    }
+    this.sweepSearch(t1, s1, false);
   }
 
   /**
@@ -264,8 +226,7 @@ export class TwoNearestSources {
     }
     // each node takes the best of its in-edges from another region before it is queued (a
     // node without a nearest source within maxSec has no second one either)
-    const { fwdOffsets, fwdTargets, revOffsets, revSources } = this.graph;
-    const cost = this.costs.fwdCost;
+    const { revOffsets, revSources } = this.graph;
     const revCost = this.costs.revCost;
     const N = this.graph.nodeCount;
     for (let w = 0; w < N; w++) {
@@ -288,9 +249,23 @@ export class TwoNearestSources {
       s2[w] = bs;
       sweep.add(w, bt);
     }
-    const { maps, lo, hi, inv, count, words } = sweep;
+    this.sweepSearch(t2, s2, true);
+  }
+
+  /**
+   * The search of both passes, from the nodes queued in {@link sweep}: times T and sources S
+   * (the nearest ones, or the second ones along edges inside one nearest-source region when
+   * `inRegion`), each bucket scanned in node order until none of its nodes is set again.
+   */
+  private sweepSearch(T: Float64Array, S: Int32Array, inRegion: boolean): void {
+    const s1 = this.nearestIds;
+    const { fwdOffsets, fwdTargets } = this.graph;
+    const cost = this.costs.fwdCost;
+    const maxSec = this.maxSec;
+    const { maps, lo, hi, inv, count, words } = this.sweep;
     for (let b = 0; b < count; b++) {
       const m = maps[b];
+      // rescans while nodes of this bucket were set below the scan's position
       for (let l = lo[b], h = hi[b]; l <= h; l = lo[b], h = hi[b]) {
         lo[b] = words;
         hi[b] = -1;
@@ -299,21 +274,23 @@ export class TwoNearestSources {
             const bit = word & -word;
             m[i] = word ^ bit;
             const v = (i << 5) | (31 - Math.clz32(bit));
-            const t = t2[v];
+            const t = T[v];
+            // improved into an earlier bucket since: scanned there
             if (Math.floor(t * inv) < b) continue;
-            const s = s2[v];
+            const s = S[v];
             const s0 = s1[v];
             for (let k = fwdOffsets[v], end = fwdOffsets[v + 1]; k < end; k++) {
               const w = fwdTargets[k];
-              // across two regions the nearest's own time, offered above, is never worse
-              if (s1[w] !== s0) continue;
+              // across two regions the nearest's own time, offered before, is never worse
+              if (inRegion && s1[w] !== s0) continue;
               const nt = t + cost[k];
-              if (nt > maxSec || !(nt < t2[w])) continue;
-              t2[w] = nt;
-              s2[w] = s;
+              if (nt > maxSec || !(nt < T[w])) continue;
+              T[w] = nt;
+              S[w] = s;
               const nb = Math.floor(nt * inv);
               const wi = w >>> 5;
               maps[nb][wi] |= 1 << (w & 31);
+              // ahead in this very scan (its word is read again when reached), else noted
               if (nb === b && wi >= i) {
                 if (wi > h) h = wi;
               } else {
