@@ -205,14 +205,19 @@ class StandbyScores {
   }
 
   /**
-   * Brings the node states to the labels ([4v + 2] nearest slot, [4v + 3] second, -1 none),
+   * Brings the node states to the labels (each node's nearest slot and second, -1 none),
    * marks the points whose cover holds a changed node, and keeps each slot's loss and the
    * covered demand. `changed`: every node whose labels' slots may have changed since the last
    * refresh (null: any node may have); only those are looked at, and the sums are adjusted by
    * what changed (after every {@link MAX_FOLDS} such refreshes, and whenever every node is
    * looked at, they are added up afresh, so rounding never piles up).
    */
-  refresh(lab: Float64Array, slotCount: number, changed: Int32Array | null): void {
+  refresh(
+    nearest: Int32Array,
+    second: Int32Array,
+    slotCount: number,
+    changed: Int32Array | null,
+  ): void {
     if (this.lossBySlot.length < slotCount) {
       const loss = new Float64Array(Math.max(slotCount, 2 * this.lossBySlot.length));
       loss.set(this.lossBySlot);
@@ -221,11 +226,12 @@ class StandbyScores {
       alone.set(this.aloneBySlot);
       this.aloneBySlot = alone;
     }
-    if (changed === null || this.fresh || ++this.folds > MAX_FOLDS) this.refreshAll(lab);
-    else this.refreshNodes(lab, changed);
+    if (changed === null || this.fresh || ++this.folds > MAX_FOLDS)
+      this.refreshAll(nearest, second);
+    else this.refreshNodes(nearest, second, changed);
   }
 
-  private refreshAll(lab: Float64Array): void {
+  private refreshAll(nearest: Int32Array, second: Int32Array): void {
     const { state, demand, pointStart, pointOf, dirty, lossBySlot: loss } = this;
     const alone = this.aloneBySlot;
     loss.fill(0);
@@ -235,12 +241,12 @@ class StandbyScores {
     this.folds = 0;
     let covered = 0;
     for (let v = 0; v < state.length; v++) {
-      const s0 = lab[4 * v + 2];
+      const s0 = nearest[v];
       let st: number;
       if (s0 < 0) st = UNCOVERED;
       else {
         covered += demand[v];
-        if (lab[4 * v + 3] >= 0) st = SHARED;
+        if (second[v] >= 0) st = SHARED;
         else {
           st = s0;
           loss[s0] += demand[v];
@@ -255,14 +261,14 @@ class StandbyScores {
     this.covered = covered;
   }
 
-  private refreshNodes(lab: Float64Array, changed: Int32Array): void {
+  private refreshNodes(nearest: Int32Array, second: Int32Array, changed: Int32Array): void {
     const { state, demand, pointStart, pointOf, dirty, lossBySlot: loss } = this;
     const alone = this.aloneBySlot;
     let covered = this.covered;
     for (let k = 0; k < changed.length; k++) {
       const v = changed[k];
-      const s0 = lab[4 * v + 2];
-      const st = s0 < 0 ? UNCOVERED : lab[4 * v + 3] >= 0 ? SHARED : s0;
+      const s0 = nearest[v];
+      const st = s0 < 0 ? UNCOVERED : second[v] >= 0 ? SHARED : s0;
       const old = state[v];
       if (st === old) continue;
       state[v] = st;
@@ -511,14 +517,14 @@ export function suggestMoveUps(graph: RoadGraph, opts: MoveUpOptions): MoveUp[] 
     scores = new StandbyScores(N, coverNodes, demand);
     live.scores = defaults ? scores : null;
   }
-  // per node: [4v + 2] the nearest unit's slot, [4v + 3] the second's (-1: none within tierSec)
-  const lab = live.near.labels;
+  // per node: the nearest unit's slot and the second's (-1: none within tierSec)
+  const { nearestIds, secondIds } = live.near;
   const slotCount = live.slotCount;
   const unitOfSlot = new Int32Array(slotCount).fill(-1);
   for (let u = 0; u < U; u++) unitOfSlot[slots[u]] = u;
 
   // the node states follow the labels' changes since the scores were last brought up to date
-  scores.refresh(lab, slotCount, live.near.takeChanges());
+  scores.refresh(nearestIds, secondIds, slotCount, live.near.takeChanges());
   let covered = scores.covered;
   const movable = new Uint8Array(U);
   for (let u = 0; u < U; u++) movable[u] = unitSnaps[u] ? 1 : 0;
@@ -532,7 +538,7 @@ export function suggestMoveUps(graph: RoadGraph, opts: MoveUpOptions): MoveUp[] 
 
   for (let round = 0; round < maxMoves; round++) {
     // after a move, only the nodes whose labels the repair changed
-    if (round > 0) scores.refresh(lab, slotCount, live.near.takeChanges());
+    if (round > 0) scores.refresh(nearestIds, secondIds, slotCount, live.near.takeChanges());
     const lossBySlot = scores.lossBySlot;
     const loss = (u: number): number => lossBySlot[slots[u]];
     const byLoss = [...Array(U).keys()].filter((u) => movable[u]).sort((a, b) => loss(a) - loss(b));

@@ -289,6 +289,66 @@ describe('two nearest sources equal the two smallest of single-source searches',
   });
 });
 
+/**
+ * Oracle for the full searches: the same sources added one batch at a time to an empty state
+ * run through the repairs' search (one queue of (node, source) labels in push order, no bitmaps,
+ * no nearest/second split), so the two share no search code. Every node's two times must be
+ * equal, and with them what the move-ups read: none, only one source (which) or two or more.
+ */
+function checkFullSearchAgainstRepairs(
+  graph: RoadGraph,
+  seed: number,
+  units: number,
+  maxSec: number,
+) {
+  const rand = mulberry32(seed);
+  const costs = edgeCosts(graph);
+  const snaps = randomSnaps(graph, rand, units);
+  // every fifth departs where another does: ties between sources
+  for (let i = 4; i < units; i += 5) snaps[i] = snaps[i - 1];
+  const full = new TwoNearestSources(graph, costs, maxSec);
+  full.reset(snaps);
+  const added = new TwoNearestSources(graph, costs, maxSec);
+  for (let from = 0; from < units; from += 7) {
+    const ids = [...Array(Math.min(7, units - from)).keys()].map((k) => from + k);
+    added.addSources(
+      ids,
+      ids.map((i) => snaps[i]),
+    );
+  }
+  let shared = 0;
+  let alone = 0;
+  for (let v = 0; v < graph.nodeCount; v++) {
+    const a = [full.nearestSec(v), full.secondNearestSec(v)];
+    const b = [added.nearestSec(v), added.secondNearestSec(v)];
+    if (a[0] !== b[0] || a[1] !== b[1]) expect({ v, times: a }).toEqual({ v, times: b });
+    const state = (n: TwoNearestSources) =>
+      n.nearest(v) < 0 ? 'none' : n.secondNearest(v) >= 0 ? 'shared' : n.nearest(v);
+    if (state(full) !== state(added))
+      expect({ v, state: state(full) }).toEqual({ v, state: state(added) });
+    if (state(full) === 'shared') shared++;
+    else if (typeof state(full) === 'number') alone++;
+  }
+  // the comparison means something: both kinds of covered node occur
+  expect(shared).toBeGreaterThan(graph.nodeCount / 10);
+  expect(alone).toBeGreaterThan(0);
+}
+
+describe('the full searches (buckets scanned in node order) against the repairs’ search', () => {
+  it('on the hard synthetic city', () => {
+    checkFullSearchAgainstRepairs(hardCity(), 31, 160, 300);
+    checkFullSearchAgainstRepairs(hardCity(), 32, 60, 600);
+  });
+
+  (realData ? it : it.skip)(
+    'on the real Chengdu and Shenzhen networks (short roads: many nodes set again within a bucket)',
+    () => {
+      checkFullSearchAgainstRepairs(chengdu(), 33, 40, 300);
+      checkFullSearchAgainstRepairs(shenzhen(), 34, 30, 180);
+    },
+  );
+});
+
 describe('move-ups against brute force', () => {
   it('on the hard synthetic city', () => {
     checkMoveUpsByBruteForce(hardCity(), 7, 30, 240);

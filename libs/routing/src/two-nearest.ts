@@ -3,6 +3,7 @@ import type { EdgeCosts } from './edge-costs';
 import { accessSec, nodeAtSnap } from './eta';
 import { DIR_BACKWARD, DIR_FORWARD, type RoadGraph } from './road-graph';
 import type { SnappedPoint } from './snap';
+import { SweepBuckets, sweepWidth } from './sweep-buckets';
 
 /** Most buckets of the queue: one a second up to six hours, wider buckets beyond. */
 const MAX_BUCKETS = 6 * 3600;
@@ -21,8 +22,8 @@ const MAX_BUCKETS = 6 * 3600;
  * removed or added later is repaired locally (see {@link removeSource}, {@link addSource}).
  *
  * Distances are Dijkstra's, added up edge by edge in the same order as a single-source search
- * from the same seeds (the queue is label-correcting within a one-second bucket, so they are
- * exact). Not re-entrant.
+ * from the same seeds (the queues are label-correcting within a bucket, so they are exact
+ * whatever a bucket's width). Not re-entrant.
  */
 export class TwoNearestSources {
   readonly graph: RoadGraph;
@@ -30,23 +31,24 @@ export class TwoNearestSources {
   readonly costs: EdgeCosts;
   readonly accessKmh: number;
   /**
-   * Four numbers per node v, side by side so one node is one cache line (node ids carry no
-   * locality): [4v] seconds from the nearest source, [4v + 1] from the second nearest
-   * (Infinity: none within maxSec), [4v + 2] the nearest source's id, [4v + 3] the second's
-   * (-1: none).
+   * Per node v: seconds from the nearest source and from the second nearest (Infinity: none
+   * within maxSec), and their ids (-1: none). One array per part: the full searches read and
+   * write them in node order (see {@link SweepBuckets}), the move-ups read the ids alone.
    */
-  readonly labels: Float64Array;
-  /** Buckets of about one road segment's driving time or less (wider beyond six hours). */
+  readonly nearestSecs: Float64Array;
+  readonly secondSecs: Float64Array;
+  readonly nearestIds: Int32Array;
+  readonly secondIds: Int32Array;
+  /** The repairs' queue: buckets of about one road segment's driving time or less. */
   private readonly queue: BucketQueue;
+  /** The full searches' queue (node bitmaps per bucket). */
+  private readonly sweep: SweepBuckets;
   /** Every source's seeds (a removal offers them again where its labels went). */
   private seedNode: number[] = [];
   private seedSrc: number[] = [];
   private seedSec: number[] = [];
   /** The largest source id seeded so far. */
   private maxSourceId = 0;
-  /** Scratch of {@link reset}'s two passes (made on its first call). */
-  private passes: { t1: Float64Array; s1: Int32Array; t2: Float64Array; s2: Int32Array } | null =
-    null;
   /** Marks the nodes of a removal's region (generation numbers: no clearing between uses). */
   private readonly regionMark: Uint32Array;
   private regionGen = 0;
@@ -67,34 +69,38 @@ export class TwoNearestSources {
     this.costs = costs;
     this.maxSec = maxSec;
     this.accessKmh = accessKmh;
-    this.labels = new Float64Array(4 * graph.nodeCount);
-    this.regionMark = new Uint32Array(graph.nodeCount);
-    this.changedMark = new Uint32Array(graph.nodeCount);
-    this.changedLog = new Int32Array(Math.min(graph.nodeCount, 1 << 12));
-    this.clear();
+    const N = graph.nodeCount;
+    this.nearestSecs = new Float64Array(N).fill(Infinity);
+    this.secondSecs = new Float64Array(N).fill(Infinity);
+    this.nearestIds = new Int32Array(N).fill(-1);
+    this.secondIds = new Int32Array(N).fill(-1);
+    this.regionMark = new Uint32Array(N);
+    this.changedMark = new Uint32Array(N);
+    this.changedLog = new Int32Array(Math.min(N, 1 << 12));
     // label-correcting within a bucket keeps the times exact whatever its width
     const width = Math.max(1, maxSec / MAX_BUCKETS);
     this.queue = new BucketQueue(Math.floor(maxSec / width) + 2, width, 1 << 16);
+    this.sweep = new SweepBuckets(N);
   }
 
   /** The nearest source of node v (-1: none within maxSec). */
   nearest(v: number): number {
-    return this.labels[4 * v + 2];
+    return this.nearestIds[v];
   }
 
   /** The second nearest source of node v, a different one (-1: none within maxSec). */
   secondNearest(v: number): number {
-    return this.labels[4 * v + 3];
+    return this.secondIds[v];
   }
 
   /** Seconds from the nearest source to v (Infinity: none within maxSec). */
   nearestSec(v: number): number {
-    return this.labels[4 * v];
+    return this.nearestSecs[v];
   }
 
   /** Seconds from the second nearest source to v (Infinity: none within maxSec). */
   secondNearestSec(v: number): number {
-    return this.labels[4 * v + 1];
+    return this.secondSecs[v];
   }
 
   /**
@@ -126,16 +132,6 @@ export class TwoNearestSources {
     this.changedLog[this.changedCount++] = v;
   }
 
-  private clear(): void {
-    const lab = this.labels;
-    for (let i = 0; i < lab.length; i += 4) {
-      lab[i] = Infinity;
-      lab[i + 1] = Infinity;
-      lab[i + 2] = -1;
-      lab[i + 3] = -1;
-    }
-  }
-
   /**
    * Replaces every source: source i departs from snaps[i] (null: it reaches nothing). Two
    * single-label searches instead of one with two labels a node: the nearest source of every
@@ -143,7 +139,8 @@ export class TwoNearestSources {
    * d1(u) + c where u's nearest is another source than v's, else d2(u) + c (the second source
    * of v reaches it through u, where it is the nearest or, u being v's nearest's, the second),
    * and the other sources' own seeds at v. So the second search starts from the edges between
-   * two nearest-source regions and runs only along edges inside one.
+   * two nearest-source regions and runs only along edges inside one. Both scan their buckets
+   * in node order ({@link SweepBuckets}).
    */
   reset(snaps: readonly (SnappedPoint | null)[]): void {
     this.resetWith(snaps, null);
@@ -175,85 +172,48 @@ export class TwoNearestSources {
       const s = snaps[i];
       if (s) this.seed(s, i, false);
     }
-    const N = this.graph.nodeCount;
-    // the passes run on one array per label part, laid side by side once at the end
-    if (!this.passes) {
-      this.passes = {
-        t1: new Float64Array(N),
-        s1: new Int32Array(N),
-        t2: new Float64Array(N),
-        s2: new Int32Array(N),
-      };
-    }
-    const { t1, s1, t2, s2 } = this.passes;
-    if (!nearest) this.nearestPass(t1, s1);
+    if (!nearest) this.nearestPass();
     else {
       // beyond maxSec a node has no nearest source here (its path runs beyond it too)
-      const maxSec = this.maxSec;
-      for (let v = 0; v < N; v++) {
+      const { nearestSecs: t1, nearestIds: s1, maxSec } = this;
+      for (let v = 0; v < t1.length; v++) {
         const t = nearest.sec[v];
         const near = t <= maxSec && nearest.source[v] >= 0;
         t1[v] = near ? t : Infinity;
         s1[v] = near ? nearest.source[v] : -1;
       }
     }
-    this.secondPass(t1, s1, t2, s2);
-    const lab = this.labels;
-    for (let v = 0, i = 0; v < N; v++, i += 4) {
-      lab[i] = t1[v];
-      lab[i + 1] = t2[v];
-      lab[i + 2] = s1[v];
-      lab[i + 3] = s2[v];
-    }
+    this.secondPass();
   }
 
-  /** The nearest source of every node from the seeds: its time t1[v] and id s1[v]. */
-  private nearestPass(t1: Float64Array, s1: Int32Array): void {
+  /** The nearest source of every node from the seeds. */
+  private nearestPass(): void {
+    const { nearestSecs: t1, nearestIds: s1, maxSec, sweep } = this;
     t1.fill(Infinity);
     s1.fill(-1);
-    const q = this.queue;
+    sweep.begin(maxSec, sweepWidth(this.costs));
     for (let k = 0; k < this.seedNode.length; k++) {
       const v = this.seedNode[k];
       const t = this.seedSec[k];
       if (!(t < t1[v])) continue;
       t1[v] = t;
       s1[v] = this.seedSrc[k];
-      q.push(v, this.seedSrc[k], t);
+      sweep.add(v, t);
     }
-    const { fwdOffsets, fwdTargets } = this.graph;
-    const cost = this.costs.fwdCost;
-    const maxSec = this.maxSec;
-    const nb = q.head.length;
-    for (let b = q.low; b < nb; b++) {
-      for (let e = q.pop(b); e >= 0; e = q.pop(b)) {
-        const v = q.node[e];
-        const t = q.key[e];
-        // stale: improved since (a push is a strict improvement: one entry holds the label)
-        if (t1[v] !== t) continue;
-        const s = q.src[e];
-        for (let k = fwdOffsets[v], end = fwdOffsets[v + 1]; k < end; k++) {
-          const nt = t + cost[k];
-          const w = fwdTargets[k];
-          if (nt > maxSec || !(nt < t1[w])) continue;
-          t1[w] = nt;
-          s1[w] = s;
-          q.push(w, s, nt);
-        }
-      }
-    }
-    q.drained();
+    this.sweepSearch(t1, s1, false);
   }
 
   /**
-   * The nearest other source of every node (t2[v], s2[v]), the nearest ones (t1, s1) known:
-   * seeded from the other sources' seeds and the edges between two nearest-source regions,
-   * searched along the edges inside one (see {@link reset}).
+   * The nearest other source of every node, the nearest ones known: seeded from the other
+   * sources' seeds and the edges between two nearest-source regions, searched along the edges
+   * inside one (see {@link reset}).
    */
-  private secondPass(t1: Float64Array, s1: Int32Array, t2: Float64Array, s2: Int32Array): void {
+  private secondPass(): void {
+    const { nearestSecs: t1, nearestIds: s1, secondSecs: t2, secondIds: s2 } = this;
+    const { maxSec, sweep } = this;
     t2.fill(Infinity);
     s2.fill(-1);
-    const maxSec = this.maxSec;
-    const q = this.queue;
+    sweep.begin(maxSec, sweepWidth(this.costs));
     // the other sources' own seeds (within maxSec: seedAt keeps no others)
     for (let k = 0; k < this.seedNode.length; k++) {
       const v = this.seedNode[k];
@@ -264,11 +224,9 @@ export class TwoNearestSources {
         s2[v] = s;
       }
     }
-    // each node takes the best of its in-edges from another region before it is queued, so
-    // a node is queued once here, not once per better offer (a node without a nearest source
-    // within maxSec has no second one either)
-    const { fwdOffsets, fwdTargets, revOffsets, revSources } = this.graph;
-    const cost = this.costs.fwdCost;
+    // each node takes the best of its in-edges from another region before it is queued (a
+    // node without a nearest source within maxSec has no second one either)
+    const { revOffsets, revSources } = this.graph;
     const revCost = this.costs.revCost;
     const N = this.graph.nodeCount;
     for (let w = 0; w < N; w++) {
@@ -289,29 +247,61 @@ export class TwoNearestSources {
       if (!(bt <= maxSec)) continue;
       t2[w] = bt;
       s2[w] = bs;
-      q.push(w, bs, bt);
+      sweep.add(w, bt);
     }
-    const nb = q.head.length;
-    for (let b = q.low; b < nb; b++) {
-      for (let e = q.pop(b); e >= 0; e = q.pop(b)) {
-        const v = q.node[e];
-        const t = q.key[e];
-        if (t2[v] !== t) continue;
-        const s = q.src[e];
-        const s0 = s1[v];
-        for (let k = fwdOffsets[v], end = fwdOffsets[v + 1]; k < end; k++) {
-          const w = fwdTargets[k];
-          // across two regions the nearest's own time, offered above, is never worse
-          if (s1[w] !== s0) continue;
-          const nt = t + cost[k];
-          if (nt > maxSec || !(nt < t2[w])) continue;
-          t2[w] = nt;
-          s2[w] = s;
-          q.push(w, s, nt);
+    this.sweepSearch(t2, s2, true);
+  }
+
+  /**
+   * The search of both passes, from the nodes queued in {@link sweep}: times T and sources S
+   * (the nearest ones, or the second ones along edges inside one nearest-source region when
+   * `inRegion`), each bucket scanned in node order until none of its nodes is set again.
+   */
+  private sweepSearch(T: Float64Array, S: Int32Array, inRegion: boolean): void {
+    const s1 = this.nearestIds;
+    const { fwdOffsets, fwdTargets } = this.graph;
+    const cost = this.costs.fwdCost;
+    const maxSec = this.maxSec;
+    const { maps, lo, hi, inv, count, words } = this.sweep;
+    for (let b = 0; b < count; b++) {
+      const m = maps[b];
+      // rescans while nodes of this bucket were set below the scan's position
+      for (let l = lo[b], h = hi[b]; l <= h; l = lo[b], h = hi[b]) {
+        lo[b] = words;
+        hi[b] = -1;
+        for (let i = l; i <= h; i++) {
+          for (let word = m[i]; word !== 0; word = m[i]) {
+            const bit = word & -word;
+            m[i] = word ^ bit;
+            const v = (i << 5) | (31 - Math.clz32(bit));
+            const t = T[v];
+            // improved into an earlier bucket since: scanned there
+            if (Math.floor(t * inv) < b) continue;
+            const s = S[v];
+            const s0 = s1[v];
+            for (let k = fwdOffsets[v], end = fwdOffsets[v + 1]; k < end; k++) {
+              const w = fwdTargets[k];
+              // across two regions the nearest's own time, offered before, is never worse
+              if (inRegion && s1[w] !== s0) continue;
+              const nt = t + cost[k];
+              if (nt > maxSec || !(nt < T[w])) continue;
+              T[w] = nt;
+              S[w] = s;
+              const nb = Math.floor(nt * inv);
+              const wi = w >>> 5;
+              maps[nb][wi] |= 1 << (w & 31);
+              // ahead in this very scan (its word is read again when reached), else noted
+              if (nb === b && wi >= i) {
+                if (wi > h) h = wi;
+              } else {
+                if (wi < lo[nb]) lo[nb] = wi;
+                if (wi > hi[nb]) hi[nb] = wi;
+              }
+            }
+          }
         }
       }
     }
-    q.drained();
   }
 
   /** Adds source `id` departing from `snap` (an id not in use), repairing what it changes. */
@@ -344,7 +334,7 @@ export class TwoNearestSources {
    */
   removeSources(ids: readonly number[]): void {
     if (ids.length === 0) return;
-    const lab = this.labels;
+    const { nearestSecs: t1, nearestIds: s1, secondSecs: t2, secondIds: s2 } = this;
     const gone = new Uint8Array(Math.max(this.maxSourceId, ...ids) + 1);
     for (const id of ids) if (id >= 0) gone[id] = 1;
     if (++this.regionGen >= 0xffffffff) {
@@ -355,9 +345,9 @@ export class TwoNearestSources {
     const mark = this.regionMark;
     const region: number[] = [];
     const holdsGone = (v: number): boolean => {
-      const s0 = lab[4 * v + 2];
-      const s1 = lab[4 * v + 3];
-      return (s0 >= 0 && gone[s0] === 1) || (s1 >= 0 && gone[s1] === 1);
+      const a = s1[v];
+      const b = s2[v];
+      return (a >= 0 && gone[a] === 1) || (b >= 0 && gone[b] === 1);
     };
     for (let k = 0; k < this.seedNode.length; k++) {
       const v = this.seedNode[k];
@@ -376,20 +366,19 @@ export class TwoNearestSources {
       }
     }
     for (const v of region) {
-      const i = 4 * v;
-      const s0 = lab[i + 2];
-      const s1 = lab[i + 3];
-      const gone0 = s0 >= 0 && gone[s0] === 1;
-      const gone1 = s1 >= 0 && gone[s1] === 1;
+      const a = s1[v];
+      const b = s2[v];
+      const gone0 = a >= 0 && gone[a] === 1;
+      const gone1 = b >= 0 && gone[b] === 1;
       if (gone0 && !gone1) {
-        lab[i] = lab[i + 1];
-        lab[i + 2] = s1;
+        t1[v] = t2[v];
+        s1[v] = b;
       } else if (gone0) {
-        lab[i] = Infinity;
-        lab[i + 2] = -1;
+        t1[v] = Infinity;
+        s1[v] = -1;
       }
-      lab[i + 1] = Infinity;
-      lab[i + 3] = -1;
+      t2[v] = Infinity;
+      s2[v] = -1;
       this.noteChanged(v);
     }
     const inRegion = (v: number): boolean => mark[v] === gen;
@@ -409,10 +398,10 @@ export class TwoNearestSources {
     const maxSec = this.maxSec;
     for (const v of region) {
       for (let e = revOffsets[v]; e < revOffsets[v + 1]; e++) {
-        const x = 4 * revSources[e];
+        const x = revSources[e];
         const c = cost[e];
-        if (lab[x + 2] >= 0 && lab[x] + c <= maxSec) this.offer(v, lab[x + 2], lab[x] + c);
-        if (lab[x + 3] >= 0 && lab[x + 1] + c <= maxSec) this.offer(v, lab[x + 3], lab[x + 1] + c);
+        if (s1[x] >= 0 && t1[x] + c <= maxSec) this.offer(v, s1[x], t1[x] + c);
+        if (s2[x] >= 0 && t2[x] + c <= maxSec) this.offer(v, s2[x], t2[x] + c);
       }
     }
     this.run();
@@ -441,33 +430,31 @@ export class TwoNearestSources {
   }
 
   /**
-   * Keeps label (s, t) at v when it is one of v's two best distinct sources; queues it. The
-   * same rule is written out in {@link run}'s loop (a call per relaxation would box doubles).
+   * Keeps label (s, t) at v when it is one of v's two best distinct sources; queues it.
    */
   private offer(v: number, s: number, t: number): void {
-    const lab = this.labels;
-    const i = 4 * v;
-    if (s === lab[i + 2]) {
-      if (!(t < lab[i])) return;
-      lab[i] = t;
-    } else if (s === lab[i + 3]) {
-      if (!(t < lab[i + 1])) return;
-      if (t < lab[i]) {
-        lab[i + 1] = lab[i];
-        lab[i + 3] = lab[i + 2];
-        lab[i] = t;
-        lab[i + 2] = s;
+    const { nearestSecs: t1, nearestIds: s1, secondSecs: t2, secondIds: s2 } = this;
+    if (s === s1[v]) {
+      if (!(t < t1[v])) return;
+      t1[v] = t;
+    } else if (s === s2[v]) {
+      if (!(t < t2[v])) return;
+      if (t < t1[v]) {
+        t2[v] = t1[v];
+        s2[v] = s1[v];
+        t1[v] = t;
+        s1[v] = s;
         this.noteChanged(v);
-      } else lab[i + 1] = t;
-    } else if (t < lab[i]) {
-      lab[i + 1] = lab[i];
-      lab[i + 3] = lab[i + 2];
-      lab[i] = t;
-      lab[i + 2] = s;
+      } else t2[v] = t;
+    } else if (t < t1[v]) {
+      t2[v] = t1[v];
+      s2[v] = s1[v];
+      t1[v] = t;
+      s1[v] = s;
       this.noteChanged(v);
-    } else if (t < lab[i + 1]) {
-      lab[i + 1] = t;
-      lab[i + 3] = s;
+    } else if (t < t2[v]) {
+      t2[v] = t;
+      s2[v] = s;
       this.noteChanged(v);
     } else return;
     this.queue.push(v, s, t);
@@ -477,7 +464,7 @@ export class TwoNearestSources {
   private run(): void {
     const { fwdOffsets, fwdTargets } = this.graph;
     const cost = this.costs.fwdCost;
-    const lab = this.labels;
+    const { nearestSecs: t1, nearestIds: s1, secondSecs: t2, secondIds: s2 } = this;
     const q = this.queue;
     const maxSec = this.maxSec;
     const nb = q.head.length;
@@ -486,39 +473,12 @@ export class TwoNearestSources {
         const v = q.node[e];
         const s = q.src[e];
         const t = q.key[e];
-        const iv = 4 * v;
         // stale: the label was improved or pushed out since it was queued
-        if (!((lab[iv + 2] === s && lab[iv] === t) || (lab[iv + 3] === s && lab[iv + 1] === t)))
-          continue;
+        if (!((s1[v] === s && t1[v] === t) || (s2[v] === s && t2[v] === t))) continue;
         for (let k = fwdOffsets[v], end = fwdOffsets[v + 1]; k < end; k++) {
           const nt = t + cost[k];
           if (nt > maxSec) continue;
-          const i = 4 * fwdTargets[k];
-          // offer's rule, written out
-          if (s === lab[i + 2]) {
-            if (!(nt < lab[i])) continue;
-            lab[i] = nt;
-          } else if (s === lab[i + 3]) {
-            if (!(nt < lab[i + 1])) continue;
-            if (nt < lab[i]) {
-              lab[i + 1] = lab[i];
-              lab[i + 3] = lab[i + 2];
-              lab[i] = nt;
-              lab[i + 2] = s;
-              this.noteChanged(i >> 2);
-            } else lab[i + 1] = nt;
-          } else if (nt < lab[i]) {
-            lab[i + 1] = lab[i];
-            lab[i + 3] = lab[i + 2];
-            lab[i] = nt;
-            lab[i + 2] = s;
-            this.noteChanged(i >> 2);
-          } else if (nt < lab[i + 1]) {
-            lab[i + 1] = nt;
-            lab[i + 3] = s;
-            this.noteChanged(i >> 2);
-          } else continue;
-          q.push(i >> 2, s, nt);
+          this.offer(fwdTargets[k], s, nt);
         }
       }
     }
