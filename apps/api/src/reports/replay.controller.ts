@@ -1,4 +1,5 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { areaReplayQuerySchema } from '@ringcad/contracts';
 import { ReplayService, parseInput, type Principal } from '@ringcad/core';
 import { Access } from '../auth/access';
@@ -36,8 +37,16 @@ export class ReplayController {
       'format=columnar answers the same points as delta-coded integer arrays per unit (epoch ms, 1e-6 degrees): a fraction of the bytes and of the time to print and parse.',
     query: areaReplayQuerySchema,
     response: z.union([areaReplaySchema, areaReplayColumnarSchema]),
+    // the columnar form comes as JSON text (stored chunks joined), sent as it is
+    raw: true,
   })
-  area(@Query() query: unknown, @CurrentPrincipal() by: Principal) {
-    return this.replay.area(parseInput(areaReplayQuerySchema, query), by);
+  async area(
+    @Query() query: unknown,
+    @CurrentPrincipal() by: Principal,
+    @Res() res: Response,
+  ): Promise<void> {
+    const answer = await this.replay.area(parseInput(areaReplayQuerySchema, query), by);
+    if (typeof answer === 'string') res.type('application/json').send(answer);
+    else res.json(answer);
   }
 }
