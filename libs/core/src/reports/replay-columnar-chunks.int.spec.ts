@@ -18,7 +18,8 @@ import { columnarTrack, columnarTrackJson, replayTracks, type TrackColumns } fro
  * The SQL rounding (replay_micro) is checked against Math.round on every coordinate of each city.
  */
 
-const DATA_DIR = process.env.SHARED_DATA_DIR ?? path.resolve(__dirname, '../../../../../shared/data');
+const DATA_DIR =
+  process.env.SHARED_DATA_DIR ?? path.resolve(__dirname, '../../../../../shared/data');
 const BASE_MS = Date.parse('2025-06-01T02:00:00Z');
 const MINUTES = 30;
 const UNITS = 30;
