@@ -188,16 +188,18 @@ export async function replayChunks(
       SELECT *, (extract(epoch FROM chunk_start) * 1000)::float8 AS ms, ${whole} AS whole
       FROM unit_track_replay WHERE chunk_start >= ${from} AND chunk_start < ${to} ${meets}
     ) c`.execute(db);
-  // ordered here: sorting tens of thousands of wide rows cost the database more than this
-  return r.rows
-    .sort((a, b) =>
-      a.unit_id < b.unit_id ? -1 : a.unit_id > b.unit_id ? 1 : Number(a.ms) - Number(b.ms),
-    )
-    .map((row) => ({
-      ...row,
-      ms: Number(row.ms),
-      points: row.points === null ? null : Buffer.from(row.points, 'base64'),
-    }));
+  // ordered here: sorting tens of thousands of wide rows cost the database more than this; the
+  // rows are changed in place, not copied (garbage collection was the largest CPU item of a
+  // columnar district-hour in a profile of the api)
+  const rows = r.rows as unknown as ReplayChunkRow[];
+  for (const row of r.rows) {
+    row.ms = Number(row.ms);
+    (row as unknown as ReplayChunkRow).points =
+      row.points === null ? null : Buffer.from(row.points, 'base64');
+  }
+  return rows.sort((a, b) =>
+    a.unit_id < b.unit_id ? -1 : a.unit_id > b.unit_id ? 1 : a.ms - b.ms,
+  );
 }
 
 /** The oldest dirty replay chunks that ended before `closedBefore`, with their generation. */
