@@ -70,6 +70,8 @@ export async function startStack(
     env.REDIS_URL = process.env.REDIS_URL;
     env.REDIS_PREFIX = db;
     cleanup = async () => {
+      // BENCH_KEEP_DATABASE=1 leaves the loaded database for measuring by hand (EXPLAIN, A/B)
+      if (process.env.BENCH_KEEP_DATABASE) return console.log(`kept database ${db}`);
       const d = new Client({ connectionString: url.toString() });
       await d.connect();
       await d.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);

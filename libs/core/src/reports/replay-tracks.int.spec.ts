@@ -10,11 +10,13 @@ import {
 import { columnarTrackPoints } from '@ringcad/contracts';
 import {
   columnarTrack,
+  columnarTrackJson,
   plainTrackPoints,
   replayTracks,
   trackPoints,
   type ReplayPoint,
   type ReplayTracks,
+  type TrackColumns,
 } from './replay-tracks';
 
 /**
@@ -142,6 +144,22 @@ describe(`area replay from stored track chunks (${mode})`, () => {
             unit,
             points: plainTrackPoints(c),
           });
+        // the columnar answer joining stored columnar chunks (0031) prints the same text
+        const joined = await replayTracks(handle.db, BOX, new Date(fromMs), new Date(toMs), step, {
+          columnar: true,
+        });
+        expect(joined.points).toBe(got.points);
+        expect([...joined.byUnit.keys()].sort()).toEqual([...got.byUnit.keys()].sort());
+        for (const [unit, c] of got.byUnit)
+          expect({
+            name,
+            step,
+            unit,
+            json: columnarTrackJson(
+              joined.byUnit.get(unit) as TrackColumns,
+              joined.columnarChunks.get(unit),
+            ),
+          }).toEqual({ name, step, unit, json: JSON.stringify(columnarTrack(c)) });
       }
     return chunks;
   };

@@ -1,6 +1,12 @@
 import type { DbOrTx } from '@ringcad/db';
 import { REPLAY_COORD_SCALE, type ColumnarTrack } from '@ringcad/contracts';
-import { dirtyReplayChunks, replayChunks, trackPointsInBox, type Box } from './replay.queries';
+import {
+  dirtyReplayChunks,
+  replayChunks,
+  trackPointsInBox,
+  type Box,
+  type ReplayChunkRow,
+} from './replay.queries';
 
 /**
  * The tracks of an area replay: per unit, the first plausible point of each `stepSec` step of
@@ -26,9 +32,25 @@ export interface TrackColumns {
   lat: number[];
 }
 
+/**
+ * A stored chunk's points in the columnar answer's numbers (migration 0031): whole epoch ms and
+ * millionths of a degree, the first and last point's, and the differences between consecutive
+ * points as JSON text.
+ */
+export interface ColumnarChunk {
+  startMs: number;
+  n: number;
+  first: [t: number, lon: number, lat: number];
+  last: [t: number, lon: number, lat: number];
+  deltas: [t: string, lon: string, lat: string];
+}
+
 /** Which source served the tracks (for the bench and the tests). */
 export interface ReplayTracks {
+  /** Every unit with a point (with `columnar`, some hold theirs in `columnarChunks` only). */
   byUnit: Map<string, TrackColumns>;
+  /** With `columnar`: per unit, the whole chunks kept in their stored columnar form, in order. */
+  columnarChunks: Map<string, ColumnarChunk[]>;
   points: number;
   /** Time ranges read from the raw tracks. */
   rawRanges: [Date, Date][];
@@ -53,12 +75,18 @@ function rawRangesFor(dirty: readonly number[], stepMs: number, lo: number, hi: 
   return out;
 }
 
+/**
+ * With `columnar` (for the columnar answer, {@link columnarTrackJson}), a 15 s replay takes the
+ * chunks that lie wholly inside the window and the box, and share no time with a range read raw,
+ * in their stored columnar form (every point of such a chunk is kept) rather than point by point.
+ */
 export async function replayTracks(
   db: DbOrTx,
   box: Box,
   from: Date,
   to: Date,
   stepSec: number,
+  opts: { columnar?: boolean } = {},
 ): Promise<ReplayTracks> {
   const fromMs = from.getTime();
   const toMs = to.getTime();
@@ -68,14 +96,30 @@ export async function replayTracks(
   const firstStep = stored ? Math.min(toMs, ceilTo(fromMs, stepMs)) : toMs;
   const ranges: [number, number][] = [];
   if (fromMs < firstStep) ranges.push([fromMs, firstStep]);
-  let chunkRows: Awaited<ReturnType<typeof replayChunks>> = [];
+  let chunkRows: ReplayChunkRow[] = [];
   if (firstStep < toMs) {
     const chunkFrom = new Date(floorTo(firstStep, CHUNK_MS));
     const dirty = await dirtyReplayChunks(db, chunkFrom, to);
     ranges.push(...rawRangesFor(dirty, stepMs, firstStep, toMs));
+    // stored points are the first of each 15 s step: as they are only for that step
+    const columnar =
+      opts.columnar && stepSec === REPLAY_BASE_STEP_SEC
+        ? {
+            from: new Date(ceilTo(firstStep, CHUNK_MS)),
+            to,
+            box,
+            except: chunkStartsMeeting(ranges, floorTo(firstStep, CHUNK_MS), toMs),
+          }
+        : null;
     // a chunk whose points miss the box may still hold the first point of a step that reaches
     // into the next chunk: skip it only when steps lie inside chunks
-    chunkRows = await replayChunks(db, chunkFrom, to, CHUNK_MS % stepMs === 0 ? box : null);
+    chunkRows = await replayChunks(
+      db,
+      chunkFrom,
+      to,
+      CHUNK_MS % stepMs === 0 ? box : null,
+      columnar,
+    );
   }
   const rawRanges = ranges.map(([a, b]): [Date, Date] => [new Date(a), new Date(b)]);
   // columns, not a [lon, lat, ms] array per point: a district-hour is hundreds of thousands
@@ -97,6 +141,7 @@ export async function replayTracks(
   const toUs = toMs * 1000;
   const stepUs = stepMs * 1000;
   const rawUs = ranges.map(([a, b]) => [a * 1000, b * 1000]);
+  const columnarChunks = new Map<string, ColumnarChunk[]>();
   let unit = '';
   let lastStep = NaN;
   for (const row of chunkRows) {
@@ -105,8 +150,23 @@ export async function replayTracks(
       lastStep = NaN;
     }
     const bytes = row.points;
+    if (!bytes) {
+      // whole, inside the box and the window: every point kept, one per step of its own
+      columnsOf(unit);
+      let list = columnarChunks.get(unit);
+      if (!list) columnarChunks.set(unit, (list = []));
+      list.push({
+        startMs: row.ms,
+        n: row.n_points,
+        first: [row.t_first, row.lon_first, row.lat_first],
+        last: [row.t_last, row.lon_last, row.lat_last],
+        deltas: [row.t_deltas ?? '', row.lon_deltas ?? '', row.lat_deltas ?? ''],
+      });
+      lastStep = NaN;
+      continue;
+    }
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const baseUs = Number(row.ms) * 1000;
+    const baseUs = row.ms * 1000;
     // the raw ranges this chunk meets (most chunks: none)
     const raw = rawUs.filter(([a, b]) => a < baseUs + CHUNK_MS * 1000 && b > baseUs);
     let c: TrackColumns | undefined;
@@ -133,7 +193,16 @@ export async function replayTracks(
     inTimeOrder(c);
     points += c.ms.length;
   }
-  return { byUnit, points, rawRanges, chunks: chunkRows.length };
+  for (const list of columnarChunks.values()) for (const k of list) points += k.n;
+  return { byUnit, columnarChunks, points, rawRanges, chunks: chunkRows.length };
+}
+
+/** Start times of the chunks from `lo` on that share time with one of the (ms) ranges. */
+function chunkStartsMeeting(ranges: readonly [number, number][], lo: number, hi: number) {
+  const out: number[] = [];
+  for (let c = lo; c < hi; c += CHUNK_MS)
+    if (ranges.some(([a, b]) => a < c + CHUNK_MS && b > c)) out.push(c);
+  return out;
 }
 
 /** Sorts a unit's columns by time, in place, when they are not in order already. */
@@ -188,4 +257,37 @@ export function columnarTrack(c: TrackColumns): ColumnarTrack {
     py = y;
   }
   return out;
+}
+
+/**
+ * A unit's track as the columnar answer's JSON text: exactly `JSON.stringify(columnarTrack(all))`
+ * of the unit's points in time order, where `chunks` (in time order, each sharing no time with
+ * the points of `c`) are joined as stored: each chunk's first point as the difference to the point
+ * before it, then its stored differences.
+ */
+export function columnarTrackJson(c: TrackColumns, chunks: readonly ColumnarChunk[] = []): string {
+  const parts: [string[], string[], string[]] = [[], [], []];
+  const prev = [0, 0, 0];
+  const push = (v: readonly number[]) => {
+    for (let k = 0; k < 3; k++) {
+      parts[k].push(String(v[k] - prev[k]));
+      prev[k] = v[k];
+    }
+  };
+  let i = 0;
+  const n = c.ms.length;
+  const pointsBefore = (endMs: number) => {
+    for (; i < n && c.ms[i] < endMs; i++)
+      push([Math.round(c.ms[i]), micro(c.lon[i]), micro(c.lat[i])]);
+  };
+  for (const k of chunks) {
+    pointsBefore(k.startMs);
+    push(k.first);
+    for (let j = 0; j < 3; j++) {
+      if (k.deltas[j]) parts[j].push(k.deltas[j]);
+      prev[j] = k.last[j];
+    }
+  }
+  pointsBefore(Infinity);
+  return `{"t":[${parts[0].join(',')}],"lon":[${parts[1].join(',')}],"lat":[${parts[2].join(',')}]}`;
 }

@@ -1,0 +1,236 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { sql } from 'kysely';
+import type { DatabaseHandle } from '@ringcad/db';
+import { generateCity, importGeoJsonRoads, importOsmXml } from '@ringcad/routing';
+import { openTestDatabase, TEST_DB_MODE as mode } from '../../../../test/support/test-database';
+import type { Box } from './replay.queries';
+import { columnarTrack, columnarTrackJson, replayTracks, type TrackColumns } from './replay-tracks';
+
+/**
+ * The stored columnar form of the replay chunks (migration 0031) against the plain computation:
+ * a columnar area replay that joins stored chunks (`replayTracks(…, { columnar: true })` and
+ * `columnarTrackJson`) must give exactly the text `JSON.stringify(columnarTrack(points))` gives
+ * for the points computed here from the raw rows. Tracks run over the coordinates of the hard
+ * synthetic city and of the two real cities (Chengdu OSM, Shenzhen GeoJSON; their 7-decimal
+ * coordinates put many points on a half-millionth, where rounding could differ), with sub-ms
+ * times, jump-flagged points, units crossing the box's edge and windows with unaligned edges.
+ * The SQL rounding (replay_micro) is checked against Math.round on every coordinate of each city.
+ */
+
+const DATA_DIR =
+  process.env.SHARED_DATA_DIR ?? path.resolve(__dirname, '../../../../../shared/data');
+const BASE_MS = Date.parse('2025-06-01T02:00:00Z');
+const MINUTES = 30;
+const UNITS = 30;
+
+interface City {
+  name: string;
+  lon: Float64Array;
+  lat: Float64Array;
+}
+
+function cities(): City[] {
+  const hard = generateCity({ seed: 7, hard: true, targetNodes: 3000 });
+  const drafts = [
+    ['synthetic (hard)', importGeoJsonRoads(hard.roads)],
+    ['Chengdu', importOsmXml(fs.readFileSync(path.join(DATA_DIR, 'chengdu-center-2018.osm')))],
+    [
+      'Shenzhen',
+      importGeoJsonRoads(
+        fs.readFileSync(path.join(DATA_DIR, 'shenzhen-futian-roads.geojson'), 'utf8'),
+      ),
+    ],
+  ] as const;
+  return drafts.map(([name, d]) => ({
+    name,
+    lon: d.pointLon.subarray(0, d.pointCount),
+    lat: d.pointLat.subarray(0, d.pointCount),
+  }));
+}
+
+/** A small deterministic generator (mulberry32). */
+function rng(seed: number) {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface RawPoint {
+  unit: string;
+  us: number;
+  lon: number;
+  lat: number;
+  flags: number;
+}
+
+const unitId = (i: number) => `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`;
+
+/** The plain computation: each unit's first plausible point per 15 s step, in window and box. */
+function expected(raw: readonly RawPoint[], box: Box, fromMs: number, toMs: number) {
+  const sorted = [...raw].sort((a, b) =>
+    a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : a.us - b.us,
+  );
+  const out = new Map<string, TrackColumns>();
+  const seen = new Set<string>();
+  for (const p of sorted) {
+    if (p.flags & 1 || p.us < fromMs * 1000 || p.us >= toMs * 1000) continue;
+    const step = `${p.unit}:${Math.floor(p.us / 15e6)}`;
+    if (seen.has(step)) continue;
+    seen.add(step);
+    if (p.lon < box.w || p.lon > box.e || p.lat < box.s || p.lat > box.n) continue;
+    let c = out.get(p.unit);
+    if (!c) out.set(p.unit, (c = { ms: [], lon: [], lat: [] }));
+    c.ms.push(p.us / 1000);
+    c.lon.push(p.lon);
+    c.lat.push(p.lat);
+  }
+  return out;
+}
+
+describe(`area replay, stored columnar chunks (${mode})`, () => {
+  let handle: DatabaseHandle;
+  let closeDatabase: (() => Promise<void>) | undefined;
+  const all = cities();
+
+  beforeAll(async () => {
+    ({ handle, close: closeDatabase } = await openTestDatabase('replaycolumnar'));
+  }, 120_000);
+
+  afterAll(async () => {
+    await closeDatabase?.();
+  });
+
+  it.each(all.map((c) => [c.name, c] as const))(
+    'rounds every coordinate as the api does (%s)',
+    async (_name, city) => {
+      const values = [...city.lon, ...city.lat];
+      // half-millionths either side of zero and of the city: the ties
+      for (let k = -3; k <= 3; k++) values.push(k * 5e-7, city.lon[0] + k * 5e-7, -city.lat[0]);
+      for (let i = 0; i < values.length; i += 20_000) {
+        const part = values.slice(i, i + 20_000);
+        const r = await sql<{ v: number }>`
+          SELECT replay_micro(d)::float8 AS v FROM unnest(${part}::float8[]) WITH ORDINALITY AS x(d, o)
+          ORDER BY o`.execute(handle.db);
+        expect(r.rows.map((x) => Number(x.v))).toEqual(
+          part.map((d) => Math.round(d * 1e6) + 0), // + 0: -0 is 0 in SQL
+        );
+      }
+    },
+    120_000,
+  );
+
+  it.each(all.map((c) => [c.name, c] as const))(
+    'joins stored chunks into exactly the plain columnar text (%s)',
+    async (_name, city) => {
+      await sql`TRUNCATE unit_tracks, unit_track_replay, unit_track_replay_dirty`.execute(
+        handle.db,
+      );
+      const rand = rng(city.lon.length);
+      const raw: RawPoint[] = [];
+      for (let u = 0; u < UNITS; u++) {
+        // a few real points near each other, visited in turn; some units jump across the city
+        const anchor = Math.floor(rand() * (city.lon.length - 8));
+        let us = BASE_MS * 1000 + Math.floor(rand() * 5e6);
+        for (let k = 0; us < (BASE_MS + MINUTES * 60_000) * 1000; k++) {
+          const i = u % 5 === 4 && k % 50 === 49 ? Math.floor(rand() * city.lon.length) : anchor;
+          const jump = rand() < 0.03;
+          raw.push({
+            unit: unitId(u),
+            us,
+            lon: city.lon[i + (k % 8)] + (jump ? 0.3 : 0),
+            lat: city.lat[i + (k % 8)],
+            flags: jump ? 1 : 0,
+          });
+          us += Math.floor((rand() < 0.01 ? 200 : 1 + rand() * 8) * 1e6 + rand() * 1000);
+        }
+      }
+      await sql`
+        INSERT INTO unit_tracks (unit_id, at, lon, lat, speed_kmh, heading_deg, flags, received_at)
+        SELECT u, to_timestamp(us / 1000000.0), lon, lat, 30, 0, f, now()
+        FROM unnest(${raw.map((p) => p.unit)}::uuid[], ${raw.map((p) => p.us)}::bigint[],
+          ${raw.map((p) => p.lon)}::float8[], ${raw.map((p) => p.lat)}::float8[],
+          ${raw.map((p) => p.flags)}::smallint[]) AS x(u, us, lon, lat, f)`.execute(handle.db);
+      // the µs PostgreSQL kept
+      const stored = (
+        await sql<{ unit: string; us: number; lon: number; lat: number; flags: number }>`
+          SELECT unit_id AS unit, (extract(epoch FROM at) * 1000000)::float8 AS us, lon, lat, flags
+          FROM unit_tracks`.execute(handle.db)
+      ).rows.map((x) => ({ ...x, us: Number(x.us), flags: Number(x.flags) }));
+      const built = async () =>
+        sql`SELECT rebuild_unit_track_replay(${new Date(BASE_MS - 600_000)}::timestamptz, ${new Date(BASE_MS + (MINUTES + 10) * 60_000)}::timestamptz)`.execute(
+          handle.db,
+        );
+      await built();
+
+      const sortedLon = [...city.lon].sort((a, b) => a - b);
+      const sortedLat = [...city.lat].sort((a, b) => a - b);
+      const q = (s: number[], f: number) => s[Math.floor(f * (s.length - 1))];
+      const boxes: [string, Box][] = [
+        ['every point', { w: -180, s: -90, e: 180, n: 90 }],
+        [
+          'the middle',
+          {
+            w: q(sortedLon, 0.2),
+            s: q(sortedLat, 0.2),
+            e: q(sortedLon, 0.8),
+            n: q(sortedLat, 0.8),
+          },
+        ],
+      ];
+      const windows: [string, number, number][] = [
+        ['whole, aligned', BASE_MS, BASE_MS + MINUTES * 60_000],
+        ['unaligned edges', BASE_MS + 7_321, BASE_MS + 21 * 60_000 + 12_345],
+      ];
+      const check = async () => {
+        let joined = 0;
+        for (const [boxName, box] of boxes)
+          for (const [name, fromMs, toMs] of windows) {
+            const got = await replayTracks(handle.db, box, new Date(fromMs), new Date(toMs), 15, {
+              columnar: true,
+            });
+            const want = expected(stored, box, fromMs, toMs);
+            const text = (m: Iterable<[string, string]>) =>
+              Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : 1)));
+            expect({
+              boxName,
+              name,
+              units: text(
+                [...got.byUnit.keys()].map((u) => [
+                  u,
+                  columnarTrackJson(got.byUnit.get(u) as TrackColumns, got.columnarChunks.get(u)),
+                ]),
+              ),
+            }).toEqual({
+              boxName,
+              name,
+              units: text([...want].map(([u, c]) => [u, JSON.stringify(columnarTrack(c))])),
+            });
+            expect(got.points).toBe([...want.values()].reduce((n, c) => n + c.ms.length, 0));
+            for (const list of got.columnarChunks.values()) joined += list.length;
+          }
+        return joined;
+      };
+      // every chunk built: most are joined as stored
+      expect(await check()).toBeGreaterThan(UNITS);
+      // a late point makes one chunk dirty: it is read raw, the others still joined
+      const late = stored.find((p) => p.us > (BASE_MS + 600_000) * 1000 && !(p.flags & 1));
+      if (!late) throw new Error('no point to follow');
+      const stepStart = Math.floor(late.us / 15e6) * 15e6;
+      await sql`
+        INSERT INTO unit_tracks (unit_id, at, lon, lat, speed_kmh, heading_deg, flags, received_at)
+        VALUES (${late.unit}, to_timestamp(${stepStart} / 1000000.0), ${late.lon}, ${late.lat}, 30, 0, 0, now())`.execute(
+        handle.db,
+      );
+      stored.push({ ...late, us: stepStart });
+      expect(await check()).toBeGreaterThan(0);
+      await built();
+      expect(await check()).toBeGreaterThan(UNITS);
+    },
+    300_000,
+  );
+});
