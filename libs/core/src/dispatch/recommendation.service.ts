@@ -12,8 +12,8 @@ import {
   APP_CONFIG,
 } from '../platform';
 import { EtaEngine } from './eta-engine';
-import { UnitRoster } from './unit-roster';
-import { LiveFleetService, overlayLive } from '../fleet';
+import { UnitRoster, type RosterUnit } from './unit-roster';
+import { LiveFleetService, overlayLive, type LiveFix } from '../fleet';
 import { selectIncidentTarget, selectUnitPositions } from './dispatch.queries';
 
 export interface Recommendation {
@@ -54,15 +54,22 @@ export class RecommendationService {
     known?: { lon: number; lat: number; scheme_id: string },
   ): Promise<Recommendation> {
     const started = performance.now();
+    // the fleet's reads go out at once, beside the incident's and the scheme's: each read is a
+    // round trip through the database and this event loop, and at the peak every one waits there
+    const fleetReads = this.fleetReads(this.database.db);
+    fleetReads.catch(() => undefined); // awaited below; a 404 first must not leave it unhandled
     const row = known ?? (await selectIncidentTarget(this.database.db, incidentId));
     if (!row) throw notFound('incident', incidentId);
     const scheme = await this.schemes.find(schemeId ?? row.scheme_id);
     if (!scheme) throw new DomainError('VALIDATION_FAILED', `unknown ring scheme ${schemeId}`);
+    const reads = await fleetReads;
+    const readAt = performance.now();
     const { candidates, excluded, unranked } = await this.rank(
-      this.database.db,
+      joinFleet(reads),
       row,
       scheme,
       started,
+      readAt,
     );
     return {
       incidentId,
@@ -92,15 +99,18 @@ export class RecommendationService {
     return new Map(results.map((r) => [r.id, r]));
   }
 
-  /** `started`: when the recommendation began (its phases are observed from there). */
+  /**
+   * The available units with a fresh fix, ranked by ETA. `started`: when the recommendation
+   * began, `readAt`: when its reads were all back (its phases are observed from there).
+   */
   private async rank(
-    db: DbOrTx,
+    units: FleetUnit[],
     target: { lon: number; lat: number },
     scheme: RingScheme,
     started: number,
+    readAt: number,
   ) {
     const now = this.clock.now();
-    const { fleet: units, readAt } = await this.fleetWithPositions(db);
     const excluded: ExcludedUnit[] = [];
     const usable: FleetUnit[] = [];
     for (const u of units) {
@@ -181,38 +191,47 @@ export class RecommendationService {
   }
 
   /**
-   * The whole fleet: the roster from memory (kept exact by UnitRoster), positions from the live
-   * store; only units it holds no fix for are read from their rows (the newer of the two wins, as
-   * `overlayLive`). One plain record per unit and times as numbers: at the peak this ran for every
-   * recommendation over 5,000 units, and spreading rows and making Dates cost about 20 ms of the
-   * event loop each time.
+   * The whole fleet's reads: the roster from memory (kept exact by UnitRoster), positions from
+   * the live store; only units it holds no fix for are read from their rows.
    */
-  private async fleetWithPositions(
-    db: DbOrTx,
-  ): Promise<{ fleet: FleetUnit[]; /** when the last read came back */ readAt: number }> {
+  private async fleetReads(db: DbOrTx): Promise<FleetReads> {
     const [roster, live] = await Promise.all([this.roster.all(), this.live.recent()]);
     const missing: string[] = [];
     for (const u of roster) if (!live.has(u.id)) missing.push(u.id);
-    const storedRows = missing.length ? await selectUnitPositions(db, missing) : [];
-    const readAt = performance.now();
-    const stored = new Map(storedRows.map((r) => [r.id, r]));
-    const fleet: FleetUnit[] = new Array(roster.length);
-    for (let i = 0; i < roster.length; i++) {
-      const u = roster[i];
-      const row = stored.get(u.id);
-      const f = live.get(u.id);
-      let lon = row?.lon ?? null;
-      let lat = row?.lat ?? null;
-      let atMs = row?.position_at ? new Date(row.position_at).getTime() : null;
-      if (f && (atMs === null || atMs < f.atMs)) {
-        lon = f.lon;
-        lat = f.lat;
-        atMs = f.atMs;
-      }
-      fleet[i] = { id: u.id, callsign: u.callsign, kind: u.kind, status: u.status, lon, lat, atMs };
-    }
-    return { fleet, readAt };
+    const stored = missing.length ? await selectUnitPositions(db, missing) : [];
+    return { roster, live, stored };
   }
+}
+
+interface FleetReads {
+  roster: RosterUnit[];
+  live: ReadonlyMap<string, LiveFix>;
+  stored: Awaited<ReturnType<typeof selectUnitPositions>>;
+}
+
+/**
+ * The fleet's reads joined: one plain record per unit, the newer of the row's and the live fix
+ * (as `overlayLive`), times as numbers. At the peak this runs for every recommendation over
+ * 5,000 units, and spreading rows and making Dates cost about 20 ms of the event loop each time.
+ */
+function joinFleet({ roster, live, stored: rows }: FleetReads): FleetUnit[] {
+  const stored = new Map(rows.map((r) => [r.id, r]));
+  const fleet: FleetUnit[] = new Array(roster.length);
+  for (let i = 0; i < roster.length; i++) {
+    const u = roster[i];
+    const row = stored.get(u.id);
+    const f = live.get(u.id);
+    let lon = row?.lon ?? null;
+    let lat = row?.lat ?? null;
+    let atMs = row?.position_at ? new Date(row.position_at).getTime() : null;
+    if (f && (atMs === null || atMs < f.atMs)) {
+      lon = f.lon;
+      lat = f.lat;
+      atMs = f.atMs;
+    }
+    fleet[i] = { id: u.id, callsign: u.callsign, kind: u.kind, status: u.status, lon, lat, atMs };
+  }
+  return fleet;
 }
 
 /** A unit as a recommendation ranks it: its position and the time of that fix (ms), or nulls. */
