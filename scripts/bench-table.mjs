@@ -43,14 +43,16 @@ const rows = [
     bench: 'peak',
     what: (r) => {
       const m = r.services ?? r.embedded ?? {};
-      return `peak hour: hard ${n(m.roadNodes)}-node city, ${n(m.units)} moving units, ${n(m.consoles)} consoles, ${n(m.calls)} calls`;
+      // before candidatesMin was recorded, every unit of the peak stayed off duty (none ranked)
+      const shift = m.candidatesMin != null ? ' on shift' : ' (all off duty: none ranked)';
+      return `peak hour: hard ${n(m.roadNodes)}-node city, ${n(m.units)} moving units${shift}, ${n(m.consoles)} consoles, ${n(m.calls)} calls`;
     },
     figures: (r) =>
       ['services', 'embedded']
         .filter((m) => r[m])
         .map((m) => {
           const f = r[m];
-          return `${m}: call → consoles p50 ${ms(f.callToConsolesP50Ms)}, p99 ${ms(f.callToConsolesP99Ms)}; create p99 ${ms(f.createP99Ms)}; open → candidates p99 ${ms(f.openToCandidatesP99Ms)}; recommendation p99 ${ms(f.recommendP99Ms)}; isochrones p99 ${ms(f.isochroneP99Ms)}; coverage push ${ms(f.coverageFullMs)}${f.coverageMovedUnitMs != null ? `, one moved unit ${ms(f.coverageMovedUnitMs)}` : ''} (age p99 ${ms(f.coverageAgeP99Ms)}); event-loop lag p99 ${ms(f.eventLoopLagP99Ms)}; ${n(f.positionsPerSec)} positions/s, lost ${n(f.lost)}`;
+          return `${m}: call → consoles p50 ${ms(f.callToConsolesP50Ms)}, p99 ${ms(f.callToConsolesP99Ms)}; create p99 ${ms(f.createP99Ms)}; open → candidates p99 ${ms(f.openToCandidatesP99Ms)}; recommendation p99 ${ms(f.recommendP99Ms)}${f.recommendTookP50Ms != null ? ` (in the api p50 ${ms(f.recommendTookP50Ms)}, p99 ${ms(f.recommendTookP99Ms)})` : ''}; isochrones p99 ${ms(f.isochroneP99Ms)}; coverage push ${ms(f.coverageFullMs)}${f.coverageMovedUnitMs != null ? `, one moved unit ${ms(f.coverageMovedUnitMs)}` : ''} (age p99 ${ms(f.coverageAgeP99Ms)}); event-loop lag p99 ${ms(f.eventLoopLagP99Ms)}; ${n(f.positionsPerSec)} positions/s, lost ${n(f.lost)}`;
         })
         .join('. '),
     target:

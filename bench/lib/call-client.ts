@@ -28,9 +28,14 @@ async function call(k: number): Promise<void> {
         description: `压测警情 ${k}`,
       }),
     });
-    const body = (await res.json()) as { incident?: { id: string } };
+    const body = (await res.json()) as {
+      incident?: { id: string };
+      error?: { code?: string; message?: string; requestId?: string };
+    };
+    // a refusal keeps the server's code, message and request id (its log line has the cause)
+    const error = res.status === 201 ? undefined : JSON.stringify(body.error ?? body);
     process.stdout.write(
-      `${JSON.stringify({ k, sentAt, status: res.status, createMs: performance.now() - t0, id: body.incident?.id ?? null })}\n`,
+      `${JSON.stringify({ k, sentAt, status: res.status, createMs: performance.now() - t0, id: body.incident?.id ?? null, error })}\n`,
     );
   } catch (err) {
     process.stdout.write(

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 
 export type BenchMode = 'embedded' | 'services';
@@ -88,9 +88,19 @@ export async function startStack(
   const run = (script: string, more: NodeJS.ProcessEnv = {}) => {
     // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the servers
     const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    // BENCH_SERVER_LOG=<dir> keeps each server's log (stdout: one JSON line per entry) there
+    const logDir = process.env.BENCH_SERVER_LOG;
+    let out: 'ignore' | number = 'ignore';
+    if (logDir) {
+      mkdirSync(logDir, { recursive: true });
+      out = openSync(
+        join(logDir, `${basename(dirname(dirname(script)))}-${procs.length}.log`),
+        'a',
+      );
+    }
     const p = spawn(process.execPath, [...nodeArgs, join(root, script)], {
       env: { ...env, ...more },
-      stdio: ['ignore', 'ignore', 'inherit'],
+      stdio: ['ignore', out, 'inherit'],
     });
     procs.push(p);
   };
