@@ -38,6 +38,10 @@ export class GuardedPool {
     this.pool = new Pool({
       connectionString,
       max,
+      // connections stay open once made (none closed for being idle): a request at the peak
+      // never waits on a new connection, which on a saturated machine took over
+      // CONNECT_TIMEOUT_MS once and failed a 110 call
+      min: max,
       connectionTimeoutMillis: POOL_WAIT_MS,
       keepAlive: true,
       Client: BoundedClient,

@@ -27,6 +27,8 @@ const PG_DOWN_CODES = new Set(['57P01', '57P02', '57P03', '53300', '58030']);
 const PG_DOWN_MESSAGES = [
   'Connection terminated',
   'timeout exceeded when trying to connect',
+  // node-postgres: a new connection did not open within its connectionTimeoutMillis
+  'timeout expired',
   'Client has encountered a connection error',
   'the database system is',
   'Client was closed and is not queryable',
