@@ -1136,14 +1136,14 @@ function roadSumsFromTimes(
   const { grid } = frame;
   const lengths = shapeLengthsM(graph);
   const pieceLen = pieceLengthsM(graph);
-  const smp = segmentSamples(graph, graphCache(graph), grid);
+  const cache = graphCache(graph);
+  const smp = segmentSamples(graph, cache, grid);
   const T = sorted[nT - 1];
   // locals, not property loads in the hot loop (the graph's shape differs when shared)
   const segFrom = graph.segFrom;
   const segTo = graph.segTo;
   const segDirection = graph.segDirection;
   const segLengthM = graph.segLengthM;
-  const cache = graphCache(graph);
   const fullUm = cache.fullUm;
   const mark = cache.pieceMark;
   const road = sums.roadUm;

@@ -14,6 +14,7 @@ import {
   incidentReplaySchema,
 } from '@ringcad/contracts';
 import { z } from 'zod';
+import { acceptsGzip } from '../common/accepts-gzip';
 
 const gzipAsync = promisify(gzip);
 
@@ -57,7 +58,7 @@ export class ReplayController {
     }
     res.type('application/json');
     res.setHeader('Vary', 'Accept-Encoding');
-    if (!/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+    if (!acceptsGzip(req)) {
       res.send(answer);
       return;
     }

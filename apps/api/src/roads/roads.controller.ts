@@ -31,6 +31,7 @@ import {
   roadNetworkSummarySchema,
   unitRouteSchema,
 } from '@ringcad/contracts';
+import { acceptsGzip } from '../common/accepts-gzip';
 
 @Controller('api/v1')
 export class RoadsController {
@@ -76,8 +77,7 @@ export class RoadsController {
     if (req.headers['if-none-match'] === etag) return res.status(304).end();
     res.type('application/json');
     // compressed once when cached; the compression middleware leaves an encoded body alone
-    if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')))
-      res.setHeader('Content-Encoding', 'gzip').send(gzip);
+    if (acceptsGzip(req)) res.setHeader('Content-Encoding', 'gzip').send(gzip);
     else res.send(body);
   }
 
@@ -107,8 +107,7 @@ export class RoadsController {
     res.setHeader('Vary', 'Accept-Encoding');
     if (req.headers['if-none-match'] === etag) return res.status(304).end();
     res.type('application/vnd.mapbox-vector-tile');
-    if (body.length && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')))
-      res.setHeader('Content-Encoding', 'gzip').send(gzip);
+    if (body.length && acceptsGzip(req)) res.setHeader('Content-Encoding', 'gzip').send(gzip);
     else res.send(body);
   }
 
@@ -157,7 +156,7 @@ export class RoadsController {
   async isochrones(@Query() query: unknown, @Req() req: Request, @Res() res: Response) {
     const q = parseInput(isochroneQuerySchema, query);
     // the answer comes serialised (and compressed) from the routing thread
-    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    const gzip = acceptsGzip(req);
     const body = await this.roads.isochrones({ ...q, at: this.clock.now(), gzip });
     res.setHeader('Vary', 'Accept-Encoding');
     res.type('application/json');

@@ -5,6 +5,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { existsSync, statSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
+import { acceptsGzip } from '../common/accepts-gzip';
 
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -20,7 +21,7 @@ export function precompressed(dir: string, maxAgeMs: number) {
   return (req: Request, res: Response, next: NextFunction) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
     const type = TYPES[extname(req.path)];
-    if (!type || !/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) return next();
+    if (!type || !acceptsGzip(req)) return next();
     let file: string;
     try {
       file = normalize(join(root, decodeURIComponent(req.path)));

@@ -29,7 +29,7 @@ import {
 } from '@ringcad/routing';
 import { encodeRoadTile, indexStreets, type StreetTileIndex } from './vector-tiles';
 import { UnitSnaps, type UnitFix } from './unit-snaps';
-import { RoutingThread } from './routing-thread';
+import { RoutingThread, type IsochroneQuery } from './routing-thread';
 import {
   Clock,
   type AppConfig,
@@ -256,14 +256,7 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
    * when asked), drawn, serialised and compressed in the routing thread: a city-wide search,
    * raster and a few hundred kB of JSON never hold up the event loop that answers 110 calls.
    */
-  async isochrones(q: {
-    lon: number;
-    lat: number;
-    minutes: number[];
-    direction: 'to' | 'from';
-    at: Date;
-    gzip: boolean;
-  }): Promise<Buffer> {
+  async isochrones(q: IsochroneQuery): Promise<Buffer> {
     const bytes = await this.thread.isochrones(this.requireGraph(), q);
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }

@@ -22,6 +22,17 @@ export function graphIn(
   return id;
 }
 
+/** Isochrones asked of the routing thread (answered as the HTTP answer's bytes). */
+export interface IsochroneQuery {
+  lon: number;
+  lat: number;
+  minutes: number[];
+  direction: 'to' | 'from';
+  at: Date;
+  /** Answer the JSON gzipped (the client accepts it). */
+  gzip: boolean;
+}
+
 /** What the routing thread is asked. */
 export type RoutingThreadRequest =
   | GraphMessage
@@ -62,17 +73,7 @@ export class RoutingThread {
    * The isochrones' GeoJSON as the HTTP answer's bytes (UTF-8 JSON, gzipped when `gzip`): drawn,
    * serialised and compressed in the thread, so the event loop only writes them out.
    */
-  isochrones(
-    graph: RoadGraph,
-    q: {
-      lon: number;
-      lat: number;
-      minutes: number[];
-      direction: 'to' | 'from';
-      at: Date;
-      gzip: boolean;
-    },
-  ): Promise<Uint8Array> {
+  isochrones(graph: RoadGraph, q: IsochroneQuery): Promise<Uint8Array> {
     const graphId = graphIn(this.thread, graph);
     return this.thread.send({
       type: 'isochrones',
