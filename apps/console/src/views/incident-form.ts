@@ -349,8 +349,14 @@ export class IncidentForm {
     const found = await this.opts.addressSearch().search(q, 8);
     if (seq !== this.searchSeq) return;
     this.shownSeq = seq;
+    // a row the call-taker walked to stays highlighted when the refined list still holds it;
+    // otherwise the best match is highlighted
+    const walkedTo = this.highlighted > 0 ? this.suggestions[this.highlighted]?.label : undefined;
+    const kept = walkedTo === undefined ? -1 : found.findIndex((s) => s.label === walkedTo);
     this.suggestions = found;
-    this.highlighted = found.length ? 0 : -1;
+    this.highlighted = kept >= 0 ? kept : found.length ? 0 : -1;
+    // what the rows shown answer (read by the browser specs to know the list has settled)
+    this.els.list.dataset.query = q;
     this.paintSuggestions();
   }
 
