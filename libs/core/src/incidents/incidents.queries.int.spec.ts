@@ -18,7 +18,12 @@ import {
   readIncident,
   selectIncidentEvents,
 } from '../incident-log';
-import { insertIncident, selectIncidents, type IncidentInsert } from './incidents.queries';
+import {
+  drawIncidentNumber,
+  insertIncident,
+  selectIncidents,
+  type IncidentInsert,
+} from './incidents.queries';
 
 /**
  * The incident queries against a real database, in whichever mode the suite runs: embedded PGlite,
@@ -115,6 +120,18 @@ describe(`incident queries (${mode})`, () => {
       { day: cstDay(tomorrow), now: tomorrow, receivedAt: tomorrow, numberPrefix: 'GZ110' },
     );
     expect(other.number).toBe(`GZ110-${cstDay(tomorrow)}-000001`);
+  });
+
+  it('a number drawn apart (its own transaction) is the one the incident takes; concurrent draws never repeat', async () => {
+    const day = '20990101';
+    const drawn = await Promise.all(Array.from({ length: 12 }, () => drawIncidentNumber(db, day)));
+    expect([...drawn].sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    const next = await drawIncidentNumber(db, day);
+    const r = await create({}, { day, drawn: next });
+    expect(r.number).toBe(`110-${day}-000013`);
+    // the counter moved on once, not twice
+    const after = await create({}, { day });
+    expect(after.number).toBe(`110-${day}-000014`);
   });
 
   it('past 999,999 calls a day the sequence gets more digits', async () => {

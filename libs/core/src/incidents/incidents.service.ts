@@ -35,6 +35,7 @@ import { PlansService, AgenciesService } from '../command';
 import { ScopeService, assertIncidentInScope, incidentScopeSql } from '../auth';
 import {
   exerciseRunning,
+  drawIncidentNumber,
   insertIncident,
   selectDisposition,
   selectIncidents,
@@ -118,12 +119,20 @@ export class IncidentsService {
     }
     // ──
     // ONE statement (insertIncident): every round trip is a wait between a 110 call and every screen
+    const day = cstDay(now);
     let row;
     try {
+      // PostgreSQL: the number drawn apart, so concurrent calls do not queue on its row till
+      // each one's commit is flushed; PGlite's one session runs one statement at a time anyway
+      const drawn =
+        this.database.raw.kind === 'postgres'
+          ? await drawIncidentNumber(this.database.db, day)
+          : undefined;
       row = await insertIncident(this.database.db, {
         input,
         point: p,
-        day: cstDay(now),
+        day,
+        drawn,
         numberPrefix: this.config.INCIDENT_NUMBER_PREFIX,
         receivedAt,
         now,
