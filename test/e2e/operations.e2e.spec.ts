@@ -274,7 +274,8 @@ describe('operations: metrics, health, graceful shutdown, backup and restore', (
       valueOf(m, 'ringcad_unit_snaps_total', { source: 'on_the_spot' });
     expect(snapped(after)).toBeGreaterThan(snapped(before));
     // the embedded database's thread times each statement's wait for its turn and its run (the
-    // create above was an interactive query); PostgreSQL has its own pool and no such figures
+    // create above was an interactive query); with PostgreSQL each query's wait for a connection
+    // of the pool is timed instead
     const turns = ['ringcad_db_turn_wait_seconds', 'ringcad_db_statement_seconds'];
     if (!SERVICES_MODE)
       for (const name of turns) {
@@ -282,6 +283,11 @@ describe('operations: metrics, health, graceful shutdown, backup and restore', (
         const q = { turn: 'interactive', op: 'query' };
         expect(countOf(after, name, q)).toBeGreaterThan(countOf(before, name, q));
       }
+    const poolWait = 'ringcad_db_pool_wait_seconds';
+    if (SERVICES_MODE) {
+      expect(after.get(poolWait)?.type).toBe('histogram');
+      expect(countOf(after, poolWait, {})).toBeGreaterThan(countOf(before, poolWait, {}));
+    } else expect(countOf(after, poolWait, {})).toBe(0);
   }, 120_000);
 
   it('splits liveness from readiness on the api and on the operations port', async () => {

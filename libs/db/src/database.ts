@@ -50,6 +50,11 @@ export interface DatabaseHandle {
    * metrics' database histograms), as they finish.
    */
   onStatementTiming?: (listener: (t: StatementTiming) => void) => void;
+  /**
+   * PostgreSQL only: each query's or transaction's wait for a connection of the pool (ms), as it
+   * gets one (the metrics' pool histogram).
+   */
+  onPoolWait?: (listener: (waitMs: number) => void) => void;
   /** Run a multi-statement SQL script (migrations); Kysely cannot on PGlite. */
   execScript(sql: string): Promise<void>;
   /**
@@ -91,6 +96,9 @@ async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
     kind: 'postgres',
     onEventLoop: false,
     db,
+    onPoolWait(listener) {
+      pool.onWait(listener);
+    },
     async ping() {
       await sql`SELECT 1`.execute(db);
     },

@@ -33,6 +33,7 @@ export class GuardedPool {
   readonly pool: Pool;
   private down = false;
   private probing = false;
+  private readonly waitListeners = new Set<(waitMs: number) => void>();
 
   constructor(connectionString: string, max: number) {
     this.pool = new Pool({
@@ -62,7 +63,14 @@ export class GuardedPool {
     return this.down;
   }
 
+  /** Called with each granted connection's wait (ms) from the request to the pool until it had one. */
+  onWait(listener: (waitMs: number) => void): () => void {
+    this.waitListeners.add(listener);
+    return () => this.waitListeners.delete(listener);
+  }
+
   connect(): Promise<PoolClient> {
+    const asked = performance.now();
     const probe = this.down && this.pool.idleCount === 0;
     if (probe && this.probing) return Promise.reject(downError());
     if (probe) this.probing = true;
@@ -81,6 +89,8 @@ export class GuardedPool {
           if (settled) client.release();
           else {
             settled = true;
+            const waitMs = performance.now() - asked;
+            for (const listener of this.waitListeners) listener(waitMs);
             resolve(client);
           }
         },

@@ -74,6 +74,14 @@ export class MetricsService implements OnApplicationBootstrap {
     registers: [this.registry],
   });
 
+  /** PostgreSQL: how long a query or transaction waited for a connection of this process's pool. */
+  readonly dbPoolWait = new Histogram({
+    name: 'ringcad_db_pool_wait_seconds',
+    help: "PostgreSQL: a query's or transaction's wait for a free connection of this process's pool",
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
   /**
    * Where a recommendation's time goes (its tookMs cut in phases): `reads` the awaited reads
    * (incident, scheme, unit roster), `fleet` joining the roster with the live positions,
@@ -154,6 +162,7 @@ export class MetricsService implements OnApplicationBootstrap {
       if (t.op !== 'held') this.dbTurnWait.observe(labels, t.waitMs / 1000);
       if (t.op !== 'hold') this.dbStatement.observe(labels, t.runMs / 1000);
     });
+    this.database.raw.onPoolWait?.((waitMs) => this.dbPoolWait.observe(waitMs / 1000));
   }
 
   /** The realtime gateway tells how many clients each namespace has (read at scrape time). */
