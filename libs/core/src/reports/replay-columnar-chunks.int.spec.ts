@@ -137,6 +137,11 @@ describe(`area replay, stored columnar chunks (${mode})`, () => {
         const anchor = Math.floor(rand() * (city.lon.length - 8));
         let us = BASE_MS * 1000 + Math.floor(rand() * 5e6);
         for (let k = 0; us < (BASE_MS + MINUTES * 60_000) * 1000; k++) {
+          // unit 1: silent from 4 to 14.5 min (no chunk 5–10), one point, silent to 15.2 min:
+          // its chunk 10–15 holds one point and starts a run that the next chunk continues
+          const at = (min: number) => (BASE_MS + min * 60_000) * 1000;
+          if (u === 1 && us >= at(4) && us < at(14.5)) us = at(14.5) + 123;
+          else if (u === 1 && us > at(14.5) + 123 && us < at(15.2)) us = at(15.2);
           const i = u % 5 === 4 && k % 50 === 49 ? Math.floor(rand() * city.lon.length) : anchor;
           const jump = rand() < 0.03;
           raw.push({
@@ -211,12 +216,24 @@ describe(`area replay, stored columnar chunks (${mode})`, () => {
               units: text([...want].map(([u, c]) => [u, JSON.stringify(columnarTrack(c))])),
             });
             expect(got.points).toBe([...want.values()].reduce((n, c) => n + c.ms.length, 0));
-            for (const list of got.columnarChunks.values()) joined += list.length;
+            for (const list of got.columnarChunks.values()) for (const k of list) joined += k.n;
           }
         return joined;
       };
-      // every chunk built: most are joined as stored
-      expect(await check()).toBeGreaterThan(UNITS);
+      // every chunk built: most points are joined as stored (more than a chunk's worth per unit)
+      expect(await check()).toBeGreaterThan(UNITS * 20);
+      // a late point in unit 1's empty chunk: read raw, between its stored chunks either side
+      // (those are not joined into one run)
+      const quiet = stored.find((p) => p.unit === unitId(1) && !(p.flags & 1));
+      if (!quiet) throw new Error('no point of unit 1');
+      const quietUs = (BASE_MS + 7 * 60_000) * 1000;
+      await sql`
+        INSERT INTO unit_tracks (unit_id, at, lon, lat, speed_kmh, heading_deg, flags, received_at)
+        VALUES (${quiet.unit}, to_timestamp(${quietUs} / 1000000.0), ${quiet.lon}, ${quiet.lat}, 30, 0, 0, now())`.execute(
+        handle.db,
+      );
+      stored.push({ ...quiet, us: quietUs });
+      expect(await check()).toBeGreaterThan(UNITS * 20);
       // a late point makes one chunk dirty: it is read raw, the others still joined
       const late = stored.find((p) => p.us > (BASE_MS + 600_000) * 1000 && !(p.flags & 1));
       if (!late) throw new Error('no point to follow');
@@ -229,7 +246,7 @@ describe(`area replay, stored columnar chunks (${mode})`, () => {
       stored.push({ ...late, us: stepStart });
       expect(await check()).toBeGreaterThan(0);
       await built();
-      expect(await check()).toBeGreaterThan(UNITS);
+      expect(await check()).toBeGreaterThan(UNITS * 20);
     },
     300_000,
   );

@@ -5,8 +5,11 @@ import {
   replayChunks,
   trackPointsInBox,
   type Box,
+  type ColumnarChunk,
   type ReplayChunkRow,
 } from './replay.queries';
+
+export type { ColumnarChunk } from './replay.queries';
 
 /**
  * The tracks of an area replay: per unit, the first plausible point of each `stepSec` step of
@@ -30,19 +33,6 @@ export interface TrackColumns {
   ms: number[];
   lon: number[];
   lat: number[];
-}
-
-/**
- * A stored chunk's points in the columnar answer's numbers (migration 0031): whole epoch ms and
- * millionths of a degree, the first and last point's, and the differences between consecutive
- * points as JSON text.
- */
-export interface ColumnarChunk {
-  startMs: number;
-  n: number;
-  first: [t: number, lon: number, lat: number];
-  last: [t: number, lon: number, lat: number];
-  deltas: [t: string, lon: string, lat: string];
 }
 
 /** Which source served the tracks (for the bench and the tests). */
@@ -149,22 +139,16 @@ export async function replayTracks(
       unit = row.unit_id;
       lastStep = NaN;
     }
-    const bytes = row.points;
-    if (!bytes) {
+    if (row.columnar) {
       // whole, inside the box and the window: every point kept, one per step of its own
       columnsOf(unit);
       let list = columnarChunks.get(unit);
       if (!list) columnarChunks.set(unit, (list = []));
-      list.push({
-        startMs: row.ms,
-        n: row.n_points,
-        first: [row.t_first, row.lon_first, row.lat_first],
-        last: [row.t_last, row.lon_last, row.lat_last],
-        deltas: [row.t_deltas ?? '', row.lon_deltas ?? '', row.lat_deltas ?? ''],
-      });
+      list.push(row.columnar);
       lastStep = NaN;
       continue;
     }
+    const bytes = row.points;
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const baseUs = row.ms * 1000;
     // the raw ranges this chunk meets (most chunks: none)

@@ -138,27 +138,36 @@ export interface ColumnarChunkSpan {
   except: readonly number[];
 }
 
-/** A stored chunk row: its 20-byte points, or (`columnar` asked and met) its columnar part. */
-export interface ReplayChunkRow {
-  unit_id: string;
-  ms: number;
-  points: Buffer | null;
-  n_points: number;
-  t_first: number;
-  lon_first: number;
-  lat_first: number;
-  t_last: number;
-  lon_last: number;
-  lat_last: number;
-  t_deltas: string | null;
-  lon_deltas: string | null;
-  lat_deltas: string | null;
+/**
+ * Stored points in the columnar answer's numbers (migration 0031): whole epoch ms and millionths
+ * of a degree, the first and last point's, and the differences between consecutive points as
+ * JSON text. One chunk's, or a run of a unit's chunks each starting where the one before ended
+ * (joined by the database, {@link replayChunks}).
+ */
+export interface ColumnarChunk {
+  startMs: number;
+  n: number;
+  first: [t: number, lon: number, lat: number];
+  last: [t: number, lon: number, lat: number];
+  deltas: [t: string, lon: string, lat: string];
 }
+
+/** Stored points: a chunk's 20 bytes each, or (`columnar` asked and met) a columnar run. */
+export type ReplayChunkRow = { unit_id: string; ms: number } & (
+  { points: Buffer; columnar?: undefined } | { points: null; columnar: ColumnarChunk }
+);
 
 /**
  * Stored replay chunks starting in [from, to), by unit and time; with a box, only those whose
  * points' box meets it. With `columnar`, a chunk inside its span whose points' box lies inside
- * the box (every point kept) comes with its columnar part (migration 0031) instead of its points.
+ * the box (every point kept) comes in its columnar part (migration 0031) instead of its points,
+ * and the chunks of a run of such chunks (each starting where the one before ended: no point of
+ * the unit lies between them) come joined into one.
+ *
+ * The database answers a row per unit, its chunks joined in time order into text: a
+ * district-hour is ~2,000 rows (most units one columnar run and two edge chunks) rather than
+ * ~22,000 rows of 13 fields, whose parsing, joining and garbage were most of the api's CPU for
+ * the answer.
  */
 export async function replayChunks(
   db: DbOrTx,
@@ -176,30 +185,86 @@ export async function replayChunks(
         AND NOT ((extract(epoch FROM chunk_start) * 1000)::float8 = ANY(${columnar.except}::float8[]))
         AND w >= ${columnar.box.w} AND e <= ${columnar.box.e} AND s >= ${columnar.box.s} AND n <= ${columnar.box.n})`
     : sql`false`;
-  // base64, not bytea: the text protocol sends bytea as hex, twice its size (a district-hour is
-  // ~9 MB of points)
-  const r = await sql<Omit<ReplayChunkRow, 'points'> & { points: string | null }>`
-    SELECT unit_id, ms, CASE WHEN whole THEN NULL ELSE encode(points, 'base64') END AS points,
-      n_points, t_first::float8 AS t_first, lon_first::float8 AS lon_first, lat_first::float8 AS lat_first,
-      t_last::float8 AS t_last, lon_last::float8 AS lon_last, lat_last::float8 AS lat_last,
-      CASE WHEN whole THEN t_deltas END AS t_deltas, CASE WHEN whole THEN lon_deltas END AS lon_deltas,
-      CASE WHEN whole THEN lat_deltas END AS lat_deltas
+  // A columnar run starts with '|' in each text. heads: 'ms t lon lat' (its first point), then
+  // per chunk ' n t lon lat' (its points, its last point). t, lon, lat: the first chunk's
+  // differences, then per chunk joined ',' and its first point's difference to the last point
+  // before it, ',' and its differences (a one-point chunk has none: a run's text may then begin
+  // with ','). parts, '|' between chunks: 'ms:base64' (base64, not bytea: the text protocol
+  // sends bytea as hex, twice its size; PostgreSQL breaks its lines, Buffer.from skips them).
+  const joined = (col: 't' | 'lon' | 'lat') => {
+    const [first, deltas, prev] = [
+      sql.ref(`${col}_first`),
+      sql.ref(`${col}_deltas`),
+      sql.ref(`p${col}`),
+    ];
+    return sql`string_agg(CASE WHEN joins THEN ',' || (${first} - ${prev})
+      || CASE WHEN ${deltas} = '' THEN '' ELSE ',' || ${deltas} END ELSE '|' || ${deltas} END, ''
+      ORDER BY chunk_start) FILTER (WHERE whole)`;
+  };
+  const r = await sql<{
+    unit_id: string;
+    heads: string | null;
+    t: string | null;
+    lon: string | null;
+    lat: string | null;
+    parts: string | null;
+  }>`
+    SELECT unit_id,
+      string_agg(CASE WHEN joins THEN ' ' ELSE '|' || ms || ' ' || t_first || ' ' || lon_first || ' ' || lat_first || ' ' END
+        || n_points || ' ' || t_last || ' ' || lon_last || ' ' || lat_last, '' ORDER BY chunk_start) FILTER (WHERE whole) AS heads,
+      ${joined('t')} AS t, ${joined('lon')} AS lon, ${joined('lat')} AS lat,
+      string_agg(ms || ':' || encode(points, 'base64'), '|' ORDER BY chunk_start) FILTER (WHERE NOT whole) AS parts
     FROM (
-      SELECT *, (extract(epoch FROM chunk_start) * 1000)::float8 AS ms, ${whole} AS whole
-      FROM unit_track_replay WHERE chunk_start >= ${from} AND chunk_start < ${to} ${meets}
-    ) c`.execute(db);
-  // ordered here: sorting tens of thousands of wide rows cost the database more than this; the
-  // rows are changed in place, not copied (garbage collection was the largest CPU item of a
-  // columnar district-hour in a profile of the api)
-  const rows = r.rows as unknown as ReplayChunkRow[];
-  for (const row of r.rows) {
-    row.ms = Number(row.ms);
-    (row as unknown as ReplayChunkRow).points =
-      row.points === null ? null : Buffer.from(row.points, 'base64');
+      SELECT unit_id, chunk_start, ms, whole, n_points, t_first, lon_first, lat_first, t_last,
+        lon_last, lat_last, CASE WHEN whole THEN t_deltas END AS t_deltas,
+        CASE WHEN whole THEN lon_deltas END AS lon_deltas,
+        CASE WHEN whole THEN lat_deltas END AS lat_deltas,
+        CASE WHEN whole THEN NULL ELSE points END AS points,
+        whole AND lag(whole) OVER u AND lag(chunk_start) OVER u = chunk_start - interval '300 seconds' AS joins,
+        lag(t_last) OVER u AS pt, lag(lon_last) OVER u AS plon, lag(lat_last) OVER u AS plat
+      FROM (
+        SELECT unit_id, chunk_start, (extract(epoch FROM chunk_start) * 1000)::bigint AS ms,
+          ${whole} AS whole, n_points, t_first, lon_first, lat_first, t_last, lon_last, lat_last,
+          t_deltas, lon_deltas, lat_deltas, points
+        FROM unit_track_replay WHERE chunk_start >= ${from} AND chunk_start < ${to} ${meets}
+        -- kept apart (not pulled up): each row's whole and ms computed once, not per use
+        OFFSET 0
+      ) c
+      WINDOW u AS (PARTITION BY unit_id ORDER BY chunk_start)
+    ) c
+    GROUP BY unit_id`.execute(db);
+  const rows: ReplayChunkRow[] = [];
+  const runText = (s: string) => (s.charCodeAt(0) === 44 ? s.slice(1) : s); // ','
+  for (const { unit_id, heads, t, lon, lat, parts } of r.rows) {
+    const of: ReplayChunkRow[] = [];
+    if (heads && t !== null && lon !== null && lat !== null) {
+      const [ts, lons, lats] = [t.split('|'), lon.split('|'), lat.split('|')];
+      heads.split('|').forEach((head, k) => {
+        if (k === 0) return; // before the first run: nothing
+        const v = head.split(' ').map(Number);
+        let n = 0;
+        for (let i = 4; i < v.length; i += 4) n += v[i];
+        const e = v.length - 3;
+        const columnar: ColumnarChunk = {
+          startMs: v[0],
+          n,
+          first: [v[1], v[2], v[3]],
+          last: [v[e], v[e + 1], v[e + 2]],
+          deltas: [runText(ts[k]), runText(lons[k]), runText(lats[k])],
+        };
+        of.push({ unit_id, ms: v[0], points: null, columnar });
+      });
+    }
+    if (parts)
+      for (const chunk of parts.split('|')) {
+        const at = chunk.indexOf(':');
+        const points = Buffer.from(chunk.slice(at + 1), 'base64');
+        of.push({ unit_id, ms: Number(chunk.slice(0, at)), points });
+      }
+    if (heads && parts) of.sort((a, b) => a.ms - b.ms);
+    for (const row of of) rows.push(row);
   }
-  return rows.sort((a, b) =>
-    a.unit_id < b.unit_id ? -1 : a.unit_id > b.unit_id ? 1 : a.ms - b.ms,
-  );
+  return rows;
 }
 
 /** The oldest dirty replay chunks that ended before `closedBefore`, with their generation. */
