@@ -340,8 +340,14 @@ async function measure(
     `  timeline: p50 ${p(tl, 0.5)} ms, p99 ${p(tl, 0.99)} ms (CPU p50 ${p(tlCpu, 0.5)} ms), ${(events / Math.max(1, tl.length)).toFixed(1)} events each`,
   );
 
-  const hourFrom = new Date(Date.now() - 3600_000).toISOString();
-  const areaUrl = `${base}/api/v1/replay/area?districtId=${districtId}&from=${hourFrom}&to=${to}&stepSec=15`;
+  // the hour the tracks cover (they end when they were written, and loading the rest took long
+  // after: an hour back from now would hold only part of them)
+  const tracksEndMs = await count(
+    'SELECT (extract(epoch FROM max(at)) * 1000)::float8 AS n FROM unit_tracks',
+  );
+  const hourTo = new Date(tracksEndMs + 1000).toISOString();
+  const hourFrom = new Date(tracksEndMs + 1000 - 3600_000).toISOString();
+  const areaUrl = `${base}/api/v1/replay/area?districtId=${districtId}&from=${hourFrom}&to=${hourTo}&stepSec=15`;
   /**
    * One form of the district-hour replay, as a client reads it: fetch (which asks for gzip, as a
    * browser does), the whole answer parsed, and for the columnar form every track decoded into
@@ -564,7 +570,7 @@ async function main() {
     mode: modes.services ? 'services' : 'embedded',
     modes,
     inClock:
-      'wall: from the client sending the GET to the last byte of the answer (HTTP, auth, SQL, JSON); each report run 11 times, the first (cache warm-up) left out; timeline: 200 recent incidents with full event histories; replay: one district, the last hour of 5,000 units every 5 s, 15 s steps, 6 runs, the first left out; districtHourReplay* is the form the console reads (format=columnar), from the client sending the GET (fetch, asking for gzip as a browser does) to the answer parsed (JSON.parse) and each unit track decoded into the arrays the console draws from; districtHourReplayPlain* the plain form (format=points) from the send to JSON.parse, beside it; bytes are the decompressed JSON. CPU: the server side read around each call: services = the api process + the database connection backends (not short-lived parallel workers; 10 ms clock ticks), embedded = this whole process (api, PGlite and the bench client). Not in the clock: generating and loading the data, rebuilding incident_metrics, report_cells, report_unit_cells and the replay track chunks (unit_track_replay). reportPercentiles says which reports read the pre-aggregates (histogram) and which the rows (exact). Load average: machine.loadavg at the end, loadavgDuring per mode (1-min, before and after measuring); the machine is shared with other benches',
+      'wall: from the client sending the GET to the last byte of the answer (HTTP, auth, SQL, JSON); each report run 11 times, the first (cache warm-up) left out; timeline: 200 recent incidents with full event histories; replay: one district, the hour of tracks (5,000 units every 5 s, ending when they were written; before 2026-12-06 the hour before measuring, which after a long load held only part of them), 15 s steps, 6 runs, the first left out; districtHourReplay* is the form the console reads (format=columnar), from the client sending the GET (fetch, asking for gzip as a browser does) to the answer parsed (JSON.parse) and each unit track decoded into the arrays the console draws from; districtHourReplayPlain* the plain form (format=points) from the send to JSON.parse, beside it; bytes are the decompressed JSON. CPU: the server side read around each call: services = the api process + the database connection backends (not short-lived parallel workers; 10 ms clock ticks), embedded = this whole process (api, PGlite and the bench client). Not in the clock: generating and loading the data, rebuilding incident_metrics, report_cells, report_unit_cells and the replay track chunks (unit_track_replay). reportPercentiles says which reports read the pre-aggregates (histogram) and which the rows (exact). Load average: machine.loadavg at the end, loadavgDuring per mode (1-min, before and after measuring); the machine is shared with other benches',
   };
   writeResult(path.basename(out, '.json'), result);
 }
