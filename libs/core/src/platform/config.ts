@@ -70,6 +70,11 @@ export const configSchema = z.object({
   POSITION_STALE_SEC: z.coerce.number().positive().default(POSITION_STALE_SEC_DEFAULT),
   /** A report implying more than this speed from the last trusted fix is an impossible jump. */
   MAX_PLAUSIBLE_SPEED_KMH: z.coerce.number().positive().default(250),
+  /**
+   * Embedded (PGlite) only: how often the processors vacuum the tables whose dead row versions
+   * passed autovacuum's thresholds (PGlite runs no autovacuum worker); 0 = never.
+   */
+  EMBEDDED_VACUUM_SEC: z.coerce.number().min(0).default(60),
   /** How often the processors recompute ring coverage and push `coverage.updated` (0 = never). */
   COVERAGE_PUSH_SEC: z.coerce.number().min(0).default(10),
   /** How often the processors recompute standing-perimeter readiness and push `perimeter.readiness` (0 = never). */

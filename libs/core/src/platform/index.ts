@@ -22,3 +22,4 @@ export * from './shutdown';
 export * from './system.queries';
 export * from './tokens';
 export * from './validation';
+export * from './embedded-vacuum';

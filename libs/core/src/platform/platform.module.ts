@@ -2,6 +2,7 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { Clock, SystemClock } from './clock';
 import type { AppConfig } from './config';
 import { DatabaseService } from './database.service';
+import { EmbeddedVacuumService } from './embedded-vacuum';
 import { HealthService } from './health.service';
 import { MetricsService } from './metrics.service';
 import { QueueService } from './queue.service';
@@ -45,6 +46,7 @@ export class PlatformModule {
         },
         HealthService,
         MetricsService,
+        EmbeddedVacuumService,
       ],
       exports: [APP_CONFIG, Clock, DatabaseService, QueueService, HealthService, MetricsService],
     };
