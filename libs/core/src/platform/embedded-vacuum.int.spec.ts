@@ -76,6 +76,22 @@ async function settle(db: Db) {
       ).toBe(2000);
     });
 
+    it('a table without statistics is analysed once; one that only grew is left as it is', async () => {
+      await sql`CREATE TABLE fresh (id int PRIMARY KEY)`.execute(db);
+      await sql`INSERT INTO fresh SELECT g FROM generate_series(1, 500) g`.execute(db);
+      await sql`INSERT INTO calm SELECT g, 0 FROM generate_series(2001, 6000) g`.execute(db);
+      await settle(db);
+      const first = await vacuumDueTables(db);
+      expect(first.find((t) => t.table === 'public.fresh')).toMatchObject({
+        vacuumed: false,
+        analysed: true,
+      });
+      // calm had statistics: growing threefold does not make it due
+      expect(first.find((t) => t.table === 'public.calm')).toBeUndefined();
+      await settle(db);
+      expect((await vacuumDueTables(db)).find((t) => t.table === 'public.fresh')).toBeUndefined();
+    });
+
     it('nothing due, nothing run', async () => {
       // the last updates counted first, then the vacuum that clears them
       await settle(db);
