@@ -63,10 +63,26 @@ export function rowsOutsideUnitCells(
   const col = sql.ref(UNIT_CELL_DAY_COLUMN[family]);
   if (!plan)
     return sql`(SELECT * FROM assignment_metrics WHERE ${col} >= ${from} AND ${col} < ${to})`;
-  return sql`(SELECT * FROM assignment_metrics WHERE ${col} >= ${from} AND ${col} < ${plan.cellsFrom}
-    UNION ALL SELECT * FROM assignment_metrics WHERE ${col} >= ${plan.cellsTo} AND ${col} < ${to}
-    UNION ALL SELECT * FROM assignment_metrics
-      WHERE NOT in_cells AND ${col} >= ${plan.cellsFrom} AND ${col} < ${plan.cellsTo})`;
+  // an edge that the cells cover is left out of the statement: each part is planned over every
+  // partition of assignment_metrics (a window around all the rows has no edges)
+  const edges = [
+    ...(from < plan.cellsFrom
+      ? [
+          sql`SELECT * FROM assignment_metrics WHERE ${col} >= ${from} AND ${col} < ${plan.cellsFrom}`,
+        ]
+      : []),
+    ...(plan.cellsTo < to
+      ? [sql`SELECT * FROM assignment_metrics WHERE ${col} >= ${plan.cellsTo} AND ${col} < ${to}`]
+      : []),
+  ];
+  return sql`(${sql.join(
+    [
+      ...edges,
+      sql`SELECT * FROM assignment_metrics
+      WHERE NOT in_cells AND ${col} >= ${plan.cellsFrom} AND ${col} < ${plan.cellsTo}`,
+    ],
+    sql` UNION ALL `,
+  )})`;
 }
 
 /** The plan's cells of a family, as a join condition on report_unit_cells c. */
@@ -149,23 +165,33 @@ export async function unitCellGroups<M extends 'dispatch' | 'ack' | 'arrive', S 
     (_m, i) =>
       sql`SELECT key, ${sql.lit(i)}::int AS m, report_bucket(${sql.ref(`v${i}`)}) AS b FROM o WHERE ${sql.ref(`v${i}`)} IS NOT NULL`,
   );
-  // `|| '{}'` makes a value of its own: the part holds the histogram, not a pointer to it (OFFSET
-  // 0 keeps the copies from being folded into the counts taken of them)
-  const histograms = sql.join(names.map((_, i) => sql`${b(i)}, ${c(i)}`));
-  const counts = sql.join(names.map((_, i) => sql`${lastCount(c(i))} AS ${sql.ref(`n${i}`)}`));
-  const cells = plan
-    ? sql`SELECT key, rows ${sql.join(
-        sumNames.map((n) => sql`, ${s(n)}`),
-        sql` `,
-      )}, ${histograms}, ${counts} FROM (
-        SELECT c.group_key AS key, c.rows ${sql.join(
+  /**
+   * Every part with its histograms and counts (a cell: its level and block; the rows outside the
+   * cells: -1, -1), or only the parts of the groups of several (`onlyMulti`). `|| '{}'` makes a
+   * value of its own, so a histogram stored out of line is fetched once per part, and OFFSET 0
+   * keeps the copies from being made again for each use of them.
+   */
+  const partsFrom = (onlyMulti: boolean) => {
+    const cells = plan
+      ? sql`SELECT c.group_key AS key, c.level::int AS lvl, c.block AS blk, c.rows ${sql.join(
           sumCols((n) => rows.sums[n].cell),
           sql` `,
         )}, ${sql.join(names.map((m, i) => sql`(${sql.ref(`c.${m}_b`)} || '{}'::int[]) AS ${b(i)}, (${sql.ref(`c.${m}_cum`)} || '{}'::int[]) AS ${c(i)}`))}
         FROM report_unit_cells c ${planCellsJoin(plan)}
-        WHERE c.family = ${family} AND c.rows <> 0 OFFSET 0) c
+        WHERE c.family = ${family} AND c.rows <> 0
+          ${onlyMulti ? sql`AND c.group_key IN (SELECT key FROM multi)` : sql``}
         UNION ALL`
-    : sql``;
+      : sql``;
+    return sql`SELECT *, ${sql.join(names.map((_, i) => sql`${lastCount(c(i))} AS ${sql.ref(`n${i}`)}`))} FROM (
+      ${cells}
+      SELECT ok.key::text AS key, -1 AS lvl, -1 AS blk, ok.rows ${sql.join(
+        sumNames.map((n) => sql`, ok.${s(n)}`),
+        sql` `,
+      )}, ${sql.join(names.map((_, i) => sql`coalesce(ohk.${b(i)}, '{}') AS ${b(i)}, coalesce(ohk.${c(i)}, '{}') AS ${c(i)}`))}
+      FROM ok LEFT JOIN ohk ON ohk.key = ok.key
+      ${onlyMulti ? sql`WHERE ok.key::text IN (SELECT key FROM multi)` : sql``}
+      OFFSET 0) h`;
+  };
   /** The bucket at a part's floor or ceil rank of fraction j in measure i (binary search). */
   const rankBucket = (i: number, j: number, round: 'floor' | 'ceil') =>
     sql`p.${b(i)}[width_bucket(${sql.raw(round)}(${sql.lit(REPORT_FRACTIONS[j])}::float8 * (${countOf(i)} - 1))::int, p.${c(i)}) + 1]`;
@@ -222,27 +248,27 @@ export async function unitCellGroups<M extends 'dispatch' | 'ack' | 'arrive', S 
       )}
       FROM o GROUP BY key
     ),
+    -- every part's numbers, found from its histograms as it is read (the histograms not kept)
     parts AS MATERIALIZED (
-      ${cells}
-      SELECT ok.key::text, ok.rows ${sql.join(
-        sumNames.map((n) => sql`, ok.${s(n)}`),
+      SELECT p.key, p.lvl, p.blk, ARRAY[p.rows ${sql.join(
+        sumNames.map((n) => sql`, p.${s(n)}`),
         sql` `,
-      )}, ${sql.join(names.map((_, i) => sql`coalesce(ohk.${b(i)}, '{}') AS ${b(i)}, coalesce(ohk.${c(i)}, '{}') AS ${c(i)}`))},
-        ${sql.join(names.map((_, i) => sql`${lastCount(sql`ohk.${c(i)}`)} AS ${sql.ref(`n${i}`)}`))}
-      FROM ok LEFT JOIN ohk ON ohk.key = ok.key
+      )}, ${sql.join(rankCols)}]::int[] AS nums
+      FROM (${partsFrom(false)}) p
     ),
     -- the groups of several parts: most groups are one cell (a window in one block, no rows
-    -- outside the cells) and need no range
+    -- outside the cells) and need no range; theirs are read again with their histograms
     multi AS (SELECT key FROM parts GROUP BY key HAVING count(*) > 1),
-    bounds AS (
-      SELECT p.key, ${sql.join(boundCols)} FROM parts p WHERE p.key IN (SELECT key FROM multi) GROUP BY p.key
+    mparts AS MATERIALIZED (${partsFrom(true)}),
+    bounds AS (SELECT p.key, ${sql.join(boundCols)} FROM mparts p GROUP BY p.key),
+    slices AS (
+      SELECT p.key, p.lvl, p.blk, json_build_array(${sql.join(slices)}) AS slices
+      FROM mparts p JOIN bounds k ON k.key = p.key
     )
-    SELECT json_agg(json_build_array(p.key, ARRAY[p.rows ${sql.join(
-      sumNames.map((n) => sql`, p.${s(n)}`),
-      sql` `,
-    )}, ${sql.join(rankCols)}]::int[],
-      CASE WHEN k.key IS NOT NULL THEN json_build_array(${sql.join(slices)}) END)) AS parts
-    FROM parts p LEFT JOIN bounds k ON k.key = p.key`.execute(tx);
+    SELECT json_agg(json_build_array(p.key, p.nums, s.slices)) AS parts
+    FROM parts p LEFT JOIN slices s ON s.key = p.key AND s.lvl = p.lvl AND s.blk = p.blk`.execute(
+    tx,
+  );
 
   const perMeasure = 1 + 2 * REPORT_FRACTIONS.length;
   const groups = new Map<string, PartRow[]>();
