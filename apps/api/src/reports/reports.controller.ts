@@ -1,5 +1,5 @@
-import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { Controller, Get, Headers, Param, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { laggardsQuerySchema, responseTimesQuerySchema } from '@ringcad/contracts';
 import {
   EidoService,
@@ -12,6 +12,7 @@ import { Access } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { uuidParam } from '../common/params';
 import { ApiRoute } from '../common/api-route';
+import { sendJson } from '../common/send-json';
 import { eidoSchema, laggardsReportSchema, responseTimesReportSchema } from '@ringcad/contracts';
 
 export const wantsCsv = (accept: string | undefined, format: string | undefined) =>
@@ -32,19 +33,22 @@ export class ReportsController {
     query: responseTimesQuerySchema,
     response: responseTimesReportSchema,
     alternatives: ['text/csv'],
+    // the JSON answer is sent here (sendJson: a per-unit report is megabytes)
+    raw: true,
   })
   async responseTimes(
     @Query() query: unknown,
     @Headers('accept') accept: string | undefined,
     @CurrentPrincipal() by: Principal,
-    @Res({ passthrough: true }) res: Response,
-  ) {
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     const q = parseInput(responseTimesQuerySchema, query);
     const report = await this.reports.responseTimes(q, by);
-    if (!wantsCsv(accept, q.format)) return report;
+    if (!wantsCsv(accept, q.format)) return sendJson(req, res, report);
     res.type('text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="response-times-${q.groupBy}.csv"`);
-    return responseTimesCsv(report);
+    res.send(responseTimesCsv(report));
   }
 
   @Access({ roles: ['commander', 'dispatcher', 'admin'], scope: 'filtered' })

@@ -63,10 +63,26 @@ export function rowsOutsideUnitCells(
   const col = sql.ref(UNIT_CELL_DAY_COLUMN[family]);
   if (!plan)
     return sql`(SELECT * FROM assignment_metrics WHERE ${col} >= ${from} AND ${col} < ${to})`;
-  return sql`(SELECT * FROM assignment_metrics WHERE ${col} >= ${from} AND ${col} < ${plan.cellsFrom}
-    UNION ALL SELECT * FROM assignment_metrics WHERE ${col} >= ${plan.cellsTo} AND ${col} < ${to}
-    UNION ALL SELECT * FROM assignment_metrics
-      WHERE NOT in_cells AND ${col} >= ${plan.cellsFrom} AND ${col} < ${plan.cellsTo})`;
+  // an edge that the cells cover is left out of the statement: each part is planned over every
+  // partition of assignment_metrics (a window around all the rows has no edges)
+  const edges = [
+    ...(from < plan.cellsFrom
+      ? [
+          sql`SELECT * FROM assignment_metrics WHERE ${col} >= ${from} AND ${col} < ${plan.cellsFrom}`,
+        ]
+      : []),
+    ...(plan.cellsTo < to
+      ? [sql`SELECT * FROM assignment_metrics WHERE ${col} >= ${plan.cellsTo} AND ${col} < ${to}`]
+      : []),
+  ];
+  return sql`(${sql.join(
+    [
+      ...edges,
+      sql`SELECT * FROM assignment_metrics
+      WHERE NOT in_cells AND ${col} >= ${plan.cellsFrom} AND ${col} < ${plan.cellsTo}`,
+    ],
+    sql` UNION ALL `,
+  )})`;
 }
 
 /** The plan's cells of a family, as a join condition on report_unit_cells c. */
@@ -93,6 +109,13 @@ export interface UnitCellRows<M extends string, S extends string> {
 /** A part's count below its group's range, and its buckets and cumulative counts inside it. */
 type Slice = [number, number[] | null, number[] | null];
 
+/**
+ * One part as the statement ships it (see unitCellGroups): its key, its numbers (rows, the
+ * sums, then per measure its count and the floor and ceil rank buckets of each fraction) and,
+ * in a group of several parts, its slices.
+ */
+type PartRow = [string, (number | null)[], Slice[] | null];
+
 /** One group of a unit report: its rows, its sums and P50/P90 per measure. */
 export interface UnitCellGroup<M extends string, S extends string> {
   key: string;
@@ -104,8 +127,10 @@ export interface UnitCellGroup<M extends string, S extends string> {
 const b = (i: number) => sql.ref(`b${i}`);
 const c = (i: number) => sql.ref(`c${i}`);
 const s = (name: string) => sql.ref(`s_${name}`);
-/** The values of a part in measure i: its last cumulative count. */
-const countOf = (i: number) => sql`coalesce(p.${c(i)}[cardinality(p.${c(i)})], 0)`;
+/** The values of a part in measure i (its last cumulative count, taken once per part). */
+const countOf = (i: number) => sql`p.${sql.ref(`n${i}`)}`;
+/** The last cumulative count of a histogram: its values. */
+const lastCount = (cum: RawBuilder<unknown>) => sql`coalesce(${cum}[cardinality(${cum})], 0)`;
 
 /** Percentile_cont between the values at two ranks, each its bucket's midpoint. */
 function interpolate(f: number, count: number, lo: number, hi: number): number {
@@ -140,25 +165,41 @@ export async function unitCellGroups<M extends 'dispatch' | 'ack' | 'arrive', S 
     (_m, i) =>
       sql`SELECT key, ${sql.lit(i)}::int AS m, report_bucket(${sql.ref(`v${i}`)}) AS b FROM o WHERE ${sql.ref(`v${i}`)} IS NOT NULL`,
   );
-  // `|| '{}'` makes a value of its own: the part holds the histogram, not a pointer to it
-  const cells = plan
-    ? sql`SELECT c.group_key AS key, c.rows ${sql.join(
-        sumCols((n) => rows.sums[n].cell),
-        sql` `,
-      )}, ${sql.join(names.map((m, i) => sql`(${sql.ref(`c.${m}_b`)} || '{}'::int[]) AS ${b(i)}, (${sql.ref(`c.${m}_cum`)} || '{}'::int[]) AS ${c(i)}`))}
+  /**
+   * Every part with its histograms and counts (a cell: its level and block; the rows outside the
+   * cells: -1, -1), or only the parts of the groups of several (`onlyMulti`). `|| '{}'` makes a
+   * value of its own, so a histogram stored out of line is fetched once per part, and OFFSET 0
+   * keeps the copies from being made again for each use of them.
+   */
+  const partsFrom = (onlyMulti: boolean) => {
+    const cells = plan
+      ? sql`SELECT c.group_key AS key, c.level::int AS lvl, c.block AS blk, c.rows ${sql.join(
+          sumCols((n) => rows.sums[n].cell),
+          sql` `,
+        )}, ${sql.join(names.map((m, i) => sql`(${sql.ref(`c.${m}_b`)} || '{}'::int[]) AS ${b(i)}, (${sql.ref(`c.${m}_cum`)} || '{}'::int[]) AS ${c(i)}`))}
         FROM report_unit_cells c ${planCellsJoin(plan)}
         WHERE c.family = ${family} AND c.rows <> 0
+          ${onlyMulti ? sql`AND c.group_key IN (SELECT key FROM multi)` : sql``}
         UNION ALL`
-    : sql``;
+      : sql``;
+    return sql`SELECT *, ${sql.join(names.map((_, i) => sql`${lastCount(c(i))} AS ${sql.ref(`n${i}`)}`))} FROM (
+      ${cells}
+      SELECT ok.key::text AS key, -1 AS lvl, -1 AS blk, ok.rows ${sql.join(
+        sumNames.map((n) => sql`, ok.${s(n)}`),
+        sql` `,
+      )}, ${sql.join(names.map((_, i) => sql`coalesce(ohk.${b(i)}, '{}') AS ${b(i)}, coalesce(ohk.${c(i)}, '{}') AS ${c(i)}`))}
+      FROM ok LEFT JOIN ohk ON ohk.key = ok.key
+      ${onlyMulti ? sql`WHERE ok.key::text IN (SELECT key FROM multi)` : sql``}
+      OFFSET 0) h`;
+  };
   /** The bucket at a part's floor or ceil rank of fraction j in measure i (binary search). */
   const rankBucket = (i: number, j: number, round: 'floor' | 'ceil') =>
     sql`p.${b(i)}[width_bucket(${sql.raw(round)}(${sql.lit(REPORT_FRACTIONS[j])}::float8 * (${countOf(i)} - 1))::int, p.${c(i)}) + 1]`;
+  // per measure: the part's count, then per fraction its floor and ceil rank buckets
   const rankCols = names.flatMap((_, i) => [
-    sql`${countOf(i)} AS ${sql.ref(`n${i}`)}`,
+    countOf(i),
     ...REPORT_FRACTIONS.flatMap((_f, j) =>
-      (['floor', 'ceil'] as const).map(
-        (round) => sql`${rankBucket(i, j, round)} AS ${sql.ref(`${round}_${i}_${j}`)}`,
-      ),
+      (['floor', 'ceil'] as const).map((round) => rankBucket(i, j, round)),
     ),
   ]);
   // a group's range per measure and fraction: a GROUP BY that keeps only the parts' ranks, not a
@@ -179,9 +220,10 @@ export async function unitCellGroups<M extends 'dispatch' | 'ack' | 'arrive', S 
       return sql`json_build_array(coalesce(p.${c(i)}[${first}], 0), p.${b(i)}[${first} + 1:${last}], p.${c(i)}[${first} + 1:${last}])`;
     }),
   );
-  const r = await sql<
-    Record<string, unknown> & { key: string; rows: number; slices: Slice[] | null }
-  >`
+  // The parts as one JSON value, parsed natively in one go instead of two dozen columns per
+  // part (5,000 parts) one value at a time; a part's numbers as one int[] (JSON-typed once per
+  // part, not per value: on PostgreSQL 15 that lookup was most of the building)
+  const r = await sql<{ parts: PartRow[] | null }>`
     WITH o AS MATERIALIZED (
       SELECT ${rows.key} AS key,
         ${sql.join(names.map((m, i) => sql`${rows.measures[m]} AS ${sql.ref(`v${i}`)}`))}
@@ -206,93 +248,86 @@ export async function unitCellGroups<M extends 'dispatch' | 'ack' | 'arrive', S 
       )}
       FROM o GROUP BY key
     ),
+    -- every part's numbers, found from its histograms as it is read (the histograms not kept)
     parts AS MATERIALIZED (
-      ${cells}
-      SELECT ok.key::text, ok.rows ${sql.join(
-        sumNames.map((n) => sql`, ok.${s(n)}`),
+      SELECT p.key, p.lvl, p.blk, ARRAY[p.rows ${sql.join(
+        sumNames.map((n) => sql`, p.${s(n)}`),
         sql` `,
-      )}, ${sql.join(names.map((_, i) => sql`coalesce(ohk.${b(i)}, '{}') AS ${b(i)}, coalesce(ohk.${c(i)}, '{}') AS ${c(i)}`))}
-      FROM ok LEFT JOIN ohk ON ohk.key = ok.key
+      )}, ${sql.join(rankCols)}]::int[] AS nums
+      FROM (${partsFrom(false)}) p
     ),
-    bounds AS (
-      SELECT p.key, count(*) AS parts, ${sql.join(boundCols)} FROM parts p GROUP BY p.key
+    -- the groups of several parts: most groups are one cell (a window in one block, no rows
+    -- outside the cells) and need no range; theirs are read again with their histograms
+    multi AS (SELECT key FROM parts GROUP BY key HAVING count(*) > 1),
+    mparts AS MATERIALIZED (${partsFrom(true)}),
+    bounds AS (SELECT p.key, ${sql.join(boundCols)} FROM mparts p GROUP BY p.key),
+    slices AS (
+      SELECT p.key, p.lvl, p.blk, json_build_array(${sql.join(slices)}) AS slices
+      FROM mparts p JOIN bounds k ON k.key = p.key
     )
-    SELECT p.key, p.rows ${sql.join(
-      sumNames.map((n) => sql`, p.${s(n)}`),
-      sql` `,
-    )}, ${sql.join(rankCols)},
-      CASE WHEN k.parts > 1 THEN json_build_array(${sql.join(slices)}) END AS slices
-    FROM parts p JOIN bounds k ON k.key = p.key`.execute(tx);
+    SELECT json_agg(json_build_array(p.key, p.nums, s.slices)) AS parts
+    FROM parts p LEFT JOIN slices s ON s.key = p.key AND s.lvl = p.lvl AND s.blk = p.blk`.execute(
+    tx,
+  );
 
-  interface Part {
-    rows: number;
-    sums: number[];
-    n: number[];
-    /** [measure][fraction] bucket at the part's floor and ceil rank */
-    floor: number[][];
-    ceil: number[][];
-    /** [measure · fractions + fraction]: see `slices` (groups of several parts) */
-    slices: Slice[] | null;
+  const perMeasure = 1 + 2 * REPORT_FRACTIONS.length;
+  const groups = new Map<string, PartRow[]>();
+  for (const part of r.rows[0]?.parts ?? []) {
+    const list = groups.get(part[0]);
+    if (list) list.push(part);
+    else groups.set(part[0], [part]);
   }
-  const groups = new Map<string, Part[]>();
-  for (const row of r.rows) {
-    const list = groups.get(row.key) ?? [];
-    list.push({
-      rows: Number(row.rows),
-      sums: sumNames.map((n) => Number(row[`s_${n}`] ?? 0)),
-      n: names.map((_, i) => Number(row[`n${i}`])),
-      floor: names.map((_, i) => REPORT_FRACTIONS.map((_f, j) => Number(row[`floor_${i}_${j}`]))),
-      ceil: names.map((_, i) => REPORT_FRACTIONS.map((_f, j) => Number(row[`ceil_${i}_${j}`]))),
-      slices: row.slices,
-    });
-    groups.set(row.key, list);
-  }
+  const sumsAt = 1;
+  const measuresAt = sumsAt + sumNames.length;
+  /** A part's count in measure i, and its bucket at the floor or ceil rank of fraction j. */
+  const countIn = (p: PartRow, i: number) => p[1][measuresAt + i * perMeasure] as number;
+  const rankIn = (p: PartRow, i: number, j: number, round: 0 | 1) =>
+    p[1][measuresAt + i * perMeasure + 1 + j * 2 + round] as number;
   const out: UnitCellGroup<M, S>[] = [];
   for (const [key, list] of groups) {
-    const count = names.map((_, i) => list.reduce((t, p) => t + p.n[i], 0));
-    const measures = Object.fromEntries(
-      names.map((m, i) => [
-        m,
-        REPORT_FRACTIONS.map((f, j) => {
-          if (count[i] === 0) return null;
-          if (list.length === 1)
-            return interpolate(f, count[i], list[0].floor[i][j], list[0].ceil[i][j]);
-          // the group's buckets inside its range: the parts' counts there, summed
-          let below = 0;
-          const buckets = new Map<number, number>();
-          for (const p of list) {
-            const [base, bs, cs] = (p.slices as Slice[])[i * REPORT_FRACTIONS.length + j];
-            below += base;
-            let prev = base;
-            for (let k = 0; k < (bs?.length ?? 0); k++) {
-              const bucket = (bs as number[])[k];
-              const cum = (cs as number[])[k];
-              buckets.set(bucket, (buckets.get(bucket) ?? 0) + cum - prev);
-              prev = cum;
-            }
+    const measures = {} as Record<M, (number | null)[]>;
+    names.forEach((m, i) => {
+      let count = 0;
+      for (const p of list) count += countIn(p, i);
+      measures[m] = REPORT_FRACTIONS.map((f, j) => {
+        if (count === 0) return null;
+        if (list.length === 1)
+          return interpolate(f, count, rankIn(list[0], i, j, 0), rankIn(list[0], i, j, 1));
+        // the group's buckets inside its range: the parts' counts there, summed
+        let below = 0;
+        const buckets = new Map<number, number>();
+        for (const p of list) {
+          const [base, bs, cs] = (p[2] as Slice[])[i * REPORT_FRACTIONS.length + j];
+          below += base;
+          let prev = base;
+          for (let k = 0; k < (bs?.length ?? 0); k++) {
+            const bucket = (bs as number[])[k];
+            const cum = (cs as number[])[k];
+            buckets.set(bucket, (buckets.get(bucket) ?? 0) + cum - prev);
+            prev = cum;
           }
-          const sorted = [...buckets].sort((x, y) => x[0] - y[0]);
-          const at = (rank: number) => {
-            let seen = below;
-            for (const [bucket, k] of sorted) {
-              seen += k;
-              if (rank < seen) return bucket;
-            }
-            throw new Error(`unit cells: rank ${rank} of ${key} outside its range`);
-          };
-          const pos = f * (count[i] - 1);
-          return interpolate(f, count[i], at(Math.floor(pos)), at(Math.ceil(pos)));
-        }),
-      ]),
-    ) as Record<M, (number | null)[]>;
-    out.push({
-      key,
-      rows: list.reduce((t, p) => t + p.rows, 0),
-      sums: Object.fromEntries(
-        sumNames.map((n, k) => [n, list.reduce((t, p) => t + p.sums[k], 0)]),
-      ) as Record<S, number>,
-      measures,
+        }
+        const sorted = [...buckets].sort((x, y) => x[0] - y[0]);
+        const at = (rank: number) => {
+          let seen = below;
+          for (const [bucket, k] of sorted) {
+            seen += k;
+            if (rank < seen) return bucket;
+          }
+          throw new Error(`unit cells: rank ${rank} of ${key} outside its range`);
+        };
+        const pos = f * (count - 1);
+        return interpolate(f, count, at(Math.floor(pos)), at(Math.ceil(pos)));
+      });
     });
+    let rowsIn = 0;
+    const sums = {} as Record<S, number>;
+    sumNames.forEach((n) => (sums[n] = 0));
+    for (const p of list) {
+      rowsIn += p[1][0] as number;
+      sumNames.forEach((n, k) => (sums[n] += p[1][sumsAt + k] ?? 0));
+    }
+    out.push({ key, rows: rowsIn, sums, measures });
   }
   return out;
 }

@@ -451,8 +451,12 @@ export async function jurisdictionNames(db: DbOrTx, ids: readonly string[]) {
 }
 
 export async function unitCallsigns(db: DbOrTx, ids: readonly string[]) {
+  // the ids as one text, split in the database: a report over 5,000 units passed them as an
+  // array the driver escaped element by element
   const r = await sql<
     Pick<Selectable<DB['units']>, 'id' | 'callsign'>
-  >`SELECT id::text AS id, callsign FROM units WHERE id = ANY(${ids}::uuid[])`.execute(db);
+  >`SELECT id::text AS id, callsign FROM units WHERE id = ANY(string_to_array(${ids.join(',')}, ',')::uuid[])`.execute(
+    db,
+  );
   return r.rows;
 }
