@@ -1,13 +1,8 @@
 import { edgeCosts, type EdgeCosts } from './edge-costs';
-import { BucketQueue } from './bucket-queue';
 import { accessSec, nodeAtSnap, type RoutingQueryOptions } from './eta';
 import { DIR_BACKWARD, DIR_FORWARD, type RoadGraph } from './road-graph';
 import type { SnappedPoint } from './snap';
-
-/** Bucket width of the full search, seconds (as {@link runBucketTimes}'s). */
-const BUCKET_SEC = 1;
-/** Longer bounds run the full search on the heap (as {@link runBucketTimes} does). */
-const MAX_BUCKET_SEC = 6 * 3600;
+import { SweepBuckets, sweepSearch, sweepWidth } from './sweep-buckets';
 
 /**
  * Live unit-centric node times that fold in one moved unit instead of searching the city
@@ -45,7 +40,7 @@ export class IncrementalCoverage {
   private heapOwner = new Int32Array(1024);
   private heapSize = 0;
   /** The full search's queue ({@link reset}), made on first use. */
-  private buckets: BucketQueue | null = null;
+  private sweep: SweepBuckets | null = null;
 
   constructor(graph: RoadGraph, maxSec: number, opts: RoutingQueryOptions = {}) {
     if (!(maxSec >= 0 && maxSec < Infinity))
@@ -67,14 +62,14 @@ export class IncrementalCoverage {
 
   /**
    * Replaces every source and searches from all of them at once (one multi-source search).
-   * The search runs on a bucket queue ({@link runBucketTimes}'s, each entry carrying its
-   * source): a node whose label improves after its scan is scanned again, so every node ends
-   * at the least, over its in-edges, of the tail's time plus the edge cost — Dijkstra's times,
-   * added up the same way — and owned by a source reaching it in that time. A node keeps the
-   * label of the scan that last improved it, made from its tail's final label (a tail improved
-   * later is scanned again and improves it strictly), so each source's nodes still hang from
-   * its seeds through its own nodes, as {@link move} needs. {@link changed} lists every node
-   * reached.
+   * The search is {@link sweepSearch} (buckets scanned in node order, as {@link runBucketTimes}
+   * searches, each node carrying its owner): a node whose label improves after its scan is
+   * scanned again, so every node ends at the least, over its in-edges, of the tail's time plus
+   * the edge cost — Dijkstra's times, added up the same way — and owned by a source reaching it
+   * in that time. A node keeps the label of the scan that last improved it, made from its
+   * tail's final label (a tail improved later is scanned again and improves it strictly), so
+   * each source's nodes still hang from its seeds through its own nodes, as {@link move}
+   * needs. {@link changed} lists every node reached.
    */
   reset(sources: readonly { id: string; snap: SnappedPoint | null }[]): void {
     this.nodeSec.fill(Infinity);
@@ -83,31 +78,26 @@ export class IncrementalCoverage {
     this.snaps.length = 0;
     this.freeSlots.length = 0;
     this.beginRepair();
-    // a bucket per second of a very long bound would be too many: the heap, as a repair runs
-    const nb = Math.floor(this.maxSec / BUCKET_SEC) + 2;
-    const q =
-      this.maxSec <= MAX_BUCKET_SEC
-        ? (this.buckets ??= new BucketQueue(
-            nb,
-            BUCKET_SEC,
-            Math.max(1024, this.graph.nodeCount >> 2),
-          ))
-        : null;
-    q?.clear(nb);
+    const sweep = (this.sweep ??= new SweepBuckets(this.graph.nodeCount));
+    sweep.begin(this.maxSec, sweepWidth(this.costs));
     for (const s of sources) {
       if (this.slotOf.has(s.id)) throw new RangeError(`duplicate source ${s.id}`);
       const slot = this.snaps.length;
       this.slotOf.set(s.id, slot);
       this.snaps.push(s.snap);
-      if (!s.snap) continue;
-      if (q) this.seedInto(q, s.snap, slot);
-      else this.seed(s.snap, slot);
+      if (s.snap) this.seedInto(sweep, s.snap, slot);
     }
-    if (!q) {
-      this.run();
-      return;
-    }
-    this.runBuckets(q, nb);
+    const { fwdOffsets, fwdTargets } = this.graph;
+    sweepSearch(
+      sweep,
+      fwdOffsets,
+      fwdTargets,
+      this.costs.fwdCost,
+      this.maxSec,
+      this.nodeSec,
+      this.owner,
+      null,
+    );
     const { owner } = this;
     let n = 0;
     for (let v = 0; v < owner.length; v++) if (owner[v] >= 0) n++;
@@ -118,49 +108,23 @@ export class IncrementalCoverage {
     this.changedCount = n;
   }
 
-  /** {@link seed} onto the full search's bucket queue. */
-  private seedInto(q: BucketQueue, p: SnappedPoint, slot: number): void {
+  /** {@link seed} onto the full search's queue. */
+  private seedInto(sweep: SweepBuckets, p: SnappedPoint, slot: number): void {
     const extra = accessSec(p, this.accessKmh);
     const sec = this.costs.segSec[p.segment];
     const node = nodeAtSnap(p);
-    if (node >= 0) this.label(q, extra, node, slot);
-    if (p.direction & DIR_FORWARD) this.label(q, extra + (1 - p.fraction) * sec, p.toNode, slot);
-    if (p.direction & DIR_BACKWARD) this.label(q, extra + p.fraction * sec, p.fromNode, slot);
+    if (node >= 0) this.label(sweep, extra, node, slot);
+    if (p.direction & DIR_FORWARD)
+      this.label(sweep, extra + (1 - p.fraction) * sec, p.toNode, slot);
+    if (p.direction & DIR_BACKWARD) this.label(sweep, extra + p.fraction * sec, p.fromNode, slot);
   }
 
-  /** {@link relax} onto the bucket queue (no change log: {@link reset} lists the nodes after). */
-  private label(q: BucketQueue, t: number, v: number, slot: number): void {
+  /** {@link relax} onto the full search's queue (no change log: {@link reset} lists the nodes). */
+  private label(sweep: SweepBuckets, t: number, v: number, slot: number): void {
     if (!(t <= this.maxSec && t < this.nodeSec[v])) return;
     this.nodeSec[v] = t;
     this.owner[v] = slot;
-    q.push(v, slot, t);
-  }
-
-  /** The label-correcting sweep of the buckets in order (see {@link reset}). */
-  private runBuckets(q: BucketQueue, nb: number): void {
-    const { fwdOffsets, fwdTargets } = this.graph;
-    const cost = this.costs.fwdCost;
-    const { nodeSec, owner } = this;
-    const maxSec = this.maxSec;
-    for (let b = 0; b < nb; b++) {
-      for (let e = q.pop(b); e >= 0; e = q.pop(b)) {
-        const v = q.node[e];
-        const o = q.src[e];
-        const t = q.key[e];
-        // stale: the node has been labelled sooner (or by another source) since
-        if (t !== nodeSec[v] || o !== owner[v]) continue;
-        const end = fwdOffsets[v + 1];
-        for (let k = fwdOffsets[v]; k < end; k++) {
-          const w = fwdTargets[k];
-          const tw = t + cost[k];
-          if (tw > maxSec || tw >= nodeSec[w]) continue;
-          nodeSec[w] = tw;
-          owner[w] = o;
-          q.push(w, o, tw);
-        }
-      }
-    }
-    q.drained();
+    sweep.add(v, t);
   }
 
   /**
