@@ -56,6 +56,14 @@ function checkAgainstSingleSources(
   }
   const inc = new IncrementalCoverage(graph, maxSec);
   inc.reset([...fleet].map(([id, u]) => ({ id, snap: u.snap })));
+  // the full search (bucket queue) gives exactly the times of one heap Dijkstra from all units
+  beginSearch(ws, 'forward');
+  for (const u of fleet.values()) seedDeparture(ws, u.snap, costs, accessSec(u.snap, 15));
+  runSearch(ws, graph, costs, maxSec);
+  const differ: number[] = [];
+  for (let v = 0; v < N; v++) if (inc.nodeSec[v] !== nodeSec(ws, v)) differ.push(v);
+  expect(differ).toEqual([]);
+  expect(inc.changedCount).toBe(inc.nodeSec.filter((t) => t <= maxSec).length);
 
   const compare = (): void => {
     let reached = 0;

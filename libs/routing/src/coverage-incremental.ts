@@ -2,6 +2,7 @@ import { edgeCosts, type EdgeCosts } from './edge-costs';
 import { accessSec, nodeAtSnap, type RoutingQueryOptions } from './eta';
 import { DIR_BACKWARD, DIR_FORWARD, type RoadGraph } from './road-graph';
 import type { SnappedPoint } from './snap';
+import { SweepBuckets, sweepSearch, sweepWidth } from './sweep-buckets';
 
 /**
  * Live unit-centric node times that fold in one moved unit instead of searching the city
@@ -38,6 +39,8 @@ export class IncrementalCoverage {
   private heapNode = new Int32Array(1024);
   private heapOwner = new Int32Array(1024);
   private heapSize = 0;
+  /** The full search's queue ({@link reset}), made on first use. */
+  private sweep: SweepBuckets | null = null;
 
   constructor(graph: RoadGraph, maxSec: number, opts: RoutingQueryOptions = {}) {
     if (!(maxSec >= 0 && maxSec < Infinity))
@@ -57,7 +60,17 @@ export class IncrementalCoverage {
     return this.slotOf.size;
   }
 
-  /** Replaces every source and searches from all of them at once (one multi-source search). */
+  /**
+   * Replaces every source and searches from all of them at once (one multi-source search).
+   * The search is {@link sweepSearch} (buckets scanned in node order, as {@link runBucketTimes}
+   * searches, each node carrying its owner): a node whose label improves after its scan is
+   * scanned again, so every node ends at the least, over its in-edges, of the tail's time plus
+   * the edge cost — Dijkstra's times, added up the same way — and owned by a source reaching it
+   * in that time. A node keeps the label of the scan that last improved it, made from its
+   * tail's final label (a tail improved later is scanned again and improves it strictly), so
+   * each source's nodes still hang from its seeds through its own nodes, as {@link move}
+   * needs. {@link changed} lists every node reached.
+   */
   reset(sources: readonly { id: string; snap: SnappedPoint | null }[]): void {
     this.nodeSec.fill(Infinity);
     this.owner.fill(-1);
@@ -65,14 +78,53 @@ export class IncrementalCoverage {
     this.snaps.length = 0;
     this.freeSlots.length = 0;
     this.beginRepair();
+    const sweep = (this.sweep ??= new SweepBuckets(this.graph.nodeCount));
+    sweep.begin(this.maxSec, sweepWidth(this.costs));
     for (const s of sources) {
       if (this.slotOf.has(s.id)) throw new RangeError(`duplicate source ${s.id}`);
       const slot = this.snaps.length;
       this.slotOf.set(s.id, slot);
       this.snaps.push(s.snap);
-      if (s.snap) this.seed(s.snap, slot);
+      if (s.snap) this.seedInto(sweep, s.snap, slot);
     }
-    this.run();
+    const { fwdOffsets, fwdTargets } = this.graph;
+    sweepSearch(
+      sweep,
+      fwdOffsets,
+      fwdTargets,
+      this.costs.fwdCost,
+      this.maxSec,
+      this.nodeSec,
+      this.owner,
+      null,
+    );
+    const { owner } = this;
+    let n = 0;
+    for (let v = 0; v < owner.length; v++) if (owner[v] >= 0) n++;
+    if (this.changed.length < n) this.changed = new Int32Array(n);
+    const changed = this.changed;
+    n = 0;
+    for (let v = 0; v < owner.length; v++) if (owner[v] >= 0) changed[n++] = v;
+    this.changedCount = n;
+  }
+
+  /** {@link seed} onto the full search's queue. */
+  private seedInto(sweep: SweepBuckets, p: SnappedPoint, slot: number): void {
+    const extra = accessSec(p, this.accessKmh);
+    const sec = this.costs.segSec[p.segment];
+    const node = nodeAtSnap(p);
+    if (node >= 0) this.label(sweep, extra, node, slot);
+    if (p.direction & DIR_FORWARD)
+      this.label(sweep, extra + (1 - p.fraction) * sec, p.toNode, slot);
+    if (p.direction & DIR_BACKWARD) this.label(sweep, extra + p.fraction * sec, p.fromNode, slot);
+  }
+
+  /** {@link relax} onto the full search's queue (no change log: {@link reset} lists the nodes). */
+  private label(sweep: SweepBuckets, t: number, v: number, slot: number): void {
+    if (!(t <= this.maxSec && t < this.nodeSec[v])) return;
+    this.nodeSec[v] = t;
+    this.owner[v] = slot;
+    sweep.add(v, t);
   }
 
   /**

@@ -701,7 +701,10 @@ function burnSegment(
         const tt = t0 + firstA[i] * secPerM;
         if (tt > T) break;
         const c = cells[i];
-        if (tt < time[c]) time[c] = tt;
+        // no branch on the comparison (it goes either way at random): the cell keeps its time
+        // or takes tt, the same value a conditional store leaves
+        const cur = time[c];
+        time[c] = tt < cur ? tt : cur;
         // L falls inside this run: the limit point lies between two of its samples, on one
         // shape piece, so in its cell (or, exactly at a shape point, in the previous run's
         // cell at that run's last sample), later than the sample burnt there: nothing lower
@@ -935,12 +938,22 @@ function coverageFrame(
     areaSegs,
     domain,
     roadKmTotal: roadM / 1000,
-    areaRoadKmTotal: areaSegs.map((segs) => {
-      let m = 0;
-      for (let k = 0; k < segs.length; k++) m += segLengthM[segs[k]];
-      return m / 1000;
-    }),
+    areaRoadKmTotal: areaSegs.map((segs) => segsKm(segs, segLengthM)),
   };
+}
+
+/** Road km of an area's segments, per segment list (kept while the area's cache keeps it). */
+const segsKmCache = new WeakMap<Int32Array, number>();
+
+/** The length of these segments in km, summed in their order (kept per list). */
+function segsKm(segs: Int32Array, segLengthM: Float64Array): number {
+  let km = segsKmCache.get(segs);
+  if (km === undefined) {
+    let m = 0;
+    for (let k = 0; k < segs.length; k++) m += segLengthM[segs[k]];
+    segsKmCache.set(segs, (km = m / 1000));
+  }
+  return km;
 }
 
 /** The pieces each source drives from its own snapped point, each way it may be driven. */

@@ -80,3 +80,67 @@ export function sweepWidth(costs: EdgeCosts): number {
   }
   return w;
 }
+
+/**
+ * The forward search of a sweep begun with {@link SweepBuckets.begin} and seeded with
+ * {@link SweepBuckets.add} (each seed's time already in `T`, its source in `S`): every node ends
+ * at the least, over its in-edges, of the tail's time plus the edge cost (within `maxSec`, else
+ * as it was), taking the source of the tail it was last improved from. A node whose time
+ * improves after its scan is set again and scanned again, so the times are Dijkstra's, added up
+ * edge by edge the same way, and a node's source is one reaching it in that time, passed on
+ * from the tail's final label. With `region` (a source per node), only edges between two nodes
+ * of the same region are followed (the second-nearest search of {@link TwoNearestSources}).
+ */
+export function sweepSearch(
+  sweep: SweepBuckets,
+  fwdOffsets: Int32Array,
+  fwdTargets: Int32Array,
+  cost: Float32Array,
+  maxSec: number,
+  T: Float64Array,
+  S: Int32Array,
+  region: Int32Array | null,
+): void {
+  const { maps, lo, hi, inv, count, words } = sweep;
+  const inRegion = region !== null;
+  const s1 = region ?? S;
+  for (let b = 0; b < count; b++) {
+    const m = maps[b];
+    // rescans while nodes of this bucket were set below the scan's position
+    for (let l = lo[b], h = hi[b]; l <= h; l = lo[b], h = hi[b]) {
+      lo[b] = words;
+      hi[b] = -1;
+      for (let i = l; i <= h; i++) {
+        for (let word = m[i]; word !== 0; word = m[i]) {
+          const bit = word & -word;
+          m[i] = word ^ bit;
+          const v = (i << 5) | (31 - Math.clz32(bit));
+          const t = T[v];
+          // improved into an earlier bucket since: scanned there
+          if (Math.floor(t * inv) < b) continue;
+          const s = S[v];
+          const s0 = s1[v];
+          for (let k = fwdOffsets[v], end = fwdOffsets[v + 1]; k < end; k++) {
+            const w = fwdTargets[k];
+            // across two regions the nearest's own time, offered before, is never worse
+            if (inRegion && s1[w] !== s0) continue;
+            const nt = t + cost[k];
+            if (nt > maxSec || !(nt < T[w])) continue;
+            T[w] = nt;
+            S[w] = s;
+            const nb = Math.floor(nt * inv);
+            const wi = w >>> 5;
+            maps[nb][wi] |= 1 << (w & 31);
+            // ahead in this very scan (its word is read again when reached), else noted
+            if (nb === b && wi >= i) {
+              if (wi > h) h = wi;
+            } else {
+              if (wi < lo[nb]) lo[nb] = wi;
+              if (wi > hi[nb]) hi[nb] = wi;
+            }
+          }
+        }
+      }
+    }
+  }
+}

@@ -3,7 +3,7 @@ import type { EdgeCosts } from './edge-costs';
 import { accessSec, nodeAtSnap } from './eta';
 import { DIR_BACKWARD, DIR_FORWARD, type RoadGraph } from './road-graph';
 import type { SnappedPoint } from './snap';
-import { SweepBuckets, sweepWidth } from './sweep-buckets';
+import { SweepBuckets, sweepSearch, sweepWidth } from './sweep-buckets';
 
 /** Most buckets of the queue: one a second up to six hours, wider buckets beyond. */
 const MAX_BUCKETS = 6 * 3600;
@@ -258,50 +258,17 @@ export class TwoNearestSources {
    * `inRegion`), each bucket scanned in node order until none of its nodes is set again.
    */
   private sweepSearch(T: Float64Array, S: Int32Array, inRegion: boolean): void {
-    const s1 = this.nearestIds;
     const { fwdOffsets, fwdTargets } = this.graph;
-    const cost = this.costs.fwdCost;
-    const maxSec = this.maxSec;
-    const { maps, lo, hi, inv, count, words } = this.sweep;
-    for (let b = 0; b < count; b++) {
-      const m = maps[b];
-      // rescans while nodes of this bucket were set below the scan's position
-      for (let l = lo[b], h = hi[b]; l <= h; l = lo[b], h = hi[b]) {
-        lo[b] = words;
-        hi[b] = -1;
-        for (let i = l; i <= h; i++) {
-          for (let word = m[i]; word !== 0; word = m[i]) {
-            const bit = word & -word;
-            m[i] = word ^ bit;
-            const v = (i << 5) | (31 - Math.clz32(bit));
-            const t = T[v];
-            // improved into an earlier bucket since: scanned there
-            if (Math.floor(t * inv) < b) continue;
-            const s = S[v];
-            const s0 = s1[v];
-            for (let k = fwdOffsets[v], end = fwdOffsets[v + 1]; k < end; k++) {
-              const w = fwdTargets[k];
-              // across two regions the nearest's own time, offered before, is never worse
-              if (inRegion && s1[w] !== s0) continue;
-              const nt = t + cost[k];
-              if (nt > maxSec || !(nt < T[w])) continue;
-              T[w] = nt;
-              S[w] = s;
-              const nb = Math.floor(nt * inv);
-              const wi = w >>> 5;
-              maps[nb][wi] |= 1 << (w & 31);
-              // ahead in this very scan (its word is read again when reached), else noted
-              if (nb === b && wi >= i) {
-                if (wi > h) h = wi;
-              } else {
-                if (wi < lo[nb]) lo[nb] = wi;
-                if (wi > hi[nb]) hi[nb] = wi;
-              }
-            }
-          }
-        }
-      }
-    }
+    sweepSearch(
+      this.sweep,
+      fwdOffsets,
+      fwdTargets,
+      this.costs.fwdCost,
+      this.maxSec,
+      T,
+      S,
+      inRegion ? this.nearestIds : null,
+    );
   }
 
   /** Adds source `id` departing from `snap` (an id not in use), repairing what it changes. */
