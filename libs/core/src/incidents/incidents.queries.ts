@@ -49,18 +49,19 @@ export interface IncidentInsert {
 export async function drawIncidentNumber(db: Db, day: string): Promise<number> {
   return db.transaction().execute(async (tx) => {
     await sql`SET LOCAL synchronous_commit TO off`.execute(tx);
-    const r = await sql<{ n: number }>`
-        INSERT INTO incident_counters (day, n) VALUES (${day}, 1)
-        ON CONFLICT (day) DO UPDATE SET n = incident_counters.n + 1 RETURNING n`.execute(tx);
-    return r.rows[0].n;
+    return (await nextNumberSql(day).execute(tx)).rows[0].n;
   });
 }
 
+/** The day's counter moved on by one, returning the number it gives (`n`). */
+const nextNumberSql = (day: string) => sql<{ n: number }>`
+    INSERT INTO incident_counters (day, n) VALUES (${day}, 1)
+    ON CONFLICT (day) DO UPDATE SET n = incident_counters.n + 1 RETURNING n`;
+
 /**
  * Creates an incident in ONE statement (atomic on its own): daily number (unless drawn before),
- * jurisdictions and scheme
- * by ST_Covers, possible duplicates nearby, the incident row, its first event and the idempotency
- * key. Under load every round trip is a wait, and this one is between a 110 call and every screen.
+ * jurisdictions and scheme by ST_Covers, possible duplicates nearby, the incident row, its first
+ * event and the idempotency key. Under load every round trip is a wait, and this one is between a 110 call and every screen.
  */
 export async function insertIncident(
   db: DbOrTx,
@@ -90,12 +91,7 @@ export async function insertIncident(
     from: sql`ins`,
   });
   const r = await sql<IncidentRecord & { dups: DuplicateRecord[] }>`
-      WITH seq AS (${
-        c.drawn === undefined
-          ? sql`INSERT INTO incident_counters (day, n) VALUES (${day}, 1)
-        ON CONFLICT (day) DO UPDATE SET n = incident_counters.n + 1 RETURNING n`
-          : sql`SELECT ${c.drawn}::int AS n`
-      }),
+      WITH seq AS (${c.drawn === undefined ? nextNumberSql(day) : sql`SELECT ${c.drawn}::int AS n`}),
       places AS (
         SELECT DISTINCT ON (kind) id, kind, scheme_id FROM jurisdictions
         WHERE ST_Covers(boundary, ${point})

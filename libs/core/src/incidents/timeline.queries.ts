@@ -10,6 +10,7 @@ import {
   type AssignmentRow,
   type IncidentRow,
 } from '../realtime';
+import { toRingScheme } from '../schemes';
 
 /** A track point as the timeline draws it: lon, lat and the fix time in epoch ms. */
 export type TrackPointRecord = Pick<Selectable<DB['unit_tracks']>, 'lon' | 'lat'> & { ms: number };
@@ -139,15 +140,7 @@ export async function selectTimeline(
     incident: toIncidentView(incident as unknown as IncidentRow),
     receivedAt: new Date(incident.received_at),
     createdAt: new Date(incident.created_at),
-    scheme: scheme
-      ? {
-          id: scheme.id,
-          label: { zh: scheme.label_zh, en: scheme.label_en },
-          tiers: (typeof scheme.tiers === 'string'
-            ? JSON.parse(scheme.tiers)
-            : scheme.tiers) as RingScheme['tiers'],
-        }
-      : undefined,
+    scheme: scheme ? toRingScheme(scheme) : undefined,
     events: (row.events ?? []).map(toTimelineEvent),
     merged: (row.merged ?? []).map((d) => ({
       incidentId: d.id,

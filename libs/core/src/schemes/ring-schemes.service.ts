@@ -26,9 +26,16 @@ import {
   type RingSchemeRow,
 } from './schemes.queries';
 
-function toView(r: RingSchemeRow): AdminRingSchemeView {
+/** A ring_schemes row as the scheme it is (its tiers JSON, text on one driver, parsed). */
+export function toRingScheme(
+  r: Pick<RingSchemeRow, 'id' | 'label_zh' | 'label_en' | 'tiers'>,
+): RingScheme {
   const tiers = (typeof r.tiers === 'string' ? JSON.parse(r.tiers) : r.tiers) as RingTier[];
-  return { id: r.id, label: { zh: r.label_zh, en: r.label_en }, tiers, builtin: r.builtin };
+  return { id: r.id, label: { zh: r.label_zh, en: r.label_en }, tiers };
+}
+
+function toView(r: RingSchemeRow): AdminRingSchemeView {
+  return { ...toRingScheme(r), builtin: r.builtin };
 }
 
 /**
