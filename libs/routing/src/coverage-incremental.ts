@@ -30,6 +30,8 @@ export class IncrementalCoverage {
   private readonly slotOf = new Map<string, number>();
   private readonly snaps: (SnappedPoint | null)[] = [];
   private readonly freeSlots: number[] = [];
+  /** The slots with a seed on each node ({@link seedNodes}), for {@link clearCell}'s re-seeding. */
+  private readonly seedsAt = new Map<number, number[]>();
   /** Nodes touched by the last repair (for callers updating derived figures). */
   changed: Int32Array;
   changedCount = 0;
@@ -77,6 +79,7 @@ export class IncrementalCoverage {
     this.slotOf.clear();
     this.snaps.length = 0;
     this.freeSlots.length = 0;
+    this.seedsAt.clear();
     this.beginRepair();
     const sweep = (this.sweep ??= new SweepBuckets(this.graph.nodeCount));
     sweep.begin(this.maxSec, sweepWidth(this.costs));
@@ -85,6 +88,7 @@ export class IncrementalCoverage {
       const slot = this.snaps.length;
       this.slotOf.set(s.id, slot);
       this.snaps.push(s.snap);
+      this.indexSeeds(s.snap, slot, true);
       if (s.snap) this.seedInto(sweep, s.snap, slot);
     }
     const { fwdOffsets, fwdTargets } = this.graph;
@@ -140,7 +144,9 @@ export class IncrementalCoverage {
       this.slotOf.set(id, slot);
       if (slot === this.snaps.length) this.snaps.push(null);
     }
+    this.indexSeeds(this.snaps[slot], slot, false);
     this.snaps[slot] = snap;
+    this.indexSeeds(snap, slot, true);
     if (snap) this.seed(snap, slot);
     this.run();
     return this.changedCount;
@@ -201,6 +207,27 @@ export class IncrementalCoverage {
    * neighbour changes hands changes hands with it (its time strictly drops), so a source's
    * nodes stay connected to its seeds through its own nodes.
    */
+  /** The nodes a source seeds: at its snap, and both ends of its segment. */
+  private seedNodes(p: SnappedPoint): number[] {
+    const at = nodeAtSnap(p);
+    return [...new Set([at, p.toNode, p.fromNode])].filter((v) => v >= 0);
+  }
+
+  private indexSeeds(p: SnappedPoint | null, slot: number, add: boolean): void {
+    if (!p) return;
+    for (const v of this.seedNodes(p)) {
+      const slots = this.seedsAt.get(v);
+      if (add) {
+        if (slots) slots.push(slot);
+        else this.seedsAt.set(v, [slot]);
+      } else if (slots) {
+        const i = slots.indexOf(slot);
+        if (i >= 0) slots.splice(i, 1);
+        if (!slots.length) this.seedsAt.delete(v);
+      }
+    }
+  }
+
   private clearCell(slot: number): void {
     const { owner, nodeSec } = this;
     const start = this.changedCount;
@@ -233,18 +260,19 @@ export class IncrementalCoverage {
       }
     }
     // another source's own seed is not reached through a neighbour: where the cleared nodes
-    // hold one, it is offered again (a few seeds per source, checked against the marks)
-    for (let other = 0; other < this.snaps.length; other++) {
-      const p = this.snaps[other];
-      if (other === slot || !p) continue;
-      const at = nodeAtSnap(p);
-      if (
-        (at >= 0 && this.mark[at] === this.markGen) ||
-        this.mark[p.toNode] === this.markGen ||
-        this.mark[p.fromNode] === this.markGen
-      )
-        this.seed(p, other);
+    // hold one, it is offered again (looked up by node: a walk over every source, 5,000 at the
+    // peak, for each of ~1,000 moves a second was a tenth of the coverage process)
+    let again: number[] | null = null;
+    for (let k = start; k < this.changedCount; k++) {
+      const slots = this.seedsAt.get(this.changed[k]);
+      if (!slots) continue;
+      for (const other of slots)
+        if (other !== slot && this.snaps[other] && !(again ??= []).includes(other))
+          again.push(other);
     }
+    // in slot order, as a walk over the sources offered them (ties keep their owners)
+    if (again)
+      for (const other of again.sort((a, b) => a - b)) this.seed(this.snaps[other]!, other);
   }
 
   /** A source's departures from its snapped point (as {@link seedDeparture} seeds them). */

@@ -21,7 +21,7 @@ import {
   type TerminalClientToServerEvents,
   type TerminalServerToClientEvents,
 } from '@ringcad/contracts';
-import { seesCallerNumber } from '@ringcad/domain';
+import { decodePositionFrame, seesCallerNumber, type PackedFix } from '@ringcad/domain';
 import {
   APP_CONFIG,
   AuthService,
@@ -40,7 +40,8 @@ import {
   createRedis,
   openAssignmentsOfUnit,
   parseInput,
-  isViewportRoom,
+  POSITIONS_TICK_EVENT,
+  ViewportFanout,
   positionsRestRoom,
   positionsRoom,
   premiseFlagsNear,
@@ -48,7 +49,7 @@ import {
   terminalRoom,
   terminalTask,
   tokenHash,
-  viewportTileRooms,
+  viewportTiles,
   type AppConfig,
   type Principal,
 } from '@ringcad/core';
@@ -57,10 +58,14 @@ import { attachTerminalExtras } from '../messages/terminal-socket';
 
 // Each namespace typed by the contract's event maps: what the gateway emits and what it listens to
 // are checked against the same types the console and the terminals compile with.
+/** Between api instances (serverSideEmit): a tick's whole packed position frame, base64. */
+interface ConsoleServerSideEvents {
+  [POSITIONS_TICK_EVENT]: (frameBase64: string) => void;
+}
 type ConsoleNamespace = Namespace<
   ConsoleClientToServerEvents,
   ConsoleServerToClientEvents,
-  Record<string, never>,
+  ConsoleServerSideEvents,
   { principal: Principal & { kind: 'user' } }
 >;
 type TerminalNamespace = Namespace<
@@ -100,6 +105,8 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
   private redis: Redis[] = [];
   /** Socket handlers still running; shutdown waits for them before closing Redis. */
   private inFlight = 0;
+  /** This instance's consoles that draw a viewport: one position frame each per tick. */
+  private readonly viewports = new ViewportFanout();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -130,7 +137,19 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
     this.setupDefault(io);
     this.setupConsole(io);
     this.setupTerminal(io);
-    this.publisher.bind({ console: consoleNamespace(io), terminal: terminalNamespace(io) });
+    this.publisher.bind({
+      console: consoleNamespace(io),
+      terminal: terminalNamespace(io),
+      viewports: this.viewports,
+      // the other instances' viewport consoles: the tick's whole frame, once per instance
+      shareTick: this.config.REDIS_URL
+        ? (frame) =>
+            consoleNamespace(io).serverSideEmit(
+              POSITIONS_TICK_EVENT,
+              Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString('base64'),
+            )
+        : undefined,
+    });
     this.metrics.countSocketsWith(() =>
       Object.fromEntries(
         ['/', CONSOLE_NAMESPACE, TERMINAL_NAMESPACE].map((ns) => [ns, io.of(ns).sockets.size]),
@@ -189,6 +208,19 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
         })
         .catch(() => next(new Error('UNAVAILABLE')));
     });
+    // another instance's tick (services mode): cut into this instance's viewport consoles' frames
+    ns.on(POSITIONS_TICK_EVENT, (b64: unknown) => {
+      if (typeof b64 !== 'string' || !this.viewports.size) return;
+      const moved: PackedFix[] = [];
+      try {
+        decodePositionFrame(Buffer.from(b64, 'base64'), (num, lon, lat, atMs) =>
+          moved.push({ num, lon, lat, atMs }),
+        );
+      } catch (err) {
+        return this.logger.warn(`position tick not delivered: ${(err as Error).message}`);
+      }
+      this.viewports.deliver(moved);
+    });
     ns.on('connection', (socket) => {
       const p = socket.data.principal;
       const packed =
@@ -208,12 +240,19 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
         if (!packed) return;
         const parsed = positionsViewportSchema.safeParse(bbox);
         if (!parsed.success) return;
-        const tiles = parsed.data ? viewportTileRooms(parsed.data) : null;
-        for (const room of socket.rooms) if (isViewportRoom(room)) void socket.leave(room);
-        if (!tiles) return void socket.join(positionsRoom('packed'));
+        const tiles = parsed.data ? viewportTiles(parsed.data) : null;
+        if (!tiles) {
+          this.viewports.unwatch(socket.id);
+          void socket.leave(positionsRestRoom);
+          return void socket.join(positionsRoom('packed'));
+        }
         void socket.leave(positionsRoom('packed'));
-        void socket.join([...tiles, positionsRestRoom]);
+        void socket.join(positionsRestRoom);
+        this.viewports.watch(socket.id, tiles, (frame) =>
+          socket.emit('units.positions.packed', frame),
+        );
       });
+      socket.on('disconnect', () => this.viewports.unwatch(socket.id));
     });
   }
 
@@ -263,6 +302,19 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
           next();
         })
         .catch(() => next(new Error('UNAVAILABLE')));
+    });
+    // another instance's tick (services mode): cut into this instance's viewport consoles' frames
+    ns.on(POSITIONS_TICK_EVENT, (b64: unknown) => {
+      if (typeof b64 !== 'string' || !this.viewports.size) return;
+      const moved: PackedFix[] = [];
+      try {
+        decodePositionFrame(Buffer.from(b64, 'base64'), (num, lon, lat, atMs) =>
+          moved.push({ num, lon, lat, atMs }),
+        );
+      } catch (err) {
+        return this.logger.warn(`position tick not delivered: ${(err as Error).message}`);
+      }
+      this.viewports.deliver(moved);
     });
     ns.on('connection', (socket) => {
       const p = socket.data.principal;

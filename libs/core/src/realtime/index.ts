@@ -1,3 +1,4 @@
 export * from './realtime.module';
 export * from './realtime';
 export * from './views';
+export * from './viewport-fanout';

@@ -5,7 +5,7 @@ import {
   type IncidentView,
   type TerminalServerToClientEvents,
 } from '@ringcad/contracts';
-import { encodePositionFrame } from '@ringcad/domain';
+import { encodePositionFrame, type PackedFix } from '@ringcad/domain';
 import { jurisdictionIdsOf, maskIncident } from './views';
 
 /** Server → client events of `/console` and their payloads, from the contract's event map. */
@@ -38,6 +38,10 @@ export interface Broadcaster<M extends EventsMap> {
 export interface BroadcastTarget {
   console: Broadcaster<ConsoleServerToClientEvents>;
   terminal: Broadcaster<TerminalServerToClientEvents>;
+  /** This process's viewport consoles (an api; the worker has none). */
+  viewports?: { deliver(moved: readonly PackedFix[]): unknown };
+  /** Sends a tick's whole packed frame to the other api instances (services mode). */
+  shareTick?: (frame: Uint8Array) => void;
 }
 
 /**
@@ -66,33 +70,12 @@ export type PositionsFormat = 'json' | 'packed';
 export const positionsRoom = (format: PositionsFormat) => `positions:${format}`;
 
 // --- viewport positions: a packed console that sends `positions.viewport` gets only its tiles ---
-/** Tile edge in degrees (≈2 km): a frame per tile per tick, to the consoles that see that tile. */
-export const POSITION_TILE_DEG = 0.02;
-/** A viewport over more tiles than this gets the whole-city frame instead. */
-export const MAX_VIEWPORT_TILES = 400;
 /** Every this many ticks, viewport consoles get every unit moved since (lists and staleness stay right). */
 export const REST_FRAME_EVERY_TICKS = 10;
-const tileIndex = (deg: number) => Math.floor(deg / POSITION_TILE_DEG);
-export const positionTileRoom = (ix: number, iy: number) => `positions:packed:t:${ix}:${iy}`;
 /** The room of viewport consoles' slow frame of everything else. */
 export const positionsRestRoom = 'positions:packed:rest';
-export const isViewportRoom = (room: string) =>
-  room.startsWith('positions:packed:t:') || room === positionsRestRoom;
-
-/** The tile rooms covering a [west, south, east, north] box, or null when too many (whole city). */
-export function viewportTileRooms(
-  bbox: readonly [number, number, number, number],
-): string[] | null {
-  const [w, s, e, n] = bbox;
-  const x0 = tileIndex(w);
-  const x1 = tileIndex(e);
-  const y0 = tileIndex(s);
-  const y1 = tileIndex(n);
-  if ((x1 - x0 + 1) * (y1 - y0 + 1) > MAX_VIEWPORT_TILES) return null;
-  const rooms: string[] = [];
-  for (let x = x0; x <= x1; x++) for (let y = y0; y <= y1; y++) rooms.push(positionTileRoom(x, y));
-  return rooms;
-}
+/** The event between api instances that carries a tick's whole packed frame (base64). */
+export const POSITIONS_TICK_EVENT = 'positions.tick';
 // --- end viewport positions ---
 
 export interface MovedUnit {
@@ -210,49 +193,40 @@ export class RealtimePublisher {
     }
   }
 
-  /** Each unit's last tile (a unit that leaves a tile is sent to it once more, where it went). */
-  private readonly unitTile = new Map<number, string>();
   /** Moved since the last rest frame, by unit number. */
   private restPending = new Map<number, MovedUnit>();
   private ticks = 0;
 
   /**
-   * One tick's moved units (only those that moved), encoded once per format and room: the JSON
-   * array and the whole-city packed frame for consoles without a viewport, one packed frame per
-   * tile for viewport consoles, and every REST_FRAME_EVERY_TICKS ticks one frame of everything
-   * moved since for them too.
+   * One tick's moved units (only those that moved), encoded once per format: the JSON array and
+   * the whole-city packed frame for consoles without a viewport (rooms, through the bus); for
+   * viewport consoles the frame goes to this process's {@link BroadcastTarget.viewports} and to
+   * the other api instances (`shareTick`), each cutting one frame per console from it; every
+   * REST_FRAME_EVERY_TICKS ticks they get one frame of everything moved since.
    */
   positions(moved: MovedUnit[]) {
     const target = this.target;
     if (!target || !moved.length) return;
-    const byTile = new Map<string, MovedUnit[]>();
-    const add = (room: string, m: MovedUnit) => {
-      const list = byTile.get(room);
-      if (list) list.push(m);
-      else byTile.set(room, [m]);
-    };
-    for (const m of moved) {
-      const room = positionTileRoom(tileIndex(m.lon), tileIndex(m.lat));
-      const was = this.unitTile.get(m.num);
-      add(room, m);
-      if (was !== undefined && was !== room) add(was, m);
-      this.unitTile.set(m.num, room);
-      this.restPending.set(m.num, m);
-    }
+    for (const m of moved) this.restPending.set(m.num, m);
     const rest =
       ++this.ticks % REST_FRAME_EVERY_TICKS === 0 ? [...this.restPending.values()] : null;
     if (rest) this.restPending = new Map();
-    // an ArrayBuffer, as the contract has it (socket.io sends it as the same binary frame)
-    const frame = (ms: MovedUnit[]) => new Uint8Array(encodePositionFrame(ms)).buffer;
+    const whole = encodePositionFrame(moved);
     this.safely('units.positions', () => {
       const ns = target.console;
       ns.to(positionsRoom('json')).emit(
         'units.positions',
         moved.map((m) => ({ unitId: m.unitId, lon: m.lon, lat: m.lat, at: m.at })),
       );
-      ns.to(positionsRoom('packed')).emit('units.positions.packed', frame(moved));
-      for (const [room, ms] of byTile) ns.to(room).emit('units.positions.packed', frame(ms));
-      if (rest) ns.to(positionsRestRoom).emit('units.positions.packed', frame(rest));
+      // an ArrayBuffer, as the contract has it (socket.io sends it as the same binary frame)
+      ns.to(positionsRoom('packed')).emit('units.positions.packed', whole.buffer as ArrayBuffer);
+      target.viewports?.deliver(moved);
+      target.shareTick?.(whole);
+      if (rest)
+        ns.to(positionsRestRoom).emit(
+          'units.positions.packed',
+          encodePositionFrame(rest).buffer as ArrayBuffer,
+        );
     });
   }
 
