@@ -121,6 +121,8 @@ const IN_CLOCK = {
   coverageAge: "console receipt (Date.now()) − the push's computedAt (server clock, same machine)",
   serverSide:
     "the api's own ringcad_http_request_duration_seconds histogram over the call phase (scraped before the calls and after): from the request's arrival in the api to its answer, so the gap to the client's figure is queueing in front of the api (sockets, the event loop) and the client's own process; the bucket bounds are 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000 ms, so each quantile is given as the bound of its bucket. databaseTurns (embedded only): the PGlite thread's ringcad_db_turn_wait_seconds (a statement's wait there for the session's turn) and ringcad_db_statement_seconds (its run once its turn came), interactive and bulk (position inserts), and transactions (wait to begin, time the session was held); bounds 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500 ms. recommendationPhases: the api's ringcad_recommendation_phase_seconds (same bounds): a recommendation's tookMs cut into reads (incident, scheme, roster: awaited, so queueing on the event loop and the database is in it), fleet (roster joined with the live positions, exclusions), search (snaps and the road search) and answer (candidates). poolWait (services only): the api's ringcad_db_pool_wait_seconds, each query's or transaction's wait for one of its pool's 10 connections (same bounds). gcPauses: prom-client's nodejs_gc_duration_seconds of the api by kind (count, total ms, the bucket bound of the p99; bounds 1, 10, 100, 1000, 2000, 5000 ms). unitSnaps: the api's ringcad_unit_snaps_total over the call phase: units' snaps served from those made ahead in the routing thread, and those made on the spot on the event loop (inside the recommendation's search phase)",
+  serverCpuCores:
+    "each server process's CPU (prom-client's process_cpu_seconds_total on its /metrics: user + system, all its threads) over the call phase, as a share of one core (the machine has 2); api: the desk api (in embedded mode the one process, PGlite and the coverage thread included), avlApi: the instance taking position batches, worker: timers, queues and the coverage pushes; the database server's processes (services) are not in it",
   eventLoopLag:
     "prom-client's nodejs_eventloop_lag_p99_seconds of the api, reset by a scrape just before the calls and read 5 s after the last: the call phase only",
   positionsPerSec:
@@ -464,6 +466,23 @@ async function runMode(mode: BenchMode, city: City) {
         .then(async (r) => (r.ok ? r.text() : ''))
         .catch(() => '');
     const metricsBefore = await scrape();
+    /** Each server process's operations port, for its CPU seconds over the call phase. */
+    const processes = Object.entries({
+      api: stack.metricsBase,
+      avlApi: stack.avlMetricsBase,
+      worker: stack.workerMetricsBase,
+    }).filter((e): e is [string, string] => e[1] !== null);
+    const cpuOf = async () =>
+      Object.fromEntries(
+        await Promise.all(
+          processes.map(
+            async ([name, at]) =>
+              [name, metric(await scrape(at), 'process_cpu_seconds_total')] as const,
+          ),
+        ),
+      );
+    const cpuBefore = await cpuOf();
+    const cpuFrom = performance.now();
     const loadAtCalls = load();
     step(`consoles synced in ${consolesSyncMs} ms; calls start`);
     const openErrors: string[] = [];
@@ -533,6 +552,19 @@ async function runMode(mode: BenchMode, city: City) {
     await sleep(5000);
     step(`${calls.length} calls done`);
     const metrics = await scrape();
+    const cpuAfter = await cpuOf();
+    const cpuWindowSec = (performance.now() - cpuFrom) / 1000;
+    /** Share of one core each process used over the call phase (1 = a whole core). */
+    const serverCpuCores = Object.fromEntries(
+      processes.map(([name]) => {
+        const a = cpuAfter[name];
+        const b = cpuBefore[name];
+        return [
+          name,
+          a === null || b === null ? null : Math.round(((a - b) / cpuWindowSec) * 100) / 100,
+        ];
+      }),
+    );
     const lagP99 = metric(metrics, 'nodejs_eventloop_lag_p99_seconds');
     const loadAtEnd = load();
     loadOn = false;
@@ -671,6 +703,7 @@ async function runMode(mode: BenchMode, city: City) {
         gcPauses: gcPauses(metricsBefore, metrics),
         unitSnaps: unitSnaps(metricsBefore, metrics),
       },
+      serverCpuCores,
       positionsPerSec: Math.round(sent / elapsed),
       positionsSent: sent,
       positionsRefused: refused,

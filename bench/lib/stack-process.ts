@@ -30,6 +30,8 @@ export interface BenchStack {
   metricsBase: string;
   /** The worker's operations port (services mode; it runs the coverage pushes), else null. */
   workerMetricsBase: string | null;
+  /** The AVL api's operations port when it runs, else null. */
+  avlMetricsBase: string | null;
   adminPassword: string;
   /** Services mode: the bench database (for checks straight in PostgreSQL); null when embedded. */
   databaseUrl: string | null;
@@ -138,14 +140,17 @@ export async function startStack(
     await cleanup();
   };
   let avlBase: string | null = null;
+  let avlMetricsBase: string | null = null;
   try {
     await healthy(base);
     if (opts.avlInstance && mode === 'services') {
       const avlPort = await freePort();
+      const avlMetricsPort = await freePort();
       run('apps/api/src/main.js', {
         PORT: String(avlPort),
-        METRICS_PORT: String(await freePort()),
+        METRICS_PORT: String(avlMetricsPort),
       });
+      avlMetricsBase = `http://127.0.0.1:${avlMetricsPort}`;
       avlBase = `http://127.0.0.1:${avlPort}`;
       await healthy(avlBase);
     }
@@ -160,6 +165,7 @@ export async function startStack(
     avlBase,
     metricsBase: `http://127.0.0.1:${metricsPort}`,
     workerMetricsBase: workerMetricsPort ? `http://127.0.0.1:${workerMetricsPort}` : null,
+    avlMetricsBase,
     adminPassword,
     databaseUrl: mode === 'services' ? (env.DATABASE_URL as string) : null,
     stop: stopAll,
