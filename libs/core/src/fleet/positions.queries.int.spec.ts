@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { DatabaseHandle, Db } from '@ringcad/db';
 import { openTestDatabase, TEST_DB_MODE as mode } from '../../../../test/support/test-database';
-import { writeRowPositions, type TrackReport } from './positions.queries';
+import { pgArray, writeRowPositions, type TrackReport } from './positions.queries';
 
 /**
  * Units' rows are rewritten with their last position every few seconds for the whole shift. Those
@@ -99,5 +99,29 @@ describe(`units' row positions (${mode})`, () => {
       WHERE position_at = ${new Date(T0 + ROUNDS * 5000)}
         AND abs(ST_Y(position) - ${30.6 + ROUNDS * 1e-5}) < 1e-9`.execute(db);
     expect(newest.rows[0].n).toBe(UNITS);
+  });
+
+  it('reads the array literals the batches are sent as exactly as the arrays node-postgres would send', async () => {
+    const floats = [104.0654321, -0.1, 1e-7, 123456789.123, 0, -0, 5e21, null];
+    const texts = [
+      '2026-03-01T02:00:00.000Z',
+      'a b',
+      'q"uote',
+      'back\\slash',
+      '{,}',
+      'NULL',
+      'null',
+      '',
+      'ok',
+    ];
+    const r = await sql<{ lit: (number | null)[]; arr: (number | null)[]; t: string[]; n: number }>`
+      SELECT ${pgArray(floats)}::float8[] AS lit, ${floats}::float8[] AS arr,
+        ${pgArray(texts)}::text[] AS t,
+        cardinality(${pgArray([1, null, 3])}::int2[]) AS n`.execute(db);
+    const row = r.rows[0];
+    expect(row.lit.map(Number)).toEqual(row.arr.map(Number));
+    expect(row.lit[7]).toBeNull();
+    expect(row.t).toEqual(texts);
+    expect(row.n).toBe(3);
   });
 });

@@ -12,6 +12,29 @@ export interface TrackReport {
   f: number;
 }
 
+/** Array elements that need no quotes in an array literal (uuids, ISO times, plain words). */
+const BARE_ELEMENT = /^[\w:.+-]+$/;
+
+/**
+ * A PostgreSQL array literal (`{a,b,NULL}`) of one column of a batch, for `unnest($1::T[], …)`:
+ * the same text node-postgres makes of a JS array (numbers by `String`, null as NULL), written
+ * in one join instead of its per-element escaping, which was ~3 % of a core for the AVL api's
+ * 25,000 reports a second. Elements with anything but word characters, `:.+-` are quoted.
+ */
+export function pgArray(values: readonly (string | number | null)[]): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (i) out += ',';
+    if (v === null) out += 'NULL';
+    else if (typeof v === 'number' || bare(v)) out += v;
+    else out += `"${v.replace(/[\\"]/g, '\\$&')}"`;
+  }
+  return `${out}}`;
+}
+
+const bare = (v: string) => BARE_ELEMENT.test(v) && !(v.length === 4 && v.toUpperCase() === 'NULL');
+
 /** Daily `unit_tracks` partitions from yesterday to three days ahead (CST); returns how many it made. */
 export async function ensureTrackPartitions(db: DbOrTx): Promise<number> {
   const r = await sql<{ n: number }>`
@@ -45,15 +68,15 @@ export async function writeRowPositions(db: DbOrTx, rows: TrackReport[], lockInO
   if (!rows.length) return;
   const sorted = [...rows].sort((a, b) => (a.u < b.u ? -1 : a.u > b.u ? 1 : 0));
   if (lockInOrder)
-    await sql`SELECT 1 FROM units WHERE id = ANY(${sorted.map((r) => r.u)}::uuid[]) ORDER BY id FOR UPDATE`.execute(
+    await sql`SELECT 1 FROM units WHERE id = ANY(${pgArray(sorted.map((r) => r.u))}::uuid[]) ORDER BY id FOR UPDATE`.execute(
       db,
     );
   await sql`
     UPDATE units SET position = ST_SetSRID(ST_MakePoint(t.x, t.y), 4326), position_at = t.a,
       speed_kmh = t.s, heading_deg = t.h
-    FROM unnest(${sorted.map((r) => r.u)}::uuid[], ${sorted.map((r) => r.at)}::timestamptz[],
-                ${sorted.map((r) => r.x)}::float8[], ${sorted.map((r) => r.y)}::float8[],
-                ${sorted.map((r) => r.s)}::real[], ${sorted.map((r) => r.h)}::real[])
+    FROM unnest(${pgArray(sorted.map((r) => r.u))}::uuid[], ${pgArray(sorted.map((r) => r.at))}::timestamptz[],
+                ${pgArray(sorted.map((r) => r.x))}::float8[], ${pgArray(sorted.map((r) => r.y))}::float8[],
+                ${pgArray(sorted.map((r) => r.s))}::real[], ${pgArray(sorted.map((r) => r.h))}::real[])
          AS t(u, a, x, y, s, h)
     WHERE units.id = t.u AND (units.position_at IS NULL OR units.position_at < t.a)`.execute(db);
 }
@@ -114,9 +137,10 @@ export async function insertTrackReports(
     WITH ins AS (
       INSERT INTO unit_tracks (unit_id, at, lon, lat, speed_kmh, heading_deg, flags, received_at)
       SELECT u, a, x, y, s, h, f, ${receivedAt}::timestamptz
-      FROM unnest(${rows.map((r) => r.u)}::uuid[], ${rows.map((r) => r.at)}::timestamptz[],
-                  ${rows.map((r) => r.x)}::float8[], ${rows.map((r) => r.y)}::float8[],
-                  ${rows.map((r) => r.s)}::real[], ${rows.map((r) => r.h)}::real[], ${rows.map((r) => r.f)}::int2[])
+      FROM unnest(${pgArray(rows.map((r) => r.u))}::uuid[], ${pgArray(rows.map((r) => r.at))}::timestamptz[],
+                  ${pgArray(rows.map((r) => r.x))}::float8[], ${pgArray(rows.map((r) => r.y))}::float8[],
+                  ${pgArray(rows.map((r) => r.s))}::real[], ${pgArray(rows.map((r) => r.h))}::real[],
+                  ${pgArray(rows.map((r) => r.f))}::int2[])
            AS t(u, a, x, y, s, h, f)
       ON CONFLICT DO NOTHING RETURNING 1)
     SELECT count(*)::int AS n FROM ins`.execute(db);
