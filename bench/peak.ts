@@ -118,7 +118,8 @@ const IN_CLOCK = {
   isochrone: 'GET /isochrones (1, 3, 8 min, direction=to) round trip',
   coverageFull:
     "the server's tookMs of each pushed coverage.updated: the live coverage the worker thread keeps (the first push a full computation, later ones the moved units folded in and the changed figures updated)",
-  coverageAge: "console receipt (Date.now()) − the push's computedAt (server clock, same machine)",
+  coverageAge:
+    "console receipt (Date.now()) − the push's computedAt (server clock, same machine; computedAt is taken as the push starts, before the fleet is read and the moved units folded in), over every console's receipt of every push of the whole run (coveragePushes: how many the first console got), so the first full computation, made while the stack settles, is in the max",
   serverSide:
     "the api's own ringcad_http_request_duration_seconds histogram over the call phase (scraped before the calls and after): from the request's arrival in the api to its answer, so the gap to the client's figure is queueing in front of the api (sockets, the event loop) and the client's own process; the bucket bounds are 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000 ms, so each quantile is given as the bound of its bucket. databaseTurns (embedded only): the PGlite thread's ringcad_db_turn_wait_seconds (a statement's wait there for the session's turn) and ringcad_db_statement_seconds (its run once its turn came), interactive and bulk (position inserts), and transactions (wait to begin, time the session was held); bounds 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500 ms. recommendationPhases: the api's ringcad_recommendation_phase_seconds (same bounds): a recommendation's tookMs cut into reads (incident, scheme, roster: awaited, so queueing on the event loop and the database is in it), fleet (roster joined with the live positions, exclusions), search (snaps and the road search) and answer (candidates). poolWait (services only): the api's ringcad_db_pool_wait_seconds, each query's or transaction's wait for one of its pool's 10 connections (same bounds). gcPauses: prom-client's nodejs_gc_duration_seconds of the api by kind (count, total ms, the bucket bound of the p99; bounds 1, 10, 100, 1000, 2000, 5000 ms). unitSnaps: the api's ringcad_unit_snaps_total over the call phase: units' snaps served from those made ahead in the routing thread, and those made on the spot on the event loop (inside the recommendation's search phase)",
   serverCpuCores:
@@ -684,7 +685,10 @@ async function runMode(mode: BenchMode, city: City) {
       coverageFullP99Ms: percentile(result.coverageTookMs, 0.99),
       coverageMovedUnitMs: moved.ms,
       coverageMovedUnitNote: moved.note,
+      coverageAgeP50Ms: percentile(result.coverageAges, 0.5),
       coverageAgeP99Ms: percentile(result.coverageAges, 0.99),
+      coverageAgeMaxMs: result.coverageAges.length ? Math.max(...result.coverageAges) : null,
+      coveragePushes: result.coverageTookMs.length,
       eventLoopLagP99Ms: lagP99 === null ? null : Math.round(lagP99 * 10_000) / 10,
       eventLoopLagNote:
         lagP99 === null ? 'the api exposed no nodejs_eventloop_lag_p99_seconds on /metrics' : null,
