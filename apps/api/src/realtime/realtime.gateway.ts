@@ -210,7 +210,7 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
     });
     // another instance's tick (services mode): cut into this instance's viewport consoles' frames
     ns.on(POSITIONS_TICK_EVENT, (b64: unknown) => {
-      if (typeof b64 !== 'string' || !this.viewports.size) return;
+      if (typeof b64 !== 'string') return;
       const moved: PackedFix[] = [];
       try {
         decodePositionFrame(Buffer.from(b64, 'base64'), (num, lon, lat, atMs) =>
@@ -302,19 +302,6 @@ export class RealtimeGateway implements BeforeApplicationShutdown, OnApplication
           next();
         })
         .catch(() => next(new Error('UNAVAILABLE')));
-    });
-    // another instance's tick (services mode): cut into this instance's viewport consoles' frames
-    ns.on(POSITIONS_TICK_EVENT, (b64: unknown) => {
-      if (typeof b64 !== 'string' || !this.viewports.size) return;
-      const moved: PackedFix[] = [];
-      try {
-        decodePositionFrame(Buffer.from(b64, 'base64'), (num, lon, lat, atMs) =>
-          moved.push({ num, lon, lat, atMs }),
-        );
-      } catch (err) {
-        return this.logger.warn(`position tick not delivered: ${(err as Error).message}`);
-      }
-      this.viewports.deliver(moved);
     });
     ns.on('connection', (socket) => {
       const p = socket.data.principal;
