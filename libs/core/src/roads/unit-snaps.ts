@@ -9,8 +9,11 @@ import type { RoutingThread } from './routing-thread';
 
 /** Positions that arrived are sent to the routing thread at most this often (latest per unit). */
 export const SNAP_AHEAD_INTERVAL_MS = 1000;
-/** Sent in parts this big, so an isochrone asked meanwhile waits for one part at most. */
-const SNAP_PART = 1000;
+/**
+ * Sent in parts this big, one after another, so an isochrone asked meanwhile waits for one part
+ * at most (~6 ms of snapping here) instead of the whole fleet's (5,000 units, ~120 ms).
+ */
+const SNAP_PART = 250;
 /**
  * A unit's snap made ahead serves a newer fix of the same unit up to this much later and this
  * far away: reports come every 5 s in service, so the newest fix is nearly always the one
@@ -116,16 +119,15 @@ export class UnitSnaps {
     this.waiting.clear();
     this.inFlight = true;
     this.lastSentMs = performance.now();
-    const parts: Promise<void>[] = [];
-    for (let from = 0; from < ids.length; from += SNAP_PART)
-      parts.push(
-        this.snapPart(
+    const parts = async () => {
+      for (let from = 0; from < ids.length; from += SNAP_PART)
+        await this.snapPart(
           graph,
           ids.slice(from, from + SNAP_PART),
           fixes.slice(from, from + SNAP_PART),
-        ),
-      );
-    void Promise.all(parts).finally(() => {
+        );
+    };
+    void parts().finally(() => {
       this.inFlight = false;
       this.pump();
     });
