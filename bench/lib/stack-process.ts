@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -16,18 +16,6 @@ export async function freePort(): Promise<number> {
       srv.close(() => res(port));
     });
   });
-}
-
-/**
- * package.json's `config` (the servers' V8 options): the compiled tree a bench runs from is a
- * folder of the checkout (scripts/bench.mjs), so the nearest package.json up from it.
- */
-function packageConfig(from: string): { serverNodeOptions: string } {
-  for (let dir = from; ; dir = dirname(dir)) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')).config;
-    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
-  }
 }
 
 export interface BenchStack {
@@ -64,7 +52,8 @@ export async function startStack(
   const port = await freePort();
   const adminPassword = `bench-${randomBytes(6).toString('hex')}`;
   // the servers' V8 options as `npm start` and the image give them (package.json config)
-  const { serverNodeOptions } = packageConfig(root);
+  const { serverNodeOptions } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+    .config as { serverNodeOptions: string };
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_OPTIONS: [serverNodeOptions, process.env.NODE_OPTIONS].filter(Boolean).join(' '),
