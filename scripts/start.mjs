@@ -110,7 +110,7 @@ process.on('SIGTERM', () => stop(0));
 // before a scavenge has to copy it; a third of the default's scavenge time in a like workload
 const { serverNodeOptions } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).config;
 const apiEnv = {
-  NODE_OPTIONS: [serverNodeOptions, env.NODE_OPTIONS].filter(Boolean).join(' '),
+  NODE_OPTIONS: [env.NODE_OPTIONS, serverNodeOptions].filter(Boolean).join(' '),
   PORT: String(port),
   DATA_DIR: dataDir,
   ADMIN_PASSWORD: env.ADMIN_PASSWORD ?? creds.admin,

@@ -56,7 +56,7 @@ export async function startStack(
     .config as { serverNodeOptions: string };
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    NODE_OPTIONS: [serverNodeOptions, process.env.NODE_OPTIONS].filter(Boolean).join(' '),
+    NODE_OPTIONS: [process.env.NODE_OPTIONS, serverNodeOptions].filter(Boolean).join(' '),
     PORT: String(port),
     ADMIN_PASSWORD: adminPassword,
     LOG_FORMAT: 'json',
