@@ -105,12 +105,7 @@ function stop(code = 0) {
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
-// the servers' V8 options (package.json config.serverNodeOptions): a young generation of 64 MB
-// semi-spaces, so the garbage of position batches (5,000 reports a batch, several a second) dies
-// before a scavenge has to copy it; a third of the default's scavenge time in a like workload
-const { serverNodeOptions } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).config;
 const apiEnv = {
-  NODE_OPTIONS: [env.NODE_OPTIONS, serverNodeOptions].filter(Boolean).join(' '),
   PORT: String(port),
   DATA_DIR: dataDir,
   ADMIN_PASSWORD: env.ADMIN_PASSWORD ?? creds.admin,

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -51,12 +51,8 @@ export async function startStack(
   const root = resolve(__dirname, '..', '..');
   const port = await freePort();
   const adminPassword = `bench-${randomBytes(6).toString('hex')}`;
-  // the servers' V8 options as `npm start` and the image give them (package.json config)
-  const { serverNodeOptions } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
-    .config as { serverNodeOptions: string };
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    NODE_OPTIONS: [process.env.NODE_OPTIONS, serverNodeOptions].filter(Boolean).join(' '),
     PORT: String(port),
     ADMIN_PASSWORD: adminPassword,
     LOG_FORMAT: 'json',
