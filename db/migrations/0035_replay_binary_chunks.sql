@@ -25,6 +25,10 @@ CREATE TABLE unit_track_replay_bin (
   s double precision NOT NULL,
   e double precision NOT NULL,
   n double precision NOT NULL,
+  -- its first and last point's time, epoch µs (as stored): a chunk whose points all lie in a
+  -- replay's window is whole for it though the chunk itself ends after the window (the live edge)
+  us_first bigint NOT NULL,
+  us_last bigint NOT NULL,
   bin bytea NOT NULL,
   PRIMARY KEY (chunk_start, unit_id)
 );
@@ -45,6 +49,8 @@ BEGIN
   -- each chunk computed once, stored in both tables
   WITH b AS (
   SELECT q.c, q.unit_id, min(q.lon) AS w, min(q.lat) AS s, max(q.lon) AS e, max(q.lat) AS n,
+    (extract(epoch FROM min(q.at)) * 1000000)::bigint AS us_first,
+    (extract(epoch FROM max(q.at)) * 1000000)::bigint AS us_last,
     string_agg(int4send(q.off) || float8send(q.lon) || float8send(q.lat), ''::bytea ORDER BY q.at) AS points,
     count(*)::integer AS n_points,
     (array_agg(q.tm ORDER BY q.at))[1] AS t_first, (array_agg(q.x ORDER BY q.at))[1] AS lon_first,
@@ -94,8 +100,8 @@ BEGIN
       lon_last, lat_last, t_deltas, lon_deltas, lat_deltas
     FROM b
   )
-  INSERT INTO unit_track_replay_bin (chunk_start, unit_id, w, s, e, n, bin)
-  SELECT c, unit_id, w, s, e, n, bin FROM b;
+  INSERT INTO unit_track_replay_bin (chunk_start, unit_id, w, s, e, n, us_first, us_last, bin)
+  SELECT c, unit_id, w, s, e, n, us_first, us_last, bin FROM b;
   GET DIAGNOSTICS stored = ROW_COUNT;
   RETURN stored;
 END;

@@ -110,6 +110,7 @@ export async function replayTracks<E extends ChunkEncoding = 'text'>(
         ? {
             from: new Date(ceilTo(firstStep, CHUNK_MS)),
             to,
+            firstMs: firstStep,
             box,
             except: chunkStartsMeeting(ranges, floorTo(firstStep, CHUNK_MS), toMs),
           }

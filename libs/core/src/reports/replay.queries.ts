@@ -137,6 +137,8 @@ export interface ColumnarChunkSpan {
   /** Chunks starting at or after this and ending at or before `to`. */
   from: Date;
   to: Date;
+  /** The window's first whole step (ms): binary chunks whose points lie in [firstMs, to). */
+  firstMs: number;
   /** Chunk starts (ms) that share time with a range read raw. */
   except: readonly number[];
 }
@@ -202,9 +204,16 @@ function chunkFilters(
   const meets = box
     ? sql`AND w <= ${box.e} AND e >= ${box.w} AND s <= ${box.n} AND n >= ${box.s}`
     : sql``;
+  // a binary chunk knows its points' first and last time: whole when they lie in the window (the
+  // chunk at the live edge, which ends after `to`, has all its points before it)
+  const inWindow =
+    storedColumn === 'bin'
+      ? sql`us_first >= ${columnar ? columnar.firstMs * 1000 : 0}::bigint
+        AND us_last < ${columnar ? columnar.to.getTime() * 1000 : 0}::bigint`
+      : sql`chunk_start >= ${columnar?.from ?? null}
+        AND chunk_start + interval '300 seconds' <= ${columnar?.to ?? null}`;
   const whole = columnar
-    ? sql`(${sql.ref(storedColumn)} IS NOT NULL AND chunk_start >= ${columnar.from}
-        AND chunk_start + interval '300 seconds' <= ${columnar.to}
+    ? sql`(${sql.ref(storedColumn)} IS NOT NULL AND ${inWindow}
         AND NOT ((extract(epoch FROM chunk_start) * 1000)::float8 = ANY(${columnar.except}::float8[]))
         AND w >= ${columnar.box.w} AND e <= ${columnar.box.e} AND s >= ${columnar.box.s} AND n <= ${columnar.box.n})`
     : sql`false`;
