@@ -214,7 +214,7 @@ function chunkFilters(
         AND chunk_start + interval '300 seconds' <= ${columnar?.to ?? null}`;
   const whole = columnar
     ? sql`(${sql.ref(storedColumn)} IS NOT NULL AND ${inWindow}
-        AND NOT ((extract(epoch FROM chunk_start) * 1000)::float8 = ANY(${columnar.except}::float8[]))
+        AND NOT (chunk_start = ANY(${columnar.except.map((ms) => new Date(ms))}::timestamptz[]))
         AND w >= ${columnar.box.w} AND e <= ${columnar.box.e} AND s >= ${columnar.box.s} AND n <= ${columnar.box.n})`
     : sql`false`;
   return { meets, whole };
@@ -356,13 +356,15 @@ export async function replayBinaryChunks(
   const r = await sql<{ unit_id: string; bin: string | null; parts: string | null }>`
     SELECT c.unit_id,
       encode(string_agg(c.bin, ''::bytea ORDER BY c.chunk_start) FILTER (WHERE c.whole), 'base64') AS bin,
-      string_agg(c.ms || ':' || encode(p.points, 'base64'), '|' ORDER BY c.chunk_start)
+      -- the chunk's ms only for these: an aggregate's argument is computed for the rows its
+      -- filter keeps (numeric arithmetic on every row was a tenth of the statement's time)
+      string_agg((extract(epoch FROM c.chunk_start) * 1000)::bigint || ':' || encode(p.points, 'base64'),
+        '|' ORDER BY c.chunk_start)
         FILTER (WHERE NOT c.whole) AS parts
     FROM (
-      SELECT unit_id, chunk_start, (extract(epoch FROM chunk_start) * 1000)::bigint AS ms,
-        ${whole} AS whole, bin
+      SELECT unit_id, chunk_start, ${whole} AS whole, bin
       FROM unit_track_replay_bin WHERE chunk_start >= ${from} AND chunk_start < ${to} ${meets}
-      -- kept apart (not pulled up): each row's whole and ms computed once, not per use
+      -- kept apart (not pulled up): each row's whole computed once, not per use
       OFFSET 0
     ) c
     LEFT JOIN LATERAL (
@@ -378,7 +380,7 @@ export async function replayBinaryChunks(
     if (bin) {
       const columnar = Buffer.from(bin, 'base64');
       // at its first chunk's start: the chunks read point by point lie before or after them all
-      // or between two of them, and are placed by time when written (binaryTracks)
+      // or between two of them, and are placed by time when written (binaryReplay)
       of.push({ unit_id, ms: columnar.readInt32LE(0) * CHUNK_MS, points: null, columnar });
     }
     pushInOrder(rows, of, unit_id, parts);
