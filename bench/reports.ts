@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { sql } from 'kysely';
-import { decodeColumnarTrack, type ColumnarTrack } from '@ringcad/contracts';
+import { decodeBinaryReplay, decodeColumnarTrack, type ColumnarTrack } from '@ringcad/contracts';
 import { AuthService, DatabaseService, loadConfig } from '@ringcad/core';
 import { createApiApp } from '../apps/api/src/app';
 import { writeResult } from './lib/bench-utils';
@@ -109,6 +109,10 @@ interface ModeResult {
   loadavgDuring: number[];
   districtHourReplayBytes: number;
   districtHourReplayPoints: number;
+  /** The columnar JSON form (format=columnar, the console's before the binary one), measured alike. */
+  districtHourReplayColumnarMs: number;
+  districtHourReplayColumnarCpuMs: number;
+  districtHourReplayColumnarBytes: number;
   /** The plain form (format=points), measured alike. */
   districtHourReplayPlainMs: number;
   districtHourReplayPlainCpuMs: number;
@@ -350,10 +354,11 @@ async function measure(
   const areaUrl = `${base}/api/v1/replay/area?districtId=${districtId}&from=${hourFrom}&to=${hourTo}&stepSec=15`;
   /**
    * One form of the district-hour replay, as a client reads it: fetch (which asks for gzip, as a
-   * browser does), the whole answer parsed, and for the columnar form every track decoded into
-   * the arrays the console draws from (apps/console/src/views/replay.ts).
+   * browser does), the whole answer read, and every track decoded into the arrays the console
+   * draws from (apps/console/src/views/replay.ts): binary, its JSON head parsed and its sections
+   * decoded; columnar, JSON.parse and each track decoded; plain, JSON.parse.
    */
-  const replayRuns = async (format: 'columnar' | 'points') => {
+  const replayRuns = async (format: 'binary' | 'columnar' | 'points') => {
     const ms: number[] = [];
     const cpuMs: number[] = [];
     let bytes = 0;
@@ -364,6 +369,12 @@ async function measure(
           headers: { authorization: `Bearer ${token}` },
         });
         if (res.status !== 200) throw new Error(`replay: ${res.status} ${await res.text()}`);
+        if (format === 'binary') {
+          const body = await res.arrayBuffer();
+          const { head, tracks } = decodeBinaryReplay(body);
+          const decoded = tracks.reduce((n, t) => n + t.t.length, 0);
+          return { bytes: body.byteLength, points: head.points, decoded };
+        }
         const text = await res.text();
         const body = JSON.parse(text) as {
           points: number;
@@ -391,9 +402,12 @@ async function measure(
     );
     return { ms, cpuMs, bytes, points };
   };
-  // the console's form first (its figures are the headline), then the plain form beside it
+  // the console's form first (its figures are the headline), then the JSON forms beside it
+  const binary = await replayRuns('binary');
   const columnar = await replayRuns('columnar');
   const plain = await replayRuns('points');
+  if (columnar.points !== binary.points || plain.points !== binary.points)
+    throw new Error(`replay forms disagree: ${binary.points}, ${columnar.points}, ${plain.points}`);
   return {
     incidents: await count('SELECT count(*)::int AS n FROM incidents'),
     assignments: await count('SELECT count(*)::int AS n FROM assignments'),
@@ -410,12 +424,15 @@ async function measure(
     timelineCpuP50Ms: p(tlCpu, 0.5),
     timelineCpuP99Ms: p(tlCpu, 0.99),
     timelineEventsPerIncident: Math.round((events / Math.max(1, tl.length)) * 10) / 10,
-    districtHourReplayMs: p(columnar.ms, 0.5),
-    districtHourReplayP99Ms: p(columnar.ms, 0.99),
-    districtHourReplayCpuMs: p(columnar.cpuMs, 0.5),
+    districtHourReplayMs: p(binary.ms, 0.5),
+    districtHourReplayP99Ms: p(binary.ms, 0.99),
+    districtHourReplayCpuMs: p(binary.cpuMs, 0.5),
     loadavgDuring: [loadBefore, os.loadavg()[0]].map((v) => Math.round(v * 100) / 100),
-    districtHourReplayBytes: columnar.bytes,
-    districtHourReplayPoints: columnar.points,
+    districtHourReplayBytes: binary.bytes,
+    districtHourReplayPoints: binary.points,
+    districtHourReplayColumnarMs: p(columnar.ms, 0.5),
+    districtHourReplayColumnarCpuMs: p(columnar.cpuMs, 0.5),
+    districtHourReplayColumnarBytes: columnar.bytes,
     districtHourReplayPlainMs: p(plain.ms, 0.5),
     districtHourReplayPlainCpuMs: p(plain.cpuMs, 0.5),
     districtHourReplayPlainBytes: plain.bytes,
@@ -570,7 +587,7 @@ async function main() {
     mode: modes.services ? 'services' : 'embedded',
     modes,
     inClock:
-      'wall: from the client sending the GET to the last byte of the answer (HTTP, auth, SQL, JSON); each report run 11 times, the first (cache warm-up) left out; timeline: 200 recent incidents with full event histories; replay: one district, the hour of tracks (5,000 units every 5 s, ending when they were written; before 2026-12-06 the hour before measuring, which after a long load held only part of them), 15 s steps, 6 runs, the first left out; districtHourReplay* is the form the console reads (format=columnar), from the client sending the GET (fetch, asking for gzip as a browser does) to the answer parsed (JSON.parse) and each unit track decoded into the arrays the console draws from; districtHourReplayPlain* the plain form (format=points) from the send to JSON.parse, beside it; bytes are the decompressed JSON. CPU: the server side read around each call: services = the api process + the database connection backends (not short-lived parallel workers; 10 ms clock ticks), embedded = this whole process (api, PGlite and the bench client). Not in the clock: generating and loading the data, rebuilding incident_metrics, report_cells, report_unit_cells and the replay track chunks (unit_track_replay). reportPercentiles says which reports read the pre-aggregates (histogram) and which the rows (exact). Load average: machine.loadavg at the end, loadavgDuring per mode (1-min, before and after measuring); the machine is shared with other benches',
+      'wall: from the client sending the GET to the last byte of the answer (HTTP, auth, SQL, JSON); each report run 11 times, the first (cache warm-up) left out; timeline: 200 recent incidents with full event histories; replay: one district, the hour of tracks (5,000 units every 5 s, ending when they were written; before 2026-12-06 the hour before measuring, which after a long load held only part of them), 15 s steps, 6 runs, the first left out; districtHourReplay* is the form the console reads (format=binary, since 2026-12-06; before it format=columnar), from the client sending the GET (fetch, asking for gzip as a browser does) to the answer read (arrayBuffer), its JSON head parsed and its int32 sections decoded into the typed arrays the console draws from; districtHourReplayColumnar* the columnar JSON form (format=columnar) from the send to JSON.parse and each unit track decoded, and districtHourReplayPlain* the plain form (format=points) from the send to JSON.parse, beside it; bytes are the decompressed answer (binary: head and sections; JSON: characters). CPU: the server side read around each call: services = the api process + the database connection backends (not short-lived parallel workers; 10 ms clock ticks), embedded = this whole process (api, PGlite and the bench client). Not in the clock: generating and loading the data, rebuilding incident_metrics, report_cells, report_unit_cells and the replay track chunks (unit_track_replay, unit_track_replay_bin). reportPercentiles says which reports read the pre-aggregates (histogram) and which the rows (exact). Load average: machine.loadavg at the end, loadavgDuring per mode (1-min, before and after measuring); the machine is shared with other benches',
   };
   writeResult(path.basename(out, '.json'), result);
 }

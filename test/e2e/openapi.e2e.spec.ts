@@ -160,6 +160,16 @@ describe(`the published contract (${SERVICES_MODE ? 'services' : 'embedded'} mod
       ]),
     );
 
+    // the area replay's forms: the JSON ones, and the binary one as bytes
+    const area = doc.paths['/api/v1/replay/area'].get;
+    const format = area.parameters?.find((p) => p.name === 'format') as
+      { schema: { enum: string[] } } | undefined;
+    expect(format?.schema.enum).toEqual(['points', 'columnar', 'binary']);
+    expect(area.responses['200'].content?.['application/octet-stream'].schema).toEqual({
+      type: 'string',
+      format: 'binary',
+    });
+
     // every error code the documents mention is one the server has
     const codes = new Set<string>();
     for (const ops of Object.values(doc.paths))

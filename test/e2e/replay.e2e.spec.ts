@@ -2,6 +2,8 @@ import {
   areaReplayColumnarSchema,
   areaReplaySchema,
   columnarTrackPoints,
+  decodeBinaryReplay,
+  type BinaryReplayHead,
   type ColumnarTrack,
 } from '@ringcad/contracts';
 import { buildWorld, INCIDENT_POINT, type World } from '../support/fixtures';
@@ -229,7 +231,7 @@ describe(`incident and area replay (${SERVICES_MODE ? 'services' : 'embedded'} m
     expect(statuses.slice(1).filter((s: string) => order.includes(s))).toEqual(order);
   });
 
-  it('answers the same replay columnar (format=columnar): decoded, exactly the plain points', async () => {
+  it('answers the same replay columnar and binary (format=columnar, binary): decoded, exactly the plain points', async () => {
     const from = new Date(windowFrom - 60_000).toISOString();
     const to = new Date(Date.now() + 1000).toISOString();
     for (const stepSec of [1, 15, 600]) {
@@ -256,6 +258,24 @@ describe(`incident and area replay (${SERVICES_MODE ? 'services' : 'embedded'} m
       for (const u of cUnits as { track: ColumnarTrack }[])
         for (const list of [u.track.t, u.track.lon, u.track.lat])
           expect(list.every(Number.isInteger)).toBe(true);
+
+      // format=binary (the console's): its head the same, its sections decoded the same points
+      const binary = await world.commander.bytes(`${url}&format=binary`);
+      expect(binary.status).toBe(200);
+      expect(binary.type).toMatch(/^application\/octet-stream/);
+      const { head, tracks } = decodeBinaryReplay<BinaryReplayHead & Record<string, unknown>>(
+        binary.body,
+      );
+      const { units: bUnits, tookMs: _c, format: bFormat, ...bRest } = head;
+      expect(bFormat).toBe('binary');
+      expect(bRest).toEqual(rest);
+      expect(
+        bUnits.map(({ n, ...u }, i) => {
+          const { t, lon, lat } = tracks[i];
+          expect(t).toHaveLength(n);
+          return { ...u, points: Array.from(t, (ms, j) => [lon[j], lat[j], ms]) };
+        }),
+      ).toEqual(units);
     }
   });
 
@@ -295,6 +315,7 @@ describe(`incident and area replay (${SERVICES_MODE ? 'services' : 'embedded'} m
       [`districtId=${world.districtId}&format=arrow`, 400],
       [`districtId=${world.districtId}&format=`, 400],
       [`districtId=nope&format=columnar`, 400],
+      [`districtId=nope&format=binary`, 400],
       [`districtId=00000000-0000-4000-8000-000000000000`, 404],
     ] as const) {
       const r = await world.commander.get(`/api/v1/replay/area?${q}`);

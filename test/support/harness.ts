@@ -167,6 +167,17 @@ export function client(baseUrl: string, token?: string) {
   };
   return {
     get: <T = any>(p: string) => call<T>('GET', p),
+    /** A GET whose answer is read as bytes (a binary answer), with its content type. */
+    bytes: async (p: string) => {
+      const res = await fetch(`${baseUrl}${p}`, {
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
+      return {
+        status: res.status,
+        type: res.headers.get('content-type'),
+        body: await res.arrayBuffer(),
+      };
+    },
     post: <T = any>(p: string, b?: unknown, h?: Record<string, string>) =>
       call<T>('POST', p, b ?? {}, h),
     raw: call,

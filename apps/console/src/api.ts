@@ -43,13 +43,22 @@ export class RawBody {
   ) {}
 }
 
-async function call<T>(method: string, path: string, body?: unknown, attempt = 0): Promise<T> {
+/** How a success body is read: JSON, or the bytes as they came (a binary answer). */
+type Reading = 'json' | 'bytes';
+
+async function call<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  attempt = 0,
+  reading: Reading = 'json',
+): Promise<T> {
   const raw = body instanceof RawBody ? body : null;
   const send = () =>
     fetch(`/api/v1${path}`, {
       method,
       headers: {
-        accept: 'application/json',
+        accept: reading === 'bytes' ? 'application/octet-stream' : 'application/json',
         ...(raw
           ? { 'content-type': raw.type }
           : body !== undefined
@@ -60,8 +69,12 @@ async function call<T>(method: string, path: string, body?: unknown, attempt = 0
       body: raw ? raw.data : body === undefined ? undefined : JSON.stringify(body),
     });
   // the page's first reads may already be on their way (index.html); a failed one is sent again
-  const early = method === 'GET' && attempt === 0 ? takeEarlyRead(path, token) : undefined;
+  const early =
+    method === 'GET' && attempt === 0 && reading === 'json'
+      ? takeEarlyRead(path, token)
+      : undefined;
   const res = await (early ? early.catch(send) : send());
+  if (reading === 'bytes' && res.ok) return (await res.arrayBuffer()) as T;
   const text = await res.text();
   let parsed: unknown = null;
   try {
@@ -76,7 +89,7 @@ async function call<T>(method: string, path: string, body?: unknown, attempt = 0
       Number(res.headers.get('retry-after') ?? '1') * 1000 || 1000,
     );
     await new Promise((r) => setTimeout(r, wait));
-    return call<T>(method, path, body, attempt + 1);
+    return call<T>(method, path, body, attempt + 1, reading);
   }
   if (!res.ok) {
     const err = (parsed as ErrorBody | null)?.error;
@@ -93,6 +106,8 @@ async function call<T>(method: string, path: string, body?: unknown, attempt = 0
 
 export const api = {
   get: <T>(path: string) => call<T>('GET', path),
+  /** A read whose answer is binary (errors still come as JSON): its bytes. */
+  getBytes: (path: string) => call<ArrayBuffer>('GET', path, undefined, 0, 'bytes'),
   post: <T>(path: string, body: unknown = {}) => call<T>('POST', path, body),
   patch: <T>(path: string, body: unknown) => call<T>('PATCH', path, body),
   del: (path: string) => call<null>('DELETE', path),

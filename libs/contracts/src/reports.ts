@@ -73,9 +73,11 @@ export const areaReplayQuerySchema = z
     stepSec: z.coerce.number().int().min(1).max(600).default(15),
     /**
      * `points` (the default): each unit's track as `[lon, lat, epochMs]` points; `columnar`: as
-     * delta-coded integer arrays (replay-columnar.ts), the same points in a fraction of the bytes.
+     * delta-coded integer arrays (replay-columnar.ts), the same points in a fraction of the bytes;
+     * `binary`: `application/octet-stream`, the columnar numbers as int32 sections after a JSON
+     * head (replay-columnar.ts), decoded into typed arrays with no JSON to parse for the points.
      */
-    format: z.enum(['points', 'columnar']).default('points'),
+    format: z.enum(['points', 'columnar', 'binary']).default('points'),
   })
   .transform((q, ctx) => {
     const w = resolveWindow(q, 3600_000, DAY_MS, ctx);

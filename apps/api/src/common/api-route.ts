@@ -17,7 +17,10 @@ export interface ApiRouteSpec {
   response: z.ZodType | null;
   /** Media type of the success body (default `application/json`). */
   mediaType?: string;
-  /** Further media types the same route answers with as text, chosen by `Accept` (e.g. `text/csv`). */
+  /**
+   * Further media types the same route answers with, as text chosen by `Accept` (e.g. `text/csv`)
+   * or as bytes chosen by a query parameter (`application/octet-stream`, e.g. `format=binary`).
+   */
   alternatives?: string[];
   /** The handler writes the response itself (`@Res()`), so its return value says nothing. */
   raw?: boolean;

@@ -12,7 +12,7 @@ import {
   incidentReplaySchema,
 } from '@ringcad/contracts';
 import { z } from 'zod';
-import { sendJsonText } from '../common/send-json';
+import { sendBody, sendJsonText } from '../common/send-json';
 
 @Controller('api/v1/replay')
 export class ReplayController {
@@ -35,10 +35,12 @@ export class ReplayController {
   @ApiRoute({
     summary: "Replay of a district's window: incidents, downsampled tracks, status changes",
     description:
-      'format=columnar answers the same points as delta-coded integer arrays per unit (epoch ms, 1e-6 degrees): a fraction of the bytes and of the time to print and parse.',
+      'format=columnar answers the same points as delta-coded integer arrays per unit (epoch ms, 1e-6 degrees): a fraction of the bytes and of the time to print and parse. ' +
+      "format=binary answers application/octet-stream: 'RPB1', a uint32 head length, the head (UTF-8 JSON: the columnar answer without the tracks, each unit with n, its number of points), then three sections of big-endian int32, every unit's n values in the head's order: ms since the head's from, longitude and latitude in 1e-6 degrees, each unit's first value absolute and the others differences (the console's form: decoded into typed arrays with no JSON to parse for the points).",
     query: areaReplayQuerySchema,
     response: z.union([areaReplaySchema, areaReplayColumnarSchema]),
-    // the columnar form comes as JSON text (stored chunks joined), sent as it is
+    alternatives: ['application/octet-stream'],
+    // the columnar form comes as JSON text (stored chunks joined), the binary one as bytes
     raw: true,
   })
   async area(
@@ -48,6 +50,10 @@ export class ReplayController {
     @Res() res: Response,
   ): Promise<void> {
     const answer = await this.replay.area(parseInput(areaReplayQuerySchema, query), by);
+    if (Buffer.isBuffer(answer)) {
+      await sendBody(req, res, 'application/octet-stream', answer, 0);
+      return;
+    }
     if (typeof answer !== 'string') {
       res.json(answer);
       return;

@@ -196,7 +196,14 @@ function operation(route: DiscoveredRoute): JsonSchema {
     const content: Record<string, JsonSchema> = {
       [mediaType]: { schema: jsonSchema(spec.response, 'output') },
     };
-    for (const alt of spec.alternatives ?? []) content[alt] = { schema: { type: 'string' } };
+    // text (CSV) or bytes (a binary answer)
+    for (const alt of spec.alternatives ?? [])
+      content[alt] = {
+        schema:
+          alt === 'application/octet-stream'
+            ? { type: 'string', format: 'binary' }
+            : { type: 'string' },
+      };
     success.content = content;
   }
   const requestBody = spec?.body

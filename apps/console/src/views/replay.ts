@@ -12,11 +12,7 @@ import { categoryLabel, stageLabel, t } from '../i18n';
 import type { MapView } from '../map/map-view';
 import { COLORS } from '../map/style';
 import type { JurisdictionView } from '@ringcad/contracts';
-import {
-  decodeColumnarTrack,
-  type ColumnarTrack,
-  type DecodedTrack,
-} from '@ringcad/contracts/replay-columnar';
+import { decodeBinaryReplay, type DecodedTrack } from '@ringcad/contracts/replay-columnar';
 
 type Point3 = [number, number, number];
 
@@ -69,12 +65,12 @@ interface AreaReplay {
     closedAt: string | null;
     cancelledAt: string | null;
   }[];
-  /** format=columnar: each track as delta-coded integers, decoded once on arrival */
+  /** format=binary: the head's units, each with n, its points in the binary sections */
   units: {
     unitId: string;
     callsign: string;
     kind: string;
-    track: ColumnarTrack;
+    n: number;
     statuses: [number, string][];
   }[];
   points: number;
@@ -536,11 +532,13 @@ export function openAreaReplay(map: MapView) {
       player?.stop();
       const from = new Date(fromIn.value);
       const to = new Date(from.getTime() + Number(hoursIn.value) * 3600_000);
-      const r = await api.get<AreaReplay>(
-        `/replay/area${qs({ districtId: select.value, from: from.toISOString(), to: to.toISOString(), stepSec: Number(stepIn.value), format: 'columnar' })}`,
+      // the binary answer: a district-hour's points as int32 sections, decoded straight into the
+      // typed arrays drawn from (no JSON to parse for them); the rest is its JSON head
+      const { head: r, tracks } = decodeBinaryReplay<AreaReplay>(
+        await api.getBytes(
+          `/replay/area${qs({ districtId: select.value, from: from.toISOString(), to: to.toISOString(), stepSec: Number(stepIn.value), format: 'binary' })}`,
+        ),
       );
-      // the columnar answer: a district-hour's points in a fraction of the plain form's bytes
-      const tracks = r.units.map((u) => decodeColumnarTrack(u.track));
       const ended = (i: AreaReplay['incidents'][number]) =>
         Math.min(
           ...[i.resolvedAt, i.cancelledAt, i.closedAt].map((x) => (x ? Date.parse(x) : Infinity)),

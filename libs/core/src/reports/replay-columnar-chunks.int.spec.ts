@@ -5,13 +5,25 @@ import type { DatabaseHandle } from '@ringcad/db';
 import { generateCity, importGeoJsonRoads, importOsmXml } from '@ringcad/routing';
 import { openTestDatabase, TEST_DB_MODE as mode } from '../../../../test/support/test-database';
 import type { Box } from './replay.queries';
-import { columnarTrack, columnarTrackJson, replayTracks, type TrackColumns } from './replay-tracks';
+import { decodedBinary } from './replay-binary.fixture';
+import {
+  columnarTrack,
+  columnarTrackJson,
+  plainTrackPoints,
+  replayTracks,
+  storedPoints,
+  type BinaryChunks,
+  type ColumnarChunk,
+  type TrackColumns,
+} from './replay-tracks';
 
 /**
  * The stored columnar form of the replay chunks (migration 0031) against the plain computation:
  * a columnar area replay that joins stored chunks (`replayTracks(…, { columnar: true })` and
  * `columnarTrackJson`) must give exactly the text `JSON.stringify(columnarTrack(points))` gives
- * for the points computed here from the raw rows. Tracks run over the coordinates of the hard
+ * for the points computed here from the raw rows, and the binary answer copying stored binary
+ * chunks (migration 0035, `{ columnar: 'binary' }`), decoded as a client decodes it, exactly the
+ * plain answer's points. Tracks run over the coordinates of the hard
  * synthetic city and of the two real cities (Chengdu OSM, Shenzhen GeoJSON; their 7-decimal
  * coordinates put many points on a half-millionth, where rounding could differ), with sub-ms
  * times, jump-flagged points, units crossing the box's edge and windows with unaligned edges.
@@ -127,7 +139,7 @@ describe(`area replay, stored columnar chunks (${mode})`, () => {
   it.each(all.map((c) => [c.name, c] as const))(
     'joins stored chunks into exactly the plain columnar text (%s)',
     async (_name, city) => {
-      await sql`TRUNCATE unit_tracks, unit_track_replay, unit_track_replay_dirty`.execute(
+      await sql`TRUNCATE unit_tracks, unit_track_replay, unit_track_replay_bin, unit_track_replay_dirty`.execute(
         handle.db,
       );
       const rand = rng(city.lon.length);
@@ -190,13 +202,16 @@ describe(`area replay, stored columnar chunks (${mode})`, () => {
       const windows: [string, number, number][] = [
         ['whole, aligned', BASE_MS, BASE_MS + MINUTES * 60_000],
         ['unaligned edges', BASE_MS + 7_321, BASE_MS + 21 * 60_000 + 12_345],
+        // after unit 1's lone point at 14.5 min: its chunk 10–15 ends after the window, its
+        // points do not (whole for the binary form, which knows its points' times)
+        ['ends mid-chunk', BASE_MS + 7_321, BASE_MS + 14.6 * 60_000],
       ];
       const check = async () => {
         let joined = 0;
         for (const [boxName, box] of boxes)
           for (const [name, fromMs, toMs] of windows) {
             const got = await replayTracks(handle.db, box, new Date(fromMs), new Date(toMs), 15, {
-              columnar: true,
+              columnar: 'text',
             });
             const want = expected(stored, box, fromMs, toMs);
             const text = (m: Iterable<[string, string]>) =>
@@ -217,6 +232,21 @@ describe(`area replay, stored columnar chunks (${mode})`, () => {
             });
             expect(got.points).toBe([...want.values()].reduce((n, c) => n + c.ms.length, 0));
             for (const list of got.columnarChunks.values()) for (const k of list) joined += k.n;
+            // the binary answer copying stored binary chunks (0035): the same points decoded
+            const bytes = await replayTracks(handle.db, box, new Date(fromMs), new Date(toMs), 15, {
+              columnar: 'binary',
+            });
+            expect({ boxName, name, units: decodedBinary(bytes, fromMs) }).toEqual({
+              boxName,
+              name,
+              units: new Map([...want].map(([u, c]) => [u, plainTrackPoints(c)])),
+            });
+            // …joining at least as many stored points as the columnar answer does (more where a
+            // chunk ends after the window but its points do not)
+            const storedIn = (r: {
+              columnarChunks: Map<string, (ColumnarChunk | BinaryChunks)[]>;
+            }) => [...r.columnarChunks.values()].flat().reduce((n, k) => n + storedPoints(k), 0);
+            expect(storedIn(bytes)).toBeGreaterThanOrEqual(storedIn(got));
           }
         return joined;
       };

@@ -8,6 +8,7 @@ import {
   type Box,
 } from './replay.queries';
 import { columnarTrackPoints } from '@ringcad/contracts';
+import { decodedBinary } from './replay-binary.fixture';
 import {
   columnarTrack,
   columnarTrackJson,
@@ -146,7 +147,7 @@ describe(`area replay from stored track chunks (${mode})`, () => {
           });
         // the columnar answer joining stored columnar chunks (0031) prints the same text
         const joined = await replayTracks(handle.db, BOX, new Date(fromMs), new Date(toMs), step, {
-          columnar: true,
+          columnar: 'text',
         });
         expect(joined.points).toBe(got.points);
         expect([...joined.byUnit.keys()].sort()).toEqual([...got.byUnit.keys()].sort());
@@ -160,6 +161,14 @@ describe(`area replay from stored track chunks (${mode})`, () => {
               joined.columnarChunks.get(unit),
             ),
           }).toEqual({ name, step, unit, json: JSON.stringify(columnarTrack(c)) });
+        // the binary answer copying stored binary chunks (0035) decodes to the same points
+        const bytes = await replayTracks(handle.db, BOX, new Date(fromMs), new Date(toMs), step, {
+          columnar: 'binary',
+        });
+        expect(bytes.points).toBe(got.points);
+        expect(decodedBinary(bytes, fromMs)).toEqual(
+          new Map([...got.byUnit].map(([u, c]) => [u, plainTrackPoints(c)])),
+        );
       }
     return chunks;
   };

@@ -1,15 +1,26 @@
 import type { DbOrTx } from '@ringcad/db';
-import { REPLAY_COORD_SCALE, type ColumnarTrack } from '@ringcad/contracts';
+import {
+  REPLAY_COORD_SCALE,
+  binaryReplayLead,
+  type BinaryReplayHead,
+  type ColumnarTrack,
+} from '@ringcad/contracts';
 import {
   dirtyReplayChunks,
+  replayBinaryChunks,
   replayChunks,
   trackPointsInBox,
   type Box,
+  binaryChunkHead,
+  BIN_HEAD_BYTES,
+  type BinaryChunks,
+  type ChunkEncoding,
   type ColumnarChunk,
   type ReplayChunkRow,
+  type StoredOf,
 } from './replay.queries';
 
-export type { ColumnarChunk } from './replay.queries';
+export type { BinaryChunks, ChunkEncoding, ColumnarChunk } from './replay.queries';
 
 /**
  * The tracks of an area replay: per unit, the first plausible point of each `stepSec` step of
@@ -36,11 +47,11 @@ export interface TrackColumns {
 }
 
 /** Which source served the tracks (for the bench and the tests). */
-export interface ReplayTracks {
+export interface ReplayTracks<C = ColumnarChunk> {
   /** Every unit with a point (with `columnar`, some hold theirs in `columnarChunks` only). */
   byUnit: Map<string, TrackColumns>;
   /** With `columnar`: per unit, the whole chunks kept in their stored columnar form, in order. */
-  columnarChunks: Map<string, ColumnarChunk[]>;
+  columnarChunks: Map<string, C[]>;
   points: number;
   /** Time ranges read from the raw tracks. */
   rawRanges: [Date, Date][];
@@ -66,18 +77,19 @@ function rawRangesFor(dirty: readonly number[], stepMs: number, lo: number, hi: 
 }
 
 /**
- * With `columnar` (for the columnar answer, {@link columnarTrackJson}), a 15 s replay takes the
- * chunks that lie wholly inside the window and the box, and share no time with a range read raw,
- * in their stored columnar form (every point of such a chunk is kept) rather than point by point.
+ * With `columnar` (for the columnar answer, {@link columnarTrackJson}, as text; for the binary
+ * one, {@link binaryReplay}, as bytes), a 15 s replay takes the chunks that lie wholly inside the
+ * window and the box, and share no time with a range read raw, in their stored columnar form
+ * (every point of such a chunk is kept) rather than point by point.
  */
-export async function replayTracks(
+export async function replayTracks<E extends ChunkEncoding = 'text'>(
   db: DbOrTx,
   box: Box,
   from: Date,
   to: Date,
   stepSec: number,
-  opts: { columnar?: boolean } = {},
-): Promise<ReplayTracks> {
+  opts: { columnar?: E } = {},
+): Promise<ReplayTracks<StoredOf<E>>> {
   const fromMs = from.getTime();
   const toMs = to.getTime();
   const stepMs = stepSec * 1000;
@@ -86,7 +98,8 @@ export async function replayTracks(
   const firstStep = stored ? Math.min(toMs, ceilTo(fromMs, stepMs)) : toMs;
   const ranges: [number, number][] = [];
   if (fromMs < firstStep) ranges.push([fromMs, firstStep]);
-  let chunkRows: ReplayChunkRow[] = [];
+  type Stored = StoredOf<E>;
+  let chunkRows: ReplayChunkRow<Stored>[] = [];
   if (firstStep < toMs) {
     const chunkFrom = new Date(floorTo(firstStep, CHUNK_MS));
     const dirty = await dirtyReplayChunks(db, chunkFrom, to);
@@ -97,19 +110,20 @@ export async function replayTracks(
         ? {
             from: new Date(ceilTo(firstStep, CHUNK_MS)),
             to,
+            firstMs: firstStep,
             box,
             except: chunkStartsMeeting(ranges, floorTo(firstStep, CHUNK_MS), toMs),
           }
         : null;
     // a chunk whose points miss the box may still hold the first point of a step that reaches
     // into the next chunk: skip it only when steps lie inside chunks
-    chunkRows = await replayChunks(
-      db,
-      chunkFrom,
-      to,
-      CHUNK_MS % stepMs === 0 ? box : null,
-      columnar,
-    );
+    const meeting = CHUNK_MS % stepMs === 0 ? box : null;
+    // the stored parts come in the encoding asked for (StoredOf<E>)
+    chunkRows = (
+      columnar && opts.columnar === 'binary'
+        ? await replayBinaryChunks(db, chunkFrom, to, box, columnar) // 15 s steps: meeting is box
+        : await replayChunks(db, chunkFrom, to, meeting, columnar)
+    ) as ReplayChunkRow<Stored>[];
   }
   const rawRanges = ranges.map(([a, b]): [Date, Date] => [new Date(a), new Date(b)]);
   // columns, not a [lon, lat, ms] array per point: a district-hour is hundreds of thousands
@@ -131,7 +145,7 @@ export async function replayTracks(
   const toUs = toMs * 1000;
   const stepUs = stepMs * 1000;
   const rawUs = ranges.map(([a, b]) => [a * 1000, b * 1000]);
-  const columnarChunks = new Map<string, ColumnarChunk[]>();
+  const columnarChunks = new Map<string, Stored[]>();
   let unit = '';
   let lastStep = NaN;
   for (const row of chunkRows) {
@@ -139,7 +153,7 @@ export async function replayTracks(
       unit = row.unit_id;
       lastStep = NaN;
     }
-    if (row.columnar) {
+    if (row.points === null) {
       // whole, inside the box and the window: every point kept, one per step of its own
       columnsOf(unit);
       let list = columnarChunks.get(unit);
@@ -177,7 +191,7 @@ export async function replayTracks(
     inTimeOrder(c);
     points += c.ms.length;
   }
-  for (const list of columnarChunks.values()) for (const k of list) points += k.n;
+  for (const list of columnarChunks.values()) for (const k of list) points += storedPoints(k);
   return { byUnit, columnarChunks, points, rawRanges, chunks: chunkRows.length };
 }
 
@@ -243,6 +257,57 @@ export function columnarTrack(c: TrackColumns): ColumnarTrack {
   return out;
 }
 
+/** Points in a stored columnar run or in a unit's binary chunks. */
+export function storedPoints(k: ColumnarChunk | BinaryChunks): number {
+  if (!(k instanceof Uint8Array)) return k.n;
+  const view = new DataView(k.buffer, k.byteOffset, k.byteLength);
+  let all = 0;
+  for (let o = 0; o < k.byteLength;) {
+    const n = view.getInt32(o + 4, true); // binaryChunkHead's n, read alone: no head built
+    all += n;
+    o += BIN_HEAD_BYTES + (n - 1) * 12;
+  }
+  return all;
+}
+
+/**
+ * A unit's points in time order as differences, into `value`: the points of `c` (rounded to
+ * whole ms and millionths of a degree) and the stored parts `each` visits in time order (each
+ * sharing no time with the points of `c`), which it hands over with `part` when they start:
+ * `part(startMs, first, last)` writes the part's first point as the difference to the point
+ * before it (the differences after it are the part's own, stored), and the last point is what
+ * the next value is a difference to. `prev` is what the first point's values are differences to.
+ */
+function walkTrack(
+  c: TrackColumns,
+  prev: [number, number, number],
+  value: (k: 0 | 1 | 2, delta: number) => void,
+  each: (
+    part: (startMs: number, first: readonly number[], last: readonly number[]) => void,
+  ) => void,
+) {
+  const push = (t: number, x: number, y: number) => {
+    value(0, t - prev[0]);
+    value(1, x - prev[1]);
+    value(2, y - prev[2]);
+    prev[0] = t;
+    prev[1] = x;
+    prev[2] = y;
+  };
+  let i = 0;
+  const n = c.ms.length;
+  const pointsBefore = (endMs: number) => {
+    for (; i < n && c.ms[i] < endMs; i++)
+      push(Math.round(c.ms[i]), micro(c.lon[i]), micro(c.lat[i]));
+  };
+  each((startMs, first, last) => {
+    pointsBefore(startMs);
+    push(first[0], first[1], first[2]);
+    [prev[0], prev[1], prev[2]] = last;
+  });
+  pointsBefore(Infinity);
+}
+
 /**
  * A unit's track as the columnar answer's JSON text: exactly `JSON.stringify(columnarTrack(all))`
  * of the unit's points in time order, where `chunks` (in time order, each sharing no time with
@@ -251,27 +316,62 @@ export function columnarTrack(c: TrackColumns): ColumnarTrack {
  */
 export function columnarTrackJson(c: TrackColumns, chunks: readonly ColumnarChunk[] = []): string {
   const parts: [string[], string[], string[]] = [[], [], []];
-  const prev = [0, 0, 0];
-  const push = (v: readonly number[]) => {
-    for (let k = 0; k < 3; k++) {
-      parts[k].push(String(v[k] - prev[k]));
-      prev[k] = v[k];
-    }
-  };
-  let i = 0;
-  const n = c.ms.length;
-  const pointsBefore = (endMs: number) => {
-    for (; i < n && c.ms[i] < endMs; i++)
-      push([Math.round(c.ms[i]), micro(c.lon[i]), micro(c.lat[i])]);
-  };
-  for (const k of chunks) {
-    pointsBefore(k.startMs);
-    push(k.first);
-    for (let j = 0; j < 3; j++) {
-      if (k.deltas[j]) parts[j].push(k.deltas[j]);
-      prev[j] = k.last[j];
-    }
-  }
-  pointsBefore(Infinity);
+  walkTrack(
+    c,
+    [0, 0, 0],
+    (k, d) => parts[k].push(String(d)),
+    (part) => {
+      for (const k of chunks) {
+        part(k.startMs, k.first, k.last);
+        for (let j = 0; j < 3; j++) if (k.deltas[j]) parts[j].push(k.deltas[j]);
+      }
+    },
+  );
   return `{"t":[${parts[0].join(',')}],"lon":[${parts[1].join(',')}],"lat":[${parts[2].join(',')}]}`;
+}
+
+/**
+ * The binary answer (replay-columnar.ts in contracts) for the units' tracks in order, times from
+ * `baseMs` (the head's `from`), with the head `headOf` gives for the units' point counts: the
+ * lead, then the three sections (int32 little-endian, per unit the first value absolute and then
+ * differences), each track's points written and its binary chunks' differences copied as they
+ * are, into one buffer.
+ */
+export function binaryReplay(
+  baseMs: number,
+  units: readonly { track: TrackColumns; chunks: readonly BinaryChunks[] }[],
+  headOf: (counts: number[]) => BinaryReplayHead,
+): Buffer {
+  const counts = units.map(
+    (u) => u.track.ms.length + u.chunks.reduce((n, k) => n + storedPoints(k), 0),
+  );
+  const total = counts.reduce((a, b) => a + b, 0);
+  const lead = binaryReplayLead(headOf(counts));
+  const out = Buffer.allocUnsafe(lead.byteLength + total * 12);
+  out.set(lead, 0);
+  const at = [lead.byteLength, lead.byteLength + total * 4, lead.byteLength + total * 8];
+  const value = (k: 0 | 1 | 2, d: number) => {
+    at[k] = out.writeInt32LE(d, at[k]);
+  };
+  for (const { track, chunks } of units)
+    walkTrack(track, [baseMs, 0, 0], value, (part) => {
+      for (const bin of chunks) {
+        const view = new DataView(bin.buffer, bin.byteOffset, bin.byteLength);
+        // copied by Buffer.copy: no view made per copy (~70,000 of them in a district-hour)
+        const src = Buffer.from(bin.buffer, bin.byteOffset, bin.byteLength);
+        for (let o = 0; o < bin.byteLength;) {
+          const head = binaryChunkHead(view, o);
+          part(head.startMs, head.first, head.last);
+          const len = (head.n - 1) * 4;
+          for (let k = 0; k < 3; k++) {
+            const from = o + BIN_HEAD_BYTES + k * len;
+            at[k] += src.copy(out, at[k], from, from + len);
+          }
+          o = head.next;
+        }
+      }
+    });
+  if (at[0] !== lead.byteLength + total * 4 || at[2] !== out.byteLength)
+    throw new Error(`binary replay: ${(at[0] - lead.byteLength) / 4} points written of ${total}`);
+  return out;
 }

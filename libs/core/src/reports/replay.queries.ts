@@ -129,11 +129,16 @@ export async function dirtyReplayChunks(db: DbOrTx, from: Date, to: Date): Promi
   return r.rows.map((x) => Number(x.ms));
 }
 
+/** A replay chunk's span (ms). */
+const CHUNK_MS = 300_000;
+
 /** Where a chunk's stored columnar part can stand for its points (see {@link replayChunks}). */
 export interface ColumnarChunkSpan {
   /** Chunks starting at or after this and ending at or before `to`. */
   from: Date;
   to: Date;
+  /** The window's first whole step (ms): binary chunks whose points lie in [firstMs, to). */
+  firstMs: number;
   /** Chunk starts (ms) that share time with a range read raw. */
   except: readonly number[];
 }
@@ -152,10 +157,89 @@ export interface ColumnarChunk {
   deltas: [t: string, lon: string, lat: string];
 }
 
-/** Stored points: a chunk's 20 bytes each, or (`columnar` asked and met) a columnar run. */
-export type ReplayChunkRow = { unit_id: string; ms: number } & (
-  { points: Buffer; columnar?: undefined } | { points: null; columnar: ColumnarChunk }
-);
+/**
+ * A unit's whole chunks in binary (migration 0035's unit_track_replay_bin.bin, one after the
+ * other in time order, no point of the unit between them read otherwise), as the binary answer
+ * copies them: {@link binaryChunkHead}.
+ */
+export type BinaryChunks = Uint8Array;
+
+/** The stored form a replay asks for: the columnar text (0031) or the binary chunks (0035). */
+export type ChunkEncoding = 'text' | 'binary';
+export type StoredOf<E extends ChunkEncoding> = E extends 'binary' ? BinaryChunks : ColumnarChunk;
+
+/** Bytes of a binary chunk's head (0035): eight int32. */
+export const BIN_HEAD_BYTES = 32;
+
+/**
+ * The head of the binary chunk at `o` (int32 little-endian each): its start (ms), its points,
+ * its first and last point (epoch ms, 1e-6 degrees); its differences (n - 1 each: times', lons',
+ * lats') follow, and the next chunk at `next`.
+ */
+export function binaryChunkHead(view: DataView, o: number) {
+  const int = (k: number) => view.getInt32(o + k * 4, true);
+  const startMs = int(0) * CHUNK_MS;
+  const n = int(1);
+  return {
+    startMs,
+    n,
+    first: [startMs + int(2), int(3), int(4)] as const,
+    last: [startMs + int(5), int(6), int(7)] as const,
+    next: o + BIN_HEAD_BYTES + (n - 1) * 12,
+  };
+}
+
+/** Stored points: a chunk's 20 bytes each, or (`columnar` asked and met) its stored form. */
+export type ReplayChunkRow<C = ColumnarChunk> = {
+  unit_id: string;
+  ms: number;
+} & ({ points: Buffer; columnar?: undefined } | { points: null; columnar: C });
+
+/** Which of a unit's stored chunks a replay reads, and which of those are whole (columnar). */
+function chunkFilters(
+  box: Box | null,
+  columnar: (ColumnarChunkSpan & { box: Box }) | null,
+  storedColumn: 't_deltas' | 'bin',
+) {
+  const meets = box
+    ? sql`AND w <= ${box.e} AND e >= ${box.w} AND s <= ${box.n} AND n >= ${box.s}`
+    : sql``;
+  // a binary chunk knows its points' first and last time: whole when they lie in the window (the
+  // chunk at the live edge, which ends after `to`, has all its points before it)
+  const inWindow =
+    storedColumn === 'bin'
+      ? sql`us_first >= ${columnar ? columnar.firstMs * 1000 : 0}::bigint
+        AND us_last < ${columnar ? columnar.to.getTime() * 1000 : 0}::bigint`
+      : sql`chunk_start >= ${columnar?.from ?? null}
+        AND chunk_start + interval '300 seconds' <= ${columnar?.to ?? null}`;
+  const whole = columnar
+    ? sql`(${sql.ref(storedColumn)} IS NOT NULL AND ${inWindow}
+        AND NOT (chunk_start = ANY(${columnar.except.map((ms) => new Date(ms))}::timestamptz[]))
+        AND w >= ${columnar.box.w} AND e <= ${columnar.box.e} AND s >= ${columnar.box.s} AND n <= ${columnar.box.n})`
+    : sql`false`;
+  return { meets, whole };
+}
+
+/**
+ * A unit's rows into `rows` in time order: its columnar ones (`of`) and its chunks read point by
+ * point (`parts`: 'ms:base64' each, '|' between them).
+ */
+function pushInOrder<C>(
+  rows: ReplayChunkRow<C>[],
+  of: ReplayChunkRow<C>[],
+  unit_id: string,
+  parts: string | null,
+) {
+  const columnar = of.length > 0;
+  if (parts)
+    for (const chunk of parts.split('|')) {
+      const at = chunk.indexOf(':');
+      const points = Buffer.from(chunk.slice(at + 1), 'base64');
+      of.push({ unit_id, ms: Number(chunk.slice(0, at)), points });
+    }
+  if (columnar && parts) of.sort((a, b) => a.ms - b.ms);
+  for (const row of of) rows.push(row);
+}
 
 /**
  * Stored replay chunks starting in [from, to), by unit and time; with a box, only those whose
@@ -176,15 +260,7 @@ export async function replayChunks(
   box: Box | null,
   columnar: (ColumnarChunkSpan & { box: Box }) | null = null,
 ): Promise<ReplayChunkRow[]> {
-  const meets = box
-    ? sql`AND w <= ${box.e} AND e >= ${box.w} AND s <= ${box.n} AND n >= ${box.s}`
-    : sql``;
-  const whole = columnar
-    ? sql`(t_deltas IS NOT NULL AND chunk_start >= ${columnar.from}
-        AND chunk_start + interval '300 seconds' <= ${columnar.to}
-        AND NOT ((extract(epoch FROM chunk_start) * 1000)::float8 = ANY(${columnar.except}::float8[]))
-        AND w >= ${columnar.box.w} AND e <= ${columnar.box.e} AND s >= ${columnar.box.s} AND n <= ${columnar.box.n})`
-    : sql`false`;
+  const { meets, whole } = chunkFilters(box, columnar, 't_deltas');
   // A columnar run starts with '|' in each text. heads: 'ms t lon lat' (its first point), then
   // per chunk ' n t lon lat' (its points, its last point). t, lon, lat: the first chunk's
   // differences, then per chunk joined ',' and its first point's difference to the last point
@@ -255,14 +331,59 @@ export async function replayChunks(
         of.push({ unit_id, ms: v[0], points: null, columnar });
       });
     }
-    if (parts)
-      for (const chunk of parts.split('|')) {
-        const at = chunk.indexOf(':');
-        const points = Buffer.from(chunk.slice(at + 1), 'base64');
-        of.push({ unit_id, ms: Number(chunk.slice(0, at)), points });
-      }
-    if (heads && parts) of.sort((a, b) => a.ms - b.ms);
-    for (const row of of) rows.push(row);
+    pushInOrder(rows, of, unit_id, parts);
+  }
+  return rows;
+}
+
+/**
+ * {@link replayChunks} for the binary answer, from the narrow table of binary chunks (migration
+ * 0035): a whole chunk comes as its stored bytes, each its own {@link ColumnarChunk} (the api
+ * joins consecutive ones: a chunk's first point is a difference to the point before it, whichever
+ * chunk that was in); the points of the others (window edges, the box's edge) are looked up by
+ * key in unit_track_replay. A row per unit: its whole chunks' bytes one after the other (each a
+ * fixed head and its differences: no window over them), its other chunks as in replayChunks.
+ */
+export async function replayBinaryChunks(
+  db: DbOrTx,
+  from: Date,
+  to: Date,
+  box: Box,
+  columnar: ColumnarChunkSpan & { box: Box },
+): Promise<ReplayChunkRow<BinaryChunks>[]> {
+  const { meets, whole } = chunkFilters(box, columnar, 'bin');
+  // base64, as the parts: the text protocol sends bytea as hex, twice its size
+  const r = await sql<{ unit_id: string; bin: string | null; parts: string | null }>`
+    SELECT c.unit_id,
+      encode(string_agg(c.bin, ''::bytea ORDER BY c.chunk_start) FILTER (WHERE c.whole), 'base64') AS bin,
+      -- the chunk's ms only for these: an aggregate's argument is computed for the rows its
+      -- filter keeps (numeric arithmetic on every row was a tenth of the statement's time)
+      string_agg((extract(epoch FROM c.chunk_start) * 1000)::bigint || ':' || encode(p.points, 'base64'),
+        '|' ORDER BY c.chunk_start)
+        FILTER (WHERE NOT c.whole) AS parts
+    FROM (
+      SELECT unit_id, chunk_start, ${whole} AS whole, bin
+      FROM unit_track_replay_bin WHERE chunk_start >= ${from} AND chunk_start < ${to} ${meets}
+      -- kept apart (not pulled up): each row's whole computed once, not per use
+      OFFSET 0
+    ) c
+    LEFT JOIN LATERAL (
+      SELECT r.points FROM unit_track_replay r
+      WHERE NOT c.whole AND r.chunk_start = c.chunk_start AND r.unit_id = c.unit_id
+      -- kept a lookup by key (not pulled up into a join, which hashes the whole wide table)
+      OFFSET 0
+    ) p ON true
+    GROUP BY c.unit_id`.execute(db);
+  const rows: ReplayChunkRow<BinaryChunks>[] = [];
+  for (const { unit_id, bin, parts } of r.rows) {
+    const of: ReplayChunkRow<BinaryChunks>[] = [];
+    if (bin) {
+      const columnar = Buffer.from(bin, 'base64');
+      // at its first chunk's start: the chunks read point by point lie before or after them all
+      // or between two of them, and are placed by time when written (binaryReplay)
+      of.push({ unit_id, ms: columnar.readInt32LE(0) * CHUNK_MS, points: null, columnar });
+    }
+    pushInOrder(rows, of, unit_id, parts);
   }
   return rows;
 }
