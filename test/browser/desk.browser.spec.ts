@@ -379,6 +379,9 @@ describe(`the desk's lifecycle in a real browser (${SERVICES_MODE ? 'services' :
     await page
       .locator(`.assignment[data-assignment-id="${second}"][data-status="cancelled"]`)
       .waitFor();
+    // the row can turn cancelled from the server's push before the dialog has closed: a key
+    // pressed then would still go to the reason field
+    await page.locator('#recall-dialog').waitFor({ state: 'detached' });
     // [ back: depart, arrive, clear, each on its behalf
     await page.keyboard.press('[');
     expect(
