@@ -76,6 +76,7 @@ export {
   snapPoint,
   snapPoints,
   unpackSnap,
+  warmSnapIndex,
   type LonLat,
   type SnapOptions,
   type SnappedPoint,

@@ -171,7 +171,7 @@ function onSegment(
 
 /** Map-matches one unit's track (see the module comment); null where no road is near. */
 export function matchTrack(graph: RoadGraph, points: readonly TrackPoint[]): (Match | null)[] {
-  const si = snapIndexFor(graph, 'any');
+  const si = snapIndexFor(graph);
   const { kx, ky, lon0, lat0 } = graph.projection;
   const out: (Match | null)[] = [];
   let prev: Match | null = null;

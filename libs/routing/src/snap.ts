@@ -81,21 +81,27 @@ export const SMALL_COMPONENT_MARGIN_M = 50;
 
 type SnapMode = 'largest' | 'any' | 'origin' | 'target';
 
+/** {@link SnapIndex.pieceClass} bits. */
+const PIECE_LARGEST = 1;
+const PIECE_ORIGIN = 2;
+const PIECE_TARGET = 4;
+
 /**
- * A uniform grid over every straight piece of every kept segment's shape (CSR: the pieces
- * whose bounding box overlaps cell c are cellPieces[cellStart[c] .. cellStart[c + 1])), in
- * local metres. Built once per graph and component mode; a lookup scans rings of cells around
- * the point and allocates nothing.
+ * A uniform grid over every straight piece of every segment's shape (CSR: the pieces whose
+ * bounding box overlaps cell c are cellPieces[cellStart[c] .. cellStart[c + 1])), in local
+ * metres. Built once per graph and shared by every component mode, which a lookup reads from
+ * `pieceClass`; a lookup scans rings of cells around the point and allocates nothing.
  */
 interface SnapIndex {
-  /** Segment and first geometry point per indexed piece. */
+  /** Segment and first geometry point per indexed piece (pieces in segment order). */
   pieceSeg: Int32Array;
   piecePoint: Int32Array;
   /**
-   * 1 for a piece of the mode's main network: the largest component (or, for `any`, every
-   * road); 0 for a piece outside it that the `origin` / `target` role may still take.
+   * Per piece: PIECE_LARGEST when both ends of its segment lie in the largest component,
+   * PIECE_ORIGIN when both can drive into it, PIECE_TARGET when it can drive to both (an
+   * `origin` / `target` role may take such a piece outside the largest component).
    */
-  pieceMain: Uint8Array;
+  pieceClass: Uint8Array;
   /** Geometry points in local metres. */
   gx: Float64Array;
   gy: Float64Array;
@@ -113,7 +119,7 @@ const MAX_GRID_CELLS = 4_000_000;
 /** Preferred cell size: a few city blocks' worth of pieces per cell. */
 const GRID_CELL_M = 32;
 
-const indexes = new WeakMap<RoadGraph, Map<string, SnapIndex>>();
+const indexes = new WeakMap<RoadGraph, SnapIndex>();
 const linked = new WeakMap<RoadGraph, { origin: Uint8Array; target: Uint8Array }>();
 
 /**
@@ -123,9 +129,9 @@ const linked = new WeakMap<RoadGraph, { origin: Uint8Array; target: Uint8Array }
 function linkedToLargest(graph: RoadGraph): { origin: Uint8Array; target: Uint8Array } {
   const hit = linked.get(graph);
   if (hit) return hit;
+  const queue = new Int32Array(graph.nodeCount);
   const bfs = (offsets: Int32Array, next: Int32Array): Uint8Array => {
     const seen = new Uint8Array(graph.nodeCount);
-    const queue = new Int32Array(graph.nodeCount);
     let head = 0;
     let tail = 0;
     const root = graph.nodeComponent.indexOf(graph.largestComponent);
@@ -153,88 +159,96 @@ function linkedToLargest(graph: RoadGraph): { origin: Uint8Array; target: Uint8A
 }
 
 /**
- * Builds (once per graph and component mode) the grid index over every straight piece of every
- * kept segment's shape, in local metres so distances are ground distances.
+ * Builds the snapping index of a graph now (a lookup builds it on first use otherwise): a
+ * process that routes calls it when it opens a road network, so no 110 call's recommendation
+ * pays the build.
  */
-export function snapIndexFor(graph: RoadGraph, component: SnapMode = 'largest'): SnapIndex {
-  let perGraph = indexes.get(graph);
-  if (!perGraph) {
-    perGraph = new Map();
-    indexes.set(graph, perGraph);
-  }
-  const hit = perGraph.get(component);
+export function warmSnapIndex(graph: RoadGraph): void {
+  snapIndexFor(graph);
+  defaultCosts(graph);
+}
+
+/**
+ * Builds (once per graph) the grid index over every straight piece of every segment's shape,
+ * in local metres so distances are ground distances. Typed arrays and plain loops only: on a
+ * 250k-node city it indexes ~2 M pieces.
+ */
+export function snapIndexFor(graph: RoadGraph): SnapIndex {
+  const hit = indexes.get(graph);
   if (hit) return hit;
   const { kx, ky, lon0, lat0 } = graph.projection;
-  const G = graph.geomLon.length;
+  const { geomLon, geomLat, segGeomStart, segFrom, segTo, nodeComponent, largestComponent } = graph;
+  const G = geomLon.length;
   const gx = new Float64Array(G);
   const gy = new Float64Array(G);
-  for (let i = 0; i < G; i++) {
-    gx[i] = (graph.geomLon[i] - lon0) * kx;
-    gy[i] = (graph.geomLat[i] - lat0) * ky;
-  }
-  const set =
-    component === 'origin' || component === 'target' ? linkedToLargest(graph)[component] : null;
-  const keep = (s: number): boolean =>
-    component === 'any' ||
-    (set
-      ? set[graph.segFrom[s]] === 1 && set[graph.segTo[s]] === 1
-      : graph.nodeComponent[graph.segFrom[s]] === graph.largestComponent &&
-        graph.nodeComponent[graph.segTo[s]] === graph.largestComponent);
-  let pieces = 0;
   let minX = Infinity;
   let minY = Infinity;
   let maxX = -Infinity;
   let maxY = -Infinity;
-  for (let s = 0; s < graph.segmentCount; s++) {
-    if (!keep(s)) continue;
-    pieces += graph.segGeomStart[s + 1] - graph.segGeomStart[s] - 1;
-    for (let i = graph.segGeomStart[s]; i < graph.segGeomStart[s + 1]; i++) {
-      if (gx[i] < minX) minX = gx[i];
-      if (gx[i] > maxX) maxX = gx[i];
-      if (gy[i] < minY) minY = gy[i];
-      if (gy[i] > maxY) maxY = gy[i];
-    }
+  for (let i = 0; i < G; i++) {
+    const x = (gx[i] = (geomLon[i] - lon0) * kx);
+    const y = (gy[i] = (geomLat[i] - lat0) * ky);
+    if (x < minX) minX = x;
+    if (x > maxX) maxX = x;
+    if (y < minY) minY = y;
+    if (y > maxY) maxY = y;
   }
-  if (pieces === 0) minX = minY = maxX = maxY = 0;
+  const S = graph.segmentCount;
+  const pieces = segGeomStart[S] - segGeomStart[0] - S;
+  if (pieces <= 0) minX = minY = maxX = maxY = 0;
   let cellM = GRID_CELL_M;
   while (((maxX - minX) / cellM + 1) * ((maxY - minY) / cellM + 1) > MAX_GRID_CELLS) cellM *= 2;
   const W = Math.floor((maxX - minX) / cellM) + 1;
   const H = Math.floor((maxY - minY) / cellM) + 1;
+  const { origin, target } = linkedToLargest(graph);
   const pieceSeg = new Int32Array(pieces);
   const piecePoint = new Int32Array(pieces);
-  const pieceMain = new Uint8Array(pieces);
-  let k = 0;
-  for (let s = 0; s < graph.segmentCount; s++) {
-    if (!keep(s)) continue;
-    const main =
-      component === 'any' ||
-      (graph.nodeComponent[graph.segFrom[s]] === graph.largestComponent &&
-        graph.nodeComponent[graph.segTo[s]] === graph.largestComponent);
-    for (let i = graph.segGeomStart[s]; i < graph.segGeomStart[s + 1] - 1; i++) {
+  const pieceClass = new Uint8Array(pieces);
+  const cellStart = new Int32Array(W * H + 1);
+  const inv = 1 / cellM;
+  for (let s = 0, k = 0; s < S; s++) {
+    const a = segFrom[s];
+    const b = segTo[s];
+    const cls =
+      (nodeComponent[a] === largestComponent && nodeComponent[b] === largestComponent
+        ? PIECE_LARGEST
+        : 0) |
+      (origin[a] === 1 && origin[b] === 1 ? PIECE_ORIGIN : 0) |
+      (target[a] === 1 && target[b] === 1 ? PIECE_TARGET : 0);
+    for (let i = segGeomStart[s], end = segGeomStart[s + 1] - 1; i < end; i++, k++) {
       pieceSeg[k] = s;
-      pieceMain[k] = main ? 1 : 0;
-      piecePoint[k++] = i;
+      piecePoint[k] = i;
+      pieceClass[k] = cls;
     }
   }
-  // Two passes over the pieces' cell boxes: count per cell, then fill (CSR).
-  const cellStart = new Int32Array(W * H + 1);
-  const eachCell = (p: number, visit: (c: number) => void): void => {
-    const i = piecePoint[p];
-    const ci0 = Math.floor((Math.min(gx[i], gx[i + 1]) - minX) / cellM);
-    const ci1 = Math.floor((Math.max(gx[i], gx[i + 1]) - minX) / cellM);
-    const cj0 = Math.floor((Math.min(gy[i], gy[i + 1]) - minY) / cellM);
-    const cj1 = Math.floor((Math.max(gy[i], gy[i + 1]) - minY) / cellM);
-    for (let cj = cj0; cj <= cj1; cj++) for (let ci = ci0; ci <= ci1; ci++) visit(cj * W + ci);
+  // Two passes over the pieces' cell boxes: count per cell, then fill (CSR), pieces in id
+  // order so each cell lists its pieces in ascending order. (Offsets from the minimum are
+  // ≥ 0, so `| 0` is the floor.)
+  const eachCell = (fill: Int32Array | null, into: Int32Array): void => {
+    for (let p = 0; p < pieces; p++) {
+      const i = piecePoint[p];
+      const x0 = gx[i];
+      const x1 = gx[i + 1];
+      const y0 = gy[i];
+      const y1 = gy[i + 1];
+      const ci0 = (((x0 < x1 ? x0 : x1) - minX) * inv) | 0;
+      const ci1 = (((x0 < x1 ? x1 : x0) - minX) * inv) | 0;
+      const cj0 = (((y0 < y1 ? y0 : y1) - minY) * inv) | 0;
+      const cj1 = (((y0 < y1 ? y1 : y0) - minY) * inv) | 0;
+      for (let cj = cj0; cj <= cj1; cj++)
+        for (let ci = ci0; ci <= ci1; ci++)
+          if (fill) into[fill[cj * W + ci]++] = p;
+          else into[cj * W + ci + 1]++;
+    }
   };
-  for (let p = 0; p < pieces; p++) eachCell(p, (c) => cellStart[c + 1]++);
+  eachCell(null, cellStart);
   for (let c = 0; c < W * H; c++) cellStart[c + 1] += cellStart[c];
-  const fill = cellStart.slice(0, W * H);
   const cellPieces = new Int32Array(cellStart[W * H]);
-  for (let p = 0; p < pieces; p++) eachCell(p, (c) => (cellPieces[fill[c]++] = p));
+  eachCell(cellStart.slice(0, W * H), cellPieces);
   const built: SnapIndex = {
     pieceSeg,
     piecePoint,
-    pieceMain,
+    pieceClass,
     gx,
     gy,
     minX,
@@ -245,7 +259,7 @@ export function snapIndexFor(graph: RoadGraph, component: SnapMode = 'largest'):
     cellStart,
     cellPieces,
   };
-  perGraph.set(component, built);
+  indexes.set(graph, built);
   return built;
 }
 
@@ -265,12 +279,12 @@ export function snapPoint(
   const component = options.component ?? 'largest';
   const mode: SnapMode = component === 'any' ? 'any' : (options.role ?? 'largest');
   const margin = options.smallComponentMarginM ?? SMALL_COMPONENT_MARGIN_M;
-  const si = snapIndexFor(graph, mode);
+  const si = snapIndexFor(graph);
   const { kx, ky, lon0, lat0 } = graph.projection;
   const px = (point.lon - lon0) * kx;
   const py = (point.lat - lat0) * ky;
   if (!Number.isFinite(px) || !Number.isFinite(py)) return null;
-  scanNearest(si, px, py, maxSnapM, margin);
+  scanNearest(si, mode, px, py, maxSnapM, margin);
   // Only a linked piece more than `margin` closer can beat the main network.
   if (found.otherPiece >= 0) {
     const d = Math.sqrt(found.otherD2);
@@ -299,22 +313,36 @@ const found = {
 };
 
 /**
- * The nearest piece of the index's main network (`pieceMain` 1) and, on a role index, the
- * nearest linked piece outside it that could still beat it by `margin`. Scans square rings of
+ * The nearest piece of the mode's main network (the largest component; for `any`, every
+ * road) and, for a role, the nearest piece outside it linked the right way that could still
+ * beat it by `margin`; pieces the mode may not take are passed over. Scans square rings of
  * cells around the point: after ring r every piece with a point inside the scanned square has
  * been seen, so an unseen piece is at least `clear` away.
  */
-function scanNearest(si: SnapIndex, px: number, py: number, maxSnapM: number, margin: number) {
+function scanNearest(
+  si: SnapIndex,
+  mode: SnapMode,
+  px: number,
+  py: number,
+  maxSnapM: number,
+  margin: number,
+) {
   let mainD2 = Infinity;
   let mainPiece = -1;
   let mainT = 0;
   let otherD2 = Infinity;
   let otherPiece = -1;
   let otherT = 0;
-  const { gx, gy, piecePoint, pieceMain, cellStart, cellPieces, W, H, cellM } = si;
+  const { gx, gy, piecePoint, pieceClass, cellStart, cellPieces, W, H, cellM } = si;
+  // `any` takes every piece as main; a role also the pieces linked its way (0: none)
+  const anyMode = mode === 'any';
+  const otherBits = mode === 'origin' ? PIECE_ORIGIN : mode === 'target' ? PIECE_TARGET : 0;
   const scan = (c: number): void => {
     for (let q = cellStart[c], qe = cellStart[c + 1]; q < qe; q++) {
       const h = cellPieces[q];
+      const cls = pieceClass[h];
+      const main = anyMode || (cls & PIECE_LARGEST) !== 0;
+      if (!main && (cls & otherBits) === 0) continue;
       const g = piecePoint[h];
       const x0 = gx[g];
       const y0 = gy[g];
@@ -327,7 +355,7 @@ function scanNearest(si: SnapIndex, px: number, py: number, maxSnapM: number, ma
       const ey = y0 + t * dy - py;
       const d2 = ex * ex + ey * ey;
       // Ties go to the lower piece id so results do not depend on the scan order.
-      if (pieceMain[h] === 1) {
+      if (main) {
         if (d2 < mainD2 || (d2 === mainD2 && h < mainPiece)) {
           mainD2 = d2;
           mainPiece = h;

@@ -10,6 +10,7 @@ import {
   suggestMoveUps,
   type CoverageArea,
   type RoadGraph,
+  warmSnapIndex,
 } from '@ringcad/routing';
 import { serveRequests } from '@ringcad/db/threads';
 import type { CoverageThreadRequest, CoverageThreadValue } from './coverage-thread.messages';
@@ -23,6 +24,8 @@ function handle(msg: CoverageThreadRequest): CoverageThreadValue {
     case 'graph': {
       const g = openSharedRoadGraph(msg.buffer);
       graph = { id: msg.graphId, graph: g, live: new LiveCoverage(g) };
+      // standby points and unsnapped units snap here: the index now, not in the first push
+      warmSnapIndex(g);
       return null;
     }
     case 'coverage': {

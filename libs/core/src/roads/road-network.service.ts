@@ -17,6 +17,7 @@ import {
   ROAD_CLASSES,
   buildRoadGraph,
   deserializeRoadGraph,
+  warmSnapIndex,
   generateCity,
   importGeoJsonRoads,
   importOsmPbf,
@@ -271,6 +272,8 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
     const graph = deserializeRoadGraph(
       bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
     );
+    // built here, once per network, rather than by the first recommendation of a 110 call
+    warmSnapIndex(graph);
     const stats = r.stats as { sourceSha256?: string };
     this.current = { id, graph, summary: toSummary(r), sourceSha256: stats.sourceSha256 ?? null };
     this.logger.log(`road network ${r.source}: ${r.nodes} nodes, ${r.segments} segments`);

@@ -13,6 +13,7 @@ import {
   packSnaps,
   snapPoint,
   type RoadGraph,
+  warmSnapIndex,
 } from '@ringcad/routing';
 import { serveRequests } from '@ringcad/db/threads';
 import type { RoutingThreadRequest } from './routing-thread';
@@ -44,6 +45,8 @@ serveRequests<RoutingThreadRequest>(
     switch (msg.type) {
       case 'graph':
         graph = { id: msg.graphId, graph: openSharedRoadGraph(msg.buffer) };
+        // the snapping index now, so the fleet's first snaps do not wait for it
+        warmSnapIndex(graph.graph);
         return null;
       case 'snap': {
         const g = loaded(msg.graphId);
