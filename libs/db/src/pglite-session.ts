@@ -26,6 +26,12 @@ export interface CopyIn {
    * with ON CONFLICT DO NOTHING only when a row was there already.
    */
   afterOnDuplicate?: string;
+  /**
+   * `before`, the copy and `after` in one transaction (BEGIN and COMMIT added here): any failure
+   * rolls it back whole and is thrown (`afterOnDuplicate` is then not used); the caller may try
+   * another way, nothing of this one is kept.
+   */
+  transaction?: boolean;
 }
 
 export interface SessionResult<R> {
@@ -75,7 +81,21 @@ export function inProcessSession(pglite: PGlite): PGliteSession {
       const results = await pglite.exec(sql, options(parsers));
       return results.map((r) => ({ rows: r.rows, affectedRows: r.affectedRows }));
     },
-    async copyIn({ before, copy, data, after, afterOnDuplicate }) {
+    async copyIn({ before, copy, data, after, afterOnDuplicate, transaction }) {
+      if (transaction) {
+        await pglite.exec('BEGIN');
+        try {
+          await pglite.exec(before);
+          await pglite.query(copy, [], { blob: new Blob([data]) });
+          const results = await pglite.exec(after);
+          await pglite.exec('COMMIT');
+          return results.map((r) => ({ rows: r.rows, affectedRows: r.affectedRows }));
+        } catch (err) {
+          // the one session must not stay in a failed transaction
+          await pglite.exec('ROLLBACK').catch(() => undefined);
+          throw err;
+        }
+      }
       await pglite.exec(before);
       await pglite.query(copy, [], { blob: new Blob([data]) });
       const results = await pglite.exec(after).catch((err: { code?: string }) => {

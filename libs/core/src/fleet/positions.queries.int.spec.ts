@@ -1,7 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { DatabaseHandle, Db } from '@ringcad/db';
 import { openTestDatabase, TEST_DB_MODE as mode } from '../../../../test/support/test-database';
-import { pgArray, writeRowPositions, type TrackReport } from './positions.queries';
+import {
+  copyTrackReports,
+  insertTrackReports,
+  pgArray,
+  writeRowPositions,
+  type TrackReport,
+} from './positions.queries';
 
 /**
  * Units' rows are rewritten with their last position every few seconds for the whole shift. Those
@@ -123,5 +130,96 @@ describe(`units' row positions (${mode})`, () => {
     expect(row.lit[7]).toBeNull();
     expect(row.t).toEqual(texts);
     expect(row.n).toBe(3);
+  });
+});
+
+/**
+ * PGlite takes track batches through binary COPY straight into unit_tracks with its insert
+ * triggers off, writing the chunk marks those triggers would write itself. Shown against the
+ * triggers: the same rows through a plain INSERT (triggers on) leave the same marks, generations
+ * included; a resent batch goes in the old way. PGlite only (PostgreSQL has no copyIn here).
+ */
+(mode === 'pglite' ? describe : describe.skip)('track batches through binary COPY (PGlite)', () => {
+  let handle: DatabaseHandle;
+  let close: () => Promise<void>;
+  let db: Db;
+  const units = Array.from({ length: 40 }, () => randomUUID());
+  // from 02:03:20: points in three 5-minute chunks, some in the minute before a chunk (whose
+  // patrol mark is the next chunk's too)
+  const batch = (fromMs: number, n: number): TrackReport[] =>
+    Array.from({ length: n }, (_, i) => ({
+      u: units[i % units.length],
+      at: new Date(fromMs + Math.floor(i / units.length) * 45_000 + (i % 7) * 1000).toISOString(),
+      x: 104 + i * 1e-5,
+      y: 30.6 + i * 1e-6,
+      s: i % 3 ? 30.5 : null,
+      h: i % 5 ? 90 : null,
+      f: i % 11 ? 0 : 1,
+    }));
+  const A = batch(Date.parse('2026-03-01T02:03:20Z'), 640);
+  const B = batch(Date.parse('2026-03-01T02:08:50Z'), 200);
+  const RECEIVED = Date.parse('2026-03-01T02:20:00Z');
+
+  beforeAll(async () => {
+    ({ handle, close } = await openTestDatabase('q_track_copy'));
+    db = handle.db;
+  });
+  afterAll(async () => {
+    await close();
+  });
+
+  const clear = () =>
+    sql`TRUNCATE unit_tracks, unit_track_replay_dirty, patrol_match_dirty`.execute(db);
+  const state = async () => ({
+    replay: (
+      await sql<{ c: string; gen: number }>`
+        SELECT chunk_start::text AS c, gen::int AS gen FROM unit_track_replay_dirty ORDER BY 1`.execute(
+        db,
+      )
+    ).rows,
+    patrol: (
+      await sql<{ c: string; gen: number }>`
+        SELECT chunk_start::text AS c, gen::int AS gen FROM patrol_match_dirty ORDER BY 1`.execute(
+        db,
+      )
+    ).rows,
+    tracks: (
+      await sql`
+        SELECT unit_id, at, lon, lat, speed_kmh, heading_deg, flags, received_at FROM unit_tracks
+        ORDER BY unit_id, at`.execute(db)
+    ).rows,
+  });
+  const viaInsert = async (...batches: TrackReport[][]) => {
+    await clear();
+    for (const b of batches) await insertTrackReports(db, b, new Date(RECEIVED).toISOString());
+    return state();
+  };
+
+  it('stores the rows and the same chunk marks as an INSERT its triggers see', async () => {
+    await clear();
+    expect(await copyTrackReports(handle.copyIn!, A, RECEIVED)).toBe(A.length);
+    expect(await copyTrackReports(handle.copyIn!, B, RECEIVED)).toBe(B.length);
+    const copied = await state();
+    expect(copied.tracks).toHaveLength(A.length + B.length);
+    // three chunks, the second and third marked twice (both batches reach them)
+    expect(copied.replay.map((m) => m.gen)).toEqual([1, 2, 2]);
+    expect(copied.patrol.length).toBeGreaterThan(copied.replay.length);
+    expect(copied).toEqual(await viaInsert(A, B));
+  });
+
+  it('takes a resent batch the old way: what is stored is skipped, the triggers mark the rest', async () => {
+    await clear();
+    await copyTrackReports(handle.copyIn!, A, RECEIVED);
+    // half of B is already there: the straight COPY fails whole (and is rolled back, or the
+    // session would refuse the next statement) and the batch goes in skipping those reports
+    const resent = [...B.slice(0, 100), ...A.slice(0, 50)];
+    await copyTrackReports(handle.copyIn!, B.slice(0, 100), RECEIVED);
+    expect(await copyTrackReports(handle.copyIn!, [...resent, ...B.slice(100)], RECEIVED)).toBe(
+      100,
+    );
+    const copied = await state();
+    const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM unit_tracks`.execute(db);
+    expect(r.rows[0].n).toBe(A.length + B.length);
+    expect(copied).toEqual(await viaInsert(A, B.slice(0, 100), B.slice(100)));
   });
 });

@@ -81,21 +81,58 @@ export async function writeRowPositions(db: DbOrTx, rows: TrackReport[], lockInO
     WHERE units.id = t.u AND (units.position_at IS NULL OR units.position_at < t.a)`.execute(db);
 }
 
+/** unit_tracks' columns in the order the binary COPY writes them. */
+const TRACK_COLUMNS = '(unit_id, at, lon, lat, speed_kmh, heading_deg, flags, received_at)';
+
 const TRACK_COPY = `CREATE TEMP TABLE IF NOT EXISTS track_copy (unit_id uuid, at timestamptz,
   lon float8, lat float8, speed_kmh real, heading_deg real, flags int2, received_at timestamptz);
 TRUNCATE track_copy`;
 const TRACK_COPY_IN = `COPY track_copy FROM '/dev/blob' WITH (FORMAT binary)`;
 const TRACK_COPY_INSERT = (onConflict: string) => `INSERT INTO unit_tracks
-  (unit_id, at, lon, lat, speed_kmh, heading_deg, flags, received_at)
+  ${TRACK_COLUMNS}
 SELECT unit_id, at, lon, lat, speed_kmh, heading_deg, flags, received_at FROM track_copy
 ${onConflict};
 TRUNCATE track_copy`;
 
+/** The 5-minute chunks the replay and patrol stores mark dirty (migrations 0024, 0026). */
+const TRACK_CHUNK_MS = 300_000;
+/** A patrol chunk is also matched with the minute before it as lead-in (migration 0024). */
+const PATROL_LEAD_IN_MS = 60_000;
+
 /**
- * PGlite: the same insert as `insertTrackReports` with the rows in through binary COPY into a
- * session-local staging table, then one INSERT … SELECT (atomic on its own). Parsing 5,000 rows'
- * values as text took most of a batch's time in PGlite's WebAssembly (a float8 alone about 2 µs);
- * binary values are read as their bytes. Same stored values as the text forms (`BinaryCopyWriter`).
+ * What the `unit_tracks` insert triggers (`unit_tracks_replay_dirty`, 0026, and
+ * `unit_tracks_patrol_dirty`, 0024) write for these rows, as statements: each point's chunk in
+ * the replay marks; its chunk and the chunk a minute later in the patrol marks; chunks in order
+ * (concurrent writers lock the marks in one order), a mark already there a generation on.
+ */
+export function trackChunkMarksSql(atMs: readonly number[]): string {
+  const replay = new Set<number>();
+  const patrol = new Set<number>();
+  for (const ms of atMs) {
+    const c = Math.floor(ms / TRACK_CHUNK_MS) * TRACK_CHUNK_MS;
+    replay.add(c);
+    patrol.add(c);
+    patrol.add(Math.floor((ms + PATROL_LEAD_IN_MS) / TRACK_CHUNK_MS) * TRACK_CHUNK_MS);
+  }
+  // whole seconds since the epoch: numbers of our own making, safe to write into the statement
+  const marks = (table: string, chunks: Set<number>) =>
+    `INSERT INTO ${table} (chunk_start)
+SELECT to_timestamp(c) FROM unnest('{${[...chunks].map((c) => c / 1000).join(',')}}'::float8[]) AS c ORDER BY c
+ON CONFLICT (chunk_start) DO UPDATE SET gen = ${table}.gen + 1`;
+  return `${marks('unit_track_replay_dirty', replay)};\n${marks('patrol_match_dirty', patrol)}`;
+}
+
+/**
+ * PGlite: the same insert as `insertTrackReports`, the rows in through binary COPY (parsing
+ * 5,000 rows' values as text took most of a batch's time in PGlite's WebAssembly, a float8 alone
+ * about 2 µs; binary values are read as their bytes, `BinaryCopyWriter`, same stored values).
+ *
+ * First straight into unit_tracks, in one transaction with the chunk marks its insert triggers
+ * would write (`trackChunkMarksSql`), the triggers themselves off for it
+ * (`session_replication_role`: PGlite's one user is a superuser): the triggers' transition table
+ * and their scans of it cost ~40 % of an insert there. Any other writer still fires them. A batch
+ * with a report already stored (a resend) fails that whole and goes in the old way: through a
+ * session-local staging table, one INSERT … SELECT skipping what is there, the triggers on.
  */
 export async function copyTrackReports(
   copyIn: NonNullable<DatabaseHandle['copyIn']>,
@@ -103,21 +140,37 @@ export async function copyTrackReports(
   receivedAtMs: number,
 ): Promise<number> {
   if (!rows.length) return 0;
+  const atMs = rows.map((r) => Date.parse(r.at));
   const w = new BinaryCopyWriter(rows.length * 86);
-  for (const r of rows)
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
     w.row(8)
       .uuid(r.u)
-      .timestampMs(Date.parse(r.at))
+      .timestampMs(atMs[i])
       .float8(r.x)
       .float8(r.y)
       .float4(r.s)
       .float4(r.h)
       .int2(r.f)
       .timestampMs(receivedAtMs);
+  }
+  const data = w.finish();
+  try {
+    await copyIn({
+      transaction: true,
+      before: 'SET LOCAL session_replication_role = replica',
+      copy: `COPY unit_tracks ${TRACK_COLUMNS} FROM '/dev/blob' WITH (FORMAT binary)`,
+      data,
+      after: trackChunkMarksSql(atMs),
+    });
+    return rows.length;
+  } catch (err) {
+    if ((err as { code?: string }).code !== '23505') throw err;
+  }
   const [inserted] = await copyIn({
     before: TRACK_COPY,
     copy: TRACK_COPY_IN,
-    data: w.finish(),
+    data,
     // a plain insert is about 40 % cheaper than one with ON CONFLICT; a resent batch (a row
     // already stored) fails it whole and goes in again skipping what is there
     after: TRACK_COPY_INSERT(''),
