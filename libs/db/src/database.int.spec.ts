@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { openDatabase, type DatabaseHandle } from './database';
 
@@ -110,6 +110,29 @@ describe(`database seam (${mode})`, () => {
     }>`SELECT max(id) AS id, count(*) AS n FROM ${t}`.execute(handle.db);
     expect(rows[0]).toEqual({ id: 9007199254740, n: 3 });
     expect(typeof rows[0].id).toBe('number');
+  });
+
+  it('stores and reads bytea byte for byte on both drivers (every byte value, empty, large, a view)', async () => {
+    const every = Uint8Array.from({ length: 512 }, (_, i) => i % 256);
+    const large = randomBytes(3_000_000);
+    // a view into a bigger buffer: only its own bytes go
+    const view = new Uint8Array(every.buffer, 10, 20);
+    const { rows } = await sql<{ a: Uint8Array; b: Uint8Array; c: Uint8Array; d: Uint8Array }>`
+      SELECT ${every}::bytea AS a, ${new Uint8Array(0)}::bytea AS b, ${large}::bytea AS c,
+        ${view}::bytea AS d`.execute(handle.db);
+    expect(Buffer.from(rows[0].a).equals(Buffer.from(every))).toBe(true);
+    expect(rows[0].b).toHaveLength(0);
+    expect(Buffer.from(rows[0].c).equals(large)).toBe(true);
+    expect([...rows[0].d]).toEqual([...view]);
+    // and what the database computed from them
+    const len = await sql<{
+      n: number;
+      h: string;
+    }>`SELECT length(${every}::bytea) AS n, md5(${large}::bytea) AS h`.execute(handle.db);
+    expect(len.rows[0]).toEqual({
+      n: 512,
+      h: createHash('md5').update(large).digest('hex'),
+    });
   });
 
   it('applies a migration exactly once when two starters race, and rolls a failing one back whole', async () => {
