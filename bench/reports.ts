@@ -15,7 +15,9 @@
  * district, slow categories), so report groups have different distributions.
  *
  * Knobs: BENCH_INCIDENTS (1000000), BENCH_INCIDENTS_EMBEDDED (100000), BENCH_UNITS (5000),
- * BENCH_MODES (services,embedded).
+ * BENCH_MODES (services,embedded), BENCH_REPLAY_ONLY (unset; set: only the district-hour replay is
+ * measured, for iterating on it with fewer incidents: the figures are printed, and
+ * bench/results/reports.json is left as it is).
  */
 import * as fs from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -39,6 +41,7 @@ const CENTER = { lon: 104.066, lat: 30.657 };
 /** Timed runs per report and of the replay (after one warm-up run each). */
 const REPORT_RUNS = Number(process.env.BENCH_REPORT_RUNS ?? 10);
 const REPLAY_RUNS = Number(process.env.BENCH_REPLAY_RUNS ?? 5);
+const REPLAY_ONLY = Boolean(process.env.BENCH_REPLAY_ONLY);
 
 /** Runs SQL against the mode's database: a pg client (services) or the in-process PGlite. */
 type Exec = (text: string) => Promise<void>;
@@ -321,16 +324,20 @@ async function measure(
     );
   };
   const methods: Record<string, string> = {};
-  for (const g of GROUPS)
-    await run(
-      `response-times?groupBy=${g}`,
-      `/api/v1/reports/response-times?from=${from}&to=${to}&groupBy=${g}`,
-    );
-  await run('laggards', `/api/v1/reports/laggards?from=${from}&to=${to}`);
+  if (!REPLAY_ONLY) {
+    for (const g of GROUPS)
+      await run(
+        `response-times?groupBy=${g}`,
+        `/api/v1/reports/response-times?from=${from}&to=${to}&groupBy=${g}`,
+      );
+    await run('laggards', `/api/v1/reports/laggards?from=${from}&to=${to}`);
+  }
 
-  const ids = (
-    await api<{ id: string }[]>(base, 'GET', `/api/v1/incidents?status=all&limit=500`, token)
-  ).body.map((i) => i.id);
+  const ids = REPLAY_ONLY
+    ? []
+    : (
+        await api<{ id: string }[]>(base, 'GET', `/api/v1/incidents?status=all&limit=500`, token)
+      ).body.map((i) => i.id);
   const tl: number[] = [];
   const tlCpu: number[] = [];
   let events = 0;
@@ -572,6 +579,10 @@ async function main() {
     modes = (JSON.parse(fs.readFileSync(out, 'utf8')) as { modes?: typeof modes }).modes ?? {};
   } catch {
     /* first run */
+  }
+  if (REPLAY_ONLY) {
+    console.log('BENCH_REPLAY_ONLY: bench/results/reports.json left as it was');
+    return;
   }
   modes = { ...modes, ...fresh };
   const head = modes.services ?? modes.embedded;

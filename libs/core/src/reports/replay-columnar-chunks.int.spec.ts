@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import type { DatabaseHandle } from '@ringcad/db';
 import { generateCity, importGeoJsonRoads, importOsmXml } from '@ringcad/routing';
 import { openTestDatabase, TEST_DB_MODE as mode } from '../../../../test/support/test-database';
-import type { Box } from './replay.queries';
+import { readPackedChunk, type Box } from './replay.queries';
 import { decodedBinary } from './replay-binary.fixture';
 import {
   columnarTrack,
@@ -22,8 +22,11 @@ import {
  * a columnar area replay that joins stored chunks (`replayTracks(…, { columnar: true })` and
  * `columnarTrackJson`) must give exactly the text `JSON.stringify(columnarTrack(points))` gives
  * for the points computed here from the raw rows, and the binary answer copying stored binary
- * chunks (migration 0035, `{ columnar: 'binary' }`), decoded as a client decodes it, exactly the
- * plain answer's points. Tracks run over the coordinates of the hard
+ * chunks (migrations 0035, 0036: packed, `{ columnar: 'binary' }`), decoded as a client decodes
+ * it, exactly the plain answer's points, and exactly the points form's (the chunks' 20-byte points
+ * read point by point, no stored columnar part): with every chunk built, with points that arrive
+ * late (their chunks read raw until rebuilt), and up to the live edge (a window ending just after
+ * the last point, in a chunk that ends after it). Tracks run over the coordinates of the hard
  * synthetic city and of the two real cities (Chengdu OSM, Shenzhen GeoJSON; their 7-decimal
  * coordinates put many points on a half-millionth, where rounding could differ), with sub-ms
  * times, jump-flagged points, units crossing the box's edge and windows with unaligned edges.
@@ -136,6 +139,28 @@ describe(`area replay, stored columnar chunks (${mode})`, () => {
     120_000,
   );
 
+  it('packs differences as varints the api reads back exactly (0036)', async () => {
+    // every length of varint, either side of zero, and the extremes an int32 difference can take
+    const values = [0, 1, -1, 63, -64, 64, 8191, -8192, 8192, 1048575, -1048576, 1048576];
+    values.push(134217727, -134217728, 134217728, 360_000_000, -360_000_000, 15_000, 14_999);
+    values.push(2 ** 31 - 1, -(2 ** 31) + 1, 30_000, -30_000);
+    // a packed chunk as 0036 builds it: the head, then each section (times less the 15 s step)
+    const r = await sql<{ packed: Uint8Array }>`
+      SELECT replay_le4(7) || replay_le4(${values.length + 1}::integer) || replay_le4(0)
+        || replay_le4(0) || replay_le4(0) || replay_le4(0) || replay_le4(0) || replay_le4(0)
+        || string_agg(replay_varint(replay_zigzag(v - 15000)), ''::bytea ORDER BY o)
+        || string_agg(replay_varint(replay_zigzag(v)), ''::bytea ORDER BY o)
+        || string_agg(replay_varint(replay_zigzag(v)), ''::bytea ORDER BY o) AS packed
+      FROM unnest(${values}::bigint[]) WITH ORDINALITY AS x(v, o)`.execute(handle.db);
+    const packed = new Uint8Array(r.rows[0].packed);
+    const got: number[][] = [[], [], []];
+    const head: number[] = [];
+    const end = readPackedChunk(packed, 0, head, (k, d) => got[k].push(d));
+    expect(end).toBe(packed.byteLength);
+    expect(head.slice(0, 2)).toEqual([7 * 300_000, values.length + 1]);
+    expect(got).toEqual([values, values, values]);
+  });
+
   it.each(all.map((c) => [c.name, c] as const))(
     'joins stored chunks into exactly the plain columnar text (%s)',
     async (_name, city) => {
@@ -205,6 +230,12 @@ describe(`area replay, stored columnar chunks (${mode})`, () => {
         // after unit 1's lone point at 14.5 min: its chunk 10–15 ends after the window, its
         // points do not (whole for the binary form, which knows its points' times)
         ['ends mid-chunk', BASE_MS + 7_321, BASE_MS + 14.6 * 60_000],
+        // as a replay of the last hour asks: up to just after the last point written
+        [
+          'live edge',
+          BASE_MS + 5 * 60_000 + 999,
+          Math.ceil(Math.max(...stored.map((p) => p.us)) / 1000) + 1,
+        ],
       ];
       const check = async () => {
         let joined = 0;
@@ -236,10 +267,18 @@ describe(`area replay, stored columnar chunks (${mode})`, () => {
             const bytes = await replayTracks(handle.db, box, new Date(fromMs), new Date(toMs), 15, {
               columnar: 'binary',
             });
-            expect({ boxName, name, units: decodedBinary(bytes, fromMs) }).toEqual({
+            const decoded = decodedBinary(bytes, fromMs);
+            expect({ boxName, name, units: decoded }).toEqual({
               boxName,
               name,
               units: new Map([...want].map(([u, c]) => [u, plainTrackPoints(c)])),
+            });
+            // …and the points form's answer (format=points: the stored points read one by one)
+            const points = await replayTracks(handle.db, box, new Date(fromMs), new Date(toMs), 15);
+            expect({ boxName, name, units: decoded }).toEqual({
+              boxName,
+              name,
+              units: new Map([...points.byUnit].map(([u, c]) => [u, plainTrackPoints(c)] as const)),
             });
             // …joining at least as many stored points as the columnar answer does (more where a
             // chunk ends after the window but its points do not)

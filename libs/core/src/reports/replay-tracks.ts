@@ -11,8 +11,10 @@ import {
   replayChunks,
   trackPointsInBox,
   type Box,
-  binaryChunkHead,
-  BIN_HEAD_BYTES,
+  readPackedChunk,
+  int32BE,
+  int32LE,
+  PACKED_RECORD_BYTES,
   type BinaryChunks,
   type ChunkEncoding,
   type ColumnarChunk,
@@ -257,16 +259,12 @@ export function columnarTrack(c: TrackColumns): ColumnarTrack {
   return out;
 }
 
-/** Points in a stored columnar run or in a unit's binary chunks. */
+/** Points in a stored columnar run or in a unit's packed chunks (their heads' n). */
 export function storedPoints(k: ColumnarChunk | BinaryChunks): number {
   if (!(k instanceof Uint8Array)) return k.n;
-  const view = new DataView(k.buffer, k.byteOffset, k.byteLength);
   let all = 0;
-  for (let o = 0; o < k.byteLength;) {
-    const n = view.getInt32(o + 4, true); // binaryChunkHead's n, read alone: no head built
-    all += n;
-    o += BIN_HEAD_BYTES + (n - 1) * 12;
-  }
+  for (let o = 0; o < k.byteLength; o += PACKED_RECORD_BYTES + int32BE(k, o))
+    all += int32LE(k, o + PACKED_RECORD_BYTES + 4);
   return all;
 }
 
@@ -330,6 +328,9 @@ export function columnarTrackJson(c: TrackColumns, chunks: readonly ColumnarChun
   return `{"t":[${parts[0].join(',')}],"lon":[${parts[1].join(',')}],"lat":[${parts[2].join(',')}]}`;
 }
 
+/** Whether int32 arrays here are little-endian, as the binary answer's sections are. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /**
  * The binary answer (replay-columnar.ts in contracts) for the units' tracks in order, times from
  * `baseMs` (the head's `from`), with the head `headOf` gives for the units' point counts: the
@@ -347,29 +348,43 @@ export function binaryReplay(
   );
   const total = counts.reduce((a, b) => a + b, 0);
   const lead = binaryReplayLead(headOf(counts));
-  const out = Buffer.allocUnsafe(lead.byteLength + total * 12);
+  // its own memory (not the small-buffer pool: megabytes), at offset 0: int32-aligned sections
+  const out = Buffer.allocUnsafeSlow(lead.byteLength + total * 12);
   out.set(lead, 0);
+  const out32 = new Int32Array(out.buffer, out.byteOffset, out.byteLength >> 2);
   const at = [lead.byteLength, lead.byteLength + total * 4, lead.byteLength + total * 8];
-  const value = (k: 0 | 1 | 2, d: number) => {
-    at[k] = out.writeInt32LE(d, at[k]);
-  };
+  const value = LITTLE_ENDIAN
+    ? (k: 0 | 1 | 2, d: number) => {
+        out32[at[k] >> 2] = d;
+        at[k] += 4;
+      }
+    : (k: 0 | 1 | 2, d: number) => {
+        at[k] = out.writeInt32LE(d, at[k]);
+      };
+  // the differences straight into the sections (int32 in this platform's order: little-endian
+  // ones only; any other writes each value little-endian)
+  const into = LITTLE_ENDIAN ? { out: out32, at } : value;
+  const head = [0, 0, 0, 0, 0, 0, 0, 0];
+  const first = [0, 0, 0];
+  const last = [0, 0, 0];
   for (const { track, chunks } of units)
     walkTrack(track, [baseMs, 0, 0], value, (part) => {
-      for (const bin of chunks) {
-        const view = new DataView(bin.buffer, bin.byteOffset, bin.byteLength);
-        // copied by Buffer.copy: no view made per copy (~70,000 of them in a district-hour)
-        const src = Buffer.from(bin.buffer, bin.byteOffset, bin.byteLength);
-        for (let o = 0; o < bin.byteLength;) {
-          const head = binaryChunkHead(view, o);
-          part(head.startMs, head.first, head.last);
-          const len = (head.n - 1) * 4;
+      for (const packed of chunks)
+        for (let o = 0; o < packed.byteLength;) {
+          const size = int32BE(packed, o);
+          const c = o + PACKED_RECORD_BYTES;
+          // the head first (the chunk's first point is a difference to the point before it),
+          // then the chunk's own differences, section by section
+          readPackedChunk(packed, c, head);
           for (let k = 0; k < 3; k++) {
-            const from = o + BIN_HEAD_BYTES + k * len;
-            at[k] += src.copy(out, at[k], from, from + len);
+            first[k] = head[2 + k];
+            last[k] = head[5 + k];
           }
-          o = head.next;
+          part(head[0], first, last);
+          o = readPackedChunk(packed, c, head, into);
+          if (o !== c + size)
+            throw new Error(`binary replay: a packed chunk of ${size} bytes read to ${o - c}`);
         }
-      }
     });
   if (at[0] !== lead.byteLength + total * 4 || at[2] !== out.byteLength)
     throw new Error(`binary replay: ${(at[0] - lead.byteLength) / 4} points written of ${total}`);

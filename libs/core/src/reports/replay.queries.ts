@@ -158,48 +158,87 @@ export interface ColumnarChunk {
 }
 
 /**
- * A unit's whole chunks in binary (migration 0035's unit_track_replay_bin.bin, one after the
- * other in time order, no point of the unit between them read otherwise), as the binary answer
- * copies them: {@link binaryChunkHead}.
+ * A unit's whole chunks, packed (migration 0036's unit_track_replay_bin.packed), in time order
+ * (no point of the unit between them read otherwise), as the binary answer writes them: each a
+ * record of the int4 (big-endian) L, the int4 -1, and the packed chunk (L bytes,
+ * {@link readPackedChunk}). One per unit: no typed array or view made per chunk (~22,000 in a
+ * district-hour, whose making and collecting was a tenth of the answer's time).
  */
 export type BinaryChunks = Uint8Array;
 
-/** The stored form a replay asks for: the columnar text (0031) or the binary chunks (0035). */
+/** The stored form a replay asks for: the columnar text (0031) or the packed chunks (0036). */
 export type ChunkEncoding = 'text' | 'binary';
 export type StoredOf<E extends ChunkEncoding> = E extends 'binary' ? BinaryChunks : ColumnarChunk;
 
-/** Bytes of a binary chunk's head (0035): eight int32. */
+/** Bytes of a packed chunk's head (0035, 0036): eight int32. */
 export const BIN_HEAD_BYTES = 32;
+/** Bytes before each packed chunk in {@link BinaryChunks}: its length and -1. */
+export const PACKED_RECORD_BYTES = 8;
+
+/** A packed chunk's time differences are stored less this (the base step), as 0036 builds them. */
+const PACKED_STEP_MS = 15_000;
+
+/** The int32 little-endian at `o`. */
+export const int32LE = (b: Uint8Array, o: number) =>
+  b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24);
+/** The int32 big-endian at `o`. */
+export const int32BE = (b: Uint8Array, o: number) =>
+  (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3];
 
 /**
- * The head of the binary chunk at `o` (int32 little-endian each): its start (ms), its points,
- * its first and last point (epoch ms, 1e-6 degrees); its differences (n - 1 each: times', lons',
- * lats') follow, and the next chunk at `next`.
+ * Reads the packed chunk at `o` of `bytes` (0036): its head (int32 little-endian each: its start
+ * / 300 s, its points n, its first and last point: ms since its start, 1e-6 degrees) into `head`
+ * as [startMs, n, first t, lon, lat, last t, lon, lat] (times epoch ms), and, when `into` is
+ * given, its n - 1 differences (zigzag varints: the times' less {@link PACKED_STEP_MS}, the
+ * lons', the lats'), section by section, to `into`: as int32 into `out` at the byte offsets `at`
+ * (moved on past them), or to a function. Returns where the chunk ends.
  */
-export function binaryChunkHead(view: DataView, o: number) {
-  const int = (k: number) => view.getInt32(o + k * 4, true);
-  const startMs = int(0) * CHUNK_MS;
-  const n = int(1);
-  return {
-    startMs,
-    n,
-    first: [startMs + int(2), int(3), int(4)] as const,
-    last: [startMs + int(5), int(6), int(7)] as const,
-    next: o + BIN_HEAD_BYTES + (n - 1) * 12,
-  };
+export function readPackedChunk(
+  bytes: Uint8Array,
+  o: number,
+  head: number[],
+  into?: { out: Int32Array; at: number[] } | ((k: 0 | 1 | 2, d: number) => void),
+): number {
+  const startMs = int32LE(bytes, o) * CHUNK_MS;
+  head[0] = startMs;
+  for (let k = 1; k < 8; k++) head[k] = int32LE(bytes, o + k * 4);
+  head[2] += startMs;
+  head[5] += startMs;
+  let p = o + BIN_HEAD_BYTES;
+  if (!into) return p;
+  const n = head[1];
+  const out = typeof into === 'function' ? null : into;
+  for (let k = 0; k < 3; k++) {
+    const base = k === 0 ? PACKED_STEP_MS : 0;
+    let w = out ? out.at[k] >> 2 : 0;
+    for (let i = 1; i < n; i++) {
+      let b = bytes[p++];
+      let z = b & 127;
+      // most differences fit one byte; multiplication, not shifts, past 31 bits
+      for (let scale = 128; b & 128; scale *= 128) {
+        b = bytes[p++];
+        z += (b & 127) * scale;
+      }
+      const d = base + (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
+      if (out) out.out[w++] = d;
+      else (into as (k: 0 | 1 | 2, d: number) => void)(k as 0 | 1 | 2, d);
+    }
+    if (out) out.at[k] = w << 2;
+  }
+  return p;
 }
 
 /** Stored points: a chunk's 20 bytes each, or (`columnar` asked and met) its stored form. */
 export type ReplayChunkRow<C = ColumnarChunk> = {
   unit_id: string;
   ms: number;
-} & ({ points: Buffer; columnar?: undefined } | { points: null; columnar: C });
+} & ({ points: Uint8Array; columnar?: undefined } | { points: null; columnar: C });
 
 /** Which of a unit's stored chunks a replay reads, and which of those are whole (columnar). */
 function chunkFilters(
   box: Box | null,
   columnar: (ColumnarChunkSpan & { box: Box }) | null,
-  storedColumn: 't_deltas' | 'bin',
+  storedColumn: 't_deltas' | 'packed',
 ) {
   const meets = box
     ? sql`AND w <= ${box.e} AND e >= ${box.w} AND s <= ${box.n} AND n >= ${box.s}`
@@ -207,7 +246,7 @@ function chunkFilters(
   // a binary chunk knows its points' first and last time: whole when they lie in the window (the
   // chunk at the live edge, which ends after `to`, has all its points before it)
   const inWindow =
-    storedColumn === 'bin'
+    storedColumn === 'packed'
       ? sql`us_first >= ${columnar ? columnar.firstMs * 1000 : 0}::bigint
         AND us_last < ${columnar ? columnar.to.getTime() * 1000 : 0}::bigint`
       : sql`chunk_start >= ${columnar?.from ?? null}
@@ -337,12 +376,17 @@ export async function replayChunks(
 }
 
 /**
- * {@link replayChunks} for the binary answer, from the narrow table of binary chunks (migration
- * 0035): a whole chunk comes as its stored bytes, each its own {@link ColumnarChunk} (the api
- * joins consecutive ones: a chunk's first point is a difference to the point before it, whichever
- * chunk that was in); the points of the others (window edges, the box's edge) are looked up by
- * key in unit_track_replay. A row per unit: its whole chunks' bytes one after the other (each a
- * fixed head and its differences: no window over them), its other chunks as in replayChunks.
+ * {@link replayChunks} for the binary answer, from the narrow table of binary chunks (migrations
+ * 0035, 0036): a whole chunk comes packed, as stored (the api joins consecutive ones: a chunk's
+ * first point is a difference to the point before it, whichever chunk that was in); the points
+ * of the others (window edges, the box's edge) are looked up by key in unit_track_replay.
+ *
+ * A row per unit: its chunks as one bytea (base64: the text protocol sends bytea as hex, twice its
+ * size), the whole ones in time order and then the others in time order, each a record: int4
+ * (big-endian) L, int4 -1 and the packed chunk (L bytes), or int4 its start / 300 s and its
+ * 20-byte points (L bytes). One column and no text to split per chunk (the chunks read point by
+ * point were a text each, 'ms:base64'); the whole chunks stay where they are, one
+ * {@link BinaryChunks}.
  */
 export async function replayBinaryChunks(
   db: DbOrTx,
@@ -351,39 +395,43 @@ export async function replayBinaryChunks(
   box: Box,
   columnar: ColumnarChunkSpan & { box: Box },
 ): Promise<ReplayChunkRow<BinaryChunks>[]> {
-  const { meets, whole } = chunkFilters(box, columnar, 'bin');
-  // base64, as the parts: the text protocol sends bytea as hex, twice its size
-  const r = await sql<{ unit_id: string; bin: string | null; parts: string | null }>`
-    SELECT c.unit_id,
-      encode(string_agg(c.bin, ''::bytea ORDER BY c.chunk_start) FILTER (WHERE c.whole), 'base64') AS bin,
-      -- the chunk's ms only for these: an aggregate's argument is computed for the rows its
-      -- filter keeps (numeric arithmetic on every row was a tenth of the statement's time)
-      string_agg((extract(epoch FROM c.chunk_start) * 1000)::bigint || ':' || encode(p.points, 'base64'),
-        '|' ORDER BY c.chunk_start)
-        FILTER (WHERE NOT c.whole) AS parts
+  const { meets, whole } = chunkFilters(box, columnar, 'packed');
+  const r = await sql<{ unit_id: string; chunks: string }>`
+    SELECT c.unit_id, encode(string_agg(CASE WHEN c.whole THEN int4send(length(c.packed)) || int4send(-1) || c.packed
+      ELSE int4send(length(p.points)) || int4send((extract(epoch FROM c.chunk_start) / 300)::integer)
+        || p.points END, ''::bytea ORDER BY c.whole DESC, c.chunk_start), 'base64') AS chunks
     FROM (
-      SELECT unit_id, chunk_start, ${whole} AS whole, bin
+      SELECT unit_id, chunk_start, ${whole} AS whole, packed
       FROM unit_track_replay_bin WHERE chunk_start >= ${from} AND chunk_start < ${to} ${meets}
       -- kept apart (not pulled up): each row's whole computed once, not per use
       OFFSET 0
     ) c
     LEFT JOIN LATERAL (
-      SELECT r.points FROM unit_track_replay r
-      WHERE NOT c.whole AND r.chunk_start = c.chunk_start AND r.unit_id = c.unit_id
+      -- built with the binary row; an empty chunk if ever missing, never a lost record
+      SELECT coalesce((SELECT r.points FROM unit_track_replay r
+        WHERE r.chunk_start = c.chunk_start AND r.unit_id = c.unit_id), ''::bytea) AS points
+      WHERE NOT c.whole
       -- kept a lookup by key (not pulled up into a join, which hashes the whole wide table)
       OFFSET 0
     ) p ON true
     GROUP BY c.unit_id`.execute(db);
   const rows: ReplayChunkRow<BinaryChunks>[] = [];
-  for (const { unit_id, bin, parts } of r.rows) {
-    const of: ReplayChunkRow<BinaryChunks>[] = [];
-    if (bin) {
-      const columnar = Buffer.from(bin, 'base64');
-      // at its first chunk's start: the chunks read point by point lie before or after them all
-      // or between two of them, and are placed by time when written (binaryReplay)
-      of.push({ unit_id, ms: columnar.readInt32LE(0) * CHUNK_MS, points: null, columnar });
+  for (const { unit_id, chunks } of r.rows) {
+    const bytes = Buffer.from(chunks, 'base64');
+    // the whole chunks first (as one), then the others, each in time order
+    let o = 0;
+    while (o < bytes.byteLength && int32BE(bytes, o + 4) === -1)
+      o += PACKED_RECORD_BYTES + int32BE(bytes, o);
+    if (o > 0) {
+      const ms = int32LE(bytes, PACKED_RECORD_BYTES) * CHUNK_MS;
+      rows.push({ unit_id, ms, points: null, columnar: bytes.subarray(0, o) });
     }
-    pushInOrder(rows, of, unit_id, parts);
+    while (o < bytes.byteLength) {
+      const size = int32BE(bytes, o);
+      const ms = int32BE(bytes, o + 4) * CHUNK_MS;
+      rows.push({ unit_id, ms, points: bytes.subarray(o + 8, o + 8 + size) });
+      o += 8 + size;
+    }
   }
   return rows;
 }
