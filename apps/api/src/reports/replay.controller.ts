@@ -36,7 +36,7 @@ export class ReplayController {
     summary: "Replay of a district's window: incidents, downsampled tracks, status changes",
     description:
       'format=columnar answers the same points as delta-coded integer arrays per unit (epoch ms, 1e-6 degrees): a fraction of the bytes and of the time to print and parse. ' +
-      "format=binary answers application/octet-stream: 'RPB1', a uint32 head length, the head (UTF-8 JSON: the columnar answer without the tracks, each unit with n, its number of points), then three sections of big-endian int32, every unit's n values in the head's order: ms since the head's from, longitude and latitude in 1e-6 degrees, each unit's first value absolute and the others differences (the console's form: decoded into typed arrays with no JSON to parse for the points).",
+      "format=binary answers application/octet-stream: 'RPB1', a uint32 head length, the head (UTF-8 JSON: the columnar answer without the tracks, each unit with n, its number of points), then three sections of little-endian int32, every unit's n values in the head's order: ms since the head's from, longitude and latitude in 1e-6 degrees, each unit's first value absolute and the others differences (the console's form: decoded into typed arrays with no JSON to parse for the points).",
     query: areaReplayQuerySchema,
     response: z.union([areaReplaySchema, areaReplayColumnarSchema]),
     alternatives: ['application/octet-stream'],
