@@ -133,8 +133,9 @@ describe(`commander KPIs say what they measure (${SERVICES_MODE ? 'services' : '
 
   it('the daily trend’s axes fit the data: the days asked for, seconds from 0 to a round mark above the largest', async () => {
     const cstDay = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().slice(0, 10);
-    const fromDay = cstDay(Date.parse(from) - 6 * 86_400_000);
     const toDay = cstDay(clock.now().getTime());
+    // the week ending today (from may lie on the day before when the run crosses midnight, CST)
+    const fromDay = cstDay(cstMidnightSec(toDay) * 1000 - 6 * 86_400_000);
     const to = new Date(cstMidnightSec(toDay) * 1000 + 86_400_000).toISOString();
     const r = await world.commander.get(
       `/api/v1/reports/response-times?from=${new Date(cstMidnightSec(fromDay) * 1000).toISOString()}&to=${to}&groupBy=day`,
