@@ -100,26 +100,27 @@ export function inProcessSession(pglite: PGlite): PGliteSession {
       return results.map((r) => ({ rows: r.rows, affectedRows: r.affectedRows }));
     },
     async copyIn({ before, copy, data, after, afterOnDuplicate, transaction }) {
+      const steps = async () => {
+        await pglite.exec(before);
+        await pglite.query(copy, [], { blob: new Blob([data]) });
+        return pglite.exec(after).catch((err: { code?: string }) => {
+          // inside a transaction a failed statement has aborted it: nothing more may run
+          if (transaction || err?.code !== '23505' || afterOnDuplicate === undefined) throw err;
+          return pglite.exec(afterOnDuplicate);
+        });
+      };
+      let results: Awaited<ReturnType<typeof steps>>;
       if (transaction) {
         await pglite.exec('BEGIN');
         try {
-          await pglite.exec(before);
-          await pglite.query(copy, [], { blob: new Blob([data]) });
-          const results = await pglite.exec(after);
+          results = await steps();
           await pglite.exec('COMMIT');
-          return results.map((r) => ({ rows: r.rows, affectedRows: r.affectedRows }));
         } catch (err) {
           // the one session must not stay in a failed transaction
           await pglite.exec('ROLLBACK').catch(() => undefined);
           throw err;
         }
-      }
-      await pglite.exec(before);
-      await pglite.query(copy, [], { blob: new Blob([data]) });
-      const results = await pglite.exec(after).catch((err: { code?: string }) => {
-        if (err?.code !== '23505' || afterOnDuplicate === undefined) throw err;
-        return pglite.exec(afterOnDuplicate);
-      });
+      } else results = await steps();
       return results.map((r) => ({ rows: r.rows, affectedRows: r.affectedRows }));
     },
     async ping() {

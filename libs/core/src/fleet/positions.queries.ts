@@ -1,4 +1,5 @@
 import { sql, type Selectable } from 'kysely';
+import { MATCH_LEAD_MS, chunkOf } from '@ringcad/routing';
 import { BinaryCopyWriter, type DatabaseHandle, type DB, type DbOrTx } from '@ringcad/db';
 
 /** One report as stored (also the payload of jobs queued by earlier versions). */
@@ -94,10 +95,8 @@ SELECT unit_id, at, lon, lat, speed_kmh, heading_deg, flags, received_at FROM tr
 ${onConflict};
 TRUNCATE track_copy`;
 
-/** The 5-minute chunks the replay and patrol stores mark dirty (migrations 0024, 0026). */
-const TRACK_CHUNK_MS = 300_000;
-/** A patrol chunk is also matched with the minute before it as lead-in (migration 0024). */
-const PATROL_LEAD_IN_MS = 60_000;
+/** The replay store's 5-minute chunks (migration 0026; the patrol store's are `chunkOf`). */
+const REPLAY_CHUNK_MS = 300_000;
 
 /**
  * What the `unit_tracks` insert triggers (`unit_tracks_replay_dirty`, 0026, and
@@ -109,10 +108,10 @@ export function trackChunkMarksSql(atMs: readonly number[]): string {
   const replay = new Set<number>();
   const patrol = new Set<number>();
   for (const ms of atMs) {
-    const c = Math.floor(ms / TRACK_CHUNK_MS) * TRACK_CHUNK_MS;
-    replay.add(c);
-    patrol.add(c);
-    patrol.add(Math.floor((ms + PATROL_LEAD_IN_MS) / TRACK_CHUNK_MS) * TRACK_CHUNK_MS);
+    replay.add(Math.floor(ms / REPLAY_CHUNK_MS) * REPLAY_CHUNK_MS);
+    // a patrol chunk is matched with the points of the minute before it as lead-in
+    patrol.add(chunkOf(ms));
+    patrol.add(chunkOf(ms + MATCH_LEAD_MS));
   }
   // whole seconds since the epoch: numbers of our own making, safe to write into the statement
   const marks = (table: string, chunks: Set<number>) =>
