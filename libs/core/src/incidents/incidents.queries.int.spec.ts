@@ -126,6 +126,16 @@ describe(`incident queries (${mode})`, () => {
     const day = '20990101';
     const drawn = await Promise.all(Array.from({ length: 12 }, () => drawIncidentNumber(db, day)));
     expect([...drawn].sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    // the draw's commit skips the flush wait for its own transaction only: no session is left so
+    const settings = await Promise.all(
+      Array.from(
+        { length: 12 },
+        async () =>
+          (await sql<{ s: string }>`SELECT current_setting('synchronous_commit') AS s`.execute(db))
+            .rows[0].s,
+      ),
+    );
+    expect(new Set(settings)).toEqual(new Set(['on']));
     const next = await drawIncidentNumber(db, day);
     const r = await create({}, { day, drawn: next });
     expect(r.number).toBe(`110-${day}-000013`);

@@ -26,7 +26,7 @@ import {
   staleChunks,
   type MatchedChunk,
 } from './patrol-store.queries';
-import { WORLD_BOX, groupTracks, tracksInBox } from './patrol.queries';
+import { cityTracks } from './patrol.queries';
 
 /** At most this many contiguous chunks (an hour) per read of the tracks. */
 const RUN_CHUNKS = 12;
@@ -139,13 +139,10 @@ export class PatrolStoreService implements OnApplicationBootstrap, OnApplication
     for (const run of runs) {
       const fromMs = run[0].ms;
       const toMs = run[run.length - 1].ms + MATCH_CHUNK_MS;
-      const tracks = groupTracks(
-        await tracksInBox(
-          this.database.db,
-          WORLD_BOX,
-          new Date(fromMs - MATCH_LEAD_MS),
-          new Date(toMs),
-        ),
+      const tracks = await cityTracks(
+        this.database.db,
+        new Date(fromMs - MATCH_LEAD_MS),
+        new Date(toMs),
       );
       const matched: MatchedChunk[] = run.map((c) => {
         const own = cut(tracks, c.ms - MATCH_LEAD_MS, c.ms + MATCH_CHUNK_MS);
