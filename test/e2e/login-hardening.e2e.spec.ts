@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import {
   ADMIN_PASSWORD,
@@ -282,6 +283,48 @@ describe(`login hardening, sessions and request bodies (${SERVICES_MODE ? 'servi
     expect(
       (await admin.post('/api/v1/users/00000000-0000-4000-8000-000000000000/disable')).status,
     ).toBe(404);
+  });
+
+  it('reuses a resolved session only where this api is the one writer (embedded); every change to accounts applies at the next request', async () => {
+    const { DatabaseService, SESSION_REUSE_MS, tokenHash } = await import('@ringcad/core');
+    const db = stack.api(0).app.get(DatabaseService).db;
+    const admin = client(base, adminToken);
+    const units = async (t: string) => (await client(base, t).get('/api/v1/units')).status;
+    const users = async (t: string) => (await client(base, t).get('/api/v1/users')).status;
+
+    // a session removed behind the api's back (no such writer exists embedded; this shows whether
+    // the read was reused): embedded, it is reused up to SESSION_REUSE_MS; PostgreSQL reads it
+    // at every request (another instance may have changed it)
+    const first = await loginToken(base, 'erin', 'erin-password');
+    expect(await units(first)).toBe(200);
+    await sql`DELETE FROM sessions WHERE token_hash = ${tokenHash(first)}`.execute(db);
+    expect(await units(first)).toBe(SERVICES_MODE ? 401 : 200);
+    await new Promise((r) => setTimeout(r, SESSION_REUSE_MS + 100));
+    expect(await units(first)).toBe(401);
+
+    // changes through the api: roles, logout, password, each at the very next request
+    const token = await loginToken(base, 'erin', 'erin-password');
+    expect(await users(token)).toBe(403);
+    const granted = await admin.raw('PATCH', `/api/v1/users/${ids.erin}`, {
+      roles: ['dispatcher', 'admin'],
+    });
+    expect(granted.status).toBe(200);
+    expect(await users(token)).toBe(200);
+    expect(
+      (await admin.raw('PATCH', `/api/v1/users/${ids.erin}`, { roles: ['dispatcher'] })).status,
+    ).toBe(200);
+    expect(await users(token)).toBe(403);
+    expect(await units(token)).toBe(200);
+    expect((await client(base, token).post('/api/v1/auth/logout')).status).toBeLessThan(300);
+    expect(await units(token)).toBe(401);
+
+    const again = await loginToken(base, 'erin', 'erin-password');
+    expect(await units(again)).toBe(200);
+    const reset = await admin.post(`/api/v1/users/${ids.erin}/password`, {
+      password: 'erin-new-password',
+    });
+    expect(reset.status).toBe(200);
+    expect(await units(again)).toBe(401);
   });
 
   it('refuses an unauthenticated socket.io connection on the default namespace', async () => {

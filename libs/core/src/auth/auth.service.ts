@@ -41,9 +41,33 @@ import { jurisdictionExists } from './scope.queries';
 
 const WRONG_CREDENTIALS = 'wrong username or password';
 
+/**
+ * Embedded mode (PGlite: one process, the only writer of its database) reuses a user session it
+ * has resolved for up to this long (ms) instead of reading it for every request: each read was a
+ * turn on PGlite's one session in front of the request's own, queued at the peak behind position
+ * batches. Every change to accounts or sessions goes through this process and drops what it kept
+ * at once (logout, disable, roles, scope, password, a user import), so the next request sees it.
+ * With PostgreSQL several api instances share the database and each request reads its session:
+ * a change made through one instance applies at the next request on every other.
+ */
+export const SESSION_REUSE_MS = 5000;
+/** At most this many resolved sessions are kept (a centre has a few hundred seats). */
+const MAX_KEPT_SESSIONS = 10_000;
+
+interface ResolvedSession {
+  principal: Extract<Principal, { kind: 'user' }>;
+  expiresMs: number;
+  /** performance.now() until which it is reused. */
+  reuseUntil: number;
+}
+
 @Injectable()
 export class AuthService implements OnModuleInit {
   private readonly logger = new Logger(AuthService.name);
+  /** Resolved user sessions by token hash (reads under way included: concurrent requests share one). */
+  private readonly sessions = new Map<string, Promise<ResolvedSession | null>>();
+  /** Moved on by every change to users or sessions: a read begun before it is not kept. */
+  private generation = 0;
   constructor(
     private readonly database: DatabaseService,
     private readonly clock: Clock,
@@ -86,20 +110,66 @@ export class AuthService implements OnModuleInit {
       const unit = await unitByTerminalTokenHash(this.database.db, hash);
       return unit ? { kind: 'unit', unitId: unit.id, callsign: unit.callsign } : null;
     }
-    const row = await sessionUser(this.database.db, hash);
-    if (!row || new Date(row.expires_at) <= this.clock.now()) return null;
-    return {
-      kind: 'user',
-      id: row.id,
-      username: row.username,
-      roles: row.roles as Role[],
-      jurisdictionId: row.jurisdiction_id,
-    };
+    if (this.database.raw.kind !== 'pglite')
+      return toPrincipal(await sessionUser(this.database.db, hash), this.clock.now());
+    let resolved = this.sessions.get(hash);
+    const kept = resolved ? await resolved : null;
+    if (!kept || kept.reuseUntil <= performance.now()) {
+      if (resolved && this.sessions.get(hash) === resolved) this.sessions.delete(hash);
+      resolved = this.sessions.get(hash) ?? this.resolveSession(hash);
+    }
+    const session = await resolved;
+    if (!session || session.expiresMs <= this.clock.now().getTime()) return null;
+    return { ...session.principal, roles: [...session.principal.roles] };
+  }
+
+  /** Reads a user session (kept for SESSION_REUSE_MS unless a change intervenes); null: none. */
+  private resolveSession(hash: string): Promise<ResolvedSession | null> {
+    const generation = this.generation;
+    const read = sessionUser(this.database.db, hash).then(
+      (row): ResolvedSession | null => {
+        // unknown or revoked tokens are not kept: each is read again (nothing piles up)
+        if (this.sessions.get(hash) === read && (!row || generation !== this.generation))
+          this.sessions.delete(hash);
+        if (!row) return null;
+        return {
+          principal: sessionPrincipal(row),
+          expiresMs: new Date(row.expires_at).getTime(),
+          reuseUntil: performance.now() + SESSION_REUSE_MS,
+        };
+      },
+      (err: unknown) => {
+        if (this.sessions.get(hash) === read) this.sessions.delete(hash);
+        throw err;
+      },
+    );
+    // expired and logged-out sessions are dropped only when met again: bound what is kept
+    if (this.sessions.size >= MAX_KEPT_SESSIONS) this.sessions.clear();
+    this.sessions.set(hash, read);
+    return read;
+  }
+
+  /**
+   * Forgets every resolved session: called after a change to users or sessions has committed
+   * (the next request of each reads its session again).
+   */
+  forgetSessions(): void {
+    this.generation++;
+    this.sessions.clear();
   }
 
   /** Revokes one user session (logout); unknown or already revoked tokens are fine. */
   async logout(token: string): Promise<void> {
-    await deleteSession(this.database.db, tokenHash(token));
+    await this.changing(() => deleteSession(this.database.db, tokenHash(token)));
+  }
+
+  /** Runs a change to users or sessions, then forgets the sessions resolved before it. */
+  private async changing<T>(change: () => Promise<T>): Promise<T> {
+    try {
+      return await change();
+    } finally {
+      this.forgetSessions();
+    }
   }
 
   async listUsers(): Promise<UserView[]> {
@@ -115,57 +185,63 @@ export class AuthService implements OnModuleInit {
     if (disabled && by.kind === 'user' && by.id === userId) {
       throw conflict('you cannot disable your own account');
     }
-    return this.database.transaction(async (tx) => {
-      const user = await setUserDisabledAt(tx, userId, disabled ? this.clock.now() : null);
-      if (!user) throw notFound('user', userId);
-      if (disabled) await deleteUserSessions(tx, userId);
-      await appendAudit(
-        tx,
-        this.clock.now(),
-        actorOf(by),
-        disabled ? 'disable' : 'enable',
-        'user',
-        userId,
-        {
-          username: user.username,
-        },
-      );
-      return { ...toUserView(user), disabled };
-    });
+    return this.changing(() =>
+      this.database.transaction(async (tx) => {
+        const user = await setUserDisabledAt(tx, userId, disabled ? this.clock.now() : null);
+        if (!user) throw notFound('user', userId);
+        if (disabled) await deleteUserSessions(tx, userId);
+        await appendAudit(
+          tx,
+          this.clock.now(),
+          actorOf(by),
+          disabled ? 'disable' : 'enable',
+          'user',
+          userId,
+          {
+            username: user.username,
+          },
+        );
+        return { ...toUserView(user), disabled };
+      }),
+    );
   }
 
   /** New roles or jurisdiction scope; they apply from the account's next request. */
   async updateUser(userId: string, input: UpdateUserRequest, by: Principal): Promise<UserView> {
     if (by.kind === 'user' && by.id === userId && input.roles && !input.roles.includes('admin'))
       throw conflict('you cannot take the admin role from your own account');
-    return this.database.transaction(async (tx) => {
-      if (input.jurisdictionId && !(await jurisdictionExists(tx, input.jurisdictionId)))
-        throw notFound('jurisdiction', input.jurisdictionId);
-      const user = await updateUserRow(tx, userId, {
-        ...(input.roles ? { roles: [...new Set(input.roles)] } : {}),
-        ...(input.jurisdictionId !== undefined ? { jurisdiction_id: input.jurisdictionId } : {}),
-      });
-      if (!user) throw notFound('user', userId);
-      await appendAudit(tx, this.clock.now(), actorOf(by), 'update', 'user', userId, {
-        roles: user.roles,
-        jurisdictionId: user.jurisdiction_id,
-      });
-      return { ...toUserView(user), disabled: user.disabled_at !== null };
-    });
+    return this.changing(() =>
+      this.database.transaction(async (tx) => {
+        if (input.jurisdictionId && !(await jurisdictionExists(tx, input.jurisdictionId)))
+          throw notFound('jurisdiction', input.jurisdictionId);
+        const user = await updateUserRow(tx, userId, {
+          ...(input.roles ? { roles: [...new Set(input.roles)] } : {}),
+          ...(input.jurisdictionId !== undefined ? { jurisdiction_id: input.jurisdictionId } : {}),
+        });
+        if (!user) throw notFound('user', userId);
+        await appendAudit(tx, this.clock.now(), actorOf(by), 'update', 'user', userId, {
+          roles: user.roles,
+          jurisdictionId: user.jurisdiction_id,
+        });
+        return { ...toUserView(user), disabled: user.disabled_at !== null };
+      }),
+    );
   }
 
   /** A new password set by the admin; every session of the account ends. */
   async resetPassword(userId: string, password: string, by: Principal): Promise<UserView> {
     const hash = await hashPassword(password);
-    return this.database.transaction(async (tx) => {
-      const user = await updateUserRow(tx, userId, { password_hash: hash });
-      if (!user) throw notFound('user', userId);
-      await deleteUserSessions(tx, userId);
-      await appendAudit(tx, this.clock.now(), actorOf(by), 'reset-password', 'user', userId, {
-        username: user.username,
-      });
-      return { ...toUserView(user), disabled: user.disabled_at !== null };
-    });
+    return this.changing(() =>
+      this.database.transaction(async (tx) => {
+        const user = await updateUserRow(tx, userId, { password_hash: hash });
+        if (!user) throw notFound('user', userId);
+        await deleteUserSessions(tx, userId);
+        await appendAudit(tx, this.clock.now(), actorOf(by), 'reset-password', 'user', userId, {
+          username: user.username,
+        });
+        return { ...toUserView(user), disabled: user.disabled_at !== null };
+      }),
+    );
   }
 
   async createUser(input: CreateUserRequest, by: Principal): Promise<UserView> {
@@ -225,4 +301,22 @@ function toUserView(
     roles: u.roles as Role[],
     jurisdictionId: u.jurisdiction_id,
   };
+}
+
+type SessionRow = NonNullable<Awaited<ReturnType<typeof sessionUser>>>;
+
+function sessionPrincipal(row: SessionRow): Extract<Principal, { kind: 'user' }> {
+  return {
+    kind: 'user',
+    id: row.id,
+    username: row.username,
+    roles: row.roles as Role[],
+    jurisdictionId: row.jurisdiction_id,
+  };
+}
+
+/** A session row as its principal, or null when there is none or it has expired. */
+function toPrincipal(row: SessionRow | undefined, now: Date): Principal | null {
+  if (!row || new Date(row.expires_at) <= now) return null;
+  return sessionPrincipal(row);
 }

@@ -26,7 +26,7 @@ import {
   DomainError,
   type Principal,
 } from '../platform';
-import { hashPassword, newToken, tokenHash } from '../auth';
+import { AuthService, hashPassword, newToken, tokenHash } from '../auth';
 import { AfterCommit, RealtimePublisher } from '../realtime';
 import { InputBounds, inBbox, insertPremise, updatePremise } from '../roads';
 import { UnitsService } from '../fleet';
@@ -124,6 +124,7 @@ export class ImportsService {
     private readonly units: UnitsService,
     private readonly realtime: RealtimePublisher,
     private readonly schemes: RingSchemesService,
+    private readonly auth: AuthService,
   ) {}
 
   async run(q: BulkImportQuery, bytes: Uint8Array, by: Principal): Promise<ImportResult> {
@@ -197,6 +198,8 @@ export class ImportsService {
       }
       return { rows, tokens: ctx.tokens };
     });
+    // accounts changed (roles, scope, a new password ends their sessions): read them afresh
+    if (q.kind === 'users') this.auth.forgetSessions();
     await after.run();
     return result(done.rows, true, done.tokens);
   }
