@@ -159,6 +159,16 @@ describe(`area replay, stored columnar chunks (${mode})`, () => {
     expect(end).toBe(packed.byteLength);
     expect(head.slice(0, 2)).toEqual([7 * 300_000, values.length + 1]);
     expect(got).toEqual([values, values, values]);
+    // …and as the binary answer reads them: straight into int32 sections (one to five bytes each)
+    const n = values.length;
+    const out = new Int32Array(3 * n + 2);
+    const at = [4, 4 + n * 4, 4 + n * 8];
+    expect(readPackedChunk(packed, 0, head, { out, at })).toBe(packed.byteLength);
+    expect(at).toEqual([4 + n * 4, 4 + n * 8, 4 + n * 12]);
+    expect([...out.subarray(1, 1 + n)]).toEqual(values);
+    expect([...out.subarray(1 + n, 1 + 2 * n)]).toEqual(values);
+    expect([...out.subarray(1 + 2 * n, 1 + 3 * n)]).toEqual(values);
+    expect([out[0], out[3 * n + 1]]).toEqual([0, 0]);
   });
 
   it.each(all.map((c) => [c.name, c] as const))(

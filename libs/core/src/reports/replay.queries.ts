@@ -3,11 +3,16 @@ import type { DB, Db, DbOrTx } from '@ringcad/db';
 
 type Incident = Selectable<DB['incidents']>;
 
-/** Session settings for an area replay's transaction: sort in memory, no JIT. */
+/**
+ * Session settings for an area replay's transaction: sort in memory, no JIT; no Memoize (the
+ * binary chunks' key lookups, {@link replayBinaryChunks}: every key differs, and caching the
+ * ~22,000 misses of a district-hour was ~40 of the statement's ~90 ms of CPU) and no parallel
+ * workers (on a 2-core server they cost more CPU than they save time).
+ */
 export async function replaySettings(db: DbOrTx): Promise<void> {
-  await sql`SELECT set_config('work_mem', '128MB', true), set_config('jit', 'off', true)`.execute(
-    db,
-  );
+  await sql`SELECT set_config('work_mem', '128MB', true), set_config('jit', 'off', true),
+    set_config('enable_memoize', 'off', true),
+    set_config('max_parallel_workers_per_gather', '0', true)`.execute(db);
 }
 
 /** A jurisdiction with its bounding box. */
@@ -206,24 +211,55 @@ export function readPackedChunk(
   head[5] += startMs;
   let p = o + BIN_HEAD_BYTES;
   if (!into) return p;
-  const n = head[1];
-  const out = typeof into === 'function' ? null : into;
+  const count = head[1] - 1;
+  const scratch = typeof into === 'function' ? new Int32Array(count) : null;
   for (let k = 0; k < 3; k++) {
     const base = k === 0 ? PACKED_STEP_MS : 0;
-    let w = out ? out.at[k] >> 2 : 0;
-    for (let i = 1; i < n; i++) {
-      let b = bytes[p++];
-      let z = b & 127;
-      // most differences fit one byte; multiplication, not shifts, past 31 bits
-      for (let scale = 128; b & 128; scale *= 128) {
-        b = bytes[p++];
-        z += (b & 127) * scale;
-      }
-      const d = base + (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
-      if (out) out.out[w++] = d;
-      else (into as (k: 0 | 1 | 2, d: number) => void)(k as 0 | 1 | 2, d);
+    if (typeof into === 'function') {
+      p = readDifferences(bytes, p, count, base, scratch as Int32Array, 0);
+      for (let i = 0; i < count; i++) into(k as 0 | 1 | 2, (scratch as Int32Array)[i]);
+    } else {
+      p = readDifferences(bytes, p, count, base, into.out, into.at[k] >> 2);
+      into.at[k] += count << 2;
     }
-    if (out) out.at[k] = w << 2;
+  }
+  return p;
+}
+
+/**
+ * `count` zigzag varints from `p` on, each plus `base`, into `out` from index `w`; returns where
+ * they end. Up to four bytes (z < 2^28: a 15 s step is one byte, a few metres one or two) with
+ * integer operations only; the fifth byte multiplies (z may pass 2^31).
+ */
+function readDifferences(
+  bytes: Uint8Array,
+  p: number,
+  count: number,
+  base: number,
+  out: Int32Array,
+  w: number,
+): number {
+  for (const end = w + count; w < end; w++) {
+    let b = bytes[p++];
+    let z = b & 127;
+    if (b > 127) {
+      b = bytes[p++];
+      z |= (b & 127) << 7;
+      if (b > 127) {
+        b = bytes[p++];
+        z |= (b & 127) << 14;
+        if (b > 127) {
+          b = bytes[p++];
+          z |= (b & 127) << 21;
+          if (b > 127) {
+            z += (bytes[p++] & 127) * 268_435_456;
+            out[w] = base + (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
+            continue;
+          }
+        }
+      }
+    }
+    out[w] = base + ((z >>> 1) ^ -(z & 1));
   }
   return p;
 }
