@@ -55,12 +55,19 @@ describe(`safety index samples (${SERVICES_MODE ? 'services' : 'embedded'} mode)
 
   it('the sampler records 见警率 and perimeter readiness; the index takes their weekly means', async () => {
     // the repeatable job runs every second: wait until it has sampled the persisted drive and
-    // the perimeter
+    // the perimeter. Both districts: a round works them out one after the other, so a round that
+    // began while the drive was being written may hold one of them before it and one after (the
+    // next round, which replaces the slot's samples, has both)
     let rows: Row[] = [];
     for (const end = Date.now() + 60_000; ; await sleep(300)) {
       rows = (await index()).districts;
       const west = rows.find((r) => r.districtId === ids.west);
-      if (part(west, 'visibility')?.raw === 14.3 && part(west, 'perimeterReadiness')?.samples)
+      const east = rows.find((r) => r.districtId === ids.east);
+      if (
+        part(west, 'visibility')?.raw === 14.3 &&
+        part(east, 'visibility')?.raw === 17.6 &&
+        part(west, 'perimeterReadiness')?.samples
+      )
         break;
       if (Date.now() > end) throw new Error(`no samples: ${JSON.stringify(rows)}`);
     }
