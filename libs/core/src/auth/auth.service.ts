@@ -113,12 +113,14 @@ export class AuthService implements OnModuleInit {
     if (this.database.raw.kind !== 'pglite')
       return toPrincipal(await sessionUser(this.database.db, hash), this.clock.now());
     let resolved = this.sessions.get(hash);
-    const kept = resolved ? await resolved : null;
-    if (!kept || kept.reuseUntil <= performance.now()) {
-      if (resolved && this.sessions.get(hash) === resolved) this.sessions.delete(hash);
-      resolved = this.sessions.get(hash) ?? this.resolveSession(hash);
+    const kept = resolved && (await resolved);
+    // past its bound: read again (unless another request already is); an unknown token's shared
+    // read answers null once, and is not read a second time
+    if (kept && kept.reuseUntil <= performance.now()) {
+      if (this.sessions.get(hash) === resolved) this.sessions.delete(hash);
+      resolved = undefined;
     }
-    const session = await resolved;
+    const session = await (resolved ?? this.sessions.get(hash) ?? this.resolveSession(hash));
     if (!session || session.expiresMs <= this.clock.now().getTime()) return null;
     return { ...session.principal, roles: [...session.principal.roles] };
   }

@@ -51,9 +51,9 @@ export interface IncidentInsert {
  */
 export async function drawIncidentNumber(db: Db, day: string): Promise<number> {
   const r = await sql<{ n: number }>`
-    WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true))
-    INSERT INTO incident_counters (day, n) SELECT ${day}::text, 1 FROM async_commit
-    ON CONFLICT (day) DO UPDATE SET n = incident_counters.n + 1 RETURNING n`.execute(db);
+    WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true)),
+      drawn AS (${nextNumberSql(day)})
+    SELECT drawn.n FROM drawn, async_commit`.execute(db);
   return r.rows[0].n;
 }
 
