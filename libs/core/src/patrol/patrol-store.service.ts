@@ -139,10 +139,8 @@ export class PatrolStoreService implements OnApplicationBootstrap, OnApplication
     for (const run of runs) {
       const fromMs = run[0].ms;
       const toMs = run[run.length - 1].ms + MATCH_CHUNK_MS;
-      const tracks = await cityTracks(
-        this.database.db,
-        new Date(fromMs - MATCH_LEAD_MS),
-        new Date(toMs),
+      const tracks = await this.database.transaction((tx) =>
+        cityTracks(tx, new Date(fromMs - MATCH_LEAD_MS), new Date(toMs)),
       );
       const matched: MatchedChunk[] = run.map((c) => {
         const own = cut(tracks, c.ms - MATCH_LEAD_MS, c.ms + MATCH_CHUNK_MS);

@@ -34,7 +34,10 @@ describe(`city tracks, packed per unit (${mode})`, () => {
         CASE WHEN g % 11 = 0 THEN 1 ELSE 0 END,
         now()
       FROM (SELECT gen_random_uuid() AS id, k FROM generate_series(1, 40) k) u,
-        generate_series(-10, 80) g`.execute(db);
+        generate_series(-10, 80) g
+      -- stored in arrival order: most units' reports in time order, every third unit's late
+      -- (latest first), so the read meets them out of order
+      ORDER BY CASE WHEN u.k % 3 = 0 THEN -g ELSE g END, u.k`.execute(db);
   });
 
   afterAll(async () => {
@@ -44,7 +47,7 @@ describe(`city tracks, packed per unit (${mode})`, () => {
   it('reads exactly the grouped row-per-point tracks of the window', async () => {
     const from = new Date(T0);
     const to = new Date(T0 + 60 * 3.7 * 1000);
-    const packed = await cityTracks(db, from, to);
+    const packed = await db.transaction().execute((tx) => cityTracks(tx, from, to));
     const rows = groupTracks(await tracksInBox(db, WORLD_BOX, from, to));
     expect(packed.length).toBe(40);
     expect(packed).toEqual(rows);
@@ -60,6 +63,9 @@ describe(`city tracks, packed per unit (${mode})`, () => {
   });
 
   it('reads nothing from an empty window', async () => {
-    expect(await cityTracks(db, new Date(T0 - 3_600_000), new Date(T0 - 3_000_000))).toEqual([]);
+    const empty = await db
+      .transaction()
+      .execute((tx) => cityTracks(tx, new Date(T0 - 3_600_000), new Date(T0 - 3_000_000)));
+    expect(empty).toEqual([]);
   });
 });
