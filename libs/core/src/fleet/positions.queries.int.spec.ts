@@ -223,3 +223,68 @@ describe(`units' row positions (${mode})`, () => {
     expect(copied).toEqual(await viaInsert(A, B.slice(0, 100), B.slice(100)));
   });
 });
+
+/**
+ * The insert triggers' chunk marks (0024, 0026; their chunk found with date_bin since 0038) at
+ * the instants where a floor can slip: exactly on a 5-minute boundary, a microsecond before
+ * one, a minute (the patrol lead) before one and a microsecond either side of that, and before
+ * 1970. Each point marks its 5-minute chunk for the replay store, and its chunk and the chunk a
+ * minute later for the patrol store. Both modes (the triggers run on PostgreSQL's every batch).
+ */
+describe(`track insert triggers' chunk marks (${mode})`, () => {
+  let close: () => Promise<void>;
+  let db: Db;
+
+  beforeAll(async () => {
+    let handle: DatabaseHandle;
+    ({ handle, close } = await openTestDatabase('q_track_marks'));
+    db = handle.db;
+  });
+  afterAll(async () => {
+    await close();
+  });
+
+  it('marks each point’s chunk, and for the patrol store the chunk a minute later', async () => {
+    const at = [
+      '2026-03-01T02:05:00.000000Z', // on a boundary
+      '2026-03-01T02:09:59.999999Z', // a microsecond before one
+      '2026-03-01T02:14:00.000000Z', // a minute before one: its patrol mark is the next chunk
+      '2026-03-01T02:23:59.999999Z', // a microsecond less: not yet
+      '2026-03-01T02:34:00.000001Z',
+      '1969-12-31T23:58:00.000000Z', // before the epoch: floors down, not towards zero
+    ];
+    const unit = randomUUID();
+    const rows: TrackReport[] = at.map((a) => ({
+      u: unit,
+      at: a,
+      x: 104,
+      y: 30.6,
+      s: null,
+      h: null,
+      f: 0,
+    }));
+    await insertTrackReports(db, rows, '2026-03-01T03:00:00Z');
+    const marks = async (table: string) =>
+      (
+        await sql<{ c: string }>`
+          SELECT to_char(chunk_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') AS c
+          FROM ${sql.table(table)} ORDER BY chunk_start`.execute(db)
+      ).rows.map((r) => r.c);
+    expect(await marks('unit_track_replay_dirty')).toEqual([
+      '1969-12-31T23:55:00',
+      '2026-03-01T02:05:00',
+      '2026-03-01T02:10:00',
+      '2026-03-01T02:20:00',
+      '2026-03-01T02:30:00',
+    ]);
+    expect(await marks('patrol_match_dirty')).toEqual([
+      '1969-12-31T23:55:00',
+      '2026-03-01T02:05:00',
+      '2026-03-01T02:10:00',
+      '2026-03-01T02:15:00',
+      '2026-03-01T02:20:00',
+      '2026-03-01T02:30:00',
+      '2026-03-01T02:35:00',
+    ]);
+  });
+});
