@@ -20,6 +20,7 @@ import {
   laggardGroupsFromCells,
   responseTimeGroups,
   responseTimeGroupsFromCells,
+  unitCallsigns,
   unitResponseTimeGroupsFromCells,
 } from './reports.queries';
 import {
@@ -373,6 +374,15 @@ describe(`report pre-aggregates (${mode})`, () => {
       groupBy: 'unit',
       groups: counts(direct),
     });
+    // each unit named in the same statement, as the callsign look-up names it
+    const named = await unitCallsigns(
+      handle.db,
+      direct.map((g) => String(g.key)),
+    );
+    expect(named.length).toBe(direct.length);
+    expect(new Map((cells ?? []).map((g) => [String(g.key), g.label]))).toEqual(
+      new Map(named.map((u) => [u.id, u.callsign])),
+    );
     // exactly the merged histograms' percentiles (the statement's bounds and slices are only a
     // cheaper way to read them)
     const measuresOf = (groups: { key: string | number | null; measures: object }[]) =>

@@ -66,6 +66,8 @@ export interface PercentileGroup<M extends string, A extends string> {
   aggregates: Record<A, unknown>;
   /** Per measure, the value at each of REPORT_FRACTIONS (null when the group has none). */
   measures: Record<M, (number | null)[]>;
+  /** The group's name when the statement read it too (null: it has none); otherwise looked up. */
+  label?: string | null;
 }
 
 type Key = string | number;

@@ -78,10 +78,13 @@ export class ReportsService {
     const exact = 'exact' in rows;
     const groupRows = 'exact' in rows ? rows.exact : rows;
     const keyOf = (k: string | number | null) => this.keyText(q.groupBy, k);
-    const labels = await this.labels(
-      q.groupBy,
-      groupRows.map((r) => keyOf(r.key)).filter((k) => k !== ''),
-    );
+    // the per-unit cells name their units in the same statement
+    const labels = groupRows.every((r) => r.label !== undefined)
+      ? new Map(groupRows.flatMap((r) => (r.label === null ? [] : [[keyOf(r.key), r.label]])))
+      : await this.labels(
+          q.groupBy,
+          groupRows.map((r) => keyOf(r.key)).filter((k) => k !== ''),
+        );
     const pctOf = (n: number, of: number) => (of > 0 ? Math.round((n / of) * 10_000) / 100 : null);
     const groups = groupRows.map((r): ResponseTimeGroup => {
       const k = keyOf(r.key);
