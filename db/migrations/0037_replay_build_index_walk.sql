@@ -19,7 +19,10 @@
 -- each lag); replay_micro becomes a single expression, which PostgreSQL inlines (a SELECT with a
 -- FROM was a function call per coordinate); the zigzag values are columns, so that replay_varint
 -- is inlined too. No JIT: the planner's guess at the walk's size passes jit_above_cost, and
--- compiling took ~0.2 s of the 2. Every stored value is the same as 0036's
+-- compiling took ~0.2 s of the 2. No bitmap scans: at the peak the planner's statistics lag the
+-- table (a few hundred rows guessed per unit and chunk, ~1,500 there), and it fetched each unit's
+-- every point of the chunk through a bitmap and sorted them for the first one (27 s of the
+-- chunk's build in a services peak run) instead of taking it first off the index. Every stored value is the same as 0036's
 -- (libs/core/src/reports/replay-chunk-build.int.spec.ts builds with both and compares).
 -- 0031's rounding (the same float8 product, floor and tie test), as one expression
 CREATE OR REPLACE FUNCTION replay_micro(deg double precision) RETURNS bigint
@@ -122,4 +125,4 @@ BEGIN
   GET DIAGNOSTICS stored = ROW_COUNT;
   RETURN stored;
 END;
-$$ LANGUAGE plpgsql SET jit = off;
+$$ LANGUAGE plpgsql SET jit = off SET enable_bitmapscan = off;
