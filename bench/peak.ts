@@ -38,6 +38,7 @@ import {
   importGeoJsonRoads,
   type RoadGraph,
 } from '../libs/routing/src';
+import { TRACK_CHUNK_SWEEP } from '../libs/core/src/reports/track-chunk-sweeps';
 import { mulberry32, streetPoint, writeResult } from './lib/bench-utils';
 import { adminToken, api, percentile, startStack, type BenchMode } from './lib/stack-process';
 
@@ -56,6 +57,16 @@ const BATCH = Math.min(5000, UNITS);
 const AVL_INSTANCE = process.env.BENCH_AVL_INSTANCE !== '0';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const load = () => os.loadavg().map((v) => Math.round(v * 100) / 100);
+/**
+ * Services mode: the calls are placed around the processors' sweep of the first 5-minute chunk of
+ * tracks the load fills whole (replay build and patrol read, 30-45 s after the chunk closes:
+ * TRACK_CHUNK_SWEEP), so every run has one at the peak's volume in the middle of its calls. Left
+ * to the clock, a run could meet a chunk the load only began (a few seconds of reports) and
+ * report tails a real hour would not have. BENCH_ALIGN_SWEEP=0 starts the calls 15 s after the
+ * load, as before 2026-12-06 (shorter: up to ~8 minutes less of load before the calls).
+ */
+const ALIGN_SWEEP = process.env.BENCH_ALIGN_SWEEP !== '0';
+const TRACK_CHUNK_MS = 300_000;
 
 /** Resolves with the promise's value, or with `null` after `ms` (the caller reports what failed). */
 async function within<T>(ms: number, p: Promise<T>): Promise<T | null> {
@@ -129,6 +140,8 @@ const IN_CLOCK = {
   positionsPerSec:
     'position reports accepted (202) / seconds from the start of the load to its end (includes the 15 s settling before the calls)',
   lost: 'accepted reports minus the rows in unit_tracks, counted in the database',
+  sweepInCalls:
+    "services: the 5-minute chunk of tracks whose sweep (the processors' replay build and patrol read, from sweptFrom, every 15 s) the calls were placed around: the first chunk the position load filled whole, the calls starting at callsFrom; null in embedded mode (no sweeps on PGlite) or with BENCH_ALIGN_SWEEP=0",
   notInClock:
     'starting the stack, loading the road network, creating units and districts, the consoles’ first sync (consolesSyncMs, separate)',
 };
@@ -439,6 +452,22 @@ async function runMode(mode: BenchMode, city: City) {
     })();
     // let the fleet report and coverage settle before the calls
     await sleep(15_000);
+    let sweepInCalls: Record<string, string> | null = null;
+    if (mode === 'services' && ALIGN_SWEEP) {
+      const chunkEnd = Math.ceil(startMs / TRACK_CHUNK_MS) * TRACK_CHUNK_MS + TRACK_CHUNK_MS;
+      const callsFrom =
+        chunkEnd +
+        TRACK_CHUNK_SWEEP.settleMs +
+        TRACK_CHUNK_SWEEP.everyMs / 2 -
+        (CALL_SECONDS * 1000) / 2;
+      sweepInCalls = {
+        chunk: `${new Date(chunkEnd - TRACK_CHUNK_MS).toISOString()}/${new Date(chunkEnd).toISOString()}`,
+        sweptFrom: new Date(chunkEnd + TRACK_CHUNK_SWEEP.settleMs).toISOString(),
+        callsFrom: new Date(Math.max(callsFrom, Date.now())).toISOString(),
+      };
+      step(`calls placed around the sweep of the full chunk ${sweepInCalls.chunk}`);
+      if (callsFrom > Date.now()) await sleep(callsFrom - Date.now());
+    }
 
     // calls from their own process; each created incident is opened by a dispatcher
     const callPoints = Array.from({ length: 500 }, () => {
@@ -737,6 +766,7 @@ async function runMode(mode: BenchMode, city: City) {
       consoles: CONSOLES,
       callRatePerSec: CALL_RATE,
       callSeconds: CALL_SECONDS,
+      sweepInCalls,
       roadNodes: city.graph.nodeCount,
       topology: stack.avlBase
         ? 'desk api + AVL api (position batches) + worker'
