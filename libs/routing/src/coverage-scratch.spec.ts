@@ -188,6 +188,10 @@ describe('computeCoverage from scratch equals plain references', () => {
     const crowded = placeUnits(graph, 2, 120, 12);
     checkScratch(graph, crowded, [300, 60, 900, 300], areas);
     checkTiersApart(graph, crowded, [300, 60, 900, 300], areas);
+    // blind spots at a tier below the largest: their outlines are placed between the times of
+    // the cells on either side (both known, unlike at the largest tier), next to cells covered
+    // within the least tier
+    checkScratch(graph, placeUnits(graph, 3, 40), [300, 1800, 300], areas);
   });
 
   itWithRealData('on the real Chengdu and Shenzhen networks, with and without areas', () => {
