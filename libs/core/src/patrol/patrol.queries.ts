@@ -80,11 +80,15 @@ const PG_EPOCH_US = 946_684_800_000_000;
  * are sorted here when a unit's are not.
  */
 export async function cityTracks(tx: Tx, from: Date, to: Date): Promise<UnitTrack[]> {
-  // hashed, never sorted: at the peak the statistics lag the table (a few hundred rows guessed
-  // for millions), and the planner sorted them by unit on disk instead
+  // hashed, never sorted nor walked in index order: at the peak the statistics lag the table (a
+  // few hundred rows guessed for millions), and the planner sorted them by unit on disk (9 s) or,
+  // sorts off, walked the whole partition's (unit_id, at) index for them (83 s); the window's
+  // rows are found by the time range alone (BRIN bitmap, or a scan)
   await sql`SELECT set_config('work_mem', '256MB', true), set_config('jit', 'off', true),
-    set_config('max_parallel_workers_per_gather', '0', true),
-    set_config('enable_sort', 'off', true)`.execute(tx);
+    set_config('max_parallel_workers_per_gather', '0', true), set_config('enable_sort', 'off', true),
+    set_config('enable_indexscan', 'off', true), set_config('enable_indexonlyscan', 'off', true)`.execute(
+    tx,
+  );
   const r = await sql<{ unit_id: string; pts: Uint8Array }>`
     SELECT unit_id, string_agg(
         timestamptz_send(at) || float8send(lon) || float8send(lat)
