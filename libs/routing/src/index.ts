@@ -138,6 +138,7 @@ export {
 export type { AreaGeometry } from './raster';
 export {
   generateCity,
+  mulberry32,
   type PointFeature,
   type SyntheticCity,
   type SyntheticCityOptions,

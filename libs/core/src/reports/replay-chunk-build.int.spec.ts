@@ -1,3 +1,4 @@
+import { mulberry32 } from '@ringcad/routing';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -32,17 +33,6 @@ function definition(file: string, name: string, end: string, renamed: string) {
   return text.slice(start, stop + end.length).replace(`FUNCTION ${name}(`, `FUNCTION ${renamed}(`);
 }
 
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Point {
   unit: string;
   us: number;
@@ -55,7 +45,7 @@ const unitId = (i: number) => `00000000-0000-4000-8000-${String(i + 1).padStart(
 
 /** The tracks: a few units made for the edge cases, then ordinary ones at random rates. */
 function tracks(): Point[] {
-  const rand = rng(16);
+  const rand = mulberry32(16);
   const out: Point[] = [];
   const add = (u: number, us: number, lon: number, lat: number, flags = 0) =>
     out.push({ unit: unitId(u), us, lon, lat, flags });

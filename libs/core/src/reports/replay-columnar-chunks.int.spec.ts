@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { sql } from 'kysely';
 import type { DatabaseHandle } from '@ringcad/db';
-import { generateCity, importGeoJsonRoads, importOsmXml } from '@ringcad/routing';
+import { generateCity, importGeoJsonRoads, importOsmXml, mulberry32 } from '@ringcad/routing';
 import { openTestDatabase, TEST_DB_MODE as mode } from '../../../../test/support/test-database';
 import { readPackedChunk, type Box } from './replay.queries';
 import { decodedBinary } from './replay-binary.fixture';
@@ -62,17 +62,6 @@ function cities(): City[] {
     lon: d.pointLon.subarray(0, d.pointCount),
     lat: d.pointLat.subarray(0, d.pointCount),
   }));
-}
-
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface RawPoint {
@@ -177,7 +166,7 @@ describe(`area replay, stored columnar chunks (${mode})`, () => {
       await sql`TRUNCATE unit_tracks, unit_track_replay, unit_track_replay_bin, unit_track_replay_dirty`.execute(
         handle.db,
       );
-      const rand = rng(city.lon.length);
+      const rand = mulberry32(city.lon.length);
       const raw: RawPoint[] = [];
       for (let u = 0; u < UNITS; u++) {
         // a few real points near each other, visited in turn; some units jump across the city

@@ -1,3 +1,4 @@
+import { mulberry32 } from '@ringcad/routing';
 import { columnarTrackPoints, decodeColumnarTrack } from '@ringcad/contracts';
 import { columnarTrack, plainTrackPoints, type TrackColumns } from './replay-tracks';
 
@@ -7,17 +8,6 @@ import { columnarTrack, plainTrackPoints, type TrackColumns } from './replay-tra
  * for coordinates of either sign, values on a rounding edge (half a millionth), sub-millisecond
  * times, long gaps and far jumps.
  */
-
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const wire = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
@@ -40,7 +30,7 @@ function track(rand: () => number, lon0: number, lat0: number, n: number): Track
 }
 
 describe('area replay tracks, columnar', () => {
-  const rand = rng(2026);
+  const rand = mulberry32(2026);
   const cases: [string, TrackColumns][] = [
     ['Chengdu', track(rand, 104.066, 30.657, 240)],
     ['west and south of zero', track(rand, -74.006, -33.45, 240)],

@@ -1,3 +1,4 @@
+import { mulberry32 } from '@ringcad/routing';
 import { sql } from 'kysely';
 import type { DatabaseHandle } from '@ringcad/db';
 import { openTestDatabase, TEST_DB_MODE as mode } from '../../../../test/support/test-database';
@@ -40,17 +41,6 @@ interface RawPoint {
   lon: number;
   lat: number;
   flags: number;
-}
-
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const unitId = (i: number) => `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`;
@@ -175,7 +165,7 @@ describe(`area replay from stored track chunks (${mode})`, () => {
 
   beforeAll(async () => {
     ({ handle, close: closeDatabase } = await openTestDatabase('replaytracks'));
-    const rand = rng(16);
+    const rand = mulberry32(16);
     const points: RawPoint[] = [];
     for (let u = 0; u < UNITS; u++) {
       // around the box's south-west corner: some units cross its edges, some stay out
