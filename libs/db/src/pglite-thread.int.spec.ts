@@ -3,6 +3,7 @@ import { PGliteThread } from './pglite-thread';
 import { openPGliteWithPostgis } from './data-dir';
 import { lockedGate, type SessionGate } from './session-gate';
 import { asBulk, SessionLock } from './session-lock';
+import type { StatementTiming } from './pglite-thread.messages';
 
 /**
  * The embedded database's own thread: what crosses it must look exactly as PGlite in this thread
@@ -171,6 +172,27 @@ describeEmbedded('PGlite in its own thread', () => {
       expect(order.rows.map((r) => r.who)).toEqual(['call1', 'call2', 'bulk1', 'bulk2']);
       await gate.exec('TRUNCATE turns');
     });
+  });
+
+  it('a statement sent while bulk ones run goes next, ahead of the bulk queued before it', async () => {
+    await thread.exec('CREATE TABLE IF NOT EXISTS arrivals (seq serial PRIMARY KEY, who text)');
+    const ask = (who: string, sec: number) =>
+      thread.query(`INSERT INTO arrivals (who) SELECT '${who}' FROM pg_sleep(${sec})`);
+    const timings: StatementTiming[] = [];
+    const off = thread.onTiming((t) => timings.push(t));
+    // three position parts sent at once; the thread is inside the first when the call is sent
+    const bulk = [1, 2, 3].map((i) => asBulk(() => ask(`bulk${i}`, 0.4)));
+    await new Promise((r) => setTimeout(r, 150));
+    await ask('call', 0);
+    await Promise.all(bulk);
+    off();
+    const order = await thread.query<{ who: string }>('SELECT who FROM arrivals ORDER BY seq');
+    // the call sat in the port while bulk1 ran: it is let in before bulk2, not after bulk3
+    expect(order.rows.map((r) => r.who)).toEqual(['bulk1', 'call', 'bulk2', 'bulk3']);
+    // and its wait counts from its send, the time in the port included (~250 ms, not ~0)
+    const call = timings.find((t) => t.turn === 'interactive');
+    expect(call?.waitMs).toBeGreaterThan(150);
+    expect(call?.waitMs).toBeLessThan(1000);
   });
 
   it('runs queued statements back to back while this thread is busy (no round trip between them)', async () => {

@@ -7,7 +7,14 @@ import type { SessionPriority } from './session-lock';
  */
 export type Turn = { priority: SessionPriority } | { hold: number };
 
-export type PGliteThreadRequest =
+/**
+ * A request as sent to the thread. `sentAt`: when the caller sent it (`performance.timeOrigin +
+ * performance.now()` of the sending thread, so the thread can tell how long it waited in all,
+ * the time it sat in the port while a statement ran included).
+ */
+export type PGliteThreadRequest = PGliteThreadRequestBody & { sentAt: number };
+
+export type PGliteThreadRequestBody =
   | {
       id: number;
       op: 'query';

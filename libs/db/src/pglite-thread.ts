@@ -9,7 +9,7 @@ import {
 } from './pglite-session';
 import type {
   PGliteThreadReply,
-  PGliteThreadRequest,
+  PGliteThreadRequestBody,
   StatementTiming,
   Turn,
 } from './pglite-thread.messages';
@@ -18,7 +18,7 @@ import { callerPriority } from './session-lock';
 import { threadEntry } from './thread-entry';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
-type Request = PGliteThreadRequest extends infer R
+type Request = PGliteThreadRequestBody extends infer R
   ? R extends unknown
     ? Omit<R, 'id'>
     : never
@@ -106,7 +106,7 @@ export class PGliteThread implements PGliteSession, SessionGate {
     return new Promise<T>((resolve, reject) => {
       if (this.pending.size === 0) this.worker.ref();
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.postMessage({ ...req, id });
+      this.worker.postMessage({ ...req, id, sentAt: performance.timeOrigin + performance.now() });
     });
   }
 

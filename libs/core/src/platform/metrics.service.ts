@@ -60,7 +60,7 @@ export class MetricsService implements OnApplicationBootstrap {
   /** Embedded database in its thread: how long statements wait there for the session's turn. */
   readonly dbTurnWait = new Histogram({
     name: 'ringcad_db_turn_wait_seconds',
-    help: "Embedded database (PGlite thread): a statement's wait for the session's turn, by the caller's priority (interactive, bulk; held = inside a transaction) and operation (hold = a transaction's wait to begin)",
+    help: "Embedded database (PGlite thread): a statement's wait for the session's turn from its caller's send, by the caller's priority (interactive, bulk; held = inside a transaction) and operation (hold = a transaction's wait to begin)",
     labelNames: ['turn', 'op'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
