@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { DatabaseService } from '@ringcad/core';
+import { mulberry32 } from '@ringcad/routing';
 import {
   computeIncidentMetrics,
   findScheme,
@@ -17,17 +18,6 @@ function percentileCont(values: number[], p: number): number | null {
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);
   return s[lo] + (s[hi] - s[lo]) * (pos - lo);
-}
-
-/** Deterministic PRNG (mulberry32) so a failure can be reproduced. */
-function rng(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface GenAssignment {
@@ -102,7 +92,7 @@ describe(`response-time reports (${SERVICES_MODE ? 'services' : 'embedded'} mode
 
     // Test setup: 240 incidents with known timestamps written straight into the tables (the
     // clock is real, so the API cannot be driven two days into the past).
-    const random = rng(110);
+    const random = mulberry32(110); // deterministic, so a failure can be reproduced
     const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
     const at = (ms: number) => new Date(Math.round(ms / 1000) * 1000);
     const db = stack.api().app.get(DatabaseService).db;
