@@ -206,12 +206,13 @@ export class PlansService {
 
   /**
    * Called right after an incident is created (its own transaction, after that commit): the
-   * plan's agencies are notified (logged events, queued deliveries) and its proposal returned.
+   * plan's agencies are notified (logged events, queued deliveries). It needs no recommendation,
+   * so a create runs it beside the recommendation; the answer fills the plan's proposal from the
+   * candidates once they are ranked (null without a plan).
    */
   async onIncidentCreated(
     incident: IncidentView,
-    candidates: readonly RecommendationCandidate[],
-  ): Promise<PlanProposal | null> {
+  ): Promise<((candidates: readonly RecommendationCandidate[]) => PlanProposal) | null> {
     const plan = await this.planFor(this.database.db, incident);
     if (!plan) return null;
     if (plan.notify.length) {
@@ -223,7 +224,8 @@ export class PlansService {
       await after.run();
     }
     const scheme = await this.schemes.find(plan.scheme);
-    return fillPlan(plan, scheme?.tiers.map((t) => t.sec) ?? [], candidates);
+    const tiersSec = scheme?.tiers.map((t) => t.sec) ?? [];
+    return (candidates) => fillPlan(plan, tiersSec, candidates);
   }
 
   /** 一键确认: assigns the proposed units (or the given subset of them) in one 派警. */

@@ -192,6 +192,10 @@ export class IncidentsService {
     possibleDuplicates: PossibleDuplicate[],
     fresh: boolean,
   ): Promise<CreatedIncident> {
+    // 预案: on the first call its agencies are notified, beside the recommendation (neither needs
+    // the other: at the peak each is a wait on the database, and one after the other they added up)
+    const planning = fresh ? this.plans.onIncidentCreated(incident) : null;
+    planning?.catch(() => undefined); // awaited below
     let recommendation: Recommendation | null = null;
     let recommendationUnavailable: PartUnavailable | undefined;
     try {
@@ -205,9 +209,10 @@ export class IncidentsService {
     let plan: PlanProposal | null = null;
     let planUnavailable: PartUnavailable | undefined;
     try {
-      // 预案: on the first call its agencies are notified and its units proposed; a replay only proposes
-      const proposal = fresh
-        ? await this.plans.onIncidentCreated(incident, recommendation?.candidates ?? [])
+      // its units proposed from the recommendation; a replay only proposes
+      const fill = planning ? await planning : null;
+      const proposal = planning
+        ? (fill?.(recommendation?.candidates ?? []) ?? null)
         : recommendation
           ? await this.plans.propose(incident.id, recommendation.candidates)
           : null;
