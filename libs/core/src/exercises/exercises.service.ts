@@ -67,6 +67,7 @@ export class ExercisesService implements OnApplicationBootstrap, OnApplicationSh
   private readonly logger = new Logger(ExercisesService.name);
   private timer?: NodeJS.Timeout;
   private ticking: Promise<void> | null = null;
+  private again: Promise<void> | null = null;
 
   constructor(
     private readonly database: DatabaseService,
@@ -152,12 +153,22 @@ export class ExercisesService implements OnApplicationBootstrap, OnApplicationSh
     return this.view(id);
   }
 
-  /** Files every inject that has come due; one look at a time per process. */
+  /**
+   * Files every inject that has come due; one look at a time per process. A look already under way
+   * may have claimed before the caller's exercise committed (a start answers with what was due at
+   * once filed): the caller then waits for one more look after it, shared by every caller meanwhile.
+   */
   tick(): Promise<void> {
-    if (!this.ticking)
-      this.ticking = this.fileDue()
-        .catch((err: Error) => this.logger.warn(`exercise runner: ${err.message}`))
-        .finally(() => (this.ticking = null));
+    if (this.ticking) {
+      this.again ??= this.ticking.then(() => {
+        this.again = null;
+        return this.tick();
+      });
+      return this.again;
+    }
+    this.ticking = this.fileDue()
+      .catch((err: Error) => this.logger.warn(`exercise runner: ${err.message}`))
+      .finally(() => (this.ticking = null));
     return this.ticking;
   }
 
