@@ -48,8 +48,9 @@ function open(): PGliteSession {
 
 const timing = (t: StatementTiming) => post({ kind: 'timing', timing: t });
 
-/** When the caller sent a request, on this thread's `performance.now()` clock. */
-const sentHere = (req: PGliteThreadRequest) => req.sentAt - performance.timeOrigin;
+/** When the caller sent a request, on this thread's `performance.now()` clock (never after now). */
+const sentHere = (req: PGliteThreadRequest) =>
+  Math.min(req.sentAt - performance.timeOrigin, performance.now());
 
 /**
  * Queues the requests that arrived while a statement ran, before its turn passes on. A statement
@@ -69,12 +70,11 @@ function takeArrived() {
  * ran.
  */
 function inTurn<T>(
-  req: PGliteThreadRequest,
-  turn: Turn,
-  op: StatementTiming['op'],
+  req: Extract<PGliteThreadRequest, { turn: Turn }>,
   run: () => Promise<T>,
 ): Promise<T> {
-  const arrived = Math.min(sentHere(req), performance.now());
+  const { turn, op } = req;
+  const arrived = sentHere(req);
   const timed = async () => {
     const started = performance.now();
     try {
@@ -112,13 +112,13 @@ function answer(req: PGliteThreadRequest): Promise<unknown> {
 async function answerOpen(req: PGliteThreadRequest, s: PGliteSession): Promise<unknown> {
   switch (req.op) {
     case 'query':
-      return inTurn(req, req.turn, 'query', () => open().query(req.sql, req.params, req.parsers));
+      return inTurn(req, () => open().query(req.sql, req.params, req.parsers));
     case 'exec':
-      return inTurn(req, req.turn, 'exec', () => open().exec(req.sql, req.parsers));
+      return inTurn(req, () => open().exec(req.sql, req.parsers));
     case 'copyIn':
-      return inTurn(req, req.turn, 'copyIn', () => open().copyIn(req.copy));
+      return inTurn(req, () => open().copyIn(req.copy));
     case 'hold': {
-      const asked = Math.min(sentHere(req), performance.now());
+      const asked = sentHere(req);
       const release = await lock.acquire(req.priority);
       const grantedAt = performance.now();
       holds.set(req.id, { release, grantedAt, turn: req.priority });

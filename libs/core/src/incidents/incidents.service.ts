@@ -210,9 +210,8 @@ export class IncidentsService {
     let planUnavailable: PartUnavailable | undefined;
     try {
       // its units proposed from the recommendation; a replay only proposes
-      const fill = planning ? await planning : null;
       const proposal = planning
-        ? (fill?.(recommendation?.candidates ?? []) ?? null)
+        ? ((await planning)?.(recommendation?.candidates ?? []) ?? null)
         : recommendation
           ? await this.plans.propose(incident.id, recommendation.candidates)
           : null;
