@@ -171,6 +171,7 @@ export {
   decodeChunkSegments,
   encodeChunkSegments,
   matchChunk,
+  chunkMatcher,
   minuteOf,
   patrolPointKey,
   segmentTiles,
