@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { sql } from 'kysely';
-import { DatabaseService } from '../platform';
+import { DatabaseService, sharedRuns } from '../platform';
 
 export interface RosterUnit {
   id: string;
@@ -29,9 +29,11 @@ export class UnitRoster {
   private readonly units = new Map<string, RosterUnit>();
   /** The oldest transaction still running at the last read: anything from it on may be unseen. */
   private horizon = 0;
-  private reading: Promise<void> | null = null;
-  /** A read asked for while one is under way waits for it and then runs once more. */
-  private again: Promise<void> | null = null;
+  /**
+   * A read asked for while one is under way waits for it and then runs once more (the one under
+   * way may have begun before the caller's change committed), shared by every caller meanwhile.
+   */
+  private readonly refresh = sharedRuns(() => this.readChanges());
 
   constructor(private readonly database: DatabaseService) {}
 
@@ -39,20 +41,6 @@ export class UnitRoster {
   async all(): Promise<RosterUnit[]> {
     await this.refresh();
     return [...this.units.values()];
-  }
-
-  private refresh(): Promise<void> {
-    // a read already under way may have started before our caller's change committed: run one
-    // more after it (shared by everyone who arrives meanwhile)
-    if (this.reading) {
-      this.again ??= this.reading.then(() => {
-        this.again = null;
-        return this.refresh();
-      });
-      return this.again;
-    }
-    this.reading = this.readChanges().finally(() => (this.reading = null));
-    return this.reading;
   }
 
   private async readChanges() {

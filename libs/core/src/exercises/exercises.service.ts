@@ -22,6 +22,7 @@ import {
   DatabaseService,
   DomainError,
   notFound,
+  sharedRuns,
   type Principal,
   type UserPrincipal,
 } from '../platform';
@@ -66,8 +67,10 @@ const date = (s: string | null) => (s ? new Date(s) : null);
 export class ExercisesService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ExercisesService.name);
   private timer?: NodeJS.Timeout;
-  private ticking: Promise<void> | null = null;
-  private again: Promise<void> | null = null;
+  /** Looks for due injects, one at a time per process (see {@link tick}). */
+  private readonly looks = sharedRuns(() =>
+    this.fileDue().catch((err: Error) => this.logger.warn(`exercise runner: ${err.message}`)),
+  );
 
   constructor(
     private readonly database: DatabaseService,
@@ -84,7 +87,7 @@ export class ExercisesService implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationShutdown() {
     if (this.timer) clearInterval(this.timer);
-    await this.ticking;
+    await this.looks.idle();
   }
 
   async start(input: StartExerciseRequest, by: Principal): Promise<ExerciseView> {
@@ -159,17 +162,7 @@ export class ExercisesService implements OnApplicationBootstrap, OnApplicationSh
    * once filed): the caller then waits for one more look after it, shared by every caller meanwhile.
    */
   tick(): Promise<void> {
-    if (this.ticking) {
-      this.again ??= this.ticking.then(() => {
-        this.again = null;
-        return this.tick();
-      });
-      return this.again;
-    }
-    this.ticking = this.fileDue()
-      .catch((err: Error) => this.logger.warn(`exercise runner: ${err.message}`))
-      .finally(() => (this.ticking = null));
-    return this.ticking;
+    return this.looks();
   }
 
   private async fileDue(): Promise<void> {
