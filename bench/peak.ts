@@ -44,6 +44,8 @@ import { adminToken, api, percentile, startStack, type BenchMode } from './lib/s
 
 const CALL_SECONDS = Number(process.env.BENCH_CALL_SECONDS ?? 300);
 const CALL_RATE = Number(process.env.BENCH_CALL_RATE ?? 3.5);
+/** callsBySlice: the call phase cut in slices of this many seconds. */
+const SLICE_SEC = 30;
 const UNITS = Number(process.env.BENCH_UNITS ?? 5000);
 const TARGET_RATE = Number(process.env.BENCH_TARGET_RATE ?? 25000);
 const CONSOLES = Number(process.env.BENCH_CONSOLES ?? 100);
@@ -140,6 +142,8 @@ const IN_CLOCK = {
   positionsPerSec:
     'position reports accepted (202) / seconds from the start of the load to its end (includes the 15 s settling before the calls)',
   lost: 'accepted reports minus the rows in unit_tracks, counted in the database',
+  callsBySlice:
+    "the call phase in 30-second slices by each call's send (fromSec after the first call's): how many calls were created in it, their call → consoles p99 and create p99 (same clocks as above), to show when in the phase the slow ones came (services: the sweep starts at sweepInCalls.sweptFrom)",
   sweepInCalls:
     "services: the 5-minute chunk of tracks whose sweep (the processors' replay build and patrol read, from sweptFrom, every 15 s) the calls were placed around: the first chunk the position load filled whole, the calls starting at callsFrom; null in embedded mode (no sweeps on PGlite) or with BENCH_ALIGN_SWEEP=0",
   notInClock:
@@ -633,13 +637,24 @@ async function runMode(mode: BenchMode, city: City) {
     // call → every console, on the clients' clock (same machine, same wall clock)
     const sentAt = new Map(calls.filter((c) => c.id).map((c) => [c.id as string, c.sentAt]));
     const callToConsoles: number[] = [];
+    /** The call phase in slices (by each call's send): when in it the slow ones came. */
+    const firstSent = Math.min(...calls.map((c) => c.sentAt));
+    const sliceOf = (at: number) => Math.floor((at - firstSent) / (SLICE_SEC * 1000));
+    const slices = new Map<number, { toConsoles: number[]; create: number[] }>();
+    const slice = (at: number) => {
+      let s = slices.get(sliceOf(at));
+      if (!s) slices.set(sliceOf(at), (s = { toConsoles: [], create: [] }));
+      return s;
+    };
     let missing = 0;
     for (const [id, times] of result.receipts) {
       const s = sentAt.get(id);
       if (s === undefined) continue;
       for (const t of times) callToConsoles.push(t - s);
+      slice(s).toConsoles.push(...times.map((t) => t - s));
       missing += CONSOLES - times.length;
     }
+    for (const c of calls) if (c.status === 201) slice(c.sentAt).create.push(c.createMs);
     for (const id of sentAt.keys())
       if (!result.receipts.some(([r]) => r === id)) missing += CONSOLES;
 
@@ -691,6 +706,14 @@ async function runMode(mode: BenchMode, city: City) {
       callToConsolesP50Ms: percentile(callToConsoles, 0.5),
       callToConsolesP99Ms: percentile(callToConsoles, 0.99),
       consoleDeliveries: callToConsoles.length,
+      callsBySlice: [...slices]
+        .sort((a, b) => a[0] - b[0])
+        .map(([k, v]) => ({
+          fromSec: k * SLICE_SEC,
+          calls: v.create.length,
+          callToConsolesP99Ms: percentile(v.toConsoles, 0.99),
+          createP99Ms: percentile(v.create, 0.99),
+        })),
       consoleDeliveriesMissing: missing,
       createP50Ms: percentile(
         ok.map((c) => c.createMs),
