@@ -87,19 +87,40 @@ export interface BinaryReplayHead {
   units: { n: number }[];
 }
 
+/** Bytes of `s` in UTF-8, as TextEncoder writes it (a lone surrogate as U+FFFD, 3 bytes). */
+function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c < 0xdc00 && c >= 0xd800 && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 2; // a surrogate pair: 4 bytes for its 2 units
+      i++;
+    } else n += 2;
+  }
+  return n;
+}
+
 /**
- * The lead of a binary area replay: magic, head length and the head, padded; its three sections
- * (written by the api) follow.
+ * The lead of a binary area replay: magic, head length and the head, padded; then
+ * `sectionBytes` bytes (zero) for its three sections, which the api writes into the same array
+ * (at offset 0 of its own buffer, so they are int32-aligned). The head is encoded in place: a
+ * district-hour's is ~700 kB, and encoding it into an array of its own and copying that was a
+ * few ms of the answer.
  */
-export function binaryReplayLead(head: BinaryReplayHead): Uint8Array {
-  const json = new TextEncoder().encode(JSON.stringify(head));
-  const headBytes = Math.ceil((8 + json.byteLength) / 4) * 4 - 8;
-  const out = new Uint8Array(8 + headBytes);
+export function binaryReplayLead(head: BinaryReplayHead, sectionBytes = 0): Uint8Array {
+  const json = JSON.stringify(head);
+  const jsonBytes = utf8Length(json);
+  const headBytes = Math.ceil((8 + jsonBytes) / 4) * 4 - 8;
+  const out = new Uint8Array(8 + headBytes + sectionBytes);
   const view = new DataView(out.buffer);
   view.setUint32(0, REPLAY_BINARY_MAGIC, false);
   view.setUint32(4, headBytes, false);
-  out.set(json, 8);
-  out.fill(0x20, 8 + json.byteLength); // ' ': JSON's own whitespace
+  const { written } = new TextEncoder().encodeInto(json, out.subarray(8, 8 + jsonBytes));
+  if (written !== jsonBytes)
+    throw new Error(`binary replay head: ${written} bytes written of ${jsonBytes}`);
+  out.fill(0x20, 8 + jsonBytes, 8 + headBytes); // ' ': JSON's own whitespace
   return out;
 }
 

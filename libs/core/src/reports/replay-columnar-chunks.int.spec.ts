@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import type { DatabaseHandle } from '@ringcad/db';
 import { generateCity, importGeoJsonRoads, importOsmXml, mulberry32 } from '@ringcad/routing';
 import { openTestDatabase, TEST_DB_MODE as mode } from '../../../../test/support/test-database';
-import { readPackedChunk, type Box } from './replay.queries';
+import { copyPackedChunk, readPackedChunk, type Box } from './replay.queries';
 import { decodedBinary } from './replay-binary.fixture';
 import {
   columnarTrack,
@@ -148,16 +148,17 @@ describe(`area replay, stored columnar chunks (${mode})`, () => {
     expect(end).toBe(packed.byteLength);
     expect(head.slice(0, 2)).toEqual([7 * 300_000, values.length + 1]);
     expect(got).toEqual([values, values, values]);
-    // …and as the binary answer reads them: straight into int32 sections (one to five bytes each)
+    // …and as the binary answer copies them: straight into int32 sections (one to five bytes
+    // each), after the chunk's first point as the difference to the point before it
     const n = values.length;
-    const out = new Int32Array(3 * n + 2);
-    const at = [4, 4 + n * 4, 4 + n * 8];
-    expect(readPackedChunk(packed, 0, head, { out, at })).toBe(packed.byteLength);
-    expect(at).toEqual([4 + n * 4, 4 + n * 8, 4 + n * 12]);
-    expect([...out.subarray(1, 1 + n)]).toEqual(values);
-    expect([...out.subarray(1 + n, 1 + 2 * n)]).toEqual(values);
-    expect([...out.subarray(1 + 2 * n, 1 + 3 * n)]).toEqual(values);
-    expect([out[0], out[3 * n + 1]]).toEqual([0, 0]);
+    const out = new Int32Array(3 * n + 5);
+    const at = { t: 1, lon: 2 + n, lat: 3 + 2 * n, pt: 2_000_000, px: 5, py: -5 };
+    expect(copyPackedChunk(packed, 0, out, at)).toBe(packed.byteLength);
+    expect(at).toEqual({ t: 2 + n, lon: 3 + 2 * n, lat: 4 + 3 * n, pt: 7 * 300_000, px: 0, py: 0 });
+    expect([...out.subarray(1, 2 + n)]).toEqual([7 * 300_000 - 2_000_000, ...values]);
+    expect([...out.subarray(2 + n, 3 + 2 * n)]).toEqual([-5, ...values]);
+    expect([...out.subarray(3 + 2 * n, 4 + 3 * n)]).toEqual([5, ...values]);
+    expect([out[0], out[3 * n + 4]]).toEqual([0, 0]);
   });
 
   it.each(all.map((c) => [c.name, c] as const))(

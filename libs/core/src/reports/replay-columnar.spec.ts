@@ -1,5 +1,11 @@
 import { mulberry32 } from '@ringcad/routing';
-import { columnarTrackPoints, decodeColumnarTrack } from '@ringcad/contracts';
+import {
+  binaryReplayLead,
+  columnarTrackPoints,
+  decodeBinaryReplay,
+  decodeColumnarTrack,
+  REPLAY_BINARY_MAGIC,
+} from '@ringcad/contracts';
 import { columnarTrack, plainTrackPoints, type TrackColumns } from './replay-tracks';
 
 /**
@@ -58,5 +64,35 @@ describe('area replay tracks, columnar', () => {
     expect(JSON.stringify(columnarTrack(c)).length).toBeLessThan(
       JSON.stringify(plainTrackPoints(c)).length / 2,
     );
+  });
+
+  // the lead encodes its head in place, sized by its own count of UTF-8 bytes: the same bytes as
+  // encoding the head on its own (TextEncoder) and padding it, for heads of every byte width
+  it.each([
+    ['ASCII', 'district 1'],
+    ['two-byte', 'Zürich Straße'],
+    ['three-byte (区1派出所)', '区1派出所'],
+    ['four-byte (a surrogate pair)', '𠮷野家 🚓'],
+    ['lengths on every padding', 'a'.repeat(5)],
+  ])('writes the head as encoding it apart would (%s)', (_name, name) => {
+    for (let pad = 0; pad < 4; pad++) {
+      const head = {
+        from: '2026-12-07T02:00:00.000Z',
+        points: 2,
+        units: [{ n: 2 }],
+        district: { name: name + 'x'.repeat(pad) },
+      };
+      const json = new TextEncoder().encode(JSON.stringify(head));
+      const headBytes = Math.ceil((8 + json.byteLength) / 4) * 4 - 8;
+      const expected = new Uint8Array(8 + headBytes + 24);
+      new DataView(expected.buffer).setUint32(0, REPLAY_BINARY_MAGIC, false);
+      new DataView(expected.buffer).setUint32(4, headBytes, false);
+      expected.set(json, 8);
+      expected.fill(0x20, 8 + json.byteLength, 8 + headBytes);
+      const lead = binaryReplayLead(head, 24);
+      expect(lead).toEqual(expected);
+      expect(binaryReplayLead(head)).toEqual(expected.subarray(0, 8 + headBytes));
+      expect(decodeBinaryReplay<typeof head>(lead).head).toEqual(head);
+    }
   });
 });

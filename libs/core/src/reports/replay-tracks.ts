@@ -11,7 +11,7 @@ import {
   replayChunks,
   trackPointsInBox,
   type Box,
-  readPackedChunk,
+  copyPackedChunk,
   int32BE,
   int32LE,
   PACKED_RECORD_BYTES,
@@ -19,6 +19,7 @@ import {
   type ChunkEncoding,
   type ColumnarChunk,
   type ReplayChunkRow,
+  type SectionCursor,
   type StoredOf,
 } from './replay.queries';
 
@@ -331,12 +332,35 @@ export function columnarTrackJson(c: TrackColumns, chunks: readonly ColumnarChun
 /** Whether int32 arrays here are little-endian, as the binary answer's sections are. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
+/** `c`'s points from `i` on before `endMs` into the sections at `at`; returns the next one's index. */
+function copyPoints(
+  c: TrackColumns,
+  i: number,
+  endMs: number,
+  out: Int32Array,
+  at: SectionCursor,
+): number {
+  for (; i < c.ms.length && c.ms[i] < endMs; i++) {
+    const t = Math.round(c.ms[i]);
+    const x = micro(c.lon[i]);
+    const y = micro(c.lat[i]);
+    out[at.t++] = t - at.pt;
+    out[at.lon++] = x - at.px;
+    out[at.lat++] = y - at.py;
+    at.pt = t;
+    at.px = x;
+    at.py = y;
+  }
+  return i;
+}
+
 /**
  * The binary answer (replay-columnar.ts in contracts) for the units' tracks in order, times from
  * `baseMs` (the head's `from`), with the head `headOf` gives for the units' point counts: the
  * lead, then the three sections (int32 little-endian, per unit the first value absolute and then
  * differences), each track's points written and its binary chunks' differences copied as they
- * are, into one buffer.
+ * are, into one buffer. A unit's points and chunks share no time: its points before a chunk's
+ * start are written before it (as {@link columnarTrackJson} joins them).
  */
 export function binaryReplay(
   baseMs: number,
@@ -347,46 +371,41 @@ export function binaryReplay(
     (u) => u.track.ms.length + u.chunks.reduce((n, k) => n + storedPoints(k), 0),
   );
   const total = counts.reduce((a, b) => a + b, 0);
-  const lead = binaryReplayLead(headOf(counts));
-  // its own memory (not the small-buffer pool: megabytes), at offset 0: int32-aligned sections
-  const out = Buffer.allocUnsafeSlow(lead.byteLength + total * 12);
-  out.set(lead, 0);
+  // the lead with room for the sections, in its own memory at offset 0: int32-aligned sections
+  const whole = binaryReplayLead(headOf(counts), total * 12);
+  const out = Buffer.from(whole.buffer, whole.byteOffset, whole.byteLength);
   const out32 = new Int32Array(out.buffer, out.byteOffset, out.byteLength >> 2);
-  const at = [lead.byteLength, lead.byteLength + total * 4, lead.byteLength + total * 8];
-  const value = LITTLE_ENDIAN
-    ? (k: 0 | 1 | 2, d: number) => {
-        out32[at[k] >> 2] = d;
-        at[k] += 4;
+  const leadBytes = out.byteLength - total * 12;
+  const first = leadBytes >> 2;
+  const at: SectionCursor = {
+    t: first,
+    lon: first + total,
+    lat: first + 2 * total,
+    pt: 0,
+    px: 0,
+    py: 0,
+  };
+  for (const { track, chunks } of units) {
+    // each unit's first values absolute: differences to (from, 0, 0)
+    at.pt = baseMs;
+    at.px = 0;
+    at.py = 0;
+    let i = 0;
+    for (const packed of chunks)
+      for (let o = 0; o < packed.byteLength;) {
+        const size = int32BE(packed, o);
+        const c = o + PACKED_RECORD_BYTES;
+        i = copyPoints(track, i, int32LE(packed, c) * CHUNK_MS, out32, at);
+        o = copyPackedChunk(packed, c, out32, at);
+        if (o !== c + size)
+          throw new Error(`binary replay: a packed chunk of ${size} bytes read to ${o - c}`);
       }
-    : (k: 0 | 1 | 2, d: number) => {
-        at[k] = out.writeInt32LE(d, at[k]);
-      };
-  // the differences straight into the sections (int32 in this platform's order: little-endian
-  // ones only; any other writes each value little-endian)
-  const into = LITTLE_ENDIAN ? { out: out32, at } : value;
-  const head = [0, 0, 0, 0, 0, 0, 0, 0];
-  const first = [0, 0, 0];
-  const last = [0, 0, 0];
-  for (const { track, chunks } of units)
-    walkTrack(track, [baseMs, 0, 0], value, (part) => {
-      for (const packed of chunks)
-        for (let o = 0; o < packed.byteLength;) {
-          const size = int32BE(packed, o);
-          const c = o + PACKED_RECORD_BYTES;
-          // the head first (the chunk's first point is a difference to the point before it),
-          // then the chunk's own differences, section by section
-          readPackedChunk(packed, c, head);
-          for (let k = 0; k < 3; k++) {
-            first[k] = head[2 + k];
-            last[k] = head[5 + k];
-          }
-          part(head[0], first, last);
-          o = readPackedChunk(packed, c, head, into);
-          if (o !== c + size)
-            throw new Error(`binary replay: a packed chunk of ${size} bytes read to ${o - c}`);
-        }
-    });
-  if (at[0] !== lead.byteLength + total * 4 || at[2] !== out.byteLength)
-    throw new Error(`binary replay: ${(at[0] - lead.byteLength) / 4} points written of ${total}`);
+    copyPoints(track, i, Infinity, out32, at);
+  }
+  if (at.t !== first + total || at.lat !== first + 3 * total)
+    throw new Error(`binary replay: ${at.t - first} points written of ${total}`);
+  // the sections are little-endian on every platform: written in this one's order, swapped on
+  // any other
+  if (!LITTLE_ENDIAN) out.subarray(leadBytes).swap32();
   return out;
 }
