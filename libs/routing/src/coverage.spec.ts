@@ -393,6 +393,15 @@ describe('sampled segment burning', () => {
       [1800, 100],
       [140, 43],
     ]);
+    // units at one node in 125, as dense as the benchmark's fleet: nearly every two-way
+    // segment is reached from both ends, so nearly every one has a limit point where the two
+    // walks meet, between two runs or inside one; any faster handling of those limits (a
+    // skipped look-up of their cell, say) must leave what the walk leaves
+    expectSampledBurnWalked(graph, unitsAtNodes(graph, 160), [
+      [1800, 100],
+      [600, 100],
+      [400, 37],
+    ]);
   });
 
   itWithBurnData(
