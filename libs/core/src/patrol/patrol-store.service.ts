@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
   Inject,
   Injectable,
@@ -27,7 +27,7 @@ import {
   staleChunks,
   type MatchedChunk,
 } from './patrol-store.queries';
-import { readCityTracks } from './patrol.queries';
+import { cityTrackRows, unpackTracks } from './patrol.queries';
 
 /** At most this many contiguous chunks (an hour) per read of the tracks. */
 const RUN_CHUNKS = 12;
@@ -38,27 +38,6 @@ const RUN_CHUNKS = 12;
  * alert deliveries, which wait at most one group (a few tens of ms).
  */
 const MATCH_UNITS_PER_TURN = 20;
-
-/**
- * The processors' reads of the tracks go a minute at a time (at the peak ~1.5 M points, about a
- * second of a database core each), and the processors' rounds rest as long as they worked
- * between pieces (reads and matching groups alike): background work takes about half a core
- * at most, never a whole one for seconds, so the 110 calls meanwhile find a core free. A
- * request that matches what is stale in its own window reads and matches at once.
- */
-const SWEEP_READ_PIECE_MS = 60_000;
-const SWEEP_DUTY = 0.5;
-
-/** Between two pieces of work: a rest for a background round (see SWEEP_DUTY), a turn otherwise. */
-function pacing(background: boolean): () => Promise<void> {
-  if (!background) return () => nextTurn();
-  let since = performance.now();
-  return async () => {
-    const worked = performance.now() - since;
-    await sleep((worked * (1 - SWEEP_DUTY)) / SWEEP_DUTY);
-    since = performance.now();
-  };
-}
 
 export interface PatrolPointSet {
   points: { key: string; lon: number; lat: number }[];
@@ -139,28 +118,23 @@ export class PatrolStoreService implements OnApplicationBootstrap, OnApplication
       new Date(now.getTime() - TRACK_CHUNK_SWEEP.settleMs),
       TRACK_CHUNK_SWEEP.chunks,
     );
-    if (due.length) await this.match(graph, due, await this.patrolPoints(), true);
+    if (due.length) await this.match(graph, due, await this.patrolPoints());
     return due.length;
   }
 
   /** Matches what is stale among the chunks starting in [from, to) before they are read. */
   async ensureMatched(graph: RoadGraph, from: Date, to: Date, points: PatrolPointSet) {
     const stale = await staleChunks(this.database.db, from, to, this.networkId(), points.key);
-    if (stale.length) await this.match(graph, stale, points, false);
+    if (stale.length) await this.match(graph, stale, points);
     return stale.length;
   }
 
-  /**
-   * Matches chunks (with the dirty generation read before their tracks) and stores them;
-   * `background`: a processors' round, paced (see SWEEP_DUTY).
-   */
+  /** Matches chunks (with the dirty generation read before their tracks) and stores them. */
   private async match(
     graph: RoadGraph,
     chunks: readonly { ms: number; gen: number | null }[],
     points: PatrolPointSet,
-    background: boolean,
   ): Promise<void> {
-    const between = pacing(background);
     // contiguous chunks share one read of the tracks
     const runs: { ms: number; gen: number | null }[][] = [];
     for (const c of chunks) {
@@ -173,12 +147,10 @@ export class PatrolStoreService implements OnApplicationBootstrap, OnApplication
     for (const run of runs) {
       const fromMs = run[0].ms;
       const toMs = run[run.length - 1].ms + MATCH_CHUNK_MS;
-      const tracks = await readCityTracks(
-        this.database.db,
-        fromMs - MATCH_LEAD_MS,
-        toMs,
-        background ? SWEEP_READ_PIECE_MS : undefined,
-        between,
+      const tracks = await unpackTracks(
+        await this.database.transaction((tx) =>
+          cityTrackRows(tx, new Date(fromMs - MATCH_LEAD_MS), new Date(toMs)),
+        ),
       );
       const matched: MatchedChunk[] = [];
       for (const c of run) {
@@ -186,7 +158,7 @@ export class PatrolStoreService implements OnApplicationBootstrap, OnApplication
         for (let i = 0; i < tracks.length; i += MATCH_UNITS_PER_TURN) {
           const group = tracks.slice(i, i + MATCH_UNITS_PER_TURN);
           matcher.add(cut(group, c.ms - MATCH_LEAD_MS, c.ms + MATCH_CHUNK_MS));
-          await between();
+          await nextTurn();
         }
         let trackPoints = 0;
         for (const t of matcher.tiles.values()) trackPoints += t.trackPoints;

@@ -1,20 +1,13 @@
 import { sql } from 'kysely';
 import type { Db } from '@ringcad/db';
 import { openTestDatabase, TEST_DB_MODE as mode } from '../../../../test/support/test-database';
-import {
-  cityTrackRows,
-  groupTracks,
-  readCityTracks,
-  tracksInBox,
-  unpackTracks,
-  WORLD_BOX,
-} from './patrol.queries';
+import { cityTrackRows, groupTracks, tracksInBox, unpackTracks, WORLD_BOX } from './patrol.queries';
 
 /**
  * The patrol store reads whole chunks of the city's tracks packed one row per unit
- * (`cityTrackRows`, `unpackTracks`, in pieces `readCityTracks`); what it reads must be exactly
- * the tracks the row-per-point read gives (`tracksInBox` over the world, grouped), which the
- * direct visibility computation (the store's oracle) uses: same units in the same order, same points in time order, same numbers, headings
+ * (`cityTrackRows`, `unpackTracks`); what it reads must be exactly the tracks the row-per-point read gives
+ * (`tracksInBox` over the world, grouped), which the direct visibility computation (the store's
+ * oracle) uses: same units in the same order, same points in time order, same numbers, headings
  * null where none was reported, jump-flagged points and points outside the window left out.
  */
 const T0 = Date.parse('2026-03-02T02:00:00Z');
@@ -58,16 +51,6 @@ describe(`city tracks, packed per unit (${mode})`, () => {
     const packed = await unpackTracks(read);
     // unpacked a few units a turn, the same tracks
     expect(await unpackTracks(read, 7)).toEqual(packed);
-    // read in pieces of the window (edges between reports and on them), the same tracks
-    expect(await readCityTracks(db, from.getTime(), to.getTime())).toEqual(packed);
-    for (const pieceMs of [37_000, 3_700, 60_000]) {
-      let rests = 0;
-      const pieces = await readCityTracks(db, from.getTime(), to.getTime(), pieceMs, async () => {
-        rests++;
-      });
-      expect(pieces).toEqual(packed);
-      expect(rests).toBe(Math.ceil((to.getTime() - from.getTime()) / pieceMs));
-    }
     const rows = groupTracks(await tracksInBox(db, WORLD_BOX, from, to));
     expect(packed.length).toBe(40);
     expect(packed).toEqual(rows);

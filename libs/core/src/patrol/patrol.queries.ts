@@ -2,7 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { sql, type Selectable } from 'kysely';
 import type { PatrolPlanRequest } from '@ringcad/contracts';
 import type { TrackPoint, UnitTrack } from '@ringcad/routing';
-import type { DB, Db, DbOrTx, Tx } from '@ringcad/db';
+import type { DB, DbOrTx, Tx } from '@ringcad/db';
 
 export type PatrolPlanRow = Selectable<DB['patrol_plans']>;
 
@@ -119,44 +119,13 @@ const UNPACK_UNITS_PER_TURN = 100;
 export async function unpackTracks(
   rows: readonly PackedTrack[],
   perTurn = UNPACK_UNITS_PER_TURN,
-): Promise<{ unitId: string; points: TrackPoint[] }[]> {
-  const out: { unitId: string; points: TrackPoint[] }[] = new Array(rows.length);
+): Promise<UnitTrack[]> {
+  const out: UnitTrack[] = new Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
     if (i > 0 && i % perTurn === 0) await nextTurn();
     out[i] = { unitId: rows[i].unit_id, points: unpackPoints(rows[i].pts) };
   }
   return out;
-}
-
-/**
- * Every unit's track over [fromMs, toMs) (as {@link cityTrackRows} and {@link unpackTracks}): one
- * read, or (`pieceMs`) one read per piece of the window, each in its own transaction, `between`
- * awaited after each; the same tracks either way (units by id, points in time order: the pieces
- * are read in time order and each is sorted when it came out of order).
- */
-export async function readCityTracks(
-  db: Db,
-  fromMs: number,
-  toMs: number,
-  pieceMs = toMs - fromMs,
-  between: () => Promise<void> = () => nextTurn(),
-): Promise<UnitTrack[]> {
-  const byUnit = new Map<string, TrackPoint[]>();
-  for (let at = fromMs; at < toMs; at += pieceMs) {
-    const rows = await db
-      .transaction()
-      .execute((tx) => cityTrackRows(tx, new Date(at), new Date(Math.min(toMs, at + pieceMs))));
-    await between();
-    for (const t of await unpackTracks(rows)) {
-      const had = byUnit.get(t.unitId);
-      if (!had) byUnit.set(t.unitId, t.points);
-      else for (const p of t.points) had.push(p);
-    }
-  }
-  // uuids as text sort as the database sorts them (bytes, lower-case hex)
-  return [...byUnit.keys()]
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-    .map((unitId) => ({ unitId, points: byUnit.get(unitId) as TrackPoint[] }));
 }
 
 /** A unit's points packed by {@link cityTrackRows}, in time order. */
