@@ -171,7 +171,6 @@ export {
   decodeChunkSegments,
   encodeChunkSegments,
   matchChunk,
-  chunkMatcher,
   minuteOf,
   patrolPointKey,
   segmentTiles,

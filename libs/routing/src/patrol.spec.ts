@@ -3,7 +3,6 @@ import { importGeoJsonRoads } from './geojson-import';
 import {
   addChunkToHour,
   binAreas,
-  chunkMatcher,
   encodeChunkSegments,
   encodeHourSegments,
   patrolPointKey,
@@ -16,8 +15,6 @@ import {
   CHUNK_MIN,
   HOUR_MS,
   MATCH_CHUNK_MS,
-  MATCH_LEAD_MS,
-  matchChunk,
   type HourRollup,
   type StoredChunkTile,
 } from './patrol';
@@ -201,51 +198,5 @@ describe('patrol visibility from the hour roll-ups', () => {
     }
     // the draws reach slots neither empty nor full
     expect(partial.length).toBeGreaterThan(20);
-  });
-});
-
-describe('matching a chunk a few units at a time', () => {
-  it('gives the tiles of one match of them all, in any grouping', () => {
-    let seed = 5;
-    const rand = () => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed / 2147483648;
-    };
-    const chunkMs = Date.UTC(2026, 11, 5, 1, 0);
-    // 30 units back and forth along a street each (a report every 10 s, a few metres off it),
-    // from before the chunk's lead to after its end
-    const tracks = Array.from({ length: 30 }, (_, u) => {
-      const k = [0, 200, 400][u % 3];
-      const eastWest = u % 2 === 0;
-      const speed = 3 + 12 * rand();
-      const start = 800 * rand();
-      const pts = [];
-      for (let ms = chunkMs - MATCH_LEAD_MS; ms < chunkMs + MATCH_CHUNK_MS + 60_000; ms += 10_000) {
-        const d = (start + (speed * (ms - chunkMs + MATCH_LEAD_MS)) / 1000) % 800;
-        const along = d <= 400 ? d : 800 - d;
-        const off = (rand() - 0.5) * 8;
-        pts.push({
-          ...(eastWest ? patrolAt(along, k + off) : patrolAt(k + off, along)),
-          ms,
-          headingDeg: null,
-        });
-      }
-      return { unitId: `u${u}`, points: pts };
-    });
-    const patrolPoints = points.map((p) => ({ key: patrolPointKey(p.lon, p.lat), ...p }));
-    const whole = matchChunk(graph, tracks, chunkMs, patrolPoints);
-    const segments = [...whole.values()].reduce((n, t) => n + t.segments.size, 0);
-    const visited = [...whole.values()].reduce((n, t) => n + Object.keys(t.points).length, 0);
-    expect(segments).toBe(graph.segmentCount);
-    expect(visited).toBe(2);
-    for (let trial = 0; trial < 5; trial++) {
-      const m = chunkMatcher(graph, chunkMs, patrolPoints);
-      for (let i = 0; i < tracks.length;) {
-        const n = 1 + Math.floor(rand() * 7);
-        m.add(tracks.slice(i, i + n));
-        i += n;
-      }
-      expect(m.tiles).toEqual(whole);
-    }
   });
 });

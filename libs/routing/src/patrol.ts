@@ -765,22 +765,6 @@ export function matchChunk(
   patrolPoints: readonly { key: string; lon: number; lat: number }[],
   pointRadiusM = 50,
 ): Map<number, ChunkTile> {
-  const m = chunkMatcher(graph, chunkMs, patrolPoints, pointRadiusM);
-  m.add(tracks);
-  return m.tiles;
-}
-
-/**
- * {@link matchChunk} a few units at a time: `add` folds units into `tiles` (each unit once, in
- * any grouping; the tiles are the same as one `matchChunk` of them all), so a caller can give
- * its event loop back between groups: a whole chunk of a city is millions of points.
- */
-export function chunkMatcher(
-  graph: RoadGraph,
-  chunkMs: number,
-  patrolPoints: readonly { key: string; lon: number; lat: number }[],
-  pointRadiusM = 50,
-) {
   const tiles = new Map<number, ChunkTile>();
   const tileFor = (tile: number) => {
     let t = tiles.get(tile);
@@ -796,31 +780,29 @@ export function chunkMatcher(
   const near = pointLookup(pts, graph, pointRadiusM);
   const endMs = chunkMs + MATCH_CHUNK_MS;
   const minuteIn = (ms: number) => Math.floor((ms - chunkMs) / MINUTE_MS);
-  const add = (tracks: readonly UnitTrack[]) => {
-    for (const t of tracks) {
-      for (const p of trackPasses(graph, t.points)) {
-        if (p.ms < chunkMs || p.ms >= endMs) continue;
-        const ct = tileFor(segTile[p.segment]);
-        let masks = ct.segments.get(p.segment);
-        if (!masks) ct.segments.set(p.segment, (masks = new Uint8Array(CHUNK_MIN)));
-        const m = minuteIn(p.ms);
-        for (let b = p.binFrom; b <= p.binTo; b++) masks[m] |= 1 << b;
-      }
-      for (const p of t.points) {
-        if (p.ms < chunkMs || p.ms >= endMs) continue;
-        const ct = tileFor(tileOf(p.lon, p.lat));
-        ct.trackPoints++;
-        ct.unitIds.add(t.unitId);
-        const bit = 1 << minuteIn(p.ms);
-        near(p.lon, p.lat, (i) => {
-          const pp = patrolPoints[i];
-          const pt = tileFor(tileOf(pp.lon, pp.lat));
-          pt.points[pp.key] = (pt.points[pp.key] ?? 0) | bit;
-        });
-      }
+  for (const t of tracks) {
+    for (const p of trackPasses(graph, t.points)) {
+      if (p.ms < chunkMs || p.ms >= endMs) continue;
+      const ct = tileFor(segTile[p.segment]);
+      let masks = ct.segments.get(p.segment);
+      if (!masks) ct.segments.set(p.segment, (masks = new Uint8Array(CHUNK_MIN)));
+      const m = minuteIn(p.ms);
+      for (let b = p.binFrom; b <= p.binTo; b++) masks[m] |= 1 << b;
     }
-  };
-  return { add, tiles };
+    for (const p of t.points) {
+      if (p.ms < chunkMs || p.ms >= endMs) continue;
+      const ct = tileFor(tileOf(p.lon, p.lat));
+      ct.trackPoints++;
+      ct.unitIds.add(t.unitId);
+      const bit = 1 << minuteIn(p.ms);
+      near(p.lon, p.lat, (i) => {
+        const pp = patrolPoints[i];
+        const pt = tileFor(tileOf(pp.lon, pp.lat));
+        pt.points[pp.key] = (pt.points[pp.key] ?? 0) | bit;
+      });
+    }
+  }
+  return tiles;
 }
 
 /** What both stored paths fill: the slots' seen bins and visited points, flat (slot × index). */

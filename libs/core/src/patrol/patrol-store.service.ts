@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
   Inject,
   Injectable,
@@ -10,8 +9,8 @@ import {
 import {
   MATCH_CHUNK_MS,
   MATCH_LEAD_MS,
-  chunkMatcher,
   encodeChunkSegments,
+  matchChunk,
   patrolPointKey,
   type RoadGraph,
   type UnitTrack,
@@ -27,17 +26,10 @@ import {
   staleChunks,
   type MatchedChunk,
 } from './patrol-store.queries';
-import { cityTrackRows, unpackTracks } from './patrol.queries';
+import { cityTracks } from './patrol.queries';
 
 /** At most this many contiguous chunks (an hour) per read of the tracks. */
 const RUN_CHUNKS = 12;
-
-/**
- * Units matched between two turns of the event loop. A chunk of the city at the peak is ~7.5 M
- * points (seconds of matching); the processors' loop also runs the coverage pushes, timers and
- * alert deliveries, which wait at most one group (a few tens of ms).
- */
-const MATCH_UNITS_PER_TURN = 20;
 
 export interface PatrolPointSet {
   points: { key: string; lon: number; lat: number }[];
@@ -147,23 +139,16 @@ export class PatrolStoreService implements OnApplicationBootstrap, OnApplication
     for (const run of runs) {
       const fromMs = run[0].ms;
       const toMs = run[run.length - 1].ms + MATCH_CHUNK_MS;
-      const tracks = await unpackTracks(
-        await this.database.transaction((tx) =>
-          cityTrackRows(tx, new Date(fromMs - MATCH_LEAD_MS), new Date(toMs)),
-        ),
+      const tracks = await this.database.transaction((tx) =>
+        cityTracks(tx, new Date(fromMs - MATCH_LEAD_MS), new Date(toMs)),
       );
-      const matched: MatchedChunk[] = [];
-      for (const c of run) {
-        const matcher = chunkMatcher(graph, c.ms, points.points);
-        for (let i = 0; i < tracks.length; i += MATCH_UNITS_PER_TURN) {
-          const group = tracks.slice(i, i + MATCH_UNITS_PER_TURN);
-          matcher.add(cut(group, c.ms - MATCH_LEAD_MS, c.ms + MATCH_CHUNK_MS));
-          await nextTurn();
-        }
+      const matched: MatchedChunk[] = run.map((c) => {
+        const own = cut(tracks, c.ms - MATCH_LEAD_MS, c.ms + MATCH_CHUNK_MS);
+        const tiles = matchChunk(graph, own, c.ms, points.points);
         let trackPoints = 0;
-        for (const t of matcher.tiles.values()) trackPoints += t.trackPoints;
-        matched.push({ ms: c.ms, gen: c.gen, tiles: matcher.tiles, trackPoints });
-      }
+        for (const t of tiles.values()) trackPoints += t.trackPoints;
+        return { ms: c.ms, gen: c.gen, tiles, trackPoints };
+      });
       await this.database.transaction((tx) =>
         storeChunks(
           tx,

@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import type { Db } from '@ringcad/db';
 import { openTestDatabase, TEST_DB_MODE as mode } from '../../../../test/support/test-database';
-import { cityTrackRows, groupTracks, tracksInBox, unpackTracks, WORLD_BOX } from './patrol.queries';
+import { cityTracks, groupTracks, tracksInBox, WORLD_BOX } from './patrol.queries';
 
 /**
  * The patrol store reads whole chunks of the city's tracks packed one row per unit
- * (`cityTrackRows`, `unpackTracks`); what it reads must be exactly the tracks the row-per-point read gives
+ * (`cityTracks`); what it reads must be exactly the tracks the row-per-point read gives
  * (`tracksInBox` over the world, grouped), which the direct visibility computation (the store's
  * oracle) uses: same units in the same order, same points in time order, same numbers, headings
  * null where none was reported, jump-flagged points and points outside the window left out.
@@ -47,10 +47,7 @@ describe(`city tracks, packed per unit (${mode})`, () => {
   it('reads exactly the grouped row-per-point tracks of the window', async () => {
     const from = new Date(T0);
     const to = new Date(T0 + 60 * 3.7 * 1000);
-    const read = await db.transaction().execute((tx) => cityTrackRows(tx, from, to));
-    const packed = await unpackTracks(read);
-    // unpacked a few units a turn, the same tracks
-    expect(await unpackTracks(read, 7)).toEqual(packed);
+    const packed = await db.transaction().execute((tx) => cityTracks(tx, from, to));
     const rows = groupTracks(await tracksInBox(db, WORLD_BOX, from, to));
     expect(packed.length).toBe(40);
     expect(packed).toEqual(rows);
@@ -68,7 +65,7 @@ describe(`city tracks, packed per unit (${mode})`, () => {
   it('reads nothing from an empty window', async () => {
     const empty = await db
       .transaction()
-      .execute((tx) => cityTrackRows(tx, new Date(T0 - 3_600_000), new Date(T0 - 3_000_000)));
+      .execute((tx) => cityTracks(tx, new Date(T0 - 3_600_000), new Date(T0 - 3_000_000)));
     expect(empty).toEqual([]);
   });
 });

@@ -1,4 +1,3 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { sql, type Selectable } from 'kysely';
 import type { PatrolPlanRequest } from '@ringcad/contracts';
 import type { TrackPoint, UnitTrack } from '@ringcad/routing';
@@ -60,27 +59,27 @@ export async function tracksInBox(
   return r.rows;
 }
 
-/** Bytes of one point in {@link cityTrackRows}' packed rows: µs (int8), lon, lat (float8), heading (float4). */
+/** Bytes of one point in {@link cityTracks}' packed rows: µs (int8), lon, lat (float8), heading (float4). */
 const PACKED_POINT = 28;
 /** PostgreSQL's epoch (2000-01-01) in µs since 1970: timestamptz_send counts from it. */
 const PG_EPOCH_US = 946_684_800_000_000;
 
 /**
- * Every unit's track over [from, to) (jump-flagged points left out), once {@link unpackTracks}
- * as `groupTracks(tracksInBox(db, WORLD_BOX, from, to))` gives them (units by id, points by
- * time, the same numbers), but one row per unit with its points packed in a bytea instead of a
- * row per point. The patrol store reads a whole chunk of the city's tracks this way: at 25,000 reports a
+ * Every unit's track over [from, to) (jump-flagged points left out), as
+ * `groupTracks(tracksInBox(db, WORLD_BOX, from, to))` gives them (units by id, points by time,
+ * the same numbers), but one row per unit with its points packed in a bytea instead of a row per
+ * point. The patrol store reads a whole chunk of the city's tracks this way: at 25,000 reports a
  * second a 6-minute read is ~9 M points, and parsing them as rows was ~2.4 µs of the processors'
  * event loop each (~20 s a chunk); unpacking is a small fraction of that.
  *
  * Run inside a transaction (its settings are local to it). The database does the least it can
- * (measured on a 6-minute read of 9 M points, one backend: 12-13 s of CPU → 5-6 s): each unit's
- * points are appended in the order the scan meets them (hashed by unit, in memory: no sort of 9 M rows by unit and time,
+ * (measured on a 6-minute read of 9 M points, one backend: 12-13 s of CPU → 5-6 s): each unit's points are appended in
+ * the order the scan meets them (hashed by unit, in memory: no sort of 9 M rows by unit and time,
  * nor of each unit's points again inside the aggregate), with the time as sent (int8 µs, not the
  * numeric `extract(epoch …)`); the points come in arrival order, nearly always time order, and
  * are sorted here when a unit's are not.
  */
-export async function cityTrackRows(tx: Tx, from: Date, to: Date): Promise<PackedTrack[]> {
+export async function cityTracks(tx: Tx, from: Date, to: Date): Promise<UnitTrack[]> {
   // hashed, never sorted nor walked in index order: at the peak the statistics lag the table (a
   // few hundred rows guessed for millions), and the planner sorted them by unit on disk (9 s) or,
   // sorts off, walked the whole partition's (unit_id, at) index for them (83 s); the window's
@@ -90,7 +89,7 @@ export async function cityTrackRows(tx: Tx, from: Date, to: Date): Promise<Packe
     set_config('enable_indexscan', 'off', true), set_config('enable_indexonlyscan', 'off', true)`.execute(
     tx,
   );
-  const r = await sql<PackedTrack>`
+  const r = await sql<{ unit_id: string; pts: Uint8Array }>`
     SELECT unit_id, string_agg(
         timestamptz_send(at) || float8send(lon) || float8send(lat)
           || coalesce(float4send(heading_deg), float4send('NaN'::real)),
@@ -99,36 +98,10 @@ export async function cityTrackRows(tx: Tx, from: Date, to: Date): Promise<Packe
     WHERE at >= ${from} AND at < ${to} AND flags & 1 = 0
     GROUP BY unit_id
     ORDER BY unit_id`.execute(tx);
-  return r.rows;
+  return r.rows.map((row) => ({ unitId: row.unit_id, points: unpackPoints(row.pts) }));
 }
 
-/** One unit's points as {@link cityTrackRows} reads them: packed, to unpack with {@link unpackTracks}. */
-export interface PackedTrack {
-  unit_id: string;
-  pts: Uint8Array;
-}
-
-/** Units unpacked between two turns of the event loop (a chunk of a city is millions of points). */
-const UNPACK_UNITS_PER_TURN = 100;
-
-/**
- * The tracks of {@link cityTrackRows}' rows, unpacked outside the read's transaction a hundred
- * units at a time, the event loop given back between (it also runs the coverage pushes, timers
- * and alerts of the processors).
- */
-export async function unpackTracks(
-  rows: readonly PackedTrack[],
-  perTurn = UNPACK_UNITS_PER_TURN,
-): Promise<UnitTrack[]> {
-  const out: UnitTrack[] = new Array(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    if (i > 0 && i % perTurn === 0) await nextTurn();
-    out[i] = { unitId: rows[i].unit_id, points: unpackPoints(rows[i].pts) };
-  }
-  return out;
-}
-
-/** A unit's points packed by {@link cityTrackRows}, in time order. */
+/** A unit's points packed by {@link cityTracks}, in time order. */
 function unpackPoints(b: Uint8Array): TrackPoint[] {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const n = b.byteLength / PACKED_POINT;
