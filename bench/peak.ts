@@ -662,16 +662,18 @@ async function runMode(mode: BenchMode, city: City) {
     const sliceOf = (at: number) => Math.floor((at - firstSent) / (SLICE_SEC * 1000));
     const slices = new Map<number, { toConsoles: number[]; create: number[] }>();
     const slice = (at: number) => {
-      let s = slices.get(sliceOf(at));
-      if (!s) slices.set(sliceOf(at), (s = { toConsoles: [], create: [] }));
+      const k = sliceOf(at);
+      let s = slices.get(k);
+      if (!s) slices.set(k, (s = { toConsoles: [], create: [] }));
       return s;
     };
     let missing = 0;
     for (const [id, times] of result.receipts) {
       const s = sentAt.get(id);
       if (s === undefined) continue;
-      for (const t of times) callToConsoles.push(t - s);
-      slice(s).toConsoles.push(...times.map((t) => t - s));
+      const took = times.map((t) => t - s);
+      callToConsoles.push(...took);
+      slice(s).toConsoles.push(...took);
       missing += CONSOLES - times.length;
     }
     for (const c of calls) if (c.status === 201) slice(c.sentAt).create.push(c.createMs);
