@@ -55,6 +55,22 @@ async function centreColour(page: Page, el: Locator, name: string): Promise<numb
 const near = (got: number[], want: number[]) =>
   got.every((v, i) => Math.abs(v - want[i]) <= 12) ? 'match' : `${got.join(',')}`;
 
+/**
+ * 'match' once the element's centre shows the wanted colour, else the last colour read. A live
+ * console may shift its layout between the element's box being taken and the capture (a queue
+ * item arriving above it), so the read is repeated for up to 5 s before the test gives up.
+ */
+async function colourAt(page: Page, el: Locator, name: string, want: number[]): Promise<string> {
+  let last = '';
+  const end = Date.now() + 5_000;
+  do {
+    last = near(await centreColour(page, el, name), want);
+    if (last === 'match') return last;
+    await new Promise((r) => setTimeout(r, 200));
+  } while (Date.now() < end);
+  return last;
+}
+
 describe(`exercise badge and safety index board (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () => {
   const clock = new TestClock(0.001);
   let stack: Stack;
@@ -130,9 +146,7 @@ describe(`exercise badge and safety index board (${SERVICES_MODE ? 'services' : 
     expect(await badge.textContent()).toBe('演练');
     await page.screenshot({ path: join(SHOTS, 'exercise-01-queue.png') });
     // the badge's purple, not the queue's background
-    expect(near(await centreColour(page, badge, 'exercise-02-badge'), [0x3b, 0x07, 0x64])).toBe(
-      'match',
-    );
+    expect(await colourAt(page, badge, 'exercise-02-badge', [0x3b, 0x07, 0x64])).toBe('match');
     // the real incidents of the same place carry none
     expect(await page.locator('.queue-item .exercise-badge').count()).toBe(1);
   });
@@ -155,14 +169,18 @@ describe(`exercise badge and safety index board (${SERVICES_MODE ? 'services' : 
     await page.screenshot({ path: join(SHOTS, 'safety-index-01-board.png') });
     // bars by pixels: green for 97.7, red for 30.1
     expect(
-      near(
-        await centreColour(page, rows.nth(0).locator('.si-bar'), 'safety-index-02-good-bar'),
+      await colourAt(
+        page,
+        rows.nth(0).locator('.si-bar'),
+        'safety-index-02-good-bar',
         [0x22, 0xc5, 0x5e],
       ),
     ).toBe('match');
     expect(
-      near(
-        await centreColour(page, rows.nth(1).locator('.si-bar'), 'safety-index-03-poor-bar'),
+      await colourAt(
+        page,
+        rows.nth(1).locator('.si-bar'),
+        'safety-index-03-poor-bar',
         [0xef, 0x44, 0x44],
       ),
     ).toBe('match');
@@ -356,8 +374,10 @@ describe(`safety index weights and the exercise screen (${SERVICES_MODE ? 'servi
     await page.screenshot({ path: join(SHOTS, 'exercise-03-scored.png') });
     // the rings-met bar in the good band's green, by its pixels
     expect(
-      near(
-        await centreColour(page, score.locator('.ex-ring-bar'), 'exercise-04-ring-bar'),
+      await colourAt(
+        page,
+        score.locator('.ex-ring-bar'),
+        'exercise-04-ring-bar',
         [0x22, 0xc5, 0x5e],
       ),
     ).toBe('match');
