@@ -139,7 +139,7 @@ const IN_CLOCK = {
   serverCpuCores:
     "each server process's CPU (prom-client's process_cpu_seconds_total on its /metrics: user + system, all its threads) over the call phase, as a share of one core (the machine has 2); api: the desk api (in embedded mode the one process, PGlite and the coverage thread included), avlApi: the instance taking position batches, worker: timers, queues and the coverage pushes; the database server's processes (services) are not in it",
   machineCores:
-    "cores used over the call phase (1 = one whole core, the machine has 2), read from /proc: machineBusy the whole machine (/proc/stat, all but idle and iowait), postgres every process named postgres (services: the database server; backends that ended during the phase are not counted), bench this bench's own process (its console swarm thread and position load included; the call client process is not)",
+    "cores used over the call phase (1 = one whole core, the machine has 2), read from /proc: machineBusy the whole machine (/proc/stat, all but idle and iowait), postgres every process named postgres (services: the database server; backends that ended during the phase are not counted), bench this bench's own process (its console swarm thread and position load included; the call client process is not), and each process on its own from /proc/<pid>/stat: api (embedded: PGlite and the routing threads in it), avlApi and worker (services), callClient (the call client process, from its spawn)",
   cpuTimeline:
     'machineCores over each 10 s of the call phase (sec: its end, from the first sample)',
   eventLoopLag:
@@ -523,11 +523,13 @@ async function runMode(mode: BenchMode, city: City) {
     const cpuBefore = await cpuOf();
     const cpuFrom = performance.now();
     // the machine, the database server and the bench itself, every 10 s of the call phase
-    const machineFrom = cpuSnapshot();
+    // the servers one by one, and the call client once it runs
+    const followed: Record<string, number | undefined> = { ...stack.pids };
+    const machineFrom = cpuSnapshot(followed);
     const cpuTimeline: ({ sec: number } & ReturnType<typeof coresBetween>)[] = [];
     let lastSnapshot = machineFrom;
     const sampler = setInterval(() => {
-      const now = cpuSnapshot();
+      const now = cpuSnapshot(followed);
       cpuTimeline.push({
         sec: Math.round((now.at - machineFrom.at) / 1000),
         ...coresBetween(lastSnapshot, now),
@@ -573,6 +575,7 @@ async function runMode(mode: BenchMode, city: City) {
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
+    followed.callClient = child.pid;
     let buf = '';
     child.stdout.on('data', (d: Buffer) => {
       buf += d.toString();
@@ -606,7 +609,7 @@ async function runMode(mode: BenchMode, city: City) {
     const metrics = await scrape();
     const cpuAfter = await cpuOf();
     clearInterval(sampler);
-    const machineCores = coresBetween(machineFrom, cpuSnapshot());
+    const machineCores = coresBetween(machineFrom, cpuSnapshot(followed));
     const cpuWindowSec = (performance.now() - cpuFrom) / 1000;
     /** Share of one core each process used over the call phase (1 = a whole core). */
     const serverCpuCores = Object.fromEntries(
@@ -668,14 +671,33 @@ async function runMode(mode: BenchMode, city: City) {
       return s;
     };
     let missing = 0;
+    /** Each call's slowest console, for BENCH_CALLS_OUT. */
+    const slowestConsole = new Map<string, number>();
     for (const [id, times] of result.receipts) {
       const s = sentAt.get(id);
       if (s === undefined) continue;
       const took = times.map((t) => t - s);
       callToConsoles.push(...took);
       slice(s).toConsoles.push(...took);
+      slowestConsole.set(id, Math.max(...took));
       missing += CONSOLES - times.length;
     }
+    // BENCH_CALLS_OUT=<file>: one line per call (send second in the phase, create ms, slowest
+    // console ms), for looking at a slice call by call
+    if (process.env.BENCH_CALLS_OUT)
+      fs.writeFileSync(
+        process.env.BENCH_CALLS_OUT,
+        calls
+          .map((c) =>
+            JSON.stringify({
+              sec: Math.round(c.sentAt - firstSent) / 1000,
+              status: c.status,
+              createMs: Math.round(c.createMs * 10) / 10,
+              slowestConsoleMs: c.id ? (slowestConsole.get(c.id) ?? null) : null,
+            }),
+          )
+          .join('\n'),
+      );
     for (const c of calls) if (c.status === 201) slice(c.sentAt).create.push(c.createMs);
     for (const id of sentAt.keys())
       if (!result.receipts.some(([r]) => r === id)) missing += CONSOLES;

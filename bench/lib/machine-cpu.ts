@@ -9,6 +9,8 @@ export interface CpuSnapshot {
   postgres: number | null;
   /** This process, all its threads (µs). */
   self: NodeJS.CpuUsage;
+  /** Jiffies (utime + stime, all threads) of named processes (the servers, the call client). */
+  processes: Record<string, number | null>;
 }
 
 /** Clock ticks per second of /proc's counters (USER_HZ: 100 on Linux). */
@@ -24,6 +26,22 @@ function machineBusy(): number | null {
   }
 }
 
+/** utime + stime of one process from its /proc/<pid>/stat; its comm too (it may hold spaces). */
+function statOf(pid: number | string): { comm: string; jiffies: number } | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // pid (comm) state … : the fields after the comm are counted from its ')'
+    const close = stat.lastIndexOf(')');
+    const f = stat.slice(close + 2).split(' ');
+    return {
+      comm: stat.slice(stat.indexOf('(') + 1, close),
+      jiffies: Number(f[11]) + Number(f[12]),
+    };
+  } catch {
+    return null; // the process ended meanwhile
+  }
+}
+
 function postgresJiffies(): number | null {
   let total = 0;
   let seen = false;
@@ -34,33 +52,35 @@ function postgresJiffies(): number | null {
     return null;
   }
   for (const pid of pids) {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // pid (comm) state … : the comm may hold spaces, the fields after it are counted from ')'
-      const close = stat.lastIndexOf(')');
-      if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
-      const f = stat.slice(close + 2).split(' ');
-      total += Number(f[11]) + Number(f[12]);
-      seen = true;
-    } catch {
-      /* the process ended meanwhile */
-    }
+    const s = statOf(pid);
+    if (s?.comm !== 'postgres') continue;
+    total += s.jiffies;
+    seen = true;
   }
   return seen ? total : null;
 }
 
-export function cpuSnapshot(): CpuSnapshot {
+/** The counters now; `pids` names processes to follow one by one (the servers, the client). */
+export function cpuSnapshot(pids: Record<string, number | undefined> = {}): CpuSnapshot {
   return {
     at: performance.now(),
     busy: machineBusy(),
     postgres: postgresJiffies(),
     self: process.cpuUsage(),
+    processes: Object.fromEntries(
+      Object.entries(pids).map(([name, pid]) => [
+        name,
+        pid === undefined ? null : (statOf(pid)?.jiffies ?? null),
+      ]),
+    ),
   };
 }
 
 /**
  * Cores used between two snapshots (1 = one whole core): the whole machine, the PostgreSQL
- * server's processes (backends that ended between the two are not counted) and this process.
+ * server's processes (backends that ended between the two are not counted), this process, and
+ * each named process of `b` (null when it was not running at one of them; a process `a` did not
+ * follow yet counts from 0, it was started after `a`).
  */
 export function coresBetween(a: CpuSnapshot, b: CpuSnapshot) {
   const sec = (b.at - a.at) / 1000;
@@ -71,5 +91,12 @@ export function coresBetween(a: CpuSnapshot, b: CpuSnapshot) {
     machineBusy: cores(a.busy, b.busy, HZ),
     postgres: cores(a.postgres, b.postgres, HZ),
     bench: Math.round((selfUs / 1e6 / sec) * 100) / 100,
+    ...Object.fromEntries(
+      Object.keys(b.processes).map((name) => [
+        name,
+        // followed only from after `a`: started after it, so all its time is in between
+        cores(name in a.processes ? a.processes[name] : 0, b.processes[name], HZ),
+      ]),
+    ),
   };
 }

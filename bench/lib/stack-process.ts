@@ -33,6 +33,8 @@ export interface BenchStack {
   /** The AVL api's operations port when it runs, else null. */
   avlMetricsBase: string | null;
   adminPassword: string;
+  /** The server processes' pids (api, worker and avlApi when they run), for their CPU. */
+  pids: Record<string, number | undefined>;
   /** Services mode: the bench database (for checks straight in PostgreSQL); null when embedded. */
   databaseUrl: string | null;
   stop(): Promise<void>;
@@ -167,6 +169,11 @@ export async function startStack(
     workerMetricsBase: workerMetricsPort ? `http://127.0.0.1:${workerMetricsPort}` : null,
     avlMetricsBase,
     adminPassword,
+    pids: {
+      api: procs[0]?.pid,
+      ...(workerMetricsPort ? { worker: procs[1]?.pid } : {}),
+      ...(avlBase ? { avlApi: procs[procs.length - 1]?.pid } : {}),
+    },
     databaseUrl: mode === 'services' ? (env.DATABASE_URL as string) : null,
     stop: stopAll,
   };
