@@ -1,12 +1,18 @@
 import { buildWorld, INCIDENT_POINT, type World } from '../support/fixtures';
 import { decodePositionFrame } from '@ringcad/domain';
-import { connectSocket, createStack, SERVICES_MODE, sleep, type Stack } from '../support/harness';
+import {
+  connectSocket,
+  createStack,
+  describeInServices,
+  sleep,
+  type Stack,
+} from '../support/harness';
 
 // Two api instances only make sense against a shared PostgreSQL and Redis.
-const describeServices = SERVICES_MODE ? describe : describe.skip;
-if (!SERVICES_MODE) {
-  console.info('multi-instance e2e runs in services mode only (DATABASE_URL and REDIS_URL unset)');
-}
+const describeServices = describeInServices(
+  'multi-instance e2e',
+  'DATABASE_URL and REDIS_URL unset',
+);
 
 describeServices('two api instances behind one Redis', () => {
   let stack: Stack;

@@ -15,6 +15,15 @@ import { createFromServicesTemplate, seedEmbeddedDataDir } from './db-template';
 export const SERVICES_MODE = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL);
 export const ADMIN_PASSWORD = 'admin-test-password';
 
+/**
+ * `describe` in services mode, `describe.skip` embedded (saying once, with `why`, what is
+ * skipped): for what only a shared PostgreSQL and Redis can show (several processes).
+ */
+export function describeInServices(what: string, why: string): jest.Describe {
+  if (!SERVICES_MODE) console.info(`${what} runs in services mode only (${why})`);
+  return SERVICES_MODE ? describe : describe.skip;
+}
+
 export interface Stack {
   config: AppConfig;
   /** Start (or restart) api instance `i`; the first is instance 0. */
