@@ -107,6 +107,7 @@ export async function startStack(
       stdio: ['ignore', out, 'inherit'],
     });
     procs.push(p);
+    return p;
   };
   const startBy = Date.now() + Number(process.env.BENCH_START_TIMEOUT_MS ?? 600_000);
   const healthy = async (url: string) => {
@@ -124,10 +125,12 @@ export async function startStack(
   };
   // every process its own operations port (the defaults would collide on one machine)
   const metricsPort = await freePort();
-  run('apps/api/src/main.js', { METRICS_PORT: String(metricsPort) });
+  const pids: BenchStack['pids'] = {
+    api: run('apps/api/src/main.js', { METRICS_PORT: String(metricsPort) }).pid,
+  };
   const workerMetricsPort = mode === 'services' ? await freePort() : null;
   if (workerMetricsPort)
-    run('apps/worker/src/main.js', { METRICS_PORT: String(workerMetricsPort) });
+    pids.worker = run('apps/worker/src/main.js', { METRICS_PORT: String(workerMetricsPort) }).pid;
   const base = `http://127.0.0.1:${port}`;
   const stopAll = async () => {
     for (const p of procs) p.kill('SIGTERM');
@@ -148,10 +151,10 @@ export async function startStack(
     if (opts.avlInstance && mode === 'services') {
       const avlPort = await freePort();
       const avlMetricsPort = await freePort();
-      run('apps/api/src/main.js', {
+      pids.avlApi = run('apps/api/src/main.js', {
         PORT: String(avlPort),
         METRICS_PORT: String(avlMetricsPort),
-      });
+      }).pid;
       avlMetricsBase = `http://127.0.0.1:${avlMetricsPort}`;
       avlBase = `http://127.0.0.1:${avlPort}`;
       await healthy(avlBase);
@@ -169,11 +172,7 @@ export async function startStack(
     workerMetricsBase: workerMetricsPort ? `http://127.0.0.1:${workerMetricsPort}` : null,
     avlMetricsBase,
     adminPassword,
-    pids: {
-      api: procs[0]?.pid,
-      ...(workerMetricsPort ? { worker: procs[1]?.pid } : {}),
-      ...(avlBase ? { avlApi: procs[procs.length - 1]?.pid } : {}),
-    },
+    pids,
     databaseUrl: mode === 'services' ? (env.DATABASE_URL as string) : null,
     stop: stopAll,
   };

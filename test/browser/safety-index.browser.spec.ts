@@ -56,20 +56,16 @@ const near = (got: number[], want: number[]) =>
   got.every((v, i) => Math.abs(v - want[i]) <= 12) ? 'match' : `${got.join(',')}`;
 
 /**
- * 'match' once the element's centre shows the wanted colour, else the last colour read. A live
- * console may shift its layout between the element's box being taken and the capture (a queue
- * item arriving above it), so the read is repeated for up to 5 s before the test gives up.
+ * 'match' once the element's centre shows the wanted colour (until's error gives the last colour
+ * read otherwise). A live console may shift its layout between the element's box being taken and
+ * the capture (a queue item arriving above it), so the read is repeated for up to 5 s.
  */
-async function colourAt(page: Page, el: Locator, name: string, want: number[]): Promise<string> {
-  let last = '';
-  const end = Date.now() + 5_000;
-  do {
-    last = near(await centreColour(page, el, name), want);
-    if (last === 'match') return last;
-    await new Promise((r) => setTimeout(r, 200));
-  } while (Date.now() < end);
-  return last;
-}
+const colourAt = (page: Page, el: Locator, name: string, want: number[]) =>
+  until(
+    async () => near(await centreColour(page, el, name), want),
+    (v) => v === 'match',
+    5_000,
+  );
 
 describe(`exercise badge and safety index board (${SERVICES_MODE ? 'services' : 'embedded'} mode)`, () => {
   const clock = new TestClock(0.001);
