@@ -16,7 +16,8 @@ import { openTestDatabase, TEST_DB_MODE as mode } from '../../../../test/support
  * boundary and a microsecond either side, points a microsecond apart, a unit with one point, a
  * unit with points only outside the range, sparse units (empty steps, chunks with no point),
  * coordinates either side of zero and on half-millionths, jumps across the globe (the longest
- * varints), and a range that ends inside a step.
+ * varints), and a range that ends inside a step. The parts 0039 adds (each chunk's whole_ms, the
+ * units' hour runs) are checked against plain code.
  */
 
 const MIGRATIONS = join(__dirname, '../../../../db/migrations');
@@ -145,14 +146,95 @@ describe(`replay chunks' build against 0036's (${mode})`, () => {
     expect(r.rows.map((x) => x.a)).toEqual(r.rows.map((x) => x.b));
   });
 
-  /** Both tables whole, every row as PostgreSQL prints it (floats exactly, bytea in hex). */
+  /**
+   * Both tables whole, every row as PostgreSQL prints it (floats exactly, bytea in hex); the
+   * binary table's columns as 0036 had them (whole_ms, new in 0039, is checked on its own).
+   */
   const tables = async () => {
-    const rows = async (table: 'unit_track_replay' | 'unit_track_replay_bin') =>
-      (
-        await sql<{ row: string }>`SELECT r::text AS row FROM ${sql.table(table)} r
-          ORDER BY chunk_start, unit_id`.execute(handle.db)
-      ).rows.map((x) => x.row);
-    return { replay: await rows('unit_track_replay'), bin: await rows('unit_track_replay_bin') };
+    const replay = await sql<{ row: string }>`SELECT r::text AS row FROM unit_track_replay r
+      ORDER BY chunk_start, unit_id`.execute(handle.db);
+    const bin = await sql<{ row: string }>`
+      SELECT (chunk_start, unit_id, w, s, e, n, us_first, us_last, packed)::text AS row
+      FROM unit_track_replay_bin ORDER BY chunk_start, unit_id`.execute(handle.db);
+    return { replay: replay.rows.map((x) => x.row), bin: bin.rows.map((x) => x.row) };
+  };
+
+  /**
+   * 0039's parts against plain code: each chunk's whole_ms says whether every stored point's µs
+   * (unit_track_replay.points: int4 µs since the chunk's start, then two float8) is a whole ms,
+   * and each unit's hour run is its chunks of the hour, in time order, each as the int4 length,
+   * the int4 -1 and the packed chunk, with the union of their boxes.
+   */
+  const checkRuns = async () => {
+    const chunks = await sql<{
+      c: number;
+      unit_id: string;
+      points: Uint8Array;
+      packed: Uint8Array;
+      whole_ms: boolean;
+      w: number;
+      s: number;
+      e: number;
+      n: number;
+    }>`SELECT (extract(epoch FROM b.chunk_start) * 1000)::float8 AS c, b.unit_id, r.points,
+        b.packed, b.whole_ms, b.w, b.s, b.e, b.n
+      FROM unit_track_replay_bin b JOIN unit_track_replay r USING (chunk_start, unit_id)
+      ORDER BY b.unit_id, b.chunk_start`.execute(handle.db);
+    const want = new Map<string, { box: number[]; whole: boolean; parts: Buffer[] }>();
+    for (const k of chunks.rows) {
+      const points = Buffer.from(k.points);
+      let whole = true;
+      for (let o = 0; o < points.byteLength; o += 20) whole &&= points.readInt32BE(o) % 1000 === 0;
+      expect({ chunk: k.c, unit: k.unit_id, wholeMs: k.whole_ms }).toEqual({
+        chunk: k.c,
+        unit: k.unit_id,
+        wholeMs: whole,
+      });
+      const key = `${Math.floor(Number(k.c) / 3_600_000) * 3_600_000}:${k.unit_id}`;
+      let run = want.get(key);
+      if (!run) want.set(key, (run = { box: [k.w, k.s, k.e, k.n], whole: true, parts: [] }));
+      run.box = [
+        Math.min(run.box[0], k.w),
+        Math.min(run.box[1], k.s),
+        Math.max(run.box[2], k.e),
+        Math.max(run.box[3], k.n),
+      ];
+      run.whole &&= k.whole_ms;
+      const head = Buffer.alloc(8);
+      head.writeInt32BE(k.packed.byteLength, 0);
+      head.writeInt32BE(-1, 4);
+      run.parts.push(head, Buffer.from(k.packed));
+    }
+    const runs = await sql<{
+      h: number;
+      unit_id: string;
+      w: number;
+      s: number;
+      e: number;
+      n: number;
+      all_whole_ms: boolean;
+      run: Uint8Array;
+    }>`SELECT (extract(epoch FROM hour_start) * 1000)::float8 AS h, unit_id, w, s, e, n,
+        all_whole_ms, run FROM unit_track_replay_run`.execute(handle.db);
+    const got = new Map(
+      runs.rows.map((r) => [
+        `${Number(r.h)}:${r.unit_id}`,
+        {
+          box: [r.w, r.s, r.e, r.n],
+          whole: r.all_whole_ms,
+          run: Buffer.from(r.run).toString('hex'),
+        },
+      ]),
+    );
+    expect(got).toEqual(
+      new Map(
+        [...want].map(([key, r]) => [
+          key,
+          { box: r.box, whole: r.whole, run: Buffer.concat(r.parts).toString('hex') },
+        ]),
+      ),
+    );
+    return got.size;
   };
 
   const at = (us: number) => sql`timestamptz 'epoch' + ${us}::bigint * interval '1 microsecond'`;
@@ -176,5 +258,7 @@ describe(`replay chunks' build against 0036's (${mode})`, () => {
     const got = await build('build_unit_track_replay');
     expect(got).toEqual(want);
     expect(Number(want.stored)).toBeGreaterThanOrEqual(minRows);
+    // every run of the stored chunks (0036's build stores none: all of them are 0039's)
+    expect(await checkRuns()).toBeGreaterThanOrEqual(minRows ? 1 : 0);
   });
 });

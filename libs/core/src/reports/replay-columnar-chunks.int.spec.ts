@@ -161,29 +161,32 @@ describe(`area replay, stored columnar chunks (${mode})`, () => {
     expect([out[0], out[3 * n + 4]]).toEqual([0, 0]);
   });
 
-  it.each(all.map((c) => [c.name, c] as const))(
-    'joins stored chunks into exactly the plain columnar text (%s)',
-    async (_name, city) => {
-      await sql`TRUNCATE unit_tracks, unit_track_replay, unit_track_replay_bin, unit_track_replay_dirty`.execute(
-        handle.db,
-      );
+  // times with µs (the runs' edges read from the exact points), and whole ms (as terminals send
+  // them: read from the packed chunks themselves) over an hour's end (two runs a unit)
+  it.each(all.flatMap((c) => [[c.name, 'sub-ms', c] as const, [c.name, 'whole ms', c] as const]))(
+    'joins stored chunks into exactly the plain columnar text (%s, %s times)',
+    async (_name, times, city) => {
+      const wholeMs = times === 'whole ms';
+      const base = wholeMs ? BASE_MS + 45 * 60_000 : BASE_MS;
+      await sql`TRUNCATE unit_tracks, unit_track_replay, unit_track_replay_bin, unit_track_replay_run,
+        unit_track_replay_dirty`.execute(handle.db);
       const rand = mulberry32(city.lon.length);
       const raw: RawPoint[] = [];
       for (let u = 0; u < UNITS; u++) {
         // a few real points near each other, visited in turn; some units jump across the city
         const anchor = Math.floor(rand() * (city.lon.length - 8));
-        let us = BASE_MS * 1000 + Math.floor(rand() * 5e6);
-        for (let k = 0; us < (BASE_MS + MINUTES * 60_000) * 1000; k++) {
+        let us = base * 1000 + Math.floor(rand() * 5e6);
+        for (let k = 0; us < (base + MINUTES * 60_000) * 1000; k++) {
           // unit 1: silent from 4 to 14.5 min (no chunk 5–10), one point, silent to 15.2 min:
           // its chunk 10–15 holds one point and starts a run that the next chunk continues
-          const at = (min: number) => (BASE_MS + min * 60_000) * 1000;
+          const at = (min: number) => (base + min * 60_000) * 1000;
           if (u === 1 && us >= at(4) && us < at(14.5)) us = at(14.5) + 123;
           else if (u === 1 && us > at(14.5) + 123 && us < at(15.2)) us = at(15.2);
           const i = u % 5 === 4 && k % 50 === 49 ? Math.floor(rand() * city.lon.length) : anchor;
           const jump = rand() < 0.03;
           raw.push({
             unit: unitId(u),
-            us,
+            us: wholeMs ? Math.round(us / 1000) * 1000 : us,
             lon: city.lon[i + (k % 8)] + (jump ? 0.3 : 0),
             lat: city.lat[i + (k % 8)],
             flags: jump ? 1 : 0,
@@ -204,10 +207,15 @@ describe(`area replay, stored columnar chunks (${mode})`, () => {
           FROM unit_tracks`.execute(handle.db)
       ).rows.map((x) => ({ ...x, us: Number(x.us), flags: Number(x.flags) }));
       const built = async () =>
-        sql`SELECT rebuild_unit_track_replay(${new Date(BASE_MS - 600_000)}::timestamptz, ${new Date(BASE_MS + (MINUTES + 10) * 60_000)}::timestamptz)`.execute(
+        sql`SELECT rebuild_unit_track_replay(${new Date(base - 600_000)}::timestamptz, ${new Date(base + (MINUTES + 10) * 60_000)}::timestamptz)`.execute(
           handle.db,
         );
       await built();
+      // the hour runs (0039): every unit's, flagged whole ms exactly when its times are
+      const runs = await sql<{ n: number; whole: boolean }>`
+        SELECT count(*)::int AS n, bool_and(all_whole_ms = ${wholeMs}) AS whole
+        FROM unit_track_replay_run`.execute(handle.db);
+      expect(runs.rows[0]).toEqual({ n: UNITS * (wholeMs ? 2 : 1), whole: true });
 
       const sortedLon = [...city.lon].sort((a, b) => a - b);
       const sortedLat = [...city.lat].sort((a, b) => a - b);
@@ -225,15 +233,15 @@ describe(`area replay, stored columnar chunks (${mode})`, () => {
         ],
       ];
       const windows: [string, number, number][] = [
-        ['whole, aligned', BASE_MS, BASE_MS + MINUTES * 60_000],
-        ['unaligned edges', BASE_MS + 7_321, BASE_MS + 21 * 60_000 + 12_345],
+        ['whole, aligned', base, base + MINUTES * 60_000],
+        ['unaligned edges', base + 7_321, base + 21 * 60_000 + 12_345],
         // after unit 1's lone point at 14.5 min: its chunk 10–15 ends after the window, its
         // points do not (whole for the binary form, which knows its points' times)
-        ['ends mid-chunk', BASE_MS + 7_321, BASE_MS + 14.6 * 60_000],
+        ['ends mid-chunk', base + 7_321, base + 14.6 * 60_000],
         // as a replay of the last hour asks: up to just after the last point written
         [
           'live edge',
-          BASE_MS + 5 * 60_000 + 999,
+          base + 5 * 60_000 + 999,
           Math.ceil(Math.max(...stored.map((p) => p.us)) / 1000) + 1,
         ],
       ];
@@ -295,7 +303,7 @@ describe(`area replay, stored columnar chunks (${mode})`, () => {
       // (those are not joined into one run)
       const quiet = stored.find((p) => p.unit === unitId(1) && !(p.flags & 1));
       if (!quiet) throw new Error('no point of unit 1');
-      const quietUs = (BASE_MS + 7 * 60_000) * 1000;
+      const quietUs = (base + 7 * 60_000) * 1000;
       await sql`
         INSERT INTO unit_tracks (unit_id, at, lon, lat, speed_kmh, heading_deg, flags, received_at)
         VALUES (${quiet.unit}, to_timestamp(${quietUs} / 1000000.0), ${quiet.lon}, ${quiet.lat}, 30, 0, 0, now())`.execute(
@@ -304,7 +312,7 @@ describe(`area replay, stored columnar chunks (${mode})`, () => {
       stored.push({ ...quiet, us: quietUs });
       expect(await check()).toBeGreaterThan(UNITS * 20);
       // a late point makes one chunk dirty: it is read raw, the others still joined
-      const late = stored.find((p) => p.us > (BASE_MS + 600_000) * 1000 && !(p.flags & 1));
+      const late = stored.find((p) => p.us > (base + 600_000) * 1000 && !(p.flags & 1));
       if (!late) throw new Error('no point to follow');
       const stepStart = Math.floor(late.us / 15e6) * 15e6;
       await sql`

@@ -80,13 +80,20 @@ function rawRangesFor(dirty: readonly number[], stepMs: number, lo: number, hi: 
 }
 
 /**
+ * Runs one read of a replay on a connection of its own (the service: a transaction with
+ * replaySettings each), so that the replay's reads overlap: the stored chunks, the raw
+ * ranges, the incidents.
+ */
+export type ReplayReads = <T>(read: (db: DbOrTx) => Promise<T>) => Promise<T>;
+
+/**
  * With `columnar` (for the columnar answer, {@link columnarTrackJson}, as text; for the binary
  * one, {@link binaryReplay}, as bytes), a 15 s replay takes the chunks that lie wholly inside the
  * window and the box, and share no time with a range read raw, in their stored columnar form
  * (every point of such a chunk is kept) rather than point by point.
  */
 export async function replayTracks<E extends ChunkEncoding = 'text'>(
-  db: DbOrTx,
+  dbOrReads: DbOrTx | ReplayReads,
   box: Box,
   from: Date,
   to: Date,
@@ -102,10 +109,12 @@ export async function replayTracks<E extends ChunkEncoding = 'text'>(
   const ranges: [number, number][] = [];
   if (fromMs < firstStep) ranges.push([fromMs, firstStep]);
   type Stored = StoredOf<E>;
-  let chunkRows: ReplayChunkRow<Stored>[] = [];
+  const read: ReplayReads =
+    typeof dbOrReads === 'function' ? dbOrReads : (fn) => fn(dbOrReads as DbOrTx);
+  let chunkRows: Promise<ReplayChunkRow<Stored>[]> = Promise.resolve([]);
   if (firstStep < toMs) {
     const chunkFrom = new Date(floorTo(firstStep, CHUNK_MS));
-    const dirty = await dirtyReplayChunks(db, chunkFrom, to);
+    const dirty = await read((db) => dirtyReplayChunks(db, chunkFrom, to));
     ranges.push(...rawRangesFor(dirty, stepMs, firstStep, toMs));
     // stored points are the first of each 15 s step: as they are only for that step
     const columnar =
@@ -121,14 +130,21 @@ export async function replayTracks<E extends ChunkEncoding = 'text'>(
     // a chunk whose points miss the box may still hold the first point of a step that reaches
     // into the next chunk: skip it only when steps lie inside chunks
     const meeting = CHUNK_MS % stepMs === 0 ? box : null;
-    // the stored parts come in the encoding asked for (StoredOf<E>)
-    chunkRows = (
-      columnar && opts.columnar === 'binary'
-        ? await replayBinaryChunks(db, chunkFrom, to, box, columnar) // 15 s steps: meeting is box
-        : await replayChunks(db, chunkFrom, to, meeting, columnar)
-    ) as ReplayChunkRow<Stored>[];
+    // the stored parts come in the encoding asked for (StoredOf<E>); read beside the raw ranges
+    chunkRows = read(
+      (db) =>
+        (columnar && opts.columnar === 'binary'
+          ? replayBinaryChunks(db, chunkFrom, to, box, columnar) // 15 s steps: meeting is box
+          : replayChunks(db, chunkFrom, to, meeting, columnar)) as Promise<
+          ReplayChunkRow<Stored>[]
+        >,
+    );
   }
   const rawRanges = ranges.map(([a, b]): [Date, Date] => [new Date(a), new Date(b)]);
+  const [rawPoints, storedRows] = await Promise.all([
+    read((db) => trackPointsInBox(db, box, rawRanges, stepSec)),
+    chunkRows,
+  ]);
   // columns, not a [lon, lat, ms] array per point: a district-hour is hundreds of thousands
   const byUnit = new Map<string, TrackColumns>();
   const columnsOf = (unit: string) => {
@@ -136,7 +152,7 @@ export async function replayTracks<E extends ChunkEncoding = 'text'>(
     if (!c) byUnit.set(unit, (c = { ms: [], lon: [], lat: [] }));
     return c;
   };
-  for (const p of await trackPointsInBox(db, box, rawRanges, stepSec)) {
+  for (const p of rawPoints) {
     const c = columnsOf(p.unit_id);
     c.ms.push(p.ms);
     c.lon.push(p.lon);
@@ -151,7 +167,7 @@ export async function replayTracks<E extends ChunkEncoding = 'text'>(
   const columnarChunks = new Map<string, Stored[]>();
   let unit = '';
   let lastStep = NaN;
-  for (const row of chunkRows) {
+  for (const row of storedRows) {
     if (row.unit_id !== unit) {
       unit = row.unit_id;
       lastStep = NaN;
@@ -180,7 +196,7 @@ export async function replayTracks<E extends ChunkEncoding = 'text'>(
       lastStep = step;
       const lon = view.getFloat64(o + 4, false);
       const lat = view.getFloat64(o + 12, false);
-      if (lon >= box.w && lon <= box.e && lat >= box.s && lat <= box.n) {
+      if (row.inBox || (lon >= box.w && lon <= box.e && lat >= box.s && lat <= box.n)) {
         c ??= columnsOf(unit);
         c.ms.push(us / 1000);
         c.lon.push(lon);
@@ -195,7 +211,7 @@ export async function replayTracks<E extends ChunkEncoding = 'text'>(
     points += c.ms.length;
   }
   for (const list of columnarChunks.values()) for (const k of list) points += storedPoints(k);
-  return { byUnit, columnarChunks, points, rawRanges, chunks: chunkRows.length };
+  return { byUnit, columnarChunks, points, rawRanges, chunks: storedRows.length };
 }
 
 /** Start times of the chunks from `lo` on that share time with one of the (ms) ranges. */

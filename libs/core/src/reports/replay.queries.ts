@@ -1,4 +1,5 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type RawBuilder, type Selectable } from 'kysely';
+import { REPLAY_COORD_SCALE } from '@ringcad/contracts';
 import type { DB, Db, DbOrTx } from '@ringcad/db';
 
 type Incident = Selectable<DB['incidents']>;
@@ -93,6 +94,17 @@ export interface Box {
 }
 
 /**
+ * Epoch ms of a timestamptz as float8, the value `(extract(epoch FROM at) * 1000)::float8` gives
+ * (whole µs over 1000, correctly rounded either way) without numeric arithmetic, which cost a
+ * raw read ~1 µs a row twice over (this and the step's bucket: a district-hour's part step read
+ * 10,000 rows in 31 ms, 19 ms without).
+ */
+function exactMs(at: RawBuilder<unknown>) {
+  return sql`(floor(date_part('epoch', ${at}))::bigint * 1000000
+    + date_part('microseconds', ${at})::bigint % 1000000)::float8 / 1000`;
+}
+
+/**
  * Raw track points over [from, to) (each range of `ranges`), one per unit per `stepSec`: the
  * first plausible point of each step (jump-flagged points excluded), kept when it lies inside the
  * box (the step is chosen before the area, as the stored chunks choose it).
@@ -113,8 +125,8 @@ export async function trackPointsInBox(
   >`
       WITH steps AS MATERIALIZED (
         SELECT DISTINCT ON (unit_id, bucket) unit_id, lon, lat, ms FROM (
-          SELECT t.unit_id, t.lon, t.lat, t.at, (extract(epoch FROM t.at) * 1000)::float8 AS ms,
-            floor(extract(epoch FROM t.at) / ${stepSec}) AS bucket
+          SELECT t.unit_id, t.lon, t.lat, t.at, ${exactMs(sql`t.at`)} AS ms,
+            date_bin(make_interval(secs => ${stepSec}), t.at, 'epoch') AS bucket
           FROM unit_tracks t
           WHERE (${inRanges}) AND t.flags & 1 = 0
         ) p
@@ -310,7 +322,10 @@ function readDifferences(
 export type ReplayChunkRow<C = ColumnarChunk> = {
   unit_id: string;
   ms: number;
-} & ({ points: Uint8Array; columnar?: undefined } | { points: null; columnar: C });
+} & (
+  | { points: Uint8Array; columnar?: undefined; /** every point lies in the box */ inBox?: true }
+  | { points: null; columnar: C }
+);
 
 /** Which of a unit's stored chunks a replay reads, and which of those are whole (columnar). */
 function chunkFilters(
@@ -453,18 +468,25 @@ export async function replayChunks(
   return rows;
 }
 
+const HOUR_MS = 3_600_000;
+
 /**
- * {@link replayChunks} for the binary answer, from the narrow table of binary chunks (migrations
- * 0035, 0036): a whole chunk comes packed, as stored (the api joins consecutive ones: a chunk's
- * first point is a difference to the point before it, whichever chunk that was in); the points
- * of the others (window edges, the box's edge) are looked up by key in unit_track_replay.
+ * {@link replayChunks} for the binary answer, from the units' hour runs (migration 0039: an
+ * hour's packed chunks of a unit in one row) and, for the units whose run crosses the box's
+ * edge, the packed chunks one by one (migrations 0035, 0036).
  *
- * A row per unit: its chunks as one bytea (base64: the text protocol sends bytea as hex, twice its
- * size), the whole ones in time order and then the others in time order, each a record: int4
- * (big-endian) L, int4 -1 and the packed chunk (L bytes), or int4 its start / 300 s and its
- * 20-byte points (L bytes). One column and no text to split per chunk (the chunks read point by
- * point were a text each, 'ms:base64'); the whole chunks stay where they are, one
- * {@link BinaryChunks}.
+ * A run inside the box: its chunks inside the window are taken whole, as stored (the api joins
+ * consecutive ones: a chunk's first point is a difference to the point before it, whichever chunk
+ * that was in), the others in the window (its edges, the chunks that share time with a range read
+ * raw) point by point: from the packed chunk itself when its points' times are whole ms (every
+ * point is in the box), else from unit_track_replay's exact points (looked up by key with the
+ * run). A run across the box's edge: each of its chunks in the window by key in the narrow table,
+ * whole when inside the box and the window, else its exact points looked up.
+ *
+ * Per unit and hour a row (in unit and hour order): the run (base64: the text protocol sends
+ * bytea as hex, twice its size) when inside, and the chunks looked up as one bytea in time
+ * order, each a record: int4 (big-endian) L, int4 -1 and the packed chunk (L bytes), or int4 its
+ * start / 300 s and its 20-byte points (L bytes).
  */
 export async function replayBinaryChunks(
   db: DbOrTx,
@@ -473,45 +495,165 @@ export async function replayBinaryChunks(
   box: Box,
   columnar: ColumnarChunkSpan & { box: Box },
 ): Promise<ReplayChunkRow<BinaryChunks>[]> {
+  const fromMs = from.getTime();
+  const toMs = to.getTime();
+  const { firstMs } = columnar;
+  const except = new Set(columnar.except);
+  // a chunk in the window is whole by its start alone when it lies inside it, shares no time
+  // with a raw range; the others' points are read one by one (a run's -2 chunks: exactly)
+  const interior = (c: number) => c >= firstMs && c + CHUNK_MS <= toMs && !except.has(c);
+  const exact: Date[] = [];
+  for (let c = fromMs; c < toMs; c += CHUNK_MS) if (!interior(c)) exact.push(new Date(c));
   const { meets, whole } = chunkFilters(box, columnar, 'packed');
-  const r = await sql<{ unit_id: string; chunks: string }>`
-    SELECT c.unit_id, encode(string_agg(CASE WHEN c.whole THEN int4send(length(c.packed)) || int4send(-1) || c.packed
-      ELSE int4send(length(p.points)) || int4send((extract(epoch FROM c.chunk_start) / 300)::integer)
-        || p.points END, ''::bytea ORDER BY c.whole DESC, c.chunk_start), 'base64') AS chunks
+  const r = await sql<{
+    unit_id: string;
+    run: string | null;
+    all_whole_ms: boolean;
+    chunks: string | null;
+  }>`
+    SELECT r.unit_id, CASE WHEN r.inside THEN encode(r.run, 'base64') END AS run, r.all_whole_ms,
+      encode(x.chunks, 'base64') AS chunks
     FROM (
-      SELECT unit_id, chunk_start, ${whole} AS whole, packed
-      FROM unit_track_replay_bin WHERE chunk_start >= ${from} AND chunk_start < ${to} ${meets}
-      -- kept apart (not pulled up): each row's whole computed once, not per use
+      SELECT unit_id, hour_start, run, all_whole_ms,
+        w >= ${box.w} AND e <= ${box.e} AND s >= ${box.s} AND n <= ${box.n} AS inside
+      FROM unit_track_replay_run
+      WHERE hour_start >= ${new Date(Math.floor(fromMs / HOUR_MS) * HOUR_MS)} AND hour_start < ${to} ${meets}
       OFFSET 0
-    ) c
+    ) r
     LEFT JOIN LATERAL (
-      -- built with the binary row; an empty chunk if ever missing, never a lost record
-      SELECT coalesce((SELECT r.points FROM unit_track_replay r
-        WHERE r.chunk_start = c.chunk_start AND r.unit_id = c.unit_id), ''::bytea) AS points
-      WHERE NOT c.whole
-      -- kept a lookup by key (not pulled up into a join, which hashes the whole wide table)
-      OFFSET 0
-    ) p ON true
-    GROUP BY c.unit_id`.execute(db);
+      SELECT string_agg(q.rec, ''::bytea ORDER BY q.chunk_start) AS chunks FROM (
+        -- inside the box, some time not a whole ms: the exact points of the chunks not whole
+        SELECT e.chunk_start, int4send(length(e.points))
+          || int4send((extract(epoch FROM e.chunk_start) / 300)::integer) || e.points AS rec
+        FROM unit_track_replay e
+        WHERE r.inside AND NOT r.all_whole_ms AND e.chunk_start = ANY(${exact}::timestamptz[])
+          AND e.unit_id = r.unit_id AND e.chunk_start >= r.hour_start
+          AND e.chunk_start < r.hour_start + interval '1 hour'
+        UNION ALL
+        -- across the box's edge: chunk by chunk, by key
+        SELECT c.chunk_start, CASE WHEN c.whole THEN int4send(length(c.packed)) || int4send(-1) || c.packed
+          ELSE int4send(length(p.points)) || int4send((extract(epoch FROM c.chunk_start) / 300)::integer)
+            || p.points END
+        FROM (
+          SELECT chunk_start, unit_id, ${whole} AS whole, packed
+          FROM generate_series(greatest(r.hour_start, ${from}::timestamptz),
+            r.hour_start + interval '55 minutes', interval '300 seconds') g(cs)
+          JOIN unit_track_replay_bin ON chunk_start = g.cs AND unit_id = r.unit_id
+          WHERE NOT r.inside AND chunk_start < ${to} ${meets}
+          OFFSET 0
+        ) c
+        LEFT JOIN LATERAL (
+          -- built with the binary row; an empty chunk if ever missing, never a lost record
+          SELECT coalesce((SELECT k.points FROM unit_track_replay k
+            WHERE k.chunk_start = c.chunk_start AND k.unit_id = c.unit_id), ''::bytea) AS points
+          WHERE NOT c.whole
+          OFFSET 0
+        ) p ON true
+      ) q
+    ) x ON true
+    ORDER BY r.unit_id, r.hour_start`.execute(db);
   const rows: ReplayChunkRow<BinaryChunks>[] = [];
-  for (const { unit_id, chunks } of r.rows) {
+  const window = { fromMs, toMs, firstMs, except };
+  for (const { unit_id, run, all_whole_ms, chunks } of r.rows) {
+    if (run !== null)
+      runRows(rows, unit_id, Buffer.from(run, 'base64'), all_whole_ms, window, interior);
+    if (chunks === null) continue;
     const bytes = Buffer.from(chunks, 'base64');
-    // the whole chunks first (as one), then the others, each in time order
-    let o = 0;
-    while (o < bytes.byteLength && int32BE(bytes, o + 4) === -1)
-      o += PACKED_RECORD_BYTES + int32BE(bytes, o);
-    if (o > 0) {
-      const ms = int32LE(bytes, PACKED_RECORD_BYTES) * CHUNK_MS;
-      rows.push({ unit_id, ms, points: null, columnar: bytes.subarray(0, o) });
-    }
-    while (o < bytes.byteLength) {
+    for (let o = 0; o < bytes.byteLength;) {
       const size = int32BE(bytes, o);
-      const ms = int32BE(bytes, o + 4) * CHUNK_MS;
-      rows.push({ unit_id, ms, points: bytes.subarray(o + 8, o + 8 + size) });
+      const mark = int32BE(bytes, o + 4);
+      if (mark === -1)
+        rows.push({
+          unit_id,
+          ms: int32LE(bytes, o + PACKED_RECORD_BYTES) * CHUNK_MS,
+          points: null,
+          columnar: bytes.subarray(o, o + PACKED_RECORD_BYTES + size),
+        });
+      else rows.push({ unit_id, ms: mark * CHUNK_MS, points: bytes.subarray(o + 8, o + 8 + size) });
       o += 8 + size;
     }
   }
   return rows;
+}
+
+/**
+ * A run's records in [from, to) into `rows` (a run inside the box): consecutive whole ones as one
+ * {@link BinaryChunks}; with `wholeMs` (every time in the run a whole ms: its packed times are
+ * exact) a chunk is also whole when its first and last point lie in the window, and one that is
+ * not as its points (20-byte records, as unit_track_replay stores them, every one in the box);
+ * without, the others are left to their exact points, looked up with the run.
+ */
+function runRows(
+  rows: ReplayChunkRow<BinaryChunks>[],
+  unit_id: string,
+  run: Uint8Array,
+  wholeMs: boolean,
+  window: { fromMs: number; toMs: number; firstMs: number; except: ReadonlySet<number> },
+  interior: (c: number) => boolean,
+) {
+  const { fromMs, toMs, firstMs, except } = window;
+  let start = -1;
+  let end = -1;
+  const flush = () => {
+    if (start < 0) return;
+    const ms = int32LE(run, start + PACKED_RECORD_BYTES) * CHUNK_MS;
+    rows.push({ unit_id, ms, points: null, columnar: run.subarray(start, end) });
+    start = -1;
+  };
+  for (let o = 0; o < run.byteLength;) {
+    const next = o + PACKED_RECORD_BYTES + int32BE(run, o);
+    const c = o + PACKED_RECORD_BYTES;
+    const ms = int32LE(run, c) * CHUNK_MS;
+    if (ms >= fromMs && ms < toMs) {
+      const whole =
+        interior(ms) ||
+        (wholeMs &&
+          !except.has(ms) &&
+          ms + int32LE(run, c + 8) >= firstMs &&
+          ms + int32LE(run, c + 20) < toMs);
+      if (whole) {
+        if (start < 0) start = o;
+        end = next;
+      } else {
+        flush();
+        if (wholeMs) rows.push({ unit_id, ms, points: packedPoints(run, c), inBox: true });
+      }
+    } else flush();
+    o = next;
+  }
+  flush();
+}
+
+/**
+ * The packed chunk at `c` of `bytes` as 20-byte points (int4 µs since its start, float8 lon and
+ * lat): its times are exact (whole ms), its coordinates the millionths it stores.
+ */
+function packedPoints(bytes: Uint8Array, c: number): Uint8Array {
+  const n = int32LE(bytes, c + 4);
+  const columns = new Int32Array(3 * n);
+  // times from the chunk's start
+  const at: SectionCursor = {
+    t: 0,
+    lon: n,
+    lat: 2 * n,
+    pt: int32LE(bytes, c) * CHUNK_MS,
+    px: 0,
+    py: 0,
+  };
+  copyPackedChunk(bytes, c, columns, at);
+  const out = Buffer.alloc(n * 20);
+  let t = 0;
+  let x = 0;
+  let y = 0;
+  for (let i = 0; i < n; i++) {
+    t += columns[i];
+    x += columns[n + i];
+    y += columns[2 * n + i];
+    out.writeInt32BE(t * 1000, i * 20);
+    out.writeDoubleBE(x / REPLAY_COORD_SCALE, i * 20 + 4);
+    out.writeDoubleBE(y / REPLAY_COORD_SCALE, i * 20 + 12);
+  }
+  return out;
 }
 
 /** The oldest dirty replay chunks that ended before `closedBefore`, with their generation. */

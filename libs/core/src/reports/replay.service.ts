@@ -21,6 +21,7 @@ import {
   type BinaryChunks,
   type ChunkEncoding,
   type ColumnarChunk,
+  type ReplayReads,
   type TrackColumns,
 } from './replay-tracks';
 
@@ -168,59 +169,57 @@ export class ReplayService {
   async area(q: AreaReplayQuery, by: Principal) {
     const started = Date.now();
     assertJurisdictionInScope(await this.scopes.scopeOf(by), q.districtId);
-    // one transaction: the track scan sorts an hour of a district's points (hundreds of
-    // thousands at 5,000 units) in memory, without JIT compiling it first
-    const { district, incidents, assignments, points, tracks, columnarChunks, units, statusOf } =
-      await this.database.transaction(async (db) => {
-        await replaySettings(db);
-        const district = await jurisdictionBox(db, q.districtId);
-        if (!district) throw notFound('jurisdiction', q.districtId);
-        if (district.kind !== 'district')
-          throw new DomainError(
-            'VALIDATION_FAILED',
-            `${q.districtId} is a ${district.kind}, not a district`,
-          );
-        const box = {
-          w: district.w - AREA_MARGIN_DEG,
-          s: district.s - AREA_MARGIN_DEG,
-          e: district.e + AREA_MARGIN_DEG,
-          n: district.n + AREA_MARGIN_DEG,
-        };
-        const incidents = await incidentsOpenInDistrict(db, q.districtId, q.from, q.to);
-        const incidentIds = incidents.map((i) => i.id);
-        const assignments = incidentIds.length ? await assignmentTimes(db, incidentIds) : [];
-        const encoding: Record<typeof q.format, ChunkEncoding | undefined> = {
-          points: undefined,
-          columnar: 'text',
-          binary: 'binary',
-        };
-        const read = await replayTracks(db, box, q.from, q.to, q.stepSec, {
-          columnar: encoding[q.format],
-        });
-        const points = read.points;
-        const tracks = read.byUnit;
-        const columnarChunks = read.columnarChunks;
-        const unitIds = [...new Set([...tracks.keys(), ...assignments.map((a) => a.unit_id)])];
-        const units = unitIds.length ? await unitsByIds(db, unitIds) : [];
-        // the status each unit had when the window opened, then every change inside it
-        const statuses = unitIds.length ? await unitStatusChanges(db, unitIds, q.from, q.to) : [];
-        const statusOf = new Map<string, [number, string][]>();
-        for (const s of statuses) {
-          let list = statusOf.get(s.unit_id);
-          if (!list) statusOf.set(s.unit_id, (list = []));
-          list.push([new Date(s.at).getTime(), s.status]);
-        }
-        return {
-          district,
-          incidents,
-          assignments,
-          points,
-          tracks,
-          columnarChunks,
-          units,
-          statusOf,
-        };
+    // each read in a transaction of its own (on a pool, its own connection), so that they
+    // overlap: the stored chunks (most of a district-hour's database time) beside the raw ranges
+    // and the incidents. Each sorts hundreds of thousands of points in memory, without JIT
+    // compiling first (replaySettings)
+    const read: ReplayReads = (fn) =>
+      this.database.transaction(async (tx) => {
+        await replaySettings(tx);
+        return fn(tx);
       });
+    const district = await jurisdictionBox(this.database.db, q.districtId);
+    if (!district) throw notFound('jurisdiction', q.districtId);
+    if (district.kind !== 'district')
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `${q.districtId} is a ${district.kind}, not a district`,
+      );
+    const box = {
+      w: district.w - AREA_MARGIN_DEG,
+      s: district.s - AREA_MARGIN_DEG,
+      e: district.e + AREA_MARGIN_DEG,
+      n: district.n + AREA_MARGIN_DEG,
+    };
+    const encoding: Record<typeof q.format, ChunkEncoding | undefined> = {
+      points: undefined,
+      columnar: 'text',
+      binary: 'binary',
+    };
+    const [{ incidents, assignments }, { points, byUnit: tracks, columnarChunks }] =
+      await Promise.all([
+        read(async (db) => {
+          const incidents = await incidentsOpenInDistrict(db, q.districtId, q.from, q.to);
+          const incidentIds = incidents.map((i) => i.id);
+          const assignments = incidentIds.length ? await assignmentTimes(db, incidentIds) : [];
+          return { incidents, assignments };
+        }),
+        replayTracks(read, box, q.from, q.to, q.stepSec, { columnar: encoding[q.format] }),
+      ]);
+    const unitIds = [...new Set([...tracks.keys(), ...assignments.map((a) => a.unit_id)])];
+    const [units, statuses] = unitIds.length
+      ? await Promise.all([
+          read((db) => unitsByIds(db, unitIds)),
+          // the status each unit had when the window opened, then every change inside it
+          read((db) => unitStatusChanges(db, unitIds, q.from, q.to)),
+        ])
+      : [[], []];
+    const statusOf = new Map<string, [number, string][]>();
+    for (const s of statuses) {
+      let list = statusOf.get(s.unit_id);
+      if (!list) statusOf.set(s.unit_id, (list = []));
+      list.push([new Date(s.at).getTime(), s.status]);
+    }
     const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
     const assignmentsOf = new Map<string, typeof assignments>();
     for (const a of assignments) {
