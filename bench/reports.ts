@@ -112,6 +112,12 @@ interface ModeResult {
   loadavgDuring: number[];
   districtHourReplayBytes: number;
   districtHourReplayPoints: number;
+  /**
+   * The binary form's clock in parts (p50 of each, ms): the server's reads (the head's tookMs:
+   * from the request reaching the service to every read done), the response's headers and its
+   * body read, each since the client's send; the rest to districtHourReplayMs is the decoding.
+   */
+  districtHourReplayParts: Record<string, number | null>;
   /** The columnar JSON form (format=columnar, the console's before the binary one), measured alike. */
   districtHourReplayColumnarMs: number;
   districtHourReplayColumnarCpuMs: number;
@@ -368,18 +374,32 @@ async function measure(
   const replayRuns = async (format: 'binary' | 'columnar' | 'points') => {
     const ms: number[] = [];
     const cpuMs: number[] = [];
+    // the binary form's parts of the clock, per run (ms since the send)
+    const phases = {
+      serverReadsMs: [] as number[],
+      headersMs: [] as number[],
+      bodyMs: [] as number[],
+    };
     let bytes = 0;
     let points = 0;
     for (let i = 0; i < REPLAY_RUNS + 1; i++) {
       const r = await timed(async () => {
+        const sent = performance.now();
         const res = await fetch(`${areaUrl}&format=${format}`, {
           headers: { authorization: `Bearer ${token}` },
         });
         if (res.status !== 200) throw new Error(`replay: ${res.status} ${await res.text()}`);
         if (format === 'binary') {
+          const headers = performance.now() - sent;
           const body = await res.arrayBuffer();
+          const read = performance.now() - sent;
           const { head, tracks } = decodeBinaryReplay(body);
           const decoded = tracks.reduce((n, t) => n + t.t.length, 0);
+          if (i > 0) {
+            phases.serverReadsMs.push((head as unknown as { tookMs: number }).tookMs);
+            phases.headersMs.push(headers);
+            phases.bodyMs.push(read);
+          }
           return { bytes: body.byteLength, points: head.points, decoded };
         }
         const text = await res.text();
@@ -404,10 +424,13 @@ async function measure(
       }
       ({ bytes, points } = r.value);
     }
-    console.log(
-      `  district-hour replay (format=${format}): p50 ${p(ms, 0.5)} ms (CPU p50 ${p(cpuMs, 0.5)} ms), ${points} points, ${bytes} bytes`,
+    const parts = Object.fromEntries(
+      Object.entries(phases).map(([k, v]) => [k, v.length ? p(v, 0.5) : null]),
     );
-    return { ms, cpuMs, bytes, points };
+    console.log(
+      `  district-hour replay (format=${format}): p50 ${p(ms, 0.5)} ms (CPU p50 ${p(cpuMs, 0.5)} ms), ${points} points, ${bytes} bytes${format === 'binary' ? `; p50 of the server's reads (its tookMs) ${parts.serverReadsMs} ms, headers at ${parts.headersMs} ms, body read at ${parts.bodyMs} ms` : ''}`,
+    );
+    return { ms, cpuMs, bytes, points, parts };
   };
   // the console's form first (its figures are the headline), then the JSON forms beside it
   const binary = await replayRuns('binary');
@@ -437,6 +460,7 @@ async function measure(
     loadavgDuring: [loadBefore, os.loadavg()[0]].map((v) => Math.round(v * 100) / 100),
     districtHourReplayBytes: binary.bytes,
     districtHourReplayPoints: binary.points,
+    districtHourReplayParts: binary.parts,
     districtHourReplayColumnarMs: p(columnar.ms, 0.5),
     districtHourReplayColumnarCpuMs: p(columnar.cpuMs, 0.5),
     districtHourReplayColumnarBytes: columnar.bytes,

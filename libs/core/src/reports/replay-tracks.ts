@@ -12,6 +12,7 @@ import {
   trackPointsInBox,
   type Box,
   copyPackedChunk,
+  forEachPackedPoint,
   int32BE,
   int32LE,
   PACKED_RECORD_BYTES,
@@ -35,6 +36,10 @@ export type { BinaryChunks, ChunkEncoding, ColumnarChunk } from './replay.querie
  * window, and the steps that share time with a chunk still dirty. Any other step reads the raw
  * tracks. Both give the same points.
  */
+/** The answer's coordinate scale, a module constant (an imported binding is read through a
+ * getter on every use, per point in the loops here). */
+const COORD_SCALE = REPLAY_COORD_SCALE;
+
 export const REPLAY_BASE_STEP_SEC = 15;
 const CHUNK_MS = 300_000;
 /** Bytes per stored point: int4 µs since the chunk start, float8 lon, float8 lat. */
@@ -181,28 +186,38 @@ export async function replayTracks<E extends ChunkEncoding = 'text'>(
       lastStep = NaN;
       continue;
     }
-    const bytes = row.points;
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const baseUs = row.ms * 1000;
     // the raw ranges this chunk meets (most chunks: none)
     const raw = rawUs.filter(([a, b]) => a < baseUs + CHUNK_MS * 1000 && b > baseUs);
     let c: TrackColumns | undefined;
-    for (let o = 0; o + POINT_BYTES <= bytes.byteLength; o += POINT_BYTES) {
-      const us = baseUs + view.getInt32(o, false);
-      if (us < firstUs || us >= toUs) continue;
-      if (raw.length && raw.some(([a, b]) => us >= a && us < b)) continue;
+    const take = (us: number, lon: number, lat: number) => {
+      if (us < firstUs || us >= toUs) return;
+      if (raw.length && raw.some(([a, b]) => us >= a && us < b)) return;
       const step = Math.floor(us / stepUs);
-      if (step === lastStep) continue; // not the first point of its step
+      if (step === lastStep) return; // not the first point of its step
       lastStep = step;
-      const lon = view.getFloat64(o + 4, false);
-      const lat = view.getFloat64(o + 12, false);
       if (row.inBox || (lon >= box.w && lon <= box.e && lat >= box.s && lat <= box.n)) {
         c ??= columnsOf(unit);
         c.ms.push(us / 1000);
         c.lon.push(lon);
         c.lat.push(lat);
       }
+    };
+    if (row.points === 'packed') {
+      // a packed chunk's points (exact times, whole ms; in the box), read in place
+      forEachPackedPoint(row.packed, row.at, (ms, x, y) =>
+        take(ms * 1000, x / COORD_SCALE, y / COORD_SCALE),
+      );
+      continue;
     }
+    const bytes = row.points;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let o = 0; o + POINT_BYTES <= bytes.byteLength; o += POINT_BYTES)
+      take(
+        baseUs + view.getInt32(o, false),
+        view.getFloat64(o + 4, false),
+        view.getFloat64(o + 12, false),
+      );
   }
   let points = 0;
   for (const c of byUnit.values()) {
@@ -238,17 +253,13 @@ export function trackPoints(c: TrackColumns): ReplayPoint[] {
 }
 
 /** Degrees to the answer's integer millionths (the plain form's six decimals). */
-const micro = (deg: number) => Math.round(deg * REPLAY_COORD_SCALE);
+const micro = (deg: number) => Math.round(deg * COORD_SCALE);
 
 /** A unit's track as the plain answer's points: six decimals, whole milliseconds. */
 export function plainTrackPoints(c: TrackColumns): ReplayPoint[] {
   const out: ReplayPoint[] = new Array(c.ms.length);
   for (let i = 0; i < c.ms.length; i++)
-    out[i] = [
-      micro(c.lon[i]) / REPLAY_COORD_SCALE,
-      micro(c.lat[i]) / REPLAY_COORD_SCALE,
-      Math.round(c.ms[i]),
-    ];
+    out[i] = [micro(c.lon[i]) / COORD_SCALE, micro(c.lat[i]) / COORD_SCALE, Math.round(c.ms[i])];
   return out;
 }
 

@@ -1,5 +1,4 @@
 import { sql, type RawBuilder, type Selectable } from 'kysely';
-import { REPLAY_COORD_SCALE } from '@ringcad/contracts';
 import type { DB, Db, DbOrTx } from '@ringcad/db';
 
 type Incident = Selectable<DB['incidents']>;
@@ -35,6 +34,12 @@ export async function jurisdictionBox(db: DbOrTx, id: string) {
  * The district's incidents open at some point in [from, to) (created at most a day before it);
  * exercises (演练) are not part of the district's real picture.
  */
+/** Times as epoch ms (float8, exact: {@link exactMs}), not Date: pg parses a timestamptz's text
+ * into a Date at ~1 µs each, and a district-hour's incidents and assignments hold ~6,000. */
+type EpochMs<T, K extends keyof T> = Omit<T, K> & {
+  [P in K]: null extends T[P] ? number | null : number;
+};
+
 export async function incidentsOpenInDistrict(
   db: DbOrTx,
   districtId: string,
@@ -42,13 +47,22 @@ export async function incidentsOpenInDistrict(
   to: Date,
 ) {
   const incidents = await sql<
-    Pick<
-      Incident,
-      | 'id'
-      | 'number'
-      | 'category'
-      | 'priority'
-      | 'status'
+    EpochMs<
+      Pick<
+        Incident,
+        | 'id'
+        | 'number'
+        | 'category'
+        | 'priority'
+        | 'status'
+        | 'received_at'
+        | 'created_at'
+        | 'dispatched_at'
+        | 'first_arrived_at'
+        | 'resolved_at'
+        | 'closed_at'
+        | 'cancelled_at'
+      >,
       | 'received_at'
       | 'created_at'
       | 'dispatched_at'
@@ -59,7 +73,10 @@ export async function incidentsOpenInDistrict(
     > & { lon: number; lat: number }
   >`
       SELECT i.id, i.number, i.category, i.priority, i.status, ST_X(i.location) AS lon, ST_Y(i.location) AS lat,
-        i.received_at, i.created_at, i.dispatched_at, i.first_arrived_at, i.resolved_at, i.closed_at, i.cancelled_at
+        ${exactMs(sql`i.received_at`)} AS received_at, ${exactMs(sql`i.created_at`)} AS created_at,
+        ${exactMs(sql`i.dispatched_at`)} AS dispatched_at, ${exactMs(sql`i.first_arrived_at`)} AS first_arrived_at,
+        ${exactMs(sql`i.resolved_at`)} AS resolved_at, ${exactMs(sql`i.closed_at`)} AS closed_at,
+        ${exactMs(sql`i.cancelled_at`)} AS cancelled_at
       FROM incidents i
       WHERE i.district_id = ${districtId} AND NOT i.exercise AND i.created_at < ${to} AND i.created_at >= ${new Date(from.getTime() - 86_400_000)}
         AND coalesce(i.resolved_at, i.cancelled_at, i.closed_at, 'infinity'::timestamptz) >= ${from}
@@ -69,19 +86,27 @@ export async function incidentsOpenInDistrict(
 
 export async function assignmentTimes(db: DbOrTx, incidentIds: readonly string[]) {
   const r = await sql<
-    Pick<
-      Selectable<DB['assignments']>,
-      | 'incident_id'
-      | 'unit_id'
-      | 'assigned_at'
-      | 'acked_at'
-      | 'departed_at'
-      | 'arrived_at'
-      | 'cleared_at'
+    EpochMs<
+      Pick<
+        Selectable<DB['assignments']>,
+        | 'incident_id'
+        | 'unit_id'
+        | 'assigned_at'
+        | 'acked_at'
+        | 'departed_at'
+        | 'arrived_at'
+        | 'cleared_at'
+      >,
+      'assigned_at' | 'acked_at' | 'departed_at' | 'arrived_at' | 'cleared_at'
     >
   >`
-            SELECT incident_id, unit_id, assigned_at, acked_at, departed_at, arrived_at, cleared_at FROM assignments
-            WHERE incident_id = ANY(${incidentIds}::uuid[]) ORDER BY assigned_at`.execute(db);
+            SELECT incident_id, unit_id, ${exactMs(sql`assigned_at`)} AS assigned_at,
+              ${exactMs(sql`acked_at`)} AS acked_at, ${exactMs(sql`departed_at`)} AS departed_at,
+              ${exactMs(sql`arrived_at`)} AS arrived_at, ${exactMs(sql`cleared_at`)} AS cleared_at
+            FROM assignments
+            WHERE incident_id = ANY(${incidentIds}::uuid[]) ORDER BY assignments.assigned_at`.execute(
+    db,
+  );
   return r.rows;
 }
 
@@ -324,7 +349,9 @@ export type ReplayChunkRow<C = ColumnarChunk> = {
   ms: number;
 } & (
   | { points: Uint8Array; columnar?: undefined; /** every point lies in the box */ inBox?: true }
-  | { points: null; columnar: C }
+  | { points: null; columnar: C; inBox?: undefined }
+  /** a packed chunk (at `at` of `packed`) read point by point: its times whole ms, in the box */
+  | { points: 'packed'; packed: Uint8Array; at: number; inBox: true; columnar?: undefined }
 );
 
 /** Which of a unit's stored chunks a replay reads, and which of those are whole (columnar). */
@@ -628,7 +655,7 @@ function runRows(
         end = next;
       } else {
         flush();
-        if (wholeMs) rows.push({ unit_id, ms, points: packedPoints(run, c), inBox: true });
+        if (wholeMs) rows.push({ unit_id, ms, points: 'packed', packed: run, at: c, inBox: true });
       }
     } else flush();
     o = next;
@@ -636,36 +663,35 @@ function runRows(
   flush();
 }
 
+/** Reused by {@link forEachPackedPoint}: a chunk's differences, section by section. */
+let packedScratch = new Int32Array(3 * 64);
+
 /**
- * The packed chunk at `c` of `bytes` as 20-byte points (int4 µs since its start, float8 lon and
- * lat): its times are exact (whole ms), its coordinates the millionths it stores.
+ * The points of the packed chunk at `c` of `bytes` in time order: epoch ms and 1e-6 degrees
+ * (exact ms when its times are whole ms, as a run flags them), decoded into one reused array
+ * (a typed array or a buffer made per chunk, ~1,600 edge chunks a district-hour, was a third of
+ * the read's garbage collection).
  */
-function packedPoints(bytes: Uint8Array, c: number): Uint8Array {
+export function forEachPackedPoint(
+  bytes: Uint8Array,
+  c: number,
+  visit: (ms: number, x: number, y: number) => void,
+): void {
   const n = int32LE(bytes, c + 4);
-  const columns = new Int32Array(3 * n);
-  // times from the chunk's start
-  const at: SectionCursor = {
-    t: 0,
-    lon: n,
-    lat: 2 * n,
-    pt: int32LE(bytes, c) * CHUNK_MS,
-    px: 0,
-    py: 0,
-  };
-  copyPackedChunk(bytes, c, columns, at);
-  const out = Buffer.alloc(n * 20);
-  let t = 0;
+  if (packedScratch.length < 3 * n) packedScratch = new Int32Array(6 * n);
+  const d = packedScratch;
+  // each first value is the difference to the chunk's start (times) or to 0
+  const startMs = int32LE(bytes, c) * CHUNK_MS;
+  copyPackedChunk(bytes, c, d, { t: 0, lon: n, lat: 2 * n, pt: startMs, px: 0, py: 0 });
+  let t = startMs;
   let x = 0;
   let y = 0;
   for (let i = 0; i < n; i++) {
-    t += columns[i];
-    x += columns[n + i];
-    y += columns[2 * n + i];
-    out.writeInt32BE(t * 1000, i * 20);
-    out.writeDoubleBE(x / REPLAY_COORD_SCALE, i * 20 + 4);
-    out.writeDoubleBE(y / REPLAY_COORD_SCALE, i * 20 + 12);
+    t += d[i];
+    x += d[n + i];
+    y += d[2 * n + i];
+    visit(t, x, y);
   }
-  return out;
 }
 
 /** The oldest dirty replay chunks that ended before `closedBefore`, with their generation. */

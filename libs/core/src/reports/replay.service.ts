@@ -220,7 +220,7 @@ export class ReplayService {
       if (!list) statusOf.set(s.unit_id, (list = []));
       list.push([new Date(s.at).getTime(), s.status]);
     }
-    const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+    const iso = (d: number | null) => (d === null ? null : new Date(d).toISOString());
     const assignmentsOf = new Map<string, typeof assignments>();
     for (const a of assignments) {
       const list = assignmentsOf.get(a.incident_id);
