@@ -21,10 +21,11 @@ import {
   type ColumnarChunk,
   type ReplayChunkRow,
   type SectionCursor,
+  type ReplayReads,
   type StoredOf,
 } from './replay.queries';
 
-export type { BinaryChunks, ChunkEncoding, ColumnarChunk } from './replay.queries';
+export type { BinaryChunks, ChunkEncoding, ColumnarChunk, ReplayReads } from './replay.queries';
 
 /**
  * The tracks of an area replay: per unit, the first plausible point of each `stepSec` step of
@@ -85,13 +86,6 @@ function rawRangesFor(dirty: readonly number[], stepMs: number, lo: number, hi: 
 }
 
 /**
- * Runs one read of a replay on a connection of its own (the service: a transaction with
- * replaySettings each), so that the replay's reads overlap: the stored chunks, the raw
- * ranges, the incidents.
- */
-export type ReplayReads = <T>(read: (db: DbOrTx) => Promise<T>) => Promise<T>;
-
-/**
  * With `columnar` (for the columnar answer, {@link columnarTrackJson}, as text; for the binary
  * one, {@link binaryReplay}, as bytes), a 15 s replay takes the chunks that lie wholly inside the
  * window and the box, and share no time with a range read raw, in their stored columnar form
@@ -136,14 +130,11 @@ export async function replayTracks<E extends ChunkEncoding = 'text'>(
     // into the next chunk: skip it only when steps lie inside chunks
     const meeting = CHUNK_MS % stepMs === 0 ? box : null;
     // the stored parts come in the encoding asked for (StoredOf<E>); read beside the raw ranges
-    chunkRows = read(
-      (db) =>
-        (columnar && opts.columnar === 'binary'
-          ? replayBinaryChunks(db, chunkFrom, to, box, columnar) // 15 s steps: meeting is box
-          : replayChunks(db, chunkFrom, to, meeting, columnar)) as Promise<
-          ReplayChunkRow<Stored>[]
-        >,
-    );
+    chunkRows = (
+      columnar && opts.columnar === 'binary'
+        ? replayBinaryChunks(read, chunkFrom, to, box, columnar) // 15 s steps: meeting is box
+        : read((db) => replayChunks(db, chunkFrom, to, meeting, columnar))
+    ) as Promise<ReplayChunkRow<Stored>[]>;
   }
   const rawRanges = ranges.map(([a, b]): [Date, Date] => [new Date(a), new Date(b)]);
   const [rawPoints, storedRows] = await Promise.all([

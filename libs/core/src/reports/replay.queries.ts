@@ -40,6 +40,13 @@ type EpochMs<T, K extends keyof T> = Omit<T, K> & {
   [P in K]: null extends T[P] ? number | null : number;
 };
 
+/** The incidents (as `i`) of a district open at some time in [from, to): an area replay's. */
+function openInDistrict(districtId: string, from: Date, to: Date) {
+  return sql`i.district_id = ${districtId} AND NOT i.exercise AND i.created_at < ${to}
+    AND i.created_at >= ${new Date(from.getTime() - 86_400_000)}
+    AND coalesce(i.resolved_at, i.cancelled_at, i.closed_at, 'infinity'::timestamptz) >= ${from}`;
+}
+
 export async function incidentsOpenInDistrict(
   db: DbOrTx,
   districtId: string,
@@ -78,13 +85,13 @@ export async function incidentsOpenInDistrict(
         ${exactMs(sql`i.resolved_at`)} AS resolved_at, ${exactMs(sql`i.closed_at`)} AS closed_at,
         ${exactMs(sql`i.cancelled_at`)} AS cancelled_at
       FROM incidents i
-      WHERE i.district_id = ${districtId} AND NOT i.exercise AND i.created_at < ${to} AND i.created_at >= ${new Date(from.getTime() - 86_400_000)}
-        AND coalesce(i.resolved_at, i.cancelled_at, i.closed_at, 'infinity'::timestamptz) >= ${from}
+      WHERE ${openInDistrict(districtId, from, to)}
       ORDER BY i.created_at`.execute(db);
   return incidents.rows;
 }
 
-export async function assignmentTimes(db: DbOrTx, incidentIds: readonly string[]) {
+/** The assignments of {@link incidentsOpenInDistrict}'s incidents (read beside them). */
+export async function assignmentTimes(db: DbOrTx, districtId: string, from: Date, to: Date) {
   const r = await sql<
     EpochMs<
       Pick<
@@ -104,11 +111,17 @@ export async function assignmentTimes(db: DbOrTx, incidentIds: readonly string[]
               ${exactMs(sql`acked_at`)} AS acked_at, ${exactMs(sql`departed_at`)} AS departed_at,
               ${exactMs(sql`arrived_at`)} AS arrived_at, ${exactMs(sql`cleared_at`)} AS cleared_at
             FROM assignments
-            WHERE incident_id = ANY(${incidentIds}::uuid[]) ORDER BY assignments.assigned_at`.execute(
-    db,
-  );
+            WHERE incident_id IN (SELECT i.id FROM incidents i WHERE ${openInDistrict(districtId, from, to)})
+            ORDER BY assignments.assigned_at`.execute(db);
   return r.rows;
 }
+
+/**
+ * Runs one read of a replay on a connection of its own (the service: a transaction with
+ * replaySettings each), so that the replay's reads overlap: the stored chunks, the raw
+ * ranges, the incidents.
+ */
+export type ReplayReads = <T>(read: (db: DbOrTx) => Promise<T>) => Promise<T>;
 
 /** A box in degrees (west, south, east, north). */
 export interface Box {
@@ -516,7 +529,7 @@ const HOUR_MS = 3_600_000;
  * start / 300 s and its 20-byte points (L bytes).
  */
 export async function replayBinaryChunks(
-  db: DbOrTx,
+  read: ReplayReads,
   from: Date,
   to: Date,
   box: Box,
@@ -536,26 +549,42 @@ export async function replayBinaryChunks(
     if (!interior(c)) exact.push(new Date(c));
   }
   const { meets, whole } = chunkFilters(box, columnar, 'packed');
-  const r = await sql<{
+  type RunRow = {
     unit_id: string;
     hour: number;
     run: string | null;
     all_whole_ms: boolean;
     chunks: string | null;
-  }>`
+  };
+  const hourFrom = new Date(Math.floor(fromMs / HOUR_MS) * HOUR_MS);
+  const inside = sql`w >= ${box.w} AND e <= ${box.e} AND s >= ${box.s} AND n <= ${box.n}`;
+  // two reads side by side: most runs (inside the box, every time a whole ms: nothing to look
+  // up), and the others with their lookups
+  const [plain, looked] = await Promise.all([
+    read(
+      async (db) =>
+        (
+          await sql<RunRow>`
+            SELECT unit_id, extract(epoch FROM hour_start)::float8 AS hour,
+              encode(run, 'base64') AS run, true AS all_whole_ms, NULL AS chunks
+            FROM unit_track_replay_run
+            WHERE hour_start >= ${hourFrom} AND hour_start < ${to} AND all_whole_ms AND ${inside}`.execute(
+            db,
+          )
+        ).rows,
+    ),
+    read(
+      async (db) =>
+        (
+          await sql<RunRow>`
     WITH r AS MATERIALIZED (
-      SELECT unit_id, hour_start, run, all_whole_ms,
-        w >= ${box.w} AND e <= ${box.e} AND s >= ${box.s} AND n <= ${box.n} AS inside
+      SELECT unit_id, hour_start, run, all_whole_ms, ${inside} AS inside
       FROM unit_track_replay_run
-      WHERE hour_start >= ${new Date(Math.floor(fromMs / HOUR_MS) * HOUR_MS)} AND hour_start < ${to} ${meets}
+      WHERE hour_start >= ${hourFrom} AND hour_start < ${to} ${meets}
     )
-    -- most runs: inside the box, every time a whole ms (nothing to look up)
-    SELECT unit_id, extract(epoch FROM hour_start)::float8 AS hour, encode(run, 'base64') AS run,
-      true AS all_whole_ms, NULL AS chunks
-    FROM r WHERE inside AND all_whole_ms
-    UNION ALL
-    SELECT r.unit_id, extract(epoch FROM r.hour_start)::float8,
-      CASE WHEN r.inside THEN encode(r.run, 'base64') END, r.all_whole_ms, encode(x.chunks, 'base64')
+    SELECT r.unit_id, extract(epoch FROM r.hour_start)::float8 AS hour,
+      CASE WHEN r.inside THEN encode(r.run, 'base64') END AS run, r.all_whole_ms,
+      encode(x.chunks, 'base64') AS chunks
     FROM r
     LEFT JOIN LATERAL (
       SELECT string_agg(q.rec, ''::bytea ORDER BY q.chunk_start) AS chunks FROM (
@@ -588,12 +617,16 @@ export async function replayBinaryChunks(
         ) p ON true
       ) q
     ) x ON true
-    WHERE NOT (r.inside AND r.all_whole_ms)`.execute(db);
+    WHERE NOT (r.inside AND r.all_whole_ms)`.execute(db)
+        ).rows,
+    ),
+  ]);
   const rows: ReplayChunkRow<BinaryChunks>[] = [];
   const window = { fromMs, toMs, firstMs, except };
   // by unit, then hour (sorted here: the database sorted ~3 MB of text for it)
-  r.rows.sort((a, b) => (a.unit_id < b.unit_id ? -1 : a.unit_id > b.unit_id ? 1 : a.hour - b.hour));
-  for (const { unit_id, run, all_whole_ms, chunks } of r.rows) {
+  const all = plain.concat(looked);
+  all.sort((a, b) => (a.unit_id < b.unit_id ? -1 : a.unit_id > b.unit_id ? 1 : a.hour - b.hour));
+  for (const { unit_id, run, all_whole_ms, chunks } of all) {
     if (run !== null)
       runRows(rows, unit_id, Buffer.from(run, 'base64'), all_whole_ms, window, interior);
     if (chunks === null) continue;

@@ -196,16 +196,11 @@ export class ReplayService {
       columnar: 'text',
       binary: 'binary',
     };
-    const [{ incidents, assignments }, { points, byUnit: tracks, columnarChunks }] =
-      await Promise.all([
-        read(async (db) => {
-          const incidents = await incidentsOpenInDistrict(db, q.districtId, q.from, q.to);
-          const incidentIds = incidents.map((i) => i.id);
-          const assignments = incidentIds.length ? await assignmentTimes(db, incidentIds) : [];
-          return { incidents, assignments };
-        }),
-        replayTracks(read, box, q.from, q.to, q.stepSec, { columnar: encoding[q.format] }),
-      ]);
+    const [incidents, assignments, { points, byUnit: tracks, columnarChunks }] = await Promise.all([
+      read((db) => incidentsOpenInDistrict(db, q.districtId, q.from, q.to)),
+      read((db) => assignmentTimes(db, q.districtId, q.from, q.to)),
+      replayTracks(read, box, q.from, q.to, q.stepSec, { columnar: encoding[q.format] }),
+    ]);
     const unitIds = [...new Set([...tracks.keys(), ...assignments.map((a) => a.unit_id)])];
     const [units, statuses] = unitIds.length
       ? await Promise.all([
