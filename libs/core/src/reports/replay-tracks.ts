@@ -108,8 +108,7 @@ export async function replayTracks<E extends ChunkEncoding = 'text'>(
   const ranges: [number, number][] = [];
   if (fromMs < firstStep) ranges.push([fromMs, firstStep]);
   type Stored = StoredOf<E>;
-  const read: ReplayReads =
-    typeof dbOrReads === 'function' ? dbOrReads : (fn) => fn(dbOrReads as DbOrTx);
+  const read: ReplayReads = typeof dbOrReads === 'function' ? dbOrReads : (fn) => fn(dbOrReads);
   let chunkRows: Promise<ReplayChunkRow<Stored>[]> = Promise.resolve([]);
   if (firstStep < toMs) {
     const chunkFrom = new Date(floorTo(firstStep, CHUNK_MS));
