@@ -111,7 +111,9 @@ export async function assignmentTimes(db: DbOrTx, districtId: string, from: Date
               ${exactMs(sql`acked_at`)} AS acked_at, ${exactMs(sql`departed_at`)} AS departed_at,
               ${exactMs(sql`arrived_at`)} AS arrived_at, ${exactMs(sql`cleared_at`)} AS cleared_at
             FROM assignments
-            WHERE incident_id IN (SELECT i.id FROM incidents i WHERE ${openInDistrict(districtId, from, to)})
+            -- the incidents' ids found once (an init plan), then looked up on the incident index
+            -- as for a list of ids: never a semi-join that could hash a million assignments
+            WHERE incident_id = ANY(ARRAY(SELECT i.id FROM incidents i WHERE ${openInDistrict(districtId, from, to)}))
             ORDER BY assignments.assigned_at`.execute(db);
   return r.rows;
 }
@@ -523,8 +525,8 @@ const HOUR_MS = 3_600_000;
  * run). A run across the box's edge: each of its chunks in the window by key in the narrow table,
  * whole when inside the box and the window, else its exact points looked up.
  *
- * Per unit and hour a row (in unit and hour order): the run (base64: the text protocol sends
- * bytea as hex, twice its size) when inside, and the chunks looked up as one bytea in time
+ * Per unit and hour a row (sorted here by unit and hour): the run (base64: the text protocol
+ * sends bytea as hex, twice its size) when inside, and the chunks looked up as one bytea in time
  * order, each a record: int4 (big-endian) L, int4 -1 and the packed chunk (L bytes), or int4 its
  * start / 300 s and its 20-byte points (L bytes).
  */
@@ -652,8 +654,8 @@ export async function replayBinaryChunks(
  * A run's records in [from, to) into `rows` (a run inside the box): consecutive whole ones as one
  * {@link BinaryChunks}; with `wholeMs` (every time in the run a whole ms: its packed times are
  * exact) a chunk is also whole when its first and last point lie in the window, and one that is
- * not as its points (20-byte records, as unit_track_replay stores them, every one in the box);
- * without, the others are left to their exact points, looked up with the run.
+ * not is read point by point from the packed bytes ({@link forEachPackedPoint}; every point is in
+ * the box); without, the others are left to their exact points, looked up with the run.
  */
 function runRows(
   rows: ReplayChunkRow<BinaryChunks>[],
