@@ -47,6 +47,16 @@ function openInDistrict(districtId: string, from: Date, to: Date) {
     AND coalesce(i.resolved_at, i.cancelled_at, i.closed_at, 'infinity'::timestamptz) >= ${from}`;
 }
 
+/** The incident times an area replay reads. */
+type IncidentTimes =
+  | 'received_at'
+  | 'created_at'
+  | 'dispatched_at'
+  | 'first_arrived_at'
+  | 'resolved_at'
+  | 'closed_at'
+  | 'cancelled_at';
+
 export async function incidentsOpenInDistrict(
   db: DbOrTx,
   districtId: string,
@@ -55,29 +65,12 @@ export async function incidentsOpenInDistrict(
 ) {
   const incidents = await sql<
     EpochMs<
-      Pick<
-        Incident,
-        | 'id'
-        | 'number'
-        | 'category'
-        | 'priority'
-        | 'status'
-        | 'received_at'
-        | 'created_at'
-        | 'dispatched_at'
-        | 'first_arrived_at'
-        | 'resolved_at'
-        | 'closed_at'
-        | 'cancelled_at'
-      >,
-      | 'received_at'
-      | 'created_at'
-      | 'dispatched_at'
-      | 'first_arrived_at'
-      | 'resolved_at'
-      | 'closed_at'
-      | 'cancelled_at'
-    > & { lon: number; lat: number }
+      Pick<Incident, 'id' | 'number' | 'category' | 'priority' | 'status' | IncidentTimes>,
+      IncidentTimes
+    > & {
+      lon: number;
+      lat: number;
+    }
   >`
       SELECT i.id, i.number, i.category, i.priority, i.status, ST_X(i.location) AS lon, ST_Y(i.location) AS lat,
         ${exactMs(sql`i.received_at`)} AS received_at, ${exactMs(sql`i.created_at`)} AS created_at,
