@@ -129,13 +129,14 @@ const IN_CLOCK = {
     'GET /incidents/:id/recommendation round trip (snapping the moving fleet included); every unit is on shift (made available through the API after it is created), so each recommendation ranks its 50 fastest (candidatesMin, candidatesP50: how many it listed); runs before 2026-12-06 had every unit off duty and ranked none',
   recommendTook:
     "the recommendation's own tookMs: in the api from the service's start to its answer (fleet read with its awaits, snapping, search, ranking); no HTTP, no JSON, no queueing before the service starts",
-  isochrone: 'GET /isochrones (1, 3, 8 min, direction=to) round trip',
+  isochrone:
+    "GET /isochrones (1, 3, 8 min, direction=to) round trip; from 2026-12-07 the api draws a new incident's rings in its routing thread as the incident is created, so this ask finds them drawn when the draw finished first (serverSide.isochroneSets tells how many did)",
   coverageFull:
     "the server's tookMs of each pushed coverage.updated: the live coverage the worker thread keeps (the first push a full computation, later ones the moved units folded in and the changed figures updated)",
   coverageAge:
     "console receipt (Date.now()) − the push's computedAt (server clock, same machine; computedAt is taken as the push starts, before the fleet is read and the moved units folded in), over every console's receipt of every push of the whole run (coveragePushes: how many the first console got), so the first full computation, made while the stack settles, is in the max",
   serverSide:
-    "the api's own ringcad_http_request_duration_seconds histogram over the call phase (scraped before the calls and after): from the request's arrival in the api to its answer, so the gap to the client's figure is queueing in front of the api (sockets, the event loop) and the client's own process; the bucket bounds are 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000 ms, so each quantile is given as the bound of its bucket. databaseTurns (embedded only): the PGlite thread's ringcad_db_turn_wait_seconds (a statement's wait for the session's turn from its caller's send; before 2026-12-07 from its arrival in the thread, which left out the time it sat in the thread's port while other statements ran) and ringcad_db_statement_seconds (its run once its turn came), interactive and bulk (position inserts), and transactions (wait to begin, time the session was held); bounds 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500 ms. recommendationPhases: the api's ringcad_recommendation_phase_seconds (same bounds): a recommendation's tookMs cut into reads (incident, scheme, roster: awaited, so queueing on the event loop and the database is in it), fleet (roster joined with the live positions, exclusions), search (snaps and the road search) and answer (candidates). poolWait (services only): the api's ringcad_db_pool_wait_seconds, each query's or transaction's wait for one of its pool's 10 connections (same bounds). gcPauses: prom-client's nodejs_gc_duration_seconds of the api by kind (count, total ms, the bucket bound of the p99; bounds 1, 10, 100, 1000, 2000, 5000 ms). unitSnaps: the api's ringcad_unit_snaps_total over the call phase: units' snaps served from those made ahead in the routing thread, and those made on the spot on the event loop (inside the recommendation's search phase)",
+    "the api's own ringcad_http_request_duration_seconds histogram over the call phase (scraped before the calls and after): from the request's arrival in the api to its answer, so the gap to the client's figure is queueing in front of the api (sockets, the event loop) and the client's own process; the bucket bounds are 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000 ms, so each quantile is given as the bound of its bucket. databaseTurns (embedded only): the PGlite thread's ringcad_db_turn_wait_seconds (a statement's wait for the session's turn from its caller's send; before 2026-12-07 from its arrival in the thread, which left out the time it sat in the thread's port while other statements ran) and ringcad_db_statement_seconds (its run once its turn came), interactive and bulk (position inserts), and transactions (wait to begin, time the session was held); bounds 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500 ms. recommendationPhases: the api's ringcad_recommendation_phase_seconds (same bounds): a recommendation's tookMs cut into reads (incident, scheme, roster: awaited, so queueing on the event loop and the database is in it), fleet (roster joined with the live positions, exclusions), search (snaps and the road search) and answer (candidates). poolWait (services only): the api's ringcad_db_pool_wait_seconds, each query's or transaction's wait for one of its pool's 10 connections (same bounds). gcPauses: prom-client's nodejs_gc_duration_seconds of the api by kind (count, total ms, the bucket bound of the p99; bounds 1, 10, 100, 1000, 2000, 5000 ms). unitSnaps: the api's ringcad_unit_snaps_total over the call phase: units' snaps served from those made ahead in the routing thread, and those made on the spot on the event loop (inside the recommendation's search phase). isochrones: the api's own histogram for GET /isochrones (same bounds as create). isochroneSets: the api's ringcad_isochrone_sets_total over the call phase: sets drawn ahead in the routing thread as an incident was created (drawnAhead; from 2026-12-07 on, nobody waiting), asks answered from a set the thread kept (askedKept) and asks that waited for their road search (askedDrawn)",
   serverCpuCores:
     "each server process's CPU (prom-client's process_cpu_seconds_total on its /metrics: user + system, all its threads) over the call phase, as a share of one core (the machine has 2); api: the desk api (in embedded mode the one process, PGlite and the coverage thread included), avlApi: the instance taking position batches, worker: timers, queues and the coverage pushes; the database server's processes (services) are not in it",
   machineCores:
@@ -274,13 +275,21 @@ function gcPauses(before: string, after: string) {
   return Object.keys(out).length ? out : null;
 }
 
-/** Units' snaps over the call phase: made ahead in the routing thread, or on the spot. */
-function unitSnaps(before: string, after: string) {
-  const name = 'ringcad_unit_snaps_total';
-  const of = (source: string) =>
-    seriesSum(after, name, `source="${source}"`) - seriesSum(before, name, `source="${source}"`);
+/**
+ * A counter's growth over the call phase by one label's values (`as`: the JSON's name for each
+ * value); null when the process does not expose it.
+ */
+function counterGrowth(
+  before: string,
+  after: string,
+  name: string,
+  label: string,
+  as: Record<string, string>,
+): Record<string, number> | null {
   if (!after.includes(`${name}{`)) return null;
-  return { ahead: of('ahead'), onTheSpot: of('on_the_spot') };
+  const of = (v: string) =>
+    seriesSum(after, name, `${label}="${v}"`) - seriesSum(before, name, `${label}="${v}"`);
+  return Object.fromEntries(Object.entries(as).map(([v, key]) => [key, of(v)]));
 }
 
 function metric(text: string, name: string): number | null {
@@ -801,7 +810,18 @@ async function runMode(mode: BenchMode, city: City) {
         recommendationPhases: recommendationPhases(metricsBefore, metrics),
         poolWait: histogramQuantiles(metricsBefore, metrics, 'ringcad_db_pool_wait_seconds', []),
         gcPauses: gcPauses(metricsBefore, metrics),
-        unitSnaps: unitSnaps(metricsBefore, metrics),
+        unitSnaps: counterGrowth(metricsBefore, metrics, 'ringcad_unit_snaps_total', 'source', {
+          ahead: 'ahead',
+          on_the_spot: 'onTheSpot',
+        }),
+        isochrones: serverRoute(metricsBefore, metrics, 'GET', '/api/v1/isochrones'),
+        isochroneSets: counterGrowth(
+          metricsBefore,
+          metrics,
+          'ringcad_isochrone_sets_total',
+          'answered',
+          { ahead: 'drawnAhead', kept: 'askedKept', drawn: 'askedDrawn' },
+        ),
       },
       serverCpuCores,
       machineCores,

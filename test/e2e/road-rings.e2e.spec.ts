@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { haversineM } from '@ringcad/domain';
+import { MetricsService } from '@ringcad/core';
+import { haversineM, ringMinutes } from '@ringcad/domain';
 import { buildWorld, INCIDENT_POINT, type World } from '../support/fixtures';
-import { client, createStack, SERVICES_MODE, type Stack } from '../support/harness';
+import { client, createStack, SERVICES_MODE, sleep, type Stack } from '../support/harness';
 
 const SHARED = process.env.SHARED_DATA_DIR ?? resolve(__dirname, '../../../shared/data');
 
@@ -240,6 +241,48 @@ describe(`rings on real streets (${SERVICES_MODE ? 'services' : 'embedded'} mode
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('VALIDATION_FAILED');
     }
+  });
+
+  it("draws a new incident's rings as it is created, so the dispatcher's ask finds them drawn", async () => {
+    const sets = async () => {
+      const metric = stack
+        .api()
+        .app.get(MetricsService)
+        .registry.getSingleMetric('ringcad_isochrone_sets_total');
+      const values = (await metric?.get())?.values ?? [];
+      const of = (answered: string) =>
+        values.find((v) => v.labels.answered === answered)?.value ?? 0;
+      return { ahead: of('ahead'), kept: of('kept'), drawn: of('drawn') };
+    };
+    // a place no earlier test asked about
+    const at = { lon: INCIDENT_POINT.lon + 0.004, lat: INCIDENT_POINT.lat - 0.003 };
+    const before = await sets();
+    const created = await world.calltaker.post('/api/v1/incidents', {
+      location: at,
+      category: 'criminal',
+      priority: 2,
+    });
+    expect(created.status).toBe(201);
+    const deadline = Date.now() + 10_000;
+    while ((await sets()).ahead === before.ahead && Date.now() < deadline) await sleep(20);
+    expect((await sets()).ahead).toBe(before.ahead + 1);
+    // what the console asks for when it opens the incident: its scheme's rings, who can reach it
+    const minutes = ringMinutes(created.body.recommendation.scheme);
+    expect(minutes).toEqual([1, 3, 8]);
+    const q = `lon=${at.lon}&lat=${at.lat}&minutes=${minutes.join(',')}&direction=to`;
+    const asked = await world.dispatcher.get(`/api/v1/isochrones?${q}`);
+    expect(asked.status).toBe(200);
+    expect(
+      asked.body.features.map((f: { properties: { minutes: number } }) => f.properties.minutes),
+    ).toEqual(minutes);
+    const after = await sets();
+    expect(after).toEqual({ ahead: before.ahead + 1, kept: before.kept + 1, drawn: before.drawn });
+    // rings nobody drew ahead are drawn for the ask
+    const other = await world.dispatcher.get(
+      `/api/v1/isochrones?lon=${at.lon}&lat=${at.lat}&minutes=2,5&direction=to`,
+    );
+    expect(other.status).toBe(200);
+    expect((await sets()).drawn).toBe(before.drawn + 1);
   });
 
   it('refuses a malformed upload and keeps the loaded network, then replaces it with a good one', async () => {

@@ -1,4 +1,11 @@
-import { BUILTIN_SCHEMES, findScheme, ringTierFor, tiersMet, type RingScheme } from './rings';
+import {
+  BUILTIN_SCHEMES,
+  findScheme,
+  ringMinutes,
+  ringTierFor,
+  tiersMet,
+  type RingScheme,
+} from './rings';
 
 const s138 = findScheme('1-3-8') as RingScheme;
 const s51030 = findScheme('5-10-30') as RingScheme;
@@ -61,5 +68,18 @@ describe('ring schemes', () => {
       false,
     ]);
     expect(tiersMet(s138, [{ unitKind: 'kiosk', afterSec: 50 }])).toEqual([true, false, false]);
+  });
+});
+
+describe('ringMinutes', () => {
+  it("is a scheme's tiers in minutes, as the isochrones route takes them", () => {
+    expect(ringMinutes(findScheme('1-3-8')!)).toEqual([1, 3, 8]);
+    expect(ringMinutes(findScheme('5-10-30')!)).toEqual([5, 10, 30]);
+    // two decimals, ascending and distinct, within (0, 120], six at most
+    expect(
+      ringMinutes({
+        tiers: [90, 30, 30, 0, 7300, 100, 200, 300, 400, 500, 600].map((sec) => ({ sec })),
+      } as never),
+    ).toEqual([0.5, 1.5, 1.67, 3.33, 5]);
   });
 });

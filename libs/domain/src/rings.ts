@@ -114,6 +114,20 @@ export function ringTierFor(etaSec: number, scheme: RingScheme): number | null {
   return null;
 }
 
+/**
+ * The rings a dispatcher's map draws around an incident of `scheme` (`GET /isochrones`' minutes):
+ * its tiers in minutes (two decimals) within (0, 120], at most six, ascending and distinct, the
+ * form the route's query takes them in. The api draws these as an incident is created, so the
+ * console that opens it asks for a set already drawn.
+ */
+export function ringMinutes(scheme: Pick<RingScheme, 'tiers'>): number[] {
+  const minutes = scheme.tiers
+    .map((tier) => Math.round((tier.sec / 60) * 100) / 100)
+    .filter((m) => m > 0 && m <= 120)
+    .slice(0, 6);
+  return [...new Set(minutes)].sort((a, b) => a - b);
+}
+
 export interface Arrival {
   unitKind: UnitKind;
   /** Seconds from the first dispatch to this unit's arrival. */

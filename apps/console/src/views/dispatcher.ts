@@ -7,6 +7,7 @@ import {
   ACTIVE_ASSIGNMENT_STATUSES,
   findScheme,
   BUILTIN_SCHEMES,
+  ringMinutes,
   UNIT_STATUSES,
   type RingScheme,
 } from '@ringcad/domain';
@@ -518,10 +519,7 @@ export class DispatcherSeat implements Seat {
     const schemes = await loadSchemes();
     const scheme =
       findScheme(incident.schemeId, schemes) ?? findScheme(incident.schemeId) ?? schemes[0];
-    const minutes = scheme.tiers
-      .map((tier) => Math.round((tier.sec / 60) * 100) / 100)
-      .filter((m) => m > 0 && m <= 120)
-      .slice(0, 6);
+    const minutes = ringMinutes(scheme);
     // the full running log: the snapshot has this incident's own notes, not those of duplicates merged into it
     void api
       .get<{ notes: NoteView[] }>(`/incidents/${id}/notes`)

@@ -118,6 +118,15 @@ describe(`dispatch queries (${mode})`, () => {
     expect(t.scheme_id).toBe('5-10-30');
     expect(t.lon).toBeCloseTo(116.45, 9);
     expect(t.lat).toBeCloseTo(39.95, 9);
+    // its scheme's row in the same read, or the one asked for instead, or null for none
+    expect(t.scheme).toMatchObject({ id: '5-10-30', builtin: true });
+    expect(t.scheme?.tiers).toEqual([
+      expect.objectContaining({ sec: 300 }),
+      expect.objectContaining({ sec: 600 }),
+      expect.objectContaining({ sec: 1800 }),
+    ]);
+    expect((await selectIncidentTarget(db, id, '1-3-8')).scheme?.id).toBe('1-3-8');
+    expect((await selectIncidentTarget(db, id, 'no-such')).scheme).toBeNull();
     expect(await selectIncidentTarget(db, '00000000-0000-4000-8000-000000000000')).toBeUndefined();
   });
 

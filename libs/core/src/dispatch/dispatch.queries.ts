@@ -174,13 +174,27 @@ export async function selectUnitPosition(db: DbOrTx, unitId: string) {
 // ── incidents ──
 
 /** Where the incident is and which ring scheme it runs (what a recommendation ranks against). */
-export async function selectIncidentTarget(db: DbOrTx, incidentId: string) {
+/**
+ * An incident's point and ring scheme, with the scheme's row (`schemeId` when given, else the
+ * incident's own; null when there is no such scheme) in the same read: a recommendation's
+ * reads are round trips that wait at the peak, and these two were one after the other.
+ */
+export async function selectIncidentTarget(db: DbOrTx, incidentId: string, schemeId?: string) {
   const rows = await sql<
-    Pick<Selectable<DB['incidents']>, 'scheme_id'> & { lon: number; lat: number }
+    Pick<Selectable<DB['incidents']>, 'scheme_id'> & {
+      lon: number;
+      lat: number;
+      scheme: Pick<
+        Selectable<DB['ring_schemes']>,
+        'id' | 'label_zh' | 'label_en' | 'tiers' | 'builtin'
+      > | null;
+    }
   >`
-      SELECT ST_X(location) AS lon, ST_Y(location) AS lat, scheme_id FROM incidents WHERE id = ${incidentId}`.execute(
-    db,
-  );
+      SELECT ST_X(i.location) AS lon, ST_Y(i.location) AS lat, i.scheme_id,
+             (SELECT json_build_object('id', s.id, 'label_zh', s.label_zh, 'label_en', s.label_en,
+                                       'tiers', s.tiers, 'builtin', s.builtin)
+                FROM ring_schemes s WHERE s.id = coalesce(${schemeId ?? null}::text, i.scheme_id)) AS scheme
+        FROM incidents i WHERE i.id = ${incidentId}`.execute(db);
   return rows.rows[0];
 }
 

@@ -32,7 +32,7 @@ const RECOMMEND_TOP_K = 50;
 /** The ETA recorded with an assignment is searched up to two hours. */
 const ASSIGNMENT_ETA_MAX_SEC = 7200;
 
-import { RingSchemesService } from '../schemes';
+import { RingSchemesService, schemeView } from '../schemes';
 @Injectable()
 export class RecommendationService {
   constructor(
@@ -58,9 +58,18 @@ export class RecommendationService {
     // round trip through the database and this event loop, and at the peak every one waits there
     const fleetReads = this.fleetReads(this.database.db);
     fleetReads.catch(() => undefined); // awaited below; a 404 first must not leave it unhandled
-    const row = known ?? (await selectIncidentTarget(this.database.db, incidentId));
-    if (!row) throw notFound('incident', incidentId);
-    const scheme = await this.schemes.find(schemeId ?? row.scheme_id);
+    let row: { lon: number; lat: number; scheme_id: string };
+    let scheme: RingScheme | undefined;
+    if (known) {
+      row = known;
+      scheme = await this.schemes.find(schemeId ?? known.scheme_id);
+    } else {
+      // the incident's point and its scheme in one read
+      const target = await selectIncidentTarget(this.database.db, incidentId, schemeId);
+      if (!target) throw notFound('incident', incidentId);
+      row = target;
+      scheme = target.scheme ? schemeView(target.scheme) : undefined;
+    }
     if (!scheme) throw new DomainError('VALIDATION_FAILED', `unknown ring scheme ${schemeId}`);
     const reads = await fleetReads;
     const readAt = performance.now();

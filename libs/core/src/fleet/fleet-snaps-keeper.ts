@@ -38,7 +38,7 @@ export class FleetSnapsKeeper implements OnApplicationBootstrap, OnApplicationSh
     this.stop = repeatWithoutOverlap(
       RECENT_FLEET_MS,
       // no road network, nothing to snap to: the read would be for nothing
-      async () => (this.roads.graph ? this.live.recent() : undefined),
+      async () => (this.roads.graph ? this.live.readRecent() : undefined),
       (err) => {
         // the live fleet's own read answers Redis being down; anything else is said, not thrown
         if (Date.now() - this.lastWarned < 60_000) return;

@@ -24,6 +24,12 @@ export interface LiveFix {
  * desk milliseconds on every call.
  */
 export const RECENT_FLEET_MS = 1000;
+/**
+ * A copy older than RECENT_FLEET_MS but no older than this is still served at once while it is
+ * read again (`recent`): ranks from fixes at most a few seconds old, as a fleet reporting every
+ * 5 s has anyway.
+ */
+export const RECENT_FLEET_SERVE_MS = 3 * RECENT_FLEET_MS;
 
 /**
  * The live position of every unit, updated the moment a report is accepted (before it is
@@ -91,14 +97,30 @@ export class LiveFleetService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Like get, but a whole-fleet read is served from a copy at most RECENT_FLEET_MS old (one
-   * HGETALL a second however many recommendations ask). For ranking and display, not for
-   * checks that need the newest fix (jump detection reads get()).
+   * Like get, but a whole-fleet read is served from a copy (one HGETALL a second however many
+   * recommendations ask). For ranking and display, not for checks that need the newest fix (jump
+   * detection reads get()). A copy up to RECENT_FLEET_MS old is served as it is; one up to
+   * RECENT_FLEET_SERVE_MS old is served at once while a new read is made for the asks after it
+   * (a desk's keeper reads every second, so at the peak no recommendation waits for the
+   * whole fleet's read behind a 110 call); an older one, or none, is waited for.
    */
   async recent(): Promise<ReadonlyMap<string, LiveFix>> {
     if (!this.redis) return this.memory;
     const snap = this.snapshot;
-    if (snap && performance.now() - snap.atMs <= RECENT_FLEET_MS) return snap.fixes;
+    const age = snap ? performance.now() - snap.atMs : Infinity;
+    if (snap && age <= RECENT_FLEET_MS) return snap.fixes;
+    const read = this.readRecent();
+    if (!snap || age > RECENT_FLEET_SERVE_MS) return read;
+    // a failure shows to the next ask that waits (or the keeper)
+    read.catch(() => undefined);
+    return snap.fixes;
+  }
+
+  /**
+   * Reads the whole live fleet into the copy `recent` serves (one read at a time: asks meanwhile
+   * share it), sending the moves to be snapped ahead. A Redis failure empties the copy.
+   */
+  readRecent(): Promise<ReadonlyMap<string, LiveFix>> {
     this.refreshing ??= (async () => {
       const startedAt = performance.now();
       try {

@@ -1,6 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { CreateIncidentRequest, IncidentView, PlanProposal } from '@ringcad/contracts';
-import { cstDay, isIncidentOpen, seesCallerNumber, type Agency } from '@ringcad/domain';
+import {
+  cstDay,
+  isIncidentOpen,
+  ringMinutes,
+  seesCallerNumber,
+  type Agency,
+} from '@ringcad/domain';
 import {
   Clock,
   type AppConfig,
@@ -30,7 +36,7 @@ import {
   selectActiveSceneAssignments,
 } from '../dispatch';
 import { TimersService } from '../timers';
-import { InputBounds } from '../roads';
+import { InputBounds, RoadNetworkService } from '../roads';
 import { PlansService, AgenciesService } from '../command';
 import { ScopeService, assertIncidentInScope, incidentScopeSql } from '../auth';
 import {
@@ -83,6 +89,7 @@ export class IncidentsService {
     private readonly scopes: ScopeService,
     private readonly bounds: InputBounds,
     private readonly schemes: RingSchemesService,
+    private readonly roads: RoadNetworkService,
   ) {}
 
   /**
@@ -160,8 +167,23 @@ export class IncidentsService {
     }));
     // ── committed: from here on nothing may turn this create into an error ──
     this.realtime.incident('incident.created', incident);
+    void this.drawRings(incident);
     const body = await this.answerCreated(incident, by, possibleDuplicates, true);
     return { body, replayed: false };
+  }
+
+  /**
+   * The rings the dispatcher's map asks for when it opens the incident (its scheme's tiers,
+   * `ringMinutes`), drawn now in the routing thread, beside the create's answer: the console that
+   * opens the incident a moment later finds them drawn instead of waiting for the road search.
+   */
+  private async drawRings(incident: IncidentView): Promise<void> {
+    try {
+      const scheme = await this.schemes.find(incident.schemeId);
+      if (scheme) this.roads.drawAhead(incident.location, ringMinutes(scheme), this.clock.now());
+    } catch {
+      // a warm-up only: the console's own ask draws them
+    }
   }
 
   /** The answer to a repeated call: the incident as it is now, a fresh recommendation. */

@@ -95,6 +95,18 @@ export class MetricsService implements OnApplicationBootstrap {
     registers: [this.registry],
   });
 
+  /**
+   * Isochrone sets by how they were answered: `ahead` drawn as an incident was created (nobody
+   * waiting), `kept` an ask answered from a set the routing thread kept (drawn ahead, or asked
+   * before), `drawn` an ask that waited for the road search.
+   */
+  readonly isochroneSets = new Counter({
+    name: 'ringcad_isochrone_sets_total',
+    help: 'Isochrone sets: drawn ahead as an incident was created (ahead), asks answered from a kept set (kept), asks that drew theirs (drawn)',
+    labelNames: ['answered'] as const,
+    registers: [this.registry],
+  });
+
   private socketCounts: (() => Record<string, number>) | null = null;
   private snapCounts: (() => { onTheSpot: number; ahead: number }) | null = null;
 

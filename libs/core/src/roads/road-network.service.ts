@@ -147,7 +147,7 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
     private readonly database: DatabaseService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    metrics: MetricsService,
+    private readonly metrics: MetricsService,
   ) {
     metrics.countSnapsWith(() => this.snaps.counts);
   }
@@ -258,8 +258,24 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
    * raster and a few hundred kB of JSON never hold up the event loop that answers 110 calls.
    */
   async isochrones(q: IsochroneQuery): Promise<Buffer> {
-    const bytes = await this.thread.isochrones(this.requireGraph(), q);
+    const { bytes, kept } = await this.thread.isochrones(this.requireGraph(), q);
+    this.metrics.isochroneSets.inc({ answered: kept ? 'kept' : 'drawn' });
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /**
+   * Draws the isochrones a console is about to ask for (the rings of an incident just created),
+   * in the routing thread, with nobody waiting: the thread keeps its recent sets, so the ask that
+   * follows is answered from them. Nothing happens without a road network; a failure is the ask's
+   * to meet again.
+   */
+  drawAhead(point: { lon: number; lat: number }, minutes: number[], at: Date): void {
+    const graph = this.current?.graph;
+    if (!graph || !minutes.length) return;
+    this.thread.isochrones(graph, { ...point, minutes, direction: 'to', at, gzip: true }).then(
+      () => this.metrics.isochroneSets.inc({ answered: 'ahead' }),
+      () => undefined,
+    );
   }
 
   private async loadActive() {

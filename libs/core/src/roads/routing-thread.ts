@@ -71,9 +71,10 @@ export class RoutingThread {
 
   /**
    * The isochrones' GeoJSON as the HTTP answer's bytes (UTF-8 JSON, gzipped when `gzip`): drawn,
-   * serialised and compressed in the thread, so the event loop only writes them out.
+   * serialised and compressed in the thread, so the event loop only writes them out. `kept`: the
+   * set was one the thread kept (answered before), not drawn for this request.
    */
-  isochrones(graph: RoadGraph, q: IsochroneQuery): Promise<Uint8Array> {
+  isochrones(graph: RoadGraph, q: IsochroneQuery): Promise<{ bytes: Uint8Array; kept: boolean }> {
     const graphId = graphIn(this.thread, graph);
     return this.thread.send({
       type: 'isochrones',

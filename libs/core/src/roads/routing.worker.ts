@@ -66,8 +66,10 @@ serveRequests<RoutingThreadRequest>(
           direction: msg.direction,
           at: new Date(msg.atMs),
         });
+        // a set already answered once is one the thread kept (drawn ahead, or asked before)
+        const kept = encoded.has(set);
         // copied (not moved) to the caller: the bytes stay kept here with their set
-        return answerBytes(set, msg.gzip);
+        return { bytes: answerBytes(set, msg.gzip), kept };
       }
     }
   },

@@ -34,7 +34,10 @@ export function toRingScheme(
   return { id: r.id, label: { zh: r.label_zh, en: r.label_en }, tiers };
 }
 
-function toView(r: RingSchemeRow): AdminRingSchemeView {
+/** A scheme's row as the admin's view of it (the scheme and whether it is built in). */
+export function schemeView(
+  r: Pick<RingSchemeRow, 'id' | 'label_zh' | 'label_en' | 'tiers' | 'builtin'>,
+): AdminRingSchemeView {
   return { ...toRingScheme(r), builtin: r.builtin };
 }
 
@@ -51,7 +54,7 @@ export class RingSchemesService {
   ) {}
 
   async list(db: DbOrTx = this.database.db): Promise<AdminRingSchemeView[]> {
-    return (await selectSchemes(db)).map(toView);
+    return (await selectSchemes(db)).map(schemeView);
   }
 
   async find(
@@ -60,7 +63,7 @@ export class RingSchemesService {
   ): Promise<RingScheme | undefined> {
     if (!id) return undefined;
     const row = await selectScheme(db, id);
-    return row ? toView(row) : undefined;
+    return row ? schemeView(row) : undefined;
   }
 
   /** The scheme, or a 400 naming the field that chose an unknown one. */
@@ -80,7 +83,7 @@ export class RingSchemesService {
       await appendAudit(tx, this.clock.now(), actorOf(by), 'create', 'ring_scheme', input.id, {
         tiers: input.tiers.map((t) => t.sec),
       });
-      return toView(row);
+      return schemeView(row);
     });
   }
 
@@ -98,7 +101,7 @@ export class RingSchemesService {
       await appendAudit(tx, this.clock.now(), actorOf(by), 'update', 'ring_scheme', id, {
         tiers: input.tiers.map((t) => t.sec),
       });
-      return toView(row!);
+      return schemeView(row!);
     });
   }
 
