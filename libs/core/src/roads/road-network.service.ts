@@ -133,6 +133,7 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
   } | null = null;
   private readonly thread = new RoutingThread();
   private readonly snaps = new UnitSnaps(this.thread);
+  private readonly loadedListeners: ((graph: RoadGraph) => void)[] = [];
   private reloadTimer?: NodeJS.Timeout;
   private readonly geojsonCache = new Map<string, RoadGeoJson>();
   /** The active network's streets projected and indexed for tiles, built on the first tile asked. */
@@ -264,6 +265,20 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
   }
 
   /**
+   * `fn` is told of every network loaded from now on (at start and when one is imported), before
+   * any request uses it, to prepare for it (a listener's failure is its own: it is logged).
+   */
+  onNetworkLoaded(fn: (graph: RoadGraph) => void): void {
+    this.loadedListeners.push((graph) => {
+      try {
+        fn(graph);
+      } catch (err) {
+        this.logger.warn(`preparing for the road network failed: ${(err as Error).message}`);
+      }
+    });
+  }
+
+  /**
    * Draws the isochrones a console is about to ask for (the rings of an incident just created),
    * in the routing thread, with nobody waiting: the thread keeps its recent sets, so the ask that
    * follows is answered from them. Nothing happens without a road network; a failure is the ask's
@@ -292,6 +307,21 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
     warmSnapIndex(graph);
     const stats = r.stats as { sourceSha256?: string };
     this.current = { id, graph, summary: toSummary(r), sourceSha256: stats.sourceSha256 ?? null };
+    for (const fn of this.loadedListeners) fn(graph);
+    // the routing thread takes the graph, builds its snapping index and draws once now, rather
+    // than while the first console that opens an incident waits
+    const v = graph.nodeComponent.indexOf(graph.largestComponent);
+    if (v >= 0)
+      this.thread
+        .isochrones(graph, {
+          lon: graph.nodeLon[v],
+          lat: graph.nodeLat[v],
+          minutes: [1],
+          direction: 'to',
+          at: new Date(),
+          gzip: false,
+        })
+        .catch(() => undefined);
     this.logger.log(`road network ${r.source}: ${r.nodes} nodes, ${r.segments} segments`);
   }
 
