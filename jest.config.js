@@ -15,7 +15,24 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/apps/console/'],
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    '/dist/',
+    '/apps/console/',
+    // Services mode (`npm test` with DATABASE_URL and REDIS_URL) runs what the database and Redis
+    // change. Not again there: the pure specs of the routing, domain and contract libraries (the
+    // dependency rules keep them from any database or Redis), and the console's browser specs
+    // (the console is the same code in both modes; what services mode changes under it, the api
+    // with PostgreSQL, Redis fan-out across instances and the worker, is the e2e suites' to show).
+    // Both ran in embedded mode, the default product; run once, the two halves of `.ci/run` stay
+    // well inside its time (together they were ~10 of its ~48 minutes on a 2-core machine).
+    ...(process.env.RINGCAD_TEST_MODE === 'services'
+      ? [
+          '/libs/(routing|domain|contracts)/src/(?:[^/]+/)*[^/]+(?<!\\.int)\\.spec\\.ts$',
+          '/test/browser/',
+        ]
+      : []),
+  ],
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', swcConfig] },
   // flatbush/kdbush and friends ship ESM only; let swc turn them into CommonJS for Jest.
   transformIgnorePatterns: [
