@@ -39,6 +39,7 @@ import {
   type RoadGraph,
 } from '../libs/routing/src';
 import { TRACK_CHUNK_SWEEP } from '../libs/core/src/reports/track-chunk-sweeps';
+import { findScheme, ringMinutes } from '../libs/domain/src';
 import { mulberry32, streetPoint, writeResult } from './lib/bench-utils';
 import { coresBetween, cpuSnapshot } from './lib/machine-cpu';
 import { adminToken, api, percentile, startStack, type BenchMode } from './lib/stack-process';
@@ -130,7 +131,7 @@ const IN_CLOCK = {
   recommendTook:
     "the recommendation's own tookMs: in the api from the service's start to its answer (fleet read with its awaits, snapping, search, ranking); no HTTP, no JSON, no queueing before the service starts",
   isochrone:
-    "GET /isochrones (1, 3, 8 min, direction=to) round trip; from 2026-12-07 the api draws a new incident's rings in its routing thread as the incident is created, so this ask finds them drawn when the draw finished first (serverSide.isochroneSets tells how many did)",
+    "GET /isochrones round trip (direction=to), asking what the console asks for: the rings of the incident's scheme (isochroneAsks: 1,3,8 min for priorities 2 and 3, 5,10,30 min for priority 1; before 2026-12-07 every ask was 1,3,8). From 2026-12-07 the api draws a new incident's rings in its routing thread as the incident is created, so the ask finds them drawn (serverSide.isochroneSets tells how many did)",
   coverageFull:
     "the server's tookMs of each pushed coverage.updated: the live coverage the worker thread keeps (the first push a full computation, later ones the moved units folded in and the changed figures updated)",
   coverageAge:
@@ -504,6 +505,7 @@ async function runMode(mode: BenchMode, city: City) {
     /** The recommendation's own `tookMs` (from its start in the api to its answer, no HTTP). */
     const recommendTookMs: number[] = [];
     const isochroneMs: number[] = [];
+    const isochroneAsks = new Map<string, number>();
     /** How many candidates each recommendation ranked (the fleet is on shift: never none). */
     const candidateCounts: number[] = [];
     const opens: Promise<void>[] = [];
@@ -553,7 +555,7 @@ async function runMode(mode: BenchMode, city: City) {
       const t0 = performance.now();
       const got = await api(base, 'GET', `/api/v1/incidents/${id}`, dispatcher);
       if (got.status !== 200) throw new Error(`GET incident ${got.status}`);
-      const inc = got.body as { location: { lon: number; lat: number } };
+      const inc = got.body as { location: { lon: number; lat: number }; schemeId: string };
       const rec = (async () => {
         const t = performance.now();
         const r = await api(base, 'GET', `/api/v1/incidents/${id}/recommendation`, dispatcher);
@@ -566,7 +568,13 @@ async function runMode(mode: BenchMode, city: City) {
       })();
       const iso = (async () => {
         const t = performance.now();
-        const q = `lon=${inc.location.lon}&lat=${inc.location.lat}&minutes=1,3,8&direction=to`;
+        // what the console asks for: the rings of the incident's scheme (1-3-8, or 5-10-30 for a
+        // priority-1 call)
+        const scheme = findScheme(inc.schemeId);
+        if (!scheme) throw new Error(`unknown scheme ${inc.schemeId}`);
+        const minutes = ringMinutes(scheme).join(',');
+        isochroneAsks.set(minutes, (isochroneAsks.get(minutes) ?? 0) + 1);
+        const q = `lon=${inc.location.lon}&lat=${inc.location.lat}&minutes=${minutes}&direction=to`;
         const r = await api(base, 'GET', `/api/v1/isochrones?${q}`, dispatcher);
         if (r.status !== 200) throw new Error(`isochrones ${r.status}`);
         isochroneMs.push(performance.now() - t);
@@ -786,6 +794,7 @@ async function runMode(mode: BenchMode, city: City) {
       candidatesP50: percentile(candidateCounts, 0.5),
       isochroneP50Ms: percentile(isochroneMs, 0.5),
       isochroneP99Ms: percentile(isochroneMs, 0.99),
+      isochroneAsks: Object.fromEntries(isochroneAsks),
       coverageFullMs: percentile(result.coverageTookMs, 0.5),
       coverageFullP99Ms: percentile(result.coverageTookMs, 0.99),
       coverageMovedUnitMs: moved.ms,

@@ -6,6 +6,7 @@ import {
   ringMinutes,
   seesCallerNumber,
   type Agency,
+  type RingScheme,
 } from '@ringcad/domain';
 import {
   Clock,
@@ -167,19 +168,21 @@ export class IncidentsService {
     }));
     // ── committed: from here on nothing may turn this create into an error ──
     this.realtime.incident('incident.created', incident);
-    void this.drawRings(incident);
     const body = await this.answerCreated(incident, by, possibleDuplicates, true);
+    // after the answer is made, so the drawing never competes with the 110 call's own work
+    void this.drawRings(incident, body.recommendation?.scheme);
     return { body, replayed: false };
   }
 
   /**
    * The rings the dispatcher's map asks for when it opens the incident (its scheme's tiers,
-   * `ringMinutes`), drawn now in the routing thread, beside the create's answer: the console that
-   * opens the incident a moment later finds them drawn instead of waiting for the road search.
+   * `ringMinutes`), drawn in the routing thread as the create answers: the console that opens the
+   * incident a moment later finds them drawn instead of waiting for the road search. `known`: the
+   * scheme the create's recommendation read.
    */
-  private async drawRings(incident: IncidentView): Promise<void> {
+  private async drawRings(incident: IncidentView, known?: RingScheme): Promise<void> {
     try {
-      const scheme = await this.schemes.find(incident.schemeId);
+      const scheme = known ?? (await this.schemes.find(incident.schemeId));
       if (scheme) this.roads.drawAhead(incident.location, ringMinutes(scheme), this.clock.now());
     } catch {
       // a warm-up only: the console's own ask draws them

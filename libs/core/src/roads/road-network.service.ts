@@ -287,7 +287,7 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
   drawAhead(point: { lon: number; lat: number }, minutes: number[], at: Date): void {
     const graph = this.current?.graph;
     if (!graph || !minutes.length) return;
-    this.thread.isochrones(graph, { ...point, minutes, direction: 'to', at, gzip: true }).then(
+    this.thread.drawAhead(graph, { ...point, minutes, direction: 'to', at, gzip: true }).then(
       () => this.metrics.isochroneSets.inc({ answered: 'ahead' }),
       () => undefined,
     );
@@ -313,7 +313,7 @@ export class RoadNetworkService implements OnApplicationBootstrap, OnApplication
     const v = graph.nodeComponent.indexOf(graph.largestComponent);
     if (v >= 0)
       this.thread
-        .isochrones(graph, {
+        .drawAhead(graph, {
           lon: graph.nodeLon[v],
           lat: graph.nodeLat[v],
           minutes: [1],

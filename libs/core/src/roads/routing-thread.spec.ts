@@ -91,7 +91,7 @@ describe('the routing thread: unit snaps made ahead, isochrones', () => {
     expect(s.counts).toEqual({ onTheSpot: 0, ahead: fixes.length, fromThread: fixes.length });
   });
 
-  it('serves a newer fix a moment later and a few metres away; snaps the rest on the spot', async () => {
+  it('serves another fix a moment apart and a few metres away; snaps the rest on the spot', async () => {
     const graph = cities[0][1]();
     const s = new UnitSnaps(thread);
     const v = Math.floor(graph.nodeCount / 2);
@@ -104,12 +104,14 @@ describe('the routing thread: unit snaps made ahead, isochrones', () => {
     // ~11 m east, one second later: the kept snap
     const near = { lon: p.lon + 1e-4, lat: p.lat };
     expect(s.get(graph, 'u', near.lon, near.lat, t + 1000)).toBe(first);
+    // and an older one (a desk's copy of the fleet a moment behind its snaps)
+    expect(s.get(graph, 'u', near.lon, near.lat, t - 1000)).toBe(first);
     expect(s.counts.onTheSpot).toBe(0);
-    // too late, too far, older than the kept fix, or no time given: snapped on the spot
+    // too late, too early, too far, or no time given: snapped on the spot
     const cases: [number, number, number | undefined][] = [
       [near.lon, near.lat, t + SNAP_LAG_MS + 1],
+      [near.lon, near.lat, t - SNAP_LAG_MS - 1],
       [p.lon + (SNAP_LAG_M * 3) / 1e5, p.lat, t + 500],
-      [near.lon, near.lat, t - 1],
       [near.lon, near.lat, undefined],
     ];
     for (const [lon, lat, atMs] of cases) {
@@ -153,5 +155,23 @@ describe('the routing thread: unit snaps made ahead, isochrones', () => {
         expect(gz.kept).toBe(true);
       }
     }
+  });
+  it('keeps a set drawn ahead for the ask that follows, answering nothing itself', async () => {
+    const graph = cities[0][1]();
+    const v = Math.floor(graph.nodeCount / 4);
+    const q = {
+      lon: graph.nodeLon[v],
+      lat: graph.nodeLat[v],
+      minutes: [2, 4],
+      direction: 'to' as const,
+      at: new Date('2026-12-07T02:00:00Z'),
+      gzip: true,
+    };
+    await expect(thread.drawAhead(graph, q)).resolves.toBeUndefined();
+    const asked = await thread.isochrones(graph, q);
+    expect(asked.kept).toBe(true);
+    expect(gunzipSync(asked.bytes).toString('utf8')).toBe(
+      JSON.stringify(isochrones(graph, q, q.minutes, { direction: 'to', at: q.at })),
+    );
   });
 });

@@ -48,6 +48,8 @@ export type RoutingThreadRequest =
       atMs: number;
       /** Answer the JSON gzipped (the client accepts it). */
       gzip: boolean;
+      /** Drawn ahead of an ask: kept in the thread, nothing answered. */
+      ahead?: boolean;
     };
 
 /**
@@ -75,6 +77,15 @@ export class RoutingThread {
    * set was one the thread kept (answered before), not drawn for this request.
    */
   isochrones(graph: RoadGraph, q: IsochroneQuery): Promise<{ bytes: Uint8Array; kept: boolean }> {
+    return this.sendIsochrones(graph, q, false);
+  }
+
+  /** Draws the set `q` asks for and keeps it in the thread for an ask to come (nothing answered). */
+  async drawAhead(graph: RoadGraph, q: IsochroneQuery): Promise<void> {
+    await this.sendIsochrones(graph, q, true);
+  }
+
+  private sendIsochrones<T>(graph: RoadGraph, q: IsochroneQuery, ahead: boolean): Promise<T> {
     const graphId = graphIn(this.thread, graph);
     return this.thread.send({
       type: 'isochrones',
@@ -85,6 +96,7 @@ export class RoutingThread {
       direction: q.direction,
       atMs: q.at.getTime(),
       gzip: q.gzip,
+      ahead,
     });
   }
 

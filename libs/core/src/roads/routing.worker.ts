@@ -68,8 +68,11 @@ serveRequests<RoutingThreadRequest>(
         });
         // a set already answered once is one the thread kept (drawn ahead, or asked before)
         const kept = encoded.has(set);
+        const bytes = answerBytes(set, msg.gzip);
+        // drawn ahead: kept here, encoded for the ask to come, nothing sent back
+        if (msg.ahead) return null;
         // copied (not moved) to the caller: the bytes stay kept here with their set
-        return { bytes: answerBytes(set, msg.gzip), kept };
+        return { bytes, kept };
       }
     }
   },

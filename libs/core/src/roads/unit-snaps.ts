@@ -15,11 +15,13 @@ export const SNAP_AHEAD_INTERVAL_MS = 1000;
  */
 const SNAP_PART = 250;
 /**
- * A unit's snap made ahead serves a newer fix of the same unit up to this much later and this
- * far away: reports come every 5 s in service, so the newest fix is nearly always the one
- * snapped; at several reports a second per unit (the peak bench) the fix used for the road
+ * A unit's snap made ahead serves another fix of the same unit up to this much later or earlier
+ * and this far away: reports come every 5 s in service, so the newest fix is nearly always the
+ * one snapped; at several reports a second per unit (the peak bench) the fix used for the road
  * search is at most this old and this far from the newest, well inside what POSITION_STALE_SEC
- * already accepts for an ETA.
+ * already accepts for an ETA. Earlier too: a desk ranks from its copy of the live fleet, which
+ * can be a second or two older than the fixes its routing thread snapped since (the copy is
+ * served while it is read again), and the unit is where the newer snap puts it anyway.
  */
 export const SNAP_LAG_MS = 2000;
 export const SNAP_LAG_M = 50;
@@ -45,7 +47,7 @@ interface Entry {
 /**
  * Snaps of units (and other places) to the road graph, kept per id: positions are snapped in the
  * routing thread as they arrive (`ahead`), and `get` answers from what is kept when it is
- * the same place, or the same unit's fix a moment older and a few metres away; otherwise it
+ * the same place, or the same unit's fix a moment apart and a few metres away; otherwise it
  * snaps on the spot, as before.
  */
 export class UnitSnaps {
@@ -88,9 +90,9 @@ export class UnitSnaps {
     this.pump();
   }
 
-  /** A newer fix of the same unit, at most SNAP_LAG_MS later and SNAP_LAG_M away. */
+  /** Another fix of the same unit, at most SNAP_LAG_MS later or earlier and SNAP_LAG_M away. */
   private closeBehind(e: Entry, lon: number, lat: number, atMs?: number): boolean {
-    if (atMs === undefined || !(atMs >= e.atMs) || atMs - e.atMs > SNAP_LAG_MS) return false;
+    if (atMs === undefined || !(Math.abs(atMs - e.atMs) <= SNAP_LAG_MS)) return false;
     return haversineM(lon, lat, e.lon, e.lat) <= SNAP_LAG_M;
   }
 
