@@ -173,11 +173,11 @@ export async function selectUnitPosition(db: DbOrTx, unitId: string) {
 
 // ── incidents ──
 
-/** Where the incident is and which ring scheme it runs (what a recommendation ranks against). */
 /**
- * An incident's point and ring scheme, with the scheme's row (`schemeId` when given, else the
- * incident's own; null when there is no such scheme) in the same read: a recommendation's
- * reads are round trips that wait at the peak, and these two were one after the other.
+ * Where the incident is and which ring scheme it runs (what a recommendation ranks against), with
+ * the scheme's row (`schemeId` when given, else the incident's own; null when there is no such
+ * scheme) in the same read: a recommendation's reads are round trips that wait at the peak, and
+ * these two were one after the other.
  */
 export async function selectIncidentTarget(db: DbOrTx, incidentId: string, schemeId?: string) {
   const rows = await sql<
