@@ -5,7 +5,8 @@ type Reply = { seq: number } & ({ ok: true; value: unknown } | { ok: false; erro
 
 /**
  * A worker thread that answers requests beside the event loop (started on first use): each
- * request is a message answered in order (`serveRequests` on the thread's side). A thread that
+ * request is a message, answered one at a time in arrival order, but for those the thread serves
+ * first (`serveRequests` on the thread's side, `urgent`). A thread that
  * fails is dropped (its pending requests rejected) and a new one started on the next request.
  * `Req` is the thread's own requests.
  */
@@ -76,8 +77,8 @@ export class RequestThread<Req> {
   /**
    * Sends `msg` unless the current thread already holds `key` in `slot` (a thread keeps one
    * thing per slot, such as the road graph, so sending another replaces it; a new thread is sent
-   * it again). Messages are handled in order, so the requests that follow find it there; a
-   * failure shows in them.
+   * it again). The thread serves it in its place (`barrier`), so the requests that follow find it
+   * there; a failure shows in them.
    */
   holding(slot: string, key: unknown, msg: () => Req): void {
     this.thread();
@@ -93,15 +94,38 @@ export class RequestThread<Req> {
   }
 }
 
+/** How a thread serves its requests (`serveRequests`). */
+export interface ServeOptions<Req> {
+  /** The buffers of an answer to move to the caller instead of copying them. */
+  transferOf?: (value: unknown) => ArrayBuffer[];
+  /**
+   * A request someone is waiting on: served before the requests already waiting that are not
+   * (background work), in arrival order among themselves. The rest are served in arrival order.
+   */
+  urgent?: (msg: Req) => boolean;
+  /**
+   * A request that changes what the ones after it read (a new road graph): served in its place,
+   * never overtaken by a request sent after it, nor served before one sent earlier.
+   */
+  barrier?: (msg: Req) => boolean;
+}
+
 /**
- * The thread's side: answers each request with `handle`'s value (transferring the buffers it
- * names), or with its error's message.
+ * The thread's side: answers each request with `handle`'s value (transferring the buffers
+ * `transferOf` names), or with its error's message. One request is handled at a time; the ones
+ * that arrive meanwhile wait, and the next is picked when one is done (`urgent` first), so a
+ * request someone waits on waits at most for the one under way, not for a queue of background
+ * work.
  */
 export function serveRequests<Req>(
   handle: (msg: Req) => unknown,
-  transferOf: (value: unknown) => ArrayBuffer[] = () => [],
+  opts: ServeOptions<Req> = {},
 ): void {
-  parentPort!.on('message', (msg: Req & { seq: number }) => {
+  const { transferOf = () => [], urgent = () => false, barrier = () => false } = opts;
+  const waiting: (Req & { seq: number })[] = [];
+  let scheduled = false;
+
+  const answer = (msg: Req & { seq: number }) => {
     let reply: Reply;
     let transfer: ArrayBuffer[] = [];
     try {
@@ -112,5 +136,33 @@ export function serveRequests<Req>(
       reply = { seq: msg.seq, ok: false, error: err instanceof Error ? err.message : String(err) };
     }
     parentPort!.postMessage(reply, transfer);
+  };
+
+  /** The waiting request to serve next: the first urgent one before any barrier, else the first. */
+  const pick = (): number => {
+    for (let i = 0; i < waiting.length; i++) {
+      if (barrier(waiting[i])) return 0;
+      if (urgent(waiting[i])) return i;
+    }
+    return 0;
+  };
+
+  // one request per turn of the thread's loop: the messages that came in meanwhile are
+  // delivered (and so can be picked) between two turns
+  const serveNext = () => {
+    scheduled = false;
+    const [msg] = waiting.splice(pick(), 1);
+    answer(msg);
+    if (waiting.length > 0) schedule();
+  };
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(serveNext);
+  };
+
+  parentPort!.on('message', (msg: Req & { seq: number }) => {
+    waiting.push(msg);
+    schedule();
   });
 }

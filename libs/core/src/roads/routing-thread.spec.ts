@@ -174,4 +174,78 @@ describe('the routing thread: unit snaps made ahead, isochrones', () => {
       JSON.stringify(isochrones(graph, q, q.minutes, { direction: 'to', at: q.at })),
     );
   });
+
+  it('answers an ask before the draws ahead queued earlier, and a new graph in its place', async () => {
+    const graph = cities[0][1]();
+    const at = new Date('2026-12-07T03:00:00Z');
+    const point = (k: number) => {
+      const v = Math.floor((graph.nodeCount * k) / 9);
+      return { lon: graph.nodeLon[v], lat: graph.nodeLat[v] };
+    };
+    const done: string[] = [];
+    const track = (name: string, p: Promise<unknown>) => p.then(() => done.push(name));
+    // five heavy sets drawn ahead, then a console's ask, all sent before the thread starts
+    const aheads = [1, 2, 3, 4, 5].map((k) =>
+      track(
+        `ahead${k}`,
+        thread.drawAhead(graph, {
+          ...point(k),
+          minutes: [5, 10, 30],
+          direction: 'to',
+          at,
+          gzip: true,
+        }),
+      ),
+    );
+    const ask = track(
+      'ask',
+      thread.isochrones(graph, {
+        ...point(7),
+        minutes: [5, 10, 30],
+        direction: 'to',
+        at,
+        gzip: true,
+      }),
+    );
+    await Promise.all([...aheads, ask]);
+    // at most the one draw under way when it came in goes before it
+    expect(done.indexOf('ask')).toBeLessThanOrEqual(1);
+    expect(done.filter((d) => d !== 'ask')).toEqual([
+      'ahead1',
+      'ahead2',
+      'ahead3',
+      'ahead4',
+      'ahead5',
+    ]);
+
+    // a new graph is never overtaken: an ask sent after it reads it, one sent before reads the old
+    const other = cities[1][1]();
+    const q = (g: RoadGraph) => {
+      const v = Math.floor(g.nodeCount / 2);
+      return {
+        lon: g.nodeLon[v],
+        lat: g.nodeLat[v],
+        minutes: [3],
+        direction: 'to' as const,
+        at,
+        gzip: false,
+      };
+    };
+    const slow = thread.drawAhead(graph, {
+      ...point(8),
+      minutes: [6, 12, 25],
+      direction: 'to',
+      at,
+      gzip: true,
+    });
+    const before = thread.isochrones(graph, q(graph));
+    const after = thread.isochrones(other, q(other));
+    await slow;
+    expect(Buffer.from((await before).bytes).toString('utf8')).toBe(
+      JSON.stringify(isochrones(graph, q(graph), [3], { direction: 'to', at })),
+    );
+    expect(Buffer.from((await after).bytes).toString('utf8')).toBe(
+      JSON.stringify(isochrones(other, q(other), [3], { direction: 'to', at })),
+    );
+  });
 });

@@ -76,5 +76,10 @@ serveRequests<RoutingThreadRequest>(
       }
     }
   },
-  (value) => (value instanceof Float64Array ? [value.buffer as ArrayBuffer] : []),
+  {
+    transferOf: (value) => (value instanceof Float64Array ? [value.buffer as ArrayBuffer] : []),
+    // a console's ask goes before snaps and draws ahead that came in earlier
+    urgent: (msg) => msg.type === 'isochrones' && !msg.ahead,
+    barrier: (msg) => msg.type === 'graph',
+  },
 );
