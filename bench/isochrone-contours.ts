@@ -3,8 +3,8 @@
  * times (now), on Chengdu's real streets and on the 250,000-node synthetic city: time per
  * 1/3/8-minute collection (p50/p99), vertices per collection, area of the contour relative to
  * the staircase (the road-reach cells), and the share of outline segments that run exactly
- * north-south or east-west (a staircase is all of them). Prints and writes figures; asserts
- * nothing.
+ * north-south or east-west (a staircase is all of them). Then a study of coarser cells for the
+ * 5-10-30 set (`encirclementCells`). Prints and writes figures; asserts nothing.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -19,6 +19,7 @@ import {
   type IsochroneCollection,
   type RoadGraph,
 } from '../libs/routing/src';
+import { hardCity } from './lib/bench-cities';
 import { mulberry32, stats, streetPoint } from './lib/bench-utils';
 
 const SHARED = process.env.SHARED_DATA_DIR ?? path.resolve(process.cwd(), '../shared/data');
@@ -96,6 +97,74 @@ function run(name: string, graph: RoadGraph) {
   };
 }
 
+/**
+ * The encirclement set (5, 10, 30 min), the heaviest rings a console asks for, drawn on the
+ * product's 50 m cells and on coarser ones, to tell what coarser cells would buy and cost: time
+ * per set (JSON included), JSON bytes, and each ring's area over its area on 50 m cells. A
+ * study: the product draws every set on 50 m cells.
+ */
+function encirclementCells(name: string, graph: RoadGraph) {
+  const tiers = [5, 10, 30];
+  const variants = {
+    cells50m: { cellM: 50 },
+    // the 50 m buffer rounds to one 100 m cell
+    cells100m: { cellM: 100 },
+    cells100mNoBuffer: { cellM: 100, bufferM: 0 },
+  } as const;
+  type Variant = keyof typeof variants;
+  const names = Object.keys(variants) as Variant[];
+  const rand = mulberry32(2030);
+  const points = Array.from({ length: POINTS / 2 }, () => streetPoint(graph, rand));
+  for (let k = 0; k < 5; k++) isochrones(graph, points[k], tiers);
+  const ms = Object.fromEntries(names.map((v) => [v, [] as number[]])) as Record<Variant, number[]>;
+  const bytes = Object.fromEntries(names.map((v) => [v, [] as number[]])) as Record<
+    Variant,
+    number[]
+  >;
+  const ratio = Object.fromEntries(
+    names.map((v) => [v, tiers.map(() => [] as number[])]),
+  ) as Record<Variant, number[][]>;
+  // each origin new (a kept set would time nothing)
+  for (const p of points) {
+    let base: number[] = [];
+    for (const v of names) {
+      const t0 = performance.now();
+      const fc = isochrones(graph, p, tiers, variants[v]);
+      const json = JSON.stringify(fc);
+      ms[v].push(performance.now() - t0);
+      bytes[v].push(json.length);
+      const areas = shape(fc).areas;
+      if (v === 'cells50m') base = areas;
+      tiers.forEach((_, k) => ratio[v][k].push(areas[k] / base[k]));
+    }
+  }
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  const per = <T>(f: (v: Variant) => T) => Object.fromEntries(names.map((v) => [v, f(v)]));
+  return {
+    name,
+    nodes: graph.nodeCount,
+    points: points.length,
+    tiersMinutes: tiers,
+    msPerSetWithJson: per((v) => stats(ms[v])),
+    jsonBytes: per((v) => stats(bytes[v])),
+    areaOver50mArea: per((v) =>
+      Object.fromEntries(
+        tiers.map((m, k) => {
+          const sorted = [...ratio[v][k]].sort((x, y) => x - y);
+          return [
+            `${m}min`,
+            {
+              min: round(sorted[0]),
+              p50: stats(sorted).p50,
+              max: round(sorted[sorted.length - 1]),
+            },
+          ];
+        }),
+      ),
+    ),
+  };
+}
+
 export function runIsochroneContoursBench(): Record<string, unknown> {
   const chengdu = buildRoadGraph(
     importOsmXml(fs.readFileSync(path.join(SHARED, 'chengdu-center-2018.osm'))),
@@ -109,6 +178,11 @@ export function runIsochroneContoursBench(): Record<string, unknown> {
     note: 'staircase = cell-edge outlines as before (opts.staircase); contour = marching squares with linear interpolation on the buffered travel-time raster (50 m cells), same rasters',
     chengdu: run('chengdu-center-2018.osm', chengdu),
     syntheticCity: run('synthetic city seed 1', city),
+    encirclementCells: {
+      note: 'a study, not the product (which draws every set on 50 m cells): the 5-10-30 set on 50 m cells against 100 m cells (the 50 m buffer rounds to one 100 m cell) and 100 m cells with no buffer; time includes JSON.stringify; each origin new (no kept set); areaOver50mArea compares each ring with the same ring on 50 m cells',
+      chengdu: encirclementCells('chengdu-center-2018.osm', chengdu),
+      hardCity: encirclementCells('hard-synthetic-250k', hardCity().graph),
+    },
   };
 }
 

@@ -131,7 +131,7 @@ const IN_CLOCK = {
   recommendTook:
     "the recommendation's own tookMs: in the api from the service's start to its answer (fleet read with its awaits, snapping, search, ranking); no HTTP, no JSON, no queueing before the service starts",
   isochrone:
-    "GET /isochrones round trip (direction=to), asking what the console asks for: the rings of the incident's scheme (isochroneAsks: 1,3,8 min for priorities 2 and 3, 5,10,30 min for priority 1; before 2026-12-07 every ask was 1,3,8). From 2026-12-07 the api draws a new incident's rings in its routing thread as the incident is created, so the ask finds them drawn (serverSide.isochroneSets tells how many did)",
+    "GET /isochrones round trip (direction=to), asking what the console asks for: the rings of the incident's scheme (isochroneAsks: 1,3,8 min for priorities 2 and 3, 5,10,30 min for priority 1; before 2026-12-07 every ask was 1,3,8). From 2026-12-07 the api draws a new incident's rings in its routing thread as the incident is created, so the ask finds them drawn (serverSide.isochroneSets tells how many did). The ask is sent as soon as the create is answered, so it often waits for its own set's draw, under way in the routing thread. isochroneBySet (from 2026-12-07): the same round trips by the minutes asked",
   coverageFull:
     "the server's tookMs of each pushed coverage.updated: the live coverage the worker thread keeps (the first push a full computation, later ones the moved units folded in and the changed figures updated)",
   coverageAge:
@@ -506,6 +506,8 @@ async function runMode(mode: BenchMode, city: City) {
     const recommendTookMs: number[] = [];
     const isochroneMs: number[] = [];
     const isochroneAsks = new Map<string, number>();
+    /** Each ask's round trip by the minutes asked (a 5-10-30 set costs ~15x a 1-3-8 one). */
+    const isochroneMsBySet = new Map<string, number[]>();
     /** How many candidates each recommendation ranked (the fleet is on shift: never none). */
     const candidateCounts: number[] = [];
     const opens: Promise<void>[] = [];
@@ -577,7 +579,11 @@ async function runMode(mode: BenchMode, city: City) {
         const q = `lon=${inc.location.lon}&lat=${inc.location.lat}&minutes=${minutes}&direction=to`;
         const r = await api(base, 'GET', `/api/v1/isochrones?${q}`, dispatcher);
         if (r.status !== 200) throw new Error(`isochrones ${r.status}`);
-        isochroneMs.push(performance.now() - t);
+        const took = performance.now() - t;
+        isochroneMs.push(took);
+        let bySet = isochroneMsBySet.get(minutes);
+        if (!bySet) isochroneMsBySet.set(minutes, (bySet = []));
+        bySet.push(took);
       })();
       await Promise.all([rec, iso]);
     };
@@ -795,6 +801,12 @@ async function runMode(mode: BenchMode, city: City) {
       isochroneP50Ms: percentile(isochroneMs, 0.5),
       isochroneP99Ms: percentile(isochroneMs, 0.99),
       isochroneAsks: Object.fromEntries(isochroneAsks),
+      isochroneBySet: Object.fromEntries(
+        [...isochroneMsBySet].map(([minutes, ms]) => [
+          minutes,
+          { asks: ms.length, p50Ms: percentile(ms, 0.5), p99Ms: percentile(ms, 0.99) },
+        ]),
+      ),
       coverageFullMs: percentile(result.coverageTookMs, 0.5),
       coverageFullP99Ms: percentile(result.coverageTookMs, 0.99),
       coverageMovedUnitMs: moved.ms,
