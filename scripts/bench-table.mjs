@@ -52,7 +52,13 @@ const rows = [
         .filter((m) => r[m])
         .map((m) => {
           const f = r[m];
-          return `${m}: call → consoles p50 ${ms(f.callToConsolesP50Ms)}, p99 ${ms(f.callToConsolesP99Ms)}; create p99 ${ms(f.createP99Ms)}; open → candidates p99 ${ms(f.openToCandidatesP99Ms)}; recommendation p99 ${ms(f.recommendP99Ms)}${f.recommendTookP50Ms != null ? ` (in the api p50 ${ms(f.recommendTookP50Ms)}, p99 ${ms(f.recommendTookP99Ms)})` : ''}; isochrones p99 ${ms(f.isochroneP99Ms)}; coverage push ${ms(f.coverageFullMs)}${f.coverageMovedUnitMs != null ? `, one moved unit ${ms(f.coverageMovedUnitMs)}` : ''} (age p99 ${ms(f.coverageAgeP99Ms)}); event-loop lag p99 ${ms(f.eventLoopLagP99Ms)}; ${n(f.positionsPerSec)} positions/s, lost ${n(f.lost)}`;
+          return `${m}: call → consoles p50 ${ms(f.callToConsolesP50Ms)}, p99 ${ms(f.callToConsolesP99Ms)}; create p99 ${ms(f.createP99Ms)}; open → candidates p99 ${ms(f.openToCandidatesP99Ms)}; recommendation p99 ${ms(f.recommendP99Ms)}${f.recommendTookP50Ms != null ? ` (in the api p50 ${ms(f.recommendTookP50Ms)}, p99 ${ms(f.recommendTookP99Ms)})` : ''}; isochrones p99 ${ms(f.isochroneP99Ms)}${
+            f.isochroneBySet
+              ? ` (${Object.entries(f.isochroneBySet)
+                  .map(([set, b]) => `${set} min: p99 ${ms(b.p99Ms)} over ${n(b.asks)}`)
+                  .join(', ')})`
+              : ''
+          }; coverage push ${ms(f.coverageFullMs)}${f.coverageMovedUnitMs != null ? `, one moved unit ${ms(f.coverageMovedUnitMs)}` : ''} (age p99 ${ms(f.coverageAgeP99Ms)}); event-loop lag p99 ${ms(f.eventLoopLagP99Ms)}; ${n(f.positionsPerSec)} positions/s, lost ${n(f.lost)}`;
         })
         .join('. '),
     target:
