@@ -46,12 +46,32 @@ function shape(fc: IsochroneCollection) {
   return { vertices, segments, axis, areas };
 }
 
+/**
+ * Origins to time and others to warm up on: a set drawn for a timed origin during the warm-up
+ * would be kept (`isochrones`' recent sets) and its timing would be a cache hit.
+ */
+function origins(graph: RoadGraph, seed: number, timed: number, warm: number) {
+  const rand = mulberry32(seed);
+  const points = Array.from({ length: timed }, () => streetPoint(graph, rand));
+  return { points, warmUp: Array.from({ length: warm }, () => streetPoint(graph, rand)) };
+}
+
+/** Each tier's spread of `ratios[k]` (one per origin): min, p50 and max. */
+function spreadByTier(tiers: number[], ratios: number[][]) {
+  const round = (v: number) => Math.round(v * 1000) / 1000;
+  return Object.fromEntries(
+    tiers.map((m, k) => {
+      const s = [...ratios[k]].sort((x, y) => x - y);
+      return [`${m}min`, { min: round(s[0]), p50: stats(s).p50, max: round(s[s.length - 1]) }];
+    }),
+  );
+}
+
 function run(name: string, graph: RoadGraph) {
-  const rand = mulberry32(2026);
-  const points = Array.from({ length: POINTS }, () => streetPoint(graph, rand));
-  for (let k = 0; k < 10; k++) {
-    isochrones(graph, points[k], TIERS);
-    isochrones(graph, points[k], TIERS, { staircase: true });
+  const { points, warmUp } = origins(graph, 2026, POINTS, 10);
+  for (const p of warmUp) {
+    isochrones(graph, p, TIERS);
+    isochrones(graph, p, TIERS, { staircase: true });
   }
   const ms = { staircase: [] as number[], contour: [] as number[] };
   const vertices = { staircase: [] as number[], contour: [] as number[] };
@@ -73,7 +93,6 @@ function run(name: string, graph: RoadGraph) {
     axisShare.contour.push(b.axis / b.segments);
     TIERS.forEach((_, k) => areaRatio[k].push(b.areas[k] / a.areas[k]));
   }
-  const round = (v: number) => Math.round(v * 1000) / 1000;
   return {
     name,
     nodes: graph.nodeCount,
@@ -88,12 +107,7 @@ function run(name: string, graph: RoadGraph) {
       staircase: stats(axisShare.staircase),
       contour: stats(axisShare.contour),
     },
-    contourAreaOverStaircaseArea: Object.fromEntries(
-      TIERS.map((m, k) => {
-        const s = [...areaRatio[k]].sort((x, y) => x - y);
-        return [`${m}min`, { min: round(s[0]), p50: stats(s).p50, max: round(s[s.length - 1]) }];
-      }),
-    ),
+    contourAreaOverStaircaseArea: spreadByTier(TIERS, areaRatio),
   };
 }
 
@@ -113,18 +127,13 @@ function encirclementCells(name: string, graph: RoadGraph) {
   } as const;
   type Variant = keyof typeof variants;
   const names = Object.keys(variants) as Variant[];
-  const rand = mulberry32(2030);
-  const points = Array.from({ length: POINTS / 2 }, () => streetPoint(graph, rand));
-  for (let k = 0; k < 5; k++) isochrones(graph, points[k], tiers);
-  const ms = Object.fromEntries(names.map((v) => [v, [] as number[]])) as Record<Variant, number[]>;
-  const bytes = Object.fromEntries(names.map((v) => [v, [] as number[]])) as Record<
-    Variant,
-    number[]
-  >;
-  const ratio = Object.fromEntries(
-    names.map((v) => [v, tiers.map(() => [] as number[])]),
-  ) as Record<Variant, number[][]>;
-  // each origin new (a kept set would time nothing)
+  const per = <T>(f: (v: Variant) => T) =>
+    Object.fromEntries(names.map((v) => [v, f(v)])) as Record<Variant, T>;
+  const { points, warmUp } = origins(graph, 2030, POINTS / 2, 5);
+  for (const p of warmUp) isochrones(graph, p, tiers);
+  const ms = per(() => [] as number[]);
+  const bytes = per(() => [] as number[]);
+  const ratio = per(() => tiers.map(() => [] as number[]));
   for (const p of points) {
     let base: number[] = [];
     for (const v of names) {
@@ -138,8 +147,6 @@ function encirclementCells(name: string, graph: RoadGraph) {
       tiers.forEach((_, k) => ratio[v][k].push(areas[k] / base[k]));
     }
   }
-  const round = (x: number) => Math.round(x * 1000) / 1000;
-  const per = <T>(f: (v: Variant) => T) => Object.fromEntries(names.map((v) => [v, f(v)]));
   return {
     name,
     nodes: graph.nodeCount,
@@ -147,21 +154,7 @@ function encirclementCells(name: string, graph: RoadGraph) {
     tiersMinutes: tiers,
     msPerSetWithJson: per((v) => stats(ms[v])),
     jsonBytes: per((v) => stats(bytes[v])),
-    areaOver50mArea: per((v) =>
-      Object.fromEntries(
-        tiers.map((m, k) => {
-          const sorted = [...ratio[v][k]].sort((x, y) => x - y);
-          return [
-            `${m}min`,
-            {
-              min: round(sorted[0]),
-              p50: stats(sorted).p50,
-              max: round(sorted[sorted.length - 1]),
-            },
-          ];
-        }),
-      ),
-    ),
+    areaOver50mArea: per((v) => spreadByTier(tiers, ratio[v])),
   };
 }
 
