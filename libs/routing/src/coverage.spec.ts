@@ -2,12 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { booleanPointInPolygon, booleanValid } from '@turf/turf';
 import { at, road, roadLine } from './__fixtures__/small-network';
-import {
-  burnSegmentsSampled,
-  computeCoverage,
-  type CoverageArea,
-  type CoverageResult,
-} from './coverage';
+import { burnSegments, computeCoverage, type CoverageArea, type CoverageResult } from './coverage';
 import { edgeCosts } from './edge-costs';
 import { burnPiece, gridAround, type RasterGrid } from './raster';
 import { DIR_BACKWARD, DIR_FORWARD } from './road-graph';
@@ -286,7 +281,7 @@ describe('computeCoverage on the synthetic city', () => {
   });
 });
 
-/** The oracle: every reached segment walked with burnPiece from each end up to where they meet. */
+/** The old burn, kept as a reference: every reached segment walked with burnPiece's samples. */
 function burnSegmentsWalked(
   graph: RoadGraph,
   segSec: Float64Array,
@@ -315,13 +310,130 @@ function burnSegmentsWalked(
 }
 
 /**
- * The sampled burn equals the burnPiece walk cell for cell, for these units' node times over
- * every (T, cellM): on a grid around the network's nodes, burnt twice (the second time from the
- * cached samples). The oracle of any faster burn: the hard synthetic city (one-way sides,
- * shaped roads, limit points between runs) and the real networks (joined ends, short pieces)
- * reach cases the plain synthetic grid does not.
+ * The part of the piece from (x0, y0) by (dx, dy) inside the rectangle [x1, x2] × [y1, y2] grown
+ * by `e` on every side (shrunk for e < 0), as [p0, p1] along it (0..1) written into `out`, or
+ * false (Liang–Barsky).
  */
-function expectSampledBurnWalked(
+function clip(
+  x0: number,
+  y0: number,
+  dx: number,
+  dy: number,
+  x1: number,
+  y1: number,
+  x2: number,
+  y2: number,
+  e: number,
+  out: Float64Array,
+): boolean {
+  let p0 = 0;
+  let p1 = 1;
+  // each side: the piece enters (p < 0) or leaves (p > 0) the half-plane at q / p
+  for (let k = 0; k < 4; k++) {
+    const p = k === 0 ? -dx : k === 1 ? dx : k === 2 ? -dy : dy;
+    const q =
+      k === 0 ? x0 - (x1 - e) : k === 1 ? x2 + e - x0 : k === 2 ? y0 - (y1 - e) : y2 + e - y0;
+    if (p === 0) {
+      if (q < 0) return false;
+    } else if (p < 0) p0 = Math.max(p0, q / p);
+    else p1 = Math.min(p1, q / p);
+  }
+  if (p0 > p1) return false;
+  out[0] = p0;
+  out[1] = p1;
+  return true;
+}
+
+/**
+ * The burn's oracle, written out plainly: every shape piece of every reached segment clipped
+ * against every cell of its box. A cell's time is the earliest point of the road inside it,
+ * from an end it may be driven from (node times < T), its arrival linear in the metres along
+ * the shape. `want`: with each cell's edges grown by a micrometre (a shape on a grid line
+ * belongs to both sides); `must`: shrunk by one, counting only parts of some length (a road
+ * that really crosses the cell).
+ */
+function clippedTimes(
+  graph: RoadGraph,
+  segSec: Float64Array,
+  nodeSec: Float32Array,
+  grid: RasterGrid,
+  T: number,
+): { want: Float64Array; must: Float64Array } {
+  const { kx, ky, lon0, lat0 } = graph.projection;
+  const { minX, minY, cellM, W, H } = grid;
+  const want = new Float64Array(W * H).fill(Infinity);
+  const must = new Float64Array(W * H).fill(Infinity);
+  const e = 1e-6;
+  const part = new Float64Array(2);
+  for (let s = 0; s < graph.segmentCount; s++) {
+    const dir = graph.segDirection[s];
+    const ta0 = dir & DIR_FORWARD ? nodeSec[graph.segFrom[s]] : Infinity;
+    const tb0 = dir & DIR_BACKWARD ? nodeSec[graph.segTo[s]] : Infinity;
+    const ta = ta0 < T ? ta0 : Infinity;
+    const tb = tb0 < T ? tb0 : Infinity;
+    if (ta === Infinity && tb === Infinity) continue;
+    const g0 = graph.segGeomStart[s];
+    const g1 = graph.segGeomStart[s + 1];
+    const xy = (g: number): [number, number] => [
+      (graph.geomLon[g] - lon0) * kx,
+      (graph.geomLat[g] - lat0) * ky,
+    ];
+    let total = 0;
+    for (let g = g0; g < g1 - 1; g++) {
+      const [ax, ay] = xy(g);
+      const [bx, by] = xy(g + 1);
+      total += Math.hypot(bx - ax, by - ay);
+    }
+    const secPerM = total > 0 ? segSec[s] / total : 0;
+    let along = 0;
+    for (let g = g0; g < g1 - 1; g++) {
+      const [ax, ay] = xy(g);
+      const [bx, by] = xy(g + 1);
+      const len = Math.hypot(bx - ax, by - ay);
+      if (!(len > 0)) continue;
+      const i0 = Math.floor((Math.min(ax, bx) - 2 * e - minX) / cellM);
+      const i1 = Math.floor((Math.max(ax, bx) + 2 * e - minX) / cellM);
+      const j0 = Math.floor((Math.min(ay, by) - 2 * e - minY) / cellM);
+      const j1 = Math.floor((Math.max(ay, by) + 2 * e - minY) / cellM);
+      for (let j = Math.max(0, j0); j <= Math.min(H - 1, j1); j++)
+        for (let i = Math.max(0, i0); i <= Math.min(W - 1, i1); i++) {
+          const [rx1, ry1] = [minX + i * cellM, minY + j * cellM];
+          const [rx2, ry2] = [minX + (i + 1) * cellM, minY + (j + 1) * cellM];
+          const at = (p: Float64Array): number =>
+            Math.min(
+              ta + (along + p[0] * len) * secPerM,
+              tb + (total - along - p[1] * len) * secPerM,
+            );
+          const c = j * W + i;
+          if (clip(ax, ay, bx - ax, by - ay, rx1, ry1, rx2, ry2, e, part))
+            want[c] = Math.min(want[c], at(part));
+          if (clip(ax, ay, bx - ax, by - ay, rx1, ry1, rx2, ry2, -e, part) && part[1] > part[0])
+            must[c] = Math.min(must[c], at(part));
+        }
+      along += len;
+    }
+  }
+  return { want, must };
+}
+
+/** A time's band: the first of the ascending `bands` it is within (bands.length if none). */
+function band(t: number, bands: readonly number[]): number {
+  let r = 0;
+  while (r < bands.length && !(t <= bands[r])) r++;
+  return r;
+}
+
+/**
+ * The segment burn against its oracle, for these units' node times over every (T, cellM), on a
+ * grid around the network's nodes: every cell it burns has road inside it, at the time of the
+ * oracle's earliest point there (to a millisecond: the metres along are kept as float32); every
+ * cell a reached road really crosses within T is burnt; burnt twice (the second time from the
+ * cached cells) nothing changes; it is never later than the old sampled walk (which only looks
+ * at points every cellM/3 metres); and burnt by the bands of tiers, each cell's band is the band
+ * of its time. The hard synthetic city (one-way sides, shaped roads) and the real networks
+ * (joined ends, short pieces) reach cases the plain synthetic grid does not.
+ */
+function expectBurnClipped(
   graph: RoadGraph,
   units: { id: string; lon: number; lat: number }[],
   cases: [number, number][],
@@ -337,19 +449,41 @@ function expectSampledBurnWalked(
       [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
     }
     const grid = gridAround([x0, y0, x1, y1], cellM, 3);
-    const walked = new Float32Array(grid.W * grid.H).fill(Infinity);
-    const sampled = new Float32Array(grid.W * grid.H).fill(Infinity);
+    const cells = grid.W * grid.H;
+    const got = new Float32Array(cells).fill(Infinity);
+    burnSegments(graph, costs.segSec, nodeSec, grid, got, T);
+    const again = got.slice();
+    burnSegments(graph, costs.segSec, nodeSec, grid, again, T); // cached cells, again
+    const walked = new Float32Array(cells).fill(Infinity);
     burnSegmentsWalked(graph, costs.segSec, nodeSec, grid, walked, T);
-    burnSegmentsSampled(graph, costs.segSec, nodeSec, grid, sampled, T);
-    burnSegmentsSampled(graph, costs.segSec, nodeSec, grid, sampled, T); // cached samples, again
+    const bands = [T / 4, T / 2, T];
+    const banded = new Float32Array(cells).fill(Infinity);
+    burnSegments(graph, costs.segSec, nodeSec, grid, banded, T, Float64Array.from(bands));
+    const { want, must } = clippedTimes(graph, costs.segSec, nodeSec, grid, T);
+    const bad = { noRoad: 0, wrongTime: 0, missed: 0, again: 0, laterThanWalk: 0, band: 0 };
     let burned = 0;
-    let differ = 0;
-    for (let c = 0; c < walked.length; c++) {
-      if (walked[c] < Infinity) burned++;
-      if (walked[c] !== sampled[c]) differ++;
+    for (let c = 0; c < cells; c++) {
+      const t = got[c];
+      if (t < Infinity) {
+        burned++;
+        if (!(want[c] <= T + 1e-3)) bad.noRoad++;
+        else if (!(t >= want[c] - 1e-3 && t <= Math.min(must[c], T) + 1e-3)) bad.wrongTime++;
+      } else if (must[c] <= T - 1e-3) bad.missed++;
+      if (again[c] !== t) bad.again++;
+      if (walked[c] < Infinity && !(t <= walked[c] + 1e-3)) bad.laterThanWalk++;
+      if (band(banded[c], bands) !== band(t, bands)) bad.band++;
     }
     expect({ T, cellM, burned: burned > 200 }).toEqual({ T, cellM, burned: true });
-    expect({ T, cellM, differ }).toEqual({ T, cellM, differ: 0 });
+    expect({ T, cellM, ...bad }).toEqual({
+      T,
+      cellM,
+      noRoad: 0,
+      wrongTime: 0,
+      missed: 0,
+      again: 0,
+      laterThanWalk: 0,
+      band: 0,
+    });
   }
 }
 
@@ -369,8 +503,8 @@ const burnChengdu = path.join(burnDataDir, 'chengdu-center-2018.osm');
 const burnShenzhen = path.join(burnDataDir, 'shenzhen-futian-roads.geojson');
 const itWithBurnData = fs.existsSync(burnChengdu) && fs.existsSync(burnShenzhen) ? it : it.skip;
 
-describe('sampled segment burning', () => {
-  it('gives the same raster as walking every segment with burnPiece', () => {
+describe('segment burning (the cells each reached road passes through)', () => {
+  it('equals clipping every shape piece against every cell, on the synthetic city', () => {
     const city = generateCity({ seed: 12, targetNodes: 20_000 });
     const graph = buildRoadGraph(importGeoJsonRoads(city.roads));
     const units = city.standbyPoints.features.slice(0, 25).map((f, k) => ({
@@ -378,44 +512,39 @@ describe('sampled segment burning', () => {
       lon: f.geometry.coordinates[0],
       lat: f.geometry.coordinates[1],
     }));
-    expectSampledBurnWalked(graph, units, [
+    expectBurnClipped(graph, units, [
       [240, 100],
       [1800, 100],
       [95.5, 37],
     ]);
   });
 
-  it('gives the same raster as the walk on the hard synthetic city (one-way, shaped roads)', () => {
+  it('equals the clipping on the hard synthetic city (one-way, shaped roads)', () => {
     const city = generateCity({ seed: 5, targetNodes: 20_000, hard: true });
     const graph = buildRoadGraph(importGeoJsonRoads(city.roads));
-    expectSampledBurnWalked(graph, unitsAtNodes(graph, 40), [
+    expectBurnClipped(graph, unitsAtNodes(graph, 40), [
       [300, 100],
       [1800, 100],
       [140, 43],
     ]);
     // units at one node in 125, as dense as the benchmark's fleet: nearly every two-way
-    // segment is reached from both ends, so nearly every one has a limit point where the two
-    // walks meet, between two runs or inside one; any faster handling of those limits (a
-    // skipped look-up of their cell, say) must leave what the walk leaves
-    expectSampledBurnWalked(graph, unitsAtNodes(graph, 160), [
+    // segment is reached from both ends, its earliest points at either end
+    expectBurnClipped(graph, unitsAtNodes(graph, 160), [
       [1800, 100],
       [600, 100],
       [400, 37],
     ]);
   });
 
-  itWithBurnData(
-    'gives the same raster as the walk on the real Chengdu and Shenzhen networks',
-    () => {
-      const cd = buildRoadGraph(importOsmXml(fs.readFileSync(burnChengdu)));
-      const fc = JSON.parse(fs.readFileSync(burnShenzhen, 'utf8'));
-      const sz = buildRoadGraph(importGeoJsonRoads(fc, { joinEndpointsWithinM: 20 }));
-      for (const graph of [cd, sz])
-        expectSampledBurnWalked(graph, unitsAtNodes(graph, 12), [
-          [120, 100],
-          [600, 100],
-          [90, 29],
-        ]);
-    },
-  );
+  itWithBurnData('equals the clipping on the real Chengdu and Shenzhen networks', () => {
+    const cd = buildRoadGraph(importOsmXml(fs.readFileSync(burnChengdu)));
+    const fc = JSON.parse(fs.readFileSync(burnShenzhen, 'utf8'));
+    const sz = buildRoadGraph(importGeoJsonRoads(fc, { joinEndpointsWithinM: 20 }));
+    for (const graph of [cd, sz])
+      expectBurnClipped(graph, unitsAtNodes(graph, 12), [
+        [120, 100],
+        [600, 100],
+        [90, 29],
+      ]);
+  });
 });

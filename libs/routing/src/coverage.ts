@@ -116,8 +116,8 @@ interface GraphCache {
   roadDomain: Map<string, Int32Array>;
   /** Segments bucketed by the cell of their midpoint, per grid (CSR over cells). */
   segBuckets: Map<string, { cellStart: Int32Array; segs: Int32Array }>;
-  /** Where {@link burnPiece} samples each whole segment, per grid (see {@link segmentSamples}). */
-  samples: Map<string, SegmentSamples>;
+  /** The cells each segment's shape passes through, per grid (see {@link segmentCells}). */
+  cells: Map<string, SegmentCells>;
   /** Segments carrying a source piece, marked during {@link roadSumsFromTimes} (all 0 else). */
   pieceMark: Uint8Array;
   /** Scratch rasters (cell times, the min-filter's two passes, a cell mask), grown as needed. */
@@ -244,7 +244,7 @@ function graphCache(graph: RoadGraph): GraphCache {
     midY,
     roadDomain: new Map(),
     segBuckets: new Map(),
-    samples: new Map(),
+    cells: new Map(),
     pieceMark: new Uint8Array(S),
     time: new Float32Array(0),
     filterTmp: new Float32Array(0),
@@ -451,274 +451,178 @@ function pieceFractions(
 }
 
 /**
- * The points {@link burnPiece} visits when it walks a whole segment from one end (t0 = 0, no
- * time or fraction limit), computed with the same arithmetic, for both directions of every
- * segment, kept as RUNS: consecutive samples in the same cell are one entry with the metres
- * from that end of its first and last sample. Along a run the time only grows, so its first
- * sample is the only one that can lower the cell's time; the last one tells whether the walk
- * passes its limit inside the run. A coverage run then only adds times, a few per segment.
+ * The cells each segment's shape passes through, per grid: every cell whose inside the shape
+ * crosses (each shape piece traversed cell by cell, crossing the grid lines it meets: no
+ * samples, so no cell it clips at a corner is missed), in order along the shape, with the
+ * metres along it (projected, summed as {@link shapeLengthsM} sums them) where the shape enters
+ * and leaves the cell. A shape that comes back into a cell has an entry per visit. A segment of
+ * no length has none.
  */
-interface SegmentSamples {
-  /** Per segment, its forward runs are [fwdStart[s], fwdStart[s + 1]). */
-  fwdStart: Int32Array;
-  fwdCell: Int32Array;
-  fwdFirst: Float64Array;
-  fwdLast: Float64Array;
-  revStart: Int32Array;
-  revCell: Int32Array;
-  revFirst: Float64Array;
-  revLast: Float64Array;
+interface SegmentCells {
+  /** Per segment, its entries are [start[s], start[s + 1]). */
+  start: Int32Array;
+  cell: Int32Array;
+  enter: Float32Array;
+  exit: Float32Array;
 }
 
-function segmentSamples(graph: RoadGraph, cache: GraphCache, grid: RasterGrid): SegmentSamples {
+function segmentCells(graph: RoadGraph, cache: GraphCache, grid: RasterGrid): SegmentCells {
   const key = gridKey(grid);
-  const hit = cache.samples.get(key);
+  const hit = cache.cells.get(key);
   if (hit) return hit;
   const S = graph.segmentCount;
-  const build = (towardEnd: boolean) => {
-    const start = new Int32Array(S + 1);
-    let cells = new Int32Array(1 << 16);
-    let first = new Float64Array(1 << 16);
-    let last = new Float64Array(1 << 16);
-    let n = 0;
-    for (let s = 0; s < S; s++) {
-      start[s] = n;
-      const runsFrom = n;
-      walkWholeSegment(graph, grid, s, towardEnd, (cell, a) => {
-        if (n > runsFrom && cells[n - 1] === cell) {
-          last[n - 1] = a;
-          return;
-        }
-        if (n === cells.length) {
-          const c2 = new Int32Array(n * 2);
-          c2.set(cells);
-          cells = c2;
-          const f2 = new Float64Array(n * 2);
-          f2.set(first);
-          first = f2;
-          const l2 = new Float64Array(n * 2);
-          l2.set(last);
-          last = l2;
-        }
-        cells[n] = cell;
-        first[n] = a;
-        last[n++] = a;
-      });
-    }
-    start[S] = n;
-    return { start, cells: cells.slice(0, n), first: first.slice(0, n), last: last.slice(0, n) };
-  };
-  const f = build(true);
-  const r = build(false);
-  const out: SegmentSamples = {
-    fwdStart: f.start,
-    fwdCell: f.cells,
-    fwdFirst: f.first,
-    fwdLast: f.last,
-    revStart: r.start,
-    revCell: r.cells,
-    revFirst: r.first,
-    revLast: r.last,
-  };
-  // tens of MB per grid on a large city: keep only the latest grids (the areas rarely change)
-  if (cache.samples.size >= 2) cache.samples.delete(cache.samples.keys().next().value!);
-  cache.samples.set(key, out);
-  return out;
-}
-
-/**
- * burnPiece's walk of a whole segment (from = 0 forward or 1 backward, no limits): every shape
- * piece sampled every cellM/3 metres and at its end. `visit` gets each sample's cell and its
- * metres from the starting end, as burnPiece computes them.
- */
-function walkWholeSegment(
-  graph: RoadGraph,
-  grid: RasterGrid,
-  s: number,
-  towardEnd: boolean,
-  visit: (cell: number, along: number) => void,
-): void {
   const { kx, ky, lon0, lat0 } = graph.projection;
   const { minX, minY, cellM, W } = grid;
-  const step = cellM / 3;
-  const g0 = graph.segGeomStart[s];
-  const g1 = graph.segGeomStart[s + 1];
-  const first = towardEnd ? g0 : g1 - 1;
-  const last = towardEnd ? g1 - 1 : g0;
-  const inc = towardEnd ? 1 : -1;
-  let along = 0;
-  for (let g = first; g !== last; g += inc) {
-    const ax = (graph.geomLon[g] - lon0) * kx;
-    const ay = (graph.geomLat[g] - lat0) * ky;
-    const bx = (graph.geomLon[g + inc] - lon0) * kx;
-    const by = (graph.geomLat[g + inc] - lat0) * ky;
-    const len = Math.sqrt((bx - ax) * (bx - ax) + (by - ay) * (by - ay));
-    if (len > 0) {
-      for (let dd = 0; ; dd += step) {
-        const ddc = dd > len ? len : dd;
-        const f = ddc / len;
-        const cx = Math.floor((ax + f * (bx - ax) - minX) / cellM);
-        const cy = Math.floor((ay + f * (by - ay) - minY) / cellM);
-        visit(cy * W + cx, along + ddc);
-        if (ddc === len) break;
+  const { geomLon, geomLat, segGeomStart } = graph;
+  const start = new Int32Array(S + 1);
+  let cell = new Int32Array(1 << 16);
+  let enter = new Float32Array(1 << 16);
+  let exit = new Float32Array(1 << 16);
+  let n = 0;
+  // a new entry at `along` metres, closing the segment's previous one there
+  const open = (s: number, c: number, along: number): void => {
+    if (n > start[s]) exit[n - 1] = along;
+    if (n === cell.length) {
+      const grow = <A extends Int32Array | Float32Array>(a: A, b: A): A => (b.set(a), b);
+      cell = grow(cell, new Int32Array(2 * n));
+      enter = grow(enter, new Float32Array(2 * n));
+      exit = grow(exit, new Float32Array(2 * n));
+    }
+    cell[n] = c;
+    enter[n++] = along;
+  };
+  for (let s = 0; s < S; s++) {
+    start[s] = n;
+    let along = 0;
+    let cur = -1;
+    for (let g = segGeomStart[s]; g < segGeomStart[s + 1] - 1; g++) {
+      const dx = (geomLon[g + 1] - geomLon[g]) * kx;
+      const dy = (geomLat[g + 1] - geomLat[g]) * ky;
+      const len = Math.sqrt(dx * dx + dy * dy);
+      if (!(len > 0)) continue;
+      // the piece in cell units, from (u, v) by (du, dv)
+      const u = ((geomLon[g] - lon0) * kx - minX) / cellM;
+      const v = ((geomLat[g] - lat0) * ky - minY) / cellM;
+      const du = ((geomLon[g + 1] - lon0) * kx - minX) / cellM - u;
+      const dv = ((geomLat[g + 1] - lat0) * ky - minY) / cellM - v;
+      let i = Math.floor(u);
+      let j = Math.floor(v);
+      if (j * W + i !== cur) open(s, (cur = j * W + i), along);
+      // where along the piece (0..1) it crosses the next grid line across and up or down
+      const nextX = (): number => (du > 0 ? (i + 1 - u) / du : du < 0 ? (i - u) / du : Infinity);
+      const nextY = (): number => (dv > 0 ? (j + 1 - v) / dv : dv < 0 ? (j - v) / dv : Infinity);
+      let tx = nextX();
+      let ty = nextY();
+      for (;;) {
+        const t = tx < ty ? tx : ty;
+        if (!(t < 1)) break;
+        // through a grid corner exactly: diagonally, the two cells it only touches skipped
+        if (tx === t) {
+          i += du > 0 ? 1 : -1;
+          tx = nextX();
+        }
+        if (ty === t) {
+          j += dv > 0 ? 1 : -1;
+          ty = nextY();
+        }
+        open(s, (cur = j * W + i), along + t * len);
       }
       along += len;
     }
+    if (n > start[s]) exit[n - 1] = along;
   }
-}
-
-const pieceLengths = new WeakMap<RoadGraph, Float64Array>();
-
-/**
- * Length of every shape piece g → g + 1 in projected metres, computed as {@link cellAt} and
- * {@link walkWholeSegment} compute it walking either way (the same value: (a − b)² = (b − a)²),
- * per graph.
- */
-function pieceLengthsM(graph: RoadGraph): Float64Array {
-  let out = pieceLengths.get(graph);
-  if (out) return out;
-  const { kx, ky, lon0, lat0 } = graph.projection;
-  const G = graph.geomLon.length;
-  out = new Float64Array(G);
-  for (let s = 0; s < graph.segmentCount; s++)
-    for (let g = graph.segGeomStart[s]; g < graph.segGeomStart[s + 1] - 1; g++) {
-      const ax = (graph.geomLon[g] - lon0) * kx;
-      const ay = (graph.geomLat[g] - lat0) * ky;
-      const bx = (graph.geomLon[g + 1] - lon0) * kx;
-      const by = (graph.geomLat[g + 1] - lat0) * ky;
-      out[g] = Math.sqrt((bx - ax) * (bx - ax) + (by - ay) * (by - ay));
-    }
-  pieceLengths.set(graph, out);
+  start[S] = n;
+  const out: SegmentCells = {
+    start,
+    cell: cell.slice(0, n),
+    enter: enter.slice(0, n),
+    exit: exit.slice(0, n),
+  };
+  // tens of MB per grid on a large city: keep only the latest grids (the areas rarely change)
+  if (cache.cells.size >= 2) cache.cells.delete(cache.cells.keys().next().value!);
+  cache.cells.set(key, out);
   return out;
 }
 
 /**
- * The cell of the point `L` metres from the starting end (burnPiece's clamp at its limit): the
- * pieces' lengths are looked up, the point is placed on the piece where the walk passes L.
+ * Burns the search tree's road into `time` (node times cut at T, Infinity beyond): each cell a
+ * reached segment's shape passes through gets the earliest time the road inside it is reached
+ * from an end it may be driven from (where the shape enters the cell from that end), if within
+ * T. With `bands` (the tiers ascending, the last one T), a segment reached wholly within one
+ * band (its nearer end's time and that plus its whole run in the same band) burns that band's
+ * limit into its cells instead of their times: the coverage raster is only ever compared with
+ * the tiers, and a cell's band is the same either way.
  */
-function cellAt(
-  graph: RoadGraph,
-  grid: RasterGrid,
-  pieceLen: Float64Array,
-  s: number,
-  towardEnd: boolean,
-  L: number,
-): number {
-  const g0 = graph.segGeomStart[s];
-  const g1 = graph.segGeomStart[s + 1];
-  const first = towardEnd ? g0 : g1 - 1;
-  const last = towardEnd ? g1 - 1 : g0;
-  const inc = towardEnd ? 1 : -1;
-  let along = 0;
-  // the last piece of some length walked: where the walk stops, or its end
-  let at = -1;
-  let atAlong = 0;
-  let atLen = 0;
-  for (let g = first; g !== last; g += inc) {
-    const len = pieceLen[towardEnd ? g : g - 1];
-    if (len > 0) {
-      at = g;
-      atAlong = along;
-      atLen = len;
-      along += len;
-      if (along >= L) break;
-    }
-  }
-  if (at < 0) return -1;
-  const { kx, ky, lon0, lat0 } = graph.projection;
-  const { minX, minY, cellM, W } = grid;
-  const ax = (graph.geomLon[at] - lon0) * kx;
-  const ay = (graph.geomLat[at] - lat0) * ky;
-  const bx = (graph.geomLon[at + inc] - lon0) * kx;
-  const by = (graph.geomLat[at + inc] - lat0) * ky;
-  const f = Math.min(atLen, L - atAlong) / atLen;
-  return (
-    Math.floor((ay + f * (by - ay) - minY) / cellM) * W +
-    Math.floor((ax + f * (bx - ax) - minX) / cellM)
-  );
-}
-
-/**
- * Burns the search tree's road pieces: per segment, from each end it may be driven from, up
- * to where the other end's piece arrives sooner (so each metre is walked once). It gives the
- * raster burnPiece would give walking every piece, from cached sample positions: the same cells
- * get the same times (the limit point where the two ends' pieces meet is the only position
- * computed per run).
- */
-export function burnSegmentsSampled(
+export function burnSegments(
   graph: RoadGraph,
   segSec: Float64Array,
   nodeSec: Float32Array,
   grid: RasterGrid,
   time: Float32Array,
   T: number,
+  bands?: Float64Array,
 ): void {
   const lengths = shapeLengthsM(graph);
-  const pieceLen = pieceLengthsM(graph);
-  const smp = segmentSamples(graph, graphCache(graph), grid);
+  const sc = segmentCells(graph, graphCache(graph), grid);
+  const b = bands ?? NO_BANDS;
   for (let s = 0; s < graph.segmentCount; s++)
-    burnSegment(graph, segSec, lengths, pieceLen, smp, nodeSec, grid, time, T, s);
+    burnSegment(graph, segSec, lengths, sc, nodeSec, time, T, b, s);
 }
 
-/** {@link burnSegmentsSampled} for one segment (ints and arrays in: no boxed doubles). */
+const NO_BANDS = new Float64Array(0);
+
+/** {@link burnSegments} for one segment (ints and arrays in: no boxed doubles). */
 function burnSegment(
   graph: RoadGraph,
   segSec: Float64Array,
   lengths: Float64Array,
-  pieceLen: Float64Array,
-  smp: SegmentSamples,
+  sc: SegmentCells,
   nodeSec: Float32Array,
-  grid: RasterGrid,
   time: Float32Array,
   T: number,
+  bands: Float64Array,
   s: number,
 ): void {
   const dir = graph.segDirection[s];
-  const ta = dir & DIR_FORWARD ? nodeSec[graph.segFrom[s]] : Infinity;
-  const tb = dir & DIR_BACKWARD ? nodeSec[graph.segTo[s]] : Infinity;
-  const fromA = ta < T;
-  const fromB = tb < T;
-  if (!fromA && !fromB) return;
+  let ta = dir & DIR_FORWARD ? nodeSec[graph.segFrom[s]] : Infinity;
+  let tb = dir & DIR_BACKWARD ? nodeSec[graph.segTo[s]] : Infinity;
+  if (!(ta < T)) ta = Infinity;
+  if (!(tb < T)) tb = Infinity;
+  const near = ta < tb ? ta : tb;
+  if (near === Infinity) return;
   const sec = segSec[s];
-  // where the two arrival-time lines cross: ta + m·sec = tb + (1 − m)·sec (NaN: one side only)
-  const meet =
-    fromA && fromB ? (sec > 0 ? Math.min(1, Math.max(0, (tb - ta + sec) / (2 * sec))) : 0.5) : NaN;
+  const k0 = sc.start[s];
+  const k1 = sc.start[s + 1];
+  const cells = sc.cell;
+  // every point of it is reached between its nearer end's time and that plus its whole run
+  const latest = near + sec;
+  if (bands.length > 0 && latest <= T) {
+    let r = 0;
+    while (!(near <= bands[r])) r++;
+    const v = bands[r];
+    if (latest <= v) {
+      for (let k = k0; k < k1; k++) {
+        const c = cells[k];
+        const cur = time[c];
+        time[c] = v < cur ? v : cur;
+      }
+      return;
+    }
+  }
   const total = lengths[s];
   const secPerM = total > 0 ? sec / total : 0;
-  // each end it is driven from, up to the meeting point
-  for (let side = 0; side < 2; side++) {
-    const towardEnd = side === 0;
-    if (towardEnd ? !fromA || meet === 0 : !fromB || meet === 1) continue;
-    const t0 = towardEnd ? ta : tb;
-    const L = meet === meet ? (towardEnd ? meet : 1 - meet) * total : Infinity;
-    const start = towardEnd ? smp.fwdStart : smp.revStart;
-    const cells = towardEnd ? smp.fwdCell : smp.revCell;
-    const firstA = towardEnd ? smp.fwdFirst : smp.revFirst;
-    const lastA = towardEnd ? smp.fwdLast : smp.revLast;
-    for (let i = start[s], e = start[s + 1]; i < e; i++) {
-      // the walk stops at the first sample past L, burning the limit point instead
-      if (!(firstA[i] > L)) {
-        const tt = t0 + firstA[i] * secPerM;
-        if (tt > T) break;
-        const c = cells[i];
-        // no branch on the comparison (it goes either way at random): the cell keeps its time
-        // or takes tt, the same value a conditional store leaves
-        const cur = time[c];
-        time[c] = tt < cur ? tt : cur;
-        // L falls inside this run: the limit point lies between two of its samples, on one
-        // shape piece, so in its cell (or, exactly at a shape point, in the previous run's
-        // cell at that run's last sample), later than the sample burnt there: nothing lower
-        if (lastA[i] > L) break;
-        continue;
-      }
-      // L falls between the previous run and this one: the limit point's own cell
-      const tt = t0 + L * secPerM;
-      if (tt <= T) {
-        const c = cellAt(graph, grid, pieceLen, s, towardEnd, L);
-        if (c >= 0 && tt < time[c]) time[c] = tt;
-      }
-      break;
-    }
+  const { enter, exit } = sc;
+  for (let k = k0; k < k1; k++) {
+    const back = total - exit[k];
+    const tf = ta + enter[k] * secPerM;
+    const tr = tb + (back > 0 ? back : 0) * secPerM;
+    const tt = tf < tr ? tf : tr;
+    if (!(tt <= T)) continue;
+    const c = cells[k];
+    const cur = time[c];
+    // no branch on the comparison (it goes either way at random): the cell keeps its time
+    // or takes tt, the same value a conditional store leaves
+    time[c] = tt < cur ? tt : cur;
   }
 }
 
@@ -755,9 +659,10 @@ function pct(part: number, whole: number): number {
  * - Road km within t: each segment counts its reached fraction — from each end, by the end's
  *   time and the segment's traversal time in each allowed direction (min(1, a + b)), exactly
  *   united with the pieces a source drives from its own snapped point.
- * - Area %: the reached road pieces are rasterised (cellM grid, earliest arrival per cell, as
- *   {@link isochrones} do), min-filtered by reachM; a cell is covered within t when its time
- *   is ≤ t. An area's share counts the cells whose centre lies inside its polygon; without
+ * - Area %: the reached road is rasterised (cellM grid, earliest arrival per cell: every cell a
+ *   reached road passes through, {@link burnSegments}; a source's own pieces sampled as
+ *   {@link isochrones} sample them), min-filtered by reachM; a cell is covered within t when
+ *   its time is ≤ t. An area's share counts the cells whose centre lies inside its polygon; without
  *   areas, the domain is every cell within reachM of any road.
  * - Per-area road km: each segment belongs to the area(s) containing the midpoint of its
  *   shape (looked up on the raster).
@@ -1128,7 +1033,7 @@ function roadSums(
  * every tier from some tier on (t − ta ≥ sec: the fraction is exactly 1 there, no division);
  * such a segment adds its whole length once, to that tier's running total, and the totals are
  * carried up to the larger tiers at the end. Each segment is burnt into the raster
- * ({@link burnSegment}, as {@link burnSegmentsSampled} burns it) in the same pass, its end times
+ * ({@link burnSegment}, as {@link burnSegments} burns it, by the tiers' bands) in the same pass, its end times
  * read once for both.
  */
 function roadSumsFromTimes(
@@ -1138,7 +1043,7 @@ function roadSumsFromTimes(
   nodeSec: Float32Array,
   pieces: ReachedPieces,
   sums: CoverageSums,
-  /** A raster on the frame's grid to burn every segment into on the way (burnSegmentsSampled). */
+  /** A raster on the frame's grid to burn every segment into on the way (burnSegments). */
   burnInto: Float32Array,
 ): void {
   const S = graph.segmentCount;
@@ -1148,9 +1053,8 @@ function roadSumsFromTimes(
   const { order, sorted } = tierRanks(tiers);
   const { grid } = frame;
   const lengths = shapeLengthsM(graph);
-  const pieceLen = pieceLengthsM(graph);
   const cache = graphCache(graph);
-  const smp = segmentSamples(graph, cache, grid);
+  const sc = segmentCells(graph, cache, grid);
   const T = sorted[nT - 1];
   // locals, not property loads in the hot loop (the graph's shape differs when shared)
   const segFrom = graph.segFrom;
@@ -1170,7 +1074,7 @@ function roadSumsFromTimes(
   const areaWhole = new Float64Array(nA * nT);
   for (let p = 0; p < pieces.count; p++) mark[pieces.seg[p]] = 1;
   for (let s = 0; s < S; s++) {
-    burnSegment(graph, segSec, lengths, pieceLen, smp, nodeSec, grid, burnInto, T, s);
+    burnSegment(graph, segSec, lengths, sc, nodeSec, burnInto, T, sorted, s);
     if (mark[s] === 1) continue;
     const dir = segDirection[s];
     const ta = dir & DIR_FORWARD ? nodeSec[segFrom[s]] : Infinity;
@@ -1356,9 +1260,9 @@ interface SegmentBoxes {
 const segmentBoxCache = new WeakMap<RoadGraph, Map<string, SegmentBoxes>>();
 
 /**
- * Every cell any burn of segment s can touch (its samples, the limit point where its two ends'
- * pieces meet, a source's piece on it) lies in the cell box of its shape: those points are on
- * the shape's pieces, between their end points (a micrometre of slack for rounding).
+ * Every cell any burn of segment s can touch (a cell its shape passes through, a source's
+ * piece on it) lies in the cell box of its shape: a shape piece crosses only the cells between
+ * its end points' (a micrometre of slack for rounding).
  */
 function segmentBoxes(graph: RoadGraph, grid: RasterGrid): SegmentBoxes {
   let perGraph = segmentBoxCache.get(graph);
@@ -1433,8 +1337,8 @@ function invert(
  * millisecond or two). When most of the city changed (every unit moved) an update computes
  * everything again instead.
  *
- * How the re-burn stays exact: every burn of a segment (its samples, the point where its two
- * ends' pieces meet, a source's own piece) lands in the cell box of its shape. The cells of the
+ * How the re-burn stays exact: every burn of a segment (the cells its shape passes through, a
+ * source's own piece) lands in the cell box of its shape. The cells of the
  * changed segments' boxes are cleared and every segment whose box holds one of them is burnt
  * again (with the source pieces): a cell outside those boxes only ever held times from
  * segments that did not change.
@@ -1575,7 +1479,7 @@ export class IncrementalCoverageFigures {
       if (t <= T) this.settled++;
     }
     time.fill(Infinity);
-    burnSegmentsSampled(graph, costs.segSec, nodeSec, grid, time, T);
+    burnSegments(graph, costs.segSec, nodeSec, grid, time, T, tierRanks(frame.tiersSec).sorted);
     rasterizePieces(graph, costs, pieces, grid, time, T);
     if (radius > 0) {
       // the min-filter's row pass goes through the graph's scratch grid, not a new one
@@ -1687,14 +1591,14 @@ export class IncrementalCoverageFigures {
           time[c] = Infinity;
         }
     const lengths = shapeLengthsM(graph);
-    const pieceLen = pieceLengthsM(graph);
-    const smp = segmentSamples(graph, graphCache(graph), grid);
+    const sc = segmentCells(graph, graphCache(graph), grid);
+    const bands = tierRanks(tiersSec).sorted;
     for (const c of cells)
       for (let q = cellStart[c]; q < cellStart[c + 1]; q++) {
         const s = segs[q];
         if (segMark[s] === reburnGen) continue;
         segMark[s] = reburnGen;
-        burnSegment(graph, costs.segSec, lengths, pieceLen, smp, nodeSec, grid, time, T, s);
+        burnSegment(graph, costs.segSec, lengths, sc, nodeSec, time, T, bands, s);
       }
     // a piece only burns inside its segment's box: pieces on segments not burnt again only
     // touch cells that were not cleared
