@@ -9,11 +9,13 @@ import {
   dropSpecks,
   fillSaddles,
   gridAround,
+  latticeOrigin,
   minFilter,
   polygonCells,
   rasterizePieces,
   ringArea,
   shapeBounds,
+  shapeCells,
   shapeLengthsM,
   traceMask,
   type AreaGeometry,
@@ -116,7 +118,7 @@ interface GraphCache {
   roadDomain: Map<string, Int32Array>;
   /** Segments bucketed by the cell of their midpoint, per grid (CSR over cells). */
   segBuckets: Map<string, { cellStart: Int32Array; segs: Int32Array }>;
-  /** The cells each segment's shape passes through, per grid (see {@link segmentCells}). */
+  /** The cells each segment's shape passes through, numbered per grid ({@link segmentCells}). */
   cells: Map<string, SegmentCells>;
   /** Segments carrying a source piece, marked during {@link roadSumsFromTimes} (all 0 else). */
   pieceMark: Uint8Array;
@@ -451,12 +453,8 @@ function pieceFractions(
 }
 
 /**
- * The cells each segment's shape passes through, per grid: every cell whose inside the shape
- * crosses (each shape piece traversed cell by cell, crossing the grid lines it meets: no
- * samples, so no cell it clips at a corner is missed), in order along the shape, with the
- * metres along it (projected, summed as {@link shapeLengthsM} sums them) where the shape enters
- * and leaves the cell. A shape that comes back into a cell has an entry per visit. A segment of
- * no length has none.
+ * The cells each segment's shape passes through ({@link shapeCells}), as cells of a grid: the
+ * shape cells' entries with their lattice cells numbered on the grid, kept per grid.
  */
 interface SegmentCells {
   /** Per segment, its entries are [start[s], start[s + 1]). */
@@ -470,75 +468,12 @@ function segmentCells(graph: RoadGraph, cache: GraphCache, grid: RasterGrid): Se
   const key = gridKey(grid);
   const hit = cache.cells.get(key);
   if (hit) return hit;
-  const S = graph.segmentCount;
-  const { kx, ky, lon0, lat0 } = graph.projection;
-  const { minX, minY, cellM, W } = grid;
-  const { geomLon, geomLat, segGeomStart } = graph;
-  const start = new Int32Array(S + 1);
-  let cell = new Int32Array(1 << 16);
-  let enter = new Float32Array(1 << 16);
-  let exit = new Float32Array(1 << 16);
-  let n = 0;
-  // a new entry at `along` metres, closing the segment's previous one there
-  const open = (s: number, c: number, along: number): void => {
-    if (n > start[s]) exit[n - 1] = along;
-    if (n === cell.length) {
-      const grow = <A extends Int32Array | Float32Array>(a: A, b: A): A => (b.set(a), b);
-      cell = grow(cell, new Int32Array(2 * n));
-      enter = grow(enter, new Float32Array(2 * n));
-      exit = grow(exit, new Float32Array(2 * n));
-    }
-    cell[n] = c;
-    enter[n++] = along;
-  };
-  for (let s = 0; s < S; s++) {
-    start[s] = n;
-    let along = 0;
-    let cur = -1;
-    for (let g = segGeomStart[s]; g < segGeomStart[s + 1] - 1; g++) {
-      const dx = (geomLon[g + 1] - geomLon[g]) * kx;
-      const dy = (geomLat[g + 1] - geomLat[g]) * ky;
-      const len = Math.sqrt(dx * dx + dy * dy);
-      if (!(len > 0)) continue;
-      // the piece in cell units, from (u, v) by (du, dv)
-      const u = ((geomLon[g] - lon0) * kx - minX) / cellM;
-      const v = ((geomLat[g] - lat0) * ky - minY) / cellM;
-      const du = ((geomLon[g + 1] - lon0) * kx - minX) / cellM - u;
-      const dv = ((geomLat[g + 1] - lat0) * ky - minY) / cellM - v;
-      let i = Math.floor(u);
-      let j = Math.floor(v);
-      if (j * W + i !== cur) open(s, (cur = j * W + i), along);
-      // where along the piece (0..1) it crosses the next grid line across and up or down
-      const nextX = (): number => (du > 0 ? (i + 1 - u) / du : du < 0 ? (i - u) / du : Infinity);
-      const nextY = (): number => (dv > 0 ? (j + 1 - v) / dv : dv < 0 ? (j - v) / dv : Infinity);
-      let tx = nextX();
-      let ty = nextY();
-      for (;;) {
-        const t = tx < ty ? tx : ty;
-        if (!(t < 1)) break;
-        // through a grid corner exactly: diagonally, the two cells it only touches skipped
-        if (tx === t) {
-          i += du > 0 ? 1 : -1;
-          tx = nextX();
-        }
-        if (ty === t) {
-          j += dv > 0 ? 1 : -1;
-          ty = nextY();
-        }
-        open(s, (cur = j * W + i), along + t * len);
-      }
-      along += len;
-    }
-    if (n > start[s]) exit[n - 1] = along;
-  }
-  start[S] = n;
-  const out: SegmentCells = {
-    start,
-    cell: cell.slice(0, n),
-    enter: enter.slice(0, n),
-    exit: exit.slice(0, n),
-  };
-  // tens of MB per grid on a large city: keep only the latest grids (the areas rarely change)
+  const sc = shapeCells(graph, grid.cellM);
+  const { oi, oj } = latticeOrigin(grid);
+  const cell = new Int32Array(sc.i.length);
+  for (let k = 0; k < cell.length; k++) cell[k] = (sc.j[k] - oj) * grid.W + (sc.i[k] - oi);
+  const out: SegmentCells = { start: sc.start, cell, enter: sc.enter, exit: sc.exit };
+  // a few MB per grid on a large city: keep only the latest grids (the areas rarely change)
   if (cache.cells.size >= 2) cache.cells.delete(cache.cells.keys().next().value!);
   cache.cells.set(key, out);
   return out;

@@ -12,7 +12,7 @@ import {
   fillSaddles,
   gridAround,
   minFilter,
-  rasterizePieces,
+  burnReachedPieces,
   round6,
   shapeBoundsCached,
   traceMask,
@@ -200,7 +200,7 @@ function roadIsochrones(
   const { W, H } = grid;
   const scratch = gridsFor(graph, W * H);
   const time = scratch.time.subarray(0, W * H).fill(Infinity);
-  rasterizePieces(graph, costs, pieces, grid, time, T);
+  burnReachedPieces(graph, costs, pieces, grid, time, T);
 
   const buffered = radius > 0 ? minFilter(time, W, H, radius, scratch) : time;
   // Only the window around a tier's cells (one cell of margin) is masked and traced: the

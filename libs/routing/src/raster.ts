@@ -325,6 +325,192 @@ export function rasterizePieces(
   }
 }
 
+/**
+ * The cells each segment's shape passes through, on the lattice of cellM squares every
+ * {@link gridAround} grid is cut from (cell (i, j) spans i·cellM … (i + 1)·cellM east and
+ * j·cellM … north in the graph's projection): every cell whose inside the shape crosses, each
+ * shape piece traversed cell by cell across the grid lines it meets (no samples, so no cell it
+ * clips at a corner is missed), in order along the shape, with the metres along it (projected,
+ * summed as {@link shapeLengthsM} sums them) where it enters and leaves the cell. A shape that
+ * comes back into a cell has an entry per visit; a segment of no length has none.
+ */
+export interface ShapeCells {
+  cellM: number;
+  /** Per segment, its entries are [start[s], start[s + 1]). */
+  start: Int32Array;
+  i: Int32Array;
+  j: Int32Array;
+  enter: Float32Array;
+  exit: Float32Array;
+}
+
+const shapeCellsCache = new WeakMap<RoadGraph, ShapeCells[]>();
+
+/** {@link ShapeCells} of the graph's segments for this cell size (the latest two kept). */
+export function shapeCells(graph: RoadGraph, cellM: number): ShapeCells {
+  let kept = shapeCellsCache.get(graph);
+  if (!kept) shapeCellsCache.set(graph, (kept = []));
+  const hit = kept.find((c) => c.cellM === cellM);
+  if (hit) return hit;
+  const S = graph.segmentCount;
+  const { kx, ky, lon0, lat0 } = graph.projection;
+  const { geomLon, geomLat, segGeomStart } = graph;
+  const start = new Int32Array(S + 1);
+  let ci = new Int32Array(1 << 16);
+  let cj = new Int32Array(1 << 16);
+  let enter = new Float32Array(1 << 16);
+  let exit = new Float32Array(1 << 16);
+  let n = 0;
+  // a new entry at `along` metres, closing the segment's previous one there
+  const open = (s: number, i: number, j: number, along: number): void => {
+    if (n > start[s]) exit[n - 1] = along;
+    if (n === ci.length) {
+      const grow = <A extends Int32Array | Float32Array>(a: A, b: A): A => (b.set(a), b);
+      ci = grow(ci, new Int32Array(2 * n));
+      cj = grow(cj, new Int32Array(2 * n));
+      enter = grow(enter, new Float32Array(2 * n));
+      exit = grow(exit, new Float32Array(2 * n));
+    }
+    ci[n] = i;
+    cj[n] = j;
+    enter[n++] = along;
+  };
+  for (let s = 0; s < S; s++) {
+    start[s] = n;
+    let along = 0;
+    let i = 0;
+    let j = 0;
+    for (let g = segGeomStart[s]; g < segGeomStart[s + 1] - 1; g++) {
+      const dx = (geomLon[g + 1] - geomLon[g]) * kx;
+      const dy = (geomLat[g + 1] - geomLat[g]) * ky;
+      const len = Math.sqrt(dx * dx + dy * dy);
+      if (!(len > 0)) continue;
+      // the piece in cell units, from (u, v) by (du, dv)
+      const u = ((geomLon[g] - lon0) * kx) / cellM;
+      const v = ((geomLat[g] - lat0) * ky) / cellM;
+      const du = ((geomLon[g + 1] - lon0) * kx) / cellM - u;
+      const dv = ((geomLat[g + 1] - lat0) * ky) / cellM - v;
+      const i0 = Math.floor(u);
+      const j0 = Math.floor(v);
+      if (n === start[s] || i0 !== i || j0 !== j) open(s, (i = i0), (j = j0), along);
+      // where along the piece (0..1) it crosses the next grid line across and up or down
+      const nextX = (): number => (du > 0 ? (i + 1 - u) / du : du < 0 ? (i - u) / du : Infinity);
+      const nextY = (): number => (dv > 0 ? (j + 1 - v) / dv : dv < 0 ? (j - v) / dv : Infinity);
+      let tx = nextX();
+      let ty = nextY();
+      for (;;) {
+        const t = tx < ty ? tx : ty;
+        if (!(t < 1)) break;
+        // through a grid corner exactly: diagonally, the two cells it only touches skipped
+        if (tx === t) {
+          i += du > 0 ? 1 : -1;
+          tx = nextX();
+        }
+        if (ty === t) {
+          j += dv > 0 ? 1 : -1;
+          ty = nextY();
+        }
+        open(s, i, j, along + t * len);
+      }
+      along += len;
+    }
+    if (n > start[s]) exit[n - 1] = along;
+  }
+  start[S] = n;
+  const out: ShapeCells = {
+    cellM,
+    start,
+    i: ci.slice(0, n),
+    j: cj.slice(0, n),
+    enter: enter.slice(0, n),
+    exit: exit.slice(0, n),
+  };
+  // tens of MB on a large city: the latest two cell sizes
+  kept.unshift(out);
+  if (kept.length > 2) kept.length = 2;
+  return out;
+}
+
+/** The grid's first column and row on the lattice of {@link shapeCells} (gridAround aligns it). */
+export function latticeOrigin(grid: RasterGrid): { oi: number; oj: number } {
+  return { oi: Math.round(grid.minX / grid.cellM), oj: Math.round(grid.minY / grid.cellM) };
+}
+
+/** Per graph, each segment's earliest piece time from its start and from its end (scratch). */
+const endTimes = new WeakMap<RoadGraph, { a: Float64Array; b: Float64Array; segs: Int32Array }>();
+
+/**
+ * Burns reached pieces into `time` (earliest arrival per cell), as {@link rasterizePieces} does
+ * but exactly: a piece that starts at a segment's end (every piece a search's settled node
+ * gives) goes in by the cells the segment's shape passes through ({@link shapeCells}), each cell
+ * at the earliest time road inside it is reached from an end with a piece (the first point
+ * where the shape enters it from that end), if within T; any other piece (from a point along
+ * its road, as an origin's own) is walked by rasterizePieces. The grid must hold every piece's
+ * shape (as one laid out around their bounds does).
+ */
+export function burnReachedPieces(
+  graph: RoadGraph,
+  costs: EdgeCosts,
+  pieces: ReachedPieces,
+  grid: RasterGrid,
+  time: Float32Array,
+  T: number,
+): void {
+  const S = graph.segmentCount;
+  let ends = endTimes.get(graph);
+  if (!ends || ends.segs.length < pieces.count) {
+    const a = ends?.a ?? new Float64Array(S).fill(Infinity);
+    const b = ends?.b ?? new Float64Array(S).fill(Infinity);
+    endTimes.set(graph, (ends = { a, b, segs: new Int32Array(Math.max(1024, pieces.count)) }));
+  }
+  const { a, b, segs } = ends;
+  let n = 0;
+  let others: ReachedPieces | null = null;
+  for (let p = 0; p < pieces.count; p++) {
+    const s = pieces.seg[p];
+    const t0 = pieces.t0[p];
+    const fromStart = pieces.towardEnd[p] === 1 && pieces.from[p] === 0;
+    const fromEnd = pieces.towardEnd[p] === 0 && pieces.from[p] === 1;
+    if (!fromStart && !fromEnd) {
+      others ??= createPieces(4);
+      addPiece(others, s, pieces.from[p], pieces.towardEnd[p] === 1, t0);
+      continue;
+    }
+    if (a[s] === Infinity && b[s] === Infinity) segs[n++] = s;
+    if (fromStart) a[s] = t0 < a[s] ? t0 : a[s];
+    else b[s] = t0 < b[s] ? t0 : b[s];
+  }
+  const sc = shapeCells(graph, grid.cellM);
+  const { oi, oj } = latticeOrigin(grid);
+  const W = grid.W;
+  const lengths = shapeLengthsM(graph);
+  const segSec = costs.segSec;
+  const { start, i: ci, j: cj, enter, exit } = sc;
+  const burn = (s: number): void => {
+    const ta = a[s];
+    const tb = b[s];
+    a[s] = Infinity;
+    b[s] = Infinity;
+    const total = lengths[s];
+    const secPerM = total > 0 ? segSec[s] / total : 0;
+    for (let k = start[s]; k < start[s + 1]; k++) {
+      const back = total - exit[k];
+      const tf = ta + enter[k] * secPerM;
+      const tr = tb + (back > 0 ? back : 0) * secPerM;
+      const tt = tf < tr ? tf : tr;
+      if (!(tt <= T)) continue;
+      const c = (cj[k] - oj) * W + (ci[k] - oi);
+      if (tt < time[c]) time[c] = tt;
+    }
+  };
+  // many segments reached (a long ring): all of them in their order, which is spatial, so the
+  // cells burnt one after another lie near each other; few: only those, in the search's order
+  if (n * 8 > S) {
+    for (let s = 0; s < S; s++) if (a[s] !== Infinity || b[s] !== Infinity) burn(s);
+  } else for (let q = 0; q < n; q++) burn(segs[q]);
+  if (others) rasterizePieces(graph, costs, others, grid, time, T);
+}
+
 export function round6(v: number): number {
   return Math.round(v * 1e6) / 1e6;
 }
