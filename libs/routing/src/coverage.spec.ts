@@ -359,7 +359,7 @@ function expectBurnClipped(
       const tb = dir & DIR_BACKWARD ? nodeSec[graph.segTo[s]] : Infinity;
       return [ta < T ? ta : Infinity, tb < T ? tb : Infinity];
     };
-    const { want, must } = clippedTimes(graph, costs.segSec, ends, grid, T);
+    const { want, must } = clippedTimes(graph, costs.segSec, ends, grid);
     const bad = { noRoad: 0, wrongTime: 0, missed: 0, again: 0, laterThanWalk: 0, band: 0 };
     let burned = 0;
     for (let c = 0; c < cells; c++) {

@@ -64,7 +64,7 @@ describe('burnReachedPieces (the isochrones raster)', () => {
             else tb[s] = Math.min(tb[s], pieces.t0[p]);
           }
           paths[segs.size * 8 > graph.segmentCount ? 'many' : 'few']++;
-          const { want, must } = clippedTimes(graph, costs.segSec, (s) => [ta[s], tb[s]], grid, T);
+          const { want, must } = clippedTimes(graph, costs.segSec, (s) => [ta[s], tb[s]], grid);
           const ownR = new Float32Array(cells).fill(Infinity);
           rasterizePieces(graph, costs, own, grid, ownR, T);
           const bad = { noRoad: 0, wrongTime: 0, missed: 0, laterThanSamples: 0 };

@@ -49,7 +49,6 @@ export function clippedTimes(
   /** Segment s's reached ends: the time at its start and at its end (Infinity: none). */
   ends: (s: number) => [number, number],
   grid: RasterGrid,
-  T: number,
 ): { want: Float64Array; must: Float64Array } {
   const { kx, ky, lon0, lat0 } = graph.projection;
   const { minX, minY, cellM, W, H } = grid;
