@@ -9,16 +9,17 @@ import {
   dropSpecks,
   fillSaddles,
   gridAround,
-  latticeOrigin,
+  burnSegmentCells,
   minFilter,
   polygonCells,
   rasterizePieces,
   ringArea,
   shapeBounds,
-  shapeCells,
+  gridCells,
   shapeLengthsM,
   traceMask,
   type AreaGeometry,
+  type GridCells,
   type Position,
   type RasterGrid,
   type ReachedPieces,
@@ -118,8 +119,6 @@ interface GraphCache {
   roadDomain: Map<string, Int32Array>;
   /** Segments bucketed by the cell of their midpoint, per grid (CSR over cells). */
   segBuckets: Map<string, { cellStart: Int32Array; segs: Int32Array }>;
-  /** The cells each segment's shape passes through, numbered per grid ({@link segmentCells}). */
-  cells: Map<string, SegmentCells>;
   /** Segments carrying a source piece, marked during {@link roadSumsFromTimes} (all 0 else). */
   pieceMark: Uint8Array;
   /** Scratch rasters (cell times, the min-filter's two passes, a cell mask), grown as needed. */
@@ -246,7 +245,6 @@ function graphCache(graph: RoadGraph): GraphCache {
     midY,
     roadDomain: new Map(),
     segBuckets: new Map(),
-    cells: new Map(),
     pieceMark: new Uint8Array(S),
     time: new Float32Array(0),
     filterTmp: new Float32Array(0),
@@ -453,33 +451,6 @@ function pieceFractions(
 }
 
 /**
- * The cells each segment's shape passes through ({@link shapeCells}), as cells of a grid: the
- * shape cells' entries with their lattice cells numbered on the grid, kept per grid.
- */
-interface SegmentCells {
-  /** Per segment, its entries are [start[s], start[s + 1]). */
-  start: Int32Array;
-  cell: Int32Array;
-  enter: Float32Array;
-  exit: Float32Array;
-}
-
-function segmentCells(graph: RoadGraph, cache: GraphCache, grid: RasterGrid): SegmentCells {
-  const key = gridKey(grid);
-  const hit = cache.cells.get(key);
-  if (hit) return hit;
-  const sc = shapeCells(graph, grid.cellM);
-  const { oi, oj } = latticeOrigin(grid);
-  const cell = new Int32Array(sc.i.length);
-  for (let k = 0; k < cell.length; k++) cell[k] = (sc.j[k] - oj) * grid.W + (sc.i[k] - oi);
-  const out: SegmentCells = { start: sc.start, cell, enter: sc.enter, exit: sc.exit };
-  // a few MB per grid on a large city: keep only the latest grids (the areas rarely change)
-  if (cache.cells.size >= 2) cache.cells.delete(cache.cells.keys().next().value!);
-  cache.cells.set(key, out);
-  return out;
-}
-
-/**
  * Burns the search tree's road into `time` (node times cut at T, Infinity beyond): each cell a
  * reached segment's shape passes through gets the earliest time the road inside it is reached
  * from an end it may be driven from (where the shape enters the cell from that end), if within
@@ -498,10 +469,10 @@ export function burnSegments(
   bands?: Float64Array,
 ): void {
   const lengths = shapeLengthsM(graph);
-  const sc = segmentCells(graph, graphCache(graph), grid);
+  const gc = gridCells(graph, grid);
   const b = bands ?? NO_BANDS;
   for (let s = 0; s < graph.segmentCount; s++)
-    burnSegment(graph, segSec, lengths, sc, nodeSec, time, T, b, s);
+    burnSegment(graph, segSec, lengths, gc, nodeSec, time, T, b, s);
 }
 
 const NO_BANDS = new Float64Array(0);
@@ -511,7 +482,7 @@ function burnSegment(
   graph: RoadGraph,
   segSec: Float64Array,
   lengths: Float64Array,
-  sc: SegmentCells,
+  gc: GridCells,
   nodeSec: Float32Array,
   time: Float32Array,
   T: number,
@@ -526,9 +497,6 @@ function burnSegment(
   const near = ta < tb ? ta : tb;
   if (near === Infinity) return;
   const sec = segSec[s];
-  const k0 = sc.start[s];
-  const k1 = sc.start[s + 1];
-  const cells = sc.cell;
   // every point of it is reached between its nearer end's time and that plus its whole run
   const latest = near + sec;
   if (bands.length > 0 && latest <= T) {
@@ -536,8 +504,10 @@ function burnSegment(
     while (!(near <= bands[r])) r++;
     const v = bands[r];
     if (latest <= v) {
-      for (let k = k0; k < k1; k++) {
-        const c = cells[k];
+      const { start, i, j } = gc.cells;
+      const { oi, oj, W } = gc;
+      for (let k = start[s]; k < start[s + 1]; k++) {
+        const c = (j[k] - oj) * W + (i[k] - oi);
         const cur = time[c];
         time[c] = v < cur ? v : cur;
       }
@@ -545,20 +515,7 @@ function burnSegment(
     }
   }
   const total = lengths[s];
-  const secPerM = total > 0 ? sec / total : 0;
-  const { enter, exit } = sc;
-  for (let k = k0; k < k1; k++) {
-    const back = total - exit[k];
-    const tf = ta + enter[k] * secPerM;
-    const tr = tb + (back > 0 ? back : 0) * secPerM;
-    const tt = tf < tr ? tf : tr;
-    if (!(tt <= T)) continue;
-    const c = cells[k];
-    const cur = time[c];
-    // no branch on the comparison (it goes either way at random): the cell keeps its time
-    // or takes tt, the same value a conditional store leaves
-    time[c] = tt < cur ? tt : cur;
-  }
+  burnSegmentCells(gc, s, ta, tb, total, total > 0 ? sec / total : 0, T, time);
 }
 
 /** Given node times cut at `T` (Infinity beyond, as the bounded search leaves them). */
@@ -989,7 +946,7 @@ function roadSumsFromTimes(
   const { grid } = frame;
   const lengths = shapeLengthsM(graph);
   const cache = graphCache(graph);
-  const sc = segmentCells(graph, cache, grid);
+  const gc = gridCells(graph, grid);
   const T = sorted[nT - 1];
   // locals, not property loads in the hot loop (the graph's shape differs when shared)
   const segFrom = graph.segFrom;
@@ -1009,7 +966,7 @@ function roadSumsFromTimes(
   const areaWhole = new Float64Array(nA * nT);
   for (let p = 0; p < pieces.count; p++) mark[pieces.seg[p]] = 1;
   for (let s = 0; s < S; s++) {
-    burnSegment(graph, segSec, lengths, sc, nodeSec, burnInto, T, sorted, s);
+    burnSegment(graph, segSec, lengths, gc, nodeSec, burnInto, T, sorted, s);
     if (mark[s] === 1) continue;
     const dir = segDirection[s];
     const ta = dir & DIR_FORWARD ? nodeSec[segFrom[s]] : Infinity;
@@ -1526,14 +1483,14 @@ export class IncrementalCoverageFigures {
           time[c] = Infinity;
         }
     const lengths = shapeLengthsM(graph);
-    const sc = segmentCells(graph, graphCache(graph), grid);
+    const gc = gridCells(graph, grid);
     const bands = tierRanks(tiersSec).sorted;
     for (const c of cells)
       for (let q = cellStart[c]; q < cellStart[c + 1]; q++) {
         const s = segs[q];
         if (segMark[s] === reburnGen) continue;
         segMark[s] = reburnGen;
-        burnSegment(graph, costs.segSec, lengths, sc, nodeSec, time, T, bands, s);
+        burnSegment(graph, costs.segSec, lengths, gc, nodeSec, time, T, bands, s);
       }
     // a piece only burns inside its segment's box: pieces on segments not burnt again only
     // touch cells that were not cleared

@@ -431,9 +431,55 @@ export function shapeCells(graph: RoadGraph, cellM: number): ShapeCells {
   return out;
 }
 
-/** The grid's first column and row on the lattice of {@link shapeCells} (gridAround aligns it). */
-export function latticeOrigin(grid: RasterGrid): { oi: number; oj: number } {
-  return { oi: Math.round(grid.minX / grid.cellM), oj: Math.round(grid.minY / grid.cellM) };
+/**
+ * {@link shapeCells} numbered on a grid: entry k's cell is (j[k] − oj)·W + i[k] − oi, where oi
+ * and oj are the grid's first column and row on the lattice (gridAround aligns them on it).
+ */
+export interface GridCells {
+  cells: ShapeCells;
+  oi: number;
+  oj: number;
+  W: number;
+}
+
+export function gridCells(graph: RoadGraph, grid: RasterGrid): GridCells {
+  return {
+    cells: shapeCells(graph, grid.cellM),
+    oi: Math.round(grid.minX / grid.cellM),
+    oj: Math.round(grid.minY / grid.cellM),
+    W: grid.W,
+  };
+}
+
+/**
+ * Burns segment s into `time` by its shape cells: each cell at the earliest time road inside
+ * it is reached, from its start at ta or its end at tb (Infinity: not from that end), the
+ * shape entering the cell from that end, if within T.
+ */
+export function burnSegmentCells(
+  gc: GridCells,
+  s: number,
+  ta: number,
+  tb: number,
+  total: number,
+  secPerM: number,
+  T: number,
+  time: Float32Array,
+): void {
+  const { start, i, j, enter, exit } = gc.cells;
+  const { oi, oj, W } = gc;
+  for (let k = start[s]; k < start[s + 1]; k++) {
+    const back = total - exit[k];
+    const tf = ta + enter[k] * secPerM;
+    const tr = tb + (back > 0 ? back : 0) * secPerM;
+    const tt = tf < tr ? tf : tr;
+    if (!(tt <= T)) continue;
+    const c = (j[k] - oj) * W + (i[k] - oi);
+    const cur = time[c];
+    // no branch on the comparison (it goes either way at random): the cell keeps its time
+    // or takes tt, the same value a conditional store leaves
+    time[c] = tt < cur ? tt : cur;
+  }
 }
 
 /** Per graph, each segment's earliest piece time from its start and from its end (scratch). */
@@ -480,28 +526,14 @@ export function burnReachedPieces(
     if (fromStart) a[s] = t0 < a[s] ? t0 : a[s];
     else b[s] = t0 < b[s] ? t0 : b[s];
   }
-  const sc = shapeCells(graph, grid.cellM);
-  const { oi, oj } = latticeOrigin(grid);
-  const W = grid.W;
+  const gc = gridCells(graph, grid);
   const lengths = shapeLengthsM(graph);
   const segSec = costs.segSec;
-  const { start, i: ci, j: cj, enter, exit } = sc;
   const burn = (s: number): void => {
-    const ta = a[s];
-    const tb = b[s];
+    const total = lengths[s];
+    burnSegmentCells(gc, s, a[s], b[s], total, total > 0 ? segSec[s] / total : 0, T, time);
     a[s] = Infinity;
     b[s] = Infinity;
-    const total = lengths[s];
-    const secPerM = total > 0 ? segSec[s] / total : 0;
-    for (let k = start[s]; k < start[s + 1]; k++) {
-      const back = total - exit[k];
-      const tf = ta + enter[k] * secPerM;
-      const tr = tb + (back > 0 ? back : 0) * secPerM;
-      const tt = tf < tr ? tf : tr;
-      if (!(tt <= T)) continue;
-      const c = (cj[k] - oj) * W + (ci[k] - oi);
-      if (tt < time[c]) time[c] = tt;
-    }
   };
   // many segments reached (a long ring): all of them in their order, which is spatial, so the
   // cells burnt one after another lie near each other; few: only those, in the search's order
