@@ -100,6 +100,7 @@ export {
   type StraightLineConfig,
 } from './eta';
 export {
+  ISOCHRONE_CELL_M,
   isochrones,
   type IsochroneCollection,
   type IsochroneFeature,
@@ -126,6 +127,7 @@ export {
 export { roadLengthDemand, suggestMoveUps, type MoveUp, type MoveUpOptions } from './move-ups';
 export {
   computeSealing,
+  SEALING_CELL_M,
   fleeingVehicleProfile,
   type SealingCheckpoint,
   type SealingCheckpointResult,
@@ -135,7 +137,7 @@ export {
   type SealingTier,
   type SealingUnit,
 } from './sealing';
-export type { AreaGeometry } from './raster';
+export { shapeCells, type AreaGeometry } from './raster';
 export {
   generateCity,
   mulberry32,

@@ -55,6 +55,9 @@ export interface IsochroneCollection {
   features: IsochroneFeature[];
 }
 
+/** Raster cell size of isochrones by default, metres. */
+export const ISOCHRONE_CELL_M = 50;
+
 /** Reached pieces are kept per graph and reused: a city's isochrone has ~100k of them. */
 const piecesCache = new WeakMap<RoadGraph, ReturnType<typeof createPieces>>();
 
@@ -118,7 +121,7 @@ export function isochrones(
     role: direction === 'to' ? 'target' : 'origin',
   });
   if (!snap) return straightCircles(origin, tiers, direction, opts);
-  const cellM = opts.cellM ?? 50;
+  const cellM = opts.cellM ?? ISOCHRONE_CELL_M;
   const radius = Math.max(0, Math.round((opts.bufferM ?? 50) / cellM));
   const costs = edgeCosts(graph, opts.speedProfile, opts.at);
   const accessKmh = opts.accessSpeedKmh ?? 15;

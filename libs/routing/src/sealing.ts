@@ -238,6 +238,9 @@ function frontierCrossings(
   return out;
 }
 
+/** Raster cell size (and buffer) of the sealing reach polygons by default, metres. */
+export const SEALING_CELL_M = 100;
+
 /**
  * 封控 sealing: where a vehicle fleeing from an incident can be after each tier's time, which
  * checkpoints lie on that reach, and which unit can man each before the vehicle can pass it.
@@ -316,8 +319,8 @@ export function computeSealing(
           {
             direction: 'from',
             speedProfile: vehicleProfile,
-            cellM: opts.cellM ?? 100,
-            bufferM: opts.cellM ?? 100,
+            cellM: opts.cellM ?? SEALING_CELL_M,
+            bufferM: opts.cellM ?? SEALING_CELL_M,
             accessSpeedKmh: accessKmh,
             workspace: ws,
             maxSnapM: opts.maxSnapM,
