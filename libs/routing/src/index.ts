@@ -137,7 +137,7 @@ export {
   type SealingTier,
   type SealingUnit,
 } from './sealing';
-export { shapeCells, type AreaGeometry } from './raster';
+export { shapeCells, warmRaster, type AreaGeometry } from './raster';
 export {
   generateCity,
   mulberry32,

@@ -5,15 +5,16 @@ import { DIR_BACKWARD, DIR_FORWARD, type RoadGraph } from './road-graph';
 import { beginSearch, runBucketSearch, workspaceFor } from './search-workspace';
 import {
   addPiece,
-  addSettledPieces,
+  burnSettledRoads,
   contourRing,
   cornerToLonLat,
   createPieces,
   fillSaddles,
   gridAround,
   minFilter,
-  burnReachedPieces,
+  rasterizePieces,
   round6,
+  settledRoads,
   shapeBoundsCached,
   traceMask,
   type Position,
@@ -57,16 +58,6 @@ export interface IsochroneCollection {
 
 /** Raster cell size of isochrones by default, metres. */
 export const ISOCHRONE_CELL_M = 50;
-
-/** Reached pieces are kept per graph and reused: a city's isochrone has ~100k of them. */
-const piecesCache = new WeakMap<RoadGraph, ReturnType<typeof createPieces>>();
-
-function piecesFor(graph: RoadGraph): ReturnType<typeof createPieces> {
-  let p = piecesCache.get(graph);
-  if (!p) piecesCache.set(graph, (p = createPieces(1 << 14)));
-  p.count = 0;
-  return p;
-}
 
 const MAX_KEPT_CELLS = 4_000_000;
 
@@ -189,21 +180,26 @@ function roadIsochrones(
   // every node within T is wanted: the bucket queue gives Dijkstra's times at O(1) a push
   const settled = runBucketSearch(ws, graph, costs, T);
 
-  // Reached road pieces: the origin's own road from the snapped point, then every edge out of
-  // (or into) a node settled before T.
-  const pieces = piecesFor(graph);
-  if (snap.direction & towardEndFromPoint)
-    addPiece(pieces, snap.segment, snap.fraction, true, access);
+  // Reached roads: every edge out of (or into) a node settled before T, from that node's end,
+  // and the origin's own road from the snapped point (walked: it starts partway along)
+  const roads = settledRoads(graph, ws, settled, T);
+  const own = createPieces(2);
+  if (snap.direction & towardEndFromPoint) addPiece(own, snap.segment, snap.fraction, true, access);
   if (snap.direction & towardStartFromPoint)
-    addPiece(pieces, snap.segment, snap.fraction, false, access);
-  addSettledPieces(pieces, graph, ws, settled, T);
-
-  // Grid bounds from the shapes of all touched segments (a slight overestimate is harmless).
-  const grid = gridAround(shapeBoundsCached(graph, pieces.seg, pieces.count), cellM, radius + 2);
+    addPiece(own, snap.segment, snap.fraction, false, access);
+  const [x0, y0, x1, y1] = roads.bounds;
+  const [ox0, oy0, ox1, oy1] = shapeBoundsCached(graph, own.seg, own.count);
+  // a grid around every reached shape (a slight overestimate is harmless)
+  const grid = gridAround(
+    [Math.min(x0, ox0), Math.min(y0, oy0), Math.max(x1, ox1), Math.max(y1, oy1)],
+    cellM,
+    radius + 2,
+  );
   const { W, H } = grid;
   const scratch = gridsFor(graph, W * H);
   const time = scratch.time.subarray(0, W * H).fill(Infinity);
-  burnReachedPieces(graph, costs, pieces, grid, time, T);
+  burnSettledRoads(graph, costs, roads, grid, time, T);
+  rasterizePieces(graph, costs, own, grid, time, T);
 
   const buffered = radius > 0 ? minFilter(time, W, H, radius, scratch) : time;
   // Only the window around a tier's cells (one cell of margin) is masked and traced: the

@@ -70,34 +70,6 @@ export function addPiece(
   p.t0[k] = t0;
 }
 
-/**
- * Adds every edge leaving a node settled before T in the finished search (forward: the way a
- * car drives out of it; reverse: the way a car drives into it), starting at that node's end.
- */
-export function addSettledPieces(
-  p: ReachedPieces,
-  graph: RoadGraph,
-  ws: SearchWorkspace,
-  settled: number,
-  T: number,
-): void {
-  const forward = ws.direction === 'forward';
-  const offsets = forward ? graph.fwdOffsets : graph.revOffsets;
-  const edgeSeg = forward ? graph.fwdEdgeSeg : graph.revEdgeSeg;
-  for (let i = 0; i < settled; i++) {
-    const v = ws.order[i];
-    const d = ws.dist[v];
-    if (d >= T) continue;
-    for (let e = offsets[v]; e < offsets[v + 1]; e++) {
-      const code = edgeSeg[e];
-      // Forward edge with code&1=0 runs segFrom→segTo, so it starts at the segment start.
-      // A reverse-CSR edge is stored under its head, so the walk starts at the other end.
-      const startsAtSegStart = forward ? (code & 1) === 0 : (code & 1) === 1;
-      addPiece(p, code >> 1, startsAtSegStart ? 0 : 1, startsAtSegStart, d);
-    }
-  }
-}
-
 /** Projected bounding box [minX, minY, maxX, maxY] of the shapes of some segments. */
 export function shapeBounds(
   graph: RoadGraph,
@@ -122,16 +94,8 @@ export function shapeBounds(
 
 const segBoxes = new WeakMap<RoadGraph, Float64Array>();
 
-/**
- * {@link shapeBounds} from each segment's projected box, computed once per graph: the same
- * numbers (min and max of the same projected points) at four reads per segment instead of a
- * walk over its shape — pieces of a search repeat segments and long roads have many points.
- */
-export function shapeBoundsCached(
-  graph: RoadGraph,
-  segs: ArrayLike<number>,
-  count: number,
-): [number, number, number, number] {
+/** Every segment's projected box [minX, minY, maxX, maxY] at 4·s (computed once per graph). */
+function segmentShapeBoxes(graph: RoadGraph): Float64Array {
   let box = segBoxes.get(graph);
   if (!box) {
     box = new Float64Array(4 * graph.segmentCount);
@@ -142,6 +106,20 @@ export function shapeBoundsCached(
     }
     segBoxes.set(graph, box);
   }
+  return box;
+}
+
+/**
+ * {@link shapeBounds} from each segment's projected box, computed once per graph: the same
+ * numbers (min and max of the same projected points) at four reads per segment instead of a
+ * walk over its shape — pieces of a search repeat segments and long roads have many points.
+ */
+export function shapeBoundsCached(
+  graph: RoadGraph,
+  segs: ArrayLike<number>,
+  count: number,
+): [number, number, number, number] {
+  const box = segmentShapeBoxes(graph);
   let x0 = Infinity;
   let y0 = Infinity;
   let x1 = -Infinity;
@@ -154,6 +132,128 @@ export function shapeBoundsCached(
     if (box[i + 3] > y1) y1 = box[i + 3];
   }
   return [x0, y0, x1, y1];
+}
+
+const nodeBoxCache = new WeakMap<RoadGraph, Float64Array>();
+
+/**
+ * Per node at 4·v, the projected box of the shapes of every segment that starts or ends there
+ * (computed once per graph): a search's reached roads all leave (or enter) a settled node, so
+ * the boxes of the settled nodes hold them, at four reads per node instead of per road.
+ */
+function nodeBoxes(graph: RoadGraph): Float64Array {
+  let box = nodeBoxCache.get(graph);
+  if (box) return box;
+  const seg = segmentShapeBoxes(graph);
+  box = new Float64Array(4 * graph.nodeCount);
+  for (let k = 0; k < box.length; k += 4) {
+    box[k] = Infinity;
+    box[k + 1] = Infinity;
+    box[k + 2] = -Infinity;
+    box[k + 3] = -Infinity;
+  }
+  for (let s = 0; s < 2 * graph.segmentCount; s++) {
+    const i = 4 * (s & 1 ? graph.segTo[s >> 1] : graph.segFrom[s >> 1]);
+    const k = 4 * (s >> 1);
+    if (seg[k] < box[i]) box[i] = seg[k];
+    if (seg[k + 1] < box[i + 1]) box[i + 1] = seg[k + 1];
+    if (seg[k + 2] > box[i + 2]) box[i + 2] = seg[k + 2];
+    if (seg[k + 3] > box[i + 3]) box[i + 3] = seg[k + 3];
+  }
+  nodeBoxCache.set(graph, box);
+  return box;
+}
+
+/**
+ * The roads a finished search reached from its settled nodes: per segment the time at its
+ * start (`a`) and at its end (`b`) from which a car (forward search: leaving the seeds; reverse:
+ * heading for them) drives along it, Infinity where no reached node gives one; the segments
+ * with a time (`segs`, the first `count`, in the search's order) and the box of their shapes
+ * (`bounds`, a slight overestimate: the settled nodes' boxes). Scratch kept per graph: valid
+ * until the next {@link settledRoads} of the graph, and {@link burnSettledRoads} hands it back.
+ */
+export interface SettledRoads {
+  a: Float64Array;
+  b: Float64Array;
+  segs: Int32Array;
+  count: number;
+  bounds: [number, number, number, number];
+}
+
+const settledRoadsCache = new WeakMap<RoadGraph, SettledRoads>();
+
+/**
+ * {@link SettledRoads} of the search in `ws` (its first `settled` nodes, those before T), read
+ * from the search's edges: every edge out of (forward)
+ * or into (reverse) a settled node, starting at that node's end of its segment.
+ */
+export function settledRoads(
+  graph: RoadGraph,
+  ws: SearchWorkspace,
+  settled: number,
+  T: number,
+): SettledRoads {
+  let r = settledRoadsCache.get(graph);
+  if (!r) {
+    const S = graph.segmentCount;
+    r = {
+      a: new Float64Array(S).fill(Infinity),
+      b: new Float64Array(S).fill(Infinity),
+      segs: new Int32Array(S),
+      count: 0,
+      bounds: [Infinity, Infinity, -Infinity, -Infinity],
+    };
+    settledRoadsCache.set(graph, r);
+  } else if (r.count > 0) clearSettledRoads(r);
+  const { a, b, segs } = r;
+  const forward = ws.direction === 'forward';
+  const offsets = forward ? graph.fwdOffsets : graph.revOffsets;
+  const edgeSeg = forward ? graph.fwdEdgeSeg : graph.revEdgeSeg;
+  // a forward edge with code&1 = 0 runs segFrom→segTo, so it starts at the segment's start; a
+  // reverse-CSR edge is stored under its head, so the drive along it starts at the other end
+  const startBit = forward ? 0 : 1;
+  const box = nodeBoxes(graph);
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  let n = 0;
+  const take = (v: number): void => {
+    const d = ws.dist[v];
+    if (!(d < T)) return;
+    const e1 = offsets[v + 1];
+    if (offsets[v] === e1) return;
+    const k = 4 * v;
+    if (box[k] < x0) x0 = box[k];
+    if (box[k + 1] < y0) y0 = box[k + 1];
+    if (box[k + 2] > x1) x1 = box[k + 2];
+    if (box[k + 3] > y1) y1 = box[k + 3];
+    for (let e = offsets[v]; e < e1; e++) {
+      const code = edgeSeg[e];
+      const s = code >> 1;
+      if (a[s] === Infinity && b[s] === Infinity) segs[n++] = s;
+      if ((code & 1) === startBit) {
+        if (d < a[s]) a[s] = d;
+      } else if (d < b[s]) b[s] = d;
+    }
+  };
+  // many nodes settled (a long ring): all of the graph's in their order, which is spatial (the
+  // nodes' boxes and edges read in turn, their roads near each other); few: the search's own
+  if (settled * 8 > graph.nodeCount) {
+    const { settled: stamp, gen } = ws;
+    for (let v = 0; v < graph.nodeCount; v++) if (stamp[v] === gen) take(v);
+  } else for (let q = 0; q < settled; q++) take(ws.order[q]);
+  r.count = n;
+  r.bounds = [x0, y0, x1, y1];
+  return r;
+}
+
+function clearSettledRoads(r: SettledRoads): void {
+  for (let q = 0; q < r.count; q++) {
+    r.a[r.segs[q]] = Infinity;
+    r.b[r.segs[q]] = Infinity;
+  }
+  r.count = 0;
 }
 
 /** A grid aligned on multiples of cellM that holds the bounds plus `marginCells` around. */
@@ -432,6 +532,17 @@ export function shapeCells(graph: RoadGraph, cellM: number): ShapeCells {
 }
 
 /**
+ * Builds what drawing rings on `graph` reads from its per-graph caches (each segment's and
+ * node's box, shape lengths, the shape cells of each size), so the first ring drawn after a
+ * network loads does not build them on its request (tenths of a second on a 250k-node city).
+ */
+export function warmRaster(graph: RoadGraph, cellSizes: readonly number[]): void {
+  nodeBoxes(graph);
+  shapeLengthsM(graph);
+  for (const cellM of cellSizes) shapeCells(graph, cellM);
+}
+
+/**
  * {@link shapeCells} numbered on a grid: entry k's cell is (j[k] − oj)·W + i[k] − oi, where oi
  * and oj are the grid's first column and row on the lattice (gridAround aligns them on it).
  */
@@ -482,50 +593,25 @@ export function burnSegmentCells(
   }
 }
 
-/** Per graph, each segment's earliest piece time from its start and from its end (scratch). */
-const endTimes = new WeakMap<RoadGraph, { a: Float64Array; b: Float64Array; segs: Int32Array }>();
-
 /**
- * Burns reached pieces into `time` (earliest arrival per cell), as {@link rasterizePieces} does
- * but exactly: a piece that starts at a segment's end (every piece a search's settled node
- * gives) goes in by the cells the segment's shape passes through ({@link shapeCells}), each cell
- * at the earliest time road inside it is reached from an end with a piece (the first point
- * where the shape enters it from that end), if within T; any other piece (from a point along
- * its road, as an origin's own) is walked by rasterizePieces. The grid must hold every piece's
- * shape (as one laid out around their bounds does).
+ * Burns the roads a search reached ({@link settledRoads}) into `time` (earliest arrival per
+ * cell) by the cells each segment's shape passes through ({@link shapeCells}): each cell at the
+ * earliest time road inside it is reached from an end with a time (the first point where the
+ * shape enters it from that end), if within T. Exact where {@link rasterizePieces}' walk
+ * samples (which stays for pieces that start partway along a road, as an origin's own). The
+ * grid must hold the roads' shapes (as one laid out around their bounds does); `roads` is
+ * handed back empty.
  */
-export function burnReachedPieces(
+export function burnSettledRoads(
   graph: RoadGraph,
   costs: EdgeCosts,
-  pieces: ReachedPieces,
+  roads: SettledRoads,
   grid: RasterGrid,
   time: Float32Array,
   T: number,
 ): void {
   const S = graph.segmentCount;
-  let ends = endTimes.get(graph);
-  if (!ends || ends.segs.length < pieces.count) {
-    const a = ends?.a ?? new Float64Array(S).fill(Infinity);
-    const b = ends?.b ?? new Float64Array(S).fill(Infinity);
-    endTimes.set(graph, (ends = { a, b, segs: new Int32Array(Math.max(1024, pieces.count)) }));
-  }
-  const { a, b, segs } = ends;
-  let n = 0;
-  let others: ReachedPieces | null = null;
-  for (let p = 0; p < pieces.count; p++) {
-    const s = pieces.seg[p];
-    const t0 = pieces.t0[p];
-    const fromStart = pieces.towardEnd[p] === 1 && pieces.from[p] === 0;
-    const fromEnd = pieces.towardEnd[p] === 0 && pieces.from[p] === 1;
-    if (!fromStart && !fromEnd) {
-      others ??= createPieces(4);
-      addPiece(others, s, pieces.from[p], pieces.towardEnd[p] === 1, t0);
-      continue;
-    }
-    if (a[s] === Infinity && b[s] === Infinity) segs[n++] = s;
-    if (fromStart) a[s] = t0 < a[s] ? t0 : a[s];
-    else b[s] = t0 < b[s] ? t0 : b[s];
-  }
+  const { a, b, segs, count } = roads;
   const gc = gridCells(graph, grid);
   const lengths = shapeLengthsM(graph);
   const segSec = costs.segSec;
@@ -537,10 +623,10 @@ export function burnReachedPieces(
   };
   // many segments reached (a long ring): all of them in their order, which is spatial, so the
   // cells burnt one after another lie near each other; few: only those, in the search's order
-  if (n * 8 > S) {
+  if (count * 8 > S) {
     for (let s = 0; s < S; s++) if (a[s] !== Infinity || b[s] !== Infinity) burn(s);
-  } else for (let q = 0; q < n; q++) burn(segs[q]);
-  if (others) rasterizePieces(graph, costs, others, grid, time, T);
+  } else for (let q = 0; q < count; q++) burn(segs[q]);
+  roads.count = 0;
 }
 
 export function round6(v: number): number {
@@ -628,28 +714,52 @@ export function minFilter(
  * Cells meeting only at a corner would give rings that touch themselves or each other at a
  * point, which GeoJSON consumers (and OGC validity) reject. Fill one of the two empty cells of
  * every such corner — the one reached sooner — until none is left; it adds at most one cell.
+ * One pass over the grid: a cell filled can only make a saddle of the four 2×2 blocks around
+ * it, so those are checked again (after the pass, as their own fills lead), not the whole grid.
  */
 export function fillSaddles(mask: Uint8Array, W: number, H: number, time?: Float32Array): number {
   let filled = 0;
-  for (let changed = true; changed;) {
-    changed = false;
-    for (let j = 1; j < H; j++) {
-      for (let i = 1; i < W; i++) {
-        const bl = (j - 1) * W + i - 1;
-        const br = bl + 1;
-        const tl = bl + W;
-        const tr = tl + 1;
-        let a = -1;
-        let b = -1;
-        if (mask[bl] && mask[tr] && !mask[br] && !mask[tl]) [a, b] = [br, tl];
-        else if (mask[br] && mask[tl] && !mask[bl] && !mask[tr]) [a, b] = [bl, tr];
-        else continue;
-        mask[time && time[b] < time[a] ? b : a] = 1;
-        filled++;
-        changed = true;
+  // blocks to check again, by their bottom-left cell
+  const again: number[] = [];
+  // fills block bl's saddle if it is one (the two cells of each diagonal: bl, tr and br, tl)
+  const fill = (bl: number): void => {
+    const br = bl + 1;
+    const tl = bl + W;
+    const tr = tl + 1;
+    let a: number;
+    let b: number;
+    if (mask[bl] && mask[tr] && !mask[br] && !mask[tl]) [a, b] = [br, tl];
+    else if (mask[br] && mask[tl] && !mask[bl] && !mask[tr]) [a, b] = [bl, tr];
+    else return;
+    const c = time && time[b] < time[a] ? b : a;
+    mask[c] = 1;
+    filled++;
+    const ci = c % W;
+    const cj = (c - ci) / W;
+    for (let j = cj - 1; j <= cj; j++)
+      for (let i = ci - 1; i <= ci; i++)
+        if (i >= 0 && j >= 0 && i < W - 1 && j < H - 1) again.push(j * W + i);
+  };
+  for (let j = 1; j < H; j++) {
+    const row = (j - 1) * W;
+    // the block's left column (bottom, top), carried from the block before
+    let m0 = mask[row];
+    let m2 = mask[row + W];
+    for (let i = 1; i < W; i++) {
+      const m1 = mask[row + i];
+      const m3 = mask[row + W + i];
+      // a saddle: the diagonals differ and each diagonal agrees
+      if (m0 !== m1 && m0 === m3 && m1 === m2) {
+        fill(row + i - 1);
+        m0 = mask[row + i];
+        m2 = mask[row + W + i];
+      } else {
+        m0 = m1;
+        m2 = m3;
       }
     }
   }
+  while (again.length > 0) fill(again.pop()!);
   return filled;
 }
 
