@@ -41,7 +41,7 @@ import {
 import { TRACK_CHUNK_SWEEP } from '../libs/core/src/reports/track-chunk-sweeps';
 import { findScheme, ringMinutes } from '../libs/domain/src';
 import { mulberry32, streetPoint, writeResult } from './lib/bench-utils';
-import { coresBetween, cpuSnapshot } from './lib/machine-cpu';
+import { coresBetween, cpuSnapshot, memoryOf } from './lib/machine-cpu';
 import { adminToken, api, percentile, startStack, type BenchMode } from './lib/stack-process';
 
 const CALL_SECONDS = Number(process.env.BENCH_CALL_SECONDS ?? 300);
@@ -140,6 +140,8 @@ const IN_CLOCK = {
     "the api's own ringcad_http_request_duration_seconds histogram over the call phase (scraped before the calls and after): from the request's arrival in the api to its answer, so the gap to the client's figure is queueing in front of the api (sockets, the event loop) and the client's own process; the bucket bounds are 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000 ms, so each quantile is given as the bound of its bucket. databaseTurns (embedded only): the PGlite thread's ringcad_db_turn_wait_seconds (a statement's wait for the session's turn from its caller's send; before 2026-12-07 from its arrival in the thread, which left out the time it sat in the thread's port while other statements ran) and ringcad_db_statement_seconds (its run once its turn came), interactive and bulk (position inserts), and transactions (wait to begin, time the session was held); bounds 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500 ms. recommendationPhases: the api's ringcad_recommendation_phase_seconds (same bounds): a recommendation's tookMs cut into reads (incident, scheme, roster: awaited, so queueing on the event loop and the database is in it), fleet (roster joined with the live positions, exclusions), search (snaps and the road search) and answer (candidates). poolWait (services only): the api's ringcad_db_pool_wait_seconds, each query's or transaction's wait for one of its pool's 10 connections (same bounds). gcPauses: prom-client's nodejs_gc_duration_seconds of the api by kind (count, total ms, the bucket bound of the p99; bounds 1, 10, 100, 1000, 2000, 5000 ms). unitSnaps: the api's ringcad_unit_snaps_total over the call phase: units' snaps served from those made ahead in the routing thread, and those made on the spot on the event loop (inside the recommendation's search phase). isochrones: the api's own histogram for GET /isochrones (same bounds as create). isochroneSets: the api's ringcad_isochrone_sets_total over the call phase: sets drawn ahead in the routing thread as an incident was created (drawnAhead; from 2026-12-07 on, nobody waiting), asks answered from a set the thread kept (askedKept) and asks that waited for their road search (askedDrawn)",
   serverCpuCores:
     "each server process's CPU (prom-client's process_cpu_seconds_total on its /metrics: user + system, all its threads) over the call phase, as a share of one core (the machine has 2); api: the desk api (in embedded mode the one process, PGlite and the coverage thread included), avlApi: the instance taking position batches, worker: timers, queues and the coverage pushes; the database server's processes (services) are not in it",
+  serverMemory:
+    "each server process's resident memory (all its threads and shared pages it touched) read from /proc/<pid>/status as the call phase ends: rssMb (VmRSS) then and peakRssMb (VmHWM) the most it held since it started (loading the city included); api: the desk api (embedded: the one process, with PGlite, the routing and coverage threads), avlApi and worker (services); the database server is not in it (added 2026-12-07)",
   machineCores:
     "cores used over the call phase (1 = one whole core, the machine has 2), read from /proc: machineBusy the whole machine (/proc/stat, all but idle and iowait), postgres every process named postgres (services: the database server; backends that ended during the phase are not counted), bench this bench's own process (its console swarm thread and position load included; the call client process is not), and each process on its own from /proc/<pid>/stat: api (embedded: PGlite and the routing threads in it), avlApi and worker (services), callClient (the call client process, from its spawn)",
   cpuTimeline:
@@ -631,6 +633,7 @@ async function runMode(mode: BenchMode, city: City) {
     step(`${calls.length} calls done`);
     const metrics = await scrape();
     const cpuAfter = await cpuOf();
+    const serverMemory = memoryOf(stack.pids);
     clearInterval(sampler);
     const machineCores = coresBetween(machineFrom, cpuSnapshot(followed));
     const cpuWindowSec = (performance.now() - cpuFrom) / 1000;
@@ -845,6 +848,7 @@ async function runMode(mode: BenchMode, city: City) {
         ),
       },
       serverCpuCores,
+      serverMemory,
       machineCores,
       cpuTimeline,
       positionsPerSec: Math.round(sent / elapsed),

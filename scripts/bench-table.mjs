@@ -58,7 +58,14 @@ const rows = [
                   .map(([set, b]) => `${set} min: p99 ${ms(b.p99Ms)} over ${n(b.asks)}`)
                   .join(', ')})`
               : ''
-          }; coverage push ${ms(f.coverageFullMs)}${f.coverageMovedUnitMs != null ? `, one moved unit ${ms(f.coverageMovedUnitMs)}` : ''} (age p99 ${ms(f.coverageAgeP99Ms)}); event-loop lag p99 ${ms(f.eventLoopLagP99Ms)}; ${n(f.positionsPerSec)} positions/s, lost ${n(f.lost)}`;
+          }; coverage push ${ms(f.coverageFullMs)}${f.coverageMovedUnitMs != null ? `, one moved unit ${ms(f.coverageMovedUnitMs)}` : ''} (age p99 ${ms(f.coverageAgeP99Ms)}); event-loop lag p99 ${ms(f.eventLoopLagP99Ms)}; ${n(f.positionsPerSec)} positions/s, lost ${n(f.lost)}${
+            f.serverMemory
+              ? `; peak memory ${Object.entries(f.serverMemory)
+                  .filter(([, v]) => v)
+                  .map(([p, v]) => `${p} ${n(v.peakRssMb)} MB`)
+                  .join(', ')}`
+              : ''
+          }`;
         })
         .join('. '),
     target:

@@ -100,3 +100,26 @@ export function coresBetween(a: CpuSnapshot, b: CpuSnapshot) {
     ),
   };
 }
+
+/**
+ * Resident memory of each named process now and at its peak so far (VmRSS and VmHWM of
+ * /proc/<pid>/status, MB, all its threads); null for a process not running.
+ */
+export function memoryOf(
+  pids: Record<string, number | undefined>,
+): Record<string, { rssMb: number; peakRssMb: number } | null> {
+  const kb = (status: string, key: string) =>
+    Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return Object.fromEntries(
+    Object.entries(pids).map(([name, pid]) => {
+      if (pid === undefined) return [name, null];
+      try {
+        const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+        const mb = (key: string) => Math.round(kb(status, key) / 1024);
+        return [name, { rssMb: mb('VmRSS'), peakRssMb: mb('VmHWM') }];
+      } catch {
+        return [name, null];
+      }
+    }),
+  );
+}

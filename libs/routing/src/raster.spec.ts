@@ -46,14 +46,13 @@ describe('settledRoads and burnSettledRoads (the isochrones raster)', () => {
             addPiece(own, snap.segment, snap.fraction, false, access);
           // the oracle's reached roads, from the nodes' times and the roads' directions: a
           // segment is driven from its start at the start's time if the search leaves (forward)
-          // or arrives (reverse) that way, the same from its end; a loop road (its start is its
-          // end) is no edge of the graph's (it never shortens a path), so no search drives it
+          // or arrives (reverse) that way, the same from its end (a loop road too: no edge of
+          // the graph's, yet driven from its node)
           const ta = new Float64Array(graph.segmentCount).fill(Infinity);
           const tb = new Float64Array(graph.segmentCount).fill(Infinity);
           const segs: number[] = [];
           const within = (v: number) => (nodeSec(ws, v) < T ? nodeSec(ws, v) : Infinity);
           for (let s = 0; s < graph.segmentCount; s++) {
-            if (graph.segFrom[s] === graph.segTo[s]) continue;
             const dir = graph.segDirection[s];
             if (dir & (forward ? DIR_FORWARD : DIR_BACKWARD)) ta[s] = within(graph.segFrom[s]);
             if (dir & (forward ? DIR_BACKWARD : DIR_FORWARD)) tb[s] = within(graph.segTo[s]);

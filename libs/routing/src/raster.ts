@@ -1,5 +1,5 @@
 import type { EdgeCosts } from './edge-costs';
-import type { RoadGraph } from './road-graph';
+import { DIR_BACKWARD, DIR_FORWARD, type RoadGraph } from './road-graph';
 import type { SearchWorkspace } from './search-workspace';
 
 /**
@@ -164,6 +164,28 @@ function nodeBoxes(graph: RoadGraph): Float64Array {
   return box;
 }
 
+const loopCache = new WeakMap<RoadGraph, { start: Int32Array; seg: Int32Array }>();
+
+/**
+ * Per node, the loop roads that start and end there (segments start[v] … start[v + 1] of
+ * `seg`; computed once per graph): no edge of the graph's (a loop never shortens a path), so a
+ * search's edges never name them, yet a car at the node can drive them.
+ */
+function nodeLoops(graph: RoadGraph): { start: Int32Array; seg: Int32Array } {
+  let loops = loopCache.get(graph);
+  if (loops) return loops;
+  const start = new Int32Array(graph.nodeCount + 1);
+  const { segFrom, segTo } = graph;
+  for (let s = 0; s < graph.segmentCount; s++) if (segFrom[s] === segTo[s]) start[segFrom[s] + 1]++;
+  for (let v = 0; v < graph.nodeCount; v++) start[v + 1] += start[v];
+  const seg = new Int32Array(start[graph.nodeCount]);
+  const at = start.slice(0, graph.nodeCount);
+  for (let s = 0; s < graph.segmentCount; s++)
+    if (segFrom[s] === segTo[s]) seg[at[segFrom[s]]++] = s;
+  loopCache.set(graph, (loops = { start, seg }));
+  return loops;
+}
+
 /**
  * The roads a finished search reached from its settled nodes: per segment the time at its
  * start (`a`) and at its end (`b`) from which a car (forward search: leaving the seeds; reverse:
@@ -184,7 +206,7 @@ const settledRoadsCache = new WeakMap<RoadGraph, SettledRoads>();
 
 /**
  * {@link SettledRoads} of the search in `ws` (its first `settled` nodes, those before T), read
- * from the search's edges: every edge out of (forward)
+ * from the search's edges, and the loop roads at those nodes: every edge out of (forward)
  * or into (reverse) a settled node, starting at that node's end of its segment.
  */
 export function settledRoads(
@@ -212,6 +234,10 @@ export function settledRoads(
   // a forward edge with code&1 = 0 runs segFrom→segTo, so it starts at the segment's start; a
   // reverse-CSR edge is stored under its head, so the drive along it starts at the other end
   const startBit = forward ? 0 : 1;
+  // a loop is driven from its start the way it runs forward (reverse: arriving that way)
+  const startDir = forward ? DIR_FORWARD : DIR_BACKWARD;
+  const endDir = forward ? DIR_BACKWARD : DIR_FORWARD;
+  const loops = nodeLoops(graph);
   const box = nodeBoxes(graph);
   let x0 = Infinity;
   let y0 = Infinity;
@@ -222,7 +248,8 @@ export function settledRoads(
     const d = ws.dist[v];
     if (!(d < T)) return;
     const e1 = offsets[v + 1];
-    if (offsets[v] === e1) return;
+    const l1 = loops.start[v + 1];
+    if (offsets[v] === e1 && loops.start[v] === l1) return;
     const k = 4 * v;
     if (box[k] < x0) x0 = box[k];
     if (box[k + 1] < y0) y0 = box[k + 1];
@@ -235,6 +262,14 @@ export function settledRoads(
       if ((code & 1) === startBit) {
         if (d < a[s]) a[s] = d;
       } else if (d < b[s]) b[s] = d;
+    }
+    for (let l = loops.start[v]; l < l1; l++) {
+      const s = loops.seg[l];
+      const dir = graph.segDirection[s];
+      if (a[s] === Infinity && b[s] === Infinity) segs[n++] = s;
+      // driven from its start (forward search: leaving by it; reverse: arriving by it)
+      if (dir & startDir && d < a[s]) a[s] = d;
+      if (dir & endDir && d < b[s]) b[s] = d;
     }
   };
   // many nodes settled (a long ring): all of the graph's in their order, which is spatial (the
@@ -538,6 +573,7 @@ export function shapeCells(graph: RoadGraph, cellM: number): ShapeCells {
  */
 export function warmRaster(graph: RoadGraph, cellSizes: readonly number[]): void {
   nodeBoxes(graph);
+  nodeLoops(graph);
   shapeLengthsM(graph);
   for (const cellM of cellSizes) shapeCells(graph, cellM);
 }
