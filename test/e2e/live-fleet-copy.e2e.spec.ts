@@ -4,6 +4,7 @@
 // older than RECENT_FLEET_SERVE_MS (a quiet spell) is read again before it is served. Positions
 // are reported through another instance (the AVL gateway), as in production.
 import { LiveFleetService, RECENT_FLEET_MS, RECENT_FLEET_SERVE_MS } from '@ringcad/core';
+import IORedis from 'ioredis';
 import { buildWorld, type World } from '../support/fixtures';
 import { createStack, describeInServices, sleep, type Stack } from '../support/harness';
 
@@ -57,5 +58,36 @@ describeServices("a desk's copy of the live fleet (services mode)", () => {
       seen = await lonSeen();
     }
     expect(seen).toBe(u.lon + 0.002);
+  });
+
+  it('updates its copy in place: a report handed in is copied, a unit gone from the store leaves', async () => {
+    const [a, b] = world.units;
+    const redis = new IORedis(process.env.REDIS_URL as string);
+    try {
+      const key = `${stack.config.REDIS_PREFIX}:live-fleet`;
+      const t = Date.now();
+      await live.readRecent();
+      // this instance's own report: kept in the copy as a copy (the object is the caller's)
+      const mine = { lon: a.lon + 0.003, lat: a.lat, atMs: t, speedKmh: null, headingDeg: null };
+      await live.update(new Map([[a.id, mine]]));
+      // a newer fix of the same unit reaches the store from elsewhere; the other unit leaves it
+      await redis.hset(key, a.id, `${a.lon + 0.004},${a.lat},${t + 1000},12,90`);
+      await redis.hdel(key, b.id);
+      const copy = await live.readRecent();
+      expect(copy.get(a.id)).toEqual({
+        lon: a.lon + 0.004,
+        lat: a.lat,
+        atMs: t + 1000,
+        speedKmh: 12,
+        headingDeg: 90,
+      });
+      expect(mine.lon).toBe(a.lon + 0.003);
+      expect(copy.has(b.id)).toBe(false);
+      // an older fix in the store never overwrites the newer one the copy holds
+      await redis.hset(key, a.id, `${a.lon + 0.005},${a.lat},${t - 1000},,`);
+      expect((await live.readRecent()).get(a.id)?.lon).toBe(a.lon + 0.004);
+    } finally {
+      redis.disconnect();
+    }
   });
 });

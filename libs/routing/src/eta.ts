@@ -99,6 +99,11 @@ export interface EtaOptions extends RoutingQueryOptions {
    * snapped keep the straight-line estimate ({@link StraightLineConfig}).
    */
   walkingKinds?: Readonly<Record<string, number>>;
+  /**
+   * Snaps computed earlier, asked per unit (with its index) when the unit carries none: a
+   * caller's cache, without a copy of every unit to hang its snap on (undefined: snap here).
+   */
+  snapOf?: (unit: EtaUnit, index: number) => SnappedPoint | null | undefined;
 }
 
 export interface EtaUnit {
@@ -275,11 +280,8 @@ function oneToMany(
   let fastestWalkSecPerM = Infinity;
   for (let i = 0; i < units.length; i++) {
     const u = units[i];
-    const s = !anchorSnap
-      ? null
-      : u.snap !== undefined
-        ? u.snap
-        : snapPoint(graph, u, unitSnapOptions);
+    const known = !anchorSnap ? null : u.snap !== undefined ? u.snap : opts.snapOf?.(u, i);
+    const s = known !== undefined ? known : snapPoint(graph, u, unitSnapOptions);
     snaps[i] = s;
     if (!s || !anchorSnap) {
       const est = straightLineEta(

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { etaToTarget, type RoadGraph } from '@ringcad/routing';
+import { etaToTarget, type EtaOptions, type RoadGraph } from '@ringcad/routing';
 import {
   haversineM,
   straightLineEtaSec,
@@ -66,18 +66,10 @@ export class EtaEngine {
     const maxSec = query.maxSec ?? DEFAULT_MAX_SEC;
     const graph = this.roads.graph;
     if (!graph) return straightAnswer(target, units, maxSec);
-    const response = this.search(
-      graph,
-      target,
-      units.map((u) => ({
-        id: u.id,
-        lon: u.lon,
-        lat: u.lat,
-        kind: u.kind,
-        snap: this.roads.snapFor(u.id, u.lon, u.lat, u.atMs),
-      })),
-      at,
-      { ...query, maxSec },
+    // the units as they are, their snaps (made ahead as positions arrived) asked for one by
+    // one: no copy of 5,000 units per recommendation for the young generation to sweep
+    const response = this.search(graph, target, units, at, { ...query, maxSec }, (u, i) =>
+      this.roads.snapFor(u.id, u.lon, u.lat, units[i].atMs),
     );
     const results = response.results.map((r): EtaResult => ({
       id: r.id,
@@ -94,6 +86,7 @@ export class EtaEngine {
     units: Parameters<typeof etaToTarget>[2],
     at: Date,
     query: EtaQuery & { maxSec: number },
+    snapOf?: EtaOptions['snapOf'],
   ) {
     return etaToTarget(graph, target, units, {
       maxSec: query.maxSec,
@@ -101,6 +94,7 @@ export class EtaEngine {
       walkingKinds: WALKING_KINDS,
       maxResults: query.topK,
       straightLine: { speedsKmhByKind: STRAIGHT_LINE_SPEED_KMH },
+      snapOf,
     });
   }
 

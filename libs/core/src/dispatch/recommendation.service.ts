@@ -11,7 +11,7 @@ import {
   notFound,
   APP_CONFIG,
 } from '../platform';
-import { EtaEngine } from './eta-engine';
+import { EtaEngine, type EtaUnit } from './eta-engine';
 import { UnitRoster, type RosterUnit } from './unit-roster';
 import { LiveFleetService, overlayLive, type LiveFix } from '../fleet';
 import { selectIncidentTarget, selectUnitPositions } from './dispatch.queries';
@@ -121,7 +121,8 @@ export class RecommendationService {
   ) {
     const now = this.clock.now();
     const excluded: ExcludedUnit[] = [];
-    const usable: FleetUnit[] = [];
+    // ranked as they are (a unit with a fix is an EtaUnit): no copy of the fleet per request
+    const usable: (FleetUnit & EtaUnit)[] = [];
     for (const u of units) {
       if (u.status !== 'available') {
         excluded.push({
@@ -145,7 +146,7 @@ export class RecommendationService {
           status: u.status,
         });
       } else {
-        usable.push(u);
+        usable.push(u as FleetUnit & EtaUnit);
       }
     }
     const fleetAt = performance.now();
@@ -156,19 +157,15 @@ export class RecommendationService {
       notRanked,
     } = await this.eta.etaTo(
       target,
-      usable.map((u) => ({
-        id: u.id,
-        kind: u.kind as UnitKind,
-        lon: u.lon as number,
-        lat: u.lat as number,
-        atMs: u.atMs as number,
-      })),
+      usable,
       now,
       { maxSec: Math.max(RECOMMEND_MIN_SEARCH_SEC, 2 * lastTier), topK: RECOMMEND_TOP_K },
     );
     const searchedAt = performance.now();
     const unranked = { beyondSearch: beyond.length, notRanked: notRanked.length };
-    const byId = new Map(usable.map((u) => [u.id, u]));
+    // the ranked units' records: a few dozen looked up, not a map of the whole fleet
+    const byId = new Map<string, FleetUnit | undefined>(etas.map((e) => [e.id, undefined]));
+    for (const u of usable) if (byId.has(u.id)) byId.set(u.id, u);
     const candidates: RecommendationCandidate[] = etas
       .map((e) => {
         const u = byId.get(e.id) as FleetUnit;

@@ -72,10 +72,14 @@ export class LiveFleetService implements OnModuleInit, OnApplicationShutdown {
     }
     const args: string[] = [];
     const snap = this.snapshot?.fixes;
-    for (const [id, f] of fixes) {
-      const cur = snap?.get(id);
-      if (snap && (!cur || cur.atMs <= f.atMs)) snap.set(id, f);
-    }
+    // copied into the copy's own fixes (a read updates those in place; the report's objects
+    // are the persisting queue's)
+    if (snap)
+      for (const [id, f] of fixes) {
+        const cur = snap.get(id);
+        if (!cur) snap.set(id, { ...f });
+        else if (cur.atMs <= f.atMs) Object.assign(cur, f);
+      }
     for (const [id, f] of fixes)
       args.push(id, `${f.lon},${f.lat},${f.atMs},${f.speedKmh ?? ''},${f.headingDeg ?? ''}`);
     await this.redis.hset(this.key, ...args);
@@ -121,19 +125,28 @@ export class LiveFleetService implements OnModuleInit, OnApplicationShutdown {
    * share it), sending the moves to be snapped ahead. A Redis failure empties the copy.
    */
   readRecent(): Promise<ReadonlyMap<string, LiveFix>> {
+    const redis = this.redis;
+    if (!redis) {
+      // one instance: the memory is the live fleet, and its reports were snapped as they came
+      this.roads.snapAhead(this.memory);
+      return Promise.resolve(this.memory);
+    }
     this.refreshing ??= (async () => {
       const startedAt = performance.now();
       try {
-        const fixes = await this.read();
+        const all = await redis.hgetall(this.key);
+        const fixes = this.snapshot?.fixes ?? new Map<string, LiveFix>();
+        // the copy is updated in place: a new map of 5,000 new fixes every second would outlive
+        // two scavenges and be promoted, for the old generation to collect again and again
+        for (const id in all) {
+          const cur = fixes.get(id);
+          if (!cur) fixes.set(id, parseFix(all[id]));
+          // updates applied meanwhile by this instance are newer than the read: they stay
+          else parseFixInto(cur, all[id]);
+        }
+        for (const id of fixes.keys()) if (!Object.hasOwn(all, id)) fixes.delete(id);
         // other instances' reports, as this one learns of them
         this.roads.snapAhead(fixes);
-        // updates applied meanwhile by this instance are newer than the read's start: keep them
-        const prev = this.snapshot?.fixes;
-        if (prev)
-          for (const [id, f] of prev) {
-            const got = fixes.get(id);
-            if (got && got.atMs < f.atMs) fixes.set(id, f);
-          }
         this.snapshot = { fixes, atMs: startedAt };
         return fixes;
       } catch (err) {
@@ -175,6 +188,18 @@ export class LiveFleetService implements OnModuleInit, OnApplicationShutdown {
   onApplicationShutdown() {
     this.redis?.disconnect();
   }
+}
+
+/** Sets `f` to the fix `v` when that is no older than it (fields written, no new object). */
+function parseFixInto(f: LiveFix, v: string): void {
+  const [lon, lat, at, sp, h] = v.split(',');
+  const atMs = Number(at);
+  if (atMs < f.atMs) return;
+  f.lon = Number(lon);
+  f.lat = Number(lat);
+  f.atMs = atMs;
+  f.speedKmh = sp ? Number(sp) : null;
+  f.headingDeg = h ? Number(h) : null;
 }
 
 function parseFix(v: string): LiveFix {

@@ -153,9 +153,21 @@ export class UnitSnaps {
     ids.forEach((id, index) => {
       const f = fixes[index];
       const cur = this.table.get(id);
+      if (!cur) {
+        this.table.set(id, { graph, lon: f.lon, lat: f.lat, atMs: f.atMs, packed, index });
+        return;
+      }
       // a newer fix snapped on the spot meanwhile stays
-      if (cur && cur.atMs > f.atMs) return;
-      this.table.set(id, { graph, lon: f.lon, lat: f.lat, atMs: f.atMs, packed, index });
+      if (cur.atMs > f.atMs) return;
+      // the unit's entry rewritten in place: a new one per unit and second (5,000 at the peak)
+      // would outlive two scavenges and be promoted, filling the old generation for nothing
+      cur.graph = graph;
+      cur.lon = f.lon;
+      cur.lat = f.lat;
+      cur.atMs = f.atMs;
+      cur.snap = undefined;
+      cur.packed = packed;
+      cur.index = index;
     });
   }
 
