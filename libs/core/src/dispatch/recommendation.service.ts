@@ -155,12 +155,10 @@ export class RecommendationService {
       results: etas,
       beyond,
       notRanked,
-    } = await this.eta.etaTo(
-      target,
-      usable,
-      now,
-      { maxSec: Math.max(RECOMMEND_MIN_SEARCH_SEC, 2 * lastTier), topK: RECOMMEND_TOP_K },
-    );
+    } = await this.eta.etaTo(target, usable, now, {
+      maxSec: Math.max(RECOMMEND_MIN_SEARCH_SEC, 2 * lastTier),
+      topK: RECOMMEND_TOP_K,
+    });
     const searchedAt = performance.now();
     const unranked = { beyondSearch: beyond.length, notRanked: notRanked.length };
     // the ranked units' records: a few dozen looked up, not a map of the whole fleet
