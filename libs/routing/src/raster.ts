@@ -190,9 +190,10 @@ function nodeLoops(graph: RoadGraph): { start: Int32Array; seg: Int32Array } {
  * The roads a finished search reached from its settled nodes: per segment the time at its
  * start (`a`) and at its end (`b`) from which a car (forward search: leaving the seeds; reverse:
  * heading for them) drives along it, Infinity where no reached node gives one; the segments
- * with a time (`segs`, the first `count`, in the search's order) and the box of their shapes
- * (`bounds`, a slight overestimate: the settled nodes' boxes). Scratch kept per graph: valid
- * until the next {@link settledRoads} of the graph, and {@link burnSettledRoads} hands it back.
+ * with a time (`segs`, the first `count`, in the order their nodes were read) and the box of
+ * their shapes (`bounds`, a slight overestimate: the settled nodes' boxes). Scratch kept per
+ * graph: valid until the next {@link settledRoads} of the graph, and {@link burnSettledRoads}
+ * hands it back.
  */
 export interface SettledRoads {
   a: Float64Array;
@@ -266,6 +267,7 @@ export function settledRoads(
     for (let l = loops.start[v]; l < l1; l++) {
       const s = loops.seg[l];
       const dir = graph.segDirection[s];
+      if (!(dir & (startDir | endDir))) continue;
       if (a[s] === Infinity && b[s] === Infinity) segs[n++] = s;
       // driven from its start (forward search: leaving by it; reverse: arriving by it)
       if (dir & startDir && d < a[s]) a[s] = d;

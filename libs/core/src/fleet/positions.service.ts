@@ -339,7 +339,8 @@ export class PositionsService
     const ask: string[] = [];
     for (const id of ids) {
       const f = live.get(id);
-      if (f) last.set(id, { lon: f.lon, lat: f.lat, atMs: f.atMs });
+      // the live fix itself (never changed here: flagJumps sets new ones), not a copy per report
+      if (f) last.set(id, f);
       if (!f || !this.knownUnits.has(id)) ask.push(id);
     }
     if (ask.length) {
