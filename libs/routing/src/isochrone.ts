@@ -15,7 +15,7 @@ import {
   rasterizePieces,
   round6,
   settledRoads,
-  shapeBoundsCached,
+  shapeBounds,
   traceMask,
   type Position,
   type RasterGrid,
@@ -187,14 +187,10 @@ function roadIsochrones(
   if (snap.direction & towardEndFromPoint) addPiece(own, snap.segment, snap.fraction, true, access);
   if (snap.direction & towardStartFromPoint)
     addPiece(own, snap.segment, snap.fraction, false, access);
-  const [x0, y0, x1, y1] = roads.bounds;
-  const [ox0, oy0, ox1, oy1] = shapeBoundsCached(graph, own.seg, own.count);
-  // a grid around every reached shape (a slight overestimate is harmless)
-  const grid = gridAround(
-    [Math.min(x0, ox0), Math.min(y0, oy0), Math.max(x1, ox1), Math.max(y1, oy1)],
-    cellM,
-    radius + 2,
-  );
+  // a grid around every reached shape, the origin's own road's too (a slight overestimate is
+  // harmless)
+  const bounds = shapeBounds(graph, own.seg, own.count, [...roads.bounds]);
+  const grid = gridAround(bounds, cellM, radius + 2);
   const { W, H } = grid;
   const scratch = gridsFor(graph, W * H);
   const time = scratch.time.subarray(0, W * H).fill(Infinity);

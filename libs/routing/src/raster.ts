@@ -92,48 +92,6 @@ export function shapeBounds(
   return into;
 }
 
-const segBoxes = new WeakMap<RoadGraph, Float64Array>();
-
-/** Every segment's projected box [minX, minY, maxX, maxY] at 4·s (computed once per graph). */
-function segmentShapeBoxes(graph: RoadGraph): Float64Array {
-  let box = segBoxes.get(graph);
-  if (!box) {
-    box = new Float64Array(4 * graph.segmentCount);
-    const one = new Int32Array(1);
-    for (let s = 0; s < graph.segmentCount; s++) {
-      one[0] = s;
-      box.set(shapeBounds(graph, one, 1), 4 * s);
-    }
-    segBoxes.set(graph, box);
-  }
-  return box;
-}
-
-/**
- * {@link shapeBounds} from each segment's projected box, computed once per graph: the same
- * numbers (min and max of the same projected points) at four reads per segment instead of a
- * walk over its shape — pieces of a search repeat segments and long roads have many points.
- */
-export function shapeBoundsCached(
-  graph: RoadGraph,
-  segs: ArrayLike<number>,
-  count: number,
-): [number, number, number, number] {
-  const box = segmentShapeBoxes(graph);
-  let x0 = Infinity;
-  let y0 = Infinity;
-  let x1 = -Infinity;
-  let y1 = -Infinity;
-  for (let k = 0; k < count; k++) {
-    const i = 4 * segs[k];
-    if (box[i] < x0) x0 = box[i];
-    if (box[i + 1] < y0) y0 = box[i + 1];
-    if (box[i + 2] > x1) x1 = box[i + 2];
-    if (box[i + 3] > y1) y1 = box[i + 3];
-  }
-  return [x0, y0, x1, y1];
-}
-
 const nodeBoxCache = new WeakMap<RoadGraph, Float64Array>();
 
 /**
@@ -144,7 +102,6 @@ const nodeBoxCache = new WeakMap<RoadGraph, Float64Array>();
 function nodeBoxes(graph: RoadGraph): Float64Array {
   let box = nodeBoxCache.get(graph);
   if (box) return box;
-  const seg = segmentShapeBoxes(graph);
   box = new Float64Array(4 * graph.nodeCount);
   for (let k = 0; k < box.length; k += 4) {
     box[k] = Infinity;
@@ -152,13 +109,17 @@ function nodeBoxes(graph: RoadGraph): Float64Array {
     box[k + 2] = -Infinity;
     box[k + 3] = -Infinity;
   }
-  for (let s = 0; s < 2 * graph.segmentCount; s++) {
-    const i = 4 * (s & 1 ? graph.segTo[s >> 1] : graph.segFrom[s >> 1]);
-    const k = 4 * (s >> 1);
-    if (seg[k] < box[i]) box[i] = seg[k];
-    if (seg[k + 1] < box[i + 1]) box[i + 1] = seg[k + 1];
-    if (seg[k + 2] > box[i + 2]) box[i + 2] = seg[k + 2];
-    if (seg[k + 3] > box[i + 3]) box[i + 3] = seg[k + 3];
+  const one = new Int32Array(1);
+  for (let s = 0; s < graph.segmentCount; s++) {
+    one[0] = s;
+    const [sx0, sy0, sx1, sy1] = shapeBounds(graph, one, 1);
+    for (let end = 0; end < 2; end++) {
+      const i = 4 * (end === 0 ? graph.segFrom[s] : graph.segTo[s]);
+      if (sx0 < box[i]) box[i] = sx0;
+      if (sy0 < box[i + 1]) box[i + 1] = sy0;
+      if (sx1 > box[i + 2]) box[i + 2] = sx1;
+      if (sy1 > box[i + 3]) box[i + 3] = sy1;
+    }
   }
   nodeBoxCache.set(graph, box);
   return box;
@@ -569,8 +530,8 @@ export function shapeCells(graph: RoadGraph, cellM: number): ShapeCells {
 }
 
 /**
- * Builds what drawing rings on `graph` reads from its per-graph caches (each segment's and
- * node's box, shape lengths, the shape cells of each size), so the first ring drawn after a
+ * Builds what drawing rings on `graph` reads from its per-graph caches (each node's box and
+ * loops, shape lengths, the shape cells of each size), so the first ring drawn after a
  * network loads does not build them on its request (tenths of a second on a 250k-node city).
  */
 export function warmRaster(graph: RoadGraph, cellSizes: readonly number[]): void {

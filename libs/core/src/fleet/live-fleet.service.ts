@@ -202,15 +202,11 @@ function parseFixInto(f: LiveFix, v: string): void {
   f.headingDeg = h ? Number(h) : null;
 }
 
+/** The fix `v` as a new object. */
 function parseFix(v: string): LiveFix {
-  const [lon, lat, at, s, h] = v.split(',');
-  return {
-    lon: Number(lon),
-    lat: Number(lat),
-    atMs: Number(at),
-    speedKmh: s ? Number(s) : null,
-    headingDeg: h ? Number(h) : null,
-  };
+  const f: LiveFix = { lon: NaN, lat: NaN, atMs: -Infinity, speedKmh: null, headingDeg: null };
+  parseFixInto(f, v);
+  return f;
 }
 
 /** Replaces a row's position with the live fix when that is newer. */
